@@ -1,0 +1,133 @@
+#include "base/time.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+
+namespace custos {
+
+UnixMillis NowMillis() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Howard Hinnant's public-domain civil calendar algorithms, restated.
+int64_t DaysFromCivil(CivilDate d) {
+  int64_t y = d.year - (d.month <= 2 ? 1 : 0);
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  int64_t yoe = y - era * 400;
+  int64_t mp = (d.month + 9) % 12;
+  int64_t doy = (153 * mp + 2) / 5 + d.day - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+CivilDate CivilFromDays(int64_t z) {
+  z += 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  return CivilDate{static_cast<int>(y + (m <= 2 ? 1 : 0)), static_cast<int>(m), static_cast<int>(d)};
+}
+
+namespace {
+bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+int DaysInMonth(int y, int m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
+}
+bool ReadInt(std::string_view s, size_t pos, size_t len, int* out) {
+  if (pos + len > s.size()) return false;
+  for (size_t i = pos; i < pos + len; ++i)
+    if (s[i] < '0' || s[i] > '9') return false;
+  auto r = std::from_chars(s.data() + pos, s.data() + pos + len, *out);
+  return r.ec == std::errc();
+}
+}  // namespace
+
+std::string FormatRfc3339Millis(UnixMillis t) {
+  int64_t days = t >= 0 ? t / 86400000 : -((-t + 86399999) / 86400000);
+  int64_t ms_of_day = t - days * 86400000;
+  CivilDate d = CivilFromDays(days);
+  int64_t secs = ms_of_day / 1000;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", d.year, d.month, d.day,
+                static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60),
+                static_cast<int>(secs % 60), static_cast<int>(ms_of_day % 1000));
+  return buf;
+}
+
+Result<CivilDate> ParseDate(std::string_view s) {
+  CivilDate d;
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !ReadInt(s, 0, 4, &d.year) ||
+      !ReadInt(s, 5, 2, &d.month) || !ReadInt(s, 8, 2, &d.day) || d.month < 1 || d.month > 12 ||
+      d.day < 1 || d.day > DaysInMonth(d.year, d.month)) {
+    return Status::InvalidArgument("not a date (expected YYYY-MM-DD)");
+  }
+  return d;
+}
+
+std::string FormatDate(CivilDate d) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
+  return buf;
+}
+
+CivilDate AddMonths(CivilDate d, int months) {
+  int total = d.year * 12 + (d.month - 1) + months;
+  CivilDate r;
+  r.year = total / 12;
+  r.month = total % 12 + 1;
+  r.day = std::min(d.day, DaysInMonth(r.year, r.month));
+  return r;
+}
+
+Result<UnixMillis> ParseRfc3339(std::string_view s) {
+  const Status bad = Status::InvalidArgument("not an RFC 3339 time (e.g. 2026-11-27T08:30:00Z)");
+  if (s.size() < 10) return bad;
+  auto date = ParseDate(s.substr(0, 10));
+  if (!date.ok()) return bad;
+  int64_t ms = DaysFromCivil(*date) * 86400000;
+  if (s.size() == 10) return ms;
+  int hh, mm, ss;
+  if (s.size() < 20 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' ||
+      s[16] != ':' || !ReadInt(s, 11, 2, &hh) || !ReadInt(s, 14, 2, &mm) ||
+      !ReadInt(s, 17, 2, &ss) || hh > 23 || mm > 59 || ss > 60) {
+    return bad;
+  }
+  ms += (hh * 3600 + mm * 60 + std::min(ss, 59)) * 1000LL;
+  size_t i = 19;
+  if (s[i] == '.') {
+    ++i;
+    int frac_digits = 0;
+    int frac_ms = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+      if (frac_digits < 3) frac_ms = frac_ms * 10 + (s[i] - '0');
+      ++frac_digits;
+      ++i;
+    }
+    if (frac_digits == 0) return bad;
+    for (int k = frac_digits; k < 3; ++k) frac_ms *= 10;
+    ms += frac_ms;
+  }
+  if (i >= s.size()) return bad;
+  if (s[i] == 'Z' || s[i] == 'z') {
+    if (i + 1 != s.size()) return bad;
+    return ms;
+  }
+  int oh, om;
+  if (i + 6 != s.size() || (s[i] != '+' && s[i] != '-') || s[i + 3] != ':' ||
+      !ReadInt(s, i + 1, 2, &oh) || !ReadInt(s, i + 4, 2, &om) || oh > 23 || om > 59) {
+    return bad;
+  }
+  int64_t offset = (oh * 60 + om) * 60000LL;
+  return s[i] == '+' ? ms - offset : ms + offset;
+}
+
+}  // namespace custos

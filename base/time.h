@@ -1,0 +1,45 @@
+// Time values and their text forms. Custos stores times as milliseconds since
+// the Unix epoch (UTC) and shows them as RFC 3339 with milliseconds
+// ("2026-11-27T08:30:00.123Z"). Only callers at the edge read the clock; the
+// policy engine and the record logic take the time as an argument.
+#ifndef CUSTOS_BASE_TIME_H_
+#define CUSTOS_BASE_TIME_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace custos {
+
+using UnixMillis = int64_t;
+
+// Wall clock, UTC.
+UnixMillis NowMillis();
+
+// "YYYY-MM-DDTHH:MM:SS.mmmZ".
+std::string FormatRfc3339Millis(UnixMillis t);
+
+// Accepts "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS[.fff]Z" and numeric offsets
+// ("+08:00"); kInvalidArgument otherwise.
+Result<UnixMillis> ParseRfc3339(std::string_view text);
+
+// Civil date helpers (proleptic Gregorian, UTC).
+struct CivilDate {
+  int year = 1970;
+  int month = 1;  // 1..12
+  int day = 1;    // 1..31
+  friend auto operator<=>(const CivilDate&, const CivilDate&) = default;
+};
+int64_t DaysFromCivil(CivilDate d);
+CivilDate CivilFromDays(int64_t days);
+// "YYYY-MM-DD"; kInvalidArgument for anything else or an impossible date.
+Result<CivilDate> ParseDate(std::string_view text);
+std::string FormatDate(CivilDate d);
+// Adds months, clamping the day to the target month's length (Jan 31 + 1 = Feb 28/29).
+CivilDate AddMonths(CivilDate d, int months);
+
+}  // namespace custos
+
+#endif  // CUSTOS_BASE_TIME_H_

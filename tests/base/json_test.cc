@@ -1,0 +1,76 @@
+#include "base/json.h"
+
+#include <gtest/gtest.h>
+
+namespace custos::json {
+namespace {
+
+TEST(JsonTest, CanonicalFormSortsKeysAndHasNoWhitespace) {
+  auto v = Parse(R"( { "b" : [1, 2, {"z": null, "a": true}], "a": "x" } )");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(Serialize(*v), R"({"a":"x","b":[1,2,{"a":true,"z":null}]})");
+}
+
+TEST(JsonTest, EscapesMinimallyAndKeepsUtf8) {
+  Value v = Value::MakeObject();
+  v["reason"] = std::string("客户回访\n\"quote\"\\\x01");
+  EXPECT_EQ(Serialize(v), "{\"reason\":\"客户回访\\n\\\"quote\\\"\\\\\\u0001\"}");
+}
+
+TEST(JsonTest, InvalidUtf8IsReplacedOnOutput) {
+  Value v(std::string("a\xff" "b"));
+  EXPECT_EQ(Serialize(v), "\"a\xEF\xBF\xBD" "b\"");
+  EXPECT_FALSE(IsValidUtf8("a\xff"));
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));      // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));  // surrogate
+  EXPECT_TRUE(IsValidUtf8("保密协议"));
+}
+
+TEST(JsonTest, RoundTrip) {
+  const char* text = R"({"a":[-1,0,9223372036854775807,1.5,"\u4e2d",false],"b":{}})";
+  auto v = Parse(text);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Serialize(*v), R"({"a":[-1,0,9223372036854775807,1.5,"中",false],"b":{}})");
+  EXPECT_EQ(*Parse(Serialize(*v)), *v);
+}
+
+TEST(JsonTest, SurrogatePairs) {
+  auto v = Parse(R"("\ud83d\ude00")");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->as_string(), "\xF0\x9F\x98\x80");
+}
+
+TEST(JsonTest, RejectsMalformedInput) {
+  for (const char* bad : {"", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "tru", "\"\\x\"",
+                          "{\"a\":1,\"a\":2}", "\"\\ud800\"", "\"\\udc00\"", "[1] 2",
+                          "\"a\x01\"", "{1:2}", "nul", "1e", "\"\xff\""}) {
+    auto r = Parse(bad);
+    EXPECT_FALSE(r.ok()) << "accepted: " << bad;
+    if (!r.ok()) {
+      EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    }
+  }
+}
+
+TEST(JsonTest, DepthLimit) {
+  std::string deep(100, '[');
+  deep += std::string(100, ']');
+  EXPECT_FALSE(Parse(deep).ok());
+  ParseOptions o;
+  o.max_depth = 200;
+  EXPECT_TRUE(Parse(deep, o).ok());
+}
+
+TEST(JsonTest, FieldAccessors) {
+  auto v = *Parse(R"({"s":"x","i":3,"b":true,"n":null})");
+  EXPECT_EQ(*GetString(v, "s"), "x");
+  EXPECT_EQ(*GetInt(v, "i"), 3);
+  EXPECT_TRUE(*GetBool(v, "b"));
+  EXPECT_FALSE(GetString(v, "i").ok());
+  EXPECT_FALSE(GetInt(v, "missing").ok());
+  EXPECT_EQ(*GetStringOr(v, "n", "d"), "d");
+  EXPECT_FALSE(GetStringOr(v, "i", "d").ok());
+}
+
+}  // namespace
+}  // namespace custos::json
