@@ -1,0 +1,155 @@
+// Legal checks on a filled template (legal-rules.md, "Checks a drafting tool
+// can make"): N1–N10 for non-competes, C1–C5 for NDAs, U1–U2 for US NDAs.
+//
+// The checks are pure: they read the template, the validated field values and
+// a CheckContext of facts the vault knows (who the employee is, what they
+// accessed, what was signed). A fact left unset is unknown; see
+// contract-templates/README.md for what each check does then. In short:
+// facts that the law makes a condition of validity (N3 access to secrets, N6
+// wage floors) give a "not verified" warning when unknown; facts about events
+// that happen after drafting (N10 signature and delivery, C4 timing, C5 loss)
+// are only checked when given.
+//
+// Thread-safety: values and pure functions; a MinimumWageTable is immutable
+// after loading and may be shared.
+#ifndef CUSTOS_CONTRACT_TEMPLATES_LEGAL_CHECKS_H_
+#define CUSTOS_CONTRACT_TEMPLATES_LEGAL_CHECKS_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/json.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "contract-templates/fields.h"
+#include "contract-templates/template.h"
+
+namespace custos::contracts {
+
+// One local minimum monthly wage (月最低工资标准, first tier for the region).
+struct MinimumWage {
+  std::string region_code;  // GB/T 2260, e.g. "440300"
+  std::string name_zh;
+  std::string name_en;
+  CivilDate effective;
+  int64_t monthly_minor = 0;  // 分
+  std::string source;         // the notice it comes from
+};
+
+// The per-region minimum wages, loaded from a JSON data file
+// (contract-templates/data/minimum-wages.json) so that figures can be updated
+// without a rebuild.
+class MinimumWageTable {
+ public:
+  MinimumWageTable() = default;
+
+  // kInvalidArgument naming the entry when the JSON is malformed.
+  static Result<MinimumWageTable> Parse(std::string_view json_text);
+  // kNotFound when the file cannot be read; otherwise as Parse.
+  static Result<MinimumWageTable> Load(const std::filesystem::path& path);
+
+  // The entry in force on `as_of` for `region_code`: the exact code first,
+  // then its prefecture (first four digits + "00"), then its province (first
+  // two + "0000"). Among entries for that code, the latest effective on or
+  // before `as_of`. nullopt when nothing matches.
+  std::optional<MinimumWage> Find(std::string_view region_code, CivilDate as_of) const;
+
+  const std::vector<MinimumWage>& entries() const { return entries_; }
+
+ private:
+  std::vector<MinimumWage> entries_;
+};
+
+enum class EmployeeCategory {
+  kSeniorManagement,     // 高级管理人员
+  kSeniorTechnical,      // 高级技术人员
+  kConfidentialityDuty,  // 其他负有保密义务的人员
+  kOther,                // none of the above: not eligible for a non-compete
+};
+
+// Facts the checks may use. Unset = unknown.
+struct CheckContext {
+  // N3. Overrides the template's employee_category field when set.
+  std::optional<EmployeeCategory> employee_category;
+  // N3. Whether the vault links a record of trade secrets the person accessed.
+  std::optional<bool> secret_access_record_exists;
+  // N6. Average monthly wage over the 12 months before leaving, in 分;
+  // overrides the template's average_monthly_wage field when set.
+  std::optional<int64_t> average_monthly_wage_minor;
+  // N6. Work region (GB/T 2260); overrides the template's work_region field.
+  std::optional<std::string> region_code;
+  // N6. Date for choosing the minimum wage in force; defaults to the
+  // agreement's sign_date field, else the latest entry.
+  std::optional<CivilDate> as_of;
+  // N6. Minimum wage table; when null the floor is reported as not verified.
+  const MinimumWageTable* minimum_wages = nullptr;
+  // N10. Checked only when at least one of these is set.
+  std::optional<bool> employee_signed;
+  std::optional<bool> employer_signed;
+  std::optional<bool> signature_reliable;  // e.g. verified e-signature or attested wet signature
+  std::optional<bool> copy_delivered;      // the employee's copy was delivered and recorded
+  // C4. Both known: error when signed after first access. Only first access
+  // known (a draft not yet signed): warning.
+  std::optional<UnixMillis> nda_signed_at;
+  std::optional<UnixMillis> first_secret_access_at;
+  // C5. Estimated loss from a breach, in minor units of the penalty currency.
+  std::optional<int64_t> estimated_loss_minor;
+  // N8: warn when the penalty exceeds this multiple of the total compensation.
+  double penalty_to_compensation_ratio = 3.0;
+  // C5: warn when the penalty exceeds the estimated loss by more than this
+  // factor (1.3: the 30% guide of the SPC's contract interpretation).
+  double penalty_to_loss_ratio = 1.3;
+};
+
+enum class Severity { kError, kWarning };
+std::string_view SeverityName(Severity s);  // "error" / "warning"
+
+struct Finding {
+  Severity severity = Severity::kError;
+  std::string rule_id;   // "N1"
+  std::string source;    // "劳动合同法 第二十四条 / Labor Contract Law Art. 24"
+  std::string field_id;  // the field concerned, or empty
+  std::string message_zh;
+  std::string message_en;
+};
+
+struct CheckReport {
+  std::string template_id;
+  std::string template_version;
+  std::vector<FieldError> field_errors;  // from ValidateFields
+  std::vector<Finding> findings;         // in rule order
+};
+
+// Runs every check that applies to the template's kind and jurisdiction.
+// Field errors from `validation` are copied into the report.
+CheckReport RunChecks(const Template& tmpl, const FieldValidation& validation,
+                      const CheckContext& context);
+
+// True when the report has no field errors and no error findings.
+bool CanSendForSignature(const CheckReport& report);
+
+// A readable report in one language, deterministic.
+std::string FormatReportText(const CheckReport& report, Language lang);
+
+// {"template_id", "template_version", "can_send_for_signature",
+//  "field_errors": [{"field", "message_zh", "message_en"}],
+//  "findings": [{"rule", "severity", "source", "field", "message_zh", "message_en"}]}
+json::Value ReportToJson(const CheckReport& report);
+
+// Reads a CheckContext from JSON (for the CLI's --context file). Keys, all
+// optional: employee_category ("senior_management", "senior_technical",
+// "confidentiality_duty", "other"), secret_access_record_exists (bool),
+// average_monthly_wage ("12000.00"), region_code, as_of ("YYYY-MM-DD"),
+// employee_signed, employer_signed, signature_reliable, copy_delivered
+// (bools), nda_signed_at, first_secret_access_at (RFC 3339),
+// estimated_loss ("50000.00"). minimum_wages is not set. kInvalidArgument
+// naming the key on a bad value.
+Result<CheckContext> ParseCheckContext(const json::Value& json);
+
+}  // namespace custos::contracts
+
+#endif  // CUSTOS_CONTRACT_TEMPLATES_LEGAL_CHECKS_H_

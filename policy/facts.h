@@ -1,0 +1,82 @@
+// The facts a policy decision is made from. Plain values the caller (the
+// vault) gathers from its store and the request: who acts, on which record,
+// under which loan, how many views were already used, the current time and the
+// stated reason. The engine reads nothing else — no clock, no disk — so the
+// same facts always give the same decision.
+//
+// Thread-safety: plain values.
+#ifndef CUSTOS_POLICY_FACTS_H_
+#define CUSTOS_POLICY_FACTS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/time.h"
+#include "policy/types.h"
+
+namespace custos::policy {
+
+// The person acting.
+struct ActorFacts {
+  std::string user_id;
+  std::vector<Role> roles;
+  EmploymentState employment = EmploymentState::kActive;
+  // During the notice period: whether this record is part of the actor's
+  // handover (to the successor), which alone keeps views open.
+  bool in_handover = false;
+
+  bool HasRole(Role role) const;
+};
+
+// The record acted on (record-scoped actions only).
+struct RecordFacts {
+  std::string id;
+  // Defaults to the most restrictive marking so a forgotten field fails closed.
+  Classification classification = Classification::kTopSecret;
+  std::string owner_id;      // the responsible salesperson now
+  std::string author_id;     // who wrote the record
+  std::string custodian_id;  // the records clerk responsible for it
+};
+
+// The loan in question: the one being requested (state kRequested, id may be
+// empty), decided on, released, returned, revoked or extended, or the one
+// under which a view / copy / print / export is attempted.
+struct LoanFacts {
+  std::string id;
+  std::string record_id;
+  LoanKind kind = LoanKind::kView;
+  LoanState state = LoanState::kRequested;
+  std::string requester_id;
+  // Distinct users whose approvals the loan holds, in order.
+  std::vector<std::string> approver_ids;
+  // The custodian who released it, if released.
+  std::string released_by;
+  // When the grant ends (exclusive); 0 until approved.
+  UnixMillis due = 0;
+  // Approvals already given to a pending extension (kExtendLoan).
+  std::vector<std::string> extension_approver_ids;
+};
+
+// Everything one decision needs.
+struct Facts {
+  ActorFacts actor;
+  std::optional<RecordFacts> record;
+  std::optional<LoanFacts> loan;
+  // Views of this record by this actor within the classification's quota
+  // window (the vault counts them; the window is in ClassificationRules).
+  int views_used = 0;
+  // The current time, read by the caller.
+  UnixMillis now = 0;
+  // The reason the actor stated, UTF-8.
+  std::string reason;
+  // kRequestLoan / kExtendLoan: the due time asked for; nullopt = the longest
+  // the policy allows (Decision::latest_due).
+  std::optional<UnixMillis> requested_due;
+  // kReassignOwner: the new owner; kRegisterResignation: the person leaving.
+  std::string target_user_id;
+};
+
+}  // namespace custos::policy
+
+#endif  // CUSTOS_POLICY_FACTS_H_

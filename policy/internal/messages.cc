@@ -1,0 +1,124 @@
+#include "policy/internal/messages.h"
+
+#include <array>
+#include <string>
+
+#include "base/status.h"
+#include "policy/rules.h"
+
+namespace custos::policy::internal {
+namespace {
+
+struct Entry {
+  std::string_view rule;
+  RuleText text;
+};
+
+constexpr std::array kEntries = {
+    Entry{rules::kFactsIncomplete,
+          {"The request lacks facts needed for a decision.", "请求缺少做出决定所需的信息。"}},
+    Entry{rules::kEmploymentDeparted,
+          {"The user has left the company; all access is closed.", "该用户已离职，所有访问已关闭。"}},
+    Entry{rules::kEmploymentNoticePeriod,
+          {"During the notice period only handover views are allowed.",
+           "离职交接期内仅允许为交接查阅档案。"}},
+    Entry{rules::kRoleNotPermitted,
+          {"None of the user's roles permits this action.", "该用户的角色无权执行此操作。"}},
+    Entry{rules::kRoleContentBlind,
+          {"Administrators and auditors never see classified content.",
+           "管理员和审计人员不得查看涉密内容。"}},
+    Entry{rules::kClassificationViewDenied,
+          {"The user's roles may not see records of this classification.",
+           "该用户的角色无权查看此密级的档案。"}},
+    Entry{rules::kUseForbidden,
+          {"The policy forbids this use for records of this classification.",
+           "本密级档案禁止此类使用。"}},
+    Entry{rules::kRecordNotOwner,
+          {"Only the record's owner may update it.", "只有档案负责人可以更新档案。"}},
+    Entry{rules::kReasonRequired,
+          {"A reason is required.", "必须填写事由。"}},
+    Entry{rules::kReasonTooShort,
+          {"The stated reason is too short.", "填写的事由过短。"}},
+    Entry{rules::kQuotaExhausted,
+          {"The view quota for this document is used up.", "该档案的查阅次数已用完。"}},
+    Entry{rules::kLoanRequired,
+          {"Viewing this record needs an approved loan.", "查阅此档案需要经批准的借阅。"}},
+    Entry{rules::kLoanNotRequired,
+          {"No loan is needed (or possible) for this use.", "此项使用无需（或不能）借阅。"}},
+    Entry{rules::kLoanNotYours,
+          {"The loan belongs to someone else.", "该借阅属于他人。"}},
+    Entry{rules::kLoanWrongRecord,
+          {"The loan is for a different record.", "该借阅针对的是另一份档案。"}},
+    Entry{rules::kLoanWrongKind,
+          {"The loan does not grant this use.", "该借阅不包含此项使用。"}},
+    Entry{rules::kLoanNotApproved,
+          {"The loan has not been approved.", "该借阅尚未批准。"}},
+    Entry{rules::kLoanDenied,
+          {"The loan was denied.", "该借阅已被拒绝。"}},
+    Entry{rules::kLoanNotReleased,
+          {"The loan must be released by a custodian first.", "该借阅须先由保管人发放。"}},
+    Entry{rules::kLoanReturned,
+          {"The loan has been returned.", "该借阅已归还。"}},
+    Entry{rules::kLoanRevoked,
+          {"The loan has been revoked.", "该借阅已被撤销。"}},
+    Entry{rules::kLoanExpired,
+          {"The loan has expired.", "该借阅已过期。"}},
+    Entry{rules::kLoanNotPending,
+          {"The loan is not waiting for this step.", "该借阅当前不处于此步骤。"}},
+    Entry{rules::kLoanNotOpen,
+          {"The loan is not open.", "该借阅未处于有效状态。"}},
+    Entry{rules::kLoanTooLong,
+          {"The loan would last longer than the policy allows.", "借阅期限超过规定的最长期限。"}},
+    Entry{rules::kLoanInvalidDue,
+          {"The requested due time is not valid.", "申请的归还时间无效。"}},
+    Entry{rules::kSodRequesterNotApprover,
+          {"The requester of a loan may not approve or deny it.", "借阅申请人不得审批本人的申请。"}},
+    Entry{rules::kSodOwnerNotApprover,
+          {"The record's owner or author may not approve access to it.",
+           "档案负责人或编写人不得审批对该档案的访问。"}},
+    Entry{rules::kSodApproverCountedTwice,
+          {"The same approver cannot count twice.", "同一审批人不得重复计入审批。"}},
+    Entry{rules::kSodCustodianNotApprover,
+          {"The releasing custodian may not be an approver of the same loan.",
+           "发放借阅的保管人不得为该借阅的审批人。"}},
+    Entry{rules::kSodRequesterNotCustodian,
+          {"The requester may not release their own loan.", "借阅申请人不得自行发放借阅。"}},
+    Entry{rules::kSodOwnerNotCustodian,
+          {"The record's owner or author may not release a loan of it.",
+           "档案负责人或编写人不得发放该档案的借阅。"}},
+    Entry{rules::kSodSelfAssignment,
+          {"A record cannot be assigned to the person assigning it.", "不得将档案分配给自己。"}},
+    Entry{rules::kAllowRole, {"Allowed by role.", "角色允许。"}},
+    Entry{rules::kAllowViewOpen,
+          {"Allowed: this classification needs no loan.", "允许：此密级查阅无需借阅。"}},
+    Entry{rules::kAllowViewOwner,
+          {"Allowed: the owner views their own record.", "允许：负责人查阅本人负责的档案。"}},
+    Entry{rules::kAllowViewLoan,
+          {"Allowed under an approved loan.", "允许：凭已批准的借阅查阅。"}},
+    Entry{rules::kAllowUseFree,
+          {"Allowed: this use needs no approval.", "允许：此项使用无需审批。"}},
+    Entry{rules::kAllowUseLoan,
+          {"Allowed under an approved loan for this use.", "允许：凭已批准的使用申请。"}},
+    Entry{rules::kAllowRecordUpdate,
+          {"Allowed: the owner updates their record.", "允许：负责人更新档案。"}},
+    Entry{rules::kAllowRecordReassign,
+          {"Allowed: reassignment by an approver.", "允许：由审批人重新分配。"}},
+    Entry{rules::kAllowLoanRequest, {"Loan request accepted.", "借阅申请已受理。"}},
+    Entry{rules::kAllowLoanApprove, {"Approval recorded.", "审批已记录。"}},
+    Entry{rules::kAllowLoanDeny, {"Denial recorded.", "拒绝已记录。"}},
+    Entry{rules::kAllowLoanRelease, {"Loan released.", "借阅已发放。"}},
+    Entry{rules::kAllowLoanReturn, {"Loan returned.", "借阅已归还。"}},
+    Entry{rules::kAllowLoanRevoke, {"Loan revoked.", "借阅已撤销。"}},
+    Entry{rules::kAllowLoanExtend, {"Extension approval recorded.", "延期审批已记录。"}},
+};
+
+}  // namespace
+
+RuleText TextForRule(std::string_view rule) {
+  for (const Entry& e : kEntries) {
+    if (e.rule == rule) return e.text;
+  }
+  Die("policy: no message for rule " + std::string(rule));
+}
+
+}  // namespace custos::policy::internal

@@ -1,0 +1,406 @@
+#include "policy/policy.h"
+
+#include <charconv>
+#include <exception>
+#include <fstream>
+#include <initializer_list>
+#include <iterator>
+#include <sstream>
+#include <string>
+
+#include <pugixml.hpp>
+
+namespace custos::policy {
+namespace {
+
+constexpr int kMaxApprovals = 5;
+constexpr int64_t kMaxLoanHours = 24 * 366;
+constexpr int kMaxQuota = 1000000;
+constexpr int kMaxWindowDays = 3660;
+constexpr int kMaxReasonChars = 1000;
+
+Status Invalid(std::string_view where, std::string_view what) {
+  return Status::InvalidArgument("policy " + std::string(where) + ": " + std::string(what));
+}
+
+// "<classification id='secret'>" — how an element is named in error messages.
+std::string Describe(const pugi::xml_node& node) {
+  std::string out = "<" + std::string(node.name());
+  if (pugi::xml_attribute id = node.attribute("id")) {
+    out += " id='" + std::string(id.value()) + "'";
+  } else if (pugi::xml_attribute action = node.attribute("action")) {
+    out += " action='" + std::string(action.value()) + "'";
+  }
+  return out + ">";
+}
+
+std::string Path(std::string_view parent, const pugi::xml_node& node) {
+  if (parent.empty()) return Describe(node);
+  return std::string(parent) + "/" + Describe(node);
+}
+
+// A policy that says something we don't understand must not be half-applied,
+// so unknown attributes are errors rather than silently ignored.
+Status CheckAttributes(const pugi::xml_node& node, std::string_view where,
+                       std::initializer_list<std::string_view> allowed) {
+  for (const pugi::xml_attribute& attr : node.attributes()) {
+    bool known = false;
+    for (std::string_view name : allowed) known = known || name == attr.name();
+    if (!known) return Invalid(where, "unknown attribute '" + std::string(attr.name()) + "'");
+  }
+  return Status::Ok();
+}
+
+// Element children only; non-blank text where elements are expected is an error.
+Status CheckNoText(const pugi::xml_node& node, std::string_view where) {
+  for (const pugi::xml_node& child : node.children()) {
+    if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
+      return Invalid(where, "unexpected text '" + std::string(child.value()) + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::string_view> RequiredAttribute(const pugi::xml_node& node, std::string_view where,
+                                           const char* name) {
+  pugi::xml_attribute attr = node.attribute(name);
+  if (!attr) return Invalid(where, "missing attribute '" + std::string(name) + "'");
+  return std::string_view(attr.value());
+}
+
+Result<int64_t> ParseInteger(std::string_view text, std::string_view where, std::string_view name,
+                             int64_t min, int64_t max) {
+  int64_t value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end) {
+    return Invalid(where, std::string(name) + " must be an integer, got '" + std::string(text) +
+                              "'");
+  }
+  if (value < min || value > max) {
+    return Invalid(where, std::string(name) + " must be between " + std::to_string(min) +
+                              " and " + std::to_string(max) + ", got " + std::string(text));
+  }
+  return value;
+}
+
+Result<int64_t> IntegerAttribute(const pugi::xml_node& node, std::string_view where,
+                                 const char* name, int64_t min, int64_t max) {
+  CUSTOS_ASSIGN_OR_RETURN(std::string_view text, RequiredAttribute(node, where, name));
+  return ParseInteger(text, where, name, min, max);
+}
+
+Result<bool> BoolAttribute(const pugi::xml_node& node, std::string_view where, const char* name) {
+  CUSTOS_ASSIGN_OR_RETURN(std::string_view text, RequiredAttribute(node, where, name));
+  if (text == "true") return true;
+  if (text == "false") return false;
+  return Invalid(where, std::string(name) + " must be 'true' or 'false', got '" +
+                            std::string(text) + "'");
+}
+
+// "unlimited" or a positive count.
+Result<std::optional<int>> QuotaAttribute(const pugi::xml_node& node, std::string_view where,
+                                          const char* name) {
+  CUSTOS_ASSIGN_OR_RETURN(std::string_view text, RequiredAttribute(node, where, name));
+  if (text == "unlimited") return std::optional<int>();
+  CUSTOS_ASSIGN_OR_RETURN(int64_t n, ParseInteger(text, where, name, 1, kMaxQuota));
+  return std::optional<int>(static_cast<int>(n));
+}
+
+Status ParseRoles(const pugi::xml_node& roles, std::string_view parent,
+                  std::array<std::bitset<kActionCount>, kRoleCount>& out) {
+  const std::string where = Path(parent, roles);
+  CUSTOS_RETURN_IF_ERROR(CheckAttributes(roles, where, {}));
+  CUSTOS_RETURN_IF_ERROR(CheckNoText(roles, where));
+  std::bitset<kRoleCount> seen;
+  for (const pugi::xml_node& role_node : roles.children()) {
+    if (role_node.type() != pugi::node_element) continue;
+    const std::string role_where = Path(where, role_node);
+    if (std::string_view(role_node.name()) != "role") {
+      return Invalid(role_where, "unknown element (expected <role>)");
+    }
+    CUSTOS_RETURN_IF_ERROR(CheckAttributes(role_node, role_where, {"id"}));
+    CUSTOS_RETURN_IF_ERROR(CheckNoText(role_node, role_where));
+    CUSTOS_ASSIGN_OR_RETURN(std::string_view id, RequiredAttribute(role_node, role_where, "id"));
+    Result<Role> role = ParseRole(id);
+    if (!role.ok()) return Invalid(role_where, role.status().message());
+    const std::size_t r = static_cast<std::size_t>(*role);
+    if (seen.test(r)) return Invalid(role_where, "role defined twice");
+    seen.set(r);
+    for (const pugi::xml_node& permit : role_node.children()) {
+      if (permit.type() != pugi::node_element) continue;
+      const std::string permit_where = Path(role_where, permit);
+      if (std::string_view(permit.name()) != "permit") {
+        return Invalid(permit_where, "unknown element (expected <permit>)");
+      }
+      CUSTOS_RETURN_IF_ERROR(CheckAttributes(permit, permit_where, {"action"}));
+      CUSTOS_ASSIGN_OR_RETURN(std::string_view action_id,
+                              RequiredAttribute(permit, permit_where, "action"));
+      Result<Action> action = ParseAction(action_id);
+      if (!action.ok()) return Invalid(permit_where, action.status().message());
+      out[r].set(static_cast<std::size_t>(*action));
+    }
+  }
+  for (Role role : kAllRoles) {
+    if (!seen.test(static_cast<std::size_t>(role))) {
+      return Invalid(where, "missing <role id='" + std::string(RoleId(role)) + "'>");
+    }
+  }
+  return Status::Ok();
+}
+
+// The single child element `name` of a classification; missing or repeated is
+// an error naming it.
+Result<pugi::xml_node> SoleChild(const pugi::xml_node& parent, std::string_view where,
+                                 const char* name) {
+  pugi::xml_node found;
+  for (const pugi::xml_node& child : parent.children(name)) {
+    if (found) return Invalid(where, "<" + std::string(name) + "> given twice");
+    found = child;
+  }
+  if (!found) return Invalid(where, "missing <" + std::string(name) + ">");
+  return found;
+}
+
+Status ParseUse(const pugi::xml_node& use, std::string_view where, ClassificationRules& rules,
+                std::bitset<3>& seen) {
+  CUSTOS_RETURN_IF_ERROR(CheckAttributes(use, where, {"action", "permission", "approvals"}));
+  CUSTOS_ASSIGN_OR_RETURN(std::string_view action, RequiredAttribute(use, where, "action"));
+  UseRule* rule = nullptr;
+  std::size_t index = 0;
+  if (action == "copy") {
+    rule = &rules.copy;
+    index = 0;
+  } else if (action == "print") {
+    rule = &rules.print;
+    index = 1;
+  } else if (action == "export") {
+    rule = &rules.export_;
+    index = 2;
+  } else {
+    return Invalid(where, "action must be copy, print or export, got '" + std::string(action) +
+                              "'");
+  }
+  if (seen.test(index)) return Invalid(where, "given twice");
+  seen.set(index);
+
+  CUSTOS_ASSIGN_OR_RETURN(std::string_view permission, RequiredAttribute(use, where, "permission"));
+  if (permission == "forbidden") {
+    rule->permission = UsePermission::kForbidden;
+  } else if (permission == "with-approval") {
+    rule->permission = UsePermission::kWithApproval;
+  } else if (permission == "free") {
+    rule->permission = UsePermission::kFree;
+  } else {
+    return Invalid(where, "permission must be forbidden, with-approval or free, got '" +
+                              std::string(permission) + "'");
+  }
+  if (rule->permission == UsePermission::kWithApproval) {
+    CUSTOS_ASSIGN_OR_RETURN(int64_t n, IntegerAttribute(use, where, "approvals", 1, kMaxApprovals));
+    rule->approvals = static_cast<int>(n);
+    if (rules.max_loan_hours <= 0) {
+      return Invalid(where, "with-approval needs a <loan> with max-hours above 0");
+    }
+  } else if (use.attribute("approvals")) {
+    CUSTOS_ASSIGN_OR_RETURN(int64_t n, IntegerAttribute(use, where, "approvals", 0, 0));
+    rule->approvals = static_cast<int>(n);
+  }
+  return Status::Ok();
+}
+
+Status ParseClassification(const pugi::xml_node& node, std::string_view parent,
+                           std::array<ClassificationRules, kClassificationCount>& out,
+                           std::bitset<kClassificationCount>& seen) {
+  const std::string where = Path(parent, node);
+  CUSTOS_RETURN_IF_ERROR(CheckAttributes(node, where, {"id"}));
+  CUSTOS_RETURN_IF_ERROR(CheckNoText(node, where));
+  CUSTOS_ASSIGN_OR_RETURN(std::string_view id, RequiredAttribute(node, where, "id"));
+  Result<Classification> parsed = ParseClassification(id);
+  if (!parsed.ok()) return Invalid(where, parsed.status().message());
+  const Classification c = *parsed;
+  const std::size_t index = static_cast<std::size_t>(c);
+  if (seen.test(index)) return Invalid(where, "classification defined twice");
+  seen.set(index);
+  ClassificationRules& rules = out[index];
+
+  for (const pugi::xml_node& child : node.children()) {
+    if (child.type() != pugi::node_element) continue;
+    const std::string_view name = child.name();
+    if (name != "view" && name != "view-quota" && name != "reason" && name != "loan" &&
+        name != "owner" && name != "use") {
+      return Invalid(Path(where, child), "unknown element");
+    }
+  }
+
+  // <view roles="…"/>
+  CUSTOS_ASSIGN_OR_RETURN(pugi::xml_node view, SoleChild(node, where, "view"));
+  const std::string view_where = Path(where, view);
+  CUSTOS_RETURN_IF_ERROR(CheckAttributes(view, view_where, {"roles"}));
+  CUSTOS_ASSIGN_OR_RETURN(std::string_view roles_text,
+                          RequiredAttribute(view, view_where, "roles"));
+  std::istringstream words{std::string(roles_text)};
+  for (std::string word; words >> word;) {
+    Result<Role> role = ParseRole(word);
+    if (!role.ok()) return Invalid(view_where, role.status().message());
+    // SECURITY: admin and auditor are content-blind above public; a policy
+    // that says otherwise is refused rather than silently narrowed.
+    if (c > Classification::kPublic && (*role == Role::kAdmin || *role == Role::kAuditor)) {
+      return Invalid(view_where, "role '" + word + "' may never view " +
+                                     std::string(ClassificationId(c)) + " content");
+    }
+    rules.view_roles.set(static_cast<std::size_t>(*role));
+  }
+
+  // <view-quota views="N|unlimited" window-days="D"/>
+  CUSTOS_ASSIGN_OR_RETURN(pugi::xml_node quota, SoleChild(node, where, "view-quota"));
+  const std::string quota_where = Path(where, quota);
+  CUSTOS_RETURN_IF_ERROR(CheckAttributes(quota, quota_where, {"views", "window-days"}));
+  CUSTOS_ASSIGN_OR_RETURN(rules.view_quota, QuotaAttribute(quota, quota_where, "views"));
+  CUSTOS_ASSIGN_OR_RETURN(int64_t window,
+                          IntegerAttribute(quota, quota_where, "window-days", 0, kMaxWindowDays));
+  rules.quota_window_days = static_cast<int>(window);
+
+  // <reason required="…" min-chars="N"/>
+  CUSTOS_ASSIGN_OR_RETURN(pugi::xml_node reason, SoleChild(node, where, "reason"));
+  const std::string reason_where = Path(where, reason);
+  CUSTOS_RETURN_IF_ERROR(CheckAttributes(reason, reason_where, {"required", "min-chars"}));
+  CUSTOS_ASSIGN_OR_RETURN(rules.reason_required, BoolAttribute(reason, reason_where, "required"));
+  CUSTOS_ASSIGN_OR_RETURN(int64_t min_chars, IntegerAttribute(reason, reason_where, "min-chars", 0,
+                                                               kMaxReasonChars));
+  rules.reason_min_chars = static_cast<int>(min_chars);
+  if (rules.reason_required && rules.reason_min_chars < 1) {
+    return Invalid(reason_where, "min-chars must be at least 1 when a reason is required");
+  }
+
+  // <loan approvals="N" max-hours="H" custodian-release="…"/>
+  CUSTOS_ASSIGN_OR_RETURN(pugi::xml_node loan, SoleChild(node, where, "loan"));
+  const std::string loan_where = Path(where, loan);
+  CUSTOS_RETURN_IF_ERROR(
+      CheckAttributes(loan, loan_where, {"approvals", "max-hours", "custodian-release"}));
+  CUSTOS_ASSIGN_OR_RETURN(int64_t approvals,
+                          IntegerAttribute(loan, loan_where, "approvals", 0, kMaxApprovals));
+  rules.loan_approvals = static_cast<int>(approvals);
+  CUSTOS_ASSIGN_OR_RETURN(rules.max_loan_hours,
+                          IntegerAttribute(loan, loan_where, "max-hours", 0, kMaxLoanHours));
+  CUSTOS_ASSIGN_OR_RETURN(rules.custodian_release,
+                          BoolAttribute(loan, loan_where, "custodian-release"));
+  if (rules.loan_approvals > 0 && rules.max_loan_hours <= 0) {
+    return Invalid(loan_where, "max-hours must be above 0 when loans need approval");
+  }
+
+  // <owner needs-loan="…" view-quota="N|unlimited"/>
+  CUSTOS_ASSIGN_OR_RETURN(pugi::xml_node owner, SoleChild(node, where, "owner"));
+  const std::string owner_where = Path(where, owner);
+  CUSTOS_RETURN_IF_ERROR(CheckAttributes(owner, owner_where, {"needs-loan", "view-quota"}));
+  CUSTOS_ASSIGN_OR_RETURN(rules.owner_needs_loan, BoolAttribute(owner, owner_where, "needs-loan"));
+  CUSTOS_ASSIGN_OR_RETURN(rules.owner_view_quota,
+                          QuotaAttribute(owner, owner_where, "view-quota"));
+
+  // <use action="copy|print|export" …/>, each exactly once.
+  std::bitset<3> uses;
+  for (const pugi::xml_node& use : node.children("use")) {
+    CUSTOS_RETURN_IF_ERROR(ParseUse(use, Path(where, use), rules, uses));
+  }
+  if (!uses.test(0)) return Invalid(where, "missing <use action='copy'>");
+  if (!uses.test(1)) return Invalid(where, "missing <use action='print'>");
+  if (!uses.test(2)) return Invalid(where, "missing <use action='export'>");
+  return Status::Ok();
+}
+
+}  // namespace
+
+const UseRule& Policy::use_rule(Classification c, LoanKind kind) const {
+  const ClassificationRules& r = rules(c);
+  switch (kind) {
+    case LoanKind::kCopy:
+      return r.copy;
+    case LoanKind::kPrint:
+      return r.print;
+    case LoanKind::kExport:
+      return r.export_;
+    case LoanKind::kView:
+      break;
+  }
+  Die("Policy::use_rule called for a view");
+}
+
+std::string_view UsePermissionId(UsePermission p) {
+  switch (p) {
+    case UsePermission::kForbidden:
+      return "forbidden";
+    case UsePermission::kWithApproval:
+      return "with-approval";
+    case UsePermission::kFree:
+      return "free";
+  }
+  return "forbidden";
+}
+
+Result<Policy> LoadPolicy(std::string_view xml) {
+  // pugixml reports errors by value but may throw std::bad_alloc; nothing may
+  // escape this boundary.
+  try {
+    pugi::xml_document doc;
+    pugi::xml_parse_result parsed =
+        doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
+    if (!parsed) {
+      return Status::InvalidArgument("policy: malformed XML at byte " +
+                                     std::to_string(parsed.offset) + ": " +
+                                     parsed.description());
+    }
+    pugi::xml_node root = doc.document_element();
+    if (!root || std::string_view(root.name()) != "custos-policy") {
+      return Status::InvalidArgument("policy: the root element must be <custos-policy>");
+    }
+    const std::string where = Describe(root);
+    CUSTOS_RETURN_IF_ERROR(CheckAttributes(root, where, {"version"}));
+    CUSTOS_RETURN_IF_ERROR(CheckNoText(root, where));
+
+    Policy policy;
+    CUSTOS_ASSIGN_OR_RETURN(std::string_view version, RequiredAttribute(root, where, "version"));
+    if (version.empty()) return Invalid(where, "version must not be empty");
+    policy.version_ = std::string(version);
+
+    bool have_roles = false;
+    std::bitset<kClassificationCount> seen;
+    for (const pugi::xml_node& child : root.children()) {
+      if (child.type() != pugi::node_element) continue;
+      const std::string_view name = child.name();
+      if (name == "roles") {
+        if (have_roles) return Invalid(Path(where, child), "given twice");
+        have_roles = true;
+        CUSTOS_RETURN_IF_ERROR(ParseRoles(child, where, policy.role_actions_));
+      } else if (name == "classification") {
+        CUSTOS_RETURN_IF_ERROR(ParseClassification(child, where, policy.classifications_, seen));
+      } else {
+        return Invalid(Path(where, child), "unknown element");
+      }
+    }
+    if (!have_roles) return Invalid(where, "missing <roles>");
+    for (Classification c : kAllClassifications) {
+      if (!seen.test(static_cast<std::size_t>(c))) {
+        return Invalid(where,
+                       "missing <classification id='" + std::string(ClassificationId(c)) + "'>");
+      }
+    }
+    policy.source_ = std::string(xml);
+    return policy;
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("policy: loading failed: ") + e.what());
+  }
+}
+
+Result<Policy> LoadPolicyFile(const std::string& path) {
+  std::string bytes;
+  try {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Status::NotFound("policy file '" + path + "' cannot be opened");
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (in.bad()) return Status::Unavailable("policy file '" + path + "': read error");
+  } catch (const std::exception& e) {
+    return Status::Unavailable("policy file '" + path + "': " + e.what());
+  }
+  return LoadPolicy(bytes);
+}
+
+}  // namespace custos::policy

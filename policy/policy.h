@@ -1,0 +1,123 @@
+// A policy document: which roles may do what, and per classification who may
+// view, how often, with what reason, under which loan, and whether copy, print
+// and export are allowed. Loaded from XML (see policy/default-policy.xml for
+// the format and the shipped defaults).
+//
+// A Policy is immutable once loaded, except for the digest the vault attaches
+// (set_digest) right after loading it. The exact source bytes stay available
+// through source(), so the vault can hash and store the policy version that
+// every decision refers to.
+//
+// Thread-safety: a const Policy may be read from many threads.
+#ifndef CUSTOS_POLICY_POLICY_H_
+#define CUSTOS_POLICY_POLICY_H_
+
+#include <array>
+#include <bitset>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "base/status.h"
+#include "policy/types.h"
+
+namespace custos::policy {
+
+// How a use of content (copy, print, export) is governed for a classification.
+enum class UsePermission {
+  kForbidden,     // never, whatever the approvals ("forbidden")
+  kWithApproval,  // only under an approved loan of that kind ("with-approval")
+  kFree,          // no loan needed ("free"); reason and view rights still apply
+};
+
+// One use rule: the permission and, for kWithApproval, the approvals needed.
+struct UseRule {
+  UsePermission permission = UsePermission::kForbidden;
+  int approvals = 0;
+};
+
+// Everything the policy says about one classification.
+struct ClassificationRules {
+  // Roles whose holders may see content of this classification at all.
+  std::bitset<kRoleCount> view_roles;
+  // Views per person per document within the window; nullopt = unlimited.
+  std::optional<int> view_quota;
+  // The counting window in days; 0 = forever.
+  int quota_window_days = 0;
+  bool reason_required = false;
+  // Minimum reason length in Unicode code points (after trimming blanks).
+  int reason_min_chars = 0;
+  // Approvals a view loan needs; 0 = viewing needs no loan.
+  int loan_approvals = 0;
+  // Longest loan, in hours from the request / extension time.
+  int64_t max_loan_hours = 0;
+  // Whether an approved loan must be released by a custodian before use.
+  bool custodian_release = false;
+  // The record's owner: whether they need a loan for their own file, and
+  // their own quota (nullopt = unlimited).
+  bool owner_needs_loan = true;
+  std::optional<int> owner_view_quota;
+  // Copy, print, export.
+  UseRule copy;
+  UseRule print;
+  UseRule export_;
+};
+
+class Policy {
+ public:
+  Policy(const Policy&) = default;
+  Policy& operator=(const Policy&) = default;
+  Policy(Policy&&) = default;
+  Policy& operator=(Policy&&) = default;
+
+  // The exact bytes the policy was loaded from (what the vault hashes).
+  const std::string& source() const { return source_; }
+  // The version label from the root element's `version` attribute.
+  const std::string& version() const { return version_; }
+  // The digest the vault attached (lower-case hex SHA-256 of source()), or
+  // empty until set. Permits carry it so every decision names its policy.
+  const std::string& digest() const { return digest_; }
+  void set_digest(std::string digest) { digest_ = std::move(digest); }
+
+  // Whether the role table lets `role` perform `action`.
+  bool RolePermits(Role role, Action action) const {
+    return role_actions_[static_cast<std::size_t>(role)].test(static_cast<std::size_t>(action));
+  }
+  const ClassificationRules& rules(Classification c) const {
+    return classifications_[static_cast<std::size_t>(c)];
+  }
+  // The rule for one use (copy / print / export); kView has no use rule and
+  // aborts (a bug).
+  const UseRule& use_rule(Classification c, LoanKind kind) const;
+
+ private:
+  Policy() = default;
+  friend Result<Policy> LoadPolicy(std::string_view xml);
+
+  std::string source_;
+  std::string version_;
+  std::string digest_;
+  std::array<std::bitset<kActionCount>, kRoleCount> role_actions_{};
+  std::array<ClassificationRules, kClassificationCount> classifications_{};
+};
+
+// Parses and validates a policy document. Every role and every classification
+// must be defined exactly once; unknown elements, attributes, roles, actions
+// or classifications are rejected. Errors: kInvalidArgument with a message
+// naming the element (and the byte offset for malformed XML). The admin and
+// auditor roles may never be given view rights above public.
+Result<Policy> LoadPolicy(std::string_view xml);
+
+// Reads the file at `path` and loads it as LoadPolicy does; source() holds the
+// file's exact bytes. Errors: kNotFound if the file cannot be opened,
+// kUnavailable on a read error, then as LoadPolicy.
+Result<Policy> LoadPolicyFile(const std::string& path);
+
+// Id used in the XML for a use permission ("forbidden", "with-approval", "free").
+std::string_view UsePermissionId(UsePermission p);
+
+}  // namespace custos::policy
+
+#endif  // CUSTOS_POLICY_POLICY_H_

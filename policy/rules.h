@@ -1,0 +1,76 @@
+// Stable rule ids: every Decision names the rule that made it. They are
+// written to the audit log, so they are a fixed format — never rename one;
+// add new ones. Denials start with the family of the check that failed;
+// allowances start with "allow.".
+#ifndef CUSTOS_POLICY_RULES_H_
+#define CUSTOS_POLICY_RULES_H_
+
+#include <string_view>
+
+namespace custos::policy::rules {
+
+// Facts missing for the action (a caller bug; denied, never allowed).
+inline constexpr std::string_view kFactsIncomplete = "facts.incomplete";
+
+// Employment.
+inline constexpr std::string_view kEmploymentDeparted = "employment.departed";
+inline constexpr std::string_view kEmploymentNoticePeriod = "employment.notice_period";
+
+// Roles and markings.
+inline constexpr std::string_view kRoleNotPermitted = "role.not_permitted";
+inline constexpr std::string_view kRoleContentBlind = "role.content_blind";
+inline constexpr std::string_view kClassificationViewDenied = "classification.view_denied";
+inline constexpr std::string_view kUseForbidden = "use.forbidden";
+inline constexpr std::string_view kRecordNotOwner = "record.not_owner";
+
+// Reason and quota.
+inline constexpr std::string_view kReasonRequired = "reason.required";
+inline constexpr std::string_view kReasonTooShort = "reason.too_short";
+inline constexpr std::string_view kQuotaExhausted = "quota.exhausted";
+
+// Loans.
+inline constexpr std::string_view kLoanRequired = "loan.required";
+inline constexpr std::string_view kLoanNotRequired = "loan.not_required";
+inline constexpr std::string_view kLoanNotYours = "loan.not_yours";
+inline constexpr std::string_view kLoanWrongRecord = "loan.wrong_record";
+inline constexpr std::string_view kLoanWrongKind = "loan.wrong_kind";
+inline constexpr std::string_view kLoanNotApproved = "loan.not_approved";
+inline constexpr std::string_view kLoanDenied = "loan.denied";
+inline constexpr std::string_view kLoanNotReleased = "loan.not_released";
+inline constexpr std::string_view kLoanReturned = "loan.returned";
+inline constexpr std::string_view kLoanRevoked = "loan.revoked";
+inline constexpr std::string_view kLoanExpired = "loan.expired";
+inline constexpr std::string_view kLoanNotPending = "loan.not_pending";
+inline constexpr std::string_view kLoanNotOpen = "loan.not_open";
+inline constexpr std::string_view kLoanTooLong = "loan.too_long";
+inline constexpr std::string_view kLoanInvalidDue = "loan.invalid_due";
+
+// Separation of duties.
+inline constexpr std::string_view kSodRequesterNotApprover = "sod.requester_not_approver";
+inline constexpr std::string_view kSodOwnerNotApprover = "sod.owner_not_approver";
+inline constexpr std::string_view kSodApproverCountedTwice = "sod.approver_counted_twice";
+inline constexpr std::string_view kSodCustodianNotApprover = "sod.custodian_not_approver";
+inline constexpr std::string_view kSodRequesterNotCustodian = "sod.requester_not_custodian";
+inline constexpr std::string_view kSodOwnerNotCustodian = "sod.owner_not_custodian";
+inline constexpr std::string_view kSodSelfAssignment = "sod.self_assignment";
+
+// Allowances.
+inline constexpr std::string_view kAllowRole = "allow.role";
+inline constexpr std::string_view kAllowViewOpen = "allow.view.open";
+inline constexpr std::string_view kAllowViewOwner = "allow.view.owner";
+inline constexpr std::string_view kAllowViewLoan = "allow.view.loan";
+inline constexpr std::string_view kAllowUseFree = "allow.use.free";
+inline constexpr std::string_view kAllowUseLoan = "allow.use.loan";
+inline constexpr std::string_view kAllowRecordUpdate = "allow.record.update";
+inline constexpr std::string_view kAllowRecordReassign = "allow.record.reassign";
+inline constexpr std::string_view kAllowLoanRequest = "allow.loan.request";
+inline constexpr std::string_view kAllowLoanApprove = "allow.loan.approve";
+inline constexpr std::string_view kAllowLoanDeny = "allow.loan.deny";
+inline constexpr std::string_view kAllowLoanRelease = "allow.loan.release";
+inline constexpr std::string_view kAllowLoanReturn = "allow.loan.return";
+inline constexpr std::string_view kAllowLoanRevoke = "allow.loan.revoke";
+inline constexpr std::string_view kAllowLoanExtend = "allow.loan.extend";
+
+}  // namespace custos::policy::rules
+
+#endif  // CUSTOS_POLICY_RULES_H_

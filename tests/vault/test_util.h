@@ -1,0 +1,40 @@
+// Helpers for vault tests: a fresh temporary directory per test and a vault
+// created in it with cheap Argon2id parameters.
+#ifndef CUSTOS_TESTS_VAULT_TEST_UTIL_H_
+#define CUSTOS_TESTS_VAULT_TEST_UTIL_H_
+
+#include <memory>
+#include <string>
+
+#include "vault/vault.h"
+
+namespace custos::vault::testing {
+
+// Creates a unique empty directory under $TMPDIR (or /tmp); removed by the
+// destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+inline SecretBytes Pass(std::string_view p = "correct horse battery staple") {
+  return SecretBytes::CopyOf(p);
+}
+
+// Creates a vault in `dir` with test KDF parameters; aborts the test on error.
+std::unique_ptr<Vault> CreateTestVault(const std::string& dir,
+                                       std::string_view passphrase = "correct horse battery staple",
+                                       const OpenOptions& open = {});
+std::unique_ptr<Vault> OpenTestVault(const std::string& dir,
+                                     std::string_view passphrase = "correct horse battery staple");
+
+}  // namespace custos::vault::testing
+
+#endif  // CUSTOS_TESTS_VAULT_TEST_UTIL_H_

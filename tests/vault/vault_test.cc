@@ -1,0 +1,376 @@
+#include "vault/vault.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/vault/test_util.h"
+#include "vault/internal/vault_impl.h"
+#include "vault/versions.h"
+
+namespace custos::vault {
+namespace {
+
+using testing::CreateTestVault;
+using testing::OpenTestVault;
+using testing::Pass;
+using testing::TempDir;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+Status PutOne(Vault& v, Table t, std::string key, std::string value) {
+  return v.Write([&](WriteTxn& w) { return w.Put(t, key, value); });
+}
+
+Result<std::string> GetOne(const Vault& v, Table t, std::string_view key) {
+  CUSTOS_ASSIGN_OR_RETURN(auto r, v.BeginRead());
+  return r->Get(t, key);
+}
+
+TEST(VaultTest, PutGetSurvivesReopen) {
+  TempDir dir;
+  {
+    auto v = CreateTestVault(dir.path());
+    ASSERT_TRUE(PutOne(*v, tables::kRecords, "c-1", "华东贸易有限公司").ok());
+  }
+  auto v = OpenTestVault(dir.path());
+  auto got = GetOne(*v, tables::kRecords, "c-1");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(*got, "华东贸易有限公司");
+  EXPECT_EQ(GetOne(*v, tables::kRecords, "c-2").status().code(), StatusCode::kNotFound);
+}
+
+TEST(VaultTest, CreateRefusesExistingVault) {
+  TempDir dir;
+  { auto v = CreateTestVault(dir.path()); }
+  std::string before = ReadFile(dir.path() + "/data.mdb");
+  CreateOptions opts;
+  opts.kdf = Argon2Params::ForTests();
+  auto again = Vault::Create(dir.path(), Pass("other"), opts);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(ReadFile(dir.path() + "/data.mdb"), before);
+}
+
+TEST(VaultTest, WrongPassphraseIsUnauthenticatedAndChangesNothing) {
+  TempDir dir;
+  {
+    auto v = CreateTestVault(dir.path());
+    ASSERT_TRUE(PutOne(*v, tables::kRecords, "k", "v").ok());
+  }
+  std::string before = ReadFile(dir.path() + "/data.mdb");
+  auto v = Vault::Open(dir.path(), Pass("wrong passphrase"));
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(v.status().message().find("correct horse"), std::string::npos);
+  EXPECT_EQ(ReadFile(dir.path() + "/data.mdb"), before);
+}
+
+TEST(VaultTest, MissingVaultIsNotFound) {
+  TempDir dir;
+  auto v = Vault::Open(dir.path() + "/nothing-here", Pass());
+  EXPECT_EQ(v.status().code(), StatusCode::kNotFound);
+}
+
+TEST(VaultTest, ValueSwappedBetweenKeysIsDataLoss) {
+  TempDir dir;
+  auto v = CreateTestVault(dir.path());
+  ASSERT_TRUE(PutOne(*v, tables::kRecords, "alice", "price 100").ok());
+  ASSERT_TRUE(PutOne(*v, tables::kRecords, "bob", "price 200").ok());
+  auto a = internal::RawGet(*v, tables::kRecords, "alice");
+  auto b = internal::RawGet(*v, tables::kRecords, "bob");
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE(internal::RawPut(*v, tables::kRecords, "alice", *b).ok());
+  ASSERT_TRUE(internal::RawPut(*v, tables::kRecords, "bob", *a).ok());
+  EXPECT_EQ(GetOne(*v, tables::kRecords, "alice").status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(GetOne(*v, tables::kRecords, "bob").status().code(), StatusCode::kDataLoss);
+}
+
+TEST(VaultTest, ValueMovedToAnotherTableIsDataLoss) {
+  TempDir dir;
+  auto v = CreateTestVault(dir.path());
+  ASSERT_TRUE(PutOne(*v, tables::kRecords, "x", "secret").ok());
+  auto raw = internal::RawGet(*v, tables::kRecords, "x");
+  ASSERT_TRUE(raw.ok());
+  ASSERT_TRUE(internal::RawPut(*v, tables::kAgreements, "x", *raw).ok());
+  EXPECT_EQ(GetOne(*v, tables::kAgreements, "x").status().code(), StatusCode::kDataLoss);
+}
+
+TEST(VaultTest, EveryByteFlipOfAStoredValueIsDataLoss) {
+  TempDir dir;
+  auto v = CreateTestVault(dir.path());
+  ASSERT_TRUE(PutOne(*v, tables::kRecords, "x", "order cycle: 45 days").ok());
+  auto raw = internal::RawGet(*v, tables::kRecords, "x");
+  ASSERT_TRUE(raw.ok());
+  for (size_t i = 0; i < raw->size(); ++i) {
+    std::string bad = *raw;
+    bad[i] = static_cast<char>(bad[i] ^ 0x20);
+    ASSERT_TRUE(internal::RawPut(*v, tables::kRecords, "x", bad).ok());
+    EXPECT_EQ(GetOne(*v, tables::kRecords, "x").status().code(), StatusCode::kDataLoss)
+        << "byte " << i;
+  }
+}
+
+TEST(VaultTest, MarkerNeverReachesTheDisk) {
+  TempDir dir;
+  const std::string marker = "MARKER-7f3a9c-客户价格底线";
+  {
+    auto v = CreateTestVault(dir.path());
+    ASSERT_TRUE(PutOne(*v, tables::kRecords, "c-1", "notes: " + marker).ok());
+    ASSERT_TRUE(v->Write([&](WriteTxn& w) { return w.Put(tables::kUsers, "u-1", marker); }).ok());
+  }
+  size_t files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path())) {
+    if (!e.is_regular_file()) continue;
+    ++files;
+    std::string content = ReadFile(e.path());
+    EXPECT_EQ(content.find(marker), std::string::npos) << e.path();
+    EXPECT_EQ(content.find("MARKER-7f3a9c"), std::string::npos) << e.path();
+  }
+  EXPECT_GE(files, 1u);
+}
+
+TEST(VaultTest, VersionsAreImmutableAndOrdered) {
+  TempDir dir;
+  auto v = CreateTestVault(dir.path());
+  for (int i = 1; i <= 3; ++i) {
+    uint32_t got = 0;
+    ASSERT_TRUE(v->Write([&](WriteTxn& w) -> Status {
+                   CUSTOS_ASSIGN_OR_RETURN(got, AppendVersion(w, tables::kRecords, "c-9",
+                                                              "v" + std::to_string(i)));
+                   return Status::Ok();
+                 }).ok());
+    EXPECT_EQ(got, static_cast<uint32_t>(i));
+  }
+  auto r = v->BeginRead();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*LatestVersion(**r, tables::kRecords, "c-9"), 3u);
+  EXPECT_EQ(*GetVersion(**r, tables::kRecords, "c-9", 1), "v1");
+  EXPECT_EQ(*GetVersion(**r, tables::kRecords, "c-9", 3), "v3");
+  EXPECT_EQ(GetVersion(**r, tables::kRecords, "c-9", 4).status().code(), StatusCode::kNotFound);
+  // "c-9" and "c-90" do not mix.
+  EXPECT_EQ(LatestVersion(**r, tables::kRecords, "c-90").status().code(), StatusCode::kNotFound);
+}
+
+TEST(VaultTest, FailedRequestRollsBackOnlyItself) {
+  TempDir dir;
+  auto v = CreateTestVault(dir.path());
+  Status s = v->Write([&](WriteTxn& w) -> Status {
+    CUSTOS_RETURN_IF_ERROR(w.Put(tables::kRecords, "half", "written"));
+    return Status::FailedPrecondition("changed my mind");
+  });
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(GetOne(*v, tables::kRecords, "half").status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(PutOne(*v, tables::kRecords, "whole", "ok").ok());
+  EXPECT_TRUE(GetOne(*v, tables::kRecords, "whole").ok());
+}
+
+TEST(VaultTest, ConcurrentWritersShareCommitsAndReadersSeeSnapshots) {
+  TempDir dir;
+  auto v = CreateTestVault(dir.path());
+  constexpr int kThreads = 16, kPerThread = 50;
+  std::atomic<bool> stop{false};
+  std::atomic<int> read_errors{0};
+  std::thread reader([&] {
+    while (!stop) {
+      auto r = v->BeginRead();
+      if (!r.ok()) {
+        ++read_errors;
+        continue;
+      }
+      Status s = (*r)->Scan(tables::kRecords, "", [&](std::string_view k, std::string_view val) -> Result<bool> {
+        if (val != std::string("value-") + std::string(k)) ++read_errors;
+        return true;
+      });
+      if (!s.ok()) ++read_errors;
+    }
+  });
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string k = "t" + std::to_string(t) + "-" + std::to_string(i);
+        ASSERT_TRUE(PutOne(*v, tables::kRecords, k, "value-" + k).ok());
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  stop = true;
+  reader.join();
+  EXPECT_EQ(read_errors.load(), 0);
+  auto r = v->BeginRead();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*(*r)->Count(tables::kRecords), static_cast<uint64_t>(kThreads * kPerThread));
+  EXPECT_LE(v->commit_stats().commits, v->commit_stats().requests);
+}
+
+TEST(VaultTest, MapGrowsOnDemand) {
+  TempDir dir;
+  OpenOptions open;
+  open.initial_map_size = 1 << 20;  // 1 MiB
+  auto v = CreateTestVault(dir.path(), "pw", open);
+  std::string big(64 * 1024, 'x');
+  for (int i = 0; i < 200; ++i) {  // ~13 MiB
+    ASSERT_TRUE(PutOne(*v, tables::kAttachmentChunks, "chunk-" + std::to_string(i), big).ok()) << i;
+  }
+  EXPECT_GT(v->map_size(), size_t{1} << 20);
+  EXPECT_EQ(*GetOne(*v, tables::kAttachmentChunks, "chunk-199"), big);
+}
+
+TEST(VaultTest, GarbageFilesGiveAClearError) {
+  TempDir dir;
+  {
+    std::ofstream out(dir.path() + "/data.mdb", std::ios::binary);
+    for (int i = 0; i < 20000; ++i) out << "not a database ";
+  }
+  auto v = Vault::Open(dir.path(), Pass());
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().code(), StatusCode::kDataLoss) << v.status().ToString();
+  auto info = Vault::InspectSealed(dir.path());
+  EXPECT_FALSE(info.ok());
+}
+
+TEST(VaultTest, ChangePassphrase) {
+  TempDir dir;
+  {
+    auto v = CreateTestVault(dir.path(), "old passphrase");
+    ASSERT_TRUE(PutOne(*v, tables::kRecords, "k", "v").ok());
+    ASSERT_TRUE(v->ChangePassphrase(Pass("new passphrase"), Argon2Params::ForTests()).ok());
+  }
+  EXPECT_EQ(Vault::Open(dir.path(), Pass("old passphrase")).status().code(),
+            StatusCode::kUnauthenticated);
+  auto v = OpenTestVault(dir.path(), "new passphrase");
+  EXPECT_EQ(*GetOne(*v, tables::kRecords, "k"), "v");
+}
+
+void FillForRotation(Vault& v, int n) {
+  for (int i = 0; i < n; i += 100) {
+    ASSERT_TRUE(v.Write([&](WriteTxn& w) -> Status {
+                   for (int j = i; j < i + 100 && j < n; ++j) {
+                     CUSTOS_RETURN_IF_ERROR(w.Put(tables::kRecords, "r" + std::to_string(j),
+                                                  "content-" + std::to_string(j)));
+                   }
+                   return Status::Ok();
+                 }).ok());
+  }
+}
+
+void ExpectAllReadable(const Vault& v, int n) {
+  auto r = v.BeginRead();
+  ASSERT_TRUE(r.ok());
+  for (int j = 0; j < n; ++j) {
+    auto got = (*r)->Get(tables::kRecords, "r" + std::to_string(j));
+    ASSERT_TRUE(got.ok()) << j << " " << got.status().ToString();
+    ASSERT_EQ(*got, "content-" + std::to_string(j));
+  }
+}
+
+TEST(VaultTest, RotationResealsEverything) {
+  TempDir dir;
+  constexpr int kN = 1500;
+  auto v = CreateTestVault(dir.path());
+  FillForRotation(*v, kN);
+  auto before = internal::RawGet(*v, tables::kRecords, "r7");
+  ASSERT_TRUE(v->RotateRootKey().ok());
+  auto info = v->Info();
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->key_version, 2u);
+  EXPECT_FALSE(info->rotation_in_progress);
+  auto after = internal::RawGet(*v, tables::kRecords, "r7");
+  EXPECT_NE(*before, *after);
+  EXPECT_EQ(Vault::Impl::SealedVersion(*after), 2u);
+  ExpectAllReadable(*v, kN);
+  v.reset();
+  auto reopened = OpenTestVault(dir.path());
+  ExpectAllReadable(*reopened, kN);
+}
+
+// Kills a child process in the middle of a rotation (after `batches`
+// committed batches, or at a random moment), then reopens and checks that
+// nothing is lost and the rotation can be finished.
+void KillMidRotation(int batches, int kill_after_us) {
+  TempDir dir;
+  constexpr int kN = 3000;
+  {
+    auto v = CreateTestVault(dir.path());
+    FillForRotation(*v, kN);
+  }
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto v = Vault::Open(dir.path(), Pass());
+    if (!v.ok()) _exit(3);
+    int seen = 0;
+    Status s = (*v)->RotateRootKey([&](uint64_t) {
+      if (batches > 0 && ++seen == batches) raise(SIGKILL);
+    });
+    _exit(s.ok() ? 0 : 4);
+  }
+  if (kill_after_us > 0) {
+    usleep(static_cast<useconds_t>(kill_after_us));
+    kill(pid, SIGKILL);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  auto v = OpenTestVault(dir.path());
+  ExpectAllReadable(*v, kN);
+  ASSERT_TRUE(v->RotateRootKey().ok());
+  auto info = v->Info();
+  ASSERT_TRUE(info.ok());
+  EXPECT_FALSE(info->rotation_in_progress);
+  ExpectAllReadable(*v, kN);
+}
+
+TEST(VaultTest, KillAfterFirstRotationBatchLosesNothing) { KillMidRotation(1, 0); }
+TEST(VaultTest, KillAfterThirdRotationBatchLosesNothing) { KillMidRotation(3, 0); }
+TEST(VaultTest, KillAtRandomMomentsDuringRotationLosesNothing) {
+  for (int us : {2000, 15000, 40000, 90000}) KillMidRotation(0, us);
+}
+
+TEST(VaultTest, InspectSealedNeedsNoPassphrase) {
+  TempDir dir;
+  {
+    auto v = CreateTestVault(dir.path());
+    ASSERT_TRUE(PutOne(*v, tables::kRecords, "k", "v").ok());
+  }
+  auto info = Vault::InspectSealed(dir.path());
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->format_version, kFormatVersion);
+  EXPECT_EQ(info->key_version, 1u);
+  EXPECT_EQ(info->log_name, "custos.test/vault");
+  bool saw_records = false;
+  for (const auto& t : info->tables)
+    if (t.table == "records") saw_records = t.entries == 1;
+  EXPECT_TRUE(saw_records);
+}
+
+TEST(VaultTest, BlindIndexIsKeyedAndStable) {
+  TempDir dir;
+  std::string a;
+  {
+    auto v = CreateTestVault(dir.path());
+    a = v->BlindIndex("user", "zhang.wei");
+    EXPECT_NE(a, v->BlindIndex("user", "li.na"));
+    EXPECT_NE(a, v->BlindIndex("customer", "zhang.wei"));
+    EXPECT_EQ(a.find("zhang"), std::string::npos);
+  }
+  auto v = OpenTestVault(dir.path());
+  EXPECT_EQ(v->BlindIndex("user", "zhang.wei"), a);
+  TempDir other;
+  auto w = CreateTestVault(other.path());
+  EXPECT_NE(w->BlindIndex("user", "zhang.wei"), a);
+}
+
+}  // namespace
+}  // namespace custos::vault

@@ -1,0 +1,262 @@
+#include "vault/crypto.h"
+
+#include <sys/resource.h>
+
+#include <cstring>
+#include <mutex>
+
+#include <sodium.h>
+
+namespace custos::vault {
+
+namespace {
+static_assert(kAeadKeySize == crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
+static_assert(kAeadNonceSize == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+static_assert(kAeadTagSize == crypto_aead_xchacha20poly1305_ietf_ABYTES);
+static_assert(kSaltSize == crypto_pwhash_SALTBYTES);
+static_assert(kEd25519SignatureSize == crypto_sign_BYTES);
+static_assert(kEd25519SecretKeySize == crypto_sign_SECRETKEYBYTES);
+static_assert(sizeof(crypto_hash_sha256_state) <= 128);
+
+const unsigned char* U(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+}  // namespace
+
+// ---- SecretBytes ----------------------------------------------------------
+
+SecretBytes::SecretBytes(size_t size) : size_(size) {
+  if (size == 0) return;
+  data_ = static_cast<unsigned char*>(sodium_malloc(size));
+  if (data_ == nullptr) Die("sodium_malloc failed: no secure memory for a key");
+  sodium_memzero(data_, size);
+}
+
+SecretBytes SecretBytes::CopyOf(std::string_view data) {
+  SecretBytes s(data.size());
+  if (!data.empty()) std::memcpy(s.data_, data.data(), data.size());
+  return s;
+}
+
+SecretBytes::~SecretBytes() { Release(); }
+
+void SecretBytes::Release() {
+  if (data_ != nullptr) {
+    sodium_memzero(data_, size_);
+    sodium_free(data_);
+  }
+  data_ = nullptr;
+  size_ = 0;
+}
+
+SecretBytes::SecretBytes(SecretBytes&& other) noexcept : data_(other.data_), size_(other.size_) {
+  other.data_ = nullptr;
+  other.size_ = 0;
+}
+
+SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
+  if (this != &other) {
+    Release();
+    data_ = other.data_;
+    size_ = other.size_;
+    other.data_ = nullptr;
+    other.size_ = 0;
+  }
+  return *this;
+}
+
+bool SecretBytes::Equals(const SecretBytes& other) const {
+  if (size_ != other.size_) return false;
+  if (size_ == 0) return true;
+  return sodium_memcmp(data_, other.data_, size_) == 0;
+}
+
+// ---- primitives -----------------------------------------------------------
+
+Status InitCrypto() {
+  static std::once_flag once;
+  static int rc = 0;
+  std::call_once(once, [] {
+    rc = sodium_init();
+    // SECURITY: no core dumps — they would carry unsealed keys and content.
+    struct rlimit none = {0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+  });
+  if (rc < 0) return Status::Internal("libsodium failed to initialise");
+  return Status::Ok();
+}
+
+std::string Sha256(std::string_view data) {
+  std::string out(kSha256Size, '\0');
+  crypto_hash_sha256(reinterpret_cast<unsigned char*>(out.data()), U(data), data.size());
+  return out;
+}
+
+Sha256Hasher::Sha256Hasher() {
+  crypto_hash_sha256_init(reinterpret_cast<crypto_hash_sha256_state*>(state_));
+}
+void Sha256Hasher::Update(std::string_view data) {
+  crypto_hash_sha256_update(reinterpret_cast<crypto_hash_sha256_state*>(state_), U(data),
+                            data.size());
+}
+std::string Sha256Hasher::Finish() {
+  std::string out(kSha256Size, '\0');
+  crypto_hash_sha256_final(reinterpret_cast<crypto_hash_sha256_state*>(state_),
+                           reinterpret_cast<unsigned char*>(out.data()));
+  return out;
+}
+
+std::string RandomBytes(size_t n) {
+  std::string out(n, '\0');
+  randombytes_buf(out.data(), n);
+  return out;
+}
+
+SecretBytes RandomSecret(size_t n) {
+  SecretBytes s(n);
+  randombytes_buf(s.data(), n);
+  return s;
+}
+
+namespace {
+void SealInto(const unsigned char* key, const unsigned char* pt, size_t pt_len,
+              std::string_view ad, std::string* out) {
+  out->assign(kAeadNonceSize + pt_len + kAeadTagSize, '\0');
+  auto* o = reinterpret_cast<unsigned char*>(out->data());
+  randombytes_buf(o, kAeadNonceSize);
+  unsigned long long clen = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(o + kAeadNonceSize, &clen, pt, pt_len, U(ad),
+                                             ad.size(), nullptr, o, key);
+}
+
+bool OpenInto(const unsigned char* key, std::string_view sealed, std::string_view ad,
+              unsigned char* out) {
+  const unsigned char* s = U(sealed);
+  unsigned long long plen = 0;
+  return crypto_aead_xchacha20poly1305_ietf_decrypt(
+             out, &plen, nullptr, s + kAeadNonceSize, sealed.size() - kAeadNonceSize, U(ad),
+             ad.size(), s, key) == 0;
+}
+
+void CheckKey(const SecretBytes& key) {
+  if (key.size() != kAeadKeySize) Die("AEAD key of the wrong size");
+}
+}  // namespace
+
+std::string AeadSeal(const SecretBytes& key, std::string_view plaintext, std::string_view ad) {
+  CheckKey(key);
+  std::string out;
+  SealInto(key.data(), U(plaintext), plaintext.size(), ad, &out);
+  return out;
+}
+
+Result<std::string> AeadOpen(const SecretBytes& key, std::string_view sealed, std::string_view ad) {
+  CheckKey(key);
+  if (sealed.size() < kAeadNonceSize + kAeadTagSize)
+    return Status::DataLoss("sealed value is truncated");
+  std::string out(sealed.size() - kAeadNonceSize - kAeadTagSize, '\0');
+  if (!OpenInto(key.data(), sealed, ad, reinterpret_cast<unsigned char*>(out.data())))
+    return Status::DataLoss("sealed value failed authentication (altered, moved or wrong key)");
+  return out;
+}
+
+std::string AeadSealSecret(const SecretBytes& key, const SecretBytes& plaintext, std::string_view ad) {
+  CheckKey(key);
+  std::string out;
+  SealInto(key.data(), plaintext.data(), plaintext.size(), ad, &out);
+  return out;
+}
+
+Result<SecretBytes> AeadOpenSecret(const SecretBytes& key, std::string_view sealed,
+                               std::string_view ad) {
+  CheckKey(key);
+  if (sealed.size() < kAeadNonceSize + kAeadTagSize)
+    return Status::DataLoss("sealed key is truncated");
+  SecretBytes out(sealed.size() - kAeadNonceSize - kAeadTagSize);
+  if (!OpenInto(key.data(), sealed, ad, out.data()))
+    return Status::DataLoss("sealed key failed authentication");
+  return out;
+}
+
+SecretBytes DeriveSubkey(const SecretBytes& master, uint64_t id, std::string_view context) {
+  if (master.size() != crypto_kdf_KEYBYTES || context.size() != crypto_kdf_CONTEXTBYTES)
+    Die("DeriveSubkey: bad master key or context size");
+  SecretBytes out(32);
+  crypto_kdf_derive_from_key(out.data(), out.size(), id, context.data(), master.data());
+  return out;
+}
+
+Result<SecretBytes> DeriveKeyFromPassphrase(const SecretBytes& passphrase, std::string_view salt,
+                                            const Argon2Params& params) {
+  if (salt.size() != kSaltSize) return Status::InvalidArgument("salt has the wrong size");
+  if (params.opslimit < crypto_pwhash_OPSLIMIT_MIN || params.memlimit < crypto_pwhash_MEMLIMIT_MIN)
+    return Status::InvalidArgument("Argon2id parameters below the minimum");
+  SecretBytes out(32);
+  if (crypto_pwhash(out.data(), out.size(), reinterpret_cast<const char*>(passphrase.data()),
+                    passphrase.size(), U(salt), params.opslimit, params.memlimit,
+                    crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return Status::ResourceExhausted("Argon2id could not get the memory it needs");
+  }
+  return out;
+}
+
+Result<std::string> HashPassword(const SecretBytes& password, const Argon2Params& params) {
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str_alg(out, reinterpret_cast<const char*>(password.data()), password.size(),
+                            params.opslimit, params.memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0)
+    return Status::ResourceExhausted("Argon2id could not get the memory it needs");
+  return std::string(out);
+}
+
+bool VerifyPassword(const SecretBytes& password, std::string_view encoded_hash) {
+  std::string h(encoded_hash);  // needs NUL termination
+  return crypto_pwhash_str_verify(h.c_str(), reinterpret_cast<const char*>(password.data()),
+                                  password.size()) == 0;
+}
+
+std::string KeyedHash(const SecretBytes& key, std::string_view data) {
+  std::string out(32, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out.size(), U(data), data.size(),
+                     key.data(), key.size());
+  return out;
+}
+
+Ed25519KeyPair GenerateEd25519() {
+  Ed25519KeyPair kp{std::string(kEd25519PublicKeySize, '\0'), SecretBytes(kEd25519SecretKeySize)};
+  crypto_sign_keypair(reinterpret_cast<unsigned char*>(kp.public_key.data()), kp.secret_key.data());
+  return kp;
+}
+
+Result<Ed25519KeyPair> Ed25519FromSeed(const SecretBytes& seed) {
+  if (seed.size() != kEd25519SeedSize) return Status::InvalidArgument("Ed25519 seed must be 32 bytes");
+  Ed25519KeyPair kp{std::string(kEd25519PublicKeySize, '\0'), SecretBytes(kEd25519SecretKeySize)};
+  crypto_sign_seed_keypair(reinterpret_cast<unsigned char*>(kp.public_key.data()),
+                           kp.secret_key.data(), seed.data());
+  return kp;
+}
+
+std::string Ed25519Sign(const SecretBytes& secret_key, std::string_view message) {
+  if (secret_key.size() != kEd25519SecretKeySize) Die("Ed25519 secret key of the wrong size");
+  std::string sig(kEd25519SignatureSize, '\0');
+  crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr, U(message),
+                       message.size(), secret_key.data());
+  return sig;
+}
+
+bool Ed25519Verify(std::string_view public_key, std::string_view message,
+                   std::string_view signature) {
+  if (public_key.size() != kEd25519PublicKeySize || signature.size() != kEd25519SignatureSize)
+    return false;
+  return crypto_sign_verify_detached(U(signature), U(message), message.size(), U(public_key)) == 0;
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+void WipeString(std::string* s) {
+  if (!s->empty()) sodium_memzero(s->data(), s->size());
+  s->clear();
+}
+
+}  // namespace custos::vault
