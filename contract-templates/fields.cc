@@ -17,23 +17,40 @@ struct Province {
 // GB/T 2260 first-level divisions, plus 81/82/83 used in residence-permit
 // numbers of Hong Kong, Macao and Taiwan residents.
 constexpr std::array<Province, 35> kProvinces = {{
-    {"11", "北京市", "Beijing"},       {"12", "天津市", "Tianjin"},
-    {"13", "河北省", "Hebei"},         {"14", "山西省", "Shanxi"},
-    {"15", "内蒙古自治区", "Inner Mongolia"}, {"21", "辽宁省", "Liaoning"},
-    {"22", "吉林省", "Jilin"},         {"23", "黑龙江省", "Heilongjiang"},
-    {"31", "上海市", "Shanghai"},      {"32", "江苏省", "Jiangsu"},
-    {"33", "浙江省", "Zhejiang"},      {"34", "安徽省", "Anhui"},
-    {"35", "福建省", "Fujian"},        {"36", "江西省", "Jiangxi"},
-    {"37", "山东省", "Shandong"},      {"41", "河南省", "Henan"},
-    {"42", "湖北省", "Hubei"},         {"43", "湖南省", "Hunan"},
-    {"44", "广东省", "Guangdong"},     {"45", "广西壮族自治区", "Guangxi"},
-    {"46", "海南省", "Hainan"},        {"50", "重庆市", "Chongqing"},
-    {"51", "四川省", "Sichuan"},       {"52", "贵州省", "Guizhou"},
-    {"53", "云南省", "Yunnan"},        {"54", "西藏自治区", "Tibet"},
-    {"61", "陕西省", "Shaanxi"},       {"62", "甘肃省", "Gansu"},
-    {"63", "青海省", "Qinghai"},       {"64", "宁夏回族自治区", "Ningxia"},
-    {"65", "新疆维吾尔自治区", "Xinjiang"}, {"71", "台湾省", "Taiwan"},
-    {"81", "香港特别行政区", "Hong Kong"}, {"82", "澳门特别行政区", "Macao"},
+    {"11", "北京市", "Beijing"},
+    {"12", "天津市", "Tianjin"},
+    {"13", "河北省", "Hebei"},
+    {"14", "山西省", "Shanxi"},
+    {"15", "内蒙古自治区", "Inner Mongolia"},
+    {"21", "辽宁省", "Liaoning"},
+    {"22", "吉林省", "Jilin"},
+    {"23", "黑龙江省", "Heilongjiang"},
+    {"31", "上海市", "Shanghai"},
+    {"32", "江苏省", "Jiangsu"},
+    {"33", "浙江省", "Zhejiang"},
+    {"34", "安徽省", "Anhui"},
+    {"35", "福建省", "Fujian"},
+    {"36", "江西省", "Jiangxi"},
+    {"37", "山东省", "Shandong"},
+    {"41", "河南省", "Henan"},
+    {"42", "湖北省", "Hubei"},
+    {"43", "湖南省", "Hunan"},
+    {"44", "广东省", "Guangdong"},
+    {"45", "广西壮族自治区", "Guangxi"},
+    {"46", "海南省", "Hainan"},
+    {"50", "重庆市", "Chongqing"},
+    {"51", "四川省", "Sichuan"},
+    {"52", "贵州省", "Guizhou"},
+    {"53", "云南省", "Yunnan"},
+    {"54", "西藏自治区", "Tibet"},
+    {"61", "陕西省", "Shaanxi"},
+    {"62", "甘肃省", "Gansu"},
+    {"63", "青海省", "Qinghai"},
+    {"64", "宁夏回族自治区", "Ningxia"},
+    {"65", "新疆维吾尔自治区", "Xinjiang"},
+    {"71", "台湾省", "Taiwan"},
+    {"81", "香港特别行政区", "Hong Kong"},
+    {"82", "澳门特别行政区", "Macao"},
     {"83", "台湾地区（居住证）", "Taiwan (residence permit)"},
 }};
 
@@ -66,8 +83,8 @@ char ResidentIdCheckChar(std::string_view first17) {
   if (first17.size() != 17 || !AllDigits(first17)) Die("ResidentIdCheckChar: need 17 digits");
   // ISO 7064 MOD 11-2: weight of position i (from the left, 1-based, of 18)
   // is 2^(18-i) mod 11; the check value makes the weighted sum ≡ 1 (mod 11).
-  static constexpr std::array<int, 17> kWeights = {7, 9, 10, 5, 8, 4, 2, 1, 6,
-                                                   3, 7, 9, 10, 5, 8, 4, 2};
+  static constexpr std::array<int, 17> kWeights = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                                                   3, 7, 9,  10, 5, 8, 4, 2};
   static constexpr std::string_view kCheck = "10X98765432";
   int sum = 0;
   for (size_t i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];

@@ -88,16 +88,16 @@ struct Clause {
 
 // A signing party: one signature block each.
 struct Party {
-  std::string id;          // "employer", "employee", "discloser", ...
-  std::string label;       // "甲方（用人单位）" / "Company"
-  std::string name_field;  // field holding the party's name
+  std::string id;            // "employer", "employee", "discloser", ...
+  std::string label;         // "甲方（用人单位）" / "Company"
+  std::string name_field;    // field holding the party's name
   std::string signer_label;  // "法定代表人或授权代表（签字）" / "By (signature)"
 };
 
 struct Template {
-  std::string id;            // "cn-employee-nda"
-  std::string kind;          // "employee-nda", "non-compete" or "mutual-nda"
-  std::string version;       // "1.0"
+  std::string id;       // "cn-employee-nda"
+  std::string kind;     // "employee-nda", "non-compete" or "mutual-nda"
+  std::string version;  // "1.0"
   Language language = Language::kZh;
   std::string jurisdiction;  // "CN" or "US"
   std::string title;
@@ -106,7 +106,7 @@ struct Template {
   std::vector<Party> parties;
   std::vector<Paragraph> preamble;  // unnumbered, before the clauses
   std::vector<Clause> clauses;
-  std::vector<Paragraph> closing;   // unnumbered, after the clauses
+  std::vector<Paragraph> closing;  // unnumbered, after the clauses
 
   // nullptr when there is no such field.
   const FieldDef* FindField(std::string_view field_id) const;

@@ -74,12 +74,12 @@ Result<int64_t> ParseInteger(std::string_view text, std::string_view where, std:
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (text.empty() || ec != std::errc() || ptr != end) {
-    return Invalid(where, std::string(name) + " must be an integer, got '" + std::string(text) +
-                              "'");
+    return Invalid(where,
+                   std::string(name) + " must be an integer, got '" + std::string(text) + "'");
   }
   if (value < min || value > max) {
-    return Invalid(where, std::string(name) + " must be between " + std::to_string(min) +
-                              " and " + std::to_string(max) + ", got " + std::string(text));
+    return Invalid(where, std::string(name) + " must be between " + std::to_string(min) + " and " +
+                              std::to_string(max) + ", got " + std::string(text));
   }
   return value;
 }
@@ -94,8 +94,8 @@ Result<bool> BoolAttribute(const pugi::xml_node& node, std::string_view where, c
   CUSTOS_ASSIGN_OR_RETURN(std::string_view text, RequiredAttribute(node, where, name));
   if (text == "true") return true;
   if (text == "false") return false;
-  return Invalid(where, std::string(name) + " must be 'true' or 'false', got '" +
-                            std::string(text) + "'");
+  return Invalid(where,
+                 std::string(name) + " must be 'true' or 'false', got '" + std::string(text) + "'");
 }
 
 // "unlimited" or a positive count.
@@ -178,8 +178,8 @@ Status ParseUse(const pugi::xml_node& use, std::string_view where, Classificatio
     rule = &rules.export_;
     index = 2;
   } else {
-    return Invalid(where, "action must be copy, print or export, got '" + std::string(action) +
-                              "'");
+    return Invalid(where,
+                   "action must be copy, print or export, got '" + std::string(action) + "'");
   }
   if (seen.test(index)) return Invalid(where, "given twice");
   seen.set(index);
@@ -208,9 +208,9 @@ Status ParseUse(const pugi::xml_node& use, std::string_view where, Classificatio
   return Status::Ok();
 }
 
-Status ParseClassification(const pugi::xml_node& node, std::string_view parent,
-                           std::array<ClassificationRules, kClassificationCount>& out,
-                           std::bitset<kClassificationCount>& seen) {
+Status ParseClassificationElement(const pugi::xml_node& node, std::string_view parent,
+                                  std::array<ClassificationRules, kClassificationCount>& out,
+                                  std::bitset<kClassificationCount>& seen) {
   const std::string where = Path(parent, node);
   CUSTOS_RETURN_IF_ERROR(CheckAttributes(node, where, {"id"}));
   CUSTOS_RETURN_IF_ERROR(CheckNoText(node, where));
@@ -265,8 +265,8 @@ Status ParseClassification(const pugi::xml_node& node, std::string_view parent,
   const std::string reason_where = Path(where, reason);
   CUSTOS_RETURN_IF_ERROR(CheckAttributes(reason, reason_where, {"required", "min-chars"}));
   CUSTOS_ASSIGN_OR_RETURN(rules.reason_required, BoolAttribute(reason, reason_where, "required"));
-  CUSTOS_ASSIGN_OR_RETURN(int64_t min_chars, IntegerAttribute(reason, reason_where, "min-chars", 0,
-                                                               kMaxReasonChars));
+  CUSTOS_ASSIGN_OR_RETURN(int64_t min_chars,
+                          IntegerAttribute(reason, reason_where, "min-chars", 0, kMaxReasonChars));
   rules.reason_min_chars = static_cast<int>(min_chars);
   if (rules.reason_required && rules.reason_min_chars < 1) {
     return Invalid(reason_where, "min-chars must be at least 1 when a reason is required");
@@ -293,8 +293,7 @@ Status ParseClassification(const pugi::xml_node& node, std::string_view parent,
   const std::string owner_where = Path(where, owner);
   CUSTOS_RETURN_IF_ERROR(CheckAttributes(owner, owner_where, {"needs-loan", "view-quota"}));
   CUSTOS_ASSIGN_OR_RETURN(rules.owner_needs_loan, BoolAttribute(owner, owner_where, "needs-loan"));
-  CUSTOS_ASSIGN_OR_RETURN(rules.owner_view_quota,
-                          QuotaAttribute(owner, owner_where, "view-quota"));
+  CUSTOS_ASSIGN_OR_RETURN(rules.owner_view_quota, QuotaAttribute(owner, owner_where, "view-quota"));
 
   // <use action="copy|print|export" …/>, each exactly once.
   std::bitset<3> uses;
@@ -345,8 +344,7 @@ Result<Policy> LoadPolicy(std::string_view xml) {
         doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
     if (!parsed) {
       return Status::InvalidArgument("policy: malformed XML at byte " +
-                                     std::to_string(parsed.offset) + ": " +
-                                     parsed.description());
+                                     std::to_string(parsed.offset) + ": " + parsed.description());
     }
     pugi::xml_node root = doc.document_element();
     if (!root || std::string_view(root.name()) != "custos-policy") {
@@ -371,7 +369,8 @@ Result<Policy> LoadPolicy(std::string_view xml) {
         have_roles = true;
         CUSTOS_RETURN_IF_ERROR(ParseRoles(child, where, policy.role_actions_));
       } else if (name == "classification") {
-        CUSTOS_RETURN_IF_ERROR(ParseClassification(child, where, policy.classifications_, seen));
+        CUSTOS_RETURN_IF_ERROR(
+            ParseClassificationElement(child, where, policy.classifications_, seen));
       } else {
         return Invalid(Path(where, child), "unknown element");
       }

@@ -48,7 +48,7 @@ enum class Classification {
 };
 inline constexpr std::size_t kClassificationCount = 5;
 inline constexpr std::array<Classification, kClassificationCount> kAllClassifications = {
-    Classification::kPublic, Classification::kInternal, Classification::kConfidential,
+    Classification::kPublic, Classification::kInternal,  Classification::kConfidential,
     Classification::kSecret, Classification::kTopSecret,
 };
 
@@ -87,13 +87,17 @@ enum class Action {
 };
 inline constexpr std::size_t kActionCount = 21;
 inline constexpr std::array<Action, kActionCount> kAllActions = {
-    Action::kViewContent,    Action::kCreateRecord,  Action::kUpdateRecord,
-    Action::kReassignOwner,  Action::kRequestLoan,   Action::kApproveLoan,
-    Action::kDenyLoan,       Action::kReleaseLoan,   Action::kReturnLoan,
-    Action::kRevokeLoan,     Action::kExtendLoan,    Action::kCopy,
-    Action::kPrint,          Action::kExport,        Action::kSearchMetadata,
-    Action::kReadAuditLog,   Action::kManageUsers,   Action::kApplyPolicy,
-    Action::kDraftContract,  Action::kRegisterResignation, Action::kExportEvidence,
+    Action::kViewContent,    Action::kCreateRecord,
+    Action::kUpdateRecord,   Action::kReassignOwner,
+    Action::kRequestLoan,    Action::kApproveLoan,
+    Action::kDenyLoan,       Action::kReleaseLoan,
+    Action::kReturnLoan,     Action::kRevokeLoan,
+    Action::kExtendLoan,     Action::kCopy,
+    Action::kPrint,          Action::kExport,
+    Action::kSearchMetadata, Action::kReadAuditLog,
+    Action::kManageUsers,    Action::kApplyPolicy,
+    Action::kDraftContract,  Action::kRegisterResignation,
+    Action::kExportEvidence,
 };
 
 // Borrowing states: requested → approved / denied → released → active until
@@ -127,8 +131,8 @@ std::string_view LoanStateId(LoanState s);
 std::string_view LoanKindId(LoanKind k);
 
 // Labels for people.
-std::string_view RoleLabelZh(Role role);  // "编写人"
-std::string_view RoleLabelEn(Role role);  // "Author"
+std::string_view RoleLabelZh(Role role);                   // "编写人"
+std::string_view RoleLabelEn(Role role);                   // "Author"
 std::string_view ClassificationLabelZh(Classification c);  // "绝密"
 std::string_view ClassificationLabelEn(Classification c);  // "Top secret"
 

@@ -25,6 +25,7 @@ const unsigned char* U(std::string_view s) { return reinterpret_cast<const unsig
 
 SecretBytes::SecretBytes(size_t size) : size_(size) {
   if (size == 0) return;
+  if (!InitCrypto().ok()) Die("libsodium failed to initialise");
   data_ = static_cast<unsigned char*>(sodium_malloc(size));
   if (data_ == nullptr) Die("sodium_malloc failed: no secure memory for a key");
   sodium_memzero(data_, size);

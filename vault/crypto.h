@@ -68,6 +68,7 @@ struct Argon2Params {
   uint64_t memlimit = 256ull << 20;      // 256 MiB, crypto_pwhash_MEMLIMIT_MODERATE
   // The cheap setting tests use; never the default for a real vault.
   static Argon2Params ForTests() { return Argon2Params{1, 8ull << 20}; }
+  friend bool operator==(const Argon2Params&, const Argon2Params&) = default;
 };
 // Argon2id(passphrase, salt) → 32 bytes. kResourceExhausted when the memory
 // limit cannot be met; kInvalidArgument on a bad salt size or parameters.

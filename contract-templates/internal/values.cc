@@ -71,12 +71,15 @@ std::variant<int64_t, ValueError> ParseWhole(const FieldDef& def, const json::Va
   } else {
     return Err("应为整数", "must be a whole number");
   }
-  if (def.type == FieldType::kMonths && n < 0) return Err("月数不得为负数", "months must not be negative");
+  if (def.type == FieldType::kMonths && n < 0)
+    return Err("月数不得为负数", "months must not be negative");
   if (def.min && n < *def.min) {
-    return Err("不得小于 " + std::to_string(*def.min), "must be at least " + std::to_string(*def.min));
+    return Err("不得小于 " + std::to_string(*def.min),
+               "must be at least " + std::to_string(*def.min));
   }
   if (def.max && n > *def.max) {
-    return Err("不得大于 " + std::to_string(*def.max), "must be at most " + std::to_string(*def.max));
+    return Err("不得大于 " + std::to_string(*def.max),
+               "must be at most " + std::to_string(*def.max));
   }
   return n;
 }
@@ -109,7 +112,8 @@ std::variant<FieldValue, ValueError> ParseFieldValue(const FieldDef& def, const 
     case FieldType::kDate: {
       if (!v.is_string()) return Err(want_zh, want_en);
       Result<CivilDate> d = ParseDate(v.as_string());
-      if (!d.ok()) return Err("不是有效日期（应为 YYYY-MM-DD）", "is not a valid date (YYYY-MM-DD)");
+      if (!d.ok())
+        return Err("不是有效日期（应为 YYYY-MM-DD）", "is not a valid date (YYYY-MM-DD)");
       out.date = *d;
       return out;
     }
@@ -121,11 +125,13 @@ std::variant<FieldValue, ValueError> ParseFieldValue(const FieldDef& def, const 
         if (amount == nullptr) return Err("缺少金额 amount", "is missing \"amount\"");
         if (const json::Value* cur = v.Find("currency"); cur != nullptr) {
           if (!cur->is_string() || cur->as_string().size() != 3) {
-            return Err("币种应为三位 ISO 4217 代码", "currency must be a three-letter ISO 4217 code");
+            return Err("币种应为三位 ISO 4217 代码",
+                       "currency must be a three-letter ISO 4217 code");
           }
           for (char c : cur->as_string()) {
             if (c < 'A' || c > 'Z') {
-              return Err("币种应为三位 ISO 4217 代码", "currency must be a three-letter ISO 4217 code");
+              return Err("币种应为三位 ISO 4217 代码",
+                         "currency must be a three-letter ISO 4217 code");
             }
           }
           out.money.currency = cur->as_string();
@@ -136,7 +142,7 @@ std::variant<FieldValue, ValueError> ParseFieldValue(const FieldDef& def, const 
         text = std::to_string(amount->as_int());
       } else if (amount->is_string()) {
         text = amount->as_string();
-      } else if (amount->is_double()) {
+      } else if (amount->type() == json::Type::kDouble) {
         char buf[64];
         std::snprintf(buf, sizeof buf, "%.2f", amount->as_double());
         // Reject values that lose precision at two decimals (e.g. 1.005).
@@ -147,9 +153,11 @@ std::variant<FieldValue, ValueError> ParseFieldValue(const FieldDef& def, const 
       } else {
         return Err(want_zh, want_en);
       }
-      if (!text.empty() && text[0] == '-') return Err("金额不得为负数", "amount must not be negative");
+      if (!text.empty() && text[0] == '-')
+        return Err("金额不得为负数", "amount must not be negative");
       Result<int64_t> minor = ParseAmount(text);
-      if (!minor.ok()) return Err("不是有效金额（最多两位小数）", "is not a valid amount (at most two decimals)");
+      if (!minor.ok())
+        return Err("不是有效金额（最多两位小数）", "is not a valid amount (at most two decimals)");
       out.money.minor_units = *minor;
       return out;
     }
@@ -173,7 +181,8 @@ std::variant<FieldValue, ValueError> ParseFieldValue(const FieldDef& def, const 
         if (!allowed.empty()) allowed += ", ";
         allowed += o.value;
       }
-      return Err("不是可选项之一（" + allowed + "）", "is not one of the options (" + allowed + ")");
+      return Err("不是可选项之一（" + allowed + "）",
+                 "is not one of the options (" + allowed + ")");
     }
     case FieldType::kResidentId: {
       if (!v.is_string()) return Err(want_zh, want_en);
@@ -297,8 +306,7 @@ Result<Condition> ParseCondition(std::string_view text) {
   return c;
 }
 
-Status ScanPlaceholders(std::string_view text,
-                        const std::function<void(std::string_view)>& on_text,
+Status ScanPlaceholders(std::string_view text, const std::function<void(std::string_view)>& on_text,
                         const std::function<void(std::string_view)>& on_field) {
   size_t pos = 0;
   while (pos < text.size()) {

@@ -37,8 +37,7 @@ Result<Condition> ParseCondition(std::string_view text);
 
 // Calls `on_field(name)` for every {{name}} in `text`, `on_text(piece)` for
 // the text between. kInvalidArgument for an unclosed or malformed placeholder.
-Status ScanPlaceholders(std::string_view text,
-                        const std::function<void(std::string_view)>& on_text,
+Status ScanPlaceholders(std::string_view text, const std::function<void(std::string_view)>& on_text,
                         const std::function<void(std::string_view)>& on_field);
 
 // Whole file as bytes. kNotFound when it cannot be opened, kUnavailable on a

@@ -1,0 +1,160 @@
+#include "cli/command.h"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionException.h>
+
+#include "vault/crypto.h"
+
+namespace custos::cli {
+
+using Poco::Util::Option;
+using Poco::Util::OptionSet;
+
+Command::Command(std::string name, std::string args_usage, std::string summary)
+    : name_(std::move(name)), args_usage_(std::move(args_usage)), summary_(std::move(summary)) {
+  setUnixOptions(true);
+}
+
+void Command::defineOptions(OptionSet& options) {
+  options.addOption(Option("help", "h", "show this help").required(false).repeatable(false));
+  if (UsesVault()) {
+    options.addOption(Option("data", "", "vault data directory (default ./custos-data)")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("DIR"));
+    options.addOption(Option("passphrase-file", "",
+                             "read the vault passphrase from FILE (else $CUSTOS_PASSPHRASE, "
+                             "else a prompt)")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE"));
+  }
+  DefineCommandOptions(options);
+}
+
+void Command::handleOption(const std::string& name, const std::string& value) {
+  options_.emplace(name, value);
+}
+
+std::string Command::Flag(const std::string& name, const std::string& fallback) const {
+  auto it = options_.find(name);
+  return it == options_.end() ? fallback : it->second;
+}
+
+std::vector<std::string> Command::FlagAll(const std::string& name) const {
+  std::vector<std::string> out;
+  auto [b, e] = options_.equal_range(name);
+  for (auto it = b; it != e; ++it) out.push_back(it->second);
+  return out;
+}
+
+std::string Command::DataDir() const { return Flag("data", "./custos-data"); }
+
+void Command::PrintHelp() const {
+  Poco::Util::HelpFormatter help(options());
+  help.setUnixStyle(true);
+  help.setCommand("custos " + name_);
+  help.setUsage("[options] " + args_usage_);
+  help.setHeader(summary_);
+  help.setFooter("Exit codes: 0 ok, 1 failed, 2 usage error.");
+  help.format(std::cout);
+}
+
+int Command::main(const std::vector<std::string>& args) {
+  if (Has("help")) {
+    PrintHelp();
+    return kExitOk;
+  }
+  return Run(args);
+}
+
+int Command::Fail(const Status& status) const {
+  std::cerr << "custos " << name_ << ": " << status.message() << "\n";
+  return kExitFailed;
+}
+
+int Command::UsageError(const std::string& message) const {
+  std::cerr << "custos " << name_ << ": " << message << "\n"
+            << "Try 'custos " << name_ << " --help'.\n";
+  return kExitUsage;
+}
+
+namespace {
+
+// Reads a line from the terminal with echo off. SECURITY: the secret goes
+// straight into secure memory; the temporary buffer is wiped.
+Result<vault::SecretBytes> PromptNoEcho(const std::string& prompt) {
+  FILE* tty = std::fopen("/dev/tty", "r+");
+  if (tty == nullptr)
+    return Status::InvalidArgument("no terminal to ask for a secret on; use a file option or the environment");
+  int fd = fileno(tty);
+  termios old_attr{};
+  bool have_attr = tcgetattr(fd, &old_attr) == 0;
+  if (have_attr) {
+    termios quiet = old_attr;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  std::fputs(prompt.c_str(), tty);
+  std::fflush(tty);
+  vault::SecretBytes buf(1024);
+  size_t n = 0;
+  int c;
+  while ((c = std::fgetc(tty)) != EOF && c != '\n') {
+    if (n < buf.size()) buf.data()[n++] = static_cast<unsigned char>(c);
+  }
+  if (have_attr) tcsetattr(fd, TCSAFLUSH, &old_attr);
+  std::fputs("\n", tty);
+  std::fclose(tty);
+  if (n >= buf.size()) return Status::InvalidArgument("secret too long (1023 bytes at most)");
+  return vault::SecretBytes::CopyOf(buf.view().substr(0, n));
+}
+
+Result<vault::SecretBytes> ReadSecretFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read " + path);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) content.pop_back();
+  vault::SecretBytes s = vault::SecretBytes::CopyOf(content);
+  vault::WipeString(&content);
+  if (s.empty()) return Status::InvalidArgument(path + " is empty");
+  return s;
+}
+
+}  // namespace
+
+Result<vault::SecretBytes> Command::ReadSecret(const std::string& file_flag, const char* env,
+                                               const std::string& prompt, bool confirm) const {
+  if (Has(file_flag)) return ReadSecretFile(Flag(file_flag));
+  if (const char* v = std::getenv(env); v != nullptr && *v != '\0') {
+    return vault::SecretBytes::CopyOf(v);
+  }
+  CUSTOS_ASSIGN_OR_RETURN(vault::SecretBytes first, PromptNoEcho(prompt));
+  if (first.empty()) return Status::InvalidArgument("empty input");
+  if (confirm) {
+    CUSTOS_ASSIGN_OR_RETURN(vault::SecretBytes second, PromptNoEcho("Again: "));
+    if (!first.Equals(second)) return Status::InvalidArgument("the two entries differ");
+  }
+  return first;
+}
+
+Result<vault::SecretBytes> Command::ReadPassphrase(bool confirm) const {
+  return ReadSecret("passphrase-file", "CUSTOS_PASSPHRASE", "Vault passphrase: ", confirm);
+}
+
+Result<std::unique_ptr<vault::Vault>> Command::OpenVault() const {
+  CUSTOS_ASSIGN_OR_RETURN(vault::SecretBytes pass, ReadPassphrase(false));
+  return vault::Vault::Open(DataDir(), pass);
+}
+
+}  // namespace custos::cli

@@ -1,0 +1,89 @@
+// The base of every `custos <command>`: option parsing (Poco::Util), the
+// options all commands share (--help, --data, --passphrase-file), passphrase
+// input, and the exit-code convention: 0 ok, 1 failed, 2 usage error.
+//
+// A command subclasses Command, declares its own options in
+// DefineCommandOptions(), reads them with Flag()/Has(), and does its work in
+// Run(). Commands print results to stdout and errors to stderr as
+// "custos: <message>" — never a passphrase, password or record content.
+#ifndef CUSTOS_CLI_COMMAND_H_
+#define CUSTOS_CLI_COMMAND_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <Poco/Util/Application.h>
+#include <Poco/Util/OptionSet.h>
+
+#include "base/status.h"
+#include "vault/secret.h"
+#include "vault/vault.h"
+
+namespace custos::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+class Command : public Poco::Util::Application {
+ public:
+  // `name` as typed after `custos`; `args_usage` e.g. "SEQ [--checkpoint FILE]".
+  Command(std::string name, std::string args_usage, std::string summary);
+
+  const std::string& command_name() const { return name_; }
+  const std::string& summary() const { return summary_; }
+
+ protected:
+  // Declare command-specific options here (full names only; use .argument()
+  // for options that take a value).
+  virtual void DefineCommandOptions(Poco::Util::OptionSet& options) { (void)options; }
+  // Whether this command works on a vault (adds --data and passphrase options).
+  virtual bool UsesVault() const { return true; }
+  // Positional arguments follow the options. Return an exit code.
+  virtual int Run(const std::vector<std::string>& args) = 0;
+
+  // Option values as given ("" for flags without a value).
+  bool Has(const std::string& name) const { return options_.count(name) > 0; }
+  std::string Flag(const std::string& name, const std::string& fallback = "") const;
+  std::vector<std::string> FlagAll(const std::string& name) const;
+
+  // The data directory: --data, or ./custos-data.
+  std::string DataDir() const;
+
+  // The vault passphrase, from --passphrase-file F, the CUSTOS_PASSPHRASE
+  // environment variable, or a no-echo prompt on the terminal (asked twice
+  // when `confirm`). kInvalidArgument when none is available.
+  Result<vault::SecretBytes> ReadPassphrase(bool confirm) const;
+  // Same for a second secret (new passphrase, password): from `file_flag`,
+  // the environment variable `env`, or a prompt with `prompt`.
+  Result<vault::SecretBytes> ReadSecret(const std::string& file_flag, const char* env,
+                                        const std::string& prompt, bool confirm) const;
+
+  // Opens and unseals the vault in DataDir().
+  Result<std::unique_ptr<vault::Vault>> OpenVault() const;
+
+  // Prints "custos: <status message>" and returns the exit code for it.
+  int Fail(const Status& status) const;
+  int UsageError(const std::string& message) const;
+
+  void PrintHelp() const;
+
+ private:
+  void defineOptions(Poco::Util::OptionSet& options) final;
+  void handleOption(const std::string& name, const std::string& value) final;
+  int main(const std::vector<std::string>& args) final;
+
+  std::string name_;
+  std::string args_usage_;
+  std::string summary_;
+  std::multimap<std::string, std::string> options_;
+};
+
+// Runs the command named by argv[1]; returns the process exit code.
+int RunCli(int argc, char** argv);
+
+}  // namespace custos::cli
+
+#endif  // CUSTOS_CLI_COMMAND_H_

@@ -1,0 +1,19 @@
+// Every `custos` command, one factory each. To add a command: write
+// cli/<name>_command.cc with a Command subclass and its factory, declare the
+// factory here, and list it in kCommands (cli/main.cc).
+#ifndef CUSTOS_CLI_COMMANDS_H_
+#define CUSTOS_CLI_COMMANDS_H_
+
+#include <memory>
+
+#include "cli/command.h"
+
+namespace custos::cli {
+
+std::unique_ptr<Command> MakeInitCommand();
+std::unique_ptr<Command> MakeStatusCommand();
+std::unique_ptr<Command> MakeRekeyCommand();
+
+}  // namespace custos::cli
+
+#endif  // CUSTOS_CLI_COMMANDS_H_

@@ -1,0 +1,220 @@
+// custos init | status | rekey: creating, inspecting and re-keying a vault.
+#include <unistd.h>
+
+#include <iostream>
+
+#include <Poco/Util/Option.h>
+
+#include "base/time.h"
+#include "cli/commands.h"
+#include "vault/users.h"
+
+namespace custos::cli {
+namespace {
+
+using Poco::Util::Option;
+using Poco::Util::OptionSet;
+
+// --kdf-profile: "moderate" (default) or "test" (cheap; automated tests only).
+Result<vault::Argon2Params> KdfProfile(const std::string& name) {
+  if (name.empty() || name == "moderate") return vault::Argon2Params{};
+  if (name == "test") return vault::Argon2Params::ForTests();
+  return Status::InvalidArgument("--kdf-profile must be 'moderate' or 'test'");
+}
+
+void AddKdfOption(OptionSet& options) {
+  options.addOption(Option("kdf-profile", "",
+                           "Argon2id cost: moderate (default) or test (cheap, for automated "
+                           "tests only)")
+                        .required(false)
+                        .repeatable(false)
+                        .argument("NAME"));
+}
+
+std::string DefaultLogName() {
+  char host[256] = "localhost";
+  gethostname(host, sizeof host - 1);
+  return std::string("custos.local/") + host;
+}
+
+class InitCommand : public Command {
+ public:
+  InitCommand() : Command("init", "", "Create a new, empty vault and its first administrator.") {}
+
+ protected:
+  void DefineCommandOptions(OptionSet& options) override {
+    AddKdfOption(options);
+    options.addOption(Option("log-name", "", "the audit log's name (checkpoint origin), e.g. "
+                                             "custos.example.com/acme")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("NAME"));
+    options.addOption(Option("admin", "", "administrator username (default admin)")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("USER"));
+    options.addOption(Option("admin-password-file", "",
+                             "read the administrator's password from FILE (else one is "
+                             "generated and printed once)")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE"));
+  }
+
+  int Run(const std::vector<std::string>& args) override {
+    if (!args.empty()) return UsageError("init takes no arguments");
+    auto kdf = KdfProfile(Flag("kdf-profile"));
+    if (!kdf.ok()) return UsageError(kdf.status().message());
+    const std::string admin_name = Flag("admin", "admin");
+    if (Status s = vault::ValidateUsername(admin_name); !s.ok()) return UsageError(s.message());
+    if (vault::Vault::Exists(DataDir()))
+      return Fail(Status::AlreadyExists("a vault already exists in " + DataDir() +
+                                        "; it was not touched"));
+    auto pass = ReadPassphrase(/*confirm=*/true);
+    if (!pass.ok()) return Fail(pass.status());
+    bool generated = !Has("admin-password-file");
+    vault::SecretBytes admin_pw;
+    if (generated) {
+      admin_pw = vault::GeneratePassword(16);
+    } else {
+      auto pw = ReadSecret("admin-password-file", "CUSTOS_ADMIN_PASSWORD", "", false);
+      if (!pw.ok()) return Fail(pw.status());
+      admin_pw = std::move(*pw);
+    }
+    vault::CreateOptions opts;
+    opts.kdf = *kdf;
+    opts.log_name = Flag("log-name", DefaultLogName());
+    auto v = vault::Vault::Create(DataDir(), *pass, opts);
+    if (!v.ok()) return Fail(v.status());
+    vault::User admin;
+    admin.username = admin_name;
+    admin.display_name = "系统管理员 Administrator";
+    admin.roles = {policy::Role::kAdmin};
+    admin.must_change_password = generated;
+    Status s = (*v)->Write([&](vault::WriteTxn& w) -> Status {
+      return vault::CreateUser(w, admin, admin_pw,
+                               *kdf == vault::Argon2Params::ForTests() ? *kdf : vault::PasswordKdf())
+          .status();
+    });
+    if (!s.ok()) return Fail(s);
+    std::cout << "Created vault in " << DataDir() << " (log name " << opts.log_name << ").\n"
+              << "Administrator: " << admin_name << "\n";
+    if (generated) {
+      std::cout << "Password (shown once, change it at first login): " << admin_pw.view()
+                << "\n";
+    }
+    return kExitOk;
+  }
+};
+
+class StatusCommand : public Command {
+ public:
+  StatusCommand()
+      : Command("status", "",
+                "Show a vault's state: sealed or unsealed, format and key version, entries per "
+                "table, audit log size.") {}
+
+ protected:
+  void DefineCommandOptions(OptionSet& options) override {
+    options.addOption(Option("unseal", "",
+                             "also check the passphrase by unsealing (from --passphrase-file, "
+                             "$CUSTOS_PASSPHRASE or a prompt)")
+                          .required(false)
+                          .repeatable(false));
+  }
+
+  int Run(const std::vector<std::string>& args) override {
+    if (!args.empty()) return UsageError("status takes no arguments");
+    Result<vault::VaultInfo> info = Status::Internal("unset");
+    std::string state = "sealed";
+    std::unique_ptr<vault::Vault> v;
+    if (Has("unseal")) {
+      auto opened = OpenVault();
+      if (!opened.ok()) return Fail(opened.status());
+      v = std::move(*opened);
+      info = v->Info();
+      state = "unsealed (passphrase verified)";
+    } else {
+      info = vault::Vault::InspectSealed(DataDir());
+    }
+    if (!info.ok()) return Fail(info.status());
+    std::cout << "vault:          " << DataDir() << "\n"
+              << "state:          " << state << "\n"
+              << "format version: " << info->format_version << "\n"
+              << "log name:       " << info->log_name << "\n"
+              << "key version:    " << info->key_version
+              << (info->rotation_in_progress ? " (rotation in progress: run custos rekey --rotate)"
+                                             : "")
+              << "\n"
+              << "kdf:            argon2id, opslimit " << info->kdf.opslimit << ", memlimit "
+              << (info->kdf.memlimit >> 20) << " MiB\n"
+              << "audit log size: " << info->audit_log_size << " events\n"
+              << "tables:\n";
+    for (const auto& t : info->tables) {
+      std::string name = t.table;
+      name.resize(20, ' ');
+      std::cout << "  " << name << t.entries << "\n";
+    }
+    return kExitOk;
+  }
+};
+
+class RekeyCommand : public Command {
+ public:
+  RekeyCommand()
+      : Command("rekey", "",
+                "Change the vault passphrase (re-wraps the root key); with --rotate, also "
+                "rotate the root key and re-encrypt every value.") {}
+
+ protected:
+  void DefineCommandOptions(OptionSet& options) override {
+    AddKdfOption(options);
+    options.addOption(Option("new-passphrase-file", "",
+                             "read the new passphrase from FILE (else $CUSTOS_NEW_PASSPHRASE, "
+                             "else a prompt)")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE"));
+    options.addOption(Option("rotate", "", "rotate the root key and re-encrypt every value "
+                                           "(keeps the passphrase unless a new one is given)")
+                          .required(false)
+                          .repeatable(false));
+  }
+
+  int Run(const std::vector<std::string>& args) override {
+    if (!args.empty()) return UsageError("rekey takes no arguments");
+    auto kdf = KdfProfile(Flag("kdf-profile"));
+    if (!kdf.ok()) return UsageError(kdf.status().message());
+    auto v = OpenVault();
+    if (!v.ok()) return Fail(v.status());
+    const bool rotate = Has("rotate");
+    const bool change = !rotate || Has("new-passphrase-file") ||
+                        std::getenv("CUSTOS_NEW_PASSPHRASE") != nullptr;
+    if (change) {
+      auto np = ReadSecret("new-passphrase-file", "CUSTOS_NEW_PASSPHRASE", "New passphrase: ",
+                           /*confirm=*/true);
+      if (!np.ok()) return Fail(np.status());
+      if (Status s = (*v)->ChangePassphrase(*np, *kdf); !s.ok()) return Fail(s);
+      std::cout << "Passphrase changed.\n";
+    }
+    if (rotate) {
+      Status s = (*v)->RotateRootKey([](uint64_t n) {
+        std::cerr << "\rre-encrypted " << n << " values" << std::flush;
+      });
+      std::cerr << "\n";
+      if (!s.ok()) return Fail(s);
+      auto info = (*v)->Info();
+      if (!info.ok()) return Fail(info.status());
+      std::cout << "Root key rotated; key version is now " << info->key_version << ".\n";
+    }
+    return kExitOk;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Command> MakeInitCommand() { return std::make_unique<InitCommand>(); }
+std::unique_ptr<Command> MakeStatusCommand() { return std::make_unique<StatusCommand>(); }
+std::unique_ptr<Command> MakeRekeyCommand() { return std::make_unique<RekeyCommand>(); }
+
+}  // namespace custos::cli

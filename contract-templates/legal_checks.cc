@@ -1,0 +1,817 @@
+#include "contract-templates/legal_checks.h"
+
+#include <algorithm>
+#include <array>
+#include <span>
+
+#include "contract-templates/internal/values.h"
+#include "contract-templates/render.h"
+
+namespace custos::contracts {
+namespace {
+
+// Rules are data: one row per rule with its legal source. Keep in step with
+// legal-rules.md when the law changes.
+struct RuleInfo {
+  std::string_view id;
+  std::string_view source;
+};
+constexpr std::array<RuleInfo, 17> kRules = {{
+    {"N1", "劳动合同法 第二十四条 / Labor Contract Law Art. 24"},
+    {"N2", "劳动合同法 第二十四条 / Labor Contract Law Art. 24"},
+    {"N3",
+     "劳动合同法 第二十三条、第二十四条；劳动争议司法解释（二）第十三条 / Labor Contract Law "
+     "Arts. 23-24; SPC Labour-Dispute Interpretation (II) Art. 13"},
+    {"N4",
+     "劳动争议司法解释（二）第十三条；劳动合同法 第二十四条 / SPC Labour-Dispute Interpretation "
+     "(II) Art. 13; Labor Contract Law Art. 24"},
+    {"N5", "劳动合同法 第二十三条 / Labor Contract Law Art. 23"},
+    {"N6", "劳动争议司法解释（一）第三十六条 / SPC Labour-Dispute Interpretation (I) Art. 36"},
+    {"N7",
+     "劳动争议司法解释（一）第三十八条、第三十九条；劳动合同法 第二十六条 / SPC Labour-Dispute "
+     "Interpretation (I) Arts. 38-39; Labor Contract Law Art. 26"},
+    {"N8", "民法典 第五百八十五条 / Civil Code Art. 585"},
+    {"N9", "劳动争议调解仲裁法 第五条 / Labour Dispute Mediation and Arbitration Law Art. 5"},
+    {"N10",
+     "劳动合同法 第十六条；电子签名法 第十三条、第十四条 / Labor Contract Law Art. 16; "
+     "Electronic Signature Law Arts. 13-14"},
+    {"C1", "劳动合同法 第二十五条、第九十条 / Labor Contract Law Arts. 25, 90"},
+    {"C2", "商业秘密民事案件规定 第六条 / SPC Trade-Secret Provisions (2020) Art. 6"},
+    {"C3", "商业秘密民事案件规定 第一条 / SPC Trade-Secret Provisions (2020) Art. 1"},
+    {"C4", "商业秘密民事案件规定 第五条 / SPC Trade-Secret Provisions (2020) Art. 5"},
+    {"C5", "民法典 第五百八十五条 / Civil Code Art. 585"},
+    {"U1", "18 U.S.C. §1833(b)(3)"},
+    {"U2", "18 U.S.C. §1839(3) (reasonable measures) / 美国法典第18编 第1839条第(3)项"},
+}};
+
+std::string_view RuleSource(std::string_view id) {
+  for (const RuleInfo& r : kRules) {
+    if (r.id == id) return r.source;
+  }
+  Die("unknown rule id");
+}
+
+// The filled wording of one included paragraph, with the clause it is in.
+struct ActiveText {
+  const Clause* clause = nullptr;  // null for preamble/closing
+  std::string text;
+};
+
+bool HasTag(const Clause& c, std::string_view tag) {
+  return std::find(c.tags.begin(), c.tags.end(), tag) != c.tags.end();
+}
+
+bool Contains(std::string_view hay, std::string_view needle) {
+  return hay.find(needle) != std::string_view::npos;
+}
+
+// ASCII lower-casing for English keyword matching; other bytes unchanged.
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool ContainsAny(std::string_view hay, std::span<const std::string_view> needles) {
+  for (std::string_view n : needles) {
+    if (Contains(hay, n)) return true;
+  }
+  return false;
+}
+
+// Splits at sentence ends (。；！？ . ; ! ? and line breaks).
+std::vector<std::string> Sentences(std::string_view text) {
+  std::vector<std::string> out;
+  std::string cur;
+  size_t i = 0;
+  while (i < text.size()) {
+    bool end = false;
+    size_t len = 1;
+    for (std::string_view sep : {"。", "；", "！", "？"}) {
+      if (text.substr(i, sep.size()) == sep) {
+        end = true;
+        len = sep.size();
+      }
+    }
+    if (!end && (text[i] == ';' || text[i] == '!' || text[i] == '?' || text[i] == '\n' ||
+                 (text[i] == '.' && (i + 1 == text.size() || text[i + 1] == ' ')))) {
+      end = true;
+    }
+    cur.append(text.substr(i, len));
+    i += len;
+    if (end) {
+      out.push_back(std::move(cur));
+      cur.clear();
+    }
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  return out;
+}
+
+// True when `word` is followed by `target` within `window` bytes.
+bool Near(std::string_view s, std::string_view word, std::string_view target, size_t window) {
+  for (size_t p = s.find(word); p != std::string_view::npos; p = s.find(word, p + 1)) {
+    size_t from = p + word.size();
+    size_t q = s.find(target, from);
+    if (q != std::string_view::npos && q - from <= window) return true;
+  }
+  return false;
+}
+
+class Checker {
+ public:
+  Checker(const Template& t, const FieldValidation& v, const CheckContext& c)
+      : t_(t), values_(v.values), ctx_(c) {
+    report_.template_id = t.id;
+    report_.template_version = t.version;
+    report_.field_errors = v.errors;
+    CollectText();
+  }
+
+  CheckReport Run() {
+    bool cn = t_.jurisdiction == "CN";
+    bool us = t_.jurisdiction == "US";
+    if (t_.kind == "non-compete") {
+      N1();
+      N2();
+      N3();
+      N4();
+      N5();
+      N6();
+      N7();
+      N8();
+    }
+    if (t_.kind == "non-compete" || (t_.kind == "employee-nda" && cn)) N9();
+    N10();
+    if (t_.kind == "employee-nda" && cn) C1();
+    if ((t_.kind == "employee-nda" || t_.kind == "mutual-nda") && cn) C2();
+    if (t_.kind == "employee-nda") {
+      C3();
+      C4();
+    }
+    if (t_.kind == "mutual-nda") C5();
+    if (us && (t_.kind == "employee-nda" || t_.kind == "mutual-nda")) {
+      U1();
+      U2();
+    }
+    return std::move(report_);
+  }
+
+ private:
+  void Add(Severity s, std::string_view rule, std::string field, std::string zh, std::string en) {
+    report_.findings.push_back({s, std::string(rule), std::string(RuleSource(rule)),
+                                std::move(field), std::move(zh), std::move(en)});
+  }
+  void Error(std::string_view rule, std::string field, std::string zh, std::string en) {
+    Add(Severity::kError, rule, std::move(field), std::move(zh), std::move(en));
+  }
+  void Warning(std::string_view rule, std::string field, std::string zh, std::string en) {
+    Add(Severity::kWarning, rule, std::move(field), std::move(zh), std::move(en));
+  }
+
+  const FieldValue* Get(std::string_view id) const {
+    auto it = values_.find(id);
+    return it == values_.end() ? nullptr : &it->second;
+  }
+  std::string Choice(std::string_view id) const {
+    const FieldValue* v = Get(id);
+    return v == nullptr ? std::string() : v->text;
+  }
+  const Money* GetMoney(std::string_view id) const {
+    const FieldValue* v = Get(id);
+    return v != nullptr && v->type == FieldType::kMoney ? &v->money : nullptr;
+  }
+  // A field counts only when it exists, has a value and its condition holds
+  // (a penalty amount left over with has_penalty=false does not count).
+  const FieldValue* Active(std::string_view id) const {
+    const FieldDef* def = t_.FindField(id);
+    if (def == nullptr) return nullptr;
+    if (def->condition && !EvaluateCondition(*def->condition, values_)) return nullptr;
+    return Get(id);
+  }
+
+  void CollectText() {
+    auto fill = [&](std::string_view text) {
+      std::string s;
+      internal::ScanPlaceholders(
+          text, [&](std::string_view piece) { s.append(piece); },
+          [&](std::string_view name) {
+            const FieldDef* def = t_.FindField(name);
+            const FieldValue* v = Get(name);
+            if (def != nullptr && v != nullptr) s += FormatValue(t_, *def, *v);
+          })
+          .IgnoreError();
+      return s;
+    };
+    auto add = [&](const Clause* c, const std::vector<Paragraph>& ps) {
+      for (const Paragraph& p : ps) {
+        if (p.condition && !EvaluateCondition(*p.condition, values_)) continue;
+        text_.push_back({c, fill(p.text)});
+      }
+    };
+    add(nullptr, t_.preamble);
+    for (const Clause& c : t_.clauses) {
+      if (c.condition && !EvaluateCondition(*c.condition, values_)) continue;
+      active_clauses_.push_back(&c);
+      add(&c, c.paragraphs);
+    }
+    add(nullptr, t_.closing);
+  }
+
+  bool HasActiveTag(std::string_view tag) const {
+    for (const Clause* c : active_clauses_) {
+      if (HasTag(*c, tag)) return true;
+    }
+    return false;
+  }
+
+  std::string TaggedText(std::string_view tag) const {
+    std::string s;
+    for (const ActiveText& a : text_) {
+      if (a.clause != nullptr && HasTag(*a.clause, tag)) s += a.text + "\n";
+    }
+    return s;
+  }
+
+  std::string AllText() const {
+    std::string s;
+    for (const ActiveText& a : text_) s += a.text + "\n";
+    return s;
+  }
+
+  // --- Non-compete -------------------------------------------------------
+
+  void N1() {
+    const FieldValue* months = Get("restricted_months");
+    if (months != nullptr && months->number > 24) {
+      Error("N1", "restricted_months",
+            "竞业限制期限为 " + std::to_string(months->number) + " 个月，超过法定上限二十四个月",
+            "the restricted period is " + std::to_string(months->number) +
+                " months, longer than the statutory maximum of 24 months");
+    }
+    std::string start = Choice("period_start");
+    if (t_.FindField("period_start") != nullptr && start != "employment_end") {
+      Error("N1", "period_start", "竞业限制期限应自劳动合同解除或者终止之日起计算",
+            "the restricted period must start on the day the employment ends");
+    }
+  }
+
+  void N2() {
+    auto missing = [&](std::string_view id) {
+      const FieldValue* v = Get(id);
+      return v == nullptr || !internal::IsTruthy(*v);
+    };
+    if (missing("restricted_business")) {
+      Error("N2", "restricted_business", "未约定竞业限制的范围（受限业务）",
+            "the scope (restricted business) is not agreed");
+    }
+    if (missing("restricted_region")) {
+      Error("N2", "restricted_region", "未约定竞业限制的地域", "the region is not agreed");
+    }
+    if (missing("restricted_months")) {
+      Error("N2", "restricted_months", "未约定竞业限制的期限", "the period is not agreed");
+    }
+  }
+
+  void N3() {
+    std::optional<EmployeeCategory> cat = ctx_.employee_category;
+    if (!cat) {
+      std::string c = Choice("employee_category");
+      if (c == "senior_management") cat = EmployeeCategory::kSeniorManagement;
+      if (c == "senior_technical") cat = EmployeeCategory::kSeniorTechnical;
+      if (c == "confidentiality_duty") cat = EmployeeCategory::kConfidentialityDuty;
+      if (c == "other") cat = EmployeeCategory::kOther;
+    }
+    if (!cat) {
+      Warning("N3", "employee_category", "未核实：未说明乙方属于哪类人员",
+              "not verified: the employee's category is not given");
+    } else if (*cat == EmployeeCategory::kOther) {
+      Error("N3", "employee_category",
+            "竞业限制仅适用于高级管理人员、高级技术人员和其他负有保密义务的人员",
+            "a non-compete may bind only senior management, senior technical staff and others "
+            "with a confidentiality duty");
+    }
+    if (!ctx_.secret_access_record_exists) {
+      Warning("N3", "",
+              "未核实：未关联乙方知悉或接触商业秘密的记录；乙方从未知悉或接触商业秘密的，"
+              "竞业限制条款不生效",
+              "not verified: no linked record of trade secrets the employee knew or accessed; a "
+              "non-compete has no effect if the employee never did");
+    } else if (!*ctx_.secret_access_record_exists) {
+      Warning(
+          "N3", "",
+          "保管库中没有乙方接触商业秘密的记录；乙方从未知悉或接触商业秘密的，竞业限制条款不生效",
+          "the vault holds no record of trade secrets the employee accessed; a non-compete "
+          "has no effect if the employee never knew or accessed any");
+    }
+  }
+
+  void N4() {
+    static constexpr std::string_view kBlanket[] = {
+        "全国",      "全中国",     "中国境内",     "中华人民共和国境内", "全世界",
+        "全球",      "世界范围",   "任何地区",     "所有地区",           "全行业",
+        "所有行业",  "任何行业",   "一切行业",     "任何业务",           "所有业务",
+        "worldwide", "nationwide", "any business", "any industry",       "all industries"};
+    for (std::string_view id : {"restricted_business", "restricted_region"}) {
+      const FieldValue* v = Get(id);
+      if (v == nullptr) continue;
+      std::string lower = Lower(v->text);
+      for (std::string_view w : kBlanket) {
+        if (Contains(lower, w)) {
+          Warning("N4", std::string(id),
+                  "范围或地域过宽（“" + std::string(w) +
+                      "”）：超出乙方所知悉商业秘密所能合理覆盖的部分无效",
+                  "blanket scope or region (\"" + std::string(w) +
+                      "\"): the part beyond what the employee's secrets justify is void");
+          break;
+        }
+      }
+    }
+  }
+
+  void N5() {
+    const Money* comp = GetMoney("compensation_monthly");
+    if (comp == nullptr || comp->minor_units <= 0) {
+      Error("N5", "compensation_monthly", "未约定劳动合同终止后按月支付的经济补偿",
+            "no monthly compensation after the employment ends");
+    }
+    if (t_.FindField("compensation_schedule") != nullptr &&
+        Choice("compensation_schedule") != "monthly") {
+      Error("N5", "compensation_schedule",
+            "经济补偿应在劳动合同解除或者终止后、竞业限制期限内按月支付",
+            "compensation must be paid monthly during the restricted period, after the "
+            "employment ends");
+    }
+  }
+
+  void N6() {
+    const Money* comp = GetMoney("compensation_monthly");
+    if (comp == nullptr || comp->minor_units <= 0) return;  // N5 already reports it
+    std::optional<int64_t> avg = ctx_.average_monthly_wage_minor;
+    if (!avg) {
+      if (const Money* m = GetMoney("average_monthly_wage"); m != nullptr) avg = m->minor_units;
+    }
+    if (!avg) {
+      Warning("N6", "average_monthly_wage",
+              "未核实：未提供乙方离职前十二个月平均工资，无法核对 30% 的标准",
+              "not verified: the 12-month average wage is unknown, so the 30% floor was not "
+              "checked");
+    } else if (comp->minor_units * 10 < *avg * 3) {
+      Warning("N6", "compensation_monthly",
+              "月经济补偿 " + internal::FormatAmount(comp->minor_units) +
+                  " 低于离职前十二个月平均工资的 30%（" + internal::FormatAmount(*avg * 3 / 10) +
+                  "）",
+              "monthly compensation " + internal::FormatAmount(comp->minor_units) +
+                  " is below 30% of the 12-month average wage (" +
+                  internal::FormatAmount(*avg * 3 / 10) + ")");
+    }
+    std::string region = ctx_.region_code.value_or(Choice("work_region"));
+    std::string why_zh;
+    std::string why_en;
+    std::optional<MinimumWage> floor;
+    if (region.empty()) {
+      why_zh = "未提供工作地行政区划代码";
+      why_en = "the work region is not given";
+    } else if (ctx_.minimum_wages == nullptr) {
+      why_zh = "未加载最低工资标准数据";
+      why_en = "no minimum wage table was loaded";
+    } else if (comp->currency != "CNY") {
+      why_zh = "补偿币种不是人民币";
+      why_en = "the compensation is not in CNY";
+    } else {
+      CivilDate as_of{9999, 12, 31};
+      if (ctx_.as_of) {
+        as_of = *ctx_.as_of;
+      } else if (const FieldValue* d = Get("sign_date"); d != nullptr) {
+        as_of = d->date;
+      }
+      floor = ctx_.minimum_wages->Find(region, as_of);
+      if (!floor) {
+        why_zh = "最低工资标准数据中没有地区 " + region;
+        why_en = "the minimum wage table has no entry for region " + region;
+      }
+    }
+    if (!floor) {
+      Warning("N6", "work_region", "未核实当地最低工资标准：" + why_zh,
+              "local minimum wage not verified: " + why_en);
+    } else if (comp->minor_units < floor->monthly_minor) {
+      Warning("N6", "compensation_monthly",
+              "月经济补偿 " + internal::FormatAmount(comp->minor_units) + " 低于" + floor->name_zh +
+                  "月最低工资标准 " + internal::FormatAmount(floor->monthly_minor) + "（" +
+                  FormatDate(floor->effective) + " 起执行）",
+              "monthly compensation " + internal::FormatAmount(comp->minor_units) +
+                  " is below the local minimum wage of " + floor->name_en + ", " +
+                  internal::FormatAmount(floor->monthly_minor) + " (in force from " +
+                  FormatDate(floor->effective) + ")");
+    }
+  }
+
+  void N7() {
+    static constexpr std::string_view kWaive[] = {"放弃", "无权", "不得", "不享有", "不能", "不可"};
+    static constexpr std::string_view kNoPay[] = {"无需",   "无须",       "不再", "不予",
+                                                  "不支付", "不另行支付", "免除"};
+    for (const ActiveText& a : text_) {
+      for (const std::string& s : Sentences(a.text)) {
+        std::string lower = Lower(s);
+        bool waive = false;
+        for (std::string_view w : kWaive) waive |= Near(s, w, "解除", 18);
+        waive |= (Contains(lower, "waive") || Contains(lower, "may not") ||
+                  Contains(lower, "no right")) &&
+                 (Contains(lower, "release") || Contains(lower, "terminat"));
+        bool no_pay = Contains(s, "解除") && Contains(s, "补偿") && ContainsAny(s, kNoPay);
+        no_pay |= Contains(lower, "release") && Contains(lower, "compensation") &&
+                  ContainsAny(lower, std::initializer_list<std::string_view>{
+                                         "without", "no additional", "not pay"});
+        if (waive || no_pay) {
+          Error("N7", "",
+                "条款排除了法定的竞业限制解除权（用人单位拖欠三个月补偿时劳动者可解除；"
+                "用人单位提前解除须额外支付三个月补偿）：“" +
+                    s + "”",
+                "a term waives the statutory release rights (employee may release after 3 "
+                "unpaid months; employer releasing early owes 3 extra months): \"" +
+                    s + "\"");
+        }
+      }
+    }
+  }
+
+  void N8() {
+    const FieldValue* penalty = Active("penalty_amount");
+    const Money* comp = GetMoney("compensation_monthly");
+    const FieldValue* months = Get("restricted_months");
+    if (penalty == nullptr || comp == nullptr || months == nullptr) return;
+    int64_t total = comp->minor_units * months->number;
+    if (total <= 0) return;  // N5 / N2 report it
+    if (static_cast<double>(penalty->money.minor_units) >
+        ctx_.penalty_to_compensation_ratio * static_cast<double>(total)) {
+      Warning("N8", "penalty_amount",
+              "违约金 " + internal::FormatAmount(penalty->money.minor_units) +
+                  " 远高于经济补偿总额 " + internal::FormatAmount(total) +
+                  "，可能被认定为过分高于损失而被调减",
+              "the penalty " + internal::FormatAmount(penalty->money.minor_units) +
+                  " is large against the total compensation " + internal::FormatAmount(total) +
+                  " and may be reduced as excessive");
+    }
+  }
+
+  void N9() {
+    std::string forum = Choice("dispute_forum");
+    if (t_.FindField("dispute_forum") != nullptr && forum != "labour_arbitration") {
+      Error("N9", "dispute_forum", "劳动争议须先申请劳动争议仲裁，不得约定直接起诉或商事仲裁",
+            "labour disputes must go to labour arbitration first; a direct court or commercial "
+            "arbitration clause bypasses it");
+    }
+    static constexpr std::string_view kBypass[] = {
+        "直接向人民法院",   "直接向法院",   "直接起诉", "不经劳动争议仲裁",      "不经劳动仲裁",
+        "无需经过劳动仲裁", "无需劳动仲裁", "商事仲裁", "国际经济贸易仲裁委员会"};
+    for (const ActiveText& a : text_) {
+      for (std::string_view w : kBypass) {
+        if (Contains(a.text, w)) {
+          Error("N9", "", "争议条款绕开了劳动争议仲裁（“" + std::string(w) + "”）",
+                "the dispute terms bypass labour arbitration (\"" + std::string(w) + "\")");
+          return;
+        }
+      }
+    }
+  }
+
+  void N10() {
+    if (!ctx_.employee_signed && !ctx_.employer_signed && !ctx_.signature_reliable &&
+        !ctx_.copy_delivered) {
+      return;  // not signed yet: nothing to check
+    }
+    if (ctx_.employee_signed == false) {
+      Error("N10", "", "乙方（劳动者）尚未签署", "the employee has not signed");
+    }
+    if (ctx_.employer_signed == false) {
+      Error("N10", "", "甲方（用人单位）尚未签署（盖章）", "the employer has not signed");
+    }
+    if (ctx_.signature_reliable == false) {
+      Error("N10", "", "签名不可靠：签署后对文件的改动无法被发现",
+            "the signature is not reliable: later changes to the document would not be "
+            "detectable");
+    }
+    if (ctx_.copy_delivered == false) {
+      Error("N10", "", "尚未向劳动者交付协议文本并留存记录",
+            "the employee's copy has not been delivered and recorded");
+    }
+  }
+
+  // --- NDA ---------------------------------------------------------------
+
+  void C1() {
+    bool penalty = HasActiveTag("penalty") || Active("penalty_amount") != nullptr;
+    if (!penalty) {
+      for (const ActiveText& a : text_) {
+        std::string lower = Lower(a.text);
+        if (Contains(a.text, "违约金") || Contains(lower, "liquidated damages") ||
+            Contains(lower, "penalty")) {
+          penalty = true;
+        }
+      }
+    }
+    if (penalty) {
+      Error("C1", "",
+            "劳动者保密协议不得约定违约金（仅服务期和竞业限制可以约定）；应约定赔偿实际损失",
+            "an employee NDA may not impose a penalty (only a training service period or a "
+            "non-compete may); provide for damages instead");
+    }
+  }
+
+  void C2() {
+    if (!HasActiveTag("survival")) {
+      Error("C2", "", "缺少离职后保密义务继续有效的条款",
+            "no clause keeps the duty of confidentiality after the employment ends");
+    }
+    if (!HasActiveTag("return-on-exit")) {
+      Error("C2", "", "缺少离职时返还或删除全部涉密资料的条款",
+            "no clause requires return or deletion of all materials on exit");
+    }
+  }
+
+  void C3() {
+    std::string def = Lower(TaggedText("definition"));
+    std::vector<std::pair<std::string, std::string>> missing;
+    if (!ContainsAny(
+            def, std::initializer_list<std::string_view>{"交易习惯", "trading habits",
+                                                         "purchasing habits", "buying habits"})) {
+      missing.push_back({"客户交易习惯", "customer trading habits"});
+    }
+    if (!ContainsAny(def, std::initializer_list<std::string_view>{"意向", "intention"})) {
+      missing.push_back({"客户意向", "customer intentions"});
+    }
+    if (!ContainsAny(def, std::initializer_list<std::string_view>{"价格", "pricing", "prices"}))
+      missing.push_back({"价格", "prices"});
+    if (missing.empty()) return;
+    std::string zh;
+    std::string en;
+    for (const auto& [z, e] : missing) {
+      zh += (zh.empty() ? "" : "、") + z;
+      en += (en.empty() ? "" : ", ") + e;
+    }
+    Warning("C3", "",
+            "保密信息的定义未列明保管库中的客户信息类别：" + zh +
+                "（客户信息须包括交易习惯、意向和内容才构成商业秘密）",
+            "the definition of confidential information does not name these vault record "
+            "types: " +
+                en);
+  }
+
+  void C4() {
+    if (!ctx_.first_secret_access_at) return;
+    if (ctx_.nda_signed_at) {
+      if (*ctx_.nda_signed_at > *ctx_.first_secret_access_at) {
+        Error("C4", "",
+              "保密协议签署于乙方首次接触涉密记录（" +
+                  FormatRfc3339Millis(*ctx_.first_secret_access_at) +
+                  "）之后；保密措施须在接触之前采取",
+              "the NDA was signed after the employee's first access to secret records (" +
+                  FormatRfc3339Millis(*ctx_.first_secret_access_at) +
+                  "); confidentiality measures must come first");
+      }
+      return;
+    }
+    Warning("C4", "",
+            "乙方已于 " + FormatRfc3339Millis(*ctx_.first_secret_access_at) +
+                " 接触涉密记录而协议尚未签署：请在其继续接触前签署，签署前的接触不受本协议保护",
+            "the employee has accessed secret records since " +
+                FormatRfc3339Millis(*ctx_.first_secret_access_at) +
+                " and this NDA is not signed yet: sign it before any further access; earlier "
+                "access is not covered");
+  }
+
+  void C5() {
+    const FieldValue* penalty = Active("penalty_amount");
+    if (penalty == nullptr || !ctx_.estimated_loss_minor) return;
+    if (static_cast<double>(penalty->money.minor_units) >
+        ctx_.penalty_to_loss_ratio * static_cast<double>(*ctx_.estimated_loss_minor)) {
+      Warning("C5", "penalty_amount",
+              "违约金 " + internal::FormatAmount(penalty->money.minor_units) +
+                  " 过分高于预计损失 " + internal::FormatAmount(*ctx_.estimated_loss_minor) +
+                  "，可能被请求调减",
+              "the liquidated damages " + internal::FormatAmount(penalty->money.minor_units) +
+                  " are far above the estimated loss " +
+                  internal::FormatAmount(*ctx_.estimated_loss_minor) +
+                  " and may be reduced as a penalty");
+    }
+  }
+
+  // --- US ------------------------------------------------------------------
+
+  void U1() {
+    bool individual = t_.kind == "employee-nda";
+    if (const FieldValue* v = Get("counterparty_is_individual"); v != nullptr && v->boolean) {
+      individual = true;
+    }
+    if (!individual) return;
+    std::string notice = TaggedText("whistleblower-notice");
+    if (notice.empty() || !Contains(notice, "1833(b)")) {
+      Error("U1", "", "与雇员或个人承包人的协议缺少美国法典第18编第1833(b)条规定的吹哨人豁免告知",
+            "an agreement with an employee or individual contractor lacks the 18 U.S.C. "
+            "§1833(b) whistleblower immunity notice");
+    }
+  }
+
+  void U2() {
+    static constexpr std::array<std::array<std::string_view, 3>, 4> kWanted = {{
+        {"exclusions", "标准例外情形（公知信息、已知悉、第三方合法提供、独立开发）",
+         "standard exclusions (public, already known, from a third party, independently "
+         "developed)"},
+        {"compelled-disclosure", "依法强制披露的例外", "compelled-disclosure carve-out"},
+        {"return-on-exit", "返还或销毁并书面确认", "return or destruction with certification"},
+        {"survival", "协议终止后义务继续有效", "survival of obligations"},
+    }};
+    for (const auto& [tag, zh, en] : kWanted) {
+      if (!HasActiveTag(tag)) {
+        Warning("U2", "", "缺少常规条款：" + std::string(zh),
+                "missing standard clause: " + std::string(en));
+      }
+    }
+  }
+
+  const Template& t_;
+  const FieldValues& values_;
+  const CheckContext& ctx_;
+  CheckReport report_;
+  std::vector<ActiveText> text_;
+  std::vector<const Clause*> active_clauses_;
+};
+
+Result<std::optional<bool>> OptBool(const json::Value& j, std::string_view key) {
+  const json::Value* v = j.Find(key);
+  if (v == nullptr || v->is_null()) return std::optional<bool>();
+  if (!v->is_bool())
+    return Status::InvalidArgument("context: " + std::string(key) + " must be true or false");
+  return std::optional<bool>(v->as_bool());
+}
+
+Result<std::optional<int64_t>> OptAmount(const json::Value& j, std::string_view key) {
+  const json::Value* v = j.Find(key);
+  if (v == nullptr || v->is_null()) return std::optional<int64_t>();
+  std::string text;
+  if (v->is_int()) {
+    text = std::to_string(v->as_int());
+  } else if (v->is_string()) {
+    text = v->as_string();
+  } else {
+    return Status::InvalidArgument("context: " + std::string(key) + " must be an amount");
+  }
+  Result<int64_t> a = ParseAmount(text);
+  if (!a.ok())
+    return Status::InvalidArgument("context: " + std::string(key) + " must be an amount");
+  return std::optional<int64_t>(*a);
+}
+
+Result<std::optional<UnixMillis>> OptTime(const json::Value& j, std::string_view key) {
+  const json::Value* v = j.Find(key);
+  if (v == nullptr || v->is_null()) return std::optional<UnixMillis>();
+  if (!v->is_string())
+    return Status::InvalidArgument("context: " + std::string(key) + " must be RFC 3339");
+  Result<UnixMillis> t = ParseRfc3339(v->as_string());
+  if (!t.ok()) return Status::InvalidArgument("context: " + std::string(key) + " must be RFC 3339");
+  return std::optional<UnixMillis>(*t);
+}
+
+}  // namespace
+
+std::string_view SeverityName(Severity s) { return s == Severity::kError ? "error" : "warning"; }
+
+CheckReport RunChecks(const Template& tmpl, const FieldValidation& validation,
+                      const CheckContext& context) {
+  return Checker(tmpl, validation, context).Run();
+}
+
+bool CanSendForSignature(const CheckReport& report) {
+  if (!report.field_errors.empty()) return false;
+  for (const Finding& f : report.findings) {
+    if (f.severity == Severity::kError) return false;
+  }
+  return true;
+}
+
+std::string FormatReportText(const CheckReport& report, Language lang) {
+  bool zh = lang == Language::kZh;
+  size_t errors = report.field_errors.size();
+  size_t warnings = 0;
+  for (const Finding& f : report.findings) {
+    (f.severity == Severity::kError ? errors : warnings) += 1;
+  }
+  std::string out;
+  out +=
+      zh ? "合同检查：" + report.template_id + " 版本 " + report.template_version + "\n"
+         : "Contract check: " + report.template_id + " version " + report.template_version + "\n";
+  if (zh) {
+    out += CanSendForSignature(report) ? "结论：可以发送签署" : "结论：不可发送签署";
+    out += "（错误 " + std::to_string(errors) + " 项，警告 " + std::to_string(warnings) + " 项）\n";
+  } else {
+    out += CanSendForSignature(report) ? "Result: may be sent for signature"
+                                       : "Result: may NOT be sent for signature";
+    out +=
+        " (" + std::to_string(errors) + " error(s), " + std::to_string(warnings) + " warning(s))\n";
+  }
+  if (!report.field_errors.empty()) {
+    out += zh ? "\n字段错误：\n" : "\nField errors:\n";
+    for (const FieldError& e : report.field_errors) {
+      out += "  - " + (e.field_id.empty() ? std::string("(fields)") : e.field_id) + ": " +
+             (zh ? e.message_zh : e.message_en) + "\n";
+    }
+  }
+  if (!report.findings.empty()) {
+    out += zh ? "\n检查结果：\n" : "\nFindings:\n";
+    for (const Finding& f : report.findings) {
+      std::string sev =
+          f.severity == Severity::kError ? (zh ? "错误" : "error") : (zh ? "警告" : "warning");
+      out += "  [" + sev + "] " + f.rule_id + " " + (zh ? f.message_zh : f.message_en) + "\n";
+      out += std::string(zh ? "      依据：" : "      Source: ") + f.source + "\n";
+    }
+  }
+  return out;
+}
+
+json::Value ReportToJson(const CheckReport& report) {
+  json::Value out = json::Value::MakeObject();
+  out["template_id"] = report.template_id;
+  out["template_version"] = report.template_version;
+  out["can_send_for_signature"] = CanSendForSignature(report);
+  json::Value fe = json::Value::MakeArray();
+  for (const FieldError& e : report.field_errors) {
+    json::Value o = json::Value::MakeObject();
+    o["field"] = e.field_id;
+    o["message_zh"] = e.message_zh;
+    o["message_en"] = e.message_en;
+    fe.Push(std::move(o));
+  }
+  out["field_errors"] = std::move(fe);
+  json::Value fs = json::Value::MakeArray();
+  for (const Finding& f : report.findings) {
+    json::Value o = json::Value::MakeObject();
+    o["rule"] = f.rule_id;
+    o["severity"] = std::string(SeverityName(f.severity));
+    o["source"] = f.source;
+    o["field"] = f.field_id;
+    o["message_zh"] = f.message_zh;
+    o["message_en"] = f.message_en;
+    fs.Push(std::move(o));
+  }
+  out["findings"] = std::move(fs);
+  return out;
+}
+
+Result<CheckContext> ParseCheckContext(const json::Value& j) {
+  if (!j.is_object()) return Status::InvalidArgument("context must be a JSON object");
+  static constexpr std::array<std::string_view, 12> kKeys = {"employee_category",
+                                                             "secret_access_record_exists",
+                                                             "average_monthly_wage",
+                                                             "region_code",
+                                                             "as_of",
+                                                             "employee_signed",
+                                                             "employer_signed",
+                                                             "signature_reliable",
+                                                             "copy_delivered",
+                                                             "nda_signed_at",
+                                                             "first_secret_access_at",
+                                                             "estimated_loss"};
+  for (const auto& [k, unused] : j.as_object()) {
+    if (std::find(kKeys.begin(), kKeys.end(), k) == kKeys.end()) {
+      return Status::InvalidArgument("context: unknown key " + k);
+    }
+  }
+  CheckContext c;
+  CUSTOS_ASSIGN_OR_RETURN(std::string cat, json::GetStringOr(j, "employee_category", ""));
+  if (cat == "senior_management") {
+    c.employee_category = EmployeeCategory::kSeniorManagement;
+  } else if (cat == "senior_technical") {
+    c.employee_category = EmployeeCategory::kSeniorTechnical;
+  } else if (cat == "confidentiality_duty") {
+    c.employee_category = EmployeeCategory::kConfidentialityDuty;
+  } else if (cat == "other") {
+    c.employee_category = EmployeeCategory::kOther;
+  } else if (!cat.empty()) {
+    return Status::InvalidArgument("context: unknown employee_category " + cat);
+  }
+  CUSTOS_ASSIGN_OR_RETURN(c.secret_access_record_exists, OptBool(j, "secret_access_record_exists"));
+  CUSTOS_ASSIGN_OR_RETURN(c.average_monthly_wage_minor, OptAmount(j, "average_monthly_wage"));
+  CUSTOS_ASSIGN_OR_RETURN(std::string region, json::GetStringOr(j, "region_code", ""));
+  if (!region.empty()) {
+    CUSTOS_RETURN_IF_ERROR(ValidateRegionCode(region).Annotate("context: region_code"));
+    c.region_code = region;
+  }
+  CUSTOS_ASSIGN_OR_RETURN(std::string as_of, json::GetStringOr(j, "as_of", ""));
+  if (!as_of.empty()) {
+    Result<CivilDate> d = ParseDate(as_of);
+    if (!d.ok()) return Status::InvalidArgument("context: as_of must be YYYY-MM-DD");
+    c.as_of = *d;
+  }
+  CUSTOS_ASSIGN_OR_RETURN(c.employee_signed, OptBool(j, "employee_signed"));
+  CUSTOS_ASSIGN_OR_RETURN(c.employer_signed, OptBool(j, "employer_signed"));
+  CUSTOS_ASSIGN_OR_RETURN(c.signature_reliable, OptBool(j, "signature_reliable"));
+  CUSTOS_ASSIGN_OR_RETURN(c.copy_delivered, OptBool(j, "copy_delivered"));
+  CUSTOS_ASSIGN_OR_RETURN(c.nda_signed_at, OptTime(j, "nda_signed_at"));
+  CUSTOS_ASSIGN_OR_RETURN(c.first_secret_access_at, OptTime(j, "first_secret_access_at"));
+  CUSTOS_ASSIGN_OR_RETURN(c.estimated_loss_minor, OptAmount(j, "estimated_loss"));
+  return c;
+}
+
+}  // namespace custos::contracts

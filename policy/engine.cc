@@ -1,0 +1,576 @@
+#include "policy/engine.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "policy/internal/messages.h"
+#include "policy/internal/utf8.h"
+
+namespace custos::policy {
+namespace {
+
+constexpr int64_t kMillisPerHour = int64_t{3600} * 1000;
+
+Decision Make(bool allow, std::string_view rule, std::string_view detail_en = {},
+              std::string_view detail_zh = {}) {
+  const internal::RuleText text = internal::TextForRule(rule);
+  Decision d;
+  d.allow = allow;
+  d.rule = std::string(rule);
+  d.message_en = std::string(text.en);
+  d.message_zh = std::string(text.zh);
+  if (!detail_en.empty()) d.message_en += " " + std::string(detail_en);
+  if (!detail_zh.empty()) d.message_zh += std::string(detail_zh);
+  return d;
+}
+
+Decision Deny(std::string_view rule, std::string_view detail_en = {},
+              std::string_view detail_zh = {}) {
+  return Make(false, rule, detail_en, detail_zh);
+}
+
+Decision Allow(std::string_view rule) { return Make(true, rule); }
+
+// A check either passes (nullopt) or produces the denial.
+using Check = std::optional<Decision>;
+
+Action ActionForKind(LoanKind kind) {
+  switch (kind) {
+    case LoanKind::kView:
+      return Action::kViewContent;
+    case LoanKind::kCopy:
+      return Action::kCopy;
+    case LoanKind::kPrint:
+      return Action::kPrint;
+    case LoanKind::kExport:
+      return Action::kExport;
+  }
+  return Action::kViewContent;
+}
+
+bool Contains(const std::vector<std::string>& ids, const std::string& id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+// Same person, where an empty id never matches (unknown is not "the same").
+bool Same(const std::string& a, const std::string& b) { return !a.empty() && a == b; }
+
+int DistinctCount(const std::vector<std::string>& ids) {
+  std::vector<std::string> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  sorted.erase(std::remove(sorted.begin(), sorted.end(), std::string()), sorted.end());
+  return static_cast<int>(sorted.size());
+}
+
+bool IsOwnerOrAuthor(const std::string& user, const RecordFacts& record) {
+  return Same(user, record.owner_id) || Same(user, record.author_id);
+}
+
+// Any of the actor's roles permits `action`.
+bool RoleCan(const Policy& policy, const ActorFacts& actor, Action action) {
+  return std::any_of(actor.roles.begin(), actor.roles.end(),
+                     [&](Role r) { return policy.RolePermits(r, action); });
+}
+
+// One of the actor's roles both permits `action` and may see classification
+// `c` — the same role must grant both, so holding an unrelated role that
+// happens to be on the view list does not widen access.
+bool RoleCanSee(const Policy& policy, const ActorFacts& actor, Classification c, Action action) {
+  const ClassificationRules& cr = policy.rules(c);
+  return std::any_of(actor.roles.begin(), actor.roles.end(), [&](Role r) {
+    return policy.RolePermits(r, action) && cr.view_roles.test(static_cast<std::size_t>(r));
+  });
+}
+
+// SECURITY: admin and auditor are content-blind above public. This is held
+// against the person, not the role: someone who is also a borrower is still
+// an administrator, and must not be able to read what they administer.
+bool ContentBlind(const ActorFacts& actor, Classification c) {
+  return c > Classification::kPublic &&
+         (actor.HasRole(Role::kAdmin) || actor.HasRole(Role::kAuditor));
+}
+
+Check CheckEmployment(const Facts& facts, Action action) {
+  switch (facts.actor.employment) {
+    case EmploymentState::kActive:
+      return std::nullopt;
+    case EmploymentState::kDeparted:
+      return Deny(rules::kEmploymentDeparted);
+    case EmploymentState::kNoticeGiven:
+      break;
+  }
+  // SECURITY: during the notice period access narrows to what the handover
+  // needs: views of records being handed over, giving loans back, and finding
+  // records. No new loans, approvals, copies, prints or exports.
+  switch (action) {
+    case Action::kViewContent:
+      if (facts.actor.in_handover) return std::nullopt;
+      return Deny(rules::kEmploymentNoticePeriod);
+    case Action::kReturnLoan:
+    case Action::kSearchMetadata:
+      return std::nullopt;
+    default:
+      return Deny(rules::kEmploymentNoticePeriod);
+  }
+}
+
+Check CheckRole(const Policy& policy, const Facts& facts, Action action) {
+  if (!RoleCan(policy, facts.actor, action)) {
+    return Deny(rules::kRoleNotPermitted, "(" + std::string(ActionId(action)) + ")",
+                "（" + std::string(ActionId(action)) + "）");
+  }
+  return std::nullopt;
+}
+
+Check CheckReason(const ClassificationRules& cr, const std::string& reason) {
+  if (!cr.reason_required) return std::nullopt;
+  const int length = ReasonLength(reason);
+  if (length == 0) return Deny(rules::kReasonRequired);
+  if (length < cr.reason_min_chars) {
+    const std::string min = std::to_string(cr.reason_min_chars);
+    return Deny(rules::kReasonTooShort, "(at least " + min + " characters)",
+                "（至少 " + min + " 个字）");
+  }
+  return std::nullopt;
+}
+
+// The loan under which the actor uses the record: theirs, for this record and
+// use, approved by enough distinct people who are neither the requester, the
+// owner/author nor the releasing custodian, released if the policy says so,
+// and not past its due time.
+Check CheckLoanUsable(const Facts& facts, LoanKind kind, int approvals_required,
+                      bool release_required) {
+  if (!facts.loan) return Deny(rules::kLoanRequired);
+  const LoanFacts& loan = *facts.loan;
+  const RecordFacts& record = *facts.record;
+  if (loan.record_id != record.id) return Deny(rules::kLoanWrongRecord);
+  if (!Same(loan.requester_id, facts.actor.user_id)) return Deny(rules::kLoanNotYours);
+  if (loan.kind != kind) return Deny(rules::kLoanWrongKind);
+  switch (loan.state) {
+    case LoanState::kRequested:
+      return Deny(rules::kLoanNotApproved);
+    case LoanState::kDenied:
+      return Deny(rules::kLoanDenied);
+    case LoanState::kReturned:
+      return Deny(rules::kLoanReturned);
+    case LoanState::kRevoked:
+      return Deny(rules::kLoanRevoked);
+    case LoanState::kExpired:
+      return Deny(rules::kLoanExpired);
+    case LoanState::kApproved:
+      if (release_required) return Deny(rules::kLoanNotReleased);
+      break;
+    case LoanState::kReleased:
+    case LoanState::kActive:
+      break;
+  }
+  if (facts.now >= loan.due) return Deny(rules::kLoanExpired);
+  // SECURITY: re-check separation of duties on the grant itself, so a loan
+  // that reached "approved" by a bug or a stale policy still cannot be used.
+  if (Contains(loan.approver_ids, loan.requester_id)) {
+    return Deny(rules::kSodRequesterNotApprover);
+  }
+  for (const std::string& approver : loan.approver_ids) {
+    if (IsOwnerOrAuthor(approver, record)) return Deny(rules::kSodOwnerNotApprover);
+    if (Same(approver, loan.released_by)) return Deny(rules::kSodCustodianNotApprover);
+  }
+  if (DistinctCount(loan.approver_ids) < approvals_required) {
+    return Deny(rules::kLoanNotApproved);
+  }
+  return std::nullopt;
+}
+
+Decision DecideUse(const Policy& policy, const Facts& facts, Action action, LoanKind kind) {
+  const RecordFacts& record = *facts.record;
+  const Classification c = record.classification;
+  const ClassificationRules& cr = policy.rules(c);
+  if (Check d = CheckEmployment(facts, action)) return *d;
+  if (Check d = CheckRole(policy, facts, action)) return *d;
+  if (ContentBlind(facts.actor, c)) return Deny(rules::kRoleContentBlind);
+  if (!RoleCanSee(policy, facts.actor, c, action)) return Deny(rules::kClassificationViewDenied);
+
+  const bool owner = Same(facts.actor.user_id, record.owner_id);
+  bool needs_loan = false;
+  int approvals = 0;
+  if (kind == LoanKind::kView) {
+    approvals = cr.loan_approvals;
+    needs_loan = approvals > 0 && (!owner || cr.owner_needs_loan);
+  } else {
+    const UseRule& use = policy.use_rule(c, kind);
+    if (use.permission == UsePermission::kForbidden) return Deny(rules::kUseForbidden);
+    // Copy, print and export are approved on their own, owner or not.
+    needs_loan = use.permission == UsePermission::kWithApproval;
+    approvals = use.approvals;
+  }
+  if (needs_loan) {
+    if (Check d = CheckLoanUsable(facts, kind, approvals, cr.custodian_release)) return *d;
+  }
+  if (Check d = CheckReason(cr, facts.reason)) return *d;
+
+  if (kind != LoanKind::kView) {
+    return Allow(needs_loan ? rules::kAllowUseLoan : rules::kAllowUseFree);
+  }
+  const std::optional<int> quota = owner ? cr.owner_view_quota : cr.view_quota;
+  if (quota && facts.views_used >= *quota) {
+    const std::string used = std::to_string(facts.views_used);
+    const std::string limit = std::to_string(*quota);
+    Decision d = Deny(rules::kQuotaExhausted, "(" + used + " of " + limit + " views used)",
+                      "（已查阅 " + used + " 次，上限 " + limit + " 次）");
+    d.view_quota = quota;
+    d.views_left_after = 0;
+    return d;
+  }
+  std::string_view rule = rules::kAllowViewOpen;
+  if (needs_loan) {
+    rule = rules::kAllowViewLoan;
+  } else if (owner && cr.loan_approvals > 0) {
+    rule = rules::kAllowViewOwner;
+  }
+  Decision d = Allow(rule);
+  d.view_quota = quota;
+  if (quota) d.views_left_after = *quota - facts.views_used - 1;
+  return d;
+}
+
+// The due time asked for must be in the future and within the longest loan.
+Check CheckDue(const Facts& facts, const ClassificationRules& cr, UnixMillis after,
+               UnixMillis latest) {
+  if (!facts.requested_due) return std::nullopt;
+  if (*facts.requested_due <= after) return Deny(rules::kLoanInvalidDue);
+  if (*facts.requested_due > latest) {
+    const std::string hours = std::to_string(cr.max_loan_hours);
+    return Deny(rules::kLoanTooLong, "(at most " + hours + " hours)",
+                "（最长 " + hours + " 小时）");
+  }
+  return std::nullopt;
+}
+
+Decision DecideRequestLoan(const Policy& policy, const Facts& facts) {
+  const RecordFacts& record = *facts.record;
+  const LoanFacts& loan = *facts.loan;
+  const Classification c = record.classification;
+  const ClassificationRules& cr = policy.rules(c);
+  const Action use_action = ActionForKind(loan.kind);
+  if (Check d = CheckEmployment(facts, Action::kRequestLoan)) return *d;
+  if (Check d = CheckRole(policy, facts, Action::kRequestLoan)) return *d;
+  if (Check d = CheckRole(policy, facts, use_action)) return *d;
+  if (ContentBlind(facts.actor, c)) return Deny(rules::kRoleContentBlind);
+  if (!RoleCanSee(policy, facts.actor, c, use_action)) {
+    return Deny(rules::kClassificationViewDenied);
+  }
+  if (!loan.requester_id.empty() && loan.requester_id != facts.actor.user_id) {
+    return Deny(rules::kLoanNotYours);
+  }
+  if (!loan.record_id.empty() && loan.record_id != record.id) return Deny(rules::kLoanWrongRecord);
+  const int approvals = ApprovalsRequired(policy, c, loan.kind);
+  if (loan.kind == LoanKind::kView) {
+    const bool owner = Same(facts.actor.user_id, record.owner_id);
+    if (approvals == 0 || (owner && !cr.owner_needs_loan)) return Deny(rules::kLoanNotRequired);
+  } else {
+    const UseRule& use = policy.use_rule(c, loan.kind);
+    if (use.permission == UsePermission::kForbidden) return Deny(rules::kUseForbidden);
+    if (use.permission == UsePermission::kFree) return Deny(rules::kLoanNotRequired);
+  }
+  if (Check d = CheckReason(cr, facts.reason)) return *d;
+  const UnixMillis latest = facts.now + cr.max_loan_hours * kMillisPerHour;
+  if (Check d = CheckDue(facts, cr, facts.now, latest)) return *d;
+  Decision d = Allow(rules::kAllowLoanRequest);
+  d.approvals_required = approvals;
+  d.custodian_release_required = cr.custodian_release;
+  d.latest_due = latest;
+  return d;
+}
+
+// Checks shared by every decision on an existing loan.
+Check CheckLoanAction(const Policy& policy, const Facts& facts, Action action) {
+  if (Check d = CheckEmployment(facts, action)) return d;
+  if (Check d = CheckRole(policy, facts, action)) return d;
+  if (facts.loan->record_id != facts.record->id) return Deny(rules::kLoanWrongRecord);
+  return std::nullopt;
+}
+
+// Separation of duties for anyone deciding on a loan (approve, deny, extend).
+Check CheckDecider(const Facts& facts) {
+  const std::string& actor = facts.actor.user_id;
+  if (Same(actor, facts.loan->requester_id)) return Deny(rules::kSodRequesterNotApprover);
+  if (IsOwnerOrAuthor(actor, *facts.record)) return Deny(rules::kSodOwnerNotApprover);
+  return std::nullopt;
+}
+
+Decision DecideApproveLoan(const Policy& policy, const Facts& facts) {
+  const LoanFacts& loan = *facts.loan;
+  const Classification c = facts.record->classification;
+  if (Check d = CheckLoanAction(policy, facts, Action::kApproveLoan)) return *d;
+  if (loan.state != LoanState::kRequested) return Deny(rules::kLoanNotPending);
+  if (Check d = CheckDecider(facts)) return *d;
+  if (Contains(loan.approver_ids, facts.actor.user_id)) {
+    return Deny(rules::kSodApproverCountedTwice);
+  }
+  if (Same(facts.actor.user_id, loan.released_by)) return Deny(rules::kSodCustodianNotApprover);
+  const int required = ApprovalsRequired(policy, c, loan.kind);
+  if (required == 0) return Deny(rules::kLoanNotRequired);
+  Decision d = Allow(rules::kAllowLoanApprove);
+  d.approvals_required = required;
+  d.approvals_complete = DistinctCount(loan.approver_ids) + 1 >= required;
+  d.custodian_release_required = policy.rules(c).custodian_release;
+  return d;
+}
+
+Decision DecideDenyLoan(const Policy& policy, const Facts& facts) {
+  if (Check d = CheckLoanAction(policy, facts, Action::kDenyLoan)) return *d;
+  if (facts.loan->state != LoanState::kRequested) return Deny(rules::kLoanNotPending);
+  if (Check d = CheckDecider(facts)) return *d;
+  return Allow(rules::kAllowLoanDeny);
+}
+
+Decision DecideReleaseLoan(const Policy& policy, const Facts& facts) {
+  const LoanFacts& loan = *facts.loan;
+  const std::string& actor = facts.actor.user_id;
+  if (Check d = CheckLoanAction(policy, facts, Action::kReleaseLoan)) return *d;
+  switch (loan.state) {
+    case LoanState::kApproved:
+      break;
+    case LoanState::kRequested:
+      return Deny(rules::kLoanNotApproved);
+    case LoanState::kDenied:
+      return Deny(rules::kLoanDenied);
+    case LoanState::kReturned:
+      return Deny(rules::kLoanReturned);
+    case LoanState::kRevoked:
+      return Deny(rules::kLoanRevoked);
+    case LoanState::kExpired:
+      return Deny(rules::kLoanExpired);
+    case LoanState::kReleased:
+    case LoanState::kActive:
+      return Deny(rules::kLoanNotPending);
+  }
+  if (facts.now >= loan.due) return Deny(rules::kLoanExpired);
+  if (Contains(loan.approver_ids, actor)) return Deny(rules::kSodCustodianNotApprover);
+  if (Same(actor, loan.requester_id)) return Deny(rules::kSodRequesterNotCustodian);
+  if (IsOwnerOrAuthor(actor, *facts.record)) return Deny(rules::kSodOwnerNotCustodian);
+  const int required = ApprovalsRequired(policy, facts.record->classification, loan.kind);
+  if (DistinctCount(loan.approver_ids) < required) return Deny(rules::kLoanNotApproved);
+  return Allow(rules::kAllowLoanRelease);
+}
+
+Decision DecideReturnLoan(const Policy& policy, const Facts& facts) {
+  const LoanFacts& loan = *facts.loan;
+  if (Check d = CheckEmployment(facts, Action::kReturnLoan)) return *d;
+  if (loan.record_id != facts.record->id) return Deny(rules::kLoanWrongRecord);
+  // Giving a loan back only narrows access, so its requester may always do
+  // it; anyone else must be a custodian taking it back.
+  if (!Same(facts.actor.user_id, loan.requester_id)) {
+    if (!facts.actor.HasRole(Role::kCustodian) ||
+        !policy.RolePermits(Role::kCustodian, Action::kReturnLoan)) {
+      return Deny(rules::kLoanNotYours);
+    }
+  }
+  switch (loan.state) {
+    case LoanState::kApproved:
+    case LoanState::kReleased:
+    case LoanState::kActive:
+    case LoanState::kExpired:  // overdue paper comes back late
+      return Allow(rules::kAllowLoanReturn);
+    default:
+      return Deny(rules::kLoanNotOpen);
+  }
+}
+
+Decision DecideRevokeLoan(const Policy& policy, const Facts& facts) {
+  if (Check d = CheckLoanAction(policy, facts, Action::kRevokeLoan)) return *d;
+  switch (facts.loan->state) {
+    case LoanState::kRequested:
+    case LoanState::kApproved:
+    case LoanState::kReleased:
+    case LoanState::kActive:
+      return Allow(rules::kAllowLoanRevoke);
+    default:
+      return Deny(rules::kLoanNotOpen);
+  }
+}
+
+Decision DecideExtendLoan(const Policy& policy, const Facts& facts) {
+  const LoanFacts& loan = *facts.loan;
+  const Classification c = facts.record->classification;
+  const ClassificationRules& cr = policy.rules(c);
+  if (Check d = CheckLoanAction(policy, facts, Action::kExtendLoan)) return *d;
+  switch (loan.state) {
+    case LoanState::kApproved:
+    case LoanState::kReleased:
+    case LoanState::kActive:
+      break;
+    case LoanState::kExpired:
+      return Deny(rules::kLoanExpired);
+    default:
+      return Deny(rules::kLoanNotOpen);
+  }
+  if (facts.now >= loan.due) return Deny(rules::kLoanExpired);
+  if (Check d = CheckDecider(facts)) return *d;
+  if (Contains(loan.extension_approver_ids, facts.actor.user_id)) {
+    return Deny(rules::kSodApproverCountedTwice);
+  }
+  if (Same(facts.actor.user_id, loan.released_by)) return Deny(rules::kSodCustodianNotApprover);
+  if (!facts.requested_due) return Deny(rules::kFactsIncomplete);
+  const UnixMillis latest = facts.now + cr.max_loan_hours * kMillisPerHour;
+  if (Check d = CheckDue(facts, cr, loan.due, latest)) return *d;
+  const int required = ApprovalsRequired(policy, c, loan.kind);
+  Decision d = Allow(rules::kAllowLoanExtend);
+  d.approvals_required = required;
+  d.approvals_complete = DistinctCount(loan.extension_approver_ids) + 1 >= required;
+  d.latest_due = latest;
+  return d;
+}
+
+Decision DecideUpdateRecord(const Policy& policy, const Facts& facts) {
+  if (Check d = CheckEmployment(facts, Action::kUpdateRecord)) return *d;
+  if (Check d = CheckRole(policy, facts, Action::kUpdateRecord)) return *d;
+  if (ContentBlind(facts.actor, facts.record->classification)) {
+    return Deny(rules::kRoleContentBlind);
+  }
+  if (!Same(facts.actor.user_id, facts.record->owner_id)) return Deny(rules::kRecordNotOwner);
+  return Allow(rules::kAllowRecordUpdate);
+}
+
+Decision DecideReassignOwner(const Policy& policy, const Facts& facts) {
+  if (Check d = CheckEmployment(facts, Action::kReassignOwner)) return *d;
+  if (Check d = CheckRole(policy, facts, Action::kReassignOwner)) return *d;
+  if (facts.target_user_id.empty()) return Deny(rules::kFactsIncomplete);
+  if (IsOwnerOrAuthor(facts.actor.user_id, *facts.record)) {
+    return Deny(rules::kSodOwnerNotApprover);
+  }
+  if (Same(facts.actor.user_id, facts.target_user_id)) return Deny(rules::kSodSelfAssignment);
+  return Allow(rules::kAllowRecordReassign);
+}
+
+// Actions decided by employment and the role table alone.
+Decision DecideByRole(const Policy& policy, const Facts& facts, Action action) {
+  if (Check d = CheckEmployment(facts, action)) return *d;
+  if (Check d = CheckRole(policy, facts, action)) return *d;
+  return Allow(rules::kAllowRole);
+}
+
+bool NeedsRecord(Action action) {
+  switch (action) {
+    case Action::kSearchMetadata:
+    case Action::kReadAuditLog:
+    case Action::kManageUsers:
+    case Action::kApplyPolicy:
+    case Action::kDraftContract:
+    case Action::kRegisterResignation:
+    case Action::kExportEvidence:
+      return false;
+    default:
+      return true;
+  }
+}
+
+bool NeedsLoan(Action action) {
+  switch (action) {
+    case Action::kRequestLoan:
+    case Action::kApproveLoan:
+    case Action::kDenyLoan:
+    case Action::kReleaseLoan:
+    case Action::kReturnLoan:
+    case Action::kRevokeLoan:
+    case Action::kExtendLoan:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+bool ActorFacts::HasRole(Role role) const {
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+int ReasonLength(std::string_view text) {
+  return internal::CountCodePoints(internal::TrimBlanks(text));
+}
+
+int ApprovalsRequired(const Policy& policy, Classification c, LoanKind kind) {
+  if (kind == LoanKind::kView) return policy.rules(c).loan_approvals;
+  const UseRule& use = policy.use_rule(c, kind);
+  return use.permission == UsePermission::kWithApproval ? use.approvals : 0;
+}
+
+Decision Decide(const Policy& policy, const Facts& facts, Action action) {
+  // SECURITY: fail closed on missing facts rather than deciding on defaults.
+  if (facts.actor.user_id.empty()) return Deny(rules::kFactsIncomplete);
+  if (NeedsRecord(action) && (!facts.record || facts.record->id.empty())) {
+    return Deny(rules::kFactsIncomplete);
+  }
+  if (NeedsLoan(action) && !facts.loan) return Deny(rules::kFactsIncomplete);
+
+  switch (action) {
+    case Action::kViewContent:
+    case Action::kCopy:
+    case Action::kPrint:
+    case Action::kExport:
+      return DecideUse(policy, facts, action, *LoanKindForAction(action));
+    case Action::kRequestLoan:
+      return DecideRequestLoan(policy, facts);
+    case Action::kApproveLoan:
+      return DecideApproveLoan(policy, facts);
+    case Action::kDenyLoan:
+      return DecideDenyLoan(policy, facts);
+    case Action::kReleaseLoan:
+      return DecideReleaseLoan(policy, facts);
+    case Action::kReturnLoan:
+      return DecideReturnLoan(policy, facts);
+    case Action::kRevokeLoan:
+      return DecideRevokeLoan(policy, facts);
+    case Action::kExtendLoan:
+      return DecideExtendLoan(policy, facts);
+    case Action::kUpdateRecord:
+      return DecideUpdateRecord(policy, facts);
+    case Action::kReassignOwner:
+      return DecideReassignOwner(policy, facts);
+    case Action::kRegisterResignation:
+      if (facts.target_user_id.empty()) return Deny(rules::kFactsIncomplete);
+      return DecideByRole(policy, facts, action);
+    case Action::kExportEvidence:
+      // An evidence bundle is made for a case: the case is the reason.
+      if (ReasonLength(facts.reason) == 0) return Deny(rules::kReasonRequired);
+      return DecideByRole(policy, facts, action);
+    case Action::kCreateRecord:
+    case Action::kSearchMetadata:
+    case Action::kReadAuditLog:
+    case Action::kManageUsers:
+    case Action::kApplyPolicy:
+    case Action::kDraftContract:
+      return DecideByRole(policy, facts, action);
+  }
+  return Deny(rules::kFactsIncomplete);
+}
+
+Authorization Authorize(const Policy& policy, const Facts& facts, Action action) {
+  Authorization out;
+  out.decision = Decide(policy, facts, action);
+  if (!out.decision.allow) return out;
+  Permit permit;
+  permit.action_ = action;
+  permit.actor_id_ = facts.actor.user_id;
+  if (facts.record) permit.record_id_ = facts.record->id;
+  if (facts.loan) permit.loan_id_ = facts.loan->id;
+  permit.rule_ = out.decision.rule;
+  permit.policy_version_ = policy.version();
+  permit.policy_digest_ = policy.digest();
+  permit.decided_at_ = facts.now;
+  out.permit = std::move(permit);
+  return out;
+}
+
+Status Authorization::status() const {
+  if (permit) return Status::Ok();
+  std::string message = decision.rule + ": " + decision.message_en;
+  if (decision.rule == rules::kQuotaExhausted) return Status::ResourceExhausted(std::move(message));
+  return Status::PermissionDenied(std::move(message));
+}
+
+}  // namespace custos::policy

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what Custos needs (Debian 12 packages; idempotent, quiet when all is
+# there) and configures and builds the release tree in ./build.
+#
+#   scripts/setup.sh            install + build
+#   scripts/setup.sh --no-build install only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  g++ cmake make pkg-config git
+  libsodium-dev liblmdb-dev libpoco-dev libpugixml-dev libssl-dev
+  libgtest-dev libgmock-dev
+  python3 openssl ca-certificates
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-}" = "--no-build" ]; then exit 0; fi
+
+JOBS="$(nproc)"
+if [ ! -f build/CMakeCache.txt ]; then
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+if ! cmake --build build -j"$JOBS" >build/build.log 2>&1; then
+  grep -E 'error|Error' -A5 build/build.log | head -60 >&2
+  echo "setup: build failed (full log: build/build.log)" >&2
+  exit 1
+fi

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds and runs every test: the release build, then the same tests under
+# AddressSanitizer + UndefinedBehaviorSanitizer. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+JOBS="$(nproc)"
+
+echo "== release build: tests"
+(cd build && ctest --output-on-failure -j"$JOBS" --timeout 600)
+
+echo "== sanitizer build (ASan + UBSan)"
+if [ ! -f build-asan/CMakeCache.txt ]; then
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCUSTOS_SANITIZE=ON \
+    -DCUSTOS_BUILD_BENCH=OFF >/dev/null
+fi
+if ! cmake --build build-asan -j"$JOBS" >build-asan/build.log 2>&1; then
+  grep -E 'error|Error' -A5 build-asan/build.log | head -60 >&2
+  echo "test: sanitizer build failed (full log: build-asan/build.log)" >&2
+  exit 1
+fi
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+(cd build-asan && ctest --output-on-failure -j"$JOBS" --timeout 900)
+
+echo "== all tests passed"

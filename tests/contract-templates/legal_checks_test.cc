@@ -1,0 +1,458 @@
+#include "contract-templates/legal_checks.h"
+
+#include <algorithm>
+
+#include <gtest/gtest.h>
+
+#include "contract-templates/offline.h"
+#include "tests/contract-templates/test_util.h"
+
+namespace custos::contracts {
+namespace {
+
+using testing::ExampleFields;
+using testing::ExamplePath;
+using testing::MustLoad;
+using testing::ReadAll;
+using testing::SourceRoot;
+using testing::TemplatePath;
+
+std::filesystem::path WagesPath() {
+  return SourceRoot() / "contract-templates" / "data" / "minimum-wages.json";
+}
+
+const MinimumWageTable& Wages() {
+  static const MinimumWageTable* table = [] {
+    Result<MinimumWageTable> t = MinimumWageTable::Load(WagesPath());
+    if (!t.ok()) Die(t.status().ToString());
+    return new MinimumWageTable(*t);
+  }();
+  return *table;
+}
+
+// Every fact known and favourable: the shipped examples then pass cleanly.
+CheckContext CleanContext() {
+  CheckContext c;
+  c.secret_access_record_exists = true;
+  c.minimum_wages = &Wages();
+  return c;
+}
+
+CheckReport Check(const Template& t, const json::Value& fields, const CheckContext& c) {
+  return RunChecks(t, ValidateFields(t, fields), c);
+}
+
+std::vector<const Finding*> Findings(const CheckReport& r, std::string_view rule) {
+  std::vector<const Finding*> out;
+  for (const Finding& f : r.findings) {
+    if (f.rule_id == rule) out.push_back(&f);
+  }
+  return out;
+}
+
+bool Has(const CheckReport& r, std::string_view rule, Severity s) {
+  for (const Finding* f : Findings(r, rule)) {
+    if (f->severity == s) return true;
+  }
+  return false;
+}
+
+std::string Dump(const CheckReport& r) { return FormatReportText(r, Language::kEn); }
+
+// A template variant: the shipped XML with one substring replaced.
+Template Variant(const std::string& id, const std::string& from, const std::string& to) {
+  std::string xml = ReadAll(TemplatePath(id));
+  size_t p = xml.find(from);
+  if (p == std::string::npos) Die("variant: text not found: " + from);
+  xml.replace(p, from.size(), to);
+  Result<Template> t = ParseTemplate(xml);
+  if (!t.ok()) Die(t.status().ToString());
+  return *t;
+}
+
+class NonCompeteChecks : public ::testing::Test {
+ protected:
+  Template t_ = MustLoad("cn-non-compete");
+  json::Value f_ = ExampleFields("cn-non-compete");
+  CheckContext c_ = CleanContext();
+  CheckReport Run() { return Check(t_, f_, c_); }
+};
+
+TEST_F(NonCompeteChecks, CleanDraftHasNoFindings) {
+  CheckReport r = Run();
+  EXPECT_TRUE(r.findings.empty()) << Dump(r);
+  EXPECT_TRUE(r.field_errors.empty());
+  EXPECT_TRUE(CanSendForSignature(r));
+}
+
+TEST_F(NonCompeteChecks, N1PeriodOverTwoYears) {
+  f_["restricted_months"] = 24;
+  EXPECT_TRUE(Findings(Run(), "N1").empty());
+  f_["restricted_months"] = 25;
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "N1", Severity::kError)) << Dump(r);
+  EXPECT_EQ(Findings(r, "N1")[0]->field_id, "restricted_months");
+  EXPECT_EQ(Findings(r, "N1")[0]->source, "劳动合同法 第二十四条 / Labor Contract Law Art. 24");
+  EXPECT_FALSE(CanSendForSignature(r));
+}
+
+TEST_F(NonCompeteChecks, N1PeriodNotStartingAtTermination) {
+  f_["period_start"] = "other_date";
+  f_["start_date"] = "2026-06-01";
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "N1", Severity::kError)) << Dump(r);
+  EXPECT_EQ(Findings(r, "N1")[0]->field_id, "period_start");
+}
+
+TEST_F(NonCompeteChecks, N2ScopeRegionOrPeriodMissing) {
+  f_.as_object().erase("restricted_region");
+  f_.as_object().erase("restricted_business");
+  CheckReport r = Run();
+  ASSERT_EQ(Findings(r, "N2").size(), 2u) << Dump(r);
+  EXPECT_EQ(Findings(r, "N2")[0]->field_id, "restricted_business");
+  EXPECT_EQ(Findings(r, "N2")[1]->field_id, "restricted_region");
+  EXPECT_FALSE(CanSendForSignature(r));
+}
+
+TEST_F(NonCompeteChecks, N3IneligibleCategory) {
+  f_["employee_category"] = "other";
+  ASSERT_TRUE(Has(Run(), "N3", Severity::kError));
+  // The vault's fact overrides the draft's field.
+  c_.employee_category = EmployeeCategory::kSeniorTechnical;
+  EXPECT_TRUE(Findings(Run(), "N3").empty());
+  c_.employee_category = EmployeeCategory::kOther;
+  f_["employee_category"] = "senior_management";
+  EXPECT_TRUE(Has(Run(), "N3", Severity::kError));
+}
+
+TEST_F(NonCompeteChecks, N3NoLinkedRecordOfSecrets) {
+  c_.secret_access_record_exists = false;
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "N3", Severity::kWarning));
+  EXPECT_FALSE(Has(r, "N3", Severity::kError));
+  EXPECT_TRUE(CanSendForSignature(r));
+  c_.secret_access_record_exists.reset();
+  r = Run();
+  ASSERT_TRUE(Has(r, "N3", Severity::kWarning));
+  EXPECT_NE(Findings(r, "N3")[0]->message_en.find("not verified"), std::string::npos);
+}
+
+TEST_F(NonCompeteChecks, N4BlanketScope) {
+  f_["restricted_region"] = "全国";
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "N4", Severity::kWarning)) << Dump(r);
+  EXPECT_EQ(Findings(r, "N4")[0]->field_id, "restricted_region");
+  f_["restricted_region"] = "深圳市";
+  f_["restricted_business"] = "与甲方有竞争关系的所有行业";
+  r = Run();
+  ASSERT_TRUE(Has(r, "N4", Severity::kWarning));
+  EXPECT_EQ(Findings(r, "N4")[0]->field_id, "restricted_business");
+}
+
+TEST_F(NonCompeteChecks, N5NoMonthlyCompensation) {
+  f_["compensation_schedule"] = "included_in_salary";
+  ASSERT_TRUE(Has(Run(), "N5", Severity::kError));
+  f_["compensation_schedule"] = "lump_sum";
+  ASSERT_TRUE(Has(Run(), "N5", Severity::kError));
+  f_["compensation_schedule"] = "monthly";
+  f_["compensation_monthly"] = 0;
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "N5", Severity::kError));
+  EXPECT_EQ(Findings(r, "N5")[0]->field_id, "compensation_monthly");
+}
+
+TEST_F(NonCompeteChecks, N6BelowThirtyPercentOfAverageWage) {
+  f_["average_monthly_wage"] = "30000";  // 30% = 9000 > 6000
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "N6", Severity::kWarning)) << Dump(r);
+  EXPECT_NE(Findings(r, "N6")[0]->message_en.find("30%"), std::string::npos);
+  c_.average_monthly_wage_minor = 1800000;  // the vault's figure wins
+  EXPECT_TRUE(Findings(Run(), "N6").empty()) << Dump(Run());
+}
+
+TEST_F(NonCompeteChecks, N6BelowLocalMinimumWage) {
+  f_["compensation_monthly"] = "2500";  // Shenzhen: 2520 from 2025-03-01
+  f_["average_monthly_wage"] = "8000";
+  CheckReport r = Run();
+  ASSERT_EQ(Findings(r, "N6").size(), 1u) << Dump(r);
+  EXPECT_NE(Findings(r, "N6")[0]->message_en.find("Shenzhen, 2,520.00"), std::string::npos);
+  // Under the earlier standard (2360 from 2022-12-01) 2500 was enough.
+  c_.as_of = CivilDate{2024, 1, 1};
+  EXPECT_TRUE(Findings(Run(), "N6").empty()) << Dump(Run());
+}
+
+TEST_F(NonCompeteChecks, N6UnknownFactsAreReportedAsNotVerified) {
+  f_.as_object().erase("average_monthly_wage");
+  c_.minimum_wages = nullptr;
+  CheckReport r = Run();
+  ASSERT_EQ(Findings(r, "N6").size(), 2u) << Dump(r);
+  for (const Finding* f : Findings(r, "N6")) {
+    EXPECT_EQ(f->severity, Severity::kWarning);
+    EXPECT_NE(f->message_en.find("not verified"), std::string::npos);
+  }
+  EXPECT_TRUE(CanSendForSignature(r));
+}
+
+TEST_F(NonCompeteChecks, N7WaiverOfReleaseRights) {
+  f_["additional_terms"] = "乙方放弃依法解除本协议的权利。";
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "N7", Severity::kError)) << Dump(r);
+  EXPECT_NE(Findings(r, "N7")[0]->message_zh.find("乙方放弃依法解除本协议的权利"),
+            std::string::npos);
+  f_["additional_terms"] = "甲方提前解除竞业限制的，无需额外支付经济补偿。";
+  EXPECT_TRUE(Has(Run(), "N7", Severity::kError));
+  f_["additional_terms"] = "乙方离职后应当保持联系方式畅通。";
+  EXPECT_TRUE(Findings(Run(), "N7").empty());
+}
+
+TEST_F(NonCompeteChecks, N8PenaltyLargeAgainstCompensation) {
+  f_["penalty_amount"] = "1000000";  // total compensation 72,000
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "N8", Severity::kWarning)) << Dump(r);
+  EXPECT_EQ(Findings(r, "N8")[0]->source, "民法典 第五百八十五条 / Civil Code Art. 585");
+  f_["has_penalty"] = false;  // the leftover amount no longer counts
+  EXPECT_TRUE(Findings(Run(), "N8").empty());
+  f_["has_penalty"] = true;
+  f_["penalty_amount"] = "200000";
+  EXPECT_TRUE(Findings(Run(), "N8").empty());
+}
+
+TEST_F(NonCompeteChecks, N9BypassingLabourArbitration) {
+  f_["dispute_forum"] = "commercial_arbitration";
+  ASSERT_TRUE(Has(Run(), "N9", Severity::kError));
+  f_["dispute_forum"] = "labour_arbitration";
+  f_["additional_terms"] = "双方同意，发生争议时直接向人民法院起诉。";
+  ASSERT_TRUE(Has(Run(), "N9", Severity::kError));
+}
+
+TEST_F(NonCompeteChecks, N10SignatureAndDelivery) {
+  c_.employee_signed = true;
+  c_.employer_signed = true;
+  c_.signature_reliable = true;
+  c_.copy_delivered = true;
+  EXPECT_TRUE(Findings(Run(), "N10").empty());
+  c_.copy_delivered = false;
+  CheckReport r = Run();
+  ASSERT_EQ(Findings(r, "N10").size(), 1u);
+  EXPECT_NE(Findings(r, "N10")[0]->message_en.find("copy"), std::string::npos);
+  c_.signature_reliable = false;
+  EXPECT_EQ(Findings(Run(), "N10").size(), 2u);
+}
+
+class NdaChecks : public ::testing::Test {
+ protected:
+  Template t_ = MustLoad("cn-employee-nda");
+  json::Value f_ = ExampleFields("cn-employee-nda");
+  CheckContext c_ = CleanContext();
+  CheckReport Run() { return Check(t_, f_, c_); }
+};
+
+TEST_F(NdaChecks, CleanDraftHasNoFindings) {
+  CheckReport r = Run();
+  EXPECT_TRUE(r.findings.empty()) << Dump(r);
+  EXPECT_TRUE(CanSendForSignature(r));
+}
+
+TEST_F(NdaChecks, C1PenaltyInEmployeeNda) {
+  f_["additional_terms"] = "乙方违反本协议的，应当向甲方支付违约金五万元。";
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "C1", Severity::kError)) << Dump(r);
+  EXPECT_EQ(Findings(r, "C1")[0]->source,
+            "劳动合同法 第二十五条、第九十条 / Labor Contract Law Arts. 25, 90");
+  EXPECT_FALSE(CanSendForSignature(r));
+}
+
+TEST_F(NdaChecks, C2NoSurvivalOrReturnClause) {
+  t_ = Variant("cn-employee-nda", R"(tags="term survival")", R"(tags="term")");
+  CheckReport r = Run();
+  ASSERT_EQ(Findings(r, "C2").size(), 1u) << Dump(r);
+  t_ = Variant("cn-employee-nda", R"(tags="return-on-exit")", R"(tags="exit")");
+  r = Run();
+  ASSERT_EQ(Findings(r, "C2").size(), 1u) << Dump(r);
+  EXPECT_NE(Findings(r, "C2")[0]->message_en.find("return or deletion"), std::string::npos);
+}
+
+TEST_F(NdaChecks, C3DefinitionMissesCustomerCategories) {
+  t_ = Variant("cn-employee-nda", "以及客户的交易习惯、交易意向、交易内容", "以及客户的交易内容");
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "C3", Severity::kWarning)) << Dump(r);
+  EXPECT_NE(Findings(r, "C3")[0]->message_en.find("customer trading habits"), std::string::npos);
+  EXPECT_NE(Findings(r, "C3")[0]->message_en.find("customer intentions"), std::string::npos);
+  EXPECT_EQ(Findings(r, "C3")[0]->message_en.find("prices"), std::string::npos);
+}
+
+TEST_F(NdaChecks, C4SignedAfterFirstAccess) {
+  c_.first_secret_access_at = *ParseRfc3339("2026-03-01T09:00:00Z");
+  c_.nda_signed_at = *ParseRfc3339("2026-02-27T10:00:00Z");
+  EXPECT_TRUE(Findings(Run(), "C4").empty());
+  c_.nda_signed_at = *ParseRfc3339("2026-03-05T10:00:00Z");
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "C4", Severity::kError)) << Dump(r);
+  EXPECT_NE(Findings(r, "C4")[0]->message_en.find("2026-03-01T09:00:00.000Z"), std::string::npos);
+  // A draft not signed yet for someone who already has access: a warning.
+  c_.nda_signed_at.reset();
+  r = Run();
+  EXPECT_TRUE(Has(r, "C4", Severity::kWarning));
+  EXPECT_FALSE(Has(r, "C4", Severity::kError));
+}
+
+TEST_F(NdaChecks, N9AppliesToChineseEmployeeNdaToo) {
+  f_["dispute_forum"] = "court";
+  EXPECT_TRUE(Has(Run(), "N9", Severity::kError));
+}
+
+TEST(ContractsChecks, C5PenaltyFarAboveLikelyLoss) {
+  Template t = MustLoad("mutual-nda");
+  json::Value f = ExampleFields("mutual-nda");
+  f["has_penalty"] = true;
+  f["penalty_amount"] = "100000";
+  CheckContext c;
+  EXPECT_TRUE(Findings(Check(t, f, c), "C5").empty());  // loss unknown: not judged
+  c.estimated_loss_minor = 5000000;                     // 50,000
+  CheckReport r = Check(t, f, c);
+  ASSERT_TRUE(Has(r, "C5", Severity::kWarning)) << Dump(r);
+  c.estimated_loss_minor = 9000000;  // 90,000: within 30%
+  EXPECT_TRUE(Findings(Check(t, f, c), "C5").empty());
+}
+
+TEST(ContractsChecks, U1WhistleblowerNotice) {
+  CheckContext c;
+  Template us = MustLoad("us-employee-nda");
+  json::Value f = ExampleFields("us-employee-nda");
+  CheckReport clean = Check(us, f, c);
+  EXPECT_TRUE(clean.findings.empty()) << Dump(clean);
+  EXPECT_TRUE(CanSendForSignature(clean));
+  Template missing =
+      Variant("us-employee-nda", R"(tags="whistleblower-notice")", R"(tags="notice")");
+  CheckReport r = Check(missing, f, c);
+  ASSERT_TRUE(Has(r, "U1", Severity::kError)) << Dump(r);
+  EXPECT_EQ(Findings(r, "U1")[0]->source, "18 U.S.C. §1833(b)(3)");
+}
+
+TEST(ContractsChecks, U1AppliesToMutualNdaWithAnIndividual) {
+  CheckContext c;
+  json::Value f = ExampleFields("mutual-nda");
+  f["counterparty_is_individual"] = true;
+  EXPECT_TRUE(Findings(Check(MustLoad("mutual-nda"), f, c), "U1").empty());
+  Template no_notice = Variant("mutual-nda", R"(tags="whistleblower-notice")", R"(tags="x")");
+  EXPECT_TRUE(Has(Check(no_notice, f, c), "U1", Severity::kError));
+  f["counterparty_is_individual"] = false;
+  EXPECT_TRUE(Findings(Check(no_notice, f, c), "U1").empty());
+}
+
+TEST(ContractsChecks, U2MissingStandardClauses) {
+  CheckContext c;
+  json::Value f = ExampleFields("mutual-nda");
+  EXPECT_TRUE(Check(MustLoad("mutual-nda"), f, c).findings.empty());
+  Template t = Variant("mutual-nda", R"(tags="compelled-disclosure")", R"(tags="x")");
+  CheckReport r = Check(t, f, c);
+  ASSERT_EQ(Findings(r, "U2").size(), 1u) << Dump(r);
+  EXPECT_EQ(Findings(r, "U2")[0]->severity, Severity::kWarning);
+  EXPECT_NE(Findings(r, "U2")[0]->message_en.find("compelled-disclosure"), std::string::npos);
+  EXPECT_TRUE(CanSendForSignature(r));
+}
+
+TEST(ContractsChecks, FieldErrorsBlockSignature) {
+  Template t = MustLoad("us-employee-nda");
+  json::Value f = ExampleFields("us-employee-nda");
+  f["effective_date"] = "2026-13-01";
+  CheckReport r = Check(t, f, {});
+  ASSERT_EQ(r.field_errors.size(), 1u);
+  EXPECT_FALSE(CanSendForSignature(r));
+}
+
+TEST(ContractsChecks, ReportFormsAreDeterministic) {
+  Template t = MustLoad("cn-non-compete");
+  json::Value f = ExampleFields("cn-non-compete");
+  f["restricted_months"] = 36;
+  f["restricted_region"] = "全国";
+  CheckReport r = Check(t, f, CleanContext());
+  json::Value j = ReportToJson(r);
+  EXPECT_EQ(j.Find("template_id")->as_string(), "cn-non-compete");
+  EXPECT_FALSE(j.Find("can_send_for_signature")->as_bool());
+  const json::Array& findings = j.Find("findings")->as_array();
+  ASSERT_EQ(findings.size(), 2u);
+  EXPECT_EQ(findings[0].Find("rule")->as_string(), "N1");
+  EXPECT_EQ(findings[0].Find("severity")->as_string(), "error");
+  EXPECT_EQ(findings[1].Find("rule")->as_string(), "N4");
+  EXPECT_EQ(findings[1].Find("severity")->as_string(), "warning");
+  EXPECT_EQ(json::Serialize(j), json::Serialize(ReportToJson(Check(t, f, CleanContext()))));
+  std::string zh = FormatReportText(r, Language::kZh);
+  EXPECT_NE(zh.find("结论：不可发送签署（错误 1 项，警告 1 项）"), std::string::npos) << zh;
+  EXPECT_NE(zh.find("[错误] N1"), std::string::npos);
+  std::string en = FormatReportText(r, Language::kEn);
+  EXPECT_NE(en.find("Result: may NOT be sent for signature (1 error(s), 1 warning(s))"),
+            std::string::npos)
+      << en;
+  EXPECT_NE(en.find("Source: 劳动合同法 第二十四条 / Labor Contract Law Art. 24"),
+            std::string::npos);
+}
+
+TEST(ContractsChecks, ParseCheckContext) {
+  json::Value j = testing::ParseJson(R"({
+    "employee_category": "senior_technical", "secret_access_record_exists": true,
+    "average_monthly_wage": "20000.00", "region_code": "310000", "as_of": "2026-01-01",
+    "employee_signed": true, "copy_delivered": false,
+    "nda_signed_at": "2026-01-02T08:00:00Z", "first_secret_access_at": "2026-01-03T08:00:00+08:00",
+    "estimated_loss": 50000})");
+  Result<CheckContext> c = ParseCheckContext(j);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->employee_category, EmployeeCategory::kSeniorTechnical);
+  EXPECT_EQ(c->average_monthly_wage_minor, 2000000);
+  EXPECT_EQ(c->region_code, "310000");
+  EXPECT_EQ(c->copy_delivered, false);
+  EXPECT_FALSE(c->employer_signed.has_value());
+  EXPECT_EQ(c->estimated_loss_minor, 5000000);
+  EXPECT_EQ(*c->first_secret_access_at - *c->nda_signed_at, 16 * 3600 * 1000);
+  EXPECT_FALSE(ParseCheckContext(testing::ParseJson(R"({"employee_category": "boss"})")).ok());
+  EXPECT_FALSE(ParseCheckContext(testing::ParseJson(R"({"unknown": 1})")).ok());
+  EXPECT_FALSE(ParseCheckContext(testing::ParseJson(R"({"as_of": "yesterday"})")).ok());
+}
+
+TEST(ContractsMinimumWages, LooksUpByRegionHierarchyAndDate) {
+  const MinimumWageTable& w = Wages();
+  CivilDate d2026{2026, 6, 1};
+  EXPECT_EQ(w.Find("440300", d2026)->monthly_minor, 252000);
+  EXPECT_EQ(w.Find("440305", d2026)->region_code, "440300");  // district → city
+  EXPECT_EQ(w.Find("440600", d2026)->region_code, "440000");  // other city → province
+  EXPECT_EQ(w.Find("110105", d2026)->monthly_minor, 254000);
+  EXPECT_EQ(w.Find("110105", CivilDate{2025, 8, 31})->monthly_minor, 242000);
+  EXPECT_FALSE(w.Find("110105", CivilDate{2020, 1, 1}).has_value());
+  EXPECT_FALSE(w.Find("650100", d2026).has_value());
+}
+
+TEST(ContractsMinimumWages, RejectsMalformedData) {
+  EXPECT_FALSE(MinimumWageTable::Parse("{}").ok());
+  EXPECT_FALSE(MinimumWageTable::Parse(R"({"format": "custos-minimum-wages/1", "entries": [
+      {"region_code": "110000", "name_zh": "北京", "name_en": "Beijing",
+       "effective": "2025-09-31", "monthly": "2540"}]})")
+                   .ok());
+  Result<MinimumWageTable> bad = MinimumWageTable::Parse(R"({"format": "custos-minimum-wages/1",
+      "entries": [{"region_code": "110000", "name_zh": "北京", "name_en": "Beijing",
+       "effective": "2025-09-01", "monthly": "-1"}]})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("entries[0]"), std::string::npos);
+  EXPECT_EQ(MinimumWageTable::Load("/no/such/file.json").status().code(), StatusCode::kNotFound);
+}
+
+TEST(ContractsChecks, CheckFromFilesWithShippedExamples) {
+  for (const char* id : {"cn-employee-nda", "cn-non-compete", "mutual-nda", "us-employee-nda"}) {
+    OfflineCheckOptions o;
+    o.context.secret_access_record_exists = true;
+    o.minimum_wages_path = WagesPath();
+    Result<CheckReport> r = CheckFromFiles(TemplatePath(id), ExamplePath(id), o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(r->findings.empty()) << id << "\n" << Dump(*r);
+    EXPECT_TRUE(CanSendForSignature(*r));
+  }
+  // Offline, with no facts at all, the non-compete's unverifiable facts show.
+  Result<CheckReport> r =
+      CheckFromFiles(TemplatePath("cn-non-compete"), ExamplePath("cn-non-compete"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(Findings(*r, "N3").size(), 1u);
+  EXPECT_EQ(Findings(*r, "N6").size(), 1u);
+  EXPECT_TRUE(CanSendForSignature(*r));
+}
+
+}  // namespace
+}  // namespace custos::contracts

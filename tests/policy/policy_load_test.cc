@@ -1,0 +1,241 @@
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <source_location>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "policy/policy.h"
+
+namespace custos::policy {
+namespace {
+
+std::string SourceRoot() {
+  const char* root = std::getenv("CUSTOS_SOURCE_ROOT");
+  return root != nullptr ? root : CUSTOS_TEST_SOURCE_ROOT;
+}
+
+std::string DefaultPolicyPath() { return SourceRoot() + "/policy/default-policy.xml"; }
+
+std::string DefaultPolicyText() {
+  std::ifstream in(DefaultPolicyPath(), std::ios::binary);
+  EXPECT_TRUE(in) << DefaultPolicyPath();
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The default policy with the first occurrence of `from` replaced by `to`.
+std::string Edited(std::string_view from, std::string_view to) {
+  std::string text = DefaultPolicyText();
+  const std::size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << "test edit not applicable: " << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+// Asserts the text is rejected with kInvalidArgument and a message holding
+// every one of `parts`.
+void ExpectRejected(const std::string& xml, std::initializer_list<std::string_view> parts,
+                    std::source_location where = std::source_location::current()) {
+  SCOPED_TRACE("called from line " + std::to_string(where.line()));
+  Result<Policy> policy = LoadPolicy(xml);
+  ASSERT_FALSE(policy.ok());
+  EXPECT_EQ(policy.status().code(), StatusCode::kInvalidArgument) << policy.status().ToString();
+  for (std::string_view part : parts) {
+    EXPECT_NE(policy.status().message().find(part), std::string::npos)
+        << "message '" << policy.status().message() << "' lacks '" << part << "'";
+  }
+}
+
+TEST(PolicyLoadTest, DefaultPolicyLoadsWithDocumentedValues) {
+  Result<Policy> loaded = LoadPolicyFile(DefaultPolicyPath());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const Policy& p = *loaded;
+  EXPECT_EQ(p.version(), "2026.1");
+  EXPECT_EQ(p.source(), DefaultPolicyText());
+  EXPECT_TRUE(p.digest().empty());
+
+  // The three-views rule.
+  for (Classification c : {Classification::kInternal, Classification::kConfidential,
+                           Classification::kSecret, Classification::kTopSecret}) {
+    EXPECT_EQ(p.rules(c).view_quota, 3) << ClassificationId(c);
+    EXPECT_TRUE(p.rules(c).reason_required);
+  }
+  EXPECT_EQ(p.rules(Classification::kPublic).view_quota, std::nullopt);
+  EXPECT_EQ(p.rules(Classification::kConfidential).quota_window_days, 30);
+  EXPECT_EQ(p.rules(Classification::kTopSecret).quota_window_days, 0);
+
+  // Two approvers for top secret, one for confidential and secret, none below.
+  EXPECT_EQ(p.rules(Classification::kTopSecret).loan_approvals, 2);
+  EXPECT_EQ(p.rules(Classification::kSecret).loan_approvals, 1);
+  EXPECT_EQ(p.rules(Classification::kConfidential).loan_approvals, 1);
+  EXPECT_EQ(p.rules(Classification::kInternal).loan_approvals, 0);
+  EXPECT_EQ(p.rules(Classification::kPublic).loan_approvals, 0);
+  EXPECT_EQ(p.rules(Classification::kTopSecret).max_loan_hours, 24);
+  EXPECT_TRUE(p.rules(Classification::kTopSecret).custodian_release);
+  EXPECT_FALSE(p.rules(Classification::kConfidential).custodian_release);
+  EXPECT_EQ(p.rules(Classification::kTopSecret).reason_min_chars, 10);
+
+  // Owner rule.
+  EXPECT_FALSE(p.rules(Classification::kConfidential).owner_needs_loan);
+  EXPECT_TRUE(p.rules(Classification::kTopSecret).owner_needs_loan);
+  EXPECT_EQ(p.rules(Classification::kSecret).owner_view_quota, 10);
+
+  // Uses.
+  EXPECT_EQ(p.rules(Classification::kTopSecret).copy.permission, UsePermission::kForbidden);
+  EXPECT_EQ(p.rules(Classification::kTopSecret).export_.permission, UsePermission::kForbidden);
+  EXPECT_EQ(p.rules(Classification::kTopSecret).print.permission, UsePermission::kWithApproval);
+  EXPECT_EQ(p.rules(Classification::kTopSecret).print.approvals, 2);
+  EXPECT_EQ(p.rules(Classification::kSecret).export_.approvals, 2);
+  EXPECT_EQ(p.rules(Classification::kPublic).copy.permission, UsePermission::kFree);
+  EXPECT_EQ(&p.use_rule(Classification::kSecret, LoanKind::kExport),
+            &p.rules(Classification::kSecret).export_);
+
+  // Roles.
+  EXPECT_TRUE(p.RolePermits(Role::kApprover, Action::kApproveLoan));
+  EXPECT_FALSE(p.RolePermits(Role::kBorrower, Action::kApproveLoan));
+  EXPECT_TRUE(p.RolePermits(Role::kCustodian, Action::kReleaseLoan));
+  EXPECT_TRUE(p.RolePermits(Role::kAuditor, Action::kReadAuditLog));
+  EXPECT_FALSE(p.RolePermits(Role::kAuditor, Action::kViewContent));
+  EXPECT_TRUE(p.RolePermits(Role::kAdmin, Action::kApplyPolicy));
+  EXPECT_TRUE(p.RolePermits(Role::kHr, Action::kRegisterResignation));
+  EXPECT_TRUE(p.RolePermits(Role::kLitigation, Action::kExportEvidence));
+  EXPECT_TRUE(p.RolePermits(Role::kLegal, Action::kDraftContract));
+  for (Classification c : kAllClassifications) {
+    if (c == Classification::kPublic) continue;
+    EXPECT_FALSE(p.rules(c).view_roles.test(static_cast<std::size_t>(Role::kAdmin)));
+    EXPECT_FALSE(p.rules(c).view_roles.test(static_cast<std::size_t>(Role::kAuditor)));
+  }
+}
+
+TEST(PolicyLoadTest, DigestIsAttachedByTheCaller) {
+  Result<Policy> p = LoadPolicy(DefaultPolicyText());
+  ASSERT_TRUE(p.ok());
+  p->set_digest("ab12");
+  EXPECT_EQ(p->digest(), "ab12");
+}
+
+TEST(PolicyLoadTest, MissingFileIsNotFound) {
+  Result<Policy> p = LoadPolicyFile(SourceRoot() + "/policy/no-such-policy.xml");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), StatusCode::kNotFound);
+}
+
+TEST(PolicyLoadTest, MalformedXml) {
+  ExpectRejected("<custos-policy version='1'><roles></custos-policy>", {"malformed XML", "byte"});
+  ExpectRejected("", {"malformed XML"});
+  ExpectRejected("not xml at all", {});
+  std::string truncated = DefaultPolicyText();
+  truncated.resize(truncated.size() / 2);
+  ExpectRejected(truncated, {"malformed XML"});
+}
+
+TEST(PolicyLoadTest, WrongRootOrVersion) {
+  ExpectRejected("<policy version='1'/>", {"<custos-policy>"});
+  ExpectRejected(Edited("<custos-policy version=\"2026.1\">", "<custos-policy>"),
+                 {"missing attribute 'version'"});
+  ExpectRejected(Edited("version=\"2026.1\"", "version=\"\""), {"version must not be empty"});
+}
+
+TEST(PolicyLoadTest, UnknownNamesAreRejected) {
+  ExpectRejected(Edited("<role id=\"hr\">", "<role id=\"ceo\">"), {"unknown role 'ceo'"});
+  ExpectRejected(Edited("<permit action=\"draft_contract\"/>", "<permit action=\"shred\"/>"),
+                 {"unknown action 'shred'", "<role id='legal'>"});
+  ExpectRejected(Edited("<classification id=\"secret\">", "<classification id=\"restricted\">"),
+                 {"unknown classification 'restricted'"});
+  ExpectRejected(
+      Edited("<view roles=\"author borrower approver\"/>", "<view roles=\"author boss\"/>"),
+      {"unknown role 'boss'", "<classification id='top_secret'>/<view>"});
+  ExpectRejected(Edited("<roles>\n", "<roles><group/>\n"), {"<group>", "expected <role>"});
+  ExpectRejected(Edited("<roles>\n", "<anomalies/><roles>\n"), {"<anomalies>", "unknown element"});
+  ExpectRejected(
+      Edited("custodian-release=\"true\"/>", "custodian-release=\"true\" color=\"red\"/>"),
+      {"unknown attribute 'color'", "<loan>"});
+  ExpectRejected(Edited("<use action=\"copy\" permission=\"forbidden\"/>",
+                        "<use action=\"copy\" permission=\"maybe\"/>"),
+                 {"permission must be forbidden, with-approval or free", "top_secret"});
+}
+
+TEST(PolicyLoadTest, IncompletePolicyNamesTheMissingElement) {
+  ExpectRejected(Edited("<view-quota views=\"3\" window-days=\"30\"/>", ""),
+                 {"<classification id='internal'>", "missing <view-quota>"});
+  ExpectRejected(
+      Edited("<view-quota views=\"3\" window-days=\"30\"/>", "<view-quota views=\"3\"/>"),
+      {"<view-quota>", "missing attribute 'window-days'"});
+  ExpectRejected(Edited("<reason required=\"true\" min-chars=\"4\"/>", ""),
+                 {"<classification id='confidential'>", "missing <reason>"});
+  ExpectRejected(Edited("<loan approvals=\"2\" max-hours=\"24\" custodian-release=\"true\"/>", ""),
+                 {"<classification id='top_secret'>", "missing <loan>"});
+  ExpectRejected(Edited("<owner needs-loan=\"false\" view-quota=\"10\"/>", ""),
+                 {"<classification id='secret'>", "missing <owner>"});
+  ExpectRejected(Edited("<use action=\"print\" permission=\"free\"/>", ""),
+                 {"<classification id='public'>", "missing <use action='print'>"});
+  const std::string text = DefaultPolicyText();
+  const std::size_t begin = text.find("<classification id=\"secret\">");
+  const std::size_t end =
+      text.find("</classification>", begin) + std::string("</classification>").size();
+  std::string without_secret = text;
+  without_secret.erase(begin, end - begin);
+  ExpectRejected(without_secret, {"missing <classification id='secret'>"});
+  const std::size_t role_begin = text.find("<role id=\"auditor\">");
+  const std::size_t role_end = text.find("</role>", role_begin) + std::string("</role>").size();
+  std::string without_auditor = text;
+  without_auditor.erase(role_begin, role_end - role_begin);
+  ExpectRejected(without_auditor, {"missing <role id='auditor'>"});
+}
+
+TEST(PolicyLoadTest, DuplicatesAreRejected) {
+  ExpectRejected(Edited("<role id=\"hr\">", "<role id=\"admin\">"), {"role defined twice"});
+  ExpectRejected(Edited("<classification id=\"secret\">", "<classification id=\"confidential\">"),
+                 {"classification defined twice"});
+  ExpectRejected(Edited("<view-quota views=\"3\" window-days=\"90\"/>",
+                        "<view-quota views=\"3\" window-days=\"90\"/><view-quota views=\"5\" "
+                        "window-days=\"90\"/>"),
+                 {"<view-quota> given twice"});
+}
+
+TEST(PolicyLoadTest, BadValuesAreRejected) {
+  ExpectRejected(Edited("<view-quota views=\"3\" window-days=\"30\"/>",
+                        "<view-quota views=\"three\" window-days=\"30\"/>"),
+                 {"views must be an integer", "'three'"});
+  ExpectRejected(Edited("<view-quota views=\"3\" window-days=\"30\"/>",
+                        "<view-quota views=\"0\" window-days=\"30\"/>"),
+                 {"views must be between 1"});
+  ExpectRejected(Edited("<view-quota views=\"3\" window-days=\"30\"/>",
+                        "<view-quota views=\"3\" window-days=\"-1\"/>"),
+                 {"window-days must be between 0"});
+  ExpectRejected(Edited("<reason required=\"true\" min-chars=\"4\"/>",
+                        "<reason required=\"yes\" min-chars=\"4\"/>"),
+                 {"required must be 'true' or 'false'"});
+  ExpectRejected(Edited("<reason required=\"true\" min-chars=\"4\"/>",
+                        "<reason required=\"true\" min-chars=\"0\"/>"),
+                 {"min-chars must be at least 1"});
+  ExpectRejected(Edited("<loan approvals=\"1\" max-hours=\"72\" custodian-release=\"false\"/>",
+                        "<loan approvals=\"1\" max-hours=\"0\" custodian-release=\"false\"/>"),
+                 {"max-hours must be above 0"});
+  ExpectRejected(
+      Edited("<loan approvals=\"2\" max-hours=\"24\"", "<loan approvals=\"9\" max-hours=\"24\""),
+      {"approvals must be between 0 and 5"});
+  ExpectRejected(Edited("<use action=\"export\" permission=\"with-approval\" approvals=\"2\"/>",
+                        "<use action=\"export\" permission=\"with-approval\"/>"),
+                 {"missing attribute 'approvals'"});
+  ExpectRejected(Edited("<use action=\"copy\" permission=\"forbidden\"/>",
+                        "<use action=\"copy\" permission=\"forbidden\" approvals=\"1\"/>"),
+                 {"approvals must be between 0 and 0"});
+  ExpectRejected(Edited("<use action=\"copy\" permission=\"free\"/>",
+                        "<use action=\"scan\" permission=\"free\"/>"),
+                 {"action must be copy, print or export"});
+  ExpectRejected(Edited("<roles>\n", "<roles>stray text\n"), {"unexpected text"});
+}
+
+TEST(PolicyLoadTest, AdminAndAuditorNeverGetClassifiedViews) {
+  ExpectRejected(Edited("<view roles=\"author borrower approver\"/>",
+                        "<view roles=\"author borrower approver admin\"/>"),
+                 {"role 'admin' may never view top_secret content"});
+  ExpectRejected(Edited("<view roles=\"author borrower approver legal\"/>",
+                        "<view roles=\"author auditor\"/>"),
+                 {"role 'auditor' may never view internal content"});
+}
+
+}  // namespace
+}  // namespace custos::policy

@@ -1,0 +1,302 @@
+#include "vault/audit_log.h"
+
+#include <atomic>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "base/encoding.h"
+#include "base/json.h"
+#include "tests/vault/test_util.h"
+#include "vault/checkpoint.h"
+#include "vault/merkle.h"
+#include "vault/signed_note.h"
+
+namespace custos::vault {
+namespace {
+
+using testing::CreateTestVault;
+using testing::TempDir;
+
+AuditEvent SampleEvent(int i) {
+  AuditEvent e;
+  e.actor = {"u" + std::to_string(i % 7), "Zhang San"};
+  e.roles = {"borrower"};
+  e.session = "s-123";
+  e.place = {"10.0.0.7", "Mozilla/5.0", "WS-12", "Shanghai office"};
+  e.action = "record.view";
+  e.object = {"record", "rec-" + std::to_string(i % 5), 3};
+  e.reason = "client meeting prep";
+  e.decision = AuditDecision::kAllow;
+  e.rule = "quota.three_views";
+  e.policy = std::string(64, 'a');
+  e.outcome = "ok";
+  e.details["views_used"] = 1;
+  e.details["quota"] = 3;
+  return e;
+}
+
+class AuditLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen({}); }
+  void Reopen(const AuditOptions& options) {
+    if (!vault_) vault_ = CreateTestVault(dir_.path());
+    auto log = AuditLog::Open(*vault_, options);
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    log_ = std::move(log).value();
+  }
+  void AppendN(int n) {
+    for (int i = 0; i < n; ++i) ASSERT_TRUE(log_->AppendDurable(SampleEvent(i)).ok());
+  }
+  std::string Leaf(uint64_t seq) {
+    auto r = vault_->BeginRead().value();
+    return log_->Leaf(*r, seq).value();
+  }
+  TempDir dir_;
+  std::unique_ptr<Vault> vault_;
+  std::unique_ptr<AuditLog> log_;
+};
+
+TEST_F(AuditLogTest, EventIsCanonicalJsonWithEveryField) {
+  AuditEvent e = SampleEvent(1);
+  e.reason = "bad utf8 \xff here";
+  e.object.version.reset();
+  e.policy.clear();
+  std::string leaf = EncodeAuditLeaf(e, 42, 1'700'000'000'123).value();
+  EXPECT_EQ(leaf,
+            R"({"action":"record.view","actor":{"id":"u1","name":"Zhang San"},"decision":"allow",)"
+            R"("details":{"quota":3,"views_used":1},"object":{"id":"rec-1","type":"record",)"
+            R"("version":null},"outcome":"ok","place":{"ip":"10.0.0.7","location":"Shanghai office",)"
+            R"("user_agent":"Mozilla/5.0","workstation":"WS-12"},"policy":null,)"
+            R"("reason":"bad utf8 )"
+            "\xEF\xBF\xBD"
+            R"( here","roles":["borrower"],"rule":"quota.three_views","seq":42,)"
+            R"("session":"s-123","time":"2023-11-14T22:13:20.123Z"})");
+  AuditEvent bad = SampleEvent(1);
+  bad.action.clear();
+  EXPECT_EQ(EncodeAuditLeaf(bad, 0, 0).status().code(), StatusCode::kInvalidArgument);
+  bad = SampleEvent(1);
+  bad.policy = "not-a-hash";
+  EXPECT_EQ(EncodeAuditLeaf(bad, 0, 0).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(AuditLogTest, AppendAssignsDenseSeqAndTheTreeMatches) {
+  AppendN(21);
+  auto r = vault_->BeginRead().value();
+  EXPECT_EQ(log_->Size(*r).value(), 21u);
+  merkle::MemoryTree tree;
+  for (uint64_t s = 0; s < 21; ++s) {
+    std::string leaf = log_->Leaf(*r, s).value();
+    auto v = json::Parse(leaf).value();
+    EXPECT_EQ(v.Find("seq")->as_int(), static_cast<int64_t>(s));
+    tree.AppendLeaf(leaf);
+  }
+  for (uint64_t n = 0; n <= 21; ++n) {
+    EXPECT_EQ(log_->Root(*r, n).value(), merkle::RootAt(tree.Reader(), n).value()) << n;
+  }
+  EXPECT_EQ(log_->Root(*r, 22).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(log_->Leaf(*r, 21).status().code(), StatusCode::kNotFound);
+  auto report = log_->Verify(*r);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->size, 21u);
+}
+
+TEST_F(AuditLogTest, FailedRequestLeavesNoGapAndCommitsNothing) {
+  AppendN(2);
+  Status st = vault_->Write([&](WriteTxn& w) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, log_->Append(w, SampleEvent(9)));
+    EXPECT_EQ(seq, 2u);
+    return Status::PermissionDenied("the access failed after logging");
+  });
+  EXPECT_EQ(st.code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(log_->AppendDurable(SampleEvent(3)).value(), 2u);
+  // An invalid event fails closed: the caller's whole request rolls back.
+  AuditEvent bad = SampleEvent(4);
+  bad.action.clear();
+  st = vault_->Write([&](WriteTxn& w) -> Status {
+    CUSTOS_RETURN_IF_ERROR(w.Put(tables::kViewCounts, "x", "1"));
+    CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, log_->Append(w, bad));
+    (void)seq;
+    return Status::Ok();
+  });
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  auto r = vault_->BeginRead().value();
+  EXPECT_FALSE(r->Has(tables::kViewCounts, "x").value());
+  EXPECT_EQ(log_->Size(*r).value(), 3u);
+  EXPECT_TRUE(log_->Verify(*r).ok());
+}
+
+TEST_F(AuditLogTest, CheckpointsByCountAndOnDemandAreKeptAndVerify) {
+  AuditOptions opts;
+  opts.checkpoint_every_events = 4;
+  opts.checkpoint_every_ms = 0;
+  Reopen(opts);
+  AppendN(10);
+  {
+    auto r = vault_->BeginRead().value();
+    EXPECT_EQ(log_->CheckpointSizes(*r).value(), (std::vector<uint64_t>{4, 8}));
+  }
+  std::string cp = log_->CheckpointNow().value();
+  EXPECT_EQ(log_->CheckpointNow().value(), cp);  // same size: the same note
+  auto r = vault_->BeginRead().value();
+  EXPECT_EQ(log_->CheckpointSizes(*r).value(), (std::vector<uint64_t>{4, 8, 10}));
+  EXPECT_EQ(log_->LatestCheckpoint(*r).value(), cp);
+  // The note opens with the published verifier key and is a checkpoint of this log.
+  note::Verifier v = note::ParseVerifierKey(log_->VerifierKey()).value();
+  std::string text = note::Open(cp, v).value();
+  Checkpoint c = ParseCheckpoint(text).value();
+  EXPECT_EQ(c.origin, "custos.test/vault");
+  EXPECT_EQ(c.size, 10u);
+  EXPECT_EQ(c.root, log_->Root(*r, 10).value());
+  EXPECT_EQ(text, "custos.test/vault\n10\n" + Base64Encode(c.root) + "\n");
+  auto report = log_->Verify(*r);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->checkpoints, 3u);
+  EXPECT_EQ(report->latest_checkpoint_size, 10u);
+}
+
+TEST_F(AuditLogTest, CheckpointByTime) {
+  AuditOptions opts;
+  opts.checkpoint_every_events = 0;
+  opts.checkpoint_every_ms = 1;
+  Reopen(opts);
+  AppendN(1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  AppendN(1);
+  auto r = vault_->BeginRead().value();
+  EXPECT_EQ(log_->CheckpointSizes(*r).value(), (std::vector<uint64_t>{1, 2}));
+}
+
+TEST_F(AuditLogTest, InclusionAndConsistencyProofsVerify) {
+  AppendN(13);
+  std::string cp_note = log_->CheckpointNow().value();
+  AppendN(5);
+  // Prove against the given (older) checkpoint.
+  std::string proof_text = log_->Prove(6, &cp_note).value();
+  TlogProof p = ParseTlogProof(proof_text).value();
+  EXPECT_EQ(p.index, 6u);
+  EXPECT_EQ(p.checkpoint, cp_note);
+  EXPECT_TRUE(proof_text.starts_with("c2sp.org/tlog-proof@v1\nindex 6\n")) << proof_text;
+  Checkpoint c = ParseCheckpoint(note::Open(cp_note, log_->verifier()).value()).value();
+  EXPECT_TRUE(merkle::VerifyInclusion(6, c.size, merkle::LeafHash(Leaf(6)), p.hashes, c.root).ok());
+  // Without a checkpoint: event 15 is newer than the latest, so one is signed.
+  std::string fresh = log_->Prove(15).value();
+  TlogProof p2 = ParseTlogProof(fresh).value();
+  Checkpoint c2 = ParseCheckpoint(note::Open(p2.checkpoint, log_->verifier()).value()).value();
+  EXPECT_EQ(c2.size, 18u);
+  EXPECT_TRUE(
+      merkle::VerifyInclusion(15, 18, merkle::LeafHash(Leaf(15)), p2.hashes, c2.root).ok());
+  // Consistency between the two checkpoints.
+  auto r = vault_->BeginRead().value();
+  auto proof = log_->ConsistencyProof(*r, 13, 18).value();
+  EXPECT_TRUE(merkle::VerifyConsistency(13, 18, c.root, c2.root, proof).ok());
+  // Errors.
+  EXPECT_EQ(log_->Prove(18).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(log_->Prove(14, &cp_note).status().code(), StatusCode::kInvalidArgument);
+  std::string forged = cp_note;
+  forged[forged.size() - 5] ^= 1;
+  EXPECT_FALSE(log_->Prove(1, &forged).ok());
+}
+
+TEST_F(AuditLogTest, ExportFilters) {
+  AppendN(10);
+  auto r = vault_->BeginRead().value();
+  std::vector<uint64_t> seqs;
+  AuditFilter f;
+  f.actor = "u3";
+  ASSERT_TRUE(log_->Export(*r, f, [&](uint64_t s, std::string_view) {
+                    seqs.push_back(s);
+                    return true;
+                  })
+                  .ok());
+  EXPECT_EQ(seqs, (std::vector<uint64_t>{3}));
+  seqs.clear();
+  f = {};
+  f.object = "rec-2";
+  ASSERT_TRUE(log_->Export(*r, f, [&](uint64_t s, std::string_view) {
+                    seqs.push_back(s);
+                    return true;
+                  })
+                  .ok());
+  EXPECT_EQ(seqs, (std::vector<uint64_t>{2, 7}));
+  seqs.clear();
+  f = {};
+  f.to = 0;
+  ASSERT_TRUE(log_->Export(*r, f, [&](uint64_t s, std::string_view) {
+                    seqs.push_back(s);
+                    return true;
+                  })
+                  .ok());
+  EXPECT_TRUE(seqs.empty());
+}
+
+TEST_F(AuditLogTest, ThirtyTwoThreadsShareGroupCommitsDenseAndVerified) {
+  AuditOptions opts;
+  opts.checkpoint_every_events = 64;
+  Reopen(opts);
+  constexpr int kThreads = 32;
+  constexpr int kPerThread = 40;
+  std::vector<std::thread> threads;
+  std::vector<std::vector<uint64_t>> got(kThreads);
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        AuditEvent e = SampleEvent(i);
+        e.actor.id = "thread-" + std::to_string(t);
+        e.details["i"] = i;
+        // Every fifth request fails after appending: its seq must not be used.
+        bool fail = (i % 5 == 4);
+        uint64_t seq = 0;
+        Status st = vault_->Write([&](WriteTxn& w) -> Status {
+          CUSTOS_ASSIGN_OR_RETURN(seq, log_->Append(w, e));
+          if (fail) return Status::Aborted("simulated failure");
+          return Status::Ok();
+        });
+        if (fail) {
+          if (st.code() != StatusCode::kAborted) failures++;
+        } else if (!st.ok()) {
+          failures++;
+        } else {
+          got[t].push_back(seq);
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_EQ(failures.load(), 0);
+  std::set<uint64_t> all;
+  for (auto& v : got) all.insert(v.begin(), v.end());
+  const uint64_t expected = kThreads * (kPerThread - kPerThread / 5);
+  ASSERT_EQ(all.size(), expected);
+  EXPECT_EQ(*all.begin(), 0u);
+  EXPECT_EQ(*all.rbegin(), expected - 1);
+  auto r = vault_->BeginRead().value();
+  EXPECT_EQ(log_->Size(*r).value(), expected);
+  // Each thread's seqs map back to its own events.
+  for (int t = 0; t < kThreads; ++t) {
+    for (uint64_t s : got[t]) {
+      auto v = json::Parse(log_->Leaf(*r, s).value()).value();
+      EXPECT_EQ(v.Find("actor")->Find("id")->as_string(), "thread-" + std::to_string(t));
+    }
+  }
+  auto report = log_->Verify(*r);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->size, expected);
+  EXPECT_GE(report->checkpoints, expected / 64);
+  EXPECT_GT(vault_->commit_stats().max_batch, 1u) << "no group commit happened";
+}
+
+TEST_F(AuditLogTest, KeyIsStableAcrossReopen) {
+  std::string vkey = log_->VerifierKey();
+  EXPECT_TRUE(vkey.starts_with("custos.test/vault+")) << vkey;
+  auto again = AuditLog::Open(*vault_).value();
+  EXPECT_EQ(again->VerifierKey(), vkey);
+  EXPECT_TRUE(log_->PublicKeyPem().starts_with("-----BEGIN PUBLIC KEY-----\n"));
+}
+
+}  // namespace
+}  // namespace custos::vault

@@ -1,0 +1,183 @@
+// Tamper tests for the audit log: every way of altering the stored log must
+// make Verify() fail with kDataLoss naming the place.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "base/json.h"
+#include "tests/vault/test_util.h"
+#include "vault/audit_log.h"
+#include "vault/checkpoint.h"
+#include "vault/internal/vault_impl.h"
+#include "vault/merkle.h"
+#include "vault/signed_note.h"
+
+namespace custos::vault {
+namespace {
+
+using testing::CreateTestVault;
+using testing::TempDir;
+
+AuditEvent Event(int i) {
+  AuditEvent e;
+  e.actor = {"u" + std::to_string(i), "Li Si"};
+  e.roles = {"author"};
+  e.session = "sess";
+  e.place = {"192.168.1.2", "curl/8", "WS-1", "HQ"};
+  e.action = "record.view";
+  e.object = {"record", "rec-1", 1};
+  e.reason = "reason " + std::to_string(i);
+  e.decision = AuditDecision::kAllow;
+  e.rule = "r1";
+  e.outcome = "ok";
+  return e;
+}
+
+class AuditTamperTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    vault_ = CreateTestVault(dir_.path());
+    AuditOptions opts;
+    opts.checkpoint_every_events = 8;
+    opts.checkpoint_every_ms = 0;
+    log_ = AuditLog::Open(*vault_, opts).value();
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(log_->AppendDurable(Event(i)).ok());
+    auto r = vault_->BeginRead().value();
+    ASSERT_TRUE(log_->Verify(*r).ok());
+  }
+  Status VerifyStatus() {
+    auto r = vault_->BeginRead().value();
+    return log_->Verify(*r).status();
+  }
+  std::string Leaf(uint64_t seq) {
+    auto r = vault_->BeginRead().value();
+    return log_->Leaf(*r, seq).value();
+  }
+  // Rewrites a leaf as an insider holding the vault key would: re-sealed, so
+  // the value opens fine and only the log's own structure can tell.
+  void PutLeaf(uint64_t seq, const std::string& leaf) {
+    ASSERT_TRUE(vault_->Write([&](WriteTxn& w) {
+                        return w.Put(tables::kAuditLeaves, EncodeU64(seq), leaf);
+                      }).ok());
+  }
+  static std::string WithReason(const std::string& leaf, const std::string& reason) {
+    json::Value v = json::Parse(leaf).value();
+    v["reason"] = reason;
+    return json::Serialize(v);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Vault> vault_;
+  std::unique_ptr<AuditLog> log_;
+};
+
+void ExpectFailsAt(const Status& st, const std::string& place) {
+  EXPECT_EQ(st.code(), StatusCode::kDataLoss) << st.ToString();
+  EXPECT_TRUE(st.message().starts_with(place)) << st.ToString();
+}
+
+TEST_F(AuditTamperTest, AlteredEventContent) {
+  PutLeaf(5, WithReason(Leaf(5), "nothing to see"));
+  ExpectFailsAt(VerifyStatus(), "seq 5:");
+}
+
+TEST_F(AuditTamperTest, AlteredEventWithRecomputedTreeIsCaughtByTheCheckpoint) {
+  // A stronger insider rewrites the leaf and every tree node, but cannot sign.
+  PutLeaf(5, WithReason(Leaf(5), "nothing to see"));
+  merkle::CompactRange range;
+  ASSERT_TRUE(vault_->Write([&](WriteTxn& w) -> Status {
+                      for (uint64_t s = 0; s < 20; ++s) {
+                        CUSTOS_ASSIGN_OR_RETURN(std::string leaf,
+                                                w.Get(tables::kAuditLeaves, EncodeU64(s)));
+                        CUSTOS_RETURN_IF_ERROR(range.Append(
+                            merkle::LeafHash(leaf),
+                            [&](int level, uint64_t index, const std::string& h) {
+                              return w.Put(tables::kAuditNodes, AuditNodeKey(level, index), h);
+                            }));
+                      }
+                      return Status::Ok();
+                    }).ok());
+  Status st = VerifyStatus();
+  ExpectFailsAt(st, "checkpoint 8:");
+  EXPECT_NE(st.message().find("seq 0..7"), std::string::npos) << st.ToString();
+  // And the log refuses to sign a checkpoint over the altered tree.
+  EXPECT_EQ(log_->CheckpointNow().status().code(), StatusCode::kDataLoss);
+}
+
+TEST_F(AuditTamperTest, CorruptedSealedBytes) {
+  std::string raw = internal::RawGet(*vault_, tables::kAuditLeaves, EncodeU64(7)).value();
+  raw[raw.size() / 2] ^= 0x01;
+  ASSERT_TRUE(internal::RawPut(*vault_, tables::kAuditLeaves, EncodeU64(7), raw).ok());
+  ExpectFailsAt(VerifyStatus(), "seq 7:");
+}
+
+TEST_F(AuditTamperTest, DeletedEvent) {
+  ASSERT_TRUE(vault_->Write([](WriteTxn& w) {
+                      return w.Delete(tables::kAuditLeaves, EncodeU64(4));
+                    }).ok());
+  ExpectFailsAt(VerifyStatus(), "seq 4:");
+}
+
+TEST_F(AuditTamperTest, DeletedLastEvent) {
+  ASSERT_TRUE(vault_->Write([](WriteTxn& w) {
+                      return w.Delete(tables::kAuditLeaves, EncodeU64(19));
+                    }).ok());
+  ExpectFailsAt(VerifyStatus(), "seq 19:");
+}
+
+TEST_F(AuditTamperTest, ReorderedEventsResealed) {
+  std::string a = Leaf(2);
+  std::string b = Leaf(3);
+  PutLeaf(2, b);
+  PutLeaf(3, a);
+  ExpectFailsAt(VerifyStatus(), "seq 2:");
+}
+
+TEST_F(AuditTamperTest, ReorderedEventsRawSwap) {
+  std::string a = internal::RawGet(*vault_, tables::kAuditLeaves, EncodeU64(10)).value();
+  std::string b = internal::RawGet(*vault_, tables::kAuditLeaves, EncodeU64(11)).value();
+  ASSERT_TRUE(internal::RawPut(*vault_, tables::kAuditLeaves, EncodeU64(10), b).ok());
+  ASSERT_TRUE(internal::RawPut(*vault_, tables::kAuditLeaves, EncodeU64(11), a).ok());
+  ExpectFailsAt(VerifyStatus(), "seq 10:");
+}
+
+TEST_F(AuditTamperTest, ReorderedWithRenumberedSeqIsCaughtByTheTree) {
+  // Swap two events and fix their "seq" fields so each looks in place.
+  json::Value a = json::Parse(Leaf(12)).value();
+  json::Value b = json::Parse(Leaf(13)).value();
+  a["seq"] = 13;
+  b["seq"] = 12;
+  PutLeaf(12, json::Serialize(b));
+  PutLeaf(13, json::Serialize(a));
+  ExpectFailsAt(VerifyStatus(), "seq 12:");
+}
+
+TEST_F(AuditTamperTest, CheckpointResignedWithAnotherKey) {
+  auto r = vault_->BeginRead().value();
+  std::string note_text = log_->CheckpointAt(*r, 16).value();
+  r.reset();
+  std::string text = note::Parse(note_text).value().text;
+  Ed25519KeyPair other = GenerateEd25519();
+  std::string forged = note::Sign(text, log_->name(), other.secret_key, other.public_key).value();
+  ASSERT_TRUE(vault_->Write([&](WriteTxn& w) {
+                      return w.Put(tables::kCheckpoints, EncodeU64(16), forged);
+                    }).ok());
+  ExpectFailsAt(VerifyStatus(), "checkpoint 16:");
+  // Signing refuses to extend a checkpoint it cannot verify.
+  EXPECT_EQ(log_->CheckpointNow().status().code(), StatusCode::kDataLoss);
+}
+
+TEST_F(AuditTamperTest, TruncatedLogBehindACheckpoint) {
+  // Remove the tail and roll the state back: the checkpoint of 16 remains.
+  ASSERT_TRUE(vault_->Write([](WriteTxn& w) -> Status {
+                      for (uint64_t s = 10; s < 20; ++s) {
+                        CUSTOS_RETURN_IF_ERROR(w.Delete(tables::kAuditLeaves, EncodeU64(s)));
+                      }
+                      std::string st = EncodeU64(10) + EncodeU64(8) + EncodeU64(1);
+                      return w.Put(tables::kAuditState, "state", st);
+                    }).ok());
+  ExpectFailsAt(VerifyStatus(), "checkpoint 16:");
+}
+
+}  // namespace
+}  // namespace custos::vault

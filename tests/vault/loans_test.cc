@@ -1,0 +1,301 @@
+#include "vault/loans.h"
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "policy/rules.h"
+#include "tests/vault/records_fixture.h"
+
+namespace custos::vault {
+namespace {
+
+using policy::Classification;
+using policy::LoanKind;
+using policy::LoanState;
+namespace rules = policy::rules;
+
+bool HasRule(const Status& s, std::string_view rule) {
+  return s.message().find(std::string(rule) + ":") == 0;
+}
+
+#define EXPECT_DENIED(expr, rule)                                              \
+  do {                                                                         \
+    auto r_ = (expr);                                                          \
+    ASSERT_FALSE(r_.ok()) << "expected denial " << (rule);                     \
+    EXPECT_TRUE(HasRule(r_.status(), rule)) << r_.status().ToString();         \
+  } while (0)
+
+class ViewTest : public testing::ArchiveTest {};
+class LoanTest : public testing::ArchiveTest {
+ protected:
+  LoanRequest Req(const RecordMeta& m, LoanKind kind = LoanKind::kView) {
+    LoanRequest r;
+    r.record_id = m.id;
+    r.kind = kind;
+    r.reason = "准备客户续约谈判材料";
+    return r;
+  }
+};
+
+TEST_F(ViewTest, ThreeViewsThenQuotaDenialWithAlert) {
+  RecordMeta m = MakeRecord(Classification::kInternal);
+  const uint64_t before = LogSize();
+  for (int i = 1; i <= 3; ++i) {
+    auto v = archive_->View(As(borrower_), m.id, "核对报价");
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    EXPECT_EQ(v->views_used, i);
+    ASSERT_TRUE(v->views_left.has_value());
+    EXPECT_EQ(*v->views_left, 3 - i);
+    EXPECT_EQ(v->version.content.agreed_prices, "A 型 95 元/件");
+    EXPECT_EQ(v->viewer_name, "李借阅");
+    EXPECT_EQ(v->audit_seq, LogSize() - 1);
+    EXPECT_EQ(v->rule, rules::kAllowViewOpen);
+  }
+  auto fourth = archive_->View(As(borrower_), m.id, "核对报价");
+  ASSERT_FALSE(fourth.ok());
+  EXPECT_EQ(fourth.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_TRUE(HasRule(fourth.status(), rules::kQuotaExhausted));
+  EXPECT_EQ(LogSize(), before + 4);
+  auto r = vault_->BeginRead();
+  EXPECT_EQ(*(*r)->Count(tables::kAlerts), 1u);
+  // Another person's quota is their own.
+  r->reset();
+  EXPECT_TRUE(archive_->View(As(borrower2_), m.id, "核对报价").ok());
+  // The owner has no quota on an internal file.
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(archive_->View(As(author_), m.id, "更新前查阅").ok());
+}
+
+TEST_F(ViewTest, ReasonRequiredAndContentBlindAdmin) {
+  RecordMeta m = MakeRecord(Classification::kInternal);
+  EXPECT_DENIED(archive_->View(As(borrower_), m.id, "  "), rules::kReasonRequired);
+  EXPECT_DENIED(archive_->View(As(admin_), m.id, "系统维护检查"), rules::kRoleContentBlind);
+  EXPECT_DENIED(archive_->View(As(auditor_), m.id, "审计抽查内容"), rules::kRoleNotPermitted);
+}
+
+TEST_F(ViewTest, RaceThirtyTwoViewersQuotaThree) {
+  RecordMeta m = MakeRecord(Classification::kInternal);
+  const uint64_t before = LogSize();
+  std::atomic<int> ok{0}, quota{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 32; ++i) {
+    threads.emplace_back([&] {
+      auto v = archive_->View(As(borrower_), m.id, "并发查阅测试");
+      if (v.ok()) {
+        ok++;
+      } else if (v.status().code() == StatusCode::kResourceExhausted &&
+                 HasRule(v.status(), rules::kQuotaExhausted)) {
+        quota++;
+      } else {
+        other++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 3);
+  EXPECT_EQ(quota.load(), 29);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(LogSize(), before + 32);
+  auto r = vault_->BeginRead();
+  EXPECT_EQ(*(*r)->Count(tables::kAlerts), 29u);
+}
+
+TEST_F(LoanTest, ConfidentialViewNeedsApprovedLoan) {
+  RecordMeta m = MakeRecord(Classification::kConfidential);
+  EXPECT_DENIED(archive_->View(As(borrower_), m.id, "准备谈判材料"), rules::kLoanRequired);
+  auto loan = RequestLoan(*archive_, As(borrower_), Req(m));
+  ASSERT_TRUE(loan.ok()) << loan.status().ToString();
+  EXPECT_EQ(loan->state, LoanState::kRequested);
+  EXPECT_EQ(loan->approvals_required, 1);
+  EXPECT_EQ(loan->id.substr(0, 2), "l-");
+  EXPECT_DENIED(archive_->View(As(borrower_), m.id, "准备谈判材料"), rules::kLoanNotApproved);
+  auto approved = ApproveLoan(*archive_, As(approver_), loan->id, "同意");
+  ASSERT_TRUE(approved.ok()) << approved.status().ToString();
+  EXPECT_EQ(approved->state, LoanState::kApproved);
+  EXPECT_GT(approved->due, NowMillis());
+  auto v = archive_->View(As(borrower_), m.id, "准备谈判材料");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->rule, rules::kAllowViewLoan);
+  EXPECT_EQ(v->loan_id, loan->id);
+  auto r = vault_->BeginRead();
+  EXPECT_EQ(GetLoan(**r, loan->id)->state, LoanState::kActive);
+  // The owner views without a loan.
+  r->reset();
+  EXPECT_TRUE(archive_->View(As(author_), m.id, "更新前查阅").ok());
+}
+
+TEST_F(LoanTest, RequesterCannotApproveOwnRequest) {
+  User both = AddUser("gao.both", "高兼任", {policy::Role::kBorrower, policy::Role::kApprover});
+  RecordMeta m = MakeRecord(Classification::kConfidential);
+  auto loan = RequestLoan(*archive_, As(both), Req(m));
+  ASSERT_TRUE(loan.ok());
+  const uint64_t before = LogSize();
+  EXPECT_DENIED(ApproveLoan(*archive_, As(both), loan->id, "自批"), rules::kSodRequesterNotApprover);
+  EXPECT_EQ(LogSize(), before + 1);  // the denial is audited
+  auto r = vault_->BeginRead();
+  EXPECT_EQ(GetLoan(**r, loan->id)->state, LoanState::kRequested);
+}
+
+TEST_F(LoanTest, OwnerCannotApproveAccessToOwnFile) {
+  User owner = AddUser("xu.owner", "徐主管", {policy::Role::kAuthor, policy::Role::kApprover});
+  NewRecord nr;
+  nr.name = "杭州东方纺织有限公司";
+  nr.classification = Classification::kConfidential;
+  auto m = archive_->CreateRecord(As(owner), nr, "建档");
+  ASSERT_TRUE(m.ok());
+  auto loan = RequestLoan(*archive_, As(borrower_), Req(*m));
+  ASSERT_TRUE(loan.ok());
+  EXPECT_DENIED(ApproveLoan(*archive_, As(owner), loan->id, "同意"), rules::kSodOwnerNotApprover);
+  EXPECT_DENIED(ApproveLoan(*archive_, As(borrower2_), loan->id, "同意"), rules::kRoleNotPermitted);
+}
+
+TEST_F(LoanTest, SecretNeedsCustodianReleaseBySomeoneElse) {
+  User appr_cust = AddUser("lin.both", "林兼任", {policy::Role::kApprover, policy::Role::kCustodian});
+  RecordMeta m = MakeRecord(Classification::kSecret);
+  auto loan = RequestLoan(*archive_, As(borrower_), Req(m));
+  ASSERT_TRUE(loan.ok());
+  EXPECT_TRUE(loan->release_required);
+  EXPECT_DENIED(ReleaseLoan(*archive_, As(custodian_), loan->id, "发放"), rules::kLoanNotApproved);
+  ASSERT_TRUE(ApproveLoan(*archive_, As(appr_cust), loan->id, "同意").ok());
+  EXPECT_DENIED(archive_->View(As(borrower_), m.id, "准备谈判材料"), rules::kLoanNotReleased);
+  EXPECT_DENIED(ReleaseLoan(*archive_, As(appr_cust), loan->id, "发放"),
+                rules::kSodCustodianNotApprover);
+  EXPECT_DENIED(ReleaseLoan(*archive_, As(borrower_), loan->id, "发放"), rules::kRoleNotPermitted);
+  auto released = ReleaseLoan(*archive_, As(custodian_), loan->id, "已发放");
+  ASSERT_TRUE(released.ok()) << released.status().ToString();
+  EXPECT_EQ(released->state, LoanState::kReleased);
+  EXPECT_EQ(released->released_by, custodian_.id);
+  EXPECT_DENIED(ReleaseLoan(*archive_, As(custodian_), loan->id, "再发"), rules::kLoanNotPending);
+  ASSERT_TRUE(archive_->View(As(borrower_), m.id, "准备谈判材料").ok());
+  auto returned = ReturnLoan(*archive_, As(borrower_), loan->id, "归还");
+  ASSERT_TRUE(returned.ok());
+  EXPECT_EQ(returned->state, LoanState::kReturned);
+  EXPECT_DENIED(ReturnLoan(*archive_, As(borrower_), loan->id, "再还"), rules::kLoanNotOpen);
+  auto after = archive_->View(As(borrower_), m.id, "准备谈判材料");
+  EXPECT_FALSE(after.ok());
+  ViewOptions o;
+  o.loan_id = loan->id;
+  EXPECT_DENIED(archive_->View(As(borrower_), m.id, "准备谈判材料", o), rules::kLoanReturned);
+  auto r = vault_->BeginRead();
+  auto stored = GetLoan(**r, loan->id);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_GE(stored->history.size(), 5u);  // request, approve, release, first use, return
+}
+
+TEST_F(LoanTest, ViewAfterExpiryDeniedAndListedOverdue) {
+  RecordMeta m = MakeRecord(Classification::kConfidential);
+  LoanRequest req = Req(m);
+  req.due = NowMillis() + 1500;
+  auto loan = RequestLoan(*archive_, As(borrower_), req);
+  ASSERT_TRUE(loan.ok()) << loan.status().ToString();
+  auto approved = ApproveLoan(*archive_, As(approver_), loan->id, "同意");
+  ASSERT_TRUE(approved.ok());
+  EXPECT_EQ(approved->due, *req.due);
+  ASSERT_TRUE(archive_->View(As(borrower_), m.id, "准备谈判材料").ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  EXPECT_DENIED(archive_->View(As(borrower_), m.id, "准备谈判材料"), rules::kLoanExpired);
+  {
+    auto r = vault_->BeginRead();
+    auto overdue = ListOverdueLoans(**r, NowMillis());
+    ASSERT_TRUE(overdue.ok());
+    ASSERT_EQ(overdue->size(), 1u);
+    EXPECT_EQ((*overdue)[0].id, loan->id);
+  }
+  auto n = ExpireOverdueLoans(*archive_, NowMillis());
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  auto r = vault_->BeginRead();
+  EXPECT_EQ(GetLoan(**r, loan->id)->state, LoanState::kExpired);
+  r->reset();
+  EXPECT_DENIED(ExtendLoan(*archive_, As(approver_), loan->id, NowMillis() + 3600000, "延期"),
+                rules::kLoanExpired);
+}
+
+TEST_F(LoanTest, DenyIsFinal) {
+  RecordMeta m = MakeRecord(Classification::kConfidential);
+  auto loan = RequestLoan(*archive_, As(borrower_), Req(m));
+  ASSERT_TRUE(loan.ok());
+  EXPECT_DENIED(DenyLoan(*archive_, As(borrower_), loan->id, "不"), rules::kRoleNotPermitted);
+  auto denied = DenyLoan(*archive_, As(approver_), loan->id, "理由不充分");
+  ASSERT_TRUE(denied.ok());
+  EXPECT_EQ(denied->state, LoanState::kDenied);
+  EXPECT_DENIED(ApproveLoan(*archive_, As(approver2_), loan->id, "同意"), rules::kLoanNotPending);
+  ViewOptions o;
+  o.loan_id = loan->id;
+  EXPECT_DENIED(archive_->View(As(borrower_), m.id, "准备谈判材料", o), rules::kLoanDenied);
+}
+
+TEST_F(LoanTest, TopSecretNeedsTwoDistinctApprovers) {
+  RecordMeta m = MakeRecord(Classification::kTopSecret);
+  LoanRequest req = Req(m);
+  req.reason = "配合法务部门核查客户合同条款";
+  auto loan = RequestLoan(*archive_, As(borrower_), req);
+  ASSERT_TRUE(loan.ok()) << loan.status().ToString();
+  EXPECT_EQ(loan->approvals_required, 2);
+  auto one = ApproveLoan(*archive_, As(approver_), loan->id, "同意");
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->state, LoanState::kRequested);
+  EXPECT_DENIED(ApproveLoan(*archive_, As(approver_), loan->id, "再次同意"),
+                rules::kSodApproverCountedTwice);
+  auto two = ApproveLoan(*archive_, As(approver2_), loan->id, "同意");
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(two->state, LoanState::kApproved);
+  ASSERT_TRUE(ReleaseLoan(*archive_, As(custodian_), loan->id, "发放").ok());
+  EXPECT_DENIED(archive_->View(As(borrower_), m.id, "太短"), rules::kReasonTooShort);
+  EXPECT_TRUE(archive_->View(As(borrower_), m.id, "配合法务部门核查客户合同条款").ok());
+}
+
+TEST_F(LoanTest, ExtensionOnlyByNewApproval) {
+  RecordMeta m = MakeRecord(Classification::kConfidential);
+  LoanRequest req = Req(m);
+  req.due = NowMillis() + 3600000;
+  auto loan = RequestLoan(*archive_, As(borrower_), req);
+  ASSERT_TRUE(ApproveLoan(*archive_, As(approver_), loan->id, "同意").ok());
+  const UnixMillis later = NowMillis() + 2 * 3600000;
+  EXPECT_DENIED(ExtendLoan(*archive_, As(borrower_), loan->id, later, "延期"), rules::kRoleNotPermitted);
+  auto ext = ExtendLoan(*archive_, As(approver_), loan->id, later, "同意延期");
+  ASSERT_TRUE(ext.ok()) << ext.status().ToString();
+  EXPECT_EQ(ext->due, later);
+  EXPECT_DENIED(ExtendLoan(*archive_, As(approver_), loan->id, NowMillis() + 1000 * 3600000LL, "再延"),
+                rules::kLoanTooLong);
+}
+
+TEST_F(LoanTest, RevokeStopsViews) {
+  RecordMeta m = MakeRecord(Classification::kConfidential);
+  auto loan = RequestLoan(*archive_, As(borrower_), Req(m));
+  ASSERT_TRUE(ApproveLoan(*archive_, As(approver_), loan->id, "同意").ok());
+  ASSERT_TRUE(archive_->View(As(borrower_), m.id, "准备谈判材料").ok());
+  auto revoked = RevokeLoan(*archive_, As(custodian_), loan->id, "发现异常");
+  ASSERT_TRUE(revoked.ok());
+  EXPECT_EQ(revoked->state, LoanState::kRevoked);
+  ViewOptions o;
+  o.loan_id = loan->id;
+  EXPECT_DENIED(archive_->View(As(borrower_), m.id, "准备谈判材料", o), rules::kLoanRevoked);
+  EXPECT_DENIED(RevokeLoan(*archive_, As(custodian_), loan->id, "再撤"), rules::kLoanNotOpen);
+}
+
+TEST_F(LoanTest, CopyPrintExportNeedTheirOwnApproval) {
+  RecordMeta m = MakeRecord(Classification::kInternal);
+  ASSERT_TRUE(archive_->View(As(borrower_), m.id, "核对报价").ok());  // no loan for a view
+  EXPECT_DENIED(UseRecord(*archive_, As(borrower_), m.id, policy::Action::kCopy, "复制报价"),
+                rules::kLoanRequired);
+  // A view loan is not asked for where none is needed.
+  EXPECT_DENIED(RequestLoan(*archive_, As(borrower_), Req(m)), rules::kLoanNotRequired);
+  auto loan = RequestLoan(*archive_, As(borrower_), Req(m, LoanKind::kCopy));
+  ASSERT_TRUE(loan.ok()) << loan.status().ToString();
+  ASSERT_TRUE(ApproveLoan(*archive_, As(approver_), loan->id, "同意复制").ok());
+  auto copy = UseRecord(*archive_, As(borrower_), m.id, policy::Action::kCopy, "复制报价");
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  EXPECT_EQ(copy->rule, rules::kAllowUseLoan);
+  EXPECT_EQ(copy->version.content.agreed_prices, "A 型 95 元/件");
+  EXPECT_DENIED(UseRecord(*archive_, As(borrower_), m.id, policy::Action::kPrint, "打印报价"),
+                rules::kLoanRequired);
+  RecordMeta top = MakeRecord(Classification::kTopSecret);
+  EXPECT_DENIED(UseRecord(*archive_, As(borrower_), top.id, policy::Action::kExport, "导出"),
+                rules::kUseForbidden);
+}
+
+}  // namespace
+}  // namespace custos::vault

@@ -1,0 +1,192 @@
+#include "vault/records.h"
+
+#include <gtest/gtest.h>
+
+#include "policy/rules.h"
+#include "tests/vault/records_fixture.h"
+#include "vault/policy_store.h"
+
+namespace custos::vault {
+namespace {
+
+using policy::Classification;
+
+class RecordTest : public testing::ArchiveTest {};
+
+TEST_F(RecordTest, CreateStoresMetaVersionAndOwnership) {
+  const uint64_t before = LogSize();
+  RecordMeta m = MakeRecord(Classification::kConfidential);
+  EXPECT_EQ(m.id.substr(0, 2), "c-");
+  EXPECT_EQ(m.id.size(), 18u);
+  EXPECT_EQ(m.owner_id, author_.id);
+  EXPECT_EQ(m.author_id, author_.id);
+  EXPECT_EQ(m.latest_version, 1u);
+  EXPECT_EQ(LogSize(), before + 1);
+
+  auto meta = archive_->GetMeta(m.id);
+  ASSERT_TRUE(meta.ok());
+  EXPECT_EQ(meta->name, "华东机电有限公司");
+  EXPECT_EQ(meta->paper.room, "A201");
+  EXPECT_EQ(meta->classification, Classification::kConfidential);
+
+  auto own = archive_->OwnershipHistory(m.id);
+  ASSERT_TRUE(own.ok());
+  ASSERT_EQ(own->size(), 1u);
+  EXPECT_EQ((*own)[0].from, "");
+  EXPECT_EQ((*own)[0].to, author_.id);
+  EXPECT_EQ((*own)[0].reason, "新客户建档");
+}
+
+TEST_F(RecordTest, CreateDeniedForAuditorIsAudited) {
+  NewRecord r;
+  r.name = "X";
+  const uint64_t before = LogSize();
+  auto m = archive_->CreateRecord(As(auditor_), r, "try");
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(m.status().message().find(policy::rules::kRoleNotPermitted), std::string::npos);
+  EXPECT_EQ(LogSize(), before + 1);
+  EXPECT_EQ(archive_->CatalogSize(), 0u);
+}
+
+TEST_F(RecordTest, UpdateAppendsVersionsAndDiffsFieldByField) {
+  RecordMeta m = MakeRecord(Classification::kInternal);
+  RecordUpdate u;
+  u.name = m.name;
+  u.classification = Classification::kConfidential;
+  u.custodian_id = custodian_.id;
+  u.tags = {"华东", "机电", "重点"};
+  u.paper = m.paper;
+  u.content.registration_number = "91310000MA1FL0XX1X";
+  u.content.address = "上海市浦东新区张江路 200 号";
+  u.content.contacts = {{"张经理", "采购总监", "13800000000", "zhang@example.cn", "zhang_wx"}};
+  u.content.agreed_prices = "A 型 95 元/件";
+  u.content.price_tolerance = "最多让利 3%";
+  auto v2 = archive_->UpdateRecord(As(author_), m.id, u, "升级为重点客户");
+  ASSERT_TRUE(v2.ok()) << v2.status().ToString();
+  EXPECT_EQ(v2->latest_version, 2u);
+  EXPECT_EQ(v2->revision, 2u);
+
+  auto history = archive_->VersionHistory(m.id);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[1].reason, "升级为重点客户");
+  EXPECT_EQ((*history)[1].author_id, author_.id);
+  EXPECT_TRUE((*history)[1].content.address.empty());  // headers only
+
+  auto diff = archive_->CompareVersions(As(author_), m.id, 1, 2, "核对变更内容");
+  ASSERT_TRUE(diff.ok()) << diff.status().ToString();
+  std::map<std::string, FieldChange> by_field;
+  for (const FieldChange& c : *diff) by_field[c.field] = c;
+  EXPECT_EQ(by_field.size(), 5u);
+  EXPECT_EQ(by_field["content.address"].before, "\"上海市浦东新区张江路 100 号\"");
+  EXPECT_EQ(by_field["content.address"].after, "\"上海市浦东新区张江路 200 号\"");
+  EXPECT_EQ(by_field["content.contacts[0].title"].after, "\"采购总监\"");
+  EXPECT_EQ(by_field["content.price_tolerance"].before, "\"\"");
+  EXPECT_EQ(by_field["meta.classification"].after, "\"confidential\"");
+  EXPECT_EQ(by_field["meta.tags[2]"].before, "");
+  EXPECT_EQ(by_field["meta.tags[2]"].after, "\"重点\"");
+
+  // Version 1 stays as it was.
+  auto r = vault_->BeginRead();
+  auto v1 = ReadRecordVersion(**r, m.id, 1);
+  ASSERT_TRUE(v1.ok());
+  EXPECT_EQ(v1->content.address, "上海市浦东新区张江路 100 号");
+  EXPECT_EQ(v1->meta.classification, Classification::kInternal);
+}
+
+TEST_F(RecordTest, OnlyOwnerUpdates) {
+  RecordMeta m = MakeRecord(Classification::kInternal);
+  User other = AddUser("qian.author", "钱销售", {policy::Role::kAuthor});
+  RecordUpdate u;
+  u.name = "改名";
+  auto r = archive_->UpdateRecord(As(other), m.id, u, "改");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find(policy::rules::kRecordNotOwner), std::string::npos);
+  EXPECT_EQ(archive_->GetMeta(m.id)->latest_version, 1u);
+}
+
+TEST_F(RecordTest, ReassignOwnerKeepsHistory) {
+  RecordMeta m = MakeRecord(Classification::kSecret);
+  User successor = AddUser("he.author", "何销售", {policy::Role::kAuthor});
+  // The owner cannot hand their own customer over (no approver role, and SoD).
+  auto self = archive_->ReassignOwner(As(author_), m.id, successor.id, "离职交接");
+  ASSERT_FALSE(self.ok());
+  EXPECT_EQ(self.status().code(), StatusCode::kPermissionDenied);
+
+  auto r = archive_->ReassignOwner(As(approver_), m.id, successor.id, "王销售离职，客户交接");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->owner_id, successor.id);
+  auto back = archive_->ReassignOwner(As(approver_), m.id, author_.id, "交接撤回");
+  ASSERT_TRUE(back.ok());
+
+  auto own = archive_->OwnershipHistory(m.id);
+  ASSERT_TRUE(own.ok());
+  ASSERT_EQ(own->size(), 3u);
+  EXPECT_EQ((*own)[1].from, author_.id);
+  EXPECT_EQ((*own)[1].to, successor.id);
+  EXPECT_EQ((*own)[1].by, approver_.id);
+  EXPECT_EQ((*own)[1].reason, "王销售离职，客户交接");
+  EXPECT_GT((*own)[1].audit_seq, 0u);
+  EXPECT_EQ((*own)[2].to, author_.id);
+  EXPECT_EQ(archive_->RecordsOwnedBy(author_.id).size(), 1u);
+  EXPECT_TRUE(archive_->RecordsOwnedBy(successor.id).empty());
+
+  auto to_self = archive_->ReassignOwner(As(approver_), m.id, approver_.id, "我来");
+  ASSERT_FALSE(to_self.ok());
+  EXPECT_NE(to_self.status().message().find(policy::rules::kSodSelfAssignment), std::string::npos);
+}
+
+TEST_F(RecordTest, SearchFiltersAndRespectsSight) {
+  MakeRecord(Classification::kInternal, "苏州精密模具有限公司", {"华东", "模具"});
+  MakeRecord(Classification::kConfidential, "苏州华鑫贸易有限公司", {"华东"});
+  RecordMeta top = MakeRecord(Classification::kTopSecret, "北京远航科技有限公司", {"华北", "战略"});
+  MakeRecord(Classification::kPublic, "广州南方物流有限公司", {"华南"});
+
+  SearchQuery q;
+  q.text = "苏州";
+  auto r = archive_->Search(As(borrower_), q);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->total, 2u);
+
+  q = SearchQuery();
+  q.tag = "华东";
+  EXPECT_EQ(archive_->Search(As(borrower_), q)->total, 2u);
+  q = SearchQuery();
+  q.classification = Classification::kTopSecret;
+  EXPECT_EQ(archive_->Search(As(borrower_), q)->total, 1u);
+  q = SearchQuery();
+  q.text = "战略";  // tag text
+  EXPECT_EQ(archive_->Search(As(borrower_), q)->total, 1u);
+  q = SearchQuery();
+  q.owner_id = author_.id;
+  q.limit = 2;
+  auto page = archive_->Search(As(borrower_), q);
+  EXPECT_EQ(page->total, 4u);
+  EXPECT_EQ(page->records.size(), 2u);
+
+  // HR may search but not see top-secret names; the auditor sees metadata.
+  User hr = AddUser("ma.hr", "马人事", {policy::Role::kHr});
+  q = SearchQuery();
+  auto hr_view = archive_->Search(As(hr), q);
+  ASSERT_TRUE(hr_view.ok());
+  EXPECT_EQ(hr_view->total, 2u);  // public + internal only
+  for (const RecordMeta& m : hr_view->records) EXPECT_NE(m.id, top.id);
+  EXPECT_EQ(archive_->Search(As(auditor_), q)->total, 4u);
+
+  // Every search is an audit event.
+  const uint64_t before = LogSize();
+  ASSERT_TRUE(archive_->Search(As(borrower_), q).ok());
+  EXPECT_EQ(LogSize(), before + 1);
+}
+
+TEST_F(RecordTest, CatalogRebuildsOnReopen) {
+  MakeRecord(Classification::kInternal, "甲");
+  MakeRecord(Classification::kInternal, "乙");
+  auto again = Archive::Open(*vault_, *log_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)->CatalogSize(), 2u);
+}
+
+}  // namespace
+}  // namespace custos::vault

@@ -1,0 +1,151 @@
+// Every route × an unauthenticated caller, a caller without the role, a
+// caller with it; and every route documented in web/openapi.yaml.
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/web/test_client.h"
+#include "web/api.h"
+
+namespace custos::web::testing {
+namespace {
+
+using WebRoutesTest = WebTest;
+
+std::string Concrete(const std::string& pattern, const std::string& id) {
+  return std::regex_replace(pattern, std::regex("\\{[a-z_]+\\}"), id);
+}
+
+bool IsPublic(const std::string& route) {
+  return route == "GET /healthz" || route == "POST /api/v1/session";
+}
+
+TEST_F(WebRoutesTest, EveryRouteNeedsASession) {
+  for (const std::string& route : server_->RouteList()) {
+    if (IsPublic(route)) continue;
+    const size_t sp = route.find(' ');
+    const std::string method = route.substr(0, sp);
+    const std::string path = Concrete(route.substr(sp + 1), author_.id);
+    TestResponse r = Client().Send(method, path, method == "GET" ? "" : "{}");
+    EXPECT_EQ(r.status, 401) << route;
+    EXPECT_EQ(r.ErrorCode(), "unauthenticated") << route;
+    // A forged token is no better.
+    r = Client().Send(method, path, method == "GET" ? "" : "{}",
+                      {{"Cookie", "custos_session=" + std::string(64, '0')}});
+    EXPECT_EQ(r.status, 401) << route;
+  }
+}
+
+TEST_F(WebRoutesTest, RolesAreEnforcedPerRoute) {
+  TestClient nobody = LoggedIn("nobody");
+  TestClient everyone = LoggedIn("everyone");
+  for (const std::string& route : server_->RouteList()) {
+    if (IsPublic(route)) continue;
+    const size_t sp = route.find(' ');
+    const std::string method = route.substr(0, sp);
+    const std::string pattern = route.substr(sp + 1);
+    const std::string path = Concrete(pattern, author_.id);
+    const std::string body = method == "GET" || method == "DELETE" ? "" : "{}";
+    if (method == "DELETE" && pattern == "/api/v1/session") continue;  // checked elsewhere
+    const bool any_session = pattern == "/api/v1/session" || pattern == "/api/v1/roles" ||
+                             pattern == "/api/v1/session/password";
+    TestResponse without = nobody.Call(method, path, body);
+    if (any_session) {
+      EXPECT_NE(without.status, 401) << route;
+      EXPECT_NE(without.status, 403) << route << without.body;
+    } else {
+      EXPECT_EQ(without.status, 403) << route;
+      EXPECT_EQ(without.ErrorCode(), "permission_denied") << route;
+    }
+    TestResponse with = everyone.Call(method, path, body);
+    EXPECT_NE(with.status, 401) << route << with.body;
+    if (pattern != "/api/v1/session/password") {  // {} is a bad body there: 400
+      EXPECT_NE(with.status, 403) << route << with.body;
+    }
+    EXPECT_LT(with.status, 500) << route << with.body;
+  }
+}
+
+// The spec's paths and methods, read line by line: "  /path:" under
+// "paths:", then "    get:" etc.
+std::set<std::string> SpecRoutes() {
+  const char* root = std::getenv("CUSTOS_SOURCE_ROOT");
+  std::ifstream in(std::string(root != nullptr ? root : ".") + "/web/openapi.yaml");
+  EXPECT_TRUE(in.good());
+  std::set<std::string> out;
+  std::string line, path;
+  bool in_paths = false;
+  const std::regex path_re("^  (/[^:]*):\\s*$");
+  const std::regex method_re("^    (get|post|put|patch|delete):\\s*$");
+  std::smatch m;
+  while (std::getline(in, line)) {
+    if (line == "paths:") {
+      in_paths = true;
+      continue;
+    }
+    if (!line.empty() && line[0] != ' ' && line[0] != '#') in_paths = false;
+    if (!in_paths) continue;
+    if (std::regex_match(line, m, path_re)) {
+      path = m[1];
+    } else if (std::regex_match(line, m, method_re) && !path.empty()) {
+      std::string method = m[1];
+      for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      out.insert(method + " " + path);
+    }
+  }
+  return out;
+}
+
+TEST_F(WebRoutesTest, OpenApiMatchesRegisteredRoutes) {
+  const std::set<std::string> spec = SpecRoutes();
+  std::set<std::string> served;
+  for (const std::string& r : server_->RouteList()) served.insert(r);
+  for (const std::string& r : served) EXPECT_TRUE(spec.count(r)) << "not in openapi.yaml: " << r;
+  for (const std::string& r : spec) EXPECT_TRUE(served.count(r)) << "not served: " << r;
+  EXPECT_GE(spec.size(), 10u);
+}
+
+TEST(WebRouterTest, MatchesParamsAndPrefersLiterals) {
+  Router router;
+  auto h = [](const HttpRequest&, const RequestContext&) { return HttpResponse(); };
+  router.Add(Route::ForSession("GET", "/api/v1/users/{id}", h));
+  router.Add(Route::ForSession("GET", "/api/v1/users/me", h));
+  router.Add(Route::ForSession("PATCH", "/api/v1/users/{id}", h));
+  auto m = router.Find("GET", "/api/v1/users/u-1");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.params["id"], "u-1");
+  m = router.Find("GET", "/api/v1/users/me");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->pattern, "/api/v1/users/me");
+  m = router.Find("DELETE", "/api/v1/users/u-1");
+  EXPECT_EQ(m.route, nullptr);
+  EXPECT_TRUE(m.path_matched);
+  EXPECT_EQ(m.allowed_methods.size(), 2u);
+  m = router.Find("GET", "/api/v1/users/u-1/x");
+  EXPECT_FALSE(m.path_matched);
+}
+
+TEST(WebStatusMappingTest, EachCodeHasOneHttpStatus) {
+  EXPECT_EQ(HttpStatusFor(StatusCode::kInvalidArgument), 400);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kUnauthenticated), 401);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kPermissionDenied), 403);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kResourceExhausted), 403);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kNotFound), 404);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kAlreadyExists), 409);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kFailedPrecondition), 409);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kDataLoss), 500);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kUnavailable), 503);
+  ApiError e = ApiErrorFromStatus(Status::DataLoss("leaf 42 of table secret-x failed"));
+  EXPECT_EQ(e.code, "data_loss");
+  EXPECT_EQ(e.message_en.find("secret-x"), std::string::npos);
+  e = ApiErrorFromStatus(Status::PermissionDenied("quota"));
+  EXPECT_EQ(e.message_en, "quota");
+  EXPECT_FALSE(e.message_zh.empty());
+}
+
+}  // namespace
+}  // namespace custos::web::testing

@@ -1,0 +1,424 @@
+#include "web/server.h"
+
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include <random>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/web/test_client.h"
+
+namespace custos::web::testing {
+namespace {
+
+using WebServerTest = WebTest;
+
+TEST_F(WebServerTest, HealthzIsPublicAndCarriesSecurityHeaders) {
+  TestResponse r = Client().Send("GET", "/healthz");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Json()["status"].as_string(), "ok");
+  const std::string& csp = r.Header("content-security-policy");
+  EXPECT_NE(csp.find("default-src 'self'"), std::string::npos);
+  EXPECT_NE(csp.find("script-src 'self'"), std::string::npos);
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos);
+  EXPECT_EQ(r.Header("x-content-type-options"), "nosniff");
+  EXPECT_EQ(r.Header("referrer-policy"), "no-referrer");
+  EXPECT_EQ(r.Header("x-frame-options"), "DENY");
+  EXPECT_EQ(r.Header("cache-control"), "no-store");
+  EXPECT_EQ(r.Header("strict-transport-security"), "");  // plain HTTP
+  EXPECT_EQ(r.Header("server"), "");
+}
+
+TEST_F(WebServerTest, ErrorsCarrySecurityHeadersToo) {
+  TestResponse r = Client().Send("GET", "/api/v1/nope");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.ErrorCode(), "not_found");
+  EXPECT_FALSE(r.Header("content-security-policy").empty());
+  EXPECT_FALSE(r.Json()["error"]["message_zh"].as_string().empty());
+  EXPECT_FALSE(r.Json()["error"]["message_en"].as_string().empty());
+}
+
+TEST_F(WebServerTest, LoginSetsStrictHttpOnlyCookieAndCsrfToken) {
+  TestClient c = Client();
+  TestResponse r = c.Login("author", kPassword);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.cookies.size(), 1u);
+  const std::string& cookie = r.cookies[0];
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  EXPECT_NE(cookie.find("Path=/"), std::string::npos);
+  EXPECT_EQ(cookie.find("Secure"), std::string::npos);  // no TLS here
+  EXPECT_EQ(c.session_token.size(), 64u);
+  EXPECT_EQ(c.csrf_token.size(), 64u);
+  EXPECT_EQ(r.Json()["user"]["username"].as_string(), "author");
+  EXPECT_EQ(r.Json()["user"].Find("password_hash"), nullptr);
+  EXPECT_EQ(r.body.find(kPassword), std::string::npos);
+
+  TestResponse me = c.Call("GET", "/api/v1/session");
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(me.Json()["csrf_token"].as_string(), c.csrf_token);
+  EXPECT_EQ(me.Json()["session"]["workstation"].as_string(), "WS-01");
+  EXPECT_EQ(me.Json()["session"]["location"].as_string(), "上海办公室");
+  EXPECT_EQ(me.Json()["session"]["ip"].as_string(), "127.0.0.1");
+}
+
+TEST_F(WebServerTest, SessionTokenIsStoredOnlyAsHash) {
+  TestClient c = LoggedIn("author");
+  auto txn = vault_->BeginRead();
+  ASSERT_TRUE(txn.ok());
+  int sessions = 0;
+  Status st = (*txn)->Scan(vault::tables::kSessions, "",
+                           [&](std::string_view key, std::string_view value) -> Result<bool> {
+                             ++sessions;
+                             EXPECT_EQ(key.size(), 32u);
+                             EXPECT_EQ(value.find(c.session_token), std::string_view::npos);
+                             return true;
+                           });
+  EXPECT_TRUE(st.ok());
+  EXPECT_EQ(sessions, 1);
+}
+
+TEST_F(WebServerTest, LoginFailuresLookTheSame) {
+  TestResponse wrong = Client().Login("author", "wrong-password");
+  TestResponse unknown = Client().Login("ghost", "wrong-password");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(wrong.body, unknown.body);
+  EXPECT_TRUE(wrong.cookies.empty());
+}
+
+TEST_F(WebServerTest, LoginRequiresWorkstationAndLocation) {
+  TestResponse r = Client().Send("POST", "/api/v1/session",
+                                 R"({"username":"author","password":"correct-password-1"})");
+  EXPECT_EQ(r.status, 400);
+}
+
+TEST_F(WebServerTest, DisabledUserCannotLogIn) {
+  TestClient admin = LoggedIn("admin");
+  TestClient author = LoggedIn("author");
+  TestResponse r = admin.Call("PATCH", "/api/v1/users/" + author_.id, R"({"disabled":true})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(author.Call("GET", "/api/v1/session").status, 401);
+  EXPECT_EQ(Client().Login("author", kPassword).status, 401);
+}
+
+TEST_F(WebServerTest, GrowingDelayThenLockout) {
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Client().Login("author", "bad").status, 401);
+  // Fourth attempt at once: must wait 1 s.
+  TestResponse r = Client().Login("author", kPassword);
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.ErrorCode(), "too_many_attempts");
+  EXPECT_EQ(r.Header("retry-after"), "1");
+  Advance(1000);
+  EXPECT_EQ(Client().Login("author", "bad").status, 401);  // 4 failures
+  Advance(1000);
+  EXPECT_EQ(Client().Login("author", "bad").status, 429);  // now 2 s
+  Advance(1000);
+  EXPECT_EQ(Client().Login("author", "bad").status, 401);  // 5 failures
+  // Keep failing until locked out (10 failures), waiting out each delay.
+  for (int n = 5; n < 10; ++n) {
+    Advance(60 * 1000);
+    EXPECT_EQ(Client().Login("author", "bad").status, 401);
+  }
+  Advance(60 * 1000);
+  EXPECT_EQ(Client().Login("author", kPassword).status, 429);  // locked: right password refused
+  // Other accounts are unaffected (the address allowance is larger).
+  EXPECT_EQ(Client().Login("auditor", kPassword).status, 200);
+  Advance(15 * 60 * 1000);
+  EXPECT_EQ(Client().Login("author", kPassword).status, 200);
+  // Success cleared the account counter.
+  EXPECT_EQ(Client().Login("author", "bad").status, 401);
+  EXPECT_EQ(Client().Login("author", kPassword).status, 200);
+}
+
+TEST_F(WebServerTest, AddressLockoutAcrossAccounts) {
+  StartServer([](ServerOptions& o) {
+    o.throttle.address_free_failures = 2;
+    o.throttle.address_lockout_failures = 4;
+  });
+  EXPECT_EQ(Client().Login("a1", "bad").status, 401);
+  EXPECT_EQ(Client().Login("a2", "bad").status, 401);
+  EXPECT_EQ(Client().Login("a3", "bad").status, 429);  // delay for the address
+  Advance(1000);
+  EXPECT_EQ(Client().Login("a3", "bad").status, 401);
+  Advance(2000);
+  EXPECT_EQ(Client().Login("a4", "bad").status, 401);  // 4: locked
+  Advance(60 * 1000);
+  EXPECT_EQ(Client().Login("author", kPassword).status, 429);
+}
+
+TEST_F(WebServerTest, CsrfTokenRequiredForStateChanges) {
+  TestClient c = LoggedIn("admin");
+  const std::string body = R"({"username":"carol","display_name":"Carol","roles":["author"]})";
+  std::map<std::string, std::string> h = {{"Cookie", "custos_session=" + c.session_token}};
+  TestResponse none = c.Send("POST", "/api/v1/users", body, h);
+  EXPECT_EQ(none.status, 403);
+  EXPECT_EQ(none.ErrorCode(), "csrf_token_invalid");
+  h["X-CSRF-Token"] = std::string(64, 'a');
+  TestResponse wrong = c.Send("POST", "/api/v1/users", body, h);
+  EXPECT_EQ(wrong.status, 403);
+  EXPECT_EQ(wrong.ErrorCode(), "csrf_token_invalid");
+  // Another user's CSRF token does not work either.
+  TestClient other = LoggedIn("everyone");
+  h["X-CSRF-Token"] = other.csrf_token;
+  EXPECT_EQ(c.Send("POST", "/api/v1/users", body, h).status, 403);
+  TestResponse ok = c.Call("POST", "/api/v1/users", body);
+  EXPECT_EQ(ok.status, 201) << ok.body;
+  // Logout is a state change too.
+  h.erase("X-CSRF-Token");
+  EXPECT_EQ(c.Send("DELETE", "/api/v1/session", "", h).status, 403);
+}
+
+TEST_F(WebServerTest, IdleExpiry) {
+  TestClient c = LoggedIn("author");
+  Advance(29 * 60 * 1000);
+  EXPECT_EQ(c.Call("GET", "/api/v1/session").status, 200);  // touches
+  Advance(29 * 60 * 1000);
+  EXPECT_EQ(c.Call("GET", "/api/v1/session").status, 200);
+  Advance(30 * 60 * 1000);
+  TestResponse r = c.Call("GET", "/api/v1/session");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.ErrorCode(), "unauthenticated");
+}
+
+TEST_F(WebServerTest, AbsoluteExpiry) {
+  TestClient c = LoggedIn("author");
+  for (int i = 0; i < 12 * 3 - 1; ++i) {
+    Advance(20 * 60 * 1000);
+    ASSERT_EQ(c.Call("GET", "/api/v1/session").status, 200) << i;
+  }
+  Advance(20 * 60 * 1000);  // 12 h after login
+  EXPECT_EQ(c.Call("GET", "/api/v1/session").status, 401);
+}
+
+TEST_F(WebServerTest, LogoutEndsSessionAndClearsCookie) {
+  TestClient c = LoggedIn("author");
+  TestResponse r = c.Call("DELETE", "/api/v1/session");
+  ASSERT_EQ(r.status, 200);
+  ASSERT_EQ(r.cookies.size(), 1u);
+  EXPECT_NE(r.cookies[0].find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(c.Call("GET", "/api/v1/session").status, 401);
+}
+
+TEST_F(WebServerTest, MustChangePasswordFirst) {
+  TestClient c = LoggedIn("newbie");
+  EXPECT_TRUE(c.Call("GET", "/api/v1/session").Json()["must_change_password"].as_bool());
+  TestResponse blocked = c.Call("GET", "/api/v1/users");
+  EXPECT_EQ(blocked.status, 403);
+  EXPECT_EQ(blocked.ErrorCode(), "password_change_required");
+  EXPECT_EQ(c.Call("POST", "/api/v1/session/password",
+                   R"({"old_password":"wrong-wrong-1","new_password":"a-new-password-2"})")
+                .status,
+            403);
+  EXPECT_EQ(c.Call("POST", "/api/v1/session/password",
+                   R"({"old_password":"correct-password-1","new_password":"short"})")
+                .status,
+            400);
+  TestClient second = LoggedIn("newbie");
+  TestResponse ok = c.Call("POST", "/api/v1/session/password",
+                           R"({"old_password":"correct-password-1","new_password":"a-new-password-2"})");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.Json()["other_sessions_ended"].as_int(), 1);
+  EXPECT_EQ(second.Call("GET", "/api/v1/session").status, 401);
+  EXPECT_EQ(c.Call("GET", "/api/v1/users").status, 200);
+  EXPECT_EQ(Client().Login("newbie", kPassword).status, 401);
+  EXPECT_EQ(Client().Login("newbie", "a-new-password-2").status, 200);
+}
+
+TEST_F(WebServerTest, DemoFlagSkipsPasswordChange) {
+  StartServer([](ServerOptions& o) { o.demo = true; });
+  TestClient c = LoggedIn("newbie");
+  EXPECT_EQ(c.Call("GET", "/api/v1/users").status, 200);
+}
+
+TEST_F(WebServerTest, AdminCreatesUserWhoMustChangePassword) {
+  TestClient admin = LoggedIn("admin");
+  TestResponse r = admin.Call(
+      "POST", "/api/v1/users",
+      R"({"username":"dave","display_name":"戴维","roles":["borrower","approver"]})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string initial = r.Json()["initial_password"].as_string();
+  EXPECT_EQ(initial.size(), 16u);
+  EXPECT_EQ(admin.Call("POST", "/api/v1/users", R"({"username":"dave","roles":[]})").status, 409);
+  EXPECT_EQ(admin.Call("POST", "/api/v1/users", R"({"username":"x y","roles":[]})").status, 400);
+  EXPECT_EQ(admin.Call("POST", "/api/v1/users", R"({"username":"eve","roles":["king"]})").status,
+            400);
+  TestClient dave = Client();
+  ASSERT_EQ(dave.Login("dave", initial).status, 200);
+  EXPECT_TRUE(dave.Call("GET", "/api/v1/session").Json()["must_change_password"].as_bool());
+  TestResponse list = admin.Call("GET", "/api/v1/users");
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(list.body.find("password_hash"), std::string::npos);
+  EXPECT_EQ(list.Json()["users"].as_array().size(), 7u);
+  // An admin cannot lock themselves out.
+  EXPECT_EQ(admin.Call("PATCH", "/api/v1/users/" + admin_.id, R"({"roles":["author"]})").status,
+            409);
+}
+
+TEST_F(WebServerTest, TrustedProxyForwardedFor) {
+  // Untrusted peer: X-Forwarded-For ignored.
+  {
+    TestClient c = LoggedIn("author");
+    TestResponse r = c.Send("GET", "/api/v1/session", "",
+                            {{"Cookie", "custos_session=" + c.session_token},
+                             {"X-Forwarded-For", "203.0.113.9"}});
+    EXPECT_EQ(r.Json()["session"]["ip"].as_string(), "127.0.0.1");
+  }
+  StartServer([](ServerOptions& o) { o.trusted_proxies = {"127.0.0.1"}; });
+  TestClient c = LoggedIn("author");
+  TestResponse r = c.Send("GET", "/api/v1/session", "",
+                          {{"Cookie", "custos_session=" + c.session_token},
+                           {"X-Forwarded-For", "198.51.100.1, 203.0.113.9"}});
+  EXPECT_EQ(r.Json()["session"]["ip"].as_string(), "203.0.113.9");
+  r = c.Send("GET", "/api/v1/session", "",
+             {{"Cookie", "custos_session=" + c.session_token}, {"X-Forwarded-For", "garbage"}});
+  EXPECT_EQ(r.Json()["session"]["ip"].as_string(), "127.0.0.1");
+}
+
+TEST_F(WebServerTest, MetricsForAdminsOnly) {
+  Client().Send("GET", "/healthz").status;
+  TestClient admin = LoggedIn("admin");
+  TestResponse r = admin.Call("GET", "/metrics");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("custos_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("custos_http_request_duration_seconds_bucket"), std::string::npos);
+  EXPECT_NE(r.body.find("custos_vault_commits_total"), std::string::npos);
+  EXPECT_EQ(LoggedIn("auditor").Call("GET", "/metrics").status, 403);
+  EXPECT_EQ(Client().Send("GET", "/metrics").status, 401);
+}
+
+TEST_F(WebServerTest, BadInput) {
+  TestClient c = LoggedIn("admin");
+  const std::map<std::string, std::string> auth = {
+      {"Cookie", "custos_session=" + c.session_token}, {"X-CSRF-Token", c.csrf_token}};
+  EXPECT_EQ(c.Send("POST", "/api/v1/users", "{\"username\":", auth).status, 400);
+  EXPECT_EQ(c.Send("POST", "/api/v1/users", "[1,2]", auth).status, 400);
+  EXPECT_EQ(c.Send("POST", "/api/v1/users", R"({"username":5,"roles":[]})", auth).status, 400);
+  EXPECT_EQ(c.Send("POST", "/api/v1/users", R"({"username":"ok","roles":"admin"})", auth).status,
+            400);
+  EXPECT_EQ(c.Send("POST", "/api/v1/users", "\xff\xfe", auth).status, 400);
+  EXPECT_EQ(c.Send("POST", "/api/v1/users", "{}", auth, "text/plain").status, 415);
+  std::string deep(100, '[');
+  EXPECT_EQ(c.Send("POST", "/api/v1/users", deep, auth).status, 400);
+  TestResponse big = c.Send("POST", "/api/v1/users", std::string(2 << 20, ' '), auth);
+  EXPECT_EQ(big.status, 413);
+  EXPECT_EQ(big.ErrorCode(), "payload_too_large");
+  EXPECT_EQ(Client().Send("POST", "/api/v1/session", std::string(2 << 20, 'x')).status, 413);
+  EXPECT_EQ(Client().Send("GET", "/api/v1/unknown").status, 404);
+  TestResponse m = Client().Send("PUT", "/api/v1/session", "{}");
+  EXPECT_EQ(m.status, 405);
+  EXPECT_NE(m.Header("allow").find("POST"), std::string::npos);
+  EXPECT_EQ(Client().Send("DELETE", "/healthz").status, 405);
+  EXPECT_EQ(c.Call("GET", "/api/v1/users/u-doesnotexist").status, 404);
+  EXPECT_EQ(Client().Send("GET", "/healthz").status, 200);
+}
+
+TEST_F(WebServerTest, StaticUiAndPathTraversal) {
+  TestResponse index = Client().Send("GET", "/");
+  ASSERT_EQ(index.status, 200);
+  EXPECT_NE(index.Header("content-type").find("text/html"), std::string::npos);
+  EXPECT_FALSE(index.Header("content-security-policy").empty());
+  EXPECT_EQ(index.body.find("<script>"), std::string::npos);  // no inline script
+  EXPECT_EQ(Client().Send("GET", "/js/app.js").status, 200);
+  for (const char* path :
+       {"/../CMakeLists.txt", "/..%2fCMakeLists.txt", "/%2e%2e/CMakeLists.txt",
+        "/js/../../CMakeLists.txt", "/js/%2e%2e/%2e%2e/server.cc", "/..%5c..%5cCMakeLists.txt",
+        "//etc/passwd", "/%00index.html", "/.hidden", "/js/..", "/missing.html"}) {
+    TestResponse r = Client().Send("GET", path);
+    EXPECT_EQ(r.status, 404) << path;
+    EXPECT_EQ(r.body.find("cmake_minimum"), std::string::npos) << path;
+  }
+  EXPECT_EQ(Client().Send("GET", "/healthz").status, 200);
+}
+
+TEST_F(WebServerTest, RandomMalformedRequestsDoNotHurt) {
+  std::mt19937 rng(20260101);
+  auto pick = [&](std::initializer_list<const char*> l) {
+    return std::string(*(l.begin() + rng() % l.size()));
+  };
+  auto junk = [&](size_t n) {
+    std::string s;
+    for (size_t i = 0; i < n; ++i) s.push_back(static_cast<char>(rng() % 256));
+    return s;
+  };
+  int answered = 0;
+  for (int i = 0; i < 2000; ++i) {
+    std::string req;
+    switch (rng() % 4) {
+      case 0:  // pure noise
+        req = junk(1 + rng() % 300);
+        break;
+      case 1: {  // a plausible request line, odd path, junk body
+        std::string body = junk(rng() % 200);
+        req = pick({"GET", "POST", "PATCH", "DELETE", "PUT", "BREW", "get"}) + " " +
+              pick({"/api/v1/session", "/api/v1/users", "/api/v1/users/", "/%zz", "/../..",
+                    "/api/v1/users/%00", "/healthz?a=%", "*", "/api/v1/session/password"}) +
+              " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+              std::to_string(body.size()) + "\r\n\r\n" + body;
+        break;
+      }
+      case 2: {  // JSON-ish login bodies
+        std::string body = pick({"{", "{\"username\":[]}", "null", "{\"username\":\"a\",\"password\":1}",
+                                 "{\"a\":\"\\ud800\"}", "1e999999", "\"\\u0000\""}) +
+                           junk(rng() % 5);
+        req = "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              "Content-Length: " +
+              std::to_string(body.size()) + "\r\n\r\n" + body;
+        break;
+      }
+      default:  // lying Content-Length / headers
+        req = "POST /api/v1/users HTTP/1.1\r\nHost: x\r\nCookie: custos_session=" + junk(10) +
+              "\r\nContent-Length: " + pick({"-1", "99999999999", "abc", "5"}) + "\r\n\r\n{}";
+        break;
+    }
+    try {
+      Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", server_->port()));
+      s.setReceiveTimeout(Poco::Timespan(5, 0));
+      s.sendBytes(req.data(), static_cast<int>(req.size()));
+      s.shutdownSend();
+      char buf[512];
+      int n = s.receiveBytes(buf, sizeof buf);
+      if (n > 0) {
+        ++answered;
+        std::string head(buf, static_cast<size_t>(n));
+        EXPECT_EQ(head.find("HTTP/1.1 5"), std::string::npos) << head;
+      }
+    } catch (const Poco::Exception&) {
+      // The server may close on garbage; that is fine.
+    }
+  }
+  EXPECT_GT(answered, 1000);
+  EXPECT_EQ(Client().Send("GET", "/healthz").status, 200);
+  EXPECT_EQ(LoggedIn("auditor").Call("GET", "/api/v1/roles").status, 200);
+}
+
+TEST_F(WebServerTest, StopFinishesAndRefusesNewConnections) {
+  const uint16_t port = server_->port();
+  server_->Stop();
+  server_->Stop();  // idempotent
+  EXPECT_ANY_THROW(TestClient(port).Send("GET", "/healthz"));
+}
+
+TEST(WebServerStartTest, RejectsBadOptions) {
+  vault::testing::TempDir dir;
+  auto v = vault::testing::CreateTestVault(dir.path());
+  ServerOptions o;
+  o.port = 0;
+  o.password_kdf = vault::Argon2Params::ForTests();
+  o.tls_cert_path = "/nonexistent.pem";
+  EXPECT_EQ(Server::Start(*v, o).status().code(), StatusCode::kInvalidArgument);
+  o.tls_cert_path.clear();
+  o.trusted_proxies = {"not-an-ip"};
+  EXPECT_EQ(Server::Start(*v, o).status().code(), StatusCode::kInvalidArgument);
+  o.trusted_proxies.clear();
+  o.listen_address = "999.1.1.1";
+  EXPECT_FALSE(Server::Start(*v, o).ok());
+}
+
+}  // namespace
+}  // namespace custos::web::testing

@@ -1,0 +1,542 @@
+#include "vault/audit_log.h"
+
+#include <utility>
+
+#include "base/encoding.h"
+#include "vault/crypto.h"
+
+namespace custos::vault {
+
+namespace {
+
+constexpr std::string_view kStateKey = "state";
+
+std::string SeqKey(uint64_t seq) { return EncodeU64(seq); }
+
+bool IsLowerHex64(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+std::string SeqPrefix(uint64_t seq) { return "seq " + std::to_string(seq) + ": "; }
+std::string CheckpointPrefix(uint64_t size) {
+  return "checkpoint " + std::to_string(size) + ": ";
+}
+
+}  // namespace
+
+std::string AuditNodeKey(int level, uint64_t index) {
+  std::string k(1, static_cast<char>(level));
+  k += EncodeU64(index);
+  return k;
+}
+
+Result<json::Value> AuditEventToJson(const AuditEvent& e, uint64_t seq, UnixMillis time) {
+  if (e.action.empty()) return Status::InvalidArgument("audit event without an action");
+  if (!e.policy.empty() && !IsLowerHex64(e.policy)) {
+    return Status::InvalidArgument("audit event policy must be a SHA-256 hex digest");
+  }
+  if (!e.details.is_object()) return Status::InvalidArgument("audit event details must be an object");
+  json::Value v = json::Value::MakeObject();
+  v["seq"] = json::Value(seq);
+  v["time"] = FormatRfc3339Millis(time);
+  json::Value actor = json::Value::MakeObject();
+  actor["id"] = e.actor.id;
+  actor["name"] = e.actor.name;
+  v["actor"] = std::move(actor);
+  json::Value roles = json::Value::MakeArray();
+  for (const std::string& r : e.roles) roles.Push(r);
+  v["roles"] = std::move(roles);
+  v["session"] = e.session;
+  json::Value place = json::Value::MakeObject();
+  place["ip"] = e.place.ip;
+  place["user_agent"] = e.place.user_agent;
+  place["workstation"] = e.place.workstation;
+  place["location"] = e.place.location;
+  v["place"] = std::move(place);
+  v["action"] = e.action;
+  json::Value object = json::Value::MakeObject();
+  object["type"] = e.object.type;
+  object["id"] = e.object.id;
+  object["version"] = e.object.version ? json::Value(*e.object.version) : json::Value();
+  v["object"] = std::move(object);
+  v["reason"] = e.reason;
+  v["decision"] = e.decision == AuditDecision::kAllow ? "allow" : "deny";
+  v["rule"] = e.rule;
+  v["policy"] = e.policy.empty() ? json::Value() : json::Value(e.policy);
+  v["outcome"] = e.outcome;
+  v["details"] = e.details;
+  return v;
+}
+
+Result<std::string> EncodeAuditLeaf(const AuditEvent& event, uint64_t seq, UnixMillis time) {
+  CUSTOS_ASSIGN_OR_RETURN(json::Value v, AuditEventToJson(event, seq, time));
+  return json::Serialize(v);
+}
+
+// ---- AuditLog -------------------------------------------------------------------
+
+Result<std::unique_ptr<AuditLog>> AuditLog::Open(Vault& vault, const AuditOptions& options) {
+  if (!note::IsValidKeyName(vault.log_name())) {
+    return Status::InvalidArgument("the vault's log name is not a valid signed-note key name");
+  }
+  std::unique_ptr<AuditLog> log(new AuditLog(vault, options));
+  CUSTOS_ASSIGN_OR_RETURN(SecretBytes seed,
+                          vault.GetOrCreateSecret(kAuditLogKeyName, kEd25519SeedSize));
+  CUSTOS_ASSIGN_OR_RETURN(Ed25519KeyPair pair, Ed25519FromSeed(seed));
+  log->name_ = vault.log_name();
+  log->public_key_ = pair.public_key;
+  log->secret_key_ = std::move(pair.secret_key);
+  log->verifier_.name = log->name_;
+  log->verifier_.public_key = log->public_key_;
+  log->verifier_.key_id = note::Ed25519KeyId(log->name_, log->public_key_);
+  return log;
+}
+
+std::string AuditLog::VerifierKey() const { return note::FormatVerifierKey(name_, public_key_); }
+std::string AuditLog::PublicKeyPem() const { return note::Ed25519PublicKeyPem(public_key_); }
+
+Result<AuditLog::State> AuditLog::ReadState(const ReadTxn& txn) const {
+  auto raw = txn.Get(tables::kAuditState, kStateKey);
+  if (!raw.ok()) {
+    if (raw.status().code() == StatusCode::kNotFound) return State{};
+    return raw.status();
+  }
+  if (raw->size() != 24) return Status::DataLoss("audit log state has the wrong size");
+  State s;
+  s.size = DecodeU64(std::string_view(*raw).substr(0, 8));
+  s.checkpoint_size = DecodeU64(std::string_view(*raw).substr(8, 8));
+  s.checkpoint_time = static_cast<int64_t>(DecodeU64(std::string_view(*raw).substr(16, 8)));
+  return s;
+}
+
+Status AuditLog::WriteState(WriteTxn& txn, const State& s) const {
+  std::string raw = EncodeU64(s.size) + EncodeU64(s.checkpoint_size) +
+                    EncodeU64(static_cast<uint64_t>(s.checkpoint_time));
+  return txn.Put(tables::kAuditState, kStateKey, raw);
+}
+
+merkle::NodeReader AuditLog::Nodes(const ReadTxn& txn) const {
+  return [&txn](int level, uint64_t index) -> Result<std::string> {
+    auto h = txn.Get(tables::kAuditNodes, AuditNodeKey(level, index));
+    if (!h.ok() && h.status().code() == StatusCode::kNotFound) {
+      return Status::DataLoss("audit tree node (" + std::to_string(level) + ", " +
+                              std::to_string(index) + ") is missing");
+    }
+    return h;
+  };
+}
+
+Result<uint64_t> AuditLog::Append(WriteTxn& txn, const AuditEvent& event) const {
+  CUSTOS_ASSIGN_OR_RETURN(State state, ReadState(txn));
+  const uint64_t seq = state.size;
+  const UnixMillis now = NowMillis();
+  CUSTOS_ASSIGN_OR_RETURN(std::string leaf, EncodeAuditLeaf(event, seq, now));
+  // SECURITY: Insert, not Put — an existing leaf is never overwritten, even
+  // if the state record were rolled back by an attacker.
+  CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kAuditLeaves, SeqKey(seq), leaf));
+
+  std::string hash = merkle::LeafHash(leaf);
+  uint64_t index = seq;
+  int level = 0;
+  CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kAuditNodes, AuditNodeKey(level, index), hash));
+  // Store every subtree this leaf completes: walk up while we are a right child.
+  while ((index & 1) == 1) {
+    CUSTOS_ASSIGN_OR_RETURN(std::string left,
+                            txn.Get(tables::kAuditNodes, AuditNodeKey(level, index - 1)));
+    if (left.size() != merkle::kHashSize) return Status::DataLoss("audit tree node is damaged");
+    hash = merkle::NodeHash(left, hash);
+    ++level;
+    index >>= 1;
+    CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kAuditNodes, AuditNodeKey(level, index), hash));
+  }
+  state.size = seq + 1;
+
+  bool due = false;
+  if (options_.checkpoint_every_events > 0 &&
+      state.size % options_.checkpoint_every_events == 0) {
+    due = true;
+  }
+  if (options_.checkpoint_every_ms > 0 &&
+      now - state.checkpoint_time >= options_.checkpoint_every_ms) {
+    due = true;
+  }
+  if (due) {
+    CUSTOS_ASSIGN_OR_RETURN(std::string unused, SignCheckpoint(txn, &state, now));
+    (void)unused;
+  }
+  CUSTOS_RETURN_IF_ERROR(WriteState(txn, state));
+  return seq;
+}
+
+Result<uint64_t> AuditLog::AppendDurable(const AuditEvent& event) const {
+  uint64_t seq = 0;
+  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& w) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(seq, Append(w, event));
+    return Status::Ok();
+  }));
+  return seq;
+}
+
+Result<Checkpoint> AuditLog::OpenCheckpoint(std::string_view note_text) const {
+  auto text = note::Open(note_text, verifier_);
+  if (!text.ok()) {
+    if (text.status().code() == StatusCode::kNotFound) {
+      return Status::DataLoss("not signed by the log key " + VerifierKey());
+    }
+    return text.status();
+  }
+  auto cp = ParseCheckpoint(*text);
+  if (!cp.ok()) return Status::DataLoss("the signed text is not a checkpoint");
+  if (cp->origin != name_) return Status::DataLoss("checkpoint of another log: " + cp->origin);
+  return std::move(cp).value();
+}
+
+Result<std::string> AuditLog::SignCheckpoint(WriteTxn& txn, State* state, UnixMillis now) const {
+  const uint64_t size = state->size;
+  auto last = txn.LastKeyWithPrefix(tables::kCheckpoints, "");
+  if (!last.ok() && last.status().code() != StatusCode::kNotFound) return last.status();
+  CUSTOS_ASSIGN_OR_RETURN(std::string root, merkle::RootAt(Nodes(txn), size));
+  if (last.ok()) {
+    if (last->size() != 8) return Status::DataLoss("checkpoint key has the wrong size");
+    const uint64_t prev_size = DecodeU64(*last);
+    CUSTOS_ASSIGN_OR_RETURN(std::string prev_note, txn.Get(tables::kCheckpoints, *last));
+    auto prev = OpenCheckpoint(prev_note);
+    if (!prev.ok() || prev->size != prev_size) {
+      return Status::DataLoss("refusing to sign: the latest checkpoint (size " +
+                              std::to_string(prev_size) + ") does not verify");
+    }
+    if (prev_size > size) {
+      return Status::DataLoss("refusing to sign: the log is shorter than its latest checkpoint");
+    }
+    // SECURITY: never sign a tree that does not extend what we signed before.
+    CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> proof,
+                            merkle::ConsistencyProof(Nodes(txn), prev_size, size));
+    Status consistent = merkle::VerifyConsistency(prev_size, size, prev->root, root, proof);
+    if (!consistent.ok()) {
+      return Status::DataLoss("refusing to sign: the log is inconsistent with the checkpoint of size " +
+                              std::to_string(prev_size));
+    }
+    if (prev_size == size) return prev_note;
+  }
+  vault::Checkpoint cp;
+  cp.origin = name_;
+  cp.size = size;
+  cp.root = root;
+  CUSTOS_ASSIGN_OR_RETURN(std::string signed_note,
+                          note::Sign(FormatCheckpoint(cp), name_, secret_key_, public_key_));
+  CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kCheckpoints, EncodeU64(size), signed_note));
+  state->checkpoint_size = size;
+  state->checkpoint_time = now;
+  return signed_note;
+}
+
+Result<std::string> AuditLog::Checkpoint(WriteTxn& txn) const {
+  CUSTOS_ASSIGN_OR_RETURN(State state, ReadState(txn));
+  State before = state;
+  CUSTOS_ASSIGN_OR_RETURN(std::string note_text, SignCheckpoint(txn, &state, NowMillis()));
+  if (state.checkpoint_size != before.checkpoint_size ||
+      state.checkpoint_time != before.checkpoint_time) {
+    CUSTOS_RETURN_IF_ERROR(WriteState(txn, state));
+  }
+  return note_text;
+}
+
+Result<std::string> AuditLog::CheckpointNow() const {
+  std::string out;
+  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& w) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(out, Checkpoint(w));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status AuditLog::MaybeCheckpoint() const {
+  if (options_.checkpoint_every_ms <= 0) return Status::Ok();
+  return vault_.Write([&](WriteTxn& w) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(State state, ReadState(w));
+    UnixMillis now = NowMillis();
+    if (state.size == state.checkpoint_size && state.checkpoint_time != 0) return Status::Ok();
+    if (now - state.checkpoint_time < options_.checkpoint_every_ms) return Status::Ok();
+    CUSTOS_ASSIGN_OR_RETURN(std::string unused, SignCheckpoint(w, &state, now));
+    (void)unused;
+    return WriteState(w, state);
+  });
+}
+
+// ---- reading --------------------------------------------------------------------
+
+Result<uint64_t> AuditLog::Size(const ReadTxn& txn) const {
+  CUSTOS_ASSIGN_OR_RETURN(State s, ReadState(txn));
+  return s.size;
+}
+
+Result<std::string> AuditLog::Leaf(const ReadTxn& txn, uint64_t seq) const {
+  auto leaf = txn.Get(tables::kAuditLeaves, SeqKey(seq));
+  if (!leaf.ok() && leaf.status().code() == StatusCode::kNotFound) {
+    return Status::NotFound("no audit event with seq " + std::to_string(seq));
+  }
+  return leaf;
+}
+
+Result<std::string> AuditLog::Root(const ReadTxn& txn, uint64_t size) const {
+  CUSTOS_ASSIGN_OR_RETURN(uint64_t current, Size(txn));
+  if (size > current) {
+    return Status::InvalidArgument("tree size " + std::to_string(size) +
+                                   " is beyond the log's size " + std::to_string(current));
+  }
+  return merkle::RootAt(Nodes(txn), size);
+}
+
+Result<std::string> AuditLog::LatestCheckpoint(const ReadTxn& txn) const {
+  auto last = txn.LastKeyWithPrefix(tables::kCheckpoints, "");
+  if (!last.ok()) {
+    if (last.status().code() == StatusCode::kNotFound) {
+      return Status::NotFound("the audit log has no checkpoint yet");
+    }
+    return last.status();
+  }
+  return txn.Get(tables::kCheckpoints, *last);
+}
+
+Result<std::string> AuditLog::CheckpointAt(const ReadTxn& txn, uint64_t size) const {
+  auto cp = txn.Get(tables::kCheckpoints, EncodeU64(size));
+  if (!cp.ok() && cp.status().code() == StatusCode::kNotFound) {
+    return Status::NotFound("no checkpoint of size " + std::to_string(size));
+  }
+  return cp;
+}
+
+Result<std::vector<uint64_t>> AuditLog::CheckpointSizes(const ReadTxn& txn) const {
+  std::vector<uint64_t> out;
+  CUSTOS_RETURN_IF_ERROR(
+      txn.ScanKeys(tables::kCheckpoints, "", [&](std::string_view key) -> Result<bool> {
+        if (key.size() != 8) return Status::DataLoss("checkpoint key has the wrong size");
+        out.push_back(DecodeU64(key));
+        return true;
+      }));
+  return out;
+}
+
+Result<std::vector<std::string>> AuditLog::InclusionProof(const ReadTxn& txn, uint64_t seq,
+                                                          uint64_t size) const {
+  CUSTOS_ASSIGN_OR_RETURN(uint64_t current, Size(txn));
+  if (size > current) return Status::InvalidArgument("tree size is beyond the log's size");
+  return merkle::InclusionProof(Nodes(txn), seq, size);
+}
+
+Result<std::vector<std::string>> AuditLog::ConsistencyProof(const ReadTxn& txn, uint64_t old_size,
+                                                            uint64_t new_size) const {
+  CUSTOS_ASSIGN_OR_RETURN(uint64_t current, Size(txn));
+  if (new_size > current) return Status::InvalidArgument("tree size is beyond the log's size");
+  return merkle::ConsistencyProof(Nodes(txn), old_size, new_size);
+}
+
+Result<std::string> AuditLog::Prove(uint64_t seq, const std::string* checkpoint) const {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::string cp_note;
+    vault::Checkpoint cp;
+    {
+      CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+      CUSTOS_ASSIGN_OR_RETURN(uint64_t size, Size(*txn));
+      if (seq >= size) return Status::NotFound("no audit event with seq " + std::to_string(seq));
+      if (checkpoint != nullptr) {
+        auto opened = OpenCheckpoint(*checkpoint);
+        if (!opened.ok()) {
+          return Status::InvalidArgument("the checkpoint does not verify: " +
+                                         opened.status().message());
+        }
+        cp = std::move(opened).value();
+        cp_note = *checkpoint;
+        if (cp.size <= seq) {
+          return Status::InvalidArgument("the checkpoint (size " + std::to_string(cp.size) +
+                                         ") does not cover seq " + std::to_string(seq));
+        }
+        if (cp.size > size) {
+          return Status::InvalidArgument("the checkpoint is larger than the log");
+        }
+      } else {
+        CUSTOS_ASSIGN_OR_RETURN(cp_note, LatestCheckpoint(*txn));
+        auto opened = OpenCheckpoint(cp_note);
+        if (!opened.ok()) return opened.status().Annotate("latest checkpoint");
+        cp = std::move(opened).value();
+      }
+      if (cp.size > seq) {
+        CUSTOS_ASSIGN_OR_RETURN(std::string root, merkle::RootAt(Nodes(*txn), cp.size));
+        if (root != cp.root) {
+          return Status::DataLoss("the log no longer matches the checkpoint of size " +
+                                  std::to_string(cp.size));
+        }
+        TlogProof p;
+        p.index = seq;
+        CUSTOS_ASSIGN_OR_RETURN(p.hashes, merkle::InclusionProof(Nodes(*txn), seq, cp.size));
+        CUSTOS_ASSIGN_OR_RETURN(std::string leaf, Leaf(*txn, seq));
+        // Check our own output before handing it out.
+        CUSTOS_RETURN_IF_ERROR(
+            merkle::VerifyInclusion(seq, cp.size, merkle::LeafHash(leaf), p.hashes, cp.root));
+        p.checkpoint = std::move(cp_note);
+        return FormatTlogProof(p);
+      }
+    }
+    // The latest checkpoint predates this event: sign a fresh one, then retry.
+    CUSTOS_ASSIGN_OR_RETURN(std::string unused, CheckpointNow());
+    (void)unused;
+  }
+  return Status::Internal("no checkpoint covers the event after signing one");
+}
+
+Status AuditLog::Export(const ReadTxn& txn, const AuditFilter& filter,
+                        const std::function<bool(uint64_t, std::string_view)>& fn) const {
+  CUSTOS_ASSIGN_OR_RETURN(uint64_t size, Size(txn));
+  for (uint64_t seq = 0; seq < size; ++seq) {
+    CUSTOS_ASSIGN_OR_RETURN(std::string leaf, Leaf(txn, seq));
+    if (filter.actor || filter.object || filter.from || filter.to) {
+      auto v = json::Parse(leaf);
+      if (!v.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf is not JSON");
+      if (filter.actor) {
+        const json::Value* a = v->Find("actor");
+        auto id = a ? json::GetString(*a, "id") : Result<std::string>(Status::NotFound("actor"));
+        if (!id.ok() || *id != *filter.actor) continue;
+      }
+      if (filter.object) {
+        const json::Value* o = v->Find("object");
+        auto id = o ? json::GetString(*o, "id") : Result<std::string>(Status::NotFound("object"));
+        if (!id.ok() || *id != *filter.object) continue;
+      }
+      if (filter.from || filter.to) {
+        auto ts = json::GetString(*v, "time");
+        if (!ts.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has no time");
+        auto t = ParseRfc3339(*ts);
+        if (!t.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has a bad time");
+        if (filter.from && *t < *filter.from) continue;
+        if (filter.to && *t >= *filter.to) continue;
+      }
+    }
+    if (!fn(seq, leaf)) break;
+  }
+  return Status::Ok();
+}
+
+Result<AuditVerifyReport> AuditLog::Verify() const {
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+  return Verify(*txn);
+}
+
+Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
+  AuditVerifyReport report;
+  CUSTOS_ASSIGN_OR_RETURN(State state, ReadState(txn));
+  const uint64_t size = state.size;
+
+  // Every key 0..size-1 present, nothing else: a deletion or an extra leaf
+  // shows up here with the first missing seq.
+  uint64_t expected = 0;
+  Status keys = txn.ScanKeys(tables::kAuditLeaves, "", [&](std::string_view key) -> Result<bool> {
+    if (key.size() != 8) return Status::DataLoss("audit leaf key has the wrong size");
+    uint64_t seq = DecodeU64(key);
+    if (seq != expected) {
+      return Status::DataLoss(SeqPrefix(expected) + "event is missing (next stored is seq " +
+                              std::to_string(seq) + ")");
+    }
+    ++expected;
+    return true;
+  });
+  CUSTOS_RETURN_IF_ERROR(keys);
+  if (expected < size) {
+    return Status::DataLoss(SeqPrefix(expected) + "event is missing (log size " +
+                            std::to_string(size) + ")");
+  }
+  if (expected > size) {
+    return Status::DataLoss(SeqPrefix(size) + "event beyond the recorded log size " +
+                            std::to_string(size));
+  }
+
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<uint64_t> cp_sizes, CheckpointSizes(txn));
+  size_t next_cp = 0;
+  uint64_t prev_cp_size = 0;
+  std::string prev_cp_root;
+  bool have_prev = false;
+  merkle::CompactRange range;
+
+  // Checks every checkpoint of size range.size(): signature, origin, root,
+  // and consistency with the previous one.
+  auto check_checkpoints = [&]() -> Status {
+    while (next_cp < cp_sizes.size() && cp_sizes[next_cp] == range.size()) {
+      const uint64_t cs = cp_sizes[next_cp];
+      auto note_text = txn.Get(tables::kCheckpoints, EncodeU64(cs));
+      if (!note_text.ok()) {
+        return Status::DataLoss(CheckpointPrefix(cs) + note_text.status().message());
+      }
+      auto cp = OpenCheckpoint(*note_text);
+      if (!cp.ok()) return Status::DataLoss(CheckpointPrefix(cs) + cp.status().message());
+      if (cp->size != cs) {
+        return Status::DataLoss(CheckpointPrefix(cs) + "stored under the wrong size");
+      }
+      if (cp->root != range.Root()) {
+        std::string from = have_prev ? std::to_string(prev_cp_size) : "0";
+        return Status::DataLoss(CheckpointPrefix(cs) +
+                                "root does not match the log: an event in seq " + from + ".." +
+                                std::to_string(cs - 1) + " was altered");
+      }
+      if (have_prev) {
+        auto proof = merkle::ConsistencyProof(Nodes(txn), prev_cp_size, cs);
+        if (!proof.ok()) return Status::DataLoss(CheckpointPrefix(cs) + proof.status().message());
+        Status st = merkle::VerifyConsistency(prev_cp_size, cs, prev_cp_root, cp->root, *proof);
+        if (!st.ok()) {
+          return Status::DataLoss(CheckpointPrefix(cs) + "inconsistent with checkpoint " +
+                                  std::to_string(prev_cp_size));
+        }
+      }
+      have_prev = true;
+      prev_cp_size = cs;
+      prev_cp_root = cp->root;
+      ++report.checkpoints;
+      report.latest_checkpoint_size = cs;
+      ++next_cp;
+    }
+    return Status::Ok();
+  };
+
+  CUSTOS_RETURN_IF_ERROR(check_checkpoints());
+  for (uint64_t seq = 0; seq < size; ++seq) {
+    auto leaf = txn.Get(tables::kAuditLeaves, SeqKey(seq));
+    if (!leaf.ok()) return Status::DataLoss(SeqPrefix(seq) + leaf.status().message());
+    auto v = json::Parse(*leaf);
+    if (!v.ok() || !v->is_object() || json::Serialize(*v) != *leaf) {
+      return Status::DataLoss(SeqPrefix(seq) + "leaf is not canonical JSON");
+    }
+    auto leaf_seq = json::GetInt(*v, "seq");
+    if (!leaf_seq.ok() || *leaf_seq < 0 || static_cast<uint64_t>(*leaf_seq) != seq) {
+      return Status::DataLoss(SeqPrefix(seq) + "leaf carries another seq (moved or reordered)");
+    }
+    Status nodes = range.Append(
+        merkle::LeafHash(*leaf),
+        [&](int level, uint64_t index, const std::string& hash) -> Status {
+          auto stored = txn.Get(tables::kAuditNodes, AuditNodeKey(level, index));
+          if (!stored.ok()) {
+            return Status::DataLoss(SeqPrefix(seq) + "tree node (" + std::to_string(level) +
+                                    ", " + std::to_string(index) +
+                                    "): " + stored.status().message());
+          }
+          if (*stored != hash) {
+            return Status::DataLoss(SeqPrefix(seq) + "does not match the stored tree node (" +
+                                    std::to_string(level) + ", " + std::to_string(index) + ")");
+          }
+          return Status::Ok();
+        });
+    CUSTOS_RETURN_IF_ERROR(nodes);
+    CUSTOS_RETURN_IF_ERROR(check_checkpoints());
+  }
+  if (next_cp < cp_sizes.size()) {
+    return Status::DataLoss(CheckpointPrefix(cp_sizes[next_cp]) +
+                            "is beyond the log's size " + std::to_string(size) +
+                            ": events were removed");
+  }
+  report.size = size;
+  report.root = range.Root();
+  return report;
+}
+
+}  // namespace custos::vault

@@ -1,0 +1,486 @@
+#include "vault/loans.h"
+
+#include <algorithm>
+#include <functional>
+#include <utility>
+
+#include "base/encoding.h"
+#include "policy/engine.h"
+#include "policy/rules.h"
+#include "vault/crypto.h"
+
+namespace custos::vault {
+namespace {
+
+constexpr int64_t kMillisPerHour = int64_t{3600} * 1000;
+
+std::string RecordLoanPrefix(std::string_view record_id, std::string_view requester) {
+  std::string k = "loan/r/";
+  k += record_id;
+  k.push_back('\0');
+  k += requester;
+  k.push_back('\0');
+  return k;
+}
+
+bool IsOpen(policy::LoanState s) {
+  return s == policy::LoanState::kApproved || s == policy::LoanState::kReleased ||
+         s == policy::LoanState::kActive;
+}
+
+json::Value Strings(const std::vector<std::string>& v) {
+  json::Value a = json::Value::MakeArray();
+  for (const std::string& s : v) a.Push(s);
+  return a;
+}
+
+Result<std::vector<std::string>> ReadStrings(const json::Value& o, std::string_view key) {
+  std::vector<std::string> out;
+  const json::Value* a = o.Find(key);
+  if (a == nullptr || !a->is_array()) return out;
+  for (const json::Value& s : a->as_array()) {
+    if (!s.is_string()) return Status::DataLoss("malformed loan");
+    out.push_back(s.as_string());
+  }
+  return out;
+}
+
+Status PutLoan(WriteTxn& txn, const Loan& loan) {
+  return txn.Put(tables::kLoans, loan.id, json::Serialize(loan.ToJson()));
+}
+
+AuditEvent LoanEvent(const Caller& caller, const User& user, std::string action, const Loan& loan) {
+  AuditEvent e = Archive::NewEvent(caller, &user, std::move(action), "loan", loan.id);
+  e.details["record"] = loan.record_id;
+  e.details["kind"] = policy::LoanKindId(loan.kind);
+  e.details["state_before"] = policy::LoanStateId(loan.state);
+  if (loan.paper) e.details["paper"] = true;
+  return e;
+}
+
+struct StepContext {
+  const policy::Decision& decision;
+  const User& user;
+  UnixMillis now;
+  const policy::Policy& policy;
+  const RecordMeta& meta;
+};
+using Mutator = std::function<Status(Loan&, const StepContext&)>;
+
+// One decision on an existing loan: facts from the store, Authorize, and the
+// change with its audit event in one transaction (only the event if denied).
+Result<Loan> Step(Archive& archive, const Caller& caller, std::string_view loan_id,
+                  policy::Action action, std::string audit_action, std::string_view note,
+                  std::optional<UnixMillis> requested_due, const Mutator& mutate,
+                  const std::function<void(Loan&)>& prepare = {}) {
+  Loan out;
+  Status denied;
+  CUSTOS_RETURN_IF_ERROR(archive.vault().Write([&](WriteTxn& txn) -> Status {
+    denied = Status::Ok();
+    CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(txn, caller));
+    CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(txn));
+    CUSTOS_ASSIGN_OR_RETURN(Loan loan, GetLoan(txn, loan_id));
+    CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, Archive::ReadMeta(txn, loan.record_id));
+    if (prepare) prepare(loan);
+    const UnixMillis now = NowMillis();
+    policy::Facts f;
+    f.actor = Archive::ActorFactsFor(user);
+    f.record = Archive::RecordFactsFor(meta);
+    f.loan = loan.Facts();
+    f.now = now;
+    f.reason = std::string(note);
+    f.requested_due = requested_due;
+    const policy::Authorization auth = policy::Authorize(*policy, f, action);
+    AuditEvent e = LoanEvent(caller, user, std::move(audit_action), loan);
+    e.reason = std::string(note);
+    Archive::SetDecision(&e, auth, *policy);
+    if (!auth.ok()) {
+      CUSTOS_RETURN_IF_ERROR(archive.audit_log().Append(txn, e).status());
+      denied = auth.status();
+      return Status::Ok();
+    }
+    CUSTOS_RETURN_IF_ERROR(mutate(loan, StepContext{auth.decision, user, now, *policy, meta}));
+    e.details["state_after"] = policy::LoanStateId(loan.state);
+    if (loan.due != 0) e.details["due"] = loan.due;
+    CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, archive.audit_log().Append(txn, e));
+    loan.history.push_back(LoanStep{now, user.id, e.action, std::string(note), seq});
+    CUSTOS_RETURN_IF_ERROR(PutLoan(txn, loan));
+    out = loan;
+    return Status::Ok();
+  }));
+  if (!denied.ok()) return denied;
+  return out;
+}
+
+}  // namespace
+
+// ---- Loan values -----------------------------------------------------------------------
+
+json::Value Loan::ToJson() const {
+  json::Value o = json::Value::MakeObject();
+  o["id"] = id;
+  o["record"] = record_id;
+  o["kind"] = policy::LoanKindId(kind);
+  o["state"] = policy::LoanStateId(state);
+  o["paper"] = paper;
+  o["requester"] = requester_id;
+  o["reason"] = reason;
+  o["requested_at"] = requested_at;
+  o["requested_due"] = requested_due;
+  o["approvals_required"] = approvals_required;
+  o["approvers"] = Strings(approver_ids);
+  o["release_required"] = release_required;
+  o["released_by"] = released_by;
+  o["due"] = due;
+  o["extension_approvers"] = Strings(extension_approver_ids);
+  o["extension_due"] = extension_due;
+  json::Value h = json::Value::MakeArray();
+  for (const LoanStep& s : history) {
+    json::Value x = json::Value::MakeObject();
+    x["at"] = s.at;
+    x["by"] = s.by;
+    x["action"] = s.action;
+    x["note"] = s.note;
+    x["audit_seq"] = s.audit_seq;
+    h.Push(std::move(x));
+  }
+  o["history"] = std::move(h);
+  return o;
+}
+
+Result<Loan> Loan::FromJson(const json::Value& o) {
+  Loan l;
+  CUSTOS_ASSIGN_OR_RETURN(l.id, json::GetString(o, "id"));
+  CUSTOS_ASSIGN_OR_RETURN(l.record_id, json::GetString(o, "record"));
+  CUSTOS_ASSIGN_OR_RETURN(std::string kind, json::GetString(o, "kind"));
+  CUSTOS_ASSIGN_OR_RETURN(l.kind, policy::ParseLoanKind(kind));
+  CUSTOS_ASSIGN_OR_RETURN(std::string state, json::GetString(o, "state"));
+  CUSTOS_ASSIGN_OR_RETURN(l.state, policy::ParseLoanState(state));
+  if (const json::Value* p = o.Find("paper"); p != nullptr && p->is_bool()) l.paper = p->as_bool();
+  CUSTOS_ASSIGN_OR_RETURN(l.requester_id, json::GetString(o, "requester"));
+  CUSTOS_ASSIGN_OR_RETURN(l.reason, json::GetStringOr(o, "reason", ""));
+  CUSTOS_ASSIGN_OR_RETURN(l.requested_at, json::GetIntOr(o, "requested_at", 0));
+  CUSTOS_ASSIGN_OR_RETURN(l.requested_due, json::GetIntOr(o, "requested_due", 0));
+  CUSTOS_ASSIGN_OR_RETURN(int64_t req, json::GetIntOr(o, "approvals_required", 0));
+  l.approvals_required = static_cast<int>(req);
+  CUSTOS_ASSIGN_OR_RETURN(l.approver_ids, ReadStrings(o, "approvers"));
+  if (const json::Value* r = o.Find("release_required"); r != nullptr && r->is_bool())
+    l.release_required = r->as_bool();
+  CUSTOS_ASSIGN_OR_RETURN(l.released_by, json::GetStringOr(o, "released_by", ""));
+  CUSTOS_ASSIGN_OR_RETURN(l.due, json::GetIntOr(o, "due", 0));
+  CUSTOS_ASSIGN_OR_RETURN(l.extension_approver_ids, ReadStrings(o, "extension_approvers"));
+  CUSTOS_ASSIGN_OR_RETURN(l.extension_due, json::GetIntOr(o, "extension_due", 0));
+  if (const json::Value* h = o.Find("history"); h != nullptr && h->is_array()) {
+    for (const json::Value& x : h->as_array()) {
+      LoanStep s;
+      CUSTOS_ASSIGN_OR_RETURN(s.at, json::GetIntOr(x, "at", 0));
+      CUSTOS_ASSIGN_OR_RETURN(s.by, json::GetStringOr(x, "by", ""));
+      CUSTOS_ASSIGN_OR_RETURN(s.action, json::GetStringOr(x, "action", ""));
+      CUSTOS_ASSIGN_OR_RETURN(s.note, json::GetStringOr(x, "note", ""));
+      CUSTOS_ASSIGN_OR_RETURN(int64_t seq, json::GetIntOr(x, "audit_seq", 0));
+      s.audit_seq = static_cast<uint64_t>(seq);
+      l.history.push_back(std::move(s));
+    }
+  }
+  return l;
+}
+
+policy::LoanFacts Loan::Facts() const {
+  policy::LoanFacts f;
+  f.id = id;
+  f.record_id = record_id;
+  f.kind = kind;
+  f.state = state;
+  f.requester_id = requester_id;
+  f.approver_ids = approver_ids;
+  f.released_by = released_by;
+  f.due = due;
+  f.extension_approver_ids = extension_approver_ids;
+  return f;
+}
+
+// ---- reading ---------------------------------------------------------------------------
+
+Result<Loan> GetLoan(const ReadTxn& txn, std::string_view loan_id) {
+  auto raw = txn.Get(tables::kLoans, loan_id);
+  if (!raw.ok()) {
+    if (raw.status().code() == StatusCode::kNotFound) return Status::NotFound("no such loan");
+    return raw.status();
+  }
+  CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*raw));
+  return Loan::FromJson(v);
+}
+
+Result<std::vector<Loan>> ListLoans(const ReadTxn& txn, std::string_view record_id,
+                                    std::string_view requester_id) {
+  std::vector<Loan> out;
+  CUSTOS_RETURN_IF_ERROR(txn.Scan(tables::kLoans, "",
+                                  [&](std::string_view, std::string_view value) -> Result<bool> {
+                                    CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(value));
+                                    CUSTOS_ASSIGN_OR_RETURN(Loan l, Loan::FromJson(v));
+                                    if ((record_id.empty() || l.record_id == record_id) &&
+                                        (requester_id.empty() || l.requester_id == requester_id))
+                                      out.push_back(std::move(l));
+                                    return true;
+                                  }));
+  return out;
+}
+
+Result<std::vector<Loan>> ListOverdueLoans(const ReadTxn& txn, UnixMillis now) {
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> all, ListLoans(txn));
+  std::vector<Loan> out;
+  for (Loan& l : all) {
+    const bool overdue_open = IsOpen(l.state) && l.due != 0 && l.due <= now;
+    // Expired paper that never came back is still out of the archive room.
+    const bool paper_out = l.state == policy::LoanState::kExpired && l.paper;
+    if (overdue_open || paper_out) out.push_back(std::move(l));
+  }
+  std::sort(out.begin(), out.end(), [](const Loan& a, const Loan& b) { return a.due < b.due; });
+  return out;
+}
+
+Result<std::optional<Loan>> FindOpenLoan(const ReadTxn& txn, std::string_view record_id,
+                                         std::string_view requester_id, policy::LoanKind kind) {
+  const std::string prefix = RecordLoanPrefix(record_id, requester_id);
+  std::vector<std::string> ids;
+  CUSTOS_RETURN_IF_ERROR(txn.ScanKeys(tables::kIndex, prefix, [&](std::string_view key) -> Result<bool> {
+    ids.emplace_back(key.substr(prefix.size()));
+    return true;
+  }));
+  std::optional<Loan> best;
+  int best_score = 0;
+  const UnixMillis now = NowMillis();
+  for (const std::string& id : ids) {
+    CUSTOS_ASSIGN_OR_RETURN(Loan l, GetLoan(txn, id));
+    if (l.kind != kind) continue;
+    // Prefer a usable grant; otherwise show the one that explains the denial.
+    int score = 0;
+    if (IsOpen(l.state)) score = l.due > now ? 4 : 3;
+    else if (l.state == policy::LoanState::kRequested) score = 2;
+    else if (l.state == policy::LoanState::kExpired) score = 1;
+    if (score > best_score || (score == best_score && score > 0 && l.due > best->due)) {
+      best = std::move(l);
+      best_score = score;
+    }
+  }
+  return best;
+}
+
+Status MarkLoanUsed(WriteTxn& txn, Loan loan, std::string_view by, uint64_t audit_seq) {
+  if (loan.state == policy::LoanState::kApproved || loan.state == policy::LoanState::kReleased) {
+    loan.state = policy::LoanState::kActive;
+    loan.history.push_back(LoanStep{NowMillis(), std::string(by), "loan.first_use", "", audit_seq});
+    return PutLoan(txn, loan);
+  }
+  return Status::Ok();
+}
+
+// ---- workflow ----------------------------------------------------------------------------
+
+Result<Loan> RequestLoan(Archive& archive, const Caller& caller, const LoanRequest& request) {
+  const std::string id = "l-" + HexEncode(RandomBytes(8));
+  Loan out;
+  Status denied;
+  CUSTOS_RETURN_IF_ERROR(archive.vault().Write([&](WriteTxn& txn) -> Status {
+    denied = Status::Ok();
+    CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(txn, caller));
+    CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(txn));
+    CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, Archive::ReadMeta(txn, request.record_id));
+    const UnixMillis now = NowMillis();
+    Loan loan;
+    loan.id = id;
+    loan.record_id = meta.id;
+    loan.kind = request.kind;
+    loan.state = policy::LoanState::kRequested;
+    loan.paper = request.paper;
+    loan.requester_id = user.id;
+    loan.reason = request.reason;
+    loan.requested_at = now;
+    loan.requested_due = request.due.value_or(0);
+    policy::Facts f;
+    f.actor = Archive::ActorFactsFor(user);
+    f.record = Archive::RecordFactsFor(meta);
+    f.loan = loan.Facts();
+    f.now = now;
+    f.reason = request.reason;
+    f.requested_due = request.due;
+    const policy::Authorization auth = policy::Authorize(*policy, f, policy::Action::kRequestLoan);
+    AuditEvent e = LoanEvent(caller, user, "loan.request", loan);
+    e.reason = request.reason;
+    Archive::SetDecision(&e, auth, *policy);
+    CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, archive.audit_log().Append(txn, e));
+    if (!auth.ok()) {
+      denied = auth.status();
+      return Status::Ok();
+    }
+    loan.approvals_required = auth.decision.approvals_required;
+    loan.release_required = auth.decision.custodian_release_required || request.paper;
+    loan.history.push_back(LoanStep{now, user.id, "loan.request", request.reason, seq});
+    CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kLoans, loan.id, json::Serialize(loan.ToJson())));
+    CUSTOS_RETURN_IF_ERROR(
+        txn.Put(tables::kIndex, RecordLoanPrefix(meta.id, user.id) + loan.id, ""));
+    out = loan;
+    return Status::Ok();
+  }));
+  if (!denied.ok()) return denied;
+  return out;
+}
+
+Result<Loan> ApproveLoan(Archive& archive, const Caller& caller, std::string_view loan_id,
+                         std::string_view note) {
+  return Step(archive, caller, loan_id, policy::Action::kApproveLoan, "loan.approve", note,
+              std::nullopt, [](Loan& loan, const StepContext& c) -> Status {
+                loan.approver_ids.push_back(c.user.id);
+                if (!c.decision.approvals_complete) return Status::Ok();
+                loan.state = policy::LoanState::kApproved;
+                loan.release_required =
+                    loan.release_required || c.decision.custodian_release_required;
+                // The grant runs from the final approval: the requested due
+                // time when still ahead and within the longest loan, else the
+                // longest loan.
+                const UnixMillis latest =
+                    c.now + c.policy.rules(c.meta.classification).max_loan_hours * kMillisPerHour;
+                loan.due = (loan.requested_due > c.now && loan.requested_due <= latest)
+                               ? loan.requested_due
+                               : latest;
+                return Status::Ok();
+              });
+}
+
+Result<Loan> DenyLoan(Archive& archive, const Caller& caller, std::string_view loan_id,
+                      std::string_view note) {
+  return Step(archive, caller, loan_id, policy::Action::kDenyLoan, "loan.deny", note, std::nullopt,
+              [](Loan& loan, const StepContext&) -> Status {
+                loan.state = policy::LoanState::kDenied;
+                return Status::Ok();
+              });
+}
+
+Result<Loan> ReleaseLoan(Archive& archive, const Caller& caller, std::string_view loan_id,
+                         std::string_view note) {
+  return Step(archive, caller, loan_id, policy::Action::kReleaseLoan, "loan.release", note,
+              std::nullopt, [](Loan& loan, const StepContext& c) -> Status {
+                loan.state = policy::LoanState::kReleased;
+                loan.released_by = c.user.id;
+                return Status::Ok();
+              });
+}
+
+Result<Loan> ReturnLoan(Archive& archive, const Caller& caller, std::string_view loan_id,
+                        std::string_view note) {
+  return Step(archive, caller, loan_id, policy::Action::kReturnLoan, "loan.return", note,
+              std::nullopt, [](Loan& loan, const StepContext&) -> Status {
+                loan.state = policy::LoanState::kReturned;
+                return Status::Ok();
+              });
+}
+
+Result<Loan> RevokeLoan(Archive& archive, const Caller& caller, std::string_view loan_id,
+                        std::string_view note) {
+  return Step(archive, caller, loan_id, policy::Action::kRevokeLoan, "loan.revoke", note,
+              std::nullopt, [](Loan& loan, const StepContext&) -> Status {
+                loan.state = policy::LoanState::kRevoked;
+                return Status::Ok();
+              });
+}
+
+Result<Loan> ExtendLoan(Archive& archive, const Caller& caller, std::string_view loan_id,
+                        UnixMillis new_due, std::string_view note) {
+  return Step(
+      archive, caller, loan_id, policy::Action::kExtendLoan, "loan.extend", note, new_due,
+      [new_due](Loan& loan, const StepContext& c) -> Status {
+        loan.extension_due = new_due;
+        loan.extension_approver_ids.push_back(c.user.id);
+        if (c.decision.approvals_complete) {
+          loan.due = new_due;
+          loan.extension_due = 0;
+          loan.extension_approver_ids.clear();
+        }
+        return Status::Ok();
+      },
+      // Approvals count toward one due time; asking for another starts over.
+      [new_due](Loan& loan) {
+        if (loan.extension_due != new_due) {
+          loan.extension_approver_ids.clear();
+          loan.extension_due = new_due;
+        }
+      });
+}
+
+Result<int> ExpireOverdueLoans(Archive& archive, UnixMillis now) {
+  int expired = 0;
+  CUSTOS_RETURN_IF_ERROR(archive.vault().Write([&](WriteTxn& txn) -> Status {
+    expired = 0;
+    CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(txn));
+    CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> all, ListLoans(txn));
+    for (Loan& loan : all) {
+      if (!IsOpen(loan.state) || loan.due == 0 || loan.due > now) continue;
+      AuditEvent e;
+      e.action = "loan.expire";
+      e.object = {"loan", loan.id, std::nullopt};
+      e.decision = AuditDecision::kAllow;
+      e.rule = std::string(policy::rules::kLoanExpired);
+      e.policy = policy->digest();
+      e.outcome = "ok";
+      e.details["record"] = loan.record_id;
+      e.details["requester"] = loan.requester_id;
+      e.details["due"] = loan.due;
+      e.details["state_before"] = policy::LoanStateId(loan.state);
+      CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, archive.audit_log().Append(txn, e));
+      loan.state = policy::LoanState::kExpired;
+      loan.history.push_back(LoanStep{now, "", "loan.expire", "", seq});
+      CUSTOS_RETURN_IF_ERROR(PutLoan(txn, loan));
+      ++expired;
+    }
+    return Status::Ok();
+  }));
+  return expired;
+}
+
+Result<UseResult> UseRecord(Archive& archive, const Caller& caller, std::string_view record_id,
+                            policy::Action action, std::string_view reason) {
+  const std::optional<policy::LoanKind> kind = policy::LoanKindForAction(action);
+  if (!kind || *kind == policy::LoanKind::kView)
+    return Status::InvalidArgument("only copy, print and export are uses");
+  UseResult out;
+  Status denied;
+  CUSTOS_RETURN_IF_ERROR(archive.vault().Write([&](WriteTxn& txn) -> Status {
+    denied = Status::Ok();
+    CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(txn, caller));
+    CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(txn));
+    CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, Archive::ReadMeta(txn, record_id));
+    CUSTOS_ASSIGN_OR_RETURN(std::optional<Loan> loan, FindOpenLoan(txn, meta.id, user.id, *kind));
+    policy::Facts f;
+    f.actor = Archive::ActorFactsFor(user);
+    f.record = Archive::RecordFactsFor(meta);
+    if (loan) f.loan = loan->Facts();
+    f.now = NowMillis();
+    f.reason = std::string(reason);
+    const policy::Authorization auth = policy::Authorize(*policy, f, action);
+    AuditEvent e = Archive::NewEvent(caller, &user, "record." + std::string(policy::LoanKindId(*kind)),
+                                     "record", meta.id);
+    e.object.version = meta.latest_version;
+    e.reason = std::string(reason);
+    Archive::SetDecision(&e, auth, *policy);
+    e.details["classification"] = policy::ClassificationId(meta.classification);
+    if (loan) e.details["loan"] = loan->id;
+    CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, archive.audit_log().Append(txn, e));
+    if (!auth.ok()) {
+      denied = auth.status();
+      return Status::Ok();
+    }
+    CUSTOS_ASSIGN_OR_RETURN(out.version, ReadRecordVersion(txn, meta.id, meta.latest_version));
+    out.audit_seq = seq;
+    out.rule = auth.decision.rule;
+    out.loan_id.clear();
+    if (loan && auth.decision.rule == policy::rules::kAllowUseLoan) {
+      CUSTOS_RETURN_IF_ERROR(MarkLoanUsed(txn, *loan, user.id, seq));
+      out.loan_id = loan->id;
+    }
+    return Status::Ok();
+  }));
+  if (!denied.ok()) return denied;
+  return out;
+}
+
+}  // namespace custos::vault

@@ -1,0 +1,314 @@
+// Classified records: customer files (客户档案) and general trade-secret
+// documents, kept as immutable versions with their ownership history, and
+// the Archive through which every protected access to them goes.
+//
+// A record is split in two so that finding a record never opens its content:
+//  - RecordMeta (name, kind, classification, owner, author, custodian, tags,
+//    status, paper location, declassification date) in tables::kRecordIndex
+//    under the record id, readable for search;
+//  - versions (tables::kRecords, versions.h): each holds the author, time
+//    and reason of the change, a snapshot of the metadata and the full
+//    RecordContent. Versions are never changed.
+// Ownership history: tables::kIndex "own/" + id + \0 + EncodeU32(n).
+//
+// Every operation takes a Caller, gathers the policy facts from the store,
+// asks policy::Authorize, and writes its change together with its audit
+// event in one Vault::Write function (fail closed). A denial writes only the
+// event and is returned as kPermissionDenied (kResourceExhausted for the
+// view quota) with the message "rule: message".
+//
+// Ids: customer files "c-" + 16 hex digits, documents "d-" + 16 hex digits.
+//
+// Thread-safety: an Archive is shared by all threads of the process; its
+// metadata catalog (the in-memory search index) is updated after each
+// commit. All writes to records must go through an Archive of the same
+// process for the catalog to stay current.
+#ifndef CUSTOS_VAULT_RECORDS_H_
+#define CUSTOS_VAULT_RECORDS_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/json.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "policy/engine.h"
+#include "policy/facts.h"
+#include "policy/policy.h"
+#include "policy/types.h"
+#include "vault/audit_log.h"
+#include "vault/policy_store.h"
+#include "vault/users.h"
+#include "vault/vault.h"
+
+namespace custos::vault {
+
+enum class RecordKind { kCustomer, kDocument };
+std::string_view RecordKindId(RecordKind k);  // "customer", "document"
+Result<RecordKind> ParseRecordKind(std::string_view id);
+
+struct Contact {
+  std::string name;
+  std::string title;
+  std::string phone;
+  std::string email;
+  std::string wechat;
+  friend bool operator==(const Contact&, const Contact&) = default;
+};
+
+struct KeyDate {
+  std::string date;  // YYYY-MM-DD
+  std::string label;
+  friend bool operator==(const KeyDate&, const KeyDate&) = default;
+};
+
+struct PaperLocation {
+  std::string room;
+  std::string cabinet;
+  std::string box;
+  bool empty() const { return room.empty() && cabinet.empty() && box.empty(); }
+  friend bool operator==(const PaperLocation&, const PaperLocation&) = default;
+};
+
+// The classified part of a record. Customer files use every field; general
+// documents use `notes` as their body.
+struct RecordContent {
+  std::string registration_number;  // 统一社会信用代码
+  std::string address;
+  std::vector<Contact> contacts;
+  std::string business_status;  // 经营状态
+  std::string trading_habits;
+  std::string order_volumes;
+  std::string order_cycle;
+  std::string price_tolerance;
+  std::string agreed_prices;
+  std::string intentions;
+  std::string preferences;
+  std::string character_notes;
+  std::vector<KeyDate> key_dates;
+  std::string notes;  // free notes; a document's body
+
+  json::Value ToJson() const;
+  static Result<RecordContent> FromJson(const json::Value& v);
+  friend bool operator==(const RecordContent&, const RecordContent&) = default;
+};
+
+// What anyone allowed to search may see.
+struct RecordMeta {
+  std::string id;
+  RecordKind kind = RecordKind::kCustomer;
+  std::string name;  // customer name or document title
+  policy::Classification classification = policy::Classification::kTopSecret;
+  std::string declassify_on;  // YYYY-MM-DD or ""
+  std::string owner_id;
+  std::string author_id;
+  std::string custodian_id;
+  std::vector<std::string> tags;
+  std::string status = "active";  // free label, e.g. "active", "dormant", "archived"
+  PaperLocation paper;
+  uint32_t latest_version = 0;
+  UnixMillis created = 0;
+  UnixMillis updated = 0;
+  uint64_t revision = 0;  // bumps on every metadata change
+
+  json::Value ToJson() const;
+  static Result<RecordMeta> FromJson(const json::Value& v);
+};
+
+// One immutable version.
+struct RecordVersion {
+  std::string record_id;
+  uint32_t version = 0;
+  std::string author_id;  // who wrote this version
+  UnixMillis time = 0;
+  std::string reason;
+  // Metadata as of this version (name, classification, owner, tags, ...).
+  RecordMeta meta;
+  RecordContent content;
+};
+
+// One field that differs between two versions; paths like "content.address",
+// "content.contacts[0].phone", "meta.classification".
+struct FieldChange {
+  std::string field;
+  std::string before;  // JSON text of the old value ("" when absent)
+  std::string after;
+};
+
+// Field-by-field comparison of two versions' metadata and content (not of
+// author/time/reason). Pure.
+std::vector<FieldChange> DiffVersions(const RecordVersion& a, const RecordVersion& b);
+
+struct OwnershipChange {
+  uint32_t index = 0;  // 1 = the first assignment (at creation)
+  std::string from;    // "" at creation
+  std::string to;
+  std::string by;
+  UnixMillis at = 0;
+  std::string reason;
+  uint64_t audit_seq = 0;
+};
+
+// A new record, as the caller describes it.
+struct NewRecord {
+  RecordKind kind = RecordKind::kCustomer;
+  std::string name;
+  policy::Classification classification = policy::Classification::kInternal;
+  std::string declassify_on;
+  std::string owner_id;  // "" = the caller
+  std::string custodian_id;
+  std::vector<std::string> tags;
+  std::string status = "active";
+  PaperLocation paper;
+  RecordContent content;
+};
+
+// A new version: the full new metadata fields and content. Owner changes go
+// through ReassignOwner, not here.
+struct RecordUpdate {
+  std::string name;
+  policy::Classification classification = policy::Classification::kInternal;
+  std::string declassify_on;
+  std::string custodian_id;
+  std::vector<std::string> tags;
+  std::string status = "active";
+  PaperLocation paper;
+  RecordContent content;
+};
+
+// What a view returns: content plus what the UI needs for the watermark.
+struct ViewResult {
+  RecordMeta meta;
+  RecordVersion version;
+  std::string viewer_id;
+  std::string viewer_name;
+  UnixMillis time = 0;
+  uint64_t audit_seq = 0;
+  int views_used = 0;              // including this one
+  std::optional<int> views_left;   // nullopt = unlimited
+  std::string rule;                // the allowing rule
+  std::string loan_id;             // the loan used, if any
+  std::optional<policy::Permit> permit;  // for attachment reads in this view
+};
+
+struct ViewOptions {
+  uint32_t version = 0;  // 0 = latest
+  std::string loan_id;   // "" = pick the caller's usable loan, if any
+};
+
+struct SearchQuery {
+  std::string text;  // substring of name or tag (UTF-8, case-sensitive); "" = all
+  std::optional<policy::Classification> classification;
+  std::string owner_id;
+  std::string tag;     // exact tag
+  std::string status;  // exact status
+  std::optional<RecordKind> kind;
+  size_t limit = 100;
+  size_t offset = 0;
+};
+
+struct SearchResult {
+  std::vector<RecordMeta> records;
+  size_t total = 0;  // matches before offset/limit
+};
+
+class Archive {
+ public:
+  // Installs the default policy if none is in force and builds the metadata
+  // catalog from the store. `vault` and `log` must outlive the Archive.
+  static Result<std::unique_ptr<Archive>> Open(Vault& vault, const AuditLog& log);
+  Archive(const Archive&) = delete;
+  Archive& operator=(const Archive&) = delete;
+
+  Vault& vault() const { return vault_; }
+  const AuditLog& audit_log() const { return log_; }
+
+  // ---- records ---------------------------------------------------------------
+  // create_record. Writes version 1 and the first ownership entry.
+  // kInvalidArgument for an empty name or unknown owner/custodian.
+  Result<RecordMeta> CreateRecord(const Caller& caller, const NewRecord& record,
+                                  std::string_view reason);
+  // update_record (owner only, per policy): appends a version.
+  Result<RecordMeta> UpdateRecord(const Caller& caller, std::string_view record_id,
+                                  const RecordUpdate& update, std::string_view reason);
+  // reassign_owner: new owner with who/when/why in the ownership history.
+  Result<RecordMeta> ReassignOwner(const Caller& caller, std::string_view record_id,
+                                   std::string_view new_owner_id, std::string_view reason);
+
+  // view_content: authorizes (grant/owner rule, quota, reason), counts the
+  // view, writes the audit event and returns the content — all in one
+  // transaction. Quota exhausted: denial event + alert, kResourceExhausted.
+  Result<ViewResult> View(const Caller& caller, std::string_view record_id,
+                          std::string_view reason, const ViewOptions& options = {});
+  // A view (counted and audited like View) of two versions, compared.
+  Result<std::vector<FieldChange>> CompareVersions(const Caller& caller,
+                                                   std::string_view record_id, uint32_t a,
+                                                   uint32_t b, std::string_view reason);
+
+  // search_metadata over the in-memory catalog; audited (one event per
+  // search). Records above the caller's sight are left out (see .cc).
+  Result<SearchResult> Search(const Caller& caller, const SearchQuery& query);
+
+  // ---- unaudited metadata reads (for callers that already hold a decision) -
+  Result<RecordMeta> GetMeta(std::string_view record_id) const;
+  // Version headers (content left empty) — author, time, reason, metadata.
+  Result<std::vector<RecordVersion>> VersionHistory(std::string_view record_id) const;
+  Result<std::vector<OwnershipChange>> OwnershipHistory(std::string_view record_id) const;
+  // Ids of records owned by `user_id` (from the catalog).
+  std::vector<std::string> RecordsOwnedBy(std::string_view user_id) const;
+  size_t CatalogSize() const;
+
+  // ---- building blocks for loans, attachments, imports (same module) -------
+  // The policy in force, as read in `txn` (cached by digest).
+  Result<std::shared_ptr<const policy::Policy>> PolicyAt(const ReadTxn& txn) const;
+  // The caller as a user; kUnauthenticated when unknown or disabled.
+  static Result<User> CallerUser(const ReadTxn& txn, const Caller& caller);
+  static policy::ActorFacts ActorFactsFor(const User& user);
+  static policy::RecordFacts RecordFactsFor(const RecordMeta& meta);
+  static Result<RecordMeta> ReadMeta(const ReadTxn& txn, std::string_view record_id);
+  // An audit event pre-filled with the caller, roles, place and action.
+  static AuditEvent NewEvent(const Caller& caller, const User* user, std::string action,
+                             std::string object_type, std::string object_id);
+  // Fills decision, rule, policy hash and outcome from `auth`.
+  static void SetDecision(AuditEvent* event, const policy::Authorization& auth,
+                          const policy::Policy& policy);
+  // Creates a record inside `txn` (authorization already done by the caller
+  // with `permit`). Registers the catalog update on commit.
+  Result<RecordMeta> CreateRecordIn(WriteTxn& txn, const policy::Permit& permit,
+                                    const NewRecord& record, std::string_view reason,
+                                    uint64_t audit_seq);
+  // Registers a catalog refresh for `meta` after `txn` commits.
+  void CatalogOnCommit(WriteTxn& txn, const RecordMeta& meta);
+
+ private:
+  Archive(Vault& vault, const AuditLog& log) : vault_(vault), log_(log) {}
+  Status BuildCatalog();
+  Result<ViewResult> ViewIn(const Caller& caller, std::string_view record_id,
+                            std::string_view reason, const ViewOptions& options,
+                            std::vector<uint32_t> extra_versions,
+                            std::vector<RecordVersion>* extra_out);
+
+  Vault& vault_;
+  const AuditLog& log_;
+
+  mutable std::mutex policy_mu_;
+  mutable std::shared_ptr<const policy::Policy> policy_cache_;
+
+  mutable std::shared_mutex catalog_mu_;
+  std::map<std::string, RecordMeta, std::less<>> catalog_;
+};
+
+// Reads a version of a record (unaudited; for holders of a Permit).
+Result<RecordVersion> ReadRecordVersion(const ReadTxn& txn, std::string_view record_id,
+                                        uint32_t version);
+
+}  // namespace custos::vault
+
+#endif  // CUSTOS_VAULT_RECORDS_H_

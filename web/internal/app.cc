@@ -1,0 +1,189 @@
+#include "web/internal/app.h"
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "vault/crypto.h"
+#include "vault/users.h"
+#include "web/static_files.h"
+
+namespace custos::web::internal {
+
+App::App(vault::Vault& v, const ServerOptions& o)
+    : vault(v),
+      options(o),
+      sessions(v, o.sessions, o.clock),
+      throttle(o.throttle, o.clock),
+      password_checks(std::clamp(o.max_concurrent_password_checks, 1, 1024)) {}
+
+void App::Log(const std::string& line) const {
+  if (options.log) {
+    options.log(line);
+  } else {
+    std::cerr << "custos web: " << line << "\n";
+  }
+}
+
+std::string App::SessionToken(const HttpRequest& req) {
+  const std::string& cookie = req.Header("cookie");
+  // "a=1; custos_session=abc; b=2"
+  size_t i = 0;
+  while (i < cookie.size()) {
+    size_t end = cookie.find(';', i);
+    if (end == std::string::npos) end = cookie.size();
+    std::string_view part(cookie.data() + i, end - i);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    if (part.size() > kSessionCookie.size() && part.substr(0, kSessionCookie.size()) == kSessionCookie &&
+        part[kSessionCookie.size()] == '=') {
+      return std::string(part.substr(kSessionCookie.size() + 1));
+    }
+    i = end + 1;
+  }
+  return {};
+}
+
+std::string App::SessionCookie(std::string_view token) const {
+  std::string c = std::string(kSessionCookie) + "=" + std::string(token) +
+                  "; Path=/; HttpOnly; SameSite=Strict";
+  if (tls) c += "; Secure";
+  return c;
+}
+
+std::string App::ClearSessionCookie() const {
+  std::string c = std::string(kSessionCookie) + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict";
+  if (tls) c += "; Secure";
+  return c;
+}
+
+namespace {
+
+bool IsStateChanging(std::string_view method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+HttpResponse ServeStatic(const App& app, const HttpRequest& req) {
+  auto path = ResolveStaticPath(app.options.ui_dir, req.path);
+  if (!path.ok()) {
+    return ErrorResponse(404, "not_found", "no such page", "页面不存在");
+  }
+  std::ifstream in(*path, std::ios::binary);
+  if (!in) return ErrorResponse(404, "not_found", "no such page", "页面不存在");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  HttpResponse r;
+  r.content_type = std::string(ContentTypeFor(*path));
+  r.body = buf.str();
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  return r;
+}
+
+}  // namespace
+
+HttpResponse App::Dispatch(HttpRequest& req, RequestContext& ctx, std::string* route_label) {
+  Router::Match match = router.Find(req.method, req.path);
+  if (match.route == nullptr) {
+    if (match.path_matched) {
+      *route_label = "method_not_allowed";
+      HttpResponse r = ErrorResponse(405, "method_not_allowed", "method not allowed for this path",
+                                     "此路径不支持该请求方法");
+      std::string allow;
+      for (const std::string& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
+      r.headers.emplace_back("Allow", allow);
+      return r;
+    }
+    const bool api = req.path == "/api" || req.path.starts_with("/api/");
+    if (!api && req.method == "GET") {
+      *route_label = "static";
+      return ServeStatic(*this, req);
+    }
+    *route_label = "unmatched";
+    if (!api && req.method != "GET") {
+      return ErrorResponse(405, "method_not_allowed", "method not allowed for this path",
+                           "此路径不支持该请求方法");
+    }
+    return ErrorResponse(404, "not_found", "no such API route", "接口不存在");
+  }
+  const Route& route = *match.route;
+  *route_label = route.pattern;
+  req.params = std::move(match.params);
+
+  if (route.access == Access::kSession) {
+    const std::string token = SessionToken(req);
+    auto session = sessions.Lookup(token);
+    if (!session.ok()) {
+      if (session.status().code() != StatusCode::kUnauthenticated) {
+        Log("session lookup failed: " + session.status().ToString());
+        return ErrorResponse(session.status());
+      }
+      return ErrorResponse(401, "unauthenticated", "please log in", "请先登录");
+    }
+    Result<vault::User> user = Status::Internal("unset");
+    {
+      auto txn = vault.BeginRead();
+      if (!txn.ok()) return ErrorResponse(txn.status());
+      user = vault::GetUser(**txn, session->user_id);
+    }
+    if (!user.ok() || user->disabled ||
+        user->employment == policy::EmploymentState::kDeparted) {
+      if (!user.ok() && user.status().code() != StatusCode::kNotFound) {
+        return ErrorResponse(user.status());
+      }
+      sessions.Delete(token).IgnoreError();  // the account is gone or closed
+      return ErrorResponse(401, "unauthenticated", "please log in", "请先登录");
+    }
+    ctx.session_id = session->id;
+    ctx.place.workstation = session->place.workstation;
+    ctx.place.location = session->place.location;
+    ctx.roles = user->roles;
+    ctx.user = std::move(user).value();
+
+    if (ctx.user->must_change_password && !options.demo && !route.allowed_before_password_change) {
+      return ErrorResponse(403, "password_change_required",
+                           "change your password before continuing", "请先修改密码");
+    }
+    if (!route.roles.empty() &&
+        std::none_of(route.roles.begin(), route.roles.end(),
+                     [&](policy::Role r) { return ctx.HasRole(r); })) {
+      return ErrorResponse(403, "permission_denied", "your roles do not allow this",
+                           "您的角色无权执行此操作");
+    }
+    if (IsStateChanging(req.method)) {
+      // SECURITY: the CSRF token lives in the session (sealed) and reaches
+      // the page only through a same-origin JSON response; a cross-site form
+      // cannot read it, so cannot send it.
+      const std::string& sent = req.Header("x-csrf-token");
+      if (sent.empty() || !vault::ConstantTimeEquals(sent, session->csrf_token)) {
+        return ErrorResponse(403, "csrf_token_invalid", "missing or wrong X-CSRF-Token header",
+                             "缺少或错误的 CSRF 令牌");
+      }
+    }
+  }
+
+  if (route.json_body) {
+    const std::string& type = req.Header("content-type");
+    // SECURITY: requiring application/json also forces a CORS preflight on
+    // cross-origin requests, which we never answer.
+    if (!type.starts_with("application/json")) {
+      return ErrorResponse(415, "unsupported_media_type", "the body must be application/json",
+                           "请求体必须是 JSON");
+    }
+    json::ParseOptions po;
+    po.max_size = options.max_body_bytes;
+    po.max_depth = 32;
+    auto parsed = json::Parse(req.body, po);
+    if (!parsed.ok()) {
+      return ErrorResponse(400, "invalid_argument", "malformed JSON: " + parsed.status().message(),
+                           "JSON 格式错误");
+    }
+    if (!parsed->is_object()) {
+      return ErrorResponse(400, "invalid_argument", "the body must be a JSON object",
+                           "请求体必须是 JSON 对象");
+    }
+    req.json = std::move(parsed).value();
+  }
+  return route.handler(req, ctx);
+}
+
+}  // namespace custos::web::internal

@@ -1,0 +1,69 @@
+// The application state shared by the Poco plumbing (server.cc) and the API
+// handlers (session_api.cc, users_api.cc, ...). Poco-free.
+// Thread-safety: every member is safe for concurrent use once the server runs.
+#ifndef CUSTOS_WEB_INTERNAL_APP_H_
+#define CUSTOS_WEB_INTERNAL_APP_H_
+
+#include <memory>
+#include <semaphore>
+#include <string>
+
+#include "base/time.h"
+#include "vault/vault.h"
+#include "web/api.h"
+#include "web/internal/metrics.h"
+#include "web/server.h"
+#include "web/sessions.h"
+
+namespace custos::web::internal {
+
+inline constexpr std::string_view kSessionCookie = "custos_session";
+
+struct App {
+  App(vault::Vault& v, const ServerOptions& o);
+
+  vault::Vault& vault;
+  ServerOptions options;  // clock and ui_dir resolved
+  bool tls = false;
+  Router router;
+  SessionStore sessions;
+  LoginThrottle throttle;
+  Metrics metrics;
+  std::counting_semaphore<1024> password_checks;
+  // An Argon2id hash of a random password: verified against when the user
+  // does not exist, so a failed login takes the same time either way.
+  std::string dummy_hash;
+
+  UnixMillis Now() const { return options.clock(); }
+  void Log(const std::string& line) const;
+
+  // The session token from the Cookie header, or "".
+  static std::string SessionToken(const HttpRequest& req);
+  std::string SessionCookie(std::string_view token) const;
+  std::string ClearSessionCookie() const;
+
+  // Authentication, authorisation, CSRF and body parsing, then the handler.
+  // Sets *route_label to the matched pattern (for metrics).
+  HttpResponse Dispatch(HttpRequest& req, RequestContext& ctx, std::string* route_label);
+};
+
+// Route registration of each API area.
+void RegisterSessionRoutes(App& app);
+void RegisterUserRoutes(App& app);
+void RegisterOpsRoutes(App& app);  // /healthz, /metrics
+
+// RAII slot of App::password_checks.
+class PasswordCheckSlot {
+ public:
+  explicit PasswordCheckSlot(App& app) : app_(app) { app_.password_checks.acquire(); }
+  ~PasswordCheckSlot() { app_.password_checks.release(); }
+  PasswordCheckSlot(const PasswordCheckSlot&) = delete;
+  PasswordCheckSlot& operator=(const PasswordCheckSlot&) = delete;
+
+ private:
+  App& app_;
+};
+
+}  // namespace custos::web::internal
+
+#endif  // CUSTOS_WEB_INTERNAL_APP_H_

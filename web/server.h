@@ -1,0 +1,113 @@
+// Server: the Custos web application (JSON API under /api/v1/, the static UI,
+// /healthz and /metrics) over Poco's HTTP(S) server.
+//
+// Lifecycle: Start() binds, starts the worker threads and returns; Stop()
+// stops accepting, lets requests already running finish, and returns when
+// every worker has ended (the destructor calls it). Signal handling belongs
+// to the caller: `custos serve` waits for SIGINT/SIGTERM (e.g. with
+// Poco::Util::ServerApplication::waitForTerminationRequest) and then calls
+// Stop(); since every vault write is durable before its response is sent,
+// nothing acknowledged is lost.
+//
+// Security defaults: listens on 127.0.0.1; bodies above max_body_bytes are
+// refused (413); every response carries the security headers (CSP without
+// inline script, nosniff, no-referrer, frame-ancestors none / DENY, HSTS
+// under TLS); API responses are not cached.
+//
+// Thread-safety: Start/Stop from one thread; port() from any. The Vault must
+// outlive the Server.
+#ifndef CUSTOS_WEB_SERVER_H_
+#define CUSTOS_WEB_SERVER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "vault/crypto.h"
+#include "vault/users.h"
+#include "vault/vault.h"
+#include "web/api.h"
+#include "web/sessions.h"
+
+namespace custos::web {
+
+struct ServerOptions {
+  // Address to bind; loopback unless told otherwise.
+  std::string listen_address = "127.0.0.1";
+  uint16_t port = 8080;  // 0 = an ephemeral port (tests); see Server::port()
+
+  // HTTPS when both are set (PEM files). Cookies then get Secure and
+  // responses HSTS.
+  std::string tls_cert_path;
+  std::string tls_key_path;
+
+  // Peers whose X-Forwarded-For is believed (exact IP addresses).
+  std::vector<std::string> trusted_proxies;
+
+  // Demo mode: users flagged must_change_password may use everything
+  // without changing it first.
+  bool demo = false;
+
+  // Folder of the static UI; "" = DefaultUiDir() (static_files.h).
+  std::string ui_dir;
+
+  size_t max_body_bytes = 1 << 20;  // 1 MiB
+  int max_threads = 16;
+  int max_queued = 256;
+  // Concurrent Argon2id verifications (each uses the KDF's memory).
+  int max_concurrent_password_checks = 4;
+
+  // KDF for passwords set through the API (new users, password changes).
+  vault::Argon2Params password_kdf = vault::PasswordKdf();
+
+  SessionOptions sessions;
+  ThrottleOptions throttle;
+
+  // The server's clock; null = the wall clock. Tests replace it.
+  Clock clock;
+
+  // Operational log lines (errors, startup); null = stderr. Never given
+  // passwords, tokens or record content.
+  std::function<void(const std::string&)> log;
+
+  // Extension point: more routes (records, loans, audit ...) registered
+  // before the server starts. Called once with the server's router.
+  std::vector<std::function<void(Router&, vault::Vault&)>> extra_routes;
+};
+
+class Server {
+ public:
+  // Binds and starts serving. kInvalidArgument for a bad option (address,
+  // TLS files), kUnavailable when the address cannot be bound. The vault must
+  // outlive the returned server.
+  static Result<std::unique_ptr<Server>> Start(vault::Vault& vault, const ServerOptions& options);
+
+  ~Server();  // Stop()
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // The bound port (the real one when options.port was 0).
+  uint16_t port() const;
+  bool tls() const;
+
+  // Stops accepting connections, lets in-flight requests complete, joins the
+  // worker threads. Idempotent.
+  void Stop();
+
+  // Method and pattern of every registered route ("GET /api/v1/users"), for
+  // the OpenAPI consistency test and docs.
+  std::vector<std::string> RouteList() const;
+
+  struct Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace custos::web
+
+#endif  // CUSTOS_WEB_SERVER_H_

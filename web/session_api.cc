@@ -1,0 +1,207 @@
+// POST/GET/DELETE /api/v1/session and POST /api/v1/session/password.
+#include <string>
+
+#include "base/json.h"
+#include "vault/crypto.h"
+#include "vault/users.h"
+#include "web/internal/app.h"
+
+namespace custos::web::internal {
+
+namespace {
+
+constexpr size_t kMaxLabel = 128;       // workstation, location
+constexpr size_t kMinPassword = 10;
+constexpr size_t kMaxPassword = 256;
+
+json::Value SessionJson(const vault::User& user, const Session& s, const App& app) {
+  json::Value v = json::Value::MakeObject();
+  v["user"] = user.ToJson(/*include_secret_fields=*/false);
+  v["csrf_token"] = s.csrf_token;
+  v["must_change_password"] = user.must_change_password && !app.options.demo;
+  json::Value sess = json::Value::MakeObject();
+  sess["id"] = s.id;
+  sess["created"] = s.created;
+  sess["idle_timeout_ms"] = app.sessions.options().idle_ms;
+  sess["expires"] = s.created + app.sessions.options().absolute_ms;
+  sess["workstation"] = s.place.workstation;
+  sess["location"] = s.place.location;
+  v["session"] = std::move(sess);
+  return v;
+}
+
+HttpResponse WrongCredentials() {
+  return ErrorResponse(401, "unauthenticated", "wrong username or password",
+                       "用户名或密码错误");
+}
+
+HttpResponse TooManyAttempts(int64_t wait_ms) {
+  HttpResponse r = ErrorResponse(429, "too_many_attempts",
+                                 "too many failed logins; try again later",
+                                 "登录失败次数过多，请稍后再试");
+  r.headers.emplace_back("Retry-After", std::to_string((wait_ms + 999) / 1000));
+  return r;
+}
+
+// Reads a password field into secure memory. The JSON string itself is
+// transient request data; it is wiped by the caller's request cleanup.
+Result<vault::SecretBytes> PasswordField(const json::Value& body, std::string_view key) {
+  const json::Value* v = body.Find(key);
+  if (v == nullptr || !v->is_string()) {
+    return Status::InvalidArgument(std::string(key) + " must be a string");
+  }
+  if (v->as_string().size() > kMaxPassword) {
+    return Status::InvalidArgument(std::string(key) + " is too long");
+  }
+  return vault::SecretBytes::CopyOf(v->as_string());
+}
+
+Result<std::string> LabelField(const json::Value& body, std::string_view key) {
+  CUSTOS_ASSIGN_OR_RETURN(std::string s, json::GetString(body, key));
+  if (s.empty() || s.size() > kMaxLabel || !json::IsValidUtf8(s)) {
+    return Status::InvalidArgument(std::string(key) + " must be 1 to 128 bytes of text");
+  }
+  return s;
+}
+
+void WipeJsonStrings(json::Value* v) {
+  if (v->is_string()) {
+    vault::WipeString(const_cast<std::string*>(&v->as_string()));
+  } else if (v->is_object()) {
+    for (auto& [k, child] : v->as_object()) WipeJsonStrings(&child);
+  }
+}
+
+HttpResponse Login(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto username = json::GetString(req.json, "username");
+  if (!username.ok()) return ErrorResponse(username.status());
+  auto password = PasswordField(req.json, "password");
+  if (!password.ok()) return ErrorResponse(password.status());
+  auto workstation = LabelField(req.json, "workstation");
+  if (!workstation.ok()) return ErrorResponse(workstation.status());
+  auto location = LabelField(req.json, "location");
+  if (!location.ok()) return ErrorResponse(location.status());
+  if (username->size() > 64) return WrongCredentials();
+
+  if (int64_t wait = app.throttle.RetryAfterMs(*username, ctx.place.ip); wait > 0) {
+    return TooManyAttempts(wait);
+  }
+
+  Result<vault::User> user = Status::NotFound("unset");
+  {
+    auto txn = app.vault.BeginRead();
+    if (!txn.ok()) return ErrorResponse(txn.status());
+    user = vault::FindUserByName(**txn, *username);
+  }
+  if (!user.ok() && user.status().code() != StatusCode::kNotFound) {
+    return ErrorResponse(user.status());
+  }
+  const bool can_log_in = user.ok() && !user->password_hash.empty() && !user->disabled &&
+                          user->employment != policy::EmploymentState::kDeparted;
+  bool verified = false;
+  {
+    PasswordCheckSlot slot(app);
+    // SECURITY: always run one Argon2id verification so that unknown users,
+    // disabled users and wrong passwords take the same time.
+    verified = vault::VerifyPassword(*password, can_log_in ? user->password_hash : app.dummy_hash);
+  }
+  if (!verified || !can_log_in) {
+    app.throttle.RecordFailure(*username, ctx.place.ip);
+    return WrongCredentials();
+  }
+  app.throttle.RecordSuccess(*username);
+
+  Place place = ctx.place;
+  place.workstation = *workstation;
+  place.location = *location;
+  auto created = app.sessions.Create(user->id, place);
+  if (!created.ok()) return ErrorResponse(created.status());
+  HttpResponse r = HttpResponse::Json(SessionJson(*user, created->session, app));
+  r.cookies.push_back(app.SessionCookie(created->token.view()));
+  return r;
+}
+
+HttpResponse GetSession(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto s = app.sessions.Lookup(App::SessionToken(req));
+  if (!s.ok()) return ErrorResponse(401, "unauthenticated", "please log in", "请先登录");
+  json::Value v = SessionJson(*ctx.user, *s, app);
+  v["session"]["ip"] = ctx.place.ip;
+  return HttpResponse::Json(v);
+}
+
+HttpResponse Logout(App& app, const HttpRequest& req, const RequestContext&) {
+  Status st = app.sessions.Delete(App::SessionToken(req));
+  if (!st.ok()) return ErrorResponse(st);
+  json::Value v = json::Value::MakeObject();
+  v["ok"] = true;
+  HttpResponse r = HttpResponse::Json(v);
+  r.cookies.push_back(app.ClearSessionCookie());
+  return r;
+}
+
+HttpResponse ChangePassword(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto old_password = PasswordField(req.json, "old_password");
+  if (!old_password.ok()) return ErrorResponse(old_password.status());
+  auto new_password = PasswordField(req.json, "new_password");
+  if (!new_password.ok()) return ErrorResponse(new_password.status());
+  if (new_password->size() < kMinPassword) {
+    return ErrorResponse(400, "invalid_argument", "the new password needs at least 10 characters",
+                         "新密码至少需要 10 个字符");
+  }
+  if (new_password->Equals(*old_password)) {
+    return ErrorResponse(400, "invalid_argument", "the new password must differ from the old one",
+                         "新密码不能与旧密码相同");
+  }
+  const vault::User& me = *ctx.user;
+  if (int64_t wait = app.throttle.RetryAfterMs(me.username, ctx.place.ip); wait > 0) {
+    return TooManyAttempts(wait);
+  }
+  bool verified = false;
+  {
+    PasswordCheckSlot slot(app);
+    verified = vault::VerifyPassword(*old_password, me.password_hash);
+  }
+  if (!verified) {
+    app.throttle.RecordFailure(me.username, ctx.place.ip);
+    return ErrorResponse(403, "permission_denied", "the old password is wrong", "旧密码错误");
+  }
+  auto hash = vault::HashPassword(*new_password, app.options.password_kdf);
+  if (!hash.ok()) return ErrorResponse(hash.status());
+  Status st = app.vault.Write([&](vault::WriteTxn& txn) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(vault::User u, vault::GetUser(txn, me.id));
+    u.password_hash = *hash;
+    u.must_change_password = false;
+    return vault::UpdateUser(txn, u);
+  });
+  if (!st.ok()) return ErrorResponse(st);
+  // SECURITY: a changed password ends every other session of the user.
+  auto ended = app.sessions.DeleteForUser(me.id, ctx.session_id);
+  if (!ended.ok()) app.Log("ending old sessions failed: " + ended.status().ToString());
+  json::Value v = json::Value::MakeObject();
+  v["ok"] = true;
+  v["other_sessions_ended"] = ended.ok() ? *ended : 0;
+  return HttpResponse::Json(v);
+}
+
+}  // namespace
+
+void RegisterSessionRoutes(App& app) {
+  auto wrap = [&app](HttpResponse (*fn)(App&, const HttpRequest&, const RequestContext&),
+                     bool wipe) -> Handler {
+    return [&app, fn, wipe](const HttpRequest& req, const RequestContext& ctx) {
+      HttpResponse r = fn(app, req, ctx);
+      if (wipe) WipeJsonStrings(const_cast<json::Value*>(&req.json));
+      return r;
+    };
+  };
+  app.router.Add(Route::Public("POST", "/api/v1/session", wrap(&Login, true)).Json());
+  app.router.Add(
+      Route::ForSession("GET", "/api/v1/session", wrap(&GetSession, false)).BeforePasswordChange());
+  app.router.Add(
+      Route::ForSession("DELETE", "/api/v1/session", wrap(&Logout, false)).BeforePasswordChange());
+  app.router.Add(Route::ForSession("POST", "/api/v1/session/password", wrap(&ChangePassword, true))
+                     .Json()
+                     .BeforePasswordChange());
+}
+
+}  // namespace custos::web::internal

@@ -1,0 +1,217 @@
+#include "web/sessions.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "base/encoding.h"
+#include "base/json.h"
+#include "vault/crypto.h"
+#include "vault/tables.h"
+
+namespace custos::web {
+
+namespace {
+
+constexpr size_t kTokenBytes = 32;  // 256 bits
+
+bool IsTokenText(std::string_view t) {
+  if (t.size() != kTokenBytes * 2) return false;
+  return std::all_of(t.begin(), t.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// SECURITY: only the hash of the token is a key; the token itself is never
+// stored, so a copy of the vault cannot be used to resume sessions.
+std::string TokenKey(std::string_view token) { return vault::Sha256(token); }
+
+std::string ShortId(std::string_view key) { return HexEncode(key.substr(0, 8)); }
+
+json::Value SessionToJson(const Session& s) {
+  json::Value v = json::Value::MakeObject();
+  v["user_id"] = s.user_id;
+  v["csrf"] = s.csrf_token;
+  v["created"] = s.created;
+  v["last_seen"] = s.last_seen;
+  v["ip"] = s.place.ip;
+  v["user_agent"] = s.place.user_agent;
+  v["workstation"] = s.place.workstation;
+  v["location"] = s.place.location;
+  return v;
+}
+
+Result<Session> SessionFromJson(std::string_view text) {
+  CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(text));
+  Session s;
+  CUSTOS_ASSIGN_OR_RETURN(s.user_id, json::GetString(v, "user_id"));
+  CUSTOS_ASSIGN_OR_RETURN(s.csrf_token, json::GetString(v, "csrf"));
+  CUSTOS_ASSIGN_OR_RETURN(s.created, json::GetInt(v, "created"));
+  CUSTOS_ASSIGN_OR_RETURN(s.last_seen, json::GetInt(v, "last_seen"));
+  CUSTOS_ASSIGN_OR_RETURN(s.place.ip, json::GetStringOr(v, "ip", ""));
+  CUSTOS_ASSIGN_OR_RETURN(s.place.user_agent, json::GetStringOr(v, "user_agent", ""));
+  CUSTOS_ASSIGN_OR_RETURN(s.place.workstation, json::GetStringOr(v, "workstation", ""));
+  CUSTOS_ASSIGN_OR_RETURN(s.place.location, json::GetStringOr(v, "location", ""));
+  return s;
+}
+
+}  // namespace
+
+SessionStore::SessionStore(vault::Vault& vault, SessionOptions options, Clock clock)
+    : vault_(vault), options_(options), clock_(std::move(clock)) {}
+
+Result<SessionStore::Created> SessionStore::Create(const std::string& user_id,
+                                                   const Place& place) {
+  vault::SecretBytes raw = vault::RandomSecret(kTokenBytes);
+  vault::SecretBytes token(kTokenBytes * 2);
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (size_t i = 0; i < kTokenBytes; ++i) {
+    token.data()[2 * i] = static_cast<unsigned char>(kHex[raw.data()[i] >> 4]);
+    token.data()[2 * i + 1] = static_cast<unsigned char>(kHex[raw.data()[i] & 0xf]);
+  }
+  const std::string key = TokenKey(token.view());
+  Session s;
+  s.id = ShortId(key);
+  s.user_id = user_id;
+  s.csrf_token = HexEncode(vault::RandomBytes(32));
+  s.place = place;
+  s.created = clock_();
+  s.last_seen = s.created;
+  const std::string value = json::Serialize(SessionToJson(s));
+  CUSTOS_RETURN_IF_ERROR(vault_.Write(
+      [&](vault::WriteTxn& txn) { return txn.Insert(vault::tables::kSessions, key, value); }));
+  return Created{std::move(token), std::move(s)};
+}
+
+Result<Session> SessionStore::Lookup(std::string_view token) {
+  if (!IsTokenText(token)) return Status::Unauthenticated("no valid session");
+  const std::string key = TokenKey(token);
+  std::string raw;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+    auto got = txn->Get(vault::tables::kSessions, key);
+    if (!got.ok()) {
+      if (got.status().code() == StatusCode::kNotFound) {
+        return Status::Unauthenticated("no valid session");
+      }
+      return got.status();
+    }
+    raw = std::move(got).value();
+  }
+  CUSTOS_ASSIGN_OR_RETURN(Session s, SessionFromJson(raw));
+  s.id = ShortId(key);
+  const UnixMillis now = clock_();
+  if (now - s.last_seen >= options_.idle_ms || now - s.created >= options_.absolute_ms) {
+    Status deleted = vault_.Write([&](vault::WriteTxn& txn) {
+      Status st = txn.Delete(vault::tables::kSessions, key);
+      return st.code() == StatusCode::kNotFound ? Status::Ok() : st;
+    });
+    deleted.IgnoreError();  // expired either way; a later lookup retries
+    return Status::Unauthenticated("session expired");
+  }
+  if (now - s.last_seen >= options_.touch_interval_ms) {
+    s.last_seen = now;
+    const std::string value = json::Serialize(SessionToJson(s));
+    CUSTOS_RETURN_IF_ERROR(vault_.Write([&](vault::WriteTxn& txn) -> Status {
+      // The session may have been deleted (logout) since we read it.
+      CUSTOS_ASSIGN_OR_RETURN(bool present, txn.Has(vault::tables::kSessions, key));
+      if (!present) return Status::Unauthenticated("no valid session");
+      return txn.Put(vault::tables::kSessions, key, value);
+    }));
+  }
+  return s;
+}
+
+Status SessionStore::Delete(std::string_view token) {
+  if (!IsTokenText(token)) return Status::Ok();
+  const std::string key = TokenKey(token);
+  return vault_.Write([&](vault::WriteTxn& txn) {
+    Status st = txn.Delete(vault::tables::kSessions, key);
+    return st.code() == StatusCode::kNotFound ? Status::Ok() : st;
+  });
+}
+
+Result<int> SessionStore::DeleteForUser(const std::string& user_id, const std::string& keep_id) {
+  int deleted = 0;
+  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](vault::WriteTxn& txn) -> Status {
+    std::vector<std::string> doomed;
+    CUSTOS_RETURN_IF_ERROR(txn.Scan(
+        vault::tables::kSessions, "",
+        [&](std::string_view key, std::string_view value) -> Result<bool> {
+          auto s = SessionFromJson(value);
+          if (s.ok() && s->user_id == user_id && ShortId(key) != keep_id) {
+            doomed.emplace_back(key);
+          }
+          return true;
+        }));
+    for (const std::string& k : doomed) CUSTOS_RETURN_IF_ERROR(txn.Delete(vault::tables::kSessions, k));
+    deleted = static_cast<int>(doomed.size());
+    return Status::Ok();
+  }));
+  return deleted;
+}
+
+LoginThrottle::LoginThrottle(ThrottleOptions options, Clock clock)
+    : options_(options), clock_(std::move(clock)) {}
+
+int64_t LoginThrottle::WaitFor(const Entry& e, int free, int lockout, UnixMillis now) const {
+  if (e.failures >= lockout) {
+    return std::max<int64_t>(0, e.last_failure + options_.lockout_ms - now);
+  }
+  if (e.failures < free) return 0;
+  const int doublings = std::min(e.failures - free, 30);
+  const int64_t delay = std::min(options_.max_delay_ms, options_.base_delay_ms << doublings);
+  return std::max<int64_t>(0, e.last_failure + delay - now);
+}
+
+void LoginThrottle::Prune(UnixMillis now) {
+  // Bounded memory: forget stale counters whenever the maps grow.
+  for (auto* m : {&accounts_, &addresses_}) {
+    if (m->size() < 10000) continue;
+    for (auto it = m->begin(); it != m->end();) {
+      if (now - it->second.last_failure > options_.forget_after_ms) {
+        it = m->erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+}
+
+int64_t LoginThrottle::RetryAfterMs(const std::string& username, const std::string& ip) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const UnixMillis now = clock_();
+  int64_t wait = 0;
+  if (auto it = accounts_.find(username); it != accounts_.end()) {
+    if (now - it->second.last_failure > options_.forget_after_ms) {
+      accounts_.erase(it);
+    } else {
+      wait = std::max(wait, WaitFor(it->second, options_.free_failures,
+                                    options_.lockout_failures, now));
+    }
+  }
+  if (auto it = addresses_.find(ip); it != addresses_.end()) {
+    if (now - it->second.last_failure > options_.forget_after_ms) {
+      addresses_.erase(it);
+    } else {
+      wait = std::max(wait, WaitFor(it->second, options_.address_free_failures,
+                                    options_.address_lockout_failures, now));
+    }
+  }
+  return wait;
+}
+
+void LoginThrottle::RecordFailure(const std::string& username, const std::string& ip) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const UnixMillis now = clock_();
+  Prune(now);
+  for (Entry* e : {&accounts_[username], &addresses_[ip]}) {
+    ++e->failures;
+    e->last_failure = now;
+  }
+}
+
+void LoginThrottle::RecordSuccess(const std::string& username) {
+  std::lock_guard<std::mutex> lock(mu_);
+  accounts_.erase(username);
+}
+
+}  // namespace custos::web

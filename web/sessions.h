@@ -1,0 +1,125 @@
+// Login sessions and login throttling.
+//
+// SessionStore: a session is a random 256-bit token handed to the browser in
+// an HttpOnly cookie. The vault stores only SHA-256(token) as the key of
+// tables::kSessions (sealed like every value), with the user id, the CSRF
+// token, the place declared at login and the times. A session ends after
+// `idle_ms` without use (30 min) or `absolute_ms` after login (12 h),
+// whichever comes first. To keep reads cheap, last-use time is written back
+// at most once per `touch_interval_ms`, so idle expiry is exact to within
+// that interval.
+//
+// LoginThrottle: in memory (lost on restart, by design: a restart is rare and
+// an operator action). Failures are counted per account and per client
+// address. After `free_failures` failures each further attempt must wait a
+// delay that doubles (1 s, 2 s, 4 s ... up to `max_delay_ms`); after
+// `lockout_failures` failures the key is locked for `lockout_ms`. A success
+// clears the account's counter. Addresses get a larger allowance than
+// accounts so a shared office NAT does not lock everyone out at once.
+//
+// Thread-safety: both classes are safe for concurrent use.
+#ifndef CUSTOS_WEB_SESSIONS_H_
+#define CUSTOS_WEB_SESSIONS_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "base/status.h"
+#include "base/time.h"
+#include "vault/secret.h"
+#include "vault/vault.h"
+#include "web/request_context.h"
+
+namespace custos::web {
+
+using Clock = std::function<UnixMillis()>;
+
+struct SessionOptions {
+  int64_t idle_ms = 30 * 60 * 1000;
+  int64_t absolute_ms = 12 * 60 * 60 * 1000;
+  int64_t touch_interval_ms = 60 * 1000;
+};
+
+struct Session {
+  std::string id;  // non-secret short id (hex prefix of the token hash)
+  std::string user_id;
+  std::string csrf_token;  // hex, 256 bits
+  Place place;             // ip and user agent as at login
+  UnixMillis created = 0;
+  UnixMillis last_seen = 0;
+};
+
+class SessionStore {
+ public:
+  SessionStore(vault::Vault& vault, SessionOptions options, Clock clock);
+
+  struct Created {
+    vault::SecretBytes token;  // hex text of the 256-bit token, for the cookie
+    Session session;
+  };
+  // Creates and stores a session for `user_id`.
+  Result<Created> Create(const std::string& user_id, const Place& place);
+
+  // The live session for a cookie token. kUnauthenticated when the token is
+  // malformed, unknown or expired (an expired session is deleted). Updates
+  // last-use time (see the file comment).
+  Result<Session> Lookup(std::string_view token);
+
+  // Deletes the session of `token`; OK when it was already gone.
+  Status Delete(std::string_view token);
+
+  // Deletes every session of `user_id` except the one with id `keep_id`
+  // (used after a password change). Returns how many were deleted.
+  Result<int> DeleteForUser(const std::string& user_id, const std::string& keep_id);
+
+  const SessionOptions& options() const { return options_; }
+
+ private:
+  vault::Vault& vault_;
+  SessionOptions options_;
+  Clock clock_;
+};
+
+struct ThrottleOptions {
+  int free_failures = 3;          // per account, before delays start
+  int lockout_failures = 10;      // per account
+  int address_free_failures = 10;
+  int address_lockout_failures = 50;
+  int64_t base_delay_ms = 1000;
+  int64_t max_delay_ms = 60 * 1000;
+  int64_t lockout_ms = 15 * 60 * 1000;
+  // Counters older than this (since the last failure) are forgotten.
+  int64_t forget_after_ms = 60 * 60 * 1000;
+};
+
+class LoginThrottle {
+ public:
+  LoginThrottle(ThrottleOptions options, Clock clock);
+
+  // 0 when an attempt for (username, ip) may proceed now, else how many
+  // milliseconds the caller must wait (delay or lockout).
+  int64_t RetryAfterMs(const std::string& username, const std::string& ip);
+  void RecordFailure(const std::string& username, const std::string& ip);
+  void RecordSuccess(const std::string& username);
+
+ private:
+  struct Entry {
+    int failures = 0;
+    UnixMillis last_failure = 0;
+  };
+  int64_t WaitFor(const Entry& e, int free, int lockout, UnixMillis now) const;
+  void Prune(UnixMillis now);
+
+  ThrottleOptions options_;
+  Clock clock_;
+  std::mutex mu_;
+  std::map<std::string, Entry> accounts_;
+  std::map<std::string, Entry> addresses_;
+};
+
+}  // namespace custos::web
+
+#endif  // CUSTOS_WEB_SESSIONS_H_
