@@ -41,8 +41,7 @@ class AuditCommand : public Command {
                           .required(false)
                           .repeatable(false));
     options.addOption(ValueOption(
-        "checkpoint", "prove: prove against this signed checkpoint (default: the latest)",
-        "FILE"));
+        "checkpoint", "prove: prove against this signed checkpoint (default: the latest)", "FILE"));
     options.addOption(ValueOption("actor", "export: only events of this user id", "U"));
     options.addOption(ValueOption("object", "export: only events on this object id", "ID"));
     options.addOption(
@@ -54,8 +53,8 @@ class AuditCommand : public Command {
     if (args.empty()) return UsageError("audit needs a subcommand: " + std::string(kUsage));
     const std::string& sub = args[0];
     std::vector<std::string> rest(args.begin() + 1, args.end());
-    if (sub != "verify" && sub != "checkpoint" && sub != "key" && sub != "prove" &&
-        sub != "leaf" && sub != "consistency" && sub != "export") {
+    if (sub != "verify" && sub != "checkpoint" && sub != "key" && sub != "prove" && sub != "leaf" &&
+        sub != "consistency" && sub != "export") {
       return UsageError("unknown audit subcommand '" + sub + "'");
     }
     size_t want = (sub == "prove" || sub == "leaf") ? 1 : sub == "consistency" ? 2 : 0;
@@ -96,9 +95,8 @@ class AuditCommand : public Command {
       auto report = audit.Verify();
       if (!report.ok()) return Fail(report.status().Annotate("audit log verification failed"));
       std::cout << "audit log OK: " << report->size << " events, " << report->checkpoints
-                << " signed checkpoints verified (latest at size "
-                << report->latest_checkpoint_size << "), root "
-                << Base64Encode(report->root) << "\n";
+                << " signed checkpoints verified (latest at size " << report->latest_checkpoint_size
+                << "), root " << Base64Encode(report->root) << "\n";
       return kExitOk;
     }
     if (sub == "checkpoint") {

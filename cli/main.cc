@@ -21,6 +21,7 @@ const CommandEntry kCommands[] = {
     {"init", MakeInitCommand},
     {"status", MakeStatusCommand},
     {"rekey", MakeRekeyCommand},
+    {"contract", MakeContractCommand},
 };
 
 void PrintUsage(std::ostream& out) {

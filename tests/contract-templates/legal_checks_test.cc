@@ -70,7 +70,7 @@ Template Variant(const std::string& id, const std::string& from, const std::stri
   return *t;
 }
 
-class NonCompeteChecks : public ::testing::Test {
+class ContractsNonCompete : public ::testing::Test {
  protected:
   Template t_ = MustLoad("cn-non-compete");
   json::Value f_ = ExampleFields("cn-non-compete");
@@ -78,14 +78,14 @@ class NonCompeteChecks : public ::testing::Test {
   CheckReport Run() { return Check(t_, f_, c_); }
 };
 
-TEST_F(NonCompeteChecks, CleanDraftHasNoFindings) {
+TEST_F(ContractsNonCompete, CleanDraftHasNoFindings) {
   CheckReport r = Run();
   EXPECT_TRUE(r.findings.empty()) << Dump(r);
   EXPECT_TRUE(r.field_errors.empty());
   EXPECT_TRUE(CanSendForSignature(r));
 }
 
-TEST_F(NonCompeteChecks, N1PeriodOverTwoYears) {
+TEST_F(ContractsNonCompete, N1PeriodOverTwoYears) {
   f_["restricted_months"] = 24;
   EXPECT_TRUE(Findings(Run(), "N1").empty());
   f_["restricted_months"] = 25;
@@ -96,7 +96,7 @@ TEST_F(NonCompeteChecks, N1PeriodOverTwoYears) {
   EXPECT_FALSE(CanSendForSignature(r));
 }
 
-TEST_F(NonCompeteChecks, N1PeriodNotStartingAtTermination) {
+TEST_F(ContractsNonCompete, N1PeriodNotStartingAtTermination) {
   f_["period_start"] = "other_date";
   f_["start_date"] = "2026-06-01";
   CheckReport r = Run();
@@ -104,7 +104,7 @@ TEST_F(NonCompeteChecks, N1PeriodNotStartingAtTermination) {
   EXPECT_EQ(Findings(r, "N1")[0]->field_id, "period_start");
 }
 
-TEST_F(NonCompeteChecks, N2ScopeRegionOrPeriodMissing) {
+TEST_F(ContractsNonCompete, N2ScopeRegionOrPeriodMissing) {
   f_.as_object().erase("restricted_region");
   f_.as_object().erase("restricted_business");
   CheckReport r = Run();
@@ -114,7 +114,7 @@ TEST_F(NonCompeteChecks, N2ScopeRegionOrPeriodMissing) {
   EXPECT_FALSE(CanSendForSignature(r));
 }
 
-TEST_F(NonCompeteChecks, N3IneligibleCategory) {
+TEST_F(ContractsNonCompete, N3IneligibleCategory) {
   f_["employee_category"] = "other";
   ASSERT_TRUE(Has(Run(), "N3", Severity::kError));
   // The vault's fact overrides the draft's field.
@@ -125,7 +125,7 @@ TEST_F(NonCompeteChecks, N3IneligibleCategory) {
   EXPECT_TRUE(Has(Run(), "N3", Severity::kError));
 }
 
-TEST_F(NonCompeteChecks, N3NoLinkedRecordOfSecrets) {
+TEST_F(ContractsNonCompete, N3NoLinkedRecordOfSecrets) {
   c_.secret_access_record_exists = false;
   CheckReport r = Run();
   ASSERT_TRUE(Has(r, "N3", Severity::kWarning));
@@ -137,7 +137,7 @@ TEST_F(NonCompeteChecks, N3NoLinkedRecordOfSecrets) {
   EXPECT_NE(Findings(r, "N3")[0]->message_en.find("not verified"), std::string::npos);
 }
 
-TEST_F(NonCompeteChecks, N4BlanketScope) {
+TEST_F(ContractsNonCompete, N4BlanketScope) {
   f_["restricted_region"] = "全国";
   CheckReport r = Run();
   ASSERT_TRUE(Has(r, "N4", Severity::kWarning)) << Dump(r);
@@ -149,7 +149,7 @@ TEST_F(NonCompeteChecks, N4BlanketScope) {
   EXPECT_EQ(Findings(r, "N4")[0]->field_id, "restricted_business");
 }
 
-TEST_F(NonCompeteChecks, N5NoMonthlyCompensation) {
+TEST_F(ContractsNonCompete, N5NoMonthlyCompensation) {
   f_["compensation_schedule"] = "included_in_salary";
   ASSERT_TRUE(Has(Run(), "N5", Severity::kError));
   f_["compensation_schedule"] = "lump_sum";
@@ -161,7 +161,7 @@ TEST_F(NonCompeteChecks, N5NoMonthlyCompensation) {
   EXPECT_EQ(Findings(r, "N5")[0]->field_id, "compensation_monthly");
 }
 
-TEST_F(NonCompeteChecks, N6BelowThirtyPercentOfAverageWage) {
+TEST_F(ContractsNonCompete, N6BelowThirtyPercentOfAverageWage) {
   f_["average_monthly_wage"] = "30000";  // 30% = 9000 > 6000
   CheckReport r = Run();
   ASSERT_TRUE(Has(r, "N6", Severity::kWarning)) << Dump(r);
@@ -170,7 +170,7 @@ TEST_F(NonCompeteChecks, N6BelowThirtyPercentOfAverageWage) {
   EXPECT_TRUE(Findings(Run(), "N6").empty()) << Dump(Run());
 }
 
-TEST_F(NonCompeteChecks, N6BelowLocalMinimumWage) {
+TEST_F(ContractsNonCompete, N6BelowLocalMinimumWage) {
   f_["compensation_monthly"] = "2500";  // Shenzhen: 2520 from 2025-03-01
   f_["average_monthly_wage"] = "8000";
   CheckReport r = Run();
@@ -181,7 +181,7 @@ TEST_F(NonCompeteChecks, N6BelowLocalMinimumWage) {
   EXPECT_TRUE(Findings(Run(), "N6").empty()) << Dump(Run());
 }
 
-TEST_F(NonCompeteChecks, N6UnknownFactsAreReportedAsNotVerified) {
+TEST_F(ContractsNonCompete, N6UnknownFactsAreReportedAsNotVerified) {
   f_.as_object().erase("average_monthly_wage");
   c_.minimum_wages = nullptr;
   CheckReport r = Run();
@@ -193,7 +193,7 @@ TEST_F(NonCompeteChecks, N6UnknownFactsAreReportedAsNotVerified) {
   EXPECT_TRUE(CanSendForSignature(r));
 }
 
-TEST_F(NonCompeteChecks, N7WaiverOfReleaseRights) {
+TEST_F(ContractsNonCompete, N7WaiverOfReleaseRights) {
   f_["additional_terms"] = "乙方放弃依法解除本协议的权利。";
   CheckReport r = Run();
   ASSERT_TRUE(Has(r, "N7", Severity::kError)) << Dump(r);
@@ -205,7 +205,7 @@ TEST_F(NonCompeteChecks, N7WaiverOfReleaseRights) {
   EXPECT_TRUE(Findings(Run(), "N7").empty());
 }
 
-TEST_F(NonCompeteChecks, N8PenaltyLargeAgainstCompensation) {
+TEST_F(ContractsNonCompete, N8PenaltyLargeAgainstCompensation) {
   f_["penalty_amount"] = "1000000";  // total compensation 72,000
   CheckReport r = Run();
   ASSERT_TRUE(Has(r, "N8", Severity::kWarning)) << Dump(r);
@@ -217,7 +217,7 @@ TEST_F(NonCompeteChecks, N8PenaltyLargeAgainstCompensation) {
   EXPECT_TRUE(Findings(Run(), "N8").empty());
 }
 
-TEST_F(NonCompeteChecks, N9BypassingLabourArbitration) {
+TEST_F(ContractsNonCompete, N9BypassingLabourArbitration) {
   f_["dispute_forum"] = "commercial_arbitration";
   ASSERT_TRUE(Has(Run(), "N9", Severity::kError));
   f_["dispute_forum"] = "labour_arbitration";
@@ -225,7 +225,7 @@ TEST_F(NonCompeteChecks, N9BypassingLabourArbitration) {
   ASSERT_TRUE(Has(Run(), "N9", Severity::kError));
 }
 
-TEST_F(NonCompeteChecks, N10SignatureAndDelivery) {
+TEST_F(ContractsNonCompete, N10SignatureAndDelivery) {
   c_.employee_signed = true;
   c_.employer_signed = true;
   c_.signature_reliable = true;
@@ -239,7 +239,7 @@ TEST_F(NonCompeteChecks, N10SignatureAndDelivery) {
   EXPECT_EQ(Findings(Run(), "N10").size(), 2u);
 }
 
-class NdaChecks : public ::testing::Test {
+class ContractsNda : public ::testing::Test {
  protected:
   Template t_ = MustLoad("cn-employee-nda");
   json::Value f_ = ExampleFields("cn-employee-nda");
@@ -247,13 +247,13 @@ class NdaChecks : public ::testing::Test {
   CheckReport Run() { return Check(t_, f_, c_); }
 };
 
-TEST_F(NdaChecks, CleanDraftHasNoFindings) {
+TEST_F(ContractsNda, CleanDraftHasNoFindings) {
   CheckReport r = Run();
   EXPECT_TRUE(r.findings.empty()) << Dump(r);
   EXPECT_TRUE(CanSendForSignature(r));
 }
 
-TEST_F(NdaChecks, C1PenaltyInEmployeeNda) {
+TEST_F(ContractsNda, C1PenaltyInEmployeeNda) {
   f_["additional_terms"] = "乙方违反本协议的，应当向甲方支付违约金五万元。";
   CheckReport r = Run();
   ASSERT_TRUE(Has(r, "C1", Severity::kError)) << Dump(r);
@@ -262,7 +262,7 @@ TEST_F(NdaChecks, C1PenaltyInEmployeeNda) {
   EXPECT_FALSE(CanSendForSignature(r));
 }
 
-TEST_F(NdaChecks, C2NoSurvivalOrReturnClause) {
+TEST_F(ContractsNda, C2NoSurvivalOrReturnClause) {
   t_ = Variant("cn-employee-nda", R"(tags="term survival")", R"(tags="term")");
   CheckReport r = Run();
   ASSERT_EQ(Findings(r, "C2").size(), 1u) << Dump(r);
@@ -272,7 +272,7 @@ TEST_F(NdaChecks, C2NoSurvivalOrReturnClause) {
   EXPECT_NE(Findings(r, "C2")[0]->message_en.find("return or deletion"), std::string::npos);
 }
 
-TEST_F(NdaChecks, C3DefinitionMissesCustomerCategories) {
+TEST_F(ContractsNda, C3DefinitionMissesCustomerCategories) {
   t_ = Variant("cn-employee-nda", "以及客户的交易习惯、交易意向、交易内容", "以及客户的交易内容");
   CheckReport r = Run();
   ASSERT_TRUE(Has(r, "C3", Severity::kWarning)) << Dump(r);
@@ -281,7 +281,7 @@ TEST_F(NdaChecks, C3DefinitionMissesCustomerCategories) {
   EXPECT_EQ(Findings(r, "C3")[0]->message_en.find("prices"), std::string::npos);
 }
 
-TEST_F(NdaChecks, C4SignedAfterFirstAccess) {
+TEST_F(ContractsNda, C4SignedAfterFirstAccess) {
   c_.first_secret_access_at = *ParseRfc3339("2026-03-01T09:00:00Z");
   c_.nda_signed_at = *ParseRfc3339("2026-02-27T10:00:00Z");
   EXPECT_TRUE(Findings(Run(), "C4").empty());
@@ -296,7 +296,7 @@ TEST_F(NdaChecks, C4SignedAfterFirstAccess) {
   EXPECT_FALSE(Has(r, "C4", Severity::kError));
 }
 
-TEST_F(NdaChecks, N9AppliesToChineseEmployeeNdaToo) {
+TEST_F(ContractsNda, N9AppliesToChineseEmployeeNdaToo) {
   f_["dispute_forum"] = "court";
   EXPECT_TRUE(Has(Run(), "N9", Severity::kError));
 }

@@ -1,0 +1,147 @@
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/vault/test_util.h"
+
+namespace custos::cli {
+namespace {
+
+using vault::testing::TempDir;
+
+struct CliRun {
+  int code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+// Runs the custos binary with `args` (already shell-quoted where needed),
+// environment prefix `env`, no terminal (stdin from /dev/null).
+CliRun Custos(const std::string& args, const std::string& env = "") {
+  std::string cmd = env + " setsid " + std::string(CUSTOS_BINARY) + " " + args +
+                    " </dev/null 2>&1";
+  CliRun r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int st = pclose(p);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return r;
+}
+
+std::string WriteFile(const TempDir& dir, const std::string& name, const std::string& content) {
+  std::string path = dir.path() + "/" + name;
+  std::ofstream(path) << content;
+  return path;
+}
+
+TEST(CliTest, HelpAndUsageErrors) {
+  CliRun help = Custos("--help");
+  EXPECT_EQ(help.code, 0);
+  for (const char* cmd : {"init", "status", "rekey"}) {
+    EXPECT_NE(help.out.find(std::string("  ") + cmd), std::string::npos) << cmd;
+    CliRun h = Custos(std::string(cmd) + " --help");
+    EXPECT_EQ(h.code, 0) << cmd;
+    EXPECT_NE(h.out.find("--data"), std::string::npos) << cmd;
+  }
+  EXPECT_EQ(Custos("").code, 2);
+  EXPECT_EQ(Custos("frobnicate").code, 2);
+  EXPECT_EQ(Custos("status --no-such-flag").code, 2);
+  EXPECT_EQ(Custos("init --data x --kdf-profile fast").code, 2);
+}
+
+TEST(CliTest, InitStatusWrongPassphraseRekey) {
+  TempDir dir;
+  const std::string data = dir.path() + "/vault";
+  const std::string pf = WriteFile(dir, "pass", "first passphrase\n");
+  CliRun init = Custos("init --kdf-profile test --data " + data + " --passphrase-file " + pf);
+  ASSERT_EQ(init.code, 0) << init.out;
+  EXPECT_NE(init.out.find("Password (shown once"), std::string::npos);
+
+  // A second init refuses and leaves the vault alone.
+  CliRun again = Custos("init --kdf-profile test --data " + data + " --passphrase-file " + pf);
+  EXPECT_EQ(again.code, 1);
+  EXPECT_NE(again.out.find("already exists"), std::string::npos);
+
+  CliRun sealed = Custos("status --data " + data);
+  EXPECT_EQ(sealed.code, 0) << sealed.out;
+  EXPECT_NE(sealed.out.find("state:          sealed"), std::string::npos);
+  EXPECT_NE(sealed.out.find("users               1"), std::string::npos) << sealed.out;
+
+  CliRun wrong = Custos("status --unseal --data " + data, "CUSTOS_PASSPHRASE='not it'");
+  EXPECT_EQ(wrong.code, 1);
+  EXPECT_NE(wrong.out.find("wrong passphrase"), std::string::npos);
+  EXPECT_EQ(wrong.out.find("not it"), std::string::npos);
+
+  // No passphrase source and no terminal: a clear error, not a hang.
+  CliRun none = Custos("status --unseal --data " + data);
+  EXPECT_EQ(none.code, 1);
+
+  CliRun rekey = Custos("rekey --rotate --kdf-profile test --data " + data,
+                     "CUSTOS_PASSPHRASE='first passphrase' CUSTOS_NEW_PASSPHRASE='second one'");
+  ASSERT_EQ(rekey.code, 0) << rekey.out;
+  EXPECT_NE(rekey.out.find("key version is now 2"), std::string::npos);
+  EXPECT_EQ(Custos("status --unseal --data " + data, "CUSTOS_PASSPHRASE='first passphrase'").code, 1);
+  CliRun ok = Custos("status --unseal --data " + data, "CUSTOS_PASSPHRASE='second one'");
+  EXPECT_EQ(ok.code, 0) << ok.out;
+  EXPECT_NE(ok.out.find("key version:    2"), std::string::npos);
+}
+
+TEST(CliTest, StatusOfMissingVaultFails) {
+  TempDir dir;
+  CliRun r = Custos("status --data " + dir.path() + "/none");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("no vault"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace custos::cli
+
+namespace custos::cli {
+namespace {
+
+TEST(CliContractTest, ListRenderCheck) {
+  const char* env_root = std::getenv("CUSTOS_SOURCE_ROOT");
+  const std::string root = env_root != nullptr ? env_root : ".";
+  CliRun list = Custos("contract list");
+  ASSERT_EQ(list.code, 0) << list.out;
+  for (const char* id : {"cn-employee-nda", "cn-non-compete", "us-employee-nda", "mutual-nda"})
+    EXPECT_NE(list.out.find(id), std::string::npos) << id;
+
+  const std::string fields = root + "/contract-templates/examples/cn-non-compete.fields.json";
+  CliRun ok = Custos("contract check cn-non-compete --fields " + fields);
+  EXPECT_EQ(ok.code, 0) << ok.out;
+
+  CliRun html = Custos("contract render cn-non-compete --fields " + fields);
+  EXPECT_EQ(html.code, 0);
+  EXPECT_NE(html.out.find("竞业限制协议"), std::string::npos);
+  EXPECT_NE(html.out.find("@page"), std::string::npos);
+
+  // A three-year restriction breaks Labor Contract Law Art. 24: N1, exit 1.
+  TempDir dir;
+  std::ifstream in(fields);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t at = text.find("\"restricted_months\"");
+  ASSERT_NE(at, std::string::npos);
+  size_t colon = text.find(':', at);
+  size_t end = text.find_first_of(",}", colon);
+  text.replace(colon + 1, end - colon - 1, " 36");
+  const std::string bad = WriteFile(dir, "bad.json", text);
+  CliRun n1 = Custos("contract check cn-non-compete --lang en --fields " + bad);
+  EXPECT_EQ(n1.code, 1) << n1.out;
+  EXPECT_NE(n1.out.find("N1"), std::string::npos) << n1.out;
+
+  EXPECT_EQ(Custos("contract check no-such-template --fields " + fields).code, 1);
+  EXPECT_EQ(Custos("contract render cn-non-compete").code, 2);
+  EXPECT_EQ(Custos("contract render cn-non-compete --fields " + fields + " --format pdf").code, 2);
+}
+
+}  // namespace
+}  // namespace custos::cli
