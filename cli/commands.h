@@ -14,6 +14,9 @@ std::unique_ptr<Command> MakeInitCommand();
 std::unique_ptr<Command> MakeStatusCommand();
 std::unique_ptr<Command> MakeRekeyCommand();
 std::unique_ptr<Command> MakeContractCommand();
+std::unique_ptr<Command> MakeAuditCommand();
+std::unique_ptr<Command> MakeServeCommand();
+std::unique_ptr<Command> MakeDemoCommand();
 
 }  // namespace custos::cli
 

@@ -21,6 +21,9 @@ const CommandEntry kCommands[] = {
     {"init", MakeInitCommand},
     {"status", MakeStatusCommand},
     {"rekey", MakeRekeyCommand},
+    {"demo", MakeDemoCommand},
+    {"serve", MakeServeCommand},
+    {"audit", MakeAuditCommand},
     {"contract", MakeContractCommand},
 };
 

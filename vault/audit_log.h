@@ -103,17 +103,17 @@ struct AuditOptions {
 };
 
 struct AuditFilter {
-  std::optional<std::string> actor;      // actor.id equals
-  std::optional<std::string> object;     // object.id equals
-  std::optional<UnixMillis> from;        // time >= from
-  std::optional<UnixMillis> to;          // time < to
+  std::optional<std::string> actor;   // actor.id equals
+  std::optional<std::string> object;  // object.id equals
+  std::optional<UnixMillis> from;     // time >= from
+  std::optional<UnixMillis> to;       // time < to
 };
 
 struct AuditVerifyReport {
-  uint64_t size = 0;                 // events checked
-  uint64_t checkpoints = 0;          // checkpoints whose signature and root verified
+  uint64_t size = 0;         // events checked
+  uint64_t checkpoints = 0;  // checkpoints whose signature and root verified
   uint64_t latest_checkpoint_size = 0;
-  std::string root;                  // root of the whole log (raw)
+  std::string root;  // root of the whole log (raw)
 };
 
 class AuditLog {

@@ -214,15 +214,15 @@ Result<Loan> GetLoan(const ReadTxn& txn, std::string_view loan_id) {
 Result<std::vector<Loan>> ListLoans(const ReadTxn& txn, std::string_view record_id,
                                     std::string_view requester_id) {
   std::vector<Loan> out;
-  CUSTOS_RETURN_IF_ERROR(txn.Scan(tables::kLoans, "",
-                                  [&](std::string_view, std::string_view value) -> Result<bool> {
-                                    CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(value));
-                                    CUSTOS_ASSIGN_OR_RETURN(Loan l, Loan::FromJson(v));
-                                    if ((record_id.empty() || l.record_id == record_id) &&
-                                        (requester_id.empty() || l.requester_id == requester_id))
-                                      out.push_back(std::move(l));
-                                    return true;
-                                  }));
+  CUSTOS_RETURN_IF_ERROR(
+      txn.Scan(tables::kLoans, "", [&](std::string_view, std::string_view value) -> Result<bool> {
+        CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(value));
+        CUSTOS_ASSIGN_OR_RETURN(Loan l, Loan::FromJson(v));
+        if ((record_id.empty() || l.record_id == record_id) &&
+            (requester_id.empty() || l.requester_id == requester_id))
+          out.push_back(std::move(l));
+        return true;
+      }));
   return out;
 }
 
@@ -243,10 +243,11 @@ Result<std::optional<Loan>> FindOpenLoan(const ReadTxn& txn, std::string_view re
                                          std::string_view requester_id, policy::LoanKind kind) {
   const std::string prefix = RecordLoanPrefix(record_id, requester_id);
   std::vector<std::string> ids;
-  CUSTOS_RETURN_IF_ERROR(txn.ScanKeys(tables::kIndex, prefix, [&](std::string_view key) -> Result<bool> {
-    ids.emplace_back(key.substr(prefix.size()));
-    return true;
-  }));
+  CUSTOS_RETURN_IF_ERROR(
+      txn.ScanKeys(tables::kIndex, prefix, [&](std::string_view key) -> Result<bool> {
+        ids.emplace_back(key.substr(prefix.size()));
+        return true;
+      }));
   std::optional<Loan> best;
   int best_score = 0;
   const UnixMillis now = NowMillis();
@@ -255,9 +256,12 @@ Result<std::optional<Loan>> FindOpenLoan(const ReadTxn& txn, std::string_view re
     if (l.kind != kind) continue;
     // Prefer a usable grant; otherwise show the one that explains the denial.
     int score = 0;
-    if (IsOpen(l.state)) score = l.due > now ? 4 : 3;
-    else if (l.state == policy::LoanState::kRequested) score = 2;
-    else if (l.state == policy::LoanState::kExpired) score = 1;
+    if (IsOpen(l.state))
+      score = l.due > now ? 4 : 3;
+    else if (l.state == policy::LoanState::kRequested)
+      score = 2;
+    else if (l.state == policy::LoanState::kExpired)
+      score = 1;
     if (score > best_score || (score == best_score && score > 0 && l.due > best->due)) {
       best = std::move(l);
       best_score = score;
@@ -328,23 +332,22 @@ Result<Loan> RequestLoan(Archive& archive, const Caller& caller, const LoanReque
 
 Result<Loan> ApproveLoan(Archive& archive, const Caller& caller, std::string_view loan_id,
                          std::string_view note) {
-  return Step(archive, caller, loan_id, policy::Action::kApproveLoan, "loan.approve", note,
-              std::nullopt, [](Loan& loan, const StepContext& c) -> Status {
-                loan.approver_ids.push_back(c.user.id);
-                if (!c.decision.approvals_complete) return Status::Ok();
-                loan.state = policy::LoanState::kApproved;
-                loan.release_required =
-                    loan.release_required || c.decision.custodian_release_required;
-                // The grant runs from the final approval: the requested due
-                // time when still ahead and within the longest loan, else the
-                // longest loan.
-                const UnixMillis latest =
-                    c.now + c.policy.rules(c.meta.classification).max_loan_hours * kMillisPerHour;
-                loan.due = (loan.requested_due > c.now && loan.requested_due <= latest)
-                               ? loan.requested_due
-                               : latest;
-                return Status::Ok();
-              });
+  return Step(
+      archive, caller, loan_id, policy::Action::kApproveLoan, "loan.approve", note, std::nullopt,
+      [](Loan& loan, const StepContext& c) -> Status {
+        loan.approver_ids.push_back(c.user.id);
+        if (!c.decision.approvals_complete) return Status::Ok();
+        loan.state = policy::LoanState::kApproved;
+        loan.release_required = loan.release_required || c.decision.custodian_release_required;
+        // The grant runs from the final approval: the requested due
+        // time when still ahead and within the longest loan, else the
+        // longest loan.
+        const UnixMillis latest =
+            c.now + c.policy.rules(c.meta.classification).max_loan_hours * kMillisPerHour;
+        loan.due = (loan.requested_due > c.now && loan.requested_due <= latest) ? loan.requested_due
+                                                                                : latest;
+        return Status::Ok();
+      });
 }
 
 Result<Loan> DenyLoan(Archive& archive, const Caller& caller, std::string_view loan_id,
@@ -457,8 +460,8 @@ Result<UseResult> UseRecord(Archive& archive, const Caller& caller, std::string_
     f.now = NowMillis();
     f.reason = std::string(reason);
     const policy::Authorization auth = policy::Authorize(*policy, f, action);
-    AuditEvent e = Archive::NewEvent(caller, &user, "record." + std::string(policy::LoanKindId(*kind)),
-                                     "record", meta.id);
+    AuditEvent e = Archive::NewEvent(
+        caller, &user, "record." + std::string(policy::LoanKindId(*kind)), "record", meta.id);
     e.object.version = meta.latest_version;
     e.reason = std::string(reason);
     Archive::SetDecision(&e, auth, *policy);

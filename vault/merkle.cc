@@ -236,7 +236,8 @@ NodeReader MemoryTree::Reader() const {
 }
 
 Status CompactRange::Append(
-    std::string leaf_hash, const std::function<Status(int, uint64_t, const std::string&)>& on_node) {
+    std::string leaf_hash,
+    const std::function<Status(int, uint64_t, const std::string&)>& on_node) {
   uint64_t index = size_;
   int level = 0;
   if (on_node) CUSTOS_RETURN_IF_ERROR(on_node(0, index, leaf_hash));

@@ -95,7 +95,8 @@ Result<policy::Policy> GetPolicyVersion(const ReadTxn& txn, std::string_view sha
   CUSTOS_ASSIGN_OR_RETURN(std::string source, json::GetString(v, "source"));
   // SECURITY: the key is the hash; a stored text that does not match it was
   // altered or misplaced.
-  if (PolicyDigest(source) != sha256) return Status::DataLoss("stored policy does not match its hash");
+  if (PolicyDigest(source) != sha256)
+    return Status::DataLoss("stored policy does not match its hash");
   CUSTOS_ASSIGN_OR_RETURN(policy::Policy p, policy::LoadPolicy(source));
   p.set_digest(std::string(sha256));
   return p;
@@ -108,13 +109,12 @@ Result<policy::Policy> CurrentPolicy(const ReadTxn& txn) {
 
 Result<std::vector<PolicyApplication>> PolicyHistory(const ReadTxn& txn) {
   std::vector<PolicyApplication> out;
-  CUSTOS_RETURN_IF_ERROR(txn.Scan(tables::kPolicies, "h/",
-                                  [&](std::string_view, std::string_view value) -> Result<bool> {
-                                    CUSTOS_ASSIGN_OR_RETURN(PolicyApplication a,
-                                                            ApplicationFromJson(value));
-                                    out.push_back(std::move(a));
-                                    return true;
-                                  }));
+  CUSTOS_RETURN_IF_ERROR(txn.Scan(
+      tables::kPolicies, "h/", [&](std::string_view, std::string_view value) -> Result<bool> {
+        CUSTOS_ASSIGN_OR_RETURN(PolicyApplication a, ApplicationFromJson(value));
+        out.push_back(std::move(a));
+        return true;
+      }));
   return out;
 }
 
@@ -164,7 +164,8 @@ Result<PolicyApplication> ApplyPolicy(Vault& vault, const AuditLog& log, const C
     facts.actor.employment = user->employment;
     facts.now = NowMillis();
     facts.reason = std::string(reason);
-    const policy::Authorization auth = policy::Authorize(current, facts, policy::Action::kApplyPolicy);
+    const policy::Authorization auth =
+        policy::Authorize(current, facts, policy::Action::kApplyPolicy);
     AuditEvent e;
     e.actor = {user->id, user->display_name};
     for (policy::Role r : user->roles) e.roles.emplace_back(policy::RoleId(r));

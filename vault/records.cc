@@ -58,9 +58,11 @@ std::string ViewCountKey(std::string_view user, std::string_view record) {
 }
 
 // Flattens a JSON value into path → serialized leaf, for the field diff.
-void Flatten(const json::Value& v, const std::string& path, std::map<std::string, std::string>* out) {
+void Flatten(const json::Value& v, const std::string& path,
+             std::map<std::string, std::string>* out) {
   if (v.is_object()) {
-    for (const auto& [k, child] : v.as_object()) Flatten(child, path.empty() ? k : path + "." + k, out);
+    for (const auto& [k, child] : v.as_object())
+      Flatten(child, path.empty() ? k : path + "." + k, out);
     return;
   }
   if (v.is_array()) {
@@ -191,7 +193,8 @@ Status WriteViewCount(WriteTxn& txn, const std::string& key, ViewCount c, UnixMi
 // An alert for the auditors (tables::kAlerts): key EncodeU64(time) + 4 random
 // bytes, value {"type","severity","user_id","record_id","at","audit_seq","rule"}.
 Status RaiseAlert(WriteTxn& txn, std::string_view type, const std::string& user_id,
-                  const std::string& record_id, UnixMillis at, uint64_t seq, std::string_view rule) {
+                  const std::string& record_id, UnixMillis at, uint64_t seq,
+                  std::string_view rule) {
   json::Value o = json::Value::MakeObject();
   o["type"] = type;
   o["severity"] = "warning";
@@ -353,8 +356,8 @@ Result<RecordMeta> RecordMeta::FromJson(const json::Value& o) {
 }
 
 std::vector<FieldChange> DiffVersions(const RecordVersion& a, const RecordVersion& b) {
-  static const std::set<std::string> kIgnored = {"meta.id", "meta.latest_version",
-                                                 "meta.created", "meta.updated", "meta.revision"};
+  static const std::set<std::string> kIgnored = {"meta.id", "meta.latest_version", "meta.created",
+                                                 "meta.updated", "meta.revision"};
   std::map<std::string, std::string> fa;
   std::map<std::string, std::string> fb;
   json::Value ja = json::Value::MakeObject();
@@ -529,14 +532,13 @@ Result<RecordMeta> Archive::CreateRecordIn(WriteTxn& txn, const policy::Permit& 
   meta.revision = 1;
   meta.latest_version = 1;
   RecordVersion v{meta.id, 1, permit.actor_id(), now, std::string(reason), meta, record.content};
-  CUSTOS_ASSIGN_OR_RETURN(uint32_t n,
-                          AppendVersion(txn, tables::kRecords, meta.id,
-                                        json::Serialize(VersionToJson(v))));
+  CUSTOS_ASSIGN_OR_RETURN(
+      uint32_t n, AppendVersion(txn, tables::kRecords, meta.id, json::Serialize(VersionToJson(v))));
   if (n != 1) return Status::AlreadyExists("record id collision");
   CUSTOS_RETURN_IF_ERROR(PutMeta(txn, meta));
-  CUSTOS_RETURN_IF_ERROR(AppendOwnership(
-      txn, meta.id,
-      OwnershipChange{0, "", meta.owner_id, permit.actor_id(), now, std::string(reason), audit_seq}));
+  CUSTOS_RETURN_IF_ERROR(AppendOwnership(txn, meta.id,
+                                         OwnershipChange{0, "", meta.owner_id, permit.actor_id(),
+                                                         now, std::string(reason), audit_seq}));
   CatalogOnCommit(txn, meta);
   return meta;
 }
@@ -572,6 +574,65 @@ Result<RecordMeta> Archive::CreateRecord(const Caller& caller, const NewRecord& 
       return Status::Ok();
     }
     CUSTOS_ASSIGN_OR_RETURN(out, CreateRecordIn(txn, *auth.permit, record, reason, seq));
+    return Status::Ok();
+  }));
+  if (!denied.ok()) return denied;
+  return out;
+}
+
+Result<std::vector<RecordMeta>> Archive::CreateRecords(const Caller& caller,
+                                                       const std::vector<NewRecord>& records,
+                                                       std::string_view reason) {
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (records[i].name.empty())
+      return Status::InvalidArgument("record " + std::to_string(i + 1) + ": a record needs a name");
+    ids.push_back(NewRecordId(records[i].kind));
+  }
+  std::vector<RecordMeta> out;
+  Status denied;
+  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
+    denied = Status::Ok();
+    out.clear();
+    CUSTOS_ASSIGN_OR_RETURN(User user, CallerUser(txn, caller));
+    CUSTOS_ASSIGN_OR_RETURN(auto policy, PolicyAt(txn));
+    const UnixMillis now = NowMillis();
+    std::vector<policy::Authorization> auths;
+    for (size_t i = 0; i < records.size(); ++i) {
+      const NewRecord& record = records[i];
+      CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, record.owner_id, "the owner")
+                                 .Annotate("record " + std::to_string(i + 1)));
+      CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, record.custodian_id, "the custodian")
+                                 .Annotate("record " + std::to_string(i + 1)));
+      policy::Facts f;
+      f.actor = ActorFactsFor(user);
+      f.record = policy::RecordFacts{ids[i], record.classification,
+                                     record.owner_id.empty() ? user.id : record.owner_id, user.id,
+                                     record.custodian_id};
+      f.now = now;
+      f.reason = std::string(reason);
+      auths.push_back(policy::Authorize(*policy, f, policy::Action::kCreateRecord));
+      if (!auths.back().ok()) {
+        AuditEvent e = NewEvent(caller, &user, "record.create", "record", ids[i]);
+        e.object.version = 1;
+        e.reason = std::string(reason);
+        SetDecision(&e, auths.back(), *policy);
+        CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
+        denied = auths.back().status().Annotate("record " + std::to_string(i + 1));
+        return Status::Ok();
+      }
+    }
+    for (size_t i = 0; i < records.size(); ++i) {
+      AuditEvent e = NewEvent(caller, &user, "record.create", "record", ids[i]);
+      e.object.version = 1;
+      e.reason = std::string(reason);
+      e.details["classification"] = policy::ClassificationId(records[i].classification);
+      SetDecision(&e, auths[i], *policy);
+      CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, log_.Append(txn, e));
+      CUSTOS_ASSIGN_OR_RETURN(RecordMeta m,
+                              CreateRecordIn(txn, *auths[i].permit, records[i], reason, seq));
+      out.push_back(std::move(m));
+    }
     return Status::Ok();
   }));
   if (!denied.ok()) return denied;
@@ -615,8 +676,8 @@ Result<RecordMeta> Archive::UpdateRecord(const Caller& caller, std::string_view 
     meta.updated = f.now;
     meta.revision += 1;
     meta.latest_version += 1;
-    RecordVersion v{meta.id, meta.latest_version, user.id, f.now, std::string(reason), meta,
-                    update.content};
+    RecordVersion v{meta.id, meta.latest_version, user.id, f.now, std::string(reason),
+                    meta,    update.content};
     CUSTOS_ASSIGN_OR_RETURN(uint32_t n, AppendVersion(txn, tables::kRecords, meta.id,
                                                       json::Serialize(VersionToJson(v))));
     if (n != meta.latest_version) return Status::DataLoss("record versions out of step");
@@ -660,7 +721,8 @@ Result<RecordMeta> Archive::ReassignOwner(const Caller& caller, std::string_view
       return Status::Ok();
     }
     CUSTOS_RETURN_IF_ERROR(AppendOwnership(
-        txn, meta.id, OwnershipChange{0, meta.owner_id, target, user.id, f.now, std::string(reason), seq}));
+        txn, meta.id,
+        OwnershipChange{0, meta.owner_id, target, user.id, f.now, std::string(reason), seq}));
     meta.owner_id = target;
     meta.updated = f.now;
     meta.revision += 1;
@@ -692,7 +754,8 @@ Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record
     if (version == 0 || version > meta.latest_version)
       return Status::NotFound("no such version of the record");
     for (uint32_t x : extra_versions) {
-      if (x == 0 || x > meta.latest_version) return Status::NotFound("no such version of the record");
+      if (x == 0 || x > meta.latest_version)
+        return Status::NotFound("no such version of the record");
     }
     const UnixMillis now = NowMillis();
     std::optional<Loan> loan;
@@ -848,7 +911,8 @@ Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& qu
   AuditEvent e = NewEvent(caller, &user, "record.search", "records", "");
   SetDecision(&e, auth, *policy);
   e.details["text"] = query.text;
-  if (query.classification) e.details["classification"] = policy::ClassificationId(*query.classification);
+  if (query.classification)
+    e.details["classification"] = policy::ClassificationId(*query.classification);
   if (!query.owner_id.empty()) e.details["owner"] = query.owner_id;
   if (!query.tag.empty()) e.details["tag"] = query.tag;
   if (!query.status.empty()) e.details["status"] = query.status;

@@ -191,10 +191,10 @@ struct ViewResult {
   std::string viewer_name;
   UnixMillis time = 0;
   uint64_t audit_seq = 0;
-  int views_used = 0;              // including this one
-  std::optional<int> views_left;   // nullopt = unlimited
-  std::string rule;                // the allowing rule
-  std::string loan_id;             // the loan used, if any
+  int views_used = 0;                    // including this one
+  std::optional<int> views_left;         // nullopt = unlimited
+  std::string rule;                      // the allowing rule
+  std::string loan_id;                   // the loan used, if any
   std::optional<policy::Permit> permit;  // for attachment reads in this view
 };
 
@@ -235,6 +235,13 @@ class Archive {
   // kInvalidArgument for an empty name or unknown owner/custodian.
   Result<RecordMeta> CreateRecord(const Caller& caller, const NewRecord& record,
                                   std::string_view reason);
+  // Creates many records in one transaction, all or nothing: every record is
+  // authorized first; if any is denied, only the denial's audit event is
+  // written and its status returned (message prefixed "record N: ", N from
+  // 1). Otherwise each record gets its own audit event and version 1.
+  Result<std::vector<RecordMeta>> CreateRecords(const Caller& caller,
+                                                const std::vector<NewRecord>& records,
+                                                std::string_view reason);
   // update_record (owner only, per policy): appends a version.
   Result<RecordMeta> UpdateRecord(const Caller& caller, std::string_view record_id,
                                   const RecordUpdate& update, std::string_view reason);
@@ -245,12 +252,11 @@ class Archive {
   // view_content: authorizes (grant/owner rule, quota, reason), counts the
   // view, writes the audit event and returns the content — all in one
   // transaction. Quota exhausted: denial event + alert, kResourceExhausted.
-  Result<ViewResult> View(const Caller& caller, std::string_view record_id,
-                          std::string_view reason, const ViewOptions& options = {});
+  Result<ViewResult> View(const Caller& caller, std::string_view record_id, std::string_view reason,
+                          const ViewOptions& options = {});
   // A view (counted and audited like View) of two versions, compared.
-  Result<std::vector<FieldChange>> CompareVersions(const Caller& caller,
-                                                   std::string_view record_id, uint32_t a,
-                                                   uint32_t b, std::string_view reason);
+  Result<std::vector<FieldChange>> CompareVersions(const Caller& caller, std::string_view record_id,
+                                                   uint32_t a, uint32_t b, std::string_view reason);
 
   // search_metadata over the in-memory catalog; audited (one event per
   // search). Records above the caller's sight are left out (see .cc).

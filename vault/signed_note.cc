@@ -86,8 +86,7 @@ Result<Verifier> ParseVerifierKey(std::string_view vkey) {
   auto id_bytes = HexDecode(hex);
   auto key = Base64Decode(b64);
   if (!id_bytes.ok() || !key.ok()) return Status::InvalidArgument("malformed verifier key");
-  if (key->size() != 1 + kEd25519PublicKeySize ||
-      static_cast<uint8_t>((*key)[0]) != kAlgEd25519) {
+  if (key->size() != 1 + kEd25519PublicKeySize || static_cast<uint8_t>((*key)[0]) != kAlgEd25519) {
     return Status::InvalidArgument("verifier key is not an Ed25519 key");
   }
   Verifier v;
@@ -104,8 +103,7 @@ Result<std::string> Sign(std::string_view text, std::string_view name,
                          const SecretBytes& secret_key, std::string_view public_key) {
   if (!IsValidText(text)) return Status::InvalidArgument("malformed note text");
   if (!IsValidKeyName(name)) return Status::InvalidArgument("invalid key name");
-  if (public_key.size() != kEd25519PublicKeySize ||
-      secret_key.size() != kEd25519SecretKeySize) {
+  if (public_key.size() != kEd25519PublicKeySize || secret_key.size() != kEd25519SecretKeySize) {
     return Status::InvalidArgument("bad Ed25519 key size");
   }
   std::string sig = KeyIdBytes(Ed25519KeyId(name, public_key));

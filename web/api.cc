@@ -17,6 +17,17 @@ bool RequestContext::HasRole(policy::Role role) const {
   return std::find(roles.begin(), roles.end(), role) != roles.end();
 }
 
+vault::Caller RequestContext::ToCaller() const {
+  vault::Caller c;
+  c.user_id = user ? user->id : "";
+  c.session = session_id;
+  c.place.ip = place.ip;
+  c.place.user_agent = place.user_agent;
+  c.place.workstation = place.workstation;
+  c.place.location = place.location;
+  return c;
+}
+
 const std::string& HttpRequest::Header(std::string_view lower_name) const {
   static const std::string kEmpty;
   auto it = headers.find(std::string(lower_name));
@@ -116,7 +127,9 @@ HttpResponse ErrorResponse(const ApiError& error) {
   return HttpResponse::Json(v, error.http_status);
 }
 
-HttpResponse ErrorResponse(const Status& status) { return ErrorResponse(ApiErrorFromStatus(status)); }
+HttpResponse ErrorResponse(const Status& status) {
+  return ErrorResponse(ApiErrorFromStatus(status));
+}
 
 HttpResponse ErrorResponse(int http_status, std::string code, std::string message_en,
                            std::string message_zh) {

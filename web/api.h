@@ -29,10 +29,10 @@
 namespace custos::web {
 
 struct HttpRequest {
-  std::string method;  // upper case: GET, POST, ...
-  std::string path;    // decoded path, no query
-  std::map<std::string, std::string> params;  // path parameters ({id})
-  std::map<std::string, std::string> query;   // decoded query parameters
+  std::string method;                          // upper case: GET, POST, ...
+  std::string path;                            // decoded path, no query
+  std::map<std::string, std::string> params;   // path parameters ({id})
+  std::map<std::string, std::string> query;    // decoded query parameters
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
   // The parsed body for routes that take JSON (always an object), else null.

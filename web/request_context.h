@@ -16,6 +16,7 @@
 #include "base/json.h"
 #include "base/time.h"
 #include "policy/types.h"
+#include "vault/policy_store.h"
 #include "vault/users.h"
 
 namespace custos::web {
@@ -44,6 +45,9 @@ struct RequestContext {
 
   bool authenticated() const { return user.has_value(); }
   bool HasRole(policy::Role role) const;
+  // The vault's view of this caller (user id, session id, place) for
+  // Archive and audit calls.
+  vault::Caller ToCaller() const;
 };
 
 }  // namespace custos::web

@@ -1,5 +1,11 @@
 #include "web/server.h"
 
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <istream>
+#include <mutex>
+
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -17,12 +23,6 @@
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
-
-#include <algorithm>
-#include <cctype>
-#include <chrono>
-#include <istream>
-#include <mutex>
 
 #include "vault/crypto.h"
 #include "web/internal/app.h"
@@ -106,8 +106,7 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
   }
 
  private:
-  HttpResponse Handle(Poco::Net::HTTPServerRequest& preq, std::string* route_label,
-                      bool* close) {
+  HttpResponse Handle(Poco::Net::HTTPServerRequest& preq, std::string* route_label, bool* close) {
     HttpRequest req;
     req.method = preq.getMethod();
     for (const auto& [name, value] : preq) req.headers[Lower(name)] = value;
@@ -260,6 +259,7 @@ Result<std::unique_ptr<Server>> Server::Start(vault::Vault& vault, const ServerO
   internal::RegisterOpsRoutes(app);
   internal::RegisterSessionRoutes(app);
   internal::RegisterUserRoutes(app);
+  if (o.archive != nullptr) internal::RegisterRecordRoutes(app);
   for (const auto& add : o.extra_routes) add(app.router, vault);
 
   try {
@@ -267,10 +267,10 @@ Result<std::unique_ptr<Server>> Server::Start(vault::Vault& vault, const ServerO
     std::unique_ptr<Poco::Net::ServerSocket> socket;
     if (want_tls) {
       Poco::Net::initializeSSL();
-      Poco::Net::Context::Ptr context = new Poco::Net::Context(
-          Poco::Net::Context::TLS_SERVER_USE, o.tls_key_path, o.tls_cert_path, "",
-          Poco::Net::Context::VERIFY_NONE, 9, false,
-          "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!MD5:!RC4");
+      Poco::Net::Context::Ptr context =
+          new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, o.tls_key_path,
+                                 o.tls_cert_path, "", Poco::Net::Context::VERIFY_NONE, 9, false,
+                                 "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!MD5:!RC4");
       context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
                                 Poco::Net::Context::PROTO_TLSV1 |
                                 Poco::Net::Context::PROTO_TLSV1_1);

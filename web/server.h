@@ -27,6 +27,7 @@
 
 #include "base/status.h"
 #include "vault/crypto.h"
+#include "vault/records.h"
 #include "vault/users.h"
 #include "vault/vault.h"
 #include "web/api.h"
@@ -72,6 +73,11 @@ struct ServerOptions {
   // Operational log lines (errors, startup); null = stderr. Never given
   // passwords, tokens or record content.
   std::function<void(const std::string&)> log;
+
+  // The records archive (records.h). When set, the records routes
+  // (/api/v1/records...) are served; every access goes through it, so it
+  // decides and audits. Must outlive the server.
+  vault::Archive* archive = nullptr;
 
   // Extension point: more routes (records, loans, audit ...) registered
   // before the server starts. Called once with the server's router.

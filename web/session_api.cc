@@ -10,7 +10,7 @@ namespace custos::web::internal {
 
 namespace {
 
-constexpr size_t kMaxLabel = 128;       // workstation, location
+constexpr size_t kMaxLabel = 128;  // workstation, location
 constexpr size_t kMinPassword = 10;
 constexpr size_t kMaxPassword = 256;
 
@@ -31,14 +31,13 @@ json::Value SessionJson(const vault::User& user, const Session& s, const App& ap
 }
 
 HttpResponse WrongCredentials() {
-  return ErrorResponse(401, "unauthenticated", "wrong username or password",
-                       "用户名或密码错误");
+  return ErrorResponse(401, "unauthenticated", "wrong username or password", "用户名或密码错误");
 }
 
 HttpResponse TooManyAttempts(int64_t wait_ms) {
-  HttpResponse r = ErrorResponse(429, "too_many_attempts",
-                                 "too many failed logins; try again later",
-                                 "登录失败次数过多，请稍后再试");
+  HttpResponse r =
+      ErrorResponse(429, "too_many_attempts", "too many failed logins; try again later",
+                    "登录失败次数过多，请稍后再试");
   r.headers.emplace_back("Retry-After", std::to_string((wait_ms + 999) / 1000));
   return r;
 }

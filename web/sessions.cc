@@ -58,8 +58,7 @@ Result<Session> SessionFromJson(std::string_view text) {
 SessionStore::SessionStore(vault::Vault& vault, SessionOptions options, Clock clock)
     : vault_(vault), options_(options), clock_(std::move(clock)) {}
 
-Result<SessionStore::Created> SessionStore::Create(const std::string& user_id,
-                                                   const Place& place) {
+Result<SessionStore::Created> SessionStore::Create(const std::string& user_id, const Place& place) {
   vault::SecretBytes raw = vault::RandomSecret(kTokenBytes);
   vault::SecretBytes token(kTokenBytes * 2);
   static constexpr char kHex[] = "0123456789abcdef";
@@ -133,16 +132,17 @@ Result<int> SessionStore::DeleteForUser(const std::string& user_id, const std::s
   int deleted = 0;
   CUSTOS_RETURN_IF_ERROR(vault_.Write([&](vault::WriteTxn& txn) -> Status {
     std::vector<std::string> doomed;
-    CUSTOS_RETURN_IF_ERROR(txn.Scan(
-        vault::tables::kSessions, "",
-        [&](std::string_view key, std::string_view value) -> Result<bool> {
-          auto s = SessionFromJson(value);
-          if (s.ok() && s->user_id == user_id && ShortId(key) != keep_id) {
-            doomed.emplace_back(key);
-          }
-          return true;
-        }));
-    for (const std::string& k : doomed) CUSTOS_RETURN_IF_ERROR(txn.Delete(vault::tables::kSessions, k));
+    CUSTOS_RETURN_IF_ERROR(
+        txn.Scan(vault::tables::kSessions, "",
+                 [&](std::string_view key, std::string_view value) -> Result<bool> {
+                   auto s = SessionFromJson(value);
+                   if (s.ok() && s->user_id == user_id && ShortId(key) != keep_id) {
+                     doomed.emplace_back(key);
+                   }
+                   return true;
+                 }));
+    for (const std::string& k : doomed)
+      CUSTOS_RETURN_IF_ERROR(txn.Delete(vault::tables::kSessions, k));
     deleted = static_cast<int>(doomed.size());
     return Status::Ok();
   }));
@@ -184,8 +184,8 @@ int64_t LoginThrottle::RetryAfterMs(const std::string& username, const std::stri
     if (now - it->second.last_failure > options_.forget_after_ms) {
       accounts_.erase(it);
     } else {
-      wait = std::max(wait, WaitFor(it->second, options_.free_failures,
-                                    options_.lockout_failures, now));
+      wait = std::max(wait,
+                      WaitFor(it->second, options_.free_failures, options_.lockout_failures, now));
     }
   }
   if (auto it = addresses_.find(ip); it != addresses_.end()) {

@@ -84,8 +84,8 @@ class SessionStore {
 };
 
 struct ThrottleOptions {
-  int free_failures = 3;          // per account, before delays start
-  int lockout_failures = 10;      // per account
+  int free_failures = 3;      // per account, before delays start
+  int lockout_failures = 10;  // per account
   int address_free_failures = 10;
   int address_lockout_failures = 50;
   int64_t base_delay_ms = 1000;

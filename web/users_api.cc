@@ -140,9 +140,8 @@ HttpResponse ListRoles(App&, const HttpRequest&, const RequestContext&) {
 
 void RegisterUserRoutes(App& app) {
   auto bind = [&app](HttpResponse (*fn)(App&, const HttpRequest&, const RequestContext&)) {
-    return [&app, fn](const HttpRequest& req, const RequestContext& ctx) {
-      return fn(app, req, ctx);
-    };
+    return
+        [&app, fn](const HttpRequest& req, const RequestContext& ctx) { return fn(app, req, ctx); };
   };
   const std::vector<policy::Role> admin = {policy::Role::kAdmin};
   app.router.Add(Route::ForRoles("GET", "/api/v1/users", admin, bind(&ListUsers)));

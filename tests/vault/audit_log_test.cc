@@ -66,15 +66,31 @@ TEST_F(AuditLogTest, EventIsCanonicalJsonWithEveryField) {
   e.object.version.reset();
   e.policy.clear();
   std::string leaf = EncodeAuditLeaf(e, 42, 1'700'000'000'123).value();
-  EXPECT_EQ(leaf,
-            R"({"action":"record.view","actor":{"id":"u1","name":"Zhang San"},"decision":"allow",)"
-            R"("details":{"quota":3,"views_used":1},"object":{"id":"rec-1","type":"record",)"
-            R"("version":null},"outcome":"ok","place":{"ip":"10.0.0.7","location":"Shanghai office",)"
-            R"("user_agent":"Mozilla/5.0","workstation":"WS-12"},"policy":null,)"
-            R"("reason":"bad utf8 )"
-            "\xEF\xBF\xBD"
-            R"( here","roles":["borrower"],"rule":"quota.three_views","seq":42,)"
-            R"("session":"s-123","time":"2023-11-14T22:13:20.123Z"})");
+  EXPECT_EQ(
+      leaf,
+      R"({"action":"record.view","actor":{"id":"u1","name":"Zhang San"},"decision":"allow",)"
+      R"("details":{"quota":3,"views_used":1},"object":{"id":"rec-1","type":"record",)"
+      R"("version":null},"outcome":"ok","place":{"ip":"10.0.0.7","location":"Shanghai office",)"
+      R"("user_agent":"Mozilla/5.0","workstation":"WS-12"},"policy":null,)"
+      R"("reason":"bad utf8 )"
+      "\xEF\xBF\xBD"
+      R"( here","roles":["borrower"],"rule":"quota.three_views","seq":42,)"
+      R"("session":"s-123","time":"2023-11-14T22:13:20.123Z"})");
+  // The direct encoder and the generic canonical serializer agree.
+  for (int i = 0; i < 20; ++i) {
+    AuditEvent x = SampleEvent(i);
+    x.reason = std::string("ctl \x01\t\n \"q\" \\ ") + "\xE5\xAE\xA2\xE6\x88\xB7" + "\xC0" +
+               std::to_string(i);
+    x.roles = i % 2 ? std::vector<std::string>{} : std::vector<std::string>{"a", "b\x7f"};
+    x.decision = i % 3 ? AuditDecision::kAllow : AuditDecision::kDeny;
+    if (i % 4 == 0) x.object.version.reset();
+    if (i % 5 == 0) x.policy.clear();
+    x.details["nested"]["list"].Push(i);
+    x.details["z"] = "\xF0\x9F\x98\x80";
+    uint64_t seq = static_cast<uint64_t>(i) * 1'000'003;
+    EXPECT_EQ(EncodeAuditLeaf(x, seq, 1'790'000'000'000 + i).value(),
+              json::Serialize(AuditEventToJson(x, seq, 1'790'000'000'000 + i).value()));
+  }
   AuditEvent bad = SampleEvent(1);
   bad.action.clear();
   EXPECT_EQ(EncodeAuditLeaf(bad, 0, 0).status().code(), StatusCode::kInvalidArgument);
@@ -187,8 +203,7 @@ TEST_F(AuditLogTest, InclusionAndConsistencyProofsVerify) {
   TlogProof p2 = ParseTlogProof(fresh).value();
   Checkpoint c2 = ParseCheckpoint(note::Open(p2.checkpoint, log_->verifier()).value()).value();
   EXPECT_EQ(c2.size, 18u);
-  EXPECT_TRUE(
-      merkle::VerifyInclusion(15, 18, merkle::LeafHash(Leaf(15)), p2.hashes, c2.root).ok());
+  EXPECT_TRUE(merkle::VerifyInclusion(15, 18, merkle::LeafHash(Leaf(15)), p2.hashes, c2.root).ok());
   // Consistency between the two checkpoints.
   auto r = vault_->BeginRead().value();
   auto proof = log_->ConsistencyProof(*r, 13, 18).value();
@@ -207,28 +222,31 @@ TEST_F(AuditLogTest, ExportFilters) {
   std::vector<uint64_t> seqs;
   AuditFilter f;
   f.actor = "u3";
-  ASSERT_TRUE(log_->Export(*r, f, [&](uint64_t s, std::string_view) {
-                    seqs.push_back(s);
-                    return true;
-                  })
+  ASSERT_TRUE(log_->Export(*r, f,
+                           [&](uint64_t s, std::string_view) {
+                             seqs.push_back(s);
+                             return true;
+                           })
                   .ok());
   EXPECT_EQ(seqs, (std::vector<uint64_t>{3}));
   seqs.clear();
   f = {};
   f.object = "rec-2";
-  ASSERT_TRUE(log_->Export(*r, f, [&](uint64_t s, std::string_view) {
-                    seqs.push_back(s);
-                    return true;
-                  })
+  ASSERT_TRUE(log_->Export(*r, f,
+                           [&](uint64_t s, std::string_view) {
+                             seqs.push_back(s);
+                             return true;
+                           })
                   .ok());
   EXPECT_EQ(seqs, (std::vector<uint64_t>{2, 7}));
   seqs.clear();
   f = {};
   f.to = 0;
-  ASSERT_TRUE(log_->Export(*r, f, [&](uint64_t s, std::string_view) {
-                    seqs.push_back(s);
-                    return true;
-                  })
+  ASSERT_TRUE(log_->Export(*r, f,
+                           [&](uint64_t s, std::string_view) {
+                             seqs.push_back(s);
+                             return true;
+                           })
                   .ok());
   EXPECT_TRUE(seqs.empty());
 }

@@ -56,9 +56,10 @@ class AuditTamperTest : public ::testing::Test {
   // Rewrites a leaf as an insider holding the vault key would: re-sealed, so
   // the value opens fine and only the log's own structure can tell.
   void PutLeaf(uint64_t seq, const std::string& leaf) {
-    ASSERT_TRUE(vault_->Write([&](WriteTxn& w) {
-                        return w.Put(tables::kAuditLeaves, EncodeU64(seq), leaf);
-                      }).ok());
+    ASSERT_TRUE(
+        vault_
+            ->Write([&](WriteTxn& w) { return w.Put(tables::kAuditLeaves, EncodeU64(seq), leaf); })
+            .ok());
   }
   static std::string WithReason(const std::string& leaf, const std::string& reason) {
     json::Value v = json::Parse(leaf).value();
@@ -85,18 +86,19 @@ TEST_F(AuditTamperTest, AlteredEventWithRecomputedTreeIsCaughtByTheCheckpoint) {
   // A stronger insider rewrites the leaf and every tree node, but cannot sign.
   PutLeaf(5, WithReason(Leaf(5), "nothing to see"));
   merkle::CompactRange range;
-  ASSERT_TRUE(vault_->Write([&](WriteTxn& w) -> Status {
-                      for (uint64_t s = 0; s < 20; ++s) {
-                        CUSTOS_ASSIGN_OR_RETURN(std::string leaf,
-                                                w.Get(tables::kAuditLeaves, EncodeU64(s)));
-                        CUSTOS_RETURN_IF_ERROR(range.Append(
-                            merkle::LeafHash(leaf),
-                            [&](int level, uint64_t index, const std::string& h) {
-                              return w.Put(tables::kAuditNodes, AuditNodeKey(level, index), h);
-                            }));
-                      }
-                      return Status::Ok();
-                    }).ok());
+  ASSERT_TRUE(
+      vault_
+          ->Write([&](WriteTxn& w) -> Status {
+            for (uint64_t s = 0; s < 20; ++s) {
+              CUSTOS_ASSIGN_OR_RETURN(std::string leaf, w.Get(tables::kAuditLeaves, EncodeU64(s)));
+              CUSTOS_RETURN_IF_ERROR(range.Append(
+                  merkle::LeafHash(leaf), [&](int level, uint64_t index, const std::string& h) {
+                    return w.Put(tables::kAuditNodes, AuditNodeKey(level, index), h);
+                  }));
+            }
+            return Status::Ok();
+          })
+          .ok());
   Status st = VerifyStatus();
   ExpectFailsAt(st, "checkpoint 8:");
   EXPECT_NE(st.message().find("seq 0..7"), std::string::npos) << st.ToString();
@@ -112,16 +114,15 @@ TEST_F(AuditTamperTest, CorruptedSealedBytes) {
 }
 
 TEST_F(AuditTamperTest, DeletedEvent) {
-  ASSERT_TRUE(vault_->Write([](WriteTxn& w) {
-                      return w.Delete(tables::kAuditLeaves, EncodeU64(4));
-                    }).ok());
+  ASSERT_TRUE(
+      vault_->Write([](WriteTxn& w) { return w.Delete(tables::kAuditLeaves, EncodeU64(4)); }).ok());
   ExpectFailsAt(VerifyStatus(), "seq 4:");
 }
 
 TEST_F(AuditTamperTest, DeletedLastEvent) {
-  ASSERT_TRUE(vault_->Write([](WriteTxn& w) {
-                      return w.Delete(tables::kAuditLeaves, EncodeU64(19));
-                    }).ok());
+  ASSERT_TRUE(
+      vault_->Write([](WriteTxn& w) { return w.Delete(tables::kAuditLeaves, EncodeU64(19)); })
+          .ok());
   ExpectFailsAt(VerifyStatus(), "seq 19:");
 }
 
@@ -159,9 +160,9 @@ TEST_F(AuditTamperTest, CheckpointResignedWithAnotherKey) {
   std::string text = note::Parse(note_text).value().text;
   Ed25519KeyPair other = GenerateEd25519();
   std::string forged = note::Sign(text, log_->name(), other.secret_key, other.public_key).value();
-  ASSERT_TRUE(vault_->Write([&](WriteTxn& w) {
-                      return w.Put(tables::kCheckpoints, EncodeU64(16), forged);
-                    }).ok());
+  ASSERT_TRUE(
+      vault_->Write([&](WriteTxn& w) { return w.Put(tables::kCheckpoints, EncodeU64(16), forged); })
+          .ok());
   ExpectFailsAt(VerifyStatus(), "checkpoint 16:");
   // Signing refuses to extend a checkpoint it cannot verify.
   EXPECT_EQ(log_->CheckpointNow().status().code(), StatusCode::kDataLoss);
@@ -169,13 +170,15 @@ TEST_F(AuditTamperTest, CheckpointResignedWithAnotherKey) {
 
 TEST_F(AuditTamperTest, TruncatedLogBehindACheckpoint) {
   // Remove the tail and roll the state back: the checkpoint of 16 remains.
-  ASSERT_TRUE(vault_->Write([](WriteTxn& w) -> Status {
-                      for (uint64_t s = 10; s < 20; ++s) {
-                        CUSTOS_RETURN_IF_ERROR(w.Delete(tables::kAuditLeaves, EncodeU64(s)));
-                      }
-                      std::string st = EncodeU64(10) + EncodeU64(8) + EncodeU64(1);
-                      return w.Put(tables::kAuditState, "state", st);
-                    }).ok());
+  ASSERT_TRUE(vault_
+                  ->Write([](WriteTxn& w) -> Status {
+                    for (uint64_t s = 10; s < 20; ++s) {
+                      CUSTOS_RETURN_IF_ERROR(w.Delete(tables::kAuditLeaves, EncodeU64(s)));
+                    }
+                    std::string st = EncodeU64(10) + EncodeU64(8) + EncodeU64(1);
+                    return w.Put(tables::kAuditState, "state", st);
+                  })
+                  .ok());
   ExpectFailsAt(VerifyStatus(), "checkpoint 16:");
 }
 

@@ -1,7 +1,5 @@
 // Runs the independent verifier (tests/tools/verify_tlog.py: Python standard
 // library + openssl) against checkpoints and proofs the product emits.
-#include <sys/wait.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -9,6 +7,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include "tests/vault/test_util.h"
 #include "vault/audit_log.h"
@@ -21,16 +20,19 @@ namespace {
 using testing::CreateTestVault;
 using testing::TempDir;
 
+// The script, found through $CUSTOS_SOURCE_ROOT (set by ctest) or, when the
+// binary is run by hand, through this source file's own path.
 std::string Script() {
   const char* root = std::getenv("CUSTOS_SOURCE_ROOT");
-  return std::string(root != nullptr ? root : ".") + "/tests/tools/verify_tlog.py";
+  if (root != nullptr) return std::string(root) + "/tests/tools/verify_tlog.py";
+  std::string here = __FILE__;
+  return here.substr(0, here.rfind("/tests/vault/")) + "/tests/tools/verify_tlog.py";
 }
 
 class AuditVerifierTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (std::system("python3 --version >/dev/null 2>&1 && openssl version >/dev/null 2>&1") !=
-        0) {
+    if (std::system("python3 --version >/dev/null 2>&1 && openssl version >/dev/null 2>&1") != 0) {
       GTEST_SKIP() << "python3 or openssl not available";
     }
     vault_ = CreateTestVault(dir_.path() + "/vault");
@@ -87,7 +89,8 @@ TEST_F(AuditVerifierTest, CheckpointsVerify) {
   // Re-signed by another key under the same name: rejected.
   std::string text = note::Parse(new_checkpoint_).value().text;
   Ed25519KeyPair other = GenerateEd25519();
-  Write("forged.checkpoint", note::Sign(text, log_->name(), other.secret_key, other.public_key).value());
+  Write("forged.checkpoint",
+        note::Sign(text, log_->name(), other.secret_key, other.public_key).value());
   EXPECT_EQ(Run("checkpoint " + Vkey() + Path("forged.checkpoint")), 1);
   // One byte of the text changed: rejected.
   std::string altered = new_checkpoint_;
@@ -109,8 +112,8 @@ TEST_F(AuditVerifierTest, InclusionProofsVerify) {
   // Against the older checkpoint too.
   Write("3-old.tlog-proof", log_->Prove(3, &old_checkpoint_).value());
   Write("3.leaf", Leaf(3));
-  EXPECT_EQ(Run("inclusion " + Vkey() + "--leaf " + Path("3.leaf") + " " + Path("3-old.tlog-proof")),
-            0);
+  EXPECT_EQ(
+      Run("inclusion " + Vkey() + "--leaf " + Path("3.leaf") + " " + Path("3-old.tlog-proof")), 0);
   // The wrong leaf, or an altered leaf, does not verify.
   EXPECT_EQ(Run("inclusion " + Vkey() + "--leaf " + Path("5.leaf") + " " + Path("17.tlog-proof")),
             1);

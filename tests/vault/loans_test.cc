@@ -21,11 +21,11 @@ bool HasRule(const Status& s, std::string_view rule) {
   return s.message().find(std::string(rule) + ":") == 0;
 }
 
-#define EXPECT_DENIED(expr, rule)                                              \
-  do {                                                                         \
-    auto r_ = (expr);                                                          \
-    ASSERT_FALSE(r_.ok()) << "expected denial " << (rule);                     \
-    EXPECT_TRUE(HasRule(r_.status(), rule)) << r_.status().ToString();         \
+#define EXPECT_DENIED(expr, rule)                                      \
+  do {                                                                 \
+    auto r_ = (expr);                                                  \
+    ASSERT_FALSE(r_.ok()) << "expected denial " << (rule);             \
+    EXPECT_TRUE(HasRule(r_.status(), rule)) << r_.status().ToString(); \
   } while (0)
 
 class ViewTest : public testing::ArchiveTest {};
@@ -132,7 +132,8 @@ TEST_F(LoanTest, RequesterCannotApproveOwnRequest) {
   auto loan = RequestLoan(*archive_, As(both), Req(m));
   ASSERT_TRUE(loan.ok());
   const uint64_t before = LogSize();
-  EXPECT_DENIED(ApproveLoan(*archive_, As(both), loan->id, "自批"), rules::kSodRequesterNotApprover);
+  EXPECT_DENIED(ApproveLoan(*archive_, As(both), loan->id, "自批"),
+                rules::kSodRequesterNotApprover);
   EXPECT_EQ(LogSize(), before + 1);  // the denial is audited
   auto r = vault_->BeginRead();
   EXPECT_EQ(GetLoan(**r, loan->id)->state, LoanState::kRequested);
@@ -152,7 +153,8 @@ TEST_F(LoanTest, OwnerCannotApproveAccessToOwnFile) {
 }
 
 TEST_F(LoanTest, SecretNeedsCustodianReleaseBySomeoneElse) {
-  User appr_cust = AddUser("lin.both", "林兼任", {policy::Role::kApprover, policy::Role::kCustodian});
+  User appr_cust =
+      AddUser("lin.both", "林兼任", {policy::Role::kApprover, policy::Role::kCustodian});
   RecordMeta m = MakeRecord(Classification::kSecret);
   auto loan = RequestLoan(*archive_, As(borrower_), Req(m));
   ASSERT_TRUE(loan.ok());
@@ -254,12 +256,14 @@ TEST_F(LoanTest, ExtensionOnlyByNewApproval) {
   auto loan = RequestLoan(*archive_, As(borrower_), req);
   ASSERT_TRUE(ApproveLoan(*archive_, As(approver_), loan->id, "同意").ok());
   const UnixMillis later = NowMillis() + 2 * 3600000;
-  EXPECT_DENIED(ExtendLoan(*archive_, As(borrower_), loan->id, later, "延期"), rules::kRoleNotPermitted);
+  EXPECT_DENIED(ExtendLoan(*archive_, As(borrower_), loan->id, later, "延期"),
+                rules::kRoleNotPermitted);
   auto ext = ExtendLoan(*archive_, As(approver_), loan->id, later, "同意延期");
   ASSERT_TRUE(ext.ok()) << ext.status().ToString();
   EXPECT_EQ(ext->due, later);
-  EXPECT_DENIED(ExtendLoan(*archive_, As(approver_), loan->id, NowMillis() + 1000 * 3600000LL, "再延"),
-                rules::kLoanTooLong);
+  EXPECT_DENIED(
+      ExtendLoan(*archive_, As(approver_), loan->id, NowMillis() + 1000 * 3600000LL, "再延"),
+      rules::kLoanTooLong);
 }
 
 TEST_F(LoanTest, RevokeStopsViews) {

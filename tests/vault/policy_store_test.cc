@@ -88,12 +88,13 @@ TEST_F(PolicyStoreTest, ApplyIsAuditedAndPastEventsKeepTheirHash) {
 
 TEST_F(PolicyStoreTest, TamperedStoredPolicyIsDataLoss) {
   const std::string digest = PolicyDigest(DefaultPolicyXml());
-  ASSERT_TRUE(vault_->Write([&](WriteTxn& w) -> Status {
-                      json::Value v = json::Value::MakeObject();
-                      v["sha256"] = digest;
-                      v["source"] = std::string(DefaultPolicyXml()) + " ";
-                      return w.Put(tables::kPolicies, "v/" + digest, json::Serialize(v));
-                    })
+  ASSERT_TRUE(vault_
+                  ->Write([&](WriteTxn& w) -> Status {
+                    json::Value v = json::Value::MakeObject();
+                    v["sha256"] = digest;
+                    v["source"] = std::string(DefaultPolicyXml()) + " ";
+                    return w.Put(tables::kPolicies, "v/" + digest, json::Serialize(v));
+                  })
                   .ok());
   auto r = vault_->BeginRead();
   EXPECT_EQ(CurrentPolicy(**r).status().code(), StatusCode::kDataLoss);

@@ -20,12 +20,14 @@ constexpr std::string_view kText =
     "then you don't know what your problem is.\n";
 constexpr std::string_view kPeterSig =
     "\xE2\x80\x94 PeterNeumann "
-    "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+    "x08go/ZJkuBS9UG/"
+    "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 constexpr std::string_view kEnochVkey =
     "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop";
 constexpr std::string_view kEnochSig =
     "\xE2\x80\x94 EnochRoot "
-    "rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
+    "rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/"
+    "5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
 
 class SignedNoteTest : public ::testing::Test {
  protected:
@@ -76,7 +78,9 @@ TEST_F(SignedNoteTest, RejectsMalformedNotesAndKeys) {
   for (const std::string& bad :
        {t, t + "\n", t + "\n" + s.substr(0, s.size() - 1), "\x01" + t + "\n" + s,
         "\xff" + t + "\n" + s, t + "\n" + s + "Unexpected line.\n",
-        t + "\n\xE2\x80\x94 Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"}) {
+        t + "\n\xE2\x80\x94 Bad Name "
+            "x08go/ZJkuBS9UG/"
+            "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"}) {
     EXPECT_EQ(Open(bad, peter).status().code(), StatusCode::kInvalidArgument) << bad;
   }
   std::string vkey(kPeterVkey);

@@ -1,11 +1,10 @@
 #include "web/server.h"
 
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/Net/StreamSocket.h>
-
 #include <random>
 #include <string>
 
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <gtest/gtest.h>
 
 #include "tests/web/test_client.h"
@@ -14,6 +13,27 @@ namespace custos::web::testing {
 namespace {
 
 using WebServerTest = WebTest;
+
+// Sends raw bytes and returns the response's status code, or 0 when the
+// connection was closed or reset before a status line arrived.
+int RawStatusOn(uint16_t port, const std::string& request) {
+  try {
+    Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", port));
+    s.setReceiveTimeout(Poco::Timespan(5, 0));
+    try {
+      s.sendBytes(request.data(), static_cast<int>(request.size()));
+    } catch (const Poco::Exception&) {
+      // The server may refuse before we finish writing; read what it said.
+    }
+    char buf[64];
+    const int n = s.receiveBytes(buf, sizeof buf);
+    const std::string head(buf, n > 0 ? static_cast<size_t>(n) : 0);
+    if (head.rfind("HTTP/1.1 ", 0) != 0 || head.size() < 12) return 0;
+    return std::stoi(head.substr(9, 3));
+  } catch (const Poco::Exception&) {
+    return 0;
+  }
+}
 
 TEST_F(WebServerTest, HealthzIsPublicAndCarriesSecurityHeaders) {
   TestResponse r = Client().Send("GET", "/healthz");
@@ -129,8 +149,10 @@ TEST_F(WebServerTest, GrowingDelayThenLockout) {
   EXPECT_EQ(Client().Login("auditor", kPassword).status, 200);
   Advance(15 * 60 * 1000);
   EXPECT_EQ(Client().Login("author", kPassword).status, 200);
-  // Success cleared the account counter.
+  // Success cleared the account counter (the address, with 11 failures
+  // now, asks for a short delay of its own).
   EXPECT_EQ(Client().Login("author", "bad").status, 401);
+  Advance(2000);
   EXPECT_EQ(Client().Login("author", kPassword).status, 200);
 }
 
@@ -218,8 +240,9 @@ TEST_F(WebServerTest, MustChangePasswordFirst) {
                 .status,
             400);
   TestClient second = LoggedIn("newbie");
-  TestResponse ok = c.Call("POST", "/api/v1/session/password",
-                           R"({"old_password":"correct-password-1","new_password":"a-new-password-2"})");
+  TestResponse ok =
+      c.Call("POST", "/api/v1/session/password",
+             R"({"old_password":"correct-password-1","new_password":"a-new-password-2"})");
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(ok.Json()["other_sessions_ended"].as_int(), 1);
   EXPECT_EQ(second.Call("GET", "/api/v1/session").status, 401);
@@ -236,9 +259,9 @@ TEST_F(WebServerTest, DemoFlagSkipsPasswordChange) {
 
 TEST_F(WebServerTest, AdminCreatesUserWhoMustChangePassword) {
   TestClient admin = LoggedIn("admin");
-  TestResponse r = admin.Call(
-      "POST", "/api/v1/users",
-      R"({"username":"dave","display_name":"戴维","roles":["borrower","approver"]})");
+  TestResponse r =
+      admin.Call("POST", "/api/v1/users",
+                 R"({"username":"dave","display_name":"戴维","roles":["borrower","approver"]})");
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string initial = r.Json()["initial_password"].as_string();
   EXPECT_EQ(initial.size(), 16u);
@@ -262,9 +285,9 @@ TEST_F(WebServerTest, TrustedProxyForwardedFor) {
   // Untrusted peer: X-Forwarded-For ignored.
   {
     TestClient c = LoggedIn("author");
-    TestResponse r = c.Send("GET", "/api/v1/session", "",
-                            {{"Cookie", "custos_session=" + c.session_token},
-                             {"X-Forwarded-For", "203.0.113.9"}});
+    TestResponse r = c.Send(
+        "GET", "/api/v1/session", "",
+        {{"Cookie", "custos_session=" + c.session_token}, {"X-Forwarded-For", "203.0.113.9"}});
     EXPECT_EQ(r.Json()["session"]["ip"].as_string(), "127.0.0.1");
   }
   StartServer([](ServerOptions& o) { o.trusted_proxies = {"127.0.0.1"}; });
@@ -283,8 +306,9 @@ TEST_F(WebServerTest, MetricsForAdminsOnly) {
   TestClient admin = LoggedIn("admin");
   TestResponse r = admin.Call("GET", "/metrics");
   ASSERT_EQ(r.status, 200);
-  EXPECT_NE(r.body.find("custos_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+      r.body.find("custos_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"),
+      std::string::npos)
       << r.body;
   EXPECT_NE(r.body.find("custos_http_request_duration_seconds_bucket"), std::string::npos);
   EXPECT_NE(r.body.find("custos_vault_commits_total"), std::string::npos);
@@ -293,9 +317,10 @@ TEST_F(WebServerTest, MetricsForAdminsOnly) {
 }
 
 TEST_F(WebServerTest, BadInput) {
+  auto RawStatus = [this](const std::string& r) { return RawStatusOn(server_->port(), r); };
   TestClient c = LoggedIn("admin");
-  const std::map<std::string, std::string> auth = {
-      {"Cookie", "custos_session=" + c.session_token}, {"X-CSRF-Token", c.csrf_token}};
+  const std::map<std::string, std::string> auth = {{"Cookie", "custos_session=" + c.session_token},
+                                                   {"X-CSRF-Token", c.csrf_token}};
   EXPECT_EQ(c.Send("POST", "/api/v1/users", "{\"username\":", auth).status, 400);
   EXPECT_EQ(c.Send("POST", "/api/v1/users", "[1,2]", auth).status, 400);
   EXPECT_EQ(c.Send("POST", "/api/v1/users", R"({"username":5,"roles":[]})", auth).status, 400);
@@ -305,10 +330,21 @@ TEST_F(WebServerTest, BadInput) {
   EXPECT_EQ(c.Send("POST", "/api/v1/users", "{}", auth, "text/plain").status, 415);
   std::string deep(100, '[');
   EXPECT_EQ(c.Send("POST", "/api/v1/users", deep, auth).status, 400);
-  TestResponse big = c.Send("POST", "/api/v1/users", std::string(2 << 20, ' '), auth);
-  EXPECT_EQ(big.status, 413);
-  EXPECT_EQ(big.ErrorCode(), "payload_too_large");
-  EXPECT_EQ(Client().Send("POST", "/api/v1/session", std::string(2 << 20, 'x')).status, 413);
+  // Oversized bodies: refused from the Content-Length alone, or while
+  // reading a chunked body. The server answers 413 and closes; a client
+  // still writing may see the connection reset instead, which is fine.
+  EXPECT_EQ(RawStatus("POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                      "application/json\r\nContent-Length: 2097152\r\n\r\n{}"),
+            413);
+  {
+    std::string chunked =
+        "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n";
+    for (int i = 0; i < 20; ++i) chunked += "10000\r\n" + std::string(0x10000, ' ') + "\r\n";
+    chunked += "0\r\n\r\n";
+    const int status = RawStatus(chunked);
+    EXPECT_TRUE(status == 413 || status == 0) << status;
+  }
   EXPECT_EQ(Client().Send("GET", "/api/v1/unknown").status, 404);
   TestResponse m = Client().Send("PUT", "/api/v1/session", "{}");
   EXPECT_EQ(m.status, 405);
@@ -363,12 +399,14 @@ TEST_F(WebServerTest, RandomMalformedRequestsDoNotHurt) {
         break;
       }
       case 2: {  // JSON-ish login bodies
-        std::string body = pick({"{", "{\"username\":[]}", "null", "{\"username\":\"a\",\"password\":1}",
-                                 "{\"a\":\"\\ud800\"}", "1e999999", "\"\\u0000\""}) +
-                           junk(rng() % 5);
-        req = "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-              "Content-Length: " +
-              std::to_string(body.size()) + "\r\n\r\n" + body;
+        std::string body =
+            pick({"{", "{\"username\":[]}", "null", "{\"username\":\"a\",\"password\":1}",
+                  "{\"a\":\"\\ud800\"}", "1e999999", "\"\\u0000\""}) +
+            junk(rng() % 5);
+        req =
+            "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "Content-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n" + body;
         break;
       }
       default:  // lying Content-Length / headers

@@ -1,12 +1,12 @@
 #include "tests/web/test_client.h"
 
+#include <cstdlib>
+#include <sstream>
+
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
-
-#include <cstdlib>
-#include <sstream>
 
 namespace custos::web::testing {
 
@@ -97,12 +97,20 @@ void WebTest::SetUp() {
   everyone_ = AddUser("everyone", {policy::kAllRoles.begin(), policy::kAllRoles.end()});
   newbie_ = AddUser("newbie", {policy::Role::kAdmin}, /*must_change=*/true);
   nobody_ = AddUser("nobody", {});
+  auto audit = vault::AuditLog::Open(*vault_);
+  ASSERT_TRUE(audit.ok()) << audit.status().ToString();
+  audit_ = std::move(audit).value();
+  auto archive = vault::Archive::Open(*vault_, *audit_);
+  ASSERT_TRUE(archive.ok()) << archive.status().ToString();
+  archive_ = std::move(archive).value();
   StartServer();
 }
 
 void WebTest::TearDown() {
   if (server_) server_->Stop();
   server_.reset();
+  archive_.reset();
+  audit_.reset();
   vault_.reset();
   dir_.reset();
 }
@@ -118,6 +126,7 @@ void WebTest::StartServer(const std::function<void(ServerOptions&)>& tweak) {
   const char* root = std::getenv("CUSTOS_SOURCE_ROOT");
   o.ui_dir = std::string(root != nullptr ? root : ".") + "/web/ui";
   o.max_threads = 8;
+  o.archive = archive_.get();
   if (tweak) tweak(o);
   auto s = Server::Start(*vault_, o);
   ASSERT_TRUE(s.ok()) << s.status().ToString();

@@ -14,6 +14,8 @@
 
 #include "base/json.h"
 #include "tests/vault/test_util.h"
+#include "vault/audit_log.h"
+#include "vault/records.h"
 #include "vault/users.h"
 #include "web/server.h"
 
@@ -66,6 +68,8 @@ class WebTest : public ::testing::Test {
 
   std::unique_ptr<vault::testing::TempDir> dir_;
   std::unique_ptr<vault::Vault> vault_;
+  std::unique_ptr<vault::AuditLog> audit_;
+  std::unique_ptr<vault::Archive> archive_;
   std::unique_ptr<Server> server_;
   std::atomic<int64_t> now_{1'800'000'000'000};
   std::vector<std::string> log_;

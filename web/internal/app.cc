@@ -35,7 +35,8 @@ std::string App::SessionToken(const HttpRequest& req) {
     if (end == std::string::npos) end = cookie.size();
     std::string_view part(cookie.data() + i, end - i);
     while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    if (part.size() > kSessionCookie.size() && part.substr(0, kSessionCookie.size()) == kSessionCookie &&
+    if (part.size() > kSessionCookie.size() &&
+        part.substr(0, kSessionCookie.size()) == kSessionCookie &&
         part[kSessionCookie.size()] == '=') {
       return std::string(part.substr(kSessionCookie.size() + 1));
     }
@@ -125,8 +126,7 @@ HttpResponse App::Dispatch(HttpRequest& req, RequestContext& ctx, std::string* r
       if (!txn.ok()) return ErrorResponse(txn.status());
       user = vault::GetUser(**txn, session->user_id);
     }
-    if (!user.ok() || user->disabled ||
-        user->employment == policy::EmploymentState::kDeparted) {
+    if (!user.ok() || user->disabled || user->employment == policy::EmploymentState::kDeparted) {
       if (!user.ok() && user.status().code() != StatusCode::kNotFound) {
         return ErrorResponse(user.status());
       }
@@ -143,9 +143,8 @@ HttpResponse App::Dispatch(HttpRequest& req, RequestContext& ctx, std::string* r
       return ErrorResponse(403, "password_change_required",
                            "change your password before continuing", "请先修改密码");
     }
-    if (!route.roles.empty() &&
-        std::none_of(route.roles.begin(), route.roles.end(),
-                     [&](policy::Role r) { return ctx.HasRole(r); })) {
+    if (!route.roles.empty() && std::none_of(route.roles.begin(), route.roles.end(),
+                                             [&](policy::Role r) { return ctx.HasRole(r); })) {
       return ErrorResponse(403, "permission_denied", "your roles do not allow this",
                            "您的角色无权执行此操作");
     }

@@ -50,7 +50,8 @@ struct App {
 // Route registration of each API area.
 void RegisterSessionRoutes(App& app);
 void RegisterUserRoutes(App& app);
-void RegisterOpsRoutes(App& app);  // /healthz, /metrics
+void RegisterOpsRoutes(App& app);     // /healthz, /metrics
+void RegisterRecordRoutes(App& app);  // only when options.archive is set
 
 // RAII slot of App::password_checks.
 class PasswordCheckSlot {

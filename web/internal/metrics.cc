@@ -57,14 +57,14 @@ std::string Metrics::Render(const vault::Vault::CommitStats& commits) const {
     const std::string labels =
         "method=\"" + Label(key.first) + "\",route=\"" + Label(key.second) + "\"";
     for (size_t i = 0; i < kBuckets.size(); ++i) {
-      out += "custos_http_request_duration_seconds_bucket{" + labels + ",le=\"" +
-             Num(kBuckets[i]) + "\"} " + std::to_string(h.buckets[i]) + "\n";
+      out += "custos_http_request_duration_seconds_bucket{" + labels + ",le=\"" + Num(kBuckets[i]) +
+             "\"} " + std::to_string(h.buckets[i]) + "\n";
     }
     out += "custos_http_request_duration_seconds_bucket{" + labels + ",le=\"+Inf\"} " +
            std::to_string(h.count) + "\n";
     out += "custos_http_request_duration_seconds_sum{" + labels + "} " + Num(h.sum) + "\n";
-    out += "custos_http_request_duration_seconds_count{" + labels + "} " +
-           std::to_string(h.count) + "\n";
+    out += "custos_http_request_duration_seconds_count{" + labels + "} " + std::to_string(h.count) +
+           "\n";
   }
   out += "# HELP custos_vault_commits_total Group commits of the vault.\n";
   out += "# TYPE custos_vault_commits_total counter\n";

@@ -1,0 +1,207 @@
+// custos serve: unseal the vault and serve the web application until SIGTERM
+// or SIGINT; custos demo: create and seed a demo vault.
+#include <signal.h>
+
+#include <iostream>
+
+#include <Poco/Util/Option.h>
+
+#include "cli/commands.h"
+#include "vault/audit_log.h"
+#include "vault/demo_data.h"
+#include "vault/records.h"
+#include "vault/users.h"
+#include "web/server.h"
+
+namespace custos::cli {
+namespace {
+
+using Poco::Util::Option;
+using Poco::Util::OptionSet;
+
+// The demo accounts' shared password: public on purpose (printed by
+// scripts/demo.sh and in the README); never used outside a demo vault.
+constexpr std::string_view kDemoPassword = "Custos-Demo-2026";
+
+class ServeCommand : public Command {
+ public:
+  ServeCommand()
+      : Command("serve", "",
+                "Unseal the vault and serve the web application and JSON API until SIGTERM.") {}
+
+ protected:
+  void DefineCommandOptions(OptionSet& options) override {
+    options.addOption(Option("listen", "", "ADDRESS:PORT to listen on (default 127.0.0.1:8080)")
+                          .required(false).repeatable(false).argument("ADDR"));
+    options.addOption(Option("tls-cert", "", "PEM certificate: serve HTTPS")
+                          .required(false).repeatable(false).argument("FILE"));
+    options.addOption(Option("tls-key", "", "PEM private key for --tls-cert")
+                          .required(false).repeatable(false).argument("FILE"));
+    options.addOption(Option("trusted-proxy", "", "IP address whose X-Forwarded-For is believed "
+                                                  "(repeatable)")
+                          .required(false).repeatable(true).argument("IP"));
+    options.addOption(Option("ui", "", "folder of the static UI (default: the shipped web/ui)")
+                          .required(false).repeatable(false).argument("DIR"));
+    options.addOption(Option("demo", "", "demo mode: demo users need not change their password")
+                          .required(false).repeatable(false));
+  }
+
+  int Run(const std::vector<std::string>& args) override {
+    if (!args.empty()) return UsageError("serve takes no arguments");
+    web::ServerOptions opts;
+    const std::string listen = Flag("listen", "127.0.0.1:8080");
+    size_t colon = listen.rfind(':');
+    if (colon == std::string::npos || colon == 0) return UsageError("--listen must be ADDRESS:PORT");
+    opts.listen_address = listen.substr(0, colon);
+    if (opts.listen_address.size() > 2 && opts.listen_address.front() == '[')
+      opts.listen_address = opts.listen_address.substr(1, opts.listen_address.size() - 2);
+    try {
+      int port = std::stoi(listen.substr(colon + 1));
+      if (port < 0 || port > 65535) throw std::out_of_range("port");
+      opts.port = static_cast<uint16_t>(port);
+    } catch (const std::exception&) {
+      return UsageError("--listen has a bad port");
+    }
+    if (Has("tls-cert") != Has("tls-key")) return UsageError("--tls-cert and --tls-key go together");
+    opts.tls_cert_path = Flag("tls-cert");
+    opts.tls_key_path = Flag("tls-key");
+    opts.trusted_proxies = FlagAll("trusted-proxy");
+    opts.ui_dir = Flag("ui");
+    opts.demo = Has("demo");
+
+    // Block the stop signals before any thread starts, so every thread
+    // inherits the mask and only sigwait below receives them.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    auto v = OpenVault();
+    if (!v.ok()) return Fail(v.status());
+    auto log = vault::AuditLog::Open(**v, vault::AuditOptions{});
+    if (!log.ok()) return Fail(log.status());
+    auto archive = vault::Archive::Open(**v, **log);
+    if (!archive.ok()) return Fail(archive.status());
+    opts.archive = archive->get();
+    auto server = web::Server::Start(**v, opts);
+    if (!server.ok()) return Fail(server.status());
+    std::string host = opts.listen_address.find(':') != std::string::npos
+                           ? "[" + opts.listen_address + "]"
+                           : opts.listen_address;
+    std::cout << "Custos is serving " << ((*server)->tls() ? "https" : "http") << "://" << host
+              << ":" << (*server)->port() << "/ (vault " << DataDir() << ")" << std::endl;
+    // Wait for a stop signal; meanwhile sign a checkpoint whenever the
+    // configured interval has passed (appends only do it when events arrive).
+    int sig = -1;
+    while (sig < 0) {
+      timespec tick{5, 0};
+      sig = sigtimedwait(&stop_signals, nullptr, &tick);
+      if (sig < 0) {
+        if (Status s = (*log)->MaybeCheckpoint(); !s.ok())
+          std::cerr << "custos serve: checkpoint: " << s.message() << std::endl;
+      }
+    }
+    std::cout << "Stopping (signal " << sig << "): finishing requests in flight." << std::endl;
+    (*server)->Stop();
+    server->reset();
+    archive->reset();
+    log->reset();
+    v->reset();  // closes the vault: every write was already durable
+    std::cout << "Stopped." << std::endl;
+    return kExitOk;
+  }
+};
+
+class DemoCommand : public Command {
+ public:
+  DemoCommand()
+      : Command("demo", "",
+                "Create (if needed) and seed a demo vault: the company 华信商贸有限公司 with one "
+                "user per role, a sales team and a few hundred customer files.") {}
+
+ protected:
+  void DefineCommandOptions(OptionSet& options) override {
+    options.addOption(Option("logins-only", "", "only print the demo logins of a seeded vault")
+                          .required(false).repeatable(false));
+    options.addOption(Option("customers", "", "number of customer files (default 300)")
+                          .required(false).repeatable(false).argument("N"));
+    options.addOption(Option("kdf-profile", "", "Argon2id cost: moderate (default) or test")
+                          .required(false).repeatable(false).argument("NAME"));
+  }
+
+  int Run(const std::vector<std::string>& args) override {
+    if (!args.empty()) return UsageError("demo takes no arguments");
+    const std::string profile = Flag("kdf-profile", "moderate");
+    if (profile != "moderate" && profile != "test")
+      return UsageError("--kdf-profile must be 'moderate' or 'test'");
+    const bool cheap = profile == "test";
+    vault::DemoOptions demo;
+    demo.password = std::string(kDemoPassword);
+    if (cheap) demo.password_kdf = vault::Argon2Params::ForTests();
+    if (Has("customers")) {
+      try {
+        demo.customers = std::stoi(Flag("customers"));
+      } catch (const std::exception&) {
+        return UsageError("--customers must be a number");
+      }
+      if (demo.customers < 1 || demo.customers > 100000)
+        return UsageError("--customers must be between 1 and 100000");
+    }
+
+    if (Has("logins-only")) return PrintLogins();
+
+    std::unique_ptr<vault::Vault> v;
+    if (!vault::Vault::Exists(DataDir())) {
+      auto pass = ReadPassphrase(/*confirm=*/true);
+      if (!pass.ok()) return Fail(pass.status());
+      vault::CreateOptions create;
+      if (cheap) create.kdf = vault::Argon2Params::ForTests();
+      create.log_name = "custos.demo/huaxin";
+      auto created = vault::Vault::Create(DataDir(), *pass, create);
+      if (!created.ok()) return Fail(created.status());
+      v = std::move(*created);
+    } else {
+      auto opened = OpenVault();
+      if (!opened.ok()) return Fail(opened.status());
+      v = std::move(*opened);
+    }
+    std::vector<vault::DemoLogin> logins;
+    Status s = vault::SeedDemoCompany(*v, demo, &logins);
+    if (!s.ok()) return Fail(s);
+    std::cout << "Seeded the demo company in " << DataDir() << ".\n";
+    return PrintLogins(std::move(v));
+  }
+
+ private:
+  int PrintLogins(std::unique_ptr<vault::Vault> v = nullptr) {
+    if (v == nullptr) {
+      auto opened = OpenVault();
+      if (!opened.ok()) return Fail(opened.status());
+      v = std::move(*opened);
+    }
+    auto r = v->BeginRead();
+    if (!r.ok()) return Fail(r.status());
+    auto users = vault::ListUsers(**r);
+    if (!users.ok()) return Fail(users.status());
+    std::cout << "Demo logins (password for every account: " << kDemoPassword << "):\n";
+    for (const auto& u : *users) {
+      std::string roles;
+      for (policy::Role role : u.roles) {
+        if (!roles.empty()) roles += ", ";
+        roles += std::string(policy::RoleLabelZh(role)) + " " + std::string(policy::RoleId(role));
+      }
+      std::string name = u.username;
+      name.resize(14, ' ');
+      std::cout << "  " << name << u.display_name << "  (" << roles << ")\n";
+    }
+    return kExitOk;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Command> MakeServeCommand() { return std::make_unique<ServeCommand>(); }
+std::unique_ptr<Command> MakeDemoCommand() { return std::make_unique<DemoCommand>(); }
+
+}  // namespace custos::cli

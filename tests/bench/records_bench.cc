@@ -1,0 +1,432 @@
+// Records benchmarks (run by hand; numbers and ratios against baselines
+// measured in the same run):
+//   1. metadata search over N customer files (default 100,000), audited;
+//   2. audited view (access check + decrypt + durable audit event, 32
+//      concurrent readers, group commit) vs raw LMDB get + copy of the same
+//      bytes with 32 readers;
+//   3. encrypted point read, audit path off (ReadTxn::Get, 4 KiB values) vs
+//      SQLCipher in its default configuration;
+//   4. durable 4 KiB writes from 16 writers (group commit) vs SQLCipher in
+//      WAL mode with synchronous=FULL, one row per transaction.
+// Usage: records_bench [--records N] [--quick]
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <lmdb.h>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#ifdef CUSTOS_HAVE_SQLCIPHER
+#include <sqlcipher/sqlite3.h>
+#endif
+
+#include "vault/audit_log.h"
+#include "vault/records.h"
+#include "vault/users.h"
+#include "vault/vault.h"
+
+namespace {
+
+using namespace custos;
+using namespace custos::vault;
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+[[noreturn]] void Fail(const Status& st, const char* what) {
+  std::fprintf(stderr, "%s: %s\n", what, st.ToString().c_str());
+  std::exit(1);
+}
+
+template <typename T>
+T Must(Result<T> r, const char* what) {
+  if (!r.ok()) Fail(r.status(), what);
+  return std::move(r).value();
+}
+
+void Must(const Status& st, const char* what) {
+  if (!st.ok()) Fail(st, what);
+}
+
+std::string TempPath(const std::string& name) {
+  auto p = std::filesystem::temp_directory_path() /
+           ("custos-bench-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(p);
+  std::filesystem::create_directories(p);
+  return p.string();
+}
+
+std::string Filler(size_t n, uint32_t seed) {
+  std::string s(n, 'x');
+  std::mt19937 g(seed);
+  for (char& c : s) c = static_cast<char>('a' + g() % 26);
+  return s;
+}
+
+struct Env {
+  std::string dir;
+  std::unique_ptr<Vault> vault;
+  std::unique_ptr<AuditLog> log;
+  std::unique_ptr<Archive> archive;
+  User author;
+  User borrower;
+};
+
+Env MakeEnv(const std::string& name) {
+  Env e;
+  e.dir = TempPath(name);
+  CreateOptions co;
+  co.kdf = Argon2Params::ForTests();
+  e.vault =
+      Must(Vault::Create(e.dir + "/v", SecretBytes::CopyOf("bench passphrase"), co), "create");
+  e.log = Must(AuditLog::Open(*e.vault), "audit log");
+  e.archive = Must(Archive::Open(*e.vault, *e.log), "archive");
+  auto add = [&](const char* name, std::vector<policy::Role> roles) {
+    User u;
+    u.username = name;
+    u.display_name = name;
+    u.roles = std::move(roles);
+    User out;
+    Must(e.vault->Write([&](WriteTxn& w) -> Status {
+      CUSTOS_ASSIGN_OR_RETURN(out, CreateUser(w, u, SecretBytes(), Argon2Params::ForTests()));
+      return Status::Ok();
+    }),
+         "user");
+    return out;
+  };
+  e.author = add("author", {policy::Role::kAuthor});
+  e.borrower = add("borrower", {policy::Role::kBorrower});
+  return e;
+}
+
+Caller As(const User& u) {
+  Caller c;
+  c.user_id = u.id;
+  c.place.workstation = "bench";
+  return c;
+}
+
+constexpr std::array<const char*, 8> kCities = {"上海", "苏州", "杭州", "北京",
+                                                "广州", "深圳", "成都", "武汉"};
+constexpr std::array<const char*, 8> kTrades = {"机电", "模具", "纺织", "化工",
+                                                "电子", "食品", "物流", "建材"};
+
+void BenchSearch(size_t n, bool quick) {
+  std::printf("== 1. metadata search over %zu customer files ==\n", n);
+  Env e = MakeEnv("search");
+  std::mt19937 g(7);
+  auto t0 = Clock::now();
+  const size_t batch = 2000;
+  for (size_t done = 0; done < n; done += batch) {
+    std::vector<NewRecord> recs;
+    for (size_t i = done; i < std::min(n, done + batch); ++i) {
+      NewRecord r;
+      r.name = std::string(kCities[g() % 8]) + "第" + std::to_string(i) + "号" + kTrades[g() % 8] +
+               "有限公司";
+      r.classification = static_cast<policy::Classification>(g() % 5);
+      r.tags = {kCities[g() % 8], kTrades[g() % 8]};
+      r.content.notes = Filler(300, static_cast<uint32_t>(i));
+      recs.push_back(std::move(r));
+    }
+    Must(e.archive->CreateRecords(As(e.author), recs, "bench").status(), "create records");
+  }
+  auto t1 = Clock::now();
+  std::printf("seeded %zu records (each with its audit event) in %.1f s (%.0f records/s)\n", n,
+              Seconds(t0, t1), n / Seconds(t0, t1));
+  t0 = Clock::now();
+  auto reopened = Must(Archive::Open(*e.vault, *e.log), "reopen");
+  t1 = Clock::now();
+  std::printf("catalog rebuild at open: %.0f ms (%zu entries)\n", Seconds(t0, t1) * 1000,
+              reopened->CatalogSize());
+
+  struct Q {
+    const char* label;
+    SearchQuery q;
+  };
+  std::vector<Q> qs(4);
+  qs[0] = {"text \"苏州\"", {}};
+  qs[0].q.text = "苏州";
+  qs[1] = {"tag 模具", {}};
+  qs[1].q.tag = "模具";
+  qs[2] = {"classification secret + text \"第99\"", {}};
+  qs[2].q.classification = policy::Classification::kSecret;
+  qs[2].q.text = "第99";
+  qs[3] = {"no filter (count all)", {}};
+  const int iters = quick ? 10 : 50;
+  for (const Q& q : qs) {
+    std::vector<double> ms;
+    size_t total = 0;
+    for (int i = 0; i < iters; ++i) {
+      auto a = Clock::now();
+      auto r = Must(e.archive->Search(As(e.borrower), q.q), "search");
+      ms.push_back(Seconds(a, Clock::now()) * 1000);
+      total = r.total;
+    }
+    std::sort(ms.begin(), ms.end());
+    std::printf("search %-38s matches %6zu  median %6.2f ms  p99 %6.2f ms  (audited, durable)\n",
+                q.label, total, ms[ms.size() / 2], ms[ms.size() * 99 / 100]);
+  }
+  std::filesystem::remove_all(e.dir);
+}
+
+double RawLmdbReads(const std::vector<std::string>& values, int threads, int per_thread) {
+  const std::string dir = TempPath("raw");
+  MDB_env* env = nullptr;
+  mdb_env_create(&env);
+  mdb_env_set_mapsize(env, size_t{1} << 30);
+  mdb_env_set_maxreaders(env, 256);
+  if (mdb_env_open(env, dir.c_str(), 0, 0600) != 0) std::exit(1);
+  MDB_dbi dbi;
+  {
+    MDB_txn* txn;
+    mdb_txn_begin(env, nullptr, 0, &txn);
+    mdb_dbi_open(txn, nullptr, 0, &dbi);
+    for (size_t i = 0; i < values.size(); ++i) {
+      std::string k = "k" + std::to_string(i);
+      MDB_val key{k.size(), k.data()};
+      MDB_val val{values[i].size(), const_cast<char*>(values[i].data())};
+      mdb_put(txn, dbi, &key, &val, 0);
+    }
+    mdb_txn_commit(txn);
+  }
+  std::atomic<uint64_t> sink{0};
+  auto t0 = Clock::now();
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t) {
+    ts.emplace_back([&, t] {
+      std::mt19937 g(t);
+      for (int i = 0; i < per_thread; ++i) {
+        MDB_txn* txn;
+        mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn);
+        std::string k = "k" + std::to_string(g() % values.size());
+        MDB_val key{k.size(), k.data()};
+        MDB_val val;
+        if (mdb_get(txn, dbi, &key, &val) == 0) {
+          std::string copy(static_cast<const char*>(val.mv_data), val.mv_size);
+          sink += copy.size();
+        }
+        mdb_txn_abort(txn);
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  const double s = Seconds(t0, Clock::now());
+  mdb_env_close(env);
+  std::filesystem::remove_all(dir);
+  return threads * static_cast<double>(per_thread) / s;
+}
+
+void BenchAuditedView(bool quick) {
+  std::printf("\n== 2. audited view, 32 concurrent readers, vs raw LMDB get + copy ==\n");
+  Env e = MakeEnv("view");
+  const int records = 1000;
+  std::vector<NewRecord> recs;
+  for (int i = 0; i < records; ++i) {
+    NewRecord r;
+    r.name = "客户" + std::to_string(i);
+    r.classification = policy::Classification::kInternal;  // owner: no loan, no quota
+    r.content.notes = Filler(4096, static_cast<uint32_t>(i));
+    recs.push_back(std::move(r));
+  }
+  auto metas = Must(e.archive->CreateRecords(As(e.author), recs, "bench"), "records");
+  // The same stored bytes (the serialized version) for the raw baseline.
+  std::vector<std::string> raw;
+  {
+    auto r = Must(e.vault->BeginRead(), "read");
+    for (const RecordMeta& m : metas) {
+      std::string key = m.id;
+      key.push_back('\0');
+      key += EncodeU32(1);
+      raw.push_back(Must(r->Get(tables::kRecords, key), "get"));
+    }
+  }
+  const int threads = 32;
+  const int per_thread = quick ? 50 : 300;
+  std::atomic<int> failures{0};
+  auto t0 = Clock::now();
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t) {
+    ts.emplace_back([&, t] {
+      std::mt19937 g(t);
+      for (int i = 0; i < per_thread; ++i) {
+        auto v = e.archive->View(As(e.author), metas[g() % metas.size()].id, "benchmark view");
+        if (!v.ok()) failures++;
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  const double s = Seconds(t0, Clock::now());
+  const double audited = threads * per_thread / s;
+  const auto stats = e.vault->commit_stats();
+  const double base = RawLmdbReads(raw, threads, quick ? 20000 : 100000);
+  std::printf(
+      "audited views: %.0f views/s (%d failures; %llu commits for %llu requests, max batch %llu)\n",
+      audited, failures.load(), static_cast<unsigned long long>(stats.commits),
+      static_cast<unsigned long long>(stats.requests),
+      static_cast<unsigned long long>(stats.max_batch));
+  std::printf("raw LMDB get+copy: %.0f reads/s\n", base);
+  std::printf("ratio audited/raw = %.4f (target >= 0.20)\n", audited / base);
+  std::filesystem::remove_all(e.dir);
+}
+
+#ifdef CUSTOS_HAVE_SQLCIPHER
+sqlite3* OpenSqlcipher(const std::string& path, bool wal_full) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) std::exit(1);
+  sqlite3_exec(db, "PRAGMA key = 'bench passphrase';", nullptr, nullptr, nullptr);
+  sqlite3_busy_timeout(db, 60000);
+  if (wal_full) {
+    sqlite3_exec(db, "PRAGMA journal_mode=WAL;", nullptr, nullptr, nullptr);
+    sqlite3_exec(db, "PRAGMA synchronous=FULL;", nullptr, nullptr, nullptr);
+  }
+  return db;
+}
+#endif
+
+void BenchPointReads(bool quick) {
+  std::printf("\n== 3. encrypted point read (audit off), 4 KiB values ==\n");
+  Env e = MakeEnv("point");
+  const int n = 10000;
+  for (int start = 0; start < n; start += 1000) {
+    Must(e.vault->Write([&](WriteTxn& w) -> Status {
+      for (int i = start; i < start + 1000; ++i)
+        CUSTOS_RETURN_IF_ERROR(w.Put(tables::kRecords, "k" + std::to_string(i), Filler(4096, i)));
+      return Status::Ok();
+    }),
+         "fill");
+  }
+  const int reads = quick ? 20000 : 200000;
+  std::mt19937 g(1);
+  size_t sink = 0;
+  auto t0 = Clock::now();
+  for (int i = 0; i < reads; ++i) {
+    auto r = Must(e.vault->BeginRead(), "read");
+    sink += Must(r->Get(tables::kRecords, "k" + std::to_string(g() % n)), "get").size();
+  }
+  const double ours = reads / Seconds(t0, Clock::now());
+  std::printf("custos ReadTxn::Get (decrypt + authenticate): %.0f reads/s\n", ours);
+#ifdef CUSTOS_HAVE_SQLCIPHER
+  const std::string dir = TempPath("sqlc-read");
+  sqlite3* db = OpenSqlcipher(dir + "/db", false);
+  sqlite3_exec(db, "CREATE TABLE t (k TEXT PRIMARY KEY, v BLOB);", nullptr, nullptr, nullptr);
+  sqlite3_exec(db, "BEGIN;", nullptr, nullptr, nullptr);
+  sqlite3_stmt* ins;
+  sqlite3_prepare_v2(db, "INSERT INTO t VALUES (?, ?);", -1, &ins, nullptr);
+  for (int i = 0; i < n; ++i) {
+    const std::string k = "k" + std::to_string(i);
+    const std::string v = Filler(4096, i);
+    sqlite3_bind_text(ins, 1, k.data(), static_cast<int>(k.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_blob(ins, 2, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    sqlite3_step(ins);
+    sqlite3_reset(ins);
+  }
+  sqlite3_finalize(ins);
+  sqlite3_exec(db, "COMMIT;", nullptr, nullptr, nullptr);
+  sqlite3_stmt* sel;
+  sqlite3_prepare_v2(db, "SELECT v FROM t WHERE k = ?;", -1, &sel, nullptr);
+  t0 = Clock::now();
+  for (int i = 0; i < reads; ++i) {
+    const std::string k = "k" + std::to_string(g() % n);
+    sqlite3_bind_text(sel, 1, k.data(), static_cast<int>(k.size()), SQLITE_TRANSIENT);
+    if (sqlite3_step(sel) == SQLITE_ROW) {
+      std::string copy(static_cast<const char*>(sqlite3_column_blob(sel, 0)),
+                       static_cast<size_t>(sqlite3_column_bytes(sel, 0)));
+      sink += copy.size();
+    }
+    sqlite3_reset(sel);
+  }
+  const double theirs = reads / Seconds(t0, Clock::now());
+  sqlite3_finalize(sel);
+  sqlite3_close(db);
+  std::filesystem::remove_all(dir);
+  std::printf("SQLCipher (default config, prepared SELECT): %.0f reads/s\n", theirs);
+  std::printf("ratio custos/SQLCipher = %.2f (target >= 3)\n", ours / theirs);
+#else
+  std::printf("SQLCipher not available: build with libsqlcipher-dev for the baseline\n");
+#endif
+  if (sink == 0) std::printf(" ");
+  std::filesystem::remove_all(e.dir);
+}
+
+void BenchDurableWrites(bool quick) {
+  std::printf("\n== 4. durable 4 KiB writes, 16 writers ==\n");
+  Env e = MakeEnv("write");
+  const int writers = 16;
+  const int per = quick ? 100 : 500;
+  auto t0 = Clock::now();
+  std::vector<std::thread> ts;
+  for (int t = 0; t < writers; ++t) {
+    ts.emplace_back([&, t] {
+      const std::string v = Filler(4096, t);
+      for (int i = 0; i < per; ++i) {
+        Must(e.vault->Write([&](WriteTxn& w) {
+          return w.Put(tables::kRecords, "w" + std::to_string(t) + "-" + std::to_string(i), v);
+        }),
+             "write");
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  const double ours = writers * per / Seconds(t0, Clock::now());
+  std::printf("custos Vault::Write (group commit, fsync): %.0f writes/s\n", ours);
+#ifdef CUSTOS_HAVE_SQLCIPHER
+  const std::string dir = TempPath("sqlc-write");
+  {
+    sqlite3* db = OpenSqlcipher(dir + "/db", true);
+    sqlite3_exec(db, "CREATE TABLE t (k TEXT PRIMARY KEY, v BLOB);", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+  }
+  const int sql_per = quick ? 30 : 100;
+  t0 = Clock::now();
+  ts.clear();
+  for (int t = 0; t < writers; ++t) {
+    ts.emplace_back([&, t] {
+      sqlite3* db = OpenSqlcipher(dir + "/db", true);
+      const std::string v = Filler(4096, t);
+      sqlite3_stmt* ins;
+      sqlite3_prepare_v2(db, "INSERT INTO t VALUES (?, ?);", -1, &ins, nullptr);
+      for (int i = 0; i < sql_per; ++i) {
+        const std::string k = "w" + std::to_string(t) + "-" + std::to_string(i);
+        sqlite3_bind_text(ins, 1, k.data(), static_cast<int>(k.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_blob(ins, 2, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        while (sqlite3_step(ins) == SQLITE_BUSY) {
+        }
+        sqlite3_reset(ins);
+      }
+      sqlite3_finalize(ins);
+      sqlite3_close(db);
+    });
+  }
+  for (auto& t : ts) t.join();
+  const double theirs = writers * sql_per / Seconds(t0, Clock::now());
+  std::filesystem::remove_all(dir);
+  std::printf("SQLCipher WAL synchronous=FULL, one row per txn: %.0f writes/s\n", theirs);
+  std::printf("ratio custos/SQLCipher = %.2f (target >= 3)\n", ours / theirs);
+#else
+  std::printf("SQLCipher not available: build with libsqlcipher-dev for the baseline\n");
+#endif
+  std::filesystem::remove_all(e.dir);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  size_t records = 100000;
+  bool quick = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--records") == 0 && i + 1 < argc) records = std::stoul(argv[++i]);
+    if (std::strcmp(argv[i], "--quick") == 0) quick = true;
+  }
+  BenchSearch(records, quick);
+  BenchAuditedView(quick);
+  BenchPointReads(quick);
+  BenchDurableWrites(quick);
+  return 0;
+}

@@ -1,0 +1,54 @@
+#include "vault/demo_data.h"
+
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "tests/vault/records_fixture.h"
+#include "vault/loans.h"
+
+namespace custos::vault {
+namespace {
+
+class RecordDemoTest : public testing::ArchiveTest {};
+
+TEST_F(RecordDemoTest, SeedsOnceWithEveryRoleAndLevel) {
+  DemoOptions o;
+  o.customers = 60;
+  o.documents = 5;
+  o.password = "demo-password-2026";
+  o.password_kdf = Argon2Params::ForTests();
+  std::vector<DemoLogin> logins;
+  Status st = SeedDemoCompany(*archive_, o, &logins);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(logins.size(), 16u);
+  std::set<std::string> roles;
+  for (const DemoLogin& l : logins) roles.insert(l.role);
+  for (policy::Role r : policy::kAllRoles)
+    EXPECT_EQ(roles.count(std::string(policy::RoleId(r))), 1u);
+  EXPECT_EQ(logins[0].password.view(), "demo-password-2026");
+
+  EXPECT_EQ(archive_->CatalogSize(), 65u + 1u - 1u);
+  std::set<policy::Classification> levels;
+  SearchQuery q;
+  q.limit = 1000;
+  auto found = archive_->Search(As(auditor_), q);
+  ASSERT_TRUE(found.ok());
+  for (const RecordMeta& m : found->records) levels.insert(m.classification);
+  EXPECT_EQ(levels.size(), 5u);
+
+  auto r = vault_->BeginRead();
+  auto loans = ListLoans(**r);
+  ASSERT_TRUE(loans.ok());
+  std::set<policy::LoanState> states;
+  for (const Loan& l : *loans) states.insert(l.state);
+  EXPECT_GE(states.size(), 5u);
+  r->reset();
+
+  EXPECT_EQ(SeedDemoCompany(*archive_, o, &logins).code(), StatusCode::kAlreadyExists);
+  auto verified = log_->Verify();
+  EXPECT_TRUE(verified.ok()) << verified.status().ToString();
+}
+
+}  // namespace
+}  // namespace custos::vault

@@ -1,0 +1,258 @@
+// The Custos single-page UI: plain DOM, no build step, no inline script.
+// Text from the server is only ever set with textContent (never innerHTML).
+'use strict';
+
+const state = { session: null, csrf: '', roles: null };
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'i18n') { e.dataset.i18n = v; e.textContent = I18n.t(v); }
+    else if (k === 'text') e.textContent = v;
+    else if (k === 'class') e.className = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (v === true) e.setAttribute(k, '');
+    else if (v !== false && v != null) e.setAttribute(k, v);
+  }
+  for (const c of children) if (c != null) e.append(c);
+  return e;
+}
+
+function errorText(body) {
+  if (body && body.error) return I18n.lang === 'en' ? body.error.message_en : body.error.message_zh;
+  return I18n.t('error.generic');
+}
+
+async function api(method, path, body) {
+  const headers = {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && state.csrf) headers['X-CSRF-Token'] = state.csrf;
+  let res;
+  try {
+    res = await fetch(path, {
+      method, headers, credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    return { ok: false, status: 0, body: { error: { message_en: I18n.t('error.network'), message_zh: I18n.t('error.network') } } };
+  }
+  let data = null;
+  try { data = await res.json(); } catch (e) { data = null; }
+  if (res.status === 401 && path !== '/api/v1/session') { state.session = null; go('#/login'); }
+  if (res.status === 403 && data && data.error && data.error.code === 'password_change_required') go('#/password');
+  return { ok: res.ok, status: res.status, body: data };
+}
+
+function go(hash) { if (location.hash !== hash) location.hash = hash; else render(); }
+
+function toast(msg) {
+  const t = document.getElementById('toast');
+  t.textContent = msg; t.hidden = false;
+  setTimeout(() => { t.hidden = true; }, 4000);
+}
+
+function roleLabel(id) {
+  const r = (state.roles || []).find((x) => x.id === id);
+  if (!r) return id;
+  return I18n.lang === 'en' ? r.label_en : r.label_zh;
+}
+
+function hasRole(id) { return !!state.session && state.session.user.roles.includes(id); }
+
+function field(labelKey, input) { return [el('label', { i18n: labelKey, for: input.id }), input]; }
+
+// ---- views -------------------------------------------------------------
+
+function viewLogin() {
+  const err = el('div', { class: 'error', role: 'alert' });
+  const f = el('form', { class: 'card narrow', id: 'login-form' },
+    el('h1', { i18n: 'login.title' }),
+    ...field('login.username', el('input', { id: 'username', name: 'username', autocomplete: 'username', required: true })),
+    ...field('login.password', el('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
+    ...field('login.workstation', el('input', { id: 'workstation', name: 'workstation', required: true, maxlength: '128', value: localStorage.getItem('custos.workstation') || '' })),
+    ...field('login.location', el('input', { id: 'location', name: 'location', required: true, maxlength: '128', value: localStorage.getItem('custos.location') || '' })),
+    el('p', { class: 'muted', i18n: 'login.hint' }),
+    el('button', { class: 'primary', type: 'submit', id: 'login-submit', i18n: 'login.submit' }),
+    err);
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.textContent = '';
+    const v = (id) => f.querySelector('#' + id).value;
+    localStorage.setItem('custos.workstation', v('workstation'));
+    localStorage.setItem('custos.location', v('location'));
+    const r = await api('POST', '/api/v1/session', {
+      username: v('username'), password: v('password'), workstation: v('workstation'), location: v('location'),
+    });
+    f.querySelector('#password').value = '';
+    if (!r.ok) { err.textContent = errorText(r.body); return; }
+    setSession(r.body);
+    go(r.body.must_change_password ? '#/password' : '#/home');
+  });
+  return f;
+}
+
+const HOME_CARDS = ['author', 'borrower', 'approver', 'custodian', 'auditor', 'legal', 'litigation', 'hr', 'admin'];
+
+function viewHome() {
+  const u = state.session.user;
+  const roles = el('div', {}, ...u.roles.map((r) => el('span', { class: 'tag', text: roleLabel(r) })));
+  const cards = HOME_CARDS.filter(hasRole).map((r) => {
+    const link = r === 'admin' ? '#/admin/users' : (r === 'author' || r === 'borrower' ? '#/records' : null);
+    return el('section', { class: 'card', 'data-home': r },
+      el('h2', { i18n: 'home.' + r }),
+      el('p', { class: 'muted', i18n: 'home.' + r + '.desc' }),
+      link ? el('a', { href: link, i18n: 'home.' + r }) : el('p', { class: 'muted', i18n: 'home.soon' }));
+  });
+  return el('div', {},
+    el('h1', { text: I18n.t('home.hello', { name: u.display_name || u.username }) }),
+    el('div', { class: 'card' }, el('h2', { i18n: 'home.roles' }), u.roles.length ? roles : el('p', { i18n: 'home.none' })),
+    el('div', { class: 'grid' }, ...cards));
+}
+
+function viewPassword() {
+  const err = el('div', { class: 'error', role: 'alert' });
+  const note = el('div', { class: 'notice' });
+  const f = el('form', { class: 'card narrow', id: 'password-form' },
+    el('h1', { i18n: 'password.title' }),
+    state.session.must_change_password ? el('p', { class: 'error', i18n: 'password.required' }) : null,
+    ...field('password.old', el('input', { id: 'old', type: 'password', autocomplete: 'current-password', required: true })),
+    ...field('password.new', el('input', { id: 'new', type: 'password', autocomplete: 'new-password', minlength: '10', required: true })),
+    ...field('password.repeat', el('input', { id: 'repeat', type: 'password', autocomplete: 'new-password', minlength: '10', required: true })),
+    el('button', { class: 'primary', type: 'submit', id: 'password-submit', i18n: 'password.submit' }),
+    err, note);
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.textContent = ''; note.textContent = '';
+    const v = (id) => f.querySelector('#' + id).value;
+    if (v('new') !== v('repeat')) { err.textContent = I18n.t('password.mismatch'); return; }
+    const r = await api('POST', '/api/v1/session/password', { old_password: v('old'), new_password: v('new') });
+    for (const id of ['old', 'new', 'repeat']) f.querySelector('#' + id).value = '';
+    if (!r.ok) { err.textContent = errorText(r.body); return; }
+    state.session.must_change_password = false;
+    toast(I18n.t('password.done'));
+    go('#/home');
+  });
+  return f;
+}
+
+async function viewUsers() {
+  const list = await api('GET', '/api/v1/users');
+  const err = el('div', { class: 'error', role: 'alert' });
+  if (!list.ok) return el('div', { class: 'card error', text: errorText(list.body) });
+  const rows = list.body.users.map((u) => el('tr', {},
+    el('td', { text: u.username }), el('td', { text: u.display_name }), el('td', { text: u.department }),
+    el('td', {}, ...u.roles.map((r) => el('span', { class: 'tag', text: roleLabel(r) }))),
+    el('td', { i18n: u.disabled ? 'users.disabled' : (u.must_change_password ? 'users.must_change' : 'users.active') })));
+  const table = el('table', { id: 'users-table' },
+    el('thead', {}, el('tr', {}, ...['users.username', 'users.display', 'users.department', 'users.roles', 'users.status'].map((k) => el('th', { i18n: k })))),
+    el('tbody', {}, ...rows));
+  const checks = el('div', { class: 'checks' }, ...(state.roles || []).map((r) => el('label', {},
+    el('input', { type: 'checkbox', name: 'role', value: r.id }), el('span', { text: I18n.lang === 'en' ? r.label_en : r.label_zh }))));
+  const result = el('div', { class: 'notice' });
+  const f = el('form', { class: 'card', id: 'user-form' },
+    el('h2', { i18n: 'users.create' }),
+    ...field('users.username', el('input', { id: 'new-username', required: true, pattern: '[A-Za-z0-9._\\-]{1,64}' })),
+    ...field('users.display', el('input', { id: 'new-display', maxlength: '128' })),
+    ...field('users.department', el('input', { id: 'new-department', maxlength: '128' })),
+    el('label', { i18n: 'users.roles' }), checks,
+    el('button', { class: 'primary', type: 'submit', i18n: 'users.submit' }), err, result);
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.textContent = ''; result.textContent = '';
+    const roles = [...f.querySelectorAll('input[name=role]:checked')].map((c) => c.value);
+    const r = await api('POST', '/api/v1/users', {
+      username: f.querySelector('#new-username').value, display_name: f.querySelector('#new-display').value,
+      department: f.querySelector('#new-department').value, roles,
+    });
+    if (!r.ok) { err.textContent = errorText(r.body); return; }
+    const page = await viewUsers();
+    const main = document.getElementById('main');
+    main.replaceChildren(page);
+    main.querySelector('#user-form').append(el('div', { class: 'notice' },
+      el('span', { i18n: 'users.created' }), ' ', el('span', { class: 'secret', text: r.body.initial_password })));
+  });
+  return el('div', {}, el('h1', { i18n: 'users.title' }), el('div', { class: 'card' }, table), f);
+}
+
+async function viewRecords() {
+  const q = new URLSearchParams(location.hash.split('?')[1] || '').get('q') || '';
+  const r = await api('GET', '/api/v1/records?q=' + encodeURIComponent(q));
+  const input = el('input', { id: 'records-q', value: q, type: 'search' });
+  const f = el('form', { class: 'card', id: 'records-search' }, ...field('records.search', input),
+    el('button', { class: 'primary', type: 'submit', i18n: 'records.submit' }));
+  f.addEventListener('submit', (ev) => { ev.preventDefault(); go('#/records?q=' + encodeURIComponent(input.value)); });
+  let body;
+  if (r.status === 404) body = el('div', { class: 'card muted', i18n: 'records.soon' });
+  else if (!r.ok) body = el('div', { class: 'card error', text: errorText(r.body) });
+  else {
+    body = el('div', { class: 'card' }, el('table', { id: 'records-table' },
+      el('thead', {}, el('tr', {}, ...['records.name', 'records.classification', 'records.status'].map((k) => el('th', { i18n: k })))),
+      el('tbody', {}, ...r.body.records.map((m) => el('tr', {},
+        el('td', { text: m.name }), el('td', {}, el('span', { class: 'tag', text: m.classification })), el('td', { text: m.status }))))),
+    el('p', { class: 'muted', text: String(r.body.total) }));
+  }
+  return el('div', {}, el('h1', { i18n: 'records.title' }), f, body);
+}
+
+// ---- shell -------------------------------------------------------------
+
+function setSession(body) {
+  state.session = body;
+  state.csrf = body.csrf_token;
+}
+
+async function loadSession() {
+  if (state.session) return true;
+  const r = await api('GET', '/api/v1/session');
+  if (!r.ok) return false;
+  setSession(r.body);
+  return true;
+}
+
+async function loadRoles() {
+  if (state.roles) return;
+  const r = await api('GET', '/api/v1/roles');
+  if (r.ok) state.roles = r.body.roles;
+}
+
+function renderShell() {
+  const logged = !!state.session;
+  document.getElementById('nav').hidden = !logged;
+  document.getElementById('logout').hidden = !logged;
+  for (const a of document.querySelectorAll('#nav [data-role]')) a.hidden = !hasRole(a.dataset.role);
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.getAttribute('href') === location.hash);
+  const who = document.getElementById('whoami');
+  who.textContent = logged ? (state.session.user.display_name || state.session.user.username) : '';
+  document.getElementById('lang').textContent = I18n.t('lang.switch');
+  I18n.apply(document.querySelector('header'));
+}
+
+const ROUTES = {
+  '#/login': viewLogin, '#/home': viewHome, '#/password': viewPassword,
+  '#/admin/users': viewUsers, '#/records': viewRecords,
+};
+
+async function render() {
+  const hash = location.hash || '#/home';
+  const main = document.getElementById('main');
+  if (hash !== '#/login') {
+    if (!(await loadSession())) { go('#/login'); return; }
+    if (state.session.must_change_password && hash !== '#/password') { go('#/password'); return; }
+    await loadRoles();
+  }
+  const view = ROUTES[hash.split('?')[0]] || viewHome;
+  const page = await view();
+  main.replaceChildren(page);
+  renderShell();
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  document.getElementById('lang').addEventListener('click', () => { I18n.toggle(); render(); });
+  document.getElementById('logout').addEventListener('click', async () => {
+    await api('DELETE', '/api/v1/session');
+    state.session = null; state.csrf = '';
+    go('#/login');
+  });
+  window.addEventListener('hashchange', render);
+  render();
+});
