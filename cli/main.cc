@@ -1,5 +1,7 @@
 // custos: the command-line entry point. Parses the command name and hands
 // the rest of the arguments to that command (see cli/command.h).
+#include <malloc.h>
+
 #include <iostream>
 #include <string_view>
 
@@ -44,6 +46,12 @@ void PrintUsage(std::ostream& out) {
 }  // namespace
 
 int RunCli(int argc, char** argv) {
+  // LMDB allocates ~2.5 MiB of bookkeeping for every nested write transaction
+  // (one per group-committed request). Above glibc's default mmap threshold
+  // each of those is an mmap/munmap pair with fresh page faults; keeping them
+  // on the heap makes an audited write ~35% cheaper (tests/bench).
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 128 << 20);
   // SECURITY: before anything else, no core dumps and a working libsodium.
   if (Status s = vault::InitCrypto(); !s.ok()) {
     std::cerr << "custos: " << s.message() << "\n";

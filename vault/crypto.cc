@@ -1,8 +1,10 @@
 #include "vault/crypto.h"
 
+#include <pthread.h>
 #include <sys/resource.h>
 
 #include <cstring>
+#include <atomic>
 #include <mutex>
 
 #include <sodium.h>
@@ -118,11 +120,38 @@ SecretBytes RandomSecret(size_t n) {
 }
 
 namespace {
+// XChaCha20 nonces: a random 128-bit prefix chosen per process (and again
+// in every forked child) followed by a 64-bit counter. Unique for as long as
+// the process lives, without a getrandom() system call per sealed value.
+struct NonceSource {
+  std::mutex mu;
+  unsigned char prefix[16];
+  std::atomic<uint64_t> counter{0};
+  NonceSource() {
+    Reseed();
+    pthread_atfork(nullptr, nullptr, [] { Instance().Reseed(); });
+  }
+  void Reseed() {
+    randombytes_buf(prefix, sizeof prefix);
+    counter.store(0);
+  }
+  static NonceSource& Instance() {
+    static NonceSource* source = new NonceSource();  // never destroyed: used until exit
+    return *source;
+  }
+  void Next(unsigned char* nonce) {
+    uint64_t n = counter.fetch_add(1, std::memory_order_relaxed);
+    std::memcpy(nonce, prefix, sizeof prefix);
+    for (int i = 0; i < 8; ++i) nonce[16 + i] = static_cast<unsigned char>(n >> (8 * i));
+  }
+};
+static_assert(kAeadNonceSize == 24);
+
 void SealInto(const unsigned char* key, const unsigned char* pt, size_t pt_len,
               std::string_view ad, std::string* out) {
   out->assign(kAeadNonceSize + pt_len + kAeadTagSize, '\0');
   auto* o = reinterpret_cast<unsigned char*>(out->data());
-  randombytes_buf(o, kAeadNonceSize);
+  NonceSource::Instance().Next(o);
   unsigned long long clen = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(o + kAeadNonceSize, &clen, pt, pt_len, U(ad),
                                              ad.size(), nullptr, o, key);

@@ -1,6 +1,8 @@
 #include "vault/records.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <set>
 #include <utility>
 
@@ -211,10 +213,6 @@ std::string NewRecordId(RecordKind kind) {
   return (kind == RecordKind::kCustomer ? "c-" : "d-") + HexEncode(RandomBytes(8));
 }
 
-bool Contains(const std::string& hay, const std::string& needle) {
-  return needle.empty() || hay.find(needle) != std::string::npos;
-}
-
 }  // namespace
 
 // ---- value types ----------------------------------------------------------------
@@ -409,18 +407,49 @@ Status Archive::BuildCatalog() {
                                    return true;
                                  }));
   std::unique_lock lock(catalog_mu_);
-  for (auto& [id, m] : built) {
-    auto it = catalog_.find(id);
-    if (it == catalog_.end() || it->second.revision < m.revision) catalog_[id] = std::move(m);
-  }
+  entries_.reserve(built.size());
+  for (auto& [id, m] : built) PutInCatalogLocked(std::move(m));
   return Status::Ok();
+}
+
+uint32_t Archive::InternLocked(const std::string& s) {
+  auto it = intern_.find(s);
+  if (it != intern_.end()) return it->second;
+  const uint32_t id = static_cast<uint32_t>(strings_.size());
+  strings_.push_back(s);
+  intern_.emplace(s, id);
+  return id;
+}
+
+void Archive::PutInCatalogLocked(RecordMeta meta) {
+  auto it = catalog_.find(meta.id);
+  if (it != catalog_.end() && it->second.revision > meta.revision) return;
+  const std::string id = meta.id;
+  RecordMeta& stored = catalog_[id];
+  stored = std::move(meta);
+  CatalogEntry e;
+  e.name = stored.name;
+  e.owner = InternLocked(stored.owner_id);
+  e.author = InternLocked(stored.author_id);
+  e.custodian = InternLocked(stored.custodian_id);
+  e.status = InternLocked(stored.status);
+  for (const std::string& t : stored.tags) e.tags.push_back(InternLocked(t));
+  e.classification = stored.classification;
+  e.kind = stored.kind;
+  e.meta = &stored;
+  auto pos = entry_pos_.find(id);
+  if (pos == entry_pos_.end()) {
+    entry_pos_.emplace(id, entries_.size());
+    entries_.push_back(std::move(e));
+  } else {
+    entries_[pos->second] = std::move(e);
+  }
 }
 
 void Archive::CatalogOnCommit(WriteTxn& txn, const RecordMeta& meta) {
   txn.OnCommit([this, meta] {
     std::unique_lock lock(catalog_mu_);
-    auto it = catalog_.find(meta.id);
-    if (it == catalog_.end() || it->second.revision <= meta.revision) catalog_[meta.id] = meta;
+    PutInCatalogLocked(meta);
   });
 }
 
@@ -871,19 +900,6 @@ bool MaySeeMeta(const policy::Policy& policy, const User& user, const RecordMeta
   return false;
 }
 
-bool Matches(const SearchQuery& q, const RecordMeta& m) {
-  if (q.classification && m.classification != *q.classification) return false;
-  if (!q.owner_id.empty() && m.owner_id != q.owner_id) return false;
-  if (!q.status.empty() && m.status != q.status) return false;
-  if (q.kind && m.kind != *q.kind) return false;
-  if (!q.tag.empty() && std::find(m.tags.begin(), m.tags.end(), q.tag) == m.tags.end())
-    return false;
-  if (q.text.empty()) return true;
-  if (Contains(m.name, q.text)) return true;
-  return std::any_of(m.tags.begin(), m.tags.end(),
-                     [&](const std::string& t) { return Contains(t, q.text); });
-}
-
 }  // namespace
 
 Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& query) {
@@ -900,11 +916,48 @@ Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& qu
   const policy::Authorization auth = policy::Authorize(*policy, f, policy::Action::kSearchMetadata);
   SearchResult result;
   if (auth.ok()) {
+    // Sight by classification is the same for every record of a level; only
+    // the owner/author/custodian exception is per record.
+    std::array<bool, policy::kClassificationCount> level_visible{};
+    for (policy::Classification c : policy::kAllClassifications) {
+      RecordMeta probe;
+      probe.classification = c;
+      level_visible[static_cast<size_t>(c)] = MaySeeMeta(*policy, user, probe);
+    }
     std::shared_lock lock(catalog_mu_);
-    for (const auto& [id, m] : catalog_) {
-      if (!Matches(query, m) || !MaySeeMeta(*policy, user, m)) continue;
+    constexpr uint32_t kNone = UINT32_MAX;
+    auto lookup = [&](const std::string& s) -> uint32_t {
+      auto it = intern_.find(s);
+      return it == intern_.end() ? kNone : it->second;
+    };
+    const uint32_t me = lookup(user.id);
+    const uint32_t owner = query.owner_id.empty() ? kNone : lookup(query.owner_id);
+    const uint32_t tag = query.tag.empty() ? kNone : lookup(query.tag);
+    const uint32_t status = query.status.empty() ? kNone : lookup(query.status);
+    const bool no_match = (!query.owner_id.empty() && owner == kNone) ||
+                          (!query.tag.empty() && tag == kNone) ||
+                          (!query.status.empty() && status == kNone);
+    std::vector<bool> text_hits;  // interned strings containing the text
+    if (!query.text.empty()) {
+      text_hits.resize(strings_.size());
+      for (size_t i = 0; i < strings_.size(); ++i)
+        text_hits[i] = strings_[i].find(query.text) != std::string::npos;
+    }
+    for (const CatalogEntry& e : entries_) {
+      if (no_match) break;
+      if (query.classification && e.classification != *query.classification) continue;
+      if (query.kind && e.kind != *query.kind) continue;
+      if (owner != kNone && e.owner != owner) continue;
+      if (status != kNone && e.status != status) continue;
+      if (tag != kNone && std::find(e.tags.begin(), e.tags.end(), tag) == e.tags.end()) continue;
+      if (!query.text.empty() && e.name.find(query.text) == std::string::npos &&
+          std::none_of(e.tags.begin(), e.tags.end(), [&](uint32_t t) { return text_hits[t]; }))
+        continue;
+      if (!level_visible[static_cast<size_t>(e.classification)] &&
+          (me == kNone || (e.owner != me && e.author != me && e.custodian != me)))
+        continue;
       if (result.total >= query.offset && result.records.size() < query.limit)
-        result.records.push_back(m);
+        result.records.push_back(*e.meta);
       ++result.total;
     }
   }

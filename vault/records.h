@@ -307,8 +307,29 @@ class Archive {
   mutable std::mutex policy_mu_;
   mutable std::shared_ptr<const policy::Policy> policy_cache_;
 
+  // The catalog: full metadata by id, plus a compact, contiguous copy of
+  // the searchable fields (strings interned to ids) that Search scans.
+  struct CatalogEntry {
+    std::string name;
+    uint32_t owner = 0;
+    uint32_t author = 0;
+    uint32_t custodian = 0;
+    uint32_t status = 0;
+    std::vector<uint32_t> tags;
+    policy::Classification classification = policy::Classification::kTopSecret;
+    RecordKind kind = RecordKind::kCustomer;
+    const RecordMeta* meta = nullptr;  // into catalog_ (node-stable)
+  };
+  uint32_t InternLocked(const std::string& s);
+  // Inserts or replaces (when newer) one record's metadata. Holds catalog_mu_.
+  void PutInCatalogLocked(RecordMeta meta);
+
   mutable std::shared_mutex catalog_mu_;
   std::map<std::string, RecordMeta, std::less<>> catalog_;
+  std::vector<CatalogEntry> entries_;
+  std::map<std::string, size_t, std::less<>> entry_pos_;
+  std::map<std::string, uint32_t, std::less<>> intern_;
+  std::vector<std::string> strings_;
 };
 
 // Reads a version of a record (unaudited; for holders of a Permit).

@@ -180,6 +180,31 @@ TEST_F(RecordTest, SearchFiltersAndRespectsSight) {
   EXPECT_EQ(LogSize(), before + 1);
 }
 
+TEST_F(RecordTest, SearchShowsOwnRecordsAboveOnesSight) {
+  User hr = AddUser("ma.hr", "马人事", {policy::Role::kHr});
+  NewRecord r;
+  r.name = "人事专用客户";
+  r.classification = Classification::kSecret;
+  r.owner_id = hr.id;
+  ASSERT_TRUE(archive_->CreateRecord(As(author_), r, "建档").ok());
+  MakeRecord(Classification::kSecret, "别人的机密客户");
+  SearchQuery q;
+  auto found = archive_->Search(As(hr), q);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->total, 1u);
+  EXPECT_EQ(found->records[0].name, "人事专用客户");
+  q.owner_id = "u-nobody";
+  EXPECT_EQ(archive_->Search(As(author_), q)->total, 0u);
+  q = SearchQuery();
+  q.status = "active";
+  q.kind = RecordKind::kCustomer;
+  EXPECT_EQ(archive_->Search(As(author_), q)->total, 2u);
+  q.offset = 1;
+  auto page = archive_->Search(As(author_), q);
+  EXPECT_EQ(page->total, 2u);
+  EXPECT_EQ(page->records.size(), 1u);
+}
+
 TEST_F(RecordTest, CatalogRebuildsOnReopen) {
   MakeRecord(Classification::kInternal, "甲");
   MakeRecord(Classification::kInternal, "乙");

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <semaphore>
 #include <thread>
 
 #include "vault/internal/lmdb.h"
@@ -38,15 +39,17 @@ struct Vault::Impl {
   struct Request {
     const std::function<Status(WriteTxn&)>* fn = nullptr;
     Status result;
-    bool done = false;
+    // Released by the committer once `result` is final (and, for a success,
+    // durable); the caller blocks on it. One wakeup per request, no herd.
+    std::binary_semaphore done{0};
   };
   std::mutex queue_mu;
   std::condition_variable queue_cv;
-  std::condition_variable done_cv;
   std::deque<Request*> queue;
   bool stopping = false;
   std::thread committer;
   bool map_full = false;  // set by Put on MDB_MAP_FULL (committer thread only)
+  bool batch_wrote = false;  // set by Put/Delete: this batch dirtied pages
 
   std::atomic<uint64_t> stat_commits{0};
   std::atomic<uint64_t> stat_requests{0};
@@ -61,7 +64,11 @@ struct Vault::Impl {
   static uint32_t SealedVersion(std::string_view sealed);
 
   void CommitterLoop();
-  void RunBatch(std::deque<Request*>& batch);
+  // Runs and commits one batch. Returns true when the commit wrote pages
+  // (and so, with MDB_NOMETASYNC, fdatasync'd everything committed before).
+  bool RunBatch(std::deque<Request*>& batch);
+  // Forces earlier commits to disk, then releases their callers.
+  void SyncAndRelease(std::deque<Request*>* undurable);
 };
 
 namespace internal {
