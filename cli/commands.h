@@ -15,6 +15,8 @@ std::unique_ptr<Command> MakeStatusCommand();
 std::unique_ptr<Command> MakeRekeyCommand();
 std::unique_ptr<Command> MakeContractCommand();
 std::unique_ptr<Command> MakeAuditCommand();
+std::unique_ptr<Command> MakeImportCommand();
+std::unique_ptr<Command> MakePolicyCommand();
 std::unique_ptr<Command> MakeServeCommand();
 std::unique_ptr<Command> MakeDemoCommand();
 

@@ -25,6 +25,8 @@ const CommandEntry kCommands[] = {
     {"rekey", MakeRekeyCommand},
     {"demo", MakeDemoCommand},
     {"serve", MakeServeCommand},
+    {"import", MakeImportCommand},
+    {"policy", MakePolicyCommand},
     {"audit", MakeAuditCommand},
     {"contract", MakeContractCommand},
 };

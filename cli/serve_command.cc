@@ -6,9 +6,11 @@
 
 #include <Poco/Util/Option.h>
 
+#include "base/time.h"
 #include "cli/commands.h"
 #include "vault/audit_log.h"
 #include "vault/demo_data.h"
+#include "vault/loans.h"
 #include "vault/records.h"
 #include "vault/users.h"
 #include "web/server.h"
@@ -100,6 +102,9 @@ class ServeCommand : public Command {
       if (sig < 0) {
         if (Status s = (*log)->MaybeCheckpoint(); !s.ok())
           std::cerr << "custos serve: checkpoint: " << s.message() << std::endl;
+        // Loans past their due time become expired (each an audited event).
+        if (auto n = vault::ExpireOverdueLoans(**archive, NowMillis()); !n.ok())
+          std::cerr << "custos serve: expiring loans: " << n.status().message() << std::endl;
       }
     }
     std::cout << "Stopping (signal " << sig << "): finishing requests in flight." << std::endl;
