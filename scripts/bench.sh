@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs the benchmarks in tests/bench (not tests: they report numbers and
+# ratios against baselines measured in the same run). Installs what the
+# baselines need (SQLCipher, wrk, nginx), builds a Release tree in
+# ./build-bench, and writes the reports to ./build-bench/reports/.
+#
+#   scripts/bench.sh            all benchmarks
+#   scripts/bench.sh --quick    smaller runs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh --no-build
+BENCH_PACKAGES=(libsqlcipher-dev wrk nginx-light)
+missing=()
+for p in "${BENCH_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCUSTOS_BUILD_TESTS=OFF \
+  -DCUSTOS_BUILD_BENCH=ON >/dev/null
+cmake --build build-bench -j"$(nproc)" >/dev/null
+mkdir -p build-bench/reports
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/custos-bench-XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+
+QUICK=()
+[ "${1:-}" = "--quick" ] && QUICK=(--quick)
+EVENTS=100000
+[ "${1:-}" = "--quick" ] && EVENTS=20000
+
+echo "== audit append (group commit vs write+fdatasync)"
+build-bench/tests/bench/audit_append_bench --dir "$WORK/audit" --events "$EVENTS" \
+  | tee build-bench/reports/audit_append.txt
+echo "== records (search, audited view, point reads and writes vs LMDB and SQLCipher)"
+build-bench/tests/bench/records_bench "${QUICK[@]}" | tee build-bench/reports/records.txt
+if [ -x tests/bench/http_view_bench.sh ]; then
+  echo "== audited view over HTTP vs nginx"
+  tests/bench/http_view_bench.sh | tee build-bench/reports/http_view.txt
+fi
