@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/vault/test_util.h"
+#include "vault/internal/vault_impl.h"
 
 namespace custos::cli {
 namespace {
@@ -193,6 +194,43 @@ TEST(CliArchiveTest, ImportAndPolicyActAsCheckedUsers) {
   CliRun exported = Custos("audit export --data " + data, env);
   EXPECT_NE(exported.out.find("\"action\":\"policy.apply\""), std::string::npos);
   EXPECT_NE(exported.out.find("\"decision\":\"deny\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace custos::cli
+
+
+namespace custos::cli {
+namespace {
+
+// `custos audit verify` on a vault whose stored event was altered: exit 1,
+// naming the sequence number.
+TEST(CliAuditTest, VerifyNamesTheTamperedEvent) {
+  TempDir dir;
+  const std::string data = dir.path() + "/vault";
+  const std::string env = "CUSTOS_PASSPHRASE=pp";
+  ASSERT_EQ(Custos("demo --kdf-profile test --customers 10 --data " + data, env).code, 0);
+  ASSERT_EQ(Custos("audit verify --data " + data, env).code, 0);
+  {
+    auto v = vault::Vault::Open(data, vault::SecretBytes::CopyOf("pp"));
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    // Rewrite event 3 with different (validly sealed) content.
+    auto r = (*v)->BeginRead();
+    ASSERT_TRUE(r.ok());
+    auto leaf = (*r)->Get(vault::tables::kAuditLeaves, vault::EncodeU64(3));
+    ASSERT_TRUE(leaf.ok());
+    r->reset();
+    std::string forged = *leaf;
+    size_t at = forged.find("\"reason\":\"");
+    ASSERT_NE(at, std::string::npos);
+    forged.insert(at + 10, "X");
+    ASSERT_TRUE((*v)->Write([&](vault::WriteTxn& w) {
+                     return w.Put(vault::tables::kAuditLeaves, vault::EncodeU64(3), forged);
+                   }).ok());
+  }
+  CliRun verify = Custos("audit verify --data " + data, env);
+  EXPECT_EQ(verify.code, 1) << verify.out;
+  EXPECT_NE(verify.out.find("seq 3"), std::string::npos) << verify.out;
 }
 
 }  // namespace
