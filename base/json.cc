@@ -245,10 +245,14 @@ class Parser {
     for (int k = 0; k < 4; ++k) {
       char c = s_[i_++];
       v <<= 4;
-      if (c >= '0' && c <= '9') v |= c - '0';
-      else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-      else return Error("bad hex digit in \\u escape");
+      if (c >= '0' && c <= '9')
+        v |= c - '0';
+      else if (c >= 'a' && c <= 'f')
+        v |= c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        v |= c - 'A' + 10;
+      else
+        return Error("bad hex digit in \\u escape");
     }
     *out = v;
     return Status::Ok();
@@ -269,14 +273,30 @@ class Parser {
         if (i_ >= s_.size()) return Error("unterminated escape");
         char e = s_[i_++];
         switch (e) {
-          case '"': out->push_back('"'); break;
-          case '\\': out->push_back('\\'); break;
-          case '/': out->push_back('/'); break;
-          case 'b': out->push_back('\b'); break;
-          case 'f': out->push_back('\f'); break;
-          case 'n': out->push_back('\n'); break;
-          case 'r': out->push_back('\r'); break;
-          case 't': out->push_back('\t'); break;
+          case '"':
+            out->push_back('"');
+            break;
+          case '\\':
+            out->push_back('\\');
+            break;
+          case '/':
+            out->push_back('/');
+            break;
+          case 'b':
+            out->push_back('\b');
+            break;
+          case 'f':
+            out->push_back('\f');
+            break;
+          case 'n':
+            out->push_back('\n');
+            break;
+          case 'r':
+            out->push_back('\r');
+            break;
+          case 't':
+            out->push_back('\t');
+            break;
           case 'u': {
             uint32_t cp = 0;
             CUSTOS_RETURN_IF_ERROR(ParseHex4(&cp));
@@ -291,7 +311,8 @@ class Parser {
             AppendUtf8(out, cp);
             break;
           }
-          default: return Error("bad escape");
+          default:
+            return Error("bad escape");
         }
         continue;
       }
@@ -358,13 +379,27 @@ void WriteString(std::string* out, std::string_view s) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '"': out->append("\\\""); break;
-        case '\\': out->append("\\\\"); break;
-        case '\b': out->append("\\b"); break;
-        case '\f': out->append("\\f"); break;
-        case '\n': out->append("\\n"); break;
-        case '\r': out->append("\\r"); break;
-        case '\t': out->append("\\t"); break;
+        case '"':
+          out->append("\\\"");
+          break;
+        case '\\':
+          out->append("\\\\");
+          break;
+        case '\b':
+          out->append("\\b");
+          break;
+        case '\f':
+          out->append("\\f");
+          break;
+        case '\n':
+          out->append("\\n");
+          break;
+        case '\r':
+          out->append("\\r");
+          break;
+        case '\t':
+          out->append("\\t");
+          break;
         default:
           if (c < 0x20) {
             static constexpr char kHex[] = "0123456789abcdef";
@@ -398,16 +433,24 @@ void Write(std::string* out, const Value& v, int indent, int level) {
     out->append(static_cast<size_t>(indent * lvl), ' ');
   };
   switch (v.type()) {
-    case Type::kNull: out->append("null"); break;
-    case Type::kBool: out->append(v.as_bool() ? "true" : "false"); break;
-    case Type::kInt: out->append(std::to_string(v.as_int())); break;
+    case Type::kNull:
+      out->append("null");
+      break;
+    case Type::kBool:
+      out->append(v.as_bool() ? "true" : "false");
+      break;
+    case Type::kInt:
+      out->append(std::to_string(v.as_int()));
+      break;
     case Type::kDouble: {
       char buf[64];
       auto r = std::to_chars(buf, buf + sizeof buf, v.as_double());
       out->append(buf, r.ptr);
       break;
     }
-    case Type::kString: WriteString(out, v.as_string()); break;
+    case Type::kString:
+      WriteString(out, v.as_string());
+      break;
     case Type::kArray: {
       out->push_back('[');
       bool first = true;

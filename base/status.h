@@ -56,13 +56,23 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
-  static Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
-  static Status Unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
-  static Status FailedPrecondition(std::string m) { return {StatusCode::kFailedPrecondition, std::move(m)}; }
-  static Status ResourceExhausted(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
+  static Status PermissionDenied(std::string m) {
+    return {StatusCode::kPermissionDenied, std::move(m)};
+  }
+  static Status Unauthenticated(std::string m) {
+    return {StatusCode::kUnauthenticated, std::move(m)};
+  }
+  static Status FailedPrecondition(std::string m) {
+    return {StatusCode::kFailedPrecondition, std::move(m)};
+  }
+  static Status ResourceExhausted(std::string m) {
+    return {StatusCode::kResourceExhausted, std::move(m)};
+  }
   static Status DataLoss(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
   static Status Aborted(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
@@ -98,7 +108,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit on purpose
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit on purpose
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit on purpose
     if (std::get<Status>(v_).ok()) Die("Result constructed from an OK Status without a value");
   }
@@ -138,10 +148,10 @@ class [[nodiscard]] Result {
 // Early-return helpers. CUSTOS_RETURN_IF_ERROR(expr) returns the Status of
 // `expr` when it is not OK. CUSTOS_ASSIGN_OR_RETURN(lhs, expr) evaluates a
 // Result, returns its Status on failure, otherwise moves the value into lhs.
-#define CUSTOS_RETURN_IF_ERROR(expr)                  \
-  do {                                                \
-    ::custos::Status custos_status_ = (expr);         \
-    if (!custos_status_.ok()) return custos_status_;  \
+#define CUSTOS_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::custos::Status custos_status_ = (expr);        \
+    if (!custos_status_.ok()) return custos_status_; \
   } while (0)
 
 #define CUSTOS_CONCAT_INNER_(a, b) a##b

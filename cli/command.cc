@@ -1,13 +1,12 @@
 #include "cli/command.h"
 
-#include <termios.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <termios.h>
+#include <unistd.h>
 
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
@@ -96,7 +95,8 @@ namespace {
 Result<vault::SecretBytes> PromptNoEcho(const std::string& prompt) {
   FILE* tty = std::fopen("/dev/tty", "r+");
   if (tty == nullptr)
-    return Status::InvalidArgument("no terminal to ask for a secret on; use a file option or the environment");
+    return Status::InvalidArgument(
+        "no terminal to ask for a secret on; use a file option or the environment");
   int fd = fileno(tty);
   termios old_attr{};
   bool have_attr = tcgetattr(fd, &old_attr) == 0;

@@ -28,13 +28,15 @@ Result<fs::path> ResolveTemplate(const std::string& arg) {
   if (fs::is_regular_file(arg, ec)) return fs::path(arg);
   fs::path shipped = ShareDir() / "contract-templates" / "templates" / (arg + ".xml");
   if (fs::is_regular_file(shipped, ec)) return shipped;
-  return Status::NotFound("no template '" + arg + "' (a file path or a shipped id; see custos contract list)");
+  return Status::NotFound("no template '" + arg +
+                          "' (a file path or a shipped id; see custos contract list)");
 }
 
 class ContractCommand : public Command {
  public:
   ContractCommand()
-      : Command("contract", "list | render TEMPLATE --fields F.json | check TEMPLATE --fields F.json",
+      : Command("contract",
+                "list | render TEMPLATE --fields F.json | check TEMPLATE --fields F.json",
                 "Draft agreements offline: list the shipped templates, render a filled template "
                 "to HTML or text, run the legal checks.") {}
 
@@ -43,22 +45,37 @@ class ContractCommand : public Command {
 
   void DefineCommandOptions(OptionSet& options) override {
     options.addOption(Option("fields", "", "the filled fields, a JSON object")
-                          .required(false).repeatable(false).argument("FILE"));
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE"));
     options.addOption(Option("format", "", "render: html (default) or text")
-                          .required(false).repeatable(false).argument("FORMAT"));
-    options.addOption(Option("marking", "", "render: classification marking shown on every page "
-                                            "(default 秘密 / CONFIDENTIAL)")
-                          .required(false).repeatable(false).argument("TEXT"));
-    options.addOption(Option("context", "", "check: facts known about the employee (JSON; see "
-                                            "contract-templates/README.md)")
-                          .required(false).repeatable(false).argument("FILE"));
-    options.addOption(Option("minimum-wages", "", "check: minimum wage table (default: the "
-                                                  "shipped contract-templates/data/minimum-wages.json)")
-                          .required(false).repeatable(false).argument("FILE"));
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FORMAT"));
+    options.addOption(Option("marking", "",
+                             "render: classification marking shown on every page "
+                             "(default 秘密 / CONFIDENTIAL)")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("TEXT"));
+    options.addOption(Option("context", "",
+                             "check: facts known about the employee (JSON; see "
+                             "contract-templates/README.md)")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE"));
+    options.addOption(Option("minimum-wages", "",
+                             "check: minimum wage table (default: the "
+                             "shipped contract-templates/data/minimum-wages.json)")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE"));
     options.addOption(Option("lang", "", "check: report language, zh (default) or en")
-                          .required(false).repeatable(false).argument("LANG"));
-    options.addOption(Option("json", "", "check: print the report as JSON")
-                          .required(false).repeatable(false));
+                          .required(false)
+                          .repeatable(false)
+                          .argument("LANG"));
+    options.addOption(
+        Option("json", "", "check: print the report as JSON").required(false).repeatable(false));
   }
 
   int Run(const std::vector<std::string>& args) override {
@@ -95,8 +112,8 @@ class ContractCommand : public Command {
     } else {
       return UsageError("--format must be html or text");
     }
-    auto out = contracts::RenderFromFiles(tpl, Flag("fields"), f,
-                                          Flag("marking", "秘密 / CONFIDENTIAL"));
+    auto out =
+        contracts::RenderFromFiles(tpl, Flag("fields"), f, Flag("marking", "秘密 / CONFIDENTIAL"));
     if (!out.ok()) return Fail(out.status());
     std::cout << *out;
     return kExitOk;

@@ -1,8 +1,7 @@
 // custos: the command-line entry point. Parses the command name and hands
 // the rest of the arguments to that command (see cli/command.h).
-#include <malloc.h>
-
 #include <iostream>
+#include <malloc.h>
 #include <string_view>
 
 #include <Poco/Exception.h>
@@ -20,15 +19,9 @@ struct CommandEntry {
 };
 
 const CommandEntry kCommands[] = {
-    {"init", MakeInitCommand},
-    {"status", MakeStatusCommand},
-    {"rekey", MakeRekeyCommand},
-    {"demo", MakeDemoCommand},
-    {"serve", MakeServeCommand},
-    {"import", MakeImportCommand},
-    {"policy", MakePolicyCommand},
-    {"audit", MakeAuditCommand},
-    {"contract", MakeContractCommand},
+    {"init", MakeInitCommand},     {"status", MakeStatusCommand}, {"rekey", MakeRekeyCommand},
+    {"demo", MakeDemoCommand},     {"serve", MakeServeCommand},   {"import", MakeImportCommand},
+    {"policy", MakePolicyCommand}, {"audit", MakeAuditCommand},   {"contract", MakeContractCommand},
 };
 
 void PrintUsage(std::ostream& out) {

@@ -1,11 +1,10 @@
 // custos import | policy: working on the archive from the command line, as a
 // named user whose password is checked, with every action audited and
 // decided by the policy exactly as in the web application.
-#include <unistd.h>
-
 #include <fstream>
-#include <iterator>
 #include <iostream>
+#include <iterator>
+#include <unistd.h>
 
 #include <Poco/Util/Option.h>
 
@@ -25,12 +24,19 @@ using Poco::Util::OptionSet;
 
 void AddActorOptions(OptionSet& options) {
   options.addOption(Option("as", "", "act as this user (their password is asked for)")
-                        .required(false).repeatable(false).argument("USER"));
-  options.addOption(Option("password-file", "", "read the user's password from FILE (else "
-                                                "$CUSTOS_USER_PASSWORD, else a prompt)")
-                        .required(false).repeatable(false).argument("FILE"));
+                        .required(false)
+                        .repeatable(false)
+                        .argument("USER"));
+  options.addOption(Option("password-file", "",
+                           "read the user's password from FILE (else "
+                           "$CUSTOS_USER_PASSWORD, else a prompt)")
+                        .required(false)
+                        .repeatable(false)
+                        .argument("FILE"));
   options.addOption(Option("location", "", "declared location for the audit log (e.g. 上海总部)")
-                        .required(false).repeatable(false).argument("TEXT"));
+                        .required(false)
+                        .repeatable(false)
+                        .argument("TEXT"));
 }
 
 // The opened vault, log and archive, and the caller acting on them.
@@ -88,9 +94,12 @@ class ImportCommand : public ActorCommand {
   void DefineCommandOptions(OptionSet& options) override {
     AddActorOptions(options);
     options.addOption(Option("skip-errors", "", "import the valid rows, report the others")
-                          .required(false).repeatable(false));
+                          .required(false)
+                          .repeatable(false));
     options.addOption(Option("reason", "", "reason recorded with every created file")
-                          .required(false).repeatable(false).argument("TEXT"));
+                          .required(false)
+                          .repeatable(false)
+                          .argument("TEXT"));
   }
 
   int Run(const std::vector<std::string>& args) override {
@@ -134,7 +143,9 @@ class PolicyCommand : public ActorCommand {
   void DefineCommandOptions(OptionSet& options) override {
     AddActorOptions(options);
     options.addOption(Option("reason", "", "apply: why the policy changes")
-                          .required(false).repeatable(false).argument("TEXT"));
+                          .required(false)
+                          .repeatable(false)
+                          .argument("TEXT"));
   }
 
   int Run(const std::vector<std::string>& args) override {

@@ -1,8 +1,7 @@
 // custos serve: unseal the vault and serve the web application until SIGTERM
 // or SIGINT; custos demo: create and seed a demo vault.
-#include <signal.h>
-
 #include <iostream>
+#include <signal.h>
 
 #include <Poco/Util/Option.h>
 
@@ -34,18 +33,30 @@ class ServeCommand : public Command {
  protected:
   void DefineCommandOptions(OptionSet& options) override {
     options.addOption(Option("listen", "", "ADDRESS:PORT to listen on (default 127.0.0.1:8080)")
-                          .required(false).repeatable(false).argument("ADDR"));
+                          .required(false)
+                          .repeatable(false)
+                          .argument("ADDR"));
     options.addOption(Option("tls-cert", "", "PEM certificate: serve HTTPS")
-                          .required(false).repeatable(false).argument("FILE"));
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE"));
     options.addOption(Option("tls-key", "", "PEM private key for --tls-cert")
-                          .required(false).repeatable(false).argument("FILE"));
-    options.addOption(Option("trusted-proxy", "", "IP address whose X-Forwarded-For is believed "
-                                                  "(repeatable)")
-                          .required(false).repeatable(true).argument("IP"));
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE"));
+    options.addOption(Option("trusted-proxy", "",
+                             "IP address whose X-Forwarded-For is believed "
+                             "(repeatable)")
+                          .required(false)
+                          .repeatable(true)
+                          .argument("IP"));
     options.addOption(Option("ui", "", "folder of the static UI (default: the shipped web/ui)")
-                          .required(false).repeatable(false).argument("DIR"));
+                          .required(false)
+                          .repeatable(false)
+                          .argument("DIR"));
     options.addOption(Option("demo", "", "demo mode: demo users need not change their password")
-                          .required(false).repeatable(false));
+                          .required(false)
+                          .repeatable(false));
   }
 
   int Run(const std::vector<std::string>& args) override {
@@ -53,7 +64,8 @@ class ServeCommand : public Command {
     web::ServerOptions opts;
     const std::string listen = Flag("listen", "127.0.0.1:8080");
     size_t colon = listen.rfind(':');
-    if (colon == std::string::npos || colon == 0) return UsageError("--listen must be ADDRESS:PORT");
+    if (colon == std::string::npos || colon == 0)
+      return UsageError("--listen must be ADDRESS:PORT");
     opts.listen_address = listen.substr(0, colon);
     if (opts.listen_address.size() > 2 && opts.listen_address.front() == '[')
       opts.listen_address = opts.listen_address.substr(1, opts.listen_address.size() - 2);
@@ -64,7 +76,8 @@ class ServeCommand : public Command {
     } catch (const std::exception&) {
       return UsageError("--listen has a bad port");
     }
-    if (Has("tls-cert") != Has("tls-key")) return UsageError("--tls-cert and --tls-key go together");
+    if (Has("tls-cert") != Has("tls-key"))
+      return UsageError("--tls-cert and --tls-key go together");
     opts.tls_cert_path = Flag("tls-cert");
     opts.tls_key_path = Flag("tls-key");
     opts.trusted_proxies = FlagAll("trusted-proxy");
@@ -128,11 +141,16 @@ class DemoCommand : public Command {
  protected:
   void DefineCommandOptions(OptionSet& options) override {
     options.addOption(Option("logins-only", "", "only print the demo logins of a seeded vault")
-                          .required(false).repeatable(false));
+                          .required(false)
+                          .repeatable(false));
     options.addOption(Option("customers", "", "number of customer files (default 300)")
-                          .required(false).repeatable(false).argument("N"));
+                          .required(false)
+                          .repeatable(false)
+                          .argument("N"));
     options.addOption(Option("kdf-profile", "", "Argon2id cost: moderate (default) or test")
-                          .required(false).repeatable(false).argument("NAME"));
+                          .required(false)
+                          .repeatable(false)
+                          .argument("NAME"));
   }
 
   int Run(const std::vector<std::string>& args) override {

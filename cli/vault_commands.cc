@@ -1,7 +1,6 @@
 // custos init | status | rekey: creating, inspecting and re-keying a vault.
-#include <unistd.h>
-
 #include <iostream>
+#include <unistd.h>
 
 #include <Poco/Util/Option.h>
 
@@ -44,8 +43,9 @@ class InitCommand : public Command {
  protected:
   void DefineCommandOptions(OptionSet& options) override {
     AddKdfOption(options);
-    options.addOption(Option("log-name", "", "the audit log's name (checkpoint origin), e.g. "
-                                             "custos.example.com/acme")
+    options.addOption(Option("log-name", "",
+                             "the audit log's name (checkpoint origin), e.g. "
+                             "custos.example.com/acme")
                           .required(false)
                           .repeatable(false)
                           .argument("NAME"));
@@ -68,8 +68,8 @@ class InitCommand : public Command {
     const std::string admin_name = Flag("admin", "admin");
     if (Status s = vault::ValidateUsername(admin_name); !s.ok()) return UsageError(s.message());
     if (vault::Vault::Exists(DataDir()))
-      return Fail(Status::AlreadyExists("a vault already exists in " + DataDir() +
-                                        "; it was not touched"));
+      return Fail(
+          Status::AlreadyExists("a vault already exists in " + DataDir() + "; it was not touched"));
     auto pass = ReadPassphrase(/*confirm=*/true);
     if (!pass.ok()) return Fail(pass.status());
     bool generated = !Has("admin-password-file");
@@ -92,16 +92,16 @@ class InitCommand : public Command {
     admin.roles = {policy::Role::kAdmin};
     admin.must_change_password = generated;
     Status s = (*v)->Write([&](vault::WriteTxn& w) -> Status {
-      return vault::CreateUser(w, admin, admin_pw,
-                               *kdf == vault::Argon2Params::ForTests() ? *kdf : vault::PasswordKdf())
+      return vault::CreateUser(
+                 w, admin, admin_pw,
+                 *kdf == vault::Argon2Params::ForTests() ? *kdf : vault::PasswordKdf())
           .status();
     });
     if (!s.ok()) return Fail(s);
     std::cout << "Created vault in " << DataDir() << " (log name " << opts.log_name << ").\n"
               << "Administrator: " << admin_name << "\n";
     if (generated) {
-      std::cout << "Password (shown once, change it at first login): " << admin_pw.view()
-                << "\n";
+      std::cout << "Password (shown once, change it at first login): " << admin_pw.view() << "\n";
     }
     return kExitOk;
   }
@@ -175,8 +175,9 @@ class RekeyCommand : public Command {
                           .required(false)
                           .repeatable(false)
                           .argument("FILE"));
-    options.addOption(Option("rotate", "", "rotate the root key and re-encrypt every value "
-                                           "(keeps the passphrase unless a new one is given)")
+    options.addOption(Option("rotate", "",
+                             "rotate the root key and re-encrypt every value "
+                             "(keeps the passphrase unless a new one is given)")
                           .required(false)
                           .repeatable(false));
   }
@@ -188,8 +189,8 @@ class RekeyCommand : public Command {
     auto v = OpenVault();
     if (!v.ok()) return Fail(v.status());
     const bool rotate = Has("rotate");
-    const bool change = !rotate || Has("new-passphrase-file") ||
-                        std::getenv("CUSTOS_NEW_PASSPHRASE") != nullptr;
+    const bool change =
+        !rotate || Has("new-passphrase-file") || std::getenv("CUSTOS_NEW_PASSPHRASE") != nullptr;
     if (change) {
       auto np = ReadSecret("new-passphrase-file", "CUSTOS_NEW_PASSPHRASE", "New passphrase: ",
                            /*confirm=*/true);
@@ -198,9 +199,8 @@ class RekeyCommand : public Command {
       std::cout << "Passphrase changed.\n";
     }
     if (rotate) {
-      Status s = (*v)->RotateRootKey([](uint64_t n) {
-        std::cerr << "\rre-encrypted " << n << " values" << std::flush;
-      });
+      Status s = (*v)->RotateRootKey(
+          [](uint64_t n) { std::cerr << "\rre-encrypted " << n << " values" << std::flush; });
       std::cerr << "\n";
       if (!s.ok()) return Fail(s);
       auto info = (*v)->Info();

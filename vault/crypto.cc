@@ -1,13 +1,12 @@
 #include "vault/crypto.h"
 
-#include <pthread.h>
-#include <sys/resource.h>
-
-#include <cstring>
 #include <atomic>
+#include <cstring>
 #include <mutex>
-
+#include <pthread.h>
 #include <sodium.h>
+
+#include <sys/resource.h>
 
 namespace custos::vault {
 
@@ -20,7 +19,9 @@ static_assert(kEd25519SignatureSize == crypto_sign_BYTES);
 static_assert(kEd25519SecretKeySize == crypto_sign_SECRETKEYBYTES);
 static_assert(sizeof(crypto_hash_sha256_state) <= 128);
 
-const unsigned char* U(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+const unsigned char* U(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
 }  // namespace
 
 // ---- SecretBytes ----------------------------------------------------------
@@ -147,8 +148,8 @@ struct NonceSource {
 };
 static_assert(kAeadNonceSize == 24);
 
-void SealInto(const unsigned char* key, const unsigned char* pt, size_t pt_len,
-              std::string_view ad, std::string* out) {
+void SealInto(const unsigned char* key, const unsigned char* pt, size_t pt_len, std::string_view ad,
+              std::string* out) {
   out->assign(kAeadNonceSize + pt_len + kAeadTagSize, '\0');
   auto* o = reinterpret_cast<unsigned char*>(out->data());
   NonceSource::Instance().Next(o);
@@ -161,9 +162,9 @@ bool OpenInto(const unsigned char* key, std::string_view sealed, std::string_vie
               unsigned char* out) {
   const unsigned char* s = U(sealed);
   unsigned long long plen = 0;
-  return crypto_aead_xchacha20poly1305_ietf_decrypt(
-             out, &plen, nullptr, s + kAeadNonceSize, sealed.size() - kAeadNonceSize, U(ad),
-             ad.size(), s, key) == 0;
+  return crypto_aead_xchacha20poly1305_ietf_decrypt(out, &plen, nullptr, s + kAeadNonceSize,
+                                                    sealed.size() - kAeadNonceSize, U(ad),
+                                                    ad.size(), s, key) == 0;
 }
 
 void CheckKey(const SecretBytes& key) {
@@ -188,7 +189,8 @@ Result<std::string> AeadOpen(const SecretBytes& key, std::string_view sealed, st
   return out;
 }
 
-std::string AeadSealSecret(const SecretBytes& key, const SecretBytes& plaintext, std::string_view ad) {
+std::string AeadSealSecret(const SecretBytes& key, const SecretBytes& plaintext,
+                           std::string_view ad) {
   CheckKey(key);
   std::string out;
   SealInto(key.data(), plaintext.data(), plaintext.size(), ad, &out);
@@ -196,7 +198,7 @@ std::string AeadSealSecret(const SecretBytes& key, const SecretBytes& plaintext,
 }
 
 Result<SecretBytes> AeadOpenSecret(const SecretBytes& key, std::string_view sealed,
-                               std::string_view ad) {
+                                   std::string_view ad) {
   CheckKey(key);
   if (sealed.size() < kAeadNonceSize + kAeadTagSize)
     return Status::DataLoss("sealed key is truncated");
@@ -256,7 +258,8 @@ Ed25519KeyPair GenerateEd25519() {
 }
 
 Result<Ed25519KeyPair> Ed25519FromSeed(const SecretBytes& seed) {
-  if (seed.size() != kEd25519SeedSize) return Status::InvalidArgument("Ed25519 seed must be 32 bytes");
+  if (seed.size() != kEd25519SeedSize)
+    return Status::InvalidArgument("Ed25519 seed must be 32 bytes");
   Ed25519KeyPair kp{std::string(kEd25519PublicKeySize, '\0'), SecretBytes(kEd25519SecretKeySize)};
   crypto_sign_seed_keypair(reinterpret_cast<unsigned char*>(kp.public_key.data()),
                            kp.secret_key.data(), seed.data());

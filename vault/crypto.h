@@ -56,16 +56,17 @@ std::string AeadSeal(const SecretBytes& key, std::string_view plaintext, std::st
 // with different associated data, or is too short.
 Result<std::string> AeadOpen(const SecretBytes& key, std::string_view sealed, std::string_view ad);
 // Same, for secret payloads (wrapped keys).
-std::string AeadSealSecret(const SecretBytes& key, const SecretBytes& plaintext, std::string_view ad);
+std::string AeadSealSecret(const SecretBytes& key, const SecretBytes& plaintext,
+                           std::string_view ad);
 Result<SecretBytes> AeadOpenSecret(const SecretBytes& key, std::string_view sealed,
-                               std::string_view ad);
+                                   std::string_view ad);
 
 // A 32-byte subkey of a 32-byte master key; `context` is exactly 8 characters.
 SecretBytes DeriveSubkey(const SecretBytes& master, uint64_t id, std::string_view context);
 
 struct Argon2Params {
-  uint64_t opslimit = 3;                 // crypto_pwhash_OPSLIMIT_MODERATE
-  uint64_t memlimit = 256ull << 20;      // 256 MiB, crypto_pwhash_MEMLIMIT_MODERATE
+  uint64_t opslimit = 3;             // crypto_pwhash_OPSLIMIT_MODERATE
+  uint64_t memlimit = 256ull << 20;  // 256 MiB, crypto_pwhash_MEMLIMIT_MODERATE
   // The cheap setting tests use; never the default for a real vault.
   static Argon2Params ForTests() { return Argon2Params{1, 8ull << 20}; }
   friend bool operator==(const Argon2Params&, const Argon2Params&) = default;

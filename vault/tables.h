@@ -48,10 +48,10 @@ inline constexpr Table kDepartures = "departures";
 inline constexpr Table kIndex = "index";
 
 inline constexpr std::array<Table, 21> kAllTables = {
-    kMeta,      kKeys,          kUsers,       kUserIndex,        kSessions,   kRecords,
+    kMeta,        kKeys,        kUsers,       kUserIndex,        kSessions,   kRecords,
     kRecordIndex, kAuditLeaves, kAuditNodes,  kCheckpoints,      kAuditState, kPolicies,
-    kLoans,     kViewCounts,    kAttachments, kAttachmentChunks, kAgreements, kSignatures,
-    kAlerts,    kDepartures,    kIndex};
+    kLoans,       kViewCounts,  kAttachments, kAttachmentChunks, kAgreements, kSignatures,
+    kAlerts,      kDepartures,  kIndex};
 }  // namespace tables
 
 }  // namespace custos::vault

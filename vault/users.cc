@@ -93,7 +93,8 @@ Status UpdateUser(WriteTxn& txn, const User& user) {
     const std::string new_key = txn.vault().BlindIndex(kUserDomain, user.username);
     CUSTOS_ASSIGN_OR_RETURN(bool taken, txn.Has(tables::kUserIndex, new_key));
     if (taken) return Status::AlreadyExists("username '" + user.username + "' is taken");
-    CUSTOS_RETURN_IF_ERROR(txn.Delete(tables::kUserIndex, txn.vault().BlindIndex(kUserDomain, old.username)));
+    CUSTOS_RETURN_IF_ERROR(
+        txn.Delete(tables::kUserIndex, txn.vault().BlindIndex(kUserDomain, old.username)));
     CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kUserIndex, new_key, user.id));
   }
   return txn.Put(tables::kUsers, user.id, json::Serialize(user.ToJson(true)));
@@ -120,21 +121,25 @@ Result<User> FindUserByName(const ReadTxn& txn, std::string_view username) {
 
 Result<std::vector<User>> ListUsers(const ReadTxn& txn) {
   std::vector<User> out;
-  CUSTOS_RETURN_IF_ERROR(txn.Scan(tables::kUsers, "", [&](std::string_view, std::string_view val) -> Result<bool> {
-    CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(val));
-    CUSTOS_ASSIGN_OR_RETURN(User u, User::FromJson(v));
-    out.push_back(std::move(u));
-    return true;
-  }));
-  std::sort(out.begin(), out.end(), [](const User& a, const User& b) { return a.username < b.username; });
+  CUSTOS_RETURN_IF_ERROR(
+      txn.Scan(tables::kUsers, "", [&](std::string_view, std::string_view val) -> Result<bool> {
+        CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(val));
+        CUSTOS_ASSIGN_OR_RETURN(User u, User::FromJson(v));
+        out.push_back(std::move(u));
+        return true;
+      }));
+  std::sort(out.begin(), out.end(),
+            [](const User& a, const User& b) { return a.username < b.username; });
   return out;
 }
 
 SecretBytes GeneratePassword(size_t length) {
-  static constexpr std::string_view kAlphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  static constexpr std::string_view kAlphabet =
+      "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
   SecretBytes out(length);
   SecretBytes rnd = RandomSecret(length);
-  for (size_t i = 0; i < length; ++i) out.data()[i] = static_cast<unsigned char>(kAlphabet[rnd.data()[i] % kAlphabet.size()]);
+  for (size_t i = 0; i < length; ++i)
+    out.data()[i] = static_cast<unsigned char>(kAlphabet[rnd.data()[i] % kAlphabet.size()]);
   return out;
 }
 

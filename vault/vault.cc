@@ -1,12 +1,12 @@
 #include "vault/vault.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <unistd.h>
+
+#include <sys/stat.h>
 
 #include "base/encoding.h"
 #include "vault/internal/vault_impl.h"
@@ -310,7 +310,8 @@ Status WriteTxn::Put(Table table, std::string_view key, std::string_view value) 
   auto& impl = vault_->impl();
   CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, impl.Dbi(table));
   if (key.empty() || key.size() > 400) return Status::InvalidArgument("bad key size");
-  std::string sealed = table == tables::kMeta ? std::string(value) : impl.SealValue(table, key, value);
+  std::string sealed =
+      table == tables::kMeta ? std::string(value) : impl.SealValue(table, key, value);
   MDB_val k = internal::ToVal(key), v = internal::ToVal(sealed);
   int rc = mdb_put(T(txn_), dbi, &k, &v, 0);
   if (rc == MDB_MAP_FULL) impl.map_full = true;
@@ -530,12 +531,14 @@ Result<std::unique_ptr<Vault>> Vault::Create(const std::string& dir, const Secre
   ring.kdf = options.kdf;
   ring.salt = RandomBytes(kSaltSize);
   ring.current = 1;
-  CUSTOS_ASSIGN_OR_RETURN(SecretBytes kek, DeriveKeyFromPassphrase(passphrase, ring.salt, ring.kdf));
+  CUSTOS_ASSIGN_OR_RETURN(SecretBytes kek,
+                          DeriveKeyFromPassphrase(passphrase, ring.salt, ring.kdf));
   SecretBytes root = RandomSecret(32);
   ring.wrapped[1] = AeadSealSecret(kek, root, RootKeyAd(1));
 
   {
-    CUSTOS_ASSIGN_OR_RETURN(internal::Env env, internal::Env::Open(dir, open.initial_map_size, kMaxDbs, false));
+    CUSTOS_ASSIGN_OR_RETURN(internal::Env env,
+                            internal::Env::Open(dir, open.initial_map_size, kMaxDbs, false));
     CUSTOS_ASSIGN_OR_RETURN(internal::Txn txn, internal::Txn::Begin(env, nullptr, false));
     MDB_dbi meta;
     int rc = mdb_dbi_open(txn.get(), std::string(tables::kMeta).c_str(), MDB_CREATE, &meta);
@@ -556,7 +559,8 @@ Result<std::unique_ptr<Vault>> Vault::Open(const std::string& dir, const SecretB
   v->dir_ = dir;
   Impl& impl = *v->impl_;
   impl.options = options;
-  CUSTOS_ASSIGN_OR_RETURN(impl.env, internal::Env::Open(dir, options.initial_map_size, kMaxDbs, options.read_only));
+  CUSTOS_ASSIGN_OR_RETURN(
+      impl.env, internal::Env::Open(dir, options.initial_map_size, kMaxDbs, options.read_only));
   // The map may have grown beyond the requested initial size in an earlier run.
   Keyring ring;
   {
@@ -577,10 +581,12 @@ Result<std::unique_ptr<Vault>> Vault::Open(const std::string& dir, const SecretB
   impl.current_version = ring.current;
 
   {
-    CUSTOS_ASSIGN_OR_RETURN(internal::Txn txn, internal::Txn::Begin(impl.env, nullptr, options.read_only));
+    CUSTOS_ASSIGN_OR_RETURN(internal::Txn txn,
+                            internal::Txn::Begin(impl.env, nullptr, options.read_only));
     for (Table t : tables::kAllTables) {
       MDB_dbi dbi;
-      int rc = mdb_dbi_open(txn.get(), std::string(t).c_str(), options.read_only ? 0 : MDB_CREATE, &dbi);
+      int rc =
+          mdb_dbi_open(txn.get(), std::string(t).c_str(), options.read_only ? 0 : MDB_CREATE, &dbi);
       if (rc == MDB_NOTFOUND && options.read_only) continue;
       if (rc != 0) return internal::LmdbStatus(rc, "opening table " + std::string(t));
       impl.dbis.emplace(std::string(t), dbi);
@@ -661,9 +667,11 @@ Status Vault::ChangePassphrase(const SecretBytes& new_passphrase, const Argon2Pa
   next.kdf = kdf;
   next.salt = RandomBytes(kSaltSize);
   CUSTOS_ASSIGN_OR_RETURN(SecretBytes kek, DeriveKeyFromPassphrase(new_passphrase, next.salt, kdf));
-  for (const auto& [ver, root] : roots) next.wrapped[ver] = AeadSealSecret(kek, root, RootKeyAd(ver));
+  for (const auto& [ver, root] : roots)
+    next.wrapped[ver] = AeadSealSecret(kek, root, RootKeyAd(ver));
   std::string text = next.Serialize();
-  CUSTOS_RETURN_IF_ERROR(Write([&](WriteTxn& w) { return w.Put(tables::kMeta, kKeyringKey, text); }));
+  CUSTOS_RETURN_IF_ERROR(
+      Write([&](WriteTxn& w) { return w.Put(tables::kMeta, kKeyringKey, text); }));
   std::unique_lock lock(impl_->keys_mu);
   impl_->kek = std::move(kek);
   return Status::Ok();
@@ -719,7 +727,8 @@ Status Vault::RotateRootKey(const std::function<void(uint64_t)>& after_batch) {
         CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, impl_->Dbi(table));
         CUSTOS_ASSIGN_OR_RETURN(internal::Cursor cur, internal::Cursor::Open(T(w.txn_), dbi));
         MDB_val k = internal::ToVal(resume), v;
-        Result<bool> found = resume.empty() ? cur.Get(&k, &v, MDB_FIRST) : cur.Get(&k, &v, MDB_SET_RANGE);
+        Result<bool> found =
+            resume.empty() ? cur.Get(&k, &v, MDB_FIRST) : cur.Get(&k, &v, MDB_SET_RANGE);
         std::vector<std::pair<std::string, std::string>> todo;
         while (true) {
           if (!found.ok()) return found.status();
@@ -757,7 +766,8 @@ Status Vault::RotateRootKey(const std::function<void(uint64_t)>& after_batch) {
     it = it->first == current ? std::next(it) : final_ring.wrapped.erase(it);
   }
   std::string text = final_ring.Serialize();
-  CUSTOS_RETURN_IF_ERROR(Write([&](WriteTxn& w) { return w.Put(tables::kMeta, kKeyringKey, text); }));
+  CUSTOS_RETURN_IF_ERROR(
+      Write([&](WriteTxn& w) { return w.Put(tables::kMeta, kKeyringKey, text); }));
   std::unique_lock lock(impl_->keys_mu);
   for (auto it = impl_->data_keys.begin(); it != impl_->data_keys.end();) {
     it = it->first == current ? std::next(it) : impl_->data_keys.erase(it);
@@ -791,7 +801,8 @@ void FillKeyring(const Keyring& ring, VaultInfo* info) {
 
 Result<VaultInfo> Vault::InspectSealed(const std::string& dir) {
   if (!DataFileExists(dir)) return Status::NotFound("no vault in " + dir);
-  CUSTOS_ASSIGN_OR_RETURN(internal::Env env, internal::Env::Open(dir, size_t{1} << 20, kMaxDbs, true));
+  CUSTOS_ASSIGN_OR_RETURN(internal::Env env,
+                          internal::Env::Open(dir, size_t{1} << 20, kMaxDbs, true));
   CUSTOS_ASSIGN_OR_RETURN(internal::Txn txn, internal::Txn::Begin(env, nullptr, true));
   MDB_dbi meta;
   if (mdb_dbi_open(txn.get(), std::string(tables::kMeta).c_str(), 0, &meta) != 0)
@@ -806,7 +817,8 @@ Result<VaultInfo> Vault::InspectSealed(const std::string& dir) {
   std::map<std::string, MDB_dbi, std::less<>> dbis;
   for (Table t : tables::kAllTables) {
     MDB_dbi dbi;
-    if (mdb_dbi_open(txn.get(), std::string(t).c_str(), 0, &dbi) == 0) dbis.emplace(std::string(t), dbi);
+    if (mdb_dbi_open(txn.get(), std::string(t).c_str(), 0, &dbi) == 0)
+      dbis.emplace(std::string(t), dbi);
   }
   CUSTOS_RETURN_IF_ERROR(FillInfo(txn.get(), dbis, &info));
   info.map_size = env.MapSize();

@@ -144,8 +144,7 @@ class Vault {
   // Opens and unseals. kUnauthenticated for a wrong passphrase (nothing on
   // disk is changed); kNotFound when there is no vault; kDataLoss when the
   // files are damaged.
-  static Result<std::unique_ptr<Vault>> Open(const std::string& dir,
-                                             const SecretBytes& passphrase,
+  static Result<std::unique_ptr<Vault>> Open(const std::string& dir, const SecretBytes& passphrase,
                                              const OpenOptions& options = {});
 
   // Facts readable without the passphrase (the vault stays sealed):

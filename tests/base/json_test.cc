@@ -18,8 +18,12 @@ TEST(JsonTest, EscapesMinimallyAndKeepsUtf8) {
 }
 
 TEST(JsonTest, InvalidUtf8IsReplacedOnOutput) {
-  Value v(std::string("a\xff" "b"));
-  EXPECT_EQ(Serialize(v), "\"a\xEF\xBF\xBD" "b\"");
+  Value v(
+      std::string("a\xff"
+                  "b"));
+  EXPECT_EQ(Serialize(v),
+            "\"a\xEF\xBF\xBD"
+            "b\"");
   EXPECT_FALSE(IsValidUtf8("a\xff"));
   EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));      // overlong '/'
   EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));  // surrogate
@@ -41,9 +45,9 @@ TEST(JsonTest, SurrogatePairs) {
 }
 
 TEST(JsonTest, RejectsMalformedInput) {
-  for (const char* bad : {"", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "tru", "\"\\x\"",
-                          "{\"a\":1,\"a\":2}", "\"\\ud800\"", "\"\\udc00\"", "[1] 2",
-                          "\"a\x01\"", "{1:2}", "nul", "1e", "\"\xff\""}) {
+  for (const char* bad :
+       {"", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "tru", "\"\\x\"", "{\"a\":1,\"a\":2}",
+        "\"\\ud800\"", "\"\\udc00\"", "[1] 2", "\"a\x01\"", "{1:2}", "nul", "1e", "\"\xff\""}) {
     auto r = Parse(bad);
     EXPECT_FALSE(r.ok()) << "accepted: " << bad;
     if (!r.ok()) {

@@ -1,5 +1,3 @@
-#include <sys/wait.h>
-
 #include <array>
 #include <cstdio>
 #include <fstream>
@@ -7,6 +5,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include "tests/vault/test_util.h"
 #include "vault/internal/vault_impl.h"
@@ -24,8 +23,7 @@ struct CliRun {
 // Runs the custos binary with `args` (already shell-quoted where needed),
 // environment prefix `env`, no terminal (stdin from /dev/null).
 CliRun Custos(const std::string& args, const std::string& env = "") {
-  std::string cmd = env + " setsid " + std::string(CUSTOS_BINARY) + " " + args +
-                    " </dev/null 2>&1";
+  std::string cmd = env + " setsid " + std::string(CUSTOS_BINARY) + " " + args + " </dev/null 2>&1";
   CliRun r;
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return r;
@@ -86,10 +84,11 @@ TEST(CliTest, InitStatusWrongPassphraseRekey) {
   EXPECT_EQ(none.code, 1);
 
   CliRun rekey = Custos("rekey --rotate --kdf-profile test --data " + data,
-                     "CUSTOS_PASSPHRASE='first passphrase' CUSTOS_NEW_PASSPHRASE='second one'");
+                        "CUSTOS_PASSPHRASE='first passphrase' CUSTOS_NEW_PASSPHRASE='second one'");
   ASSERT_EQ(rekey.code, 0) << rekey.out;
   EXPECT_NE(rekey.out.find("key version is now 2"), std::string::npos);
-  EXPECT_EQ(Custos("status --unseal --data " + data, "CUSTOS_PASSPHRASE='first passphrase'").code, 1);
+  EXPECT_EQ(Custos("status --unseal --data " + data, "CUSTOS_PASSPHRASE='first passphrase'").code,
+            1);
   CliRun ok = Custos("status --unseal --data " + data, "CUSTOS_PASSPHRASE='second one'");
   EXPECT_EQ(ok.code, 0) << ok.out;
   EXPECT_NE(ok.out.find("key version:    2"), std::string::npos);
@@ -178,11 +177,14 @@ TEST(CliArchiveTest, ImportAndPolicyActAsCheckedUsers) {
   EXPECT_NE(wrong_pw.out.find("wrong username or password"), std::string::npos);
 
   const char* root = std::getenv("CUSTOS_SOURCE_ROOT");
-  const std::string policy = std::string(root != nullptr ? root : ".") + "/policy/default-policy.xml";
-  CliRun denied = Custos("policy apply " + policy + " --reason test --as author --data " + data, env);
+  const std::string policy =
+      std::string(root != nullptr ? root : ".") + "/policy/default-policy.xml";
+  CliRun denied =
+      Custos("policy apply " + policy + " --reason test --as author --data " + data, env);
   EXPECT_EQ(denied.code, 1);
   EXPECT_NE(denied.out.find("role.not_permitted"), std::string::npos) << denied.out;
-  CliRun applied = Custos("policy apply " + policy + " --reason 年度复核 --as admin --data " + data, env);
+  CliRun applied =
+      Custos("policy apply " + policy + " --reason 年度复核 --as admin --data " + data, env);
   EXPECT_EQ(applied.code, 0) << applied.out;
   CliRun history = Custos("policy history --data " + data, env);
   EXPECT_EQ(history.code, 0);
@@ -198,7 +200,6 @@ TEST(CliArchiveTest, ImportAndPolicyActAsCheckedUsers) {
 
 }  // namespace
 }  // namespace custos::cli
-
 
 namespace custos::cli {
 namespace {
@@ -225,8 +226,9 @@ TEST(CliAuditTest, VerifyNamesTheTamperedEvent) {
     ASSERT_NE(at, std::string::npos);
     forged.insert(at + 10, "X");
     ASSERT_TRUE((*v)->Write([&](vault::WriteTxn& w) {
-                     return w.Put(vault::tables::kAuditLeaves, vault::EncodeU64(3), forged);
-                   }).ok());
+                      return w.Put(vault::tables::kAuditLeaves, vault::EncodeU64(3), forged);
+                    })
+                    .ok());
   }
   CliRun verify = Custos("audit verify --data " + data, env);
   EXPECT_EQ(verify.code, 1) << verify.out;

@@ -1,8 +1,7 @@
 #include "tests/vault/test_util.h"
 
-#include <stdlib.h>
-
 #include <filesystem>
+#include <stdlib.h>
 
 #include <gtest/gtest.h>
 

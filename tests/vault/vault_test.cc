@@ -1,16 +1,15 @@
 #include "vault/vault.h"
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <signal.h>
 #include <thread>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include "tests/vault/test_util.h"
 #include "vault/internal/vault_impl.h"
@@ -147,8 +146,8 @@ TEST(VaultTest, VersionsAreImmutableAndOrdered) {
   for (int i = 1; i <= 3; ++i) {
     uint32_t got = 0;
     ASSERT_TRUE(v->Write([&](WriteTxn& w) -> Status {
-                   CUSTOS_ASSIGN_OR_RETURN(got, AppendVersion(w, tables::kRecords, "c-9",
-                                                              "v" + std::to_string(i)));
+                   CUSTOS_ASSIGN_OR_RETURN(
+                       got, AppendVersion(w, tables::kRecords, "c-9", "v" + std::to_string(i)));
                    return Status::Ok();
                  }).ok());
     EXPECT_EQ(got, static_cast<uint32_t>(i));
@@ -189,10 +188,11 @@ TEST(VaultTest, ConcurrentWritersShareCommitsAndReadersSeeSnapshots) {
         ++read_errors;
         continue;
       }
-      Status s = (*r)->Scan(tables::kRecords, "", [&](std::string_view k, std::string_view val) -> Result<bool> {
-        if (val != std::string("value-") + std::string(k)) ++read_errors;
-        return true;
-      });
+      Status s = (*r)->Scan(tables::kRecords, "",
+                            [&](std::string_view k, std::string_view val) -> Result<bool> {
+                              if (val != std::string("value-") + std::string(k)) ++read_errors;
+                              return true;
+                            });
       if (!s.ok()) ++read_errors;
     }
   });

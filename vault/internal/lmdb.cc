@@ -10,8 +10,10 @@ Status LmdbStatus(int rc, std::string_view what) {
   m += ": ";
   m += mdb_strerror(rc);
   switch (rc) {
-    case MDB_NOTFOUND: return Status::NotFound(m);
-    case MDB_KEYEXIST: return Status::AlreadyExists(m);
+    case MDB_NOTFOUND:
+      return Status::NotFound(m);
+    case MDB_KEYEXIST:
+      return Status::AlreadyExists(m);
     case MDB_CORRUPTED:
     case MDB_PAGE_NOTFOUND:
     case MDB_INVALID:
@@ -23,11 +25,16 @@ Status LmdbStatus(int rc, std::string_view what) {
     case MDB_READERS_FULL:
     case MDB_DBS_FULL:
       return Status::ResourceExhausted(m);
-    case MDB_MAP_RESIZED: return Status::Aborted(m);
-    case ENOENT: return Status::NotFound(m);
-    case EACCES: return Status::PermissionDenied(m);
-    case ENOSPC: return Status::ResourceExhausted(m + " (disk full)");
-    default: return Status::Unavailable(m);
+    case MDB_MAP_RESIZED:
+      return Status::Aborted(m);
+    case ENOENT:
+      return Status::NotFound(m);
+    case EACCES:
+      return Status::PermissionDenied(m);
+    case ENOSPC:
+      return Status::ResourceExhausted(m + " (disk full)");
+    default:
+      return Status::Unavailable(m);
   }
 }
 

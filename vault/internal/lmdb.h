@@ -7,10 +7,9 @@
 #ifndef CUSTOS_VAULT_INTERNAL_LMDB_H_
 #define CUSTOS_VAULT_INTERNAL_LMDB_H_
 
+#include <lmdb.h>
 #include <string>
 #include <string_view>
-
-#include <lmdb.h>
 
 #include "base/status.h"
 
@@ -19,9 +18,7 @@ namespace custos::vault::internal {
 // Maps an LMDB return code to a Status. `what` says which operation failed.
 Status LmdbStatus(int rc, std::string_view what);
 
-inline MDB_val ToVal(std::string_view s) {
-  return MDB_val{s.size(), const_cast<char*>(s.data())};
-}
+inline MDB_val ToVal(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 inline std::string_view FromVal(const MDB_val& v) {
   return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
 }

@@ -8,9 +8,9 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <semaphore>
 #include <shared_mutex>
 #include <string>
-#include <semaphore>
 #include <thread>
 
 #include "vault/internal/lmdb.h"
@@ -48,7 +48,7 @@ struct Vault::Impl {
   std::deque<Request*> queue;
   bool stopping = false;
   std::thread committer;
-  bool map_full = false;  // set by Put on MDB_MAP_FULL (committer thread only)
+  bool map_full = false;     // set by Put on MDB_MAP_FULL (committer thread only)
   bool batch_wrote = false;  // set by Put/Delete: this batch dirtied pages
 
   std::atomic<uint64_t> stat_commits{0};
