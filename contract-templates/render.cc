@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "base/html.h"
 #include "base/json.h"
 #include "contract-templates/internal/values.h"
 
@@ -83,30 +84,14 @@ void AppendEscaped(std::string& out, std::string_view text, bool html) {
     out.append(text);
     return;
   }
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      case '\n':
-        out += "<br>";
-        break;
-      default:
-        out += c;
-    }
+  // Line breaks in values and wording become <br>; the rest is escaped text.
+  size_t start = 0;
+  for (size_t nl = text.find('\n'); nl != std::string_view::npos; nl = text.find('\n', start)) {
+    AppendHtmlEscaped(&out, text.substr(start, nl - start));
+    out += "<br>";
+    start = nl + 1;
   }
+  AppendHtmlEscaped(&out, text.substr(start));
 }
 
 constexpr std::string_view kBlank = "__________";

@@ -32,12 +32,17 @@ QUICK=()
 EVENTS=100000
 [ "${1:-}" = "--quick" ] && EVENTS=20000
 
+# Other work on the machine skews every number: record the load with them.
+machine() { echo "-- $(date -u +%FT%TZ) $(nproc) cores,$(uptime | sed 's/.*load average/ load average/')"; }
+
 echo "== audit append (group commit vs write+fdatasync)"
+machine | tee build-bench/reports/audit_append.txt
 build-bench/tests/bench/audit_append_bench --dir "$WORK/audit" --events "$EVENTS" \
-  | tee build-bench/reports/audit_append.txt
+  | tee -a build-bench/reports/audit_append.txt
 echo "== records (search, audited view, point reads and writes vs LMDB and SQLCipher)"
-build-bench/tests/bench/records_bench "${QUICK[@]}" | tee build-bench/reports/records.txt
+machine | tee build-bench/reports/records.txt
+build-bench/tests/bench/records_bench "${QUICK[@]}" | tee -a build-bench/reports/records.txt
 if [ -x tests/bench/http_view_bench.sh ]; then
   echo "== audited view over HTTP vs nginx"
-  tests/bench/http_view_bench.sh | tee build-bench/reports/http_view.txt
+  CUSTOS=build-bench/cli/custos tests/bench/http_view_bench.sh | tee build-bench/reports/http_view.txt
 fi

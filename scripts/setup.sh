@@ -12,6 +12,7 @@ PACKAGES=(
   libsodium-dev liblmdb-dev libpoco-dev libpugixml-dev libssl-dev
   libgtest-dev libgmock-dev
   python3 openssl ca-certificates
+  chromium fonts-wqy-zenhei
 )
 
 missing=()
@@ -20,6 +21,10 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+# Node.js and npm drive the browser tests (playwright-core from npm). A
+# machine may already have them from elsewhere; Debian packages them apart.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   SUDO=""

@@ -6,7 +6,9 @@
 
 #include "base/json.h"
 #include "vault/records.h"
+#include "vault/users.h"
 #include "web/internal/app.h"
+#include "web/internal/handler_util.h"
 
 namespace custos::web::internal {
 
@@ -93,6 +95,236 @@ HttpResponse View(App& app, const HttpRequest& req, const RequestContext& ctx) {
   return HttpResponse::Json(v);
 }
 
+Result<vault::RecordMeta> VisibleMeta(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  return VisibleRecord(app, ctx, req.params.at("id"));
+}
+
+json::Value MetaJson(const vault::ReadTxn& txn, const vault::RecordMeta& m) {
+  json::Value v = m.ToJson();
+  v["marking"] = MarkingJson(m.classification);
+  v["owner_person"] = PersonJson(txn, m.owner_id);
+  v["author_person"] = PersonJson(txn, m.author_id);
+  v["custodian_person"] = PersonJson(txn, m.custodian_id);
+  return v;
+}
+
+HttpResponse Detail(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto meta = VisibleMeta(app, req, ctx);
+  if (!meta.ok()) return ErrorResponse(meta.status());
+  auto r = app.vault.BeginRead();
+  if (!r.ok()) return ErrorResponse(r.status());
+  json::Value v = json::Value::MakeObject();
+  v["record"] = MetaJson(**r, *meta);
+  return HttpResponse::Json(v);
+}
+
+// The metadata fields shared by create and update.
+struct MetaFields {
+  std::string name;
+  policy::Classification classification = policy::Classification::kInternal;
+  std::string declassify_on;
+  std::string custodian_id;
+  std::vector<std::string> tags;
+  std::string status;
+  vault::PaperLocation paper;
+  vault::RecordContent content;
+};
+
+Result<MetaFields> ParseMetaFields(const json::Value& body) {
+  MetaFields f;
+  CUSTOS_ASSIGN_OR_RETURN(f.name, RequiredText(body, "name", 512));
+  CUSTOS_ASSIGN_OR_RETURN(std::string c, RequiredText(body, "classification", 32));
+  CUSTOS_ASSIGN_OR_RETURN(f.classification, policy::ParseClassification(c));
+  CUSTOS_ASSIGN_OR_RETURN(f.declassify_on, OptionalText(body, "declassify_on", 10));
+  if (!f.declassify_on.empty()) CUSTOS_RETURN_IF_ERROR(ParseDate(f.declassify_on).status());
+  CUSTOS_ASSIGN_OR_RETURN(f.custodian_id, OptionalText(body, "custodian", 64));
+  CUSTOS_ASSIGN_OR_RETURN(f.tags, OptionalStrings(body, "tags"));
+  CUSTOS_ASSIGN_OR_RETURN(f.status, OptionalText(body, "status", 64));
+  if (f.status.empty()) f.status = "active";
+  if (const json::Value* p = body.Find("paper"); p != nullptr && !p->is_null()) {
+    if (!p->is_object()) return Status::InvalidArgument("paper must be an object");
+    CUSTOS_ASSIGN_OR_RETURN(f.paper.room, OptionalText(*p, "room", 128));
+    CUSTOS_ASSIGN_OR_RETURN(f.paper.cabinet, OptionalText(*p, "cabinet", 128));
+    CUSTOS_ASSIGN_OR_RETURN(f.paper.box, OptionalText(*p, "box", 128));
+  }
+  const json::Value* content = body.Find("content");
+  if (content != nullptr && !content->is_null()) {
+    CUSTOS_ASSIGN_OR_RETURN(f.content, vault::RecordContent::FromJson(*content));
+  }
+  return f;
+}
+
+HttpResponse Create(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto f = ParseMetaFields(req.json);
+  if (!f.ok()) return ErrorResponse(f.status());
+  auto reason = RequiredText(req.json, "reason");
+  if (!reason.ok()) return ErrorResponse(reason.status());
+  auto kind = json::GetStringOr(req.json, "kind", "customer");
+  if (!kind.ok()) return ErrorResponse(kind.status());
+  auto parsed_kind = vault::ParseRecordKind(*kind);
+  if (!parsed_kind.ok()) return ErrorResponse(parsed_kind.status());
+  auto owner = OptionalText(req.json, "owner", 64);
+  if (!owner.ok()) return ErrorResponse(owner.status());
+  vault::NewRecord rec;
+  rec.kind = *parsed_kind;
+  rec.name = f->name;
+  rec.classification = f->classification;
+  rec.declassify_on = f->declassify_on;
+  rec.owner_id = *owner;
+  rec.custodian_id = f->custodian_id;
+  rec.tags = f->tags;
+  rec.status = f->status;
+  rec.paper = f->paper;
+  rec.content = f->content;
+  auto created = app.options.archive->CreateRecord(ctx.ToCaller(), rec, *reason);
+  if (!created.ok()) return ErrorResponse(created.status());
+  auto r = app.vault.BeginRead();
+  if (!r.ok()) return ErrorResponse(r.status());
+  json::Value v = json::Value::MakeObject();
+  v["record"] = MetaJson(**r, *created);
+  return HttpResponse::Json(v, 201);
+}
+
+HttpResponse Update(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto f = ParseMetaFields(req.json);
+  if (!f.ok()) return ErrorResponse(f.status());
+  auto reason = RequiredText(req.json, "reason");
+  if (!reason.ok()) return ErrorResponse(reason.status());
+  vault::RecordUpdate u;
+  u.name = f->name;
+  u.classification = f->classification;
+  u.declassify_on = f->declassify_on;
+  u.custodian_id = f->custodian_id;
+  u.tags = f->tags;
+  u.status = f->status;
+  u.paper = f->paper;
+  u.content = f->content;
+  auto updated = app.options.archive->UpdateRecord(ctx.ToCaller(), req.params.at("id"), u, *reason);
+  if (!updated.ok()) return ErrorResponse(updated.status());
+  auto r = app.vault.BeginRead();
+  if (!r.ok()) return ErrorResponse(r.status());
+  json::Value v = json::Value::MakeObject();
+  v["record"] = MetaJson(**r, *updated);
+  return HttpResponse::Json(v);
+}
+
+HttpResponse Versions(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto meta = VisibleMeta(app, req, ctx);
+  if (!meta.ok()) return ErrorResponse(meta.status());
+  auto versions = app.options.archive->VersionHistory(meta->id);
+  if (!versions.ok()) return ErrorResponse(versions.status());
+  auto r = app.vault.BeginRead();
+  if (!r.ok()) return ErrorResponse(r.status());
+  json::Value list = json::Value::MakeArray();
+  for (const vault::RecordVersion& ver : *versions) {
+    json::Value x = json::Value::MakeObject();
+    x["version"] = ver.version;
+    x["author"] = PersonJson(**r, ver.author_id);
+    x["time"] = FormatRfc3339Millis(ver.time);
+    x["reason"] = ver.reason;
+    x["name"] = ver.meta.name;
+    x["classification"] = policy::ClassificationId(ver.meta.classification);
+    x["marking"] = MarkingJson(ver.meta.classification);
+    list.Push(std::move(x));
+  }
+  json::Value v = json::Value::MakeObject();
+  v["versions"] = std::move(list);
+  return HttpResponse::Json(v);
+}
+
+Result<uint32_t> VersionField(const json::Value& body, std::string_view key) {
+  const json::Value* v = body.Find(key);
+  if (v == nullptr || !v->is_int() || v->as_int() < 1 || v->as_int() > 0xffffffffLL) {
+    return Status::InvalidArgument(std::string(key) + " must be a version number (1, 2, ...)");
+  }
+  return static_cast<uint32_t>(v->as_int());
+}
+
+HttpResponse Diff(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto a = VersionField(req.json, "a");
+  if (!a.ok()) return ErrorResponse(a.status());
+  auto b = VersionField(req.json, "b");
+  if (!b.ok()) return ErrorResponse(b.status());
+  auto reason = json::GetString(req.json, "reason");
+  if (!reason.ok()) return ErrorResponse(reason.status());
+  auto changes =
+      app.options.archive->CompareVersions(ctx.ToCaller(), req.params.at("id"), *a, *b, *reason);
+  if (!changes.ok()) return ErrorResponse(changes.status());
+  json::Value list = json::Value::MakeArray();
+  for (const vault::FieldChange& c : *changes) {
+    json::Value x = json::Value::MakeObject();
+    x["field"] = c.field;
+    x["before"] = c.before;
+    x["after"] = c.after;
+    list.Push(std::move(x));
+  }
+  json::Value v = json::Value::MakeObject();
+  v["a"] = *a;
+  v["b"] = *b;
+  v["changes"] = std::move(list);
+  return HttpResponse::Json(v);
+}
+
+HttpResponse Ownership(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto meta = VisibleMeta(app, req, ctx);
+  if (!meta.ok()) return ErrorResponse(meta.status());
+  auto history = app.options.archive->OwnershipHistory(meta->id);
+  if (!history.ok()) return ErrorResponse(history.status());
+  auto r = app.vault.BeginRead();
+  if (!r.ok()) return ErrorResponse(r.status());
+  json::Value list = json::Value::MakeArray();
+  for (const vault::OwnershipChange& c : *history) {
+    json::Value x = json::Value::MakeObject();
+    x["index"] = c.index;
+    x["from"] = PersonJson(**r, c.from);
+    x["to"] = PersonJson(**r, c.to);
+    x["by"] = PersonJson(**r, c.by);
+    x["at"] = FormatRfc3339Millis(c.at);
+    x["reason"] = c.reason;
+    x["audit_seq"] = c.audit_seq;
+    list.Push(std::move(x));
+  }
+  json::Value v = json::Value::MakeObject();
+  v["ownership"] = std::move(list);
+  return HttpResponse::Json(v);
+}
+
+HttpResponse Reassign(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto owner = RequiredText(req.json, "owner", 64);
+  if (!owner.ok()) return ErrorResponse(owner.status());
+  auto reason = RequiredText(req.json, "reason");
+  if (!reason.ok()) return ErrorResponse(reason.status());
+  auto meta =
+      app.options.archive->ReassignOwner(ctx.ToCaller(), req.params.at("id"), *owner, *reason);
+  if (!meta.ok()) return ErrorResponse(meta.status());
+  auto r = app.vault.BeginRead();
+  if (!r.ok()) return ErrorResponse(r.status());
+  json::Value v = json::Value::MakeObject();
+  v["record"] = MetaJson(**r, *meta);
+  return HttpResponse::Json(v);
+}
+
+// The company directory (id, username, name, department) for pickers and
+// display; no roles or account state.
+HttpResponse People(App& app, const HttpRequest&, const RequestContext&) {
+  auto r = app.vault.BeginRead();
+  if (!r.ok()) return ErrorResponse(r.status());
+  auto users = vault::ListUsers(**r);
+  if (!users.ok()) return ErrorResponse(users.status());
+  json::Value list = json::Value::MakeArray();
+  for (const vault::User& u : *users) {
+    json::Value x = json::Value::MakeObject();
+    x["id"] = u.id;
+    x["username"] = u.username;
+    x["display_name"] = u.display_name;
+    x["department"] = u.department;
+    list.Push(std::move(x));
+  }
+  json::Value v = json::Value::MakeObject();
+  v["people"] = std::move(list);
+  return HttpResponse::Json(v);
+}
+
 }  // namespace
 
 void RegisterRecordRoutes(App& app) {
@@ -102,6 +334,18 @@ void RegisterRecordRoutes(App& app) {
   };
   app.router.Add(Route::ForSession("GET", "/api/v1/records", bind(&Search)));
   app.router.Add(Route::ForSession("POST", "/api/v1/records/{id}/view", bind(&View)).Json());
+  // Authorization of each write is the policy's (inside the Archive); the
+  // role lists below only turn away callers who could never be allowed.
+  app.router.Add(Route::ForSession("POST", "/api/v1/records", bind(&Create)).Json());
+  app.router.Add(Route::ForSession("GET", "/api/v1/records/{id}", bind(&Detail)));
+  app.router.Add(Route::ForSession("PUT", "/api/v1/records/{id}", bind(&Update)).Json());
+  app.router.Add(Route::ForSession("GET", "/api/v1/records/{id}/versions", bind(&Versions)));
+  app.router.Add(Route::ForSession("POST", "/api/v1/records/{id}/diff", bind(&Diff)).Json());
+  app.router.Add(Route::ForSession("GET", "/api/v1/records/{id}/ownership", bind(&Ownership)));
+  app.router.Add(Route::ForRoles("POST", "/api/v1/records/{id}/owner", {policy::Role::kApprover},
+                                 bind(&Reassign))
+                     .Json());
+  app.router.Add(Route::ForSession("GET", "/api/v1/people", bind(&People)));
 }
 
 }  // namespace custos::web::internal

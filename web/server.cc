@@ -259,7 +259,14 @@ Result<std::unique_ptr<Server>> Server::Start(vault::Vault& vault, const ServerO
   internal::RegisterOpsRoutes(app);
   internal::RegisterSessionRoutes(app);
   internal::RegisterUserRoutes(app);
-  if (o.archive != nullptr) internal::RegisterRecordRoutes(app);
+  if (o.archive != nullptr) {
+    internal::RegisterRecordRoutes(app);
+    internal::RegisterAttachmentRoutes(app);
+    internal::RegisterLoanRoutes(app);
+    internal::RegisterAuditRoutes(app);
+    internal::RegisterPolicyRoutes(app);
+    internal::RegisterAgreementRoutes(app);
+  }
   for (const auto& add : o.extra_routes) add(app.router, vault);
 
   try {

@@ -3,6 +3,7 @@
 
 #include "base/json.h"
 #include "vault/crypto.h"
+#include "vault/signing.h"
 #include "vault/users.h"
 #include "web/internal/app.h"
 
@@ -166,7 +167,13 @@ HttpResponse ChangePassword(App& app, const HttpRequest& req, const RequestConte
   }
   auto hash = vault::HashPassword(*new_password, app.options.password_kdf);
   if (!hash.ok()) return ErrorResponse(hash.status());
+  // The personal signing key follows the password (vault/signing.h);
+  // Argon2id runs here, outside the write transaction.
+  auto rewrap = vault::PrepareRewrap(app.vault, me, *old_password, *new_password,
+                                     app.options.password_kdf, app.Now());
+  if (!rewrap.ok()) return ErrorResponse(rewrap.status());
   Status st = app.vault.Write([&](vault::WriteTxn& txn) -> Status {
+    if (*rewrap) CUSTOS_RETURN_IF_ERROR(vault::CommitRewrap(txn, **rewrap));
     CUSTOS_ASSIGN_OR_RETURN(vault::User u, vault::GetUser(txn, me.id));
     u.password_hash = *hash;
     u.must_change_password = false;

@@ -52,6 +52,13 @@ void RegisterSessionRoutes(App& app);
 void RegisterUserRoutes(App& app);
 void RegisterOpsRoutes(App& app);     // /healthz, /metrics
 void RegisterRecordRoutes(App& app);  // only when options.archive is set
+void RegisterAgreementRoutes(App& app);  // agreements, signatures, non-competes (archive set)
+// Also only with an archive: attachments_api.cc, loans_api.cc, audit_api.cc,
+// policy_api.cc.
+void RegisterAttachmentRoutes(App& app);
+void RegisterLoanRoutes(App& app);
+void RegisterAuditRoutes(App& app);
+void RegisterPolicyRoutes(App& app);
 
 // RAII slot of App::password_checks.
 class PasswordCheckSlot {

@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# Issue 5 benchmark: an audited view over HTTP vs nginx serving the same bytes
+# as a static file, measured with wrk in the same run.
+#
+# Custos side: POST /api/v1/records/{id}/view on a confidential 4 KiB
+# customer file, by its owner (policy: no loan needed, unlimited own views,
+# a reason required). Every request is a full audited view: session + CSRF
+# check, policy decision, decrypt, a durable audit event (group commit, one
+# fdatasync per batch) committed with the view, JSON response with watermark.
+# nginx side: one captured response body of that view, served as a static
+# file. Both on 127.0.0.1; the same wrk settings for both.
+#
+#   tests/bench/http_view_bench.sh
+#
+# Environment: CUSTOS (binary; default build-bench/cli/custos), WRK_THREADS
+# (2), WRK_CONNECTIONS (32), WRK_DURATION (10s), RECORD_BYTES (4096),
+# KEEP_WORK=1 keeps the temp dir. Prints requests/s of each and the ratio;
+# exits 1 if any custos view was not a 2xx (e.g. a quota denial) or if the
+# vault does not verify afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+CUSTOS="${CUSTOS:-build-bench/cli/custos}"
+WRK_THREADS="${WRK_THREADS:-2}"
+WRK_CONNECTIONS="${WRK_CONNECTIONS:-32}"
+WRK_DURATION="${WRK_DURATION:-10s}"
+RECORD_BYTES="${RECORD_BYTES:-4096}"
+TARGET="0.30"
+
+die() { echo "http_view_bench: $*" >&2; exit 1; }
+[ -x "$CUSTOS" ] || die "no custos binary at $CUSTOS (run scripts/bench.sh, or set CUSTOS)"
+for tool in wrk nginx curl jq python3; do
+  command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || die "$tool is not installed"
+done
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+CUSTOS="$(cd "$(dirname "$CUSTOS")" && pwd)/$(basename "$CUSTOS")"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/custos-http-bench-XXXXXX")"
+CUSTOS_PID=""
+NGINX_PID=""
+cleanup() {
+  local rc=$?
+  if [ -n "$CUSTOS_PID" ] && kill -0 "$CUSTOS_PID" 2>/dev/null; then
+    kill -TERM "$CUSTOS_PID" 2>/dev/null || true
+    wait "$CUSTOS_PID" 2>/dev/null || true
+  fi
+  if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
+    kill -QUIT "$NGINX_PID" 2>/dev/null || true
+    wait "$NGINX_PID" 2>/dev/null || true
+  fi
+  if [ "${KEEP_WORK:-0}" = 1 ]; then
+    echo "(kept $WORK)" >&2
+  else
+    rm -rf "$WORK"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+export CUSTOS_PASSPHRASE="http-bench-passphrase"
+DATA="$WORK/vault"
+PASSWORD="Custos-Demo-2026"  # the demo accounts' published password
+
+echo "machine: $(nproc) cores; $(uptime | sed 's/.*load average/load average/')"
+echo "custos: $CUSTOS"
+
+# 1. A demo vault (cheap KDF: this measures views, not logins).
+"$CUSTOS" demo --data "$DATA" --kdf-profile test --customers 20 >"$WORK/demo.log" 2>&1 \
+  || { cat "$WORK/demo.log" >&2; die "custos demo failed"; }
+
+# 2. Serve it on a loopback port.
+PORT="$(free_port)"
+BASE="http://127.0.0.1:$PORT"
+"$CUSTOS" serve --data "$DATA" --listen "127.0.0.1:$PORT" --demo >"$WORK/serve.log" 2>&1 &
+CUSTOS_PID=$!
+for _ in $(seq 1 200); do
+  curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break
+  kill -0 "$CUSTOS_PID" 2>/dev/null || { cat "$WORK/serve.log" >&2; die "custos serve exited"; }
+  sleep 0.1
+done
+curl -fsS "$BASE/healthz" >/dev/null || die "custos serve did not answer /healthz"
+
+# 3. Log in as the demo author (cookie jar + CSRF token).
+JAR="$WORK/cookies"
+jq -n --arg p "$PASSWORD" \
+  '{username:"author", password:$p, workstation:"bench-ws", location:"loopback"}' \
+  >"$WORK/login.json"
+curl -fsS -c "$JAR" -H 'Content-Type: application/json' --data @"$WORK/login.json" \
+  "$BASE/api/v1/session" >"$WORK/session.json" || die "login failed"
+CSRF="$(jq -r .csrf_token "$WORK/session.json")"
+TOKEN="$(awk '$6 == "custos_session" { print $7 }' "$JAR")"
+[ -n "$CSRF" ] && [ "$CSRF" != null ] && [ -n "$TOKEN" ] || die "no session cookie or CSRF token"
+
+# 4. A confidential customer file owned by the author whose content is
+#    RECORD_BYTES bytes of JSON (the notes field pads it).
+python3 - "$RECORD_BYTES" >"$WORK/record.json" <<'EOF'
+import json, sys
+size = int(sys.argv[1])
+content = {
+    "registration_number": "91310000MA1BENCH01",
+    "address": "上海市浦东新区基准路 1 号",
+    "contacts": [{"name": "王测", "title": "采购经理", "phone": "+86 21 5555 0101",
+                  "email": "wang@example.com", "wechat": "wangce"}],
+    "business_status": "active",
+    "trading_habits": "monthly orders, net-60",
+    "price_tolerance": "±3%",
+    "agreed_prices": "unit 118.50 CNY",
+    "notes": "",
+}
+base = len(json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode())
+pattern = "benchmark padding for a 4 KiB customer file. "
+content["notes"] = (pattern * (size // len(pattern) + 1))[: max(0, size - base)]
+print(json.dumps({"kind": "customer", "name": "基准客户 Bench Customer",
+                  "classification": "confidential", "tags": ["bench"],
+                  "content": content, "reason": "benchmark record"},
+                 ensure_ascii=False))
+EOF
+curl -fsS -b "$JAR" -H 'Content-Type: application/json' -H "X-CSRF-Token: $CSRF" \
+  --data-binary @"$WORK/record.json" "$BASE/api/v1/records" >"$WORK/created.json" \
+  || die "creating the record failed"
+RID="$(jq -r .record.id "$WORK/created.json")"
+[ -n "$RID" ] && [ "$RID" != null ] || die "no record id in $(cat "$WORK/created.json")"
+
+# 5. One real view: its body is what nginx will serve.
+VIEW_BODY='{"reason":"benchmark: audited view over HTTP"}'
+STATUS="$(curl -sS -o "$WORK/view.json" -w '%{http_code}' -b "$JAR" \
+  -H 'Content-Type: application/json' -H "X-CSRF-Token: $CSRF" \
+  --data "$VIEW_BODY" "$BASE/api/v1/records/$RID/view")"
+[ "$STATUS" = 200 ] || die "view answered $STATUS: $(cat "$WORK/view.json")"
+RESPONSE_BYTES="$(wc -c <"$WORK/view.json")"
+echo "record $RID (confidential, owner = viewer): content $RECORD_BYTES B, view response $RESPONSE_BYTES B," \
+  "views_left $(jq -c .views_left "$WORK/view.json"), rule $(jq -r .rule "$WORK/view.json")"
+
+# 6. nginx serving those bytes as a static file.
+# nginx's workers drop privileges when started as root: let them reach www/
+# (the vault directory itself stays 0700).
+mkdir -p "$WORK/www" "$WORK/nginx"
+chmod 711 "$WORK"
+chmod 755 "$WORK/www"
+install -m 644 "$WORK/view.json" "$WORK/www/view.json"
+NPORT="$(free_port)"
+cat >"$WORK/nginx/nginx.conf" <<EOF
+daemon off;
+worker_processes 2;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fastcgi;
+  uwsgi_temp_path $WORK/nginx/uwsgi;
+  scgi_temp_path $WORK/nginx/scgi;
+  sendfile on;
+  keepalive_requests 1000000;
+  types { application/json json; }
+  server {
+    listen 127.0.0.1:$NPORT;
+    root $WORK/www;
+  }
+}
+EOF
+"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" \
+  >"$WORK/nginx/stdout.log" 2>&1 &
+NGINX_PID=$!
+for _ in $(seq 1 100); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$NPORT/view.json" 2>/dev/null && break
+  kill -0 "$NGINX_PID" 2>/dev/null || { cat "$WORK/nginx/error.log" >&2; die "nginx exited"; }
+  sleep 0.1
+done
+cmp -s "$WORK/view.json" <(curl -fsS "http://127.0.0.1:$NPORT/view.json") \
+  || die "nginx does not serve the captured bytes"
+
+# 7. wrk: the view is a POST with the session cookie and the CSRF header.
+cat >"$WORK/view.lua" <<EOF
+wrk.method = "POST"
+wrk.body = '$VIEW_BODY'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Cookie"] = "custos_session=$TOKEN"
+wrk.headers["X-CSRF-Token"] = "$CSRF"
+EOF
+
+rps() { awk '/^Requests\/sec:/ { print $2 }' "$1"; }
+check_ok() {  # fail loudly on non-2xx responses or socket errors
+  if grep -q 'Non-2xx or 3xx responses' "$1"; then
+    cat "$1" >&2; die "$2: some responses were not 2xx (denied views?)"
+  fi
+  if grep -q 'Socket errors' "$1"; then
+    echo "warning: $2: $(grep 'Socket errors' "$1")" >&2
+  fi
+}
+
+# The vault's group-commit counters, read from /metrics as the demo admin
+# (before and after the custos run: writes per commit = batch size).
+AJAR="$WORK/admin-cookies"
+jq -n --arg p "$PASSWORD" \
+  '{username:"admin", password:$p, workstation:"bench-ws", location:"loopback"}' \
+  >"$WORK/admin-login.json"
+curl -fsS -c "$AJAR" -H 'Content-Type: application/json' --data @"$WORK/admin-login.json" \
+  "$BASE/api/v1/session" >/dev/null || die "admin login failed"
+commit_counters() {  # prints "commits requests"
+  curl -fsS -b "$AJAR" "$BASE/metrics" \
+    | awk '$1 == "custos_vault_commits_total" { c = $2 }
+           $1 == "custos_vault_commit_requests_total" { r = $2 }
+           END { print c + 0, r + 0 }'
+}
+
+WRK=(wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$WRK_DURATION" --latency)
+echo
+echo "== nginx: GET /view.json ($RESPONSE_BYTES B static file), ${WRK[*]:1}"
+"${WRK[@]}" "http://127.0.0.1:$NPORT/view.json" | tee "$WORK/wrk-nginx.txt"
+check_ok "$WORK/wrk-nginx.txt" nginx
+# nginx is not needed any more; stop it so it takes no CPU during the custos run.
+kill -QUIT "$NGINX_PID" 2>/dev/null || true
+wait "$NGINX_PID" 2>/dev/null || true
+NGINX_PID=""
+
+read -r COMMITS0 WRITES0 < <(commit_counters)
+echo
+echo "== custos: POST /api/v1/records/$RID/view (audited), ${WRK[*]:1}"
+"${WRK[@]}" -s "$WORK/view.lua" "$BASE/api/v1/records/$RID/view" | tee "$WORK/wrk-custos.txt"
+check_ok "$WORK/wrk-custos.txt" custos
+CUSTOS_REQUESTS="$(awk '/requests in/ { print $1; exit }' "$WORK/wrk-custos.txt")"
+read -r COMMITS1 WRITES1 < <(commit_counters)
+COMMITS=$((COMMITS1 - COMMITS0))
+WRITES=$((WRITES1 - WRITES0))
+
+# A last view must still succeed (nothing was denied, quota not exhausted).
+STATUS="$(curl -sS -o "$WORK/view-after.json" -w '%{http_code}' -b "$JAR" \
+  -H 'Content-Type: application/json' -H "X-CSRF-Token: $CSRF" \
+  --data "$VIEW_BODY" "$BASE/api/v1/records/$RID/view")"
+[ "$STATUS" = 200 ] || die "view after the run answered $STATUS: $(cat "$WORK/view-after.json")"
+SEQ_BEFORE="$(jq -r .watermark.audit_seq "$WORK/view.json")"
+SEQ_AFTER="$(jq -r .watermark.audit_seq "$WORK/view-after.json")"
+
+# Stop the server (SIGTERM: clean shutdown) and verify the log offline.
+kill -TERM "$CUSTOS_PID"
+wait "$CUSTOS_PID" 2>/dev/null || true
+CUSTOS_PID=""
+"$CUSTOS" audit verify --data "$DATA" >"$WORK/verify.txt" 2>&1 \
+  || { cat "$WORK/verify.txt" >&2; die "custos audit verify failed after the run"; }
+
+N_RPS="$(rps "$WORK/wrk-nginx.txt")"
+C_RPS="$(rps "$WORK/wrk-custos.txt")"
+RATIO="$(awk -v c="$C_RPS" -v n="$N_RPS" 'BEGIN { printf "%.4f", c / n }')"
+MET="$(awk -v r="$RATIO" -v t="$TARGET" 'BEGIN { print (r >= t) ? "met" : "MISSED" }')"
+echo
+echo "== summary (http_view_bench)"
+echo "audit seq of the first and last check views: $SEQ_BEFORE → $SEQ_AFTER" \
+  "($((SEQ_AFTER - SEQ_BEFORE - 1)) events between them; wrk completed $CUSTOS_REQUESTS views);" \
+  "custos audit verify: ok"
+echo "vault group commits during the custos run: $COMMITS commits carrying $WRITES writes" \
+  "($(awk -v w="$WRITES" -v c="$COMMITS" 'BEGIN { if (c > 0) printf "%.1f", w / c; else print "n/a" }') writes per commit)"
+printf '%-44s %12s req/s\n' "nginx static file ($RESPONSE_BYTES B)" "$N_RPS"
+printf '%-44s %12s req/s\n' "custos audited view (durable audit event)" "$C_RPS"
+printf 'ratio custos/nginx: %s (target >= %s: %s)\n' "$RATIO" "$TARGET" "$MET"
+echo "load after run: $(uptime | sed 's/.*load average/load average/')"

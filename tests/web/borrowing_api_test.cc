@@ -1,0 +1,445 @@
+// Records, loans, attachments, audit and policy routes over HTTP: the
+// borrowing workflow end to end (request → approve → release → view ×3 →
+// 4th denied by the quota rule), separation of duties, each route × a
+// caller without the role and with it, and bad input.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/web/test_client.h"
+
+namespace custos::web::testing {
+namespace {
+
+class WebBorrowingTest : public WebTest {
+ protected:
+  void SetUp() override {
+    WebTest::SetUp();
+    borrower_ = AddUser("borrower", {policy::Role::kBorrower});
+    approver_ = AddUser("approver", {policy::Role::kApprover});
+    custodian_ = AddUser("custodian", {policy::Role::kCustodian});
+    manager_ = AddUser("manager", {policy::Role::kBorrower, policy::Role::kApprover});
+    author2_ = AddUser("author2", {policy::Role::kAuthor});
+  }
+
+  // Creates a record over HTTP as the author; returns its id.
+  std::string CreateRecord(TestClient& author, const std::string& classification,
+                           const std::string& name = "深圳华南电子有限公司") {
+    TestResponse r =
+        author.Call("POST", "/api/v1/records",
+                    R"({"name":")" + name + R"(","classification":")" + classification +
+                        R"(","tags":["华南","电子"],"content":{"address":"深圳市南山区",)"
+                        R"("agreed_prices":"单价 12.5 元"},"reason":"新客户建档"})");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.Json()["record"]["id"].as_string();
+  }
+
+  vault::User borrower_, approver_, custodian_, manager_, author2_;
+};
+
+std::string LoanId(const TestResponse& r) { return r.Json()["loan"]["id"].as_string(); }
+
+TEST_F(WebBorrowingTest, RequestApproveReleaseViewThreeTimesFourthDenied) {
+  TestClient author = LoggedIn("author");
+  const std::string id = CreateRecord(author, "secret");
+
+  TestResponse detail = author.Call("GET", "/api/v1/records/" + id);
+  ASSERT_EQ(detail.status, 200) << detail.body;
+  EXPECT_EQ(detail.Json()["record"]["marking"]["zh"].as_string(), "机密");
+  EXPECT_EQ(detail.Json()["record"]["content"].is_null(), true);  // never content here
+
+  TestClient borrower = LoggedIn("borrower");
+  // No loan yet: the policy refuses the view.
+  EXPECT_EQ(borrower.Call("POST", "/api/v1/records/" + id + "/view", R"({"reason":"客户拜访准备"})")
+                .status,
+            403);
+  TestResponse req = borrower.Call(
+      "POST", "/api/v1/loans",
+      R"({"record":")" + id + R"(","kind":"view","reason":"下周拜访客户，需了解报价历史"})");
+  ASSERT_EQ(req.status, 201) << req.body;
+  const std::string loan = LoanId(req);
+  EXPECT_EQ(req.Json()["loan"]["state"].as_string(), "requested");
+
+  TestClient approver = LoggedIn("approver");
+  TestResponse queue = approver.Call("GET", "/api/v1/loans?scope=approve");
+  ASSERT_EQ(queue.status, 200) << queue.body;
+  ASSERT_EQ(queue.Json()["loans"].as_array().size(), 1u);
+  EXPECT_EQ(queue.Json()["loans"].as_array()[0]["record_name"].as_string(), "深圳华南电子有限公司");
+
+  // The borrower has no approver role: the router refuses.
+  EXPECT_EQ(borrower.Call("POST", "/api/v1/loans/" + loan + "/approve", "{}").status, 403);
+  TestResponse ok =
+      approver.Call("POST", "/api/v1/loans/" + loan + "/approve", R"({"comment":"同意，限本周"})");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.Json()["loan"]["state"].as_string(), "approved");
+
+  // Secret files need a custodian's release; the approver may not release.
+  TestClient custodian = LoggedIn("custodian");
+  TestResponse to_release = custodian.Call("GET", "/api/v1/loans?scope=release");
+  ASSERT_EQ(to_release.status, 200);
+  EXPECT_EQ(to_release.Json()["loans"].as_array().size(), 1u);
+  EXPECT_EQ(approver.Call("POST", "/api/v1/loans/" + loan + "/release", "{}").status, 403);
+  TestResponse released = custodian.Call("POST", "/api/v1/loans/" + loan + "/release", "{}");
+  ASSERT_EQ(released.status, 200) << released.body;
+  EXPECT_EQ(released.Json()["loan"]["state"].as_string(), "released");
+
+  for (int i = 1; i <= 3; ++i) {
+    TestResponse v =
+        borrower.Call("POST", "/api/v1/records/" + id + "/view", R"({"reason":"客户拜访准备"})");
+    ASSERT_EQ(v.status, 200) << v.body;
+    EXPECT_EQ(v.Json()["views_left"].as_int(), 3 - i);
+    EXPECT_EQ(v.Json()["watermark"]["viewer_name"].as_string(), "borrower");
+  }
+  TestResponse fourth =
+      borrower.Call("POST", "/api/v1/records/" + id + "/view", R"({"reason":"客户拜访准备"})");
+  EXPECT_EQ(fourth.status, 403) << fourth.body;
+  EXPECT_EQ(fourth.ErrorCode(), "resource_exhausted");
+  EXPECT_NE(fourth.Json()["error"]["message_en"].as_string().find("quota"), std::string::npos)
+      << fourth.body;
+  EXPECT_FALSE(fourth.Json()["error"]["message_zh"].as_string().empty());
+
+  TestResponse out = custodian.Call("GET", "/api/v1/loans?scope=out");
+  ASSERT_EQ(out.status, 200);
+  EXPECT_EQ(out.Json()["loans"].as_array().size(), 1u);
+  TestResponse back =
+      custodian.Call("POST", "/api/v1/loans/" + loan + "/return", R"({"comment":"收回"})");
+  EXPECT_EQ(back.status, 200) << back.body;
+
+  // The auditor finds it all.
+  TestClient auditor = LoggedIn("auditor");
+  TestResponse events = auditor.Call("GET", "/api/v1/audit/events?record=" + id + "&order=asc");
+  ASSERT_EQ(events.status, 200) << events.body;
+  int views_allowed = 0, views_denied = 0, approvals = 0;
+  uint64_t a_seq = 0;
+  const json::Value events_json = events.Json();
+  for (const json::Value& e : events_json.Find("events")->as_array()) {
+    const std::string action = e.Find("action")->as_string();
+    if (action == "record.view") {
+      (e.Find("decision")->as_string() == "allow" ? views_allowed : views_denied)++;
+      a_seq = static_cast<uint64_t>(e.Find("seq")->as_int());
+    }
+  }
+  TestResponse loan_events = auditor.Call("GET", "/api/v1/audit/events?record=" + loan);
+  ASSERT_EQ(loan_events.status, 200);
+  const json::Value loan_json = loan_events.Json();
+  for (const json::Value& e : loan_json.Find("events")->as_array()) {
+    if (e.Find("action")->as_string() == "loan.approve") ++approvals;
+  }
+  EXPECT_EQ(views_allowed, 3);
+  EXPECT_EQ(views_denied, 2);  // before the loan, and the fourth
+  EXPECT_EQ(approvals, 1);
+  TestResponse denials =
+      auditor.Call("GET", "/api/v1/audit/events?decision=deny&action=record&actor=borrower");
+  ASSERT_EQ(denials.status, 200) << denials.body;
+  EXPECT_EQ(denials.Json()["total"].as_int(), 2);
+  TestResponse page = auditor.Call("GET", "/api/v1/audit/events?limit=2&offset=1");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.Json()["events"].as_array().size(), 2u);
+
+  TestResponse alerts = auditor.Call("GET", "/api/v1/alerts");
+  ASSERT_EQ(alerts.status, 200) << alerts.body;
+  ASSERT_GE(alerts.Json()["alerts"].as_array().size(), 1u);
+  EXPECT_EQ(alerts.Json()["alerts"].as_array()[0]["record_id"].as_string(), id);
+
+  TestResponse cp = auditor.Call("GET", "/api/v1/audit/checkpoint");
+  ASSERT_EQ(cp.status, 200) << cp.body;
+  EXPECT_NE(cp.Json()["checkpoint"].as_string().find("\n\n"), std::string::npos);
+  TestResponse proof =
+      auditor.Call("GET", "/api/v1/audit/events/" + std::to_string(a_seq) + "/proof");
+  ASSERT_EQ(proof.status, 200) << proof.body;
+  EXPECT_EQ(proof.Json()["proof"].as_string().rfind("c2sp.org/tlog-proof@v1", 0), 0u) << proof.body;
+  EXPECT_EQ(auditor.Call("GET", "/api/v1/audit/events/999999/proof").status, 404);
+
+  // Reading the log is itself in the log.
+  TestResponse reads = auditor.Call("GET", "/api/v1/audit/events?action=audit.read");
+  ASSERT_EQ(reads.status, 200);
+  EXPECT_GE(reads.Json()["total"].as_int(), 5);
+  EXPECT_TRUE(archive_->audit_log().Verify().ok());
+}
+
+TEST_F(WebBorrowingTest, NoOneApprovesTheirOwnRequest) {
+  TestClient author = LoggedIn("author");
+  const std::string id = CreateRecord(author, "confidential");
+  TestClient manager = LoggedIn("manager");
+  TestResponse req = manager.Call("POST", "/api/v1/loans",
+                                  R"({"record":")" + id + R"(","reason":"季度客户复盘需要查阅"})");
+  ASSERT_EQ(req.status, 201) << req.body;
+  // Listed for the manager (marked by requester), refused by the policy.
+  TestResponse queue = manager.Call("GET", "/api/v1/loans?scope=approve");
+  ASSERT_EQ(queue.status, 200);
+  EXPECT_EQ(queue.Json()["loans"].as_array().size(), 1u);
+  TestResponse own = manager.Call("POST", "/api/v1/loans/" + LoanId(req) + "/approve", "{}");
+  EXPECT_EQ(own.status, 403) << own.body;
+  EXPECT_EQ(own.ErrorCode(), "permission_denied");
+  EXPECT_FALSE(own.Json()["error"]["message_zh"].as_string().empty());
+  // Deny needs a comment; then it is denied.
+  TestClient approver = LoggedIn("approver");
+  EXPECT_EQ(approver.Call("POST", "/api/v1/loans/" + LoanId(req) + "/deny", "{}").status, 400);
+  TestResponse denied = approver.Call("POST", "/api/v1/loans/" + LoanId(req) + "/deny",
+                                      R"({"comment":"理由不充分"})");
+  ASSERT_EQ(denied.status, 200) << denied.body;
+  EXPECT_EQ(denied.Json()["loan"]["state"].as_string(), "denied");
+  // Approving a denied loan is a state conflict, not a success.
+  TestResponse again = approver.Call("POST", "/api/v1/loans/" + LoanId(req) + "/approve", "{}");
+  EXPECT_GE(again.status, 400);
+  EXPECT_LT(again.status, 500);
+  // Mine lists it; a stranger cannot read it.
+  TestResponse mine = manager.Call("GET", "/api/v1/loans");
+  ASSERT_EQ(mine.status, 200);
+  EXPECT_EQ(mine.Json()["loans"].as_array().size(), 1u);
+  EXPECT_EQ(LoggedIn("author2").Call("GET", "/api/v1/loans/" + LoanId(req)).status, 404);
+  EXPECT_EQ(manager.Call("GET", "/api/v1/loans/" + LoanId(req)).status, 200);
+}
+
+TEST_F(WebBorrowingTest, VersionsDiffOwnershipAndReassignment) {
+  TestClient author = LoggedIn("author");
+  const std::string id = CreateRecord(author, "confidential");
+  TestResponse up = author.Call(
+      "PUT", "/api/v1/records/" + id,
+      R"({"name":"深圳华南电子有限公司","classification":"confidential","tags":["华南"],)"
+      R"("content":{"address":"深圳市福田区","agreed_prices":"单价 12.5 元"},"reason":"客户搬迁"})");
+  ASSERT_EQ(up.status, 200) << up.body;
+  EXPECT_EQ(up.Json()["record"]["latest_version"].as_int(), 2);
+
+  TestResponse versions = author.Call("GET", "/api/v1/records/" + id + "/versions");
+  ASSERT_EQ(versions.status, 200);
+  ASSERT_EQ(versions.Json()["versions"].as_array().size(), 2u);
+  EXPECT_EQ(versions.Json()["versions"].as_array()[1]["reason"].as_string(), "客户搬迁");
+
+  TestResponse diff = author.Call("POST", "/api/v1/records/" + id + "/diff",
+                                  R"({"a":1,"b":2,"reason":"核对变更"})");
+  ASSERT_EQ(diff.status, 200) << diff.body;
+  bool address = false, tags = false;
+  const json::Value diff_json = diff.Json();
+  for (const json::Value& c : diff_json.Find("changes")->as_array()) {
+    if (c.Find("field")->as_string() == "content.address") address = true;
+    if (c.Find("field")->as_string().starts_with("meta.tags")) tags = true;
+  }
+  EXPECT_TRUE(address) << diff.body;
+  EXPECT_TRUE(tags) << diff.body;
+
+  // Someone else's update is refused by the policy.
+  EXPECT_EQ(LoggedIn("author2")
+                .Call("PUT", "/api/v1/records/" + id,
+                      R"({"name":"x","classification":"public","reason":"试试"})")
+                .status,
+            403);
+
+  // Reassignment: approvers only (router), then the policy.
+  EXPECT_EQ(author
+                .Call("POST", "/api/v1/records/" + id + "/owner",
+                      R"({"owner":")" + author2_.id + R"(","reason":"离职交接"})")
+                .status,
+            403);
+  TestClient approver = LoggedIn("approver");
+  TestResponse moved = approver.Call("POST", "/api/v1/records/" + id + "/owner",
+                                     R"({"owner":")" + author2_.id + R"(","reason":"离职交接"})");
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  TestResponse owners = approver.Call("GET", "/api/v1/records/" + id + "/ownership");
+  ASSERT_EQ(owners.status, 200) << owners.body;
+  ASSERT_EQ(owners.Json()["ownership"].as_array().size(), 2u);
+  EXPECT_EQ(owners.Json()["ownership"].as_array()[1]["to"]["username"].as_string(), "author2");
+  EXPECT_EQ(owners.Json()["ownership"].as_array()[1]["reason"].as_string(), "离职交接");
+
+  TestResponse people = author.Call("GET", "/api/v1/people");
+  ASSERT_EQ(people.status, 200);
+  EXPECT_GE(people.Json()["people"].as_array().size(), 5u);
+  EXPECT_EQ(people.body.find("password"), std::string::npos);
+}
+
+TEST_F(WebBorrowingTest, RecordsOutOfSightAreNotFound) {
+  TestClient author = LoggedIn("author");
+  const std::string id = CreateRecord(author, "top_secret");
+  TestClient nobody = LoggedIn("nobody");
+  // Without search rights the search itself is refused (403); never 200.
+  for (const std::string suffix : {"", "/versions", "/attachments", "/ownership"}) {
+    const int status = nobody.Call("GET", "/api/v1/records/" + id + suffix).status;
+    EXPECT_TRUE(status == 403 || status == 404) << suffix << " " << status;
+  }
+  EXPECT_EQ(author.Call("GET", "/api/v1/records/c-0000000000000000").status, 404);
+}
+
+TEST_F(WebBorrowingTest, AttachmentsUploadAndAuditedDownload) {
+  TestClient author = LoggedIn("author");
+  const std::string id = CreateRecord(author, "confidential");
+  const std::string file(200000, 'x');
+  TestResponse up = author.Send(
+      "POST", "/api/v1/records/" + id + "/attachments?filename=%E6%8A%A5%E4%BB%B7.pdf&reason=scan",
+      file,
+      {{"Cookie", "custos_session=" + author.session_token}, {"X-CSRF-Token", author.csrf_token}},
+      "application/pdf");
+  ASSERT_EQ(up.status, 201) << up.body;
+  const std::string att = up.Json()["attachment"]["id"].as_string();
+  EXPECT_EQ(up.Json()["attachment"]["filename"].as_string(), "报价.pdf");
+  EXPECT_EQ(up.Json()["attachment"]["size"].as_int(), 200000);
+
+  TestResponse list = author.Call("GET", "/api/v1/records/" + id + "/attachments");
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(list.Json()["attachments"].as_array().size(), 1u);
+
+  // A borrower without a loan is refused; the owner downloads.
+  TestClient borrower = LoggedIn("borrower");
+  EXPECT_EQ(
+      borrower.Call("POST", "/api/v1/attachments/" + att + "/download", R"({"reason":"想看看"})")
+          .status,
+      403);
+  TestResponse down =
+      author.Call("POST", "/api/v1/attachments/" + att + "/download", R"({"reason":"核对报价"})");
+  ASSERT_EQ(down.status, 200);
+  EXPECT_EQ(down.body, file);
+  EXPECT_FALSE(down.Header("x-custos-audit-seq").empty());
+  EXPECT_NE(down.Header("content-disposition").find("%E6%8A%A5"), std::string::npos);
+
+  // Bad uploads.
+  auto raw = [&](const std::string& query, const std::string& body) {
+    return author.Send(
+        "POST", "/api/v1/records/" + id + "/attachments" + query, body,
+        {{"Cookie", "custos_session=" + author.session_token}, {"X-CSRF-Token", author.csrf_token}},
+        "application/octet-stream");
+  };
+  EXPECT_EQ(raw("?reason=x", "abc").status, 400);                 // no filename
+  EXPECT_EQ(raw("?filename=..&reason=x", "abc").status, 400);     // traversal name
+  EXPECT_EQ(raw("?filename=a%2Fb&reason=x", "abc").status, 400);  // slash
+  EXPECT_EQ(raw("?filename=a.txt", "abc").status, 400);           // no reason
+  EXPECT_EQ(raw("?filename=a.txt&reason=x", "").status, 400);     // empty
+  // Over the body limit: 413, or the connection closed while still writing.
+  try {
+    EXPECT_EQ(raw("?filename=a.txt&reason=x", std::string(2 << 20, 'y')).status, 413);
+  } catch (const std::exception&) {
+    SUCCEED();
+  }
+  EXPECT_EQ(list.status, 200);  // and the server is still up:
+  EXPECT_EQ(author.Call("GET", "/api/v1/records/" + id + "/attachments").status, 200);
+  // Without the CSRF header.
+  EXPECT_EQ(
+      author
+          .Send("POST", "/api/v1/records/" + id + "/attachments?filename=a&reason=x", "abc",
+                {{"Cookie", "custos_session=" + author.session_token}}, "application/octet-stream")
+          .status,
+      403);
+  EXPECT_EQ(
+      borrower.Call("POST", "/api/v1/attachments/a-0000000000000000/download", R"({"reason":"x"})")
+          .status,
+      404);
+}
+
+TEST_F(WebBorrowingTest, PolicyViewAndApply) {
+  TestClient admin = LoggedIn("admin");
+  TestResponse p = admin.Call("GET", "/api/v1/policy?source=1");
+  ASSERT_EQ(p.status, 200) << p.body;
+  const std::string sha = p.Json()["sha256"].as_string();
+  EXPECT_EQ(sha.size(), 64u);
+  EXPECT_EQ(p.Json()["summary"]["classifications"].as_array().size(), 5u);
+  const std::string xml = p.Json()["source"].as_string();
+
+  json::Value body = json::Value::MakeObject();
+  body["xml"] = xml;
+  body["reason"] = "年度复核，未修改";
+  TestResponse applied = admin.Call("POST", "/api/v1/policy", json::Serialize(body));
+  ASSERT_EQ(applied.status, 200) << applied.body;
+  EXPECT_EQ(applied.Json()["sha256"].as_string(), sha);
+
+  body["xml"] = "<policy";
+  EXPECT_EQ(admin.Call("POST", "/api/v1/policy", json::Serialize(body)).status, 400);
+  body["xml"] = 5;
+  EXPECT_EQ(admin.Call("POST", "/api/v1/policy", json::Serialize(body)).status, 400);
+
+  EXPECT_EQ(LoggedIn("auditor").Call("GET", "/api/v1/policy").status, 200);
+  EXPECT_EQ(LoggedIn("author").Call("GET", "/api/v1/policy").status, 403);
+  EXPECT_EQ(
+      LoggedIn("auditor").Call("POST", "/api/v1/policy", R"({"xml":"x","reason":"y"})").status,
+      403);
+  TestResponse hist = admin.Call("GET", "/api/v1/policy");
+  EXPECT_GE(hist.Json()["history"].as_array().size(), 2u);
+}
+
+// Each new route: a caller without the role is refused (by the router or
+// the policy), one with it is served.
+TEST_F(WebBorrowingTest, RolesPerRoute) {
+  TestClient author = LoggedIn("author");
+  TestClient borrower = LoggedIn("borrower");
+  TestClient auditor = LoggedIn("auditor");
+  TestClient admin = LoggedIn("admin");
+  const std::string id = CreateRecord(author, "confidential");
+  for (const char* path : {"/api/v1/audit/events", "/api/v1/audit/checkpoint",
+                           "/api/v1/audit/events/0/proof", "/api/v1/alerts"}) {
+    EXPECT_EQ(borrower.Call("GET", path).status, 403) << path;
+    EXPECT_EQ(admin.Call("GET", path).status, 403) << path;  // admins do not read the log
+    EXPECT_EQ(auditor.Call("GET", path).status, 200) << path;
+  }
+  EXPECT_EQ(borrower.Call("GET", "/api/v1/loans?scope=approve").status, 403);
+  EXPECT_EQ(borrower.Call("GET", "/api/v1/loans?scope=release").status, 403);
+  EXPECT_EQ(borrower.Call("GET", "/api/v1/loans?scope=overdue").status, 403);
+  EXPECT_EQ(LoggedIn("custodian").Call("GET", "/api/v1/loans?scope=overdue").status, 200);
+  EXPECT_EQ(auditor.Call("GET", "/api/v1/loans?scope=overdue").status, 200);
+  // The auditor never reads content, even of an internal file.
+  EXPECT_EQ(auditor.Call("POST", "/api/v1/records/" + id + "/view", R"({"reason":"检查"})").status,
+            403);
+  // An admin cannot create records (policy) nor approve loans (router).
+  EXPECT_EQ(
+      admin
+          .Call("POST", "/api/v1/records", R"({"name":"x","classification":"public","reason":"r"})")
+          .status,
+      403);
+  EXPECT_EQ(admin.Call("POST", "/api/v1/loans/l-0000000000000000/approve", "{}").status, 403);
+  EXPECT_EQ(
+      LoggedIn("nobody")
+          .Call("POST", "/api/v1/loans", R"({"record":")" + id + R"(","reason":"看看客户资料"})")
+          .status,
+      403);
+}
+
+TEST_F(WebBorrowingTest, BadInput) {
+  TestClient author = LoggedIn("author");
+  TestClient auditor = LoggedIn("auditor");
+  const std::string id = CreateRecord(author, "internal");
+  struct Case {
+    std::string method, path, body;
+  };
+  const Case cases[] = {
+      {"POST", "/api/v1/records", R"({"name":"x","classification":"ultra","reason":"r"})"},
+      {"POST", "/api/v1/records", R"({"name":5,"classification":"public","reason":"r"})"},
+      {"POST", "/api/v1/records", R"({"name":"x","classification":"public"})"},
+      {"POST", "/api/v1/records",
+       R"({"name":"x","classification":"public","reason":"r","tags":"a"})"},
+      {"POST", "/api/v1/records",
+       R"({"name":"x","classification":"public","reason":"r","kind":"car"})"},
+      {"POST", "/api/v1/records",
+       R"({"name":"x","classification":"public","reason":"r","declassify_on":"2030-13-45"})"},
+      {"POST", "/api/v1/records",
+       R"({"name":"x","classification":"public","reason":"r","paper":1})"},
+      {"POST", "/api/v1/records/" + id + "/diff", R"({"a":"1","b":2,"reason":"r"})"},
+      {"POST", "/api/v1/records/" + id + "/diff", R"({"a":0,"b":2,"reason":"r"})"},
+      {"POST", "/api/v1/loans", R"({"record":")" + id + R"(","kind":"steal","reason":"r"})"},
+      {"POST", "/api/v1/loans", R"({"record":")" + id + R"(","reason":"  "})"},
+      {"POST", "/api/v1/loans", R"({"record":")" + id + R"(","reason":"r","due":"tomorrow"})"},
+      {"POST", "/api/v1/loans", R"({"record":")" + id + R"(","reason":"r","paper":"yes"})"},
+      {"POST", "/api/v1/loans", R"({"record":[],"reason":"r"})"},
+      {"GET", "/api/v1/loans?scope=everything", ""},
+  };
+  for (const Case& c : cases) {
+    TestResponse r = author.Call(c.method, c.path, c.body);
+    EXPECT_EQ(r.status, 400) << c.method << " " << c.path << " " << c.body << " → " << r.body;
+    EXPECT_EQ(r.ErrorCode(), "invalid_argument") << r.body;
+    EXPECT_FALSE(r.Json()["error"]["message_zh"].as_string().empty());
+  }
+  for (const char* q : {"?decision=maybe", "?limit=x", "?limit=501", "?from=yesterday",
+                        "?order=sideways", "?offset=-1"}) {
+    EXPECT_EQ(auditor.Call("GET", std::string("/api/v1/audit/events") + q).status, 400) << q;
+  }
+  EXPECT_EQ(auditor.Call("GET", "/api/v1/audit/events/abc/proof").status, 400);
+  EXPECT_EQ(auditor.Call("GET", "/api/v1/audit/events?from=2020-01-01T00:00:00Z&to=1").status, 200);
+  EXPECT_EQ(author.Call("POST", "/api/v1/loans", "{not json").status, 400);
+  EXPECT_EQ(author.Call("DELETE", "/api/v1/loans").status, 405);
+  EXPECT_EQ(author.Call("GET", "/api/v1/loans/x/y/z").status, 404);
+  // Loan ids that do not exist.
+  TestClient approver = LoggedIn("approver");
+  EXPECT_EQ(approver.Call("POST", "/api/v1/loans/l-0000000000000000/approve", "{}").status, 404);
+  EXPECT_EQ(approver.Call("POST", "/api/v1/loans/l-0000000000000000/extend", R"({"due":5})").status,
+            404);
+  EXPECT_EQ(approver.Call("POST", "/api/v1/loans/l-0000000000000000/extend", "{}").status, 400);
+  EXPECT_TRUE(archive_->audit_log().Verify().ok());
+}
+
+}  // namespace
+}  // namespace custos::web::testing

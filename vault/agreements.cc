@@ -1,0 +1,933 @@
+#include "vault/agreements.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "base/encoding.h"
+#include "vault/versions.h"
+
+namespace custos::vault {
+
+namespace {
+
+// A string member or `fallback` when absent or not a string.
+std::string StrOr(const json::Value& v, std::string_view key, std::string fallback) {
+  const json::Value* m = v.Find(key);
+  return m != nullptr && m->is_string() ? m->as_string() : fallback;
+}
+
+constexpr std::string_view kHtmlType = "text/html; charset=utf-8";
+
+std::string DocKey(std::string_view sha_hex) { return "doc:" + std::string(sha_hex); }
+
+std::string SignatureKey(std::string_view id, size_t step) {
+  std::string k(id);
+  k.push_back('\0');
+  k += EncodeU32(static_cast<uint32_t>(step));
+  return k;
+}
+
+std::string EmployeeIndexKey(std::string_view employee_id, std::string_view id) {
+  std::string k = "agr/emp/" + std::string(employee_id);
+  k.push_back('\0');
+  k += id;
+  return k;
+}
+
+json::Value PlaceJson(const AuditEvent::Place& p) {
+  json::Value o = json::Value::MakeObject();
+  o["ip"] = p.ip;
+  o["user_agent"] = p.user_agent;
+  o["workstation"] = p.workstation;
+  o["location"] = p.location;
+  return o;
+}
+
+AuditEvent::Place PlaceFromJson(const json::Value& v) {
+  AuditEvent::Place p;
+  if (!v.is_object()) return p;
+  p.ip = StrOr(v, "ip", "");
+  p.user_agent = StrOr(v, "user_agent", "");
+  p.workstation = StrOr(v, "workstation", "");
+  p.location = StrOr(v, "location", "");
+  return p;
+}
+
+// Stores document bytes content-addressed; the same bytes twice are one entry.
+Status PutDocument(WriteTxn& txn, std::string_view sha_hex, std::string_view bytes) {
+  CUSTOS_ASSIGN_OR_RETURN(bool present, txn.Has(tables::kAgreements, DocKey(sha_hex)));
+  if (present) return Status::Ok();
+  return txn.Insert(tables::kAgreements, DocKey(sha_hex), bytes);
+}
+
+bool IsReader(const User& u) {
+  return u.HasRole(policy::Role::kLegal) || u.HasRole(policy::Role::kAuditor) ||
+         u.HasRole(policy::Role::kLitigation);
+}
+
+bool EmployeeMaySee(const User& u, const Agreement& a) {
+  return u.id == a.employee_id && a.state != AgreementState::kDraft &&
+         a.state != AgreementState::kInReview;
+}
+
+std::string ShaHex(std::string_view bytes) { return HexEncode(Sha256(bytes)); }
+
+}  // namespace
+
+std::string_view AgreementStateId(AgreementState s) {
+  switch (s) {
+    case AgreementState::kDraft:
+      return "draft";
+    case AgreementState::kInReview:
+      return "in_review";
+    case AgreementState::kSent:
+      return "sent";
+    case AgreementState::kEmployeeSigned:
+      return "employee_signed";
+    case AgreementState::kPaperUploaded:
+      return "paper_uploaded";
+    case AgreementState::kCompleted:
+      return "completed";
+  }
+  return "draft";
+}
+
+Result<AgreementState> ParseAgreementState(std::string_view id) {
+  for (AgreementState s : {AgreementState::kDraft, AgreementState::kInReview, AgreementState::kSent,
+                           AgreementState::kEmployeeSigned, AgreementState::kPaperUploaded,
+                           AgreementState::kCompleted}) {
+    if (AgreementStateId(s) == id) return s;
+  }
+  return Status::InvalidArgument("unknown agreement state");
+}
+
+json::Value AgreementStep::ToJson() const {
+  json::Value o = json::Value::MakeObject();
+  o["action"] = action;
+  o["actor_id"] = actor_id;
+  o["actor_name"] = actor_name;
+  o["role"] = role;
+  o["at"] = at;
+  o["place"] = PlaceJson(place);
+  o["audit_seq"] = audit_seq;
+  o["document_sha256"] = document_sha256;
+  o["signed"] = signed_step;
+  o["note"] = note;
+  return o;
+}
+
+Result<AgreementStep> AgreementStep::FromJson(const json::Value& v) {
+  AgreementStep s;
+  CUSTOS_ASSIGN_OR_RETURN(s.action, json::GetString(v, "action"));
+  CUSTOS_ASSIGN_OR_RETURN(s.actor_id, json::GetString(v, "actor_id"));
+  CUSTOS_ASSIGN_OR_RETURN(s.actor_name, json::GetString(v, "actor_name"));
+  CUSTOS_ASSIGN_OR_RETURN(s.role, json::GetString(v, "role"));
+  CUSTOS_ASSIGN_OR_RETURN(s.at, json::GetInt(v, "at"));
+  if (const json::Value* p = v.Find("place")) s.place = PlaceFromJson(*p);
+  CUSTOS_ASSIGN_OR_RETURN(int64_t seq, json::GetInt(v, "audit_seq"));
+  s.audit_seq = static_cast<uint64_t>(seq);
+  CUSTOS_ASSIGN_OR_RETURN(s.document_sha256, json::GetString(v, "document_sha256"));
+  CUSTOS_ASSIGN_OR_RETURN(s.signed_step, json::GetBool(v, "signed"));
+  CUSTOS_ASSIGN_OR_RETURN(s.note, json::GetString(v, "note"));
+  return s;
+}
+
+json::Value Agreement::ToJson() const {
+  json::Value o = json::Value::MakeObject();
+  o["id"] = id;
+  o["template_id"] = template_id;
+  o["template_version"] = template_version;
+  o["kind"] = kind;
+  o["title"] = title;
+  o["language"] = language;
+  o["employee_id"] = employee_id;
+  o["employee_name"] = employee_name;
+  o["classification"] = policy::ClassificationId(classification);
+  o["fields"] = fields;
+  o["state"] = AgreementStateId(state);
+  o["drafted_by"] = drafted_by;
+  o["created"] = created;
+  o["checks"] = checks;
+  o["can_send"] = can_send;
+  o["document_sha256"] = document_sha256;
+  o["method"] = method;
+  o["scan_sha256"] = scan_sha256;
+  json::Value paper_o = json::Value::MakeObject();
+  paper_o["room"] = paper.room;
+  paper_o["cabinet"] = paper.cabinet;
+  paper_o["box"] = paper.box;
+  o["paper"] = std::move(paper_o);
+  o["completed_at"] = completed_at;
+  o["delivered_at"] = delivered_at;
+  json::Value list = json::Value::MakeArray();
+  for (const AgreementStep& s : steps) list.Push(s.ToJson());
+  o["steps"] = std::move(list);
+  return o;
+}
+
+Result<Agreement> Agreement::FromJson(const json::Value& v) {
+  Agreement a;
+  CUSTOS_ASSIGN_OR_RETURN(a.id, json::GetString(v, "id"));
+  CUSTOS_ASSIGN_OR_RETURN(a.template_id, json::GetString(v, "template_id"));
+  CUSTOS_ASSIGN_OR_RETURN(a.template_version, json::GetString(v, "template_version"));
+  CUSTOS_ASSIGN_OR_RETURN(a.kind, json::GetString(v, "kind"));
+  CUSTOS_ASSIGN_OR_RETURN(a.title, json::GetString(v, "title"));
+  CUSTOS_ASSIGN_OR_RETURN(a.language, json::GetString(v, "language"));
+  CUSTOS_ASSIGN_OR_RETURN(a.employee_id, json::GetString(v, "employee_id"));
+  CUSTOS_ASSIGN_OR_RETURN(a.employee_name, json::GetString(v, "employee_name"));
+  CUSTOS_ASSIGN_OR_RETURN(std::string c, json::GetString(v, "classification"));
+  CUSTOS_ASSIGN_OR_RETURN(a.classification, policy::ParseClassification(c));
+  if (const json::Value* f = v.Find("fields"); f != nullptr && f->is_object()) a.fields = *f;
+  CUSTOS_ASSIGN_OR_RETURN(std::string st, json::GetString(v, "state"));
+  CUSTOS_ASSIGN_OR_RETURN(a.state, ParseAgreementState(st));
+  CUSTOS_ASSIGN_OR_RETURN(a.drafted_by, json::GetString(v, "drafted_by"));
+  CUSTOS_ASSIGN_OR_RETURN(a.created, json::GetInt(v, "created"));
+  if (const json::Value* ch = v.Find("checks")) a.checks = *ch;
+  CUSTOS_ASSIGN_OR_RETURN(a.can_send, json::GetBool(v, "can_send"));
+  CUSTOS_ASSIGN_OR_RETURN(a.document_sha256, json::GetString(v, "document_sha256"));
+  CUSTOS_ASSIGN_OR_RETURN(a.method, json::GetString(v, "method"));
+  CUSTOS_ASSIGN_OR_RETURN(a.scan_sha256, json::GetString(v, "scan_sha256"));
+  if (const json::Value* p = v.Find("paper"); p != nullptr && p->is_object()) {
+    a.paper.room = StrOr(*p, "room", "");
+    a.paper.cabinet = StrOr(*p, "cabinet", "");
+    a.paper.box = StrOr(*p, "box", "");
+  }
+  CUSTOS_ASSIGN_OR_RETURN(a.completed_at, json::GetInt(v, "completed_at"));
+  CUSTOS_ASSIGN_OR_RETURN(a.delivered_at, json::GetInt(v, "delivered_at"));
+  const json::Value* steps = v.Find("steps");
+  if (steps == nullptr || !steps->is_array()) return Status::DataLoss("agreement without steps");
+  for (const json::Value& s : steps->as_array()) {
+    CUSTOS_ASSIGN_OR_RETURN(AgreementStep step, AgreementStep::FromJson(s));
+    a.steps.push_back(std::move(step));
+  }
+  return a;
+}
+
+std::optional<UnixMillis> Agreement::EmployeeSignedAt() const {
+  for (const AgreementStep& s : steps) {
+    if (s.action == "sign" && s.actor_id == employee_id) return s.at;
+  }
+  return std::nullopt;
+}
+
+json::Value Certificate::ToJson() const {
+  json::Value o = json::Value::MakeObject();
+  o["agreement"] = agreement.ToJson();
+  o["agreement"].as_object().erase("fields");
+  o["document_hash_ok"] = document_hash_ok;
+  o["all_signatures_ok"] = all_signatures_ok;
+  json::Value list = json::Value::MakeArray();
+  for (const CertificateStep& s : steps) {
+    json::Value e = s.step.ToJson();
+    e["time"] = FormatRfc3339Millis(s.step.at);
+    if (s.signature) {
+      e["signature"] = s.signature->ToJson();
+    }
+    e["verification"] = s.verification;
+    list.Push(std::move(e));
+  }
+  o["steps"] = std::move(list);
+  return o;
+}
+
+Result<std::optional<UnixMillis>> FirstClassifiedAccess(const ReadTxn& txn, const AuditLog& log,
+                                                        std::string_view user_id) {
+  AuditFilter filter;
+  filter.actor = std::string(user_id);
+  std::optional<UnixMillis> first;
+  Status parse_error;
+  Status st = log.Export(txn, filter, [&](uint64_t, std::string_view leaf) {
+    auto v = json::Parse(leaf);
+    if (!v.ok()) {
+      parse_error = Status::DataLoss("audit leaf does not parse");
+      return false;
+    }
+    if (StrOr(*v, "action", "") != "record.view") return true;
+    if (StrOr(*v, "decision", "") != "allow") return true;
+    const json::Value* d = v->Find("details");
+    std::string cls = d != nullptr ? StrOr(*d, "classification", "") : "";
+    if (cls == "public") return true;
+    auto t = ParseRfc3339(StrOr(*v, "time", ""));
+    if (!t.ok()) return true;
+    first = *t;  // log order is time order: the first match is the earliest
+    return false;
+  });
+  if (!st.ok()) return st;
+  if (!parse_error.ok()) return parse_error;
+  return first;
+}
+
+Agreements::Agreements(Vault& vault, const AuditLog& log, DocumentBuilder builder,
+                       AgreementsOptions options)
+    : vault_(vault), log_(log), builder_(std::move(builder)), options_(std::move(options)) {}
+
+UnixMillis Agreements::Now() const { return options_.clock ? options_.clock() : NowMillis(); }
+
+Result<Agreement> Agreements::Load(const ReadTxn& txn, std::string_view id) const {
+  if (id.size() != 18 || id.substr(0, 2) != "a-") return Status::NotFound("no such agreement");
+  auto latest = LatestVersion(txn, tables::kAgreements, id);
+  if (!latest.ok()) {
+    if (latest.status().code() == StatusCode::kNotFound) {
+      return Status::NotFound("no such agreement");
+    }
+    return latest.status();
+  }
+  CUSTOS_ASSIGN_OR_RETURN(std::string text, GetVersion(txn, tables::kAgreements, id, *latest));
+  CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(text));
+  CUSTOS_ASSIGN_OR_RETURN(Agreement a, Agreement::FromJson(v));
+  if (a.id != id) return Status::DataLoss("agreement filed under another id");
+  a.version = *latest;
+  return a;
+}
+
+Result<CheckFacts> Agreements::FactsFor(const ReadTxn& txn, const Agreement& a) const {
+  CheckFacts f;
+  CUSTOS_ASSIGN_OR_RETURN(std::optional<UnixMillis> first,
+                          FirstClassifiedAccess(txn, log_, a.employee_id));
+  f.secret_access_record_exists = first.has_value();
+  if (first) f.first_secret_access_at = *first;
+  if (auto signed_at = a.EmployeeSignedAt()) {
+    f.nda_signed_at = *signed_at;
+    f.employee_signed = true;
+    f.employer_signed = a.state == AgreementState::kCompleted;
+    f.signature_reliable = true;
+    f.copy_delivered = a.delivered_at != 0;
+  }
+  return f;
+}
+
+Status Agreements::Deny(const Caller& caller, const User* user, std::string_view action,
+                        std::string_view id, std::string_view rule, Status status) {
+  AuditEvent e = Archive::NewEvent(caller, user, std::string(action), "agreement", std::string(id));
+  e.decision = AuditDecision::kDeny;
+  e.rule = std::string(rule);
+  e.outcome = "denied";
+  Status st = vault_.Write([&](WriteTxn& txn) -> Status {
+    if (auto digest = CurrentPolicyDigest(txn); digest.ok()) e.policy = *digest;
+    return log_.Append(txn, e).status();
+  });
+  if (!st.ok()) return st;
+  return status;
+}
+
+Result<Agreement> Agreements::CreateDraft(const Caller& caller, const DraftRequest& request) {
+  User user;
+  User employee;
+  CheckFacts facts;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(user, Archive::CallerUser(*txn, caller));
+    if (!user.HasRole(policy::Role::kLegal)) {
+      txn.reset();
+      return Deny(caller, &user, "agreement.draft", "", "agreements.legal_only",
+                  Status::PermissionDenied("agreements.legal_only: only legal drafts agreements"));
+    }
+    auto emp = GetUser(*txn, request.employee_id);
+    if (!emp.ok()) return Status::InvalidArgument("unknown employee");
+    employee = std::move(emp).value();
+    Agreement probe;
+    probe.employee_id = employee.id;
+    CUSTOS_ASSIGN_OR_RETURN(facts, FactsFor(*txn, probe));
+  }
+  if (!request.fields.is_object()) return Status::InvalidArgument("fields must be an object");
+  CUSTOS_ASSIGN_OR_RETURN(BuiltDocument doc, builder_(request.template_id, request.fields,
+                                                      request.classification, facts));
+  Agreement a;
+  a.id = "a-" + HexEncode(RandomBytes(8));
+  a.template_id = request.template_id;
+  a.template_version = doc.template_version;
+  a.kind = doc.kind;
+  a.title = doc.title;
+  a.language = doc.language;
+  a.employee_id = employee.id;
+  a.employee_name = employee.display_name;
+  a.classification = request.classification;
+  a.fields = request.fields;
+  a.drafted_by = user.id;
+  a.created = Now();
+  a.checks = doc.report;
+  a.can_send = doc.can_send;
+  AgreementStep step{.action = "draft",
+                     .actor_id = user.id,
+                     .actor_name = user.display_name,
+                     .role = "legal",
+                     .at = a.created,
+                     .place = caller.place,
+                     .document_sha256 = ShaHex(doc.html),
+                     .note = ""};
+  Status st = vault_.Write([&](WriteTxn& txn) -> Status {
+    AuditEvent e = Archive::NewEvent(caller, &user, "agreement.draft", "agreement", a.id);
+    e.decision = AuditDecision::kAllow;
+    e.rule = "agreements.legal";
+    e.outcome = "ok";
+    e.object.version = 1;
+    e.details["template"] = a.template_id;
+    e.details["employee"] = a.employee_id;
+    e.details["can_send"] = a.can_send;
+    if (auto digest = CurrentPolicyDigest(txn); digest.ok()) e.policy = *digest;
+    CUSTOS_ASSIGN_OR_RETURN(step.audit_seq, log_.Append(txn, e));
+    Agreement stored = a;
+    stored.steps.push_back(step);
+    CUSTOS_ASSIGN_OR_RETURN(uint32_t v, AppendVersion(txn, tables::kAgreements, a.id,
+                                                      json::Serialize(stored.ToJson())));
+    CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kIndex, EmployeeIndexKey(a.employee_id, a.id), ""));
+    a = std::move(stored);
+    a.version = v;
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return a;
+}
+
+Result<Agreement> Agreements::Transition(const Caller& caller, std::string_view id,
+                                         std::string_view action, uint32_t expected_version,
+                                         const Check& allowed, const Change& change) {
+  std::string event_action = "agreement." + std::string(action);
+  Status denied;
+  Agreement out;
+  Status st = vault_.Write([&](WriteTxn& txn) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(txn, caller));
+    CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(txn, id));
+    AuditEvent e = Archive::NewEvent(caller, &user, event_action, "agreement", a.id);
+    if (auto digest = CurrentPolicyDigest(txn); digest.ok()) e.policy = *digest;
+    auto role = allowed(user, a);
+    if (!role.ok()) {
+      if (role.status().code() != StatusCode::kPermissionDenied) return role.status();
+      e.decision = AuditDecision::kDeny;
+      e.rule = role.status().message().substr(0, role.status().message().find(':'));
+      e.outcome = "denied";
+      CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
+      denied = role.status();
+      return Status::Ok();
+    }
+    if (expected_version != 0 && expected_version != a.version) {
+      return Status::Aborted("the agreement changed; reload and try again");
+    }
+    AgreementStep step{.action = std::string(action),
+                       .actor_id = user.id,
+                       .actor_name = user.display_name,
+                       .role = *role,
+                       .at = Now(),
+                       .place = caller.place,
+                       .document_sha256 = a.document_sha256,
+                       .note = ""};
+    CUSTOS_RETURN_IF_ERROR(change(txn, a, step));
+    e.decision = AuditDecision::kAllow;
+    e.rule = "agreements." + *role;
+    e.outcome = "ok";
+    e.object.version = static_cast<int64_t>(a.version + 1);
+    e.details["state"] = AgreementStateId(a.state);
+    if (!step.document_sha256.empty()) e.details["document_sha256"] = step.document_sha256;
+    CUSTOS_ASSIGN_OR_RETURN(step.audit_seq, log_.Append(txn, e));
+    a.steps.push_back(step);
+    CUSTOS_ASSIGN_OR_RETURN(
+        uint32_t v, AppendVersion(txn, tables::kAgreements, a.id, json::Serialize(a.ToJson())));
+    a.version = v;
+    out = std::move(a);
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  if (!denied.ok()) return denied;
+  return out;
+}
+
+namespace {
+
+Result<std::string> NeedLegalInState(const User& u, const Agreement& a, AgreementState s) {
+  if (!u.HasRole(policy::Role::kLegal)) {
+    return Status::PermissionDenied("agreements.legal_only: only legal may do this");
+  }
+  if (a.state != s) {
+    return Status::FailedPrecondition("the agreement is " + std::string(AgreementStateId(a.state)));
+  }
+  return std::string("legal");
+}
+
+}  // namespace
+
+Result<Agreement> Agreements::UpdateDraft(const Caller& caller, std::string_view id,
+                                          const json::Value& fields, uint32_t expected_version) {
+  if (!fields.is_object()) return Status::InvalidArgument("fields must be an object");
+  Agreement current;
+  CheckFacts facts;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(current, Load(*txn, id));
+    CUSTOS_ASSIGN_OR_RETURN(facts, FactsFor(*txn, current));
+  }
+  CUSTOS_ASSIGN_OR_RETURN(BuiltDocument doc,
+                          builder_(current.template_id, fields, current.classification, facts));
+  return Transition(
+      caller, id, "update", expected_version,
+      [](const User& u, const Agreement& a) {
+        return NeedLegalInState(u, a, AgreementState::kDraft);
+      },
+      [&](WriteTxn&, Agreement& a, AgreementStep& step) -> Status {
+        a.fields = fields;
+        a.checks = doc.report;
+        a.can_send = doc.can_send;
+        a.template_version = doc.template_version;
+        a.title = doc.title;
+        step.document_sha256 = ShaHex(doc.html);
+        return Status::Ok();
+      });
+}
+
+Result<Agreement> Agreements::Submit(const Caller& caller, std::string_view id) {
+  return Transition(
+      caller, id, "submit", 0,
+      [](const User& u, const Agreement& a) {
+        return NeedLegalInState(u, a, AgreementState::kDraft);
+      },
+      [](WriteTxn&, Agreement& a, AgreementStep&) -> Status {
+        a.state = AgreementState::kInReview;
+        return Status::Ok();
+      });
+}
+
+Result<Agreement> Agreements::ReturnToDraft(const Caller& caller, std::string_view id,
+                                            std::string_view note) {
+  return Transition(
+      caller, id, "return", 0,
+      [](const User& u, const Agreement& a) {
+        return NeedLegalInState(u, a, AgreementState::kInReview);
+      },
+      [&](WriteTxn&, Agreement& a, AgreementStep& step) -> Status {
+        a.state = AgreementState::kDraft;
+        step.note = std::string(note);
+        return Status::Ok();
+      });
+}
+
+Result<Agreement> Agreements::Send(const Caller& caller, std::string_view id) {
+  Agreement current;
+  CheckFacts facts;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(current, Load(*txn, id));
+    CUSTOS_ASSIGN_OR_RETURN(facts, FactsFor(*txn, current));
+  }
+  CUSTOS_ASSIGN_OR_RETURN(BuiltDocument doc, builder_(current.template_id, current.fields,
+                                                      current.classification, facts));
+  const uint32_t seen = current.version;
+  return Transition(
+      caller, id, "send", seen,
+      [](const User& u, const Agreement& a) -> Result<std::string> {
+        CUSTOS_ASSIGN_OR_RETURN(std::string role,
+                                NeedLegalInState(u, a, AgreementState::kInReview));
+        // SECURITY: separation of duties — the review is a second person.
+        if (u.id == a.drafted_by) {
+          return Status::PermissionDenied(
+              "agreements.review_by_other: the drafter cannot send their own draft");
+        }
+        return role;
+      },
+      [&](WriteTxn& txn, Agreement& a, AgreementStep& step) -> Status {
+        a.checks = doc.report;
+        a.can_send = doc.can_send;
+        if (!doc.can_send) {
+          return Status::FailedPrecondition("the legal checks report errors; fix the draft first");
+        }
+        a.document_sha256 = ShaHex(doc.html);
+        CUSTOS_RETURN_IF_ERROR(PutDocument(txn, a.document_sha256, doc.html));
+        a.state = AgreementState::kSent;
+        step.document_sha256 = a.document_sha256;
+        return Status::Ok();
+      });
+}
+
+Result<Agreement> Agreements::SignStep(const Caller& caller, std::string_view id,
+                                       std::string_view action, const SecretBytes& password,
+                                       const Check& allowed, AgreementState next) {
+  User user;
+  Agreement current;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(user, Archive::CallerUser(*txn, caller));
+    CUSTOS_ASSIGN_OR_RETURN(current, Load(*txn, id));
+  }
+  // Check the role before any Argon2id work; Transition checks again under
+  // the write transaction and logs a denial.
+  if (auto role = allowed(user, current); !role.ok()) {
+    return Transition(caller, id, action, 0, allowed,
+                      [](WriteTxn&, Agreement&, AgreementStep&) { return Status::Ok(); });
+  }
+  auto key = ObtainSigningKey(vault_, user, password, options_.signing_kdf, Now(),
+                              [&](WriteTxn& txn, const SigningKeyRecord& rec) -> Status {
+                                AuditEvent e = Archive::NewEvent(caller, &user, "signing_key.issue",
+                                                                 "user", user.id);
+                                e.decision = AuditDecision::kAllow;
+                                e.rule = "signing.own_password";
+                                e.outcome = "ok";
+                                e.object.version = static_cast<int64_t>(rec.version);
+                                e.details["public_key"] = HexEncode(rec.public_key);
+                                e.details["reason"] = rec.reason;
+                                return log_.Append(txn, e).status();
+                              });
+  if (!key.ok()) {
+    if (key.status().code() == StatusCode::kUnauthenticated) {
+      return Deny(caller, &user, "agreement." + std::string(action), id, "signing.password",
+                  key.status());
+    }
+    return key.status();
+  }
+  return Transition(
+      caller, id, action, current.version, allowed,
+      [&](WriteTxn& txn, Agreement& a, AgreementStep& step) -> Status {
+        SignatureStatement s;
+        s.agreement_id = a.id;
+        s.document_sha256 = action == "attest" ? a.scan_sha256 : a.document_sha256;
+        s.role = step.role;
+        s.signer_id = user.id;
+        s.signer_name = user.display_name;
+        s.time = step.at;
+        SignatureRecord sig = SignStatement(key->record, key->secret_key, s);
+        CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kSignatures, SignatureKey(a.id, a.steps.size()),
+                                          json::Serialize(sig.ToJson())));
+        step.signed_step = true;
+        step.document_sha256 = s.document_sha256;
+        a.state = next;
+        if (next == AgreementState::kCompleted) {
+          a.completed_at = step.at;
+          a.method = action == "attest" ? "paper" : "electronic";
+        }
+        return Status::Ok();
+      });
+}
+
+Result<Agreement> Agreements::Sign(const Caller& caller, std::string_view id,
+                                   const SecretBytes& password) {
+  return SignStep(
+      caller, id, "sign", password,
+      [](const User& u, const Agreement& a) -> Result<std::string> {
+        if (u.id != a.employee_id) {
+          return Status::PermissionDenied(
+              "agreements.employee_only: only the employee named in the agreement signs it");
+        }
+        if (a.state != AgreementState::kSent) {
+          return Status::FailedPrecondition("the agreement is " +
+                                            std::string(AgreementStateId(a.state)));
+        }
+        return std::string("employee");
+      },
+      AgreementState::kEmployeeSigned);
+}
+
+Result<Agreement> Agreements::Countersign(const Caller& caller, std::string_view id,
+                                          const SecretBytes& password) {
+  return SignStep(
+      caller, id, "countersign", password,
+      [](const User& u, const Agreement& a) -> Result<std::string> {
+        if (!u.HasRole(policy::Role::kLegal) || u.id == a.employee_id) {
+          return Status::PermissionDenied(
+              "agreements.company_signer: a legal user other than the employee countersigns");
+        }
+        if (a.state != AgreementState::kEmployeeSigned) {
+          return Status::FailedPrecondition("the agreement is " +
+                                            std::string(AgreementStateId(a.state)));
+        }
+        return std::string("company");
+      },
+      AgreementState::kCompleted);
+}
+
+Result<Agreement> Agreements::UploadPaper(const Caller& caller, std::string_view id,
+                                          std::string_view scan, std::string_view content_type,
+                                          std::string_view claimed_sha256_hex,
+                                          const PaperLocation& location) {
+  if (scan.empty()) return Status::InvalidArgument("the scan is empty");
+  if (location.empty()) return Status::InvalidArgument("the paper's location is required");
+  const std::string sha = ShaHex(scan);
+  if (!claimed_sha256_hex.empty() && claimed_sha256_hex != sha) {
+    return Status::InvalidArgument("the scan does not match the given SHA-256");
+  }
+  return Transition(
+      caller, id, "paper_upload", 0,
+      [](const User& u, const Agreement& a) {
+        return NeedLegalInState(u, a, AgreementState::kSent);
+      },
+      [&](WriteTxn& txn, Agreement& a, AgreementStep& step) -> Status {
+        CUSTOS_RETURN_IF_ERROR(PutDocument(txn, sha, scan));
+        a.scan_sha256 = sha;
+        a.paper = location;
+        a.state = AgreementState::kPaperUploaded;
+        step.document_sha256 = sha;
+        step.note = std::string(content_type);
+        return Status::Ok();
+      });
+}
+
+Result<Agreement> Agreements::AttestPaper(const Caller& caller, std::string_view id,
+                                          const SecretBytes& password) {
+  return SignStep(
+      caller, id, "attest", password,
+      [](const User& u, const Agreement& a) -> Result<std::string> {
+        std::string uploader;
+        for (const AgreementStep& s : a.steps) {
+          if (s.action == "paper_upload") uploader = s.actor_id;
+        }
+        if (!u.HasRole(policy::Role::kCustodian) || u.id == uploader || u.id == a.employee_id) {
+          return Status::PermissionDenied(
+              "agreements.custodian_attests: a custodian other than the uploader attests");
+        }
+        if (a.state != AgreementState::kPaperUploaded) {
+          return Status::FailedPrecondition("the agreement is " +
+                                            std::string(AgreementStateId(a.state)));
+        }
+        return std::string("custodian");
+      },
+      AgreementState::kCompleted);
+}
+
+Result<Agreement> Agreements::Get(const Caller& caller, std::string_view id) const {
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+  CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(*txn, caller));
+  CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(*txn, id));
+  if (!IsReader(user) && !EmployeeMaySee(user, a)) {
+    return Status::PermissionDenied("agreements.readers: not yours to read");
+  }
+  return a;
+}
+
+Result<std::vector<Agreement>> Agreements::List(const Caller& caller,
+                                                std::string_view employee_id) const {
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+  CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(*txn, caller));
+  std::vector<std::string> ids;
+  const bool reader = IsReader(user);
+  std::string who = reader ? std::string(employee_id) : user.id;
+  if (!who.empty()) {
+    std::string prefix = "agr/emp/" + who;
+    prefix.push_back('\0');
+    CUSTOS_RETURN_IF_ERROR(txn->ScanKeys(tables::kIndex, prefix, [&](std::string_view k) {
+      ids.emplace_back(k.substr(prefix.size()));
+      return Result<bool>(true);
+    }));
+  } else {
+    CUSTOS_RETURN_IF_ERROR(txn->ScanKeys(tables::kAgreements, "a-", [&](std::string_view k) {
+      std::string_view id = k.substr(0, k.find('\0'));
+      if (ids.empty() || ids.back() != id) ids.emplace_back(id);
+      return Result<bool>(true);
+    }));
+  }
+  std::vector<Agreement> out;
+  for (const std::string& id : ids) {
+    CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(*txn, id));
+    if (reader || EmployeeMaySee(user, a)) out.push_back(std::move(a));
+  }
+  return out;
+}
+
+Result<BuiltDocument> Agreements::Preview(const Caller& caller, std::string_view id) {
+  User user;
+  Agreement a;
+  CheckFacts facts;
+  std::string stored;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(user, Archive::CallerUser(*txn, caller));
+    CUSTOS_ASSIGN_OR_RETURN(a, Load(*txn, id));
+    if (!user.HasRole(policy::Role::kLegal) && !EmployeeMaySee(user, a)) {
+      txn.reset();
+      return Deny(caller, &user, "agreement.preview", id, "agreements.preview",
+                  Status::PermissionDenied("agreements.preview: legal or the employee only"));
+    }
+    CUSTOS_ASSIGN_OR_RETURN(facts, FactsFor(*txn, a));
+    if (!a.document_sha256.empty()) {
+      CUSTOS_ASSIGN_OR_RETURN(stored, txn->Get(tables::kAgreements, DocKey(a.document_sha256)));
+    }
+  }
+  BuiltDocument doc;
+  if (a.document_sha256.empty()) {
+    CUSTOS_ASSIGN_OR_RETURN(doc, builder_(a.template_id, a.fields, a.classification, facts));
+  } else {
+    doc.template_version = a.template_version;
+    doc.kind = a.kind;
+    doc.title = a.title;
+    doc.language = a.language;
+    doc.html = std::move(stored);
+    doc.report = a.checks;
+    doc.can_send = a.can_send;
+  }
+  Status st = vault_.Write([&](WriteTxn& txn) -> Status {
+    AuditEvent e = Archive::NewEvent(caller, &user, "agreement.preview", "agreement", a.id);
+    e.decision = AuditDecision::kAllow;
+    e.rule = "agreements.preview";
+    e.outcome = "ok";
+    e.details["document_sha256"] = ShaHex(doc.html);
+    if (auto digest = CurrentPolicyDigest(txn); digest.ok()) e.policy = *digest;
+    return log_.Append(txn, e).status();
+  });
+  if (!st.ok()) return st;
+  return doc;
+}
+
+Result<StoredDocument> Agreements::Download(const Caller& caller, std::string_view id) {
+  User user;
+  Agreement a;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(user, Archive::CallerUser(*txn, caller));
+    CUSTOS_ASSIGN_OR_RETURN(a, Load(*txn, id));
+  }
+  const bool employee = user.id == a.employee_id;
+  if (!employee && !IsReader(user)) {
+    return Deny(caller, &user, "agreement.download", id, "agreements.readers",
+                Status::PermissionDenied("agreements.readers: not yours to download"));
+  }
+  if (a.state != AgreementState::kCompleted) {
+    return Status::FailedPrecondition("only a completed agreement can be downloaded");
+  }
+  StoredDocument doc;
+  doc.sha256_hex = a.method == "paper" ? a.scan_sha256 : a.document_sha256;
+  doc.content_type = std::string(kHtmlType);
+  if (a.method == "paper") {
+    for (const AgreementStep& s : a.steps) {
+      if (s.action == "paper_upload" && !s.note.empty()) doc.content_type = s.note;
+    }
+  }
+  if (employee) {
+    // The employee's own download is the delivery of their copy (N10).
+    auto out = Transition(
+        caller, id, "deliver", 0,
+        [](const User&, const Agreement&) { return Result<std::string>(std::string("employee")); },
+        [&](WriteTxn& txn, Agreement& ag, AgreementStep& step) -> Status {
+          CUSTOS_ASSIGN_OR_RETURN(doc.bytes, txn.Get(tables::kAgreements, DocKey(doc.sha256_hex)));
+          if (ag.delivered_at == 0) ag.delivered_at = step.at;
+          step.document_sha256 = doc.sha256_hex;
+          return Status::Ok();
+        });
+    if (!out.ok()) return out.status();
+    return doc;
+  }
+  Status st = vault_.Write([&](WriteTxn& txn) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(doc.bytes, txn.Get(tables::kAgreements, DocKey(doc.sha256_hex)));
+    AuditEvent e = Archive::NewEvent(caller, &user, "agreement.download", "agreement", a.id);
+    e.decision = AuditDecision::kAllow;
+    e.rule = "agreements.readers";
+    e.outcome = "ok";
+    e.details["document_sha256"] = doc.sha256_hex;
+    if (auto digest = CurrentPolicyDigest(txn); digest.ok()) e.policy = *digest;
+    return log_.Append(txn, e).status();
+  });
+  if (!st.ok()) return st;
+  return doc;
+}
+
+Result<Certificate> Agreements::Verify(std::string_view id) const {
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+  CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(*txn, id));
+  Certificate c;
+  if (!a.document_sha256.empty()) {
+    auto bytes = txn->Get(tables::kAgreements, DocKey(a.document_sha256));
+    c.document_hash_ok = bytes.ok() && ShaHex(*bytes) == a.document_sha256;
+    if (c.document_hash_ok && !a.scan_sha256.empty()) {
+      auto scan = txn->Get(tables::kAgreements, DocKey(a.scan_sha256));
+      c.document_hash_ok = scan.ok() && ShaHex(*scan) == a.scan_sha256;
+    }
+  }
+  c.all_signatures_ok = c.document_hash_ok;
+  bool any_signature = false;
+  for (size_t i = 0; i < a.steps.size(); ++i) {
+    CertificateStep cs;
+    cs.step = a.steps[i];
+    if (!cs.step.signed_step) {
+      cs.verification = "not signed";
+      c.steps.push_back(std::move(cs));
+      continue;
+    }
+    any_signature = true;
+    Status result;
+    auto text = txn->Get(tables::kSignatures, SignatureKey(a.id, i));
+    if (!text.ok()) {
+      result = Status::DataLoss("signature missing or unreadable");
+    } else if (auto v = json::Parse(*text); !v.ok()) {
+      result = Status::DataLoss("signature record does not parse");
+    } else if (auto sig = SignatureRecord::FromJson(*v); !sig.ok()) {
+      result = Status::DataLoss("signature record is malformed");
+    } else {
+      cs.signature = *sig;
+      SignatureStatement expected;
+      expected.agreement_id = a.id;
+      expected.document_sha256 = cs.step.action == "attest" ? a.scan_sha256 : a.document_sha256;
+      expected.role = cs.step.role;
+      expected.signer_id = cs.step.actor_id;
+      expected.signer_name = cs.step.actor_name;
+      expected.time = cs.step.at;
+      result = VerifySignatureRecord(*sig, expected);
+      if (result.ok()) {
+        auto own = IsUserPublicKey(*txn, cs.step.actor_id, sig->public_key);
+        if (!own.ok() || !*own) result = Status::DataLoss("the key is not the signer's");
+      }
+    }
+    cs.verification = result.ok() ? "ok" : result.message();
+    if (!result.ok()) c.all_signatures_ok = false;
+    c.steps.push_back(std::move(cs));
+  }
+  if (!any_signature) c.all_signatures_ok = false;
+  c.agreement = std::move(a);
+  return c;
+}
+
+Result<Certificate> Agreements::GetCertificate(const Caller& caller, std::string_view id) {
+  User user;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(user, Archive::CallerUser(*txn, caller));
+    CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(*txn, id));
+    if (!IsReader(user) && !EmployeeMaySee(user, a)) {
+      txn.reset();
+      return Deny(caller, &user, "agreement.certificate", id, "agreements.readers",
+                  Status::PermissionDenied("agreements.readers: not yours to read"));
+    }
+  }
+  CUSTOS_ASSIGN_OR_RETURN(Certificate c, Verify(id));
+  Status st = vault_.Write([&](WriteTxn& txn) -> Status {
+    AuditEvent e =
+        Archive::NewEvent(caller, &user, "agreement.certificate", "agreement", std::string(id));
+    e.decision = AuditDecision::kAllow;
+    e.rule = "agreements.readers";
+    e.outcome = "ok";
+    e.details["all_signatures_ok"] = c.all_signatures_ok;
+    if (auto digest = CurrentPolicyDigest(txn); digest.ok()) e.policy = *digest;
+    return log_.Append(txn, e).status();
+  });
+  if (!st.ok()) return st;
+  return c;
+}
+
+Result<NdaTiming> Agreements::CheckNdaTiming(std::string_view employee_id) const {
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+  NdaTiming t;
+  CUSTOS_ASSIGN_OR_RETURN(t.first_classified_access,
+                          FirstClassifiedAccess(*txn, log_, employee_id));
+  std::string prefix = "agr/emp/" + std::string(employee_id);
+  prefix.push_back('\0');
+  std::vector<std::string> ids;
+  CUSTOS_RETURN_IF_ERROR(txn->ScanKeys(tables::kIndex, prefix, [&](std::string_view k) {
+    ids.emplace_back(k.substr(prefix.size()));
+    return Result<bool>(true);
+  }));
+  for (const std::string& id : ids) {
+    CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(*txn, id));
+    if (a.kind != "employee-nda" || a.state != AgreementState::kCompleted) continue;
+    std::optional<UnixMillis> at = a.EmployeeSignedAt();
+    if (!at) at = a.completed_at;  // paper: the attested completion
+    if (!t.nda_signed_at || *at < *t.nda_signed_at) {
+      t.nda_signed_at = *at;
+      t.nda_agreement_id = a.id;
+    }
+  }
+  if (t.first_classified_access) {
+    if (!t.nda_signed_at) {
+      t.flagged = true;
+      t.reason = "no_nda";
+    } else if (*t.nda_signed_at > *t.first_classified_access) {
+      t.flagged = true;
+      t.reason = "signed_after_access";
+    }
+  }
+  return t;
+}
+
+}  // namespace custos::vault

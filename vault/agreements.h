@@ -1,0 +1,282 @@
+// Agreements (NDAs, non-competes) in the vault: drafted by legal from a
+// template, reviewed, sent, signed by the employee, countersigned for the
+// company and stored as an immutable, classified record linked to the
+// employee — or wet-signed on paper, scanned, and attested by a custodian.
+//
+// The vault does not depend on the template library (ARCHITECTURE.md:
+// vault → policy, base), so rendering and legal checks come in through a
+// DocumentBuilder the caller supplies (web/ wires contract-templates in). The
+// vault calls it itself at every point where the rules need it (draft,
+// update, send), with the facts only the vault knows (CheckFacts: first
+// access to classified records for C4/N3, signatures and delivery for N10),
+// so a caller cannot skip the checks: Send refuses a draft whose checks have
+// errors.
+//
+// Storage:
+//   tables::kAgreements  VersionKey(id, n)            → Agreement JSON (versions.h;
+//                                                       every step appends one)
+//   tables::kAgreements  "doc:" + sha256 hex          → document / scan bytes
+//   tables::kSignatures  id \0 EncodeU32(step index)  → SignatureRecord JSON
+//   tables::kIndex       "agr/emp/" + user id \0 id   → "" (agreements of an employee)
+// Every value is sealed by the vault.
+//
+// Who may do what is checked here by role, as the policy engine has no
+// actions for these steps yet (only kDraftContract): legal drafts, submits,
+// sends (a legal user other than the drafter: the review), countersigns for
+// the company (never the employee themself) and uploads paper scans; the
+// employee named in the agreement signs and downloads their copy; a
+// custodian other than the uploader attests a paper scan; legal, auditors,
+// litigation and the employee read certificates. Every step, allowed or
+// denied, appends its audit event in the same Write as its change.
+//
+// Thread-safety: an Agreements object is shared by all threads.
+#ifndef CUSTOS_VAULT_AGREEMENTS_H_
+#define CUSTOS_VAULT_AGREEMENTS_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/json.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "policy/types.h"
+#include "vault/audit_log.h"
+#include "vault/policy_store.h"
+#include "vault/records.h"
+#include "vault/signing.h"
+#include "vault/users.h"
+#include "vault/vault.h"
+
+namespace custos::vault {
+
+enum class AgreementState {
+  kDraft,
+  kInReview,
+  kSent,
+  kEmployeeSigned,
+  kPaperUploaded,
+  kCompleted,  // countersigned or attested: immutable from here on
+};
+std::string_view AgreementStateId(AgreementState s);
+Result<AgreementState> ParseAgreementState(std::string_view id);
+
+// Facts the vault gives the builder for the legal checks.
+struct CheckFacts {
+  std::optional<bool> secret_access_record_exists;   // N3
+  std::optional<UnixMillis> first_secret_access_at;  // C4
+  std::optional<UnixMillis> nda_signed_at;           // C4
+  std::optional<bool> employee_signed;               // N10
+  std::optional<bool> employer_signed;
+  std::optional<bool> signature_reliable;
+  std::optional<bool> copy_delivered;
+};
+
+// What the builder returns: the rendered document (deterministic bytes: the
+// same inputs give the same hash) and the check report.
+struct BuiltDocument {
+  std::string template_version;
+  std::string kind;   // "employee-nda", "non-compete", "mutual-nda"
+  std::string title;  // shown in lists
+  std::string language;
+  std::string html;    // what is hashed, signed and stored
+  json::Value report;  // the check report as JSON (shown to people)
+  bool can_send = false;
+};
+
+using DocumentBuilder = std::function<Result<BuiltDocument>(
+    std::string_view template_id, const json::Value& fields, policy::Classification classification,
+    const CheckFacts& facts)>;
+
+struct AgreementStep {
+  std::string action;  // "draft", "update", "submit", "send", "sign", "countersign",
+                       // "paper_upload", "attest", "deliver"
+  std::string actor_id;
+  std::string actor_name;
+  std::string role;  // "legal", "employee", "company", "custodian"
+  UnixMillis at = 0;
+  AuditEvent::Place place;
+  uint64_t audit_seq = 0;
+  std::string document_sha256;  // hex; the document (or scan) the step concerns
+  bool signed_step = false;     // a SignatureRecord is stored for this step
+  std::string note;
+
+  json::Value ToJson() const;
+  static Result<AgreementStep> FromJson(const json::Value& v);
+};
+
+struct Agreement {
+  std::string id;  // "a-" + 16 hex digits
+  std::string template_id;
+  std::string template_version;
+  std::string kind;
+  std::string title;
+  std::string language;
+  std::string employee_id;
+  std::string employee_name;
+  policy::Classification classification = policy::Classification::kConfidential;
+  json::Value fields = json::Value::MakeObject();
+  AgreementState state = AgreementState::kDraft;
+  std::string drafted_by;
+  UnixMillis created = 0;
+  json::Value checks;  // latest check report
+  bool can_send = false;
+  std::string document_sha256;  // hex, fixed at send
+  std::string method;           // "electronic" or "paper" once completed
+  std::string scan_sha256;      // paper: hex of the scan
+  PaperLocation paper;          // paper: where the signed original is kept
+  UnixMillis completed_at = 0;
+  UnixMillis delivered_at = 0;  // 0: the employee's copy not yet delivered
+  std::vector<AgreementStep> steps;
+  uint32_t version = 0;  // stored version (read back)
+
+  json::Value ToJson() const;
+  static Result<Agreement> FromJson(const json::Value& v);
+  // When the employee signed (their "sign" step), or nullopt.
+  std::optional<UnixMillis> EmployeeSignedAt() const;
+};
+
+struct DraftRequest {
+  std::string template_id;
+  std::string employee_id;
+  policy::Classification classification = policy::Classification::kConfidential;
+  json::Value fields = json::Value::MakeObject();
+};
+
+struct StoredDocument {
+  std::string bytes;
+  std::string sha256_hex;
+  std::string content_type;  // "text/html; charset=utf-8" or the scan's
+};
+
+// One verified step of the certificate.
+struct CertificateStep {
+  AgreementStep step;
+  std::optional<SignatureRecord> signature;
+  std::string verification;  // "ok", "not signed" or the failure
+};
+
+struct Certificate {
+  Agreement agreement;
+  bool document_hash_ok = false;  // stored bytes hash to document_sha256
+  bool all_signatures_ok = false;
+  std::vector<CertificateStep> steps;
+  json::Value ToJson() const;
+};
+
+// C4 facts of one employee.
+struct NdaTiming {
+  std::optional<UnixMillis> first_classified_access;
+  std::optional<UnixMillis> nda_signed_at;  // earliest completed NDA's employee signature
+  std::string nda_agreement_id;
+  bool flagged = false;  // signed after first access, or access with no NDA
+  std::string reason;    // "signed_after_access", "no_nda", ""
+};
+
+struct AgreementsOptions {
+  Argon2Params signing_kdf = PasswordKdf();  // wraps new signing keys
+  std::function<UnixMillis()> clock;         // null = wall clock
+};
+
+class Agreements {
+ public:
+  // `vault`, `log` must outlive this object.
+  Agreements(Vault& vault, const AuditLog& log, DocumentBuilder builder,
+             AgreementsOptions options = {});
+
+  // kInvalidArgument for an unknown template or employee; the builder's
+  // errors pass through. Field errors and check findings are not failures:
+  // they are in `checks`.
+  Result<Agreement> CreateDraft(const Caller& caller, const DraftRequest& request);
+  // Only in state draft; kAborted when `expected_version` is not current.
+  Result<Agreement> UpdateDraft(const Caller& caller, std::string_view id,
+                                const json::Value& fields, uint32_t expected_version);
+  // draft → in_review.
+  Result<Agreement> Submit(const Caller& caller, std::string_view id);
+  // in_review → draft (the reviewer sends it back).
+  Result<Agreement> ReturnToDraft(const Caller& caller, std::string_view id, std::string_view note);
+  // in_review → sent: re-renders and re-checks; kFailedPrecondition when the
+  // checks have errors. The caller must be legal and not the drafter.
+  Result<Agreement> Send(const Caller& caller, std::string_view id);
+  // sent → employee_signed: the employee named in the agreement, with their
+  // password (kUnauthenticated when wrong).
+  Result<Agreement> Sign(const Caller& caller, std::string_view id, const SecretBytes& password);
+  // employee_signed → completed: a legal user for the company.
+  Result<Agreement> Countersign(const Caller& caller, std::string_view id,
+                                const SecretBytes& password);
+  // sent → paper_uploaded: the scan of the wet-signed paper. When
+  // `claimed_sha256_hex` is not empty it must match the scan (kInvalidArgument).
+  Result<Agreement> UploadPaper(const Caller& caller, std::string_view id, std::string_view scan,
+                                std::string_view content_type, std::string_view claimed_sha256_hex,
+                                const PaperLocation& location);
+  // paper_uploaded → completed: a custodian (not the uploader) signs the
+  // scan's hash with their own key.
+  Result<Agreement> AttestPaper(const Caller& caller, std::string_view id,
+                                const SecretBytes& password);
+
+  // The agreement (latest version). Legal, auditor, litigation: any; the
+  // employee: their own once sent. Unaudited metadata.
+  Result<Agreement> Get(const Caller& caller, std::string_view id) const;
+  // Agreements visible to the caller; `employee_id` filters when not empty.
+  Result<std::vector<Agreement>> List(const Caller& caller, std::string_view employee_id) const;
+  // The current rendering with live checks (drafts), or the stored document
+  // (from send on). Audited ("agreement.preview").
+  Result<BuiltDocument> Preview(const Caller& caller, std::string_view id);
+  // The stored document (or scan). The employee's own download of a
+  // completed agreement records the delivery (a step and an audit event);
+  // others' downloads are audited only.
+  Result<StoredDocument> Download(const Caller& caller, std::string_view id);
+  // Every step with its signature verified. Audited.
+  Result<Certificate> GetCertificate(const Caller& caller, std::string_view id);
+  // Verification without a caller (tests, evidence bundles).
+  Result<Certificate> Verify(std::string_view id) const;
+
+  // C4: the employee's first allowed view of a non-public record (from the
+  // audit log) against the signature of their NDA.
+  Result<NdaTiming> CheckNdaTiming(std::string_view employee_id) const;
+
+  Vault& vault() const { return vault_; }
+  UnixMillis Now() const;
+
+ private:
+  struct Acting {
+    User user;
+    std::string role;
+  };
+  Result<Agreement> Load(const ReadTxn& txn, std::string_view id) const;
+  Result<CheckFacts> FactsFor(const ReadTxn& txn, const Agreement& a) const;
+  // Appends a denial event in its own write and returns `status`.
+  Status Deny(const Caller& caller, const User* user, std::string_view action, std::string_view id,
+              std::string_view rule, Status status);
+  // Runs a transition: loads, checks `allowed` (returns the acting role or a
+  // denial status with its rule), applies `change`, appends version, step and
+  // audit event in one Write.
+  using Check = std::function<Result<std::string>(const User&, const Agreement&)>;
+  using Change = std::function<Status(WriteTxn&, Agreement&, AgreementStep&)>;
+  Result<Agreement> Transition(const Caller& caller, std::string_view id, std::string_view action,
+                               uint32_t expected_version, const Check& allowed,
+                               const Change& change);
+  // A signature step (sign, countersign, attest): unlocks the key outside
+  // the transaction, then signs inside it.
+  Result<Agreement> SignStep(const Caller& caller, std::string_view id, std::string_view action,
+                             const SecretBytes& password, const Check& allowed,
+                             AgreementState next);
+
+  Vault& vault_;
+  const AuditLog& log_;
+  DocumentBuilder builder_;
+  AgreementsOptions options_;
+};
+
+// Earliest time `user_id` was allowed to view a non-public record
+// (audit events "record.view", decision allow), or nullopt. Scans the log
+// with an actor filter.
+Result<std::optional<UnixMillis>> FirstClassifiedAccess(const ReadTxn& txn, const AuditLog& log,
+                                                        std::string_view user_id);
+
+}  // namespace custos::vault
+
+#endif  // CUSTOS_VAULT_AGREEMENTS_H_

@@ -1,0 +1,135 @@
+// Non-compete tracking: the restricted period after the last working day,
+// the monthly compensation schedule, payments, alerts and releases.
+//
+// The computation is pure (EvaluateNonCompete takes "today"), so its tests
+// are tables. The rules (legal-rules.md):
+//   - the period starts on the employee's last working day (set by HR on the
+//     user) and lasts the agreed months (LCL Art. 24: at most 24);
+//   - compensation is monthly (LCL Art. 23): month i covers
+//     [start + (i-1) months, start + i months) and is due on the day after it
+//     ends plus `grace_days`;
+//   - one month overdue and unpaid → warning; two → urgent alert; three →
+//     the employee may release the non-compete (SPC Interpretation (一)
+//     Art. 38) — flagged;
+//   - an early release by the employer ends the restriction on its date and
+//     owes three extra months of compensation (Art. 39).
+//
+// Storage (NonCompeteTracker): tables::kAgreements versions under
+// "nc:" + agreement id (payments and release, every change a new version);
+// alerts in tables::kAlerts (same shape as the records' alerts).
+//
+// Thread-safety: pure functions; a tracker is shared like Agreements.
+#ifndef CUSTOS_VAULT_NONCOMPETE_H_
+#define CUSTOS_VAULT_NONCOMPETE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "vault/agreements.h"
+
+namespace custos::vault {
+
+struct NonCompeteTerms {
+  CivilDate start;  // the last working day
+  int months = 0;
+  int64_t monthly_minor = 0;  // compensation per month, 分 / cents
+  std::string currency = "CNY";
+  int grace_days = 0;
+};
+
+struct NonCompetePayment {
+  int month = 0;  // 1-based month of the period it pays
+  int64_t amount_minor = 0;
+  CivilDate paid_on;
+  std::string reference;
+  std::string recorded_by;
+};
+
+enum class AlertLevel { kNone, kWarning, kUrgent };
+std::string_view AlertLevelId(AlertLevel l);  // "none", "warning", "urgent"
+
+struct MonthStatus {
+  int month = 0;
+  CivilDate period_start;
+  CivilDate due;
+  int64_t amount_minor = 0;
+  int64_t paid_minor = 0;
+  bool overdue = false;  // due has passed and not paid in full
+};
+
+struct NonCompeteStatus {
+  std::string phase;  // "not_started", "restricted", "ended", "released_by_employer"
+  CivilDate end;      // last restricted day
+  std::vector<MonthStatus> months;
+  int overdue_months = 0;
+  int64_t overdue_minor = 0;
+  AlertLevel alert = AlertLevel::kNone;
+  bool employee_may_release = false;     // Art. 38
+  int64_t release_extra_owed_minor = 0;  // Art. 39, when released by the employer
+  std::optional<CivilDate> next_due;
+
+  json::Value ToJson() const;
+};
+
+// Month i's period and due date; months that begin on or after an employer
+// release are not owed. Pure.
+std::vector<MonthStatus> CompensationSchedule(const NonCompeteTerms& terms);
+
+NonCompeteStatus EvaluateNonCompete(const NonCompeteTerms& terms,
+                                    const std::vector<NonCompetePayment>& payments,
+                                    std::optional<CivilDate> employer_release, CivilDate today);
+
+// The tracking of one completed non-compete agreement.
+struct NonCompeteTracking {
+  std::string agreement_id;
+  std::vector<NonCompetePayment> payments;
+  std::optional<CivilDate> employer_release;
+  std::string release_note;
+  int last_alert_overdue = 0;  // overdue count an alert was last raised for
+  json::Value ToJson() const;
+  static Result<NonCompeteTracking> FromJson(const json::Value& v);
+};
+
+struct NonCompeteRow {
+  Agreement agreement;
+  std::optional<NonCompeteTerms> terms;  // nullopt: no last working day yet
+  NonCompeteTracking tracking;
+  NonCompeteStatus status;
+};
+
+// Reads terms from the agreement's fields (restricted_months,
+// compensation_monthly) and the employee's last_working_day.
+// kFailedPrecondition without a last working day.
+Result<NonCompeteTerms> TermsFor(const Agreement& agreement, const User& employee);
+
+class NonCompeteTracker {
+ public:
+  NonCompeteTracker(Vault& vault, const AuditLog& log) : vault_(vault), log_(log) {}
+
+  // Every completed non-compete with its status as of `today`; legal, hr,
+  // auditor. Raises (once per level change) warning/urgent alerts.
+  Result<std::vector<NonCompeteRow>> Dashboard(const Caller& caller, CivilDate today);
+  // Legal records a payment (audited).
+  Status RecordPayment(const Caller& caller, std::string_view agreement_id,
+                       const NonCompetePayment& payment);
+  // Legal records the employer's early release (audited); the status then
+  // shows the three extra months owed.
+  Status ReleaseEarly(const Caller& caller, std::string_view agreement_id, CivilDate on,
+                      std::string_view note);
+
+ private:
+  Result<NonCompeteTracking> LoadTracking(const ReadTxn& txn, std::string_view id) const;
+  Status Change(const Caller& caller, std::string_view agreement_id, std::string_view action,
+                const std::function<Status(NonCompeteTracking&, json::Value& details)>& fn);
+  Vault& vault_;
+  const AuditLog& log_;
+};
+
+}  // namespace custos::vault
+
+#endif  // CUSTOS_VAULT_NONCOMPETE_H_

@@ -1,0 +1,143 @@
+// Attachments of a record over HTTP: list (metadata, for those who may see
+// the record), upload (the record's owner, per policy; the body is the
+// file, bounded by the server's body limit, encrypted in chunks by the
+// vault) and download. SECURITY: a download is an audited view of the
+// record (grant or owner rule, quota, reason — a view is counted) followed
+// by the audited attachment read under that view's Permit; nothing is sent
+// unless both are allowed and the whole file decrypted and matched its
+// SHA-256.
+#include <sstream>
+#include <string>
+
+#include "base/json.h"
+#include "vault/attachments.h"
+#include "vault/records.h"
+#include "web/internal/app.h"
+#include "web/internal/handler_util.h"
+
+namespace custos::web::internal {
+
+namespace {
+
+json::Value InfoJson(const vault::ReadTxn& txn, const vault::AttachmentInfo& a) {
+  json::Value v = json::Value::MakeObject();
+  v["id"] = a.id;
+  v["record"] = a.record_id;
+  v["filename"] = a.filename;
+  v["media_type"] = a.media_type;
+  v["size"] = a.size;
+  v["sha256"] = a.sha256;
+  v["created"] = FormatRfc3339Millis(a.created);
+  v["created_by"] = PersonJson(txn, a.created_by);
+  v["audit_seq"] = a.audit_seq;
+  return v;
+}
+
+HttpResponse List(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto meta = VisibleRecord(app, ctx, req.params.at("id"));
+  if (!meta.ok()) return ErrorResponse(meta.status());
+  auto r = app.vault.BeginRead();
+  if (!r.ok()) return ErrorResponse(r.status());
+  auto list = vault::ListAttachments(**r, meta->id);
+  if (!list.ok()) return ErrorResponse(list.status());
+  json::Value items = json::Value::MakeArray();
+  for (const vault::AttachmentInfo& a : *list) items.Push(InfoJson(**r, a));
+  json::Value v = json::Value::MakeObject();
+  v["attachments"] = std::move(items);
+  return HttpResponse::Json(v);
+}
+
+bool SafeFilename(const std::string& name) {
+  if (name.empty() || name.size() > 255 || name == "." || name == "..") return false;
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == '"') return false;
+  }
+  return true;
+}
+
+HttpResponse Upload(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  const std::string filename = QueryString(req, "filename");
+  if (!SafeFilename(filename)) {
+    return ErrorResponse(Status::InvalidArgument(
+        "filename (query) is required: 1-255 bytes, no slashes, quotes or control characters"));
+  }
+  const std::string reason = QueryString(req, "reason");
+  if (reason.find_first_not_of(" \t") == std::string::npos || reason.size() > 4096) {
+    return ErrorResponse(Status::InvalidArgument("reason (query) is required"));
+  }
+  std::string type = req.Header("content-type");
+  if (auto semi = type.find(';'); semi != std::string::npos) type.resize(semi);
+  if (type.empty() || type.size() > 127) type = "application/octet-stream";
+  if (req.body.empty()) return ErrorResponse(Status::InvalidArgument("the file is empty"));
+  std::istringstream in(req.body);
+  auto info = vault::AddAttachment(*app.options.archive, ctx.ToCaller(), req.params.at("id"),
+                                   filename, type, in, reason);
+  if (!info.ok()) return ErrorResponse(info.status());
+  auto r = app.vault.BeginRead();
+  if (!r.ok()) return ErrorResponse(r.status());
+  json::Value v = json::Value::MakeObject();
+  v["attachment"] = InfoJson(**r, *info);
+  return HttpResponse::Json(v, 201);
+}
+
+std::string PercentEncode(const std::string& s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+        c == '-' || c == '_') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+HttpResponse Download(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto reason = json::GetString(req.json, "reason");
+  if (!reason.ok()) return ErrorResponse(reason.status());
+  vault::AttachmentInfo info;
+  {
+    auto r = app.vault.BeginRead();
+    if (!r.ok()) return ErrorResponse(r.status());
+    auto got = vault::GetAttachment(**r, req.params.at("id"));
+    if (!got.ok()) {
+      if (got.status().code() == StatusCode::kNotFound) {
+        return ErrorResponse(Status::NotFound("no such attachment"));
+      }
+      return ErrorResponse(got.status());
+    }
+    info = *got;
+  }
+  const vault::Caller caller = ctx.ToCaller();
+  auto view = app.options.archive->View(caller, info.record_id, *reason);
+  if (!view.ok()) return ErrorResponse(view.status());
+  if (!view->permit) return ErrorResponse(Status::Internal("view without a permit"));
+  std::ostringstream out;
+  Status s = vault::ReadAttachment(*app.options.archive, caller, *view->permit, info.id, out);
+  if (!s.ok()) return ErrorResponse(s);
+  HttpResponse resp;
+  resp.status = 200;
+  resp.content_type = "application/octet-stream";
+  resp.body = std::move(out).str();
+  resp.headers.emplace_back("Content-Disposition",
+                            "attachment; filename*=UTF-8''" + PercentEncode(info.filename));
+  resp.headers.emplace_back("X-Custos-Audit-Seq", std::to_string(view->audit_seq));
+  resp.headers.emplace_back("X-Custos-Classification",
+                            std::string(policy::ClassificationId(view->meta.classification)));
+  return resp;
+}
+
+}  // namespace
+
+void RegisterAttachmentRoutes(App& app) {
+  app.router.Add(Route::ForSession("GET", "/api/v1/records/{id}/attachments", Bind(app, &List)));
+  app.router.Add(Route::ForSession("POST", "/api/v1/records/{id}/attachments", Bind(app, &Upload)));
+  app.router.Add(
+      Route::ForSession("POST", "/api/v1/attachments/{id}/download", Bind(app, &Download)).Json());
+}
+
+}  // namespace custos::web::internal

@@ -1,0 +1,154 @@
+#include "web/internal/handler_util.h"
+
+#include <utility>
+
+#include "vault/users.h"
+
+namespace custos::web::internal {
+
+Handler Bind(App& app, AppHandler fn) {
+  return
+      [&app, fn](const HttpRequest& req, const RequestContext& ctx) { return fn(app, req, ctx); };
+}
+
+std::string QueryString(const HttpRequest& req, std::string_view key) {
+  auto it = req.query.find(std::string(key));
+  return it == req.query.end() ? "" : it->second;
+}
+
+namespace {
+
+Result<uint64_t> ParseDecimal(std::string_view key, std::string_view text, uint64_t max) {
+  if (text.empty() || text.size() > 19) {
+    return Status::InvalidArgument(std::string(key) + " must be a number");
+  }
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return Status::InvalidArgument(std::string(key) + " must be a number");
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (v > max) return Status::InvalidArgument(std::string(key) + " is too large");
+  return v;
+}
+
+Result<UnixMillis> ParseTimeText(std::string_view key, std::string_view text) {
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos) {
+    CUSTOS_ASSIGN_OR_RETURN(uint64_t v, ParseDecimal(key, text, 253402300799999ULL));
+    return static_cast<UnixMillis>(v);
+  }
+  auto t = ParseRfc3339(text);
+  if (!t.ok()) {
+    return Status::InvalidArgument(std::string(key) +
+                                   " must be an RFC 3339 time or Unix milliseconds");
+  }
+  return *t;
+}
+
+}  // namespace
+
+Result<size_t> QuerySize(const HttpRequest& req, std::string_view key, size_t fallback,
+                         size_t max) {
+  std::string v = QueryString(req, key);
+  if (v.empty()) return fallback;
+  CUSTOS_ASSIGN_OR_RETURN(uint64_t n, ParseDecimal(key, v, max));
+  return static_cast<size_t>(n);
+}
+
+Result<std::optional<UnixMillis>> QueryTime(const HttpRequest& req, std::string_view key) {
+  std::string v = QueryString(req, key);
+  if (v.empty()) return std::optional<UnixMillis>();
+  CUSTOS_ASSIGN_OR_RETURN(UnixMillis t, ParseTimeText(key, v));
+  return std::optional<UnixMillis>(t);
+}
+
+Result<std::string> OptionalText(const json::Value& body, std::string_view key, size_t max_bytes) {
+  const json::Value* v = body.Find(key);
+  if (v == nullptr || v->is_null()) return std::string();
+  if (!v->is_string()) return Status::InvalidArgument(std::string(key) + " must be a string");
+  if (v->as_string().size() > max_bytes) {
+    return Status::InvalidArgument(std::string(key) + " is too long");
+  }
+  return v->as_string();
+}
+
+Result<std::string> RequiredText(const json::Value& body, std::string_view key, size_t max_bytes) {
+  CUSTOS_ASSIGN_OR_RETURN(std::string s, OptionalText(body, key, max_bytes));
+  if (s.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Status::InvalidArgument(std::string(key) + " is required");
+  }
+  return s;
+}
+
+Result<std::optional<UnixMillis>> OptionalTime(const json::Value& body, std::string_view key) {
+  const json::Value* v = body.Find(key);
+  if (v == nullptr || v->is_null()) return std::optional<UnixMillis>();
+  if (v->is_int()) {
+    if (v->as_int() < 0) return Status::InvalidArgument(std::string(key) + " must not be negative");
+    return std::optional<UnixMillis>(v->as_int());
+  }
+  if (!v->is_string()) {
+    return Status::InvalidArgument(std::string(key) + " must be a time (RFC 3339 or milliseconds)");
+  }
+  CUSTOS_ASSIGN_OR_RETURN(UnixMillis t, ParseTimeText(key, v->as_string()));
+  return std::optional<UnixMillis>(t);
+}
+
+Result<std::vector<std::string>> OptionalStrings(const json::Value& body, std::string_view key) {
+  std::vector<std::string> out;
+  const json::Value* v = body.Find(key);
+  if (v == nullptr || v->is_null()) return out;
+  if (!v->is_array()) return Status::InvalidArgument(std::string(key) + " must be an array");
+  for (const json::Value& e : v->as_array()) {
+    if (!e.is_string() || e.as_string().size() > 256) {
+      return Status::InvalidArgument(std::string(key) + " must hold short strings");
+    }
+    out.push_back(e.as_string());
+  }
+  return out;
+}
+
+Result<vault::RecordMeta> VisibleRecord(App& app, const RequestContext& ctx,
+                                        std::string_view record_id) {
+  auto meta = app.options.archive->GetMeta(record_id);
+  if (!meta.ok()) {
+    if (meta.status().code() == StatusCode::kNotFound) return Status::NotFound("no such record");
+    return meta.status();
+  }
+  vault::SearchQuery q;
+  q.text = meta->name;
+  q.classification = meta->classification;
+  q.owner_id = meta->owner_id;
+  q.limit = 1000;
+  auto found = app.options.archive->Search(ctx.ToCaller(), q);
+  if (!found.ok()) return found.status();
+  for (const vault::RecordMeta& m : found->records) {
+    if (m.id == meta->id) return meta;
+  }
+  return Status::NotFound("no such record");
+}
+
+json::Value PersonJson(const vault::ReadTxn& txn, const std::string& user_id) {
+  json::Value p = json::Value::MakeObject();
+  p["id"] = user_id;
+  if (user_id.empty()) return p;
+  auto u = vault::GetUser(txn, user_id);
+  if (u.ok()) {
+    p["username"] = u->username;
+    p["display_name"] = u->display_name;
+  }
+  return p;
+}
+
+json::Value MarkingJson(policy::Classification c) {
+  static constexpr const char* kZh[] = {"公开", "内部", "秘密", "机密", "绝密"};
+  static constexpr const char* kEn[] = {"Public", "Internal", "Confidential", "Secret",
+                                        "Top secret"};
+  const auto i = static_cast<size_t>(c);
+  json::Value m = json::Value::MakeObject();
+  m["id"] = policy::ClassificationId(c);
+  m["zh"] = kZh[i];
+  m["en"] = kEn[i];
+  return m;
+}
+
+}  // namespace custos::web::internal
