@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(
-  g++ cmake make pkg-config git
+  g++ cmake make pkg-config git clang-format
   libsodium-dev liblmdb-dev libpoco-dev libpugixml-dev libssl-dev
   libgtest-dev libgmock-dev
   python3 openssl ca-certificates

@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 JOBS="$(nproc)"
 
+echo "== formatting"
+scripts/check-format.sh
+
 echo "== release build: tests"
 (cd build && ctest --output-on-failure -j"$JOBS" --timeout 600)
 

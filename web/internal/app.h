@@ -50,8 +50,8 @@ struct App {
 // Route registration of each API area.
 void RegisterSessionRoutes(App& app);
 void RegisterUserRoutes(App& app);
-void RegisterOpsRoutes(App& app);     // /healthz, /metrics
-void RegisterRecordRoutes(App& app);  // only when options.archive is set
+void RegisterOpsRoutes(App& app);        // /healthz, /metrics
+void RegisterRecordRoutes(App& app);     // only when options.archive is set
 void RegisterAgreementRoutes(App& app);  // agreements, signatures, non-competes (archive set)
 // Also only with an archive: attachments_api.cc, loans_api.cc, audit_api.cc,
 // policy_api.cc.
