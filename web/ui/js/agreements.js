@@ -435,6 +435,7 @@
     const r = await api('GET', '/api/v1/agreements/' + encodeURIComponent(id));
     if (!r.ok) return el('div', { class: 'card error', text: msg(r.body) });
     const a = r.body;
+    await loadPeople();
     const base = '/api/v1/agreements/' + encodeURIComponent(a.id);
     const meta = el('section', { class: 'card' }, dl([
       ['agr.detail.employee', a.employee_name + ' (' + a.employee_id + ')'],

@@ -38,7 +38,8 @@ async function api(method, path, body) {
   }
   let data = null;
   try { data = await res.json(); } catch (e) { data = null; }
-  if (res.status === 401 && path !== '/api/v1/session') { state.session = null; go('#/login'); }
+  // A wrong password re-entered to sign (agreements) is a 401 too, but the session is fine.
+  if (res.status === 401 && path !== '/api/v1/session' && !/\/(sign|countersign|attest)$/.test(path)) { state.session = null; go('#/login'); }
   if (res.status === 403 && data && data.error && data.error.code === 'password_change_required') go('#/password');
   return { ok: res.ok, status: res.status, body: data };
 }
