@@ -287,6 +287,10 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+void WipeBuffer(void* data, size_t size) {
+  if (size != 0) sodium_memzero(data, size);
+}
+
 void WipeString(std::string* s) {
   if (!s->empty()) sodium_memzero(s->data(), s->size());
   s->clear();

@@ -99,6 +99,8 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
 // Wipes a std::string's bytes (for transient plaintext we could not avoid).
 void WipeString(std::string* s);
+// Wipes a stack or heap buffer.
+void WipeBuffer(void* data, size_t size);
 
 }  // namespace custos::vault
 

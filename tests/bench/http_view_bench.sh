@@ -2,18 +2,23 @@
 # Issue 5 benchmark: an audited view over HTTP vs nginx serving the same bytes
 # as a static file, measured with wrk in the same run.
 #
-# Custos side: POST /api/v1/records/{id}/view on a confidential 4 KiB
-# customer file, by its owner (policy: no loan needed, unlimited own views,
-# a reason required). Every request is a full audited view: session + CSRF
-# check, policy decision, decrypt, a durable audit event (group commit, one
-# fdatasync per batch) committed with the view, JSON response with watermark.
-# nginx side: one captured response body of that view, served as a static
-# file. Both on 127.0.0.1; the same wrk settings for both.
+# Custos side: POST /api/v1/records/{id}/view on confidential customer files
+# with 4 KiB of content, by their owner (policy: no loan needed, unlimited own
+# views, a reason required). Every request is a full audited view: session +
+# CSRF check, policy decision, decrypt, a durable audit event (group commit,
+# one fdatasync per batch) committed with the view, JSON response with the
+# watermark. nginx side: each file's captured view response, served as a
+# static file. Both on 127.0.0.1; the same wrk settings for both.
 #
 #   tests/bench/http_view_bench.sh
 #
+# RECORDS files (default 256) are created; each request views one at random
+# (a person views a file a few times, not thousands: RECORDS=1 hammers one
+# file, whose view-count entry then holds 1024 timestamps — a worst case).
+# nginx serves each file's captured view body, picked the same way.
+#
 # Environment: CUSTOS (binary; default build-bench/cli/custos), WRK_THREADS
-# (2), WRK_CONNECTIONS (32), WRK_DURATION (10s), RECORD_BYTES (4096),
+# (2), WRK_CONNECTIONS (32), WRK_DURATION (10s), RECORD_BYTES (4096), RECORDS (256),
 # KEEP_WORK=1 keeps the temp dir. Prints requests/s of each and the ratio;
 # exits 1 if any custos view was not a 2xx (e.g. a quota denial) or if the
 # vault does not verify afterwards.
@@ -25,6 +30,7 @@ WRK_THREADS="${WRK_THREADS:-2}"
 WRK_CONNECTIONS="${WRK_CONNECTIONS:-32}"
 WRK_DURATION="${WRK_DURATION:-10s}"
 RECORD_BYTES="${RECORD_BYTES:-4096}"
+RECORDS="${RECORDS:-256}"
 TARGET="0.30"
 
 die() { echo "http_view_bench: $*" >&2; exit 1; }
@@ -94,10 +100,12 @@ curl -fsS -c "$JAR" -H 'Content-Type: application/json' --data @"$WORK/login.jso
   "$BASE/api/v1/session" >"$WORK/session.json" || die "login failed"
 CSRF="$(jq -r .csrf_token "$WORK/session.json")"
 TOKEN="$(awk '$6 == "custos_session" { print $7 }' "$JAR")"
-[ -n "$CSRF" ] && [ "$CSRF" != null ] && [ -n "$TOKEN" ] || die "no session cookie or CSRF token"
+if [ -z "$CSRF" ] || [ "$CSRF" = null ] || [ -z "$TOKEN" ]; then
+  die "no session cookie or CSRF token"
+fi
 
-# 4. A confidential customer file owned by the author whose content is
-#    RECORD_BYTES bytes of JSON (the notes field pads it).
+# 4. RECORDS confidential customer files owned by the author, each with
+#    RECORD_BYTES bytes of JSON content (the notes field pads it).
 python3 - "$RECORD_BYTES" >"$WORK/record.json" <<'EOF'
 import json, sys
 size = int(sys.argv[1])
@@ -120,29 +128,36 @@ print(json.dumps({"kind": "customer", "name": "基准客户 Bench Customer",
                   "content": content, "reason": "benchmark record"},
                  ensure_ascii=False))
 EOF
-curl -fsS -b "$JAR" -H 'Content-Type: application/json' -H "X-CSRF-Token: $CSRF" \
-  --data-binary @"$WORK/record.json" "$BASE/api/v1/records" >"$WORK/created.json" \
-  || die "creating the record failed"
-RID="$(jq -r .record.id "$WORK/created.json")"
-[ -n "$RID" ] && [ "$RID" != null ] || die "no record id in $(cat "$WORK/created.json")"
-
-# 5. One real view: its body is what nginx will serve.
+# 5. One real view of each: those bodies are what nginx will serve.
 VIEW_BODY='{"reason":"benchmark: audited view over HTTP"}'
-STATUS="$(curl -sS -o "$WORK/view.json" -w '%{http_code}' -b "$JAR" \
-  -H 'Content-Type: application/json' -H "X-CSRF-Token: $CSRF" \
-  --data "$VIEW_BODY" "$BASE/api/v1/records/$RID/view")"
-[ "$STATUS" = 200 ] || die "view answered $STATUS: $(cat "$WORK/view.json")"
+mkdir -p "$WORK/www/v"
+: >"$WORK/ids"
+for i in $(seq 1 "$RECORDS"); do
+  curl -fsS -b "$JAR" -H 'Content-Type: application/json' -H "X-CSRF-Token: $CSRF" \
+    --data-binary @"$WORK/record.json" "$BASE/api/v1/records" >"$WORK/created.json" \
+    || die "creating record $i failed"
+  RID="$(jq -r .record.id "$WORK/created.json")"
+  if [ -z "$RID" ] || [ "$RID" = null ]; then
+    die "no record id in $(cat "$WORK/created.json")"
+  fi
+  STATUS="$(curl -sS -o "$WORK/www/v/$RID.json" -w '%{http_code}' -b "$JAR" \
+    -H 'Content-Type: application/json' -H "X-CSRF-Token: $CSRF" \
+    --data "$VIEW_BODY" "$BASE/api/v1/records/$RID/view")"
+  [ "$STATUS" = 200 ] || die "view answered $STATUS: $(cat "$WORK/www/v/$RID.json")"
+  echo "$RID" >>"$WORK/ids"
+done
+cp "$WORK/www/v/$RID.json" "$WORK/view.json"  # the last one, for the checks below
 RESPONSE_BYTES="$(wc -c <"$WORK/view.json")"
-echo "record $RID (confidential, owner = viewer): content $RECORD_BYTES B, view response $RESPONSE_BYTES B," \
-  "views_left $(jq -c .views_left "$WORK/view.json"), rule $(jq -r .rule "$WORK/view.json")"
+echo "$RECORDS records (confidential, owner = viewer): content $RECORD_BYTES B each," \
+  "view response $RESPONSE_BYTES B, views_left $(jq -c .views_left "$WORK/view.json")," \
+  "rule $(jq -r .rule "$WORK/view.json")"
 
 # 6. nginx serving those bytes as a static file.
 # nginx's workers drop privileges when started as root: let them reach www/
 # (the vault directory itself stays 0700).
-mkdir -p "$WORK/www" "$WORK/nginx"
+mkdir -p "$WORK/nginx"
 chmod 711 "$WORK"
-chmod 755 "$WORK/www"
-install -m 644 "$WORK/view.json" "$WORK/www/view.json"
+chmod -R a+rX "$WORK/www"
 NPORT="$(free_port)"
 cat >"$WORK/nginx/nginx.conf" <<EOF
 daemon off;
@@ -170,21 +185,50 @@ EOF
   >"$WORK/nginx/stdout.log" 2>&1 &
 NGINX_PID=$!
 for _ in $(seq 1 100); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$NPORT/view.json" 2>/dev/null && break
+  curl -fsS -o /dev/null "http://127.0.0.1:$NPORT/v/$RID.json" 2>/dev/null && break
   kill -0 "$NGINX_PID" 2>/dev/null || { cat "$WORK/nginx/error.log" >&2; die "nginx exited"; }
   sleep 0.1
 done
-cmp -s "$WORK/view.json" <(curl -fsS "http://127.0.0.1:$NPORT/view.json") \
+cmp -s "$WORK/view.json" <(curl -fsS "http://127.0.0.1:$NPORT/v/$RID.json") \
   || die "nginx does not serve the captured bytes"
 
 # 7. wrk: the view is a POST with the session cookie and the CSRF header.
+#    Both sides pick a record at random per request, through the same Lua
+#    request() hook (so both pay the same client-side cost).
+{
+  echo "ids = {"
+  sed 's/.*/  "&",/' "$WORK/ids"
+  echo "}"
+} >"$WORK/ids.lua"
 cat >"$WORK/view.lua" <<EOF
+dofile("$WORK/ids.lua")
 wrk.method = "POST"
 wrk.body = '$VIEW_BODY'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Cookie"] = "custos_session=$TOKEN"
 wrk.headers["X-CSRF-Token"] = "$CSRF"
+request = function()
+  return wrk.format(nil, "/api/v1/records/" .. ids[math.random(#ids)] .. "/view")
+end
 EOF
+cat >"$WORK/static.lua" <<EOF
+dofile("$WORK/ids.lua")
+request = function()
+  return wrk.format("GET", "/v/" .. ids[math.random(#ids)] .. ".json")
+end
+EOF
+
+# CPU time (user + system, in clock ticks) a process has used so far.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+nginx_ticks() {  # master + workers
+  local t=0 p
+  for p in "$NGINX_PID" $(pgrep -P "$NGINX_PID" 2>/dev/null); do t=$((t + $(cpu_ticks "$p"))); done
+  echo "$t"
+}
+HZ="$(getconf CLK_TCK)"
+us_per_request() {  # ticks requests → CPU microseconds per request
+  awk -v t="$1" -v n="$2" -v hz="$HZ" 'BEGIN { if (n > 0) printf "%.0f", t / hz * 1e6 / n; else print "n/a" }'
+}
 
 rps() { awk '/^Requests\/sec:/ { print $2 }' "$1"; }
 check_ok() {  # fail loudly on non-2xx responses or socket errors
@@ -213,9 +257,12 @@ commit_counters() {  # prints "commits requests"
 
 WRK=(wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$WRK_DURATION" --latency)
 echo
-echo "== nginx: GET /view.json ($RESPONSE_BYTES B static file), ${WRK[*]:1}"
-"${WRK[@]}" "http://127.0.0.1:$NPORT/view.json" | tee "$WORK/wrk-nginx.txt"
+echo "== nginx: GET /v/{id}.json ($RECORDS static files of $RESPONSE_BYTES B), ${WRK[*]:1}"
+T0="$(nginx_ticks)"
+"${WRK[@]}" -s "$WORK/static.lua" "http://127.0.0.1:$NPORT/" | tee "$WORK/wrk-nginx.txt"
 check_ok "$WORK/wrk-nginx.txt" nginx
+NGINX_CPU_US="$(us_per_request $(($(nginx_ticks) - T0)) \
+  "$(awk '/requests in/ { print $1; exit }' "$WORK/wrk-nginx.txt")")"
 # nginx is not needed any more; stop it so it takes no CPU during the custos run.
 kill -QUIT "$NGINX_PID" 2>/dev/null || true
 wait "$NGINX_PID" 2>/dev/null || true
@@ -223,10 +270,12 @@ NGINX_PID=""
 
 read -r COMMITS0 WRITES0 < <(commit_counters)
 echo
-echo "== custos: POST /api/v1/records/$RID/view (audited), ${WRK[*]:1}"
-"${WRK[@]}" -s "$WORK/view.lua" "$BASE/api/v1/records/$RID/view" | tee "$WORK/wrk-custos.txt"
+echo "== custos: POST /api/v1/records/{id}/view (audited, $RECORDS records), ${WRK[*]:1}"
+T0="$(cpu_ticks "$CUSTOS_PID")"
+"${WRK[@]}" -s "$WORK/view.lua" "$BASE/" | tee "$WORK/wrk-custos.txt"
 check_ok "$WORK/wrk-custos.txt" custos
 CUSTOS_REQUESTS="$(awk '/requests in/ { print $1; exit }' "$WORK/wrk-custos.txt")"
+CUSTOS_CPU_US="$(us_per_request $(($(cpu_ticks "$CUSTOS_PID") - T0)) "$CUSTOS_REQUESTS")"
 read -r COMMITS1 WRITES1 < <(commit_counters)
 COMMITS=$((COMMITS1 - COMMITS0))
 WRITES=$((WRITES1 - WRITES0))
@@ -257,7 +306,9 @@ echo "audit seq of the first and last check views: $SEQ_BEFORE → $SEQ_AFTER" \
   "custos audit verify: ok"
 echo "vault group commits during the custos run: $COMMITS commits carrying $WRITES writes" \
   "($(awk -v w="$WRITES" -v c="$COMMITS" 'BEGIN { if (c > 0) printf "%.1f", w / c; else print "n/a" }') writes per commit)"
-printf '%-44s %12s req/s\n' "nginx static file ($RESPONSE_BYTES B)" "$N_RPS"
-printf '%-44s %12s req/s\n' "custos audited view (durable audit event)" "$C_RPS"
+printf '%-44s %12s req/s  %6s us CPU/request (server side)\n' \
+  "nginx static files ($RESPONSE_BYTES B)" "$N_RPS" "$NGINX_CPU_US"
+printf '%-44s %12s req/s  %6s us CPU/request (server side)\n' \
+  "custos audited view (durable audit event)" "$C_RPS" "$CUSTOS_CPU_US"
 printf 'ratio custos/nginx: %s (target >= %s: %s)\n' "$RATIO" "$TARGET" "$MET"
 echo "load after run: $(uptime | sed 's/.*load average/load average/')"
