@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "vault/audit_log.h"
 #include "vault/demo_data.h"
+#include "vault/employment.h"
 #include "vault/loans.h"
 #include "vault/records.h"
 #include "vault/users.h"
@@ -118,6 +119,11 @@ class ServeCommand : public Command {
         // Loans past their due time become expired (each an audited event).
         if (auto n = vault::ExpireOverdueLoans(**archive, NowMillis()); !n.ok())
           std::cerr << "custos serve: expiring loans: " << n.status().message() << std::endl;
+        // After the last working day the account is disabled (audited).
+        const UnixMillis now = NowMillis();
+        const CivilDate today = CivilFromDays(now / 86400000);
+        if (auto gone = vault::MarkDeparted(**v, **log, today); !gone.ok())
+          std::cerr << "custos serve: departures: " << gone.status().message() << std::endl;
       }
     }
     std::cout << "Stopping (signal " << sig << "): finishing requests in flight." << std::endl;

@@ -275,6 +275,7 @@ Result<std::unique_ptr<Server>> Server::Start(vault::Vault& vault, const ServerO
     internal::RegisterAuditRoutes(app);
     internal::RegisterPolicyRoutes(app);
     internal::RegisterAgreementRoutes(app);
+    internal::RegisterEmploymentRoutes(app);
   }
   for (const auto& add : o.extra_routes) add(app.router, vault);
 

@@ -59,6 +59,7 @@ void RegisterAttachmentRoutes(App& app);
 void RegisterLoanRoutes(App& app);
 void RegisterAuditRoutes(App& app);
 void RegisterPolicyRoutes(App& app);
+void RegisterEmploymentRoutes(App& app);  // resignations (archive set: needs its audit log)
 
 // RAII slot of App::password_checks.
 class PasswordCheckSlot {

@@ -1,0 +1,103 @@
+// The employment routes over HTTP: unauthenticated 401, wrong role 403
+// (decided and audited by the vault), HR 200 and the user's state changes.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/web/test_client.h"
+
+namespace custos::web::testing {
+namespace {
+
+class WebEmploymentTest : public WebTest {
+ protected:
+  void SetUp() override {
+    WebTest::SetUp();
+    hr_ = AddUser("hr", {policy::Role::kHr});
+  }
+  std::string Path(const vault::User& u) { return "/api/v1/users/" + u.id + "/resignation"; }
+  vault::User Reload(const vault::User& u) {
+    auto r = vault_->BeginRead();
+    auto got = vault::GetUser(**r, u.id);
+    EXPECT_TRUE(got.ok());
+    return got.ok() ? *got : vault::User{};
+  }
+  uint64_t LogSize() {
+    auto r = vault_->BeginRead();
+    auto n = audit_->Size(**r);
+    return n.ok() ? *n : 0;
+  }
+  vault::User hr_;
+};
+
+constexpr char kBody[] =
+    R"({"notice_date":"2026-03-02","last_working_day":"2026-04-01","reason":"个人原因"})";
+
+TEST_F(WebEmploymentTest, UnauthenticatedIs401) {
+  TestClient anon = Client();
+  EXPECT_EQ(anon.Send("POST", Path(author_), kBody).status, 401);
+  EXPECT_EQ(anon.Send("GET", "/api/v1/employment").status, 401);
+  EXPECT_EQ(Reload(author_).employment, policy::EmploymentState::kActive);
+}
+
+TEST_F(WebEmploymentTest, WrongRoleIs403AndAudited) {
+  for (const char* name : {"author", "admin", "auditor"}) {
+    TestClient c = LoggedIn(name);
+    const uint64_t before = LogSize();
+    TestResponse r = c.Call("POST", Path(author_), kBody);
+    EXPECT_EQ(r.status, 403) << name << r.body;
+    EXPECT_EQ(r.ErrorCode(), "permission_denied") << name;
+    EXPECT_EQ(LogSize(), before + 1) << name;  // the refusal is an audit event
+    EXPECT_EQ(c.Call("GET", "/api/v1/employment").status, 403) << name;
+  }
+  EXPECT_EQ(Reload(author_).employment, policy::EmploymentState::kActive);
+  // Without the CSRF token even HR is refused.
+  TestClient hr = LoggedIn("hr");
+  TestResponse r =
+      hr.Send("POST", Path(author_), kBody, {{"Cookie", "custos_session=" + hr.session_token}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.ErrorCode(), "csrf_token_invalid");
+}
+
+TEST_F(WebEmploymentTest, HrRegistersAndTheStateChanges) {
+  TestClient hr = LoggedIn("hr");
+  TestResponse r = hr.Call("POST", Path(author_), kBody);
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::Value v = r.Json();
+  EXPECT_EQ(v["user"]["id"].as_string(), author_.id);
+  EXPECT_EQ(v["user"]["employment"].as_string(), "notice_given");
+  EXPECT_EQ(v["user"]["last_working_day"].as_string(), "2026-04-01");
+  const vault::User stored = Reload(author_);
+  EXPECT_EQ(stored.employment, policy::EmploymentState::kNoticeGiven);
+  EXPECT_EQ(stored.notice_date, "2026-03-02");
+  EXPECT_EQ(stored.last_working_day, "2026-04-01");
+
+  // The HR list shows it.
+  TestResponse list = hr.Call("GET", "/api/v1/employment");
+  ASSERT_EQ(list.status, 200) << list.body;
+  bool seen = false;
+  const json::Value people = list.Json();  // outlives the loop
+  for (const json::Value& p : people.Find("people")->as_array()) {
+    if (p.Find("id")->as_string() != author_.id) continue;
+    seen = true;
+    EXPECT_EQ(p.Find("employment")->as_string(), "notice_given");
+    EXPECT_EQ(p.Find("notice_date")->as_string(), "2026-03-02");
+  }
+  EXPECT_TRUE(seen);
+
+  // Errors: bad dates 400, last day before notice 400, unknown user 404.
+  EXPECT_EQ(hr.Call("POST", Path(author_),
+                    R"({"notice_date":"2026-3-2","last_working_day":"2026-04-01"})")
+                .status,
+            400);
+  EXPECT_EQ(hr.Call("POST", Path(author_),
+                    R"({"notice_date":"2026-04-02","last_working_day":"2026-04-01"})")
+                .status,
+            400);
+  EXPECT_EQ(hr.Call("POST", Path(author_), "{}").status, 400);
+  EXPECT_EQ(hr.Call("POST", "/api/v1/users/u-0000000000000000/resignation", kBody).status, 404);
+  EXPECT_EQ(Reload(author_).last_working_day, "2026-04-01");
+}
+
+}  // namespace
+}  // namespace custos::web::testing

@@ -1,0 +1,73 @@
+// Employment (HR): the list of people with their employment state, and
+// registering a resignation (notice date and last working day, which starts
+// the non-compete clock). Registering is decided by the policy in force
+// (register_resignation) and audited in the same transaction by
+// vault/employment; this file only translates HTTP.
+#include <string>
+
+#include "base/json.h"
+#include "policy/types.h"
+#include "vault/employment.h"
+#include "vault/records.h"
+#include "vault/users.h"
+#include "web/internal/app.h"
+#include "web/internal/handler_util.h"
+
+namespace custos::web::internal {
+
+namespace {
+
+using policy::Role;
+
+json::Value EmploymentJson(const vault::User& u) {
+  json::Value x = json::Value::MakeObject();
+  x["id"] = u.id;
+  x["username"] = u.username;
+  x["display_name"] = u.display_name;
+  x["department"] = u.department;
+  x["employment"] = std::string(policy::EmploymentStateId(u.employment));
+  x["notice_date"] = u.notice_date;
+  x["last_working_day"] = u.last_working_day;
+  x["disabled"] = u.disabled;
+  return x;
+}
+
+HttpResponse List(App& app, const HttpRequest&, const RequestContext&) {
+  auto r = app.vault.BeginRead();
+  if (!r.ok()) return ErrorResponse(r.status());
+  auto users = vault::ListUsers(**r);
+  if (!users.ok()) return ErrorResponse(users.status());
+  json::Value list = json::Value::MakeArray();
+  for (const vault::User& u : *users) list.Push(EmploymentJson(u));
+  json::Value v = json::Value::MakeObject();
+  v["people"] = std::move(list);
+  return HttpResponse::Json(v);
+}
+
+HttpResponse Register(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto notice = RequiredText(req.json, "notice_date", 32);
+  if (!notice.ok()) return ErrorResponse(notice.status());
+  auto last = RequiredText(req.json, "last_working_day", 32);
+  if (!last.ok()) return ErrorResponse(last.status());
+  auto reason = OptionalText(req.json, "reason", 2048);
+  if (!reason.ok()) return ErrorResponse(reason.status());
+  auto user =
+      vault::RegisterResignation(app.vault, app.options.archive->audit_log(), ctx.ToCaller(),
+                                 req.params.at("id"), *notice, *last, *reason);
+  if (!user.ok()) return ErrorResponse(user.status());
+  json::Value v = json::Value::MakeObject();
+  v["user"] = EmploymentJson(*user);
+  return HttpResponse::Json(v);
+}
+
+}  // namespace
+
+void RegisterEmploymentRoutes(App& app) {
+  app.router.Add(Route::ForRoles("GET", "/api/v1/employment", {Role::kHr}, Bind(app, &List)));
+  // Any session may ask: the policy in force decides inside the vault, so
+  // every refusal is audited (and a changed policy needs no code change).
+  app.router.Add(
+      Route::ForSession("POST", "/api/v1/users/{id}/resignation", Bind(app, &Register)).Json());
+}
+
+}  // namespace custos::web::internal
