@@ -1,0 +1,107 @@
+// HTTPS: the server speaks TLS with a given certificate, sends HSTS, and marks
+// the session cookie Secure. The certificate is made for the test with the
+// openssl command-line tool.
+#include <cstdlib>
+#include <sstream>
+#include <string>
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/StreamCopier.h>
+#include <gtest/gtest.h>
+
+#include "tests/web/test_client.h"
+
+namespace custos::web::testing {
+namespace {
+
+class WebTlsTest : public WebTest {
+ protected:
+  void MakeCertificate() {
+    cert_ = dir_->path() + "/cert.pem";
+    key_ = dir_->path() + "/key.pem";
+    const std::string cmd =
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+        "-subj /CN=127.0.0.1 -keyout '" +
+        key_ + "' -out '" + cert_ + "' >/dev/null 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl could not make a test certificate";
+  }
+
+  struct Reply {
+    int status = 0;
+    std::string body;
+    Poco::Net::HTTPResponse response;
+  };
+
+  Reply Https(const std::string& method, const std::string& path, const std::string& body = "") {
+    // The test trusts its own self-signed certificate; nothing else is contacted.
+    Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "",
+                                                         "", Poco::Net::Context::VERIFY_NONE);
+    Poco::Net::HTTPSClientSession session("127.0.0.1", server_->port(), ctx);
+    Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    req.setContentType("application/json");
+    req.setContentLength(static_cast<std::streamsize>(body.size()));
+    session.sendRequest(req) << body;
+    Reply r;
+    std::istream& in = session.receiveResponse(r.response);
+    std::ostringstream out;
+    Poco::StreamCopier::copyStream(in, out);
+    r.status = r.response.getStatus();
+    r.body = out.str();
+    return r;
+  }
+
+  std::string cert_, key_;
+};
+
+TEST_F(WebTlsTest, ServesHttpsWithHstsAndSecureCookies) {
+  MakeCertificate();
+  StartServer([&](ServerOptions& o) {
+    o.tls_cert_path = cert_;
+    o.tls_key_path = key_;
+  });
+  ASSERT_TRUE(server_->tls());
+
+  Reply health = Https("GET", "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_NE(health.response.get("Strict-Transport-Security", "").find("max-age="),
+            std::string::npos);
+
+  Reply login = Https("POST", "/api/v1/session",
+                      std::string(R"({"username":"author","password":")") + kPassword +
+                          R"(","workstation":"WS-TLS","location":"上海"})");
+  ASSERT_EQ(login.status, 200) << login.body;
+  std::string cookie = login.response.get("Set-Cookie", "");
+  EXPECT_NE(cookie.find("Secure"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos) << cookie;
+
+  // Plain HTTP to the TLS port gets no HTTP answer (an error or a reset).
+  int plain_status = 0;
+  try {
+    plain_status = Client().Send("GET", "/healthz").status;
+  } catch (const Poco::Exception&) {
+    plain_status = -1;
+  }
+  EXPECT_NE(plain_status, 200);
+}
+
+TEST_F(WebTlsTest, MissingOrBrokenCertificateIsAClearError) {
+  std::string bogus = dir_->path() + "/bogus.pem";
+  std::system(("echo 'not a certificate' > '" + bogus + "'").c_str());
+  server_->Stop();
+  ServerOptions o;
+  o.port = 0;
+  o.tls_cert_path = bogus;
+  o.tls_key_path = bogus;
+  o.log = [](const std::string&) {};
+  auto s = Server::Start(*vault_, o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument) << s.status().ToString();
+}
+
+}  // namespace
+}  // namespace custos::web::testing
