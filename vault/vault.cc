@@ -1,7 +1,6 @@
 #include "vault/vault.h"
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <unistd.h>
@@ -315,7 +314,6 @@ Status WriteTxn::Put(Table table, std::string_view key, std::string_view value) 
   MDB_val k = internal::ToVal(key), v = internal::ToVal(sealed);
   int rc = mdb_put(T(txn_), dbi, &k, &v, 0);
   if (rc == MDB_MAP_FULL) impl.map_full = true;
-  if (rc == 0) impl.batch_wrote = true;
   return internal::LmdbStatus(rc, "writing " + std::string(table));
 }
 
@@ -329,7 +327,6 @@ Status WriteTxn::Delete(Table table, std::string_view key) {
   CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, vault_->impl().Dbi(table));
   MDB_val k = internal::ToVal(key);
   int rc = mdb_del(T(txn_), dbi, &k, nullptr);
-  if (rc == 0) vault_->impl().batch_wrote = true;
   return internal::LmdbStatus(rc, "deleting from " + std::string(table));
 }
 
@@ -337,29 +334,12 @@ void WriteTxn::OnCommit(std::function<void()> fn) { on_commit_.push_back(std::mo
 
 // ---- group commit -------------------------------------------------------------
 
-// Durability with one fsync per batch. The environment runs with
-// MDB_NOMETASYNC: a commit fdatasyncs its data pages and then writes its meta
-// page without syncing it. The meta page of batch N therefore reaches the disk
-// with the data sync of batch N+1 (same file), or with an explicit
-// mdb_env_sync when no further batch is waiting. Callers of batch N are
-// released only after that, so a caller still returns only once its own
-// commit is durable — at the cost of one sync per batch instead of two.
+// LMDB's own commit makes a batch durable (data pages fdatasync'd, then the
+// meta page written with O_DSYNC), so every caller of a committed batch can
+// be released as soon as mdb_txn_commit returns.
 void Vault::Impl::CommitterLoop() {
-  std::deque<Request*> undurable;  // committed, waiting for the next sync
   std::unique_lock lock(queue_mu);
   while (true) {
-    if (queue.empty() && !undurable.empty()) {
-      // Callers released by the last commit usually come back at once; a
-      // short wait lets their batch's data sync carry the waiting batch too.
-      queue_cv.wait_for(lock, std::chrono::microseconds(500),
-                        [&] { return stopping || !queue.empty(); });
-      if (queue.empty()) {
-        lock.unlock();
-        SyncAndRelease(&undurable);
-        lock.lock();
-        continue;
-      }
-    }
     queue_cv.wait(lock, [&] { return stopping || !queue.empty(); });
     if (queue.empty() && stopping) return;
     std::deque<Request*> batch;
@@ -368,45 +348,15 @@ void Vault::Impl::CommitterLoop() {
       queue.pop_front();
     }
     lock.unlock();
-    const bool wrote = RunBatch(batch);
-    if (wrote) {
-      // This commit's data sync also flushed the previous batches' meta pages.
-      for (Request* r : undurable) r->done.release();
-      undurable.clear();
-    } else {
-      SyncAndRelease(&undurable);
-    }
-    for (Request* r : batch) {
-      if (wrote && r->result.ok()) {
-        undurable.push_back(r);
-      } else if (r->result.ok()) {
-        // Nothing written (a read-only function): everything it could have
-        // read is durable after the sync above.
-        r->done.release();
-      } else {
-        r->done.release();  // failed: nothing of it was committed
-      }
-    }
+    RunBatch(batch);
+    for (Request* r : batch) r->done.release();
     lock.lock();
   }
 }
 
-void Vault::Impl::SyncAndRelease(std::deque<Request*>* undurable) {
-  if (undurable->empty()) return;
-  Status s = internal::LmdbStatus(mdb_env_sync(env.get(), 1), "syncing the vault to disk");
-  for (Request* r : *undurable) {
-    // SECURITY (fail closed): if the sync fails, the caller must not act as
-    // if its access and audit event were durable.
-    if (!s.ok()) r->result = s;
-    r->done.release();
-  }
-  undurable->clear();
-}
-
-bool Vault::Impl::RunBatch(std::deque<Request*>& batch) {
+void Vault::Impl::RunBatch(std::deque<Request*>& batch) {
   for (int attempt = 0; attempt < 40; ++attempt) {
     map_full = false;
-    batch_wrote = false;
     std::vector<std::function<void()>> hooks;
     Status commit_status;
     {
@@ -414,7 +364,7 @@ bool Vault::Impl::RunBatch(std::deque<Request*>& batch) {
       auto parent = internal::Txn::Begin(env, nullptr, false);
       if (!parent.ok()) {
         for (Request* r : batch) r->result = parent.status();
-        return false;
+        return;
       }
       for (Request* r : batch) {
         auto child = internal::Txn::Begin(env, parent->get(), false);
@@ -444,14 +394,14 @@ bool Vault::Impl::RunBatch(std::deque<Request*>& batch) {
       Status s = env.SetMapSize(grown);
       if (!s.ok()) {
         for (Request* r : batch) r->result = s;
-        return false;
+        return;
       }
       continue;  // run the whole batch again in a fresh transaction
     }
     if (!commit_status.ok()) {
       for (Request* r : batch)
         if (r->result.ok()) r->result = commit_status;
-      return false;
+      return;
     }
     stat_commits.fetch_add(1, std::memory_order_relaxed);
     stat_requests.fetch_add(batch.size(), std::memory_order_relaxed);
@@ -459,10 +409,9 @@ bool Vault::Impl::RunBatch(std::deque<Request*>& batch) {
     while (batch.size() > prev && !stat_max_batch.compare_exchange_weak(prev, batch.size())) {
     }
     for (auto& h : hooks) h();
-    return batch_wrote;
+    return;
   }
   for (Request* r : batch) r->result = Status::ResourceExhausted("the vault cannot grow further");
-  return false;
 }
 
 Status Vault::Write(const std::function<Status(WriteTxn&)>& fn) {

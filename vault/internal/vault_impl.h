@@ -48,8 +48,7 @@ struct Vault::Impl {
   std::deque<Request*> queue;
   bool stopping = false;
   std::thread committer;
-  bool map_full = false;     // set by Put on MDB_MAP_FULL (committer thread only)
-  bool batch_wrote = false;  // set by Put/Delete: this batch dirtied pages
+  bool map_full = false;  // set by Put on MDB_MAP_FULL (committer thread only)
 
   std::atomic<uint64_t> stat_commits{0};
   std::atomic<uint64_t> stat_requests{0};
@@ -64,11 +63,8 @@ struct Vault::Impl {
   static uint32_t SealedVersion(std::string_view sealed);
 
   void CommitterLoop();
-  // Runs and commits one batch. Returns true when the commit wrote pages
-  // (and so, with MDB_NOMETASYNC, fdatasync'd everything committed before).
-  bool RunBatch(std::deque<Request*>& batch);
-  // Forces earlier commits to disk, then releases their callers.
-  void SyncAndRelease(std::deque<Request*>* undurable);
+  // Runs and commits one batch, setting each request's result.
+  void RunBatch(std::deque<Request*>& batch);
 };
 
 namespace internal {
