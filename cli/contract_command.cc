@@ -1,5 +1,4 @@
 // custos contract list | render | check: the template library, offline.
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -7,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "contract-templates/offline.h"
+#include "web/static_files.h"
 
 namespace custos::cli {
 namespace {
@@ -15,12 +15,8 @@ using Poco::Util::Option;
 using Poco::Util::OptionSet;
 namespace fs = std::filesystem;
 
-// Where shipped data lives: $CUSTOS_HOME, else the source tree this binary was
-// built from.
-fs::path ShareDir() {
-  if (const char* h = std::getenv("CUSTOS_HOME"); h != nullptr && *h != '\0') return h;
-  return CUSTOS_SHARE_DIR;
-}
+// Shipped data: $CUSTOS_HOME, else the source tree (web::ShareDir).
+fs::path ShareDir() { return web::ShareDir(); }
 
 // A template given as a path, or as an id of a shipped template.
 Result<fs::path> ResolveTemplate(const std::string& arg) {

@@ -17,6 +17,7 @@
 #include "vault/agreements.h"
 #include "vault/noncompete.h"
 #include "web/internal/app.h"
+#include "web/static_files.h"
 
 namespace custos::web::internal {
 
@@ -38,7 +39,7 @@ struct AgreementsContext {
   std::unique_ptr<vault::NonCompeteTracker> noncompete;
 };
 
-fs::path ContractsDir() { return fs::path(CUSTOS_CONTRACTS_DIR); }
+fs::path ContractsDir() { return fs::path(ShareDir()) / "contract-templates"; }
 
 bool ValidTemplateId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;

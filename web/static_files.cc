@@ -76,4 +76,9 @@ std::string DefaultUiDir() {
   return {};
 }
 
+std::string ShareDir() {
+  if (const char* h = std::getenv("CUSTOS_HOME"); h != nullptr && *h != '\0') return h;
+  return CUSTOS_SOURCE_DIR;
+}
+
 }  // namespace custos::web

@@ -27,6 +27,10 @@ std::string_view ContentTypeFor(std::string_view file_path);
 // that exists; "" if none does.
 std::string DefaultUiDir();
 
+// Where shipped data (contract templates, wage tables) lives: $CUSTOS_HOME,
+// else the source tree this binary was built from.
+std::string ShareDir();
+
 }  // namespace custos::web
 
 #endif  // CUSTOS_WEB_STATIC_FILES_H_
