@@ -157,4 +157,20 @@ Result<std::unique_ptr<vault::Vault>> Command::OpenVault() const {
   return vault::Vault::Open(DataDir(), pass);
 }
 
+void AddKdfProfileOption(OptionSet& options) {
+  options.addOption(Option("kdf-profile", "",
+                           "Argon2id cost: moderate (default) or test (cheap, for automated "
+                           "tests only)")
+                        .required(false)
+                        .repeatable(false)
+                        .argument("NAME"));
+}
+
+Result<KdfProfile> ParseKdfProfile(const std::string& name) {
+  if (name.empty() || name == "moderate") return KdfProfile{{}, vault::PasswordKdf()};
+  if (name == "test")
+    return KdfProfile{vault::Argon2Params::ForTests(), vault::Argon2Params::ForTests()};
+  return Status::InvalidArgument("--kdf-profile must be 'moderate' or 'test'");
+}
+
 }  // namespace custos::cli

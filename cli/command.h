@@ -19,6 +19,7 @@
 
 #include "base/status.h"
 #include "vault/secret.h"
+#include "vault/users.h"
 #include "vault/vault.h"
 
 namespace custos::cli {
@@ -80,6 +81,17 @@ class Command : public Poco::Util::Application {
   std::string summary_;
   std::multimap<std::string, std::string> options_;
 };
+
+// Argon2id costs chosen by --kdf-profile: "moderate" (default) for real
+// vaults, "test" (cheap) for automated tests only — for the vault passphrase
+// and for the login passwords of users the command creates.
+struct KdfProfile {
+  vault::Argon2Params vault_kdf;
+  vault::Argon2Params password_kdf;
+};
+void AddKdfProfileOption(Poco::Util::OptionSet& options);
+// kInvalidArgument for a name other than "", "moderate" or "test".
+Result<KdfProfile> ParseKdfProfile(const std::string& name);
 
 // Runs the command named by argv[1]; returns the process exit code.
 int RunCli(int argc, char** argv);

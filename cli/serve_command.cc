@@ -153,21 +153,16 @@ class DemoCommand : public Command {
                           .required(false)
                           .repeatable(false)
                           .argument("N"));
-    options.addOption(Option("kdf-profile", "", "Argon2id cost: moderate (default) or test")
-                          .required(false)
-                          .repeatable(false)
-                          .argument("NAME"));
+    AddKdfProfileOption(options);
   }
 
   int Run(const std::vector<std::string>& args) override {
     if (!args.empty()) return UsageError("demo takes no arguments");
-    const std::string profile = Flag("kdf-profile", "moderate");
-    if (profile != "moderate" && profile != "test")
-      return UsageError("--kdf-profile must be 'moderate' or 'test'");
-    const bool cheap = profile == "test";
+    auto kdf = ParseKdfProfile(Flag("kdf-profile"));
+    if (!kdf.ok()) return UsageError(kdf.status().message());
     vault::DemoOptions demo;
     demo.password = std::string(kDemoPassword);
-    if (cheap) demo.password_kdf = vault::Argon2Params::ForTests();
+    demo.password_kdf = kdf->password_kdf;
     if (Has("customers")) {
       try {
         demo.customers = std::stoi(Flag("customers"));
@@ -185,7 +180,7 @@ class DemoCommand : public Command {
       auto pass = ReadPassphrase(/*confirm=*/true);
       if (!pass.ok()) return Fail(pass.status());
       vault::CreateOptions create;
-      if (cheap) create.kdf = vault::Argon2Params::ForTests();
+      create.kdf = kdf->vault_kdf;
       create.log_name = "custos.demo/huaxin";
       auto created = vault::Vault::Create(DataDir(), *pass, create);
       if (!created.ok()) return Fail(created.status());

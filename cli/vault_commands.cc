@@ -14,22 +14,6 @@ namespace {
 using Poco::Util::Option;
 using Poco::Util::OptionSet;
 
-// --kdf-profile: "moderate" (default) or "test" (cheap; automated tests only).
-Result<vault::Argon2Params> KdfProfile(const std::string& name) {
-  if (name.empty() || name == "moderate") return vault::Argon2Params{};
-  if (name == "test") return vault::Argon2Params::ForTests();
-  return Status::InvalidArgument("--kdf-profile must be 'moderate' or 'test'");
-}
-
-void AddKdfOption(OptionSet& options) {
-  options.addOption(Option("kdf-profile", "",
-                           "Argon2id cost: moderate (default) or test (cheap, for automated "
-                           "tests only)")
-                        .required(false)
-                        .repeatable(false)
-                        .argument("NAME"));
-}
-
 std::string DefaultLogName() {
   char host[256] = "localhost";
   gethostname(host, sizeof host - 1);
@@ -42,7 +26,7 @@ class InitCommand : public Command {
 
  protected:
   void DefineCommandOptions(OptionSet& options) override {
-    AddKdfOption(options);
+    AddKdfProfileOption(options);
     options.addOption(Option("log-name", "",
                              "the audit log's name (checkpoint origin), e.g. "
                              "custos.example.com/acme")
@@ -63,7 +47,7 @@ class InitCommand : public Command {
 
   int Run(const std::vector<std::string>& args) override {
     if (!args.empty()) return UsageError("init takes no arguments");
-    auto kdf = KdfProfile(Flag("kdf-profile"));
+    auto kdf = ParseKdfProfile(Flag("kdf-profile"));
     if (!kdf.ok()) return UsageError(kdf.status().message());
     const std::string admin_name = Flag("admin", "admin");
     if (Status s = vault::ValidateUsername(admin_name); !s.ok()) return UsageError(s.message());
@@ -82,7 +66,7 @@ class InitCommand : public Command {
       admin_pw = std::move(*pw);
     }
     vault::CreateOptions opts;
-    opts.kdf = *kdf;
+    opts.kdf = kdf->vault_kdf;
     opts.log_name = Flag("log-name", DefaultLogName());
     auto v = vault::Vault::Create(DataDir(), *pass, opts);
     if (!v.ok()) return Fail(v.status());
@@ -92,10 +76,7 @@ class InitCommand : public Command {
     admin.roles = {policy::Role::kAdmin};
     admin.must_change_password = generated;
     Status s = (*v)->Write([&](vault::WriteTxn& w) -> Status {
-      return vault::CreateUser(
-                 w, admin, admin_pw,
-                 *kdf == vault::Argon2Params::ForTests() ? *kdf : vault::PasswordKdf())
-          .status();
+      return vault::CreateUser(w, admin, admin_pw, kdf->password_kdf).status();
     });
     if (!s.ok()) return Fail(s);
     std::cout << "Created vault in " << DataDir() << " (log name " << opts.log_name << ").\n"
@@ -168,7 +149,7 @@ class RekeyCommand : public Command {
 
  protected:
   void DefineCommandOptions(OptionSet& options) override {
-    AddKdfOption(options);
+    AddKdfProfileOption(options);
     options.addOption(Option("new-passphrase-file", "",
                              "read the new passphrase from FILE (else $CUSTOS_NEW_PASSPHRASE, "
                              "else a prompt)")
@@ -184,7 +165,7 @@ class RekeyCommand : public Command {
 
   int Run(const std::vector<std::string>& args) override {
     if (!args.empty()) return UsageError("rekey takes no arguments");
-    auto kdf = KdfProfile(Flag("kdf-profile"));
+    auto kdf = ParseKdfProfile(Flag("kdf-profile"));
     if (!kdf.ok()) return UsageError(kdf.status().message());
     auto v = OpenVault();
     if (!v.ok()) return Fail(v.status());
@@ -195,7 +176,7 @@ class RekeyCommand : public Command {
       auto np = ReadSecret("new-passphrase-file", "CUSTOS_NEW_PASSPHRASE", "New passphrase: ",
                            /*confirm=*/true);
       if (!np.ok()) return Fail(np.status());
-      if (Status s = (*v)->ChangePassphrase(*np, *kdf); !s.ok()) return Fail(s);
+      if (Status s = (*v)->ChangePassphrase(*np, kdf->vault_kdf); !s.ok()) return Fail(s);
       std::cout << "Passphrase changed.\n";
     }
     if (rotate) {
