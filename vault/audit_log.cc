@@ -81,17 +81,21 @@ void AppendString(std::string* out, std::string_view s) {
 }  // namespace
 
 // The leaf is written directly, keys in sorted order, rather than through a
-// json::Value tree: appends run on the committer thread, and building the
-// tree was a quarter of their cost. The bytes are exactly json::Serialize of
-// AuditEventToJson (tests/vault/audit_log_test.cc checks both agree).
-Result<std::string> EncodeAuditLeaf(const AuditEvent& e, uint64_t seq, UnixMillis time) {
+// json::Value tree, and in two steps: everything but `seq` and `time` (which
+// sort last but one and last, with only `session` between them) is encoded
+// by PrepareAuditEvent, possibly on the caller's thread before Write(); the
+// committer only splices in the two numbers. The bytes are exactly
+// json::Serialize of AuditEventToJson (tests/vault/audit_log_test.cc checks
+// both agree).
+Result<PreparedAuditEvent> PrepareAuditEvent(const AuditEvent& e) {
   if (e.action.empty()) return Status::InvalidArgument("audit event without an action");
   if (!e.policy.empty() && !IsLowerHex64(e.policy)) {
     return Status::InvalidArgument("audit event policy must be a SHA-256 hex digest");
   }
   if (!e.details.is_object())
     return Status::InvalidArgument("audit event details must be an object");
-  std::string out;
+  PreparedAuditEvent p;
+  std::string& out = p.head;
   out.reserve(512);
   out += "{\"action\":";
   AppendString(&out, e.action);
@@ -135,13 +139,29 @@ Result<std::string> EncodeAuditLeaf(const AuditEvent& e, uint64_t seq, UnixMilli
   out += "],\"rule\":";
   AppendString(&out, e.rule);
   out += ",\"seq\":";
-  out += std::to_string(seq);
-  out += ",\"session\":";
-  AppendString(&out, e.session);
-  out += ",\"time\":";
-  AppendString(&out, FormatRfc3339Millis(time));
-  out += "}";
+  p.middle = ",\"session\":";
+  AppendString(&p.middle, e.session);
+  p.middle += ",\"time\":";
+  return p;
+}
+
+std::string FinishAuditLeaf(const PreparedAuditEvent& p, uint64_t seq, UnixMillis time) {
+  const std::string seq_text = std::to_string(seq);
+  const std::string time_text = FormatRfc3339Millis(time);  // ASCII: no escaping needed
+  std::string out;
+  out.reserve(p.head.size() + seq_text.size() + p.middle.size() + time_text.size() + 3);
+  out += p.head;
+  out += seq_text;
+  out += p.middle;
+  out += '"';
+  out += time_text;
+  out += "\"}";
   return out;
+}
+
+Result<std::string> EncodeAuditLeaf(const AuditEvent& e, uint64_t seq, UnixMillis time) {
+  CUSTOS_ASSIGN_OR_RETURN(PreparedAuditEvent p, PrepareAuditEvent(e));
+  return FinishAuditLeaf(p, seq, time);
 }
 
 // ---- AuditLog -------------------------------------------------------------------
@@ -160,6 +180,11 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(Vault& vault, const AuditOption
   log->verifier_.name = log->name_;
   log->verifier_.public_key = log->public_key_;
   log->verifier_.key_id = note::Ed25519KeyId(log->name_, log->public_key_);
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(State state, log->ReadState(*txn));
+    log->last_checkpoint_time_.store(state.checkpoint_time);
+  }
   return log;
 }
 
@@ -198,13 +223,17 @@ merkle::NodeReader AuditLog::Nodes(const ReadTxn& txn) const {
 }
 
 Result<uint64_t> AuditLog::Append(WriteTxn& txn, const AuditEvent& event) const {
-  CUSTOS_ASSIGN_OR_RETURN(State state, ReadState(txn));
-  const uint64_t seq = state.size;
+  CUSTOS_ASSIGN_OR_RETURN(PreparedAuditEvent prepared, PrepareAuditEvent(event));
+  return Append(txn, prepared);
+}
+
+Result<uint64_t> AuditLog::Append(WriteTxn& txn, const PreparedAuditEvent& event) const {
+  CUSTOS_ASSIGN_OR_RETURN(const uint64_t seq, Size(txn));
   const UnixMillis now = NowMillis();
-  CUSTOS_ASSIGN_OR_RETURN(std::string leaf, EncodeAuditLeaf(event, seq, now));
-  // SECURITY: Insert, not Put — an existing leaf is never overwritten, even
-  // if the state record were rolled back by an attacker.
-  CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kAuditLeaves, SeqKey(seq), leaf));
+  const std::string leaf = FinishAuditLeaf(event, seq, now);
+  // SECURITY: an append, never a put — LMDB refuses a key that does not sort
+  // after the last leaf, so a stored leaf is never overwritten.
+  CUSTOS_RETURN_IF_ERROR(txn.Append(tables::kAuditLeaves, SeqKey(seq), leaf));
 
   std::string hash = merkle::LeafHash(leaf);
   uint64_t index = seq;
@@ -220,28 +249,32 @@ Result<uint64_t> AuditLog::Append(WriteTxn& txn, const AuditEvent& event) const 
     index >>= 1;
     CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kAuditNodes, AuditNodeKey(level, index), hash));
   }
-  state.size = seq + 1;
+  const uint64_t size = seq + 1;
 
-  bool due = false;
-  if (options_.checkpoint_every_events > 0 && state.size % options_.checkpoint_every_events == 0) {
-    due = true;
-  }
-  if (options_.checkpoint_every_ms > 0 &&
-      now - state.checkpoint_time >= options_.checkpoint_every_ms) {
-    due = true;
-  }
-  if (due) {
+  const bool due_by_count =
+      options_.checkpoint_every_events > 0 && size % options_.checkpoint_every_events == 0;
+  // The cached time lags a checkpoint signed earlier in this same (not yet
+  // committed) batch; the state in the transaction is the truth.
+  const bool maybe_due_by_time =
+      options_.checkpoint_every_ms > 0 &&
+      now - last_checkpoint_time_.load(std::memory_order_relaxed) >= options_.checkpoint_every_ms;
+  if (due_by_count || maybe_due_by_time) {
+    CUSTOS_ASSIGN_OR_RETURN(State state, ReadState(txn));
+    if (!due_by_count && now - state.checkpoint_time < options_.checkpoint_every_ms) return seq;
+    state.size = size;
     CUSTOS_ASSIGN_OR_RETURN(std::string unused, SignCheckpoint(txn, &state, now));
     (void)unused;
+    CUSTOS_RETURN_IF_ERROR(WriteState(txn, state));
   }
-  CUSTOS_RETURN_IF_ERROR(WriteState(txn, state));
   return seq;
 }
 
 Result<uint64_t> AuditLog::AppendDurable(const AuditEvent& event) const {
+  // Encoded here, on the caller's thread, not on the committer's.
+  CUSTOS_ASSIGN_OR_RETURN(PreparedAuditEvent prepared, PrepareAuditEvent(event));
   uint64_t seq = 0;
   CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& w) -> Status {
-    CUSTOS_ASSIGN_OR_RETURN(seq, Append(w, event));
+    CUSTOS_ASSIGN_OR_RETURN(seq, Append(w, prepared));
     return Status::Ok();
   }));
   return seq;
@@ -298,11 +331,19 @@ Result<std::string> AuditLog::SignCheckpoint(WriteTxn& txn, State* state, UnixMi
   CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kCheckpoints, EncodeU64(size), signed_note));
   state->checkpoint_size = size;
   state->checkpoint_time = now;
+  txn.OnCommit([this, now] { NoteCheckpointTime(now); });
   return signed_note;
+}
+
+void AuditLog::NoteCheckpointTime(UnixMillis time) const {
+  int64_t seen = last_checkpoint_time_.load(std::memory_order_relaxed);
+  while (time > seen && !last_checkpoint_time_.compare_exchange_weak(seen, time)) {
+  }
 }
 
 Result<std::string> AuditLog::Checkpoint(WriteTxn& txn) const {
   CUSTOS_ASSIGN_OR_RETURN(State state, ReadState(txn));
+  CUSTOS_ASSIGN_OR_RETURN(state.size, Size(txn));
   State before = state;
   CUSTOS_ASSIGN_OR_RETURN(std::string note_text, SignCheckpoint(txn, &state, NowMillis()));
   if (state.checkpoint_size != before.checkpoint_size ||
@@ -325,6 +366,7 @@ Status AuditLog::MaybeCheckpoint() const {
   if (options_.checkpoint_every_ms <= 0) return Status::Ok();
   return vault_.Write([&](WriteTxn& w) -> Status {
     CUSTOS_ASSIGN_OR_RETURN(State state, ReadState(w));
+    CUSTOS_ASSIGN_OR_RETURN(state.size, Size(w));
     UnixMillis now = NowMillis();
     if (state.size == state.checkpoint_size && state.checkpoint_time != 0) return Status::Ok();
     if (now - state.checkpoint_time < options_.checkpoint_every_ms) return Status::Ok();
@@ -337,8 +379,13 @@ Status AuditLog::MaybeCheckpoint() const {
 // ---- reading --------------------------------------------------------------------
 
 Result<uint64_t> AuditLog::Size(const ReadTxn& txn) const {
-  CUSTOS_ASSIGN_OR_RETURN(State s, ReadState(txn));
-  return s.size;
+  auto last = txn.LastKeyWithPrefix(tables::kAuditLeaves, "");
+  if (!last.ok()) {
+    if (last.status().code() == StatusCode::kNotFound) return uint64_t{0};
+    return last.status();
+  }
+  if (last->size() != 8) return Status::DataLoss("audit leaf key has the wrong size");
+  return DecodeU64(*last) + 1;
 }
 
 Result<std::string> AuditLog::Leaf(const ReadTxn& txn, uint64_t seq) const {
@@ -495,7 +542,7 @@ Result<AuditVerifyReport> AuditLog::Verify() const {
 Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
   AuditVerifyReport report;
   CUSTOS_ASSIGN_OR_RETURN(State state, ReadState(txn));
-  const uint64_t size = state.size;
+  CUSTOS_ASSIGN_OR_RETURN(const uint64_t size, Size(txn));
 
   // Every key 0..size-1 present, nothing else: a deletion or an extra leaf
   // shows up here with the first missing seq.
@@ -511,13 +558,29 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
     return true;
   });
   CUSTOS_RETURN_IF_ERROR(keys);
-  if (expected < size) {
+  if (expected != size) {
     return Status::DataLoss(SeqPrefix(expected) + "event is missing (log size " +
                             std::to_string(size) + ")");
   }
-  if (expected > size) {
-    return Status::DataLoss(SeqPrefix(size) + "event beyond the recorded log size " +
-                            std::to_string(size));
+  // Every leaf's hash is stored as a level-0 node when it is appended: one
+  // beyond the end means trailing events were removed.
+  auto last_node = txn.LastKeyWithPrefix(tables::kAuditNodes, std::string(1, '\0'));
+  if (!last_node.ok() && last_node.status().code() != StatusCode::kNotFound) {
+    return last_node.status();
+  }
+  if (last_node.ok()) {
+    if (last_node->size() != 9) return Status::DataLoss("audit tree node key has the wrong size");
+    const uint64_t last_index = DecodeU64(std::string_view(*last_node).substr(1));
+    if (last_index >= size) {
+      return Status::DataLoss(SeqPrefix(size) +
+                              "event is missing (its hash is in the tree; log had " +
+                              std::to_string(last_index + 1) + " events)");
+    }
+  }
+  // The size recorded at the last checkpoint: the log only grows.
+  if (size < state.size) {
+    return Status::DataLoss(SeqPrefix(size) + "event is missing: the log had " +
+                            std::to_string(state.size) + " events");
   }
 
   CUSTOS_ASSIGN_OR_RETURN(std::vector<uint64_t> cp_sizes, CheckpointSizes(txn));

@@ -28,6 +28,7 @@
 #ifndef CUSTOS_VAULT_AUDIT_LOG_H_
 #define CUSTOS_VAULT_AUDIT_LOG_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -92,6 +93,17 @@ Result<json::Value> AuditEventToJson(const AuditEvent& event, uint64_t seq, Unix
 // The exact leaf bytes: json::Serialize of the above.
 Result<std::string> EncodeAuditLeaf(const AuditEvent& event, uint64_t seq, UnixMillis time);
 
+// An event encoded but for its seq and time, which the log adds when it
+// appends it. Preparing it outside Vault::Write() keeps the encoding off the
+// committer thread.
+struct PreparedAuditEvent {
+  std::string head;    // the leaf up to and including `"seq":`
+  std::string middle;  // `,"session":"...","time":`
+};
+// Validates as AuditEventToJson does.
+Result<PreparedAuditEvent> PrepareAuditEvent(const AuditEvent& event);
+std::string FinishAuditLeaf(const PreparedAuditEvent& event, uint64_t seq, UnixMillis time);
+
 struct AuditOptions {
   // A checkpoint is signed inside the Append that makes the log reach a
   // multiple of this many events (0: never by count) ...
@@ -132,6 +144,7 @@ class AuditLog {
   // function. kDataLoss when the stored log is damaged (and, for a due
   // checkpoint, when it would be inconsistent with the previous one).
   Result<uint64_t> Append(WriteTxn& txn, const AuditEvent& event) const;
+  Result<uint64_t> Append(WriteTxn& txn, const PreparedAuditEvent& event) const;
   // Append in its own Write(); returns after the event is durable.
   Result<uint64_t> AppendDurable(const AuditEvent& event) const;
 
@@ -196,8 +209,10 @@ class AuditLog {
   const note::Verifier& verifier() const { return verifier_; }
 
  private:
+  // Written when a checkpoint is signed (the log's size itself is the last
+  // leaf key + 1).
   struct State {
-    uint64_t size = 0;
+    uint64_t size = 0;  // the log's size then: it may only grow
     uint64_t checkpoint_size = 0;
     int64_t checkpoint_time = 0;  // 0: never
   };
@@ -210,6 +225,8 @@ class AuditLog {
   Result<std::string> SignCheckpoint(WriteTxn& txn, State* state, UnixMillis now) const;
   // Opens a stored checkpoint note with the log key and parses it.
   Result<vault::Checkpoint> OpenCheckpoint(std::string_view note_text) const;
+  // Remembers a durable checkpoint's time for the time rule (a commit hook).
+  void NoteCheckpointTime(UnixMillis time) const;
 
   Vault& vault_;
   AuditOptions options_;
@@ -217,6 +234,10 @@ class AuditLog {
   std::string public_key_;
   SecretBytes secret_key_;
   note::Verifier verifier_;
+  // Time of the latest durable checkpoint, so that Append need not unseal
+  // the state to apply checkpoint_every_ms. Only ever moves forward; a stale
+  // (older) value can only make a checkpoint come early.
+  mutable std::atomic<int64_t> last_checkpoint_time_{0};
 };
 
 // Key of a tree node in tables::kAuditNodes.

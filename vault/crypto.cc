@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sodium.h>
 
+#include <openssl/evp.h>
 #include <sys/resource.h>
 
 namespace custos::vault {
@@ -17,7 +18,6 @@ static_assert(kAeadTagSize == crypto_aead_xchacha20poly1305_ietf_ABYTES);
 static_assert(kSaltSize == crypto_pwhash_SALTBYTES);
 static_assert(kEd25519SignatureSize == crypto_sign_BYTES);
 static_assert(kEd25519SecretKeySize == crypto_sign_SECRETKEYBYTES);
-static_assert(sizeof(crypto_hash_sha256_state) <= 128);
 
 const unsigned char* U(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
@@ -88,23 +88,41 @@ Status InitCrypto() {
   return Status::Ok();
 }
 
+namespace {
+// Fetched once: an implicit fetch per digest costs a lookup under a lock.
+const EVP_MD* Sha256Md() {
+  static EVP_MD* md = [] {
+    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (m == nullptr) Die("OpenSSL has no SHA-256");
+    return m;
+  }();
+  return md;
+}
+EVP_MD_CTX* Ctx(void* p) { return static_cast<EVP_MD_CTX*>(p); }
+}  // namespace
+
 std::string Sha256(std::string_view data) {
-  std::string out(kSha256Size, '\0');
-  crypto_hash_sha256(reinterpret_cast<unsigned char*>(out.data()), U(data), data.size());
-  return out;
+  Sha256Hasher h;
+  h.Update(data);
+  return h.Finish();
 }
 
-Sha256Hasher::Sha256Hasher() {
-  crypto_hash_sha256_init(reinterpret_cast<crypto_hash_sha256_state*>(state_));
+Sha256Hasher::Sha256Hasher() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr || EVP_DigestInit_ex2(Ctx(ctx_), Sha256Md(), nullptr) != 1) {
+    Die("SHA-256 initialisation failed");
+  }
 }
+Sha256Hasher::~Sha256Hasher() { EVP_MD_CTX_free(Ctx(ctx_)); }
 void Sha256Hasher::Update(std::string_view data) {
-  crypto_hash_sha256_update(reinterpret_cast<crypto_hash_sha256_state*>(state_), U(data),
-                            data.size());
+  if (EVP_DigestUpdate(Ctx(ctx_), data.data(), data.size()) != 1) Die("SHA-256 update failed");
 }
 std::string Sha256Hasher::Finish() {
   std::string out(kSha256Size, '\0');
-  crypto_hash_sha256_final(reinterpret_cast<crypto_hash_sha256_state*>(state_),
-                           reinterpret_cast<unsigned char*>(out.data()));
+  unsigned int n = 0;
+  if (EVP_DigestFinal_ex(Ctx(ctx_), reinterpret_cast<unsigned char*>(out.data()), &n) != 1 ||
+      n != kSha256Size) {
+    Die("SHA-256 finalisation failed");
+  }
   return out;
 }
 

@@ -37,14 +37,18 @@ inline constexpr size_t kEd25519SignatureSize = 64;
 Status InitCrypto();
 
 std::string Sha256(std::string_view data);
-// Incremental SHA-256 for streams.
+// Incremental SHA-256 for streams. OpenSSL's implementation (it uses the
+// CPU's SHA extensions where present: the audit log hashes every event).
 class Sha256Hasher {
  public:
   Sha256Hasher();
+  ~Sha256Hasher();
+  Sha256Hasher(const Sha256Hasher&) = delete;
+  Sha256Hasher& operator=(const Sha256Hasher&) = delete;
   void Update(std::string_view data);
   std::string Finish();  // 32 raw bytes; the hasher is then spent
  private:
-  alignas(64) unsigned char state_[128];
+  void* ctx_;  // EVP_MD_CTX*
 };
 
 std::string RandomBytes(size_t n);

@@ -1,6 +1,7 @@
 #include "vault/vault.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <unistd.h>
@@ -224,6 +225,11 @@ Result<bool> ReadTxn::Has(Table table, std::string_view key) const {
 }
 
 Status ReadTxn::Scan(Table table, std::string_view prefix, const ScanFn& fn, bool reverse) const {
+  return ScanImpl(table, prefix, fn, reverse, /*open_values=*/true);
+}
+
+Status ReadTxn::ScanImpl(Table table, std::string_view prefix, const ScanFn& fn, bool reverse,
+                         bool open_values) const {
   auto& impl = vault_->impl();
   CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, impl.Dbi(table));
   CUSTOS_ASSIGN_OR_RETURN(internal::Cursor cur, internal::Cursor::Open(T(txn_), dbi));
@@ -252,7 +258,9 @@ Status ReadTxn::Scan(Table table, std::string_view prefix, const ScanFn& fn, boo
     std::string_view key = internal::FromVal(k);
     if (key.substr(0, prefix.size()) != prefix) return Status::Ok();
     Result<bool> more = false;
-    if (table == tables::kMeta) {
+    if (!open_values) {
+      more = fn(key, std::string_view());
+    } else if (table == tables::kMeta) {
       more = fn(key, internal::FromVal(v));
     } else {
       CUSTOS_ASSIGN_OR_RETURN(std::string plain, impl.OpenValue(table, key, internal::FromVal(v)));
@@ -285,14 +293,14 @@ Status ReadTxn::ScanKeys(Table table, std::string_view prefix, const KeyFn& fn) 
 Result<std::string> ReadTxn::LastKeyWithPrefix(Table table, std::string_view prefix) const {
   std::string last;
   bool any = false;
-  CUSTOS_RETURN_IF_ERROR(Scan(
+  CUSTOS_RETURN_IF_ERROR(ScanImpl(
       table, prefix,
       [&](std::string_view key, std::string_view) -> Result<bool> {
         last = std::string(key);
         any = true;
         return false;
       },
-      /*reverse=*/true));
+      /*reverse=*/true, /*open_values=*/false));
   if (!any) return Status::NotFound("no key with that prefix in " + std::string(table));
   return last;
 }
@@ -306,21 +314,34 @@ Result<uint64_t> ReadTxn::Count(Table table) const {
 }
 
 Status WriteTxn::Put(Table table, std::string_view key, std::string_view value) {
+  return PutImpl(table, key, value, 0);
+}
+
+Status WriteTxn::PutImpl(Table table, std::string_view key, std::string_view value,
+                         unsigned flags) {
   auto& impl = vault_->impl();
   CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, impl.Dbi(table));
   if (key.empty() || key.size() > 400) return Status::InvalidArgument("bad key size");
   std::string sealed =
       table == tables::kMeta ? std::string(value) : impl.SealValue(table, key, value);
   MDB_val k = internal::ToVal(key), v = internal::ToVal(sealed);
-  int rc = mdb_put(T(txn_), dbi, &k, &v, 0);
+  int rc = mdb_put(T(txn_), dbi, &k, &v, flags);
   if (rc == MDB_MAP_FULL) impl.map_full = true;
+  if (rc == MDB_KEYEXIST) {
+    return Status::AlreadyExists((flags & MDB_APPEND) != 0
+                                     ? "key does not sort after the last entry of " +
+                                           std::string(table)
+                                     : "entry already exists in " + std::string(table));
+  }
   return internal::LmdbStatus(rc, "writing " + std::string(table));
 }
 
 Status WriteTxn::Insert(Table table, std::string_view key, std::string_view value) {
-  CUSTOS_ASSIGN_OR_RETURN(bool has, Has(table, key));
-  if (has) return Status::AlreadyExists("entry already exists in " + std::string(table));
-  return Put(table, key, value);
+  return PutImpl(table, key, value, MDB_NOOVERWRITE);
+}
+
+Status WriteTxn::Append(Table table, std::string_view key, std::string_view value) {
+  return PutImpl(table, key, value, MDB_APPEND);
 }
 
 Status WriteTxn::Delete(Table table, std::string_view key) {
@@ -354,6 +375,12 @@ void Vault::Impl::CommitterLoop() {
   }
 }
 
+namespace {
+uint64_t Nanos(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count());
+}
+}  // namespace
+
 void Vault::Impl::RunBatch(std::deque<Request*>& batch) {
   for (int attempt = 0; attempt < 40; ++attempt) {
     map_full = false;
@@ -366,6 +393,7 @@ void Vault::Impl::RunBatch(std::deque<Request*>& batch) {
         for (Request* r : batch) r->result = parent.status();
         return;
       }
+      const auto run_start = std::chrono::steady_clock::now();
       for (Request* r : batch) {
         auto child = internal::Txn::Begin(env, parent->get(), false);
         if (!child.ok()) {
@@ -382,8 +410,12 @@ void Vault::Impl::RunBatch(std::deque<Request*>& batch) {
           for (auto& h : Vault::CommitHooks(w)) hooks.push_back(std::move(h));
         }
       }
+      const auto commit_start = std::chrono::steady_clock::now();
+      stat_run_nanos.fetch_add(Nanos(run_start, commit_start), std::memory_order_relaxed);
       if (!map_full) {
         commit_status = parent->Commit();
+        stat_commit_nanos.fetch_add(Nanos(commit_start, std::chrono::steady_clock::now()),
+                                    std::memory_order_relaxed);
         if (!commit_status.ok() && commit_status.code() == StatusCode::kResourceExhausted)
           map_full = true;
       }
@@ -428,7 +460,8 @@ Status Vault::Write(const std::function<Status(WriteTxn&)>& fn) {
 
 Vault::CommitStats Vault::commit_stats() const {
   return CommitStats{impl_->stat_commits.load(), impl_->stat_requests.load(),
-                     impl_->stat_max_batch.load()};
+                     impl_->stat_max_batch.load(), impl_->stat_run_nanos.load(),
+                     impl_->stat_commit_nanos.load()};
 }
 
 size_t Vault::map_size() const { return impl_->env.MapSize(); }

@@ -85,6 +85,8 @@ class ReadTxn {
  protected:
   friend class Vault;
   ReadTxn(const Vault* vault, void* txn) : vault_(vault), txn_(txn) {}
+  Status ScanImpl(Table table, std::string_view prefix, const ScanFn& fn, bool reverse,
+                  bool open_values) const;
   const Vault* vault_;
   void* txn_;  // MDB_txn*
 };
@@ -96,6 +98,10 @@ class WriteTxn : public ReadTxn {
   Status Put(Table table, std::string_view key, std::string_view value);
   // kAlreadyExists when the key is present.
   Status Insert(Table table, std::string_view key, std::string_view value);
+  // Like Insert, for a key that sorts after every key in `table` (sequence
+  // numbers): LMDB then fills pages instead of splitting them in half.
+  // kAlreadyExists when the key does not sort after the last one.
+  Status Append(Table table, std::string_view key, std::string_view value);
   // kNotFound when absent.
   Status Delete(Table table, std::string_view key);
   // Durable-after-commit hooks: run (on the committer thread) after the
@@ -105,6 +111,7 @@ class WriteTxn : public ReadTxn {
  private:
   friend class Vault;
   WriteTxn(Vault* vault, void* txn) : ReadTxn(vault, txn) {}
+  Status PutImpl(Table table, std::string_view key, std::string_view value, unsigned flags);
   std::vector<std::function<void()>> on_commit_;
 };
 
@@ -189,6 +196,8 @@ class Vault {
     uint64_t commits = 0;
     uint64_t requests = 0;
     uint64_t max_batch = 0;
+    uint64_t run_nanos = 0;     // running the requests' functions (nested transactions)
+    uint64_t commit_nanos = 0;  // inside LMDB's commit (page writes and syncs)
   };
   CommitStats commit_stats() const;
 

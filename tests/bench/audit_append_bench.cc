@@ -3,24 +3,28 @@
 // size, same run, same file system. Not a test: prints numbers.
 //
 //   audit_append_bench [--dir DIR] [--events N] [--batches 256,1024]
-//                      [--modes raw,batched,threads]
+//                      [--modes raw,lmdb,batched,threads]
 //
 // Modes for each batch size B:
 //   threads  B threads each calling AuditLog::AppendDurable in a loop; the
 //            vault's committer groups up to B requests per LMDB commit.
 //   batched  one caller appending B events inside one Write() per commit.
 //   raw      write(2) of the same B leaves + '\n', then fdatasync.
+//   lmdb     the same B leaves put into plain LMDB (no crypto, no tree), one
+//            durable commit per batch: what the storage engine alone allows.
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
+#include <lmdb.h>
 #include <string>
 #include <thread>
 #include <unistd.h>
 #include <vector>
 
+#include "base/encoding.h"
 #include "vault/audit_log.h"
 
 namespace custos::vault {
@@ -63,6 +67,15 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
+// Where the committer's time went, per event.
+std::string PerEvent(const Vault::CommitStats& s, uint64_t events) {
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "per event: %.1f us running, %.1f us in LMDB commit",
+                static_cast<double>(s.run_nanos) / 1e3 / static_cast<double>(events),
+                static_cast<double>(s.commit_nanos) / 1e3 / static_cast<double>(events));
+  return buf;
+}
+
 double RunThreads(const std::string& dir, uint64_t events, size_t batch) {
   auto vault = NewVault(dir, batch);
   AuditOptions ao;
@@ -86,9 +99,9 @@ double RunThreads(const std::string& dir, uint64_t events, size_t batch) {
   auto t1 = Clock::now();
   if (failed) Die("append failed");
   auto stats = vault->commit_stats();
-  std::printf("  threads  B=%-5zu %8.0f events/s  (%llu commits, max batch %llu)\n", batch,
+  std::printf("  threads  B=%-5zu %8.0f events/s  (%llu commits, max batch %llu; %s)\n", batch,
               events / Seconds(t0, t1), static_cast<unsigned long long>(stats.commits),
-              static_cast<unsigned long long>(stats.max_batch));
+              static_cast<unsigned long long>(stats.max_batch), PerEvent(stats, events).c_str());
   return events / Seconds(t0, t1);
 }
 
@@ -116,8 +129,10 @@ double RunBatched(const std::string& dir, uint64_t events, size_t batch) {
     if (!st.ok()) Die("batched append: " + st.ToString());
   }
   auto t1 = Clock::now();
-  std::printf("  batched  B=%-5zu %8.0f events/s (%.0f%% of the time building the transaction)\n",
-              batch, events / Seconds(t0, t1), 100 * inside / Seconds(t0, t1));
+  std::printf(
+      "  batched  B=%-5zu %8.0f events/s (%.0f%% of the time building the transaction; %s)\n",
+      batch, events / Seconds(t0, t1), 100 * inside / Seconds(t0, t1),
+      PerEvent(vault->commit_stats(), events).c_str());
   return events / Seconds(t0, t1);
 }
 
@@ -150,6 +165,46 @@ double RunRaw(const std::string& dir, uint64_t events, size_t batch) {
   return events / Seconds(t0, t1);
 }
 
+// The storage engine alone: the same leaf bytes put into a plain LMDB
+// database (no sealing, no tree, no JSON) with MDB_APPEND, one durable
+// commit (default flags, as the vault uses) per batch of B.
+double RunLmdb(const std::string& dir, uint64_t events, size_t batch) {
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::vector<std::string> leaves;
+  leaves.reserve(events);
+  for (uint64_t i = 0; i < events; ++i) {
+    AuditEvent e = Event(0);
+    e.object.id = "rec-" + std::to_string(i % 1000);
+    leaves.push_back(EncodeAuditLeaf(e, i, 1'790'000'000'000).value());
+  }
+  MDB_env* env = nullptr;
+  if (mdb_env_create(&env) != 0 || mdb_env_set_mapsize(env, size_t{4} << 30) != 0 ||
+      mdb_env_open(env, dir.c_str(), 0, 0600) != 0) {
+    Die("lmdb open");
+  }
+  MDB_dbi dbi = 0;
+  auto t0 = Clock::now();
+  for (uint64_t done = 0; done < events; done += batch) {
+    MDB_txn* txn = nullptr;
+    if (mdb_txn_begin(env, nullptr, 0, &txn) != 0) Die("lmdb begin");
+    if (done == 0 && mdb_dbi_open(txn, nullptr, 0, &dbi) != 0) Die("lmdb dbi");
+    for (size_t i = 0; i < batch && done + i < events; ++i) {
+      std::string key = EncodeU64(done + i);
+      MDB_val k{key.size(), key.data()};
+      MDB_val v{leaves[done + i].size(), leaves[done + i].data()};
+      if (mdb_put(txn, dbi, &k, &v, MDB_APPEND) != 0) Die("lmdb put");
+    }
+    if (mdb_txn_commit(txn) != 0) Die("lmdb commit");
+  }
+  auto t1 = Clock::now();
+  mdb_env_close(env);
+  std::printf(
+      "  lmdb     B=%-5zu %8.0f events/s  (plain LMDB put of the same bytes, commit per batch)\n",
+      batch, events / Seconds(t0, t1));
+  return events / Seconds(t0, t1);
+}
+
 }  // namespace
 }  // namespace custos::vault
 
@@ -159,7 +214,7 @@ int main(int argc, char** argv) {
   std::string dir = std::string(tmp != nullptr ? tmp : "/tmp") + "/custos-audit-bench";
   uint64_t events = 100'000;
   std::vector<size_t> batches = {256, 1024};
-  std::string modes = "raw,batched,threads";
+  std::string modes = "raw,lmdb,batched,threads";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--dir") {
@@ -177,10 +232,10 @@ int main(int argc, char** argv) {
         p = c == std::string::npos ? s.size() : c + 1;
       }
     } else {
-      std::fprintf(
-          stderr,
-          "usage: %s [--dir DIR] [--events N] [--batches 256,1024] [--modes raw,batched,threads]\n",
-          argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--dir DIR] [--events N] [--batches 256,1024] [--modes "
+                   "raw,lmdb,batched,threads]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -191,10 +246,12 @@ int main(int argc, char** argv) {
   for (size_t b : batches) {
     auto want = [&](const char* m) { return modes.find(m) != std::string::npos; };
     double raw = want("raw") ? RunRaw(dir + "/raw", events, b) : 0;
+    double lmdb = want("lmdb") ? RunLmdb(dir + "/lmdb", events, b) : 0;
     double batched = want("batched") ? RunBatched(dir + "/batched", events, b) : 0;
     double threads = want("threads") ? RunThreads(dir + "/threads", events, b) : 0;
-    std::printf("  ratio B=%zu: batched/raw %.2f, threads/raw %.2f\n", b, batched / raw,
-                threads / raw);
+    std::printf(
+        "  ratio B=%zu: batched/raw %.2f, threads/raw %.2f, lmdb/raw %.2f, threads/lmdb %.2f\n", b,
+        batched / raw, threads / raw, lmdb / raw, threads / lmdb);
   }
   std::filesystem::remove_all(dir);
   return 0;

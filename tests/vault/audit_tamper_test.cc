@@ -168,12 +168,26 @@ TEST_F(AuditTamperTest, CheckpointResignedWithAnotherKey) {
   EXPECT_EQ(log_->CheckpointNow().status().code(), StatusCode::kDataLoss);
 }
 
-TEST_F(AuditTamperTest, TruncatedLogBehindACheckpoint) {
-  // Remove the tail and roll the state back: the checkpoint of 16 remains.
+TEST_F(AuditTamperTest, TruncatedLeavesAreCaughtByTheirStoredHashes) {
   ASSERT_TRUE(vault_
                   ->Write([](WriteTxn& w) -> Status {
                     for (uint64_t s = 10; s < 20; ++s) {
                       CUSTOS_RETURN_IF_ERROR(w.Delete(tables::kAuditLeaves, EncodeU64(s)));
+                    }
+                    return Status::Ok();
+                  })
+                  .ok());
+  ExpectFailsAt(VerifyStatus(), "seq 10:");
+}
+
+TEST_F(AuditTamperTest, TruncatedLogBehindACheckpoint) {
+  // Remove the tail with its leaf hashes and roll the state back: the
+  // checkpoint of 16 remains.
+  ASSERT_TRUE(vault_
+                  ->Write([](WriteTxn& w) -> Status {
+                    for (uint64_t s = 10; s < 20; ++s) {
+                      CUSTOS_RETURN_IF_ERROR(w.Delete(tables::kAuditLeaves, EncodeU64(s)));
+                      CUSTOS_RETURN_IF_ERROR(w.Delete(tables::kAuditNodes, AuditNodeKey(0, s)));
                     }
                     std::string st = EncodeU64(10) + EncodeU64(8) + EncodeU64(1);
                     return w.Put(tables::kAuditState, "state", st);

@@ -53,6 +53,8 @@ struct Vault::Impl {
   std::atomic<uint64_t> stat_commits{0};
   std::atomic<uint64_t> stat_requests{0};
   std::atomic<uint64_t> stat_max_batch{0};
+  std::atomic<uint64_t> stat_run_nanos{0};
+  std::atomic<uint64_t> stat_commit_nanos{0};
 
   Result<MDB_dbi> Dbi(Table table) const;
   // Seals `value` for (table, key) under the current key version.
