@@ -446,6 +446,37 @@ Decision DecideReassignOwner(const Policy& policy, const Facts& facts) {
   return Allow(rules::kAllowRecordReassign);
 }
 
+// Handing a departing owner's record to a successor. The assigner is neither
+// the record's owner/author nor the successor.
+Decision DecideAssignHandover(const Policy& policy, const Facts& facts) {
+  if (Check d = CheckEmployment(facts, Action::kAssignHandover)) return *d;
+  if (Check d = CheckRole(policy, facts, Action::kAssignHandover)) return *d;
+  if (facts.target_user_id.empty()) return Deny(rules::kFactsIncomplete);
+  if (IsOwnerOrAuthor(facts.actor.user_id, *facts.record)) {
+    return Deny(rules::kSodOwnerNotApprover);
+  }
+  if (Same(facts.actor.user_id, facts.target_user_id)) return Deny(rules::kSodSelfAssignment);
+  return Allow(rules::kAllowHandoverAssign);
+}
+
+// Confirming a handover moves the ownership: SECURITY: separation of duties —
+// never by whoever assigned it, nor the owner/author, nor the successor.
+Decision DecideConfirmHandover(const Policy& policy, const Facts& facts) {
+  if (Check d = CheckEmployment(facts, Action::kConfirmHandover)) return *d;
+  if (Check d = CheckRole(policy, facts, Action::kConfirmHandover)) return *d;
+  if (facts.target_user_id.empty() || facts.handover_assigned_by.empty()) {
+    return Deny(rules::kFactsIncomplete);
+  }
+  if (Same(facts.actor.user_id, facts.handover_assigned_by)) {
+    return Deny(rules::kSodAssignerNotConfirmer);
+  }
+  if (IsOwnerOrAuthor(facts.actor.user_id, *facts.record)) {
+    return Deny(rules::kSodOwnerNotApprover);
+  }
+  if (Same(facts.actor.user_id, facts.target_user_id)) return Deny(rules::kSodSelfAssignment);
+  return Allow(rules::kAllowHandoverConfirm);
+}
+
 // Actions decided by employment and the role table alone.
 Decision DecideByRole(const Policy& policy, const Facts& facts, Action action) {
   if (Check d = CheckEmployment(facts, action)) return *d;
@@ -462,6 +493,7 @@ bool NeedsRecord(Action action) {
     case Action::kDraftContract:
     case Action::kRegisterResignation:
     case Action::kExportEvidence:
+    case Action::kReadDepartureReport:
       return false;
     default:
       return true;
@@ -531,6 +563,13 @@ Decision Decide(const Policy& policy, const Facts& facts, Action action) {
       return DecideUpdateRecord(policy, facts);
     case Action::kReassignOwner:
       return DecideReassignOwner(policy, facts);
+    case Action::kAssignHandover:
+      return DecideAssignHandover(policy, facts);
+    case Action::kConfirmHandover:
+      return DecideConfirmHandover(policy, facts);
+    case Action::kReadDepartureReport:
+      if (facts.target_user_id.empty()) return Deny(rules::kFactsIncomplete);
+      return DecideByRole(policy, facts, action);
     case Action::kRegisterResignation:
       if (facts.target_user_id.empty()) return Deny(rules::kFactsIncomplete);
       return DecideByRole(policy, facts, action);
@@ -564,6 +603,12 @@ Authorization Authorize(const Policy& policy, const Facts& facts, Action action)
   permit.decided_at_ = facts.now;
   out.permit = std::move(permit);
   return out;
+}
+
+std::optional<RuleMessages> MessagesForRule(std::string_view rule) {
+  const std::optional<internal::RuleText> text = internal::FindTextForRule(rule);
+  if (!text) return std::nullopt;
+  return RuleMessages{text->en, text->zh};
 }
 
 Status Authorization::status() const {

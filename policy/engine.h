@@ -121,6 +121,16 @@ Decision Decide(const Policy& policy, const Facts& facts, Action action);
 // Decide() plus a Permit when allowed.
 Authorization Authorize(const Policy& policy, const Facts& facts, Action action);
 
+// The people's messages of a rule id (policy/rules.h) in English and
+// Chinese, without the details a Decision may append; nullopt when `rule` is
+// not a rule id. For layers that only see the "rule: message" of a Status
+// (e.g. the web API, which answers in both languages). Static strings.
+struct RuleMessages {
+  std::string_view en;
+  std::string_view zh;
+};
+std::optional<RuleMessages> MessagesForRule(std::string_view rule);
+
 // Approvals a loan of `kind` on a record of classification `c` needs
 // (0 = no loan needed for a view; 0 for a free or forbidden use).
 int ApprovalsRequired(const Policy& policy, Classification c, LoanKind kind);

@@ -73,8 +73,12 @@ struct Facts {
   // kRequestLoan / kExtendLoan: the due time asked for; nullopt = the longest
   // the policy allows (Decision::latest_due).
   std::optional<UnixMillis> requested_due;
-  // kReassignOwner: the new owner; kRegisterResignation: the person leaving.
+  // kReassignOwner / kAssignHandover / kConfirmHandover: the new owner
+  // (successor); kRegisterResignation / kReadDepartureReport: the person
+  // leaving.
   std::string target_user_id;
+  // kConfirmHandover: who assigned the handover being confirmed.
+  std::string handover_assigned_by;
 };
 
 }  // namespace custos::policy

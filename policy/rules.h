@@ -53,6 +53,7 @@ inline constexpr std::string_view kSodCustodianNotApprover = "sod.custodian_not_
 inline constexpr std::string_view kSodRequesterNotCustodian = "sod.requester_not_custodian";
 inline constexpr std::string_view kSodOwnerNotCustodian = "sod.owner_not_custodian";
 inline constexpr std::string_view kSodSelfAssignment = "sod.self_assignment";
+inline constexpr std::string_view kSodAssignerNotConfirmer = "sod.assigner_not_confirmer";
 
 // Allowances.
 inline constexpr std::string_view kAllowRole = "allow.role";
@@ -70,6 +71,8 @@ inline constexpr std::string_view kAllowLoanRelease = "allow.loan.release";
 inline constexpr std::string_view kAllowLoanReturn = "allow.loan.return";
 inline constexpr std::string_view kAllowLoanRevoke = "allow.loan.revoke";
 inline constexpr std::string_view kAllowLoanExtend = "allow.loan.extend";
+inline constexpr std::string_view kAllowHandoverAssign = "allow.handover.assign";
+inline constexpr std::string_view kAllowHandoverConfirm = "allow.handover.confirm";
 
 }  // namespace custos::policy::rules
 

@@ -38,13 +38,14 @@ constexpr std::array<std::string_view, 3> kEmploymentIds = {"active", "notice_gi
 static_assert(static_cast<std::size_t>(EmploymentState::kDeparted) + 1 == kEmploymentIds.size());
 
 constexpr std::array<std::string_view, kActionCount> kActionIds = {
-    "view_content",    "create_record", "update_record", "reassign_owner", "request_loan",
-    "approve_loan",    "deny_loan",     "release_loan",  "return_loan",    "revoke_loan",
-    "extend_loan",     "copy",          "print",         "export",         "search_metadata",
-    "read_audit_log",  "manage_users",  "apply_policy",  "draft_contract", "register_resignation",
-    "export_evidence",
+    "view_content",    "create_record",   "update_record",    "reassign_owner",
+    "request_loan",    "approve_loan",    "deny_loan",        "release_loan",
+    "return_loan",     "revoke_loan",     "extend_loan",      "copy",
+    "print",           "export",          "search_metadata",  "read_audit_log",
+    "manage_users",    "apply_policy",    "draft_contract",   "register_resignation",
+    "export_evidence", "assign_handover", "confirm_handover", "read_departure_report",
 };
-static_assert(static_cast<std::size_t>(Action::kExportEvidence) + 1 == kActionCount);
+static_assert(static_cast<std::size_t>(Action::kReadDepartureReport) + 1 == kActionCount);
 
 constexpr std::array<std::string_view, 8> kLoanStateIds = {
     "requested", "approved", "denied", "released", "active", "returned", "expired", "revoked",

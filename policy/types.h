@@ -84,20 +84,24 @@ enum class Action {
   kDraftContract,        // draft an NDA / non-compete from a template
   kRegisterResignation,  // record a resignation and last working day
   kExportEvidence,       // build a custos-evidence/1 bundle for a case
+  kAssignHandover,       // propose a successor for a departing owner's record
+  kConfirmHandover,      // confirm a proposed handover (moves the ownership)
+  kReadDepartureReport,  // read what a departing person touched (no content)
 };
-inline constexpr std::size_t kActionCount = 21;
+inline constexpr std::size_t kActionCount = 24;
 inline constexpr std::array<Action, kActionCount> kAllActions = {
-    Action::kViewContent,    Action::kCreateRecord,
-    Action::kUpdateRecord,   Action::kReassignOwner,
-    Action::kRequestLoan,    Action::kApproveLoan,
-    Action::kDenyLoan,       Action::kReleaseLoan,
-    Action::kReturnLoan,     Action::kRevokeLoan,
-    Action::kExtendLoan,     Action::kCopy,
-    Action::kPrint,          Action::kExport,
-    Action::kSearchMetadata, Action::kReadAuditLog,
-    Action::kManageUsers,    Action::kApplyPolicy,
-    Action::kDraftContract,  Action::kRegisterResignation,
-    Action::kExportEvidence,
+    Action::kViewContent,     Action::kCreateRecord,
+    Action::kUpdateRecord,    Action::kReassignOwner,
+    Action::kRequestLoan,     Action::kApproveLoan,
+    Action::kDenyLoan,        Action::kReleaseLoan,
+    Action::kReturnLoan,      Action::kRevokeLoan,
+    Action::kExtendLoan,      Action::kCopy,
+    Action::kPrint,           Action::kExport,
+    Action::kSearchMetadata,  Action::kReadAuditLog,
+    Action::kManageUsers,     Action::kApplyPolicy,
+    Action::kDraftContract,   Action::kRegisterResignation,
+    Action::kExportEvidence,  Action::kAssignHandover,
+    Action::kConfirmHandover, Action::kReadDepartureReport,
 };
 
 // Borrowing states: requested → approved / denied → released → active until

@@ -9,6 +9,7 @@
 #include "base/encoding.h"
 #include "policy/rules.h"
 #include "vault/crypto.h"
+#include "vault/handover.h"
 #include "vault/loans.h"
 #include "vault/versions.h"
 
@@ -749,19 +750,31 @@ Result<RecordMeta> Archive::ReassignOwner(const Caller& caller, std::string_view
       denied = auth.status();
       return Status::Ok();
     }
-    CUSTOS_RETURN_IF_ERROR(AppendOwnership(
-        txn, meta.id,
-        OwnershipChange{0, meta.owner_id, target, user.id, f.now, std::string(reason), seq}));
-    meta.owner_id = target;
-    meta.updated = f.now;
-    meta.revision += 1;
-    CUSTOS_RETURN_IF_ERROR(PutMeta(txn, meta));
-    CatalogOnCommit(txn, meta);
-    out = meta;
+    CUSTOS_ASSIGN_OR_RETURN(out, ReassignOwnerIn(txn, *auth.permit, meta, target, reason, seq));
     return Status::Ok();
   }));
   if (!denied.ok()) return denied;
   return out;
+}
+
+Result<RecordMeta> Archive::ReassignOwnerIn(WriteTxn& txn, const policy::Permit& permit,
+                                            RecordMeta meta, std::string_view new_owner_id,
+                                            std::string_view reason, uint64_t audit_seq) {
+  if (permit.record_id() != meta.id || (permit.action() != policy::Action::kReassignOwner &&
+                                        permit.action() != policy::Action::kConfirmHandover)) {
+    return Status::Internal("ownership change without a matching permit");
+  }
+  const std::string target(new_owner_id);
+  CUSTOS_RETURN_IF_ERROR(
+      AppendOwnership(txn, meta.id,
+                      OwnershipChange{0, meta.owner_id, target, permit.actor_id(),
+                                      permit.decided_at(), std::string(reason), audit_seq}));
+  meta.owner_id = target;
+  meta.updated = permit.decided_at();
+  meta.revision += 1;
+  CUSTOS_RETURN_IF_ERROR(PutMeta(txn, meta));
+  CatalogOnCommit(txn, meta);
+  return meta;
 }
 
 // ---- views ------------------------------------------------------------------------
@@ -798,6 +811,9 @@ Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record
     CUSTOS_ASSIGN_OR_RETURN(ViewCount count, ReadViewCount(txn, count_key));
     policy::Facts f;
     f.actor = ActorFactsFor(user);
+    // Departures (handover.h): during the notice period a record in the
+    // viewer's pending handover stays viewable; the engine reads this fact.
+    CUSTOS_ASSIGN_OR_RETURN(f.actor.in_handover, InPendingHandover(txn, user, meta.id));
     f.record = RecordFactsFor(meta);
     if (loan) f.loan = loan->Facts();
     f.views_used = ViewsInWindow(count, cr.quota_window_days, now);

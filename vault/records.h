@@ -292,6 +292,14 @@ class Archive {
                                     uint64_t audit_seq);
   // Registers a catalog refresh for `meta` after `txn` commits.
   void CatalogOnCommit(WriteTxn& txn, const RecordMeta& meta);
+  // Moves `meta`'s ownership to `new_owner_id` inside `txn`: appends the
+  // ownership history entry (from, to, by = the permit's actor, at, reason,
+  // audit_seq) and stores the updated metadata. Authorization (a permit for
+  // kReassignOwner or kConfirmHandover on this record) and the audit event
+  // (`audit_seq`) are the caller's. Returns the updated metadata.
+  Result<RecordMeta> ReassignOwnerIn(WriteTxn& txn, const policy::Permit& permit, RecordMeta meta,
+                                     std::string_view new_owner_id, std::string_view reason,
+                                     uint64_t audit_seq);
 
  private:
   Archive(Vault& vault, const AuditLog& log) : vault_(vault), log_(log) {}

@@ -1,6 +1,10 @@
 #include "web/api.h"
 
 #include <algorithm>
+#include <optional>
+#include <string_view>
+
+#include "policy/engine.h"
 
 namespace custos::web {
 
@@ -114,6 +118,21 @@ ApiError ApiErrorFromStatus(const Status& status) {
   } else {
     e.message_en = status.message();
   }
+  // A policy refusal reads "rule: English message" (policy::Authorization);
+  // answer it in Chinese with the rule's own words, not the code's generic
+  // sentence, so each language sees why.
+  if (status.code() == StatusCode::kPermissionDenied ||
+      status.code() == StatusCode::kResourceExhausted) {
+    const std::string& m = status.message();
+    const size_t colon = m.find(": ");
+    if (colon != std::string::npos) {
+      const std::string_view rule(m.data(), colon);
+      if (std::optional<policy::RuleMessages> text = policy::MessagesForRule(rule)) {
+        e.rule = std::string(rule);
+        e.message_zh = std::string(text->zh);
+      }
+    }
+  }
   return e;
 }
 
@@ -122,6 +141,7 @@ HttpResponse ErrorResponse(const ApiError& error) {
   inner["code"] = error.code;
   inner["message_en"] = error.message_en;
   inner["message_zh"] = error.message_zh;
+  if (!error.rule.empty()) inner["rule"] = error.rule;
   json::Value v = json::Value::MakeObject();
   v["error"] = std::move(inner);
   return HttpResponse::Json(v, error.http_status);
@@ -134,7 +154,7 @@ HttpResponse ErrorResponse(const Status& status) {
 HttpResponse ErrorResponse(int http_status, std::string code, std::string message_en,
                            std::string message_zh) {
   return ErrorResponse(
-      ApiError{http_status, std::move(code), std::move(message_en), std::move(message_zh)});
+      ApiError{http_status, std::move(code), std::move(message_en), std::move(message_zh), {}});
 }
 
 std::vector<std::string> SplitPath(std::string_view path) {

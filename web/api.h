@@ -52,12 +52,14 @@ struct HttpResponse {
   static HttpResponse Json(const json::Value& value, int status = 200);
 };
 
-// An error as the API shows it: {"error":{"code":..,"message_en":..,"message_zh":..}}.
+// An error as the API shows it: {"error":{"code":..,"message_en":..,"message_zh":..}},
+// plus "rule" (policy/rules.h) when the policy engine refused.
 struct ApiError {
   int http_status = 500;
   std::string code;  // stable, lower-case ("permission_denied")
   std::string message_en;
   std::string message_zh;
+  std::string rule;  // the refusing policy rule id, or empty
 };
 
 // The HTTP status for a Status code:
@@ -70,7 +72,10 @@ int HttpStatusFor(StatusCode code);
 
 // The API error for a non-OK Status. message_en is the Status message except
 // for DataLoss and Internal, whose details stay in the server log; message_zh
-// is a fixed Chinese sentence for the code.
+// is a fixed Chinese sentence for the code — except for a policy refusal
+// (kPermissionDenied / kResourceExhausted whose message is "rule: …" with a
+// known rule id), where `rule` is set and message_zh is the rule's Chinese
+// message.
 ApiError ApiErrorFromStatus(const Status& status);
 
 HttpResponse ErrorResponse(const ApiError& error);

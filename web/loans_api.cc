@@ -1,8 +1,9 @@
 // /api/v1/loans: borrowing (借阅) over HTTP — request, the lists each role
 // works from, and every transition (approve, deny, release, return, revoke,
-// extend). Each transition is decided and audited by vault/loans (policy,
-// separation of duties, one transaction with its event); this file checks
-// who may read which list, translates HTTP to calls and Status to HTTP.
+// extend) — and POST /api/v1/records/{id}/use, the copy, print or export a
+// loan of that kind allows. Each step is decided and audited by vault/loans
+// (policy, separation of duties, one transaction with its event); this file
+// checks who may read which list, translates HTTP to calls and Status to HTTP.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -79,9 +80,10 @@ bool IsOpen(const vault::Loan& l) {
 
 // The lists: mine (anyone: my own requests and loans), approve (approvers:
 // requests waiting for an approval that the caller may give — not their own,
-// not yet approved by them), release (custodians: approved loans waiting for
-// release), out (custodians: released/active loans to take back), overdue
-// (custodians, approvers, auditors).
+// not yet approved by them), open (approvers: approved/released/active loans,
+// the ones an extension may be approved for), release (custodians: approved
+// loans waiting for release), out (custodians: released/active loans to take
+// back), overdue (custodians, approvers, auditors).
 HttpResponse List(App& app, const HttpRequest& req, const RequestContext& ctx) {
   std::string scope = QueryString(req, "scope");
   if (scope.empty()) scope = "mine";
@@ -93,6 +95,10 @@ HttpResponse List(App& app, const HttpRequest& req, const RequestContext& ctx) {
     return ErrorResponse(403, "permission_denied", "only approvers see requests to approve",
                          "只有审批人可以查看待审批申请");
   }
+  if (scope == "open" && needs({Role::kApprover})) {
+    return ErrorResponse(403, "permission_denied", "only approvers see open loans to extend",
+                         "只有审批人可以查看可延期的借阅");
+  }
   if ((scope == "release" || scope == "out") && needs({Role::kCustodian})) {
     return ErrorResponse(403, "permission_denied", "only custodians see loans to release",
                          "只有保管人可以查看待发放和待收回的借阅");
@@ -101,10 +107,10 @@ HttpResponse List(App& app, const HttpRequest& req, const RequestContext& ctx) {
     return ErrorResponse(403, "permission_denied", "your roles do not allow this",
                          "您的角色无权执行此操作");
   }
-  if (scope != "mine" && scope != "approve" && scope != "release" && scope != "out" &&
-      scope != "overdue") {
+  if (scope != "mine" && scope != "approve" && scope != "open" && scope != "release" &&
+      scope != "out" && scope != "overdue") {
     return ErrorResponse(
-        Status::InvalidArgument("scope must be mine, approve, release, out or overdue"));
+        Status::InvalidArgument("scope must be mine, approve, open, release, out or overdue"));
   }
   auto r = app.vault.BeginRead();
   if (!r.ok()) return ErrorResponse(r.status());
@@ -124,6 +130,8 @@ HttpResponse List(App& app, const HttpRequest& req, const RequestContext& ctx) {
       // Own requests stay listed (marked) so that the refusal is the
       // policy's, shown when tried, not a silently missing row.
       keep = waiting && std::find(given.begin(), given.end(), me) == given.end();
+    } else if (scope == "open") {
+      keep = IsOpen(l);
     } else if (scope == "release") {
       keep = l.state == policy::LoanState::kApproved && l.release_required;
     } else if (scope == "out") {
@@ -191,6 +199,49 @@ HttpResponse Extend(App& app, const HttpRequest& req, const RequestContext& ctx)
                                              req.params.at("id"), **due, *note));
 }
 
+// The copy, print or export of a record's latest version. The loan of that
+// kind (when the policy asks for one) is the caller's own, found by the
+// vault; the answer carries what the UI needs to mark the result: the
+// classification marking and the watermark (viewer, time, audit seq).
+HttpResponse Use(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto action_id = RequiredText(req.json, "action", 16);
+  if (!action_id.ok()) return ErrorResponse(action_id.status());
+  policy::Action action;
+  if (*action_id == "copy") {
+    action = policy::Action::kCopy;
+  } else if (*action_id == "print") {
+    action = policy::Action::kPrint;
+  } else if (*action_id == "export") {
+    action = policy::Action::kExport;
+  } else {
+    return ErrorResponse(Status::InvalidArgument("action must be copy, print or export"));
+  }
+  // As for views, an empty reason is the policy's to refuse (and audit).
+  auto reason = json::GetString(req.json, "reason");
+  if (!reason.ok()) return ErrorResponse(reason.status());
+  auto used =
+      vault::UseRecord(*app.options.archive, ctx.ToCaller(), req.params.at("id"), action, *reason);
+  if (!used.ok()) return ErrorResponse(used.status());
+  const vault::RecordMeta& meta = used->version.meta;
+  json::Value v = json::Value::MakeObject();
+  v["action"] = *action_id;
+  v["record"] = used->version.record_id;
+  v["name"] = meta.name;
+  v["classification"] = policy::ClassificationId(meta.classification);
+  v["marking"] = MarkingJson(meta.classification);
+  v["version"] = static_cast<int64_t>(used->version.version);
+  v["content"] = used->version.content.ToJson();
+  json::Value mark = json::Value::MakeObject();
+  mark["viewer_id"] = ctx.user->id;
+  mark["viewer_name"] = ctx.user->display_name;
+  mark["time"] = FormatRfc3339Millis(ctx.now);
+  mark["audit_seq"] = used->audit_seq;
+  v["watermark"] = std::move(mark);
+  v["rule"] = used->rule;
+  v["loan"] = used->loan_id.empty() ? json::Value() : json::Value(used->loan_id);
+  return HttpResponse::Json(v);
+}
+
 }  // namespace
 
 void RegisterLoanRoutes(App& app) {
@@ -216,6 +267,9 @@ void RegisterLoanRoutes(App& app) {
   app.router.Add(
       Route::ForRoles("POST", "/api/v1/loans/{id}/extend", {Role::kApprover}, Bind(app, &Extend))
           .Json());
+  // Any session may ask; the policy decides (a loan of the kind, or a free
+  // use of a public file).
+  app.router.Add(Route::ForSession("POST", "/api/v1/records/{id}/use", Bind(app, &Use)).Json());
 }
 
 }  // namespace custos::web::internal

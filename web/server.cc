@@ -276,6 +276,7 @@ Result<std::unique_ptr<Server>> Server::Start(vault::Vault& vault, const ServerO
     internal::RegisterPolicyRoutes(app);
     internal::RegisterAgreementRoutes(app);
     internal::RegisterEmploymentRoutes(app);
+    internal::RegisterDepartureRoutes(app);
   }
   for (const auto& add : o.extra_routes) add(app.router, vault);
 

@@ -1,6 +1,7 @@
 #include "policy/internal/messages.h"
 
 #include <array>
+#include <optional>
 #include <string>
 
 #include "base/status.h"
@@ -79,6 +80,9 @@ constexpr std::array kEntries = {
            "档案负责人或编写人不得发放该档案的借阅。"}},
     Entry{rules::kSodSelfAssignment,
           {"A record cannot be assigned to the person assigning it.", "不得将档案分配给自己。"}},
+    Entry{
+        rules::kSodAssignerNotConfirmer,
+        {"Whoever assigned a handover may not confirm it.", "交接分配人不得确认本人分配的交接。"}},
     Entry{rules::kAllowRole, {"Allowed by role.", "角色允许。"}},
     Entry{rules::kAllowViewOpen,
           {"Allowed: this classification needs no loan.", "允许：此密级查阅无需借阅。"}},
@@ -100,14 +104,23 @@ constexpr std::array kEntries = {
     Entry{rules::kAllowLoanReturn, {"Loan returned.", "借阅已归还。"}},
     Entry{rules::kAllowLoanRevoke, {"Loan revoked.", "借阅已撤销。"}},
     Entry{rules::kAllowLoanExtend, {"Extension approval recorded.", "延期审批已记录。"}},
+    Entry{rules::kAllowHandoverAssign,
+          {"Allowed: handover assigned to a successor.", "允许：已将交接分配给接替人。"}},
+    Entry{rules::kAllowHandoverConfirm,
+          {"Allowed: handover confirmed by an approver.", "允许：交接已由审批人确认。"}},
 };
 
 }  // namespace
 
-RuleText TextForRule(std::string_view rule) {
+std::optional<RuleText> FindTextForRule(std::string_view rule) {
   for (const Entry& e : kEntries) {
     if (e.rule == rule) return e.text;
   }
+  return std::nullopt;
+}
+
+RuleText TextForRule(std::string_view rule) {
+  if (std::optional<RuleText> text = FindTextForRule(rule)) return *text;
   Die("policy: no message for rule " + std::string(rule));
 }
 

@@ -2,6 +2,7 @@
 #ifndef CUSTOS_POLICY_INTERNAL_MESSAGES_H_
 #define CUSTOS_POLICY_INTERNAL_MESSAGES_H_
 
+#include <optional>
 #include <string_view>
 
 namespace custos::policy::internal {
@@ -14,6 +15,9 @@ struct RuleText {
 // The messages for `rule`; a rule without an entry is a bug and aborts (the
 // tests walk every rule id in policy/rules.h).
 RuleText TextForRule(std::string_view rule);
+
+// The messages for `rule`, or nullopt when it is not a rule id.
+std::optional<RuleText> FindTextForRule(std::string_view rule);
 
 }  // namespace custos::policy::internal
 

@@ -274,6 +274,112 @@ async function scenario(base) {
   });
   assert.ok((await auditor.textContent('#audit-table')).includes('loan.approve'), 'own approval refusal not logged');
   await shot(auditor, 'auditor-own-approval-denial');
+
+  await printStory(base, recordId);
+}
+
+// A print loan: asked for until tomorrow, approved, extended by the
+// approver (a refusal first, in Chinese), then used: the print view carries
+// the marking and the watermark, and only it goes to paper.
+async function printStory(base, recordId) {
+  console.log('step: the borrower asks for a print loan until tomorrow');
+  const borrower = await as(base, 'borrower');
+  await borrower.evaluate(() => localStorage.setItem('custos.lang', 'zh-CN'));
+  await borrower.goto(base + '/#/record?id=' + recordId);
+  await borrower.waitForSelector('#borrow-form');
+  await until(borrower, () => document.documentElement.lang === 'zh-CN');
+  assert.equal(await borrower.locator('#use-card').count(), 0, 'no print action without a print loan');
+  await borrower.selectOption('#borrow-kind', 'print');
+  await borrower.fill('#borrow-reason', '拜访前打印报价单，带到客户现场');
+  await borrower.fill('#borrow-due', await borrower.evaluate(() => localInput(Date.now() + 24 * 3600000)));
+  await borrower.click('#borrow-submit');
+  await borrower.waitForSelector('#borrow-done');
+  assert.ok((await borrower.textContent('#borrow-done')).includes('打印'));
+  await borrower.selectOption('#borrow-kind', 'export');
+  await borrower.fill('#borrow-reason', '导出客户资料交区域经理复核');
+  await borrower.click('#borrow-submit');
+  await until(borrower, () => document.querySelectorAll('#borrow-form .notice').length === 2);
+  await shot(borrower, 'borrower-requests-print-and-export');
+
+  console.log('step: the approver approves it, is refused a too long extension, then extends it');
+  const approver = await as(base, 'approver');
+  await approver.goto(base + '/#/approvals');
+  await approver.waitForSelector('#approval-queue');
+  const req = approver.locator('#approval-queue tr', { hasText: '李娜' }).filter({ hasText: '打印' });
+  await req.locator('input.comment').fill('同意打印一份');
+  await req.locator('button.ok').click();
+  await until(approver, () => ![...document.querySelectorAll('#approval-queue tr')].some((r) => r.textContent.includes('打印')));
+  await approver.locator('#approval-queue tr', { hasText: '导出客户资料' }).locator('button.ok').click();
+  await until(approver, () => ![...document.querySelectorAll('#approval-queue tr')].some((r) => r.textContent.includes('导出客户资料')));
+  await approver.waitForSelector('#open-loans');
+  const open = approver.locator('#open-loans tr', { hasText: '李娜' }).filter({ hasText: '打印' });
+  await open.waitFor();
+  const tooLong = await approver.evaluate(() => localInput(Date.now() + 100 * 3600000));
+  await open.locator('input.extend-due').fill(tooLong);
+  await open.locator('button.extend').click();
+  const extErr = open.locator('.error');
+  await extErr.filter({ hasText: /./ }).waitFor();
+  assert.equal(await extErr.getAttribute('data-rule'), 'loan.too_long');
+  const extText = await extErr.textContent();
+  assert.ok(extText.includes('借阅期限超过规定的最长期限') && !extText.includes('longer'), 'refusal not in Chinese: ' + extText);
+  await shot(approver, 'approver-extension-refused-zh');
+  const newDueMs = await approver.evaluate(() => { const d = new Date(Date.now() + 48 * 3600000); d.setSeconds(0, 0); return d.getTime(); });
+  const newDueText = await approver.evaluate((ms) => fmtTime(ms), newDueMs);
+  await open.locator('input.extend-due').fill(await approver.evaluate((ms) => localInput(ms), newDueMs));
+  await open.locator('input.comment').fill('客户推迟会面，延期一天');
+  await open.locator('button.extend').click();
+  await until(approver, (t) => {
+    const row = [...document.querySelectorAll('#open-loans tr')].find((r) => r.textContent.includes('李娜') && r.textContent.includes('打印'));
+    return row && row.querySelector('.due-at').textContent === t;
+  }, newDueText);
+  await shot(approver, 'approver-extended-loan');
+
+  console.log('step: the borrower sees the new due time and prints under the loan');
+  await as(base, 'borrower');
+  await borrower.goto(base + '/#/loans');
+  await borrower.waitForSelector('#my-loans');
+  const mine = borrower.locator('#my-loans tr', { hasText: '打印' });
+  assert.equal(await mine.locator('.due-at').textContent(), newDueText);
+  await shot(borrower, 'borrower-loan-extended');
+  await borrower.goto(base + '/#/record?id=' + recordId);
+  await borrower.waitForSelector('#use-card');
+  assert.equal(await borrower.locator('#use-copy').count(), 0, 'no copy without a copy loan');
+  // Headless Chromium has no print dialog: count the calls instead.
+  await borrower.evaluate(() => { window.printCalls = 0; window.print = () => { window.printCalls += 1; }; });
+  await borrower.fill('#use-reason', '拜访前打印报价单');
+  await borrower.click('#use-print');
+  await borrower.waitForSelector('#print-view');
+  await until(borrower, () => window.printCalls === 1);
+  const seq = await borrower.getAttribute('#use-done', 'data-seq');
+  assert.match(seq, /^\d+$/);
+  await borrower.emulateMedia({ media: 'print' });
+  assert.notEqual(await borrower.evaluate(() => getComputedStyle(document.body).display), 'none');
+  assert.ok(await borrower.isVisible('#print-view'), 'print view hidden in print');
+  assert.equal(await borrower.locator('#print-view .banner[data-classification=confidential]').count(), 2);
+  assert.ok(await borrower.locator('#print-view .banner').first().isVisible(), 'marking hidden in print');
+  const mark = await borrower.textContent('#print-mark');
+  assert.ok(mark.includes('李娜') && mark.includes(seq), 'print mark: ' + mark);
+  assert.ok(await borrower.locator('#print-view .watermark span').first().isVisible(), 'watermark hidden in print');
+  assert.ok((await borrower.textContent('#print-view .watermark span')).includes(seq));
+  assert.ok((await borrower.textContent('#print-view')).includes('星湖街'));
+  for (const hidden of ['#borrow-form', '#use-card', 'header.topbar']) {
+    assert.equal(await borrower.isVisible(hidden), false, hidden + ' printed');
+  }
+  assert.equal(await borrower.evaluate(() => getComputedStyle(document.querySelector('#print-view')).userSelect), 'none');
+  await shot(borrower, 'borrower-print-view');
+  await borrower.emulateMedia({ media: 'screen' });
+
+  console.log('step: the borrower exports it under the export loan');
+  const [download] = await Promise.all([borrower.waitForEvent('download'), borrower.click('#use-export')]);
+  const exported = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+  assert.equal(exported.marking.id, 'confidential');
+  assert.equal(exported.marking_text, '【秘密 · CONFIDENTIAL】');
+  assert.equal(exported.watermark.viewer_name, '李娜');
+  assert.equal(String(exported.watermark.audit_seq), await borrower.getAttribute('#use-done', 'data-seq'));
+  assert.ok(exported.content.address.includes('星湖街'));
+  // Only a print just made may reach paper; after the export nothing may.
+  assert.equal(await borrower.evaluate(() => document.body.classList.contains('print-ok')), false);
+  await shot(borrower, 'borrower-exported');
 }
 
 main().catch((e) => { console.error('e2e FAILED:', e && e.stack ? e.stack : e); process.exit(1); });

@@ -56,8 +56,9 @@ TEST_F(WebRoutesTest, RolesAreEnforcedPerRoute) {
     const bool policy_decides =
         pattern.starts_with("/api/v1/records") || pattern.starts_with("/api/v1/loans") ||
         pattern.starts_with("/api/v1/attachments") || pattern == "/api/v1/people" ||
-        pattern.starts_with("/api/v1/agreements") ||  // the vault decides (vault/agreements.h)
-        pattern == "/api/v1/users/{id}/resignation";  // the vault decides (vault/employment.h)
+        pattern.starts_with("/api/v1/agreements") ||    // the vault decides (vault/agreements.h)
+        pattern == "/api/v1/users/{id}/resignation" ||  // the vault decides (vault/employment.h)
+        pattern.starts_with("/api/v1/departures");      // the vault decides (vault/handover.h)
     TestResponse without = nobody.Call(method, path, body);
     if (policy_decides) {
       // Any session may ask; the policy engine (through the Archive) says

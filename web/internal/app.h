@@ -60,6 +60,7 @@ void RegisterLoanRoutes(App& app);
 void RegisterAuditRoutes(App& app);
 void RegisterPolicyRoutes(App& app);
 void RegisterEmploymentRoutes(App& app);  // resignations (archive set: needs its audit log)
+void RegisterDepartureRoutes(App& app);   // handovers, departure reports (archive set)
 
 // RAII slot of App::password_checks.
 class PasswordCheckSlot {

@@ -54,6 +54,16 @@ Object.assign(CUSTOS_I18N['zh-CN'], {
   'policy.maxhours': '最长借阅（小时）', 'policy.release': '需保管人发放', 'policy.copy': '复制', 'policy.print': '打印',
   'policy.export': '导出', 'policy.apply': '应用新策略', 'policy.xml': '策略 XML', 'policy.applied': '新策略已生效。',
   'policy.history': '应用记录', 'policy.unlimited': '不限', 'yes': '是', 'no': '否',
+  'error.rule': '规则 {rule}',
+  'use.title': '复制、打印与导出', 'use.reason': '使用事由（必填，将记入审计日志）', 'use.reason_needed': '请填写使用事由。',
+  'use.copy': '复制到剪贴板', 'use.print': '打印', 'use.export': '导出文件（JSON）',
+  'use.until': '已批准，至 {due}', 'use.copied': '内容已复制到剪贴板，带密级标志和水印（审计序号 {seq}）。',
+  'use.exported': '文件已导出，带密级标志和水印（审计序号 {seq}）。', 'use.printed': '已生成打印视图并打开打印对话框（审计序号 {seq}）。',
+  'use.printed_by': '打印记录：{mark}', 'use.copy_failed': '浏览器不允许写入剪贴板，请重试。',
+  'ext.title': '可延期的借阅', 'ext.desc': '延期是对新到期时间的一次新审批，按审批人数计；不能超过策略允许的最长借阅期限。',
+  'ext.until': '延期至', 'ext.submit': '延期', 'ext.approve': '批准延期', 'ext.due_needed': '请选择新的到期时间。',
+  'ext.done': '已延期，新的到期时间：{due}', 'ext.pending': '延期审批已记录，尚需其他审批人批准（延期至 {due}）。',
+  'ext.asked': '延期待批：至 {due}',
 });
 
 Object.assign(CUSTOS_I18N.en, {
@@ -108,4 +118,14 @@ Object.assign(CUSTOS_I18N.en, {
   'policy.maxhours': 'Longest loan (hours)', 'policy.release': 'Custodian release', 'policy.copy': 'Copy', 'policy.print': 'Print',
   'policy.export': 'Export', 'policy.apply': 'Apply a new policy', 'policy.xml': 'Policy XML', 'policy.applied': 'The new policy is in force.',
   'policy.history': 'Applications', 'policy.unlimited': 'unlimited', 'yes': 'yes', 'no': 'no',
+  'error.rule': 'rule {rule}',
+  'use.title': 'Copy, print and export', 'use.reason': 'Reason (required; goes into the audit log)', 'use.reason_needed': 'Please give a reason.',
+  'use.copy': 'Copy to clipboard', 'use.print': 'Print', 'use.export': 'Export file (JSON)',
+  'use.until': 'approved until {due}', 'use.copied': 'Copied to the clipboard with the marking and watermark (audit seq {seq}).',
+  'use.exported': 'File exported with the marking and watermark (audit seq {seq}).', 'use.printed': 'Print view ready; the print dialog is open (audit seq {seq}).',
+  'use.printed_by': 'Printed: {mark}', 'use.copy_failed': 'The browser refused the clipboard; please retry.',
+  'ext.title': 'Open loans to extend', 'ext.desc': 'An extension is a new approval of a later due time, counted like approvals; it cannot exceed the longest loan the policy allows.',
+  'ext.until': 'Extend until', 'ext.submit': 'Extend', 'ext.approve': 'Approve extension', 'ext.due_needed': 'Choose the new due time.',
+  'ext.done': 'Extended; now due {due}', 'ext.pending': 'Extension approval recorded; more approvals needed (until {due}).',
+  'ext.asked': 'extension pending: until {due}',
 });

@@ -19,13 +19,30 @@ function banner(cls) {
   return el('div', { class: 'banner cls-' + cls, role: 'note', 'data-classification': cls },
     el('span', { text: I18n.t('cls.' + cls) }), el('span', { class: 'banner-en', text: cls.replace('_', ' ').toUpperCase() }));
 }
-// A refusal with the policy's own words: the zh sentence for the code and,
-// in Chinese, the rule and message (English) after it.
+// A refusal in the user's language. A policy refusal carries its rule and
+// the rule's own message in both languages: Chinese shows the Chinese message
+// and the rule id, English the English one ("rule: message"). Other errors
+// in Chinese keep the English detail after the generic sentence.
 function detailText(body) {
   if (!body || !body.error) return errorText(body);
-  return I18n.lang === 'en' ? body.error.message_en : body.error.message_zh + '（' + body.error.message_en + '）';
+  const e = body.error;
+  if (I18n.lang === 'en') return e.message_en;
+  return e.rule ? e.message_zh + '（' + I18n.t('error.rule', { rule: e.rule }) + '）' : e.message_zh + '（' + e.message_en + '）';
+}
+// Shows a failed call's refusal in `box`, with its code and rule as data attributes.
+function showError(box, r) {
+  const e = (r.body && r.body.error) || {};
+  box.textContent = detailText(r.body);
+  box.dataset.code = e.code || '';
+  box.dataset.rule = e.rule || '';
 }
 function errorBox() { return el('div', { class: 'error', role: 'alert' }); }
+function isOpenLoan(l) { return ['approved', 'released', 'active'].includes(l.state); }
+// A time as the value of <input type=datetime-local> (local time, minutes).
+function localInput(ms) {
+  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60000);
+  return d.toISOString().slice(0, 16);
+}
 function table(headKeys, rows, id) {
   return el('table', id ? { id } : {}, el('thead', {}, el('tr', {}, ...headKeys.map((k) => el('th', { i18n: k })))),
     el('tbody', {}, ...rows));
@@ -207,9 +224,9 @@ async function viewRecord() {
     const body = { record: id, kind: kind.value, reason: borrow.querySelector('#borrow-reason').value };
     if (due) body.due = new Date(due).getTime();
     const x = await api('POST', '/api/v1/loans', body);
-    if (!x.ok) { berr.textContent = detailText(x.body); return; }
+    if (!x.ok) { showError(berr, x); return; }
     berr.textContent = '';
-    borrow.append(el('p', { class: 'notice', id: 'borrow-done', i18n: 'borrow.done' }));
+    borrow.append(el('p', { class: 'notice', id: 'borrow-done', text: I18n.t('borrow.done') + ' (' + I18n.t('kind.' + x.body.loan.kind) + ')' }));
   });
 
   // Versions and diff.
@@ -225,7 +242,7 @@ async function viewRecord() {
   diffForm.addEventListener('submit', async (ev) => {
     ev.preventDefault(); derr.textContent = '';
     const x = await api('POST', '/api/v1/records/' + enc + '/diff', { a: Number(diffForm.querySelector('#diff-a').value), b: Number(diffForm.querySelector('#diff-b').value), reason: diffForm.querySelector('#diff-reason').value });
-    if (!x.ok) { derr.textContent = errorText(x.body); return; }
+    if (!x.ok) { showError(derr, x); return; }
     diffOut.replaceChildren(x.body.changes.length ? table(['rec.diff.field', 'rec.diff.before', 'rec.diff.after'], x.body.changes.map((c) => el('tr', {},
       el('td', { text: c.field }), el('td', { class: 'before', text: c.before }), el('td', { class: 'after', text: c.after }))))
       : el('p', { class: 'muted', i18n: 'rec.diff.same' }));
@@ -291,8 +308,122 @@ async function viewRecord() {
     });
     attCard.append(uf);
   }
+  const useCard = await usesCard(m, enc);
   return el('div', {}, banner(m.classification), el('h1', { id: 'record-name', text: m.name }), meta,
+    useCard, useCard ? el('div', { id: 'use-out' }) : null,
     hasRole('borrower') ? borrow : null, versionCard, ownCard, attCard);
+}
+
+// ---- copy, print, export under an approved loan ------------------------------
+
+// The rows of a record's content (dt/dd pairs).
+function contentRows(c) {
+  const rows = [];
+  for (const k of CONTENT_FIELDS) if (c[k]) rows.push(el('dt', { i18n: 'f.' + k }), el('dd', { text: c[k] }));
+  if (c.contacts && c.contacts.length) rows.push(el('dt', { i18n: 'f.contacts' }), el('dd', {}, ...c.contacts.map((p) => el('div', { text: [p.name, p.title, p.phone, p.email, p.wechat].filter(Boolean).join(' · ') }))));
+  if (c.key_dates && c.key_dates.length) rows.push(el('dt', { i18n: 'f.key_dates' }), el('dd', {}, ...c.key_dates.map((d) => el('div', { text: d.date + ' ' + d.label }))));
+  return rows;
+}
+
+// The marking as one line in both languages: 【秘密 · CONFIDENTIAL】.
+function markingLine(mk) { return '【' + mk.zh + ' · ' + String(mk.en).toUpperCase() + '】'; }
+
+// Plain text of a use (copy, text export): marking first and last, then the
+// watermark line, so the copy carries both wherever it is pasted.
+function useText(u, wm) {
+  const c = u.content;
+  const lines = [markingLine(u.marking), u.name + ' · v' + u.version, ''];
+  for (const k of CONTENT_FIELDS) if (c[k]) lines.push(I18n.t('f.' + k) + ': ' + c[k]);
+  for (const p of c.contacts || []) lines.push(I18n.t('f.contacts') + ': ' + [p.name, p.title, p.phone, p.email, p.wechat].filter(Boolean).join(' · '));
+  for (const d of c.key_dates || []) lines.push(I18n.t('f.key_dates') + ': ' + d.date + ' ' + d.label);
+  lines.push('', wm, markingLine(u.marking));
+  return lines.join('\n');
+}
+
+async function copyText(text) {
+  try {
+    if (navigator.clipboard && window.isSecureContext) { await navigator.clipboard.writeText(text); return true; }
+  } catch (e) { /* fall back below */ }
+  const t = el('textarea', { class: 'offscreen', 'aria-hidden': 'true' });
+  t.value = text;
+  document.body.append(t);
+  t.select();
+  let ok = false;
+  try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+  t.remove();
+  return ok;
+}
+
+function download(name, type, text) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = el('a', { href: url, download: name, class: 'offscreen' });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+// What the printer gets: the marking above and below, the watermark tiled
+// over the content and written out once in full.
+function printView(u, wm) {
+  return el('div', { class: 'protected print-view', id: 'print-view', 'data-classification': u.classification },
+    banner(u.classification),
+    el('h2', { text: u.name + ' · v' + u.version }),
+    el('p', { class: 'print-mark', id: 'print-mark', text: I18n.t('use.printed_by', { mark: wm }) }),
+    el('dl', { class: 'content' }, ...contentRows(u.content)),
+    banner(u.classification),
+    watermark(wm));
+}
+
+// On the record page: one action per open copy/print/export loan of the
+// caller's. Each use is a separate audited call; without such a loan there is
+// no card and the content stays unselectable and unprintable.
+async function usesCard(m, enc) {
+  document.body.classList.remove('print-ok', 'print-use');
+  if (!hasRole('borrower')) return null;
+  const now = Date.now();
+  const loans = (await loanList('mine')).filter((l) => l.record === m.id && l.kind !== 'view' && isOpenLoan(l) && (!l.due || l.due > now));
+  if (!loans.length) return null;
+  const kinds = [...new Set(loans.map((l) => l.kind))];
+  const err = errorBox();
+  err.id = 'use-error';
+  const reason = el('input', { id: 'use-reason', required: true, maxlength: '500' });
+  const act = async (kind) => {
+    err.textContent = '';
+    // Only the print view of a print just made may reach paper.
+    document.body.classList.remove('print-ok', 'print-use');
+    const out = document.getElementById('use-out');
+    if (!reason.value.trim()) { err.textContent = I18n.t('use.reason_needed'); reason.focus(); return; }
+    const x = await api('POST', '/api/v1/records/' + enc + '/use', { action: kind, reason: reason.value });
+    if (!x.ok) { showError(err, x); return; }
+    const u = x.body;
+    const wm = I18n.t('view.mark', { name: u.watermark.viewer_name, time: fmtTime(u.watermark.time), seq: u.watermark.audit_seq });
+    const done = (key) => el('p', { class: 'notice', id: 'use-done', 'data-seq': String(u.watermark.audit_seq), text: I18n.t(key, { seq: u.watermark.audit_seq }) });
+    if (kind === 'print') {
+      out.replaceChildren(done('use.printed'), printView(u, wm));
+      document.body.classList.add('print-ok', 'print-use');
+      window.print();
+    } else if (kind === 'export') {
+      const file = {
+        format: 'custos-export/1', marking: u.marking, marking_text: markingLine(u.marking),
+        record: { id: u.record, name: u.name, version: u.version, classification: u.classification },
+        watermark: u.watermark, exported_for: reason.value, content: u.content,
+      };
+      download(u.record + '-v' + u.version + '.json', 'application/json', JSON.stringify(file, null, 2) + '\n');
+      out.replaceChildren(done('use.exported'));
+    } else {
+      const ok = await copyText(useText(u, wm));
+      out.replaceChildren(ok ? done('use.copied') : el('p', { class: 'error', text: I18n.t('use.copy_failed') }));
+    }
+  };
+  return el('section', { class: 'card', id: 'use-card' }, el('h2', { i18n: 'use.title' }),
+    el('ul', {}, ...loans.map((l) => el('li', { text: I18n.t('kind.' + l.kind) + ' · ' + I18n.t('use.until', { due: fmtTime(l.due) }) }))),
+    ...field('use.reason', reason),
+    el('p', { class: 'actions' }, ...kinds.map((k) => {
+      const b = el('button', { type: 'button', class: 'primary', id: 'use-' + k, i18n: 'use.' + k });
+      b.addEventListener('click', () => act(k));
+      return b;
+    })), err);
 }
 
 // ---- viewing under a watermark -----------------------------------------------
@@ -326,14 +457,10 @@ async function viewContent() {
     }
     const v = x.body;
     const loans = await loanList('mine');
-    const printOk = loans.some((l) => l.record === id && l.kind === 'print' && ['approved', 'released', 'active'].includes(l.state));
+    const printOk = loans.some((l) => l.record === id && l.kind === 'print' && isOpenLoan(l));
     document.body.classList.toggle('print-ok', printOk);
     const wm = I18n.t('view.mark', { name: v.watermark.viewer_name, time: fmtTime(v.watermark.time), seq: v.watermark.audit_seq });
-    const c = v.content;
-    const rows = [];
-    for (const k of CONTENT_FIELDS) if (c[k]) rows.push(el('dt', { i18n: 'f.' + k }), el('dd', { text: c[k] }));
-    if (c.contacts && c.contacts.length) rows.push(el('dt', { i18n: 'f.contacts' }), el('dd', {}, ...c.contacts.map((p) => el('div', { text: [p.name, p.title, p.phone, p.email, p.wechat].filter(Boolean).join(' · ') }))));
-    if (c.key_dates && c.key_dates.length) rows.push(el('dt', { i18n: 'f.key_dates' }), el('dd', {}, ...c.key_dates.map((d) => el('div', { text: d.date + ' ' + d.label }))));
+    const rows = contentRows(v.content);
     out.replaceChildren(el('div', { class: 'protected', id: 'protected' },
       banner(v.meta.classification),
       el('div', { class: 'viewinfo' },
@@ -370,7 +497,8 @@ async function loanTable(loans, actions, id) {
       el('td', {}, el('span', { text: person(l.requester_person) }), l.requester === me().id && acts.length ? el('span', { class: 'muted', i18n: 'appr.own' }) : null),
       el('td', { class: 'reason', text: l.reason }),
       el('td', {}, loanState(l), l.overdue ? el('span', { class: 'tag danger', i18n: 'loans.overdue' }) : null),
-      el('td', { text: fmtTime(l.due) }),
+      el('td', { class: 'due' }, el('span', { class: 'due-at', text: fmtTime(l.due) }),
+        l.extension_due ? el('div', { class: 'muted ext-pending', text: I18n.t('ext.asked', { due: fmtTime(l.extension_due) }) }) : null),
       el('td', { class: 'acts' }, acts.length ? comment : null, ...acts, err));
   });
   return emptyOr(rows, table(['common.record', 'records.classification', 'loans.kind', 'loans.requester', 'common.reason', 'loans.state', 'loans.due', 'loans.actions'], rows, id));
@@ -381,10 +509,22 @@ function stepper(path, needComment) {
     err.textContent = '';
     if (needComment && !comment.value.trim()) { err.textContent = I18n.t('appr.comment_needed'); return; }
     const x = await api('POST', '/api/v1/loans/' + encodeURIComponent(l.id) + '/' + path, { comment: comment.value });
-    if (!x.ok) { err.textContent = detailText(x.body); err.dataset.code = (x.body && x.body.error && x.body.error.code) || ''; return; }
+    if (!x.ok) { showError(err, x); return; }
     toast(I18n.t('appr.done'));
     render();
   };
+}
+
+// An extension is a new approval of a later due time (counted like
+// approvals); the answer shows the new due time, or the pending one.
+async function extendLoan(l, due, comment, err) {
+  err.textContent = '';
+  if (!due) { err.textContent = I18n.t('ext.due_needed'); return; }
+  const x = await api('POST', '/api/v1/loans/' + encodeURIComponent(l.id) + '/extend', { due, comment: comment.value });
+  if (!x.ok) { showError(err, x); return; }
+  const n = x.body.loan;
+  toast(n.extension_due ? I18n.t('ext.pending', { due: fmtTime(n.extension_due) }) : I18n.t('ext.done', { due: fmtTime(n.due) }));
+  await render();
 }
 
 async function viewMyLoans() {
@@ -395,11 +535,19 @@ async function viewMyLoans() {
 }
 
 async function viewApprovals() {
-  const loans = await loanList('approve');
+  const [loans, open] = await Promise.all([loanList('approve'), loanList('open')]);
   const approve = stepper('approve', false);
   const deny = stepper('deny', true);
-  return el('div', {}, el('h1', { i18n: 'appr.title' }), el('div', { class: 'card' }, await loanTable(loans, (l, c, e) => [
-    actionButton('appr.approve', 'ok', () => approve(l, c, e)), actionButton('appr.deny', 'danger', () => deny(l, c, e))], 'approval-queue')));
+  const now = Date.now();
+  return el('div', {}, el('h1', { i18n: 'appr.title' }), el('div', { class: 'card' }, await loanTable(loans, (l, c, e) => (isOpenLoan(l) && l.extension_due
+    ? [actionButton('ext.approve', 'ok', () => extendLoan(l, l.extension_due, c, e))]
+    : [actionButton('appr.approve', 'ok', () => approve(l, c, e)), actionButton('appr.deny', 'danger', () => deny(l, c, e))]), 'approval-queue')),
+  el('section', { class: 'card' }, el('h2', { i18n: 'ext.title' }), el('p', { class: 'muted', i18n: 'ext.desc' }),
+    await loanTable(open.filter((l) => !l.due || l.due > now), (l, c, e) => {
+      const until = el('input', { type: 'datetime-local', class: 'extend-due', 'aria-label': I18n.t('ext.until'), value: localInput((l.due || now) + 24 * 3600000) });
+      return [el('label', { class: 'small', i18n: 'ext.until' }), until,
+        actionButton('ext.submit', 'ok extend', () => extendLoan(l, until.value ? new Date(until.value).getTime() : 0, c, e))];
+    }, 'open-loans')));
 }
 
 async function viewCustody() {
@@ -514,5 +662,9 @@ Object.assign(ROUTES, {
   '#/audit': viewAudit, '#/admin/policy': viewPolicy,
 });
 
-// Leaving the view page forgets the print permission.
-window.addEventListener('hashchange', () => { if (!location.hash.startsWith('#/view')) document.body.classList.remove('print-ok'); });
+// Leaving the view page forgets the print permission; any navigation
+// forgets a print view made under a print loan.
+window.addEventListener('hashchange', () => {
+  document.body.classList.remove('print-use');
+  if (!location.hash.startsWith('#/view')) document.body.classList.remove('print-ok');
+});

@@ -1,0 +1,316 @@
+#include "vault/handover.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "policy/rules.h"
+#include "tests/vault/records_fixture.h"
+#include "vault/departure_report.h"
+#include "vault/employment.h"
+#include "vault/loans.h"
+
+namespace custos::vault {
+namespace {
+
+constexpr std::string_view kReason = "交接给接替人查阅客户资料";
+
+class HandoverTest : public testing::ArchiveTest {
+ protected:
+  void SetUp() override {
+    ArchiveTest::SetUp();
+    hr_ = AddUser("ma.hr", "马人事", {policy::Role::kHr});
+    successor_ = AddUser("he.author", "何销售", {policy::Role::kAuthor});
+    rec1_ = MakeRecord(policy::Classification::kSecret, "华东机电有限公司");
+    rec2_ = MakeRecord(policy::Classification::kConfidential, "苏州精工有限公司");
+  }
+
+  void GiveNotice() {
+    auto u = RegisterResignation(*vault_, *log_, As(hr_), author_.id, "2026-03-02", "2026-04-01",
+                                 "个人原因");
+    ASSERT_TRUE(u.ok()) << u.status().ToString();
+  }
+
+  json::Value LeafAt(uint64_t seq) {
+    auto r = vault_->BeginRead();
+    auto leaf = log_->Leaf(**r, seq);
+    EXPECT_TRUE(leaf.ok());
+    return leaf.ok() ? *json::Parse(*leaf) : json::Value();
+  }
+  json::Value LastLeaf() { return LeafAt(LogSize() - 1); }
+  static std::string Str(const json::Value& v, std::string_view key) {
+    const json::Value* x = v.Find(key);
+    return x != nullptr && x->is_string() ? x->as_string() : std::string();
+  }
+
+  User hr_, successor_;
+  RecordMeta rec1_, rec2_;
+};
+
+TEST_F(HandoverTest, InNoticeUserViewsOnlyRecordsInPendingHandover) {
+  GiveNotice();
+  // Before any handover the leaver sees nothing, not even their own file.
+  auto v = archive_->View(As(author_), rec1_.id, kReason);
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_TRUE(v.status().message().starts_with(policy::rules::kEmploymentNoticePeriod))
+      << v.status().ToString();
+
+  auto h = AssignHandover(*archive_, As(hr_), author_.id, rec1_.id, successor_.id, "客户交接");
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  EXPECT_EQ(h->state, HandoverState::kPending);
+  {
+    auto r = vault_->BeginRead();
+    auto leaver = GetUser(**r, author_.id);
+    ASSERT_TRUE(leaver.ok());
+    EXPECT_TRUE(*InPendingHandover(**r, *leaver, rec1_.id));
+    EXPECT_FALSE(*InPendingHandover(**r, *leaver, rec2_.id));
+    // Someone not in notice never gets the fact.
+    EXPECT_FALSE(*InPendingHandover(**r, successor_, rec1_.id));
+  }
+
+  v = archive_->View(As(author_), rec1_.id, kReason);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->meta.id, rec1_.id);
+  json::Value e = LastLeaf();
+  EXPECT_EQ(Str(e, "action"), "record.view");
+  EXPECT_EQ(Str(e, "decision"), "allow");
+
+  auto other = archive_->View(As(author_), rec2_.id, kReason);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_TRUE(other.status().message().starts_with(policy::rules::kEmploymentNoticePeriod));
+  e = LastLeaf();
+  EXPECT_EQ(Str(e, "decision"), "deny");
+  EXPECT_EQ(Str(e, "rule"), policy::rules::kEmploymentNoticePeriod);
+
+  // Once confirmed the record is the successor's and closed to the leaver.
+  auto c = ConfirmHandover(*archive_, As(approver_), author_.id, rec1_.id, "确认交接");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  v = archive_->View(As(author_), rec1_.id, kReason);
+  ASSERT_FALSE(v.ok());
+  EXPECT_TRUE(v.status().message().starts_with(policy::rules::kEmploymentNoticePeriod));
+}
+
+TEST_F(HandoverTest, AssignByRoleWithoutPermissionIsDeniedAndAudited) {
+  GiveNotice();
+  const uint64_t before = LogSize();
+  auto h = AssignHandover(*archive_, As(borrower_), author_.id, rec1_.id, successor_.id, "x");
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(h.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_TRUE(h.status().message().starts_with(policy::rules::kRoleNotPermitted));
+  ASSERT_EQ(LogSize(), before + 1);
+  json::Value e = LastLeaf();
+  EXPECT_EQ(Str(e, "action"), "departure.handover.assign");
+  EXPECT_EQ(Str(e, "decision"), "deny");
+  EXPECT_EQ(Str(e, "rule"), policy::rules::kRoleNotPermitted);
+
+  // The leaver cannot hand over their own files during the notice period.
+  h = AssignHandover(*archive_, As(author_), author_.id, rec1_.id, successor_.id, "x");
+  ASSERT_FALSE(h.ok());
+  EXPECT_TRUE(h.status().message().starts_with(policy::rules::kEmploymentNoticePeriod));
+
+  // Nothing pending: no handover was stored.
+  auto r = vault_->BeginRead();
+  EXPECT_TRUE(HandoversOf(**r, author_.id)->empty());
+}
+
+TEST_F(HandoverTest, AssignChecksLeaverRecordAndSuccessor) {
+  // No resignation registered yet.
+  auto h = AssignHandover(*archive_, As(hr_), author_.id, rec1_.id, successor_.id, "x");
+  EXPECT_EQ(h.status().code(), StatusCode::kFailedPrecondition);
+  GiveNotice();
+  h = AssignHandover(*archive_, As(hr_), author_.id, rec1_.id, author_.id, "x");
+  EXPECT_EQ(h.status().code(), StatusCode::kInvalidArgument);
+  // A successor who is not active.
+  User leaving2 = AddUser("qian.author", "钱销售", {policy::Role::kAuthor});
+  ASSERT_TRUE(
+      RegisterResignation(*vault_, *log_, As(hr_), leaving2.id, "2026-03-02", "2026-04-01", "")
+          .ok());
+  h = AssignHandover(*archive_, As(hr_), author_.id, rec1_.id, leaving2.id, "x");
+  EXPECT_EQ(h.status().code(), StatusCode::kFailedPrecondition);
+  // A record the leaver does not own.
+  auto m = archive_->ReassignOwner(As(approver_), rec2_.id, successor_.id, "调整");
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  h = AssignHandover(*archive_, As(hr_), author_.id, rec2_.id, successor_.id, "x");
+  EXPECT_EQ(h.status().code(), StatusCode::kFailedPrecondition);
+  // The assigner may not be the successor.
+  h = AssignHandover(*archive_, As(approver_), author_.id, rec1_.id, approver_.id, "x");
+  ASSERT_FALSE(h.ok());
+  EXPECT_TRUE(h.status().message().starts_with(policy::rules::kSodSelfAssignment));
+}
+
+TEST_F(HandoverTest, AssignerCannotConfirm) {
+  GiveNotice();
+  auto h =
+      AssignHandover(*archive_, As(approver_), author_.id, rec1_.id, successor_.id, "客户交接");
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  const uint64_t before = LogSize();
+  auto c = ConfirmHandover(*archive_, As(approver_), author_.id, rec1_.id, "自己确认");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_TRUE(c.status().message().starts_with(policy::rules::kSodAssignerNotConfirmer))
+      << c.status().ToString();
+  ASSERT_EQ(LogSize(), before + 1);
+  json::Value e = LastLeaf();
+  EXPECT_EQ(Str(e, "action"), "departure.handover.confirm");
+  EXPECT_EQ(Str(e, "rule"), policy::rules::kSodAssignerNotConfirmer);
+  EXPECT_EQ(Str(e, "decision"), "deny");
+  // Still the leaver's, still pending.
+  EXPECT_EQ(archive_->GetMeta(rec1_.id)->owner_id, author_.id);
+  auto r = vault_->BeginRead();
+  auto all = HandoversOf(**r, author_.id);
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].state, HandoverState::kPending);
+
+  // HR may assign but not confirm (role).
+  c = ConfirmHandover(*archive_, As(hr_), author_.id, rec1_.id, "确认");
+  ASSERT_FALSE(c.ok());
+  EXPECT_TRUE(c.status().message().starts_with(policy::rules::kRoleNotPermitted));
+}
+
+TEST_F(HandoverTest, ConfirmMovesOwnershipWithHistoryAndAuditsEveryStep) {
+  GiveNotice();
+  const uint64_t start = LogSize();
+  auto h = AssignHandover(*archive_, As(hr_), author_.id, rec1_.id, successor_.id, "客户交接");
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  ASSERT_EQ(LogSize(), start + 1);
+  json::Value e = LeafAt(h->assign_seq);
+  EXPECT_EQ(Str(e, "action"), "departure.handover.assign");
+  EXPECT_EQ(Str(e, "decision"), "allow");
+  EXPECT_EQ(Str(e, "rule"), policy::rules::kAllowHandoverAssign);
+  EXPECT_EQ(Str(*e.Find("details"), "successor"), successor_.id);
+  EXPECT_EQ(Str(*e.Find("details"), "user"), author_.id);
+
+  auto c = ConfirmHandover(*archive_, As(approver_), author_.id, rec1_.id, "确认交接");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(LogSize(), start + 2);
+  EXPECT_EQ(c->state, HandoverState::kConfirmed);
+  EXPECT_EQ(c->confirmed_by, approver_.id);
+  e = LeafAt(c->confirm_seq);
+  EXPECT_EQ(Str(e, "action"), "departure.handover.confirm");
+  EXPECT_EQ(Str(e, "rule"), policy::rules::kAllowHandoverConfirm);
+  EXPECT_EQ(Str(*e.Find("details"), "assigned_by"), hr_.id);
+
+  EXPECT_EQ(archive_->GetMeta(rec1_.id)->owner_id, successor_.id);
+  auto history = archive_->OwnershipHistory(rec1_.id);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 2u);
+  const OwnershipChange& last = history->back();
+  EXPECT_EQ(last.from, author_.id);
+  EXPECT_EQ(last.to, successor_.id);
+  EXPECT_EQ(last.by, approver_.id);
+  EXPECT_EQ(last.reason, "确认交接");
+  EXPECT_EQ(last.audit_seq, c->confirm_seq);
+  EXPECT_GT(last.at, 0);
+  EXPECT_EQ(archive_->RecordsOwnedBy(successor_.id), std::vector<std::string>{rec1_.id});
+
+  // Confirming twice is refused and changes nothing.
+  auto again = ConfirmHandover(*archive_, As(approver2_), author_.id, rec1_.id, "再次确认");
+  EXPECT_FALSE(again.ok());
+  EXPECT_EQ(archive_->OwnershipHistory(rec1_.id)->size(), 2u);
+
+  // The listing shows the confirmed handover and the record still to do.
+  auto items = ListHandovers(*archive_, As(hr_), author_.id);
+  ASSERT_TRUE(items.ok()) << items.status().ToString();
+  ASSERT_EQ(items->size(), 2u);
+  int confirmed = 0, open = 0;
+  for (const HandoverItem& it : *items) {
+    if (it.handover && it.handover->state == HandoverState::kConfirmed) ++confirmed;
+    if (!it.handover) ++open;
+  }
+  EXPECT_EQ(confirmed, 1);
+  EXPECT_EQ(open, 1);
+  auto denied = ListHandovers(*archive_, As(borrower_), author_.id);
+  EXPECT_EQ(denied.status().code(), StatusCode::kPermissionDenied);
+}
+
+TEST_F(HandoverTest, ReportCountsWhatWasDone) {
+  // Activity before notice: two records created in SetUp, views, a loan.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(archive_->View(As(author_), rec1_.id, kReason).ok());
+  ASSERT_TRUE(archive_->View(As(author_), rec2_.id, kReason).ok());
+  RecordMeta theirs = MakeRecord(policy::Classification::kConfidential, "杭州贸易有限公司");
+  ASSERT_TRUE(archive_->ReassignOwner(As(approver_), theirs.id, successor_.id, "调整").ok());
+  LoanRequest req;
+  req.record_id = theirs.id;
+  req.reason = "了解客户情况";
+  auto loan = RequestLoan(*archive_, As(author_), req);
+  ASSERT_TRUE(loan.ok()) << loan.status().ToString();
+  GiveNotice();
+  ASSERT_FALSE(archive_->View(As(author_), rec2_.id, kReason).ok());  // denied, counted
+
+  auto report = BuildDepartureReport(*archive_, As(auditor_), author_.id);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  json::Value e = LastLeaf();
+  EXPECT_EQ(Str(e, "action"), "departure.report");
+  EXPECT_EQ(Str(e, "decision"), "allow");
+
+  EXPECT_EQ(report->user_id, author_.id);
+  EXPECT_EQ(report->employment, "notice_given");
+  EXPECT_EQ(report->lookback_days, kDefaultLookbackDays);
+  EXPECT_EQ(report->authored.size(), 3u);  // rec1, rec2 and theirs were created by author_
+  EXPECT_EQ(report->owned.size(), 2u);     // theirs went to the successor
+  EXPECT_EQ(report->total_views, 4);
+  EXPECT_EQ(report->denied_views, 1);
+  ASSERT_EQ(report->viewed.size(), 2u);
+  for (const ReportRecord& r : report->viewed) {
+    if (r.id == rec1_.id) {
+      EXPECT_EQ(r.events, 3);
+      EXPECT_EQ(r.denied, 0);
+      EXPECT_EQ(r.classification, "secret");
+      EXPECT_EQ(r.name, "华东机电有限公司");
+    } else {
+      EXPECT_EQ(r.id, rec2_.id);
+      EXPECT_EQ(r.events, 1);
+      EXPECT_EQ(r.denied, 1);
+    }
+  }
+  ASSERT_EQ(report->loans.size(), 1u);
+  EXPECT_EQ(report->loans[0].id, loan->id);
+  EXPECT_EQ(report->loans[0].record_id, theirs.id);
+  ASSERT_EQ(report->days.size(), 1u);
+  EXPECT_EQ(report->days[0].views, 4);
+  EXPECT_FALSE(report->days[0].spike);
+  EXPECT_TRUE(report->spike_days.empty());
+  // Never content: the JSON holds no field of the record's content.
+  const std::string json = json::Serialize(report->ToJson());
+  EXPECT_EQ(json.find("91310000MA1FL0XX1X"), std::string::npos);
+  EXPECT_EQ(json.find("95 元"), std::string::npos);
+
+  // HR may read it; a borrower may not (audited denial).
+  EXPECT_TRUE(BuildDepartureReport(*archive_, As(hr_), author_.id).ok());
+  auto denied = BuildDepartureReport(*archive_, As(borrower_), author_.id);
+  ASSERT_FALSE(denied.ok());
+  EXPECT_TRUE(denied.status().message().starts_with(policy::rules::kRoleNotPermitted));
+  EXPECT_EQ(Str(LastLeaf(), "decision"), "deny");
+  // A window that ends before everything sees nothing.
+  DepartureReportOptions old;
+  old.now = NowMillis() - int64_t{10} * 86400 * 1000;
+  old.lookback_days = 1;
+  auto empty = BuildDepartureReport(*archive_, As(auditor_), author_.id, old);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->total_views, 0);
+  EXPECT_TRUE(empty->authored.empty());
+}
+
+TEST(DepartureSpikesTest, SpikeIsAboveThreeTimesMedianAndAtLeastFive) {
+  std::vector<DayViews> days = {{"2026-01-01", 2, false},
+                                {"2026-01-02", 2, false},
+                                {"2026-01-03", 3, false},
+                                {"2026-01-04", 20, false}};
+  EXPECT_DOUBLE_EQ(MarkSpikes(&days), 2.5);
+  EXPECT_FALSE(days[0].spike);
+  EXPECT_FALSE(days[2].spike);
+  EXPECT_TRUE(days[3].spike);
+  // Above 3× the median but fewer than five views: not a spike.
+  std::vector<DayViews> small = {{"a", 1, false}, {"b", 1, false}, {"c", 4, false}};
+  EXPECT_DOUBLE_EQ(MarkSpikes(&small), 1);
+  EXPECT_FALSE(small[2].spike);
+  std::vector<DayViews> none;
+  EXPECT_DOUBLE_EQ(MarkSpikes(&none), 0);
+}
+
+}  // namespace
+}  // namespace custos::vault
