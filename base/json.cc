@@ -62,6 +62,9 @@ void Value::Push(Value v) {
 
 namespace {
 
+// Printable ASCII that a JSON string carries as it is.
+inline bool IsPlainAscii(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
 // Decodes one UTF-8 sequence at s[i]; returns its length or 0 if invalid.
 size_t Utf8SequenceLength(std::string_view s, size_t i, uint32_t* cp_out) {
   const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
@@ -261,6 +264,14 @@ class Parser {
   Status ParseString(std::string* out) {
     ++i_;  // opening quote
     while (true) {
+      // Fast path: a run of printable ASCII other than '"' and '\\' is
+      // copied as it is (most of a stored record).
+      size_t run = i_;
+      while (run < s_.size() && IsPlainAscii(static_cast<unsigned char>(s_[run]))) ++run;
+      if (run > i_) {
+        out->append(s_.data() + i_, run - i_);
+        i_ = run;
+      }
       if (i_ >= s_.size()) return Error("unterminated string");
       unsigned char c = static_cast<unsigned char>(s_[i_]);
       if (c == '"') {
@@ -376,6 +387,14 @@ void WriteString(std::string* out, std::string_view s) {
   out->push_back('"');
   size_t i = 0;
   while (i < s.size()) {
+    // Fast path: runs that need no escaping are appended whole.
+    size_t run = i;
+    while (run < s.size() && IsPlainAscii(static_cast<unsigned char>(s[run]))) ++run;
+    if (run > i) {
+      out->append(s.data() + i, run - i);
+      i = run;
+      if (i >= s.size()) break;
+    }
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {

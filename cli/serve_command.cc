@@ -55,6 +55,10 @@ class ServeCommand : public Command {
                           .required(false)
                           .repeatable(false)
                           .argument("DIR"));
+    options.addOption(Option("threads", "", "worker threads, one per open connection (default 64)")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("N"));
     options.addOption(Option("demo", "", "demo mode: demo users need not change their password")
                           .required(false)
                           .repeatable(false));
@@ -84,6 +88,17 @@ class ServeCommand : public Command {
     opts.trusted_proxies = FlagAll("trusted-proxy");
     opts.ui_dir = Flag("ui");
     opts.demo = Has("demo");
+    if (Has("threads")) {
+      try {
+        size_t used = 0;
+        const std::string t = Flag("threads");
+        opts.max_threads = std::stoi(t, &used);
+        if (used != t.size() || opts.max_threads < 1 || opts.max_threads > 1024)
+          throw std::out_of_range("threads");
+      } catch (const std::exception&) {
+        return UsageError("--threads must be a number from 1 to 1024");
+      }
+    }
 
     // Block the stop signals before any thread starts, so every thread
     // inherits the mask and only sigwait below receives them.
@@ -124,6 +139,9 @@ class ServeCommand : public Command {
         const CivilDate today = CivilFromDays(now / 86400000);
         if (auto gone = vault::MarkDeparted(**v, **log, today); !gone.ok())
           std::cerr << "custos serve: departures: " << gone.status().message() << std::endl;
+        // Records whose declassification date has come become public (audited).
+        if (auto d = (*archive)->DeclassifyDue(today); !d.ok())
+          std::cerr << "custos serve: declassification: " << d.status().message() << std::endl;
       }
     }
     std::cout << "Stopping (signal " << sig << "): finishing requests in flight." << std::endl;

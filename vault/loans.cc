@@ -45,8 +45,82 @@ Result<std::vector<std::string>> ReadStrings(const json::Value& o, std::string_v
   return out;
 }
 
+// Loan indexes in tables::kIndex (keys only, values empty):
+//   "loan/r/" record \0 requester \0 id   by record and requester (views)
+//   "loan/u/" requester \0 id              by requester ("my loans")
+//   "loan/due/" u64 due, id                open loans by due time (expiry, overdue)
+//   "loan/out/" id                         expired paper loans not returned
+// kLoanIndexMarker is set once the last three exist for every loan (vaults
+// written before them are indexed by EnsureLoanIndex on Archive::Open).
+constexpr std::string_view kLoanIndexMarker = "loan/index-v1";
+
+std::string RequesterLoanKey(std::string_view requester, std::string_view id) {
+  std::string k = "loan/u/";
+  k += requester;
+  k.push_back('\0');
+  k += id;
+  return k;
+}
+std::string DueLoanKey(UnixMillis due, std::string_view id) {
+  return "loan/due/" + EncodeU64(static_cast<uint64_t>(due)) + std::string(id);
+}
+std::string PaperOutKey(std::string_view id) { return "loan/out/" + std::string(id); }
+
+bool IsPaperOut(const Loan& l) { return l.state == policy::LoanState::kExpired && l.paper; }
+
+// The state-dependent index keys of a loan.
+std::vector<std::string> StateIndexKeys(const Loan& l) {
+  std::vector<std::string> keys;
+  if (IsOpen(l.state) && l.due != 0) keys.push_back(DueLoanKey(l.due, l.id));
+  if (IsPaperOut(l)) keys.push_back(PaperOutKey(l.id));
+  return keys;
+}
+
+Status DeleteIndexKey(WriteTxn& txn, const std::string& key) {
+  Status st = txn.Delete(tables::kIndex, key);
+  return st.code() == StatusCode::kNotFound ? Status::Ok() : st;
+}
+
+// Moves the loan's state-dependent index entries from `before` to `after`.
+Status ReindexLoan(WriteTxn& txn, const Loan* before, const Loan& after) {
+  const std::vector<std::string> now = StateIndexKeys(after);
+  if (before != nullptr) {
+    for (const std::string& k : StateIndexKeys(*before)) {
+      if (std::find(now.begin(), now.end(), k) == now.end()) {
+        CUSTOS_RETURN_IF_ERROR(DeleteIndexKey(txn, k));
+      }
+    }
+  }
+  for (const std::string& k : now) CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kIndex, k, ""));
+  return Status::Ok();
+}
+
 Status PutLoan(WriteTxn& txn, const Loan& loan) {
-  return txn.Put(tables::kLoans, loan.id, json::Serialize(loan.ToJson()));
+  auto before = GetLoan(txn, loan.id);
+  if (!before.ok() && before.status().code() != StatusCode::kNotFound) return before.status();
+  CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kLoans, loan.id, json::Serialize(loan.ToJson())));
+  return ReindexLoan(txn, before.ok() ? &*before : nullptr, loan);
+}
+
+// Loads the loans whose ids follow `prefix` in index keys (after `skip`
+// bytes of each key's remainder).
+Result<std::vector<Loan>> LoansFromIndex(const ReadTxn& txn, const std::string& prefix,
+                                         size_t skip) {
+  std::vector<std::string> ids;
+  CUSTOS_RETURN_IF_ERROR(
+      txn.ScanKeys(tables::kIndex, prefix, [&](std::string_view key) -> Result<bool> {
+        std::string_view rest = key.substr(prefix.size());
+        if (rest.size() < skip) return Status::DataLoss("loan index key is damaged");
+        ids.emplace_back(rest.substr(skip));
+        return true;
+      }));
+  std::vector<Loan> out;
+  out.reserve(ids.size());
+  for (const std::string& id : ids) {
+    CUSTOS_ASSIGN_OR_RETURN(Loan l, GetLoan(txn, id));
+    out.push_back(std::move(l));
+  }
+  return out;
 }
 
 AuditEvent LoanEvent(const Caller& caller, const User& user, std::string action, const Loan& loan) {
@@ -213,6 +287,35 @@ Result<Loan> GetLoan(const ReadTxn& txn, std::string_view loan_id) {
 
 Result<std::vector<Loan>> ListLoans(const ReadTxn& txn, std::string_view record_id,
                                     std::string_view requester_id) {
+  if (!record_id.empty()) {
+    std::string prefix = "loan/r/";
+    prefix += record_id;
+    prefix.push_back('\0');
+    if (!requester_id.empty())
+      return LoansFromIndex(txn, RecordLoanPrefix(record_id, requester_id), 0);
+    // Keys continue with requester \0 id: keep what follows the last \0.
+    std::vector<std::string> ids;
+    CUSTOS_RETURN_IF_ERROR(
+        txn.ScanKeys(tables::kIndex, prefix, [&](std::string_view key) -> Result<bool> {
+          const size_t nul = key.rfind('\0');
+          if (nul == std::string_view::npos || nul < prefix.size())
+            return Status::DataLoss("loan index key is damaged");
+          ids.emplace_back(key.substr(nul + 1));
+          return true;
+        }));
+    std::vector<Loan> out;
+    for (const std::string& id : ids) {
+      CUSTOS_ASSIGN_OR_RETURN(Loan l, GetLoan(txn, id));
+      out.push_back(std::move(l));
+    }
+    return out;
+  }
+  if (!requester_id.empty()) {
+    std::string prefix = "loan/u/";
+    prefix += requester_id;
+    prefix.push_back('\0');
+    return LoansFromIndex(txn, prefix, 0);
+  }
   std::vector<Loan> out;
   CUSTOS_RETURN_IF_ERROR(
       txn.Scan(tables::kLoans, "", [&](std::string_view, std::string_view value) -> Result<bool> {
@@ -227,7 +330,9 @@ Result<std::vector<Loan>> ListLoans(const ReadTxn& txn, std::string_view record_
 }
 
 Result<std::vector<Loan>> ListOverdueLoans(const ReadTxn& txn, UnixMillis now) {
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> all, ListLoans(txn));
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> all, OpenLoansDueBy(txn, now));
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> paper, LoansFromIndex(txn, "loan/out/", 0));
+  for (Loan& l : paper) all.push_back(std::move(l));
   std::vector<Loan> out;
   for (Loan& l : all) {
     const bool overdue_open = IsOpen(l.state) && l.due != 0 && l.due <= now;
@@ -323,6 +428,8 @@ Result<Loan> RequestLoan(Archive& archive, const Caller& caller, const LoanReque
     CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kLoans, loan.id, json::Serialize(loan.ToJson())));
     CUSTOS_RETURN_IF_ERROR(
         txn.Put(tables::kIndex, RecordLoanPrefix(meta.id, user.id) + loan.id, ""));
+    CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kIndex, RequesterLoanKey(user.id, loan.id), ""));
+    CUSTOS_RETURN_IF_ERROR(ReindexLoan(txn, nullptr, loan));
     out = loan;
     return Status::Ok();
   }));
@@ -415,7 +522,7 @@ Result<int> ExpireOverdueLoans(Archive& archive, UnixMillis now) {
   CUSTOS_RETURN_IF_ERROR(archive.vault().Write([&](WriteTxn& txn) -> Status {
     expired = 0;
     CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(txn));
-    CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> all, ListLoans(txn));
+    CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> all, OpenLoansDueBy(txn, now));
     for (Loan& loan : all) {
       if (!IsOpen(loan.state) || loan.due == 0 || loan.due > now) continue;
       AuditEvent e;
@@ -484,6 +591,43 @@ Result<UseResult> UseRecord(Archive& archive, const Caller& caller, std::string_
   }));
   if (!denied.ok()) return denied;
   return out;
+}
+
+Result<std::vector<Loan>> OpenLoansDueBy(const ReadTxn& txn, UnixMillis now) {
+  const std::string prefix = "loan/due/";
+  const std::string upper = prefix + EncodeU64(static_cast<uint64_t>(now));
+  std::vector<std::string> ids;
+  CUSTOS_RETURN_IF_ERROR(
+      txn.ScanKeys(tables::kIndex, prefix, [&](std::string_view key) -> Result<bool> {
+        if (key.size() < upper.size()) return Status::DataLoss("loan index key is damaged");
+        if (key.substr(0, upper.size()) > upper) return false;  // due later than now
+        ids.emplace_back(key.substr(upper.size()));
+        return true;
+      }));
+  std::vector<Loan> out;
+  for (const std::string& id : ids) {
+    CUSTOS_ASSIGN_OR_RETURN(Loan l, GetLoan(txn, id));
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+Status EnsureLoanIndex(Vault& vault) {
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto r, vault.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(bool done, r->Has(tables::kIndex, kLoanIndexMarker));
+    if (done) return Status::Ok();
+  }
+  return vault.Write([&](WriteTxn& txn) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(bool done, txn.Has(tables::kIndex, kLoanIndexMarker));
+    if (done) return Status::Ok();
+    CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> all, ListLoans(txn));
+    for (const Loan& l : all) {
+      CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kIndex, RequesterLoanKey(l.requester_id, l.id), ""));
+      CUSTOS_RETURN_IF_ERROR(ReindexLoan(txn, nullptr, l));
+    }
+    return txn.Put(tables::kIndex, kLoanIndexMarker, "1");
+  });
 }
 
 }  // namespace custos::vault

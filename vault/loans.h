@@ -115,12 +115,19 @@ Result<UseResult> UseRecord(Archive& archive, const Caller& caller, std::string_
 Result<int> ExpireOverdueLoans(Archive& archive, UnixMillis now);
 
 Result<Loan> GetLoan(const ReadTxn& txn, std::string_view loan_id);
-// All loans, optionally only those of one record and/or requester.
+// All loans, or only those of one record and/or requester (then through the
+// record and requester indexes).
 Result<std::vector<Loan>> ListLoans(const ReadTxn& txn, std::string_view record_id = {},
                                     std::string_view requester_id = {});
 // Open loans (approved/released/active) whose due time is <= now, and expired
-// loans not yet returned (paper still out) — the overdue list.
+// loans not yet returned (paper still out) — the overdue list. Read through
+// indexes: the cost follows the overdue loans, not all loans.
 Result<std::vector<Loan>> ListOverdueLoans(const ReadTxn& txn, UnixMillis now);
+// Open loans whose due time is <= now (the due-time index).
+Result<std::vector<Loan>> OpenLoansDueBy(const ReadTxn& txn, UnixMillis now);
+// Indexes the loans of a vault written before the requester and due-time
+// indexes existed (once; a marker records it). Archive::Open calls it.
+Status EnsureLoanIndex(Vault& vault);
 
 // For views and uses: the caller's loan of `kind` on `record_id` that is open
 // (approved/released/active) with the latest due time, or nullopt.

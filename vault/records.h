@@ -249,6 +249,16 @@ class Archive {
   Result<RecordMeta> ReassignOwner(const Caller& caller, std::string_view record_id,
                                    std::string_view new_owner_id, std::string_view reason);
 
+  // The system's declassification (解密): every record whose declassify_on
+  // date is on or before `today` (UTC, as for departures) and that is above
+  // public becomes public (公开) in a new version with the same content,
+  // no author and the reason naming the date; the date is cleared. One
+  // audited event "record.declassify" per record (rule
+  // "record.declassify_on", details {from, declassify_on, today}), in the
+  // same transaction. Returns the records changed. `custos serve` runs it on
+  // its timer.
+  Result<std::vector<RecordMeta>> DeclassifyDue(CivilDate today);
+
   // view_content: authorizes (grant/owner rule, quota, reason), counts the
   // view, writes the audit event and returns the content — all in one
   // transaction. Quota exhausted: denial event + alert, kResourceExhausted.

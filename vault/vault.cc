@@ -214,6 +214,15 @@ Result<std::string> ReadTxn::Get(Table table, std::string_view key) const {
   return impl.OpenValue(table, key, internal::FromVal(v));
 }
 
+Result<std::string_view> ReadTxn::GetSealed(Table table, std::string_view key) const {
+  CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, vault_->impl().Dbi(table));
+  MDB_val k = internal::ToVal(key), v;
+  int rc = mdb_get(T(txn_), dbi, &k, &v);
+  if (rc == MDB_NOTFOUND) return Status::NotFound("no such entry in " + std::string(table));
+  if (rc != 0) return internal::LmdbStatus(rc, "reading " + std::string(table));
+  return internal::FromVal(v);
+}
+
 Result<bool> ReadTxn::Has(Table table, std::string_view key) const {
   auto& impl = vault_->impl();
   CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, impl.Dbi(table));

@@ -68,6 +68,11 @@ class ReadTxn {
   Result<std::string> Get(Table table, std::string_view key) const;
   // Whether `key` is present (no decryption).
   Result<bool> Has(Table table, std::string_view key) const;
+  // The stored (sealed) bytes of `key`, without opening them; valid until
+  // the transaction ends. For caches of opened values: a value that was
+  // rewritten (or re-sealed by a key rotation) has different sealed bytes.
+  // kNotFound when absent.
+  Result<std::string_view> GetSealed(Table table, std::string_view key) const;
   // Visits keys starting with `prefix` in key order (reverse when asked),
   // opening each value. `fn` returns false to stop early.
   using ScanFn = std::function<Result<bool>(std::string_view key, std::string_view value)>;

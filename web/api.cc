@@ -200,6 +200,7 @@ void Router::Add(Route route) {
   if (route.pattern.empty() || route.pattern[0] != '/' || !route.handler) {
     Die("bad route: " + route.method + " " + route.pattern);
   }
+  route.segments = SplitPath(route.pattern);
   routes_.push_back(std::move(route));
 }
 
@@ -208,6 +209,12 @@ namespace {
 bool MatchPattern(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
                   std::map<std::string, std::string>* params) {
   if (pattern.size() != path.size()) return false;
+  // Cheap rejection first: most routes differ in a literal segment.
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const std::string& seg = pattern[i];
+    const bool param = seg.size() >= 2 && seg.front() == '{' && seg.back() == '}';
+    if (!param && seg != path[i]) return false;
+  }
   std::map<std::string, std::string> p;
   for (size_t i = 0; i < pattern.size(); ++i) {
     const std::string& seg = pattern[i];
@@ -231,7 +238,7 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
   int best_literals = -1;
   for (const Route& r : routes_) {
     std::map<std::string, std::string> params;
-    const std::vector<std::string> pattern = SplitPath(r.pattern);
+    const std::vector<std::string>& pattern = r.segments;
     if (!MatchPattern(pattern, segments, &params)) continue;
     m.path_matched = true;
     if (r.method != method) {

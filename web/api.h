@@ -93,7 +93,8 @@ using Handler = std::function<HttpResponse(const HttpRequest&, const RequestCont
 
 struct Route {
   std::string method;
-  std::string pattern;  // "/api/v1/users/{id}"
+  std::string pattern;                // "/api/v1/users/{id}"
+  std::vector<std::string> segments;  // the pattern split at '/', filled by Router::Add
   Access access = Access::kSession;
   std::vector<policy::Role> roles;  // any of; empty = any session
   // Whether a user with must_change_password may call it (session, password).

@@ -56,7 +56,9 @@ struct ServerOptions {
   std::string ui_dir;
 
   size_t max_body_bytes = 1 << 20;  // 1 MiB
-  int max_threads = 16;
+  // Poco serves a keep-alive connection on one thread until it closes, so
+  // this bounds the connections served at once (the rest wait queued).
+  int max_threads = 64;
   int max_queued = 256;
   // Concurrent Argon2id verifications (each uses the KDF's memory).
   int max_concurrent_password_checks = 4;

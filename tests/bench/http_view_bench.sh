@@ -82,9 +82,11 @@ echo "custos: $CUSTOS"
 # 2. Serve it on a loopback port.
 PORT="$(free_port)"
 BASE="http://127.0.0.1:$PORT"
-"$CUSTOS" serve --data "$DATA" --listen "127.0.0.1:$PORT" --demo >"$WORK/serve.log" 2>&1 &
+# SERVE_WRAPPER (e.g. "valgrind --tool=callgrind") profiles the server.
+# shellcheck disable=SC2086
+${SERVE_WRAPPER:-} "$CUSTOS" serve --data "$DATA" --listen "127.0.0.1:$PORT" --demo >"$WORK/serve.log" 2>&1 &
 CUSTOS_PID=$!
-for _ in $(seq 1 200); do
+for _ in $(seq 1 600); do
   curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break
   kill -0 "$CUSTOS_PID" 2>/dev/null || { cat "$WORK/serve.log" >&2; die "custos serve exited"; }
   sleep 0.1
@@ -248,11 +250,13 @@ jq -n --arg p "$PASSWORD" \
   >"$WORK/admin-login.json"
 curl -fsS -c "$AJAR" -H 'Content-Type: application/json' --data @"$WORK/admin-login.json" \
   "$BASE/api/v1/session" >/dev/null || die "admin login failed"
-commit_counters() {  # prints "commits requests"
+commit_counters() {  # prints "commits requests run_seconds commit_seconds"
   curl -fsS -b "$AJAR" "$BASE/metrics" \
     | awk '$1 == "custos_vault_commits_total" { c = $2 }
            $1 == "custos_vault_commit_requests_total" { r = $2 }
-           END { print c + 0, r + 0 }'
+           $1 == "custos_vault_commit_run_seconds_total" { u = $2 }
+           $1 == "custos_vault_commit_sync_seconds_total" { s = $2 }
+           END { print c + 0, r + 0, u + 0, s + 0 }'
 }
 
 WRK=(wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$WRK_DURATION" --latency)
@@ -268,7 +272,7 @@ kill -QUIT "$NGINX_PID" 2>/dev/null || true
 wait "$NGINX_PID" 2>/dev/null || true
 NGINX_PID=""
 
-read -r COMMITS0 WRITES0 < <(commit_counters)
+read -r COMMITS0 WRITES0 RUN0 SYNC0 < <(commit_counters)
 echo
 echo "== custos: POST /api/v1/records/{id}/view (audited, $RECORDS records), ${WRK[*]:1}"
 T0="$(cpu_ticks "$CUSTOS_PID")"
@@ -276,9 +280,11 @@ T0="$(cpu_ticks "$CUSTOS_PID")"
 check_ok "$WORK/wrk-custos.txt" custos
 CUSTOS_REQUESTS="$(awk '/requests in/ { print $1; exit }' "$WORK/wrk-custos.txt")"
 CUSTOS_CPU_US="$(us_per_request $(($(cpu_ticks "$CUSTOS_PID") - T0)) "$CUSTOS_REQUESTS")"
-read -r COMMITS1 WRITES1 < <(commit_counters)
+read -r COMMITS1 WRITES1 RUN1 SYNC1 < <(commit_counters)
 COMMITS=$((COMMITS1 - COMMITS0))
 WRITES=$((WRITES1 - WRITES0))
+COMMITTER="$(awk -v c="$COMMITS" -v r0="$RUN0" -v r1="$RUN1" -v s0="$SYNC0" -v s1="$SYNC1" \
+  'BEGIN { if (c > 0) printf "per commit: %.2f ms running the writes, %.2f ms in LMDB commit", (r1 - r0) * 1000 / c, (s1 - s0) * 1000 / c }')"
 
 # A last view must still succeed (nothing was denied, quota not exhausted).
 STATUS="$(curl -sS -o "$WORK/view-after.json" -w '%{http_code}' -b "$JAR" \
@@ -305,7 +311,7 @@ echo "audit seq of the first and last check views: $SEQ_BEFORE → $SEQ_AFTER" \
   "($((SEQ_AFTER - SEQ_BEFORE - 1)) events between them; wrk completed $CUSTOS_REQUESTS views);" \
   "custos audit verify: ok"
 echo "vault group commits during the custos run: $COMMITS commits carrying $WRITES writes" \
-  "($(awk -v w="$WRITES" -v c="$COMMITS" 'BEGIN { if (c > 0) printf "%.1f", w / c; else print "n/a" }') writes per commit)"
+  "($(awk -v w="$WRITES" -v c="$COMMITS" 'BEGIN { if (c > 0) printf "%.1f", w / c; else print "n/a" }') writes per commit; $COMMITTER)"
 printf '%-44s %12s req/s  %6s us CPU/request (server side)\n' \
   "nginx static files ($RESPONSE_BYTES B)" "$N_RPS" "$NGINX_CPU_US"
 printf '%-44s %12s req/s  %6s us CPU/request (server side)\n' \

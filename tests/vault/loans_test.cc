@@ -68,6 +68,25 @@ TEST_F(ViewTest, ThreeViewsThenQuotaDenialWithAlert) {
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(archive_->View(As(author_), m.id, "更新前查阅").ok());
 }
 
+TEST_F(ViewTest, ViewCountsStoredInTheOlderJsonFormStillCount) {
+  // Vaults written before the compact counter format kept {"n","t"} JSON;
+  // two recent views there leave one of three.
+  RecordMeta m = MakeRecord(Classification::kInternal);
+  const UnixMillis now = NowMillis();
+  std::string key = borrower_.id;
+  key.push_back('\0');
+  key += m.id;
+  const std::string legacy =
+      "{\"n\":2,\"t\":[" + std::to_string(now - 60'000) + "," + std::to_string(now - 30'000) + "]}";
+  ASSERT_TRUE(
+      vault_->Write([&](WriteTxn& w) { return w.Put(tables::kViewCounts, key, legacy); }).ok());
+  auto third = archive_->View(As(borrower_), m.id, "核对报价");
+  ASSERT_TRUE(third.ok()) << third.status().ToString();
+  EXPECT_EQ(third->views_used, 3);
+  EXPECT_EQ(*third->views_left, 0);
+  EXPECT_DENIED(archive_->View(As(borrower_), m.id, "核对报价"), rules::kQuotaExhausted);
+}
+
 TEST_F(ViewTest, ReasonRequiredAndContentBlindAdmin) {
   RecordMeta m = MakeRecord(Classification::kInternal);
   EXPECT_DENIED(archive_->View(As(borrower_), m.id, "  "), rules::kReasonRequired);
@@ -264,6 +283,69 @@ TEST_F(LoanTest, ExtensionOnlyByNewApproval) {
   EXPECT_DENIED(
       ExtendLoan(*archive_, As(approver_), loan->id, NowMillis() + 1000 * 3600000LL, "再延"),
       rules::kLoanTooLong);
+}
+
+TEST_F(LoanTest, IndexesFollowTheLoanAndAreBuiltForOlderVaults) {
+  RecordMeta m = MakeRecord(Classification::kConfidential);
+  RecordMeta m2 = MakeRecord(Classification::kConfidential);
+  const UnixMillis t0 = NowMillis();
+  LoanRequest a = Req(m);
+  a.due = t0 + 3600000;
+  auto la = RequestLoan(*archive_, As(borrower_), a);
+  ASSERT_TRUE(la.ok()) << la.status().ToString();
+  ASSERT_TRUE(ApproveLoan(*archive_, As(approver_), la->id, "同意").ok());
+  auto lb = RequestLoan(*archive_, As(borrower2_), Req(m2));
+  ASSERT_TRUE(lb.ok());
+  auto ids = [&](const Result<std::vector<Loan>>& loans) {
+    std::vector<std::string> out;
+    for (const Loan& l : *loans) out.push_back(l.id);
+    return out;
+  };
+  auto check = [&] {
+    auto r = vault_->BeginRead();
+    EXPECT_EQ(ids(ListLoans(**r, {}, borrower_.id)), std::vector<std::string>{la->id});
+    EXPECT_EQ(ids(ListLoans(**r, m2.id)), std::vector<std::string>{lb->id});
+    EXPECT_EQ(ListLoans(**r).value().size(), 2u);
+    // Due in an hour: overdue two hours from now, not before.
+    EXPECT_TRUE(ListOverdueLoans(**r, t0 + 60'000)->empty());
+    EXPECT_EQ(ids(ListOverdueLoans(**r, t0 + 2 * 3600000)), std::vector<std::string>{la->id});
+  };
+  check();
+  // An older vault: no requester/due indexes, no marker. Reopening indexes it.
+  ASSERT_TRUE(vault_
+                  ->Write([&](WriteTxn& w) -> Status {
+                    std::vector<std::string> keys;
+                    CUSTOS_RETURN_IF_ERROR(w.ScanKeys(tables::kIndex, "loan/",
+                                                      [&](std::string_view k) -> Result<bool> {
+                                                        if (k.substr(0, 7) != "loan/r/")
+                                                          keys.emplace_back(k);
+                                                        return true;
+                                                      }));
+                    for (const std::string& k : keys)
+                      CUSTOS_RETURN_IF_ERROR(w.Delete(tables::kIndex, k));
+                    return Status::Ok();
+                  })
+                  .ok());
+  {
+    auto r = vault_->BeginRead();
+    EXPECT_TRUE(ListOverdueLoans(**r, t0 + 2 * 3600000)->empty());
+  }
+  auto reopened = Archive::Open(*vault_, *log_);
+  ASSERT_TRUE(reopened.ok());
+  archive_ = std::move(*reopened);
+  check();
+  // An extension moves the loan in the due-time index; a return takes it out.
+  ASSERT_TRUE(ExtendLoan(*archive_, As(approver_), la->id, t0 + 3 * 3600000, "同意延期").ok());
+  {
+    auto r = vault_->BeginRead();
+    EXPECT_TRUE(ListOverdueLoans(**r, t0 + 2 * 3600000)->empty());
+    EXPECT_EQ(ids(ListOverdueLoans(**r, t0 + 4 * 3600000)), std::vector<std::string>{la->id});
+  }
+  ASSERT_TRUE(archive_->View(As(borrower_), m.id, "准备谈判材料").ok());
+  auto returned = ReturnLoan(*archive_, As(borrower_), la->id, "用完归还");
+  ASSERT_TRUE(returned.ok()) << returned.status().ToString();
+  auto r = vault_->BeginRead();
+  EXPECT_TRUE(ListOverdueLoans(**r, t0 + 4 * 3600000)->empty());
 }
 
 TEST_F(LoanTest, RevokeStopsViews) {

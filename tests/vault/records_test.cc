@@ -213,5 +213,56 @@ TEST_F(RecordTest, CatalogRebuildsOnReopen) {
   EXPECT_EQ((*again)->CatalogSize(), 2u);
 }
 
+TEST_F(RecordTest, DeclassificationDateMakesTheRecordPublicInANewVersion) {
+  NewRecord r;
+  r.name = "到期解密客户";
+  r.classification = Classification::kSecret;
+  r.custodian_id = custodian_.id;
+  r.declassify_on = "2026-01-15";
+  r.content.agreed_prices = "B 型 88 元/件";
+  auto due = archive_->CreateRecord(As(author_), r, "新客户建档");
+  ASSERT_TRUE(due.ok()) << due.status().ToString();
+  r.name = "未到期客户";
+  r.declassify_on = "2030-06-01";
+  auto later = archive_->CreateRecord(As(author_), r, "新客户建档");
+  ASSERT_TRUE(later.ok());
+
+  auto none = archive_->DeclassifyDue(CivilDate{2026, 1, 14});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  const uint64_t before = LogSize();
+  auto changed = archive_->DeclassifyDue(CivilDate{2026, 1, 15});
+  ASSERT_TRUE(changed.ok()) << changed.status().ToString();
+  ASSERT_EQ(changed->size(), 1u);
+  EXPECT_EQ((*changed)[0].id, due->id);
+  EXPECT_EQ(LogSize(), before + 1);
+
+  auto meta = archive_->GetMeta(due->id);
+  ASSERT_TRUE(meta.ok());
+  EXPECT_EQ(meta->classification, Classification::kPublic);
+  EXPECT_EQ(meta->declassify_on, "");
+  EXPECT_EQ(meta->latest_version, 2u);
+  EXPECT_EQ(archive_->GetMeta(later->id)->classification, Classification::kSecret);
+  {
+    auto txn = vault_->BeginRead();
+    auto v2 = ReadRecordVersion(**txn, due->id, 2);
+    ASSERT_TRUE(v2.ok());
+    EXPECT_EQ(v2->author_id, "");
+    EXPECT_NE(v2->reason.find("2026-01-15"), std::string::npos);
+    EXPECT_EQ(v2->content.agreed_prices, "B 型 88 元/件");
+    EXPECT_EQ(v2->meta.classification, Classification::kPublic);
+    auto leaf = log_->Leaf(**txn, before);
+    ASSERT_TRUE(leaf.ok());
+    auto event = json::Parse(*leaf).value();
+    EXPECT_EQ(json::GetString(event, "action").value(), "record.declassify");
+    EXPECT_EQ(json::GetString(event, "rule").value(), "record.declassify_on");
+    EXPECT_EQ(json::GetString(*event.Find("details"), "from").value(), "secret");
+  }
+  // Done once: the next tick finds nothing.
+  auto again = archive_->DeclassifyDue(CivilDate{2026, 2, 1});
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->empty());
+}
+
 }  // namespace
 }  // namespace custos::vault

@@ -75,6 +75,14 @@ std::string Metrics::Render(const vault::Vault::CommitStats& commits) const {
   out += "# HELP custos_vault_commit_max_batch Largest group-commit batch so far.\n";
   out += "# TYPE custos_vault_commit_max_batch gauge\n";
   out += "custos_vault_commit_max_batch " + std::to_string(commits.max_batch) + "\n";
+  out += "# HELP custos_vault_commit_run_seconds_total Committer time running the writes.\n";
+  out += "# TYPE custos_vault_commit_run_seconds_total counter\n";
+  out += "custos_vault_commit_run_seconds_total " +
+         Num(static_cast<double>(commits.run_nanos) / 1e9) + "\n";
+  out += "# HELP custos_vault_commit_sync_seconds_total Committer time in LMDB's durable commit.\n";
+  out += "# TYPE custos_vault_commit_sync_seconds_total counter\n";
+  out += "custos_vault_commit_sync_seconds_total " +
+         Num(static_cast<double>(commits.commit_nanos) / 1e9) + "\n";
   return out;
 }
 
