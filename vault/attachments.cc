@@ -301,8 +301,13 @@ Result<std::vector<AttachmentInfo>> ListAttachments(const ReadTxn& txn,
   return out;
 }
 
-Status ReadAttachment(Archive& archive, const Caller& caller, const policy::Permit& permit,
-                      std::string_view attachment_id, std::ostream& out) {
+namespace {
+Status DecryptTo(Vault& vault, const StoredAttachment& stored, std::ostream& out);
+}  // namespace
+
+Result<AttachmentStream> OpenAttachmentStream(Archive& archive, const Caller& caller,
+                                              const policy::Permit& permit,
+                                              std::string_view attachment_id) {
   Vault& vault = archive.vault();
   StoredAttachment stored;
   {
@@ -333,6 +338,25 @@ Status ReadAttachment(Archive& archive, const Caller& caller, const policy::Perm
     e.details["size"] = info.size;
     return archive.audit_log().Append(txn, e).status();
   }));
+  AttachmentStream stream;
+  stream.info = info;
+  stream.write_to = [&vault, stored](std::ostream& out) -> Status {
+    return DecryptTo(vault, stored, out);
+  };
+  return stream;
+}
+
+Status ReadAttachment(Archive& archive, const Caller& caller, const policy::Permit& permit,
+                      std::string_view attachment_id, std::ostream& out) {
+  CUSTOS_ASSIGN_OR_RETURN(AttachmentStream stream,
+                          OpenAttachmentStream(archive, caller, permit, attachment_id));
+  return stream.write_to(out);
+}
+
+namespace {
+
+Status DecryptTo(Vault& vault, const StoredAttachment& stored, std::ostream& out) {
+  const AttachmentInfo& info = stored.info;
   CUSTOS_ASSIGN_OR_RETURN(SecretBytes kek, vault.GetOrCreateSecret(kKekName, 32));
   auto key = AeadOpenSecret(kek, stored.sealed_key, KeyAd(info.id));
   if (!key.ok()) return Status::DataLoss("the attachment key does not open");
@@ -392,5 +416,7 @@ Status ReadAttachment(Archive& archive, const Caller& caller, const policy::Perm
     return Status::DataLoss("the attachment does not match its recorded SHA-256");
   return Status::Ok();
 }
+
+}  // namespace
 
 }  // namespace custos::vault

@@ -24,6 +24,7 @@
 #define CUSTOS_VAULT_ATTACHMENTS_H_
 
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <ostream>
 #include <string>
@@ -79,6 +80,19 @@ Result<AttachmentInfo> GetAttachment(const ReadTxn& txn, std::string_view attach
 // not cover this attachment.
 Status ReadAttachment(Archive& archive, const Caller& caller, const policy::Permit& permit,
                       std::string_view attachment_id, std::ostream& out);
+
+// ReadAttachment in two steps, for streaming a download: the permit check
+// and the audited "attachment.read" happen here, before anything is sent;
+// write_to then decrypts chunk by chunk to `out` (each chunk authenticated
+// before it is written; the SHA-256 is checked at the end, so a kDataLoss
+// may come after bytes were written — the receiver must then discard them).
+struct AttachmentStream {
+  AttachmentInfo info;
+  std::function<Status(std::ostream& out)> write_to;
+};
+Result<AttachmentStream> OpenAttachmentStream(Archive& archive, const Caller& caller,
+                                              const policy::Permit& permit,
+                                              std::string_view attachment_id);
 
 }  // namespace custos::vault
 

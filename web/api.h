@@ -14,9 +14,12 @@
 #ifndef CUSTOS_WEB_API_H_
 #define CUSTOS_WEB_API_H_
 
+#include <cstdint>
 #include <functional>
+#include <istream>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +40,12 @@ struct HttpRequest {
   std::string body;
   // The parsed body for routes that take JSON (always an object), else null.
   json::Value json;
+  // Streaming routes (Route::Streaming): the body is not read into `body`
+  // but left on the connection, at most body_length bytes (the server checks
+  // Content-Length against ServerOptions::max_upload_bytes). Null otherwise
+  // (and in tests that dispatch directly: then `body` holds it).
+  std::istream* body_stream = nullptr;
+  int64_t body_length = -1;
 
   // Header value or "" (name in lower case).
   const std::string& Header(std::string_view lower_name) const;
@@ -48,6 +57,12 @@ struct HttpResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
   std::vector<std::string> cookies;                          // Set-Cookie values
+  // A streamed body (large downloads): written straight to the connection
+  // after the headers, `stream_length` bytes with Content-Length. If it
+  // fails part-way the connection is closed short of that length, so the
+  // client sees an incomplete transfer, never a complete-looking one.
+  std::function<Status(std::ostream&)> stream_body;
+  uint64_t stream_length = 0;
 
   static HttpResponse Json(const json::Value& value, int status = 200);
 };
@@ -101,6 +116,7 @@ struct Route {
   bool allowed_before_password_change = false;
   // Whether the body is JSON (an object), parsed before the handler runs.
   bool json_body = false;
+  bool streams_body = false;
   Handler handler;
 
   // Builders: Route::Public("GET", "/healthz", h),
@@ -111,6 +127,12 @@ struct Route {
                         Handler handler);
   Route&& Json() && {
     json_body = true;
+    return std::move(*this);
+  }
+  // The body is streamed to the handler (HttpRequest::body_stream), not
+  // buffered: uploads of any size up to ServerOptions::max_upload_bytes.
+  Route&& Streaming() && {
+    streams_body = true;
     return std::move(*this);
   }
   Route&& BeforePasswordChange() && {

@@ -1,11 +1,13 @@
 // Attachments of a record over HTTP: list (metadata, for those who may see
-// the record), upload (the record's owner, per policy; the body is the
-// file, bounded by the server's body limit, encrypted in chunks by the
-// vault) and download. SECURITY: a download is an audited view of the
-// record (grant or owner rule, quota, reason — a view is counted) followed
-// by the audited attachment read under that view's Permit; nothing is sent
-// unless both are allowed and the whole file decrypted and matched its
-// SHA-256.
+// the record), upload (the record's owner, per policy; the body is streamed
+// from the connection — bounded by ServerOptions::max_upload_bytes, not the
+// JSON body limit — and encrypted in chunks by the vault, never held whole)
+// and download. SECURITY: a download is an audited view of the record (grant
+// or owner rule, quota, reason — a view is counted) followed by the audited
+// attachment read under that view's Permit; nothing is sent unless both are
+// allowed. The file is then streamed one decrypted, authenticated chunk at a
+// time; should its final SHA-256 not match, the connection is cut short of
+// Content-Length, so the client never holds a complete-looking bad file.
 #include <sstream>
 #include <string>
 
@@ -68,10 +70,24 @@ HttpResponse Upload(App& app, const HttpRequest& req, const RequestContext& ctx)
   std::string type = req.Header("content-type");
   if (auto semi = type.find(';'); semi != std::string::npos) type.resize(semi);
   if (type.empty() || type.size() > 127) type = "application/octet-stream";
-  if (req.body.empty()) return ErrorResponse(Status::InvalidArgument("the file is empty"));
-  std::istringstream in(req.body);
+  // Streamed from the connection when served (Route::Streaming): the file
+  // is encrypted chunk by chunk and never held whole in memory.
+  std::istringstream buffered;
+  std::istream* in = req.body_stream;
+  if (in == nullptr) {
+    buffered.str(req.body);
+    in = &buffered;
+  }
+  const int64_t length =
+      req.body_stream != nullptr ? req.body_length : static_cast<int64_t>(req.body.size());
+  if (length <= 0) return ErrorResponse(Status::InvalidArgument("the file is empty"));
   auto info = vault::AddAttachment(*app.options.archive, ctx.ToCaller(), req.params.at("id"),
-                                   filename, type, in, reason);
+                                   filename, type, *in, reason);
+  if (info.ok() && static_cast<int64_t>(info->size) != length) {
+    // Fewer bytes than declared (the client went away): the attachment is
+    // what arrived, which is not what was sent. Say so.
+    return ErrorResponse(Status::DataLoss("the upload ended early"));
+  }
   if (!info.ok()) return ErrorResponse(info.status());
   auto r = app.vault.BeginRead();
   if (!r.ok()) return ErrorResponse(r.status());
@@ -116,13 +132,15 @@ HttpResponse Download(App& app, const HttpRequest& req, const RequestContext& ct
   auto view = app.options.archive->View(caller, info.record_id, *reason);
   if (!view.ok()) return ErrorResponse(view.status());
   if (!view->permit) return ErrorResponse(Status::Internal("view without a permit"));
-  std::ostringstream out;
-  Status s = vault::ReadAttachment(*app.options.archive, caller, *view->permit, info.id, out);
-  if (!s.ok()) return ErrorResponse(s);
+  // Authorized and audited now; the bytes are streamed after the headers,
+  // one decrypted chunk at a time.
+  auto stream = vault::OpenAttachmentStream(*app.options.archive, caller, *view->permit, info.id);
+  if (!stream.ok()) return ErrorResponse(stream.status());
   HttpResponse resp;
   resp.status = 200;
   resp.content_type = "application/octet-stream";
-  resp.body = std::move(out).str();
+  resp.stream_body = std::move(stream->write_to);
+  resp.stream_length = stream->info.size;
   resp.headers.emplace_back("Content-Disposition",
                             "attachment; filename*=UTF-8''" + PercentEncode(info.filename));
   resp.headers.emplace_back("X-Custos-Audit-Seq", std::to_string(view->audit_seq));
@@ -135,7 +153,8 @@ HttpResponse Download(App& app, const HttpRequest& req, const RequestContext& ct
 
 void RegisterAttachmentRoutes(App& app) {
   app.router.Add(Route::ForSession("GET", "/api/v1/records/{id}/attachments", Bind(app, &List)));
-  app.router.Add(Route::ForSession("POST", "/api/v1/records/{id}/attachments", Bind(app, &Upload)));
+  app.router.Add(Route::ForSession("POST", "/api/v1/records/{id}/attachments", Bind(app, &Upload))
+                     .Streaming());
   app.router.Add(
       Route::ForSession("POST", "/api/v1/attachments/{id}/download", Bind(app, &Download)).Json());
 }

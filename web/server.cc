@@ -5,6 +5,8 @@
 #include <chrono>
 #include <istream>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
@@ -130,6 +132,30 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
       return ErrorResponse(400, "invalid_argument", "malformed request URI", "请求地址格式错误");
     }
 
+    // Streaming routes (uploads) get the body as a stream with a declared
+    // length, bounded by max_upload_bytes, and are never buffered whole.
+    if (const Route* route = app_.router.Find(req.method, req.path).route;
+        route != nullptr && route->streams_body) {
+      if (!preq.hasContentLength() || preq.getContentLength64() < 0) {
+        *close = true;
+        return ErrorResponse(411, "length_required", "an upload needs a Content-Length",
+                             "上传需要 Content-Length");
+      }
+      if (static_cast<uint64_t>(preq.getContentLength64()) > app_.options.max_upload_bytes) {
+        *close = true;
+        return ErrorResponse(413, "payload_too_large", "the file is too large", "文件过大");
+      }
+      req.body_stream = &preq.stream();
+      req.body_length = preq.getContentLength64();
+      HttpResponse r = app_.Dispatch(req, ctx, route_label);
+      // A body the handler did not read (refused before it) is still on the
+      // wire: close instead of reading it as the next request.
+      if (req.body_stream->good() && req.body_stream->peek() != std::char_traits<char>::eof()) {
+        *close = true;
+      }
+      return r;
+    }
+
     // Body, bounded. Anything over the limit is refused without reading it
     // all, and the connection is closed (the rest is still on the wire).
     const size_t limit = app_.options.max_body_bytes;
@@ -167,7 +193,8 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     presp.setReason(Poco::Net::HTTPResponse::getReasonForStatus(
         static_cast<Poco::Net::HTTPResponse::HTTPStatus>(resp.status)));
     presp.setContentType(resp.content_type);
-    presp.setContentLength64(static_cast<Poco::Int64>(resp.body.size()));
+    presp.setContentLength64(
+        static_cast<Poco::Int64>(resp.stream_body ? resp.stream_length : resp.body.size()));
     presp.set("Content-Security-Policy", std::string(kCsp));
     presp.set("X-Content-Type-Options", "nosniff");
     presp.set("Referrer-Policy", "no-referrer");
@@ -183,6 +210,16 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     if (!cache_set) presp.set("Cache-Control", "no-store");
     for (const std::string& c : resp.cookies) presp.add("Set-Cookie", c);
     if (close) presp.setKeepAlive(false);
+    if (resp.stream_body) {
+      // The connection is not reused after a streamed body: if writing fails
+      // part-way, closing it short of Content-Length is how the client learns.
+      presp.setKeepAlive(false);
+      std::ostream& out = presp.send();
+      Status s = resp.stream_body(out);
+      out.flush();
+      if (!s.ok()) throw std::runtime_error("streamed body failed: " + s.ToString());
+      return;
+    }
     presp.send().write(resp.body.data(), static_cast<std::streamsize>(resp.body.size()));
   }
 

@@ -56,6 +56,8 @@ struct ServerOptions {
   std::string ui_dir;
 
   size_t max_body_bytes = 1 << 20;  // 1 MiB
+  // Streamed uploads (attachments): never buffered whole; bounded per file.
+  uint64_t max_upload_bytes = uint64_t{1} << 30;  // 1 GiB
   // Poco serves a keep-alive connection on one thread until it closes, so
   // this bounds the connections served at once (the rest wait queued).
   int max_threads = 64;
