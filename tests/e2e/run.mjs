@@ -109,8 +109,13 @@ async function main() {
     page = context.pages()[0] || await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    // The strict CSP (no inline script or style) must never refuse anything
+    // the app does: a refusal only shows as a console error.
+    const cspErrors = [];
+    page.on('console', (m) => { if (m.type() === 'error' && /Content.Security.Policy/i.test(m.text())) cspErrors.push(m.text()); });
     await scenario(base);
     assert.deepEqual(errors, [], 'errors in the page');
+    assert.deepEqual(cspErrors, [], 'CSP refusals in the page');
     console.log('e2e: all steps passed');
   } finally {
     if (context) await context.close();
@@ -139,6 +144,11 @@ async function scenario(base) {
   await admin.goto(base + '/#/admin/policy');
   await admin.waitForSelector('#policy-hash');
   assert.match(await admin.textContent('#policy-hash'), /^[0-9a-f]{64}$/);
+  assert.equal(await admin.textContent('#policy-roles tr[data-role=hr] [data-action=assign_handover]'), '指定离职交接人');
+  assert.equal(await admin.textContent('#policy-roles tr[data-role=approver] [data-action=confirm_handover]'), '确认离职交接');
+  assert.equal(await admin.textContent('#policy-roles tr[data-role=auditor] [data-action=read_departure_report]'), '查阅离职报告');
+  // A version written by the system (declassification) has an empty author.
+  assert.equal(await admin.evaluate(() => person({ id: '' })), '系统');
   await shot(admin, 'admin-policy');
 
   console.log('step: the author creates a customer file');
@@ -276,6 +286,120 @@ async function scenario(base) {
   await shot(auditor, 'auditor-own-approval-denial');
 
   await printStory(base, recordId);
+  await departureStory(base, recordId, customer);
+}
+
+// No i18n key may reach the screen as itself, in either language.
+async function assertNoRawKeys(p, where) {
+  const raw = await p.evaluate(() => {
+    const keys = [...document.querySelectorAll('#main [data-i18n]')].filter((e) => e.textContent === e.dataset.i18n).map((e) => e.dataset.i18n);
+    const text = document.querySelector('#main').innerText.match(/\b(?:dep|emp|st|common|cls|kind|state|act|policy|rec)\.[a-z_]+\b/g) || [];
+    return [...keys, ...text];
+  });
+  assert.deepEqual(raw, [], 'raw i18n keys on ' + where);
+}
+
+async function toggleLang(p, lang) {
+  await p.click('#lang');
+  await until(p, (l) => document.documentElement.lang === l, lang);
+  await p.waitForSelector('#main h1');
+}
+
+// A departure: the author (owner of the E2E customer file, who has viewed
+// it) resigns; HR registers it and assigns the file to a successor, an
+// approver confirms, the record's owner changes, and the auditor reads the
+// departure report with the author's views.
+async function departureStory(base, recordId, customer) {
+  const successor = '王磊';
+  console.log('step: the author views their own file before leaving');
+  const author = await as(base, 'author');
+  await author.goto(base + '/#/view?id=' + recordId);
+  await author.waitForSelector('#view-form');
+  await author.fill('#view-reason', '整理交接材料');
+  await author.click('#view-submit');
+  await author.waitForSelector('#audit-seq');
+
+  console.log('step: HR registers the author\'s resignation');
+  const hr = await as(base, 'hr');
+  await hr.goto(base + '/#/employment');
+  await hr.waitForSelector('#employment-table');
+  const empRow = hr.locator('#employment-table tr.emp-row', { hasText: '张伟' });
+  const leaver = await empRow.getAttribute('data-user');
+  assert.ok(leaver, 'author not listed');
+  await empRow.locator('button').click();
+  const form = hr.locator('form.emp-form[data-user="' + leaver + '"]');
+  const lastDay = await hr.evaluate(() => new Date(Date.now() + 14 * 86400000).toISOString().slice(0, 10));
+  await form.locator('input[id^=emp-last-]').fill(lastDay);
+  await form.locator('input[id^=emp-reason-]').fill('个人原因');
+  await form.locator('button[type=submit]').click();
+  await hr.waitForSelector('#employment-table tr.emp-notice_given[data-user="' + leaver + '"]');
+  await shot(hr, 'hr-registers-resignation');
+
+  console.log('step: HR assigns the author\'s customer file to a successor');
+  await hr.goto(base + '/#/departures');
+  await hr.waitForSelector('#departures-table');
+  await hr.click('#departures-table tr[data-user="' + leaver + '"] a');
+  const hrRow = hr.locator('#handover-table tr.dep-record[data-record="' + recordId + '"]');
+  await hrRow.waitFor();
+  assert.equal(await hr.textContent('#main h1'), '张伟');
+  assert.ok((await hrRow.textContent()).includes(customer));
+  await hrRow.locator('form.dep-assign select').selectOption({ label: successor });
+  await hrRow.locator('form.dep-assign input').fill('张伟离职，客户由王磊接手');
+  await hrRow.locator('form.dep-assign button[type=submit]').click();
+  await hr.waitForSelector('#handover-table tr.dep-record[data-record="' + recordId + '"] .tag.dep-pending');
+  const pending = await hr.textContent('#handover-table tr.dep-record[data-record="' + recordId + '"]');
+  assert.ok(pending.includes('待确认') && pending.includes(successor) && pending.includes('孙丽'), 'pending handover: ' + pending);
+  assert.equal(await hrRow.locator('button.primary').count(), 0, 'HR cannot confirm');
+  await hr.waitForSelector('#dep-report p');
+  await assertNoRawKeys(hr, 'departures (HR, zh-CN)');
+  await shot(hr, 'hr-assigns-successor');
+
+  console.log('step: an approver confirms the handover');
+  const approver = await as(base, 'approver');
+  await approver.goto(base + '/#/departures?user=' + encodeURIComponent(leaver));
+  const apRow = approver.locator('#handover-table tr.dep-record[data-record="' + recordId + '"]');
+  await apRow.locator('button.primary').click();
+  await approver.waitForSelector('#handover-table tr.dep-record[data-record="' + recordId + '"] .tag.dep-confirmed');
+  const confirmed = await apRow.textContent();
+  assert.ok(confirmed.includes('已确认') && confirmed.includes('刘强'), 'confirmed handover: ' + confirmed);
+  assert.equal(await approver.locator('#dep-report').textContent(), '', 'approvers get no report');
+  await assertNoRawKeys(approver, 'departures (approver, zh-CN)');
+  await shot(approver, 'approver-confirms-handover');
+  await toggleLang(approver, 'en');
+  await approver.waitForSelector('#handover-table');
+  const en = await approver.textContent('#main');
+  for (const s of ['Customer files to hand over', 'Confirmed', 'Confirmed by', 'Departure report']) assert.ok(en.includes(s), 'missing ' + s);
+  await assertNoRawKeys(approver, 'departures (approver, en)');
+  await shot(approver, 'approver-confirms-handover-en');
+  await toggleLang(approver, 'zh-CN');
+
+  console.log('step: the record now belongs to the successor');
+  await approver.goto(base + '/#/record?id=' + recordId);
+  await approver.waitForSelector('#record-name');
+  assert.equal(await approver.evaluate(() => document.querySelector('dt[data-i18n="rec.owner"]').nextElementSibling.textContent), successor);
+  assert.equal(await approver.locator('tr', { hasText: '张伟' }).filter({ hasText: successor }).filter({ hasText: '刘强' }).count(), 1, 'ownership history');
+  await shot(approver, 'record-owner-is-successor');
+
+  console.log('step: the auditor reads the departure report');
+  const auditor = await as(base, 'auditor');
+  await auditor.goto(base + '/#/departures?user=' + encodeURIComponent(leaver));
+  const viewed = auditor.locator('#dep-viewed tr[data-record="' + recordId + '"]');
+  await viewed.waitFor();
+  assert.equal(await viewed.locator('.dep-events').textContent(), '1');
+  assert.ok((await viewed.textContent()).includes(customer));
+  assert.ok((await auditor.textContent('#dep-authored')).includes(customer));
+  assert.equal(await auditor.locator('#dep-owned tr[data-record="' + recordId + '"]').count(), 0, 'no longer owned');
+  assert.ok(await auditor.locator('#dep-days tbody tr').count() >= 1, 'views per day');
+  assert.equal(await auditor.locator('form.dep-assign').count(), 0, 'auditors do not assign');
+  await assertNoRawKeys(auditor, 'departure report (zh-CN)');
+  await shot(auditor, 'auditor-departure-report');
+  await toggleLang(auditor, 'en');
+  await auditor.waitForSelector('#dep-viewed');
+  const rep = await auditor.textContent('#dep-report');
+  for (const s of ['Views per day', 'Viewed', 'Authored', 'Confidential']) assert.ok(rep.includes(s), 'missing ' + s);
+  await assertNoRawKeys(auditor, 'departure report (en)');
+  await shot(auditor, 'auditor-departure-report-en');
+  await toggleLang(auditor, 'zh-CN');
 }
 
 // A print loan: asked for until tomorrow, approved, extended by the

@@ -54,7 +54,8 @@ Object.assign(CUSTOS_I18N.en, {
 (() => {
   const t = (k, v) => I18n.t(k, v);
   const nameOf = (p) => (p && (p.display_name || p.username || p.id)) || '—';
-  const when = (ms) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 16) : '—');
+  const when = (ms) => (ms ? fmtTime(ms) : '—');
+  const clsName = (id) => (id ? I18n.t('cls.' + id) : '—');
   const userParam = () => new URLSearchParams((location.hash.split('?')[1] || '')).get('user') || '';
 
   function table(id, headKeys, rows) {
@@ -149,15 +150,17 @@ Object.assign(CUSTOS_I18N.en, {
     return { person: r.body.user, node: el('section', { class: 'card' }, el('h2', { i18n: 'dep.records' }), err, body) };
   }
 
-  function recordRows(list, withCounts) {
+  // Records of the report; `withCounts` adds the event counts and times
+  // (authored, viewed). Owned records are the person's own, so no owner.
+  function recordRows(id, list, withCounts) {
     if (!list || !list.length) return el('p', { class: 'muted', i18n: 'dep.empty' });
     const keys = withCounts ? ['dep.record', 'dep.marking', 'dep.events', 'dep.denied', 'dep.first', 'dep.last']
-      : ['dep.record', 'dep.marking', 'dep.owner'];
-    return table('', keys, list.map((x) => el('tr', {},
+      : ['dep.record', 'dep.marking'];
+    return table(id, keys, list.map((x) => el('tr', { 'data-record': x.id },
       el('td', {}, el('span', { text: x.name || x.id }), el('div', { class: 'muted mono', text: x.id })),
-      el('td', { text: x.classification || '—' }),
-      ...(withCounts ? [el('td', { text: String(x.events) }), el('td', { text: String(x.denied) }),
-        el('td', { text: when(x.first) }), el('td', { text: when(x.last) })] : [el('td', { text: x.owner || '—' })]))));
+      el('td', { text: clsName(x.classification) }),
+      ...(withCounts ? [el('td', { class: 'dep-events', text: String(x.events) }), el('td', { text: String(x.denied) }),
+        el('td', { text: when(x.first) }), el('td', { text: when(x.last) })] : []))));
   }
 
   async function reportSection(userId) {
@@ -172,7 +175,8 @@ Object.assign(CUSTOS_I18N.en, {
         el('td', { text: d.date }), el('td', { text: String(d.views) }),
         el('td', {}, d.spike ? el('span', { class: 'tag error', i18n: 'dep.spike' }) : null)));
       const loanRows = (rep.loans || []).map((l) => el('tr', {},
-        el('td', { text: l.record_name || l.record }), el('td', { text: l.kind }), el('td', { text: l.state }),
+        el('td', { text: l.record_name || l.record }), el('td', { text: t('kind.' + l.kind) }),
+        el('td', { text: t('state.' + l.state) }),
         el('td', { text: when(l.requested_at) })));
       out.replaceChildren(
         el('p', {}, el('span', { i18n: 'dep.total_views' }), el('strong', { text: ': ' + rep.total_views + '  ' }),
@@ -182,9 +186,9 @@ Object.assign(CUSTOS_I18N.en, {
           el('span', { text: ': ' + ((rep.spike_days || []).join(', ') || t('dep.no_spikes')) })),
         el('h3', { i18n: 'dep.days' }),
         dayRows.length ? table('dep-days', ['dep.date', 'dep.views', 'dep.spike'], dayRows) : el('p', { class: 'muted', i18n: 'dep.empty' }),
-        el('h3', { i18n: 'dep.viewed' }), recordRows(rep.viewed, true),
-        el('h3', { i18n: 'dep.authored' }), recordRows(rep.authored, true),
-        el('h3', { i18n: 'dep.owned' }), recordRows(rep.owned, false),
+        el('h3', { i18n: 'dep.viewed' }), recordRows('dep-viewed', rep.viewed, true),
+        el('h3', { i18n: 'dep.authored' }), recordRows('dep-authored', rep.authored, true),
+        el('h3', { i18n: 'dep.owned' }), recordRows('dep-owned', rep.owned, false),
         el('h3', { i18n: 'dep.loans' }),
         loanRows.length ? table('dep-loans', ['dep.record', 'dep.kind', 'dep.loan_state', 'dep.requested_at'], loanRows)
           : el('p', { class: 'muted', i18n: 'dep.empty' }));

@@ -8,7 +8,13 @@ const CONTENT_FIELDS = ['registration_number', 'address', 'business_status', 'tr
 
 function qs() { return new URLSearchParams(location.hash.split('?')[1] || ''); }
 function me() { return state.session.user; }
-function person(p) { return p ? (p.display_name || p.username || p.id || '') : ''; }
+// A person object of the API ({id, username, display_name}); the empty id is
+// the system itself (e.g. versions written by declassification).
+function person(p) {
+  if (!p) return '';
+  if (p.id === '') return I18n.t('common.system');
+  return p.display_name || p.username || p.id || '';
+}
 function fmtTime(v) {
   if (v === undefined || v === null || v === 0 || v === '') return '';
   const d = new Date(v);
@@ -635,6 +641,12 @@ async function viewPolicy() {
     el('td', {}, marking(c.classification)), el('td', { text: c.view_quota === null ? I18n.t('policy.unlimited') : String(c.view_quota) }),
     el('td', { text: String(c.quota_window_days) }), el('td', { text: String(c.loan_approvals) }), el('td', { text: String(c.max_loan_hours) }),
     el('td', { text: yn(c.custodian_release) }), el('td', { text: use(c.copy) }), el('td', { text: use(c.print) }), el('td', { text: use(c.export) })));
+  // What each role may do: the policy's action ids, labelled (an action
+  // this page does not know yet keeps its id).
+  const actionName = (a) => { const k = 'act.' + a; const s = I18n.t(k); return s === k ? a : s; };
+  const roleRows = Object.entries(p.summary.roles || {}).map(([role, actions]) => el('tr', { 'data-role': role },
+    el('td', { text: roleLabel(role) }),
+    el('td', {}, ...actions.map((a) => el('span', { class: 'tag', 'data-action': a, text: actionName(a) })))));
   const err = errorBox();
   const xml = el('textarea', { id: 'policy-xml', rows: '14', class: 'mono' });
   xml.value = p.source || '';
@@ -650,7 +662,8 @@ async function viewPolicy() {
   return el('div', {}, el('h1', { i18n: 'policy.title' }),
     el('section', { class: 'card' }, el('dl', { class: 'meta' }, el('dt', { i18n: 'policy.version' }), el('dd', { text: p.version }),
       el('dt', { i18n: 'policy.hash' }), el('dd', { class: 'mono', id: 'policy-hash', text: p.sha256 })),
-    el('h2', { i18n: 'policy.rules' }), el('div', { class: 'scroll' }, table(['records.classification', 'policy.quota', 'policy.window', 'policy.approvals', 'policy.maxhours', 'policy.release', 'policy.copy', 'policy.print', 'policy.export'], rows))),
+    el('h2', { i18n: 'policy.rules' }), el('div', { class: 'scroll' }, table(['records.classification', 'policy.quota', 'policy.window', 'policy.approvals', 'policy.maxhours', 'policy.release', 'policy.copy', 'policy.print', 'policy.export'], rows)),
+    el('h2', { i18n: 'policy.permits' }), el('div', { class: 'scroll' }, table(['users.roles', 'policy.actions'], roleRows, 'policy-roles'))),
     el('section', { class: 'card' }, el('h2', { i18n: 'policy.history' }), table(['common.time', 'policy.version', 'rec.own.by', 'policy.hash'],
       p.history.map((h) => el('tr', {}, el('td', { text: fmtTime(h.applied_at) }), el('td', { text: h.version }), el('td', { text: person(h.applied_by) }), el('td', { class: 'mono', text: h.sha256.slice(0, 16) + '…' }))))),
     hasRole('admin') ? f : null);
