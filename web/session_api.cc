@@ -2,7 +2,9 @@
 #include <string>
 
 #include "base/json.h"
+#include "vault/audit_log.h"
 #include "vault/crypto.h"
+#include "vault/records.h"
 #include "vault/signing.h"
 #include "vault/users.h"
 #include "web/internal/app.h"
@@ -72,6 +74,42 @@ void WipeJsonStrings(json::Value* v) {
   }
 }
 
+// Logins and logouts are audit events when the server has an archive (and
+// so an audit log): who, when, from where (address, user agent, workstation,
+// declared location) and, for a refusal, why. A login's event commits with
+// its session (no session without its event). SECURITY: a refused login
+// names the account only when the username exists — the text typed into an
+// unknown username is never logged (it is sometimes a password).
+vault::AuditEvent SessionEvent(std::string action, const vault::User* user, const Place& place,
+                               const std::string& session_id) {
+  vault::AuditEvent e;
+  if (user != nullptr) {
+    e.actor = {user->id, user->display_name};
+    for (policy::Role r : user->roles) e.roles.emplace_back(policy::RoleId(r));
+    e.object = {"user", user->id, std::nullopt};
+  } else {
+    e.object = {"user", "", std::nullopt};
+  }
+  e.session = session_id;
+  e.place = {place.ip, place.user_agent, place.workstation, place.location};
+  e.action = std::move(action);
+  return e;
+}
+
+void AuditRefusedLogin(App& app, const Result<vault::User>& user, const Place& place,
+                       std::string_view why) {
+  if (app.options.archive == nullptr) return;
+  vault::AuditEvent e = SessionEvent("session.login", user.ok() ? &*user : nullptr, place, "");
+  e.decision = vault::AuditDecision::kDeny;
+  e.rule = "auth.refused";
+  e.outcome = "denied";
+  e.details["why"] = std::string(why);
+  // The login is refused either way; a failure here is the operator's to see.
+  if (auto seq = app.options.archive->audit_log().AppendDurable(e); !seq.ok()) {
+    app.Log("auditing a refused login failed: " + seq.status().ToString());
+  }
+}
+
 HttpResponse Login(App& app, const HttpRequest& req, const RequestContext& ctx) {
   auto username = json::GetString(req.json, "username");
   if (!username.ok()) return ErrorResponse(username.status());
@@ -105,16 +143,32 @@ HttpResponse Login(App& app, const HttpRequest& req, const RequestContext& ctx) 
     // disabled users and wrong passwords take the same time.
     verified = vault::VerifyPassword(*password, can_log_in ? user->password_hash : app.dummy_hash);
   }
+  Place place = ctx.place;
+  place.workstation = *workstation;
+  place.location = *location;
   if (!verified || !can_log_in) {
     app.throttle.RecordFailure(*username, ctx.place.ip);
+    AuditRefusedLogin(app, user, place,
+                      !user.ok()                                               ? "unknown_user"
+                      : user->disabled                                         ? "disabled"
+                      : user->employment == policy::EmploymentState::kDeparted ? "departed"
+                      : user->password_hash.empty()                            ? "no_password"
+                                                                               : "wrong_password");
     return WrongCredentials();
   }
   app.throttle.RecordSuccess(*username);
 
-  Place place = ctx.place;
-  place.workstation = *workstation;
-  place.location = *location;
-  auto created = app.sessions.Create(user->id, place);
+  SessionStore::InTxn audit;
+  if (app.options.archive != nullptr) {
+    audit = [&](vault::WriteTxn& txn, const Session& s) -> Status {
+      vault::AuditEvent e = SessionEvent("session.login", &*user, place, s.id);
+      e.decision = vault::AuditDecision::kAllow;
+      e.rule = "auth.password";
+      e.outcome = "ok";
+      return app.options.archive->audit_log().Append(txn, e).status();
+    };
+  }
+  auto created = app.sessions.Create(user->id, place, audit);
   if (!created.ok()) return ErrorResponse(created.status());
   HttpResponse r = HttpResponse::Json(SessionJson(*user, created->session, app));
   r.cookies.push_back(app.SessionCookie(created->token.view()));
@@ -129,8 +183,18 @@ HttpResponse GetSession(App& app, const HttpRequest& req, const RequestContext& 
   return HttpResponse::Json(v);
 }
 
-HttpResponse Logout(App& app, const HttpRequest& req, const RequestContext&) {
-  Status st = app.sessions.Delete(App::SessionToken(req));
+HttpResponse Logout(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  SessionStore::InTxn audit;
+  if (app.options.archive != nullptr && ctx.user.has_value()) {
+    audit = [&](vault::WriteTxn& txn, const Session& s) -> Status {
+      vault::AuditEvent e = SessionEvent("session.logout", &*ctx.user, ctx.place, s.id);
+      e.decision = vault::AuditDecision::kAllow;
+      e.rule = "auth.session";
+      e.outcome = "ok";
+      return app.options.archive->audit_log().Append(txn, e).status();
+    };
+  }
+  Status st = app.sessions.Delete(App::SessionToken(req), audit);
   if (!st.ok()) return ErrorResponse(st);
   json::Value v = json::Value::MakeObject();
   v["ok"] = true;

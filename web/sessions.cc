@@ -58,7 +58,8 @@ Result<Session> SessionFromJson(std::string_view text) {
 SessionStore::SessionStore(vault::Vault& vault, SessionOptions options, Clock clock)
     : vault_(vault), options_(options), clock_(std::move(clock)) {}
 
-Result<SessionStore::Created> SessionStore::Create(const std::string& user_id, const Place& place) {
+Result<SessionStore::Created> SessionStore::Create(const std::string& user_id, const Place& place,
+                                                   const InTxn& also) {
   vault::SecretBytes raw = vault::RandomSecret(kTokenBytes);
   vault::SecretBytes token(kTokenBytes * 2);
   static constexpr char kHex[] = "0123456789abcdef";
@@ -75,8 +76,10 @@ Result<SessionStore::Created> SessionStore::Create(const std::string& user_id, c
   s.created = clock_();
   s.last_seen = s.created;
   const std::string value = json::Serialize(SessionToJson(s));
-  CUSTOS_RETURN_IF_ERROR(vault_.Write(
-      [&](vault::WriteTxn& txn) { return txn.Insert(vault::tables::kSessions, key, value); }));
+  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](vault::WriteTxn& txn) -> Status {
+    CUSTOS_RETURN_IF_ERROR(txn.Insert(vault::tables::kSessions, key, value));
+    return also ? also(txn, s) : Status::Ok();
+  }));
   return Created{std::move(token), std::move(s)};
 }
 
@@ -119,12 +122,18 @@ Result<Session> SessionStore::Lookup(std::string_view token) {
   return s;
 }
 
-Status SessionStore::Delete(std::string_view token) {
+Status SessionStore::Delete(std::string_view token, const InTxn& also) {
   if (!IsTokenText(token)) return Status::Ok();
   const std::string key = TokenKey(token);
-  return vault_.Write([&](vault::WriteTxn& txn) {
-    Status st = txn.Delete(vault::tables::kSessions, key);
-    return st.code() == StatusCode::kNotFound ? Status::Ok() : st;
+  return vault_.Write([&](vault::WriteTxn& txn) -> Status {
+    auto raw = txn.Get(vault::tables::kSessions, key);
+    if (!raw.ok())
+      return raw.status().code() == StatusCode::kNotFound ? Status::Ok() : raw.status();
+    CUSTOS_RETURN_IF_ERROR(txn.Delete(vault::tables::kSessions, key));
+    if (!also) return Status::Ok();
+    CUSTOS_ASSIGN_OR_RETURN(Session s, SessionFromJson(*raw));
+    s.id = ShortId(key);
+    return also(txn, s);
   });
 }
 

@@ -60,16 +60,21 @@ class SessionStore {
     vault::SecretBytes token;  // hex text of the 256-bit token, for the cookie
     Session session;
   };
-  // Creates and stores a session for `user_id`.
-  Result<Created> Create(const std::string& user_id, const Place& place);
+  // Creates and stores a session for `user_id`. `also`, when given, runs in
+  // the same write transaction (the login's audit event): if it fails, no
+  // session is stored.
+  using InTxn = std::function<Status(vault::WriteTxn&, const Session&)>;
+  Result<Created> Create(const std::string& user_id, const Place& place, const InTxn& also = {});
 
   // The live session for a cookie token. kUnauthenticated when the token is
   // malformed, unknown or expired (an expired session is deleted). Updates
   // last-use time (see the file comment).
   Result<Session> Lookup(std::string_view token);
 
-  // Deletes the session of `token`; OK when it was already gone.
-  Status Delete(std::string_view token);
+  // Deletes the session of `token`; OK when it was already gone. `also`
+  // runs in the same transaction when the session existed (the logout's
+  // audit event).
+  Status Delete(std::string_view token, const InTxn& also = {});
 
   // Deletes every session of `user_id` except the one with id `keep_id`
   // (used after a password change). Returns how many were deleted.

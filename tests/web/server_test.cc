@@ -110,6 +110,60 @@ TEST_F(WebServerTest, LoginFailuresLookTheSame) {
   EXPECT_TRUE(wrong.cookies.empty());
 }
 
+// The audit log's events from `from` on, parsed.
+std::vector<json::Value> EventsFrom(vault::Vault& vault, const vault::AuditLog& log,
+                                    uint64_t from) {
+  std::vector<json::Value> out;
+  auto r = vault.BeginRead();
+  EXPECT_TRUE(r.ok());
+  const uint64_t size = log.Size(**r).value();
+  for (uint64_t seq = from; seq < size; ++seq)
+    out.push_back(json::Parse(*log.Leaf(**r, seq)).value());
+  return out;
+}
+
+TEST_F(WebServerTest, LoginsLogoutsAndRefusalsAreAuditedWithThePlace) {
+  uint64_t start = 0;
+  {
+    auto r = vault_->BeginRead();
+    start = audit_->Size(**r).value();
+  }
+  EXPECT_EQ(Client().Login("author", "wrong-password").status, 401);
+  EXPECT_EQ(Client().Login("ghost-correct-password-1", "x-password").status, 401);
+  TestClient c = LoggedIn("author");
+  ASSERT_EQ(c.Call("DELETE", "/api/v1/session").status, 200);
+
+  std::vector<json::Value> ev = EventsFrom(*vault_, *audit_, start);
+  ASSERT_EQ(ev.size(), 4u);
+  // A wrong password names the account and why, never the password.
+  EXPECT_EQ(json::GetString(ev[0], "action").value(), "session.login");
+  EXPECT_EQ(json::GetString(ev[0], "decision").value(), "deny");
+  EXPECT_EQ(json::GetString(*ev[0].Find("actor"), "id").value(), author_.id);
+  EXPECT_EQ(json::GetString(*ev[0].Find("details"), "why").value(), "wrong_password");
+  // An unknown username is not written down (it may be a mistyped password).
+  EXPECT_EQ(json::GetString(*ev[1].Find("actor"), "id").value(), "");
+  EXPECT_EQ(json::GetString(*ev[1].Find("details"), "why").value(), "unknown_user");
+  for (const json::Value& e : ev) {
+    const std::string leaf = json::Serialize(e);
+    EXPECT_EQ(leaf.find("wrong-password"), std::string::npos);
+    EXPECT_EQ(leaf.find("ghost"), std::string::npos);
+    EXPECT_EQ(leaf.find(kPassword), std::string::npos);
+  }
+  // The login and the logout carry the session id and the declared place.
+  EXPECT_EQ(json::GetString(ev[2], "decision").value(), "allow");
+  EXPECT_EQ(json::GetString(ev[2], "action").value(), "session.login");
+  EXPECT_EQ(json::GetString(ev[3], "action").value(), "session.logout");
+  const std::string session = json::GetString(ev[2], "session").value();
+  EXPECT_FALSE(session.empty());
+  EXPECT_EQ(json::GetString(ev[3], "session").value(), session);
+  EXPECT_EQ(c.session_token.find(session), std::string::npos);  // an id, not the token
+  const json::Value* place = ev[2].Find("place");
+  ASSERT_NE(place, nullptr);
+  EXPECT_EQ(json::GetString(*place, "ip").value(), "127.0.0.1");
+  EXPECT_FALSE(json::GetString(*place, "workstation").value().empty());
+  EXPECT_FALSE(json::GetString(*place, "location").value().empty());
+}
+
 TEST_F(WebServerTest, LoginRequiresWorkstationAndLocation) {
   TestResponse r = Client().Send("POST", "/api/v1/session",
                                  R"({"username":"author","password":"correct-password-1"})");
