@@ -614,6 +614,10 @@ std::optional<RuleMessages> MessagesForRule(std::string_view rule) {
 Status Authorization::status() const {
   if (permit) return Status::Ok();
   std::string message = decision.rule + ": " + decision.message_en;
+  if (!decision.message_zh.empty()) {
+    message += kChineseMessageMarker;
+    message += decision.message_zh;
+  }
   if (decision.rule == rules::kQuotaExhausted) return Status::ResourceExhausted(std::move(message));
   return Status::PermissionDenied(std::move(message));
 }

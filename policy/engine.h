@@ -110,9 +110,15 @@ struct Authorization {
 
   bool ok() const { return permit.has_value(); }
   // OK when allowed; otherwise kResourceExhausted for "quota.exhausted" and
-  // kPermissionDenied for every other rule, with "rule: English message".
+  // kPermissionDenied for every other rule, with the message
+  // "rule: English message" + kChineseMessageMarker + "中文消息" (both with
+  // the decision's details, e.g. views used and the quota).
   Status status() const;
 };
+
+// Separates the English and the Chinese message in a refusal's Status
+// (Authorization::status). A full-width bar, which no message contains.
+inline constexpr std::string_view kChineseMessageMarker = " ｜ ";
 
 // Decides whether `facts.actor` may perform `action`. Never fails: missing
 // facts deny with "facts.incomplete".

@@ -132,6 +132,12 @@ ApiError ApiErrorFromStatus(const Status& status) {
         e.message_zh = std::string(text->zh);
       }
     }
+    // The decision's own Chinese message, details included, when it came along.
+    const size_t zh = m.find(policy::kChineseMessageMarker);
+    if (zh != std::string::npos) {
+      e.message_zh = m.substr(zh + policy::kChineseMessageMarker.size());
+      e.message_en = m.substr(0, zh);
+    }
   }
   return e;
 }

@@ -97,6 +97,11 @@ TEST_F(WebBorrowingTest, RequestApproveReleaseViewThreeTimesFourthDenied) {
   EXPECT_NE(fourth.Json()["error"]["message_en"].as_string().find("quota"), std::string::npos)
       << fourth.body;
   EXPECT_FALSE(fourth.Json()["error"]["message_zh"].as_string().empty());
+  // Each language carries the decision's details: views used and the quota.
+  EXPECT_NE(fourth.Json()["error"]["message_zh"].as_string().find("已查阅 3 次，上限 3 次"),
+            std::string::npos)
+      << fourth.body;
+  EXPECT_EQ(fourth.Json()["error"]["message_en"].as_string().find("已查阅"), std::string::npos);
 
   TestResponse out = custodian.Call("GET", "/api/v1/loans?scope=out");
   ASSERT_EQ(out.status, 200);
