@@ -60,7 +60,8 @@ Result<Env> Env::Open(const std::string& dir, size_t map_size, unsigned max_dbs,
   if ((rc = mdb_env_set_maxreaders(env, 256)) != 0) return LmdbStatus(rc, "mdb_env_set_maxreaders");
   if ((rc = mdb_env_set_mapsize(env, map_size)) != 0) return LmdbStatus(rc, "mdb_env_set_mapsize");
   // MDB_NOTLS: read transactions are not tied to threads (server thread pools).
-  // Never MDB_NOSYNC or MDB_NOMEMINIT (ARCHITECTURE.md).
+  // No flag that defers syncs or skips zeroing pages: every commit is
+  // durable and no stale memory reaches the files (docs/vault.md).
   unsigned flags = MDB_NOTLS | (read_only ? MDB_RDONLY : 0u);
   rc = mdb_env_open(env, dir.c_str(), flags, 0600);
   if (rc != 0) return LmdbStatus(rc, "opening the vault's data files");
