@@ -7,6 +7,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
@@ -134,8 +135,8 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
 
     // Streaming routes (uploads) get the body as a stream with a declared
     // length, bounded by max_upload_bytes, and are never buffered whole.
-    if (const Route* route = app_.router.Find(req.method, req.path).route;
-        route != nullptr && route->streams_body) {
+    Router::Match match = app_.router.Find(req.method, req.path);
+    if (match.route != nullptr && match.route->streams_body) {
       if (!preq.hasContentLength() || preq.getContentLength64() < 0) {
         *close = true;
         return ErrorResponse(411, "length_required", "an upload needs a Content-Length",
@@ -147,7 +148,7 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
       }
       req.body_stream = &preq.stream();
       req.body_length = preq.getContentLength64();
-      HttpResponse r = app_.Dispatch(req, ctx, route_label);
+      HttpResponse r = app_.Dispatch(req, ctx, route_label, std::move(match));
       // A body the handler did not read (refused before it) is still on the
       // wire: close instead of reading it as the next request.
       if (req.body_stream->good() && req.body_stream->peek() != std::char_traits<char>::eof()) {
@@ -182,7 +183,7 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
         return ErrorResponse(413, "payload_too_large", "request body too large", "请求体过大");
       }
     }
-    HttpResponse r = app_.Dispatch(req, ctx, route_label);
+    HttpResponse r = app_.Dispatch(req, ctx, route_label, std::move(match));
     // SECURITY: bodies may carry passwords (login, password change).
     vault::WipeString(&req.body);
     return r;

@@ -82,8 +82,8 @@ HttpResponse ServeStatic(const App& app, const HttpRequest& req) {
 
 }  // namespace
 
-HttpResponse App::Dispatch(HttpRequest& req, RequestContext& ctx, std::string* route_label) {
-  Router::Match match = router.Find(req.method, req.path);
+HttpResponse App::Dispatch(HttpRequest& req, RequestContext& ctx, std::string* route_label,
+                           Router::Match match) {
   if (match.route == nullptr) {
     if (match.path_matched) {
       *route_label = "method_not_allowed";

@@ -42,9 +42,12 @@ struct App {
   std::string SessionCookie(std::string_view token) const;
   std::string ClearSessionCookie() const;
 
-  // Authentication, authorisation, CSRF and body parsing, then the handler.
+  // Authentication, authorisation, CSRF and body parsing, then the handler
+  // of `match` (router.Find of the request: the server looks it up once, to
+  // know before reading the body whether the route streams it).
   // Sets *route_label to the matched pattern (for metrics).
-  HttpResponse Dispatch(HttpRequest& req, RequestContext& ctx, std::string* route_label);
+  HttpResponse Dispatch(HttpRequest& req, RequestContext& ctx, std::string* route_label,
+                        Router::Match match);
 };
 
 // Route registration of each API area.
