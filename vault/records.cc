@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -501,20 +502,27 @@ namespace {
 template <typename T>
 class SealedCache {
  public:
-  std::optional<T> Find(const ReadTxn& txn, Table table, std::string_view key) {
+  // The value of `key`: the cached one while its sealed bytes are unchanged,
+  // else `load()` (which opens and parses it), remembered when it succeeds.
+  // One LMDB lookup on a hit; errors (kNotFound included) come from load().
+  Result<T> Get(const ReadTxn& txn, Table table, std::string_view key,
+                const std::function<Result<T>()>& load) {
     auto sealed = txn.GetSealed(table, key);
-    if (!sealed.ok()) return std::nullopt;
-    std::lock_guard lock(mu_);
-    auto it = entries_.find(CacheKey(txn, key));
-    if (it == entries_.end() || it->second.sealed != *sealed) return std::nullopt;
-    return it->second.value;
-  }
-  void Remember(const ReadTxn& txn, Table table, std::string_view key, const T& value) {
-    auto sealed = txn.GetSealed(table, key);
-    if (!sealed.ok()) return;
-    std::lock_guard lock(mu_);
-    if (entries_.size() >= kMaxEntries) entries_.clear();
-    entries_[CacheKey(txn, key)] = Entry{std::string(*sealed), value};
+    if (!sealed.ok()) return load();
+    const std::string cache_key = CacheKey(txn, key);
+    {
+      std::lock_guard lock(mu_);
+      auto it = entries_.find(cache_key);
+      if (it != entries_.end() && it->second.sealed == *sealed) return it->second.value;
+    }
+    // `sealed` stays valid: load() only reads this transaction.
+    Result<T> value = load();
+    if (value.ok()) {
+      std::lock_guard lock(mu_);
+      if (entries_.size() >= kMaxEntries) entries_.clear();
+      entries_[cache_key] = Entry{std::string(*sealed), *value};
+    }
+    return value;
   }
 
  private:
@@ -546,12 +554,8 @@ SealedCache<RecordMeta>& MetaCache() {
 
 Result<User> Archive::CallerUser(const ReadTxn& txn, const Caller& caller) {
   if (caller.user_id.empty()) return Status::Unauthenticated("no caller identity");
-  if (auto cached = UserCache().Find(txn, tables::kUsers, caller.user_id)) {
-    if (cached->disabled) return Status::Unauthenticated("the account is disabled");
-    return std::move(*cached);
-  }
-  auto u = GetUser(txn, caller.user_id);
-  if (u.ok()) UserCache().Remember(txn, tables::kUsers, caller.user_id, *u);
+  auto u = UserCache().Get(txn, tables::kUsers, caller.user_id,
+                           [&] { return GetUser(txn, caller.user_id); });
   if (!u.ok()) {
     if (u.status().code() == StatusCode::kNotFound) return Status::Unauthenticated("unknown user");
     return u.status();
@@ -579,16 +583,15 @@ policy::RecordFacts Archive::RecordFactsFor(const RecordMeta& meta) {
 }
 
 Result<RecordMeta> Archive::ReadMeta(const ReadTxn& txn, std::string_view record_id) {
-  if (auto cached = MetaCache().Find(txn, tables::kRecordIndex, record_id)) return *cached;
-  auto raw = txn.Get(tables::kRecordIndex, record_id);
-  if (!raw.ok()) {
-    if (raw.status().code() == StatusCode::kNotFound) return Status::NotFound("no such record");
-    return raw.status();
-  }
-  CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*raw));
-  CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, RecordMeta::FromJson(v));
-  MetaCache().Remember(txn, tables::kRecordIndex, record_id, meta);
-  return meta;
+  return MetaCache().Get(txn, tables::kRecordIndex, record_id, [&]() -> Result<RecordMeta> {
+    auto raw = txn.Get(tables::kRecordIndex, record_id);
+    if (!raw.ok()) {
+      if (raw.status().code() == StatusCode::kNotFound) return Status::NotFound("no such record");
+      return raw.status();
+    }
+    CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*raw));
+    return RecordMeta::FromJson(v);
+  });
 }
 
 AuditEvent Archive::NewEvent(const Caller& caller, const User* user, std::string action,
