@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <utility>
 
 #include "base/encoding.h"
@@ -102,16 +103,23 @@ Status PutLoan(WriteTxn& txn, const Loan& loan) {
   return ReindexLoan(txn, before.ok() ? &*before : nullptr, loan);
 }
 
-// Loads the loans whose ids follow `prefix` in index keys (after `skip`
-// bytes of each key's remainder).
+// Loads the loans named by the index keys under `prefix`. `id_of` gives the
+// loan id in the rest of a key (after the prefix), or nullopt to end the
+// scan there; by default the rest is the id.
+using IdOf = std::function<Result<std::optional<std::string_view>>(std::string_view rest)>;
 Result<std::vector<Loan>> LoansFromIndex(const ReadTxn& txn, const std::string& prefix,
-                                         size_t skip) {
+                                         const IdOf& id_of = {}) {
   std::vector<std::string> ids;
   CUSTOS_RETURN_IF_ERROR(
       txn.ScanKeys(tables::kIndex, prefix, [&](std::string_view key) -> Result<bool> {
-        std::string_view rest = key.substr(prefix.size());
-        if (rest.size() < skip) return Status::DataLoss("loan index key is damaged");
-        ids.emplace_back(rest.substr(skip));
+        const std::string_view rest = key.substr(prefix.size());
+        if (!id_of) {
+          ids.emplace_back(rest);
+          return true;
+        }
+        CUSTOS_ASSIGN_OR_RETURN(std::optional<std::string_view> id, id_of(rest));
+        if (!id) return false;
+        ids.emplace_back(*id);
         return true;
       }));
   std::vector<Loan> out;
@@ -288,42 +296,32 @@ Result<Loan> GetLoan(const ReadTxn& txn, std::string_view loan_id) {
 Result<std::vector<Loan>> ListLoans(const ReadTxn& txn, std::string_view record_id,
                                     std::string_view requester_id) {
   if (!record_id.empty()) {
+    if (!requester_id.empty())
+      return LoansFromIndex(txn, RecordLoanPrefix(record_id, requester_id));
     std::string prefix = "loan/r/";
     prefix += record_id;
     prefix.push_back('\0');
-    if (!requester_id.empty())
-      return LoansFromIndex(txn, RecordLoanPrefix(record_id, requester_id), 0);
-    // Keys continue with requester \0 id: keep what follows the last \0.
-    std::vector<std::string> ids;
-    CUSTOS_RETURN_IF_ERROR(
-        txn.ScanKeys(tables::kIndex, prefix, [&](std::string_view key) -> Result<bool> {
-          const size_t nul = key.rfind('\0');
-          if (nul == std::string_view::npos || nul < prefix.size())
-            return Status::DataLoss("loan index key is damaged");
-          ids.emplace_back(key.substr(nul + 1));
-          return true;
-        }));
-    std::vector<Loan> out;
-    for (const std::string& id : ids) {
-      CUSTOS_ASSIGN_OR_RETURN(Loan l, GetLoan(txn, id));
-      out.push_back(std::move(l));
-    }
-    return out;
+    // The rest is requester \0 id.
+    return LoansFromIndex(txn, prefix,
+                          [](std::string_view rest) -> Result<std::optional<std::string_view>> {
+                            const size_t nul = rest.find('\0');
+                            if (nul == std::string_view::npos)
+                              return Status::DataLoss("loan index key is damaged");
+                            return std::optional<std::string_view>(rest.substr(nul + 1));
+                          });
   }
   if (!requester_id.empty()) {
     std::string prefix = "loan/u/";
     prefix += requester_id;
     prefix.push_back('\0');
-    return LoansFromIndex(txn, prefix, 0);
+    return LoansFromIndex(txn, prefix);
   }
   std::vector<Loan> out;
   CUSTOS_RETURN_IF_ERROR(
       txn.Scan(tables::kLoans, "", [&](std::string_view, std::string_view value) -> Result<bool> {
         CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(value));
         CUSTOS_ASSIGN_OR_RETURN(Loan l, Loan::FromJson(v));
-        if ((record_id.empty() || l.record_id == record_id) &&
-            (requester_id.empty() || l.requester_id == requester_id))
-          out.push_back(std::move(l));
+        out.push_back(std::move(l));
         return true;
       }));
   return out;
@@ -331,7 +329,7 @@ Result<std::vector<Loan>> ListLoans(const ReadTxn& txn, std::string_view record_
 
 Result<std::vector<Loan>> ListOverdueLoans(const ReadTxn& txn, UnixMillis now) {
   CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> all, OpenLoansDueBy(txn, now));
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> paper, LoansFromIndex(txn, "loan/out/", 0));
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> paper, LoansFromIndex(txn, "loan/out/"));
   for (Loan& l : paper) all.push_back(std::move(l));
   std::vector<Loan> out;
   for (Loan& l : all) {
@@ -346,18 +344,12 @@ Result<std::vector<Loan>> ListOverdueLoans(const ReadTxn& txn, UnixMillis now) {
 
 Result<std::optional<Loan>> FindOpenLoan(const ReadTxn& txn, std::string_view record_id,
                                          std::string_view requester_id, policy::LoanKind kind) {
-  const std::string prefix = RecordLoanPrefix(record_id, requester_id);
-  std::vector<std::string> ids;
-  CUSTOS_RETURN_IF_ERROR(
-      txn.ScanKeys(tables::kIndex, prefix, [&](std::string_view key) -> Result<bool> {
-        ids.emplace_back(key.substr(prefix.size()));
-        return true;
-      }));
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> loans,
+                          LoansFromIndex(txn, RecordLoanPrefix(record_id, requester_id)));
   std::optional<Loan> best;
   int best_score = 0;
   const UnixMillis now = NowMillis();
-  for (const std::string& id : ids) {
-    CUSTOS_ASSIGN_OR_RETURN(Loan l, GetLoan(txn, id));
+  for (Loan& l : loans) {
     if (l.kind != kind) continue;
     // Prefer a usable grant; otherwise show the one that explains the denial.
     int score = 0;
@@ -594,22 +586,16 @@ Result<UseResult> UseRecord(Archive& archive, const Caller& caller, std::string_
 }
 
 Result<std::vector<Loan>> OpenLoansDueBy(const ReadTxn& txn, UnixMillis now) {
-  const std::string prefix = "loan/due/";
-  const std::string upper = prefix + EncodeU64(static_cast<uint64_t>(now));
-  std::vector<std::string> ids;
-  CUSTOS_RETURN_IF_ERROR(
-      txn.ScanKeys(tables::kIndex, prefix, [&](std::string_view key) -> Result<bool> {
-        if (key.size() < upper.size()) return Status::DataLoss("loan index key is damaged");
-        if (key.substr(0, upper.size()) > upper) return false;  // due later than now
-        ids.emplace_back(key.substr(upper.size()));
-        return true;
-      }));
-  std::vector<Loan> out;
-  for (const std::string& id : ids) {
-    CUSTOS_ASSIGN_OR_RETURN(Loan l, GetLoan(txn, id));
-    out.push_back(std::move(l));
-  }
-  return out;
+  const std::string due_limit = EncodeU64(static_cast<uint64_t>(now));
+  // The rest is u64 due (big-endian, so key order is due order), then the id.
+  return LoansFromIndex(txn, "loan/due/",
+                        [&](std::string_view rest) -> Result<std::optional<std::string_view>> {
+                          if (rest.size() < due_limit.size())
+                            return Status::DataLoss("loan index key is damaged");
+                          if (rest.substr(0, due_limit.size()) > due_limit)
+                            return std::optional<std::string_view>();  // due later
+                          return std::optional<std::string_view>(rest.substr(due_limit.size()));
+                        });
 }
 
 Status EnsureLoanIndex(Vault& vault) {
