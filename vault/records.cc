@@ -471,6 +471,23 @@ void Archive::PutInCatalogLocked(RecordMeta meta) {
   }
 }
 
+Status Archive::WriteNextVersion(WriteTxn& txn, RecordMeta* meta, std::string_view author_id,
+                                 UnixMillis now, std::string_view reason,
+                                 const RecordContent& content) {
+  meta->updated = now;
+  meta->revision += 1;
+  meta->latest_version += 1;
+  RecordVersion v{meta->id, meta->latest_version, std::string(author_id),
+                  now,      std::string(reason),  *meta,
+                  content};
+  CUSTOS_ASSIGN_OR_RETURN(uint32_t n, AppendVersion(txn, tables::kRecords, meta->id,
+                                                    json::Serialize(VersionToJson(v))));
+  if (n != meta->latest_version) return Status::DataLoss("record versions out of step");
+  CUSTOS_RETURN_IF_ERROR(PutMeta(txn, *meta));
+  CatalogOnCommit(txn, *meta);
+  return Status::Ok();
+}
+
 void Archive::CatalogOnCommit(WriteTxn& txn, const RecordMeta& meta) {
   txn.OnCommit([this, meta] {
     std::unique_lock lock(catalog_mu_);
@@ -791,16 +808,7 @@ Result<RecordMeta> Archive::UpdateRecord(const Caller& caller, std::string_view 
     meta.tags = update.tags;
     meta.status = update.status.empty() ? "active" : update.status;
     meta.paper = update.paper;
-    meta.updated = f.now;
-    meta.revision += 1;
-    meta.latest_version += 1;
-    RecordVersion v{meta.id, meta.latest_version, user.id, f.now, std::string(reason),
-                    meta,    update.content};
-    CUSTOS_ASSIGN_OR_RETURN(uint32_t n, AppendVersion(txn, tables::kRecords, meta.id,
-                                                      json::Serialize(VersionToJson(v))));
-    if (n != meta.latest_version) return Status::DataLoss("record versions out of step");
-    CUSTOS_RETURN_IF_ERROR(PutMeta(txn, meta));
-    CatalogOnCommit(txn, meta);
+    CUSTOS_RETURN_IF_ERROR(WriteNextVersion(txn, &meta, user.id, f.now, reason, update.content));
     out = meta;
     return Status::Ok();
   }));
@@ -906,15 +914,7 @@ Result<std::vector<RecordMeta>> Archive::DeclassifyDue(CivilDate today) {
           "解密日期已到 / declassification date reached (" + meta.declassify_on + ")";
       meta.classification = policy::Classification::kPublic;
       meta.declassify_on.clear();
-      meta.updated = now;
-      meta.revision += 1;
-      meta.latest_version += 1;
-      RecordVersion v{meta.id, meta.latest_version, "", now, reason, meta, latest.content};
-      CUSTOS_ASSIGN_OR_RETURN(uint32_t n, AppendVersion(txn, tables::kRecords, meta.id,
-                                                        json::Serialize(VersionToJson(v))));
-      if (n != meta.latest_version) return Status::DataLoss("record versions out of step");
-      CUSTOS_RETURN_IF_ERROR(PutMeta(txn, meta));
-      CatalogOnCommit(txn, meta);
+      CUSTOS_RETURN_IF_ERROR(WriteNextVersion(txn, &meta, "", now, reason, latest.content));
       out.push_back(meta);
     }
     return Status::Ok();

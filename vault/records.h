@@ -302,6 +302,11 @@ class Archive {
                                     uint64_t audit_seq);
   // Registers a catalog refresh for `meta` after `txn` commits.
   void CatalogOnCommit(WriteTxn& txn, const RecordMeta& meta);
+  // Stores the next version of `*meta` (already changed by the caller) with
+  // `content`: bumps the version and revision, appends the immutable
+  // version, writes the metadata and updates the catalog on commit.
+  Status WriteNextVersion(WriteTxn& txn, RecordMeta* meta, std::string_view author_id,
+                          UnixMillis now, std::string_view reason, const RecordContent& content);
   // Moves `meta`'s ownership to `new_owner_id` inside `txn`: appends the
   // ownership history entry (from, to, by = the permit's actor, at, reason,
   // audit_seq) and stores the updated metadata. Authorization (a permit for
