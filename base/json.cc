@@ -563,4 +563,87 @@ Result<int64_t> GetIntOr(const Value& obj, std::string_view key, int64_t fallbac
   return v->as_int();
 }
 
+namespace {
+
+bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+size_t SkipSpace(std::string_view t, size_t i) {
+  while (i < t.size() && IsJsonSpace(t[i])) ++i;
+  return i;
+}
+
+// From the opening quote at `i`, the index just past the closing quote; npos
+// when the string does not end.
+size_t SkipString(std::string_view t, size_t i) {
+  // memchr to each quote (most of a record is text inside strings); a quote
+  // after an odd run of backslashes is escaped.
+  for (size_t from = i + 1; from < t.size();) {
+    const void* q = std::memchr(t.data() + from, '"', t.size() - from);
+    if (q == nullptr) return std::string_view::npos;
+    const size_t at = static_cast<size_t>(static_cast<const char*>(q) - t.data());
+    size_t backslashes = 0;
+    while (at - backslashes > i + 1 && t[at - backslashes - 1] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return at + 1;
+    from = at + 1;
+  }
+  return std::string_view::npos;
+}
+
+// From the first byte of a value at `i`, the index just past it; npos when
+// its brackets or strings do not close.
+size_t SkipValue(std::string_view t, size_t i) {
+  if (i >= t.size()) return std::string_view::npos;
+  if (t[i] == '"') return SkipString(t, i);
+  if (t[i] != '{' && t[i] != '[') {
+    while (i < t.size() && t[i] != ',' && t[i] != '}' && t[i] != ']' && !IsJsonSpace(t[i])) ++i;
+    return i;
+  }
+  std::string closers;
+  for (; i < t.size(); ++i) {
+    const char c = t[i];
+    if (c == '"') {
+      i = SkipString(t, i);
+      if (i == std::string_view::npos) return i;
+      --i;
+    } else if (c == '{') {
+      closers.push_back('}');
+    } else if (c == '[') {
+      closers.push_back(']');
+    } else if (c == '}' || c == ']') {
+      if (closers.empty() || closers.back() != c) return std::string_view::npos;
+      closers.pop_back();
+      if (closers.empty()) return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+Result<std::string_view> MemberText(std::string_view t, std::string_view key) {
+  const auto bad = [] { return Status::InvalidArgument("not a JSON object"); };
+  size_t i = SkipSpace(t, 0);
+  if (i >= t.size() || t[i] != '{') return bad();
+  i = SkipSpace(t, i + 1);
+  if (i < t.size() && t[i] == '}') return Status::NotFound("no member " + std::string(key));
+  while (i < t.size()) {
+    if (t[i] != '"') return bad();
+    const size_t key_end = SkipString(t, i);
+    if (key_end == std::string_view::npos) return bad();
+    const std::string_view name = t.substr(i + 1, key_end - i - 2);
+    i = SkipSpace(t, key_end);
+    if (i >= t.size() || t[i] != ':') return bad();
+    i = SkipSpace(t, i + 1);
+    const size_t value_end = SkipValue(t, i);
+    if (value_end == std::string_view::npos || value_end == i) return bad();
+    if (name == key) return t.substr(i, value_end - i);
+    i = SkipSpace(t, value_end);
+    if (i >= t.size()) return bad();
+    if (t[i] == '}') return Status::NotFound("no member " + std::string(key));
+    if (t[i] != ',') return bad();
+    i = SkipSpace(t, i + 1);
+  }
+  return bad();
+}
+
 }  // namespace custos::json

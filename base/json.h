@@ -98,6 +98,15 @@ Result<Value> Parse(std::string_view text, const ParseOptions& options = {});
 // Canonical serialization (see the file comment).
 std::string Serialize(const Value& value);
 
+// The exact text of member `key`'s value in the JSON object `object_text`,
+// found without building a tree: for text this program serialized (e.g. an
+// authenticated stored value whose part is passed on as it is). Brackets and
+// strings are checked while skipping, numbers and literals are not; keys are
+// compared as written (a key spelled with escapes does not match).
+// kNotFound when the object has no such member, kInvalidArgument when the
+// text is not an object.
+Result<std::string_view> MemberText(std::string_view object_text, std::string_view key);
+
 // Indented, for people (two spaces, keys sorted).
 std::string SerializePretty(const Value& value);
 

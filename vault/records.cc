@@ -15,6 +15,7 @@
 #include "vault/crypto.h"
 #include "vault/handover.h"
 #include "vault/loans.h"
+#include "vault/sealed_cache.h"
 #include "vault/versions.h"
 
 namespace custos::vault {
@@ -510,58 +511,6 @@ Result<std::shared_ptr<const policy::Policy>> Archive::PolicyAt(const ReadTxn& t
 
 namespace {
 
-// Opened values by (vault, table, key), each with the sealed bytes it was
-// opened from: a hit needs the stored bytes to be exactly those (a rewrite
-// or a key rotation seals anew), so the cache never serves a stale value and
-// costs one LMDB lookup and a compare instead of unsealing and parsing JSON.
-// Users and record metadata are read by every request; content is never
-// cached.
-template <typename T>
-class SealedCache {
- public:
-  // The value of `key`: the cached one while its sealed bytes are unchanged,
-  // else `load()` (which opens and parses it), remembered when it succeeds.
-  // One LMDB lookup on a hit; errors (kNotFound included) come from load().
-  Result<T> Get(const ReadTxn& txn, Table table, std::string_view key,
-                const std::function<Result<T>()>& load) {
-    auto sealed = txn.GetSealed(table, key);
-    if (!sealed.ok()) return load();
-    const std::string cache_key = CacheKey(txn, key);
-    {
-      std::lock_guard lock(mu_);
-      auto it = entries_.find(cache_key);
-      if (it != entries_.end() && it->second.sealed == *sealed) return it->second.value;
-    }
-    // `sealed` stays valid: load() only reads this transaction.
-    Result<T> value = load();
-    if (value.ok()) {
-      std::lock_guard lock(mu_);
-      if (entries_.size() >= kMaxEntries) entries_.clear();
-      entries_[cache_key] = Entry{std::string(*sealed), *value};
-    }
-    return value;
-  }
-
- private:
-  static constexpr size_t kMaxEntries = 1 << 16;
-  struct Entry {
-    std::string sealed;
-    T value;
-  };
-  static std::string CacheKey(const ReadTxn& txn, std::string_view key) {
-    const Vault* v = &txn.vault();
-    std::string k(reinterpret_cast<const char*>(&v), sizeof v);
-    k += key;
-    return k;
-  }
-  std::mutex mu_;
-  std::unordered_map<std::string, Entry> entries_;
-};
-
-SealedCache<User>& UserCache() {
-  static auto* cache = new SealedCache<User>();
-  return *cache;
-}
 SealedCache<RecordMeta>& MetaCache() {
   static auto* cache = new SealedCache<RecordMeta>();
   return *cache;
@@ -571,8 +520,7 @@ SealedCache<RecordMeta>& MetaCache() {
 
 Result<User> Archive::CallerUser(const ReadTxn& txn, const Caller& caller) {
   if (caller.user_id.empty()) return Status::Unauthenticated("no caller identity");
-  auto u = UserCache().Get(txn, tables::kUsers, caller.user_id,
-                           [&] { return GetUser(txn, caller.user_id); });
+  auto u = GetUser(txn, caller.user_id);
   if (!u.ok()) {
     if (u.status().code() == StatusCode::kNotFound) return Status::Unauthenticated("unknown user");
     return u.status();
@@ -1015,7 +963,18 @@ Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record
   // and off the committer thread: versions are immutable, so what the
   // transaction allowed is exactly what is read here.
   CUSTOS_ASSIGN_OR_RETURN(auto read, vault_.BeginRead());
-  CUSTOS_ASSIGN_OR_RETURN(out.version, ReadRecordVersion(*read, out.meta.id, out.version.version));
+  if (options.content_as_json) {
+    CUSTOS_ASSIGN_OR_RETURN(std::string raw,
+                            GetVersion(*read, tables::kRecords, out.meta.id, out.version.version));
+    auto content = json::MemberText(raw, "content");
+    if (!content.ok() || !content->starts_with('{')) {
+      return Status::DataLoss("malformed record version");
+    }
+    out.content_json = std::string(*content);
+  } else {
+    CUSTOS_ASSIGN_OR_RETURN(out.version,
+                            ReadRecordVersion(*read, out.meta.id, out.version.version));
+  }
   if (extra_out != nullptr) {
     for (uint32_t x : extra_versions) {
       CUSTOS_ASSIGN_OR_RETURN(RecordVersion rv, ReadRecordVersion(*read, out.meta.id, x));

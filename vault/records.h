@@ -196,11 +196,19 @@ struct ViewResult {
   std::string rule;                      // the allowing rule
   std::string loan_id;                   // the loan used, if any
   std::optional<policy::Permit> permit;  // for attachment reads in this view
+  // With ViewOptions::content_as_json: the version's content object exactly
+  // as stored (canonical JSON, the same text RecordContent::ToJson serializes
+  // to); version.content is then left empty.
+  std::string content_json;
 };
 
 struct ViewOptions {
   uint32_t version = 0;  // 0 = latest
   std::string loan_id;   // "" = pick the caller's usable loan, if any
+  // Return the content as its stored JSON text (ViewResult::content_json)
+  // instead of parsed (version.content): for callers that pass it on as JSON
+  // and need not pay for parsing 4 KiB per view.
+  bool content_as_json = false;
 };
 
 struct SearchQuery {

@@ -77,12 +77,12 @@ HttpResponse View(App& app, const HttpRequest& req, const RequestContext& ctx) {
   auto loan = json::GetStringOr(req.json, "loan_id", "");
   if (!loan.ok()) return ErrorResponse(loan.status());
   options.loan_id = *loan;
+  options.content_as_json = true;
   auto view = app.options.archive->View(ctx.ToCaller(), req.params.at("id"), *reason, options);
   if (!view.ok()) return ErrorResponse(view.status());
   json::Value v = json::Value::MakeObject();
   v["meta"] = view->meta.ToJson();
   v["version"] = static_cast<int64_t>(view->version.version);
-  v["content"] = view->version.content.ToJson();
   json::Value mark = json::Value::MakeObject();
   mark["viewer_id"] = view->viewer_id;
   mark["viewer_name"] = view->viewer_name;
@@ -92,7 +92,12 @@ HttpResponse View(App& app, const HttpRequest& req, const RequestContext& ctx) {
   v["views_used"] = view->views_used;
   v["views_left"] = view->views_left ? json::Value(*view->views_left) : json::Value();
   v["rule"] = view->rule;
-  return HttpResponse::Json(v);
+  HttpResponse r = HttpResponse::Json(v);
+  // The content goes out as stored (canonical JSON, authenticated by the
+  // vault), not parsed and serialized again; "content" sorts before every
+  // other key, so the body stays canonical.
+  r.body.insert(1, "\"content\":" + view->content_json + ",");
+  return r;
 }
 
 Result<vault::RecordMeta> VisibleMeta(App& app, const HttpRequest& req, const RequestContext& ctx) {

@@ -173,11 +173,14 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
       if (preq.hasContentLength() && preq.getContentLength64() >= 0)
         req.body.reserve(static_cast<size_t>(preq.getContentLength64()));
       char piece[16 * 1024];
+      size_t used = 0;  // the part of `piece` ever written, to wipe
       while (req.body.size() <= limit && in) {
         in.read(piece, sizeof piece);
-        req.body.append(piece, static_cast<size_t>(in.gcount()));
+        const auto got = static_cast<size_t>(in.gcount());
+        req.body.append(piece, got);
+        used = std::max(used, got);
       }
-      vault::WipeBuffer(piece, sizeof piece);
+      vault::WipeBuffer(piece, used);
       if (req.body.size() > limit) {
         *close = true;
         return ErrorResponse(413, "payload_too_large", "request body too large", "请求体过大");

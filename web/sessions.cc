@@ -86,19 +86,21 @@ Result<SessionStore::Created> SessionStore::Create(const std::string& user_id, c
 Result<Session> SessionStore::Lookup(std::string_view token) {
   if (!IsTokenText(token)) return Status::Unauthenticated("no valid session");
   const std::string key = TokenKey(token);
-  std::string raw;
+  Result<Session> found = Status::Internal("unset");
   {
     CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-    auto got = txn->Get(vault::tables::kSessions, key);
-    if (!got.ok()) {
-      if (got.status().code() == StatusCode::kNotFound) {
-        return Status::Unauthenticated("no valid session");
-      }
-      return got.status();
-    }
-    raw = std::move(got).value();
+    found = opened_.Get(*txn, vault::tables::kSessions, key, [&]() -> Result<Session> {
+      CUSTOS_ASSIGN_OR_RETURN(std::string raw, txn->Get(vault::tables::kSessions, key));
+      return SessionFromJson(raw);
+    });
   }
-  CUSTOS_ASSIGN_OR_RETURN(Session s, SessionFromJson(raw));
+  if (!found.ok()) {
+    if (found.status().code() == StatusCode::kNotFound) {
+      return Status::Unauthenticated("no valid session");
+    }
+    return found.status();
+  }
+  Session s = std::move(found).value();
   s.id = ShortId(key);
   const UnixMillis now = clock_();
   if (now - s.last_seen >= options_.idle_ms || now - s.created >= options_.absolute_ms) {

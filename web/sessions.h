@@ -29,6 +29,7 @@
 
 #include "base/status.h"
 #include "base/time.h"
+#include "vault/sealed_cache.h"
 #include "vault/secret.h"
 #include "vault/vault.h"
 #include "web/request_context.h"
@@ -86,6 +87,9 @@ class SessionStore {
   vault::Vault& vault_;
   SessionOptions options_;
   Clock clock_;
+  // Every request looks its session up; opened sessions are kept with their
+  // sealed bytes, so a touch, a logout or an expiry is seen at once.
+  vault::SealedCache<Session> opened_;
 };
 
 struct ThrottleOptions {

@@ -76,5 +76,51 @@ TEST(JsonTest, FieldAccessors) {
   EXPECT_FALSE(GetStringOr(v, "i", "d").ok());
 }
 
+TEST(JsonTest, MemberTextIsTheSerializedMember) {
+  // What a splice relies on: the member's text equals the member serialized
+  // on its own, whatever it holds (nested objects, arrays, escaped quotes and
+  // brackets inside strings, Chinese text).
+  Value content = Value::MakeObject();
+  content["name"] = "客户 \"A\" {x} [y] \\";
+  content["contacts"] = Value::MakeArray();
+  Value c = Value::MakeObject();
+  c["phone"] = "+86 21 5555 0000";
+  c["tags"] = Value::MakeArray();
+  content["contacts"].Push(std::move(c));
+  Value o = Value::MakeObject();
+  o["author"] = "u1";
+  o["content"] = content;
+  o["meta"] = Value::MakeObject();
+  o["version"] = 7;
+  o["zz"] = nullptr;
+  const std::string text = Serialize(o);
+  EXPECT_EQ(*MemberText(text, "content"), Serialize(content));
+  EXPECT_EQ(*MemberText(text, "version"), "7");
+  EXPECT_EQ(*MemberText(text, "author"), "\"u1\"");
+  EXPECT_EQ(*MemberText(text, "zz"), "null");
+  EXPECT_EQ(*MemberText(text, "meta"), "{}");
+  // Insignificant whitespace between members is skipped.
+  EXPECT_EQ(*MemberText(SerializePretty(o), "version"), "7");
+  EXPECT_EQ(*Parse(*MemberText(SerializePretty(o), "content")), content);
+  EXPECT_EQ(MemberText(text, "missing").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(MemberText("{}", "a").status().code(), StatusCode::kNotFound);
+  // A key that only appears inside a nested value is not a member.
+  EXPECT_EQ(MemberText(R"({"a":{"content":1}})", "content").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(*MemberText(R"( { "a" : [1, {"b": "]"}] , "b" : true } )", "b"), "true");
+  EXPECT_EQ(*MemberText(R"( { "a" : [1, {"b": "]"}] , "b" : true } )", "a"), R"([1, {"b": "]"}])");
+}
+
+TEST(JsonTest, MemberTextRefusesWhatIsNotAnObject) {
+  for (const char* bad : {"", "[]", "\"content\"", "{", R"({"content")", R"({"content":)",
+                          R"({"a":[1,2},"content":1})", R"({"a":"unterminated,"content":1})",
+                          R"({"a":1 "content":2})", R"({content:1})"}) {
+    auto r = MemberText(bad, "content");
+    EXPECT_FALSE(r.ok()) << "accepted: " << bad;
+    if (!r.ok()) {
+      EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace custos::json

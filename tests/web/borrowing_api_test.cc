@@ -89,6 +89,12 @@ TEST_F(WebBorrowingTest, RequestApproveReleaseViewThreeTimesFourthDenied) {
     ASSERT_EQ(v.status, 200) << v.body;
     EXPECT_EQ(v.Json()["views_left"].as_int(), 3 - i);
     EXPECT_EQ(v.Json()["watermark"]["viewer_name"].as_string(), "borrower");
+    // The content as written, every field of the stored version's content
+    // (also those the author left empty).
+    EXPECT_EQ(v.Json()["content"]["address"].as_string(), "深圳市南山区");
+    EXPECT_EQ(v.Json()["content"]["agreed_prices"].as_string(), "单价 12.5 元");
+    EXPECT_EQ(v.Json()["content"], vault::RecordContent::FromJson(v.Json()["content"])->ToJson());
+    EXPECT_EQ(v.Json()["version"].as_int(), 1);
   }
   TestResponse fourth =
       borrower.Call("POST", "/api/v1/records/" + id + "/view", R"({"reason":"客户拜访准备"})");
