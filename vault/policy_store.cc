@@ -7,6 +7,7 @@
 #include "policy/engine.h"
 #include "policy/rules.h"
 #include "vault/crypto.h"
+#include "vault/sealed_cache.h"
 #include "vault/users.h"
 
 namespace custos::vault {
@@ -74,14 +75,18 @@ std::string_view DefaultPolicyXml() { return kDefaultXml; }
 std::string PolicyDigest(std::string_view xml) { return HexEncode(Sha256(xml)); }
 
 Result<std::string> CurrentPolicyDigest(const ReadTxn& txn) {
-  auto raw = txn.Get(tables::kPolicies, kCurrentKey);
-  if (!raw.ok()) {
-    if (raw.status().code() == StatusCode::kNotFound)
-      return Status::NotFound("no policy has been applied");
-    return raw.status();
-  }
-  CUSTOS_ASSIGN_OR_RETURN(PolicyApplication a, ApplicationFromJson(*raw));
-  return a.sha256;
+  // Every protected operation asks; an apply rewrites the record.
+  static auto* cache = new SealedCache<std::string>();
+  return cache->Get(txn, tables::kPolicies, kCurrentKey, [&]() -> Result<std::string> {
+    auto raw = txn.Get(tables::kPolicies, kCurrentKey);
+    if (!raw.ok()) {
+      if (raw.status().code() == StatusCode::kNotFound)
+        return Status::NotFound("no policy has been applied");
+      return raw.status();
+    }
+    CUSTOS_ASSIGN_OR_RETURN(PolicyApplication a, ApplicationFromJson(*raw));
+    return a.sha256;
+  });
 }
 
 Result<policy::Policy> GetPolicyVersion(const ReadTxn& txn, std::string_view sha256) {
