@@ -358,7 +358,12 @@ async function departureStory(base, recordId, customer) {
   const approver = await as(base, 'approver');
   await approver.goto(base + '/#/departures?user=' + encodeURIComponent(leaver));
   const apRow = approver.locator('#handover-table tr.dep-record[data-record="' + recordId + '"]');
-  await apRow.locator('button.primary').click();
+  // A confirmation needs the approver's own reason (it goes into the event).
+  await apRow.locator('form.dep-confirm button[type=submit]').click();
+  await approver.locator('.error[role=alert]', { hasText: '确认事由' }).waitFor();
+  assert.ok((await apRow.textContent()).includes('待确认'), 'still pending without a reason');
+  await apRow.locator('form.dep-confirm input').fill('已与王磊核对客户清单');
+  await apRow.locator('form.dep-confirm button[type=submit]').click();
   await approver.waitForSelector('#handover-table tr.dep-record[data-record="' + recordId + '"] .tag.dep-confirmed');
   const confirmed = await apRow.textContent();
   assert.ok(confirmed.includes('已确认') && confirmed.includes('刘强'), 'confirmed handover: ' + confirmed);

@@ -1,8 +1,8 @@
 // Departures (HR, approvers, auditors): the people in their notice period or
 // departed; for one person, their customer files with a successor picker
-// (assign) and a confirm button (an approver other than the assigner), and
-// the departure report — what they authored, owned, borrowed and viewed,
-// with per-day views and spikes. The vault decides and audits every step.
+// (assign) and a confirm form (an approver other than the assigner, with a
+// reason), and the departure report — what they authored, owned, borrowed
+// and viewed, with per-day views and spikes. The vault decides and audits every step.
 // Server text only goes through textContent.
 'use strict';
 
@@ -15,6 +15,7 @@ Object.assign(CUSTOS_I18N['zh-CN'], {
   'dep.open': '交接与报告', 'dep.back': '返回列表',
   'dep.records': '客户档案交接', 'dep.record': '档案', 'dep.marking': '密级', 'dep.owner': '负责人',
   'dep.handover': '交接', 'dep.successor': '接替人', 'dep.reason': '事由',
+  'dep.confirm_reason': '确认事由（必填）',
   'dep.assign': '指定接替人', 'dep.confirm': '确认交接', 'dep.pending': '待确认', 'dep.confirmed': '已确认',
   'dep.assigned_by': '分配人', 'dep.confirmed_by': '确认人', 'dep.pick': '请选择接替人',
   'dep.assigned': '已指定接替人。', 'dep.done': '交接已确认，档案负责人已变更。',
@@ -37,6 +38,7 @@ Object.assign(CUSTOS_I18N.en, {
   'dep.open': 'Handover & report', 'dep.back': 'Back to the list',
   'dep.records': 'Customer files to hand over', 'dep.record': 'Record', 'dep.marking': 'Classification', 'dep.owner': 'Owner',
   'dep.handover': 'Handover', 'dep.successor': 'Successor', 'dep.reason': 'Reason',
+  'dep.confirm_reason': 'Reason for confirming (required)',
   'dep.assign': 'Assign successor', 'dep.confirm': 'Confirm handover', 'dep.pending': 'Pending', 'dep.confirmed': 'Confirmed',
   'dep.assigned_by': 'Assigned by', 'dep.confirmed_by': 'Confirmed by', 'dep.pick': 'Choose a successor',
   'dep.assigned': 'Successor assigned.', 'dep.done': 'Handover confirmed; the owner has changed.',
@@ -99,17 +101,23 @@ Object.assign(CUSTOS_I18N.en, {
     return f;
   }
 
-  function confirmButton(userId, rec, err) {
-    const b = el('button', { class: 'small primary', type: 'button', i18n: 'dep.confirm' });
-    b.addEventListener('click', async () => {
+  // The approver says why they confirm (it goes into the audit event), as
+  // the assigner did.
+  function confirmForm(userId, rec, err) {
+    const reason = el('input', { maxlength: '2048', placeholder: t('dep.confirm_reason'), 'aria-label': t('dep.confirm_reason') });
+    const f = el('form', { class: 'inline dep-confirm' }, reason,
+      el('button', { class: 'small primary', type: 'submit', i18n: 'dep.confirm' }));
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
       err.textContent = '';
+      if (!reason.value.trim()) { err.textContent = t('dep.confirm_reason'); reason.focus(); return; }
       const r = await api('POST', '/api/v1/departures/' + encodeURIComponent(userId) + '/handovers/' +
-        encodeURIComponent(rec.id) + '/confirm', { reason: t('dep.confirm') });
+        encodeURIComponent(rec.id) + '/confirm', { reason: reason.value });
       if (!r.ok) { err.textContent = errorText(r.body); return; }
       toast(t('dep.done'));
       render();
     });
-    return b;
+    return f;
   }
 
   async function handoverSection(userId) {
@@ -136,7 +144,7 @@ Object.assign(CUSTOS_I18N.en, {
       }
       if (!h || h.state === 'pending') {
         action = el('div', {}, canAssign ? assignForm(userId, rec, people, err) : null,
-          h && hasRole('approver') ? confirmButton(userId, rec, err) : null);
+          h && hasRole('approver') ? confirmForm(userId, rec, err) : null);
       }
       const marking = rec.marking || {};
       return el('tr', { class: 'dep-record', 'data-record': rec.id },
