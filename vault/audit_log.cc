@@ -1,9 +1,12 @@
 #include "vault/audit_log.h"
 
+#include <charconv>
+#include <iterator>
 #include <utility>
 
 #include "base/encoding.h"
 #include "vault/crypto.h"
+#include "vault/internal/vault_impl.h"
 
 namespace custos::vault {
 
@@ -20,6 +23,18 @@ bool IsLowerHex64(std::string_view s) {
   }
   return true;
 }
+
+// The right edge of the tree (its compact range) as the open write
+// transaction holds it, kept between appends of one batch so that an append
+// need not read the log's size and its left siblings back and unseal them.
+// It lives as a vault transaction memo: dropped when a request rolls back,
+// when the batch ends, and on any write to the log's tables but our own.
+struct AuditFrontier : Vault::Impl::TxnMemo {
+  explicit AuditFrontier(merkle::CompactRange r) : range(std::move(r)) {}
+  merkle::CompactRange range;
+};
+constexpr char kFrontierTag = 0;  // its address names the memo
+constexpr Table kFrontierTables[] = {tables::kAuditLeaves, tables::kAuditNodes};
 
 std::string SeqPrefix(uint64_t seq) { return "seq " + std::to_string(seq) + ": "; }
 std::string CheckpointPrefix(uint64_t size) { return "checkpoint " + std::to_string(size) + ": "; }
@@ -73,9 +88,29 @@ Result<json::Value> AuditEventToJson(const AuditEvent& e, uint64_t seq, UnixMill
 
 namespace {
 
-// Appends a JSON string exactly as json::Serialize writes it.
+// Bytes json::Serialize writes as they are, in any context.
+bool IsPlainJsonByte(unsigned char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
+
+// Appends a JSON string exactly as json::Serialize writes it. Runs of plain
+// ASCII are copied whole; each run of other bytes goes through the
+// serializer. Splitting there changes nothing: an ASCII byte is never part of
+// a multi-byte UTF-8 sequence, so it ends any sequence (valid or not) the
+// serializer would decode.
 void AppendString(std::string* out, std::string_view s) {
-  out->append(json::Serialize(json::Value(s)));
+  out->push_back('"');
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t run = i;
+    while (run < s.size() && IsPlainJsonByte(static_cast<unsigned char>(s[run]))) ++run;
+    out->append(s.data() + i, run - i);
+    i = run;
+    if (i == s.size()) break;
+    while (run < s.size() && !IsPlainJsonByte(static_cast<unsigned char>(s[run]))) ++run;
+    const std::string quoted = json::Serialize(json::Value(s.substr(i, run - i)));
+    out->append(quoted, 1, quoted.size() - 2);  // without its quotes
+    i = run;
+  }
+  out->push_back('"');
 }
 
 }  // namespace
@@ -146,12 +181,19 @@ Result<PreparedAuditEvent> PrepareAuditEvent(const AuditEvent& e) {
 }
 
 std::string FinishAuditLeaf(const PreparedAuditEvent& p, uint64_t seq, UnixMillis time) {
-  const std::string seq_text = std::to_string(seq);
-  const std::string time_text = FormatRfc3339Millis(time);  // ASCII: no escaping needed
+  char seq_text[20];
+  const auto seq_end = std::to_chars(std::begin(seq_text), std::end(seq_text), seq).ptr;
+  // Many events of a batch share a millisecond: format it once per thread.
+  thread_local UnixMillis formatted_time = 0;
+  thread_local std::string time_text;  // ASCII: no escaping needed
+  if (time_text.empty() || formatted_time != time) {
+    time_text = FormatRfc3339Millis(time);
+    formatted_time = time;
+  }
   std::string out;
-  out.reserve(p.head.size() + seq_text.size() + p.middle.size() + time_text.size() + 3);
+  out.reserve(p.head.size() + sizeof seq_text + p.middle.size() + time_text.size() + 3);
   out += p.head;
-  out += seq_text;
+  out.append(seq_text, seq_end);
   out += p.middle;
   out += '"';
   out += time_text;
@@ -228,27 +270,29 @@ Result<uint64_t> AuditLog::Append(WriteTxn& txn, const AuditEvent& event) const 
 }
 
 Result<uint64_t> AuditLog::Append(WriteTxn& txn, const PreparedAuditEvent& event) const {
-  CUSTOS_ASSIGN_OR_RETURN(const uint64_t seq, Size(txn));
+  Vault::Impl& impl = txn.vault().impl();
+  // Out of the memo slot while we write (our own writes would drop it); back
+  // in only once every write below succeeded. A failed append leaves none.
+  std::unique_ptr<Vault::Impl::TxnMemo> memo = impl.TakeMemo(&kFrontierTag);
+  if (memo == nullptr) {
+    CUSTOS_ASSIGN_OR_RETURN(const uint64_t stored, Size(txn));
+    CUSTOS_ASSIGN_OR_RETURN(merkle::CompactRange range,
+                            merkle::CompactRange::Load(Nodes(txn), stored));
+    memo = std::make_unique<AuditFrontier>(std::move(range));
+  }
+  merkle::CompactRange& range = static_cast<AuditFrontier&>(*memo).range;
+  const uint64_t seq = range.size();
   const UnixMillis now = NowMillis();
   const std::string leaf = FinishAuditLeaf(event, seq, now);
   // SECURITY: an append, never a put — LMDB refuses a key that does not sort
   // after the last leaf, so a stored leaf is never overwritten.
   CUSTOS_RETURN_IF_ERROR(txn.Append(tables::kAuditLeaves, SeqKey(seq), leaf));
-
-  std::string hash = merkle::LeafHash(leaf);
-  uint64_t index = seq;
-  int level = 0;
-  CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kAuditNodes, AuditNodeKey(level, index), hash));
-  // Store every subtree this leaf completes: walk up while we are a right child.
-  while ((index & 1) == 1) {
-    CUSTOS_ASSIGN_OR_RETURN(std::string left,
-                            txn.Get(tables::kAuditNodes, AuditNodeKey(level, index - 1)));
-    if (left.size() != merkle::kHashSize) return Status::DataLoss("audit tree node is damaged");
-    hash = merkle::NodeHash(left, hash);
-    ++level;
-    index >>= 1;
-    CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kAuditNodes, AuditNodeKey(level, index), hash));
-  }
+  // Store the leaf hash and every subtree this leaf completes.
+  CUSTOS_RETURN_IF_ERROR(range.Append(
+      merkle::LeafHash(leaf), [&](int level, uint64_t index, const std::string& hash) -> Status {
+        return txn.Put(tables::kAuditNodes, AuditNodeKey(level, index), hash);
+      }));
+  impl.PutMemo(&kFrontierTag, kFrontierTables, std::move(memo));
   const uint64_t size = seq + 1;
 
   const bool due_by_count =

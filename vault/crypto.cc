@@ -166,14 +166,19 @@ struct NonceSource {
 };
 static_assert(kAeadNonceSize == 24);
 
-void SealInto(const unsigned char* key, const unsigned char* pt, size_t pt_len, std::string_view ad,
-              std::string* out) {
-  out->assign(kAeadNonceSize + pt_len + kAeadTagSize, '\0');
-  auto* o = reinterpret_cast<unsigned char*>(out->data());
+// `o` has room for nonce || ciphertext || tag.
+void SealRaw(unsigned char* o, const unsigned char* key, const unsigned char* pt, size_t pt_len,
+             std::string_view ad) {
   NonceSource::Instance().Next(o);
   unsigned long long clen = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(o + kAeadNonceSize, &clen, pt, pt_len, U(ad),
                                              ad.size(), nullptr, o, key);
+}
+
+void SealInto(const unsigned char* key, const unsigned char* pt, size_t pt_len, std::string_view ad,
+              std::string* out) {
+  out->assign(kAeadNonceSize + pt_len + kAeadTagSize, '\0');
+  SealRaw(reinterpret_cast<unsigned char*>(out->data()), key, pt, pt_len, ad);
 }
 
 bool OpenInto(const unsigned char* key, std::string_view sealed, std::string_view ad,
@@ -195,6 +200,12 @@ std::string AeadSeal(const SecretBytes& key, std::string_view plaintext, std::st
   std::string out;
   SealInto(key.data(), U(plaintext), plaintext.size(), ad, &out);
   return out;
+}
+
+void AeadSealTo(unsigned char* out, const SecretBytes& key, std::string_view plaintext,
+                std::string_view ad) {
+  CheckKey(key);
+  SealRaw(out, key.data(), U(plaintext), plaintext.size(), ad);
 }
 
 Result<std::string> AeadOpen(const SecretBytes& key, std::string_view sealed, std::string_view ad) {

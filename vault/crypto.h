@@ -56,6 +56,14 @@ SecretBytes RandomSecret(size_t n);
 
 // out = nonce || ciphertext || tag. Never fails for a key of the right size.
 std::string AeadSeal(const SecretBytes& key, std::string_view plaintext, std::string_view ad);
+// The same, written to `out`, which must have room for AeadSealedSize(
+// plaintext.size()) bytes (e.g. a reused buffer, behind a header, so the
+// sealed value is not copied again). `out` must not overlap `plaintext`.
+void AeadSealTo(unsigned char* out, const SecretBytes& key, std::string_view plaintext,
+                std::string_view ad);
+constexpr size_t AeadSealedSize(size_t plaintext_size) {
+  return kAeadNonceSize + plaintext_size + kAeadTagSize;
+}
 // kDataLoss when the value has been altered, was sealed under another key or
 // with different associated data, or is too short.
 Result<std::string> AeadOpen(const SecretBytes& key, std::string_view sealed, std::string_view ad);

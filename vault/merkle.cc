@@ -235,6 +235,20 @@ NodeReader MemoryTree::Reader() const {
   };
 }
 
+Result<CompactRange> CompactRange::Load(const NodeReader& nodes, uint64_t size) {
+  CompactRange range;
+  range.peaks_.reserve(static_cast<size_t>(std::popcount(size)) + 1);
+  for (int level = 63; level >= 0; --level) {
+    if (((size >> level) & 1) == 0) continue;
+    // The subtree of 2^level leaves that ends where the higher peaks end.
+    CUSTOS_ASSIGN_OR_RETURN(std::string h, nodes(level, (size >> level) - 1));
+    if (h.size() != kHashSize) return Status::DataLoss("stored tree node has the wrong size");
+    range.peaks_.push_back(std::move(h));
+  }
+  range.size_ = size;
+  return range;
+}
+
 Status CompactRange::Append(
     std::string leaf_hash,
     const std::function<Status(int, uint64_t, const std::string&)>& on_node) {

@@ -84,9 +84,14 @@ class MemoryTree {
 };
 
 // Incremental root over a stream of leaf hashes, O(log n) memory: the
-// "compact range" [0, size). Used by the verifier to walk a whole log.
+// "compact range" [0, size). Used by the verifier to walk a whole log, and by
+// the audit log to append without reading left siblings back.
 class CompactRange {
  public:
+  // The compact range [0, size) of a stored tree: the hashes of the complete
+  // subtrees it is made of (one per set bit of `size`, at most 64 reads).
+  // Errors of `nodes` pass through; kDataLoss for a hash of the wrong size.
+  static Result<CompactRange> Load(const NodeReader& nodes, uint64_t size);
   // Appends a leaf hash. `on_node(level, index, hash)` is called for every
   // complete subtree node the append completes (level 0 is the leaf itself);
   // a non-OK status stops and is returned.

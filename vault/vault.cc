@@ -25,14 +25,28 @@ constexpr std::string_view kDataKeyContext = "custosdk";  // crypto_kdf context,
 
 std::string RootKeyAd(uint32_t version) { return "custos.root_key.v1:" + std::to_string(version); }
 
+void AppendU32(std::string* out, uint32_t v) {
+  const char bytes[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                         static_cast<char>(v >> 8), static_cast<char>(v)};
+  out->append(bytes, 4);
+}
+
+// "custos.value.v1" 0x00 table 0x00 u32(key size) key u32(version), into *ad.
+void ValueAdInto(Table table, std::string_view key, uint32_t version, std::string* ad) {
+  constexpr std::string_view kLabel("custos.value.v1\0", 16);
+  ad->clear();
+  ad->reserve(kLabel.size() + table.size() + 1 + 4 + key.size() + 4);
+  ad->append(kLabel);
+  ad->append(table);
+  ad->push_back('\0');
+  AppendU32(ad, static_cast<uint32_t>(key.size()));
+  ad->append(key);
+  AppendU32(ad, version);
+}
+
 std::string ValueAd(Table table, std::string_view key, uint32_t version) {
-  std::string ad = "custos.value.v1";
-  ad.push_back('\0');
-  ad.append(table);
-  ad.push_back('\0');
-  ad += EncodeU32(static_cast<uint32_t>(key.size()));
-  ad.append(key);
-  ad += EncodeU32(version);
+  std::string ad;
+  ValueAdInto(table, key, version, &ad);
   return ad;
 }
 
@@ -150,15 +164,42 @@ Result<MDB_dbi> Vault::Impl::Dbi(Table table) const {
   return it->second;
 }
 
-std::string Vault::Impl::SealValue(Table table, std::string_view key,
-                                   std::string_view value) const {
+void Vault::Impl::SealValueInto(Table table, std::string_view key, std::string_view value,
+                                std::string* out) {
   std::shared_lock lock(keys_mu);
-  const SecretBytes& dk = data_keys.at(current_version);
-  std::string out;
-  out.push_back(kSealedFormat);
-  out += EncodeU32(current_version);
-  out += AeadSeal(dk, value, ValueAd(table, key, current_version));
-  return out;
+  const uint32_t version = current_version;
+  const SecretBytes& dk = data_keys.at(version);
+  ValueAdInto(table, key, version, &seal_ad);
+  out->resize(kSealedHeader + AeadSealedSize(value.size()));
+  auto* o = reinterpret_cast<unsigned char*>(out->data());
+  o[0] = kSealedFormat;
+  for (int i = 0; i < 4; ++i) o[1 + i] = static_cast<unsigned char>(version >> (24 - 8 * i));
+  AeadSealTo(o + kSealedHeader, dk, value, seal_ad);
+}
+
+std::unique_ptr<Vault::Impl::TxnMemo> Vault::Impl::TakeMemo(const void* tag) {
+  for (auto it = txn_memos.begin(); it != txn_memos.end(); ++it) {
+    if (it->tag != tag) continue;
+    std::unique_ptr<TxnMemo> memo = std::move(it->memo);
+    txn_memos.erase(it);
+    return memo;
+  }
+  return nullptr;
+}
+
+void Vault::Impl::PutMemo(const void* tag, std::span<const Table> tables,
+                          std::unique_ptr<TxnMemo> memo) {
+  (void)TakeMemo(tag);
+  txn_memos.push_back(MemoSlot{tag, tables, std::move(memo)});
+}
+
+void Vault::Impl::DropMemosOn(Table table) {
+  std::erase_if(txn_memos, [&](const MemoSlot& slot) {
+    for (Table t : slot.tables) {
+      if (t == table) return true;
+    }
+    return false;
+  });
 }
 
 uint32_t Vault::Impl::SealedVersion(std::string_view sealed) {
@@ -168,16 +209,16 @@ uint32_t Vault::Impl::SealedVersion(std::string_view sealed) {
 
 Result<std::string> Vault::Impl::OpenValue(Table table, std::string_view key,
                                            std::string_view sealed) const {
-  const std::string where = " (table " + std::string(table) + ")";
+  const auto where = [&] { return " (table " + std::string(table) + ")"; };
   if (sealed.size() < kSealedHeader + kAeadNonceSize + kAeadTagSize || sealed[0] != kSealedFormat)
-    return Status::DataLoss("stored value is malformed" + where);
+    return Status::DataLoss("stored value is malformed" + where());
   uint32_t version = DecodeU32(sealed.substr(1, 4));
   std::shared_lock lock(keys_mu);
   auto it = data_keys.find(version);
   if (it == data_keys.end())
-    return Status::DataLoss("stored value names an unknown key version" + where);
+    return Status::DataLoss("stored value names an unknown key version" + where());
   auto r = AeadOpen(it->second, sealed.substr(kSealedHeader), ValueAd(table, key, version));
-  if (!r.ok()) return Status::DataLoss("stored value failed its integrity check" + where);
+  if (!r.ok()) return Status::DataLoss("stored value failed its integrity check" + where());
   return r;
 }
 
@@ -331,9 +372,14 @@ Status WriteTxn::PutImpl(Table table, std::string_view key, std::string_view val
   auto& impl = vault_->impl();
   CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, impl.Dbi(table));
   if (key.empty() || key.size() > 400) return Status::InvalidArgument("bad key size");
-  std::string sealed =
-      table == tables::kMeta ? std::string(value) : impl.SealValue(table, key, value);
-  MDB_val k = internal::ToVal(key), v = internal::ToVal(sealed);
+  impl.DropMemosOn(table);
+  // Sealed before mdb_put (into a buffer the committer reuses), so `value`
+  // is read before the put may move pages it points into.
+  MDB_val k = internal::ToVal(key), v = internal::ToVal(value);
+  if (table != tables::kMeta) {
+    impl.SealValueInto(table, key, value, &impl.seal_buffer);
+    v = internal::ToVal(impl.seal_buffer);
+  }
   int rc = mdb_put(T(txn_), dbi, &k, &v, flags);
   if (rc == MDB_MAP_FULL) impl.map_full = true;
   if (rc == MDB_KEYEXIST) {
@@ -355,6 +401,7 @@ Status WriteTxn::Append(Table table, std::string_view key, std::string_view valu
 
 Status WriteTxn::Delete(Table table, std::string_view key) {
   CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, vault_->impl().Dbi(table));
+  vault_->impl().DropMemosOn(table);
   MDB_val k = internal::ToVal(key);
   int rc = mdb_del(T(txn_), dbi, &k, nullptr);
   return internal::LmdbStatus(rc, "deleting from " + std::string(table));
@@ -368,18 +415,19 @@ void WriteTxn::OnCommit(std::function<void()> fn) { on_commit_.push_back(std::mo
 // meta page written with O_DSYNC), so every caller of a committed batch can
 // be released as soon as mdb_txn_commit returns.
 void Vault::Impl::CommitterLoop() {
+  std::vector<Request*> batch;
   std::unique_lock lock(queue_mu);
   while (true) {
     queue_cv.wait(lock, [&] { return stopping || !queue.empty(); });
     if (queue.empty() && stopping) return;
-    std::deque<Request*> batch;
+    batch.clear();
     while (!queue.empty() && batch.size() < options.max_batch) {
       batch.push_back(queue.front());
       queue.pop_front();
     }
     lock.unlock();
     RunBatch(batch);
-    for (Request* r : batch) r->done.release();
+    for (Request* r : batch) r->done.Post();
     lock.lock();
   }
 }
@@ -390,9 +438,15 @@ uint64_t Nanos(std::chrono::steady_clock::time_point a, std::chrono::steady_cloc
 }
 }  // namespace
 
-void Vault::Impl::RunBatch(std::deque<Request*>& batch) {
+void Vault::Impl::RunBatch(const std::vector<Request*>& batch) {
+  // Memos derive from this batch's transaction: none survives it.
+  struct DropMemos {
+    std::vector<MemoSlot>* memos;
+    ~DropMemos() { memos->clear(); }
+  } drop_memos{&txn_memos};
   for (int attempt = 0; attempt < 40; ++attempt) {
     map_full = false;
+    txn_memos.clear();
     std::vector<std::function<void()>> hooks;
     Status commit_status;
     {
@@ -413,6 +467,9 @@ void Vault::Impl::RunBatch(std::deque<Request*>& batch) {
         Status st = (*r->fn)(w);
         if (st.ok() && !map_full) st = child->Commit();
         if (map_full) break;
+        // SECURITY: this request's writes roll back (or its commit failed),
+        // so must anything derived from them.
+        if (!st.ok()) txn_memos.clear();
         child->Abort();
         r->result = st;
         if (st.ok()) {
@@ -463,7 +520,7 @@ Status Vault::Write(const std::function<Status(WriteTxn&)>& fn) {
   impl_->queue.push_back(&req);
   lock.unlock();
   impl_->queue_cv.notify_one();
-  req.done.acquire();
+  req.done.Wait();
   return req.result;
 }
 

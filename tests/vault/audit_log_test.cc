@@ -1,6 +1,8 @@
 #include "vault/audit_log.h"
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <set>
 #include <string>
 #include <thread>
@@ -99,6 +101,55 @@ TEST_F(AuditLogTest, EventIsCanonicalJsonWithEveryField) {
   EXPECT_EQ(EncodeAuditLeaf(bad, 0, 0).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(AuditLogTest, DirectEncoderEscapesArbitraryBytesLikeTheSerializer) {
+  // Random bytes biased towards what needs care: quotes, backslashes,
+  // control bytes, DEL, UTF-8 lead and continuation bytes (valid, truncated
+  // or stray) next to plain ASCII.
+  const std::string pieces[] = {"a",
+                                "Z",
+                                " ",
+                                "\"",
+                                "\\",
+                                "/",
+                                "\x01",
+                                "\x1f",
+                                "\x7f",
+                                "\n",
+                                "\xC3\xA9",
+                                "\xE5\xAE",
+                                "\xE5\xAE\xA2",
+                                "\x80",
+                                "\xBF",
+                                "\xC0",
+                                "\xF0\x9F\x98\x80",
+                                "\xF0\x9F",
+                                "\xFF",
+                                "\xED\xA0\x80",
+                                "\xEF\xBF\xBD",
+                                std::string(1, '\0')};
+  uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<size_t>(state >> 33);
+  };
+  auto random_text = [&] {
+    std::string t;
+    for (size_t n = next() % 12; n > 0; --n) t += pieces[next() % std::size(pieces)];
+    return t;
+  };
+  for (int i = 0; i < 500; ++i) {
+    AuditEvent x = SampleEvent(i);
+    x.actor.name = random_text();
+    x.reason = random_text();
+    x.session = random_text();
+    x.place.user_agent = random_text();
+    x.roles = {random_text(), random_text()};
+    EXPECT_EQ(EncodeAuditLeaf(x, 7, 1'790'000'000'000).value(),
+              json::Serialize(AuditEventToJson(x, 7, 1'790'000'000'000).value()))
+        << i;
+  }
+}
+
 TEST_F(AuditLogTest, AppendAssignsDenseSeqAndTheTreeMatches) {
   AppendN(21);
   auto r = vault_->BeginRead().value();
@@ -143,6 +194,93 @@ TEST_F(AuditLogTest, FailedRequestLeavesNoGapAndCommitsNothing) {
   EXPECT_FALSE(r->Has(tables::kViewCounts, "x").value());
   EXPECT_EQ(log_->Size(*r).value(), 3u);
   EXPECT_TRUE(log_->Verify(*r).ok());
+}
+
+// Runs `fns` as consecutive requests of one group-commit batch: a first
+// request holds the committer until the others are queued behind it, in
+// order. Returns each request's status.
+std::vector<Status> RunInOneBatch(Vault& vault,
+                                  const std::vector<std::function<Status(WriteTxn&)>>& fns) {
+  std::vector<Status> results(fns.size());
+  std::vector<std::thread> threads;
+  const uint64_t commits_before = vault.commit_stats().commits;
+  Status hold = vault.Write([&](WriteTxn&) -> Status {
+    for (size_t i = 0; i < fns.size(); ++i) {
+      threads.emplace_back([&, i] { results[i] = vault.Write(fns[i]); });
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // queued in order
+    }
+    return Status::Ok();
+  });
+  EXPECT_TRUE(hold.ok());
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(vault.commit_stats().commits, commits_before + 2) << "not one batch";
+  return results;
+}
+
+TEST_F(AuditLogTest, RolledBackAppendsInABatchLeaveNothingForTheNextAppend) {
+  AppendN(3);
+  std::vector<uint64_t> seqs(4, 999);
+  auto append = [&](size_t i, int events, Status then) {
+    return [&, i, events, then](WriteTxn& w) -> Status {
+      for (int e = 0; e < events; ++e) {
+        CUSTOS_ASSIGN_OR_RETURN(seqs[i], log_->Append(w, SampleEvent(e)));
+      }
+      return then;
+    };
+  };
+  // 0 appends seq 3 (completing subtrees) and commits; 1 appends 4..6 and
+  // rolls back; 2 must append at 4 again, over the stored tree, not over
+  // what 1 left behind; 3 appends one that fails to encode.
+  AuditEvent bad = SampleEvent(0);
+  bad.action.clear();
+  auto results =
+      RunInOneBatch(*vault_, {append(0, 1, Status::Ok()),
+                              append(1, 3, Status::PermissionDenied("access failed after logging")),
+                              append(2, 2, Status::Ok()), [&](WriteTxn& w) -> Status {
+                                CUSTOS_ASSIGN_OR_RETURN(seqs[3], log_->Append(w, bad));
+                                return Status::Ok();
+                              }});
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_EQ(results[1].code(), StatusCode::kPermissionDenied);
+  EXPECT_TRUE(results[2].ok());
+  EXPECT_EQ(results[3].code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(seqs[0], 3u);
+  EXPECT_EQ(seqs[1], 6u);  // its last, rolled back
+  EXPECT_EQ(seqs[2], 5u);
+  EXPECT_EQ(log_->AppendDurable(SampleEvent(7)).value(), 6u);
+  auto r = vault_->BeginRead().value();
+  auto report = log_->Verify(*r);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->size, 7u);
+  merkle::MemoryTree tree;
+  for (uint64_t s = 0; s < 7; ++s) tree.AppendLeaf(log_->Leaf(*r, s).value());
+  EXPECT_EQ(log_->Root(*r, 7).value(), merkle::RootAt(tree.Reader(), 7).value());
+}
+
+TEST_F(AuditLogTest, OtherWritesToTheLogTablesInABatchAreSeenByTheNextAppend) {
+  AppendN(5);
+  // Removing the last event (as a repair tool might) between two appends of
+  // one batch: the second append must build on what is stored.
+  std::vector<uint64_t> seqs(2, 999);
+  auto results = RunInOneBatch(
+      *vault_, {[&](WriteTxn& w) -> Status {
+                  CUSTOS_ASSIGN_OR_RETURN(seqs[0], log_->Append(w, SampleEvent(1)));
+                  return Status::Ok();
+                },
+                [&](WriteTxn& w) -> Status {
+                  CUSTOS_RETURN_IF_ERROR(w.Delete(tables::kAuditLeaves, EncodeU64(5)));
+                  return w.Delete(tables::kAuditNodes, AuditNodeKey(0, 5));
+                },
+                [&](WriteTxn& w) -> Status {
+                  CUSTOS_ASSIGN_OR_RETURN(seqs[1], log_->Append(w, SampleEvent(2)));
+                  return Status::Ok();
+                }});
+  for (const Status& st : results) EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(seqs[0], 5u);
+  EXPECT_EQ(seqs[1], 5u);
+  auto report = log_->Verify();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->size, 6u);
 }
 
 TEST_F(AuditLogTest, CheckpointsByCountAndOnDemandAreKeptAndVerify) {

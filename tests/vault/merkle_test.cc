@@ -177,6 +177,38 @@ TEST_F(MerkleTest, EveryProofOfManyShapesVerifiesAndCorruptionsFail) {
   }
 }
 
+TEST_F(MerkleTest, CompactRangeLoadedFromStoredNodesContinuesLikeOneBuiltByAppending) {
+  MemoryTree tree;
+  CompactRange appended;
+  for (uint64_t n = 0; n <= 70; ++n) {
+    auto loaded = CompactRange::Load(tree.Reader(), n);
+    ASSERT_TRUE(loaded.ok()) << n << ": " << loaded.status().ToString();
+    EXPECT_EQ(loaded->size(), n);
+    EXPECT_EQ(loaded->Root(), appended.Root()) << n;
+    EXPECT_EQ(loaded->Root(), RootAt(tree.Reader(), n).value()) << n;
+    // The next append completes the same nodes with the same hashes.
+    const std::string leaf_hash = LeafHash("leaf " + std::to_string(n));
+    std::vector<std::string> from_loaded, from_appended;
+    auto collect = [](std::vector<std::string>* out) {
+      return [out](int level, uint64_t index, const std::string& hash) -> Status {
+        out->push_back(std::to_string(level) + "/" + std::to_string(index) + "/" + hash);
+        return Status::Ok();
+      };
+    };
+    ASSERT_TRUE(loaded->Append(leaf_hash, collect(&from_loaded)).ok());
+    ASSERT_TRUE(appended.Append(leaf_hash, collect(&from_appended)).ok());
+    EXPECT_EQ(from_loaded, from_appended) << n;
+    tree.AppendLeafHash(leaf_hash);
+  }
+  // A missing node is the store's error; a node of the wrong size is kDataLoss.
+  EXPECT_EQ(CompactRange::Load(tree.Reader(), 72).status().code(), StatusCode::kNotFound);
+  NodeReader short_nodes = [](int, uint64_t) -> Result<std::string> {
+    return std::string(31, 'x');
+  };
+  EXPECT_EQ(CompactRange::Load(short_nodes, 5).status().code(), StatusCode::kDataLoss);
+  EXPECT_TRUE(CompactRange::Load(short_nodes, 0).ok());
+}
+
 TEST_F(MerkleTest, RejectsMalformedArguments) {
   EXPECT_EQ(InclusionProof(tree_.Reader(), 8, 8).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ConsistencyProof(tree_.Reader(), 5, 4).status().code(), StatusCode::kInvalidArgument);

@@ -4,19 +4,52 @@
 #define CUSTOS_VAULT_INTERNAL_VAULT_IMPL_H_
 
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
-#include <semaphore>
+#include <semaphore.h>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "vault/internal/lmdb.h"
 #include "vault/vault.h"
 
 namespace custos::vault {
+
+namespace internal {
+// A one-shot wakeup of one waiting thread: Post() once, Wait() returns after
+// it. A POSIX semaphore, because its waiter sleeps in the kernel at once and
+// Post() enters the kernel only when the waiter is asleep; libstdc++'s
+// std::binary_semaphore spins with sched_yield first, which with hundreds of
+// callers waiting on a group commit starves the committer of CPU. Safe to
+// destroy as soon as Wait() has returned.
+class Wakeup {
+ public:
+  Wakeup() {
+    if (sem_init(&sem_, 0, 0) != 0) Die("sem_init failed");
+  }
+  ~Wakeup() { sem_destroy(&sem_); }
+  Wakeup(const Wakeup&) = delete;
+  Wakeup& operator=(const Wakeup&) = delete;
+  void Post() {
+    if (sem_post(&sem_) != 0) Die("sem_post failed");
+  }
+  void Wait() {
+    while (sem_wait(&sem_) != 0) {
+      if (errno != EINTR) Die("sem_wait failed");
+    }
+  }
+
+ private:
+  sem_t sem_;
+};
+}  // namespace internal
 
 struct Vault::Impl {
   Vault* owner = nullptr;
@@ -39,9 +72,9 @@ struct Vault::Impl {
   struct Request {
     const std::function<Status(WriteTxn&)>* fn = nullptr;
     Status result;
-    // Released by the committer once `result` is final (and, for a success,
+    // Posted by the committer once `result` is final (and, for a success,
     // durable); the caller blocks on it. One wakeup per request, no herd.
-    std::binary_semaphore done{0};
+    internal::Wakeup done;
   };
   std::mutex queue_mu;
   std::condition_variable queue_cv;
@@ -50,6 +83,32 @@ struct Vault::Impl {
   std::thread committer;
   bool map_full = false;  // set by Put on MDB_MAP_FULL (committer thread only)
 
+  // State derived from the committer's open transaction (the audit log's
+  // right edge of the tree), so that work done by earlier requests of a batch
+  // need not be read back and unsealed. Committer thread only.
+  //
+  // SECURITY: a memo never outlives or survives a rollback of what it was
+  // derived from: RunBatch drops every memo when a request's nested
+  // transaction rolls back and when a batch attempt ends (committed or not),
+  // and any Put/Append/Delete to a table a memo depends on drops it — its
+  // owner takes it out before writing and puts it back only after its own
+  // writes succeeded.
+  struct TxnMemo {
+    virtual ~TxnMemo() = default;
+  };
+  struct MemoSlot {
+    const void* tag = nullptr;      // the owner's identity (address of a static)
+    std::span<const Table> tables;  // writes to these tables drop the memo (static storage)
+    std::unique_ptr<TxnMemo> memo;
+  };
+  std::vector<MemoSlot> txn_memos;
+  // Removes and returns the memo stored under `tag` (null when none).
+  std::unique_ptr<TxnMemo> TakeMemo(const void* tag);
+  // Stores `memo` under `tag`, replacing any earlier one.
+  void PutMemo(const void* tag, std::span<const Table> tables, std::unique_ptr<TxnMemo> memo);
+  // Drops every memo that depends on `table`.
+  void DropMemosOn(Table table);
+
   std::atomic<uint64_t> stat_commits{0};
   std::atomic<uint64_t> stat_requests{0};
   std::atomic<uint64_t> stat_max_batch{0};
@@ -57,8 +116,13 @@ struct Vault::Impl {
   std::atomic<uint64_t> stat_commit_nanos{0};
 
   Result<MDB_dbi> Dbi(Table table) const;
-  // Seals `value` for (table, key) under the current key version.
-  std::string SealValue(Table table, std::string_view key, std::string_view value) const;
+  // Seals `value` for (table, key) under the current key version into *out
+  // (resized to fit).
+  void SealValueInto(Table table, std::string_view key, std::string_view value, std::string* out);
+  // Reused by SealValueInto/PutImpl so that sealing a value allocates
+  // nothing. Committer thread only (every WriteTxn runs there).
+  std::string seal_buffer;
+  std::string seal_ad;
   // kDataLoss when the value fails to open.
   Result<std::string> OpenValue(Table table, std::string_view key, std::string_view sealed) const;
   // Key version a sealed value claims (0 when malformed).
@@ -66,7 +130,7 @@ struct Vault::Impl {
 
   void CommitterLoop();
   // Runs and commits one batch, setting each request's result.
-  void RunBatch(std::deque<Request*>& batch);
+  void RunBatch(const std::vector<Request*>& batch);
 };
 
 namespace internal {
