@@ -932,6 +932,12 @@ Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record
       e.details["compared_versions"] = std::move(xs);
     }
     CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, log_.Append(txn, e));
+    // Departures (ARCHITECTURE.md): any view attempt during the notice
+    // period is an alert for the auditors, allowed (a handover) or not.
+    if (user.employment == policy::EmploymentState::kNoticeGiven) {
+      CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, "employment.notice_activity", user.id, meta.id, now,
+                                        seq, auth.decision.rule));
+    }
     if (!auth.ok()) {
       if (auth.decision.rule == policy::rules::kQuotaExhausted) {
         CUSTOS_RETURN_IF_ERROR(

@@ -1,5 +1,6 @@
 #include "vault/handover.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "vault/departure_report.h"
 #include "vault/employment.h"
 #include "vault/loans.h"
+#include "vault/tables.h"
 
 namespace custos::vault {
 namespace {
@@ -85,6 +87,33 @@ TEST_F(HandoverTest, InNoticeUserViewsOnlyRecordsInPendingHandover) {
   e = LastLeaf();
   EXPECT_EQ(Str(e, "decision"), "deny");
   EXPECT_EQ(Str(e, "rule"), policy::rules::kEmploymentNoticePeriod);
+
+  // Every attempt in the notice period (before the handover, the allowed
+  // handover view, the refused other file) raised an alert for the auditors,
+  // naming the person, the file and the event.
+  {
+    auto r = vault_->BeginRead();
+    std::vector<json::Value> alerts;
+    ASSERT_TRUE((*r)->Scan(tables::kAlerts, "",
+                           [&](std::string_view, std::string_view value) -> Result<bool> {
+                             alerts.push_back(*json::Parse(value));
+                             return true;
+                           })
+                    .ok());
+    ASSERT_EQ(alerts.size(), 3u);
+    // Keys are time + random bytes: order by event.
+    std::sort(alerts.begin(), alerts.end(), [](const json::Value& a, const json::Value& b) {
+      return a.Find("audit_seq")->as_int() < b.Find("audit_seq")->as_int();
+    });
+    for (const json::Value& a : alerts) {
+      EXPECT_EQ(Str(a, "type"), "employment.notice_activity");
+      EXPECT_EQ(Str(a, "user_id"), author_.id);
+    }
+    EXPECT_EQ(Str(alerts[1], "record_id"), rec1_.id);
+    EXPECT_EQ(Str(alerts[1], "rule"), Str(LeafAt(alerts[1].Find("audit_seq")->as_int()), "rule"));
+    EXPECT_EQ(Str(alerts[2], "record_id"), rec2_.id);
+    EXPECT_EQ(Str(alerts[2], "rule"), policy::rules::kEmploymentNoticePeriod);
+  }
 
   // Once confirmed the record is the successor's and closed to the leaver.
   auto c = ConfirmHandover(*archive_, As(approver_), author_.id, rec1_.id, "确认交接");

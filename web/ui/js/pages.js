@@ -100,7 +100,7 @@ async function viewHomeRoles() {
     const alerts = a.ok ? a.body.alerts : [];
     grid.append(el('section', { class: 'card', 'data-card': 'home.alerts' }, el('h2', { i18n: 'home.alerts' }),
       emptyOr(alerts, table(['common.time', 'alerts.type', 'common.person', 'common.record'], alerts.map((x) => el('tr', {},
-        el('td', { text: fmtTime(x.at) }), el('td', { text: x.type }), el('td', { text: person(x.user) }), el('td', { text: x.record_name || x.record_id })))))));
+        el('td', { text: fmtTime(x.at) }), el('td', CUSTOS_I18N['zh-CN']['alert.' + x.type] ? { i18n: 'alert.' + x.type, title: x.type } : { text: x.type }), el('td', { text: person(x.user) }), el('td', { text: x.record_name || x.record_id })))))));
     const d = await api('GET', '/api/v1/audit/events?decision=deny&limit=8');
     const ev = d.ok ? d.body.events : [];
     grid.append(el('section', { class: 'card', 'data-card': 'home.denials' }, el('h2', { i18n: 'home.denials' }),
