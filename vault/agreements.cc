@@ -263,7 +263,9 @@ Agreements::Agreements(Vault& vault, const AuditLog& log, DocumentBuilder builde
 
 UnixMillis Agreements::Now() const { return options_.clock ? options_.clock() : NowMillis(); }
 
-Result<Agreement> Agreements::Load(const ReadTxn& txn, std::string_view id) const {
+namespace {
+
+Result<Agreement> LoadAgreement(const ReadTxn& txn, std::string_view id) {
   if (id.size() != 18 || id.substr(0, 2) != "a-") return Status::NotFound("no such agreement");
   auto latest = LatestVersion(txn, tables::kAgreements, id);
   if (!latest.ok()) {
@@ -278,6 +280,31 @@ Result<Agreement> Agreements::Load(const ReadTxn& txn, std::string_view id) cons
   if (a.id != id) return Status::DataLoss("agreement filed under another id");
   a.version = *latest;
   return a;
+}
+
+}  // namespace
+
+Result<Agreement> Agreements::Load(const ReadTxn& txn, std::string_view id) const {
+  return LoadAgreement(txn, id);
+}
+
+Result<std::vector<Agreement>> AgreementsOfEmployee(const ReadTxn& txn,
+                                                    std::string_view employee_id) {
+  std::string prefix = "agr/emp/" + std::string(employee_id);
+  prefix.push_back('\0');
+  std::vector<std::string> ids;
+  CUSTOS_RETURN_IF_ERROR(txn.ScanKeys(tables::kIndex, prefix, [&](std::string_view k) {
+    ids.emplace_back(k.substr(prefix.size()));
+    return Result<bool>(true);
+  }));
+  std::vector<Agreement> out;
+  for (const std::string& id : ids) {
+    CUSTOS_ASSIGN_OR_RETURN(Agreement a, LoadAgreement(txn, id));
+    a.fields = json::Value::MakeObject();
+    a.checks = json::Value::MakeArray();
+    out.push_back(std::move(a));
+  }
+  return out;
 }
 
 Result<CheckFacts> Agreements::FactsFor(const ReadTxn& txn, const Agreement& a) const {

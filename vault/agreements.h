@@ -176,6 +176,13 @@ struct NdaTiming {
   std::string reason;    // "signed_after_access", "no_nda", ""
 };
 
+// A person's agreements as a departure needs them (kind, state, when
+// completed), without their fields or documents. No decision of its own: for
+// callers already allowed to handle that person's departure
+// (ListHandovers); ordered by id.
+Result<std::vector<Agreement>> AgreementsOfEmployee(const ReadTxn& txn,
+                                                    std::string_view employee_id);
+
 struct AgreementsOptions {
   Argon2Params signing_kdf = PasswordKdf();  // wraps new signing keys
   std::function<UnixMillis()> clock;         // null = wall clock

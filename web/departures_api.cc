@@ -9,6 +9,7 @@
 
 #include "base/json.h"
 #include "policy/types.h"
+#include "vault/agreements.h"
 #include "vault/departure_report.h"
 #include "vault/handover.h"
 #include "vault/records.h"
@@ -67,9 +68,24 @@ HttpResponse List(App& app, const HttpRequest& req, const RequestContext& ctx) {
     x["handover"] = item.handover ? HandoverJson(**r, *item.handover) : json::Value();
     list.Push(std::move(x));
   }
+  // The leaver's NDA and non-compete as the departure needs them: signed
+  // (completed) or not, never their terms.
+  auto agreements = vault::AgreementsOfEmployee(**r, user_id);
+  if (!agreements.ok()) return ErrorResponse(agreements.status());
+  json::Value agr = json::Value::MakeArray();
+  for (const vault::Agreement& a : *agreements) {
+    json::Value x = json::Value::MakeObject();
+    x["id"] = a.id;
+    x["kind"] = a.kind;
+    x["title"] = a.title;
+    x["state"] = std::string(vault::AgreementStateId(a.state));
+    x["completed_at"] = a.completed_at;
+    agr.Push(std::move(x));
+  }
   json::Value v = json::Value::MakeObject();
   v["user"] = PersonJson(**r, user_id);
   v["records"] = std::move(list);
+  v["agreements"] = std::move(agr);
   return HttpResponse::Json(v);
 }
 

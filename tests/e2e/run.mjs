@@ -351,6 +351,10 @@ async function departureStory(base, recordId, customer) {
   assert.ok(pending.includes('待确认') && pending.includes(successor) && pending.includes('孙丽'), 'pending handover: ' + pending);
   assert.equal(await hrRow.locator('button.primary').count(), 0, 'HR cannot confirm');
   await hr.waitForSelector('#dep-report p');
+  // The leaver's agreements: kind and state, or the warning that no signed NDA exists.
+  assert.equal(await hr.textContent('#dep-agreements h2'), '保密与竞业限制协议');
+  const agreements = await hr.textContent('#dep-agreements');
+  assert.ok(agreements.includes('保密协议') || agreements.includes('未找到已签署完成的保密协议'), 'agreements card: ' + agreements);
   await assertNoRawKeys(hr, 'departures (HR, zh-CN)');
   await shot(hr, 'hr-assigns-successor');
 

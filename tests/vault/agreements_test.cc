@@ -212,6 +212,20 @@ TEST_F(AgreementsTest, WalkThroughDraftCheckSignCountersignStoreVerify) {
     auto v = json::Parse(*leaf);
     EXPECT_EQ((*v)["action"].as_string(), "agreement." + s.action);
   }
+
+  // What a departure sees of the employee's agreements: kind and state,
+  // not the terms; nobody else's.
+  auto theirs = AgreementsOfEmployee(**txn, employee_.id);
+  ASSERT_TRUE(theirs.ok()) << theirs.status().ToString();
+  ASSERT_EQ(theirs->size(), 1u);
+  EXPECT_EQ((*theirs)[0].id, id);
+  EXPECT_EQ((*theirs)[0].kind, "employee-nda");
+  EXPECT_EQ((*theirs)[0].state, AgreementState::kCompleted);
+  EXPECT_NE((*theirs)[0].completed_at, 0);
+  EXPECT_TRUE((*theirs)[0].fields.as_object().empty());
+  auto others = AgreementsOfEmployee(**txn, legal_.id);
+  ASSERT_TRUE(others.ok());
+  EXPECT_TRUE(others->empty());
 }
 
 TEST_F(AgreementsTest, EditedSignatureOrDocumentIsDetected) {

@@ -88,6 +88,10 @@ TEST_F(WebDeparturesTest, HrAssignsApproverConfirmsAuditorReads) {
   json::Value lv = list.Json();
   ASSERT_EQ(lv["records"].as_array().size(), 1u);
   EXPECT_TRUE(lv["records"].as_array()[0].Find("handover")->is_null());
+  // The leaver has signed nothing here: HR sees an empty agreement list
+  // (the page then warns that no NDA is on record).
+  ASSERT_NE(lv.Find("agreements"), nullptr) << list.body;
+  EXPECT_TRUE(lv["agreements"].as_array().empty());
 
   TestResponse a = hr.Call("POST", Base() + "/handovers", AssignBody());
   ASSERT_EQ(a.status, 200) << a.body;

@@ -16,6 +16,10 @@ Object.assign(CUSTOS_I18N['zh-CN'], {
   'dep.records': '客户档案交接', 'dep.record': '档案', 'dep.marking': '密级', 'dep.owner': '负责人',
   'dep.handover': '交接', 'dep.successor': '接替人', 'dep.reason': '事由',
   'dep.confirm_reason': '确认事由（必填）',
+  'dep.agreements': '保密与竞业限制协议', 'dep.agreement': '协议', 'dep.completed_at': '签署完成',
+  'dep.no_agreements': '该人员没有任何协议记录。',
+  'dep.no_nda': '未找到已签署完成的保密协议：离职前请法务核实。',
+  'dep.noncompete_clock': '已签署竞业限制协议：竞业限制期自最后工作日起算，补偿按月支付。',
   'dep.assign': '指定接替人', 'dep.confirm': '确认交接', 'dep.pending': '待确认', 'dep.confirmed': '已确认',
   'dep.assigned_by': '分配人', 'dep.confirmed_by': '确认人', 'dep.pick': '请选择接替人',
   'dep.assigned': '已指定接替人。', 'dep.done': '交接已确认，档案负责人已变更。',
@@ -39,6 +43,10 @@ Object.assign(CUSTOS_I18N.en, {
   'dep.records': 'Customer files to hand over', 'dep.record': 'Record', 'dep.marking': 'Classification', 'dep.owner': 'Owner',
   'dep.handover': 'Handover', 'dep.successor': 'Successor', 'dep.reason': 'Reason',
   'dep.confirm_reason': 'Reason for confirming (required)',
+  'dep.agreements': 'Confidentiality and non-compete agreements', 'dep.agreement': 'Agreement', 'dep.completed_at': 'Completed',
+  'dep.no_agreements': 'No agreements on record for this person.',
+  'dep.no_nda': 'No completed NDA found: have legal check before the last day.',
+  'dep.noncompete_clock': 'Non-compete signed: the restriction runs from the last working day; compensation is paid monthly.',
   'dep.assign': 'Assign successor', 'dep.confirm': 'Confirm handover', 'dep.pending': 'Pending', 'dep.confirmed': 'Confirmed',
   'dep.assigned_by': 'Assigned by', 'dep.confirmed_by': 'Confirmed by', 'dep.pick': 'Choose a successor',
   'dep.assigned': 'Successor assigned.', 'dep.done': 'Handover confirmed; the owner has changed.',
@@ -155,7 +163,25 @@ Object.assign(CUSTOS_I18N.en, {
     const body = records.length
       ? table('handover-table', ['dep.record', 'dep.marking', 'dep.owner', 'dep.handover', 'common.more'], rows)
       : el('p', { class: 'muted', i18n: 'dep.no_records' });
-    return { person: r.body.user, node: el('section', { class: 'card' }, el('h2', { i18n: 'dep.records' }), err, body) };
+    return { person: r.body.user, node: el('div', {},
+      el('section', { class: 'card' }, el('h2', { i18n: 'dep.records' }), err, body),
+      agreementsCard(r.body.agreements || [])) };
+  }
+
+  // The leaver's NDA and non-compete: signed or not (never their terms). A
+  // missing signed NDA is what a court would ask about first.
+  function agreementsCard(list) {
+    const signed = (kind) => list.some((a) => a.kind === kind && a.state === 'completed');
+    const warnings = [];
+    if (!signed('employee-nda')) warnings.push(el('p', { class: 'error dep-warning', 'data-warning': 'nda', i18n: 'dep.no_nda' }));
+    if (signed('non-compete')) warnings.push(el('p', { class: 'muted', 'data-warning': 'noncompete', i18n: 'dep.noncompete_clock' }));
+    const rows = list.map((a) => el('tr', { 'data-agreement': a.id },
+      el('td', { i18n: 'agr.kind.' + a.kind }), el('td', { text: a.title }),
+      el('td', {}, el('span', { class: 'tag', i18n: 'agr.state.' + a.state })),
+      el('td', { text: a.completed_at ? when(a.completed_at) : '—' })));
+    return el('section', { class: 'card', id: 'dep-agreements' }, el('h2', { i18n: 'dep.agreements' }), ...warnings,
+      list.length ? table('dep-agreements-table', ['dep.kind', 'dep.agreement', 'dep.state', 'dep.completed_at'], rows)
+        : el('p', { class: 'muted', i18n: 'dep.no_agreements' }));
   }
 
   // Records of the report; `withCounts` adds the event counts and times
