@@ -263,8 +263,6 @@ Agreements::Agreements(Vault& vault, const AuditLog& log, DocumentBuilder builde
 
 UnixMillis Agreements::Now() const { return options_.clock ? options_.clock() : NowMillis(); }
 
-namespace {
-
 Result<Agreement> LoadAgreement(const ReadTxn& txn, std::string_view id) {
   if (id.size() != 18 || id.substr(0, 2) != "a-") return Status::NotFound("no such agreement");
   auto latest = LatestVersion(txn, tables::kAgreements, id);
@@ -281,8 +279,6 @@ Result<Agreement> LoadAgreement(const ReadTxn& txn, std::string_view id) {
   a.version = *latest;
   return a;
 }
-
-}  // namespace
 
 Result<Agreement> Agreements::Load(const ReadTxn& txn, std::string_view id) const {
   return LoadAgreement(txn, id);
@@ -382,6 +378,7 @@ Result<Agreement> Agreements::CreateDraft(const Caller& caller, const DraftReque
                      .place = caller.place,
                      .document_sha256 = ShaHex(doc.html),
                      .note = ""};
+  Agreement created;
   Status st = vault_.Write([&](WriteTxn& txn) -> Status {
     AuditEvent e = Archive::NewEvent(caller, &user, "agreement.draft", "agreement", a.id);
     e.decision = AuditDecision::kAllow;
@@ -398,12 +395,14 @@ Result<Agreement> Agreements::CreateDraft(const Caller& caller, const DraftReque
     CUSTOS_ASSIGN_OR_RETURN(uint32_t v, AppendVersion(txn, tables::kAgreements, a.id,
                                                       json::Serialize(stored.ToJson())));
     CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kIndex, EmployeeIndexKey(a.employee_id, a.id), ""));
-    a = std::move(stored);
-    a.version = v;
+    // Into `created`, not `a`: the vault may run this function again (a
+    // retry after the map grows), which must start from the same draft.
+    created = std::move(stored);
+    created.version = v;
     return Status::Ok();
   });
   if (!st.ok()) return st;
-  return a;
+  return created;
 }
 
 Result<Agreement> Agreements::Transition(const Caller& caller, std::string_view id,
@@ -413,6 +412,7 @@ Result<Agreement> Agreements::Transition(const Caller& caller, std::string_view 
   Status denied;
   Agreement out;
   Status st = vault_.Write([&](WriteTxn& txn) -> Status {
+    denied = Status::Ok();  // the vault may run this again (map growth)
     CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(txn, caller));
     CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(txn, id));
     AuditEvent e = Archive::NewEvent(caller, &user, event_action, "agreement", a.id);

@@ -176,6 +176,10 @@ struct NdaTiming {
   std::string reason;    // "signed_after_access", "no_nda", ""
 };
 
+// The latest version of agreement `id`, as stored (no decision: for code
+// that has made its own). kNotFound when there is none.
+Result<Agreement> LoadAgreement(const ReadTxn& txn, std::string_view id);
+
 // A person's agreements as a departure needs them (kind, state, when
 // completed), without their fields or documents. No decision of its own: for
 // callers already allowed to handle that person's departure

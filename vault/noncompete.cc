@@ -240,13 +240,6 @@ bool MayTrack(const User& u, bool write) {
          u.HasRole(policy::Role::kAuditor);
 }
 
-Result<Agreement> LoadAgreement(const ReadTxn& txn, std::string_view id) {
-  CUSTOS_ASSIGN_OR_RETURN(uint32_t latest, LatestVersion(txn, tables::kAgreements, id));
-  CUSTOS_ASSIGN_OR_RETURN(std::string text, GetVersion(txn, tables::kAgreements, id, latest));
-  CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(text));
-  return Agreement::FromJson(v);
-}
-
 }  // namespace
 
 Status NonCompeteTracker::Change(
@@ -254,6 +247,7 @@ Status NonCompeteTracker::Change(
     const std::function<Status(NonCompeteTracking&, json::Value& details)>& fn) {
   Status denied;
   Status st = vault_.Write([&](WriteTxn& txn) -> Status {
+    denied = Status::Ok();  // the vault may run this again (map growth)
     CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(txn, caller));
     AuditEvent e = Archive::NewEvent(caller, &user, std::string(action), "agreement",
                                      std::string(agreement_id));
