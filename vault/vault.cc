@@ -373,6 +373,7 @@ Status WriteTxn::PutImpl(Table table, std::string_view key, std::string_view val
   CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, impl.Dbi(table));
   if (key.empty() || key.size() > 400) return Status::InvalidArgument("bad key size");
   impl.DropMemosOn(table);
+  ++impl.write_attempts;
   // Sealed before mdb_put (into a buffer the committer reuses), so `value`
   // is read before the put may move pages it points into.
   MDB_val k = internal::ToVal(key), v = internal::ToVal(value);
@@ -402,6 +403,7 @@ Status WriteTxn::Append(Table table, std::string_view key, std::string_view valu
 Status WriteTxn::Delete(Table table, std::string_view key) {
   CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, vault_->impl().Dbi(table));
   vault_->impl().DropMemosOn(table);
+  ++vault_->impl().write_attempts;
   MDB_val k = internal::ToVal(key);
   int rc = mdb_del(T(txn_), dbi, &k, nullptr);
   return internal::LmdbStatus(rc, "deleting from " + std::string(table));
@@ -444,11 +446,19 @@ void Vault::Impl::RunBatch(const std::vector<Request*>& batch) {
     std::vector<MemoSlot>* memos;
     ~DropMemos() { memos->clear(); }
   } drop_memos{&txn_memos};
+  // Requests first run straight in the batch's transaction: a nested
+  // transaction per request costs a copy of every page it touches. A request
+  // that fails without having written anything needs no rollback. One that
+  // fails after writing cannot be rolled back alone, so then the whole
+  // attempt is discarded and the batch runs again with a nested transaction
+  // per request (Write() documents that a function may run more than once).
+  bool nested = false;
   for (int attempt = 0; attempt < 40; ++attempt) {
     map_full = false;
     txn_memos.clear();
     std::vector<std::function<void()>> hooks;
     Status commit_status;
+    bool needs_nested = false;
     {
       std::shared_lock gate(resize_gate);
       auto parent = internal::Txn::Begin(env, nullptr, false);
@@ -458,6 +468,27 @@ void Vault::Impl::RunBatch(const std::vector<Request*>& batch) {
       }
       const auto run_start = std::chrono::steady_clock::now();
       for (Request* r : batch) {
+        if (!nested) {
+          WriteTxn w = Vault::NewWriteTxn(owner, parent->get());
+          const uint64_t writes_before = write_attempts;
+          Status st = (*r->fn)(w);
+          if (map_full) break;
+          if (!st.ok()) {
+            if (write_attempts != writes_before) {
+              // Alone in the batch, discarding the transaction is its
+              // rollback; otherwise the others must run again, nested.
+              if (batch.size() == 1) r->result = st;
+              needs_nested = true;
+              break;
+            }
+            txn_memos.clear();
+          }
+          r->result = st;
+          if (st.ok()) {
+            for (auto& h : Vault::CommitHooks(w)) hooks.push_back(std::move(h));
+          }
+          continue;
+        }
         auto child = internal::Txn::Begin(env, parent->get(), false);
         if (!child.ok()) {
           r->result = child.status();
@@ -478,7 +509,7 @@ void Vault::Impl::RunBatch(const std::vector<Request*>& batch) {
       }
       const auto commit_start = std::chrono::steady_clock::now();
       stat_run_nanos.fetch_add(Nanos(run_start, commit_start), std::memory_order_relaxed);
-      if (!map_full) {
+      if (!map_full && !needs_nested) {
         commit_status = parent->Commit();
         stat_commit_nanos.fetch_add(Nanos(commit_start, std::chrono::steady_clock::now()),
                                     std::memory_order_relaxed);
@@ -495,6 +526,11 @@ void Vault::Impl::RunBatch(const std::vector<Request*>& batch) {
         return;
       }
       continue;  // run the whole batch again in a fresh transaction
+    }
+    if (needs_nested) {  // the transaction was discarded, uncommitted
+      if (batch.size() == 1) return;
+      nested = true;
+      continue;
     }
     if (!commit_status.ok()) {
       for (Request* r : batch)

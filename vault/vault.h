@@ -13,9 +13,10 @@
 // so a value moved to another key or table fails to open (kDataLoss).
 //
 // Writes go through Write(): a committer thread runs many callers' functions
-// in one LMDB write transaction (group commit), each in its own nested
-// transaction so one caller's failure rolls back only its own changes; every
-// caller returns only after the shared commit is durable (fsync'd).
+// in one LMDB write transaction (group commit); one caller's failure rolls
+// back only its own changes (a failure after writing makes the batch run
+// again with a nested transaction per caller); every caller returns only
+// after the shared commit is durable (fsync'd).
 //
 // Thread-safety: a Vault is shared by all threads. ReadTxn and WriteTxn
 // objects are used by one thread at a time. Do not hold a ReadTxn while
@@ -176,6 +177,9 @@ class Vault {
   // the commit is durable. If `fn` returns an error, its changes are rolled
   // back and the error returned; other callers in the batch are unaffected.
   // If the commit itself fails, every caller in the batch gets the error.
+  // `fn` may run more than once (again in a fresh transaction when the map
+  // grows or when another request of its batch failed after writing), so it
+  // must set everything it reports from scratch on each run.
   Status Write(const std::function<Status(WriteTxn&)>& fn);
 
   // Changes the passphrase: re-wraps the root key(s) under a KEK from the new

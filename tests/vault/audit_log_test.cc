@@ -21,6 +21,7 @@ namespace custos::vault {
 namespace {
 
 using testing::CreateTestVault;
+using testing::RunInOneBatch;
 using testing::TempDir;
 
 AuditEvent SampleEvent(int i) {
@@ -194,27 +195,6 @@ TEST_F(AuditLogTest, FailedRequestLeavesNoGapAndCommitsNothing) {
   EXPECT_FALSE(r->Has(tables::kViewCounts, "x").value());
   EXPECT_EQ(log_->Size(*r).value(), 3u);
   EXPECT_TRUE(log_->Verify(*r).ok());
-}
-
-// Runs `fns` as consecutive requests of one group-commit batch: a first
-// request holds the committer until the others are queued behind it, in
-// order. Returns each request's status.
-std::vector<Status> RunInOneBatch(Vault& vault,
-                                  const std::vector<std::function<Status(WriteTxn&)>>& fns) {
-  std::vector<Status> results(fns.size());
-  std::vector<std::thread> threads;
-  const uint64_t commits_before = vault.commit_stats().commits;
-  Status hold = vault.Write([&](WriteTxn&) -> Status {
-    for (size_t i = 0; i < fns.size(); ++i) {
-      threads.emplace_back([&, i] { results[i] = vault.Write(fns[i]); });
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // queued in order
-    }
-    return Status::Ok();
-  });
-  EXPECT_TRUE(hold.ok());
-  for (std::thread& t : threads) t.join();
-  EXPECT_EQ(vault.commit_stats().commits, commits_before + 2) << "not one batch";
-  return results;
 }
 
 TEST_F(AuditLogTest, RolledBackAppendsInABatchLeaveNothingForTheNextAppend) {

@@ -1,7 +1,9 @@
 #include "tests/vault/test_util.h"
 
+#include <chrono>
 #include <filesystem>
 #include <stdlib.h>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -33,6 +35,24 @@ std::unique_ptr<Vault> OpenTestVault(const std::string& dir, std::string_view pa
   auto v = Vault::Open(dir, SecretBytes::CopyOf(passphrase));
   if (!v.ok()) Die("OpenTestVault: " + v.status().ToString());
   return std::move(v).value();
+}
+
+std::vector<Status> RunInOneBatch(Vault& vault,
+                                  const std::vector<std::function<Status(WriteTxn&)>>& fns) {
+  std::vector<Status> results(fns.size());
+  std::vector<std::thread> threads;
+  const uint64_t commits_before = vault.commit_stats().commits;
+  Status hold = vault.Write([&](WriteTxn&) -> Status {
+    for (size_t i = 0; i < fns.size(); ++i) {
+      threads.emplace_back([&, i] { results[i] = vault.Write(fns[i]); });
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // queued in order
+    }
+    return Status::Ok();
+  });
+  EXPECT_TRUE(hold.ok());
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(vault.commit_stats().commits, commits_before + 2) << "not one batch";
+  return results;
 }
 
 }  // namespace custos::vault::testing

@@ -3,8 +3,10 @@
 #ifndef CUSTOS_TESTS_VAULT_TEST_UTIL_H_
 #define CUSTOS_TESTS_VAULT_TEST_UTIL_H_
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "vault/vault.h"
 
@@ -34,6 +36,13 @@ std::unique_ptr<Vault> CreateTestVault(const std::string& dir,
                                        const OpenOptions& open = {});
 std::unique_ptr<Vault> OpenTestVault(const std::string& dir,
                                      std::string_view passphrase = "correct horse battery staple");
+
+// Runs `fns` as consecutive requests of one group-commit batch: a first
+// request holds the committer until the others are queued behind it, in
+// order (100 ms apart). Returns each request's status; fails the test if
+// they did not share one commit.
+std::vector<Status> RunInOneBatch(Vault& vault,
+                                  const std::vector<std::function<Status(WriteTxn&)>>& fns);
 
 }  // namespace custos::vault::testing
 

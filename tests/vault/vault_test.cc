@@ -21,6 +21,7 @@ namespace {
 using testing::CreateTestVault;
 using testing::OpenTestVault;
 using testing::Pass;
+using testing::RunInOneBatch;
 using testing::TempDir;
 
 std::string ReadFile(const std::string& path) {
@@ -173,6 +174,61 @@ TEST(VaultTest, FailedRequestRollsBackOnlyItself) {
   EXPECT_EQ(GetOne(*v, tables::kRecords, "half").status().code(), StatusCode::kNotFound);
   ASSERT_TRUE(PutOne(*v, tables::kRecords, "whole", "ok").ok());
   EXPECT_TRUE(GetOne(*v, tables::kRecords, "whole").ok());
+}
+
+// In one batch: a request that fails before writing anything and one that
+// fails after writing each get their own error and leave nothing; the
+// others' writes commit once, whatever the order — also when the failure
+// after a write makes the batch run again (each run starts from scratch).
+TEST(VaultTest, FailuresInABatchRollBackOnlyThemselves) {
+  TempDir dir;
+  auto v = CreateTestVault(dir.path());
+  std::atomic<int> runs_of_first{0};
+  auto put = [&](std::string key) {
+    return [&v, key](WriteTxn& w) -> Status {
+      // Read-modify-write: a second run must see the first run's write gone.
+      auto old = w.Get(tables::kRecords, "counter");
+      const int n = old.ok() ? std::stoi(*old) : 0;
+      CUSTOS_RETURN_IF_ERROR(w.Put(tables::kRecords, "counter", std::to_string(n + 1)));
+      return w.Put(tables::kRecords, key, "ok");
+    };
+  };
+  auto fails_before_writing = [](WriteTxn& w) -> Status {
+    auto missing = w.Get(tables::kRecords, "no-such-key");
+    return missing.ok() ? Status::Internal("unexpected") : missing.status();
+  };
+  auto fails_after_writing = [](WriteTxn& w) -> Status {
+    CUSTOS_RETURN_IF_ERROR(w.Put(tables::kRecords, "half", "written"));
+    CUSTOS_RETURN_IF_ERROR(w.Delete(tables::kRecords, "a"));
+    return Status::FailedPrecondition("changed my mind");
+  };
+  auto first = put("a");
+  auto results = RunInOneBatch(*v, {[&](WriteTxn& w) -> Status {
+                                      ++runs_of_first;
+                                      return first(w);
+                                    },
+                                    fails_before_writing, put("b")});
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_EQ(results[1].code(), StatusCode::kNotFound);
+  EXPECT_TRUE(results[2].ok());
+  EXPECT_EQ(runs_of_first.load(), 1);  // nothing to roll back: no second run
+  EXPECT_EQ(*GetOne(*v, tables::kRecords, "counter"), "2");
+
+  runs_of_first = 0;
+  auto c = put("c");
+  results = RunInOneBatch(*v, {[&](WriteTxn& w) -> Status {
+                                 ++runs_of_first;
+                                 return c(w);
+                               },
+                               fails_after_writing, fails_before_writing, put("d")});
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_EQ(results[1].code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(results[2].code(), StatusCode::kNotFound);
+  EXPECT_TRUE(results[3].ok());
+  EXPECT_EQ(runs_of_first.load(), 2);                        // the batch ran again, nested
+  EXPECT_EQ(*GetOne(*v, tables::kRecords, "counter"), "4");  // counted once each
+  EXPECT_EQ(GetOne(*v, tables::kRecords, "half").status().code(), StatusCode::kNotFound);
+  for (const char* k : {"a", "b", "c", "d"}) EXPECT_TRUE(GetOne(*v, tables::kRecords, k).ok()) << k;
 }
 
 TEST(VaultTest, ConcurrentWritersShareCommitsAndReadersSeeSnapshots) {

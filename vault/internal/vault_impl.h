@@ -82,6 +82,10 @@ struct Vault::Impl {
   bool stopping = false;
   std::thread committer;
   bool map_full = false;  // set by Put on MDB_MAP_FULL (committer thread only)
+  // Puts and deletes attempted in the committer's transaction so far (a
+  // failed one counts too): tells RunBatch whether a failed request changed
+  // anything. Committer thread only.
+  uint64_t write_attempts = 0;
 
   // State derived from the committer's open transaction (the audit log's
   // right edge of the tree), so that work done by earlier requests of a batch
