@@ -549,7 +549,8 @@ Result<std::string> AuditLog::Prove(uint64_t seq, const std::string* checkpoint)
 Status AuditLog::Export(const ReadTxn& txn, const AuditFilter& filter,
                         const std::function<bool(uint64_t, std::string_view)>& fn) const {
   CUSTOS_ASSIGN_OR_RETURN(uint64_t size, Size(txn));
-  for (uint64_t seq = 0; seq < size; ++seq) {
+  for (uint64_t i = 0; i < size; ++i) {
+    const uint64_t seq = filter.newest_first ? size - 1 - i : i;
     CUSTOS_ASSIGN_OR_RETURN(std::string leaf, Leaf(txn, seq));
     if (filter.actor || filter.object || filter.from || filter.to) {
       auto v = json::Parse(leaf);

@@ -121,6 +121,9 @@ struct AuditFilter {
   std::optional<std::string> object;  // object.id equals
   std::optional<UnixMillis> from;     // time >= from
   std::optional<UnixMillis> to;       // time < to
+  // Visit from the newest event back (the usual question is "what happened
+  // lately": a page of them need not read the whole log).
+  bool newest_first = false;
 };
 
 struct AuditVerifyReport {
@@ -186,8 +189,8 @@ class AuditLog {
   // kDataLoss when the log no longer matches the given checkpoint.
   Result<std::string> Prove(uint64_t seq, const std::string* checkpoint = nullptr) const;
 
-  // Visits the matching events in log order with their exact leaf bytes.
-  // `fn` returns false to stop.
+  // Visits the matching events in log order (or newest first, see
+  // AuditFilter) with their exact leaf bytes. `fn` returns false to stop.
   Status Export(const ReadTxn& txn, const AuditFilter& filter,
                 const std::function<bool(uint64_t seq, std::string_view leaf)>& fn) const;
 

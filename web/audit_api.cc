@@ -7,7 +7,6 @@
 // by the policy in force (read_audit_log, the caller's employment state) and
 // is itself written to the log ("audit.read"), allowed or denied. Events
 // carry reasons and places but never record content.
-#include <deque>
 #include <string>
 #include <utility>
 
@@ -113,12 +112,18 @@ HttpResponse Events(App& app, const HttpRequest& req, const RequestContext& ctx)
     return ErrorResponse(s);
   }
 
+  // Read from the end for newest first (the default), from the start for
+  // oldest first, and stop one match after the page: a page of recent events
+  // costs the page, not the whole log. `total` is known (and given) only
+  // when the read reached the other end.
+  filter.newest_first = order == "desc";
+  const uint64_t want = *offset + *limit;
+  uint64_t matched = 0;
+  bool more = false;
+  json::Value list = json::Value::MakeArray();
+  Status parse_error;
   auto r = app.vault.BeginRead();
   if (!r.ok()) return ErrorResponse(r.status());
-  uint64_t total = 0;
-  std::deque<json::Value> page;  // asc: the page; desc: the last offset+limit
-  const size_t keep = *offset + *limit;
-  Status parse_error;
   Status s =
       app.options.archive->audit_log().Export(**r, filter, [&](uint64_t, std::string_view leaf) {
         auto v = json::Parse(leaf);
@@ -127,34 +132,20 @@ HttpResponse Events(App& app, const HttpRequest& req, const RequestContext& ctx)
           return false;
         }
         if (!Matches(*v, action, decision)) return true;
-        ++total;
-        if (order == "asc") {
-          if (total > *offset && page.size() < *limit) page.push_back(std::move(v).value());
-        } else {
-          page.push_back(std::move(v).value());
-          if (page.size() > keep) page.pop_front();
+        if (++matched > want) {
+          more = true;
+          return false;
         }
+        if (matched > *offset) list.Push(std::move(v).value());
         return true;
       });
+  r->reset();
   if (!s.ok()) return ErrorResponse(s);
   if (!parse_error.ok()) return ErrorResponse(parse_error);
-  json::Value list = json::Value::MakeArray();
-  if (order == "asc") {
-    for (json::Value& v : page) list.Push(std::move(v));
-  } else {
-    // Newest first: skip `offset` from the end.
-    size_t skip = *offset;
-    for (auto it = page.rbegin(); it != page.rend(); ++it) {
-      if (skip > 0) {
-        --skip;
-        continue;
-      }
-      list.Push(std::move(*it));
-    }
-  }
   json::Value v = json::Value::MakeObject();
   v["events"] = std::move(list);
-  v["total"] = total;
+  v["more"] = more;
+  if (!more) v["total"] = matched;
   v["offset"] = static_cast<uint64_t>(*offset);
   v["limit"] = static_cast<uint64_t>(*limit);
   v["order"] = order;

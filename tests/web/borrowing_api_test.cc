@@ -143,9 +143,36 @@ TEST_F(WebBorrowingTest, RequestApproveReleaseViewThreeTimesFourthDenied) {
       auditor.Call("GET", "/api/v1/audit/events?decision=deny&action=record&actor=borrower");
   ASSERT_EQ(denials.status, 200) << denials.body;
   EXPECT_EQ(denials.Json()["total"].as_int(), 2);
+  EXPECT_FALSE(denials.Json()["more"].as_bool());
+  // Pages: newest first by default, read from the end of the log; a page
+  // that does not reach the other end says there is more instead of a total.
+  TestResponse all = auditor.Call("GET", "/api/v1/audit/events?order=asc&limit=500");
+  ASSERT_EQ(all.status, 200) << all.body;
+  const json::Value all_json = all.Json();
+  ASSERT_FALSE(all_json.Find("more")->as_bool());
+  const json::Array& every = all_json.Find("events")->as_array();
+  ASSERT_GE(every.size(), 10u);
+  EXPECT_EQ(all_json.Find("total")->as_int(), static_cast<int64_t>(every.size()));
+  auto seq_of = [](const json::Value& e) { return e.Find("seq")->as_int(); };
   TestResponse page = auditor.Call("GET", "/api/v1/audit/events?limit=2&offset=1");
   ASSERT_EQ(page.status, 200);
-  EXPECT_EQ(page.Json()["events"].as_array().size(), 2u);
+  const json::Value page_json = page.Json();
+  const json::Array& newest = page_json.Find("events")->as_array();
+  ASSERT_EQ(newest.size(), 2u);
+  EXPECT_TRUE(page_json.Find("more")->as_bool());
+  EXPECT_EQ(page_json.Find("total"), nullptr);
+  // Newest first, the newest one skipped. Each read of the log is logged
+  // before it reads: `all` ended with its own audit.read event, and this
+  // page's own event is the newest, skipped by offset=1.
+  EXPECT_EQ(seq_of(newest[0]), seq_of(every.back()));
+  EXPECT_EQ(seq_of(newest[1]), seq_of(every.back()) - 1);
+  TestResponse first = auditor.Call("GET", "/api/v1/audit/events?order=asc&limit=3&offset=2");
+  ASSERT_EQ(first.status, 200);
+  const json::Value first_json = first.Json();
+  const json::Array& oldest = first_json.Find("events")->as_array();
+  ASSERT_EQ(oldest.size(), 3u);
+  EXPECT_TRUE(first_json.Find("more")->as_bool());
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(seq_of(oldest[i]), seq_of(every[i + 2]));
 
   TestResponse alerts = auditor.Call("GET", "/api/v1/alerts");
   ASSERT_EQ(alerts.status, 200) << alerts.body;

@@ -619,8 +619,11 @@ async function viewAudit() {
     });
     const nav = el('div', { class: 'pager' },
       offset > 0 ? el('a', { href: target(Math.max(0, offset - 50)), i18n: 'audit.prev' }) : null,
-      offset + 50 < r.body.total ? el('a', { href: target(offset + 50), i18n: 'audit.next' }) : null);
-    body = el('div', { class: 'card wide' }, el('p', { class: 'muted', id: 'audit-total', text: I18n.t('audit.total', { n: r.body.total }) }),
+      r.body.more ? el('a', { href: target(offset + 50), i18n: 'audit.next' }) : null);
+    // The server counts all matches only when it read to the end of the log.
+    const count = r.body.more ? I18n.t('audit.total_more', { n: offset + r.body.events.length })
+      : I18n.t('audit.total', { n: r.body.total });
+    body = el('div', { class: 'card wide' }, el('p', { class: 'muted', id: 'audit-total', text: count }),
       el('div', { class: 'scroll' }, table(['audit.seq', 'common.time', 'common.person', 'common.action', 'common.record', 'common.decision', 'audit.rule', 'common.reason', 'audit.place', ''], rows, 'audit-table')),
       nav, proofOut);
   }
