@@ -512,6 +512,8 @@ Result<Value> Parse(std::string_view text, const ParseOptions& options) {
   return Parser(text, options).Run();
 }
 
+void AppendQuoted(std::string* out, std::string_view s) { WriteString(out, s); }
+
 std::string Serialize(const Value& value) {
   std::string out;
   Write(&out, value, -1, 0);

@@ -107,6 +107,10 @@ std::string Serialize(const Value& value);
 // text is not an object.
 Result<std::string_view> MemberText(std::string_view object_text, std::string_view key);
 
+// Appends `s` as a JSON string, exactly as Serialize writes a string value
+// (for encoders that write canonical JSON piece by piece).
+void AppendQuoted(std::string* out, std::string_view s);
+
 // Indented, for people (two spaces, keys sorted).
 std::string SerializePretty(const Value& value);
 

@@ -86,35 +86,6 @@ Result<json::Value> AuditEventToJson(const AuditEvent& e, uint64_t seq, UnixMill
   return v;
 }
 
-namespace {
-
-// Bytes json::Serialize writes as they are, in any context.
-bool IsPlainJsonByte(unsigned char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
-
-// Appends a JSON string exactly as json::Serialize writes it. Runs of plain
-// ASCII are copied whole; each run of other bytes goes through the
-// serializer. Splitting there changes nothing: an ASCII byte is never part of
-// a multi-byte UTF-8 sequence, so it ends any sequence (valid or not) the
-// serializer would decode.
-void AppendString(std::string* out, std::string_view s) {
-  out->push_back('"');
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t run = i;
-    while (run < s.size() && IsPlainJsonByte(static_cast<unsigned char>(s[run]))) ++run;
-    out->append(s.data() + i, run - i);
-    i = run;
-    if (i == s.size()) break;
-    while (run < s.size() && !IsPlainJsonByte(static_cast<unsigned char>(s[run]))) ++run;
-    const std::string quoted = json::Serialize(json::Value(s.substr(i, run - i)));
-    out->append(quoted, 1, quoted.size() - 2);  // without its quotes
-    i = run;
-  }
-  out->push_back('"');
-}
-
-}  // namespace
-
 // The leaf is written directly, keys in sorted order, rather than through a
 // json::Value tree, and in two steps: everything but `seq` and `time` (which
 // sort last but one and last, with only `session` between them) is encoded
@@ -133,49 +104,49 @@ Result<PreparedAuditEvent> PrepareAuditEvent(const AuditEvent& e) {
   std::string& out = p.head;
   out.reserve(512);
   out += "{\"action\":";
-  AppendString(&out, e.action);
+  json::AppendQuoted(&out, e.action);
   out += ",\"actor\":{\"id\":";
-  AppendString(&out, e.actor.id);
+  json::AppendQuoted(&out, e.actor.id);
   out += ",\"name\":";
-  AppendString(&out, e.actor.name);
+  json::AppendQuoted(&out, e.actor.name);
   out += "},\"decision\":";
   out += e.decision == AuditDecision::kAllow ? "\"allow\"" : "\"deny\"";
   out += ",\"details\":";
   out += json::Serialize(e.details);
   out += ",\"object\":{\"id\":";
-  AppendString(&out, e.object.id);
+  json::AppendQuoted(&out, e.object.id);
   out += ",\"type\":";
-  AppendString(&out, e.object.type);
+  json::AppendQuoted(&out, e.object.type);
   out += ",\"version\":";
   out += e.object.version ? std::to_string(*e.object.version) : "null";
   out += "},\"outcome\":";
-  AppendString(&out, e.outcome);
+  json::AppendQuoted(&out, e.outcome);
   out += ",\"place\":{\"ip\":";
-  AppendString(&out, e.place.ip);
+  json::AppendQuoted(&out, e.place.ip);
   out += ",\"location\":";
-  AppendString(&out, e.place.location);
+  json::AppendQuoted(&out, e.place.location);
   out += ",\"user_agent\":";
-  AppendString(&out, e.place.user_agent);
+  json::AppendQuoted(&out, e.place.user_agent);
   out += ",\"workstation\":";
-  AppendString(&out, e.place.workstation);
+  json::AppendQuoted(&out, e.place.workstation);
   out += "},\"policy\":";
   if (e.policy.empty()) {
     out += "null";
   } else {
-    AppendString(&out, e.policy);
+    json::AppendQuoted(&out, e.policy);
   }
   out += ",\"reason\":";
-  AppendString(&out, e.reason);
+  json::AppendQuoted(&out, e.reason);
   out += ",\"roles\":[";
   for (size_t i = 0; i < e.roles.size(); ++i) {
     if (i > 0) out += ",";
-    AppendString(&out, e.roles[i]);
+    json::AppendQuoted(&out, e.roles[i]);
   }
   out += "],\"rule\":";
-  AppendString(&out, e.rule);
+  json::AppendQuoted(&out, e.rule);
   out += ",\"seq\":";
   p.middle = ",\"session\":";
-  AppendString(&p.middle, e.session);
+  json::AppendQuoted(&p.middle, e.session);
   p.middle += ",\"time\":";
   return p;
 }
