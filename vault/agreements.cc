@@ -34,6 +34,18 @@ std::string EmployeeIndexKey(std::string_view employee_id, std::string_view id) 
   return k;
 }
 
+// Ids of the agreements drafted for `employee_id`, from the index.
+Result<std::vector<std::string>> EmployeeAgreementIds(const ReadTxn& txn,
+                                                      std::string_view employee_id) {
+  const std::string prefix = EmployeeIndexKey(employee_id, "");
+  std::vector<std::string> ids;
+  CUSTOS_RETURN_IF_ERROR(txn.ScanKeys(tables::kIndex, prefix, [&](std::string_view k) {
+    ids.emplace_back(k.substr(prefix.size()));
+    return Result<bool>(true);
+  }));
+  return ids;
+}
+
 json::Value PlaceJson(const AuditEvent::Place& p) {
   json::Value o = json::Value::MakeObject();
   o["ip"] = p.ip;
@@ -286,13 +298,7 @@ Result<Agreement> Agreements::Load(const ReadTxn& txn, std::string_view id) cons
 
 Result<std::vector<Agreement>> AgreementsOfEmployee(const ReadTxn& txn,
                                                     std::string_view employee_id) {
-  std::string prefix = "agr/emp/" + std::string(employee_id);
-  prefix.push_back('\0');
-  std::vector<std::string> ids;
-  CUSTOS_RETURN_IF_ERROR(txn.ScanKeys(tables::kIndex, prefix, [&](std::string_view k) {
-    ids.emplace_back(k.substr(prefix.size()));
-    return Result<bool>(true);
-  }));
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> ids, EmployeeAgreementIds(txn, employee_id));
   std::vector<Agreement> out;
   for (const std::string& id : ids) {
     CUSTOS_ASSIGN_OR_RETURN(Agreement a, LoadAgreement(txn, id));
@@ -724,12 +730,7 @@ Result<std::vector<Agreement>> Agreements::List(const Caller& caller,
   const bool reader = IsReader(user);
   std::string who = reader ? std::string(employee_id) : user.id;
   if (!who.empty()) {
-    std::string prefix = "agr/emp/" + who;
-    prefix.push_back('\0');
-    CUSTOS_RETURN_IF_ERROR(txn->ScanKeys(tables::kIndex, prefix, [&](std::string_view k) {
-      ids.emplace_back(k.substr(prefix.size()));
-      return Result<bool>(true);
-    }));
+    CUSTOS_ASSIGN_OR_RETURN(ids, EmployeeAgreementIds(*txn, who));
   } else {
     CUSTOS_RETURN_IF_ERROR(txn->ScanKeys(tables::kAgreements, "a-", [&](std::string_view k) {
       std::string_view id = k.substr(0, k.find('\0'));
