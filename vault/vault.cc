@@ -170,11 +170,11 @@ void Vault::Impl::SealValueInto(Table table, std::string_view key, std::string_v
   const uint32_t version = current_version;
   const SecretBytes& dk = data_keys.at(version);
   ValueAdInto(table, key, version, &seal_ad);
+  out->clear();
+  out->push_back(kSealedFormat);
+  AppendU32(out, version);
   out->resize(kSealedHeader + AeadSealedSize(value.size()));
-  auto* o = reinterpret_cast<unsigned char*>(out->data());
-  o[0] = kSealedFormat;
-  for (int i = 0; i < 4; ++i) o[1 + i] = static_cast<unsigned char>(version >> (24 - 8 * i));
-  AeadSealTo(o + kSealedHeader, dk, value, seal_ad);
+  AeadSealTo(reinterpret_cast<unsigned char*>(out->data()) + kSealedHeader, dk, value, seal_ad);
 }
 
 std::unique_ptr<Vault::Impl::TxnMemo> Vault::Impl::TakeMemo(const void* tag) {
@@ -372,8 +372,7 @@ Status WriteTxn::PutImpl(Table table, std::string_view key, std::string_view val
   auto& impl = vault_->impl();
   CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, impl.Dbi(table));
   if (key.empty() || key.size() > 400) return Status::InvalidArgument("bad key size");
-  impl.DropMemosOn(table);
-  ++impl.write_attempts;
+  impl.NoteWrite(table);
   // Sealed before mdb_put (into a buffer the committer reuses), so `value`
   // is read before the put may move pages it points into.
   MDB_val k = internal::ToVal(key), v = internal::ToVal(value);
@@ -402,8 +401,7 @@ Status WriteTxn::Append(Table table, std::string_view key, std::string_view valu
 
 Status WriteTxn::Delete(Table table, std::string_view key) {
   CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, vault_->impl().Dbi(table));
-  vault_->impl().DropMemosOn(table);
-  ++vault_->impl().write_attempts;
+  vault_->impl().NoteWrite(table);
   MDB_val k = internal::ToVal(key);
   int rc = mdb_del(T(txn_), dbi, &k, nullptr);
   return internal::LmdbStatus(rc, "deleting from " + std::string(table));
@@ -468,45 +466,40 @@ void Vault::Impl::RunBatch(const std::vector<Request*>& batch) {
       }
       const auto run_start = std::chrono::steady_clock::now();
       for (Request* r : batch) {
-        if (!nested) {
-          WriteTxn w = Vault::NewWriteTxn(owner, parent->get());
-          const uint64_t writes_before = write_attempts;
-          Status st = (*r->fn)(w);
-          if (map_full) break;
-          if (!st.ok()) {
-            if (write_attempts != writes_before) {
-              // Alone in the batch, discarding the transaction is its
-              // rollback; otherwise the others must run again, nested.
-              if (batch.size() == 1) r->result = st;
-              needs_nested = true;
-              break;
-            }
-            txn_memos.clear();
+        // Nested: the request runs in its own transaction, whose failure
+        // rolls back only its writes. Flat: straight in the batch's.
+        internal::Txn child;
+        if (nested) {
+          auto begun = internal::Txn::Begin(env, parent->get(), false);
+          if (!begun.ok()) {
+            r->result = begun.status();
+            continue;
           }
-          r->result = st;
-          if (st.ok()) {
-            for (auto& h : Vault::CommitHooks(w)) hooks.push_back(std::move(h));
-          }
-          continue;
+          child = std::move(begun).value();
         }
-        auto child = internal::Txn::Begin(env, parent->get(), false);
-        if (!child.ok()) {
-          r->result = child.status();
-          continue;
-        }
-        WriteTxn w = Vault::NewWriteTxn(owner, child->get());
+        WriteTxn w = Vault::NewWriteTxn(owner, nested ? child.get() : parent->get());
+        const uint64_t writes_before = write_attempts;
         Status st = (*r->fn)(w);
-        if (st.ok() && !map_full) st = child->Commit();
+        if (st.ok() && nested && !map_full) st = child.Commit();
         if (map_full) break;
-        // SECURITY: this request's writes roll back (or its commit failed),
-        // so must anything derived from them.
-        if (!st.ok()) txn_memos.clear();
-        child->Abort();
+        if (!st.ok()) {
+          if (!nested && write_attempts != writes_before) {
+            // Its writes cannot be undone alone. Alone in the batch,
+            // discarding the transaction is its rollback; otherwise the
+            // others must run again, nested.
+            if (batch.size() == 1) r->result = st;
+            needs_nested = true;
+            break;
+          }
+          // SECURITY: this request's writes roll back (or its commit failed),
+          // so must anything derived from them.
+          txn_memos.clear();
+        }
         r->result = st;
         if (st.ok()) {
           for (auto& h : Vault::CommitHooks(w)) hooks.push_back(std::move(h));
         }
-      }
+      }  // a nested request's transaction ends here: committed or aborted
       const auto commit_start = std::chrono::steady_clock::now();
       stat_run_nanos.fetch_add(Nanos(run_start, commit_start), std::memory_order_relaxed);
       if (!map_full && !needs_nested) {

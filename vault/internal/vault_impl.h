@@ -92,8 +92,9 @@ struct Vault::Impl {
   // need not be read back and unsealed. Committer thread only.
   //
   // SECURITY: a memo never outlives or survives a rollback of what it was
-  // derived from: RunBatch drops every memo when a request's nested
-  // transaction rolls back and when a batch attempt ends (committed or not),
+  // derived from: RunBatch drops every memo when a request fails (its
+  // writes rolled back, or the attempt discarded) and when a batch attempt
+  // ends (committed or not),
   // and any Put/Append/Delete to a table a memo depends on drops it — its
   // owner takes it out before writing and puts it back only after its own
   // writes succeeded.
@@ -112,6 +113,12 @@ struct Vault::Impl {
   void PutMemo(const void* tag, std::span<const Table> tables, std::unique_ptr<TxnMemo> memo);
   // Drops every memo that depends on `table`.
   void DropMemosOn(Table table);
+  // Before every put or delete on `table`: drops the memos derived from it
+  // and counts the attempt.
+  void NoteWrite(Table table) {
+    DropMemosOn(table);
+    ++write_attempts;
+  }
 
   std::atomic<uint64_t> stat_commits{0};
   std::atomic<uint64_t> stat_requests{0};
