@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <istream>
 #include <mutex>
 #include <stdexcept>
@@ -16,6 +18,7 @@
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/IPAddress.h>
 #include <Poco/Net/NetException.h>
@@ -24,6 +27,7 @@
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
@@ -99,7 +103,11 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
       close = true;
     }
     try {
-      Send(resp, close, presp);
+      if (resp.stream_body || method == "HEAD") {
+        Send(resp, close, presp);
+      } else {
+        SendWhole(resp, close, preq, presp);
+      }
     } catch (const std::exception& e) {
       app_.Log(std::string("sending the response failed: ") + e.what());
     }
@@ -225,6 +233,90 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
       return;
     }
     presp.send().write(resp.body.data(), static_cast<std::streamsize>(resp.body.size()));
+  }
+
+  // The whole response (status line, headers, body) built in one buffer and
+  // written straight to the socket: Poco's header writer goes through an
+  // unbuffered stream a character at a time and sends head and body
+  // separately. Used for every buffered response except HEAD (no body).
+  // The head carries the same headers as Send(); the connection's keep-alive
+  // decision stays with Poco's response object, which its loop reads next.
+  void SendWhole(const HttpResponse& resp, bool close, Poco::Net::HTTPServerRequest& preq,
+                 Poco::Net::HTTPServerResponse& presp) {
+    auto breaks_head = [](std::string_view text) {
+      return text.find_first_of("\r\n") != std::string_view::npos;
+    };
+    bool bad = breaks_head(resp.content_type);
+    for (const auto& [name, value] : resp.headers) {
+      bad = bad || breaks_head(value) || name.find_first_of("\r\n: ") != std::string::npos;
+    }
+    for (const std::string& c : resp.cookies) bad = bad || breaks_head(c);
+    if (bad) {
+      // SECURITY: a line break in a header would end the head early
+      // (response splitting); the client gets a plain error instead.
+      app_.Log("refused to send a response header with a line break");
+      SendWhole(ErrorResponse(500, "internal", "internal server error", "服务器内部错误"),
+                /*close=*/true, preq, presp);
+      return;
+    }
+    if (close) presp.setKeepAlive(false);
+    std::string out;
+    out.reserve(640 + resp.body.size());
+    out += presp.getVersion();
+    out += ' ';
+    out += std::to_string(resp.status);
+    out += ' ';
+    out += Poco::Net::HTTPResponse::getReasonForStatus(
+        static_cast<Poco::Net::HTTPResponse::HTTPStatus>(resp.status));
+    out += "\r\n";
+    auto header = [&out](std::string_view name, std::string_view value) {
+      out += name;
+      out += ": ";
+      out += value;
+      out += "\r\n";
+    };
+    header("Date", HttpDate());
+    header("Connection", presp.getKeepAlive() ? "Keep-Alive" : "Close");
+    header("Content-Type", resp.content_type);
+    header("Content-Length", std::to_string(resp.body.size()));
+    header("Content-Security-Policy", kCsp);
+    header("X-Content-Type-Options", "nosniff");
+    header("Referrer-Policy", "no-referrer");
+    header("X-Frame-Options", "DENY");
+    header("Cross-Origin-Opener-Policy", "same-origin");
+    header("Cross-Origin-Resource-Policy", "same-origin");
+    if (app_.tls) header("Strict-Transport-Security", "max-age=31536000");
+    bool cache_set = false;
+    for (const auto& [name, value] : resp.headers) {
+      header(name, value);
+      if (name == "Cache-Control") cache_set = true;
+    }
+    if (!cache_set) header("Cache-Control", "no-store");
+    for (const std::string& c : resp.cookies) header("Set-Cookie", c);
+    out += "\r\n";
+    out += resp.body;
+    Poco::Net::StreamSocket& socket = static_cast<Poco::Net::HTTPServerRequestImpl&>(preq).socket();
+    size_t sent = 0;
+    while (sent < out.size()) {
+      const int n = socket.sendBytes(out.data() + sent, static_cast<int>(out.size() - sent));
+      if (n <= 0) throw std::runtime_error("the connection closed while sending");
+      sent += static_cast<size_t>(n);
+    }
+  }
+
+  // RFC 9110 IMF-fixdate of the current second, e.g. "Sat, 28 Nov 2026 03:35:00 GMT".
+  static std::string HttpDate() {
+    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday % 7],
+                  tm.tm_mday, kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                  tm.tm_sec);
+    return buf;
   }
 
   internal::App& app_;

@@ -515,5 +515,70 @@ TEST(WebServerStartTest, RejectsBadOptions) {
   EXPECT_FALSE(Server::Start(*v, o).ok());
 }
 
+// Reads from `s` until the peer closes or `want` bytes arrived.
+std::string ReadSome(Poco::Net::StreamSocket& s, size_t want) {
+  std::string got;
+  char buf[4096];
+  while (got.size() < want) {
+    int n = 0;
+    try {
+      n = s.receiveBytes(buf, sizeof buf);
+    } catch (const Poco::Exception&) {
+      break;
+    }
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  return got;
+}
+
+TEST_F(WebServerTest, KeepAliveConnectionServesRequestsInTurnWithDateAndLength) {
+  Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", server_->port()));
+  s.setReceiveTimeout(Poco::Timespan(5, 0));
+  const std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (int i = 0; i < 3; ++i) {
+    s.sendBytes(req.data(), static_cast<int>(req.size()));
+    std::string head = ReadSome(s, 1);
+    while (head.find("\r\n\r\n") == std::string::npos) head += ReadSome(s, 1);
+    const size_t end = head.find("\r\n\r\n") + 4;
+    ASSERT_EQ(head.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << head;
+    EXPECT_NE(head.find("\r\nDate: "), std::string::npos);
+    EXPECT_NE(head.find(" GMT\r\n"), std::string::npos);
+    EXPECT_NE(head.find("\r\nConnection: Keep-Alive\r\n"), std::string::npos);
+    const size_t cl = head.find("\r\nContent-Length: ");
+    ASSERT_NE(cl, std::string::npos);
+    const size_t length = std::stoul(head.substr(cl + 18));
+    std::string body = head.substr(end);
+    if (body.size() < length) body += ReadSome(s, length - body.size());
+    // Exactly the body: the next response starts clean on the next loop.
+    ASSERT_EQ(body.size(), length);
+    EXPECT_NE(body.find("\"ok\""), std::string::npos);
+  }
+  const std::string last = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  s.sendBytes(last.data(), static_cast<int>(last.size()));
+  const std::string rest = ReadSome(s, 1 << 20);  // until the server closes
+  EXPECT_EQ(rest.rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
+  EXPECT_NE(rest.find("\r\nConnection: Close\r\n"), std::string::npos);
+}
+
+TEST_F(WebServerTest, HeaderWithLineBreakIsRefusedNotSplit) {
+  StartServer([](ServerOptions& o) {
+    o.extra_routes.push_back([](Router& router, vault::Vault&) {
+      router.Add(Route::Public("GET", "/split", [](const HttpRequest&, const RequestContext&) {
+        HttpResponse r;
+        r.body = "{}";
+        r.headers.emplace_back("Content-Disposition", "x\r\nSet-Cookie: planted=1");
+        return r;
+      }));
+    });
+  });
+  TestResponse r = Client().Send("GET", "/split");
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.ErrorCode(), "internal");
+  EXPECT_TRUE(r.cookies.empty());
+  EXPECT_EQ(r.Header("content-disposition"), "");
+  EXPECT_EQ(Client().Send("GET", "/healthz").status, 200);  // still serving
+}
+
 }  // namespace
 }  // namespace custos::web::testing
