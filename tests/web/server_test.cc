@@ -561,6 +561,23 @@ TEST_F(WebServerTest, KeepAliveConnectionServesRequestsInTurnWithDateAndLength) 
   EXPECT_NE(rest.find("\r\nConnection: Close\r\n"), std::string::npos);
 }
 
+TEST_F(WebServerTest, HeadOnTheUiGivesGetsHeadWithoutBody) {
+  const std::string page = Client().Send("GET", "/").body;
+  ASSERT_FALSE(page.empty());
+  Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", server_->port()));
+  s.setReceiveTimeout(Poco::Timespan(5, 0));
+  const std::string req = "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  s.sendBytes(req.data(), static_cast<int>(req.size()));
+  const std::string got = ReadSome(s, 1 << 20);  // until the server closes
+  ASSERT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << got;
+  EXPECT_NE(got.find("\r\nContent-Length: " + std::to_string(page.size()) + "\r\n"),
+            std::string::npos);
+  EXPECT_NE(got.find("Content-Security-Policy: "), std::string::npos);
+  EXPECT_EQ(got.size(), got.find("\r\n\r\n") + 4);  // the head only
+  // HEAD is not a way around the API's methods.
+  EXPECT_EQ(RawStatusOn(server_->port(), "HEAD /api/v1/records HTTP/1.1\r\nHost: x\r\n\r\n"), 405);
+}
+
 TEST_F(WebServerTest, HeaderWithLineBreakIsRefusedNotSplit) {
   StartServer([](ServerOptions& o) {
     o.extra_routes.push_back([](Router& router, vault::Vault&) {

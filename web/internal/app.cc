@@ -95,12 +95,15 @@ HttpResponse App::Dispatch(HttpRequest& req, RequestContext& ctx, std::string* r
       return r;
     }
     const bool api = req.path == "/api" || req.path.starts_with("/api/");
-    if (!api && req.method == "GET") {
+    // HEAD gets the same head as GET (Poco's response sends no body for
+    // it): monitors and link checkers probe the UI that way.
+    const bool get_or_head = req.method == "GET" || req.method == "HEAD";
+    if (!api && get_or_head) {
       *route_label = "static";
       return ServeStatic(*this, req);
     }
     *route_label = "unmatched";
-    if (!api && req.method != "GET") {
+    if (!api && !get_or_head) {
       return ErrorResponse(405, "method_not_allowed", "method not allowed for this path",
                            "此路径不支持该请求方法");
     }
