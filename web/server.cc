@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <cstdio>
-#include <ctime>
 #include <istream>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
@@ -102,11 +102,20 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
       resp = ErrorResponse(500, "internal", "internal server error", "服务器内部错误");
       close = true;
     }
+    Headers headers = HeadersOf(resp);
+    if (BreaksHead(resp, headers)) {
+      // SECURITY: a line break in a header would end the head early
+      // (response splitting); the client gets a plain error instead.
+      app_.Log("refused to send a response header with a line break");
+      resp = ErrorResponse(500, "internal", "internal server error", "服务器内部错误");
+      close = true;
+      headers = HeadersOf(resp);
+    }
     try {
       if (resp.stream_body || method == "HEAD") {
-        Send(resp, close, presp);
+        Send(resp, headers, close, presp);
       } else {
-        SendWhole(resp, close, preq, presp);
+        SendWhole(resp, headers, close, preq, presp);
       }
     } catch (const std::exception& e) {
       app_.Log(std::string("sending the response failed: ") + e.what());
@@ -200,27 +209,62 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     return r;
   }
 
-  void Send(const HttpResponse& resp, bool close, Poco::Net::HTTPServerResponse& presp) {
+  // A response's headers besides the status line and the framing (Date,
+  // Connection, Content-Type, Content-Length), in the order sent: the
+  // security headers and Cache-Control, each replaced by the handler's
+  // header of the same name if it has one (an agreement document's own
+  // CSP), the handler's other headers, then the cookies. Views into `resp`.
+  using Headers = std::vector<std::pair<std::string_view, std::string_view>>;
+  Headers HeadersOf(const HttpResponse& resp) const {
+    Headers h = {{"Content-Security-Policy", kCsp},
+                 {"X-Content-Type-Options", "nosniff"},
+                 {"Referrer-Policy", "no-referrer"},
+                 {"X-Frame-Options", "DENY"},
+                 {"Cross-Origin-Opener-Policy", "same-origin"},
+                 {"Cross-Origin-Resource-Policy", "same-origin"},
+                 {"Cache-Control", "no-store"}};
+    if (app_.tls) h.emplace_back("Strict-Transport-Security", "max-age=31536000");
+    for (const auto& [name, value] : resp.headers) {
+      auto same = std::find_if(h.begin(), h.end(), [&](const auto& d) { return d.first == name; });
+      if (same != h.end()) {
+        same->second = value;
+      } else {
+        h.emplace_back(name, value);
+      }
+    }
+    for (const std::string& c : resp.cookies) h.emplace_back("Set-Cookie", c);
+    return h;
+  }
+
+  // Whether any header would end the head early: a CR or LF in a value (or
+  // the content type), or a name with one, a colon or a space.
+  static bool BreaksHead(const HttpResponse& resp, const Headers& headers) {
+    auto has_break = [](std::string_view text) {
+      return text.find_first_of("\r\n") != std::string_view::npos;
+    };
+    if (has_break(resp.content_type)) return true;
+    for (const auto& [name, value] : headers) {
+      if (has_break(value) || name.find_first_of("\r\n: ") != std::string_view::npos) return true;
+    }
+    return false;
+  }
+
+  // Through Poco's response: streamed bodies and HEAD.
+  void Send(const HttpResponse& resp, const Headers& headers, bool close,
+            Poco::Net::HTTPServerResponse& presp) {
     presp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(resp.status));
     presp.setReason(Poco::Net::HTTPResponse::getReasonForStatus(
         static_cast<Poco::Net::HTTPResponse::HTTPStatus>(resp.status)));
     presp.setContentType(resp.content_type);
     presp.setContentLength64(
         static_cast<Poco::Int64>(resp.stream_body ? resp.stream_length : resp.body.size()));
-    presp.set("Content-Security-Policy", std::string(kCsp));
-    presp.set("X-Content-Type-Options", "nosniff");
-    presp.set("Referrer-Policy", "no-referrer");
-    presp.set("X-Frame-Options", "DENY");
-    presp.set("Cross-Origin-Opener-Policy", "same-origin");
-    presp.set("Cross-Origin-Resource-Policy", "same-origin");
-    if (app_.tls) presp.set("Strict-Transport-Security", "max-age=31536000");
-    bool cache_set = false;
-    for (const auto& [name, value] : resp.headers) {
-      presp.set(name, value);
-      if (name == "Cache-Control") cache_set = true;
+    for (const auto& [name, value] : headers) {
+      if (name == "Set-Cookie") {
+        presp.add(std::string(name), std::string(value));
+      } else {
+        presp.set(std::string(name), std::string(value));
+      }
     }
-    if (!cache_set) presp.set("Cache-Control", "no-store");
-    for (const std::string& c : resp.cookies) presp.add("Set-Cookie", c);
     if (close) presp.setKeepAlive(false);
     if (resp.stream_body) {
       // The connection is not reused after a streamed body: if writing fails
@@ -235,30 +279,14 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     presp.send().write(resp.body.data(), static_cast<std::streamsize>(resp.body.size()));
   }
 
-  // The whole response (status line, headers, body) built in one buffer and
-  // written straight to the socket: Poco's header writer goes through an
+  // Every other response: status line, headers and body built in one buffer
+  // and written straight to the socket. Poco's header writer goes through an
   // unbuffered stream a character at a time and sends head and body
-  // separately. Used for every buffered response except HEAD (no body).
-  // The head carries the same headers as Send(); the connection's keep-alive
-  // decision stays with Poco's response object, which its loop reads next.
-  void SendWhole(const HttpResponse& resp, bool close, Poco::Net::HTTPServerRequest& preq,
-                 Poco::Net::HTTPServerResponse& presp) {
-    auto breaks_head = [](std::string_view text) {
-      return text.find_first_of("\r\n") != std::string_view::npos;
-    };
-    bool bad = breaks_head(resp.content_type);
-    for (const auto& [name, value] : resp.headers) {
-      bad = bad || breaks_head(value) || name.find_first_of("\r\n: ") != std::string::npos;
-    }
-    for (const std::string& c : resp.cookies) bad = bad || breaks_head(c);
-    if (bad) {
-      // SECURITY: a line break in a header would end the head early
-      // (response splitting); the client gets a plain error instead.
-      app_.Log("refused to send a response header with a line break");
-      SendWhole(ErrorResponse(500, "internal", "internal server error", "服务器内部错误"),
-                /*close=*/true, preq, presp);
-      return;
-    }
+  // separately. The Date is the one Poco's connection loop set on the
+  // response; the keep-alive decision stays with that response object, which
+  // the loop reads next.
+  void SendWhole(const HttpResponse& resp, const Headers& headers, bool close,
+                 Poco::Net::HTTPServerRequest& preq, Poco::Net::HTTPServerResponse& presp) {
     if (close) presp.setKeepAlive(false);
     std::string out;
     out.reserve(640 + resp.body.size());
@@ -275,24 +303,11 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
       out += value;
       out += "\r\n";
     };
-    header("Date", HttpDate());
+    if (presp.has("Date")) header("Date", presp.get("Date"));
     header("Connection", presp.getKeepAlive() ? "Keep-Alive" : "Close");
     header("Content-Type", resp.content_type);
     header("Content-Length", std::to_string(resp.body.size()));
-    header("Content-Security-Policy", kCsp);
-    header("X-Content-Type-Options", "nosniff");
-    header("Referrer-Policy", "no-referrer");
-    header("X-Frame-Options", "DENY");
-    header("Cross-Origin-Opener-Policy", "same-origin");
-    header("Cross-Origin-Resource-Policy", "same-origin");
-    if (app_.tls) header("Strict-Transport-Security", "max-age=31536000");
-    bool cache_set = false;
-    for (const auto& [name, value] : resp.headers) {
-      header(name, value);
-      if (name == "Cache-Control") cache_set = true;
-    }
-    if (!cache_set) header("Cache-Control", "no-store");
-    for (const std::string& c : resp.cookies) header("Set-Cookie", c);
+    for (const auto& [name, value] : headers) header(name, value);
     out += "\r\n";
     out += resp.body;
     Poco::Net::StreamSocket& socket = static_cast<Poco::Net::HTTPServerRequestImpl&>(preq).socket();
@@ -302,21 +317,6 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
       if (n <= 0) throw std::runtime_error("the connection closed while sending");
       sent += static_cast<size_t>(n);
     }
-  }
-
-  // RFC 9110 IMF-fixdate of the current second, e.g. "Sat, 28 Nov 2026 03:35:00 GMT".
-  static std::string HttpDate() {
-    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday % 7],
-                  tm.tm_mday, kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-                  tm.tm_sec);
-    return buf;
   }
 
   internal::App& app_;

@@ -83,7 +83,12 @@ TEST_F(WebAgreementsTest, WalkThroughOverHttp) {
 
   TestResponse preview = legal.Call("GET", "/api/v1/agreements/" + id + "/preview");
   ASSERT_EQ(preview.status, 200);
+  // The document's own policy replaces the app's (two would both apply, and
+  // the app's would block the document's inline print stylesheet).
+  EXPECT_EQ(preview.header_counts["content-security-policy"], 1);
   EXPECT_NE(preview.Header("content-security-policy").find("sandbox"), std::string::npos);
+  EXPECT_NE(preview.Header("content-security-policy").find("style-src 'unsafe-inline'"),
+            std::string::npos);
   EXPECT_NE(preview.body.find("保密"), std::string::npos);
 
   ASSERT_EQ(legal.Call("POST", "/api/v1/agreements/" + id + "/submit").status, 200);

@@ -48,6 +48,7 @@ TEST_F(WebServerTest, HealthzIsPublicAndCarriesSecurityHeaders) {
   EXPECT_EQ(r.Header("referrer-policy"), "no-referrer");
   EXPECT_EQ(r.Header("x-frame-options"), "DENY");
   EXPECT_EQ(r.Header("cache-control"), "no-store");
+  for (const auto& [name, count] : r.header_counts) EXPECT_EQ(count, 1) << name;
   EXPECT_EQ(r.Header("strict-transport-security"), "");  // plain HTTP
   EXPECT_EQ(r.Header("server"), "");
 }

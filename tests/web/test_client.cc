@@ -53,6 +53,7 @@ TestResponse TestClient::Send(const std::string& method, const std::string& path
   for (const auto& [k, v] : resp) {
     std::string lower = k;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    ++r.header_counts[lower];
     if (lower == "set-cookie") {
       r.cookies.push_back(v);
     } else {

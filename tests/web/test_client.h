@@ -25,6 +25,7 @@ struct TestResponse {
   int status = 0;
   std::string body;
   std::map<std::string, std::string> headers;  // lower-case names
+  std::map<std::string, int> header_counts;    // how often each came (lower-case)
   std::vector<std::string> cookies;            // Set-Cookie values
   json::Value Json() const;
   std::string ErrorCode() const;  // error.code or ""
