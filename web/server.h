@@ -1,5 +1,6 @@
 // Server: the Custos web application (JSON API under /api/v1/, the static UI,
-// /healthz and /metrics) over Poco's HTTP(S) server.
+// /healthz and /metrics): Poco's TCP server (plain or TLS) accepting, and
+// Custos's own HTTP/1.1 connection loop (internal/connection.h).
 //
 // Lifecycle: Start() binds, starts the worker threads and returns; Stop()
 // stops accepting, lets requests already running finish, and returns when
@@ -58,7 +59,7 @@ struct ServerOptions {
   size_t max_body_bytes = 1 << 20;  // 1 MiB
   // Streamed uploads (attachments): never buffered whole; bounded per file.
   uint64_t max_upload_bytes = uint64_t{1} << 30;  // 1 GiB
-  // Poco serves a keep-alive connection on one thread until it closes, so
+  // A keep-alive connection is served on one thread until it closes, so
   // this bounds the connections served at once (the rest wait queued).
   int max_threads = 64;
   int max_queued = 256;

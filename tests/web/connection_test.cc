@@ -1,0 +1,379 @@
+// The server's own HTTP/1.1 connection loop (web/internal/connection.h) on
+// raw sockets: the framing clients depend on (pipelining, chunked bodies,
+// Expect: 100-continue, HTTP/1.0, lenient header syntax), the refusals that
+// close the connection, a client that half-closes mid-request, and Stop with
+// an idle keep-alive connection.
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include <Poco/Exception.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Timespan.h>
+#include <gtest/gtest.h>
+
+#include "tests/web/test_client.h"
+#include "web/server.h"
+
+namespace custos::web::testing {
+namespace {
+
+using WebConnectionTest = WebTest;
+
+constexpr std::string_view kHealthz = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+
+// One response as received: the head through its blank line, then exactly
+// Content-Length body bytes. status is 0 when the connection ended first.
+struct RawResponse {
+  int status = 0;
+  std::string head;
+  std::string body;
+
+  bool HasLine(std::string_view line) const {
+    return head.find("\r\n" + std::string(line) + "\r\n") != std::string::npos;
+  }
+  json::Value Json() const { return AsTestResponse().Json(); }
+  std::string ErrorCode() const { return AsTestResponse().ErrorCode(); }
+
+ private:
+  TestResponse AsTestResponse() const {
+    TestResponse t;
+    t.status = status;
+    t.body = body;
+    return t;
+  }
+};
+
+// What the connection does next, once every buffered byte has been read.
+enum class Next { kData, kEof, kReset, kTimeout };
+
+// A client connection speaking raw bytes to the server on 127.0.0.1.
+class RawConnection {
+ public:
+  explicit RawConnection(uint16_t port) : socket_(Poco::Net::SocketAddress("127.0.0.1", port)) {
+    socket_.setReceiveTimeout(Poco::Timespan(10, 0));
+  }
+
+  // The server may refuse and close before it has read everything; what it
+  // answered is still read afterwards.
+  void Send(std::string_view bytes) {
+    try {
+      while (!bytes.empty()) {
+        const int n = socket_.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+        if (n <= 0) return;
+        bytes.remove_prefix(static_cast<size_t>(n));
+      }
+    } catch (const Poco::Exception&) {
+    }
+  }
+
+  void ShutdownSend() { socket_.shutdownSend(); }
+
+  RawResponse Read() {
+    RawResponse r;
+    size_t end;
+    while ((end = buf_.find("\r\n\r\n")) == std::string::npos) {
+      if (!Fill()) return r;
+    }
+    end += 4;
+    r.head = buf_.substr(0, end);
+    const size_t cl = r.head.find("\r\nContent-Length: ");
+    const size_t length = cl == std::string::npos ? 0 : std::stoul(r.head.substr(cl + 18));
+    while (buf_.size() < end + length) {
+      if (!Fill()) return r;
+    }
+    r.body = buf_.substr(end, length);
+    buf_.erase(0, end + length);
+    if (r.head.rfind("HTTP/1.1 ", 0) == 0) r.status = std::stoi(r.head.substr(9, 3));
+    return r;
+  }
+
+  // Bytes received but not yet returned by Read.
+  size_t pending() const { return buf_.size(); }
+
+  // Waits (at most 3 s, under the server's 5 s keep-alive timeout, so an end
+  // seen here is the server's decision) for what comes next.
+  Next WaitNext() {
+    if (!buf_.empty()) return Next::kData;
+    socket_.setReceiveTimeout(Poco::Timespan(3, 0));
+    char b[512];
+    try {
+      const int n = socket_.receiveBytes(b, sizeof b);
+      if (n <= 0) return Next::kEof;
+      buf_.append(b, static_cast<size_t>(n));
+      return Next::kData;
+    } catch (const Poco::TimeoutException&) {
+      return Next::kTimeout;
+    } catch (const Poco::Exception&) {
+      return Next::kReset;
+    }
+  }
+
+  // Closed by the server: an orderly end, or a reset when it closed with
+  // bytes of ours still unread (a refused oversized head).
+  bool Closed() {
+    const Next next = WaitNext();
+    return next == Next::kEof || next == Next::kReset;
+  }
+
+ private:
+  bool Fill() {
+    char b[16 * 1024];
+    int n = 0;
+    try {
+      n = socket_.receiveBytes(b, sizeof b);
+    } catch (const Poco::Exception&) {
+      return false;
+    }
+    if (n <= 0) return false;
+    buf_.append(b, static_cast<size_t>(n));
+    return true;
+  }
+
+ public:
+  // Waits up to `seconds` for the server to end the connection; true when it
+  // closed without sending anything more.
+  bool ClosedSilentlyWithin(int seconds) {
+    socket_.setReceiveTimeout(Poco::Timespan(seconds, 0));
+    char b[512];
+    try {
+      return buf_.empty() && socket_.receiveBytes(b, sizeof b) == 0;
+    } catch (const Poco::Exception&) {
+      return false;
+    }
+  }
+
+ private:
+  Poco::Net::StreamSocket socket_;
+  std::string buf_;
+};
+
+std::string LoginJson() {
+  return std::string(R"({"username":"author","password":")") + kPassword +
+         R"(","workstation":"WS-01","location":"Lab 3"})";
+}
+
+std::string LoginWithLength(const std::string& body) {
+  return "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+         "Content-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// `body` as a chunked body in three chunks (lower-case hex sizes, one chunk
+// extension) and a trailer field.
+std::string Chunked(const std::string& body) {
+  auto hex = [](size_t n) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string s;
+    do {
+      s.insert(s.begin(), kDigits[n % 16]);
+      n /= 16;
+    } while (n > 0);
+    return s;
+  };
+  const size_t a = body.size() / 3;
+  const size_t b = body.size() / 3 * 2;
+  return hex(a) + "\r\n" + body.substr(0, a) + "\r\n" + hex(b - a) + ";piece=2\r\n" +
+         body.substr(a, b - a) + "\r\n" + hex(body.size() - b) + "\r\n" + body.substr(b) +
+         "\r\n0\r\nX-Checksum: none\r\n\r\n";
+}
+
+TEST_F(WebConnectionTest, PipelinedRequestsInOneSendAreAnsweredInOrderOnOneConnection) {
+  RawConnection c(server_->port());
+  c.Send(std::string(kHealthz) + "GET /api/v1/nope HTTP/1.1\r\nHost: x\r\n\r\n" +
+         LoginWithLength(LoginJson()) + std::string(kHealthz));
+  RawResponse first = c.Read();
+  EXPECT_EQ(first.status, 200) << first.head;
+  EXPECT_NE(first.body.find("\"ok\""), std::string::npos);
+  EXPECT_EQ(c.Read().status, 404);
+  RawResponse login = c.Read();
+  EXPECT_EQ(login.status, 200) << login.head << login.body;
+  EXPECT_EQ(login.Json()["csrf_token"].as_string().size(), 64u);
+  // The login's body ended where its Content-Length said: the next request
+  // was read from there.
+  RawResponse last = c.Read();
+  EXPECT_EQ(last.status, 200) << last.head;
+  EXPECT_TRUE(last.HasLine("Connection: Keep-Alive"));
+  c.Send(kHealthz);
+  EXPECT_EQ(c.Read().status, 200);
+}
+
+TEST_F(WebConnectionTest, ChunkedLoginBodyIsDecodedLikeContentLength) {
+  RawResponse with_length;
+  {
+    RawConnection c(server_->port());
+    c.Send(LoginWithLength(LoginJson()));
+    with_length = c.Read();
+  }
+  ASSERT_EQ(with_length.status, 200) << with_length.body;
+
+  RawConnection c(server_->port());
+  c.Send(
+      "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n" +
+      Chunked(LoginJson()) + std::string(kHealthz));
+  RawResponse chunked = c.Read();
+  EXPECT_EQ(chunked.status, with_length.status) << chunked.head << chunked.body;
+  EXPECT_EQ(chunked.Json()["csrf_token"].as_string().size(), 64u);
+  EXPECT_EQ(chunked.Json()["user"]["username"].as_string(), "author");
+  // The trailer was consumed too: the pipelined request after it is served.
+  EXPECT_EQ(c.Read().status, 200);
+}
+
+TEST_F(WebConnectionTest, MalformedChunkSizeGets400AndCloses) {
+  RawConnection c(server_->port());
+  c.Send(
+      "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
+  RawResponse r = c.Read();
+  EXPECT_EQ(r.status, 400) << r.head;
+  EXPECT_EQ(r.ErrorCode(), "invalid_argument");
+  EXPECT_TRUE(r.HasLine("Connection: Close"));
+  EXPECT_TRUE(c.Closed());
+}
+
+TEST_F(WebConnectionTest, ExpectContinueGets100BeforeTheBodyThenTheResponse) {
+  const std::string body = LoginJson();
+  RawConnection c(server_->port());
+  c.Send(
+      "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Expect: 100-continue\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n");
+  RawResponse interim = c.Read();
+  EXPECT_EQ(interim.head, "HTTP/1.1 100 Continue\r\n\r\n");
+  EXPECT_EQ(c.pending(), 0u);  // nothing more until the body is sent
+  c.Send(body);
+  RawResponse r = c.Read();
+  EXPECT_EQ(r.status, 200) << r.head << r.body;
+  EXPECT_EQ(r.Json()["csrf_token"].as_string().size(), 64u);
+}
+
+TEST_F(WebConnectionTest, Http10WithoutConnectionHeaderIsAnsweredThenClosed) {
+  RawConnection c(server_->port());
+  c.Send("GET /healthz HTTP/1.0\r\n\r\n");
+  RawResponse r = c.Read();
+  EXPECT_EQ(r.status, 200) << r.head;
+  EXPECT_TRUE(r.HasLine("Connection: Close")) << r.head;
+  EXPECT_EQ(c.WaitNext(), Next::kEof);
+}
+
+TEST_F(WebConnectionTest, Http10WithKeepAliveStaysOpenForASecondRequest) {
+  RawConnection c(server_->port());
+  c.Send("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  RawResponse first = c.Read();
+  EXPECT_EQ(first.status, 200) << first.head;
+  EXPECT_TRUE(first.HasLine("Connection: Keep-Alive")) << first.head;
+  c.Send("GET /healthz HTTP/1.0\r\n\r\n");
+  RawResponse second = c.Read();
+  EXPECT_EQ(second.status, 200) << second.head;
+  EXPECT_TRUE(second.HasLine("Connection: Close")) << second.head;
+  EXPECT_EQ(c.WaitNext(), Next::kEof);
+}
+
+TEST_F(WebConnectionTest, FramingRefusalsGetJsonErrorsWithSecurityHeadersAndClose) {
+  const struct {
+    std::string request;
+    int status;
+    std::string code;
+  } cases[] = {
+      {"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501,
+       "not_implemented"},
+      {"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+       "Transfer-Encoding: chunked\r\n\r\n",
+       400, "invalid_argument"},
+      {"GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", 505, "http_version_not_supported"},
+      {"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Long: " + std::string(33 * 1024, 'a') + "\r\n\r\n",
+       431, "headers_too_large"},
+      // Refused from the request line alone, before the head has ended.
+      {"\x01\x02 junk\r\n", 400, "invalid_argument"},
+  };
+  for (const auto& t : cases) {
+    SCOPED_TRACE(t.request.substr(0, 60));
+    RawConnection c(server_->port());
+    c.Send(t.request);
+    RawResponse r = c.Read();
+    EXPECT_EQ(r.status, t.status) << r.head;
+    EXPECT_EQ(r.ErrorCode(), t.code) << r.body;
+    EXPECT_FALSE(r.Json()["error"]["message_en"].as_string().empty());
+    EXPECT_NE(r.head.find("\r\nContent-Type: application/json"), std::string::npos) << r.head;
+    EXPECT_TRUE(r.HasLine("X-Content-Type-Options: nosniff")) << r.head;
+    EXPECT_NE(r.head.find("\r\nContent-Security-Policy: "), std::string::npos);
+    EXPECT_TRUE(r.HasLine("Connection: Close")) << r.head;
+    EXPECT_TRUE(c.Closed());
+  }
+}
+
+TEST_F(WebConnectionTest, HeadCutShortByHalfCloseGets400) {
+  RawConnection c(server_->port());
+  c.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+  c.ShutdownSend();
+  RawResponse r = c.Read();
+  EXPECT_EQ(r.status, 400) << r.head;
+  EXPECT_EQ(r.ErrorCode(), "invalid_argument");
+  EXPECT_TRUE(c.Closed());
+}
+
+TEST_F(WebConnectionTest, BodyShorterThanContentLengthThenHalfCloseGets400NotAHang) {
+  RawConnection c(server_->port());
+  const auto start = std::chrono::steady_clock::now();
+  c.Send(
+      "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 40\r\n\r\n{\"username\":");
+  c.ShutdownSend();
+  RawResponse r = c.Read();
+  EXPECT_EQ(r.status, 400) << r.head;
+  EXPECT_EQ(r.ErrorCode(), "invalid_argument");
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 3.0);
+  EXPECT_TRUE(c.Closed());
+}
+
+// Some clients end a body with an extra CRLF. It is not the start of a
+// request: the next request is served, and an idle connection left with only
+// that CRLF is closed quietly at the 5 s keep-alive timeout, not answered
+// with a 408 after 15 s as a head that never ended.
+TEST_F(WebConnectionTest, StrayLineEndBetweenRequestsIsIgnored) {
+  const std::string body = LoginJson();
+  RawConnection c(server_->port());
+  c.Send(
+      "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body + "\r\n");
+  EXPECT_EQ(c.Read().status, 200);
+  c.Send(std::string(kHealthz) + "\r\n");
+  EXPECT_EQ(c.Read().status, 200);
+  EXPECT_TRUE(c.ClosedSilentlyWithin(9));
+}
+
+TEST_F(WebConnectionTest, StopClosesAnIdleKeepAliveConnectionPromptly) {
+  RawConnection c(server_->port());
+  c.Send(kHealthz);
+  RawResponse r = c.Read();
+  ASSERT_EQ(r.status, 200);
+  ASSERT_TRUE(r.HasLine("Connection: Keep-Alive"));
+  const auto start = std::chrono::steady_clock::now();
+  server_->Stop();
+  // Well under the 5 s keep-alive timeout: Stop did not wait it out.
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 3.0);
+  EXPECT_EQ(c.WaitNext(), Next::kEof);
+}
+
+TEST_F(WebConnectionTest, LowerCaseHeaderNamesAndOddSpacingAreAccepted) {
+  const std::string body = LoginJson();
+  RawConnection c(server_->port());
+  c.Send(
+      "POST /api/v1/session HTTP/1.1\r\nhost:x\r\ncontent-type:application/json\r\n"
+      "content-length:  " +
+      std::to_string(body.size()) + " \t\r\n\r\n" + body);
+  RawResponse login = c.Read();
+  EXPECT_EQ(login.status, 200) << login.head << login.body;
+  EXPECT_EQ(login.Json()["csrf_token"].as_string().size(), 64u);
+  c.Send("GET /healthz HTTP/1.1\r\nHOST:   x\r\nconnection:\tclose\r\n\r\n");
+  RawResponse healthz = c.Read();
+  EXPECT_EQ(healthz.status, 200) << healthz.head;
+  EXPECT_TRUE(healthz.HasLine("Connection: Close")) << healthz.head;
+  EXPECT_EQ(c.WaitNext(), Next::kEof);
+}
+
+}  // namespace
+}  // namespace custos::web::testing

@@ -1,0 +1,603 @@
+#include "web/internal/connection.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <ostream>
+#include <stdexcept>
+#include <streambuf>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/IPAddress.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Timespan.h>
+#include <Poco/URI.h>
+#include <sys/socket.h>
+
+#include "vault/crypto.h"
+#include "web/internal/http_head.h"
+
+namespace custos::web::internal {
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr std::string_view kCsp =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'";
+
+// The receive timeout of the socket: how long an idle keep-alive connection
+// is kept. Inside a request, kPatience of them in a row without a byte end
+// it (a head must also be complete within kHeadDeadline of its first byte).
+constexpr int kIdleSeconds = 5;
+constexpr int kPatience = 3;
+constexpr auto kHeadDeadline = std::chrono::seconds(15);
+constexpr int kSendTimeoutSeconds = 15;
+constexpr size_t kBufferSize = 64 * 1024;  // > kMaxHeadBytes: a head always fits
+
+std::string Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return std::string(s);
+}
+
+// The client address: the peer, or — only when the peer is a trusted proxy —
+// the right-most X-Forwarded-For entry that is not itself a trusted proxy.
+std::string ClientIp(const std::vector<std::string>& trusted, const std::string& peer,
+                     const std::string& forwarded_for) {
+  auto is_trusted = [&](const std::string& ip) {
+    return std::find(trusted.begin(), trusted.end(), ip) != trusted.end();
+  };
+  if (forwarded_for.empty() || !is_trusted(peer)) return peer;
+  std::vector<std::string> hops;
+  size_t i = 0;
+  while (i <= forwarded_for.size()) {
+    size_t j = forwarded_for.find(',', i);
+    if (j == std::string::npos) j = forwarded_for.size();
+    hops.push_back(Trim(std::string_view(forwarded_for).substr(i, j - i)));
+    i = j + 1;
+  }
+  std::string client = peer;
+  for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
+    Poco::Net::IPAddress parsed;
+    // SECURITY: a malformed hop ends the walk; we keep the last good one.
+    if (!Poco::Net::IPAddress::tryParse(*it, parsed)) break;
+    client = parsed.toString();
+    if (!is_trusted(client)) break;
+  }
+  return client;
+}
+
+// The Date header's value, formatted once a second per thread.
+const std::string& CurrentHttpDate() {
+  thread_local std::time_t second = -1;
+  thread_local std::string text;
+  const std::time_t now = std::time(nullptr);
+  if (now != second) {
+    second = now;
+    text = HttpDate(now);
+  }
+  return text;
+}
+
+// A response's headers besides the status line and the framing (Date,
+// Connection, Content-Type, Content-Length), in the order sent: the security
+// headers and Cache-Control, each replaced by the handler's header of the
+// same name if it has one (an agreement document's own CSP), the handler's
+// other headers, then the cookies. Views into `resp`.
+using Headers = std::vector<std::pair<std::string_view, std::string_view>>;
+Headers HeadersOf(const HttpResponse& resp, bool tls) {
+  Headers h = {{"Content-Security-Policy", kCsp},
+               {"X-Content-Type-Options", "nosniff"},
+               {"Referrer-Policy", "no-referrer"},
+               {"X-Frame-Options", "DENY"},
+               {"Cross-Origin-Opener-Policy", "same-origin"},
+               {"Cross-Origin-Resource-Policy", "same-origin"},
+               {"Cache-Control", "no-store"}};
+  if (tls) h.emplace_back("Strict-Transport-Security", "max-age=31536000");
+  for (const auto& [name, value] : resp.headers) {
+    auto same = std::find_if(h.begin(), h.end(), [&](const auto& d) { return d.first == name; });
+    if (same != h.end()) {
+      same->second = value;
+    } else {
+      h.emplace_back(name, value);
+    }
+  }
+  for (const std::string& c : resp.cookies) h.emplace_back("Set-Cookie", c);
+  return h;
+}
+
+// Whether any header would end the head early: a CR or LF in a value (or the
+// content type), or a name with one, a colon or a space.
+bool BreaksHead(const HttpResponse& resp, const Headers& headers) {
+  auto has_break = [](std::string_view text) {
+    return text.find_first_of("\r\n") != std::string_view::npos;
+  };
+  if (has_break(resp.content_type)) return true;
+  for (const auto& [name, value] : headers) {
+    if (has_break(value) || name.find_first_of("\r\n: ") != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+HttpResponse InternalError() {
+  return ErrorResponse(500, "internal", "internal server error", "服务器内部错误");
+}
+
+}  // namespace
+
+class Connection : public Poco::Net::TCPServerConnection {
+ public:
+  Connection(const Poco::Net::StreamSocket& socket, ConnectionFactory& factory)
+      : Poco::Net::TCPServerConnection(socket),
+        factory_(factory),
+        app_(factory.app_),
+        buf_(std::make_unique<char[]>(kBufferSize)) {
+    factory_.Add(this);
+  }
+
+  ~Connection() override {
+    factory_.Remove(this);
+    vault::WipeBuffer(buf_.get(), kBufferSize);
+  }
+
+  void run() override {
+    try {
+      socket().setNoDelay(true);
+      socket().setReceiveTimeout(Poco::Timespan(kIdleSeconds, 0));
+      socket().setSendTimeout(Poco::Timespan(kSendTimeoutSeconds, 0));
+      peer_ip_ = socket().peerAddress().host().toString();
+    } catch (const Poco::Exception&) {
+      return;  // the peer is already gone
+    }
+    try {
+      while (!factory_.stopping()) {
+        if (!ServeOne()) break;
+      }
+    } catch (const Poco::Exception&) {
+      // A reset, a timeout while sending, a TLS error: the connection ends.
+    } catch (const std::exception& e) {
+      app_.Log(std::string("connection failed: ") + e.what());
+    }
+  }
+
+  // Server::Stop: closes the socket for both directions, once no request is
+  // being handled (waits for the one running). The blocked receive of an
+  // idle connection returns at once.
+  void Shut() {
+    std::lock_guard<std::mutex> lock(busy_);
+    const auto fd = socket().impl()->sockfd();
+    if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+  }
+
+ private:
+  enum class Got { kBytes, kTimeout, kClosed };
+
+  size_t buffered() const { return end_ - begin_; }
+
+  // Marks n buffered bytes used, wiping them once the buffer is drained.
+  void Consume(size_t n) {
+    begin_ += n;
+    if (begin_ == end_) {
+      vault::WipeBuffer(buf_.get(), end_);
+      begin_ = end_ = 0;
+    }
+  }
+
+  // One receive into the buffer (moving unread bytes to its front first
+  // when the free tail is short).
+  Got Receive() {
+    if (end_ == kBufferSize || (begin_ > 0 && kBufferSize - end_ < 4096)) {
+      const size_t n = buffered();
+      std::memmove(buf_.get(), buf_.get() + begin_, n);
+      vault::WipeBuffer(buf_.get() + n, end_ - n);
+      begin_ = 0;
+      end_ = n;
+    }
+    try {
+      const int got =
+          socket().receiveBytes(buf_.get() + end_, static_cast<int>(kBufferSize - end_));
+      if (got <= 0) return Got::kClosed;
+      end_ += static_cast<size_t>(got);
+      return Got::kBytes;
+    } catch (const Poco::TimeoutException&) {
+      return Got::kTimeout;
+    } catch (const Poco::Exception&) {
+      return Got::kClosed;
+    }
+  }
+
+  // Inside a request: receive, allowing kPatience timeouts in a row.
+  Got ReceivePatiently() {
+    for (int i = 0; i < kPatience; ++i) {
+      const Got got = Receive();
+      if (got != Got::kTimeout) return got;
+      if (factory_.stopping()) break;
+    }
+    return Got::kTimeout;
+  }
+  bool ReceiveInRequest() { return ReceivePatiently() == Got::kBytes; }
+
+  // Copies up to `max` body bytes into `out` (receiving when none are
+  // buffered). 0 when the peer is gone or too slow.
+  size_t ReadSome(char* out, size_t max) {
+    if (buffered() == 0 && !ReceiveInRequest()) return 0;
+    const size_t n = std::min(max, buffered());
+    std::memcpy(out, buf_.get() + begin_, n);
+    Consume(n);
+    return n;
+  }
+
+  // Appends exactly n body bytes to *body.
+  bool ReadExact(size_t n, std::string* body) {
+    while (n > 0) {
+      if (buffered() == 0 && !ReceiveInRequest()) return false;
+      const size_t take = std::min(n, buffered());
+      body->append(buf_.get() + begin_, take);
+      Consume(take);
+      n -= take;
+    }
+    return true;
+  }
+
+  // One line (for chunked framing) of at most 4 KiB, without its line end.
+  bool ReadLine(std::string* line) {
+    for (;;) {
+      const char* start = buf_.get() + begin_;
+      const void* lf = std::memchr(start, '\n', buffered());
+      if (lf != nullptr) {
+        size_t len = static_cast<size_t>(static_cast<const char*>(lf) - start);
+        line->assign(start, len > 0 && start[len - 1] == '\r' ? len - 1 : len);
+        Consume(len + 1);
+        return true;
+      }
+      if (buffered() > 4096 || !ReceiveInRequest()) return false;
+    }
+  }
+
+  enum class Body { kOk, kTooLarge, kBroken };
+
+  // A chunked body, decoded into *body, at most `limit` bytes.
+  Body ReadChunked(size_t limit, std::string* body) {
+    std::string line;
+    for (;;) {
+      if (!ReadLine(&line)) return Body::kBroken;
+      const int64_t size = ParseChunkSize(line);
+      if (size < 0) return Body::kBroken;
+      if (size == 0) break;
+      if (body->size() + static_cast<uint64_t>(size) > limit) return Body::kTooLarge;
+      if (!ReadExact(static_cast<size_t>(size), body)) return Body::kBroken;
+      if (!ReadLine(&line) || !line.empty()) return Body::kBroken;
+    }
+    for (int trailers = 0;; ++trailers) {  // trailer fields, ignored
+      if (!ReadLine(&line)) return Body::kBroken;
+      if (line.empty()) return Body::kOk;
+      if (trailers >= static_cast<int>(kMaxHeaderFields)) return Body::kBroken;
+    }
+  }
+
+  void SendAll(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const int n = socket().sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+      if (n <= 0) throw std::runtime_error("the connection closed while sending");
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+
+  // Reads and answers one request. False when the connection is to end.
+  bool ServeOne() {
+    RequestHead head;
+    size_t head_length = 0;
+    HeadError head_error;
+    SteadyClock::time_point first_byte = SteadyClock::now();
+    for (;;) {
+      // Empty lines between requests (some clients end a body with an extra
+      // CRLF) are not the start of a request.
+      while (buffered() > 0 && (buf_[begin_] == '\r' || buf_[begin_] == '\n')) Consume(1);
+      HeadParse parsed = HeadParse::kNeedMore;
+      if (buffered() > 0) {
+        parsed = ParseRequestHead(std::string_view(buf_.get() + begin_, buffered()), &head,
+                                  &head_length, &head_error);
+      }
+      if (parsed == HeadParse::kDone) break;
+      if (parsed == HeadParse::kNeedMore) {
+        if (buffered() == 0) {
+          // Waiting for the next request: one timeout ends an idle connection.
+          if (Receive() != Got::kBytes) return false;
+          first_byte = SteadyClock::now();
+          continue;
+        }
+        const Got got =
+            SteadyClock::now() - first_byte > kHeadDeadline ? Got::kTimeout : ReceivePatiently();
+        if (got == Got::kBytes) continue;
+        // A head cut short: the client may still be reading (it only ended
+        // its sending side), so it is told why.
+        if (got == Got::kTimeout) {
+          head_error = {408, "request_timeout", "the request head took too long", "请求头发送超时"};
+        } else {
+          head_error = {400, "invalid_argument", "incomplete request head", "请求头不完整"};
+        }
+      }
+      std::lock_guard<std::mutex> lock(busy_);
+      const auto start = SteadyClock::now();
+      HttpResponse resp = ErrorResponse(head_error.status, head_error.code, head_error.message_en,
+                                        head_error.message_zh);
+      Record("-", "unparsed", resp.status, start);
+      try {
+        Respond(resp, /*head_only=*/false, /*keep_alive=*/false);
+      } catch (const std::exception&) {
+        // The client is gone; there is no one left to tell.
+      }
+      return false;
+    }
+    Consume(head_length);
+
+    std::lock_guard<std::mutex> lock(busy_);
+    const auto start = SteadyClock::now();
+    std::string route_label = "unmatched";
+    bool keep_alive = head.keep_alive && !factory_.stopping();
+    HttpResponse resp;
+    try {
+      resp = Handle(head, &route_label, &keep_alive);
+    } catch (const std::exception& e) {
+      // SECURITY: details go to the operator log, never to the client.
+      app_.Log(std::string("request failed: ") + e.what());
+      resp = InternalError();
+      keep_alive = false;
+    }
+    if (factory_.stopping()) keep_alive = false;
+    try {
+      keep_alive = Respond(resp, head.method == "HEAD", keep_alive);
+    } catch (const std::exception& e) {
+      app_.Log(std::string("sending the response failed: ") + e.what());
+      keep_alive = false;
+    }
+    Record(head.method, route_label, resp.status, start);
+    return keep_alive;
+  }
+
+  void Record(const std::string& method, const std::string& route, int status,
+              SteadyClock::time_point start) {
+    const double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+    app_.metrics.Record(method, route, status, seconds);
+  }
+
+  HttpResponse Handle(const RequestHead& head, std::string* route_label, bool* keep_alive) {
+    HttpRequest req;
+    req.method = head.method;
+    for (const auto& [name, value] : head.fields) req.headers[name] = value;
+
+    RequestContext ctx;
+    ctx.now = app_.Now();
+    ctx.place.ip = ClientIp(app_.options.trusted_proxies, peer_ip_, req.Header("x-forwarded-for"));
+    ctx.place.user_agent = req.Header("user-agent").substr(0, 512);
+
+    try {
+      Poco::URI uri(head.target);
+      req.path = uri.getPath();
+      for (const auto& [k, v] : uri.getQueryParameters()) req.query[k] = v;
+    } catch (const Poco::Exception&) {
+      *keep_alive = false;
+      return ErrorResponse(400, "invalid_argument", "malformed request URI", "请求地址格式错误");
+    }
+    if (req.path.empty() || req.path[0] != '/') {
+      *keep_alive = false;
+      return ErrorResponse(400, "invalid_argument", "malformed request URI", "请求地址格式错误");
+    }
+
+    // Streaming routes (uploads) get the body as a stream with a declared
+    // length, bounded by max_upload_bytes, and are never buffered whole.
+    Router::Match match = app_.router.Find(req.method, req.path);
+    if (match.route != nullptr && match.route->streams_body) {
+      if (head.content_length < 0) {
+        *keep_alive = false;
+        return ErrorResponse(411, "length_required", "an upload needs a Content-Length",
+                             "上传需要 Content-Length");
+      }
+      if (static_cast<uint64_t>(head.content_length) > app_.options.max_upload_bytes) {
+        *keep_alive = false;
+        return ErrorResponse(413, "payload_too_large", "the file is too large", "文件过大");
+      }
+      if (head.expect_continue) SendAll("HTTP/1.1 100 Continue\r\n\r\n");
+      BodyInBuf body(*this, static_cast<uint64_t>(head.content_length));
+      std::istream in(&body);
+      req.body_stream = &in;
+      req.body_length = head.content_length;
+      HttpResponse r = app_.Dispatch(req, ctx, route_label, std::move(match));
+      // A body the handler did not read (refused before it) is still on the
+      // wire: close instead of reading it as the next request.
+      if (body.remaining() > 0) *keep_alive = false;
+      return r;
+    }
+
+    // Body, bounded. Anything over the limit is refused without reading it
+    // all, and the connection is closed (the rest is still on the wire).
+    const size_t limit = app_.options.max_body_bytes;
+    if (head.content_length > static_cast<int64_t>(limit)) {
+      *keep_alive = false;
+      return ErrorResponse(413, "payload_too_large", "request body too large", "请求体过大");
+    }
+    if (head.has_body()) {
+      if (head.expect_continue) SendAll("HTTP/1.1 100 Continue\r\n\r\n");
+      Body got = Body::kOk;
+      if (head.chunked) {
+        got = ReadChunked(limit, &req.body);
+      } else {
+        // Reserved once: a body (which may hold a password) is not copied
+        // by reallocation before it is wiped below.
+        req.body.reserve(static_cast<size_t>(head.content_length));
+        if (!ReadExact(static_cast<size_t>(head.content_length), &req.body)) got = Body::kBroken;
+      }
+      if (got != Body::kOk) {
+        vault::WipeString(&req.body);
+        *keep_alive = false;
+        if (got == Body::kTooLarge) {
+          return ErrorResponse(413, "payload_too_large", "request body too large", "请求体过大");
+        }
+        if (head.chunked) {
+          return ErrorResponse(400, "invalid_argument", "malformed chunked body",
+                               "分块请求体格式错误");
+        }
+        return ErrorResponse(400, "invalid_argument", "incomplete request body", "请求体不完整");
+      }
+    }
+    HttpResponse r = app_.Dispatch(req, ctx, route_label, std::move(match));
+    // SECURITY: bodies may carry passwords (login, password change).
+    vault::WipeString(&req.body);
+    return r;
+  }
+
+  // Status line, framing, headers (and the body, unless HEAD or streamed)
+  // in one buffer and one send; a streamed body follows through a buffered
+  // stream on the socket.
+  // Returns whether the connection stays open.
+  bool Respond(HttpResponse& resp, bool head_only, bool keep_alive) {
+    Headers headers = HeadersOf(resp, app_.tls);
+    if (BreaksHead(resp, headers)) {
+      // SECURITY: a line break in a header would end the head early
+      // (response splitting); the client gets a plain error instead.
+      app_.Log("refused to send a response header with a line break");
+      resp = InternalError();
+      keep_alive = false;
+      headers = HeadersOf(resp, app_.tls);
+    }
+    // The connection is not reused after a streamed body: if writing fails
+    // part-way, closing it short of Content-Length is how the client learns.
+    if (resp.stream_body && !head_only) keep_alive = false;
+    const uint64_t length = resp.stream_body ? resp.stream_length : resp.body.size();
+    const bool with_body = !head_only && !resp.stream_body;
+    std::string out;
+    out.reserve(640 + (with_body ? resp.body.size() : 0));
+    out += "HTTP/1.1 ";
+    out += std::to_string(resp.status);
+    out += ' ';
+    out += Poco::Net::HTTPResponse::getReasonForStatus(
+        static_cast<Poco::Net::HTTPResponse::HTTPStatus>(resp.status));
+    out += "\r\n";
+    auto header = [&out](std::string_view name, std::string_view value) {
+      out += name;
+      out += ": ";
+      out += value;
+      out += "\r\n";
+    };
+    header("Date", CurrentHttpDate());
+    header("Connection", keep_alive ? "Keep-Alive" : "Close");
+    header("Content-Type", resp.content_type);
+    header("Content-Length", std::to_string(length));
+    for (const auto& [name, value] : headers) header(name, value);
+    out += "\r\n";
+    if (with_body) out += resp.body;
+    SendAll(out);
+    if (!resp.stream_body || head_only) return keep_alive;
+    SocketOutBuf sink(*this);
+    std::ostream stream(&sink);
+    Status s = resp.stream_body(stream);
+    stream.flush();
+    if (!s.ok()) throw std::runtime_error("streamed body failed: " + s.ToString());
+    if (!stream) throw std::runtime_error("the connection closed while streaming");
+    return false;
+  }
+
+  // An upload's body as a stream: at most `length` bytes from the
+  // connection; end of stream early if the peer leaves or stalls.
+  class BodyInBuf : public std::streambuf {
+   public:
+    BodyInBuf(Connection& c, uint64_t length) : c_(c), remaining_(length) {}
+    ~BodyInBuf() override { vault::WipeBuffer(piece_, used_); }
+    uint64_t remaining() const { return remaining_; }
+
+   protected:
+    int_type underflow() override {
+      if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+      if (remaining_ == 0) return traits_type::eof();
+      const size_t n =
+          c_.ReadSome(piece_, static_cast<size_t>(std::min<uint64_t>(remaining_, sizeof piece_)));
+      if (n == 0) return traits_type::eof();
+      remaining_ -= n;
+      used_ = std::max(used_, n);
+      setg(piece_, piece_, piece_ + n);
+      return traits_type::to_int_type(*gptr());
+    }
+
+   private:
+    Connection& c_;
+    uint64_t remaining_;
+    char piece_[16 * 1024];
+    size_t used_ = 0;
+  };
+
+  // A streamed response body, written to the socket in 16 KiB pieces.
+  class SocketOutBuf : public std::streambuf {
+   public:
+    explicit SocketOutBuf(Connection& c) : c_(c) { setp(piece_, piece_ + sizeof piece_); }
+    ~SocketOutBuf() override { vault::WipeBuffer(piece_, sizeof piece_); }
+
+   protected:
+    int_type overflow(int_type ch) override {
+      if (Flush() != 0) return traits_type::eof();
+      if (!traits_type::eq_int_type(ch, traits_type::eof())) {
+        *pptr() = traits_type::to_char_type(ch);
+        pbump(1);
+      }
+      return traits_type::not_eof(ch);
+    }
+    int sync() override { return Flush(); }
+
+   private:
+    int Flush() {
+      const size_t n = static_cast<size_t>(pptr() - pbase());
+      try {
+        c_.SendAll(std::string_view(pbase(), n));
+      } catch (const std::exception&) {
+        return -1;
+      }
+      setp(piece_, piece_ + sizeof piece_);
+      return 0;
+    }
+
+    Connection& c_;
+    char piece_[16 * 1024];
+  };
+
+  ConnectionFactory& factory_;
+  App& app_;
+  std::unique_ptr<char[]> buf_;  // received bytes: [begin_, end_) not yet used
+  size_t begin_ = 0;
+  size_t end_ = 0;
+  std::string peer_ip_;
+  std::mutex busy_;  // held while a request is handled (Shut waits for it)
+};
+
+Poco::Net::TCPServerConnection* ConnectionFactory::createConnection(
+    const Poco::Net::StreamSocket& socket) {
+  return new Connection(socket, *this);  // Poco's dispatcher owns it
+}
+
+void ConnectionFactory::Add(Connection* c) {
+  std::lock_guard<std::mutex> lock(mu_);
+  live_.insert(c);
+  // A connection taken from the queue after StopAll: shut at once.
+  if (stopping()) c->Shut();
+}
+
+void ConnectionFactory::Remove(Connection* c) {
+  std::lock_guard<std::mutex> lock(mu_);
+  live_.erase(c);
+}
+
+void ConnectionFactory::StopAll() {
+  std::lock_guard<std::mutex> lock(mu_);
+  stopping_.store(true, std::memory_order_release);
+  for (Connection* c : live_) c->Shut();
+}
+
+}  // namespace custos::web::internal

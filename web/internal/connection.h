@@ -1,0 +1,66 @@
+// One HTTP/1.1 connection of the server: Custos's own keep-alive loop on a
+// socket accepted by Poco's TCPServer (plain or TLS).
+//
+// Why not Poco's HTTPServer: for each request it waited for the next one and
+// then read it through two poll calls that each create and close an epoll
+// instance, asked the kernel twice for the socket's addresses, and parsed
+// into its stream-based message objects; that was most of the per-request
+// system calls and about a quarter of a small request's CPU
+// (docs/benchmarks.md). Here a request costs one blocking receive (with the
+// socket's receive timeout) and one send; the peer address is read once per
+// connection.
+//
+// The loop keeps what Poco's gave: the head limits (http_head.h), bodies
+// bounded by ServerOptions (Content-Length or chunked), streamed uploads and
+// downloads, Expect: 100-continue, HTTP/1.0 and Connection: close, HEAD, a
+// keep-alive timeout (5 s idle) and a slow-client timeout (15 s for a head,
+// 15 s without progress in a body), and Stop semantics (StopAll below).
+// Every byte received is wiped from the buffer once used: requests carry
+// session tokens and passwords.
+//
+// Thread-safety: a Connection runs on one pool thread; ConnectionFactory is
+// shared by the acceptor, the connections and Server::Stop.
+#ifndef CUSTOS_WEB_INTERNAL_CONNECTION_H_
+#define CUSTOS_WEB_INTERNAL_CONNECTION_H_
+
+#include <atomic>
+#include <mutex>
+#include <set>
+
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Net/TCPServerConnection.h>
+#include <Poco/Net/TCPServerConnectionFactory.h>
+
+#include "web/internal/app.h"
+
+namespace custos::web::internal {
+
+class Connection;
+
+class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
+ public:
+  explicit ConnectionFactory(App& app) : app_(app) {}
+
+  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override;
+
+  // For Server::Stop, after the acceptor has stopped: idle connections are
+  // closed now; a connection handling a request finishes it (the response
+  // says Connection: Close) and then ends. Waits for running requests.
+  void StopAll();
+
+  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
+
+ private:
+  friend class Connection;
+  void Add(Connection* c);
+  void Remove(Connection* c);
+
+  App& app_;
+  std::atomic<bool> stopping_{false};
+  std::mutex mu_;  // guards live_
+  std::set<Connection*> live_;
+};
+
+}  // namespace custos::web::internal
+
+#endif  // CUSTOS_WEB_INTERNAL_CONNECTION_H_

@@ -1,0 +1,286 @@
+#include "web/internal/http_head.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+namespace custos::web::internal {
+
+namespace {
+
+// RFC 9110 tchar.
+bool IsTokenChar(unsigned char c) {
+  if (std::isalnum(c) != 0 && c < 0x80) return true;
+  switch (c) {
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsToken(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return IsTokenChar(static_cast<unsigned char>(c));
+  });
+}
+
+// Field value characters: visible ASCII, space, tab and obs-text; no other
+// control character.
+bool IsFieldValue(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c == '\t' || (c >= 0x20 && c != 0x7f);
+  });
+}
+
+std::string_view TrimOws(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::string LowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+HeadParse Bad(HeadError* error, int status, std::string code, std::string en, std::string zh) {
+  error->status = status;
+  error->code = std::move(code);
+  error->message_en = std::move(en);
+  error->message_zh = std::move(zh);
+  return HeadParse::kBad;
+}
+
+HeadParse Malformed(HeadError* error) {
+  return Bad(error, 400, "invalid_argument", "malformed request", "请求格式错误");
+}
+
+// The next line of `bytes` from *pos, without its line end (CRLF or LF).
+// False when no complete line is there yet; *bare_cr when the line holds a
+// CR not followed by LF.
+bool NextLine(std::string_view bytes, size_t* pos, std::string_view* line, bool* bare_cr) {
+  const size_t lf = bytes.find('\n', *pos);
+  if (lf == std::string_view::npos) return false;
+  size_t end = lf;
+  if (end > *pos && bytes[end - 1] == '\r') --end;
+  *line = bytes.substr(*pos, end - *pos);
+  *bare_cr = line->find('\r') != std::string_view::npos;
+  *pos = lf + 1;
+  return true;
+}
+
+// request-line = method SP request-target SP HTTP-version
+bool ParseRequestLine(std::string_view line, RequestHead* head, HeadError* error) {
+  const size_t sp1 = line.find(' ');
+  const size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos) {
+    Malformed(error);
+    return false;
+  }
+  const std::string_view method = line.substr(0, sp1);
+  const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  const std::string_view version = line.substr(sp2 + 1);
+  bool ok = IsToken(method) && method.size() <= 32 && !target.empty();
+  for (char ch : target) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c >= 0x7f) ok = false;
+  }
+  if (!ok || version.size() != 8 || version.substr(0, 5) != "HTTP/" || version[6] != '.' ||
+      std::isdigit(static_cast<unsigned char>(version[5])) == 0 ||
+      std::isdigit(static_cast<unsigned char>(version[7])) == 0) {
+    Malformed(error);
+    return false;
+  }
+  if (version[5] != '1') {
+    Bad(error, 505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are served",
+        "仅支持 HTTP/1.0 和 HTTP/1.1");
+    return false;
+  }
+  head->method = std::string(method);
+  head->target = std::string(target);
+  head->minor_version = version[7] - '0';
+  head->keep_alive = head->minor_version >= 1;
+  return true;
+}
+
+}  // namespace
+
+HeadParse ParseRequestHead(std::string_view bytes, RequestHead* head, size_t* head_length,
+                           HeadError* error) {
+  // Only a complete head is parsed; until its blank line has arrived the
+  // answer is "more", unless the head is already too large.
+  size_t pos = 0;
+  while (pos < bytes.size() && (bytes[pos] == '\r' || bytes[pos] == '\n')) {
+    if (bytes[pos] == '\r' && (pos + 1 >= bytes.size() || bytes[pos + 1] != '\n')) break;
+    pos += bytes[pos] == '\r' ? 2 : 1;
+  }
+  const size_t start = pos;
+  size_t end = std::string_view::npos;  // just past the blank line
+  for (size_t lf = bytes.find('\n', start); lf != std::string_view::npos;
+       lf = bytes.find('\n', lf + 1)) {
+    if (lf + 1 < bytes.size() && bytes[lf + 1] == '\n') {
+      end = lf + 2;
+      break;
+    }
+    if (lf + 2 < bytes.size() && bytes[lf + 1] == '\r' && bytes[lf + 2] == '\n') {
+      end = lf + 3;
+      break;
+    }
+  }
+  if (end == std::string_view::npos) {
+    // The request line alone can already be refused (a client sending
+    // garbage learns so without having to end a head).
+    size_t line_pos = start;
+    std::string_view first;
+    bool first_bare_cr = false;
+    if (NextLine(bytes, &line_pos, &first, &first_bare_cr)) {
+      RequestHead scratch;
+      if (first_bare_cr) return Malformed(error);
+      if (!ParseRequestLine(first, &scratch, error)) return HeadParse::kBad;
+    }
+    if (bytes.size() >= kMaxHeadBytes) {
+      return Bad(error, 431, "headers_too_large", "request head too large", "请求头过大");
+    }
+    return HeadParse::kNeedMore;
+  }
+  if (end > kMaxHeadBytes) {
+    return Bad(error, 431, "headers_too_large", "request head too large", "请求头过大");
+  }
+
+  *head = RequestHead{};
+  std::string_view line;
+  bool bare_cr = false;
+  NextLine(bytes, &pos, &line, &bare_cr);
+  if (bare_cr) return Malformed(error);
+  if (!ParseRequestLine(line, head, error)) return HeadParse::kBad;
+
+  int hosts = 0;
+  bool saw_transfer_encoding = false;
+  bool connection_close = false;
+  bool connection_keep_alive = false;
+  while (NextLine(bytes, &pos, &line, &bare_cr) && pos <= end) {
+    if (line.empty()) break;  // the blank line
+    if (bare_cr) return Malformed(error);
+    if (line.front() == ' ' || line.front() == '\t') return Malformed(error);  // obs-fold
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos || !IsToken(line.substr(0, colon))) {
+      return Malformed(error);
+    }
+    const std::string_view value = TrimOws(line.substr(colon + 1));
+    if (!IsFieldValue(value)) return Malformed(error);
+    if (head->fields.size() >= kMaxHeaderFields) {
+      return Bad(error, 431, "headers_too_large", "too many request header fields",
+                 "请求头字段过多");
+    }
+    head->fields.emplace_back(LowerAscii(line.substr(0, colon)), std::string(value));
+    const std::string& name = head->fields.back().first;
+    if (name == "host") {
+      ++hosts;
+    } else if (name == "content-length") {
+      if (value.empty() || value.size() > 18 ||
+          !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return Malformed(error);
+      }
+      const int64_t n = std::stoll(std::string(value));
+      if (head->content_length >= 0 && head->content_length != n) return Malformed(error);
+      head->content_length = n;
+    } else if (name == "transfer-encoding") {
+      if (saw_transfer_encoding) return Malformed(error);
+      saw_transfer_encoding = true;
+      if (!EqualsIgnoreCase(value, "chunked")) {
+        return Bad(error, 501, "not_implemented", "unsupported transfer coding",
+                   "不支持的传输编码");
+      }
+      head->chunked = true;
+    } else if (name == "connection") {
+      size_t i = 0;
+      while (i <= value.size()) {
+        size_t j = value.find(',', i);
+        if (j == std::string_view::npos) j = value.size();
+        const std::string_view option = TrimOws(value.substr(i, j - i));
+        if (EqualsIgnoreCase(option, "close")) connection_close = true;
+        if (EqualsIgnoreCase(option, "keep-alive")) connection_keep_alive = true;
+        i = j + 1;
+      }
+    } else if (name == "expect") {
+      if (EqualsIgnoreCase(value, "100-continue") && head->minor_version >= 1) {
+        head->expect_continue = true;
+      }
+    }
+  }
+  if (head->chunked && (head->content_length >= 0 || head->minor_version == 0)) {
+    return Malformed(error);
+  }
+  // RFC 9112, 3.2: an HTTP/1.1 request has exactly one Host.
+  if (hosts > 1 || (hosts == 0 && head->minor_version >= 1)) return Malformed(error);
+  if (connection_close) {
+    head->keep_alive = false;
+  } else if (connection_keep_alive) {
+    head->keep_alive = true;
+  }
+  *head_length = end;
+  return HeadParse::kDone;
+}
+
+int64_t ParseChunkSize(std::string_view line) {
+  const size_t semicolon = line.find(';');
+  std::string_view digits = TrimOws(line.substr(0, semicolon));
+  if (digits.empty() || digits.size() > 10) return -1;
+  int64_t n = 0;
+  for (char c : digits) {
+    int d;
+    if (c >= '0' && c <= '9') {
+      d = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      d = c - 'a' + 10;
+    } else if (c >= 'A' && c <= 'F') {
+      d = c - 'A' + 10;
+    } else {
+      return -1;
+    }
+    n = n * 16 + d;
+  }
+  if (semicolon != std::string_view::npos && !IsFieldValue(line.substr(semicolon))) return -1;
+  return n;
+}
+
+std::string HttpDate(std::time_t t) {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday % 7],
+                tm.tm_mday, kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
+  return buf;
+}
+
+}  // namespace custos::web::internal
