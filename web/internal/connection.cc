@@ -129,6 +129,19 @@ bool BreaksHead(const HttpResponse& resp, const Headers& headers) {
   return false;
 }
 
+// Appends to a body that may hold a password: when it must grow, the old
+// buffer is wiped instead of being left behind in freed memory.
+void AppendWiping(std::string* body, std::string_view bytes) {
+  if (body->size() + bytes.size() > body->capacity()) {
+    std::string bigger;
+    bigger.reserve(std::max(body->capacity() * 2, body->size() + bytes.size()));
+    bigger.append(*body);
+    vault::WipeString(body);
+    body->swap(bigger);
+  }
+  body->append(bytes);
+}
+
 HttpResponse InternalError() {
   return ErrorResponse(500, "internal", "internal server error", "服务器内部错误");
 }
@@ -242,7 +255,7 @@ class Connection : public Poco::Net::TCPServerConnection {
     while (n > 0) {
       if (buffered() == 0 && !ReceiveInRequest()) return false;
       const size_t take = std::min(n, buffered());
-      body->append(buf_.get() + begin_, take);
+      AppendWiping(body, std::string_view(buf_.get() + begin_, take));
       Consume(take);
       n -= take;
     }
@@ -361,6 +374,7 @@ class Connection : public Poco::Net::TCPServerConnection {
       app_.Log(std::string("sending the response failed: ") + e.what());
       keep_alive = false;
     }
+    vault::WipeString(&resp.body);
     Record(head.method, route_label, resp.status, start);
     return keep_alive;
   }
@@ -476,6 +490,12 @@ class Connection : public Poco::Net::TCPServerConnection {
     const uint64_t length = resp.stream_body ? resp.stream_length : resp.body.size();
     const bool with_body = !head_only && !resp.stream_body;
     std::string out;
+    // SECURITY: the buffer holds the body (a record's content), wiped
+    // however this ends.
+    struct Wipe {
+      std::string* s;
+      ~Wipe() { vault::WipeString(s); }
+    } wipe_out{&out};
     out.reserve(640 + (with_body ? resp.body.size() : 0));
     out += "HTTP/1.1 ";
     out += std::to_string(resp.status);
