@@ -1,6 +1,7 @@
 // HTTPS: the server speaks TLS with a given certificate, sends HSTS, and marks
 // the session cookie Secure. The certificate is made for the test with the
 // openssl command-line tool.
+#include <chrono>
 #include <cstdlib>
 #include <sstream>
 #include <string>
@@ -87,6 +88,35 @@ TEST_F(WebTlsTest, ServesHttpsWithHstsAndSecureCookies) {
     plain_status = -1;
   }
   EXPECT_NE(plain_status, 200);
+}
+
+// The connection loop over TLS: requests in turn on one kept-alive session,
+// and Stop does not wait out the keep-alive timeout of an idle one.
+TEST_F(WebTlsTest, KeepAliveOverTlsAndPromptStop) {
+  MakeCertificate();
+  StartServer([&](ServerOptions& o) {
+    o.tls_cert_path = cert_;
+    o.tls_key_path = key_;
+  });
+  Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "",
+                                                       "", Poco::Net::Context::VERIFY_NONE);
+  Poco::Net::HTTPSClientSession session("127.0.0.1", server_->port(), ctx);
+  session.setKeepAlive(true);
+  for (int i = 0; i < 3; ++i) {
+    Poco::Net::HTTPRequest req("GET", "/healthz", Poco::Net::HTTPMessage::HTTP_1_1);
+    req.setKeepAlive(true);
+    session.sendRequest(req);
+    Poco::Net::HTTPResponse resp;
+    std::ostringstream out;
+    Poco::StreamCopier::copyStream(session.receiveResponse(resp), out);
+    EXPECT_EQ(resp.getStatus(), 200);
+    EXPECT_TRUE(resp.getKeepAlive());
+    EXPECT_EQ(out.str(), R"({"status":"ok"})");
+  }
+  EXPECT_TRUE(session.connected());
+  const auto start = std::chrono::steady_clock::now();
+  server_->Stop();
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 3.0);
 }
 
 TEST_F(WebTlsTest, MissingOrBrokenCertificateIsAClearError) {
