@@ -288,6 +288,11 @@ COMMITS=$((COMMITS1 - COMMITS0))
 WRITES=$((WRITES1 - WRITES0))
 COMMITTER="$(awk -v c="$COMMITS" -v r0="$RUN0" -v r1="$RUN1" -v s0="$SYNC0" -v s1="$SYNC1" \
   'BEGIN { if (c > 0) printf "per commit: %.2f ms running the writes, %.2f ms in LMDB commit", (r1 - r0) * 1000 / c, (s1 - s0) * 1000 / c }')"
+# The committer is serial: with batches of this size and this cycle (running
+# the writes + LMDB's commit) it cannot carry more views per second than
+# this, however fast everything else is (docs/benchmarks.md, fifth round).
+CEILING="$(awk -v w="$WRITES" -v r0="$RUN0" -v r1="$RUN1" -v s0="$SYNC0" -v s1="$SYNC1" \
+  'BEGIN { t = (r1 - r0) + (s1 - s0); if (t > 0) printf "%.0f", w / t; else print 0 }')"
 
 # A last view must still succeed (nothing was denied, quota not exhausted).
 STATUS="$(curl -sS -o "$WORK/view-after.json" -w '%{http_code}' -b "$JAR" \
@@ -320,4 +325,7 @@ printf '%-44s %12s req/s  %6s us CPU/request (server side)\n' \
 printf '%-44s %12s req/s  %6s us CPU/request (server side; %s us of it in the kernel)\n' \
   "custos audited view (durable audit event)" "$C_RPS" "$CUSTOS_CPU_US" "$CUSTOS_SYS_US"
 printf 'ratio custos/nginx: %s (target >= %s: %s)\n' "$RATIO" "$TARGET" "$MET"
+if [ "$CEILING" -gt 0 ]; then
+  awk -v c="$CEILING" -v r="$C_RPS" 'BEGIN { printf "commit-cycle ceiling at these batch sizes: %.0f views/s (the run reached %.0f%% of it; the committer was busy that share of the time)\n", c, 100 * r / c }'
+fi
 echo "load after run: $(uptime | sed 's/.*load average/load average/')"
