@@ -371,6 +371,26 @@ TEST_F(WebServerTest, MetricsForAdminsOnly) {
   EXPECT_EQ(Client().Send("GET", "/metrics").status, 401);
 }
 
+// Methods are the client's to invent; each one must not become a series of
+// its own (unbounded memory), and refused heads are counted too.
+TEST_F(WebServerTest, MetricsDoNotGrowWithInventedMethods) {
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(RawStatusOn(server_->port(),
+                          "BREW" + std::to_string(i) + " /healthz HTTP/1.1\r\nHost: x\r\n\r\n"),
+              405);
+  }
+  EXPECT_EQ(RawStatusOn(server_->port(), "GET / HTTP/2.0\r\nHost: x\r\n\r\n"), 505);
+  TestResponse r = LoggedIn("admin").Call("GET", "/metrics");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.body.find("BREW"), std::string::npos) << r.body;
+  EXPECT_NE(
+      r.body.find("custos_http_requests_total{method=\"other\",route=\"method_not_allowed\",status="
+                  "\"405\"} 50"),
+      std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("{method=\"-\",route=\"unparsed\",status=\"505\"} 1"), std::string::npos);
+}
+
 TEST_F(WebServerTest, BadInput) {
   auto RawStatus = [this](const std::string& r) { return RawStatusOn(server_->port(), r); };
   TestClient c = LoggedIn("admin");
