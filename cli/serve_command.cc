@@ -59,6 +59,12 @@ class ServeCommand : public Command {
                           .required(false)
                           .repeatable(false)
                           .argument("N"));
+    options.addOption(Option("max-connections-per-address", "",
+                             "connections one client address may have served at once; more get "
+                             "503 (default 32, 0 = no cap; --trusted-proxy addresses are exempt)")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("N"));
     options.addOption(Option("demo", "", "demo mode: demo users need not change their password")
                           .required(false)
                           .repeatable(false));
@@ -97,6 +103,18 @@ class ServeCommand : public Command {
           throw std::out_of_range("threads");
       } catch (const std::exception&) {
         return UsageError("--threads must be a number from 1 to 1024");
+      }
+    }
+    if (Has("max-connections-per-address")) {
+      try {
+        size_t used = 0;
+        const std::string n = Flag("max-connections-per-address");
+        opts.max_connections_per_address = std::stoi(n, &used);
+        if (used != n.size() || opts.max_connections_per_address < 0 ||
+            opts.max_connections_per_address > 1024)
+          throw std::out_of_range("max-connections-per-address");
+      } catch (const std::exception&) {
+        return UsageError("--max-connections-per-address must be a number from 0 to 1024");
       }
     }
 

@@ -75,6 +75,9 @@ Result<std::unique_ptr<Server>> Server::Start(vault::Vault& vault, const ServerO
   if (o.max_threads < 1 || o.max_queued < 1) {
     return Status::InvalidArgument("max_threads and max_queued must be positive");
   }
+  if (o.max_connections_per_address < 0) {
+    return Status::InvalidArgument("max_connections_per_address must not be negative");
+  }
   const bool want_tls = !o.tls_cert_path.empty() || !o.tls_key_path.empty();
   if (want_tls && (o.tls_cert_path.empty() || o.tls_key_path.empty())) {
     return Status::InvalidArgument("TLS needs both a certificate and a key file");
@@ -140,6 +143,10 @@ Result<std::unique_ptr<Server>> Server::Start(vault::Vault& vault, const ServerO
     impl->tcp = std::make_unique<Poco::Net::TCPServer>(
         Poco::Net::TCPServerConnectionFactory::Ptr(impl->connections), *impl->pool, *socket,
         params);
+    // Idle keep-alive connections give way while others wait in the queue.
+    // Set before start(); connections end before `tcp` is destroyed (Stop).
+    Poco::Net::TCPServer* tcp = impl->tcp.get();
+    impl->connections->SetQueuedConnections([tcp] { return tcp->queuedConnections(); });
     impl->tcp->start();
   } catch (const Poco::Net::SSLException& e) {
     return Status::InvalidArgument(std::string("TLS setup failed: ") + e.displayText());

@@ -13,7 +13,9 @@
 // Security defaults: listens on 127.0.0.1; bodies above max_body_bytes are
 // refused (413); every response carries the security headers (CSP without
 // inline script, nosniff, no-referrer, frame-ancestors none / DENY, HSTS
-// under TLS); API responses are not cached.
+// under TLS); API responses are not cached; one address may hold at most
+// max_connections_per_address workers, and idle keep-alive connections give
+// their worker up when other connections are queued.
 //
 // Thread-safety: Start/Stop from one thread; port() from any. The Vault must
 // outlive the Server.
@@ -63,6 +65,12 @@ struct ServerOptions {
   // this bounds the connections served at once (the rest wait queued).
   int max_threads = 64;
   int max_queued = 256;
+  // Connections one peer address may have served at once (0 = no cap);
+  // one more gets a 503 `too_many_connections` and is closed. Trusted
+  // proxies are exempt (they carry many clients). Connections still in the
+  // queue do not count. The default leaves room for a load generator or a
+  // browser with many tabs on one machine.
+  int max_connections_per_address = 32;
   // Concurrent Argon2id verifications (each uses the KDF's memory).
   int max_concurrent_password_checks = 4;
 

@@ -1,11 +1,15 @@
 // The server's own HTTP/1.1 connection loop (web/internal/connection.h) on
 // raw sockets: the framing clients depend on (pipelining, chunked bodies,
 // Expect: 100-continue, HTTP/1.0, lenient header syntax), the refusals that
-// close the connection, a client that half-closes mid-request, and Stop with
-// an idle keep-alive connection.
+// close the connection, a client that half-closes mid-request, Stop with
+// an idle keep-alive connection, idle connections giving way to queued
+// ones, and the per-address connection cap.
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include <Poco/Exception.h>
 #include <Poco/Net/SocketAddress.h>
@@ -148,6 +152,10 @@ class RawConnection {
   Poco::Net::StreamSocket socket_;
   std::string buf_;
 };
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 std::string LoginJson() {
   return std::string(R"({"username":"author","password":")") + kPassword +
@@ -373,6 +381,138 @@ TEST_F(WebConnectionTest, LowerCaseHeaderNamesAndOddSpacingAreAccepted) {
   EXPECT_EQ(healthz.status, 200) << healthz.head;
   EXPECT_TRUE(healthz.HasLine("Connection: Close")) << healthz.head;
   EXPECT_EQ(c.WaitNext(), Next::kEof);
+}
+
+// Two idle keep-alive connections hold both workers; two more clients wait
+// in the queue. The idle ones give way after one 1 s slice instead of the
+// 5 s keep-alive: each closes without a word and its worker serves a queued
+// client. (The second idle one still sees a queued client when the first
+// has given way, so both close.)
+TEST_F(WebConnectionTest, IdleKeepAliveConnectionsGiveWayToQueuedClients) {
+  StartServer([](ServerOptions& o) { o.max_threads = 2; });
+  RawConnection idle_a(server_->port());
+  RawConnection idle_b(server_->port());
+  for (RawConnection* idle : {&idle_a, &idle_b}) {
+    idle->Send(kHealthz);
+    RawResponse r = idle->Read();
+    ASSERT_EQ(r.status, 200) << r.head;
+    ASSERT_TRUE(r.HasLine("Connection: Keep-Alive")) << r.head;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  RawConnection queued_c(server_->port());
+  RawConnection queued_d(server_->port());
+  queued_c.Send(kHealthz);
+  queued_d.Send(kHealthz);
+  for (RawConnection* queued : {&queued_c, &queued_d}) {
+    RawResponse r = queued->Read();
+    EXPECT_EQ(r.status, 200) << r.head;
+  }
+  // Well under the 5 s keep-alive: the workers were given up, not timed out.
+  EXPECT_LT(SecondsSince(start), 4.0);
+  EXPECT_TRUE(idle_a.ClosedSilentlyWithin(2));
+  EXPECT_TRUE(idle_b.ClosedSilentlyWithin(2));
+}
+
+// Both workers are in the middle of a request (part of a head; a head and
+// part of a body) while a client waits in the queue: they are not closed,
+// however long the queue waits; once answered and idle, they give way.
+TEST_F(WebConnectionTest, QueuedClientsNeverCloseAConnectionInTheMiddleOfARequest) {
+  StartServer([](ServerOptions& o) { o.max_threads = 2; });
+  const std::string login = LoginJson();
+  RawConnection in_head(server_->port());
+  RawConnection in_body(server_->port());
+  in_head.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+  in_body.Send(
+      "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(login.size()) + "\r\n\r\n" + login.substr(0, 10));
+  RawConnection queued(server_->port());
+  queued.Send(kHealthz);
+  // Several 1 s slices, each of which would have seen the queue.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  in_head.Send("\r\n");
+  RawResponse head_done = in_head.Read();
+  EXPECT_EQ(head_done.status, 200) << head_done.head;
+  in_body.Send(login.substr(10));
+  RawResponse body_done = in_body.Read();
+  EXPECT_EQ(body_done.status, 200) << body_done.head << body_done.body;
+  EXPECT_EQ(body_done.Json()["csrf_token"].as_string().size(), 64u);
+  RawResponse r = queued.Read();
+  EXPECT_EQ(r.status, 200) << r.head;
+}
+
+// With a cap of 2 per address, a third connection from 127.0.0.1 gets one
+// 503 (its request's body is never waited for) and is closed; the first two
+// keep working, and once one of them closes a new connection is served.
+TEST_F(WebConnectionTest, ConnectionOverThePerAddressCapGets503AndIsClosed) {
+  StartServer([](ServerOptions& o) { o.max_connections_per_address = 2; });
+  auto first = std::make_unique<RawConnection>(server_->port());
+  RawConnection second(server_->port());
+  for (RawConnection* c : {first.get(), &second}) {
+    c->Send(kHealthz);
+    RawResponse r = c->Read();
+    ASSERT_EQ(r.status, 200) << r.head;
+    ASSERT_TRUE(r.HasLine("Connection: Keep-Alive")) << r.head;
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  RawConnection third(server_->port());
+  third.Send(
+      "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 1000\r\n\r\n");
+  RawResponse refused = third.Read();
+  EXPECT_EQ(refused.status, 503) << refused.head;
+  EXPECT_EQ(refused.ErrorCode(), "too_many_connections") << refused.body;
+  EXPECT_FALSE(refused.Json()["error"]["message_en"].as_string().empty());
+  EXPECT_FALSE(refused.Json()["error"]["message_zh"].as_string().empty());
+  EXPECT_TRUE(refused.HasLine("Retry-After: 1")) << refused.head;
+  EXPECT_TRUE(refused.HasLine("Connection: Close")) << refused.head;
+  EXPECT_TRUE(refused.HasLine("X-Content-Type-Options: nosniff")) << refused.head;
+  EXPECT_TRUE(third.Closed());
+  // Not the 15 s a missing body is waited for.
+  EXPECT_LT(SecondsSince(start), 5.0);
+
+  second.Send(kHealthz);
+  EXPECT_EQ(second.Read().status, 200);
+
+  // The server sees the close on its own thread: retry for a bounded time.
+  first.reset();
+  RawResponse served;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    RawConnection next(server_->port());
+    next.Send(kHealthz);
+    served = next.Read();
+    if (served.status != 503) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(served.status, 200) << served.head << served.body;
+}
+
+// A trusted proxy carries many clients: its connections are not capped.
+TEST_F(WebConnectionTest, TrustedProxyIsExemptFromThePerAddressCap) {
+  StartServer([](ServerOptions& o) {
+    o.max_connections_per_address = 2;
+    o.trusted_proxies = {"127.0.0.1"};
+  });
+  std::vector<std::unique_ptr<RawConnection>> open;
+  for (int i = 0; i < 4; ++i) {
+    SCOPED_TRACE(i);
+    open.push_back(std::make_unique<RawConnection>(server_->port()));
+    open.back()->Send(kHealthz);
+    RawResponse r = open.back()->Read();
+    EXPECT_EQ(r.status, 200) << r.head << r.body;
+    EXPECT_TRUE(r.HasLine("Connection: Keep-Alive")) << r.head;
+  }
+}
+
+TEST_F(WebConnectionTest, NegativePerAddressCapIsRefused) {
+  ServerOptions o;
+  o.port = 0;
+  o.max_connections_per_address = -1;
+  auto s = Server::Start(*vault_, o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

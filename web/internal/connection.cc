@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <memory>
@@ -35,10 +36,15 @@ constexpr std::string_view kCsp =
     "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
     "form-action 'self'";
 
-// The receive timeout of the socket: how long an idle keep-alive connection
-// is kept. Inside a request, kPatience of them in a row without a byte end
-// it (a head must also be complete within kHeadDeadline of its first byte).
+// The socket's receive timeout is one slice, for the connection's whole
+// life (no system call to change it per request). An idle keep-alive
+// connection waits kIdleSeconds for its next request, slice by slice, and
+// gives way sooner when connections are queued for a worker. Inside a
+// request, kPatience idle periods in a row without a byte end it (a head
+// must also be complete within kHeadDeadline of its first byte).
+constexpr int kSliceSeconds = 1;
 constexpr int kIdleSeconds = 5;
+constexpr int kIdleSlices = kIdleSeconds / kSliceSeconds;
 constexpr int kPatience = 3;
 constexpr auto kHeadDeadline = std::chrono::seconds(15);
 constexpr int kSendTimeoutSeconds = 15;
@@ -50,13 +56,15 @@ std::string Trim(std::string_view s) {
   return std::string(s);
 }
 
+bool IsTrustedProxy(const std::vector<std::string>& trusted, const std::string& ip) {
+  return std::find(trusted.begin(), trusted.end(), ip) != trusted.end();
+}
+
 // The client address: the peer, or — only when the peer is a trusted proxy —
 // the right-most X-Forwarded-For entry that is not itself a trusted proxy.
 std::string ClientIp(const std::vector<std::string>& trusted, const std::string& peer,
                      const std::string& forwarded_for) {
-  auto is_trusted = [&](const std::string& ip) {
-    return std::find(trusted.begin(), trusted.end(), ip) != trusted.end();
-  };
+  auto is_trusted = [&](const std::string& ip) { return IsTrustedProxy(trusted, ip); };
   if (forwarded_for.empty() || !is_trusted(peer)) return peer;
   std::vector<std::string> hops;
   size_t i = 0;
@@ -159,6 +167,7 @@ class Connection : public Poco::Net::TCPServerConnection {
   }
 
   ~Connection() override {
+    if (admitted_) factory_.Release(peer_ip_);
     factory_.Remove(this);
     vault::WipeBuffer(buf_.get(), kBufferSize);
   }
@@ -166,11 +175,16 @@ class Connection : public Poco::Net::TCPServerConnection {
   void run() override {
     try {
       socket().setNoDelay(true);
-      socket().setReceiveTimeout(Poco::Timespan(kIdleSeconds, 0));
+      socket().setReceiveTimeout(Poco::Timespan(kSliceSeconds, 0));
       socket().setSendTimeout(Poco::Timespan(kSendTimeoutSeconds, 0));
       peer_ip_ = socket().peerAddress().host().toString();
     } catch (const Poco::Exception&) {
       return;  // the peer is already gone
+    }
+    admitted_ = factory_.Admit(peer_ip_);
+    if (!admitted_) {
+      RefuseOverCap();
+      return;
     }
     try {
       while (!factory_.stopping()) {
@@ -229,12 +243,28 @@ class Connection : public Poco::Net::TCPServerConnection {
     }
   }
 
-  // Inside a request: receive, allowing kPatience timeouts in a row.
-  Got ReceivePatiently() {
-    for (int i = 0; i < kPatience; ++i) {
+  // Between requests (nothing buffered, no request begun): waits up to
+  // kIdleSeconds for the next one. After each silent slice the connection
+  // gives its worker up if connections wait in the queue (all workers are
+  // taken): reopening an idle keep-alive connection costs its client less
+  // than the queued clients' wait.
+  Got ReceiveIdle() {
+    for (int i = 0; i < kIdleSlices; ++i) {
       const Got got = Receive();
       if (got != Got::kTimeout) return got;
-      if (factory_.stopping()) break;
+      if (factory_.stopping() || factory_.Congested()) break;
+    }
+    return Got::kTimeout;
+  }
+
+  // Inside a request: receive, allowing kPatience idle periods in a row
+  // without a byte. A queue never ends a request; a stop ends a silent one
+  // at the end of an idle period.
+  Got ReceivePatiently() {
+    for (int i = 1; i <= kPatience * kIdleSlices; ++i) {
+      const Got got = Receive();
+      if (got != Got::kTimeout) return got;
+      if (i % kIdleSlices == 0 && factory_.stopping()) break;
     }
     return Got::kTimeout;
   }
@@ -324,8 +354,8 @@ class Connection : public Poco::Net::TCPServerConnection {
       if (parsed == HeadParse::kDone) break;
       if (parsed == HeadParse::kNeedMore) {
         if (buffered() == 0) {
-          // Waiting for the next request: one timeout ends an idle connection.
-          if (Receive() != Got::kBytes) return false;
+          // Waiting for the next request: an idle connection ends quietly.
+          if (ReceiveIdle() != Got::kBytes) return false;
           first_byte = SteadyClock::now();
           continue;
         }
@@ -377,6 +407,26 @@ class Connection : public Poco::Net::TCPServerConnection {
     vault::WipeString(&resp.body);
     Record(head.method, route_label, resp.status, start);
     return keep_alive;
+  }
+
+  // A connection over its address's cap: one 503 and the end. Nothing is
+  // parsed; a single receive (at most one slice) lets the request arrive
+  // first, so the answer follows it instead of racing it. What arrived is
+  // wiped with the buffer.
+  void RefuseOverCap() {
+    if (Receive() == Got::kClosed) return;
+    std::lock_guard<std::mutex> lock(busy_);
+    const auto start = SteadyClock::now();
+    HttpResponse resp = ErrorResponse(503, "too_many_connections",
+                                      "too many connections from this address; try again later",
+                                      "来自该地址的连接过多，请稍后再试");
+    resp.headers.emplace_back("Retry-After", "1");
+    Record("-", "unparsed", resp.status, start);
+    try {
+      Respond(resp, /*head_only=*/false, /*keep_alive=*/false);
+    } catch (const std::exception&) {
+      // The client is gone; there is no one left to tell.
+    }
   }
 
   void Record(const std::string& method, const std::string& route, int status,
@@ -599,7 +649,8 @@ class Connection : public Poco::Net::TCPServerConnection {
   size_t begin_ = 0;
   size_t end_ = 0;
   std::string peer_ip_;
-  std::mutex busy_;  // held while a request is handled (Shut waits for it)
+  bool admitted_ = false;  // counted against peer_ip_'s cap (Release when done)
+  std::mutex busy_;        // held while a request is handled (Shut waits for it)
 };
 
 Poco::Net::TCPServerConnection* ConnectionFactory::createConnection(
@@ -617,6 +668,24 @@ void ConnectionFactory::Add(Connection* c) {
 void ConnectionFactory::Remove(Connection* c) {
   std::lock_guard<std::mutex> lock(mu_);
   live_.erase(c);
+}
+
+bool ConnectionFactory::Admit(const std::string& ip) {
+  const int cap = app_.options.max_connections_per_address;
+  // SECURITY: a trusted proxy carries many clients; they would share its cap.
+  const bool capped = cap > 0 && !IsTrustedProxy(app_.options.trusted_proxies, ip);
+  std::lock_guard<std::mutex> lock(mu_);
+  int& count = per_address_[ip];
+  if (capped && count >= cap) return false;
+  ++count;
+  return true;
+}
+
+void ConnectionFactory::Release(const std::string& ip) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = per_address_.find(ip);
+  if (it == per_address_.end()) std::abort();  // a Release without its Admit: a bug
+  if (--it->second == 0) per_address_.erase(it);
 }
 
 void ConnectionFactory::StopAll() {

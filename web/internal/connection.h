@@ -18,14 +18,25 @@
 // Every byte received is wiped from the buffer once used: requests carry
 // session tokens and passwords.
 //
+// Two limits keep a few clients from holding every worker thread: a
+// connection idle between requests closes within about a second when
+// accepted connections are waiting for a worker (never in the middle of a
+// request), and one peer address may have at most
+// ServerOptions::max_connections_per_address connections served at once
+// (trusted proxies exempt); the one over the cap gets a 503
+// `too_many_connections` and is closed.
+//
 // Thread-safety: a Connection runs on one pool thread; ConnectionFactory is
 // shared by the acceptor, the connections and Server::Stop.
 #ifndef CUSTOS_WEB_INTERNAL_CONNECTION_H_
 #define CUSTOS_WEB_INTERNAL_CONNECTION_H_
 
 #include <atomic>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <set>
+#include <string>
 
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Net/TCPServerConnection.h>
@@ -50,15 +61,34 @@ class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
 
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
 
+  // How many accepted connections wait in the server's queue for a worker
+  // (Poco's TCPServer::queuedConnections). Set once by Server::Start before
+  // the server starts, never after; must be callable while any connection
+  // lives. Unset: connections never count as queued.
+  void SetQueuedConnections(std::function<int()> queued) { queued_ = std::move(queued); }
+
+  // Whether connections are waiting for a worker: an idle connection then
+  // gives its worker up.
+  bool Congested() const { return queued_ && queued_() > 0; }
+
  private:
   friend class Connection;
   void Add(Connection* c);
   void Remove(Connection* c);
 
+  // Counts a connection from `ip` against max_connections_per_address.
+  // False (nothing counted) when the address already has that many; a
+  // trusted proxy, or any address under a cap of 0, is never refused.
+  bool Admit(const std::string& ip);
+  // Undoes an Admit that returned true.
+  void Release(const std::string& ip);
+
   App& app_;
+  std::function<int()> queued_;
   std::atomic<bool> stopping_{false};
-  std::mutex mu_;  // guards live_
+  std::mutex mu_;  // guards live_ and per_address_
   std::set<Connection*> live_;
+  std::map<std::string, int> per_address_;  // admitted connections per peer IP
 };
 
 }  // namespace custos::web::internal
