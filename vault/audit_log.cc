@@ -1,5 +1,6 @@
 #include "vault/audit_log.h"
 
+#include <algorithm>
 #include <charconv>
 #include <iterator>
 #include <utility>
@@ -517,37 +518,150 @@ Result<std::string> AuditLog::Prove(uint64_t seq, const std::string* checkpoint)
   return Status::Internal("no checkpoint covers the event after signing one");
 }
 
+namespace {
+
+// The id at `member`.id of a parsed leaf, or empty when it has none.
+std::string MemberId(const json::Value& leaf, std::string_view member) {
+  const json::Value* m = leaf.Find(member);
+  if (m == nullptr || !m->is_object()) return "";
+  auto id = json::GetString(*m, "id");
+  return id.ok() ? *id : "";
+}
+
+// Whether a leaf passes `filter`. kDataLoss for a leaf that does not parse
+// or has no readable time when a time bound is asked.
+Result<bool> Passes(const AuditFilter& filter, uint64_t seq, std::string_view leaf) {
+  if (!filter.actor && !filter.object && !filter.from && !filter.to) return true;
+  auto v = json::Parse(leaf);
+  if (!v.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf is not JSON");
+  if (filter.actor && MemberId(*v, "actor") != *filter.actor) return false;
+  if (filter.object && MemberId(*v, "object") != *filter.object) return false;
+  if (filter.from || filter.to) {
+    auto ts = json::GetString(*v, "time");
+    if (!ts.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has no time");
+    auto t = ParseRfc3339(*ts);
+    if (!t.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has a bad time");
+    if (filter.from && *t < *filter.from) return false;
+    if (filter.to && *t >= *filter.to) return false;
+  }
+  return true;
+}
+
+constexpr std::string_view kIndexedKey = "indexed";
+constexpr char kActorKind = 'a';
+constexpr char kObjectKind = 'o';
+
+}  // namespace
+
 Status AuditLog::Export(const ReadTxn& txn, const AuditFilter& filter,
                         const std::function<bool(uint64_t, std::string_view)>& fn) const {
-  CUSTOS_ASSIGN_OR_RETURN(uint64_t size, Size(txn));
-  for (uint64_t i = 0; i < size; ++i) {
-    const uint64_t seq = filter.newest_first ? size - 1 - i : i;
+  CUSTOS_ASSIGN_OR_RETURN(const uint64_t size, Size(txn));
+  bool stopped = false;
+  // Reads event `seq` and hands it to fn when it passes the filter.
+  auto visit = [&](uint64_t seq) -> Status {
     CUSTOS_ASSIGN_OR_RETURN(std::string leaf, Leaf(txn, seq));
-    if (filter.actor || filter.object || filter.from || filter.to) {
-      auto v = json::Parse(leaf);
-      if (!v.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf is not JSON");
-      if (filter.actor) {
-        const json::Value* a = v->Find("actor");
-        auto id = a ? json::GetString(*a, "id") : Result<std::string>(Status::NotFound("actor"));
-        if (!id.ok() || *id != *filter.actor) continue;
-      }
-      if (filter.object) {
-        const json::Value* o = v->Find("object");
-        auto id = o ? json::GetString(*o, "id") : Result<std::string>(Status::NotFound("object"));
-        if (!id.ok() || *id != *filter.object) continue;
-      }
-      if (filter.from || filter.to) {
-        auto ts = json::GetString(*v, "time");
-        if (!ts.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has no time");
-        auto t = ParseRfc3339(*ts);
-        if (!t.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has a bad time");
-        if (filter.from && *t < *filter.from) continue;
-        if (filter.to && *t >= *filter.to) continue;
-      }
+    CUSTOS_ASSIGN_OR_RETURN(bool passes, Passes(filter, seq, leaf));
+    if (passes && !fn(seq, leaf)) stopped = true;
+    return Status::Ok();
+  };
+  // Events [from, to) one by one, in the asked order.
+  auto scan = [&](uint64_t from, uint64_t to) -> Status {
+    for (uint64_t i = from; i < to && !stopped; ++i) {
+      CUSTOS_RETURN_IF_ERROR(visit(filter.newest_first ? to - 1 - (i - from) : i));
     }
-    if (!fn(seq, leaf)) break;
+    return Status::Ok();
+  };
+  if (!filter.actor && !filter.object) return scan(0, size);
+
+  // Events [0, indexed) through the index; the rest one by one.
+  CUSTOS_ASSIGN_OR_RETURN(uint64_t indexed, Indexed(txn));
+  indexed = std::min(indexed, size);
+  const std::string prefix = filter.actor ? IndexPrefix(kActorKind, *filter.actor)
+                                          : IndexPrefix(kObjectKind, *filter.object);
+  auto through_index = [&]() -> Status {
+    return txn.ScanKeys(
+        tables::kAuditIndex, prefix,
+        [&](std::string_view key) -> Result<bool> {
+          if (key.size() != prefix.size() + 8)
+            return Status::DataLoss("index: a key has the wrong size");
+          const uint64_t seq = DecodeU64(key.substr(prefix.size()));
+          if (seq >= indexed) return true;  // covered by the scan
+          CUSTOS_RETURN_IF_ERROR(visit(seq));
+          return !stopped;
+        },
+        filter.newest_first);
+  };
+  // Nothing indexed yet (also: a vault from before the index), or an empty
+  // id (never indexed): one by one.
+  if (indexed == 0 || (filter.actor ? filter.actor->empty() : filter.object->empty())) {
+    return scan(0, size);
+  }
+  if (filter.newest_first) {
+    CUSTOS_RETURN_IF_ERROR(scan(indexed, size));
+    if (!stopped) CUSTOS_RETURN_IF_ERROR(through_index());
+  } else {
+    CUSTOS_RETURN_IF_ERROR(through_index());
+    if (!stopped) CUSTOS_RETURN_IF_ERROR(scan(indexed, size));
   }
   return Status::Ok();
+}
+
+// ---- the actor/object index -----------------------------------------------------
+
+std::string AuditLog::IndexPrefix(char kind, std::string_view id) const {
+  std::string prefix(1, kind);
+  prefix += vault_.BlindIndex(kind == kActorKind ? "audit.actor" : "audit.object", id);
+  return prefix;
+}
+
+Result<std::vector<std::string>> AuditLog::IndexKeys(uint64_t seq, std::string_view leaf) const {
+  auto v = json::Parse(leaf);
+  if (!v.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf is not JSON");
+  std::vector<std::string> keys;
+  for (char kind : {kActorKind, kObjectKind}) {
+    const std::string id = MemberId(*v, kind == kActorKind ? "actor" : "object");
+    if (!id.empty()) keys.push_back(IndexPrefix(kind, id) + SeqKey(seq));
+  }
+  return keys;
+}
+
+Result<uint64_t> AuditLog::Indexed(const ReadTxn& txn) const {
+  auto raw = txn.Get(tables::kAuditState, kIndexedKey);
+  if (!raw.ok()) {
+    if (raw.status().code() == StatusCode::kNotFound) return uint64_t{0};
+    return raw.status();
+  }
+  if (raw->size() != 8) return Status::DataLoss("index: its state has the wrong size");
+  return DecodeU64(*raw);
+}
+
+Result<uint64_t> AuditLog::IndexPending(uint64_t max_events) const {
+  uint64_t from = 0, to = 0;
+  std::vector<std::string> keys;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(from, Indexed(*txn));
+    CUSTOS_ASSIGN_OR_RETURN(const uint64_t size, Size(*txn));
+    to = std::min(size, from + max_events);
+    for (uint64_t seq = from; seq < to; ++seq) {
+      CUSTOS_ASSIGN_OR_RETURN(std::string leaf, Leaf(*txn, seq));
+      CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> k, IndexKeys(seq, leaf));
+      for (std::string& key : k) keys.push_back(std::move(key));
+    }
+  }
+  if (to <= from) return uint64_t{0};
+  std::sort(keys.begin(), keys.end());  // LMDB fills pages in key order
+  bool moved = false;
+  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& w) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(const uint64_t now_indexed, Indexed(w));
+    moved = now_indexed != from;
+    if (moved) return Status::Ok();  // another caller did it
+    for (const std::string& key : keys) {
+      CUSTOS_RETURN_IF_ERROR(w.Put(tables::kAuditIndex, key, ""));
+    }
+    return w.Put(tables::kAuditState, kIndexedKey, EncodeU64(to));
+  }));
+  return moved ? uint64_t{0} : to - from;
 }
 
 Result<AuditVerifyReport> AuditLog::Verify() const {
@@ -646,6 +760,12 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
   };
 
   CUSTOS_RETURN_IF_ERROR(check_checkpoints());
+  CUSTOS_ASSIGN_OR_RETURN(const uint64_t indexed, Indexed(txn));
+  if (indexed > size) {
+    return Status::DataLoss("index: covers " + std::to_string(indexed) + " events, the log has " +
+                            std::to_string(size));
+  }
+  uint64_t index_entries = 0;
   for (uint64_t seq = 0; seq < size; ++seq) {
     auto leaf = txn.Get(tables::kAuditLeaves, SeqKey(seq));
     if (!leaf.ok()) return Status::DataLoss(SeqPrefix(seq) + leaf.status().message());
@@ -656,6 +776,20 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
     auto leaf_seq = json::GetInt(*v, "seq");
     if (!leaf_seq.ok() || *leaf_seq < 0 || static_cast<uint64_t>(*leaf_seq) != seq) {
       return Status::DataLoss(SeqPrefix(seq) + "leaf carries another seq (moved or reordered)");
+    }
+    if (seq < indexed) {
+      for (char kind : {kActorKind, kObjectKind}) {
+        const std::string id = MemberId(*v, kind == kActorKind ? "actor" : "object");
+        if (id.empty()) continue;
+        CUSTOS_ASSIGN_OR_RETURN(bool has,
+                                txn.Has(tables::kAuditIndex, IndexPrefix(kind, id) + SeqKey(seq)));
+        if (!has) {
+          return Status::DataLoss("index: " + SeqPrefix(seq) + "its " +
+                                  (kind == kActorKind ? "actor" : "object") +
+                                  " entry is missing (filtered reads would not find it)");
+        }
+        ++index_entries;
+      }
     }
     Status nodes = range.Append(
         merkle::LeafHash(*leaf), [&](int level, uint64_t index, const std::string& hash) -> Status {
@@ -677,6 +811,18 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
     return Status::DataLoss(CheckpointPrefix(cp_sizes[next_cp]) + "is beyond the log's size " +
                             std::to_string(size) + ": events were removed");
   }
+  // (Nothing indexed: the index is not read, and a vault from before it
+  // opened read-only has no such table.)
+  uint64_t stored_entries = 0;
+  if (indexed > 0) {
+    CUSTOS_ASSIGN_OR_RETURN(stored_entries, txn.Count(tables::kAuditIndex));
+  }
+  if (stored_entries != index_entries) {
+    return Status::DataLoss("index: holds " + std::to_string(stored_entries) + " entries, the " +
+                            std::to_string(indexed) + " events it covers need " +
+                            std::to_string(index_entries));
+  }
+  report.indexed = indexed;
   report.size = size;
   report.root = range.Root();
   return report;

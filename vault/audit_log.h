@@ -130,7 +130,8 @@ struct AuditVerifyReport {
   uint64_t size = 0;         // events checked
   uint64_t checkpoints = 0;  // checkpoints whose signature and root verified
   uint64_t latest_checkpoint_size = 0;
-  std::string root;  // root of the whole log (raw)
+  uint64_t indexed = 0;  // events covered by the actor/object index
+  std::string root;      // root of the whole log (raw)
 };
 
 class AuditLog {
@@ -191,8 +192,21 @@ class AuditLog {
 
   // Visits the matching events in log order (or newest first, see
   // AuditFilter) with their exact leaf bytes. `fn` returns false to stop.
+  // With an actor or object filter, the events the index covers are found
+  // through it (tables::kAuditIndex) and only the newer ones are read one
+  // by one; every event found is still checked against the whole filter.
   Status Export(const ReadTxn& txn, const AuditFilter& filter,
                 const std::function<bool(uint64_t seq, std::string_view leaf)>& fn) const;
+
+  // ---- the actor/object index ------------------------------------------------
+  // Indexes up to `max_events` events that are not indexed yet by their
+  // actor.id and object.id, in one durable Write(); returns how many. The
+  // leaves are read and parsed before the Write, so the committer only
+  // stores the keys. Safe to call from several threads (a call that finds
+  // the index moved on does nothing). `custos serve` calls it every second.
+  Result<uint64_t> IndexPending(uint64_t max_events = 4096) const;
+  // Events [0, n) are indexed.
+  Result<uint64_t> Indexed(const ReadTxn& txn) const;
 
   // Recomputes every leaf hash and every stored tree node, checks that the
   // sequence is dense and each leaf is canonical JSON carrying its own seq,
@@ -226,6 +240,11 @@ class AuditLog {
   Result<State> ReadState(const ReadTxn& txn) const;
   Status WriteState(WriteTxn& txn, const State& state) const;
   merkle::NodeReader Nodes(const ReadTxn& txn) const;
+  // Index key prefix of an actor ('a') or object ('o') id: the kind, then
+  // the id's blind index (ids are not secret, but object ids can be names).
+  std::string IndexPrefix(char kind, std::string_view id) const;
+  // The index keys of one leaf (none for an empty actor or object id).
+  Result<std::vector<std::string>> IndexKeys(uint64_t seq, std::string_view leaf) const;
   // Signs a checkpoint of state->size (see Checkpoint()) and updates *state.
   Result<std::string> SignCheckpoint(WriteTxn& txn, State* state, UnixMillis now) const;
   // Opens a stored checkpoint note with the log key and parses it.

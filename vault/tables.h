@@ -32,6 +32,9 @@ inline constexpr Table kAuditLeaves = "audit_leaves";
 inline constexpr Table kAuditNodes = "audit_nodes";
 inline constexpr Table kCheckpoints = "checkpoints";
 inline constexpr Table kAuditState = "audit_state";
+// Audit events by actor and by object (AuditLog::IndexPending): keys only,
+// kind byte + blind index of the id + seq; values sealed empty strings.
+inline constexpr Table kAuditIndex = "audit_index";
 // Policy versions by SHA-256.
 inline constexpr Table kPolicies = "policies";
 // Loans, view counters (quota), attachments and their chunks.
@@ -47,11 +50,11 @@ inline constexpr Table kDepartures = "departures";
 // Secondary indexes (sealed empty values keyed by composite keys).
 inline constexpr Table kIndex = "index";
 
-inline constexpr std::array<Table, 21> kAllTables = {
-    kMeta,        kKeys,        kUsers,       kUserIndex,        kSessions,   kRecords,
-    kRecordIndex, kAuditLeaves, kAuditNodes,  kCheckpoints,      kAuditState, kPolicies,
-    kLoans,       kViewCounts,  kAttachments, kAttachmentChunks, kAgreements, kSignatures,
-    kAlerts,      kDepartures,  kIndex};
+inline constexpr std::array<Table, 22> kAllTables = {
+    kMeta,        kKeys,        kUsers,      kUserIndex,   kSessions,         kRecords,
+    kRecordIndex, kAuditLeaves, kAuditNodes, kCheckpoints, kAuditState,       kAuditIndex,
+    kPolicies,    kLoans,       kViewCounts, kAttachments, kAttachmentChunks, kAgreements,
+    kSignatures,  kAlerts,      kDepartures, kIndex};
 }  // namespace tables
 
 }  // namespace custos::vault

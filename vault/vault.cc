@@ -323,21 +323,11 @@ Status ReadTxn::ScanImpl(Table table, std::string_view prefix, const ScanFn& fn,
   }
 }
 
-Status ReadTxn::ScanKeys(Table table, std::string_view prefix, const KeyFn& fn) const {
-  auto& impl = vault_->impl();
-  CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, impl.Dbi(table));
-  CUSTOS_ASSIGN_OR_RETURN(internal::Cursor cur, internal::Cursor::Open(T(txn_), dbi));
-  MDB_val k = internal::ToVal(prefix), v;
-  Result<bool> found = prefix.empty() ? cur.Get(&k, &v, MDB_FIRST) : cur.Get(&k, &v, MDB_SET_RANGE);
-  while (true) {
-    if (!found.ok()) return found.status();
-    if (!*found) return Status::Ok();
-    std::string_view key = internal::FromVal(k);
-    if (key.substr(0, prefix.size()) != prefix) return Status::Ok();
-    CUSTOS_ASSIGN_OR_RETURN(bool more, fn(key));
-    if (!more) return Status::Ok();
-    found = cur.Get(&k, &v, MDB_NEXT);
-  }
+Status ReadTxn::ScanKeys(Table table, std::string_view prefix, const KeyFn& fn,
+                         bool reverse) const {
+  return ScanImpl(
+      table, prefix, [&](std::string_view key, std::string_view) { return fn(key); }, reverse,
+      /*open_values=*/false);
 }
 
 Result<std::string> ReadTxn::LastKeyWithPrefix(Table table, std::string_view prefix) const {

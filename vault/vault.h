@@ -78,9 +78,10 @@ class ReadTxn {
   // opening each value. `fn` returns false to stop early.
   using ScanFn = std::function<Result<bool>(std::string_view key, std::string_view value)>;
   Status Scan(Table table, std::string_view prefix, const ScanFn& fn, bool reverse = false) const;
-  // Visits keys only (no decryption).
+  // Visits keys only (no decryption), in key order (reverse when asked).
   using KeyFn = std::function<Result<bool>(std::string_view key)>;
-  Status ScanKeys(Table table, std::string_view prefix, const KeyFn& fn) const;
+  Status ScanKeys(Table table, std::string_view prefix, const KeyFn& fn,
+                  bool reverse = false) const;
   // The last key (in key order) that starts with `prefix`, or kNotFound.
   Result<std::string> LastKeyWithPrefix(Table table, std::string_view prefix) const;
   // Number of entries (LMDB statistics, no decryption).
