@@ -612,10 +612,11 @@ async function viewAudit() {
       });
       const place = [e.place.ip, e.place.workstation, e.place.location].filter(Boolean).join(' / ');
       return el('tr', { class: e.decision === 'deny' ? 'denied' : '' },
-        el('td', { text: String(e.seq) }), el('td', { text: fmtTime(e.time) }), el('td', { text: e.actor.name || e.actor.id }),
-        el('td', { text: e.action }), el('td', { text: (e.object.type || '') + ' ' + (e.object.id || '') }),
-        el('td', { i18n: e.decision === 'allow' ? 'common.allow' : 'common.deny' }), el('td', { text: e.rule }),
-        el('td', { class: 'reason', text: e.reason }), el('td', { text: place }), el('td', {}, b));
+        el('td', { class: 'nw', text: String(e.seq) }), el('td', { text: fmtTime(e.time) }),
+        el('td', { class: 'nw', text: e.actor.name || e.actor.id }),
+        el('td', { text: e.action }), el('td', { class: 'obj', text: (e.object.type || '') + ' ' + (e.object.id || '') }),
+        el('td', { class: 'nw', i18n: e.decision === 'allow' ? 'common.allow' : 'common.deny' }), el('td', { text: e.rule }),
+        el('td', { class: 'reason', text: e.reason }), el('td', { text: place }), el('td', { class: 'nw' }, b));
     });
     const nav = el('div', { class: 'pager' },
       offset > 0 ? el('a', { href: target(Math.max(0, offset - 50)), i18n: 'audit.prev' }) : null,
