@@ -3,6 +3,7 @@
 #include <chrono>
 #include <iostream>
 #include <signal.h>
+#include <string>
 
 #include <Poco/Util/Option.h>
 
@@ -147,6 +148,7 @@ class ServeCommand : public Command {
     // interval has passed (appends only do it when events arrive) and run
     // the scheduled changes below.
     int sig = -1;
+    std::string index_error;  // the last one logged: a lasting fault is logged once
     for (int second = 1; sig < 0; ++second) {
       timespec tick{1, 0};
       sig = sigtimedwait(&stop_signals, nullptr, &tick);
@@ -156,9 +158,13 @@ class ServeCommand : public Command {
       while (true) {
         auto n = (*log)->IndexPending(kIndexSlice);
         if (!n.ok()) {
-          std::cerr << "custos serve: audit index: " << n.status().message() << std::endl;
+          if (n.status().message() != index_error) {
+            index_error = n.status().message();
+            std::cerr << "custos serve: audit index: " << index_error << std::endl;
+          }
           break;
         }
+        index_error.clear();
         if (*n < kIndexSlice || std::chrono::steady_clock::now() >= index_until) break;
       }
       if (second % 5 == 0) {
