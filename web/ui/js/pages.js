@@ -43,6 +43,12 @@ function showError(box, r) {
   box.dataset.rule = e.rule || '';
 }
 function errorBox() { return el('div', { class: 'error', role: 'alert' }); }
+// A record's status is a free label; the usual ones are shown translated.
+function statusCell(tag, status) {
+  const known = ['active', 'dormant', 'archived'].includes(status);
+  return el(tag, known ? { i18n: 'status.' + status } : { text: status });
+}
+
 function isOpenLoan(l) { return ['approved', 'released', 'active'].includes(l.state); }
 // A time as the value of <input type=datetime-local> (local time, minutes).
 function localInput(ms) {
@@ -165,7 +171,7 @@ async function viewRecordList() {
       r.body.records.map((m) => el('tr', {},
         el('td', {}, el('a', { href: '#/record?id=' + encodeURIComponent(m.id), text: m.name })),
         el('td', {}, marking(m.classification)), el('td', { text: person(byId[m.owner]) }),
-        el('td', {}, ...m.tags.map((t) => el('span', { class: 'tag', text: t }))), el('td', { text: m.status }))), 'records-table'),
+        el('td', {}, ...m.tags.map((t) => el('span', { class: 'tag', text: t }))), statusCell('td', m.status))), 'records-table'),
     el('p', { class: 'muted', text: I18n.t('records.total', { n: r.body.total }) }));
   }
   return el('div', {}, el('h1', { i18n: 'records.title' }),
@@ -213,7 +219,7 @@ async function viewRecord() {
   const dl = (k, v) => [el('dt', { i18n: k }), el('dd', { text: v })];
   const meta = el('section', { class: 'card' }, el('h2', { i18n: 'rec.meta' }), el('dl', { class: 'meta' },
     ...dl('rec.owner', person(m.owner_person)), ...dl('rec.author', person(m.author_person)),
-    ...dl('rec.custodian', person(m.custodian_person)), ...dl('rec.status', m.status),
+    ...dl('rec.custodian', person(m.custodian_person)), el('dt', { i18n: 'rec.status' }), statusCell('dd', m.status),
     ...dl('records.tags', m.tags.join('、')), ...dl('rec.version', String(m.latest_version))),
   el('p', { class: 'actions' }, el('a', { class: 'button', id: 'view-link', href: '#/view?id=' + enc, i18n: 'rec.view' })));
 
