@@ -92,24 +92,6 @@ function viewLogin() {
   return f;
 }
 
-const HOME_CARDS = ['author', 'borrower', 'approver', 'custodian', 'auditor', 'legal', 'litigation', 'hr', 'admin'];
-
-function viewHome() {
-  const u = state.session.user;
-  const roles = el('div', {}, ...u.roles.map((r) => el('span', { class: 'tag', text: roleLabel(r) })));
-  const cards = HOME_CARDS.filter(hasRole).map((r) => {
-    const link = r === 'admin' ? '#/admin/users' : (r === 'author' || r === 'borrower' ? '#/records' : null);
-    return el('section', { class: 'card', 'data-home': r },
-      el('h2', { i18n: 'home.' + r }),
-      el('p', { class: 'muted', i18n: 'home.' + r + '.desc' }),
-      link ? el('a', { href: link, i18n: 'home.' + r }) : el('p', { class: 'muted', i18n: 'home.soon' }));
-  });
-  return el('div', {},
-    el('h1', { text: I18n.t('home.hello', { name: u.display_name || u.username }) }),
-    el('div', { class: 'card' }, el('h2', { i18n: 'home.roles' }), u.roles.length ? roles : el('p', { i18n: 'home.none' })),
-    el('div', { class: 'grid' }, ...cards));
-}
-
 function viewPassword() {
   const err = el('div', { class: 'error', role: 'alert' });
   const note = el('div', { class: 'notice' });
@@ -175,26 +157,6 @@ async function viewUsers() {
   return el('div', {}, el('h1', { i18n: 'users.title' }), el('div', { class: 'card' }, table), f);
 }
 
-async function viewRecords() {
-  const q = new URLSearchParams(location.hash.split('?')[1] || '').get('q') || '';
-  const r = await api('GET', '/api/v1/records?q=' + encodeURIComponent(q));
-  const input = el('input', { id: 'records-q', value: q, type: 'search' });
-  const f = el('form', { class: 'card', id: 'records-search' }, ...field('records.search', input),
-    el('button', { class: 'primary', type: 'submit', i18n: 'records.submit' }));
-  f.addEventListener('submit', (ev) => { ev.preventDefault(); go('#/records?q=' + encodeURIComponent(input.value)); });
-  let body;
-  if (r.status === 404) body = el('div', { class: 'card muted', i18n: 'records.soon' });
-  else if (!r.ok) body = el('div', { class: 'card error', text: errorText(r.body) });
-  else {
-    body = el('div', { class: 'card' }, el('table', { id: 'records-table' },
-      el('thead', {}, el('tr', {}, ...['records.name', 'records.classification', 'records.status'].map((k) => el('th', { i18n: k })))),
-      el('tbody', {}, ...r.body.records.map((m) => el('tr', {},
-        el('td', { text: m.name }), el('td', {}, el('span', { class: 'tag', text: m.classification })), el('td', { text: m.status }))))),
-    el('p', { class: 'muted', text: String(r.body.total) }));
-  }
-  return el('div', {}, el('h1', { i18n: 'records.title' }), f, body);
-}
-
 // ---- shell -------------------------------------------------------------
 
 function setSession(body) {
@@ -229,9 +191,8 @@ function renderShell() {
 }
 
 const ROUTES = {
-  '#/login': viewLogin, '#/home': viewHome, '#/password': viewPassword,
-  '#/admin/users': viewUsers, '#/records': viewRecords,
-};
+  '#/login': viewLogin, '#/password': viewPassword, '#/admin/users': viewUsers,
+};  // the role pages (pages.js, agreements.js, …) add theirs, '#/home' among them
 
 async function render() {
   const hash = location.hash || '#/home';
@@ -241,7 +202,7 @@ async function render() {
     if (state.session.must_change_password && hash !== '#/password') { go('#/password'); return; }
     await loadRoles();
   }
-  const view = ROUTES[hash.split('?')[0]] || viewHome;
+  const view = ROUTES[hash.split('?')[0]] || ROUTES['#/home'];  // unknown: home
   const page = await view();
   main.replaceChildren(page);
   renderShell();

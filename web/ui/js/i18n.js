@@ -30,7 +30,7 @@ const CUSTOS_I18N = {
     'users.create': '新建用户', 'users.submit': '创建', 'users.disabled': '已停用',
     'users.active': '正常', 'users.must_change': '待改密码',
     'users.created': '用户已创建。初始密码（只显示一次）：',
-    'records.title': '客户档案', 'records.soon': '档案模块正在建设中。', 'records.search': '搜索（名称或标签）', 'records.submit': '搜索', 'records.name': '名称', 'records.classification': '密级', 'records.status': '状态',
+    'records.title': '客户档案', 'records.search': '搜索（名称或标签）', 'records.submit': '搜索', 'records.name': '名称', 'records.classification': '密级', 'records.status': '状态',
     'error.generic': '出错了，请重试。', 'error.network': '无法连接服务器。',
   },
   en: {
@@ -60,7 +60,7 @@ const CUSTOS_I18N = {
     'users.create': 'New user', 'users.submit': 'Create', 'users.disabled': 'Disabled',
     'users.active': 'Active', 'users.must_change': 'Must change password',
     'users.created': 'User created. Initial password (shown once):',
-    'records.title': 'Customer files', 'records.soon': 'The records module is on its way.', 'records.search': 'Search (name or tag)', 'records.submit': 'Search', 'records.name': 'Name', 'records.classification': 'Classification', 'records.status': 'Status',
+    'records.title': 'Customer files', 'records.search': 'Search (name or tag)', 'records.submit': 'Search', 'records.name': 'Name', 'records.classification': 'Classification', 'records.status': 'Status',
     'error.generic': 'Something went wrong; please retry.', 'error.network': 'Cannot reach the server.',
   },
 };

@@ -118,8 +118,14 @@ async function viewHomeRoles() {
     grid.append(el('section', { class: 'card', 'data-card': 'home.admin' }, el('h2', { i18n: 'home.admin' }),
       el('p', {}, el('a', { href: '#/admin/users', i18n: 'home.users' })), el('p', {}, el('a', { href: '#/admin/policy', i18n: 'home.policy' }))));
   }
+  // Legal drafts agreements, HR registers departures; evidence bundles for
+  // litigation are not built yet, and the card says so.
+  const links = { legal: '#/agreements', hr: '#/employment', litigation: null };
   for (const r of ['legal', 'litigation', 'hr']) {
-    if (hasRole(r)) grid.append(el('section', { class: 'card', 'data-home': r }, el('h2', { i18n: 'home.' + r }), el('p', { class: 'muted', i18n: 'home.' + r + '.desc' })));
+    if (!hasRole(r)) continue;
+    grid.append(el('section', { class: 'card', 'data-home': r }, el('h2', { i18n: 'home.' + r }),
+      el('p', { class: 'muted', i18n: 'home.' + r + '.desc' }),
+      links[r] ? el('a', { href: links[r], i18n: 'home.open_list' }) : el('p', { class: 'muted', i18n: 'home.soon' })));
   }
   parts.push(grid);
   return el('div', {}, ...parts);
