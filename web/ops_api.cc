@@ -1,7 +1,37 @@
 // GET /healthz (public) and GET /metrics (admin).
+#include <string>
+
+#include "vault/audit_log.h"
+#include "vault/records.h"
 #include "web/internal/app.h"
 
 namespace custos::web::internal {
+
+namespace {
+
+// The audit log's size and how much of it the actor/object index covers
+// (`serve` indexes once a second): a gap that keeps growing means filtered
+// reads are falling back to reading events one by one. Empty when the
+// server has no archive or the vault cannot be read.
+std::string AuditGauges(App& app) {
+  if (app.options.archive == nullptr) return "";
+  const vault::AuditLog& log = app.options.archive->audit_log();
+  auto txn = app.vault.BeginRead();
+  if (!txn.ok()) return "";
+  auto size = log.Size(**txn);
+  auto indexed = log.Indexed(**txn);
+  if (!size.ok() || !indexed.ok()) return "";
+  std::string out;
+  out += "# HELP custos_audit_events Events in the audit log.\n";
+  out += "# TYPE custos_audit_events gauge\n";
+  out += "custos_audit_events " + std::to_string(*size) + "\n";
+  out += "# HELP custos_audit_indexed_events Events covered by the actor/object index.\n";
+  out += "# TYPE custos_audit_indexed_events gauge\n";
+  out += "custos_audit_indexed_events " + std::to_string(*indexed) + "\n";
+  return out;
+}
+
+}  // namespace
 
 void RegisterOpsRoutes(App& app) {
   app.router.Add(Route::Public("GET", "/healthz", [](const HttpRequest&, const RequestContext&) {
@@ -14,6 +44,7 @@ void RegisterOpsRoutes(App& app) {
                                    HttpResponse r;
                                    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
                                    r.body = app.metrics.Render(app.vault.commit_stats());
+                                   r.body += AuditGauges(app);
                                    return r;
                                  }));
 }

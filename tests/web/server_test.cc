@@ -367,6 +367,19 @@ TEST_F(WebServerTest, MetricsForAdminsOnly) {
       << r.body;
   EXPECT_NE(r.body.find("custos_http_request_duration_seconds_bucket"), std::string::npos);
   EXPECT_NE(r.body.find("custos_vault_commits_total"), std::string::npos);
+  // The audit log's size, and how much of it the index covers: nothing
+  // until indexed, then all of it (the logins above are events).
+  EXPECT_NE(r.body.find("\ncustos_audit_indexed_events 0\n"), std::string::npos) << r.body;
+  ASSERT_GT(audit_->IndexPending().value(), 0u);
+  r = admin.Call("GET", "/metrics");
+  const uint64_t size = audit_->Size(*vault_->BeginRead().value()).value();
+  EXPECT_NE(r.body.find("\ncustos_audit_events " + std::to_string(size) + "\n"), std::string::npos)
+      << r.body;
+  const uint64_t indexed = audit_->Indexed(*vault_->BeginRead().value()).value();
+  EXPECT_GT(indexed, 0u);
+  EXPECT_NE(r.body.find("\ncustos_audit_indexed_events " + std::to_string(indexed) + "\n"),
+            std::string::npos)
+      << r.body;
   EXPECT_EQ(LoggedIn("auditor").Call("GET", "/metrics").status, 403);
   EXPECT_EQ(Client().Send("GET", "/metrics").status, 401);
 }
