@@ -5,6 +5,7 @@
 // an idle keep-alive connection, idle connections giving way to queued
 // ones, and the per-address connection cap.
 #include <chrono>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -152,6 +153,16 @@ class RawConnection {
   Poco::Net::StreamSocket socket_;
   std::string buf_;
 };
+
+// One /healthz on each connection, answered and kept alive.
+void ServeOneEachKeptAlive(std::initializer_list<RawConnection*> connections) {
+  for (RawConnection* c : connections) {
+    c->Send(kHealthz);
+    RawResponse r = c->Read();
+    ASSERT_EQ(r.status, 200) << r.head;
+    ASSERT_TRUE(r.HasLine("Connection: Keep-Alive")) << r.head;
+  }
+}
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -392,12 +403,7 @@ TEST_F(WebConnectionTest, IdleKeepAliveConnectionsGiveWayToQueuedClients) {
   StartServer([](ServerOptions& o) { o.max_threads = 2; });
   RawConnection idle_a(server_->port());
   RawConnection idle_b(server_->port());
-  for (RawConnection* idle : {&idle_a, &idle_b}) {
-    idle->Send(kHealthz);
-    RawResponse r = idle->Read();
-    ASSERT_EQ(r.status, 200) << r.head;
-    ASSERT_TRUE(r.HasLine("Connection: Keep-Alive")) << r.head;
-  }
+  ASSERT_NO_FATAL_FAILURE(ServeOneEachKeptAlive({&idle_a, &idle_b}));
   const auto start = std::chrono::steady_clock::now();
   RawConnection queued_c(server_->port());
   RawConnection queued_d(server_->port());
@@ -448,12 +454,7 @@ TEST_F(WebConnectionTest, ConnectionOverThePerAddressCapGets503AndIsClosed) {
   StartServer([](ServerOptions& o) { o.max_connections_per_address = 2; });
   auto first = std::make_unique<RawConnection>(server_->port());
   RawConnection second(server_->port());
-  for (RawConnection* c : {first.get(), &second}) {
-    c->Send(kHealthz);
-    RawResponse r = c->Read();
-    ASSERT_EQ(r.status, 200) << r.head;
-    ASSERT_TRUE(r.HasLine("Connection: Keep-Alive")) << r.head;
-  }
+  ASSERT_NO_FATAL_FAILURE(ServeOneEachKeptAlive({first.get(), &second}));
 
   const auto start = std::chrono::steady_clock::now();
   RawConnection third(server_->port());
