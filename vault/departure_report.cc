@@ -62,18 +62,10 @@ std::vector<ReportRecord> Values(std::map<std::string, ReportRecord>* m) {
 }  // namespace
 
 double MarkSpikes(std::vector<DayViews>* days) {
-  std::vector<int> counts;
-  for (const DayViews& d : *days) {
-    if (d.views > 0) counts.push_back(d.views);
-  }
-  if (counts.empty()) return 0;
-  std::sort(counts.begin(), counts.end());
-  const size_t n = counts.size();
-  const double median =
-      n % 2 == 1 ? counts[n / 2] : (static_cast<double>(counts[n / 2 - 1]) + counts[n / 2]) / 2;
-  for (DayViews& d : *days) {
-    d.spike = d.views >= kSpikeMinViews && d.views > kSpikeFactor * median;
-  }
+  std::vector<int64_t> counts;
+  for (const DayViews& d : *days) counts.push_back(d.views);
+  const double median = policy::anomaly::MedianOfActiveDays(counts);
+  for (DayViews& d : *days) d.spike = policy::anomaly::IsSpike(d.views, median);
   return median;
 }
 

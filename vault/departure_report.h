@@ -25,6 +25,7 @@
 #include "base/json.h"
 #include "base/status.h"
 #include "base/time.h"
+#include "policy/anomaly.h"
 #include "vault/handover.h"
 #include "vault/records.h"
 
@@ -32,8 +33,8 @@ namespace custos::vault {
 
 inline constexpr int kDefaultLookbackDays = 90;
 inline constexpr int kMaxLookbackDays = 3660;
-inline constexpr int kSpikeFactor = 3;
-inline constexpr int kSpikeMinViews = 5;
+inline constexpr int kSpikeFactor = policy::anomaly::kSpikeFactor;
+inline constexpr int kSpikeMinViews = policy::anomaly::kSpikeMinViews;
 
 struct DepartureReportOptions {
   int lookback_days = kDefaultLookbackDays;  // 1..kMaxLookbackDays

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "base/encoding.h"
+#include "policy/anomaly.h"
 #include "policy/rules.h"
 #include "vault/crypto.h"
 #include "vault/handover.h"
@@ -217,11 +218,61 @@ Status WriteViewCount(WriteTxn& txn, const std::string& key, ViewCount c, UnixMi
   return txn.Put(tables::kViewCounts, key, raw);
 }
 
+// A person's recent view attempts for the anomaly rules (tables::kActivity,
+// by user id): {"d":[[day,views],...],"x":[ms,...],"s":day,"a":ms} — see
+// policy::anomaly::Activity. At most 31 days and 32 refusals: small.
+Result<policy::anomaly::Activity> ReadActivity(const ReadTxn& txn, const std::string& user_id) {
+  policy::anomaly::Activity a;
+  auto raw = txn.Get(tables::kActivity, user_id);
+  if (!raw.ok()) {
+    if (raw.status().code() == StatusCode::kNotFound) return a;
+    return raw.status();
+  }
+  auto o = json::Parse(*raw);
+  if (!o.ok() || !o->is_object()) return Status::DataLoss("activity entry is damaged");
+  if (const json::Value* d = o->Find("d"); d != nullptr && d->is_array()) {
+    for (const json::Value& x : d->as_array()) {
+      if (!x.is_array() || x.as_array().size() != 2 || !x.as_array()[0].is_int() ||
+          !x.as_array()[1].is_int())
+        return Status::DataLoss("activity entry is damaged");
+      a.days.emplace_back(x.as_array()[0].as_int(), x.as_array()[1].as_int());
+    }
+  }
+  if (const json::Value* d = o->Find("x"); d != nullptr && d->is_array()) {
+    for (const json::Value& x : d->as_array()) {
+      if (!x.is_int()) return Status::DataLoss("activity entry is damaged");
+      a.denials.push_back(x.as_int());
+    }
+  }
+  CUSTOS_ASSIGN_OR_RETURN(a.spike_alert_day, json::GetIntOr(*o, "s", -1));
+  CUSTOS_ASSIGN_OR_RETURN(a.denial_alert_at, json::GetIntOr(*o, "a", 0));
+  return a;
+}
+
+Status WriteActivity(WriteTxn& txn, const std::string& user_id,
+                     const policy::anomaly::Activity& a) {
+  json::Value o = json::Value::MakeObject();
+  json::Value days = json::Value::MakeArray();
+  for (const auto& [day, views] : a.days) {
+    json::Value x = json::Value::MakeArray();
+    x.Push(day);
+    x.Push(views);
+    days.Push(std::move(x));
+  }
+  o["d"] = std::move(days);
+  json::Value denials = json::Value::MakeArray();
+  for (UnixMillis t : a.denials) denials.Push(t);
+  o["x"] = std::move(denials);
+  o["s"] = a.spike_alert_day;
+  o["a"] = a.denial_alert_at;
+  return txn.Put(tables::kActivity, user_id, json::Serialize(o));
+}
+
 // An alert for the auditors (tables::kAlerts): key EncodeU64(time) + 4 random
 // bytes, value {"type","severity","user_id","record_id","at","audit_seq","rule"}.
 Status RaiseAlert(WriteTxn& txn, std::string_view type, const std::string& user_id,
-                  const std::string& record_id, UnixMillis at, uint64_t seq,
-                  std::string_view rule) {
+                  const std::string& record_id, UnixMillis at, uint64_t seq, std::string_view rule,
+                  json::Value details = json::Value()) {
   json::Value o = json::Value::MakeObject();
   o["type"] = type;
   o["severity"] = "warning";
@@ -230,8 +281,38 @@ Status RaiseAlert(WriteTxn& txn, std::string_view type, const std::string& user_
   o["at"] = at;
   o["audit_seq"] = seq;
   o["rule"] = rule;
+  if (details.is_object()) o["details"] = std::move(details);
   return txn.Insert(tables::kAlerts, EncodeU64(static_cast<uint64_t>(at)) + RandomBytes(4),
                     json::Serialize(o));
+}
+
+// The anomaly rules (policy/anomaly.h) for one view attempt, in the same
+// transaction as its audit event `seq`: updates the person's activity and
+// raises the alerts the attempt crosses.
+Status CheckAnomalies(WriteTxn& txn, const std::string& user_id, const std::string& record_id,
+                      bool allowed, UnixMillis now, uint64_t seq) {
+  CUSTOS_ASSIGN_OR_RETURN(policy::anomaly::Activity a, ReadActivity(txn, user_id));
+  const policy::anomaly::AttemptResult r = policy::anomaly::RecordViewAttempt(&a, allowed, now);
+  CUSTOS_RETURN_IF_ERROR(WriteActivity(txn, user_id, a));
+  if (r.view_spike) {
+    json::Value d = json::Value::MakeObject();
+    d["views_today"] = r.views_today;
+    // The median is a whole or a half number: shown as text ("2.5").
+    const auto halves = static_cast<int64_t>(r.baseline_median * 2 + 0.5);
+    d["baseline_median"] = std::to_string(halves / 2) + (halves % 2 == 1 ? ".5" : "");
+    d["baseline_active_days"] = r.baseline_active_days;
+    d["factor"] = policy::anomaly::kSpikeFactor;
+    CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, policy::anomaly::kViewSpike, user_id, record_id, now,
+                                      seq, policy::anomaly::kViewSpike, std::move(d)));
+  }
+  if (r.repeated_denials) {
+    json::Value d = json::Value::MakeObject();
+    d["denials"] = r.denials_in_window;
+    d["window_minutes"] = policy::anomaly::kDenialWindowMillis / 60000;
+    CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, policy::anomaly::kRepeatedDenials, user_id, record_id,
+                                      now, seq, policy::anomaly::kRepeatedDenials, std::move(d)));
+  }
+  return Status::Ok();
 }
 
 std::string NewRecordId(RecordKind kind) {
@@ -938,6 +1019,7 @@ Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record
       CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, "employment.notice_activity", user.id, meta.id, now,
                                         seq, auth.decision.rule));
     }
+    CUSTOS_RETURN_IF_ERROR(CheckAnomalies(txn, user.id, meta.id, auth.ok(), now, seq));
     if (!auth.ok()) {
       if (auth.decision.rule == policy::rules::kQuotaExhausted) {
         CUSTOS_RETURN_IF_ERROR(

@@ -40,6 +40,9 @@ inline constexpr Table kPolicies = "policies";
 // Loans, view counters (quota), attachments and their chunks.
 inline constexpr Table kLoans = "loans";
 inline constexpr Table kViewCounts = "view_counts";
+// Each person's recent view attempts for the anomaly rules
+// (policy/anomaly.h), by user id.
+inline constexpr Table kActivity = "activity";
 inline constexpr Table kAttachments = "attachments";
 inline constexpr Table kAttachmentChunks = "attachment_chunks";
 // Agreements and signatures, alerts, departures.
@@ -50,11 +53,11 @@ inline constexpr Table kDepartures = "departures";
 // Secondary indexes (sealed empty values keyed by composite keys).
 inline constexpr Table kIndex = "index";
 
-inline constexpr std::array<Table, 22> kAllTables = {
-    kMeta,        kKeys,        kUsers,      kUserIndex,   kSessions,         kRecords,
-    kRecordIndex, kAuditLeaves, kAuditNodes, kCheckpoints, kAuditState,       kAuditIndex,
-    kPolicies,    kLoans,       kViewCounts, kAttachments, kAttachmentChunks, kAgreements,
-    kSignatures,  kAlerts,      kDepartures, kIndex};
+inline constexpr std::array<Table, 23> kAllTables = {
+    kMeta,        kKeys,        kUsers,      kUserIndex,   kSessions,    kRecords,
+    kRecordIndex, kAuditLeaves, kAuditNodes, kCheckpoints, kAuditState,  kAuditIndex,
+    kPolicies,    kLoans,       kViewCounts, kActivity,    kAttachments, kAttachmentChunks,
+    kAgreements,  kSignatures,  kAlerts,     kDepartures,  kIndex};
 }  // namespace tables
 
 }  // namespace custos::vault

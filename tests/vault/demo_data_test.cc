@@ -43,6 +43,16 @@ TEST_F(RecordDemoTest, SeedsOnceWithEveryRoleAndLevel) {
   std::set<policy::LoanState> states;
   for (const Loan& l : *loans) states.insert(l.state);
   EXPECT_GE(states.size(), 5u);
+  // The auditor's home page has alerts to show: a salesperson refused three
+  // secret files in a row.
+  std::set<std::string> alert_types;
+  ASSERT_TRUE((*r)->Scan(tables::kAlerts, "",
+                         [&](std::string_view, std::string_view value) -> Result<bool> {
+                           alert_types.insert(json::Parse(value)->Find("type")->as_string());
+                           return true;
+                         })
+                  .ok());
+  EXPECT_EQ(alert_types.count("anomaly.repeated_denials"), 1u);
   r->reset();
 
   EXPECT_EQ(SeedDemoCompany(*archive_, o, &logins).code(), StatusCode::kAlreadyExists);

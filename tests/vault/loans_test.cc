@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -28,7 +29,21 @@ bool HasRule(const Status& s, std::string_view rule) {
     EXPECT_TRUE(HasRule(r_.status(), rule)) << r_.status().ToString(); \
   } while (0)
 
-class ViewTest : public testing::ArchiveTest {};
+class ViewTest : public testing::ArchiveTest {
+ protected:
+  std::vector<json::Value> Alerts() {
+    std::vector<json::Value> out;
+    auto r = vault_->BeginRead();
+    EXPECT_TRUE(r.ok());
+    EXPECT_TRUE((*r)->Scan(tables::kAlerts, "",
+                           [&](std::string_view, std::string_view value) -> Result<bool> {
+                             out.push_back(*json::Parse(value));
+                             return true;
+                           })
+                    .ok());
+    return out;
+  }
+};
 class LoanTest : public testing::ArchiveTest {
  protected:
   LoanRequest Req(const RecordMeta& m, LoanKind kind = LoanKind::kView) {
@@ -117,8 +132,77 @@ TEST_F(ViewTest, RaceThirtyTwoViewersQuotaThree) {
   EXPECT_EQ(quota.load(), 29);
   EXPECT_EQ(other.load(), 0);
   EXPECT_EQ(LogSize(), before + 32);
-  auto r = vault_->BeginRead();
-  EXPECT_EQ(*(*r)->Count(tables::kAlerts), 29u);
+  // 29 exhausted-quota alerts, and one for refusals in quick succession.
+  std::map<std::string, int> types;
+  for (const json::Value& a : Alerts()) types[a.Find("type")->as_string()] += 1;
+  EXPECT_EQ(types["quota.exhausted"], 29);
+  EXPECT_EQ(types["anomaly.repeated_denials"], 1);
+  EXPECT_EQ(types.size(), 2u);
+}
+
+TEST_F(ViewTest, RepeatedRefusalsRaiseOneAnomalyAlert) {
+  RecordMeta m = MakeRecord(Classification::kConfidential);  // needs a loan
+  for (int i = 0; i < 2; ++i) EXPECT_FALSE(archive_->View(As(borrower_), m.id, "想看看").ok());
+  EXPECT_TRUE(Alerts().empty());
+  EXPECT_FALSE(archive_->View(As(borrower_), m.id, "想看看").ok());
+  const uint64_t third = LogSize() - 1;
+  std::vector<json::Value> alerts = Alerts();
+  ASSERT_EQ(alerts.size(), 1u);
+  const json::Value& a = alerts[0];
+  EXPECT_EQ(a.Find("type")->as_string(), "anomaly.repeated_denials");
+  EXPECT_EQ(a.Find("user_id")->as_string(), borrower_.id);
+  EXPECT_EQ(a.Find("record_id")->as_string(), m.id);
+  EXPECT_EQ(static_cast<uint64_t>(a.Find("audit_seq")->as_int()), third);
+  EXPECT_EQ(a.Find("details")->Find("denials")->as_int(), 3);
+  EXPECT_EQ(a.Find("details")->Find("window_minutes")->as_int(), 15);
+  // Further refusals in the window raise nothing more; another person's
+  // refusals are theirs.
+  EXPECT_FALSE(archive_->View(As(borrower_), m.id, "想看看").ok());
+  EXPECT_FALSE(archive_->View(As(borrower2_), m.id, "想看看").ok());
+  EXPECT_EQ(Alerts().size(), 1u);
+}
+
+TEST_F(ViewTest, ViewsFarAboveOwnBaselineRaiseOneAnomalyAlert) {
+  RecordMeta m = MakeRecord(Classification::kInternal);  // the owner: no quota
+  // The author's last five working days: two views a day.
+  const int64_t today = NowMillis() / (int64_t{86400} * 1000);
+  std::string history = "{\"d\":[";
+  for (int d = 5; d >= 1; --d) {
+    history += "[" + std::to_string(today - d) + ",2]" + (d > 1 ? "," : "");
+  }
+  history += "],\"x\":[],\"s\":-1,\"a\":0}";
+  ASSERT_TRUE(
+      vault_->Write([&](WriteTxn& w) { return w.Put(tables::kActivity, author_.id, history); })
+          .ok());
+  // Six views are 3 × the median of 2: ordinary. The seventh is a spike.
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(archive_->View(As(author_), m.id, "更新前查阅").ok());
+  EXPECT_TRUE(Alerts().empty());
+  auto seventh = archive_->View(As(author_), m.id, "更新前查阅");
+  ASSERT_TRUE(seventh.ok());
+  std::vector<json::Value> alerts = Alerts();
+  ASSERT_EQ(alerts.size(), 1u);
+  const json::Value& a = alerts[0];
+  EXPECT_EQ(a.Find("type")->as_string(), "anomaly.view_spike");
+  EXPECT_EQ(a.Find("user_id")->as_string(), author_.id);
+  EXPECT_EQ(static_cast<uint64_t>(a.Find("audit_seq")->as_int()), seventh->audit_seq);
+  EXPECT_EQ(a.Find("details")->Find("views_today")->as_int(), 7);
+  EXPECT_EQ(a.Find("details")->Find("baseline_median")->as_string(), "2");
+  EXPECT_EQ(a.Find("details")->Find("baseline_active_days")->as_int(), 5);
+  // The rest of the day: no more spike alerts.
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(archive_->View(As(author_), m.id, "更新前查阅").ok());
+  EXPECT_EQ(Alerts().size(), 1u);
+}
+
+TEST_F(ViewTest, DamagedActivityEntryFailsTheViewClosed) {
+  RecordMeta m = MakeRecord(Classification::kInternal);
+  ASSERT_TRUE(
+      vault_->Write([&](WriteTxn& w) { return w.Put(tables::kActivity, author_.id, "{\"d\":7"); })
+          .ok());
+  const uint64_t before = LogSize();
+  auto v = archive_->View(As(author_), m.id, "更新前查阅");
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(LogSize(), before);  // nothing was committed
 }
 
 TEST_F(LoanTest, ConfidentialViewNeedsApprovedLoan) {

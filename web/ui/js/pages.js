@@ -42,6 +42,20 @@ function showError(box, r) {
   box.dataset.code = e.code || '';
   box.dataset.rule = e.rule || '';
 }
+// An alert's type (translated when known) and, for the anomaly rules, what
+// crossed the line, on a second line.
+function alertTypeCell(x) {
+  const d = x.details || {};
+  let detail = '';
+  if (x.type === 'anomaly.view_spike') {
+    detail = I18n.t('alert.detail.view_spike', { n: d.views_today, median: d.baseline_median, days: d.baseline_active_days });
+  } else if (x.type === 'anomaly.repeated_denials') {
+    detail = I18n.t('alert.detail.repeated_denials', { n: d.denials, minutes: d.window_minutes });
+  }
+  const known = CUSTOS_I18N['zh-CN']['alert.' + x.type];
+  return el('td', { title: x.type }, el('span', known ? { i18n: 'alert.' + x.type } : { text: x.type }),
+    detail ? el('div', { class: 'muted alert-detail', text: detail }) : null);
+}
 function errorBox() { return el('div', { class: 'error', role: 'alert' }); }
 // A record's status is a free label; the usual ones are shown translated.
 function statusCell(tag, status) {
@@ -106,7 +120,7 @@ async function viewHomeRoles() {
     const alerts = a.ok ? a.body.alerts : [];
     grid.append(el('section', { class: 'card', 'data-card': 'home.alerts' }, el('h2', { i18n: 'home.alerts' }),
       emptyOr(alerts, table(['common.time', 'alerts.type', 'common.person', 'common.record'], alerts.map((x) => el('tr', {},
-        el('td', { text: fmtTime(x.at) }), el('td', CUSTOS_I18N['zh-CN']['alert.' + x.type] ? { i18n: 'alert.' + x.type, title: x.type } : { text: x.type }), el('td', { text: person(x.user) }), el('td', { text: x.record_name || x.record_id })))))));
+        el('td', { text: fmtTime(x.at) }), alertTypeCell(x), el('td', { text: person(x.user) }), el('td', { text: x.record_name || x.record_id })))))));
     const d = await api('GET', '/api/v1/audit/events?decision=deny&limit=8');
     const ev = d.ok ? d.body.events : [];
     grid.append(el('section', { class: 'card', 'data-card': 'home.denials' }, el('h2', { i18n: 'home.denials' }),

@@ -1,0 +1,74 @@
+#include "policy/anomaly.h"
+
+#include <algorithm>
+
+namespace custos::policy::anomaly {
+namespace {
+
+constexpr int64_t kMillisPerDay = int64_t{86400} * 1000;
+
+int64_t DayOf(UnixMillis t) {
+  return t >= 0 ? t / kMillisPerDay : (t - kMillisPerDay + 1) / kMillisPerDay;
+}
+
+}  // namespace
+
+double MedianOfActiveDays(const std::vector<int64_t>& counts) {
+  std::vector<int64_t> active;
+  for (int64_t c : counts) {
+    if (c > 0) active.push_back(c);
+  }
+  if (active.empty()) return 0;
+  std::sort(active.begin(), active.end());
+  const size_t n = active.size();
+  return n % 2 == 1 ? static_cast<double>(active[n / 2])
+                    : (static_cast<double>(active[n / 2 - 1]) + active[n / 2]) / 2;
+}
+
+bool IsSpike(int64_t views, double median) {
+  return views >= kSpikeMinViews && static_cast<double>(views) > kSpikeFactor * median;
+}
+
+AttemptResult RecordViewAttempt(Activity* a, bool allowed, UnixMillis now) {
+  AttemptResult r;
+  const int64_t today = DayOf(now);
+
+  // Keep today and the kBaselineDays days before it.
+  std::erase_if(a->days, [&](const auto& d) { return d.first < today - kBaselineDays; });
+  std::vector<int64_t> baseline;
+  for (const auto& [day, views] : a->days) {
+    if (day < today && views > 0) baseline.push_back(views);
+  }
+  r.baseline_active_days = static_cast<int>(baseline.size());
+  r.baseline_median = MedianOfActiveDays(baseline);
+
+  if (allowed) {
+    if (a->days.empty() || a->days.back().first != today) a->days.emplace_back(today, 0);
+    r.views_today = ++a->days.back().second;
+    if (r.baseline_active_days >= kBaselineMinActiveDays && a->spike_alert_day != today &&
+        IsSpike(r.views_today, r.baseline_median)) {
+      r.view_spike = true;
+      a->spike_alert_day = today;
+    }
+  } else if (!a->days.empty() && a->days.back().first == today) {
+    r.views_today = a->days.back().second;
+  }
+
+  std::erase_if(a->denials, [&](UnixMillis t) { return t <= now - kDenialWindowMillis; });
+  if (!allowed) {
+    a->denials.push_back(now);
+    // A scripted run of refusals must not grow the stored value without
+    // bound: the rule needs only the last few.
+    constexpr size_t kKept = 32;
+    if (a->denials.size() > kKept) a->denials.erase(a->denials.begin(), a->denials.end() - kKept);
+    if (static_cast<int>(a->denials.size()) >= kDenialThreshold &&
+        (a->denial_alert_at == 0 || a->denial_alert_at <= now - kDenialWindowMillis)) {
+      r.repeated_denials = true;
+      a->denial_alert_at = now;
+    }
+  }
+  r.denials_in_window = static_cast<int>(a->denials.size());
+  return r;
+}
+
+}  // namespace custos::policy::anomaly

@@ -1,0 +1,76 @@
+// Anomaly rules (ARCHITECTURE.md, "Departures and alerts"): checks of one
+// person's view attempts against their own recent activity, raising alerts
+// for the auditors while the access happens — not only later, in the
+// departure report.
+//
+//   view spike (anomaly.view_spike): the person's allowed views today (UTC
+//     day, as in the departure report) pass kSpikeFactor × the median of their
+//     daily views over the previous kBaselineDays days on which they viewed
+//     anything, and at least kSpikeMinViews. Needs a baseline of at least
+//     kBaselineMinActiveDays active days (a new employee has none yet). Raised
+//     once per day, on the view that crosses the line.
+//   repeated denials (anomaly.repeated_denials): kDenialThreshold refused view
+//     attempts within kDenialWindowMillis. Raised once per window.
+//
+// The spike definition is the departure report's (vault/departure_report.h
+// uses IsSpike), so a day flagged live is a day the report flags.
+//
+// Pure: the caller (the vault) keeps the Activity of each person in its store
+// and passes the time; nothing here reads a clock or a disk.
+//
+// Thread-safety: plain values and pure functions.
+#ifndef CUSTOS_POLICY_ANOMALY_H_
+#define CUSTOS_POLICY_ANOMALY_H_
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "base/time.h"
+
+namespace custos::policy::anomaly {
+
+inline constexpr int kSpikeFactor = 3;
+inline constexpr int kSpikeMinViews = 5;
+inline constexpr int kBaselineDays = 30;
+inline constexpr int kBaselineMinActiveDays = 5;
+inline constexpr int kDenialThreshold = 3;
+inline constexpr int64_t kDenialWindowMillis = int64_t{15} * 60 * 1000;
+
+inline constexpr char kViewSpike[] = "anomaly.view_spike";
+inline constexpr char kRepeatedDenials[] = "anomaly.repeated_denials";
+
+// Median of the positive counts; 0 when there are none.
+double MedianOfActiveDays(const std::vector<int64_t>& counts);
+
+// Whether `views` in one day is a spike against a baseline `median`.
+bool IsSpike(int64_t views, double median);
+
+// One person's recent view attempts, as the rules need them.
+struct Activity {
+  // (UTC day number, allowed views that day), ascending; the last
+  // kBaselineDays days before today and today.
+  std::vector<std::pair<int64_t, int64_t>> days;
+  // Times of refused attempts within the denial window, ascending (the
+  // last 32 at most).
+  std::vector<UnixMillis> denials;
+  int64_t spike_alert_day = -1;    // the last day a spike alert was raised
+  UnixMillis denial_alert_at = 0;  // when the last repeated-denials alert was raised
+};
+
+struct AttemptResult {
+  bool view_spike = false;        // raise anomaly.view_spike
+  bool repeated_denials = false;  // raise anomaly.repeated_denials
+  int64_t views_today = 0;        // allowed views today, this one included
+  double baseline_median = 0;     // median over the baseline's active days
+  int baseline_active_days = 0;
+  int denials_in_window = 0;  // refused attempts in the window (≤ 32), this one included
+};
+
+// Records one view attempt at `now` (allowed or refused) into `a`, drops what
+// no rule needs any more, and says which alerts the attempt raises.
+AttemptResult RecordViewAttempt(Activity* a, bool allowed, UnixMillis now);
+
+}  // namespace custos::policy::anomaly
+
+#endif  // CUSTOS_POLICY_ANOMALY_H_
