@@ -29,7 +29,15 @@ bool IsSpike(int64_t views, double median) {
   return views >= kSpikeMinViews && static_cast<double>(views) > kSpikeFactor * median;
 }
 
-AttemptResult RecordViewAttempt(Activity* a, bool allowed, UnixMillis now) {
+std::string PlaceKey(std::string_view workstation, std::string_view location) {
+  if (workstation.empty() && location.empty()) return "";
+  std::string key(workstation);
+  key.push_back('\n');
+  key += location;
+  return key;
+}
+
+AttemptResult RecordViewAttempt(Activity* a, bool allowed, UnixMillis now, std::string_view place) {
   AttemptResult r;
   const int64_t today = DayOf(now);
 
@@ -68,6 +76,18 @@ AttemptResult RecordViewAttempt(Activity* a, bool allowed, UnixMillis now) {
     }
   }
   r.denials_in_window = static_cast<int>(a->denials.size());
+
+  r.known_places = static_cast<int>(a->places.size());
+  if (!place.empty()) {
+    auto it = std::find(a->places.begin(), a->places.end(), place);
+    if (it != a->places.end()) {
+      std::rotate(it, it + 1, a->places.end());  // most recently used last
+    } else {
+      r.new_place = !a->places.empty();
+      a->places.emplace_back(place);
+      if (a->places.size() > kMaxKnownPlaces) a->places.erase(a->places.begin());
+    }
+  }
   return r;
 }
 

@@ -11,6 +11,11 @@
 //     once per day, on the view that crosses the line.
 //   repeated denials (anomaly.repeated_denials): kDenialThreshold refused view
 //     attempts within kDenialWindowMillis. Raised once per window.
+//   new place (anomaly.new_place): a view attempt from a place — the
+//     workstation label and declared location given at login — the person
+//     has not used before, once they have at least one known place (the
+//     first place is their baseline). Raised once per new place; the last
+//     kMaxKnownPlaces places are remembered.
 //
 // The spike definition is the departure report's (vault/departure_report.h
 // uses IsSpike), so a day flagged live is a day the report flags.
@@ -23,6 +28,8 @@
 #define CUSTOS_POLICY_ANOMALY_H_
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -36,9 +43,11 @@ inline constexpr int kBaselineDays = 30;
 inline constexpr int kBaselineMinActiveDays = 5;
 inline constexpr int kDenialThreshold = 3;
 inline constexpr int64_t kDenialWindowMillis = int64_t{15} * 60 * 1000;
+inline constexpr size_t kMaxKnownPlaces = 16;
 
 inline constexpr char kViewSpike[] = "anomaly.view_spike";
 inline constexpr char kRepeatedDenials[] = "anomaly.repeated_denials";
+inline constexpr char kNewPlace[] = "anomaly.new_place";
 
 // Median of the positive counts; 0 when there are none.
 double MedianOfActiveDays(const std::vector<int64_t>& counts);
@@ -54,6 +63,9 @@ struct Activity {
   // Times of refused attempts within the denial window, ascending (the
   // last 32 at most).
   std::vector<UnixMillis> denials;
+  // Places the person used, least recently used first (at most
+  // kMaxKnownPlaces).
+  std::vector<std::string> places;
   int64_t spike_alert_day = -1;    // the last day a spike alert was raised
   UnixMillis denial_alert_at = 0;  // when the last repeated-denials alert was raised
 };
@@ -61,15 +73,23 @@ struct Activity {
 struct AttemptResult {
   bool view_spike = false;        // raise anomaly.view_spike
   bool repeated_denials = false;  // raise anomaly.repeated_denials
+  bool new_place = false;         // raise anomaly.new_place
   int64_t views_today = 0;        // allowed views today, this one included
   double baseline_median = 0;     // median over the baseline's active days
   int baseline_active_days = 0;
   int denials_in_window = 0;  // refused attempts in the window (≤ 32), this one included
+  int known_places = 0;       // places known before this attempt
 };
 
-// Records one view attempt at `now` (allowed or refused) into `a`, drops what
-// no rule needs any more, and says which alerts the attempt raises.
-AttemptResult RecordViewAttempt(Activity* a, bool allowed, UnixMillis now);
+// The place key of a workstation label and a declared location; "" when both
+// are empty (a caller without a place, e.g. the command line).
+std::string PlaceKey(std::string_view workstation, std::string_view location);
+
+// Records one view attempt at `now` (allowed or refused) from `place` (a
+// PlaceKey; "" = no place) into `a`, drops what no rule needs any more, and
+// says which alerts the attempt raises.
+AttemptResult RecordViewAttempt(Activity* a, bool allowed, UnixMillis now,
+                                std::string_view place = {});
 
 }  // namespace custos::policy::anomaly
 

@@ -219,8 +219,9 @@ Status WriteViewCount(WriteTxn& txn, const std::string& key, ViewCount c, UnixMi
 }
 
 // A person's recent view attempts for the anomaly rules (tables::kActivity,
-// by user id): {"d":[[day,views],...],"x":[ms,...],"s":day,"a":ms} — see
-// policy::anomaly::Activity. At most 31 days and 32 refusals: small.
+// by user id): {"d":[[day,views],...],"x":[ms,...],"p":[place,...],"s":day,
+// "a":ms} — see policy::anomaly::Activity. At most 31 days, 32 refusals and
+// 16 places: small.
 Result<policy::anomaly::Activity> ReadActivity(const ReadTxn& txn, const std::string& user_id) {
   policy::anomaly::Activity a;
   auto raw = txn.Get(tables::kActivity, user_id);
@@ -244,6 +245,12 @@ Result<policy::anomaly::Activity> ReadActivity(const ReadTxn& txn, const std::st
       a.denials.push_back(x.as_int());
     }
   }
+  if (const json::Value* d = o->Find("p"); d != nullptr && d->is_array()) {
+    for (const json::Value& x : d->as_array()) {
+      if (!x.is_string()) return Status::DataLoss("activity entry is damaged");
+      a.places.push_back(x.as_string());
+    }
+  }
   CUSTOS_ASSIGN_OR_RETURN(a.spike_alert_day, json::GetIntOr(*o, "s", -1));
   CUSTOS_ASSIGN_OR_RETURN(a.denial_alert_at, json::GetIntOr(*o, "a", 0));
   return a;
@@ -263,6 +270,9 @@ Status WriteActivity(WriteTxn& txn, const std::string& user_id,
   json::Value denials = json::Value::MakeArray();
   for (UnixMillis t : a.denials) denials.Push(t);
   o["x"] = std::move(denials);
+  json::Value places = json::Value::MakeArray();
+  for (const std::string& p : a.places) places.Push(p);
+  o["p"] = std::move(places);
   o["s"] = a.spike_alert_day;
   o["a"] = a.denial_alert_at;
   return txn.Put(tables::kActivity, user_id, json::Serialize(o));
@@ -290,9 +300,10 @@ Status RaiseAlert(WriteTxn& txn, std::string_view type, const std::string& user_
 // transaction as its audit event `seq`: updates the person's activity and
 // raises the alerts the attempt crosses.
 Status CheckAnomalies(WriteTxn& txn, const std::string& user_id, const std::string& record_id,
-                      bool allowed, UnixMillis now, uint64_t seq) {
+                      const AuditEvent::Place& place, bool allowed, UnixMillis now, uint64_t seq) {
   CUSTOS_ASSIGN_OR_RETURN(policy::anomaly::Activity a, ReadActivity(txn, user_id));
-  const policy::anomaly::AttemptResult r = policy::anomaly::RecordViewAttempt(&a, allowed, now);
+  const policy::anomaly::AttemptResult r = policy::anomaly::RecordViewAttempt(
+      &a, allowed, now, policy::anomaly::PlaceKey(place.workstation, place.location));
   CUSTOS_RETURN_IF_ERROR(WriteActivity(txn, user_id, a));
   if (r.view_spike) {
     json::Value d = json::Value::MakeObject();
@@ -311,6 +322,15 @@ Status CheckAnomalies(WriteTxn& txn, const std::string& user_id, const std::stri
     d["window_minutes"] = policy::anomaly::kDenialWindowMillis / 60000;
     CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, policy::anomaly::kRepeatedDenials, user_id, record_id,
                                       now, seq, policy::anomaly::kRepeatedDenials, std::move(d)));
+  }
+  if (r.new_place) {
+    json::Value d = json::Value::MakeObject();
+    d["workstation"] = place.workstation;
+    d["location"] = place.location;
+    d["ip"] = place.ip;
+    d["known_places"] = r.known_places;
+    CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, policy::anomaly::kNewPlace, user_id, record_id, now, seq,
+                                      policy::anomaly::kNewPlace, std::move(d)));
   }
   return Status::Ok();
 }
@@ -1019,7 +1039,8 @@ Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record
       CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, "employment.notice_activity", user.id, meta.id, now,
                                         seq, auth.decision.rule));
     }
-    CUSTOS_RETURN_IF_ERROR(CheckAnomalies(txn, user.id, meta.id, auth.ok(), now, seq));
+    CUSTOS_RETURN_IF_ERROR(
+        CheckAnomalies(txn, user.id, meta.id, caller.place, auth.ok(), now, seq));
     if (!auth.ok()) {
       if (auth.decision.rule == policy::rules::kQuotaExhausted) {
         CUSTOS_RETURN_IF_ERROR(

@@ -103,5 +103,41 @@ TEST(AnomalyTest, RefusalsSpreadOutRaiseNothing) {
   }
 }
 
+TEST(AnomalyTest, NewPlaceAfterTheFirstRaisedOncePerPlace) {
+  Activity a;
+  const std::string office = PlaceKey("WS-SH-01", "上海总部");
+  const std::string home = PlaceKey("LAPTOP-7", "家中");
+  EXPECT_EQ(PlaceKey("", ""), "");
+  EXPECT_NE(PlaceKey("a", "b"), PlaceKey("ab", ""));
+  // The first place is the baseline; the same place again is nothing new.
+  EXPECT_FALSE(RecordViewAttempt(&a, true, kStart, office).new_place);
+  EXPECT_FALSE(RecordViewAttempt(&a, true, kStart + 1000, office).new_place);
+  // A refused attempt from a new place counts too; once.
+  AttemptResult r = RecordViewAttempt(&a, false, kStart + 2000, home);
+  EXPECT_TRUE(r.new_place);
+  EXPECT_EQ(r.known_places, 1);
+  EXPECT_FALSE(RecordViewAttempt(&a, true, kStart + 3000, home).new_place);
+  EXPECT_FALSE(RecordViewAttempt(&a, true, kStart + 4000, office).new_place);
+  // No place (the command line): no alert, nothing remembered.
+  EXPECT_FALSE(RecordViewAttempt(&a, true, kStart + 5000, "").new_place);
+  EXPECT_EQ(a.places.size(), 2u);
+}
+
+TEST(AnomalyTest, KnownPlacesKeepTheMostRecentlyUsed) {
+  Activity a;
+  const std::string office = PlaceKey("WS-SH-01", "上海总部");
+  RecordViewAttempt(&a, true, kStart, office);
+  for (size_t i = 0; i < kMaxKnownPlaces + 4; ++i) {
+    EXPECT_TRUE(RecordViewAttempt(&a, true, kStart + 1000 * (i + 1),
+                                  PlaceKey("WS-" + std::to_string(i), ""))
+                    .new_place);
+    RecordViewAttempt(&a, true, kStart + 1000 * (i + 1) + 500, office);  // used every day
+  }
+  EXPECT_EQ(a.places.size(), kMaxKnownPlaces);
+  EXPECT_FALSE(RecordViewAttempt(&a, true, kStart + 100'000, office).new_place);
+  // The oldest of the others was forgotten and is new again.
+  EXPECT_TRUE(RecordViewAttempt(&a, true, kStart + 101'000, PlaceKey("WS-0", "")).new_place);
+}
+
 }  // namespace
 }  // namespace custos::policy::anomaly

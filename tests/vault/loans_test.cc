@@ -193,6 +193,29 @@ TEST_F(ViewTest, ViewsFarAboveOwnBaselineRaiseOneAnomalyAlert) {
   EXPECT_EQ(Alerts().size(), 1u);
 }
 
+TEST_F(ViewTest, ViewFromANewPlaceRaisesOneAnomalyAlert) {
+  RecordMeta m = MakeRecord(Classification::kInternal);
+  ASSERT_TRUE(archive_->View(As(author_), m.id, "更新前查阅").ok());  // WS-01, 上海总部
+  Caller away = As(author_);
+  away.place.workstation = "LAPTOP-9";
+  away.place.location = "客户现场";
+  away.place.ip = "10.8.0.7";
+  auto v = archive_->View(away, m.id, "现场核对");
+  ASSERT_TRUE(v.ok());
+  ASSERT_TRUE(archive_->View(away, m.id, "现场核对").ok());
+  ASSERT_TRUE(archive_->View(As(author_), m.id, "更新前查阅").ok());
+  std::vector<json::Value> alerts = Alerts();
+  ASSERT_EQ(alerts.size(), 1u);
+  const json::Value& a = alerts[0];
+  EXPECT_EQ(a.Find("type")->as_string(), "anomaly.new_place");
+  EXPECT_EQ(a.Find("user_id")->as_string(), author_.id);
+  EXPECT_EQ(static_cast<uint64_t>(a.Find("audit_seq")->as_int()), v->audit_seq);
+  EXPECT_EQ(a.Find("details")->Find("workstation")->as_string(), "LAPTOP-9");
+  EXPECT_EQ(a.Find("details")->Find("location")->as_string(), "客户现场");
+  EXPECT_EQ(a.Find("details")->Find("ip")->as_string(), "10.8.0.7");
+  EXPECT_EQ(a.Find("details")->Find("known_places")->as_int(), 1);
+}
+
 TEST_F(ViewTest, DamagedActivityEntryFailsTheViewClosed) {
   RecordMeta m = MakeRecord(Classification::kInternal);
   ASSERT_TRUE(

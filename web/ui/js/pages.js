@@ -51,6 +51,8 @@ function alertTypeCell(x) {
     detail = I18n.t('alert.detail.view_spike', { n: d.views_today, median: d.baseline_median, days: d.baseline_active_days });
   } else if (x.type === 'anomaly.repeated_denials') {
     detail = I18n.t('alert.detail.repeated_denials', { n: d.denials, minutes: d.window_minutes });
+  } else if (x.type === 'anomaly.new_place') {
+    detail = I18n.t('alert.detail.new_place', { ws: d.workstation || '—', loc: d.location || '—', ip: d.ip || '—', n: d.known_places });
   }
   const known = CUSTOS_I18N['zh-CN']['alert.' + x.type];
   return el('td', { title: x.type }, el('span', known ? { i18n: 'alert.' + x.type } : { text: x.type }),
