@@ -343,20 +343,20 @@ Status SeedDemoCompany(Archive& archive, const DemoOptions& options,
       for (int i = 0; i < 2; ++i)
         CUSTOS_RETURN_IF_ERROR(archive.View(borrower, internal->id, "查阅客户联系方式").status());
     }
-    // A salesperson opening other people's secret files without a loan:
-    // refused each time, and the third refusal within minutes is an
-    // anomaly alert for the auditor (policy/anomaly.h).
-    const Caller zhao = SystemCaller(users["sales.zhao"].id);
-    int tried = 0;
-    for (const RecordMeta& m : all) {
-      if (tried == 3) break;
-      if (m.classification != Classification::kSecret || m.owner_id == users["sales.zhao"].id)
-        continue;
-      ++tried;
-      auto v = archive.View(zhao, m.id, "看看其他组的大客户");
-      if (v.ok()) return Status::Internal("demo: a view without a loan was allowed");
-      if (v.status().code() != StatusCode::kPermissionDenied) return v.status();
-    }
+  }
+  // A salesperson opening other people's secret files without a loan:
+  // refused each time, and the third refusal within minutes is an
+  // anomaly alert for the auditor (policy/anomaly.h).
+  const Caller zhao = SystemCaller(users["sales.zhao"].id);
+  int tried = 0;
+  for (const RecordMeta& m : all) {
+    if (tried == 3) break;
+    if (m.classification != Classification::kSecret || m.owner_id == users["sales.zhao"].id)
+      continue;
+    ++tried;
+    auto v = archive.View(zhao, m.id, "看看其他组的大客户");
+    if (v.ok()) return Status::Internal("demo: a view without a loan was allowed");
+    if (v.status().code() != StatusCode::kPermissionDenied) return v.status();
   }
   CUSTOS_RETURN_IF_ERROR(
       vault.Write([](WriteTxn& w) { return w.Insert(tables::kIndex, kSeededKey, "1"); }));

@@ -284,6 +284,23 @@ async function scenario(base) {
   });
   assert.ok((await auditor.textContent('#audit-table')).includes('loan.approve'), 'own approval refusal not logged');
   await shot(auditor, 'auditor-own-approval-denial');
+  // The alerts page: the borrower's refused fourth view, and the demo's
+  // salesperson refused three secret files in a row (an anomaly alert with
+  // what crossed the line).
+  await auditor.goto(base + '/#/alerts');
+  await auditor.waitForSelector('#alerts-table');
+  const quota = auditor.locator('#alerts-table tbody tr[data-type="quota.exhausted"]', { hasText: '李娜' });
+  assert.ok((await quota.count()) >= 1, 'no exhausted-quota alert for the borrower');
+  // (The borrower switched the shared browser to English above.)
+  assert.match(await quota.first().textContent(), /查阅次数已用完|View quota used up/);
+  const burst = auditor.locator('#alerts-table tbody tr[data-type="anomaly.repeated_denials"]');
+  assert.equal(await burst.count(), 1);
+  assert.match(await burst.textContent(), /15 分钟内被拒绝 3 次|refused 3 times within 15 minutes/);
+  await assertNoRawKeys(auditor, 'alerts');
+  await auditor.selectOption('#alerts-type', 'anomaly.repeated_denials');
+  await auditor.click('#alerts-submit');
+  await until(auditor, () => document.querySelectorAll('#alerts-table tbody tr').length === 1);
+  await shot(auditor, 'auditor-alerts');
 
   await printStory(base, recordId);
   await departureStory(base, recordId, customer);

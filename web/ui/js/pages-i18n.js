@@ -3,7 +3,7 @@
 'use strict';
 
 Object.assign(CUSTOS_I18N['zh-CN'], {
-  'nav.loans': '我的借阅', 'nav.approvals': '待审批', 'nav.custody': '借出与归还', 'nav.audit': '审计日志',
+  'nav.loans': '我的借阅', 'nav.approvals': '待审批', 'nav.custody': '借出与归还', 'nav.audit': '审计日志', 'nav.alerts': '告警',
   'nav.policy': '策略',
   'cls.public': '公开', 'cls.internal': '内部', 'cls.confidential': '秘密', 'cls.secret': '机密', 'cls.top_secret': '绝密',
   'kind.view': '查阅', 'kind.copy': '复制', 'kind.print': '打印', 'kind.export': '导出',
@@ -49,7 +49,7 @@ Object.assign(CUSTOS_I18N['zh-CN'], {
   'audit.decision': '结果', 'audit.from': '起始时间', 'audit.to': '截止时间', 'audit.search': '查询',
   'audit.seq': '序号', 'audit.place': '地点', 'audit.rule': '规则', 'audit.checkpoint': '最新签名检查点',
   'audit.proof': '包含证明', 'audit.total': '共 {n} 条', 'audit.total_more': '前 {n} 条，还有更多', 'audit.prev': '上一页', 'audit.next': '下一页',
-  'alerts.title': '告警', 'alerts.type': '类型',
+  'alerts.title': '告警', 'alerts.type': '类型', 'alerts.count': '显示 {n} 条（最近 {all} 条告警中）',
   'alert.quota.exhausted': '查阅次数已用完', 'alert.employment.notice_activity': '离职通知期内的查阅',
   'alert.anomaly.view_spike': '查阅量远超本人日常', 'alert.anomaly.repeated_denials': '短时间内多次被拒绝',
   'alert.detail.view_spike': '今日已查阅 {n} 次，近 {days} 个有查阅的日子中位数为 {median} 次',
@@ -83,7 +83,7 @@ Object.assign(CUSTOS_I18N['zh-CN'], {
 });
 
 Object.assign(CUSTOS_I18N.en, {
-  'nav.loans': 'My loans', 'nav.approvals': 'Approvals', 'nav.custody': 'Release & return', 'nav.audit': 'Audit log',
+  'nav.loans': 'My loans', 'nav.approvals': 'Approvals', 'nav.custody': 'Release & return', 'nav.audit': 'Audit log', 'nav.alerts': 'Alerts',
   'nav.policy': 'Policy',
   'cls.public': 'Public', 'cls.internal': 'Internal', 'cls.confidential': 'Confidential', 'cls.secret': 'Secret', 'cls.top_secret': 'Top secret',
   'kind.view': 'View', 'kind.copy': 'Copy', 'kind.print': 'Print', 'kind.export': 'Export',
@@ -129,7 +129,7 @@ Object.assign(CUSTOS_I18N.en, {
   'audit.decision': 'Decision', 'audit.from': 'From', 'audit.to': 'To', 'audit.search': 'Search',
   'audit.seq': 'Seq', 'audit.place': 'Place', 'audit.rule': 'Rule', 'audit.checkpoint': 'Latest signed checkpoint',
   'audit.proof': 'Inclusion proof', 'audit.total': '{n} in all', 'audit.total_more': 'First {n}; there are more', 'audit.prev': 'Previous', 'audit.next': 'Next',
-  'alerts.title': 'Alerts', 'alerts.type': 'Type',
+  'alerts.title': 'Alerts', 'alerts.type': 'Type', 'alerts.count': '{n} shown (of the latest {all} alerts)',
   'alert.quota.exhausted': 'View quota used up', 'alert.employment.notice_activity': 'View attempt during the notice period',
   'alert.anomaly.view_spike': 'Views far above the person\'s usual', 'alert.anomaly.repeated_denials': 'Refused several times in a short time',
   'alert.detail.view_spike': '{n} views today; median {median} on their last {days} days with views',

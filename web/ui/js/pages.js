@@ -122,7 +122,8 @@ async function viewHomeRoles() {
     const alerts = a.ok ? a.body.alerts : [];
     grid.append(el('section', { class: 'card', 'data-card': 'home.alerts' }, el('h2', { i18n: 'home.alerts' }),
       emptyOr(alerts, table(['common.time', 'alerts.type', 'common.person', 'common.record'], alerts.map((x) => el('tr', {},
-        el('td', { text: fmtTime(x.at) }), alertTypeCell(x), el('td', { text: person(x.user) }), el('td', { text: x.record_name || x.record_id })))))));
+        el('td', { text: fmtTime(x.at) }), alertTypeCell(x), el('td', { text: person(x.user) }), el('td', { text: x.record_name || x.record_id }))))),
+      el('a', { href: '#/alerts', i18n: 'home.open_list' })));
     const d = await api('GET', '/api/v1/audit/events?decision=deny&limit=8');
     const ev = d.ok ? d.body.events : [];
     grid.append(el('section', { class: 'card', 'data-card': 'home.denials' }, el('h2', { i18n: 'home.denials' }),
@@ -661,6 +662,42 @@ async function viewAudit() {
   return el('div', {}, el('h1', { i18n: 'audit.title' }), f, body, cpCard);
 }
 
+// ---- alerts (auditors) ---------------------------------------------------------
+
+// The latest 1 000 alerts, filtered here by type and person; each links to
+// the file's events in the audit log.
+async function viewAlerts() {
+  const p = qs();
+  const r = await api('GET', '/api/v1/alerts?limit=1000');
+  if (!r.ok) return el('div', {}, el('h1', { i18n: 'alerts.title' }), el('div', { class: 'card error', text: errorText(r.body) }));
+  const all = r.body.alerts;
+  const typeSel = el('select', { id: 'alerts-type' }, el('option', { value: '', i18n: 'common.all' }),
+    ...[...new Set(all.map((x) => x.type))].sort().map((ty) => el('option', CUSTOS_I18N['zh-CN']['alert.' + ty] ? { value: ty, i18n: 'alert.' + ty } : { value: ty, text: ty })));
+  typeSel.value = p.get('type') || '';
+  const who = el('input', { id: 'alerts-person', value: p.get('person') || '' });
+  const f = el('form', { class: 'card filters', id: 'alerts-form' },
+    el('div', {}, ...field('alerts.type', typeSel)), el('div', {}, ...field('common.person', who)),
+    el('div', {}, el('button', { class: 'primary', type: 'submit', id: 'alerts-submit', i18n: 'audit.search' })));
+  f.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const n = new URLSearchParams();
+    if (typeSel.value) n.set('type', typeSel.value);
+    if (who.value.trim()) n.set('person', who.value.trim());
+    go('#/alerts?' + n.toString());
+  });
+  const needle = (p.get('person') || '').toLowerCase();
+  const shown = all.filter((x) => (!p.get('type') || x.type === p.get('type')) &&
+    (!needle || [x.user_id, (x.user || {}).username, (x.user || {}).display_name].some((v) => v && String(v).toLowerCase().includes(needle))));
+  const rows = shown.map((x) => el('tr', { 'data-type': x.type },
+    el('td', { class: 'nw', text: fmtTime(x.at) }), alertTypeCell(x), el('td', { class: 'nw', text: person(x.user) }),
+    el('td', {}, x.record_id ? el('a', { href: '#/record?id=' + encodeURIComponent(x.record_id), text: x.record_name || x.record_id }) : null),
+    el('td', { class: 'nw' }, x.record_id ? el('a', { href: '#/audit?record=' + encodeURIComponent(x.record_id), text: String(x.audit_seq) }) : el('span', { text: String(x.audit_seq) }))));
+  const count = el('p', { class: 'muted', id: 'alerts-total', text: I18n.t('alerts.count', { n: shown.length, all: all.length }) });
+  return el('div', {}, el('h1', { i18n: 'alerts.title' }), f,
+    el('div', { class: 'card wide' }, count, emptyOr(rows, el('div', { class: 'scroll' },
+      table(['common.time', 'alerts.type', 'common.person', 'common.record', 'audit.seq'], rows, 'alerts-table')))));
+}
+
 // ---- policy ------------------------------------------------------------------
 
 async function viewPolicy() {
@@ -704,7 +741,7 @@ async function viewPolicy() {
 Object.assign(ROUTES, {
   '#/home': viewHomeRoles, '#/records': viewRecordList, '#/records/new': viewNewRecord, '#/record': viewRecord,
   '#/view': viewContent, '#/loans': viewMyLoans, '#/approvals': viewApprovals, '#/custody': viewCustody,
-  '#/audit': viewAudit, '#/admin/policy': viewPolicy,
+  '#/audit': viewAudit, '#/alerts': viewAlerts, '#/admin/policy': viewPolicy,
 });
 
 // Leaving the view page forgets the print permission; any navigation
