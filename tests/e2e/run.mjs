@@ -20,6 +20,9 @@ const artifacts = path.join(here, 'artifacts');
 const demoPassword = 'Custos-Demo-2026';
 const passphrase = process.env.CUSTOS_E2E_PASSPHRASE || 'e2e-vault-passphrase-' + process.pid;
 fs.mkdirSync(artifacts, { recursive: true });
+// This run's screenshots only: an earlier run's, numbered for other steps,
+// would mix with them.
+for (const f of fs.readdirSync(artifacts)) if (f.endsWith('.png')) fs.rmSync(path.join(artifacts, f));
 
 function freePort() {
   return new Promise((resolve, reject) => {
