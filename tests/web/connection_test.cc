@@ -4,6 +4,8 @@
 // close the connection, a client that half-closes mid-request, Stop with
 // an idle keep-alive connection, idle connections giving way to queued
 // ones, and the per-address connection cap.
+#include "web/internal/connection.h"
+
 #include <chrono>
 #include <initializer_list>
 #include <memory>
@@ -505,6 +507,19 @@ TEST_F(WebConnectionTest, TrustedProxyIsExemptFromThePerAddressCap) {
     EXPECT_EQ(r.status, 200) << r.head << r.body;
     EXPECT_TRUE(r.HasLine("Connection: Keep-Alive")) << r.head;
   }
+}
+
+// The cap counts one IPv6 client network (its /64) as one address.
+TEST(PeerGroupTest, IPv6ByPrefixMappedIPv4AsIPv4OthersAsThemselves) {
+  using web::internal::PeerGroup;
+  EXPECT_EQ(PeerGroup("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+  EXPECT_EQ(PeerGroup("2001:db8:1:2::7"), PeerGroup("2001:db8:1:2:ffff::1"));
+  EXPECT_NE(PeerGroup("2001:db8:1:2::7"), PeerGroup("2001:db8:1:3::7"));
+  EXPECT_EQ(PeerGroup("::1"), "::/64");
+  EXPECT_EQ(PeerGroup("::ffff:192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(PeerGroup("192.0.2.7"), "192.0.2.7");
+  EXPECT_NE(PeerGroup("192.0.2.7"), PeerGroup("192.0.2.8"));
+  EXPECT_EQ(PeerGroup("not an address"), "not an address");
 }
 
 TEST_F(WebConnectionTest, NegativePerAddressCapIsRefused) {

@@ -20,6 +20,7 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/Timespan.h>
 #include <Poco/URI.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include "vault/crypto.h"
@@ -670,12 +671,26 @@ void ConnectionFactory::Remove(Connection* c) {
   live_.erase(c);
 }
 
+std::string PeerGroup(const std::string& ip) {
+  unsigned char a[16];
+  if (inet_pton(AF_INET6, ip.c_str(), a) != 1) return ip;
+  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  char text[INET6_ADDRSTRLEN];
+  if (std::memcmp(a, kMapped, sizeof kMapped) == 0) {
+    if (inet_ntop(AF_INET, a + 12, text, sizeof text) == nullptr) return ip;
+    return text;
+  }
+  std::memset(a + 8, 0, 8);
+  if (inet_ntop(AF_INET6, a, text, sizeof text) == nullptr) return ip;
+  return std::string(text) + "/64";
+}
+
 bool ConnectionFactory::Admit(const std::string& ip) {
   const int cap = app_.options.max_connections_per_address;
   // SECURITY: a trusted proxy carries many clients; they would share its cap.
   const bool capped = cap > 0 && !IsTrustedProxy(app_.options.trusted_proxies, ip);
   std::lock_guard<std::mutex> lock(mu_);
-  int& count = per_address_[ip];
+  int& count = per_address_[PeerGroup(ip)];
   if (capped && count >= cap) return false;
   ++count;
   return true;
@@ -683,7 +698,7 @@ bool ConnectionFactory::Admit(const std::string& ip) {
 
 void ConnectionFactory::Release(const std::string& ip) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = per_address_.find(ip);
+  auto it = per_address_.find(PeerGroup(ip));
   if (it == per_address_.end()) std::abort();  // a Release without its Admit: a bug
   if (--it->second == 0) per_address_.erase(it);
 }

@@ -76,7 +76,8 @@ class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
   void Add(Connection* c);
   void Remove(Connection* c);
 
-  // Counts a connection from `ip` against max_connections_per_address.
+  // Counts a connection from `ip` (its PeerGroup) against
+  // max_connections_per_address.
   // False (nothing counted) when the address already has that many; a
   // trusted proxy, or any address under a cap of 0, is never refused.
   bool Admit(const std::string& ip);
@@ -88,8 +89,15 @@ class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
   std::atomic<bool> stopping_{false};
   std::mutex mu_;  // guards live_ and per_address_
   std::set<Connection*> live_;
-  std::map<std::string, int> per_address_;  // admitted connections per peer IP
+  std::map<std::string, int> per_address_;  // admitted connections per PeerGroup
 };
+
+// What the per-address cap counts a peer as: an IPv6 address by its /64
+// prefix ("2001:db8:1:2::/64"; one host or home network is usually given a
+// whole /64, so counting each address would let one client take every
+// worker), an IPv4-mapped IPv6 address as its IPv4 address, anything else
+// as itself.
+std::string PeerGroup(const std::string& ip);
 
 }  // namespace custos::web::internal
 
