@@ -122,7 +122,7 @@ async function viewHomeRoles() {
     const alerts = a.ok ? a.body.alerts : [];
     grid.append(el('section', { class: 'card', 'data-card': 'home.alerts' }, el('h2', { i18n: 'home.alerts' }),
       emptyOr(alerts, table(['common.time', 'alerts.type', 'common.person', 'common.record'], alerts.map((x) => el('tr', {},
-        el('td', { text: fmtTime(x.at) }), alertTypeCell(x), el('td', { text: person(x.user) }), el('td', { text: x.record_name || x.record_id }))))),
+        el('td', { class: 'nw', text: fmtTime(x.at) }), alertTypeCell(x), el('td', { class: 'nw', text: person(x.user) }), el('td', { text: x.record_name || x.record_id }))))),
       el('a', { href: '#/alerts', i18n: 'home.open_list' })));
     const d = await api('GET', '/api/v1/audit/events?decision=deny&limit=8');
     const ev = d.ok ? d.body.events : [];
