@@ -1,6 +1,7 @@
 #include "policy/anomaly.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace custos::policy::anomaly {
 namespace {
@@ -11,7 +12,38 @@ int64_t DayOf(UnixMillis t) {
   return t >= 0 ? t / kMillisPerDay : (t - kMillisPerDay + 1) / kMillisPerDay;
 }
 
+constexpr int64_t kMillisPerMinute = 60 * 1000;
+
 }  // namespace
+
+int64_t WorkHours::LocalDay(UnixMillis t) const {
+  return DayOf(t + utc_offset_minutes * kMillisPerMinute);
+}
+
+bool WorkHours::IsWorkingDay(int64_t day) const {
+  if (std::binary_search(holidays.begin(), holidays.end(), day)) return false;
+  if (std::binary_search(extra_workdays.begin(), extra_workdays.end(), day)) return true;
+  // 1970-01-01 was a Thursday (weekday 3 when Monday is 0).
+  const int weekday = static_cast<int>(((day % 7) + 7 + 3) % 7);
+  return (weekdays >> weekday) & 1;
+}
+
+bool WorkHours::IsOffHours(UnixMillis t) const {
+  const UnixMillis local = t + utc_offset_minutes * kMillisPerMinute;
+  const int64_t day = DayOf(local);
+  const int64_t minute = (local - day * kMillisPerDay) / kMillisPerMinute;
+  return !IsWorkingDay(day) || minute < start_minute || minute >= end_minute;
+}
+
+std::string WorkHours::LocalTime(UnixMillis t) const {
+  const UnixMillis local = t + utc_offset_minutes * kMillisPerMinute;
+  const int64_t day = DayOf(local);
+  const int64_t minute = (local - day * kMillisPerDay) / kMillisPerMinute;
+  char hm[8];
+  std::snprintf(hm, sizeof hm, "%02d:%02d", static_cast<int>(minute / 60),
+                static_cast<int>(minute % 60));
+  return FormatDate(CivilFromDays(day)) + " " + hm;
+}
 
 double MedianOfActiveDays(const std::vector<int64_t>& counts) {
   std::vector<int64_t> active;
@@ -37,7 +69,8 @@ std::string PlaceKey(std::string_view workstation, std::string_view location) {
   return key;
 }
 
-AttemptResult RecordViewAttempt(Activity* a, bool allowed, UnixMillis now, std::string_view place) {
+AttemptResult RecordViewAttempt(Activity* a, bool allowed, UnixMillis now, std::string_view place,
+                                const WorkHours* hours) {
   AttemptResult r;
   const int64_t today = DayOf(now);
 
@@ -86,6 +119,14 @@ AttemptResult RecordViewAttempt(Activity* a, bool allowed, UnixMillis now, std::
       r.new_place = !a->places.empty();
       a->places.emplace_back(place);
       if (a->places.size() > kMaxKnownPlaces) a->places.erase(a->places.begin());
+    }
+  }
+
+  if (hours != nullptr && hours->IsOffHours(now)) {
+    const int64_t local_day = hours->LocalDay(now);
+    if (a->off_hours_alert_day != local_day) {
+      r.off_hours = true;
+      a->off_hours_alert_day = local_day;
     }
   }
   return r;

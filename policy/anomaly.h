@@ -16,6 +16,11 @@
 //     has not used before, once they have at least one known place (the
 //     first place is their baseline). Raised once per new place; the last
 //     kMaxKnownPlaces places are remembered.
+//   off hours (anomaly.off_hours): a view attempt outside the working hours
+//     the policy sets (<work-hours>: a UTC offset, the hours of a working
+//     day, the working weekdays, and dated holidays and make-up working
+//     days). Raised once per person and local day, on the first such
+//     attempt. A policy without <work-hours> has no off-hours rule.
 //
 // The spike definition is the departure report's (vault/departure_report.h
 // uses IsSpike), so a day flagged live is a day the report flags.
@@ -48,6 +53,31 @@ inline constexpr size_t kMaxKnownPlaces = 16;
 inline constexpr char kViewSpike[] = "anomaly.view_spike";
 inline constexpr char kRepeatedDenials[] = "anomaly.repeated_denials";
 inline constexpr char kNewPlace[] = "anomaly.new_place";
+inline constexpr char kOffHours[] = "anomaly.off_hours";
+
+// Working hours (the policy's <work-hours>): a view attempt outside them is
+// an anomaly. Times are local to utc_offset_minutes (China: +480, no daylight
+// saving). A working day runs [start_minute, end_minute) of its local day;
+// no shift crosses midnight.
+struct WorkHours {
+  int utc_offset_minutes = 0;
+  int start_minute = 0;  // 0..1439
+  int end_minute = 0;    // start_minute+1..1440
+  // Bit d set = weekday d is a working day (0 = Monday … 6 = Sunday).
+  uint8_t weekdays = 0;
+  // Local day numbers (days since 1970-01-01), ascending: holidays on a
+  // working weekday, and working days on a weekend (调休 make-up days).
+  std::vector<int64_t> holidays;
+  std::vector<int64_t> extra_workdays;
+
+  // Whether local day `day` is a working day.
+  bool IsWorkingDay(int64_t day) const;
+  // Whether `t` falls outside the working hours.
+  bool IsOffHours(UnixMillis t) const;
+  // The local day number and "YYYY-MM-DD HH:MM" of `t`.
+  int64_t LocalDay(UnixMillis t) const;
+  std::string LocalTime(UnixMillis t) const;
+};
 
 // Median of the positive counts; 0 when there are none.
 double MedianOfActiveDays(const std::vector<int64_t>& counts);
@@ -66,14 +96,16 @@ struct Activity {
   // Places the person used, least recently used first (at most
   // kMaxKnownPlaces).
   std::vector<std::string> places;
-  int64_t spike_alert_day = -1;    // the last day a spike alert was raised
-  UnixMillis denial_alert_at = 0;  // when the last repeated-denials alert was raised
+  int64_t spike_alert_day = -1;      // the last day a spike alert was raised
+  int64_t off_hours_alert_day = -1;  // the last local day an off-hours alert was raised
+  UnixMillis denial_alert_at = 0;    // when the last repeated-denials alert was raised
 };
 
 struct AttemptResult {
   bool view_spike = false;        // raise anomaly.view_spike
   bool repeated_denials = false;  // raise anomaly.repeated_denials
   bool new_place = false;         // raise anomaly.new_place
+  bool off_hours = false;         // raise anomaly.off_hours
   int64_t views_today = 0;        // allowed views today, this one included
   double baseline_median = 0;     // median over the baseline's active days
   int baseline_active_days = 0;
@@ -87,9 +119,9 @@ std::string PlaceKey(std::string_view workstation, std::string_view location);
 
 // Records one view attempt at `now` (allowed or refused) from `place` (a
 // PlaceKey; "" = no place) into `a`, drops what no rule needs any more, and
-// says which alerts the attempt raises.
+// says which alerts the attempt raises. `hours` null = no off-hours rule.
 AttemptResult RecordViewAttempt(Activity* a, bool allowed, UnixMillis now,
-                                std::string_view place = {});
+                                std::string_view place = {}, const WorkHours* hours = nullptr);
 
 }  // namespace custos::policy::anomaly
 

@@ -1,5 +1,6 @@
 #include "policy/policy.h"
 
+#include <algorithm>
 #include <charconv>
 #include <exception>
 #include <fstream>
@@ -9,6 +10,8 @@
 #include <string>
 
 #include <pugixml.hpp>
+
+#include "base/time.h"
 
 namespace custos::policy {
 namespace {
@@ -208,6 +211,98 @@ Status ParseUse(const pugi::xml_node& use, std::string_view where, Classificatio
   return Status::Ok();
 }
 
+// "HH:MM", 00:00..24:00, as minutes since midnight.
+Result<int> ParseClock(std::string_view text, std::string_view where, std::string_view name) {
+  const auto bad = [&] {
+    return Invalid(where,
+                   std::string(name) + " must be a time HH:MM, got '" + std::string(text) + "'");
+  };
+  if (text.size() != 5 || text[2] != ':') return bad();
+  int h = 0, m = 0;
+  for (int i : {0, 1, 3, 4}) {
+    if (text[i] < '0' || text[i] > '9') return bad();
+  }
+  h = (text[0] - '0') * 10 + (text[1] - '0');
+  m = (text[3] - '0') * 10 + (text[4] - '0');
+  if (m > 59 || h > 24 || (h == 24 && m != 0)) return bad();
+  return h * 60 + m;
+}
+
+// <work-hours utc-offset="+08:00" start="08:30" end="18:00"
+//             days="mon tue wed thu fri">
+//   <holiday date="YYYY-MM-DD"/> <workday date="YYYY-MM-DD"/> …
+// </work-hours>
+Status ParseWorkHours(const pugi::xml_node& node, std::string_view parent,
+                      anomaly::WorkHours& out) {
+  const std::string where = Path(parent, node);
+  CUSTOS_RETURN_IF_ERROR(CheckAttributes(node, where, {"utc-offset", "start", "end", "days"}));
+  CUSTOS_RETURN_IF_ERROR(CheckNoText(node, where));
+
+  CUSTOS_ASSIGN_OR_RETURN(std::string_view offset, RequiredAttribute(node, where, "utc-offset"));
+  if (offset.size() != 6 || (offset[0] != '+' && offset[0] != '-')) {
+    return Invalid(where, "utc-offset must look like +08:00, got '" + std::string(offset) + "'");
+  }
+  CUSTOS_ASSIGN_OR_RETURN(int offset_minutes, ParseClock(offset.substr(1), where, "utc-offset"));
+  if (offset_minutes > 14 * 60) {
+    return Invalid(where, "utc-offset must be within ±14:00, got '" + std::string(offset) + "'");
+  }
+  out.utc_offset_minutes = offset[0] == '-' ? -offset_minutes : offset_minutes;
+
+  CUSTOS_ASSIGN_OR_RETURN(std::string_view start, RequiredAttribute(node, where, "start"));
+  CUSTOS_ASSIGN_OR_RETURN(out.start_minute, ParseClock(start, where, "start"));
+  CUSTOS_ASSIGN_OR_RETURN(std::string_view end, RequiredAttribute(node, where, "end"));
+  CUSTOS_ASSIGN_OR_RETURN(out.end_minute, ParseClock(end, where, "end"));
+  if (out.end_minute <= out.start_minute) {
+    return Invalid(where, "end must be after start (a working day cannot cross midnight)");
+  }
+
+  static constexpr std::array<std::string_view, 7> kDays = {"mon", "tue", "wed", "thu",
+                                                            "fri", "sat", "sun"};
+  CUSTOS_ASSIGN_OR_RETURN(std::string_view days, RequiredAttribute(node, where, "days"));
+  std::istringstream words{std::string(days)};
+  out.weekdays = 0;
+  for (std::string word; words >> word;) {
+    const auto it = std::find(kDays.begin(), kDays.end(), word);
+    if (it == kDays.end()) {
+      return Invalid(where, "days lists mon … sun separated by spaces, got '" + word + "'");
+    }
+    const auto bit = static_cast<uint8_t>(1u << (it - kDays.begin()));
+    if (out.weekdays & bit) return Invalid(where, "day '" + word + "' given twice");
+    out.weekdays |= bit;
+  }
+  if (out.weekdays == 0) return Invalid(where, "days must name at least one working weekday");
+
+  for (const pugi::xml_node& child : node.children()) {
+    if (child.type() != pugi::node_element) continue;
+    const std::string child_where = Path(where, child);
+    const std::string_view name = child.name();
+    if (name != "holiday" && name != "workday") {
+      return Invalid(child_where, "unknown element (expected <holiday> or <workday>)");
+    }
+    CUSTOS_RETURN_IF_ERROR(CheckAttributes(child, child_where, {"date"}));
+    CUSTOS_RETURN_IF_ERROR(CheckNoText(child, child_where));
+    CUSTOS_ASSIGN_OR_RETURN(std::string_view text, RequiredAttribute(child, child_where, "date"));
+    Result<CivilDate> date = ParseDate(text);
+    if (!date.ok()) {
+      return Invalid(child_where, "date must be YYYY-MM-DD, got '" + std::string(text) + "'");
+    }
+    const int64_t day = DaysFromCivil(*date);
+    auto& list = name == "holiday" ? out.holidays : out.extra_workdays;
+    const auto& other = name == "holiday" ? out.extra_workdays : out.holidays;
+    if (std::find(list.begin(), list.end(), day) != list.end()) {
+      return Invalid(child_where, "date " + std::string(text) + " given twice");
+    }
+    if (std::find(other.begin(), other.end(), day) != other.end()) {
+      return Invalid(child_where,
+                     "date " + std::string(text) + " is both a holiday and a working day");
+    }
+    list.push_back(day);
+  }
+  std::sort(out.holidays.begin(), out.holidays.end());
+  std::sort(out.extra_workdays.begin(), out.extra_workdays.end());
+  return Status::Ok();
+}
+
 Status ParseClassificationElement(const pugi::xml_node& node, std::string_view parent,
                                   std::array<ClassificationRules, kClassificationCount>& out,
                                   std::bitset<kClassificationCount>& seen) {
@@ -371,6 +466,11 @@ Result<Policy> LoadPolicy(std::string_view xml) {
       } else if (name == "classification") {
         CUSTOS_RETURN_IF_ERROR(
             ParseClassificationElement(child, where, policy.classifications_, seen));
+      } else if (name == "work-hours") {
+        if (policy.work_hours_) return Invalid(Path(where, child), "given twice");
+        anomaly::WorkHours hours;
+        CUSTOS_RETURN_IF_ERROR(ParseWorkHours(child, where, hours));
+        policy.work_hours_ = std::move(hours);
       } else {
         return Invalid(Path(where, child), "unknown element");
       }

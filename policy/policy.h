@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "base/status.h"
+#include "policy/anomaly.h"
 #include "policy/types.h"
 
 namespace custos::policy {
@@ -91,6 +92,9 @@ class Policy {
   // The rule for one use (copy / print / export); kView has no use rule and
   // aborts (a bug).
   const UseRule& use_rule(Classification c, LoanKind kind) const;
+  // The working hours (<work-hours>) for the off-hours anomaly rule; null
+  // when the policy sets none (then that rule is off).
+  const anomaly::WorkHours* work_hours() const { return work_hours_ ? &*work_hours_ : nullptr; }
 
  private:
   Policy() = default;
@@ -101,6 +105,7 @@ class Policy {
   std::string digest_;
   std::array<std::bitset<kActionCount>, kRoleCount> role_actions_{};
   std::array<ClassificationRules, kClassificationCount> classifications_{};
+  std::optional<anomaly::WorkHours> work_hours_;
 };
 
 // Parses and validates a policy document. Every role and every classification

@@ -7,6 +7,7 @@
 
 #include "vault/audit_log.h"
 #include "vault/loans.h"
+#include "vault/policy_store.h"
 #include "vault/users.h"
 
 namespace custos::vault {
@@ -207,6 +208,21 @@ Caller SystemCaller(const std::string& user_id) {
   return c;
 }
 
+// The demo company's policy: the shipped default plus its working hours
+// (Monday to Friday, 08:00–20:00 China time), so the off-hours alert shows.
+std::string DemoPolicyXml() {
+  std::string xml(DefaultPolicyXml());
+  const std::string_view end = "</custos-policy>";
+  const size_t at = xml.rfind(end);
+  xml.insert(at,
+             "  <work-hours utc-offset=\"+08:00\" start=\"08:00\" end=\"20:00\"\n"
+             "              days=\"mon tue wed thu fri\">\n"
+             "    <holiday date=\"2026-10-01\"/>\n"
+             "    <holiday date=\"2027-01-01\"/>\n"
+             "  </work-hours>\n");
+  return xml;
+}
+
 }  // namespace
 
 Status SeedDemoCompany(Archive& archive, const DemoOptions& options,
@@ -243,6 +259,9 @@ Status SeedDemoCompany(Archive& archive, const DemoOptions& options,
     out.push_back(
         DemoLogin{u.username, std::string(p.role_label), u.display_name, std::move(password)});
   }
+  CUSTOS_RETURN_IF_ERROR(ApplyPolicy(vault, archive.audit_log(), SystemCaller(users["admin"].id),
+                                     DemoPolicyXml(), "设定公司工作时间（演示）")
+                             .status());
   const std::string custodian = users["custodian"].id;
   std::vector<std::string> owners = {"author",     "sales.wang", "sales.li",  "sales.zhao",
                                      "sales.qian", "sales.sun",  "sales.zhou"};

@@ -220,7 +220,7 @@ Status WriteViewCount(WriteTxn& txn, const std::string& key, ViewCount c, UnixMi
 
 // A person's recent view attempts for the anomaly rules (tables::kActivity,
 // by user id): {"d":[[day,views],...],"x":[ms,...],"p":[place,...],"s":day,
-// "a":ms} — see policy::anomaly::Activity. At most 31 days, 32 refusals and
+// "a":ms,"o":local day} — see policy::anomaly::Activity. At most 31 days, 32 refusals and
 // 16 places: small.
 Result<policy::anomaly::Activity> ReadActivity(const ReadTxn& txn, const std::string& user_id) {
   policy::anomaly::Activity a;
@@ -253,6 +253,7 @@ Result<policy::anomaly::Activity> ReadActivity(const ReadTxn& txn, const std::st
   }
   CUSTOS_ASSIGN_OR_RETURN(a.spike_alert_day, json::GetIntOr(*o, "s", -1));
   CUSTOS_ASSIGN_OR_RETURN(a.denial_alert_at, json::GetIntOr(*o, "a", 0));
+  CUSTOS_ASSIGN_OR_RETURN(a.off_hours_alert_day, json::GetIntOr(*o, "o", -1));
   return a;
 }
 
@@ -275,6 +276,7 @@ Status WriteActivity(WriteTxn& txn, const std::string& user_id,
   o["p"] = std::move(places);
   o["s"] = a.spike_alert_day;
   o["a"] = a.denial_alert_at;
+  o["o"] = a.off_hours_alert_day;
   return txn.Put(tables::kActivity, user_id, json::Serialize(o));
 }
 
@@ -300,10 +302,11 @@ Status RaiseAlert(WriteTxn& txn, std::string_view type, const std::string& user_
 // transaction as its audit event `seq`: updates the person's activity and
 // raises the alerts the attempt crosses.
 Status CheckAnomalies(WriteTxn& txn, const std::string& user_id, const std::string& record_id,
-                      const AuditEvent::Place& place, bool allowed, UnixMillis now, uint64_t seq) {
+                      const AuditEvent::Place& place, bool allowed, UnixMillis now, uint64_t seq,
+                      const policy::anomaly::WorkHours* hours) {
   CUSTOS_ASSIGN_OR_RETURN(policy::anomaly::Activity a, ReadActivity(txn, user_id));
   const policy::anomaly::AttemptResult r = policy::anomaly::RecordViewAttempt(
-      &a, allowed, now, policy::anomaly::PlaceKey(place.workstation, place.location));
+      &a, allowed, now, policy::anomaly::PlaceKey(place.workstation, place.location), hours);
   CUSTOS_RETURN_IF_ERROR(WriteActivity(txn, user_id, a));
   if (r.view_spike) {
     json::Value d = json::Value::MakeObject();
@@ -331,6 +334,15 @@ Status CheckAnomalies(WriteTxn& txn, const std::string& user_id, const std::stri
     d["known_places"] = r.known_places;
     CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, policy::anomaly::kNewPlace, user_id, record_id, now, seq,
                                       policy::anomaly::kNewPlace, std::move(d)));
+  }
+  if (r.off_hours) {
+    json::Value d = json::Value::MakeObject();
+    d["local_time"] = hours->LocalTime(now);
+    d["utc_offset_minutes"] = hours->utc_offset_minutes;
+    d["working_day"] = hours->IsWorkingDay(hours->LocalDay(now));
+    d["allowed"] = allowed;
+    CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, policy::anomaly::kOffHours, user_id, record_id, now, seq,
+                                      policy::anomaly::kOffHours, std::move(d)));
   }
   return Status::Ok();
 }
@@ -1039,8 +1051,8 @@ Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record
       CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, "employment.notice_activity", user.id, meta.id, now,
                                         seq, auth.decision.rule));
     }
-    CUSTOS_RETURN_IF_ERROR(
-        CheckAnomalies(txn, user.id, meta.id, caller.place, auth.ok(), now, seq));
+    CUSTOS_RETURN_IF_ERROR(CheckAnomalies(txn, user.id, meta.id, caller.place, auth.ok(), now, seq,
+                                          policy->work_hours()));
     if (!auth.ok()) {
       if (auth.decision.rule == policy::rules::kQuotaExhausted) {
         CUSTOS_RETURN_IF_ERROR(

@@ -3,6 +3,7 @@
 // new one. Applying is decided by the policy in force (apply_policy) and
 // audited in the same transaction by vault/policy_store; this file only
 // translates HTTP.
+#include <array>
 #include <string>
 
 #include "base/json.h"
@@ -31,6 +32,36 @@ json::Value UseJson(const policy::UseRule& u) {
       break;
   }
   v["approvals"] = u.approvals;
+  return v;
+}
+
+// The off-hours rule's working hours; null when the policy sets none.
+json::Value WorkHoursJson(const policy::anomaly::WorkHours* h) {
+  if (h == nullptr) return json::Value();
+  const auto clock = [](int minutes) {
+    std::string out = std::to_string(minutes / 60);
+    if (out.size() < 2) out.insert(0, "0");
+    out += minutes % 60 < 10 ? ":0" : ":";
+    return out + std::to_string(minutes % 60);
+  };
+  static constexpr std::array<const char*, 7> kDays = {"mon", "tue", "wed", "thu",
+                                                       "fri", "sat", "sun"};
+  json::Value v = json::Value::MakeObject();
+  const int offset = h->utc_offset_minutes;
+  v["utc_offset"] = (offset < 0 ? "-" : "+") + clock(offset < 0 ? -offset : offset);
+  v["start"] = clock(h->start_minute);
+  v["end"] = clock(h->end_minute);
+  json::Value days = json::Value::MakeArray();
+  for (size_t d = 0; d < kDays.size(); ++d) {
+    if ((h->weekdays >> d) & 1) days.Push(kDays[d]);
+  }
+  v["days"] = std::move(days);
+  json::Value holidays = json::Value::MakeArray();
+  for (int64_t day : h->holidays) holidays.Push(FormatDate(CivilFromDays(day)));
+  v["holidays"] = std::move(holidays);
+  json::Value workdays = json::Value::MakeArray();
+  for (int64_t day : h->extra_workdays) workdays.Push(FormatDate(CivilFromDays(day)));
+  v["workdays"] = std::move(workdays);
   return v;
 }
 
@@ -71,6 +102,7 @@ json::Value Summary(const policy::Policy& p) {
   json::Value v = json::Value::MakeObject();
   v["roles"] = std::move(roles);
   v["classifications"] = std::move(levels);
+  v["work_hours"] = WorkHoursJson(p.work_hours());
   return v;
 }
 

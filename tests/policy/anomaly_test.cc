@@ -139,5 +139,62 @@ TEST(AnomalyTest, KnownPlacesKeepTheMostRecentlyUsed) {
   EXPECT_TRUE(RecordViewAttempt(&a, true, kStart + 101'000, PlaceKey("WS-0", "")).new_place);
 }
 
+// China: Monday to Friday, 08:00–20:00 at UTC+8; 2026-11-04 (a Wednesday) a
+// holiday, 2026-11-07 (a Saturday) a make-up working day.
+WorkHours ChinaHours() {
+  WorkHours h;
+  h.utc_offset_minutes = 8 * 60;
+  h.start_minute = 8 * 60;
+  h.end_minute = 20 * 60;
+  h.weekdays = 0b0011111;
+  h.holidays = {DaysFromCivil({2026, 11, 4})};
+  h.extra_workdays = {DaysFromCivil({2026, 11, 7})};
+  return h;
+}
+
+constexpr UnixMillis kHour = int64_t{3600} * 1000;
+
+TEST(AnomalyTest, OffHoursFollowTheLocalClockWeekdaysHolidaysAndMakeUpDays) {
+  const WorkHours h = ChinaHours();
+  // kStart is Monday 09:00 UTC = 17:00 in Shanghai: working time.
+  EXPECT_FALSE(h.IsOffHours(kStart));
+  EXPECT_EQ(h.LocalTime(kStart), "2026-11-02 17:00");
+  EXPECT_FALSE(h.IsOffHours(kStart + 2 * kHour + 59 * 60'000));  // 19:59
+  EXPECT_TRUE(h.IsOffHours(kStart + 3 * kHour));                 // 20:00
+  EXPECT_TRUE(h.IsOffHours(kStart + 14 * kHour + 59 * 60'000));  // Tuesday 07:59
+  EXPECT_FALSE(h.IsOffHours(kStart + 15 * kHour));               // Tuesday 08:00
+  // Monday 23:30 UTC is already Tuesday 07:30 in Shanghai: before hours, on
+  // the local Tuesday.
+  EXPECT_EQ(h.LocalTime(kStart + 14 * kHour + 30 * 60'000), "2026-11-03 07:30");
+  EXPECT_EQ(h.LocalDay(kStart + 14 * kHour + 30 * 60'000), DaysFromCivil({2026, 11, 3}));
+  EXPECT_TRUE(h.IsOffHours(kStart + 2 * kDay));  // the Wednesday holiday, 17:00
+  EXPECT_FALSE(h.IsWorkingDay(DaysFromCivil({2026, 11, 4})));
+  EXPECT_FALSE(h.IsOffHours(kStart + 5 * kDay));  // the make-up Saturday
+  EXPECT_TRUE(h.IsOffHours(kStart + 6 * kDay));   // Sunday
+  EXPECT_TRUE(h.IsOffHours(kStart + 12 * kDay));  // the next Saturday
+  // West of Greenwich: 09:00 UTC is 04:00 in New York (UTC−5).
+  WorkHours ny = h;
+  ny.utc_offset_minutes = -5 * 60;
+  ny.holidays.clear();
+  EXPECT_TRUE(ny.IsOffHours(kStart));
+  EXPECT_EQ(ny.LocalTime(kStart), "2026-11-02 04:00");
+  EXPECT_FALSE(ny.IsOffHours(kStart + 5 * kHour));  // 09:00 there
+}
+
+TEST(AnomalyTest, OffHoursAlertOncePerLocalDayAllowedOrRefused) {
+  const WorkHours h = ChinaHours();
+  Activity a;
+  const UnixMillis night = kStart + 4 * kHour;  // Monday 21:00 in Shanghai
+  EXPECT_FALSE(RecordViewAttempt(&a, true, kStart, "", &h).off_hours);
+  EXPECT_TRUE(RecordViewAttempt(&a, false, night, "", &h).off_hours);  // a refusal counts too
+  EXPECT_FALSE(RecordViewAttempt(&a, true, night + 60'000, "", &h).off_hours);
+  // 02:00 local is the next local day (Tuesday), though still Monday in UTC.
+  EXPECT_TRUE(RecordViewAttempt(&a, true, kStart + 9 * kHour, "", &h).off_hours);
+  EXPECT_FALSE(RecordViewAttempt(&a, true, kStart + 10 * kHour, "", &h).off_hours);
+  // Without working hours there is no off-hours rule.
+  Activity b;
+  EXPECT_FALSE(RecordViewAttempt(&b, true, night, "", nullptr).off_hours);
+}
+
 }  // namespace
 }  // namespace custos::policy::anomaly

@@ -3,9 +3,11 @@
 #include <iterator>
 #include <source_location>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
+#include "base/time.h"
 #include "policy/policy.h"
 
 namespace custos::policy {
@@ -235,6 +237,78 @@ TEST(PolicyLoadTest, AdminAndAuditorNeverGetClassifiedViews) {
   ExpectRejected(Edited("<view roles=\"author borrower approver legal\"/>",
                         "<view roles=\"author auditor\"/>"),
                  {"role 'auditor' may never view internal content"});
+}
+
+constexpr std::string_view kPolicyEnd = "</custos-policy>";
+
+std::string WithWorkHours(std::string_view element) {
+  return Edited(kPolicyEnd, std::string(element) + std::string(kPolicyEnd));
+}
+
+TEST(PolicyLoadTest, WorkHoursAreOptionalAndParsed) {
+  Result<Policy> plain = LoadPolicy(DefaultPolicyText());
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(plain->work_hours(), nullptr);  // the shipped default sets none
+
+  Result<Policy> p = LoadPolicy(WithWorkHours(
+      R"(<work-hours utc-offset="+08:00" start="08:30" end="18:00" days="mon tue wed thu fri">
+           <workday date="2026-10-10"/>
+           <holiday date="2026-10-08"/>
+           <holiday date="2026-10-01"/>
+         </work-hours>)"));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  const anomaly::WorkHours* h = p->work_hours();
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->utc_offset_minutes, 480);
+  EXPECT_EQ(h->start_minute, 8 * 60 + 30);
+  EXPECT_EQ(h->end_minute, 18 * 60);
+  EXPECT_EQ(h->weekdays, 0b0011111);
+  EXPECT_EQ(h->holidays,
+            (std::vector<int64_t>{DaysFromCivil({2026, 10, 1}), DaysFromCivil({2026, 10, 8})}));
+  EXPECT_EQ(h->extra_workdays, std::vector<int64_t>{DaysFromCivil({2026, 10, 10})});
+
+  Result<Policy> west = LoadPolicy(
+      WithWorkHours(R"(<work-hours utc-offset="-05:30" start="00:00" end="24:00" days="sun"/>)"));
+  ASSERT_TRUE(west.ok()) << west.status().ToString();
+  EXPECT_EQ(west->work_hours()->utc_offset_minutes, -330);
+  EXPECT_EQ(west->work_hours()->end_minute, 1440);
+  EXPECT_EQ(west->work_hours()->weekdays, 0b1000000);
+}
+
+TEST(PolicyLoadTest, BadWorkHoursAreRejected) {
+  const auto hours = [](std::string_view attrs, std::string_view children = "") {
+    return WithWorkHours("<work-hours " + std::string(attrs) + ">" + std::string(children) +
+                         "</work-hours>");
+  };
+  const std::string ok = R"(utc-offset="+08:00" start="08:00" end="20:00" days="mon fri")";
+  ExpectRejected(hours(R"(utc-offset="8" start="08:00" end="20:00" days="mon")"),
+                 {"<work-hours>", "utc-offset must look like +08:00"});
+  ExpectRejected(hours(R"(utc-offset="+15:00" start="08:00" end="20:00" days="mon")"),
+                 {"within ±14:00"});
+  ExpectRejected(hours(R"(utc-offset="+08:00" start="8:00" end="20:00" days="mon")"),
+                 {"start must be a time HH:MM"});
+  ExpectRejected(hours(R"(utc-offset="+08:00" start="08:00" end="24:30" days="mon")"),
+                 {"end must be a time HH:MM"});
+  ExpectRejected(hours(R"(utc-offset="+08:00" start="20:00" end="08:00" days="mon")"),
+                 {"end must be after start"});
+  ExpectRejected(hours(R"(utc-offset="+08:00" start="08:00" end="20:00" days="")"),
+                 {"at least one working weekday"});
+  ExpectRejected(hours(R"(utc-offset="+08:00" start="08:00" end="20:00" days="monday")"),
+                 {"days lists mon", "'monday'"});
+  ExpectRejected(hours(R"(utc-offset="+08:00" start="08:00" end="20:00" days="mon mon")"),
+                 {"'mon' given twice"});
+  ExpectRejected(hours(R"(start="08:00" end="20:00" days="mon")"),
+                 {"missing attribute 'utc-offset'"});
+  ExpectRejected(hours(ok + R"( timezone="Asia/Shanghai")"), {"unknown attribute 'timezone'"});
+  ExpectRejected(hours(ok, R"(<holiday date="2026-02-30"/>)"), {"<holiday>", "YYYY-MM-DD"});
+  ExpectRejected(hours(ok, R"(<holiday date="2026-10-01"/><holiday date="2026-10-01"/>)"),
+                 {"given twice"});
+  ExpectRejected(hours(ok, R"(<holiday date="2026-10-01"/><workday date="2026-10-01"/>)"),
+                 {"both a holiday and a working day"});
+  ExpectRejected(hours(ok, R"(<vacation date="2026-10-01"/>)"), {"<vacation>", "unknown element"});
+  ExpectRejected(hours(ok, "9 to 5"), {"unexpected text"});
+  ExpectRejected(WithWorkHours("<work-hours " + ok + "/><work-hours " + ok + "/>"),
+                 {"<work-hours>", "given twice"});
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "tests/vault/records_fixture.h"
 #include "vault/loans.h"
+#include "vault/policy_store.h"
 
 namespace custos::vault {
 namespace {
@@ -53,6 +54,11 @@ TEST_F(RecordDemoTest, SeedsOnceWithEveryRoleAndLevel) {
                          })
                   .ok());
   EXPECT_EQ(alert_types.count("anomaly.repeated_denials"), 1u);
+  // The demo company has set its working hours (the off-hours alert).
+  auto demo_policy = CurrentPolicy(**r);
+  ASSERT_TRUE(demo_policy.ok()) << demo_policy.status().ToString();
+  ASSERT_NE(demo_policy->work_hours(), nullptr);
+  EXPECT_EQ(demo_policy->work_hours()->utc_offset_minutes, 480);
   r->reset();
 
   EXPECT_EQ(SeedDemoCompany(*archive_, o, &logins).code(), StatusCode::kAlreadyExists);

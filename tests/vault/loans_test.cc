@@ -9,6 +9,7 @@
 
 #include "policy/rules.h"
 #include "tests/vault/records_fixture.h"
+#include "vault/policy_store.h"
 
 namespace custos::vault {
 namespace {
@@ -214,6 +215,70 @@ TEST_F(ViewTest, ViewFromANewPlaceRaisesOneAnomalyAlert) {
   EXPECT_EQ(a.Find("details")->Find("location")->as_string(), "客户现场");
   EXPECT_EQ(a.Find("details")->Find("ip")->as_string(), "10.8.0.7");
   EXPECT_EQ(a.Find("details")->Find("known_places")->as_int(), 1);
+}
+
+// The shipped policy plus working hours (`attrs` of <work-hours>, every day
+// of the week a working day unless `days` says otherwise).
+std::string PolicyWithHours(const std::string& attrs,
+                            const std::string& days = "mon tue wed thu fri sat sun") {
+  std::string xml(DefaultPolicyXml());
+  xml.insert(xml.rfind("</custos-policy>"),
+             "<work-hours utc-offset=\"+00:00\" " + attrs + " days=\"" + days + "\"/>\n");
+  return xml;
+}
+
+TEST_F(ViewTest, ViewOutsideWorkingHoursRaisesOneAnomalyAlertPerDay) {
+  RecordMeta m = MakeRecord(Classification::kInternal);
+  ASSERT_TRUE(archive_->View(As(author_), m.id, "更新前查阅").ok());
+  EXPECT_TRUE(Alerts().empty());  // no working hours in the shipped policy: no rule
+  // A one-hour working day that is not now (UTC), whatever the time of the run.
+  const int64_t minute = NowMillis() / 60000 % 1440;
+  const std::string hours =
+      minute < 720 ? "start=\"13:00\" end=\"14:00\"" : "start=\"01:00\" end=\"02:00\"";
+  auto applied = ApplyPolicy(*vault_, *log_, As(admin_), PolicyWithHours(hours), "设定工作时间");
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+
+  auto v = archive_->View(As(author_), m.id, "更新前查阅");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();  // an alert, not a refusal
+  std::vector<json::Value> alerts = Alerts();
+  ASSERT_EQ(alerts.size(), 1u);
+  const json::Value& a = alerts[0];
+  EXPECT_EQ(a.Find("type")->as_string(), "anomaly.off_hours");
+  EXPECT_EQ(a.Find("user_id")->as_string(), author_.id);
+  EXPECT_EQ(a.Find("record_id")->as_string(), m.id);
+  EXPECT_EQ(static_cast<uint64_t>(a.Find("audit_seq")->as_int()), v->audit_seq);
+  const json::Value& d = *a.Find("details");
+  EXPECT_EQ(d.Find("local_time")->as_string().substr(0, 10),
+            FormatDate(CivilFromDays(v->time / (int64_t{86400} * 1000))));
+  EXPECT_EQ(d.Find("utc_offset_minutes")->as_int(), 0);
+  EXPECT_TRUE(d.Find("working_day")->as_bool());
+  EXPECT_TRUE(d.Find("allowed")->as_bool());
+  // The rest of the day: no more off-hours alerts for this person.
+  ASSERT_TRUE(archive_->View(As(author_), m.id, "更新前查阅").ok());
+  EXPECT_EQ(Alerts().size(), 1u);
+  // Someone else's first off-hours attempt is theirs to explain.
+  RecordMeta other = MakeRecord(Classification::kConfidential, "华南电子有限公司");
+  ASSERT_FALSE(archive_->View(As(borrower_), other.id, "查看客户联系人").ok());  // no loan
+  alerts = Alerts();
+  ASSERT_EQ(alerts.size(), 2u);
+  int borrower_alerts = 0;
+  for (const json::Value& x : alerts) {
+    if (x.Find("user_id")->as_string() == borrower_.id) {
+      ++borrower_alerts;
+      EXPECT_EQ(x.Find("type")->as_string(), "anomaly.off_hours");
+      EXPECT_FALSE(x.Find("details")->Find("allowed")->as_bool());
+    }
+  }
+  EXPECT_EQ(borrower_alerts, 1);
+}
+
+TEST_F(ViewTest, ViewWithinWorkingHoursRaisesNoOffHoursAlert) {
+  RecordMeta m = MakeRecord(Classification::kInternal);
+  ASSERT_TRUE(ApplyPolicy(*vault_, *log_, As(admin_),
+                          PolicyWithHours("start=\"00:00\" end=\"24:00\""), "全天工作")
+                  .ok());
+  ASSERT_TRUE(archive_->View(As(author_), m.id, "更新前查阅").ok());
+  EXPECT_TRUE(Alerts().empty());
 }
 
 TEST_F(ViewTest, DamagedActivityEntryFailsTheViewClosed) {

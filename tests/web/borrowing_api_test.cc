@@ -406,6 +406,24 @@ TEST_F(WebBorrowingTest, PolicyViewAndApply) {
   TestResponse applied = admin.Call("POST", "/api/v1/policy", json::Serialize(body));
   ASSERT_EQ(applied.status, 200) << applied.body;
   EXPECT_EQ(applied.Json()["sha256"].as_string(), sha);
+  EXPECT_TRUE(admin.Call("GET", "/api/v1/policy").Json()["summary"]["work_hours"].is_null());
+
+  // Working hours for the off-hours alert: shown as the policy says them.
+  std::string with_hours = xml;
+  with_hours.insert(with_hours.rfind("</custos-policy>"),
+                    R"(<work-hours utc-offset="+08:00" start="08:30" end="18:00" days="mon tue )"
+                    R"(wed thu fri sat"><holiday date="2026-10-01"/>)"
+                    R"(<workday date="2026-10-11"/></work-hours>)");
+  body["xml"] = with_hours;
+  ASSERT_EQ(admin.Call("POST", "/api/v1/policy", json::Serialize(body)).status, 200);
+  json::Value hours = admin.Call("GET", "/api/v1/policy").Json()["summary"]["work_hours"];
+  EXPECT_EQ(hours["utc_offset"].as_string(), "+08:00");
+  EXPECT_EQ(hours["start"].as_string(), "08:30");
+  EXPECT_EQ(hours["end"].as_string(), "18:00");
+  EXPECT_EQ(hours["days"].as_array().size(), 6u);
+  EXPECT_EQ(hours["days"].as_array()[5].as_string(), "sat");
+  EXPECT_EQ(hours["holidays"].as_array()[0].as_string(), "2026-10-01");
+  EXPECT_EQ(hours["workdays"].as_array()[0].as_string(), "2026-10-11");
 
   body["xml"] = "<policy";
   EXPECT_EQ(admin.Call("POST", "/api/v1/policy", json::Serialize(body)).status, 400);

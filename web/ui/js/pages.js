@@ -53,6 +53,8 @@ function alertTypeCell(x) {
     detail = I18n.t('alert.detail.repeated_denials', { n: d.denials, minutes: d.window_minutes });
   } else if (x.type === 'anomaly.new_place') {
     detail = I18n.t('alert.detail.new_place', { ws: d.workstation || '—', loc: d.location || '—', ip: d.ip || '—', n: d.known_places });
+  } else if (x.type === 'anomaly.off_hours') {
+    detail = I18n.t('alert.detail.off_hours', { time: d.local_time || '—', day: I18n.t(d.working_day ? 'alert.detail.workday' : 'alert.detail.dayoff') });
   }
   const known = CUSTOS_I18N['zh-CN']['alert.' + x.type];
   return el('td', { title: x.type }, el('span', known ? { i18n: 'alert.' + x.type } : { text: x.type }),
@@ -700,6 +702,16 @@ async function viewAlerts() {
 
 // ---- policy ------------------------------------------------------------------
 
+// The policy's working hours (the off-hours alert), in one line.
+function workHoursText(w) {
+  if (!w) return I18n.t('policy.workhours.none');
+  const days = w.days.map((d) => I18n.t('weekday.' + d)).join(I18n.t('policy.workhours.sep'));
+  let text = I18n.t('policy.workhours.line', { days, start: w.start, end: w.end, offset: w.utc_offset });
+  if (w.holidays.length) text += ' · ' + I18n.t('policy.workhours.holidays', { list: w.holidays.join(', ') });
+  if (w.workdays.length) text += ' · ' + I18n.t('policy.workhours.workdays', { list: w.workdays.join(', ') });
+  return text;
+}
+
 async function viewPolicy() {
   const r = await api('GET', '/api/v1/policy?source=1');
   if (!r.ok) return el('div', { class: 'card error', text: errorText(r.body) });
@@ -730,7 +742,8 @@ async function viewPolicy() {
   });
   return el('div', {}, el('h1', { i18n: 'policy.title' }),
     el('section', { class: 'card' }, el('dl', { class: 'meta' }, el('dt', { i18n: 'policy.version' }), el('dd', { text: p.version }),
-      el('dt', { i18n: 'policy.hash' }), el('dd', { class: 'mono', id: 'policy-hash', text: p.sha256 })),
+      el('dt', { i18n: 'policy.hash' }), el('dd', { class: 'mono', id: 'policy-hash', text: p.sha256 }),
+      el('dt', { i18n: 'policy.workhours' }), el('dd', { id: 'policy-workhours', text: workHoursText(p.summary.work_hours) })),
     el('h2', { i18n: 'policy.rules' }), el('div', { class: 'scroll' }, table(['records.classification', 'policy.quota', 'policy.window', 'policy.approvals', 'policy.maxhours', 'policy.release', 'policy.copy', 'policy.print', 'policy.export'], rows)),
     el('h2', { i18n: 'policy.permits' }), el('div', { class: 'scroll' }, table(['users.roles', 'policy.actions'], roleRows, 'policy-roles'))),
     el('section', { class: 'card' }, el('h2', { i18n: 'policy.history' }), table(['common.time', 'policy.version', 'rec.own.by', 'policy.hash'],
