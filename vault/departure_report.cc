@@ -115,6 +115,19 @@ json::Value DepartureReport::ToJson() const {
   json::Value hs = json::Value::MakeArray();
   for (const Handover& h : handovers) hs.Push(h.ToJson());
   o["handovers"] = std::move(hs);
+  json::Value as = json::Value::MakeArray();
+  for (const ReportAlert& a : alerts) {
+    json::Value x = json::Value::MakeObject();
+    x["type"] = a.type;
+    x["record"] = a.record_id;
+    x["record_name"] = a.record_name;
+    x["at"] = a.at;
+    x["audit_seq"] = a.audit_seq;
+    x["details"] = a.details;
+    as.Push(std::move(x));
+  }
+  o["alerts"] = std::move(as);
+  o["alerts_truncated"] = alerts_truncated;
   return o;
 }
 
@@ -252,6 +265,42 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
     return a.requested_at < b.requested_at;
   });
   CUSTOS_ASSIGN_OR_RETURN(report.handovers, HandoversOf(*txn, user.id));
+
+  // Alerts about the person: keys start with the time (big-endian), so the
+  // scan runs newest first and stops at the window's start.
+  CUSTOS_RETURN_IF_ERROR(txn->Scan(
+      tables::kAlerts, "",
+      [&](std::string_view, std::string_view value) -> Result<bool> {
+        auto v = json::Parse(value);
+        if (!v.ok() || !v->is_object()) return Status::DataLoss("an alert does not parse");
+        CUSTOS_ASSIGN_OR_RETURN(int64_t at, json::GetIntOr(*v, "at", 0));
+        if (at < report.from) return false;
+        if (at >= report.to) return true;
+        CUSTOS_ASSIGN_OR_RETURN(std::string who, json::GetStringOr(*v, "user_id", ""));
+        if (who != user.id) return true;
+        if (report.alerts.size() == kMaxReportAlerts) {
+          report.alerts_truncated = true;
+          return false;
+        }
+        ReportAlert a;
+        CUSTOS_ASSIGN_OR_RETURN(a.type, json::GetStringOr(*v, "type", ""));
+        CUSTOS_ASSIGN_OR_RETURN(a.record_id, json::GetStringOr(*v, "record_id", ""));
+        CUSTOS_ASSIGN_OR_RETURN(int64_t seq, json::GetIntOr(*v, "audit_seq", 0));
+        a.at = at;
+        a.audit_seq = static_cast<uint64_t>(seq);
+        if (const json::Value* d = v->Find("details"); d != nullptr && d->is_object()) {
+          a.details = *d;
+        }
+        if (!a.record_id.empty()) {
+          if (auto meta = Archive::ReadMeta(*txn, a.record_id); meta.ok()) {
+            a.record_name = meta->name;
+          }
+        }
+        report.alerts.push_back(std::move(a));
+        return true;
+      },
+      /*reverse=*/true));
+  std::reverse(report.alerts.begin(), report.alerts.end());
   return report;
 }
 

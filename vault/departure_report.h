@@ -9,6 +9,10 @@
 // audited ("departure.report", object {"user", id}) and the event is durable
 // before the report is built (fail closed).
 //
+// Alerts: the alerts raised about the person in the window (anomaly rules,
+// exhausted quotas, notice-period activity, non-compete reminders — see
+// docs/departures.md), oldest first, at most kMaxReportAlerts (the newest).
+//
 // Spikes: a day is a spike when its allowed views are more than
 // kSpikeFactor × the median of the person's daily views over the days in the
 // window on which they viewed anything, and at least kSpikeMinViews.
@@ -35,6 +39,7 @@ inline constexpr int kDefaultLookbackDays = 90;
 inline constexpr int kMaxLookbackDays = 3660;
 inline constexpr int kSpikeFactor = policy::anomaly::kSpikeFactor;
 inline constexpr int kSpikeMinViews = policy::anomaly::kSpikeMinViews;
+inline constexpr size_t kMaxReportAlerts = 500;
 
 struct DepartureReportOptions {
   int lookback_days = kDefaultLookbackDays;  // 1..kMaxLookbackDays
@@ -64,6 +69,16 @@ struct ReportLoan {
   UnixMillis due = 0;
 };
 
+// An alert about the person (tables::kAlerts), as the report names it.
+struct ReportAlert {
+  std::string type;  // e.g. "anomaly.off_hours"
+  std::string record_id;
+  std::string record_name;
+  UnixMillis at = 0;
+  uint64_t audit_seq = 0;
+  json::Value details;  // the alert's details object, or null
+};
+
 struct DayViews {
   std::string date;  // YYYY-MM-DD (UTC)
   int views = 0;
@@ -89,6 +104,8 @@ struct DepartureReport {
   double median_daily_views = 0;
   std::vector<std::string> spike_days;
   std::vector<Handover> handovers;
+  std::vector<ReportAlert> alerts;  // in the window, oldest first
+  bool alerts_truncated = false;    // more than kMaxReportAlerts in the window
 
   json::Value ToJson() const;
 };

@@ -269,6 +269,9 @@ TEST_F(HandoverTest, ReportCountsWhatWasDone) {
   ASSERT_TRUE(loan.ok()) << loan.status().ToString();
   GiveNotice();
   ASSERT_FALSE(archive_->View(As(author_), rec2_.id, kReason).ok());  // denied, counted
+  const uint64_t denied_seq = LogSize() - 1;
+  // Someone else's alerts are not in this person's report.
+  for (int i = 0; i < 3; ++i) ASSERT_FALSE(archive_->View(As(borrower_), rec1_.id, kReason).ok());
 
   auto report = BuildDepartureReport(*archive_, As(auditor_), author_.id);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
@@ -303,6 +306,13 @@ TEST_F(HandoverTest, ReportCountsWhatWasDone) {
   EXPECT_EQ(report->days[0].views, 4);
   EXPECT_FALSE(report->days[0].spike);
   EXPECT_TRUE(report->spike_days.empty());
+  // The alerts about the person: their view attempt in the notice period.
+  ASSERT_EQ(report->alerts.size(), 1u);
+  EXPECT_EQ(report->alerts[0].type, "employment.notice_activity");
+  EXPECT_EQ(report->alerts[0].record_id, rec2_.id);
+  EXPECT_EQ(report->alerts[0].record_name, rec2_.name);
+  EXPECT_EQ(report->alerts[0].audit_seq, denied_seq);
+  EXPECT_FALSE(report->alerts_truncated);
   // Never content: the JSON holds no field of the record's content.
   const std::string json = json::Serialize(report->ToJson());
   EXPECT_EQ(json.find("91310000MA1FL0XX1X"), std::string::npos);
@@ -322,6 +332,7 @@ TEST_F(HandoverTest, ReportCountsWhatWasDone) {
   ASSERT_TRUE(empty.ok());
   EXPECT_EQ(empty->total_views, 0);
   EXPECT_TRUE(empty->authored.empty());
+  EXPECT_TRUE(empty->alerts.empty());
 }
 
 TEST(DepartureSpikesTest, SpikeIsAboveThreeTimesMedianAndAtLeastFive) {

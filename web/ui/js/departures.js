@@ -31,6 +31,8 @@ Object.assign(CUSTOS_I18N['zh-CN'], {
   'dep.days': '每日查阅', 'dep.date': '日期', 'dep.views': '查阅次数', 'dep.spike': '异常峰值',
   'dep.spikes': '异常峰值日', 'dep.no_spikes': '无异常峰值。', 'dep.empty': '无。',
   'dep.kind': '类型', 'dep.loan_state': '状态', 'dep.requested_at': '申请时间',
+  'dep.alerts': '告警', 'dep.alert_time': '时间', 'dep.alert_type': '告警类型', 'dep.alert_seq': '审计序号',
+  'dep.alerts_truncated': '仅列出窗口内最近的 {n} 条告警。',
   'st.notice_given': '离职通知期', 'st.departed': '已离职',
 });
 Object.assign(CUSTOS_I18N.en, {
@@ -58,6 +60,8 @@ Object.assign(CUSTOS_I18N.en, {
   'dep.days': 'Views per day', 'dep.date': 'Date', 'dep.views': 'Views', 'dep.spike': 'Spike',
   'dep.spikes': 'Spike days', 'dep.no_spikes': 'No spikes.', 'dep.empty': 'None.',
   'dep.kind': 'Kind', 'dep.loan_state': 'State', 'dep.requested_at': 'Requested',
+  'dep.alerts': 'Alerts', 'dep.alert_time': 'Time', 'dep.alert_type': 'Alert', 'dep.alert_seq': 'Audit seq',
+  'dep.alerts_truncated': 'Only the latest {n} alerts of the window are listed.',
   'st.notice_given': 'Notice given', 'st.departed': 'Departed',
 });
 
@@ -212,12 +216,19 @@ Object.assign(CUSTOS_I18N.en, {
         el('td', { text: l.record_name || l.record }), el('td', { text: t('kind.' + l.kind) }),
         el('td', { text: t('state.' + l.state) }),
         el('td', { text: when(l.requested_at) })));
+      const alertRows = (rep.alerts || []).map((a) => el('tr', { 'data-type': a.type },
+        el('td', { class: 'nw', text: when(a.at) }), alertTypeCell(a),
+        el('td', { text: a.record_name || a.record || '—' }), el('td', { class: 'nw', text: String(a.audit_seq) })));
       out.replaceChildren(
         el('p', {}, el('span', { i18n: 'dep.total_views' }), el('strong', { text: ': ' + rep.total_views + '  ' }),
           el('span', { i18n: 'dep.denied_views' }), el('strong', { text: ': ' + rep.denied_views + '  ' }),
           el('span', { i18n: 'dep.median' }), el('strong', { text: ': ' + rep.median_daily_views })),
         el('p', {}, el('span', { i18n: 'dep.spikes' }),
           el('span', { text: ': ' + ((rep.spike_days || []).join(', ') || t('dep.no_spikes')) })),
+        el('h3', { i18n: 'dep.alerts' }),
+        alertRows.length ? table('dep-alerts', ['dep.alert_time', 'dep.alert_type', 'dep.record', 'dep.alert_seq'], alertRows)
+          : el('p', { class: 'muted', i18n: 'dep.empty' }),
+        rep.alerts_truncated ? el('p', { class: 'muted', text: t('dep.alerts_truncated', { n: (rep.alerts || []).length }) }) : null,
         el('h3', { i18n: 'dep.days' }),
         dayRows.length ? table('dep-days', ['dep.date', 'dep.views', 'dep.spike'], dayRows) : el('p', { class: 'muted', i18n: 'dep.empty' }),
         el('h3', { i18n: 'dep.viewed' }), recordRows('dep-viewed', rep.viewed, true),
