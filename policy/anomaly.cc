@@ -69,8 +69,8 @@ std::string PlaceKey(std::string_view workstation, std::string_view location) {
   return key;
 }
 
-AttemptResult RecordViewAttempt(Activity* a, bool allowed, UnixMillis now, std::string_view place,
-                                const WorkHours* hours) {
+AttemptResult RecordAttempt(Activity* a, AttemptKind kind, bool allowed, UnixMillis now,
+                            std::string_view place, const WorkHours* hours) {
   AttemptResult r;
   const int64_t today = DayOf(now);
 
@@ -83,7 +83,7 @@ AttemptResult RecordViewAttempt(Activity* a, bool allowed, UnixMillis now, std::
   r.baseline_active_days = static_cast<int>(baseline.size());
   r.baseline_median = MedianOfActiveDays(baseline);
 
-  if (allowed) {
+  if (allowed && kind == AttemptKind::kView) {
     if (a->days.empty() || a->days.back().first != today) a->days.emplace_back(today, 0);
     r.views_today = ++a->days.back().second;
     if (r.baseline_active_days >= kBaselineMinActiveDays && a->spike_alert_day != today &&

@@ -1,7 +1,7 @@
 // Anomaly rules (ARCHITECTURE.md, "Departures and alerts"): checks of one
-// person's view attempts against their own recent activity, raising alerts
-// for the auditors while the access happens — not only later, in the
-// departure report.
+// person's attempts to view, copy, print or export a record against their
+// own recent activity, raising alerts for the auditors while the access
+// happens — not only later, in the departure report.
 //
 //   view spike (anomaly.view_spike): the person's allowed views today (UTC
 //     day, as in the departure report) pass kSpikeFactor × the median of their
@@ -9,14 +9,14 @@
 //     anything, and at least kSpikeMinViews. Needs a baseline of at least
 //     kBaselineMinActiveDays active days (a new employee has none yet). Raised
 //     once per day, on the view that crosses the line.
-//   repeated denials (anomaly.repeated_denials): kDenialThreshold refused view
-//     attempts within kDenialWindowMillis. Raised once per window.
-//   new place (anomaly.new_place): a view attempt from a place — the
+//   repeated denials (anomaly.repeated_denials): kDenialThreshold refused
+//     attempts (views or uses) within kDenialWindowMillis. Raised once per window.
+//   new place (anomaly.new_place): an attempt from a place — the
 //     workstation label and declared location given at login — the person
 //     has not used before, once they have at least one known place (the
 //     first place is their baseline). Raised once per new place; the last
 //     kMaxKnownPlaces places are remembered.
-//   off hours (anomaly.off_hours): a view attempt outside the working hours
+//   off hours (anomaly.off_hours): an attempt outside the working hours
 //     the policy sets (<work-hours>: a UTC offset, the hours of a working
 //     day, the working weekdays, and dated holidays and make-up working
 //     days). Raised once per person and local day, on the first such
@@ -85,7 +85,7 @@ double MedianOfActiveDays(const std::vector<int64_t>& counts);
 // Whether `views` in one day is a spike against a baseline `median`.
 bool IsSpike(int64_t views, double median);
 
-// One person's recent view attempts, as the rules need them.
+// One person's recent access attempts, as the rules need them.
 struct Activity {
   // (UTC day number, allowed views that day), ascending; the last
   // kBaselineDays days before today and today.
@@ -117,11 +117,23 @@ struct AttemptResult {
 // are empty (a caller without a place, e.g. the command line).
 std::string PlaceKey(std::string_view workstation, std::string_view location);
 
-// Records one view attempt at `now` (allowed or refused) from `place` (a
+// What was attempted: a view, or a use (copy, print, export). Only allowed
+// views count toward the spike rule; refusals, places and off hours are
+// watched for both.
+enum class AttemptKind { kView, kUse };
+
+// Records one attempt at `now` (allowed or refused) from `place` (a
 // PlaceKey; "" = no place) into `a`, drops what no rule needs any more, and
 // says which alerts the attempt raises. `hours` null = no off-hours rule.
-AttemptResult RecordViewAttempt(Activity* a, bool allowed, UnixMillis now,
-                                std::string_view place = {}, const WorkHours* hours = nullptr);
+AttemptResult RecordAttempt(Activity* a, AttemptKind kind, bool allowed, UnixMillis now,
+                            std::string_view place = {}, const WorkHours* hours = nullptr);
+
+// RecordAttempt for a view.
+inline AttemptResult RecordViewAttempt(Activity* a, bool allowed, UnixMillis now,
+                                       std::string_view place = {},
+                                       const WorkHours* hours = nullptr) {
+  return RecordAttempt(a, AttemptKind::kView, allowed, now, place, hours);
+}
 
 }  // namespace custos::policy::anomaly
 

@@ -567,6 +567,10 @@ Result<UseResult> UseRecord(Archive& archive, const Caller& caller, std::string_
     e.details["classification"] = policy::ClassificationId(meta.classification);
     if (loan) e.details["loan"] = loan->id;
     CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, archive.audit_log().Append(txn, e));
+    // Taking content out is watched like viewing it: notice period, off
+    // hours, a new place, refusals in a row.
+    CUSTOS_RETURN_IF_ERROR(
+        Archive::CheckAttempt(txn, user, caller, e.action, meta.id, auth, f.now, seq, *policy));
     if (!auth.ok()) {
       denied = auth.status();
       return Status::Ok();

@@ -302,14 +302,24 @@ Status RaiseAlert(WriteTxn& txn, std::string_view type, const std::string& user_
 // transaction as its audit event `seq`: updates the person's activity and
 // raises the alerts the attempt crosses.
 Status CheckAnomalies(WriteTxn& txn, const std::string& user_id, const std::string& record_id,
-                      const AuditEvent::Place& place, bool allowed, UnixMillis now, uint64_t seq,
-                      const policy::anomaly::WorkHours* hours) {
+                      const AuditEvent::Place& place, std::string_view action, bool allowed,
+                      UnixMillis now, uint64_t seq, const policy::anomaly::WorkHours* hours) {
   CUSTOS_ASSIGN_OR_RETURN(policy::anomaly::Activity a, ReadActivity(txn, user_id));
-  const policy::anomaly::AttemptResult r = policy::anomaly::RecordViewAttempt(
-      &a, allowed, now, policy::anomaly::PlaceKey(place.workstation, place.location), hours);
+  const policy::anomaly::AttemptResult r = policy::anomaly::RecordAttempt(
+      &a,
+      action == "record.view" ? policy::anomaly::AttemptKind::kView
+                              : policy::anomaly::AttemptKind::kUse,
+      allowed, now, policy::anomaly::PlaceKey(place.workstation, place.location), hours);
+  // Every anomaly alert names the attempt's action (a view, or a copy,
+  // print or export).
+  const auto details = [&] {
+    json::Value d = json::Value::MakeObject();
+    d["action"] = action;
+    return d;
+  };
   CUSTOS_RETURN_IF_ERROR(WriteActivity(txn, user_id, a));
   if (r.view_spike) {
-    json::Value d = json::Value::MakeObject();
+    json::Value d = details();
     d["views_today"] = r.views_today;
     // The median is a whole or a half number: shown as text ("2.5").
     const auto halves = static_cast<int64_t>(r.baseline_median * 2 + 0.5);
@@ -320,14 +330,14 @@ Status CheckAnomalies(WriteTxn& txn, const std::string& user_id, const std::stri
                                       seq, policy::anomaly::kViewSpike, std::move(d)));
   }
   if (r.repeated_denials) {
-    json::Value d = json::Value::MakeObject();
+    json::Value d = details();
     d["denials"] = r.denials_in_window;
     d["window_minutes"] = policy::anomaly::kDenialWindowMillis / 60000;
     CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, policy::anomaly::kRepeatedDenials, user_id, record_id,
                                       now, seq, policy::anomaly::kRepeatedDenials, std::move(d)));
   }
   if (r.new_place) {
-    json::Value d = json::Value::MakeObject();
+    json::Value d = details();
     d["workstation"] = place.workstation;
     d["location"] = place.location;
     d["ip"] = place.ip;
@@ -336,7 +346,7 @@ Status CheckAnomalies(WriteTxn& txn, const std::string& user_id, const std::stri
                                       policy::anomaly::kNewPlace, std::move(d)));
   }
   if (r.off_hours) {
-    json::Value d = json::Value::MakeObject();
+    json::Value d = details();
     d["local_time"] = hours->LocalTime(now);
     d["utc_offset_minutes"] = hours->utc_offset_minutes;
     d["working_day"] = hours->IsWorkingDay(hours->LocalDay(now));
@@ -983,6 +993,24 @@ Result<std::vector<RecordMeta>> Archive::DeclassifyDue(CivilDate today) {
   return out;
 }
 
+// ---- alerts on access attempts ----------------------------------------------------
+
+Status Archive::CheckAttempt(WriteTxn& txn, const User& user, const Caller& caller,
+                             std::string_view action, const std::string& record_id,
+                             const policy::Authorization& auth, UnixMillis now, uint64_t seq,
+                             const policy::Policy& policy) {
+  // Departures (ARCHITECTURE.md): any attempt during the notice period is an
+  // alert for the auditors, allowed (a handover) or not.
+  if (user.employment == policy::EmploymentState::kNoticeGiven) {
+    json::Value d = json::Value::MakeObject();
+    d["action"] = action;
+    CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, "employment.notice_activity", user.id, record_id, now,
+                                      seq, auth.decision.rule, std::move(d)));
+  }
+  return CheckAnomalies(txn, user.id, record_id, caller.place, action, auth.ok(), now, seq,
+                        policy.work_hours());
+}
+
 // ---- views ------------------------------------------------------------------------
 
 Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record_id,
@@ -1045,14 +1073,8 @@ Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record
       e.details["compared_versions"] = std::move(xs);
     }
     CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, log_.Append(txn, e));
-    // Departures (ARCHITECTURE.md): any view attempt during the notice
-    // period is an alert for the auditors, allowed (a handover) or not.
-    if (user.employment == policy::EmploymentState::kNoticeGiven) {
-      CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, "employment.notice_activity", user.id, meta.id, now,
-                                        seq, auth.decision.rule));
-    }
-    CUSTOS_RETURN_IF_ERROR(CheckAnomalies(txn, user.id, meta.id, caller.place, auth.ok(), now, seq,
-                                          policy->work_hours()));
+    CUSTOS_RETURN_IF_ERROR(
+        CheckAttempt(txn, user, caller, e.action, meta.id, auth, now, seq, *policy));
     if (!auth.ok()) {
       if (auth.decision.rule == policy::rules::kQuotaExhausted) {
         CUSTOS_RETURN_IF_ERROR(

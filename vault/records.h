@@ -303,6 +303,15 @@ class Archive {
   // Fills decision, rule, policy hash and outcome from `auth`.
   static void SetDecision(AuditEvent* event, const policy::Authorization& auth,
                           const policy::Policy& policy);
+  // The alerts an access attempt on a record raises, in the transaction of
+  // its audit event `seq` (`action` is the event's: "record.view",
+  // "record.copy", …): activity during the notice period, and the anomaly
+  // rules of policy/anomaly.h (off hours by the policy's working hours).
+  // Allowed or refused alike; only views count toward the spike rule.
+  static Status CheckAttempt(WriteTxn& txn, const User& user, const Caller& caller,
+                             std::string_view action, const std::string& record_id,
+                             const policy::Authorization& auth, UnixMillis now, uint64_t seq,
+                             const policy::Policy& policy);
   // Creates a record inside `txn` (authorization already done by the caller
   // with `permit`). Registers the catalog update on commit.
   Result<RecordMeta> CreateRecordIn(WriteTxn& txn, const policy::Permit& permit,

@@ -196,5 +196,20 @@ TEST(AnomalyTest, OffHoursAlertOncePerLocalDayAllowedOrRefused) {
   EXPECT_FALSE(RecordViewAttempt(&b, true, night, "", nullptr).off_hours);
 }
 
+TEST(AnomalyTest, UsesAreWatchedButDoNotCountAsViews) {
+  Activity a;
+  Views(&a, kStart, 2);
+  const AttemptResult copy = RecordAttempt(&a, AttemptKind::kUse, true, kStart + 10'000, "WS-1");
+  EXPECT_EQ(copy.views_today, 2);  // a copy is not a view
+  EXPECT_FALSE(copy.new_place);    // the first place is the baseline
+  EXPECT_TRUE(RecordAttempt(&a, AttemptKind::kUse, true, kStart + 20'000, "LAPTOP").new_place);
+  // Refused uses are refusals like any other.
+  RecordAttempt(&a, AttemptKind::kUse, false, kStart + 30'000, "WS-1");
+  RecordAttempt(&a, AttemptKind::kView, false, kStart + 40'000, "WS-1");
+  EXPECT_TRUE(
+      RecordAttempt(&a, AttemptKind::kUse, false, kStart + 50'000, "WS-1").repeated_denials);
+  EXPECT_EQ(a.days.back().second, 2);
+}
+
 }  // namespace
 }  // namespace custos::policy::anomaly

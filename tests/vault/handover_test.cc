@@ -114,6 +114,29 @@ TEST_F(HandoverTest, InNoticeUserViewsOnlyRecordsInPendingHandover) {
     EXPECT_EQ(Str(alerts[2], "record_id"), rec2_.id);
     EXPECT_EQ(Str(alerts[2], "rule"), policy::rules::kEmploymentNoticePeriod);
   }
+  // So is an attempt to take content out (print, copy, export).
+  (void)UseRecord(*archive_, As(author_), rec1_.id, policy::Action::kPrint, kReason);
+  {
+    auto r = vault_->BeginRead();
+    std::vector<json::Value> alerts;
+    ASSERT_TRUE((*r)->Scan(tables::kAlerts, "",
+                           [&](std::string_view, std::string_view value) -> Result<bool> {
+                             alerts.push_back(*json::Parse(value));
+                             return true;
+                           })
+                    .ok());
+    // The notice-period alert, and the third refusal in a row.
+    ASSERT_EQ(alerts.size(), 5u);
+    const json::Value* print = nullptr;
+    for (const json::Value& a : alerts) {
+      if (static_cast<uint64_t>(a.Find("audit_seq")->as_int()) == LogSize() - 1 &&
+          Str(a, "type") == "employment.notice_activity")
+        print = &a;
+    }
+    ASSERT_NE(print, nullptr);
+    EXPECT_EQ(Str(*print, "type"), "employment.notice_activity");
+    EXPECT_EQ(Str(*print->Find("details"), "action"), "record.print");
+  }
 
   // Once confirmed the record is the successor's and closed to the leaver.
   auto c = ConfirmHandover(*archive_, As(approver_), author_.id, rec1_.id, "确认交接");

@@ -555,5 +555,48 @@ TEST_F(LoanTest, CopyPrintExportNeedTheirOwnApproval) {
                 rules::kUseForbidden);
 }
 
+TEST_F(LoanTest, CopyPrintExportAttemptsAreWatchedLikeViews) {
+  RecordMeta m = MakeRecord(Classification::kInternal);
+  // Working hours that are not now: every attempt below is off hours.
+  const int64_t minute = NowMillis() / 60000 % 1440;
+  ASSERT_TRUE(ApplyPolicy(*vault_, *log_, As(admin_),
+                          PolicyWithHours(minute < 720 ? "start=\"13:00\" end=\"14:00\""
+                                                       : "start=\"01:00\" end=\"02:00\""),
+                          "设定工作时间")
+                  .ok());
+  EXPECT_DENIED(UseRecord(*archive_, As(borrower_), m.id, policy::Action::kCopy, "复制报价"),
+                rules::kLoanRequired);
+  EXPECT_DENIED(UseRecord(*archive_, As(borrower_), m.id, policy::Action::kPrint, "打印报价"),
+                rules::kLoanRequired);
+  auto exported = UseRecord(*archive_, As(borrower_), m.id, policy::Action::kExport, "导出报价");
+  ASSERT_FALSE(exported.ok());
+  std::map<std::string, const json::Value*> by_type;
+  std::vector<json::Value> alerts;
+  {
+    auto r = vault_->BeginRead();
+    ASSERT_TRUE(r.ok());
+    ASSERT_TRUE((*r)->Scan(tables::kAlerts, "",
+                           [&](std::string_view, std::string_view value) -> Result<bool> {
+                             alerts.push_back(*json::Parse(value));
+                             return true;
+                           })
+                    .ok());
+  }
+  for (const json::Value& a : alerts) by_type[a.Find("type")->as_string()] = &a;
+  ASSERT_EQ(alerts.size(), 2u);
+  ASSERT_EQ(by_type.count("anomaly.off_hours"), 1u);
+  ASSERT_EQ(by_type.count("anomaly.repeated_denials"), 1u);
+  // The first attempt of the day was off hours: the copy.
+  const json::Value& off = *by_type["anomaly.off_hours"];
+  EXPECT_EQ(off.Find("user_id")->as_string(), borrower_.id);
+  EXPECT_EQ(off.Find("details")->Find("action")->as_string(), "record.copy");
+  EXPECT_FALSE(off.Find("details")->Find("allowed")->as_bool());
+  // The third refusal in a row: the export.
+  const json::Value& burst = *by_type["anomaly.repeated_denials"];
+  EXPECT_EQ(burst.Find("details")->Find("action")->as_string(), "record.export");
+  EXPECT_EQ(burst.Find("details")->Find("denials")->as_int(), 3);
+  EXPECT_EQ(static_cast<uint64_t>(burst.Find("audit_seq")->as_int()), LogSize() - 1);
+}
+
 }  // namespace
 }  // namespace custos::vault

@@ -56,6 +56,9 @@ function alertTypeCell(x) {
   } else if (x.type === 'anomaly.off_hours') {
     detail = I18n.t('alert.detail.off_hours', { time: d.local_time || '—', day: I18n.t(d.working_day ? 'alert.detail.workday' : 'alert.detail.dayoff') });
   }
+  // A copy, print or export (not a view) is named before the detail.
+  const use = /^record\.(copy|print|export)$/.exec(d.action || '');
+  if (use) detail = I18n.t('kind.' + use[1]) + (detail ? ' · ' + detail : '');
   const known = CUSTOS_I18N['zh-CN']['alert.' + x.type];
   return el('td', { title: x.type }, el('span', known ? { i18n: 'alert.' + x.type } : { text: x.type }),
     detail ? el('div', { class: 'muted alert-detail', text: detail }) : null);
