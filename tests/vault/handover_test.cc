@@ -92,14 +92,7 @@ TEST_F(HandoverTest, InNoticeUserViewsOnlyRecordsInPendingHandover) {
   // handover view, the refused other file) raised an alert for the auditors,
   // naming the person, the file and the event.
   {
-    auto r = vault_->BeginRead();
-    std::vector<json::Value> alerts;
-    ASSERT_TRUE((*r)->Scan(tables::kAlerts, "",
-                           [&](std::string_view, std::string_view value) -> Result<bool> {
-                             alerts.push_back(*json::Parse(value));
-                             return true;
-                           })
-                    .ok());
+    std::vector<json::Value> alerts = Alerts();
     ASSERT_EQ(alerts.size(), 3u);
     // Keys are time + random bytes: order by event.
     std::sort(alerts.begin(), alerts.end(), [](const json::Value& a, const json::Value& b) {
@@ -117,14 +110,7 @@ TEST_F(HandoverTest, InNoticeUserViewsOnlyRecordsInPendingHandover) {
   // So is an attempt to take content out (print, copy, export).
   (void)UseRecord(*archive_, As(author_), rec1_.id, policy::Action::kPrint, kReason);
   {
-    auto r = vault_->BeginRead();
-    std::vector<json::Value> alerts;
-    ASSERT_TRUE((*r)->Scan(tables::kAlerts, "",
-                           [&](std::string_view, std::string_view value) -> Result<bool> {
-                             alerts.push_back(*json::Parse(value));
-                             return true;
-                           })
-                    .ok());
+    const std::vector<json::Value> alerts = Alerts();
     // The notice-period alert, and the third refusal in a row.
     ASSERT_EQ(alerts.size(), 5u);
     const json::Value* print = nullptr;

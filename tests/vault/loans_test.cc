@@ -30,21 +30,7 @@ bool HasRule(const Status& s, std::string_view rule) {
     EXPECT_TRUE(HasRule(r_.status(), rule)) << r_.status().ToString(); \
   } while (0)
 
-class ViewTest : public testing::ArchiveTest {
- protected:
-  std::vector<json::Value> Alerts() {
-    std::vector<json::Value> out;
-    auto r = vault_->BeginRead();
-    EXPECT_TRUE(r.ok());
-    EXPECT_TRUE((*r)->Scan(tables::kAlerts, "",
-                           [&](std::string_view, std::string_view value) -> Result<bool> {
-                             out.push_back(*json::Parse(value));
-                             return true;
-                           })
-                    .ok());
-    return out;
-  }
-};
+class ViewTest : public testing::ArchiveTest {};
 class LoanTest : public testing::ArchiveTest {
  protected:
   LoanRequest Req(const RecordMeta& m, LoanKind kind = LoanKind::kView) {
@@ -571,17 +557,7 @@ TEST_F(LoanTest, CopyPrintExportAttemptsAreWatchedLikeViews) {
   auto exported = UseRecord(*archive_, As(borrower_), m.id, policy::Action::kExport, "导出报价");
   ASSERT_FALSE(exported.ok());
   std::map<std::string, const json::Value*> by_type;
-  std::vector<json::Value> alerts;
-  {
-    auto r = vault_->BeginRead();
-    ASSERT_TRUE(r.ok());
-    ASSERT_TRUE((*r)->Scan(tables::kAlerts, "",
-                           [&](std::string_view, std::string_view value) -> Result<bool> {
-                             alerts.push_back(*json::Parse(value));
-                             return true;
-                           })
-                    .ok());
-  }
+  const std::vector<json::Value> alerts = Alerts();
   for (const json::Value& a : alerts) by_type[a.Find("type")->as_string()] = &a;
   ASSERT_EQ(alerts.size(), 2u);
   ASSERT_EQ(by_type.count("anomaly.off_hours"), 1u);

@@ -9,9 +9,11 @@
 
 #include <gtest/gtest.h>
 
+#include "base/json.h"
 #include "tests/vault/test_util.h"
 #include "vault/audit_log.h"
 #include "vault/records.h"
+#include "vault/tables.h"
 #include "vault/users.h"
 
 namespace custos::vault::testing {
@@ -76,6 +78,20 @@ class ArchiveTest : public ::testing::Test {
     auto m = archive_->CreateRecord(As(author_), r, "新客户建档");
     EXPECT_TRUE(m.ok()) << m.status().ToString();
     return m.ok() ? *m : RecordMeta();
+  }
+
+  // Every alert in tables::kAlerts, in key (time) order.
+  std::vector<json::Value> Alerts() {
+    std::vector<json::Value> out;
+    auto r = vault_->BeginRead();
+    EXPECT_TRUE(r.ok());
+    EXPECT_TRUE((*r)->Scan(tables::kAlerts, "",
+                           [&](std::string_view, std::string_view value) -> Result<bool> {
+                             out.push_back(*json::Parse(value));
+                             return true;
+                           })
+                    .ok());
+    return out;
   }
 
   uint64_t LogSize() {
