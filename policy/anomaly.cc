@@ -57,8 +57,8 @@ double MedianOfActiveDays(const std::vector<int64_t>& counts) {
                     : (static_cast<double>(active[n / 2 - 1]) + active[n / 2]) / 2;
 }
 
-bool IsSpike(int64_t views, double median) {
-  return views >= kSpikeMinViews && static_cast<double>(views) > kSpikeFactor * median;
+bool IsSpike(int64_t views, double median, const Thresholds& t) {
+  return views >= t.spike_min_views && static_cast<double>(views) > t.spike_factor * median;
 }
 
 std::string PlaceKey(std::string_view workstation, std::string_view location) {
@@ -70,7 +70,7 @@ std::string PlaceKey(std::string_view workstation, std::string_view location) {
 }
 
 AttemptResult RecordAttempt(Activity* a, AttemptKind kind, bool allowed, UnixMillis now,
-                            std::string_view place, const WorkHours* hours) {
+                            std::string_view place, const WorkHours* hours, const Thresholds& t) {
   AttemptResult r;
   const int64_t today = DayOf(now);
 
@@ -86,8 +86,8 @@ AttemptResult RecordAttempt(Activity* a, AttemptKind kind, bool allowed, UnixMil
   if (allowed && kind == AttemptKind::kView) {
     if (a->days.empty() || a->days.back().first != today) a->days.emplace_back(today, 0);
     r.views_today = ++a->days.back().second;
-    if (r.baseline_active_days >= kBaselineMinActiveDays && a->spike_alert_day != today &&
-        IsSpike(r.views_today, r.baseline_median)) {
+    if (r.baseline_active_days >= t.baseline_min_active_days && a->spike_alert_day != today &&
+        IsSpike(r.views_today, r.baseline_median, t)) {
       r.view_spike = true;
       a->spike_alert_day = today;
     }
@@ -95,15 +95,15 @@ AttemptResult RecordAttempt(Activity* a, AttemptKind kind, bool allowed, UnixMil
     r.views_today = a->days.back().second;
   }
 
-  std::erase_if(a->denials, [&](UnixMillis t) { return t <= now - kDenialWindowMillis; });
+  std::erase_if(a->denials, [&](UnixMillis x) { return x <= now - t.denial_window_millis; });
   if (!allowed) {
     a->denials.push_back(now);
     // A scripted run of refusals must not grow the stored value without
     // bound: the rule needs only the last few.
-    constexpr size_t kKept = 32;
+    constexpr auto kKept = static_cast<size_t>(kMaxKeptDenials);
     if (a->denials.size() > kKept) a->denials.erase(a->denials.begin(), a->denials.end() - kKept);
-    if (static_cast<int>(a->denials.size()) >= kDenialThreshold &&
-        (a->denial_alert_at == 0 || a->denial_alert_at <= now - kDenialWindowMillis)) {
+    if (static_cast<int>(a->denials.size()) >= t.denials &&
+        (a->denial_alert_at == 0 || a->denial_alert_at <= now - t.denial_window_millis)) {
       r.repeated_denials = true;
       a->denial_alert_at = now;
     }

@@ -4,13 +4,16 @@
 // happens — not only later, in the departure report.
 //
 //   view spike (anomaly.view_spike): the person's allowed views today (UTC
-//     day, as in the departure report) pass kSpikeFactor × the median of their
-//     daily views over the previous kBaselineDays days on which they viewed
-//     anything, and at least kSpikeMinViews. Needs a baseline of at least
-//     kBaselineMinActiveDays active days (a new employee has none yet). Raised
+//     day, as in the departure report) pass spike_factor × the median of
+//     their daily views over the previous kBaselineDays days on which they
+//     viewed anything, and at least spike_min_views. Needs a baseline of at
+//     least baseline_min_active_days active days (a new employee has none
+//     yet). Raised
 //     once per day, on the view that crosses the line.
-//   repeated denials (anomaly.repeated_denials): kDenialThreshold refused
-//     attempts (views or uses) within kDenialWindowMillis. Raised once per window.
+//   repeated denials (anomaly.repeated_denials): `denials` refused attempts
+//     (views or uses) within denial_window_millis. Raised once per window.
+//   (The thresholds are Thresholds: the k… constants below by default, or
+//   the policy's <anomaly-rules>.)
 //   new place (anomaly.new_place): an attempt from a place — the
 //     workstation label and declared location given at login — the person
 //     has not used before, once they have at least one known place (the
@@ -50,6 +53,18 @@ inline constexpr int kDenialThreshold = 3;
 inline constexpr int64_t kDenialWindowMillis = int64_t{15} * 60 * 1000;
 inline constexpr size_t kMaxKnownPlaces = 16;
 
+// The rules' thresholds; the defaults are the constants above. A policy may
+// set them (<anomaly-rules>, see policy/default-policy.xml).
+struct Thresholds {
+  int spike_factor = kSpikeFactor;
+  int spike_min_views = kSpikeMinViews;
+  int baseline_min_active_days = kBaselineMinActiveDays;
+  int denials = kDenialThreshold;  // at most kMaxKeptDenials
+  int64_t denial_window_millis = kDenialWindowMillis;
+};
+// Refusal times kept per person (so the most `denials` can be).
+inline constexpr int kMaxKeptDenials = 32;
+
 inline constexpr char kViewSpike[] = "anomaly.view_spike";
 inline constexpr char kRepeatedDenials[] = "anomaly.repeated_denials";
 inline constexpr char kNewPlace[] = "anomaly.new_place";
@@ -83,7 +98,7 @@ struct WorkHours {
 double MedianOfActiveDays(const std::vector<int64_t>& counts);
 
 // Whether `views` in one day is a spike against a baseline `median`.
-bool IsSpike(int64_t views, double median);
+bool IsSpike(int64_t views, double median, const Thresholds& t = {});
 
 // One person's recent access attempts, as the rules need them.
 struct Activity {
@@ -126,7 +141,8 @@ enum class AttemptKind { kView, kUse };
 // PlaceKey; "" = no place) into `a`, drops what no rule needs any more, and
 // says which alerts the attempt raises. `hours` null = no off-hours rule.
 AttemptResult RecordAttempt(Activity* a, AttemptKind kind, bool allowed, UnixMillis now,
-                            std::string_view place = {}, const WorkHours* hours = nullptr);
+                            std::string_view place = {}, const WorkHours* hours = nullptr,
+                            const Thresholds& t = {});
 
 // RecordAttempt for a view.
 inline AttemptResult RecordViewAttempt(Activity* a, bool allowed, UnixMillis now,

@@ -303,6 +303,40 @@ Status ParseWorkHours(const pugi::xml_node& node, std::string_view parent,
   return Status::Ok();
 }
 
+// <anomaly-rules spike-factor="3" spike-min-views="5" baseline-min-days="5"
+//                denials="3" denial-window-minutes="15"/>, each optional.
+Status ParseAnomalyRules(const pugi::xml_node& node, std::string_view parent,
+                         anomaly::Thresholds& out) {
+  const std::string where = Path(parent, node);
+  CUSTOS_RETURN_IF_ERROR(CheckAttributes(node, where,
+                                         {"spike-factor", "spike-min-views", "baseline-min-days",
+                                          "denials", "denial-window-minutes"}));
+  CUSTOS_RETURN_IF_ERROR(CheckNoText(node, where));
+  for (const pugi::xml_node& child : node.children()) {
+    if (child.type() == pugi::node_element) return Invalid(Path(where, child), "unknown element");
+  }
+  const auto optional = [&](const char* name, int64_t min, int64_t max,
+                            int64_t fallback) -> Result<int64_t> {
+    if (!node.attribute(name)) return fallback;
+    return IntegerAttribute(node, where, name, min, max);
+  };
+  CUSTOS_ASSIGN_OR_RETURN(int64_t factor, optional("spike-factor", 2, 100, out.spike_factor));
+  CUSTOS_ASSIGN_OR_RETURN(int64_t views,
+                          optional("spike-min-views", 1, 100000, out.spike_min_views));
+  CUSTOS_ASSIGN_OR_RETURN(int64_t days, optional("baseline-min-days", 1, anomaly::kBaselineDays,
+                                                 out.baseline_min_active_days));
+  CUSTOS_ASSIGN_OR_RETURN(int64_t denials,
+                          optional("denials", 2, anomaly::kMaxKeptDenials, out.denials));
+  CUSTOS_ASSIGN_OR_RETURN(int64_t minutes, optional("denial-window-minutes", 1, 24 * 60,
+                                                    out.denial_window_millis / 60000));
+  out.spike_factor = static_cast<int>(factor);
+  out.spike_min_views = static_cast<int>(views);
+  out.baseline_min_active_days = static_cast<int>(days);
+  out.denials = static_cast<int>(denials);
+  out.denial_window_millis = minutes * 60000;
+  return Status::Ok();
+}
+
 Status ParseClassificationElement(const pugi::xml_node& node, std::string_view parent,
                                   std::array<ClassificationRules, kClassificationCount>& out,
                                   std::bitset<kClassificationCount>& seen) {
@@ -455,6 +489,7 @@ Result<Policy> LoadPolicy(std::string_view xml) {
     policy.version_ = std::string(version);
 
     bool have_roles = false;
+    bool have_anomaly_rules = false;
     std::bitset<kClassificationCount> seen;
     for (const pugi::xml_node& child : root.children()) {
       if (child.type() != pugi::node_element) continue;
@@ -466,6 +501,10 @@ Result<Policy> LoadPolicy(std::string_view xml) {
       } else if (name == "classification") {
         CUSTOS_RETURN_IF_ERROR(
             ParseClassificationElement(child, where, policy.classifications_, seen));
+      } else if (name == "anomaly-rules") {
+        if (have_anomaly_rules) return Invalid(Path(where, child), "given twice");
+        have_anomaly_rules = true;
+        CUSTOS_RETURN_IF_ERROR(ParseAnomalyRules(child, where, policy.anomaly_thresholds_));
       } else if (name == "work-hours") {
         if (policy.work_hours_) return Invalid(Path(where, child), "given twice");
         anomaly::WorkHours hours;

@@ -94,6 +94,9 @@ class Policy {
   const UseRule& use_rule(Classification c, LoanKind kind) const;
   // The working hours (<work-hours>) for the off-hours anomaly rule; null
   // when the policy sets none (then that rule is off).
+  // The anomaly rules' thresholds (<anomaly-rules>; the defaults of
+  // policy/anomaly.h when the policy sets none).
+  const anomaly::Thresholds& anomaly_thresholds() const { return anomaly_thresholds_; }
   const anomaly::WorkHours* work_hours() const { return work_hours_ ? &*work_hours_ : nullptr; }
 
  private:
@@ -106,6 +109,7 @@ class Policy {
   std::array<std::bitset<kActionCount>, kRoleCount> role_actions_{};
   std::array<ClassificationRules, kClassificationCount> classifications_{};
   std::optional<anomaly::WorkHours> work_hours_;
+  anomaly::Thresholds anomaly_thresholds_;
 };
 
 // Parses and validates a policy document. Every role and every classification

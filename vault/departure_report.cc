@@ -61,11 +61,11 @@ std::vector<ReportRecord> Values(std::map<std::string, ReportRecord>* m) {
 
 }  // namespace
 
-double MarkSpikes(std::vector<DayViews>* days) {
+double MarkSpikes(std::vector<DayViews>* days, const policy::anomaly::Thresholds& t) {
   std::vector<int64_t> counts;
   for (const DayViews& d : *days) counts.push_back(d.views);
   const double median = policy::anomaly::MedianOfActiveDays(counts);
-  for (DayViews& d : *days) d.spike = policy::anomaly::IsSpike(d.views, median);
+  for (DayViews& d : *days) d.spike = policy::anomaly::IsSpike(d.views, median, t);
   return median;
 }
 
@@ -148,10 +148,12 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
   // closed); the report itself is then built from a read snapshot, off the
   // committer thread, since it scans the audit log.
   Status denied;
+  policy::anomaly::Thresholds thresholds;
   CUSTOS_RETURN_IF_ERROR(archive.vault().Write([&](WriteTxn& txn) -> Status {
     denied = Status::Ok();
     CUSTOS_ASSIGN_OR_RETURN(User actor, Archive::CallerUser(txn, caller));
     CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(txn));
+    thresholds = policy->anomaly_thresholds();
     policy::Facts f;
     f.actor = Archive::ActorFactsFor(actor);
     f.now = now;
@@ -240,7 +242,7 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
   for (ReportRecord& r : report.viewed) Describe(*txn, &r);
 
   for (const auto& [date, views] : per_day) report.days.push_back(DayViews{date, views, false});
-  report.median_daily_views = MarkSpikes(&report.days);
+  report.median_daily_views = MarkSpikes(&report.days, thresholds);
   for (const DayViews& d : report.days) {
     if (d.spike) report.spike_days.push_back(d.date);
   }

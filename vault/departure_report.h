@@ -13,9 +13,11 @@
 // exhausted quotas, notice-period activity, non-compete reminders — see
 // docs/departures.md), oldest first, at most kMaxReportAlerts (the newest).
 //
-// Spikes: a day is a spike when its allowed views are more than
-// kSpikeFactor × the median of the person's daily views over the days in the
-// window on which they viewed anything, and at least kSpikeMinViews.
+// Spikes: a day is a spike when its allowed views are more than the spike
+// factor × the median of the person's daily views over the days in the
+// window on which they viewed anything, and at least the minimum views —
+// the policy's anomaly thresholds (kSpikeFactor and kSpikeMinViews unless it
+// sets others), as for the live alert.
 //
 // Thread-safety: free functions over an Archive (see records.h).
 #ifndef CUSTOS_VAULT_DEPARTURE_REPORT_H_
@@ -120,7 +122,7 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
 
 // The spike rule over daily counts (sets DayViews::spike, returns the
 // median). Pure; exposed for tests.
-double MarkSpikes(std::vector<DayViews>* days);
+double MarkSpikes(std::vector<DayViews>* days, const policy::anomaly::Thresholds& t = {});
 
 }  // namespace custos::vault
 

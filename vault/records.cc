@@ -303,13 +303,15 @@ Status RaiseAlert(WriteTxn& txn, std::string_view type, const std::string& user_
 // raises the alerts the attempt crosses.
 Status CheckAnomalies(WriteTxn& txn, const std::string& user_id, const std::string& record_id,
                       const AuditEvent::Place& place, std::string_view action, bool allowed,
-                      UnixMillis now, uint64_t seq, const policy::anomaly::WorkHours* hours) {
+                      UnixMillis now, uint64_t seq, const policy::anomaly::WorkHours* hours,
+                      const policy::anomaly::Thresholds& thresholds) {
   CUSTOS_ASSIGN_OR_RETURN(policy::anomaly::Activity a, ReadActivity(txn, user_id));
   const policy::anomaly::AttemptResult r = policy::anomaly::RecordAttempt(
       &a,
       action == "record.view" ? policy::anomaly::AttemptKind::kView
                               : policy::anomaly::AttemptKind::kUse,
-      allowed, now, policy::anomaly::PlaceKey(place.workstation, place.location), hours);
+      allowed, now, policy::anomaly::PlaceKey(place.workstation, place.location), hours,
+      thresholds);
   // Every anomaly alert names the attempt's action (a view, or a copy,
   // print or export).
   const auto details = [&] {
@@ -325,14 +327,14 @@ Status CheckAnomalies(WriteTxn& txn, const std::string& user_id, const std::stri
     const auto halves = static_cast<int64_t>(r.baseline_median * 2 + 0.5);
     d["baseline_median"] = std::to_string(halves / 2) + (halves % 2 == 1 ? ".5" : "");
     d["baseline_active_days"] = r.baseline_active_days;
-    d["factor"] = policy::anomaly::kSpikeFactor;
+    d["factor"] = thresholds.spike_factor;
     CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, policy::anomaly::kViewSpike, user_id, record_id, now,
                                       seq, policy::anomaly::kViewSpike, std::move(d)));
   }
   if (r.repeated_denials) {
     json::Value d = details();
     d["denials"] = r.denials_in_window;
-    d["window_minutes"] = policy::anomaly::kDenialWindowMillis / 60000;
+    d["window_minutes"] = thresholds.denial_window_millis / 60000;
     CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, policy::anomaly::kRepeatedDenials, user_id, record_id,
                                       now, seq, policy::anomaly::kRepeatedDenials, std::move(d)));
   }
@@ -1008,7 +1010,7 @@ Status Archive::CheckAttempt(WriteTxn& txn, const User& user, const Caller& call
                                       seq, auth.decision.rule, std::move(d)));
   }
   return CheckAnomalies(txn, user.id, record_id, caller.place, action, auth.ok(), now, seq,
-                        policy.work_hours());
+                        policy.work_hours(), policy.anomaly_thresholds());
 }
 
 // ---- views ------------------------------------------------------------------------

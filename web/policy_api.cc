@@ -103,6 +103,14 @@ json::Value Summary(const policy::Policy& p) {
   v["roles"] = std::move(roles);
   v["classifications"] = std::move(levels);
   v["work_hours"] = WorkHoursJson(p.work_hours());
+  const policy::anomaly::Thresholds& t = p.anomaly_thresholds();
+  json::Value rules = json::Value::MakeObject();
+  rules["spike_factor"] = t.spike_factor;
+  rules["spike_min_views"] = t.spike_min_views;
+  rules["baseline_min_days"] = t.baseline_min_active_days;
+  rules["denials"] = t.denials;
+  rules["denial_window_minutes"] = t.denial_window_millis / 60000;
+  v["anomaly_rules"] = std::move(rules);
   return v;
 }
 

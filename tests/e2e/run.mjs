@@ -150,6 +150,8 @@ async function scenario(base) {
   assert.equal(await admin.textContent('#policy-roles tr[data-role=hr] [data-action=assign_handover]'), '指定离职交接人');
   assert.equal(await admin.textContent('#policy-roles tr[data-role=approver] [data-action=confirm_handover]'), '确认离职交接');
   assert.equal(await admin.textContent('#policy-roles tr[data-role=auditor] [data-action=read_departure_report]'), '查阅离职报告');
+  // Copy / print / export rules in words, not the policy's ids.
+  assert.ok(!/with-approval|forbidden/.test(await admin.textContent('#main')), 'raw use permission ids on the policy page');
   // The demo company's working hours (the off-hours alert), as the policy says them.
   assert.equal(await admin.textContent('#policy-workhours'),
     '周一、周二、周三、周四、周五 08:00–20:00（UTC+08:00） · 节假日 2026-10-01, 2027-01-01');

@@ -211,5 +211,37 @@ TEST(AnomalyTest, UsesAreWatchedButDoNotCountAsViews) {
   EXPECT_EQ(a.days.back().second, 2);
 }
 
+TEST(AnomalyTest, ThresholdsComeFromThePolicy) {
+  Thresholds t;
+  t.denials = 2;
+  t.denial_window_millis = 5 * 60'000;
+  Activity a;
+  EXPECT_FALSE(
+      RecordAttempt(&a, AttemptKind::kView, false, kStart, "", nullptr, t).repeated_denials);
+  EXPECT_TRUE(RecordAttempt(&a, AttemptKind::kView, false, kStart + 60'000, "", nullptr, t)
+                  .repeated_denials);
+  // Six minutes later the window (5 minutes) has passed: two more are needed.
+  EXPECT_FALSE(RecordAttempt(&a, AttemptKind::kView, false, kStart + 7 * 60'000, "", nullptr, t)
+                   .repeated_denials);
+  EXPECT_TRUE(RecordAttempt(&a, AttemptKind::kView, false, kStart + 8 * 60'000, "", nullptr, t)
+                  .repeated_denials);
+
+  // Spikes: 2 × the median and 3 views, after 2 baseline days.
+  t.spike_factor = 2;
+  t.spike_min_views = 3;
+  t.baseline_min_active_days = 2;
+  Activity b;
+  for (int d = 2; d >= 1; --d) Views(&b, kStart - d * kDay, 1);
+  AttemptResult r;
+  for (int i = 0; i < 3; ++i) {
+    r = RecordAttempt(&b, AttemptKind::kView, true, kStart + i * 1000, "", nullptr, t);
+  }
+  EXPECT_TRUE(r.view_spike);
+  // The defaults would not see it (3 < 5 views; 2 < 5 baseline days).
+  Activity c;
+  for (int d = 2; d >= 1; --d) Views(&c, kStart - d * kDay, 1);
+  EXPECT_FALSE(Views(&c, kStart, 3).view_spike);
+}
+
 }  // namespace
 }  // namespace custos::policy::anomaly

@@ -311,5 +311,35 @@ TEST(PolicyLoadTest, BadWorkHoursAreRejected) {
                  {"<work-hours>", "given twice"});
 }
 
+TEST(PolicyLoadTest, AnomalyThresholdsDefaultOrFromThePolicy) {
+  Result<Policy> plain = LoadPolicy(DefaultPolicyText());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->anomaly_thresholds().spike_factor, anomaly::kSpikeFactor);
+  EXPECT_EQ(plain->anomaly_thresholds().denials, anomaly::kDenialThreshold);
+  EXPECT_EQ(plain->anomaly_thresholds().denial_window_millis, anomaly::kDenialWindowMillis);
+
+  Result<Policy> p = LoadPolicy(
+      WithWorkHours(R"(<anomaly-rules spike-factor="4" denials="2" denial-window-minutes="5"/>)"));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  const anomaly::Thresholds& t = p->anomaly_thresholds();
+  EXPECT_EQ(t.spike_factor, 4);
+  EXPECT_EQ(t.spike_min_views, anomaly::kSpikeMinViews);  // not given: the default
+  EXPECT_EQ(t.baseline_min_active_days, anomaly::kBaselineMinActiveDays);
+  EXPECT_EQ(t.denials, 2);
+  EXPECT_EQ(t.denial_window_millis, 5 * 60'000);
+
+  ExpectRejected(WithWorkHours(R"(<anomaly-rules spike-factor="1"/>)"),
+                 {"<anomaly-rules>", "spike-factor must be between 2 and 100"});
+  ExpectRejected(WithWorkHours(R"(<anomaly-rules denials="33"/>)"),
+                 {"denials must be between 2 and 32"});
+  ExpectRejected(WithWorkHours(R"(<anomaly-rules baseline-min-days="31"/>)"),
+                 {"baseline-min-days must be between 1 and 30"});
+  ExpectRejected(WithWorkHours(R"(<anomaly-rules denial-window-minutes="0"/>)"),
+                 {"denial-window-minutes"});
+  ExpectRejected(WithWorkHours(R"(<anomaly-rules threshold="3"/>)"),
+                 {"unknown attribute 'threshold'"});
+  ExpectRejected(WithWorkHours(R"(<anomaly-rules/><anomaly-rules/>)"), {"given twice"});
+}
+
 }  // namespace
 }  // namespace custos::policy

@@ -359,6 +359,13 @@ TEST(DepartureSpikesTest, SpikeIsAboveThreeTimesMedianAndAtLeastFive) {
   EXPECT_FALSE(small[2].spike);
   std::vector<DayViews> none;
   EXPECT_DOUBLE_EQ(MarkSpikes(&none), 0);
+  // A policy's own thresholds: 2 × the median and at least 3 views.
+  policy::anomaly::Thresholds t;
+  t.spike_factor = 2;
+  t.spike_min_views = 3;
+  std::vector<DayViews> tuned = {{"a", 1, false}, {"b", 1, false}, {"c", 3, false}};
+  MarkSpikes(&tuned, t);
+  EXPECT_TRUE(tuned[2].spike);
 }
 
 }  // namespace

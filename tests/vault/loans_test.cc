@@ -267,6 +267,23 @@ TEST_F(ViewTest, ViewWithinWorkingHoursRaisesNoOffHoursAlert) {
   EXPECT_TRUE(Alerts().empty());
 }
 
+TEST_F(ViewTest, RepeatedRefusalsFollowThePolicysThresholds) {
+  RecordMeta m = MakeRecord(Classification::kSecret);  // a borrower needs a loan
+  std::string xml(DefaultPolicyXml());
+  xml.insert(xml.rfind("</custos-policy>"),
+             "<anomaly-rules denials=\"2\" denial-window-minutes=\"5\"/>\n");
+  ASSERT_TRUE(ApplyPolicy(*vault_, *log_, As(admin_), xml, "收紧告警阈值").ok());
+  EXPECT_FALSE(archive_->View(As(borrower_), m.id, "查看客户联系人").ok());
+  EXPECT_TRUE(Alerts().empty());
+  auto second = archive_->View(As(borrower_), m.id, "查看客户联系人");
+  ASSERT_FALSE(second.ok());
+  std::vector<json::Value> alerts = Alerts();
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].Find("type")->as_string(), "anomaly.repeated_denials");
+  EXPECT_EQ(alerts[0].Find("details")->Find("denials")->as_int(), 2);
+  EXPECT_EQ(alerts[0].Find("details")->Find("window_minutes")->as_int(), 5);
+}
+
 TEST_F(ViewTest, DamagedActivityEntryFailsTheViewClosed) {
   RecordMeta m = MakeRecord(Classification::kInternal);
   ASSERT_TRUE(

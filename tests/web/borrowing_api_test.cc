@@ -407,6 +407,10 @@ TEST_F(WebBorrowingTest, PolicyViewAndApply) {
   ASSERT_EQ(applied.status, 200) << applied.body;
   EXPECT_EQ(applied.Json()["sha256"].as_string(), sha);
   EXPECT_TRUE(admin.Call("GET", "/api/v1/policy").Json()["summary"]["work_hours"].is_null());
+  json::Value rules = admin.Call("GET", "/api/v1/policy").Json()["summary"]["anomaly_rules"];
+  EXPECT_EQ(rules["spike_factor"].as_int(), 3);
+  EXPECT_EQ(rules["denials"].as_int(), 3);
+  EXPECT_EQ(rules["denial_window_minutes"].as_int(), 15);
 
   // Working hours for the off-hours alert: shown as the policy says them.
   std::string with_hours = xml;

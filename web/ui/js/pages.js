@@ -715,12 +715,19 @@ function workHoursText(w) {
   return text;
 }
 
+// The anomaly rules' thresholds, in one line.
+function anomalyRulesText(a) {
+  if (!a) return '—';
+  return I18n.t('policy.anomaly.line', { factor: a.spike_factor, views: a.spike_min_views, days: a.baseline_min_days,
+    denials: a.denials, minutes: a.denial_window_minutes });
+}
+
 async function viewPolicy() {
   const r = await api('GET', '/api/v1/policy?source=1');
   if (!r.ok) return el('div', { class: 'card error', text: errorText(r.body) });
   const p = r.body;
   const yn = (b) => I18n.t(b ? 'yes' : 'no');
-  const use = (u) => u.permission + (u.approvals ? ' (' + u.approvals + ')' : '');
+  const use = (u) => I18n.t('policy.use.' + u.permission) + (u.approvals ? ' (' + u.approvals + ')' : '');
   const rows = p.summary.classifications.map((c) => el('tr', {},
     el('td', {}, marking(c.classification)), el('td', { text: c.view_quota === null ? I18n.t('policy.unlimited') : String(c.view_quota) }),
     el('td', { text: String(c.quota_window_days) }), el('td', { text: String(c.loan_approvals) }), el('td', { text: String(c.max_loan_hours) }),
@@ -746,7 +753,8 @@ async function viewPolicy() {
   return el('div', {}, el('h1', { i18n: 'policy.title' }),
     el('section', { class: 'card' }, el('dl', { class: 'meta' }, el('dt', { i18n: 'policy.version' }), el('dd', { text: p.version }),
       el('dt', { i18n: 'policy.hash' }), el('dd', { class: 'mono', id: 'policy-hash', text: p.sha256 }),
-      el('dt', { i18n: 'policy.workhours' }), el('dd', { id: 'policy-workhours', text: workHoursText(p.summary.work_hours) })),
+      el('dt', { i18n: 'policy.workhours' }), el('dd', { id: 'policy-workhours', text: workHoursText(p.summary.work_hours) }),
+      el('dt', { i18n: 'policy.anomaly' }), el('dd', { id: 'policy-anomaly', text: anomalyRulesText(p.summary.anomaly_rules) })),
     el('h2', { i18n: 'policy.rules' }), el('div', { class: 'scroll' }, table(['records.classification', 'policy.quota', 'policy.window', 'policy.approvals', 'policy.maxhours', 'policy.release', 'policy.copy', 'policy.print', 'policy.export'], rows)),
     el('h2', { i18n: 'policy.permits' }), el('div', { class: 'scroll' }, table(['users.roles', 'policy.actions'], roleRows, 'policy-roles'))),
     el('section', { class: 'card' }, el('h2', { i18n: 'policy.history' }), table(['common.time', 'policy.version', 'rec.own.by', 'policy.hash'],
