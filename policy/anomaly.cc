@@ -14,11 +14,27 @@ int64_t DayOf(UnixMillis t) {
 
 constexpr int64_t kMillisPerMinute = 60 * 1000;
 
+// A time as a local day number and the minute of that day.
+struct LocalClock {
+  int64_t day;
+  int minute;
+};
+
+LocalClock ToLocal(UnixMillis t, int utc_offset_minutes) {
+  const UnixMillis local = t + utc_offset_minutes * kMillisPerMinute;
+  const int64_t day = DayOf(local);
+  return {day, static_cast<int>((local - day * kMillisPerDay) / kMillisPerMinute)};
+}
+
 }  // namespace
 
-int64_t WorkHours::LocalDay(UnixMillis t) const {
-  return DayOf(t + utc_offset_minutes * kMillisPerMinute);
+std::string FormatClock(int minutes) {
+  char hm[24];  // room for any int, so the compiler sees no truncation
+  std::snprintf(hm, sizeof hm, "%02d:%02d", minutes / 60, minutes % 60);
+  return hm;
 }
+
+int64_t WorkHours::LocalDay(UnixMillis t) const { return ToLocal(t, utc_offset_minutes).day; }
 
 bool WorkHours::IsWorkingDay(int64_t day) const {
   if (std::binary_search(holidays.begin(), holidays.end(), day)) return false;
@@ -29,20 +45,13 @@ bool WorkHours::IsWorkingDay(int64_t day) const {
 }
 
 bool WorkHours::IsOffHours(UnixMillis t) const {
-  const UnixMillis local = t + utc_offset_minutes * kMillisPerMinute;
-  const int64_t day = DayOf(local);
-  const int64_t minute = (local - day * kMillisPerDay) / kMillisPerMinute;
-  return !IsWorkingDay(day) || minute < start_minute || minute >= end_minute;
+  const LocalClock c = ToLocal(t, utc_offset_minutes);
+  return !IsWorkingDay(c.day) || c.minute < start_minute || c.minute >= end_minute;
 }
 
 std::string WorkHours::LocalTime(UnixMillis t) const {
-  const UnixMillis local = t + utc_offset_minutes * kMillisPerMinute;
-  const int64_t day = DayOf(local);
-  const int64_t minute = (local - day * kMillisPerDay) / kMillisPerMinute;
-  char hm[8];
-  std::snprintf(hm, sizeof hm, "%02d:%02d", static_cast<int>(minute / 60),
-                static_cast<int>(minute % 60));
-  return FormatDate(CivilFromDays(day)) + " " + hm;
+  const LocalClock c = ToLocal(t, utc_offset_minutes);
+  return FormatDate(CivilFromDays(c.day)) + " " + FormatClock(c.minute);
 }
 
 double MedianOfActiveDays(const std::vector<int64_t>& counts) {

@@ -8,12 +8,9 @@
 //     their daily views over the previous kBaselineDays days on which they
 //     viewed anything, and at least spike_min_views. Needs a baseline of at
 //     least baseline_min_active_days active days (a new employee has none
-//     yet). Raised
-//     once per day, on the view that crosses the line.
+//     yet). Raised once per day, on the view that crosses the line.
 //   repeated denials (anomaly.repeated_denials): `denials` refused attempts
 //     (views or uses) within denial_window_millis. Raised once per window.
-//   (The thresholds are Thresholds: the k… constants below by default, or
-//   the policy's <anomaly-rules>.)
 //   new place (anomaly.new_place): an attempt from a place — the
 //     workstation label and declared location given at login — the person
 //     has not used before, once they have at least one known place (the
@@ -25,6 +22,9 @@
 //     days). Raised once per person and local day, on the first such
 //     attempt. A policy without <work-hours> has no off-hours rule.
 //
+// The thresholds named above are a Thresholds: the k… constants below by
+// default, or the policy's <anomaly-rules>.
+//
 // The spike definition is the departure report's (vault/departure_report.h
 // uses IsSpike), so a day flagged live is a day the report flags.
 //
@@ -35,6 +35,7 @@
 #ifndef CUSTOS_POLICY_ANOMALY_H_
 #define CUSTOS_POLICY_ANOMALY_H_
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -70,8 +71,8 @@ inline constexpr char kRepeatedDenials[] = "anomaly.repeated_denials";
 inline constexpr char kNewPlace[] = "anomaly.new_place";
 inline constexpr char kOffHours[] = "anomaly.off_hours";
 
-// Working hours (the policy's <work-hours>): a view attempt outside them is
-// an anomaly. Times are local to utc_offset_minutes (China: +480, no daylight
+// Working hours (the policy's <work-hours>): an attempt outside them is an
+// anomaly. Times are local to utc_offset_minutes (China: +480, no daylight
 // saving). A working day runs [start_minute, end_minute) of its local day;
 // no shift crosses midnight.
 struct WorkHours {
@@ -93,6 +94,14 @@ struct WorkHours {
   int64_t LocalDay(UnixMillis t) const;
   std::string LocalTime(UnixMillis t) const;
 };
+
+// Weekday ids as the policy writes them, Monday (bit 0 of
+// WorkHours::weekdays) first.
+inline constexpr std::array<std::string_view, 7> kWeekdayIds = {"mon", "tue", "wed", "thu",
+                                                                "fri", "sat", "sun"};
+
+// Minutes since midnight (0..1440) as "HH:MM".
+std::string FormatClock(int minutes);
 
 // Median of the positive counts; 0 when there are none.
 double MedianOfActiveDays(const std::vector<int64_t>& counts);
@@ -143,13 +152,6 @@ enum class AttemptKind { kView, kUse };
 AttemptResult RecordAttempt(Activity* a, AttemptKind kind, bool allowed, UnixMillis now,
                             std::string_view place = {}, const WorkHours* hours = nullptr,
                             const Thresholds& t = {});
-
-// RecordAttempt for a view.
-inline AttemptResult RecordViewAttempt(Activity* a, bool allowed, UnixMillis now,
-                                       std::string_view place = {},
-                                       const WorkHours* hours = nullptr) {
-  return RecordAttempt(a, AttemptKind::kView, allowed, now, place, hours);
-}
 
 }  // namespace custos::policy::anomaly
 

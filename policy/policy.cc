@@ -218,12 +218,11 @@ Result<int> ParseClock(std::string_view text, std::string_view where, std::strin
                    std::string(name) + " must be a time HH:MM, got '" + std::string(text) + "'");
   };
   if (text.size() != 5 || text[2] != ':') return bad();
-  int h = 0, m = 0;
   for (int i : {0, 1, 3, 4}) {
     if (text[i] < '0' || text[i] > '9') return bad();
   }
-  h = (text[0] - '0') * 10 + (text[1] - '0');
-  m = (text[3] - '0') * 10 + (text[4] - '0');
+  const int h = (text[0] - '0') * 10 + (text[1] - '0');
+  const int m = (text[3] - '0') * 10 + (text[4] - '0');
   if (m > 59 || h > 24 || (h == 24 && m != 0)) return bad();
   return h * 60 + m;
 }
@@ -256,17 +255,16 @@ Status ParseWorkHours(const pugi::xml_node& node, std::string_view parent,
     return Invalid(where, "end must be after start (a working day cannot cross midnight)");
   }
 
-  static constexpr std::array<std::string_view, 7> kDays = {"mon", "tue", "wed", "thu",
-                                                            "fri", "sat", "sun"};
   CUSTOS_ASSIGN_OR_RETURN(std::string_view days, RequiredAttribute(node, where, "days"));
   std::istringstream words{std::string(days)};
   out.weekdays = 0;
   for (std::string word; words >> word;) {
-    const auto it = std::find(kDays.begin(), kDays.end(), word);
-    if (it == kDays.end()) {
+    const auto& ids = anomaly::kWeekdayIds;
+    const auto it = std::find(ids.begin(), ids.end(), word);
+    if (it == ids.end()) {
       return Invalid(where, "days lists mon … sun separated by spaces, got '" + word + "'");
     }
-    const auto bit = static_cast<uint8_t>(1u << (it - kDays.begin()));
+    const auto bit = static_cast<uint8_t>(1u << (it - ids.begin()));
     if (out.weekdays & bit) return Invalid(where, "day '" + word + "' given twice");
     out.weekdays |= bit;
   }

@@ -92,11 +92,11 @@ class Policy {
   // The rule for one use (copy / print / export); kView has no use rule and
   // aborts (a bug).
   const UseRule& use_rule(Classification c, LoanKind kind) const;
-  // The working hours (<work-hours>) for the off-hours anomaly rule; null
-  // when the policy sets none (then that rule is off).
   // The anomaly rules' thresholds (<anomaly-rules>; the defaults of
   // policy/anomaly.h when the policy sets none).
   const anomaly::Thresholds& anomaly_thresholds() const { return anomaly_thresholds_; }
+  // The working hours (<work-hours>) for the off-hours anomaly rule; null
+  // when the policy sets none (then that rule is off).
   const anomaly::WorkHours* work_hours() const { return work_hours_ ? &*work_hours_ : nullptr; }
 
  private:

@@ -3,7 +3,6 @@
 // new one. Applying is decided by the policy in force (apply_policy) and
 // audited in the same transaction by vault/policy_store; this file only
 // translates HTTP.
-#include <array>
 #include <string>
 
 #include "base/json.h"
@@ -38,22 +37,15 @@ json::Value UseJson(const policy::UseRule& u) {
 // The off-hours rule's working hours; null when the policy sets none.
 json::Value WorkHoursJson(const policy::anomaly::WorkHours* h) {
   if (h == nullptr) return json::Value();
-  const auto clock = [](int minutes) {
-    std::string out = std::to_string(minutes / 60);
-    if (out.size() < 2) out.insert(0, "0");
-    out += minutes % 60 < 10 ? ":0" : ":";
-    return out + std::to_string(minutes % 60);
-  };
-  static constexpr std::array<const char*, 7> kDays = {"mon", "tue", "wed", "thu",
-                                                       "fri", "sat", "sun"};
+  using policy::anomaly::FormatClock;
   json::Value v = json::Value::MakeObject();
   const int offset = h->utc_offset_minutes;
-  v["utc_offset"] = (offset < 0 ? "-" : "+") + clock(offset < 0 ? -offset : offset);
-  v["start"] = clock(h->start_minute);
-  v["end"] = clock(h->end_minute);
+  v["utc_offset"] = (offset < 0 ? "-" : "+") + FormatClock(offset < 0 ? -offset : offset);
+  v["start"] = FormatClock(h->start_minute);
+  v["end"] = FormatClock(h->end_minute);
   json::Value days = json::Value::MakeArray();
-  for (size_t d = 0; d < kDays.size(); ++d) {
-    if ((h->weekdays >> d) & 1) days.Push(kDays[d]);
+  for (size_t d = 0; d < policy::anomaly::kWeekdayIds.size(); ++d) {
+    if ((h->weekdays >> d) & 1) days.Push(policy::anomaly::kWeekdayIds[d]);
   }
   v["days"] = std::move(days);
   json::Value holidays = json::Value::MakeArray();

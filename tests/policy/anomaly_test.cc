@@ -9,6 +9,12 @@ constexpr UnixMillis kDay = int64_t{86400} * 1000;
 // 2026-11-02 09:00 UTC, a Monday.
 constexpr UnixMillis kStart = int64_t{1793610000} * 1000;
 
+// One view attempt (policy defaults for the thresholds).
+AttemptResult RecordViewAttempt(Activity* a, bool allowed, UnixMillis now,
+                                std::string_view place = {}, const WorkHours* hours = nullptr) {
+  return RecordAttempt(a, AttemptKind::kView, allowed, now, place, hours);
+}
+
 // `n` allowed views at `t` (one second apart).
 AttemptResult Views(Activity* a, UnixMillis t, int n) {
   AttemptResult last;

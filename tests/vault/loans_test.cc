@@ -203,25 +203,32 @@ TEST_F(ViewTest, ViewFromANewPlaceRaisesOneAnomalyAlert) {
   EXPECT_EQ(a.Find("details")->Find("known_places")->as_int(), 1);
 }
 
-// The shipped policy plus working hours (`attrs` of <work-hours>, every day
-// of the week a working day unless `days` says otherwise).
-std::string PolicyWithHours(const std::string& attrs,
-                            const std::string& days = "mon tue wed thu fri sat sun") {
+// The shipped policy with `element` added (before its closing tag).
+std::string DefaultPolicyWith(const std::string& element) {
   std::string xml(DefaultPolicyXml());
-  xml.insert(xml.rfind("</custos-policy>"),
-             "<work-hours utc-offset=\"+00:00\" " + attrs + " days=\"" + days + "\"/>\n");
+  xml.insert(xml.rfind("</custos-policy>"), element + "\n");
   return xml;
+}
+
+// The shipped policy plus working hours (UTC, every day of the week) given
+// by `attrs`.
+std::string PolicyWithHours(const std::string& attrs) {
+  return DefaultPolicyWith("<work-hours utc-offset=\"+00:00\" " + attrs +
+                           " days=\"mon tue wed thu fri sat sun\"/>");
+}
+
+// A one-hour working day that is not now (UTC), whatever the time of the run.
+std::string PolicyWithHoursNotNow() {
+  const int64_t minute = NowMillis() / 60000 % 1440;
+  return PolicyWithHours(minute < 720 ? "start=\"13:00\" end=\"14:00\""
+                                      : "start=\"01:00\" end=\"02:00\"");
 }
 
 TEST_F(ViewTest, ViewOutsideWorkingHoursRaisesOneAnomalyAlertPerDay) {
   RecordMeta m = MakeRecord(Classification::kInternal);
   ASSERT_TRUE(archive_->View(As(author_), m.id, "更新前查阅").ok());
   EXPECT_TRUE(Alerts().empty());  // no working hours in the shipped policy: no rule
-  // A one-hour working day that is not now (UTC), whatever the time of the run.
-  const int64_t minute = NowMillis() / 60000 % 1440;
-  const std::string hours =
-      minute < 720 ? "start=\"13:00\" end=\"14:00\"" : "start=\"01:00\" end=\"02:00\"";
-  auto applied = ApplyPolicy(*vault_, *log_, As(admin_), PolicyWithHours(hours), "设定工作时间");
+  auto applied = ApplyPolicy(*vault_, *log_, As(admin_), PolicyWithHoursNotNow(), "设定工作时间");
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
 
   auto v = archive_->View(As(author_), m.id, "更新前查阅");
@@ -269,9 +276,8 @@ TEST_F(ViewTest, ViewWithinWorkingHoursRaisesNoOffHoursAlert) {
 
 TEST_F(ViewTest, RepeatedRefusalsFollowThePolicysThresholds) {
   RecordMeta m = MakeRecord(Classification::kSecret);  // a borrower needs a loan
-  std::string xml(DefaultPolicyXml());
-  xml.insert(xml.rfind("</custos-policy>"),
-             "<anomaly-rules denials=\"2\" denial-window-minutes=\"5\"/>\n");
+  const std::string xml =
+      DefaultPolicyWith("<anomaly-rules denials=\"2\" denial-window-minutes=\"5\"/>");
   ASSERT_TRUE(ApplyPolicy(*vault_, *log_, As(admin_), xml, "收紧告警阈值").ok());
   EXPECT_FALSE(archive_->View(As(borrower_), m.id, "查看客户联系人").ok());
   EXPECT_TRUE(Alerts().empty());
@@ -561,12 +567,8 @@ TEST_F(LoanTest, CopyPrintExportNeedTheirOwnApproval) {
 TEST_F(LoanTest, CopyPrintExportAttemptsAreWatchedLikeViews) {
   RecordMeta m = MakeRecord(Classification::kInternal);
   // Working hours that are not now: every attempt below is off hours.
-  const int64_t minute = NowMillis() / 60000 % 1440;
-  ASSERT_TRUE(ApplyPolicy(*vault_, *log_, As(admin_),
-                          PolicyWithHours(minute < 720 ? "start=\"13:00\" end=\"14:00\""
-                                                       : "start=\"01:00\" end=\"02:00\""),
-                          "设定工作时间")
-                  .ok());
+  ASSERT_TRUE(
+      ApplyPolicy(*vault_, *log_, As(admin_), PolicyWithHoursNotNow(), "设定工作时间").ok());
   EXPECT_DENIED(UseRecord(*archive_, As(borrower_), m.id, policy::Action::kCopy, "复制报价"),
                 rules::kLoanRequired);
   EXPECT_DENIED(UseRecord(*archive_, As(borrower_), m.id, policy::Action::kPrint, "打印报价"),
