@@ -42,8 +42,13 @@ function showError(box, r) {
   box.dataset.code = e.code || '';
   box.dataset.rule = e.rule || '';
 }
-// An alert's type (translated when known) and, for the anomaly rules, what
-// crossed the line, on a second line.
+// An element's attributes naming an alert type: translated when this page
+// knows the type, else the type id itself.
+function alertTypeAttrs(type, attrs = {}) {
+  return Object.assign(attrs, CUSTOS_I18N['zh-CN']['alert.' + type] ? { i18n: 'alert.' + type } : { text: type });
+}
+// An alert's type and, for the anomaly rules, what crossed the line, on a
+// second line.
 function alertTypeCell(x) {
   const d = x.details || {};
   let detail = '';
@@ -59,8 +64,7 @@ function alertTypeCell(x) {
   // A copy, print or export (not a view) is named before the detail.
   const use = /^record\.(copy|print|export)$/.exec(d.action || '');
   if (use) detail = I18n.t('kind.' + use[1]) + (detail ? ' · ' + detail : '');
-  const known = CUSTOS_I18N['zh-CN']['alert.' + x.type];
-  return el('td', { title: x.type }, el('span', known ? { i18n: 'alert.' + x.type } : { text: x.type }),
+  return el('td', { title: x.type }, el('span', alertTypeAttrs(x.type)),
     detail ? el('div', { class: 'muted alert-detail', text: detail }) : null);
 }
 function errorBox() { return el('div', { class: 'error', role: 'alert' }); }
@@ -677,7 +681,7 @@ async function viewAlerts() {
   if (!r.ok) return el('div', {}, el('h1', { i18n: 'alerts.title' }), el('div', { class: 'card error', text: errorText(r.body) }));
   const all = r.body.alerts;
   const typeSel = el('select', { id: 'alerts-type' }, el('option', { value: '', i18n: 'common.all' }),
-    ...[...new Set(all.map((x) => x.type))].sort().map((ty) => el('option', CUSTOS_I18N['zh-CN']['alert.' + ty] ? { value: ty, i18n: 'alert.' + ty } : { value: ty, text: ty })));
+    ...[...new Set(all.map((x) => x.type))].sort().map((ty) => el('option', alertTypeAttrs(ty, { value: ty }))));
   typeSel.value = p.get('type') || '';
   const who = el('input', { id: 'alerts-person', value: p.get('person') || '' });
   const f = el('form', { class: 'card filters', id: 'alerts-form' },
