@@ -9,9 +9,9 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   g++ cmake make pkg-config git clang-format
-  libsodium-dev liblmdb-dev libpoco-dev libpugixml-dev libssl-dev
+  libsodium-dev liblmdb-dev libpoco-dev libpugixml-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev
-  python3 openssl ca-certificates
+  python3 openssl ca-certificates age
   chromium fonts-wqy-zenhei
 )
 

@@ -1,0 +1,56 @@
+// RFC 3161 trusted timestamps over an evidence bundle's checkpoint: the
+// request a time-stamping authority (TSA) answers and the checks of its
+// reply, over OpenSSL's TS implementation. The network exchange itself is
+// the caller's (web/ or cli/ POSTs the request as
+// application/timestamp-query and hands the reply back), so no transaction
+// is ever held across it.
+//
+// The token stored in a bundle (audit/checkpoint.tsr) is the whole
+// TimeStampResp, as `openssl ts -reply` writes it, so that
+//   openssl ts -verify -data audit/checkpoint -in audit/checkpoint.tsr \
+//       -CAfile keys/tsa-ca.pem
+// checks it with standard tools.
+//
+// Thread-safety: pure functions.
+#ifndef CUSTOS_VAULT_EVIDENCE_TIMESTAMP_H_
+#define CUSTOS_VAULT_EVIDENCE_TIMESTAMP_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "base/time.h"
+
+namespace custos::vault::evidence {
+
+// A DER TimeStampReq for SHA-256(data): version 1, a random 64-bit nonce
+// (kept in `nonce` to check the reply against), certReq = true so that the
+// reply carries the TSA's certificate.
+struct TimestampRequest {
+  std::string der;
+  std::string nonce;  // raw bytes of the nonce INTEGER's value
+};
+Result<TimestampRequest> MakeTimestampRequest(std::string_view data);
+
+struct TimestampInfo {
+  UnixMillis gen_time = 0;      // genTime of the token (ms precision at best)
+  std::string tsa_name;         // the TSA's name as text ("" when absent)
+  std::string serial_hex;       // serial number of the token
+  std::string policy_oid;       // the TSA policy OID, dotted
+};
+
+// Checks a DER TimeStampResp against the data it should cover: status
+// granted (or grantedWithMods), message imprint = SHA-256(data), the nonce
+// of `request` when given, and the CMS signature valid under the
+// certificate the token carries; and, when `ca_pem` is not empty, that
+// certificate chains to one of the PEM certificates in it with the
+// timeStamping extended key usage. kDataLoss naming the first failed check;
+// kInvalidArgument when `response_der` does not parse.
+Result<TimestampInfo> CheckTimestampResponse(std::string_view response_der, std::string_view data,
+                                             const TimestampRequest* request,
+                                             std::string_view ca_pem);
+
+}  // namespace custos::vault::evidence
+
+#endif  // CUSTOS_VAULT_EVIDENCE_TIMESTAMP_H_
