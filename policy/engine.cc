@@ -432,7 +432,35 @@ Decision DecideUpdateRecord(const Policy& policy, const Facts& facts) {
     return Deny(rules::kRoleContentBlind);
   }
   if (!Same(facts.actor.user_id, facts.record->owner_id)) return Deny(rules::kRecordNotOwner);
+  // SECURITY: a departing owner lowering the marking of a file under legal
+  // hold would weaken the company's proof of its confidentiality measures.
+  if (facts.lowers_classification && facts.record->legal_hold) {
+    return Deny(rules::kHoldNoDeclassify);
+  }
   return Allow(rules::kAllowRecordUpdate);
+}
+
+// An ownership move (reassign, handover confirm) of a record under legal
+// hold needs two distinct approvers: the first is recorded and the move
+// waits; the second completes it. `allowed` is the decision without a hold.
+Decision WithHoldApprovals(const Facts& facts, Decision allowed) {
+  if (!facts.record->legal_hold) {
+    allowed.approvals_required = 1;
+    allowed.approvals_complete = true;
+    return allowed;
+  }
+  if (facts.hold_first_approver.empty()) {
+    Decision d = Allow(rules::kAllowHoldTransferFirst);
+    d.approvals_required = 2;
+    d.approvals_complete = false;
+    return d;
+  }
+  if (Same(facts.actor.user_id, facts.hold_first_approver)) {
+    return Deny(rules::kSodApproverCountedTwice);
+  }
+  allowed.approvals_required = 2;
+  allowed.approvals_complete = true;
+  return allowed;
 }
 
 Decision DecideReassignOwner(const Policy& policy, const Facts& facts) {
@@ -443,7 +471,7 @@ Decision DecideReassignOwner(const Policy& policy, const Facts& facts) {
     return Deny(rules::kSodOwnerNotApprover);
   }
   if (Same(facts.actor.user_id, facts.target_user_id)) return Deny(rules::kSodSelfAssignment);
-  return Allow(rules::kAllowRecordReassign);
+  return WithHoldApprovals(facts, Allow(rules::kAllowRecordReassign));
 }
 
 // Handing a departing owner's record to a successor. The assigner is neither
@@ -474,7 +502,89 @@ Decision DecideConfirmHandover(const Policy& policy, const Facts& facts) {
     return Deny(rules::kSodOwnerNotApprover);
   }
   if (Same(facts.actor.user_id, facts.target_user_id)) return Deny(rules::kSodSelfAssignment);
-  return Allow(rules::kAllowHandoverConfirm);
+  return WithHoldApprovals(facts, Allow(rules::kAllowHandoverConfirm));
+}
+
+// ---- evidence requests ------------------------------------------------------------
+
+Check CheckReasonGiven(const Facts& facts) {
+  if (ReasonLength(facts.reason) == 0) return Deny(rules::kReasonRequired);
+  return std::nullopt;
+}
+
+// Separation of duties for whoever decides on an evidence request: never its
+// requester, never a person it is about.
+Check CheckEvidenceDecider(const Facts& facts) {
+  const EvidenceFacts& ev = *facts.evidence;
+  if (Same(facts.actor.user_id, ev.requester_id)) return Deny(rules::kSodRequesterNotApprover);
+  if (Contains(ev.subject_ids, facts.actor.user_id)) return Deny(rules::kSodSubjectNotApprover);
+  return std::nullopt;
+}
+
+Decision DecideRequestEvidence(const Policy& policy, const Facts& facts) {
+  if (Check d = CheckEmployment(facts, Action::kRequestEvidence)) return *d;
+  if (Check d = CheckRole(policy, facts, Action::kRequestEvidence)) return *d;
+  // An evidence bundle is made for a case: its purpose is the reason.
+  if (Check d = CheckReasonGiven(facts)) return *d;
+  return Allow(rules::kAllowEvidenceRequest);
+}
+
+Decision DecideApproveEvidence(const Policy& policy, const Facts& facts) {
+  if (Check d = CheckEmployment(facts, Action::kApproveEvidence)) return *d;
+  if (Check d = CheckRole(policy, facts, Action::kApproveEvidence)) return *d;
+  const EvidenceFacts& ev = *facts.evidence;
+  if (ev.state != EvidenceState::kRequested) return Deny(rules::kEvidenceNotPending);
+  if (Check d = CheckEvidenceDecider(facts)) return *d;
+  if (Contains(ev.approver_ids, facts.actor.user_id)) return Deny(rules::kSodApproverCountedTwice);
+  Decision d = Allow(rules::kAllowEvidenceApprove);
+  d.approvals_required = std::max(1, ev.approvals_required);
+  d.approvals_complete = DistinctCount(ev.approver_ids) + 1 >= d.approvals_required;
+  return d;
+}
+
+Decision DecideDenyEvidence(const Policy& policy, const Facts& facts) {
+  if (Check d = CheckEmployment(facts, Action::kDenyEvidence)) return *d;
+  if (Check d = CheckRole(policy, facts, Action::kDenyEvidence)) return *d;
+  if (facts.evidence->state != EvidenceState::kRequested) return Deny(rules::kEvidenceNotPending);
+  if (Check d = CheckEvidenceDecider(facts)) return *d;
+  return Allow(rules::kAllowEvidenceDeny);
+}
+
+// The bundle of an approved request, built (or downloaded again) by its
+// requester.
+Decision DecideExportEvidence(const Policy& policy, const Facts& facts) {
+  if (Check d = CheckEmployment(facts, Action::kExportEvidence)) return *d;
+  if (Check d = CheckRole(policy, facts, Action::kExportEvidence)) return *d;
+  if (Check d = CheckReasonGiven(facts)) return *d;
+  if (!facts.evidence) return Deny(rules::kFactsIncomplete);
+  const EvidenceFacts& ev = *facts.evidence;
+  if (!Same(facts.actor.user_id, ev.requester_id)) return Deny(rules::kEvidenceNotRequester);
+  switch (ev.state) {
+    case EvidenceState::kRequested:
+      return Deny(rules::kEvidenceNotApproved);
+    case EvidenceState::kDenied:
+      return Deny(rules::kEvidenceDenied);
+    case EvidenceState::kApproved:
+      break;
+  }
+  // SECURITY: re-check separation of duties on the approvals themselves, so
+  // a request that reached "approved" by a bug or an older policy still
+  // cannot be exported.
+  if (Contains(ev.approver_ids, ev.requester_id)) return Deny(rules::kSodRequesterNotApprover);
+  for (const std::string& approver : ev.approver_ids) {
+    if (Contains(ev.subject_ids, approver)) return Deny(rules::kSodSubjectNotApprover);
+  }
+  if (DistinctCount(ev.approver_ids) < std::max(1, ev.approvals_required)) {
+    return Deny(rules::kEvidenceNotApproved);
+  }
+  return Allow(rules::kAllowEvidenceExport);
+}
+
+Decision DecideLiftLegalHold(const Policy& policy, const Facts& facts) {
+  if (Check d = CheckEmployment(facts, Action::kLiftLegalHold)) return *d;
+  if (Check d = CheckRole(policy, facts, Action::kLiftLegalHold)) return *d;
+  if (Check d = CheckReasonGiven(facts)) return *d;
+  return Allow(rules::kAllowHoldLift);
 }
 
 // Actions decided by employment and the role table alone.
@@ -494,6 +604,10 @@ bool NeedsRecord(Action action) {
     case Action::kRegisterResignation:
     case Action::kExportEvidence:
     case Action::kReadDepartureReport:
+    case Action::kRequestEvidence:
+    case Action::kApproveEvidence:
+    case Action::kDenyEvidence:
+    case Action::kLiftLegalHold:
       return false;
     default:
       return true;
@@ -538,6 +652,9 @@ Decision Decide(const Policy& policy, const Facts& facts, Action action) {
     return Deny(rules::kFactsIncomplete);
   }
   if (NeedsLoan(action) && !facts.loan) return Deny(rules::kFactsIncomplete);
+  if ((action == Action::kApproveEvidence || action == Action::kDenyEvidence) && !facts.evidence) {
+    return Deny(rules::kFactsIncomplete);
+  }
 
   switch (action) {
     case Action::kViewContent:
@@ -574,9 +691,15 @@ Decision Decide(const Policy& policy, const Facts& facts, Action action) {
       if (facts.target_user_id.empty()) return Deny(rules::kFactsIncomplete);
       return DecideByRole(policy, facts, action);
     case Action::kExportEvidence:
-      // An evidence bundle is made for a case: the case is the reason.
-      if (ReasonLength(facts.reason) == 0) return Deny(rules::kReasonRequired);
-      return DecideByRole(policy, facts, action);
+      return DecideExportEvidence(policy, facts);
+    case Action::kRequestEvidence:
+      return DecideRequestEvidence(policy, facts);
+    case Action::kApproveEvidence:
+      return DecideApproveEvidence(policy, facts);
+    case Action::kDenyEvidence:
+      return DecideDenyEvidence(policy, facts);
+    case Action::kLiftLegalHold:
+      return DecideLiftLegalHold(policy, facts);
     case Action::kCreateRecord:
     case Action::kSearchMetadata:
     case Action::kReadAuditLog:

@@ -37,6 +37,9 @@ struct RecordFacts {
   std::string owner_id;      // the responsible salesperson now
   std::string author_id;     // who wrote the record
   std::string custodian_id;  // the records clerk responsible for it
+  // Under a legal hold (vault/legal_hold.h): no lowering of its marking,
+  // and ownership moves need two distinct approvers.
+  bool legal_hold = false;
 };
 
 // The loan in question: the one being requested (state kRequested, id may be
@@ -56,6 +59,21 @@ struct LoanFacts {
   UnixMillis due = 0;
   // Approvals already given to a pending extension (kExtendLoan).
   std::vector<std::string> extension_approver_ids;
+};
+
+// The evidence request in question (kApproveEvidence, kDenyEvidence,
+// kExportEvidence).
+struct EvidenceFacts {
+  std::string id;
+  std::string requester_id;
+  EvidenceState state = EvidenceState::kRequested;
+  // Distinct users whose approvals the request holds, in order.
+  std::vector<std::string> approver_ids;
+  // Approvals the request needs (two when top-secret records are in scope).
+  int approvals_required = 1;
+  // The people whose events and files the request is about: none of them
+  // may decide on it.
+  std::vector<std::string> subject_ids;
 };
 
 // Everything one decision needs.
@@ -79,6 +97,14 @@ struct Facts {
   std::string target_user_id;
   // kConfirmHandover: who assigned the handover being confirmed.
   std::string handover_assigned_by;
+  // kUpdateRecord: the new version lowers the record's classification or
+  // moves its declassification date earlier.
+  bool lowers_classification = false;
+  // kReassignOwner / kConfirmHandover of a record under legal hold: the
+  // approver who already approved this same move, or "" when none has.
+  std::string hold_first_approver;
+  // kApproveEvidence / kDenyEvidence / kExportEvidence.
+  std::optional<EvidenceFacts> evidence;
 };
 
 }  // namespace custos::policy

@@ -55,6 +55,14 @@ inline constexpr std::string_view kSodOwnerNotCustodian = "sod.owner_not_custodi
 inline constexpr std::string_view kSodSelfAssignment = "sod.self_assignment";
 inline constexpr std::string_view kSodAssignerNotConfirmer = "sod.assigner_not_confirmer";
 
+// Evidence requests and legal holds.
+inline constexpr std::string_view kEvidenceNotPending = "evidence.not_pending";
+inline constexpr std::string_view kEvidenceNotApproved = "evidence.not_approved";
+inline constexpr std::string_view kEvidenceDenied = "evidence.denied";
+inline constexpr std::string_view kEvidenceNotRequester = "evidence.not_requester";
+inline constexpr std::string_view kSodSubjectNotApprover = "sod.subject_not_approver";
+inline constexpr std::string_view kHoldNoDeclassify = "hold.no_declassify";
+
 // Allowances.
 inline constexpr std::string_view kAllowRole = "allow.role";
 inline constexpr std::string_view kAllowViewOpen = "allow.view.open";
@@ -73,6 +81,14 @@ inline constexpr std::string_view kAllowLoanRevoke = "allow.loan.revoke";
 inline constexpr std::string_view kAllowLoanExtend = "allow.loan.extend";
 inline constexpr std::string_view kAllowHandoverAssign = "allow.handover.assign";
 inline constexpr std::string_view kAllowHandoverConfirm = "allow.handover.confirm";
+inline constexpr std::string_view kAllowEvidenceRequest = "allow.evidence.request";
+inline constexpr std::string_view kAllowEvidenceApprove = "allow.evidence.approve";
+inline constexpr std::string_view kAllowEvidenceDeny = "allow.evidence.deny";
+inline constexpr std::string_view kAllowEvidenceExport = "allow.evidence.export";
+inline constexpr std::string_view kAllowHoldLift = "allow.hold.lift";
+// A move of a record under legal hold approved by the first of the two
+// approvers it needs: recorded, the ownership stays until the second.
+inline constexpr std::string_view kAllowHoldTransferFirst = "allow.hold.transfer_first";
 
 }  // namespace custos::policy::rules
 

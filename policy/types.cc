@@ -38,19 +38,44 @@ constexpr std::array<std::string_view, 3> kEmploymentIds = {"active", "notice_gi
 static_assert(static_cast<std::size_t>(EmploymentState::kDeparted) + 1 == kEmploymentIds.size());
 
 constexpr std::array<std::string_view, kActionCount> kActionIds = {
-    "view_content",    "create_record",   "update_record",    "reassign_owner",
-    "request_loan",    "approve_loan",    "deny_loan",        "release_loan",
-    "return_loan",     "revoke_loan",     "extend_loan",      "copy",
-    "print",           "export",          "search_metadata",  "read_audit_log",
-    "manage_users",    "apply_policy",    "draft_contract",   "register_resignation",
-    "export_evidence", "assign_handover", "confirm_handover", "read_departure_report",
+    "view_content",
+    "create_record",
+    "update_record",
+    "reassign_owner",
+    "request_loan",
+    "approve_loan",
+    "deny_loan",
+    "release_loan",
+    "return_loan",
+    "revoke_loan",
+    "extend_loan",
+    "copy",
+    "print",
+    "export",
+    "search_metadata",
+    "read_audit_log",
+    "manage_users",
+    "apply_policy",
+    "draft_contract",
+    "register_resignation",
+    "export_evidence",
+    "assign_handover",
+    "confirm_handover",
+    "read_departure_report",
+    "request_evidence",
+    "approve_evidence",
+    "deny_evidence",
+    "lift_legal_hold",
 };
-static_assert(static_cast<std::size_t>(Action::kReadDepartureReport) + 1 == kActionCount);
+static_assert(static_cast<std::size_t>(Action::kLiftLegalHold) + 1 == kActionCount);
 
 constexpr std::array<std::string_view, 8> kLoanStateIds = {
     "requested", "approved", "denied", "released", "active", "returned", "expired", "revoked",
 };
 static_assert(static_cast<std::size_t>(LoanState::kRevoked) + 1 == kLoanStateIds.size());
+
+constexpr std::array<std::string_view, 3> kEvidenceStateIds = {"requested", "approved", "denied"};
+static_assert(static_cast<std::size_t>(EvidenceState::kDenied) + 1 == kEvidenceStateIds.size());
 
 constexpr std::array<std::string_view, 4> kLoanKindIds = {"view", "copy", "print", "export"};
 static_assert(static_cast<std::size_t>(LoanKind::kExport) + 1 == kLoanKindIds.size());
@@ -83,6 +108,9 @@ std::string_view EmploymentStateId(EmploymentState s) {
 std::string_view ActionId(Action action) { return kActionIds[static_cast<std::size_t>(action)]; }
 std::string_view LoanStateId(LoanState s) { return kLoanStateIds[static_cast<std::size_t>(s)]; }
 std::string_view LoanKindId(LoanKind k) { return kLoanKindIds[static_cast<std::size_t>(k)]; }
+std::string_view EvidenceStateId(EvidenceState s) {
+  return kEvidenceStateIds[static_cast<std::size_t>(s)];
+}
 
 std::string_view RoleLabelZh(Role role) { return kRoleInfo[static_cast<std::size_t>(role)].zh; }
 std::string_view RoleLabelEn(Role role) { return kRoleInfo[static_cast<std::size_t>(role)].en; }
@@ -108,6 +136,9 @@ Result<LoanState> ParseLoanState(std::string_view id) {
 }
 Result<LoanKind> ParseLoanKind(std::string_view id) {
   return ParseId<LoanKind>(kLoanKindIds, id, "loan kind");
+}
+Result<EvidenceState> ParseEvidenceState(std::string_view id) {
+  return ParseId<EvidenceState>(kEvidenceStateIds, id, "evidence request state");
 }
 
 std::optional<LoanKind> LoanKindForAction(Action action) {

@@ -87,8 +87,12 @@ enum class Action {
   kAssignHandover,       // propose a successor for a departing owner's record
   kConfirmHandover,      // confirm a proposed handover (moves the ownership)
   kReadDepartureReport,  // read what a departing person touched (no content)
+  kRequestEvidence,      // ask for an evidence bundle for a case (scope, window)
+  kApproveEvidence,      // give one approval to an evidence request
+  kDenyEvidence,         // refuse an evidence request
+  kLiftLegalHold,        // end the legal hold an approved request placed
 };
-inline constexpr std::size_t kActionCount = 24;
+inline constexpr std::size_t kActionCount = 28;
 inline constexpr std::array<Action, kActionCount> kAllActions = {
     Action::kViewContent,     Action::kCreateRecord,
     Action::kUpdateRecord,    Action::kReassignOwner,
@@ -102,6 +106,8 @@ inline constexpr std::array<Action, kActionCount> kAllActions = {
     Action::kDraftContract,   Action::kRegisterResignation,
     Action::kExportEvidence,  Action::kAssignHandover,
     Action::kConfirmHandover, Action::kReadDepartureReport,
+    Action::kRequestEvidence, Action::kApproveEvidence,
+    Action::kDenyEvidence,    Action::kLiftLegalHold,
 };
 
 // Borrowing states: requested → approved / denied → released → active until
@@ -115,6 +121,14 @@ enum class LoanState {
   kReturned,
   kExpired,
   kRevoked,
+};
+
+// Evidence requests (vault/evidence): requested → approved (enough distinct
+// approvals; places the legal hold) / denied. Exports follow approval.
+enum class EvidenceState {
+  kRequested,
+  kApproved,
+  kDenied,
 };
 
 // What a loan grants: a view, or one of the separately approved uses.
@@ -133,6 +147,7 @@ std::string_view EmploymentStateId(EmploymentState s);
 std::string_view ActionId(Action action);
 std::string_view LoanStateId(LoanState s);
 std::string_view LoanKindId(LoanKind k);
+std::string_view EvidenceStateId(EvidenceState s);  // "requested", "approved", "denied"
 
 // Labels for people.
 std::string_view RoleLabelZh(Role role);                   // "编写人"
@@ -148,6 +163,7 @@ Result<EmploymentState> ParseEmploymentState(std::string_view id);
 Result<Action> ParseAction(std::string_view id);
 Result<LoanState> ParseLoanState(std::string_view id);
 Result<LoanKind> ParseLoanKind(std::string_view id);
+Result<EvidenceState> ParseEvidenceState(std::string_view id);
 
 // The loan kind that grants `action` (view, copy, print, export), or nullopt
 // for actions that are not a use of content.

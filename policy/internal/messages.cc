@@ -64,7 +64,7 @@ constexpr std::array kEntries = {
     Entry{rules::kLoanInvalidDue, {"The requested due time is not valid.", "申请的归还时间无效。"}},
     Entry{
         rules::kSodRequesterNotApprover,
-        {"The requester of a loan may not approve or deny it.", "借阅申请人不得审批本人的申请。"}},
+        {"The requester may not approve or deny their own request.", "申请人不得审批本人的申请。"}},
     Entry{rules::kSodOwnerNotApprover,
           {"The record's owner or author may not approve access to it.",
            "档案负责人或编写人不得审批对该档案的访问。"}},
@@ -83,6 +83,20 @@ constexpr std::array kEntries = {
     Entry{
         rules::kSodAssignerNotConfirmer,
         {"Whoever assigned a handover may not confirm it.", "交接分配人不得确认本人分配的交接。"}},
+    Entry{rules::kEvidenceNotPending,
+          {"The evidence request is not waiting for a decision.",
+           "该证据申请当前不处于待审批状态。"}},
+    Entry{rules::kEvidenceNotApproved,
+          {"The evidence request has not been approved.", "该证据申请尚未批准。"}},
+    Entry{rules::kEvidenceDenied, {"The evidence request was denied.", "该证据申请已被拒绝。"}},
+    Entry{rules::kEvidenceNotRequester,
+          {"Only the requester may export this evidence.", "只有申请人可以导出该证据包。"}},
+    Entry{rules::kSodSubjectNotApprover,
+          {"A person the evidence is about may not decide on the request.",
+           "证据涉及的人员不得审批该申请。"}},
+    Entry{rules::kHoldNoDeclassify,
+          {"The record is under legal hold: its classification cannot be lowered.",
+           "该档案处于诉讼保全中，不得降低密级。"}},
     Entry{rules::kAllowRole, {"Allowed by role.", "角色允许。"}},
     Entry{rules::kAllowViewOpen,
           {"Allowed: this classification needs no loan.", "允许：此密级查阅无需借阅。"}},
@@ -108,6 +122,17 @@ constexpr std::array kEntries = {
           {"Allowed: handover assigned to a successor.", "允许：已将交接分配给接替人。"}},
     Entry{rules::kAllowHandoverConfirm,
           {"Allowed: handover confirmed by an approver.", "允许：交接已由审批人确认。"}},
+    Entry{rules::kAllowEvidenceRequest, {"Evidence request accepted.", "证据申请已受理。"}},
+    Entry{rules::kAllowEvidenceApprove, {"Approval recorded.", "审批已记录。"}},
+    Entry{rules::kAllowEvidenceDeny, {"Denial recorded.", "拒绝已记录。"}},
+    Entry{rules::kAllowEvidenceExport,
+          {"Allowed: export of an approved evidence request by its requester.",
+           "允许：申请人导出已批准的证据包。"}},
+    Entry{rules::kAllowHoldLift, {"Legal hold lifted.", "诉讼保全已解除。"}},
+    Entry{rules::kAllowHoldTransferFirst,
+          {"First approval of a move under legal hold recorded; a second approver must confirm "
+           "it.",
+           "诉讼保全中的档案转移已记录第一位审批人，需另一位审批人确认。"}},
 };
 
 }  // namespace

@@ -184,9 +184,9 @@ TEST(PolicyEngineTest, ViewMatrixRoleByClassification) {
 // Role × role-scoped action: who may do the administrative things.
 TEST(PolicyEngineTest, RoleActionMatrix) {
   const std::vector<Action> actions = {
-      Action::kCreateRecord,        Action::kSearchMetadata, Action::kReadAuditLog,
-      Action::kManageUsers,         Action::kApplyPolicy,    Action::kDraftContract,
-      Action::kRegisterResignation, Action::kExportEvidence,
+      Action::kCreateRecord,        Action::kSearchMetadata,  Action::kReadAuditLog,
+      Action::kManageUsers,         Action::kApplyPolicy,     Action::kDraftContract,
+      Action::kRegisterResignation, Action::kRequestEvidence,
   };
   // Rows in kAllRoles order; columns in `actions` order; 1 = allowed.
   const int expected[kRoleCount][8] = {
@@ -208,7 +208,9 @@ TEST(PolicyEngineTest, RoleActionMatrix) {
       f.reason = "case 2026-017";
       const Decision d = Decide(DefaultPolicy(), f, actions[a]);
       EXPECT_EQ(d.allow, expected[r][a] == 1);
-      EXPECT_EQ(d.rule, expected[r][a] == 1 ? rules::kAllowRole : rules::kRoleNotPermitted);
+      const std::string_view allowed =
+          actions[a] == Action::kRequestEvidence ? rules::kAllowEvidenceRequest : rules::kAllowRole;
+      EXPECT_EQ(d.rule, expected[r][a] == 1 ? allowed : rules::kRoleNotPermitted);
     }
   }
 }
@@ -815,6 +817,153 @@ TEST(PolicyEngineTest, AuthorizeMintsPermitsOnlyWhenAllowed) {
   Authorization search = Authorize(policy, Base(kBorrower, C::kPublic), Action::kSearchMetadata);
   ASSERT_TRUE(search.ok());
   EXPECT_EQ(search.permit->loan_id(), "");
+}
+
+// An evidence request by "lit" about bob, in `state` with `approvers`.
+EvidenceFacts Evidence(EvidenceState state, std::vector<std::string> approvers = {},
+                       int required = 1) {
+  EvidenceFacts e;
+  e.id = "e-1";
+  e.requester_id = "lit";
+  e.state = state;
+  e.approver_ids = std::move(approvers);
+  e.approvals_required = required;
+  e.subject_ids = {kBob};
+  return e;
+}
+
+Facts EvidenceCase(ActorFacts actor, std::optional<EvidenceFacts> evidence) {
+  Facts f = Base(std::move(actor), C::kPublic);
+  f.record.reset();
+  f.reason = "(2026)沪0115民初1234号 取证";
+  f.evidence = std::move(evidence);
+  return f;
+}
+
+TEST(PolicyEngineTest, EvidenceRequestsSeparateRequesterApproverAndSubject) {
+  using E = EvidenceState;
+  const ActorFacts lit = Actor("lit", {Role::kLitigation});
+  const ActorFacts lit_approver = Actor("lit", {Role::kLitigation, Role::kApprover});
+  const ActorFacts bob_approver = Actor(kBob, {Role::kApprover});
+  RunTable({
+      {"litigation requests", Action::kRequestEvidence, EvidenceCase(lit, std::nullopt), true,
+       rules::kAllowEvidenceRequest},
+      {"request without a purpose", Action::kRequestEvidence,
+       With(EvidenceCase(lit, std::nullopt), [](Facts& f) { f.reason = "  "; }), false,
+       rules::kReasonRequired},
+      {"an approver cannot request", Action::kRequestEvidence,
+       EvidenceCase(kApprover, std::nullopt), false, rules::kRoleNotPermitted},
+      {"litigation in notice period", Action::kRequestEvidence,
+       EvidenceCase(Actor("lit", {Role::kLitigation}, EmploymentState::kNoticeGiven), std::nullopt),
+       false, rules::kEmploymentNoticePeriod},
+      {"approver approves", Action::kApproveEvidence,
+       EvidenceCase(kApprover, Evidence(E::kRequested)), true, rules::kAllowEvidenceApprove},
+      {"requester approves own request", Action::kApproveEvidence,
+       EvidenceCase(lit_approver, Evidence(E::kRequested)), false, rules::kSodRequesterNotApprover},
+      {"requester denies own request", Action::kDenyEvidence,
+       EvidenceCase(lit_approver, Evidence(E::kRequested)), false, rules::kSodRequesterNotApprover},
+      {"the person it is about approves", Action::kApproveEvidence,
+       EvidenceCase(bob_approver, Evidence(E::kRequested)), false, rules::kSodSubjectNotApprover},
+      {"one approver counted twice", Action::kApproveEvidence,
+       EvidenceCase(kApprover, Evidence(E::kRequested, {kCarol}, 2)), false,
+       rules::kSodApproverCountedTwice},
+      {"approving a decided request", Action::kApproveEvidence,
+       EvidenceCase(kApprover, Evidence(E::kApproved, {kDave})), false, rules::kEvidenceNotPending},
+      {"litigation cannot approve", Action::kApproveEvidence,
+       EvidenceCase(Actor("lit2", {Role::kLitigation}), Evidence(E::kRequested)), false,
+       rules::kRoleNotPermitted},
+      {"approve without the request", Action::kApproveEvidence,
+       EvidenceCase(kApprover, std::nullopt), false, rules::kFactsIncomplete},
+      {"approver denies", Action::kDenyEvidence, EvidenceCase(kApprover, Evidence(E::kRequested)),
+       true, rules::kAllowEvidenceDeny},
+      {"requester exports approved request", Action::kExportEvidence,
+       EvidenceCase(lit, Evidence(E::kApproved, {kCarol})), true, rules::kAllowEvidenceExport},
+      {"export before approval", Action::kExportEvidence,
+       EvidenceCase(lit, Evidence(E::kRequested)), false, rules::kEvidenceNotApproved},
+      {"export of a denied request", Action::kExportEvidence,
+       EvidenceCase(lit, Evidence(E::kDenied)), false, rules::kEvidenceDenied},
+      {"export by another litigator", Action::kExportEvidence,
+       EvidenceCase(Actor("lit2", {Role::kLitigation}), Evidence(E::kApproved, {kCarol})), false,
+       rules::kEvidenceNotRequester},
+      {"export with one of two approvals", Action::kExportEvidence,
+       EvidenceCase(lit, Evidence(E::kApproved, {kCarol}, 2)), false, rules::kEvidenceNotApproved},
+      {"export self-approved by a bug", Action::kExportEvidence,
+       EvidenceCase(lit, Evidence(E::kApproved, {"lit"})), false, rules::kSodRequesterNotApprover},
+      {"export approved by its subject", Action::kExportEvidence,
+       EvidenceCase(lit, Evidence(E::kApproved, {kBob})), false, rules::kSodSubjectNotApprover},
+      {"an auditor cannot export", Action::kExportEvidence,
+       EvidenceCase(Actor("lit", {Role::kAuditor}), Evidence(E::kApproved, {kCarol})), false,
+       rules::kRoleNotPermitted},
+      {"litigation lifts a hold", Action::kLiftLegalHold, EvidenceCase(lit, std::nullopt), true,
+       rules::kAllowHoldLift},
+      {"lift without a reason", Action::kLiftLegalHold,
+       With(EvidenceCase(lit, std::nullopt), [](Facts& f) { f.reason.clear(); }), false,
+       rules::kReasonRequired},
+      {"an approver cannot lift a hold", Action::kLiftLegalHold,
+       EvidenceCase(kApprover, std::nullopt), false, rules::kRoleNotPermitted},
+  });
+}
+
+TEST(PolicyEngineTest, EvidenceApprovalsCountTowardsTheRequired) {
+  Facts f = EvidenceCase(kApprover, Evidence(EvidenceState::kRequested, {}, 2));
+  Decision first = Decide(DefaultPolicy(), f, Action::kApproveEvidence);
+  ASSERT_TRUE(first.allow);
+  EXPECT_EQ(first.approvals_required, 2);
+  EXPECT_FALSE(first.approvals_complete);
+  f = EvidenceCase(kApprover2, Evidence(EvidenceState::kRequested, {kCarol}, 2));
+  Decision second = Decide(DefaultPolicy(), f, Action::kApproveEvidence);
+  ASSERT_TRUE(second.allow);
+  EXPECT_TRUE(second.approvals_complete);
+}
+
+TEST(PolicyEngineTest, LegalHoldBlocksDeclassifyingAndNeedsTwoApproversToMove) {
+  auto held = [](Facts& f) { f.record->legal_hold = true; };
+  RunTable({
+      {"owner lowers a held record", Action::kUpdateRecord,
+       With(Base(kOwner, C::kSecret),
+            [&](Facts& f) {
+              held(f);
+              f.lowers_classification = true;
+            }),
+       false, rules::kHoldNoDeclassify},
+      {"owner edits a held record", Action::kUpdateRecord, With(Base(kOwner, C::kSecret), held),
+       true, rules::kAllowRecordUpdate},
+      {"owner lowers a record not held", Action::kUpdateRecord,
+       With(Base(kOwner, C::kSecret), [](Facts& f) { f.lowers_classification = true; }), true,
+       rules::kAllowRecordUpdate},
+      {"first approver moves a held record", Action::kReassignOwner,
+       With(Base(kApprover, C::kSecret),
+            [&](Facts& f) {
+              held(f);
+              f.target_user_id = kDave;
+            }),
+       true, rules::kAllowHoldTransferFirst},
+      {"same approver again", Action::kReassignOwner,
+       With(Base(kApprover, C::kSecret),
+            [&](Facts& f) {
+              held(f);
+              f.target_user_id = kDave;
+              f.hold_first_approver = kCarol;
+            }),
+       false, rules::kSodApproverCountedTwice},
+      {"second approver completes the move", Action::kReassignOwner,
+       With(Base(kApprover2, C::kSecret),
+            [&](Facts& f) {
+              held(f);
+              f.target_user_id = kErin;
+              f.hold_first_approver = kCarol;
+            }),
+       true, rules::kAllowRecordReassign},
+  });
+  Facts first = With(Base(kApprover, C::kSecret), [&](Facts& f) {
+    held(f);
+    f.target_user_id = kDave;
+  });
+  const Decision d = Decide(DefaultPolicy(), first, Action::kReassignOwner);
+  EXPECT_FALSE(d.approvals_complete);
+  EXPECT_EQ(d.approvals_required, 2);
+  Facts free = With(Base(kApprover, C::kSecret), [](Facts& f) { f.target_user_id = kDave; });
+  EXPECT_TRUE(Decide(DefaultPolicy(), free, Action::kReassignOwner).approvals_complete);
 }
 
 // Decisions are pure: the same facts give the same decision.
