@@ -7,6 +7,7 @@
 #include "policy/engine.h"
 #include "policy/facts.h"
 #include "policy/rules.h"
+#include "vault/legal_hold.h"
 #include "vault/tables.h"
 
 namespace custos::vault {
@@ -14,6 +15,8 @@ namespace {
 
 constexpr std::string_view kAssignAction = "departure.handover.assign";
 constexpr std::string_view kConfirmAction = "departure.handover.confirm";
+// The "via" of a pending transfer (legal_hold.h) made by a confirmation.
+constexpr std::string_view kTransferByHandover = "handover";
 
 std::string HandoverPrefix(std::string_view user_id) {
   std::string k = "h/";
@@ -285,6 +288,9 @@ Result<Handover> ConfirmHandover(Archive& archive, const Caller& caller, std::st
     f.reason = std::string(reason);
     f.target_user_id = h.successor_id;
     f.handover_assigned_by = h.assigned_by;
+    CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
+    CUSTOS_ASSIGN_OR_RETURN(f.hold_first_approver,
+                            HoldFirstApprover(txn, meta.id, h.successor_id, kTransferByHandover));
     const policy::Authorization auth =
         policy::Authorize(*policy, f, policy::Action::kConfirmHandover);
     AuditEvent e =
@@ -306,7 +312,17 @@ Result<Handover> ConfirmHandover(Archive& archive, const Caller& caller, std::st
       return Status::FailedPrecondition("the record changed owner since the assignment");
     }
     CUSTOS_RETURN_IF_ERROR(CheckSuccessor(txn, h.successor_id, h.user_id));
+    if (f.record->legal_hold) e.details["legal_hold"] = true;
+    if (!auth.decision.approvals_complete) e.outcome = "pending_second_approval";
     CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, archive.audit_log().Append(txn, e));
+    if (!auth.decision.approvals_complete) {
+      // Under legal hold: the first of two confirmations is kept and the
+      // handover stays pending until a second approver confirms it.
+      out = std::move(h);
+      return PutPendingTransfer(txn, PendingTransfer{meta.id, out.successor_id, actor.id,
+                                                     std::string(kTransferByHandover), f.now, seq});
+    }
+    CUSTOS_RETURN_IF_ERROR(ClearPendingTransfer(txn, meta.id));
     // The ownership history names the confirming approver (the permit's
     // actor), the time and this reason, and points at the confirm event.
     CUSTOS_RETURN_IF_ERROR(archive

@@ -15,12 +15,24 @@
 #include "policy/rules.h"
 #include "vault/crypto.h"
 #include "vault/handover.h"
+#include "vault/legal_hold.h"
 #include "vault/loans.h"
 #include "vault/sealed_cache.h"
 #include "vault/versions.h"
 
 namespace custos::vault {
 namespace {
+
+// The "via" of a pending transfer (legal_hold.h) made by ReassignOwner.
+constexpr std::string_view kTransferByReassign = "reassign";
+
+// Whether an update lowers the record's marking: a lower classification, or
+// a declassification date set where there was none or moved earlier.
+bool LowersClassification(const RecordMeta& meta, const RecordUpdate& update) {
+  if (update.classification < meta.classification) return true;
+  if (update.declassify_on.empty() || update.declassify_on == meta.declassify_on) return false;
+  return meta.declassify_on.empty() || update.declassify_on < meta.declassify_on;
+}
 
 constexpr int64_t kMillisPerDay = int64_t{86400} * 1000;
 // Quota counters keep at most this many recent view times per user and record.
@@ -861,12 +873,26 @@ Result<RecordMeta> Archive::UpdateRecord(const Caller& caller, std::string_view 
     policy::Facts f;
     f.actor = ActorFactsFor(user);
     f.record = RecordFactsFor(meta);
+    CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
+    f.lowers_classification = LowersClassification(meta, update);
     f.now = NowMillis();
     f.reason = std::string(reason);
     const policy::Authorization auth = policy::Authorize(*policy, f, policy::Action::kUpdateRecord);
     AuditEvent e = NewEvent(caller, &user, "record.update", "record", meta.id);
     e.object.version = meta.latest_version + 1;
     e.reason = std::string(reason);
+    if (update.classification != meta.classification) {
+      json::Value c = json::Value::MakeObject();
+      c["from"] = policy::ClassificationId(meta.classification);
+      c["to"] = policy::ClassificationId(update.classification);
+      e.details["classification"] = std::move(c);
+    }
+    if (update.declassify_on != meta.declassify_on) {
+      json::Value c = json::Value::MakeObject();
+      c["from"] = meta.declassify_on;
+      c["to"] = update.declassify_on;
+      e.details["declassify_on"] = std::move(c);
+    }
     SetDecision(&e, auth, *policy);
     CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, log_.Append(txn, e));
     (void)seq;
@@ -890,11 +916,14 @@ Result<RecordMeta> Archive::UpdateRecord(const Caller& caller, std::string_view 
 }
 
 Result<RecordMeta> Archive::ReassignOwner(const Caller& caller, std::string_view record_id,
-                                          std::string_view new_owner_id, std::string_view reason) {
+                                          std::string_view new_owner_id, std::string_view reason,
+                                          bool* pending_second_approval) {
   RecordMeta out;
   Status denied;
+  bool pending = false;
   CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
     denied = Status::Ok();
+    pending = false;
     CUSTOS_ASSIGN_OR_RETURN(User user, CallerUser(txn, caller));
     CUSTOS_ASSIGN_OR_RETURN(auto policy, PolicyAt(txn));
     CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, ReadMeta(txn, record_id));
@@ -907,22 +936,36 @@ Result<RecordMeta> Archive::ReassignOwner(const Caller& caller, std::string_view
     f.now = NowMillis();
     f.reason = std::string(reason);
     f.target_user_id = target;
+    CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
+    CUSTOS_ASSIGN_OR_RETURN(f.hold_first_approver,
+                            HoldFirstApprover(txn, meta.id, target, kTransferByReassign));
     const policy::Authorization auth =
         policy::Authorize(*policy, f, policy::Action::kReassignOwner);
     AuditEvent e = NewEvent(caller, &user, "record.reassign", "record", meta.id);
     e.reason = std::string(reason);
     e.details["from"] = meta.owner_id;
     e.details["to"] = target;
+    if (f.record->legal_hold) e.details["legal_hold"] = true;
     SetDecision(&e, auth, *policy);
+    if (auth.ok() && !auth.decision.approvals_complete) e.outcome = "pending_second_approval";
     CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, log_.Append(txn, e));
     if (!auth.ok()) {
       denied = auth.status();
       return Status::Ok();
     }
+    if (!auth.decision.approvals_complete) {
+      // Under legal hold: the first of two approvals is kept; the owner stays.
+      pending = true;
+      out = meta;
+      return PutPendingTransfer(txn, PendingTransfer{meta.id, target, user.id,
+                                                     std::string(kTransferByReassign), f.now, seq});
+    }
+    CUSTOS_RETURN_IF_ERROR(ClearPendingTransfer(txn, meta.id));
     CUSTOS_ASSIGN_OR_RETURN(out, ReassignOwnerIn(txn, *auth.permit, meta, target, reason, seq));
     return Status::Ok();
   }));
   if (!denied.ok()) return denied;
+  if (pending_second_approval != nullptr) *pending_second_approval = pending;
   return out;
 }
 
@@ -968,6 +1011,10 @@ Result<std::vector<RecordMeta>> Archive::DeclassifyDue(CivilDate today) {
       auto date = ParseDate(meta.declassify_on);  // re-checked: it may have changed
       if (meta.classification == policy::Classification::kPublic || !date.ok() || today < *date)
         continue;
+      // A record under legal hold keeps its marking until the hold is
+      // lifted; the next sweep after that declassifies it.
+      CUSTOS_ASSIGN_OR_RETURN(bool held, RecordOnHold(txn, meta.id));
+      if (held) continue;
       CUSTOS_ASSIGN_OR_RETURN(RecordVersion latest,
                               ReadRecordVersion(txn, meta.id, meta.latest_version));
       const UnixMillis now = NowMillis();

@@ -254,8 +254,13 @@ class Archive {
   Result<RecordMeta> UpdateRecord(const Caller& caller, std::string_view record_id,
                                   const RecordUpdate& update, std::string_view reason);
   // reassign_owner: new owner with who/when/why in the ownership history.
+  // A record under legal hold (legal_hold.h) needs two distinct approvers:
+  // the first call records its approval and leaves the owner as it is
+  // (*pending_second_approval = true, when given); a second approver's call
+  // with the same new owner moves it.
   Result<RecordMeta> ReassignOwner(const Caller& caller, std::string_view record_id,
-                                   std::string_view new_owner_id, std::string_view reason);
+                                   std::string_view new_owner_id, std::string_view reason,
+                                   bool* pending_second_approval = nullptr);
 
   // The system's declassification (解密): every record whose declassify_on
   // date is on or before `today` (UTC, as for departures) and that is above

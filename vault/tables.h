@@ -52,12 +52,15 @@ inline constexpr Table kAlerts = "alerts";
 inline constexpr Table kDepartures = "departures";
 // Secondary indexes (sealed empty values keyed by composite keys).
 inline constexpr Table kIndex = "index";
+// Evidence requests and their exports (vault/evidence); the exported
+// bundles' chunks are in kAttachmentChunks under their own ids.
+inline constexpr Table kEvidence = "evidence";
 
-inline constexpr std::array<Table, 23> kAllTables = {
+inline constexpr std::array<Table, 24> kAllTables = {
     kMeta,        kKeys,        kUsers,      kUserIndex,   kSessions,    kRecords,
     kRecordIndex, kAuditLeaves, kAuditNodes, kCheckpoints, kAuditState,  kAuditIndex,
     kPolicies,    kLoans,       kViewCounts, kActivity,    kAttachments, kAttachmentChunks,
-    kAgreements,  kSignatures,  kAlerts,     kDepartures,  kIndex};
+    kAgreements,  kSignatures,  kAlerts,     kDepartures,  kIndex,       kEvidence};
 }  // namespace tables
 
 }  // namespace custos::vault

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "base/json.h"
+#include "vault/legal_hold.h"
 #include "vault/records.h"
 #include "vault/users.h"
 #include "web/internal/app.h"
@@ -110,6 +111,13 @@ json::Value MetaJson(const vault::ReadTxn& txn, const vault::RecordMeta& m) {
   v["owner_person"] = PersonJson(txn, m.owner_id);
   v["author_person"] = PersonJson(txn, m.author_id);
   v["custodian_person"] = PersonJson(txn, m.custodian_id);
+  // The hold badge: which evidence requests hold the record (legal_hold.h).
+  json::Value holds = json::Value::MakeArray();
+  if (auto ids = vault::HoldsOnRecord(txn, m.id); ids.ok()) {
+    for (const std::string& id : *ids) holds.Push(id);
+  }
+  v["legal_hold"] = !holds.as_array().empty();
+  v["legal_holds"] = std::move(holds);
   return v;
 }
 
@@ -299,14 +307,17 @@ HttpResponse Reassign(App& app, const HttpRequest& req, const RequestContext& ct
   if (!owner.ok()) return ErrorResponse(owner.status());
   auto reason = RequiredText(req.json, "reason");
   if (!reason.ok()) return ErrorResponse(reason.status());
-  auto meta =
-      app.options.archive->ReassignOwner(ctx.ToCaller(), req.params.at("id"), *owner, *reason);
+  bool pending = false;
+  auto meta = app.options.archive->ReassignOwner(ctx.ToCaller(), req.params.at("id"), *owner,
+                                                 *reason, &pending);
   if (!meta.ok()) return ErrorResponse(meta.status());
   auto r = app.vault.BeginRead();
   if (!r.ok()) return ErrorResponse(r.status());
   json::Value v = json::Value::MakeObject();
   v["record"] = MetaJson(**r, *meta);
-  return HttpResponse::Json(v);
+  // Under legal hold the first approver's call only records its approval.
+  v["pending_second_approval"] = pending;
+  return HttpResponse::Json(v, pending ? 202 : 200);
 }
 
 // The company directory (id, username, name, department) for pickers and
