@@ -27,9 +27,11 @@
 
 namespace custos::vault::evidence {
 
-// The 32-byte X25519 public key of an "age1…" recipient. kInvalidArgument
-// for anything else (bad Bech32, wrong human-readable part, mixed case,
-// wrong length or checksum).
+// The 32-byte X25519 public key of an "age1…" recipient (all lower case, or
+// all upper case). kInvalidArgument for anything else (bad Bech32, wrong
+// human-readable part — plugin and post-quantum recipients such as
+// "age1pq1…" included —, mixed case, wrong length or checksum). The message
+// never quotes the input: a user may paste a secret key by mistake.
 Result<std::string> ParseAgeRecipient(std::string_view recipient);
 
 class AgeEncryptor {
@@ -38,18 +40,26 @@ class AgeEncryptor {
   // and is returned by the Write/Finish that caused it.
   using Sink = std::function<Status(std::string_view bytes)>;
 
-  // Writes the header (a fresh file key, one stanza per recipient) to
-  // `sink`. kInvalidArgument for no recipients or a malformed one.
+  // Writes the header (a fresh file key, one stanza per recipient) and the
+  // payload nonce to `sink`. kInvalidArgument for no recipients or a
+  // malformed one (the message names it by position, from 1), including a
+  // low-order X25519 point (no shared secret); an error from `sink` is
+  // returned as is. `sink` must be callable (dies otherwise); it is kept
+  // until the encryptor is destroyed.
   static Result<std::unique_ptr<AgeEncryptor>> Start(const std::vector<std::string>& recipients,
                                                      Sink sink);
-  ~AgeEncryptor();  // wipes the keys
+  ~AgeEncryptor();  // wipes the keys and the buffered plaintext
   AgeEncryptor(const AgeEncryptor&) = delete;
   AgeEncryptor& operator=(const AgeEncryptor&) = delete;
 
-  // Encrypts `plaintext` (sealed chunks go to the sink as they fill).
-  // kFailedPrecondition after Finish.
+  // Encrypts `plaintext` (sealed chunks go to the sink as they fill; a
+  // full chunk is sent once more plaintext follows it). kFailedPrecondition
+  // after Finish or after an error from the sink.
   Status Write(std::string_view plaintext);
-  // Seals the last chunk (possibly empty only when nothing was written).
+  // Seals the last chunk (possibly empty only when nothing was written) and
+  // sends it. kFailedPrecondition when called again or after an error from
+  // the sink. Without Finish the output is not a valid age file: `age`
+  // refuses a payload without its final chunk.
   Status Finish();
 
  private:
