@@ -844,13 +844,25 @@ Result<StoredDocument> Agreements::Download(const Caller& caller, std::string_vi
 
 Result<Certificate> Agreements::Verify(std::string_view id) const {
   CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-  CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(*txn, id));
+  return VerifyAgreement(*txn, id);
+}
+
+Result<std::string> AgreementDocument(const ReadTxn& txn, std::string_view sha256_hex) {
+  auto bytes = txn.Get(tables::kAgreements, DocKey(sha256_hex));
+  if (!bytes.ok() && bytes.status().code() == StatusCode::kNotFound) {
+    return Status::NotFound("no stored document with that SHA-256");
+  }
+  return bytes;
+}
+
+Result<Certificate> VerifyAgreement(const ReadTxn& txn, std::string_view id) {
+  CUSTOS_ASSIGN_OR_RETURN(Agreement a, LoadAgreement(txn, id));
   Certificate c;
   if (!a.document_sha256.empty()) {
-    auto bytes = txn->Get(tables::kAgreements, DocKey(a.document_sha256));
+    auto bytes = txn.Get(tables::kAgreements, DocKey(a.document_sha256));
     c.document_hash_ok = bytes.ok() && ShaHex(*bytes) == a.document_sha256;
     if (c.document_hash_ok && !a.scan_sha256.empty()) {
-      auto scan = txn->Get(tables::kAgreements, DocKey(a.scan_sha256));
+      auto scan = txn.Get(tables::kAgreements, DocKey(a.scan_sha256));
       c.document_hash_ok = scan.ok() && ShaHex(*scan) == a.scan_sha256;
     }
   }
@@ -866,7 +878,7 @@ Result<Certificate> Agreements::Verify(std::string_view id) const {
     }
     any_signature = true;
     Status result;
-    auto text = txn->Get(tables::kSignatures, SignatureKey(a.id, i));
+    auto text = txn.Get(tables::kSignatures, SignatureKey(a.id, i));
     if (!text.ok()) {
       result = Status::DataLoss("signature missing or unreadable");
     } else if (auto v = json::Parse(*text); !v.ok()) {
@@ -884,7 +896,7 @@ Result<Certificate> Agreements::Verify(std::string_view id) const {
       expected.time = cs.step.at;
       result = VerifySignatureRecord(*sig, expected);
       if (result.ok()) {
-        auto own = IsUserPublicKey(*txn, cs.step.actor_id, sig->public_key);
+        auto own = IsUserPublicKey(txn, cs.step.actor_id, sig->public_key);
         if (!own.ok() || !*own) result = Status::DataLoss("the key is not the signer's");
       }
     }

@@ -180,6 +180,14 @@ struct NdaTiming {
 // that has made its own). kNotFound when there is none.
 Result<Agreement> LoadAgreement(const ReadTxn& txn, std::string_view id);
 
+// The stored document (or paper scan) whose SHA-256 is `sha256_hex`, as
+// stored (no decision: for holders of one). kNotFound when there is none.
+Result<std::string> AgreementDocument(const ReadTxn& txn, std::string_view sha256_hex);
+
+// Every step of agreement `id` with its signature verified, read in `txn`
+// (no decision: for holders of one, e.g. an approved evidence export).
+Result<Certificate> VerifyAgreement(const ReadTxn& txn, std::string_view id);
+
 // A person's agreements as a departure needs them (kind, state, when
 // completed), without their fields or documents. No decision of its own: for
 // callers already allowed to handle that person's departure

@@ -5,30 +5,12 @@
 
 #include "base/encoding.h"
 #include "vault/crypto.h"
+#include "vault/sealed_stream.h"
 
 namespace custos::vault {
 namespace {
 
-constexpr std::string_view kKekName = "attachments.kek";
 constexpr int64_t kPermitMaxAgeMs = 15 * 60 * 1000;
-constexpr size_t kMaxChunkSize = 16u << 20;
-
-std::string ChunkKey(std::string_view id, uint32_t index) {
-  std::string k(id);
-  k.push_back('\0');
-  k += EncodeU32(index);
-  return k;
-}
-
-std::string ChunkAd(std::string_view id, uint32_t index) {
-  std::string ad = "custos-attachment-chunk\0";
-  ad += id;
-  ad.push_back('\0');
-  ad += EncodeU32(index);
-  return ad;
-}
-
-std::string KeyAd(std::string_view id) { return "custos-attachment-key:" + std::string(id); }
 
 std::string IndexKey(std::string_view record, std::string_view id) {
   std::string k = "att/";
@@ -38,19 +20,13 @@ std::string IndexKey(std::string_view record, std::string_view id) {
   return k;
 }
 
-json::Value InfoToJson(const AttachmentInfo& a, const std::string& header_b64,
-                       const std::string& key_b64) {
+json::Value InfoToJson(const AttachmentInfo& a, const SealedStream& stream) {
   json::Value o = json::Value::MakeObject();
   o["id"] = a.id;
   o["record"] = a.record_id;
   o["filename"] = a.filename;
   o["media_type"] = a.media_type;
-  o["size"] = a.size;
-  o["sha256"] = a.sha256;
-  o["chunk_size"] = a.chunk_size;
-  o["chunks"] = a.chunks;
-  o["header"] = header_b64;
-  o["key"] = key_b64;
+  stream.AddTo(&o);
   o["created"] = a.created;
   o["created_by"] = a.created_by;
   o["audit_seq"] = a.audit_seq;
@@ -59,8 +35,7 @@ json::Value InfoToJson(const AttachmentInfo& a, const std::string& header_b64,
 
 struct StoredAttachment {
   AttachmentInfo info;
-  std::string header;      // raw
-  std::string sealed_key;  // raw
+  SealedStream stream;
 };
 
 Result<StoredAttachment> ParseStored(std::string_view text) {
@@ -71,39 +46,16 @@ Result<StoredAttachment> ParseStored(std::string_view text) {
   CUSTOS_ASSIGN_OR_RETURN(a.record_id, json::GetString(o, "record"));
   CUSTOS_ASSIGN_OR_RETURN(a.filename, json::GetStringOr(o, "filename", ""));
   CUSTOS_ASSIGN_OR_RETURN(a.media_type, json::GetStringOr(o, "media_type", ""));
-  CUSTOS_ASSIGN_OR_RETURN(int64_t size, json::GetInt(o, "size"));
-  a.size = static_cast<uint64_t>(size);
-  CUSTOS_ASSIGN_OR_RETURN(a.sha256, json::GetString(o, "sha256"));
-  CUSTOS_ASSIGN_OR_RETURN(int64_t cs, json::GetInt(o, "chunk_size"));
-  a.chunk_size = static_cast<uint32_t>(cs);
-  CUSTOS_ASSIGN_OR_RETURN(int64_t n, json::GetInt(o, "chunks"));
-  a.chunks = static_cast<uint32_t>(n);
+  CUSTOS_ASSIGN_OR_RETURN(s.stream, SealedStream::From(o, a.id));
+  a.size = s.stream.size;
+  a.sha256 = s.stream.sha256;
+  a.chunk_size = s.stream.chunk_size;
+  a.chunks = s.stream.chunks;
   CUSTOS_ASSIGN_OR_RETURN(a.created, json::GetIntOr(o, "created", 0));
   CUSTOS_ASSIGN_OR_RETURN(a.created_by, json::GetStringOr(o, "created_by", ""));
   CUSTOS_ASSIGN_OR_RETURN(int64_t seq, json::GetIntOr(o, "audit_seq", 0));
   a.audit_seq = static_cast<uint64_t>(seq);
-  CUSTOS_ASSIGN_OR_RETURN(std::string header_b64, json::GetString(o, "header"));
-  CUSTOS_ASSIGN_OR_RETURN(s.header, Base64Decode(header_b64));
-  CUSTOS_ASSIGN_OR_RETURN(std::string key_b64, json::GetString(o, "key"));
-  CUSTOS_ASSIGN_OR_RETURN(s.sealed_key, Base64Decode(key_b64));
-  if (s.header.size() != crypto_secretstream_xchacha20poly1305_HEADERBYTES)
-    return Status::DataLoss("attachment header is malformed");
   return s;
-}
-
-// Deletes chunks [0, n) of `id` in batches; best effort after a failed ingest.
-void DeleteChunks(Vault& vault, const std::string& id, uint32_t n) {
-  for (uint32_t start = 0; start < n; start += 256) {
-    vault
-        .Write([&](WriteTxn& txn) -> Status {
-          for (uint32_t i = start; i < n && i < start + 256; ++i) {
-            Status st = txn.Delete(tables::kAttachmentChunks, ChunkKey(id, i));
-            if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
-          }
-          return Status::Ok();
-        })
-        .IgnoreError();
-  }
 }
 
 // Authorization to add an attachment: the same decision as a new version.
@@ -124,9 +76,6 @@ Result<AttachmentInfo> AddAttachment(Archive& archive, const Caller& caller,
                                      std::string_view media_type, std::istream& in,
                                      std::string_view reason, const AttachmentOptions& options) {
   if (filename.empty()) return Status::InvalidArgument("an attachment needs a filename");
-  if (options.chunk_size == 0 || options.chunk_size > kMaxChunkSize ||
-      options.chunks_per_write == 0)
-    return Status::InvalidArgument("bad attachment chunk options");
   Vault& vault = archive.vault();
   const std::string id = "a-" + HexEncode(RandomBytes(8));
   // A denial is written on its own transaction (only the event).
@@ -159,87 +108,46 @@ Result<AttachmentInfo> AddAttachment(Archive& archive, const Caller& caller,
     r.reset();
     if (!allowed) return audit_denial();
   }
-  CUSTOS_ASSIGN_OR_RETURN(SecretBytes kek, vault.GetOrCreateSecret(kKekName, 32));
+  CUSTOS_ASSIGN_OR_RETURN(
+      std::unique_ptr<SealedStreamWriter> writer,
+      SealedStreamWriter::Begin(vault, id,
+                                SealedStreamOptions{options.chunk_size, options.chunks_per_write}));
+  auto fail = [&](Status st) -> Status {
+    writer->Discard();
+    return st;
+  };
+  std::string piece(64 * 1024, '\0');
+  while (true) {
+    in.read(piece.data(), static_cast<std::streamsize>(piece.size()));
+    if (in.bad()) {
+      sodium_memzero(piece.data(), piece.size());
+      return fail(Status::Unavailable("reading the attachment failed"));
+    }
+    const size_t n = static_cast<size_t>(in.gcount());
+    if (n == 0) break;
+    Status st = writer->Write(std::string_view(piece.data(), n));
+    if (!st.ok()) {
+      sodium_memzero(piece.data(), piece.size());
+      return fail(st);
+    }
+  }
+  sodium_memzero(piece.data(), piece.size());
+  auto stream = writer->Finish();
+  if (!stream.ok()) return fail(stream.status());
   AttachmentInfo info;
   info.id = id;
   info.record_id = std::string(record_id);
   info.filename = std::string(filename);
   info.media_type = media_type.empty() ? "application/octet-stream" : std::string(media_type);
-  info.chunk_size = options.chunk_size;
-
-  SecretBytes key(crypto_secretstream_xchacha20poly1305_KEYBYTES);
-  crypto_secretstream_xchacha20poly1305_keygen(key.data());
-  crypto_secretstream_xchacha20poly1305_state state;
-  std::string header(crypto_secretstream_xchacha20poly1305_HEADERBYTES, '\0');
-  crypto_secretstream_xchacha20poly1305_init_push(
-      &state, reinterpret_cast<unsigned char*>(header.data()), key.data());
-
-  Sha256Hasher hasher;
-  std::vector<std::pair<std::string, std::string>> pending;  // key → ciphertext
-  std::string current(options.chunk_size, '\0');
-  std::string next(options.chunk_size, '\0');
-  auto fill = [&](std::string* buf) -> Result<size_t> {
-    in.read(buf->data(), static_cast<std::streamsize>(buf->size()));
-    if (in.bad()) return Status::Unavailable("reading the attachment failed");
-    return static_cast<size_t>(in.gcount());
-  };
-  auto flush = [&]() -> Status {
-    if (pending.empty()) return Status::Ok();
-    Status st = vault.Write([&](WriteTxn& txn) -> Status {
-      for (const auto& [k, v] : pending)
-        CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kAttachmentChunks, k, v));
-      return Status::Ok();
-    });
-    pending.clear();
-    return st;
-  };
-  auto fail = [&](Status st) -> Status {
-    DeleteChunks(vault, info.id, info.chunks);
-    return st;
-  };
-  CUSTOS_ASSIGN_OR_RETURN(size_t current_len, fill(&current));
-  while (true) {
-    size_t next_len = 0;
-    if (current_len == current.size()) {
-      auto got = fill(&next);
-      if (!got.ok()) return fail(got.status());
-      next_len = *got;
-    }
-    const bool last = next_len == 0;
-    hasher.Update(std::string_view(current.data(), current_len));
-    const uint32_t index = info.chunks;
-    const std::string ad = ChunkAd(info.id, index);
-    std::string cipher(current_len + crypto_secretstream_xchacha20poly1305_ABYTES, '\0');
-    unsigned long long clen = 0;
-    crypto_secretstream_xchacha20poly1305_push(
-        &state, reinterpret_cast<unsigned char*>(cipher.data()), &clen,
-        reinterpret_cast<const unsigned char*>(current.data()), current_len,
-        reinterpret_cast<const unsigned char*>(ad.data()), ad.size(),
-        last ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
-             : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
-    cipher.resize(clen);
-    pending.emplace_back(ChunkKey(info.id, index), std::move(cipher));
-    info.chunks += 1;
-    info.size += current_len;
-    if (pending.size() >= options.chunks_per_write) {
-      Status st = flush();
-      if (!st.ok()) return fail(st);
-    }
-    if (last) break;
-    std::swap(current, next);
-    current_len = next_len;
-  }
-  sodium_memzero(&state, sizeof state);
-  sodium_memzero(current.data(), current.size());
-  sodium_memzero(next.data(), next.size());
-  info.sha256 = HexEncode(hasher.Finish());
-  const std::string sealed_key = AeadSealSecret(kek, key, KeyAd(info.id));
+  info.size = stream->size;
+  info.sha256 = stream->sha256;
+  info.chunk_size = stream->chunk_size;
+  info.chunks = stream->chunks;
 
   Status denied;
   Status st = vault.Write([&](WriteTxn& txn) -> Status {
     denied = Status::Ok();
-    for (const auto& [k, v] : pending)
-      CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kAttachmentChunks, k, v));
+    CUSTOS_RETURN_IF_ERROR(writer->CommitIn(txn));
     CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(txn, caller));
     CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(txn));
     CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, Archive::ReadMeta(txn, record_id));
@@ -259,13 +167,12 @@ Result<AttachmentInfo> AddAttachment(Archive& archive, const Caller& caller,
     CUSTOS_ASSIGN_OR_RETURN(info.audit_seq, archive.audit_log().Append(txn, e));
     info.created = NowMillis();
     info.created_by = user.id;
-    CUSTOS_RETURN_IF_ERROR(txn.Insert(
-        tables::kAttachments, info.id,
-        json::Serialize(InfoToJson(info, Base64Encode(header), Base64Encode(sealed_key)))));
+    CUSTOS_RETURN_IF_ERROR(
+        txn.Insert(tables::kAttachments, info.id, json::Serialize(InfoToJson(info, *stream))));
     return txn.Put(tables::kIndex, IndexKey(meta.id, info.id), "");
   });
   if (!st.ok() || !denied.ok()) {
-    DeleteChunks(vault, info.id, info.chunks);
+    writer->Discard();
     if (!denied.ok()) return audit_denial();
     return st;
   }
@@ -301,9 +208,15 @@ Result<std::vector<AttachmentInfo>> ListAttachments(const ReadTxn& txn,
   return out;
 }
 
-namespace {
-Status DecryptTo(Vault& vault, const StoredAttachment& stored, std::ostream& out);
-}  // namespace
+Result<SealedStream> AttachmentContent(const ReadTxn& txn, std::string_view attachment_id) {
+  auto raw = txn.Get(tables::kAttachments, attachment_id);
+  if (!raw.ok()) {
+    if (raw.status().code() == StatusCode::kNotFound) return Status::NotFound("no such attachment");
+    return raw.status();
+  }
+  CUSTOS_ASSIGN_OR_RETURN(StoredAttachment s, ParseStored(*raw));
+  return s.stream;
+}
 
 Result<AttachmentStream> OpenAttachmentStream(Archive& archive, const Caller& caller,
                                               const policy::Permit& permit,
@@ -340,8 +253,12 @@ Result<AttachmentStream> OpenAttachmentStream(Archive& archive, const Caller& ca
   }));
   AttachmentStream stream;
   stream.info = info;
-  stream.write_to = [&vault, stored](std::ostream& out) -> Status {
-    return DecryptTo(vault, stored, out);
+  stream.write_to = [&vault, content = stored.stream](std::ostream& out) -> Status {
+    return ReadSealedStream(vault, content, [&out](std::string_view piece) -> Status {
+      out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+      if (!out) return Status::Unavailable("writing the attachment failed");
+      return Status::Ok();
+    });
   };
   return stream;
 }
@@ -352,71 +269,5 @@ Status ReadAttachment(Archive& archive, const Caller& caller, const policy::Perm
                           OpenAttachmentStream(archive, caller, permit, attachment_id));
   return stream.write_to(out);
 }
-
-namespace {
-
-Status DecryptTo(Vault& vault, const StoredAttachment& stored, std::ostream& out) {
-  const AttachmentInfo& info = stored.info;
-  CUSTOS_ASSIGN_OR_RETURN(SecretBytes kek, vault.GetOrCreateSecret(kKekName, 32));
-  auto key = AeadOpenSecret(kek, stored.sealed_key, KeyAd(info.id));
-  if (!key.ok()) return Status::DataLoss("the attachment key does not open");
-  crypto_secretstream_xchacha20poly1305_state state;
-  if (crypto_secretstream_xchacha20poly1305_init_pull(
-          &state, reinterpret_cast<const unsigned char*>(stored.header.data()), key->data()) != 0) {
-    return Status::DataLoss("the attachment header is invalid");
-  }
-  Sha256Hasher hasher;
-  uint64_t total = 0;
-  std::string plain;
-  Status result;
-  for (uint32_t i = 0; i < info.chunks && result.ok(); ++i) {
-    // One short read transaction per chunk: large files never pin a snapshot
-    // for long, and only one chunk is in memory at a time.
-    auto r = vault.BeginRead();
-    if (!r.ok()) {
-      result = r.status();
-      break;
-    }
-    auto cipher = (*r)->Get(tables::kAttachmentChunks, ChunkKey(info.id, i));
-    if (!cipher.ok()) {
-      result = cipher.status().code() == StatusCode::kNotFound
-                   ? Status::DataLoss("attachment chunk " + std::to_string(i) + " is missing")
-                   : cipher.status();
-      break;
-    }
-    if (cipher->size() < crypto_secretstream_xchacha20poly1305_ABYTES) {
-      result = Status::DataLoss("attachment chunk " + std::to_string(i) + " is truncated");
-      break;
-    }
-    plain.resize(cipher->size() - crypto_secretstream_xchacha20poly1305_ABYTES);
-    unsigned long long plen = 0;
-    unsigned char tag = 0;
-    const std::string ad = ChunkAd(info.id, i);
-    if (crypto_secretstream_xchacha20poly1305_pull(
-            &state, reinterpret_cast<unsigned char*>(plain.data()), &plen, &tag,
-            reinterpret_cast<const unsigned char*>(cipher->data()), cipher->size(),
-            reinterpret_cast<const unsigned char*>(ad.data()), ad.size()) != 0) {
-      result = Status::DataLoss("attachment chunk " + std::to_string(i) + " fails to open");
-      break;
-    }
-    const bool last = i + 1 == info.chunks;
-    if (last != (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL)) {
-      result = Status::DataLoss("attachment stream ends in the wrong place");
-      break;
-    }
-    hasher.Update(std::string_view(plain.data(), plen));
-    total += plen;
-    out.write(plain.data(), static_cast<std::streamsize>(plen));
-    if (!out) result = Status::Unavailable("writing the attachment failed");
-  }
-  sodium_memzero(&state, sizeof state);
-  if (!plain.empty()) sodium_memzero(plain.data(), plain.size());
-  CUSTOS_RETURN_IF_ERROR(result);
-  if (total != info.size || HexEncode(hasher.Finish()) != info.sha256)
-    return Status::DataLoss("the attachment does not match its recorded SHA-256");
-  return Status::Ok();
-}
-
-}  // namespace
 
 }  // namespace custos::vault

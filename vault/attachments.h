@@ -1,6 +1,7 @@
 // Attachments of a record: any file, streamed in and out in chunks, each
 // chunk encrypted with libsodium secretstream (XChaCha20-Poly1305) under a
-// random per-attachment key. Large files are never held in memory whole.
+// random per-attachment key (vault/sealed_stream.h). Large files are never
+// held in memory whole.
 //
 // Storage:
 //   tables::kAttachments       id → {"id","record","filename","media_type","size",
@@ -35,6 +36,7 @@
 #include "base/time.h"
 #include "policy/engine.h"
 #include "vault/records.h"
+#include "vault/sealed_stream.h"
 
 namespace custos::vault {
 
@@ -67,6 +69,10 @@ Result<AttachmentInfo> AddAttachment(Archive& archive, const Caller& caller,
                                      std::string_view media_type, std::istream& in,
                                      std::string_view reason,
                                      const AttachmentOptions& options = {});
+
+// Where an attachment's bytes are stored (no decision: for holders of one,
+// e.g. an approved evidence export, which reads it with ReadSealedStream).
+Result<SealedStream> AttachmentContent(const ReadTxn& txn, std::string_view attachment_id);
 
 // Attachments of a record (metadata only).
 Result<std::vector<AttachmentInfo>> ListAttachments(const ReadTxn& txn, std::string_view record_id);

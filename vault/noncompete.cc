@@ -219,6 +219,10 @@ Result<NonCompeteTerms> TermsFor(const Agreement& agreement, const User& employe
 
 Result<NonCompeteTracking> NonCompeteTracker::LoadTracking(const ReadTxn& txn,
                                                            std::string_view id) const {
+  return LoadNonCompeteTracking(txn, id);
+}
+
+Result<NonCompeteTracking> LoadNonCompeteTracking(const ReadTxn& txn, std::string_view id) {
   std::string key = "nc:" + std::string(id);
   auto latest = LatestVersion(txn, tables::kAgreements, key);
   if (!latest.ok()) {
@@ -230,6 +234,22 @@ Result<NonCompeteTracking> NonCompeteTracker::LoadTracking(const ReadTxn& txn,
   CUSTOS_ASSIGN_OR_RETURN(std::string text, GetVersion(txn, tables::kAgreements, key, *latest));
   CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(text));
   return NonCompeteTracking::FromJson(v);
+}
+
+Result<NonCompeteRow> NonCompeteRowOf(const ReadTxn& txn, Agreement agreement, CivilDate today) {
+  NonCompeteRow row;
+  CUSTOS_ASSIGN_OR_RETURN(row.tracking, LoadNonCompeteTracking(txn, agreement.id));
+  if (auto emp = GetUser(txn, agreement.employee_id); emp.ok()) {
+    if (auto terms = TermsFor(agreement, *emp); terms.ok()) {
+      row.terms = *terms;
+      row.status =
+          EvaluateNonCompete(*terms, row.tracking.payments, row.tracking.employer_release, today);
+    } else {
+      row.status.phase = "not_started";
+    }
+  }
+  row.agreement = std::move(agreement);
+  return row;
 }
 
 namespace {
@@ -328,18 +348,7 @@ Result<std::vector<NonCompeteRow>> NonCompeteTracker::Dashboard(const Caller& ca
     for (const std::string& id : ids) {
       CUSTOS_ASSIGN_OR_RETURN(Agreement a, LoadAgreement(*txn, id));
       if (a.kind != "non-compete" || a.state != AgreementState::kCompleted) continue;
-      NonCompeteRow row;
-      CUSTOS_ASSIGN_OR_RETURN(row.tracking, LoadTracking(*txn, id));
-      if (auto emp = GetUser(*txn, a.employee_id); emp.ok()) {
-        if (auto terms = TermsFor(a, *emp); terms.ok()) {
-          row.terms = *terms;
-          row.status = EvaluateNonCompete(*terms, row.tracking.payments,
-                                          row.tracking.employer_release, today);
-        } else {
-          row.status.phase = "not_started";
-        }
-      }
-      row.agreement = std::move(a);
+      CUSTOS_ASSIGN_OR_RETURN(NonCompeteRow row, NonCompeteRowOf(*txn, std::move(a), today));
       rows.push_back(std::move(row));
     }
   }

@@ -107,6 +107,13 @@ struct NonCompeteRow {
 // kFailedPrecondition without a last working day.
 Result<NonCompeteTerms> TermsFor(const Agreement& agreement, const User& employee);
 
+// The stored tracking (payments, release) of non-compete `id`; an empty
+// tracking when nothing was recorded yet. No decision: for holders of one.
+Result<NonCompeteTracking> LoadNonCompeteTracking(const ReadTxn& txn, std::string_view id);
+// One completed non-compete's terms, tracking and status as of `today`
+// (unaudited, raises nothing): what the dashboard shows per row.
+Result<NonCompeteRow> NonCompeteRowOf(const ReadTxn& txn, Agreement agreement, CivilDate today);
+
 class NonCompeteTracker {
  public:
   NonCompeteTracker(Vault& vault, const AuditLog& log) : vault_(vault), log_(log) {}
