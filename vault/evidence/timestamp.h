@@ -7,11 +7,15 @@
 //
 // The token stored in a bundle (audit/checkpoint.tsr) is the whole
 // TimeStampResp, as `openssl ts -reply` writes it, so that
-//   openssl ts -verify -data audit/checkpoint -in audit/checkpoint.tsr \
+//   openssl ts -verify -data audit/checkpoint -in audit/checkpoint.tsr
 //       -CAfile keys/tsa-ca.pem
-// checks it with standard tools.
+// (one command line) checks it with standard tools. Given the same CA, our
+// check accepts no token that command refuses: like it, it validates the
+// TSA's certificate chain at the current time, so a token stops verifying
+// when the TSA's certificate expires.
 //
-// Thread-safety: pure functions.
+// Thread-safety: pure functions; OpenSSL's per-thread error queue is left
+// empty.
 #ifndef CUSTOS_VAULT_EVIDENCE_TIMESTAMP_H_
 #define CUSTOS_VAULT_EVIDENCE_TIMESTAMP_H_
 
@@ -26,10 +30,12 @@ namespace custos::vault::evidence {
 
 // A DER TimeStampReq for SHA-256(data): version 1, a random 64-bit nonce
 // (kept in `nonce` to check the reply against), certReq = true so that the
-// reply carries the TSA's certificate.
+// reply carries the TSA's certificate. No policy is asked for: the TSA
+// uses its default. Errors: kInternal only (OpenSSL or libsodium failing);
+// initialises the crypto library (InitCrypto) on first use.
 struct TimestampRequest {
   std::string der;
-  std::string nonce;  // raw bytes of the nonce INTEGER's value
+  std::string nonce;  // raw bytes of the nonce INTEGER's value (big-endian)
 };
 Result<TimestampRequest> MakeTimestampRequest(std::string_view data);
 
@@ -47,6 +53,23 @@ struct TimestampInfo {
 // certificate chains to one of the PEM certificates in it with the
 // timeStamping extended key usage. kDataLoss naming the first failed check;
 // kInvalidArgument when `response_der` does not parse.
+//
+// More precisely, in this order:
+//   kInvalidArgument  `response_der` is not exactly one DER TimeStampResp,
+//                     or its TSTInfo has no valid genTime; `ca_pem` is not
+//                     empty but holds no certificate or a broken one;
+//                     `request` is given without a nonce.
+//   kDataLoss         "the TSA did not grant it" (status, with its text);
+//                     "imprint" (not SHA-256, or not of `data`);
+//                     "nonce" (missing, or another request's);
+//                     "signature" (the token carries no signer certificate,
+//                     or the CMS signature, its ESS signing-certificate
+//                     attribute, the certificate's validity now or its
+//                     critical timeStamping key purpose fails);
+//                     "chain" (no path from the signer to `ca_pem`).
+// The message carries OpenSSL's reasons. The token's certificates are used
+// as untrusted intermediates; only `ca_pem` is trusted. Returns what the
+// token states, which the caller may show once the check has passed.
 Result<TimestampInfo> CheckTimestampResponse(std::string_view response_der, std::string_view data,
                                              const TimestampRequest* request,
                                              std::string_view ca_pem);
