@@ -439,7 +439,7 @@ class Fixture:
 
 def make_timestamp(workdir, data):
     """An RFC 3161 reply over data from a throwaway CA and TSA, or None."""
-    d = os.path.join(workdir, "tsa")
+    d = os.path.abspath(os.path.join(workdir, "tsa"))
     os.mkdir(d)
     cnf = os.path.join(d, "openssl.cnf")
     with open(cnf, "w") as f:
@@ -614,6 +614,8 @@ def flip_char(c):
         return chr(ord("g") + (ord(c) - ord("g") + 1) % 20)
     if "A" <= c <= "Z":
         return chr(ord("A") + (ord(c) - ord("A") + 1) % 26)
+    if c in "+/":
+        return "/" if c == "+" else "+"
     raise ValueError("no flip for %r" % c)
 
 
