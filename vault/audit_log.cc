@@ -205,6 +205,17 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(Vault& vault, const AuditOption
 std::string AuditLog::VerifierKey() const { return note::FormatVerifierKey(name_, public_key_); }
 std::string AuditLog::PublicKeyPem() const { return note::Ed25519PublicKeyPem(public_key_); }
 
+Result<std::string> AuditLog::SignDetached(std::string_view message) const {
+  // SECURITY: the log key signs checkpoints; a document that begins like a
+  // checkpoint of this log (its origin line) is refused so that no
+  // signature made here can pass for a checkpoint's.
+  if (message.size() > name_.size() && message.substr(0, name_.size()) == name_ &&
+      message[name_.size()] == '\n') {
+    return Status::InvalidArgument("refusing to sign checkpoint-shaped text with the log key");
+  }
+  return Ed25519Sign(secret_key_, message);
+}
+
 Result<AuditLog::State> AuditLog::ReadState(const ReadTxn& txn) const {
   auto raw = txn.Get(tables::kAuditState, kStateKey);
   if (!raw.ok()) {

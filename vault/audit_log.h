@@ -225,6 +225,11 @@ class AuditLog {
   std::string VerifierKey() const;
   // SubjectPublicKeyInfo PEM.
   std::string PublicKeyPem() const;
+  // A detached Ed25519 signature (64 raw bytes) over `message` by the log
+  // key, for documents that must verify with the log's public key (an
+  // evidence bundle's manifest.xml). kInvalidArgument for text that begins
+  // with this log's origin line (it could pass for a checkpoint).
+  Result<std::string> SignDetached(std::string_view message) const;
   const note::Verifier& verifier() const { return verifier_; }
 
  private:

@@ -1314,14 +1314,19 @@ Result<std::vector<RecordVersion>> Archive::VersionHistory(std::string_view reco
 
 Result<std::vector<OwnershipChange>> Archive::OwnershipHistory(std::string_view record_id) const {
   CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
+  return ReadOwnershipHistory(*r, record_id);
+}
+
+Result<std::vector<OwnershipChange>> ReadOwnershipHistory(const ReadTxn& txn,
+                                                          std::string_view record_id) {
   std::vector<OwnershipChange> out;
-  CUSTOS_RETURN_IF_ERROR(r->Scan(tables::kIndex, OwnPrefix(record_id),
-                                 [&](std::string_view, std::string_view value) -> Result<bool> {
-                                   CUSTOS_ASSIGN_OR_RETURN(OwnershipChange c,
-                                                           OwnershipFromJson(value));
-                                   out.push_back(std::move(c));
-                                   return true;
-                                 }));
+  CUSTOS_RETURN_IF_ERROR(txn.Scan(tables::kIndex, OwnPrefix(record_id),
+                                  [&](std::string_view, std::string_view value) -> Result<bool> {
+                                    CUSTOS_ASSIGN_OR_RETURN(OwnershipChange c,
+                                                            OwnershipFromJson(value));
+                                    out.push_back(std::move(c));
+                                    return true;
+                                  }));
   if (out.empty()) return Status::NotFound("no such record");
   return out;
 }

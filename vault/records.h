@@ -377,6 +377,11 @@ class Archive {
   std::vector<std::string> strings_;
 };
 
+// The ownership history of a record (unaudited; for holders of a
+// decision). kNotFound for an unknown record.
+Result<std::vector<OwnershipChange>> ReadOwnershipHistory(const ReadTxn& txn,
+                                                          std::string_view record_id);
+
 // Reads a version of a record (unaudited; for holders of a Permit).
 Result<RecordVersion> ReadRecordVersion(const ReadTxn& txn, std::string_view record_id,
                                         uint32_t version);

@@ -1,0 +1,509 @@
+// The evidence workflow end to end: request → approve → export → verify
+// (C++ and the independent Python verifier), separation of duties, legal
+// holds, tampering with every kind of file, redaction, encryption to outside
+// counsel, later downloads and the chain of custody, trusted time.
+#include <algorithm>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "base/encoding.h"
+#include "tests/vault/evidence/evidence_fixture.h"
+#include "vault/crypto.h"
+#include "vault/evidence/sha256sums.h"
+#include "vault/evidence/timestamp.h"
+#include "vault/legal_hold.h"
+
+namespace custos::vault::evidence::testing {
+namespace {
+
+using Files = std::vector<std::pair<std::string, std::string>>;
+
+Files Unzip(const std::string& zip_bytes) {
+  auto zip = ZipReader::OpenBytes(zip_bytes);
+  EXPECT_TRUE(zip.ok()) << zip.status().ToString();
+  Files out;
+  if (!zip.ok()) return out;
+  for (const ZipEntry& e : (*zip)->entries()) {
+    auto bytes = (*zip)->ReadAll(e);
+    EXPECT_TRUE(bytes.ok());
+    out.emplace_back(e.name, bytes.ok() ? *bytes : "");
+  }
+  return out;
+}
+
+std::string Zip(const Files& files) {
+  std::string out;
+  ZipWriter w([&](std::string_view b) {
+    out.append(b);
+    return Status::Ok();
+  });
+  for (const auto& [name, bytes] : files) EXPECT_TRUE(w.Add(name, 0, bytes).ok()) << name;
+  EXPECT_TRUE(w.Finish().ok());
+  return out;
+}
+
+const std::string* Find(const Files& files, std::string_view name) {
+  for (const auto& [n, b] : files) {
+    if (n == name) return &b;
+  }
+  return nullptr;
+}
+
+bool HasFile(const Files& files, std::string_view name) { return Find(files, name) != nullptr; }
+
+// The first file whose name passes `pick`.
+std::string FirstNamed(const Files& files, const std::function<bool(const std::string&)>& pick) {
+  for (const auto& [n, b] : files) {
+    if (pick(n)) return n;
+  }
+  return "";
+}
+
+// Changes one byte of `name` (in the middle); with `resum`, recomputes
+// SHA256SUMS as an attacker who can write the archive would.
+std::string Tamper(const Files& files, const std::string& name, bool resum) {
+  Files changed = files;
+  for (auto& [n, b] : changed) {
+    if (n != name) continue;
+    EXPECT_FALSE(b.empty()) << name;
+    b[b.size() / 2] = static_cast<char>(b[b.size() / 2] ^ 0x01);
+  }
+  if (resum) {
+    std::vector<ChecksumLine> lines;
+    for (const auto& [n, b] : changed) {
+      if (n != "SHA256SUMS") lines.push_back(ChecksumLine{HexEncode(Sha256(b)), n});
+    }
+    for (auto& [n, b] : changed) {
+      if (n == "SHA256SUMS") b = FormatSha256Sums(lines);
+    }
+  }
+  return Zip(changed);
+}
+
+// Runs the independent verifier shipped in bundles on `zip` (OK when it
+// exits 0; otherwise the error quotes what it printed).
+Status PythonVerify(const std::string& dir, const std::string& zip) {
+  const std::string path = dir + "/bundle.zip";
+  CUSTOS_RETURN_IF_ERROR(WriteFileBytes(path, zip));
+  return RunCommand("python3 tests/tools/verify_evidence.py " + ShellQuote(path),
+                    dir + "/verify.log");
+}
+
+TEST_F(EvidenceTest, RequestApproveExportVerifies) {
+  EvidenceRequest approved = Approved(AboutBorrower());
+  ASSERT_EQ(approved.state, policy::EvidenceState::kApproved);
+  EXPECT_TRUE(approved.hold.active);
+  auto d = desk_->Export(As(litigation_), approved.id);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  const std::string zip = Bytes(*d);
+  EXPECT_EQ(zip.size(), d->exported.bundle_size);
+  EXPECT_EQ(HexEncode(Sha256(zip)), d->exported.bundle_sha256);
+
+  const VerifyReport report = Verify(zip);
+  ASSERT_TRUE(report.ok()) << report.failure->file << ": " << report.failure->check << ": "
+                           << report.failure->message;
+  EXPECT_TRUE(report.key_from_bundle);
+  EXPECT_GT(report.events, 3u);
+  EXPECT_EQ(report.case_ref, "(2026)沪0115民初1234号");
+  EXPECT_FALSE(report.redacted);
+  // With the log's key given as the trusted one, and refused with another.
+  EXPECT_TRUE(Verify(zip, log_->PublicKeyPem()).ok());
+  EXPECT_FALSE(Verify(zip, log_->VerifierKey()).key_from_bundle);
+  const VerifyReport other = Verify(zip, note::Ed25519PublicKeyPem(GenerateEd25519().public_key));
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.failure->check, "key");
+
+  const Files files = Unzip(zip);
+  for (const char* f : {"manifest.xml", "manifest.xml.sig", "SHA256SUMS", "keys/log-key.pem",
+                        "keys/log-key.vkey", "audit/checkpoint", "audit/events.jsonl",
+                        "report.html", "VERIFY.md", "verify.py", "evidence/request.json"}) {
+    EXPECT_TRUE(HasFile(files, f)) << f;
+  }
+  // The borrower's secret file, viewed under a loan, in full; the file they
+  // were refused is in too (they tried); their NDA with its signatures.
+  EXPECT_TRUE(HasFile(files, "records/" + secret_.id + "/v1.json"));
+  EXPECT_TRUE(HasFile(files, "records/" + secret_.id + "/v1.html"));
+  EXPECT_TRUE(HasFile(files, "records/" + own1_.id + "/meta.json"));
+  EXPECT_FALSE(HasFile(files, "records/" + own2_.id + "/meta.json"));
+  EXPECT_TRUE(HasFile(files, "people/" + borrower_.id + ".json"));
+  EXPECT_TRUE(HasFile(files, "agreements/" + nda_id_ + "/document.html"));
+  EXPECT_TRUE(HasFile(files, "agreements/" + nda_id_ + "/signatures/0.json") ||
+              HasFile(files, "agreements/" + nda_id_ + "/signatures/4.json"));
+  const std::string report_html = *Find(files, "report.html");
+  EXPECT_NE(report_html.find("杭州轴承集团"), std::string::npos);
+  EXPECT_NE(report_html.find("(2026)沪0115民初1234号"), std::string::npos);
+  EXPECT_NE(report_html.find("电子数据真实性说明"), std::string::npos);
+  EXPECT_NE(report_html.find("902(14)"), std::string::npos);
+  EXPECT_EQ(*Find(files, "verify.py"), *ReadFileBytes("tests/tools/verify_evidence.py"));
+
+  // The export is an event naming the bundle's hash; the request keeps it.
+  const std::string last = LastEvent();
+  EXPECT_NE(last.find("\"action\":\"evidence.export\""), std::string::npos);
+  EXPECT_NE(last.find(d->exported.bundle_sha256), std::string::npos);
+  auto again = desk_->Get(As(litigation_), approved.id);
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->exports.size(), 1u);
+  EXPECT_EQ(again->exports[0].bundle_sha256, d->exported.bundle_sha256);
+
+  // The independent verifier (written from the docs) agrees.
+  Status py = PythonVerify(dir_.path(), zip);
+  EXPECT_TRUE(py.ok()) << py.message();
+}
+
+TEST_F(EvidenceTest, SeparationOfDutiesAndRefusalsAreAudited) {
+  User lit_approver =
+      AddUser("lin.both", "林兼任", {policy::Role::kLitigation, policy::Role::kApprover});
+  User subject_approver = AddUser("ma.subject", "马审批", {policy::Role::kApprover});
+  NewEvidenceRequest n = AboutBorrower();
+  n.scope.person_ids.push_back(subject_approver.id);
+  auto r = desk_->Request(As(lit_approver), n);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+
+  auto expect_refused = [&](const Status& st, std::string_view rule) {
+    EXPECT_EQ(st.code(), StatusCode::kPermissionDenied) << st.ToString();
+    EXPECT_EQ(st.message().rfind(std::string(rule) + ":", 0), 0u) << st.message();
+    const std::string last = LastEvent();
+    EXPECT_NE(last.find("\"decision\":\"deny\""), std::string::npos) << last;
+    EXPECT_NE(last.find("\"rule\":\"" + std::string(rule) + "\""), std::string::npos) << last;
+  };
+  expect_refused(desk_->Approve(As(lit_approver), r->id, "自己批").status(),
+                 policy::rules::kSodRequesterNotApprover);
+  expect_refused(desk_->Approve(As(subject_approver), r->id, "批").status(),
+                 policy::rules::kSodSubjectNotApprover);
+  expect_refused(desk_->Approve(As(litigation_), r->id, "批").status(),
+                 policy::rules::kRoleNotPermitted);
+  expect_refused(desk_->Export(As(lit_approver), r->id).status(),
+                 policy::rules::kEvidenceNotApproved);
+  expect_refused(desk_->Request(As(auditor_), AboutBorrower()).status(),
+                 policy::rules::kRoleNotPermitted);
+  expect_refused(desk_->Request(As(borrower_), AboutBorrower()).status(),
+                 policy::rules::kRoleNotPermitted);
+
+  ASSERT_TRUE(desk_->Approve(As(approver_), r->id, "同意").ok());
+  expect_refused(desk_->Export(As(litigation_), r->id).status(),
+                 policy::rules::kEvidenceNotRequester);
+  expect_refused(desk_->Export(As(auditor_), r->id).status(), policy::rules::kRoleNotPermitted);
+  EXPECT_TRUE(desk_->Export(As(lit_approver), r->id).ok());
+
+  auto denied = desk_->Request(As(litigation_), AboutBorrower());
+  ASSERT_TRUE(denied.ok());
+  ASSERT_TRUE(desk_->Deny(As(approver_), denied->id, "范围过宽").ok());
+  expect_refused(desk_->Export(As(litigation_), denied->id).status(),
+                 policy::rules::kEvidenceDenied);
+  expect_refused(desk_->Approve(As(approver2_), denied->id, "改为同意").status(),
+                 policy::rules::kEvidenceNotPending);
+
+  // Bad input is refused before anything is decided or written.
+  NewEvidenceRequest bad = AboutBorrower();
+  bad.case_ref = " ";
+  EXPECT_EQ(desk_->Request(As(litigation_), bad).status().code(), StatusCode::kInvalidArgument);
+  bad = AboutBorrower();
+  bad.scope.person_ids = {"u-0000000000000000"};
+  EXPECT_EQ(desk_->Request(As(litigation_), bad).status().code(), StatusCode::kInvalidArgument);
+  bad = AboutBorrower();
+  bad.recipients = {"age1notarecipient"};
+  EXPECT_EQ(desk_->Request(As(litigation_), bad).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(desk_->List(As(borrower_)).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_TRUE(desk_->List(As(auditor_)).ok());
+}
+
+TEST_F(EvidenceTest, TopSecretInScopeNeedsTwoApprovers) {
+  RecordMeta top = MakeRecord(policy::Classification::kTopSecret, "深圳电子核心客户");
+  NewEvidenceRequest n = AboutBorrower();
+  n.scope.record_ids = {top.id};
+  auto r = desk_->Request(As(litigation_), n);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->approvals_required, 2);
+  auto first = desk_->Approve(As(approver_), r->id, "同意");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->state, policy::EvidenceState::kRequested);
+  EXPECT_FALSE(first->hold.active);
+  EXPECT_EQ(desk_->Approve(As(approver_), r->id, "再批").status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(desk_->Export(As(litigation_), r->id).status().code(), StatusCode::kPermissionDenied);
+  auto second = desk_->Approve(As(approver2_), r->id, "同意");
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->state, policy::EvidenceState::kApproved);
+  EXPECT_TRUE(second->hold.active);
+  EXPECT_TRUE(desk_->Export(As(litigation_), r->id).ok());
+}
+
+TEST_F(EvidenceTest, LegalHoldBlocksDeclassifyingAndSingleApproverTransfers) {
+  NewEvidenceRequest n = AboutBorrower();
+  n.scope.person_ids.clear();
+  n.scope.record_ids = {own1_.id, own2_.id};
+  EvidenceRequest approved = Approved(n);
+  {
+    auto r = vault_->BeginRead();
+    EXPECT_TRUE(*RecordOnHold(**r, own1_.id));
+    EXPECT_TRUE(*RecordOnHold(**r, own2_.id));
+    EXPECT_FALSE(*RecordOnHold(**r, secret_.id));
+  }
+  // The owner (a salesperson about to leave) cannot lower the marking.
+  RecordUpdate down;
+  down.name = own1_.name;
+  down.classification = policy::Classification::kPublic;
+  down.custodian_id = custodian_.id;
+  auto lowered = archive_->UpdateRecord(As(author_), own1_.id, down, "客户已公开");
+  EXPECT_EQ(lowered.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(lowered.status().message().rfind("hold.no_declassify:", 0), 0u);
+  // Nor set a declassification date the timer would act on.
+  RecordUpdate dated = down;
+  dated.classification = own1_.classification;
+  dated.declassify_on = "2020-01-01";
+  EXPECT_EQ(archive_->UpdateRecord(As(author_), own1_.id, dated, "到期解密").status().code(),
+            StatusCode::kPermissionDenied);
+  // An ordinary edit still works.
+  RecordUpdate edit = down;
+  edit.classification = own1_.classification;
+  EXPECT_TRUE(archive_->UpdateRecord(As(author_), own1_.id, edit, "补充联系人").ok());
+
+  // Moving the customer needs two approvers.
+  bool pending = false;
+  auto first =
+      archive_->ReassignOwner(As(approver_), own1_.id, borrower2_.id, "客户交接", &pending);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(pending);
+  EXPECT_EQ(first->owner_id, author_.id);
+  EXPECT_EQ(archive_->ReassignOwner(As(approver_), own1_.id, borrower2_.id, "再次").status().code(),
+            StatusCode::kPermissionDenied);
+  auto second = archive_->ReassignOwner(As(approver2_), own1_.id, borrower2_.id, "确认", &pending);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_FALSE(pending);
+  EXPECT_EQ(second->owner_id, borrower2_.id);
+
+  // Holds are listed; lifting needs litigation and a reason; then the
+  // owner may lower the marking again.
+  auto holds = desk_->Holds(As(auditor_));
+  ASSERT_TRUE(holds.ok());
+  ASSERT_EQ(holds->size(), 1u);
+  EXPECT_TRUE((*holds)[0].hold.active);
+  EXPECT_EQ(desk_->LiftHold(As(approver_), approved.id, "结案").status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(desk_->LiftHold(As(litigation_), approved.id, "").status().code(),
+            StatusCode::kPermissionDenied);
+  auto lifted = desk_->LiftHold(As(litigation2_), approved.id, "案件已调解结案");
+  ASSERT_TRUE(lifted.ok()) << lifted.status().ToString();
+  EXPECT_FALSE(lifted->hold.active);
+  EXPECT_EQ(desk_->LiftHold(As(litigation_), approved.id, "再次").status().code(),
+            StatusCode::kFailedPrecondition);
+  {
+    auto r = vault_->BeginRead();
+    EXPECT_FALSE(*RecordOnHold(**r, own1_.id));
+  }
+  RecordUpdate down2 = down;
+  down2.name = own2_.name;
+  auto now_lowered = archive_->UpdateRecord(As(author_), own2_.id, down2, "客户已公开");
+  EXPECT_TRUE(now_lowered.ok()) << now_lowered.status().ToString();
+}
+
+TEST_F(EvidenceTest, DeclassificationTimerSkipsHeldRecords) {
+  RecordUpdate dated;
+  dated.name = own2_.name;
+  dated.classification = own2_.classification;
+  dated.custodian_id = custodian_.id;
+  dated.declassify_on = "2026-01-01";
+  ASSERT_TRUE(archive_->UpdateRecord(As(author_), own2_.id, dated, "设定解密日期").ok());
+  NewEvidenceRequest n = AboutBorrower();
+  n.scope.person_ids.clear();
+  n.scope.record_ids = {own2_.id};
+  Approved(n);
+  auto changed = archive_->DeclassifyDue(CivilDate{2026, 6, 1});
+  ASSERT_TRUE(changed.ok());
+  EXPECT_TRUE(changed->empty());
+  auto meta = archive_->GetMeta(own2_.id);
+  EXPECT_EQ(meta->classification, policy::Classification::kInternal);
+}
+
+// Tamper tests: one byte of each kind of file changed, with SHA256SUMS as
+// it was and recomputed as an attacker would; every change is caught and
+// the failure names the file.
+TEST_F(EvidenceTest, EveryKindOfTamperingIsCaughtAndNamed) {
+  EvidenceRequest approved = Approved(AboutBorrower());
+  auto d = desk_->Export(As(litigation_), approved.id);
+  ASSERT_TRUE(d.ok());
+  const Files files = Unzip(Bytes(*d));
+  const std::vector<std::string> targets = {
+      "audit/events.jsonl",
+      FirstNamed(files, [](const std::string& n) { return n.ends_with(".tlog-proof"); }),
+      "audit/checkpoint",
+      "manifest.xml",
+      "records/" + secret_.id + "/v1.json",
+      "records/" + secret_.id + "/v1.html",
+      "agreements/" + nda_id_ + "/document.html",
+      FirstNamed(files, [](const std::string& n) { return n.starts_with("policy/"); }),
+      "people/" + borrower_.id + ".json",
+      "evidence/request.json",
+      "report.html",
+  };
+  for (const std::string& target : targets) {
+    ASSERT_FALSE(target.empty());
+    for (bool resum : {false, true}) {
+      SCOPED_TRACE(target + (resum ? " (SHA256SUMS recomputed)" : ""));
+      const VerifyReport report = Verify(Tamper(files, target, resum));
+      ASSERT_FALSE(report.ok());
+      EXPECT_EQ(report.failure->file, target)
+          << report.failure->check << ": " << report.failure->message;
+    }
+  }
+  // The independent verifier catches them too (a sample: it is slower).
+  for (const std::string& target :
+       std::vector<std::string>{"audit/events.jsonl", "records/" + secret_.id + "/v1.json"}) {
+    Status py = PythonVerify(dir_.path(), Tamper(files, target, true));
+    EXPECT_FALSE(py.ok()) << target;
+    EXPECT_NE(py.message().find(target), std::string::npos) << py.message();
+  }
+}
+
+TEST_F(EvidenceTest, RedactedBundleCommitsToTheSameValuesAsTheFullOne) {
+  EvidenceRequest full = Approved(AboutBorrower());
+  NewEvidenceRequest n = AboutBorrower();
+  n.redact = true;
+  EvidenceRequest redacted = Approved(n);
+  auto df = desk_->Export(As(litigation_), full.id);
+  auto dr = desk_->Export(As(litigation_), redacted.id);
+  ASSERT_TRUE(df.ok());
+  ASSERT_TRUE(dr.ok());
+  const std::string zr = Bytes(*dr);
+  const VerifyReport report = Verify(zr);
+  ASSERT_TRUE(report.ok()) << report.failure->file << ": " << report.failure->message;
+  EXPECT_TRUE(report.redacted);
+  const Files ff = Unzip(Bytes(*df));
+  const Files fr = Unzip(zr);
+  const std::string base = "records/" + secret_.id + "/v1";
+  EXPECT_FALSE(HasFile(fr, base + ".json"));
+  EXPECT_FALSE(HasFile(fr, base + ".salts.json"));
+  ASSERT_TRUE(HasFile(fr, base + ".commitments.json"));
+  EXPECT_EQ(*Find(fr, base + ".commitments.json"), *Find(ff, base + ".commitments.json"));
+  // No content value appears anywhere in the redacted bundle.
+  for (const auto& [name, bytes] : fr) {
+    for (const char* secret : {"A 型 95 元/件", "13800000000", "91310000MA1FL0XX1X"}) {
+      EXPECT_EQ(bytes.find(secret), std::string::npos) << name << " holds " << secret;
+    }
+  }
+  EXPECT_NE(Find(ff, base + ".json")->find("A 型 95 元/件"), std::string::npos);
+  Status py = PythonVerify(dir_.path(), zr);
+  EXPECT_TRUE(py.ok()) << py.message();
+}
+
+TEST_F(EvidenceTest, LaterDownloadsAndExportsFormTheChainOfCustody) {
+  EvidenceRequest approved = Approved(AboutBorrower());
+  auto first = desk_->Export(As(litigation_), approved.id);
+  ASSERT_TRUE(first.ok());
+  const std::string z1 = Bytes(*first);
+  auto again = desk_->Download(As(litigation_), approved.id, 1);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(Bytes(*again), z1);
+  EXPECT_NE(LastEvent().find("\"action\":\"evidence.download\""), std::string::npos);
+  EXPECT_EQ(desk_->Download(As(litigation2_), approved.id, 1).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(desk_->Download(As(litigation_), approved.id, 7).status().code(),
+            StatusCode::kNotFound);
+
+  // A second export carries the first export and the download, and proves
+  // that its log extends the first export's checkpoint.
+  auto second = desk_->Export(As(litigation_), approved.id);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->exported.number, 2u);
+  const std::string z2 = Bytes(*second);
+  const VerifyReport report = Verify(z2);
+  ASSERT_TRUE(report.ok()) << report.failure->file << ": " << report.failure->message;
+  const Files files = Unzip(z2);
+  const std::string old_size = std::to_string(first->exported.checkpoint_size);
+  EXPECT_TRUE(HasFile(files, "audit/checkpoints/" + old_size));
+  EXPECT_TRUE(HasFile(files, "audit/consistency/" + old_size + "-" +
+                                 std::to_string(second->exported.checkpoint_size)));
+  const std::string& events = *Find(files, "audit/events.jsonl");
+  EXPECT_NE(events.find("\"action\":\"evidence.export\""), std::string::npos);
+  EXPECT_NE(events.find("\"action\":\"evidence.download\""), std::string::npos);
+  EXPECT_NE(Find(files, "evidence/request.json")->find(first->exported.bundle_sha256),
+            std::string::npos);
+  Status py = PythonVerify(dir_.path(), z2);
+  EXPECT_TRUE(py.ok()) << py.message();
+}
+
+TEST_F(EvidenceTest, EncryptedToOutsideCounselDecryptsWithAge) {
+  const std::string key = dir_.path() + "/counsel.key";
+  ASSERT_TRUE(RunCommand("age-keygen -o " + ShellQuote(key), dir_.path() + "/keygen.log").ok());
+  std::string recipient;
+  {
+    auto text = ReadFileBytes(key);
+    ASSERT_TRUE(text.ok());
+    const size_t at = text->find("public key: ");
+    ASSERT_NE(at, std::string::npos);
+    recipient = text->substr(at + 12, text->find('\n', at) - at - 12);
+  }
+  NewEvidenceRequest n = AboutBorrower();
+  n.recipients = {recipient};
+  EvidenceRequest approved = Approved(n);
+  auto d = desk_->Export(As(litigation_), approved.id);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_TRUE(d->exported.encrypted);
+  EXPECT_EQ(d->filename.substr(d->filename.size() - 8), ".zip.age");
+  const std::string sealed = Bytes(*d);
+  EXPECT_EQ(sealed.rfind("age-encryption.org/v1\n", 0), 0u);
+  const std::string in = dir_.path() + "/bundle.zip.age";
+  const std::string out = dir_.path() + "/decrypted.zip";
+  ASSERT_TRUE(WriteFileBytes(in, sealed).ok());
+  ASSERT_TRUE(RunCommand("age --decrypt -i " + ShellQuote(key) + " -o " + ShellQuote(out) + " " +
+                             ShellQuote(in),
+                         dir_.path() + "/age.log")
+                  .ok());
+  auto zip = ReadFileBytes(out);
+  ASSERT_TRUE(zip.ok());
+  EXPECT_EQ(HexEncode(Sha256(*zip)), d->exported.bundle_sha256);
+  EXPECT_TRUE(Verify(*zip).ok());
+  EXPECT_NE(LastEvent().find(d->exported.stored.sha256), std::string::npos)
+      << "the event names the delivered (encrypted) bytes too";
+}
+
+TEST_F(EvidenceTest, TrustedTimestampOverTheCheckpoint) {
+  auto tsa = TestTsa::Create();
+  ASSERT_TRUE(tsa.ok()) << tsa.status().ToString();
+  EvidenceRequest approved = Approved(AboutBorrower());
+  ExportOptions o;
+  o.timestamper = [&](std::string_view query) { return (*tsa)->Reply(query); };
+  o.tsa_ca_pem = (*tsa)->ca_pem();
+  auto d = desk_->Export(As(litigation_), approved.id, o);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_TRUE(d->exported.timestamped);
+  const std::string zip = Bytes(*d);
+  const VerifyReport report = Verify(zip);
+  ASSERT_TRUE(report.ok()) << report.failure->file << ": " << report.failure->message;
+  EXPECT_TRUE(report.timestamped);
+  const Files files = Unzip(zip);
+  EXPECT_TRUE(
+      (*tsa)
+          ->OpensslVerify(*Find(files, "audit/checkpoint"), *Find(files, "audit/checkpoint.tsr"))
+          .ok());
+  Status py = PythonVerify(dir_.path(), zip);
+  EXPECT_TRUE(py.ok()) << py.message();
+  const VerifyReport tampered = Verify(Tamper(files, "audit/checkpoint.tsr", true));
+  ASSERT_FALSE(tampered.ok());
+  EXPECT_EQ(tampered.failure->file, "audit/checkpoint.tsr");
+
+  // A TSA answering for other data is refused before anything is recorded.
+  ExportOptions wrong = o;
+  wrong.timestamper = [&](std::string_view) -> Result<std::string> {
+    auto q = MakeTimestampRequest("other data");
+    return (*tsa)->Reply(q->der);
+  };
+  EXPECT_EQ(desk_->Export(As(litigation_), approved.id, wrong).status().code(),
+            StatusCode::kFailedPrecondition);
+}
+
+TEST_F(EvidenceTest, PreviewCountsTheScope) {
+  NewEvidenceRequest n = AboutBorrower();
+  auto p = desk_->Preview(As(litigation_), n);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->people, 1u);
+  EXPECT_GE(p->records, 2u);
+  EXPECT_EQ(p->agreements, 1u);
+  EXPECT_GT(p->events, 3u);
+  EXPECT_NE(LastEvent().find("\"action\":\"evidence.preview\""), std::string::npos);
+  EXPECT_EQ(desk_->Preview(As(approver_), n).status().code(), StatusCode::kPermissionDenied);
+}
+
+}  // namespace
+}  // namespace custos::vault::evidence::testing
