@@ -74,7 +74,7 @@ class ZipWriter {
 
 struct ZipLimits {
   uint64_t max_entries = 1'000'000;
-  uint64_t max_entry_size = uint64_t{8} << 30;    // uncompressed
+  uint64_t max_entry_size = uint64_t{8} << 30;   // uncompressed
   uint64_t max_total_size = uint64_t{64} << 30;  // uncompressed, all entries
 };
 
