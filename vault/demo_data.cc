@@ -34,6 +34,9 @@ const std::vector<Person>& People() {
       {"approver", "刘强", "销售管理部", "approver", {Role::kApprover}},
       {"approver2", "郑华", "总经理办公室", "approver", {Role::kApprover}},
       {"legal", "王芳", "法务部", "legal", {Role::kLegal}},
+      // A second legal user: an agreement is reviewed and sent by someone
+      // other than its drafter.
+      {"legal2", "黄睿", "法务部", "legal", {Role::kLegal}},
       {"litigation", "赵磊", "法务部", "litigation", {Role::kLitigation}},
       {"hr", "孙丽", "人力资源部", "hr", {Role::kHr}},
       {"auditor", "周敏", "审计部", "auditor", {Role::kAuditor}},
@@ -329,14 +332,16 @@ Status SeedDemoCompany(Archive& archive, const DemoOptions& options,
     return RequestLoan(archive, borrower,
                        LoanRequest{m->id, kind, std::move(reason), std::nullopt, false});
   };
+  // Nobody opens a classified file here: the staff sign their NDAs first
+  // (SeedDemoAgreements), and an NDA signed after its employee's first view
+  // fails check C4. The active loan is a copy in use instead.
   if (options.customers >= 50) {
     CUSTOS_RETURN_IF_ERROR(request(find(Classification::kConfidential, 0), policy::LoanKind::kView,
                                    "准备客户续约谈判材料")
                                .status());  // stays requested
-    CUSTOS_ASSIGN_OR_RETURN(Loan active, request(find(Classification::kConfidential, 1),
-                                                 policy::LoanKind::kView, "核对历史报价与返点"));
-    CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver, active.id, "同意，限三日内").status());
-    CUSTOS_RETURN_IF_ERROR(archive.View(borrower, active.record_id, "核对历史报价与返点").status());
+    CUSTOS_ASSIGN_OR_RETURN(Loan approved, request(find(Classification::kConfidential, 1),
+                                                   policy::LoanKind::kView, "核对历史报价与返点"));
+    CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver, approved.id, "同意，限三日内").status());
     CUSTOS_ASSIGN_OR_RETURN(Loan released,
                             request(find(Classification::kSecret, 0), policy::LoanKind::kView,
                                     "配合年度审计抽查客户档案"));
@@ -353,15 +358,13 @@ Status SeedDemoCompany(Archive& archive, const DemoOptions& options,
     CUSTOS_ASSIGN_OR_RETURN(Loan copy, request(find(Classification::kInternal, 0),
                                                policy::LoanKind::kCopy, "制作投标报价附件"));
     CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver, copy.id, "同意复制一份").status());
+    CUSTOS_RETURN_IF_ERROR(
+        UseRecord(archive, borrower, copy.record_id, policy::Action::kCopy, "制作投标报价附件")
+            .status());
     CUSTOS_ASSIGN_OR_RETURN(Loan top,
                             request(find(Classification::kTopSecret, 0), policy::LoanKind::kView,
                                     "配合法务部门核查客户合同条款"));
     CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver2, top.id, "第一审批人同意").status());
-    const RecordMeta* internal = find(Classification::kInternal, 1);
-    if (internal != nullptr) {
-      for (int i = 0; i < 2; ++i)
-        CUSTOS_RETURN_IF_ERROR(archive.View(borrower, internal->id, "查阅客户联系方式").status());
-    }
   }
   // A salesperson opening other people's secret files without a loan:
   // refused each time, and the third refusal within minutes is an
