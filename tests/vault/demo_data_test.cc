@@ -77,5 +77,17 @@ TEST_F(RecordDemoTest, SeedsOnceWithEveryRoleAndLevel) {
   EXPECT_TRUE(verified.ok()) << verified.status().ToString();
 }
 
+// The agreements need the company (its people and their logins) first.
+TEST_F(RecordDemoTest, AgreementsNeedTheCompany) {
+  DocumentBuilder never = [](std::string_view, const json::Value&, policy::Classification,
+                             const CheckFacts&) -> Result<BuiltDocument> {
+    return Status::Internal("not reached");
+  };
+  DemoAgreementOptions o;
+  o.today = CivilDate{2026, 12, 1};
+  EXPECT_EQ(SeedDemoAgreements(*archive_, never, {}, o).status().code(),
+            StatusCode::kFailedPrecondition);
+}
+
 }  // namespace
 }  // namespace custos::vault
