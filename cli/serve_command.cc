@@ -15,6 +15,7 @@
 #include "vault/loans.h"
 #include "vault/records.h"
 #include "vault/users.h"
+#include "web/agreement_documents.h"
 #include "web/server.h"
 
 namespace custos::cli {
@@ -199,7 +200,8 @@ class DemoCommand : public Command {
   DemoCommand()
       : Command("demo", "",
                 "Create (if needed) and seed a demo vault: the company 华信商贸有限公司 with one "
-                "user per role, a sales team and a few hundred customer files.") {}
+                "user per role, a sales team, a few hundred customer files, the staff's signed "
+                "NDAs and a salesperson who has left.") {}
 
  protected:
   void DefineCommandOptions(OptionSet& options) override {
@@ -232,6 +234,22 @@ class DemoCommand : public Command {
 
     if (Has("logins-only")) return PrintLogins();
 
+    // The agreements are rendered and checked by the template library, as
+    // the web API does it; look for the templates before creating anything.
+    Status wages;
+    web::AgreementLibrary library = web::ShippedAgreementLibrary(&wages);
+    for (std::string_view id : {vault::kDemoNdaTemplate, vault::kDemoNonCompeteTemplate}) {
+      if (auto t = web::LoadAgreementTemplate(library.templates_dir, id); !t.ok()) {
+        return Fail(Status::FailedPrecondition(
+            "contract template '" + std::string(id) + "' not readable in " +
+            library.templates_dir.string() + " (set CUSTOS_HOME): " + t.status().message()));
+      }
+    }
+    if (!wages.ok()) {
+      std::cerr << "custos demo: minimum wage table not loaded, check N6 will warn: "
+                << wages.message() << std::endl;
+    }
+
     std::unique_ptr<vault::Vault> v;
     if (!vault::Vault::Exists(DataDir())) {
       auto pass = ReadPassphrase(/*confirm=*/true);
@@ -247,10 +265,28 @@ class DemoCommand : public Command {
       if (!opened.ok()) return Fail(opened.status());
       v = std::move(*opened);
     }
-    std::vector<vault::DemoLogin> logins;
-    Status s = vault::SeedDemoCompany(*v, demo, &logins);
-    if (!s.ok()) return Fail(s);
-    std::cout << "Seeded the demo company in " << DataDir() << ".\n";
+    {
+      auto log = vault::AuditLog::Open(*v);
+      if (!log.ok()) return Fail(log.status());
+      auto archive = vault::Archive::Open(*v, **log);
+      if (!archive.ok()) return Fail(archive.status());
+      std::vector<vault::DemoLogin> logins;
+      Status s = vault::SeedDemoCompany(**archive, demo, &logins);
+      if (!s.ok()) return Fail(s);
+      vault::DemoAgreementOptions story;
+      story.today = CivilFromDays(NowMillis() / 86'400'000);
+      story.signing_kdf = kdf->password_kdf;
+      auto left = vault::SeedDemoAgreements(**archive, web::AgreementDocumentBuilder(library),
+                                            logins, story);
+      if (!left.ok()) return Fail(left.status());
+      std::cout << "Seeded the demo company in " << DataDir() << ": " << left->ndas
+                << " signed NDAs; " << left->leaver_name << " (" << vault::kDemoLeaver
+                << ") gave notice on " << FormatDate(left->notice_date) << " and left after "
+                << FormatDate(left->last_working_day) << ", having opened " << left->files_viewed
+                << " of other people's customer files; " << left->handed_over
+                << " customer files handed over to " << left->successor_name << "; "
+                << left->payments << " non-compete payments recorded.\n";
+    }
     return PrintLogins(std::move(v));
   }
 
@@ -274,7 +310,15 @@ class DemoCommand : public Command {
       }
       std::string name = u.username;
       name.resize(14, ' ');
-      std::cout << "  " << name << u.display_name << "  (" << roles << ")\n";
+      // The demo's leaver is listed too, so the logins match the people the
+      // pages show, but their account no longer logs in.
+      std::string_view state;
+      if (u.employment == policy::EmploymentState::kDeparted) {
+        state = "  — 已离职，账户已停用 / departed, disabled";
+      } else if (u.disabled) {
+        state = "  — 账户已停用 / disabled";
+      }
+      std::cout << "  " << name << u.display_name << "  (" << roles << ")" << state << "\n";
     }
     return kExitOk;
   }

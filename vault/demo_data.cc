@@ -1,12 +1,20 @@
 #include "vault/demo_data.h"
 
+#include <algorithm>
 #include <array>
+#include <cstdio>
+#include <map>
 #include <random>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
+#include "base/encoding.h"
 #include "vault/audit_log.h"
+#include "vault/employment.h"
+#include "vault/handover.h"
 #include "vault/loans.h"
+#include "vault/noncompete.h"
 #include "vault/policy_store.h"
 #include "vault/users.h"
 
@@ -34,6 +42,9 @@ const std::vector<Person>& People() {
       {"approver", "刘强", "销售管理部", "approver", {Role::kApprover}},
       {"approver2", "郑华", "总经理办公室", "approver", {Role::kApprover}},
       {"legal", "王芳", "法务部", "legal", {Role::kLegal}},
+      // A second legal user: an agreement is reviewed and sent by someone
+      // other than its drafter.
+      {"legal2", "黄睿", "法务部", "legal", {Role::kLegal}},
       {"litigation", "赵磊", "法务部", "litigation", {Role::kLitigation}},
       {"hr", "孙丽", "人力资源部", "hr", {Role::kHr}},
       {"auditor", "周敏", "审计部", "auditor", {Role::kAuditor}},
@@ -329,14 +340,16 @@ Status SeedDemoCompany(Archive& archive, const DemoOptions& options,
     return RequestLoan(archive, borrower,
                        LoanRequest{m->id, kind, std::move(reason), std::nullopt, false});
   };
+  // Nobody opens a classified file here: the staff sign their NDAs first
+  // (SeedDemoAgreements), and an NDA signed after its employee's first view
+  // fails check C4. The active loan is a copy in use instead.
   if (options.customers >= 50) {
     CUSTOS_RETURN_IF_ERROR(request(find(Classification::kConfidential, 0), policy::LoanKind::kView,
                                    "准备客户续约谈判材料")
                                .status());  // stays requested
-    CUSTOS_ASSIGN_OR_RETURN(Loan active, request(find(Classification::kConfidential, 1),
-                                                 policy::LoanKind::kView, "核对历史报价与返点"));
-    CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver, active.id, "同意，限三日内").status());
-    CUSTOS_RETURN_IF_ERROR(archive.View(borrower, active.record_id, "核对历史报价与返点").status());
+    CUSTOS_ASSIGN_OR_RETURN(Loan approved, request(find(Classification::kConfidential, 1),
+                                                   policy::LoanKind::kView, "核对历史报价与返点"));
+    CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver, approved.id, "同意，限三日内").status());
     CUSTOS_ASSIGN_OR_RETURN(Loan released,
                             request(find(Classification::kSecret, 0), policy::LoanKind::kView,
                                     "配合年度审计抽查客户档案"));
@@ -353,15 +366,13 @@ Status SeedDemoCompany(Archive& archive, const DemoOptions& options,
     CUSTOS_ASSIGN_OR_RETURN(Loan copy, request(find(Classification::kInternal, 0),
                                                policy::LoanKind::kCopy, "制作投标报价附件"));
     CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver, copy.id, "同意复制一份").status());
+    CUSTOS_RETURN_IF_ERROR(
+        UseRecord(archive, borrower, copy.record_id, policy::Action::kCopy, "制作投标报价附件")
+            .status());
     CUSTOS_ASSIGN_OR_RETURN(Loan top,
                             request(find(Classification::kTopSecret, 0), policy::LoanKind::kView,
                                     "配合法务部门核查客户合同条款"));
     CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver2, top.id, "第一审批人同意").status());
-    const RecordMeta* internal = find(Classification::kInternal, 1);
-    if (internal != nullptr) {
-      for (int i = 0; i < 2; ++i)
-        CUSTOS_RETURN_IF_ERROR(archive.View(borrower, internal->id, "查阅客户联系方式").status());
-    }
   }
   // A salesperson opening other people's secret files without a loan:
   // refused each time, and the third refusal within minutes is an
@@ -387,6 +398,515 @@ Status SeedDemoCompany(Vault& vault, const DemoOptions& options, std::vector<Dem
   CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<AuditLog> log, AuditLog::Open(vault));
   CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<Archive> archive, Archive::Open(vault, *log));
   return SeedDemoCompany(*archive, options, logins);
+}
+
+namespace {
+
+constexpr std::string_view kAgreementsSeededKey = "demo/agreements";
+
+// The employer as every agreement names it. Made up, like the company.
+constexpr std::string_view kEmployer = "华信商贸有限公司";
+constexpr std::string_view kEmployerCreditCode = "91310115MA1HX0D26W";
+constexpr std::string_view kEmployerAddress = "上海市浦东新区张杨路 1288 号华信大厦 18 层";
+constexpr std::string_view kEmployerLegalRep = "郑华";
+constexpr std::string_view kArbitration = "上海市浦东新区劳动人事争议仲裁委员会";
+
+// What an agreement says about its employee beyond their account.
+struct Signatory {
+  std::string_view username;
+  std::string_view position;   // 乙方岗位
+  std::string_view id_region;  // GB/T 2260 code of the resident ID
+  std::string_view birth;      // YYYYMMDD
+  bool male = false;
+  std::string_view address;
+};
+
+// Everyone whose roles may open customer files (the policy's view roles:
+// author, borrower, approver), and the custodian who keeps the paper files.
+// Legal staff are left out: each agreement needs a legal drafter and a
+// second legal reviewer who are not its employee, and the demo has two.
+constexpr std::array<Signatory, 11> kSignatories = {{
+    {"author", "销售一部 高级客户经理", "310104", "19860412", true,
+     "上海市徐汇区漕溪北路 201 弄 6 号 1202 室"},
+    {"borrower", "市场部 市场专员", "320583", "19930827", false,
+     "上海市闵行区莘松路 58 弄 12 号 301 室"},
+    {"approver", "销售管理部 经理", "310110", "19790305", true,
+     "上海市杨浦区国定路 335 号 2 号楼 801 室"},
+    {"approver2", "总经理办公室 副总经理", "330106", "19740119", true,
+     "上海市长宁区仙霞路 99 弄 3 号 602 室"},
+    {"custodian", "档案室 档案管理员", "310115", "19880614", false,
+     "上海市浦东新区锦绣路 1500 弄 22 号 402 室"},
+    {"sales.wang", "销售一部 客户经理", "320102", "19900921", true,
+     "上海市普陀区真北路 818 弄 5 号 1101 室"},
+    {"sales.li", "销售一部 客户经理", "310107", "19920503", false,
+     "上海市闵行区七莘路 1888 弄 17 号 703 室"},
+    {"sales.zhao", "销售二部 客户经理", "370202", "19890716", true,
+     "上海市宝山区牡丹江路 1211 弄 8 号 502 室"},
+    {"sales.qian", "销售二部 销售代表", "330203", "19960210", false,
+     "上海市静安区共和新路 3088 弄 2 号 1905 室"},
+    {"sales.sun", "销售三部 客户经理", "420106", "19910330", true,
+     "上海市嘉定区城中路 138 号 4 号楼 602 室"},
+    {"sales.zhou", "销售三部 销售代表", "510107", "19971108", false,
+     "上海市松江区人民北路 2255 弄 9 号 301 室"},
+}};
+
+// A resident ID number (GB 11643) for one of the made-up staff: region,
+// birth date, a sequence number whose last digit is odd for men and even for
+// women, and the ISO 7064 MOD 11-2 check character the template's
+// resident_id field verifies.
+std::string ResidentId(const Signatory& s, int index) {
+  static constexpr std::array<int, 17> kWeights = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                                                   3, 7, 9,  10, 5, 8, 4, 2};
+  std::string id = std::string(s.id_region) + std::string(s.birth) +
+                   std::to_string(100 + 2 * index + (s.male ? 1 : 0));
+  int sum = 0;
+  for (size_t i = 0; i < kWeights.size(); ++i) sum += (id[i] - '0') * kWeights[i];
+  id.push_back("10X98765432"[sum % 11]);
+  return id;
+}
+
+// The demo's people as the seeding acts for them: each account and the
+// password its owner signs with.
+class Cast {
+ public:
+  static Result<Cast> Load(Vault& vault, const std::vector<DemoLogin>& logins) {
+    Cast cast;
+    CUSTOS_ASSIGN_OR_RETURN(auto r, vault.BeginRead());
+    for (const Person& p : People()) {
+      auto user = FindUserByName(*r, p.username);
+      if (!user.ok()) {
+        return Status::FailedPrecondition("demo user '" + std::string(p.username) +
+                                          "' is missing: seed the company first");
+      }
+      auto login = std::find_if(logins.begin(), logins.end(),
+                                [&](const DemoLogin& l) { return l.username == p.username; });
+      if (login == logins.end()) {
+        return Status::FailedPrecondition("no login for demo user '" + std::string(p.username) +
+                                          "'");
+      }
+      cast.users_[std::string(p.username)] = std::move(user).value();
+      cast.passwords_[std::string(p.username)] = &login->password;
+    }
+    return cast;
+  }
+
+  // Only for the demo's own usernames (Load found them all).
+  const User& user(std::string_view username) const {
+    auto it = users_.find(username);
+    if (it == users_.end()) Die("demo: unknown demo user");
+    return it->second;
+  }
+  const SecretBytes& password(std::string_view username) const {
+    auto it = passwords_.find(username);
+    if (it == passwords_.end()) Die("demo: unknown demo user");
+    return *it->second;
+  }
+  Caller As(std::string_view username) const { return SystemCaller(user(username).id); }
+
+ private:
+  std::map<std::string, User, std::less<>> users_;
+  std::map<std::string, const SecretBytes*, std::less<>> passwords_;
+};
+
+// The fields both templates share: the parties and the dispute forum.
+json::Value PartyFields(const User& employee, const Signatory& s, int index) {
+  json::Value f = json::Value::MakeObject();
+  f["employer_name"] = std::string(kEmployer);
+  f["employer_credit_code"] = std::string(kEmployerCreditCode);
+  f["employer_address"] = std::string(kEmployerAddress);
+  f["employer_legal_rep"] = std::string(kEmployerLegalRep);
+  f["employee_name"] = employee.display_name;
+  f["employee_id_number"] = ResidentId(s, index);
+  f["employee_address"] = std::string(s.address);
+  f["employee_position"] = std::string(s.position);
+  f["dispute_forum"] = "labour_arbitration";
+  f["arbitration_commission"] = std::string(kArbitration);
+  return f;
+}
+
+json::Value NdaFields(const User& employee, const Signatory& s, int index) {
+  json::Value f = PartyFields(employee, s, index);
+  f["additional_confidential_info"] =
+      "甲方保密档案系统（Custos）中的客户档案、经营文件及其借阅、查阅和审批记录";
+  f["sign_place"] = "上海市浦东新区";
+  return f;
+}
+
+// The non-compete of a salesperson who knows the East China customers. The
+// compensation is above 30% of the average wage and Shanghai's minimum wage
+// (N6), the region and business are named, not blanket (N4), and the
+// penalty stays well under three times the total compensation (N8).
+json::Value NonCompeteFields(const User& employee, const Signatory& s, int index) {
+  json::Value f = PartyFields(employee, s, index);
+  f["employee_category"] = "confidentiality_duty";
+  f["secrets_known"] =
+      "甲方华东区客户的名单、联系人及联系方式、交易习惯、采购意向、历史成交价格和返点政策，"
+      "以及乙方在保密档案系统中借阅、查阅过的其他销售团队的客户档案";
+  f["restricted_business"] = "机电设备、精密模具、五金制品及汽车零部件的批发和销售";
+  f["named_competitors"] = "上海同舟机电贸易有限公司、苏州启航五金销售有限公司";
+  f["restricted_region"] = "上海市、江苏省苏州市、浙江省杭州市和宁波市";
+  f["restricted_months"] = 12;
+  f["compensation_monthly"] = "6000.00";
+  f["average_monthly_wage"] = "18500.00";
+  json::Value region = json::Value::MakeObject();
+  region["code"] = "310000";
+  region["name"] = "上海市";
+  f["work_region"] = std::move(region);
+  f["has_penalty"] = true;
+  f["penalty_amount"] = "150000.00";
+  return f;
+}
+
+// Text for a PDF string literal: the characters PDF escapes, escaped.
+std::string PdfText(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '(' || c == ')' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+
+// The demo has no scanner: the "scan" of a paper agreement is a one-page
+// PDF saying what it stands in for and which document was printed for
+// signing. Same inputs, same bytes (so the same SHA-256).
+std::string PaperScanPlaceholder(const Agreement& a, std::string_view signer) {
+  const std::vector<std::string> lines = {
+      "Huaxin Trading Co., Ltd. - employee confidentiality agreement (paper original)",
+      "Signed on paper by the employee (" + std::string(signer) + ") and by the company.",
+      "Agreement " + a.id + ", printed document SHA-256:",
+      a.document_sha256,
+      "Custos demo data: this page stands in for the scan of the signed original,",
+      "which is kept in the archive room.",
+  };
+  std::string content = "BT\n/F1 11 Tf\n16 TL\n72 770 Td\n";
+  for (const std::string& line : lines) content += "(" + PdfText(line) + ") Tj T*\n";
+  content += "ET";
+  const std::vector<std::string> objects = {
+      "<< /Type /Catalog /Pages 2 0 R >>",
+      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+      "/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+      "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+      "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "\nendstream",
+  };
+  std::string pdf = "%PDF-1.4\n";
+  std::vector<size_t> offsets;
+  for (size_t i = 0; i < objects.size(); ++i) {
+    offsets.push_back(pdf.size());
+    pdf += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
+  }
+  const size_t xref = pdf.size();
+  pdf += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n";
+  for (size_t offset : offsets) {
+    char entry[21];
+    std::snprintf(entry, sizeof entry, "%010zu 00000 n \n", offset);
+    pdf += entry;
+  }
+  pdf += "trailer\n<< /Size " + std::to_string(objects.size() + 1) +
+         " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
+  return pdf;
+}
+
+// Draft (legal) → submit → review and send (the second legal user).
+Result<Agreement> DraftAndSend(Agreements& agreements, const Cast& cast,
+                               std::string_view template_id, const User& employee,
+                               json::Value fields) {
+  DraftRequest draft;
+  draft.template_id = std::string(template_id);
+  draft.employee_id = employee.id;
+  draft.classification = Classification::kConfidential;
+  draft.fields = std::move(fields);
+  CUSTOS_ASSIGN_OR_RETURN(Agreement a, agreements.CreateDraft(cast.As("legal"), draft));
+  CUSTOS_RETURN_IF_ERROR(agreements.Submit(cast.As("legal"), a.id).status());
+  return agreements.Send(cast.As("legal2"), a.id);
+}
+
+// Signed by the employee and countersigned by legal; the employee then
+// downloads their copy (the delivery N10 asks for).
+Status SignElectronically(Agreements& agreements, const Cast& cast, const Agreement& a,
+                          std::string_view employee) {
+  CUSTOS_RETURN_IF_ERROR(
+      agreements.Sign(cast.As(employee), a.id, cast.password(employee)).status());
+  CUSTOS_RETURN_IF_ERROR(
+      agreements.Countersign(cast.As("legal"), a.id, cast.password("legal")).status());
+  return agreements.Download(cast.As(employee), a.id).status();
+}
+
+Status SeedNdas(Agreements& agreements, const Cast& cast, DemoDeparture* out) {
+  for (size_t i = 0; i < kSignatories.size(); ++i) {
+    const Signatory& s = kSignatories[i];
+    const User& employee = cast.user(s.username);
+    CUSTOS_ASSIGN_OR_RETURN(Agreement a, DraftAndSend(agreements, cast, kDemoNdaTemplate, employee,
+                                                      NdaFields(employee, s, static_cast<int>(i))));
+    if (s.username == kDemoPaperSigner) {
+      // Signed on paper at a branch visit: legal files the scan, and the
+      // custodian who took the original into the archive room attests it.
+      CUSTOS_RETURN_IF_ERROR(
+          agreements
+              .UploadPaper(cast.As("legal"), a.id, PaperScanPlaceholder(a, s.username),
+                           "application/pdf", "",
+                           PaperLocation{"档案室 A1", "人事档案柜 2 号", "保密协议 第 1 盒"})
+              .status());
+      CUSTOS_RETURN_IF_ERROR(
+          agreements.AttestPaper(cast.As("custodian"), a.id, cast.password("custodian")).status());
+      CUSTOS_RETURN_IF_ERROR(agreements.Download(cast.As(s.username), a.id).status());
+    } else {
+      CUSTOS_RETURN_IF_ERROR(SignElectronically(agreements, cast, a, s.username));
+    }
+    ++out->ndas;
+  }
+  return Status::Ok();
+}
+
+// Refused is what the story expects here; anything else is a seeding error.
+Status ExpectRefused(const Status& st, std::string_view what) {
+  if (st.code() == StatusCode::kPermissionDenied || st.code() == StatusCode::kResourceExhausted) {
+    return Status::Ok();
+  }
+  if (st.ok()) return Status::Internal("demo: " + std::string(what) + " was allowed");
+  return st;
+}
+
+// The leaver, working from the office as usual, then from home.
+Caller LeaverAt(const Cast& cast, bool home) {
+  Caller c = cast.As(kDemoLeaver);
+  if (home) c.place.location = "上海市闵行区（家中，远程登录）";
+  return c;
+}
+
+// Before giving notice, the leaver collects other teams' customers: views
+// under approved loans (and of internal files, which need none), refused
+// copies, prints and exports, a fourth view of one file refused by the
+// quota, and two views from home. Returns the loans to give back.
+Result<std::vector<Loan>> CollectCustomers(Archive& archive, const Cast& cast, DemoDeparture* out) {
+  const std::string leaver_id = cast.user(kDemoLeaver).id;
+  const Caller office = LeaverAt(cast, false);
+  SearchQuery q;
+  q.kind = RecordKind::kCustomer;
+  q.limit = 100000;
+  CUSTOS_ASSIGN_OR_RETURN(SearchResult found, archive.Search(office, q));
+  // Ids are random; names (from the seed) give the same order every time.
+  std::vector<RecordMeta> others;
+  for (RecordMeta& m : found.records) {
+    if (m.owner_id != leaver_id) others.push_back(std::move(m));
+  }
+  std::sort(others.begin(), others.end(), [](const RecordMeta& a, const RecordMeta& b) {
+    return std::tie(a.name, a.id) < std::tie(b.name, b.id);
+  });
+  auto pick = [&](Classification c, size_t n) {
+    std::vector<const RecordMeta*> list;
+    for (const RecordMeta& m : others) {
+      if (m.classification == c && list.size() < n) list.push_back(&m);
+    }
+    return list;
+  };
+  static constexpr std::array<std::string_view, 4> kReasons = {
+      "拜访前了解客户采购计划", "准备季度报价，参考同类客户价格", "协助同事跟进客户订单",
+      "核对客户联系人和交易习惯"};
+  size_t reason = 0;
+  auto next_reason = [&]() { return kReasons[reason++ % kReasons.size()]; };
+  auto view = [&](const Caller& who, const RecordMeta& m, int times) -> Status {
+    for (int i = 0; i < times; ++i) {
+      CUSTOS_RETURN_IF_ERROR(archive.View(who, m.id, next_reason()).status());
+    }
+    return Status::Ok();
+  };
+  const Caller approver = cast.As("approver");
+  std::vector<Loan> loans;
+  auto borrow = [&](const RecordMeta& m, bool release) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(Loan loan,
+                            RequestLoan(archive, office,
+                                        LoanRequest{m.id, policy::LoanKind::kView,
+                                                    "协助同事跟进客户，需了解客户历史订单和报价",
+                                                    std::nullopt, false}));
+    CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver, loan.id, "同意").status());
+    if (release) {
+      CUSTOS_RETURN_IF_ERROR(
+          ReleaseLoan(archive, cast.As("custodian"), loan.id, "档案已借出").status());
+    }
+    loans.push_back(std::move(loan));
+    return Status::Ok();
+  };
+
+  std::vector<const RecordMeta*> internal = pick(Classification::kInternal, 8);
+  std::vector<const RecordMeta*> confidential = pick(Classification::kConfidential, 8);
+  std::vector<const RecordMeta*> secret = pick(Classification::kSecret, 4);
+  std::vector<const RecordMeta*> top = pick(Classification::kTopSecret, 1);
+  // The first internal files from the office; the last two are kept for home.
+  const size_t at_office = internal.size() > 2 ? internal.size() - 2 : internal.size();
+  for (size_t i = 0; i < at_office; ++i) CUSTOS_RETURN_IF_ERROR(view(office, *internal[i], 1));
+  for (size_t i = 0; i < confidential.size(); ++i) {
+    CUSTOS_RETURN_IF_ERROR(borrow(*confidential[i], false));
+    CUSTOS_RETURN_IF_ERROR(
+        view(office, *confidential[i], i == 0 ? 3 : 1 + static_cast<int>(i % 2)));
+  }
+  for (const RecordMeta* m : secret) {
+    CUSTOS_RETURN_IF_ERROR(borrow(*m, true));
+    CUSTOS_RETURN_IF_ERROR(view(office, *m, 2));
+  }
+  // Taking the files out: refused without a loan of that kind; a fourth
+  // look at the first file is over the quota. Refusals in a row are an
+  // alert of their own (policy/anomaly.h).
+  if (!confidential.empty()) {
+    CUSTOS_RETURN_IF_ERROR(ExpectRefused(
+        archive.View(office, confidential[0]->id, "再核对一次报价").status(), "a fourth view"));
+    CUSTOS_RETURN_IF_ERROR(ExpectRefused(
+        UseRecord(archive, office, confidential[0]->id, policy::Action::kCopy, "整理客户资料备用")
+            .status(),
+        "a copy without a loan"));
+    CUSTOS_RETURN_IF_ERROR(ExpectRefused(UseRecord(archive, office, confidential[0]->id,
+                                                   policy::Action::kPrint, "打印报价单带给客户")
+                                             .status(),
+                                         "a print without a loan"));
+  }
+  if (!secret.empty()) {
+    CUSTOS_RETURN_IF_ERROR(ExpectRefused(
+        UseRecord(archive, office, secret[0]->id, policy::Action::kExport, "导出客户资料备份")
+            .status(),
+        "an export without a loan"));
+  }
+  if (!top.empty()) {
+    CUSTOS_RETURN_IF_ERROR(ExpectRefused(
+        UseRecord(archive, office, top[0]->id, policy::Action::kCopy, "复制重点客户合同条款")
+            .status(),
+        "a copy of a top-secret file"));
+  }
+  // Then from home: a place the vault has not seen them at.
+  const Caller home = LeaverAt(cast, true);
+  for (size_t i = at_office; i < internal.size(); ++i) {
+    CUSTOS_RETURN_IF_ERROR(view(home, *internal[i], 1));
+  }
+  out->files_viewed = static_cast<int>(internal.size() + confidential.size() + secret.size());
+  return loans;
+}
+
+// Resignation, non-compete, loans back, handover, departure, compensation.
+Status SeedDeparture(Archive& archive, Agreements& agreements, const Cast& cast,
+                     const DemoAgreementOptions& options, std::vector<Loan> loans,
+                     DemoDeparture* out) {
+  Vault& vault = archive.vault();
+  const AuditLog& log = archive.audit_log();
+  const User& leaver = cast.user(kDemoLeaver);
+  const User& successor = cast.user(kDemoSuccessor);
+  out->leaver_name = leaver.display_name;
+  out->successor_name = successor.display_name;
+  // Three months of the non-compete have run (and are due) about three
+  // weeks before `today`, the fourth is due in one to two weeks — whatever
+  // the month lengths (AddMonths clamps the day).
+  const int64_t today = DaysFromCivil(options.today);
+  out->last_working_day = CivilFromDays(DaysFromCivil(AddMonths(options.today, -3)) - 20);
+  out->notice_date = CivilFromDays(DaysFromCivil(out->last_working_day) - 30);
+  CUSTOS_ASSIGN_OR_RETURN(
+      User resigned,
+      RegisterResignation(vault, log, cast.As("hr"), leaver.id, FormatDate(out->notice_date),
+                          FormatDate(out->last_working_day),
+                          "本人提出辞职（个人原因），离职面谈记录已归档"));
+
+  // The non-compete, signed during the notice period: by now the vault holds
+  // the record of what they accessed (N3).
+  const auto signatory = std::find_if(kSignatories.begin(), kSignatories.end(),
+                                      [](const Signatory& s) { return s.username == kDemoLeaver; });
+  CUSTOS_ASSIGN_OR_RETURN(
+      Agreement nc,
+      DraftAndSend(agreements, cast, kDemoNonCompeteTemplate, leaver,
+                   NonCompeteFields(leaver, *signatory,
+                                    static_cast<int>(signatory - kSignatories.begin()))));
+  CUSTOS_RETURN_IF_ERROR(SignElectronically(agreements, cast, nc, kDemoLeaver));
+
+  // Nothing new in the notice period: a look at a colleague's file is refused.
+  SearchQuery q;
+  q.kind = RecordKind::kCustomer;
+  q.owner_id = successor.id;
+  q.limit = 1;
+  const Caller office = LeaverAt(cast, false);
+  CUSTOS_ASSIGN_OR_RETURN(SearchResult theirs, archive.Search(office, q));
+  if (!theirs.records.empty()) {
+    CUSTOS_RETURN_IF_ERROR(ExpectRefused(
+        archive.View(office, theirs.records[0].id, "最后确认一下客户联系方式").status(),
+        "a view in the notice period"));
+  }
+  for (const Loan& loan : loans) {
+    CUSTOS_RETURN_IF_ERROR(ReturnLoan(archive, office, loan.id, "离职前归还借阅").status());
+  }
+
+  // The handover: HR assigns every file to the successor, the leaver shows
+  // them one (the only view the notice period allows), an approver confirms.
+  std::vector<std::string> files = archive.RecordsOwnedBy(leaver.id);
+  std::sort(files.begin(), files.end());
+  for (const std::string& id : files) {
+    CUSTOS_RETURN_IF_ERROR(
+        AssignHandover(archive, cast.As("hr"), leaver.id, id, successor.id,
+                       leaver.display_name + "离职，客户由" + successor.display_name + "接手")
+            .status());
+  }
+  for (const std::string& id : files) {
+    CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, archive.GetMeta(id));
+    if (meta.classification == Classification::kTopSecret) continue;  // needs a loan
+    CUSTOS_RETURN_IF_ERROR(
+        archive.View(office, id, "向" + successor.display_name + "介绍客户情况").status());
+    break;
+  }
+  for (const std::string& id : files) {
+    CUSTOS_RETURN_IF_ERROR(ConfirmHandover(archive, cast.As("approver"), leaver.id, id,
+                                           "已与" + successor.display_name + "当面核对客户清单")
+                               .status());
+    ++out->handed_over;
+  }
+
+  // The sweep `custos serve` runs on its timer: the last working day is past.
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<User> departed, MarkDeparted(vault, log, options.today));
+  if (std::none_of(departed.begin(), departed.end(),
+                   [&](const User& u) { return u.id == leaver.id; })) {
+    return Status::Internal("demo: the leaver was not marked departed");
+  }
+
+  // Compensation for every month already due, paid two days before its due
+  // date — except the second month: missed, and paid a month late with the
+  // third.
+  NonCompeteTracker tracker(vault, log);
+  CUSTOS_ASSIGN_OR_RETURN(NonCompeteTerms terms, TermsFor(nc, resigned));
+  const std::vector<MonthStatus> schedule = CompensationSchedule(terms);
+  for (const MonthStatus& m : schedule) {
+    if (DaysFromCivil(m.due) > today) break;
+    const MonthStatus& paid_with = m.month == 2 && schedule.size() > 2 ? schedule[2] : m;
+    NonCompetePayment p;
+    p.month = m.month;
+    p.amount_minor = terms.monthly_minor;
+    p.paid_on = CivilFromDays(DaysFromCivil(paid_with.due) - 2);
+    std::string date = FormatDate(p.paid_on);
+    date.erase(std::remove(date.begin(), date.end(), '-'), date.end());
+    p.reference = "银行回单 HX" + date + "-0" + std::to_string(m.month);
+    CUSTOS_RETURN_IF_ERROR(tracker.RecordPayment(cast.As("legal"), nc.id, p));
+    ++out->payments;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<DemoDeparture> SeedDemoAgreements(Archive& archive, const DocumentBuilder& documents,
+                                         const std::vector<DemoLogin>& logins,
+                                         const DemoAgreementOptions& options) {
+  Vault& vault = archive.vault();
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto r, vault.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(bool company, r->Has(tables::kIndex, kSeededKey));
+    if (!company) return Status::FailedPrecondition("the demo company is not seeded yet");
+    CUSTOS_ASSIGN_OR_RETURN(bool seeded, r->Has(tables::kIndex, kAgreementsSeededKey));
+    if (seeded) return Status::AlreadyExists("the demo agreements are already in this vault");
+  }
+  CUSTOS_ASSIGN_OR_RETURN(Cast cast, Cast::Load(vault, logins));
+  AgreementsOptions ao;
+  ao.signing_kdf = options.signing_kdf;
+  Agreements agreements(vault, archive.audit_log(), documents, ao);
+  DemoDeparture out;
+  CUSTOS_RETURN_IF_ERROR(SeedNdas(agreements, cast, &out));
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> loans, CollectCustomers(archive, cast, &out));
+  CUSTOS_RETURN_IF_ERROR(SeedDeparture(archive, agreements, cast, options, std::move(loans), &out));
+  CUSTOS_RETURN_IF_ERROR(
+      vault.Write([](WriteTxn& w) { return w.Insert(tables::kIndex, kAgreementsSeededKey, "1"); }));
+  return out;
 }
 
 }  // namespace custos::vault

@@ -1,7 +1,14 @@
 // A demo company for trying Custos: 华信商贸有限公司 with one user per role,
 // a sales team, a few hundred customer files across all five classification
 // levels (generated from a seed, so the same seed gives the same company),
-// some later versions, an ownership handover and loans in various states.
+// some later versions, an ownership handover and loans in various states
+// (SeedDemoCompany); then its agreements and a salesperson's departure
+// (SeedDemoAgreements), which need the template library the caller passes.
+//
+// Everything is done through the product's own functions, as the users'
+// own actions would be: decided by the policy in force and audited. Audit
+// events carry the time the demo was seeded; only the story's calendar
+// dates (a resignation, a last working day, payments) lie in the past.
 //
 // Thread-safety: call once, on a vault no one else is writing to.
 #ifndef CUSTOS_VAULT_DEMO_DATA_H_
@@ -12,6 +19,8 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/time.h"
+#include "vault/agreements.h"
 #include "vault/crypto.h"
 #include "vault/records.h"
 #include "vault/secret.h"
@@ -44,6 +53,69 @@ Status SeedDemoCompany(Archive& archive, const DemoOptions& options,
 
 // As above, opening the audit log and an Archive on `vault` for the seeding.
 Status SeedDemoCompany(Vault& vault, const DemoOptions& options, std::vector<DemoLogin>* logins);
+
+// The templates the demo's agreements are drafted from
+// (contract-templates/templates).
+inline constexpr std::string_view kDemoNdaTemplate = "cn-employee-nda";
+inline constexpr std::string_view kDemoNonCompeteTemplate = "cn-non-compete";
+// The salesperson who leaves, the colleague who takes over their customers,
+// and the one whose NDA was signed on paper.
+inline constexpr std::string_view kDemoLeaver = "sales.li";
+inline constexpr std::string_view kDemoSuccessor = "sales.wang";
+inline constexpr std::string_view kDemoPaperSigner = "sales.sun";
+
+struct DemoAgreementOptions {
+  // The departure's dates count back from this day (the caller's clock, UTC,
+  // as for MarkDeparted), so the story holds on whatever day it is seeded.
+  CivilDate today;
+  // Wraps the personal signing keys the signatures create.
+  Argon2Params signing_kdf = PasswordKdf();
+};
+
+// What SeedDemoAgreements did, for the demo command to tell.
+struct DemoDeparture {
+  int ndas = 0;  // completed NDAs
+  std::string leaver_name;
+  std::string successor_name;
+  CivilDate notice_date;
+  CivilDate last_working_day;
+  int files_viewed = 0;  // other people's customer files the leaver opened
+  int handed_over = 0;   // customer files now owned by the successor
+  int payments = 0;      // non-compete months paid
+};
+
+// Seeds, on a vault SeedDemoCompany has seeded (`logins` are its logins,
+// with the passwords the people sign with):
+//  - a confidentiality agreement (保密协议, kDemoNdaTemplate) for everyone
+//    whose roles may open customer files — the sales team, 张伟, 李娜, the
+//    approvers and the custodian who keeps the paper files: drafted by
+//    legal, reviewed and sent by the second legal user, signed by the
+//    employee and countersigned by legal; kDemoPaperSigner's was signed on
+//    paper: legal uploads the scan (a generated one-page PDF standing in
+//    for it) and the custodian attests it. Each employee then downloads
+//    their copy. All of this before anyone opens a file: an NDA signed
+//    after the first view of a classified file fails check C4;
+//  - kDemoLeaver's departure: with approved loans they open many of other
+//    salespeople's customer files, are refused copies, prints, exports and a
+//    fourth view (alerts: repeated refusals, exhausted quota, a new place);
+//    HR registers their resignation (last working day three months and
+//    about three weeks before `today`, notice a month before that),
+//    they sign a non-compete (竞业限制协议, kDemoNonCompeteTemplate), return
+//    their loans and show the successor one of the files HR assigns to them
+//    (an approver confirms each); the departure sweep (MarkDeparted with `today`)
+//    marks them departed and disables the account; legal records the
+//    non-compete compensation of every month already due, one of them paid
+//    a month late.
+// Every step is decided by the policy and the agreement rules and audited,
+// exactly as the users' own actions would be. `documents` renders and
+// checks the agreements (web/agreement_documents.h). Returns
+// kAlreadyExists when the agreements were seeded before,
+// kFailedPrecondition when the company is not seeded or a demo login is
+// missing; the errors of the steps pass through (a failed step leaves the
+// steps before it in place).
+Result<DemoDeparture> SeedDemoAgreements(Archive& archive, const DocumentBuilder& documents,
+                                         const std::vector<DemoLogin>& logins,
+                                         const DemoAgreementOptions& options);
 
 }  // namespace custos::vault
 

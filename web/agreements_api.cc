@@ -3,27 +3,22 @@
 // the signing steps, the certificate and the non-compete dashboard.
 // Decisions and audit events are the vault's (vault/agreements.h,
 // vault/noncompete.h); this file wires the template library in as the
-// vault's DocumentBuilder and translates HTTP to calls.
-#include <filesystem>
+// vault's DocumentBuilder (web/agreement_documents.h) and translates HTTP to
+// calls.
 #include <memory>
 #include <string>
 
 #include "base/encoding.h"
 #include "base/html.h"
-#include "contract-templates/fields.h"
-#include "contract-templates/legal_checks.h"
-#include "contract-templates/render.h"
 #include "contract-templates/template.h"
 #include "vault/agreements.h"
 #include "vault/noncompete.h"
+#include "web/agreement_documents.h"
 #include "web/internal/app.h"
-#include "web/static_files.h"
 
 namespace custos::web::internal {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 // The rendered document is shown as its own page: sandboxed (no script, no
 // same-origin), with only its own inline print stylesheet allowed.
@@ -32,65 +27,10 @@ constexpr char kDocumentCsp[] =
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 struct AgreementsContext {
-  fs::path templates_dir;
-  contracts::MinimumWageTable wages;
-  bool wages_loaded = false;
+  AgreementLibrary library;
   std::unique_ptr<vault::Agreements> agreements;
   std::unique_ptr<vault::NonCompeteTracker> noncompete;
 };
-
-fs::path ContractsDir() { return fs::path(ShareDir()) / "contract-templates"; }
-
-bool ValidTemplateId(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-  }
-  return true;
-}
-
-Result<contracts::Template> LoadById(const AgreementsContext& c, std::string_view id) {
-  if (!ValidTemplateId(id)) return Status::InvalidArgument("unknown template");
-  auto t = contracts::LoadTemplate(c.templates_dir / (std::string(id) + ".xml"));
-  if (!t.ok()) {
-    if (t.status().code() == StatusCode::kNotFound) {
-      return Status::InvalidArgument("unknown template");
-    }
-    return t.status();
-  }
-  return t;
-}
-
-Result<vault::BuiltDocument> Build(const AgreementsContext& c, std::string_view template_id,
-                                   const json::Value& fields, policy::Classification classification,
-                                   const vault::CheckFacts& facts) {
-  CUSTOS_ASSIGN_OR_RETURN(contracts::Template tmpl, LoadById(c, template_id));
-  contracts::FieldValidation validation = contracts::ValidateFields(tmpl, fields);
-  contracts::CheckContext ctx;
-  ctx.secret_access_record_exists = facts.secret_access_record_exists;
-  ctx.first_secret_access_at = facts.first_secret_access_at;
-  ctx.nda_signed_at = facts.nda_signed_at;
-  ctx.employee_signed = facts.employee_signed;
-  ctx.employer_signed = facts.employer_signed;
-  ctx.signature_reliable = facts.signature_reliable;
-  ctx.copy_delivered = facts.copy_delivered;
-  if (c.wages_loaded) ctx.minimum_wages = &c.wages;
-  contracts::CheckReport report = contracts::RunChecks(tmpl, validation, ctx);
-  contracts::RenderOptions ro;
-  ro.format = contracts::Format::kHtml;
-  ro.classification_marking = std::string(policy::ClassificationLabelZh(classification)) + " / " +
-                              std::string(policy::ClassificationLabelEn(classification));
-  CUSTOS_ASSIGN_OR_RETURN(std::string html, contracts::Render(tmpl, validation.values, ro));
-  vault::BuiltDocument d;
-  d.template_version = tmpl.version;
-  d.kind = tmpl.kind;
-  d.title = tmpl.title;
-  d.language = std::string(contracts::LanguageTag(tmpl.language));
-  d.html = std::move(html);
-  d.report = contracts::ReportToJson(report);
-  d.can_send = contracts::CanSendForSignature(report);
-  return d;
-}
 
 using Ctx = std::shared_ptr<AgreementsContext>;
 
@@ -120,7 +60,7 @@ json::Value FieldJson(const contracts::FieldDef& f) {
 }
 
 HttpResponse ListTemplatesRoute(const Ctx& c, const HttpRequest&, const RequestContext&) {
-  auto list = contracts::ListTemplates(c->templates_dir);
+  auto list = contracts::ListTemplates(c->library.templates_dir);
   if (!list.ok()) return ErrorResponse(list.status());
   json::Value arr = json::Value::MakeArray();
   for (const contracts::TemplateSummary& t : *list) {
@@ -139,7 +79,7 @@ HttpResponse ListTemplatesRoute(const Ctx& c, const HttpRequest&, const RequestC
 }
 
 HttpResponse GetTemplateRoute(const Ctx& c, const HttpRequest& req, const RequestContext&) {
-  auto t = LoadById(*c, req.params.at("id"));
+  auto t = LoadAgreementTemplate(c->library.templates_dir, req.params.at("id"));
   if (!t.ok()) {
     return ErrorResponse(t.status().code() == StatusCode::kInvalidArgument
                              ? Status::NotFound("no such template")
@@ -462,23 +402,14 @@ void RegisterAgreementRoutes(App& app) {
   // The routes share one context; the router's handlers own it, so it lives
   // exactly as long as the application.
   auto c = std::make_shared<AgreementsContext>();
-  c->templates_dir = ContractsDir() / "templates";
-  if (auto w = contracts::MinimumWageTable::Load(ContractsDir() / "data" / "minimum-wages.json");
-      w.ok()) {
-    c->wages = std::move(w).value();
-    c->wages_loaded = true;
-  } else {
-    app.Log("minimum wage table not loaded: " + w.status().ToString());
-  }
+  Status wages;
+  c->library = ShippedAgreementLibrary(&wages);
+  if (!wages.ok()) app.Log("minimum wage table not loaded: " + wages.ToString());
   vault::AgreementsOptions o;
   o.signing_kdf = app.options.password_kdf;
   o.clock = app.options.clock;
-  AgreementsContext* raw = c.get();
-  c->agreements = std::make_unique<vault::Agreements>(
-      app.vault, app.options.archive->audit_log(),
-      [raw](std::string_view t, const json::Value& f, policy::Classification cls,
-            const vault::CheckFacts& facts) { return Build(*raw, t, f, cls, facts); },
-      o);
+  c->agreements = std::make_unique<vault::Agreements>(app.vault, app.options.archive->audit_log(),
+                                                      AgreementDocumentBuilder(c->library), o);
   c->noncompete =
       std::make_unique<vault::NonCompeteTracker>(app.vault, app.options.archive->audit_log());
 

@@ -158,6 +158,15 @@ TEST(CliArchiveTest, ImportAndPolicyActAsCheckedUsers) {
   CliRun demo = Custos("demo --kdf-profile test --customers 20 --data " + data, env);
   ASSERT_EQ(demo.code, 0) << demo.out;
   EXPECT_NE(demo.out.find("author"), std::string::npos);
+  // A small company still has its agreements and its leaver, whose login is
+  // listed as no longer usable.
+  EXPECT_NE(demo.out.find("11 signed NDAs"), std::string::npos) << demo.out;
+  const size_t leaver = demo.out.find("\n  sales.li ");
+  ASSERT_NE(leaver, std::string::npos) << demo.out;
+  EXPECT_NE(
+      demo.out.substr(leaver, demo.out.find('\n', leaver + 1) - leaver).find("departed, disabled"),
+      std::string::npos)
+      << demo.out;
 
   const std::string csv = WriteFile(dir, "c.csv",
                                     "name,classification,owner,tags\n"
@@ -196,6 +205,11 @@ TEST(CliArchiveTest, ImportAndPolicyActAsCheckedUsers) {
   CliRun exported = Custos("audit export --data " + data, env);
   EXPECT_NE(exported.out.find("\"action\":\"policy.apply\""), std::string::npos);
   EXPECT_NE(exported.out.find("\"decision\":\"deny\""), std::string::npos);
+  for (const char* action : {"agreement.countersign", "agreement.attest", "noncompete.payment",
+                             "departure.handover.confirm", "user.departed"}) {
+    EXPECT_NE(exported.out.find("\"action\":\"" + std::string(action) + "\""), std::string::npos)
+        << action;
+  }
 }
 
 }  // namespace

@@ -293,8 +293,9 @@ async function scenario(base) {
   assert.ok((await auditor.textContent('#audit-table')).includes('loan.approve'), 'own approval refusal not logged');
   await shot(auditor, 'auditor-own-approval-denial');
   // The alerts page: the borrower's refused fourth view, and the demo's
-  // salesperson refused three secret files in a row (an anomaly alert with
-  // what crossed the line).
+  // salespeople refused again and again (an anomaly alert with what crossed
+  // the line): 赵鹏 opening other teams' secret files without loans, and
+  // 李婷, who has left, taking files out before she gave notice.
   await auditor.goto(base + '/#/alerts');
   await auditor.waitForSelector('#alerts-table');
   const quota = auditor.locator('#alerts-table tbody tr[data-type="quota.exhausted"]', { hasText: '李娜' });
@@ -302,16 +303,67 @@ async function scenario(base) {
   // (The borrower switched the shared browser to English above.)
   assert.match(await quota.first().textContent(), /查阅次数已用完|View quota used up/);
   const burst = auditor.locator('#alerts-table tbody tr[data-type="anomaly.repeated_denials"]');
-  assert.equal(await burst.count(), 1);
-  assert.match(await burst.textContent(), /15 分钟内被拒绝 3 次|refused 3 times within 15 minutes/);
+  assert.equal(await burst.count(), 2);
+  for (const who of ['赵鹏', '李婷']) assert.equal(await burst.filter({ hasText: who }).count(), 1, 'no repeated-refusals alert for ' + who);
+  assert.match(await burst.first().textContent(), /15 分钟内被拒绝 \d+ 次|refused \d+ times within 15 minutes/);
+  for (const type of ['quota.exhausted', 'anomaly.new_place', 'employment.notice_activity']) {
+    const rows = auditor.locator('#alerts-table tbody tr[data-type="' + type + '"]', { hasText: '李婷' });
+    assert.ok((await rows.count()) >= 1, 'no ' + type + ' alert for the salesperson who left');
+  }
   await assertNoRawKeys(auditor, 'alerts');
   await auditor.selectOption('#alerts-type', 'anomaly.repeated_denials');
   await auditor.click('#alerts-submit');
-  await until(auditor, () => document.querySelectorAll('#alerts-table tbody tr').length === 1);
+  await until(auditor, () => document.querySelectorAll('#alerts-table tbody tr').length === 2);
   await shot(auditor, 'auditor-alerts');
 
   await printStory(base, recordId);
   await departureStory(base, recordId, customer);
+  await demoAgreementsStory(base);
+}
+
+// The demo company's agreements: legal's list holds every member of staff's
+// NDA and the non-compete of the salesperson who left, 孙浩's NDA was signed
+// on paper and attested by the custodian, and the non-compete dashboard shows
+// her compensation paid so far.
+async function demoAgreementsStory(base) {
+  console.log('step: legal finds the demo company\'s agreements');
+  const legal = await as(base, 'legal');
+  await legal.goto(base + '/#/agreements');
+  await legal.waitForSelector('#agreements-table');
+  const rows = legal.locator('#agreements-table tbody tr');
+  assert.equal(await rows.count(), 12, 'eleven NDAs and one non-compete');
+  assert.equal(await rows.filter({ hasText: '已完成' }).count(), 12, 'all completed');
+  assert.equal(await rows.filter({ hasText: '员工保密协议' }).count(), 11);
+  assert.equal(await rows.filter({ hasText: '竞业限制协议' }).filter({ hasText: '李婷' }).count(), 1);
+  await assertNoRawKeys(legal, 'agreements (legal)');
+  await shot(legal, 'legal-agreements');
+
+  console.log('step: the paper NDA\'s certificate shows the custodian\'s attestation');
+  await rows.filter({ hasText: '孙浩' }).locator('a').click();
+  await legal.waitForSelector('#agr-steps');
+  const id = await legal.evaluate(() => new URLSearchParams(location.hash.split('?')[1]).get('id'));
+  await legal.goto(base + '/#/agreement/certificate?id=' + encodeURIComponent(id));
+  await legal.waitForSelector('#agr-cert-steps');
+  assert.ok((await legal.textContent('#agr-cert-steps [data-step="paper_upload"]')).includes('上传纸质件'));
+  const attest = await legal.textContent('#agr-cert-steps [data-step="attest"]');
+  assert.ok(attest.includes('保管人见证') && attest.includes('陈静'), 'attestation: ' + attest);
+  assert.equal(await legal.locator('.agr-yes').count(), 2, 'document intact and signatures valid');
+  await shot(legal, 'legal-paper-nda-certificate');
+
+  console.log('step: the non-compete dashboard shows the leaver paid up');
+  await legal.goto(base + '/#/noncompetes');
+  await legal.waitForSelector('#nc-table');
+  const nc = legal.locator('#nc-table tr.nc-row', { hasText: '李婷' });
+  assert.equal(await nc.count(), 1);
+  assert.ok((await nc.textContent()).includes('限制中'));
+  assert.match(await nc.getAttribute('class'), /nc-alert-none/);
+  await nc.locator('button').click();
+  const schedule = legal.locator('#nc-table tr.nc-detail-row:not([hidden]) .nc-schedule');
+  await schedule.waitFor();
+  assert.equal(await schedule.locator('tr.nc-paid').count(), 3, 'three months paid');
+  assert.equal(await schedule.locator('tr.nc-overdue').count(), 0);
+  await assertNoRawKeys(legal, 'non-competes (legal)');
+  await shot(legal, 'legal-noncompete-dashboard');
 }
 
 // No i18n key may reach the screen as itself, in either language.

@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include "tests/vault/records_fixture.h"
+#include "vault/agreements.h"
 #include "vault/loans.h"
 #include "vault/policy_store.h"
+#include "vault/users.h"
 
 namespace custos::vault {
 namespace {
@@ -22,7 +24,7 @@ TEST_F(RecordDemoTest, SeedsOnceWithEveryRoleAndLevel) {
   std::vector<DemoLogin> logins;
   Status st = SeedDemoCompany(*archive_, o, &logins);
   ASSERT_TRUE(st.ok()) << st.ToString();
-  EXPECT_EQ(logins.size(), 16u);
+  EXPECT_EQ(logins.size(), 17u);
   std::set<std::string> roles;
   for (const DemoLogin& l : logins) roles.insert(l.role);
   for (policy::Role r : policy::kAllRoles)
@@ -59,11 +61,32 @@ TEST_F(RecordDemoTest, SeedsOnceWithEveryRoleAndLevel) {
   ASSERT_TRUE(demo_policy.ok()) << demo_policy.status().ToString();
   ASSERT_NE(demo_policy->work_hours(), nullptr);
   EXPECT_EQ(demo_policy->work_hours()->utc_offset_minutes, 480);
+  // Nobody has opened a classified file yet: the staff sign their NDAs
+  // first (SeedDemoAgreements), or check C4 would flag them.
+  for (const DemoLogin& l : logins) {
+    auto u = FindUserByName(**r, l.username);
+    ASSERT_TRUE(u.ok()) << l.username;
+    auto first = FirstClassifiedAccess(**r, *log_, u->id);
+    ASSERT_TRUE(first.ok()) << first.status().ToString();
+    EXPECT_FALSE(first->has_value()) << l.username;
+  }
   r->reset();
 
   EXPECT_EQ(SeedDemoCompany(*archive_, o, &logins).code(), StatusCode::kAlreadyExists);
   auto verified = log_->Verify();
   EXPECT_TRUE(verified.ok()) << verified.status().ToString();
+}
+
+// The agreements need the company (its people and their logins) first.
+TEST_F(RecordDemoTest, AgreementsNeedTheCompany) {
+  DocumentBuilder never = [](std::string_view, const json::Value&, policy::Classification,
+                             const CheckFacts&) -> Result<BuiltDocument> {
+    return Status::Internal("not reached");
+  };
+  DemoAgreementOptions o;
+  o.today = CivilDate{2026, 12, 1};
+  EXPECT_EQ(SeedDemoAgreements(*archive_, never, {}, o).status().code(),
+            StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -1,0 +1,334 @@
+// The demo company with its agreements, seeded through the same template
+// library the web API uses (web/agreement_documents.h): what a new user of
+// the demo depends on — every salesperson's NDA signed and verifiable, one
+// on paper, a salesperson who left with their customers handed over, their
+// non-compete paid, the alerts about them, and a log that verifies.
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/vault/test_util.h"
+#include "vault/agreements.h"
+#include "vault/audit_log.h"
+#include "vault/demo_data.h"
+#include "vault/departure_report.h"
+#include "vault/handover.h"
+#include "vault/loans.h"
+#include "vault/noncompete.h"
+#include "vault/records.h"
+#include "vault/tables.h"
+#include "vault/users.h"
+#include "web/agreement_documents.h"
+
+namespace custos::web {
+namespace {
+
+using vault::Agreement;
+using vault::AgreementState;
+using vault::User;
+
+CivilDate Today() { return CivilFromDays(NowMillis() / 86'400'000); }
+
+class DemoAgreementsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    vault_ = vault::testing::CreateTestVault(dir_.path());
+    auto log = vault::AuditLog::Open(*vault_);
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    log_ = std::move(*log);
+    auto archive = vault::Archive::Open(*vault_, *log_);
+    ASSERT_TRUE(archive.ok()) << archive.status().ToString();
+    archive_ = std::move(*archive);
+    Status wages;
+    builder_ = AgreementDocumentBuilder(ShippedAgreementLibrary(&wages));
+    ASSERT_TRUE(wages.ok()) << wages.ToString();
+  }
+
+  // Seeds the company and its agreements as `custos demo` does.
+  void Seed(int customers, CivilDate today) {
+    vault::DemoOptions o;
+    o.customers = customers;
+    o.documents = 5;
+    o.password = "demo-password-2026";
+    o.password_kdf = vault::Argon2Params::ForTests();
+    Status st = vault::SeedDemoCompany(*archive_, o, &logins_);
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    vault::DemoAgreementOptions story;
+    story.today = today;
+    story.signing_kdf = vault::Argon2Params::ForTests();
+    auto left = vault::SeedDemoAgreements(*archive_, builder_, logins_, story);
+    ASSERT_TRUE(left.ok()) << left.status().ToString();
+    departure_ = *left;
+  }
+
+  User Named(std::string_view username) {
+    auto r = vault_->BeginRead();
+    EXPECT_TRUE(r.ok());
+    auto u = vault::FindUserByName(**r, username);
+    EXPECT_TRUE(u.ok()) << username;
+    return u.ok() ? *u : User();
+  }
+
+  vault::Caller As(std::string_view username) {
+    vault::Caller c;
+    c.user_id = Named(username).id;
+    c.session = "s-test";
+    return c;
+  }
+
+  std::vector<Agreement> AgreementsOf(const User& u) {
+    auto r = vault_->BeginRead();
+    EXPECT_TRUE(r.ok());
+    auto list = vault::AgreementsOfEmployee(**r, u.id);
+    EXPECT_TRUE(list.ok()) << list.status().ToString();
+    return list.ok() ? *list : std::vector<Agreement>();
+  }
+
+  // The non-compete dashboard's row of the leaver, as legal sees it `today`.
+  vault::NonCompeteRow LeaverNonCompete(CivilDate today) {
+    vault::NonCompeteTracker tracker(*vault_, *log_);
+    auto rows = tracker.Dashboard(As("legal"), today);
+    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    const std::string leaver = Named(vault::kDemoLeaver).id;
+    std::vector<vault::NonCompeteRow> found;
+    for (vault::NonCompeteRow& row : *rows) {
+      if (row.agreement.employee_id == leaver) found.push_back(std::move(row));
+    }
+    EXPECT_EQ(found.size(), 1u);
+    return found.empty() ? vault::NonCompeteRow() : found[0];
+  }
+
+  vault::testing::TempDir dir_;
+  std::unique_ptr<vault::Vault> vault_;
+  std::unique_ptr<vault::AuditLog> log_;
+  std::unique_ptr<vault::Archive> archive_;
+  vault::DocumentBuilder builder_;
+  std::vector<vault::DemoLogin> logins_;
+  vault::DemoDeparture departure_;
+};
+
+TEST_F(DemoAgreementsTest, EverySalespersonHasASignedNdaThatVerifies) {
+  Seed(70, Today());
+  vault::Agreements agreements(*vault_, *log_, builder_);
+  int sales = 0;
+  int paper = 0;
+  for (const vault::DemoLogin& login : logins_) {
+    if (login.role != "sales" && login.username != "author" && login.username != "borrower" &&
+        login.username != "approver" && login.username != "approver2" &&
+        login.username != "custodian") {
+      continue;
+    }
+    sales += login.role == "sales" ? 1 : 0;
+    const User employee = Named(login.username);
+    std::vector<Agreement> ndas;
+    for (const Agreement& a : AgreementsOf(employee)) {
+      if (a.kind == "employee-nda") ndas.push_back(a);
+    }
+    ASSERT_EQ(ndas.size(), 1u) << login.username;
+    EXPECT_EQ(ndas[0].state, AgreementState::kCompleted) << login.username;
+    EXPECT_NE(ndas[0].delivered_at, 0) << login.username << ": copy not delivered";
+    auto cert = agreements.Verify(ndas[0].id);
+    ASSERT_TRUE(cert.ok()) << cert.status().ToString();
+    EXPECT_TRUE(cert->document_hash_ok) << login.username;
+    EXPECT_TRUE(cert->all_signatures_ok) << login.username;
+    // The checks that ran at send found nothing to fix or warn about.
+    auto full = agreements.Get(As("legal"), ndas[0].id);
+    ASSERT_TRUE(full.ok());
+    EXPECT_TRUE(full->can_send);
+    EXPECT_TRUE(full->checks["findings"].as_array().empty())
+        << login.username << ": " << json::Serialize(full->checks);
+    EXPECT_TRUE(full->checks["field_errors"].as_array().empty()) << login.username;
+    // Signed before the first view of a classified file (C4).
+    auto timing = agreements.CheckNdaTiming(employee.id);
+    ASSERT_TRUE(timing.ok());
+    EXPECT_FALSE(timing->flagged) << login.username << ": " << timing->reason;
+    EXPECT_EQ(timing->nda_agreement_id, ndas[0].id);
+
+    const Agreement& a = *full;
+    if (a.method == "paper") {
+      ++paper;
+      EXPECT_EQ(login.username, vault::kDemoPaperSigner);
+      EXPECT_FALSE(a.scan_sha256.empty());
+      std::string uploader;
+      std::string attester;
+      for (const vault::AgreementStep& s : a.steps) {
+        if (s.action == "paper_upload") uploader = s.actor_id;
+        if (s.action == "attest") attester = s.actor_id;
+      }
+      EXPECT_FALSE(uploader.empty());
+      EXPECT_EQ(attester, Named("custodian").id);
+      EXPECT_NE(attester, uploader);
+      auto scan = agreements.Download(As("legal"), a.id);
+      ASSERT_TRUE(scan.ok()) << scan.status().ToString();
+      EXPECT_EQ(scan->content_type, "application/pdf");
+      EXPECT_EQ(scan->bytes.substr(0, 8), "%PDF-1.4");
+    } else {
+      EXPECT_EQ(a.method, "electronic") << login.username;
+      std::set<std::string> signed_by;
+      for (const vault::AgreementStep& s : a.steps) {
+        if (s.signed_step) signed_by.insert(s.role);
+      }
+      EXPECT_EQ(signed_by, (std::set<std::string>{"employee", "company"})) << login.username;
+      // Reviewed and sent by a legal user other than the drafter.
+      std::string drafter;
+      std::string sender;
+      for (const vault::AgreementStep& s : a.steps) {
+        if (s.action == "draft") drafter = s.actor_id;
+        if (s.action == "send") sender = s.actor_id;
+      }
+      EXPECT_NE(drafter, sender);
+    }
+  }
+  EXPECT_EQ(sales, 6);
+  EXPECT_EQ(paper, 1);
+  EXPECT_EQ(departure_.ndas, 11);
+}
+
+TEST_F(DemoAgreementsTest, TheLeaverDepartedWithCustomersHandedOverAndANonCompetePaid) {
+  const CivilDate today = Today();
+  Seed(70, today);
+  const User leaver = Named(vault::kDemoLeaver);
+  const User successor = Named(vault::kDemoSuccessor);
+  EXPECT_EQ(leaver.employment, policy::EmploymentState::kDeparted);
+  EXPECT_TRUE(leaver.disabled);
+  EXPECT_EQ(leaver.last_working_day, FormatDate(departure_.last_working_day));
+  EXPECT_LT(departure_.notice_date, departure_.last_working_day);
+  EXPECT_LT(departure_.last_working_day, today);
+
+  // Their customers are the successor's, each handover confirmed.
+  EXPECT_TRUE(archive_->RecordsOwnedBy(leaver.id).empty());
+  auto r = vault_->BeginRead();
+  ASSERT_TRUE(r.ok());
+  auto handovers = vault::HandoversOf(**r, leaver.id);
+  ASSERT_TRUE(handovers.ok());
+  ASSERT_FALSE(handovers->empty());
+  EXPECT_EQ(static_cast<int>(handovers->size()), departure_.handed_over);
+  for (const vault::Handover& h : *handovers) {
+    EXPECT_EQ(h.state, vault::HandoverState::kConfirmed);
+    EXPECT_EQ(h.successor_id, successor.id);
+    EXPECT_NE(h.assigned_by, h.confirmed_by);
+    auto meta = archive_->GetMeta(h.record_id);
+    ASSERT_TRUE(meta.ok());
+    EXPECT_EQ(meta->owner_id, successor.id);
+  }
+  // Their loans came back before they left.
+  auto loans = vault::ListLoans(**r, "", leaver.id);
+  ASSERT_TRUE(loans.ok());
+  EXPECT_FALSE(loans->empty());
+  for (const vault::Loan& l : *loans) EXPECT_EQ(l.state, policy::LoanState::kReturned);
+
+  // The alerts about them, raised as they collected customers and during
+  // their notice period.
+  std::multiset<std::string> alerts;
+  ASSERT_TRUE((*r)->Scan(vault::tables::kAlerts, "",
+                         [&](std::string_view, std::string_view value) -> Result<bool> {
+                           auto v = json::Parse(value);
+                           if (!v.ok()) return v.status();
+                           if ((*v)["user_id"].as_string() == leaver.id)
+                             alerts.insert((*v)["type"].as_string());
+                           return true;
+                         })
+                  .ok());
+  for (const char* type : {"quota.exhausted", "anomaly.repeated_denials", "anomaly.new_place",
+                           "employment.notice_activity"}) {
+    EXPECT_GE(alerts.count(type), 1u) << type;
+  }
+  r->reset();
+
+  // The departure report an auditor reads shows what they opened.
+  auto report = vault::BuildDepartureReport(*archive_, As("auditor"), leaver.id);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  int others = 0;
+  for (const vault::ReportRecord& v : report->viewed) {
+    if (v.events > 0 && v.owner_id != leaver.id && v.owner_id != successor.id) ++others;
+  }
+  EXPECT_GE(others, 10);
+  EXPECT_GE(report->total_views, departure_.files_viewed);
+  EXPECT_GE(report->denied_views, 2);
+
+  // Their non-compete: signed before they left, every month due so far paid,
+  // one of them late.
+  std::vector<Agreement> ncs;
+  for (const Agreement& a : AgreementsOf(leaver)) {
+    if (a.kind == "non-compete") ncs.push_back(a);
+  }
+  ASSERT_EQ(ncs.size(), 1u);
+  EXPECT_EQ(ncs[0].state, AgreementState::kCompleted);
+  vault::Agreements agreements(*vault_, *log_, builder_);
+  auto nc = agreements.Get(As("legal"), ncs[0].id);
+  ASSERT_TRUE(nc.ok());
+  EXPECT_TRUE(nc->checks["findings"].as_array().empty()) << json::Serialize(nc->checks);
+  auto cert = agreements.Verify(nc->id);
+  ASSERT_TRUE(cert.ok());
+  EXPECT_TRUE(cert->all_signatures_ok);
+
+  vault::NonCompeteRow row = LeaverNonCompete(today);
+  ASSERT_TRUE(row.terms.has_value());
+  EXPECT_EQ(row.terms->start, departure_.last_working_day);
+  EXPECT_EQ(row.status.phase, "restricted");
+  EXPECT_EQ(row.status.overdue_months, 0);
+  EXPECT_EQ(row.status.alert, vault::AlertLevel::kNone);
+  ASSERT_TRUE(row.status.next_due.has_value());
+  EXPECT_GT(*row.status.next_due, today);
+  std::map<int, CivilDate> due;
+  for (const vault::MonthStatus& m : row.status.months) due[m.month] = m.due;
+  ASSERT_EQ(row.tracking.payments.size(), 3u);
+  EXPECT_EQ(departure_.payments, 3);
+  int late = 0;
+  for (const vault::NonCompetePayment& p : row.tracking.payments) {
+    EXPECT_LE(due[p.month], today) << "month " << p.month << " paid before it was due";
+    EXPECT_LE(p.paid_on, today);
+    EXPECT_EQ(p.recorded_by, Named("legal").id);
+    if (p.paid_on > due[p.month]) {
+      ++late;
+      EXPECT_EQ(p.month, 2);
+    }
+  }
+  EXPECT_EQ(late, 1);
+  for (const vault::MonthStatus& m : row.status.months) {
+    EXPECT_EQ(m.paid_minor >= m.amount_minor, m.month <= 3) << "month " << m.month;
+  }
+
+  // Everything above is in a log that verifies, and the agreements are
+  // seeded once.
+  auto verified = log_->Verify();
+  EXPECT_TRUE(verified.ok()) << verified.status().ToString();
+  vault::DemoAgreementOptions again;
+  again.today = today;
+  again.signing_kdf = vault::Argon2Params::ForTests();
+  EXPECT_EQ(vault::SeedDemoAgreements(*archive_, builder_, logins_, again).status().code(),
+            StatusCode::kAlreadyExists);
+}
+
+// The story's dates count back from the day the demo is seeded; whatever
+// the month lengths, three months are due and paid and the fourth is not
+// due yet. A small company (tests run `custos demo --customers N`) still
+// tells the whole story.
+class DemoDatesTest : public DemoAgreementsTest,
+                      public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(DemoDatesTest, TheNonCompeteHoldsOnAnyDay) {
+  const CivilDate today = *ParseDate(GetParam());
+  Seed(12, today);
+  const User leaver = Named(vault::kDemoLeaver);
+  EXPECT_EQ(leaver.employment, policy::EmploymentState::kDeparted);
+  EXPECT_GT(departure_.handed_over, 0);
+  vault::NonCompeteRow row = LeaverNonCompete(today);
+  EXPECT_EQ(row.status.phase, "restricted");
+  EXPECT_EQ(row.status.overdue_months, 0);
+  EXPECT_EQ(row.tracking.payments.size(), 3u);
+  ASSERT_TRUE(row.status.next_due.has_value());
+  EXPECT_GT(*row.status.next_due, today);
+  EXPECT_LE(*row.status.next_due, CivilFromDays(DaysFromCivil(today) + 31));
+}
+
+INSTANTIATE_TEST_SUITE_P(MonthEnds, DemoDatesTest,
+                         ::testing::Values("2027-03-31", "2028-02-29", "2027-01-01", "2026-12-30"));
+
+}  // namespace
+}  // namespace custos::web

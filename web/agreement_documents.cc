@@ -1,0 +1,89 @@
+#include "web/agreement_documents.h"
+
+#include <string>
+#include <utility>
+
+#include "contract-templates/fields.h"
+#include "contract-templates/render.h"
+#include "web/static_files.h"
+
+namespace custos::web {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+bool ValidTemplateId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
+Result<vault::BuiltDocument> Build(const AgreementLibrary& library, std::string_view template_id,
+                                   const json::Value& fields, policy::Classification classification,
+                                   const vault::CheckFacts& facts) {
+  CUSTOS_ASSIGN_OR_RETURN(contracts::Template tmpl,
+                          LoadAgreementTemplate(library.templates_dir, template_id));
+  contracts::FieldValidation validation = contracts::ValidateFields(tmpl, fields);
+  contracts::CheckContext ctx;
+  ctx.secret_access_record_exists = facts.secret_access_record_exists;
+  ctx.first_secret_access_at = facts.first_secret_access_at;
+  ctx.nda_signed_at = facts.nda_signed_at;
+  ctx.employee_signed = facts.employee_signed;
+  ctx.employer_signed = facts.employer_signed;
+  ctx.signature_reliable = facts.signature_reliable;
+  ctx.copy_delivered = facts.copy_delivered;
+  ctx.minimum_wages = library.minimum_wages.get();
+  contracts::CheckReport report = contracts::RunChecks(tmpl, validation, ctx);
+  contracts::RenderOptions ro;
+  ro.format = contracts::Format::kHtml;
+  ro.classification_marking = std::string(policy::ClassificationLabelZh(classification)) + " / " +
+                              std::string(policy::ClassificationLabelEn(classification));
+  CUSTOS_ASSIGN_OR_RETURN(std::string html, contracts::Render(tmpl, validation.values, ro));
+  vault::BuiltDocument d;
+  d.template_version = tmpl.version;
+  d.kind = tmpl.kind;
+  d.title = tmpl.title;
+  d.language = std::string(contracts::LanguageTag(tmpl.language));
+  d.html = std::move(html);
+  d.report = contracts::ReportToJson(report);
+  d.can_send = contracts::CanSendForSignature(report);
+  return d;
+}
+
+}  // namespace
+
+AgreementLibrary ShippedAgreementLibrary(Status* wage_status) {
+  const fs::path root = fs::path(ShareDir()) / "contract-templates";
+  AgreementLibrary library;
+  library.templates_dir = root / "templates";
+  auto wages = contracts::MinimumWageTable::Load(root / "data" / "minimum-wages.json");
+  if (wage_status != nullptr) *wage_status = wages.status();
+  if (wages.ok()) {
+    library.minimum_wages =
+        std::make_shared<const contracts::MinimumWageTable>(std::move(wages).value());
+  }
+  return library;
+}
+
+Result<contracts::Template> LoadAgreementTemplate(const fs::path& templates_dir,
+                                                  std::string_view id) {
+  if (!ValidTemplateId(id)) return Status::InvalidArgument("unknown template");
+  auto t = contracts::LoadTemplate(templates_dir / (std::string(id) + ".xml"));
+  if (!t.ok() && t.status().code() == StatusCode::kNotFound) {
+    return Status::InvalidArgument("unknown template");
+  }
+  return t;
+}
+
+vault::DocumentBuilder AgreementDocumentBuilder(AgreementLibrary library) {
+  return [library = std::move(library)](std::string_view template_id, const json::Value& fields,
+                                        policy::Classification classification,
+                                        const vault::CheckFacts& facts) {
+    return Build(library, template_id, fields, classification, facts);
+  };
+}
+
+}  // namespace custos::web
