@@ -9,18 +9,40 @@
 // Poco::Zip are in docs/evidence.md. Compression is zlib's (raw deflate).
 //
 // Writer: entries are STORED or DEFLATED; each local header is followed by
-// its data and a ZIP64-capable data descriptor (general purpose bit 3), so
-// sizes and CRC-32 need not be known in advance; the central directory and
-// end records (ZIP64 ones when needed) close the archive. Names are UTF-8
-// (bit 11). Times are the entries' modification times in DOS format (UTC).
+// its data and a data descriptor (general purpose bit 3), so sizes and
+// CRC-32 need not be known in advance; the descriptor has 64-bit sizes only
+// for an entry of 4 GiB or more (as Java's and Go's writers do). The central
+// directory and end records close the archive; ZIP64 extra fields, end
+// record and locator appear only where a size, an offset or the entry count
+// (65 535 or more) needs them, and "version needed" is 45 exactly there, 20
+// elsewhere. Names are UTF-8 (bit 11). Times are the entries' modification
+// times in DOS format, taken as UTC (1980 to 2107; clamped outside). No
+// directory entries are written: a name "a/b" implies the directory.
 //
 // Reader: from the end records and the central directory only (what
 // Python's zipfile does), then each entry's local header is checked against
-// its central directory entry. Refused (kInvalidArgument naming the entry):
-// encryption, methods other than 0/8, multi-disk archives, names that are
-// empty, absolute, contain "..", "\\", NUL or control characters, or occur
-// twice, entries that overlap, a size or CRC-32 that does not match the
-// data, more entries or bytes than the limits allow.
+// its central directory entry. Refused (kInvalidArgument naming the entry
+// or the archive's part):
+//  - encryption (bits 0, 6, 13), other flags than 1, 2, 3 and 11, methods
+//    other than 0/8, multi-disk archives;
+//  - names that are empty, absolute ("/x", "C:x"), have an empty, "." or
+//    ".." segment, contain "\\", NUL or other control characters, are not
+//    UTF-8, are not ASCII without bit 11, occur twice, or lie under a name
+//    that is a file ("a" and "a/b"); the Info-ZIP Unicode Path field, which
+//    would give some tools another name;
+//  - a local header whose signature, name, flags, method, CRC-32 or sizes
+//    (when not deferred to a descriptor) differ from the central directory;
+//    a data descriptor that differs from it;
+//  - entries that overlap, and bytes that belong to no entry: the entries
+//    must tile the archive from offset 0 to the central directory, which the
+//    end records must locate exactly (no prepended data, no trailing bytes
+//    after the comment);
+//  - more entries, or a larger entry or total size (uncompressed, as the
+//    central directory declares it), than the limits allow.
+// Directory entries (a name ending in '/', size 0; `zip -r` writes them)
+// are accepted and listed; see ZipEntry::is_directory().
+// While an entry is read, data that does not inflate, does not match its
+// size or its CRC-32 is kDataLoss.
 //
 // Thread-safety: a ZipWriter or ZipReader is used by one thread at a time.
 #ifndef CUSTOS_VAULT_EVIDENCE_ZIP_H_
@@ -43,25 +65,32 @@ enum class ZipMethod { kStored, kDeflated };
 class ZipWriter {
  public:
   // The archive's bytes go to `sink` in order; an error from it is
-  // returned by the call that wrote.
+  // returned by the call that wrote, and every later call then fails with
+  // kFailedPrecondition (the archive is broken). `deflate_level` is zlib's,
+  // -1 to 9 (another value is a bug and aborts).
   using Sink = std::function<Status(std::string_view bytes)>;
   explicit ZipWriter(Sink sink, int deflate_level = 6);
   ~ZipWriter();
   ZipWriter(const ZipWriter&) = delete;
   ZipWriter& operator=(const ZipWriter&) = delete;
 
-  // Starts an entry. kInvalidArgument for a name the reader would refuse
-  // or one already written; kFailedPrecondition when an entry is open or
-  // the archive is finished.
+  // Starts an entry. kInvalidArgument for a name the reader would refuse,
+  // a directory name (ending in '/'), a name already written, or one that
+  // clashes with a directory of another ("a" and "a/b", either order);
+  // kFailedPrecondition when an entry is open or the archive is finished.
   Status Begin(std::string_view name, UnixMillis modified, ZipMethod method);
-  // Appends to the open entry.
+  // Appends to the open entry (kFailedPrecondition when none is open).
   Status Write(std::string_view data);
-  // Closes the open entry (data descriptor).
+  // Closes the open entry (data descriptor); kFailedPrecondition when none
+  // is open.
   Status End();
   // Begin + Write + End.
   Status Add(std::string_view name, UnixMillis modified, std::string_view data,
              ZipMethod method = ZipMethod::kDeflated);
-  // Writes the central directory and end records. No call after it.
+  // Writes the central directory and end records; kFailedPrecondition
+  // while an entry is open. Every later call fails with kFailedPrecondition.
+  // A writer destroyed before Finish leaves an incomplete archive that the
+  // reader refuses.
   Status Finish();
 
   // Bytes written to the sink so far.
@@ -74,7 +103,7 @@ class ZipWriter {
 
 struct ZipLimits {
   uint64_t max_entries = 1'000'000;
-  uint64_t max_entry_size = uint64_t{8} << 30;    // uncompressed
+  uint64_t max_entry_size = uint64_t{8} << 30;   // uncompressed
   uint64_t max_total_size = uint64_t{64} << 30;  // uncompressed, all entries
 };
 
@@ -84,8 +113,11 @@ struct ZipEntry {
   uint64_t compressed_size = 0;
   uint64_t size = 0;  // uncompressed
   uint32_t crc32 = 0;
-  UnixMillis modified = 0;
+  UnixMillis modified = 0;  // from the DOS time as UTC; 0 when not a valid one
   uint64_t local_header_offset = 0;
+
+  // A directory entry: its name ends in '/' and it has no data.
+  bool is_directory() const { return !name.empty() && name.back() == '/'; }
 };
 
 class ZipReader {
@@ -103,7 +135,9 @@ class ZipReader {
   // Over bytes in memory (tests, fuzzing); `bytes` must outlive the reader.
   static Result<std::unique_ptr<ZipReader>> OpenBytes(std::string_view bytes,
                                                       const ZipLimits& limits = {});
-  // Over a file (kNotFound when it cannot be opened).
+  // Over a file, read with pread (kNotFound when it cannot be opened,
+  // kInvalidArgument when it is not a regular file, kUnavailable for I/O
+  // errors). The reader keeps the file open until it is destroyed.
   static Result<std::unique_ptr<ZipReader>> OpenFile(const std::string& path,
                                                      const ZipLimits& limits = {});
   ~ZipReader();
@@ -118,7 +152,8 @@ class ZipReader {
   // Streams an entry's uncompressed bytes to `fn` in pieces, then checks
   // its size and CRC-32 (kDataLoss naming the entry when they differ; the
   // pieces already given must then be discarded). An error from `fn` stops
-  // the read and is returned.
+  // the read and is returned. kNotFound when `entry` is not one of this
+  // reader's; its fields are not trusted: the reader uses its own copy.
   Status Read(const ZipEntry& entry, const std::function<Status(std::string_view)>& fn) const;
   // The whole entry in memory; kResourceExhausted above `max_bytes`.
   Result<std::string> ReadAll(const ZipEntry& entry, size_t max_bytes = size_t{64} << 20) const;
