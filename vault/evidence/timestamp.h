@@ -34,10 +34,10 @@ struct TimestampRequest {
 Result<TimestampRequest> MakeTimestampRequest(std::string_view data);
 
 struct TimestampInfo {
-  UnixMillis gen_time = 0;      // genTime of the token (ms precision at best)
-  std::string tsa_name;         // the TSA's name as text ("" when absent)
-  std::string serial_hex;       // serial number of the token
-  std::string policy_oid;       // the TSA policy OID, dotted
+  UnixMillis gen_time = 0;  // genTime of the token (ms precision at best)
+  std::string tsa_name;     // the TSA's name as text ("" when absent)
+  std::string serial_hex;   // serial number of the token
+  std::string policy_oid;   // the TSA policy OID, dotted
 };
 
 // Checks a DER TimeStampResp against the data it should cover: status

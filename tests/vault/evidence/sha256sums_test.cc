@@ -12,8 +12,8 @@ TEST(BundlePathTest, AcceptsOnlyPlainRelativePaths) {
   EXPECT_TRUE(ValidBundlePath("manifest.xml"));
   EXPECT_TRUE(ValidBundlePath("audit/123.tlog-proof"));
   EXPECT_TRUE(ValidBundlePath("records/c-0123abcd/v1.json"));
-  for (const char* bad : {"", "/etc/passwd", "a//b", "a/", "../x", "a/../b", "./a", "a b",
-                          "a\\b", "名单.json", "a\nb"}) {
+  for (const char* bad : {"", "/etc/passwd", "a//b", "a/", "../x", "a/../b", "./a", "a b", "a\\b",
+                          "名单.json", "a\nb"}) {
     EXPECT_FALSE(ValidBundlePath(bad)) << bad;
   }
   EXPECT_FALSE(ValidBundlePath(std::string(201, 'a')));
