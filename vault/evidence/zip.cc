@@ -160,7 +160,8 @@ bool IsAscii(std::string_view s) {
 std::string Printable(std::string_view name) {
   const bool utf8 = ValidUtf8(name);
   std::string out;
-  for (size_t i = 0; i < name.size() && out.size() < kMaxNameInMessage;) {
+  size_t i = 0;
+  while (i < name.size() && out.size() < kMaxNameInMessage) {
     const unsigned char c = static_cast<unsigned char>(name[i]);
     if (c < 0x20 || c == 0x7F || c == '\\' || (c >= 0x80 && !utf8)) {
       static constexpr char kHex[] = "0123456789abcdef";
@@ -174,7 +175,7 @@ std::string Printable(std::string_view name) {
       i += n;
     }
   }
-  if (out.size() >= kMaxNameInMessage) out += "...";
+  if (i < name.size()) out += "...";
   return out;
 }
 

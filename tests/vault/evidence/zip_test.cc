@@ -432,6 +432,16 @@ TEST(ZipWriterTest, RefusesNamesTheReaderWouldRefuse) {
   EXPECT_EQ((*reader)->entries().size(), 2u);
 }
 
+TEST(ZipWriterTest, MessagesShowHostileNamesEscapedAndShort) {
+  ZipWriter w([](std::string_view) { return Status::Ok(); });
+  const Status s = w.Begin(std::string(300, 'a') + "\n", kTime, ZipMethod::kStored);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("aaa..."), std::string::npos) << s.message();
+  EXPECT_LT(s.message().size(), 250u);
+  const Status t = w.Begin("a\x01\\b", kTime, ZipMethod::kStored);
+  EXPECT_NE(t.message().find("'a\\x01\\x5cb'"), std::string::npos) << t.message();
+}
+
 TEST(ZipWriterTest, CallsOutOfOrderAreFailedPrecondition) {
   std::string zip;
   ZipWriter w([&zip](std::string_view b) {
