@@ -2,8 +2,9 @@
 # Builds every libFuzzer target in tests/fuzz (each *_fuzz.cc, registered in
 # tests/fuzz/CMakeLists.txt) with clang, ASan and UBSan in ./build-fuzz, and
 # runs each for SECONDS (default 60) on a copy of its seed corpus
-# tests/fuzz/corpus/<name without _fuzz>/ — new inputs never go into the
-# repository. Fails on the first crash, leak, timeout or broken promise and
+# tests/fuzz/corpus/<name without _fuzz>/ (and with the dictionary
+# tests/fuzz/<name without _fuzz>.dict when there is one) — new inputs never
+# go into the repository. Fails on the first crash, leak, timeout or broken promise and
 # prints the input that caused it (turn it into a regression test).
 #
 #   scripts/fuzz.sh            60 s per target
@@ -70,10 +71,12 @@ for t in "${targets[@]}"; do
   else
     echo "fuzz: $t has no seed corpus ($seeds)" >&2
   fi
+  dict=()
+  [ -f "tests/fuzz/${t%_fuzz}.dict" ] && dict=(-dict="tests/fuzz/${t%_fuzz}.dict")
   echo "== $t: ${SECONDS_PER_TARGET}s, $(find "$corpus" -type f | wc -l) seeds"
   log="$WORK/$t/fuzz.log"
   if build-fuzz/tests/fuzz/"$t" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \
-      -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" \
+      -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" \
       "$corpus" >"$log" 2>&1; then
     grep -E '^(Done|stat::number_of_executed_units|stat::new_units_added)' "$log" || true
     echo "   corpus grew to $(find "$corpus" -type f | wc -l) inputs (not kept)"
