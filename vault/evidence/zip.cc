@@ -403,6 +403,7 @@ uint32_t Crc32(uint32_t crc, std::string_view data) {
 // ---------------------------------------------------------------------------
 // Files.
 
+// Owns an open file descriptor and closes it.
 class FileDescriptor {
  public:
   explicit FileDescriptor(int fd) : fd_(fd) {}

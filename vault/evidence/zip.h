@@ -15,7 +15,8 @@
 // directory and end records close the archive; ZIP64 extra fields, end
 // record and locator appear only where a size, an offset or the entry count
 // (65 535 or more) needs them, and "version needed" is 45 exactly there, 20
-// elsewhere. Names are UTF-8 (bit 11). Times are the entries' modification
+// elsewhere (a local header, written before the sizes are known, always
+// says 20 and has no ZIP64 field). Names are UTF-8 (bit 11). Times are the entries' modification
 // times in DOS format, taken as UTC (1980 to 2107; clamped outside). No
 // directory entries are written: a name "a/b" implies the directory.
 //
