@@ -179,6 +179,9 @@ std::string Printable(std::string_view name) {
   return out;
 }
 
+// "1 byte", "2 bytes".
+std::string ByteCount(uint64_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); }
+
 Status BadEntry(std::string_view name, std::string_view what) {
   return Status::InvalidArgument("ZIP entry '" + Printable(name) + "': " + std::string(what));
 }
@@ -428,6 +431,7 @@ std::string ErrnoText(int err) { return std::generic_category().message(err); }
 struct ZipWriter::State {
   struct Written {
     std::string name;
+    uint16_t flags = 0;
     uint16_t method = kMethodStored;
     DosDateTime time;
     uint32_t crc = 0;
@@ -450,6 +454,82 @@ struct ZipWriter::State {
   Written current;
   Deflater deflater;
   std::string out_buffer;
+
+  // Checks `name` and writes the local header of a new entry. With `known`
+  // (the whole data of a stored entry) the header carries its CRC-32 and
+  // sizes and no descriptor will follow; otherwise they follow the data in
+  // a descriptor (bit 3) and the header's fields are zero.
+  Status StartEntry(std::string_view name, UnixMillis modified, ZipMethod method,
+                    const std::string_view* known) {
+    CUSTOS_RETURN_IF_ERROR(CheckUsable(Phase::kIdle));
+    if (const char* problem = NameProblem(name, /*allow_directory=*/false)) {
+      return BadEntry(name, problem);
+    }
+    const std::string key(name);
+    if (names.contains(key)) return BadEntry(name, "already written");
+    if (dirs.contains(key)) return BadEntry(name, "is a directory of an entry already written");
+    for (size_t slash = name.find('/'); slash != std::string_view::npos;
+         slash = name.find('/', slash + 1)) {
+      if (names.contains(std::string(name.substr(0, slash)))) {
+        return BadEntry(name, "lies under an entry already written as a file");
+      }
+    }
+    if (method == ZipMethod::kDeflated) CUSTOS_RETURN_IF_ERROR(deflater.Start(level));
+
+    current = Written{};
+    current.name = key;
+    current.flags = known != nullptr ? kFlagUtf8 : kFlagDescriptor | kFlagUtf8;
+    current.method = method == ZipMethod::kDeflated ? kMethodDeflated : kMethodStored;
+    current.time = ToDos(modified);
+    current.crc = Crc32(0, {});
+    current.offset = offset;
+    // Without a descriptor, an entry of 4 GiB or more needs the ZIP64 field
+    // here; with one, no ZIP64 field since the sizes are not known yet (the
+    // descriptor grows to 64-bit sizes when they need them).
+    bool zip64 = false;
+    if (known != nullptr) {
+      current.crc = Crc32(current.crc, *known);
+      current.size = current.compressed_size = known->size();
+      zip64 = known->size() >= kMax32;
+    }
+    std::string extra;
+    if (zip64) {
+      Put16(&extra, kExtraZip64);
+      Put16(&extra, 16);
+      Put64(&extra, current.size);
+      Put64(&extra, current.compressed_size);
+    }
+    std::string header;
+    Put32(&header, kLocalHeaderSig);
+    Put16(&header, zip64 ? kVersionNeededZip64 : kVersionNeeded);
+    Put16(&header, current.flags);
+    Put16(&header, current.method);
+    Put16(&header, current.time.time);
+    Put16(&header, current.time.date);
+    Put32(&header, current.crc);
+    Put32(&header, zip64 ? kMax32 : static_cast<uint32_t>(current.compressed_size));
+    Put32(&header, zip64 ? kMax32 : static_cast<uint32_t>(current.size));
+    Put16(&header, static_cast<uint16_t>(name.size()));
+    Put16(&header, static_cast<uint16_t>(extra.size()));
+    header += name;
+    header += extra;
+    CUSTOS_RETURN_IF_ERROR(Emit(header));
+
+    names.insert(key);
+    for (size_t slash = name.find('/'); slash != std::string_view::npos;
+         slash = name.find('/', slash + 1)) {
+      dirs.insert(std::string(name.substr(0, slash)));
+    }
+    phase = Phase::kInEntry;
+    return Status::Ok();
+  }
+
+  // Files the open entry for the central directory.
+  void CloseEntry() {
+    written.push_back(std::move(current));
+    current = Written{};
+    phase = Phase::kIdle;
+  }
 
   // Hands bytes to the sink; after a failure the writer refuses all calls,
   // since the archive's bytes are no longer what we think they are.
@@ -525,7 +605,7 @@ struct ZipWriter::State {
     Put32(out, kCentralHeaderSig);
     Put16(out, kVersionMadeBy);
     Put16(out, zip64.empty() ? kVersionNeeded : kVersionNeededZip64);
-    Put16(out, kFlagDescriptor | kFlagUtf8);
+    Put16(out, w.flags);
     Put16(out, w.method);
     Put16(out, w.time.time);
     Put16(out, w.time.date);
@@ -555,54 +635,7 @@ ZipWriter::ZipWriter(Sink sink, int deflate_level) : state_(std::make_unique<Sta
 ZipWriter::~ZipWriter() = default;
 
 Status ZipWriter::Begin(std::string_view name, UnixMillis modified, ZipMethod method) {
-  State& st = *state_;
-  CUSTOS_RETURN_IF_ERROR(st.CheckUsable(State::Phase::kIdle));
-  if (const char* problem = NameProblem(name, /*allow_directory=*/false)) {
-    return BadEntry(name, problem);
-  }
-  const std::string key(name);
-  if (st.names.contains(key)) return BadEntry(name, "already written");
-  if (st.dirs.contains(key)) return BadEntry(name, "is a directory of an entry already written");
-  for (size_t slash = name.find('/'); slash != std::string_view::npos;
-       slash = name.find('/', slash + 1)) {
-    if (st.names.contains(std::string(name.substr(0, slash)))) {
-      return BadEntry(name, "lies under an entry already written as a file");
-    }
-  }
-  if (method == ZipMethod::kDeflated) CUSTOS_RETURN_IF_ERROR(st.deflater.Start(st.level));
-
-  st.current = State::Written{};
-  st.current.name = key;
-  st.current.method = method == ZipMethod::kDeflated ? kMethodDeflated : kMethodStored;
-  st.current.time = ToDos(modified);
-  st.current.crc = Crc32(0, {});
-  st.current.offset = st.offset;
-
-  // Sizes and CRC-32 follow the data in the descriptor (bit 3), so the
-  // header's fields are zero; no ZIP64 field here since the sizes are not
-  // known yet (the descriptor grows to 64-bit sizes when they need it).
-  std::string header;
-  Put32(&header, kLocalHeaderSig);
-  Put16(&header, kVersionNeeded);
-  Put16(&header, kFlagDescriptor | kFlagUtf8);
-  Put16(&header, st.current.method);
-  Put16(&header, st.current.time.time);
-  Put16(&header, st.current.time.date);
-  Put32(&header, 0);  // CRC-32
-  Put32(&header, 0);  // compressed size
-  Put32(&header, 0);  // size
-  Put16(&header, static_cast<uint16_t>(name.size()));
-  Put16(&header, 0);  // extra field length
-  header += name;
-  CUSTOS_RETURN_IF_ERROR(st.Emit(header));
-
-  st.names.insert(key);
-  for (size_t slash = name.find('/'); slash != std::string_view::npos;
-       slash = name.find('/', slash + 1)) {
-    st.dirs.insert(std::string(name.substr(0, slash)));
-  }
-  st.phase = State::Phase::kInEntry;
-  return Status::Ok();
+  return state_->StartEntry(name, modified, method, nullptr);
 }
 
 Status ZipWriter::Write(std::string_view data) {
@@ -635,14 +668,22 @@ Status ZipWriter::End() {
     Put32(&descriptor, static_cast<uint32_t>(w.size));
   }
   CUSTOS_RETURN_IF_ERROR(st.Emit(descriptor));
-  st.written.push_back(std::move(st.current));
-  st.current = State::Written{};
-  st.phase = State::Phase::kIdle;
+  st.CloseEntry();
   return Status::Ok();
 }
 
 Status ZipWriter::Add(std::string_view name, UnixMillis modified, std::string_view data,
                       ZipMethod method) {
+  if (method == ZipMethod::kStored) {
+    // The sizes are known: put them in the local header and write no
+    // descriptor. Streaming readers (Java's ZipInputStream, for one) cannot
+    // find the end of stored data that a descriptor follows.
+    State& st = *state_;
+    CUSTOS_RETURN_IF_ERROR(st.StartEntry(name, modified, method, &data));
+    CUSTOS_RETURN_IF_ERROR(st.Emit(data));
+    st.CloseEntry();
+    return Status::Ok();
+  }
   CUSTOS_RETURN_IF_ERROR(Begin(name, modified, method));
   CUSTOS_RETURN_IF_ERROR(Write(data));
   return End();
@@ -1006,8 +1047,8 @@ struct ZipReader::State {
       const uint16_t entry_flags = flags[order[k]];
       // Later entries start where the one before them ended (checked below).
       if (k == 0 && e.local_header_offset != 0) {
-        return BadEntry(
-            e.name, std::to_string(e.local_header_offset) + " bytes before it belong to no entry");
+        return BadEntry(e.name,
+                        "no entry owns the " + ByteCount(e.local_header_offset) + " before it");
       }
       uint64_t header_end;
       if (!AddU64(e.local_header_offset, kLocalHeaderSize, &header_end) || header_end > cd_offset) {
@@ -1073,11 +1114,11 @@ struct ZipReader::State {
       const uint64_t gap = next - data_end;
       if (!descriptor) {
         if (gap != 0) {
-          return BadEntry(e.name, std::to_string(gap) + " bytes after its data belong to no entry");
+          return BadEntry(e.name, "no entry owns the " + ByteCount(gap) + " after its data");
         }
       } else {
         if (gap > 24) {
-          return BadEntry(e.name, std::to_string(gap) + " bytes after its data belong to no entry");
+          return BadEntry(e.name, "no entry owns the " + ByteCount(gap) + " after its data");
         }
         CUSTOS_RETURN_IF_ERROR(ReadExact(data_end, static_cast<size_t>(gap), &buffer));
         if (!DescriptorAgrees(buffer, e)) {
@@ -1088,8 +1129,8 @@ struct ZipReader::State {
       data_offsets[order[k]] = data_offset;
     }
     if (order.empty() && cd_offset != 0) {
-      return BadArchive(std::to_string(cd_offset) +
-                        " bytes before the central directory belong to no entry");
+      return BadArchive("no entry owns the " + ByteCount(cd_offset) +
+                        " before the central directory");
     }
     return Status::Ok();
   }

@@ -11,14 +11,21 @@
 // Writer: entries are STORED or DEFLATED; each local header is followed by
 // its data and a data descriptor (general purpose bit 3), so sizes and
 // CRC-32 need not be known in advance; the descriptor has 64-bit sizes only
-// for an entry of 4 GiB or more (as Java's and Go's writers do). The central
-// directory and end records close the archive; ZIP64 extra fields, end
-// record and locator appear only where a size, an offset or the entry count
-// (65 535 or more) needs them, and "version needed" is 45 exactly there, 20
-// elsewhere (a local header, written before the sizes are known, always
-// says 20 and has no ZIP64 field). Names are UTF-8 (bit 11). Times are the entries' modification
-// times in DOS format, taken as UTC (1980 to 2107; clamped outside). No
-// directory entries are written: a name "a/b" implies the directory.
+// for an entry of 4 GiB or more (as Java's and Go's writers do), and such a
+// local header says version 20 and has no ZIP64 field (it is written before
+// the sizes are known). A stored entry written with Add is the exception:
+// its sizes are known, so its local header carries them (with a ZIP64 field
+// at 4 GiB or more) and no descriptor follows, because streaming readers
+// (Java's ZipInputStream) cannot find the end of stored data that a
+// descriptor follows. A stored entry written with Begin/Write/End has that
+// limit; tools that read the central directory (unzip, Python's zipfile)
+// read every entry. The central directory and end records close the
+// archive; ZIP64 extra fields, end record and locator appear only where a
+// size, an offset or the entry count (65 535 or more) needs them, and the
+// central directory's "version needed" is 45 exactly there, 20 elsewhere.
+// Names are UTF-8 (bit 11). Times are the entries' modification times in
+// DOS format, taken as UTC (1980 to 2107; clamped outside). No directory
+// entries are written: a name "a/b" implies the directory.
 //
 // Reader: from the end records and the central directory only (what
 // Python's zipfile does), then each entry's local header is checked against
@@ -85,7 +92,8 @@ class ZipWriter {
   // Closes the open entry (data descriptor); kFailedPrecondition when none
   // is open.
   Status End();
-  // Begin + Write + End.
+  // Begin + Write + End; for kStored, with the sizes in the local header
+  // and no descriptor (see the file comment).
   Status Add(std::string_view name, UnixMillis modified, std::string_view data,
              ZipMethod method = ZipMethod::kDeflated);
   // Writes the central directory and end records; kFailedPrecondition

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include "base/status.h"
@@ -316,10 +317,15 @@ TEST(ZipRoundTripTest, StoredDeflatedEmptyAndBinaryEntries) {
   EXPECT_EQ((*reader)->Find("nothing"), nullptr);
   // Small archive: no ZIP64 anywhere, "version needed" 2.0 everywhere.
   EXPECT_EQ(zip.find(std::string("PK\x06\x06", 4)), std::string::npos);
-  for (const Layout::Entry& e : Walk(zip).entries) {
+  const Layout l = Walk(zip);
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Layout::Entry& e = l.entries[i];
     EXPECT_EQ(Get16(zip, e.local + 4), 20);
     EXPECT_EQ(Get16(zip, e.central + 6), 20);
-    EXPECT_EQ(Get16(zip, e.local + 6), 0x0808);  // data descriptor + UTF-8
+    // UTF-8, and a data descriptor unless stored with Add.
+    const uint16_t flags = items[i].method == ZipMethod::kStored ? 0x0800 : 0x0808;
+    EXPECT_EQ(Get16(zip, e.local + 6), flags) << e.name;
+    EXPECT_EQ(Get16(zip, e.central + 8), flags) << e.name;
   }
 }
 
@@ -440,6 +446,37 @@ TEST(ZipWriterTest, MessagesShowHostileNamesEscapedAndShort) {
   EXPECT_LT(s.message().size(), 250u);
   const Status t = w.Begin("a\x01\\b", kTime, ZipMethod::kStored);
   EXPECT_NE(t.message().find("'a\\x01\\x5cb'"), std::string::npos) << t.message();
+}
+
+TEST(ZipWriterTest, StoredEntriesFromAddCarryTheirSizesInTheLocalHeader) {
+  std::string zip;
+  ZipWriter w([&zip](std::string_view b) {
+    zip.append(b);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(w.Add("added", kTime, "twelve bytes", ZipMethod::kStored).ok());
+  ASSERT_TRUE(w.Begin("streamed", kTime, ZipMethod::kStored).ok());
+  ASSERT_TRUE(w.Write("twelve ").ok());
+  ASSERT_TRUE(w.Write("bytes").ok());
+  ASSERT_TRUE(w.End().ok());
+  ASSERT_TRUE(w.Finish().ok());
+  const Layout l = Walk(zip);
+  const Layout::Entry& added = l.entries[0];
+  const Layout::Entry& streamed = l.entries[1];
+  EXPECT_EQ(Get16(zip, added.local + 6), 0x0800);
+  EXPECT_EQ(Get32(zip, added.local + 14), Get32(zip, added.central + 16));  // CRC-32
+  EXPECT_EQ(Get32(zip, added.local + 18), 12u);
+  EXPECT_EQ(Get32(zip, added.local + 22), 12u);
+  EXPECT_EQ(streamed.local, added.data() + 12);  // no descriptor in between
+  EXPECT_EQ(Get16(zip, streamed.local + 6), 0x0808);
+  EXPECT_EQ(Get32(zip, streamed.local + 14), 0u);
+  EXPECT_EQ(Get32(zip, streamed.local + 18), 0u);
+  EXPECT_EQ(Get32(zip, streamed.data() + 12), 0x08074b50u);  // descriptor
+  EXPECT_EQ(l.cd_offset, streamed.data() + 12 + 16);
+  auto reader = ZipReader::OpenBytes(zip);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ((*reader)->ReadAll((*reader)->entries()[0]).value(), "twelve bytes");
+  EXPECT_EQ((*reader)->ReadAll((*reader)->entries()[1]).value(), "twelve bytes");
 }
 
 TEST(ZipWriterTest, CallsOutOfOrderAreFailedPrecondition) {
@@ -628,11 +665,12 @@ TEST(ZipHostileTest, SizeOrCrcThatLiesIsDataLoss) {
 
 TEST(ZipHostileTest, DataDescriptorThatDisagrees) {
   const std::string zip = SmallZip();
-  const Layout::Entry e = Walk(zip).entries[0];
-  for (size_t field : {0, 4, 8, 12}) {
+  const Layout::Entry e = Walk(zip).entries[1];
+  const size_t descriptor = e.data() + Get32(zip, e.central + 20);
+  for (size_t field : {0, 4, 8, 12}) {  // signature, CRC-32, sizes
     std::string bad = zip;
-    bad[e.data() + 26 + field] ^= 0x04;
-    EXPECT_TRUE(OpenRefused(bad, "'abcd': data descriptor")) << field;
+    bad[descriptor + field] ^= 0x04;
+    EXPECT_TRUE(OpenRefused(bad, "'dir/efgh': data descriptor")) << field;
   }
 }
 
@@ -693,12 +731,16 @@ TEST(ZipHostileTest, BytesThatBelongToNoEntry) {
   const std::string zip = SmallZip();
   const Layout l = Walk(zip);
   EXPECT_TRUE(OpenRefused("junk" + zip, "central directory is not where the end record says"));
-  EXPECT_TRUE(
-      OpenRefused(InsertAt(zip, 0, "junk"), "'abcd': 4 bytes before it belong to no entry"));
+  EXPECT_TRUE(OpenRefused(InsertAt(zip, 0, "junk"), "'abcd': no entry owns the 4 bytes before it"));
   EXPECT_TRUE(OpenRefused(InsertAt(zip, l.entries[1].local, std::string(40, 'j')),
-                          "'abcd': 56 bytes after its data belong to no entry"));
-  EXPECT_TRUE(OpenRefused(InsertAt(zip, l.entries[1].local, "j"), "'abcd': data descriptor"));
-  EXPECT_TRUE(OpenRefused(InsertAt(zip, l.cd_offset, "j"), "'empty': data descriptor"));
+                          "'abcd': no entry owns the 40 bytes after its data"));
+  EXPECT_TRUE(OpenRefused(InsertAt(zip, l.entries[1].local, "j"),
+                          "'abcd': no entry owns the 1 byte after its data"));
+  EXPECT_TRUE(OpenRefused(InsertAt(zip, l.entries[2].local, "j"), "'dir/efgh': data descriptor"));
+  EXPECT_TRUE(OpenRefused(InsertAt(zip, l.entries[2].local, std::string(25, 'j')),
+                          "'dir/efgh': no entry owns the 41 bytes after its data"));
+  EXPECT_TRUE(OpenRefused(InsertAt(zip, l.cd_offset, "j"),
+                          "'empty': no entry owns the 1 byte after its data"));
   EXPECT_TRUE(OpenRefused(zip + "x", "no end of central directory record"));
 }
 
@@ -760,7 +802,7 @@ TEST(ZipHostileTest, CentralDirectoryInTheWrongPlace) {
   EXPECT_TRUE(OpenRefused(outside, "'empty': local header lies outside the entries' area"));
   std::string moved = zip;
   Set32(&moved, l.entries[0].central + 42, static_cast<uint32_t>(l.entries[1].local));
-  EXPECT_TRUE(OpenRefused(moved, "bytes before it belong to no entry"));
+  EXPECT_TRUE(OpenRefused(moved, "'abcd': no entry owns the"));
 }
 
 TEST(ZipHostileTest, EntryCountThatLies) {
@@ -801,6 +843,13 @@ TEST(ZipHostileTest, LocalHeaderThatDisagreesWithTheCentralDirectory) {
   std::string size = zip;
   Set32(&size, e.local + 22, 2999);
   EXPECT_TRUE(OpenRefused(size, "local header's CRC-32 or sizes differ"));
+  // Without a descriptor (a stored entry written with Add) zeros are wrong.
+  const Layout::Entry stored = Walk(zip).entries[0];
+  for (size_t field : {14, 18, 22}) {
+    std::string zero = zip;
+    Set32(&zero, stored.local + field, 0);
+    EXPECT_TRUE(OpenRefused(zero, "'abcd': local header's CRC-32 or sizes differ")) << field;
+  }
   // The right values instead of zeros are allowed with a descriptor.
   std::string filled = zip;
   Set32(&filled, e.local + 14, Get32(zip, e.central + 16));
@@ -1008,6 +1057,59 @@ TEST(ZipInteropTest, WeReadPython) {
   }
 }
 
+// Java reads ours as a stream (ZipInputStream: local headers, data,
+// descriptors, in order) and by the central directory (ZipFile); both check
+// every CRC-32. The stream reader is why Add writes stored entries without
+// a descriptor.
+const char kJavaReads[] = R"(
+import java.io.*;
+import java.util.zip.*;
+public class ZipRead {
+  public static void main(String[] args) throws Exception {
+    int n = 0;
+    long bytes = 0;
+    try (var in = new ZipInputStream(new BufferedInputStream(new FileInputStream(args[0])))) {
+      for (ZipEntry e; (e = in.getNextEntry()) != null; ++n) {
+        bytes += in.transferTo(OutputStream.nullOutputStream());
+      }
+    }
+    System.out.println("ZipInputStream " + n + " " + bytes);
+    n = 0;
+    bytes = 0;
+    try (var zip = new ZipFile(args[0])) {
+      for (var en = zip.entries(); en.hasMoreElements(); ++n) {
+        try (var in = zip.getInputStream(en.nextElement())) {
+          bytes += in.transferTo(OutputStream.nullOutputStream());
+        }
+      }
+    }
+    System.out.println("ZipFile " + n + " " + bytes);
+  }
+}
+)";
+
+TEST(ZipInteropTest, JavaReadsOursAsAStreamAndByTheCentralDirectory) {
+  if (!Have("java")) GTEST_SKIP() << "java not available";
+  TempDir dir;
+  const std::vector<Item> items = {
+      {"manifest.xml", Text(5000), ZipMethod::kDeflated},
+      {"keys/log-key.pem", "-----BEGIN PUBLIC KEY-----\n", ZipMethod::kStored},
+      {"empty-stored", "", ZipMethod::kStored},
+      {"empty-deflated", "", ZipMethod::kDeflated},
+      {"audit/random", RandomBytes(300000, 3), ZipMethod::kStored},
+      {"records/客户.json", "{}", ZipMethod::kDeflated},
+  };
+  size_t total = 0;
+  for (const Item& i : items) total += i.data.size();
+  WriteFile(dir.path() + "/ours.zip", Zip(items));
+  WriteFile(dir.path() + "/ZipRead.java", kJavaReads);
+  std::string out;
+  ASSERT_EQ(RunShell("java " + dir.path() + "/ZipRead.java " + dir.path() + "/ours.zip", &out), 0)
+      << out;
+  EXPECT_NE(out.find("ZipInputStream 6 " + std::to_string(total)), std::string::npos) << out;
+  EXPECT_NE(out.find("ZipFile 6 " + std::to_string(total)), std::string::npos) << out;
+}
+
 TEST(ZipInteropTest, WeReadInfoZip) {
   if (!Have("zip")) GTEST_SKIP() << "zip not available";
   TempDir dir;
@@ -1048,11 +1150,17 @@ TEST(ZipZip64Test, EntryAndOffsetsBeyondFourGibibytes) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   ASSERT_GE(fd, 0);
   constexpr size_t kPiece = size_t{1} << 20;
+  constexpr uint64_t kPieces = 4097;  // 4 GiB + 1 MiB
   const std::string zeros(kPiece, '\0');
+  // The same size for Add, as untouched (all-zero) pages.
+  void* map = ::mmap(nullptr, kPieces * kPiece, PROT_READ,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  ASSERT_NE(map, MAP_FAILED);
+  const std::string_view big_view(static_cast<const char*>(map), kPieces * kPiece);
   uint64_t at = 0;
   ZipWriter w([&](std::string_view b) {
-    // The zero pieces become a hole; everything else is written.
-    if (b.data() != zeros.data()) {
+    // The zero pieces become holes; everything else is written.
+    if (b.data() != zeros.data() && b.data() != big_view.data()) {
       if (::pwrite(fd, b.data(), b.size(), static_cast<off_t>(at)) !=
           static_cast<ssize_t>(b.size())) {
         return Status::Unavailable("pwrite failed");
@@ -1063,11 +1171,12 @@ TEST(ZipZip64Test, EntryAndOffsetsBeyondFourGibibytes) {
   });
   ASSERT_TRUE(w.Add("before", kTime, "first").ok());
   ASSERT_TRUE(w.Begin("zeros", kTime, ZipMethod::kStored).ok());
-  constexpr uint64_t kPieces = 4097;  // 4 GiB + 1 MiB
   for (uint64_t i = 0; i < kPieces; ++i) ASSERT_TRUE(w.Write(zeros).ok());
   ASSERT_TRUE(w.End().ok());
   ASSERT_TRUE(w.Add("after", kTime, Text(1000)).ok());
+  ASSERT_TRUE(w.Add("zeros-added", kTime, big_view, ZipMethod::kStored).ok());
   ASSERT_TRUE(w.Finish().ok());
+  ::munmap(map, kPieces * kPiece);
   ASSERT_EQ(::ftruncate(fd, static_cast<off_t>(at)), 0);
   ::close(fd);
 
@@ -1089,6 +1198,19 @@ TEST(ZipZip64Test, EntryAndOffsetsBeyondFourGibibytes) {
                          })
                   .ok());
   EXPECT_EQ(zero_bytes, kPieces * kPiece);
+  // Add's stored entry: sizes in the local header's ZIP64 field.
+  const ZipEntry* added = (*reader)->Find("zeros-added");
+  ASSERT_NE(added, nullptr);
+  EXPECT_EQ(added->size, kPieces * kPiece);
+  EXPECT_EQ((*reader)->Read(*added, [](std::string_view) { return Status::Ok(); }), Status::Ok());
+  std::string local(30, '\0');
+  const int rfd = ::open(path.c_str(), O_RDONLY);
+  ASSERT_EQ(::pread(rfd, local.data(), 30, static_cast<off_t>(added->local_header_offset)), 30);
+  ::close(rfd);
+  EXPECT_EQ(Get16(local, 4), 45);  // version needed
+  EXPECT_EQ(Get16(local, 6), 0x0800);
+  EXPECT_EQ(Get32(local, 18), 0xFFFFFFFFu);
+  EXPECT_EQ(Get16(local, 28), 20);  // the ZIP64 field
 
   std::string out;
   EXPECT_EQ(RunPython(dir, R"(
@@ -1096,6 +1218,7 @@ import sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as zf:
     assert zf.testzip() is None
     assert zf.getinfo('zeros').file_size == 4097 << 20
+    assert zf.getinfo('zeros-added').file_size == 4097 << 20
     print(zf.read('after')[:20])
 )",
                       path, &out),
