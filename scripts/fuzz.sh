@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Builds every libFuzzer target in tests/fuzz (each *_fuzz.cc, registered in
+# tests/fuzz/CMakeLists.txt) with clang, ASan and UBSan in ./build-fuzz, and
+# runs each for SECONDS (default 60) on a copy of its seed corpus
+# tests/fuzz/corpus/<name without _fuzz>/ (and with the dictionary
+# tests/fuzz/<name without _fuzz>.dict when there is one) — new inputs never
+# go into the repository. Fails on the first crash, leak, timeout or broken promise and
+# prints the input that caused it (turn it into a regression test).
+#
+#   scripts/fuzz.sh            60 s per target
+#   scripts/fuzz.sh 600        10 min per target
+#   scripts/fuzz.sh 60 zip_reader_fuzz     only the named targets
+#
+# Not part of scripts/test.sh: it needs clang, which the test path does not.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECONDS_PER_TARGET="${1:-60}"
+shift || true
+if ! [[ "$SECONDS_PER_TARGET" =~ ^[0-9]+$ ]]; then
+  echo "usage: scripts/fuzz.sh [SECONDS] [TARGET...]" >&2
+  exit 2
+fi
+
+scripts/setup.sh --no-build
+FUZZ_PACKAGES=(clang)  # libFuzzer comes with Debian's clang
+missing=()
+for p in "${FUZZ_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+targets=("$@")
+if ((${#targets[@]} == 0)); then
+  for src in tests/fuzz/*_fuzz.cc; do
+    [ -e "$src" ] || continue
+    targets+=("$(basename "$src" .cc)")
+  done
+fi
+if ((${#targets[@]} == 0)); then
+  echo "fuzz: no *_fuzz.cc in tests/fuzz" >&2
+  exit 1
+fi
+
+if [ ! -f build-fuzz/CMakeCache.txt ]; then
+  CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCUSTOS_BUILD_FUZZ=ON -DCUSTOS_BUILD_TESTS=OFF -DCUSTOS_BUILD_BENCH=OFF >/dev/null
+fi
+JOBS="${JOBS:-$(nproc)}"
+if ! cmake --build build-fuzz -j"$JOBS" --target "${targets[@]}" >build-fuzz/build.log 2>&1; then
+  grep -E 'error|Error' -A5 build-fuzz/build.log | head -60 >&2
+  echo "fuzz: build failed (full log: build-fuzz/build.log)" >&2
+  exit 1
+fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/custos-fuzz-XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+failed=0
+for t in "${targets[@]}"; do
+  seeds="tests/fuzz/corpus/${t%_fuzz}"
+  corpus="$WORK/$t/corpus"
+  artifacts="$WORK/$t/artifacts"
+  mkdir -p "$corpus" "$artifacts"
+  if [ -d "$seeds" ]; then
+    cp -r "$seeds/." "$corpus/"
+  else
+    echo "fuzz: $t has no seed corpus ($seeds)" >&2
+  fi
+  dict=()
+  [ -f "tests/fuzz/${t%_fuzz}.dict" ] && dict=(-dict="tests/fuzz/${t%_fuzz}.dict")
+  echo "== $t: ${SECONDS_PER_TARGET}s, $(find "$corpus" -type f | wc -l) seeds"
+  log="$WORK/$t/fuzz.log"
+  if build-fuzz/tests/fuzz/"$t" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \
+      -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" \
+      "$corpus" >"$log" 2>&1; then
+    grep -E '^(Done|stat::number_of_executed_units|stat::new_units_added)' "$log" || true
+    echo "   corpus grew to $(find "$corpus" -type f | wc -l) inputs (not kept)"
+  else
+    failed=1
+    tail -40 "$log" >&2
+    mkdir -p build-fuzz/crashes
+    for a in "$artifacts"/*; do
+      [ -e "$a" ] || continue
+      cp "$a" build-fuzz/crashes/
+      echo "fuzz: $t failed; input kept as build-fuzz/crashes/$(basename "$a")" >&2
+      od -A d -t x1 "$a" | head -20 >&2
+    done
+  fi
+done
+exit "$failed"
