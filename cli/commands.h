@@ -19,6 +19,7 @@ std::unique_ptr<Command> MakeImportCommand();
 std::unique_ptr<Command> MakePolicyCommand();
 std::unique_ptr<Command> MakeServeCommand();
 std::unique_ptr<Command> MakeDemoCommand();
+std::unique_ptr<Command> MakeEvidenceCommand();
 
 }  // namespace custos::cli
 

@@ -19,9 +19,11 @@ struct CommandEntry {
 };
 
 const CommandEntry kCommands[] = {
-    {"init", MakeInitCommand},     {"status", MakeStatusCommand}, {"rekey", MakeRekeyCommand},
-    {"demo", MakeDemoCommand},     {"serve", MakeServeCommand},   {"import", MakeImportCommand},
-    {"policy", MakePolicyCommand}, {"audit", MakeAuditCommand},   {"contract", MakeContractCommand},
+    {"init", MakeInitCommand},         {"status", MakeStatusCommand},
+    {"rekey", MakeRekeyCommand},       {"demo", MakeDemoCommand},
+    {"serve", MakeServeCommand},       {"import", MakeImportCommand},
+    {"policy", MakePolicyCommand},     {"audit", MakeAuditCommand},
+    {"contract", MakeContractCommand}, {"evidence", MakeEvidenceCommand},
 };
 
 void PrintUsage(std::ostream& out) {

@@ -4,11 +4,11 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <unistd.h>
 
 #include <Poco/Util/Option.h>
 
 #include "base/time.h"
+#include "cli/actor.h"
 #include "cli/commands.h"
 #include "vault/audit_log.h"
 #include "vault/csv_import.h"
@@ -21,66 +21,6 @@ namespace {
 
 using Poco::Util::Option;
 using Poco::Util::OptionSet;
-
-void AddActorOptions(OptionSet& options) {
-  options.addOption(Option("as", "", "act as this user (their password is asked for)")
-                        .required(false)
-                        .repeatable(false)
-                        .argument("USER"));
-  options.addOption(Option("password-file", "",
-                           "read the user's password from FILE (else "
-                           "$CUSTOS_USER_PASSWORD, else a prompt)")
-                        .required(false)
-                        .repeatable(false)
-                        .argument("FILE"));
-  options.addOption(Option("location", "", "declared location for the audit log (e.g. 上海总部)")
-                        .required(false)
-                        .repeatable(false)
-                        .argument("TEXT"));
-}
-
-// The opened vault, log and archive, and the caller acting on them.
-struct Session {
-  std::unique_ptr<vault::Vault> vault;
-  std::unique_ptr<vault::AuditLog> log;
-  std::unique_ptr<vault::Archive> archive;
-  vault::Caller caller;
-};
-
-class ActorCommand : public Command {
- protected:
-  using Command::Command;
-
-  // Opens the vault and checks --as USER's password. kUnauthenticated for a
-  // wrong password (the same message whether or not the user exists).
-  Result<Session> OpenAs() const {
-    if (!Has("as")) return Status::InvalidArgument("--as USER is required");
-    Session s;
-    CUSTOS_ASSIGN_OR_RETURN(s.vault, OpenVault());
-    CUSTOS_ASSIGN_OR_RETURN(vault::SecretBytes pw,
-                            ReadSecret("password-file", "CUSTOS_USER_PASSWORD",
-                                       "Password for " + Flag("as") + ": ", false));
-    {
-      CUSTOS_ASSIGN_OR_RETURN(auto r, s.vault->BeginRead());
-      auto user = vault::FindUserByName(*r, Flag("as"));
-      if (!user.ok() || user->disabled || user->password_hash.empty() ||
-          !vault::VerifyPassword(pw, user->password_hash)) {
-        return Status::Unauthenticated("wrong username or password");
-      }
-      s.caller.user_id = user->id;
-    }
-    char host[256] = "";
-    gethostname(host, sizeof host - 1);
-    s.caller.session = "cli-" + std::to_string(getpid());
-    s.caller.place.ip = "local";
-    s.caller.place.user_agent = "custos-cli";
-    s.caller.place.workstation = host;
-    s.caller.place.location = Flag("location");
-    CUSTOS_ASSIGN_OR_RETURN(s.log, vault::AuditLog::Open(*s.vault));
-    CUSTOS_ASSIGN_OR_RETURN(s.archive, vault::Archive::Open(*s.vault, *s.log));
-    return s;
-  }
-};
 
 class ImportCommand : public ActorCommand {
  public:

@@ -1,7 +1,9 @@
 // custos serve: unseal the vault and serve the web application until SIGTERM
 // or SIGINT; custos demo: create and seed a demo vault.
 #include <chrono>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <signal.h>
 #include <string>
 
@@ -12,6 +14,7 @@
 #include "vault/audit_log.h"
 #include "vault/demo_data.h"
 #include "vault/employment.h"
+#include "vault/evidence/evidence.h"
 #include "vault/loans.h"
 #include "vault/records.h"
 #include "vault/users.h"
@@ -27,6 +30,41 @@ using Poco::Util::OptionSet;
 // The demo accounts' shared password: public on purpose (printed by
 // scripts/demo.sh and in the README); never used outside a demo vault.
 constexpr std::string_view kDemoPassword = "Custos-Demo-2026";
+constexpr std::string_view kDemoCase = "(2026)沪0115民初1234号";
+
+// The litigation team's case against the demo's leaver: an evidence request
+// about her, approved (by both approvers when top-secret files are in
+// scope), so that her files are under legal hold and a new user can export
+// and verify a bundle at once. Decided and audited like any request.
+Result<vault::evidence::EvidenceRequest> SeedDemoCase(vault::Archive& archive) {
+  auto caller_for = [&](std::string_view username) -> Result<vault::Caller> {
+    CUSTOS_ASSIGN_OR_RETURN(auto r, archive.vault().BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(vault::User u, vault::FindUserByName(*r, username));
+    vault::Caller c;
+    c.user_id = u.id;
+    c.session = "demo-seed";
+    c.place.workstation = "demo-seed";
+    c.place.location = "华信商贸有限公司 上海总部";
+    return c;
+  };
+  vault::evidence::NewEvidenceRequest n;
+  n.case_ref = std::string(kDemoCase);
+  n.purpose = "李婷离职前批量查阅他人客户档案、试图复制导出，诉前固定证据";
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto r, archive.vault().BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(vault::User leaver, vault::FindUserByName(*r, vault::kDemoLeaver));
+    n.scope.person_ids = {leaver.id};
+  }
+  vault::evidence::EvidenceDesk desk(archive);
+  CUSTOS_ASSIGN_OR_RETURN(vault::Caller litigation, caller_for("litigation"));
+  CUSTOS_ASSIGN_OR_RETURN(vault::evidence::EvidenceRequest request, desk.Request(litigation, n));
+  for (std::string_view approver : {"approver", "approver2"}) {
+    if (request.state == policy::EvidenceState::kApproved) break;
+    CUSTOS_ASSIGN_OR_RETURN(vault::Caller c, caller_for(approver));
+    CUSTOS_ASSIGN_OR_RETURN(request, desk.Approve(c, request.id, "同意调取，范围限于李婷本人"));
+  }
+  return request;
+}
 
 class ServeCommand : public Command {
  public:
@@ -68,6 +106,15 @@ class ServeCommand : public Command {
                           .required(false)
                           .repeatable(false)
                           .argument("N"));
+    options.addOption(
+        Option("tsa-url", "", "RFC 3161 time-stamping authority for evidence exports (http(s) URL)")
+            .required(false)
+            .repeatable(false)
+            .argument("URL"));
+    options.addOption(Option("tsa-ca", "", "the time-stamping authority's CA certificate(s), PEM")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE"));
     options.addOption(Option("demo", "", "demo mode: demo users need not change their password")
                           .required(false)
                           .repeatable(false));
@@ -123,6 +170,14 @@ class ServeCommand : public Command {
 
     // Block the stop signals before any thread starts, so every thread
     // inherits the mask and only sigwait below receives them.
+    if (Has("tsa-url") != Has("tsa-ca")) return UsageError("--tsa-url and --tsa-ca go together");
+    if (Has("tsa-url")) {
+      std::ifstream in(Flag("tsa-ca"), std::ios::binary);
+      if (!in) return UsageError("cannot read " + Flag("tsa-ca"));
+      opts.tsa_ca_pem.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      opts.tsa_url = Flag("tsa-url");
+    }
+
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGTERM);
@@ -286,6 +341,11 @@ class DemoCommand : public Command {
                 << " of other people's customer files; " << left->handed_over
                 << " customer files handed over to " << left->successor_name << "; "
                 << left->payments << " non-compete payments recorded.\n";
+      auto evidence_case = SeedDemoCase(**archive);
+      if (!evidence_case.ok()) return Fail(evidence_case.status());
+      std::cout << "Case " << evidence_case->case_ref << ": evidence request " << evidence_case->id
+                << " approved, " << evidence_case->hold.record_ids.size()
+                << " files under legal hold; litigation can export it now.\n";
     }
     return PrintLogins(std::move(v));
   }

@@ -1293,6 +1293,25 @@ Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& qu
   return result;
 }
 
+Status Archive::AuthorizeLogRead(const Caller& caller, std::string_view event_action,
+                                 json::Value details) {
+  Status denied;
+  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(User user, CallerUser(txn, caller));
+    CUSTOS_ASSIGN_OR_RETURN(auto policy, PolicyAt(txn));
+    policy::Facts f;
+    f.actor = ActorFactsFor(user);
+    f.now = NowMillis();
+    const policy::Authorization auth = policy::Authorize(*policy, f, policy::Action::kReadAuditLog);
+    AuditEvent e = NewEvent(caller, &user, std::string(event_action), "audit_log", "");
+    SetDecision(&e, auth, *policy);
+    e.details = details;
+    denied = auth.status();
+    return log_.Append(txn, e).status();
+  }));
+  return denied;
+}
+
 // ---- unaudited metadata reads -------------------------------------------------------
 
 Result<RecordMeta> Archive::GetMeta(std::string_view record_id) const {

@@ -285,6 +285,13 @@ class Archive {
   // search). Records above the caller's sight are left out (see .cc).
   Result<SearchResult> Search(const Caller& caller, const SearchQuery& query);
 
+  // A read of the audit log by `caller` (the API's event pages, proofs and
+  // alerts; `custos audit export`): decided by read_audit_log under the
+  // policy in force and recorded as `event_action` ("audit.read",
+  // "audit.export") with `details`, durable before the caller reads. OK when
+  // allowed; the refusal otherwise (its event recorded too).
+  Status AuthorizeLogRead(const Caller& caller, std::string_view event_action, json::Value details);
+
   // ---- unaudited metadata reads (for callers that already hold a decision) -
   Result<RecordMeta> GetMeta(std::string_view record_id) const;
   // Version headers (content left empty) — author, time, reason, metadata.

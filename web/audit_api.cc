@@ -21,28 +21,12 @@ namespace custos::web::internal {
 
 namespace {
 
-// Asks the policy and logs the read. OK when allowed.
+// Asks the policy and logs the read (vault::Archive::AuthorizeLogRead). OK
+// when allowed.
 Status AuthorizeRead(App& app, const RequestContext& ctx, std::string_view what,
                      json::Value details) {
-  vault::Archive& archive = *app.options.archive;
-  const vault::Caller caller = ctx.ToCaller();
-  vault::User user;
-  std::shared_ptr<const policy::Policy> pol;
-  {
-    CUSTOS_ASSIGN_OR_RETURN(auto r, app.vault.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(user, vault::Archive::CallerUser(*r, caller));
-    CUSTOS_ASSIGN_OR_RETURN(pol, archive.PolicyAt(*r));
-  }
-  policy::Facts f;
-  f.actor = vault::Archive::ActorFactsFor(user);
-  f.now = app.Now();
-  const policy::Authorization auth = policy::Authorize(*pol, f, policy::Action::kReadAuditLog);
-  vault::AuditEvent e = vault::Archive::NewEvent(caller, &user, "audit.read", "audit_log", "");
-  vault::Archive::SetDecision(&e, auth, *pol);
   details["what"] = what;
-  e.details = std::move(details);
-  CUSTOS_RETURN_IF_ERROR(archive.audit_log().AppendDurable(e).status());
-  return auth.status();
+  return app.options.archive->AuthorizeLogRead(ctx.ToCaller(), "audit.read", std::move(details));
 }
 
 bool Matches(const json::Value& leaf, const std::string& action, const std::string& decision) {

@@ -110,6 +110,7 @@ Result<std::unique_ptr<Server>> Server::Start(vault::Vault& vault, const ServerO
     internal::RegisterAgreementRoutes(app);
     internal::RegisterEmploymentRoutes(app);
     internal::RegisterDepartureRoutes(app);
+    internal::RegisterEvidenceRoutes(app);
   }
   for (const auto& add : o.extra_routes) add(app.router, vault);
 

@@ -92,6 +92,12 @@ struct ServerOptions {
   // decides and audits. Must outlive the server.
   vault::Archive* archive = nullptr;
 
+  // RFC 3161 time-stamping authority for evidence exports (http(s) URL) and
+  // its CA certificates (PEM, shipped in bundles as keys/tsa-ca.pem); none:
+  // bundles carry no trusted timestamp.
+  std::string tsa_url;
+  std::string tsa_ca_pem;
+
   // Extension point: more routes (records, loans, audit ...) registered
   // before the server starts. Called once with the server's router.
   std::vector<std::function<void(Router&, vault::Vault&)>> extra_routes;

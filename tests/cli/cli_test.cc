@@ -202,7 +202,14 @@ TEST(CliArchiveTest, ImportAndPolicyActAsCheckedUsers) {
   // Every one of those decisions is in a log that verifies.
   CliRun verify = Custos("audit verify --data " + data, env);
   EXPECT_EQ(verify.code, 0) << verify.out;
-  CliRun exported = Custos("audit export --data " + data, env);
+  CliRun exported = Custos("audit export --as auditor --data " + data, env);
+  EXPECT_EQ(exported.code, 0) << exported.out;
+  // Reading the log is itself a decided, recorded read.
+  CliRun refused = Custos("audit export --as author --data " + data, env);
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_NE(refused.out.find("role.not_permitted"), std::string::npos) << refused.out;
+  CliRun after = Custos("audit export --as auditor --data " + data, env);
+  EXPECT_NE(after.out.find("\"action\":\"audit.export\""), std::string::npos);
   EXPECT_NE(exported.out.find("\"action\":\"policy.apply\""), std::string::npos);
   EXPECT_NE(exported.out.find("\"decision\":\"deny\""), std::string::npos);
   for (const char* action : {"agreement.countersign", "agreement.attest", "noncompete.payment",

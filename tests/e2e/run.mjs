@@ -319,6 +319,78 @@ async function scenario(base) {
   await printStory(base, recordId);
   await departureStory(base, recordId, customer);
   await demoAgreementsStory(base);
+  await evidenceStory(base);
+}
+
+// Evidence for the demo's case against the leaver: litigation exports the
+// approved request's bundle from the browser and both verifiers pass it;
+// then, in English, asks for a new one with a preview of its scope; an
+// approver approves it from the queue on the home page; the auditor sees
+// the legal holds, and a held record carries the badge.
+async function evidenceStory(base) {
+  console.log('step: litigation exports the demo case\'s evidence bundle');
+  const lit = await as(base, 'litigation');
+  await lit.click('[data-home="litigation"] a');
+  await lit.waitForSelector('#evidence-table');
+  const demoCase = lit.locator('#evidence-table tbody tr', { hasText: '(2026)沪0115民初1234号' });
+  assert.equal(await demoCase.count(), 1);
+  assert.ok((await demoCase.textContent()).includes('已批准'), 'approved');
+  assert.ok((await demoCase.textContent()).includes('保全中'), 'on hold');
+  await assertNoRawKeys(lit, 'evidence (litigation, zh)');
+  await shot(lit, 'litigation-evidence');
+  const [download] = await Promise.all([lit.waitForEvent('download', { timeout: 60000 }), demoCase.locator('button.export').click()]);
+  const bundle = path.join(os.tmpdir(), 'custos-e2e-' + process.pid + '-' + download.suggestedFilename());
+  await download.saveAs(bundle);
+  try {
+    const verify = spawnSync(bin, ['evidence', 'verify', bundle], { encoding: 'utf8' });
+    assert.equal(verify.status, 0, 'custos evidence verify: ' + verify.stdout + verify.stderr);
+    assert.match(verify.stdout, /bundle verified: case \(2026\)沪0115民初1234号/);
+    const py = spawnSync('python3', [path.join(root, 'tests/tools/verify_evidence.py'), bundle], { encoding: 'utf8' });
+    assert.equal(py.status, 0, 'verify_evidence.py: ' + py.stdout + py.stderr);
+  } finally {
+    fs.rmSync(bundle, { force: true });
+  }
+  await until(lit, () => document.querySelectorAll('#evidence-table tbody tr li').length >= 1);
+  await shot(lit, 'litigation-exported');
+
+  console.log('step: in English, litigation previews and requests a new case');
+  await toggleLang(lit, 'en');
+  await lit.fill('#ev-case', '(2026)沪0115民初5678号');
+  await lit.fill('#ev-purpose', 'Preserve the departed salesperson\'s access before filing');
+  const leaver = await lit.evaluate(() => [...document.querySelectorAll('#ev-people option')].find((o) => o.textContent.includes('sales.li')).value);
+  await lit.selectOption('#ev-people', [leaver]);
+  await lit.click('#ev-preview');
+  await lit.waitForSelector('#ev-preview-out:not([hidden])');
+  assert.match(await lit.textContent('#ev-preview-out'), /1 people, \d+ records/);
+  await shot(lit, 'litigation-preview-en');
+  await lit.click('#ev-submit');
+  const newCase = lit.locator('#evidence-table tbody tr', { hasText: '(2026)沪0115民初5678号' });
+  await newCase.waitFor();
+  assert.ok((await newCase.textContent()).includes('Awaiting approval'));
+  await assertNoRawKeys(lit, 'evidence (litigation, en)');
+  await toggleLang(lit, 'zh-CN');
+
+  console.log('step: an approver approves it from the queue on the home page');
+  const appr = await as(base, 'approver');
+  await appr.waitForSelector('#evidence-queue');
+  const queued = appr.locator('#evidence-queue tbody tr', { hasText: '(2026)沪0115民初5678号' });
+  assert.equal(await queued.count(), 1);
+  appr.once('dialog', (d) => d.accept('同意，范围限于本人'));
+  await queued.locator('button.ok').click();
+  await until(appr, () => ![...document.querySelectorAll('#evidence-queue tbody tr')].some((r) => r.textContent.includes('5678')));
+  await shot(appr, 'approver-evidence-queue');
+
+  console.log('step: the auditor sees the legal holds; a held record shows the badge');
+  const aud = await as(base, 'auditor');
+  await aud.goto(base + '/#/evidence');
+  await aud.waitForSelector('#holds-table');
+  assert.ok(await aud.locator('#holds-table tbody tr').count() >= 1);
+  await assertNoRawKeys(aud, 'evidence (auditor)');
+  await shot(aud, 'auditor-holds');
+  await aud.locator('#holds-table tbody tr a').first().click();
+  await aud.waitForSelector('#hold-badge');
+  assert.equal((await aud.textContent('#hold-badge')).trim(), '诉讼保全中');
+  await shot(aud, 'auditor-held-record');
 }
 
 // The demo company's agreements: legal's list holds every member of staff's
@@ -370,7 +442,7 @@ async function demoAgreementsStory(base) {
 async function assertNoRawKeys(p, where) {
   const raw = await p.evaluate(() => {
     const keys = [...document.querySelectorAll('#main [data-i18n]')].filter((e) => e.textContent === e.dataset.i18n).map((e) => e.dataset.i18n);
-    const text = document.querySelector('#main').innerText.match(/\b(?:dep|emp|st|common|cls|kind|state|act|policy|rec)\.[a-z_]+\b/g) || [];
+    const text = document.querySelector('#main').innerText.match(/\b(?:dep|emp|st|common|cls|kind|state|act|policy|rec|ev)\.[a-z_]+\b/g) || [];
     return [...keys, ...text];
   });
   assert.deepEqual(raw, [], 'raw i18n keys on ' + where);

@@ -58,7 +58,9 @@ TEST_F(WebRoutesTest, RolesAreEnforcedPerRoute) {
         pattern.starts_with("/api/v1/attachments") || pattern == "/api/v1/people" ||
         pattern.starts_with("/api/v1/agreements") ||    // the vault decides (vault/agreements.h)
         pattern == "/api/v1/users/{id}/resignation" ||  // the vault decides (vault/employment.h)
-        pattern.starts_with("/api/v1/departures");      // the vault decides (vault/handover.h)
+        pattern.starts_with("/api/v1/departures") ||    // the vault decides (vault/handover.h)
+        pattern.starts_with("/api/v1/evidence") ||      // the vault decides (vault/evidence)
+        pattern == "/api/v1/holds";
     TestResponse without = nobody.Call(method, path, body);
     if (policy_decides) {
       // Any session may ask; the policy engine (through the Archive) says

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bitset>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -163,7 +164,8 @@ code { font-size: 8.5pt; word-break: break-all; }
 .after { background: #eee; }
 .box { border: 1px solid #888; padding: .6em .8em; margin: .6em 0; }
 .sign { margin-top: 2.2em; }
-.sign span { display: inline-block; min-width: 16em; border-bottom: 1px solid #000; }
+.sign span, .blank { display: inline-block; min-width: 10em; border-bottom: 1px solid #000; }
+.sign span { min-width: 16em; }
 .chapter { break-before: page; }
 .warn { color: #8a3b00; }
 @media screen { body { background: #fafafa; } }
@@ -278,10 +280,12 @@ std::string Timeline(const ReportData& d, const ReportPerson& p,
          "</td><td>" + note + "</td></tr>";
   }
   h += "</tbody></table>";
+  char median_text[32];
+  std::snprintf(median_text, sizeof median_text, "%.1f", median);
   h += "<p>" +
-       Bi("活跃日中位数 " + std::to_string(median) + " 次；异常峰值日 " + std::to_string(spikes) +
+       Bi(std::string("活跃日中位数 ") + median_text + " 次；异常峰值日 " + std::to_string(spikes) +
               " 天。",
-          "Median active day " + std::to_string(median) + " views; " + std::to_string(spikes) +
+          std::string("Median active day ") + median_text + " views; " + std::to_string(spikes) +
               " spike day(s).") +
        "</p>";
 
@@ -634,13 +638,14 @@ std::string RenderReport(const ReportData& d) {
           "counsel review them first.") +
        "</p>";
   h += "<h3>电子数据真实性说明</h3><div class=\"box\">";
-  h += "<p>本人<span>＿＿＿＿＿＿</span>，系<span>＿＿＿＿＿＿＿＿</span>公司<span>＿＿＿＿</span>"
+  h += "<p>本人<span class=\"blank\"></span>，系<span class=\"blank\"></span>公司<span "
+       "class=\"blank\"></span>"
        "（职务），负责管理本公司 Custos 商业秘密保管系统。就案号为“" +
        E(d.case_ref) + "”的证据包（证据申请 " + E(d.request_id) +
        "）所含电子数据，依据《最高人民法院关于民事诉讼证据的若干规定》第九十三条、第九十四条说明如"
        "下：</p><ol>";
   h += "<li>上述数据系本公司在日常经营管理中形成，并按档案管理制度保存于 Custos 系统；"
-       "系统运行环境为<span>＿＿＿＿＿＿＿＿＿＿</span>，在数据形成期间运行正常。</li>";
+       "系统运行环境为<span class=\"blank\"></span>，在数据形成期间运行正常。</li>";
   h += "<li>系统对每一次访问自动记录时间、地点、事由与决定，记录以默克尔树及数字签名防止篡改；"
        "任何改动均会使本证据包的校验失败。</li>";
   h += "<li>本证据包由 " + E(d.creator_name) + " 于 " + Time(d.created) +
@@ -650,7 +655,9 @@ std::string RenderReport(const ReportData& d) {
        "所述方法重复验证。</li>";
   h += "</ol><p class=\"sign\">说明人（签名）：<span></span>　日期：<span></span></p></div>";
   h += "<h3>Declaration of a qualified person (FRE 902(13) and 902(14))</h3><div class=\"box\">";
-  h += "<p>I, <span></span>, declare: I am employed by <span></span> as <span></span> and am "
+  h += "<p>I, <span class=\"blank\"></span>, declare: I am employed by <span "
+       "class=\"blank\"></span> "
+       "as <span class=\"blank\"></span> and am "
        "familiar with the Custos records system the company uses to keep its confidential "
        "customer files and the log of every access to them. The records in evidence bundle " +
        E(d.request_id) + " (case " + E(d.case_ref) +

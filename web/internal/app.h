@@ -64,6 +64,7 @@ void RegisterAuditRoutes(App& app);
 void RegisterPolicyRoutes(App& app);
 void RegisterEmploymentRoutes(App& app);  // resignations (archive set: needs its audit log)
 void RegisterDepartureRoutes(App& app);   // handovers, departure reports (archive set)
+void RegisterEvidenceRoutes(App& app);    // evidence requests, bundles, legal holds (archive set)
 
 // RAII slot of App::password_checks.
 class PasswordCheckSlot {

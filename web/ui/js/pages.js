@@ -144,15 +144,15 @@ async function viewHomeRoles() {
     grid.append(el('section', { class: 'card', 'data-card': 'home.admin' }, el('h2', { i18n: 'home.admin' }),
       el('p', {}, el('a', { href: '#/admin/users', i18n: 'home.users' })), el('p', {}, el('a', { href: '#/admin/policy', i18n: 'home.policy' }))));
   }
-  // Legal drafts agreements, HR registers departures; evidence bundles for
-  // litigation are not built yet, and the card says so.
-  const links = { legal: '#/agreements', hr: '#/employment', litigation: null };
+  // Legal drafts agreements, HR registers departures, litigation asks for
+  // evidence bundles; approvers decide on evidence requests too.
+  const links = { legal: '#/agreements', hr: '#/employment', litigation: '#/evidence' };
   for (const r of ['legal', 'litigation', 'hr']) {
     if (!hasRole(r)) continue;
     grid.append(el('section', { class: 'card', 'data-home': r }, el('h2', { i18n: 'home.' + r }),
-      el('p', { class: 'muted', i18n: 'home.' + r + '.desc' }),
-      links[r] ? el('a', { href: links[r], i18n: 'home.open_list' }) : el('p', { class: 'muted', i18n: 'home.soon' })));
+      el('p', { class: 'muted', i18n: 'home.' + r + '.desc' }), el('a', { href: links[r], i18n: 'home.open_list' })));
   }
+  if (hasRole('approver')) grid.append(await Evidence.queueCard());
   parts.push(grid);
   return el('div', {}, ...parts);
 }
@@ -353,7 +353,8 @@ async function viewRecord() {
     attCard.append(uf);
   }
   const useCard = await usesCard(m, enc);
-  return el('div', {}, banner(m.classification), el('h1', { id: 'record-name', text: m.name }), meta,
+  return el('div', {}, banner(m.classification), el('h1', { id: 'record-name', text: m.name },
+    m.legal_hold ? el('span', { class: 'badge hold', id: 'hold-badge', i18n: 'rec.legal_hold' }) : null), meta,
     useCard, useCard ? el('div', { id: 'use-out' }) : null,
     hasRole('borrower') ? borrow : null, versionCard, ownCard, attCard);
 }
@@ -583,7 +584,7 @@ async function viewApprovals() {
   const approve = stepper('approve', false);
   const deny = stepper('deny', true);
   const now = Date.now();
-  return el('div', {}, el('h1', { i18n: 'appr.title' }), el('div', { class: 'card' }, await loanTable(loans, (l, c, e) => (isOpenLoan(l) && l.extension_due
+  return el('div', {}, el('h1', { i18n: 'appr.title' }), await Evidence.queueCard(), el('div', { class: 'card' }, await loanTable(loans, (l, c, e) => (isOpenLoan(l) && l.extension_due
     ? [actionButton('ext.approve', 'ok', () => extendLoan(l, l.extension_due, c, e))]
     : [actionButton('appr.approve', 'ok', () => approve(l, c, e)), actionButton('appr.deny', 'danger', () => deny(l, c, e))]), 'approval-queue')),
   el('section', { class: 'card' }, el('h2', { i18n: 'ext.title' }), el('p', { class: 'muted', i18n: 'ext.desc' }),
