@@ -36,6 +36,7 @@ arguments, unreadable file, no openssl).
 import argparse
 import base64
 import binascii
+import datetime
 import contextlib
 import hashlib
 import json
@@ -355,21 +356,46 @@ class OpenSSL:
                           "-rawin", "-in", msg, "-sigfile", sig])
         return r.returncode == 0
 
-    def ts_verify(self, data, token, ca):
-        """`openssl ts -verify -data DATA -in TSR -CAfile CA`; (ok, message)."""
+    def ts_verify(self, data, token, ca, attime=None):
+        """`openssl ts -verify -data DATA -in TSR -CAfile CA [-attime T]`; (ok, message).
+
+        With `attime` (Unix seconds) the TSA's certificate chain is checked as
+        it stood then: a token stays verifiable after the TSA's certificate
+        expires, at the time the token itself states.
+        """
+        args = ["ts", "-verify"]
+        if attime is not None:
+            args += ["-attime", str(attime)]
         with self.files(data, token, ca) as (d, t, c):
-            r = self.run(["ts", "-verify", "-data", d, "-in", t, "-CAfile", c])
+            r = self.run(args + ["-data", d, "-in", t, "-CAfile", c])
         out = (r.stdout + r.stderr).decode("utf-8", "replace")
         return r.returncode == 0, out.strip().splitlines()[-1] if out.strip() else ""
 
     def ts_time(self, token):
-        """The token's "Time stamp:" line, for the report (best effort)."""
+        """The token's "Time stamp:" line (its genTime), or None."""
         with self.files(token) as (t,):
             r = self.run(["ts", "-reply", "-in", t, "-text"])
         for line in r.stdout.decode("utf-8", "replace").splitlines():
             if line.startswith("Time stamp:"):
                 return line[len("Time stamp:"):].strip()
         return None
+
+
+def gen_time_seconds(text):
+    """Unix seconds of `openssl ts -reply -text`'s "Time stamp:" value
+    ("Dec  2 07:31:56 2026 GMT", maybe with fractional seconds), or None."""
+    if not text:
+        return None
+    parts = text.split()
+    if len(parts) != 5 or parts[4] != "GMT":
+        return None
+    clock = parts[2].split(".")[0]
+    try:
+        stamp = datetime.datetime.strptime(
+            "%s %s %s %s" % (parts[0], parts[1], clock, parts[3]), "%b %d %H:%M:%S %Y")
+    except ValueError:
+        return None
+    return int(stamp.replace(tzinfo=datetime.timezone.utc).timestamp())
 
 
 # ---- signed notes and checkpoints (c2sp.org) ---------------------------------
@@ -1120,10 +1146,11 @@ class Verifier:
         if not b.has(TSA_CA):
             raise Failure([TIMESTAMP, TSA_CA], "missing: %s for the timestamp" % TSA_CA)
         token = b.read(TIMESTAMP, PROOF_LIMIT)
-        ok, message = self.openssl.ts_verify(self.checkpoint_note, token, b.read(TSA_CA))
+        when = self.openssl.ts_time(token)
+        ok, message = self.openssl.ts_verify(self.checkpoint_note, token, b.read(TSA_CA),
+                                             attime=gen_time_seconds(when))
         if not ok:
             raise Failure([TIMESTAMP, TSA_CA], "openssl ts -verify fails: %s" % message)
-        when = self.openssl.ts_time(token)
         return ("RFC 3161 token over %s verifies against %s%s; compare that CA with the "
                 "TSA's published certificate" % (CHECKPOINT, TSA_CA,
                                                  ", time %s" % when if when else ""))

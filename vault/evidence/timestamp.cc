@@ -1,8 +1,10 @@
 #include "vault/evidence/timestamp.h"
 
 #include <cstddef>
+#include <ctime>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -265,9 +267,10 @@ Result<X509StorePtr> TokenCertStore(PKCS7* token) {
 // The CMS signature over TSTInfo, its ESS signing-certificate binding and
 // the signer's chain to `store` with the timeStamping purpose (OpenSSL's
 // TS_RESP_verify_response). The context takes ownership of `store`.
-bool VerifiedByOpenSsl(TS_RESP* response, X509StorePtr store) {
+bool VerifiedByOpenSsl(TS_RESP* response, X509StorePtr store, std::optional<time_t> at) {
   TsVerifyCtxPtr ctx(TS_VERIFY_CTX_new());
   if (ctx == nullptr) return false;
+  if (at) X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store.get()), *at);
   TS_VERIFY_CTX_set_flags(ctx.get(), TS_VFY_SIGNATURE | TS_VFY_VERSION);
   TS_VERIFY_CTX_set_store(ctx.get(), store.release());
   return TS_RESP_verify_response(ctx.get(), response) == 1;
@@ -344,7 +347,7 @@ Result<TimestampRequest> MakeTimestampRequest(std::string_view data) {
 
 Result<TimestampInfo> CheckTimestampResponse(std::string_view response_der, std::string_view data,
                                              const TimestampRequest* request,
-                                             std::string_view ca_pem) {
+                                             std::string_view ca_pem, TimestampCheckTime when) {
   ERR_clear_error();
 
   // ---- parse: everything that is the caller's input ----
@@ -414,10 +417,16 @@ Result<TimestampInfo> CheckTimestampResponse(std::string_view response_der, std:
     }
   }
   CUSTOS_ASSIGN_OR_RETURN(X509StorePtr token_store, TokenCertStore(token));
-  if (!VerifiedByOpenSsl(response.get(), std::move(token_store))) {
+  // SECURITY: a bundle read years later checks the TSA's certificates as
+  // they stood when the token was made (its genTime, the TSA's word, under
+  // the signature just checked); an export checks them now.
+  const std::optional<time_t> at = when == TimestampCheckTime::kTokenTime
+                                       ? std::optional<time_t>(info.gen_time / 1000)
+                                       : std::nullopt;
+  if (!VerifiedByOpenSsl(response.get(), std::move(token_store), at)) {
     return Refused("the signature does not verify under the token's certificate");
   }
-  if (ca_store != nullptr && !VerifiedByOpenSsl(response.get(), std::move(ca_store))) {
+  if (ca_store != nullptr && !VerifiedByOpenSsl(response.get(), std::move(ca_store), at)) {
     return Refused("the TSA certificate does not chain to the given CA with timeStamping use");
   }
   // Chain building may queue errors for paths it tried and dropped.

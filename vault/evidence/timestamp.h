@@ -10,9 +10,10 @@
 //   openssl ts -verify -data audit/checkpoint -in audit/checkpoint.tsr
 //       -CAfile keys/tsa-ca.pem
 // (one command line) checks it with standard tools. Given the same CA, our
-// check accepts no token that command refuses: like it, it validates the
-// TSA's certificate chain at the current time, so a token stops verifying
-// when the TSA's certificate expires.
+// check accepts no token that command refuses. Like it, it checks the TSA's
+// certificate chain at the current time by default; a bundle verified after
+// the TSA's certificate expired is checked at the token's genTime
+// (TimestampCheckTime::kTokenTime, `openssl ts -verify … -attime T`).
 //
 // Thread-safety: pure functions; OpenSSL's per-thread error queue is left
 // empty.
@@ -70,9 +71,15 @@ struct TimestampInfo {
 // The message carries OpenSSL's reasons. The token's certificates are used
 // as untrusted intermediates; only `ca_pem` is trusted. Returns what the
 // token states, which the caller may show once the check has passed.
+// When the TSA's certificates must have been valid: now (when a token is
+// obtained), or at the token's own genTime (when a bundle is verified later,
+// perhaps after the TSA's certificate expired).
+enum class TimestampCheckTime { kNow, kTokenTime };
+
 Result<TimestampInfo> CheckTimestampResponse(std::string_view response_der, std::string_view data,
                                              const TimestampRequest* request,
-                                             std::string_view ca_pem);
+                                             std::string_view ca_pem,
+                                             TimestampCheckTime when = TimestampCheckTime::kNow);
 
 }  // namespace custos::vault::evidence
 

@@ -414,7 +414,8 @@ class Verifier {
     auto ca = ReadSmall("keys/tsa-ca.pem");
     if (!reply.ok()) return Failed{"audit/checkpoint.tsr", "timestamp", "unreadable"};
     if (!ca.ok()) return Failed{"keys/tsa-ca.pem", "timestamp", "missing"};
-    auto info = CheckTimestampResponse(*reply, checkpoint_note_, nullptr, *ca);
+    auto info = CheckTimestampResponse(*reply, checkpoint_note_, nullptr, *ca,
+                                       TimestampCheckTime::kTokenTime);
     if (!info.ok()) return Failed{"audit/checkpoint.tsr", "timestamp", info.status().message()};
     report_.timestamped = true;
     Pass("timestamp: RFC 3161 token over audit/checkpoint, " + FormatRfc3339Millis(info->gen_time) +

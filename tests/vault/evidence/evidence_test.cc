@@ -479,6 +479,22 @@ TEST_F(EvidenceTest, TrustedTimestampOverTheCheckpoint) {
           .ok());
   Status py = PythonVerify(dir_.path(), zip);
   EXPECT_TRUE(py.ok()) << py.message();
+  // VERIFY.md's own commands, as a court expert would type them.
+  const std::string out = dir_.path() + "/unpacked";
+  ASSERT_TRUE(RunCommand("mkdir -p " + ShellQuote(out + "/audit") + " " + ShellQuote(out + "/keys"),
+                         dir_.path() + "/mkdir.log")
+                  .ok());
+  for (const char* f : {"audit/checkpoint", "audit/checkpoint.tsr", "keys/tsa-ca.pem"}) {
+    ASSERT_TRUE(WriteFileBytes(out + "/" + f, *Find(files, f)).ok());
+  }
+  const std::string& md = *Find(files, "VERIFY.md");
+  const size_t begin = md.find("T=$(openssl ts -reply");
+  ASSERT_NE(begin, std::string::npos);
+  const std::string snippet = md.substr(begin, md.find("```", begin) - begin);
+  Status shell =
+      RunCommand("cd " + ShellQuote(out) + " && (" + snippet + ")", dir_.path() + "/ts.log");
+  EXPECT_TRUE(shell.ok()) << shell.message();
+  EXPECT_NE(ReadFileBytes(dir_.path() + "/ts.log")->find("Verification: OK"), std::string::npos);
   const VerifyReport tampered = Verify(Tamper(files, "audit/checkpoint.tsr", true));
   ASSERT_FALSE(tampered.ok());
   EXPECT_EQ(tampered.failure->file, "audit/checkpoint.tsr");
