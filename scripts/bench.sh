@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh --no-build
-BENCH_PACKAGES=(libsqlcipher-dev wrk nginx-light)
+BENCH_PACKAGES=(libsqlcipher-dev wrk nginx-light zip)
 missing=()
 for p in "${BENCH_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -42,6 +42,12 @@ build-bench/tests/bench/audit_append_bench --dir "$WORK/audit" --events "$EVENTS
 echo "== records (search, audited view, point reads and writes vs LMDB and SQLCipher)"
 machine | tee build-bench/reports/records.txt
 build-bench/tests/bench/records_bench "${QUICK[@]}" | tee -a build-bench/reports/records.txt
+echo "== evidence bundles (export vs zip, verify vs sha256sum + proofs)"
+machine | tee build-bench/reports/evidence.txt
+RECORDS=1000; EVIDENCE_EVENTS=10000
+[ "${1:-}" = "--quick" ] && RECORDS=200 && EVIDENCE_EVENTS=2000
+CUSTOS_SOURCE_ROOT="$PWD" build-bench/tests/bench/evidence_bench --dir "$WORK/evidence" \
+  --records "$RECORDS" --events "$EVIDENCE_EVENTS" | tee -a build-bench/reports/evidence.txt
 if [ -x tests/bench/http_view_bench.sh ]; then
   echo "== audited view over HTTP vs nginx"
   CUSTOS=build-bench/cli/custos tests/bench/http_view_bench.sh | tee build-bench/reports/http_view.txt

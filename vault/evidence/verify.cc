@@ -22,6 +22,11 @@ namespace {
 constexpr size_t kMaxSmallFile = size_t{64} << 20;
 // One line of audit/events.jsonl (one event).
 constexpr size_t kMaxEventLine = size_t{1} << 20;
+// Files up to this size are kept from the checksum pass, so the checks
+// after it do not inflate them again (proofs, checkpoints, JSON), up to
+// kMaxKept bytes in all.
+constexpr size_t kKeepFile = size_t{64} << 10;
+constexpr size_t kMaxKept = size_t{256} << 20;
 
 // The DER of an Ed25519 SubjectPublicKeyInfo before its 32 key bytes (the
 // last byte is a NUL, hence the explicit length).
@@ -100,6 +105,7 @@ class Verifier {
   void Pass(std::string line) { report_.passed.push_back(std::move(line)); }
 
   Result<std::string> ReadSmall(const std::string& path) const {
+    if (auto it = kept_.find(path); it != kept_.end()) return it->second;
     const ZipEntry* e = zip_.Find(path);
     if (e == nullptr) return Status::NotFound("missing");
     return zip_.ReadAll(*e, kMaxSmallFile);
@@ -137,13 +143,20 @@ class Verifier {
     for (const ZipEntry* e : files_) {
       Sha256Hasher h;
       uint64_t size = 0;
+      const bool keep = e->size <= kKeepFile && kept_bytes_ + e->size <= kMaxKept;
+      std::string bytes;
       Status st = zip_.Read(*e, [&](std::string_view piece) {
         h.Update(piece);
         size += piece.size();
+        if (keep) bytes.append(piece);
         return Status::Ok();
       });
       if (!st.ok()) return Failed{e->name, "archive", st.message()};
       hashes_[e->name] = {size, HexEncode(h.Finish())};
+      if (keep) {
+        kept_bytes_ += bytes.size();
+        kept_.emplace(e->name, std::move(bytes));
+      }
     }
     for (const auto& [path, hex] : *sums) {
       auto it = hashes_.find(path);
@@ -603,6 +616,9 @@ class Verifier {
   VerifyReport& report_;
   std::vector<const ZipEntry*> files_;
   std::map<std::string, std::pair<uint64_t, std::string>> hashes_;  // path → size, hex
+  // Small files as the checksum pass read (and CRC-checked) them.
+  std::map<std::string, std::string, std::less<>> kept_;
+  size_t kept_bytes_ = 0;
   note::Verifier verifier_;
   std::string manifest_xml_;
   Manifest manifest_;
