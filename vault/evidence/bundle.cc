@@ -534,8 +534,9 @@ class Builder {
   std::string Salt(const SecretBytes& key, std::string_view record, uint32_t version,
                    std::string_view path) const {
     std::string msg = "custos-evidence/1 salt";
-    for (std::string_view part : {std::string_view(in_.request.case_ref), record,
-                                  std::string_view(std::to_string(version)), path}) {
+    const std::string version_text = std::to_string(version);
+    for (std::string_view part :
+         {std::string_view(in_.request.case_ref), record, std::string_view(version_text), path}) {
       msg.push_back('\0');
       msg += part;
     }
