@@ -258,3 +258,86 @@ TEST(CliAuditTest, VerifyNamesTheTamperedEvent) {
 
 }  // namespace
 }  // namespace custos::cli
+
+namespace custos::cli {
+namespace {
+
+// The demo's evidence case from the command line: the approved request is
+// listed, exported to a new file and verified without the vault; a second
+// request needs an approver who is not its requester; a changed byte fails
+// verification (exit 1) and a missing file is a usage error (exit 2).
+TEST(CliEvidenceTest, RequestApproveExportVerify) {
+  TempDir dir;
+  const std::string data = dir.path() + "/vault";
+  const std::string env = "CUSTOS_PASSPHRASE=pp CUSTOS_USER_PASSWORD=Custos-Demo-2026";
+  CliRun demo = Custos("demo --kdf-profile test --customers 20 --data " + data, env);
+  ASSERT_EQ(demo.code, 0) << demo.out;
+  EXPECT_NE(demo.out.find("(2026)沪0115民初1234号"), std::string::npos) << demo.out;
+
+  CliRun list = Custos("evidence list --as litigation --data " + data, env);
+  ASSERT_EQ(list.code, 0) << list.out;
+  EXPECT_NE(list.out.find("approved"), std::string::npos) << list.out;
+  const std::string demo_id = list.out.substr(0, list.out.find(' '));
+  EXPECT_EQ(Custos("evidence list --as author --data " + data, env).code, 1);
+
+  const std::string bundle = dir.path() + "/bundle.zip";
+  CliRun exported = Custos(
+      "evidence export " + demo_id + " --out " + bundle + " --as litigation --data " + data, env);
+  ASSERT_EQ(exported.code, 0) << exported.out;
+  EXPECT_EQ(
+      Custos("evidence export " + demo_id + " --out " + bundle + " --as litigation --data " + data,
+             env)
+          .code,
+      1)
+      << "an existing file is never overwritten";
+  CliRun verified = Custos("evidence verify " + bundle);
+  EXPECT_EQ(verified.code, 0) << verified.out;
+  EXPECT_NE(verified.out.find("bundle verified"), std::string::npos) << verified.out;
+  EXPECT_NE(verified.out.find("taken from the bundle itself"), std::string::npos);
+  const std::string key = WriteFile(dir, "log.vkey", "");
+  CliRun pem = Custos("audit key --pem --data " + data, env);
+  ASSERT_EQ(pem.code, 0);
+  std::ofstream(key) << pem.out;
+  CliRun trusted = Custos("evidence verify " + bundle + " --key " + key);
+  EXPECT_EQ(trusted.code, 0) << trusted.out;
+  EXPECT_EQ(trusted.out.find("taken from the bundle itself"), std::string::npos);
+
+  // A byte changed in the middle of the archive.
+  std::string bytes;
+  {
+    std::ifstream in(bundle, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x20);
+  const std::string bad = dir.path() + "/bad.zip";
+  std::ofstream(bad, std::ios::binary) << bytes;
+  CliRun failed = Custos("evidence verify " + bad);
+  EXPECT_EQ(failed.code, 1) << failed.out;
+  EXPECT_NE(failed.out.find("FAILED"), std::string::npos) << failed.out;
+  EXPECT_EQ(Custos("evidence verify " + dir.path() + "/missing.zip").code, 2);
+  EXPECT_EQ(Custos("evidence frobnicate").code, 2);
+
+  // A new request by litigation; its approval needs someone else.
+  CliRun requested = Custos(
+      "evidence request --case 2026-0099 --reason 调取证据 --person sales.li --as litigation "
+      "--data " +
+          data,
+      env);
+  ASSERT_EQ(requested.code, 0) << requested.out;
+  std::string last = requested.out.substr(0, requested.out.find_last_not_of('\n') + 1);
+  const std::string id = last.substr(last.rfind(' ') + 1);
+  ASSERT_EQ(id.rfind("e-", 0), 0u) << requested.out;
+  CliRun self =
+      Custos("evidence approve " + id + " --reason 自批 --as litigation --data " + data, env);
+  EXPECT_EQ(self.code, 1);
+  EXPECT_NE(self.out.find("role.not_permitted"), std::string::npos) << self.out;
+  CliRun approved =
+      Custos("evidence approve " + id + " --reason 同意 --as approver --data " + data, env);
+  EXPECT_EQ(approved.code, 0) << approved.out;
+  CliRun holds = Custos("evidence hold list --as auditor --data " + data, env);
+  EXPECT_EQ(holds.code, 0) << holds.out;
+  EXPECT_NE(holds.out.find("active"), std::string::npos) << holds.out;
+}
+
+}  // namespace
+}  // namespace custos::cli

@@ -632,9 +632,9 @@ class Builder {
     }
     json::Value atts = json::Value::MakeArray();
     for (const AttachmentInfo& a : attachments) {
-      // Attachments of the records the request names travel in full
-      // bundles; the others are listed with their hash.
-      const bool include = named && !in_.request.redact;
+      // Attachments travel in full bundles; a redacted one lists them with
+      // their hash only.
+      const bool include = !in_.request.redact;
       json::Value o = json::Value::MakeObject();
       o["id"] = a.id;
       o["filename"] = a.filename;
