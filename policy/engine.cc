@@ -211,10 +211,24 @@ Decision DecideUse(const Policy& policy, const Facts& facts, Action action, Loan
   }
   if (Check d = CheckReason(cr, facts.reason)) return *d;
 
-  if (kind != LoanKind::kView) {
-    return Allow(needs_loan ? rules::kAllowUseLoan : rules::kAllowUseFree);
-  }
+  // A copy, print or export takes the content out as a view does, and
+  // counts against the same quota (the three-views rule).
   const std::optional<int> quota = owner ? cr.owner_view_quota : cr.view_quota;
+  if (kind != LoanKind::kView) {
+    if (quota && facts.views_used >= *quota) {
+      const std::string used = std::to_string(facts.views_used);
+      const std::string limit = std::to_string(*quota);
+      Decision d = Deny(rules::kQuotaExhausted, "(" + used + " of " + limit + " views used)",
+                        "（已查阅 " + used + " 次，上限 " + limit + " 次）");
+      d.view_quota = quota;
+      d.views_left_after = 0;
+      return d;
+    }
+    Decision d = Allow(needs_loan ? rules::kAllowUseLoan : rules::kAllowUseFree);
+    d.view_quota = quota;
+    if (quota) d.views_left_after = *quota - facts.views_used - 1;
+    return d;
+  }
   if (quota && facts.views_used >= *quota) {
     const std::string used = std::to_string(facts.views_used);
     const std::string limit = std::to_string(*quota);
@@ -425,6 +439,11 @@ Decision DecideExtendLoan(const Policy& policy, const Facts& facts) {
   return d;
 }
 
+Check CheckReasonGiven(const Facts& facts) {
+  if (ReasonLength(facts.reason) == 0) return Deny(rules::kReasonRequired);
+  return std::nullopt;
+}
+
 Decision DecideUpdateRecord(const Policy& policy, const Facts& facts) {
   if (Check d = CheckEmployment(facts, Action::kUpdateRecord)) return *d;
   if (Check d = CheckRole(policy, facts, Action::kUpdateRecord)) return *d;
@@ -432,12 +451,28 @@ Decision DecideUpdateRecord(const Policy& policy, const Facts& facts) {
     return Deny(rules::kRoleContentBlind);
   }
   if (!Same(facts.actor.user_id, facts.record->owner_id)) return Deny(rules::kRecordNotOwner);
-  // SECURITY: a departing owner lowering the marking of a file under legal
-  // hold would weaken the company's proof of its confidentiality measures.
+  // SECURITY: a departing owner lowering the marking of their own files is
+  // what this product guards against: lowering is its own decision
+  // (kLowerClassification), by an approver; under a legal hold, by nobody.
   if (facts.lowers_classification && facts.record->legal_hold) {
     return Deny(rules::kHoldNoDeclassify);
   }
+  if (facts.lowers_classification) return Deny(rules::kRecordLoweringNeedsApprover);
   return Allow(rules::kAllowRecordUpdate);
+}
+
+// Lowering a record's marking (or bringing its declassification forward):
+// an approver who is neither its owner nor its author, never under a hold.
+Decision DecideLowerClassification(const Policy& policy, const Facts& facts) {
+  if (Check d = CheckEmployment(facts, Action::kLowerClassification)) return *d;
+  if (Check d = CheckRole(policy, facts, Action::kLowerClassification)) return *d;
+  if (IsOwnerOrAuthor(facts.actor.user_id, *facts.record)) {
+    return Deny(rules::kSodOwnerNotApprover);
+  }
+  if (!facts.lowers_classification) return Deny(rules::kRecordNotLower);
+  if (facts.record->legal_hold) return Deny(rules::kHoldNoDeclassify);
+  if (Check d = CheckReasonGiven(facts)) return *d;
+  return Allow(rules::kAllowRecordLower);
 }
 
 // An ownership move (reassign, handover confirm) of a record under legal
@@ -505,12 +540,25 @@ Decision DecideConfirmHandover(const Policy& policy, const Facts& facts) {
   return WithHoldApprovals(facts, Allow(rules::kAllowHandoverConfirm));
 }
 
-// ---- evidence requests ------------------------------------------------------------
-
-Check CheckReasonGiven(const Facts& facts) {
-  if (ReasonLength(facts.reason) == 0) return Deny(rules::kReasonRequired);
-  return std::nullopt;
+// An agreement's terms or signed document: the employee it binds may read
+// their own (also during the notice period: it states what they owe); others
+// need a role that reads agreements and must not be content-blind.
+Decision DecideReadAgreement(const Policy& policy, const Facts& facts) {
+  if (Same(facts.actor.user_id, facts.target_user_id) &&
+      facts.actor.employment != EmploymentState::kDeparted) {
+    return Allow(rules::kAllowAgreementOwn);
+  }
+  if (Check d = CheckEmployment(facts, Action::kReadAgreement)) return *d;
+  // Auditors and administrators learn why: they are content-blind, and keep
+  // the agreement's certificate (who signed what, when) without its terms.
+  if (ContentBlind(facts.actor, facts.record->classification)) {
+    return Deny(rules::kRoleContentBlind);
+  }
+  if (Check d = CheckRole(policy, facts, Action::kReadAgreement)) return *d;
+  return Allow(rules::kAllowAgreementRead);
 }
+
+// ---- evidence requests ------------------------------------------------------------
 
 // Separation of duties for whoever decides on an evidence request: never its
 // requester, never a person it is about.
@@ -585,6 +633,48 @@ Decision DecideLiftLegalHold(const Policy& policy, const Facts& facts) {
   if (Check d = CheckRole(policy, facts, Action::kLiftLegalHold)) return *d;
   if (Check d = CheckReasonGiven(facts)) return *d;
   return Allow(rules::kAllowHoldLift);
+}
+
+// User administration. Without user_admin facts only the role is checked
+// (listing accounts). A grant of roles the policy guards with two
+// administrators comes back allowed with approvals_required = 2 and
+// approvals_complete = false: the vault records it as pending.
+Decision DecideManageUsers(const Policy& policy, const Facts& facts) {
+  if (Check d = CheckEmployment(facts, Action::kManageUsers)) return *d;
+  if (Check d = CheckRole(policy, facts, Action::kManageUsers)) return *d;
+  if (!facts.user_admin) return Allow(rules::kAllowUserAdmin);
+  const UserAdminFacts& ua = *facts.user_admin;
+  if (!ua.granted_roles.empty() && !facts.target_user_id.empty() &&
+      facts.target_user_id == facts.actor.user_id) {
+    return Deny(rules::kSodSelfGrant);
+  }
+  if (!ua.grant_requested_by.empty()) {
+    if (ua.grant_requested_by == facts.actor.user_id ||
+        ua.grant_requested_by == ua.actor_password_set_by) {
+      return Deny(rules::kSodGrantConfirmer);
+    }
+    Decision d = Allow(rules::kAllowUserGrantConfirm);
+    d.approvals_required = 2;
+    d.approvals_complete = true;
+    return d;
+  }
+  bool guarded = false;
+  bool only_admin = true;
+  for (Role r : ua.granted_roles) {
+    if (policy.GrantNeedsSecondAdmin(r)) guarded = true;
+    if (r != Role::kAdmin) only_admin = false;
+  }
+  if (!guarded) return Allow(rules::kAllowUserAdmin);
+  if (only_admin && !ua.other_admin_exists) {
+    Decision d = Allow(rules::kAllowUserFirstAdmin);
+    d.approvals_required = 1;
+    d.approvals_complete = true;
+    return d;
+  }
+  Decision d = Allow(rules::kAllowUserGrantPending);
+  d.approvals_required = 2;
+  d.approvals_complete = false;
+  return d;
 }
 
 // Actions decided by employment and the role table alone.
@@ -700,10 +790,15 @@ Decision Decide(const Policy& policy, const Facts& facts, Action action) {
       return DecideDenyEvidence(policy, facts);
     case Action::kLiftLegalHold:
       return DecideLiftLegalHold(policy, facts);
+    case Action::kLowerClassification:
+      return DecideLowerClassification(policy, facts);
+    case Action::kReadAgreement:
+      return DecideReadAgreement(policy, facts);
+    case Action::kManageUsers:
+      return DecideManageUsers(policy, facts);
     case Action::kCreateRecord:
     case Action::kSearchMetadata:
     case Action::kReadAuditLog:
-    case Action::kManageUsers:
     case Action::kApplyPolicy:
     case Action::kDraftContract:
       return DecideByRole(policy, facts, action);

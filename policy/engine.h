@@ -20,7 +20,8 @@
 //    approver counts once, the releasing custodian is never an approver of the
 //    same loan, nor its requester, nor the record's owner/author; an owner
 //    never reassigns their own record, nor to themselves;
-//  - the three-views rule: views_used >= quota → "quota.exhausted".
+//  - the three-views rule: views_used >= quota → "quota.exhausted"; a copy,
+//    print or export counts as a view of the content.
 //
 // Thread-safety: pure functions; Permit and Decision are values.
 #ifndef CUSTOS_POLICY_ENGINE_H_

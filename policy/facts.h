@@ -76,6 +76,23 @@ struct EvidenceFacts {
   std::vector<std::string> subject_ids;
 };
 
+// The user administration in question (kManageUsers).
+struct UserAdminFacts {
+  // Roles the change adds to the target (none for other changes).
+  std::vector<Role> granted_roles;
+  // kManageUsers confirming a pending grant: the administrator who asked
+  // for it. Empty when this is not a confirmation.
+  std::string grant_requested_by;
+  // The administrator who issued the setup link through which the actor's
+  // current password was set ("" when the actor chose it themselves). Such
+  // an account may not confirm that administrator's grants.
+  std::string actor_password_set_by;
+  // Whether any account other than the actor's holds the admin role,
+  // disabled or not. While none does, the only administrator may appoint a
+  // second one alone; nobody else could confirm it.
+  bool other_admin_exists = true;
+};
+
 // Everything one decision needs.
 struct Facts {
   ActorFacts actor;
@@ -93,18 +110,22 @@ struct Facts {
   std::optional<UnixMillis> requested_due;
   // kReassignOwner / kAssignHandover / kConfirmHandover: the new owner
   // (successor); kRegisterResignation / kReadDepartureReport: the person
-  // leaving.
+  // leaving; kReadAgreement: the employee the agreement binds (`record`
+  // then names the agreement and its marking).
   std::string target_user_id;
   // kConfirmHandover: who assigned the handover being confirmed.
   std::string handover_assigned_by;
-  // kUpdateRecord: the new version lowers the record's classification or
-  // moves its declassification date earlier.
+  // kUpdateRecord / kLowerClassification: the new version lowers the
+  // record's classification or brings its declassification date forward.
   bool lowers_classification = false;
   // kReassignOwner / kConfirmHandover of a record under legal hold: the
   // approver who already approved this same move, or "" when none has.
   std::string hold_first_approver;
   // kApproveEvidence / kDenyEvidence / kExportEvidence.
   std::optional<EvidenceFacts> evidence;
+  // kManageUsers: target_user_id is the account changed (empty when it is
+  // being created).
+  std::optional<UserAdminFacts> user_admin;
 };
 
 }  // namespace custos::policy

@@ -335,6 +335,28 @@ Status ParseAnomalyRules(const pugi::xml_node& node, std::string_view parent,
   return Status::Ok();
 }
 
+// <user-admin two-person-roles="approver custodian admin"/>: the roles whose
+// grant a second administrator confirms. An empty list turns the rule off.
+Status ParseUserAdmin(const pugi::xml_node& node, std::string_view parent,
+                      std::bitset<kRoleCount>& out) {
+  const std::string where = Path(parent, node);
+  CUSTOS_RETURN_IF_ERROR(CheckAttributes(node, where, {"two-person-roles"}));
+  CUSTOS_RETURN_IF_ERROR(CheckNoText(node, where));
+  for (const pugi::xml_node& child : node.children()) {
+    if (child.type() == pugi::node_element) return Invalid(Path(where, child), "unknown element");
+  }
+  CUSTOS_ASSIGN_OR_RETURN(std::string_view roles_text,
+                          RequiredAttribute(node, where, "two-person-roles"));
+  out.reset();
+  std::istringstream words{std::string(roles_text)};
+  for (std::string word; words >> word;) {
+    Result<Role> role = ParseRole(word);
+    if (!role.ok()) return Invalid(where, role.status().message());
+    out.set(static_cast<std::size_t>(*role));
+  }
+  return Status::Ok();
+}
+
 Status ParseClassificationElement(const pugi::xml_node& node, std::string_view parent,
                                   std::array<ClassificationRules, kClassificationCount>& out,
                                   std::bitset<kClassificationCount>& seen) {
@@ -488,6 +510,7 @@ Result<Policy> LoadPolicy(std::string_view xml) {
 
     bool have_roles = false;
     bool have_anomaly_rules = false;
+    bool have_user_admin = false;
     std::bitset<kClassificationCount> seen;
     for (const pugi::xml_node& child : root.children()) {
       if (child.type() != pugi::node_element) continue;
@@ -503,6 +526,10 @@ Result<Policy> LoadPolicy(std::string_view xml) {
         if (have_anomaly_rules) return Invalid(Path(where, child), "given twice");
         have_anomaly_rules = true;
         CUSTOS_RETURN_IF_ERROR(ParseAnomalyRules(child, where, policy.anomaly_thresholds_));
+      } else if (name == "user-admin") {
+        if (have_user_admin) return Invalid(Path(where, child), "given twice");
+        have_user_admin = true;
+        CUSTOS_RETURN_IF_ERROR(ParseUserAdmin(child, where, policy.two_person_roles_));
       } else if (name == "work-hours") {
         if (policy.work_hours_) return Invalid(Path(where, child), "given twice");
         anomaly::WorkHours hours;

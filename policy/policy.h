@@ -98,6 +98,12 @@ class Policy {
   // The working hours (<work-hours>) for the off-hours anomaly rule; null
   // when the policy sets none (then that rule is off).
   const anomaly::WorkHours* work_hours() const { return work_hours_ ? &*work_hours_ : nullptr; }
+  // Whether granting `role` needs a second administrator's confirmation
+  // (<user-admin two-person-roles="…"/>; approver, custodian and admin when
+  // the policy says nothing).
+  bool GrantNeedsSecondAdmin(Role role) const {
+    return two_person_roles_.test(static_cast<std::size_t>(role));
+  }
 
  private:
   Policy() = default;
@@ -109,6 +115,15 @@ class Policy {
   std::array<std::bitset<kActionCount>, kRoleCount> role_actions_{};
   std::array<ClassificationRules, kClassificationCount> classifications_{};
   std::optional<anomaly::WorkHours> work_hours_;
+  std::bitset<kRoleCount> two_person_roles_ = DefaultTwoPersonRoles();
+
+  static std::bitset<kRoleCount> DefaultTwoPersonRoles() {
+    std::bitset<kRoleCount> out;
+    for (Role r : {Role::kApprover, Role::kCustodian, Role::kAdmin}) {
+      out.set(static_cast<std::size_t>(r));
+    }
+    return out;
+  }
   anomaly::Thresholds anomaly_thresholds_;
 };
 

@@ -62,6 +62,15 @@ inline constexpr std::string_view kEvidenceDenied = "evidence.denied";
 inline constexpr std::string_view kEvidenceNotRequester = "evidence.not_requester";
 inline constexpr std::string_view kSodSubjectNotApprover = "sod.subject_not_approver";
 inline constexpr std::string_view kHoldNoDeclassify = "hold.no_declassify";
+// Lowering a marking is its own decision, by an approver who is neither the
+// record's owner nor its author.
+inline constexpr std::string_view kRecordLoweringNeedsApprover = "record.lowering_needs_approver";
+inline constexpr std::string_view kRecordNotLower = "record.not_lower";
+// User administration: no one grants roles to themselves, and a grant that
+// needs a second administrator is confirmed by someone other than its
+// requester.
+inline constexpr std::string_view kSodSelfGrant = "sod.self_grant";
+inline constexpr std::string_view kSodGrantConfirmer = "sod.grant_confirmer";
 
 // Allowances.
 inline constexpr std::string_view kAllowRole = "allow.role";
@@ -86,9 +95,20 @@ inline constexpr std::string_view kAllowEvidenceApprove = "allow.evidence.approv
 inline constexpr std::string_view kAllowEvidenceDeny = "allow.evidence.deny";
 inline constexpr std::string_view kAllowEvidenceExport = "allow.evidence.export";
 inline constexpr std::string_view kAllowHoldLift = "allow.hold.lift";
+inline constexpr std::string_view kAllowRecordLower = "allow.record.lower";
+inline constexpr std::string_view kAllowAgreementRead = "allow.agreement.read";
+inline constexpr std::string_view kAllowAgreementOwn = "allow.agreement.own";
 // A move of a record under legal hold approved by the first of the two
 // approvers it needs: recorded, the ownership stays until the second.
 inline constexpr std::string_view kAllowHoldTransferFirst = "allow.hold.transfer_first";
+inline constexpr std::string_view kAllowUserAdmin = "allow.user.admin";
+// A grant of a role the policy guards with two administrators, recorded and
+// waiting for the second (user.grant.confirm).
+inline constexpr std::string_view kAllowUserGrantPending = "allow.user.grant_pending";
+inline constexpr std::string_view kAllowUserGrantConfirm = "allow.user.grant_confirm";
+// The very first second administrator, granted by the only administrator
+// the vault has ever had (no one else could confirm it).
+inline constexpr std::string_view kAllowUserFirstAdmin = "allow.user.first_admin";
 
 }  // namespace custos::policy::rules
 

@@ -66,8 +66,10 @@ constexpr std::array<std::string_view, kActionCount> kActionIds = {
     "approve_evidence",
     "deny_evidence",
     "lift_legal_hold",
+    "lower_classification",
+    "read_agreement",
 };
-static_assert(static_cast<std::size_t>(Action::kLiftLegalHold) + 1 == kActionCount);
+static_assert(static_cast<std::size_t>(Action::kReadAgreement) + 1 == kActionCount);
 
 constexpr std::array<std::string_view, 8> kLoanStateIds = {
     "requested", "approved", "denied", "released", "active", "returned", "expired", "revoked",

@@ -91,23 +91,41 @@ enum class Action {
   kApproveEvidence,      // give one approval to an evidence request
   kDenyEvidence,         // refuse an evidence request
   kLiftLegalHold,        // end the legal hold an approved request placed
+  kLowerClassification,  // lower a record's marking or bring its declassification forward
+  kReadAgreement,        // read an agreement's terms or signed document
 };
-inline constexpr std::size_t kActionCount = 28;
+inline constexpr std::size_t kActionCount = 30;
 inline constexpr std::array<Action, kActionCount> kAllActions = {
-    Action::kViewContent,     Action::kCreateRecord,
-    Action::kUpdateRecord,    Action::kReassignOwner,
-    Action::kRequestLoan,     Action::kApproveLoan,
-    Action::kDenyLoan,        Action::kReleaseLoan,
-    Action::kReturnLoan,      Action::kRevokeLoan,
-    Action::kExtendLoan,      Action::kCopy,
-    Action::kPrint,           Action::kExport,
-    Action::kSearchMetadata,  Action::kReadAuditLog,
-    Action::kManageUsers,     Action::kApplyPolicy,
-    Action::kDraftContract,   Action::kRegisterResignation,
-    Action::kExportEvidence,  Action::kAssignHandover,
-    Action::kConfirmHandover, Action::kReadDepartureReport,
-    Action::kRequestEvidence, Action::kApproveEvidence,
-    Action::kDenyEvidence,    Action::kLiftLegalHold,
+    Action::kViewContent,
+    Action::kCreateRecord,
+    Action::kUpdateRecord,
+    Action::kReassignOwner,
+    Action::kRequestLoan,
+    Action::kApproveLoan,
+    Action::kDenyLoan,
+    Action::kReleaseLoan,
+    Action::kReturnLoan,
+    Action::kRevokeLoan,
+    Action::kExtendLoan,
+    Action::kCopy,
+    Action::kPrint,
+    Action::kExport,
+    Action::kSearchMetadata,
+    Action::kReadAuditLog,
+    Action::kManageUsers,
+    Action::kApplyPolicy,
+    Action::kDraftContract,
+    Action::kRegisterResignation,
+    Action::kExportEvidence,
+    Action::kAssignHandover,
+    Action::kConfirmHandover,
+    Action::kReadDepartureReport,
+    Action::kRequestEvidence,
+    Action::kApproveEvidence,
+    Action::kDenyEvidence,
+    Action::kLiftLegalHold,
+    Action::kLowerClassification,
+    Action::kReadAgreement,
 };
 
 // Borrowing states: requested → approved / denied → released → active until

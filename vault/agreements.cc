@@ -712,14 +712,44 @@ Result<Agreement> Agreements::AttestPaper(const Caller& caller, std::string_view
       AgreementState::kCompleted);
 }
 
-Result<Agreement> Agreements::Get(const Caller& caller, std::string_view id) const {
-  CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-  CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(*txn, caller));
-  CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(*txn, id));
-  if (!IsReader(user) && !EmployeeMaySee(user, a)) {
-    return Status::PermissionDenied("agreements.readers: not yours to read");
-  }
-  return a;
+Result<Agreements::Read> Agreements::DecideRead(const Caller& caller, std::string_view id,
+                                                std::string_view action,
+                                                const std::function<void(AuditEvent&)>& details) {
+  Read out;
+  Status denied;
+  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
+    denied = Status::Ok();
+    CUSTOS_ASSIGN_OR_RETURN(out.user, Archive::CallerUser(txn, caller));
+    CUSTOS_ASSIGN_OR_RETURN(out.agreement, Load(txn, id));
+    const Agreement& a = out.agreement;
+    // The employee reads their agreement once it is sent to them, not while
+    // legal drafts and reviews it.
+    if (out.user.id == a.employee_id && !EmployeeMaySee(out.user, a)) {
+      return Status::PermissionDenied("agreements.not_sent: not sent to you yet");
+    }
+    CUSTOS_ASSIGN_OR_RETURN(policy::Policy policy, CurrentPolicy(txn));
+    policy::Facts f;
+    f.actor = Archive::ActorFactsFor(out.user);
+    f.record = policy::RecordFacts{a.id, a.classification, "", "", ""};
+    f.target_user_id = a.employee_id;
+    f.now = Now();
+    const policy::Authorization auth = policy::Authorize(policy, f, policy::Action::kReadAgreement);
+    AuditEvent e = Archive::NewEvent(caller, &out.user, std::string(action), "agreement", a.id);
+    Archive::SetDecision(&e, auth, policy);
+    e.details["employee"] = a.employee_id;
+    e.details["classification"] = policy::ClassificationId(a.classification);
+    if (auth.ok() && details) details(e);
+    CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
+    denied = auth.status();
+    return Status::Ok();
+  }));
+  if (!denied.ok()) return denied;
+  return out;
+}
+
+Result<Agreement> Agreements::Get(const Caller& caller, std::string_view id) {
+  CUSTOS_ASSIGN_OR_RETURN(Read r, DecideRead(caller, id, "agreement.read"));
+  return std::move(r.agreement);
 }
 
 Result<std::vector<Agreement>> Agreements::List(const Caller& caller,
@@ -747,19 +777,13 @@ Result<std::vector<Agreement>> Agreements::List(const Caller& caller,
 }
 
 Result<BuiltDocument> Agreements::Preview(const Caller& caller, std::string_view id) {
-  User user;
-  Agreement a;
+  // Decided and recorded before anything is rendered (fail closed).
+  CUSTOS_ASSIGN_OR_RETURN(Read r, DecideRead(caller, id, "agreement.preview"));
+  const Agreement& a = r.agreement;
   CheckFacts facts;
   std::string stored;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(user, Archive::CallerUser(*txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(a, Load(*txn, id));
-    if (!user.HasRole(policy::Role::kLegal) && !EmployeeMaySee(user, a)) {
-      txn.reset();
-      return Deny(caller, &user, "agreement.preview", id, "agreements.preview",
-                  Status::PermissionDenied("agreements.preview: legal or the employee only"));
-    }
     CUSTOS_ASSIGN_OR_RETURN(facts, FactsFor(*txn, a));
     if (!a.document_sha256.empty()) {
       CUSTOS_ASSIGN_OR_RETURN(stored, txn->Get(tables::kAgreements, DocKey(a.document_sha256)));
@@ -777,16 +801,6 @@ Result<BuiltDocument> Agreements::Preview(const Caller& caller, std::string_view
     doc.report = a.checks;
     doc.can_send = a.can_send;
   }
-  Status st = vault_.Write([&](WriteTxn& txn) -> Status {
-    AuditEvent e = Archive::NewEvent(caller, &user, "agreement.preview", "agreement", a.id);
-    e.decision = AuditDecision::kAllow;
-    e.rule = "agreements.preview";
-    e.outcome = "ok";
-    e.details["document_sha256"] = ShaHex(doc.html);
-    if (auto digest = CurrentPolicyDigest(txn); digest.ok()) e.policy = *digest;
-    return log_.Append(txn, e).status();
-  });
-  if (!st.ok()) return st;
   return doc;
 }
 
@@ -799,10 +813,6 @@ Result<StoredDocument> Agreements::Download(const Caller& caller, std::string_vi
     CUSTOS_ASSIGN_OR_RETURN(a, Load(*txn, id));
   }
   const bool employee = user.id == a.employee_id;
-  if (!employee && !IsReader(user)) {
-    return Deny(caller, &user, "agreement.download", id, "agreements.readers",
-                Status::PermissionDenied("agreements.readers: not yours to download"));
-  }
   if (a.state != AgreementState::kCompleted) {
     return Status::FailedPrecondition("only a completed agreement can be downloaded");
   }
@@ -828,17 +838,14 @@ Result<StoredDocument> Agreements::Download(const Caller& caller, std::string_vi
     if (!out.ok()) return out.status();
     return doc;
   }
-  Status st = vault_.Write([&](WriteTxn& txn) -> Status {
-    CUSTOS_ASSIGN_OR_RETURN(doc.bytes, txn.Get(tables::kAgreements, DocKey(doc.sha256_hex)));
-    AuditEvent e = Archive::NewEvent(caller, &user, "agreement.download", "agreement", a.id);
-    e.decision = AuditDecision::kAllow;
-    e.rule = "agreements.readers";
-    e.outcome = "ok";
-    e.details["document_sha256"] = doc.sha256_hex;
-    if (auto digest = CurrentPolicyDigest(txn); digest.ok()) e.policy = *digest;
-    return log_.Append(txn, e).status();
-  });
-  if (!st.ok()) return st;
+  // Anyone else's download is a decided, recorded read of the document.
+  CUSTOS_RETURN_IF_ERROR(DecideRead(caller, id, "agreement.download", [&](AuditEvent& e) {
+                           e.details["document_sha256"] = doc.sha256_hex;
+                         }).status());
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(doc.bytes, txn->Get(tables::kAgreements, DocKey(doc.sha256_hex)));
+  }
   return doc;
 }
 

@@ -26,8 +26,11 @@
 // the company (never the employee themself) and uploads paper scans; the
 // employee named in the agreement signs and downloads their copy; a
 // custodian other than the uploader attests a paper scan; legal, auditors,
-// litigation and the employee read certificates. Every step, allowed or
-// denied, appends its audit event in the same Write as its change.
+// litigation and the employee read certificates. Reading an agreement's
+// terms or its document is decided by the policy (read_agreement; the
+// employee's own; auditors and administrators are content-blind). Every
+// step and every read, allowed or denied, appends its audit event in the
+// same Write as its change or before anything is returned.
 //
 // Thread-safety: an Agreements object is shared by all threads.
 #ifndef CUSTOS_VAULT_AGREEMENTS_H_
@@ -236,17 +239,19 @@ class Agreements {
   Result<Agreement> AttestPaper(const Caller& caller, std::string_view id,
                                 const SecretBytes& password);
 
-  // The agreement (latest version). Legal, auditor, litigation: any; the
-  // employee: their own once sent. Unaudited metadata.
-  Result<Agreement> Get(const Caller& caller, std::string_view id) const;
+  // The agreement (latest version) with its terms: a decided, audited read
+  // ("agreement.read", policy read_agreement — legal and litigation by
+  // default; auditors and administrators are content-blind), or the
+  // employee's own once it was sent to them (kPermissionDenied before).
+  Result<Agreement> Get(const Caller& caller, std::string_view id);
   // Agreements visible to the caller; `employee_id` filters when not empty.
   Result<std::vector<Agreement>> List(const Caller& caller, std::string_view employee_id) const;
   // The current rendering with live checks (drafts), or the stored document
-  // (from send on). Audited ("agreement.preview").
+  // (from send on). Decided and audited as Get ("agreement.preview").
   Result<BuiltDocument> Preview(const Caller& caller, std::string_view id);
-  // The stored document (or scan). The employee's own download of a
-  // completed agreement records the delivery (a step and an audit event);
-  // others' downloads are audited only.
+  // The stored document (or scan) of a completed agreement. The employee's
+  // own download records the delivery (a step and an audit event); anyone
+  // else's is decided and audited as Get ("agreement.download").
   Result<StoredDocument> Download(const Caller& caller, std::string_view id);
   // Every step with its signature verified. Audited.
   Result<Certificate> GetCertificate(const Caller& caller, std::string_view id);
@@ -261,6 +266,15 @@ class Agreements {
   UnixMillis Now() const;
 
  private:
+  struct Read {
+    User user;
+    Agreement agreement;
+  };
+  // A read of an agreement's terms or document by `caller`, decided by
+  // read_agreement and recorded as `action` (with `details` added when
+  // allowed) in one Write; the refusal otherwise (recorded too).
+  Result<Read> DecideRead(const Caller& caller, std::string_view id, std::string_view action,
+                          const std::function<void(AuditEvent&)>& details = {});
   struct Acting {
     User user;
     std::string role;

@@ -49,6 +49,9 @@ const std::vector<Person>& People() {
       {"hr", "孙丽", "人力资源部", "hr", {Role::kHr}},
       {"auditor", "周敏", "审计部", "auditor", {Role::kAuditor}},
       {"admin", "吴刚", "信息技术部", "admin", {Role::kAdmin}},
+      // A second administrator: grants of approver, custodian and admin
+      // roles are confirmed by someone other than who asked for them.
+      {"admin2", "冯涛", "信息技术部", "admin", {Role::kAdmin}},
       {"sales.wang", "王磊", "销售一部", "sales", {Role::kAuthor, Role::kBorrower}},
       {"sales.li", "李婷", "销售一部", "sales", {Role::kAuthor, Role::kBorrower}},
       {"sales.zhao", "赵鹏", "销售二部", "sales", {Role::kAuthor, Role::kBorrower}},

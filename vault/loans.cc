@@ -558,6 +558,8 @@ Result<UseResult> UseRecord(Archive& archive, const Caller& caller, std::string_
     if (loan) f.loan = loan->Facts();
     f.now = NowMillis();
     f.reason = std::string(reason);
+    CUSTOS_ASSIGN_OR_RETURN(f.views_used, Archive::ViewsUsed(txn, user.id, meta.id, *policy,
+                                                             meta.classification, f.now));
     const policy::Authorization auth = policy::Authorize(*policy, f, action);
     AuditEvent e = Archive::NewEvent(
         caller, &user, "record." + std::string(policy::LoanKindId(*kind)), "record", meta.id);
@@ -565,6 +567,8 @@ Result<UseResult> UseRecord(Archive& archive, const Caller& caller, std::string_
     e.reason = std::string(reason);
     Archive::SetDecision(&e, auth, *policy);
     e.details["classification"] = policy::ClassificationId(meta.classification);
+    e.details["views_used"] = auth.ok() ? f.views_used + 1 : f.views_used;
+    if (auth.decision.view_quota) e.details["view_quota"] = *auth.decision.view_quota;
     if (loan) e.details["loan"] = loan->id;
     CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, archive.audit_log().Append(txn, e));
     // Taking content out is watched like viewing it: notice period, off
@@ -575,6 +579,8 @@ Result<UseResult> UseRecord(Archive& archive, const Caller& caller, std::string_
       denied = auth.status();
       return Status::Ok();
     }
+    // The content leaves as a view's would: it counts against the quota.
+    CUSTOS_RETURN_IF_ERROR(Archive::CountViews(txn, user.id, meta.id, f.now, 1));
     CUSTOS_ASSIGN_OR_RETURN(out.version, ReadRecordVersion(txn, meta.id, meta.latest_version));
     out.audit_seq = seq;
     out.rule = auth.decision.rule;

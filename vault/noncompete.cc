@@ -330,7 +330,8 @@ Status NonCompeteTracker::ReleaseEarly(const Caller& caller, std::string_view ag
 }
 
 Result<std::vector<NonCompeteRow>> NonCompeteTracker::Dashboard(const Caller& caller,
-                                                                CivilDate today) {
+                                                                CivilDate today,
+                                                                CivilDate server_today) {
   std::vector<NonCompeteRow> rows;
   User user;
   {
@@ -353,9 +354,17 @@ Result<std::vector<NonCompeteRow>> NonCompeteTracker::Dashboard(const Caller& ca
     }
   }
   // Raise an alert when the overdue count grows to a new level; the
-  // tracking remembers the count so each level is raised once.
+  // tracking remembers the count so each level is raised once. SECURITY:
+  // what is stored follows the server's date only: a caller's `today` (a
+  // date in the future would mark real arrears as already alerted, for good)
+  // changes what is shown, never what is written.
   for (NonCompeteRow& row : rows) {
-    const int overdue = row.status.overdue_months;
+    const NonCompeteStatus now_status =
+        !row.terms || today == server_today
+            ? row.status
+            : EvaluateNonCompete(*row.terms, row.tracking.payments, row.tracking.employer_release,
+                                 server_today);
+    const int overdue = now_status.overdue_months;
     if (overdue == 0 || overdue <= row.tracking.last_alert_overdue) continue;
     Status st = vault_.Write([&](WriteTxn& txn) -> Status {
       CUSTOS_ASSIGN_OR_RETURN(NonCompeteTracking t, LoadTracking(txn, row.agreement.id));
@@ -369,19 +378,19 @@ Result<std::vector<NonCompeteRow>> NonCompeteTracker::Dashboard(const Caller& ca
                               : "noncompete.one_month_unpaid";
       e.outcome = "ok";
       e.details["overdue_months"] = overdue;
-      e.details["severity"] = AlertLevelId(row.status.alert);
+      e.details["severity"] = AlertLevelId(now_status.alert);
       if (auto digest = CurrentPolicyDigest(txn); digest.ok()) e.policy = *digest;
       CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, log_.Append(txn, e));
       json::Value o = json::Value::MakeObject();
       o["type"] = "noncompete_unpaid";
-      o["severity"] = AlertLevelId(row.status.alert);
+      o["severity"] = AlertLevelId(now_status.alert);
       o["user_id"] = row.agreement.employee_id;
       o["record_id"] = row.agreement.id;
       o["at"] = NowMillis();
       o["audit_seq"] = seq;
       o["rule"] = e.rule;
       o["overdue_months"] = overdue;
-      o["employee_may_release"] = row.status.employee_may_release;
+      o["employee_may_release"] = now_status.employee_may_release;
       CUSTOS_RETURN_IF_ERROR(txn.Insert(
           tables::kAlerts, EncodeU64(static_cast<uint64_t>(NowMillis())) + RandomBytes(4),
           json::Serialize(o)));

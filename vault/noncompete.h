@@ -118,9 +118,12 @@ class NonCompeteTracker {
  public:
   NonCompeteTracker(Vault& vault, const AuditLog& log) : vault_(vault), log_(log) {}
 
-  // Every completed non-compete with its status as of `today`; legal, hr,
-  // auditor. Raises (once per level change) warning/urgent alerts.
-  Result<std::vector<NonCompeteRow>> Dashboard(const Caller& caller, CivilDate today);
+  // Every completed non-compete with its status as of `today` (a date to
+  // look at, perhaps in the future); legal, hr, auditor. Raises (once per
+  // level change) warning/urgent alerts from the status as of `server_today`
+  // — the server's own date, never the caller's.
+  Result<std::vector<NonCompeteRow>> Dashboard(const Caller& caller, CivilDate today,
+                                               CivilDate server_today);
   // Legal records a payment (audited).
   Status RecordPayment(const Caller& caller, std::string_view agreement_id,
                        const NonCompetePayment& payment);

@@ -26,12 +26,34 @@ namespace {
 // The "via" of a pending transfer (legal_hold.h) made by ReassignOwner.
 constexpr std::string_view kTransferByReassign = "reassign";
 
-// Whether an update lowers the record's marking: a lower classification, or
-// a declassification date set where there was none or moved earlier.
-bool LowersClassification(const RecordMeta& meta, const RecordUpdate& update) {
-  if (update.classification < meta.classification) return true;
-  if (update.declassify_on.empty() || update.declassify_on == meta.declassify_on) return false;
-  return meta.declassify_on.empty() || update.declassify_on < meta.declassify_on;
+// Whether a new marking lowers the record's: a lower classification, or a
+// declassification date set where there was none or moved earlier.
+bool LowersClassification(const RecordMeta& meta, policy::Classification classification,
+                          std::string_view declassify_on) {
+  if (classification < meta.classification) return true;
+  if (declassify_on.empty() || declassify_on == meta.declassify_on) return false;
+  return meta.declassify_on.empty() || declassify_on < meta.declassify_on;
+}
+
+// The marking version `n` of a record was stored with (its metadata
+// snapshot), for judging a view of an older version.
+Result<policy::Classification> VersionLevel(const ReadTxn& txn, std::string_view record_id,
+                                            uint32_t n) {
+  CUSTOS_ASSIGN_OR_RETURN(std::string raw, GetVersion(txn, tables::kRecords, record_id, n));
+  auto meta_text = json::MemberText(raw, "meta");
+  if (!meta_text.ok()) return Status::DataLoss("malformed record version");
+  auto cls = json::MemberText(*meta_text, "classification");
+  if (!cls.ok() || cls->size() < 2) return Status::DataLoss("malformed record version");
+  auto level = policy::ParseClassification(cls->substr(1, cls->size() - 2));
+  if (!level.ok()) return Status::DataLoss("malformed record version");
+  return *level;
+}
+
+json::Value ChangeJson(std::string_view from, std::string_view to) {
+  json::Value c = json::Value::MakeObject();
+  c["from"] = from;
+  c["to"] = to;
+  return c;
 }
 
 constexpr int64_t kMillisPerDay = int64_t{86400} * 1000;
@@ -216,9 +238,11 @@ int ViewsInWindow(const ViewCount& c, int window_days, UnixMillis now) {
       std::count_if(c.recent.begin(), c.recent.end(), [&](UnixMillis t) { return t > from; }));
 }
 
-Status WriteViewCount(WriteTxn& txn, const std::string& key, ViewCount c, UnixMillis now) {
-  c.total += 1;
-  c.recent.push_back(now);
+// Records `views` more views at `now`.
+Status WriteViewCount(WriteTxn& txn, const std::string& key, ViewCount c, UnixMillis now,
+                      int views = 1) {
+  c.total += views;
+  for (int i = 0; i < views; ++i) c.recent.push_back(now);
   size_t first = c.recent.size() > kMaxRecentViews ? c.recent.size() - kMaxRecentViews : 0;
   std::string raw;
   raw.reserve(9 + 8 * (c.recent.size() - first));
@@ -874,7 +898,8 @@ Result<RecordMeta> Archive::UpdateRecord(const Caller& caller, std::string_view 
     f.actor = ActorFactsFor(user);
     f.record = RecordFactsFor(meta);
     CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
-    f.lowers_classification = LowersClassification(meta, update);
+    f.lowers_classification =
+        LowersClassification(meta, update.classification, update.declassify_on);
     f.now = NowMillis();
     f.reason = std::string(reason);
     const policy::Authorization auth = policy::Authorize(*policy, f, policy::Action::kUpdateRecord);
@@ -882,16 +907,11 @@ Result<RecordMeta> Archive::UpdateRecord(const Caller& caller, std::string_view 
     e.object.version = meta.latest_version + 1;
     e.reason = std::string(reason);
     if (update.classification != meta.classification) {
-      json::Value c = json::Value::MakeObject();
-      c["from"] = policy::ClassificationId(meta.classification);
-      c["to"] = policy::ClassificationId(update.classification);
-      e.details["classification"] = std::move(c);
+      e.details["classification"] = ChangeJson(policy::ClassificationId(meta.classification),
+                                               policy::ClassificationId(update.classification));
     }
     if (update.declassify_on != meta.declassify_on) {
-      json::Value c = json::Value::MakeObject();
-      c["from"] = meta.declassify_on;
-      c["to"] = update.declassify_on;
-      e.details["declassify_on"] = std::move(c);
+      e.details["declassify_on"] = ChangeJson(meta.declassify_on, update.declassify_on);
     }
     SetDecision(&e, auth, *policy);
     CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, log_.Append(txn, e));
@@ -908,6 +928,53 @@ Result<RecordMeta> Archive::UpdateRecord(const Caller& caller, std::string_view 
     meta.status = update.status.empty() ? "active" : update.status;
     meta.paper = update.paper;
     CUSTOS_RETURN_IF_ERROR(WriteNextVersion(txn, &meta, user.id, f.now, reason, update.content));
+    out = meta;
+    return Status::Ok();
+  }));
+  if (!denied.ok()) return denied;
+  return out;
+}
+
+Result<RecordMeta> Archive::LowerClassification(const Caller& caller, std::string_view record_id,
+                                                policy::Classification classification,
+                                                std::string_view declassify_on,
+                                                std::string_view reason) {
+  if (!declassify_on.empty()) CUSTOS_RETURN_IF_ERROR(ParseDate(declassify_on).status());
+  RecordMeta out;
+  Status denied;
+  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
+    denied = Status::Ok();
+    CUSTOS_ASSIGN_OR_RETURN(User user, CallerUser(txn, caller));
+    CUSTOS_ASSIGN_OR_RETURN(auto policy, PolicyAt(txn));
+    CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, ReadMeta(txn, record_id));
+    policy::Facts f;
+    f.actor = ActorFactsFor(user);
+    f.record = RecordFactsFor(meta);
+    CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
+    f.lowers_classification = LowersClassification(meta, classification, declassify_on);
+    f.now = NowMillis();
+    f.reason = std::string(reason);
+    const policy::Authorization auth =
+        policy::Authorize(*policy, f, policy::Action::kLowerClassification);
+    AuditEvent e = NewEvent(caller, &user, "record.reclassify", "record", meta.id);
+    e.object.version = meta.latest_version + 1;
+    e.reason = std::string(reason);
+    e.details["classification"] = ChangeJson(policy::ClassificationId(meta.classification),
+                                             policy::ClassificationId(classification));
+    e.details["declassify_on"] = ChangeJson(meta.declassify_on, declassify_on);
+    SetDecision(&e, auth, *policy);
+    CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
+    if (!auth.ok()) {
+      denied = auth.status();
+      return Status::Ok();
+    }
+    CUSTOS_ASSIGN_OR_RETURN(RecordVersion latest,
+                            ReadRecordVersion(txn, meta.id, meta.latest_version));
+    meta.classification = classification;
+    meta.declassify_on = std::string(declassify_on);
+    // The content is unchanged; the version's author is the approver who
+    // decided the new marking.
+    CUSTOS_RETURN_IF_ERROR(WriteNextVersion(txn, &meta, user.id, f.now, reason, latest.content));
     out = meta;
     return Status::Ok();
   }));
@@ -1056,6 +1123,14 @@ Status Archive::CheckAttempt(WriteTxn& txn, const User& user, const Caller& call
     CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, "employment.notice_activity", user.id, record_id, now,
                                       seq, auth.decision.rule, std::move(d)));
   }
+  // The quota is the three-views rule: running out of it, by a view or by a
+  // copy, print or export, is an alert for the auditors.
+  if (auth.decision.rule == policy::rules::kQuotaExhausted) {
+    json::Value d = json::Value::MakeObject();
+    d["action"] = action;
+    CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, "quota.exhausted", user.id, record_id, now, seq,
+                                      auth.decision.rule, std::move(d)));
+  }
   return CheckAnomalies(txn, user.id, record_id, caller.place, action, auth.ok(), now, seq,
                         policy.work_hours(), policy.anomaly_thresholds());
 }
@@ -1089,7 +1164,18 @@ Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record
     } else {
       CUSTOS_ASSIGN_OR_RETURN(loan, FindOpenLoan(txn, meta.id, user.id, policy::LoanKind::kView));
     }
-    const policy::ClassificationRules& cr = policy->rules(meta.classification);
+    // SECURITY: a version is judged at the higher of its own stored marking
+    // and the record's current one, so lowering a record never opens the
+    // versions written while it was marked higher.
+    policy::Classification level = meta.classification;
+    std::vector<uint32_t> shown = extra_versions;
+    shown.push_back(version);
+    for (uint32_t v : shown) {
+      if (v == meta.latest_version) continue;  // stored with the current marking
+      CUSTOS_ASSIGN_OR_RETURN(policy::Classification stored, VersionLevel(txn, meta.id, v));
+      level = std::max(level, stored);
+    }
+    const policy::ClassificationRules& cr = policy->rules(level);
     const std::string count_key = ViewCountKey(user.id, meta.id);
     CUSTOS_ASSIGN_OR_RETURN(ViewCount count, ReadViewCount(txn, count_key));
     policy::Facts f;
@@ -1098,8 +1184,12 @@ Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record
     // viewer's pending handover stays viewable; the engine reads this fact.
     CUSTOS_ASSIGN_OR_RETURN(f.actor.in_handover, InPendingHandover(txn, user, meta.id));
     f.record = RecordFactsFor(meta);
+    f.record->classification = level;
     if (loan) f.loan = loan->Facts();
-    f.views_used = ViewsInWindow(count, cr.quota_window_days, now);
+    // Every version shown is a view: a comparison of two versions uses two
+    // of the quota, so it needs room for both.
+    const int views_taken = static_cast<int>(shown.size());
+    f.views_used = ViewsInWindow(count, cr.quota_window_days, now) + views_taken - 1;
     f.now = now;
     f.reason = std::string(reason);
     const policy::Authorization auth = policy::Authorize(*policy, f, policy::Action::kViewContent);
@@ -1107,8 +1197,8 @@ Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record
     e.object.version = version;
     e.reason = std::string(reason);
     SetDecision(&e, auth, *policy);
-    e.details["classification"] = policy::ClassificationId(meta.classification);
-    e.details["views_used"] = auth.ok() ? f.views_used + 1 : f.views_used;
+    e.details["classification"] = policy::ClassificationId(level);
+    e.details["views_used"] = auth.ok() ? f.views_used + 1 : f.views_used - views_taken + 1;
     if (auth.decision.view_quota) {
       e.details["view_quota"] = *auth.decision.view_quota;
       e.details["views_left"] = auth.decision.views_left_after.value_or(0);
@@ -1125,14 +1215,10 @@ Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record
     CUSTOS_RETURN_IF_ERROR(
         CheckAttempt(txn, user, caller, e.action, meta.id, auth, now, seq, *policy));
     if (!auth.ok()) {
-      if (auth.decision.rule == policy::rules::kQuotaExhausted) {
-        CUSTOS_RETURN_IF_ERROR(
-            RaiseAlert(txn, "quota.exhausted", user.id, meta.id, now, seq, auth.decision.rule));
-      }
       denied = auth.status();
       return Status::Ok();
     }
-    CUSTOS_RETURN_IF_ERROR(WriteViewCount(txn, count_key, count, now));
+    CUSTOS_RETURN_IF_ERROR(WriteViewCount(txn, count_key, count, now, views_taken));
     if (loan && auth.decision.rule == policy::rules::kAllowViewLoan) {
       CUSTOS_RETURN_IF_ERROR(MarkLoanUsed(txn, *loan, user.id, seq));
       out.loan_id = loan->id;
@@ -1291,6 +1377,20 @@ Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& qu
   CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) { return log_.Append(txn, e).status(); }));
   if (!auth.ok()) return auth.status();
   return result;
+}
+
+Result<int> Archive::ViewsUsed(const ReadTxn& txn, std::string_view user_id,
+                               std::string_view record_id, const policy::Policy& policy,
+                               policy::Classification classification, UnixMillis now) {
+  CUSTOS_ASSIGN_OR_RETURN(ViewCount count, ReadViewCount(txn, ViewCountKey(user_id, record_id)));
+  return ViewsInWindow(count, policy.rules(classification).quota_window_days, now);
+}
+
+Status Archive::CountViews(WriteTxn& txn, std::string_view user_id, std::string_view record_id,
+                           UnixMillis now, int views) {
+  const std::string key = ViewCountKey(user_id, record_id);
+  CUSTOS_ASSIGN_OR_RETURN(ViewCount count, ReadViewCount(txn, key));
+  return WriteViewCount(txn, key, count, now, views);
 }
 
 Status Archive::AuthorizeLogRead(const Caller& caller, std::string_view event_action,

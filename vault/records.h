@@ -253,6 +253,15 @@ class Archive {
   // update_record (owner only, per policy): appends a version.
   Result<RecordMeta> UpdateRecord(const Caller& caller, std::string_view record_id,
                                   const RecordUpdate& update, std::string_view reason);
+  // lower_classification: a new version with the same content and a lower
+  // marking and/or an earlier (or new) declassification date, decided for an
+  // approver who is neither owner nor author (never under a legal hold) and
+  // audited as "record.reclassify" with the old and new levels. The owner's
+  // UpdateRecord refuses to lower (rule record.lowering_needs_approver).
+  Result<RecordMeta> LowerClassification(const Caller& caller, std::string_view record_id,
+                                         policy::Classification classification,
+                                         std::string_view declassify_on, std::string_view reason);
+
   // reassign_owner: new owner with who/when/why in the ownership history.
   // A record under legal hold (legal_hold.h) needs two distinct approvers:
   // the first call records its approval and leaves the owner as it is
@@ -318,12 +327,22 @@ class Archive {
   // The alerts an access attempt on a record raises, in the transaction of
   // its audit event `seq` (`action` is the event's: "record.view",
   // "record.copy", …): activity during the notice period, and the anomaly
-  // rules of policy/anomaly.h (off hours by the policy's working hours).
+  // rules of policy/anomaly.h (off hours by the policy's working hours), and
+  // an exhausted view quota.
   // Allowed or refused alike; only views count toward the spike rule.
   static Status CheckAttempt(WriteTxn& txn, const User& user, const Caller& caller,
                              std::string_view action, const std::string& record_id,
                              const policy::Authorization& auth, UnixMillis now, uint64_t seq,
                              const policy::Policy& policy);
+  // The views of `record` by `user_id` within the quota window of
+  // `classification` (the policy fact views_used), and the counting of
+  // `views` more (a view, each version a comparison shows, a copy, print or
+  // export), in the transaction of the access's event.
+  static Result<int> ViewsUsed(const ReadTxn& txn, std::string_view user_id,
+                               std::string_view record_id, const policy::Policy& policy,
+                               policy::Classification classification, UnixMillis now);
+  static Status CountViews(WriteTxn& txn, std::string_view user_id, std::string_view record_id,
+                           UnixMillis now, int views);
   // Creates a record inside `txn` (authorization already done by the caller
   // with `permit`). Registers the catalog update on commit.
   Result<RecordMeta> CreateRecordIn(WriteTxn& txn, const policy::Permit& permit,

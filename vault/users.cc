@@ -30,7 +30,12 @@ json::Value User::ToJson(bool include_secret_fields) const {
   v["must_change_password"] = must_change_password;
   v["disabled"] = disabled;
   v["created"] = created;
-  if (include_secret_fields) v["password_hash"] = password_hash;
+  if (include_secret_fields) {
+    v["password_hash"] = password_hash;
+    if (!password_set_by.empty()) v["password_set_by"] = password_set_by;
+  } else {
+    v["has_password"] = !password_hash.empty();
+  }
   return v;
 }
 
@@ -52,6 +57,7 @@ Result<User> User::FromJson(const json::Value& v) {
   CUSTOS_ASSIGN_OR_RETURN(u.last_working_day, json::GetStringOr(v, "last_working_day", ""));
   CUSTOS_ASSIGN_OR_RETURN(u.department, json::GetStringOr(v, "department", ""));
   CUSTOS_ASSIGN_OR_RETURN(u.password_hash, json::GetStringOr(v, "password_hash", ""));
+  CUSTOS_ASSIGN_OR_RETURN(u.password_set_by, json::GetStringOr(v, "password_set_by", ""));
   if (const json::Value* m = v.Find("must_change_password"); m != nullptr && m->is_bool())
     u.must_change_password = m->as_bool();
   if (const json::Value* d = v.Find("disabled"); d != nullptr && d->is_bool())

@@ -32,6 +32,9 @@ struct User {
   std::string department;
   std::string password_hash;  // Argon2id encoded; empty = cannot log in
   bool must_change_password = false;
+  // The administrator whose setup link set the current password; cleared
+  // when the owner changes it (vault/user_admin.h).
+  std::string password_set_by;
   bool disabled = false;
   UnixMillis created = 0;
 

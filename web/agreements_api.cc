@@ -331,7 +331,7 @@ Result<CivilDate> TodayParam(const HttpRequest& req, UnixMillis now) {
 HttpResponse DashboardRoute(const Ctx& c, const HttpRequest& req, const RequestContext& ctx) {
   auto today = TodayParam(req, ctx.now);
   if (!today.ok()) return ErrorResponse(today.status());
-  auto rows = c->noncompete->Dashboard(ctx.ToCaller(), *today);
+  auto rows = c->noncompete->Dashboard(ctx.ToCaller(), *today, CivilFromDays(ctx.now / 86'400'000));
   if (!rows.ok()) return ErrorResponse(rows.status());
   json::Value arr = json::Value::MakeArray();
   for (const vault::NonCompeteRow& r : *rows) {

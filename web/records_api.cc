@@ -302,6 +302,26 @@ HttpResponse Ownership(App& app, const HttpRequest& req, const RequestContext& c
   return HttpResponse::Json(v);
 }
 
+// Lowering a marking is an approver's decision, not an edit of the record.
+HttpResponse Lower(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto cls_text = RequiredText(req.json, "classification", 32);
+  if (!cls_text.ok()) return ErrorResponse(cls_text.status());
+  auto cls = policy::ParseClassification(*cls_text);
+  if (!cls.ok()) return ErrorResponse(cls.status());
+  auto declassify_on = OptionalText(req.json, "declassify_on", 10);
+  if (!declassify_on.ok()) return ErrorResponse(declassify_on.status());
+  auto reason = RequiredText(req.json, "reason");
+  if (!reason.ok()) return ErrorResponse(reason.status());
+  auto meta = app.options.archive->LowerClassification(ctx.ToCaller(), req.params.at("id"), *cls,
+                                                       *declassify_on, *reason);
+  if (!meta.ok()) return ErrorResponse(meta.status());
+  auto r = app.vault.BeginRead();
+  if (!r.ok()) return ErrorResponse(r.status());
+  json::Value v = json::Value::MakeObject();
+  v["record"] = MetaJson(**r, *meta);
+  return HttpResponse::Json(v);
+}
+
 HttpResponse Reassign(App& app, const HttpRequest& req, const RequestContext& ctx) {
   auto owner = RequiredText(req.json, "owner", 64);
   if (!owner.ok()) return ErrorResponse(owner.status());
@@ -361,6 +381,8 @@ void RegisterRecordRoutes(App& app) {
   app.router.Add(Route::ForRoles("POST", "/api/v1/records/{id}/owner", {policy::Role::kApprover},
                                  bind(&Reassign))
                      .Json());
+  app.router.Add(
+      Route::ForSession("POST", "/api/v1/records/{id}/classification", bind(&Lower)).Json());
   app.router.Add(Route::ForSession("GET", "/api/v1/people", bind(&People)));
 }
 

@@ -6,6 +6,7 @@
 #include "vault/crypto.h"
 #include "vault/records.h"
 #include "vault/signing.h"
+#include "vault/user_admin.h"
 #include "vault/users.h"
 #include "web/internal/app.h"
 
@@ -241,7 +242,12 @@ HttpResponse ChangePassword(App& app, const HttpRequest& req, const RequestConte
     CUSTOS_ASSIGN_OR_RETURN(vault::User u, vault::GetUser(txn, me.id));
     u.password_hash = *hash;
     u.must_change_password = false;
-    return vault::UpdateUser(txn, u);
+    u.password_set_by.clear();
+    CUSTOS_RETURN_IF_ERROR(vault::UpdateUser(txn, u));
+    // Audited with the change (user.password.change), when there is a log.
+    if (app.options.archive == nullptr) return Status::Ok();
+    return vault::UserAdmin(app.vault, app.options.archive->audit_log(), app.options.password_kdf)
+        .RecordPasswordChange(txn, ctx.ToCaller(), u);
   });
   if (!st.ok()) return ErrorResponse(st);
   // SECURITY: a changed password ends every other session of the user.

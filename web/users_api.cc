@@ -1,15 +1,28 @@
-// /api/v1/users (admin) and /api/v1/roles (any session).
+// User administration (/api/v1/users, /api/v1/user-grants; administrators),
+// setup links (/api/v1/setup; public, the link is the credential) and
+// /api/v1/roles (any session). Every change goes through vault::UserAdmin:
+// decided by the policy and audited with it.
 #include <algorithm>
 #include <string>
 
 #include "base/json.h"
 #include "policy/types.h"
+#include "vault/crypto.h"
+#include "vault/user_admin.h"
 #include "vault/users.h"
 #include "web/internal/app.h"
 
 namespace custos::web::internal {
 
 namespace {
+
+constexpr size_t kMaxPasswordBytes = 256;
+constexpr size_t kMaxReason = 500;
+
+vault::UserAdmin Admin(App& app) {
+  return vault::UserAdmin(app.vault, app.options.archive->audit_log(), app.options.password_kdf,
+                          [&app] { return app.Now(); });
+}
 
 Result<std::vector<policy::Role>> RolesField(const json::Value& body) {
   const json::Value* v = body.Find("roles");
@@ -25,8 +38,30 @@ Result<std::vector<policy::Role>> RolesField(const json::Value& body) {
 
 Result<std::string> TextField(const json::Value& body, std::string_view key, size_t max) {
   CUSTOS_ASSIGN_OR_RETURN(std::string s, json::GetStringOr(body, key, ""));
-  if (s.size() > max) return Status::InvalidArgument(std::string(key) + " is too long");
+  if (s.size() > max || !json::IsValidUtf8(s)) {
+    return Status::InvalidArgument(std::string(key) + " is too long or not text");
+  }
   return s;
+}
+
+// The setup link as the administrator passes it on: the token travels in
+// the URL's fragment, which browsers never send to a server or in a
+// Referer header.
+json::Value SetupJson(const vault::SetupLink& link) {
+  json::Value v = json::Value::MakeObject();
+  v["token"] = link.token;
+  v["path"] = "/#/setup/" + link.token;
+  v["expires"] = link.expires;
+  return v;
+}
+
+json::Value OutcomeJson(const vault::UserAdminOutcome& out) {
+  json::Value v = json::Value::MakeObject();
+  v["user"] = out.user.ToJson(false);
+  v["rule"] = out.rule;
+  if (out.pending) v["pending_grant"] = out.pending->ToJson();
+  if (out.setup) v["setup"] = SetupJson(*out.setup);
+  return v;
 }
 
 HttpResponse ListUsers(App& app, const HttpRequest&, const RequestContext&) {
@@ -51,8 +86,8 @@ HttpResponse GetUserRoute(App& app, const HttpRequest& req, const RequestContext
   return HttpResponse::Json(v);
 }
 
-HttpResponse CreateUserRoute(App& app, const HttpRequest& req, const RequestContext&) {
-  vault::User u;
+HttpResponse CreateUserRoute(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  vault::NewUser u;
   auto username = json::GetString(req.json, "username");
   if (!username.ok()) return ErrorResponse(username.status());
   u.username = *username;
@@ -65,51 +100,140 @@ HttpResponse CreateUserRoute(App& app, const HttpRequest& req, const RequestCont
   auto roles = RolesField(req.json);
   if (!roles.ok()) return ErrorResponse(roles.status());
   u.roles = *roles;
-  // Every account an administrator creates starts with a one-time password
-  // that its owner must replace at first login.
-  u.must_change_password = true;
-  vault::SecretBytes password = vault::GeneratePassword(16);
-  Result<vault::User> created = Status::Internal("unset");
-  Status st = app.vault.Write([&](vault::WriteTxn& txn) -> Status {
-    created = vault::CreateUser(txn, u, password, app.options.password_kdf);
-    return created.status();
-  });
-  if (!st.ok()) return ErrorResponse(st);
-  json::Value v = json::Value::MakeObject();
-  v["user"] = created->ToJson(false);
-  // Shown once, to the administrator who hands it over.
-  v["initial_password"] = std::string(password.view());
-  return HttpResponse::Json(v, 201);
+  auto reason = TextField(req.json, "reason", kMaxReason);
+  if (!reason.ok()) return ErrorResponse(reason.status());
+  auto out = Admin(app).Create(ctx.ToCaller(), u, *reason);
+  if (!out.ok()) return ErrorResponse(out.status());
+  return HttpResponse::Json(OutcomeJson(*out), 201);
 }
 
 HttpResponse UpdateUserRoute(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  vault::UserChange change;
+  if (req.json.Find("display_name") != nullptr) {
+    auto v = TextField(req.json, "display_name", 128);
+    if (!v.ok()) return ErrorResponse(v.status());
+    change.display_name = *v;
+  }
+  if (req.json.Find("department") != nullptr) {
+    auto v = TextField(req.json, "department", 128);
+    if (!v.ok()) return ErrorResponse(v.status());
+    change.department = *v;
+  }
+  if (req.json.Find("roles") != nullptr) {
+    auto v = RolesField(req.json);
+    if (!v.ok()) return ErrorResponse(v.status());
+    change.roles = *v;
+  }
+  if (req.json.Find("disabled") != nullptr) {
+    auto v = json::GetBool(req.json, "disabled");
+    if (!v.ok()) return ErrorResponse(v.status());
+    change.disabled = *v;
+  }
+  auto reason = TextField(req.json, "reason", kMaxReason);
+  if (!reason.ok()) return ErrorResponse(reason.status());
   const std::string& id = req.params.at("id");
-  Result<vault::User> updated = Status::Internal("unset");
-  Status st = app.vault.Write([&](vault::WriteTxn& txn) -> Status {
-    CUSTOS_ASSIGN_OR_RETURN(vault::User u, vault::GetUser(txn, id));
-    if (req.json.Find("display_name") != nullptr) {
-      CUSTOS_ASSIGN_OR_RETURN(u.display_name, TextField(req.json, "display_name", 128));
-    }
-    if (req.json.Find("department") != nullptr) {
-      CUSTOS_ASSIGN_OR_RETURN(u.department, TextField(req.json, "department", 128));
-    }
-    if (req.json.Find("roles") != nullptr) {
-      CUSTOS_ASSIGN_OR_RETURN(u.roles, RolesField(req.json));
-    }
-    if (req.json.Find("disabled") != nullptr) {
-      CUSTOS_ASSIGN_OR_RETURN(u.disabled, json::GetBool(req.json, "disabled"));
-    }
-    if (u.id == ctx.user->id && (u.disabled || !u.HasRole(policy::Role::kAdmin))) {
-      return Status::FailedPrecondition(
-          "administrators cannot disable themselves or drop their own admin role");
-    }
-    CUSTOS_RETURN_IF_ERROR(vault::UpdateUser(txn, u));
-    updated = u;
-    return Status::Ok();
-  });
+  auto out = Admin(app).Change(ctx.ToCaller(), id, change, *reason);
+  if (!out.ok()) return ErrorResponse(out.status());
+  if (out->user.disabled) {
+    // SECURITY: a disabled account's sessions end now, not at next use.
+    auto ended = app.sessions.DeleteForUser(id, "");
+    if (!ended.ok())
+      app.Log("ending a disabled user's sessions failed: " + ended.status().ToString());
+  }
+  return HttpResponse::Json(OutcomeJson(*out));
+}
+
+HttpResponse ResetPasswordRoute(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto reason = TextField(req.json, "reason", kMaxReason);
+  if (!reason.ok()) return ErrorResponse(reason.status());
+  const std::string& id = req.params.at("id");
+  auto out = Admin(app).ResetPassword(ctx.ToCaller(), id, *reason);
+  if (!out.ok()) return ErrorResponse(out.status());
+  // SECURITY: the old password no longer opens anything, sessions included.
+  auto ended = app.sessions.DeleteForUser(id, "");
+  if (!ended.ok()) app.Log("ending a reset user's sessions failed: " + ended.status().ToString());
+  return HttpResponse::Json(OutcomeJson(*out));
+}
+
+HttpResponse ListGrants(App& app, const HttpRequest&, const RequestContext& ctx) {
+  auto grants = Admin(app).PendingGrants(ctx.ToCaller());
+  if (!grants.ok()) return ErrorResponse(grants.status());
+  auto txn = app.vault.BeginRead();
+  if (!txn.ok()) return ErrorResponse(txn.status());
+  json::Value list = json::Value::MakeArray();
+  for (const vault::PendingGrant& g : *grants) {
+    json::Value o = g.ToJson();
+    auto user = vault::GetUser(**txn, g.user_id);
+    auto by = vault::GetUser(**txn, g.requested_by);
+    o["username"] = user.ok() ? user->username : "";
+    o["display_name"] = user.ok() ? user->display_name : "";
+    o["requested_by_name"] = by.ok() ? by->display_name : "";
+    o["mine"] = g.requested_by == ctx.user->id;
+    list.Push(std::move(o));
+  }
+  json::Value v = json::Value::MakeObject();
+  v["grants"] = std::move(list);
+  return HttpResponse::Json(v);
+}
+
+HttpResponse ConfirmGrantRoute(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto user = Admin(app).ConfirmGrant(ctx.ToCaller(), req.params.at("id"));
+  if (!user.ok()) return ErrorResponse(user.status());
+  json::Value v = json::Value::MakeObject();
+  v["user"] = user->ToJson(false);
+  return HttpResponse::Json(v);
+}
+
+HttpResponse CancelGrantRoute(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto reason = TextField(req.json, "reason", kMaxReason);
+  if (!reason.ok()) return ErrorResponse(reason.status());
+  Status st = Admin(app).CancelGrant(ctx.ToCaller(), req.params.at("id"), *reason);
   if (!st.ok()) return ErrorResponse(st);
   json::Value v = json::Value::MakeObject();
-  v["user"] = updated->ToJson(false);
+  v["ok"] = true;
+  return HttpResponse::Json(v);
+}
+
+Result<std::string> TokenField(const json::Value& body) {
+  CUSTOS_ASSIGN_OR_RETURN(std::string token, json::GetString(body, "token"));
+  if (token.size() > 128) return Status::InvalidArgument("token is too long");
+  return token;
+}
+
+HttpResponse InspectSetupRoute(App& app, const HttpRequest& req, const RequestContext&) {
+  auto token = TokenField(req.json);
+  if (!token.ok()) return ErrorResponse(token.status());
+  auto info = Admin(app).InspectSetup(*token);
+  if (!info.ok()) return ErrorResponse(info.status());
+  json::Value v = json::Value::MakeObject();
+  v["username"] = info->username;
+  v["display_name"] = info->display_name;
+  v["kind"] = info->kind;
+  v["expires"] = info->expires;
+  return HttpResponse::Json(v);
+}
+
+HttpResponse CompleteSetupRoute(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto token = TokenField(req.json);
+  if (!token.ok()) return ErrorResponse(token.status());
+  const json::Value* pw = req.json.Find("new_password");
+  if (pw == nullptr || !pw->is_string()) {
+    return ErrorResponse(Status::InvalidArgument("new_password must be a string"));
+  }
+  if (pw->as_string().size() > kMaxPasswordBytes) {
+    return ErrorResponse(Status::InvalidArgument("new_password is too long"));
+  }
+  vault::SecretBytes password = vault::SecretBytes::CopyOf(pw->as_string());
+  // SECURITY: the request's copy of the password is wiped at once.
+  vault::WipeString(const_cast<std::string*>(&pw->as_string()));
+  if (password.size() < vault::kMinPasswordChars) {
+    return ErrorResponse(400, "invalid_argument", "the password needs at least 10 characters",
+                         "密码至少需要 10 个字符");
+  }
+  auto user = Admin(app).CompleteSetup(*token, password, ctx.ToCaller().place);
+  if (!user.ok()) return ErrorResponse(user.status());
+  json::Value v = json::Value::MakeObject();
+  v["username"] = user->username;
   return HttpResponse::Json(v);
 }
 
@@ -143,13 +267,27 @@ void RegisterUserRoutes(App& app) {
     return
         [&app, fn](const HttpRequest& req, const RequestContext& ctx) { return fn(app, req, ctx); };
   };
+  app.router.Add(Route::ForSession("GET", "/api/v1/roles", bind(&ListRoles)));
+  // User administration is audited: without an audit log it is not served.
+  if (app.options.archive == nullptr) return;
   const std::vector<policy::Role> admin = {policy::Role::kAdmin};
   app.router.Add(Route::ForRoles("GET", "/api/v1/users", admin, bind(&ListUsers)));
   app.router.Add(Route::ForRoles("POST", "/api/v1/users", admin, bind(&CreateUserRoute)).Json());
   app.router.Add(Route::ForRoles("GET", "/api/v1/users/{id}", admin, bind(&GetUserRoute)));
   app.router.Add(
       Route::ForRoles("PATCH", "/api/v1/users/{id}", admin, bind(&UpdateUserRoute)).Json());
-  app.router.Add(Route::ForSession("GET", "/api/v1/roles", bind(&ListRoles)));
+  app.router.Add(
+      Route::ForRoles("POST", "/api/v1/users/{id}/password-reset", admin, bind(&ResetPasswordRoute))
+          .Json());
+  app.router.Add(Route::ForRoles("GET", "/api/v1/user-grants", admin, bind(&ListGrants)));
+  app.router.Add(
+      Route::ForRoles("POST", "/api/v1/user-grants/{id}/confirm", admin, bind(&ConfirmGrantRoute))
+          .Json());
+  app.router.Add(
+      Route::ForRoles("POST", "/api/v1/user-grants/{id}/cancel", admin, bind(&CancelGrantRoute))
+          .Json());
+  app.router.Add(Route::Public("POST", "/api/v1/setup/inspect", bind(&InspectSetupRoute)).Json());
+  app.router.Add(Route::Public("POST", "/api/v1/setup", bind(&CompleteSetupRoute)).Json());
 }
 
 }  // namespace custos::web::internal

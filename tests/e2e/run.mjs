@@ -141,9 +141,38 @@ async function scenario(base) {
   await admin.fill('#new-department', '销售管理部');
   await admin.check('input[name=role][value=borrower]');
   await admin.check('input[name=role][value=approver]');
+  await admin.fill('#new-reason', '销售管理部新任经理');
   await admin.click('#user-form button[type=submit]');
-  const managerPassword = await (await admin.waitForSelector('#user-form .secret')).textContent();
+  const setupLink = await (await admin.waitForSelector('#setup-link')).inputValue();
+  assert.match(setupLink, /\/#\/setup\/[0-9a-f]{64}$/);
+  // The approver role waits for a second administrator.
+  assert.ok((await admin.textContent('#pending-note')).includes('审批人'));
+  assert.ok((await admin.textContent('#grants-table')).includes('等待另一位管理员确认'));
   await shot(admin, 'admin-creates-manager');
+
+  console.log('step: a second administrator confirms the approver grant');
+  const admin2 = await as(base, 'admin2');
+  await admin2.goto(base + '/#/admin/users');
+  await admin2.waitForSelector('#grants-table button.primary');
+  await admin2.click('#grants-table button.primary');
+  await admin2.waitForSelector('#grants-card p.muted >> text=没有待确认的角色授予');
+  assert.ok((await admin2.textContent('#users-table')).includes('待设置密码'));
+  await shot(admin2, 'admin2-confirms-grant');
+
+  console.log('step: the manager sets a password through the setup link, which then stops working');
+  const managerPassword = 'manager-e2e-Pass-1';
+  await context.clearCookies();
+  await page.goto(setupLink);
+  await page.waitForSelector('#setup-form');
+  assert.ok((await page.textContent('#setup-form')).includes('manager.e2e'));
+  await page.fill('#setup-new', managerPassword);
+  await page.fill('#setup-repeat', managerPassword);
+  await shot(page, 'manager-setup');
+  await page.click('#setup-submit');
+  await until(page, () => location.hash === '#/login');
+  await page.goto(base + '/?again=1' + setupLink.slice(setupLink.indexOf('#')));
+  await page.waitForSelector('#setup-invalid');
+  await as(base, 'admin');
   await admin.goto(base + '/#/admin/policy');
   await admin.waitForSelector('#policy-hash');
   assert.match(await admin.textContent('#policy-hash'), /^[0-9a-f]{64}$/);
@@ -316,7 +345,7 @@ async function scenario(base) {
   await until(auditor, () => document.querySelectorAll('#alerts-table tbody tr').length === 2);
   await shot(auditor, 'auditor-alerts');
 
-  await printStory(base, recordId);
+  await printStory(base);
   await departureStory(base, recordId, customer);
   await demoAgreementsStory(base);
   await evidenceStory(base);
@@ -563,7 +592,25 @@ async function departureStory(base, recordId, customer) {
 // A print loan: asked for until tomorrow, approved, extended by the
 // approver (a refusal first, in Chinese), then used: the print view carries
 // the marking and the watermark, and only it goes to paper.
-async function printStory(base, recordId) {
+// A confidential customer file written through the UI; returns its id.
+async function createFile(base, who, name) {
+  const author = await as(base, who);
+  await author.goto(base + '/#/records/new');
+  await author.waitForSelector('#new-record-form');
+  await author.fill('#new-name', name);
+  await author.selectOption('#new-cls', 'confidential');
+  await author.fill('#new-address', '江苏省苏州市工业园区星湖街 99 号');
+  await author.fill('#new-prices', '标准件 8.5 元/件');
+  await author.fill('#new-reason', '新客户建档');
+  await author.click('#new-submit');
+  await author.waitForSelector('#record-name');
+  return new URL(author.url().replace('#/record?', '?')).searchParams.get('id');
+}
+
+// Prints and exports count against the three views like views do, so the
+// borrower (who used their three views of the first file) prints another.
+async function printStory(base) {
+  const recordId = await createFile(base, 'sales.qian', '无锡华晨电子有限公司 E2E');
   console.log('step: the borrower asks for a print loan until tomorrow');
   const borrower = await as(base, 'borrower');
   await borrower.evaluate(() => localStorage.setItem('custos.lang', 'zh-CN'));

@@ -208,8 +208,10 @@ TEST(PolicyEngineTest, RoleActionMatrix) {
       f.reason = "case 2026-017";
       const Decision d = Decide(DefaultPolicy(), f, actions[a]);
       EXPECT_EQ(d.allow, expected[r][a] == 1);
-      const std::string_view allowed =
-          actions[a] == Action::kRequestEvidence ? rules::kAllowEvidenceRequest : rules::kAllowRole;
+      const std::string_view allowed = actions[a] == Action::kRequestEvidence
+                                           ? rules::kAllowEvidenceRequest
+                                       : actions[a] == Action::kManageUsers ? rules::kAllowUserAdmin
+                                                                            : rules::kAllowRole;
       EXPECT_EQ(d.rule, expected[r][a] == 1 ? allowed : rules::kRoleNotPermitted);
     }
   }
@@ -477,10 +479,15 @@ TEST(PolicyEngineTest, CopyPrintExport) {
        false, rules::kLoanNotReleased},
       {"legal may not copy", Action::kCopy, Base(Actor("lee", {Role::kLegal}), C::kPublic), false,
        rules::kRoleNotPermitted},
-      {"quota does not limit copies", Action::kCopy,
+      {"a copy counts against the three views", Action::kCopy,
        With(
            Base(kBorrower, C::kConfidential, Loan(kBob, S::kActive, {kCarol}, "", LoanKind::kCopy)),
            [](Facts& f) { f.views_used = 3; }),
+       false, rules::kQuotaExhausted},
+      {"a copy within the quota", Action::kCopy,
+       With(
+           Base(kBorrower, C::kConfidential, Loan(kBob, S::kActive, {kCarol}, "", LoanKind::kCopy)),
+           [](Facts& f) { f.views_used = 2; }),
        true, rules::kAllowUseLoan},
   });
 }
@@ -928,9 +935,9 @@ TEST(PolicyEngineTest, LegalHoldBlocksDeclassifyingAndNeedsTwoApproversToMove) {
        false, rules::kHoldNoDeclassify},
       {"owner edits a held record", Action::kUpdateRecord, With(Base(kOwner, C::kSecret), held),
        true, rules::kAllowRecordUpdate},
-      {"owner lowers a record not held", Action::kUpdateRecord,
-       With(Base(kOwner, C::kSecret), [](Facts& f) { f.lowers_classification = true; }), true,
-       rules::kAllowRecordUpdate},
+      {"owner lowers a record not held: an approver's decision", Action::kUpdateRecord,
+       With(Base(kOwner, C::kSecret), [](Facts& f) { f.lowers_classification = true; }), false,
+       rules::kRecordLoweringNeedsApprover},
       {"first approver moves a held record", Action::kReassignOwner,
        With(Base(kApprover, C::kSecret),
             [&](Facts& f) {
@@ -976,6 +983,68 @@ TEST(PolicyEngineTest, DecisionsAreDeterministic) {
   EXPECT_EQ(a.message_en, b.message_en);
   EXPECT_EQ(a.message_zh, b.message_zh);
   EXPECT_EQ(a.views_left_after, b.views_left_after);
+}
+
+}  // namespace
+}  // namespace custos::policy
+
+namespace custos::policy {
+namespace {
+
+Facts UserAdmin(std::vector<Role> granted, std::string target = "target") {
+  Facts f;
+  f.actor = Actor("admin-a", {Role::kAdmin});
+  f.now = kNow;
+  f.target_user_id = std::move(target);
+  UserAdminFacts ua;
+  ua.granted_roles = std::move(granted);
+  f.user_admin = ua;
+  return f;
+}
+
+TEST(PolicyEngineTest, UserAdministrationKeepsTwoAdministratorsOnGuardedRoles) {
+  const Policy& p = DefaultPolicy();
+  // Unguarded roles: at once.
+  Decision d = Decide(p, UserAdmin({Role::kAuthor, Role::kBorrower}), Action::kManageUsers);
+  EXPECT_TRUE(d.allow);
+  EXPECT_EQ(d.rule, rules::kAllowUserAdmin);
+  // Guarded ones wait for a second administrator.
+  d = Decide(p, UserAdmin({Role::kBorrower, Role::kApprover}), Action::kManageUsers);
+  EXPECT_TRUE(d.allow);
+  EXPECT_EQ(d.rule, rules::kAllowUserGrantPending);
+  EXPECT_EQ(d.approvals_required, 2);
+  EXPECT_FALSE(d.approvals_complete);
+  // Never to oneself, guarded or not.
+  d = Decide(p, UserAdmin({Role::kAuthor}, "admin-a"), Action::kManageUsers);
+  EXPECT_FALSE(d.allow);
+  EXPECT_EQ(d.rule, rules::kSodSelfGrant);
+  // The first second administrator, when nobody else could confirm.
+  Facts first = UserAdmin({Role::kAdmin});
+  first.user_admin->other_admin_exists = false;
+  d = Decide(p, first, Action::kManageUsers);
+  EXPECT_EQ(d.rule, rules::kAllowUserFirstAdmin);
+  EXPECT_TRUE(d.approvals_complete);
+  // ...but only the admin role that way.
+  first.user_admin->granted_roles = {Role::kAdmin, Role::kApprover};
+  EXPECT_EQ(Decide(p, first, Action::kManageUsers).rule, rules::kAllowUserGrantPending);
+  // Confirmation: not by the requester, nor by an account the requester's
+  // setup link gave its password; not by a departed admin or a non-admin.
+  Facts confirm = UserAdmin({Role::kApprover});
+  confirm.user_admin->grant_requested_by = "admin-b";
+  d = Decide(p, confirm, Action::kManageUsers);
+  EXPECT_TRUE(d.allow);
+  EXPECT_EQ(d.rule, rules::kAllowUserGrantConfirm);
+  EXPECT_TRUE(d.approvals_complete);
+  confirm.user_admin->grant_requested_by = "admin-a";
+  EXPECT_EQ(Decide(p, confirm, Action::kManageUsers).rule, rules::kSodGrantConfirmer);
+  confirm.user_admin->grant_requested_by = "admin-b";
+  confirm.user_admin->actor_password_set_by = "admin-b";
+  EXPECT_EQ(Decide(p, confirm, Action::kManageUsers).rule, rules::kSodGrantConfirmer);
+  confirm.user_admin->actor_password_set_by = "";
+  confirm.actor.employment = EmploymentState::kDeparted;
+  EXPECT_FALSE(Decide(p, confirm, Action::kManageUsers).allow);
+  confirm.actor = Actor("approver-c", {Role::kApprover});
+  EXPECT_EQ(Decide(p, confirm, Action::kManageUsers).rule, rules::kRoleNotPermitted);
 }
 
 }  // namespace

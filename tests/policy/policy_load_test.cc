@@ -341,5 +341,32 @@ TEST(PolicyLoadTest, AnomalyThresholdsDefaultOrFromThePolicy) {
   ExpectRejected(WithWorkHours(R"(<anomaly-rules/><anomaly-rules/>)"), {"given twice"});
 }
 
+TEST(PolicyLoadTest, TwoPersonRolesDefaultOrFromThePolicy) {
+  const std::string shipped = R"(<user-admin two-person-roles="approver custodian admin"/>)";
+  Result<Policy> plain = LoadPolicy(DefaultPolicyText());
+  ASSERT_TRUE(plain.ok());
+  for (Role r : kAllRoles) {
+    const bool guarded = r == Role::kApprover || r == Role::kCustodian || r == Role::kAdmin;
+    EXPECT_EQ(plain->GrantNeedsSecondAdmin(r), guarded) << RoleId(r);
+  }
+  // Without the element: the same safe default.
+  Result<Policy> absent = LoadPolicy(Edited(shipped, ""));
+  ASSERT_TRUE(absent.ok()) << absent.status().ToString();
+  EXPECT_TRUE(absent->GrantNeedsSecondAdmin(Role::kAdmin));
+  EXPECT_FALSE(absent->GrantNeedsSecondAdmin(Role::kAuthor));
+  // A company may guard other roles, or none.
+  Result<Policy> legal = LoadPolicy(Edited(shipped, R"(<user-admin two-person-roles="legal"/>)"));
+  ASSERT_TRUE(legal.ok()) << legal.status().ToString();
+  EXPECT_TRUE(legal->GrantNeedsSecondAdmin(Role::kLegal));
+  EXPECT_FALSE(legal->GrantNeedsSecondAdmin(Role::kAdmin));
+  Result<Policy> none = LoadPolicy(Edited(shipped, R"(<user-admin two-person-roles=""/>)"));
+  ASSERT_TRUE(none.ok());
+  for (Role r : kAllRoles) EXPECT_FALSE(none->GrantNeedsSecondAdmin(r));
+
+  ExpectRejected(Edited(shipped, R"(<user-admin two-person-roles="king"/>)"), {"<user-admin>"});
+  ExpectRejected(Edited(shipped, R"(<user-admin/>)"), {"missing attribute 'two-person-roles'"});
+  ExpectRejected(Edited(shipped, shipped + shipped), {"<user-admin>", "given twice"});
+}
+
 }  // namespace
 }  // namespace custos::policy

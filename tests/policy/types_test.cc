@@ -160,6 +160,12 @@ TEST(PolicyTypesTest, EveryRuleHasMessagesInBothLanguages) {
       rules::kAllowLoanReturn,
       rules::kAllowLoanRevoke,
       rules::kAllowLoanExtend,
+      rules::kSodSelfGrant,
+      rules::kSodGrantConfirmer,
+      rules::kAllowUserAdmin,
+      rules::kAllowUserGrantPending,
+      rules::kAllowUserGrantConfirm,
+      rules::kAllowUserFirstAdmin,
   };
   for (std::string_view rule : all) {
     internal::RuleText text = internal::TextForRule(rule);

@@ -375,3 +375,42 @@ TEST_F(AgreementsTest, C4FlagsNdaSignedAfterFirstAccess) {
 
 }  // namespace
 }  // namespace custos::vault
+
+namespace custos::vault {
+namespace {
+
+// Reading an agreement's terms or document is a decided, recorded read:
+// legal and litigation may, the employee their own, auditors and
+// administrators never (content-blind) — they keep the certificate.
+TEST_F(AgreementsTest, ReadsAreDecidedAndAudited) {
+  const User auditor = Add("aud", "吴审计", {policy::Role::kAuditor});
+  const User litigation = Add("lit", "钱诉讼", {policy::Role::kLitigation});
+  Agreement a = SentNda();
+  ASSERT_TRUE(agreements_->Sign(As(employee_), a.id, Pw()).ok());
+  ASSERT_TRUE(agreements_->Countersign(As(legal_), a.id, Pw()).ok());
+  const size_t before = ActionsFor(a.id).size();
+
+  auto by_legal = agreements_->Get(As(legal_), a.id);
+  ASSERT_TRUE(by_legal.ok()) << by_legal.status().ToString();
+  EXPECT_FALSE(by_legal->fields.as_object().empty());
+  EXPECT_TRUE(agreements_->Get(As(litigation), a.id).ok());
+  EXPECT_TRUE(agreements_->Get(As(employee_), a.id).ok());
+  auto by_auditor = agreements_->Get(As(auditor), a.id);
+  ASSERT_EQ(by_auditor.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(by_auditor.status().message().rfind("role.content_blind:", 0), 0u);
+  EXPECT_EQ(agreements_->Download(As(auditor), a.id).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(agreements_->Preview(As(auditor), a.id).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_TRUE(agreements_->Download(As(litigation), a.id).ok());
+  EXPECT_TRUE(agreements_->GetCertificate(As(auditor), a.id).ok());
+
+  const std::vector<std::string> actions = ActionsFor(a.id);
+  const std::vector<std::string> reads(actions.begin() + static_cast<long>(before), actions.end());
+  EXPECT_EQ(reads, (std::vector<std::string>{
+                       "agreement.read:allow", "agreement.read:allow", "agreement.read:allow",
+                       "agreement.read:deny", "agreement.download:deny", "agreement.preview:deny",
+                       "agreement.download:allow", "agreement.certificate:allow"}));
+}
+
+}  // namespace
+}  // namespace custos::vault

@@ -24,7 +24,7 @@ TEST_F(RecordDemoTest, SeedsOnceWithEveryRoleAndLevel) {
   std::vector<DemoLogin> logins;
   Status st = SeedDemoCompany(*archive_, o, &logins);
   ASSERT_TRUE(st.ok()) << st.ToString();
-  EXPECT_EQ(logins.size(), 17u);
+  EXPECT_EQ(logins.size(), 18u);
   std::set<std::string> roles;
   for (const DemoLogin& l : logins) roles.insert(l.role);
   for (policy::Role r : policy::kAllRoles)

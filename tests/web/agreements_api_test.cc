@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/web/test_client.h"
+#include "vault/tables.h"
 
 namespace custos::web::testing {
 namespace {
@@ -40,6 +41,48 @@ class WebAgreementsTest : public WebTest {
                        R"(","classification":"confidential","fields":)" + fields + "}");
     EXPECT_EQ(r.status, 201) << r.body;
     return r.Json()["id"].as_string();
+  }
+  // The example non-compete, signed and countersigned, with the employee's
+  // last working day set to `last_day`; its id.
+  std::string SignedNonCompete(TestClient& legal, const std::string& last_day) {
+    std::string id = Draft(legal, "cn-non-compete", ExampleFields("cn-non-compete"));
+    EXPECT_EQ(legal.Call("POST", "/api/v1/agreements/" + id + "/submit").status, 200);
+    TestResponse sent = LoggedIn("legal2").Call("POST", "/api/v1/agreements/" + id + "/send");
+    EXPECT_EQ(sent.status, 200) << "the example non-compete must pass its checks: " << sent.body;
+    TestClient emp = LoggedIn("emp");
+    EXPECT_EQ(emp.Call("POST", "/api/v1/agreements/" + id + "/sign",
+                       std::string(R"({"password":")") + kPassword + "\"}")
+                  .status,
+              200);
+    EXPECT_EQ(legal
+                  .Call("POST", "/api/v1/agreements/" + id + "/countersign",
+                        std::string(R"({"password":")") + kPassword + "\"}")
+                  .status,
+              200);
+    // HR registers the last working day.
+    EXPECT_TRUE(vault_
+                    ->Write([&](vault::WriteTxn& txn) -> Status {
+                      CUSTOS_ASSIGN_OR_RETURN(vault::User u, vault::GetUser(txn, emp_.id));
+                      u.last_working_day = last_day;
+                      return vault::UpdateUser(txn, u);
+                    })
+                    .ok());
+    return id;
+  }
+  // The stored non-compete alerts, oldest first.
+  std::vector<std::string> NonCompeteAlertRules() {
+    std::vector<std::string> out;
+    auto r = vault_->BeginRead();
+    EXPECT_TRUE((*r)->Scan(vault::tables::kAlerts, "",
+                           [&](std::string_view, std::string_view v) -> Result<bool> {
+                             auto j = json::Parse(v);
+                             if (j.ok() && (*j)["type"].as_string() == "noncompete_unpaid") {
+                               out.push_back((*j)["rule"].as_string());
+                             }
+                             return true;
+                           })
+                    .ok());
+    return out;
   }
   vault::User legal1_, legal2_, emp_, hr_;
 };
@@ -129,28 +172,7 @@ TEST_F(WebAgreementsTest, WalkThroughOverHttp) {
 
 TEST_F(WebAgreementsTest, NonCompeteDashboard) {
   TestClient legal = LoggedIn("legal1");
-  std::string id = Draft(legal, "cn-non-compete", ExampleFields("cn-non-compete"));
-  ASSERT_EQ(legal.Call("POST", "/api/v1/agreements/" + id + "/submit").status, 200);
-  TestResponse sent = LoggedIn("legal2").Call("POST", "/api/v1/agreements/" + id + "/send");
-  if (sent.status != 200) GTEST_SKIP() << "example non-compete does not pass checks: " << sent.body;
-  TestClient emp = LoggedIn("emp");
-  ASSERT_EQ(emp.Call("POST", "/api/v1/agreements/" + id + "/sign",
-                     std::string(R"({"password":")") + kPassword + "\"}")
-                .status,
-            200);
-  ASSERT_EQ(legal
-                .Call("POST", "/api/v1/agreements/" + id + "/countersign",
-                      std::string(R"({"password":")") + kPassword + "\"}")
-                .status,
-            200);
-  // HR registers the last working day.
-  ASSERT_TRUE(vault_
-                  ->Write([&](vault::WriteTxn& txn) -> Status {
-                    CUSTOS_ASSIGN_OR_RETURN(vault::User u, vault::GetUser(txn, emp_.id));
-                    u.last_working_day = "2026-01-31";
-                    return vault::UpdateUser(txn, u);
-                  })
-                  .ok());
+  const std::string id = SignedNonCompete(legal, "2026-01-31");
   TestResponse dash = legal.Call("GET", "/api/v1/noncompetes?today=2026-04-01");
   ASSERT_EQ(dash.status, 200) << dash.body;
   json::Value rows = dash.Json()["noncompetes"];
@@ -173,6 +195,24 @@ TEST_F(WebAgreementsTest, NonCompeteDashboard) {
   json::Value st = dash.Json()["noncompetes"].as_array()[0]["status"];
   EXPECT_EQ(st["phase"].as_string(), "released_by_employer");
   EXPECT_EQ(st["release_extra_owed_minor"].as_int(), 3 * 600000);
+}
+
+// The dashboard's `today` is for looking ahead; what is stored (which
+// arrears were already alerted) follows the server's date alone. A date far
+// in the future once silenced every later real alert for good.
+TEST_F(WebAgreementsTest, AClientDateNeverSilencesRealAlerts) {
+  TestClient legal = LoggedIn("legal1");
+  // The server's date: 2027-01-15. The restriction started 2026-11-30: month
+  // 1 is overdue by now, month 2 not yet.
+  SignedNonCompete(legal, "2026-11-30");
+  ASSERT_EQ(legal.Call("GET", "/api/v1/noncompetes?today=2099-01-01").status, 200);
+  EXPECT_EQ(NonCompeteAlertRules(), std::vector<std::string>{"noncompete.one_month_unpaid"});
+  // A month later, the second unpaid month is alerted.
+  Advance(int64_t{31} * 86'400'000);
+  legal = LoggedIn("legal1");  // the first session has expired meanwhile
+  ASSERT_EQ(legal.Call("GET", "/api/v1/noncompetes").status, 200);
+  EXPECT_EQ(NonCompeteAlertRules(), (std::vector<std::string>{"noncompete.one_month_unpaid",
+                                                              "noncompete.two_months_unpaid"}));
 }
 
 }  // namespace

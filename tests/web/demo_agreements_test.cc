@@ -92,7 +92,7 @@ class DemoAgreementsTest : public ::testing::Test {
   // The non-compete dashboard's row of the leaver, as legal sees it `today`.
   vault::NonCompeteRow LeaverNonCompete(CivilDate today) {
     vault::NonCompeteTracker tracker(*vault_, *log_);
-    auto rows = tracker.Dashboard(As("legal"), today);
+    auto rows = tracker.Dashboard(As("legal"), today, today);
     EXPECT_TRUE(rows.ok()) << rows.status().ToString();
     const std::string leaver = Named(vault::kDemoLeaver).id;
     std::vector<vault::NonCompeteRow> found;

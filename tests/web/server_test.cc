@@ -312,30 +312,6 @@ TEST_F(WebServerTest, DemoFlagSkipsPasswordChange) {
   EXPECT_EQ(c.Call("GET", "/api/v1/users").status, 200);
 }
 
-TEST_F(WebServerTest, AdminCreatesUserWhoMustChangePassword) {
-  TestClient admin = LoggedIn("admin");
-  TestResponse r =
-      admin.Call("POST", "/api/v1/users",
-                 R"({"username":"dave","display_name":"戴维","roles":["borrower","approver"]})");
-  ASSERT_EQ(r.status, 201) << r.body;
-  const std::string initial = r.Json()["initial_password"].as_string();
-  EXPECT_EQ(initial.size(), 16u);
-  EXPECT_EQ(admin.Call("POST", "/api/v1/users", R"({"username":"dave","roles":[]})").status, 409);
-  EXPECT_EQ(admin.Call("POST", "/api/v1/users", R"({"username":"x y","roles":[]})").status, 400);
-  EXPECT_EQ(admin.Call("POST", "/api/v1/users", R"({"username":"eve","roles":["king"]})").status,
-            400);
-  TestClient dave = Client();
-  ASSERT_EQ(dave.Login("dave", initial).status, 200);
-  EXPECT_TRUE(dave.Call("GET", "/api/v1/session").Json()["must_change_password"].as_bool());
-  TestResponse list = admin.Call("GET", "/api/v1/users");
-  ASSERT_EQ(list.status, 200);
-  EXPECT_EQ(list.body.find("password_hash"), std::string::npos);
-  EXPECT_EQ(list.Json()["users"].as_array().size(), 7u);
-  // An admin cannot lock themselves out.
-  EXPECT_EQ(admin.Call("PATCH", "/api/v1/users/" + admin_.id, R"({"roles":["author"]})").status,
-            409);
-}
-
 TEST_F(WebServerTest, TrustedProxyForwardedFor) {
   // Untrusted peer: X-Forwarded-For ignored.
   {

@@ -259,6 +259,15 @@ TEST_F(EvidenceTest, LegalHoldBlocksDeclassifyingAndSingleApproverTransfers) {
   edit.classification = own1_.classification;
   EXPECT_TRUE(archive_->UpdateRecord(As(author_), own1_.id, edit, "补充联系人").ok());
 
+  // Nor may an approver while the hold lasts.
+  EXPECT_EQ(archive_
+                ->LowerClassification(As(approver_), own2_.id, policy::Classification::kPublic, "",
+                                      "客户已公开")
+                .status()
+                .message()
+                .rfind("hold.no_declassify:", 0),
+            0u);
+
   // Moving the customer needs two approvers.
   bool pending = false;
   auto first =
@@ -273,8 +282,8 @@ TEST_F(EvidenceTest, LegalHoldBlocksDeclassifyingAndSingleApproverTransfers) {
   EXPECT_FALSE(pending);
   EXPECT_EQ(second->owner_id, borrower2_.id);
 
-  // Holds are listed; lifting needs litigation and a reason; then the
-  // owner may lower the marking again.
+  // Holds are listed; lifting needs litigation and a reason; then an
+  // approver may lower the marking again.
   auto holds = desk_->Holds(As(auditor_));
   ASSERT_TRUE(holds.ok());
   ASSERT_EQ(holds->size(), 1u);
@@ -292,19 +301,17 @@ TEST_F(EvidenceTest, LegalHoldBlocksDeclassifyingAndSingleApproverTransfers) {
     auto r = vault_->BeginRead();
     EXPECT_FALSE(*RecordOnHold(**r, own1_.id));
   }
-  RecordUpdate down2 = down;
-  down2.name = own2_.name;
-  auto now_lowered = archive_->UpdateRecord(As(author_), own2_.id, down2, "客户已公开");
+  auto now_lowered = archive_->LowerClassification(
+      As(approver_), own2_.id, policy::Classification::kPublic, "", "客户已公开");
   EXPECT_TRUE(now_lowered.ok()) << now_lowered.status().ToString();
 }
 
 TEST_F(EvidenceTest, DeclassificationTimerSkipsHeldRecords) {
-  RecordUpdate dated;
-  dated.name = own2_.name;
-  dated.classification = own2_.classification;
-  dated.custodian_id = custodian_.id;
-  dated.declassify_on = "2026-01-01";
-  ASSERT_TRUE(archive_->UpdateRecord(As(author_), own2_.id, dated, "设定解密日期").ok());
+  // A declassification date is an approver's decision (it lowers the
+  // marking when it falls due).
+  auto dated = archive_->LowerClassification(As(approver_), own2_.id, own2_.classification,
+                                             "2026-01-01", "设定解密日期");
+  ASSERT_TRUE(dated.ok()) << dated.status().ToString();
   NewEvidenceRequest n = AboutBorrower();
   n.scope.person_ids.clear();
   n.scope.record_ids = {own2_.id};

@@ -118,45 +118,6 @@ function viewPassword() {
   return f;
 }
 
-async function viewUsers() {
-  const list = await api('GET', '/api/v1/users');
-  const err = el('div', { class: 'error', role: 'alert' });
-  if (!list.ok) return el('div', { class: 'card error', text: errorText(list.body) });
-  const rows = list.body.users.map((u) => el('tr', {},
-    el('td', { text: u.username }), el('td', { text: u.display_name }), el('td', { text: u.department }),
-    el('td', {}, ...u.roles.map((r) => el('span', { class: 'tag', text: roleLabel(r) }))),
-    el('td', { i18n: u.disabled ? 'users.disabled' : (u.must_change_password ? 'users.must_change' : 'users.active') })));
-  const table = el('table', { id: 'users-table' },
-    el('thead', {}, el('tr', {}, ...['users.username', 'users.display', 'users.department', 'users.roles', 'users.status'].map((k) => el('th', { i18n: k })))),
-    el('tbody', {}, ...rows));
-  const checks = el('div', { class: 'checks' }, ...(state.roles || []).map((r) => el('label', {},
-    el('input', { type: 'checkbox', name: 'role', value: r.id }), el('span', { text: I18n.lang === 'en' ? r.label_en : r.label_zh }))));
-  const result = el('div', { class: 'notice' });
-  const f = el('form', { class: 'card', id: 'user-form' },
-    el('h2', { i18n: 'users.create' }),
-    ...field('users.username', el('input', { id: 'new-username', required: true, pattern: '[A-Za-z0-9._\\-]{1,64}' })),
-    ...field('users.display', el('input', { id: 'new-display', maxlength: '128' })),
-    ...field('users.department', el('input', { id: 'new-department', maxlength: '128' })),
-    el('label', { i18n: 'users.roles' }), checks,
-    el('button', { class: 'primary', type: 'submit', i18n: 'users.submit' }), err, result);
-  f.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    err.textContent = ''; result.textContent = '';
-    const roles = [...f.querySelectorAll('input[name=role]:checked')].map((c) => c.value);
-    const r = await api('POST', '/api/v1/users', {
-      username: f.querySelector('#new-username').value, display_name: f.querySelector('#new-display').value,
-      department: f.querySelector('#new-department').value, roles,
-    });
-    if (!r.ok) { err.textContent = errorText(r.body); return; }
-    const page = await viewUsers();
-    const main = document.getElementById('main');
-    main.replaceChildren(page);
-    main.querySelector('#user-form').append(el('div', { class: 'notice' },
-      el('span', { i18n: 'users.created' }), ' ', el('span', { class: 'secret', text: r.body.initial_password })));
-  });
-  return el('div', {}, el('h1', { i18n: 'users.title' }), el('div', { class: 'card' }, table), f);
-}
-
 // ---- shell -------------------------------------------------------------
 
 function setSession(body) {
@@ -191,18 +152,23 @@ function renderShell() {
 }
 
 const ROUTES = {
-  '#/login': viewLogin, '#/password': viewPassword, '#/admin/users': viewUsers,
-};  // the role pages (pages.js, agreements.js, …) add theirs, '#/home' among them
+  '#/login': viewLogin, '#/password': viewPassword,
+};  // the role pages (pages.js, users.js, …) add theirs, '#/home' among them
+
+// Pages reachable without a session: the login and a setup link's page
+// (users.js; the token follows in the hash).
+function isPublicPage(hash) { return hash === '#/login' || hash.startsWith('#/setup/'); }
 
 async function render() {
   const hash = location.hash || '#/home';
   const main = document.getElementById('main');
-  if (hash !== '#/login') {
+  if (!isPublicPage(hash)) {
     if (!(await loadSession())) { go('#/login'); return; }
     if (state.session.must_change_password && hash !== '#/password') { go('#/password'); return; }
     await loadRoles();
   }
-  const view = ROUTES[hash.split('?')[0]] || ROUTES['#/home'];  // unknown: home
+  const key = hash.startsWith('#/setup/') ? '#/setup' : hash.split('?')[0];
+  const view = ROUTES[key] || ROUTES['#/home'];  // unknown: home
   const page = await view();
   main.replaceChildren(page);
   renderShell();

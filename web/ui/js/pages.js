@@ -318,6 +318,32 @@ async function viewRecord() {
     ownCard.append(el('h2', { i18n: 'rec.reassign' }), of, oerr);
   }
 
+  // Lowering the marking: an approver's decision (never the owner's edit).
+  let lowerCard = null;
+  if (hasRole('approver')) {
+    const lerr = errorBox();
+    const levels = ['public', 'internal', 'confidential', 'secret', 'top_secret'];
+    const lower = levels.slice(0, levels.indexOf(m.classification) + 1);
+    const lsel = el('select', { id: 'lower-cls' }, ...lower.map((c) => el('option', { value: c, text: I18n.t('cls.' + c) })));
+    lsel.value = m.classification;
+    const lf = el('form', { class: 'inline', id: 'lower-form' },
+      el('div', {}, ...field('rec.lower.to', lsel)),
+      el('div', {}, ...field('rec.lower.date', el('input', { id: 'lower-date', type: 'date', value: m.declassify_on || '' }))),
+      el('div', { class: 'grow' }, ...field('common.reason', el('input', { id: 'lower-reason', required: true }))),
+      el('div', {}, el('button', { class: 'primary', type: 'submit', i18n: 'rec.lower.submit' })));
+    lf.addEventListener('submit', async (ev) => {
+      ev.preventDefault(); lerr.textContent = '';
+      const x = await api('POST', '/api/v1/records/' + enc + '/classification', {
+        classification: lsel.value, declassify_on: lf.querySelector('#lower-date').value, reason: lf.querySelector('#lower-reason').value,
+      });
+      if (!x.ok) { showError(lerr, x); return; }
+      toast(I18n.t('rec.lower.done'));
+      render();
+    });
+    lowerCard = el('section', { class: 'card', id: 'lower-card' }, el('h2', { i18n: 'rec.lower' }),
+      el('p', { class: 'muted', i18n: 'rec.lower.hint' }), lf, lerr);
+  }
+
   // Attachments.
   const attachments = atts.ok ? atts.body.attachments : [];
   const aerr = errorBox();
@@ -356,7 +382,7 @@ async function viewRecord() {
   return el('div', {}, banner(m.classification), el('h1', { id: 'record-name', text: m.name },
     m.legal_hold ? el('span', { class: 'badge hold', id: 'hold-badge', i18n: 'rec.legal_hold' }) : null), meta,
     useCard, useCard ? el('div', { id: 'use-out' }) : null,
-    hasRole('borrower') ? borrow : null, versionCard, ownCard, attCard);
+    hasRole('borrower') ? borrow : null, versionCard, ownCard, lowerCard, attCard);
 }
 
 // ---- copy, print, export under an approved loan ------------------------------

@@ -1,0 +1,140 @@
+// Issue 17's holes in the vault, each closed at its root: an owner lowering
+// their own file's marking; older versions judged at the current (lower)
+// marking; a comparison of two versions counted as one view; copies, prints
+// and exports not counted against the quota.
+#include <gtest/gtest.h>
+
+#include "tests/vault/records_fixture.h"
+#include "vault/loans.h"
+
+namespace custos::vault::testing {
+namespace {
+
+using C = policy::Classification;
+
+class HardeningTest : public ArchiveTest {
+ protected:
+  RecordUpdate SameWith(const RecordMeta& m, C c, std::string declassify_on = "") {
+    RecordUpdate u;
+    u.name = m.name;
+    u.classification = c;
+    u.declassify_on = std::move(declassify_on);
+    u.custodian_id = m.custodian_id;
+    u.tags = m.tags;
+    u.paper = m.paper;
+    u.content.agreed_prices = "A 型 95 元/件";
+    return u;
+  }
+
+  std::string LastLeaf() {
+    auto r = vault_->BeginRead();
+    auto n = log_->Size(**r);
+    return *log_->Leaf(**r, *n - 1);
+  }
+};
+
+TEST_F(HardeningTest, OwnerCannotLowerAMarkingAloneAnApproverCan) {
+  const RecordMeta top = MakeRecord(C::kTopSecret);
+  auto lowered =
+      archive_->UpdateRecord(As(author_), top.id, SameWith(top, C::kPublic), "客户已公开");
+  ASSERT_EQ(lowered.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(lowered.status().message().rfind("record.lowering_needs_approver:", 0), 0u);
+  EXPECT_NE(LastLeaf().find("\"rule\":\"record.lowering_needs_approver\""), std::string::npos);
+  // Nor by setting a declassification date the timer would act on.
+  EXPECT_EQ(archive_
+                ->UpdateRecord(As(author_), top.id, SameWith(top, C::kTopSecret, "2020-01-01"),
+                               "到期解密")
+                .status()
+                .code(),
+            StatusCode::kPermissionDenied);
+  // Raising stays the owner's to do.
+  EXPECT_TRUE(
+      archive_->UpdateRecord(As(author_), top.id, SameWith(top, C::kTopSecret), "补充").ok());
+
+  // The owner cannot use the approver's way either, nor can a borrower.
+  auto own = archive_->LowerClassification(As(author_), top.id, C::kInternal, "", "我来降密");
+  EXPECT_EQ(own.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(archive_->LowerClassification(As(borrower_), top.id, C::kInternal, "", "降密")
+                .status()
+                .code(),
+            StatusCode::kPermissionDenied);
+  auto same = archive_->LowerClassification(As(approver_), top.id, C::kTopSecret, "", "核对");
+  EXPECT_EQ(same.status().message().rfind("record.not_lower:", 0), 0u);
+
+  auto done =
+      archive_->LowerClassification(As(approver_), top.id, C::kInternal, "", "客户合作结束");
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->classification, C::kInternal);
+  EXPECT_EQ(done->latest_version, 3u);
+  const std::string leaf = LastLeaf();
+  EXPECT_NE(leaf.find("\"action\":\"record.reclassify\""), std::string::npos);
+  EXPECT_NE(leaf.find("\"classification\":{\"from\":\"top_secret\",\"to\":\"internal\"}"),
+            std::string::npos)
+      << leaf;
+}
+
+TEST_F(HardeningTest, OlderVersionsKeepTheirOwnMarking) {
+  const RecordMeta top = MakeRecord(C::kTopSecret);
+  ASSERT_TRUE(
+      archive_->LowerClassification(As(approver_), top.id, C::kInternal, "", "降为内部").ok());
+  // The new version is internal: a borrower reads it without a loan.
+  ViewOptions latest;
+  EXPECT_TRUE(archive_->View(As(borrower_), top.id, "核对信息", latest).ok());
+  // Version 1 was written as top secret and stays so.
+  ViewOptions v1;
+  v1.version = 1;
+  auto old = archive_->View(As(borrower_), top.id, "核对历史信息内容", v1);
+  ASSERT_FALSE(old.ok());
+  EXPECT_EQ(old.status().message().rfind("loan.required:", 0), 0u) << old.status().message();
+  EXPECT_NE(LastLeaf().find("\"classification\":\"top_secret\""), std::string::npos);
+  // A comparison that shows version 1 is judged at its marking too.
+  EXPECT_FALSE(archive_->CompareVersions(As(borrower_), top.id, 1, 2, "比较版本内容").ok());
+}
+
+TEST_F(HardeningTest, ComparingTwoVersionsUsesTwoViews) {
+  const RecordMeta m = MakeRecord(C::kInternal);
+  ASSERT_TRUE(archive_->UpdateRecord(As(author_), m.id, SameWith(m, C::kInternal), "补充").ok());
+  // Internal: three views per person per file.
+  ASSERT_TRUE(archive_->CompareVersions(As(borrower_), m.id, 1, 2, "比较").ok());
+  auto again = archive_->CompareVersions(As(borrower_), m.id, 1, 2, "再比较");
+  ASSERT_EQ(again.status().code(), StatusCode::kResourceExhausted)
+      << "two views used, one left: a comparison needs two";
+  auto last = archive_->View(As(borrower_), m.id, "最后一次");
+  ASSERT_TRUE(last.ok()) << last.status().ToString();
+  EXPECT_EQ(last->views_used, 3);
+  EXPECT_EQ(archive_->View(As(borrower_), m.id, "第四次").status().code(),
+            StatusCode::kResourceExhausted);
+}
+
+TEST_F(HardeningTest, CopiesPrintsAndExportsCountAgainstTheQuota) {
+  const RecordMeta m = MakeRecord(C::kInternal);
+  // Internal prints need one approval.
+  LoanRequest lr;
+  lr.record_id = m.id;
+  lr.kind = policy::LoanKind::kPrint;
+  lr.reason = "打印报价单";
+  auto loan = RequestLoan(*archive_, As(borrower_), lr);
+  ASSERT_TRUE(loan.ok()) << loan.status().ToString();
+  ASSERT_TRUE(ApproveLoan(*archive_, As(approver_), loan->id, "同意").ok());
+  ASSERT_TRUE(archive_->View(As(borrower_), m.id, "查看").ok());
+  ASSERT_TRUE(UseRecord(*archive_, As(borrower_), m.id, policy::Action::kPrint, "打印").ok());
+  ASSERT_TRUE(UseRecord(*archive_, As(borrower_), m.id, policy::Action::kPrint, "打印").ok());
+  // Three takes of the content: the quota is used up for views and uses.
+  auto fourth = UseRecord(*archive_, As(borrower_), m.id, policy::Action::kPrint, "打印");
+  ASSERT_EQ(fourth.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(archive_->View(As(borrower_), m.id, "查看").status().code(),
+            StatusCode::kResourceExhausted);
+  // Running out by a print raises the same alert as by a view.
+  bool alerted = false;
+  for (const json::Value& a : Alerts()) {
+    if (a.Find("type")->as_string() == "quota.exhausted" && a.Find("details") != nullptr &&
+        (*a.Find("details")).Find("action") != nullptr &&
+        (*a.Find("details")).Find("action")->as_string() == "record.print") {
+      alerted = true;
+    }
+  }
+  EXPECT_TRUE(alerted);
+}
+
+}  // namespace
+}  // namespace custos::vault::testing
