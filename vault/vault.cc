@@ -532,6 +532,10 @@ void Vault::Impl::RunBatch(const std::vector<Request*>& batch) {
 }
 
 Status Vault::Write(const std::function<Status(WriteTxn&)>& fn) {
+  if (impl_->options.read_only) {
+    return Status::FailedPrecondition("the vault in " + dir_ +
+                                      " is open read-only: this command cannot write to it");
+  }
   Impl::Request req;
   req.fn = &fn;
   std::unique_lock lock(impl_->queue_mu);
@@ -587,12 +591,22 @@ Result<std::unique_ptr<Vault>> Vault::Create(const std::string& dir, const Secre
                                              const OpenOptions& open) {
   CUSTOS_RETURN_IF_ERROR(InitCrypto());
   if (passphrase.empty()) return Status::InvalidArgument("the passphrase is empty");
+  if (open.read_only) return Status::InvalidArgument("a vault cannot be created read-only");
   if (DataFileExists(dir))
     return Status::AlreadyExists("a vault already exists in " + dir + "; it was not touched");
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::Unavailable("cannot create " + dir + ": " + ec.message());
   ::chmod(dir.c_str(), 0700);
+  std::unique_ptr<Vault> v(new Vault());
+  v->dir_ = dir;
+  v->impl_->options = open;
+  // SECURITY: locked before the data files exist, and checked again under
+  // the lock: of two concurrent creators one gets the lock and the other
+  // is refused or finds the vault, never both writing.
+  CUSTOS_ASSIGN_OR_RETURN(v->impl_->dir_lock, internal::DirLock::Acquire(dir));
+  if (DataFileExists(dir))
+    return Status::AlreadyExists("a vault already exists in " + dir + "; it was not touched");
 
   Keyring ring;
   ring.kdf = options.kdf;
@@ -615,7 +629,7 @@ Result<std::unique_ptr<Vault>> Vault::Create(const std::string& dir, const Secre
     CUSTOS_RETURN_IF_ERROR(MetaPut(txn.get(), meta, kKeyringKey, ring.Serialize()));
     CUSTOS_RETURN_IF_ERROR(txn.Commit());
   }
-  return Open(dir, passphrase, open);
+  return Unseal(std::move(v), passphrase);
 }
 
 Result<std::unique_ptr<Vault>> Vault::Open(const std::string& dir, const SecretBytes& passphrase,
@@ -624,8 +638,21 @@ Result<std::unique_ptr<Vault>> Vault::Open(const std::string& dir, const SecretB
   if (!DataFileExists(dir)) return Status::NotFound("no vault in " + dir + " (run custos init)");
   std::unique_ptr<Vault> v(new Vault());
   v->dir_ = dir;
+  v->impl_->options = options;
+  // SECURITY: a writer locks the directory before it opens the environment,
+  // so no second process can write (and, say, drop a key version the first
+  // one still seals with) while this vault lives.
+  if (!options.read_only) {
+    CUSTOS_ASSIGN_OR_RETURN(v->impl_->dir_lock, internal::DirLock::Acquire(dir));
+  }
+  return Unseal(std::move(v), passphrase);
+}
+
+Result<std::unique_ptr<Vault>> Vault::Unseal(std::unique_ptr<Vault> v,
+                                             const SecretBytes& passphrase) {
   Impl& impl = *v->impl_;
-  impl.options = options;
+  const std::string& dir = v->dir_;
+  const OpenOptions& options = impl.options;
   CUSTOS_ASSIGN_OR_RETURN(
       impl.env, internal::Env::Open(dir, options.initial_map_size, kMaxDbs, options.read_only));
   // The map may have grown beyond the requested initial size in an earlier run.
@@ -658,21 +685,34 @@ Result<std::unique_ptr<Vault>> Vault::Open(const std::string& dir, const SecretB
       if (rc != 0) return internal::LmdbStatus(rc, "opening table " + std::string(t));
       impl.dbis.emplace(std::string(t), dbi);
     }
-    if (options.read_only) {
-      txn.Abort();
-    } else {
-      CUSTOS_RETURN_IF_ERROR(txn.Commit());
-    }
+    // Committed even when read-only: LMDB closes the handles a transaction
+    // opened when it is aborted.
+    CUSTOS_RETURN_IF_ERROR(txn.Commit());
   }
-  impl.committer = std::thread([&impl] { impl.CommitterLoop(); });
+  // A read-only vault has nothing to commit.
+  if (!options.read_only) impl.committer = std::thread([&impl] { impl.CommitterLoop(); });
   CUSTOS_ASSIGN_OR_RETURN(impl.index_key, v->GetOrCreateSecret("vault.index_key", 32));
   return v;
 }
 
+bool Vault::read_only() const { return impl_->options.read_only; }
+
 Result<std::unique_ptr<ReadTxn>> Vault::BeginRead() const {
-  std::shared_lock<std::shared_mutex> gate(impl_->resize_gate);
-  CUSTOS_ASSIGN_OR_RETURN(internal::Txn txn, internal::Txn::Begin(impl_->env, nullptr, true));
-  return std::unique_ptr<ReadTxn>(new OwnedReadTxn(this, std::move(txn), std::move(gate)));
+  for (int attempt = 0;; ++attempt) {
+    std::shared_lock<std::shared_mutex> gate(impl_->resize_gate);
+    auto txn = internal::Txn::Begin(impl_->env, nullptr, true);
+    if (txn.ok()) {
+      return std::unique_ptr<ReadTxn>(
+          new OwnedReadTxn(this, std::move(txn).value(), std::move(gate)));
+    }
+    // kAborted from a top-level begin is MDB_MAP_RESIZED: the writing
+    // process grew the map beyond this (read-only) process's mapping. Adopt
+    // the new size, with no transaction of ours active, and begin again.
+    if (txn.status().code() != StatusCode::kAborted || attempt > 0) return txn.status();
+    gate.unlock();
+    std::unique_lock<std::shared_mutex> resize(impl_->resize_gate);
+    CUSTOS_RETURN_IF_ERROR(impl_->env.SetMapSize(0));
+  }
 }
 
 Result<SecretBytes> Vault::GetOrCreateSecret(std::string_view name, size_t size) {
@@ -686,6 +726,10 @@ Result<SecretBytes> Vault::GetOrCreateSecret(std::string_view name, size_t size)
       return s;
     }
     if (got.status().code() != StatusCode::kNotFound) return got.status();
+  }
+  if (read_only()) {
+    return Status::FailedPrecondition("the vault has no " + std::string(name) +
+                                      " yet and is open read-only: open it for writing once");
   }
   SecretBytes fresh = RandomSecret(size);
   Status st = Write([&](WriteTxn& w) -> Status {
