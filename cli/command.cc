@@ -152,9 +152,16 @@ Result<vault::SecretBytes> Command::ReadPassphrase(bool confirm) const {
   return ReadSecret("passphrase-file", "CUSTOS_PASSPHRASE", "Vault passphrase: ", confirm);
 }
 
-Result<std::unique_ptr<vault::Vault>> Command::OpenVault() const {
+Result<std::unique_ptr<vault::Vault>> Command::OpenVault(Access access) const {
   CUSTOS_ASSIGN_OR_RETURN(vault::SecretBytes pass, ReadPassphrase(false));
-  return vault::Vault::Open(DataDir(), pass);
+  return OpenVaultWith(pass, access);
+}
+
+Result<std::unique_ptr<vault::Vault>> Command::OpenVaultWith(const vault::SecretBytes& passphrase,
+                                                             Access access) const {
+  vault::OpenOptions options;
+  options.read_only = access == Access::kReadOnly;
+  return vault::Vault::Open(DataDir(), passphrase, options);
 }
 
 void AddKdfProfileOption(OptionSet& options) {
