@@ -801,24 +801,29 @@ Status Vault::RotateRootKey(const std::function<void(uint64_t)>& after_batch) {
     SecretBytes root = RandomSecret(32);
     ring.wrapped[next] = AeadSealSecret(impl_->kek, root, RootKeyAd(next));
     ring.current = next;
-    SecretBytes dk = DeriveSubkey(root, 1, kDataKeyContext);
-    std::string text = ring.Serialize();
-    const uint32_t previous = impl_->current_version;
+    const SecretBytes dk = DeriveSubkey(root, 1, kDataKeyContext);
+    const std::string text = ring.Serialize();
     Status switched = Write([&](WriteTxn& w) {
       CUSTOS_RETURN_IF_ERROR(w.Put(tables::kMeta, kKeyringKey, text));
-      // Switch keys inside the committer (no other write runs concurrently),
-      // so nothing is sealed under the new version before the keyring that
-      // holds it is committed in the same transaction.
-      std::unique_lock lock(impl_->keys_mu);
-      impl_->data_keys[next] = std::move(dk);
-      impl_->current_version = next;
+      // This function may run more than once (vault.h), so it copies the
+      // key rather than moving it: every run installs the same key.
+      {
+        std::unique_lock lock(impl_->keys_mu);
+        impl_->data_keys[next] = SecretBytes::CopyOf(dk.view());
+      }
+      // SECURITY: new writes seal under the new version only once the
+      // keyring that holds it has committed. The hook runs on the committer
+      // right after that commit, before any other write, so nothing sealed
+      // under `next` can outlive a rolled-back or re-run keyring write.
+      w.OnCommit([this, next] {
+        std::unique_lock lock(impl_->keys_mu);
+        impl_->current_version = next;
+      });
       return Status::Ok();
     });
     if (!switched.ok()) {
-      // The keyring naming the new key did not commit: forget the key, so
-      // nothing more is sealed under a version the disk does not know.
+      // The keyring naming the new key did not commit: forget the key.
       std::unique_lock lock(impl_->keys_mu);
-      impl_->current_version = previous;
       impl_->data_keys.erase(next);
       return switched;
     }
@@ -831,10 +836,17 @@ Status Vault::RotateRootKey(const std::function<void(uint64_t)>& after_batch) {
     if (table == tables::kMeta) continue;
     std::string resume;
     while (true) {
+      // What the write function reports, set from scratch on every run: it
+      // may run more than once (vault.h), and a run must not start where a
+      // discarded earlier run stopped, or the values in between would never
+      // be re-sealed before step 3 drops their key.
       bool done = false;
       size_t in_batch = 0;
+      std::string next_resume;
       CUSTOS_RETURN_IF_ERROR(Write([&](WriteTxn& w) -> Status {
+        done = false;
         in_batch = 0;
+        next_resume.clear();
         CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, impl_->Dbi(table));
         CUSTOS_ASSIGN_OR_RETURN(internal::Cursor cur, internal::Cursor::Open(T(w.txn_), dbi));
         MDB_val k = internal::ToVal(resume), v;
@@ -850,7 +862,7 @@ Status Vault::RotateRootKey(const std::function<void(uint64_t)>& after_batch) {
           std::string_view key = internal::FromVal(k);
           std::string_view val = internal::FromVal(v);
           if (todo.size() >= kBatch) {
-            resume = std::string(key);
+            next_resume = std::string(key);
             break;
           }
           if (Impl::SealedVersion(val) != current) {
@@ -869,6 +881,7 @@ Status Vault::RotateRootKey(const std::function<void(uint64_t)>& after_batch) {
       resealed += in_batch;
       if (after_batch && in_batch > 0) after_batch(resealed);
       if (done) break;
+      resume = std::move(next_resume);
     }
   }
   // Step 3: drop the old key versions.
