@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -136,8 +137,16 @@ Result<vault::SecretBytes> ReadSecretFile(const std::string& path) {
 Result<vault::SecretBytes> Command::ReadSecret(const std::string& file_flag, const char* env,
                                                const std::string& prompt, bool confirm) const {
   if (Has(file_flag)) return ReadSecretFile(Flag(file_flag));
-  if (const char* v = std::getenv(env); v != nullptr && *v != '\0') {
-    return vault::SecretBytes::CopyOf(v);
+  if (char* v = std::getenv(env); v != nullptr && *v != '\0') {
+    vault::SecretBytes secret = vault::SecretBytes::CopyOf(v);
+    // SECURITY: the value is wiped where it lies (for the environment the
+    // process started with, that is the memory /proc/PID/environ shows to
+    // every process of the same user) and the variable removed, so that
+    // neither a later reader of this process's memory nor a child process
+    // finds it.
+    vault::WipeBuffer(v, std::strlen(v));
+    ::unsetenv(env);
+    return secret;
   }
   CUSTOS_ASSIGN_OR_RETURN(vault::SecretBytes first, PromptNoEcho(prompt));
   if (first.empty()) return Status::InvalidArgument("empty input");

@@ -58,7 +58,10 @@ class Command : public Poco::Util::Application {
   // when `confirm`). kInvalidArgument when none is available.
   Result<vault::SecretBytes> ReadPassphrase(bool confirm) const;
   // Same for a second secret (new passphrase, password): from `file_flag`,
-  // the environment variable `env`, or a prompt with `prompt`.
+  // the environment variable `env`, or a prompt with `prompt`. A secret
+  // taken from the environment is wiped there and the variable unset, so
+  // it is read once per process and does not linger in /proc/PID/environ
+  // or reach child processes.
   Result<vault::SecretBytes> ReadSecret(const std::string& file_flag, const char* env,
                                         const std::string& prompt, bool confirm) const;
 

@@ -409,6 +409,11 @@ class Server {
   std::string first_line_;
 };
 
+std::string ProcFile(pid_t pid, const char* name) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/" + name, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 // Two writers on one vault: `rekey --rotate` beside a running server used
 // to succeed, drop the key version the server still sealed with, and leave
 // the server answering 500. Now every writer is refused, naming the
@@ -459,6 +464,22 @@ TEST(CliLockTest, WritersAreRefusedBesideServeAndReadersAreNot) {
   CliRun rotated = Custos("rekey --rotate --kdf-profile test --data " + data, env);
   EXPECT_EQ(rotated.code, 0) << rotated.out;
   EXPECT_EQ(Custos("audit verify --data " + data, env).code, 0);
+}
+
+// The passphrase given in the environment is wiped from it once read: a
+// running server's /proc/PID/environ (readable by every process of the same
+// user) no longer shows it.
+TEST(CliLockTest, ServeWipesThePassphraseFromItsEnvironment) {
+  TempDir dir;
+  const std::string data = dir.path() + "/vault";
+  const std::string pf = WriteFile(dir, "pass", "a passphrase nobody should see\n");
+  ASSERT_EQ(Custos("init --kdf-profile test --data " + data + " --passphrase-file " + pf).code, 0);
+  Server serve(data, {"CUSTOS_PASSPHRASE=a passphrase nobody should see", "CUSTOS_OTHER=kept"});
+  ASSERT_TRUE(serve.serving()) << serve.first_line();
+  const std::string environ = ProcFile(serve.pid(), "environ");
+  ASSERT_FALSE(environ.empty());
+  EXPECT_EQ(environ.find("nobody should see"), std::string::npos);
+  EXPECT_NE(environ.find("CUSTOS_OTHER=kept"), std::string::npos) << "only the secret is wiped";
 }
 
 }  // namespace
