@@ -271,6 +271,11 @@ Result<bool> ReadTxn::Has(Table table, std::string_view key) const {
   int rc = mdb_get(T(txn_), dbi, &k, &v);
   if (rc == MDB_NOTFOUND) return false;
   if (rc != 0) return internal::LmdbStatus(rc, "reading " + std::string(table));
+  if (tables::IsIndexTable(table)) {
+    // SECURITY: an index entry's key is its data (tables.h).
+    CUSTOS_ASSIGN_OR_RETURN(std::string plain, impl.OpenValue(table, key, internal::FromVal(v)));
+    WipeString(&plain);
+  }
   return true;
 }
 
@@ -309,6 +314,12 @@ Status ReadTxn::ScanImpl(Table table, std::string_view prefix, const ScanFn& fn,
     if (key.substr(0, prefix.size()) != prefix) return Status::Ok();
     Result<bool> more = false;
     if (!open_values) {
+      if (tables::IsIndexTable(table)) {
+        // SECURITY: an index entry's key is its data (tables.h).
+        CUSTOS_ASSIGN_OR_RETURN(std::string plain,
+                                impl.OpenValue(table, key, internal::FromVal(v)));
+        WipeString(&plain);
+      }
       more = fn(key, std::string_view());
     } else if (table == tables::kMeta) {
       more = fn(key, internal::FromVal(v));

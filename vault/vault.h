@@ -80,7 +80,8 @@ class ReadTxn {
 
   // kNotFound when absent; kDataLoss when the stored value fails to open.
   Result<std::string> Get(Table table, std::string_view key) const;
-  // Whether `key` is present (no decryption).
+  // Whether `key` is present. No decryption, except in index tables
+  // (tables::IsIndexTable), whose entries are authenticated: kDataLoss.
   Result<bool> Has(Table table, std::string_view key) const;
   // The stored (sealed) bytes of `key`, without opening them; valid until
   // the transaction ends. For caches of opened values: a value that was
@@ -92,6 +93,9 @@ class ReadTxn {
   using ScanFn = std::function<Result<bool>(std::string_view key, std::string_view value)>;
   Status Scan(Table table, std::string_view prefix, const ScanFn& fn, bool reverse = false) const;
   // Visits keys only (no decryption), in key order (reverse when asked).
+  // Entries of index tables (tables::IsIndexTable) are authenticated on
+  // the way: kDataLoss for one that fails; so are those of
+  // LastKeyWithPrefix.
   using KeyFn = std::function<Result<bool>(std::string_view key)>;
   Status ScanKeys(Table table, std::string_view prefix, const KeyFn& fn,
                   bool reverse = false) const;
