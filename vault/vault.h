@@ -64,7 +64,9 @@ struct OpenOptions {
   // writing process. Write() and everything built on it then fails with
   // kFailedPrecondition. A read-only vault unwraps the keys of the keyring
   // as it was when it opened: a value re-sealed by a key rotation that
-  // finished later fails to open (open again).
+  // finished later fails to open (open again). Open it from another
+  // process than the writer: LMDB allows one environment per process, so a
+  // process that holds the writer uses that vault for reading too.
   bool read_only = false;
 };
 
