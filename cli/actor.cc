@@ -33,7 +33,7 @@ void AddActorOptions(OptionSet& options) {
 Result<Session> ActorCommand::OpenAs() const {
   if (!Has("as")) return Status::InvalidArgument("--as USER is required");
   Session s;
-  CUSTOS_ASSIGN_OR_RETURN(s.vault, OpenVault());
+  CUSTOS_ASSIGN_OR_RETURN(s.vault, OpenVault(Access::kWrite));
   CUSTOS_ASSIGN_OR_RETURN(vault::SecretBytes pw,
                           ReadSecret("password-file", "CUSTOS_USER_PASSWORD",
                                      "Password for " + Flag("as") + ": ", false));

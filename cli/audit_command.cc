@@ -90,7 +90,13 @@ class AuditCommand : public ActorCommand {
 
     if (sub == "export") return Export(filter);
 
-    auto v = OpenVault();
+    // checkpoint and index write (a signed checkpoint, index entries): they
+    // take the writer's lock. The others read, and may run beside `custos
+    // serve`; prove signs a checkpoint only when none covers the event yet.
+    const bool writes = sub == "checkpoint" || sub == "index";
+    auto pass = ReadPassphrase(/*confirm=*/false);
+    if (!pass.ok()) return Fail(pass.status());
+    auto v = OpenVaultWith(*pass, writes ? Access::kWrite : Access::kReadOnly);
     if (!v.ok()) return Fail(v.status());
     auto log = vault::AuditLog::Open(**v);
     if (!log.ok()) return Fail(log.status());
@@ -127,7 +133,23 @@ class AuditCommand : public ActorCommand {
       return kExitOk;
     }
     if (sub == "prove") {
-      auto proof = audit.Prove(numbers[0], Has("checkpoint") ? &checkpoint_text : nullptr);
+      const std::string* against = Has("checkpoint") ? &checkpoint_text : nullptr;
+      auto proof = audit.Prove(numbers[0], against);
+      if (!proof.ok() && proof.status().code() == StatusCode::kFailedPrecondition) {
+        // No checkpoint covers the event yet and signing one needs the
+        // writer's lock (refused, naming the holder, while `custos serve`
+        // runs — it signs one within a minute of new events).
+        log->reset();
+        v->reset();
+        v = OpenVaultWith(*pass, Access::kWrite);
+        if (!v.ok()) {
+          return Fail(v.status().Annotate("no signed checkpoint covers seq " +
+                                          std::to_string(numbers[0]) + " yet"));
+        }
+        log = vault::AuditLog::Open(**v);
+        if (!log.ok()) return Fail(log.status());
+        proof = (*log)->Prove(numbers[0], against);
+      }
       if (!proof.ok()) return Fail(proof.status());
       std::cout << *proof;
       return kExitOk;

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -136,8 +137,16 @@ Result<vault::SecretBytes> ReadSecretFile(const std::string& path) {
 Result<vault::SecretBytes> Command::ReadSecret(const std::string& file_flag, const char* env,
                                                const std::string& prompt, bool confirm) const {
   if (Has(file_flag)) return ReadSecretFile(Flag(file_flag));
-  if (const char* v = std::getenv(env); v != nullptr && *v != '\0') {
-    return vault::SecretBytes::CopyOf(v);
+  if (char* v = std::getenv(env); v != nullptr && *v != '\0') {
+    vault::SecretBytes secret = vault::SecretBytes::CopyOf(v);
+    // SECURITY: the value is wiped where it lies (for the environment the
+    // process started with, that is the memory /proc/PID/environ shows to
+    // every process of the same user) and the variable removed, so that
+    // neither a later reader of this process's memory nor a child process
+    // finds it.
+    vault::WipeBuffer(v, std::strlen(v));
+    ::unsetenv(env);
+    return secret;
   }
   CUSTOS_ASSIGN_OR_RETURN(vault::SecretBytes first, PromptNoEcho(prompt));
   if (first.empty()) return Status::InvalidArgument("empty input");
@@ -152,9 +161,16 @@ Result<vault::SecretBytes> Command::ReadPassphrase(bool confirm) const {
   return ReadSecret("passphrase-file", "CUSTOS_PASSPHRASE", "Vault passphrase: ", confirm);
 }
 
-Result<std::unique_ptr<vault::Vault>> Command::OpenVault() const {
+Result<std::unique_ptr<vault::Vault>> Command::OpenVault(Access access) const {
   CUSTOS_ASSIGN_OR_RETURN(vault::SecretBytes pass, ReadPassphrase(false));
-  return vault::Vault::Open(DataDir(), pass);
+  return OpenVaultWith(pass, access);
+}
+
+Result<std::unique_ptr<vault::Vault>> Command::OpenVaultWith(const vault::SecretBytes& passphrase,
+                                                             Access access) const {
+  vault::OpenOptions options;
+  options.read_only = access == Access::kReadOnly;
+  return vault::Vault::Open(DataDir(), passphrase, options);
 }
 
 void AddKdfProfileOption(OptionSet& options) {

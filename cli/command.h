@@ -58,12 +58,25 @@ class Command : public Poco::Util::Application {
   // when `confirm`). kInvalidArgument when none is available.
   Result<vault::SecretBytes> ReadPassphrase(bool confirm) const;
   // Same for a second secret (new passphrase, password): from `file_flag`,
-  // the environment variable `env`, or a prompt with `prompt`.
+  // the environment variable `env`, or a prompt with `prompt`. A secret
+  // taken from the environment is wiped there and the variable unset, so
+  // it is read once per process and does not linger in /proc/PID/environ
+  // or reach child processes.
   Result<vault::SecretBytes> ReadSecret(const std::string& file_flag, const char* env,
                                         const std::string& prompt, bool confirm) const;
 
-  // Opens and unseals the vault in DataDir().
-  Result<std::unique_ptr<vault::Vault>> OpenVault() const;
+  // How a command opens the vault. kWrite takes the vault's single-writer
+  // lock (vault.h): refused while another process, e.g. `custos serve`,
+  // writes the same vault. kReadOnly takes no lock and may run beside that
+  // process, but cannot write anything, not even an audit event.
+  enum class Access { kWrite, kReadOnly };
+
+  // Reads the passphrase (ReadPassphrase) and opens and unseals the vault
+  // in DataDir().
+  Result<std::unique_ptr<vault::Vault>> OpenVault(Access access) const;
+  // Opens and unseals the vault in DataDir() with `passphrase`.
+  Result<std::unique_ptr<vault::Vault>> OpenVaultWith(const vault::SecretBytes& passphrase,
+                                                      Access access) const;
 
   // Prints "custos: <status message>" and returns the exit code for it.
   int Fail(const Status& status) const;

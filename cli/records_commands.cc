@@ -93,18 +93,25 @@ class PolicyCommand : public ActorCommand {
     const std::string& verb = args[0];
     if (verb == "show" || verb == "history") {
       if (args.size() != 1) return UsageError(verb + " takes no arguments");
-      auto v = OpenVault();
+      // Reads only, so it may run beside `custos serve`.
+      auto v = OpenVault(Access::kReadOnly);
       if (!v.ok()) return Fail(v.status());
-      auto log = vault::AuditLog::Open(**v);
-      if (!log.ok()) return Fail(log.status());
-      auto current = vault::EnsurePolicy(**v, **log);
-      if (!current.ok()) return Fail(current.status());
-      if (verb == "show") {
-        std::cout << current->source();
-        return kExitOk;
-      }
       auto r = (*v)->BeginRead();
       if (!r.ok()) return Fail(r.status());
+      if (verb == "show") {
+        auto current = vault::CurrentPolicy(**r);
+        if (current.ok()) {
+          std::cout << current->source();
+          return kExitOk;
+        }
+        if (current.status().code() != StatusCode::kNotFound) return Fail(current.status());
+        // Nothing applied yet: the default policy is installed (and
+        // recorded) at the vault's first use.
+        std::cerr << "custos policy: no policy applied yet; the default policy below takes "
+                     "effect at first use\n";
+        std::cout << vault::DefaultPolicyXml();
+        return kExitOk;
+      }
       auto hist = vault::PolicyHistory(**r);
       if (!hist.ok()) return Fail(hist.status());
       for (const auto& h : *hist) {

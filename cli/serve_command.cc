@@ -184,7 +184,7 @@ class ServeCommand : public Command {
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-    auto v = OpenVault();
+    auto v = OpenVault(Access::kWrite);
     if (!v.ok()) return Fail(v.status());
     auto log = vault::AuditLog::Open(**v, vault::AuditOptions{});
     if (!log.ok()) return Fail(log.status());
@@ -316,7 +316,7 @@ class DemoCommand : public Command {
       if (!created.ok()) return Fail(created.status());
       v = std::move(*created);
     } else {
-      auto opened = OpenVault();
+      auto opened = OpenVault(Access::kWrite);
       if (!opened.ok()) return Fail(opened.status());
       v = std::move(*opened);
     }
@@ -353,7 +353,7 @@ class DemoCommand : public Command {
  private:
   int PrintLogins(std::unique_ptr<vault::Vault> v = nullptr) {
     if (v == nullptr) {
-      auto opened = OpenVault();
+      auto opened = OpenVault(Access::kReadOnly);
       if (!opened.ok()) return Fail(opened.status());
       v = std::move(*opened);
     }

@@ -6,6 +6,7 @@
 
 #include "base/time.h"
 #include "cli/commands.h"
+#include "vault/audit_log.h"
 #include "vault/users.h"
 
 namespace custos::cli {
@@ -79,6 +80,9 @@ class InitCommand : public Command {
       return vault::CreateUser(w, admin, admin_pw, kdf->password_kdf).status();
     });
     if (!s.ok()) return Fail(s);
+    // The log's signing key exists from the start, so that the read-only
+    // commands (audit verify, key) work on a vault nothing has written yet.
+    if (auto log = vault::AuditLog::Open(**v); !log.ok()) return Fail(log.status());
     std::cout << "Created vault in " << DataDir() << " (log name " << opts.log_name << ").\n"
               << "Administrator: " << admin_name << "\n";
     if (generated) {
@@ -110,7 +114,7 @@ class StatusCommand : public Command {
     std::string state = "sealed";
     std::unique_ptr<vault::Vault> v;
     if (Has("unseal")) {
-      auto opened = OpenVault();
+      auto opened = OpenVault(Access::kReadOnly);
       if (!opened.ok()) return Fail(opened.status());
       v = std::move(*opened);
       info = v->Info();
@@ -167,7 +171,7 @@ class RekeyCommand : public Command {
     if (!args.empty()) return UsageError("rekey takes no arguments");
     auto kdf = ParseKdfProfile(Flag("kdf-profile"));
     if (!kdf.ok()) return UsageError(kdf.status().message());
-    auto v = OpenVault();
+    auto v = OpenVault(Access::kWrite);
     if (!v.ok()) return Fail(v.status());
     const bool rotate = Has("rotate");
     const bool change =

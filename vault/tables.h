@@ -61,6 +61,16 @@ inline constexpr std::array<Table, 24> kAllTables = {
     kRecordIndex, kAuditLeaves, kAuditNodes, kCheckpoints, kAuditState,  kAuditIndex,
     kPolicies,    kLoans,       kViewCounts, kActivity,    kAttachments, kAttachmentChunks,
     kAgreements,  kSignatures,  kAlerts,     kDepartures,  kIndex,       kEvidence};
+
+// The tables whose keys are their data (indexes): they are mostly read by
+// key alone. Key-only reads of them (ReadTxn::Has, ScanKeys,
+// LastKeyWithPrefix) still open each entry's small sealed value, whose
+// associated data binds the key, so that a changed key or value is caught
+// (kDataLoss) as in every other table instead of silently moving or
+// dropping an index entry (a legal hold, a loan of a record).
+inline constexpr bool IsIndexTable(Table t) {
+  return t == kIndex || t == kAuditIndex || t == kUserIndex;
+}
 }  // namespace tables
 
 }  // namespace custos::vault

@@ -271,6 +271,11 @@ Result<bool> ReadTxn::Has(Table table, std::string_view key) const {
   int rc = mdb_get(T(txn_), dbi, &k, &v);
   if (rc == MDB_NOTFOUND) return false;
   if (rc != 0) return internal::LmdbStatus(rc, "reading " + std::string(table));
+  if (tables::IsIndexTable(table)) {
+    // SECURITY: an index entry's key is its data (tables.h).
+    CUSTOS_ASSIGN_OR_RETURN(std::string plain, impl.OpenValue(table, key, internal::FromVal(v)));
+    WipeString(&plain);
+  }
   return true;
 }
 
@@ -309,6 +314,12 @@ Status ReadTxn::ScanImpl(Table table, std::string_view prefix, const ScanFn& fn,
     if (key.substr(0, prefix.size()) != prefix) return Status::Ok();
     Result<bool> more = false;
     if (!open_values) {
+      if (tables::IsIndexTable(table)) {
+        // SECURITY: an index entry's key is its data (tables.h).
+        CUSTOS_ASSIGN_OR_RETURN(std::string plain,
+                                impl.OpenValue(table, key, internal::FromVal(v)));
+        WipeString(&plain);
+      }
       more = fn(key, std::string_view());
     } else if (table == tables::kMeta) {
       more = fn(key, internal::FromVal(v));
@@ -532,6 +543,10 @@ void Vault::Impl::RunBatch(const std::vector<Request*>& batch) {
 }
 
 Status Vault::Write(const std::function<Status(WriteTxn&)>& fn) {
+  if (impl_->options.read_only) {
+    return Status::FailedPrecondition("the vault in " + dir_ +
+                                      " is open read-only: this command cannot write to it");
+  }
   Impl::Request req;
   req.fn = &fn;
   std::unique_lock lock(impl_->queue_mu);
@@ -587,12 +602,22 @@ Result<std::unique_ptr<Vault>> Vault::Create(const std::string& dir, const Secre
                                              const OpenOptions& open) {
   CUSTOS_RETURN_IF_ERROR(InitCrypto());
   if (passphrase.empty()) return Status::InvalidArgument("the passphrase is empty");
+  if (open.read_only) return Status::InvalidArgument("a vault cannot be created read-only");
   if (DataFileExists(dir))
     return Status::AlreadyExists("a vault already exists in " + dir + "; it was not touched");
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::Unavailable("cannot create " + dir + ": " + ec.message());
   ::chmod(dir.c_str(), 0700);
+  std::unique_ptr<Vault> v(new Vault());
+  v->dir_ = dir;
+  v->impl_->options = open;
+  // SECURITY: locked before the data files exist, and checked again under
+  // the lock: of two concurrent creators one gets the lock and the other
+  // is refused or finds the vault, never both writing.
+  CUSTOS_ASSIGN_OR_RETURN(v->impl_->dir_lock, internal::DirLock::Acquire(dir));
+  if (DataFileExists(dir))
+    return Status::AlreadyExists("a vault already exists in " + dir + "; it was not touched");
 
   Keyring ring;
   ring.kdf = options.kdf;
@@ -615,7 +640,7 @@ Result<std::unique_ptr<Vault>> Vault::Create(const std::string& dir, const Secre
     CUSTOS_RETURN_IF_ERROR(MetaPut(txn.get(), meta, kKeyringKey, ring.Serialize()));
     CUSTOS_RETURN_IF_ERROR(txn.Commit());
   }
-  return Open(dir, passphrase, open);
+  return Unseal(std::move(v), passphrase);
 }
 
 Result<std::unique_ptr<Vault>> Vault::Open(const std::string& dir, const SecretBytes& passphrase,
@@ -624,8 +649,21 @@ Result<std::unique_ptr<Vault>> Vault::Open(const std::string& dir, const SecretB
   if (!DataFileExists(dir)) return Status::NotFound("no vault in " + dir + " (run custos init)");
   std::unique_ptr<Vault> v(new Vault());
   v->dir_ = dir;
+  v->impl_->options = options;
+  // SECURITY: a writer locks the directory before it opens the environment,
+  // so no second process can write (and, say, drop a key version the first
+  // one still seals with) while this vault lives.
+  if (!options.read_only) {
+    CUSTOS_ASSIGN_OR_RETURN(v->impl_->dir_lock, internal::DirLock::Acquire(dir));
+  }
+  return Unseal(std::move(v), passphrase);
+}
+
+Result<std::unique_ptr<Vault>> Vault::Unseal(std::unique_ptr<Vault> v,
+                                             const SecretBytes& passphrase) {
   Impl& impl = *v->impl_;
-  impl.options = options;
+  const std::string& dir = v->dir_;
+  const OpenOptions& options = impl.options;
   CUSTOS_ASSIGN_OR_RETURN(
       impl.env, internal::Env::Open(dir, options.initial_map_size, kMaxDbs, options.read_only));
   // The map may have grown beyond the requested initial size in an earlier run.
@@ -658,21 +696,34 @@ Result<std::unique_ptr<Vault>> Vault::Open(const std::string& dir, const SecretB
       if (rc != 0) return internal::LmdbStatus(rc, "opening table " + std::string(t));
       impl.dbis.emplace(std::string(t), dbi);
     }
-    if (options.read_only) {
-      txn.Abort();
-    } else {
-      CUSTOS_RETURN_IF_ERROR(txn.Commit());
-    }
+    // Committed even when read-only: LMDB closes the handles a transaction
+    // opened when it is aborted.
+    CUSTOS_RETURN_IF_ERROR(txn.Commit());
   }
-  impl.committer = std::thread([&impl] { impl.CommitterLoop(); });
+  // A read-only vault has nothing to commit.
+  if (!options.read_only) impl.committer = std::thread([&impl] { impl.CommitterLoop(); });
   CUSTOS_ASSIGN_OR_RETURN(impl.index_key, v->GetOrCreateSecret("vault.index_key", 32));
   return v;
 }
 
+bool Vault::read_only() const { return impl_->options.read_only; }
+
 Result<std::unique_ptr<ReadTxn>> Vault::BeginRead() const {
-  std::shared_lock<std::shared_mutex> gate(impl_->resize_gate);
-  CUSTOS_ASSIGN_OR_RETURN(internal::Txn txn, internal::Txn::Begin(impl_->env, nullptr, true));
-  return std::unique_ptr<ReadTxn>(new OwnedReadTxn(this, std::move(txn), std::move(gate)));
+  for (int attempt = 0;; ++attempt) {
+    std::shared_lock<std::shared_mutex> gate(impl_->resize_gate);
+    auto txn = internal::Txn::Begin(impl_->env, nullptr, true);
+    if (txn.ok()) {
+      return std::unique_ptr<ReadTxn>(
+          new OwnedReadTxn(this, std::move(txn).value(), std::move(gate)));
+    }
+    // kAborted from a top-level begin is MDB_MAP_RESIZED: the writing
+    // process grew the map beyond this (read-only) process's mapping. Adopt
+    // the new size, with no transaction of ours active, and begin again.
+    if (txn.status().code() != StatusCode::kAborted || attempt > 0) return txn.status();
+    gate.unlock();
+    std::unique_lock<std::shared_mutex> resize(impl_->resize_gate);
+    CUSTOS_RETURN_IF_ERROR(impl_->env.SetMapSize(0));
+  }
 }
 
 Result<SecretBytes> Vault::GetOrCreateSecret(std::string_view name, size_t size) {
@@ -686,6 +737,10 @@ Result<SecretBytes> Vault::GetOrCreateSecret(std::string_view name, size_t size)
       return s;
     }
     if (got.status().code() != StatusCode::kNotFound) return got.status();
+  }
+  if (read_only()) {
+    return Status::FailedPrecondition("the vault has no " + std::string(name) +
+                                      " yet and is open read-only: open it for writing once");
   }
   SecretBytes fresh = RandomSecret(size);
   Status st = Write([&](WriteTxn& w) -> Status {
@@ -757,24 +812,29 @@ Status Vault::RotateRootKey(const std::function<void(uint64_t)>& after_batch) {
     SecretBytes root = RandomSecret(32);
     ring.wrapped[next] = AeadSealSecret(impl_->kek, root, RootKeyAd(next));
     ring.current = next;
-    SecretBytes dk = DeriveSubkey(root, 1, kDataKeyContext);
-    std::string text = ring.Serialize();
-    const uint32_t previous = impl_->current_version;
+    const SecretBytes dk = DeriveSubkey(root, 1, kDataKeyContext);
+    const std::string text = ring.Serialize();
     Status switched = Write([&](WriteTxn& w) {
       CUSTOS_RETURN_IF_ERROR(w.Put(tables::kMeta, kKeyringKey, text));
-      // Switch keys inside the committer (no other write runs concurrently),
-      // so nothing is sealed under the new version before the keyring that
-      // holds it is committed in the same transaction.
-      std::unique_lock lock(impl_->keys_mu);
-      impl_->data_keys[next] = std::move(dk);
-      impl_->current_version = next;
+      // This function may run more than once (vault.h), so it copies the
+      // key rather than moving it: every run installs the same key.
+      {
+        std::unique_lock lock(impl_->keys_mu);
+        impl_->data_keys[next] = SecretBytes::CopyOf(dk.view());
+      }
+      // SECURITY: new writes seal under the new version only once the
+      // keyring that holds it has committed. The hook runs on the committer
+      // right after that commit, before any other write, so nothing sealed
+      // under `next` can outlive a rolled-back or re-run keyring write.
+      w.OnCommit([this, next] {
+        std::unique_lock lock(impl_->keys_mu);
+        impl_->current_version = next;
+      });
       return Status::Ok();
     });
     if (!switched.ok()) {
-      // The keyring naming the new key did not commit: forget the key, so
-      // nothing more is sealed under a version the disk does not know.
+      // The keyring naming the new key did not commit: forget the key.
       std::unique_lock lock(impl_->keys_mu);
-      impl_->current_version = previous;
       impl_->data_keys.erase(next);
       return switched;
     }
@@ -787,10 +847,17 @@ Status Vault::RotateRootKey(const std::function<void(uint64_t)>& after_batch) {
     if (table == tables::kMeta) continue;
     std::string resume;
     while (true) {
+      // What the write function reports, set from scratch on every run: it
+      // may run more than once (vault.h), and a run must not start where a
+      // discarded earlier run stopped, or the values in between would never
+      // be re-sealed before step 3 drops their key.
       bool done = false;
       size_t in_batch = 0;
+      std::string next_resume;
       CUSTOS_RETURN_IF_ERROR(Write([&](WriteTxn& w) -> Status {
+        done = false;
         in_batch = 0;
+        next_resume.clear();
         CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, impl_->Dbi(table));
         CUSTOS_ASSIGN_OR_RETURN(internal::Cursor cur, internal::Cursor::Open(T(w.txn_), dbi));
         MDB_val k = internal::ToVal(resume), v;
@@ -806,7 +873,7 @@ Status Vault::RotateRootKey(const std::function<void(uint64_t)>& after_batch) {
           std::string_view key = internal::FromVal(k);
           std::string_view val = internal::FromVal(v);
           if (todo.size() >= kBatch) {
-            resume = std::string(key);
+            next_resume = std::string(key);
             break;
           }
           if (Impl::SealedVersion(val) != current) {
@@ -825,6 +892,7 @@ Status Vault::RotateRootKey(const std::function<void(uint64_t)>& after_batch) {
       resealed += in_batch;
       if (after_batch && in_batch > 0) after_batch(resealed);
       if (done) break;
+      resume = std::move(next_resume);
     }
   }
   // Step 3: drop the old key versions.

@@ -18,6 +18,14 @@
 // again with a nested transaction per caller); every caller returns only
 // after the shared commit is durable (fsync'd).
 //
+// One writer per vault: a Vault opened for writing (Create, or Open without
+// OpenOptions::read_only) holds an exclusive lock on the directory
+// (flock on DIR/custos.lock) until it is destroyed; a second writer — another
+// process, or a second Vault of the same directory in this process — is
+// refused with kFailedPrecondition naming the holder's pid. Read-only
+// vaults take no lock and may run beside the writer (`custos status`,
+// `custos audit verify`); they see each commit as it lands.
+//
 // Thread-safety: a Vault is shared by all threads. ReadTxn and WriteTxn
 // objects are used by one thread at a time. Do not hold a ReadTxn while
 // calling Write() (a map resize waits for readers).
@@ -52,6 +60,13 @@ struct OpenOptions {
   size_t initial_map_size = size_t{1} << 30;  // grows on demand
   // Group commit: most callers' functions per LMDB transaction.
   size_t max_batch = 1024;
+  // Opens without the writer's lock, for commands that may run beside the
+  // writing process. Write() and everything built on it then fails with
+  // kFailedPrecondition. A read-only vault unwraps the keys of the keyring
+  // as it was when it opened: a value re-sealed by a key rotation that
+  // finished later fails to open (open again). Open it from another
+  // process than the writer: LMDB allows one environment per process, so a
+  // process that holds the writer uses that vault for reading too.
   bool read_only = false;
 };
 
@@ -67,7 +82,8 @@ class ReadTxn {
 
   // kNotFound when absent; kDataLoss when the stored value fails to open.
   Result<std::string> Get(Table table, std::string_view key) const;
-  // Whether `key` is present (no decryption).
+  // Whether `key` is present. No decryption, except in index tables
+  // (tables::IsIndexTable), whose entries are authenticated: kDataLoss.
   Result<bool> Has(Table table, std::string_view key) const;
   // The stored (sealed) bytes of `key`, without opening them; valid until
   // the transaction ends. For caches of opened values: a value that was
@@ -79,6 +95,9 @@ class ReadTxn {
   using ScanFn = std::function<Result<bool>(std::string_view key, std::string_view value)>;
   Status Scan(Table table, std::string_view prefix, const ScanFn& fn, bool reverse = false) const;
   // Visits keys only (no decryption), in key order (reverse when asked).
+  // Entries of index tables (tables::IsIndexTable) are authenticated on
+  // the way: kDataLoss for one that fails; so are those of
+  // LastKeyWithPrefix.
   using KeyFn = std::function<Result<bool>(std::string_view key)>;
   Status ScanKeys(Table table, std::string_view prefix, const KeyFn& fn,
                   bool reverse = false) const;
@@ -148,16 +167,21 @@ class Vault {
   // True when `dir` holds a vault's data files.
   static bool Exists(const std::string& dir);
 
-  // Creates a new vault in `dir` (created with mode 0700 when missing).
-  // kAlreadyExists if a vault is there — an existing vault is never touched.
+  // Creates a new vault in `dir` (created with mode 0700 when missing) and
+  // opens it for writing (holding the writer's lock). kAlreadyExists if a
+  // vault is there — an existing vault is never touched; kFailedPrecondition
+  // if another writer holds the directory's lock.
   static Result<std::unique_ptr<Vault>> Create(const std::string& dir,
                                                const SecretBytes& passphrase,
                                                const CreateOptions& options,
                                                const OpenOptions& open = {});
 
-  // Opens and unseals. kUnauthenticated for a wrong passphrase (nothing on
-  // disk is changed); kNotFound when there is no vault; kDataLoss when the
-  // files are damaged.
+  // Opens and unseals. Unless `options.read_only`, first takes the writer's
+  // lock: kFailedPrecondition when another writer (process or Vault) holds
+  // it, with its pid in the message. kUnauthenticated for a wrong
+  // passphrase (nothing in the vault's data is changed; a writer's open
+  // creates the lock file if missing); kNotFound when there is no vault;
+  // kDataLoss when the files are damaged.
   static Result<std::unique_ptr<Vault>> Open(const std::string& dir, const SecretBytes& passphrase,
                                              const OpenOptions& options = {});
 
@@ -169,6 +193,8 @@ class Vault {
   Result<VaultInfo> Info() const;
 
   const std::string& dir() const { return dir_; }
+  // Whether this vault was opened with OpenOptions::read_only.
+  bool read_only() const;
   const std::string& log_name() const { return log_name_; }
 
   // A consistent snapshot for reading. Keep it short-lived.
@@ -178,6 +204,7 @@ class Vault {
   // the commit is durable. If `fn` returns an error, its changes are rolled
   // back and the error returned; other callers in the batch are unaffected.
   // If the commit itself fails, every caller in the batch gets the error.
+  // kFailedPrecondition on a read-only vault.
   // `fn` may run more than once (again in a fresh transaction when the map
   // grows or when another request of its batch failed after writing), so it
   // must set everything it reports from scratch on each run.
@@ -220,6 +247,10 @@ class Vault {
 
  private:
   Vault();
+  // The rest of Open() and Create() once the writer's lock (if any) is in
+  // v->impl_: checks the passphrase, opens the tables, starts the committer.
+  static Result<std::unique_ptr<Vault>> Unseal(std::unique_ptr<Vault> v,
+                                               const SecretBytes& passphrase);
   static WriteTxn NewWriteTxn(Vault* v, void* txn) { return WriteTxn(v, txn); }
   static std::vector<std::function<void()>>& CommitHooks(WriteTxn& w) { return w.on_commit_; }
   std::string dir_;

@@ -1,8 +1,12 @@
 #include <array>
+#include <csignal>
 #include <cstdio>
+#include <fcntl.h>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <unistd.h>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -337,6 +341,145 @@ TEST(CliEvidenceTest, RequestApproveExportVerify) {
   CliRun holds = Custos("evidence hold list --as auditor --data " + data, env);
   EXPECT_EQ(holds.code, 0) << holds.out;
   EXPECT_NE(holds.out.find("active"), std::string::npos) << holds.out;
+}
+
+}  // namespace
+}  // namespace custos::cli
+
+namespace custos::cli {
+namespace {
+
+// `custos serve` in the background: its pid, and its first line of output
+// once it is serving.
+class Server {
+ public:
+  // Starts `custos serve --listen 127.0.0.1:0` on `data` with `env`
+  // ("NAME=value" entries added to this process's environment).
+  Server(const std::string& data, const std::vector<std::string>& env) {
+    int out[2];
+    if (pipe(out) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      dup2(out[1], 2);
+      close(out[0]);
+      close(out[1]);
+      int devnull = open("/dev/null", O_RDONLY);
+      dup2(devnull, 0);
+      setsid();
+      for (const std::string& e : env) putenv(const_cast<char*>(e.c_str()));
+      execl(CUSTOS_BINARY, "custos", "serve", "--data", data.c_str(), "--listen", "127.0.0.1:0",
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    out_ = fdopen(out[0], "r");
+    char line[4096];
+    while (out_ != nullptr && fgets(line, sizeof line, out_) != nullptr) {
+      first_line_ = line;
+      if (first_line_.find("Custos is serving") != std::string::npos) {
+        serving_ = true;
+        break;
+      }
+    }
+  }
+  ~Server() { Stop(); }
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  bool serving() const { return serving_; }
+  pid_t pid() const { return pid_; }
+  const std::string& first_line() const { return first_line_; }
+  // SIGTERM, and the exit code.
+  int Stop() {
+    if (pid_ <= 0) return -1;
+    kill(pid_, SIGTERM);
+    int st = 0;
+    waitpid(pid_, &st, 0);
+    pid_ = -1;
+    if (out_ != nullptr) fclose(out_);
+    out_ = nullptr;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* out_ = nullptr;
+  bool serving_ = false;
+  std::string first_line_;
+};
+
+std::string ProcFile(pid_t pid, const char* name) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/" + name, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Two writers on one vault: `rekey --rotate` beside a running server used
+// to succeed, drop the key version the server still sealed with, and leave
+// the server answering 500. Now every writer is refused, naming the
+// server's pid; the read-only commands still run beside it.
+TEST(CliLockTest, WritersAreRefusedBesideServeAndReadersAreNot) {
+  TempDir dir;
+  const std::string data = dir.path() + "/vault";
+  const std::string env = "CUSTOS_PASSPHRASE=pp CUSTOS_USER_PASSWORD=Custos-Demo-2026";
+  ASSERT_EQ(Custos("demo --kdf-profile test --customers 5 --data " + data, env).code, 0);
+  // A checkpoint covers every event so far, so that proving one needs no
+  // new signature (which would take the writer's lock).
+  ASSERT_EQ(Custos("audit checkpoint --data " + data, env).code, 0);
+  Server serve(data, {"CUSTOS_PASSPHRASE=pp"});
+  ASSERT_TRUE(serve.serving()) << serve.first_line();
+  const std::string holder = "pid " + std::to_string(serve.pid());
+
+  CliRun rotate = Custos("rekey --rotate --kdf-profile test --data " + data, env);
+  EXPECT_EQ(rotate.code, 1) << rotate.out;
+  EXPECT_NE(rotate.out.find("in use by another writer"), std::string::npos) << rotate.out;
+  EXPECT_NE(rotate.out.find(holder), std::string::npos) << rotate.out;
+  const std::string policy =
+      std::string(std::getenv("CUSTOS_SOURCE_ROOT") != nullptr ? std::getenv("CUSTOS_SOURCE_ROOT")
+                                                               : ".") +
+      "/policy/default-policy.xml";
+  for (const std::string& writer :
+       {std::string("rekey --kdf-profile test --new-passphrase-file /dev/null"),
+        std::string("demo --kdf-profile test --customers 5"), std::string("audit checkpoint"),
+        std::string("audit index"), std::string("audit export --as auditor"),
+        "policy apply " + policy + " --reason x --as admin",
+        std::string("evidence list --as litigation")}) {
+    CliRun r = Custos(writer + " --data " + data, env);
+    EXPECT_EQ(r.code, 1) << writer << ": " << r.out;
+    EXPECT_NE(r.out.find(holder), std::string::npos) << writer << ": " << r.out;
+  }
+
+  // Readers run beside it.
+  for (const char* reader :
+       {"status", "status --unseal", "audit verify", "audit key", "audit leaf 0", "audit prove 0",
+        "audit consistency 1 2", "policy show", "policy history", "demo --logins-only"}) {
+    CliRun r = Custos(std::string(reader) + " --data " + data, env);
+    EXPECT_EQ(r.code, 0) << reader << ": " << r.out;
+  }
+  CliRun status = Custos("status --unseal --data " + data, env);
+  EXPECT_NE(status.out.find("key version:    1\n"), std::string::npos) << status.out;
+
+  // Once the server is gone (even killed), the rotation runs.
+  EXPECT_EQ(serve.Stop(), 0);
+  CliRun rotated = Custos("rekey --rotate --kdf-profile test --data " + data, env);
+  EXPECT_EQ(rotated.code, 0) << rotated.out;
+  EXPECT_EQ(Custos("audit verify --data " + data, env).code, 0);
+}
+
+// The passphrase given in the environment is wiped from it once read: a
+// running server's /proc/PID/environ (readable by every process of the same
+// user) no longer shows it.
+TEST(CliLockTest, ServeWipesThePassphraseFromItsEnvironment) {
+  TempDir dir;
+  const std::string data = dir.path() + "/vault";
+  const std::string pf = WriteFile(dir, "pass", "a passphrase nobody should see\n");
+  ASSERT_EQ(Custos("init --kdf-profile test --data " + data + " --passphrase-file " + pf).code, 0);
+  Server serve(data, {"CUSTOS_PASSPHRASE=a passphrase nobody should see", "CUSTOS_OTHER=kept"});
+  ASSERT_TRUE(serve.serving()) << serve.first_line();
+  const std::string environ = ProcFile(serve.pid(), "environ");
+  ASSERT_FALSE(environ.empty());
+  EXPECT_EQ(environ.find("nobody should see"), std::string::npos);
+  EXPECT_NE(environ.find("CUSTOS_OTHER=kept"), std::string::npos) << "only the secret is wiped";
 }
 
 }  // namespace

@@ -18,8 +18,12 @@ Status LmdbStatus(int rc, std::string_view what) {
     case MDB_PAGE_NOTFOUND:
     case MDB_INVALID:
     case MDB_VERSION_MISMATCH:
-    case MDB_BAD_TXN:
       return Status::DataLoss(m + " (the data files are damaged or not a Custos vault)");
+    // A transaction that an earlier failure left unusable (or that has an
+    // active child): it must be aborted, nothing of it commits, and the
+    // files are fine. Not data loss: running the work again may succeed.
+    case MDB_BAD_TXN:
+      return Status::Aborted(m + " (the transaction must be aborted; nothing of it was written)");
     case MDB_MAP_FULL:
     case MDB_TXN_FULL:
     case MDB_READERS_FULL:

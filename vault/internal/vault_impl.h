@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "vault/internal/dir_lock.h"
 #include "vault/internal/lmdb.h"
 #include "vault/vault.h"
 
@@ -53,6 +54,10 @@ class Wakeup {
 
 struct Vault::Impl {
   Vault* owner = nullptr;
+  // Held by a vault open for writing (not by a read-only one). Declared
+  // before `env` so that it is released only after the environment is
+  // closed.
+  internal::DirLock dir_lock;
   internal::Env env;
   std::map<std::string, MDB_dbi, std::less<>> dbis;
   OpenOptions options;
