@@ -17,6 +17,7 @@
 #include "vault/evidence/evidence.h"
 #include "vault/loans.h"
 #include "vault/records.h"
+#include "vault/sealed_stream.h"
 #include "vault/users.h"
 #include "web/agreement_documents.h"
 #include "web/server.h"
@@ -191,6 +192,16 @@ class ServeCommand : public Command {
     auto archive = vault::Archive::Open(**v, **log);
     if (!archive.ok()) return Fail(archive.status());
     opts.archive = archive->get();
+    // This process holds the vault's writer lock and has not started a
+    // writer yet: any half-stored upload or export is a previous run's.
+    auto swept = vault::SweepAbandonedStreams(**v);
+    if (!swept.ok()) return Fail(swept.status());
+    if (*swept > 0) {
+      std::cerr
+          << "serve: deleted " << *swept
+          << " stored chunks of uploads or evidence exports that an earlier run did not finish"
+          << std::endl;
+    }
     auto server = web::Server::Start(**v, opts);
     if (!server.ok()) return Fail(server.status());
     std::string host = opts.listen_address.find(':') != std::string::npos

@@ -80,6 +80,13 @@ Result<SealedStream> SealedStream::From(const json::Value& o, std::string id) {
   return s;
 }
 
+// tables::kIndex: a stream some of whose chunks are stored but that nothing
+// names yet.
+namespace {
+constexpr char kPendingPrefix[] = "stream-pending/";
+std::string PendingKey(std::string_view id) { return kPendingPrefix + std::string(id); }
+}  // namespace
+
 struct SealedStreamWriter::State {
   Vault* vault = nullptr;
   SealedStream stream;
@@ -128,6 +135,10 @@ struct SealedStreamWriter::State {
     if (pending.empty()) return Status::Ok();
     stored = stream.chunks;
     Status st = vault->Write([&](WriteTxn& txn) -> Status {
+      // The mark stays until CommitIn or Discard removes it: chunks of a
+      // stream whose process died half-way are found and deleted by
+      // SweepAbandonedStreams.
+      CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kIndex, PendingKey(stream.id), ""));
       for (const auto& [k, v] : pending) {
         CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kAttachmentChunks, k, v));
       }
@@ -192,11 +203,67 @@ Status SealedStreamWriter::CommitIn(WriteTxn& txn) const {
   for (const auto& [k, v] : state_->pending) {
     CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kAttachmentChunks, k, v));
   }
+  if (state_->stored > 0) {
+    Status st = txn.Delete(tables::kIndex, PendingKey(state_->stream.id));
+    if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+  }
   return Status::Ok();
 }
 
 void SealedStreamWriter::Discard() {
   DeleteStreamChunks(*state_->vault, state_->stream.id, state_->stream.chunks);
+  if (state_->stored > 0) {
+    state_->vault
+        ->Write([&](WriteTxn& txn) -> Status {
+          Status st = txn.Delete(tables::kIndex, PendingKey(state_->stream.id));
+          return st.code() == StatusCode::kNotFound ? Status::Ok() : st;
+        })
+        .IgnoreError();
+  }
+}
+
+Result<uint64_t> SweepAbandonedStreams(Vault& vault) {
+  std::vector<std::string> ids;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto r, vault.BeginRead());
+    CUSTOS_RETURN_IF_ERROR(
+        r->ScanKeys(tables::kIndex, kPendingPrefix, [&](std::string_view key) -> Result<bool> {
+          ids.emplace_back(key.substr(std::string_view(kPendingPrefix).size()));
+          return true;
+        }));
+  }
+  uint64_t deleted = 0;
+  for (const std::string& id : ids) {
+    if (id.empty()) continue;
+    const std::string prefix = id + std::string(1, '\0');
+    // In batches, so that a large abandoned upload is not one huge write.
+    while (true) {
+      std::vector<std::string> keys;
+      {
+        CUSTOS_ASSIGN_OR_RETURN(auto r, vault.BeginRead());
+        CUSTOS_RETURN_IF_ERROR(r->ScanKeys(tables::kAttachmentChunks, prefix,
+                                           [&](std::string_view key) -> Result<bool> {
+                                             keys.emplace_back(key);
+                                             return keys.size() < 1024;
+                                           }));
+      }
+      const bool last = keys.size() < 1024;
+      CUSTOS_RETURN_IF_ERROR(vault.Write([&](WriteTxn& txn) -> Status {
+        for (const std::string& k : keys) {
+          Status st = txn.Delete(tables::kAttachmentChunks, k);
+          if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+        }
+        if (last) {
+          Status st = txn.Delete(tables::kIndex, PendingKey(id));
+          if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+        }
+        return Status::Ok();
+      }));
+      deleted += keys.size();
+      if (last) break;
+    }
+  }
+  return deleted;
 }
 
 uint64_t SealedStreamWriter::size() const { return state_->stream.size + state_->filled; }

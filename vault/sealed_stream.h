@@ -97,6 +97,15 @@ Status ReadSealedStream(Vault& vault, const SealedStream& stream,
 // Deletes chunks [0, chunks) of stream `id` (best effort, several writes).
 void DeleteStreamChunks(Vault& vault, const std::string& id, uint32_t chunks);
 
+// Deletes the stored chunks of every stream that a writer began storing but
+// neither committed nor discarded — the process died half-way through an
+// upload or an export (a writer marks its stream in tables::kIndex with its
+// first stored batch; CommitIn and Discard remove the mark). Call it only
+// when no SealedStreamWriter of this vault is open, e.g. when `serve`
+// starts: a stream being written now is marked the same way. Returns the
+// number of chunks deleted; streams that something names are never touched.
+Result<uint64_t> SweepAbandonedStreams(Vault& vault);
+
 }  // namespace custos::vault
 
 #endif  // CUSTOS_VAULT_SEALED_STREAM_H_

@@ -8,6 +8,7 @@
 #include "policy/rules.h"
 #include "tests/vault/records_fixture.h"
 #include "vault/crypto.h"
+#include "vault/sealed_stream.h"
 
 namespace custos::vault {
 namespace {
@@ -155,6 +156,47 @@ TEST_F(AttachTest, OnlyOwnerAddsAndPermitMustMatch) {
   auto r = vault_->BeginRead();
   EXPECT_EQ(ListAttachments(**r, record_.id)->size(), 1u);
   EXPECT_EQ(*(*r)->Count(tables::kAttachmentChunks), 1u);  // the denied ingest left nothing
+}
+
+// A process killed half-way through an upload leaves stored chunks that
+// nothing names; the next `serve` deletes them and nothing else.
+TEST_F(AttachTest, AbandonedStreamsAreSweptAndCommittedOnesKept) {
+  const std::string kept_data = Payload(5 * 1024);
+  auto kept = Add(kept_data, 1024);  // 5 chunks, stored in batches of 8: flushed and committed
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  auto big = Add(Payload(40 * 1024), 1024);  // several batches before the commit
+  ASSERT_TRUE(big.ok()) << big.status().ToString();
+
+  auto count = [&](const std::string& id) {
+    size_t n = 0;
+    auto r = vault_->BeginRead();
+    EXPECT_TRUE((*r)->ScanKeys(tables::kAttachmentChunks, id + std::string(1, '\0'),
+                               [&](std::string_view) -> Result<bool> {
+                                 ++n;
+                                 return true;
+                               })
+                    .ok());
+    return n;
+  };
+  {
+    auto writer = SealedStreamWriter::Begin(*vault_, "a-abandoned", SealedStreamOptions{1024, 4});
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Write(Payload(20 * 1024)).ok());
+    // The process dies here: neither CommitIn nor Discard.
+  }
+  EXPECT_EQ(count("a-abandoned"), 16u);  // four stored batches of four
+
+  auto swept = SweepAbandonedStreams(*vault_);
+  ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  EXPECT_EQ(*swept, 16u);
+  EXPECT_EQ(count("a-abandoned"), 0u);
+  EXPECT_EQ(count(big->id), 40u);
+  auto read = Read(kept->id);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(*read, kept_data);
+  auto again = SweepAbandonedStreams(*vault_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0u);
 }
 
 }  // namespace
