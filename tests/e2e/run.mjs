@@ -185,7 +185,7 @@ async function scenario(base) {
   assert.equal(await admin.textContent('#policy-workhours'),
     '周一、周二、周三、周四、周五 08:00–20:00（UTC+08:00） · 节假日 2026-10-01, 2027-01-01');
   // A version written by the system (declassification) has an empty author.
-  assert.equal(await admin.evaluate(() => person({ id: '' })), '系统');
+  assert.equal(await admin.evaluate(async () => (await import(location.origin + '/js/common.js')).person({ id: '' })), '系统');
   await shot(admin, 'admin-policy');
 
   console.log('step: the author creates a customer file');
@@ -620,7 +620,7 @@ async function printStory(base) {
   assert.equal(await borrower.locator('#use-card').count(), 0, 'no print action without a print loan');
   await borrower.selectOption('#borrow-kind', 'print');
   await borrower.fill('#borrow-reason', '拜访前打印报价单，带到客户现场');
-  await borrower.fill('#borrow-due', await borrower.evaluate(() => localInput(Date.now() + 24 * 3600000)));
+  await borrower.fill('#borrow-due', await borrower.evaluate(async () => (await import(location.origin + '/js/common.js')).localInput(Date.now() + 24 * 3600000)));
   await borrower.click('#borrow-submit');
   await borrower.waitForSelector('#borrow-done');
   assert.ok((await borrower.textContent('#borrow-done')).includes('打印'));
@@ -643,7 +643,7 @@ async function printStory(base) {
   await approver.waitForSelector('#open-loans');
   const open = approver.locator('#open-loans tr', { hasText: '李娜' }).filter({ hasText: '打印' });
   await open.waitFor();
-  const tooLong = await approver.evaluate(() => localInput(Date.now() + 100 * 3600000));
+  const tooLong = await approver.evaluate(async () => (await import(location.origin + '/js/common.js')).localInput(Date.now() + 100 * 3600000));
   await open.locator('input.extend-due').fill(tooLong);
   await open.locator('button.extend').click();
   const extErr = open.locator('.error');
@@ -653,8 +653,8 @@ async function printStory(base) {
   assert.ok(extText.includes('借阅期限超过规定的最长期限') && !extText.includes('longer'), 'refusal not in Chinese: ' + extText);
   await shot(approver, 'approver-extension-refused-zh');
   const newDueMs = await approver.evaluate(() => { const d = new Date(Date.now() + 48 * 3600000); d.setSeconds(0, 0); return d.getTime(); });
-  const newDueText = await approver.evaluate((ms) => fmtTime(ms), newDueMs);
-  await open.locator('input.extend-due').fill(await approver.evaluate((ms) => localInput(ms), newDueMs));
+  const newDueText = await approver.evaluate(async (ms) => (await import(location.origin + '/js/i18n.js')).fmtTime(ms), newDueMs);
+  await open.locator('input.extend-due').fill(await approver.evaluate(async (ms) => (await import(location.origin + '/js/common.js')).localInput(ms), newDueMs));
   await open.locator('input.comment').fill('客户推迟会面，延期一天');
   await open.locator('button.extend').click();
   await until(approver, (t) => {

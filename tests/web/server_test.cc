@@ -436,6 +436,25 @@ TEST_F(WebServerTest, StaticUiAndPathTraversal) {
   EXPECT_EQ(Client().Send("GET", "/healthz").status, 200);
 }
 
+// The UI is native ES modules: one <script type="module"> entry, the rest
+// fetched by import (subfolders too). A browser runs a module only if it is
+// served with a JavaScript MIME type (nosniff makes it check) and the CSP's
+// script-src allows its origin.
+TEST_F(WebServerTest, StaticUiServesJavaScriptModules) {
+  TestResponse index = Client().Send("GET", "/");
+  ASSERT_EQ(index.status, 200);
+  EXPECT_NE(index.body.find("<script type=\"module\" src=\"/js/app.js\"></script>"),
+            std::string::npos);
+  EXPECT_NE(index.Header("content-security-policy").find("script-src 'self'"), std::string::npos);
+  for (const char* path : {"/js/app.js", "/js/i18n.js", "/js/i18n/ids.js"}) {
+    TestResponse r = Client().Send("GET", path);
+    ASSERT_EQ(r.status, 200) << path;
+    EXPECT_EQ(r.Header("content-type"), "text/javascript; charset=utf-8") << path;
+    EXPECT_EQ(r.Header("x-content-type-options"), "nosniff") << path;
+    EXPECT_FALSE(r.body.empty()) << path;
+  }
+}
+
 TEST_F(WebServerTest, RandomMalformedRequestsDoNotHurt) {
   std::mt19937 rng(20260101);
   auto pick = [&](std::initializer_list<const char*> l) {

@@ -1,0 +1,60 @@
+// Hash routes (#/records?q=…) to page views, and the shell around them (the
+// navigation links a user's roles open, who is signed in, the language
+// button). Page modules export their routes; app.js adds them here.
+
+import { applyI18n, el } from './dom.js';
+import { t } from './i18n.js';
+import { hasRole, loadRoles, loadSession, onNavigate, state } from './session.js';
+
+const routes = new Map();
+
+// Adds { '#/path': async view() → Element } routes; a path is only ever one
+// page's.
+export function addRoutes(table) {
+  for (const [hash, view] of Object.entries(table)) {
+    if (routes.has(hash)) throw new Error('route ' + hash + ' defined twice');
+    routes.set(hash, view);
+  }
+}
+
+// Pages reachable without a session: the login and a setup link's page
+// (users.js; the token follows in the hash).
+function isPublicPage(hash) { return hash === '#/login' || hash.startsWith('#/setup/'); }
+
+export function go(hash) { if (location.hash !== hash) location.hash = hash; else render(); }
+
+function renderShell() {
+  const logged = !!state.session;
+  document.getElementById('nav').hidden = !logged;
+  document.getElementById('logout').hidden = !logged;
+  // A link for one role (data-role) or for any of several (data-roles="legal hr auditor").
+  for (const a of document.querySelectorAll('#nav [data-role]')) a.hidden = !hasRole(a.dataset.role);
+  for (const a of document.querySelectorAll('#nav [data-roles]')) a.hidden = !a.dataset.roles.split(' ').some((r) => hasRole(r));
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.getAttribute('href') === location.hash);
+  const who = document.getElementById('whoami');
+  who.textContent = logged ? (state.session.user.display_name || state.session.user.username) : '';
+  document.getElementById('lang').textContent = t('lang.switch');
+  applyI18n(document.querySelector('header'));
+}
+
+export async function render() {
+  const hash = location.hash || '#/home';
+  const main = document.getElementById('main');
+  if (!isPublicPage(hash)) {
+    if (!(await loadSession())) { go('#/login'); return; }
+    if (state.session.must_change_password && hash !== '#/password') { go('#/password'); return; }
+    await loadRoles();
+  }
+  const key = hash.startsWith('#/setup/') ? '#/setup' : hash.split('?')[0];
+  const view = routes.get(key) || routes.get('#/home');  // unknown: home
+  const page = view ? await view() : el('p', { class: 'error', text: 'no page for ' + key });
+  main.replaceChildren(page);
+  renderShell();
+}
+
+// Renders the current route now and on every hash change.
+export function start() {
+  onNavigate(go);
+  window.addEventListener('hashchange', render);
+  render();
+}
