@@ -614,8 +614,8 @@ Result<std::vector<EvidenceRequest>> EvidenceDesk::List(const Caller& caller) co
   CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(*r, caller));
   CUSTOS_ASSIGN_OR_RETURN(auto policy, archive_.PolicyAt(*r));
   if (!MayReadRequests(*policy, user)) {
-    return Status::PermissionDenied(
-        "role.not_permitted: only litigation, approvers and auditors see evidence requests");
+    return policy::Refuse(policy::rules::kRoleNotPermitted,
+                          "only litigation, approvers and auditors see evidence requests");
   }
   CUSTOS_ASSIGN_OR_RETURN(std::vector<EvidenceRequest> all, internal::AllRequests(*r));
   std::sort(all.begin(), all.end(), [](const EvidenceRequest& a, const EvidenceRequest& b) {
@@ -629,8 +629,8 @@ Result<EvidenceRequest> EvidenceDesk::Get(const Caller& caller, std::string_view
   CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(*r, caller));
   CUSTOS_ASSIGN_OR_RETURN(auto policy, archive_.PolicyAt(*r));
   if (!MayReadRequests(*policy, user)) {
-    return Status::PermissionDenied(
-        "role.not_permitted: only litigation, approvers and auditors see evidence requests");
+    return policy::Refuse(policy::rules::kRoleNotPermitted,
+                          "only litigation, approvers and auditors see evidence requests");
   }
   return internal::LoadRequest(*r, id);
 }
