@@ -42,12 +42,23 @@ std::string Status::ToString() const {
   return out;
 }
 
+Status Status::Refused(StatusCode code, std::string message, Refusal refusal) {
+  Status s(code, std::move(message));
+  s.refusal_ = std::make_shared<const Refusal>(std::move(refusal));
+  return s;
+}
+
 Status Status::Annotate(std::string_view context) const {
   if (ok()) return *this;
-  std::string m(context);
-  m += ": ";
-  m += message_;
-  return Status(code_, std::move(m));
+  std::string prefix(context);
+  prefix += ": ";
+  Status s(code_, prefix + message_);
+  if (refusal_) {
+    Refusal r = *refusal_;
+    r.message_en = prefix + r.message_en;
+    s.refusal_ = std::make_shared<const Refusal>(std::move(r));
+  }
+  return s;
 }
 
 void Die(std::string_view what) {

@@ -24,6 +24,7 @@
 #define CUSTOS_BASE_STATUS_H_
 
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,6 +50,15 @@ enum class StatusCode {
 
 // Stable lower-case name of a code ("data_loss"), used in JSON errors and logs.
 std::string_view StatusCodeName(StatusCode code);
+
+// A refusal as data: the rule that refused and the messages for people in
+// English and Chinese, carried by a kPermissionDenied / kResourceExhausted
+// Status so that no layer parses a rule id out of a message.
+struct Refusal {
+  std::string rule;        // stable rule id, e.g. "record.not_owner"
+  std::string message_en;  // as shown to people (today "rule: English message")
+  std::string message_zh;  // "" when there is no Chinese message
+};
 
 class [[nodiscard]] Status {
  public:
@@ -77,15 +87,21 @@ class [[nodiscard]] Status {
   static Status Aborted(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  // A refusal (`code` kPermissionDenied or kResourceExhausted) carrying
+  // `refusal` as data; message() is `message` (for logs and the CLI).
+  static Status Refused(StatusCode code, std::string message, Refusal refusal);
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  // The refusal's rule and messages; nullptr unless made by Refused().
+  const Refusal* refusal() const { return refusal_.get(); }
 
   // "data_loss: value does not open" (or "ok").
   std::string ToString() const;
 
-  // Returns a copy whose message is prefixed with `context` + ": ".
+  // Returns a copy whose message (and refusal's English message) is
+  // prefixed with `context` + ": ".
   Status Annotate(std::string_view context) const;
 
   // Ignoring a Status on purpose is visible and greppable.
@@ -98,6 +114,7 @@ class [[nodiscard]] Status {
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  std::shared_ptr<const Refusal> refusal_;  // immutable once made: shared by copies
 };
 
 // Aborts the process with `what` on stderr. For broken invariants (bugs),

@@ -836,8 +836,21 @@ Status Authorization::status() const {
     message += kChineseMessageMarker;
     message += decision.message_zh;
   }
-  if (decision.rule == rules::kQuotaExhausted) return Status::ResourceExhausted(std::move(message));
-  return Status::PermissionDenied(std::move(message));
+  Refusal refusal;
+  refusal.rule = decision.rule;
+  refusal.message_en = decision.rule + ": " + decision.message_en;
+  refusal.message_zh = decision.message_zh;
+  const StatusCode code = decision.rule == rules::kQuotaExhausted ? StatusCode::kResourceExhausted
+                                                                  : StatusCode::kPermissionDenied;
+  return Status::Refused(code, std::move(message), std::move(refusal));
+}
+
+Status Refuse(std::string_view rule, std::string_view message_en) {
+  std::string message = std::string(rule) + ": " + std::string(message_en);
+  Refusal refusal;
+  refusal.rule = std::string(rule);
+  refusal.message_en = message;
+  return Status::Refused(StatusCode::kPermissionDenied, std::move(message), std::move(refusal));
 }
 
 }  // namespace custos::policy

@@ -113,13 +113,19 @@ struct Authorization {
   // OK when allowed; otherwise kResourceExhausted for "quota.exhausted" and
   // kPermissionDenied for every other rule, with the message
   // "rule: English message" + kChineseMessageMarker + "中文消息" (both with
-  // the decision's details, e.g. views used and the quota).
+  // the decision's details, e.g. views used and the quota) for people, and
+  // the rule and both messages as data in Status::refusal() for programs.
   Status status() const;
 };
 
 // Separates the English and the Chinese message in a refusal's Status
 // (Authorization::status). A full-width bar, which no message contains.
 inline constexpr std::string_view kChineseMessageMarker = " ｜ ";
+
+// A refusal made outside a decision (a listing's access rule): kPermissionDenied
+// with the message "rule: message_en" and Status::refusal() {rule, that
+// message, no Chinese message (the rule's own words serve)}.
+Status Refuse(std::string_view rule, std::string_view message_en);
 
 // Decides whether `facts.actor` may perform `action`. Never fails: missing
 // facts deny with "facts.incomplete".
@@ -130,8 +136,8 @@ Authorization Authorize(const Policy& policy, const Facts& facts, Action action)
 
 // The people's messages of a rule id (policy/rules.h) in English and
 // Chinese, without the details a Decision may append; nullopt when `rule` is
-// not a rule id. For layers that only see the "rule: message" of a Status
-// (e.g. the web API, which answers in both languages). Static strings.
+// not a rule id. For layers that answer in both languages (the web API)
+// when a refusal carries no Chinese message of its own. Static strings.
 struct RuleMessages {
   std::string_view en;
   std::string_view zh;

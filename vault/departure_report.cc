@@ -8,6 +8,7 @@
 #include "policy/engine.h"
 #include "policy/facts.h"
 #include "policy/types.h"
+#include "vault/access/alerts.h"
 #include "vault/loans.h"
 
 namespace custos::vault {
@@ -270,11 +271,9 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
 
   // Alerts about the person: keys start with the time (big-endian), so the
   // scan runs newest first and stops at the window's start.
-  CUSTOS_RETURN_IF_ERROR(txn->Scan(
-      tables::kAlerts, "",
-      [&](std::string_view, std::string_view value) -> Result<bool> {
-        auto v = json::Parse(value);
-        if (!v.ok() || !v->is_object()) return Status::DataLoss("an alert does not parse");
+  CUSTOS_RETURN_IF_ERROR(
+      access::ScanAlerts(*txn, /*newest_first=*/true, [&](json::Value alert) -> Result<bool> {
+        const json::Value* v = &alert;
         CUSTOS_ASSIGN_OR_RETURN(int64_t at, json::GetIntOr(*v, "at", 0));
         if (at < report.from) return false;
         if (at >= report.to) return true;
@@ -300,8 +299,7 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
         }
         report.alerts.push_back(std::move(a));
         return true;
-      },
-      /*reverse=*/true));
+      }));
   std::reverse(report.alerts.begin(), report.alerts.end());
   return report;
 }

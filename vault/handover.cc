@@ -81,12 +81,12 @@ bool MayListHandovers(const policy::Policy& policy, const User& user) {
 // The access rule of ListHandovers and ListLeavers.
 Status CheckMayList(const policy::Policy& policy, const User& user) {
   if (user.employment != policy::EmploymentState::kActive) {
-    return Status::PermissionDenied(std::string(policy::rules::kEmploymentNoticePeriod) +
-                                    ": During the notice period only handover views are allowed.");
+    return policy::Refuse(policy::rules::kEmploymentNoticePeriod,
+                          "During the notice period only handover views are allowed.");
   }
   if (!MayListHandovers(policy, user)) {
-    return Status::PermissionDenied(std::string(policy::rules::kRoleNotPermitted) +
-                                    ": None of the user's roles permits this action.");
+    return policy::Refuse(policy::rules::kRoleNotPermitted,
+                          "None of the user's roles permits this action.");
   }
   return Status::Ok();
 }

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "base/encoding.h"
+#include "vault/access/alerts.h"
 #include "vault/versions.h"
 
 namespace custos::vault {
@@ -381,19 +382,18 @@ Result<std::vector<NonCompeteRow>> NonCompeteTracker::Dashboard(const Caller& ca
       e.details["severity"] = AlertLevelId(now_status.alert);
       if (auto digest = CurrentPolicyDigest(txn); digest.ok()) e.policy = *digest;
       CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, log_.Append(txn, e));
-      json::Value o = json::Value::MakeObject();
-      o["type"] = "noncompete_unpaid";
-      o["severity"] = AlertLevelId(now_status.alert);
-      o["user_id"] = row.agreement.employee_id;
-      o["record_id"] = row.agreement.id;
-      o["at"] = NowMillis();
-      o["audit_seq"] = seq;
-      o["rule"] = e.rule;
-      o["overdue_months"] = overdue;
-      o["employee_may_release"] = now_status.employee_may_release;
-      CUSTOS_RETURN_IF_ERROR(txn.Insert(
-          tables::kAlerts, EncodeU64(static_cast<uint64_t>(NowMillis())) + RandomBytes(4),
-          json::Serialize(o)));
+      access::Alert alert;
+      alert.type = "noncompete_unpaid";
+      alert.severity = std::string(AlertLevelId(now_status.alert));
+      alert.user_id = row.agreement.employee_id;
+      alert.record_id = row.agreement.id;
+      alert.at = NowMillis();
+      alert.audit_seq = seq;
+      alert.rule = e.rule;
+      alert.extra = json::Value::MakeObject();
+      alert.extra["overdue_months"] = overdue;
+      alert.extra["employee_may_release"] = now_status.employee_may_release;
+      CUSTOS_RETURN_IF_ERROR(access::RaiseAlert(txn, alert));
       return AppendVersion(txn, tables::kAgreements, "nc:" + row.agreement.id,
                            json::Serialize(t.ToJson()))
           .status();

@@ -24,18 +24,11 @@
 #include "base/status.h"
 #include "base/time.h"
 #include "policy/policy.h"
+#include "vault/access/caller.h"
 #include "vault/audit_log.h"
 #include "vault/vault.h"
 
 namespace custos::vault {
-
-// Who is calling and from where: the identity (already authenticated by the
-// caller, e.g. the web layer) and the place that goes into every audit event.
-struct Caller {
-  std::string user_id;
-  std::string session;  // opaque session id, never the bearer token
-  AuditEvent::Place place;
-};
 
 // The exact bytes of policy/default-policy.xml as shipped with this build.
 std::string_view DefaultPolicyXml();

@@ -13,6 +13,7 @@
 #include "base/encoding.h"
 #include "policy/anomaly.h"
 #include "policy/rules.h"
+#include "vault/access/alerts.h"
 #include "vault/crypto.h"
 #include "vault/handover.h"
 #include "vault/legal_hold.h"
@@ -254,145 +255,36 @@ Status WriteViewCount(WriteTxn& txn, const std::string& key, ViewCount c, UnixMi
   return txn.Put(tables::kViewCounts, key, raw);
 }
 
-// A person's recent view attempts for the anomaly rules (tables::kActivity,
-// by user id): {"d":[[day,views],...],"x":[ms,...],"p":[place,...],"s":day,
-// "a":ms,"o":local day} — see policy::anomaly::Activity. At most 31 days, 32 refusals and
-// 16 places: small.
-Result<policy::anomaly::Activity> ReadActivity(const ReadTxn& txn, const std::string& user_id) {
-  policy::anomaly::Activity a;
-  auto raw = txn.Get(tables::kActivity, user_id);
-  if (!raw.ok()) {
-    if (raw.status().code() == StatusCode::kNotFound) return a;
-    return raw.status();
-  }
-  auto o = json::Parse(*raw);
-  if (!o.ok() || !o->is_object()) return Status::DataLoss("activity entry is damaged");
-  if (const json::Value* d = o->Find("d"); d != nullptr && d->is_array()) {
-    for (const json::Value& x : d->as_array()) {
-      if (!x.is_array() || x.as_array().size() != 2 || !x.as_array()[0].is_int() ||
-          !x.as_array()[1].is_int())
-        return Status::DataLoss("activity entry is damaged");
-      a.days.emplace_back(x.as_array()[0].as_int(), x.as_array()[1].as_int());
-    }
-  }
-  if (const json::Value* d = o->Find("x"); d != nullptr && d->is_array()) {
-    for (const json::Value& x : d->as_array()) {
-      if (!x.is_int()) return Status::DataLoss("activity entry is damaged");
-      a.denials.push_back(x.as_int());
-    }
-  }
-  if (const json::Value* d = o->Find("p"); d != nullptr && d->is_array()) {
-    for (const json::Value& x : d->as_array()) {
-      if (!x.is_string()) return Status::DataLoss("activity entry is damaged");
-      a.places.push_back(x.as_string());
-    }
-  }
-  CUSTOS_ASSIGN_OR_RETURN(a.spike_alert_day, json::GetIntOr(*o, "s", -1));
-  CUSTOS_ASSIGN_OR_RETURN(a.denial_alert_at, json::GetIntOr(*o, "a", 0));
-  CUSTOS_ASSIGN_OR_RETURN(a.off_hours_alert_day, json::GetIntOr(*o, "o", -1));
+// The attempt to create the record `id` (its event: "record.create").
+access::Attempt CreateAttempt(const std::string& id, std::string_view reason) {
+  access::Attempt a;
+  a.action = policy::Action::kCreateRecord;
+  a.event_action = "record.create";
+  a.object_type = "record";
+  a.object_id = id;
+  a.reason = std::string(reason);
   return a;
 }
 
-Status WriteActivity(WriteTxn& txn, const std::string& user_id,
-                     const policy::anomaly::Activity& a) {
-  json::Value o = json::Value::MakeObject();
-  json::Value days = json::Value::MakeArray();
-  for (const auto& [day, views] : a.days) {
-    json::Value x = json::Value::MakeArray();
-    x.Push(day);
-    x.Push(views);
-    days.Push(std::move(x));
-  }
-  o["d"] = std::move(days);
-  json::Value denials = json::Value::MakeArray();
-  for (UnixMillis t : a.denials) denials.Push(t);
-  o["x"] = std::move(denials);
-  json::Value places = json::Value::MakeArray();
-  for (const std::string& p : a.places) places.Push(p);
-  o["p"] = std::move(places);
-  o["s"] = a.spike_alert_day;
-  o["a"] = a.denial_alert_at;
-  o["o"] = a.off_hours_alert_day;
-  return txn.Put(tables::kActivity, user_id, json::Serialize(o));
+// An attempt on an existing record (the event's object id is completed
+// from its metadata once read).
+access::Attempt RecordAttempt(policy::Action action, std::string event_action,
+                              std::string_view record_id, std::string_view reason) {
+  access::Attempt a;
+  a.action = action;
+  a.event_action = std::move(event_action);
+  a.object_type = "record";
+  a.object_id = std::string(record_id);
+  a.reason = std::string(reason);
+  return a;
 }
 
-// An alert for the auditors (tables::kAlerts): key EncodeU64(time) + 4 random
-// bytes, value {"type","severity","user_id","record_id","at","audit_seq","rule"}.
-Status RaiseAlert(WriteTxn& txn, std::string_view type, const std::string& user_id,
-                  const std::string& record_id, UnixMillis at, uint64_t seq, std::string_view rule,
-                  json::Value details = json::Value()) {
-  json::Value o = json::Value::MakeObject();
-  o["type"] = type;
-  o["severity"] = "warning";
-  o["user_id"] = user_id;
-  o["record_id"] = record_id;
-  o["at"] = at;
-  o["audit_seq"] = seq;
-  o["rule"] = rule;
-  if (details.is_object()) o["details"] = std::move(details);
-  return txn.Insert(tables::kAlerts, EncodeU64(static_cast<uint64_t>(at)) + RandomBytes(4),
-                    json::Serialize(o));
-}
-
-// The anomaly rules (policy/anomaly.h) for one view attempt, in the same
-// transaction as its audit event `seq`: updates the person's activity and
-// raises the alerts the attempt crosses.
-Status CheckAnomalies(WriteTxn& txn, const std::string& user_id, const std::string& record_id,
-                      const AuditEvent::Place& place, std::string_view action, bool allowed,
-                      UnixMillis now, uint64_t seq, const policy::anomaly::WorkHours* hours,
-                      const policy::anomaly::Thresholds& thresholds) {
-  CUSTOS_ASSIGN_OR_RETURN(policy::anomaly::Activity a, ReadActivity(txn, user_id));
-  const policy::anomaly::AttemptResult r = policy::anomaly::RecordAttempt(
-      &a,
-      action == "record.view" ? policy::anomaly::AttemptKind::kView
-                              : policy::anomaly::AttemptKind::kUse,
-      allowed, now, policy::anomaly::PlaceKey(place.workstation, place.location), hours,
-      thresholds);
-  // Every anomaly alert names the attempt's action (a view, or a copy,
-  // print or export).
-  const auto details = [&] {
-    json::Value d = json::Value::MakeObject();
-    d["action"] = action;
-    return d;
-  };
-  CUSTOS_RETURN_IF_ERROR(WriteActivity(txn, user_id, a));
-  if (r.view_spike) {
-    json::Value d = details();
-    d["views_today"] = r.views_today;
-    // The median is a whole or a half number: shown as text ("2.5").
-    const auto halves = static_cast<int64_t>(r.baseline_median * 2 + 0.5);
-    d["baseline_median"] = std::to_string(halves / 2) + (halves % 2 == 1 ? ".5" : "");
-    d["baseline_active_days"] = r.baseline_active_days;
-    d["factor"] = thresholds.spike_factor;
-    CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, policy::anomaly::kViewSpike, user_id, record_id, now,
-                                      seq, policy::anomaly::kViewSpike, std::move(d)));
-  }
-  if (r.repeated_denials) {
-    json::Value d = details();
-    d["denials"] = r.denials_in_window;
-    d["window_minutes"] = thresholds.denial_window_millis / 60000;
-    CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, policy::anomaly::kRepeatedDenials, user_id, record_id,
-                                      now, seq, policy::anomaly::kRepeatedDenials, std::move(d)));
-  }
-  if (r.new_place) {
-    json::Value d = details();
-    d["workstation"] = place.workstation;
-    d["location"] = place.location;
-    d["ip"] = place.ip;
-    d["known_places"] = r.known_places;
-    CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, policy::anomaly::kNewPlace, user_id, record_id, now, seq,
-                                      policy::anomaly::kNewPlace, std::move(d)));
-  }
-  if (r.off_hours) {
-    json::Value d = details();
-    d["local_time"] = hours->LocalTime(now);
-    d["utc_offset_minutes"] = hours->utc_offset_minutes;
-    d["working_day"] = hours->IsWorkingDay(hours->LocalDay(now));
-    d["allowed"] = allowed;
-    CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, policy::anomaly::kOffHours, user_id, record_id, now, seq,
-                                      policy::anomaly::kOffHours, std::move(d)));
-  }
-  return Status::Ok();
+// The record facts of a record about to be created by `user`.
+policy::RecordFacts NewRecordFacts(const std::string& id, const NewRecord& record,
+                                   const User& user) {
+  return policy::RecordFacts{id, record.classification,
+                             record.owner_id.empty() ? user.id : record.owner_id, user.id,
+                             record.custodian_id};
 }
 
 std::string NewRecordId(RecordKind kind) {
@@ -658,16 +550,7 @@ void Archive::CatalogOnCommit(WriteTxn& txn, const RecordMeta& meta) {
 }
 
 Result<std::shared_ptr<const policy::Policy>> Archive::PolicyAt(const ReadTxn& txn) const {
-  CUSTOS_ASSIGN_OR_RETURN(std::string digest, CurrentPolicyDigest(txn));
-  {
-    std::lock_guard lock(policy_mu_);
-    if (policy_cache_ && policy_cache_->digest() == digest) return policy_cache_;
-  }
-  CUSTOS_ASSIGN_OR_RETURN(policy::Policy p, GetPolicyVersion(txn, digest));
-  auto shared = std::make_shared<const policy::Policy>(std::move(p));
-  std::lock_guard lock(policy_mu_);
-  policy_cache_ = shared;
-  return shared;
+  return gate_.PolicyAt(txn);
 }
 
 namespace {
@@ -680,22 +563,11 @@ SealedCache<RecordMeta>& MetaCache() {
 }  // namespace
 
 Result<User> Archive::CallerUser(const ReadTxn& txn, const Caller& caller) {
-  if (caller.user_id.empty()) return Status::Unauthenticated("no caller identity");
-  auto u = GetUser(txn, caller.user_id);
-  if (!u.ok()) {
-    if (u.status().code() == StatusCode::kNotFound) return Status::Unauthenticated("unknown user");
-    return u.status();
-  }
-  if (u->disabled) return Status::Unauthenticated("the account is disabled");
-  return u;
+  return access::AccessGate::CallerUser(txn, caller);
 }
 
 policy::ActorFacts Archive::ActorFactsFor(const User& user) {
-  policy::ActorFacts a;
-  a.user_id = user.id;
-  a.roles = user.roles;
-  a.employment = user.employment;
-  return a;
+  return access::AccessGate::ActorFactsFor(user);
 }
 
 policy::RecordFacts Archive::RecordFactsFor(const RecordMeta& meta) {
@@ -722,19 +594,8 @@ Result<RecordMeta> Archive::ReadMeta(const ReadTxn& txn, std::string_view record
 
 AuditEvent Archive::NewEvent(const Caller& caller, const User* user, std::string action,
                              std::string object_type, std::string object_id) {
-  AuditEvent e;
-  if (user != nullptr) {
-    e.actor = {user->id, user->display_name};
-    for (policy::Role r : user->roles) e.roles.emplace_back(policy::RoleId(r));
-  } else {
-    e.actor.id = caller.user_id;
-  }
-  e.session = caller.session;
-  e.place = caller.place;
-  e.action = std::move(action);
-  e.object.type = std::move(object_type);
-  e.object.id = std::move(object_id);
-  return e;
+  return access::AccessGate::NewEvent(caller, user, std::move(action), std::move(object_type),
+                                      std::move(object_id));
 }
 
 void Archive::SetDecision(AuditEvent* e, const policy::Authorization& auth,
@@ -792,35 +653,23 @@ Result<RecordMeta> Archive::CreateRecord(const Caller& caller, const NewRecord& 
   if (record.name.empty()) return Status::InvalidArgument("a record needs a name");
   const std::string id = NewRecordId(record.kind);
   RecordMeta out;
-  Status denied;
-  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
-    denied = Status::Ok();
-    CUSTOS_ASSIGN_OR_RETURN(User user, CallerUser(txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(auto policy, PolicyAt(txn));
-    CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, record.owner_id, "the owner"));
-    CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, record.custodian_id, "the custodian"));
-    policy::Facts f;
-    f.actor = ActorFactsFor(user);
-    f.record = policy::RecordFacts{id, record.classification,
-                                   record.owner_id.empty() ? user.id : record.owner_id, user.id,
-                                   record.custodian_id};
-    f.now = NowMillis();
-    f.reason = std::string(reason);
-    const policy::Authorization auth = policy::Authorize(*policy, f, policy::Action::kCreateRecord);
-    AuditEvent e = NewEvent(caller, &user, "record.create", "record", id);
-    e.object.version = 1;
-    e.reason = std::string(reason);
-    e.details["classification"] = policy::ClassificationId(record.classification);
-    SetDecision(&e, auth, *policy);
-    CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, log_.Append(txn, e));
-    if (!auth.ok()) {
-      denied = auth.status();
-      return Status::Ok();
-    }
-    CUSTOS_ASSIGN_OR_RETURN(out, CreateRecordIn(txn, *auth.permit, record, reason, seq));
-    return Status::Ok();
-  }));
-  if (!denied.ok()) return denied;
+  CUSTOS_RETURN_IF_ERROR(
+      gate_
+          .DecideThenWrite(
+              caller, CreateAttempt(id, reason),
+              [&](const ReadTxn& txn, const User& user, policy::Facts& f, AuditEvent& e) -> Status {
+                CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, record.owner_id, "the owner"));
+                CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, record.custodian_id, "the custodian"));
+                f.record = NewRecordFacts(id, record, user);
+                e.object.version = 1;
+                e.details["classification"] = policy::ClassificationId(record.classification);
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                CUSTOS_ASSIGN_OR_RETURN(out, CreateRecordIn(txn, *o.permit, record, reason, o.seq));
+                return Status::Ok();
+              })
+          .status());
   return out;
 }
 
@@ -838,43 +687,45 @@ Result<std::vector<RecordMeta>> Archive::CreateRecords(const Caller& caller,
   CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
     denied = Status::Ok();
     out.clear();
-    CUSTOS_ASSIGN_OR_RETURN(User user, CallerUser(txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(auto policy, PolicyAt(txn));
     const UnixMillis now = NowMillis();
-    std::vector<policy::Authorization> auths;
-    for (size_t i = 0; i < records.size(); ++i) {
-      const NewRecord& record = records[i];
-      CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, record.owner_id, "the owner")
-                                 .Annotate("record " + std::to_string(i + 1)));
-      CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, record.custodian_id, "the custodian")
-                                 .Annotate("record " + std::to_string(i + 1)));
-      policy::Facts f;
-      f.actor = ActorFactsFor(user);
-      f.record = policy::RecordFacts{ids[i], record.classification,
-                                     record.owner_id.empty() ? user.id : record.owner_id, user.id,
-                                     record.custodian_id};
-      f.now = now;
-      f.reason = std::string(reason);
-      auths.push_back(policy::Authorize(*policy, f, policy::Action::kCreateRecord));
-      if (!auths.back().ok()) {
-        AuditEvent e = NewEvent(caller, &user, "record.create", "record", ids[i]);
+    const auto prepare = [&](size_t i, bool with_details) -> access::Prepare {
+      return [&, i, with_details](const ReadTxn& t, const User& user, policy::Facts& f,
+                                  AuditEvent& e) -> Status {
+        const NewRecord& record = records[i];
+        CUSTOS_RETURN_IF_ERROR(CheckUserExists(t, record.owner_id, "the owner")
+                                   .Annotate("record " + std::to_string(i + 1)));
+        CUSTOS_RETURN_IF_ERROR(CheckUserExists(t, record.custodian_id, "the custodian")
+                                   .Annotate("record " + std::to_string(i + 1)));
+        f.record = NewRecordFacts(ids[i], record, user);
+        f.now = now;
         e.object.version = 1;
-        e.reason = std::string(reason);
-        SetDecision(&e, auths.back(), *policy);
-        CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
-        denied = auths.back().status().Annotate("record " + std::to_string(i + 1));
+        if (with_details) {
+          e.details["classification"] = policy::ClassificationId(record.classification);
+        }
         return Status::Ok();
-      }
+      };
+    };
+    // All or nothing: every record is decided first (advisory, in this same
+    // transaction); a refusal is recorded alone, as the one event.
+    for (size_t i = 0; i < records.size(); ++i) {
+      CUSTOS_ASSIGN_OR_RETURN(
+          access::Outcome peek,
+          gate_.Peek(txn, caller, CreateAttempt(ids[i], reason), prepare(i, false)));
+      if (peek.allowed) continue;
+      CUSTOS_ASSIGN_OR_RETURN(
+          access::Outcome o,
+          gate_.Decide(txn, caller, CreateAttempt(ids[i], reason), prepare(i, false)));
+      denied = o.allowed ? Status::Aborted("the decision changed; try again")
+                         : o.refusal.Annotate("record " + std::to_string(i + 1));
+      return Status::Ok();
     }
     for (size_t i = 0; i < records.size(); ++i) {
-      AuditEvent e = NewEvent(caller, &user, "record.create", "record", ids[i]);
-      e.object.version = 1;
-      e.reason = std::string(reason);
-      e.details["classification"] = policy::ClassificationId(records[i].classification);
-      SetDecision(&e, auths[i], *policy);
-      CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, log_.Append(txn, e));
+      CUSTOS_ASSIGN_OR_RETURN(
+          access::Outcome o,
+          gate_.Decide(txn, caller, CreateAttempt(ids[i], reason), prepare(i, true)));
+      if (!o.allowed) return Status::Aborted("the decision changed; try again");
       CUSTOS_ASSIGN_OR_RETURN(RecordMeta m,
-                              CreateRecordIn(txn, *auths[i].permit, records[i], reason, seq));
+                              CreateRecordIn(txn, *o.permit, records[i], reason, o.seq));
       out.push_back(std::move(m));
     }
     return Status::Ok();
@@ -886,53 +737,43 @@ Result<std::vector<RecordMeta>> Archive::CreateRecords(const Caller& caller,
 Result<RecordMeta> Archive::UpdateRecord(const Caller& caller, std::string_view record_id,
                                          const RecordUpdate& update, std::string_view reason) {
   if (update.name.empty()) return Status::InvalidArgument("a record needs a name");
-  RecordMeta out;
-  Status denied;
-  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
-    denied = Status::Ok();
-    CUSTOS_ASSIGN_OR_RETURN(User user, CallerUser(txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(auto policy, PolicyAt(txn));
-    CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, ReadMeta(txn, record_id));
-    CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, update.custodian_id, "the custodian"));
-    policy::Facts f;
-    f.actor = ActorFactsFor(user);
-    f.record = RecordFactsFor(meta);
-    CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
-    f.lowers_classification =
-        LowersClassification(meta, update.classification, update.declassify_on);
-    f.now = NowMillis();
-    f.reason = std::string(reason);
-    const policy::Authorization auth = policy::Authorize(*policy, f, policy::Action::kUpdateRecord);
-    AuditEvent e = NewEvent(caller, &user, "record.update", "record", meta.id);
-    e.object.version = meta.latest_version + 1;
-    e.reason = std::string(reason);
-    if (update.classification != meta.classification) {
-      e.details["classification"] = ChangeJson(policy::ClassificationId(meta.classification),
-                                               policy::ClassificationId(update.classification));
-    }
-    if (update.declassify_on != meta.declassify_on) {
-      e.details["declassify_on"] = ChangeJson(meta.declassify_on, update.declassify_on);
-    }
-    SetDecision(&e, auth, *policy);
-    CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, log_.Append(txn, e));
-    (void)seq;
-    if (!auth.ok()) {
-      denied = auth.status();
-      return Status::Ok();
-    }
-    meta.name = update.name;
-    meta.classification = update.classification;
-    meta.declassify_on = update.declassify_on;
-    meta.custodian_id = update.custodian_id;
-    meta.tags = update.tags;
-    meta.status = update.status.empty() ? "active" : update.status;
-    meta.paper = update.paper;
-    CUSTOS_RETURN_IF_ERROR(WriteNextVersion(txn, &meta, user.id, f.now, reason, update.content));
-    out = meta;
-    return Status::Ok();
-  }));
-  if (!denied.ok()) return denied;
-  return out;
+  RecordMeta meta;
+  CUSTOS_RETURN_IF_ERROR(
+      gate_
+          .DecideThenWrite(
+              caller,
+              RecordAttempt(policy::Action::kUpdateRecord, "record.update", record_id, reason),
+              [&](const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) -> Status {
+                CUSTOS_ASSIGN_OR_RETURN(meta, ReadMeta(txn, record_id));
+                CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, update.custodian_id, "the custodian"));
+                f.record = RecordFactsFor(meta);
+                CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
+                f.lowers_classification =
+                    LowersClassification(meta, update.classification, update.declassify_on);
+                e.object.id = meta.id;
+                e.object.version = meta.latest_version + 1;
+                if (update.classification != meta.classification) {
+                  e.details["classification"] =
+                      ChangeJson(policy::ClassificationId(meta.classification),
+                                 policy::ClassificationId(update.classification));
+                }
+                if (update.declassify_on != meta.declassify_on) {
+                  e.details["declassify_on"] = ChangeJson(meta.declassify_on, update.declassify_on);
+                }
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                meta.name = update.name;
+                meta.classification = update.classification;
+                meta.declassify_on = update.declassify_on;
+                meta.custodian_id = update.custodian_id;
+                meta.tags = update.tags;
+                meta.status = update.status.empty() ? "active" : update.status;
+                meta.paper = update.paper;
+                return WriteNextVersion(txn, &meta, o.user.id, o.now, reason, update.content);
+              })
+          .status());
+  return meta;
 }
 
 Result<RecordMeta> Archive::LowerClassification(const Caller& caller, std::string_view record_id,
@@ -940,98 +781,91 @@ Result<RecordMeta> Archive::LowerClassification(const Caller& caller, std::strin
                                                 std::string_view declassify_on,
                                                 std::string_view reason) {
   if (!declassify_on.empty()) CUSTOS_RETURN_IF_ERROR(ParseDate(declassify_on).status());
-  RecordMeta out;
-  Status denied;
-  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
-    denied = Status::Ok();
-    CUSTOS_ASSIGN_OR_RETURN(User user, CallerUser(txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(auto policy, PolicyAt(txn));
-    CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, ReadMeta(txn, record_id));
-    policy::Facts f;
-    f.actor = ActorFactsFor(user);
-    f.record = RecordFactsFor(meta);
-    CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
-    f.lowers_classification = LowersClassification(meta, classification, declassify_on);
-    f.now = NowMillis();
-    f.reason = std::string(reason);
-    const policy::Authorization auth =
-        policy::Authorize(*policy, f, policy::Action::kLowerClassification);
-    AuditEvent e = NewEvent(caller, &user, "record.reclassify", "record", meta.id);
-    e.object.version = meta.latest_version + 1;
-    e.reason = std::string(reason);
-    e.details["classification"] = ChangeJson(policy::ClassificationId(meta.classification),
-                                             policy::ClassificationId(classification));
-    e.details["declassify_on"] = ChangeJson(meta.declassify_on, declassify_on);
-    SetDecision(&e, auth, *policy);
-    CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
-    if (!auth.ok()) {
-      denied = auth.status();
-      return Status::Ok();
-    }
-    CUSTOS_ASSIGN_OR_RETURN(RecordVersion latest,
-                            ReadRecordVersion(txn, meta.id, meta.latest_version));
-    meta.classification = classification;
-    meta.declassify_on = std::string(declassify_on);
-    // The content is unchanged; the version's author is the approver who
-    // decided the new marking.
-    CUSTOS_RETURN_IF_ERROR(WriteNextVersion(txn, &meta, user.id, f.now, reason, latest.content));
-    out = meta;
-    return Status::Ok();
-  }));
-  if (!denied.ok()) return denied;
-  return out;
+  RecordMeta meta;
+  CUSTOS_RETURN_IF_ERROR(
+      gate_
+          .DecideThenWrite(
+              caller,
+              RecordAttempt(policy::Action::kLowerClassification, "record.reclassify", record_id,
+                            reason),
+              [&](const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) -> Status {
+                CUSTOS_ASSIGN_OR_RETURN(meta, ReadMeta(txn, record_id));
+                f.record = RecordFactsFor(meta);
+                CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
+                f.lowers_classification = LowersClassification(meta, classification, declassify_on);
+                e.object.id = meta.id;
+                e.object.version = meta.latest_version + 1;
+                e.details["classification"] =
+                    ChangeJson(policy::ClassificationId(meta.classification),
+                               policy::ClassificationId(classification));
+                e.details["declassify_on"] = ChangeJson(meta.declassify_on, declassify_on);
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                CUSTOS_ASSIGN_OR_RETURN(RecordVersion latest,
+                                        ReadRecordVersion(txn, meta.id, meta.latest_version));
+                meta.classification = classification;
+                meta.declassify_on = std::string(declassify_on);
+                // The content is unchanged; the version's author is the
+                // approver who decided the new marking.
+                return WriteNextVersion(txn, &meta, o.user.id, o.now, reason, latest.content);
+              })
+          .status());
+  return meta;
 }
 
 Result<RecordMeta> Archive::ReassignOwner(const Caller& caller, std::string_view record_id,
                                           std::string_view new_owner_id, std::string_view reason,
                                           bool* pending_second_approval) {
+  RecordMeta meta;
   RecordMeta out;
-  Status denied;
   bool pending = false;
-  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
-    denied = Status::Ok();
-    pending = false;
-    CUSTOS_ASSIGN_OR_RETURN(User user, CallerUser(txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(auto policy, PolicyAt(txn));
-    CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, ReadMeta(txn, record_id));
-    const std::string target(new_owner_id);
-    if (target.empty()) return Status::InvalidArgument("the new owner is missing");
-    CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, target, "the new owner"));
-    policy::Facts f;
-    f.actor = ActorFactsFor(user);
-    f.record = RecordFactsFor(meta);
-    f.now = NowMillis();
-    f.reason = std::string(reason);
-    f.target_user_id = target;
-    CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
-    CUSTOS_ASSIGN_OR_RETURN(f.hold_first_approver,
-                            HoldFirstApprover(txn, meta.id, target, kTransferByReassign));
-    const policy::Authorization auth =
-        policy::Authorize(*policy, f, policy::Action::kReassignOwner);
-    AuditEvent e = NewEvent(caller, &user, "record.reassign", "record", meta.id);
-    e.reason = std::string(reason);
-    e.details["from"] = meta.owner_id;
-    e.details["to"] = target;
-    if (f.record->legal_hold) e.details["legal_hold"] = true;
-    SetDecision(&e, auth, *policy);
-    if (auth.ok() && !auth.decision.approvals_complete) e.outcome = "pending_second_approval";
-    CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, log_.Append(txn, e));
-    if (!auth.ok()) {
-      denied = auth.status();
-      return Status::Ok();
-    }
-    if (!auth.decision.approvals_complete) {
-      // Under legal hold: the first of two approvals is kept; the owner stays.
-      pending = true;
-      out = meta;
-      return PutPendingTransfer(txn, PendingTransfer{meta.id, target, user.id,
-                                                     std::string(kTransferByReassign), f.now, seq});
-    }
-    CUSTOS_RETURN_IF_ERROR(ClearPendingTransfer(txn, meta.id));
-    CUSTOS_ASSIGN_OR_RETURN(out, ReassignOwnerIn(txn, *auth.permit, meta, target, reason, seq));
-    return Status::Ok();
-  }));
-  if (!denied.ok()) return denied;
+  const std::string target(new_owner_id);
+  access::Attempt attempt =
+      RecordAttempt(policy::Action::kReassignOwner, "record.reassign", record_id, reason);
+  CUSTOS_RETURN_IF_ERROR(
+      gate_
+          .DecideThenWrite(
+              caller, attempt,
+              [&](const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) -> Status {
+                pending = false;
+                CUSTOS_ASSIGN_OR_RETURN(meta, ReadMeta(txn, record_id));
+                if (target.empty()) return Status::InvalidArgument("the new owner is missing");
+                CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, target, "the new owner"));
+                f.record = RecordFactsFor(meta);
+                f.target_user_id = target;
+                CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
+                CUSTOS_ASSIGN_OR_RETURN(
+                    f.hold_first_approver,
+                    HoldFirstApprover(txn, meta.id, target, kTransferByReassign));
+                e.object.id = meta.id;
+                e.details["from"] = meta.owner_id;
+                e.details["to"] = target;
+                if (f.record->legal_hold) e.details["legal_hold"] = true;
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                if (!o.decision.approvals_complete) {
+                  // Under legal hold: the first of two approvals is kept; the
+                  // owner stays.
+                  pending = true;
+                  out = meta;
+                  return PutPendingTransfer(
+                      txn, PendingTransfer{meta.id, target, o.user.id,
+                                           std::string(kTransferByReassign), o.now, o.seq});
+                }
+                CUSTOS_RETURN_IF_ERROR(ClearPendingTransfer(txn, meta.id));
+                CUSTOS_ASSIGN_OR_RETURN(
+                    out, ReassignOwnerIn(txn, *o.permit, meta, target, reason, o.seq));
+                return Status::Ok();
+              },
+              [](const ReadTxn&, const access::Outcome& o, AuditEvent& e) -> Status {
+                if (o.allowed && !o.decision.approvals_complete) {
+                  e.outcome = "pending_second_approval";
+                }
+                return Status::Ok();
+              })
+          .status());
   if (pending_second_approval != nullptr) *pending_second_approval = pending;
   return out;
 }
@@ -1115,24 +949,8 @@ Status Archive::CheckAttempt(WriteTxn& txn, const User& user, const Caller& call
                              std::string_view action, const std::string& record_id,
                              const policy::Authorization& auth, UnixMillis now, uint64_t seq,
                              const policy::Policy& policy) {
-  // Departures (ARCHITECTURE.md): any attempt during the notice period is an
-  // alert for the auditors, allowed (a handover) or not.
-  if (user.employment == policy::EmploymentState::kNoticeGiven) {
-    json::Value d = json::Value::MakeObject();
-    d["action"] = action;
-    CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, "employment.notice_activity", user.id, record_id, now,
-                                      seq, auth.decision.rule, std::move(d)));
-  }
-  // The quota is the three-views rule: running out of it, by a view or by a
-  // copy, print or export, is an alert for the auditors.
-  if (auth.decision.rule == policy::rules::kQuotaExhausted) {
-    json::Value d = json::Value::MakeObject();
-    d["action"] = action;
-    CUSTOS_RETURN_IF_ERROR(RaiseAlert(txn, "quota.exhausted", user.id, record_id, now, seq,
-                                      auth.decision.rule, std::move(d)));
-  }
-  return CheckAnomalies(txn, user.id, record_id, caller.place, action, auth.ok(), now, seq,
-                        policy.work_hours(), policy.anomaly_thresholds());
+  return access::CheckAttempt(txn, user, caller, action, record_id, auth.decision, auth.ok(), now,
+                              seq, policy);
 }
 
 // ---- views ------------------------------------------------------------------------
@@ -1142,101 +960,106 @@ Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record
                                    std::vector<uint32_t> extra_versions,
                                    std::vector<RecordVersion>* extra_out) {
   ViewResult out;
-  Status denied;
-  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
-    denied = Status::Ok();
-    out = ViewResult();
-    if (extra_out != nullptr) extra_out->clear();
-    CUSTOS_ASSIGN_OR_RETURN(User user, CallerUser(txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(auto policy, PolicyAt(txn));
-    CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, ReadMeta(txn, record_id));
-    const uint32_t version = options.version == 0 ? meta.latest_version : options.version;
-    if (version == 0 || version > meta.latest_version)
-      return Status::NotFound("no such version of the record");
-    for (uint32_t x : extra_versions) {
-      if (x == 0 || x > meta.latest_version)
-        return Status::NotFound("no such version of the record");
-    }
-    const UnixMillis now = NowMillis();
-    std::optional<Loan> loan;
-    if (!options.loan_id.empty()) {
-      CUSTOS_ASSIGN_OR_RETURN(loan, GetLoan(txn, options.loan_id));
-    } else {
-      CUSTOS_ASSIGN_OR_RETURN(loan, FindOpenLoan(txn, meta.id, user.id, policy::LoanKind::kView));
-    }
-    // SECURITY: a version is judged at the higher of its own stored marking
-    // and the record's current one, so lowering a record never opens the
-    // versions written while it was marked higher.
-    policy::Classification level = meta.classification;
-    std::vector<uint32_t> shown = extra_versions;
-    shown.push_back(version);
-    for (uint32_t v : shown) {
-      if (v == meta.latest_version) continue;  // stored with the current marking
-      CUSTOS_ASSIGN_OR_RETURN(policy::Classification stored, VersionLevel(txn, meta.id, v));
-      level = std::max(level, stored);
-    }
-    const policy::ClassificationRules& cr = policy->rules(level);
-    const std::string count_key = ViewCountKey(user.id, meta.id);
-    CUSTOS_ASSIGN_OR_RETURN(ViewCount count, ReadViewCount(txn, count_key));
-    policy::Facts f;
-    f.actor = ActorFactsFor(user);
-    // Departures (handover.h): during the notice period a record in the
-    // viewer's pending handover stays viewable; the engine reads this fact.
-    CUSTOS_ASSIGN_OR_RETURN(f.actor.in_handover, InPendingHandover(txn, user, meta.id));
-    f.record = RecordFactsFor(meta);
-    f.record->classification = level;
-    if (loan) f.loan = loan->Facts();
-    // Every version shown is a view: a comparison of two versions uses two
-    // of the quota, so it needs room for both.
-    const int views_taken = static_cast<int>(shown.size());
-    f.views_used = ViewsInWindow(count, cr.quota_window_days, now) + views_taken - 1;
-    f.now = now;
-    f.reason = std::string(reason);
-    const policy::Authorization auth = policy::Authorize(*policy, f, policy::Action::kViewContent);
-    AuditEvent e = NewEvent(caller, &user, "record.view", "record", meta.id);
-    e.object.version = version;
-    e.reason = std::string(reason);
-    SetDecision(&e, auth, *policy);
-    e.details["classification"] = policy::ClassificationId(level);
-    e.details["views_used"] = auth.ok() ? f.views_used + 1 : f.views_used - views_taken + 1;
-    if (auth.decision.view_quota) {
-      e.details["view_quota"] = *auth.decision.view_quota;
-      e.details["views_left"] = auth.decision.views_left_after.value_or(0);
-    } else {
-      e.details["view_quota"] = "unlimited";
-    }
-    if (loan) e.details["loan"] = loan->id;
-    if (!extra_versions.empty()) {
-      json::Value xs = json::Value::MakeArray();
-      for (uint32_t x : extra_versions) xs.Push(x);
-      e.details["compared_versions"] = std::move(xs);
-    }
-    CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, log_.Append(txn, e));
-    CUSTOS_RETURN_IF_ERROR(
-        CheckAttempt(txn, user, caller, e.action, meta.id, auth, now, seq, *policy));
-    if (!auth.ok()) {
-      denied = auth.status();
-      return Status::Ok();
-    }
-    CUSTOS_RETURN_IF_ERROR(WriteViewCount(txn, count_key, count, now, views_taken));
-    if (loan && auth.decision.rule == policy::rules::kAllowViewLoan) {
-      CUSTOS_RETURN_IF_ERROR(MarkLoanUsed(txn, *loan, user.id, seq));
-      out.loan_id = loan->id;
-    }
-    out.meta = meta;
-    out.viewer_id = user.id;
-    out.viewer_name = user.display_name;
-    out.time = now;
-    out.audit_seq = seq;
-    out.views_used = f.views_used + 1;
-    out.views_left = auth.decision.views_left_after;
-    out.rule = auth.decision.rule;
-    out.permit = auth.permit;
-    out.version.record_id = meta.id;
-    out.version.version = version;
-    return Status::Ok();
-  }));
-  if (!denied.ok()) return denied;
+  RecordMeta meta;
+  uint32_t version = 0;
+  std::optional<Loan> loan;
+  policy::Classification level = policy::Classification::kTopSecret;
+  std::string count_key;
+  ViewCount count;
+  // Every version shown is a view: a comparison of two versions uses two
+  // of the quota, so it needs room for both.
+  const int views_taken = static_cast<int>(extra_versions.size()) + 1;
+  access::Attempt attempt =
+      RecordAttempt(policy::Action::kViewContent, "record.view", record_id, reason);
+  attempt.alert_record_id = std::string(record_id);
+  CUSTOS_RETURN_IF_ERROR(
+      gate_
+          .DecideThenWrite(
+              caller, attempt,
+              [&](const ReadTxn& txn, const User& user, policy::Facts& f, AuditEvent& e) -> Status {
+                out = ViewResult();
+                if (extra_out != nullptr) extra_out->clear();
+                CUSTOS_ASSIGN_OR_RETURN(meta, ReadMeta(txn, record_id));
+                version = options.version == 0 ? meta.latest_version : options.version;
+                if (version == 0 || version > meta.latest_version)
+                  return Status::NotFound("no such version of the record");
+                for (uint32_t x : extra_versions) {
+                  if (x == 0 || x > meta.latest_version)
+                    return Status::NotFound("no such version of the record");
+                }
+                if (!options.loan_id.empty()) {
+                  CUSTOS_ASSIGN_OR_RETURN(loan, GetLoan(txn, options.loan_id));
+                } else {
+                  CUSTOS_ASSIGN_OR_RETURN(
+                      loan, FindOpenLoan(txn, meta.id, user.id, policy::LoanKind::kView));
+                }
+                // SECURITY: a version is judged at the higher of its own
+                // stored marking and the record's current one, so lowering a
+                // record never opens the versions written while it was
+                // marked higher.
+                level = meta.classification;
+                std::vector<uint32_t> shown = extra_versions;
+                shown.push_back(version);
+                for (uint32_t v : shown) {
+                  if (v == meta.latest_version) continue;  // stored with the current marking
+                  CUSTOS_ASSIGN_OR_RETURN(policy::Classification stored,
+                                          VersionLevel(txn, meta.id, v));
+                  level = std::max(level, stored);
+                }
+                CUSTOS_ASSIGN_OR_RETURN(auto policy, gate_.PolicyAt(txn));
+                const policy::ClassificationRules& cr = policy->rules(level);
+                count_key = ViewCountKey(user.id, meta.id);
+                CUSTOS_ASSIGN_OR_RETURN(count, ReadViewCount(txn, count_key));
+                // Departures (handover.h): during the notice period a record
+                // in the viewer's pending handover stays viewable; the engine
+                // reads this fact.
+                CUSTOS_ASSIGN_OR_RETURN(f.actor.in_handover, InPendingHandover(txn, user, meta.id));
+                f.record = RecordFactsFor(meta);
+                f.record->classification = level;
+                if (loan) f.loan = loan->Facts();
+                f.views_used = ViewsInWindow(count, cr.quota_window_days, f.now) + views_taken - 1;
+                e.object.id = meta.id;
+                e.object.version = version;
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                CUSTOS_RETURN_IF_ERROR(WriteViewCount(txn, count_key, count, o.now, views_taken));
+                if (loan && o.rule == policy::rules::kAllowViewLoan) {
+                  CUSTOS_RETURN_IF_ERROR(MarkLoanUsed(txn, *loan, o.user.id, o.seq));
+                  out.loan_id = loan->id;
+                }
+                out.meta = meta;
+                out.viewer_id = o.user.id;
+                out.viewer_name = o.user.display_name;
+                out.time = o.now;
+                out.audit_seq = o.seq;
+                out.views_used = o.facts.views_used + 1;
+                out.views_left = o.decision.views_left_after;
+                out.rule = o.rule;
+                out.permit = o.permit;
+                out.version.record_id = meta.id;
+                out.version.version = version;
+                return Status::Ok();
+              },
+              [&](const ReadTxn&, const access::Outcome& o, AuditEvent& e) -> Status {
+                const int used = o.facts.views_used;
+                e.details["classification"] = policy::ClassificationId(level);
+                e.details["views_used"] = o.allowed ? used + 1 : used - views_taken + 1;
+                if (o.decision.view_quota) {
+                  e.details["view_quota"] = *o.decision.view_quota;
+                  e.details["views_left"] = o.decision.views_left_after.value_or(0);
+                } else {
+                  e.details["view_quota"] = "unlimited";
+                }
+                if (loan) e.details["loan"] = loan->id;
+                if (!extra_versions.empty()) {
+                  json::Value xs = json::Value::MakeArray();
+                  for (uint32_t x : extra_versions) xs.Push(x);
+                  e.details["compared_versions"] = std::move(xs);
+                }
+                return Status::Ok();
+              })
+          .status());
   // The content is read only now, after the view and its event are durable,
   // and off the committer thread: versions are immutable, so what the
   // transaction allowed is exactly what is read here.
@@ -1307,19 +1130,21 @@ bool MaySeeMeta(const policy::Policy& policy, const User& user, const RecordMeta
 }  // namespace
 
 Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& query) {
-  std::shared_ptr<const policy::Policy> policy;
-  User user;
+  access::Attempt attempt;
+  attempt.action = policy::Action::kSearchMetadata;
+  attempt.event_action = "record.search";
+  attempt.object_type = "records";
+  // The catalog is searched outside any transaction, on the decision read
+  // first (advisory); the search is then decided again and recorded.
+  access::Outcome peek;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(user, CallerUser(*r, caller));
-    CUSTOS_ASSIGN_OR_RETURN(policy, PolicyAt(*r));
+    CUSTOS_ASSIGN_OR_RETURN(peek, gate_.Peek(*r, caller, attempt));
   }
-  policy::Facts f;
-  f.actor = ActorFactsFor(user);
-  f.now = NowMillis();
-  const policy::Authorization auth = policy::Authorize(*policy, f, policy::Action::kSearchMetadata);
+  const User& user = peek.user;
+  const std::shared_ptr<const policy::Policy>& policy = peek.policy;
   SearchResult result;
-  if (auth.ok()) {
+  if (peek.allowed) {
     // Sight by classification is the same for every record of a level; only
     // the owner/author/custodian exception is per record.
     std::array<bool, policy::kClassificationCount> level_visible{};
@@ -1365,17 +1190,26 @@ Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& qu
       ++result.total;
     }
   }
-  AuditEvent e = NewEvent(caller, &user, "record.search", "records", "");
-  SetDecision(&e, auth, *policy);
-  e.details["text"] = query.text;
-  if (query.classification)
-    e.details["classification"] = policy::ClassificationId(*query.classification);
-  if (!query.owner_id.empty()) e.details["owner"] = query.owner_id;
-  if (!query.tag.empty()) e.details["tag"] = query.tag;
-  if (!query.status.empty()) e.details["status"] = query.status;
-  e.details["results"] = static_cast<uint64_t>(result.total);
-  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) { return log_.Append(txn, e).status(); }));
-  if (!auth.ok()) return auth.status();
+  CUSTOS_RETURN_IF_ERROR(
+      gate_
+          .DecideThenWrite(
+              caller, attempt,
+              [&](const ReadTxn&, const User&, policy::Facts&, AuditEvent& e) -> Status {
+                e.details["text"] = query.text;
+                if (query.classification)
+                  e.details["classification"] = policy::ClassificationId(*query.classification);
+                if (!query.owner_id.empty()) e.details["owner"] = query.owner_id;
+                if (!query.tag.empty()) e.details["tag"] = query.tag;
+                if (!query.status.empty()) e.details["status"] = query.status;
+                return Status::Ok();
+              },
+              nullptr,
+              [&](const ReadTxn&, const access::Outcome& decided, AuditEvent& e) -> Status {
+                e.details["results"] = static_cast<uint64_t>(decided.allowed ? result.total : 0);
+                return Status::Ok();
+              })
+          .status());
+  if (!peek.allowed) return Status::Aborted("the decision changed; try again");
   return result;
 }
 
@@ -1395,21 +1229,19 @@ Status Archive::CountViews(WriteTxn& txn, std::string_view user_id, std::string_
 
 Status Archive::AuthorizeLogRead(const Caller& caller, std::string_view event_action,
                                  json::Value details) {
-  Status denied;
-  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
-    CUSTOS_ASSIGN_OR_RETURN(User user, CallerUser(txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(auto policy, PolicyAt(txn));
-    policy::Facts f;
-    f.actor = ActorFactsFor(user);
-    f.now = NowMillis();
-    const policy::Authorization auth = policy::Authorize(*policy, f, policy::Action::kReadAuditLog);
-    AuditEvent e = NewEvent(caller, &user, std::string(event_action), "audit_log", "");
-    SetDecision(&e, auth, *policy);
-    e.details = details;
-    denied = auth.status();
-    return log_.Append(txn, e).status();
-  }));
-  return denied;
+  access::Attempt attempt;
+  attempt.action = policy::Action::kReadAuditLog;
+  attempt.event_action = std::string(event_action);
+  attempt.object_type = "audit_log";
+  return gate_
+      .DecideThenWrite(
+          caller, attempt,
+          [&](const ReadTxn&, const User&, policy::Facts&, AuditEvent& e) -> Status {
+            e.details = details;
+            return Status::Ok();
+          },
+          nullptr)
+      .status();
 }
 
 // ---- unaudited metadata reads -------------------------------------------------------

@@ -43,6 +43,7 @@
 #include "policy/facts.h"
 #include "policy/policy.h"
 #include "policy/types.h"
+#include "vault/access/gate.h"
 #include "vault/audit_log.h"
 #include "vault/policy_store.h"
 #include "vault/users.h"
@@ -236,6 +237,8 @@ class Archive {
   Archive& operator=(const Archive&) = delete;
 
   Vault& vault() const { return vault_; }
+  // The access path (vault/access/gate.h) every protected operation takes.
+  const access::AccessGate& gate() const { return gate_; }
   const AuditLog& audit_log() const { return log_; }
 
   // ---- records ---------------------------------------------------------------
@@ -365,7 +368,7 @@ class Archive {
                                      uint64_t audit_seq);
 
  private:
-  Archive(Vault& vault, const AuditLog& log) : vault_(vault), log_(log) {}
+  Archive(Vault& vault, const AuditLog& log) : vault_(vault), log_(log), gate_(vault, log) {}
   Status BuildCatalog();
   Result<ViewResult> ViewIn(const Caller& caller, std::string_view record_id,
                             std::string_view reason, const ViewOptions& options,
@@ -374,9 +377,7 @@ class Archive {
 
   Vault& vault_;
   const AuditLog& log_;
-
-  mutable std::mutex policy_mu_;
-  mutable std::shared_ptr<const policy::Policy> policy_cache_;
+  access::AccessGate gate_;
 
   // The catalog: full metadata by id, plus a compact, contiguous copy of
   // the searchable fields (strings interned to ids) that Search scans.

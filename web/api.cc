@@ -118,26 +118,19 @@ ApiError ApiErrorFromStatus(const Status& status) {
   } else {
     e.message_en = status.message();
   }
-  // A policy refusal reads "rule: English message" (policy::Authorization);
-  // answer it in Chinese with the rule's own words, not the code's generic
-  // sentence, so each language sees why.
-  if (status.code() == StatusCode::kPermissionDenied ||
-      status.code() == StatusCode::kResourceExhausted) {
-    const std::string& m = status.message();
-    const size_t colon = m.find(": ");
-    if (colon != std::string::npos) {
-      const std::string_view rule(m.data(), colon);
-      if (std::optional<policy::RuleMessages> text = policy::MessagesForRule(rule)) {
-        e.rule = std::string(rule);
-        e.message_zh = std::string(text->zh);
-      }
+  // A policy refusal carries its rule and both messages as data
+  // (Status::refusal); answer it in Chinese with the rule's own words, not
+  // the code's generic sentence, so each language sees why.
+  if (const Refusal* r = status.refusal();
+      r != nullptr && (status.code() == StatusCode::kPermissionDenied ||
+                       status.code() == StatusCode::kResourceExhausted)) {
+    e.message_en = r->message_en;
+    if (std::optional<policy::RuleMessages> text = policy::MessagesForRule(r->rule)) {
+      e.rule = r->rule;
+      e.message_zh = std::string(text->zh);
     }
     // The decision's own Chinese message, details included, when it came along.
-    const size_t zh = m.find(policy::kChineseMessageMarker);
-    if (zh != std::string::npos) {
-      e.message_zh = m.substr(zh + policy::kChineseMessageMarker.size());
-      e.message_en = m.substr(0, zh);
-    }
+    if (!r->message_zh.empty()) e.message_zh = r->message_zh;
   }
   return e;
 }

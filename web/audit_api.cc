@@ -12,6 +12,7 @@
 
 #include "base/json.h"
 #include "policy/engine.h"
+#include "vault/access/alerts.h"
 #include "vault/records.h"
 #include "vault/tables.h"
 #include "web/internal/app.h"
@@ -195,12 +196,8 @@ HttpResponse Alerts(App& app, const HttpRequest& req, const RequestContext& ctx)
   auto r = app.vault.BeginRead();
   if (!r.ok()) return ErrorResponse(r.status());
   json::Value list = json::Value::MakeArray();
-  Status s = (*r)->Scan(
-      vault::tables::kAlerts, "",
-      [&](std::string_view, std::string_view value) -> Result<bool> {
-        auto v = json::Parse(value);
-        if (!v.ok()) return Status::DataLoss("alert does not parse");
-        json::Value a = std::move(v).value();
+  Status s =
+      vault::access::ScanAlerts(**r, /*newest_first=*/true, [&](json::Value a) -> Result<bool> {
         if (const json::Value* u = a.Find("user_id"); u != nullptr && u->is_string()) {
           a["user"] = PersonJson(**r, u->as_string());
         }
@@ -214,8 +211,7 @@ HttpResponse Alerts(App& app, const HttpRequest& req, const RequestContext& ctx)
         }
         list.Push(std::move(a));
         return list.as_array().size() < *limit;
-      },
-      /*reverse=*/true);
+      });
   if (!s.ok()) return ErrorResponse(s);
   json::Value v = json::Value::MakeObject();
   v["alerts"] = std::move(list);

@@ -7,6 +7,7 @@
 
 #include "base/encoding.h"
 #include "base/html.h"
+#include "vault/access/alerts.h"
 #include "vault/agreements.h"
 #include "vault/attachments.h"
 #include "vault/audit_log.h"
@@ -469,11 +470,9 @@ class Builder {
         CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
         // Alert keys begin with their time: newest first, back to the window.
         std::vector<json::Value> found;
-        CUSTOS_RETURN_IF_ERROR(txn->Scan(
-            tables::kAlerts, "",
-            [&](std::string_view, std::string_view value) -> Result<bool> {
-              auto v = json::Parse(value);
-              if (!v.ok() || !v->is_object()) return Status::DataLoss("an alert does not parse");
+        CUSTOS_RETURN_IF_ERROR(
+            access::ScanAlerts(*txn, /*newest_first=*/true, [&](json::Value alert) -> Result<bool> {
+              json::Value* v = &alert;
               CUSTOS_ASSIGN_OR_RETURN(int64_t at, json::GetIntOr(*v, "at", 0));
               if (at < in_.scope.from) return false;
               if (!in_.scope.InWindow(at)) return true;
@@ -481,8 +480,7 @@ class Builder {
               if (who != u.id) return true;
               found.push_back(std::move(*v));
               return found.size() < kMaxPersonAlerts;
-            },
-            /*reverse=*/true));
+            }));
         std::reverse(found.begin(), found.end());
         for (json::Value& v : found) {
           json::Value a = json::Value::MakeObject();

@@ -56,19 +56,20 @@ Result<Delivery> EvidenceDesk::Export(const Caller& caller, std::string_view id,
   bool allowed = false;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto r, vault.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(creator, Archive::CallerUser(*r, caller));
-    CUSTOS_ASSIGN_OR_RETURN(auto policy, archive_.PolicyAt(*r));
+    CUSTOS_ASSIGN_OR_RETURN(creator, access::AccessGate::CallerUser(*r, caller));
     auto found = internal::LoadRequest(*r, id);
-    policy::Facts f;
-    f.actor = Archive::ActorFactsFor(creator);
-    f.now = NowMillis();
+    if (!found.ok() && found.status().code() != StatusCode::kNotFound) return found.status();
     if (found.ok()) {
       request = *found;
-      f.evidence = request.Facts();
-      f.reason = request.case_ref;
+      internal::StepSpec probe;
+      probe.action = policy::Action::kExportEvidence;
+      probe.prepare = [&](const ReadTxn&, policy::Facts& f, AuditEvent&) -> Status {
+        f.evidence = request.Facts();
+        f.reason = request.case_ref;
+        return Status::Ok();
+      };
+      CUSTOS_ASSIGN_OR_RETURN(allowed, internal::PeekStep(archive_, *r, caller, probe));
     }
-    allowed = found.ok() && policy::Authorize(*policy, f, policy::Action::kExportEvidence).ok();
-    if (!found.ok() && found.status().code() != StatusCode::kNotFound) return found.status();
   }
   internal::StepSpec spec;
   spec.action = policy::Action::kExportEvidence;
@@ -84,8 +85,7 @@ Result<Delivery> EvidenceDesk::Export(const Caller& caller, std::string_view id,
     return Status::Ok();
   };
   if (!allowed) {
-    CUSTOS_ASSIGN_OR_RETURN(internal::Decided d, internal::DecideStep(archive_, caller, spec));
-    if (!d.denied.ok()) return d.denied;
+    CUSTOS_ASSIGN_OR_RETURN(access::Outcome d, internal::DecideStep(archive_, caller, spec));
     return Status::Aborted("the decision changed; try again");
   }
 
@@ -199,10 +199,9 @@ Result<Delivery> EvidenceDesk::Export(const Caller& caller, std::string_view id,
     return internal::StoreRequest(txn, updated);
   };
   auto decided = internal::DecideStep(archive_, caller, spec);
-  if (!decided.ok() || !decided->denied.ok()) {
+  if (!decided.ok()) {
     writer->Discard();
-    if (!decided.ok()) return decided.status();
-    return decided->denied;
+    return decided.status();
   }
   stored.exports.push_back(exported);
   return MakeDelivery(vault, std::move(stored), exported);
@@ -242,8 +241,7 @@ Result<Delivery> EvidenceDesk::Download(const Caller& caller, std::string_view i
     exported = updated.exports[number - 1];
     return internal::StoreRequest(txn, updated);
   };
-  CUSTOS_ASSIGN_OR_RETURN(internal::Decided d, internal::DecideStep(archive_, caller, spec));
-  if (!d.denied.ok()) return d.denied;
+  CUSTOS_ASSIGN_OR_RETURN(access::Outcome d, internal::DecideStep(archive_, caller, spec));
   stored.exports[number - 1] = exported;
   return MakeDelivery(archive_.vault(), std::move(stored), exported);
 }

@@ -333,36 +333,41 @@ Result<std::vector<std::string>> CaseRequestIds(const ReadTxn& txn, std::string_
   return ids;
 }
 
-Result<Decided> DecideStep(Archive& archive, const Caller& caller, const StepSpec& spec) {
-  Decided out;
-  CUSTOS_RETURN_IF_ERROR(archive.vault().Write([&](WriteTxn& txn) -> Status {
-    out = Decided();
-    CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(txn));
-    out.now = NowMillis();
-    policy::Facts facts;
-    facts.actor = Archive::ActorFactsFor(user);
-    facts.now = out.now;
-    facts.reason = spec.reason;
-    AuditEvent e = Archive::NewEvent(caller, &user, spec.event_action, "evidence", spec.object_id);
-    e.reason = spec.reason;
-    if (spec.prepare) CUSTOS_RETURN_IF_ERROR(spec.prepare(txn, facts, e));
-    const policy::Authorization auth = policy::Authorize(*policy, facts, spec.action);
-    Archive::SetDecision(&e, auth, *policy);
-    if (!auth.ok()) {
-      CUSTOS_RETURN_IF_ERROR(archive.audit_log().Append(txn, e).status());
-      out.denied = auth.status();
-      return Status::Ok();
-    }
-    if (spec.check) CUSTOS_RETURN_IF_ERROR(spec.check(txn, auth.decision, e));
-    CUSTOS_ASSIGN_OR_RETURN(out.seq, archive.audit_log().Append(txn, e));
-    out.decision = auth.decision;
-    if (spec.apply) {
-      CUSTOS_RETURN_IF_ERROR(spec.apply(txn, user, auth.decision, out.seq, out.now));
-    }
-    return Status::Ok();
-  }));
-  return out;
+access::Attempt StepAttempt(const StepSpec& spec) {
+  access::Attempt attempt;
+  attempt.action = spec.action;
+  attempt.event_action = spec.event_action;
+  attempt.object_type = "evidence";
+  attempt.object_id = spec.object_id;
+  attempt.reason = spec.reason;
+  return attempt;
+}
+
+Result<access::Outcome> DecideStep(Archive& archive, const Caller& caller, const StepSpec& spec) {
+  return archive.gate().DecideThenWrite(
+      caller, StepAttempt(spec),
+      [&](const ReadTxn& txn, const User&, policy::Facts& facts, AuditEvent& e) -> Status {
+        return spec.prepare ? spec.prepare(txn, facts, e) : Status::Ok();
+      },
+      [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+        return spec.apply ? spec.apply(txn, o.user, o.decision, o.seq, o.now) : Status::Ok();
+      },
+      [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent& e) -> Status {
+        if (!o.allowed || !spec.check) return Status::Ok();
+        return spec.check(txn, o.decision, e);
+      });
+}
+
+Result<bool> PeekStep(Archive& archive, const ReadTxn& txn, const Caller& caller,
+                      const StepSpec& spec) {
+  CUSTOS_ASSIGN_OR_RETURN(
+      access::Outcome o,
+      archive.gate().Peek(
+          txn, caller, StepAttempt(spec),
+          [&](const ReadTxn& t, const User&, policy::Facts& facts, AuditEvent& e) -> Status {
+            return spec.prepare ? spec.prepare(t, facts, e) : Status::Ok();
+          }));
+  return o.allowed;
 }
 
 }  // namespace internal
@@ -379,13 +384,11 @@ Result<EvidenceRequest> EvidenceDesk::Request(const Caller& caller,
   // so they learn nothing about which ids exist.
   {
     CUSTOS_ASSIGN_OR_RETURN(auto r, archive_.vault().BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(*r, caller));
-    CUSTOS_ASSIGN_OR_RETURN(auto policy, archive_.PolicyAt(*r));
-    policy::Facts f;
-    f.actor = Archive::ActorFactsFor(user);
-    f.now = NowMillis();
-    f.reason = request.purpose;
-    if (!policy::Authorize(*policy, f, policy::Action::kRequestEvidence).ok()) {
+    internal::StepSpec probe;
+    probe.action = policy::Action::kRequestEvidence;
+    probe.reason = request.purpose;
+    CUSTOS_ASSIGN_OR_RETURN(bool allowed, internal::PeekStep(archive_, *r, caller, probe));
+    if (!allowed) {
       r.reset();
       return DecideRequest(caller, request, ResolvedScope());
     }
@@ -435,8 +438,7 @@ Result<EvidenceRequest> EvidenceDesk::DecideRequest(const Caller& caller,
     out.request_seq = seq;
     return internal::StoreRequest(txn, out);
   };
-  CUSTOS_ASSIGN_OR_RETURN(internal::Decided d, internal::DecideStep(archive_, caller, spec));
-  if (!d.denied.ok()) return d.denied;
+  CUSTOS_ASSIGN_OR_RETURN(access::Outcome d, internal::DecideStep(archive_, caller, spec));
   return out;
 }
 
@@ -447,13 +449,10 @@ Result<ScopePreview> EvidenceDesk::Preview(const Caller& caller,
   bool allowed_before = false;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto r, archive_.vault().BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(*r, caller));
-    CUSTOS_ASSIGN_OR_RETURN(auto policy, archive_.PolicyAt(*r));
-    policy::Facts f;
-    f.actor = Archive::ActorFactsFor(user);
-    f.now = NowMillis();
-    f.reason = request.purpose;
-    allowed_before = policy::Authorize(*policy, f, policy::Action::kRequestEvidence).ok();
+    internal::StepSpec probe;
+    probe.action = policy::Action::kRequestEvidence;
+    probe.reason = request.purpose;
+    CUSTOS_ASSIGN_OR_RETURN(allowed_before, internal::PeekStep(archive_, *r, caller, probe));
     if (allowed_before) {
       CUSTOS_ASSIGN_OR_RETURN(ResolvedScope scope, ResolveScope(archive_, *r, request.scope));
       CUSTOS_ASSIGN_OR_RETURN(uint64_t size, archive_.audit_log().Size(*r));
@@ -488,8 +487,7 @@ Result<ScopePreview> EvidenceDesk::Preview(const Caller& caller,
     }
     return Status::Ok();
   };
-  CUSTOS_ASSIGN_OR_RETURN(internal::Decided d, internal::DecideStep(archive_, caller, spec));
-  if (!d.denied.ok()) return d.denied;
+  CUSTOS_ASSIGN_OR_RETURN(access::Outcome d, internal::DecideStep(archive_, caller, spec));
   if (!allowed_before) return Status::Aborted("the decision changed; try again");
   return preview;
 }
@@ -548,8 +546,7 @@ Result<EvidenceRequest> EvidenceDesk::Approve(const Caller& caller, std::string_
     }
     return internal::StoreRequest(txn, out);
   };
-  CUSTOS_ASSIGN_OR_RETURN(internal::Decided d, internal::DecideStep(archive_, caller, spec));
-  if (!d.denied.ok()) return d.denied;
+  CUSTOS_ASSIGN_OR_RETURN(access::Outcome d, internal::DecideStep(archive_, caller, spec));
   return out;
 }
 
@@ -573,8 +570,7 @@ Result<EvidenceRequest> EvidenceDesk::Deny(const Caller& caller, std::string_vie
     out.denial = EvidenceStep{user.id, user.display_name, now, std::string(note), seq};
     return internal::StoreRequest(txn, out);
   };
-  CUSTOS_ASSIGN_OR_RETURN(internal::Decided d, internal::DecideStep(archive_, caller, spec));
-  if (!d.denied.ok()) return d.denied;
+  CUSTOS_ASSIGN_OR_RETURN(access::Outcome d, internal::DecideStep(archive_, caller, spec));
   return out;
 }
 
@@ -604,8 +600,7 @@ Result<EvidenceRequest> EvidenceDesk::LiftHold(const Caller& caller, std::string
     out.hold.lifted = EvidenceStep{user.id, user.display_name, now, std::string(reason), seq};
     return internal::StoreRequest(txn, out);
   };
-  CUSTOS_ASSIGN_OR_RETURN(internal::Decided d, internal::DecideStep(archive_, caller, spec));
-  if (!d.denied.ok()) return d.denied;
+  CUSTOS_ASSIGN_OR_RETURN(access::Outcome d, internal::DecideStep(archive_, caller, spec));
   return out;
 }
 
@@ -614,8 +609,8 @@ Result<std::vector<EvidenceRequest>> EvidenceDesk::List(const Caller& caller) co
   CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(*r, caller));
   CUSTOS_ASSIGN_OR_RETURN(auto policy, archive_.PolicyAt(*r));
   if (!MayReadRequests(*policy, user)) {
-    return Status::PermissionDenied(
-        "role.not_permitted: only litigation, approvers and auditors see evidence requests");
+    return policy::Refuse(policy::rules::kRoleNotPermitted,
+                          "only litigation, approvers and auditors see evidence requests");
   }
   CUSTOS_ASSIGN_OR_RETURN(std::vector<EvidenceRequest> all, internal::AllRequests(*r));
   std::sort(all.begin(), all.end(), [](const EvidenceRequest& a, const EvidenceRequest& b) {
@@ -629,8 +624,8 @@ Result<EvidenceRequest> EvidenceDesk::Get(const Caller& caller, std::string_view
   CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(*r, caller));
   CUSTOS_ASSIGN_OR_RETURN(auto policy, archive_.PolicyAt(*r));
   if (!MayReadRequests(*policy, user)) {
-    return Status::PermissionDenied(
-        "role.not_permitted: only litigation, approvers and auditors see evidence requests");
+    return policy::Refuse(policy::rules::kRoleNotPermitted,
+                          "only litigation, approvers and auditors see evidence requests");
   }
   return internal::LoadRequest(*r, id);
 }

@@ -1,7 +1,6 @@
 // Shared by the parts of EvidenceDesk (requests.cc, export.cc): storage of
-// requests and the one shape every step takes — the caller and the policy
-// read in the write, the decision, its event whatever it says, and the
-// change only when allowed, all in one transaction.
+// requests and the one shape every step takes — the access path
+// (vault/access/gate.h) with the evidence request as the event's object.
 #ifndef CUSTOS_VAULT_EVIDENCE_INTERNAL_DESK_H_
 #define CUSTOS_VAULT_EVIDENCE_INTERNAL_DESK_H_
 
@@ -12,6 +11,7 @@
 
 #include "base/status.h"
 #include "policy/engine.h"
+#include "vault/access/gate.h"
 #include "vault/audit_log.h"
 #include "vault/evidence/evidence.h"
 #include "vault/records.h"
@@ -41,15 +41,15 @@ struct StepSpec {
       apply;
 };
 
-struct Decided {
-  Status denied;  // the refusal, when the policy refused (its event is durable)
-  policy::Decision decision;
-  uint64_t seq = 0;
-  UnixMillis now = 0;
-};
+// Runs `spec` through the access gate (vault/access/gate.h) in one
+// Vault::Write (its functions may run more than once): the Outcome when
+// allowed and applied, the refusal (its event durable) when refused.
+Result<access::Outcome> DecideStep(Archive& archive, const Caller& caller, const StepSpec& spec);
 
-// Runs `spec` in one Vault::Write (its functions may run more than once).
-Result<Decided> DecideStep(Archive& archive, const Caller& caller, const StepSpec& spec);
+// The decision DecideStep would make in `txn` (spec.prepare fills the
+// facts), without auditing: advisory, for read-only pre-checks.
+Result<bool> PeekStep(Archive& archive, const ReadTxn& txn, const Caller& caller,
+                      const StepSpec& spec);
 
 }  // namespace custos::vault::evidence::internal
 

@@ -1,0 +1,66 @@
+// Alerts for the auditors (tables::kAlerts): the one module that writes and
+// reads them, so that every alert has one shape.
+//
+// An alert is stored under EncodeU64(at) + 4 random bytes (keys run in time
+// order) as the JSON object
+//   {"type","severity","user_id","record_id","at","audit_seq","rule",
+//    "details"?, ...top-level extras}
+// and always in the transaction of the audit event (`audit_seq`) it is
+// about.
+//
+// Thread-safety: free functions over the caller's transaction.
+#ifndef CUSTOS_VAULT_ACCESS_ALERTS_H_
+#define CUSTOS_VAULT_ACCESS_ALERTS_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "base/json.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "policy/engine.h"
+#include "policy/policy.h"
+#include "vault/access/caller.h"
+#include "vault/users.h"
+#include "vault/vault.h"
+
+namespace custos::vault::access {
+
+struct Alert {
+  std::string type;  // "quota.exhausted", "anomaly.view_spike", "noncompete_unpaid", ...
+  std::string severity = "warning";
+  std::string user_id;    // whom it is about
+  std::string record_id;  // the record (or agreement) it is about, "" when none
+  UnixMillis at = 0;
+  uint64_t audit_seq = 0;  // the event it belongs to
+  std::string rule;        // the rule of that event's decision
+  json::Value details;     // an object, or null for none
+  // Members stored at the top level beside the ones above (the non-compete
+  // alerts' "overdue_months", "employee_may_release"); an object or null.
+  json::Value extra;
+};
+
+// Stores `alert` in `txn`. Errors: those of the store.
+Status RaiseAlert(WriteTxn& txn, const Alert& alert);
+
+// Calls `fn` with every stored alert (its JSON object as stored), oldest
+// first or, with `newest_first`, newest first, until `fn` returns false or
+// an error. kDataLoss when an alert does not parse.
+Status ScanAlerts(const ReadTxn& txn, bool newest_first,
+                  const std::function<Result<bool>(json::Value alert)>& fn);
+
+// The alerts an access attempt on a record raises, in the transaction of
+// its audit event `seq` (`action` is the event's: "record.view",
+// "record.copy", …): activity during the notice period, the anomaly rules
+// of policy/anomaly.h (off hours by the policy's working hours), and an
+// exhausted view quota. Allowed or refused alike; only views count toward
+// the spike rule.
+Status CheckAttempt(WriteTxn& txn, const User& user, const Caller& caller, std::string_view action,
+                    const std::string& record_id, const policy::Decision& decision, bool allowed,
+                    UnixMillis now, uint64_t seq, const policy::Policy& policy);
+
+}  // namespace custos::vault::access
+
+#endif  // CUSTOS_VAULT_ACCESS_ALERTS_H_

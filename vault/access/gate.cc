@@ -1,0 +1,134 @@
+#include "vault/access/gate.h"
+
+#include <utility>
+
+#include "policy/rules.h"
+#include "vault/access/alerts.h"
+#include "vault/policy_store.h"
+
+namespace custos::vault::access {
+namespace {
+
+void SetDecision(AuditEvent* e, const Outcome& o) {
+  e->decision = o.allowed ? AuditDecision::kAllow : AuditDecision::kDeny;
+  e->rule = o.rule;
+  e->policy = o.policy->digest();
+  if (o.allowed) {
+    e->outcome = "ok";
+  } else if (o.rule == policy::rules::kQuotaExhausted) {
+    e->outcome = "quota_exhausted";
+  } else {
+    e->outcome = "denied";
+  }
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const policy::Policy>> AccessGate::PolicyAt(const ReadTxn& txn) const {
+  CUSTOS_ASSIGN_OR_RETURN(std::string digest, CurrentPolicyDigest(txn));
+  {
+    std::lock_guard lock(policy_mu_);
+    if (policy_cache_ && policy_cache_->digest() == digest) return policy_cache_;
+  }
+  CUSTOS_ASSIGN_OR_RETURN(policy::Policy p, GetPolicyVersion(txn, digest));
+  auto shared = std::make_shared<const policy::Policy>(std::move(p));
+  std::lock_guard lock(policy_mu_);
+  policy_cache_ = shared;
+  return shared;
+}
+
+Result<User> AccessGate::CallerUser(const ReadTxn& txn, const Caller& caller) {
+  if (caller.user_id.empty()) return Status::Unauthenticated("no caller identity");
+  auto u = GetUser(txn, caller.user_id);
+  if (!u.ok()) {
+    if (u.status().code() == StatusCode::kNotFound) return Status::Unauthenticated("unknown user");
+    return u.status();
+  }
+  if (u->disabled) return Status::Unauthenticated("the account is disabled");
+  return u;
+}
+
+policy::ActorFacts AccessGate::ActorFactsFor(const User& user) {
+  policy::ActorFacts a;
+  a.user_id = user.id;
+  a.roles = user.roles;
+  a.employment = user.employment;
+  return a;
+}
+
+AuditEvent AccessGate::NewEvent(const Caller& caller, const User* user, std::string action,
+                                std::string object_type, std::string object_id) {
+  AuditEvent e;
+  if (user != nullptr) {
+    e.actor = {user->id, user->display_name};
+    for (policy::Role r : user->roles) e.roles.emplace_back(policy::RoleId(r));
+  } else {
+    e.actor.id = caller.user_id;
+  }
+  e.session = caller.session;
+  e.place = caller.place;
+  e.action = std::move(action);
+  e.object.type = std::move(object_type);
+  e.object.id = std::move(object_id);
+  return e;
+}
+
+Result<Outcome> AccessGate::Judge(const ReadTxn& txn, const Caller& caller, const Attempt& attempt,
+                                  const Prepare& prepare, AuditEvent* event) const {
+  Outcome out;
+  // SECURITY: an unknown or disabled caller is refused before anything is
+  // decided or written: there is no one the event could name.
+  CUSTOS_ASSIGN_OR_RETURN(out.user, CallerUser(txn, caller));
+  CUSTOS_ASSIGN_OR_RETURN(out.policy, PolicyAt(txn));
+  out.facts.actor = ActorFactsFor(out.user);
+  out.facts.now = NowMillis();
+  out.facts.reason = attempt.reason;
+  *event =
+      NewEvent(caller, &out.user, attempt.event_action, attempt.object_type, attempt.object_id);
+  event->reason = attempt.reason;
+  if (prepare) CUSTOS_RETURN_IF_ERROR(prepare(txn, out.user, out.facts, *event));
+  out.now = out.facts.now;
+  policy::Authorization auth = policy::Authorize(*out.policy, out.facts, attempt.action);
+  out.allowed = auth.ok();
+  out.refusal = auth.status();
+  out.decision = std::move(auth.decision);
+  out.permit = std::move(auth.permit);
+  out.rule = out.decision.rule;
+  SetDecision(event, out);
+  return out;
+}
+
+Result<Outcome> AccessGate::Decide(WriteTxn& txn, const Caller& caller, const Attempt& attempt,
+                                   const Prepare& prepare, const Finish& finish) const {
+  AuditEvent e;
+  CUSTOS_ASSIGN_OR_RETURN(Outcome out, Judge(txn, caller, attempt, prepare, &e));
+  if (finish) CUSTOS_RETURN_IF_ERROR(finish(txn, out, e));
+  CUSTOS_ASSIGN_OR_RETURN(out.seq, log_.Append(txn, e));
+  if (!attempt.alert_record_id.empty()) {
+    CUSTOS_RETURN_IF_ERROR(CheckAttempt(txn, out.user, caller, e.action, attempt.alert_record_id,
+                                        out.decision, out.allowed, out.now, out.seq, *out.policy));
+  }
+  return out;
+}
+
+Result<Outcome> AccessGate::DecideThenWrite(const Caller& caller, const Attempt& attempt,
+                                            const Prepare& prepare, const Apply& apply,
+                                            const Finish& finish) const {
+  Outcome out;
+  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
+    // The vault may run this again: `out` is decided afresh each time.
+    CUSTOS_ASSIGN_OR_RETURN(out, Decide(txn, caller, attempt, prepare, finish));
+    if (!out.allowed || !apply) return Status::Ok();
+    return apply(txn, out);
+  }));
+  if (!out.allowed) return out.refusal;
+  return out;
+}
+
+Result<Outcome> AccessGate::Peek(const ReadTxn& txn, const Caller& caller, const Attempt& attempt,
+                                 const Prepare& prepare) const {
+  AuditEvent unused;
+  return Judge(txn, caller, attempt, prepare, &unused);
+}
+
+}  // namespace custos::vault::access
