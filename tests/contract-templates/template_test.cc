@@ -28,7 +28,7 @@ TEST(ContractsTemplate, ListsTheShippedTemplates) {
 
 TEST(ContractsTemplate, ParsesMetadataFieldsAndClauses) {
   Template t = MustLoad("cn-non-compete");
-  EXPECT_EQ(t.version, "1.0");
+  EXPECT_EQ(t.version, "1.1");
   EXPECT_FALSE(t.legal_basis.empty());
   const FieldDef* months = t.FindField("restricted_months");
   ASSERT_NE(months, nullptr);
