@@ -442,7 +442,8 @@ TEST(ContractsMinimumWages, RejectsMalformedData) {
 }
 
 TEST(ContractsChecks, CheckFromFilesWithShippedExamples) {
-  for (const char* id : {"cn-employee-nda", "cn-non-compete", "mutual-nda", "us-employee-nda"}) {
+  for (const char* id :
+       {"cn-b2b-nda", "cn-employee-nda", "cn-non-compete", "mutual-nda", "us-employee-nda"}) {
     OfflineCheckOptions o;
     o.context.secret_access_record_exists = true;
     o.minimum_wages_path = WagesPath();
@@ -525,6 +526,42 @@ TEST(ContractsLaw, C5CitesTheSourceInForceOnTheContractDate) {
   ASSERT_TRUE(Has(r, "C5", Severity::kWarning)) << Dump(r);
   EXPECT_NE(Findings(r, "C5")[0]->source.find("Art. 29"), std::string::npos);
   EXPECT_TRUE(Findings(r, "U1").empty());
+}
+
+// --- Chinese business-to-business NDA (item 2) -------------------------------
+
+class ContractsB2bNda : public ::testing::Test {
+ protected:
+  Template t_ = MustLoad("cn-b2b-nda");
+  json::Value f_ = ExampleFields("cn-b2b-nda");
+  CheckContext c_ = CleanContext();
+  CheckReport Run() { return Check(t_, f_, c_); }
+};
+
+TEST_F(ContractsB2bNda, CleanDraftHasNoFindings) {
+  CheckReport r = Run();
+  EXPECT_TRUE(r.field_errors.empty());
+  EXPECT_TRUE(r.findings.empty()) << Dump(r);
+  EXPECT_EQ(t_.governing_law, "CN");
+}
+
+TEST_F(ContractsB2bNda, C2ScopeSurvivalAndReturnUnderPrcLaw) {
+  t_ = Variant("cn-b2b-nda", R"(tags="return-on-exit")", R"(tags="exit")");
+  CheckReport r = Run();
+  ASSERT_EQ(Findings(r, "C2").size(), 1u) << Dump(r);
+  EXPECT_NE(Findings(r, "C2")[0]->message_en.find("cooperation ends"), std::string::npos);
+  EXPECT_EQ(Findings(r, "C2")[0]->source,
+            "商业秘密民事案件规定 第六条 / SPC Trade-Secret Provisions (2020) Art. 6");
+}
+
+TEST_F(ContractsB2bNda, C5PenaltyUnderPrcLaw) {
+  c_.estimated_loss_minor = 10000000;  // 100,000 against a 200,000 penalty
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "C5", Severity::kWarning)) << Dump(r);
+  EXPECT_NE(Findings(r, "C5")[0]->source.find("第五百八十五条"), std::string::npos);
+  c_.estimated_loss_minor = 16000000;  // 160,000: within 30%
+  EXPECT_TRUE(Findings(Run(), "C5").empty());
+  EXPECT_TRUE(Findings(Run(), "U1").empty());
 }
 
 // --- Rules are data (item 3) -------------------------------------------------
