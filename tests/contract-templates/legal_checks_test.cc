@@ -196,6 +196,9 @@ TEST_F(ContractsNonCompete, N6BelowLocalMinimumWage) {
   CheckReport r = Run();
   ASSERT_EQ(Findings(r, "N6").size(), 1u) << Dump(r);
   EXPECT_NE(Findings(r, "N6")[0]->message_en.find("Shenzhen, 2,520.00"), std::string::npos);
+  // The shipped figure is not confirmed against the notice: the message says so.
+  EXPECT_NE(Findings(r, "N6")[0]->message_en.find("figure not verified"), std::string::npos);
+  EXPECT_NE(Findings(r, "N6")[0]->message_zh.find("该标准未经核实"), std::string::npos);
   // Under the earlier standard (2360 from 2022-12-01) 2500 was enough.
   c_.as_of = CivilDate{2024, 1, 1};
   EXPECT_TRUE(Findings(Run(), "N6").empty()) << Dump(Run());
@@ -425,6 +428,29 @@ TEST(ContractsMinimumWages, LooksUpByRegionHierarchyAndDate) {
   EXPECT_EQ(w.Find("110105", CivilDate{2025, 8, 31})->monthly_minor, 242000);
   EXPECT_FALSE(w.Find("110105", CivilDate{2020, 1, 1}).has_value());
   EXPECT_FALSE(w.Find("650100", d2026).has_value());
+}
+
+TEST(ContractsMinimumWages, DemoRegionsHaveCurrentFiguresWithTheirNotice) {
+  // Shanghai, Beijing and Shenzhen: the demo's regions (vault/demo_data.cc)
+  // and the examples' work region.
+  for (const char* code : {"310000", "110000", "440300"}) {
+    std::optional<MinimumWage> w = Wages().Find(code, CivilDate{2026, 3, 2});
+    ASSERT_TRUE(w.has_value()) << code;
+    EXPECT_EQ(w->region_code, code);
+    EXPECT_GE(w->effective, (CivilDate{2025, 1, 1})) << code;
+    EXPECT_FALSE(w->source.empty()) << code;
+  }
+  Result<MinimumWageTable> t = MinimumWageTable::Parse(R"({"format": "custos-minimum-wages/1",
+      "entries": [{"region_code": "110000", "name_zh": "北京市", "name_en": "Beijing",
+       "effective": "2025-09-01", "monthly": "2540", "verified": true}]})");
+  ASSERT_TRUE(t.ok());
+  EXPECT_TRUE(t->entries()[0].verified);
+  EXPECT_FALSE(Wages().entries()[0].verified);
+  // Every shipped entry says whether it was confirmed against its notice.
+  json::Value raw = testing::ParseJson(ReadAll(WagesPath()));
+  for (const json::Value& e : raw.Find("entries")->as_array()) {
+    EXPECT_NE(e.Find("verified"), nullptr) << json::Serialize(e);
+  }
 }
 
 TEST(ContractsMinimumWages, RejectsMalformedData) {
