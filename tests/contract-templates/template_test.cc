@@ -29,6 +29,19 @@ TEST(ContractsTemplate, ListsTheShippedTemplates) {
   EXPECT_EQ(ListTemplates("/no/such/dir").status().code(), StatusCode::kNotFound);
 }
 
+// The 2025 revision of the Anti-Unfair Competition Law (in force 2025-10-15)
+// may have renumbered the trade-secret article (2019: Art. 9): templates cite
+// the 2019 number with its period and the revised text by subject.
+TEST(ContractsTemplate, AuclCitationsNameTheTextInForce) {
+  for (const char* id : {"cn-b2b-nda", "cn-employee-nda", "cn-non-compete"}) {
+    for (const std::string& s : MustLoad(id).legal_basis) {
+      if (s.find("反不正当竞争法") == std::string::npos) continue;
+      EXPECT_NE(s.find("2019"), std::string::npos) << id << ": " << s;
+      EXPECT_NE(s.find("2025-10-15"), std::string::npos) << id << ": " << s;
+    }
+  }
+}
+
 TEST(ContractsTemplate, ParsesMetadataFieldsAndClauses) {
   Template t = MustLoad("cn-non-compete");
   EXPECT_EQ(t.version, "1.1");
