@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <span>
 
 #include "contract-templates/internal/values.h"
@@ -10,46 +11,44 @@
 namespace custos::contracts {
 namespace {
 
-// Rules are data: one row per rule with its legal source. Keep in step with
-// legal-rules.md when the law changes.
-struct RuleInfo {
+// Which checks run on which contracts: a check runs when the template's kind
+// is listed and the contract's governing law matches the check's law ("US"
+// matches every state). Sources and thresholds are data, in legal-rules.json,
+// looked up by (rule, law, date).
+struct CheckSpec {
   std::string_view id;
-  std::string_view source;
+  std::string_view law;
+  std::array<std::string_view, 3> kinds;
 };
-constexpr std::array<RuleInfo, 17> kRules = {{
-    {"N1", "劳动合同法 第二十四条 / Labor Contract Law Art. 24"},
-    {"N2", "劳动合同法 第二十四条 / Labor Contract Law Art. 24"},
-    {"N3",
-     "劳动合同法 第二十三条、第二十四条；劳动争议司法解释（二）第十三条 / Labor Contract Law "
-     "Arts. 23-24; SPC Labour-Dispute Interpretation (II) Art. 13"},
-    {"N4",
-     "劳动争议司法解释（二）第十三条；劳动合同法 第二十四条 / SPC Labour-Dispute Interpretation "
-     "(II) Art. 13; Labor Contract Law Art. 24"},
-    {"N5", "劳动合同法 第二十三条 / Labor Contract Law Art. 23"},
-    {"N6", "劳动争议司法解释（一）第三十六条 / SPC Labour-Dispute Interpretation (I) Art. 36"},
-    {"N7",
-     "劳动争议司法解释（一）第三十八条、第三十九条；劳动合同法 第二十六条 / SPC Labour-Dispute "
-     "Interpretation (I) Arts. 38-39; Labor Contract Law Art. 26"},
-    {"N8", "民法典 第五百八十五条 / Civil Code Art. 585"},
-    {"N9", "劳动争议调解仲裁法 第五条 / Labour Dispute Mediation and Arbitration Law Art. 5"},
-    {"N10",
-     "劳动合同法 第十六条；电子签名法 第十三条、第十四条 / Labor Contract Law Art. 16; "
-     "Electronic Signature Law Arts. 13-14"},
-    {"C1", "劳动合同法 第二十五条、第九十条 / Labor Contract Law Arts. 25, 90"},
-    {"C2", "商业秘密民事案件规定 第六条 / SPC Trade-Secret Provisions (2020) Art. 6"},
-    {"C3", "商业秘密民事案件规定 第一条 / SPC Trade-Secret Provisions (2020) Art. 1"},
-    {"C4", "商业秘密民事案件规定 第五条 / SPC Trade-Secret Provisions (2020) Art. 5"},
-    {"C5", "民法典 第五百八十五条 / Civil Code Art. 585"},
-    {"U1", "18 U.S.C. §1833(b)(3)"},
-    {"U2", "18 U.S.C. §1839(3) (reasonable measures) / 美国法典第18编 第1839条第(3)项"},
-}};
+constexpr CheckSpec kChecks[] = {
+    {"N1", "CN", {"non-compete"}},
+    {"N2", "CN", {"non-compete"}},
+    {"N3", "CN", {"non-compete"}},
+    {"N4", "CN", {"non-compete"}},
+    {"N5", "CN", {"non-compete"}},
+    {"N6", "CN", {"non-compete"}},
+    {"N7", "CN", {"non-compete"}},
+    {"N8", "CN", {"non-compete"}},
+    {"N9", "CN", {"non-compete", "employee-nda"}},
+    {"N10", "CN", {"non-compete", "employee-nda", "mutual-nda"}},
+    {"C1", "CN", {"employee-nda"}},
+    {"C2", "CN", {"employee-nda", "mutual-nda"}},
+    {"C3", "CN", {"employee-nda"}},
+    {"C4", "CN", {"employee-nda"}},
+    {"C4", "US", {"employee-nda"}},
+    {"C5", "CN", {"mutual-nda"}},
+    {"C6", "CN", {"non-compete"}},
+    {"U1", "US", {"employee-nda", "mutual-nda"}},
+    {"U2", "US", {"employee-nda", "mutual-nda"}},
+    {"CA1", "US-CA", {"employee-nda"}},
+    {"CA2", "US", {"employee-nda"}},
+};
 
-std::string_view RuleSource(std::string_view id) {
-  for (const RuleInfo& r : kRules) {
-    if (r.id == id) return r.source;
-  }
-  Die("unknown rule id");
+bool LawMatches(std::string_view check_law, std::string_view contract_law) {
+  return check_law == contract_law || (check_law == "US" && contract_law.starts_with("US-"));
 }
+
+constexpr CivilDate kLatest{9999, 12, 31};
 
 // The filled wording of one included paragraph, with the clause it is in.
 struct ActiveText {
@@ -131,38 +130,88 @@ class Checker {
   }
 
   CheckReport Run() {
-    bool cn = t_.jurisdiction == "CN";
-    bool us = t_.jurisdiction == "US";
-    if (t_.kind == "non-compete") {
-      N1();
-      N2();
-      N3();
-      N4();
-      N5();
-      N6();
-      N7();
-      N8();
+    if (ctx_.legal_rules == nullptr) {
+      report_.findings.push_back(
+          {Severity::kError, "R0", "contract-templates/data/legal-rules.json", "",
+           "未加载法律规则数据（legal-rules.json），未进行任何检查",
+           "the legal rules data (legal-rules.json) was not loaded; no check was run"});
+      return std::move(report_);
     }
-    if (t_.kind == "non-compete" || (t_.kind == "employee-nda" && cn)) N9();
-    N10();
-    if (t_.kind == "employee-nda" && cn) C1();
-    if ((t_.kind == "employee-nda" || t_.kind == "mutual-nda") && cn) C2();
-    if (t_.kind == "employee-nda") {
-      C3();
-      C4();
-    }
-    if (t_.kind == "mutual-nda") C5();
-    if (us && (t_.kind == "employee-nda" || t_.kind == "mutual-nda")) {
-      U1();
-      U2();
+    law_ = GoverningLaw(t_, values_);
+    for (const CheckSpec& spec : kChecks) {
+      if (std::find(spec.kinds.begin(), spec.kinds.end(), t_.kind) == spec.kinds.end()) continue;
+      if (!LawMatches(spec.law, law_)) continue;
+      CivilDate date = spec.id == "N6" ? PeriodStart() : ContractDate();
+      rule_ = ctx_.legal_rules->Find(spec.id, spec.law, date);
+      rule_id_ = spec.id;
+      if (rule_ == nullptr) {
+        std::string d = date == kLatest ? std::string("latest") : FormatDate(date);
+        Warning(spec.id, "",
+                "未核实：规则数据中没有 " + d + " 有效的 " + std::string(spec.id) + "（" +
+                    std::string(spec.law) + "）规则，未检查",
+                "not verified: the rules data has no " + std::string(spec.id) + " rule for " +
+                    std::string(spec.law) + " in force on " + d + "; not checked");
+        continue;
+      }
+      Dispatch(spec.id);
     }
     return std::move(report_);
   }
 
  private:
+  void Dispatch(std::string_view id) {
+    static constexpr std::pair<std::string_view, void (Checker::*)()> kRun[] = {
+        {"N1", &Checker::N1},   {"N2", &Checker::N2},   {"N3", &Checker::N3},
+        {"N4", &Checker::N4},   {"N5", &Checker::N5},   {"N6", &Checker::N6},
+        {"N7", &Checker::N7},   {"N8", &Checker::N8},   {"N9", &Checker::N9},
+        {"N10", &Checker::N10}, {"C1", &Checker::C1},   {"C2", &Checker::C2},
+        {"C3", &Checker::C3},   {"C4", &Checker::C4},   {"C5", &Checker::C5},
+        {"C6", &Checker::C6},   {"U1", &Checker::U1},   {"U2", &Checker::U2},
+        {"CA1", &Checker::CA1}, {"CA2", &Checker::CA2},
+    };
+    for (const auto& [rid, fn] : kRun) {
+      if (rid == id) return (this->*fn)();
+    }
+    Die("check without an implementation");
+  }
+
+  // The date that chooses the rules in force: the contract's date.
+  CivilDate ContractDate() const {
+    if (ctx_.as_of) return *ctx_.as_of;
+    for (std::string_view id : {"sign_date", "effective_date"}) {
+      if (const FieldValue* d = Get(id); d != nullptr && d->type == FieldType::kDate)
+        return d->date;
+    }
+    return kLatest;
+  }
+
+  // N6: the first day of the restricted period, as far as it is known.
+  CivilDate PeriodStart() const {
+    if (ctx_.employment_end) return *ctx_.employment_end;
+    if (Choice("period_start") == "other_date") {
+      if (const FieldValue* d = Get("start_date"); d != nullptr) return d->date;
+    }
+    return ContractDate();
+  }
+
+  // A threshold of the rule in force; nullopt (and a "not verified" warning)
+  // when the data lacks it.
+  std::optional<double> Param(std::string_view name) {
+    auto it = rule_->params.find(name);
+    if (it != rule_->params.end()) return it->second;
+    Warning(rule_id_, "", "未核实：规则数据未给出 " + std::string(name) + "，未检查",
+            "not verified: the rules data gives no " + std::string(name) + "; not checked");
+    return std::nullopt;
+  }
+
   void Add(Severity s, std::string_view rule, std::string field, std::string zh, std::string en) {
-    report_.findings.push_back({s, std::string(rule), std::string(RuleSource(rule)),
-                                std::move(field), std::move(zh), std::move(en)});
+    std::string source = "(legal-rules.json: no rule in force)";
+    if (rule_ != nullptr) {
+      source = rule_->source;
+      if (!rule_->verified) source += "（出处未经核实 / source not verified）";
+    }
+    report_.findings.push_back(
+        {s, std::string(rule), std::move(source), std::move(field), std::move(zh), std::move(en)});
   }
   void Error(std::string_view rule, std::string field, std::string zh, std::string en) {
     Add(Severity::kError, rule, std::move(field), std::move(zh), std::move(en));
@@ -245,11 +294,14 @@ class Checker {
 
   void N1() {
     const FieldValue* months = Get("restricted_months");
-    if (months != nullptr && months->number > 24) {
-      Error("N1", "restricted_months",
-            "竞业限制期限为 " + std::to_string(months->number) + " 个月，超过法定上限二十四个月",
-            "the restricted period is " + std::to_string(months->number) +
-                " months, longer than the statutory maximum of 24 months");
+    std::optional<double> max = Param("max_months");
+    if (months != nullptr && max && static_cast<double>(months->number) > *max) {
+      std::string m = std::to_string(static_cast<int64_t>(*max));
+      Error(
+          "N1", "restricted_months",
+          "竞业限制期限为 " + std::to_string(months->number) + " 个月，超过法定上限 " + m + " 个月",
+          "the restricted period is " + std::to_string(months->number) +
+              " months, longer than the statutory maximum of " + m + " months");
     }
     std::string start = Choice("period_start");
     if (t_.FindField("period_start") != nullptr && start != "employment_end") {
@@ -353,24 +405,27 @@ class Checker {
     if (!avg) {
       if (const Money* m = GetMoney("average_monthly_wage"); m != nullptr) avg = m->minor_units;
     }
+    std::optional<double> share = Param("share_of_average");
+    if (!share) return;
+    std::string pct = std::to_string(std::llround(*share * 100)) + "%";
+    int64_t share_floor = std::llround(static_cast<double>(avg.value_or(0)) * *share);
     if (!avg) {
       Warning("N6", "average_monthly_wage",
-              "未核实：未提供乙方离职前十二个月平均工资，无法核对 30% 的标准",
-              "not verified: the 12-month average wage is unknown, so the 30% floor was not "
-              "checked");
-    } else if (comp->minor_units * 10 < *avg * 3) {
+              "未核实：未提供乙方离职前十二个月平均工资，无法核对 " + pct + " 的标准",
+              "not verified: the 12-month average wage is unknown, so the " + pct +
+                  " floor was not checked");
+    } else if (comp->minor_units < share_floor) {
       Warning("N6", "compensation_monthly",
               "月经济补偿 " + internal::FormatAmount(comp->minor_units) +
-                  " 低于离职前十二个月平均工资的 30%（" + internal::FormatAmount(*avg * 3 / 10) +
-                  "）",
-              "monthly compensation " + internal::FormatAmount(comp->minor_units) +
-                  " is below 30% of the 12-month average wage (" +
-                  internal::FormatAmount(*avg * 3 / 10) + ")");
+                  " 低于离职前十二个月平均工资的 " + pct + "（" +
+                  internal::FormatAmount(share_floor) + "）",
+              "monthly compensation " + internal::FormatAmount(comp->minor_units) + " is below " +
+                  pct + " of the 12-month average wage (" + internal::FormatAmount(share_floor) +
+                  ")");
     }
     std::string region = ctx_.region_code.value_or(Choice("work_region"));
     std::string why_zh;
     std::string why_en;
-    std::optional<MinimumWage> floor;
     if (region.empty()) {
       why_zh = "未提供工作地行政区划代码";
       why_en = "the work region is not given";
@@ -380,31 +435,50 @@ class Checker {
     } else if (comp->currency != "CNY") {
       why_zh = "补偿币种不是人民币";
       why_en = "the compensation is not in CNY";
-    } else {
-      CivilDate as_of{9999, 12, 31};
-      if (ctx_.as_of) {
-        as_of = *ctx_.as_of;
-      } else if (const FieldValue* d = Get("sign_date"); d != nullptr) {
-        as_of = d->date;
-      }
-      floor = ctx_.minimum_wages->Find(region, as_of);
-      if (!floor) {
-        why_zh = "最低工资标准数据中没有地区 " + region;
-        why_en = "the minimum wage table has no entry for region " + region;
-      }
     }
-    if (!floor) {
+    if (!why_zh.empty()) {
       Warning("N6", "work_region", "未核实当地最低工资标准：" + why_zh,
               "local minimum wage not verified: " + why_en);
-    } else if (comp->minor_units < floor->monthly_minor) {
+      return;
+    }
+    // Each month of the restricted period is paid then, so it is compared with
+    // the minimum wage in force in that month, not on the signing day.
+    const FieldValue* months = Get("restricted_months");
+    int64_t n = months != nullptr && months->number > 0 ? months->number : 1;
+    CivilDate start = PeriodStart();
+    for (int64_t i = 0; i < n; ++i) {
+      CivilDate month = start == kLatest ? kLatest : AddMonths(start, static_cast<int>(i));
+      std::optional<MinimumWage> floor = ctx_.minimum_wages->Find(region, month);
+      if (!floor) {
+        Warning("N6", "work_region",
+                "未核实当地最低工资标准：最低工资标准数据中没有地区 " + region + " 在 " +
+                    FormatDate(month) + " 有效的标准",
+                "local minimum wage not verified: the minimum wage table has no entry for "
+                "region " +
+                    region + " in force on " + FormatDate(month));
+        return;
+      }
+      if (comp->minor_units >= floor->monthly_minor) continue;
+      std::string when_zh = start == kLatest ? std::string("现行标准")
+                                             : "竞业限制期限第 " + std::to_string(i + 1) +
+                                                   " 个月（" + FormatDate(month) + " 起）";
+      std::string when_en = start == kLatest
+                                ? std::string("the latest figure")
+                                : "month " + std::to_string(i + 1) +
+                                      " of the restricted period (from " + FormatDate(month) + ")";
       Warning("N6", "compensation_monthly",
-              "月经济补偿 " + internal::FormatAmount(comp->minor_units) + " 低于" + floor->name_zh +
-                  "月最低工资标准 " + internal::FormatAmount(floor->monthly_minor) + "（" +
-                  FormatDate(floor->effective) + " 起执行）",
+              "月经济补偿 " + internal::FormatAmount(comp->minor_units) + " 低于" + when_zh +
+                  floor->name_zh + "月最低工资标准 " +
+                  internal::FormatAmount(floor->monthly_minor) + "（" +
+                  FormatDate(floor->effective) + " 起执行" +
+                  (floor->verified ? "" : "；该标准未经核实，请对照官方通知") + "）",
               "monthly compensation " + internal::FormatAmount(comp->minor_units) +
                   " is below the local minimum wage of " + floor->name_en + ", " +
                   internal::FormatAmount(floor->monthly_minor) + " (in force from " +
-                  FormatDate(floor->effective) + ")");
+                  FormatDate(floor->effective) +
+                  (floor->verified ? "" : "; figure not verified against the official notice") +
+                  "), in " + when_en);
+      return;
     }
   }
 
@@ -444,8 +518,9 @@ class Checker {
     if (penalty == nullptr || comp == nullptr || months == nullptr) return;
     int64_t total = comp->minor_units * months->number;
     if (total <= 0) return;  // N5 / N2 report it
-    if (static_cast<double>(penalty->money.minor_units) >
-        ctx_.penalty_to_compensation_ratio * static_cast<double>(total)) {
+    std::optional<double> ratio = Param("penalty_to_compensation_ratio");
+    if (ratio &&
+        static_cast<double>(penalty->money.minor_units) > *ratio * static_cast<double>(total)) {
       Warning("N8", "penalty_amount",
               "违约金 " + internal::FormatAmount(penalty->money.minor_units) +
                   " 远高于经济补偿总额 " + internal::FormatAmount(total) +
@@ -521,13 +596,20 @@ class Checker {
   }
 
   void C2() {
+    bool employee = t_.kind == "employee-nda";
     if (!HasActiveTag("survival")) {
-      Error("C2", "", "缺少离职后保密义务继续有效的条款",
-            "no clause keeps the duty of confidentiality after the employment ends");
+      Error("C2", "",
+            employee ? "缺少离职后保密义务继续有效的条款" : "缺少协议终止后保密义务继续有效的条款",
+            employee ? "no clause keeps the duty of confidentiality after the employment ends"
+                     : "no clause keeps the duty of confidentiality after the agreement ends");
     }
     if (!HasActiveTag("return-on-exit")) {
-      Error("C2", "", "缺少离职时返还或删除全部涉密资料的条款",
-            "no clause requires return or deletion of all materials on exit");
+      Error("C2", "",
+            employee ? "缺少离职时返还或删除全部涉密资料的条款"
+                     : "缺少合作结束时返还或删除全部保密资料的条款",
+            employee ? "no clause requires return or deletion of all materials on exit"
+                     : "no clause requires return or deletion of all materials when the "
+                       "cooperation ends");
     }
   }
 
@@ -585,8 +667,9 @@ class Checker {
   void C5() {
     const FieldValue* penalty = Active("penalty_amount");
     if (penalty == nullptr || !ctx_.estimated_loss_minor) return;
-    if (static_cast<double>(penalty->money.minor_units) >
-        ctx_.penalty_to_loss_ratio * static_cast<double>(*ctx_.estimated_loss_minor)) {
+    std::optional<double> ratio = Param("penalty_to_loss_ratio");
+    if (ratio && static_cast<double>(penalty->money.minor_units) >
+                     *ratio * static_cast<double>(*ctx_.estimated_loss_minor)) {
       Warning("C5", "penalty_amount",
               "违约金 " + internal::FormatAmount(penalty->money.minor_units) +
                   " 过分高于预计损失 " + internal::FormatAmount(*ctx_.estimated_loss_minor) +
@@ -595,6 +678,96 @@ class Checker {
                   " are far above the estimated loss " +
                   internal::FormatAmount(*ctx_.estimated_loss_minor) +
                   " and may be reduced as a penalty");
+    }
+  }
+
+  // A penalty agreed in a non-compete may only secure the non-compete itself
+  // (LCL Arts. 23, 25); courts have treated non-solicitation as outside
+  // Art. 23, so a penalty that also covers it, or confidentiality, is at risk.
+  void C6() {
+    if (Active("penalty_amount") == nullptr) return;
+    static constexpr std::string_view kOther[] = {"劝诱", "招揽",     "引诱",
+                                                  "挖角", "保密义务", "solicit"};
+    auto other_duty = [](std::string_view text) {
+      std::string lower = Lower(text);
+      for (std::string_view w : kOther) {
+        if (Contains(lower, w)) return std::string(w);
+      }
+      return std::string();
+    };
+    for (const ActiveText& a : text_) {
+      if (a.clause == nullptr || !HasTag(*a.clause, "scope")) continue;
+      if (std::string w = other_duty(a.text); !w.empty()) {
+        Warning("C6", "penalty_amount",
+                "违约金所担保的竞业限制义务中包含其他义务（“" + w +
+                    "”）：不劝诱等义务不属于竞业限制，违约金可能因此不被支持；请将其另列条款并约定"
+                    "赔偿损失",
+                "the non-compete duty that the penalty secures includes another duty (\"" + w +
+                    "\"): non-solicitation is not part of the non-compete and puts the penalty at "
+                    "risk; put it in its own clause with damages");
+        return;
+      }
+    }
+    for (const ActiveText& a : text_) {
+      for (const std::string& sentence : Sentences(a.text)) {
+        std::string lower = Lower(sentence);
+        if (!Contains(sentence, "违约金") && !Contains(lower, "penalty")) continue;
+        std::string w = other_duty(sentence);
+        if (w.empty() && Contains(sentence, "违反本协议") && !Contains(sentence, "竞业限制")) {
+          w = "违反本协议";
+        }
+        if (w.empty()) continue;
+        Warning("C6", "penalty_amount",
+                "违约金覆盖了竞业限制以外的义务：“" + sentence +
+                    "”；劳动者违约金只能就竞业限制（及服务期）约定",
+                "the penalty covers duties other than the non-compete: \"" + sentence +
+                    "\"; an employee penalty may only secure the non-compete (or a training "
+                    "service period)");
+        return;
+      }
+    }
+  }
+
+  // --- California ------------------------------------------------------------
+
+  bool IsEmployee() const {
+    const FieldValue* w = Get("worker_type");
+    return w == nullptr || w->text == "employee";
+  }
+
+  void CA1() {
+    if (!IsEmployee()) return;
+    std::string carve = Lower(TaggedText("unlawful-acts-carve-out"));
+    if (!Contains(carve, "unlawful acts in the workplace")) {
+      Error("CA1", "",
+            "受加州法律管辖的雇员保密条款缺少《加州政府法典》第12964."
+            "5条要求的声明（本协议不妨碍讨论或披露工作场所违法行为的信息）",
+            "a California employee confidentiality provision lacks the statement Gov. Code "
+            "§12964.5 requires: \"Nothing in this agreement prevents you from discussing or "
+            "disclosing information about unlawful acts in the workplace, ...\"");
+    }
+  }
+
+  void CA2() {
+    if (ctx_.employee_in_california != true || !IsEmployee()) return;
+    if (ctx_.employee_represented_by_counsel == true) return;  // §925(e)
+    if (ContractDate() < CivilDate{2017, 1, 1}) return;        // §925(f)
+    if (law_ != "US-CA") {
+      Error("CA2", "governing_state",
+            "雇员主要在加州居住和工作，协议却选择加州以外的法律（《加州劳动法典》第925条：雇员可主"
+            "张该条款无效）",
+            "the employee primarily resides and works in California but the agreement chooses "
+            "another state's law (Labor Code §925 makes it voidable by the employee)");
+    }
+    const FieldValue* venue = Get("venue");
+    if (venue != nullptr && !venue->text.empty()) {
+      std::string v = Lower(venue->text);
+      if (!Contains(v, "california") && !Contains(v, ", ca")) {
+        Error("CA2", "venue",
+              "雇员主要在加州居住和工作，协议却约定在加州以外解决争议（《加州劳动法典》第925条）",
+              "the employee primarily resides and works in California but the agreement sends "
+              "disputes outside California (Labor Code §925)");
+      }
     }
   }
 
@@ -634,6 +807,9 @@ class Checker {
   const Template& t_;
   const FieldValues& values_;
   const CheckContext& ctx_;
+  std::string law_;
+  const LegalRule* rule_ = nullptr;  // the row in force for the running check
+  std::string_view rule_id_;
   CheckReport report_;
   std::vector<ActiveText> text_;
   std::vector<const Clause*> active_clauses_;
@@ -761,7 +937,7 @@ json::Value ReportToJson(const CheckReport& report) {
 
 Result<CheckContext> ParseCheckContext(const json::Value& j) {
   if (!j.is_object()) return Status::InvalidArgument("context must be a JSON object");
-  static constexpr std::array<std::string_view, 12> kKeys = {"employee_category",
+  static constexpr std::array<std::string_view, 15> kKeys = {"employee_category",
                                                              "secret_access_record_exists",
                                                              "average_monthly_wage",
                                                              "region_code",
@@ -772,7 +948,10 @@ Result<CheckContext> ParseCheckContext(const json::Value& j) {
                                                              "copy_delivered",
                                                              "nda_signed_at",
                                                              "first_secret_access_at",
-                                                             "estimated_loss"};
+                                                             "estimated_loss",
+                                                             "employment_end",
+                                                             "employee_in_california",
+                                                             "employee_represented_by_counsel"};
   for (const auto& [k, unused] : j.as_object()) {
     if (std::find(kKeys.begin(), kKeys.end(), k) == kKeys.end()) {
       return Status::InvalidArgument("context: unknown key " + k);
@@ -811,6 +990,15 @@ Result<CheckContext> ParseCheckContext(const json::Value& j) {
   CUSTOS_ASSIGN_OR_RETURN(c.nda_signed_at, OptTime(j, "nda_signed_at"));
   CUSTOS_ASSIGN_OR_RETURN(c.first_secret_access_at, OptTime(j, "first_secret_access_at"));
   CUSTOS_ASSIGN_OR_RETURN(c.estimated_loss_minor, OptAmount(j, "estimated_loss"));
+  CUSTOS_ASSIGN_OR_RETURN(std::string end, json::GetStringOr(j, "employment_end", ""));
+  if (!end.empty()) {
+    Result<CivilDate> d = ParseDate(end);
+    if (!d.ok()) return Status::InvalidArgument("context: employment_end must be YYYY-MM-DD");
+    c.employment_end = *d;
+  }
+  CUSTOS_ASSIGN_OR_RETURN(c.employee_in_california, OptBool(j, "employee_in_california"));
+  CUSTOS_ASSIGN_OR_RETURN(c.employee_represented_by_counsel,
+                          OptBool(j, "employee_represented_by_counsel"));
   return c;
 }
 

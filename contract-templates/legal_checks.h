@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +39,9 @@ struct MinimumWage {
   CivilDate effective;
   int64_t monthly_minor = 0;  // 分
   std::string source;         // the notice it comes from
+  // False when the figure could not be confirmed against the official notice;
+  // findings that rely on it say so. Absent in the data file = false.
+  bool verified = false;
 };
 
 // The per-region minimum wages, loaded from a JSON data file
@@ -64,6 +68,44 @@ class MinimumWageTable {
   std::vector<MinimumWage> entries_;
 };
 
+// One rule the checks apply, loaded from contract-templates/data/legal-rules.json:
+// which check, the governing law it is for, its source (with article), the
+// period it is in force and the thresholds it sets.
+struct LegalRule {
+  std::string rule_id;  // "C5"
+  std::string law;      // "CN", "US" (any state) or "US-CA"
+  CivilDate effective;
+  std::optional<CivilDate> until;  // last day in force, when it was replaced
+  std::string source;              // "民法典 第五百八十五条 / Civil Code Art. 585"
+  std::map<std::string, double, std::less<>> params;  // e.g. {"max_months": 24}
+  bool verified = false;  // false: not confirmed against the official text
+  std::string note;
+};
+
+// The rules data. Immutable after loading; may be shared.
+class LegalRuleTable {
+ public:
+  LegalRuleTable() = default;
+
+  // kInvalidArgument naming the entry when the JSON is malformed, a period
+  // is empty, or two rows of one rule and law overlap.
+  static Result<LegalRuleTable> Parse(std::string_view json_text);
+  // kNotFound when the file cannot be read; otherwise as Parse.
+  static Result<LegalRuleTable> Load(const std::filesystem::path& path);
+
+  // The row for `rule_id` and exactly `law` in force on `date`, or null.
+  const LegalRule* Find(std::string_view rule_id, std::string_view law, CivilDate date) const;
+
+  const std::vector<LegalRule>& entries() const { return entries_; }
+
+ private:
+  std::vector<LegalRule> entries_;
+};
+
+// The governing law of a filled template: the template's governing-law; for
+// "US", "US-CA" when the governing_state field names California.
+std::string GoverningLaw(const Template& tmpl, const FieldValues& values);
+
 enum class EmployeeCategory {
   kSeniorManagement,     // 高级管理人员
   kSeniorTechnical,      // 高级技术人员
@@ -82,11 +124,18 @@ struct CheckContext {
   std::optional<int64_t> average_monthly_wage_minor;
   // N6. Work region (GB/T 2260); overrides the template's work_region field.
   std::optional<std::string> region_code;
-  // N6. Date for choosing the minimum wage in force; defaults to the
-  // agreement's sign_date field, else the latest entry.
+  // The contract's date, for choosing the rules in force; defaults to the
+  // agreement's sign_date field, else its effective_date, else the latest
+  // rules. N6 also starts the restricted period here when employment_end is
+  // unknown.
   std::optional<CivilDate> as_of;
+  // N6. The day the employment ends (the restricted period starts then).
+  std::optional<CivilDate> employment_end;
   // N6. Minimum wage table; when null the floor is reported as not verified.
   const MinimumWageTable* minimum_wages = nullptr;
+  // Every check. When null no check runs and the report holds one error
+  // (rule "R0"): a draft cannot be judged without its rules.
+  const LegalRuleTable* legal_rules = nullptr;
   // N10. Checked only when at least one of these is set.
   std::optional<bool> employee_signed;
   std::optional<bool> employer_signed;
@@ -98,11 +147,12 @@ struct CheckContext {
   std::optional<UnixMillis> first_secret_access_at;
   // C5. Estimated loss from a breach, in minor units of the penalty currency.
   std::optional<int64_t> estimated_loss_minor;
-  // N8: warn when the penalty exceeds this multiple of the total compensation.
-  double penalty_to_compensation_ratio = 3.0;
-  // C5: warn when the penalty exceeds the estimated loss by more than this
-  // factor (1.3: the 30% guide of the SPC's contract interpretation).
-  double penalty_to_loss_ratio = 1.3;
+  // CA2. The employee primarily resides and works in California; checked
+  // only when true.
+  std::optional<bool> employee_in_california;
+  // CA2. The employee was individually represented by counsel in negotiating
+  // the choice of law and forum (Labor Code §925(e)).
+  std::optional<bool> employee_represented_by_counsel;
 };
 
 enum class Severity { kError, kWarning };
@@ -124,7 +174,9 @@ struct CheckReport {
   std::vector<Finding> findings;         // in rule order
 };
 
-// Runs every check that applies to the template's kind and jurisdiction.
+// Runs every check that applies to the template's kind and governing law
+// (a PRC rule never runs on a US contract, nor a US rule on a PRC one), each
+// with the rule row in force on the date that matters to it.
 // Field errors from `validation` are copied into the report.
 CheckReport RunChecks(const Template& tmpl, const FieldValidation& validation,
                       const CheckContext& context);
@@ -146,7 +198,9 @@ json::Value ReportToJson(const CheckReport& report);
 // average_monthly_wage ("12000.00"), region_code, as_of ("YYYY-MM-DD"),
 // employee_signed, employer_signed, signature_reliable, copy_delivered
 // (bools), nda_signed_at, first_secret_access_at (RFC 3339),
-// estimated_loss ("50000.00"). minimum_wages is not set. kInvalidArgument
+// estimated_loss ("50000.00"), employment_end ("YYYY-MM-DD"),
+// employee_in_california, employee_represented_by_counsel (bools).
+// minimum_wages and legal_rules are not set. kInvalidArgument
 // naming the key on a bad value.
 Result<CheckContext> ParseCheckContext(const json::Value& json);
 

@@ -47,6 +47,10 @@ Result<MinimumWageTable> MinimumWageTable::Parse(std::string_view json_text) {
       return Status::InvalidArgument(where + ": monthly must be a positive amount");
     }
     w.monthly_minor = *amount;
+    if (const json::Value* v = e.Find("verified"); v != nullptr) {
+      if (!v->is_bool()) return Status::InvalidArgument(where + ": verified must be a bool");
+      w.verified = v->as_bool();
+    }
     for (const MinimumWage& prev : table.entries_) {
       if (prev.region_code == w.region_code && prev.effective == w.effective) {
         return Status::InvalidArgument(where + ": duplicate region and effective date");

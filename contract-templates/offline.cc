@@ -45,6 +45,19 @@ Result<CheckReport> CheckFromFiles(const std::filesystem::path& template_path,
     CUSTOS_ASSIGN_OR_RETURN(wages, MinimumWageTable::Load(options.minimum_wages_path));
     context.minimum_wages = &wages;
   }
+  context.legal_rules = nullptr;
+  std::filesystem::path rules_path = options.legal_rules_path;
+  if (rules_path.empty()) {
+    std::filesystem::path shipped =
+        template_path.parent_path().parent_path() / "data" / "legal-rules.json";
+    std::error_code ec;
+    if (std::filesystem::exists(shipped, ec)) rules_path = shipped;
+  }
+  LegalRuleTable rules;
+  if (!rules_path.empty()) {
+    CUSTOS_ASSIGN_OR_RETURN(rules, LegalRuleTable::Load(rules_path));
+    context.legal_rules = &rules;
+  }
   return RunChecks(tmpl, ValidateFields(tmpl, fields), context);
 }
 

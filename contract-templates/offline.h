@@ -29,10 +29,14 @@ Result<std::string> RenderFromFiles(const std::filesystem::path& template_path,
                                     std::string_view classification_marking);
 
 struct OfflineCheckOptions {
-  // Facts known to the caller; minimum_wages is ignored (see below).
+  // Facts known to the caller; minimum_wages and legal_rules are ignored
+  // (see below).
   CheckContext context;
   // Minimum wage data file; empty: N6's floor is reported as not verified.
   std::filesystem::path minimum_wages_path;
+  // Legal rules data file; empty: data/legal-rules.json beside the template's
+  // folder (the shipped layout), if it exists; otherwise no check runs (R0).
+  std::filesystem::path legal_rules_path;
 };
 
 // Loads the template and fields and runs every check. Field errors are part

@@ -267,8 +267,8 @@ Result<Template> ParseDocument(const pugi::xml_document& doc) {
     return Bad(root.name(), "the root element must be <contract-template>");
   }
   const std::string_view kRoot = "contract-template";
-  CUSTOS_RETURN_IF_ERROR(
-      CheckAttributes(root, {"id", "kind", "version", "language", "jurisdiction"}, kRoot));
+  CUSTOS_RETURN_IF_ERROR(CheckAttributes(
+      root, {"id", "kind", "version", "language", "jurisdiction", "governing-law"}, kRoot));
   CUSTOS_RETURN_IF_ERROR(CheckChildren(
       root, {"title", "legal-basis", "fields", "parties", "preamble", "clauses", "closing"},
       kRoot));
@@ -290,6 +290,12 @@ Result<Template> ParseDocument(const pugi::xml_document& doc) {
   CUSTOS_ASSIGN_OR_RETURN(t.jurisdiction, RequiredAttr(root, "jurisdiction", kRoot));
   if (t.jurisdiction != "CN" && t.jurisdiction != "US") {
     return Bad(kRoot, "jurisdiction must be CN or US");
+  }
+  t.governing_law = root.attribute("governing-law").as_string(t.jurisdiction.c_str());
+  if (t.governing_law != t.jurisdiction &&
+      !(t.jurisdiction == "US" && t.governing_law.size() == 5 &&
+        t.governing_law.starts_with("US-"))) {
+    return Bad(kRoot, "governing-law must be CN, US or US-<state>, matching the jurisdiction");
   }
   t.title = NormalizeText(root.child_value("title"));
   if (t.title.empty()) return Bad("title", "missing or empty");

@@ -100,6 +100,10 @@ struct Template {
   std::string version;  // "1.0"
   Language language = Language::kZh;
   std::string jurisdiction;  // "CN" or "US"
+  // The law the contract is governed by, which decides the checks that run:
+  // "CN", "US" (state from the governing_state field) or "US-<state>", e.g.
+  // "US-CA". The governing-law attribute; defaults to the jurisdiction.
+  std::string governing_law;
   std::string title;
   std::vector<std::string> legal_basis;
   std::vector<FieldDef> fields;

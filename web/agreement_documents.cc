@@ -36,6 +36,7 @@ Result<vault::BuiltDocument> Build(const AgreementLibrary& library, std::string_
   ctx.signature_reliable = facts.signature_reliable;
   ctx.copy_delivered = facts.copy_delivered;
   ctx.minimum_wages = library.minimum_wages.get();
+  ctx.legal_rules = library.legal_rules.get();
   contracts::CheckReport report = contracts::RunChecks(tmpl, validation, ctx);
   contracts::RenderOptions ro;
   ro.format = contracts::Format::kHtml;
@@ -64,6 +65,12 @@ AgreementLibrary ShippedAgreementLibrary(Status* wage_status) {
   if (wages.ok()) {
     library.minimum_wages =
         std::make_shared<const contracts::MinimumWageTable>(std::move(wages).value());
+  }
+  auto rules = contracts::LegalRuleTable::Load(root / "data" / "legal-rules.json");
+  if (wage_status != nullptr && wage_status->ok()) *wage_status = rules.status();
+  if (rules.ok()) {
+    library.legal_rules =
+        std::make_shared<const contracts::LegalRuleTable>(std::move(rules).value());
   }
   return library;
 }

@@ -28,12 +28,15 @@ struct AgreementLibrary {
   // The local minimum wages for check N6; null when none could be loaded
   // (N6 then reports the floor as not verified).
   std::shared_ptr<const contracts::MinimumWageTable> minimum_wages;
+  // The legal rules every check reads; null when they could not be loaded
+  // (every report then holds the error R0 and nothing can be sent).
+  std::shared_ptr<const contracts::LegalRuleTable> legal_rules;
 };
 
 // The library shipped with this build: ShareDir()/contract-templates/
-// templates and its data/minimum-wages.json. The templates are not read
-// here. When the wage table cannot be loaded, `minimum_wages` is null and
-// `*wage_status` (if not null) says why; otherwise `*wage_status` is OK.
+// templates, its data/minimum-wages.json and data/legal-rules.json. The
+// templates are not read here. When a data file cannot be loaded, its member
+// is null and `*wage_status` (if not null) says why; otherwise OK.
 AgreementLibrary ShippedAgreementLibrary(Status* wage_status = nullptr);
 
 // Template `id` from `templates_dir`. SECURITY: an id is 1–64 characters of

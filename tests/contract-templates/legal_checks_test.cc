@@ -30,9 +30,29 @@ const MinimumWageTable& Wages() {
   return *table;
 }
 
+std::filesystem::path RulesPath() {
+  return SourceRoot() / "contract-templates" / "data" / "legal-rules.json";
+}
+
+const LegalRuleTable& Rules() {
+  static const LegalRuleTable* table = [] {
+    Result<LegalRuleTable> t = LegalRuleTable::Load(RulesPath());
+    if (!t.ok()) Die(t.status().ToString());
+    return new LegalRuleTable(*t);
+  }();
+  return *table;
+}
+
+// No facts, only the shipped rules.
+CheckContext RulesOnly() {
+  CheckContext c;
+  c.legal_rules = &Rules();
+  return c;
+}
+
 // Every fact known and favourable: the shipped examples then pass cleanly.
 CheckContext CleanContext() {
-  CheckContext c;
+  CheckContext c = RulesOnly();
   c.secret_access_record_exists = true;
   c.minimum_wages = &Wages();
   return c;
@@ -176,6 +196,9 @@ TEST_F(ContractsNonCompete, N6BelowLocalMinimumWage) {
   CheckReport r = Run();
   ASSERT_EQ(Findings(r, "N6").size(), 1u) << Dump(r);
   EXPECT_NE(Findings(r, "N6")[0]->message_en.find("Shenzhen, 2,520.00"), std::string::npos);
+  // The shipped figure is not confirmed against the notice: the message says so.
+  EXPECT_NE(Findings(r, "N6")[0]->message_en.find("figure not verified"), std::string::npos);
+  EXPECT_NE(Findings(r, "N6")[0]->message_zh.find("该标准未经核实"), std::string::npos);
   // Under the earlier standard (2360 from 2022-12-01) 2500 was enough.
   c_.as_of = CivilDate{2024, 1, 1};
   EXPECT_TRUE(Findings(Run(), "N6").empty()) << Dump(Run());
@@ -301,22 +324,8 @@ TEST_F(ContractsNda, N9AppliesToChineseEmployeeNdaToo) {
   EXPECT_TRUE(Has(Run(), "N9", Severity::kError));
 }
 
-TEST(ContractsChecks, C5PenaltyFarAboveLikelyLoss) {
-  Template t = MustLoad("mutual-nda");
-  json::Value f = ExampleFields("mutual-nda");
-  f["has_penalty"] = true;
-  f["penalty_amount"] = "100000";
-  CheckContext c;
-  EXPECT_TRUE(Findings(Check(t, f, c), "C5").empty());  // loss unknown: not judged
-  c.estimated_loss_minor = 5000000;                     // 50,000
-  CheckReport r = Check(t, f, c);
-  ASSERT_TRUE(Has(r, "C5", Severity::kWarning)) << Dump(r);
-  c.estimated_loss_minor = 9000000;  // 90,000: within 30%
-  EXPECT_TRUE(Findings(Check(t, f, c), "C5").empty());
-}
-
 TEST(ContractsChecks, U1WhistleblowerNotice) {
-  CheckContext c;
+  CheckContext c = RulesOnly();
   Template us = MustLoad("us-employee-nda");
   json::Value f = ExampleFields("us-employee-nda");
   CheckReport clean = Check(us, f, c);
@@ -330,7 +339,7 @@ TEST(ContractsChecks, U1WhistleblowerNotice) {
 }
 
 TEST(ContractsChecks, U1AppliesToMutualNdaWithAnIndividual) {
-  CheckContext c;
+  CheckContext c = RulesOnly();
   json::Value f = ExampleFields("mutual-nda");
   f["counterparty_is_individual"] = true;
   EXPECT_TRUE(Findings(Check(MustLoad("mutual-nda"), f, c), "U1").empty());
@@ -341,7 +350,7 @@ TEST(ContractsChecks, U1AppliesToMutualNdaWithAnIndividual) {
 }
 
 TEST(ContractsChecks, U2MissingStandardClauses) {
-  CheckContext c;
+  CheckContext c = RulesOnly();
   json::Value f = ExampleFields("mutual-nda");
   EXPECT_TRUE(Check(MustLoad("mutual-nda"), f, c).findings.empty());
   Template t = Variant("mutual-nda", R"(tags="compelled-disclosure")", R"(tags="x")");
@@ -356,7 +365,7 @@ TEST(ContractsChecks, FieldErrorsBlockSignature) {
   Template t = MustLoad("us-employee-nda");
   json::Value f = ExampleFields("us-employee-nda");
   f["effective_date"] = "2026-13-01";
-  CheckReport r = Check(t, f, {});
+  CheckReport r = Check(t, f, RulesOnly());
   ASSERT_EQ(r.field_errors.size(), 1u);
   EXPECT_FALSE(CanSendForSignature(r));
 }
@@ -421,6 +430,29 @@ TEST(ContractsMinimumWages, LooksUpByRegionHierarchyAndDate) {
   EXPECT_FALSE(w.Find("650100", d2026).has_value());
 }
 
+TEST(ContractsMinimumWages, DemoRegionsHaveCurrentFiguresWithTheirNotice) {
+  // Shanghai, Beijing and Shenzhen: the demo's regions (vault/demo_data.cc)
+  // and the examples' work region.
+  for (const char* code : {"310000", "110000", "440300"}) {
+    std::optional<MinimumWage> w = Wages().Find(code, CivilDate{2026, 3, 2});
+    ASSERT_TRUE(w.has_value()) << code;
+    EXPECT_EQ(w->region_code, code);
+    EXPECT_GE(w->effective, (CivilDate{2025, 1, 1})) << code;
+    EXPECT_FALSE(w->source.empty()) << code;
+  }
+  Result<MinimumWageTable> t = MinimumWageTable::Parse(R"({"format": "custos-minimum-wages/1",
+      "entries": [{"region_code": "110000", "name_zh": "北京市", "name_en": "Beijing",
+       "effective": "2025-09-01", "monthly": "2540", "verified": true}]})");
+  ASSERT_TRUE(t.ok());
+  EXPECT_TRUE(t->entries()[0].verified);
+  EXPECT_FALSE(Wages().entries()[0].verified);
+  // Every shipped entry says whether it was confirmed against its notice.
+  json::Value raw = testing::ParseJson(ReadAll(WagesPath()));
+  for (const json::Value& e : raw.Find("entries")->as_array()) {
+    EXPECT_NE(e.Find("verified"), nullptr) << json::Serialize(e);
+  }
+}
+
 TEST(ContractsMinimumWages, RejectsMalformedData) {
   EXPECT_FALSE(MinimumWageTable::Parse("{}").ok());
   EXPECT_FALSE(MinimumWageTable::Parse(R"({"format": "custos-minimum-wages/1", "entries": [
@@ -436,7 +468,8 @@ TEST(ContractsMinimumWages, RejectsMalformedData) {
 }
 
 TEST(ContractsChecks, CheckFromFilesWithShippedExamples) {
-  for (const char* id : {"cn-employee-nda", "cn-non-compete", "mutual-nda", "us-employee-nda"}) {
+  for (const char* id :
+       {"cn-b2b-nda", "cn-employee-nda", "cn-non-compete", "mutual-nda", "us-employee-nda"}) {
     OfflineCheckOptions o;
     o.context.secret_access_record_exists = true;
     o.minimum_wages_path = WagesPath();
@@ -452,6 +485,256 @@ TEST(ContractsChecks, CheckFromFilesWithShippedExamples) {
   EXPECT_EQ(Findings(*r, "N3").size(), 1u);
   EXPECT_EQ(Findings(*r, "N6").size(), 1u);
   EXPECT_TRUE(CanSendForSignature(*r));
+}
+
+// --- Governing law (issue 20, item 1) ----------------------------------------
+
+TEST(ContractsLaw, GoverningLawComesFromTemplateAndState) {
+  Template t = MustLoad("mutual-nda");
+  json::Value f = ExampleFields("mutual-nda");
+  EXPECT_EQ(t.governing_law, "US");
+  EXPECT_EQ(GoverningLaw(t, ValidateFields(t, f).values), "US-CA");
+  f["governing_state"] = "Texas";
+  EXPECT_EQ(GoverningLaw(t, ValidateFields(t, f).values), "US");
+  EXPECT_EQ(MustLoad("cn-non-compete").governing_law, "CN");
+}
+
+TEST(ContractsLaw, C5DoesNotRunOnUsMutualNda) {
+  Template t = MustLoad("mutual-nda");
+  json::Value f = ExampleFields("mutual-nda");
+  f["has_penalty"] = true;
+  f["penalty_amount"] = "100000";
+  CheckContext c = RulesOnly();
+  c.estimated_loss_minor = 5000000;
+  CheckReport r = Check(t, f, c);
+  EXPECT_TRUE(Findings(r, "C5").empty()) << Dump(r);
+}
+
+TEST(ContractsLaw, PrcRulesNeverRunOnUsContracts) {
+  Template t = MustLoad("us-employee-nda");
+  json::Value f = ExampleFields("us-employee-nda");
+  CheckContext c = RulesOnly();
+  c.employee_signed = false;  // N10 is a PRC rule (Labor Contract Law Art. 16)
+  CheckReport r = Check(t, f, c);
+  for (const Finding& x : r.findings) {
+    EXPECT_TRUE(x.rule_id.starts_with("U") || x.rule_id.starts_with("CA") || x.rule_id == "C4")
+        << Dump(r);
+  }
+  EXPECT_TRUE(Findings(r, "N10").empty());
+}
+
+TEST(ContractsLaw, NoRulesNoChecks) {
+  CheckReport r = Check(MustLoad("cn-non-compete"), ExampleFields("cn-non-compete"), {});
+  ASSERT_EQ(r.findings.size(), 1u) << Dump(r);
+  EXPECT_EQ(r.findings[0].rule_id, "R0");
+  EXPECT_FALSE(CanSendForSignature(r));
+}
+
+// A PRC-law variant of the mutual NDA: C5 runs, with the source in force on
+// the contract's date.
+TEST(ContractsLaw, C5CitesTheSourceInForceOnTheContractDate) {
+  Template t = Variant("mutual-nda", R"(jurisdiction="US" governing-law="US")",
+                       R"(jurisdiction="CN" governing-law="CN")");
+  json::Value f = ExampleFields("mutual-nda");
+  f["has_penalty"] = true;
+  f["penalty_amount"] = "100000";
+  CheckContext c = RulesOnly();
+  c.estimated_loss_minor = 5000000;
+  CheckReport r = Check(t, f, c);
+  ASSERT_TRUE(Has(r, "C5", Severity::kWarning)) << Dump(r);
+  EXPECT_NE(Findings(r, "C5")[0]->source.find("第六十五条"), std::string::npos);
+  EXPECT_NE(Findings(r, "C5")[0]->source.find("not verified"), std::string::npos);
+  c.estimated_loss_minor = 9000000;  // 90,000: within 30%
+  EXPECT_TRUE(Findings(Check(t, f, c), "C5").empty());
+  c.estimated_loss_minor = 5000000;
+  f["effective_date"] = "2015-06-01";
+  r = Check(t, f, c);
+  ASSERT_TRUE(Has(r, "C5", Severity::kWarning)) << Dump(r);
+  EXPECT_NE(Findings(r, "C5")[0]->source.find("Art. 29"), std::string::npos);
+  EXPECT_TRUE(Findings(r, "U1").empty());
+}
+
+// --- Chinese business-to-business NDA (item 2) -------------------------------
+
+class ContractsB2bNda : public ::testing::Test {
+ protected:
+  Template t_ = MustLoad("cn-b2b-nda");
+  json::Value f_ = ExampleFields("cn-b2b-nda");
+  CheckContext c_ = CleanContext();
+  CheckReport Run() { return Check(t_, f_, c_); }
+};
+
+TEST_F(ContractsB2bNda, CleanDraftHasNoFindings) {
+  CheckReport r = Run();
+  EXPECT_TRUE(r.field_errors.empty());
+  EXPECT_TRUE(r.findings.empty()) << Dump(r);
+  EXPECT_EQ(t_.governing_law, "CN");
+}
+
+TEST_F(ContractsB2bNda, C2ScopeSurvivalAndReturnUnderPrcLaw) {
+  t_ = Variant("cn-b2b-nda", R"(tags="return-on-exit")", R"(tags="exit")");
+  CheckReport r = Run();
+  ASSERT_EQ(Findings(r, "C2").size(), 1u) << Dump(r);
+  EXPECT_NE(Findings(r, "C2")[0]->message_en.find("cooperation ends"), std::string::npos);
+  EXPECT_EQ(Findings(r, "C2")[0]->source,
+            "商业秘密民事案件规定 第六条 / SPC Trade-Secret Provisions (2020) Art. 6");
+}
+
+TEST_F(ContractsB2bNda, C5PenaltyUnderPrcLaw) {
+  c_.estimated_loss_minor = 10000000;  // 100,000 against a 200,000 penalty
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "C5", Severity::kWarning)) << Dump(r);
+  EXPECT_NE(Findings(r, "C5")[0]->source.find("第五百八十五条"), std::string::npos);
+  c_.estimated_loss_minor = 16000000;  // 160,000: within 30%
+  EXPECT_TRUE(Findings(Run(), "C5").empty());
+  EXPECT_TRUE(Findings(Run(), "U1").empty());
+}
+
+// --- Rules are data (item 3) -------------------------------------------------
+
+TEST(ContractsRules, ThresholdsComeFromTheData) {
+  Result<LegalRuleTable> rules = LegalRuleTable::Parse(R"({"format": "custos-legal-rules/1",
+      "rules": [{"rule": "N1", "law": "CN", "effective": "2008-01-01",
+                 "source": "test source", "params": {"max_months": 12}, "verified": true}]})");
+  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+  CheckContext c = CleanContext();
+  c.legal_rules = &*rules;
+  json::Value f = ExampleFields("cn-non-compete");
+  f["restricted_months"] = 13;
+  CheckReport r = Check(MustLoad("cn-non-compete"), f, c);
+  ASSERT_TRUE(Has(r, "N1", Severity::kError)) << Dump(r);
+  EXPECT_EQ(Findings(r, "N1")[0]->source, "test source");
+  // Rules without a row in the data are reported as not verified, not skipped.
+  ASSERT_TRUE(Has(r, "N5", Severity::kWarning)) << Dump(r);
+  EXPECT_NE(Findings(r, "N5")[0]->message_en.find("not verified"), std::string::npos);
+}
+
+TEST(ContractsRules, RuleInForceOnTheContractDate) {
+  CheckContext c = CleanContext();
+  c.secret_access_record_exists = false;
+  json::Value f = ExampleFields("cn-non-compete");
+  CheckReport r = Check(MustLoad("cn-non-compete"), f, c);
+  ASSERT_TRUE(Has(r, "N3", Severity::kWarning));
+  EXPECT_NE(Findings(r, "N3")[0]->source.find("(II) Art. 13"), std::string::npos);
+  f["sign_date"] = "2024-05-01";  // before Interpretation (II) took effect
+  r = Check(MustLoad("cn-non-compete"), f, c);
+  ASSERT_TRUE(Has(r, "N3", Severity::kWarning));
+  EXPECT_EQ(Findings(r, "N3")[0]->source.find("(II)"), std::string::npos) << Dump(r);
+}
+
+TEST(ContractsRules, RejectsMalformedOrOverlappingRows) {
+  EXPECT_FALSE(LegalRuleTable::Parse("{}").ok());
+  Result<LegalRuleTable> overlap = LegalRuleTable::Parse(R"({"format": "custos-legal-rules/1",
+      "rules": [{"rule": "N1", "law": "CN", "effective": "2008-01-01", "source": "a"},
+                {"rule": "N1", "law": "CN", "effective": "2020-01-01", "source": "b"}]})");
+  ASSERT_FALSE(overlap.ok());
+  EXPECT_NE(overlap.status().message().find("rules[1]"), std::string::npos);
+  EXPECT_FALSE(LegalRuleTable::Parse(R"({"format": "custos-legal-rules/1",
+      "rules": [{"rule": "N1", "law": "XX", "effective": "2008-01-01", "source": "a"}]})")
+                   .ok());
+  EXPECT_TRUE(LegalRuleTable::Parse(R"({"format": "custos-legal-rules/1",
+      "rules": [{"rule": "N1", "law": "CN", "effective": "2008-01-01", "until": "2019-12-31",
+                 "source": "a"},
+                {"rule": "N1", "law": "CN", "effective": "2020-01-01", "source": "b"}]})")
+                  .ok());
+}
+
+TEST(ContractsRules, ShippedRulesCoverEveryCheckToday) {
+  const CivilDate today{2026, 3, 2};
+  for (const char* id : {"N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "N9", "N10", "C1", "C2",
+                         "C3", "C4", "C5", "C6"}) {
+    EXPECT_NE(Rules().Find(id, "CN", today), nullptr) << id;
+  }
+  for (const char* id : {"C4", "U1", "U2", "CA2"})
+    EXPECT_NE(Rules().Find(id, "US", today), nullptr);
+  EXPECT_NE(Rules().Find("CA1", "US-CA", today), nullptr);
+  EXPECT_EQ(Rules().Find("N8", "CN", today)->params.at("penalty_to_compensation_ratio"), 3.0);
+}
+
+// N6: each month of the restricted period against the minimum wage in force
+// in that month, not on the signing day.
+TEST_F(ContractsNonCompete, N6MinimumWageRaisedDuringThePeriod) {
+  f_["compensation_monthly"] = "2400";  // Shenzhen: 2360 until 2025-02, 2520 from 2025-03-01
+  f_["average_monthly_wage"] = "8000";
+  f_["sign_date"] = "2024-06-01";
+  c_.employment_end = CivilDate{2024, 6, 1};
+  CheckReport r = Run();
+  ASSERT_EQ(Findings(r, "N6").size(), 1u) << Dump(r);
+  EXPECT_NE(Findings(r, "N6")[0]->message_en.find("month 10 of the restricted period (from "
+                                                  "2025-03-01)"),
+            std::string::npos)
+      << Dump(r);
+  c_.employment_end = CivilDate{2023, 6, 1};  // the period ends before the rise
+  EXPECT_TRUE(Findings(Run(), "N6").empty()) << Dump(Run());
+}
+
+// --- California (item 1) ----------------------------------------------------
+
+TEST(ContractsCalifornia, CA1UnlawfulActsCarveOut) {
+  Template t = MustLoad("us-employee-nda");
+  json::Value f = ExampleFields("us-employee-nda");
+  EXPECT_TRUE(Findings(Check(t, f, RulesOnly()), "CA1").empty());
+  Template missing = Variant("us-employee-nda", R"(tags="unlawful-acts-carve-out")", R"(tags="x")");
+  CheckReport r = Check(missing, f, RulesOnly());
+  ASSERT_TRUE(Has(r, "CA1", Severity::kError)) << Dump(r);
+  EXPECT_NE(Findings(r, "CA1")[0]->source.find("12964.5"), std::string::npos);
+  f["governing_state"] = "Texas";  // not governed by California law
+  EXPECT_TRUE(Findings(Check(missing, f, RulesOnly()), "CA1").empty());
+}
+
+TEST(ContractsCalifornia, CA2ForeignLawOrForumForACaliforniaEmployee) {
+  Template t = MustLoad("us-employee-nda");
+  json::Value f = ExampleFields("us-employee-nda");
+  CheckContext c = RulesOnly();
+  c.employee_in_california = true;
+  EXPECT_TRUE(Findings(Check(t, f, c), "CA2").empty());
+  f["governing_state"] = "Texas";
+  f["venue"] = "Travis County, Texas";
+  CheckReport r = Check(t, f, c);
+  ASSERT_EQ(Findings(r, "CA2").size(), 2u) << Dump(r);
+  EXPECT_EQ(Findings(r, "CA2")[0]->field_id, "governing_state");
+  EXPECT_EQ(Findings(r, "CA2")[1]->field_id, "venue");
+  c.employee_represented_by_counsel = true;  // §925(e)
+  EXPECT_TRUE(Findings(Check(t, f, c), "CA2").empty());
+  c.employee_represented_by_counsel.reset();
+  c.employee_in_california.reset();  // unknown: not checked
+  EXPECT_TRUE(Findings(Check(t, f, c), "CA2").empty());
+}
+
+// --- Non-solicitation under the non-compete penalty (item 6) -----------------
+
+TEST_F(ContractsNonCompete, C6PenaltyCoversNonSolicitation) {
+  t_ = Variant("cn-non-compete", "从事受限业务。</p>",
+               "从事受限业务；乙方不劝诱甲方的客户、员工终止与甲方的合作或者劳动关系。</p>");
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "C6", Severity::kWarning)) << Dump(r);
+  EXPECT_NE(Findings(r, "C6")[0]->message_en.find("non-solicitation"), std::string::npos);
+  EXPECT_TRUE(CanSendForSignature(r));
+  f_["has_penalty"] = false;  // no penalty, nothing at risk
+  EXPECT_TRUE(Findings(Run(), "C6").empty());
+}
+
+TEST_F(ContractsNonCompete, C6PenaltyInAdditionalTermsForOtherDuties) {
+  f_["additional_terms"] = "乙方违反保密义务的，应当向甲方支付违约金十万元。";
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "C6", Severity::kWarning)) << Dump(r);
+  f_["additional_terms"] = "乙方违反本协议的，应当向甲方支付违约金十万元。";
+  EXPECT_TRUE(Has(Run(), "C6", Severity::kWarning));
+}
+
+TEST_F(ContractsNonCompete, NonSolicitationIsItsOwnClauseOutsideThePenalty) {
+  const Clause* scope = nullptr;
+  const Clause* non_solicit = nullptr;
+  for (const Clause& c : t_.clauses) {
+    if (c.id == "scope") scope = &c;
+    if (c.id == "non-solicitation") non_solicit = &c;
+  }
+  ASSERT_NE(scope, nullptr);
+  ASSERT_NE(non_solicit, nullptr);
+  for (const Paragraph& p : scope->paragraphs) {
+    EXPECT_EQ(p.text.find("劝诱"), std::string::npos) << p.text;
+  }
+  EXPECT_TRUE(Findings(Run(), "C6").empty());
 }
 
 }  // namespace

@@ -14,21 +14,37 @@ TEST(ContractsTemplate, ListsTheShippedTemplates) {
   Result<std::vector<TemplateSummary>> list =
       ListTemplates(SourceRoot() / "contract-templates" / "templates");
   ASSERT_TRUE(list.ok()) << list.status().ToString();
-  ASSERT_EQ(list->size(), 4u);
-  EXPECT_EQ((*list)[0].id, "cn-employee-nda");
-  EXPECT_EQ((*list)[0].language, Language::kZh);
-  EXPECT_EQ((*list)[0].title, "保密协议");
-  EXPECT_EQ((*list)[1].id, "cn-non-compete");
-  EXPECT_EQ((*list)[1].kind, "non-compete");
-  EXPECT_EQ((*list)[2].id, "mutual-nda");
-  EXPECT_EQ((*list)[3].id, "us-employee-nda");
-  EXPECT_EQ((*list)[3].jurisdiction, "US");
+  ASSERT_EQ(list->size(), 5u);
+  EXPECT_EQ((*list)[0].id, "cn-b2b-nda");
+  EXPECT_EQ((*list)[0].kind, "mutual-nda");
+  EXPECT_EQ((*list)[0].title, "企业间保密协议");
+  EXPECT_EQ((*list)[1].id, "cn-employee-nda");
+  EXPECT_EQ((*list)[1].language, Language::kZh);
+  EXPECT_EQ((*list)[1].title, "保密协议");
+  EXPECT_EQ((*list)[2].id, "cn-non-compete");
+  EXPECT_EQ((*list)[2].kind, "non-compete");
+  EXPECT_EQ((*list)[3].id, "mutual-nda");
+  EXPECT_EQ((*list)[4].id, "us-employee-nda");
+  EXPECT_EQ((*list)[4].jurisdiction, "US");
   EXPECT_EQ(ListTemplates("/no/such/dir").status().code(), StatusCode::kNotFound);
+}
+
+// The 2025 revision of the Anti-Unfair Competition Law (in force 2025-10-15)
+// may have renumbered the trade-secret article (2019: Art. 9): templates cite
+// the 2019 number with its period and the revised text by subject.
+TEST(ContractsTemplate, AuclCitationsNameTheTextInForce) {
+  for (const char* id : {"cn-b2b-nda", "cn-employee-nda", "cn-non-compete"}) {
+    for (const std::string& s : MustLoad(id).legal_basis) {
+      if (s.find("反不正当竞争法") == std::string::npos) continue;
+      EXPECT_NE(s.find("2019"), std::string::npos) << id << ": " << s;
+      EXPECT_NE(s.find("2025-10-15"), std::string::npos) << id << ": " << s;
+    }
+  }
 }
 
 TEST(ContractsTemplate, ParsesMetadataFieldsAndClauses) {
   Template t = MustLoad("cn-non-compete");
-  EXPECT_EQ(t.version, "1.0");
+  EXPECT_EQ(t.version, "1.1");
   EXPECT_FALSE(t.legal_basis.empty());
   const FieldDef* months = t.FindField("restricted_months");
   ASSERT_NE(months, nullptr);
