@@ -1,6 +1,7 @@
 // The server's own HTTP/1.1 connection loop (web/internal/connection.h) on
 // raw sockets: the framing clients depend on (pipelining, chunked bodies,
-// Expect: 100-continue, HTTP/1.0, lenient header syntax), the refusals that
+// Expect: 100-continue, HTTP/1.0, lenient header syntax), the strict
+// chunked and line-end framing, the refusals that
 // close the connection, a client that half-closes mid-request, Stop with
 // an idle keep-alive connection, idle connections giving way to queued
 // ones, and the per-address connection cap.
@@ -251,6 +252,65 @@ TEST_F(WebConnectionTest, MalformedChunkSizeGets400AndCloses) {
   EXPECT_EQ(r.status, 400) << r.head;
   EXPECT_EQ(r.ErrorCode(), "invalid_argument");
   EXPECT_TRUE(r.HasLine("Connection: Close"));
+  EXPECT_TRUE(c.Closed());
+}
+
+// SECURITY: chunked framing is read strictly, CRLF and nothing else: a
+// front proxy that reads a bare LF or a space differently would see another
+// body, and another request after it (request smuggling). Each is a 400 and
+// the connection is closed.
+TEST_F(WebConnectionTest, LenientChunkedFramingGets400AndCloses) {
+  const std::string head =
+      "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
+  const std::string cases[] = {
+      "2\n{}\r\n0\r\n\r\n",                   // bare LF after the size
+      " 2\r\n{}\r\n0\r\n\r\n",                // leading space in the size line
+      "\t2\r\n{}\r\n0\r\n\r\n",               // leading tab
+      "2 \r\n{}\r\n0\r\n\r\n",                // trailing space
+      "2 ;x=y\r\n{}\r\n0\r\n\r\n",            // space before an extension
+      "\r\n{}\r\n0\r\n\r\n",                  // empty size
+      "00000000002\r\n{}\r\n0\r\n\r\n",       // overlong size
+      "2\r\n{}\n0\r\n\r\n",                   // bare LF after the data
+      "2\r\n{}\r0\r\n\r\n",                   // bare CR after the data
+      "2\r\n{}\r\n0\n\r\n",                   // bare LF after the last size
+      "2\r\n{}\r\n0\r\n\n",                   // bare LF as the final line end
+      "2\r\n{}\r\n0\r\nX-A: b\n\r\n",         // bare LF after a trailer
+      "2\r\n{}\r\n0\r\nnot a field\r\n\r\n",  // malformed trailer
+      "2\r\n{}\r\n0\r\n X-A: b\r\n\r\n",      // folded trailer
+  };
+  for (const std::string& body : cases) {
+    SCOPED_TRACE(::testing::PrintToString(body));
+    RawConnection c(server_->port());
+    // A request after it, which a lenient reading would serve.
+    c.Send(head + body + std::string(kHealthz));
+    RawResponse r = c.Read();
+    EXPECT_EQ(r.status, 400) << r.head << r.body;
+    EXPECT_EQ(r.ErrorCode(), "invalid_argument");
+    EXPECT_TRUE(r.HasLine("Connection: Close")) << r.head;
+    EXPECT_TRUE(c.Closed());
+  }
+}
+
+TEST_F(WebConnectionTest, BareLfInTheHeadGets400AndCloses) {
+  for (const std::string request :
+       {"GET /healthz HTTP/1.1\nHost: x\n\n", "GET /healthz HTTP/1.1\r\nHost: x\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n\n"}) {
+    SCOPED_TRACE(::testing::PrintToString(request));
+    RawConnection c(server_->port());
+    c.Send(request);
+    RawResponse r = c.Read();
+    EXPECT_EQ(r.status, 400) << r.head;
+    EXPECT_EQ(r.ErrorCode(), "invalid_argument");
+    EXPECT_TRUE(r.HasLine("Connection: Close")) << r.head;
+    EXPECT_TRUE(c.Closed());
+  }
+  // Between requests only CRLF is skipped; a stray bare LF is not a line.
+  RawConnection c(server_->port());
+  c.Send(std::string(kHealthz) + "\n" + std::string(kHealthz));
+  EXPECT_EQ(c.Read().status, 200);
+  RawResponse r = c.Read();
+  EXPECT_EQ(r.status, 400) << r.head;
   EXPECT_TRUE(c.Closed());
 }
 

@@ -293,16 +293,19 @@ class Connection : public Poco::Net::TCPServerConnection {
     return true;
   }
 
-  // One line (for chunked framing) of at most 4 KiB, without its line end.
+  // One line (for chunked framing) of at most 4 KiB, without its CRLF.
+  // SECURITY: false for a line ended by a bare LF or holding a CR — chunked
+  // framing is CRLF only (see http_head.h) — as for a peer gone or too slow.
   bool ReadLine(std::string* line) {
     for (;;) {
       const char* start = buf_.get() + begin_;
       const void* lf = std::memchr(start, '\n', buffered());
       if (lf != nullptr) {
-        size_t len = static_cast<size_t>(static_cast<const char*>(lf) - start);
-        line->assign(start, len > 0 && start[len - 1] == '\r' ? len - 1 : len);
+        const size_t len = static_cast<size_t>(static_cast<const char*>(lf) - start);
+        if (len == 0 || start[len - 1] != '\r') return false;
+        line->assign(start, len - 1);
         Consume(len + 1);
-        return true;
+        return line->find('\r') == std::string::npos;
       }
       if (buffered() > 4096 || !ReceiveInRequest()) return false;
     }
@@ -322,10 +325,12 @@ class Connection : public Poco::Net::TCPServerConnection {
       if (!ReadExact(static_cast<size_t>(size), body)) return Body::kBroken;
       if (!ReadLine(&line) || !line.empty()) return Body::kBroken;
     }
-    for (int trailers = 0;; ++trailers) {  // trailer fields, ignored
+    for (int trailers = 0;; ++trailers) {  // trailer fields, checked and ignored
       if (!ReadLine(&line)) return Body::kBroken;
       if (line.empty()) return Body::kOk;
-      if (trailers >= static_cast<int>(kMaxHeaderFields)) return Body::kBroken;
+      if (trailers >= static_cast<int>(kMaxHeaderFields) || !IsFieldLine(line)) {
+        return Body::kBroken;
+      }
     }
   }
 
@@ -345,8 +350,9 @@ class Connection : public Poco::Net::TCPServerConnection {
     SteadyClock::time_point first_byte = SteadyClock::now();
     for (;;) {
       // Empty lines between requests (some clients end a body with an extra
-      // CRLF) are not the start of a request.
-      while (buffered() > 0 && (buf_[begin_] == '\r' || buf_[begin_] == '\n')) Consume(1);
+      // CRLF) are not the start of a request. Only CRLF: a bare LF goes to
+      // the parser, which refuses it.
+      while (buffered() >= 2 && buf_[begin_] == '\r' && buf_[begin_ + 1] == '\n') Consume(2);
       HeadParse parsed = HeadParse::kNeedMore;
       if (buffered() > 0) {
         parsed = ParseRequestHead(std::string_view(buf_.get() + begin_, buffered()), &head,
