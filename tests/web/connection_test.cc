@@ -97,6 +97,12 @@ class RawConnection {
     return r;
   }
 
+  // Whether something (bytes or the end) can be read within `ms`.
+  bool ReadableWithin(int ms) {
+    return !buf_.empty() ||
+           socket_.poll(Poco::Timespan(0, ms * 1000), Poco::Net::Socket::SELECT_READ);
+  }
+
   // Bytes received but not yet returned by Read.
   size_t pending() const { return buf_.size(); }
 
@@ -312,6 +318,95 @@ TEST_F(WebConnectionTest, BareLfInTheHeadGets400AndCloses) {
   RawResponse r = c.Read();
   EXPECT_EQ(r.status, 400) << r.head;
   EXPECT_TRUE(c.Closed());
+}
+
+// SECURITY: a request is admitted from its head alone (route, session,
+// CSRF) before its body is read. A client without a session that announces
+// a large body and sends none gets its 401 at once — not after the server
+// has waited for the body — and the connection is closed (the body would
+// still be on the wire). With Expect: 100-continue, no 100 comes first.
+TEST_F(WebConnectionTest, RefusedBeforeTheBodyIsRead) {
+  TestClient logged_in = LoggedIn("admin");
+  const struct {
+    std::string request;
+    int status;
+    std::string code;
+  } cases[] = {
+      {"POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+       "Content-Length: 1000000\r\n\r\n",
+       401, "unauthenticated"},
+      {"POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+       "Expect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n",
+       401, "unauthenticated"},
+      // A session, but no CSRF token.
+      {"POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+       "Cookie: custos_session=" +
+           logged_in.session_token + "\r\nContent-Length: 500000\r\n\r\n",
+       403, "csrf_token_invalid"},
+      // An upload without a session: refused before its length is judged.
+      {"POST /api/v1/records/c-0000000000000000/attachments?filename=a&reason=b HTTP/1.1\r\n"
+       "Host: x\r\nContent-Length: 900000000\r\n\r\n",
+       401, "unauthenticated"},
+      // The login is public: its body is capped at 64 KiB, from the head.
+      {"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+       "Content-Length: 100000\r\n\r\n",
+       413, "payload_too_large"},
+  };
+  for (const auto& t : cases) {
+    SCOPED_TRACE(t.request.substr(0, 60));
+    RawConnection c(server_->port());
+    c.Send(t.request);
+    // Within the client's 10 s read timeout, well under the server's 15 s
+    // wait for a silent body.
+    RawResponse r = c.Read();
+    EXPECT_EQ(r.status, t.status) << r.head;
+    EXPECT_EQ(r.ErrorCode(), t.code) << r.body;
+    EXPECT_TRUE(r.HasLine("Connection: Close")) << r.head;
+    EXPECT_TRUE(c.Closed());
+  }
+}
+
+// SECURITY: a body must keep up a minimum average rate once its grace
+// period is over (here 300 ms and 64 KiB/s; 10 s and 16 KiB/s by default):
+// a client sending nothing, or a byte now and then (each inside the 15 s
+// silence limit), gets a 408 and is closed instead of holding a worker.
+TEST_F(WebConnectionTest, SlowBodiesGet408AndAreClosed) {
+  StartServer([](ServerOptions& o) {
+    o.body_grace_ms = 300;
+    o.min_body_bytes_per_second = 64 * 1024;
+  });
+  const std::string login = LoginJson();
+  {
+    // A body sent at once is well above any rate.
+    RawConnection c(server_->port());
+    c.Send(LoginWithLength(login));
+    EXPECT_EQ(c.Read().status, 200);
+  }
+  const std::string head =
+      "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 1000\r\n\r\n";
+  {
+    SCOPED_TRACE("stalled");
+    RawConnection c(server_->port());
+    c.Send(head + login.substr(0, 10));
+    RawResponse r = c.Read();  // within the 10 s read timeout
+    EXPECT_EQ(r.status, 408) << r.head;
+    EXPECT_EQ(r.ErrorCode(), "request_timeout") << r.body;
+    EXPECT_TRUE(r.HasLine("Connection: Close")) << r.head;
+    EXPECT_TRUE(c.Closed());
+  }
+  {
+    SCOPED_TRACE("trickled");
+    RawConnection c(server_->port());
+    c.Send(head);
+    // A byte every 100 ms (never 15 s of silence) until the server answers,
+    // for at most 5 s, well short of the 1000 bytes announced.
+    for (int i = 0; i < 50 && !c.ReadableWithin(100); ++i) c.Send(login.substr(i % 10, 1));
+    RawResponse r = c.Read();
+    EXPECT_EQ(r.status, 408) << r.head;
+    EXPECT_EQ(r.ErrorCode(), "request_timeout") << r.body;
+    EXPECT_TRUE(c.Closed());
+  }
 }
 
 TEST_F(WebConnectionTest, ExpectContinueGets100BeforeTheBodyThenTheResponse) {

@@ -42,12 +42,21 @@ struct App {
   std::string SessionCookie(std::string_view token) const;
   std::string ClearSessionCookie() const;
 
-  // Authentication, authorisation, CSRF and body parsing, then the handler
-  // of `match` (router.Find of the request: the server looks it up once, to
-  // know before reading the body whether the route streams it).
-  // Sets *route_label to the matched pattern (for metrics).
-  HttpResponse Dispatch(HttpRequest& req, RequestContext& ctx, std::string* route_label,
-                        Router::Match match);
+  // A request is served in two phases, so that nothing an unauthenticated
+  // or unauthorised client sends is read beyond its head.
+  //
+  // Admit: from the head alone — the route (404, 405 with Allow; a static
+  // file is answered here), the session (401), a required password change
+  // (403), the roles (403), CSRF on state changes (403) and, for a JSON
+  // route, the Content-Type (415). Returns the route to run, or null with
+  // the answer in *answer. Fills ctx (user, roles, session) and req.params;
+  // sets *route_label to the matched pattern (for metrics). `match` is
+  // router.Find of the request.
+  const Route* Admit(HttpRequest& req, RequestContext& ctx, std::string* route_label,
+                     Router::Match match, HttpResponse* answer);
+  // Run: once the body has been read (or, for a streaming route, is ready to
+  // be): JSON parsing (400) and the handler.
+  HttpResponse Run(const Route& route, HttpRequest& req, RequestContext& ctx);
 };
 
 // Route registration of each API area.

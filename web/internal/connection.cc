@@ -236,6 +236,7 @@ class Connection : public Poco::Net::TCPServerConnection {
           socket().receiveBytes(buf_.get() + end_, static_cast<int>(kBufferSize - end_));
       if (got <= 0) return Got::kClosed;
       end_ += static_cast<size_t>(got);
+      if (pace_.active) pace_.received += static_cast<uint64_t>(got);
       return Got::kBytes;
     } catch (const Poco::TimeoutException&) {
       return Got::kTimeout;
@@ -260,9 +261,14 @@ class Connection : public Poco::Net::TCPServerConnection {
 
   // Inside a request: receive, allowing kPatience idle periods in a row
   // without a byte. A queue never ends a request; a stop ends a silent one
-  // at the end of an idle period.
+  // at the end of an idle period. While a body is read, a body below its
+  // minimum rate ends it too (BodyTooSlow).
   Got ReceivePatiently() {
     for (int i = 1; i <= kPatience * kIdleSlices; ++i) {
+      if (BodyTooSlow()) {
+        pace_.too_slow = true;
+        return Got::kTimeout;
+      }
       const Got got = Receive();
       if (got != Got::kTimeout) return got;
       if (i % kIdleSlices == 0 && factory_.stopping()) break;
@@ -270,6 +276,26 @@ class Connection : public Poco::Net::TCPServerConnection {
     return Got::kTimeout;
   }
   bool ReceiveInRequest() { return ReceivePatiently() == Got::kBytes; }
+
+  // SECURITY: a body trickled in a byte at a time, each just inside the
+  // silence limit, would hold a worker for as long as its client likes.
+  // From ServerOptions::body_grace_ms after a body's start, what has arrived
+  // must average at least min_body_bytes_per_second.
+  void StartBody() {
+    pace_ = BodyPace{};
+    pace_.active = true;
+    pace_.start = SteadyClock::now();
+    pace_.received = buffered();
+  }
+  void EndBody() { pace_.active = false; }
+  bool BodyTooSlow() const {
+    const uint64_t rate = app_.options.min_body_bytes_per_second;
+    if (!pace_.active || rate == 0) return false;
+    const auto elapsed = SteadyClock::now() - pace_.start;
+    if (elapsed <= std::chrono::milliseconds(app_.options.body_grace_ms)) return false;
+    return static_cast<double>(pace_.received) <
+           std::chrono::duration<double>(elapsed).count() * static_cast<double>(rate);
+  }
 
   // Copies up to `max` body bytes into `out` (receiving when none are
   // buffered). 0 when the peer is gone or too slow.
@@ -470,16 +496,33 @@ class Connection : public Poco::Net::TCPServerConnection {
       return ErrorResponse(400, "invalid_argument", "malformed request URI", "请求地址格式错误");
     }
 
+    // Admission, from the head alone: route, session, password change,
+    // roles, CSRF, content type (App::Admit).
+    HttpResponse answer;
+    const Route* route =
+        app_.Admit(req, ctx, route_label, app_.router.Find(req.method, req.path), &answer);
+    if (route == nullptr) {
+      // SECURITY: refused (or answered) before a byte of the body is read:
+      // a client without a session cannot make the server wait for one.
+      // The body is still on the wire, so the connection closes.
+      if (head.has_body()) *keep_alive = false;
+      return answer;
+    }
+    // SECURITY: a public route (the login) is open to anyone; its body is
+    // small, so it is capped well below the limit for logged-in users.
+    const bool open_route = route->access == Access::kPublic;
+
     // Streaming routes (uploads) get the body as a stream with a declared
     // length, bounded by max_upload_bytes, and are never buffered whole.
-    Router::Match match = app_.router.Find(req.method, req.path);
-    if (match.route != nullptr && match.route->streams_body) {
+    if (route->streams_body) {
+      uint64_t limit = app_.options.max_upload_bytes;
+      if (open_route) limit = std::min<uint64_t>(limit, app_.options.max_public_body_bytes);
       if (head.content_length < 0) {
         *keep_alive = false;
         return ErrorResponse(411, "length_required", "an upload needs a Content-Length",
                              "上传需要 Content-Length");
       }
-      if (static_cast<uint64_t>(head.content_length) > app_.options.max_upload_bytes) {
+      if (static_cast<uint64_t>(head.content_length) > limit) {
         *keep_alive = false;
         return ErrorResponse(413, "payload_too_large", "the file is too large", "文件过大");
       }
@@ -488,22 +531,30 @@ class Connection : public Poco::Net::TCPServerConnection {
       std::istream in(&body);
       req.body_stream = &in;
       req.body_length = head.content_length;
-      HttpResponse r = app_.Dispatch(req, ctx, route_label, std::move(match));
+      StartBody();
+      HttpResponse r = app_.Run(*route, req, ctx);
+      EndBody();
       // A body the handler did not read (refused before it) is still on the
       // wire: close instead of reading it as the next request.
       if (body.remaining() > 0) *keep_alive = false;
+      if (pace_.too_slow) {
+        *keep_alive = false;
+        return BodyTooSlowResponse();
+      }
       return r;
     }
 
     // Body, bounded. Anything over the limit is refused without reading it
     // all, and the connection is closed (the rest is still on the wire).
-    const size_t limit = app_.options.max_body_bytes;
+    size_t limit = app_.options.max_body_bytes;
+    if (open_route) limit = std::min(limit, app_.options.max_public_body_bytes);
     if (head.content_length > static_cast<int64_t>(limit)) {
       *keep_alive = false;
       return ErrorResponse(413, "payload_too_large", "request body too large", "请求体过大");
     }
     if (head.has_body()) {
       if (head.expect_continue) SendAll("HTTP/1.1 100 Continue\r\n\r\n");
+      StartBody();
       Body got = Body::kOk;
       if (head.chunked) {
         got = ReadChunked(limit, &req.body);
@@ -513,12 +564,14 @@ class Connection : public Poco::Net::TCPServerConnection {
         req.body.reserve(static_cast<size_t>(head.content_length));
         if (!ReadExact(static_cast<size_t>(head.content_length), &req.body)) got = Body::kBroken;
       }
+      EndBody();
       if (got != Body::kOk) {
         vault::WipeString(&req.body);
         *keep_alive = false;
         if (got == Body::kTooLarge) {
           return ErrorResponse(413, "payload_too_large", "request body too large", "请求体过大");
         }
+        if (pace_.too_slow) return BodyTooSlowResponse();
         if (head.chunked) {
           return ErrorResponse(400, "invalid_argument", "malformed chunked body",
                                "分块请求体格式错误");
@@ -526,10 +579,15 @@ class Connection : public Poco::Net::TCPServerConnection {
         return ErrorResponse(400, "invalid_argument", "incomplete request body", "请求体不完整");
       }
     }
-    HttpResponse r = app_.Dispatch(req, ctx, route_label, std::move(match));
+    HttpResponse r = app_.Run(*route, req, ctx);
     // SECURITY: bodies may carry passwords (login, password change).
     vault::WipeString(&req.body);
     return r;
+  }
+
+  static HttpResponse BodyTooSlowResponse() {
+    return ErrorResponse(408, "request_timeout", "the request body was sent too slowly",
+                         "请求体发送过慢");
   }
 
   // Status line, framing, headers (and the body, unless HEAD or streamed)
@@ -657,7 +715,15 @@ class Connection : public Poco::Net::TCPServerConnection {
   size_t end_ = 0;
   std::string peer_ip_;
   bool admitted_ = false;  // counted against peer_ip_'s cap (Release when done)
-  std::mutex busy_;        // held while a request is handled (Shut waits for it)
+  // The body being read: its start and the bytes received since (StartBody).
+  struct BodyPace {
+    bool active = false;
+    bool too_slow = false;  // the read ended because the body fell below its rate
+    SteadyClock::time_point start;
+    uint64_t received = 0;
+  };
+  BodyPace pace_;
+  std::mutex busy_;  // held while a request is handled (Shut waits for it)
 };
 
 Poco::Net::TCPServerConnection* ConnectionFactory::createConnection(
