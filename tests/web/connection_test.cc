@@ -10,6 +10,7 @@
 #include <chrono>
 #include <initializer_list>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -406,6 +407,90 @@ TEST_F(WebConnectionTest, SlowBodiesGet408AndAreClosed) {
     EXPECT_EQ(r.status, 408) << r.head;
     EXPECT_EQ(r.ErrorCode(), "request_timeout") << r.body;
     EXPECT_TRUE(c.Closed());
+  }
+}
+
+// How many POST uploads /metrics has counted (each once answered).
+int UploadsCounted(TestClient& admin) {
+  TestResponse m = admin.Call("GET", "/metrics");
+  EXPECT_EQ(m.status, 200);
+  int n = 0;
+  std::istringstream lines(m.body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("custos_http_requests_total{") &&
+        line.find("method=\"POST\",route=\"/api/v1/records/{id}/attachments\"") !=
+            std::string::npos) {
+      n += std::stoi(line.substr(line.rfind(' ') + 1));
+    }
+  }
+  return n;
+}
+
+// An upload cut short stores nothing — no attachment, no attachment.add
+// event — whether the client half-closes before its Content-Length (it is
+// told: 400), goes away, or sends a chunked body (uploads need a
+// Content-Length: 411) without its last chunk.
+TEST_F(WebConnectionTest, UploadCutShortStoresNothing) {
+  TestClient author = LoggedIn("author");
+  TestResponse rec =
+      author.Call("POST", "/api/v1/records",
+                  R"({"name":"深圳华南电子有限公司","classification":"internal","tags":[],)"
+                  R"("content":{"address":"深圳市南山区"},"reason":"新客户建档"})");
+  ASSERT_EQ(rec.status, 201) << rec.body;
+  const std::string id = rec.Json()["record"]["id"].as_string();
+  uint64_t audit_start = 0;
+  {
+    auto r = vault_->BeginRead();
+    audit_start = audit_->Size(**r).value();
+  }
+  const std::string head = "POST /api/v1/records/" + id +
+                           "/attachments?filename=f.bin&reason=x HTTP/1.1\r\nHost: x\r\n"
+                           "Cookie: custos_session=" +
+                           author.session_token + "\r\nX-CSRF-Token: " + author.csrf_token +
+                           "\r\nContent-Type: application/octet-stream\r\n";
+  const std::string half(150000, 'z');
+  {
+    SCOPED_TRACE("half-closed");
+    RawConnection c(server_->port());
+    c.Send(head + "Content-Length: 300000\r\n\r\n" + half);
+    c.ShutdownSend();
+    RawResponse r = c.Read();
+    EXPECT_EQ(r.status, 400) << r.head << r.body;
+    EXPECT_EQ(r.ErrorCode(), "invalid_argument") << r.body;
+    EXPECT_TRUE(c.Closed());
+  }
+  TestClient admin = LoggedIn("admin");
+  {
+    SCOPED_TRACE("gone");
+    const int before = UploadsCounted(admin);
+    {
+      RawConnection c(server_->port());
+      c.Send(head + "Content-Length: 300000\r\n\r\n" + half);
+    }
+    // Once the server has answered (or tried to), /metrics counts it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (UploadsCounted(admin) == before && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(UploadsCounted(admin), before + 1);
+  }
+  {
+    SCOPED_TRACE("chunked, no last chunk");
+    RawConnection c(server_->port());
+    c.Send(head + "Transfer-Encoding: chunked\r\n\r\n8000\r\n" + half.substr(0, 0x8000) + "\r\n");
+    c.ShutdownSend();
+    RawResponse r = c.Read();
+    EXPECT_EQ(r.status, 411) << r.head << r.body;
+    EXPECT_TRUE(c.Closed());
+  }
+  TestResponse list = author.Call("GET", "/api/v1/records/" + id + "/attachments");
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_TRUE(list.Json()["attachments"].as_array().empty()) << list.body;
+  auto r = vault_->BeginRead();
+  const uint64_t size = audit_->Size(**r).value();
+  for (uint64_t seq = audit_start; seq < size; ++seq) {
+    const std::string leaf = audit_->Leaf(**r, seq).value();
+    EXPECT_EQ(leaf.find("\"attachment.add\""), std::string::npos) << leaf;
   }
 }
 

@@ -537,9 +537,12 @@ class Connection : public Poco::Net::TCPServerConnection {
       // A body the handler did not read (refused before it) is still on the
       // wire: close instead of reading it as the next request.
       if (body.remaining() > 0) *keep_alive = false;
-      if (pace_.too_slow) {
+      if (body.cut_short()) {
+        // The handler saw its stream fail, so stored nothing; the client
+        // (if still listening) learns why.
         *keep_alive = false;
-        return BodyTooSlowResponse();
+        if (pace_.too_slow) return BodyTooSlowResponse();
+        return ErrorResponse(400, "invalid_argument", "incomplete request body", "请求体不完整");
       }
       return r;
     }
@@ -647,13 +650,19 @@ class Connection : public Poco::Net::TCPServerConnection {
     return false;
   }
 
-  // An upload's body as a stream: at most `length` bytes from the
-  // connection; end of stream early if the peer leaves or stalls.
+  // An upload's body as a stream: exactly `length` bytes from the
+  // connection, then end of stream.
+  // SECURITY: a body that ends before `length` (the peer left, half-closed
+  // or stalled) is not a shorter file but a failed upload: underflow
+  // throws, which the std::istream reading it turns into badbit, so the
+  // handler fails instead of storing what arrived (vault::AddAttachment
+  // discards its chunks when its stream goes bad).
   class BodyInBuf : public std::streambuf {
    public:
     BodyInBuf(Connection& c, uint64_t length) : c_(c), remaining_(length) {}
     ~BodyInBuf() override { vault::WipeBuffer(piece_, used_); }
     uint64_t remaining() const { return remaining_; }
+    bool cut_short() const { return cut_short_; }
 
    protected:
     int_type underflow() override {
@@ -661,7 +670,10 @@ class Connection : public Poco::Net::TCPServerConnection {
       if (remaining_ == 0) return traits_type::eof();
       const size_t n =
           c_.ReadSome(piece_, static_cast<size_t>(std::min<uint64_t>(remaining_, sizeof piece_)));
-      if (n == 0) return traits_type::eof();
+      if (n == 0) {
+        cut_short_ = true;
+        throw std::runtime_error("the request body ended before its Content-Length");
+      }
       remaining_ -= n;
       used_ = std::max(used_, n);
       setg(piece_, piece_, piece_ + n);
@@ -673,6 +685,7 @@ class Connection : public Poco::Net::TCPServerConnection {
     uint64_t remaining_;
     char piece_[16 * 1024];
     size_t used_ = 0;
+    bool cut_short_ = false;
   };
 
   // A streamed response body, written to the socket in 16 KiB pieces.
