@@ -44,12 +44,15 @@ struct ServerOptions {
   std::string listen_address = "127.0.0.1";
   uint16_t port = 8080;  // 0 = an ephemeral port (tests); see Server::port()
 
-  // HTTPS when both are set (PEM files). Cookies then get Secure and
-  // responses HSTS.
+  // HTTPS when both are set (PEM files). The session cookie is then
+  // __Host-custos_session with Secure, and responses carry HSTS.
   std::string tls_cert_path;
   std::string tls_key_path;
 
-  // Peers whose X-Forwarded-For is believed (exact IP addresses).
+  // Peers whose X-Forwarded-For and X-Forwarded-Proto are believed (exact
+  // IP addresses): a request from one marked X-Forwarded-Proto: https (its
+  // right-most value) is served as HTTPS — __Host- Secure cookie, HSTS —
+  // as under the server's own TLS. From any other peer both are ignored.
   std::vector<std::string> trusted_proxies;
 
   // Demo mode: users flagged must_change_password may use everything

@@ -172,12 +172,12 @@ HttpResponse Login(App& app, const HttpRequest& req, const RequestContext& ctx) 
   auto created = app.sessions.Create(user->id, place, audit);
   if (!created.ok()) return ErrorResponse(created.status());
   HttpResponse r = HttpResponse::Json(SessionJson(*user, created->session, app));
-  r.cookies.push_back(app.SessionCookie(created->token.view()));
+  r.cookies.push_back(App::SessionCookie(created->token.view(), ctx.https));
   return r;
 }
 
 HttpResponse GetSession(App& app, const HttpRequest& req, const RequestContext& ctx) {
-  auto s = app.sessions.Lookup(App::SessionToken(req));
+  auto s = app.sessions.Lookup(App::SessionToken(req, ctx.https));
   if (!s.ok()) return ErrorResponse(401, "unauthenticated", "please log in", "请先登录");
   json::Value v = SessionJson(*ctx.user, *s, app);
   v["session"]["ip"] = ctx.place.ip;
@@ -195,12 +195,12 @@ HttpResponse Logout(App& app, const HttpRequest& req, const RequestContext& ctx)
       return app.options.archive->audit_log().Append(txn, e).status();
     };
   }
-  Status st = app.sessions.Delete(App::SessionToken(req), audit);
+  Status st = app.sessions.Delete(App::SessionToken(req, ctx.https), audit);
   if (!st.ok()) return ErrorResponse(st);
   json::Value v = json::Value::MakeObject();
   v["ok"] = true;
   HttpResponse r = HttpResponse::Json(v);
-  r.cookies.push_back(app.ClearSessionCookie());
+  r.cookies.push_back(App::ClearSessionCookie(ctx.https));
   return r;
 }
 

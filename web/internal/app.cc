@@ -26,7 +26,8 @@ void App::Log(const std::string& line) const {
   }
 }
 
-std::string App::SessionToken(const HttpRequest& req) {
+std::string App::SessionToken(const HttpRequest& req, bool https) {
+  const std::string_view name = https ? kHttpsSessionCookie : kSessionCookie;
   const std::string& cookie = req.Header("cookie");
   // "a=1; custos_session=abc; b=2"
   size_t i = 0;
@@ -35,26 +36,26 @@ std::string App::SessionToken(const HttpRequest& req) {
     if (end == std::string::npos) end = cookie.size();
     std::string_view part(cookie.data() + i, end - i);
     while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    if (part.size() > kSessionCookie.size() &&
-        part.substr(0, kSessionCookie.size()) == kSessionCookie &&
-        part[kSessionCookie.size()] == '=') {
-      return std::string(part.substr(kSessionCookie.size() + 1));
+    if (part.size() > name.size() && part.substr(0, name.size()) == name &&
+        part[name.size()] == '=') {
+      return std::string(part.substr(name.size() + 1));
     }
     i = end + 1;
   }
   return {};
 }
 
-std::string App::SessionCookie(std::string_view token) const {
-  std::string c = std::string(kSessionCookie) + "=" + std::string(token) +
-                  "; Path=/; HttpOnly; SameSite=Strict";
-  if (tls) c += "; Secure";
+std::string App::SessionCookie(std::string_view token, bool https) {
+  std::string c = std::string(https ? kHttpsSessionCookie : kSessionCookie) + "=" +
+                  std::string(token) + "; Path=/; HttpOnly; SameSite=Strict";
+  if (https) c += "; Secure";
   return c;
 }
 
-std::string App::ClearSessionCookie() const {
-  std::string c = std::string(kSessionCookie) + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict";
-  if (tls) c += "; Secure";
+std::string App::ClearSessionCookie(bool https) {
+  std::string c = std::string(https ? kHttpsSessionCookie : kSessionCookie) +
+                  "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict";
+  if (https) c += "; Secure";
   return c;
 }
 
@@ -117,7 +118,7 @@ const Route* App::Admit(HttpRequest& req, RequestContext& ctx, std::string* rout
   req.params = std::move(match.params);
 
   if (route.access == Access::kSession) {
-    const std::string token = SessionToken(req);
+    const std::string token = SessionToken(req, ctx.https);
     auto session = sessions.Lookup(token);
     if (!session.ok()) {
       if (session.status().code() != StatusCode::kUnauthenticated) {

@@ -17,7 +17,13 @@
 
 namespace custos::web::internal {
 
+// The session cookie's name: over HTTPS with the __Host- prefix, which a
+// browser accepts only with Secure, Path=/ and no Domain — so neither a
+// sibling host nor a plain-HTTP page can plant one (session fixation). Over
+// plain HTTP (the local demo) browsers refuse Secure cookies, hence the
+// other name.
 inline constexpr std::string_view kSessionCookie = "custos_session";
+inline constexpr std::string_view kHttpsSessionCookie = "__Host-custos_session";
 
 struct App {
   App(vault::Vault& v, const ServerOptions& o);
@@ -37,10 +43,12 @@ struct App {
   UnixMillis Now() const { return options.clock(); }
   void Log(const std::string& line) const;
 
-  // The session token from the Cookie header, or "".
-  static std::string SessionToken(const HttpRequest& req);
-  std::string SessionCookie(std::string_view token) const;
-  std::string ClearSessionCookie() const;
+  // The session token from the Cookie header, or "". SECURITY: over HTTPS
+  // only the __Host- cookie is read.
+  static std::string SessionToken(const HttpRequest& req, bool https);
+  // Set-Cookie values that set and clear the session cookie.
+  static std::string SessionCookie(std::string_view token, bool https);
+  static std::string ClearSessionCookie(bool https);
 
   // A request is served in two phases, so that nothing an unauthenticated
   // or unauthorised client sends is read beyond its head.

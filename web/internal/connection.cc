@@ -1,6 +1,7 @@
 #include "web/internal/connection.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -86,6 +87,19 @@ std::string ClientIp(const std::vector<std::string>& trusted, const std::string&
   return client;
 }
 
+// Whether an X-Forwarded-Proto value says the client came over HTTPS: its
+// right-most entry (what the nearest proxy saw; a proxy that appends rather
+// than replaces puts its own last) is "https".
+bool ForwardedHttps(std::string_view value) {
+  if (const size_t comma = value.rfind(','); comma != std::string_view::npos) {
+    value.remove_prefix(comma + 1);
+  }
+  const std::string proto = Trim(value);
+  return proto.size() == 5 && std::equal(proto.begin(), proto.end(), "https", [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
 // The Date header's value, formatted once a second per thread.
 const std::string& CurrentHttpDate() {
   thread_local std::time_t second = -1;
@@ -104,7 +118,7 @@ const std::string& CurrentHttpDate() {
 // same name if it has one (an agreement document's own CSP), the handler's
 // other headers, then the cookies. Views into `resp`.
 using Headers = std::vector<std::pair<std::string_view, std::string_view>>;
-Headers HeadersOf(const HttpResponse& resp, bool tls) {
+Headers HeadersOf(const HttpResponse& resp, bool https) {
   Headers h = {{"Content-Security-Policy", kCsp},
                {"X-Content-Type-Options", "nosniff"},
                {"Referrer-Policy", "no-referrer"},
@@ -112,7 +126,7 @@ Headers HeadersOf(const HttpResponse& resp, bool tls) {
                {"Cross-Origin-Opener-Policy", "same-origin"},
                {"Cross-Origin-Resource-Policy", "same-origin"},
                {"Cache-Control", "no-store"}};
-  if (tls) h.emplace_back("Strict-Transport-Security", "max-age=31536000");
+  if (https) h.emplace_back("Strict-Transport-Security", "max-age=31536000");
   for (const auto& [name, value] : resp.headers) {
     auto same = std::find_if(h.begin(), h.end(), [&](const auto& d) { return d.first == name; });
     if (same != h.end()) {
@@ -419,6 +433,7 @@ class Connection : public Poco::Net::TCPServerConnection {
 
     std::lock_guard<std::mutex> lock(busy_);
     const auto start = SteadyClock::now();
+    https_ = app_.tls;  // until Handle knows better
     std::string route_label = "unmatched";
     bool keep_alive = head.keep_alive && !factory_.stopping();
     HttpResponse resp;
@@ -482,6 +497,11 @@ class Connection : public Poco::Net::TCPServerConnection {
     ctx.now = app_.Now();
     ctx.place.ip = ClientIp(app_.options.trusted_proxies, peer_ip_, req.Header("x-forwarded-for"));
     ctx.place.user_agent = req.Header("user-agent").substr(0, 512);
+    // SECURITY: X-Forwarded-Proto is believed only from a trusted proxy;
+    // anyone else could claim HTTPS for a plain connection.
+    ctx.https = app_.tls || (IsTrustedProxy(app_.options.trusted_proxies, peer_ip_) &&
+                             ForwardedHttps(req.Header("x-forwarded-proto")));
+    https_ = ctx.https;
 
     try {
       Poco::URI uri(head.target);
@@ -598,14 +618,14 @@ class Connection : public Poco::Net::TCPServerConnection {
   // stream on the socket.
   // Returns whether the connection stays open.
   bool Respond(HttpResponse& resp, bool head_only, bool keep_alive) {
-    Headers headers = HeadersOf(resp, app_.tls);
+    Headers headers = HeadersOf(resp, https_);
     if (BreaksHead(resp, headers)) {
       // SECURITY: a line break in a header would end the head early
       // (response splitting); the client gets a plain error instead.
       app_.Log("refused to send a response header with a line break");
       resp = InternalError();
       keep_alive = false;
-      headers = HeadersOf(resp, app_.tls);
+      headers = HeadersOf(resp, https_);
     }
     // The connection is not reused after a streamed body: if writing fails
     // part-way, closing it short of Content-Length is how the client learns.
@@ -728,6 +748,9 @@ class Connection : public Poco::Net::TCPServerConnection {
   size_t end_ = 0;
   std::string peer_ip_;
   bool admitted_ = false;  // counted against peer_ip_'s cap (Release when done)
+  // Whether the request being answered came over HTTPS (RequestContext::
+  // https; the server's own TLS before a head is parsed): HSTS.
+  bool https_ = app_.tls;
   // The body being read: its start and the bytes received since (StartBody).
   struct BodyPace {
     bool active = false;
