@@ -1,7 +1,9 @@
 #include "web/server.h"
 
+#include <atomic>
 #include <random>
 #include <string>
+#include <thread>
 
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
@@ -283,6 +285,38 @@ TEST_F(WebServerTest, GrowingDelayThenLockout) {
   EXPECT_EQ(Client().Login("author", "bad").status, 401);
   Advance(2000);
   EXPECT_EQ(Client().Login("author", kPassword).status, 200);
+}
+
+// SECURITY: the throttle is reserved before the password is checked, in the
+// same step as the check of the delay: many wrong guesses sent at once (here
+// 16 threads, with one Argon2id verification at a time so that every guess
+// is in flight together) get no more verdicts than the free allowance; the
+// rest are refused with 429 before any check.
+TEST_F(WebServerTest, ConcurrentWrongGuessesNeverExceedTheThrottle) {
+  StartServer([](ServerOptions& o) {
+    o.max_threads = 16;
+    o.max_concurrent_password_checks = 1;
+  });
+  constexpr int kGuesses = 16;
+  std::atomic<int> ready{0};
+  std::atomic<int> unauthorized{0};
+  std::atomic<int> throttled{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kGuesses; ++i) {
+    threads.emplace_back([&, i] {
+      ++ready;
+      while (ready.load() < kGuesses) std::this_thread::yield();
+      const int status = Client().Login("author", "wrong-password-" + std::to_string(i)).status;
+      if (status == 401) ++unauthorized;
+      if (status == 429) ++throttled;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(unauthorized.load() + throttled.load(), kGuesses);
+  EXPECT_LE(unauthorized.load(), 3);  // ThrottleOptions::free_failures
+  EXPECT_GE(unauthorized.load(), 1);
+  // The clock has not moved: the account now waits, whatever is sent.
+  EXPECT_EQ(Client().Login("author", kPassword).status, 429);
 }
 
 TEST_F(WebServerTest, AddressLockoutAcrossAccounts) {
