@@ -88,8 +88,9 @@ class ServeCommand : public Command {
                           .repeatable(false)
                           .argument("FILE"));
     options.addOption(Option("trusted-proxy", "",
-                             "IP address whose X-Forwarded-For is believed "
-                             "(repeatable)")
+                             "IP address of a reverse proxy whose X-Forwarded-For and "
+                             "X-Forwarded-Proto are believed (repeatable); its "
+                             "X-Forwarded-Proto: https gets Secure __Host- cookies and HSTS")
                           .required(false)
                           .repeatable(true)
                           .argument("IP"));

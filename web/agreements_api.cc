@@ -15,6 +15,7 @@
 #include "vault/noncompete.h"
 #include "web/agreement_documents.h"
 #include "web/internal/app.h"
+#include "web/internal/handler_util.h"
 
 namespace custos::web::internal {
 
@@ -190,13 +191,26 @@ void WipePassword(const HttpRequest& req) {
   }
 }
 
+// SECURITY: signing re-checks the account password, so it goes through the
+// login throttle (sessions.h), per account and address, reserved before
+// the check: a session cannot be used to guess the password faster than
+// the login allows. A wrong password (kUnauthenticated) is a failure, a
+// signature a success; any other refusal (role, state) has checked nothing.
 template <typename Fn>
-HttpResponse WithPassword(App& app, const HttpRequest& req, Fn fn) {
+HttpResponse WithPassword(App& app, const HttpRequest& req, const RequestContext& ctx, Fn fn) {
   auto pw = Password(req);
   WipePassword(req);
   if (!pw.ok()) return ErrorResponse(pw.status());
+  LoginThrottle::Attempt attempt = app.throttle.Reserve(ctx.user->username, ctx.place.ip);
+  if (attempt.retry_after_ms() > 0) return TooManyAttempts(attempt.retry_after_ms());
   PasswordCheckSlot slot(app);
-  return AgreementResponse(fn(*pw));
+  Result<vault::Agreement> result = fn(*pw);
+  if (result.ok()) {
+    attempt.Succeeded();
+  } else if (result.status().code() == StatusCode::kUnauthenticated) {
+    attempt.Failed();
+  }
+  return AgreementResponse(result);
 }
 
 HttpResponse PreviewRoute(const Ctx& c, const HttpRequest& req, const RequestContext& ctx) {
@@ -436,14 +450,14 @@ void RegisterAgreementRoutes(App& app) {
   r.Add(Route::ForSession("GET", "/api/v1/agreements/{id}/preview", bind(&PreviewRoute)));
   r.Add(Route::ForSession("POST", "/api/v1/agreements/{id}/sign",
                           [&app, c](const HttpRequest& req, const RequestContext& ctx) {
-                            return WithPassword(app, req, [&](const vault::SecretBytes& pw) {
+                            return WithPassword(app, req, ctx, [&](const vault::SecretBytes& pw) {
                               return c->agreements->Sign(ctx.ToCaller(), req.params.at("id"), pw);
                             });
                           })
             .Json());
   r.Add(Route::ForRoles("POST", "/api/v1/agreements/{id}/countersign", {Role::kLegal},
                         [&app, c](const HttpRequest& req, const RequestContext& ctx) {
-                          return WithPassword(app, req, [&](const vault::SecretBytes& pw) {
+                          return WithPassword(app, req, ctx, [&](const vault::SecretBytes& pw) {
                             return c->agreements->Countersign(ctx.ToCaller(), req.params.at("id"),
                                                               pw);
                           });
@@ -453,7 +467,7 @@ void RegisterAgreementRoutes(App& app) {
             .Json());
   r.Add(Route::ForRoles("POST", "/api/v1/agreements/{id}/attest", {Role::kCustodian},
                         [&app, c](const HttpRequest& req, const RequestContext& ctx) {
-                          return WithPassword(app, req, [&](const vault::SecretBytes& pw) {
+                          return WithPassword(app, req, ctx, [&](const vault::SecretBytes& pw) {
                             return c->agreements->AttestPaper(ctx.ToCaller(), req.params.at("id"),
                                                               pw);
                           });

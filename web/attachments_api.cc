@@ -1,7 +1,8 @@
 // Attachments of a record over HTTP: list (metadata, for those who may see
 // the record), upload (the record's owner, per policy; the body is streamed
 // from the connection — bounded by ServerOptions::max_upload_bytes, not the
-// JSON body limit — and encrypted in chunks by the vault, never held whole)
+// JSON body limit — and encrypted in chunks by the vault, never held whole;
+// an upload cut short stores nothing)
 // and download. SECURITY: a download is an audited view of the record (grant
 // or owner rule, quota, reason — a view is counted) followed by the audited
 // attachment read under that view's Permit; nothing is sent unless both are
@@ -81,14 +82,18 @@ HttpResponse Upload(App& app, const HttpRequest& req, const RequestContext& ctx)
   const int64_t length =
       req.body_stream != nullptr ? req.body_length : static_cast<int64_t>(req.body.size());
   if (length <= 0) return ErrorResponse(Status::InvalidArgument("the file is empty"));
+  // SECURITY: a streamed body that ends before its Content-Length (the
+  // client went away) makes `in` fail rather than end (connection.cc,
+  // BodyInBuf), so AddAttachment stores nothing and audits no addition:
+  // what arrived is not what was sent.
   auto info = vault::AddAttachment(*app.options.archive, ctx.ToCaller(), req.params.at("id"),
                                    filename, type, *in, reason);
-  if (info.ok() && static_cast<int64_t>(info->size) != length) {
-    // Fewer bytes than declared (the client went away): the attachment is
-    // what arrived, which is not what was sent. Say so.
-    return ErrorResponse(Status::DataLoss("the upload ended early"));
-  }
   if (!info.ok()) return ErrorResponse(info.status());
+  if (static_cast<int64_t>(info->size) != length) {
+    // Unreachable: the stream gives exactly `length` bytes or fails.
+    app.Log("an upload was stored with another size than its Content-Length");
+    return ErrorResponse(Status::Internal("upload size mismatch"));
+  }
   auto r = app.vault.BeginRead();
   if (!r.ok()) return ErrorResponse(r.status());
   json::Value v = json::Value::MakeObject();

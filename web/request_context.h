@@ -42,6 +42,11 @@ struct RequestContext {
   std::string session_id;
   Place place;
   UnixMillis now = 0;  // the server clock when the request arrived
+  // Whether the client reached us over HTTPS: the server's own TLS, or a
+  // trusted proxy (ServerOptions::trusted_proxies) that says so with
+  // X-Forwarded-Proto: https. Decides the session cookie's name and Secure
+  // flag, and HSTS.
+  bool https = false;
 
   bool authenticated() const { return user.has_value(); }
   bool HasRole(policy::Role role) const;

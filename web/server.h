@@ -10,12 +10,13 @@
 // Stop(); since every vault write is durable before its response is sent,
 // nothing acknowledged is lost.
 //
-// Security defaults: listens on 127.0.0.1; bodies above max_body_bytes are
-// refused (413); every response carries the security headers (CSP without
-// inline script, nosniff, no-referrer, frame-ancestors none / DENY, HSTS
-// under TLS); API responses are not cached; one address may hold at most
-// max_connections_per_address workers, and idle keep-alive connections give
-// their worker up when other connections are queued.
+// Security defaults: listens on 127.0.0.1; a request's body is read only
+// after its head has been admitted (route, session, CSRF); bodies above
+// max_body_bytes (max_public_body_bytes on public routes) are refused
+// (413), and bodies below a minimum rate get 408; every response carries the security headers (CSP
+// without inline script, nosniff, no-referrer, frame-ancestors none / DENY, HSTS under TLS); API
+// responses are not cached; one address may hold at most max_connections_per_address workers, and
+// idle keep-alive connections give their worker up when other connections are queued.
 //
 // Thread-safety: Start/Stop from one thread; port() from any. The Vault must
 // outlive the Server.
@@ -43,12 +44,15 @@ struct ServerOptions {
   std::string listen_address = "127.0.0.1";
   uint16_t port = 8080;  // 0 = an ephemeral port (tests); see Server::port()
 
-  // HTTPS when both are set (PEM files). Cookies then get Secure and
-  // responses HSTS.
+  // HTTPS when both are set (PEM files). The session cookie is then
+  // __Host-custos_session with Secure, and responses carry HSTS.
   std::string tls_cert_path;
   std::string tls_key_path;
 
-  // Peers whose X-Forwarded-For is believed (exact IP addresses).
+  // Peers whose X-Forwarded-For and X-Forwarded-Proto are believed (exact
+  // IP addresses): a request from one marked X-Forwarded-Proto: https (its
+  // right-most value) is served as HTTPS — __Host- Secure cookie, HSTS —
+  // as under the server's own TLS. From any other peer both are ignored.
   std::vector<std::string> trusted_proxies;
 
   // Demo mode: users flagged must_change_password may use everything
@@ -58,7 +62,20 @@ struct ServerOptions {
   // Folder of the static UI; "" = DefaultUiDir() (static_files.h).
   std::string ui_dir;
 
+  // Request bodies. SECURITY: a body is read only once its head has been
+  // admitted (route, session, password change, roles, CSRF, content type:
+  // App::Admit); a refusal is answered at once and the connection closed.
   size_t max_body_bytes = 1 << 20;  // 1 MiB
+  // Bodies of public routes (the login), which anyone may send: capped
+  // lower (413 beyond).
+  size_t max_public_body_bytes = 64 * 1024;
+  // A body must keep up a minimum rate: from body_grace_ms after it is
+  // awaited, the bytes received must average at least
+  // min_body_bytes_per_second, else 408 `request_timeout` and the
+  // connection is closed (0 = no floor; 15 s without a byte always ends a
+  // request). Streamed uploads too.
+  int64_t body_grace_ms = 10 * 1000;
+  uint64_t min_body_bytes_per_second = 16 * 1024;
   // Streamed uploads (attachments): never buffered whole; bounded per file.
   uint64_t max_upload_bytes = uint64_t{1} << 30;  // 1 GiB
   // A keep-alive connection is served on one thread until it closes, so

@@ -9,6 +9,7 @@
 #include "vault/user_admin.h"
 #include "vault/users.h"
 #include "web/internal/app.h"
+#include "web/internal/handler_util.h"
 
 namespace custos::web::internal {
 
@@ -36,14 +37,6 @@ json::Value SessionJson(const vault::User& user, const Session& s, const App& ap
 
 HttpResponse WrongCredentials() {
   return ErrorResponse(401, "unauthenticated", "wrong username or password", "用户名或密码错误");
-}
-
-HttpResponse TooManyAttempts(int64_t wait_ms) {
-  HttpResponse r =
-      ErrorResponse(429, "too_many_attempts", "too many failed logins; try again later",
-                    "登录失败次数过多，请稍后再试");
-  r.headers.emplace_back("Retry-After", std::to_string((wait_ms + 999) / 1000));
-  return r;
 }
 
 // Reads a password field into secure memory. The JSON string itself is
@@ -122,9 +115,10 @@ HttpResponse Login(App& app, const HttpRequest& req, const RequestContext& ctx) 
   if (!location.ok()) return ErrorResponse(location.status());
   if (username->size() > 64) return WrongCredentials();
 
-  if (int64_t wait = app.throttle.RetryAfterMs(*username, ctx.place.ip); wait > 0) {
-    return TooManyAttempts(wait);
-  }
+  // Reserved before the password is checked (sessions.h); settled below,
+  // or undone if this ends without a verdict.
+  LoginThrottle::Attempt attempt = app.throttle.Reserve(*username, ctx.place.ip);
+  if (attempt.retry_after_ms() > 0) return TooManyAttempts(attempt.retry_after_ms());
 
   Result<vault::User> user = Status::NotFound("unset");
   {
@@ -148,7 +142,7 @@ HttpResponse Login(App& app, const HttpRequest& req, const RequestContext& ctx) 
   place.workstation = *workstation;
   place.location = *location;
   if (!verified || !can_log_in) {
-    app.throttle.RecordFailure(*username, ctx.place.ip);
+    attempt.Failed();
     AuditRefusedLogin(app, user, place,
                       !user.ok()                                               ? "unknown_user"
                       : user->disabled                                         ? "disabled"
@@ -157,7 +151,7 @@ HttpResponse Login(App& app, const HttpRequest& req, const RequestContext& ctx) 
                                                                                : "wrong_password");
     return WrongCredentials();
   }
-  app.throttle.RecordSuccess(*username);
+  attempt.Succeeded();
 
   SessionStore::InTxn audit;
   if (app.options.archive != nullptr) {
@@ -172,12 +166,12 @@ HttpResponse Login(App& app, const HttpRequest& req, const RequestContext& ctx) 
   auto created = app.sessions.Create(user->id, place, audit);
   if (!created.ok()) return ErrorResponse(created.status());
   HttpResponse r = HttpResponse::Json(SessionJson(*user, created->session, app));
-  r.cookies.push_back(app.SessionCookie(created->token.view()));
+  r.cookies.push_back(App::SessionCookie(created->token.view(), ctx.https));
   return r;
 }
 
 HttpResponse GetSession(App& app, const HttpRequest& req, const RequestContext& ctx) {
-  auto s = app.sessions.Lookup(App::SessionToken(req));
+  auto s = app.sessions.Lookup(App::SessionToken(req, ctx.https));
   if (!s.ok()) return ErrorResponse(401, "unauthenticated", "please log in", "请先登录");
   json::Value v = SessionJson(*ctx.user, *s, app);
   v["session"]["ip"] = ctx.place.ip;
@@ -195,12 +189,12 @@ HttpResponse Logout(App& app, const HttpRequest& req, const RequestContext& ctx)
       return app.options.archive->audit_log().Append(txn, e).status();
     };
   }
-  Status st = app.sessions.Delete(App::SessionToken(req), audit);
+  Status st = app.sessions.Delete(App::SessionToken(req, ctx.https), audit);
   if (!st.ok()) return ErrorResponse(st);
   json::Value v = json::Value::MakeObject();
   v["ok"] = true;
   HttpResponse r = HttpResponse::Json(v);
-  r.cookies.push_back(app.ClearSessionCookie());
+  r.cookies.push_back(App::ClearSessionCookie(ctx.https));
   return r;
 }
 
@@ -218,18 +212,18 @@ HttpResponse ChangePassword(App& app, const HttpRequest& req, const RequestConte
                          "新密码不能与旧密码相同");
   }
   const vault::User& me = *ctx.user;
-  if (int64_t wait = app.throttle.RetryAfterMs(me.username, ctx.place.ip); wait > 0) {
-    return TooManyAttempts(wait);
-  }
+  LoginThrottle::Attempt attempt = app.throttle.Reserve(me.username, ctx.place.ip);
+  if (attempt.retry_after_ms() > 0) return TooManyAttempts(attempt.retry_after_ms());
   bool verified = false;
   {
     PasswordCheckSlot slot(app);
     verified = vault::VerifyPassword(*old_password, me.password_hash);
   }
   if (!verified) {
-    app.throttle.RecordFailure(me.username, ctx.place.ip);
+    attempt.Failed();
     return ErrorResponse(403, "permission_denied", "the old password is wrong", "旧密码错误");
   }
+  attempt.Succeeded();
   auto hash = vault::HashPassword(*new_password, app.options.password_kdf);
   if (!hash.ok()) return ErrorResponse(hash.status());
   // The personal signing key follows the password (vault/signing.h);

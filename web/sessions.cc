@@ -1,6 +1,8 @@
 #include "web/sessions.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <utility>
 #include <vector>
 
 #include "base/encoding.h"
@@ -163,14 +165,54 @@ Result<int> SessionStore::DeleteForUser(const std::string& user_id, const std::s
 LoginThrottle::LoginThrottle(ThrottleOptions options, Clock clock)
     : options_(options), clock_(std::move(clock)) {}
 
+LoginThrottle::Attempt::Attempt(LoginThrottle* throttle, int64_t retry_after_ms,
+                                std::string username, std::string ip)
+    : throttle_(throttle),
+      retry_after_ms_(retry_after_ms),
+      username_(std::move(username)),
+      ip_(std::move(ip)) {}
+
+LoginThrottle::Attempt::Attempt(Attempt&& other) noexcept
+    : throttle_(std::exchange(other.throttle_, nullptr)),
+      retry_after_ms_(other.retry_after_ms_),
+      username_(std::move(other.username_)),
+      ip_(std::move(other.ip_)) {}
+
+LoginThrottle::Attempt::~Attempt() {
+  if (throttle_ != nullptr) throttle_->Settle(username_, ip_, Verdict::kNone);
+}
+
+void LoginThrottle::Attempt::Failed() {
+  if (throttle_ == nullptr) return;
+  std::exchange(throttle_, nullptr)->Settle(username_, ip_, Verdict::kFailed);
+}
+
+void LoginThrottle::Attempt::Succeeded() {
+  if (throttle_ == nullptr) return;
+  std::exchange(throttle_, nullptr)->Settle(username_, ip_, Verdict::kSucceeded);
+}
+
 int64_t LoginThrottle::WaitFor(const Entry& e, int free, int lockout, UnixMillis now) const {
-  if (e.failures >= lockout) {
-    return std::max<int64_t>(0, e.last_failure + options_.lockout_ms - now);
-  }
-  if (e.failures < free) return 0;
-  const int doublings = std::min(e.failures - free, 30);
+  // An attempt in flight counts as a failure made now: the next one waits
+  // as if it had failed (it settles within the time of one check).
+  const int failures = e.failures + e.pending;
+  const UnixMillis last = e.pending > 0 ? now : e.last_failure;
+  if (failures >= lockout) return std::max<int64_t>(0, last + options_.lockout_ms - now);
+  if (failures < free) return 0;
+  const int doublings = std::min(failures - free, 30);
   const int64_t delay = std::min(options_.max_delay_ms, options_.base_delay_ms << doublings);
-  return std::max<int64_t>(0, e.last_failure + delay - now);
+  return std::max<int64_t>(0, last + delay - now);
+}
+
+void LoginThrottle::Forget(std::map<std::string, Entry>* m, const std::string& key,
+                           UnixMillis now) {
+  auto it = m->find(key);
+  if (it == m->end() || now - it->second.last_failure <= options_.forget_after_ms) return;
+  if (it->second.pending == 0) {
+    m->erase(it);
+  } else {
+    it->second.failures = 0;
+  }
 }
 
 void LoginThrottle::Prune(UnixMillis now) {
@@ -178,7 +220,7 @@ void LoginThrottle::Prune(UnixMillis now) {
   for (auto* m : {&accounts_, &addresses_}) {
     if (m->size() < 10000) continue;
     for (auto it = m->begin(); it != m->end();) {
-      if (now - it->second.last_failure > options_.forget_after_ms) {
+      if (it->second.pending == 0 && now - it->second.last_failure > options_.forget_after_ms) {
         it = m->erase(it);
       } else {
         ++it;
@@ -187,42 +229,43 @@ void LoginThrottle::Prune(UnixMillis now) {
   }
 }
 
-int64_t LoginThrottle::RetryAfterMs(const std::string& username, const std::string& ip) {
+LoginThrottle::Attempt LoginThrottle::Reserve(const std::string& username, const std::string& ip) {
   std::lock_guard<std::mutex> lock(mu_);
   const UnixMillis now = clock_();
+  Forget(&accounts_, username, now);
+  Forget(&addresses_, ip, now);
   int64_t wait = 0;
   if (auto it = accounts_.find(username); it != accounts_.end()) {
-    if (now - it->second.last_failure > options_.forget_after_ms) {
-      accounts_.erase(it);
-    } else {
-      wait = std::max(wait,
-                      WaitFor(it->second, options_.free_failures, options_.lockout_failures, now));
-    }
+    wait =
+        std::max(wait, WaitFor(it->second, options_.free_failures, options_.lockout_failures, now));
   }
   if (auto it = addresses_.find(ip); it != addresses_.end()) {
-    if (now - it->second.last_failure > options_.forget_after_ms) {
-      addresses_.erase(it);
-    } else {
-      wait = std::max(wait, WaitFor(it->second, options_.address_free_failures,
-                                    options_.address_lockout_failures, now));
-    }
+    wait = std::max(wait, WaitFor(it->second, options_.address_free_failures,
+                                  options_.address_lockout_failures, now));
   }
-  return wait;
+  if (wait > 0) return Attempt(nullptr, wait, username, ip);
+  Prune(now);
+  ++accounts_[username].pending;
+  ++addresses_[ip].pending;
+  return Attempt(this, 0, username, ip);
 }
 
-void LoginThrottle::RecordFailure(const std::string& username, const std::string& ip) {
+void LoginThrottle::Settle(const std::string& username, const std::string& ip, Verdict verdict) {
   std::lock_guard<std::mutex> lock(mu_);
   const UnixMillis now = clock_();
-  Prune(now);
-  for (Entry* e : {&accounts_[username], &addresses_[ip]}) {
-    ++e->failures;
-    e->last_failure = now;
+  for (auto [m, key] : {std::pair{&accounts_, &username}, std::pair{&addresses_, &ip}}) {
+    auto it = m->find(*key);
+    if (it == m->end() || it->second.pending == 0) std::abort();  // settled twice: a bug
+    Entry& e = it->second;
+    --e.pending;
+    if (verdict == Verdict::kFailed) {
+      ++e.failures;
+      e.last_failure = now;
+    } else if (verdict == Verdict::kSucceeded && m == &accounts_) {
+      e.failures = 0;
+    }
+    if (e.failures == 0 && e.pending == 0) m->erase(it);
   }
-}
-
-void LoginThrottle::RecordSuccess(const std::string& username) {
-  std::lock_guard<std::mutex> lock(mu_);
-  accounts_.erase(username);
 }
 
 }  // namespace custos::web

@@ -15,7 +15,12 @@
 // delay that doubles (1 s, 2 s, 4 s ... up to `max_delay_ms`); after
 // `lockout_failures` failures the key is locked for `lockout_ms`. A success
 // clears the account's counter. Addresses get a larger allowance than
-// accounts so a shared office NAT does not lock everyone out at once.
+// accounts so a shared office NAT does not lock everyone out at once. Every
+// check of an account password goes through it: the login, the password
+// change, and signing (which re-enters the password).
+// SECURITY: an attempt is reserved (Reserve) in the same step as the check
+// of the delays, and counts as a failure made now until its verdict is in:
+// guesses sent at once cannot all pass the check before any is recorded.
 //
 // Thread-safety: both classes are safe for concurrent use.
 #ifndef CUSTOS_WEB_SESSIONS_H_
@@ -107,19 +112,51 @@ struct ThrottleOptions {
 class LoginThrottle {
  public:
   LoginThrottle(ThrottleOptions options, Clock clock);
+  LoginThrottle(const LoginThrottle&) = delete;
+  LoginThrottle& operator=(const LoginThrottle&) = delete;
 
-  // 0 when an attempt for (username, ip) may proceed now, else how many
-  // milliseconds the caller must wait (delay or lockout).
-  int64_t RetryAfterMs(const std::string& username, const std::string& ip);
-  void RecordFailure(const std::string& username, const std::string& ip);
-  void RecordSuccess(const std::string& username);
+  // One password check of (username, ip), from Reserve. When admitted it is
+  // in flight until Failed() (a wrong password: a failure for the account
+  // and the address), Succeeded() (clears the account's counter), or its
+  // destruction without either (no verdict on the password — an error, or
+  // a refusal before the check: as if it had not happened). Move-only; the
+  // throttle must outlive it. Not for concurrent use.
+  class Attempt {
+   public:
+    Attempt(Attempt&& other) noexcept;
+    Attempt& operator=(Attempt&&) = delete;
+    ~Attempt();
+
+    // 0 when admitted; else how many milliseconds the caller must wait
+    // (delay or lockout), and nothing was reserved.
+    int64_t retry_after_ms() const { return retry_after_ms_; }
+    void Failed();
+    void Succeeded();
+
+   private:
+    friend class LoginThrottle;
+    Attempt(LoginThrottle* throttle, int64_t retry_after_ms, std::string username, std::string ip);
+    LoginThrottle* throttle_;  // null when not admitted, settled or moved from
+    int64_t retry_after_ms_;
+    std::string username_;
+    std::string ip_;
+  };
+
+  // Checks the delays and lockouts of `username` and `ip` and, when an
+  // attempt may proceed now, reserves it — atomically.
+  Attempt Reserve(const std::string& username, const std::string& ip);
 
  private:
   struct Entry {
     int failures = 0;
+    int pending = 0;  // attempts reserved and not yet settled
     UnixMillis last_failure = 0;
   };
+  enum class Verdict { kFailed, kSucceeded, kNone };
   int64_t WaitFor(const Entry& e, int free, int lockout, UnixMillis now) const;
+  // Drops `key`'s counter when stale (and nothing is in flight).
+  void Forget(std::map<std::string, Entry>* m, const std::string& key, UnixMillis now);
+  void Settle(const std::string& username, const std::string& ip, Verdict verdict);
   void Prune(UnixMillis now);
 
   ThrottleOptions options_;

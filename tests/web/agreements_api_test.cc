@@ -112,6 +112,38 @@ TEST_F(WebAgreementsTest, AccessByRole) {
             200);
 }
 
+// SECURITY: signing re-checks the account password, so it is throttled like
+// the login, per account (and address), sharing its counters: three wrong
+// passwords, then 429 until the delay has passed — even for the right one,
+// and for the login too. Countersigning likewise.
+TEST_F(WebAgreementsTest, SigningPasswordsAreThrottledLikeTheLogin) {
+  TestClient legal = LoggedIn("legal1");
+  const std::string id = Draft(legal, "cn-non-compete", ExampleFields("cn-non-compete"));
+  ASSERT_EQ(legal.Call("POST", "/api/v1/agreements/" + id + "/submit").status, 200);
+  TestResponse sent = LoggedIn("legal2").Call("POST", "/api/v1/agreements/" + id + "/send");
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  const std::string wrong = R"({"password":"wrong-password"})";
+  const std::string right = std::string(R"({"password":")") + kPassword + "\"}";
+
+  TestClient emp = LoggedIn("emp");
+  const std::string sign = "/api/v1/agreements/" + id + "/sign";
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(emp.Call("POST", sign, wrong).status, 401) << i;
+  TestResponse throttled = emp.Call("POST", sign, right);
+  EXPECT_EQ(throttled.status, 429) << throttled.body;
+  EXPECT_EQ(throttled.ErrorCode(), "too_many_attempts");
+  EXPECT_EQ(throttled.Header("retry-after"), "1");
+  EXPECT_EQ(Client().Login("emp", kPassword).status, 429);  // the same account
+  Advance(1000);
+  TestResponse signed_now = emp.Call("POST", sign, right);
+  ASSERT_EQ(signed_now.status, 200) << signed_now.body;
+
+  const std::string countersign = "/api/v1/agreements/" + id + "/countersign";
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(legal.Call("POST", countersign, wrong).status, 401) << i;
+  EXPECT_EQ(legal.Call("POST", countersign, right).status, 429);
+  Advance(1000);
+  EXPECT_EQ(legal.Call("POST", countersign, right).status, 200);
+}
+
 TEST_F(WebAgreementsTest, WalkThroughOverHttp) {
   TestClient legal = LoggedIn("legal1");
   std::string id = Draft(legal, "cn-employee-nda", "{}");

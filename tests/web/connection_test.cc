@@ -1,6 +1,7 @@
 // The server's own HTTP/1.1 connection loop (web/internal/connection.h) on
 // raw sockets: the framing clients depend on (pipelining, chunked bodies,
-// Expect: 100-continue, HTTP/1.0, lenient header syntax), the refusals that
+// Expect: 100-continue, HTTP/1.0, lenient header syntax), the strict
+// chunked and line-end framing, the refusals that
 // close the connection, a client that half-closes mid-request, Stop with
 // an idle keep-alive connection, idle connections giving way to queued
 // ones, and the per-address connection cap.
@@ -9,6 +10,7 @@
 #include <chrono>
 #include <initializer_list>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -94,6 +96,12 @@ class RawConnection {
     buf_.erase(0, end + length);
     if (r.head.rfind("HTTP/1.1 ", 0) == 0) r.status = std::stoi(r.head.substr(9, 3));
     return r;
+  }
+
+  // Whether something (bytes or the end) can be read within `ms`.
+  bool ReadableWithin(int ms) {
+    return !buf_.empty() ||
+           socket_.poll(Poco::Timespan(0, ms * 1000), Poco::Net::Socket::SELECT_READ);
   }
 
   // Bytes received but not yet returned by Read.
@@ -252,6 +260,238 @@ TEST_F(WebConnectionTest, MalformedChunkSizeGets400AndCloses) {
   EXPECT_EQ(r.ErrorCode(), "invalid_argument");
   EXPECT_TRUE(r.HasLine("Connection: Close"));
   EXPECT_TRUE(c.Closed());
+}
+
+// SECURITY: chunked framing is read strictly, CRLF and nothing else: a
+// front proxy that reads a bare LF or a space differently would see another
+// body, and another request after it (request smuggling). Each is a 400 and
+// the connection is closed.
+TEST_F(WebConnectionTest, LenientChunkedFramingGets400AndCloses) {
+  const std::string head =
+      "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
+  const std::string cases[] = {
+      "2\n{}\r\n0\r\n\r\n",                   // bare LF after the size
+      " 2\r\n{}\r\n0\r\n\r\n",                // leading space in the size line
+      "\t2\r\n{}\r\n0\r\n\r\n",               // leading tab
+      "2 \r\n{}\r\n0\r\n\r\n",                // trailing space
+      "2 ;x=y\r\n{}\r\n0\r\n\r\n",            // space before an extension
+      "\r\n{}\r\n0\r\n\r\n",                  // empty size
+      "00000000002\r\n{}\r\n0\r\n\r\n",       // overlong size
+      "2\r\n{}\n0\r\n\r\n",                   // bare LF after the data
+      "2\r\n{}\r0\r\n\r\n",                   // bare CR after the data
+      "2\r\n{}\r\n0\n\r\n",                   // bare LF after the last size
+      "2\r\n{}\r\n0\r\n\n",                   // bare LF as the final line end
+      "2\r\n{}\r\n0\r\nX-A: b\n\r\n",         // bare LF after a trailer
+      "2\r\n{}\r\n0\r\nnot a field\r\n\r\n",  // malformed trailer
+      "2\r\n{}\r\n0\r\n X-A: b\r\n\r\n",      // folded trailer
+  };
+  for (const std::string& body : cases) {
+    SCOPED_TRACE(::testing::PrintToString(body));
+    RawConnection c(server_->port());
+    // A request after it, which a lenient reading would serve.
+    c.Send(head + body + std::string(kHealthz));
+    RawResponse r = c.Read();
+    EXPECT_EQ(r.status, 400) << r.head << r.body;
+    EXPECT_EQ(r.ErrorCode(), "invalid_argument");
+    EXPECT_TRUE(r.HasLine("Connection: Close")) << r.head;
+    EXPECT_TRUE(c.Closed());
+  }
+}
+
+TEST_F(WebConnectionTest, BareLfInTheHeadGets400AndCloses) {
+  for (const std::string request :
+       {"GET /healthz HTTP/1.1\nHost: x\n\n", "GET /healthz HTTP/1.1\r\nHost: x\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n\n"}) {
+    SCOPED_TRACE(::testing::PrintToString(request));
+    RawConnection c(server_->port());
+    c.Send(request);
+    RawResponse r = c.Read();
+    EXPECT_EQ(r.status, 400) << r.head;
+    EXPECT_EQ(r.ErrorCode(), "invalid_argument");
+    EXPECT_TRUE(r.HasLine("Connection: Close")) << r.head;
+    EXPECT_TRUE(c.Closed());
+  }
+  // Between requests only CRLF is skipped; a stray bare LF is not a line.
+  RawConnection c(server_->port());
+  c.Send(std::string(kHealthz) + "\n" + std::string(kHealthz));
+  EXPECT_EQ(c.Read().status, 200);
+  RawResponse r = c.Read();
+  EXPECT_EQ(r.status, 400) << r.head;
+  EXPECT_TRUE(c.Closed());
+}
+
+// SECURITY: a request is admitted from its head alone (route, session,
+// CSRF) before its body is read. A client without a session that announces
+// a large body and sends none gets its 401 at once — not after the server
+// has waited for the body — and the connection is closed (the body would
+// still be on the wire). With Expect: 100-continue, no 100 comes first.
+TEST_F(WebConnectionTest, RefusedBeforeTheBodyIsRead) {
+  TestClient logged_in = LoggedIn("admin");
+  const struct {
+    std::string request;
+    int status;
+    std::string code;
+  } cases[] = {
+      {"POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+       "Content-Length: 1000000\r\n\r\n",
+       401, "unauthenticated"},
+      {"POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+       "Expect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n",
+       401, "unauthenticated"},
+      // A session, but no CSRF token.
+      {"POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+       "Cookie: custos_session=" +
+           logged_in.session_token + "\r\nContent-Length: 500000\r\n\r\n",
+       403, "csrf_token_invalid"},
+      // An upload without a session: refused before its length is judged.
+      {"POST /api/v1/records/c-0000000000000000/attachments?filename=a&reason=b HTTP/1.1\r\n"
+       "Host: x\r\nContent-Length: 900000000\r\n\r\n",
+       401, "unauthenticated"},
+      // The login is public: its body is capped at 64 KiB, from the head.
+      {"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+       "Content-Length: 100000\r\n\r\n",
+       413, "payload_too_large"},
+  };
+  for (const auto& t : cases) {
+    SCOPED_TRACE(t.request.substr(0, 60));
+    RawConnection c(server_->port());
+    c.Send(t.request);
+    // Within the client's 10 s read timeout, well under the server's 15 s
+    // wait for a silent body.
+    RawResponse r = c.Read();
+    EXPECT_EQ(r.status, t.status) << r.head;
+    EXPECT_EQ(r.ErrorCode(), t.code) << r.body;
+    EXPECT_TRUE(r.HasLine("Connection: Close")) << r.head;
+    EXPECT_TRUE(c.Closed());
+  }
+}
+
+// SECURITY: a body must keep up a minimum average rate once its grace
+// period is over (here 300 ms and 64 KiB/s; 10 s and 16 KiB/s by default):
+// a client sending nothing, or a byte now and then (each inside the 15 s
+// silence limit), gets a 408 and is closed instead of holding a worker.
+TEST_F(WebConnectionTest, SlowBodiesGet408AndAreClosed) {
+  StartServer([](ServerOptions& o) {
+    o.body_grace_ms = 300;
+    o.min_body_bytes_per_second = 64 * 1024;
+  });
+  const std::string login = LoginJson();
+  {
+    // A body sent at once is well above any rate.
+    RawConnection c(server_->port());
+    c.Send(LoginWithLength(login));
+    EXPECT_EQ(c.Read().status, 200);
+  }
+  const std::string head =
+      "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 1000\r\n\r\n";
+  {
+    SCOPED_TRACE("stalled");
+    RawConnection c(server_->port());
+    c.Send(head + login.substr(0, 10));
+    RawResponse r = c.Read();  // within the 10 s read timeout
+    EXPECT_EQ(r.status, 408) << r.head;
+    EXPECT_EQ(r.ErrorCode(), "request_timeout") << r.body;
+    EXPECT_TRUE(r.HasLine("Connection: Close")) << r.head;
+    EXPECT_TRUE(c.Closed());
+  }
+  {
+    SCOPED_TRACE("trickled");
+    RawConnection c(server_->port());
+    c.Send(head);
+    // A byte every 100 ms (never 15 s of silence) until the server answers,
+    // for at most 5 s, well short of the 1000 bytes announced.
+    for (int i = 0; i < 50 && !c.ReadableWithin(100); ++i) c.Send(login.substr(i % 10, 1));
+    RawResponse r = c.Read();
+    EXPECT_EQ(r.status, 408) << r.head;
+    EXPECT_EQ(r.ErrorCode(), "request_timeout") << r.body;
+    EXPECT_TRUE(c.Closed());
+  }
+}
+
+// How many POST uploads /metrics has counted (each once answered).
+int UploadsCounted(TestClient& admin) {
+  TestResponse m = admin.Call("GET", "/metrics");
+  EXPECT_EQ(m.status, 200);
+  int n = 0;
+  std::istringstream lines(m.body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("custos_http_requests_total{") &&
+        line.find("method=\"POST\",route=\"/api/v1/records/{id}/attachments\"") !=
+            std::string::npos) {
+      n += std::stoi(line.substr(line.rfind(' ') + 1));
+    }
+  }
+  return n;
+}
+
+// An upload cut short stores nothing — no attachment, no attachment.add
+// event — whether the client half-closes before its Content-Length (it is
+// told: 400), goes away, or sends a chunked body (uploads need a
+// Content-Length: 411) without its last chunk.
+TEST_F(WebConnectionTest, UploadCutShortStoresNothing) {
+  TestClient author = LoggedIn("author");
+  TestResponse rec =
+      author.Call("POST", "/api/v1/records",
+                  R"({"name":"深圳华南电子有限公司","classification":"internal","tags":[],)"
+                  R"("content":{"address":"深圳市南山区"},"reason":"新客户建档"})");
+  ASSERT_EQ(rec.status, 201) << rec.body;
+  const std::string id = rec.Json()["record"]["id"].as_string();
+  uint64_t audit_start = 0;
+  {
+    auto r = vault_->BeginRead();
+    audit_start = audit_->Size(**r).value();
+  }
+  const std::string head = "POST /api/v1/records/" + id +
+                           "/attachments?filename=f.bin&reason=x HTTP/1.1\r\nHost: x\r\n"
+                           "Cookie: custos_session=" +
+                           author.session_token + "\r\nX-CSRF-Token: " + author.csrf_token +
+                           "\r\nContent-Type: application/octet-stream\r\n";
+  const std::string half(150000, 'z');
+  {
+    SCOPED_TRACE("half-closed");
+    RawConnection c(server_->port());
+    c.Send(head + "Content-Length: 300000\r\n\r\n" + half);
+    c.ShutdownSend();
+    RawResponse r = c.Read();
+    EXPECT_EQ(r.status, 400) << r.head << r.body;
+    EXPECT_EQ(r.ErrorCode(), "invalid_argument") << r.body;
+    EXPECT_TRUE(c.Closed());
+  }
+  TestClient admin = LoggedIn("admin");
+  {
+    SCOPED_TRACE("gone");
+    const int before = UploadsCounted(admin);
+    {
+      RawConnection c(server_->port());
+      c.Send(head + "Content-Length: 300000\r\n\r\n" + half);
+    }
+    // Once the server has answered (or tried to), /metrics counts it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (UploadsCounted(admin) == before && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(UploadsCounted(admin), before + 1);
+  }
+  {
+    SCOPED_TRACE("chunked, no last chunk");
+    RawConnection c(server_->port());
+    c.Send(head + "Transfer-Encoding: chunked\r\n\r\n8000\r\n" + half.substr(0, 0x8000) + "\r\n");
+    c.ShutdownSend();
+    RawResponse r = c.Read();
+    EXPECT_EQ(r.status, 411) << r.head << r.body;
+    EXPECT_TRUE(c.Closed());
+  }
+  TestResponse list = author.Call("GET", "/api/v1/records/" + id + "/attachments");
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_TRUE(list.Json()["attachments"].as_array().empty()) << list.body;
+  auto r = vault_->BeginRead();
+  const uint64_t size = audit_->Size(**r).value();
+  for (uint64_t seq = audit_start; seq < size; ++seq) {
+    const std::string leaf = audit_->Leaf(**r, seq).value();
+    EXPECT_EQ(leaf.find("\"attachment.add\""), std::string::npos) << leaf;
+  }
 }
 
 TEST_F(WebConnectionTest, ExpectContinueGets100BeforeTheBodyThenTheResponse) {

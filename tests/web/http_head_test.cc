@@ -102,20 +102,25 @@ TEST(HttpHeadTest, BodyBeyondHeadLimitDoesNotMakeHeadTooLarge) {
   EXPECT_EQ(p.length, head.size());
 }
 
-TEST(HttpHeadTest, AcceptsBareLfLineEnds) {
-  for (const std::string& bytes : {"GET / HTTP/1.1\nHost: a\nAccept: */*\n\n"s,
-                                   "GET / HTTP/1.1\r\nHost: a\nAccept: */*\r\n\n"s}) {
-    SCOPED_TRACE(::testing::PrintToString(bytes));
-    const Parsed p = Parse(bytes + "BODY");
-    ASSERT_EQ(p.result, HeadParse::kDone);
-    EXPECT_EQ(p.length, bytes.size());
-    ASSERT_EQ(p.head.fields.size(), 2u);
-    EXPECT_EQ(p.head.fields[1].second, "*/*");
-  }
+// SECURITY: a front proxy may end lines only at CRLF and read a bare LF (or
+// CR) as part of a field; the two would disagree about where fields, and
+// so the body, begin. Every line of a head ends with CRLF.
+TEST(HttpHeadTest, BareLfOrCrLineEndsAreRefused) {
+  ExpectMalformed({
+      "GET / HTTP/1.1\nHost: a\nAccept: */*\n\n"s,             // LF throughout
+      "GET / HTTP/1.1\r\nHost: a\nAccept: */*\r\n\r\n"s,       // one field line
+      "GET / HTTP/1.1\r\nHost: a\r\n\n"s,                      // the blank line
+      "GET / HTTP/1.1\nHost: a\r\n\r\n"s,                      // the request line
+      "\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"s,                  // a leading empty line
+      "\r\n\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"s,              // after a proper one
+      "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\rX-B: c\r\n\r\n"s,  // a bare CR
+  });
+  // Refused as soon as the bare LF arrives, not once the head has ended.
+  ExpectMalformed({"GET / HTTP/1.1\r\nHost: a\n"s, "GET / HTTP/1.1\n"s});
 }
 
 TEST(HttpHeadTest, SkipsLeadingEmptyLinesAndCountsThem) {
-  const std::string bytes = "\r\n\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n";
+  const std::string bytes = "\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n";
   const Parsed p = Parse(bytes);
   ASSERT_EQ(p.result, HeadParse::kDone);
   EXPECT_EQ(p.length, bytes.size());
@@ -125,7 +130,7 @@ TEST(HttpHeadTest, SkipsLeadingEmptyLinesAndCountsThem) {
 TEST(HttpHeadTest, NeedsMoreForEveryProperPrefixOfAHead) {
   for (const std::string& bytes :
        {"\r\nPOST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nConnection: close\r\n\r\n"s,
-        "\nGET / HTTP/1.0\nHost: a\n\n"s}) {
+        "\r\nGET / HTTP/1.0\r\nHost: a\r\n\r\n"s}) {
     for (size_t n = 0; n < bytes.size(); ++n) {
       SCOPED_TRACE(::testing::PrintToString(bytes.substr(0, n)));
       EXPECT_EQ(Parse(std::string_view(bytes).substr(0, n)).result, HeadParse::kNeedMore);
@@ -307,9 +312,25 @@ TEST(HttpHeadTest, ChunkSizeLinesParse) {
 
 TEST(HttpHeadTest, BadChunkSizeLinesAreRefused) {
   for (const std::string& line :
-       {""s, "xyz"s, "-1"s, " "s, "12345678901"s, "0x10"s, ";ext"s, "1a;ext\0"s, "1 2"s}) {
+       {""s, "xyz"s, "-1"s, " "s, "12345678901"s, "0x10"s, ";ext"s, "1a;ext\0"s, "1 2"s,
+        // SECURITY: whitespace a proxy might skip or not (request smuggling).
+        " 1a"s, "1a "s, "\t1a"s, "1a\t"s, "1a ;ext"s, "1a; ext"s, "1a;ext "s,
+        // Extensions are ;token[=token|quoted-string], nothing else.
+        "1a;"s, "1a;=v"s, "1a;e="s, "1a;e=\"open"s, "1a;e=(x)"s, "1a\r"s, "+1a"s}) {
     SCOPED_TRACE(::testing::PrintToString(line));
     EXPECT_EQ(ParseChunkSize(line), -1);
+  }
+  EXPECT_EQ(ParseChunkSize("1a;e=\"a b;c\""), 0x1a);
+  EXPECT_EQ(ParseChunkSize("1a;e;f=g"), 0x1a);
+}
+
+TEST(HttpHeadTest, TrailerFieldLines) {
+  EXPECT_TRUE(IsFieldLine("X-Checksum: none"));
+  EXPECT_TRUE(IsFieldLine("x-empty:"));
+  for (const std::string& line :
+       {""s, "no colon"s, " X-A: b"s, "X-A : b"s, ": b"s, "X-A: a\rb"s, "X-A: a\0b"s, "X(A): b"s}) {
+    SCOPED_TRACE(::testing::PrintToString(line));
+    EXPECT_FALSE(IsFieldLine(line));
   }
 }
 

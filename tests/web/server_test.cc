@@ -1,7 +1,9 @@
 #include "web/server.h"
 
+#include <atomic>
 #include <random>
 #include <string>
+#include <thread>
 
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
@@ -84,6 +86,80 @@ TEST_F(WebServerTest, LoginSetsStrictHttpOnlyCookieAndCsrfToken) {
   EXPECT_EQ(me.Json()["session"]["workstation"].as_string(), "WS-01");
   EXPECT_EQ(me.Json()["session"]["location"].as_string(), "上海办公室");
   EXPECT_EQ(me.Json()["session"]["ip"].as_string(), "127.0.0.1");
+}
+
+std::string LoginBody() {
+  return std::string(R"({"username":"author","password":")") + kPassword +
+         R"(","workstation":"WS-01","location":"Lab"})";
+}
+
+// A TLS-terminating proxy listed in trusted_proxies that marks a request
+// X-Forwarded-Proto: https makes it an HTTPS request: the session cookie is
+// __Host-custos_session with Secure (Path=/, no Domain) and responses carry
+// HSTS. Over HTTPS only the prefixed cookie is read.
+TEST_F(WebServerTest, TrustedTlsProxyGetsHostPrefixedSecureCookieAndHsts) {
+  StartServer([](ServerOptions& o) { o.trusted_proxies = {"127.0.0.1"}; });
+  const std::map<std::string, std::string> https = {{"X-Forwarded-Proto", "https"}};
+  TestResponse login = Client().Send("POST", "/api/v1/session", LoginBody(), https);
+  ASSERT_EQ(login.status, 200) << login.body;
+  ASSERT_EQ(login.cookies.size(), 1u);
+  const std::string& cookie = login.cookies[0];
+  const std::string prefix = "__Host-custos_session=";
+  ASSERT_EQ(cookie.rfind(prefix, 0), 0u) << cookie;
+  EXPECT_NE(cookie.find("; Secure"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("; Path=/;"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos) << cookie;
+  EXPECT_EQ(cookie.find("Domain"), std::string::npos) << cookie;
+  EXPECT_EQ(login.Header("strict-transport-security"), "max-age=31536000");
+  const std::string token = cookie.substr(prefix.size(), cookie.find(';') - prefix.size());
+  const std::string csrf = login.Json()["csrf_token"].as_string();
+
+  std::map<std::string, std::string> h = https;
+  h["Cookie"] = prefix + token;
+  TestResponse me = Client().Send("GET", "/api/v1/session", "", h);
+  EXPECT_EQ(me.status, 200) << me.body;
+  EXPECT_FALSE(me.Header("strict-transport-security").empty());
+  // The unprefixed name, which a sibling host or a plain-HTTP page could
+  // have set, is not the session over HTTPS.
+  h["Cookie"] = "custos_session=" + token;
+  EXPECT_EQ(Client().Send("GET", "/api/v1/session", "", h).status, 401);
+
+  // Logout clears the prefixed cookie.
+  h["Cookie"] = prefix + token;
+  h["X-CSRF-Token"] = csrf;
+  TestResponse out = Client().Send("DELETE", "/api/v1/session", "", h);
+  ASSERT_EQ(out.status, 200) << out.body;
+  ASSERT_EQ(out.cookies.size(), 1u);
+  EXPECT_EQ(out.cookies[0].rfind(prefix + ";", 0), 0u) << out.cookies[0];
+  EXPECT_NE(out.cookies[0].find("Max-Age=0"), std::string::npos) << out.cookies[0];
+  EXPECT_NE(out.cookies[0].find("; Secure"), std::string::npos) << out.cookies[0];
+
+  // Without the header, or when the proxy says the client came over HTTP
+  // (the right-most value: a proxy that appends, appends last), plain HTTP.
+  for (const std::map<std::string, std::string>& plain :
+       {std::map<std::string, std::string>{},
+        std::map<std::string, std::string>{{"X-Forwarded-Proto", "http"}},
+        std::map<std::string, std::string>{{"X-Forwarded-Proto", "https, http"}}}) {
+    TestResponse r = Client().Send("POST", "/api/v1/session", LoginBody(), plain);
+    ASSERT_EQ(r.status, 200) << r.body;
+    ASSERT_EQ(r.cookies.size(), 1u);
+    EXPECT_EQ(r.cookies[0].rfind("custos_session=", 0), 0u) << r.cookies[0];
+    EXPECT_EQ(r.cookies[0].find("Secure"), std::string::npos) << r.cookies[0];
+    EXPECT_EQ(r.Header("strict-transport-security"), "");
+  }
+}
+
+// SECURITY: X-Forwarded-Proto is believed only from a trusted proxy; from
+// anyone else a client could claim HTTPS for a plain connection.
+TEST_F(WebServerTest, ForwardedProtoFromAnUntrustedPeerIsIgnored) {
+  const std::map<std::string, std::string> https = {{"X-Forwarded-Proto", "https"}};
+  TestResponse login = Client().Send("POST", "/api/v1/session", LoginBody(), https);
+  ASSERT_EQ(login.status, 200) << login.body;
+  ASSERT_EQ(login.cookies.size(), 1u);
+  EXPECT_EQ(login.cookies[0].rfind("custos_session=", 0), 0u) << login.cookies[0];
+  EXPECT_EQ(login.cookies[0].find("Secure"), std::string::npos) << login.cookies[0];
+  EXPECT_EQ(login.Header("strict-transport-security"), "");
+  EXPECT_EQ(Client().Send("GET", "/healthz", "", https).Header("strict-transport-security"), "");
 }
 
 TEST_F(WebServerTest, SessionTokenIsStoredOnlyAsHash) {
@@ -209,6 +285,38 @@ TEST_F(WebServerTest, GrowingDelayThenLockout) {
   EXPECT_EQ(Client().Login("author", "bad").status, 401);
   Advance(2000);
   EXPECT_EQ(Client().Login("author", kPassword).status, 200);
+}
+
+// SECURITY: the throttle is reserved before the password is checked, in the
+// same step as the check of the delay: many wrong guesses sent at once (here
+// 16 threads, with one Argon2id verification at a time so that every guess
+// is in flight together) get no more verdicts than the free allowance; the
+// rest are refused with 429 before any check.
+TEST_F(WebServerTest, ConcurrentWrongGuessesNeverExceedTheThrottle) {
+  StartServer([](ServerOptions& o) {
+    o.max_threads = 16;
+    o.max_concurrent_password_checks = 1;
+  });
+  constexpr int kGuesses = 16;
+  std::atomic<int> ready{0};
+  std::atomic<int> unauthorized{0};
+  std::atomic<int> throttled{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kGuesses; ++i) {
+    threads.emplace_back([&, i] {
+      ++ready;
+      while (ready.load() < kGuesses) std::this_thread::yield();
+      const int status = Client().Login("author", "wrong-password-" + std::to_string(i)).status;
+      if (status == 401) ++unauthorized;
+      if (status == 429) ++throttled;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(unauthorized.load() + throttled.load(), kGuesses);
+  EXPECT_LE(unauthorized.load(), 3);  // ThrottleOptions::free_failures
+  EXPECT_GE(unauthorized.load(), 1);
+  // The clock has not moved: the account now waits, whatever is sent.
+  EXPECT_EQ(Client().Login("author", kPassword).status, 429);
 }
 
 TEST_F(WebServerTest, AddressLockoutAcrossAccounts) {

@@ -37,7 +37,8 @@ class WebTlsTest : public WebTest {
     Poco::Net::HTTPResponse response;
   };
 
-  Reply Https(const std::string& method, const std::string& path, const std::string& body = "") {
+  Reply Https(const std::string& method, const std::string& path, const std::string& body = "",
+              const std::string& cookie = "") {
     // The test trusts its own self-signed certificate; nothing else is contacted.
     Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "",
                                                          "", Poco::Net::Context::VERIFY_NONE);
@@ -45,6 +46,7 @@ class WebTlsTest : public WebTest {
     Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
     req.setContentType("application/json");
     req.setContentLength(static_cast<std::streamsize>(body.size()));
+    if (!cookie.empty()) req.set("Cookie", cookie);
     session.sendRequest(req) << body;
     Reply r;
     std::istream& in = session.receiveResponse(r.response);
@@ -79,6 +81,16 @@ TEST_F(WebTlsTest, ServesHttpsWithHstsAndSecureCookies) {
   EXPECT_NE(cookie.find("Secure"), std::string::npos) << cookie;
   EXPECT_NE(cookie.find("HttpOnly"), std::string::npos) << cookie;
   EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos) << cookie;
+  // SECURITY: the __Host- prefix (Secure, Path=/, no Domain) keeps a
+  // sibling host or a plain-HTTP page from setting the session cookie.
+  const std::string prefix = "__Host-custos_session=";
+  ASSERT_EQ(cookie.rfind(prefix, 0), 0u) << cookie;
+  EXPECT_NE(cookie.find("; Path=/;"), std::string::npos) << cookie;
+  EXPECT_EQ(cookie.find("Domain"), std::string::npos) << cookie;
+  const std::string token = cookie.substr(prefix.size(), cookie.find(';') - prefix.size());
+  EXPECT_EQ(Https("GET", "/api/v1/session", "", prefix + token).status, 200);
+  // Over HTTPS only the prefixed name is the session.
+  EXPECT_EQ(Https("GET", "/api/v1/session", "", "custos_session=" + token).status, 401);
 
   // Plain HTTP to the TLS port gets no HTTP answer (an error or a reset).
   int plain_status = 0;

@@ -26,7 +26,8 @@ void App::Log(const std::string& line) const {
   }
 }
 
-std::string App::SessionToken(const HttpRequest& req) {
+std::string App::SessionToken(const HttpRequest& req, bool https) {
+  const std::string_view name = https ? kHttpsSessionCookie : kSessionCookie;
   const std::string& cookie = req.Header("cookie");
   // "a=1; custos_session=abc; b=2"
   size_t i = 0;
@@ -35,26 +36,26 @@ std::string App::SessionToken(const HttpRequest& req) {
     if (end == std::string::npos) end = cookie.size();
     std::string_view part(cookie.data() + i, end - i);
     while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    if (part.size() > kSessionCookie.size() &&
-        part.substr(0, kSessionCookie.size()) == kSessionCookie &&
-        part[kSessionCookie.size()] == '=') {
-      return std::string(part.substr(kSessionCookie.size() + 1));
+    if (part.size() > name.size() && part.substr(0, name.size()) == name &&
+        part[name.size()] == '=') {
+      return std::string(part.substr(name.size() + 1));
     }
     i = end + 1;
   }
   return {};
 }
 
-std::string App::SessionCookie(std::string_view token) const {
-  std::string c = std::string(kSessionCookie) + "=" + std::string(token) +
-                  "; Path=/; HttpOnly; SameSite=Strict";
-  if (tls) c += "; Secure";
+std::string App::SessionCookie(std::string_view token, bool https) {
+  std::string c = std::string(https ? kHttpsSessionCookie : kSessionCookie) + "=" +
+                  std::string(token) + "; Path=/; HttpOnly; SameSite=Strict";
+  if (https) c += "; Secure";
   return c;
 }
 
-std::string App::ClearSessionCookie() const {
-  std::string c = std::string(kSessionCookie) + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict";
-  if (tls) c += "; Secure";
+std::string App::ClearSessionCookie(bool https) {
+  std::string c = std::string(https ? kHttpsSessionCookie : kSessionCookie) +
+                  "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict";
+  if (https) c += "; Secure";
   return c;
 }
 
@@ -82,17 +83,17 @@ HttpResponse ServeStatic(const App& app, const HttpRequest& req) {
 
 }  // namespace
 
-HttpResponse App::Dispatch(HttpRequest& req, RequestContext& ctx, std::string* route_label,
-                           Router::Match match) {
+const Route* App::Admit(HttpRequest& req, RequestContext& ctx, std::string* route_label,
+                        Router::Match match, HttpResponse* answer) {
   if (match.route == nullptr) {
     if (match.path_matched) {
       *route_label = "method_not_allowed";
-      HttpResponse r = ErrorResponse(405, "method_not_allowed", "method not allowed for this path",
-                                     "此路径不支持该请求方法");
+      *answer = ErrorResponse(405, "method_not_allowed", "method not allowed for this path",
+                              "此路径不支持该请求方法");
       std::string allow;
       for (const std::string& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
-      r.headers.emplace_back("Allow", allow);
-      return r;
+      answer->headers.emplace_back("Allow", allow);
+      return nullptr;
     }
     const bool api = req.path == "/api" || req.path.starts_with("/api/");
     // HEAD gets the same head as GET (Poco's response sends no body for
@@ -100,41 +101,51 @@ HttpResponse App::Dispatch(HttpRequest& req, RequestContext& ctx, std::string* r
     const bool get_or_head = req.method == "GET" || req.method == "HEAD";
     if (!api && get_or_head) {
       *route_label = "static";
-      return ServeStatic(*this, req);
+      *answer = ServeStatic(*this, req);
+      return nullptr;
     }
     *route_label = "unmatched";
     if (!api && !get_or_head) {
-      return ErrorResponse(405, "method_not_allowed", "method not allowed for this path",
-                           "此路径不支持该请求方法");
+      *answer = ErrorResponse(405, "method_not_allowed", "method not allowed for this path",
+                              "此路径不支持该请求方法");
+      return nullptr;
     }
-    return ErrorResponse(404, "not_found", "no such API route", "接口不存在");
+    *answer = ErrorResponse(404, "not_found", "no such API route", "接口不存在");
+    return nullptr;
   }
   const Route& route = *match.route;
   *route_label = route.pattern;
   req.params = std::move(match.params);
 
   if (route.access == Access::kSession) {
-    const std::string token = SessionToken(req);
+    const std::string token = SessionToken(req, ctx.https);
     auto session = sessions.Lookup(token);
     if (!session.ok()) {
       if (session.status().code() != StatusCode::kUnauthenticated) {
         Log("session lookup failed: " + session.status().ToString());
-        return ErrorResponse(session.status());
+        *answer = ErrorResponse(session.status());
+        return nullptr;
       }
-      return ErrorResponse(401, "unauthenticated", "please log in", "请先登录");
+      *answer = ErrorResponse(401, "unauthenticated", "please log in", "请先登录");
+      return nullptr;
     }
     Result<vault::User> user = Status::Internal("unset");
     {
       auto txn = vault.BeginRead();
-      if (!txn.ok()) return ErrorResponse(txn.status());
+      if (!txn.ok()) {
+        *answer = ErrorResponse(txn.status());
+        return nullptr;
+      }
       user = vault::GetUser(**txn, session->user_id);
     }
     if (!user.ok() || user->disabled || user->employment == policy::EmploymentState::kDeparted) {
       if (!user.ok() && user.status().code() != StatusCode::kNotFound) {
-        return ErrorResponse(user.status());
+        *answer = ErrorResponse(user.status());
+        return nullptr;
       }
       sessions.Delete(token).IgnoreError();  // the account is gone or closed
-      return ErrorResponse(401, "unauthenticated", "please log in", "请先登录");
+      *answer = ErrorResponse(401, "unauthenticated", "please log in", "请先登录");
+      return nullptr;
     }
     ctx.session_id = session->id;
     ctx.place.workstation = session->place.workstation;
@@ -143,13 +154,15 @@ HttpResponse App::Dispatch(HttpRequest& req, RequestContext& ctx, std::string* r
     ctx.user = std::move(user).value();
 
     if (ctx.user->must_change_password && !options.demo && !route.allowed_before_password_change) {
-      return ErrorResponse(403, "password_change_required",
-                           "change your password before continuing", "请先修改密码");
+      *answer = ErrorResponse(403, "password_change_required",
+                              "change your password before continuing", "请先修改密码");
+      return nullptr;
     }
     if (!route.roles.empty() && std::none_of(route.roles.begin(), route.roles.end(),
                                              [&](policy::Role r) { return ctx.HasRole(r); })) {
-      return ErrorResponse(403, "permission_denied", "your roles do not allow this",
-                           "您的角色无权执行此操作");
+      *answer = ErrorResponse(403, "permission_denied", "your roles do not allow this",
+                              "您的角色无权执行此操作");
+      return nullptr;
     }
     if (IsStateChanging(req.method)) {
       // SECURITY: the CSRF token lives in the session (sealed) and reaches
@@ -157,20 +170,25 @@ HttpResponse App::Dispatch(HttpRequest& req, RequestContext& ctx, std::string* r
       // cannot read it, so cannot send it.
       const std::string& sent = req.Header("x-csrf-token");
       if (sent.empty() || !vault::ConstantTimeEquals(sent, session->csrf_token)) {
-        return ErrorResponse(403, "csrf_token_invalid", "missing or wrong X-CSRF-Token header",
-                             "缺少或错误的 CSRF 令牌");
+        *answer = ErrorResponse(403, "csrf_token_invalid", "missing or wrong X-CSRF-Token header",
+                                "缺少或错误的 CSRF 令牌");
+        return nullptr;
       }
     }
   }
 
+  // SECURITY: requiring application/json also forces a CORS preflight on
+  // cross-origin requests, which we never answer.
+  if (route.json_body && !req.Header("content-type").starts_with("application/json")) {
+    *answer = ErrorResponse(415, "unsupported_media_type", "the body must be application/json",
+                            "请求体必须是 JSON");
+    return nullptr;
+  }
+  return &route;
+}
+
+HttpResponse App::Run(const Route& route, HttpRequest& req, RequestContext& ctx) {
   if (route.json_body) {
-    const std::string& type = req.Header("content-type");
-    // SECURITY: requiring application/json also forces a CORS preflight on
-    // cross-origin requests, which we never answer.
-    if (!type.starts_with("application/json")) {
-      return ErrorResponse(415, "unsupported_media_type", "the body must be application/json",
-                           "请求体必须是 JSON");
-    }
     json::ParseOptions po;
     po.max_size = options.max_body_bytes;
     po.max_depth = 32;

@@ -17,7 +17,13 @@
 
 namespace custos::web::internal {
 
+// The session cookie's name: over HTTPS with the __Host- prefix, which a
+// browser accepts only with Secure, Path=/ and no Domain — so neither a
+// sibling host nor a plain-HTTP page can plant one (session fixation). Over
+// plain HTTP (the local demo) browsers refuse Secure cookies, hence the
+// other name.
 inline constexpr std::string_view kSessionCookie = "custos_session";
+inline constexpr std::string_view kHttpsSessionCookie = "__Host-custos_session";
 
 struct App {
   App(vault::Vault& v, const ServerOptions& o);
@@ -37,17 +43,28 @@ struct App {
   UnixMillis Now() const { return options.clock(); }
   void Log(const std::string& line) const;
 
-  // The session token from the Cookie header, or "".
-  static std::string SessionToken(const HttpRequest& req);
-  std::string SessionCookie(std::string_view token) const;
-  std::string ClearSessionCookie() const;
+  // The session token from the Cookie header, or "". SECURITY: over HTTPS
+  // only the __Host- cookie is read.
+  static std::string SessionToken(const HttpRequest& req, bool https);
+  // Set-Cookie values that set and clear the session cookie.
+  static std::string SessionCookie(std::string_view token, bool https);
+  static std::string ClearSessionCookie(bool https);
 
-  // Authentication, authorisation, CSRF and body parsing, then the handler
-  // of `match` (router.Find of the request: the server looks it up once, to
-  // know before reading the body whether the route streams it).
-  // Sets *route_label to the matched pattern (for metrics).
-  HttpResponse Dispatch(HttpRequest& req, RequestContext& ctx, std::string* route_label,
-                        Router::Match match);
+  // A request is served in two phases, so that nothing an unauthenticated
+  // or unauthorised client sends is read beyond its head.
+  //
+  // Admit: from the head alone — the route (404, 405 with Allow; a static
+  // file is answered here), the session (401), a required password change
+  // (403), the roles (403), CSRF on state changes (403) and, for a JSON
+  // route, the Content-Type (415). Returns the route to run, or null with
+  // the answer in *answer. Fills ctx (user, roles, session) and req.params;
+  // sets *route_label to the matched pattern (for metrics). `match` is
+  // router.Find of the request.
+  const Route* Admit(HttpRequest& req, RequestContext& ctx, std::string* route_label,
+                     Router::Match match, HttpResponse* answer);
+  // Run: once the body has been read (or, for a streaming route, is ready to
+  // be): JSON parsing (400) and the handler.
+  HttpResponse Run(const Route& route, HttpRequest& req, RequestContext& ctx);
 };
 
 // Route registration of each API area.

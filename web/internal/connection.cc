@@ -1,6 +1,7 @@
 #include "web/internal/connection.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -86,6 +87,19 @@ std::string ClientIp(const std::vector<std::string>& trusted, const std::string&
   return client;
 }
 
+// Whether an X-Forwarded-Proto value says the client came over HTTPS: its
+// right-most entry (what the nearest proxy saw; a proxy that appends rather
+// than replaces puts its own last) is "https".
+bool ForwardedHttps(std::string_view value) {
+  if (const size_t comma = value.rfind(','); comma != std::string_view::npos) {
+    value.remove_prefix(comma + 1);
+  }
+  const std::string proto = Trim(value);
+  return proto.size() == 5 && std::equal(proto.begin(), proto.end(), "https", [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
 // The Date header's value, formatted once a second per thread.
 const std::string& CurrentHttpDate() {
   thread_local std::time_t second = -1;
@@ -104,7 +118,7 @@ const std::string& CurrentHttpDate() {
 // same name if it has one (an agreement document's own CSP), the handler's
 // other headers, then the cookies. Views into `resp`.
 using Headers = std::vector<std::pair<std::string_view, std::string_view>>;
-Headers HeadersOf(const HttpResponse& resp, bool tls) {
+Headers HeadersOf(const HttpResponse& resp, bool https) {
   Headers h = {{"Content-Security-Policy", kCsp},
                {"X-Content-Type-Options", "nosniff"},
                {"Referrer-Policy", "no-referrer"},
@@ -112,7 +126,7 @@ Headers HeadersOf(const HttpResponse& resp, bool tls) {
                {"Cross-Origin-Opener-Policy", "same-origin"},
                {"Cross-Origin-Resource-Policy", "same-origin"},
                {"Cache-Control", "no-store"}};
-  if (tls) h.emplace_back("Strict-Transport-Security", "max-age=31536000");
+  if (https) h.emplace_back("Strict-Transport-Security", "max-age=31536000");
   for (const auto& [name, value] : resp.headers) {
     auto same = std::find_if(h.begin(), h.end(), [&](const auto& d) { return d.first == name; });
     if (same != h.end()) {
@@ -236,6 +250,7 @@ class Connection : public Poco::Net::TCPServerConnection {
           socket().receiveBytes(buf_.get() + end_, static_cast<int>(kBufferSize - end_));
       if (got <= 0) return Got::kClosed;
       end_ += static_cast<size_t>(got);
+      if (pace_.active) pace_.received += static_cast<uint64_t>(got);
       return Got::kBytes;
     } catch (const Poco::TimeoutException&) {
       return Got::kTimeout;
@@ -260,9 +275,14 @@ class Connection : public Poco::Net::TCPServerConnection {
 
   // Inside a request: receive, allowing kPatience idle periods in a row
   // without a byte. A queue never ends a request; a stop ends a silent one
-  // at the end of an idle period.
+  // at the end of an idle period. While a body is read, a body below its
+  // minimum rate ends it too (BodyTooSlow).
   Got ReceivePatiently() {
     for (int i = 1; i <= kPatience * kIdleSlices; ++i) {
+      if (BodyTooSlow()) {
+        pace_.too_slow = true;
+        return Got::kTimeout;
+      }
       const Got got = Receive();
       if (got != Got::kTimeout) return got;
       if (i % kIdleSlices == 0 && factory_.stopping()) break;
@@ -270,6 +290,26 @@ class Connection : public Poco::Net::TCPServerConnection {
     return Got::kTimeout;
   }
   bool ReceiveInRequest() { return ReceivePatiently() == Got::kBytes; }
+
+  // SECURITY: a body trickled in a byte at a time, each just inside the
+  // silence limit, would hold a worker for as long as its client likes.
+  // From ServerOptions::body_grace_ms after a body's start, what has arrived
+  // must average at least min_body_bytes_per_second.
+  void StartBody() {
+    pace_ = BodyPace{};
+    pace_.active = true;
+    pace_.start = SteadyClock::now();
+    pace_.received = buffered();
+  }
+  void EndBody() { pace_.active = false; }
+  bool BodyTooSlow() const {
+    const uint64_t rate = app_.options.min_body_bytes_per_second;
+    if (!pace_.active || rate == 0) return false;
+    const auto elapsed = SteadyClock::now() - pace_.start;
+    if (elapsed <= std::chrono::milliseconds(app_.options.body_grace_ms)) return false;
+    return static_cast<double>(pace_.received) <
+           std::chrono::duration<double>(elapsed).count() * static_cast<double>(rate);
+  }
 
   // Copies up to `max` body bytes into `out` (receiving when none are
   // buffered). 0 when the peer is gone or too slow.
@@ -293,16 +333,19 @@ class Connection : public Poco::Net::TCPServerConnection {
     return true;
   }
 
-  // One line (for chunked framing) of at most 4 KiB, without its line end.
+  // One line (for chunked framing) of at most 4 KiB, without its CRLF.
+  // SECURITY: false for a line ended by a bare LF or holding a CR — chunked
+  // framing is CRLF only (see http_head.h) — as for a peer gone or too slow.
   bool ReadLine(std::string* line) {
     for (;;) {
       const char* start = buf_.get() + begin_;
       const void* lf = std::memchr(start, '\n', buffered());
       if (lf != nullptr) {
-        size_t len = static_cast<size_t>(static_cast<const char*>(lf) - start);
-        line->assign(start, len > 0 && start[len - 1] == '\r' ? len - 1 : len);
+        const size_t len = static_cast<size_t>(static_cast<const char*>(lf) - start);
+        if (len == 0 || start[len - 1] != '\r') return false;
+        line->assign(start, len - 1);
         Consume(len + 1);
-        return true;
+        return line->find('\r') == std::string::npos;
       }
       if (buffered() > 4096 || !ReceiveInRequest()) return false;
     }
@@ -322,10 +365,12 @@ class Connection : public Poco::Net::TCPServerConnection {
       if (!ReadExact(static_cast<size_t>(size), body)) return Body::kBroken;
       if (!ReadLine(&line) || !line.empty()) return Body::kBroken;
     }
-    for (int trailers = 0;; ++trailers) {  // trailer fields, ignored
+    for (int trailers = 0;; ++trailers) {  // trailer fields, checked and ignored
       if (!ReadLine(&line)) return Body::kBroken;
       if (line.empty()) return Body::kOk;
-      if (trailers >= static_cast<int>(kMaxHeaderFields)) return Body::kBroken;
+      if (trailers >= static_cast<int>(kMaxHeaderFields) || !IsFieldLine(line)) {
+        return Body::kBroken;
+      }
     }
   }
 
@@ -345,8 +390,9 @@ class Connection : public Poco::Net::TCPServerConnection {
     SteadyClock::time_point first_byte = SteadyClock::now();
     for (;;) {
       // Empty lines between requests (some clients end a body with an extra
-      // CRLF) are not the start of a request.
-      while (buffered() > 0 && (buf_[begin_] == '\r' || buf_[begin_] == '\n')) Consume(1);
+      // CRLF) are not the start of a request. Only CRLF: a bare LF goes to
+      // the parser, which refuses it.
+      while (buffered() >= 2 && buf_[begin_] == '\r' && buf_[begin_ + 1] == '\n') Consume(2);
       HeadParse parsed = HeadParse::kNeedMore;
       if (buffered() > 0) {
         parsed = ParseRequestHead(std::string_view(buf_.get() + begin_, buffered()), &head,
@@ -387,6 +433,7 @@ class Connection : public Poco::Net::TCPServerConnection {
 
     std::lock_guard<std::mutex> lock(busy_);
     const auto start = SteadyClock::now();
+    https_ = app_.tls;  // until Handle knows better
     std::string route_label = "unmatched";
     bool keep_alive = head.keep_alive && !factory_.stopping();
     HttpResponse resp;
@@ -450,6 +497,11 @@ class Connection : public Poco::Net::TCPServerConnection {
     ctx.now = app_.Now();
     ctx.place.ip = ClientIp(app_.options.trusted_proxies, peer_ip_, req.Header("x-forwarded-for"));
     ctx.place.user_agent = req.Header("user-agent").substr(0, 512);
+    // SECURITY: X-Forwarded-Proto is believed only from a trusted proxy;
+    // anyone else could claim HTTPS for a plain connection.
+    ctx.https = app_.tls || (IsTrustedProxy(app_.options.trusted_proxies, peer_ip_) &&
+                             ForwardedHttps(req.Header("x-forwarded-proto")));
+    https_ = ctx.https;
 
     try {
       Poco::URI uri(head.target);
@@ -464,16 +516,33 @@ class Connection : public Poco::Net::TCPServerConnection {
       return ErrorResponse(400, "invalid_argument", "malformed request URI", "请求地址格式错误");
     }
 
+    // Admission, from the head alone: route, session, password change,
+    // roles, CSRF, content type (App::Admit).
+    HttpResponse answer;
+    const Route* route =
+        app_.Admit(req, ctx, route_label, app_.router.Find(req.method, req.path), &answer);
+    if (route == nullptr) {
+      // SECURITY: refused (or answered) before a byte of the body is read:
+      // a client without a session cannot make the server wait for one.
+      // The body is still on the wire, so the connection closes.
+      if (head.has_body()) *keep_alive = false;
+      return answer;
+    }
+    // SECURITY: a public route (the login) is open to anyone; its body is
+    // small, so it is capped well below the limit for logged-in users.
+    const bool open_route = route->access == Access::kPublic;
+
     // Streaming routes (uploads) get the body as a stream with a declared
     // length, bounded by max_upload_bytes, and are never buffered whole.
-    Router::Match match = app_.router.Find(req.method, req.path);
-    if (match.route != nullptr && match.route->streams_body) {
+    if (route->streams_body) {
+      uint64_t limit = app_.options.max_upload_bytes;
+      if (open_route) limit = std::min<uint64_t>(limit, app_.options.max_public_body_bytes);
       if (head.content_length < 0) {
         *keep_alive = false;
         return ErrorResponse(411, "length_required", "an upload needs a Content-Length",
                              "上传需要 Content-Length");
       }
-      if (static_cast<uint64_t>(head.content_length) > app_.options.max_upload_bytes) {
+      if (static_cast<uint64_t>(head.content_length) > limit) {
         *keep_alive = false;
         return ErrorResponse(413, "payload_too_large", "the file is too large", "文件过大");
       }
@@ -482,22 +551,33 @@ class Connection : public Poco::Net::TCPServerConnection {
       std::istream in(&body);
       req.body_stream = &in;
       req.body_length = head.content_length;
-      HttpResponse r = app_.Dispatch(req, ctx, route_label, std::move(match));
+      StartBody();
+      HttpResponse r = app_.Run(*route, req, ctx);
+      EndBody();
       // A body the handler did not read (refused before it) is still on the
       // wire: close instead of reading it as the next request.
       if (body.remaining() > 0) *keep_alive = false;
+      if (body.cut_short()) {
+        // The handler saw its stream fail, so stored nothing; the client
+        // (if still listening) learns why.
+        *keep_alive = false;
+        if (pace_.too_slow) return BodyTooSlowResponse();
+        return ErrorResponse(400, "invalid_argument", "incomplete request body", "请求体不完整");
+      }
       return r;
     }
 
     // Body, bounded. Anything over the limit is refused without reading it
     // all, and the connection is closed (the rest is still on the wire).
-    const size_t limit = app_.options.max_body_bytes;
+    size_t limit = app_.options.max_body_bytes;
+    if (open_route) limit = std::min(limit, app_.options.max_public_body_bytes);
     if (head.content_length > static_cast<int64_t>(limit)) {
       *keep_alive = false;
       return ErrorResponse(413, "payload_too_large", "request body too large", "请求体过大");
     }
     if (head.has_body()) {
       if (head.expect_continue) SendAll("HTTP/1.1 100 Continue\r\n\r\n");
+      StartBody();
       Body got = Body::kOk;
       if (head.chunked) {
         got = ReadChunked(limit, &req.body);
@@ -507,12 +587,14 @@ class Connection : public Poco::Net::TCPServerConnection {
         req.body.reserve(static_cast<size_t>(head.content_length));
         if (!ReadExact(static_cast<size_t>(head.content_length), &req.body)) got = Body::kBroken;
       }
+      EndBody();
       if (got != Body::kOk) {
         vault::WipeString(&req.body);
         *keep_alive = false;
         if (got == Body::kTooLarge) {
           return ErrorResponse(413, "payload_too_large", "request body too large", "请求体过大");
         }
+        if (pace_.too_slow) return BodyTooSlowResponse();
         if (head.chunked) {
           return ErrorResponse(400, "invalid_argument", "malformed chunked body",
                                "分块请求体格式错误");
@@ -520,10 +602,15 @@ class Connection : public Poco::Net::TCPServerConnection {
         return ErrorResponse(400, "invalid_argument", "incomplete request body", "请求体不完整");
       }
     }
-    HttpResponse r = app_.Dispatch(req, ctx, route_label, std::move(match));
+    HttpResponse r = app_.Run(*route, req, ctx);
     // SECURITY: bodies may carry passwords (login, password change).
     vault::WipeString(&req.body);
     return r;
+  }
+
+  static HttpResponse BodyTooSlowResponse() {
+    return ErrorResponse(408, "request_timeout", "the request body was sent too slowly",
+                         "请求体发送过慢");
   }
 
   // Status line, framing, headers (and the body, unless HEAD or streamed)
@@ -531,14 +618,14 @@ class Connection : public Poco::Net::TCPServerConnection {
   // stream on the socket.
   // Returns whether the connection stays open.
   bool Respond(HttpResponse& resp, bool head_only, bool keep_alive) {
-    Headers headers = HeadersOf(resp, app_.tls);
+    Headers headers = HeadersOf(resp, https_);
     if (BreaksHead(resp, headers)) {
       // SECURITY: a line break in a header would end the head early
       // (response splitting); the client gets a plain error instead.
       app_.Log("refused to send a response header with a line break");
       resp = InternalError();
       keep_alive = false;
-      headers = HeadersOf(resp, app_.tls);
+      headers = HeadersOf(resp, https_);
     }
     // The connection is not reused after a streamed body: if writing fails
     // part-way, closing it short of Content-Length is how the client learns.
@@ -583,13 +670,19 @@ class Connection : public Poco::Net::TCPServerConnection {
     return false;
   }
 
-  // An upload's body as a stream: at most `length` bytes from the
-  // connection; end of stream early if the peer leaves or stalls.
+  // An upload's body as a stream: exactly `length` bytes from the
+  // connection, then end of stream.
+  // SECURITY: a body that ends before `length` (the peer left, half-closed
+  // or stalled) is not a shorter file but a failed upload: underflow
+  // throws, which the std::istream reading it turns into badbit, so the
+  // handler fails instead of storing what arrived (vault::AddAttachment
+  // discards its chunks when its stream goes bad).
   class BodyInBuf : public std::streambuf {
    public:
     BodyInBuf(Connection& c, uint64_t length) : c_(c), remaining_(length) {}
     ~BodyInBuf() override { vault::WipeBuffer(piece_, used_); }
     uint64_t remaining() const { return remaining_; }
+    bool cut_short() const { return cut_short_; }
 
    protected:
     int_type underflow() override {
@@ -597,7 +690,10 @@ class Connection : public Poco::Net::TCPServerConnection {
       if (remaining_ == 0) return traits_type::eof();
       const size_t n =
           c_.ReadSome(piece_, static_cast<size_t>(std::min<uint64_t>(remaining_, sizeof piece_)));
-      if (n == 0) return traits_type::eof();
+      if (n == 0) {
+        cut_short_ = true;
+        throw std::runtime_error("the request body ended before its Content-Length");
+      }
       remaining_ -= n;
       used_ = std::max(used_, n);
       setg(piece_, piece_, piece_ + n);
@@ -609,6 +705,7 @@ class Connection : public Poco::Net::TCPServerConnection {
     uint64_t remaining_;
     char piece_[16 * 1024];
     size_t used_ = 0;
+    bool cut_short_ = false;
   };
 
   // A streamed response body, written to the socket in 16 KiB pieces.
@@ -651,7 +748,18 @@ class Connection : public Poco::Net::TCPServerConnection {
   size_t end_ = 0;
   std::string peer_ip_;
   bool admitted_ = false;  // counted against peer_ip_'s cap (Release when done)
-  std::mutex busy_;        // held while a request is handled (Shut waits for it)
+  // Whether the request being answered came over HTTPS (RequestContext::
+  // https; the server's own TLS before a head is parsed): HSTS.
+  bool https_ = app_.tls;
+  // The body being read: its start and the bytes received since (StartBody).
+  struct BodyPace {
+    bool active = false;
+    bool too_slow = false;  // the read ended because the body fell below its rate
+    SteadyClock::time_point start;
+    uint64_t received = 0;
+  };
+  BodyPace pace_;
+  std::mutex busy_;  // held while a request is handled (Shut waits for it)
 };
 
 Poco::Net::TCPServerConnection* ConnectionFactory::createConnection(

@@ -15,6 +15,9 @@
 // downloads, Expect: 100-continue, HTTP/1.0 and Connection: close, HEAD, a
 // keep-alive timeout (5 s idle) and a slow-client timeout (15 s for a head,
 // 15 s without progress in a body), and Stop semantics (StopAll below).
+// A request is admitted from its head (App::Admit: route, session, CSRF)
+// before its body is read, and a body must keep up a minimum rate
+// (ServerOptions::min_body_bytes_per_second after body_grace_ms; 408).
 // Every byte received is wiped from the buffer once used: requests carry
 // session tokens and passwords.
 //

@@ -107,6 +107,14 @@ Result<std::vector<std::string>> OptionalStrings(const json::Value& body, std::s
   return out;
 }
 
+HttpResponse TooManyAttempts(int64_t wait_ms) {
+  HttpResponse r =
+      ErrorResponse(429, "too_many_attempts", "too many wrong passwords; try again later",
+                    "密码错误次数过多，请稍后再试");
+  r.headers.emplace_back("Retry-After", std::to_string((wait_ms + 999) / 1000));
+  return r;
+}
+
 Result<vault::RecordMeta> VisibleRecord(App& app, const RequestContext& ctx,
                                         std::string_view record_id) {
   auto meta = app.options.archive->GetMeta(record_id);

@@ -6,6 +6,7 @@
 #define CUSTOS_WEB_INTERNAL_HANDLER_UTIL_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,11 @@ Result<std::string> OptionalText(const json::Value& body, std::string_view key,
 Result<std::optional<UnixMillis>> OptionalTime(const json::Value& body, std::string_view key);
 // An optional array of strings (empty when absent).
 Result<std::vector<std::string>> OptionalStrings(const json::Value& body, std::string_view key);
+
+// 429 `too_many_attempts` with Retry-After (whole seconds, rounded up): the
+// answer of a password check the LoginThrottle refused (login, password
+// change, signing).
+HttpResponse TooManyAttempts(int64_t wait_ms);
 
 // The metadata of a record the caller may see. SECURITY: the same sight
 // rule as the vault's search, through an audited Archive::Search (records of

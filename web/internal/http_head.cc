@@ -81,17 +81,14 @@ HeadParse Malformed(HeadError* error) {
   return Bad(error, 400, "invalid_argument", "malformed request", "请求格式错误");
 }
 
-// The next line of `bytes` from *pos, without its line end (CRLF or LF).
-// False when no complete line is there yet; *bare_cr when the line holds a
-// CR not followed by LF.
-bool NextLine(std::string_view bytes, size_t* pos, std::string_view* line, bool* bare_cr) {
-  const size_t lf = bytes.find('\n', *pos);
-  if (lf == std::string_view::npos) return false;
-  size_t end = lf;
-  if (end > *pos && bytes[end - 1] == '\r') --end;
-  *line = bytes.substr(*pos, end - *pos);
-  *bare_cr = line->find('\r') != std::string_view::npos;
-  *pos = lf + 1;
+// The next line of `bytes` from *pos, without its CRLF. False when no
+// complete line is there yet. (The head has been checked for bare CR and
+// LF before: every LF here follows a CR.)
+bool NextLine(std::string_view bytes, size_t* pos, std::string_view* line) {
+  const size_t crlf = bytes.find("\r\n", *pos);
+  if (crlf == std::string_view::npos) return false;
+  *line = bytes.substr(*pos, crlf - *pos);
+  *pos = crlf + 2;
   return true;
 }
 
@@ -134,22 +131,25 @@ bool ParseRequestLine(std::string_view line, RequestHead* head, HeadError* error
 HeadParse ParseRequestHead(std::string_view bytes, RequestHead* head, size_t* head_length,
                            HeadError* error) {
   // Only a complete head is parsed; until its blank line has arrived the
-  // answer is "more", unless the head is already too large.
+  // answer is "more", unless the head is already too large or malformed.
+  // Empty lines (CRLF) before the request line are skipped (RFC 9112, 2.2).
   size_t pos = 0;
-  while (pos < bytes.size() && (bytes[pos] == '\r' || bytes[pos] == '\n')) {
-    if (bytes[pos] == '\r' && (pos + 1 >= bytes.size() || bytes[pos + 1] != '\n')) break;
-    pos += bytes[pos] == '\r' ? 2 : 1;
-  }
+  while (bytes.substr(pos, 2) == "\r\n") pos += 2;
   const size_t start = pos;
+  // SECURITY: every line ends with CRLF. A bare LF, or a CR not followed by
+  // LF, is refused wherever it is (RFC 9112, 2.2 allows a server to accept
+  // a bare LF, but a front proxy that does not would see other fields,
+  // another body and another request than we do).
   size_t end = std::string_view::npos;  // just past the blank line
-  for (size_t lf = bytes.find('\n', start); lf != std::string_view::npos;
-       lf = bytes.find('\n', lf + 1)) {
-    if (lf + 1 < bytes.size() && bytes[lf + 1] == '\n') {
-      end = lf + 2;
-      break;
+  for (size_t i = bytes.find_first_of("\r\n", start); i != std::string_view::npos;
+       i = bytes.find_first_of("\r\n", i + 1)) {
+    if (bytes[i] == '\r') {
+      if (i + 1 < bytes.size() && bytes[i + 1] != '\n') return Malformed(error);
+      continue;
     }
-    if (lf + 2 < bytes.size() && bytes[lf + 1] == '\r' && bytes[lf + 2] == '\n') {
-      end = lf + 3;
+    if (i == start || bytes[i - 1] != '\r') return Malformed(error);
+    if (i >= start + 3 && bytes[i - 2] == '\n') {
+      end = i + 1;
       break;
     }
   }
@@ -158,10 +158,8 @@ HeadParse ParseRequestHead(std::string_view bytes, RequestHead* head, size_t* he
     // garbage learns so without having to end a head).
     size_t line_pos = start;
     std::string_view first;
-    bool first_bare_cr = false;
-    if (NextLine(bytes, &line_pos, &first, &first_bare_cr)) {
+    if (NextLine(bytes, &line_pos, &first)) {
       RequestHead scratch;
-      if (first_bare_cr) return Malformed(error);
       if (!ParseRequestLine(first, &scratch, error)) return HeadParse::kBad;
     }
     if (bytes.size() >= kMaxHeadBytes) {
@@ -175,18 +173,15 @@ HeadParse ParseRequestHead(std::string_view bytes, RequestHead* head, size_t* he
 
   *head = RequestHead{};
   std::string_view line;
-  bool bare_cr = false;
-  NextLine(bytes, &pos, &line, &bare_cr);
-  if (bare_cr) return Malformed(error);
+  NextLine(bytes, &pos, &line);
   if (!ParseRequestLine(line, head, error)) return HeadParse::kBad;
 
   int hosts = 0;
   bool saw_transfer_encoding = false;
   bool connection_close = false;
   bool connection_keep_alive = false;
-  while (NextLine(bytes, &pos, &line, &bare_cr) && pos <= end) {
-    if (line.empty()) break;  // the blank line
-    if (bare_cr) return Malformed(error);
+  while (NextLine(bytes, &pos, &line) && pos <= end) {
+    if (line.empty()) break;                                                   // the blank line
     if (line.front() == ' ' || line.front() == '\t') return Malformed(error);  // obs-fold
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos || !IsToken(line.substr(0, colon))) {
@@ -248,26 +243,69 @@ HeadParse ParseRequestHead(std::string_view bytes, RequestHead* head, size_t* he
   return HeadParse::kDone;
 }
 
-int64_t ParseChunkSize(std::string_view line) {
-  const size_t semicolon = line.find(';');
-  std::string_view digits = TrimOws(line.substr(0, semicolon));
-  if (digits.empty() || digits.size() > 10) return -1;
-  int64_t n = 0;
-  for (char c : digits) {
-    int d;
-    if (c >= '0' && c <= '9') {
-      d = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      d = c - 'a' + 10;
-    } else if (c >= 'A' && c <= 'F') {
-      d = c - 'A' + 10;
-    } else {
-      return -1;
+namespace {
+
+// quoted-string (RFC 9110, 5.6.4) at the start of `s`: its length, or 0.
+size_t QuotedStringLength(std::string_view s) {
+  if (s.empty() || s[0] != '"') return 0;
+  for (size_t i = 1; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '"') return i + 1;
+    if (c == '\\') {
+      if (++i == s.size()) return 0;
+      const auto escaped = static_cast<unsigned char>(s[i]);
+      if (escaped != '\t' && (escaped < 0x20 || escaped == 0x7f)) return 0;
+    } else if (c != '\t' && (c < 0x20 || c == 0x7f)) {
+      return 0;
     }
+  }
+  return 0;
+}
+
+size_t TokenLength(std::string_view s) {
+  size_t n = 0;
+  while (n < s.size() && IsTokenChar(static_cast<unsigned char>(s[n]))) ++n;
+  return n;
+}
+
+}  // namespace
+
+int64_t ParseChunkSize(std::string_view line) {
+  // SECURITY: chunk-size [ chunk-ext ] exactly, without the optional
+  // whitespace (BWS) the grammar tolerates around extensions: whitespace in
+  // a chunk line is read differently by different parsers.
+  size_t digits = 0;
+  while (digits < line.size() && std::isxdigit(static_cast<unsigned char>(line[digits])) != 0) {
+    ++digits;
+  }
+  if (digits == 0 || digits > 10) return -1;
+  int64_t n = 0;
+  for (char c : line.substr(0, digits)) {
+    const int d = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
     n = n * 16 + d;
   }
-  if (semicolon != std::string_view::npos && !IsFieldValue(line.substr(semicolon))) return -1;
+  // chunk-ext = *( ";" token [ "=" ( token / quoted-string ) ] )
+  std::string_view rest = line.substr(digits);
+  while (!rest.empty()) {
+    if (rest[0] != ';') return -1;
+    rest.remove_prefix(1);
+    const size_t name = TokenLength(rest);
+    if (name == 0) return -1;
+    rest.remove_prefix(name);
+    if (rest.empty() || rest[0] != '=') continue;
+    rest.remove_prefix(1);
+    const size_t value =
+        !rest.empty() && rest[0] == '"' ? QuotedStringLength(rest) : TokenLength(rest);
+    if (value == 0) return -1;
+    rest.remove_prefix(value);
+  }
   return n;
+}
+
+bool IsFieldLine(std::string_view line) {
+  const size_t colon = line.find(':');
+  return colon != std::string_view::npos && IsToken(line.substr(0, colon)) &&
+         IsFieldValue(line.substr(colon + 1));
 }
 
 std::string HttpDate(std::time_t t) {

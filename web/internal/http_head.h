@@ -9,7 +9,9 @@
 // request without exactly one Host, both
 // Content-Length and Transfer-Encoding, a coding other than chunked) is
 // refused with 400 or 501 rather than guessed at (request smuggling).
-// Bare LF line ends are accepted as CRLF (RFC 9112, 2.2); a bare CR is not.
+// Every line ends with CRLF: a bare LF or a bare CR anywhere in the head is
+// refused (RFC 9112, 2.2 lets a server accept a bare LF; a proxy that does
+// not would frame the request differently).
 //
 // Thread-safety: pure functions.
 #ifndef CUSTOS_WEB_INTERNAL_HTTP_HEAD_H_
@@ -65,9 +67,16 @@ enum class HeadParse {
 HeadParse ParseRequestHead(std::string_view bytes, RequestHead* head, size_t* head_length,
                            HeadError* error);
 
-// A chunk-size line of a chunked body ("1a2b[;ext]"), without its line end:
-// the size, or -1 when it is not one (or exceeds 2^40).
+// A chunk-size line of a chunked body ("1a2b[;name[=value]]..."), without
+// its CRLF: the size, or -1 when it is not one — no whitespace anywhere
+// outside a quoted extension value, 1 to 10 hex digits (at most 2^40 - 1),
+// extensions `;token[=token|quoted-string]`.
 int64_t ParseChunkSize(std::string_view line);
+
+// Whether `line` (without its CRLF) is a well-formed field line: a token
+// name, a colon right after it, a value of field characters. For the
+// trailer fields of a chunked body, which are checked and then ignored.
+bool IsFieldLine(std::string_view line);
 
 // An IMF-fixdate for the Date header ("Sun, 06 Nov 1994 08:49:37 GMT"),
 // independent of the locale.
