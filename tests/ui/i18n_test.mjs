@@ -130,7 +130,9 @@ test('every action of the policy and every alert type has words', () => {
   const actions = [...read('policy/types.cc').match(/kActionIds = \{([^}]*)\}/)[1].matchAll(/"(\w+)"/g)].map((m) => m[1]);
   assert.ok(actions.includes('assign_handover'));
   assert.deepEqual(missingIn('act.', actions), []);
-  const alerts = new Set([...captures(/RaiseAlert\(txn, "([a-z_.]+)"/g),
+  // Raised through vault/access/alerts (Raise, or an Alert whose type is set).
+  const alerts = new Set([...captures(/\bRaise(?:Alert)?\(txn, "([a-z_.]+)"/g),
+    ...captures(/\balert\.type = "([a-z_.]+)"/g),
     ...[...read('policy/anomaly.h').matchAll(/= "(anomaly\.[a-z_]+)"/g)].map((m) => m[1])]);
   assert.ok(alerts.has('quota.exhausted') && alerts.has('anomaly.off_hours'), [...alerts].join(' '));
   assert.deepEqual(missingIn('alert.', alerts), []);

@@ -226,6 +226,7 @@ const ALERTS = [
   ['anomaly.repeated_denials', '短时间内多次被拒绝', 'Refused several times in a short time'],
   ['anomaly.new_place', '从未用过的地点访问', 'Access from a place not used before'],
   ['anomaly.off_hours', '非工作时间访问', 'Access outside working hours'],
+  ['noncompete_unpaid', '竞业限制补偿未按时支付', 'Non-compete compensation unpaid'],
 ];
 
 const TABLES = [['rule.', RULES], ['action.', ACTIONS], ['act.', POLICY_ACTIONS], ['alert.', ALERTS]];
