@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <ctime>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -68,6 +69,27 @@ HeadParse ParseRequestHead(std::string_view bytes, RequestHead* head, size_t* he
 // A chunk-size line of a chunked body ("1a2b[;ext]"), without its line end:
 // the size, or -1 when it is not one (or exceeds 2^40).
 int64_t ParseChunkSize(std::string_view line);
+
+// How reading a request body ended.
+enum class BodyRead { kOk, kTooLarge, kBroken };
+
+// The two reads a chunked body is decoded with: the connection's buffer and
+// socket in the server, a string in tests and in the fuzz target.
+struct ChunkedSource {
+  // The next line without its line end (CRLF or LF); false when none comes
+  // (the peer is gone or too slow, or the line is too long).
+  std::function<bool(std::string* line)> read_line;
+  // Appends exactly n bytes to *body; false when they do not all come.
+  std::function<bool(size_t n, std::string* body)> read_exact;
+};
+
+// Decodes a chunked body (RFC 9112, 7.1) from `source`, appending the data
+// to *body, at most `limit` bytes in all. kTooLarge as soon as a chunk would
+// pass the limit (before its data is read); kBroken for a malformed
+// chunk-size line, chunk data not followed by an empty line end, more than
+// kMaxHeaderFields trailer lines, or a read that fails. Trailer fields are
+// read and ignored. On anything but kOk, *body holds part of the data.
+BodyRead DecodeChunkedBody(const ChunkedSource& source, size_t limit, std::string* body);
 
 // An IMF-fixdate for the Date header ("Sun, 06 Nov 1994 08:49:37 GMT"),
 // independent of the locale.
