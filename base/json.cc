@@ -462,8 +462,12 @@ void Write(std::string* out, const Value& v, int indent, int level) {
       out->append(std::to_string(v.as_int()));
       break;
     case Type::kDouble: {
+      // -0.0 is written 0 (as RFC 8785 does): "-0" would read back as the
+      // integer 0 and then be written "0", so the canonical form would not
+      // be canonical itself.
+      const double d = v.as_double() == 0 ? 0.0 : v.as_double();
       char buf[64];
-      auto r = std::to_chars(buf, buf + sizeof buf, v.as_double());
+      auto r = std::to_chars(buf, buf + sizeof buf, d);
       out->append(buf, r.ptr);
       break;
     }

@@ -6,7 +6,9 @@
 // \t or \u00XX; everything else as raw UTF-8), integers in plain decimal.
 // Invalid UTF-8 handed to the serializer is replaced by U+FFFD so the output is
 // always valid UTF-8. Doubles are written in the shortest form that reads back
-// the same; audit events use integers only.
+// as the same number; one holding a whole number has no fraction ("1.0" is
+// written 1, as RFC 8785 does) and so reads back as an integer. Audit events
+// use integers only.
 //
 // Thread-safety: values; a const Value may be read from many threads.
 #ifndef CUSTOS_BASE_JSON_H_

@@ -81,10 +81,13 @@ std::string FormatDate(CivilDate d) {
 }
 
 CivilDate AddMonths(CivilDate d, int months) {
-  int total = d.year * 12 + (d.month - 1) + months;
+  // Months since year 0, divided rounding down: before year 0, C++'s
+  // division (towards zero) would give a month below 1.
+  const int64_t total = int64_t{d.year} * 12 + (d.month - 1) + months;
+  const int64_t year = total >= 0 ? total / 12 : -((-total + 11) / 12);
   CivilDate r;
-  r.year = total / 12;
-  r.month = total % 12 + 1;
+  r.year = static_cast<int>(year);
+  r.month = static_cast<int>(total - year * 12) + 1;
   r.day = std::min(d.day, DaysInMonth(r.year, r.month));
   return r;
 }

@@ -11,7 +11,10 @@
 #   scripts/fuzz.sh 600        10 min per target
 #   scripts/fuzz.sh 60 zip_reader_fuzz     only the named targets
 #
-# Not part of scripts/test.sh: it needs clang, which the test path does not.
+# scripts/test.sh runs it briefly (a few seconds per target) after the
+# release tests. clang comes from scripts/setup.sh. Only the fuzz targets and
+# the libraries they link are built; CMAKE_CXX_COMPILER_LAUNCHER=ccache in the
+# environment is passed on when build-fuzz is first configured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,16 +25,7 @@ if ! [[ "$SECONDS_PER_TARGET" =~ ^[0-9]+$ ]]; then
   exit 2
 fi
 
-scripts/setup.sh --no-build
-FUZZ_PACKAGES=(clang)  # libFuzzer comes with Debian's clang
-missing=()
-for p in "${FUZZ_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+scripts/setup.sh --no-build  # clang (with libFuzzer) is one of its packages
 
 targets=("$@")
 if ((${#targets[@]} == 0)); then

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   g++ cmake make pkg-config git clang-format
+  clang  # scripts/fuzz.sh: libFuzzer comes with Debian's clang
   libsodium-dev liblmdb-dev libpoco-dev libpugixml-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev
   python3 openssl ca-certificates age

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds and runs every test: the release build, then the same tests under
-# AddressSanitizer + UndefinedBehaviorSanitizer. Exits non-zero on any failure.
+# Builds and runs every test: the release build, a short run of every fuzz
+# target (scripts/fuzz.sh), then the same tests under AddressSanitizer +
+# UndefinedBehaviorSanitizer. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,12 @@ scripts/check-format.sh
 
 echo "== release build: tests"
 (cd build && ctest --output-on-failure -j"$JOBS" --timeout 600)
+
+# Every libFuzzer target for a few seconds on its seed corpus (clang, ASan
+# and UBSan in ./build-fuzz): a target that no longer builds, or a seed that
+# now crashes, fails here. Longer runs: scripts/fuzz.sh 600.
+echo "== fuzz targets (short run)"
+scripts/fuzz.sh "${FUZZ_SECONDS:-4}"
 
 echo "== sanitizer build (ASan + UBSan)"
 if [ ! -f build-asan/CMakeCache.txt ]; then

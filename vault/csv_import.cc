@@ -123,21 +123,21 @@ Result<std::vector<std::vector<std::string>>> ParseCsv(std::string_view text) {
   return rows;
 }
 
-Result<CsvImportReport> ImportCustomersCsv(Archive& archive, const Caller& caller, std::istream& in,
-                                           const CsvImportOptions& options) {
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Status::Unavailable("reading the CSV file failed");
-  CsvImportReport report;
+Result<CustomerRows> ReadCustomerCsv(
+    std::string_view text, const std::function<Result<std::string>(const std::string&)>& user_id,
+    const CsvImportOptions& options, CsvImportReport* report_out) {
+  CsvImportReport& report = *report_out;
+  CustomerRows out;
   auto parsed = ParseCsv(text);
   if (!parsed.ok()) {
     report.errors.push_back(CsvRowError{0, "", parsed.status().message()});
-    return report;
+    return out;
   }
   std::vector<std::vector<std::string>>& rows = *parsed;
   // Skip blank lines entirely (a lone empty field).
   if (rows.empty()) {
     report.errors.push_back(CsvRowError{1, "", "the file is empty (a header row is required)"});
-    return report;
+    return out;
   }
   std::map<std::string, size_t> col;
   for (size_t c = 0; c < rows[0].size(); ++c) {
@@ -152,113 +152,124 @@ Result<CsvImportReport> ImportCustomersCsv(Archive& archive, const Caller& calle
     if (col.count(required) == 0)
       report.errors.push_back(CsvRowError{1, required, "required column is missing"});
   }
-  if (!report.errors.empty()) return report;
+  if (!report.errors.empty()) return out;
   if (rows.size() - 1 > options.max_rows) {
     report.errors.push_back(
         CsvRowError{1, "", "too many rows (at most " + std::to_string(options.max_rows) + ")"});
-    return report;
+    return out;
   }
 
-  std::vector<NewRecord> records;
-  std::vector<size_t> record_rows;
-  {
-    CUSTOS_ASSIGN_OR_RETURN(auto r, archive.vault().BeginRead());
-    std::map<std::string, std::string> user_ids;  // username → id ("" = unknown)
-    auto user_id = [&](const std::string& username) -> std::string {
-      auto it = user_ids.find(username);
-      if (it != user_ids.end()) return it->second;
-      auto u = FindUserByName(*r, username);
-      return user_ids[username] = u.ok() ? u->id : "";
+  for (size_t ri = 1; ri < rows.size(); ++ri) {
+    const std::vector<std::string>& row = rows[ri];
+    const size_t row_no = ri + 1;
+    if (row.size() == 1 && row[0].empty()) continue;  // blank line
+    ++report.rows;
+    const size_t before = report.errors.size();
+    auto error = [&](const std::string& column, std::string message) {
+      report.errors.push_back(CsvRowError{row_no, column, std::move(message)});
     };
-    for (size_t ri = 1; ri < rows.size(); ++ri) {
-      const std::vector<std::string>& row = rows[ri];
-      const size_t row_no = ri + 1;
-      if (row.size() == 1 && row[0].empty()) continue;  // blank line
-      ++report.rows;
-      const size_t before = report.errors.size();
-      auto error = [&](const std::string& column, std::string message) {
-        report.errors.push_back(CsvRowError{row_no, column, std::move(message)});
-      };
-      if (row.size() != rows[0].size()) {
-        error("", "has " + std::to_string(row.size()) + " fields, the header has " +
-                      std::to_string(rows[0].size()));
-        continue;
-      }
-      auto get = [&](const char* name) -> std::string {
-        auto it = col.find(name);
-        return it == col.end() ? std::string() : Trim(row[it->second]);
-      };
-      NewRecord rec;
-      rec.kind = RecordKind::kCustomer;
-      rec.name = get("name");
-      if (rec.name.empty()) error("name", "is empty");
-      auto level = ParseLevel(get("classification"));
-      if (!level.ok()) {
-        error("classification", "'" + get("classification") + "' is not a classification");
-      } else {
-        rec.classification = *level;
-      }
-      if (std::string owner = get("owner"); !owner.empty()) {
-        rec.owner_id = user_id(owner);
-        if (rec.owner_id.empty()) error("owner", "no user '" + owner + "'");
-      }
-      if (std::string custodian = get("custodian"); !custodian.empty()) {
-        rec.custodian_id = user_id(custodian);
-        if (rec.custodian_id.empty()) error("custodian", "no user '" + custodian + "'");
-      }
-      rec.tags = Split(get("tags"), ";|", false);
-      rec.status = get("status").empty() ? "active" : get("status");
-      rec.declassify_on = get("declassify_on");
-      if (!rec.declassify_on.empty() && !ParseDate(rec.declassify_on).ok())
-        error("declassify_on", "'" + rec.declassify_on + "' is not a date (YYYY-MM-DD)");
-      RecordContent& c = rec.content;
-      c.registration_number = get("registration_number");
-      if (!c.registration_number.empty() && c.registration_number.size() != 18)
-        error("registration_number", "must be 18 characters (统一社会信用代码)");
-      c.address = get("address");
-      const std::vector<std::string> names = Split(get("contact_name"), "|", true);
-      const std::vector<std::string> titles = Split(get("contact_title"), "|", true);
-      const std::vector<std::string> phones = Split(get("contact_phone"), "|", true);
-      const std::vector<std::string> emails = Split(get("contact_email"), "|", true);
-      const std::vector<std::string> wechats = Split(get("contact_wechat"), "|", true);
-      auto at = [](const std::vector<std::string>& v, size_t i) {
-        return i < v.size() ? v[i] : std::string();
-      };
-      const size_t n =
-          std::max({names.size(), titles.size(), phones.size(), emails.size(), wechats.size()});
-      for (size_t k = 0; k < n; ++k) {
-        Contact contact{at(names, k), at(titles, k), at(phones, k), at(emails, k), at(wechats, k)};
-        if (contact == Contact()) continue;
-        if (contact.name.empty())
-          error("contact_name", "contact " + std::to_string(k + 1) + " has no name");
-        if (!contact.email.empty() && contact.email.find('@') == std::string::npos)
-          error("contact_email", "'" + contact.email + "' is not an e-mail address");
-        c.contacts.push_back(std::move(contact));
-      }
-      c.business_status = get("business_status");
-      c.trading_habits = get("trading_habits");
-      c.order_volumes = get("order_volumes");
-      c.order_cycle = get("order_cycle");
-      c.price_tolerance = get("price_tolerance");
-      c.agreed_prices = get("agreed_prices");
-      c.intentions = get("intentions");
-      c.preferences = get("preferences");
-      c.character_notes = get("character_notes");
-      for (const std::string& item : Split(get("key_dates"), ";", false)) {
-        const size_t sp = item.find(' ');
-        KeyDate d{item.substr(0, sp), sp == std::string::npos ? "" : Trim(item.substr(sp + 1))};
-        if (!ParseDate(d.date).ok())
-          error("key_dates", "'" + d.date + "' is not a date (YYYY-MM-DD)");
-        c.key_dates.push_back(std::move(d));
-      }
-      c.notes = get("notes");
-      rec.paper = {get("paper_room"), get("paper_cabinet"), get("paper_box")};
-      if (report.errors.size() == before) {
-        records.push_back(std::move(rec));
-        record_rows.push_back(row_no);
-      }
+    if (row.size() != rows[0].size()) {
+      error("", "has " + std::to_string(row.size()) + " fields, the header has " +
+                    std::to_string(rows[0].size()));
+      continue;
+    }
+    auto get = [&](const char* name) -> std::string {
+      auto it = col.find(name);
+      return it == col.end() ? std::string() : Trim(row[it->second]);
+    };
+    NewRecord rec;
+    rec.kind = RecordKind::kCustomer;
+    rec.name = get("name");
+    if (rec.name.empty()) error("name", "is empty");
+    auto level = ParseLevel(get("classification"));
+    if (!level.ok()) {
+      error("classification", "'" + get("classification") + "' is not a classification");
+    } else {
+      rec.classification = *level;
+    }
+    if (std::string owner = get("owner"); !owner.empty()) {
+      CUSTOS_ASSIGN_OR_RETURN(rec.owner_id, user_id(owner));
+      if (rec.owner_id.empty()) error("owner", "no user '" + owner + "'");
+    }
+    if (std::string custodian = get("custodian"); !custodian.empty()) {
+      CUSTOS_ASSIGN_OR_RETURN(rec.custodian_id, user_id(custodian));
+      if (rec.custodian_id.empty()) error("custodian", "no user '" + custodian + "'");
+    }
+    rec.tags = Split(get("tags"), ";|", false);
+    rec.status = get("status").empty() ? "active" : get("status");
+    rec.declassify_on = get("declassify_on");
+    if (!rec.declassify_on.empty() && !ParseDate(rec.declassify_on).ok())
+      error("declassify_on", "'" + rec.declassify_on + "' is not a date (YYYY-MM-DD)");
+    RecordContent& c = rec.content;
+    c.registration_number = get("registration_number");
+    if (!c.registration_number.empty() && c.registration_number.size() != 18)
+      error("registration_number", "must be 18 characters (统一社会信用代码)");
+    c.address = get("address");
+    const std::vector<std::string> names = Split(get("contact_name"), "|", true);
+    const std::vector<std::string> titles = Split(get("contact_title"), "|", true);
+    const std::vector<std::string> phones = Split(get("contact_phone"), "|", true);
+    const std::vector<std::string> emails = Split(get("contact_email"), "|", true);
+    const std::vector<std::string> wechats = Split(get("contact_wechat"), "|", true);
+    auto at = [](const std::vector<std::string>& v, size_t i) {
+      return i < v.size() ? v[i] : std::string();
+    };
+    const size_t n =
+        std::max({names.size(), titles.size(), phones.size(), emails.size(), wechats.size()});
+    for (size_t k = 0; k < n; ++k) {
+      Contact contact{at(names, k), at(titles, k), at(phones, k), at(emails, k), at(wechats, k)};
+      if (contact == Contact()) continue;
+      if (contact.name.empty())
+        error("contact_name", "contact " + std::to_string(k + 1) + " has no name");
+      if (!contact.email.empty() && contact.email.find('@') == std::string::npos)
+        error("contact_email", "'" + contact.email + "' is not an e-mail address");
+      c.contacts.push_back(std::move(contact));
+    }
+    c.business_status = get("business_status");
+    c.trading_habits = get("trading_habits");
+    c.order_volumes = get("order_volumes");
+    c.order_cycle = get("order_cycle");
+    c.price_tolerance = get("price_tolerance");
+    c.agreed_prices = get("agreed_prices");
+    c.intentions = get("intentions");
+    c.preferences = get("preferences");
+    c.character_notes = get("character_notes");
+    for (const std::string& item : Split(get("key_dates"), ";", false)) {
+      const size_t sp = item.find(' ');
+      KeyDate d{item.substr(0, sp), sp == std::string::npos ? "" : Trim(item.substr(sp + 1))};
+      if (!ParseDate(d.date).ok())
+        error("key_dates", "'" + d.date + "' is not a date (YYYY-MM-DD)");
+      c.key_dates.push_back(std::move(d));
+    }
+    c.notes = get("notes");
+    rec.paper = {get("paper_room"), get("paper_cabinet"), get("paper_box")};
+    if (report.errors.size() == before) {
+      out.records.push_back(std::move(rec));
+      out.record_rows.push_back(row_no);
     }
   }
+  return out;
+}
+
+Result<CsvImportReport> ImportCustomersCsv(Archive& archive, const Caller& caller, std::istream& in,
+                                           const CsvImportOptions& options) {
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return Status::Unavailable("reading the CSV file failed");
+  CsvImportReport report;
+  // One read transaction for the lookups, opened at the first one.
+  std::unique_ptr<ReadTxn> txn;
+  std::map<std::string, std::string> user_ids;  // username → id ("" = unknown)
+  auto user_id = [&](const std::string& username) -> Result<std::string> {
+    auto it = user_ids.find(username);
+    if (it != user_ids.end()) return it->second;
+    if (txn == nullptr) {
+      CUSTOS_ASSIGN_OR_RETURN(txn, archive.vault().BeginRead());
+    }
+    auto u = FindUserByName(*txn, username);
+    return user_ids[username] = u.ok() ? u->id : "";
+  };
+  CUSTOS_ASSIGN_OR_RETURN(CustomerRows read, ReadCustomerCsv(text, user_id, options, &report));
+  std::vector<NewRecord>& records = read.records;
+  txn.reset();
   if (!report.errors.empty() && !options.skip_errors) return report;
   if (records.empty()) {
     report.committed = report.errors.empty();

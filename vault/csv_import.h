@@ -12,6 +12,7 @@
 #ifndef CUSTOS_VAULT_CSV_IMPORT_H_
 #define CUSTOS_VAULT_CSV_IMPORT_H_
 
+#include <functional>
 #include <istream>
 #include <string>
 #include <string_view>
@@ -47,7 +48,21 @@ struct CsvImportReport {
 // invalid UTF-8.
 Result<std::vector<std::vector<std::string>>> ParseCsv(std::string_view text);
 
-// Validates and imports. Returns the report (committed=false when errors
+// The records a customer CSV describes, checked as ImportCustomersCsv checks
+// them before it writes anything (no vault needed): rows that passed, in row
+// order, with report->rows counted and every problem added to
+// report->errors. `user_id` maps an owner or custodian username to the
+// user's id ("" when there is no such user); its errors are returned as they
+// are and end the reading.
+struct CustomerRows {
+  std::vector<NewRecord> records;
+  std::vector<size_t> record_rows;  // the CSV row each record comes from
+};
+Result<CustomerRows> ReadCustomerCsv(
+    std::string_view text, const std::function<Result<std::string>(const std::string&)>& user_id,
+    const CsvImportOptions& options, CsvImportReport* report);
+
+// Validates (ReadCustomerCsv) and imports. Returns the report (committed=false when errors
 // stopped it). Errors of the vault, and a denial (audited, kPermissionDenied
 // "record N: rule: ...") of the caller's create_record, are returned as a
 // Status instead.

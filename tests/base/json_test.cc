@@ -38,6 +38,21 @@ TEST(JsonTest, RoundTrip) {
   EXPECT_EQ(*Parse(Serialize(*v)), *v);
 }
 
+// Found by tests/fuzz/json_fuzz: -0.0 was written "-0", which reads back as
+// the integer 0 and is written "0": the canonical form of a value was not
+// canonical itself (the audit log's verifier refuses such a leaf).
+TEST(JsonTest, NegativeZeroIsWrittenAsZero) {
+  EXPECT_EQ(Serialize(Value(-0.0)), "0");
+  for (const char* text : {"-0e3", "-0.0", "[-0.0]"}) {
+    auto v = Parse(text);
+    ASSERT_TRUE(v.ok()) << text;
+    const std::string canonical = Serialize(*v);
+    auto again = Parse(canonical);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(Serialize(*again), canonical) << text;
+  }
+}
+
 TEST(JsonTest, SurrogatePairs) {
   auto v = Parse(R"("\ud83d\ude00")");
   ASSERT_TRUE(v.ok());

@@ -28,5 +28,14 @@ TEST(TimeTest, CivilDates) {
   EXPECT_FALSE(ParseDate("2025-02-29").ok());
 }
 
+// Found by tests/fuzz/text_codecs_fuzz: months that go back past year 0
+// gave a negative month (and read before the month-length table).
+TEST(TimeTest, AddMonthsBeforeYearZero) {
+  EXPECT_EQ(AddMonths(CivilDate{0, 3, 10}, -13), (CivilDate{-1, 2, 10}));
+  EXPECT_EQ(AddMonths(CivilDate{0, 1, 31}, -1), (CivilDate{-1, 12, 31}));
+  EXPECT_EQ(AddMonths(CivilDate{-1, 12, 31}, 2), (CivilDate{0, 2, 29}));  // year 0 is leap
+  EXPECT_EQ(AddMonths(CivilDate{2026, 1, 15}, -24), (CivilDate{2024, 1, 15}));
+}
+
 }  // namespace
 }  // namespace custos

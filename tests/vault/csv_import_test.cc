@@ -90,6 +90,46 @@ TEST_F(CsvImportTest, ReportsErrorsByRowAndImportsNothing) {
   EXPECT_EQ(archive_->CatalogSize(), 1u);
 }
 
+// The checks alone, without a vault: what the lookup is asked and what
+// passes, row by row.
+TEST(CsvReadTest, ChecksRowsWithTheGivenLookup) {
+  std::vector<std::string> asked;
+  auto user_id = [&](const std::string& username) -> Result<std::string> {
+    asked.push_back(username);
+    return username == "alice" ? std::string("u-alice") : std::string();
+  };
+  CsvImportReport report;
+  auto read = ReadCustomerCsv(
+      "name,classification,owner,key_dates\n甲,internal,alice,2026-03-15 续签\n\n"
+      "乙,internal,nobody,\n丙,secret,alice,\n",
+      user_id, CsvImportOptions(), &report);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(report.rows, 3u);
+  ASSERT_EQ(report.errors.size(), 1u);
+  EXPECT_EQ(report.errors[0].row, 4u);
+  EXPECT_EQ(report.errors[0].column, "owner");
+  EXPECT_EQ(asked, (std::vector<std::string>{"alice", "nobody", "alice"}));
+  ASSERT_EQ(read->records.size(), 2u);
+  EXPECT_EQ(read->record_rows, (std::vector<size_t>{2, 5}));
+  EXPECT_EQ(read->records[0].owner_id, "u-alice");
+  EXPECT_EQ(read->records[1].classification, policy::Classification::kSecret);
+
+  auto failing = [](const std::string&) -> Result<std::string> {
+    return Status::Unavailable("lookup failed");
+  };
+  CsvImportReport report2;
+  EXPECT_EQ(ReadCustomerCsv("name,classification,owner\n甲,internal,alice\n", failing,
+                            CsvImportOptions(), &report2)
+                .status()
+                .code(),
+            StatusCode::kUnavailable);
+  CsvImportReport report3;
+  auto no_lookup =
+      ReadCustomerCsv("name,classification\n甲,internal\n", failing, CsvImportOptions(), &report3);
+  ASSERT_TRUE(no_lookup.ok());
+  EXPECT_EQ(no_lookup->records.size(), 1u);
+}
+
 TEST_F(CsvImportTest, BadHeaderAndDeniedImporter) {
   auto bad = Import("name,colour\nx,red\n");
   ASSERT_TRUE(bad.ok());

@@ -334,6 +334,67 @@ TEST(HttpHeadTest, TrailerFieldLines) {
   }
 }
 
+// Decodes `bytes` as a chunked body, reading lines and data the way the
+// connection does (a line ends in CRLF; a bare LF or a CR inside is broken).
+struct Decoded {
+  BodyRead result = BodyRead::kBroken;
+  std::string body;
+  std::string rest;  // what was left unread
+};
+
+Decoded DecodeChunked(std::string_view bytes, size_t limit = 1 << 20) {
+  const ChunkedSource source{
+      [&bytes](std::string* line) {
+        const size_t lf = bytes.find('\n');
+        if (lf == std::string_view::npos || lf == 0 || bytes[lf - 1] != '\r') {
+          return false;
+        }
+        line->assign(bytes.substr(0, lf - 1));
+        bytes.remove_prefix(lf + 1);
+        return line->find('\r') == std::string::npos;
+      },
+      [&bytes](size_t n, std::string* out) {
+        if (bytes.size() < n) return false;
+        out->append(bytes.substr(0, n));
+        bytes.remove_prefix(n);
+        return true;
+      }};
+  Decoded d;
+  d.result = DecodeChunkedBody(source, limit, &d.body);
+  d.rest = std::string(bytes);
+  return d;
+}
+
+TEST(HttpHeadTest, ChunkedBodyIsDecodedUpToItsLastChunkAndTrailers) {
+  const Decoded d =
+      DecodeChunked("5\r\nhello\r\n1;x=y\r\n \r\n6\r\nworld!\r\n0\r\nX-T: 1\r\n\r\nNEXT");
+  EXPECT_EQ(d.result, BodyRead::kOk);
+  EXPECT_EQ(d.body, "hello world!");
+  EXPECT_EQ(d.rest, "NEXT");
+  EXPECT_EQ(DecodeChunked("0\r\n\r\n").result, BodyRead::kOk);
+}
+
+TEST(HttpHeadTest, ChunkedBodyOverTheLimitIsRefusedBeforeItsDataIsRead) {
+  const Decoded d = DecodeChunked("4\r\nabcd\r\n5\r\nefghi\r\n0\r\n\r\n", 8);
+  EXPECT_EQ(d.result, BodyRead::kTooLarge);
+  EXPECT_EQ(d.body, "abcd");
+  EXPECT_EQ(d.rest, "efghi\r\n0\r\n\r\n");
+  EXPECT_EQ(DecodeChunked("4\r\nabcd\r\n5\r\nefghi\r\n0\r\n\r\n", 9).result, BodyRead::kOk);
+}
+
+TEST(HttpHeadTest, MalformedChunkedBodiesAreBroken) {
+  std::string many_trailers = "0\r\n";
+  for (size_t i = 0; i <= kMaxHeaderFields; ++i) many_trailers += "X: 1\r\n";
+  many_trailers += "\r\n";
+  for (const std::string& bytes :
+       {"x\r\n"s, "5\r\nhello0\r\n\r\n"s, "5\r\nhel"s, "5\r\nhello\r\n"s, "0\r\n"s,
+        "0\r\nX: 1\r\n"s, many_trailers, "5\nhello\r\n0\r\n\r\n"s, "5\r\nhello\n0\r\n\r\n"s,
+        "0\r\nX 1\r\n\r\n"s, "5\r\r\nhello\r\n0\r\n\r\n"s}) {
+    SCOPED_TRACE(::testing::PrintToString(bytes));
+    EXPECT_EQ(DecodeChunked(bytes).result, BodyRead::kBroken);
+  }
+}
+
 TEST(HttpHeadTest, HttpDateIsImfFixdate) {
   EXPECT_EQ(HttpDate(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
   EXPECT_EQ(HttpDate(0), "Thu, 01 Jan 1970 00:00:00 GMT");

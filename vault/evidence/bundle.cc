@@ -301,8 +301,7 @@ std::string RenderVersion(const json::Value& version, const std::string& record_
 class Builder {
  public:
   Builder(Archive& archive, const BundleInput& in, ZipWriter& zip)
-      : archive_(archive),
-        vault_(archive.vault()),
+      : vault_(archive.vault()),
         log_(archive.audit_log()),
         in_(in),
         zip_(zip),
@@ -863,7 +862,6 @@ class Builder {
     return zip_.Add("SHA256SUMS", in_.created, FormatSha256Sums(lines));
   }
 
-  Archive& archive_;
   Vault& vault_;
   const AuditLog& log_;
   const BundleInput& in_;

@@ -11,8 +11,6 @@
 namespace custos::vault::evidence {
 namespace {
 
-constexpr int64_t kMillisPerDay = int64_t{86400} * 1000;
-
 std::string E(std::string_view s) { return HtmlEscape(s); }
 
 std::string Time(UnixMillis t) {

@@ -351,27 +351,13 @@ class Connection : public Poco::Net::TCPServerConnection {
     }
   }
 
-  enum class Body { kOk, kTooLarge, kBroken };
+  using Body = BodyRead;
 
   // A chunked body, decoded into *body, at most `limit` bytes.
   Body ReadChunked(size_t limit, std::string* body) {
-    std::string line;
-    for (;;) {
-      if (!ReadLine(&line)) return Body::kBroken;
-      const int64_t size = ParseChunkSize(line);
-      if (size < 0) return Body::kBroken;
-      if (size == 0) break;
-      if (body->size() + static_cast<uint64_t>(size) > limit) return Body::kTooLarge;
-      if (!ReadExact(static_cast<size_t>(size), body)) return Body::kBroken;
-      if (!ReadLine(&line) || !line.empty()) return Body::kBroken;
-    }
-    for (int trailers = 0;; ++trailers) {  // trailer fields, checked and ignored
-      if (!ReadLine(&line)) return Body::kBroken;
-      if (line.empty()) return Body::kOk;
-      if (trailers >= static_cast<int>(kMaxHeaderFields) || !IsFieldLine(line)) {
-        return Body::kBroken;
-      }
-    }
+    const ChunkedSource source{[this](std::string* line) { return ReadLine(line); },
+                               [this](size_t n, std::string* out) { return ReadExact(n, out); }};
+    return DecodeChunkedBody(source, limit, body);
   }
 
   void SendAll(std::string_view bytes) {

@@ -308,6 +308,26 @@ bool IsFieldLine(std::string_view line) {
          IsFieldValue(line.substr(colon + 1));
 }
 
+BodyRead DecodeChunkedBody(const ChunkedSource& source, size_t limit, std::string* body) {
+  std::string line;
+  for (;;) {
+    if (!source.read_line(&line)) return BodyRead::kBroken;
+    const int64_t size = ParseChunkSize(line);
+    if (size < 0) return BodyRead::kBroken;
+    if (size == 0) break;
+    if (body->size() + static_cast<uint64_t>(size) > limit) return BodyRead::kTooLarge;
+    if (!source.read_exact(static_cast<size_t>(size), body)) return BodyRead::kBroken;
+    if (!source.read_line(&line) || !line.empty()) return BodyRead::kBroken;
+  }
+  for (int trailers = 0;; ++trailers) {  // trailer fields, checked and ignored
+    if (!source.read_line(&line)) return BodyRead::kBroken;
+    if (line.empty()) return BodyRead::kOk;
+    if (trailers >= static_cast<int>(kMaxHeaderFields) || !IsFieldLine(line)) {
+      return BodyRead::kBroken;
+    }
+  }
+}
+
 std::string HttpDate(std::time_t t) {
   static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",

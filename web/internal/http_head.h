@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <ctime>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -77,6 +78,29 @@ int64_t ParseChunkSize(std::string_view line);
 // name, a colon right after it, a value of field characters. For the
 // trailer fields of a chunked body, which are checked and then ignored.
 bool IsFieldLine(std::string_view line);
+
+// How reading a request body ended.
+enum class BodyRead { kOk, kTooLarge, kBroken };
+
+// The two reads a chunked body is decoded with: the connection's buffer and
+// socket in the server, a string in tests and in the fuzz target.
+struct ChunkedSource {
+  // The next line without its CRLF; false when none comes (the peer is
+  // gone or too slow, or the line is too long) or it does not end in CRLF
+  // (a bare LF, or a CR inside it).
+  std::function<bool(std::string* line)> read_line;
+  // Appends exactly n bytes to *body; false when they do not all come.
+  std::function<bool(size_t n, std::string* body)> read_exact;
+};
+
+// Decodes a chunked body (RFC 9112, 7.1) from `source`, appending the data
+// to *body, at most `limit` bytes in all. kTooLarge as soon as a chunk would
+// pass the limit (before its data is read); kBroken for a malformed
+// chunk-size line, chunk data not followed by an empty line, more than
+// kMaxHeaderFields trailer lines or one that is not a field line
+// (IsFieldLine), or a read that fails. Trailer fields are read, checked and
+// ignored. On anything but kOk, *body holds part of the data.
+BodyRead DecodeChunkedBody(const ChunkedSource& source, size_t limit, std::string* body);
 
 // An IMF-fixdate for the Date header ("Sun, 06 Nov 1994 08:49:37 GMT"),
 // independent of the locale.
