@@ -150,6 +150,16 @@ std::string FormatManifest(const Manifest& m) {
 }
 
 Result<Manifest> ParseManifest(std::string_view xml) {
+  // The manifest declares UTF-8; pugixml passes other bytes through, and a
+  // value that is not UTF-8 (or holds a control character) would not
+  // survive being written again.
+  if (!json::IsValidUtf8(xml)) return Invalid("not UTF-8");
+  // Nor are control characters XML 1.0 characters (its Char production).
+  for (const char c : xml) {
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      return Invalid("a control character");
+    }
+  }
   pugi::xml_document doc;
   const pugi::xml_parse_result parsed =
       doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);

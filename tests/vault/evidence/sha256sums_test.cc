@@ -1,6 +1,13 @@
 #include "vault/evidence/sha256sums.h"
 
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+
 #include <gtest/gtest.h>
+
+#include "vault/evidence/manifest.h"
 
 namespace custos::vault::evidence {
 namespace {
@@ -55,6 +62,31 @@ TEST(Sha256SumsTest, RefusesMalformedListsNamingTheLine) {
     EXPECT_NE(parsed.status().message().find(c.message), std::string::npos)
         << parsed.status().message();
   }
+}
+
+// Found by evidence_manifest_fuzz: a manifest whose case reference held
+// bytes that are not UTF-8, or control characters, was accepted, and then did not read back the
+// same once written again.
+TEST(ManifestTest, TextThatIsNotUtf8IsRefused) {
+  std::ifstream in(
+      std::string(std::getenv("CUSTOS_SOURCE_ROOT") != nullptr ? std::getenv("CUSTOS_SOURCE_ROOT")
+                                                               : ".") +
+          "/tests/fuzz/corpus/evidence_manifest/manifest.xml",
+      std::ios::binary);
+  ASSERT_TRUE(in.good());
+  const std::string good((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto parsed = ParseManifest(good);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  const size_t at = good.find(parsed->case_ref);
+  ASSERT_NE(at, std::string::npos);
+  std::string bad = good;
+  bad.replace(at, 0, "\xf7\xff\xff\xff");
+  auto refused = ParseManifest(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("UTF-8"), std::string::npos);
+  bad = good;
+  bad.replace(at, 0, "\x03\x1c");
+  EXPECT_FALSE(ParseManifest(bad).ok());
 }
 
 }  // namespace
