@@ -25,17 +25,14 @@
 #include "contract-templates/legal_checks.h"
 #include "contract-templates/render.h"
 #include "contract-templates/template.h"
+#include "tests/fuzz/promise.h"
 
 namespace {
 
 using namespace custos::contracts;
 namespace json = custos::json;
 
-void Require(bool ok, const char* promise) {
-  if (ok) return;
-  std::fprintf(stderr, "contract_fields_fuzz: broken promise: %s\n", promise);
-  std::abort();
-}
+using custos::fuzz::Require;
 
 struct Shipped {
   std::vector<Template> templates;

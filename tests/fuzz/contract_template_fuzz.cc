@@ -23,17 +23,14 @@
 #include "contract-templates/legal_checks.h"
 #include "contract-templates/render.h"
 #include "contract-templates/template.h"
+#include "tests/fuzz/promise.h"
 
 namespace {
 
 using namespace custos::contracts;
 namespace json = custos::json;
 
-void Require(bool ok, const char* promise) {
-  if (ok) return;
-  std::fprintf(stderr, "contract_template_fuzz: broken promise: %s\n", promise);
-  std::abort();
-}
+using custos::fuzz::Require;
 
 void CheckCondition(const Template& t, const std::optional<Condition>& c) {
   if (c) Require(t.FindField(c->field) != nullptr, "a condition names a declared field");

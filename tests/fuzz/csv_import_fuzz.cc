@@ -20,6 +20,7 @@
 
 #include "base/json.h"
 #include "base/time.h"
+#include "tests/fuzz/promise.h"
 #include "vault/csv_import.h"
 
 namespace {
@@ -27,11 +28,7 @@ namespace {
 using namespace custos;
 using namespace custos::vault;
 
-void Require(bool ok, const char* promise) {
-  if (ok) return;
-  std::fprintf(stderr, "csv_import_fuzz: broken promise: %s\n", promise);
-  std::abort();
-}
+using custos::fuzz::Require;
 
 std::string WriteCsv(const std::vector<std::vector<std::string>>& rows) {
   std::string out;

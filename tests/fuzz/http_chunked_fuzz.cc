@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "tests/fuzz/promise.h"
 #include "web/internal/http_head.h"
 
 namespace {
@@ -29,11 +30,7 @@ using custos::web::internal::DecodeChunkedBody;
 
 constexpr size_t kLimit = 4096;
 
-void Require(bool ok, const char* promise) {
-  if (ok) return;
-  std::fprintf(stderr, "http_chunked_fuzz: broken promise: %s\n", promise);
-  std::abort();
-}
+using custos::fuzz::Require;
 
 struct Decoded {
   BodyRead result = BodyRead::kBroken;

@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 
+#include "tests/fuzz/promise.h"
 #include "web/internal/http_head.h"
 
 namespace {
@@ -32,11 +33,7 @@ using custos::web::internal::kMaxHeaderFields;
 using custos::web::internal::ParseRequestHead;
 using custos::web::internal::RequestHead;
 
-void Require(bool ok, const char* promise) {
-  if (ok) return;
-  std::fprintf(stderr, "http_head_fuzz: broken promise: %s\n", promise);
-  std::abort();
-}
+using custos::fuzz::Require;
 
 bool IsTokenChar(unsigned char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||

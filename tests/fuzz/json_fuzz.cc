@@ -23,16 +23,13 @@
 #include <string_view>
 
 #include "base/json.h"
+#include "tests/fuzz/promise.h"
 
 namespace {
 
 namespace json = custos::json;
 
-void Require(bool ok, const char* promise) {
-  if (ok) return;
-  std::fprintf(stderr, "json_fuzz: broken promise: %s\n", promise);
-  std::abort();
-}
+using custos::fuzz::Require;
 
 // Keys MemberText can find in canonical text: those written without escapes.
 bool PlainKey(std::string_view key) {

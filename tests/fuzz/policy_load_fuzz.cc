@@ -60,19 +60,6 @@ Facts BaseFacts(Classification c, std::vector<Role> roles) {
 constexpr Action kContentActions[] = {Action::kViewContent, Action::kCopy, Action::kPrint,
                                       Action::kExport, Action::kRequestLoan};
 
-LoanKind KindFor(Action a) {
-  switch (a) {
-    case Action::kCopy:
-      return LoanKind::kCopy;
-    case Action::kPrint:
-      return LoanKind::kPrint;
-    case Action::kExport:
-      return LoanKind::kExport;
-    default:
-      return LoanKind::kView;
-  }
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -98,7 +85,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (bool owner : {false, true}) {
           Facts f = BaseFacts(c, owner ? all : std::vector<Role>{blind, Role::kBorrower});
           if (owner) f.record->owner_id = f.record->author_id = f.actor.user_id;
-          f.loan->kind = KindFor(a);
+          f.loan->kind = LoanKindForAction(a).value_or(LoanKind::kView);
           const Decision d = Decide(*policy, f, a);
           Require(!d.allow || c == Classification::kPublic,
                   "admin and auditor are content-blind above public", &d);
@@ -106,7 +93,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       Facts departed = BaseFacts(c, all);
       departed.actor.employment = custos::policy::EmploymentState::kDeparted;
-      departed.loan->kind = KindFor(a);
+      departed.loan->kind = LoanKindForAction(a).value_or(LoanKind::kView);
       const Decision d = Decide(*policy, departed, a);
       Require(!d.allow, "a departed person is refused everything", &d);
     }

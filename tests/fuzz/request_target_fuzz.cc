@@ -23,6 +23,7 @@
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
 
+#include "tests/fuzz/promise.h"
 #include "web/api.h"
 #include "web/static_files.h"
 
@@ -33,11 +34,7 @@ using custos::web::HttpResponse;
 using custos::web::Route;
 using custos::web::Router;
 
-void Require(bool ok, const char* promise) {
-  if (ok) return;
-  std::fprintf(stderr, "request_target_fuzz: broken promise: %s\n", promise);
-  std::abort();
-}
+using custos::fuzz::Require;
 
 // A few of the real routes' shapes (literals, parameters, literal beside
 // parameter at the same depth).

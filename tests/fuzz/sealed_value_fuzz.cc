@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "base/encoding.h"
+#include "tests/fuzz/promise.h"
 #include "tests/fuzz/seeds.h"
 #include "vault/crypto.h"
 #include "vault/internal/vault_impl.h"
@@ -39,11 +40,7 @@ constexpr Table kTable = tables::kRecords;
 constexpr std::string_view kKey = "r-0001";
 constexpr std::string_view kRawAd = "custos.fuzz.raw-ad";
 
-void Require(bool ok, const char* promise) {
-  if (ok) return;
-  std::fprintf(stderr, "sealed_value_fuzz: broken promise: %s\n", promise);
-  std::abort();
-}
+using custos::fuzz::Require;
 
 struct Known {
   const char* what;

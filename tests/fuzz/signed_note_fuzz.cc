@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "base/encoding.h"
+#include "tests/fuzz/promise.h"
 #include "tests/fuzz/seeds.h"
 #include "vault/checkpoint.h"
 #include "vault/crypto.h"
@@ -35,11 +36,7 @@ using namespace custos::vault;
 
 constexpr std::string_view kLogName = "custos.example/fuzz-log";
 
-void Require(bool ok, const char* promise) {
-  if (ok) return;
-  std::fprintf(stderr, "signed_note_fuzz: broken promise: %s\n", promise);
-  std::abort();
-}
+using custos::fuzz::Require;
 
 struct Keys {
   Ed25519KeyPair log;

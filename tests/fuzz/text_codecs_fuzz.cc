@@ -18,14 +18,11 @@
 
 #include "base/encoding.h"
 #include "base/time.h"
+#include "tests/fuzz/promise.h"
 
 namespace {
 
-void Require(bool ok, const char* promise) {
-  if (ok) return;
-  std::fprintf(stderr, "text_codecs_fuzz: broken promise: %s\n", promise);
-  std::abort();
-}
+using custos::fuzz::Require;
 
 std::string Lower(std::string_view s) {
   std::string out(s);

@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/fuzz/promise.h"
 #include "tests/fuzz/seeds.h"
 #include "vault/checkpoint.h"
 #include "vault/crypto.h"
@@ -42,11 +43,7 @@ using namespace custos::vault;
 constexpr std::string_view kLogName = "custos.example/fuzz-log";
 constexpr uint64_t kTreeSize = 23;
 
-void Require(bool ok, const char* promise) {
-  if (ok) return;
-  std::fprintf(stderr, "tlog_proof_fuzz: broken promise: %s\n", promise);
-  std::abort();
-}
+using custos::fuzz::Require;
 
 struct Log {
   merkle::MemoryTree tree;
