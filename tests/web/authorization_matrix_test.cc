@@ -118,7 +118,6 @@ class AuthorizationMatrixTest : public WebTest {
 
   // The concrete path for a route pattern.
   std::string Concrete(const std::string& pattern) const {
-    std::vector<std::string> out;
     const std::vector<std::string> segments = SplitPath(pattern);
     std::string path;
     std::string previous;
