@@ -171,8 +171,10 @@ Status VerifyConsistency(uint64_t old_size, uint64_t new_size, std::string_view 
     return Status::Ok();
   }
   if (old_size == 0) {
-    // Every tree extends the empty tree.
+    // Every tree extends the empty tree, whose root is fixed: a "size 0"
+    // checkpoint with any other root is not of an empty log.
     if (!proof.empty()) return Status::InvalidArgument("consistency proof should be empty");
+    if (old_root != EmptyRoot()) return Status::DataLoss("the root of an empty tree is wrong");
     return Status::Ok();
   }
   if (proof.empty()) return Status::InvalidArgument("consistency proof is empty");

@@ -156,7 +156,7 @@ void CheckConsistency(const Log& log, std::string_view input) {
     Require(*proof == log.Consistency(*old_size, *new_size),
             "SECURITY: a consistency proof that verifies is the log's own");
   }
-  if (*old_size > 0 && *old_size < *new_size) {
+  if (*old_size < *new_size) {
     Require(!merkle::VerifyConsistency(*old_size, *new_size, log.bogus_root, log.roots[*new_size],
                                        *proof)
                  .ok(),

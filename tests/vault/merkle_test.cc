@@ -214,6 +214,10 @@ TEST_F(MerkleTest, RejectsMalformedArguments) {
   EXPECT_EQ(ConsistencyProof(tree_.Reader(), 5, 4).status().code(), StatusCode::kInvalidArgument);
   EXPECT_FALSE(VerifyInclusion(0, 0, LeafHash(""), {}, EmptyRoot()).ok());
   EXPECT_FALSE(VerifyConsistency(1, 2, Unhex(kRoots[1]), Unhex(kRoots[2]), {}).ok());
+  // Every tree extends the empty one, but only the empty tree's own root is
+  // the root of size 0.
+  EXPECT_TRUE(VerifyConsistency(0, 2, EmptyRoot(), Unhex(kRoots[2]), {}).ok());
+  EXPECT_FALSE(VerifyConsistency(0, 2, Unhex(kRoots[1]), Unhex(kRoots[2]), {}).ok());
   EXPECT_FALSE(VerifyConsistency(2, 1, Unhex(kRoots[2]), Unhex(kRoots[1]), {}).ok());
 }
 
