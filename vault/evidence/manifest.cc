@@ -76,6 +76,28 @@ std::string DocId(size_t i) {
 
 Status Invalid(std::string what) { return Status::InvalidArgument("manifest.xml: " + what); }
 
+// A control character (C0 but tab, LF and CR; or DEL) that AppendAttr
+// would not write back as itself.
+bool HasControl(std::string_view text) {
+  for (const char ch : text) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) return true;
+  }
+  return false;
+}
+
+// Whether any attribute value or text below `node`, as parsed (character
+// references decoded), holds such a character.
+bool TreeHasControl(const pugi::xml_node& node) {
+  for (const pugi::xml_attribute a : node.attributes()) {
+    if (HasControl(a.value())) return true;
+  }
+  for (const pugi::xml_node child : node.children()) {
+    if (HasControl(child.value()) || TreeHasControl(child)) return true;
+  }
+  return false;
+}
+
 Result<uint64_t> ParseSize(std::string_view text, std::string_view what) {
   auto n = ParseDecimal(text);
   if (!n.ok()) return Invalid(std::string(what) + " is not a decimal number");
@@ -154,12 +176,10 @@ Result<Manifest> ParseManifest(std::string_view xml) {
   // value that is not UTF-8 (or holds a control character) would not
   // survive being written again.
   if (!json::IsValidUtf8(xml)) return Invalid("not UTF-8");
-  // Nor are control characters XML 1.0 characters (its Char production).
-  for (const char c : xml) {
-    if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-      return Invalid("a control character");
-    }
-  }
+  // Nor are control characters XML 1.0 characters (its Char production);
+  // DEL is, but no manifest value has a use for it and the writer would not
+  // keep it.
+  if (HasControl(xml)) return Invalid("a control character");
   pugi::xml_document doc;
   const pugi::xml_parse_result parsed =
       doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
@@ -167,6 +187,8 @@ Result<Manifest> ParseManifest(std::string_view xml) {
     return Invalid(std::string("not well-formed XML (") + parsed.description() + " at byte " +
                    std::to_string(parsed.offset) + ")");
   }
+  // A character reference (&#1;) decodes to what the bytes may not hold.
+  if (TreeHasControl(doc)) return Invalid("a control character (as a character reference)");
   const pugi::xml_node root = doc.child("Root");
   if (!root || doc.first_child() != root) return Invalid("the root element is not <Root>");
   if (std::string_view(root.attribute("Format").value()) != kBundleFormat) {

@@ -87,6 +87,24 @@ TEST(ManifestTest, TextThatIsNotUtf8IsRefused) {
   bad = good;
   bad.replace(at, 0, "\x03\x1c");
   EXPECT_FALSE(ParseManifest(bad).ok());
+  // The same characters as character references, and DEL: the writer would
+  // not give them back (it writes U+FFFD), so a verifier refuses them.
+  for (const char* sneaky : {"&#1;", "&#x1F;", "\x7f", "&#127;"}) {
+    bad = good;
+    bad.replace(at, 0, sneaky);
+    auto r = ParseManifest(bad);
+    ASSERT_FALSE(r.ok()) << sneaky;
+    EXPECT_NE(r.status().message().find("control character"), std::string::npos) << sneaky;
+  }
+  // Tab and newline references are characters a value may hold, and they
+  // survive a round trip.
+  bad = good;
+  bad.replace(at, 0, "a&#9;b&#10;");
+  auto kept = ParseManifest(bad);
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  auto again = ParseManifest(FormatManifest(*kept));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->case_ref, kept->case_ref);
 }
 
 }  // namespace
