@@ -127,12 +127,15 @@ Headers HeadersOf(const HttpResponse& resp, bool https) {
                {"Cross-Origin-Resource-Policy", "same-origin"},
                {"Cache-Control", "no-store"}};
   if (https) h.emplace_back("Strict-Transport-Security", "max-age=31536000");
-  for (const auto& [name, value] : resp.headers) {
-    auto same = std::find_if(h.begin(), h.end(), [&](const auto& d) { return d.first == name; });
+  for (const auto& header : resp.headers) {
+    // Not a structured binding: a lambda may not capture one before C++20
+    // compilers caught up (clang 14 refuses it).
+    const std::string_view name = header.first;
+    auto same = std::find_if(h.begin(), h.end(), [name](const auto& d) { return d.first == name; });
     if (same != h.end()) {
-      same->second = value;
+      same->second = header.second;
     } else {
-      h.emplace_back(name, value);
+      h.emplace_back(name, header.second);
     }
   }
   for (const std::string& c : resp.cookies) h.emplace_back("Set-Cookie", c);
