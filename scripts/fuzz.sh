@@ -10,6 +10,7 @@
 #   scripts/fuzz.sh            60 s per target
 #   scripts/fuzz.sh 600        10 min per target
 #   scripts/fuzz.sh 60 zip_reader_fuzz     only the named targets
+#   FUZZ_RUNS=1000000 scripts/fuzz.sh 3600  each until 1M executions (or 1 h)
 #
 # scripts/test.sh runs it briefly (a few seconds per target) after the
 # release tests. clang comes from scripts/setup.sh. Only the fuzz targets and
@@ -67,12 +68,14 @@ for t in "${targets[@]}"; do
   fi
   dict=()
   [ -f "tests/fuzz/${t%_fuzz}.dict" ] && dict=(-dict="tests/fuzz/${t%_fuzz}.dict")
-  echo "== $t: ${SECONDS_PER_TARGET}s, $(find "$corpus" -type f | wc -l) seeds"
+  runs=()
+  [ -n "${FUZZ_RUNS:-}" ] && runs=(-runs="$FUZZ_RUNS")
+  echo "== $t: ${SECONDS_PER_TARGET}s${FUZZ_RUNS:+ or $FUZZ_RUNS runs}, $(find "$corpus" -type f | wc -l) seeds"
   log="$WORK/$t/fuzz.log"
   if build-fuzz/tests/fuzz/"$t" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \
-      -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" \
+      -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" "${runs[@]}" \
       "$corpus" >"$log" 2>&1; then
-    grep -E '^(Done|stat::number_of_executed_units|stat::new_units_added)' "$log" || true
+    grep -E '^(Done|stat::number_of_executed_units|stat::new_units_added|stat::peak_rss_mb)' "$log" || true
     echo "   corpus grew to $(find "$corpus" -type f | wc -l) inputs (not kept)"
   else
     failed=1
