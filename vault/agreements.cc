@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "base/encoding.h"
+#include "policy/engine.h"
+#include "policy/rules.h"
 #include "vault/versions.h"
 
 namespace custos::vault {
@@ -271,7 +273,11 @@ Result<std::optional<UnixMillis>> FirstClassifiedAccess(const ReadTxn& txn, cons
 
 Agreements::Agreements(Vault& vault, const AuditLog& log, DocumentBuilder builder,
                        AgreementsOptions options)
-    : vault_(vault), log_(log), builder_(std::move(builder)), options_(std::move(options)) {}
+    : vault_(vault),
+      log_(log),
+      gate_(vault, log),
+      builder_(std::move(builder)),
+      options_(std::move(options)) {}
 
 UnixMillis Agreements::Now() const { return options_.clock ? options_.clock() : NowMillis(); }
 
@@ -327,7 +333,8 @@ Result<CheckFacts> Agreements::FactsFor(const ReadTxn& txn, const Agreement& a) 
 
 Status Agreements::Deny(const Caller& caller, const User* user, std::string_view action,
                         std::string_view id, std::string_view rule, Status status) {
-  AuditEvent e = Archive::NewEvent(caller, user, std::string(action), "agreement", std::string(id));
+  AuditEvent e =
+      access::AccessGate::NewEvent(caller, user, std::string(action), "agreement", std::string(id));
   e.decision = AuditDecision::kDeny;
   e.rule = std::string(rule);
   e.outcome = "denied";
@@ -345,11 +352,11 @@ Result<Agreement> Agreements::CreateDraft(const Caller& caller, const DraftReque
   CheckFacts facts;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(user, Archive::CallerUser(*txn, caller));
+    CUSTOS_ASSIGN_OR_RETURN(user, access::AccessGate::CallerUser(*txn, caller));
     if (!user.HasRole(policy::Role::kLegal)) {
       txn.reset();
       return Deny(caller, &user, "agreement.draft", "", "agreements.legal_only",
-                  Status::PermissionDenied("agreements.legal_only: only legal drafts agreements"));
+                  policy::Refuse("agreements.legal_only", "only legal drafts agreements"));
     }
     auto emp = GetUser(*txn, request.employee_id);
     if (!emp.ok()) return Status::InvalidArgument("unknown employee");
@@ -386,7 +393,8 @@ Result<Agreement> Agreements::CreateDraft(const Caller& caller, const DraftReque
                      .note = ""};
   Agreement created;
   Status st = vault_.Write([&](WriteTxn& txn) -> Status {
-    AuditEvent e = Archive::NewEvent(caller, &user, "agreement.draft", "agreement", a.id);
+    AuditEvent e =
+        access::AccessGate::NewEvent(caller, &user, "agreement.draft", "agreement", a.id);
     e.decision = AuditDecision::kAllow;
     e.rule = "agreements.legal";
     e.outcome = "ok";
@@ -419,15 +427,18 @@ Result<Agreement> Agreements::Transition(const Caller& caller, std::string_view 
   Agreement out;
   Status st = vault_.Write([&](WriteTxn& txn) -> Status {
     denied = Status::Ok();  // the vault may run this again (map growth)
-    CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(txn, caller));
+    CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(txn, caller));
     CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(txn, id));
-    AuditEvent e = Archive::NewEvent(caller, &user, event_action, "agreement", a.id);
+    AuditEvent e = access::AccessGate::NewEvent(caller, &user, event_action, "agreement", a.id);
     if (auto digest = CurrentPolicyDigest(txn); digest.ok()) e.policy = *digest;
     auto role = allowed(user, a);
     if (!role.ok()) {
       if (role.status().code() != StatusCode::kPermissionDenied) return role.status();
       e.decision = AuditDecision::kDeny;
-      e.rule = role.status().message().substr(0, role.status().message().find(':'));
+      // The refusing rule travels as data (policy::Refuse), never parsed
+      // out of the message.
+      const Refusal* refusal = role.status().refusal();
+      e.rule = refusal != nullptr ? refusal->rule : std::string(policy::rules::kRoleNotPermitted);
       e.outcome = "denied";
       CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
       denied = role.status();
@@ -468,7 +479,7 @@ namespace {
 
 Result<std::string> NeedLegalInState(const User& u, const Agreement& a, AgreementState s) {
   if (!u.HasRole(policy::Role::kLegal)) {
-    return Status::PermissionDenied("agreements.legal_only: only legal may do this");
+    return policy::Refuse("agreements.legal_only", "only legal may do this");
   }
   if (a.state != s) {
     return Status::FailedPrecondition("the agreement is " + std::string(AgreementStateId(a.state)));
@@ -550,8 +561,8 @@ Result<Agreement> Agreements::Send(const Caller& caller, std::string_view id) {
                                 NeedLegalInState(u, a, AgreementState::kInReview));
         // SECURITY: separation of duties — the review is a second person.
         if (u.id == a.drafted_by) {
-          return Status::PermissionDenied(
-              "agreements.review_by_other: the drafter cannot send their own draft");
+          return policy::Refuse("agreements.review_by_other",
+                                "the drafter cannot send their own draft");
         }
         return role;
       },
@@ -576,7 +587,7 @@ Result<Agreement> Agreements::SignStep(const Caller& caller, std::string_view id
   Agreement current;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(user, Archive::CallerUser(*txn, caller));
+    CUSTOS_ASSIGN_OR_RETURN(user, access::AccessGate::CallerUser(*txn, caller));
     CUSTOS_ASSIGN_OR_RETURN(current, Load(*txn, id));
   }
   // Check the role before any Argon2id work; Transition checks again under
@@ -587,8 +598,8 @@ Result<Agreement> Agreements::SignStep(const Caller& caller, std::string_view id
   }
   auto key = ObtainSigningKey(vault_, user, password, options_.signing_kdf, Now(),
                               [&](WriteTxn& txn, const SigningKeyRecord& rec) -> Status {
-                                AuditEvent e = Archive::NewEvent(caller, &user, "signing_key.issue",
-                                                                 "user", user.id);
+                                AuditEvent e = access::AccessGate::NewEvent(
+                                    caller, &user, "signing_key.issue", "user", user.id);
                                 e.decision = AuditDecision::kAllow;
                                 e.rule = "signing.own_password";
                                 e.outcome = "ok";
@@ -634,8 +645,8 @@ Result<Agreement> Agreements::Sign(const Caller& caller, std::string_view id,
       caller, id, "sign", password,
       [](const User& u, const Agreement& a) -> Result<std::string> {
         if (u.id != a.employee_id) {
-          return Status::PermissionDenied(
-              "agreements.employee_only: only the employee named in the agreement signs it");
+          return policy::Refuse("agreements.employee_only",
+                                "only the employee named in the agreement signs it");
         }
         if (a.state != AgreementState::kSent) {
           return Status::FailedPrecondition("the agreement is " +
@@ -652,8 +663,8 @@ Result<Agreement> Agreements::Countersign(const Caller& caller, std::string_view
       caller, id, "countersign", password,
       [](const User& u, const Agreement& a) -> Result<std::string> {
         if (!u.HasRole(policy::Role::kLegal) || u.id == a.employee_id) {
-          return Status::PermissionDenied(
-              "agreements.company_signer: a legal user other than the employee countersigns");
+          return policy::Refuse("agreements.company_signer",
+                                "a legal user other than the employee countersigns");
         }
         if (a.state != AgreementState::kEmployeeSigned) {
           return Status::FailedPrecondition("the agreement is " +
@@ -700,8 +711,8 @@ Result<Agreement> Agreements::AttestPaper(const Caller& caller, std::string_view
           if (s.action == "paper_upload") uploader = s.actor_id;
         }
         if (!u.HasRole(policy::Role::kCustodian) || u.id == uploader || u.id == a.employee_id) {
-          return Status::PermissionDenied(
-              "agreements.custodian_attests: a custodian other than the uploader attests");
+          return policy::Refuse("agreements.custodian_attests",
+                                "a custodian other than the uploader attests");
         }
         if (a.state != AgreementState::kPaperUploaded) {
           return Status::FailedPrecondition("the agreement is " +
@@ -715,35 +726,39 @@ Result<Agreement> Agreements::AttestPaper(const Caller& caller, std::string_view
 Result<Agreements::Read> Agreements::DecideRead(const Caller& caller, std::string_view id,
                                                 std::string_view action,
                                                 const std::function<void(AuditEvent&)>& details) {
+  access::Attempt attempt;
+  attempt.action = policy::Action::kReadAgreement;
+  attempt.event_action = std::string(action);
+  attempt.object_type = "agreement";
+  attempt.object_id = std::string(id);
   Read out;
-  Status denied;
-  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
-    denied = Status::Ok();
-    CUSTOS_ASSIGN_OR_RETURN(out.user, Archive::CallerUser(txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(out.agreement, Load(txn, id));
-    const Agreement& a = out.agreement;
-    // The employee reads their agreement once it is sent to them, not while
-    // legal drafts and reviews it.
-    if (out.user.id == a.employee_id && !EmployeeMaySee(out.user, a)) {
-      return Status::PermissionDenied("agreements.not_sent: not sent to you yet");
-    }
-    CUSTOS_ASSIGN_OR_RETURN(policy::Policy policy, CurrentPolicy(txn));
-    policy::Facts f;
-    f.actor = Archive::ActorFactsFor(out.user);
-    f.record = policy::RecordFacts{a.id, a.classification, "", "", ""};
-    f.target_user_id = a.employee_id;
-    f.now = Now();
-    const policy::Authorization auth = policy::Authorize(policy, f, policy::Action::kReadAgreement);
-    AuditEvent e = Archive::NewEvent(caller, &out.user, std::string(action), "agreement", a.id);
-    Archive::SetDecision(&e, auth, policy);
-    e.details["employee"] = a.employee_id;
-    e.details["classification"] = policy::ClassificationId(a.classification);
-    if (auth.ok() && details) details(e);
-    CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
-    denied = auth.status();
-    return Status::Ok();
-  }));
-  if (!denied.ok()) return denied;
+  CUSTOS_RETURN_IF_ERROR(
+      gate_
+          .DecideThenWrite(
+              caller, attempt,
+              [&](const ReadTxn& txn, const User& user, policy::Facts& f, AuditEvent& e) -> Status {
+                out.user = user;
+                CUSTOS_ASSIGN_OR_RETURN(out.agreement, Load(txn, id));
+                const Agreement& a = out.agreement;
+                // The employee reads their agreement once it is sent to them,
+                // not while legal drafts and reviews it.
+                if (user.id == a.employee_id && !EmployeeMaySee(user, a)) {
+                  return policy::Refuse("agreements.not_sent", "not sent to you yet");
+                }
+                f.record = policy::RecordFacts{a.id, a.classification, "", "", ""};
+                f.target_user_id = a.employee_id;
+                f.now = Now();
+                e.object.id = a.id;
+                e.details["employee"] = a.employee_id;
+                e.details["classification"] = policy::ClassificationId(a.classification);
+                return Status::Ok();
+              },
+              nullptr,
+              [&](const ReadTxn&, const access::Outcome& o, AuditEvent& e) -> Status {
+                if (o.allowed && details) details(e);
+                return Status::Ok();
+              })
+          .status());
   return out;
 }
 
@@ -755,7 +770,7 @@ Result<Agreement> Agreements::Get(const Caller& caller, std::string_view id) {
 Result<std::vector<Agreement>> Agreements::List(const Caller& caller,
                                                 std::string_view employee_id) const {
   CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-  CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(*txn, caller));
+  CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(*txn, caller));
   std::vector<std::string> ids;
   const bool reader = IsReader(user);
   std::string who = reader ? std::string(employee_id) : user.id;
@@ -809,7 +824,7 @@ Result<StoredDocument> Agreements::Download(const Caller& caller, std::string_vi
   Agreement a;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(user, Archive::CallerUser(*txn, caller));
+    CUSTOS_ASSIGN_OR_RETURN(user, access::AccessGate::CallerUser(*txn, caller));
     CUSTOS_ASSIGN_OR_RETURN(a, Load(*txn, id));
   }
   const bool employee = user.id == a.employee_id;
@@ -920,18 +935,18 @@ Result<Certificate> Agreements::GetCertificate(const Caller& caller, std::string
   User user;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(user, Archive::CallerUser(*txn, caller));
+    CUSTOS_ASSIGN_OR_RETURN(user, access::AccessGate::CallerUser(*txn, caller));
     CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(*txn, id));
     if (!IsReader(user) && !EmployeeMaySee(user, a)) {
       txn.reset();
       return Deny(caller, &user, "agreement.certificate", id, "agreements.readers",
-                  Status::PermissionDenied("agreements.readers: not yours to read"));
+                  policy::Refuse("agreements.readers", "not yours to read"));
     }
   }
   CUSTOS_ASSIGN_OR_RETURN(Certificate c, Verify(id));
   Status st = vault_.Write([&](WriteTxn& txn) -> Status {
-    AuditEvent e =
-        Archive::NewEvent(caller, &user, "agreement.certificate", "agreement", std::string(id));
+    AuditEvent e = access::AccessGate::NewEvent(caller, &user, "agreement.certificate", "agreement",
+                                                std::string(id));
     e.decision = AuditDecision::kAllow;
     e.rule = "agreements.readers";
     e.outcome = "ok";

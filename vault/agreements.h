@@ -47,6 +47,7 @@
 #include "base/status.h"
 #include "base/time.h"
 #include "policy/types.h"
+#include "vault/access/gate.h"
 #include "vault/audit_log.h"
 #include "vault/policy_store.h"
 #include "vault/records.h"
@@ -300,6 +301,7 @@ class Agreements {
 
   Vault& vault_;
   const AuditLog& log_;
+  access::AccessGate gate_;  // reads of agreements take the access path
   DocumentBuilder builder_;
   AgreementsOptions options_;
 };

@@ -58,17 +58,6 @@ Result<StoredAttachment> ParseStored(std::string_view text) {
   return s;
 }
 
-// Authorization to add an attachment: the same decision as a new version.
-policy::Authorization AuthorizeAdd(const policy::Policy& policy, const User& user,
-                                   const RecordMeta& meta, std::string_view reason) {
-  policy::Facts f;
-  f.actor = Archive::ActorFactsFor(user);
-  f.record = Archive::RecordFactsFor(meta);
-  f.now = NowMillis();
-  f.reason = std::string(reason);
-  return policy::Authorize(policy, f, policy::Action::kUpdateRecord);
-}
-
 }  // namespace
 
 Result<AttachmentInfo> AddAttachment(Archive& archive, const Caller& caller,
@@ -77,36 +66,40 @@ Result<AttachmentInfo> AddAttachment(Archive& archive, const Caller& caller,
                                      std::string_view reason, const AttachmentOptions& options) {
   if (filename.empty()) return Status::InvalidArgument("an attachment needs a filename");
   Vault& vault = archive.vault();
-  const std::string id = "a-" + HexEncode(RandomBytes(8));
+  const access::AccessGate& gate = archive.gate();
+  // Adding an attachment is decided as a new version of its record.
+  access::Attempt attempt;
+  attempt.action = policy::Action::kUpdateRecord;
+  attempt.event_action = "attachment.add";
+  attempt.object_type = "attachment";
+  attempt.object_id = "a-" + HexEncode(RandomBytes(8));
+  attempt.reason = std::string(reason);
+  const std::string& id = attempt.object_id;
+  AttachmentInfo info;  // size and digest known once streamed
+  auto prepare = [&](const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, Archive::ReadMeta(txn, record_id));
+    f.record = Archive::RecordFactsFor(meta);
+    e.details["record"] = meta.id;
+    e.details["filename"] = std::string(filename);
+    if (!info.sha256.empty()) {
+      e.details["size"] = info.size;
+      e.details["sha256"] = info.sha256;
+    }
+    return Status::Ok();
+  };
   // A denial is written on its own transaction (only the event).
   auto audit_denial = [&]() -> Status {
-    Status denied;
-    CUSTOS_RETURN_IF_ERROR(vault.Write([&](WriteTxn& txn) -> Status {
-      CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(txn, caller));
-      CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(txn));
-      CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, Archive::ReadMeta(txn, record_id));
-      const policy::Authorization auth = AuthorizeAdd(*policy, user, meta, reason);
-      denied =
-          auth.ok() ? Status::Aborted("the decision changed during ingest; retry") : auth.status();
-      AuditEvent e = Archive::NewEvent(caller, &user, "attachment.add", "attachment", id);
-      e.reason = std::string(reason);
-      Archive::SetDecision(&e, auth, *policy);
-      e.details["record"] = meta.id;
-      e.details["filename"] = std::string(filename);
-      return archive.audit_log().Append(txn, e).status();
-    }));
-    return denied;
+    auto decided = gate.DecideThenWrite(caller, attempt, prepare, nullptr);
+    if (decided.ok()) return Status::Aborted("the decision changed during ingest; retry");
+    return decided.status();
   };
   // Decide before streaming anything; the decision is made again, in the
   // transaction that commits the metadata and the event.
   {
     CUSTOS_ASSIGN_OR_RETURN(auto r, vault.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(*r, caller));
-    CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(*r));
-    CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, Archive::ReadMeta(*r, record_id));
-    const bool allowed = AuthorizeAdd(*policy, user, meta, reason).ok();
+    CUSTOS_ASSIGN_OR_RETURN(access::Outcome peek, gate.Peek(*r, caller, attempt, prepare));
     r.reset();
-    if (!allowed) return audit_denial();
+    if (!peek.allowed) return audit_denial();
   }
   CUSTOS_ASSIGN_OR_RETURN(
       std::unique_ptr<SealedStreamWriter> writer,
@@ -134,7 +127,6 @@ Result<AttachmentInfo> AddAttachment(Archive& archive, const Caller& caller,
   sodium_memzero(piece.data(), piece.size());
   auto stream = writer->Finish();
   if (!stream.ok()) return fail(stream.status());
-  AttachmentInfo info;
   info.id = id;
   info.record_id = std::string(record_id);
   info.filename = std::string(filename);
@@ -148,28 +140,19 @@ Result<AttachmentInfo> AddAttachment(Archive& archive, const Caller& caller,
   Status st = vault.Write([&](WriteTxn& txn) -> Status {
     denied = Status::Ok();
     CUSTOS_RETURN_IF_ERROR(writer->CommitIn(txn));
-    CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(txn));
-    CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, Archive::ReadMeta(txn, record_id));
-    const policy::Authorization auth = AuthorizeAdd(*policy, user, meta, reason);
-    AuditEvent e = Archive::NewEvent(caller, &user, "attachment.add", "attachment", info.id);
-    e.reason = std::string(reason);
-    Archive::SetDecision(&e, auth, *policy);
-    e.details["record"] = meta.id;
-    e.details["filename"] = info.filename;
-    e.details["size"] = info.size;
-    e.details["sha256"] = info.sha256;
-    if (!auth.ok()) {
-      // Roll back this transaction's chunks; the denial is audited below.
-      denied = auth.status();
+    CUSTOS_ASSIGN_OR_RETURN(access::Outcome o, gate.Decide(txn, caller, attempt, prepare));
+    if (!o.allowed) {
+      // Roll back this transaction's chunks and event; the denial is
+      // audited below on its own.
+      denied = o.refusal;
       return Status::Aborted("denied");
     }
-    CUSTOS_ASSIGN_OR_RETURN(info.audit_seq, archive.audit_log().Append(txn, e));
-    info.created = NowMillis();
-    info.created_by = user.id;
+    info.audit_seq = o.seq;
+    info.created = o.now;
+    info.created_by = o.user.id;
     CUSTOS_RETURN_IF_ERROR(
         txn.Insert(tables::kAttachments, info.id, json::Serialize(InfoToJson(info, *stream))));
-    return txn.Put(tables::kIndex, IndexKey(meta.id, info.id), "");
+    return txn.Put(tables::kIndex, IndexKey(info.record_id, info.id), "");
   });
   if (!st.ok() || !denied.ok()) {
     writer->Discard();
@@ -241,8 +224,9 @@ Result<AttachmentStream> OpenAttachmentStream(Archive& archive, const Caller& ca
     return Status::PermissionDenied("the permit does not cover this attachment");
   }
   CUSTOS_RETURN_IF_ERROR(vault.Write([&](WriteTxn& txn) -> Status {
-    CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(txn, caller));
-    AuditEvent e = Archive::NewEvent(caller, &user, "attachment.read", "attachment", info.id);
+    CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(txn, caller));
+    AuditEvent e =
+        access::AccessGate::NewEvent(caller, &user, "attachment.read", "attachment", info.id);
     e.decision = AuditDecision::kAllow;
     e.rule = permit.rule();
     e.policy = permit.policy_digest();

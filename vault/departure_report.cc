@@ -148,34 +148,31 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
   // The decision and its event are durable before anything is read (fail
   // closed); the report itself is then built from a read snapshot, off the
   // committer thread, since it scans the audit log.
-  Status denied;
   policy::anomaly::Thresholds thresholds;
-  CUSTOS_RETURN_IF_ERROR(archive.vault().Write([&](WriteTxn& txn) -> Status {
-    denied = Status::Ok();
-    CUSTOS_ASSIGN_OR_RETURN(User actor, Archive::CallerUser(txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(txn));
-    thresholds = policy->anomaly_thresholds();
-    policy::Facts f;
-    f.actor = Archive::ActorFactsFor(actor);
-    f.now = now;
-    f.target_user_id = std::string(user_id);
-    const policy::Authorization auth =
-        policy::Authorize(*policy, f, policy::Action::kReadDepartureReport);
-    AuditEvent e =
-        Archive::NewEvent(caller, &actor, std::string(kReportAction), "user", std::string(user_id));
-    e.details["lookback_days"] = options.lookback_days;
-    Archive::SetDecision(&e, auth, *policy);
-    if (!auth.ok()) {
-      CUSTOS_RETURN_IF_ERROR(archive.audit_log().Append(txn, e).status());
-      denied = auth.status();
-      return Status::Ok();
-    }
-    // SECURITY: checked after the decision so a denied caller learns nothing
-    // about which users exist; an unknown user commits nothing.
-    CUSTOS_RETURN_IF_ERROR(GetUser(txn, user_id).status());
-    return archive.audit_log().Append(txn, e).status();
-  }));
-  if (!denied.ok()) return denied;
+  access::Attempt attempt;
+  attempt.action = policy::Action::kReadDepartureReport;
+  attempt.event_action = std::string(kReportAction);
+  attempt.object_type = "user";
+  attempt.object_id = std::string(user_id);
+  CUSTOS_RETURN_IF_ERROR(
+      archive.gate()
+          .DecideThenWrite(
+              caller, attempt,
+              [&](const ReadTxn&, const User&, policy::Facts& f, AuditEvent& e) -> Status {
+                f.now = now;
+                f.target_user_id = std::string(user_id);
+                e.details["lookback_days"] = options.lookback_days;
+                return Status::Ok();
+              },
+              nullptr,
+              [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent&) -> Status {
+                if (!o.allowed) return Status::Ok();
+                thresholds = o.policy->anomaly_thresholds();
+                // SECURITY: checked after the decision so a denied caller learns
+                // nothing about which users exist; an unknown user commits nothing.
+                return GetUser(txn, user_id).status();
+              })
+          .status());
 
   CUSTOS_ASSIGN_OR_RETURN(auto txn, archive.vault().BeginRead());
   CUSTOS_ASSIGN_OR_RETURN(User user, GetUser(*txn, user_id));

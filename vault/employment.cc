@@ -6,6 +6,7 @@
 #include "policy/engine.h"
 #include "policy/facts.h"
 #include "policy/types.h"
+#include "vault/access/gate.h"
 
 namespace custos::vault {
 
@@ -34,60 +35,45 @@ Result<User> RegisterResignation(Vault& vault, const AuditLog& log, const Caller
   CUSTOS_RETURN_IF_ERROR(ValidateResignationDates(notice_date, last_working_day));
   if (user_id.empty()) return Status::InvalidArgument("user id is empty");
   CUSTOS_RETURN_IF_ERROR(EnsurePolicy(vault, log).status());
-  User out;
-  Status denied;
-  CUSTOS_RETURN_IF_ERROR(vault.Write([&](WriteTxn& txn) -> Status {
-    denied = Status::Ok();
-    CUSTOS_ASSIGN_OR_RETURN(policy::Policy current, CurrentPolicy(txn));
-    auto actor = GetUser(txn, hr.user_id);
-    if (!actor.ok() || actor->disabled || actor->employment == policy::EmploymentState::kDeparted) {
-      return Status::Unauthenticated("unknown or disabled user");
-    }
-    policy::Facts facts;
-    facts.actor.user_id = actor->id;
-    facts.actor.roles = actor->roles;
-    facts.actor.employment = actor->employment;
-    facts.now = NowMillis();
-    facts.reason = std::string(reason);
-    facts.target_user_id = std::string(user_id);
-    const policy::Authorization auth =
-        policy::Authorize(current, facts, policy::Action::kRegisterResignation);
-
-    AuditEvent e;
-    e.actor = {actor->id, actor->display_name};
-    for (policy::Role r : actor->roles) e.roles.emplace_back(policy::RoleId(r));
-    e.session = hr.session;
-    e.place = hr.place;
-    e.action = std::string(kRegisterAction);
-    e.object = {"user", std::string(user_id), std::nullopt};
-    e.reason = std::string(reason);
-    e.decision = auth.ok() ? AuditDecision::kAllow : AuditDecision::kDeny;
-    e.rule = auth.decision.rule;
-    e.policy = current.digest();
-    e.outcome = auth.ok() ? "ok" : "denied";
-    e.details["notice_date"] = std::string(notice_date);
-    e.details["last_working_day"] = std::string(last_working_day);
-    if (!auth.ok()) {
-      // SECURITY: decided (and audited) before the target is read, so a
-      // caller without the right learns nothing about which users exist.
-      CUSTOS_RETURN_IF_ERROR(log.Append(txn, e).status());
-      denied = auth.status();
-      return Status::Ok();
-    }
-    CUSTOS_ASSIGN_OR_RETURN(User target, GetUser(txn, user_id));
-    if (target.employment == policy::EmploymentState::kDeparted) {
-      return Status::FailedPrecondition("the user has already departed");
-    }
-    target.employment = policy::EmploymentState::kNoticeGiven;
-    target.notice_date = std::string(notice_date);
-    target.last_working_day = std::string(last_working_day);
-    CUSTOS_RETURN_IF_ERROR(UpdateUser(txn, target));
-    CUSTOS_RETURN_IF_ERROR(log.Append(txn, e).status());
-    out = std::move(target);
-    return Status::Ok();
-  }));
-  if (!denied.ok()) return denied;
-  return out;
+  const access::AccessGate gate(vault, log);
+  access::Attempt attempt;
+  attempt.action = policy::Action::kRegisterResignation;
+  attempt.event_action = std::string(kRegisterAction);
+  attempt.object_type = "user";
+  attempt.object_id = std::string(user_id);
+  attempt.reason = std::string(reason);
+  User target;
+  CUSTOS_RETURN_IF_ERROR(
+      gate.DecideThenWrite(
+              hr, attempt,
+              [&](const ReadTxn&, const User& actor, policy::Facts& f, AuditEvent& e) -> Status {
+                if (actor.employment == policy::EmploymentState::kDeparted) {
+                  return Status::Unauthenticated("unknown or disabled user");
+                }
+                f.target_user_id = std::string(user_id);
+                e.details["notice_date"] = std::string(notice_date);
+                e.details["last_working_day"] = std::string(last_working_day);
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome&) -> Status {
+                return UpdateUser(txn, target);
+              },
+              // SECURITY: the target is read only once the caller is allowed,
+              // so a caller without the right learns nothing about which
+              // users exist; an unknown or departed target commits nothing.
+              [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent&) -> Status {
+                if (!o.allowed) return Status::Ok();
+                CUSTOS_ASSIGN_OR_RETURN(target, GetUser(txn, user_id));
+                if (target.employment == policy::EmploymentState::kDeparted) {
+                  return Status::FailedPrecondition("the user has already departed");
+                }
+                target.employment = policy::EmploymentState::kNoticeGiven;
+                target.notice_date = std::string(notice_date);
+                target.last_working_day = std::string(last_working_day);
+                return Status::Ok();
+              })
+          .status());
+  return target;
 }
 
 Result<std::vector<User>> MarkDeparted(Vault& vault, const AuditLog& log, CivilDate today) {

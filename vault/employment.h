@@ -42,7 +42,7 @@ Status ValidateResignationDates(std::string_view notice_date, std::string_view l
 //   1. the dates (kInvalidArgument, nothing audited);
 //   2. the caller must be a known, enabled, not departed user
 //      (kUnauthenticated, nothing audited);
-//   3. policy::Authorize(kRegisterResignation) with the policy in force and
+//   3. the access path (access::AccessGate, kRegisterResignation) with
 //      Facts.target_user_id = user_id — decided before the target is looked
 //      up, so a denied caller learns nothing about which ids exist; a denial
 //      is audited and returned as kPermissionDenied "rule: message";

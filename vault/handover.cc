@@ -161,7 +161,7 @@ Result<bool> InPendingHandover(const ReadTxn& txn, const User& user, std::string
 Result<std::vector<HandoverItem>> ListHandovers(Archive& archive, const Caller& caller,
                                                 std::string_view user_id) {
   CUSTOS_ASSIGN_OR_RETURN(auto txn, archive.vault().BeginRead());
-  CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(*txn, caller));
+  CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(*txn, caller));
   CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(*txn));
   // SECURITY: decided before the target is looked up, so a caller without
   // the right learns nothing about which users exist.
@@ -191,7 +191,7 @@ Result<std::vector<HandoverItem>> ListHandovers(Archive& archive, const Caller& 
 
 Result<std::vector<User>> ListLeavers(Archive& archive, const Caller& caller) {
   CUSTOS_ASSIGN_OR_RETURN(auto txn, archive.vault().BeginRead());
-  CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(*txn, caller));
+  CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(*txn, caller));
   CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(*txn));
   CUSTOS_RETURN_IF_ERROR(CheckMayList(*policy, user));
   CUSTOS_ASSIGN_OR_RETURN(std::vector<User> users, ListUsers(*txn));
@@ -210,60 +210,60 @@ Result<Handover> AssignHandover(Archive& archive, const Caller& caller, std::str
   if (user_id.empty() || record_id.empty()) {
     return Status::InvalidArgument("user and record are required");
   }
-  Handover out;
-  Status denied;
-  CUSTOS_RETURN_IF_ERROR(archive.vault().Write([&](WriteTxn& txn) -> Status {
-    denied = Status::Ok();
-    CUSTOS_ASSIGN_OR_RETURN(User actor, Archive::CallerUser(txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(txn));
-    CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, Archive::ReadMeta(txn, record_id));
-    policy::Facts f;
-    f.actor = Archive::ActorFactsFor(actor);
-    f.record = Archive::RecordFactsFor(meta);
-    f.now = NowMillis();
-    f.reason = std::string(reason);
-    f.target_user_id = std::string(successor_id);
-    const policy::Authorization auth =
-        policy::Authorize(*policy, f, policy::Action::kAssignHandover);
-    AuditEvent e = Archive::NewEvent(caller, &actor, std::string(kAssignAction), "record", meta.id);
-    e.reason = std::string(reason);
-    e.details["user"] = std::string(user_id);
-    e.details["successor"] = std::string(successor_id);
-    Archive::SetDecision(&e, auth, *policy);
-    if (!auth.ok()) {
-      CUSTOS_RETURN_IF_ERROR(archive.audit_log().Append(txn, e).status());
-      denied = auth.status();
-      return Status::Ok();
-    }
-    CUSTOS_ASSIGN_OR_RETURN(User leaver, GetUser(txn, user_id));
-    if (leaver.employment == policy::EmploymentState::kActive) {
-      return Status::FailedPrecondition("no resignation is registered for the user");
-    }
-    if (meta.owner_id != leaver.id) {
-      return Status::FailedPrecondition("the record is not owned by the departing user");
-    }
-    CUSTOS_RETURN_IF_ERROR(CheckSuccessor(txn, successor_id, leaver.id));
-    CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> previous,
-                            ReadHandover(txn, leaver.id, meta.id));
-    if (previous && previous->state == HandoverState::kPending) {
-      e.details["previous_successor"] = previous->successor_id;
-    }
-    CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, archive.audit_log().Append(txn, e));
-    Handover h;
-    h.user_id = leaver.id;
-    h.record_id = meta.id;
-    h.successor_id = std::string(successor_id);
-    h.state = HandoverState::kPending;
-    h.assigned_by = actor.id;
-    h.assigned_at = f.now;
-    h.assign_reason = std::string(reason);
-    h.assign_seq = seq;
-    CUSTOS_RETURN_IF_ERROR(PutHandover(txn, h));
-    out = std::move(h);
-    return Status::Ok();
-  }));
-  if (!denied.ok()) return denied;
-  return out;
+  access::Attempt attempt;
+  attempt.action = policy::Action::kAssignHandover;
+  attempt.event_action = std::string(kAssignAction);
+  attempt.object_type = "record";
+  attempt.object_id = std::string(record_id);
+  attempt.reason = std::string(reason);
+  RecordMeta meta;
+  User leaver;
+  Handover h;
+  CUSTOS_RETURN_IF_ERROR(
+      archive.gate()
+          .DecideThenWrite(
+              caller, attempt,
+              [&](const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) -> Status {
+                CUSTOS_ASSIGN_OR_RETURN(meta, Archive::ReadMeta(txn, record_id));
+                f.record = Archive::RecordFactsFor(meta);
+                f.target_user_id = std::string(successor_id);
+                e.details["user"] = std::string(user_id);
+                e.details["successor"] = std::string(successor_id);
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                h = Handover{};
+                h.user_id = leaver.id;
+                h.record_id = meta.id;
+                h.successor_id = std::string(successor_id);
+                h.state = HandoverState::kPending;
+                h.assigned_by = o.user.id;
+                h.assigned_at = o.now;
+                h.assign_reason = std::string(reason);
+                h.assign_seq = o.seq;
+                return PutHandover(txn, h);
+              },
+              // Allowed: the handover must make sense, or nothing is written.
+              [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent& e) -> Status {
+                if (!o.allowed) return Status::Ok();
+                CUSTOS_ASSIGN_OR_RETURN(leaver, GetUser(txn, user_id));
+                if (leaver.employment == policy::EmploymentState::kActive) {
+                  return Status::FailedPrecondition("no resignation is registered for the user");
+                }
+                if (meta.owner_id != leaver.id) {
+                  return Status::FailedPrecondition(
+                      "the record is not owned by the departing user");
+                }
+                CUSTOS_RETURN_IF_ERROR(CheckSuccessor(txn, successor_id, leaver.id));
+                CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> previous,
+                                        ReadHandover(txn, leaver.id, meta.id));
+                if (previous && previous->state == HandoverState::kPending) {
+                  e.details["previous_successor"] = previous->successor_id;
+                }
+                return Status::Ok();
+              })
+          .status());
+  return h;
 }
 
 Result<Handover> ConfirmHandover(Archive& archive, const Caller& caller, std::string_view user_id,
@@ -271,75 +271,77 @@ Result<Handover> ConfirmHandover(Archive& archive, const Caller& caller, std::st
   if (user_id.empty() || record_id.empty()) {
     return Status::InvalidArgument("user and record are required");
   }
-  Handover out;
-  Status denied;
-  CUSTOS_RETURN_IF_ERROR(archive.vault().Write([&](WriteTxn& txn) -> Status {
-    denied = Status::Ok();
-    CUSTOS_ASSIGN_OR_RETURN(User actor, Archive::CallerUser(txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(txn));
-    CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, Archive::ReadMeta(txn, record_id));
-    CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> found, ReadHandover(txn, user_id, meta.id));
-    if (!found) return Status::NotFound("no handover of this record from this user");
-    Handover h = std::move(*found);
-    policy::Facts f;
-    f.actor = Archive::ActorFactsFor(actor);
-    f.record = Archive::RecordFactsFor(meta);
-    f.now = NowMillis();
-    f.reason = std::string(reason);
-    f.target_user_id = h.successor_id;
-    f.handover_assigned_by = h.assigned_by;
-    CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
-    CUSTOS_ASSIGN_OR_RETURN(f.hold_first_approver,
-                            HoldFirstApprover(txn, meta.id, h.successor_id, kTransferByHandover));
-    const policy::Authorization auth =
-        policy::Authorize(*policy, f, policy::Action::kConfirmHandover);
-    AuditEvent e =
-        Archive::NewEvent(caller, &actor, std::string(kConfirmAction), "record", meta.id);
-    e.reason = std::string(reason);
-    e.details["user"] = h.user_id;
-    e.details["successor"] = h.successor_id;
-    e.details["assigned_by"] = h.assigned_by;
-    Archive::SetDecision(&e, auth, *policy);
-    if (!auth.ok()) {
-      CUSTOS_RETURN_IF_ERROR(archive.audit_log().Append(txn, e).status());
-      denied = auth.status();
-      return Status::Ok();
-    }
-    if (h.state != HandoverState::kPending) {
-      return Status::FailedPrecondition("the handover is already confirmed");
-    }
-    if (meta.owner_id != h.user_id) {
-      return Status::FailedPrecondition("the record changed owner since the assignment");
-    }
-    CUSTOS_RETURN_IF_ERROR(CheckSuccessor(txn, h.successor_id, h.user_id));
-    if (f.record->legal_hold) e.details["legal_hold"] = true;
-    if (!auth.decision.approvals_complete) e.outcome = "pending_second_approval";
-    CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, archive.audit_log().Append(txn, e));
-    if (!auth.decision.approvals_complete) {
-      // Under legal hold: the first of two confirmations is kept and the
-      // handover stays pending until a second approver confirms it.
-      out = std::move(h);
-      return PutPendingTransfer(txn, PendingTransfer{meta.id, out.successor_id, actor.id,
-                                                     std::string(kTransferByHandover), f.now, seq});
-    }
-    CUSTOS_RETURN_IF_ERROR(ClearPendingTransfer(txn, meta.id));
-    // The ownership history names the confirming approver (the permit's
-    // actor), the time and this reason, and points at the confirm event.
-    CUSTOS_RETURN_IF_ERROR(archive
-                               .ReassignOwnerIn(txn, *auth.permit, meta, h.successor_id,
-                                                reason.empty() ? "handover" : reason, seq)
-                               .status());
-    h.state = HandoverState::kConfirmed;
-    h.confirmed_by = actor.id;
-    h.confirmed_at = f.now;
-    h.confirm_reason = std::string(reason);
-    h.confirm_seq = seq;
-    CUSTOS_RETURN_IF_ERROR(PutHandover(txn, h));
-    out = std::move(h);
-    return Status::Ok();
-  }));
-  if (!denied.ok()) return denied;
-  return out;
+  access::Attempt attempt;
+  attempt.action = policy::Action::kConfirmHandover;
+  attempt.event_action = std::string(kConfirmAction);
+  attempt.object_type = "record";
+  attempt.object_id = std::string(record_id);
+  attempt.reason = std::string(reason);
+  RecordMeta meta;
+  Handover h;
+  CUSTOS_RETURN_IF_ERROR(
+      archive.gate()
+          .DecideThenWrite(
+              caller, attempt,
+              [&](const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) -> Status {
+                CUSTOS_ASSIGN_OR_RETURN(meta, Archive::ReadMeta(txn, record_id));
+                CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> found,
+                                        ReadHandover(txn, user_id, meta.id));
+                if (!found) return Status::NotFound("no handover of this record from this user");
+                h = std::move(*found);
+                f.record = Archive::RecordFactsFor(meta);
+                f.target_user_id = h.successor_id;
+                f.handover_assigned_by = h.assigned_by;
+                CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
+                CUSTOS_ASSIGN_OR_RETURN(
+                    f.hold_first_approver,
+                    HoldFirstApprover(txn, meta.id, h.successor_id, kTransferByHandover));
+                e.details["user"] = h.user_id;
+                e.details["successor"] = h.successor_id;
+                e.details["assigned_by"] = h.assigned_by;
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                if (!o.decision.approvals_complete) {
+                  // Under legal hold: the first of two confirmations is kept and the
+                  // handover stays pending until a second approver confirms it.
+                  return PutPendingTransfer(
+                      txn, PendingTransfer{meta.id, h.successor_id, o.user.id,
+                                           std::string(kTransferByHandover), o.now, o.seq});
+                }
+                CUSTOS_RETURN_IF_ERROR(ClearPendingTransfer(txn, meta.id));
+                // The ownership history names the confirming approver (the permit's
+                // actor), the time and this reason, and points at the confirm event.
+                CUSTOS_RETURN_IF_ERROR(archive
+                                           .ReassignOwnerIn(txn, *o.permit, meta, h.successor_id,
+                                                            reason.empty() ? "handover" : reason,
+                                                            o.seq)
+                                           .status());
+                h.state = HandoverState::kConfirmed;
+                h.confirmed_by = o.user.id;
+                h.confirmed_at = o.now;
+                h.confirm_reason = std::string(reason);
+                h.confirm_seq = o.seq;
+                return PutHandover(txn, h);
+              },
+              // Allowed: the handover must still be open and make sense, or
+              // nothing is written.
+              [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent& e) -> Status {
+                if (!o.allowed) return Status::Ok();
+                if (h.state != HandoverState::kPending) {
+                  return Status::FailedPrecondition("the handover is already confirmed");
+                }
+                if (meta.owner_id != h.user_id) {
+                  return Status::FailedPrecondition(
+                      "the record changed owner since the assignment");
+                }
+                CUSTOS_RETURN_IF_ERROR(CheckSuccessor(txn, h.successor_id, h.user_id));
+                if (o.facts.record->legal_hold) e.details["legal_hold"] = true;
+                if (!o.decision.approvals_complete) e.outcome = "pending_second_approval";
+                return Status::Ok();
+              })
+          .status());
+  return h;
 }
 
 }  // namespace custos::vault

@@ -131,13 +131,12 @@ Result<std::vector<Loan>> LoansFromIndex(const ReadTxn& txn, const std::string& 
   return out;
 }
 
-AuditEvent LoanEvent(const Caller& caller, const User& user, std::string action, const Loan& loan) {
-  AuditEvent e = Archive::NewEvent(caller, &user, std::move(action), "loan", loan.id);
+// The loan's details on its audit event, as it stood before the step.
+void AddLoanDetails(AuditEvent& e, const Loan& loan) {
   e.details["record"] = loan.record_id;
   e.details["kind"] = policy::LoanKindId(loan.kind);
   e.details["state_before"] = policy::LoanStateId(loan.state);
   if (loan.paper) e.details["paper"] = true;
-  return e;
 }
 
 struct StepContext {
@@ -149,49 +148,50 @@ struct StepContext {
 };
 using Mutator = std::function<Status(Loan&, const StepContext&)>;
 
-// One decision on an existing loan: facts from the store, Authorize, and the
-// change with its audit event in one transaction (only the event if denied).
+// One decision on an existing loan through the access path: facts from the
+// store, the decision, and the change with its audit event in one
+// transaction (only the event if refused).
 Result<Loan> Step(Archive& archive, const Caller& caller, std::string_view loan_id,
                   policy::Action action, std::string audit_action, std::string_view note,
                   std::optional<UnixMillis> requested_due, const Mutator& mutate,
-                  const std::function<void(Loan&)>& prepare = {}) {
-  Loan out;
-  Status denied;
-  CUSTOS_RETURN_IF_ERROR(archive.vault().Write([&](WriteTxn& txn) -> Status {
-    denied = Status::Ok();
-    CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(txn));
-    CUSTOS_ASSIGN_OR_RETURN(Loan loan, GetLoan(txn, loan_id));
-    CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, Archive::ReadMeta(txn, loan.record_id));
-    if (prepare) prepare(loan);
-    const UnixMillis now = NowMillis();
-    policy::Facts f;
-    f.actor = Archive::ActorFactsFor(user);
-    f.record = Archive::RecordFactsFor(meta);
-    f.loan = loan.Facts();
-    f.now = now;
-    f.reason = std::string(note);
-    f.requested_due = requested_due;
-    const policy::Authorization auth = policy::Authorize(*policy, f, action);
-    AuditEvent e = LoanEvent(caller, user, std::move(audit_action), loan);
-    e.reason = std::string(note);
-    Archive::SetDecision(&e, auth, *policy);
-    if (!auth.ok()) {
-      CUSTOS_RETURN_IF_ERROR(archive.audit_log().Append(txn, e).status());
-      denied = auth.status();
-      return Status::Ok();
-    }
-    CUSTOS_RETURN_IF_ERROR(mutate(loan, StepContext{auth.decision, user, now, *policy, meta}));
-    e.details["state_after"] = policy::LoanStateId(loan.state);
-    if (loan.due != 0) e.details["due"] = loan.due;
-    CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, archive.audit_log().Append(txn, e));
-    loan.history.push_back(LoanStep{now, user.id, e.action, std::string(note), seq});
-    CUSTOS_RETURN_IF_ERROR(PutLoan(txn, loan));
-    out = loan;
-    return Status::Ok();
-  }));
-  if (!denied.ok()) return denied;
-  return out;
+                  const std::function<void(Loan&)>& prepare_loan = {}) {
+  access::Attempt attempt;
+  attempt.action = action;
+  attempt.event_action = std::move(audit_action);
+  attempt.object_type = "loan";
+  attempt.object_id = std::string(loan_id);
+  attempt.reason = std::string(note);
+  Loan loan;
+  RecordMeta meta;
+  CUSTOS_RETURN_IF_ERROR(
+      archive.gate()
+          .DecideThenWrite(
+              caller, attempt,
+              [&](const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) -> Status {
+                CUSTOS_ASSIGN_OR_RETURN(loan, GetLoan(txn, loan_id));
+                CUSTOS_ASSIGN_OR_RETURN(meta, Archive::ReadMeta(txn, loan.record_id));
+                if (prepare_loan) prepare_loan(loan);
+                f.record = Archive::RecordFactsFor(meta);
+                f.loan = loan.Facts();
+                f.requested_due = requested_due;
+                AddLoanDetails(e, loan);
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                loan.history.push_back(
+                    LoanStep{o.now, o.user.id, attempt.event_action, std::string(note), o.seq});
+                return PutLoan(txn, loan);
+              },
+              [&](const ReadTxn&, const access::Outcome& o, AuditEvent& e) -> Status {
+                if (!o.allowed) return Status::Ok();
+                CUSTOS_RETURN_IF_ERROR(
+                    mutate(loan, StepContext{o.decision, o.user, o.now, *o.policy, meta}));
+                e.details["state_after"] = policy::LoanStateId(loan.state);
+                if (loan.due != 0) e.details["due"] = loan.due;
+                return Status::Ok();
+              })
+          .status());
+  return loan;
 }
 
 }  // namespace
@@ -379,54 +379,50 @@ Status MarkLoanUsed(WriteTxn& txn, Loan loan, std::string_view by, uint64_t audi
 // ---- workflow ----------------------------------------------------------------------------
 
 Result<Loan> RequestLoan(Archive& archive, const Caller& caller, const LoanRequest& request) {
-  const std::string id = "l-" + HexEncode(RandomBytes(8));
-  Loan out;
-  Status denied;
-  CUSTOS_RETURN_IF_ERROR(archive.vault().Write([&](WriteTxn& txn) -> Status {
-    denied = Status::Ok();
-    CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(txn));
-    CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, Archive::ReadMeta(txn, request.record_id));
-    const UnixMillis now = NowMillis();
-    Loan loan;
-    loan.id = id;
-    loan.record_id = meta.id;
-    loan.kind = request.kind;
-    loan.state = policy::LoanState::kRequested;
-    loan.paper = request.paper;
-    loan.requester_id = user.id;
-    loan.reason = request.reason;
-    loan.requested_at = now;
-    loan.requested_due = request.due.value_or(0);
-    policy::Facts f;
-    f.actor = Archive::ActorFactsFor(user);
-    f.record = Archive::RecordFactsFor(meta);
-    f.loan = loan.Facts();
-    f.now = now;
-    f.reason = request.reason;
-    f.requested_due = request.due;
-    const policy::Authorization auth = policy::Authorize(*policy, f, policy::Action::kRequestLoan);
-    AuditEvent e = LoanEvent(caller, user, "loan.request", loan);
-    e.reason = request.reason;
-    Archive::SetDecision(&e, auth, *policy);
-    CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, archive.audit_log().Append(txn, e));
-    if (!auth.ok()) {
-      denied = auth.status();
-      return Status::Ok();
-    }
-    loan.approvals_required = auth.decision.approvals_required;
-    loan.release_required = auth.decision.custodian_release_required || request.paper;
-    loan.history.push_back(LoanStep{now, user.id, "loan.request", request.reason, seq});
-    CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kLoans, loan.id, json::Serialize(loan.ToJson())));
-    CUSTOS_RETURN_IF_ERROR(
-        txn.Put(tables::kIndex, RecordLoanPrefix(meta.id, user.id) + loan.id, ""));
-    CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kIndex, RequesterLoanKey(user.id, loan.id), ""));
-    CUSTOS_RETURN_IF_ERROR(ReindexLoan(txn, nullptr, loan));
-    out = loan;
-    return Status::Ok();
-  }));
-  if (!denied.ok()) return denied;
-  return out;
+  access::Attempt attempt;
+  attempt.action = policy::Action::kRequestLoan;
+  attempt.event_action = "loan.request";
+  attempt.object_type = "loan";
+  attempt.object_id = "l-" + HexEncode(RandomBytes(8));
+  attempt.reason = request.reason;
+  Loan loan;
+  CUSTOS_RETURN_IF_ERROR(
+      archive.gate()
+          .DecideThenWrite(
+              caller, attempt,
+              [&](const ReadTxn& txn, const User& user, policy::Facts& f, AuditEvent& e) -> Status {
+                CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, Archive::ReadMeta(txn, request.record_id));
+                loan = Loan{};
+                loan.id = attempt.object_id;
+                loan.record_id = meta.id;
+                loan.kind = request.kind;
+                loan.state = policy::LoanState::kRequested;
+                loan.paper = request.paper;
+                loan.requester_id = user.id;
+                loan.reason = request.reason;
+                loan.requested_at = f.now;
+                loan.requested_due = request.due.value_or(0);
+                f.record = Archive::RecordFactsFor(meta);
+                f.loan = loan.Facts();
+                f.requested_due = request.due;
+                AddLoanDetails(e, loan);
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                loan.approvals_required = o.decision.approvals_required;
+                loan.release_required = o.decision.custodian_release_required || request.paper;
+                loan.history.push_back(
+                    LoanStep{o.now, o.user.id, "loan.request", request.reason, o.seq});
+                CUSTOS_RETURN_IF_ERROR(
+                    txn.Insert(tables::kLoans, loan.id, json::Serialize(loan.ToJson())));
+                CUSTOS_RETURN_IF_ERROR(txn.Put(
+                    tables::kIndex, RecordLoanPrefix(loan.record_id, o.user.id) + loan.id, ""));
+                CUSTOS_RETURN_IF_ERROR(
+                    txn.Put(tables::kIndex, RequesterLoanKey(o.user.id, loan.id), ""));
+                return ReindexLoan(txn, nullptr, loan);
+              })
+          .status());
+  return loan;
 }
 
 Result<Loan> ApproveLoan(Archive& archive, const Caller& caller, std::string_view loan_id,
@@ -544,54 +540,58 @@ Result<UseResult> UseRecord(Archive& archive, const Caller& caller, std::string_
   const std::optional<policy::LoanKind> kind = policy::LoanKindForAction(action);
   if (!kind || *kind == policy::LoanKind::kView)
     return Status::InvalidArgument("only copy, print and export are uses");
+  access::Attempt attempt;
+  attempt.action = action;
+  attempt.event_action = "record." + std::string(policy::LoanKindId(*kind));
+  attempt.object_type = "record";
+  attempt.object_id = std::string(record_id);
+  attempt.reason = std::string(reason);
+  // Taking content out is watched like viewing it: notice period, off
+  // hours, a new place, refusals in a row.
+  attempt.alert_record_id = std::string(record_id);
   UseResult out;
-  Status denied;
-  CUSTOS_RETURN_IF_ERROR(archive.vault().Write([&](WriteTxn& txn) -> Status {
-    denied = Status::Ok();
-    CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(txn));
-    CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, Archive::ReadMeta(txn, record_id));
-    CUSTOS_ASSIGN_OR_RETURN(std::optional<Loan> loan, FindOpenLoan(txn, meta.id, user.id, *kind));
-    policy::Facts f;
-    f.actor = Archive::ActorFactsFor(user);
-    f.record = Archive::RecordFactsFor(meta);
-    if (loan) f.loan = loan->Facts();
-    f.now = NowMillis();
-    f.reason = std::string(reason);
-    CUSTOS_ASSIGN_OR_RETURN(f.views_used, Archive::ViewsUsed(txn, user.id, meta.id, *policy,
-                                                             meta.classification, f.now));
-    const policy::Authorization auth = policy::Authorize(*policy, f, action);
-    AuditEvent e = Archive::NewEvent(
-        caller, &user, "record." + std::string(policy::LoanKindId(*kind)), "record", meta.id);
-    e.object.version = meta.latest_version;
-    e.reason = std::string(reason);
-    Archive::SetDecision(&e, auth, *policy);
-    e.details["classification"] = policy::ClassificationId(meta.classification);
-    e.details["views_used"] = auth.ok() ? f.views_used + 1 : f.views_used;
-    if (auth.decision.view_quota) e.details["view_quota"] = *auth.decision.view_quota;
-    if (loan) e.details["loan"] = loan->id;
-    CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, archive.audit_log().Append(txn, e));
-    // Taking content out is watched like viewing it: notice period, off
-    // hours, a new place, refusals in a row.
-    CUSTOS_RETURN_IF_ERROR(
-        Archive::CheckAttempt(txn, user, caller, e.action, meta.id, auth, f.now, seq, *policy));
-    if (!auth.ok()) {
-      denied = auth.status();
-      return Status::Ok();
-    }
-    // The content leaves as a view's would: it counts against the quota.
-    CUSTOS_RETURN_IF_ERROR(Archive::CountViews(txn, user.id, meta.id, f.now, 1));
-    CUSTOS_ASSIGN_OR_RETURN(out.version, ReadRecordVersion(txn, meta.id, meta.latest_version));
-    out.audit_seq = seq;
-    out.rule = auth.decision.rule;
-    out.loan_id.clear();
-    if (loan && auth.decision.rule == policy::rules::kAllowUseLoan) {
-      CUSTOS_RETURN_IF_ERROR(MarkLoanUsed(txn, *loan, user.id, seq));
-      out.loan_id = loan->id;
-    }
-    return Status::Ok();
-  }));
-  if (!denied.ok()) return denied;
+  RecordMeta meta;
+  std::optional<Loan> loan;
+  int views_used = 0;
+  CUSTOS_RETURN_IF_ERROR(
+      archive.gate()
+          .DecideThenWrite(
+              caller, attempt,
+              [&](const ReadTxn& txn, const User& user, policy::Facts& f, AuditEvent& e) -> Status {
+                CUSTOS_ASSIGN_OR_RETURN(meta, Archive::ReadMeta(txn, record_id));
+                CUSTOS_ASSIGN_OR_RETURN(loan, FindOpenLoan(txn, meta.id, user.id, *kind));
+                CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(txn));
+                f.record = Archive::RecordFactsFor(meta);
+                if (loan) f.loan = loan->Facts();
+                CUSTOS_ASSIGN_OR_RETURN(
+                    f.views_used,
+                    Archive::ViewsUsed(txn, user.id, meta.id, *policy, meta.classification, f.now));
+                views_used = f.views_used;
+                e.object.version = meta.latest_version;
+                e.details["classification"] = policy::ClassificationId(meta.classification);
+                if (loan) e.details["loan"] = loan->id;
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                // The content leaves as a view's would: it counts against the quota.
+                CUSTOS_RETURN_IF_ERROR(Archive::CountViews(txn, o.user.id, meta.id, o.now, 1));
+                CUSTOS_ASSIGN_OR_RETURN(out.version,
+                                        ReadRecordVersion(txn, meta.id, meta.latest_version));
+                out.audit_seq = o.seq;
+                out.rule = o.rule;
+                out.loan_id.clear();
+                if (loan && o.rule == policy::rules::kAllowUseLoan) {
+                  CUSTOS_RETURN_IF_ERROR(MarkLoanUsed(txn, *loan, o.user.id, o.seq));
+                  out.loan_id = loan->id;
+                }
+                return Status::Ok();
+              },
+              [&](const ReadTxn&, const access::Outcome& o, AuditEvent& e) -> Status {
+                e.details["views_used"] = o.allowed ? views_used + 1 : views_used;
+                if (o.decision.view_quota) e.details["view_quota"] = *o.decision.view_quota;
+                return Status::Ok();
+              })
+          .status());
   return out;
 }
 

@@ -269,9 +269,9 @@ Status NonCompeteTracker::Change(
   Status denied;
   Status st = vault_.Write([&](WriteTxn& txn) -> Status {
     denied = Status::Ok();  // the vault may run this again (map growth)
-    CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(txn, caller));
-    AuditEvent e = Archive::NewEvent(caller, &user, std::string(action), "agreement",
-                                     std::string(agreement_id));
+    CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(txn, caller));
+    AuditEvent e = access::AccessGate::NewEvent(caller, &user, std::string(action), "agreement",
+                                                std::string(agreement_id));
     if (auto digest = CurrentPolicyDigest(txn); digest.ok()) e.policy = *digest;
     if (!MayTrack(user, true)) {
       e.decision = AuditDecision::kDeny;
@@ -337,7 +337,7 @@ Result<std::vector<NonCompeteRow>> NonCompeteTracker::Dashboard(const Caller& ca
   User user;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(user, Archive::CallerUser(*txn, caller));
+    CUSTOS_ASSIGN_OR_RETURN(user, access::AccessGate::CallerUser(*txn, caller));
     if (!MayTrack(user, false)) {
       return Status::PermissionDenied("noncompete.readers: legal, hr or auditor only");
     }
@@ -371,8 +371,8 @@ Result<std::vector<NonCompeteRow>> NonCompeteTracker::Dashboard(const Caller& ca
       CUSTOS_ASSIGN_OR_RETURN(NonCompeteTracking t, LoadTracking(txn, row.agreement.id));
       if (overdue <= t.last_alert_overdue) return Status::Ok();
       t.last_alert_overdue = overdue;
-      AuditEvent e =
-          Archive::NewEvent(caller, &user, "noncompete.alert", "agreement", row.agreement.id);
+      AuditEvent e = access::AccessGate::NewEvent(caller, &user, "noncompete.alert", "agreement",
+                                                  row.agreement.id);
       e.decision = AuditDecision::kAllow;
       e.rule = overdue >= 3   ? "noncompete.art38_release_right"
                : overdue == 2 ? "noncompete.two_months_unpaid"

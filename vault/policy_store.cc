@@ -6,6 +6,7 @@
 #include "base/json.h"
 #include "policy/engine.h"
 #include "policy/rules.h"
+#include "vault/access/gate.h"
 #include "vault/crypto.h"
 #include "vault/sealed_cache.h"
 #include "vault/users.h"
@@ -156,44 +157,27 @@ Result<PolicyApplication> ApplyPolicy(Vault& vault, const AuditLog& log, const C
   CUSTOS_ASSIGN_OR_RETURN(policy::Policy next, policy::LoadPolicy(xml));
   next.set_digest(PolicyDigest(xml));
   CUSTOS_RETURN_IF_ERROR(EnsurePolicy(vault, log).status());
+  const access::AccessGate gate(vault, log);
+  access::Attempt attempt;
+  attempt.action = policy::Action::kApplyPolicy;
+  attempt.event_action = "policy.apply";
+  attempt.object_type = "policy";
+  attempt.object_id = next.digest();
+  attempt.reason = std::string(reason);
   PolicyApplication out;
-  Status denied;
-  CUSTOS_RETURN_IF_ERROR(vault.Write([&](WriteTxn& txn) -> Status {
-    denied = Status::Ok();
-    CUSTOS_ASSIGN_OR_RETURN(policy::Policy current, CurrentPolicy(txn));
-    auto user = GetUser(txn, caller.user_id);
-    if (!user.ok() || user->disabled) return Status::Unauthenticated("unknown or disabled user");
-    policy::Facts facts;
-    facts.actor.user_id = user->id;
-    facts.actor.roles = user->roles;
-    facts.actor.employment = user->employment;
-    facts.now = NowMillis();
-    facts.reason = std::string(reason);
-    const policy::Authorization auth =
-        policy::Authorize(current, facts, policy::Action::kApplyPolicy);
-    AuditEvent e;
-    e.actor = {user->id, user->display_name};
-    for (policy::Role r : user->roles) e.roles.emplace_back(policy::RoleId(r));
-    e.session = caller.session;
-    e.place = caller.place;
-    e.action = "policy.apply";
-    e.object = {"policy", next.digest(), std::nullopt};
-    e.reason = std::string(reason);
-    e.decision = auth.ok() ? AuditDecision::kAllow : AuditDecision::kDeny;
-    e.rule = auth.decision.rule;
-    e.policy = current.digest();
-    e.outcome = auth.ok() ? "ok" : "denied";
-    e.details["new_policy"] = next.digest();
-    e.details["new_version"] = next.version();
-    CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, log.Append(txn, e));
-    if (!auth.ok()) {
-      denied = auth.status();
-      return Status::Ok();
-    }
-    out = PolicyApplication{next.digest(), next.version(), facts.now, user->id, seq};
-    return StoreApplication(txn, next, &out);
-  }));
-  if (!denied.ok()) return denied;
+  CUSTOS_RETURN_IF_ERROR(
+      gate.DecideThenWrite(
+              caller, attempt,
+              [&](const ReadTxn&, const User&, policy::Facts&, AuditEvent& e) -> Status {
+                e.details["new_policy"] = next.digest();
+                e.details["new_version"] = next.version();
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                out = PolicyApplication{next.digest(), next.version(), o.now, o.user.id, o.seq};
+                return StoreApplication(txn, next, &out);
+              })
+          .status());
   return out;
 }
 

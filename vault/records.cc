@@ -562,14 +562,6 @@ SealedCache<RecordMeta>& MetaCache() {
 
 }  // namespace
 
-Result<User> Archive::CallerUser(const ReadTxn& txn, const Caller& caller) {
-  return access::AccessGate::CallerUser(txn, caller);
-}
-
-policy::ActorFacts Archive::ActorFactsFor(const User& user) {
-  return access::AccessGate::ActorFactsFor(user);
-}
-
 policy::RecordFacts Archive::RecordFactsFor(const RecordMeta& meta) {
   policy::RecordFacts r;
   r.id = meta.id;
@@ -590,26 +582,6 @@ Result<RecordMeta> Archive::ReadMeta(const ReadTxn& txn, std::string_view record
     CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*raw));
     return RecordMeta::FromJson(v);
   });
-}
-
-AuditEvent Archive::NewEvent(const Caller& caller, const User* user, std::string action,
-                             std::string object_type, std::string object_id) {
-  return access::AccessGate::NewEvent(caller, user, std::move(action), std::move(object_type),
-                                      std::move(object_id));
-}
-
-void Archive::SetDecision(AuditEvent* e, const policy::Authorization& auth,
-                          const policy::Policy& policy) {
-  e->decision = auth.ok() ? AuditDecision::kAllow : AuditDecision::kDeny;
-  e->rule = auth.decision.rule;
-  e->policy = policy.digest();
-  if (auth.ok()) {
-    e->outcome = "ok";
-  } else if (auth.decision.rule == policy::rules::kQuotaExhausted) {
-    e->outcome = "quota_exhausted";
-  } else {
-    e->outcome = "denied";
-  }
 }
 
 // ---- records --------------------------------------------------------------------
@@ -944,14 +916,6 @@ Result<std::vector<RecordMeta>> Archive::DeclassifyDue(CivilDate today) {
 }
 
 // ---- alerts on access attempts ----------------------------------------------------
-
-Status Archive::CheckAttempt(WriteTxn& txn, const User& user, const Caller& caller,
-                             std::string_view action, const std::string& record_id,
-                             const policy::Authorization& auth, UnixMillis now, uint64_t seq,
-                             const policy::Policy& policy) {
-  return access::CheckAttempt(txn, user, caller, action, record_id, auth.decision, auth.ok(), now,
-                              seq, policy);
-}
 
 // ---- views ------------------------------------------------------------------------
 

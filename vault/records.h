@@ -316,27 +316,8 @@ class Archive {
   // ---- building blocks for loans, attachments, imports (same module) -------
   // The policy in force, as read in `txn` (cached by digest).
   Result<std::shared_ptr<const policy::Policy>> PolicyAt(const ReadTxn& txn) const;
-  // The caller as a user; kUnauthenticated when unknown or disabled.
-  static Result<User> CallerUser(const ReadTxn& txn, const Caller& caller);
-  static policy::ActorFacts ActorFactsFor(const User& user);
   static policy::RecordFacts RecordFactsFor(const RecordMeta& meta);
   static Result<RecordMeta> ReadMeta(const ReadTxn& txn, std::string_view record_id);
-  // An audit event pre-filled with the caller, roles, place and action.
-  static AuditEvent NewEvent(const Caller& caller, const User* user, std::string action,
-                             std::string object_type, std::string object_id);
-  // Fills decision, rule, policy hash and outcome from `auth`.
-  static void SetDecision(AuditEvent* event, const policy::Authorization& auth,
-                          const policy::Policy& policy);
-  // The alerts an access attempt on a record raises, in the transaction of
-  // its audit event `seq` (`action` is the event's: "record.view",
-  // "record.copy", …): activity during the notice period, and the anomaly
-  // rules of policy/anomaly.h (off hours by the policy's working hours), and
-  // an exhausted view quota.
-  // Allowed or refused alike; only views count toward the spike rule.
-  static Status CheckAttempt(WriteTxn& txn, const User& user, const Caller& caller,
-                             std::string_view action, const std::string& record_id,
-                             const policy::Authorization& auth, UnixMillis now, uint64_t seq,
-                             const policy::Policy& policy);
   // The views of `record` by `user_id` within the quota window of
   // `classification` (the policy fact views_used), and the counting of
   // `views` more (a view, each version a comparison shows, a copy, print or

@@ -1,11 +1,13 @@
 #include "vault/user_admin.h"
 
 #include <algorithm>
+#include <functional>
 #include <utility>
 
 #include "base/encoding.h"
 #include "policy/engine.h"
 #include "policy/facts.h"
+#include "vault/access/gate.h"
 #include "vault/crypto.h"
 #include "vault/tables.h"
 
@@ -25,46 +27,37 @@ constexpr size_t kMaxTextField = 128;
 constexpr std::string_view kSetupRule = "auth.setup_link";
 constexpr std::string_view kPasswordChangeRule = "auth.password_change";
 
-// The administrator (or any caller) as the policy sees them.
-struct Actor {
-  User user;
-  policy::Policy policy;
-};
+// Adds facts to a user-administration decision (reads only).
+using MoreFacts = std::function<Status(const ReadTxn&, const User&, policy::Facts&)>;
 
-Result<Actor> LoadActor(const ReadTxn& txn, const Caller& caller) {
-  auto user = GetUser(txn, caller.user_id);
-  if (!user.ok() || user->disabled || user->employment == policy::EmploymentState::kDeparted) {
-    return Status::Unauthenticated("unknown or disabled user");
-  }
-  CUSTOS_ASSIGN_OR_RETURN(policy::Policy current, CurrentPolicy(txn));
-  return Actor{std::move(user).value(), std::move(current)};
+// Decides kManageUsers for `caller` on the access path, in `txn`, without
+// writing anything: the caller must be a known, enabled, not departed user
+// (kUnauthenticated otherwise). The events the decision leads to are
+// appended with AccessGate::Record (one operation may write several).
+Result<access::Outcome> Ask(const access::AccessGate& gate, const ReadTxn& txn,
+                            const Caller& caller, std::string_view target_user_id, UnixMillis now,
+                            const MoreFacts& more = nullptr) {
+  access::Attempt attempt;
+  attempt.action = policy::Action::kManageUsers;
+  return gate.Peek(
+      txn, caller, attempt,
+      [&](const ReadTxn& t, const User& user, policy::Facts& f, AuditEvent&) -> Status {
+        if (user.employment == policy::EmploymentState::kDeparted) {
+          return Status::Unauthenticated("unknown or disabled user");
+        }
+        f.now = now;
+        f.target_user_id = std::string(target_user_id);
+        return more ? more(t, user, f) : Status::Ok();
+      });
 }
 
-policy::Facts BaseFacts(const User& actor, std::string_view target_user_id, UnixMillis now) {
-  policy::Facts facts;
-  facts.actor.user_id = actor.id;
-  facts.actor.roles = actor.roles;
-  facts.actor.employment = actor.employment;
-  facts.now = now;
-  facts.target_user_id = std::string(target_user_id);
-  return facts;
-}
-
-AuditEvent BaseEvent(const Actor& a, const Caller& caller, std::string_view action,
-                     std::string_view target_id, std::string_view reason,
-                     const policy::Authorization& auth) {
-  AuditEvent e;
-  e.actor = {a.user.id, a.user.display_name};
-  for (policy::Role r : a.user.roles) e.roles.emplace_back(policy::RoleId(r));
-  e.session = caller.session;
-  e.place = caller.place;
-  e.action = std::string(action);
-  e.object = {"user", std::string(target_id), std::nullopt};
+// The event of a user-administration step by the decided caller; its
+// decision is set by AccessGate::Record.
+AuditEvent BaseEvent(const access::Outcome& decided, const Caller& caller, std::string_view action,
+                     std::string_view target_id, std::string_view reason) {
+  AuditEvent e = access::AccessGate::NewEvent(caller, &decided.user, std::string(action), "user",
+                                              std::string(target_id));
   e.reason = std::string(reason);
-  e.decision = auth.ok() ? AuditDecision::kAllow : AuditDecision::kDeny;
-  e.rule = auth.decision.rule;
-  e.policy = a.policy.digest();
-  e.outcome = auth.ok() ? "ok" : "denied";
   return e;
 }
 
@@ -276,23 +269,25 @@ Result<UserAdminOutcome> UserAdmin::Create(const Caller& admin, const NewUser& i
   CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
     denied = Status::Ok();
     out = UserAdminOutcome{};
-    CUSTOS_ASSIGN_OR_RETURN(Actor a, LoadActor(txn, admin));
-    policy::Facts facts = BaseFacts(a.user, "", Now());
-    policy::UserAdminFacts ua;
-    ua.granted_roles = roles;
-    CUSTOS_ASSIGN_OR_RETURN(ua.other_admin_exists, OtherAdminExists(txn, a.user.id));
-    facts.user_admin = ua;
-    const policy::Authorization auth =
-        policy::Authorize(a.policy, facts, policy::Action::kManageUsers);
-    AuditEvent e = BaseEvent(a, admin, "user.create", "", reason, auth);
+    CUSTOS_ASSIGN_OR_RETURN(
+        const access::Outcome a,
+        Ask(gate_, txn, admin, "", Now(),
+            [&](const ReadTxn& t, const User& actor, policy::Facts& f) -> Status {
+              policy::UserAdminFacts ua;
+              ua.granted_roles = roles;
+              CUSTOS_ASSIGN_OR_RETURN(ua.other_admin_exists, OtherAdminExists(t, actor.id));
+              f.user_admin = ua;
+              return Status::Ok();
+            }));
+    AuditEvent e = BaseEvent(a, admin, "user.create", "", reason);
     e.details["username"] = input.username;
     e.details["roles"] = RoleList(roles);
-    if (!auth.ok()) {
-      CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
-      denied = auth.status();
+    if (!a.allowed) {
+      CUSTOS_RETURN_IF_ERROR(gate_.Record(txn, a, e).status());
+      denied = a.refusal;
       return Status::Ok();
     }
-    const std::vector<policy::Role> held = HeldBack(a.policy, auth.decision, roles);
+    const std::vector<policy::Role> held = HeldBack(*a.policy, a.decision, roles);
     User u;
     u.username = input.username;
     u.display_name = input.display_name;
@@ -312,10 +307,10 @@ Result<UserAdminOutcome> UserAdmin::Create(const Caller& admin, const NewUser& i
     }
     CUSTOS_ASSIGN_OR_RETURN(SetupLink link, IssueSetup(txn, u.id, "create", a.user.id, Now()));
     e.details["setup_expires"] = link.expires;
-    CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
+    CUSTOS_RETURN_IF_ERROR(gate_.Record(txn, a, e).status());
     out.user = std::move(u);
     out.setup = std::move(link);
-    out.rule = auth.decision.rule;
+    out.rule = a.rule;
     return Status::Ok();
   }));
   if (!denied.ok()) return denied;
@@ -333,17 +328,13 @@ Result<UserAdminOutcome> UserAdmin::Change(const Caller& admin, std::string_view
   CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
     denied = Status::Ok();
     out = UserAdminOutcome{};
-    CUSTOS_ASSIGN_OR_RETURN(Actor a, LoadActor(txn, admin));
     // SECURITY: the role is decided before the target is read, so a caller
     // without it learns nothing about which accounts exist.
-    policy::Facts facts = BaseFacts(a.user, user_id, Now());
-    const policy::Authorization role_check =
-        policy::Authorize(a.policy, facts, policy::Action::kManageUsers);
-    if (!role_check.ok()) {
+    CUSTOS_ASSIGN_OR_RETURN(const access::Outcome a, Ask(gate_, txn, admin, user_id, Now()));
+    if (!a.allowed) {
       CUSTOS_RETURN_IF_ERROR(
-          log_.Append(txn, BaseEvent(a, admin, "user.update", user_id, reason, role_check))
-              .status());
-      denied = role_check.status();
+          gate_.Record(txn, a, BaseEvent(a, admin, "user.update", user_id, reason)).status());
+      denied = a.refusal;
       return Status::Ok();
     }
     CUSTOS_ASSIGN_OR_RETURN(User target, GetUser(txn, user_id));
@@ -365,18 +356,22 @@ Result<UserAdminOutcome> UserAdmin::Change(const Caller& admin, std::string_view
       return Status::FailedPrecondition(
           "administrators cannot disable themselves or drop their own admin role");
     }
-    policy::UserAdminFacts ua;
-    ua.granted_roles = added;
-    CUSTOS_ASSIGN_OR_RETURN(ua.other_admin_exists, OtherAdminExists(txn, a.user.id));
-    facts.user_admin = ua;
-    const policy::Authorization auth =
-        policy::Authorize(a.policy, facts, policy::Action::kManageUsers);
-    if (!auth.ok()) {
-      AuditEvent e = BaseEvent(a, admin, "user.roles", target.id, reason, auth);
+    CUSTOS_ASSIGN_OR_RETURN(
+        const access::Outcome auth,
+        Ask(gate_, txn, admin, user_id, Now(),
+            [&](const ReadTxn& t, const User& actor, policy::Facts& f) -> Status {
+              policy::UserAdminFacts ua;
+              ua.granted_roles = added;
+              CUSTOS_ASSIGN_OR_RETURN(ua.other_admin_exists, OtherAdminExists(t, actor.id));
+              f.user_admin = ua;
+              return Status::Ok();
+            }));
+    if (!auth.allowed) {
+      AuditEvent e = BaseEvent(auth, admin, "user.roles", target.id, reason);
       e.details["added"] = RoleList(added);
       e.details["removed"] = RoleList(removed);
-      CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
-      denied = auth.status();
+      CUSTOS_RETURN_IF_ERROR(gate_.Record(txn, auth, e).status());
+      denied = auth.refusal;
       return Status::Ok();
     }
     std::vector<AuditEvent> events;
@@ -387,7 +382,7 @@ Result<UserAdminOutcome> UserAdmin::Change(const Caller& admin, std::string_view
       target.department = *change.department;
     }
     if (target.display_name != before.display_name || target.department != before.department) {
-      AuditEvent e = BaseEvent(a, admin, "user.update", target.id, reason, auth);
+      AuditEvent e = BaseEvent(auth, admin, "user.update", target.id, reason);
       if (target.display_name != before.display_name) {
         e.details["display_name"] = target.display_name;
       }
@@ -395,7 +390,7 @@ Result<UserAdminOutcome> UserAdmin::Change(const Caller& admin, std::string_view
       events.push_back(std::move(e));
     }
     if (!added.empty() || !removed.empty()) {
-      const std::vector<policy::Role> held = HeldBack(a.policy, auth.decision, added);
+      const std::vector<policy::Role> held = HeldBack(*auth.policy, auth.decision, added);
       std::vector<policy::Role> roles;
       for (policy::Role r : target.roles) {
         if (!Contains(removed, r)) roles.push_back(r);
@@ -407,7 +402,7 @@ Result<UserAdminOutcome> UserAdmin::Change(const Caller& admin, std::string_view
       if (!Contains(before.roles, policy::Role::kAdmin) && target.HasRole(policy::Role::kAdmin)) {
         CUSTOS_RETURN_IF_ERROR(NoteSecondAdmin(txn));
       }
-      AuditEvent e = BaseEvent(a, admin, "user.roles", target.id, reason, auth);
+      AuditEvent e = BaseEvent(auth, admin, "user.roles", target.id, reason);
       e.details["added"] = RoleList(added);
       e.details["removed"] = RoleList(removed);
       e.details["pending_roles"] = RoleList(held);
@@ -420,16 +415,17 @@ Result<UserAdminOutcome> UserAdmin::Change(const Caller& admin, std::string_view
     }
     if (change.disabled && *change.disabled != target.disabled) {
       target.disabled = *change.disabled;
-      events.push_back(BaseEvent(a, admin, target.disabled ? "user.disable" : "user.enable",
-                                 target.id, reason, auth));
+      events.push_back(BaseEvent(auth, admin, target.disabled ? "user.disable" : "user.enable",
+                                 target.id, reason));
       if (target.disabled) CUSTOS_RETURN_IF_ERROR(DropSetupOf(txn, target.id));
     }
     if (!events.empty()) {
       CUSTOS_RETURN_IF_ERROR(UpdateUser(txn, target));
-      for (const AuditEvent& e : events) CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
+      for (const AuditEvent& e : events)
+        CUSTOS_RETURN_IF_ERROR(gate_.Record(txn, auth, e).status());
     }
     out.user = std::move(target);
-    out.rule = auth.decision.rule;
+    out.rule = auth.rule;
     return Status::Ok();
   }));
   if (!denied.ok()) return denied;
@@ -442,33 +438,32 @@ Result<User> UserAdmin::ConfirmGrant(const Caller& admin, std::string_view grant
   Status denied;
   CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
     denied = Status::Ok();
-    CUSTOS_ASSIGN_OR_RETURN(Actor a, LoadActor(txn, admin));
-    policy::Facts facts = BaseFacts(a.user, "", Now());
-    const policy::Authorization role_check =
-        policy::Authorize(a.policy, facts, policy::Action::kManageUsers);
-    if (!role_check.ok()) {
-      AuditEvent e = BaseEvent(a, admin, "user.grant.confirm", "", "", role_check);
+    CUSTOS_ASSIGN_OR_RETURN(const access::Outcome role_check, Ask(gate_, txn, admin, "", Now()));
+    if (!role_check.allowed) {
+      AuditEvent e = BaseEvent(role_check, admin, "user.grant.confirm", "", "");
       e.details["grant"] = std::string(grant_id);
-      CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
-      denied = role_check.status();
+      CUSTOS_RETURN_IF_ERROR(gate_.Record(txn, role_check, e).status());
+      denied = role_check.refusal;
       return Status::Ok();
     }
     CUSTOS_ASSIGN_OR_RETURN(PendingGrant g, LoadGrant(txn, grant_id));
-    facts.target_user_id = g.user_id;
-    policy::UserAdminFacts ua;
-    ua.granted_roles = g.roles;
-    ua.grant_requested_by = g.requested_by;
-    ua.actor_password_set_by = a.user.password_set_by;
-    facts.user_admin = ua;
-    const policy::Authorization auth =
-        policy::Authorize(a.policy, facts, policy::Action::kManageUsers);
-    AuditEvent e = BaseEvent(a, admin, "user.grant.confirm", g.user_id, "", auth);
+    CUSTOS_ASSIGN_OR_RETURN(const access::Outcome auth,
+                            Ask(gate_, txn, admin, g.user_id, Now(),
+                                [&](const ReadTxn&, const User& actor, policy::Facts& f) -> Status {
+                                  policy::UserAdminFacts ua;
+                                  ua.granted_roles = g.roles;
+                                  ua.grant_requested_by = g.requested_by;
+                                  ua.actor_password_set_by = actor.password_set_by;
+                                  f.user_admin = ua;
+                                  return Status::Ok();
+                                }));
+    AuditEvent e = BaseEvent(auth, admin, "user.grant.confirm", g.user_id, "");
     e.details["grant"] = g.id;
     e.details["roles"] = RoleList(g.roles);
     e.details["requested_by"] = g.requested_by;
-    if (!auth.ok()) {
-      CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
-      denied = auth.status();
+    if (!auth.allowed) {
+      CUSTOS_RETURN_IF_ERROR(gate_.Record(txn, auth, e).status());
+      denied = auth.refusal;
       return Status::Ok();
     }
     CUSTOS_ASSIGN_OR_RETURN(User target, GetUser(txn, g.user_id));
@@ -482,7 +477,7 @@ Result<User> UserAdmin::ConfirmGrant(const Caller& admin, std::string_view grant
     if (target.HasRole(policy::Role::kAdmin)) CUSTOS_RETURN_IF_ERROR(NoteSecondAdmin(txn));
     CUSTOS_RETURN_IF_ERROR(UpdateUser(txn, target));
     CUSTOS_RETURN_IF_ERROR(txn.Delete(tables::kIndex, std::string(kGrantPrefix) + g.id));
-    CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
+    CUSTOS_RETURN_IF_ERROR(gate_.Record(txn, auth, e).status());
     out = std::move(target);
     return Status::Ok();
   }));
@@ -496,14 +491,12 @@ Status UserAdmin::CancelGrant(const Caller& admin, std::string_view grant_id,
   Status denied;
   CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
     denied = Status::Ok();
-    CUSTOS_ASSIGN_OR_RETURN(Actor a, LoadActor(txn, admin));
-    const policy::Authorization auth =
-        policy::Authorize(a.policy, BaseFacts(a.user, "", Now()), policy::Action::kManageUsers);
-    AuditEvent e = BaseEvent(a, admin, "user.grant.cancel", "", reason, auth);
+    CUSTOS_ASSIGN_OR_RETURN(const access::Outcome auth, Ask(gate_, txn, admin, "", Now()));
+    AuditEvent e = BaseEvent(auth, admin, "user.grant.cancel", "", reason);
     e.details["grant"] = std::string(grant_id);
-    if (!auth.ok()) {
-      CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
-      denied = auth.status();
+    if (!auth.allowed) {
+      CUSTOS_RETURN_IF_ERROR(gate_.Record(txn, auth, e).status());
+      denied = auth.refusal;
       return Status::Ok();
     }
     CUSTOS_ASSIGN_OR_RETURN(PendingGrant g, LoadGrant(txn, grant_id));
@@ -511,18 +504,15 @@ Status UserAdmin::CancelGrant(const Caller& admin, std::string_view grant_id,
     e.details["roles"] = RoleList(g.roles);
     e.details["requested_by"] = g.requested_by;
     CUSTOS_RETURN_IF_ERROR(txn.Delete(tables::kIndex, std::string(kGrantPrefix) + g.id));
-    CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
-    return Status::Ok();
+    return gate_.Record(txn, auth, e).status();
   }));
   return denied;
 }
 
 Result<std::vector<PendingGrant>> UserAdmin::PendingGrants(const Caller& admin) {
   CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-  CUSTOS_ASSIGN_OR_RETURN(Actor a, LoadActor(*txn, admin));
-  const policy::Authorization auth =
-      policy::Authorize(a.policy, BaseFacts(a.user, "", Now()), policy::Action::kManageUsers);
-  if (!auth.ok()) return auth.status();
+  CUSTOS_ASSIGN_OR_RETURN(const access::Outcome auth, Ask(gate_, *txn, admin, "", Now()));
+  if (!auth.allowed) return auth.refusal;
   std::vector<PendingGrant> out;
   CUSTOS_RETURN_IF_ERROR(txn->Scan(
       tables::kIndex, kGrantPrefix, [&](std::string_view, std::string_view value) -> Result<bool> {
@@ -546,13 +536,11 @@ Result<UserAdminOutcome> UserAdmin::ResetPassword(const Caller& admin, std::stri
   CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
     denied = Status::Ok();
     out = UserAdminOutcome{};
-    CUSTOS_ASSIGN_OR_RETURN(Actor a, LoadActor(txn, admin));
-    const policy::Authorization auth = policy::Authorize(
-        a.policy, BaseFacts(a.user, user_id, Now()), policy::Action::kManageUsers);
-    AuditEvent e = BaseEvent(a, admin, "user.password.reset", user_id, reason, auth);
-    if (!auth.ok()) {
-      CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
-      denied = auth.status();
+    CUSTOS_ASSIGN_OR_RETURN(const access::Outcome auth, Ask(gate_, txn, admin, user_id, Now()));
+    AuditEvent e = BaseEvent(auth, admin, "user.password.reset", user_id, reason);
+    if (!auth.allowed) {
+      CUSTOS_RETURN_IF_ERROR(gate_.Record(txn, auth, e).status());
+      denied = auth.refusal;
       return Status::Ok();
     }
     CUSTOS_ASSIGN_OR_RETURN(User target, GetUser(txn, user_id));
@@ -563,12 +551,13 @@ Result<UserAdminOutcome> UserAdmin::ResetPassword(const Caller& admin, std::stri
     target.password_set_by.clear();
     target.must_change_password = false;
     CUSTOS_RETURN_IF_ERROR(UpdateUser(txn, target));
-    CUSTOS_ASSIGN_OR_RETURN(SetupLink link, IssueSetup(txn, target.id, "reset", a.user.id, Now()));
+    CUSTOS_ASSIGN_OR_RETURN(SetupLink link,
+                            IssueSetup(txn, target.id, "reset", auth.user.id, Now()));
     e.details["setup_expires"] = link.expires;
-    CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
+    CUSTOS_RETURN_IF_ERROR(gate_.Record(txn, auth, e).status());
     out.user = std::move(target);
     out.setup = std::move(link);
-    out.rule = auth.decision.rule;
+    out.rule = auth.rule;
     return Status::Ok();
   }));
   if (!denied.ok()) return denied;

@@ -55,6 +55,7 @@
 #include "base/status.h"
 #include "base/time.h"
 #include "policy/types.h"
+#include "vault/access/gate.h"
 #include "vault/audit_log.h"
 #include "vault/policy_store.h"
 #include "vault/users.h"
@@ -120,7 +121,7 @@ class UserAdmin {
   // expiry; the web server passes its own.
   UserAdmin(Vault& vault, const AuditLog& log, Argon2Params password_kdf,
             std::function<UnixMillis()> clock = nullptr)
-      : vault_(vault), log_(log), kdf_(password_kdf), clock_(std::move(clock)) {}
+      : vault_(vault), log_(log), gate_(vault, log), kdf_(password_kdf), clock_(std::move(clock)) {}
 
   // A new account without a password, with a setup link. Roles the policy
   // guards are held back as a pending grant. kInvalidArgument (bad username,
@@ -163,6 +164,7 @@ class UserAdmin {
  private:
   Vault& vault_;
   const AuditLog& log_;
+  access::AccessGate gate_;  // every administration step is decided here
   Argon2Params kdf_;
   std::function<UnixMillis()> clock_;
 

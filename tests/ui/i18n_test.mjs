@@ -95,6 +95,8 @@ test('every rule id the vault and the server write themselves has words', () => 
     ...captures(/constexpr std::string_view k\w*Rule = "([^"]+)"/g),
     // A refusal's rule is its message's prefix: PermissionDenied("agreements.not_sent: …").
     ...captures(/"([a-z_]+\.[a-z0-9_]+): /g),
+    // A refusal made with its rule as data: policy::Refuse("agreements.not_sent", "…").
+    ...captures(/\bRefuse\(\s*"([a-z_]+\.[a-z0-9_.]+)"/g),
     // Deny(caller, &user, action, id, "signing.password", …)
     ...captures(/\bDeny\(caller, &user, [^;]*?, [^;]*?, "([a-z_]+\.[a-z0-9_.]+)"/g),
   ]);

@@ -125,6 +125,11 @@ Result<Outcome> AccessGate::DecideThenWrite(const Caller& caller, const Attempt&
   return out;
 }
 
+Result<uint64_t> AccessGate::Record(WriteTxn& txn, const Outcome& outcome, AuditEvent event) const {
+  SetDecision(&event, outcome);
+  return log_.Append(txn, event);
+}
+
 Result<Outcome> AccessGate::Peek(const ReadTxn& txn, const Caller& caller, const Attempt& attempt,
                                  const Prepare& prepare) const {
   AuditEvent unused;

@@ -14,7 +14,8 @@
 //
 // DecideThenWrite wraps the common shape "decide, audit, then write if
 // allowed, in one Vault::Write". Peek decides without auditing, for
-// read-only pre-checks that are advisory only (the write decides again).
+// read-only pre-checks that are advisory only (the write decides again), or
+// inside a write that then appends its events with Record.
 //
 // Thread-safety: an AccessGate is shared by all threads of the process (its
 // policy cache is locked); Outcome is a value.
@@ -117,6 +118,12 @@ class AccessGate {
   // "refuse before streaming an upload"; the write must Decide again.
   Result<Outcome> Peek(const ReadTxn& txn, const Caller& caller, const Attempt& attempt,
                        const Prepare& prepare = nullptr) const;
+
+  // Appends `event` as `outcome` decided it (decision, rule, policy digest
+  // and outcome word set from the Outcome): for an operation that writes
+  // more than one event under one decision, or decides on a read snapshot
+  // (Peek) before it knows which event to write. Returns its sequence number.
+  Result<uint64_t> Record(WriteTxn& txn, const Outcome& outcome, AuditEvent event) const;
 
   // The policy in force as read in `txn` (cached by digest).
   Result<std::shared_ptr<const policy::Policy>> PolicyAt(const ReadTxn& txn) const;

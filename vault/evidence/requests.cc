@@ -606,7 +606,7 @@ Result<EvidenceRequest> EvidenceDesk::LiftHold(const Caller& caller, std::string
 
 Result<std::vector<EvidenceRequest>> EvidenceDesk::List(const Caller& caller) const {
   CUSTOS_ASSIGN_OR_RETURN(auto r, archive_.vault().BeginRead());
-  CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(*r, caller));
+  CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(*r, caller));
   CUSTOS_ASSIGN_OR_RETURN(auto policy, archive_.PolicyAt(*r));
   if (!MayReadRequests(*policy, user)) {
     return policy::Refuse(policy::rules::kRoleNotPermitted,
@@ -621,7 +621,7 @@ Result<std::vector<EvidenceRequest>> EvidenceDesk::List(const Caller& caller) co
 
 Result<EvidenceRequest> EvidenceDesk::Get(const Caller& caller, std::string_view id) const {
   CUSTOS_ASSIGN_OR_RETURN(auto r, archive_.vault().BeginRead());
-  CUSTOS_ASSIGN_OR_RETURN(User user, Archive::CallerUser(*r, caller));
+  CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(*r, caller));
   CUSTOS_ASSIGN_OR_RETURN(auto policy, archive_.PolicyAt(*r));
   if (!MayReadRequests(*policy, user)) {
     return policy::Refuse(policy::rules::kRoleNotPermitted,
