@@ -558,6 +558,73 @@ Decision DecideReadAgreement(const Policy& policy, const Facts& facts) {
   return Allow(rules::kAllowAgreementRead);
 }
 
+// ---- agreement steps ---------------------------------------------------------------
+
+// The steps of an agreement and of its non-compete tracking. Legal's steps
+// need a role the policy lets draft contracts (draft_contract); the rest are
+// fixed: the employee signs and receives their own, a custodian who neither
+// uploaded the paper nor is bound by it attests, and the separations of
+// duty (the drafter never sends their own draft; the employee never
+// countersigns for the company) hold whatever the policy file says.
+Decision DecideAgreementStep(const Policy& policy, const Facts& facts) {
+  const AgreementFacts& ag = *facts.agreement;
+  const ActorFacts& actor = facts.actor;
+  const std::string& step = ag.step;
+  if (actor.employment == EmploymentState::kDeparted) return Deny(rules::kEmploymentDeparted);
+  // The employee's own steps, also during the notice period (what they
+  // sign and receive on leaving is part of leaving).
+  if (step == "sign" || step == "deliver") {
+    if (!Same(actor.user_id, ag.employee_id)) return Deny(rules::kAgreementsEmployeeOnly);
+    return Allow(rules::kAgreementsEmployee);
+  }
+  if (step == "certificate") {
+    if (Same(actor.user_id, ag.employee_id) && ag.sent_to_employee) {
+      return Allow(rules::kAgreementsEmployee);
+    }
+    if (actor.HasRole(Role::kLegal) || actor.HasRole(Role::kAuditor) ||
+        actor.HasRole(Role::kLitigation)) {
+      return Allow(rules::kAllowAgreementRead);
+    }
+    return Deny(rules::kAgreementsReaders);
+  }
+  if (step == "noncompete.read") {
+    if (Check d = CheckEmployment(facts, Action::kAgreementStep)) return *d;
+    if (actor.HasRole(Role::kLegal) || actor.HasRole(Role::kHr) || actor.HasRole(Role::kAuditor)) {
+      return Allow(rules::kAllowAgreementRead);
+    }
+    return Deny(rules::kNoncompeteReaders);
+  }
+  if (Check d = CheckEmployment(facts, Action::kAgreementStep)) return *d;
+  if (step == "attest") {
+    if (!actor.HasRole(Role::kCustodian) || Same(actor.user_id, ag.uploaded_by) ||
+        Same(actor.user_id, ag.employee_id)) {
+      return Deny(rules::kAgreementsCustodianAttests);
+    }
+    return Allow(rules::kAgreementsCustodian);
+  }
+  const bool legal = RoleCan(policy, actor, Action::kDraftContract);
+  if (step == "countersign") {
+    if (!legal || Same(actor.user_id, ag.employee_id)) {
+      return Deny(rules::kAgreementsCompanySigner);
+    }
+    return Allow(rules::kAgreementsCompany);
+  }
+  if (step == "noncompete.track") {
+    if (!legal) return Deny(rules::kNoncompeteLegalOnly);
+    return Allow(rules::kNoncompeteLegal);
+  }
+  if (step == "draft" || step == "update" || step == "submit" || step == "return" ||
+      step == "send" || step == "paper_upload") {
+    if (!legal) return Deny(rules::kAgreementsLegalOnly);
+    // SECURITY: separation of duties: the review is a second person.
+    if (step == "send" && Same(actor.user_id, ag.drafted_by)) {
+      return Deny(rules::kAgreementsReviewByOther);
+    }
+    return Allow(rules::kAgreementsLegal);
+  }
+  return Deny(rules::kFactsIncomplete);
+}
+
 // ---- evidence requests ------------------------------------------------------------
 
 // Separation of duties for whoever decides on an evidence request: never its
@@ -698,6 +765,7 @@ bool NeedsRecord(Action action) {
     case Action::kApproveEvidence:
     case Action::kDenyEvidence:
     case Action::kLiftLegalHold:
+    case Action::kAgreementStep:
       return false;
     default:
       return true;
@@ -794,6 +862,9 @@ Decision Decide(const Policy& policy, const Facts& facts, Action action) {
       return DecideLowerClassification(policy, facts);
     case Action::kReadAgreement:
       return DecideReadAgreement(policy, facts);
+    case Action::kAgreementStep:
+      if (!facts.agreement) return Deny(rules::kFactsIncomplete);
+      return DecideAgreementStep(policy, facts);
     case Action::kManageUsers:
       return DecideManageUsers(policy, facts);
     case Action::kCreateRecord:

@@ -93,6 +93,22 @@ struct UserAdminFacts {
   bool other_admin_exists = true;
 };
 
+// The agreement step in question (kAgreementStep).
+struct AgreementFacts {
+  // "draft", "update", "submit", "return", "send", "paper_upload" (legal's
+  // steps), "countersign" (legal, for the company), "sign" and "deliver"
+  // (the employee's own), "attest" (a custodian), "certificate" (read a
+  // signing certificate), "noncompete.track" (record payments, a release)
+  // and "noncompete.read" (read the tracking).
+  std::string step;
+  std::string drafted_by;   // who drafted the agreement
+  std::string employee_id;  // the employee it binds
+  std::string uploaded_by;  // who uploaded the paper scan ("" when none)
+  // Whether the agreement has been sent to the employee (they may read
+  // their certificate from then on).
+  bool sent_to_employee = false;
+};
+
 // Everything one decision needs.
 struct Facts {
   ActorFacts actor;
@@ -126,6 +142,8 @@ struct Facts {
   // kManageUsers: target_user_id is the account changed (empty when it is
   // being created).
   std::optional<UserAdminFacts> user_admin;
+  // kAgreementStep.
+  std::optional<AgreementFacts> agreement;
 };
 
 }  // namespace custos::policy

@@ -98,6 +98,21 @@ inline constexpr std::string_view kAllowHoldLift = "allow.hold.lift";
 inline constexpr std::string_view kAllowRecordLower = "allow.record.lower";
 inline constexpr std::string_view kAllowAgreementRead = "allow.agreement.read";
 inline constexpr std::string_view kAllowAgreementOwn = "allow.agreement.own";
+// Agreement steps (kAgreementStep). The allowances name the capacity the
+// step was taken in, as the agreement's history records it.
+inline constexpr std::string_view kAgreementsLegalOnly = "agreements.legal_only";
+inline constexpr std::string_view kAgreementsReviewByOther = "agreements.review_by_other";
+inline constexpr std::string_view kAgreementsEmployeeOnly = "agreements.employee_only";
+inline constexpr std::string_view kAgreementsCompanySigner = "agreements.company_signer";
+inline constexpr std::string_view kAgreementsCustodianAttests = "agreements.custodian_attests";
+inline constexpr std::string_view kAgreementsReaders = "agreements.readers";
+inline constexpr std::string_view kAgreementsLegal = "agreements.legal";
+inline constexpr std::string_view kAgreementsEmployee = "agreements.employee";
+inline constexpr std::string_view kAgreementsCompany = "agreements.company";
+inline constexpr std::string_view kAgreementsCustodian = "agreements.custodian";
+inline constexpr std::string_view kNoncompeteLegalOnly = "noncompete.legal_only";
+inline constexpr std::string_view kNoncompeteReaders = "noncompete.readers";
+inline constexpr std::string_view kNoncompeteLegal = "noncompete.legal";
 // A move of a record under legal hold approved by the first of the two
 // approvers it needs: recorded, the ownership stays until the second.
 inline constexpr std::string_view kAllowHoldTransferFirst = "allow.hold.transfer_first";

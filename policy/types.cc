@@ -68,8 +68,9 @@ constexpr std::array<std::string_view, kActionCount> kActionIds = {
     "lift_legal_hold",
     "lower_classification",
     "read_agreement",
+    "agreement_step",
 };
-static_assert(static_cast<std::size_t>(Action::kReadAgreement) + 1 == kActionCount);
+static_assert(static_cast<std::size_t>(Action::kAgreementStep) + 1 == kActionCount);
 
 constexpr std::array<std::string_view, 8> kLoanStateIds = {
     "requested", "approved", "denied", "released", "active", "returned", "expired", "revoked",

@@ -93,8 +93,12 @@ enum class Action {
   kLiftLegalHold,        // end the legal hold an approved request placed
   kLowerClassification,  // lower a record's marking or bring its declassification forward
   kReadAgreement,        // read an agreement's terms or signed document
+  // A step of an agreement or its non-compete tracking (AgreementFacts::step):
+  // decided by fixed rules of the engine and the draft_contract permit, not
+  // by a permit of its own.
+  kAgreementStep,
 };
-inline constexpr std::size_t kActionCount = 30;
+inline constexpr std::size_t kActionCount = 31;
 inline constexpr std::array<Action, kActionCount> kAllActions = {
     Action::kViewContent,
     Action::kCreateRecord,
@@ -126,6 +130,7 @@ inline constexpr std::array<Action, kActionCount> kAllActions = {
     Action::kLiftLegalHold,
     Action::kLowerClassification,
     Action::kReadAgreement,
+    Action::kAgreementStep,
 };
 
 // Borrowing states: requested → approved / denied → released → active until

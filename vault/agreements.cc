@@ -86,6 +86,41 @@ bool EmployeeMaySee(const User& u, const Agreement& a) {
 
 std::string ShaHex(std::string_view bytes) { return HexEncode(Sha256(bytes)); }
 
+// What the policy decides a step of `a` on (policy::AgreementFacts).
+policy::AgreementFacts StepFacts(std::string_view step, const Agreement& a) {
+  policy::AgreementFacts f;
+  f.step = std::string(step);
+  f.drafted_by = a.drafted_by;
+  f.employee_id = a.employee_id;
+  for (const AgreementStep& s : a.steps) {
+    if (s.action == "paper_upload") f.uploaded_by = s.actor_id;
+  }
+  f.sent_to_employee = a.state != AgreementState::kDraft && a.state != AgreementState::kInReview;
+  return f;
+}
+
+// The capacity a step is taken in, as the agreement's history records it.
+std::string CapacityOf(std::string_view step) {
+  if (step == "sign" || step == "deliver") return "employee";
+  if (step == "countersign") return "company";
+  if (step == "attest") return "custodian";
+  return "legal";
+}
+
+Status InState(const Agreement& a, AgreementState s) {
+  if (a.state == s) return Status::Ok();
+  return Status::FailedPrecondition("the agreement is " + std::string(AgreementStateId(a.state)));
+}
+
+access::Attempt StepAttempt(std::string_view event_action, std::string_view id) {
+  access::Attempt attempt;
+  attempt.action = policy::Action::kAgreementStep;
+  attempt.event_action = std::string(event_action);
+  attempt.object_type = "agreement";
+  attempt.object_id = std::string(id);
+  return attempt;
+}
+
 }  // namespace
 
 std::string_view AgreementStateId(AgreementState s) {
@@ -347,17 +382,35 @@ Status Agreements::Deny(const Caller& caller, const User* user, std::string_view
 }
 
 Result<Agreement> Agreements::CreateDraft(const Caller& caller, const DraftRequest& request) {
+  access::Attempt attempt = StepAttempt("agreement.draft", "");
+  const access::Prepare prepare = [&](const ReadTxn&, const User&, policy::Facts& f,
+                                      AuditEvent&) -> Status {
+    f.agreement = policy::AgreementFacts{};
+    f.agreement->step = "draft";
+    f.agreement->employee_id = request.employee_id;
+    f.now = Now();
+    return Status::Ok();
+  };
   User user;
   User employee;
   CheckFacts facts;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(user, access::AccessGate::CallerUser(*txn, caller));
-    if (!user.HasRole(policy::Role::kLegal)) {
+    CUSTOS_ASSIGN_OR_RETURN(const access::Outcome peek, gate_.Peek(*txn, caller, attempt, prepare));
+    if (!peek.allowed) {
       txn.reset();
-      return Deny(caller, &user, "agreement.draft", "", "agreements.legal_only",
-                  policy::Refuse("agreements.legal_only", "only legal drafts agreements"));
+      // Decided again and audited; no agreement exists, so the event names
+      // none. Should the decision have changed since, nothing is written.
+      return gate_
+          .DecideThenWrite(caller, attempt, prepare, nullptr,
+                           [](const ReadTxn&, const access::Outcome& o, AuditEvent&) -> Status {
+                             if (o.allowed)
+                               return Status::Aborted("the decision changed; try again");
+                             return Status::Ok();
+                           })
+          .status();
     }
+    user = peek.user;
     auto emp = GetUser(*txn, request.employee_id);
     if (!emp.ok()) return Status::InvalidArgument("unknown employee");
     employee = std::move(emp).value();
@@ -380,89 +433,97 @@ Result<Agreement> Agreements::CreateDraft(const Caller& caller, const DraftReque
   a.classification = request.classification;
   a.fields = request.fields;
   a.drafted_by = user.id;
-  a.created = Now();
   a.checks = doc.report;
   a.can_send = doc.can_send;
-  AgreementStep step{.action = "draft",
-                     .actor_id = user.id,
-                     .actor_name = user.display_name,
-                     .role = "legal",
-                     .at = a.created,
-                     .place = caller.place,
-                     .document_sha256 = ShaHex(doc.html),
-                     .note = ""};
+  attempt.object_id = a.id;
   Agreement created;
-  Status st = vault_.Write([&](WriteTxn& txn) -> Status {
-    AuditEvent e =
-        access::AccessGate::NewEvent(caller, &user, "agreement.draft", "agreement", a.id);
-    e.decision = AuditDecision::kAllow;
-    e.rule = "agreements.legal";
-    e.outcome = "ok";
-    e.object.version = 1;
-    e.details["template"] = a.template_id;
-    e.details["employee"] = a.employee_id;
-    e.details["can_send"] = a.can_send;
-    if (auto digest = CurrentPolicyDigest(txn); digest.ok()) e.policy = *digest;
-    CUSTOS_ASSIGN_OR_RETURN(step.audit_seq, log_.Append(txn, e));
-    Agreement stored = a;
-    stored.steps.push_back(step);
-    CUSTOS_ASSIGN_OR_RETURN(uint32_t v, AppendVersion(txn, tables::kAgreements, a.id,
+  CUSTOS_RETURN_IF_ERROR(
+      gate_
+          .DecideThenWrite(
+              caller, attempt, prepare,
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                Agreement stored = a;
+                stored.created = o.now;
+                stored.steps.push_back(AgreementStep{.action = "draft",
+                                                     .actor_id = o.user.id,
+                                                     .actor_name = o.user.display_name,
+                                                     .role = CapacityOf("draft"),
+                                                     .at = o.now,
+                                                     .place = caller.place,
+                                                     .audit_seq = o.seq,
+                                                     .document_sha256 = ShaHex(doc.html),
+                                                     .note = ""});
+                CUSTOS_ASSIGN_OR_RETURN(uint32_t v,
+                                        AppendVersion(txn, tables::kAgreements, a.id,
                                                       json::Serialize(stored.ToJson())));
-    CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kIndex, EmployeeIndexKey(a.employee_id, a.id), ""));
-    // Into `created`, not `a`: the vault may run this function again (a
-    // retry after the map grows), which must start from the same draft.
-    created = std::move(stored);
-    created.version = v;
-    return Status::Ok();
-  });
-  if (!st.ok()) return st;
+                CUSTOS_RETURN_IF_ERROR(
+                    txn.Insert(tables::kIndex, EmployeeIndexKey(a.employee_id, a.id), ""));
+                // Into `created`, not `a`: the vault may run this function again (a
+                // retry after the map grows), which must start from the same draft.
+                created = std::move(stored);
+                created.version = v;
+                return Status::Ok();
+              },
+              [&](const ReadTxn&, const access::Outcome&, AuditEvent& e) -> Status {
+                e.object.version = 1;
+                e.details["template"] = a.template_id;
+                e.details["employee"] = a.employee_id;
+                e.details["can_send"] = a.can_send;
+                return Status::Ok();
+              })
+          .status());
   return created;
 }
 
 Result<Agreement> Agreements::Transition(const Caller& caller, std::string_view id,
                                          std::string_view action, uint32_t expected_version,
-                                         const Check& allowed, const Change& change) {
-  std::string event_action = "agreement." + std::string(action);
+                                         const Precondition& ready, const Change& change) {
+  const access::Attempt attempt = StepAttempt("agreement." + std::string(action), id);
   Status denied;
   Agreement out;
   Status st = vault_.Write([&](WriteTxn& txn) -> Status {
     denied = Status::Ok();  // the vault may run this again (map growth)
-    CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(txn, id));
-    AuditEvent e = access::AccessGate::NewEvent(caller, &user, event_action, "agreement", a.id);
-    if (auto digest = CurrentPolicyDigest(txn); digest.ok()) e.policy = *digest;
-    auto role = allowed(user, a);
-    if (!role.ok()) {
-      if (role.status().code() != StatusCode::kPermissionDenied) return role.status();
-      e.decision = AuditDecision::kDeny;
-      // The refusing rule travels as data (policy::Refuse), never parsed
-      // out of the message.
-      const Refusal* refusal = role.status().refusal();
-      e.rule = refusal != nullptr ? refusal->rule : std::string(policy::rules::kRoleNotPermitted);
-      e.outcome = "denied";
-      CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
-      denied = role.status();
+    Agreement a;
+    AgreementStep step;
+    CUSTOS_ASSIGN_OR_RETURN(
+        const access::Outcome o,
+        gate_.Decide(
+            txn, caller, attempt,
+            [&](const ReadTxn& r, const User&, policy::Facts& f, AuditEvent&) -> Status {
+              CUSTOS_ASSIGN_OR_RETURN(a, Load(r, id));
+              f.agreement = StepFacts(action, a);
+              f.now = Now();
+              return Status::Ok();
+            },
+            // Allowed: the step must fit the agreement as it stands, or
+            // nothing is written.
+            [&](const ReadTxn&, const access::Outcome& o, AuditEvent& e) -> Status {
+              if (!o.allowed) return Status::Ok();
+              if (ready) CUSTOS_RETURN_IF_ERROR(ready(a));
+              if (expected_version != 0 && expected_version != a.version) {
+                return Status::Aborted("the agreement changed; reload and try again");
+              }
+              step = AgreementStep{.action = std::string(action),
+                                   .actor_id = o.user.id,
+                                   .actor_name = o.user.display_name,
+                                   .role = CapacityOf(action),
+                                   .at = o.now,
+                                   .place = caller.place,
+                                   .document_sha256 = a.document_sha256,
+                                   .note = ""};
+              CUSTOS_RETURN_IF_ERROR(change(txn, a, step));
+              e.object.version = static_cast<int64_t>(a.version + 1);
+              e.details["state"] = AgreementStateId(a.state);
+              if (!step.document_sha256.empty()) {
+                e.details["document_sha256"] = step.document_sha256;
+              }
+              return Status::Ok();
+            }));
+    if (!o.allowed) {
+      denied = o.refusal;
       return Status::Ok();
     }
-    if (expected_version != 0 && expected_version != a.version) {
-      return Status::Aborted("the agreement changed; reload and try again");
-    }
-    AgreementStep step{.action = std::string(action),
-                       .actor_id = user.id,
-                       .actor_name = user.display_name,
-                       .role = *role,
-                       .at = Now(),
-                       .place = caller.place,
-                       .document_sha256 = a.document_sha256,
-                       .note = ""};
-    CUSTOS_RETURN_IF_ERROR(change(txn, a, step));
-    e.decision = AuditDecision::kAllow;
-    e.rule = "agreements." + *role;
-    e.outcome = "ok";
-    e.object.version = static_cast<int64_t>(a.version + 1);
-    e.details["state"] = AgreementStateId(a.state);
-    if (!step.document_sha256.empty()) e.details["document_sha256"] = step.document_sha256;
-    CUSTOS_ASSIGN_OR_RETURN(step.audit_seq, log_.Append(txn, e));
+    step.audit_seq = o.seq;
     a.steps.push_back(step);
     CUSTOS_ASSIGN_OR_RETURN(
         uint32_t v, AppendVersion(txn, tables::kAgreements, a.id, json::Serialize(a.ToJson())));
@@ -474,20 +535,6 @@ Result<Agreement> Agreements::Transition(const Caller& caller, std::string_view 
   if (!denied.ok()) return denied;
   return out;
 }
-
-namespace {
-
-Result<std::string> NeedLegalInState(const User& u, const Agreement& a, AgreementState s) {
-  if (!u.HasRole(policy::Role::kLegal)) {
-    return policy::Refuse("agreements.legal_only", "only legal may do this");
-  }
-  if (a.state != s) {
-    return Status::FailedPrecondition("the agreement is " + std::string(AgreementStateId(a.state)));
-  }
-  return std::string("legal");
-}
-
-}  // namespace
 
 Result<Agreement> Agreements::UpdateDraft(const Caller& caller, std::string_view id,
                                           const json::Value& fields, uint32_t expected_version) {
@@ -503,9 +550,7 @@ Result<Agreement> Agreements::UpdateDraft(const Caller& caller, std::string_view
                           builder_(current.template_id, fields, current.classification, facts));
   return Transition(
       caller, id, "update", expected_version,
-      [](const User& u, const Agreement& a) {
-        return NeedLegalInState(u, a, AgreementState::kDraft);
-      },
+      [](const Agreement& a) { return InState(a, AgreementState::kDraft); },
       [&](WriteTxn&, Agreement& a, AgreementStep& step) -> Status {
         a.fields = fields;
         a.checks = doc.report;
@@ -520,9 +565,7 @@ Result<Agreement> Agreements::UpdateDraft(const Caller& caller, std::string_view
 Result<Agreement> Agreements::Submit(const Caller& caller, std::string_view id) {
   return Transition(
       caller, id, "submit", 0,
-      [](const User& u, const Agreement& a) {
-        return NeedLegalInState(u, a, AgreementState::kDraft);
-      },
+      [](const Agreement& a) { return InState(a, AgreementState::kDraft); },
       [](WriteTxn&, Agreement& a, AgreementStep&) -> Status {
         a.state = AgreementState::kInReview;
         return Status::Ok();
@@ -533,9 +576,7 @@ Result<Agreement> Agreements::ReturnToDraft(const Caller& caller, std::string_vi
                                             std::string_view note) {
   return Transition(
       caller, id, "return", 0,
-      [](const User& u, const Agreement& a) {
-        return NeedLegalInState(u, a, AgreementState::kInReview);
-      },
+      [](const Agreement& a) { return InState(a, AgreementState::kInReview); },
       [&](WriteTxn&, Agreement& a, AgreementStep& step) -> Status {
         a.state = AgreementState::kDraft;
         step.note = std::string(note);
@@ -556,16 +597,9 @@ Result<Agreement> Agreements::Send(const Caller& caller, std::string_view id) {
   const uint32_t seen = current.version;
   return Transition(
       caller, id, "send", seen,
-      [](const User& u, const Agreement& a) -> Result<std::string> {
-        CUSTOS_ASSIGN_OR_RETURN(std::string role,
-                                NeedLegalInState(u, a, AgreementState::kInReview));
-        // SECURITY: separation of duties — the review is a second person.
-        if (u.id == a.drafted_by) {
-          return policy::Refuse("agreements.review_by_other",
-                                "the drafter cannot send their own draft");
-        }
-        return role;
-      },
+      // The policy keeps the drafter from sending their own draft
+      // (agreements.review_by_other).
+      [](const Agreement& a) { return InState(a, AgreementState::kInReview); },
       [&](WriteTxn& txn, Agreement& a, AgreementStep& step) -> Status {
         a.checks = doc.report;
         a.can_send = doc.can_send;
@@ -582,19 +616,32 @@ Result<Agreement> Agreements::Send(const Caller& caller, std::string_view id) {
 
 Result<Agreement> Agreements::SignStep(const Caller& caller, std::string_view id,
                                        std::string_view action, const SecretBytes& password,
-                                       const Check& allowed, AgreementState next) {
+                                       const Precondition& ready, AgreementState next) {
   User user;
   Agreement current;
+  bool go = false;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(user, access::AccessGate::CallerUser(*txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(current, Load(*txn, id));
+    CUSTOS_ASSIGN_OR_RETURN(
+        const access::Outcome peek,
+        gate_.Peek(*txn, caller, StepAttempt("agreement." + std::string(action), id),
+                   [&](const ReadTxn& r, const User&, policy::Facts& f, AuditEvent&) -> Status {
+                     CUSTOS_ASSIGN_OR_RETURN(current, Load(r, id));
+                     f.agreement = StepFacts(action, current);
+                     f.now = Now();
+                     return Status::Ok();
+                   }));
+    user = peek.user;
+    go = peek.allowed && ready(current).ok();
   }
-  // Check the role before any Argon2id work; Transition checks again under
-  // the write transaction and logs a denial.
-  if (auto role = allowed(user, current); !role.ok()) {
-    return Transition(caller, id, action, 0, allowed,
-                      [](WriteTxn&, Agreement&, AgreementStep&) { return Status::Ok(); });
+  // Decide before any Argon2id work: Transition decides again under the
+  // write transaction and records the refusal (or returns the state error).
+  // Should the decision change in between, it signs nothing.
+  if (!go) {
+    return Transition(caller, id, action, 0, ready,
+                      [](WriteTxn&, Agreement&, AgreementStep&) -> Status {
+                        return Status::Aborted("the agreement changed; try again");
+                      });
   }
   auto key = ObtainSigningKey(vault_, user, password, options_.signing_kdf, Now(),
                               [&](WriteTxn& txn, const SigningKeyRecord& rec) -> Status {
@@ -616,7 +663,7 @@ Result<Agreement> Agreements::SignStep(const Caller& caller, std::string_view id
     return key.status();
   }
   return Transition(
-      caller, id, action, current.version, allowed,
+      caller, id, action, current.version, ready,
       [&](WriteTxn& txn, Agreement& a, AgreementStep& step) -> Status {
         SignatureStatement s;
         s.agreement_id = a.id;
@@ -643,17 +690,7 @@ Result<Agreement> Agreements::Sign(const Caller& caller, std::string_view id,
                                    const SecretBytes& password) {
   return SignStep(
       caller, id, "sign", password,
-      [](const User& u, const Agreement& a) -> Result<std::string> {
-        if (u.id != a.employee_id) {
-          return policy::Refuse("agreements.employee_only",
-                                "only the employee named in the agreement signs it");
-        }
-        if (a.state != AgreementState::kSent) {
-          return Status::FailedPrecondition("the agreement is " +
-                                            std::string(AgreementStateId(a.state)));
-        }
-        return std::string("employee");
-      },
+      [](const Agreement& a) { return InState(a, AgreementState::kSent); },
       AgreementState::kEmployeeSigned);
 }
 
@@ -661,17 +698,7 @@ Result<Agreement> Agreements::Countersign(const Caller& caller, std::string_view
                                           const SecretBytes& password) {
   return SignStep(
       caller, id, "countersign", password,
-      [](const User& u, const Agreement& a) -> Result<std::string> {
-        if (!u.HasRole(policy::Role::kLegal) || u.id == a.employee_id) {
-          return policy::Refuse("agreements.company_signer",
-                                "a legal user other than the employee countersigns");
-        }
-        if (a.state != AgreementState::kEmployeeSigned) {
-          return Status::FailedPrecondition("the agreement is " +
-                                            std::string(AgreementStateId(a.state)));
-        }
-        return std::string("company");
-      },
+      [](const Agreement& a) { return InState(a, AgreementState::kEmployeeSigned); },
       AgreementState::kCompleted);
 }
 
@@ -687,9 +714,7 @@ Result<Agreement> Agreements::UploadPaper(const Caller& caller, std::string_view
   }
   return Transition(
       caller, id, "paper_upload", 0,
-      [](const User& u, const Agreement& a) {
-        return NeedLegalInState(u, a, AgreementState::kSent);
-      },
+      [](const Agreement& a) { return InState(a, AgreementState::kSent); },
       [&](WriteTxn& txn, Agreement& a, AgreementStep& step) -> Status {
         CUSTOS_RETURN_IF_ERROR(PutDocument(txn, sha, scan));
         a.scan_sha256 = sha;
@@ -705,21 +730,7 @@ Result<Agreement> Agreements::AttestPaper(const Caller& caller, std::string_view
                                           const SecretBytes& password) {
   return SignStep(
       caller, id, "attest", password,
-      [](const User& u, const Agreement& a) -> Result<std::string> {
-        std::string uploader;
-        for (const AgreementStep& s : a.steps) {
-          if (s.action == "paper_upload") uploader = s.actor_id;
-        }
-        if (!u.HasRole(policy::Role::kCustodian) || u.id == uploader || u.id == a.employee_id) {
-          return policy::Refuse("agreements.custodian_attests",
-                                "a custodian other than the uploader attests");
-        }
-        if (a.state != AgreementState::kPaperUploaded) {
-          return Status::FailedPrecondition("the agreement is " +
-                                            std::string(AgreementStateId(a.state)));
-        }
-        return std::string("custodian");
-      },
+      [](const Agreement& a) { return InState(a, AgreementState::kPaperUploaded); },
       AgreementState::kCompleted);
 }
 
@@ -841,15 +852,14 @@ Result<StoredDocument> Agreements::Download(const Caller& caller, std::string_vi
   }
   if (employee) {
     // The employee's own download is the delivery of their copy (N10).
-    auto out = Transition(
-        caller, id, "deliver", 0,
-        [](const User&, const Agreement&) { return Result<std::string>(std::string("employee")); },
-        [&](WriteTxn& txn, Agreement& ag, AgreementStep& step) -> Status {
-          CUSTOS_ASSIGN_OR_RETURN(doc.bytes, txn.Get(tables::kAgreements, DocKey(doc.sha256_hex)));
-          if (ag.delivered_at == 0) ag.delivered_at = step.at;
-          step.document_sha256 = doc.sha256_hex;
-          return Status::Ok();
-        });
+    auto out = Transition(caller, id, "deliver", 0, nullptr,
+                          [&](WriteTxn& txn, Agreement& ag, AgreementStep& step) -> Status {
+                            CUSTOS_ASSIGN_OR_RETURN(
+                                doc.bytes, txn.Get(tables::kAgreements, DocKey(doc.sha256_hex)));
+                            if (ag.delivered_at == 0) ag.delivered_at = step.at;
+                            step.document_sha256 = doc.sha256_hex;
+                            return Status::Ok();
+                          });
     if (!out.ok()) return out.status();
     return doc;
   }
@@ -932,29 +942,39 @@ Result<Certificate> VerifyAgreement(const ReadTxn& txn, std::string_view id) {
 }
 
 Result<Certificate> Agreements::GetCertificate(const Caller& caller, std::string_view id) {
-  User user;
+  const access::Attempt attempt = StepAttempt("agreement.certificate", id);
+  const access::Prepare prepare = [&](const ReadTxn& r, const User&, policy::Facts& f,
+                                      AuditEvent&) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(r, id));
+    f.agreement = StepFacts("certificate", a);
+    f.now = Now();
+    return Status::Ok();
+  };
+  bool allowed = false;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(user, access::AccessGate::CallerUser(*txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(*txn, id));
-    if (!IsReader(user) && !EmployeeMaySee(user, a)) {
-      txn.reset();
-      return Deny(caller, &user, "agreement.certificate", id, "agreements.readers",
-                  policy::Refuse("agreements.readers", "not yours to read"));
-    }
+    CUSTOS_ASSIGN_OR_RETURN(const access::Outcome peek, gate_.Peek(*txn, caller, attempt, prepare));
+    allowed = peek.allowed;
+  }
+  // A refused caller's attempt is recorded before any verification work.
+  if (!allowed) {
+    return gate_
+        .DecideThenWrite(caller, attempt, prepare, nullptr,
+                         [](const ReadTxn&, const access::Outcome& o, AuditEvent&) -> Status {
+                           if (o.allowed) return Status::Aborted("the decision changed; try again");
+                           return Status::Ok();
+                         })
+        .status();
   }
   CUSTOS_ASSIGN_OR_RETURN(Certificate c, Verify(id));
-  Status st = vault_.Write([&](WriteTxn& txn) -> Status {
-    AuditEvent e = access::AccessGate::NewEvent(caller, &user, "agreement.certificate", "agreement",
-                                                std::string(id));
-    e.decision = AuditDecision::kAllow;
-    e.rule = "agreements.readers";
-    e.outcome = "ok";
-    e.details["all_signatures_ok"] = c.all_signatures_ok;
-    if (auto digest = CurrentPolicyDigest(txn); digest.ok()) e.policy = *digest;
-    return log_.Append(txn, e).status();
-  });
-  if (!st.ok()) return st;
+  CUSTOS_RETURN_IF_ERROR(
+      gate_
+          .DecideThenWrite(caller, attempt, prepare, nullptr,
+                           [&](const ReadTxn&, const access::Outcome&, AuditEvent& e) -> Status {
+                             e.details["all_signatures_ok"] = c.all_signatures_ok;
+                             return Status::Ok();
+                           })
+          .status());
   return c;
 }
 

@@ -20,14 +20,15 @@
 //   tables::kIndex       "agr/emp/" + user id \0 id   → "" (agreements of an employee)
 // Every value is sealed by the vault.
 //
-// Who may do what is checked here by role, as the policy engine has no
-// actions for these steps yet (only kDraftContract): legal drafts, submits,
-// sends (a legal user other than the drafter: the review), countersigns for
-// the company (never the employee themself) and uploads paper scans; the
-// employee named in the agreement signs and downloads their copy; a
-// custodian other than the uploader attests a paper scan; legal, auditors,
-// litigation and the employee read certificates. Reading an agreement's
-// terms or its document is decided by the policy (read_agreement; the
+// Who may do what is decided by the policy through the access path
+// (vault/access/gate.h): each step is policy::Action::kAgreementStep with
+// policy::AgreementFacts. Roles the policy lets draft contracts
+// (draft_contract) draft, submit, send (never the drafter: the review),
+// countersign for the company (never the employee themself) and upload
+// paper scans; the employee named in the agreement signs and downloads their
+// copy; a custodian other than the uploader and the employee attests a paper
+// scan; legal, auditors, litigation and the employee read certificates.
+// Reading an agreement's terms or its document is kReadAgreement (the
 // employee's own; auditors and administrators are content-blind). Every
 // step and every read, allowed or denied, appends its audit event in the
 // same Write as its change or before anything is returned.
@@ -285,18 +286,20 @@ class Agreements {
   // Appends a denial event in its own write and returns `status`.
   Status Deny(const Caller& caller, const User* user, std::string_view action, std::string_view id,
               std::string_view rule, Status status);
-  // Runs a transition: loads, checks `allowed` (returns the acting role or a
-  // denial status with its rule), applies `change`, appends version, step and
-  // audit event in one Write.
-  using Check = std::function<Result<std::string>(const User&, const Agreement&)>;
+  // Runs step `action` through the access path (policy::Action::kAgreementStep):
+  // loads the agreement, decides, and when allowed checks `ready` (the state
+  // the step needs: kFailedPrecondition, nothing written) and the expected
+  // version, applies `change`, appends version, step and audit event in one
+  // Write. A refusal is audited and returned.
+  using Precondition = std::function<Status(const Agreement&)>;
   using Change = std::function<Status(WriteTxn&, Agreement&, AgreementStep&)>;
   Result<Agreement> Transition(const Caller& caller, std::string_view id, std::string_view action,
-                               uint32_t expected_version, const Check& allowed,
+                               uint32_t expected_version, const Precondition& ready,
                                const Change& change);
-  // A signature step (sign, countersign, attest): unlocks the key outside
-  // the transaction, then signs inside it.
+  // A signature step (sign, countersign, attest): decided before the key is
+  // unlocked outside the transaction, then decided again and signed inside it.
   Result<Agreement> SignStep(const Caller& caller, std::string_view id, std::string_view action,
-                             const SecretBytes& password, const Check& allowed,
+                             const SecretBytes& password, const Precondition& ready,
                              AgreementState next);
 
   Vault& vault_;

@@ -5,6 +5,7 @@
 
 #include "base/encoding.h"
 #include "vault/access/alerts.h"
+#include "vault/access/gate.h"
 #include "vault/versions.h"
 
 namespace custos::vault {
@@ -255,10 +256,22 @@ Result<NonCompeteRow> NonCompeteRowOf(const ReadTxn& txn, Agreement agreement, C
 
 namespace {
 
-bool MayTrack(const User& u, bool write) {
-  if (write) return u.HasRole(policy::Role::kLegal);
-  return u.HasRole(policy::Role::kLegal) || u.HasRole(policy::Role::kHr) ||
-         u.HasRole(policy::Role::kAuditor);
+// A non-compete tracking step (policy::AgreementFacts::step) on `agreement_id`.
+access::Attempt TrackingAttempt(std::string_view action, std::string_view agreement_id) {
+  access::Attempt attempt;
+  attempt.action = policy::Action::kAgreementStep;
+  attempt.event_action = std::string(action);
+  attempt.object_type = "agreement";
+  attempt.object_id = std::string(agreement_id);
+  return attempt;
+}
+
+access::Prepare TrackingFacts(std::string_view step) {
+  return [step](const ReadTxn&, const User&, policy::Facts& f, AuditEvent&) -> Status {
+    f.agreement = policy::AgreementFacts{};
+    f.agreement->step = std::string(step);
+    return Status::Ok();
+  };
 }
 
 }  // namespace
@@ -266,38 +279,28 @@ bool MayTrack(const User& u, bool write) {
 Status NonCompeteTracker::Change(
     const Caller& caller, std::string_view agreement_id, std::string_view action,
     const std::function<Status(NonCompeteTracking&, json::Value& details)>& fn) {
-  Status denied;
-  Status st = vault_.Write([&](WriteTxn& txn) -> Status {
-    denied = Status::Ok();  // the vault may run this again (map growth)
-    CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(txn, caller));
-    AuditEvent e = access::AccessGate::NewEvent(caller, &user, std::string(action), "agreement",
-                                                std::string(agreement_id));
-    if (auto digest = CurrentPolicyDigest(txn); digest.ok()) e.policy = *digest;
-    if (!MayTrack(user, true)) {
-      e.decision = AuditDecision::kDeny;
-      e.rule = "noncompete.legal_only";
-      e.outcome = "denied";
-      CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
-      denied = Status::PermissionDenied("noncompete.legal_only: only legal records this");
-      return Status::Ok();
-    }
-    auto a = LoadAgreement(txn, agreement_id);
-    if (!a.ok()) return Status::NotFound("no such agreement");
-    if (a->kind != "non-compete" || a->state != AgreementState::kCompleted) {
-      return Status::FailedPrecondition("not a completed non-compete");
-    }
-    CUSTOS_ASSIGN_OR_RETURN(NonCompeteTracking t, LoadTracking(txn, agreement_id));
-    CUSTOS_RETURN_IF_ERROR(fn(t, e.details));
-    e.decision = AuditDecision::kAllow;
-    e.rule = "noncompete.legal";
-    e.outcome = "ok";
-    CUSTOS_RETURN_IF_ERROR(log_.Append(txn, e).status());
-    return AppendVersion(txn, tables::kAgreements, "nc:" + std::string(agreement_id),
-                         json::Serialize(t.ToJson()))
-        .status();
-  });
-  if (!st.ok()) return st;
-  return denied;
+  const access::AccessGate gate(vault_, log_);
+  NonCompeteTracking t;
+  return gate
+      .DecideThenWrite(
+          caller, TrackingAttempt(action, agreement_id), TrackingFacts("noncompete.track"),
+          [&](WriteTxn& txn, const access::Outcome&) -> Status {
+            return AppendVersion(txn, tables::kAgreements, "nc:" + std::string(agreement_id),
+                                 json::Serialize(t.ToJson()))
+                .status();
+          },
+          // Allowed: a completed non-compete only, or nothing is written.
+          [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent& e) -> Status {
+            if (!o.allowed) return Status::Ok();
+            auto a = LoadAgreement(txn, agreement_id);
+            if (!a.ok()) return Status::NotFound("no such agreement");
+            if (a->kind != "non-compete" || a->state != AgreementState::kCompleted) {
+              return Status::FailedPrecondition("not a completed non-compete");
+            }
+            CUSTOS_ASSIGN_OR_RETURN(t, LoadTracking(txn, agreement_id));
+            return fn(t, e.details);
+          })
+      .status();
 }
 
 Status NonCompeteTracker::RecordPayment(const Caller& caller, std::string_view agreement_id,
@@ -337,10 +340,14 @@ Result<std::vector<NonCompeteRow>> NonCompeteTracker::Dashboard(const Caller& ca
   User user;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(user, access::AccessGate::CallerUser(*txn, caller));
-    if (!MayTrack(user, false)) {
-      return Status::PermissionDenied("noncompete.readers: legal, hr or auditor only");
-    }
+    // Decided, not audited: the dashboard shows terms and payments, not
+    // the agreement's text (reading that is agreement.read).
+    const access::AccessGate gate(vault_, log_);
+    CUSTOS_ASSIGN_OR_RETURN(const access::Outcome o,
+                            gate.Peek(*txn, caller, TrackingAttempt("noncompete.read", ""),
+                                      TrackingFacts("noncompete.read")));
+    if (!o.allowed) return o.refusal;
+    user = o.user;
     std::vector<std::string> ids;
     CUSTOS_RETURN_IF_ERROR(txn->ScanKeys(tables::kAgreements, "a-", [&](std::string_view k) {
       std::string_view id = k.substr(0, k.find('\0'));

@@ -1,7 +1,9 @@
 #include "policy/engine.h"
 
 #include <cstdlib>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -1045,6 +1047,92 @@ TEST(PolicyEngineTest, UserAdministrationKeepsTwoAdministratorsOnGuardedRoles) {
   EXPECT_FALSE(Decide(p, confirm, Action::kManageUsers).allow);
   confirm.actor = Actor("approver-c", {Role::kApprover});
   EXPECT_EQ(Decide(p, confirm, Action::kManageUsers).rule, rules::kRoleNotPermitted);
+}
+
+Facts AgreementStep(ActorFacts actor, std::string step) {
+  Facts f;
+  f.actor = std::move(actor);
+  f.now = kNow;
+  f.agreement = AgreementFacts{};
+  f.agreement->step = std::move(step);
+  f.agreement->drafted_by = "lena";
+  f.agreement->employee_id = kBob;
+  return f;
+}
+
+TEST(PolicyEngineTest, AgreementStepsAreDecidedByTheEngine) {
+  const Policy& p = DefaultPolicy();
+  auto rule = [&](const Facts& f) { return Decide(p, f, Action::kAgreementStep).rule; };
+  const ActorFacts lena = Actor("lena", {Role::kLegal});
+  const ActorFacts mark = Actor("mark", {Role::kLegal});
+  // Legal's steps need the draft_contract permit; others are refused.
+  EXPECT_EQ(rule(AgreementStep(lena, "draft")), rules::kAgreementsLegal);
+  EXPECT_EQ(rule(AgreementStep(Actor(kErin, {Role::kCustodian}), "draft")),
+            rules::kAgreementsLegalOnly);
+  // The review is a second person: the drafter never sends their own draft.
+  EXPECT_EQ(rule(AgreementStep(lena, "send")), rules::kAgreementsReviewByOther);
+  EXPECT_EQ(rule(AgreementStep(mark, "send")), rules::kAgreementsLegal);
+  // Only the employee named signs and receives their copy, also while
+  // leaving; never another employee, not even legal.
+  EXPECT_EQ(rule(AgreementStep(Actor(kBob, {Role::kBorrower}), "sign")),
+            rules::kAgreementsEmployee);
+  EXPECT_EQ(
+      rule(AgreementStep(Actor(kBob, {Role::kBorrower}, EmploymentState::kNoticeGiven), "sign")),
+      rules::kAgreementsEmployee);
+  EXPECT_EQ(rule(AgreementStep(mark, "sign")), rules::kAgreementsEmployeeOnly);
+  EXPECT_EQ(rule(AgreementStep(mark, "deliver")), rules::kAgreementsEmployeeOnly);
+  // The employee never countersigns for the company, even as legal.
+  EXPECT_EQ(rule(AgreementStep(Actor(kBob, {Role::kLegal}), "countersign")),
+            rules::kAgreementsCompanySigner);
+  EXPECT_EQ(rule(AgreementStep(mark, "countersign")), rules::kAgreementsCompany);
+  // A custodian attests, never the one who uploaded the scan.
+  Facts attest = AgreementStep(Actor(kErin, {Role::kCustodian}), "attest");
+  EXPECT_EQ(rule(attest), rules::kAgreementsCustodian);
+  attest.agreement->uploaded_by = kErin;
+  EXPECT_EQ(rule(attest), rules::kAgreementsCustodianAttests);
+  EXPECT_EQ(rule(AgreementStep(mark, "attest")), rules::kAgreementsCustodianAttests);
+  // Certificates: readers, and the employee once the agreement was sent.
+  Facts cert = AgreementStep(Actor(kBob, {Role::kBorrower}), "certificate");
+  EXPECT_EQ(rule(cert), rules::kAgreementsReaders);
+  cert.agreement->sent_to_employee = true;
+  EXPECT_EQ(rule(cert), rules::kAgreementsEmployee);
+  EXPECT_EQ(rule(AgreementStep(Actor("ann", {Role::kAuditor}), "certificate")),
+            rules::kAllowAgreementRead);
+  // Non-compete tracking: legal records it; legal, HR and auditors read it.
+  EXPECT_EQ(rule(AgreementStep(mark, "noncompete.track")), rules::kNoncompeteLegal);
+  EXPECT_EQ(rule(AgreementStep(Actor("hanna", {Role::kHr}), "noncompete.track")),
+            rules::kNoncompeteLegalOnly);
+  EXPECT_EQ(rule(AgreementStep(Actor("hanna", {Role::kHr}), "noncompete.read")),
+            rules::kAllowAgreementRead);
+  EXPECT_EQ(rule(AgreementStep(Actor(kBob, {Role::kBorrower}), "noncompete.read")),
+            rules::kNoncompeteReaders);
+  // Legal serving notice drafts nothing new; a departed account nothing.
+  EXPECT_EQ(
+      rule(AgreementStep(Actor("lena", {Role::kLegal}, EmploymentState::kNoticeGiven), "draft")),
+      rules::kEmploymentNoticePeriod);
+  EXPECT_EQ(rule(AgreementStep(Actor(kBob, {Role::kBorrower}, EmploymentState::kDeparted), "sign")),
+            rules::kEmploymentDeparted);
+  // An unknown step, or none, is never allowed.
+  EXPECT_EQ(rule(AgreementStep(mark, "publish")), rules::kFactsIncomplete);
+  Facts none = AgreementStep(mark, "draft");
+  none.agreement.reset();
+  EXPECT_EQ(rule(none), rules::kFactsIncomplete);
+}
+
+TEST(PolicyEngineTest, WhoDraftsAgreementsIsThePolicysChoice) {
+  const char* root = std::getenv("CUSTOS_SOURCE_ROOT");
+  std::ifstream in(std::string(root != nullptr ? root : CUSTOS_TEST_SOURCE_ROOT) +
+                   "/policy/default-policy.xml");
+  std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string hr = "<role id=\"hr\">";
+  const size_t at = xml.find(hr);
+  ASSERT_NE(at, std::string::npos);
+  xml.insert(at + hr.size(), "<permit action=\"draft_contract\"/>");
+  Result<Policy> p = LoadPolicy(xml);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  const Facts f = AgreementStep(Actor("hanna", {Role::kHr}), "draft");
+  EXPECT_FALSE(Decide(DefaultPolicy(), f, Action::kAgreementStep).allow);
+  EXPECT_EQ(Decide(*p, f, Action::kAgreementStep).rule, rules::kAgreementsLegal);
 }
 
 }  // namespace

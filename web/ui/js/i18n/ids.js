@@ -205,6 +205,7 @@ const POLICY_ACTIONS = [
   ['manage_users', '管理用户', 'Manage users'],
   ['apply_policy', '应用策略', 'Apply policy'],
   ['draft_contract', '起草协议', 'Draft agreements'],
+  ['agreement_step', '协议步骤（签署、会签、见证等）', 'Agreement steps (sign, countersign, attest…)'],
   ['register_resignation', '登记离职', 'Register resignations'],
   ['export_evidence', '导出证据包', 'Export evidence'],
   ['assign_handover', '指定离职交接人', 'Assign handover successors'],
