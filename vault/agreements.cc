@@ -86,6 +86,25 @@ bool EmployeeMaySee(const User& u, const Agreement& a) {
 
 std::string ShaHex(std::string_view bytes) { return HexEncode(Sha256(bytes)); }
 
+// Whether the employee's electronic signature on `a` was reliable when made,
+// as its record says; nullopt when it has no such record or none was kept.
+Result<std::optional<bool>> EmployeeSignatureReliable(const ReadTxn& txn, const Agreement& a) {
+  for (size_t i = 0; i < a.steps.size(); ++i) {
+    const AgreementStep& step = a.steps[i];
+    if (step.action != "sign" || step.actor_id != a.employee_id || !step.signed_step) continue;
+    auto text = txn.Get(tables::kSignatures, SignatureKey(a.id, i));
+    if (!text.ok()) {
+      if (text.status().code() == StatusCode::kNotFound) return std::optional<bool>(false);
+      return text.status();
+    }
+    CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*text));
+    CUSTOS_ASSIGN_OR_RETURN(SignatureRecord sig, SignatureRecord::FromJson(v));
+    if (!sig.conditions) return std::optional<bool>();
+    return std::optional<bool>(sig.conditions->reliable());
+  }
+  return std::optional<bool>();
+}
+
 // What the policy decides a step of `a` on (policy::AgreementFacts).
 policy::AgreementFacts StepFacts(std::string_view step, const Agreement& a) {
   policy::AgreementFacts f;
@@ -265,6 +284,8 @@ json::Value Certificate::ToJson() const {
   o["agreement"].as_object().erase("fields");
   o["document_hash_ok"] = document_hash_ok;
   o["all_signatures_ok"] = all_signatures_ok;
+  o["employee_signature_reliable"] =
+      employee_signature_reliable ? json::Value(*employee_signature_reliable) : json::Value();
   json::Value list = json::Value::MakeArray();
   for (const CertificateStep& s : steps) {
     json::Value e = s.step.ToJson();
@@ -360,7 +381,10 @@ Result<CheckFacts> Agreements::FactsFor(const ReadTxn& txn, const Agreement& a) 
     f.nda_signed_at = *signed_at;
     f.employee_signed = true;
     f.employer_signed = a.state == AgreementState::kCompleted;
-    f.signature_reliable = true;
+    // Reliable only as the employee's signature record says it was when
+    // made (Electronic Signature Law Art. 13); unknown for records older
+    // than those conditions.
+    CUSTOS_ASSIGN_OR_RETURN(f.signature_reliable, EmployeeSignatureReliable(txn, a));
     f.copy_delivered = a.delivered_at != 0;
   }
   return f;
@@ -673,6 +697,24 @@ Result<Agreement> Agreements::SignStep(const Caller& caller, std::string_view id
         s.signer_name = user.display_name;
         s.time = step.at;
         SignatureRecord sig = SignStatement(key->record, key->secret_key, s);
+        // Whether the signature is reliable (Electronic Signature Law Art.
+        // 13), from what the vault knows now, recorded with it.
+        CUSTOS_ASSIGN_OR_RETURN(User signer, GetUser(txn, user.id));
+        SignatureConditions c;
+        c.signer_controls_key = !signer.password_from_reset;
+        auto bytes = txn.Get(tables::kAgreements, DocKey(s.document_sha256));
+        c.covers_document = bytes.ok() && ShaHex(*bytes) == s.document_sha256;
+        c.signature_verifies = VerifySignatureRecord(sig, s).ok();
+        if (!c.signer_controls_key) {
+          c.note =
+              "the signer's password was set through an administrator's reset link and "
+              "not changed by the signer since";
+        } else if (!c.covers_document) {
+          c.note = "the stored document does not match the signed hash";
+        } else if (!c.signature_verifies) {
+          c.note = "the signature does not verify";
+        }
+        sig.conditions = c;
         CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kSignatures, SignatureKey(a.id, a.steps.size()),
                                           json::Serialize(sig.ToJson())));
         step.signed_step = true;
@@ -934,6 +976,13 @@ Result<Certificate> VerifyAgreement(const ReadTxn& txn, std::string_view id) {
     }
     cs.verification = result.ok() ? "ok" : result.message();
     if (!result.ok()) c.all_signatures_ok = false;
+    if (cs.step.action == "sign" && cs.step.actor_id == a.employee_id) {
+      if (!result.ok() || !c.document_hash_ok) {
+        c.employee_signature_reliable = false;
+      } else if (cs.signature && cs.signature->conditions) {
+        c.employee_signature_reliable = cs.signature->conditions->reliable();
+      }
+    }
     c.steps.push_back(std::move(cs));
   }
   if (!any_signature) c.all_signatures_ok = false;

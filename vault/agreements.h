@@ -168,6 +168,11 @@ struct Certificate {
   Agreement agreement;
   bool document_hash_ok = false;  // stored bytes hash to document_sha256
   bool all_signatures_ok = false;
+  // Whether the employee's electronic signature is reliable (Electronic
+  // Signature Law Art. 13): its recorded conditions held when it was made
+  // and it still verifies over the stored document. nullopt when there is
+  // no such signature, or it predates the recorded conditions.
+  std::optional<bool> employee_signature_reliable;
   std::vector<CertificateStep> steps;
   json::Value ToJson() const;
 };

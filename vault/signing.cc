@@ -297,6 +297,33 @@ Result<SignatureStatement> SignatureStatement::Parse(std::string_view text) {
   return s;
 }
 
+json::Value SignatureConditions::ToJson() const {
+  json::Value o = json::Value::MakeObject();
+  o["signer_controls_key"] = signer_controls_key;
+  o["covers_document"] = covers_document;
+  o["signature_verifies"] = signature_verifies;
+  o["reliable"] = reliable();
+  if (!note.empty()) o["note"] = note;
+  return o;
+}
+
+Result<SignatureConditions> SignatureConditions::FromJson(const json::Value& v) {
+  SignatureConditions c;
+  auto flag = [&](std::string_view name, bool* out) -> Status {
+    const json::Value* f = v.Find(name);
+    if (f == nullptr || !f->is_bool()) {
+      return Status::DataLoss("signature conditions: " + std::string(name) + " is not a boolean");
+    }
+    *out = f->as_bool();
+    return Status::Ok();
+  };
+  CUSTOS_RETURN_IF_ERROR(flag("signer_controls_key", &c.signer_controls_key));
+  CUSTOS_RETURN_IF_ERROR(flag("covers_document", &c.covers_document));
+  CUSTOS_RETURN_IF_ERROR(flag("signature_verifies", &c.signature_verifies));
+  CUSTOS_ASSIGN_OR_RETURN(c.note, json::GetStringOr(v, "note", ""));
+  return c;
+}
+
 json::Value SignatureRecord::ToJson() const {
   json::Value o = json::Value::MakeObject();
   o["statement"] = statement;
@@ -304,6 +331,7 @@ json::Value SignatureRecord::ToJson() const {
   o["public_key"] = HexEncode(public_key);
   o["key_version"] = key_version;
   o["method"] = method;
+  if (conditions) o["conditions"] = conditions->ToJson();
   return o;
 }
 
@@ -315,6 +343,10 @@ Result<SignatureRecord> SignatureRecord::FromJson(const json::Value& v) {
   CUSTOS_ASSIGN_OR_RETURN(int64_t kv, json::GetInt(v, "key_version"));
   r.key_version = static_cast<uint32_t>(kv);
   CUSTOS_ASSIGN_OR_RETURN(r.method, json::GetString(v, "method"));
+  if (const json::Value* c = v.Find("conditions"); c != nullptr) {
+    if (!c->is_object()) return Status::DataLoss("signature conditions are not an object");
+    CUSTOS_ASSIGN_OR_RETURN(r.conditions, SignatureConditions::FromJson(*c));
+  }
   return r;
 }
 

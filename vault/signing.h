@@ -143,12 +143,36 @@ struct SignatureStatement {
 };
 
 // A signature as stored with the agreement and shown on the certificate.
+// When an electronic signature is reliable (Electronic Signature Law of the
+// PRC, Art. 13), as the vault could tell when it was made. Stored beside the
+// signature, outside the signed statement; records made before Custos kept
+// them have none (reliability then unknown, not assumed).
+struct SignatureConditions {
+  // Art. 13 (1)(2): the signing key was the signer's alone when used — it is
+  // wrapped under the signer's password, and that password did not come from
+  // an administrator's reset link the signer has not replaced since.
+  bool signer_controls_key = false;
+  // Art. 13 (3)(4): the statement names the SHA-256 of the exact document
+  // bytes stored, so a later change to the document is detectable.
+  bool covers_document = false;
+  // Art. 13 (3): the Ed25519 signature verifies over that statement, so a
+  // later change to the signature or the statement is detectable.
+  bool signature_verifies = false;
+  // Why a condition does not hold, in English ("" when all hold).
+  std::string note;
+
+  bool reliable() const { return signer_controls_key && covers_document && signature_verifies; }
+  json::Value ToJson() const;
+  static Result<SignatureConditions> FromJson(const json::Value& v);
+};
+
 struct SignatureRecord {
   std::string statement;   // SignatureStatement::Canonical()
   std::string signature;   // 64 raw bytes
   std::string public_key;  // 32 raw bytes
   uint32_t key_version = 0;
   std::string method = "ed25519";
+  std::optional<SignatureConditions> conditions;  // decided at signing
 
   json::Value ToJson() const;
   static Result<SignatureRecord> FromJson(const json::Value& v);

@@ -549,6 +549,7 @@ Result<UserAdminOutcome> UserAdmin::ResetPassword(const Caller& admin, std::stri
     }
     target.password_hash.clear();
     target.password_set_by.clear();
+    target.password_from_reset = false;
     target.must_change_password = false;
     CUSTOS_RETURN_IF_ERROR(UpdateUser(txn, target));
     CUSTOS_ASSIGN_OR_RETURN(SetupLink link,
@@ -597,6 +598,7 @@ Result<User> UserAdmin::CompleteSetup(std::string_view token, const SecretBytes&
     CUSTOS_ASSIGN_OR_RETURN(std::string digest, CurrentPolicyDigest(txn));
     u.password_hash = hash;
     u.password_set_by = s.created_by;
+    u.password_from_reset = s.kind == "reset";
     u.must_change_password = false;
     CUSTOS_RETURN_IF_ERROR(UpdateUser(txn, u));
     CUSTOS_RETURN_IF_ERROR(DropSetup(txn, s));

@@ -35,6 +35,11 @@ struct User {
   // The administrator whose setup link set the current password; cleared
   // when the owner changes it (vault/user_admin.h).
   std::string password_set_by;
+  // The current password was set through an administrator's reset link and
+  // the owner has not changed it since: whoever held the link may know it,
+  // so a signature made with it is not the owner's alone (vault/signing.h,
+  // SignatureConditions).
+  bool password_from_reset = false;
   bool disabled = false;
   UnixMillis created = 0;
 

@@ -265,6 +265,16 @@ std::string CertificateHtml(const vault::Certificate& c) {
   if (!a.scan_sha256.empty()) row("扫描件 SHA-256 / Scan SHA-256", a.scan_sha256);
   row("文件完整 / Document intact", c.document_hash_ok ? "是 / yes" : "否 / NO");
   row("签名全部有效 / All signatures valid", c.all_signatures_ok ? "是 / yes" : "否 / NO");
+  // Electronic Signature Law Art. 13, as recorded when the employee signed.
+  row("员工签名可靠（电子签名法第十三条） / Employee's signature reliable (ESL Art. 13)",
+      !c.employee_signature_reliable ? "未记录 / not recorded"
+                                     : (*c.employee_signature_reliable ? "是 / yes" : "否 / NO"));
+  for (const vault::CertificateStep& s : c.steps) {
+    if (s.signature && s.signature->conditions && !s.signature->conditions->note.empty()) {
+      row("签名条件未满足 / Condition not met (" + s.step.action + ")",
+          s.signature->conditions->note);
+    }
+  }
   h += "</dl><table><thead><tr><th>步骤 / Step</th><th>人员 / Who</th><th>身份 / As</th>"
        "<th>时间 / When (UTC)</th><th>地点 / Where</th><th>文件哈希 / Hash</th>"
        "<th>公钥 / Public key</th><th>签名 / Signature</th><th>审计序号 / Audit seq</th>"

@@ -237,6 +237,7 @@ HttpResponse ChangePassword(App& app, const HttpRequest& req, const RequestConte
     u.password_hash = *hash;
     u.must_change_password = false;
     u.password_set_by.clear();
+    u.password_from_reset = false;
     CUSTOS_RETURN_IF_ERROR(vault::UpdateUser(txn, u));
     // Audited with the change (user.password.change), when there is a log.
     if (app.options.archive == nullptr) return Status::Ok();

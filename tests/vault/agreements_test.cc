@@ -13,6 +13,7 @@
 #include "tests/vault/test_util.h"
 #include "vault/audit_log.h"
 #include "vault/records.h"
+#include "vault/user_admin.h"
 
 namespace custos::vault {
 namespace {
@@ -410,6 +411,70 @@ TEST_F(AgreementsTest, ReadsAreDecidedAndAudited) {
                        "agreement.read:allow", "agreement.read:allow", "agreement.read:allow",
                        "agreement.read:deny", "agreement.download:deny", "agreement.preview:deny",
                        "agreement.download:allow", "agreement.certificate:allow"}));
+}
+
+// Electronic Signature Law Art. 13: a signature is reliable only when the key
+// was the signer's alone. After an administrator's reset, until the signer
+// sets a password of their own, whoever held the reset link could have
+// signed: the certificate says so.
+TEST_F(AgreementsTest, SignatureAfterAnAdministratorsResetIsNotReliable) {
+  // An ordinary signature: every condition held, recorded with it.
+  Agreement first = SentNda();
+  ASSERT_TRUE(agreements_->Sign(As(employee_), first.id, Pw()).ok());
+  auto ok = agreements_->Verify(first.id);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->employee_signature_reliable, std::optional<bool>(true));
+  const CertificateStep& signed_step = ok->steps.back();
+  ASSERT_TRUE(signed_step.signature.has_value());
+  ASSERT_TRUE(signed_step.signature->conditions.has_value());
+  EXPECT_TRUE(signed_step.signature->conditions->signer_controls_key);
+  EXPECT_TRUE(signed_step.signature->conditions->covers_document);
+  EXPECT_TRUE(signed_step.signature->conditions->signature_verifies);
+  EXPECT_TRUE(ok->ToJson()["employee_signature_reliable"].as_bool());
+
+  // The administrator resets the employee's password; the link sets a new
+  // one, which the employee has not replaced.
+  UserAdmin admin(*vault_, *log_, Argon2Params::ForTests());
+  auto reset = admin.ResetPassword(As(admin_), employee_.id, "forgot the password");
+  ASSERT_TRUE(reset.ok()) << reset.status().ToString();
+  ASSERT_TRUE(reset->setup.has_value());
+  ASSERT_TRUE(
+      admin.CompleteSetup(reset->setup->token, Pw("set-through-the-link"), AuditEvent::Place{})
+          .ok());
+  Agreement second = SentNda();
+  ASSERT_TRUE(agreements_->Sign(As(employee_), second.id, Pw("set-through-the-link")).ok());
+  auto cert = agreements_->Verify(second.id);
+  ASSERT_TRUE(cert.ok()) << cert.status().ToString();
+  // The signature itself verifies; it is the key's control that fails.
+  EXPECT_TRUE(cert->all_signatures_ok);
+  EXPECT_EQ(cert->employee_signature_reliable, std::optional<bool>(false));
+  const SignatureConditions& c = *cert->steps.back().signature->conditions;
+  EXPECT_FALSE(c.signer_controls_key);
+  EXPECT_TRUE(c.covers_document);
+  EXPECT_NE(c.note.find("reset link"), std::string::npos);
+  EXPECT_FALSE(cert->ToJson()["employee_signature_reliable"].as_bool());
+  // The earlier signature stays what it was when made.
+  EXPECT_EQ(agreements_->Verify(first.id)->employee_signature_reliable, std::optional<bool>(true));
+
+  // A signature record altered on disk is not reliable, whatever it claims.
+  Status st = vault_->Write([&](WriteTxn& txn) -> Status {
+    const std::string key = second.id + std::string(1, '\0');
+    std::string found;
+    CUSTOS_RETURN_IF_ERROR(txn.ScanKeys(tables::kSignatures, key, [&](std::string_view k) {
+      found = std::string(k);
+      return Result<bool>(true);
+    }));
+    CUSTOS_ASSIGN_OR_RETURN(std::string text, txn.Get(tables::kSignatures, found));
+    CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(text));
+    v["conditions"]["signer_controls_key"] = true;
+    std::string sig = v["signature"].as_string();
+    sig[0] = sig[0] == '0' ? '1' : '0';
+    v["signature"] = sig;
+    return txn.Put(tables::kSignatures, found, json::Serialize(v));
+  });
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(agreements_->Verify(second.id)->employee_signature_reliable,
+            std::optional<bool>(false));
 }
 
 }  // namespace

@@ -512,6 +512,10 @@ async function viewCertificate() {
       ['agr.detail.hash', mono(a.document_sha256)],
       ['agr.cert.intact', yn(c.document_hash_ok)],
       ['agr.cert.valid', yn(c.all_signatures_ok)],
+      ['agr.cert.reliable', c.employee_signature_reliable === null || c.employee_signature_reliable === undefined
+        ? el('span', { i18n: 'agr.cert.reliable_unknown' }) : yn(c.employee_signature_reliable)],
+      ...c.steps.filter((s) => s.signature && s.signature.conditions && s.signature.conditions.note)
+        .map((s) => ['agr.cert.condition_failed', el('span', { class: 'error', text: s.action + ': ' + s.signature.conditions.note })]),
     ]), el('div', { class: 'agr-buttons' }, newTab(base + '/certificate?format=html', 'agr.cert.html'))),
     el('section', { class: 'card', id: 'agr-cert-steps' }, el('h2', { i18n: 'agr.detail.steps' }), ...steps),
     el('section', { class: 'card' }, raw));
