@@ -376,6 +376,11 @@ Result<CheckFacts> Agreements::FactsFor(const ReadTxn& txn, const Agreement& a) 
   CUSTOS_ASSIGN_OR_RETURN(std::optional<UnixMillis> first,
                           FirstClassifiedAccess(txn, log_, a.employee_id));
   f.secret_access_record_exists = first.has_value();
+  if (auto employee = GetUser(txn, a.employee_id); employee.ok()) {
+    if (!employee->last_working_day.empty()) f.employment_end = employee->last_working_day;
+  } else if (employee.status().code() != StatusCode::kNotFound) {
+    return employee.status();
+  }
   if (first) f.first_secret_access_at = *first;
   if (auto signed_at = a.EmployeeSignedAt()) {
     f.nda_signed_at = *signed_at;

@@ -78,6 +78,10 @@ struct CheckFacts {
   std::optional<bool> employer_signed;
   std::optional<bool> signature_reliable;
   std::optional<bool> copy_delivered;
+  // N6: the employee's last working day ("YYYY-MM-DD") once a resignation
+  // is registered: the restricted period, and the minimum wages it is
+  // compared with, start the day after.
+  std::optional<std::string> employment_end;
 };
 
 // What the builder returns: the rendered document (deterministic bytes: the

@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "base/time.h"
 #include "contract-templates/fields.h"
 #include "contract-templates/render.h"
 #include "web/static_files.h"
@@ -35,6 +36,10 @@ Result<vault::BuiltDocument> Build(const AgreementLibrary& library, std::string_
   ctx.employer_signed = facts.employer_signed;
   ctx.signature_reliable = facts.signature_reliable;
   ctx.copy_delivered = facts.copy_delivered;
+  if (facts.employment_end) {
+    auto end = ParseDate(*facts.employment_end);
+    if (end.ok()) ctx.employment_end = *end;
+  }
   ctx.minimum_wages = library.minimum_wages.get();
   ctx.legal_rules = library.legal_rules.get();
   contracts::CheckReport report = contracts::RunChecks(tmpl, validation, ctx);

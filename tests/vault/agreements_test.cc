@@ -12,6 +12,7 @@
 #include "base/encoding.h"
 #include "tests/vault/test_util.h"
 #include "vault/audit_log.h"
+#include "vault/employment.h"
 #include "vault/records.h"
 #include "vault/user_admin.h"
 
@@ -37,6 +38,7 @@ Result<BuiltDocument> FakeBuilder(std::string_view template_id, const json::Valu
   d.report = json::Value::MakeObject();
   d.report["can_send_for_signature"] = d.can_send;
   d.report["first_access_known"] = facts.first_secret_access_at.has_value();
+  if (facts.employment_end) d.report["employment_end"] = *facts.employment_end;
   return d;
 }
 
@@ -475,6 +477,26 @@ TEST_F(AgreementsTest, SignatureAfterAnAdministratorsResetIsNotReliable) {
   ASSERT_TRUE(st.ok()) << st.ToString();
   EXPECT_EQ(agreements_->Verify(second.id)->employee_signature_reliable,
             std::optional<bool>(false));
+}
+
+// N6 compares each month's compensation with the minimum wage in force that
+// month; the months start after the employee's last working day, which the
+// vault knows once HR registers the resignation.
+TEST_F(AgreementsTest, TheChecksKnowTheLastWorkingDayOnceARegisteredResignationSetsIt) {
+  DraftRequest r;
+  r.template_id = "cn-non-compete";
+  r.employee_id = employee_.id;
+  auto before = agreements_->CreateDraft(As(legal_), r);
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  EXPECT_EQ(before->checks.Find("employment_end"), nullptr);
+  const User hr = Add("hr", "孙人事", {policy::Role::kHr});
+  ASSERT_TRUE(RegisterResignation(*vault_, *log_, As(hr), employee_.id, "2026-12-01", "2026-12-31",
+                                  "resigned")
+                  .ok());
+  auto after = agreements_->CreateDraft(As(legal_), r);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  ASSERT_NE(after->checks.Find("employment_end"), nullptr);
+  EXPECT_EQ(after->checks["employment_end"].as_string(), "2026-12-31");
 }
 
 }  // namespace
