@@ -25,7 +25,8 @@
 // under "audit.log_key"; its name and the checkpoints' origin are the vault's
 // log_name().
 //
-// Thread-safety: an AuditLog is immutable after Open and may be shared by all
+// Thread-safety: an AuditLog's configuration does not change after Open (the
+// time of the last checkpoint is an atomic) and it may be shared by all
 // threads; each transaction is used by one thread at a time (vault.h).
 #ifndef CUSTOS_VAULT_AUDIT_LOG_H_
 #define CUSTOS_VAULT_AUDIT_LOG_H_

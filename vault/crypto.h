@@ -1,5 +1,7 @@
-// The cryptographic primitives Custos uses, over libsodium. Only vault/
-// includes sodium.h; everything else goes through these functions.
+// The cryptographic primitives Custos uses, over libsodium — except SHA-256,
+// computed with OpenSSL's libcrypto, which uses the CPU's SHA extensions
+// (the audit append's hot path, docs/benchmarks.md). Only vault/ includes
+// sodium.h; everything else goes through these functions.
 //
 //   - Sha256                      audit-log leaves and tree, document hashes
 //   - AeadSeal / AeadOpen         XChaCha20-Poly1305-IETF with associated data

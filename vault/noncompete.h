@@ -16,7 +16,8 @@
 //
 // Storage (NonCompeteTracker): tables::kAgreements versions under
 // "nc:" + agreement id (payments and release, every change a new version);
-// alerts in tables::kAlerts (same shape as the records' alerts).
+// alerts (type "noncompete_unpaid") through vault/access/alerts.h, the one
+// module that writes and reads tables::kAlerts.
 //
 // Thread-safety: pure functions; a tracker is shared like Agreements.
 #ifndef CUSTOS_VAULT_NONCOMPETE_H_

@@ -64,8 +64,9 @@ Result<User> GetUser(const ReadTxn& txn, std::string_view id);
 Result<User> FindUserByName(const ReadTxn& txn, std::string_view username);
 Result<std::vector<User>> ListUsers(const ReadTxn& txn);
 
-// Argon2id parameters for login passwords: moderate in production, cheap in
-// tests (both set by the caller from the vault's options).
+// Argon2id parameters for login passwords in production (moderate: 2 passes,
+// 64 MiB). Tests pass their own cheap Argon2Params::ForTests() wherever a
+// function takes a kdf; `custos serve --kdf` chooses the profile.
 inline Argon2Params PasswordKdf() { return Argon2Params{2, 64ull << 20}; }
 
 // A random password of `length` characters from an unambiguous alphabet.
