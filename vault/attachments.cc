@@ -72,7 +72,7 @@ Result<AttachmentInfo> AddAttachment(Archive& archive, const Caller& caller,
   attempt.action = policy::Action::kUpdateRecord;
   attempt.event_action = "attachment.add";
   attempt.object_type = "attachment";
-  attempt.object_id = "a-" + HexEncode(RandomBytes(8));
+  attempt.object_id = "att-" + HexEncode(RandomBytes(8));
   attempt.reason = std::string(reason);
   const std::string& id = attempt.object_id;
   AttachmentInfo info;  // size and digest known once streamed

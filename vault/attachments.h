@@ -41,7 +41,9 @@
 namespace custos::vault {
 
 struct AttachmentInfo {
-  std::string id;  // "a-" + 16 hex digits
+  // "att-" + 16 hex digits ("a-" before; agreements are "a-" too, so new
+  // attachments have their own prefix — older ids stay valid)
+  std::string id;
   std::string record_id;
   std::string filename;
   std::string media_type;

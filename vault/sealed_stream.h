@@ -8,7 +8,7 @@
 // tables::kAttachmentChunks under id \0 EncodeU32(i); its associated data
 // binds the stream id and the index, and the last chunk carries the FINAL
 // tag, so a changed, reordered, missing, moved or truncated chunk fails to
-// open (kDataLoss). Ids must be unique across streams ("a-" attachments,
+// open (kDataLoss). Ids must be unique across streams ("att-" attachments,
 // "b-" bundles).
 //
 // Writing: chunks go to the store in batches, each in its own Write(); the
