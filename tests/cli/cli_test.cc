@@ -11,7 +11,10 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include "base/encoding.h"
 #include "tests/vault/test_util.h"
+#include "vault/crypto.h"
+#include "vault/evidence/zip.h"
 #include "vault/internal/vault_impl.h"
 
 namespace custos::cli {
@@ -306,13 +309,35 @@ TEST(CliEvidenceTest, RequestApproveExportVerify) {
   EXPECT_EQ(trusted.code, 0) << trusted.out;
   EXPECT_EQ(trusted.out.find("taken from the bundle itself"), std::string::npos);
 
-  // A byte changed in the middle of the archive.
   std::string bytes;
   {
     std::ifstream in(bundle, std::ios::binary);
     bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
-  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x20);
+  // The file's own hash, to match against the export's audit event.
+  EXPECT_NE(verified.out.find("bundle file SHA-256 " + HexEncode(vault::Sha256(bytes))),
+            std::string::npos)
+      << verified.out;
+  CliRun exports = Custos("audit export --object " + demo_id + " --as auditor --data " + data, env);
+  ASSERT_EQ(exports.code, 0) << exports.out;
+  EXPECT_NE(exports.out.find(HexEncode(vault::Sha256(bytes))), std::string::npos) << exports.out;
+
+  // A byte changed in the middle of the largest file's data (the ZIP's own
+  // metadata, such as entry times, is not evidence: see docs/evidence.md).
+  {
+    auto zip = vault::evidence::ZipReader::OpenBytes(bytes);
+    ASSERT_TRUE(zip.ok()) << zip.status().ToString();
+    const vault::evidence::ZipEntry* largest = nullptr;
+    for (const auto& e : (*zip)->entries()) {
+      if (largest == nullptr || e.compressed_size > largest->compressed_size) largest = &e;
+    }
+    ASSERT_NE(largest, nullptr);
+    const size_t local = largest->local_header_offset;
+    const size_t extra = static_cast<unsigned char>(bytes[local + 28]) |
+                         static_cast<size_t>(static_cast<unsigned char>(bytes[local + 29])) << 8;
+    const size_t middle = local + 30 + largest->name.size() + extra + largest->compressed_size / 2;
+    bytes[middle] = static_cast<char>(bytes[middle] ^ 0x20);
+  }
   const std::string bad = dir.path() + "/bad.zip";
   std::ofstream(bad, std::ios::binary) << bytes;
   CliRun failed = Custos("evidence verify " + bad);
