@@ -12,10 +12,13 @@
 #   scripts/fuzz.sh 60 zip_reader_fuzz     only the named targets
 #   FUZZ_RUNS=1000000 scripts/fuzz.sh 3600  each until 1M executions (or 1 h)
 #
-# scripts/test.sh runs it briefly (a few seconds per target) after the
-# release tests. clang comes from scripts/setup.sh. Only the fuzz targets and
-# the libraries they link are built; CMAKE_CXX_COMPILER_LAUNCHER=ccache in the
-# environment is passed on when build-fuzz is first configured.
+# scripts/test.sh runs it briefly (a few seconds per target) with
+# FUZZ_BUILD_DIR=build-asan: its sanitizer tree is built with clang and the
+# fuzz targets too, so the libraries are compiled once for both (at -O0, which
+# is fine for seconds; long runs want the default, optimised ./build-fuzz).
+# clang comes from scripts/setup.sh. Only the fuzz targets and the libraries
+# they link are built; CMAKE_CXX_COMPILER_LAUNCHER=ccache in the environment
+# is passed on when build-fuzz is first configured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,14 +43,23 @@ if ((${#targets[@]} == 0)); then
   exit 1
 fi
 
-if [ ! -f build-fuzz/CMakeCache.txt ]; then
+BUILD="${FUZZ_BUILD_DIR:-build-fuzz}"
+if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+  if [ "$BUILD" != build-fuzz ]; then
+    echo "fuzz: $BUILD is not configured (scripts/test.sh configures build-asan)" >&2
+    exit 1
+  fi
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCUSTOS_BUILD_FUZZ=ON -DCUSTOS_BUILD_TESTS=OFF -DCUSTOS_BUILD_BENCH=OFF >/dev/null
 fi
+if ! grep -q '^CUSTOS_BUILD_FUZZ:BOOL=ON' "$BUILD/CMakeCache.txt"; then
+  echo "fuzz: $BUILD is not configured with -DCUSTOS_BUILD_FUZZ=ON" >&2
+  exit 1
+fi
 JOBS="${JOBS:-$(nproc)}"
-if ! cmake --build build-fuzz -j"$JOBS" --target "${targets[@]}" >build-fuzz/build.log 2>&1; then
-  grep -E 'error|Error' -A5 build-fuzz/build.log | head -60 >&2
-  echo "fuzz: build failed (full log: build-fuzz/build.log)" >&2
+if ! cmake --build "$BUILD" -j"$JOBS" --target "${targets[@]}" >"$BUILD/fuzz-build.log" 2>&1; then
+  grep -E 'error|Error' -A5 "$BUILD/fuzz-build.log" | head -60 >&2
+  echo "fuzz: build failed (full log: $BUILD/fuzz-build.log)" >&2
   exit 1
 fi
 
@@ -72,7 +84,7 @@ for t in "${targets[@]}"; do
   [ -n "${FUZZ_RUNS:-}" ] && runs=(-runs="$FUZZ_RUNS")
   echo "== $t: ${SECONDS_PER_TARGET}s${FUZZ_RUNS:+ or $FUZZ_RUNS runs}, $(find "$corpus" -type f | wc -l) seeds"
   log="$WORK/$t/fuzz.log"
-  if build-fuzz/tests/fuzz/"$t" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \
+  if "$BUILD"/tests/fuzz/"$t" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \
       -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" "${runs[@]}" \
       "$corpus" >"$log" 2>&1; then
     grep -E '^(Done|stat::number_of_executed_units|stat::new_units_added|stat::peak_rss_mb)' "$log" || true
@@ -80,11 +92,11 @@ for t in "${targets[@]}"; do
   else
     failed=1
     tail -40 "$log" >&2
-    mkdir -p build-fuzz/crashes
+    mkdir -p "$BUILD/crashes"
     for a in "$artifacts"/*; do
       [ -e "$a" ] || continue
-      cp "$a" build-fuzz/crashes/
-      echo "fuzz: $t failed; input kept as build-fuzz/crashes/$(basename "$a")" >&2
+      cp "$a" "$BUILD/crashes/"
+      echo "fuzz: $t failed; input kept as $BUILD/crashes/$(basename "$a")" >&2
       od -A d -t x1 "$a" | head -20 >&2
     done
   fi

@@ -185,7 +185,7 @@ TEST(VaultTest, FailuresInABatchRollBackOnlyThemselves) {
   auto v = CreateTestVault(dir.path());
   std::atomic<int> runs_of_first{0};
   auto put = [&](std::string key) {
-    return [&v, key](WriteTxn& w) -> Status {
+    return [key](WriteTxn& w) -> Status {
       // Read-modify-write: a second run must see the first run's write gone.
       auto old = w.Get(tables::kRecords, "counter");
       const int n = old.ok() ? std::stoi(*old) : 0;

@@ -441,7 +441,7 @@ TEST_F(WebServerTest, TrustedProxyForwardedFor) {
 }
 
 TEST_F(WebServerTest, MetricsForAdminsOnly) {
-  Client().Send("GET", "/healthz").status;
+  EXPECT_EQ(Client().Send("GET", "/healthz").status, 200);
   TestClient admin = LoggedIn("admin");
   TestResponse r = admin.Call("GET", "/metrics");
   ASSERT_EQ(r.status, 200);
