@@ -748,10 +748,38 @@ class Checker {
     }
   }
 
+  // The context's facts where given, else the template's fields
+  // works_in_california ("yes", "no", "unknown") and represented_by_counsel.
+  std::optional<bool> InCalifornia() const {
+    if (ctx_.employee_in_california) return ctx_.employee_in_california;
+    const FieldValue* v = Get("works_in_california");
+    if (v == nullptr || v->text == "unknown") return std::nullopt;
+    return v->text == "yes";
+  }
+  bool RepresentedByCounsel() const {
+    if (ctx_.employee_represented_by_counsel) return *ctx_.employee_represented_by_counsel;
+    const FieldValue* v = Get("represented_by_counsel");
+    return v != nullptr && v->boolean;
+  }
+
   void CA2() {
-    if (ctx_.employee_in_california != true || !IsEmployee()) return;
-    if (ctx_.employee_represented_by_counsel == true) return;  // §925(e)
-    if (ContractDate() < CivilDate{2017, 1, 1}) return;        // §925(f)
+    if (!IsEmployee()) return;
+    if (ContractDate() < CivilDate{2017, 1, 1}) return;  // §925(f)
+    const std::optional<bool> in_california = InCalifornia();
+    if (!in_california) {
+      // Only a template that asks can be answered; the question matters only
+      // when the contract chooses another state's law.
+      if (law_ != "US-CA" && t_.FindField("works_in_california") != nullptr) {
+        Warning("CA2", "works_in_california",
+                "未记录雇员是否主要在加州居住和工作，无法核对《加州劳动法典》第925条（在加州居住和"
+                "工作的雇员可主张外州法律或管辖条款无效）",
+                "whether the employee primarily resides and works in California is not recorded, "
+                "so Labor Code §925 (a California employee may void another state's law or "
+                "forum) was not checked");
+      }
+      return;
+    }
+    if (!*in_california || RepresentedByCounsel()) return;  // §925(e)
     if (law_ != "US-CA") {
       Error("CA2", "governing_state",
             "雇员主要在加州居住和工作，协议却选择加州以外的法律（《加州劳动法典》第925条：雇员可主"

@@ -685,6 +685,7 @@ TEST(ContractsCalifornia, CA1UnlawfulActsCarveOut) {
 TEST(ContractsCalifornia, CA2ForeignLawOrForumForACaliforniaEmployee) {
   Template t = MustLoad("us-employee-nda");
   json::Value f = ExampleFields("us-employee-nda");
+  f["works_in_california"] = "unknown";  // the context's facts below decide
   CheckContext c = RulesOnly();
   c.employee_in_california = true;
   EXPECT_TRUE(Findings(Check(t, f, c), "CA2").empty());
@@ -697,7 +698,39 @@ TEST(ContractsCalifornia, CA2ForeignLawOrForumForACaliforniaEmployee) {
   c.employee_represented_by_counsel = true;  // §925(e)
   EXPECT_TRUE(Findings(Check(t, f, c), "CA2").empty());
   c.employee_represented_by_counsel.reset();
-  c.employee_in_california.reset();  // unknown: not checked
+  c.employee_in_california.reset();  // unknown: not checked, and the drafter is told
+  r = Check(t, f, c);
+  ASSERT_EQ(Findings(r, "CA2").size(), 1u) << Dump(r);
+  EXPECT_EQ(Findings(r, "CA2")[0]->severity, Severity::kWarning);
+  EXPECT_EQ(Findings(r, "CA2")[0]->field_id, "works_in_california");
+  EXPECT_TRUE(CanSendForSignature(r));
+}
+
+// The drafter answers in the template's fields; the vault does not know
+// where its users live.
+TEST(ContractsCalifornia, CA2FromTheTemplatesFields) {
+  Template t = MustLoad("us-employee-nda");
+  json::Value f = ExampleFields("us-employee-nda");
+  const CheckContext c = RulesOnly();
+  f["governing_state"] = "Texas";
+  f["venue"] = "Travis County, Texas";
+  f["works_in_california"] = "yes";
+  CheckReport r = Check(t, f, c);
+  ASSERT_EQ(Findings(r, "CA2").size(), 2u) << Dump(r);
+  EXPECT_EQ(Findings(r, "CA2")[0]->severity, Severity::kError);
+  EXPECT_FALSE(CanSendForSignature(r));
+  f["represented_by_counsel"] = true;  // §925(e)
+  EXPECT_TRUE(Findings(Check(t, f, c), "CA2").empty());
+  f["represented_by_counsel"] = false;
+  f["works_in_california"] = "no";
+  EXPECT_TRUE(Findings(Check(t, f, c), "CA2").empty());
+  f["works_in_california"] = "yes";
+  f["governing_state"] = "California";
+  f["venue"] = "Santa Clara County, California";
+  EXPECT_TRUE(Findings(Check(t, f, c), "CA2").empty());
+  f["worker_type"] = "contractor";  // §925 protects employees
+  f["governing_state"] = "Texas";
+  f["venue"] = "Travis County, Texas";
   EXPECT_TRUE(Findings(Check(t, f, c), "CA2").empty());
 }
 
