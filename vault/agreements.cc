@@ -140,6 +140,17 @@ access::Attempt StepAttempt(std::string_view event_action, std::string_view id) 
   return attempt;
 }
 
+// The fields as the document was rendered: the request's, and the
+// template's defaults for those it left out.
+json::Value WithDefaults(const json::Value& fields, const BuiltDocument& doc) {
+  json::Value out = fields;
+  if (!doc.defaults.is_object()) return out;
+  for (const auto& [id, value] : doc.defaults.as_object()) {
+    if (out.Find(id) == nullptr) out[id] = value;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string_view AgreementStateId(AgreementState s) {
@@ -460,7 +471,7 @@ Result<Agreement> Agreements::CreateDraft(const Caller& caller, const DraftReque
   a.employee_id = employee.id;
   a.employee_name = employee.display_name;
   a.classification = request.classification;
-  a.fields = request.fields;
+  a.fields = WithDefaults(request.fields, doc);
   a.drafted_by = user.id;
   a.checks = doc.report;
   a.can_send = doc.can_send;
@@ -581,7 +592,7 @@ Result<Agreement> Agreements::UpdateDraft(const Caller& caller, std::string_view
       caller, id, "update", expected_version,
       [](const Agreement& a) { return InState(a, AgreementState::kDraft); },
       [&](WriteTxn&, Agreement& a, AgreementStep& step) -> Status {
-        a.fields = fields;
+        a.fields = WithDefaults(fields, doc);
         a.checks = doc.report;
         a.can_send = doc.can_send;
         a.template_version = doc.template_version;

@@ -94,6 +94,10 @@ struct BuiltDocument {
   std::string html;    // what is hashed, signed and stored
   json::Value report;  // the check report as JSON (shown to people)
   bool can_send = false;
+  // The template's defaults for the fields the request left out, which the
+  // document renders (e.g. the non-compete's pay_day): stored with the
+  // agreement's fields so that what is tracked is what was signed.
+  json::Value defaults = json::Value::MakeObject();
 };
 
 using DocumentBuilder = std::function<Result<BuiltDocument>(

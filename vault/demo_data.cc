@@ -535,12 +535,17 @@ json::Value NdaFields(const User& employee, const Signatory& s, int index) {
   return f;
 }
 
+// The day of the month the demo's non-compete compensation is due.
+constexpr int kDemoPayDay = 15;
+
 // The non-compete of a salesperson who knows the East China customers. The
 // compensation is above 30% of the average wage and Shanghai's minimum wage
 // (N6), the region and business are named, not blanket (N4), and the
 // penalty stays well under three times the total compensation (N8).
 json::Value NonCompeteFields(const User& employee, const Signatory& s, int index) {
   json::Value f = PartyFields(employee, s, index);
+  f["compensation_schedule"] = "monthly";
+  f["pay_day"] = kDemoPayDay;
   f["employee_category"] = "confidentiality_duty";
   f["secrets_known"] =
       "甲方华东区客户的名单、联系人及联系方式、交易习惯、采购意向、历史成交价格和返点政策，"
@@ -794,11 +799,14 @@ Status SeedDeparture(Archive& archive, Agreements& agreements, const Cast& cast,
   const User& successor = cast.user(kDemoSuccessor);
   out->leaver_name = leaver.display_name;
   out->successor_name = successor.display_name;
-  // Three months of the non-compete have run (and are due) about three
-  // weeks before `today`, the fourth is due in one to two weeks — whatever
-  // the month lengths (AddMonths clamps the day).
+  // Three months' compensation are due by `today` and the fourth is due on
+  // the first pay day after it: the first is due on the first pay day after
+  // the last working day (the contract's 首期…第一个支付日), which lies 20
+  // days before it — whatever the month lengths.
   const int64_t today = DaysFromCivil(options.today);
-  out->last_working_day = CivilFromDays(DaysFromCivil(AddMonths(options.today, -3)) - 20);
+  CivilDate fourth_due{options.today.year, options.today.month, kDemoPayDay};
+  if (fourth_due <= options.today) fourth_due = AddMonths(fourth_due, 1);
+  out->last_working_day = CivilFromDays(DaysFromCivil(AddMonths(fourth_due, -3)) - 20);
   out->notice_date = CivilFromDays(DaysFromCivil(out->last_working_day) - 30);
   CUSTOS_ASSIGN_OR_RETURN(
       User resigned,

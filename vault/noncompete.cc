@@ -68,13 +68,39 @@ std::string_view AlertLevelId(AlertLevel l) {
   return "none";
 }
 
+CivilDate NonCompeteTerms::FirstRestrictedDay() const { return CivilFromDays(Day(start) + 1); }
+
+CivilDate NonCompeteTerms::LastRestrictedDay() const {
+  return CivilFromDays(Day(AddMonths(FirstRestrictedDay(), months)) - 1);
+}
+
+bool NonCompeteTerms::ReleaseOwesExtraMonths(CivilDate release) const {
+  return months > 0 && release >= FirstRestrictedDay() && release <= LastRestrictedDay();
+}
+
 std::vector<MonthStatus> CompensationSchedule(const NonCompeteTerms& terms) {
+  const CivilDate first_day = terms.FirstRestrictedDay();
+  // The first pay day after the last working day (the template: 首期经济补偿于
+  // 劳动合同解除或者终止后的第一个支付日支付); pay_day is at most 28, so every
+  // month has it.
+  CivilDate first_pay_day{terms.start.year, terms.start.month, terms.pay_day};
+  if (terms.pay_day > 0 && terms.start.day >= terms.pay_day) {
+    first_pay_day = AddMonths(first_pay_day, 1);
+  }
   std::vector<MonthStatus> out;
   for (int i = 1; i <= terms.months; ++i) {
     MonthStatus m;
     m.month = i;
-    m.period_start = AddMonths(terms.start, i - 1);
-    m.due = CivilFromDays(Day(AddMonths(terms.start, i)) + terms.grace_days);
+    m.period_start = AddMonths(first_day, i - 1);
+    CivilDate due;
+    if (terms.schedule == NonCompeteTerms::Schedule::kLumpSum) {
+      due = terms.start;
+    } else if (terms.pay_day > 0) {
+      due = AddMonths(first_pay_day, i - 1);
+    } else {
+      due = CivilFromDays(Day(AddMonths(first_day, i)) - 1);  // the month's last day
+    }
+    m.due = CivilFromDays(Day(due) + terms.grace_days);
     m.amount_minor = terms.monthly_minor;
     out.push_back(m);
   }
@@ -85,11 +111,13 @@ NonCompeteStatus EvaluateNonCompete(const NonCompeteTerms& terms,
                                     const std::vector<NonCompetePayment>& payments,
                                     std::optional<CivilDate> employer_release, CivilDate today) {
   NonCompeteStatus s;
-  s.end = CivilFromDays(Day(AddMonths(terms.start, terms.months)) - 1);
-  if (today < terms.start) {
-    s.phase = "not_started";
-  } else if (employer_release && *employer_release <= today) {
+  s.end = terms.LastRestrictedDay();
+  // A release after the restriction ended changes nothing.
+  if (employer_release && *employer_release > s.end) employer_release.reset();
+  if (employer_release && *employer_release <= today) {
     s.phase = "released_by_employer";
+  } else if (today < terms.FirstRestrictedDay()) {
+    s.phase = "not_started";
   } else if (today > s.end) {
     s.phase = "ended";
   } else {
@@ -97,7 +125,7 @@ NonCompeteStatus EvaluateNonCompete(const NonCompeteTerms& terms,
   }
   for (MonthStatus m : CompensationSchedule(terms)) {
     // A release ends the restriction: months that begin on or after it are
-    // not owed (the three extra months are owed instead).
+    // not owed (the three extra months are owed instead, see below).
     if (employer_release && m.period_start >= *employer_release) break;
     for (const NonCompetePayment& p : payments) {
       if (p.month == m.month) m.paid_minor += p.amount_minor;
@@ -111,8 +139,10 @@ NonCompeteStatus EvaluateNonCompete(const NonCompeteTerms& terms,
     s.months.push_back(m);
   }
   if (employer_release) {
-    s.release_extra_owed_minor = 3 * terms.monthly_minor;
-    if (*employer_release <= s.end) s.end = CivilFromDays(Day(*employer_release) - 1);
+    if (terms.ReleaseOwesExtraMonths(*employer_release)) {
+      s.release_extra_owed_minor = 3 * terms.monthly_minor;
+    }
+    s.end = CivilFromDays(Day(*employer_release) - 1);
   }
   s.alert = s.overdue_months >= 2   ? AlertLevel::kUrgent
             : s.overdue_months == 1 ? AlertLevel::kWarning
@@ -216,6 +246,23 @@ Result<NonCompeteTerms> TermsFor(const Agreement& agreement, const User& employe
   if (comp->is_object()) {
     t.currency = StrOr(*comp, "currency", "CNY");
   }
+  if (const json::Value* schedule = agreement.fields.Find("compensation_schedule");
+      schedule != nullptr && schedule->is_string() && schedule->as_string() == "lump_sum") {
+    t.schedule = NonCompeteTerms::Schedule::kLumpSum;
+  }
+  if (const json::Value* day = agreement.fields.Find("pay_day"); day != nullptr) {
+    int64_t d = 0;
+    if (day->is_int()) {
+      d = day->as_int();
+    } else if (day->is_string()) {
+      CUSTOS_ASSIGN_OR_RETURN(int64_t minor, AmountMinor(*day));
+      d = minor % 100 == 0 ? minor / 100 : -1;
+    } else {
+      d = -1;
+    }
+    if (d < 1 || d > 28) return Status::InvalidArgument("bad pay_day");
+    t.pay_day = static_cast<int>(d);
+  }
   return t;
 }
 
@@ -278,7 +325,8 @@ access::Prepare TrackingFacts(std::string_view step) {
 
 Status NonCompeteTracker::Change(
     const Caller& caller, std::string_view agreement_id, std::string_view action,
-    const std::function<Status(NonCompeteTracking&, json::Value& details)>& fn) {
+    const std::function<Status(NonCompeteTracking&, const std::optional<NonCompeteTerms>& terms,
+                               json::Value& details)>& fn) {
   const access::AccessGate gate(vault_, log_);
   NonCompeteTracking t;
   return gate
@@ -298,7 +346,12 @@ Status NonCompeteTracker::Change(
               return Status::FailedPrecondition("not a completed non-compete");
             }
             CUSTOS_ASSIGN_OR_RETURN(t, LoadTracking(txn, agreement_id));
-            return fn(t, e.details);
+            // No terms before the last working day is registered.
+            std::optional<NonCompeteTerms> terms;
+            if (auto employee = GetUser(txn, a->employee_id); employee.ok()) {
+              if (auto found = TermsFor(*a, *employee); found.ok()) terms = *found;
+            }
+            return fn(t, terms, e.details);
           })
       .status();
 }
@@ -309,7 +362,8 @@ Status NonCompeteTracker::RecordPayment(const Caller& caller, std::string_view a
     return Status::InvalidArgument("a payment needs a month (from 1) and a positive amount");
   }
   return Change(caller, agreement_id, "noncompete.payment",
-                [&](NonCompeteTracking& t, json::Value& details) -> Status {
+                [&](NonCompeteTracking& t, const std::optional<NonCompeteTerms>&,
+                    json::Value& details) -> Status {
                   NonCompetePayment p = payment;
                   p.recorded_by = caller.user_id;
                   t.payments.push_back(p);
@@ -320,17 +374,28 @@ Status NonCompeteTracker::RecordPayment(const Caller& caller, std::string_view a
                 });
 }
 
-Status NonCompeteTracker::ReleaseEarly(const Caller& caller, std::string_view agreement_id,
-                                       CivilDate on, std::string_view note) {
-  return Change(caller, agreement_id, "noncompete.release",
-                [&](NonCompeteTracking& t, json::Value& details) -> Status {
-                  if (t.employer_release) return Status::AlreadyExists("already released");
-                  t.employer_release = on;
-                  t.release_note = std::string(note);
-                  details["on"] = FormatDate(on);
-                  details["extra_months_owed"] = 3;
-                  return Status::Ok();
-                });
+Result<int> NonCompeteTracker::ReleaseEarly(const Caller& caller, std::string_view agreement_id,
+                                            CivilDate on, std::string_view note) {
+  int extra_months = 0;
+  CUSTOS_RETURN_IF_ERROR(
+      Change(caller, agreement_id, "noncompete.release",
+             [&](NonCompeteTracking& t, const std::optional<NonCompeteTerms>& terms,
+                 json::Value& details) -> Status {
+               if (t.employer_release) return Status::AlreadyExists("already released");
+               if (terms && on > terms->LastRestrictedDay()) {
+                 return Status::FailedPrecondition("the restriction ended on " +
+                                                   FormatDate(terms->LastRestrictedDay()));
+               }
+               t.employer_release = on;
+               t.release_note = std::string(note);
+               details["on"] = FormatDate(on);
+               // Before the last working day is registered the period has
+               // not begun: nothing extra is owed.
+               extra_months = terms && terms->ReleaseOwesExtraMonths(on) ? 3 : 0;
+               details["extra_months_owed"] = extra_months;
+               return Status::Ok();
+             }));
+  return extra_months;
 }
 
 Result<std::vector<NonCompeteRow>> NonCompeteTracker::Dashboard(const Caller& caller,

@@ -36,11 +36,27 @@
 namespace custos::vault {
 
 struct NonCompeteTerms {
-  CivilDate start;  // the last working day
+  CivilDate start;  // the last working day; the restriction begins the day after
   int months = 0;
   int64_t monthly_minor = 0;  // compensation per month, 分 / cents
   std::string currency = "CNY";
   int grace_days = 0;
+  // When compensation is due (the template's compensation_schedule and
+  // pay_day): monthly on pay_day (1-28), the first on the first pay day after
+  // the last working day; monthly with pay_day 0 (agreements without one):
+  // by the last day of each month of the period; lump sum: all of it on the
+  // last working day.
+  enum class Schedule { kMonthly, kLumpSum };
+  Schedule schedule = Schedule::kMonthly;
+  int pay_day = 0;
+
+  CivilDate FirstRestrictedDay() const;
+  CivilDate LastRestrictedDay() const;
+  // Art. 39 of the SPC's labour-dispute interpretation (I): the employer may
+  // end the restriction during the restricted period and then owes three
+  // more months. Not before it begins (the employment has not ended) nor
+  // after it ended.
+  bool ReleaseOwesExtraMonths(CivilDate release) const;
 };
 
 struct NonCompetePayment {
@@ -77,8 +93,8 @@ struct NonCompeteStatus {
   json::Value ToJson() const;
 };
 
-// Month i's period and due date; months that begin on or after an employer
-// release are not owed. Pure.
+// Month i's period (from the day after the last working day) and due date
+// (see NonCompeteTerms). Pure.
 std::vector<MonthStatus> CompensationSchedule(const NonCompeteTerms& terms);
 
 NonCompeteStatus EvaluateNonCompete(const NonCompeteTerms& terms,
@@ -128,15 +144,19 @@ class NonCompeteTracker {
   // Legal records a payment (audited).
   Status RecordPayment(const Caller& caller, std::string_view agreement_id,
                        const NonCompetePayment& payment);
-  // Legal records the employer's early release (audited); the status then
-  // shows the three extra months owed.
-  Status ReleaseEarly(const Caller& caller, std::string_view agreement_id, CivilDate on,
-                      std::string_view note);
+  // Legal records the employer's early release (audited) and gets the extra
+  // months it owes: 3 for a release during the restricted period, 0 before
+  // it began (see NonCompeteTerms::ReleaseOwesExtraMonths). A release after
+  // the restriction ended is kFailedPrecondition.
+  Result<int> ReleaseEarly(const Caller& caller, std::string_view agreement_id, CivilDate on,
+                           std::string_view note);
 
  private:
   Result<NonCompeteTracking> LoadTracking(const ReadTxn& txn, std::string_view id) const;
-  Status Change(const Caller& caller, std::string_view agreement_id, std::string_view action,
-                const std::function<Status(NonCompeteTracking&, json::Value& details)>& fn);
+  Status Change(
+      const Caller& caller, std::string_view agreement_id, std::string_view action,
+      const std::function<Status(NonCompeteTracking&, const std::optional<NonCompeteTerms>& terms,
+                                 json::Value& details)>& fn);
   Vault& vault_;
   const AuditLog& log_;
 };

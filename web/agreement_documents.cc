@@ -56,6 +56,12 @@ Result<vault::BuiltDocument> Build(const AgreementLibrary& library, std::string_
   d.html = std::move(html);
   d.report = contracts::ReportToJson(report);
   d.can_send = contracts::CanSendForSignature(report);
+  for (const contracts::FieldDef& def : tmpl.fields) {
+    if (!def.default_value || fields.Find(def.id) != nullptr) continue;
+    d.defaults[def.id] = def.type == contracts::FieldType::kBool
+                             ? json::Value(*def.default_value == "true")
+                             : json::Value(*def.default_value);
+  }
   return d;
 }
 

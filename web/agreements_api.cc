@@ -411,11 +411,11 @@ HttpResponse ReleaseRoute(const Ctx& c, const HttpRequest& req, const RequestCon
   if (!date.ok()) return ErrorResponse(date.status());
   auto note = json::GetStringOr(req.json, "note", "");
   if (!note.ok()) return ErrorResponse(note.status());
-  Status st = c->noncompete->ReleaseEarly(ctx.ToCaller(), req.params.at("id"), *date, *note);
-  if (!st.ok()) return ErrorResponse(st);
+  auto extra = c->noncompete->ReleaseEarly(ctx.ToCaller(), req.params.at("id"), *date, *note);
+  if (!extra.ok()) return ErrorResponse(extra.status());
   json::Value v = json::Value::MakeObject();
   v["ok"] = true;
-  v["extra_months_owed"] = 3;
+  v["extra_months_owed"] = *extra;
   return HttpResponse::Json(v);
 }
 

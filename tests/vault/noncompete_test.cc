@@ -23,7 +23,7 @@ NonCompeteTerms Terms() {
 TEST(NonCompeteScheduleTest, MonthlyDueDates) {
   auto s = CompensationSchedule(Terms());
   ASSERT_EQ(s.size(), 12u);
-  EXPECT_EQ(FormatDate(s[0].period_start), "2026-01-31");
+  EXPECT_EQ(FormatDate(s[0].period_start), "2026-02-01");  // the day after the last working day
   EXPECT_EQ(FormatDate(s[0].due), "2026-02-28");
   EXPECT_EQ(FormatDate(s[1].due), "2026-03-31");
   EXPECT_EQ(FormatDate(s[11].due), "2027-01-31");
@@ -44,14 +44,14 @@ struct Row {
 
 TEST(NonCompeteEvaluateTest, Table) {
   const std::vector<Row> rows = {
-      {"2026-01-01", {}, "", "not_started", 0, AlertLevel::kNone, false, 0, "2027-01-30"},
-      {"2026-02-28", {}, "", "restricted", 0, AlertLevel::kNone, false, 0, "2027-01-30"},
-      {"2026-03-01", {}, "", "restricted", 1, AlertLevel::kWarning, false, 0, "2027-01-30"},
-      {"2026-03-01", {1}, "", "restricted", 0, AlertLevel::kNone, false, 0, "2027-01-30"},
-      {"2026-04-01", {}, "", "restricted", 2, AlertLevel::kUrgent, false, 0, "2027-01-30"},
-      {"2026-04-01", {2}, "", "restricted", 1, AlertLevel::kWarning, false, 0, "2027-01-30"},
-      {"2026-05-01", {}, "", "restricted", 3, AlertLevel::kUrgent, true, 0, "2027-01-30"},
-      {"2026-05-01", {1, 2, 3}, "", "restricted", 0, AlertLevel::kNone, false, 0, "2027-01-30"},
+      {"2026-01-01", {}, "", "not_started", 0, AlertLevel::kNone, false, 0, "2027-01-31"},
+      {"2026-02-28", {}, "", "restricted", 0, AlertLevel::kNone, false, 0, "2027-01-31"},
+      {"2026-03-01", {}, "", "restricted", 1, AlertLevel::kWarning, false, 0, "2027-01-31"},
+      {"2026-03-01", {1}, "", "restricted", 0, AlertLevel::kNone, false, 0, "2027-01-31"},
+      {"2026-04-01", {}, "", "restricted", 2, AlertLevel::kUrgent, false, 0, "2027-01-31"},
+      {"2026-04-01", {2}, "", "restricted", 1, AlertLevel::kWarning, false, 0, "2027-01-31"},
+      {"2026-05-01", {}, "", "restricted", 3, AlertLevel::kUrgent, true, 0, "2027-01-31"},
+      {"2026-05-01", {1, 2, 3}, "", "restricted", 0, AlertLevel::kNone, false, 0, "2027-01-31"},
       {"2027-02-01",
        {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12},
        "",
@@ -60,7 +60,7 @@ TEST(NonCompeteEvaluateTest, Table) {
        AlertLevel::kNone,
        false,
        0,
-       "2027-01-30"},
+       "2027-01-31"},
       // Employer releases on 2026-04-15: months 1-3 owed, then 3 extra months.
       {"2026-06-01",
        {1, 2, 3},
@@ -99,6 +99,60 @@ TEST(NonCompeteEvaluateTest, Table) {
   }
 }
 
+// The template: 每月{{pay_day}}日前支付 …首期经济补偿于劳动合同解除或者终止后的第一个
+// 支付日支付.
+TEST(NonCompeteScheduleTest, DueOnThePayDay) {
+  NonCompeteTerms t = Terms();  // last working day 2026-01-31
+  t.pay_day = 15;
+  auto s = CompensationSchedule(t);
+  ASSERT_EQ(s.size(), 12u);
+  EXPECT_EQ(FormatDate(s[0].due), "2026-02-15");
+  EXPECT_EQ(FormatDate(s[1].due), "2026-03-15");
+  EXPECT_EQ(FormatDate(s[11].due), "2027-01-15");
+  t.start = D("2026-01-10");  // the first pay day after it is in the same month
+  s = CompensationSchedule(t);
+  EXPECT_EQ(FormatDate(s[0].period_start), "2026-01-11");
+  EXPECT_EQ(FormatDate(s[0].due), "2026-01-15");
+  EXPECT_EQ(FormatDate(s[1].due), "2026-02-15");
+  t.start = D("2026-01-15");  // the pay day itself is not after it
+  EXPECT_EQ(FormatDate(CompensationSchedule(t)[0].due), "2026-02-15");
+  t.grace_days = 3;
+  EXPECT_EQ(FormatDate(CompensationSchedule(t)[0].due), "2026-02-18");
+
+  // Overdue from the day after the pay day, not the month's end.
+  t = Terms();
+  t.pay_day = 15;
+  EXPECT_EQ(EvaluateNonCompete(t, {}, std::nullopt, D("2026-02-15")).overdue_months, 0);
+  EXPECT_EQ(EvaluateNonCompete(t, {}, std::nullopt, D("2026-02-16")).overdue_months, 1);
+}
+
+TEST(NonCompeteScheduleTest, LumpSumIsDueOnTheLastWorkingDay) {
+  NonCompeteTerms t = Terms();
+  t.schedule = NonCompeteTerms::Schedule::kLumpSum;
+  for (const MonthStatus& m : CompensationSchedule(t)) {
+    EXPECT_EQ(FormatDate(m.due), "2026-01-31") << m.month;
+  }
+  EXPECT_EQ(EvaluateNonCompete(t, {}, std::nullopt, D("2026-02-01")).overdue_months, 12);
+}
+
+// Three extra months only for a release during the restricted period.
+TEST(NonCompeteEvaluateTest, ReleaseOutsideThePeriodOwesNothingExtra) {
+  const NonCompeteTerms t = Terms();  // restricted 2026-02-01 .. 2027-01-31
+  NonCompeteStatus before = EvaluateNonCompete(t, {}, D("2026-01-20"), D("2026-03-01"));
+  EXPECT_EQ(before.phase, "released_by_employer");
+  EXPECT_EQ(before.release_extra_owed_minor, 0);
+  EXPECT_TRUE(before.months.empty());  // the restriction never began
+  EXPECT_EQ(before.overdue_months, 0);
+  NonCompeteStatus first_day = EvaluateNonCompete(t, {}, D("2026-02-01"), D("2026-03-01"));
+  EXPECT_EQ(first_day.release_extra_owed_minor, 1800000);
+  NonCompeteStatus last_day = EvaluateNonCompete(t, {}, D("2027-01-31"), D("2027-02-01"));
+  EXPECT_EQ(last_day.release_extra_owed_minor, 1800000);
+  NonCompeteStatus after = EvaluateNonCompete(t, {}, D("2027-02-01"), D("2027-03-01"));
+  EXPECT_EQ(after.phase, "ended");
+  EXPECT_EQ(after.release_extra_owed_minor, 0);
+  EXPECT_EQ(FormatDate(after.end), "2027-01-31");
+}
+
 TEST(NonCompeteEvaluateTest, PartialPaymentStaysOverdue) {
   std::vector<NonCompetePayment> p = {{1, 300000, D("2026-02-20"), "", ""}};
   NonCompeteStatus s = EvaluateNonCompete(Terms(), p, std::nullopt, D("2026-03-01"));
@@ -120,6 +174,19 @@ TEST(NonCompeteTermsTest, FromAgreementAndEmployee) {
   EXPECT_EQ(t->months, 12);
   EXPECT_EQ(t->monthly_minor, 600050);
   EXPECT_EQ(FormatDate(t->start), "2026-01-31");
+  EXPECT_EQ(t->pay_day, 0);
+  EXPECT_EQ(t->schedule, NonCompeteTerms::Schedule::kMonthly);
+  a.fields["pay_day"] = 10;
+  a.fields["compensation_schedule"] = "lump_sum";
+  t = TermsFor(a, u);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->pay_day, 10);
+  EXPECT_EQ(t->schedule, NonCompeteTerms::Schedule::kLumpSum);
+  a.fields["pay_day"] = "12";  // as a form sends it
+  EXPECT_EQ(TermsFor(a, u)->pay_day, 12);
+  a.fields["pay_day"] = 29;  // not in every month
+  EXPECT_FALSE(TermsFor(a, u).ok());
+  a.fields["pay_day"] = 10;
   a.fields["compensation_monthly"] = "6000.123";
   EXPECT_FALSE(TermsFor(a, u).ok());
 }

@@ -210,6 +210,12 @@ TEST_F(WebAgreementsTest, NonCompeteDashboard) {
   json::Value rows = dash.Json()["noncompetes"];
   ASSERT_EQ(rows.as_array().size(), 1u);
   EXPECT_EQ(rows.as_array()[0]["status"]["alert"].as_string(), "urgent");
+  // The example leaves pay_day out; the document says the template's
+  // default (每月15日前支付), and so does the schedule: the first 15th after
+  // the last working day.
+  json::Value months = rows.as_array()[0]["status"]["months"];
+  EXPECT_EQ(months.as_array()[0]["due"].as_string(), "2026-02-15");
+  EXPECT_EQ(months.as_array()[1]["due"].as_string(), "2026-03-15");
   TestResponse pay = legal.Call("POST", "/api/v1/noncompetes/" + id + "/payments",
                                 R"({"month":1,"amount_minor":600000,"paid_on":"2026-03-02"})");
   ASSERT_EQ(pay.status, 201) << pay.body;
@@ -220,13 +226,40 @@ TEST_F(WebAgreementsTest, NonCompeteDashboard) {
             403);
   dash = legal.Call("GET", "/api/v1/noncompetes?today=2026-04-01");
   EXPECT_EQ(dash.Json()["noncompetes"].as_array()[0]["status"]["alert"].as_string(), "warning");
-  ASSERT_EQ(
-      legal.Call("POST", "/api/v1/noncompetes/" + id + "/release", R"({"on":"2026-04-15"})").status,
-      200);
+  TestResponse released =
+      legal.Call("POST", "/api/v1/noncompetes/" + id + "/release", R"({"on":"2026-04-15"})");
+  ASSERT_EQ(released.status, 200) << released.body;
+  EXPECT_EQ(released.Json()["extra_months_owed"].as_int(), 3);
   dash = legal.Call("GET", "/api/v1/noncompetes?today=2026-05-01");
   json::Value st = dash.Json()["noncompetes"].as_array()[0]["status"];
   EXPECT_EQ(st["phase"].as_string(), "released_by_employer");
   EXPECT_EQ(st["release_extra_owed_minor"].as_int(), 3 * 600000);
+}
+
+// Interpretation (I) Art. 39 owes three extra months for a release during
+// the restricted period only.
+TEST_F(WebAgreementsTest, NonCompeteReleaseBeforeThePeriodOwesNothingExtra) {
+  TestClient legal = LoggedIn("legal1");
+  const std::string id = SignedNonCompete(legal, "2026-01-31");
+  TestResponse released =
+      legal.Call("POST", "/api/v1/noncompetes/" + id + "/release", R"({"on":"2026-01-20"})");
+  ASSERT_EQ(released.status, 200) << released.body;
+  EXPECT_EQ(released.Json()["extra_months_owed"].as_int(), 0);
+  json::Value st = legal.Call("GET", "/api/v1/noncompetes?today=2026-05-01")
+                       .Json()["noncompetes"]
+                       .as_array()[0]["status"];
+  EXPECT_EQ(st["phase"].as_string(), "released_by_employer");
+  EXPECT_EQ(st["release_extra_owed_minor"].as_int(), 0);
+  EXPECT_EQ(st["overdue_months"].as_int(), 0);
+}
+
+TEST_F(WebAgreementsTest, NonCompeteReleaseAfterThePeriodIsRefused) {
+  TestClient legal = LoggedIn("legal1");
+  const std::string id = SignedNonCompete(legal, "2026-01-31");
+  TestResponse late =
+      legal.Call("POST", "/api/v1/noncompetes/" + id + "/release", R"({"on":"2030-01-01"})");
+  EXPECT_EQ(late.status, 409) << late.body;
+  EXPECT_NE(late.body.find("the restriction ended on"), std::string::npos) << late.body;
 }
 
 // The dashboard's `today` is for looking ahead; what is stored (which

@@ -79,7 +79,7 @@ function releaseForm(row, today) {
     if (!window.confirm(t('nc.rel.confirm'))) return;
     const r = await api('POST', '/api/v1/noncompetes/' + encodeURIComponent(row.agreement_id) + '/release', { on: on.input.value, note: note.value });
     if (!r.ok) { err.textContent = errorText(r.body); return; }
-    toast(t('nc.rel.done', { n: r.body.extra_months_owed }));
+    toast(r.body.extra_months_owed ? t('nc.rel.done', { n: r.body.extra_months_owed }) : t('nc.rel.done0'));
     sessionStorage.setItem('custos.nc.open', row.agreement_id);
     render();
   });
