@@ -11,8 +11,8 @@
 
 #include "base/time.h"
 #include "cli/commands.h"
+#include "cli/demo_data.h"
 #include "vault/audit_log.h"
-#include "vault/demo_data.h"
 #include "vault/employment.h"
 #include "vault/evidence/evidence.h"
 #include "vault/loans.h"
@@ -53,7 +53,7 @@ Result<vault::evidence::EvidenceRequest> SeedDemoCase(vault::Archive& archive) {
   n.purpose = "李婷离职前批量查阅他人客户档案、试图复制导出，诉前固定证据";
   {
     CUSTOS_ASSIGN_OR_RETURN(auto r, archive.vault().BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(vault::User leaver, vault::FindUserByName(*r, vault::kDemoLeaver));
+    CUSTOS_ASSIGN_OR_RETURN(vault::User leaver, vault::FindUserByName(*r, kDemoLeaver));
     n.scope.person_ids = {leaver.id};
   }
   vault::evidence::EvidenceDesk desk(archive);
@@ -286,7 +286,7 @@ class DemoCommand : public Command {
     if (!args.empty()) return UsageError("demo takes no arguments");
     auto kdf = ParseKdfProfile(Flag("kdf-profile"));
     if (!kdf.ok()) return UsageError(kdf.status().message());
-    vault::DemoOptions demo;
+    DemoOptions demo;
     demo.password = std::string(kDemoPassword);
     demo.password_kdf = kdf->password_kdf;
     if (Has("customers")) {
@@ -305,7 +305,7 @@ class DemoCommand : public Command {
     // the web API does it; look for the templates before creating anything.
     Status wages;
     web::AgreementLibrary library = web::ShippedAgreementLibrary(&wages);
-    for (std::string_view id : {vault::kDemoNdaTemplate, vault::kDemoNonCompeteTemplate}) {
+    for (std::string_view id : {kDemoNdaTemplate, kDemoNonCompeteTemplate}) {
       if (auto t = web::LoadAgreementTemplate(library.templates_dir, id); !t.ok()) {
         return Fail(Status::FailedPrecondition(
             "contract template '" + std::string(id) + "' not readable in " +
@@ -337,17 +337,17 @@ class DemoCommand : public Command {
       if (!log.ok()) return Fail(log.status());
       auto archive = vault::Archive::Open(*v, **log);
       if (!archive.ok()) return Fail(archive.status());
-      std::vector<vault::DemoLogin> logins;
-      Status s = vault::SeedDemoCompany(**archive, demo, &logins);
+      std::vector<DemoLogin> logins;
+      Status s = SeedDemoCompany(**archive, demo, &logins);
       if (!s.ok()) return Fail(s);
-      vault::DemoAgreementOptions story;
+      DemoAgreementOptions story;
       story.today = CivilFromDays(NowMillis() / 86'400'000);
       story.signing_kdf = kdf->password_kdf;
-      auto left = vault::SeedDemoAgreements(**archive, web::AgreementDocumentBuilder(library),
-                                            logins, story);
+      auto left =
+          SeedDemoAgreements(**archive, web::AgreementDocumentBuilder(library), logins, story);
       if (!left.ok()) return Fail(left.status());
       std::cout << "Seeded the demo company in " << DataDir() << ": " << left->ndas
-                << " signed NDAs; " << left->leaver_name << " (" << vault::kDemoLeaver
+                << " signed NDAs; " << left->leaver_name << " (" << kDemoLeaver
                 << ") gave notice on " << FormatDate(left->notice_date) << " and left after "
                 << FormatDate(left->last_working_day) << ", having opened " << left->files_viewed
                 << " of other people's customer files; " << left->handed_over

@@ -7,7 +7,6 @@
 
 #include "base/encoding.h"
 #include "vault/crypto.h"
-#include "vault/internal/vault_impl.h"
 
 namespace custos::vault {
 
@@ -30,7 +29,7 @@ bool IsLowerHex64(std::string_view s) {
 // need not read the log's size and its left siblings back and unseal them.
 // It lives as a vault transaction memo: dropped when a request rolls back,
 // when the batch ends, and on any write to the log's tables but our own.
-struct AuditFrontier : Vault::Impl::TxnMemo {
+struct AuditFrontier : WriteTxn::Memo {
   explicit AuditFrontier(merkle::CompactRange r) : range(std::move(r)) {}
   merkle::CompactRange range;
 };
@@ -253,10 +252,9 @@ Result<uint64_t> AuditLog::Append(WriteTxn& txn, const AuditEvent& event) const 
 }
 
 Result<uint64_t> AuditLog::Append(WriteTxn& txn, const PreparedAuditEvent& event) const {
-  Vault::Impl& impl = txn.vault().impl();
   // Out of the memo slot while we write (our own writes would drop it); back
   // in only once every write below succeeded. A failed append leaves none.
-  std::unique_ptr<Vault::Impl::TxnMemo> memo = impl.TakeMemo(&kFrontierTag);
+  std::unique_ptr<WriteTxn::Memo> memo = txn.TakeMemo(&kFrontierTag);
   if (memo == nullptr) {
     CUSTOS_ASSIGN_OR_RETURN(const uint64_t stored, Size(txn));
     CUSTOS_ASSIGN_OR_RETURN(merkle::CompactRange range,
@@ -275,7 +273,7 @@ Result<uint64_t> AuditLog::Append(WriteTxn& txn, const PreparedAuditEvent& event
       merkle::LeafHash(leaf), [&](int level, uint64_t index, const std::string& hash) -> Status {
         return txn.Put(tables::kAuditNodes, AuditNodeKey(level, index), hash);
       }));
-  impl.PutMemo(&kFrontierTag, kFrontierTables, std::move(memo));
+  txn.PutMemo(&kFrontierTag, kFrontierTables, std::move(memo));
   const uint64_t size = seq + 1;
 
   const bool due_by_count =

@@ -18,7 +18,7 @@
 // caller must return the error (its nested transaction then rolls back and no
 // sequence number is used up). All log state is read from the transaction,
 // so many appends may share one group commit; within one batch the tree's
-// right edge is kept as a vault transaction memo (vault/internal/vault_impl.h)
+// right edge is kept as a vault transaction memo (WriteTxn::Memo in vault.h)
 // that never survives a rollback or the batch.
 //
 // The log's signing key is a 32-byte Ed25519 seed kept sealed in tables::kKeys

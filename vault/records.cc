@@ -16,12 +16,18 @@
 #include "vault/access/alerts.h"
 #include "vault/crypto.h"
 #include "vault/handover.h"
+#include "vault/internal/records_codec.h"
 #include "vault/legal_hold.h"
 #include "vault/loans.h"
 #include "vault/sealed_cache.h"
 #include "vault/versions.h"
 
 namespace custos::vault {
+
+using internal::OwnKey;
+using internal::OwnPrefix;
+using internal::VersionToJson;
+
 namespace {
 
 // The "via" of a pending transfer (legal_hold.h) made by ReassignOwner.
@@ -61,104 +67,11 @@ constexpr int64_t kMillisPerDay = int64_t{86400} * 1000;
 // Quota counters keep at most this many recent view times per user and record.
 constexpr size_t kMaxRecentViews = 1024;
 
-json::Value StringArray(const std::vector<std::string>& v) {
-  json::Value a = json::Value::MakeArray();
-  for (const std::string& s : v) a.Push(s);
-  return a;
-}
-
-Result<std::vector<std::string>> GetStringArray(const json::Value& obj, std::string_view key) {
-  std::vector<std::string> out;
-  const json::Value* a = obj.Find(key);
-  if (a == nullptr || a->is_null()) return out;
-  if (!a->is_array()) return Status::InvalidArgument(std::string(key) + " must be an array");
-  for (const json::Value& s : a->as_array()) {
-    if (!s.is_string()) return Status::InvalidArgument(std::string(key) + " must hold strings");
-    out.push_back(s.as_string());
-  }
-  return out;
-}
-
-std::string OwnKey(std::string_view id, uint32_t n) {
-  std::string k = "own/";
-  k += id;
-  k.push_back('\0');
-  k += EncodeU32(n);
-  return k;
-}
-
-std::string OwnPrefix(std::string_view id) {
-  std::string k = "own/";
-  k += id;
-  k.push_back('\0');
-  return k;
-}
-
 std::string ViewCountKey(std::string_view user, std::string_view record) {
   std::string k(user);
   k.push_back('\0');
   k += record;
   return k;
-}
-
-// Flattens a JSON value into path → serialized leaf, for the field diff.
-void Flatten(const json::Value& v, const std::string& path,
-             std::map<std::string, std::string>* out) {
-  if (v.is_object()) {
-    for (const auto& [k, child] : v.as_object())
-      Flatten(child, path.empty() ? k : path + "." + k, out);
-    return;
-  }
-  if (v.is_array()) {
-    const json::Array& a = v.as_array();
-    for (size_t i = 0; i < a.size(); ++i) Flatten(a[i], path + "[" + std::to_string(i) + "]", out);
-    return;
-  }
-  (*out)[path] = json::Serialize(v);
-}
-
-json::Value VersionToJson(const RecordVersion& v) {
-  json::Value o = json::Value::MakeObject();
-  o["record_id"] = v.record_id;
-  o["version"] = v.version;
-  o["author"] = v.author_id;
-  o["time"] = v.time;
-  o["reason"] = v.reason;
-  o["meta"] = v.meta.ToJson();
-  o["content"] = v.content.ToJson();
-  return o;
-}
-
-Result<RecordVersion> VersionFromJson(std::string_view text) {
-  CUSTOS_ASSIGN_OR_RETURN(json::Value o, json::Parse(text));
-  RecordVersion v;
-  CUSTOS_ASSIGN_OR_RETURN(v.record_id, json::GetString(o, "record_id"));
-  CUSTOS_ASSIGN_OR_RETURN(int64_t n, json::GetInt(o, "version"));
-  v.version = static_cast<uint32_t>(n);
-  CUSTOS_ASSIGN_OR_RETURN(v.author_id, json::GetStringOr(o, "author", ""));
-  CUSTOS_ASSIGN_OR_RETURN(v.time, json::GetIntOr(o, "time", 0));
-  CUSTOS_ASSIGN_OR_RETURN(v.reason, json::GetStringOr(o, "reason", ""));
-  const json::Value* m = o.Find("meta");
-  const json::Value* c = o.Find("content");
-  if (m == nullptr || c == nullptr) return Status::DataLoss("malformed record version");
-  CUSTOS_ASSIGN_OR_RETURN(v.meta, RecordMeta::FromJson(*m));
-  CUSTOS_ASSIGN_OR_RETURN(v.content, RecordContent::FromJson(*c));
-  return v;
-}
-
-Result<OwnershipChange> OwnershipFromJson(std::string_view text) {
-  CUSTOS_ASSIGN_OR_RETURN(json::Value o, json::Parse(text));
-  OwnershipChange c;
-  CUSTOS_ASSIGN_OR_RETURN(int64_t idx, json::GetInt(o, "index"));
-  c.index = static_cast<uint32_t>(idx);
-  CUSTOS_ASSIGN_OR_RETURN(c.from, json::GetStringOr(o, "from", ""));
-  CUSTOS_ASSIGN_OR_RETURN(c.to, json::GetString(o, "to"));
-  CUSTOS_ASSIGN_OR_RETURN(c.by, json::GetStringOr(o, "by", ""));
-  CUSTOS_ASSIGN_OR_RETURN(c.at, json::GetIntOr(o, "at", 0));
-  CUSTOS_ASSIGN_OR_RETURN(c.reason, json::GetStringOr(o, "reason", ""));
-  CUSTOS_ASSIGN_OR_RETURN(int64_t seq, json::GetIntOr(o, "audit_seq", 0));
-  c.audit_seq = static_cast<uint64_t>(seq);
-  return c;
 }
 
 Status AppendOwnership(WriteTxn& txn, std::string_view record_id, OwnershipChange c) {
@@ -293,238 +206,6 @@ std::string NewRecordId(RecordKind kind) {
 
 }  // namespace
 
-// ---- value types ----------------------------------------------------------------
-
-std::string_view RecordKindId(RecordKind k) {
-  return k == RecordKind::kCustomer ? "customer" : "document";
-}
-
-Result<RecordKind> ParseRecordKind(std::string_view id) {
-  if (id == "customer") return RecordKind::kCustomer;
-  if (id == "document") return RecordKind::kDocument;
-  return Status::InvalidArgument("unknown record kind '" + std::string(id) + "'");
-}
-
-json::Value RecordContent::ToJson() const {
-  json::Value o = json::Value::MakeObject();
-  o["registration_number"] = registration_number;
-  o["address"] = address;
-  json::Value cs = json::Value::MakeArray();
-  for (const Contact& c : contacts) {
-    json::Value x = json::Value::MakeObject();
-    x["name"] = c.name;
-    x["title"] = c.title;
-    x["phone"] = c.phone;
-    x["email"] = c.email;
-    x["wechat"] = c.wechat;
-    cs.Push(std::move(x));
-  }
-  o["contacts"] = std::move(cs);
-  o["business_status"] = business_status;
-  o["trading_habits"] = trading_habits;
-  o["order_volumes"] = order_volumes;
-  o["order_cycle"] = order_cycle;
-  o["price_tolerance"] = price_tolerance;
-  o["agreed_prices"] = agreed_prices;
-  o["intentions"] = intentions;
-  o["preferences"] = preferences;
-  o["character_notes"] = character_notes;
-  json::Value ds = json::Value::MakeArray();
-  for (const KeyDate& d : key_dates) {
-    json::Value x = json::Value::MakeObject();
-    x["date"] = d.date;
-    x["label"] = d.label;
-    ds.Push(std::move(x));
-  }
-  o["key_dates"] = std::move(ds);
-  o["notes"] = notes;
-  return o;
-}
-
-Result<RecordContent> RecordContent::FromJson(const json::Value& o) {
-  if (!o.is_object()) return Status::InvalidArgument("record content must be an object");
-  RecordContent c;
-  CUSTOS_ASSIGN_OR_RETURN(c.registration_number, json::GetStringOr(o, "registration_number", ""));
-  CUSTOS_ASSIGN_OR_RETURN(c.address, json::GetStringOr(o, "address", ""));
-  if (const json::Value* cs = o.Find("contacts"); cs != nullptr && cs->is_array()) {
-    for (const json::Value& x : cs->as_array()) {
-      Contact k;
-      CUSTOS_ASSIGN_OR_RETURN(k.name, json::GetStringOr(x, "name", ""));
-      CUSTOS_ASSIGN_OR_RETURN(k.title, json::GetStringOr(x, "title", ""));
-      CUSTOS_ASSIGN_OR_RETURN(k.phone, json::GetStringOr(x, "phone", ""));
-      CUSTOS_ASSIGN_OR_RETURN(k.email, json::GetStringOr(x, "email", ""));
-      CUSTOS_ASSIGN_OR_RETURN(k.wechat, json::GetStringOr(x, "wechat", ""));
-      c.contacts.push_back(std::move(k));
-    }
-  }
-  CUSTOS_ASSIGN_OR_RETURN(c.business_status, json::GetStringOr(o, "business_status", ""));
-  CUSTOS_ASSIGN_OR_RETURN(c.trading_habits, json::GetStringOr(o, "trading_habits", ""));
-  CUSTOS_ASSIGN_OR_RETURN(c.order_volumes, json::GetStringOr(o, "order_volumes", ""));
-  CUSTOS_ASSIGN_OR_RETURN(c.order_cycle, json::GetStringOr(o, "order_cycle", ""));
-  CUSTOS_ASSIGN_OR_RETURN(c.price_tolerance, json::GetStringOr(o, "price_tolerance", ""));
-  CUSTOS_ASSIGN_OR_RETURN(c.agreed_prices, json::GetStringOr(o, "agreed_prices", ""));
-  CUSTOS_ASSIGN_OR_RETURN(c.intentions, json::GetStringOr(o, "intentions", ""));
-  CUSTOS_ASSIGN_OR_RETURN(c.preferences, json::GetStringOr(o, "preferences", ""));
-  CUSTOS_ASSIGN_OR_RETURN(c.character_notes, json::GetStringOr(o, "character_notes", ""));
-  if (const json::Value* ds = o.Find("key_dates"); ds != nullptr && ds->is_array()) {
-    for (const json::Value& x : ds->as_array()) {
-      KeyDate d;
-      CUSTOS_ASSIGN_OR_RETURN(d.date, json::GetStringOr(x, "date", ""));
-      CUSTOS_ASSIGN_OR_RETURN(d.label, json::GetStringOr(x, "label", ""));
-      c.key_dates.push_back(std::move(d));
-    }
-  }
-  CUSTOS_ASSIGN_OR_RETURN(c.notes, json::GetStringOr(o, "notes", ""));
-  return c;
-}
-
-json::Value RecordMeta::ToJson() const {
-  json::Value o = json::Value::MakeObject();
-  o["id"] = id;
-  o["kind"] = RecordKindId(kind);
-  o["name"] = name;
-  o["classification"] = policy::ClassificationId(classification);
-  o["declassify_on"] = declassify_on;
-  o["owner"] = owner_id;
-  o["author"] = author_id;
-  o["custodian"] = custodian_id;
-  o["tags"] = StringArray(tags);
-  o["status"] = status;
-  json::Value p = json::Value::MakeObject();
-  p["room"] = paper.room;
-  p["cabinet"] = paper.cabinet;
-  p["box"] = paper.box;
-  o["paper"] = std::move(p);
-  o["latest_version"] = latest_version;
-  o["created"] = created;
-  o["updated"] = updated;
-  o["revision"] = revision;
-  return o;
-}
-
-Result<RecordMeta> RecordMeta::FromJson(const json::Value& o) {
-  if (!o.is_object()) return Status::DataLoss("record metadata must be an object");
-  RecordMeta m;
-  CUSTOS_ASSIGN_OR_RETURN(m.id, json::GetString(o, "id"));
-  CUSTOS_ASSIGN_OR_RETURN(std::string kind, json::GetStringOr(o, "kind", "customer"));
-  CUSTOS_ASSIGN_OR_RETURN(m.kind, ParseRecordKind(kind));
-  CUSTOS_ASSIGN_OR_RETURN(m.name, json::GetStringOr(o, "name", ""));
-  CUSTOS_ASSIGN_OR_RETURN(std::string cls, json::GetString(o, "classification"));
-  CUSTOS_ASSIGN_OR_RETURN(m.classification, policy::ParseClassification(cls));
-  CUSTOS_ASSIGN_OR_RETURN(m.declassify_on, json::GetStringOr(o, "declassify_on", ""));
-  CUSTOS_ASSIGN_OR_RETURN(m.owner_id, json::GetStringOr(o, "owner", ""));
-  CUSTOS_ASSIGN_OR_RETURN(m.author_id, json::GetStringOr(o, "author", ""));
-  CUSTOS_ASSIGN_OR_RETURN(m.custodian_id, json::GetStringOr(o, "custodian", ""));
-  CUSTOS_ASSIGN_OR_RETURN(m.tags, GetStringArray(o, "tags"));
-  CUSTOS_ASSIGN_OR_RETURN(m.status, json::GetStringOr(o, "status", "active"));
-  if (const json::Value* p = o.Find("paper"); p != nullptr && p->is_object()) {
-    CUSTOS_ASSIGN_OR_RETURN(m.paper.room, json::GetStringOr(*p, "room", ""));
-    CUSTOS_ASSIGN_OR_RETURN(m.paper.cabinet, json::GetStringOr(*p, "cabinet", ""));
-    CUSTOS_ASSIGN_OR_RETURN(m.paper.box, json::GetStringOr(*p, "box", ""));
-  }
-  CUSTOS_ASSIGN_OR_RETURN(int64_t lv, json::GetIntOr(o, "latest_version", 0));
-  m.latest_version = static_cast<uint32_t>(lv);
-  CUSTOS_ASSIGN_OR_RETURN(m.created, json::GetIntOr(o, "created", 0));
-  CUSTOS_ASSIGN_OR_RETURN(m.updated, json::GetIntOr(o, "updated", 0));
-  CUSTOS_ASSIGN_OR_RETURN(int64_t rev, json::GetIntOr(o, "revision", 0));
-  m.revision = static_cast<uint64_t>(rev);
-  return m;
-}
-
-std::vector<FieldChange> DiffVersions(const RecordVersion& a, const RecordVersion& b) {
-  static const std::set<std::string> kIgnored = {"meta.id", "meta.latest_version", "meta.created",
-                                                 "meta.updated", "meta.revision"};
-  std::map<std::string, std::string> fa;
-  std::map<std::string, std::string> fb;
-  json::Value ja = json::Value::MakeObject();
-  ja["meta"] = a.meta.ToJson();
-  ja["content"] = a.content.ToJson();
-  json::Value jb = json::Value::MakeObject();
-  jb["meta"] = b.meta.ToJson();
-  jb["content"] = b.content.ToJson();
-  Flatten(ja, "", &fa);
-  Flatten(jb, "", &fb);
-  std::set<std::string> keys;
-  for (const auto& [k, v] : fa) keys.insert(k);
-  for (const auto& [k, v] : fb) keys.insert(k);
-  std::vector<FieldChange> out;
-  for (const std::string& k : keys) {
-    if (kIgnored.count(k) != 0) continue;
-    auto ia = fa.find(k);
-    auto ib = fb.find(k);
-    std::string before = ia == fa.end() ? "" : ia->second;
-    std::string after = ib == fb.end() ? "" : ib->second;
-    if (before != after) out.push_back(FieldChange{k, std::move(before), std::move(after)});
-  }
-  return out;
-}
-
-Result<RecordVersion> ReadRecordVersion(const ReadTxn& txn, std::string_view record_id,
-                                        uint32_t version) {
-  CUSTOS_ASSIGN_OR_RETURN(std::string raw, GetVersion(txn, tables::kRecords, record_id, version));
-  return VersionFromJson(raw);
-}
-
-// ---- Archive: plumbing ------------------------------------------------------------
-
-Result<std::unique_ptr<Archive>> Archive::Open(Vault& vault, const AuditLog& log) {
-  CUSTOS_RETURN_IF_ERROR(EnsurePolicy(vault, log).status());
-  CUSTOS_RETURN_IF_ERROR(EnsureLoanIndex(vault));
-  std::unique_ptr<Archive> a(new Archive(vault, log));
-  CUSTOS_RETURN_IF_ERROR(a->BuildCatalog());
-  return a;
-}
-
-Status Archive::BuildCatalog() {
-  CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
-  std::map<std::string, RecordMeta, std::less<>> built;
-  CUSTOS_RETURN_IF_ERROR(r->Scan(tables::kRecordIndex, "",
-                                 [&](std::string_view, std::string_view value) -> Result<bool> {
-                                   CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(value));
-                                   CUSTOS_ASSIGN_OR_RETURN(RecordMeta m, RecordMeta::FromJson(v));
-                                   built.emplace(m.id, std::move(m));
-                                   return true;
-                                 }));
-  std::unique_lock lock(catalog_mu_);
-  entries_.reserve(built.size());
-  for (auto& [id, m] : built) PutInCatalogLocked(std::move(m));
-  return Status::Ok();
-}
-
-uint32_t Archive::InternLocked(const std::string& s) {
-  auto it = intern_.find(s);
-  if (it != intern_.end()) return it->second;
-  const uint32_t id = static_cast<uint32_t>(strings_.size());
-  strings_.push_back(s);
-  intern_.emplace(s, id);
-  return id;
-}
-
-void Archive::PutInCatalogLocked(RecordMeta meta) {
-  auto it = catalog_.find(meta.id);
-  if (it != catalog_.end() && it->second.revision > meta.revision) return;
-  const std::string id = meta.id;
-  RecordMeta& stored = catalog_[id];
-  stored = std::move(meta);
-  CatalogEntry e;
-  e.name = stored.name;
-  e.owner = InternLocked(stored.owner_id);
-  e.author = InternLocked(stored.author_id);
-  e.custodian = InternLocked(stored.custodian_id);
-  e.status = InternLocked(stored.status);
-  for (const std::string& t : stored.tags) e.tags.push_back(InternLocked(t));
-  e.classification = stored.classification;
-  e.kind = stored.kind;
-  e.meta = &stored;
-  auto pos = entry_pos_.find(id);
-  if (pos == entry_pos_.end()) {
-    entry_pos_.emplace(id, entries_.size());
-    entries_.push_back(std::move(e));
-  } else {
-    entries_[pos->second] = std::move(e);
-  }
-}
-
 Status Archive::WriteNextVersion(WriteTxn& txn, RecordMeta* meta, std::string_view author_id,
                                  UnixMillis now, std::string_view reason,
                                  const RecordContent& content) {
@@ -540,48 +221,6 @@ Status Archive::WriteNextVersion(WriteTxn& txn, RecordMeta* meta, std::string_vi
   CUSTOS_RETURN_IF_ERROR(PutMeta(txn, *meta));
   CatalogOnCommit(txn, *meta);
   return Status::Ok();
-}
-
-void Archive::CatalogOnCommit(WriteTxn& txn, const RecordMeta& meta) {
-  txn.OnCommit([this, meta] {
-    std::unique_lock lock(catalog_mu_);
-    PutInCatalogLocked(meta);
-  });
-}
-
-Result<std::shared_ptr<const policy::Policy>> Archive::PolicyAt(const ReadTxn& txn) const {
-  return gate_.PolicyAt(txn);
-}
-
-namespace {
-
-SealedCache<RecordMeta>& MetaCache() {
-  static auto* cache = new SealedCache<RecordMeta>();
-  return *cache;
-}
-
-}  // namespace
-
-policy::RecordFacts Archive::RecordFactsFor(const RecordMeta& meta) {
-  policy::RecordFacts r;
-  r.id = meta.id;
-  r.classification = meta.classification;
-  r.owner_id = meta.owner_id;
-  r.author_id = meta.author_id;
-  r.custodian_id = meta.custodian_id;
-  return r;
-}
-
-Result<RecordMeta> Archive::ReadMeta(const ReadTxn& txn, std::string_view record_id) {
-  return MetaCache().Get(txn, tables::kRecordIndex, record_id, [&]() -> Result<RecordMeta> {
-    auto raw = txn.Get(tables::kRecordIndex, record_id);
-    if (!raw.ok()) {
-      if (raw.status().code() == StatusCode::kNotFound) return Status::NotFound("no such record");
-      return raw.status();
-    }
-    CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*raw));
-    return RecordMeta::FromJson(v);
-  });
 }
 
 // ---- records --------------------------------------------------------------------
@@ -1065,117 +704,7 @@ Result<std::vector<FieldChange>> Archive::CompareVersions(const Caller& caller,
   return DiffVersions(extra[0], view.version);
 }
 
-// ---- search -----------------------------------------------------------------------
-
-namespace {
-
-// Whose metadata a searcher sees: records up to internal, records they own,
-// wrote or keep, records of a classification one of their roles may view,
-// and everything for the roles whose duties are about records rather than
-// content (custodian, approver, auditor, litigation).
-bool MaySeeMeta(const policy::Policy& policy, const User& user, const RecordMeta& m) {
-  if (m.classification <= policy::Classification::kInternal) return true;
-  if (m.owner_id == user.id || m.author_id == user.id || m.custodian_id == user.id) return true;
-  const policy::ClassificationRules& cr = policy.rules(m.classification);
-  for (policy::Role r : user.roles) {
-    switch (r) {
-      case policy::Role::kCustodian:
-      case policy::Role::kApprover:
-      case policy::Role::kAuditor:
-      case policy::Role::kLitigation:
-        return true;
-      default:
-        if (cr.view_roles.test(static_cast<size_t>(r))) return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
-
-Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& query) {
-  access::Attempt attempt;
-  attempt.action = policy::Action::kSearchMetadata;
-  attempt.event_action = "record.search";
-  attempt.object_type = "records";
-  // The catalog is searched outside any transaction, on the decision read
-  // first (advisory); the search is then decided again and recorded.
-  access::Outcome peek;
-  {
-    CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(peek, gate_.Peek(*r, caller, attempt));
-  }
-  const User& user = peek.user;
-  const std::shared_ptr<const policy::Policy>& policy = peek.policy;
-  SearchResult result;
-  if (peek.allowed) {
-    // Sight by classification is the same for every record of a level; only
-    // the owner/author/custodian exception is per record.
-    std::array<bool, policy::kClassificationCount> level_visible{};
-    for (policy::Classification c : policy::kAllClassifications) {
-      RecordMeta probe;
-      probe.classification = c;
-      level_visible[static_cast<size_t>(c)] = MaySeeMeta(*policy, user, probe);
-    }
-    std::shared_lock lock(catalog_mu_);
-    constexpr uint32_t kNone = UINT32_MAX;
-    auto lookup = [&](const std::string& s) -> uint32_t {
-      auto it = intern_.find(s);
-      return it == intern_.end() ? kNone : it->second;
-    };
-    const uint32_t me = lookup(user.id);
-    const uint32_t owner = query.owner_id.empty() ? kNone : lookup(query.owner_id);
-    const uint32_t tag = query.tag.empty() ? kNone : lookup(query.tag);
-    const uint32_t status = query.status.empty() ? kNone : lookup(query.status);
-    const bool no_match = (!query.owner_id.empty() && owner == kNone) ||
-                          (!query.tag.empty() && tag == kNone) ||
-                          (!query.status.empty() && status == kNone);
-    std::vector<bool> text_hits;  // interned strings containing the text
-    if (!query.text.empty()) {
-      text_hits.resize(strings_.size());
-      for (size_t i = 0; i < strings_.size(); ++i)
-        text_hits[i] = strings_[i].find(query.text) != std::string::npos;
-    }
-    for (const CatalogEntry& e : entries_) {
-      if (no_match) break;
-      if (query.classification && e.classification != *query.classification) continue;
-      if (query.kind && e.kind != *query.kind) continue;
-      if (owner != kNone && e.owner != owner) continue;
-      if (status != kNone && e.status != status) continue;
-      if (tag != kNone && std::find(e.tags.begin(), e.tags.end(), tag) == e.tags.end()) continue;
-      if (!query.text.empty() && e.name.find(query.text) == std::string::npos &&
-          std::none_of(e.tags.begin(), e.tags.end(), [&](uint32_t t) { return text_hits[t]; }))
-        continue;
-      if (!level_visible[static_cast<size_t>(e.classification)] &&
-          (me == kNone || (e.owner != me && e.author != me && e.custodian != me)))
-        continue;
-      if (result.total >= query.offset && result.records.size() < query.limit)
-        result.records.push_back(*e.meta);
-      ++result.total;
-    }
-  }
-  CUSTOS_RETURN_IF_ERROR(
-      gate_
-          .DecideThenWrite(
-              caller, attempt,
-              [&](const ReadTxn&, const User&, policy::Facts&, AuditEvent& e) -> Status {
-                e.details["text"] = query.text;
-                if (query.classification)
-                  e.details["classification"] = policy::ClassificationId(*query.classification);
-                if (!query.owner_id.empty()) e.details["owner"] = query.owner_id;
-                if (!query.tag.empty()) e.details["tag"] = query.tag;
-                if (!query.status.empty()) e.details["status"] = query.status;
-                return Status::Ok();
-              },
-              nullptr,
-              [&](const ReadTxn&, const access::Outcome& decided, AuditEvent& e) -> Status {
-                e.details["results"] = static_cast<uint64_t>(decided.allowed ? result.total : 0);
-                return Status::Ok();
-              })
-          .status());
-  if (!peek.allowed) return Status::Aborted("the decision changed; try again");
-  return result;
-}
+// ---- view counts and log reads ----------------------------------------------------
 
 Result<int> Archive::ViewsUsed(const ReadTxn& txn, std::string_view user_id,
                                std::string_view record_id, const policy::Policy& policy,
@@ -1206,57 +735,6 @@ Status Archive::AuthorizeLogRead(const Caller& caller, std::string_view event_ac
           },
           nullptr)
       .status();
-}
-
-// ---- unaudited metadata reads -------------------------------------------------------
-
-Result<RecordMeta> Archive::GetMeta(std::string_view record_id) const {
-  CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
-  return ReadMeta(*r, record_id);
-}
-
-Result<std::vector<RecordVersion>> Archive::VersionHistory(std::string_view record_id) const {
-  CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
-  CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, ReadMeta(*r, record_id));
-  std::vector<RecordVersion> out;
-  for (uint32_t v = 1; v <= meta.latest_version; ++v) {
-    CUSTOS_ASSIGN_OR_RETURN(RecordVersion rv, ReadRecordVersion(*r, record_id, v));
-    rv.content = RecordContent();
-    out.push_back(std::move(rv));
-  }
-  return out;
-}
-
-Result<std::vector<OwnershipChange>> Archive::OwnershipHistory(std::string_view record_id) const {
-  CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
-  return ReadOwnershipHistory(*r, record_id);
-}
-
-Result<std::vector<OwnershipChange>> ReadOwnershipHistory(const ReadTxn& txn,
-                                                          std::string_view record_id) {
-  std::vector<OwnershipChange> out;
-  CUSTOS_RETURN_IF_ERROR(txn.Scan(tables::kIndex, OwnPrefix(record_id),
-                                  [&](std::string_view, std::string_view value) -> Result<bool> {
-                                    CUSTOS_ASSIGN_OR_RETURN(OwnershipChange c,
-                                                            OwnershipFromJson(value));
-                                    out.push_back(std::move(c));
-                                    return true;
-                                  }));
-  if (out.empty()) return Status::NotFound("no such record");
-  return out;
-}
-
-std::vector<std::string> Archive::RecordsOwnedBy(std::string_view user_id) const {
-  std::vector<std::string> out;
-  std::shared_lock lock(catalog_mu_);
-  for (const auto& [id, m] : catalog_)
-    if (m.owner_id == user_id) out.push_back(id);
-  return out;
-}
-
-size_t Archive::CatalogSize() const {
-  std::shared_lock lock(catalog_mu_);
-  return catalog_.size();
 }
 
 }  // namespace custos::vault

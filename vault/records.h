@@ -12,12 +12,17 @@
 // Ownership history: tables::kIndex "own/" + id + \0 + EncodeU32(n).
 //
 // Every operation takes a Caller, gathers the policy facts from the store,
-// asks policy::Authorize, and writes its change together with its audit
-// event in one Vault::Write function (fail closed). A denial writes only the
+// is decided through the access gate (vault/access/gate.h), and writes its
+// change together with its audit event in one Vault::Write function (fail
+// closed). A denial writes only the
 // event and is returned as kPermissionDenied (kResourceExhausted for the
 // view quota) with the message "rule: message".
 //
 // Ids: customer files "c-" + 16 hex digits, documents "d-" + 16 hex digits.
+//
+// Sources: records.cc (creating, changing and viewing records, view counts),
+// records_types.cc (value types, their JSON, the version diff),
+// records_catalog.cc (the catalog, metadata reads and search).
 //
 // Thread-safety: an Archive is shared by all threads of the process; its
 // metadata catalog (the in-memory search index) is updated after each

@@ -36,6 +36,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -133,6 +134,23 @@ class WriteTxn : public ReadTxn {
   // Durable-after-commit hooks: run (on the committer thread) after the
   // transaction this write belongs to has committed. Not run if it aborts.
   void OnCommit(std::function<void()> fn);
+
+  // State a writer derives from this batch's open transaction (the audit
+  // log's right edge of the tree), kept so that later requests of the batch
+  // need not read it back and unseal it. SECURITY: a memo never outlives or
+  // survives a rollback of what it was derived from: it is dropped when a
+  // request of the batch fails, when the batch ends, and on any write to
+  // one of its `tables` — so its owner takes it out before writing and puts
+  // it back only after its own writes succeeded.
+  struct Memo {
+    virtual ~Memo() = default;
+  };
+  // Removes and returns the memo stored under `tag` (the address of a static
+  // of its owner); null when there is none.
+  std::unique_ptr<Memo> TakeMemo(const void* tag);
+  // Stores `memo` under `tag`, replacing any earlier one; `tables` must be
+  // static storage.
+  void PutMemo(const void* tag, std::span<const Table> tables, std::unique_ptr<Memo> memo);
 
  private:
   friend class Vault;

@@ -431,7 +431,7 @@ TEST(ContractsMinimumWages, LooksUpByRegionHierarchyAndDate) {
 }
 
 TEST(ContractsMinimumWages, DemoRegionsHaveCurrentFiguresWithTheirNotice) {
-  // Shanghai, Beijing and Shenzhen: the demo's regions (vault/demo_data.cc)
+  // Shanghai, Beijing and Shenzhen: the demo's regions (cli/demo_data.cc)
   // and the examples' work region.
   for (const char* code : {"310000", "110000", "440300"}) {
     std::optional<MinimumWage> w = Wages().Find(code, CivilDate{2026, 3, 2});

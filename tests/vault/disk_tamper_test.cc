@@ -19,9 +19,9 @@
 
 #include <gtest/gtest.h>
 
+#include "cli/demo_data.h"
 #include "tests/vault/records_fixture.h"
 #include "vault/attachments.h"
-#include "vault/demo_data.h"
 #include "vault/internal/lmdb.h"
 #include "vault/internal/vault_impl.h"
 #include "vault/loans.h"
@@ -30,6 +30,10 @@
 
 namespace custos::vault {
 namespace {
+
+using cli::DemoLogin;
+using cli::DemoOptions;
+using cli::SeedDemoCompany;
 
 // One stored value: its table, key, and where its bytes lie in data.mdb.
 struct StoredValue {

@@ -12,10 +12,10 @@
 
 #include <gtest/gtest.h>
 
+#include "cli/demo_data.h"
 #include "tests/vault/test_util.h"
 #include "vault/agreements.h"
 #include "vault/audit_log.h"
-#include "vault/demo_data.h"
 #include "vault/departure_report.h"
 #include "vault/handover.h"
 #include "vault/loans.h"
@@ -51,17 +51,17 @@ class DemoAgreementsTest : public ::testing::Test {
 
   // Seeds the company and its agreements as `custos demo` does.
   void Seed(int customers, CivilDate today) {
-    vault::DemoOptions o;
+    cli::DemoOptions o;
     o.customers = customers;
     o.documents = 5;
     o.password = "demo-password-2026";
     o.password_kdf = vault::Argon2Params::ForTests();
-    Status st = vault::SeedDemoCompany(*archive_, o, &logins_);
+    Status st = cli::SeedDemoCompany(*archive_, o, &logins_);
     ASSERT_TRUE(st.ok()) << st.ToString();
-    vault::DemoAgreementOptions story;
+    cli::DemoAgreementOptions story;
     story.today = today;
     story.signing_kdf = vault::Argon2Params::ForTests();
-    auto left = vault::SeedDemoAgreements(*archive_, builder_, logins_, story);
+    auto left = cli::SeedDemoAgreements(*archive_, builder_, logins_, story);
     ASSERT_TRUE(left.ok()) << left.status().ToString();
     departure_ = *left;
   }
@@ -94,7 +94,7 @@ class DemoAgreementsTest : public ::testing::Test {
     vault::NonCompeteTracker tracker(*vault_, *log_);
     auto rows = tracker.Dashboard(As("legal"), today, today);
     EXPECT_TRUE(rows.ok()) << rows.status().ToString();
-    const std::string leaver = Named(vault::kDemoLeaver).id;
+    const std::string leaver = Named(cli::kDemoLeaver).id;
     std::vector<vault::NonCompeteRow> found;
     for (vault::NonCompeteRow& row : *rows) {
       if (row.agreement.employee_id == leaver) found.push_back(std::move(row));
@@ -108,8 +108,8 @@ class DemoAgreementsTest : public ::testing::Test {
   std::unique_ptr<vault::AuditLog> log_;
   std::unique_ptr<vault::Archive> archive_;
   vault::DocumentBuilder builder_;
-  std::vector<vault::DemoLogin> logins_;
-  vault::DemoDeparture departure_;
+  std::vector<cli::DemoLogin> logins_;
+  cli::DemoDeparture departure_;
 };
 
 TEST_F(DemoAgreementsTest, EverySalespersonHasASignedNdaThatVerifies) {
@@ -117,7 +117,7 @@ TEST_F(DemoAgreementsTest, EverySalespersonHasASignedNdaThatVerifies) {
   vault::Agreements agreements(*vault_, *log_, builder_);
   int sales = 0;
   int paper = 0;
-  for (const vault::DemoLogin& login : logins_) {
+  for (const cli::DemoLogin& login : logins_) {
     if (login.role != "sales" && login.username != "author" && login.username != "borrower" &&
         login.username != "approver" && login.username != "approver2" &&
         login.username != "custodian") {
@@ -152,7 +152,7 @@ TEST_F(DemoAgreementsTest, EverySalespersonHasASignedNdaThatVerifies) {
     const Agreement& a = *full;
     if (a.method == "paper") {
       ++paper;
-      EXPECT_EQ(login.username, vault::kDemoPaperSigner);
+      EXPECT_EQ(login.username, cli::kDemoPaperSigner);
       EXPECT_FALSE(a.scan_sha256.empty());
       std::string uploader;
       std::string attester;
@@ -192,8 +192,8 @@ TEST_F(DemoAgreementsTest, EverySalespersonHasASignedNdaThatVerifies) {
 TEST_F(DemoAgreementsTest, TheLeaverDepartedWithCustomersHandedOverAndANonCompetePaid) {
   const CivilDate today = Today();
   Seed(70, today);
-  const User leaver = Named(vault::kDemoLeaver);
-  const User successor = Named(vault::kDemoSuccessor);
+  const User leaver = Named(cli::kDemoLeaver);
+  const User successor = Named(cli::kDemoSuccessor);
   EXPECT_EQ(leaver.employment, policy::EmploymentState::kDeparted);
   EXPECT_TRUE(leaver.disabled);
   EXPECT_EQ(leaver.last_working_day, FormatDate(departure_.last_working_day));
@@ -298,10 +298,10 @@ TEST_F(DemoAgreementsTest, TheLeaverDepartedWithCustomersHandedOverAndANonCompet
   // seeded once.
   auto verified = log_->Verify();
   EXPECT_TRUE(verified.ok()) << verified.status().ToString();
-  vault::DemoAgreementOptions again;
+  cli::DemoAgreementOptions again;
   again.today = today;
   again.signing_kdf = vault::Argon2Params::ForTests();
-  EXPECT_EQ(vault::SeedDemoAgreements(*archive_, builder_, logins_, again).status().code(),
+  EXPECT_EQ(cli::SeedDemoAgreements(*archive_, builder_, logins_, again).status().code(),
             StatusCode::kAlreadyExists);
 }
 
@@ -315,7 +315,7 @@ class DemoDatesTest : public DemoAgreementsTest,
 TEST_P(DemoDatesTest, TheNonCompeteHoldsOnAnyDay) {
   const CivilDate today = *ParseDate(GetParam());
   Seed(12, today);
-  const User leaver = Named(vault::kDemoLeaver);
+  const User leaver = Named(cli::kDemoLeaver);
   EXPECT_EQ(leaver.employment, policy::EmploymentState::kDeparted);
   EXPECT_GT(departure_.handed_over, 0);
   vault::NonCompeteRow row = LeaverNonCompete(today);

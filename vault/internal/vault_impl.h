@@ -103,9 +103,7 @@ struct Vault::Impl {
   // and any Put/Append/Delete to a table a memo depends on drops it — its
   // owner takes it out before writing and puts it back only after its own
   // writes succeeded.
-  struct TxnMemo {
-    virtual ~TxnMemo() = default;
-  };
+  using TxnMemo = WriteTxn::Memo;
   struct MemoSlot {
     const void* tag = nullptr;      // the owner's identity (address of a static)
     std::span<const Table> tables;  // writes to these tables drop the memo (static storage)

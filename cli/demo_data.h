@@ -10,9 +10,13 @@
 // events carry the time the demo was seeded; only the story's calendar
 // dates (a resignation, a last working day, payments) lie in the past.
 //
+// Not production code: it lives beside the command that seeds it (`custos
+// demo`, `serve --demo`) in its own library, custos::demo, and uses only the
+// vault's public interface.
+//
 // Thread-safety: call once, on a vault no one else is writing to.
-#ifndef CUSTOS_VAULT_DEMO_DATA_H_
-#define CUSTOS_VAULT_DEMO_DATA_H_
+#ifndef CUSTOS_CLI_DEMO_DATA_H_
+#define CUSTOS_CLI_DEMO_DATA_H_
 
 #include <cstdint>
 #include <string>
@@ -26,7 +30,7 @@
 #include "vault/secret.h"
 #include "vault/vault.h"
 
-namespace custos::vault {
+namespace custos::cli {
 
 struct DemoOptions {
   uint64_t seed = 20260101;
@@ -35,24 +39,25 @@ struct DemoOptions {
   // Every demo user's password; empty = a fresh random password per user.
   std::string password;
   // Password hashing; the default is the production setting.
-  Argon2Params password_kdf = PasswordKdf();
+  vault::Argon2Params password_kdf = vault::PasswordKdf();
 };
 
 struct DemoLogin {
   std::string username;
   std::string role;  // the role id the account demonstrates ("sales" for the team)
   std::string display_name;
-  SecretBytes password;
+  vault::SecretBytes password;
 };
 
 // Seeds the demo company and returns the logins (with their passwords) in
 // `logins`. kAlreadyExists if the vault was already seeded or a demo
 // username is taken — nothing is changed then. Uses (and updates) `archive`.
-Status SeedDemoCompany(Archive& archive, const DemoOptions& options,
+Status SeedDemoCompany(vault::Archive& archive, const DemoOptions& options,
                        std::vector<DemoLogin>* logins);
 
 // As above, opening the audit log and an Archive on `vault` for the seeding.
-Status SeedDemoCompany(Vault& vault, const DemoOptions& options, std::vector<DemoLogin>* logins);
+Status SeedDemoCompany(vault::Vault& vault, const DemoOptions& options,
+                       std::vector<DemoLogin>* logins);
 
 // The templates the demo's agreements are drafted from
 // (contract-templates/templates).
@@ -69,7 +74,7 @@ struct DemoAgreementOptions {
   // as for MarkDeparted), so the story holds on whatever day it is seeded.
   CivilDate today;
   // Wraps the personal signing keys the signatures create.
-  Argon2Params signing_kdf = PasswordKdf();
+  vault::Argon2Params signing_kdf = vault::PasswordKdf();
 };
 
 // What SeedDemoAgreements did, for the demo command to tell.
@@ -113,10 +118,11 @@ struct DemoDeparture {
 // kFailedPrecondition when the company is not seeded or a demo login is
 // missing; the errors of the steps pass through (a failed step leaves the
 // steps before it in place).
-Result<DemoDeparture> SeedDemoAgreements(Archive& archive, const DocumentBuilder& documents,
+Result<DemoDeparture> SeedDemoAgreements(vault::Archive& archive,
+                                         const vault::DocumentBuilder& documents,
                                          const std::vector<DemoLogin>& logins,
                                          const DemoAgreementOptions& options);
 
-}  // namespace custos::vault
+}  // namespace custos::cli
 
-#endif  // CUSTOS_VAULT_DEMO_DATA_H_
+#endif  // CUSTOS_CLI_DEMO_DATA_H_

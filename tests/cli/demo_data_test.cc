@@ -1,4 +1,4 @@
-#include "vault/demo_data.h"
+#include "cli/demo_data.h"
 
 #include <set>
 
@@ -12,6 +12,12 @@
 
 namespace custos::vault {
 namespace {
+
+using cli::DemoAgreementOptions;
+using cli::DemoLogin;
+using cli::DemoOptions;
+using cli::SeedDemoAgreements;
+using cli::SeedDemoCompany;
 
 class RecordDemoTest : public testing::ArchiveTest {};
 

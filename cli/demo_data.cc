@@ -1,4 +1,4 @@
-#include "vault/demo_data.h"
+#include "cli/demo_data.h"
 
 #include <algorithm>
 #include <array>
@@ -18,7 +18,10 @@
 #include "vault/policy_store.h"
 #include "vault/users.h"
 
-namespace custos::vault {
+namespace custos::cli {
+
+// The demo is told in the vault's own vocabulary (this file only).
+using namespace vault;  // NOLINT(google-build-using-namespace)
 namespace {
 
 using policy::Classification;
@@ -920,4 +923,4 @@ Result<DemoDeparture> SeedDemoAgreements(Archive& archive, const DocumentBuilder
   return out;
 }
 
-}  // namespace custos::vault
+}  // namespace custos::cli
