@@ -868,6 +868,62 @@ Status SeedDeparture(Archive& archive, Agreements& agreements, const Cast& cast,
     ++out->handed_over;
   }
 
+  // The customers: the custodian writes to the first, who confirms with the
+  // signed reply; the second refuses and an approver waives it (legal writes
+  // to them separately); the third cannot be reached; the rest are not
+  // asked yet, so the departure is still in progress. The answers date from
+  // the days after the last working day (never after the server's today,
+  // which the vault checks: the story may be seeded for a later `today`).
+  const CivilDate server_today = CivilFromDays(NowMillis() / 86'400'000);
+  const std::string answered =
+      FormatDate(std::min(CivilFromDays(DaysFromCivil(out->last_working_day) + 3), server_today));
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string& id = files[i];
+    if (i == 0 && options.letters) {
+      CustomerLetterRequest letter;
+      letter.company_name = "华信商贸有限公司";
+      letter.successor_phone = "021-6288 0102";
+      letter.successor_email = "wang.lei@huaxin.example.cn";
+      CUSTOS_RETURN_IF_ERROR(
+          IssueCustomerLetter(archive, cast.As("custodian"), leaver.id, id, letter, options.letters)
+              .status());
+    }
+    CustomerAnswerInput answer;
+    answer.date = answered;
+    if (i == 0) {
+      answer.answer = CustomerAnswer::kConfirmed;
+      answer.method = "letter";
+      answer.contact_name = "周敏";
+      answer.contact_position = "采购部经理";
+      answer.note = "客户已在回执上盖章寄回";
+      CUSTOS_RETURN_IF_ERROR(
+          RecordCustomerAnswer(archive, cast.As(kDemoSuccessor), leaver.id, id, answer).status());
+      ++out->customers_confirmed;
+    } else if (i == 1) {
+      answer.answer = CustomerAnswer::kRefused;
+      answer.method = "phone";
+      answer.contact_name = "吴建国";
+      answer.contact_position = "总经理";
+      answer.note = "客户表示仍将与" + leaver.display_name + "联系，拒绝确认";
+      CUSTOS_RETURN_IF_ERROR(
+          RecordCustomerAnswer(archive, cast.As("custodian"), leaver.id, id, answer).status());
+      CUSTOS_RETURN_IF_ERROR(
+          WaiveCustomerConfirmation(archive, cast.As("approver2"), leaver.id, id,
+                                    "客户拒绝确认；法务已发书面通知，列入重点关注客户")
+              .status());
+      ++out->customers_waived;
+    } else if (i == 2) {
+      answer.answer = CustomerAnswer::kUnreachable;
+      answer.method = "phone";
+      answer.note = "连续三天电话无人接听";
+      CUSTOS_RETURN_IF_ERROR(
+          RecordCustomerAnswer(archive, cast.As(kDemoSuccessor), leaver.id, id, answer).status());
+      ++out->customers_open;
+    } else {
+      ++out->customers_open;
+    }
+  }
+
   // The sweep `custos serve` runs on its timer: the last working day is past.
   CUSTOS_ASSIGN_OR_RETURN(std::vector<User> departed, MarkDeparted(vault, log, options.today));
   if (std::none_of(departed.begin(), departed.end(),

@@ -26,6 +26,7 @@
 #include "base/time.h"
 #include "vault/agreements.h"
 #include "vault/crypto.h"
+#include "vault/handover.h"
 #include "vault/records.h"
 #include "vault/secret.h"
 #include "vault/vault.h"
@@ -75,6 +76,9 @@ struct DemoAgreementOptions {
   CivilDate today;
   // Wraps the personal signing keys the signatures create.
   vault::Argon2Params signing_kdf = vault::PasswordKdf();
+  // Renders the letter to a handed-over customer
+  // (web::CustomerLetterRendererOver); empty: no letter is written.
+  vault::CustomerLetterRenderer letters;
 };
 
 // What SeedDemoAgreements did, for the demo command to tell.
@@ -87,6 +91,11 @@ struct DemoDeparture {
   int files_viewed = 0;  // other people's customer files the leaver opened
   int handed_over = 0;   // customer files now owned by the successor
   int payments = 0;      // non-compete months paid
+  // The customers' answers: confirmed, refused then waived by an approver,
+  // unreachable; the rest still pending (the departure is in progress).
+  int customers_confirmed = 0;
+  int customers_waived = 0;
+  int customers_open = 0;
 };
 
 // Seeds, on a vault SeedDemoCompany has seeded (`logins` are its logins,
@@ -107,7 +116,11 @@ struct DemoDeparture {
 //    about three weeks before `today`, notice a month before that),
 //    they sign a non-compete (竞业限制协议, kDemoNonCompeteTemplate), return
 //    their loans and show the successor one of the files HR assigns to them
-//    (an approver confirms each); the departure sweep (MarkDeparted with `today`)
+//    (an approver confirms each); the custodian writes the first customer a
+//    letter (when `options.letters` is set), which the customer confirms;
+//    the second refuses (an approver waives it), the third cannot be
+//    reached and the rest are not yet asked — the departure stays in
+//    progress; the departure sweep (MarkDeparted with `today`)
 //    marks them departed and disables the account; legal records the
 //    non-compete compensation of every month already due, one of them paid
 //    a month late.

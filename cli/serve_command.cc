@@ -343,6 +343,7 @@ class DemoCommand : public Command {
       DemoAgreementOptions story;
       story.today = CivilFromDays(NowMillis() / 86'400'000);
       story.signing_kdf = kdf->password_kdf;
+      story.letters = web::CustomerLetterRendererOver(library.letters_dir);
       auto left =
           SeedDemoAgreements(**archive, web::AgreementDocumentBuilder(library), logins, story);
       if (!left.ok()) return Fail(left.status());
@@ -351,8 +352,11 @@ class DemoCommand : public Command {
                 << ") gave notice on " << FormatDate(left->notice_date) << " and left after "
                 << FormatDate(left->last_working_day) << ", having opened " << left->files_viewed
                 << " of other people's customer files; " << left->handed_over
-                << " customer files handed over to " << left->successor_name << "; "
-                << left->payments << " non-compete payments recorded.\n";
+                << " customer files handed over to " << left->successor_name << " ("
+                << left->customers_confirmed << " customer confirmed, " << left->customers_waived
+                << " refused and waived, " << left->customers_open
+                << " still to confirm: the departure is in progress); " << left->payments
+                << " non-compete payments recorded.\n";
       auto evidence_case = SeedDemoCase(**archive);
       if (!evidence_case.ok()) return Fail(evidence_case.status());
       std::cout << "Case " << evidence_case->case_ref << ": evidence request " << evidence_case->id

@@ -275,8 +275,9 @@ Result<Template> ParseDocument(const pugi::xml_document& doc) {
   Template t;
   CUSTOS_ASSIGN_OR_RETURN(t.id, RequiredAttr(root, "id", kRoot));
   CUSTOS_ASSIGN_OR_RETURN(t.kind, RequiredAttr(root, "kind", kRoot));
-  if (t.kind != "employee-nda" && t.kind != "non-compete" && t.kind != "mutual-nda") {
-    return Bad(kRoot, "kind must be employee-nda, non-compete or mutual-nda");
+  if (t.kind != "employee-nda" && t.kind != "non-compete" && t.kind != "mutual-nda" &&
+      t.kind != "customer-letter") {
+    return Bad(kRoot, "kind must be employee-nda, non-compete, mutual-nda or customer-letter");
   }
   CUSTOS_ASSIGN_OR_RETURN(t.version, RequiredAttr(root, "version", kRoot));
   CUSTOS_ASSIGN_OR_RETURN(std::string lang, RequiredAttr(root, "language", kRoot));
@@ -370,7 +371,8 @@ Result<Template> ParseDocument(const pugi::xml_document& doc) {
     CUSTOS_RETURN_IF_ERROR(CheckParagraphs(t, clause.paragraphs, where));
     t.clauses.push_back(std::move(clause));
   }
-  if (t.clauses.empty()) return Bad("clauses", "no clauses");
+  // A letter may be all preamble and closing; a contract has clauses.
+  if (t.clauses.empty() && t.kind != "customer-letter") return Bad("clauses", "no clauses");
   return t;
 }
 

@@ -95,8 +95,10 @@ struct Party {
 };
 
 struct Template {
-  std::string id;       // "cn-employee-nda"
-  std::string kind;     // "employee-nda", "non-compete" or "mutual-nda"
+  std::string id;  // "cn-employee-nda"
+  // "employee-nda", "non-compete", "mutual-nda" or "customer-letter" (a
+  // letter, not an agreement: contract-templates/letters/, no clauses needed)
+  std::string kind;
   std::string version;  // "1.0"
   Language language = Language::kZh;
   std::string jurisdiction;  // "CN" or "US"

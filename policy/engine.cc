@@ -540,6 +540,33 @@ Decision DecideConfirmHandover(const Policy& policy, const Facts& facts) {
   return WithHoldApprovals(facts, Allow(rules::kAllowHandoverConfirm));
 }
 
+// The customer's answer to the departure letter (and the letter itself):
+// the handover's successor, who is to win the customer over, or a role the
+// policy permits (custodians by default). `target_user_id` is the successor.
+Decision DecideConfirmCustomer(const Policy& policy, const Facts& facts) {
+  if (Check d = CheckEmployment(facts, Action::kConfirmCustomer)) return *d;
+  if (facts.target_user_id.empty()) return Deny(rules::kFactsIncomplete);
+  if (Same(facts.actor.user_id, facts.target_user_id)) {
+    return Allow(rules::kAllowCustomerSuccessor);
+  }
+  if (Check d = CheckRole(policy, facts, Action::kConfirmCustomer)) return *d;
+  return Allow(rules::kAllowCustomerConfirm);
+}
+
+// Completing a handover without the customer's answer (they refused, could
+// not be reached, or the file is not a customer): SECURITY: never by the
+// successor, whose job the confirmation checks, nor the record's owner/author.
+Decision DecideWaiveCustomer(const Policy& policy, const Facts& facts) {
+  if (Check d = CheckEmployment(facts, Action::kWaiveCustomerConfirmation)) return *d;
+  if (Check d = CheckRole(policy, facts, Action::kWaiveCustomerConfirmation)) return *d;
+  if (facts.target_user_id.empty()) return Deny(rules::kFactsIncomplete);
+  if (Same(facts.actor.user_id, facts.target_user_id)) return Deny(rules::kSodSuccessorNotWaiver);
+  if (IsOwnerOrAuthor(facts.actor.user_id, *facts.record)) {
+    return Deny(rules::kSodOwnerNotApprover);
+  }
+  return Allow(rules::kAllowCustomerWaive);
+}
+
 // An agreement's terms or signed document: the employee it binds may read
 // their own (also during the notice period: it states what they owe); others
 // need a role that reads agreements and must not be content-blind.
@@ -862,6 +889,10 @@ Decision Decide(const Policy& policy, const Facts& facts, Action action) {
       return DecideLowerClassification(policy, facts);
     case Action::kReadAgreement:
       return DecideReadAgreement(policy, facts);
+    case Action::kConfirmCustomer:
+      return DecideConfirmCustomer(policy, facts);
+    case Action::kWaiveCustomerConfirmation:
+      return DecideWaiveCustomer(policy, facts);
     case Action::kAgreementStep:
       if (!facts.agreement) return Deny(rules::kFactsIncomplete);
       return DecideAgreementStep(policy, facts);

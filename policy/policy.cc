@@ -357,6 +357,27 @@ Status ParseUserAdmin(const pugi::xml_node& node, std::string_view parent,
   return Status::Ok();
 }
 
+// <departure customer-confirmation="required|optional|off"/>.
+Status ParseDeparture(const pugi::xml_node& node, std::string_view parent,
+                      CustomerConfirmation& out) {
+  const std::string where = Path(parent, node);
+  CUSTOS_RETURN_IF_ERROR(CheckAttributes(node, where, {"customer-confirmation"}));
+  CUSTOS_RETURN_IF_ERROR(CheckNoText(node, where));
+  for (const pugi::xml_node& child : node.children()) {
+    if (child.type() == pugi::node_element) return Invalid(Path(where, child), "unknown element");
+  }
+  CUSTOS_ASSIGN_OR_RETURN(std::string_view mode,
+                          RequiredAttribute(node, where, "customer-confirmation"));
+  for (CustomerConfirmation c : {CustomerConfirmation::kOff, CustomerConfirmation::kOptional,
+                                 CustomerConfirmation::kRequired}) {
+    if (mode == CustomerConfirmationId(c)) {
+      out = c;
+      return Status::Ok();
+    }
+  }
+  return Invalid(where, "customer-confirmation must be required, optional or off");
+}
+
 Status ParseClassificationElement(const pugi::xml_node& node, std::string_view parent,
                                   std::array<ClassificationRules, kClassificationCount>& out,
                                   std::bitset<kClassificationCount>& seen) {
@@ -484,6 +505,18 @@ std::string_view UsePermissionId(UsePermission p) {
   return "forbidden";
 }
 
+std::string_view CustomerConfirmationId(CustomerConfirmation c) {
+  switch (c) {
+    case CustomerConfirmation::kOff:
+      return "off";
+    case CustomerConfirmation::kOptional:
+      return "optional";
+    case CustomerConfirmation::kRequired:
+      return "required";
+  }
+  return "optional";
+}
+
 Result<Policy> LoadPolicy(std::string_view xml) {
   // pugixml reports errors by value but may throw std::bad_alloc; nothing may
   // escape this boundary.
@@ -511,6 +544,7 @@ Result<Policy> LoadPolicy(std::string_view xml) {
     bool have_roles = false;
     bool have_anomaly_rules = false;
     bool have_user_admin = false;
+    bool have_departure = false;
     std::bitset<kClassificationCount> seen;
     for (const pugi::xml_node& child : root.children()) {
       if (child.type() != pugi::node_element) continue;
@@ -530,6 +564,10 @@ Result<Policy> LoadPolicy(std::string_view xml) {
         if (have_user_admin) return Invalid(Path(where, child), "given twice");
         have_user_admin = true;
         CUSTOS_RETURN_IF_ERROR(ParseUserAdmin(child, where, policy.two_person_roles_));
+      } else if (name == "departure") {
+        if (have_departure) return Invalid(Path(where, child), "given twice");
+        have_departure = true;
+        CUSTOS_RETURN_IF_ERROR(ParseDeparture(child, where, policy.customer_confirmation_));
       } else if (name == "work-hours") {
         if (policy.work_hours_) return Invalid(Path(where, child), "given twice");
         anomaly::WorkHours hours;

@@ -66,6 +66,11 @@ struct ClassificationRules {
   UseRule export_;
 };
 
+// Whether a handed-over customer must confirm the change of contact person
+// before the handover counts as complete (<departure customer-confirmation>).
+enum class CustomerConfirmation { kOff, kOptional, kRequired };
+std::string_view CustomerConfirmationId(CustomerConfirmation c);  // "off", ...
+
 class Policy {
  public:
   Policy(const Policy&) = default;
@@ -104,6 +109,10 @@ class Policy {
   bool GrantNeedsSecondAdmin(Role role) const {
     return two_person_roles_.test(static_cast<std::size_t>(role));
   }
+  // Whether handed-over customers confirm the change (<departure
+  // customer-confirmation="required|optional|off"/>; optional when the
+  // policy says nothing).
+  CustomerConfirmation customer_confirmation() const { return customer_confirmation_; }
 
  private:
   Policy() = default;
@@ -116,6 +125,7 @@ class Policy {
   std::array<ClassificationRules, kClassificationCount> classifications_{};
   std::optional<anomaly::WorkHours> work_hours_;
   std::bitset<kRoleCount> two_person_roles_ = DefaultTwoPersonRoles();
+  CustomerConfirmation customer_confirmation_ = CustomerConfirmation::kOptional;
 
   static std::bitset<kRoleCount> DefaultTwoPersonRoles() {
     std::bitset<kRoleCount> out;

@@ -54,6 +54,9 @@ inline constexpr std::string_view kSodRequesterNotCustodian = "sod.requester_not
 inline constexpr std::string_view kSodOwnerNotCustodian = "sod.owner_not_custodian";
 inline constexpr std::string_view kSodSelfAssignment = "sod.self_assignment";
 inline constexpr std::string_view kSodAssignerNotConfirmer = "sod.assigner_not_confirmer";
+// The successor who should win the customer over cannot excuse themself
+// from the customer's confirmation.
+inline constexpr std::string_view kSodSuccessorNotWaiver = "sod.successor_not_waiver";
 
 // Evidence requests and legal holds.
 inline constexpr std::string_view kEvidenceNotPending = "evidence.not_pending";
@@ -98,6 +101,11 @@ inline constexpr std::string_view kAllowHoldLift = "allow.hold.lift";
 inline constexpr std::string_view kAllowRecordLower = "allow.record.lower";
 inline constexpr std::string_view kAllowAgreementRead = "allow.agreement.read";
 inline constexpr std::string_view kAllowAgreementOwn = "allow.agreement.own";
+// Departure customer confirmation: by the handover's successor, by a role
+// the policy permits, and an approver's waiver.
+inline constexpr std::string_view kAllowCustomerSuccessor = "allow.customer.successor";
+inline constexpr std::string_view kAllowCustomerConfirm = "allow.customer.confirm";
+inline constexpr std::string_view kAllowCustomerWaive = "allow.customer.waive";
 // Agreement steps (kAgreementStep). The allowances name the capacity the
 // step was taken in, as the agreement's history records it.
 inline constexpr std::string_view kAgreementsLegalOnly = "agreements.legal_only";

@@ -68,6 +68,8 @@ constexpr std::array<std::string_view, kActionCount> kActionIds = {
     "lift_legal_hold",
     "lower_classification",
     "read_agreement",
+    "confirm_customer",
+    "waive_customer_confirmation",
     "agreement_step",
 };
 static_assert(static_cast<std::size_t>(Action::kAgreementStep) + 1 == kActionCount);

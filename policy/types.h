@@ -93,12 +93,16 @@ enum class Action {
   kLiftLegalHold,        // end the legal hold an approved request placed
   kLowerClassification,  // lower a record's marking or bring its declassification forward
   kReadAgreement,        // read an agreement's terms or signed document
+  // Record a handed-over customer's answer to the departure letter, or issue
+  // that letter (the handover's successor, or a role permitted it).
+  kConfirmCustomer,
+  kWaiveCustomerConfirmation,  // complete a handover without the customer's answer
   // A step of an agreement or its non-compete tracking (AgreementFacts::step):
   // decided by fixed rules of the engine and the draft_contract permit, not
   // by a permit of its own.
   kAgreementStep,
 };
-inline constexpr std::size_t kActionCount = 31;
+inline constexpr std::size_t kActionCount = 33;
 inline constexpr std::array<Action, kActionCount> kAllActions = {
     Action::kViewContent,
     Action::kCreateRecord,
@@ -130,6 +134,8 @@ inline constexpr std::array<Action, kActionCount> kAllActions = {
     Action::kLiftLegalHold,
     Action::kLowerClassification,
     Action::kReadAgreement,
+    Action::kConfirmCustomer,
+    Action::kWaiveCustomerConfirmation,
     Action::kAgreementStep,
 };
 

@@ -24,15 +24,43 @@
 //                                 successor, previous_successor?}.
 //   "departure.handover.confirm"  object {"record", id}; details {user,
 //                                 successor, assigned_by}.
+//   "departure.customer_letter"   object {"record", id}; details {user,
+//                                 successor, language, letter_sha256}.
+//   "departure.customer_confirm"  object {"record", id}; details {user,
+//                                 successor, answer, method, date,
+//                                 attachment?}.
+//   "departure.customer_waive"    object {"record", id}; details {user,
+//                                 successor, previous_answer}.
+//
+// Then the customer (离职客户确认): a handover is only safe once the customer
+// knows that the leaver no longer acts for the company, or the leaver calls
+// first.
+//   IssueCustomerLetter       (policy: confirm_customer — the successor, or
+//                             custodians by default) renders the letter from
+//                             contract-templates/letters/ and keeps its text
+//                             and SHA-256 with the handover.
+//   RecordCustomerAnswer      (confirm_customer) the customer's answer:
+//                             confirmed, refused or unreachable, how (phone,
+//                             email, letter, visit), who at the customer, the
+//                             date, a note, optionally the scanned reply (an
+//                             attachment of the record). Refused and
+//                             unreachable raise "departure.customer_not_confirmed".
+//   WaiveCustomerConfirmation (waive_customer_confirmation — approvers; never
+//                             the successor) completes it without the answer,
+//                             with a reason.
+// The policy's <departure customer-confirmation="required|optional|off">
+// decides whether the answer is needed (HandoverComplete).
 //
 // Storage: tables::kDepartures "h/" + user id + \0 + record id → the
-// handover (sealed JSON). Confirmed handovers are kept as history.
+// handover (sealed JSON); "l/" + user id + \0 + record id → the last letter
+// issued (its HTML). Confirmed handovers are kept as history.
 //
 // Thread-safety: free functions over an Archive (see records.h).
 #ifndef CUSTOS_VAULT_HANDOVER_H_
 #define CUSTOS_VAULT_HANDOVER_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,6 +69,7 @@
 #include "base/json.h"
 #include "base/status.h"
 #include "base/time.h"
+#include "policy/policy.h"
 #include "policy/types.h"
 #include "vault/records.h"
 #include "vault/users.h"
@@ -50,6 +79,42 @@ namespace custos::vault {
 
 enum class HandoverState { kPending, kConfirmed };
 std::string_view HandoverStateId(HandoverState s);  // "pending", "confirmed"
+
+// The customer's side of a handover.
+enum class CustomerAnswer { kNone, kConfirmed, kRefused, kUnreachable };
+// "none", "confirmed", "refused", "unreachable"
+std::string_view CustomerAnswerId(CustomerAnswer a);
+// kInvalidArgument for anything but those four.
+Result<CustomerAnswer> ParseCustomerAnswer(std::string_view id);
+
+// The letter last issued to the customer (its HTML is stored beside the
+// handover: CustomerLetterHtml).
+struct CustomerLetterInfo {
+  std::string language;  // "zh-CN" or "en"
+  std::string sha256;    // lower-case hex SHA-256 of the HTML
+  std::string issued_by;
+  UnixMillis issued_at = 0;
+  uint64_t seq = 0;  // the departure.customer_letter event
+};
+
+struct CustomerConfirmation {
+  CustomerAnswer answer = CustomerAnswer::kNone;
+  std::string method;            // "phone", "email", "letter", "visit"
+  std::string contact_name;      // who answered at the customer
+  std::string contact_position;  // their position
+  std::string date;              // YYYY-MM-DD, when the customer answered
+  std::string note;
+  std::string attachment_id;  // the scanned reply, an attachment of the record
+  std::string recorded_by;
+  UnixMillis recorded_at = 0;
+  uint64_t seq = 0;  // the departure.customer_confirm event
+  // An approver's waiver: the handover completes without the answer. The
+  // answer stays as it was (none, refused, unreachable) or as recorded later.
+  std::string waived_by;
+  UnixMillis waived_at = 0;
+  std::string waive_reason;
+  uint64_t waive_seq = 0;
+};
 
 // One record's handover. Holds names and ids only, never content.
 struct Handover {
@@ -65,6 +130,8 @@ struct Handover {
   UnixMillis confirmed_at = 0;
   std::string confirm_reason;
   uint64_t confirm_seq = 0;  // the confirm event (also in ownership history)
+  std::optional<CustomerLetterInfo> letter;
+  CustomerConfirmation customer;
 
   json::Value ToJson() const;
   static Result<Handover> FromJson(const json::Value& v);
@@ -108,6 +175,98 @@ Result<Handover> AssignHandover(Archive& archive, const Caller& caller, std::str
 // active; kPermissionDenied with the rule when the policy denies (audited).
 Result<Handover> ConfirmHandover(Archive& archive, const Caller& caller, std::string_view user_id,
                                  std::string_view record_id, std::string_view reason);
+
+// Whether the handover is complete: confirmed by an approver and, where the
+// policy requires it, confirmed by the customer or waived.
+bool HandoverComplete(const Handover& h, policy::CustomerConfirmation mode);
+
+// The customer's side as one word for pages and reports: "off" (the policy
+// does not use it), "confirmed", "waived" (not confirmed, an approver
+// waived it), "refused", "unreachable" or "pending".
+std::string_view CustomerStateId(const Handover& h, policy::CustomerConfirmation mode);
+
+// What the letter says, as IssueCustomerLetter gathers it for the renderer.
+// Dates are YYYY-MM-DD.
+struct CustomerLetterFacts {
+  std::string language;  // "zh-CN" or "en"
+  std::string company_name;
+  std::string customer_name;  // the record's name
+  std::string leaver_name;
+  std::string end_date;  // the leaver's last working day
+  std::string successor_name;
+  std::string successor_department;
+  std::string successor_phone;
+  std::string successor_email;
+  std::string letter_date;  // today (UTC)
+  std::string reply_by;     // "" for none
+};
+// Renders the letter's HTML (web/ passes one over contract-templates; the
+// vault does not link the template library). Must be deterministic; errors
+// (kInvalidArgument for a missing field) are returned to the caller.
+using CustomerLetterRenderer = std::function<Result<std::string>(const CustomerLetterFacts&)>;
+
+// What the person issuing the letter fills in.
+struct CustomerLetterRequest {
+  std::string language = "zh-CN";  // "zh-CN" or "en"
+  std::string company_name;
+  std::string successor_phone;
+  std::string successor_email;
+  std::string successor_department;  // "" = the successor's department
+  std::string reply_by;              // "" or YYYY-MM-DD
+};
+
+struct IssuedLetter {
+  CustomerLetterInfo info;
+  std::string html;
+};
+
+// Renders and keeps the letter for the handover of `record_id` from
+// `user_id`, in one transaction with its event. Errors: kNotFound without a
+// handover; kInvalidArgument for a bad language, date or a field the
+// renderer refuses; kPermissionDenied with the rule when the policy denies
+// (audited).
+Result<IssuedLetter> IssueCustomerLetter(Archive& archive, const Caller& caller,
+                                         std::string_view user_id, std::string_view record_id,
+                                         const CustomerLetterRequest& request,
+                                         const CustomerLetterRenderer& render);
+
+// The letter last issued for the handover (same access rule as
+// ListHandovers, or the handover's successor); kNotFound when none.
+Result<IssuedLetter> CustomerLetterOf(Archive& archive, const Caller& caller,
+                                      std::string_view user_id, std::string_view record_id);
+
+struct CustomerAnswerInput {
+  CustomerAnswer answer = CustomerAnswer::kConfirmed;  // confirmed, refused or unreachable
+  std::string method;                                  // phone, email, letter, visit
+  std::string contact_name;                            // required unless unreachable
+  std::string contact_position;
+  std::string date;  // YYYY-MM-DD, not after today (UTC)
+  std::string note;
+  std::string attachment_id;  // optional: an attachment of the record
+};
+
+// Records the customer's answer on the handover, in one transaction with its
+// event (and, for refused or unreachable, the alert). A later answer
+// replaces an earlier one (a customer reached on the second try). Errors:
+// kInvalidArgument for a bad input; kNotFound without a handover or for an
+// attachment that is not the record's; kFailedPrecondition when the
+// policy's customer-confirmation is "off"; kPermissionDenied with the rule
+// (audited).
+Result<Handover> RecordCustomerAnswer(Archive& archive, const Caller& caller,
+                                      std::string_view user_id, std::string_view record_id,
+                                      const CustomerAnswerInput& input);
+
+// An approver completes the handover without the customer's confirmation,
+// with a reason (required). kFailedPrecondition when the customer already
+// confirmed; otherwise as RecordCustomerAnswer.
+Result<Handover> WaiveCustomerConfirmation(Archive& archive, const Caller& caller,
+                                           std::string_view user_id, std::string_view record_id,
+                                           std::string_view reason);
+
+// The access rule of ListHandovers and ListLeavers (and the checklist):
+// an active caller one of whose roles may assign or confirm handovers,
+// record or waive customer confirmations, or read departure reports.
+Status CheckMayListDepartures(const policy::Policy& policy, const User& caller);
 
 // Whether `record_id` is in a pending handover of `user` while `user` is in
 // the notice period — the policy fact ActorFacts::in_handover. False for

@@ -71,6 +71,7 @@ AgreementLibrary ShippedAgreementLibrary(Status* wage_status) {
   const fs::path root = fs::path(ShareDir()) / "contract-templates";
   AgreementLibrary library;
   library.templates_dir = root / "templates";
+  library.letters_dir = root / "letters";
   auto wages = contracts::MinimumWageTable::Load(root / "data" / "minimum-wages.json");
   if (wage_status != nullptr) *wage_status = wages.status();
   if (wages.ok()) {
@@ -101,6 +102,40 @@ vault::DocumentBuilder AgreementDocumentBuilder(AgreementLibrary library) {
                                         policy::Classification classification,
                                         const vault::CheckFacts& facts) {
     return Build(library, template_id, fields, classification, facts);
+  };
+}
+
+vault::CustomerLetterRenderer CustomerLetterRendererOver(fs::path letters_dir) {
+  return [dir = std::move(letters_dir)](
+             const vault::CustomerLetterFacts& facts) -> Result<std::string> {
+    const char* file =
+        facts.language == "en" ? "customer-handover-en.xml" : "customer-handover-zh.xml";
+    CUSTOS_ASSIGN_OR_RETURN(contracts::Template t, contracts::LoadTemplate(dir / file));
+    json::Value fields = json::Value::MakeObject();
+    auto set = [&fields](const char* key, const std::string& value) {
+      if (!value.empty()) fields[key] = value;
+    };
+    set("company_name", facts.company_name);
+    set("customer_name", facts.customer_name);
+    set("leaver_name", facts.leaver_name);
+    set("end_date", facts.end_date);
+    set("successor_name", facts.successor_name);
+    set("successor_department", facts.successor_department);
+    set("successor_phone", facts.successor_phone);
+    set("successor_email", facts.successor_email);
+    set("letter_date", facts.letter_date);
+    set("reply_by", facts.reply_by);
+    contracts::FieldValidation v = contracts::ValidateFields(t, fields);
+    if (!v.errors.empty()) {
+      std::string message = "the letter cannot be written:";
+      for (const contracts::FieldError& e : v.errors) {
+        message += " " + e.field_id + " (" + e.message_en + ")";
+      }
+      return Status::InvalidArgument(message);
+    }
+    contracts::RenderOptions options;
+    options.format = contracts::Format::kHtml;
+    return contracts::Render(t, v.values, options);
   };
 }
 

@@ -19,12 +19,15 @@
 #include "contract-templates/legal_checks.h"
 #include "contract-templates/template.h"
 #include "vault/agreements.h"
+#include "vault/handover.h"
 
 namespace custos::web {
 
 // Where the builder finds its templates and the data its checks read.
 struct AgreementLibrary {
   std::filesystem::path templates_dir;  // one <template id>.xml per template
+  // Letters (not agreements): customer-handover-zh.xml / -en.xml.
+  std::filesystem::path letters_dir;
   // The local minimum wages for check N6; null when none could be loaded
   // (N6 then reports the floor as not verified).
   std::shared_ptr<const contracts::MinimumWageTable> minimum_wages;
@@ -53,6 +56,12 @@ Result<contracts::Template> LoadAgreementTemplate(const std::filesystem::path& t
 // errors and findings are in the report, not failures; a missing template
 // is kInvalidArgument.
 vault::DocumentBuilder AgreementDocumentBuilder(AgreementLibrary library);
+
+// The vault's CustomerLetterRenderer (vault/handover.h) over `letters_dir`:
+// the customer-handover letter in the facts' language, as printable HTML.
+// kInvalidArgument naming the fields a letter cannot go without (e.g. the
+// successor's department when their account has none).
+vault::CustomerLetterRenderer CustomerLetterRendererOver(std::filesystem::path letters_dir);
 
 }  // namespace custos::web
 

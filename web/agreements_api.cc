@@ -21,12 +21,6 @@ namespace custos::web::internal {
 
 namespace {
 
-// The rendered document is shown as its own page: sandboxed (no script, no
-// same-origin), with only its own inline print stylesheet allowed.
-constexpr char kDocumentCsp[] =
-    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-
 struct AgreementsContext {
   AgreementLibrary library;
   std::unique_ptr<vault::Agreements> agreements;

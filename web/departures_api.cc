@@ -6,14 +6,18 @@
 // open to any session so that every refusal is decided (and, for changes,
 // audited) by the vault.
 #include <string>
+#include <tuple>
+#include <utility>
 
 #include "base/json.h"
 #include "policy/types.h"
 #include "vault/agreements.h"
+#include "vault/departure_checklist.h"
 #include "vault/departure_report.h"
 #include "vault/handover.h"
 #include "vault/records.h"
 #include "vault/users.h"
+#include "web/agreement_documents.h"
 #include "web/internal/app.h"
 #include "web/internal/handler_util.h"
 
@@ -33,12 +37,38 @@ json::Value LeaverJson(const vault::User& u) {
   return x;
 }
 
-json::Value HandoverJson(const vault::ReadTxn& txn, const vault::Handover& h) {
+// The customer-confirmation mode of the policy in force.
+policy::CustomerConfirmation ModeAt(App& app, const vault::ReadTxn& txn) {
+  auto policy = app.options.archive->PolicyAt(txn);
+  return policy.ok() ? (*policy)->customer_confirmation() : policy::CustomerConfirmation::kOptional;
+}
+
+json::Value HandoverJson(const vault::ReadTxn& txn, const vault::Handover& h,
+                         policy::CustomerConfirmation mode) {
   json::Value x = h.ToJson();
   x["successor_person"] = PersonJson(txn, h.successor_id);
   x["assigned_by_person"] = PersonJson(txn, h.assigned_by);
   if (!h.confirmed_by.empty()) x["confirmed_by_person"] = PersonJson(txn, h.confirmed_by);
+  x["customer_state"] = std::string(vault::CustomerStateId(h, mode));
+  x["complete"] = vault::HandoverComplete(h, mode);
+  if (!h.customer.recorded_by.empty()) {
+    x["customer"]["recorded_by_person"] = PersonJson(txn, h.customer.recorded_by);
+  }
+  if (!h.customer.waived_by.empty()) {
+    x["customer"]["waived_by_person"] = PersonJson(txn, h.customer.waived_by);
+  }
+  if (h.letter) x["letter"]["issued_by_person"] = PersonJson(txn, h.letter->issued_by);
   return x;
+}
+
+// A handover change's answer: the handover as it now stands.
+HttpResponse HandoverResponse(App& app, const Result<vault::Handover>& h) {
+  if (!h.ok()) return ErrorResponse(h.status());
+  auto r = app.vault.BeginRead();
+  if (!r.ok()) return ErrorResponse(r.status());
+  json::Value v = json::Value::MakeObject();
+  v["handover"] = HandoverJson(**r, *h, ModeAt(app, **r));
+  return HttpResponse::Json(v);
 }
 
 HttpResponse Leavers(App& app, const HttpRequest&, const RequestContext& ctx) {
@@ -57,6 +87,7 @@ HttpResponse List(App& app, const HttpRequest& req, const RequestContext& ctx) {
   if (!items.ok()) return ErrorResponse(items.status());
   auto r = app.vault.BeginRead();
   if (!r.ok()) return ErrorResponse(r.status());
+  const policy::CustomerConfirmation mode = ModeAt(app, **r);
   json::Value list = json::Value::MakeArray();
   for (const vault::HandoverItem& item : *items) {
     json::Value x = json::Value::MakeObject();
@@ -65,7 +96,7 @@ HttpResponse List(App& app, const HttpRequest& req, const RequestContext& ctx) {
     x["kind"] = std::string(vault::RecordKindId(item.meta.kind));
     x["marking"] = MarkingJson(item.meta.classification);
     x["owner"] = PersonJson(**r, item.meta.owner_id);
-    x["handover"] = item.handover ? HandoverJson(**r, *item.handover) : json::Value();
+    x["handover"] = item.handover ? HandoverJson(**r, *item.handover, mode) : json::Value();
     list.Push(std::move(x));
   }
   // The leaver's NDA and non-compete as the departure needs them: signed
@@ -86,6 +117,7 @@ HttpResponse List(App& app, const HttpRequest& req, const RequestContext& ctx) {
   v["user"] = PersonJson(**r, user_id);
   v["records"] = std::move(list);
   v["agreements"] = std::move(agr);
+  v["customer_confirmation"] = std::string(policy::CustomerConfirmationId(mode));
   return HttpResponse::Json(v);
 }
 
@@ -96,26 +128,94 @@ HttpResponse Assign(App& app, const HttpRequest& req, const RequestContext& ctx)
   if (!successor.ok()) return ErrorResponse(successor.status());
   auto reason = OptionalText(req.json, "reason", 2048);
   if (!reason.ok()) return ErrorResponse(reason.status());
-  auto h = vault::AssignHandover(*app.options.archive, ctx.ToCaller(), req.params.at("user"),
-                                 *record, *successor, *reason);
-  if (!h.ok()) return ErrorResponse(h.status());
-  auto r = app.vault.BeginRead();
-  if (!r.ok()) return ErrorResponse(r.status());
-  json::Value v = json::Value::MakeObject();
-  v["handover"] = HandoverJson(**r, *h);
-  return HttpResponse::Json(v);
+  return HandoverResponse(
+      app, vault::AssignHandover(*app.options.archive, ctx.ToCaller(), req.params.at("user"),
+                                 *record, *successor, *reason));
 }
 
 HttpResponse Confirm(App& app, const HttpRequest& req, const RequestContext& ctx) {
   auto reason = OptionalText(req.json, "reason", 2048);
   if (!reason.ok()) return ErrorResponse(reason.status());
-  auto h = vault::ConfirmHandover(*app.options.archive, ctx.ToCaller(), req.params.at("user"),
-                                  req.params.at("record"), *reason);
-  if (!h.ok()) return ErrorResponse(h.status());
-  auto r = app.vault.BeginRead();
-  if (!r.ok()) return ErrorResponse(r.status());
+  return HandoverResponse(
+      app, vault::ConfirmHandover(*app.options.archive, ctx.ToCaller(), req.params.at("user"),
+                                  req.params.at("record"), *reason));
+}
+
+HttpResponse IssueLetter(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  vault::CustomerLetterRequest request;
+  auto language = OptionalText(req.json, "language", 8);
+  if (!language.ok()) return ErrorResponse(language.status());
+  if (!language->empty()) request.language = *language;
+  for (auto [key, out] : {std::pair{"company_name", &request.company_name},
+                          std::pair{"successor_phone", &request.successor_phone},
+                          std::pair{"successor_email", &request.successor_email},
+                          std::pair{"successor_department", &request.successor_department},
+                          std::pair{"reply_by", &request.reply_by}}) {
+    auto text = OptionalText(req.json, key, 200);
+    if (!text.ok()) return ErrorResponse(text.status());
+    *out = std::move(*text);
+  }
+  auto letter = vault::IssueCustomerLetter(
+      *app.options.archive, ctx.ToCaller(), req.params.at("user"), req.params.at("record"), request,
+      CustomerLetterRendererOver(ShippedAgreementLibrary().letters_dir));
+  if (!letter.ok()) return ErrorResponse(letter.status());
   json::Value v = json::Value::MakeObject();
-  v["handover"] = HandoverJson(**r, *h);
+  v["language"] = letter->info.language;
+  v["sha256"] = letter->info.sha256;
+  v["issued_at"] = letter->info.issued_at;
+  v["seq"] = letter->info.seq;
+  return HttpResponse::Json(v);
+}
+
+// The letter as a printable page of its own (sandboxed like agreements).
+HttpResponse ShowLetter(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto letter = vault::CustomerLetterOf(*app.options.archive, ctx.ToCaller(), req.params.at("user"),
+                                        req.params.at("record"));
+  if (!letter.ok()) return ErrorResponse(letter.status());
+  HttpResponse r;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = std::move(letter->html);
+  r.headers.emplace_back("Content-Security-Policy", kDocumentCsp);
+  r.headers.emplace_back("X-Content-SHA256", letter->info.sha256);
+  return r;
+}
+
+HttpResponse CustomerAnswer(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  vault::CustomerAnswerInput input;
+  auto answer = RequiredText(req.json, "answer", 16);
+  if (!answer.ok()) return ErrorResponse(answer.status());
+  auto parsed = vault::ParseCustomerAnswer(*answer);
+  if (!parsed.ok()) return ErrorResponse(parsed.status());
+  input.answer = *parsed;
+  for (auto [key, out, max] :
+       {std::tuple{"method", &input.method, size_t{16}},
+        std::tuple{"contact_name", &input.contact_name, size_t{200}},
+        std::tuple{"contact_position", &input.contact_position, size_t{200}},
+        std::tuple{"date", &input.date, size_t{10}}, std::tuple{"note", &input.note, size_t{2048}},
+        std::tuple{"attachment", &input.attachment_id, size_t{64}}}) {
+    auto text = OptionalText(req.json, key, max);
+    if (!text.ok()) return ErrorResponse(text.status());
+    *out = std::move(*text);
+  }
+  return HandoverResponse(
+      app, vault::RecordCustomerAnswer(*app.options.archive, ctx.ToCaller(), req.params.at("user"),
+                                       req.params.at("record"), input));
+}
+
+HttpResponse Waive(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto reason = RequiredText(req.json, "reason", 2048);
+  if (!reason.ok()) return ErrorResponse(reason.status());
+  return HandoverResponse(app, vault::WaiveCustomerConfirmation(
+                                   *app.options.archive, ctx.ToCaller(), req.params.at("user"),
+                                   req.params.at("record"), *reason));
+}
+
+HttpResponse Checklist(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto list =
+      vault::BuildDepartureChecklist(*app.options.archive, ctx.ToCaller(), req.params.at("user"));
+  if (!list.ok()) return ErrorResponse(list.status());
+  json::Value v = json::Value::MakeObject();
+  v["checklist"] = list->ToJson();
   return HttpResponse::Json(v);
 }
 
@@ -144,6 +244,16 @@ void RegisterDepartureRoutes(App& app) {
                                    Bind(app, &Confirm))
                      .Json());
   app.router.Add(Route::ForSession("GET", "/api/v1/departures/{user}/report", Bind(app, &Report)));
+  app.router.Add(
+      Route::ForSession("GET", "/api/v1/departures/{user}/checklist", Bind(app, &Checklist)));
+  const std::string handover = "/api/v1/departures/{user}/handovers/{record}/";
+  app.router.Add(
+      Route::ForSession("POST", handover + "customer-letter", Bind(app, &IssueLetter)).Json());
+  app.router.Add(Route::ForSession("GET", handover + "customer-letter", Bind(app, &ShowLetter)));
+  app.router.Add(
+      Route::ForSession("POST", handover + "customer-confirmation", Bind(app, &CustomerAnswer))
+          .Json());
+  app.router.Add(Route::ForSession("POST", handover + "customer-waiver", Bind(app, &Waive)).Json());
 }
 
 }  // namespace custos::web::internal

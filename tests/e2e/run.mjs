@@ -560,6 +560,54 @@ async function departureStory(base, recordId, customer) {
   await shot(approver, 'approver-confirms-handover-en');
   await toggleLang(approver, 'zh-CN');
 
+  console.log('step: the custodian writes to the customer and records the refusal; an approver waives it');
+  const keeper = await as(base, 'custodian');
+  await keeper.goto(base + '/#/departures?user=' + encodeURIComponent(leaver));
+  await keeper.waitForSelector('#dep-checklist');
+  assert.equal(await keeper.getAttribute('#dep-checklist', 'data-complete'), 'false');
+  assert.equal(await keeper.getAttribute('#dep-checklist tr[data-item="customers"]', 'data-state'), 'open');
+  const kRow = keeper.locator('#handover-table tr.dep-record[data-record="' + recordId + '"]');
+  assert.ok((await kRow.textContent()).includes('待客户确认'), 'customer pending');
+  // The letter needs the company's name and the successor's telephone.
+  await kRow.locator('details.dep-cust-actions summary').click();
+  await kRow.locator('form.dep-letter button[type=submit]').click();
+  await keeper.locator('.error[role=alert]', { hasText: '公司名称' }).waitFor();
+  await kRow.locator('form.dep-letter input.dep-company').fill('华信商贸有限公司');
+  await kRow.locator('form.dep-letter input.dep-phone').fill('021-6288 0102');
+  await kRow.locator('form.dep-letter button[type=submit]').click();
+  await keeper.waitForSelector('#handover-table tr.dep-record[data-record="' + recordId + '"] a.dep-letter-link');
+  const href = await kRow.locator('a.dep-letter-link').getAttribute('href');
+  const letter = await keeper.evaluate(async (u) => (await fetch(u)).text(), href);
+  for (const s of ['业务对接人变更通知函', customer, '张伟', successor, '021-6288 0102', '不再代表本公司']) {
+    assert.ok(letter.includes(s), 'letter lacks ' + s);
+  }
+  await kRow.locator('details.dep-cust-actions summary').click();
+  await kRow.locator('form.dep-answer-form select.dep-answer').selectOption('refused');
+  await kRow.locator('form.dep-answer-form input.dep-contact').fill('周敏');
+  await kRow.locator('form.dep-answer-form button[type=submit]').click();
+  await keeper.waitForSelector('#handover-table tr.dep-record[data-record="' + recordId + '"] [data-customer-state="refused"]');
+  await assertNoRawKeys(keeper, 'departures (custodian, zh-CN)');
+  await shot(keeper, 'custodian-customer-refused');
+  await as(base, 'approver');
+  await approver.goto(base + '/#/departures?user=' + encodeURIComponent(leaver));
+  await apRow.locator('details.dep-cust-actions summary').click();
+  await apRow.locator('form.dep-waive input.dep-waive-reason').fill('客户拒绝确认，法务已另行书面通知');
+  await apRow.locator('form.dep-waive button[type=submit]').click();
+  await approver.waitForSelector('#handover-table tr.dep-record[data-record="' + recordId + '"] [data-customer-state="waived"]');
+  assert.equal(await approver.getAttribute('#dep-checklist tr[data-item="customers"]', 'data-state'), 'done');
+  // His other files have no successor yet, and he is still in his notice
+  // period: the departure is not complete.
+  assert.equal(await approver.getAttribute('#dep-checklist tr[data-item="handovers"]', 'data-state'), 'open');
+  assert.equal(await approver.getAttribute('#dep-checklist tr[data-item="account"]', 'data-state'), 'open');
+  await assertNoRawKeys(approver, 'departures checklist (approver, zh-CN)');
+  await shot(approver, 'approver-waives-customer');
+  await toggleLang(approver, 'en');
+  await approver.waitForSelector('#dep-checklist');
+  const enList = await approver.textContent('#main');
+  for (const s of ['Departure checklist', 'Customer confirmation', 'Waived', 'Departure not complete']) assert.ok(enList.includes(s), 'missing ' + s);
+  await assertNoRawKeys(approver, 'departures checklist (approver, en)');
+  await toggleLang(approver, 'zh-CN');
+
   console.log('step: the record now belongs to the successor');
   await approver.goto(base + '/#/record?id=' + recordId);
   await approver.waitForSelector('#record-name');

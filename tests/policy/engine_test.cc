@@ -759,6 +759,40 @@ TEST(PolicyEngineTest, RecordsAndReassignment) {
   });
 }
 
+// The customer's side of a handover: the successor (kBob here) records the
+// answer without any role; a custodian by role; others not. Only an approver
+// who is neither the successor nor the record's owner waives it.
+TEST(PolicyEngineTest, CustomerConfirmationAndWaiver) {
+  auto successor = [](std::string who) { return [who](Facts& f) { f.target_user_id = who; }; };
+  RunTable({
+      {"successor records the answer", Action::kConfirmCustomer,
+       With(Base(kBorrower, C::kSecret), successor(kBob)), true, rules::kAllowCustomerSuccessor},
+      {"custodian records the answer", Action::kConfirmCustomer,
+       With(Base(kCustodian, C::kSecret), successor(kBob)), true, rules::kAllowCustomerConfirm},
+      {"another salesperson may not", Action::kConfirmCustomer,
+       With(Base(Actor("zed", {Role::kAuthor}), C::kSecret), successor(kBob)), false,
+       rules::kRoleNotPermitted},
+      {"approver may not record it", Action::kConfirmCustomer,
+       With(Base(kApprover, C::kSecret), successor(kBob)), false, rules::kRoleNotPermitted},
+      {"successor on notice may not", Action::kConfirmCustomer,
+       With(Base(Actor(kBob, {Role::kAuthor}, EmploymentState::kNoticeGiven), C::kSecret),
+            successor(kBob)),
+       false, rules::kEmploymentNoticePeriod},
+      {"answer without a successor", Action::kConfirmCustomer, Base(kCustodian, C::kSecret), false,
+       rules::kFactsIncomplete},
+      {"approver waives", Action::kWaiveCustomerConfirmation,
+       With(Base(kApprover, C::kSecret), successor(kBob)), true, rules::kAllowCustomerWaive},
+      {"successor who approves may not waive", Action::kWaiveCustomerConfirmation,
+       With(Base(Actor(kBob, {Role::kApprover, Role::kAuthor}), C::kSecret), successor(kBob)),
+       false, rules::kSodSuccessorNotWaiver},
+      {"owner who approves may not waive", Action::kWaiveCustomerConfirmation,
+       With(Base(Actor(kAlice, {Role::kApprover, Role::kAuthor}), C::kSecret), successor(kBob)),
+       false, rules::kSodOwnerNotApprover},
+      {"custodian may not waive", Action::kWaiveCustomerConfirmation,
+       With(Base(kCustodian, C::kSecret), successor(kBob)), false, rules::kRoleNotPermitted},
+  });
+}
+
 TEST(PolicyEngineTest, MissingFactsFailClosed) {
   Facts no_user = Base(kBorrower, C::kPublic);
   no_user.actor.user_id.clear();

@@ -371,5 +371,25 @@ TEST(PolicyLoadTest, TwoPersonRolesDefaultOrFromThePolicy) {
   EXPECT_REJECTED(Edited(shipped, shipped + shipped), {"<user-admin>", "given twice"});
 }
 
+TEST(PolicyLoadTest, CustomerConfirmationModeFromThePolicy) {
+  const std::string shipped = R"(<departure customer-confirmation="required"/>)";
+  Result<Policy> plain = LoadPolicy(DefaultPolicyText());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->customer_confirmation(), CustomerConfirmation::kRequired);
+  Result<Policy> absent = LoadPolicy(Edited(shipped, ""));
+  ASSERT_TRUE(absent.ok()) << absent.status().ToString();
+  EXPECT_EQ(absent->customer_confirmation(), CustomerConfirmation::kOptional);
+  Result<Policy> off = LoadPolicy(Edited(shipped, R"(<departure customer-confirmation="off"/>)"));
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  EXPECT_EQ(off->customer_confirmation(), CustomerConfirmation::kOff);
+  EXPECT_EQ(CustomerConfirmationId(off->customer_confirmation()), "off");
+
+  EXPECT_REJECTED(Edited(shipped, R"(<departure customer-confirmation="maybe"/>)"),
+                  {"<departure>", "required, optional or off"});
+  EXPECT_REJECTED(Edited(shipped, R"(<departure/>)"),
+                  {"missing attribute 'customer-confirmation'"});
+  EXPECT_REJECTED(Edited(shipped, shipped + shipped), {"<departure>", "given twice"});
+}
+
 }  // namespace
 }  // namespace custos::policy

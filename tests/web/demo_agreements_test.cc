@@ -16,6 +16,7 @@
 #include "tests/vault/test_util.h"
 #include "vault/agreements.h"
 #include "vault/audit_log.h"
+#include "vault/departure_checklist.h"
 #include "vault/departure_report.h"
 #include "vault/handover.h"
 #include "vault/loans.h"
@@ -61,6 +62,7 @@ class DemoAgreementsTest : public ::testing::Test {
     cli::DemoAgreementOptions story;
     story.today = today;
     story.signing_kdf = vault::Argon2Params::ForTests();
+    story.letters = CustomerLetterRendererOver(ShippedAgreementLibrary().letters_dir);
     auto left = cli::SeedDemoAgreements(*archive_, builder_, logins_, story);
     ASSERT_TRUE(left.ok()) << left.status().ToString();
     departure_ = *left;
@@ -216,6 +218,27 @@ TEST_F(DemoAgreementsTest, TheLeaverDepartedWithCustomersHandedOverAndANonCompet
     ASSERT_TRUE(meta.ok());
     EXPECT_EQ(meta->owner_id, successor.id);
   }
+  // The customers: the first confirmed (with the letter written to them),
+  // the second refused and waived, the third unreachable, the rest still
+  // to ask — so the checklist shows a departure in progress.
+  ASSERT_GE(handovers->size(), 3u);
+  const auto mode = policy::CustomerConfirmation::kRequired;
+  EXPECT_EQ(vault::CustomerStateId((*handovers)[0], mode), "confirmed");
+  EXPECT_TRUE((*handovers)[0].letter.has_value());
+  EXPECT_EQ(vault::CustomerStateId((*handovers)[1], mode), "waived");
+  EXPECT_EQ((*handovers)[1].customer.answer, vault::CustomerAnswer::kRefused);
+  EXPECT_EQ(vault::CustomerStateId((*handovers)[2], mode), "unreachable");
+  EXPECT_EQ(departure_.customers_confirmed, 1);
+  EXPECT_EQ(departure_.customers_waived, 1);
+  EXPECT_EQ(departure_.customers_open, departure_.handed_over - 2);
+  auto checklist = vault::BuildDepartureChecklist(*archive_, As("hr"), leaver.id);
+  ASSERT_TRUE(checklist.ok()) << checklist.status().ToString();
+  EXPECT_FALSE(checklist->complete);
+  for (const vault::ChecklistItem& item : checklist->items) {
+    const bool open = item.id == "customers";
+    EXPECT_EQ(item.state == vault::ChecklistState::kOpen, open) << item.id;
+  }
+
   // Their loans came back before they left.
   auto loans = vault::ListLoans(**r, "", leaver.id);
   ASSERT_TRUE(loans.ok());
@@ -235,7 +258,7 @@ TEST_F(DemoAgreementsTest, TheLeaverDepartedWithCustomersHandedOverAndANonCompet
                          })
                   .ok());
   for (const char* type : {"quota.exhausted", "anomaly.repeated_denials", "anomaly.new_place",
-                           "employment.notice_activity"}) {
+                           "employment.notice_activity", "departure.customer_not_confirmed"}) {
     EXPECT_GE(alerts.count(type), 1u) << type;
   }
   r->reset();

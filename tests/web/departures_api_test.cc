@@ -1,11 +1,14 @@
 // The departures routes over HTTP: unauthenticated 401, wrong role 403
 // (decided by the vault), the right roles 200; assign → confirm moves the
-// ownership; the report counts what the leaver did.
+// ownership; the customer's letter (rendered from the shipped template),
+// answer and waiver; the checklist; the report counts what the leaver did.
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "base/encoding.h"
 #include "tests/web/test_client.h"
+#include "vault/crypto.h"
 #include "vault/employment.h"
 
 namespace custos::web::testing {
@@ -116,6 +119,87 @@ TEST_F(WebDeparturesTest, HrAssignsApproverConfirmsAuditorReads) {
   EXPECT_EQ(report["handovers"].as_array().size(), 1u);
   EXPECT_EQ(auditor.Call("GET", Base() + "/report?lookback_days=abc").status, 400);
   EXPECT_EQ(auditor.Call("GET", "/api/v1/departures/u-unknown/report").status, 404);
+}
+
+TEST_F(WebDeparturesTest, CustomerLetterAnswerWaiverAndChecklist) {
+  vault::User custodian = AddUser("custodian", {policy::Role::kCustodian});
+  TestClient hr = LoggedIn("hr");
+  ASSERT_EQ(hr.Call("POST", Base() + "/handovers", AssignBody()).status, 200);
+  TestClient approver = LoggedIn("approver");
+  const std::string h = Base() + "/handovers/" + record_id_;
+  ASSERT_EQ(approver.Call("POST", h + "/confirm", R"({"reason":"确认交接"})").status, 200);
+
+  // The checklist: handed over, the customer not yet heard from.
+  TestResponse chk = hr.Call("GET", Base() + "/checklist");
+  ASSERT_EQ(chk.status, 200) << chk.body;
+  json::Value list = chk.Json()["checklist"];
+  EXPECT_FALSE(list["complete"].as_bool());
+  EXPECT_EQ(list["customer_confirmation"].as_string(), "required");
+  EXPECT_EQ(list["items"].as_array().size(), 7u);
+  EXPECT_EQ(list["items"].as_array()[2]["id"].as_string(), "customers");
+  EXPECT_EQ(list["items"].as_array()[2]["state"].as_string(), "open");
+  EXPECT_EQ(LoggedIn("nobody").Call("GET", Base() + "/checklist").status, 403);
+
+  // The custodian writes the letter from the shipped template.
+  TestClient cust = LoggedIn("custodian");
+  TestResponse issued = cust.Call(
+      "POST", h + "/customer-letter",
+      R"({"language":"zh-CN","company_name":"华信商贸有限公司","successor_phone":"021-5555 0101","successor_department":"销售二部"})");
+  ASSERT_EQ(issued.status, 200) << issued.body;
+  const std::string sha = issued.Json()["sha256"].as_string();
+  TestResponse letter = cust.Call("GET", h + "/customer-letter");
+  ASSERT_EQ(letter.status, 200) << letter.body;
+  EXPECT_EQ(HexEncode(vault::Sha256(letter.body)), sha);
+  EXPECT_EQ(letter.Header("x-content-sha256"), sha);
+  EXPECT_NE(letter.Header("content-security-policy").find("sandbox"), std::string::npos);
+  for (const char* part : {"上海某客户", "华信商贸有限公司", "021-5555 0101", "销售二部",
+                           "2026年4月1日", "不再代表本公司"}) {
+    EXPECT_NE(letter.body.find(part), std::string::npos) << part;
+  }
+  // In English for a foreign customer; a letter without the company's name
+  // is refused and the first one stays.
+  TestResponse en = cust.Call(
+      "POST", h + "/customer-letter",
+      R"({"language":"en","company_name":"Huaxin Trading Co., Ltd.","successor_phone":"+86 21 5555 0101","successor_department":"Sales 2"})");
+  ASSERT_EQ(en.status, 200) << en.body;
+  TestResponse en_letter = cust.Call("GET", h + "/customer-letter");
+  EXPECT_NE(en_letter.body.find("no longer represents it from <span class=\"field\">April 1, 2026"),
+            std::string::npos)
+      << en_letter.body;
+  EXPECT_EQ(cust.Call("POST", h + "/customer-letter", R"({"successor_phone":"1"})").status, 400);
+  EXPECT_EQ(LoggedIn("nobody").Call("GET", h + "/customer-letter").status, 403);
+
+  // The successor records the customer's answer; bad input is 400.
+  TestClient successor = LoggedIn("successor");
+  EXPECT_EQ(successor.Call("POST", h + "/customer-confirmation", R"({"answer":"maybe"})").status,
+            400);
+  EXPECT_EQ(
+      successor
+          .Call(
+              "POST", h + "/customer-confirmation",
+              R"({"answer":"confirmed","method":"pigeon","contact_name":"张经理","date":"2026-03-10"})")
+          .status,
+      400);
+  TestResponse ok = successor.Call(
+      "POST", h + "/customer-confirmation",
+      R"({"answer":"confirmed","method":"letter","contact_name":"张经理","contact_position":"采购经理","date":"2026-03-10","note":"回执已寄回"})");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.Json()["handover"]["customer_state"].as_string(), "confirmed");
+  EXPECT_TRUE(ok.Json()["handover"]["complete"].as_bool());
+  EXPECT_EQ(ok.Json()["handover"]["customer"]["recorded_by_person"]["id"].as_string(),
+            successor_.id);
+  // Nothing left to waive.
+  EXPECT_EQ(approver.Call("POST", h + "/customer-waiver", R"({"reason":"免除"})").status, 409);
+  EXPECT_EQ(approver.Call("POST", h + "/customer-waiver", "{}").status, 400);
+
+  TestResponse listed = hr.Call("GET", Base() + "/handovers");
+  ASSERT_EQ(listed.status, 200);
+  json::Value item = listed.Json()["records"].as_array()[0];
+  EXPECT_EQ(item["handover"]["customer_state"].as_string(), "confirmed");
+  EXPECT_EQ(item["handover"]["letter"]["language"].as_string(), "en");
+  chk = hr.Call("GET", Base() + "/checklist");
+  EXPECT_EQ(chk.Json()["checklist"]["items"].as_array()[2]["state"].as_string(), "done");
+  (void)custodian;
 }
 
 }  // namespace

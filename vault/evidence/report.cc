@@ -56,6 +56,9 @@ constexpr ActionLabel kActions[] = {
     {"user.departed", "离职生效", "departed"},
     {"departure.handover.assign", "分配交接", "handover assigned"},
     {"departure.handover.confirm", "确认交接", "handover confirmed"},
+    {"departure.customer_letter", "致客户通知函", "letter to the customer"},
+    {"departure.customer_confirm", "客户答复", "customer's answer"},
+    {"departure.customer_waive", "免除客户确认", "customer confirmation waived"},
 };
 
 std::string ActionText(std::string_view id) {

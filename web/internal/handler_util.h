@@ -25,6 +25,13 @@ namespace custos::web::internal {
 
 using AppHandler = HttpResponse (*)(App&, const HttpRequest&, const RequestContext&);
 
+// A rendered document (agreement, customer letter) is shown as its own page:
+// sandboxed (no script, no same-origin), with only its own inline print
+// stylesheet allowed.
+inline constexpr char kDocumentCsp[] =
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 // A Router handler that calls `fn` with `app` (which outlives the router).
 Handler Bind(App& app, AppHandler fn);
 

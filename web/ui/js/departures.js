@@ -1,8 +1,10 @@
-// Departures (HR, approvers, auditors): the people in their notice period or
-// departed; for one person, their customer files with a successor picker
-// (assign) and a confirm form (an approver other than the assigner, with a
-// reason), and the departure report — what they authored, owned, borrowed
-// and viewed, with per-day views and spikes. The vault decides and audits every step.
+// Departures (HR, approvers, custodians, auditors): the people in their
+// notice period or departed; for one person, the departure checklist, their
+// customer files with a successor picker (assign), a confirm form (an
+// approver other than the assigner, with a reason) and the customer's side
+// (the letter, the customer's answer, an approver's waiver), and the
+// departure report — what they authored, owned, borrowed and viewed, with
+// per-day views and spikes. The vault decides and audits every step.
 // Server text only goes through textContent.
 
 import { alertTypeCell, clsLabel, fmtTime } from './common.js';
@@ -70,6 +72,136 @@ function confirmForm(userId, rec, err) {
   return f;
 }
 
+const handoverPath = (userId, rec, tail) => '/api/v1/departures/' + encodeURIComponent(userId) +
+  '/handovers/' + encodeURIComponent(rec.id) + '/' + tail;
+
+// A small form that posts `body()` and re-renders the page on success.
+function postForm(cls, children, path, body, err, doneKey, check) {
+  const f = el('form', { class: 'inline ' + cls }, ...children);
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.textContent = '';
+    const problem = check ? check() : '';
+    if (problem) { err.textContent = problem; return; }
+    const r = await api('POST', path, body());
+    if (!r.ok) { err.textContent = errorText(r.body); return; }
+    toast(t(doneKey));
+    render();
+  });
+  return f;
+}
+
+// The letter to the customer: who the company is and how to reach the
+// successor; the vault fills in the names and dates and keeps the text.
+function letterForm(userId, rec, err) {
+  const lang = el('select', { 'aria-label': t('dep.cust.language') },
+    el('option', { value: 'zh-CN', text: '中文' }), el('option', { value: 'en', text: 'English' }));
+  const company = el('input', { maxlength: '200', placeholder: t('dep.cust.company'), 'aria-label': t('dep.cust.company'), class: 'dep-company' });
+  const phone = el('input', { maxlength: '200', placeholder: t('dep.cust.phone'), 'aria-label': t('dep.cust.phone'), class: 'dep-phone' });
+  const email = el('input', { maxlength: '200', placeholder: t('dep.cust.email'), 'aria-label': t('dep.cust.email') });
+  const replyBy = el('input', { type: 'date', 'aria-label': t('dep.cust.reply_by'), title: t('dep.cust.reply_by') });
+  return postForm('dep-letter', [lang, company, phone, email, replyBy,
+    el('button', { class: 'small', type: 'submit', i18n: 'dep.cust.issue' })],
+  handoverPath(userId, rec, 'customer-letter'),
+  () => ({ language: lang.value, company_name: company.value, successor_phone: phone.value,
+    successor_email: email.value, reply_by: replyBy.value }), err, 'dep.cust.issued',
+  () => (!company.value.trim() || !phone.value.trim() ? t('dep.cust.need_company_phone') : ''));
+}
+
+// What the customer answered, how and who at the customer.
+function answerForm(userId, rec, err) {
+  const answer = el('select', { 'aria-label': t('dep.cust.answer'), class: 'dep-answer' },
+    ...['confirmed', 'refused', 'unreachable'].map((a) => el('option', { value: a, i18n: 'dep.cust.' + a })));
+  const method = el('select', { 'aria-label': t('dep.cust.method'), class: 'dep-method' },
+    ...['phone', 'email', 'letter', 'visit'].map((m) => el('option', { value: m, i18n: 'dep.cust.m.' + m })));
+  const contact = el('input', { maxlength: '200', placeholder: t('dep.cust.contact'), 'aria-label': t('dep.cust.contact'), class: 'dep-contact' });
+  const position = el('input', { maxlength: '200', placeholder: t('dep.cust.position'), 'aria-label': t('dep.cust.position') });
+  const date = el('input', { type: 'date', 'aria-label': t('dep.cust.date'), title: t('dep.cust.date'), class: 'dep-date',
+    value: new Date().toISOString().slice(0, 10) });
+  const note = el('input', { maxlength: '2048', placeholder: t('dep.cust.note'), 'aria-label': t('dep.cust.note') });
+  return postForm('dep-answer-form', [answer, method, contact, position, date, note,
+    el('button', { class: 'small', type: 'submit', i18n: 'dep.cust.record' })],
+  handoverPath(userId, rec, 'customer-confirmation'),
+  () => ({ answer: answer.value, method: method.value, contact_name: contact.value,
+    contact_position: position.value, date: date.value, note: note.value }), err, 'dep.cust.recorded',
+  () => (answer.value !== 'unreachable' && !contact.value.trim() ? t('dep.cust.contact') : ''));
+}
+
+function waiveForm(userId, rec, err) {
+  const reason = el('input', { maxlength: '2048', placeholder: t('dep.cust.waive_reason'), 'aria-label': t('dep.cust.waive_reason'), class: 'dep-waive-reason' });
+  return postForm('dep-waive', [reason, el('button', { class: 'small', type: 'submit', i18n: 'dep.cust.waive' })],
+    handoverPath(userId, rec, 'customer-waiver'), () => ({ reason: reason.value }), err, 'dep.cust.waived_done',
+    () => (!reason.value.trim() ? t('dep.cust.waive_reason') : ''));
+}
+
+// The customer's side of one handover: its state, who recorded what, the
+// letter, and the forms the caller's roles may use.
+function customerCell(userId, rec, h, mode, err) {
+  if (mode === 'off') return el('span', { class: 'muted', i18n: 'dep.cust.off' });
+  const c = h.customer || {};
+  const st = h.customer_state || 'pending';
+  const lines = [el('span', { class: 'tag dep-cust-' + st, 'data-customer-state': st, i18n: 'dep.cust.' + st })];
+  if (c.recorded_by) {
+    lines.push(el('div', { class: 'muted' }, el('span', { i18n: 'dep.cust.m.' + c.method }),
+      el('span', { text: ' · ' + (c.contact_name || '—') + (c.contact_position ? '（' + c.contact_position + '）' : '') +
+        ' · ' + (c.date ? fmtDate(c.date) : '—') + ' · ' + nameOf(c.recorded_by_person) })));
+    if (c.note) lines.push(el('div', { class: 'muted', text: c.note }));
+  }
+  if (c.waived_by) {
+    lines.push(el('div', { class: 'muted' }, el('span', { i18n: 'dep.cust.waived_by' }),
+      el('span', { text: ': ' + nameOf(c.waived_by_person) + ' ' + when(c.waived_at) + ' — ' + (c.waive_reason || '') })));
+  }
+  if (h.letter) {
+    lines.push(el('div', {}, el('a', { href: handoverPath(userId, rec, 'customer-letter'), target: '_blank',
+      rel: 'noopener noreferrer', class: 'dep-letter-link', i18n: 'dep.cust.letter' }),
+    el('span', { class: 'muted mono', text: ' SHA-256 ' + h.letter.sha256.slice(0, 16) + '…' })));
+  }
+  // The forms fold away, so a long list of customers stays readable.
+  const open = st !== 'confirmed';
+  const forms = [];
+  if (open && hasRole('custodian')) forms.push(letterForm(userId, rec, err), answerForm(userId, rec, err));
+  if (open && st !== 'waived' && hasRole('approver')) forms.push(waiveForm(userId, rec, err));
+  if (forms.length) lines.push(el('details', { class: 'dep-cust-actions' }, el('summary', { i18n: 'dep.cust.actions' }), ...forms));
+  return el('div', {}, ...lines);
+}
+
+// One line per checklist item: its state and what is still open.
+function checklistDetail(item) {
+  const d = item.details || {};
+  const n = (a) => (a || []).length;
+  switch (item.id) {
+    case 'resignation': return (d.notice_date ? fmtDate(d.notice_date) : '—') + ' → ' + (d.last_working_day ? fmtDate(d.last_working_day) : '—');
+    case 'handovers': return t('dep.chk.handovers_detail', { confirmed: d.confirmed || 0, pending: n(d.pending), unassigned: n(d.unassigned) });
+    case 'customers': {
+      const c = d.counts || {};
+      return ['confirmed', 'waived', 'refused', 'unreachable', 'pending'].filter((k) => c[k])
+        .map((k) => t('dep.cust.' + k) + ' ' + c[k]).join(' · ');
+    }
+    case 'loans': return n(d.open) ? t('dep.chk.loans_open', { n: n(d.open) }) + ': ' + d.open.join(', ') : '';
+    case 'account': return (d.disabled ? t('dep.chk.disabled') : t('dep.chk.enabled')) + (d.last_working_day ? ' · ' + fmtDate(d.last_working_day) : '');
+    case 'noncompete': return d.restriction_starts ? t('dep.chk.restriction_starts') + ' ' + fmtDate(d.restriction_starts) : '';
+    case 'nda': return n(d.agreements) ? d.agreements.join(', ') : t('dep.no_nda');
+    default: return '';
+  }
+}
+
+async function checklistSection(userId) {
+  const r = await api('GET', '/api/v1/departures/' + encodeURIComponent(userId) + '/checklist');
+  if (!r.ok) return el('section', { class: 'card', id: 'dep-checklist' }, el('h2', { i18n: 'dep.chk.title' }),
+    el('div', { class: 'error', text: errorText(r.body) }));
+  const c = r.body.checklist;
+  const stateKey = (s) => 'dep.chk.state.' + (s === 'n/a' ? 'na' : s);
+  const rows = (c.items || []).map((item) => el('tr', { class: 'dep-chk-' + item.id, 'data-item': item.id, 'data-state': item.state },
+    el('td', { i18n: 'dep.chk.' + item.id }),
+    el('td', {}, el('span', { class: 'tag ' + (item.state === 'open' ? 'error' : ''), i18n: stateKey(item.state) })),
+    el('td', { class: 'muted', text: checklistDetail(item) })));
+  return el('section', { class: 'card', id: 'dep-checklist', 'data-complete': String(!!c.complete) },
+    el('h2', { i18n: 'dep.chk.title' }),
+    el('p', {}, el('span', { class: 'tag ' + (c.complete ? '' : 'error'), i18n: c.complete ? 'dep.chk.complete' : 'dep.chk.incomplete' }),
+      el('span', { class: 'muted', text: ' ' + t('dep.chk.mode', { mode: t('dep.chk.mode.' + c.customer_confirmation) }) })),
+    table(['dep.chk.item', 'dep.state', 'dep.chk.detail'], rows, { id: 'dep-checklist-table', scroll: true }));
+}
+
 async function handoverSection(userId) {
   const r = await api('GET', '/api/v1/departures/' + encodeURIComponent(userId) + '/handovers');
   if (!r.ok) return { person: null, node: el('div', { class: 'card error', text: errorText(r.body) }) };
@@ -80,6 +212,7 @@ async function handoverSection(userId) {
     const d = await api('GET', '/api/v1/people');
     if (d.ok) people = d.body.people || [];
   }
+  const mode = r.body.customer_confirmation || 'optional';
   const err = el('div', { class: 'error', role: 'alert' });
   const rows = records.map((rec) => {
     const h = rec.handover;
@@ -100,10 +233,12 @@ async function handoverSection(userId) {
     return el('tr', { class: 'dep-record', 'data-record': rec.id },
       el('td', {}, el('strong', { text: rec.name }), el('div', { class: 'muted mono', text: rec.id })),
       el('td', {}, el('span', { class: 'tag marking-' + (marking.id || ''), text: isEnglish() ? marking.en : marking.zh })),
-      el('td', { text: nameOf(rec.owner) }), el('td', {}, state), el('td', {}, action));
+      el('td', { text: nameOf(rec.owner) }), el('td', {}, state),
+      el('td', { class: 'dep-customer' }, h ? customerCell(userId, rec, h, mode, err) : el('span', { class: 'muted', text: '—' })),
+      el('td', {}, action));
   });
   const body = records.length
-    ? table(['dep.record', 'dep.marking', 'dep.owner', 'dep.handover', 'common.more'], rows, { id: 'handover-table', scroll: true })
+    ? table(['dep.record', 'dep.marking', 'dep.owner', 'dep.handover', 'dep.cust.title', 'common.more'], rows, { id: 'handover-table', scroll: true })
     : el('p', { class: 'muted', i18n: 'dep.no_records' });
   return { person: r.body.user, node: el('div', {},
     el('section', { class: 'card' }, el('h2', { i18n: 'dep.records' }), err, body),
@@ -188,8 +323,8 @@ async function viewDepartures() {
   if (!userId) return viewLeavers();
   const { person, node } = await handoverSection(userId);
   const back = el('a', { href: '#/departures', i18n: 'dep.back' });
-  return el('div', {}, el('h1', { text: nameOf(person) || userId }), el('p', {}, back), node,
-    await reportSection(userId));
+  return el('div', {}, el('h1', { text: nameOf(person) || userId }), el('p', {}, back),
+    await checklistSection(userId), node, await reportSection(userId));
 }
 
 export const routes = { '#/departures': viewDepartures };
