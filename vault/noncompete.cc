@@ -462,9 +462,9 @@ Result<std::vector<NonCompeteRow>> NonCompeteTracker::Dashboard(const Caller& ca
       alert.at = NowMillis();
       alert.audit_seq = seq;
       alert.rule = e.rule;
-      alert.extra = json::Value::MakeObject();
-      alert.extra["overdue_months"] = overdue;
-      alert.extra["employee_may_release"] = now_status.employee_may_release;
+      alert.details = json::Value::MakeObject();
+      alert.details["overdue_months"] = overdue;
+      alert.details["employee_may_release"] = now_status.employee_may_release;
       CUSTOS_RETURN_IF_ERROR(access::RaiseAlert(txn, alert));
       return AppendVersion(txn, tables::kAgreements, "nc:" + row.agreement.id,
                            json::Serialize(t.ToJson()))

@@ -4,6 +4,7 @@
 // certificate; plus the non-compete dashboard and C4 timing.
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -278,6 +279,53 @@ TEST_F(WebAgreementsTest, AClientDateNeverSilencesRealAlerts) {
   ASSERT_EQ(legal.Call("GET", "/api/v1/noncompetes").status, 200);
   EXPECT_EQ(NonCompeteAlertRules(), (std::vector<std::string>{"noncompete.one_month_unpaid",
                                                               "noncompete.two_months_unpaid"}));
+}
+
+// Alerts have one shape, whoever raised them: the non-compete tracker's and
+// the access rules' come back from /api/v1/alerts with the same members
+// (vault/access/alerts.h), so the auditor's page reads them alike.
+TEST_F(WebAgreementsTest, NonCompeteAndRecordAlertsHaveOneShape) {
+  TestClient legal = LoggedIn("legal1");
+  SignedNonCompete(legal, "2026-11-30");
+  ASSERT_EQ(legal.Call("GET", "/api/v1/noncompetes").status, 200);
+  // Three refused views in a row raise anomaly.repeated_denials.
+  vault::Caller writer;
+  writer.user_id = author_.id;
+  writer.place.ip = "127.0.0.1";
+  vault::NewRecord rec;
+  rec.name = "上海某客户";
+  rec.classification = policy::Classification::kSecret;
+  auto created = archive_->CreateRecord(writer, rec, "new customer");
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  TestClient nobody = LoggedIn("nobody");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(nobody
+                  .Call("POST", "/api/v1/records/" + created->id + "/view",
+                        R"({"reason":"想看看这个客户的报价"})")
+                  .status,
+              403);
+  }
+  TestResponse r = LoggedIn("auditor").Call("GET", "/api/v1/alerts");
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::map<std::string, json::Value> by_type;
+  json::Value listed = r.Json();
+  for (json::Value& a : listed["alerts"].as_array()) by_type[a["type"].as_string()] = a;
+  ASSERT_EQ(by_type.count("noncompete_unpaid"), 1u) << r.body;
+  ASSERT_EQ(by_type.count("anomaly.repeated_denials"), 1u) << r.body;
+  for (auto& [type, a] : by_type) {
+    SCOPED_TRACE(type);
+    EXPECT_TRUE(a["severity"].is_string());
+    EXPECT_FALSE(a["user_id"].as_string().empty());
+    EXPECT_FALSE(a["record_id"].as_string().empty());
+    EXPECT_GT(a["at"].as_int(), 0);
+    EXPECT_GT(a["audit_seq"].as_int(), 0);
+    EXPECT_FALSE(a["rule"].as_string().empty());
+    EXPECT_TRUE(a["details"].is_object());
+    EXPECT_TRUE(a["time"].is_string());
+    EXPECT_TRUE(a["user"].is_object());
+  }
+  EXPECT_EQ(by_type["anomaly.repeated_denials"]["record_id"].as_string(), created->id);
+  EXPECT_EQ(by_type["noncompete_unpaid"]["user_id"].as_string(), emp_.id);
 }
 
 }  // namespace

@@ -10,6 +10,31 @@
 #include "vault/tables.h"
 
 namespace custos::vault::access {
+namespace {
+
+// Alerts stored before every alert had `details` (the non-compete tracker's
+// kept "overdue_months" and "employee_may_release" at the top level): their
+// extra members move into `details`, so every reader sees one shape.
+json::Value OneShape(json::Value alert) {
+  static constexpr std::string_view kCore[] = {"type", "severity",  "user_id", "record_id",
+                                               "at",   "audit_seq", "rule",    "details"};
+  if (const json::Value* d = alert.Find("details"); d != nullptr && d->is_object()) return alert;
+  json::Value out = json::Value::MakeObject();
+  json::Value details = json::Value::MakeObject();
+  for (const auto& [k, v] : alert.as_object()) {
+    bool core = false;
+    for (std::string_view c : kCore) core = core || k == c;
+    if (core && k != "details") {
+      out[k] = v;
+    } else if (!core) {
+      details[k] = v;
+    }
+  }
+  out["details"] = std::move(details);
+  return out;
+}
+
+}  // namespace
 
 Status RaiseAlert(WriteTxn& txn, const Alert& alert) {
   json::Value o = json::Value::MakeObject();
@@ -20,10 +45,7 @@ Status RaiseAlert(WriteTxn& txn, const Alert& alert) {
   o["at"] = alert.at;
   o["audit_seq"] = alert.audit_seq;
   o["rule"] = alert.rule;
-  if (alert.details.is_object()) o["details"] = alert.details;
-  if (alert.extra.is_object()) {
-    for (const auto& [k, v] : alert.extra.as_object()) o[k] = v;
-  }
+  o["details"] = alert.details.is_object() ? alert.details : json::Value::MakeObject();
   return txn.Insert(tables::kAlerts, EncodeU64(static_cast<uint64_t>(alert.at)) + RandomBytes(4),
                     json::Serialize(o));
 }
@@ -35,7 +57,7 @@ Status ScanAlerts(const ReadTxn& txn, bool newest_first,
       [&](std::string_view, std::string_view value) -> Result<bool> {
         auto v = json::Parse(value);
         if (!v.ok() || !v->is_object()) return Status::DataLoss("an alert does not parse");
-        return fn(std::move(v).value());
+        return fn(OneShape(std::move(v).value()));
       },
       newest_first);
 }

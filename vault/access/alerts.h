@@ -4,7 +4,8 @@
 // An alert is stored under EncodeU64(at) + 4 random bytes (keys run in time
 // order) as the JSON object
 //   {"type","severity","user_id","record_id","at","audit_seq","rule",
-//    "details"?, ...top-level extras}
+//    "details"} — `details` always an object (what crossed the line, the
+//    overdue months, …); alerts stored before that are read in this shape
 // and always in the transaction of the audit event (`audit_seq`) it is
 // about.
 //
@@ -36,16 +37,13 @@ struct Alert {
   UnixMillis at = 0;
   uint64_t audit_seq = 0;  // the event it belongs to
   std::string rule;        // the rule of that event's decision
-  json::Value details;     // an object, or null for none
-  // Members stored at the top level beside the ones above (the non-compete
-  // alerts' "overdue_months", "employee_may_release"); an object or null.
-  json::Value extra;
+  json::Value details;     // an object (null is stored as {})
 };
 
 // Stores `alert` in `txn`. Errors: those of the store.
 Status RaiseAlert(WriteTxn& txn, const Alert& alert);
 
-// Calls `fn` with every stored alert (its JSON object as stored), oldest
+// Calls `fn` with every stored alert (its JSON object, in the one shape), oldest
 // first or, with `newest_first`, newest first, until `fn` returns false or
 // an error. kDataLoss when an alert does not parse.
 Status ScanAlerts(const ReadTxn& txn, bool newest_first,
