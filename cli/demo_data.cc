@@ -568,6 +568,29 @@ json::Value NonCompeteFields(const User& employee, const Signatory& s, int index
   return f;
 }
 
+// The departure obligations notice legal issues to the leaver: it repeats
+// their non-compete's period, region and compensation (check D1 compares
+// them with the signed agreement) and lists what they must return.
+json::Value NoticeFields(const User& employee, const Signatory& s, const json::Value& nc,
+                         CivilDate last_working_day, CivilDate notice_date,
+                         std::string_view contact) {
+  json::Value f = json::Value::MakeObject();
+  f["employer_name"] = std::string(kEmployer);
+  f["employee_name"] = employee.display_name;
+  f["employee_position"] = std::string(s.position);
+  f["last_working_day"] = FormatDate(last_working_day);
+  f["secrets_known"] = nc.Find("secrets_known")->as_string();
+  f["has_noncompete"] = true;
+  f["restricted_months"] = nc.Find("restricted_months")->as_int();
+  f["compensation_monthly"] = nc.Find("compensation_monthly")->as_string();
+  f["restricted_region"] = nc.Find("restricted_region")->as_string();
+  f["return_items"] = "客户档案借阅件、报价单、客户名片和通讯录、公司笔记本电脑及移动存储设备";
+  f["contact_name"] = "法务部 " + std::string(contact);
+  f["contact_phone"] = "021-6288 0100";
+  f["notice_date"] = FormatDate(notice_date);
+  return f;
+}
+
 // Text for a PDF string literal: the characters PDF escapes, escaped.
 std::string PdfText(std::string_view text) {
   std::string out;
@@ -827,6 +850,17 @@ Status SeedDeparture(Archive& archive, Agreements& agreements, const Cast& cast,
                    NonCompeteFields(leaver, *signatory,
                                     static_cast<int>(signatory - kSignatories.begin()))));
   CUSTOS_RETURN_IF_ERROR(SignElectronically(agreements, cast, nc, kDemoLeaver));
+
+  // The obligations notice, issued the day after the notice and signed.
+  const json::Value nc_fields =
+      NonCompeteFields(leaver, *signatory, static_cast<int>(signatory - kSignatories.begin()));
+  CUSTOS_ASSIGN_OR_RETURN(
+      Agreement notice,
+      DraftAndSend(agreements, cast, kDemoNoticeTemplate, leaver,
+                   NoticeFields(leaver, *signatory, nc_fields, out->last_working_day,
+                                CivilFromDays(DaysFromCivil(out->notice_date) + 1),
+                                cast.user("legal").display_name)));
+  CUSTOS_RETURN_IF_ERROR(SignElectronically(agreements, cast, notice, kDemoLeaver));
 
   // Nothing new in the notice period: a look at a colleague's file is refused.
   SearchQuery q;

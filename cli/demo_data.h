@@ -64,6 +64,7 @@ Status SeedDemoCompany(vault::Vault& vault, const DemoOptions& options,
 // (contract-templates/templates).
 inline constexpr std::string_view kDemoNdaTemplate = "cn-employee-nda";
 inline constexpr std::string_view kDemoNonCompeteTemplate = "cn-non-compete";
+inline constexpr std::string_view kDemoNoticeTemplate = "cn-departure-notice";
 // The salesperson who leaves, the colleague who takes over their customers,
 // and the one whose NDA was signed on paper.
 inline constexpr std::string_view kDemoLeaver = "sales.li";
@@ -114,7 +115,8 @@ struct DemoDeparture {
 //    fourth view (alerts: repeated refusals, exhausted quota, a new place);
 //    HR registers their resignation (last working day three months and
 //    about three weeks before `today`, notice a month before that),
-//    they sign a non-compete (竞业限制协议, kDemoNonCompeteTemplate), return
+//    they sign a non-compete (竞业限制协议, kDemoNonCompeteTemplate) and the
+//    departure obligations notice quoting it (kDemoNoticeTemplate), return
 //    their loans and show the successor one of the files HR assigns to them
 //    (an approver confirms each); the custodian writes the first customer a
 //    letter (when `options.letters` is set), which the customer confirms;

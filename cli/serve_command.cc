@@ -305,7 +305,7 @@ class DemoCommand : public Command {
     // the web API does it; look for the templates before creating anything.
     Status wages;
     web::AgreementLibrary library = web::ShippedAgreementLibrary(&wages);
-    for (std::string_view id : {kDemoNdaTemplate, kDemoNonCompeteTemplate}) {
+    for (std::string_view id : {kDemoNdaTemplate, kDemoNonCompeteTemplate, kDemoNoticeTemplate}) {
       if (auto t = web::LoadAgreementTemplate(library.templates_dir, id); !t.ok()) {
         return Fail(Status::FailedPrecondition(
             "contract template '" + std::string(id) + "' not readable in " +

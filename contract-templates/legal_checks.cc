@@ -42,6 +42,7 @@ constexpr CheckSpec kChecks[] = {
     {"U2", "US", {"employee-nda", "mutual-nda"}},
     {"CA1", "US-CA", {"employee-nda"}},
     {"CA2", "US", {"employee-nda"}},
+    {"D1", "CN", {"departure-notice"}},
 };
 
 bool LawMatches(std::string_view check_law, std::string_view contract_law) {
@@ -167,7 +168,7 @@ class Checker {
         {"N10", &Checker::N10}, {"C1", &Checker::C1},   {"C2", &Checker::C2},
         {"C3", &Checker::C3},   {"C4", &Checker::C4},   {"C5", &Checker::C5},
         {"C6", &Checker::C6},   {"U1", &Checker::U1},   {"U2", &Checker::U2},
-        {"CA1", &Checker::CA1}, {"CA2", &Checker::CA2},
+        {"CA1", &Checker::CA1}, {"CA2", &Checker::CA2}, {"D1", &Checker::D1},
     };
     for (const auto& [rid, fn] : kRun) {
       if (rid == id) return (this->*fn)();
@@ -678,6 +679,51 @@ class Checker {
                   " are far above the estimated loss " +
                   internal::FormatAmount(*ctx_.estimated_loss_minor) +
                   " and may be reduced as a penalty");
+    }
+  }
+
+  // The departure notice quotes the non-compete the employee signed: it
+  // must say there is one exactly when there is, with the same period and
+  // monthly compensation — a notice that contradicts the contract misleads
+  // the employee and weakens the company's case.
+  void D1() {
+    if (!ctx_.signed_noncompete) {
+      Warning("D1", "has_noncompete", "未核实：未能与员工已签署的竞业限制协议核对",
+              "not verified: not compared with the non-compete the employee signed");
+      return;
+    }
+    const SignedNonCompete& nc = *ctx_.signed_noncompete;
+    const FieldValue* has = Get("has_noncompete");
+    const bool quoted = has != nullptr && has->boolean;
+    if (nc.exists && !quoted) {
+      Error("D1", "has_noncompete",
+            "员工签有竞业限制协议（" + nc.agreement_id + "），告知书必须写明其期限和补偿",
+            "the employee signed a non-compete (" + nc.agreement_id +
+                "); the notice must state its period and compensation");
+      return;
+    }
+    if (!nc.exists) {
+      if (quoted) {
+        Error("D1", "has_noncompete", "员工没有已签署的竞业限制协议，告知书不得写明竞业限制义务",
+              "the employee has no signed non-compete; the notice must not state one");
+      }
+      return;
+    }
+    if (const FieldValue* m = Active("restricted_months"); m != nullptr && m->number != nc.months) {
+      Error("D1", "restricted_months",
+            "告知书写明的竞业限制期限为 " + std::to_string(m->number) + " 个月，与已签署协议（" +
+                std::to_string(nc.months) + " 个月）不一致",
+            "the notice states a period of " + std::to_string(m->number) +
+                " months; the signed agreement says " + std::to_string(nc.months));
+    }
+    if (const Money* c =
+            Active("compensation_monthly") != nullptr ? GetMoney("compensation_monthly") : nullptr;
+        c != nullptr && c->minor_units != nc.monthly_minor) {
+      Error("D1", "compensation_monthly",
+            "告知书写明的月经济补偿为 " + internal::FormatAmount(c->minor_units) +
+                "，与已签署协议（" + internal::FormatAmount(nc.monthly_minor) + "）不一致",
+            "the notice states monthly compensation of " + internal::FormatAmount(c->minor_units) +
+                "; the signed agreement says " + internal::FormatAmount(nc.monthly_minor));
     }
   }
 

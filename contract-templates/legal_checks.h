@@ -113,8 +113,19 @@ enum class EmployeeCategory {
   kOther,                // none of the above: not eligible for a non-compete
 };
 
+// D1: the employee's signed non-compete as the vault holds it.
+struct SignedNonCompete {
+  bool exists = false;  // false: the employee has no completed non-compete
+  std::string agreement_id;
+  int64_t months = 0;         // restricted_months
+  int64_t monthly_minor = 0;  // compensation_monthly, in 分
+};
+
 // Facts the checks may use. Unset = unknown.
 struct CheckContext {
+  // D1 (departure notice). What the notice quotes must match this; unset:
+  // not compared (a warning says so).
+  std::optional<SignedNonCompete> signed_noncompete;
   // N3. Overrides the template's employee_category field when set.
   std::optional<EmployeeCategory> employee_category;
   // N3. Whether the vault links a record of trade secrets the person accessed.

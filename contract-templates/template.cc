@@ -276,8 +276,10 @@ Result<Template> ParseDocument(const pugi::xml_document& doc) {
   CUSTOS_ASSIGN_OR_RETURN(t.id, RequiredAttr(root, "id", kRoot));
   CUSTOS_ASSIGN_OR_RETURN(t.kind, RequiredAttr(root, "kind", kRoot));
   if (t.kind != "employee-nda" && t.kind != "non-compete" && t.kind != "mutual-nda" &&
-      t.kind != "customer-letter") {
-    return Bad(kRoot, "kind must be employee-nda, non-compete, mutual-nda or customer-letter");
+      t.kind != "departure-notice" && t.kind != "customer-letter") {
+    return Bad(kRoot,
+               "kind must be employee-nda, non-compete, mutual-nda, departure-notice or "
+               "customer-letter");
   }
   CUSTOS_ASSIGN_OR_RETURN(t.version, RequiredAttr(root, "version", kRoot));
   CUSTOS_ASSIGN_OR_RETURN(std::string lang, RequiredAttr(root, "language", kRoot));

@@ -96,8 +96,9 @@ struct Party {
 
 struct Template {
   std::string id;  // "cn-employee-nda"
-  // "employee-nda", "non-compete", "mutual-nda" or "customer-letter" (a
-  // letter, not an agreement: contract-templates/letters/, no clauses needed)
+  // "employee-nda", "non-compete", "mutual-nda", "departure-notice" (the
+  // obligations notice a leaver signs) or "customer-letter" (a letter, not
+  // an agreement: contract-templates/letters/, no clauses needed)
   std::string kind;
   std::string version;  // "1.0"
   Language language = Language::kZh;

@@ -393,6 +393,18 @@ Result<CheckFacts> Agreements::FactsFor(const ReadTxn& txn, const Agreement& a) 
     return employee.status();
   }
   if (first) f.first_secret_access_at = *first;
+  // The non-compete a departure notice must quote (D1): the newest completed
+  // one (ids run in creation order).
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> ids, EmployeeAgreementIds(txn, a.employee_id));
+  f.noncompete_known = true;
+  for (const std::string& id : ids) {
+    if (id == a.id) continue;
+    CUSTOS_ASSIGN_OR_RETURN(Agreement other, LoadAgreement(txn, id));
+    if (other.kind != "non-compete" || other.state != AgreementState::kCompleted) continue;
+    f.signed_noncompete_id = other.id;
+    f.signed_noncompete_template = other.template_id;
+    f.signed_noncompete_fields = other.fields;
+  }
   if (auto signed_at = a.EmployeeSignedAt()) {
     f.nda_signed_at = *signed_at;
     f.employee_signed = true;

@@ -82,13 +82,20 @@ struct CheckFacts {
   // is registered: the restricted period, and the minimum wages it is
   // compared with, start the day after.
   std::optional<std::string> employment_end;
+  // D1 (departure notice): the employee's newest completed non-compete —
+  // its id, template and fields — once looked up (`noncompete_known`);
+  // template empty when there is none.
+  bool noncompete_known = false;
+  std::string signed_noncompete_id;
+  std::string signed_noncompete_template;
+  json::Value signed_noncompete_fields;
 };
 
 // What the builder returns: the rendered document (deterministic bytes: the
 // same inputs give the same hash) and the check report.
 struct BuiltDocument {
   std::string template_version;
-  std::string kind;   // "employee-nda", "non-compete", "mutual-nda"
+  std::string kind;   // "employee-nda", "non-compete", "mutual-nda", "departure-notice"
   std::string title;  // shown in lists
   std::string language;
   std::string html;    // what is hashed, signed and stored

@@ -178,11 +178,21 @@ Result<DepartureChecklist> BuildDepartureChecklist(Archive& archive, const Calle
   CUSTOS_ASSIGN_OR_RETURN(std::vector<Agreement> agreements, AgreementsOfEmployee(*txn, leaver.id));
   std::vector<std::string> noncompetes;
   std::vector<std::string> ndas;
+  std::vector<std::string> notices_signed;
+  std::vector<std::string> notices_open;
   for (const Agreement& a : agreements) {
+    if (a.kind == "departure-notice") {
+      (a.state == AgreementState::kCompleted ? notices_signed : notices_open).push_back(a.id);
+    }
     if (a.state != AgreementState::kCompleted) continue;
     if (a.kind == "non-compete") noncompetes.push_back(a.id);
     if (a.kind == "employee-nda") ndas.push_back(a.id);
   }
+  ChecklistItem notice = Item(
+      "notice", notices_signed.empty() ? ChecklistState::kWarning : ChecklistState::kDone, false);
+  notice.details["signed"] = Ids(notices_signed);
+  notice.details["unsigned"] = Ids(notices_open);
+  out.items.push_back(std::move(notice));
   ChecklistItem noncompete = Item("noncompete", noncompetes.empty() ? ChecklistState::kNotApplicable
                                                 : departed          ? ChecklistState::kDone
                                                                     : ChecklistState::kOpen);

@@ -17,6 +17,11 @@
 //   account      yes  the person is departed and their account disabled
 //                     (the server's departure sweep does it after the last
 //                     working day);
+//   notice       no   the departure obligations notice (离职保密义务告知书,
+//                     template cn-departure-notice) is signed; a warning
+//                     while it is not — not blocking, because a leaver who
+//                     refuses to sign would otherwise hold the departure open
+//                     and the refusal cannot be recorded yet;
 //   noncompete   yes  a signed non-compete's restriction has started (the
 //                     person departed); not applicable without one;
 //   nda          no   a signed confidentiality agreement exists; a warning

@@ -22,6 +22,27 @@ bool ValidTemplateId(std::string_view id) {
   return true;
 }
 
+// D1: the signed non-compete the vault found, read through its own
+// template (its stored fields are the form's text, e.g. "8000.00").
+Result<contracts::SignedNonCompete> SignedNonCompeteOf(const AgreementLibrary& library,
+                                                       const vault::CheckFacts& facts) {
+  contracts::SignedNonCompete nc;
+  if (facts.signed_noncompete_template.empty()) return nc;
+  CUSTOS_ASSIGN_OR_RETURN(
+      contracts::Template t,
+      LoadAgreementTemplate(library.templates_dir, facts.signed_noncompete_template));
+  contracts::FieldValidation v = contracts::ValidateFields(t, facts.signed_noncompete_fields);
+  nc.exists = true;
+  nc.agreement_id = facts.signed_noncompete_id;
+  if (auto it = v.values.find("restricted_months"); it != v.values.end()) {
+    nc.months = it->second.number;
+  }
+  if (auto it = v.values.find("compensation_monthly"); it != v.values.end()) {
+    nc.monthly_minor = it->second.money.minor_units;
+  }
+  return nc;
+}
+
 Result<vault::BuiltDocument> Build(const AgreementLibrary& library, std::string_view template_id,
                                    const json::Value& fields, policy::Classification classification,
                                    const vault::CheckFacts& facts) {
@@ -39,6 +60,9 @@ Result<vault::BuiltDocument> Build(const AgreementLibrary& library, std::string_
   if (facts.employment_end) {
     auto end = ParseDate(*facts.employment_end);
     if (end.ok()) ctx.employment_end = *end;
+  }
+  if (facts.noncompete_known && tmpl.kind == "departure-notice") {
+    CUSTOS_ASSIGN_OR_RETURN(ctx.signed_noncompete, SignedNonCompeteOf(library, facts));
   }
   ctx.minimum_wages = library.minimum_wages.get();
   ctx.legal_rules = library.legal_rules.get();

@@ -648,6 +648,7 @@ TEST(ContractsRules, ShippedRulesCoverEveryCheckToday) {
   for (const char* id : {"C4", "U1", "U2", "CA2"})
     EXPECT_NE(Rules().Find(id, "US", today), nullptr);
   EXPECT_NE(Rules().Find("CA1", "US-CA", today), nullptr);
+  EXPECT_NE(Rules().Find("D1", "CN", today), nullptr);
   EXPECT_EQ(Rules().Find("N8", "CN", today)->params.at("penalty_to_compensation_ratio"), 3.0);
 }
 
@@ -768,6 +769,50 @@ TEST_F(ContractsNonCompete, NonSolicitationIsItsOwnClauseOutsideThePenalty) {
     EXPECT_EQ(p.text.find("劝诱"), std::string::npos) << p.text;
   }
   EXPECT_TRUE(Findings(Run(), "C6").empty());
+}
+
+// D1: the departure notice quotes the non-compete the employee signed —
+// whether there is one, its period and its monthly compensation.
+TEST(ContractsDepartureNotice, D1ComparesTheNoticeWithTheSignedNonCompete) {
+  const Template t = MustLoad("cn-departure-notice");
+  const json::Value example = ExampleFields("cn-departure-notice");
+  // Not compared: a warning, never silence.
+  CheckReport r = Check(t, example, CleanContext());
+  ASSERT_EQ(Findings(r, "D1").size(), 1u) << Dump(r);
+  EXPECT_EQ(Findings(r, "D1")[0]->severity, Severity::kWarning);
+  EXPECT_TRUE(CanSendForSignature(r));
+
+  CheckContext c = CleanContext();
+  c.signed_noncompete = SignedNonCompete{true, "a-00000000000000aa", 12, 600000};
+  r = Check(t, example, c);
+  EXPECT_TRUE(Findings(r, "D1").empty()) << Dump(r);
+  EXPECT_TRUE(r.findings.empty()) << Dump(r);
+
+  // Another period and another amount than signed: one error each.
+  json::Value other = example;
+  other["restricted_months"] = 24;
+  other["compensation_monthly"] = "5000.00";
+  r = Check(t, other, c);
+  ASSERT_EQ(Findings(r, "D1").size(), 2u) << Dump(r);
+  EXPECT_EQ(Findings(r, "D1")[0]->field_id, "restricted_months");
+  EXPECT_EQ(Findings(r, "D1")[1]->field_id, "compensation_monthly");
+  EXPECT_FALSE(CanSendForSignature(r));
+
+  // A signed non-compete the notice leaves out.
+  json::Value silent = example;
+  silent["has_noncompete"] = false;
+  r = Check(t, silent, c);
+  ASSERT_EQ(Findings(r, "D1").size(), 1u) << Dump(r);
+  EXPECT_EQ(Findings(r, "D1")[0]->field_id, "has_noncompete");
+  EXPECT_FALSE(CanSendForSignature(r));
+
+  // A non-compete quoted that was never signed.
+  c.signed_noncompete = SignedNonCompete{};
+  r = Check(t, example, c);
+  ASSERT_EQ(Findings(r, "D1").size(), 1u) << Dump(r);
+  EXPECT_EQ(Findings(r, "D1")[0]->severity, Severity::kError);
+  r = Check(t, silent, c);
+  EXPECT_TRUE(Findings(r, "D1").empty()) << Dump(r);
 }
 
 }  // namespace

@@ -18,8 +18,8 @@ using testing::ReadAll;
 using testing::SourceRoot;
 using testing::TemplatePath;
 
-constexpr const char* kTemplateIds[] = {"cn-b2b-nda", "cn-employee-nda", "cn-non-compete",
-                                        "mutual-nda", "us-employee-nda"};
+constexpr const char* kTemplateIds[] = {"cn-b2b-nda",     "cn-departure-notice", "cn-employee-nda",
+                                        "cn-non-compete", "mutual-nda",          "us-employee-nda"};
 
 std::string Marking(const Template& t) {
   return t.language == Language::kZh ? "秘密 / CONFIDENTIAL" : "CONFIDENTIAL / 秘密";

@@ -14,18 +14,21 @@ TEST(ContractsTemplate, ListsTheShippedTemplates) {
   Result<std::vector<TemplateSummary>> list =
       ListTemplates(SourceRoot() / "contract-templates" / "templates");
   ASSERT_TRUE(list.ok()) << list.status().ToString();
-  ASSERT_EQ(list->size(), 5u);
+  ASSERT_EQ(list->size(), 6u);
   EXPECT_EQ((*list)[0].id, "cn-b2b-nda");
   EXPECT_EQ((*list)[0].kind, "mutual-nda");
   EXPECT_EQ((*list)[0].title, "企业间保密协议");
-  EXPECT_EQ((*list)[1].id, "cn-employee-nda");
-  EXPECT_EQ((*list)[1].language, Language::kZh);
-  EXPECT_EQ((*list)[1].title, "保密协议");
-  EXPECT_EQ((*list)[2].id, "cn-non-compete");
-  EXPECT_EQ((*list)[2].kind, "non-compete");
-  EXPECT_EQ((*list)[3].id, "mutual-nda");
-  EXPECT_EQ((*list)[4].id, "us-employee-nda");
-  EXPECT_EQ((*list)[4].jurisdiction, "US");
+  EXPECT_EQ((*list)[1].id, "cn-departure-notice");
+  EXPECT_EQ((*list)[1].kind, "departure-notice");
+  EXPECT_EQ((*list)[1].title, "离职保密义务告知书");
+  EXPECT_EQ((*list)[2].id, "cn-employee-nda");
+  EXPECT_EQ((*list)[2].language, Language::kZh);
+  EXPECT_EQ((*list)[2].title, "保密协议");
+  EXPECT_EQ((*list)[3].id, "cn-non-compete");
+  EXPECT_EQ((*list)[3].kind, "non-compete");
+  EXPECT_EQ((*list)[4].id, "mutual-nda");
+  EXPECT_EQ((*list)[5].id, "us-employee-nda");
+  EXPECT_EQ((*list)[5].jurisdiction, "US");
   EXPECT_EQ(ListTemplates("/no/such/dir").status().code(), StatusCode::kNotFound);
 }
 

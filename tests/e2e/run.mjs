@@ -423,7 +423,8 @@ async function evidenceStory(base) {
 }
 
 // The demo company's agreements: legal's list holds every member of staff's
-// NDA and the non-compete of the salesperson who left, 孙浩's NDA was signed
+// NDA, and the non-compete and departure obligations notice of the
+// salesperson who left, 孙浩's NDA was signed
 // on paper and attested by the custodian, and the non-compete dashboard shows
 // her compensation paid so far.
 async function demoAgreementsStory(base) {
@@ -432,10 +433,11 @@ async function demoAgreementsStory(base) {
   await legal.goto(base + '/#/agreements');
   await legal.waitForSelector('#agreements-table');
   const rows = legal.locator('#agreements-table tbody tr');
-  assert.equal(await rows.count(), 12, 'eleven NDAs and one non-compete');
-  assert.equal(await rows.filter({ hasText: '已完成' }).count(), 12, 'all completed');
+  assert.equal(await rows.count(), 13, 'eleven NDAs, one non-compete, one obligations notice');
+  assert.equal(await rows.filter({ hasText: '已完成' }).count(), 13, 'all completed');
   assert.equal(await rows.filter({ hasText: '员工保密协议' }).count(), 11);
   assert.equal(await rows.filter({ hasText: '竞业限制协议' }).filter({ hasText: '李婷' }).count(), 1);
+  assert.equal(await rows.filter({ hasText: '离职保密义务告知书' }).filter({ hasText: '李婷' }).count(), 1);
   await assertNoRawKeys(legal, 'agreements (legal)');
   await shot(legal, 'legal-agreements');
 

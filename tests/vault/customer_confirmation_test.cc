@@ -352,6 +352,8 @@ TEST_F(CustomerConfirmationTest, ChecklistFollowsTheDepartureToCompletion) {
   EXPECT_EQ(ItemOf(*list, "noncompete").state, ChecklistState::kNotApplicable);
   EXPECT_EQ(ItemOf(*list, "nda").state, ChecklistState::kWarning);
   EXPECT_FALSE(ItemOf(*list, "nda").blocking);
+  EXPECT_EQ(ItemOf(*list, "notice").state, ChecklistState::kWarning);  // no notice signed
+  EXPECT_FALSE(ItemOf(*list, "notice").blocking);
 
   HandOver(rec1_);
   HandOver(rec2_);
@@ -380,7 +382,7 @@ TEST_F(CustomerConfirmationTest, ChecklistFollowsTheDepartureToCompletion) {
   EXPECT_TRUE(list->complete);
   const json::Value j = list->ToJson();
   EXPECT_TRUE(j.Find("complete")->as_bool());
-  EXPECT_EQ(j.Find("items")->as_array().size(), 7u);
+  EXPECT_EQ(j.Find("items")->as_array().size(), 8u);
 }
 
 }  // namespace

@@ -290,6 +290,18 @@ TEST_F(DemoAgreementsTest, TheLeaverDepartedWithCustomersHandedOverAndANonCompet
   ASSERT_TRUE(cert.ok());
   EXPECT_TRUE(cert->all_signatures_ok);
 
+  // The obligations notice quotes that non-compete (D1 found nothing) and
+  // she signed it.
+  std::vector<Agreement> notices;
+  for (const Agreement& a : AgreementsOf(leaver)) {
+    if (a.kind == "departure-notice") notices.push_back(a);
+  }
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_EQ(notices[0].state, AgreementState::kCompleted);
+  auto notice = agreements.Get(As("legal"), notices[0].id);
+  ASSERT_TRUE(notice.ok());
+  EXPECT_TRUE(notice->checks["findings"].as_array().empty()) << json::Serialize(notice->checks);
+
   vault::NonCompeteRow row = LeaverNonCompete(today);
   ASSERT_TRUE(row.terms.has_value());
   EXPECT_EQ(row.terms->start, departure_.last_working_day);

@@ -135,7 +135,7 @@ TEST_F(WebDeparturesTest, CustomerLetterAnswerWaiverAndChecklist) {
   json::Value list = chk.Json()["checklist"];
   EXPECT_FALSE(list["complete"].as_bool());
   EXPECT_EQ(list["customer_confirmation"].as_string(), "required");
-  EXPECT_EQ(list["items"].as_array().size(), 7u);
+  EXPECT_EQ(list["items"].as_array().size(), 8u);
   EXPECT_EQ(list["items"].as_array()[2]["id"].as_string(), "customers");
   EXPECT_EQ(list["items"].as_array()[2]["state"].as_string(), "open");
   EXPECT_EQ(LoggedIn("nobody").Call("GET", Base() + "/checklist").status, 403);

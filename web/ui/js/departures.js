@@ -181,6 +181,7 @@ function checklistDetail(item) {
     case 'account': return (d.disabled ? t('dep.chk.disabled') : t('dep.chk.enabled')) + (d.last_working_day ? ' · ' + fmtDate(d.last_working_day) : '');
     case 'noncompete': return d.restriction_starts ? t('dep.chk.restriction_starts') + ' ' + fmtDate(d.restriction_starts) : '';
     case 'nda': return n(d.agreements) ? d.agreements.join(', ') : t('dep.no_nda');
+    case 'notice': return n(d.signed) ? d.signed.join(', ') : (n(d.unsigned) ? t('dep.chk.notice_unsigned') + ': ' + d.unsigned.join(', ') : t('dep.chk.notice_none'));
     default: return '';
   }
 }
