@@ -78,6 +78,28 @@ std::string PlaceKey(std::string_view workstation, std::string_view location) {
   return key;
 }
 
+bool RecordOutsideAssignment(Activity* a, std::string_view record_id, UnixMillis now,
+                             const Thresholds& t) {
+  const int64_t today = DayOf(now);
+  if (a->outside_day != today) {
+    a->outside_day = today;
+    a->outside_attempts = 0;
+    a->outside_records.clear();
+  }
+  ++a->outside_attempts;
+  if (std::find(a->outside_records.begin(), a->outside_records.end(), record_id) ==
+          a->outside_records.end() &&
+      a->outside_records.size() < kMaxOutsideRecords) {
+    a->outside_records.emplace_back(record_id);
+  }
+  if (t.outside_assignment_per_day <= 0 || a->outside_attempts <= t.outside_assignment_per_day ||
+      a->outside_alert_day == today) {
+    return false;
+  }
+  a->outside_alert_day = today;
+  return true;
+}
+
 AttemptResult RecordAttempt(Activity* a, AttemptKind kind, bool allowed, UnixMillis now,
                             std::string_view place, const WorkHours* hours, const Thresholds& t) {
   AttemptResult r;

@@ -36,6 +36,7 @@
 #define CUSTOS_POLICY_ANOMALY_H_
 
 #include <array>
+#include <bitset>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -43,6 +44,7 @@
 #include <vector>
 
 #include "base/time.h"
+#include "policy/types.h"
 
 namespace custos::policy::anomaly {
 
@@ -56,7 +58,26 @@ inline constexpr size_t kMaxKnownPlaces = 16;
 
 // The rules' thresholds; the defaults are the constants above. A policy may
 // set them (<anomaly-rules>, see policy/default-policy.xml).
+inline std::bitset<kRoleCount> DefaultOutsideAssignmentExempt() {
+  std::bitset<kRoleCount> out;
+  for (Role r : {Role::kCustodian, Role::kApprover, Role::kAuditor}) {
+    out.set(static_cast<std::size_t>(r));
+  }
+  return out;
+}
+
+// anomaly.outside_assignment: more than this many attempts a (UTC) day on
+// customer files outside the person's assignment raise one alert that day.
+inline constexpr int kOutsideAssignmentPerDay = 3;
+// Distinct files listed in that alert, at most.
+inline constexpr std::size_t kMaxOutsideRecords = 64;
+
 struct Thresholds {
+  // 0 turns the outside-assignment rule off.
+  int outside_assignment_per_day = kOutsideAssignmentPerDay;
+  // Roles whose holders act outside any assignment by their office
+  // (custodian, approver, auditor by default): never alerted.
+  std::bitset<kRoleCount> outside_assignment_exempt = DefaultOutsideAssignmentExempt();
   int spike_factor = kSpikeFactor;
   int spike_min_views = kSpikeMinViews;
   int baseline_min_active_days = kBaselineMinActiveDays;
@@ -70,6 +91,7 @@ inline constexpr char kViewSpike[] = "anomaly.view_spike";
 inline constexpr char kRepeatedDenials[] = "anomaly.repeated_denials";
 inline constexpr char kNewPlace[] = "anomaly.new_place";
 inline constexpr char kOffHours[] = "anomaly.off_hours";
+inline constexpr char kOutsideAssignment[] = "anomaly.outside_assignment";
 
 // Working hours (the policy's <work-hours>): an attempt outside them is an
 // anomaly. Times are local to utc_offset_minutes (China: +480, no daylight
@@ -123,7 +145,20 @@ struct Activity {
   int64_t spike_alert_day = -1;      // the last day a spike alert was raised
   int64_t off_hours_alert_day = -1;  // the last local day an off-hours alert was raised
   UnixMillis denial_alert_at = 0;    // when the last repeated-denials alert was raised
+  // Attempts on files outside the assignment on `outside_day` (UTC day),
+  // the distinct files (at most kMaxOutsideRecords), and the last day that
+  // raised the alert.
+  int64_t outside_day = -1;
+  int64_t outside_attempts = 0;
+  std::vector<std::string> outside_records;
+  int64_t outside_alert_day = -1;
 };
+
+// Records an attempt on `record_id`, outside the person's assignment, at
+// `now`; true when it is the one that passes the day's threshold (the alert
+// is raised once per person and day).
+bool RecordOutsideAssignment(Activity* a, std::string_view record_id, UnixMillis now,
+                             const Thresholds& t);
 
 struct AttemptResult {
   bool view_spike = false;        // raise anomaly.view_spike

@@ -134,6 +134,10 @@ struct Facts {
   // kUpdateRecord / kLowerClassification: the new version lowers the
   // record's classification or brings its declassification date forward.
   bool lowers_classification = false;
+  // Not decided on: whether the attempt's customer file lies outside the
+  // actor's assignment (vault/handover.h, OutsideAssignment), for the
+  // anomaly rule anomaly.outside_assignment; nullopt when not looked up.
+  std::optional<bool> outside_assignment;
   // kReassignOwner / kConfirmHandover of a record under legal hold: the
   // approver who already approved this same move, or "" when none has.
   std::string hold_first_approver;

@@ -306,9 +306,10 @@ Status ParseWorkHours(const pugi::xml_node& node, std::string_view parent,
 Status ParseAnomalyRules(const pugi::xml_node& node, std::string_view parent,
                          anomaly::Thresholds& out) {
   const std::string where = Path(parent, node);
-  CUSTOS_RETURN_IF_ERROR(CheckAttributes(node, where,
-                                         {"spike-factor", "spike-min-views", "baseline-min-days",
-                                          "denials", "denial-window-minutes"}));
+  CUSTOS_RETURN_IF_ERROR(CheckAttributes(
+      node, where,
+      {"spike-factor", "spike-min-views", "baseline-min-days", "denials", "denial-window-minutes",
+       "outside-assignment-per-day", "outside-assignment-exempt"}));
   CUSTOS_RETURN_IF_ERROR(CheckNoText(node, where));
   for (const pugi::xml_node& child : node.children()) {
     if (child.type() == pugi::node_element) return Invalid(Path(where, child), "unknown element");
@@ -332,6 +333,18 @@ Status ParseAnomalyRules(const pugi::xml_node& node, std::string_view parent,
   out.baseline_min_active_days = static_cast<int>(days);
   out.denials = static_cast<int>(denials);
   out.denial_window_millis = minutes * 60000;
+  CUSTOS_ASSIGN_OR_RETURN(int64_t outside, optional("outside-assignment-per-day", 0, 10000,
+                                                    out.outside_assignment_per_day));
+  out.outside_assignment_per_day = static_cast<int>(outside);
+  if (pugi::xml_attribute exempt = node.attribute("outside-assignment-exempt")) {
+    out.outside_assignment_exempt.reset();
+    std::istringstream words{std::string(exempt.value())};
+    for (std::string word; words >> word;) {
+      Result<Role> role = ParseRole(word);
+      if (!role.ok()) return Invalid(where, role.status().message());
+      out.outside_assignment_exempt.set(static_cast<std::size_t>(*role));
+    }
+  }
   return Status::Ok();
 }
 

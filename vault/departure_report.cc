@@ -85,6 +85,7 @@ json::Value DepartureReport::ToJson() const {
   o["authored"] = RecordsJson(authored);
   o["owned"] = RecordsJson(owned);
   o["viewed"] = RecordsJson(viewed);
+  o["outside_assignment"] = RecordsJson(outside_assignment);
   json::Value ls = json::Value::MakeArray();
   for (const ReportLoan& l : loans) {
     json::Value x = json::Value::MakeObject();
@@ -265,6 +266,17 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
     return a.requested_at < b.requested_at;
   });
   CUSTOS_ASSIGN_OR_RETURN(report.handovers, HandoversOf(*txn, user.id));
+  // Outside the assignment: judged as of now, but a file that was theirs —
+  // authored in the window or handed over from them — never counts.
+  for (const ReportRecord& r : report.viewed) {
+    bool theirs = authored.count(r.id) > 0;
+    for (const Handover& h : report.handovers) theirs = theirs || h.record_id == r.id;
+    if (theirs) continue;
+    auto meta = Archive::ReadMeta(*txn, r.id);
+    if (!meta.ok()) continue;
+    CUSTOS_ASSIGN_OR_RETURN(bool outside, OutsideAssignment(*txn, user, *meta));
+    if (outside) report.outside_assignment.push_back(r);
+  }
 
   // Alerts about the person: keys start with the time (big-endian), so the
   // scan runs newest first and stops at the window's start.

@@ -100,9 +100,13 @@ struct DepartureReport {
   std::vector<ReportRecord> owned;     // records owned now
   std::vector<ReportLoan> loans;       // requested in the window, or still open
   std::vector<ReportRecord> viewed;    // records viewed (or tried) in the window
-  int total_views = 0;                 // allowed views in the window
-  int denied_views = 0;                // denied view attempts in the window
-  std::vector<DayViews> days;          // days with at least one view, ascending
+  // Of `viewed`, the customer files outside the person's assignment
+  // (handover.h, OutsideAssignment) that were never theirs: the strongest
+  // sign of collecting customers before leaving.
+  std::vector<ReportRecord> outside_assignment;
+  int total_views = 0;         // allowed views in the window
+  int denied_views = 0;        // denied view attempts in the window
+  std::vector<DayViews> days;  // days with at least one view, ascending
   double median_daily_views = 0;
   std::vector<std::string> spike_days;
   std::vector<Handover> handovers;

@@ -266,6 +266,26 @@ Result<std::vector<Handover>> HandoversOf(const ReadTxn& txn, std::string_view u
   return out;
 }
 
+Result<bool> OutsideAssignment(const ReadTxn& txn, const User& user, const RecordMeta& meta) {
+  if (meta.kind != RecordKind::kCustomer) return false;
+  if (meta.owner_id == user.id) return false;
+  // Someone in no department has no team to be outside of: not judged
+  // (otherwise every view by them would count, and the alert would say
+  // nothing). Admins set departments (vault/user_admin.h).
+  if (user.department.empty()) return false;
+  auto owner = GetUser(txn, meta.owner_id);
+  if (!owner.ok()) {
+    if (owner.status().code() != StatusCode::kNotFound) return owner.status();
+    return true;  // an owner no longer known: nobody's team
+  }
+  if (!user.department.empty() && owner->department == user.department) return false;
+  if (owner->employment != policy::EmploymentState::kActive) {
+    CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> h, ReadHandover(txn, owner->id, meta.id));
+    if (h && h->successor_id == user.id) return false;
+  }
+  return true;
+}
+
 Result<bool> InPendingHandover(const ReadTxn& txn, const User& user, std::string_view record_id) {
   if (user.employment != policy::EmploymentState::kNoticeGiven) return false;
   CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> h, ReadHandover(txn, user.id, record_id));

@@ -268,6 +268,15 @@ Result<Handover> WaiveCustomerConfirmation(Archive& archive, const Caller& calle
 // record or waive customer confirmations, or read departure reports.
 Status CheckMayListDepartures(const policy::Policy& policy, const User& caller);
 
+// A person's assignment (for the anomaly rule anomaly.outside_assignment and
+// the departure report): the customer files they own, the files of their
+// team (owned by someone of the same department), and the files handed to
+// them (a pending handover of which they are the successor). Whether
+// `meta` — a customer file — lies outside `user`'s assignment; false for
+// company documents, which belong to no one's territory, and for people in
+// no department (no team to judge against).
+Result<bool> OutsideAssignment(const ReadTxn& txn, const User& user, const RecordMeta& meta);
+
 // Whether `record_id` is in a pending handover of `user` while `user` is in
 // the notice period — the policy fact ActorFacts::in_handover. False for
 // anyone not in notice_given.

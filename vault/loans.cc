@@ -9,6 +9,7 @@
 #include "policy/engine.h"
 #include "policy/rules.h"
 #include "vault/crypto.h"
+#include "vault/handover.h"
 
 namespace custos::vault {
 namespace {
@@ -563,6 +564,7 @@ Result<UseResult> UseRecord(Archive& archive, const Caller& caller, std::string_
                 CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(txn));
                 f.record = Archive::RecordFactsFor(meta);
                 if (loan) f.loan = loan->Facts();
+                CUSTOS_ASSIGN_OR_RETURN(f.outside_assignment, OutsideAssignment(txn, user, meta));
                 CUSTOS_ASSIGN_OR_RETURN(
                     f.views_used,
                     Archive::ViewsUsed(txn, user.id, meta.id, *policy, meta.classification, f.now));

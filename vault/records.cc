@@ -617,6 +617,7 @@ Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record
                 // in the viewer's pending handover stays viewable; the engine
                 // reads this fact.
                 CUSTOS_ASSIGN_OR_RETURN(f.actor.in_handover, InPendingHandover(txn, user, meta.id));
+                CUSTOS_ASSIGN_OR_RETURN(f.outside_assignment, OutsideAssignment(txn, user, meta));
                 f.record = RecordFactsFor(meta);
                 f.record->classification = level;
                 if (loan) f.loan = loan->Facts();

@@ -1,5 +1,8 @@
 #include "policy/anomaly.h"
 
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace custos::policy::anomaly {
@@ -20,6 +23,27 @@ AttemptResult Views(Activity* a, UnixMillis t, int n) {
   AttemptResult last;
   for (int i = 0; i < n; ++i) last = RecordViewAttempt(a, true, t + i * 1000);
   return last;
+}
+
+// More than the day's threshold of attempts outside the assignment: one
+// alert that day, at the attempt that crosses the line, listing each file
+// once; a new day starts afresh.
+TEST(AnomalyTest, OutsideAssignmentOncePerDayAboveTheThreshold) {
+  Activity a;
+  Thresholds t;  // 3 a day
+  EXPECT_FALSE(RecordOutsideAssignment(&a, "c-1", kStart, t));
+  EXPECT_FALSE(RecordOutsideAssignment(&a, "c-2", kStart + 1000, t));
+  EXPECT_FALSE(RecordOutsideAssignment(&a, "c-1", kStart + 2000, t));
+  EXPECT_TRUE(RecordOutsideAssignment(&a, "c-3", kStart + 3000, t));
+  EXPECT_EQ(a.outside_attempts, 4);
+  EXPECT_EQ(a.outside_records, (std::vector<std::string>{"c-1", "c-2", "c-3"}));
+  EXPECT_FALSE(RecordOutsideAssignment(&a, "c-4", kStart + 4000, t));  // once a day
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(RecordOutsideAssignment(&a, "c-9", kStart + kDay, t));
+  EXPECT_EQ(a.outside_records, std::vector<std::string>{"c-9"});
+  EXPECT_TRUE(RecordOutsideAssignment(&a, "c-8", kStart + kDay + 1, t));
+  t.outside_assignment_per_day = 0;  // off
+  Activity b;
+  for (int i = 0; i < 10; ++i) EXPECT_FALSE(RecordOutsideAssignment(&b, "c-1", kStart + i, t));
 }
 
 TEST(AnomalyTest, MedianOfActiveDaysIgnoresIdleDays) {

@@ -371,6 +371,27 @@ TEST(PolicyLoadTest, TwoPersonRolesDefaultOrFromThePolicy) {
   EXPECT_REJECTED(Edited(shipped, shipped + shipped), {"<user-admin>", "given twice"});
 }
 
+TEST(PolicyLoadTest, OutsideAssignmentThresholdAndExemptRoles) {
+  Result<Policy> plain = LoadPolicy(DefaultPolicyText());
+  ASSERT_TRUE(plain.ok());
+  const anomaly::Thresholds& d = plain->anomaly_thresholds();
+  EXPECT_EQ(d.outside_assignment_per_day, anomaly::kOutsideAssignmentPerDay);
+  EXPECT_TRUE(d.outside_assignment_exempt.test(static_cast<size_t>(Role::kCustodian)));
+  EXPECT_FALSE(d.outside_assignment_exempt.test(static_cast<size_t>(Role::kBorrower)));
+  Result<Policy> p = LoadPolicy(WithWorkHours(
+      R"(<anomaly-rules outside-assignment-per-day="0" outside-assignment-exempt="legal"/>)"));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->anomaly_thresholds().outside_assignment_per_day, 0);  // off
+  EXPECT_TRUE(
+      p->anomaly_thresholds().outside_assignment_exempt.test(static_cast<size_t>(Role::kLegal)));
+  EXPECT_FALSE(p->anomaly_thresholds().outside_assignment_exempt.test(
+      static_cast<size_t>(Role::kCustodian)));
+  EXPECT_REJECTED(WithWorkHours(R"(<anomaly-rules outside-assignment-per-day="-1"/>)"),
+                  {"outside-assignment-per-day"});
+  EXPECT_REJECTED(WithWorkHours(R"(<anomaly-rules outside-assignment-exempt="king"/>)"),
+                  {"<anomaly-rules>"});
+}
+
 TEST(PolicyLoadTest, CustomerConfirmationModeFromThePolicy) {
   const std::string shipped = R"(<departure customer-confirmation="required"/>)";
   Result<Policy> plain = LoadPolicy(DefaultPolicyText());

@@ -258,7 +258,8 @@ TEST_F(DemoAgreementsTest, TheLeaverDepartedWithCustomersHandedOverAndANonCompet
                          })
                   .ok());
   for (const char* type : {"quota.exhausted", "anomaly.repeated_denials", "anomaly.new_place",
-                           "employment.notice_activity", "departure.customer_not_confirmed"}) {
+                           "employment.notice_activity", "departure.customer_not_confirmed",
+                           "anomaly.outside_assignment"}) {
     EXPECT_GE(alerts.count(type), 1u) << type;
   }
   r->reset();
@@ -271,6 +272,8 @@ TEST_F(DemoAgreementsTest, TheLeaverDepartedWithCustomersHandedOverAndANonCompet
     if (v.events > 0 && v.owner_id != leaver.id && v.owner_id != successor.id) ++others;
   }
   EXPECT_GE(others, 10);
+  // Other teams' files she opened are listed apart.
+  EXPECT_GE(report->outside_assignment.size(), 10u);
   EXPECT_GE(report->total_views, departure_.files_viewed);
   EXPECT_GE(report->denied_views, 2);
 

@@ -100,6 +100,15 @@ Result<policy::anomaly::Activity> ReadActivity(const ReadTxn& txn, const std::st
   CUSTOS_ASSIGN_OR_RETURN(a.spike_alert_day, json::GetIntOr(*o, "s", -1));
   CUSTOS_ASSIGN_OR_RETURN(a.denial_alert_at, json::GetIntOr(*o, "a", 0));
   CUSTOS_ASSIGN_OR_RETURN(a.off_hours_alert_day, json::GetIntOr(*o, "o", -1));
+  CUSTOS_ASSIGN_OR_RETURN(a.outside_day, json::GetIntOr(*o, "ud", -1));
+  CUSTOS_ASSIGN_OR_RETURN(a.outside_attempts, json::GetIntOr(*o, "un", 0));
+  CUSTOS_ASSIGN_OR_RETURN(a.outside_alert_day, json::GetIntOr(*o, "ua", -1));
+  if (const json::Value* d = o->Find("ur"); d != nullptr && d->is_array()) {
+    for (const json::Value& x : d->as_array()) {
+      if (!x.is_string()) return Status::DataLoss("activity entry is damaged");
+      a.outside_records.push_back(x.as_string());
+    }
+  }
   return a;
 }
 
@@ -123,6 +132,14 @@ Status WriteActivity(WriteTxn& txn, const std::string& user_id,
   o["s"] = a.spike_alert_day;
   o["a"] = a.denial_alert_at;
   o["o"] = a.off_hours_alert_day;
+  if (a.outside_day >= 0) {
+    o["ud"] = a.outside_day;
+    o["un"] = a.outside_attempts;
+    o["ua"] = a.outside_alert_day;
+    json::Value records = json::Value::MakeArray();
+    for (const std::string& r : a.outside_records) records.Push(r);
+    o["ur"] = std::move(records);
+  }
   return txn.Put(tables::kActivity, user_id, json::Serialize(o));
 }
 
@@ -146,9 +163,12 @@ Status Raise(WriteTxn& txn, std::string_view type, const std::string& user_id,
 // raises the alerts the attempt crosses.
 Status CheckAnomalies(WriteTxn& txn, const std::string& user_id, const std::string& record_id,
                       const AuditEvent::Place& place, std::string_view action, bool allowed,
-                      UnixMillis now, uint64_t seq, const policy::anomaly::WorkHours* hours,
+                      bool outside, UnixMillis now, uint64_t seq,
+                      const policy::anomaly::WorkHours* hours,
                       const policy::anomaly::Thresholds& thresholds) {
   CUSTOS_ASSIGN_OR_RETURN(policy::anomaly::Activity a, ReadActivity(txn, user_id));
+  const bool outside_alert =
+      outside && policy::anomaly::RecordOutsideAssignment(&a, record_id, now, thresholds);
   const policy::anomaly::AttemptResult r = policy::anomaly::RecordAttempt(
       &a,
       action == "record.view" ? policy::anomaly::AttemptKind::kView
@@ -190,6 +210,17 @@ Status CheckAnomalies(WriteTxn& txn, const std::string& user_id, const std::stri
     CUSTOS_RETURN_IF_ERROR(Raise(txn, policy::anomaly::kNewPlace, user_id, record_id, now, seq,
                                  policy::anomaly::kNewPlace, std::move(d)));
   }
+  if (outside_alert) {
+    // The files of the day so far, the one crossing the line included.
+    json::Value d = details();
+    d["attempts_today"] = a.outside_attempts;
+    d["threshold"] = thresholds.outside_assignment_per_day;
+    json::Value records = json::Value::MakeArray();
+    for (const std::string& id : a.outside_records) records.Push(id);
+    d["records"] = std::move(records);
+    CUSTOS_RETURN_IF_ERROR(Raise(txn, policy::anomaly::kOutsideAssignment, user_id, record_id, now,
+                                 seq, policy::anomaly::kOutsideAssignment, std::move(d)));
+  }
   if (r.off_hours) {
     json::Value d = details();
     d["local_time"] = hours->LocalTime(now);
@@ -206,7 +237,8 @@ Status CheckAnomalies(WriteTxn& txn, const std::string& user_id, const std::stri
 
 Status CheckAttempt(WriteTxn& txn, const User& user, const Caller& caller, std::string_view action,
                     const std::string& record_id, const policy::Decision& decision, bool allowed,
-                    UnixMillis now, uint64_t seq, const policy::Policy& policy) {
+                    std::optional<bool> outside_assignment, UnixMillis now, uint64_t seq,
+                    const policy::Policy& policy) {
   // Departures (ARCHITECTURE.md): any attempt during the notice period is an
   // alert for the auditors, allowed (a handover) or not.
   if (user.employment == policy::EmploymentState::kNoticeGiven) {
@@ -223,7 +255,15 @@ Status CheckAttempt(WriteTxn& txn, const User& user, const Caller& caller, std::
     CUSTOS_RETURN_IF_ERROR(
         Raise(txn, "quota.exhausted", user.id, record_id, now, seq, decision.rule, std::move(d)));
   }
-  return CheckAnomalies(txn, user.id, record_id, caller.place, action, allowed, now, seq,
+  // Outside the assignment: only for people whose office does not take them
+  // across every file.
+  bool outside = outside_assignment.value_or(false);
+  for (policy::Role r : user.roles) {
+    if (policy.anomaly_thresholds().outside_assignment_exempt.test(static_cast<size_t>(r))) {
+      outside = false;
+    }
+  }
+  return CheckAnomalies(txn, user.id, record_id, caller.place, action, allowed, outside, now, seq,
                         policy.work_hours(), policy.anomaly_thresholds());
 }
 

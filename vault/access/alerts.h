@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -53,11 +54,14 @@ Status ScanAlerts(const ReadTxn& txn, bool newest_first,
 // its audit event `seq` (`action` is the event's: "record.view",
 // "record.copy", …): activity during the notice period, the anomaly rules
 // of policy/anomaly.h (off hours by the policy's working hours), and an
-// exhausted view quota. Allowed or refused alike; only views count toward
+// exhausted view quota, and attempts on customer files outside the person's
+// assignment (`outside_assignment`, Facts::outside_assignment; not for the
+// policy's exempt roles). Allowed or refused alike; only views count toward
 // the spike rule.
 Status CheckAttempt(WriteTxn& txn, const User& user, const Caller& caller, std::string_view action,
                     const std::string& record_id, const policy::Decision& decision, bool allowed,
-                    UnixMillis now, uint64_t seq, const policy::Policy& policy);
+                    std::optional<bool> outside_assignment, UnixMillis now, uint64_t seq,
+                    const policy::Policy& policy);
 
 }  // namespace custos::vault::access
 

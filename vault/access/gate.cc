@@ -106,7 +106,8 @@ Result<Outcome> AccessGate::Decide(WriteTxn& txn, const Caller& caller, const At
   CUSTOS_ASSIGN_OR_RETURN(out.seq, log_.Append(txn, e));
   if (!attempt.alert_record_id.empty()) {
     CUSTOS_RETURN_IF_ERROR(CheckAttempt(txn, out.user, caller, e.action, attempt.alert_record_id,
-                                        out.decision, out.allowed, out.now, out.seq, *out.policy));
+                                        out.decision, out.allowed, out.facts.outside_assignment,
+                                        out.now, out.seq, *out.policy));
   }
   return out;
 }

@@ -77,6 +77,8 @@ export function alertTypeCell(x) {
     detail = t('alert.detail.repeated_denials', { n: d.denials, minutes: d.window_minutes });
   } else if (x.type === 'anomaly.new_place') {
     detail = t('alert.detail.new_place', { ws: d.workstation || '—', loc: d.location || '—', ip: d.ip || '—', n: d.known_places });
+  } else if (x.type === 'anomaly.outside_assignment') {
+    detail = t('alert.detail.outside_assignment', { n: d.attempts_today, max: d.threshold, files: (d.records || []).length });
   } else if (x.type === 'anomaly.off_hours') {
     detail = t('alert.detail.off_hours', { time: d.local_time || '—', day: t(d.working_day ? 'alert.detail.workday' : 'alert.detail.dayoff') });
   }

@@ -305,6 +305,8 @@ async function reportSection(userId) {
       rep.alerts_truncated ? el('p', { class: 'muted', text: t('dep.alerts_truncated', { n: (rep.alerts || []).length }) }) : null,
       el('h3', { i18n: 'dep.days' }),
       dayRows.length ? table(['dep.date', 'dep.views', 'dep.spike'], dayRows, { id: 'dep-days', scroll: true }) : el('p', { class: 'muted', i18n: 'dep.empty' }),
+      el('h3', { i18n: 'dep.outside' }), el('p', { class: 'muted', i18n: 'dep.outside_hint' }),
+      recordRows('dep-outside', rep.outside_assignment, true),
       el('h3', { i18n: 'dep.viewed' }), recordRows('dep-viewed', rep.viewed, true),
       el('h3', { i18n: 'dep.authored' }), recordRows('dep-authored', rep.authored, true),
       el('h3', { i18n: 'dep.owned' }), recordRows('dep-owned', rep.owned, false),

@@ -69,6 +69,8 @@ export default {
     'dep.alert_seq': '审计序号',
     'dep.alerts_truncated': '仅列出窗口内最近的 {n} 条告警。',
 
+    'dep.outside': '查阅职责范围以外的客户档案',
+    'dep.outside_hint': '既不是本人负责、也不属于本部门、也不是交接给本人的客户档案——离职前收集客户最明显的迹象。',
     'dep.cust.title': '客户确认',
     'dep.cust.actions': '客户确认操作',
     'dep.cust.off': '本公司策略不要求客户确认',
@@ -201,6 +203,8 @@ export default {
     'dep.alert_seq': 'Audit seq',
     'dep.alerts_truncated': 'Only the latest {n} alerts of the window are listed.',
 
+    'dep.outside': 'Customer files outside their assignment',
+    'dep.outside_hint': 'Files neither theirs, nor their team\'s, nor handed to them — the strongest sign of collecting customers before leaving.',
     'dep.cust.title': 'Customer confirmation',
     'dep.cust.actions': 'Customer steps',
     'dep.cust.off': 'Not used by the policy',

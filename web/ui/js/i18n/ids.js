@@ -232,6 +232,7 @@ const POLICY_ACTIONS = [
 const ALERTS = [
   ['quota.exhausted', '查阅次数已用完', 'View quota used up'],
   ['employment.notice_activity', '离职通知期内的访问', 'Access during the notice period'],
+  ['anomaly.outside_assignment', '查阅职责范围以外的客户档案', 'Files outside their assignment'],
   ['departure.customer_not_confirmed', '交接客户未确认（拒绝或无法联系）', 'Customer did not confirm the handover'],
   ['anomaly.view_spike', '查阅量远超本人日常', 'Views far above the person\'s usual'],
   ['anomaly.repeated_denials', '短时间内多次被拒绝', 'Refused several times in a short time'],

@@ -205,6 +205,7 @@ export default {
     'alert.detail.repeated_denials': '{minutes} 分钟内被拒绝 {n} 次',
     'alert.detail.new_place': '工作站 {ws} · 地点 {loc} · 地址 {ip}（此前已知 {n} 处）',
     'alert.detail.off_hours': '当地时间 {time}（{day}）',
+    'alert.detail.outside_assignment': '当天第 {n} 次（阈值 {max}），涉及 {files} 份档案',
     'alert.detail.workday': '工作日',
     'alert.detail.dayoff': '非工作日',
 
@@ -482,6 +483,7 @@ export default {
     'alert.detail.repeated_denials': 'refused {n} times within {minutes} minutes',
     'alert.detail.new_place': 'workstation {ws} · location {loc} · address {ip} ({n} known before)',
     'alert.detail.off_hours': 'local time {time} ({day})',
+    'alert.detail.outside_assignment': 'attempt {n} today (threshold {max}), {files} files',
     'alert.detail.workday': 'a working day',
     'alert.detail.dayoff': 'not a working day',
 
