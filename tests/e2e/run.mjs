@@ -634,6 +634,7 @@ async function departureStory(base, recordId, customer) {
   await auditor.waitForSelector('#dep-viewed');
   const rep = await auditor.textContent('#dep-report');
   for (const s of ['Views per day', 'Viewed', 'Authored', 'Confidential']) assert.ok(rep.includes(s), 'missing ' + s);
+  assert.ok(!/\bnull\b|undefined/.test(rep), 'a missing value printed as text: ' + rep);
   await assertNoRawKeys(auditor, 'departure report (en)');
   await shot(auditor, 'auditor-departure-report-en');
   await toggleLang(auditor, 'zh-CN');

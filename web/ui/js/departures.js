@@ -302,7 +302,8 @@ async function reportSection(userId) {
       el('h3', { i18n: 'dep.alerts' }),
       alertRows.length ? table(['dep.alert_time', 'dep.alert_type', 'dep.record', 'dep.alert_seq'], alertRows, { id: 'dep-alerts', scroll: true })
         : el('p', { class: 'muted', i18n: 'dep.empty' }),
-      rep.alerts_truncated ? el('p', { class: 'muted', text: t('dep.alerts_truncated', { n: (rep.alerts || []).length }) }) : null,
+      // replaceChildren would print a null as the text "null".
+      rep.alerts_truncated ? el('p', { class: 'muted', text: t('dep.alerts_truncated', { n: (rep.alerts || []).length }) }) : '',
       el('h3', { i18n: 'dep.days' }),
       dayRows.length ? table(['dep.date', 'dep.views', 'dep.spike'], dayRows, { id: 'dep-days', scroll: true }) : el('p', { class: 'muted', i18n: 'dep.empty' }),
       el('h3', { i18n: 'dep.outside' }), el('p', { class: 'muted', i18n: 'dep.outside_hint' }),
