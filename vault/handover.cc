@@ -344,12 +344,8 @@ Result<Handover> AssignHandover(Archive& archive, const Caller& caller, std::str
   if (user_id.empty() || record_id.empty()) {
     return Status::InvalidArgument("user and record are required");
   }
-  access::Attempt attempt;
-  attempt.action = policy::Action::kAssignHandover;
-  attempt.event_action = std::string(kAssignAction);
-  attempt.object_type = "record";
-  attempt.object_id = std::string(record_id);
-  attempt.reason = std::string(reason);
+  const access::Attempt attempt =
+      RecordAttempt(policy::Action::kAssignHandover, std::string(kAssignAction), record_id, reason);
   RecordMeta meta;
   User leaver;
   Handover h;
@@ -405,12 +401,8 @@ Result<Handover> ConfirmHandover(Archive& archive, const Caller& caller, std::st
   if (user_id.empty() || record_id.empty()) {
     return Status::InvalidArgument("user and record are required");
   }
-  access::Attempt attempt;
-  attempt.action = policy::Action::kConfirmHandover;
-  attempt.event_action = std::string(kConfirmAction);
-  attempt.object_type = "record";
-  attempt.object_id = std::string(record_id);
-  attempt.reason = std::string(reason);
+  const access::Attempt attempt = RecordAttempt(policy::Action::kConfirmHandover,
+                                                std::string(kConfirmAction), record_id, reason);
   RecordMeta meta;
   Handover h;
   CUSTOS_RETURN_IF_ERROR(
@@ -517,17 +509,6 @@ access::Prepare PrepareCustomerStep(std::string_view user_id, std::string_view r
   };
 }
 
-access::Attempt CustomerAttempt(policy::Action action, std::string_view event_action,
-                                std::string_view record_id, std::string_view reason) {
-  access::Attempt attempt;
-  attempt.action = action;
-  attempt.event_action = std::string(event_action);
-  attempt.object_type = "record";
-  attempt.object_id = std::string(record_id);
-  attempt.reason = std::string(reason);
-  return attempt;
-}
-
 }  // namespace
 
 Result<IssuedLetter> IssueCustomerLetter(Archive& archive, const Caller& caller,
@@ -556,7 +537,8 @@ Result<IssuedLetter> IssueCustomerLetter(Archive& archive, const Caller& caller,
       archive.gate()
           .DecideThenWrite(
               caller,
-              CustomerAttempt(policy::Action::kConfirmCustomer, kLetterAction, record_id, ""),
+              RecordAttempt(policy::Action::kConfirmCustomer, std::string(kLetterAction), record_id,
+                            ""),
               [&](const ReadTxn& txn, const User& u, policy::Facts& f, AuditEvent& e) -> Status {
                 out = IssuedLetter{};
                 e.details["language"] = request.language;
@@ -654,8 +636,8 @@ Result<Handover> RecordCustomerAnswer(Archive& archive, const Caller& caller,
       archive.gate()
           .DecideThenWrite(
               caller,
-              CustomerAttempt(policy::Action::kConfirmCustomer, kCustomerAction, record_id,
-                              input.note),
+              RecordAttempt(policy::Action::kConfirmCustomer, std::string(kCustomerAction),
+                            record_id, input.note),
               [&](const ReadTxn& txn, const User& u, policy::Facts& f, AuditEvent& e) -> Status {
                 e.details["answer"] = std::string(CustomerAnswerId(input.answer));
                 e.details["method"] = input.method;
@@ -730,8 +712,8 @@ Result<Handover> WaiveCustomerConfirmation(Archive& archive, const Caller& calle
       archive.gate()
           .DecideThenWrite(
               caller,
-              CustomerAttempt(policy::Action::kWaiveCustomerConfirmation, kWaiveAction, record_id,
-                              reason),
+              RecordAttempt(policy::Action::kWaiveCustomerConfirmation, std::string(kWaiveAction),
+                            record_id, reason),
               PrepareCustomerStep(user_id, record_id, meta, h),
               [&](WriteTxn& txn, const access::Outcome& o) -> Status {
                 h.customer.waived_by = o.user.id;

@@ -541,12 +541,8 @@ Result<UseResult> UseRecord(Archive& archive, const Caller& caller, std::string_
   const std::optional<policy::LoanKind> kind = policy::LoanKindForAction(action);
   if (!kind || *kind == policy::LoanKind::kView)
     return Status::InvalidArgument("only copy, print and export are uses");
-  access::Attempt attempt;
-  attempt.action = action;
-  attempt.event_action = "record." + std::string(policy::LoanKindId(*kind));
-  attempt.object_type = "record";
-  attempt.object_id = std::string(record_id);
-  attempt.reason = std::string(reason);
+  access::Attempt attempt =
+      RecordAttempt(action, "record." + std::string(policy::LoanKindId(*kind)), record_id, reason);
   // Taking content out is watched like viewing it: notice period, off
   // hours, a new place, refusals in a row.
   attempt.alert_record_id = std::string(record_id);

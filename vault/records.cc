@@ -179,19 +179,6 @@ access::Attempt CreateAttempt(const std::string& id, std::string_view reason) {
   return a;
 }
 
-// An attempt on an existing record (the event's object id is completed
-// from its metadata once read).
-access::Attempt RecordAttempt(policy::Action action, std::string event_action,
-                              std::string_view record_id, std::string_view reason) {
-  access::Attempt a;
-  a.action = action;
-  a.event_action = std::move(event_action);
-  a.object_type = "record";
-  a.object_id = std::string(record_id);
-  a.reason = std::string(reason);
-  return a;
-}
-
 // The record facts of a record about to be created by `user`.
 policy::RecordFacts NewRecordFacts(const std::string& id, const NewRecord& record,
                                    const User& user) {
@@ -205,6 +192,17 @@ std::string NewRecordId(RecordKind kind) {
 }
 
 }  // namespace
+
+access::Attempt RecordAttempt(policy::Action action, std::string event_action,
+                              std::string_view record_id, std::string_view reason) {
+  access::Attempt a;
+  a.action = action;
+  a.event_action = std::move(event_action);
+  a.object_type = "record";
+  a.object_id = std::string(record_id);
+  a.reason = std::string(reason);
+  return a;
+}
 
 Status Archive::WriteNextVersion(WriteTxn& txn, RecordMeta* meta, std::string_view author_id,
                                  UnixMillis now, std::string_view reason,

@@ -233,6 +233,12 @@ struct SearchResult {
   size_t total = 0;  // matches before offset/limit
 };
 
+// The attempt `action` on the existing record `record_id`, audited as
+// `event_action` with the caller's `reason`: what every record-scoped step
+// (records, uses, handovers, the customer's side) hands to the access gate.
+access::Attempt RecordAttempt(policy::Action action, std::string event_action,
+                              std::string_view record_id, std::string_view reason);
+
 class Archive {
  public:
   // Installs the default policy if none is in force and builds the metadata

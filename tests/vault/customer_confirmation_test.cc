@@ -8,7 +8,7 @@
 
 #include "base/encoding.h"
 #include "policy/rules.h"
-#include "tests/vault/records_fixture.h"
+#include "tests/vault/departure_fixture.h"
 #include "vault/crypto.h"
 #include "vault/departure_checklist.h"
 #include "vault/employment.h"
@@ -19,22 +19,8 @@
 namespace custos::vault {
 namespace {
 
-class CustomerConfirmationTest : public testing::ArchiveTest {
+class CustomerConfirmationTest : public testing::DepartureTest {
  protected:
-  void SetUp() override {
-    ArchiveTest::SetUp();
-    hr_ = AddUser("ma.hr", "马人事", {policy::Role::kHr});
-    successor_ = AddUser("he.author", "何销售", {policy::Role::kAuthor});
-    rec1_ = MakeRecord(policy::Classification::kSecret, "华东机电有限公司");
-    rec2_ = MakeRecord(policy::Classification::kConfidential, "苏州精工有限公司");
-  }
-
-  void GiveNotice() {
-    auto u = RegisterResignation(*vault_, *log_, As(hr_), author_.id, "2026-03-02", "2026-04-01",
-                                 "个人原因");
-    ASSERT_TRUE(u.ok()) << u.status().ToString();
-  }
-
   void HandOver(const RecordMeta& rec) {
     auto a = AssignHandover(*archive_, As(hr_), author_.id, rec.id, successor_.id, "客户交接");
     ASSERT_TRUE(a.ok()) << a.status().ToString();
@@ -64,17 +50,6 @@ class CustomerConfirmationTest : public testing::ArchiveTest {
     return in;
   }
 
-  json::Value Leaf(uint64_t seq) {
-    auto r = vault_->BeginRead();
-    auto leaf = log_->Leaf(**r, seq);
-    EXPECT_TRUE(leaf.ok());
-    return leaf.ok() ? *json::Parse(*leaf) : json::Value();
-  }
-  static std::string Str(const json::Value& v, std::string_view key) {
-    const json::Value* x = v.Find(key);
-    return x != nullptr && x->is_string() ? x->as_string() : std::string();
-  }
-
   const ChecklistItem& ItemOf(const DepartureChecklist& list, std::string_view id) {
     for (const ChecklistItem& item : list.items) {
       if (item.id == id) return item;
@@ -83,9 +58,6 @@ class CustomerConfirmationTest : public testing::ArchiveTest {
     ADD_FAILURE() << "no checklist item " << id;
     return none;
   }
-
-  User hr_, successor_;
-  RecordMeta rec1_, rec2_;
 };
 
 // A renderer that shows what it was given, so the test sees the facts.
@@ -117,7 +89,7 @@ TEST_F(CustomerConfirmationTest, LetterIsRenderedFromTheHandoverAndKeptWithItsHa
   EXPECT_EQ(seen[0].letter_date.size(), 10u);
   EXPECT_EQ(letter->info.sha256, HexEncode(Sha256(letter->html)));
 
-  json::Value e = Leaf(letter->info.seq);
+  json::Value e = LeafAt(letter->info.seq);
   EXPECT_EQ(Str(e, "action"), "departure.customer_letter");
   EXPECT_EQ(Str(e, "rule"), policy::rules::kAllowCustomerSuccessor);
   EXPECT_EQ(Str(*e.Find("details"), "letter_sha256"), letter->info.sha256);
@@ -190,7 +162,7 @@ TEST_F(CustomerConfirmationTest, RequiredConfirmationCompletesOnlyWhenConfirmedO
   EXPECT_TRUE(HandoverComplete(*ok, mode));
   EXPECT_EQ(ok->customer.contact_name, "张经理");
   EXPECT_EQ(ok->customer.recorded_by, successor_.id);
-  json::Value e = Leaf(ok->customer.seq);
+  json::Value e = LeafAt(ok->customer.seq);
   EXPECT_EQ(Str(e, "action"), "departure.customer_confirm");
   EXPECT_EQ(Str(*e.Find("details"), "answer"), "confirmed");
   EXPECT_EQ(Str(*e.Find("details"), "method"), "phone");
@@ -224,7 +196,7 @@ TEST_F(CustomerConfirmationTest, RequiredConfirmationCompletesOnlyWhenConfirmedO
   EXPECT_TRUE(HandoverComplete(*waived, mode));
   EXPECT_EQ(CustomerStateId(*waived, mode), "waived");
   EXPECT_EQ(waived->customer.answer, CustomerAnswer::kRefused);  // the answer stays on record
-  e = Leaf(waived->customer.waive_seq);
+  e = LeafAt(waived->customer.waive_seq);
   EXPECT_EQ(Str(e, "action"), "departure.customer_waive");
   EXPECT_EQ(Str(e, "rule"), policy::rules::kAllowCustomerWaive);
   EXPECT_EQ(Str(*e.Find("details"), "previous_answer"), "refused");

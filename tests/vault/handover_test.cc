@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "policy/rules.h"
-#include "tests/vault/records_fixture.h"
+#include "tests/vault/departure_fixture.h"
 #include "vault/departure_report.h"
 #include "vault/employment.h"
 #include "vault/loans.h"
@@ -19,37 +19,7 @@ namespace {
 
 constexpr std::string_view kReason = "交接给接替人查阅客户资料";
 
-class HandoverTest : public testing::ArchiveTest {
- protected:
-  void SetUp() override {
-    ArchiveTest::SetUp();
-    hr_ = AddUser("ma.hr", "马人事", {policy::Role::kHr});
-    successor_ = AddUser("he.author", "何销售", {policy::Role::kAuthor});
-    rec1_ = MakeRecord(policy::Classification::kSecret, "华东机电有限公司");
-    rec2_ = MakeRecord(policy::Classification::kConfidential, "苏州精工有限公司");
-  }
-
-  void GiveNotice() {
-    auto u = RegisterResignation(*vault_, *log_, As(hr_), author_.id, "2026-03-02", "2026-04-01",
-                                 "个人原因");
-    ASSERT_TRUE(u.ok()) << u.status().ToString();
-  }
-
-  json::Value LeafAt(uint64_t seq) {
-    auto r = vault_->BeginRead();
-    auto leaf = log_->Leaf(**r, seq);
-    EXPECT_TRUE(leaf.ok());
-    return leaf.ok() ? *json::Parse(*leaf) : json::Value();
-  }
-  json::Value LastLeaf() { return LeafAt(LogSize() - 1); }
-  static std::string Str(const json::Value& v, std::string_view key) {
-    const json::Value* x = v.Find(key);
-    return x != nullptr && x->is_string() ? x->as_string() : std::string();
-  }
-
-  User hr_, successor_;
-  RecordMeta rec1_, rec2_;
-};
+using HandoverTest = testing::DepartureTest;
 
 TEST_F(HandoverTest, InNoticeUserViewsOnlyRecordsInPendingHandover) {
   GiveNotice();
