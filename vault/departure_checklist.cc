@@ -1,5 +1,6 @@
 #include "vault/departure_checklist.h"
 
+#include <optional>
 #include <utility>
 
 #include "base/time.h"
@@ -7,10 +8,33 @@
 #include "vault/agreements.h"
 #include "vault/handover.h"
 #include "vault/loans.h"
+#include "vault/tables.h"
 #include "vault/users.h"
 
 namespace custos::vault {
 namespace {
+
+constexpr std::string_view kRefusalAction = "departure.notice_refused";
+constexpr size_t kMaxReasonBytes = 2048;
+
+std::string RefusalKey(std::string_view user_id) { return "nr/" + std::string(user_id); }
+
+Result<std::optional<NoticeRefusal>> ReadRefusal(const ReadTxn& txn, std::string_view user_id) {
+  auto raw = txn.Get(tables::kDepartures, RefusalKey(user_id));
+  if (!raw.ok()) {
+    if (raw.status().code() == StatusCode::kNotFound) return std::optional<NoticeRefusal>();
+    return raw.status();
+  }
+  CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*raw));
+  NoticeRefusal r;
+  CUSTOS_ASSIGN_OR_RETURN(r.agreement_id, json::GetStringOr(v, "agreement", ""));
+  CUSTOS_ASSIGN_OR_RETURN(r.reason, json::GetStringOr(v, "reason", ""));
+  CUSTOS_ASSIGN_OR_RETURN(r.recorded_by, json::GetStringOr(v, "recorded_by", ""));
+  CUSTOS_ASSIGN_OR_RETURN(r.recorded_at, json::GetIntOr(v, "recorded_at", 0));
+  CUSTOS_ASSIGN_OR_RETURN(int64_t seq, json::GetIntOr(v, "seq", 0));
+  r.seq = static_cast<uint64_t>(seq);
+  return std::optional<NoticeRefusal>(std::move(r));
+}
 
 ChecklistItem Item(std::string id, ChecklistState state, bool blocking = true) {
   ChecklistItem item;
@@ -188,10 +212,20 @@ Result<DepartureChecklist> BuildDepartureChecklist(Archive& archive, const Calle
     if (a.kind == "non-compete") noncompetes.push_back(a.id);
     if (a.kind == "employee-nda") ndas.push_back(a.id);
   }
+  CUSTOS_ASSIGN_OR_RETURN(std::optional<NoticeRefusal> refusal, ReadRefusal(*txn, leaver.id));
   ChecklistItem notice = Item(
-      "notice", notices_signed.empty() ? ChecklistState::kWarning : ChecklistState::kDone, false);
+      "notice", notices_signed.empty() && !refusal ? ChecklistState::kOpen : ChecklistState::kDone);
   notice.details["signed"] = Ids(notices_signed);
   notice.details["unsigned"] = Ids(notices_open);
+  if (refusal) {
+    json::Value r = json::Value::MakeObject();
+    r["agreement"] = refusal->agreement_id;
+    r["reason"] = refusal->reason;
+    r["recorded_by"] = refusal->recorded_by;
+    r["recorded_at"] = refusal->recorded_at;
+    r["seq"] = refusal->seq;
+    notice.details["refused"] = std::move(r);
+  }
   out.items.push_back(std::move(notice));
   ChecklistItem noncompete = Item("noncompete", noncompetes.empty() ? ChecklistState::kNotApplicable
                                                 : departed          ? ChecklistState::kDone
@@ -214,6 +248,70 @@ Result<DepartureChecklist> BuildDepartureChecklist(Archive& archive, const Calle
   for (const ChecklistItem& item : out.items) {
     if (item.blocking && item.state == ChecklistState::kOpen) out.complete = false;
   }
+  return out;
+}
+
+Result<NoticeRefusal> RecordNoticeRefusal(Archive& archive, const Caller& caller,
+                                          std::string_view user_id, std::string_view agreement_id,
+                                          std::string_view reason) {
+  if (user_id.empty()) return Status::InvalidArgument("the user is required");
+  if (reason.empty()) {
+    return Status::InvalidArgument("the reason (what happened, who witnessed it) is required");
+  }
+  if (reason.size() > kMaxReasonBytes || !json::IsValidUtf8(reason)) {
+    return Status::InvalidArgument("the reason is longer than 2048 bytes or not valid UTF-8");
+  }
+  access::Attempt attempt;
+  attempt.action = policy::Action::kRegisterResignation;
+  attempt.event_action = std::string(kRefusalAction);
+  attempt.object_type = "user";
+  attempt.object_id = std::string(user_id);
+  attempt.reason = std::string(reason);
+  NoticeRefusal out;
+  CUSTOS_RETURN_IF_ERROR(
+      archive.gate()
+          .DecideThenWrite(
+              caller, attempt,
+              [&](const ReadTxn&, const User&, policy::Facts& f, AuditEvent& e) -> Status {
+                f.target_user_id = std::string(user_id);
+                if (!agreement_id.empty()) e.details["agreement"] = std::string(agreement_id);
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                out = NoticeRefusal{std::string(agreement_id), std::string(reason), o.user.id,
+                                    o.now, o.seq};
+                json::Value v = json::Value::MakeObject();
+                v["agreement"] = out.agreement_id;
+                v["reason"] = out.reason;
+                v["recorded_by"] = out.recorded_by;
+                v["recorded_at"] = out.recorded_at;
+                v["seq"] = out.seq;
+                return txn.Put(tables::kDepartures, RefusalKey(user_id), json::Serialize(v));
+              },
+              // Allowed: the person must be leaving, and the notice theirs
+              // and unsigned, or nothing is written.
+              [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent&) -> Status {
+                if (!o.allowed) return Status::Ok();
+                CUSTOS_ASSIGN_OR_RETURN(User leaver, GetUser(txn, user_id));
+                if (leaver.employment == policy::EmploymentState::kActive) {
+                  return Status::FailedPrecondition("no resignation is registered for the user");
+                }
+                if (agreement_id.empty()) return Status::Ok();
+                CUSTOS_ASSIGN_OR_RETURN(std::vector<Agreement> agreements,
+                                        AgreementsOfEmployee(txn, leaver.id));
+                for (const Agreement& a : agreements) {
+                  if (a.id != agreement_id) continue;
+                  if (a.kind != "departure-notice") {
+                    return Status::FailedPrecondition("the agreement is not a departure notice");
+                  }
+                  if (a.state == AgreementState::kCompleted) {
+                    return Status::FailedPrecondition("the notice is already signed");
+                  }
+                  return Status::Ok();
+                }
+                return Status::NotFound("no such agreement of the user");
+              })
+          .status());
   return out;
 }
 

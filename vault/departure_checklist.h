@@ -17,11 +17,9 @@
 //   account      yes  the person is departed and their account disabled
 //                     (the server's departure sweep does it after the last
 //                     working day);
-//   notice       no   the departure obligations notice (离职保密义务告知书,
-//                     template cn-departure-notice) is signed; a warning
-//                     while it is not — not blocking, because a leaver who
-//                     refuses to sign would otherwise hold the departure open
-//                     and the refusal cannot be recorded yet;
+//   notice       yes  the departure obligations notice (离职保密义务告知书,
+//                     template cn-departure-notice) is signed, or HR recorded
+//                     the leaver's refusal to sign it (RecordNoticeRefusal);
 //   noncompete   yes  a signed non-compete's restriction has started (the
 //                     person departed); not applicable without one;
 //   nda          no   a signed confidentiality agreement exists; a warning
@@ -33,12 +31,14 @@
 #ifndef CUSTOS_VAULT_DEPARTURE_CHECKLIST_H_
 #define CUSTOS_VAULT_DEPARTURE_CHECKLIST_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/json.h"
 #include "base/status.h"
+#include "base/time.h"
 #include "vault/records.h"
 
 namespace custos::vault {
@@ -63,6 +63,27 @@ struct DepartureChecklist {
 
   json::Value ToJson() const;
 };
+
+// HR records that the leaver refused to sign the obligations notice (the
+// refusal, with who witnessed it, is itself the record the company keeps):
+// policy action register_resignation, audited "departure.notice_refused"
+// (object {"user", id}; details {agreement?}), in one transaction with the
+// record (tables::kDepartures "nr/" + user id). `agreement_id`, when given,
+// must be the leaver's departure notice and not signed; `reason` is
+// required. Errors: kInvalidArgument (no reason, too long); kNotFound (user,
+// agreement); kFailedPrecondition (no resignation registered, the notice is
+// signed or not a departure notice); kPermissionDenied with the rule
+// (audited).
+struct NoticeRefusal {
+  std::string agreement_id;  // "" when the notice was issued on paper only
+  std::string reason;
+  std::string recorded_by;
+  UnixMillis recorded_at = 0;
+  uint64_t seq = 0;
+};
+Result<NoticeRefusal> RecordNoticeRefusal(Archive& archive, const Caller& caller,
+                                          std::string_view user_id, std::string_view agreement_id,
+                                          std::string_view reason);
 
 // The checklist of `user_id`. Same access rule as ListHandovers
 // (CheckMayListDepartures; kPermissionDenied with the rule otherwise);

@@ -210,6 +210,21 @@ HttpResponse Waive(App& app, const HttpRequest& req, const RequestContext& ctx) 
                                    req.params.at("record"), *reason));
 }
 
+HttpResponse NoticeRefusal(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto agreement = OptionalText(req.json, "agreement", 64);
+  if (!agreement.ok()) return ErrorResponse(agreement.status());
+  auto reason = RequiredText(req.json, "reason", 2048);
+  if (!reason.ok()) return ErrorResponse(reason.status());
+  auto r = vault::RecordNoticeRefusal(*app.options.archive, ctx.ToCaller(), req.params.at("user"),
+                                      *agreement, *reason);
+  if (!r.ok()) return ErrorResponse(r.status());
+  json::Value v = json::Value::MakeObject();
+  v["agreement"] = r->agreement_id;
+  v["recorded_at"] = r->recorded_at;
+  v["seq"] = r->seq;
+  return HttpResponse::Json(v);
+}
+
 HttpResponse Checklist(App& app, const HttpRequest& req, const RequestContext& ctx) {
   auto list =
       vault::BuildDepartureChecklist(*app.options.archive, ctx.ToCaller(), req.params.at("user"));
@@ -246,6 +261,9 @@ void RegisterDepartureRoutes(App& app) {
   app.router.Add(Route::ForSession("GET", "/api/v1/departures/{user}/report", Bind(app, &Report)));
   app.router.Add(
       Route::ForSession("GET", "/api/v1/departures/{user}/checklist", Bind(app, &Checklist)));
+  app.router.Add(Route::ForSession("POST", "/api/v1/departures/{user}/notice-refusal",
+                                   Bind(app, &NoticeRefusal))
+                     .Json());
   const std::string handover = "/api/v1/departures/{user}/handovers/{record}/";
   app.router.Add(
       Route::ForSession("POST", handover + "customer-letter", Bind(app, &IssueLetter)).Json());

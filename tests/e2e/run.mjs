@@ -610,6 +610,20 @@ async function departureStory(base, recordId, customer) {
   await assertNoRawKeys(approver, 'departures checklist (approver, en)');
   await toggleLang(approver, 'zh-CN');
 
+  console.log('step: HR records that the leaver refused to sign the obligations notice');
+  const hr2 = await as(base, 'hr');
+  await hr2.goto(base + '/#/departures?user=' + encodeURIComponent(leaver));
+  await hr2.waitForSelector('#dep-checklist tr[data-item="notice"][data-state="open"]');
+  await hr2.click('#dep-checklist form.dep-refusal button[type=submit]');
+  await hr2.locator('#dep-checklist .error[role=alert]', { hasText: '见证人' }).waitFor();
+  await hr2.fill('#dep-checklist form.dep-refusal input.dep-refusal-reason', '离职面谈时拒绝签收，人事与法务两人在场');
+  await hr2.click('#dep-checklist form.dep-refusal button[type=submit]');
+  await hr2.waitForSelector('#dep-checklist tr[data-item="notice"][data-state="done"]');
+  assert.ok((await hr2.textContent('#dep-checklist tr[data-item="notice"]')).includes('员工拒绝签收'), 'refusal shown');
+  await assertNoRawKeys(hr2, 'departures checklist (HR, zh-CN)');
+  await shot(hr2, 'hr-records-notice-refusal');
+  await as(base, 'approver');
+
   console.log('step: the record now belongs to the successor');
   await approver.goto(base + '/#/record?id=' + recordId);
   await approver.waitForSelector('#record-name');

@@ -324,8 +324,8 @@ TEST_F(CustomerConfirmationTest, ChecklistFollowsTheDepartureToCompletion) {
   EXPECT_EQ(ItemOf(*list, "noncompete").state, ChecklistState::kNotApplicable);
   EXPECT_EQ(ItemOf(*list, "nda").state, ChecklistState::kWarning);
   EXPECT_FALSE(ItemOf(*list, "nda").blocking);
-  EXPECT_EQ(ItemOf(*list, "notice").state, ChecklistState::kWarning);  // no notice signed
-  EXPECT_FALSE(ItemOf(*list, "notice").blocking);
+  EXPECT_EQ(ItemOf(*list, "notice").state, ChecklistState::kOpen);  // no notice signed
+  EXPECT_TRUE(ItemOf(*list, "notice").blocking);
 
   HandOver(rec1_);
   HandOver(rec2_);
@@ -351,6 +351,31 @@ TEST_F(CustomerConfirmationTest, ChecklistFollowsTheDepartureToCompletion) {
   list = BuildDepartureChecklist(*archive_, As(hr_), author_.id);
   ASSERT_TRUE(list.ok());
   EXPECT_EQ(ItemOf(*list, "account").state, ChecklistState::kDone);
+  EXPECT_FALSE(list->complete);  // the obligations notice is neither signed nor refused
+
+  // She refused to sign it: HR records that, and who saw it. Someone else
+  // may not; a notice that is not hers is refused; nothing is written then.
+  const uint64_t before = LogSize();
+  EXPECT_EQ(RecordNoticeRefusal(*archive_, As(hr_), author_.id, "a-0000000000000009", "拒签")
+                .status()
+                .code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(RecordNoticeRefusal(*archive_, As(hr_), author_.id, "", "").status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(RecordNoticeRefusal(*archive_, As(hr_), successor_.id, "", "拒签").status().code(),
+            StatusCode::kFailedPrecondition);  // not leaving
+  EXPECT_EQ(LogSize(), before);
+  EXPECT_EQ(RecordNoticeRefusal(*archive_, As(borrower2_), author_.id, "", "拒签").status().code(),
+            StatusCode::kPermissionDenied);  // audited
+  auto refused = RecordNoticeRefusal(*archive_, As(hr_), author_.id, "",
+                                     "2026年3月20日离职面谈时拒绝签收，人事马某、法务周某在场");
+  ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+  EXPECT_EQ(LeafAt(refused->seq)["action"].as_string(), "departure.notice_refused");
+  list = BuildDepartureChecklist(*archive_, As(hr_), author_.id);
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(ItemOf(*list, "notice").state, ChecklistState::kDone);
+  EXPECT_EQ(ItemOf(*list, "notice").details.Find("refused")->Find("recorded_by")->as_string(),
+            hr_.id);
   EXPECT_TRUE(list->complete);
   const json::Value j = list->ToJson();
   EXPECT_TRUE(j.Find("complete")->as_bool());

@@ -199,6 +199,17 @@ TEST_F(WebDeparturesTest, CustomerLetterAnswerWaiverAndChecklist) {
   EXPECT_EQ(item["handover"]["letter"]["language"].as_string(), "en");
   chk = hr.Call("GET", Base() + "/checklist");
   EXPECT_EQ(chk.Json()["checklist"]["items"].as_array()[2]["state"].as_string(), "done");
+
+  // HR records that the leaver refused to sign the obligations notice.
+  EXPECT_EQ(hr.Call("POST", Base() + "/notice-refusal", "{}").status, 400);
+  EXPECT_EQ(successor.Call("POST", Base() + "/notice-refusal", R"({"reason":"拒签"})").status, 403);
+  TestResponse refused =
+      hr.Call("POST", Base() + "/notice-refusal", R"({"reason":"离职面谈时拒绝签收，两人在场"})");
+  ASSERT_EQ(refused.status, 200) << refused.body;
+  chk = hr.Call("GET", Base() + "/checklist");
+  json::Value notice = chk.Json()["checklist"]["items"].as_array()[5];
+  EXPECT_EQ(notice["id"].as_string(), "notice");
+  EXPECT_EQ(notice["state"].as_string(), "done");
   (void)custodian;
 }
 

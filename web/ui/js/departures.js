@@ -181,9 +181,23 @@ function checklistDetail(item) {
     case 'account': return (d.disabled ? t('dep.chk.disabled') : t('dep.chk.enabled')) + (d.last_working_day ? ' · ' + fmtDate(d.last_working_day) : '');
     case 'noncompete': return d.restriction_starts ? t('dep.chk.restriction_starts') + ' ' + fmtDate(d.restriction_starts) : '';
     case 'nda': return n(d.agreements) ? d.agreements.join(', ') : t('dep.no_nda');
-    case 'notice': return n(d.signed) ? d.signed.join(', ') : (n(d.unsigned) ? t('dep.chk.notice_unsigned') + ': ' + d.unsigned.join(', ') : t('dep.chk.notice_none'));
+    case 'notice':
+      if (n(d.signed)) return d.signed.join(', ');
+      if (d.refused) return t('dep.chk.notice_refused') + ' — ' + d.refused.reason + ' (' + fmtTime(d.refused.recorded_at) + ')';
+      return n(d.unsigned) ? t('dep.chk.notice_unsigned') + ': ' + d.unsigned.join(', ') : t('dep.chk.notice_none');
     default: return '';
   }
+}
+
+// HR records that the leaver refused to sign the obligations notice: what
+// happened and who witnessed it (it goes into the audit event).
+function refusalForm(userId, item, err) {
+  const reason = el('input', { maxlength: '2048', placeholder: t('dep.chk.refusal_reason'), 'aria-label': t('dep.chk.refusal_reason'), class: 'dep-refusal-reason' });
+  const unsigned = (item.details && item.details.unsigned) || [];
+  return postForm('dep-refusal', [reason, el('button', { class: 'small', type: 'submit', i18n: 'dep.chk.record_refusal' })],
+    '/api/v1/departures/' + encodeURIComponent(userId) + '/notice-refusal',
+    () => ({ agreement: unsigned.length ? unsigned[unsigned.length - 1] : '', reason: reason.value }), err, 'dep.chk.refusal_recorded',
+    () => (!reason.value.trim() ? t('dep.chk.refusal_reason') : ''));
 }
 
 async function checklistSection(userId) {
@@ -192,12 +206,14 @@ async function checklistSection(userId) {
     el('div', { class: 'error', text: errorText(r.body) }));
   const c = r.body.checklist;
   const stateKey = (s) => 'dep.chk.state.' + (s === 'n/a' ? 'na' : s);
+  const err = el('div', { class: 'error', role: 'alert' });
   const rows = (c.items || []).map((item) => el('tr', { class: 'dep-chk-' + item.id, 'data-item': item.id, 'data-state': item.state },
     el('td', { i18n: 'dep.chk.' + item.id }),
     el('td', {}, el('span', { class: 'tag ' + (item.state === 'open' ? 'error' : ''), i18n: stateKey(item.state) })),
-    el('td', { class: 'muted', text: checklistDetail(item) })));
+    el('td', { class: 'muted' }, el('div', { text: checklistDetail(item) }),
+      item.id === 'notice' && item.state === 'open' && hasRole('hr') ? refusalForm(userId, item, err) : null)));
   return el('section', { class: 'card', id: 'dep-checklist', 'data-complete': String(!!c.complete) },
-    el('h2', { i18n: 'dep.chk.title' }),
+    el('h2', { i18n: 'dep.chk.title' }), err,
     el('p', {}, el('span', { class: 'tag ' + (c.complete ? '' : 'error'), i18n: c.complete ? 'dep.chk.complete' : 'dep.chk.incomplete' }),
       el('span', { class: 'muted', text: ' ' + t('dep.chk.mode', { mode: t('dep.chk.mode.' + c.customer_confirmation) }) })),
     table(['dep.chk.item', 'dep.state', 'dep.chk.detail'], rows, { id: 'dep-checklist-table', scroll: true }));

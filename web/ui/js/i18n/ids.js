@@ -179,6 +179,7 @@ const ACTIONS = [
   ['departure.customer_letter', '生成客户通知函', 'Customer letter'],
   ['departure.customer_confirm', '记录客户确认', "Customer's answer"],
   ['departure.customer_waive', '免除客户确认', 'Customer confirmation waived'],
+  ['departure.notice_refused', '记录拒签离职保密义务告知书', 'Refusal to sign the obligations notice recorded'],
   ['evidence.request', '申请证据包', 'Request evidence'],
   ['evidence.preview', '预估证据范围', 'Preview evidence scope'],
   ['evidence.approve', '批准证据申请', 'Approve evidence request'],
