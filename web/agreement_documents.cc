@@ -91,11 +91,13 @@ Result<vault::BuiltDocument> Build(const AgreementLibrary& library, std::string_
 
 }  // namespace
 
+fs::path ShippedLettersDir() { return fs::path(ShareDir()) / "contract-templates" / "letters"; }
+
 AgreementLibrary ShippedAgreementLibrary(Status* wage_status) {
   const fs::path root = fs::path(ShareDir()) / "contract-templates";
   AgreementLibrary library;
   library.templates_dir = root / "templates";
-  library.letters_dir = root / "letters";
+  library.letters_dir = ShippedLettersDir();
   auto wages = contracts::MinimumWageTable::Load(root / "data" / "minimum-wages.json");
   if (wage_status != nullptr) *wage_status = wages.status();
   if (wages.ok()) {

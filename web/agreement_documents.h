@@ -42,6 +42,9 @@ struct AgreementLibrary {
 // is null and `*wage_status` (if not null) says why; otherwise OK.
 AgreementLibrary ShippedAgreementLibrary(Status* wage_status = nullptr);
 
+// ShareDir()/contract-templates/letters, without loading the data files.
+std::filesystem::path ShippedLettersDir();
+
 // Template `id` from `templates_dir`. SECURITY: an id is 1–64 characters of
 // [a-z0-9-], so it can never name a file outside the folder. Returns
 // kInvalidArgument "unknown template" for a malformed id or a template that

@@ -155,9 +155,10 @@ HttpResponse IssueLetter(App& app, const HttpRequest& req, const RequestContext&
     if (!text.ok()) return ErrorResponse(text.status());
     *out = std::move(*text);
   }
-  auto letter = vault::IssueCustomerLetter(
-      *app.options.archive, ctx.ToCaller(), req.params.at("user"), req.params.at("record"), request,
-      CustomerLetterRendererOver(ShippedAgreementLibrary().letters_dir));
+  // The template is read on each letter; the library's data files are not.
+  auto letter = vault::IssueCustomerLetter(*app.options.archive, ctx.ToCaller(),
+                                           req.params.at("user"), req.params.at("record"), request,
+                                           CustomerLetterRendererOver(ShippedLettersDir()));
   if (!letter.ok()) return ErrorResponse(letter.status());
   json::Value v = json::Value::MakeObject();
   v["language"] = letter->info.language;
