@@ -160,6 +160,7 @@ NewRecord MakeCustomer(Gen& g, int index, const std::string& owner, const std::s
   r.owner_id = owner;
   r.custodian_id = custodian;
   r.tags = {std::string(city.region), industry};
+  r.territory = std::string(city.region) + "区";
   if (g.Int(0, 4) == 0) r.tags.push_back("重点客户");
   r.status = g.Pick(kStatusLabels);
   if (g.Int(0, 2) == 0) {
@@ -265,6 +266,8 @@ Status SeedDemoCompany(Archive& archive, const DemoOptions& options,
     u.username = std::string(p.username);
     u.display_name = std::string(p.display);
     u.department = std::string(p.department);
+    // Sales team two also covers South China's customers, whoever owns them.
+    if (p.department == "销售二部") u.territories = {"华南区"};
     u.roles = p.roles;
     u.created = NowMillis();
     User created;
@@ -312,8 +315,8 @@ Status SeedDemoCompany(Archive& archive, const DemoOptions& options,
     if (!r.ok()) return r.status();
     CUSTOS_ASSIGN_OR_RETURN(RecordVersion v, ReadRecordVersion(**r, m.id, m.latest_version));
     r->reset();
-    RecordUpdate u{m.name, m.classification, m.declassify_on, m.custodian_id,
-                   m.tags, m.status,         m.paper,         v.content};
+    RecordUpdate u{m.name,   m.classification, m.declassify_on, m.custodian_id, m.tags,
+                   m.status, m.territory,      m.paper,         v.content};
     u.content.notes += " 季度回访：客户反馈良好，" + g.Pick(kIntentions) + "。";
     u.content.price_tolerance = "可接受涨价不超过 " + std::to_string(g.Int(1, 8)) + "%";
     CUSTOS_RETURN_IF_ERROR(

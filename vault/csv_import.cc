@@ -20,7 +20,8 @@ const std::set<std::string>& KnownColumns() {
       "contact_email", "contact_wechat", "business_status", "trading_habits",
       "order_volumes", "order_cycle",    "price_tolerance", "agreed_prices",
       "intentions",    "preferences",    "character_notes", "key_dates",
-      "notes",         "paper_room",     "paper_cabinet",   "paper_box"};
+      "notes",         "paper_room",     "paper_cabinet",   "paper_box",
+      "territory"};
   return known;
 }
 
@@ -197,6 +198,7 @@ Result<CustomerRows> ReadCustomerCsv(
     }
     rec.tags = Split(get("tags"), ";|", false);
     rec.status = get("status").empty() ? "active" : get("status");
+    rec.territory = get("territory");
     rec.declassify_on = get("declassify_on");
     if (!rec.declassify_on.empty() && !ParseDate(rec.declassify_on).ok())
       error("declassify_on", "'" + rec.declassify_on + "' is not a date (YYYY-MM-DD)");

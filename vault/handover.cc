@@ -269,10 +269,15 @@ Result<std::vector<Handover>> HandoversOf(const ReadTxn& txn, std::string_view u
 Result<bool> OutsideAssignment(const ReadTxn& txn, const User& user, const RecordMeta& meta) {
   if (meta.kind != RecordKind::kCustomer) return false;
   if (meta.owner_id == user.id) return false;
-  // Someone in no department has no team to be outside of: not judged
-  // (otherwise every view by them would count, and the alert would say
-  // nothing). Admins set departments (vault/user_admin.h).
-  if (user.department.empty()) return false;
+  // Someone in no department and covering no territory has no team to be
+  // outside of: not judged (otherwise every view by them would count, and
+  // the alert would say nothing). Admins set both (vault/user_admin.h).
+  if (user.department.empty() && user.territories.empty()) return false;
+  if (!meta.territory.empty() && (meta.territory == user.department ||
+                                  std::find(user.territories.begin(), user.territories.end(),
+                                            meta.territory) != user.territories.end())) {
+    return false;
+  }
   auto owner = GetUser(txn, meta.owner_id);
   if (!owner.ok()) {
     if (owner.status().code() != StatusCode::kNotFound) return owner.status();

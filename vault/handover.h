@@ -270,11 +270,13 @@ Status CheckMayListDepartures(const policy::Policy& policy, const User& caller);
 
 // A person's assignment (for the anomaly rule anomaly.outside_assignment and
 // the departure report): the customer files they own, the files of their
-// team (owned by someone of the same department), and the files handed to
-// them (a pending handover of which they are the successor). Whether
-// `meta` — a customer file — lies outside `user`'s assignment; false for
-// company documents, which belong to no one's territory, and for people in
-// no department (no team to judge against).
+// team (owned by someone of the same department), the files of the
+// territories they cover (RecordMeta::territory equal to their department or
+// one of User::territories), and the files handed to them (a pending
+// handover of which they are the successor). Whether `meta` — a customer
+// file — lies outside `user`'s assignment; false for company documents,
+// which belong to no one's territory, and for people in no department and
+// covering no territory (no team to judge against).
 Result<bool> OutsideAssignment(const ReadTxn& txn, const User& user, const RecordMeta& meta);
 
 // Whether `record_id` is in a pending handover of `user` while `user` is in

@@ -240,6 +240,7 @@ Result<RecordMeta> Archive::CreateRecordIn(WriteTxn& txn, const policy::Permit& 
   meta.custodian_id = record.custodian_id;
   meta.tags = record.tags;
   meta.status = record.status.empty() ? "active" : record.status;
+  meta.territory = record.territory;
   meta.paper = record.paper;
   meta.created = now;
   meta.updated = now;
@@ -369,6 +370,9 @@ Result<RecordMeta> Archive::UpdateRecord(const Caller& caller, std::string_view 
                 if (update.declassify_on != meta.declassify_on) {
                   e.details["declassify_on"] = ChangeJson(meta.declassify_on, update.declassify_on);
                 }
+                if (update.territory != meta.territory) {
+                  e.details["territory"] = ChangeJson(meta.territory, update.territory);
+                }
                 return Status::Ok();
               },
               [&](WriteTxn& txn, const access::Outcome& o) -> Status {
@@ -378,6 +382,7 @@ Result<RecordMeta> Archive::UpdateRecord(const Caller& caller, std::string_view 
                 meta.custodian_id = update.custodian_id;
                 meta.tags = update.tags;
                 meta.status = update.status.empty() ? "active" : update.status;
+                meta.territory = update.territory;
                 meta.paper = update.paper;
                 return WriteNextVersion(txn, &meta, o.user.id, o.now, reason, update.content);
               })

@@ -118,6 +118,10 @@ struct RecordMeta {
   std::string custodian_id;
   std::vector<std::string> tags;
   std::string status = "active";  // free label, e.g. "active", "dormant", "archived"
+  // The sales territory or team the customer belongs to (e.g. "华东区"), or
+  // "": the people who cover it (User::territories) have it in their
+  // assignment (vault/handover.h, OutsideAssignment).
+  std::string territory;
   PaperLocation paper;
   uint32_t latest_version = 0;
   UnixMillis created = 0;
@@ -172,6 +176,7 @@ struct NewRecord {
   std::string custodian_id;
   std::vector<std::string> tags;
   std::string status = "active";
+  std::string territory;
   PaperLocation paper;
   RecordContent content;
 };
@@ -185,6 +190,7 @@ struct RecordUpdate {
   std::string custodian_id;
   std::vector<std::string> tags;
   std::string status = "active";
+  std::string territory;
   PaperLocation paper;
   RecordContent content;
 };

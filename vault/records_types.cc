@@ -210,6 +210,9 @@ json::Value RecordMeta::ToJson() const {
   o["custodian"] = custodian_id;
   o["tags"] = StringArray(tags);
   o["status"] = status;
+  // Written only when set, so records made before territories existed keep
+  // their stored and exported bytes.
+  if (!territory.empty()) o["territory"] = territory;
   json::Value p = json::Value::MakeObject();
   p["room"] = paper.room;
   p["cabinet"] = paper.cabinet;
@@ -237,6 +240,7 @@ Result<RecordMeta> RecordMeta::FromJson(const json::Value& o) {
   CUSTOS_ASSIGN_OR_RETURN(m.custodian_id, json::GetStringOr(o, "custodian", ""));
   CUSTOS_ASSIGN_OR_RETURN(m.tags, GetStringArray(o, "tags"));
   CUSTOS_ASSIGN_OR_RETURN(m.status, json::GetStringOr(o, "status", "active"));
+  CUSTOS_ASSIGN_OR_RETURN(m.territory, json::GetStringOr(o, "territory", ""));
   if (const json::Value* p = o.Find("paper"); p != nullptr && p->is_object()) {
     CUSTOS_ASSIGN_OR_RETURN(m.paper.room, json::GetStringOr(*p, "room", ""));
     CUSTOS_ASSIGN_OR_RETURN(m.paper.cabinet, json::GetStringOr(*p, "cabinet", ""));

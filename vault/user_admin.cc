@@ -88,6 +88,30 @@ Status CheckText(std::string_view name, std::string_view value) {
   return Status::Ok();
 }
 
+// A territory list as stored: each label trimmed of spaces, empty ones and
+// repeats dropped, order kept.
+Result<std::vector<std::string>> CleanTerritories(const std::vector<std::string>& in) {
+  constexpr size_t kMaxTerritories = 32;
+  std::vector<std::string> out;
+  for (const std::string& raw : in) {
+    size_t b = raw.find_first_not_of(" \t");
+    if (b == std::string::npos) continue;
+    size_t e = raw.find_last_not_of(" \t");
+    std::string t = raw.substr(b, e - b + 1);
+    CUSTOS_RETURN_IF_ERROR(CheckText("a territory", t));
+    if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(std::move(t));
+  }
+  if (out.size() > kMaxTerritories)
+    return Status::InvalidArgument("at most 32 territories per person");
+  return out;
+}
+
+json::Value TextList(const std::vector<std::string>& v) {
+  json::Value a = json::Value::MakeArray();
+  for (const std::string& s : v) a.Push(s);
+  return a;
+}
+
 std::vector<policy::Role> Dedupe(const std::vector<policy::Role>& roles) {
   std::vector<policy::Role> out;
   for (policy::Role r : roles) {
@@ -261,6 +285,8 @@ Result<UserAdminOutcome> UserAdmin::Create(const Caller& admin, const NewUser& i
   CUSTOS_RETURN_IF_ERROR(ValidateUsername(input.username));
   CUSTOS_RETURN_IF_ERROR(CheckText("display_name", input.display_name));
   CUSTOS_RETURN_IF_ERROR(CheckText("department", input.department));
+  CUSTOS_ASSIGN_OR_RETURN(const std::vector<std::string> territories,
+                          CleanTerritories(input.territories));
   const std::vector<policy::Role> roles = Dedupe(input.roles);
   if (roles.empty()) return Status::InvalidArgument("an account needs at least one role");
   CUSTOS_RETURN_IF_ERROR(EnsurePolicy(vault_, log_).status());
@@ -282,6 +308,7 @@ Result<UserAdminOutcome> UserAdmin::Create(const Caller& admin, const NewUser& i
     AuditEvent e = BaseEvent(a, admin, "user.create", "", reason);
     e.details["username"] = input.username;
     e.details["roles"] = RoleList(roles);
+    if (!territories.empty()) e.details["territories"] = TextList(territories);
     if (!a.allowed) {
       CUSTOS_RETURN_IF_ERROR(gate_.Record(txn, a, e).status());
       denied = a.refusal;
@@ -292,6 +319,7 @@ Result<UserAdminOutcome> UserAdmin::Create(const Caller& admin, const NewUser& i
     u.username = input.username;
     u.display_name = input.display_name;
     u.department = input.department;
+    u.territories = territories;
     for (policy::Role r : roles) {
       if (!Contains(held, r)) u.roles.push_back(r);
     }
@@ -322,6 +350,10 @@ Result<UserAdminOutcome> UserAdmin::Change(const Caller& admin, std::string_view
   if (user_id.empty()) return Status::InvalidArgument("user id is empty");
   if (change.display_name) CUSTOS_RETURN_IF_ERROR(CheckText("display_name", *change.display_name));
   if (change.department) CUSTOS_RETURN_IF_ERROR(CheckText("department", *change.department));
+  std::optional<std::vector<std::string>> territories;
+  if (change.territories) {
+    CUSTOS_ASSIGN_OR_RETURN(territories, CleanTerritories(*change.territories));
+  }
   CUSTOS_RETURN_IF_ERROR(EnsurePolicy(vault_, log_).status());
   UserAdminOutcome out;
   Status denied;
@@ -381,12 +413,20 @@ Result<UserAdminOutcome> UserAdmin::Change(const Caller& admin, std::string_view
     if (change.department && *change.department != target.department) {
       target.department = *change.department;
     }
-    if (target.display_name != before.display_name || target.department != before.department) {
+    if (territories) target.territories = *territories;
+    if (target.display_name != before.display_name || target.department != before.department ||
+        target.territories != before.territories) {
       AuditEvent e = BaseEvent(auth, admin, "user.update", target.id, reason);
       if (target.display_name != before.display_name) {
         e.details["display_name"] = target.display_name;
       }
       if (target.department != before.department) e.details["department"] = target.department;
+      if (target.territories != before.territories) {
+        json::Value t = json::Value::MakeObject();
+        t["from"] = TextList(before.territories);
+        t["to"] = TextList(target.territories);
+        e.details["territories"] = std::move(t);
+      }
       events.push_back(std::move(e));
     }
     if (!added.empty() || !removed.empty()) {

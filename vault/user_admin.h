@@ -25,7 +25,8 @@
 //
 // Audit events (object {"user", id}; actor = the administrator unless said):
 //   "user.create"          details {username, roles, pending_roles, grant}
-//   "user.update"          details {display_name, department} as changed
+//   "user.update"          details {display_name, department, territories} as
+//                          changed (territories: {from, to})
 //   "user.roles"           details {added, removed, pending_roles, grant}
 //   "user.grant.confirm"   details {grant, roles, requested_by}
 //   "user.grant.cancel"    details {grant, roles, requested_by}
@@ -71,6 +72,7 @@ struct NewUser {
   std::string username;
   std::string display_name;
   std::string department;
+  std::vector<std::string> territories;  // see User::territories
   std::vector<policy::Role> roles;
 };
 
@@ -78,7 +80,8 @@ struct NewUser {
 struct UserChange {
   std::optional<std::string> display_name;
   std::optional<std::string> department;
-  std::optional<std::vector<policy::Role>> roles;  // the complete new set
+  std::optional<std::vector<std::string>> territories;  // the complete new list
+  std::optional<std::vector<policy::Role>> roles;       // the complete new set
   std::optional<bool> disabled;
 };
 

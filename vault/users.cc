@@ -27,6 +27,9 @@ json::Value User::ToJson(bool include_secret_fields) const {
   v["notice_date"] = notice_date;
   v["last_working_day"] = last_working_day;
   v["department"] = department;
+  json::Value ts = json::Value::MakeArray();
+  for (const std::string& t : territories) ts.Push(t);
+  v["territories"] = std::move(ts);
   v["must_change_password"] = must_change_password;
   v["disabled"] = disabled;
   v["created"] = created;
@@ -57,6 +60,12 @@ Result<User> User::FromJson(const json::Value& v) {
   CUSTOS_ASSIGN_OR_RETURN(u.notice_date, json::GetStringOr(v, "notice_date", ""));
   CUSTOS_ASSIGN_OR_RETURN(u.last_working_day, json::GetStringOr(v, "last_working_day", ""));
   CUSTOS_ASSIGN_OR_RETURN(u.department, json::GetStringOr(v, "department", ""));
+  if (const json::Value* ts = v.Find("territories"); ts != nullptr && ts->is_array()) {
+    for (const json::Value& t : ts->as_array()) {
+      if (!t.is_string()) return Status::InvalidArgument("territories must be strings");
+      u.territories.push_back(t.as_string());
+    }
+  }
   CUSTOS_ASSIGN_OR_RETURN(u.password_hash, json::GetStringOr(v, "password_hash", ""));
   CUSTOS_ASSIGN_OR_RETURN(u.password_set_by, json::GetStringOr(v, "password_set_by", ""));
   if (const json::Value* r = v.Find("password_from_reset"); r != nullptr && r->is_bool())

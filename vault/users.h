@@ -30,6 +30,11 @@ struct User {
   std::string notice_date;       // YYYY-MM-DD when notice was given
   std::string last_working_day;  // YYYY-MM-DD
   std::string department;
+  // The sales territories or teams this person covers besides their
+  // department (e.g. "华东区"); maintained by administrators, audited
+  // (vault/user_admin.h). A customer file whose RecordMeta::territory is
+  // one of them, or equals the department, is in their assignment.
+  std::vector<std::string> territories;
   std::string password_hash;  // Argon2id encoded; empty = cannot log in
   bool must_change_password = false;
   // The administrator whose setup link set the current password; cleared

@@ -107,6 +107,7 @@ Result<vault::RecordMeta> VisibleMeta(App& app, const HttpRequest& req, const Re
 
 json::Value MetaJson(const vault::ReadTxn& txn, const vault::RecordMeta& m) {
   json::Value v = m.ToJson();
+  v["territory"] = m.territory;  // stored only when set (records_types.cc)
   v["marking"] = MarkingJson(m.classification);
   v["owner_person"] = PersonJson(txn, m.owner_id);
   v["author_person"] = PersonJson(txn, m.author_id);
@@ -139,6 +140,7 @@ struct MetaFields {
   std::string custodian_id;
   std::vector<std::string> tags;
   std::string status;
+  std::string territory;
   vault::PaperLocation paper;
   vault::RecordContent content;
 };
@@ -154,6 +156,7 @@ Result<MetaFields> ParseMetaFields(const json::Value& body) {
   CUSTOS_ASSIGN_OR_RETURN(f.tags, OptionalStrings(body, "tags"));
   CUSTOS_ASSIGN_OR_RETURN(f.status, OptionalText(body, "status", 64));
   if (f.status.empty()) f.status = "active";
+  CUSTOS_ASSIGN_OR_RETURN(f.territory, OptionalText(body, "territory", 128));
   if (const json::Value* p = body.Find("paper"); p != nullptr && !p->is_null()) {
     if (!p->is_object()) return Status::InvalidArgument("paper must be an object");
     CUSTOS_ASSIGN_OR_RETURN(f.paper.room, OptionalText(*p, "room", 128));
@@ -187,6 +190,7 @@ HttpResponse Create(App& app, const HttpRequest& req, const RequestContext& ctx)
   rec.custodian_id = f->custodian_id;
   rec.tags = f->tags;
   rec.status = f->status;
+  rec.territory = f->territory;
   rec.paper = f->paper;
   rec.content = f->content;
   auto created = app.options.archive->CreateRecord(ctx.ToCaller(), rec, *reason);
@@ -210,6 +214,7 @@ HttpResponse Update(App& app, const HttpRequest& req, const RequestContext& ctx)
   u.custodian_id = f->custodian_id;
   u.tags = f->tags;
   u.status = f->status;
+  u.territory = f->territory;
   u.paper = f->paper;
   u.content = f->content;
   auto updated = app.options.archive->UpdateRecord(ctx.ToCaller(), req.params.at("id"), u, *reason);

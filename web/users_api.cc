@@ -11,6 +11,7 @@
 #include "vault/user_admin.h"
 #include "vault/users.h"
 #include "web/internal/app.h"
+#include "web/internal/handler_util.h"
 
 namespace custos::web::internal {
 
@@ -97,6 +98,9 @@ HttpResponse CreateUserRoute(App& app, const HttpRequest& req, const RequestCont
   auto department = TextField(req.json, "department", 128);
   if (!department.ok()) return ErrorResponse(department.status());
   u.department = *department;
+  auto territories = OptionalStrings(req.json, "territories");
+  if (!territories.ok()) return ErrorResponse(territories.status());
+  u.territories = *territories;
   auto roles = RolesField(req.json);
   if (!roles.ok()) return ErrorResponse(roles.status());
   u.roles = *roles;
@@ -118,6 +122,11 @@ HttpResponse UpdateUserRoute(App& app, const HttpRequest& req, const RequestCont
     auto v = TextField(req.json, "department", 128);
     if (!v.ok()) return ErrorResponse(v.status());
     change.department = *v;
+  }
+  if (req.json.Find("territories") != nullptr) {
+    auto v = OptionalStrings(req.json, "territories");
+    if (!v.ok()) return ErrorResponse(v.status());
+    change.territories = *v;
   }
   if (req.json.Find("roles") != nullptr) {
     auto v = RolesField(req.json);

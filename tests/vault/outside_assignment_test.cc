@@ -74,6 +74,50 @@ TEST_F(OutsideAssignmentTest, AnotherTeamsFilesRaiseOneAlertADayAboveTheThreshol
   EXPECT_TRUE(OutsideAlerts(author_).empty());
 }
 
+// A customer file may name a territory; whoever covers it (as a territory
+// an administrator gave them, or as their department) has it in their
+// assignment whoever owns it. Someone with no department but a territory is
+// judged too.
+TEST_F(OutsideAssignmentTest, TheTerritoriesSomeoneCoversAreInsideTheirAssignment) {
+  NewRecord south;
+  south.name = "广州恒通机电有限公司";
+  south.classification = policy::Classification::kInternal;
+  south.custodian_id = custodian_.id;
+  south.territory = "华南区";
+  auto m = archive_->CreateRecord(As(author_), south, "新客户建档");
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->territory, "华南区");
+  EXPECT_EQ(archive_->View(As(author_), m->id, "核对").value().meta.territory, "华南区");
+
+  auto outside = [&](const User& u, const RecordMeta& r) {
+    auto txn = vault_->BeginRead();
+    EXPECT_TRUE(txn.ok());
+    return OutsideAssignment(**txn, u, r).value();
+  };
+  EXPECT_TRUE(outside(borrower_, *m));  // 销售二部, covering nothing
+  borrower_.territories = {"华南区"};
+  ASSERT_TRUE(vault_->Write([&](WriteTxn& txn) { return UpdateUser(txn, borrower_); }).ok());
+  EXPECT_FALSE(outside(borrower_, *m));
+  EXPECT_TRUE(outside(borrower_, records_[0]));  // 华东, no territory: still the owner's team's
+
+  // A department named like the territory covers it too.
+  SetDepartment(&borrower2_, "华南区");
+  EXPECT_FALSE(outside(borrower2_, *m));
+
+  // Views by the territory's coverer raise nothing; someone without a
+  // department who covers another territory is judged, and alerted.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(archive_->View(As(borrower_), m->id, "片区客户").ok());
+  EXPECT_TRUE(OutsideAlerts(borrower_).empty());
+  User roaming = AddUser("roaming", "漫游销售", {policy::Role::kBorrower});
+  roaming.territories = {"西北区"};
+  ASSERT_TRUE(vault_->Write([&](WriteTxn& txn) { return UpdateUser(txn, roaming); }).ok());
+  EXPECT_TRUE(outside(roaming, *m));
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(archive_->View(As(roaming), records_[i].id, "了解客户情况").ok());
+  }
+  EXPECT_EQ(OutsideAlerts(roaming).size(), 1u);
+}
+
 TEST_F(OutsideAssignmentTest, HandedFilesAreInsideAndTheReportListsTheOthers) {
   // The author leaves; one of her files is handed to the borrower of the
   // other team: inside his assignment from then on.

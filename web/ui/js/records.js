@@ -59,6 +59,7 @@ function viewNewRecord() {
   const f = el('form', { class: 'card', id: 'new-record-form' }, el('h1', { i18n: 'new.title' }),
     ...field('new.name', el('input', { id: 'new-name', required: true, maxlength: '200' })),
     ...field('new.cls', cls), ...field('new.tags', el('input', { id: 'new-tags' })),
+    ...field('new.territory', el('input', { id: 'new-territory', maxlength: '128' })),
     ...field('new.regno', textInput('new-regno')), ...field('new.address', textInput('new-address')),
     ...field('new.habits', textInput('new-habits', true)), ...field('new.prices', textInput('new-prices', true)),
     ...field('new.notes', textInput('new-notes', true)),
@@ -69,7 +70,7 @@ function viewNewRecord() {
     const v = (id) => f.querySelector('#' + id).value;
     const r = await api('POST', '/api/v1/records', {
       kind: 'customer', name: v('new-name'), classification: v('new-cls'),
-      tags: v('new-tags').split(/[,，]/).map((s) => s.trim()).filter(Boolean),
+      tags: v('new-tags').split(/[,，]/).map((s) => s.trim()).filter(Boolean), territory: v('new-territory').trim(),
       content: { registration_number: v('new-regno'), address: v('new-address'), trading_habits: v('new-habits'), agreed_prices: v('new-prices'), notes: v('new-notes') },
       reason: v('new-reason'),
     });
@@ -92,7 +93,7 @@ async function viewRecord() {
   const meta = el('section', { class: 'card' }, el('h2', { i18n: 'rec.meta' }), el('dl', { class: 'meta' },
     ...dl('rec.owner', person(m.owner_person)), ...dl('rec.author', person(m.author_person)),
     ...dl('rec.custodian', person(m.custodian_person)), el('dt', { i18n: 'rec.status' }), statusCell('dd', m.status),
-    ...dl('records.tags', m.tags.join('、')), ...dl('rec.version', String(m.latest_version))),
+    ...dl('records.tags', m.tags.join('、')), ...dl('rec.territory', m.territory || '—'), ...dl('rec.version', String(m.latest_version))),
   el('p', { class: 'actions' }, el('a', { class: 'button', id: 'view-link', href: '#/view?id=' + enc, i18n: 'rec.view' })));
 
   // Borrow request.

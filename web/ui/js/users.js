@@ -79,6 +79,9 @@ async function grantsCard(rerender) {
       : el('p', { class: 'muted', i18n: 'users.grants_none' }));
 }
 
+// A comma-separated list as typed (either comma), without empty entries.
+function splitList(s) { return s.split(/[,，、]/).map((x) => x.trim()).filter(Boolean); }
+
 // The panel to change one account: names, roles, disabled, password reset.
 function manageCard(u, rerender) {
   const err = el('div', { class: 'error', role: 'alert' });
@@ -87,6 +90,7 @@ function manageCard(u, rerender) {
     el('h2', { text: t('users.editing', { name: `${u.display_name} (${u.username})` }) }),
     ...field('users.display', el('input', { id: 'edit-display', maxlength: '128', value: u.display_name })),
     ...field('users.department', el('input', { id: 'edit-department', maxlength: '128', value: u.department })),
+    ...field('users.territories', el('input', { id: 'edit-territories', value: (u.territories || []).join(', ') })),
     el('label', { i18n: 'users.roles' }), roleChecks('edit-role', u.roles),
     el('label', { class: 'inline' }, el('input', { type: 'checkbox', id: 'edit-disabled', checked: u.disabled }), el('span', { i18n: 'users.disable' })),
     ...field('users.reason', el('input', { id: 'edit-reason', maxlength: '500' })),
@@ -100,6 +104,7 @@ function manageCard(u, rerender) {
     const roles = [...f.querySelectorAll('input[name=edit-role]:checked')].map((c) => c.value);
     const r = await api('PATCH', `/api/v1/users/${encodeURIComponent(u.id)}`, {
       display_name: f.querySelector('#edit-display').value, department: f.querySelector('#edit-department').value,
+      territories: splitList(f.querySelector('#edit-territories').value),
       roles, disabled: f.querySelector('#edit-disabled').checked, reason: f.querySelector('#edit-reason').value,
     });
     if (!r.ok) { err.textContent = errorText(r.body); return; }
@@ -129,7 +134,8 @@ async function view(note) {
       slot.scrollIntoView();
     });
     return el('tr', {},
-      el('td', { text: u.username }), el('td', { text: u.display_name }), el('td', { text: u.department }),
+      el('td', { text: u.username }), el('td', { text: u.display_name }),
+      el('td', {}, el('div', { text: u.department }), el('div', { class: 'muted', text: (u.territories || []).join('、') })),
       el('td', {}, ...u.roles.map((r) => el('span', { class: 'tag', text: roleLabel(r) }))),
       el('td', { i18n: statusKey(u) }), el('td', {}, manage));
   });
@@ -140,6 +146,7 @@ async function view(note) {
     ...field('users.username', el('input', { id: 'new-username', required: true, pattern: '[A-Za-z0-9._\\-]{1,64}' })),
     ...field('users.display', el('input', { id: 'new-display', maxlength: '128' })),
     ...field('users.department', el('input', { id: 'new-department', maxlength: '128' })),
+    ...field('users.territories', el('input', { id: 'new-territories' })),
     el('label', { i18n: 'users.roles' }), roleChecks('role', []),
     ...field('users.reason', el('input', { id: 'new-reason', maxlength: '500' })),
     el('button', { class: 'primary', type: 'submit', i18n: 'users.submit' }), err);
@@ -149,7 +156,7 @@ async function view(note) {
     const roles = [...f.querySelectorAll('input[name=role]:checked')].map((c) => c.value);
     const r = await api('POST', '/api/v1/users', {
       username: f.querySelector('#new-username').value, display_name: f.querySelector('#new-display').value,
-      department: f.querySelector('#new-department').value, roles, reason: f.querySelector('#new-reason').value,
+      department: f.querySelector('#new-department').value, territories: splitList(f.querySelector('#new-territories').value), roles, reason: f.querySelector('#new-reason').value,
     });
     if (!r.ok) { err.textContent = errorText(r.body); return; }
     rerender(outcomeBox(r.body));
