@@ -92,7 +92,7 @@ function manageCard(u, rerender) {
     ...field('users.department', el('input', { id: 'edit-department', maxlength: '128', value: u.department })),
     ...field('users.territories', el('input', { id: 'edit-territories', value: (u.territories || []).join(', ') })),
     el('label', { i18n: 'users.roles' }), roleChecks('edit-role', u.roles),
-    el('label', { class: 'inline' }, el('input', { type: 'checkbox', id: 'edit-disabled', checked: u.disabled }), el('span', { i18n: 'users.disable' })),
+    el('label', { class: 'check' }, el('input', { type: 'checkbox', id: 'edit-disabled', checked: u.disabled }), el('span', { i18n: 'users.disable' })),
     ...field('users.reason', el('input', { id: 'edit-reason', maxlength: '500' })),
     el('div', { class: 'actions' },
       el('button', { class: 'primary', type: 'submit', id: 'edit-save', i18n: 'users.save' }), ' ',
