@@ -15,6 +15,7 @@
 #include "vault/evidence/manifest.h"
 #include "vault/evidence/report.h"
 #include "vault/evidence/sha256sums.h"
+#include "vault/handover.h"
 #include "vault/legal_hold.h"
 #include "vault/noncompete.h"
 #include "vault/policy_store.h"
@@ -453,6 +454,46 @@ class Builder {
     return Status::Ok();
   }
 
+  // The person's handovers as a leaver (vault/handover.h, Handover::ToJson),
+  // and the rows of the report's table. A redacted bundle leaves out what
+  // the customer's side said (who answered, their position, the note): the
+  // customer's people are as confidential as the file's contacts.
+  Result<json::Value> HandoversJson(const ReadTxn& txn, const std::string& user_id,
+                                    std::vector<ReportHandover>* rows) {
+    auto name_of = [&](const std::string& id) -> std::string {
+      if (id.empty()) return "";
+      auto u = GetUser(txn, id);
+      return u.ok() ? u->display_name : id;
+    };
+    CUSTOS_ASSIGN_OR_RETURN(std::vector<Handover> list, HandoversOf(txn, user_id));
+    std::sort(list.begin(), list.end(),
+              [](const Handover& a, const Handover& b) { return a.record_id < b.record_id; });
+    json::Value out = json::Value::MakeArray();
+    for (const Handover& h : list) {
+      json::Value j = h.ToJson();
+      if (in_.request.redact) {
+        json::Value& c = j["customer"];
+        for (const char* k : {"contact_name", "contact_position", "note"}) {
+          if (!c[k].as_string().empty()) c[k] = "[redacted]";
+        }
+      }
+      out.Push(std::move(j));
+      ReportHandover r;
+      r.record_id = h.record_id;
+      r.successor_name = name_of(h.successor_id);
+      r.state = std::string(HandoverStateId(h.state));
+      r.confirmed_by_name = name_of(h.confirmed_by);
+      r.confirmed_at = h.confirmed_at;
+      r.customer = std::string(CustomerStateId(h, policy::CustomerConfirmation::kRequired));
+      r.customer_date = h.customer.date;
+      r.waived_by_name = name_of(h.customer.waived_by);
+      r.confirm_seq = h.confirm_seq;
+      r.customer_seq = h.customer.seq != 0 ? h.customer.seq : h.customer.waive_seq;
+      rows->push_back(std::move(r));
+    }
+    return out;
+  }
+
   Status WritePeople() {
     for (const User& u : in_.scope.people) {
       ReportPerson p;
@@ -465,6 +506,7 @@ class Builder {
       p.last_working_day = u.last_working_day;
       p.disabled = u.disabled;
       json::Value alerts = json::Value::MakeArray();
+      json::Value handovers;
       {
         CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
         // Alert keys begin with their time: newest first, back to the window.
@@ -497,6 +539,7 @@ class Builder {
           alerts.Push(std::move(a));
           p.alerts.push_back(std::move(ra));
         }
+        CUSTOS_ASSIGN_OR_RETURN(handovers, HandoversJson(*txn, u.id, &p.handovers));
       }
       json::Value o = json::Value::MakeObject();
       o["id"] = u.id;
@@ -511,6 +554,7 @@ class Builder {
       o["last_working_day"] = u.last_working_day;
       o["disabled"] = u.disabled;
       o["alerts"] = std::move(alerts);
+      o["handovers"] = std::move(handovers);
       CUSTOS_RETURN_IF_ERROR(
           files_.Add("people/" + u.id + ".json", Pretty(o), "Person", "application/json"));
       report_.people.push_back(std::move(p));

@@ -179,6 +179,17 @@ struct DayCounts {
   int alerts = 0;
 };
 
+// A handover's customer state (vault/handover.h, CustomerStateId) in both
+// languages.
+std::string HandoverCustomerText(std::string_view state) {
+  if (state == "confirmed") return Bi("客户已确认", "confirmed by the customer");
+  if (state == "waived") return Bi("已豁免", "waived");
+  if (state == "refused") return Bi("客户拒绝", "refused by the customer");
+  if (state == "unreachable") return Bi("无法联系客户", "customer unreachable");
+  if (state == "pending") return Bi("待客户确认", "not yet asked or answered");
+  return E(state);
+}
+
 struct RecordAccess {
   UnixMillis first = 0;
   UnixMillis last = 0;
@@ -335,6 +346,35 @@ std::string Timeline(const ReportData& d, const ReportPerson& p,
          "</th><th>" + Bi("执行人", "By") + "</th><th>" + Bi("决定", "Decision") + "</th><th>" +
          Bi("对象", "Object") + "</th><th>" + Bi("事件序号", "Seq") + "</th></tr></thead><tbody>" +
          rows + "</tbody></table>";
+  }
+  if (!p.handovers.empty()) {
+    h += "<p>" +
+         Bi("客户交接与客户确认（见 people/" + p.id + ".json 的 handovers）",
+            "Customer handovers and the customers' confirmation (see handovers in people/" + p.id +
+                ".json)") +
+         "</p><table><thead><tr><th>" + Bi("档案", "Record") + "</th><th>" +
+         Bi("接手人", "Successor") + "</th><th>" + Bi("交接", "Handover") + "</th><th>" +
+         Bi("客户确认", "Customer") + "</th><th>" + Bi("事件序号", "Event seq") +
+         "</th></tr></thead><tbody>";
+    for (const ReportHandover& x : p.handovers) {
+      auto it = records.find(x.record_id);
+      const std::string name = it != records.end() ? E(it->second->name) + "<br>" : "";
+      std::string handover = x.state == "confirmed"
+                                 ? Bi("已确认", "confirmed") + " — " + E(x.confirmed_by_name) +
+                                       ", " + Time(x.confirmed_at)
+                                 : Bi("待审批人确认", "awaiting an approver");
+      std::string customer = HandoverCustomerText(x.customer);
+      if (!x.customer_date.empty()) customer += " (" + E(x.customer_date) + ")";
+      if (!x.waived_by_name.empty()) {
+        customer += " — " + Bi("豁免人 ", "waived by ") + E(x.waived_by_name);
+      }
+      std::string seqs = x.confirm_seq != 0 ? Num(x.confirm_seq) : "—";
+      if (x.customer_seq != 0) seqs += " / " + Num(x.customer_seq);
+      h += "<tr><td>" + name + "<code>" + E(x.record_id) + "</code></td><td>" +
+           E(x.successor_name) + "</td><td>" + handover + "</td><td>" + customer +
+           "</td><td class=\"n\">" + seqs + "</td></tr>";
+    }
+    h += "</tbody></table>";
   }
   if (!p.alerts.empty()) {
     h += "<p>" +

@@ -49,6 +49,21 @@ struct ReportAlert {
   uint64_t audit_seq = 0;
 };
 
+// One of a leaver's handovers (vault/handover.h), as the report shows it.
+struct ReportHandover {
+  std::string record_id;
+  std::string successor_name;
+  std::string state;  // HandoverStateId: "pending" or "confirmed"
+  std::string confirmed_by_name;
+  UnixMillis confirmed_at = 0;
+  // CustomerStateId: confirmed, waived, refused, unreachable or pending.
+  std::string customer;
+  std::string customer_date;  // YYYY-MM-DD the customer answered, or ""
+  std::string waived_by_name;
+  uint64_t confirm_seq = 0;
+  uint64_t customer_seq = 0;  // the answer's event, else the waiver's, else 0
+};
+
 struct ReportPerson {
   std::string id;
   std::string username;
@@ -59,6 +74,7 @@ struct ReportPerson {
   std::string last_working_day;
   bool disabled = false;
   std::vector<ReportAlert> alerts;
+  std::vector<ReportHandover> handovers;  // as the leaver, record id order
 };
 
 struct ReportRecord {

@@ -10,8 +10,10 @@
 #include "base/encoding.h"
 #include "tests/vault/evidence/evidence_fixture.h"
 #include "vault/crypto.h"
+#include "vault/employment.h"
 #include "vault/evidence/sha256sums.h"
 #include "vault/evidence/timestamp.h"
+#include "vault/handover.h"
 #include "vault/legal_hold.h"
 
 namespace custos::vault::evidence::testing {
@@ -392,6 +394,63 @@ TEST_F(EvidenceTest, RedactedBundleCommitsToTheSameValuesAsTheFullOne) {
   EXPECT_NE(Find(ff, base + ".json")->find("A 型 95 元/件"), std::string::npos);
   Status py = PythonVerify(dir_.path(), zr);
   EXPECT_TRUE(py.ok()) << py.message();
+}
+
+// A leaver's bundle shows what became of their customers: each handover,
+// who confirmed it, and what the customer said or who waived it — in
+// people/<id>.json and as a table in the report. A redacted bundle leaves
+// out who answered at the customer.
+TEST_F(EvidenceTest, ALeaversBundleCarriesTheHandoversAndTheCustomersAnswers) {
+  User hr = AddUser("ma.hr", "马人事", {policy::Role::kHr});
+  User successor = AddUser("he.author", "何销售", {policy::Role::kAuthor});
+  ASSERT_TRUE(RegisterResignation(*vault_, *log_, As(hr), author_.id, "2026-03-02", "2026-04-01",
+                                  "个人原因")
+                  .ok());
+  for (const RecordMeta* r : {&own1_, &own2_}) {
+    ASSERT_TRUE(AssignHandover(*archive_, As(hr), author_.id, r->id, successor.id, "交接").ok());
+    ASSERT_TRUE(ConfirmHandover(*archive_, As(approver_), author_.id, r->id, "确认").ok());
+  }
+  CustomerAnswerInput refused;
+  refused.answer = CustomerAnswer::kRefused;
+  refused.method = "phone";
+  refused.contact_name = "钱采购经理";
+  refused.date = "2026-03-05";
+  ASSERT_TRUE(RecordCustomerAnswer(*archive_, As(successor), author_.id, own1_.id, refused).ok());
+  ASSERT_TRUE(WaiveCustomerConfirmation(*archive_, As(approver2_), author_.id, own1_.id,
+                                        "法务已另行书面通知")
+                  .ok());
+
+  NewEvidenceRequest n = AboutBorrower();
+  n.scope.person_ids = {author_.id};
+  auto full = desk_->Export(As(litigation_), Approved(n).id);
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  const std::string zip = Bytes(*full);
+  ASSERT_TRUE(Verify(zip).ok());
+  const Files files = Unzip(zip);
+  const std::string* person = Find(files, "people/" + author_.id + ".json");
+  ASSERT_NE(person, nullptr);
+  json::Value p = *json::Parse(*person);
+  ASSERT_EQ(p["handovers"].as_array().size(), 2u);
+  json::Value first = p["handovers"].as_array()[0];
+  json::Value second = p["handovers"].as_array()[1];
+  json::Value waived = first["record"].as_string() == own1_.id ? first : second;
+  EXPECT_EQ(waived["state"].as_string(), "confirmed");
+  EXPECT_EQ(waived["successor"].as_string(), successor.id);
+  EXPECT_EQ(waived["customer"]["answer"].as_string(), "refused");
+  EXPECT_EQ(waived["customer"]["contact_name"].as_string(), "钱采购经理");
+  EXPECT_EQ(waived["customer"]["waived_by"].as_string(), approver2_.id);
+  const std::string report = *Find(files, "report.html");
+  EXPECT_NE(report.find("客户交接与客户确认"), std::string::npos);
+  EXPECT_NE(report.find("何销售"), std::string::npos);
+  EXPECT_NE(report.find("已豁免"), std::string::npos);
+  EXPECT_NE(report.find("待客户确认"), std::string::npos);  // own2_: not yet asked
+
+  n.redact = true;
+  auto redacted = desk_->Export(As(litigation_), Approved(n).id);
+  ASSERT_TRUE(redacted.ok()) << redacted.status().ToString();
+  for (const auto& [name, bytes] : Unzip(Bytes(*redacted))) {
+    EXPECT_EQ(bytes.find("钱采购经理"), std::string::npos) << name;
+  }
 }
 
 TEST_F(EvidenceTest, LaterDownloadsAndExportsFormTheChainOfCustody) {
