@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <tuple>
 #include <utility>
 
 #include "base/encoding.h"
@@ -325,6 +326,36 @@ Result<std::vector<HandoverItem>> ListHandovers(Archive& archive, const Caller& 
   std::vector<HandoverItem> out;
   out.reserve(items.size());
   for (auto& [id, item] : items) out.push_back(std::move(item));
+  return out;
+}
+
+Result<std::vector<HandedToMe>> HandoversTo(Archive& archive, const Caller& caller) {
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, archive.vault().BeginRead());
+  CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(*txn, caller));
+  std::vector<HandedToMe> out;
+  std::map<std::string, User> leavers;
+  CUSTOS_RETURN_IF_ERROR(txn->Scan(
+      tables::kDepartures, "h/", [&](std::string_view, std::string_view value) -> Result<bool> {
+        CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(value));
+        CUSTOS_ASSIGN_OR_RETURN(Handover h, Handover::FromJson(v));
+        if (h.successor_id != user.id) return true;
+        auto meta = Archive::ReadMeta(*txn, h.record_id);
+        if (!meta.ok()) {
+          if (meta.status().code() == StatusCode::kNotFound) return true;
+          return meta.status();
+        }
+        auto it = leavers.find(h.user_id);
+        if (it == leavers.end()) {
+          CUSTOS_ASSIGN_OR_RETURN(User leaver, GetUser(*txn, h.user_id));
+          it = leavers.emplace(h.user_id, std::move(leaver)).first;
+        }
+        out.push_back(HandedToMe{std::move(*meta), it->second, std::move(h)});
+        return true;
+      }));
+  std::sort(out.begin(), out.end(), [](const HandedToMe& a, const HandedToMe& b) {
+    return std::tie(a.leaver.last_working_day, a.leaver.id, a.meta.name, a.meta.id) <
+           std::tie(b.leaver.last_working_day, b.leaver.id, b.meta.name, b.meta.id);
+  });
   return out;
 }
 

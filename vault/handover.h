@@ -144,6 +144,22 @@ struct HandoverItem {
   std::optional<Handover> handover;
 };
 
+// A handover as its successor sees it: the file, who left it, the handover.
+struct HandedToMe {
+  RecordMeta meta;
+  User leaver;
+  Handover handover;
+};
+
+// Every handover of which the caller is the successor, pending or
+// confirmed, from any leaver: the successor's own list, to tell each
+// customer and record their answer (IssueCustomerLetter,
+// RecordCustomerAnswer; still decided by the policy there). Any active
+// caller, about themself only, so no role is needed; unaudited (names, ids
+// and states only, no content). Sorted by the leaver's last working day,
+// then the file's name. kUnauthenticated for an unknown or disabled caller.
+Result<std::vector<HandedToMe>> HandoversTo(Archive& archive, const Caller& caller);
+
 // The records `user_id` owns now plus every record handed over from them
 // (pending or confirmed), sorted by record id. The caller must be an
 // enabled user one of whose roles the policy in force lets assign or confirm

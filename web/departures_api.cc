@@ -81,6 +81,32 @@ HttpResponse Leavers(App& app, const HttpRequest&, const RequestContext& ctx) {
   return HttpResponse::Json(v);
 }
 
+// The caller's own handovers as successor (vault::HandoversTo): the file,
+// the leaver and the handover, to tell each customer.
+HttpResponse Mine(App& app, const HttpRequest&, const RequestContext& ctx) {
+  auto items = vault::HandoversTo(*app.options.archive, ctx.ToCaller());
+  if (!items.ok()) return ErrorResponse(items.status());
+  auto r = app.vault.BeginRead();
+  if (!r.ok()) return ErrorResponse(r.status());
+  const policy::CustomerConfirmation mode = ModeAt(app, **r);
+  json::Value list = json::Value::MakeArray();
+  for (const vault::HandedToMe& item : *items) {
+    json::Value x = json::Value::MakeObject();
+    x["id"] = item.meta.id;
+    x["name"] = item.meta.name;
+    x["kind"] = std::string(vault::RecordKindId(item.meta.kind));
+    x["marking"] = MarkingJson(item.meta.classification);
+    x["owner"] = PersonJson(**r, item.meta.owner_id);
+    x["leaver"] = LeaverJson(item.leaver);
+    x["handover"] = HandoverJson(**r, item.handover, mode);
+    list.Push(std::move(x));
+  }
+  json::Value v = json::Value::MakeObject();
+  v["customer_confirmation"] = std::string(policy::CustomerConfirmationId(mode));
+  v["records"] = std::move(list);
+  return HttpResponse::Json(v);
+}
+
 HttpResponse List(App& app, const HttpRequest& req, const RequestContext& ctx) {
   const std::string& user_id = req.params.at("user");
   auto items = vault::ListHandovers(*app.options.archive, ctx.ToCaller(), user_id);
@@ -253,6 +279,7 @@ HttpResponse Report(App& app, const HttpRequest& req, const RequestContext& ctx)
 
 void RegisterDepartureRoutes(App& app) {
   app.router.Add(Route::ForSession("GET", "/api/v1/departures", Bind(app, &Leavers)));
+  app.router.Add(Route::ForSession("GET", "/api/v1/handovers/mine", Bind(app, &Mine)));
   app.router.Add(Route::ForSession("GET", "/api/v1/departures/{user}/handovers", Bind(app, &List)));
   app.router.Add(
       Route::ForSession("POST", "/api/v1/departures/{user}/handovers", Bind(app, &Assign)).Json());

@@ -562,6 +562,27 @@ async function departureStory(base, recordId, customer) {
   await shot(approver, 'approver-confirms-handover-en');
   await toggleLang(approver, 'zh-CN');
 
+  console.log('step: the successor finds the customer on their own page');
+  const heir = await as(base, 'sales.wang');
+  await heir.waitForSelector('[data-card="mine.title"]');
+  await heir.click('[data-card="mine.title"] a');
+  const hRow = heir.locator('section[data-leaver="' + leaver + '"] tr.dep-record[data-record="' + recordId + '"]');
+  await hRow.waitFor();
+  assert.ok((await heir.textContent('section[data-leaver="' + leaver + '"] h2')).includes('张伟'));
+  const heirText = await hRow.textContent();
+  assert.ok(heirText.includes(customer) && heirText.includes('已确认') && heirText.includes('待客户确认'), 'successor row: ' + heirText);
+  // The successor may write to the customer and record the answer.
+  await hRow.locator('details.dep-cust-actions summary').click();
+  assert.equal(await hRow.locator('form.dep-answer-form').count(), 1);
+  assert.equal(await hRow.locator('form.dep-waive').count(), 0, 'a successor cannot waive');
+  await assertNoRawKeys(heir, 'handed to me (successor, zh-CN)');
+  await shot(heir, 'successor-handed-to-me');
+  await toggleLang(heir, 'en');
+  await heir.waitForSelector('section[data-leaver="' + leaver + '"]');
+  assert.ok((await heir.textContent('#main')).includes('Customers handed to me'));
+  await assertNoRawKeys(heir, 'handed to me (successor, en)');
+  await toggleLang(heir, 'zh-CN');
+
   console.log('step: the custodian writes to the customer and records the refusal; an approver waives it');
   const keeper = await as(base, 'custodian');
   await keeper.goto(base + '/#/departures?user=' + encodeURIComponent(leaver));

@@ -121,6 +121,44 @@ TEST_F(WebDeparturesTest, HrAssignsApproverConfirmsAuditorReads) {
   EXPECT_EQ(auditor.Call("GET", "/api/v1/departures/u-unknown/report").status, 404);
 }
 
+// The successor's own list: what was handed to them, from whom, and where
+// the customer's side stands — before and after the approver confirms.
+// Nobody else sees it; an author without handovers gets an empty list.
+TEST_F(WebDeparturesTest, TheSuccessorSeesTheCustomersHandedToThem) {
+  TestClient successor = LoggedIn("successor");
+  TestResponse none = successor.Call("GET", "/api/v1/handovers/mine");
+  ASSERT_EQ(none.status, 200) << none.body;
+  EXPECT_TRUE(none.Json()["records"].as_array().empty());
+  EXPECT_EQ(Client().Call("GET", "/api/v1/handovers/mine").status, 401);
+
+  TestClient hr = LoggedIn("hr");
+  ASSERT_EQ(hr.Call("POST", Base() + "/handovers", AssignBody()).status, 200);
+  TestResponse mine = successor.Call("GET", "/api/v1/handovers/mine");
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  json::Value v = mine.Json();
+  ASSERT_EQ(v["records"].as_array().size(), 1u);
+  json::Value item = v["records"].as_array()[0];
+  EXPECT_EQ(item["id"].as_string(), record_id_);
+  EXPECT_EQ(item["leaver"]["id"].as_string(), author_.id);
+  EXPECT_EQ(item["leaver"]["last_working_day"].as_string(), "2026-04-01");
+  EXPECT_EQ(item["handover"]["state"].as_string(), "pending");
+  EXPECT_EQ(item["handover"]["customer_state"].as_string(), "pending");
+  EXPECT_FALSE(item["handover"]["complete"].as_bool());
+  EXPECT_EQ(v["customer_confirmation"].as_string(), "required");
+  // Only the successor's own: HR, who assigned it, has none.
+  EXPECT_TRUE(hr.Call("GET", "/api/v1/handovers/mine").Json()["records"].as_array().empty());
+
+  TestClient approver = LoggedIn("approver");
+  ASSERT_EQ(approver
+                .Call("POST", Base() + "/handovers/" + record_id_ + "/confirm",
+                      R"({"reason":"确认交接"})")
+                .status,
+            200);
+  item = successor.Call("GET", "/api/v1/handovers/mine").Json()["records"].as_array()[0];
+  EXPECT_EQ(item["handover"]["state"].as_string(), "confirmed");
+  EXPECT_EQ(item["owner"]["id"].as_string(), successor_.id);
+}
+
 TEST_F(WebDeparturesTest, CustomerLetterAnswerWaiverAndChecklist) {
   vault::User custodian = AddUser("custodian", {policy::Role::kCustodian});
   TestClient hr = LoggedIn("hr");

@@ -135,8 +135,9 @@ function waiveForm(userId, rec, err) {
 }
 
 // The customer's side of one handover: its state, who recorded what, the
-// letter, and the forms the caller's roles may use.
-function customerCell(userId, rec, h, mode, err) {
+// letter, and the forms the caller's roles may use. `mine`: the caller is
+// the successor, who tells the customer and records the answer.
+function customerCell(userId, rec, h, mode, err, mine) {
   if (mode === 'off') return el('span', { class: 'muted', i18n: 'dep.cust.off' });
   const c = h.customer || {};
   const st = h.customer_state || 'pending';
@@ -159,7 +160,7 @@ function customerCell(userId, rec, h, mode, err) {
   // The forms fold away, so a long list of customers stays readable.
   const open = st !== 'confirmed';
   const forms = [];
-  if (open && hasRole('custodian')) forms.push(letterForm(userId, rec, err), answerForm(userId, rec, err));
+  if (open && (mine || hasRole('custodian'))) forms.push(letterForm(userId, rec, err), answerForm(userId, rec, err));
   if (open && st !== 'waived' && hasRole('approver')) forms.push(waiveForm(userId, rec, err));
   if (forms.length) lines.push(el('details', { class: 'dep-cust-actions' }, el('summary', { i18n: 'dep.cust.actions' }), ...forms));
   return el('div', {}, ...lines);
@@ -347,4 +348,54 @@ async function viewDepartures() {
     await checklistSection(userId), node, await reportSection(userId));
 }
 
-export const routes = { '#/departures': viewDepartures };
+// The successor's own page: every customer handed to the caller, from any
+// leaver, with the letter to send and the form for the customer's answer.
+async function viewHandedToMe() {
+  const r = await api('GET', '/api/v1/handovers/mine');
+  if (!r.ok) return el('div', { class: 'card error', text: errorText(r.body) });
+  const mode = r.body.customer_confirmation || 'optional';
+  const err = el('div', { class: 'error', role: 'alert' });
+  const records = r.body.records || [];
+  // One card per leaver (the list comes sorted by leaver).
+  const groups = [];
+  for (const rec of records) {
+    if (!groups.length || groups[groups.length - 1].leaver.id !== rec.leaver.id) groups.push({ leaver: rec.leaver, records: [] });
+    groups[groups.length - 1].records.push(rec);
+  }
+  const cards = groups.map(({ leaver, records: list }) => {
+    const rows = list.map((rec) => {
+      const h = rec.handover;
+      const marking = rec.marking || {};
+      return el('tr', { class: 'dep-record', 'data-record': rec.id },
+        el('td', {}, el('a', { href: '#/record?id=' + encodeURIComponent(rec.id), text: rec.name }),
+          el('div', { class: 'muted mono', text: rec.id })),
+        el('td', {}, el('span', { class: 'tag marking-' + (marking.id || ''), text: isEnglish() ? marking.en : marking.zh })),
+        el('td', {}, el('span', { class: 'tag dep-' + h.state, i18n: 'dep.' + h.state }),
+          el('div', { class: 'muted' }, el('span', { i18n: 'dep.assigned_by' }), el('span', { text: ': ' + nameOf(h.assigned_by_person) + ' ' + when(h.assigned_at) }))),
+        el('td', { class: 'dep-customer' }, customerCell(leaver.id, rec, h, mode, err, true)));
+    });
+    const open = list.filter((x) => !x.handover.complete).length;
+    return el('section', { class: 'card', 'data-leaver': leaver.id },
+      el('h2', { text: nameOf(leaver) + (leaver.department ? '（' + leaver.department + '）' : '') }),
+      el('p', { class: 'muted', text: t('mine.leaver_line', {
+        day: leaver.last_working_day ? fmtDate(leaver.last_working_day) : '—', n: list.length, open }) }),
+      table(['dep.record', 'dep.marking', 'dep.handover', 'dep.cust.title'], rows, { class: 'handed-table', scroll: true }));
+  });
+  return el('div', {}, el('h1', { i18n: 'mine.title' }),
+    el('p', { class: 'muted', i18n: 'mine.intro' }), err,
+    ...(cards.length ? cards : [el('div', { class: 'card' }, el('p', { class: 'muted', i18n: 'mine.none' }))]));
+}
+
+// The home page's card for a successor (nothing when no file was handed to
+// the caller).
+export async function handedToMeCard() {
+  const r = await api('GET', '/api/v1/handovers/mine');
+  if (!r.ok || !(r.body.records || []).length) return null;
+  const open = r.body.records.filter((x) => !x.handover.complete);
+  return el('section', { class: 'card', 'data-card': 'mine.title' },
+    el('h2', {}, el('span', { i18n: 'mine.title' }), ' ', el('span', { class: 'count', text: String(r.body.records.length) })),
+    el('p', { class: 'muted', text: t('mine.open', { n: open.length }) }),
+    el('a', { href: '#/handed-to-me', i18n: 'home.open_list' }));
+}
+
+export const routes = { '#/departures': viewDepartures, '#/handed-to-me': viewHandedToMe };

@@ -3,6 +3,7 @@
 
 import { actionCell, alertTypeCell, fmtTime, loanList, loanState, marking, person, ruleCell } from './common.js';
 import { el, emptyOr, table } from './dom.js';
+import { handedToMeCard } from './departures.js';
 import { queueCard as evidenceQueueCard } from './evidence.js';
 import { t } from './i18n.js';
 import { api, hasRole, me, roleLabel } from './session.js';
@@ -36,6 +37,8 @@ async function viewHomeRoles() {
       el('a', { href: '#/records/new', i18n: 'records.new' })));
   }
   if (hasRole('borrower')) grid.append(loanCard('home.loans', await loanList('mine'), '#/loans'));
+  const handed = await handedToMeCard();
+  if (handed) grid.append(handed);
   if (hasRole('approver')) grid.append(loanCard('home.queue', await loanList('approve'), '#/approvals'));
   if (hasRole('custodian')) {
     grid.append(loanCard('home.release', await loanList('release'), '#/custody'));

@@ -7,6 +7,11 @@ export default {
     'nav.departures': '离职交接',
 
     'dep.title': '离职交接与离职报告',
+    'mine.title': '交给我的客户',
+    'mine.intro': '离职同事交给您的客户档案。请尽快告知每位客户（可生成客户告知函），并记录客户的答复：客户确认后交接才算完成。',
+    'mine.leaver_line': '最后工作日 {day} · 交给您 {n} 份客户档案，其中 {open} 份尚未完成交接或客户确认。',
+    'mine.none': '目前没有交给您的客户。',
+    'mine.open': '其中 {n} 位客户尚待确认。',
     'dep.hint': '为离职人员的每份客户档案指定接替人；由另一位审批人确认后档案负责人才变更。通知期内，离职人员只能查阅正在交接的档案。每一步都记入审计日志。',
     'dep.none': '没有处于离职通知期或已离职的人员。',
     'dep.name': '姓名',
@@ -145,6 +150,11 @@ export default {
     'nav.departures': 'Handover',
 
     'dep.title': 'Handover and departure reports',
+    'mine.title': 'Customers handed to me',
+    'mine.intro': 'Customer files that departing colleagues handed to you. Tell each customer soon (the vault writes the letter) and record their answer: a handover is complete once the customer has confirmed.',
+    'mine.leaver_line': 'Last working day {day} · {n} customer files handed to you, {open} of them not yet complete (handover or customer confirmation).',
+    'mine.none': 'No customers have been handed to you.',
+    'mine.open': '{n} of them still to be confirmed by the customer.',
     'dep.hint': 'Assign each customer file of a leaver to a successor; ownership moves only when another approver confirms. During the notice period the leaver may view only files being handed over. Every step is audited.',
     'dep.none': 'Nobody is in their notice period or departed.',
     'dep.name': 'Name',
