@@ -13,6 +13,7 @@
 #include "cli/actor.h"
 #include "cli/commands.h"
 #include "vault/audit_log.h"
+#include "vault/backup.h"
 #include "vault/checkpoint.h"
 
 namespace custos::cli {
@@ -45,6 +46,11 @@ class AuditCommand : public ActorCommand {
                           .repeatable(false));
     options.addOption(ValueOption(
         "checkpoint", "prove: prove against this signed checkpoint (default: the latest)", "FILE"));
+    options.addOption(ValueOption(
+        "against",
+        "verify: also prove the log extends this signed checkpoint, kept outside the vault (a "
+        "checkpoint note or a custos backup file): a vault rolled back to an older copy fails",
+        "FILE"));
     options.addOption(ValueOption("actor", "export: only events of this user id", "U"));
     options.addOption(ValueOption("object", "export: only events on this object id", "ID"));
     options.addOption(
@@ -105,6 +111,16 @@ class AuditCommand : public ActorCommand {
     if (sub == "verify") {
       auto report = audit.Verify();
       if (!report.ok()) return Fail(report.status().Annotate("audit log verification failed"));
+      if (Has("against")) {
+        auto note = vault::ReadCheckpointFile(Flag("against"));
+        if (!note.ok()) return Fail(note.status());
+        auto txn = (*v)->BeginRead();
+        if (!txn.ok()) return Fail(txn.status());
+        auto size = audit.VerifyExtends(**txn, *note);
+        if (!size.ok()) return Fail(size.status().Annotate("audit log verification failed"));
+        std::cout << "the log extends the checkpoint of size " << *size << " in " << Flag("against")
+                  << "\n";
+      }
       std::cout << "audit log OK: " << report->size << " events, " << report->checkpoints
                 << " signed checkpoints verified (latest at size " << report->latest_checkpoint_size
                 << "), index complete for the first " << report->indexed << ", root "

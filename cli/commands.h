@@ -20,6 +20,9 @@ std::unique_ptr<Command> MakePolicyCommand();
 std::unique_ptr<Command> MakeServeCommand();
 std::unique_ptr<Command> MakeDemoCommand();
 std::unique_ptr<Command> MakeEvidenceCommand();
+std::unique_ptr<Command> MakeBackupCommand();
+std::unique_ptr<Command> MakeRestoreCommand();
+std::unique_ptr<Command> MakeScrubCommand();
 
 }  // namespace custos::cli
 

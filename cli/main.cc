@@ -24,6 +24,8 @@ const CommandEntry kCommands[] = {
     {"serve", MakeServeCommand},       {"import", MakeImportCommand},
     {"policy", MakePolicyCommand},     {"audit", MakeAuditCommand},
     {"contract", MakeContractCommand}, {"evidence", MakeEvidenceCommand},
+    {"backup", MakeBackupCommand},     {"restore", MakeRestoreCommand},
+    {"scrub", MakeScrubCommand},
 };
 
 void PrintUsage(std::ostream& out) {

@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "cli/demo_data.h"
 #include "vault/audit_log.h"
+#include "vault/backup.h"
 #include "vault/employment.h"
 #include "vault/evidence/evidence.h"
 #include "vault/loans.h"
@@ -120,6 +121,13 @@ class ServeCommand : public Command {
     options.addOption(Option("demo", "", "demo mode: demo users need not change their password")
                           .required(false)
                           .repeatable(false));
+    options.addOption(Option("min-checkpoint", "",
+                             "refuse to start unless the vault's log extends this signed "
+                             "checkpoint (a checkpoint note or a custos backup file kept off "
+                             "the machine): a vault rolled back to an older copy does not start")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE"));
   }
 
   int Run(const std::vector<std::string>& args) override {
@@ -190,6 +198,18 @@ class ServeCommand : public Command {
     if (!v.ok()) return Fail(v.status());
     auto log = vault::AuditLog::Open(**v, vault::AuditOptions{});
     if (!log.ok()) return Fail(log.status());
+    if (Has("min-checkpoint")) {
+      // SECURITY: before anything is served or written.
+      auto note = vault::ReadCheckpointFile(Flag("min-checkpoint"));
+      if (!note.ok()) return Fail(note.status());
+      auto txn = (*v)->BeginRead();
+      if (!txn.ok()) return Fail(txn.status());
+      auto size = (*log)->VerifyExtends(**txn, *note);
+      if (!size.ok()) {
+        return Fail(size.status().Annotate("refusing to start: the vault does not extend " +
+                                           Flag("min-checkpoint")));
+      }
+    }
     auto archive = vault::Archive::Open(**v, **log);
     if (!archive.ok()) return Fail(archive.status());
     opts.archive = archive->get();

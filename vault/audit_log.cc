@@ -319,6 +319,25 @@ Result<Checkpoint> AuditLog::OpenCheckpoint(std::string_view note_text) const {
   return std::move(cp).value();
 }
 
+Result<uint64_t> AuditLog::VerifyExtends(const ReadTxn& txn,
+                                         std::string_view signed_checkpoint) const {
+  auto cp = OpenCheckpoint(signed_checkpoint);
+  if (!cp.ok())
+    return Status::InvalidArgument("the checkpoint does not verify: " + cp.status().message());
+  CUSTOS_ASSIGN_OR_RETURN(uint64_t size, Size(txn));
+  if (size < cp->size) {
+    return Status::DataLoss("the log has " + std::to_string(size) +
+                            " events, fewer than the checkpoint's " + std::to_string(cp->size) +
+                            ": this vault is older than the checkpoint (rolled back)");
+  }
+  CUSTOS_ASSIGN_OR_RETURN(std::string root, merkle::RootAt(Nodes(txn), cp->size));
+  if (root != cp->root) {
+    return Status::DataLoss("the log's first " + std::to_string(cp->size) +
+                            " events differ from the checkpoint's: the log was rewritten");
+  }
+  return cp->size;
+}
+
 Result<std::string> AuditLog::SignCheckpoint(WriteTxn& txn, State* state, UnixMillis now) const {
   const uint64_t size = state->size;
   auto last = txn.LastKeyWithPrefix(tables::kCheckpoints, "");

@@ -209,6 +209,15 @@ class AuditLog {
   // Events [0, n) are indexed.
   Result<uint64_t> Indexed(const ReadTxn& txn) const;
 
+  // Whether this log extends `signed_checkpoint` (a checkpoint note kept
+  // outside the vault: a backup's manifest, a copy handed to auditors): it
+  // must verify with the log key and name this log, and the log's first
+  // checkpoint.size leaves must hash to its root. Returns the checkpoint's
+  // size. kInvalidArgument when the note does not verify or is another
+  // log's; kDataLoss when the log is shorter than the checkpoint (rolled
+  // back to an older copy) or differs within it (rewritten).
+  Result<uint64_t> VerifyExtends(const ReadTxn& txn, std::string_view signed_checkpoint) const;
+
   // Recomputes every leaf hash and every stored tree node, checks that the
   // sequence is dense and each leaf is canonical JSON carrying its own seq,
   // verifies every stored checkpoint's signature (log key), origin and root,

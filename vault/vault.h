@@ -176,6 +176,22 @@ struct VaultInfo {
   uint64_t map_size = 0;
 };
 
+// One damaged entry that Vault::Scrub found: where it is, never what it
+// holds. `key_hex` is the entry's key in hex (keys are ids, sequence numbers
+// or blind-index hashes, never names); "" when LMDB itself could not read
+// on in that table.
+struct ScrubFinding {
+  std::string table;
+  std::string key_hex;
+  std::string problem;
+};
+
+struct ScrubReport {
+  uint64_t entries = 0;  // values read and authenticated
+  uint64_t bytes = 0;    // their sealed size
+  std::vector<ScrubFinding> damaged;
+};
+
 class Vault {
  public:
   ~Vault();
@@ -245,6 +261,23 @@ class Vault {
   // A long-lived random secret stored sealed in tables::kKeys under `name`,
   // created on first use (e.g. "audit.log_key"). `size` bytes.
   Result<SecretBytes> GetOrCreateSecret(std::string_view name, size_t size);
+
+  // Reads and authenticates every stored value of every sealed table (all
+  // but kMeta, whose keyring is authenticated when the vault opens), from
+  // one read snapshot, and reports each entry that fails (a flipped bit in
+  // a value or its key, a value sealed with an unknown key) by table and
+  // key. LMDB does not checksum its own pages: damage to the tree's
+  // structure is reported when LMDB notices it (the rest of that table is
+  // then skipped), and may go unnoticed where it does not. `progress` (if
+  // set) is called every 4096 entries with the count so far. Errors only
+  // when the snapshot cannot be read at all.
+  Result<ScrubReport> Scrub(const std::function<void(uint64_t entries)>& progress = {}) const;
+
+  // Writes a consistent, compacted copy of the vault's LMDB environment (a
+  // data.mdb file) to `fd`, from one read snapshot (mdb_env_copyfd2 with
+  // MDB_CP_COMPACT): writers go on meanwhile. The values stay sealed, so the
+  // copy holds no plaintext. Works on a read-only vault beside the writer.
+  Status CopyTo(int fd) const;
 
   // Group-commit statistics (for /metrics and benchmarks).
   struct CommitStats {

@@ -509,3 +509,97 @@ TEST(CliLockTest, ServeWipesThePassphraseFromItsEnvironment) {
 
 }  // namespace
 }  // namespace custos::cli
+
+namespace custos::cli {
+namespace {
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The operator's drill: a backup while the server runs, checked; a restore
+// elsewhere that proves itself and refuses to overwrite; the old copy
+// refused once a newer checkpoint is kept off the machine; a flipped byte
+// named by scrub.
+TEST(CliBackupTest, BackupBesideServeRestoreRollbackAndScrub) {
+  TempDir dir;
+  const std::string data = dir.path() + "/vault";
+  const std::string env = "CUSTOS_PASSPHRASE=pp";
+  const std::string b1 = dir.path() + "/monday.custos-backup";
+  const std::string b2 = dir.path() + "/tuesday.custos-backup";
+  const std::string copy = dir.path() + "/restored";
+  ASSERT_EQ(Custos("demo --kdf-profile test --customers 5 --data " + data, env).code, 0);
+  {
+    Server serve(data, {"CUSTOS_PASSPHRASE=pp"});
+    ASSERT_TRUE(serve.serving()) << serve.first_line();
+    CliRun backup = Custos("backup --data " + data + " --out " + b1, env);
+    EXPECT_EQ(backup.code, 0) << backup.out;
+    EXPECT_NE(backup.out.find("is good"), std::string::npos) << backup.out;
+    EXPECT_EQ(Custos("backup --data " + data + " --out " + b1, env).code, 1);  // never replaced
+    EXPECT_EQ(serve.Stop(), 0);
+  }
+  CliRun verify = Custos("backup verify " + b1, env);
+  EXPECT_EQ(verify.code, 0) << verify.out;
+  CliRun restore = Custos("restore " + b1 + " --data " + copy, env);
+  EXPECT_EQ(restore.code, 0) << restore.out;
+  CliRun again = Custos("restore " + b1 + " --data " + copy, env);
+  EXPECT_EQ(again.code, 1) << again.out;
+  EXPECT_NE(again.out.find("it was not touched"), std::string::npos) << again.out;
+  CliRun scrub = Custos("scrub --data " + copy, env);
+  EXPECT_EQ(scrub.code, 0) << scrub.out;
+  EXPECT_NE(scrub.out.find("scrub OK"), std::string::npos) << scrub.out;
+
+  // The vault moves on and a newer backup is kept elsewhere: the restored
+  // Monday copy no longer passes for the vault.
+  const std::string policy =
+      std::string(std::getenv("CUSTOS_SOURCE_ROOT") != nullptr ? std::getenv("CUSTOS_SOURCE_ROOT")
+                                                               : ".") +
+      "/policy/default-policy.xml";
+  ASSERT_EQ(Custos("policy apply " + policy + " --reason 复核 --as admin --data " + data,
+                   env + " CUSTOS_USER_PASSWORD=Custos-Demo-2026")
+                .code,
+            0);
+  ASSERT_EQ(Custos("audit checkpoint --data " + data, env).code, 0);
+  ASSERT_EQ(Custos("backup --no-check --data " + data + " --out " + b2, env).code, 0);
+  CliRun rolled = Custos("serve --data " + copy + " --min-checkpoint " + b2, env);
+  EXPECT_EQ(rolled.code, 1) << rolled.out;
+  EXPECT_NE(rolled.out.find("refusing to start"), std::string::npos) << rolled.out;
+  EXPECT_NE(rolled.out.find("rolled back"), std::string::npos) << rolled.out;
+  EXPECT_EQ(Custos("audit verify --data " + copy + " --against " + b2, env).code, 1);
+  CliRun current = Custos("audit verify --data " + data + " --against " + b2, env);
+  EXPECT_EQ(current.code, 0) << current.out;
+  CliRun note = Custos("backup checkpoint " + b1, env);
+  ASSERT_EQ(note.code, 0) << note.out;
+  EXPECT_EQ(Custos("audit verify --data " + data + " --against " +
+                       WriteFile(dir, "monday.checkpoint", note.out),
+                   env)
+                .code,
+            0);
+
+  // One flipped byte in a stored audit event of the copy: scrub names it.
+  std::string sealed;
+  {
+    auto v = vault::Vault::Open(copy, vault::SecretBytes::CopyOf("pp"));
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    auto r = (*v)->BeginRead();
+    sealed = std::string(*(*r)->GetSealed(vault::tables::kAuditLeaves, vault::EncodeU64(3)));
+  }
+  const std::string path = copy + "/data.mdb";
+  const std::string bytes = Slurp(path);
+  size_t at = bytes.find(sealed);
+  ASSERT_NE(at, std::string::npos);
+  for (; at != std::string::npos; at = bytes.find(sealed, at + 1)) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(at + sealed.size() / 2));
+    f.put(static_cast<char>(bytes[at + sealed.size() / 2] ^ 0x04));
+  }
+  CliRun damaged = Custos("scrub --data " + copy, env);
+  EXPECT_EQ(damaged.code, 1) << damaged.out;
+  EXPECT_NE(damaged.out.find("DAMAGED  table audit_leaves  key " + HexEncode(vault::EncodeU64(3))),
+            std::string::npos)
+      << damaged.out;
+}
+
+}  // namespace
+}  // namespace custos::cli
