@@ -48,6 +48,12 @@ RECORDS=1000; EVIDENCE_EVENTS=10000
 [ "${1:-}" = "--quick" ] && RECORDS=200 && EVIDENCE_EVENTS=2000
 CUSTOS_SOURCE_ROOT="$PWD" build-bench/tests/bench/evidence_bench --dir "$WORK/evidence" \
   --records "$RECORDS" --events "$EVIDENCE_EVENTS" | tee -a build-bench/reports/evidence.txt
+echo "== online backup (vs cp + sync of the same data.mdb; writers beside it)"
+machine | tee build-bench/reports/backup.txt
+BACKUP_MB=256
+[ "${1:-}" = "--quick" ] && BACKUP_MB=64
+build-bench/tests/bench/backup_bench --dir "$WORK/backup" --megabytes "$BACKUP_MB" \
+  | tee -a build-bench/reports/backup.txt
 if [ -x tests/bench/http_view_bench.sh ]; then
   echo "== audited view over HTTP vs nginx"
   CUSTOS=build-bench/cli/custos tests/bench/http_view_bench.sh | tee build-bench/reports/http_view.txt
