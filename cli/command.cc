@@ -33,8 +33,9 @@ void Command::defineOptions(OptionSet& options) {
                           .repeatable(false)
                           .argument("DIR"));
     options.addOption(Option("passphrase-file", "",
-                             "read the vault passphrase from FILE (else $CUSTOS_PASSPHRASE, "
-                             "else a prompt)")
+                             "read the vault passphrase from FILE (else the systemd credential "
+                             "$CREDENTIALS_DIRECTORY/passphrase, else $CUSTOS_PASSPHRASE, else a "
+                             "prompt)")
                           .required(false)
                           .repeatable(false)
                           .argument("FILE"));
@@ -158,6 +159,15 @@ Result<vault::SecretBytes> Command::ReadSecret(const std::string& file_flag, con
 }
 
 Result<vault::SecretBytes> Command::ReadPassphrase(bool confirm) const {
+  // A systemd credential (LoadCredential=passphrase:… or
+  // LoadCredentialEncrypted=): a file only this service can read, on a
+  // private mount, never in the environment (packaging/custos.service).
+  if (!Has("passphrase-file")) {
+    if (const char* creds = std::getenv("CREDENTIALS_DIRECTORY"); creds != nullptr && *creds) {
+      const std::string path = std::string(creds) + "/passphrase";
+      if (::access(path.c_str(), F_OK) == 0) return ReadSecretFile(path);
+    }
+  }
   return ReadSecret("passphrase-file", "CUSTOS_PASSPHRASE", "Vault passphrase: ", confirm);
 }
 

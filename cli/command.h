@@ -49,6 +49,11 @@ class Command : public Poco::Util::Application {
   bool Has(const std::string& name) const { return options_.count(name) > 0; }
   std::string Flag(const std::string& name, const std::string& fallback = "") const;
   std::vector<std::string> FlagAll(const std::string& name) const;
+  // Gives option `name` a value as if it had been typed (for values read
+  // from a configuration file; call only for options not given).
+  void SetDefault(const std::string& name, const std::string& value) {
+    options_.emplace(name, value);
+  }
 
   // The data directory: --data, or ./custos-data.
   std::string DataDir() const;

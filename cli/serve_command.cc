@@ -7,7 +7,12 @@
 #include <signal.h>
 #include <string>
 
+#include <Poco/AutoPtr.h>
+#include <Poco/Exception.h>
+#include <Poco/Util/AbstractConfiguration.h>
+#include <Poco/Util/IniFileConfiguration.h>
 #include <Poco/Util/Option.h>
+#include <Poco/Util/PropertyFileConfiguration.h>
 
 #include "base/time.h"
 #include "cli/commands.h"
@@ -68,6 +73,31 @@ Result<vault::evidence::EvidenceRequest> SeedDemoCase(vault::Archive& archive) {
   return request;
 }
 
+// `serve --config FILE`: each key and the flag it stands for. A flag given
+// on the command line wins over the file. packaging/custos.properties
+// documents every key.
+struct ConfigKey {
+  const char* key;
+  const char* flag;
+  bool is_switch;  // true/false in the file, a flag without a value
+  bool list;       // comma-separated in the file, a repeatable flag
+};
+constexpr ConfigKey kConfigKeys[] = {
+    {"data", "data", false, false},
+    {"passphrase_file", "passphrase-file", false, false},
+    {"listen", "listen", false, false},
+    {"tls.cert", "tls-cert", false, false},
+    {"tls.key", "tls-key", false, false},
+    {"trusted_proxy", "trusted-proxy", false, true},
+    {"threads", "threads", false, false},
+    {"max_connections_per_address", "max-connections-per-address", false, false},
+    {"ui", "ui", false, false},
+    {"tsa.url", "tsa-url", false, false},
+    {"tsa.ca", "tsa-ca", false, false},
+    {"min_checkpoint", "min-checkpoint", false, false},
+    {"demo", "demo", true, false},
+};
+
 class ServeCommand : public Command {
  public:
   ServeCommand()
@@ -121,6 +151,16 @@ class ServeCommand : public Command {
     options.addOption(Option("demo", "", "demo mode: demo users need not change their password")
                           .required(false)
                           .repeatable(false));
+    options.addOption(Option("config", "",
+                             "read settings from FILE (.properties or .ini; keys in "
+                             "packaging/custos.properties); flags given here win")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE"));
+    options.addOption(
+        Option("print-config", "", "print the effective settings (file and flags) and exit")
+            .required(false)
+            .repeatable(false));
     options.addOption(Option("min-checkpoint", "",
                              "refuse to start unless the vault's log extends this signed "
                              "checkpoint (a checkpoint note or a custos backup file kept off "
@@ -130,8 +170,99 @@ class ServeCommand : public Command {
                           .argument("FILE"));
   }
 
+  // Loads `path` and sets every key whose flag was not given. Unknown keys
+  // are refused (a misspelt key would otherwise be silently ignored).
+  Status ApplyConfig(const std::string& path) {
+    Poco::AutoPtr<Poco::Util::AbstractConfiguration> file;
+    try {
+      if (path.size() > 4 && path.compare(path.size() - 4, 4, ".ini") == 0) {
+        file = new Poco::Util::IniFileConfiguration(path);
+      } else {
+        file = new Poco::Util::PropertyFileConfiguration(path);
+      }
+    } catch (const Poco::Exception& e) {
+      return Status::InvalidArgument("--config " + path + ": " + e.displayText());
+    }
+    std::vector<std::string> keys;
+    CollectKeys(*file, "", &keys);
+    for (const std::string& key : keys) {
+      const ConfigKey* known = nullptr;
+      for (const ConfigKey& k : kConfigKeys) {
+        if (key == k.key) known = &k;
+      }
+      if (known == nullptr) {
+        return Status::InvalidArgument("--config " + path + ": unknown key '" + key + "'");
+      }
+      if (Has(known->flag)) continue;  // the command line wins
+      const std::string value = file->getString(key);
+      if (known->is_switch) {
+        bool on = false;
+        try {
+          on = file->getBool(key);
+        } catch (const Poco::Exception&) {
+          return Status::InvalidArgument("--config " + path + ": " + key +
+                                         " must be true or false");
+        }
+        if (on) SetDefault(known->flag, "");
+      } else if (known->list) {
+        size_t start = 0;
+        while (start <= value.size()) {
+          size_t comma = value.find(',', start);
+          if (comma == std::string::npos) comma = value.size();
+          std::string item = value.substr(start, comma - start);
+          item.erase(0, item.find_first_not_of(" \t"));
+          item.erase(item.find_last_not_of(" \t") + 1);
+          if (!item.empty()) SetDefault(known->flag, item);
+          start = comma + 1;
+        }
+      } else if (!value.empty()) {
+        SetDefault(known->flag, value);
+      }
+    }
+    return Status::Ok();
+  }
+
+  static void CollectKeys(const Poco::Util::AbstractConfiguration& c, const std::string& prefix,
+                          std::vector<std::string>* out) {
+    Poco::Util::AbstractConfiguration::Keys keys;
+    c.keys(prefix, keys);
+    if (keys.empty() && !prefix.empty()) {
+      out->push_back(prefix);
+      return;
+    }
+    for (const std::string& k : keys) CollectKeys(c, prefix.empty() ? k : prefix + "." + k, out);
+  }
+
+  // The settings in effect, one `key = value` per line, in the file's
+  // syntax; unset keys show their default or nothing. A file path is shown,
+  // never a secret.
+  void PrintConfig() const {
+    for (const ConfigKey& k : kConfigKeys) {
+      std::string value;
+      if (k.is_switch) {
+        value = Has(k.flag) ? "true" : "false";
+      } else if (k.list) {
+        for (const std::string& v : FlagAll(k.flag)) value += (value.empty() ? "" : ", ") + v;
+      } else if (std::string(k.key) == "data") {
+        value = DataDir();
+      } else if (std::string(k.key) == "listen") {
+        value = Flag("listen", "127.0.0.1:8080");
+      } else {
+        value = Flag(k.flag);
+      }
+      std::cout << k.key << " = " << value << "\n";
+    }
+  }
+
   int Run(const std::vector<std::string>& args) override {
     if (!args.empty()) return UsageError("serve takes no arguments");
+    if (Has("config")) {
+      if (Status s = ApplyConfig(Flag("config")); !s.ok()) return UsageError(s.message());
+    }
+    if (Has("print-config")) {
+      PrintConfig();
+      return kExitOk;
+    }
     web::ServerOptions opts;
     const std::string listen = Flag("listen", "127.0.0.1:8080");
     size_t colon = listen.rfind(':');

@@ -65,10 +65,29 @@ Result<std::string> ResolveStaticPath(const std::string& root, std::string_view 
   return resolved.string();
 }
 
+namespace {
+
+// The share folder of an installed custos next to this executable
+// (PREFIX/bin/custos → PREFIX/share/custos), when it holds the contract
+// templates: a package unpacked anywhere finds its own files.
+std::string InstalledShareDir() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  const fs::path share = exe.parent_path().parent_path() / "share" / "custos";
+  if (fs::is_directory(share / "contract-templates", ec)) return share.string();
+  return {};
+}
+
+}  // namespace
+
 std::string DefaultUiDir() {
   std::error_code ec;
   if (const char* env = std::getenv("CUSTOS_UI_DIR"); env != nullptr && *env != '\0') {
     if (fs::is_directory(env, ec)) return env;
+  }
+  if (const std::string share = InstalledShareDir(); !share.empty()) {
+    if (fs::is_directory(fs::path(share) / "ui", ec)) return (fs::path(share) / "ui").string();
   }
   for (const char* dir : {CUSTOS_WEB_UI_SOURCE_DIR, CUSTOS_WEB_UI_INSTALL_DIR}) {
     if (*dir != '\0' && fs::is_directory(dir, ec)) return dir;
@@ -78,6 +97,7 @@ std::string DefaultUiDir() {
 
 std::string ShareDir() {
   if (const char* h = std::getenv("CUSTOS_HOME"); h != nullptr && *h != '\0') return h;
+  if (std::string share = InstalledShareDir(); !share.empty()) return share;
   return CUSTOS_SOURCE_DIR;
 }
 

@@ -22,13 +22,17 @@ Result<std::string> ResolveStaticPath(const std::string& root, std::string_view 
 // "text/html; charset=utf-8" etc. by extension; empty for unknown types.
 std::string_view ContentTypeFor(std::string_view file_path);
 
-// The UI folder to use when none is configured: $CUSTOS_UI_DIR, the source
-// tree's web/ui (compiled in), or the installed share/custos/ui — the first
-// that exists; "" if none does.
+// The UI folder to use when none is configured: $CUSTOS_UI_DIR, the ui
+// folder of the package this binary was installed with (PREFIX/bin/custos →
+// PREFIX/share/custos/ui), the source tree's web/ui (compiled in), or the
+// configured install prefix's share/custos/ui — the first that exists; ""
+// if none does.
 std::string DefaultUiDir();
 
 // Where shipped data (contract templates, wage tables) lives: $CUSTOS_HOME,
-// else the source tree this binary was built from.
+// else the share folder of the package this binary was installed with
+// (PREFIX/share/custos, when it holds contract-templates), else the source
+// tree this binary was built from.
 std::string ShareDir();
 
 }  // namespace custos::web
