@@ -15,6 +15,7 @@
 #include <Poco/Util/PropertyFileConfiguration.h>
 
 #include "base/time.h"
+#include "cli/backup_schedule.h"
 #include "cli/commands.h"
 #include "cli/demo_data.h"
 #include "vault/audit_log.h"
@@ -96,7 +97,24 @@ constexpr ConfigKey kConfigKeys[] = {
     {"tsa.ca", "tsa-ca", false, false},
     {"min_checkpoint", "min-checkpoint", false, false},
     {"demo", "demo", true, false},
+    {"backup.dir", "backup-dir", false, false},
+    {"backup.every_hours", "backup-every-hours", false, false},
+    {"backup.keep", "backup-keep", false, false},
+    {"scrub.every_hours", "scrub-every-hours", false, false},
 };
+
+// A positive number of hours (fractions allowed) as milliseconds; 0 for "".
+Result<int64_t> HoursFlag(const std::string& name, const std::string& text) {
+  if (text.empty()) return int64_t{0};
+  try {
+    size_t used = 0;
+    const double h = std::stod(text, &used);
+    if (used != text.size() || !(h > 0) || h > 24.0 * 366) throw std::out_of_range(name);
+    return static_cast<int64_t>(h * 3600.0 * 1000.0);
+  } catch (const std::exception&) {
+    return Status::InvalidArgument("--" + name + " must be a number of hours above 0");
+  }
+}
 
 class ServeCommand : public Command {
  public:
@@ -161,6 +179,26 @@ class ServeCommand : public Command {
         Option("print-config", "", "print the effective settings (file and flags) and exit")
             .required(false)
             .repeatable(false));
+    options.addOption(Option("backup-dir", "",
+                             "write a backup into DIR every --backup-every-hours (default 24), "
+                             "keeping the newest --backup-keep (default 7)")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("DIR"));
+    options.addOption(Option("backup-every-hours", "", "hours between scheduled backups")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("H"));
+    options.addOption(Option("backup-keep", "", "scheduled backups kept (default 7)")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("N"));
+    options.addOption(Option("scrub-every-hours", "",
+                             "authenticate every stored value every H hours at low priority; "
+                             "damage raises the alert vault.damaged")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("H"));
     options.addOption(Option("min-checkpoint", "",
                              "refuse to start unless the vault's log extends this signed "
                              "checkpoint (a checkpoint note or a custos backup file kept off "
@@ -309,6 +347,27 @@ class ServeCommand : public Command {
       }
     }
 
+    BackupSchedule schedule;
+    schedule.dir = Flag("backup-dir");
+    {
+      auto every = HoursFlag("backup-every-hours", Flag("backup-every-hours", "24"));
+      auto scrub = HoursFlag("scrub-every-hours", Flag("scrub-every-hours"));
+      if (!every.ok()) return UsageError(every.status().message());
+      if (!scrub.ok()) return UsageError(scrub.status().message());
+      schedule.backup_every_ms = *every;
+      schedule.scrub_every_ms = *scrub;
+      if (Has("backup-keep")) {
+        try {
+          size_t used = 0;
+          schedule.keep = std::stoi(Flag("backup-keep"), &used);
+          if (used != Flag("backup-keep").size() || schedule.keep < 1 || schedule.keep > 10000)
+            throw std::out_of_range("keep");
+        } catch (const std::exception&) {
+          return UsageError("--backup-keep must be a number from 1 to 10000");
+        }
+      }
+    }
+
     // Block the stop signals before any thread starts, so every thread
     // inherits the mask and only sigwait below receives them.
     if (Has("tsa-url") != Has("tsa-ca")) return UsageError("--tsa-url and --tsa-ca go together");
@@ -361,6 +420,9 @@ class ServeCommand : public Command {
                            : opts.listen_address;
     std::cout << "Custos is serving " << ((*server)->tls() ? "https" : "http") << "://" << host
               << ":" << (*server)->port() << "/ (vault " << DataDir() << ")" << std::endl;
+    BackupScheduler scheduler(**v, **log, schedule, [](const std::string& line) {
+      std::cerr << "custos serve: " << line << std::endl;
+    });
     // Wait for a stop signal; meanwhile, every second, index the new audit
     // events by actor and object (a backlog in slices of at most about
     // 0.2 s), and every fifth second sign a checkpoint when the configured
@@ -403,6 +465,7 @@ class ServeCommand : public Command {
       }
     }
     std::cout << "Stopping (signal " << sig << "): finishing requests in flight." << std::endl;
+    scheduler.Stop();
     (*server)->Stop();
     server->reset();
     archive->reset();

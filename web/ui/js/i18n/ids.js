@@ -240,6 +240,7 @@ const ALERTS = [
   ['anomaly.new_place', '从未用过的地点访问', 'Access from a place not used before'],
   ['anomaly.off_hours', '非工作时间访问', 'Access outside working hours'],
   ['noncompete_unpaid', '竞业限制补偿未按时支付', 'Non-compete compensation unpaid'],
+  ['vault.damaged', '存储数据损坏（巡检发现）', 'Stored data damaged (found by scrub)'],
 ];
 
 const TABLES = [['rule.', RULES], ['action.', ACTIONS], ['act.', POLICY_ACTIONS], ['alert.', ALERTS]];

@@ -1,0 +1,147 @@
+#include "cli/backup_schedule.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <utility>
+#include <vector>
+
+#include <sys/resource.h>
+
+#include "base/encoding.h"
+#include "base/time.h"
+#include "vault/access/alerts.h"
+#include "vault/backup.h"
+
+namespace custos::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kPrefix = "custos-";
+constexpr std::string_view kSuffix = ".custos-backup";
+
+// custos-20261203T091500.123Z.custos-backup: sorts by time.
+std::string BackupName(UnixMillis now) {
+  std::string compact;
+  for (char c : FormatRfc3339Millis(now)) {  // 2026-12-03T09:15:00.123Z
+    if (c != '-' && c != ':') compact += c;
+  }
+  return std::string(kPrefix) + compact + std::string(kSuffix);
+}
+
+bool IsScheduledBackup(const std::string& name) {
+  return name.size() > kPrefix.size() + kSuffix.size() && name.starts_with(kPrefix) &&
+         name.ends_with(kSuffix);
+}
+
+}  // namespace
+
+Result<std::string> RunScheduledBackup(const vault::Vault& vault, const vault::AuditLog& log,
+                                       const BackupSchedule& schedule) {
+  std::error_code ec;
+  if (!fs::exists(schedule.dir, ec)) {
+    fs::create_directories(schedule.dir, ec);
+    if (ec) return Status::Internal("backup directory " + schedule.dir + ": " + ec.message());
+    // Sealed data only, but nobody else's business either.
+    fs::permissions(schedule.dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  }
+  const std::string path = (fs::path(schedule.dir) / BackupName(NowMillis())).string();
+  CUSTOS_RETURN_IF_ERROR(vault::WriteBackup(vault, log, path).status());
+  // The file as written must match its manifest before older ones go.
+  CUSTOS_RETURN_IF_ERROR(vault::CheckBackupFile(path).status());
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(schedule.dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_regular_file() && IsScheduledBackup(name)) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  const size_t keep = static_cast<size_t>(std::max(1, schedule.keep));
+  for (size_t i = 0; i + keep < names.size(); ++i) {
+    fs::remove(fs::path(schedule.dir) / names[i], ec);
+  }
+  return path;
+}
+
+Status RunScheduledScrub(vault::Vault& vault) {
+  CUSTOS_ASSIGN_OR_RETURN(vault::ScrubReport report, vault.Scrub());
+  if (report.damaged.empty()) return Status::Ok();
+  vault::access::Alert alert;
+  alert.type = "vault.damaged";
+  alert.severity = "critical";
+  alert.at = NowMillis();
+  alert.details = json::Value::MakeObject();
+  alert.details["damaged"] = static_cast<uint64_t>(report.damaged.size());
+  alert.details["entries"] = report.entries;
+  json::Value where = json::Value::MakeArray();
+  for (size_t i = 0; i < report.damaged.size() && i < 20; ++i) {
+    json::Value w = json::Value::MakeObject();
+    w["table"] = report.damaged[i].table;
+    w["key"] = report.damaged[i].key_hex;
+    where.Push(std::move(w));
+  }
+  alert.details["where"] = std::move(where);
+  CUSTOS_RETURN_IF_ERROR(
+      vault.Write([&](vault::WriteTxn& txn) { return vault::access::RaiseAlert(txn, alert); }));
+  std::string first;
+  for (size_t i = 0; i < report.damaged.size() && i < 5; ++i) {
+    first += (i == 0 ? "" : "; ") + report.damaged[i].table + " " + report.damaged[i].key_hex;
+  }
+  return Status::DataLoss(std::to_string(report.damaged.size()) + " damaged entries (" + first +
+                          ")");
+}
+
+BackupScheduler::BackupScheduler(vault::Vault& vault, const vault::AuditLog& log,
+                                 BackupSchedule schedule,
+                                 std::function<void(const std::string&)> log_line)
+    : vault_(vault), log_(log), schedule_(std::move(schedule)), log_line_(std::move(log_line)) {
+  const bool backups = !schedule_.dir.empty() && schedule_.backup_every_ms > 0;
+  if (backups || schedule_.scrub_every_ms > 0) thread_ = std::thread([this] { Loop(); });
+}
+
+BackupScheduler::~BackupScheduler() { Stop(); }
+
+void BackupScheduler::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void BackupScheduler::Loop() {
+  // Low priority: requests come first.
+  (void)::setpriority(PRIO_PROCESS, 0, 10);
+  const bool backups = !schedule_.dir.empty() && schedule_.backup_every_ms > 0;
+  const bool scrubs = schedule_.scrub_every_ms > 0;
+  // The first of each a minute after the start (the server is up by then),
+  // then at its interval.
+  UnixMillis next_backup = NowMillis() + 60'000;
+  UnixMillis next_scrub = NowMillis() + 60'000;
+  while (true) {
+    UnixMillis due = INT64_MAX;
+    if (backups) due = std::min(due, next_backup);
+    if (scrubs) due = std::min(due, next_scrub);
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      const auto wait = std::chrono::milliseconds(std::max<int64_t>(0, due - NowMillis()));
+      if (wake_.wait_for(lock, wait, [this] { return stop_; })) return;
+    }
+    const UnixMillis now = NowMillis();
+    if (backups && now >= next_backup) {
+      auto path = RunScheduledBackup(vault_, log_, schedule_);
+      log_line_(path.ok() ? "backup: wrote " + *path
+                          : "backup: FAILED: " + path.status().message());
+      next_backup = now + schedule_.backup_every_ms;
+    }
+    if (scrubs && now >= next_scrub) {
+      Status s = RunScheduledScrub(vault_);
+      log_line_(s.ok() ? std::string("scrub: every stored value authenticated")
+                       : "scrub: DAMAGE (alert vault.damaged raised): " + s.message());
+      next_scrub = now + schedule_.scrub_every_ms;
+    }
+  }
+}
+
+}  // namespace custos::cli

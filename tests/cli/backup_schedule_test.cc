@@ -1,0 +1,93 @@
+// What `custos serve` runs on its backup and scrub schedule
+// (cli/backup_schedule.h): backups named by time, checked, the oldest pruned
+// beyond the number kept; a scrub that finds damage raises the alert
+// vault.damaged, naming where.
+#include "cli/backup_schedule.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <gtest/gtest.h>
+
+#include "tests/vault/test_util.h"
+#include "vault/backup.h"
+#include "vault/tables.h"
+
+namespace custos::cli {
+namespace {
+
+using vault::testing::TempDir;
+
+TEST(BackupScheduleTest, BackupsAreCheckedNamedByTimeAndPruned) {
+  TempDir dir;
+  auto v = vault::testing::CreateTestVault(dir.path() + "/vault");
+  auto log = vault::AuditLog::Open(*v).value();
+  ASSERT_TRUE(log->CheckpointNow().ok());
+  TempDir out;
+  BackupSchedule s;
+  s.dir = out.path() + "/backups";  // created on first use
+  s.keep = 2;
+  std::vector<std::string> written;
+  for (int i = 0; i < 3; ++i) {
+    auto path = RunScheduledBackup(*v, *log, s);
+    ASSERT_TRUE(path.ok()) << path.status().ToString();
+    written.push_back(*path);
+    EXPECT_TRUE(vault::CheckBackupFile(*path).ok());
+  }
+  EXPECT_EQ(std::filesystem::status(s.dir).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_all);
+  EXPECT_FALSE(std::filesystem::exists(written[0]));  // the oldest went
+  EXPECT_TRUE(std::filesystem::exists(written[1]));
+  EXPECT_TRUE(std::filesystem::exists(written[2]));
+  EXPECT_LT(written[1], written[2]);
+  // Files that are not scheduled backups are left alone.
+  { std::ofstream(s.dir + "/notes.txt") << "keep"; }
+  ASSERT_TRUE(RunScheduledBackup(*v, *log, s).ok());
+  EXPECT_TRUE(std::filesystem::exists(s.dir + "/notes.txt"));
+}
+
+TEST(BackupScheduleTest, AScrubThatFindsDamageRaisesAnAlert) {
+  TempDir dir;
+  auto v = vault::testing::CreateTestVault(dir.path());
+  ASSERT_TRUE(v->Write([](vault::WriteTxn& w) {
+                 return w.Put(vault::tables::kRecords, "c-0123456789abcdef", "客户资料");
+               }).ok());
+  EXPECT_TRUE(RunScheduledScrub(*v).ok());
+  // Flip a byte of the stored value (every copy LMDB left behind).
+  std::string sealed;
+  {
+    auto r = v->BeginRead();
+    sealed = std::string(*(*r)->GetSealed(vault::tables::kRecords, "c-0123456789abcdef"));
+  }
+  const std::string path = dir.path() + "/data.mdb";
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t at = bytes.find(sealed);
+  ASSERT_NE(at, std::string::npos);
+  for (; at != std::string::npos; at = bytes.find(sealed, at + 1)) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(at + sealed.size() / 2));
+    f.put(static_cast<char>(bytes[at + sealed.size() / 2] ^ 0x01));
+  }
+  Status s = RunScheduledScrub(*v);
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss) << s.ToString();
+  std::vector<json::Value> alerts;
+  auto r = v->BeginRead();
+  ASSERT_TRUE((*r)->Scan(vault::tables::kAlerts, "",
+                         [&](std::string_view, std::string_view value) -> Result<bool> {
+                           alerts.push_back(*json::Parse(value));
+                           return true;
+                         })
+                  .ok());
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0]["type"].as_string(), "vault.damaged");
+  EXPECT_EQ(alerts[0]["severity"].as_string(), "critical");
+  EXPECT_EQ(alerts[0]["details"]["damaged"].as_int(), 1);
+  EXPECT_EQ(alerts[0]["details"]["where"].as_array()[0]["table"].as_string(), "records");
+  // Names and keys only: the value's content is nowhere in it.
+  EXPECT_EQ(json::Serialize(alerts[0]).find("客户资料"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace custos::cli
