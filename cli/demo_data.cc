@@ -11,6 +11,7 @@
 
 #include "base/encoding.h"
 #include "vault/audit_log.h"
+#include "vault/departure_checklist.h"
 #include "vault/employment.h"
 #include "vault/handover.h"
 #include "vault/loans.h"
@@ -322,10 +323,13 @@ Status SeedDemoCompany(Archive& archive, const DemoOptions& options,
     CUSTOS_RETURN_IF_ERROR(
         archive.UpdateRecord(SystemCaller(m.owner_id), m.id, u, "季度回访更新").status());
   }
-  // A handover: some of 周琳's customers go to 孙浩.
+  // A transfer: some of 周琳's customers go to 孙浩 (every second one, at
+  // most five: she keeps the rest, which she hands over when she leaves).
   int handed = 0;
+  int seen = 0;
   for (const RecordMeta& m : all) {
     if (m.owner_id != users["sales.zhou"].id || handed >= 5) continue;
+    if (seen++ % 2 == 1) continue;
     CUSTOS_RETURN_IF_ERROR(archive
                                .ReassignOwner(SystemCaller(users["approver"].id), m.id,
                                               users["sales.sun"].id, "周琳调岗，客户交接给孙浩")
@@ -990,6 +994,60 @@ Status SeedDeparture(Archive& archive, Agreements& agreements, const Cast& cast,
   return Status::Ok();
 }
 
+// A departure that is over: 周琳 (kDemoCompletedLeaver) left the month
+// before the leaver's notice, with nothing outstanding — every file handed
+// to 孙浩 and confirmed by an approver, every customer told and confirming
+// (孙浩 records each answer), the obligations notice refused at the exit
+// interview and the refusal recorded by HR, no loans, the account disabled
+// by the sweep. Her checklist is complete: what "done" looks like.
+Status SeedCompletedDeparture(Archive& archive, const Cast& cast,
+                              const DemoAgreementOptions& options, DemoDeparture* out) {
+  Vault& vault = archive.vault();
+  const AuditLog& log = archive.audit_log();
+  const User& leaver = cast.user(kDemoCompletedLeaver);
+  const User& successor = cast.user("sales.sun");
+  out->completed_leaver_name = leaver.display_name;
+  const CivilDate last_day = CivilFromDays(DaysFromCivil(out->notice_date) - 20);
+  const CivilDate notice = CivilFromDays(DaysFromCivil(last_day) - 30);
+  CUSTOS_RETURN_IF_ERROR(RegisterResignation(vault, log, cast.As("hr"), leaver.id,
+                                             FormatDate(notice), FormatDate(last_day),
+                                             "本人提出辞职（回老家发展），离职面谈记录已归档")
+                             .status());
+  CUSTOS_RETURN_IF_ERROR(
+      RecordNoticeRefusal(archive, cast.As("hr"), leaver.id, "",
+                          "离职面谈时口头告知保密义务，本人拒绝签收书面告知书；人事孙丽、"
+                          "法务王芳在场")
+          .status());
+  std::vector<std::string> files = archive.RecordsOwnedBy(leaver.id);
+  std::sort(files.begin(), files.end());
+  const std::string reason = leaver.display_name + "离职，客户由" + successor.display_name + "接手";
+  for (const std::string& id : files) {
+    CUSTOS_RETURN_IF_ERROR(
+        AssignHandover(archive, cast.As("hr"), leaver.id, id, successor.id, reason).status());
+    CUSTOS_RETURN_IF_ERROR(ConfirmHandover(archive, cast.As("approver"), leaver.id, id,
+                                           "已与" + successor.display_name + "逐户核对")
+                               .status());
+  }
+  const CivilDate server_today = CivilFromDays(NowMillis() / 86'400'000);
+  CustomerAnswerInput answer;
+  answer.answer = CustomerAnswer::kConfirmed;
+  answer.method = "phone";
+  answer.contact_name = "采购负责人";
+  answer.date = FormatDate(std::min(CivilFromDays(DaysFromCivil(last_day) + 2), server_today));
+  answer.note = "客户已知悉对接人变更，同意由" + successor.display_name + "继续对接";
+  for (const std::string& id : files) {
+    CUSTOS_RETURN_IF_ERROR(
+        RecordCustomerAnswer(archive, cast.As("sales.sun"), leaver.id, id, answer).status());
+    ++out->completed_handovers;
+  }
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<User> departed, MarkDeparted(vault, log, options.today));
+  if (std::none_of(departed.begin(), departed.end(),
+                   [&](const User& u) { return u.id == leaver.id; })) {
+    return Status::Internal("demo: the completed leaver was not marked departed");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<DemoDeparture> SeedDemoAgreements(Archive& archive, const DocumentBuilder& documents,
@@ -1011,6 +1069,7 @@ Result<DemoDeparture> SeedDemoAgreements(Archive& archive, const DocumentBuilder
   CUSTOS_RETURN_IF_ERROR(SeedNdas(agreements, cast, &out));
   CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> loans, CollectCustomers(archive, cast, &out));
   CUSTOS_RETURN_IF_ERROR(SeedDeparture(archive, agreements, cast, options, std::move(loans), &out));
+  CUSTOS_RETURN_IF_ERROR(SeedCompletedDeparture(archive, cast, options, &out));
   CUSTOS_RETURN_IF_ERROR(
       vault.Write([](WriteTxn& w) { return w.Insert(tables::kIndex, kAgreementsSeededKey, "1"); }));
   return out;

@@ -69,6 +69,8 @@ inline constexpr std::string_view kDemoNoticeTemplate = "cn-departure-notice";
 // and the one whose NDA was signed on paper.
 inline constexpr std::string_view kDemoLeaver = "sales.li";
 inline constexpr std::string_view kDemoSuccessor = "sales.wang";
+// A salesperson whose departure is over and complete (SeedDemoAgreements).
+inline constexpr std::string_view kDemoCompletedLeaver = "sales.zhou";
 inline constexpr std::string_view kDemoPaperSigner = "sales.sun";
 
 struct DemoAgreementOptions {
@@ -97,6 +99,10 @@ struct DemoDeparture {
   int customers_confirmed = 0;
   int customers_waived = 0;
   int customers_open = 0;
+  // kDemoCompletedLeaver's departure, complete: files handed over and each
+  // customer's confirmation recorded.
+  std::string completed_leaver_name;
+  int completed_handovers = 0;
 };
 
 // Seeds, on a vault SeedDemoCompany has seeded (`logins` are its logins,
@@ -125,7 +131,11 @@ struct DemoDeparture {
 //    progress; the departure sweep (MarkDeparted with `today`)
 //    marks them departed and disables the account; legal records the
 //    non-compete compensation of every month already due, one of them paid
-//    a month late.
+//    a month late;
+//  - kDemoCompletedLeaver's departure, over and complete: she left three
+//    weeks before kDemoLeaver gave notice; every file handed to 孙浩 and
+//    confirmed, every customer's confirmation recorded by him, her refusal
+//    to sign the obligations notice recorded by HR, the account disabled.
 // Every step is decided by the policy and the agreement rules and audited,
 // exactly as the users' own actions would be. `documents` renders and
 // checks the agreements (web/agreement_documents.h). Returns

@@ -570,7 +570,10 @@ class DemoCommand : public Command {
                 << left->customers_confirmed << " customer confirmed, " << left->customers_waived
                 << " refused and waived, " << left->customers_open
                 << " still to confirm: the departure is in progress); " << left->payments
-                << " non-compete payments recorded.\n";
+                << " non-compete payments recorded. " << left->completed_leaver_name << " ("
+                << kDemoCompletedLeaver << ") left earlier: " << left->completed_handovers
+                << " customer files handed over and confirmed by their customers, departure "
+                   "complete.\n";
       auto evidence_case = SeedDemoCase(**archive);
       if (!evidence_case.ok()) return Fail(evidence_case.status());
       std::cout << "Case " << evidence_case->case_ref << ": evidence request " << evidence_case->id

@@ -643,6 +643,25 @@ async function departureStory(base, recordId, customer) {
   assert.ok((await hr2.textContent('#dep-checklist tr[data-item="notice"]')).includes('员工拒绝签收'), 'refusal shown');
   await assertNoRawKeys(hr2, 'departures checklist (HR, zh-CN)');
   await shot(hr2, 'hr-records-notice-refusal');
+
+  console.log('step: a departure that is over: every item done, the departure complete');
+  await hr2.goto(base + '/#/departures');
+  await hr2.waitForSelector('#departures-table');
+  await hr2.locator('#departures-table tr', { hasText: '周琳' }).locator('a').click();
+  await hr2.waitForSelector('#dep-checklist[data-complete="true"]');
+  for (const item of ['resignation', 'handovers', 'customers', 'loans', 'account', 'notice', 'nda']) {
+    assert.equal(await hr2.getAttribute('#dep-checklist tr[data-item="' + item + '"]', 'data-state'), 'done', item);
+  }
+  assert.ok((await hr2.textContent('#dep-checklist')).includes('离职手续已全部完成'), 'complete shown');
+  const handed = await hr2.locator('#handover-table tr.dep-record').count();
+  assert.ok(handed >= 1, 'the completed leaver handed files over');
+  assert.equal(await hr2.locator('#handover-table [data-customer-state="confirmed"]').count(), handed, 'every customer confirmed');
+  await assertNoRawKeys(hr2, 'departure complete (HR, zh-CN)');
+  await shot(hr2, 'hr-departure-complete');
+  await toggleLang(hr2, 'en');
+  await hr2.waitForSelector('#dep-checklist[data-complete="true"]');
+  assert.ok((await hr2.textContent('#dep-checklist')).includes('Departure complete'));
+  await toggleLang(hr2, 'zh-CN');
   await as(base, 'approver');
 
   console.log('step: the record now belongs to the successor');
