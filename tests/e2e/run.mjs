@@ -692,6 +692,19 @@ async function departureStory(base, recordId, customer) {
   await assertNoRawKeys(auditor, 'departure report (en)');
   await shot(auditor, 'auditor-departure-report-en');
   await toggleLang(auditor, 'zh-CN');
+
+  console.log('step: the auditor finds the outside-assignment alert of the demo\'s leaver');
+  await auditor.goto(base + '/#/alerts?type=anomaly.outside_assignment');
+  const outside = auditor.locator('#alerts-table tr[data-type="anomaly.outside_assignment"]', { hasText: '李婷' });
+  await outside.first().waitFor();
+  const outsideText = await outside.first().textContent();
+  assert.ok(outsideText.includes('查阅职责范围以外的客户档案'), 'outside-assignment alert: ' + outsideText);
+  await assertNoRawKeys(auditor, 'alerts (zh-CN)');
+  await toggleLang(auditor, 'en');
+  await auditor.locator('#alerts-table tr[data-type="anomaly.outside_assignment"]').first().waitFor();
+  assert.ok((await auditor.textContent('#alerts-table')).includes('Files outside their assignment'));
+  await assertNoRawKeys(auditor, 'alerts (en)');
+  await toggleLang(auditor, 'zh-CN');
 }
 
 // A print loan: asked for until tomorrow, approved, extended by the
