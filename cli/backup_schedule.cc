@@ -63,8 +63,9 @@ Result<std::string> RunScheduledBackup(const vault::Vault& vault, const vault::A
   return path;
 }
 
-Status RunScheduledScrub(vault::Vault& vault) {
+Status RunScheduledScrub(vault::Vault& vault, uint64_t* damaged) {
   CUSTOS_ASSIGN_OR_RETURN(vault::ScrubReport report, vault.Scrub());
+  if (damaged != nullptr) *damaged = report.damaged.size();
   if (report.damaged.empty()) return Status::Ok();
   vault::access::Alert alert;
   alert.type = "vault.damaged";
@@ -93,13 +94,32 @@ Status RunScheduledScrub(vault::Vault& vault) {
 
 BackupScheduler::BackupScheduler(vault::Vault& vault, const vault::AuditLog& log,
                                  BackupSchedule schedule,
-                                 std::function<void(const std::string&)> log_line)
+                                 std::function<void(int, const std::string&)> log_line)
     : vault_(vault), log_(log), schedule_(std::move(schedule)), log_line_(std::move(log_line)) {
   const bool backups = !schedule_.dir.empty() && schedule_.backup_every_ms > 0;
   if (backups || schedule_.scrub_every_ms > 0) thread_ = std::thread([this] { Loop(); });
 }
 
 BackupScheduler::~BackupScheduler() { Stop(); }
+
+std::string BackupScheduler::PrometheusText() const {
+  std::string out;
+  auto metric = [&](const char* name, const char* type, const char* help, const std::string& v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+           name + " " + v + "\n";
+  };
+  metric("custos_backups_total", "counter", "Scheduled backups written and checked.",
+         std::to_string(backups_ok_.load()));
+  metric("custos_backup_failures_total", "counter", "Scheduled backups that failed.",
+         std::to_string(backups_failed_.load()));
+  metric("custos_backup_last_success_seconds", "gauge",
+         "Unix time of the last good scheduled backup (0: none yet).",
+         std::to_string(last_backup_ms_.load() / 1000));
+  metric("custos_scrubs_total", "counter", "Scheduled scrubs run.", std::to_string(scrubs_.load()));
+  metric("custos_scrub_damaged_entries", "gauge", "Damaged entries found by the last scrub.",
+         std::to_string(last_scrub_damaged_.load()));
+  return out;
+}
 
 void BackupScheduler::Stop() {
   {
@@ -131,14 +151,26 @@ void BackupScheduler::Loop() {
     const UnixMillis now = NowMillis();
     if (backups && now >= next_backup) {
       auto path = RunScheduledBackup(vault_, log_, schedule_);
-      log_line_(path.ok() ? "backup: wrote " + *path
-                          : "backup: FAILED: " + path.status().message());
+      if (path.ok()) {
+        ++backups_ok_;
+        last_backup_ms_ = NowMillis();
+        log_line_(6, "backup: wrote " + *path);
+      } else {
+        ++backups_failed_;
+        log_line_(3, "backup: FAILED: " + path.status().message());
+      }
       next_backup = now + schedule_.backup_every_ms;
     }
     if (scrubs && now >= next_scrub) {
-      Status s = RunScheduledScrub(vault_);
-      log_line_(s.ok() ? std::string("scrub: every stored value authenticated")
-                       : "scrub: DAMAGE (alert vault.damaged raised): " + s.message());
+      uint64_t damaged = 0;
+      Status s = RunScheduledScrub(vault_, &damaged);
+      ++scrubs_;
+      last_scrub_damaged_ = damaged;
+      if (s.ok()) {
+        log_line_(6, "scrub: every stored value authenticated");
+      } else {
+        log_line_(2, "scrub: DAMAGE (alert vault.damaged raised): " + s.message());
+      }
       next_scrub = now + schedule_.scrub_every_ms;
     }
   }

@@ -16,6 +16,7 @@
 #ifndef CUSTOS_CLI_BACKUP_SCHEDULE_H_
 #define CUSTOS_CLI_BACKUP_SCHEDULE_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -43,15 +44,16 @@ Result<std::string> RunScheduledBackup(const vault::Vault& vault, const vault::A
                                        const BackupSchedule& schedule);
 
 // Scrubs `vault`; when anything is damaged raises the alert "vault.damaged"
-// and returns kDataLoss naming how many entries.
-Status RunScheduledScrub(vault::Vault& vault);
+// and returns kDataLoss naming how many entries (also in *damaged if set).
+Status RunScheduledScrub(vault::Vault& vault, uint64_t* damaged = nullptr);
 
 class BackupScheduler {
  public:
   // Starts the thread when the schedule asks for anything. `log_line`
-  // receives each outcome (one line, no secrets).
+  // receives each outcome with its syslog level (2 critical, 3 error, 6
+  // info): one line, no secrets.
   BackupScheduler(vault::Vault& vault, const vault::AuditLog& log, BackupSchedule schedule,
-                  std::function<void(const std::string&)> log_line);
+                  std::function<void(int level, const std::string&)> log_line);
   ~BackupScheduler();
   BackupScheduler(const BackupScheduler&) = delete;
   BackupScheduler& operator=(const BackupScheduler&) = delete;
@@ -59,16 +61,26 @@ class BackupScheduler {
   // Ends the thread (a backup or scrub under way finishes first).
   void Stop();
 
+  // Counters for /metrics (Prometheus text): backups written and failed,
+  // the time of the last good one, scrubs run, damaged entries found by
+  // the last scrub.
+  std::string PrometheusText() const;
+
  private:
   void Loop();
 
   vault::Vault& vault_;
   const vault::AuditLog& log_;
   const BackupSchedule schedule_;
-  const std::function<void(const std::string&)> log_line_;
+  const std::function<void(int, const std::string&)> log_line_;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;
+  std::atomic<uint64_t> backups_ok_ = 0;
+  std::atomic<uint64_t> backups_failed_ = 0;
+  std::atomic<int64_t> last_backup_ms_ = 0;
+  std::atomic<uint64_t> scrubs_ = 0;
+  std::atomic<uint64_t> last_scrub_damaged_ = 0;
   std::thread thread_;
 };
 

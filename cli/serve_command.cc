@@ -1,11 +1,14 @@
 // custos serve: unseal the vault and serve the web application until SIGTERM
 // or SIGINT; custos demo: create and seed a demo vault.
 #include <chrono>
+#include <cstddef>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <signal.h>
 #include <string>
+#include <unistd.h>
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Exception.h>
@@ -13,6 +16,8 @@
 #include <Poco/Util/IniFileConfiguration.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/PropertyFileConfiguration.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "base/time.h"
 #include "cli/backup_schedule.h"
@@ -101,7 +106,37 @@ constexpr ConfigKey kConfigKeys[] = {
     {"backup.every_hours", "backup-every-hours", false, false},
     {"backup.keep", "backup-keep", false, false},
     {"scrub.every_hours", "scrub-every-hours", false, false},
+    {"metrics.token_file", "metrics-token-file", false, false},
 };
+
+// One line of the operator log on stderr. Under systemd (stderr connected to
+// the journal: $JOURNAL_STREAM) it starts with the syslog level, "<3>" for
+// an error, which journald turns into the entry's priority. Never content
+// or secrets: callers pass ids, counts and messages of errors.
+void OperatorLog(int level, const std::string& line) {
+  static const bool journal = std::getenv("JOURNAL_STREAM") != nullptr;
+  if (journal) std::cerr << "<" << level << ">";
+  std::cerr << "custos serve: " << line << std::endl;
+}
+
+// Tells systemd (Type=notify) how the service stands: "READY=1" once it
+// serves, "STOPPING=1" when it stops. A datagram to $NOTIFY_SOCKET (a path,
+// or "@name" in the abstract namespace); nothing without one.
+void NotifySystemd(const char* state) {
+  const char* socket_path = std::getenv("NOTIFY_SOCKET");
+  if (socket_path == nullptr || *socket_path == '\0') return;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const size_t n = std::strlen(socket_path);
+  if (n >= sizeof addr.sun_path) return;
+  std::memcpy(addr.sun_path, socket_path, n);
+  if (addr.sun_path[0] == '@') addr.sun_path[0] = '\0';
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  (void)::sendto(fd, state, std::strlen(state), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr),
+                 static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + n));
+  ::close(fd);
+}
 
 // A positive number of hours (fractions allowed) as milliseconds; 0 for "".
 Result<int64_t> HoursFlag(const std::string& name, const std::string& text) {
@@ -199,6 +234,12 @@ class ServeCommand : public Command {
                           .required(false)
                           .repeatable(false)
                           .argument("H"));
+    options.addOption(Option("metrics-token-file", "",
+                             "a monitoring system reads GET /metrics/scrape with "
+                             "'Authorization: Bearer <the token in FILE>' (at least 32 characters)")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE"));
     options.addOption(Option("min-checkpoint", "",
                              "refuse to start unless the vault's log extends this signed "
                              "checkpoint (a checkpoint note or a custos backup file kept off "
@@ -347,6 +388,14 @@ class ServeCommand : public Command {
       }
     }
 
+    if (Has("metrics-token-file")) {
+      auto token = ReadSecret("metrics-token-file", "CUSTOS_METRICS_TOKEN", "", false);
+      if (!token.ok()) return UsageError("--metrics-token-file: " + token.status().message());
+      if (token->size() < 32) {
+        return UsageError("--metrics-token-file: the token must have at least 32 characters");
+      }
+      opts.metrics_token_sha256 = vault::Sha256(token->view());
+    }
     BackupSchedule schedule;
     schedule.dir = Flag("backup-dir");
     {
@@ -408,11 +457,12 @@ class ServeCommand : public Command {
     auto swept = vault::SweepAbandonedStreams(**v);
     if (!swept.ok()) return Fail(swept.status());
     if (*swept > 0) {
-      std::cerr
-          << "serve: deleted " << *swept
-          << " stored chunks of uploads or evidence exports that an earlier run did not finish"
-          << std::endl;
+      OperatorLog(4, "deleted " + std::to_string(*swept) +
+                         " stored chunks of uploads or evidence exports that an earlier run did "
+                         "not finish");
     }
+    BackupScheduler scheduler(**v, **log, schedule, OperatorLog);
+    opts.extra_metrics = [&scheduler] { return scheduler.PrometheusText(); };
     auto server = web::Server::Start(**v, opts);
     if (!server.ok()) return Fail(server.status());
     std::string host = opts.listen_address.find(':') != std::string::npos
@@ -420,9 +470,7 @@ class ServeCommand : public Command {
                            : opts.listen_address;
     std::cout << "Custos is serving " << ((*server)->tls() ? "https" : "http") << "://" << host
               << ":" << (*server)->port() << "/ (vault " << DataDir() << ")" << std::endl;
-    BackupScheduler scheduler(**v, **log, schedule, [](const std::string& line) {
-      std::cerr << "custos serve: " << line << std::endl;
-    });
+    NotifySystemd("READY=1");
     // Wait for a stop signal; meanwhile, every second, index the new audit
     // events by actor and object (a backlog in slices of at most about
     // 0.2 s), and every fifth second sign a checkpoint when the configured
@@ -441,7 +489,7 @@ class ServeCommand : public Command {
         if (!n.ok()) {
           if (n.status().message() != index_error) {
             index_error = n.status().message();
-            std::cerr << "custos serve: audit index: " << index_error << std::endl;
+            OperatorLog(3, "audit index: " + index_error);
           }
           break;
         }
@@ -450,21 +498,22 @@ class ServeCommand : public Command {
       }
       if (second % 5 == 0) {
         if (Status s = (*log)->MaybeCheckpoint(); !s.ok())
-          std::cerr << "custos serve: checkpoint: " << s.message() << std::endl;
+          OperatorLog(3, "checkpoint: " + s.message());
         // Loans past their due time become expired (each an audited event).
         if (auto n = vault::ExpireOverdueLoans(**archive, NowMillis()); !n.ok())
-          std::cerr << "custos serve: expiring loans: " << n.status().message() << std::endl;
+          OperatorLog(3, "expiring loans: " + n.status().message());
         // After the last working day the account is disabled (audited).
         const UnixMillis now = NowMillis();
         const CivilDate today = CivilFromDays(now / 86400000);
         if (auto gone = vault::MarkDeparted(**v, **log, today); !gone.ok())
-          std::cerr << "custos serve: departures: " << gone.status().message() << std::endl;
+          OperatorLog(3, "departures: " + gone.status().message());
         // Records whose declassification date has come become public (audited).
         if (auto d = (*archive)->DeclassifyDue(today); !d.ok())
-          std::cerr << "custos serve: declassification: " << d.status().message() << std::endl;
+          OperatorLog(3, "declassification: " + d.status().message());
       }
     }
     std::cout << "Stopping (signal " << sig << "): finishing requests in flight." << std::endl;
+    NotifySystemd("STOPPING=1");
     scheduler.Stop();
     (*server)->Stop();
     server->reset();

@@ -1,7 +1,9 @@
-// GET /healthz (public) and GET /metrics (admin).
+// GET /healthz (public), GET /metrics (admin) and GET /metrics/scrape (a
+// monitoring system's bearer token, ServerOptions::metrics_token_sha256).
 #include <string>
 
 #include "vault/audit_log.h"
+#include "vault/crypto.h"
 #include "vault/records.h"
 #include "web/internal/app.h"
 
@@ -31,6 +33,29 @@ std::string AuditGauges(App& app) {
   return out;
 }
 
+HttpResponse MetricsText(App& app) {
+  HttpResponse r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = app.metrics.Render(app.vault.commit_stats());
+  r.body += AuditGauges(app);
+  if (app.options.extra_metrics) r.body += app.options.extra_metrics();
+  return r;
+}
+
+// Whether the request carries the configured scrape token. SECURITY: only
+// hashes are compared, in constant time; the token itself is never stored
+// or logged.
+bool HasScrapeToken(const App& app, const HttpRequest& req) {
+  const std::string& want = app.options.metrics_token_sha256;
+  const std::string& auth = req.Header("authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (want.size() != 32 || auth.size() <= kBearer.size() || !auth.starts_with(kBearer)) {
+    return false;
+  }
+  const std::string got = vault::Sha256(std::string_view(auth).substr(kBearer.size()));
+  return vault::ConstantTimeEquals(got, want);
+}
+
 }  // namespace
 
 void RegisterOpsRoutes(App& app) {
@@ -39,14 +64,21 @@ void RegisterOpsRoutes(App& app) {
     v["status"] = "ok";
     return HttpResponse::Json(v);
   }));
-  app.router.Add(Route::ForRoles("GET", "/metrics", {policy::Role::kAdmin},
-                                 [&app](const HttpRequest&, const RequestContext&) {
-                                   HttpResponse r;
-                                   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-                                   r.body = app.metrics.Render(app.vault.commit_stats());
-                                   r.body += AuditGauges(app);
-                                   return r;
-                                 }));
+  app.router.Add(Route::ForRoles(
+      "GET", "/metrics", {policy::Role::kAdmin},
+      [&app](const HttpRequest&, const RequestContext&) { return MetricsText(app); }));
+  app.router.Add(Route::Public(
+      "GET", "/metrics/scrape", [&app](const HttpRequest& req, const RequestContext&) {
+        if (app.options.metrics_token_sha256.empty()) {
+          return ErrorResponse(Status::NotFound("no metrics token is configured"));
+        }
+        if (!HasScrapeToken(app, req)) {
+          HttpResponse r = ErrorResponse(Status::Unauthenticated("a valid bearer token is needed"));
+          r.headers.emplace_back("WWW-Authenticate", "Bearer");
+          return r;
+        }
+        return MetricsText(app);
+      }));
 }
 
 }  // namespace custos::web::internal

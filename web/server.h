@@ -55,6 +55,14 @@ struct ServerOptions {
   // as under the server's own TLS. From any other peer both are ignored.
   std::vector<std::string> trusted_proxies;
 
+  // Monitoring without a session: GET /metrics/scrape answers the same
+  // text as /metrics to a request carrying "Authorization: Bearer TOKEN"
+  // whose SHA-256 (raw 32 bytes) is this; "" = the route answers 404.
+  std::string metrics_token_sha256;
+  // More Prometheus text appended to both (e.g. the scheduled backups' and
+  // scrubs' counters, cli/backup_schedule.h); called once per scrape.
+  std::function<std::string()> extra_metrics;
+
   // Demo mode: users flagged must_change_password may use everything
   // without changing it first.
   bool demo = false;

@@ -8,7 +8,11 @@
 #include <unistd.h>
 #include <vector>
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "base/encoding.h"
@@ -379,8 +383,10 @@ namespace {
 class Server {
  public:
   // Starts `custos serve --listen 127.0.0.1:0` on `data` with `env`
-  // ("NAME=value" entries added to this process's environment).
-  Server(const std::string& data, const std::vector<std::string>& env) {
+  // ("NAME=value" entries added to this process's environment) and `extra`
+  // arguments.
+  Server(const std::string& data, const std::vector<std::string>& env,
+         const std::vector<std::string>& extra = {}) {
     int out[2];
     if (pipe(out) != 0) return;
     pid_ = fork();
@@ -393,8 +399,11 @@ class Server {
       dup2(devnull, 0);
       setsid();
       for (const std::string& e : env) putenv(const_cast<char*>(e.c_str()));
-      execl(CUSTOS_BINARY, "custos", "serve", "--data", data.c_str(), "--listen", "127.0.0.1:0",
-            static_cast<char*>(nullptr));
+      std::vector<const char*> argv = {"custos",     "serve",    "--data",
+                                       data.c_str(), "--listen", "127.0.0.1:0"};
+      for (const std::string& a : extra) argv.push_back(a.c_str());
+      argv.push_back(nullptr);
+      execv(CUSTOS_BINARY, const_cast<char* const*>(argv.data()));
       _exit(127);
     }
     close(out[1]);
@@ -655,6 +664,85 @@ TEST(CliConfigTest, ServeReadsItsConfigurationAndFlagsWin) {
   CliRun sample_run = Custos("serve --config " + sample + " --print-config");
   EXPECT_EQ(sample_run.code, 0) << sample_run.out;
   EXPECT_NE(sample_run.out.find("data = /var/lib/custos\n"), std::string::npos) << sample_run.out;
+}
+
+}  // namespace
+}  // namespace custos::cli
+
+namespace custos::cli {
+namespace {
+
+// An HTTP GET on loopback with raw sockets: the status line and body.
+std::string HttpGet(int port, const std::string& path, const std::string& header) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return "";
+  }
+  const std::string req =
+      "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + header + "Connection: close\r\n\r\n";
+  (void)!write(fd, req.data(), req.size());
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return out;
+}
+
+// Running under systemd: `serve` tells it when it is ready and when it
+// stops (Type=notify), and a monitoring system reads the metrics with the
+// token from the file, not with a session; a wrong token is refused.
+TEST(CliServiceTest, ReadinessIsNotifiedAndMetricsAreScrapedWithAToken) {
+  TempDir dir;
+  const std::string data = dir.path() + "/vault";
+  ASSERT_EQ(
+      Custos("demo --kdf-profile test --customers 5 --data " + data, "CUSTOS_PASSPHRASE=pp").code,
+      0);
+  const std::string token(40, 'k');
+  const std::string token_file = WriteFile(dir, "metrics.token", token + "\n");
+  const std::string notify = dir.path() + "/notify";
+  int sock = socket(AF_UNIX, SOCK_DGRAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", notify.c_str());
+  ASSERT_EQ(bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string got;
+  {
+    Server serve(data, {"CUSTOS_PASSPHRASE=pp", "NOTIFY_SOCKET=" + notify},
+                 {"--metrics-token-file", token_file});
+    ASSERT_TRUE(serve.serving()) << serve.first_line();
+    char buf[256];
+    ssize_t n = recv(sock, buf, sizeof buf, 0);
+    ASSERT_GT(n, 0);
+    EXPECT_EQ(std::string(buf, static_cast<size_t>(n)), "READY=1");
+    const size_t colon = serve.first_line().rfind(':');
+    const int port = std::atoi(serve.first_line().c_str() + colon + 1);
+    const std::string ok =
+        HttpGet(port, "/metrics/scrape", "Authorization: Bearer " + token + "\r\n");
+    EXPECT_NE(ok.find("HTTP/1.1 200"), std::string::npos) << ok;
+    EXPECT_NE(ok.find("custos_audit_events "), std::string::npos) << ok;
+    EXPECT_NE(ok.find("custos_backups_total 0"), std::string::npos) << ok;
+    const std::string wrong =
+        HttpGet(port, "/metrics/scrape", "Authorization: Bearer " + std::string(40, 'x') + "\r\n");
+    EXPECT_NE(wrong.find("HTTP/1.1 401"), std::string::npos) << wrong;
+    EXPECT_NE(HttpGet(port, "/metrics/scrape", "").find("HTTP/1.1 401"), std::string::npos);
+    EXPECT_NE(HttpGet(port, "/metrics", "").find("HTTP/1.1 401"), std::string::npos);
+    EXPECT_EQ(serve.Stop(), 0);
+    n = recv(sock, buf, sizeof buf, MSG_DONTWAIT);
+    got = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+  }
+  close(sock);
+  EXPECT_EQ(got, "STOPPING=1");
+  // A short token is refused before anything starts.
+  const std::string short_token = WriteFile(dir, "short.token", "abc\n");
+  CliRun refused = Custos("serve --data " + data + " --metrics-token-file " + short_token,
+                          "CUSTOS_PASSPHRASE=pp");
+  EXPECT_EQ(refused.code, 2) << refused.out;
 }
 
 }  // namespace

@@ -22,8 +22,10 @@ std::string Concrete(const std::string& pattern, const std::string& id) {
 
 bool IsPublic(const std::string& route) {
   // A setup link's token is its credential (web/users_api.cc).
-  return route == "GET /healthz" || route == "POST /api/v1/session" ||
-         route == "POST /api/v1/setup/inspect" || route == "POST /api/v1/setup";
+  // A monitoring system's bearer token is the scrape route's credential.
+  return route == "GET /healthz" || route == "GET /metrics/scrape" ||
+         route == "POST /api/v1/session" || route == "POST /api/v1/setup/inspect" ||
+         route == "POST /api/v1/setup";
 }
 
 TEST_F(WebRoutesTest, EveryRouteNeedsASession) {
