@@ -81,6 +81,20 @@ HttpResponse Leavers(App& app, const HttpRequest&, const RequestContext& ctx) {
   return HttpResponse::Json(v);
 }
 
+// One customer file of a departure, as both lists show it: the file (names
+// and marking, never content) and its handover, if any.
+json::Value FileJson(const vault::ReadTxn& txn, const vault::RecordMeta& meta,
+                     const vault::Handover* handover, policy::CustomerConfirmation mode) {
+  json::Value x = json::Value::MakeObject();
+  x["id"] = meta.id;
+  x["name"] = meta.name;
+  x["kind"] = std::string(vault::RecordKindId(meta.kind));
+  x["marking"] = MarkingJson(meta.classification);
+  x["owner"] = PersonJson(txn, meta.owner_id);
+  x["handover"] = handover != nullptr ? HandoverJson(txn, *handover, mode) : json::Value();
+  return x;
+}
+
 // The caller's own handovers as successor (vault::HandoversTo): the file,
 // the leaver and the handover, to tell each customer.
 HttpResponse Mine(App& app, const HttpRequest&, const RequestContext& ctx) {
@@ -91,14 +105,8 @@ HttpResponse Mine(App& app, const HttpRequest&, const RequestContext& ctx) {
   const policy::CustomerConfirmation mode = ModeAt(app, **r);
   json::Value list = json::Value::MakeArray();
   for (const vault::HandedToMe& item : *items) {
-    json::Value x = json::Value::MakeObject();
-    x["id"] = item.meta.id;
-    x["name"] = item.meta.name;
-    x["kind"] = std::string(vault::RecordKindId(item.meta.kind));
-    x["marking"] = MarkingJson(item.meta.classification);
-    x["owner"] = PersonJson(**r, item.meta.owner_id);
+    json::Value x = FileJson(**r, item.meta, &item.handover, mode);
     x["leaver"] = LeaverJson(item.leaver);
-    x["handover"] = HandoverJson(**r, item.handover, mode);
     list.Push(std::move(x));
   }
   json::Value v = json::Value::MakeObject();
@@ -116,14 +124,7 @@ HttpResponse List(App& app, const HttpRequest& req, const RequestContext& ctx) {
   const policy::CustomerConfirmation mode = ModeAt(app, **r);
   json::Value list = json::Value::MakeArray();
   for (const vault::HandoverItem& item : *items) {
-    json::Value x = json::Value::MakeObject();
-    x["id"] = item.meta.id;
-    x["name"] = item.meta.name;
-    x["kind"] = std::string(vault::RecordKindId(item.meta.kind));
-    x["marking"] = MarkingJson(item.meta.classification);
-    x["owner"] = PersonJson(**r, item.meta.owner_id);
-    x["handover"] = item.handover ? HandoverJson(**r, *item.handover, mode) : json::Value();
-    list.Push(std::move(x));
+    list.Push(FileJson(**r, item.meta, item.handover ? &*item.handover : nullptr, mode));
   }
   // The leaver's NDA and non-compete as the departure needs them: signed
   // (completed) or not, never their terms.

@@ -204,30 +204,20 @@ TEST_F(BackupTest, ScrubNamesEachDamagedValueByTableAndKey) {
   std::vector<Target> targets;
   {
     auto txn = vault_->BeginRead();
-    std::string record_key;
-    ASSERT_TRUE((*txn)
-                    ->ScanKeys(tables::kRecords, rec.id,
-                               [&](std::string_view k) -> Result<bool> {
-                                 record_key = std::string(k);
-                                 return false;
-                               })
-                    .ok());
-    std::string chunk_key;
-    ASSERT_TRUE((*txn)
-                    ->ScanKeys(tables::kAttachmentChunks, "",
-                               [&](std::string_view k) -> Result<bool> {
-                                 chunk_key = std::string(k);
-                                 return false;
-                               })
-                    .ok());
-    std::string leaf_key;
-    ASSERT_TRUE((*txn)
-                    ->ScanKeys(tables::kAuditLeaves, "",
-                               [&](std::string_view k) -> Result<bool> {
-                                 leaf_key = std::string(k);
-                                 return false;
-                               })
-                    .ok());
+    auto first_key = [&](Table table, std::string_view prefix) {
+      std::string key;
+      EXPECT_TRUE((*txn)
+                      ->ScanKeys(table, prefix,
+                                 [&](std::string_view k) -> Result<bool> {
+                                   key = std::string(k);
+                                   return false;
+                                 })
+                      .ok());
+      return key;
+    };
+    const std::string record_key = first_key(tables::kRecords, rec.id);
+    const std::string chunk_key = first_key(tables::kAttachmentChunks, "");
+    const std::string leaf_key = first_key(tables::kAuditLeaves, "");
     targets = {{tables::kRecords, record_key},
                {tables::kAttachmentChunks, chunk_key},
                {tables::kAuditLeaves, leaf_key}};
