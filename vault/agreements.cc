@@ -132,12 +132,7 @@ Status InState(const Agreement& a, AgreementState s) {
 }
 
 access::Attempt StepAttempt(std::string_view event_action, std::string_view id) {
-  access::Attempt attempt;
-  attempt.action = policy::Action::kAgreementStep;
-  attempt.event_action = std::string(event_action);
-  attempt.object_type = "agreement";
-  attempt.object_id = std::string(id);
-  return attempt;
+  return access::Attempt::On(policy::Action::kAgreementStep, event_action, "agreement", id);
 }
 
 // The fields as the document was rendered: the request's, and the
@@ -807,11 +802,8 @@ Result<Agreement> Agreements::AttestPaper(const Caller& caller, std::string_view
 Result<Agreements::Read> Agreements::DecideRead(const Caller& caller, std::string_view id,
                                                 std::string_view action,
                                                 const std::function<void(AuditEvent&)>& details) {
-  access::Attempt attempt;
-  attempt.action = policy::Action::kReadAgreement;
-  attempt.event_action = std::string(action);
-  attempt.object_type = "agreement";
-  attempt.object_id = std::string(id);
+  const access::Attempt attempt =
+      access::Attempt::On(policy::Action::kReadAgreement, action, "agreement", id);
   Read out;
   CUSTOS_RETURN_IF_ERROR(
       gate_

@@ -261,12 +261,8 @@ Result<NoticeRefusal> RecordNoticeRefusal(Archive& archive, const Caller& caller
   if (reason.size() > kMaxReasonBytes || !json::IsValidUtf8(reason)) {
     return Status::InvalidArgument("the reason is longer than 2048 bytes or not valid UTF-8");
   }
-  access::Attempt attempt;
-  attempt.action = policy::Action::kRegisterResignation;
-  attempt.event_action = std::string(kRefusalAction);
-  attempt.object_type = "user";
-  attempt.object_id = std::string(user_id);
-  attempt.reason = std::string(reason);
+  const access::Attempt attempt = access::Attempt::On(policy::Action::kRegisterResignation,
+                                                      kRefusalAction, "user", user_id, reason);
   NoticeRefusal out;
   CUSTOS_RETURN_IF_ERROR(
       archive.gate()

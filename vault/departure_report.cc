@@ -150,11 +150,8 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
   // closed); the report itself is then built from a read snapshot, off the
   // committer thread, since it scans the audit log.
   policy::anomaly::Thresholds thresholds;
-  access::Attempt attempt;
-  attempt.action = policy::Action::kReadDepartureReport;
-  attempt.event_action = std::string(kReportAction);
-  attempt.object_type = "user";
-  attempt.object_id = std::string(user_id);
+  const access::Attempt attempt =
+      access::Attempt::On(policy::Action::kReadDepartureReport, kReportAction, "user", user_id);
   CUSTOS_RETURN_IF_ERROR(
       archive.gate()
           .DecideThenWrite(

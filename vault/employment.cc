@@ -36,12 +36,8 @@ Result<User> RegisterResignation(Vault& vault, const AuditLog& log, const Caller
   if (user_id.empty()) return Status::InvalidArgument("user id is empty");
   CUSTOS_RETURN_IF_ERROR(EnsurePolicy(vault, log).status());
   const access::AccessGate gate(vault, log);
-  access::Attempt attempt;
-  attempt.action = policy::Action::kRegisterResignation;
-  attempt.event_action = std::string(kRegisterAction);
-  attempt.object_type = "user";
-  attempt.object_id = std::string(user_id);
-  attempt.reason = std::string(reason);
+  const access::Attempt attempt = access::Attempt::On(policy::Action::kRegisterResignation,
+                                                      kRegisterAction, "user", user_id, reason);
   User target;
   CUSTOS_RETURN_IF_ERROR(
       gate.DecideThenWrite(

@@ -156,12 +156,7 @@ Result<Loan> Step(Archive& archive, const Caller& caller, std::string_view loan_
                   policy::Action action, std::string audit_action, std::string_view note,
                   std::optional<UnixMillis> requested_due, const Mutator& mutate,
                   const std::function<void(Loan&)>& prepare_loan = {}) {
-  access::Attempt attempt;
-  attempt.action = action;
-  attempt.event_action = std::move(audit_action);
-  attempt.object_type = "loan";
-  attempt.object_id = std::string(loan_id);
-  attempt.reason = std::string(note);
+  const access::Attempt attempt = access::Attempt::On(action, audit_action, "loan", loan_id, note);
   Loan loan;
   RecordMeta meta;
   CUSTOS_RETURN_IF_ERROR(
@@ -380,12 +375,9 @@ Status MarkLoanUsed(WriteTxn& txn, Loan loan, std::string_view by, uint64_t audi
 // ---- workflow ----------------------------------------------------------------------------
 
 Result<Loan> RequestLoan(Archive& archive, const Caller& caller, const LoanRequest& request) {
-  access::Attempt attempt;
-  attempt.action = policy::Action::kRequestLoan;
-  attempt.event_action = "loan.request";
-  attempt.object_type = "loan";
-  attempt.object_id = "l-" + HexEncode(RandomBytes(8));
-  attempt.reason = request.reason;
+  const access::Attempt attempt =
+      access::Attempt::On(policy::Action::kRequestLoan, "loan.request", "loan",
+                          "l-" + HexEncode(RandomBytes(8)), request.reason);
   Loan loan;
   CUSTOS_RETURN_IF_ERROR(
       archive.gate()

@@ -305,12 +305,7 @@ namespace {
 
 // A non-compete tracking step (policy::AgreementFacts::step) on `agreement_id`.
 access::Attempt TrackingAttempt(std::string_view action, std::string_view agreement_id) {
-  access::Attempt attempt;
-  attempt.action = policy::Action::kAgreementStep;
-  attempt.event_action = std::string(action);
-  attempt.object_type = "agreement";
-  attempt.object_id = std::string(agreement_id);
-  return attempt;
+  return access::Attempt::On(policy::Action::kAgreementStep, action, "agreement", agreement_id);
 }
 
 access::Prepare TrackingFacts(std::string_view step) {

@@ -158,12 +158,8 @@ Result<PolicyApplication> ApplyPolicy(Vault& vault, const AuditLog& log, const C
   next.set_digest(PolicyDigest(xml));
   CUSTOS_RETURN_IF_ERROR(EnsurePolicy(vault, log).status());
   const access::AccessGate gate(vault, log);
-  access::Attempt attempt;
-  attempt.action = policy::Action::kApplyPolicy;
-  attempt.event_action = "policy.apply";
-  attempt.object_type = "policy";
-  attempt.object_id = next.digest();
-  attempt.reason = std::string(reason);
+  const access::Attempt attempt = access::Attempt::On(policy::Action::kApplyPolicy, "policy.apply",
+                                                      "policy", next.digest(), reason);
   PolicyApplication out;
   CUSTOS_RETURN_IF_ERROR(
       gate.DecideThenWrite(

@@ -170,13 +170,7 @@ Status WriteViewCount(WriteTxn& txn, const std::string& key, ViewCount c, UnixMi
 
 // The attempt to create the record `id` (its event: "record.create").
 access::Attempt CreateAttempt(const std::string& id, std::string_view reason) {
-  access::Attempt a;
-  a.action = policy::Action::kCreateRecord;
-  a.event_action = "record.create";
-  a.object_type = "record";
-  a.object_id = id;
-  a.reason = std::string(reason);
-  return a;
+  return access::Attempt::On(policy::Action::kCreateRecord, "record.create", "record", id, reason);
 }
 
 // The record facts of a record about to be created by `user`.
@@ -195,13 +189,7 @@ std::string NewRecordId(RecordKind kind) {
 
 access::Attempt RecordAttempt(policy::Action action, std::string event_action,
                               std::string_view record_id, std::string_view reason) {
-  access::Attempt a;
-  a.action = action;
-  a.event_action = std::move(event_action);
-  a.object_type = "record";
-  a.object_id = std::string(record_id);
-  a.reason = std::string(reason);
-  return a;
+  return access::Attempt::On(action, event_action, "record", record_id, reason);
 }
 
 Status Archive::WriteNextVersion(WriteTxn& txn, RecordMeta* meta, std::string_view author_id,

@@ -113,7 +113,7 @@ test('every action of the audit log has words in both languages', () => {
   const lit = '("[a-z_]+\\.[a-z0-9_.]+"(?:\\s*:\\s*"[a-z_]+\\.[a-z0-9_.]+")?)';
   const ids = new Set([
     // The first string argument of the functions that make an event.
-    ...captures(new RegExp('\\b(?:NewEvent|BaseEvent|SessionEvent|LoanEvent|Deny|DecideRead|AuthorizeLogRead|Change|Step)\\([^;"]*?' + lit, 'g')),
+    ...captures(new RegExp('\\b(?:NewEvent|BaseEvent|SessionEvent|LoanEvent|Deny|DecideRead|AuthorizeLogRead|Change|Step|Attempt::On|RecordAttempt)\\([^;"]*?' + lit, 'g')),
     ...captures(new RegExp('\\b(?:event_action|e\\.action)\\s*=\\s*' + lit, 'g')),
     ...captures(new RegExp('constexpr std::string_view k\\w*Action = ' + lit, 'g')),
   ].flatMap((s) => [...s.matchAll(/"([^"]+)"/g)].map((m) => m[1])));

@@ -54,6 +54,20 @@ struct Attempt {
   // (alerts.h: notice-period activity, an exhausted quota, the anomaly rules),
   // allowed or refused alike, in the transaction of its event.
   std::string alert_record_id;
+
+  // An attempt on one object (object_id "" for none), with the caller's
+  // reason ("" = none).
+  static Attempt On(policy::Action action, std::string_view event_action,
+                    std::string_view object_type, std::string_view object_id,
+                    std::string_view reason = {}) {
+    Attempt a;
+    a.action = action;
+    a.event_action = std::string(event_action);
+    a.object_type = std::string(object_type);
+    a.object_id = std::string(object_id);
+    a.reason = std::string(reason);
+    return a;
+  }
 };
 
 // The decision on one attempt, as data.

@@ -334,13 +334,8 @@ Result<std::vector<std::string>> CaseRequestIds(const ReadTxn& txn, std::string_
 }
 
 access::Attempt StepAttempt(const StepSpec& spec) {
-  access::Attempt attempt;
-  attempt.action = spec.action;
-  attempt.event_action = spec.event_action;
-  attempt.object_type = "evidence";
-  attempt.object_id = spec.object_id;
-  attempt.reason = spec.reason;
-  return attempt;
+  return access::Attempt::On(spec.action, spec.event_action, "evidence", spec.object_id,
+                             spec.reason);
 }
 
 Result<access::Outcome> DecideStep(Archive& archive, const Caller& caller, const StepSpec& spec) {
