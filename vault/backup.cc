@@ -362,15 +362,15 @@ Result<BackupManifest> WriteBackup(const Vault& vault, const AuditLog& log,
   if (Status s = WriteAll(out.get(), tail); !s.ok()) return fail(s);
   if (::fsync(out.get()) != 0) return fail(Errno("syncing the backup"));
   out.Close();
-  if (std::filesystem::exists(out_path)) {
-    ::unlink(partial.c_str());
-    return Status::AlreadyExists(out_path + " appeared meanwhile; it was not replaced");
-  }
-  if (::rename(partial.c_str(), out_path.c_str()) != 0) {
-    Status s = Errno("renaming the backup into place");
+  // link(2) refuses an existing name atomically (rename would replace it).
+  if (::link(partial.c_str(), out_path.c_str()) != 0) {
+    Status s = errno == EEXIST
+                   ? Status::AlreadyExists(out_path + " appeared meanwhile; it was not replaced")
+                   : Errno("moving the backup into place");
     ::unlink(partial.c_str());
     return s;
   }
+  ::unlink(partial.c_str());
   CUSTOS_RETURN_IF_ERROR(SyncDir(out_path));
   return m;
 }
