@@ -14,6 +14,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   python3 openssl ca-certificates age
   chromium fonts-wqy-zenhei
+  dpkg-dev file  # the Debian package (cpack: dpkg-shlibdeps for Depends, file for ELF)
 )
 
 missing=()
