@@ -151,6 +151,18 @@ Result<int64_t> HoursFlag(const std::string& name, const std::string& text) {
   }
 }
 
+// A whole number from `min` to `max`, all of `text`.
+Result<int> IntFlag(const std::string& name, const std::string& text, int min, int max) {
+  try {
+    size_t used = 0;
+    const int n = std::stoi(text, &used);
+    if (used == text.size() && n >= min && n <= max) return n;
+  } catch (const std::exception&) {
+  }
+  return Status::InvalidArgument("--" + name + " must be a number from " + std::to_string(min) +
+                                 " to " + std::to_string(max));
+}
+
 class ServeCommand : public Command {
  public:
   ServeCommand()
@@ -365,27 +377,14 @@ class ServeCommand : public Command {
     opts.ui_dir = Flag("ui");
     opts.demo = Has("demo");
     if (Has("threads")) {
-      try {
-        size_t used = 0;
-        const std::string t = Flag("threads");
-        opts.max_threads = std::stoi(t, &used);
-        if (used != t.size() || opts.max_threads < 1 || opts.max_threads > 1024)
-          throw std::out_of_range("threads");
-      } catch (const std::exception&) {
-        return UsageError("--threads must be a number from 1 to 1024");
-      }
+      auto n = IntFlag("threads", Flag("threads"), 1, 1024);
+      if (!n.ok()) return UsageError(n.status().message());
+      opts.max_threads = *n;
     }
     if (Has("max-connections-per-address")) {
-      try {
-        size_t used = 0;
-        const std::string n = Flag("max-connections-per-address");
-        opts.max_connections_per_address = std::stoi(n, &used);
-        if (used != n.size() || opts.max_connections_per_address < 0 ||
-            opts.max_connections_per_address > 1024)
-          throw std::out_of_range("max-connections-per-address");
-      } catch (const std::exception&) {
-        return UsageError("--max-connections-per-address must be a number from 0 to 1024");
-      }
+      auto n = IntFlag("max-connections-per-address", Flag("max-connections-per-address"), 0, 1024);
+      if (!n.ok()) return UsageError(n.status().message());
+      opts.max_connections_per_address = *n;
     }
 
     if (Has("metrics-token-file")) {
@@ -406,19 +405,12 @@ class ServeCommand : public Command {
       schedule.backup_every_ms = *every;
       schedule.scrub_every_ms = *scrub;
       if (Has("backup-keep")) {
-        try {
-          size_t used = 0;
-          schedule.keep = std::stoi(Flag("backup-keep"), &used);
-          if (used != Flag("backup-keep").size() || schedule.keep < 1 || schedule.keep > 10000)
-            throw std::out_of_range("keep");
-        } catch (const std::exception&) {
-          return UsageError("--backup-keep must be a number from 1 to 10000");
-        }
+        auto n = IntFlag("backup-keep", Flag("backup-keep"), 1, 10000);
+        if (!n.ok()) return UsageError(n.status().message());
+        schedule.keep = *n;
       }
     }
 
-    // Block the stop signals before any thread starts, so every thread
-    // inherits the mask and only sigwait below receives them.
     if (Has("tsa-url") != Has("tsa-ca")) return UsageError("--tsa-url and --tsa-ca go together");
     if (Has("tsa-url")) {
       std::ifstream in(Flag("tsa-ca"), std::ios::binary);
@@ -427,6 +419,8 @@ class ServeCommand : public Command {
       opts.tsa_url = Flag("tsa-url");
     }
 
+    // Block the stop signals before any thread starts, so every thread
+    // inherits the mask and only sigwait below receives them.
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGTERM);
