@@ -84,12 +84,8 @@ Status RunScheduledScrub(vault::Vault& vault, uint64_t* damaged) {
   alert.details["where"] = std::move(where);
   CUSTOS_RETURN_IF_ERROR(
       vault.Write([&](vault::WriteTxn& txn) { return vault::access::RaiseAlert(txn, alert); }));
-  std::string first;
-  for (size_t i = 0; i < report.damaged.size() && i < 5; ++i) {
-    first += (i == 0 ? "" : "; ") + report.damaged[i].table + " " + report.damaged[i].key_hex;
-  }
-  return Status::DataLoss(std::to_string(report.damaged.size()) + " damaged entries (" + first +
-                          ")");
+  return Status::DataLoss(std::to_string(report.damaged.size()) + " damaged entries (" +
+                          vault::DamagedList(report, 5) + ")");
 }
 
 BackupScheduler::BackupScheduler(vault::Vault& vault, const vault::AuditLog& log,

@@ -455,6 +455,15 @@ Result<BackupManifest> ExtractBackup(const std::string& path, const std::string&
   return o.manifest;
 }
 
+std::string DamagedList(const ScrubReport& report, size_t max) {
+  std::string list;
+  for (size_t i = 0; i < report.damaged.size() && i < max; ++i) {
+    const ScrubFinding& f = report.damaged[i];
+    list += (i == 0 ? "" : "; ") + f.table + (f.key_hex.empty() ? "" : " key " + f.key_hex);
+  }
+  return list;
+}
+
 Result<BackupCheck> VerifyOpenedBackup(const Vault& vault, const AuditLog& log,
                                        const BackupManifest& manifest) {
   BackupCheck c;
@@ -481,13 +490,8 @@ Result<BackupCheck> VerifyOpenedBackup(const Vault& vault, const AuditLog& log,
   }
   CUSTOS_ASSIGN_OR_RETURN(c.scrub, vault.Scrub());
   if (!c.scrub.damaged.empty()) {
-    std::string list;
-    for (size_t i = 0; i < c.scrub.damaged.size() && i < 10; ++i) {
-      const ScrubFinding& f = c.scrub.damaged[i];
-      list += (i == 0 ? "" : "; ") + f.table + (f.key_hex.empty() ? "" : " key " + f.key_hex);
-    }
     return Status::DataLoss(std::to_string(c.scrub.damaged.size()) +
-                            " damaged entries in the backup: " + list);
+                            " damaged entries in the backup: " + DamagedList(c.scrub, 10));
   }
   return c;
 }

@@ -88,6 +88,10 @@ void RemoveExtracted(const std::string& dir);
 // carries no checkpoint; kInvalidArgument when it holds neither.
 Result<std::string> ReadCheckpointFile(const std::string& path);
 
+// The first `max` damaged entries of a scrub as "table key HEX; …" (no
+// content), for messages, logs and alerts.
+std::string DamagedList(const ScrubReport& report, size_t max);
+
 // What a restored or extracted backup proved once opened.
 struct BackupCheck {
   AuditVerifyReport audit;
