@@ -31,11 +31,26 @@ constexpr size_t kMaxNameBytes = 200;
 // The "via" of a pending transfer (legal_hold.h) made by a confirmation.
 constexpr std::string_view kTransferByHandover = "handover";
 
+// Every handover's key begins with this (then the leaver's id, 0, the record's).
+constexpr std::string_view kHandoverKeys = "h/";
+
 std::string HandoverPrefix(std::string_view user_id) {
-  std::string k = "h/";
+  std::string k(kHandoverKeys);
   k += user_id;
   k.push_back('\0');
   return k;
+}
+
+// Visits the stored handovers whose keys begin with `prefix`, in key order.
+Status ScanHandovers(const ReadTxn& txn, std::string_view prefix,
+                     const std::function<Status(Handover)>& fn) {
+  return txn.Scan(tables::kDepartures, prefix,
+                  [&](std::string_view, std::string_view value) -> Result<bool> {
+                    CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(value));
+                    CUSTOS_ASSIGN_OR_RETURN(Handover h, Handover::FromJson(v));
+                    CUSTOS_RETURN_IF_ERROR(fn(std::move(h)));
+                    return true;
+                  });
 }
 
 std::string HandoverKey(std::string_view user_id, std::string_view record_id) {
@@ -257,13 +272,10 @@ Result<Handover> Handover::FromJson(const json::Value& v) {
 
 Result<std::vector<Handover>> HandoversOf(const ReadTxn& txn, std::string_view user_id) {
   std::vector<Handover> out;
-  CUSTOS_RETURN_IF_ERROR(txn.Scan(tables::kDepartures, HandoverPrefix(user_id),
-                                  [&](std::string_view, std::string_view value) -> Result<bool> {
-                                    CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(value));
-                                    CUSTOS_ASSIGN_OR_RETURN(Handover h, Handover::FromJson(v));
-                                    out.push_back(std::move(h));
-                                    return true;
-                                  }));
+  CUSTOS_RETURN_IF_ERROR(ScanHandovers(txn, HandoverPrefix(user_id), [&](Handover h) {
+    out.push_back(std::move(h));
+    return Status::Ok();
+  }));
   return out;
 }
 
@@ -334,24 +346,21 @@ Result<std::vector<HandedToMe>> HandoversTo(Archive& archive, const Caller& call
   CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(*txn, caller));
   std::vector<HandedToMe> out;
   std::map<std::string, User> leavers;
-  CUSTOS_RETURN_IF_ERROR(txn->Scan(
-      tables::kDepartures, "h/", [&](std::string_view, std::string_view value) -> Result<bool> {
-        CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(value));
-        CUSTOS_ASSIGN_OR_RETURN(Handover h, Handover::FromJson(v));
-        if (h.successor_id != user.id) return true;
-        auto meta = Archive::ReadMeta(*txn, h.record_id);
-        if (!meta.ok()) {
-          if (meta.status().code() == StatusCode::kNotFound) return true;
-          return meta.status();
-        }
-        auto it = leavers.find(h.user_id);
-        if (it == leavers.end()) {
-          CUSTOS_ASSIGN_OR_RETURN(User leaver, GetUser(*txn, h.user_id));
-          it = leavers.emplace(h.user_id, std::move(leaver)).first;
-        }
-        out.push_back(HandedToMe{std::move(*meta), it->second, std::move(h)});
-        return true;
-      }));
+  CUSTOS_RETURN_IF_ERROR(ScanHandovers(*txn, kHandoverKeys, [&](Handover h) -> Status {
+    if (h.successor_id != user.id) return Status::Ok();
+    auto meta = Archive::ReadMeta(*txn, h.record_id);
+    if (!meta.ok()) {
+      if (meta.status().code() == StatusCode::kNotFound) return Status::Ok();
+      return meta.status();
+    }
+    auto it = leavers.find(h.user_id);
+    if (it == leavers.end()) {
+      CUSTOS_ASSIGN_OR_RETURN(User leaver, GetUser(*txn, h.user_id));
+      it = leavers.emplace(h.user_id, std::move(leaver)).first;
+    }
+    out.push_back(HandedToMe{std::move(*meta), it->second, std::move(h)});
+    return Status::Ok();
+  }));
   std::sort(out.begin(), out.end(), [](const HandedToMe& a, const HandedToMe& b) {
     return std::tie(a.leaver.last_working_day, a.leaver.id, a.meta.name, a.meta.id) <
            std::tie(b.leaver.last_working_day, b.leaver.id, b.meta.name, b.meta.id);
