@@ -60,16 +60,7 @@ TEST(BackupScheduleTest, AScrubThatFindsDamageRaisesAnAlert) {
     auto r = v->BeginRead();
     sealed = std::string(*(*r)->GetSealed(vault::tables::kRecords, "c-0123456789abcdef"));
   }
-  const std::string path = dir.path() + "/data.mdb";
-  std::ifstream in(path, std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  size_t at = bytes.find(sealed);
-  ASSERT_NE(at, std::string::npos);
-  for (; at != std::string::npos; at = bytes.find(sealed, at + 1)) {
-    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(at + sealed.size() / 2));
-    f.put(static_cast<char>(bytes[at + sealed.size() / 2] ^ 0x01));
-  }
+  ASSERT_GT(vault::testing::FlipStoredValue(dir.path() + "/data.mdb", sealed), 0u);
   Status s = RunScheduledScrub(*v);
   EXPECT_EQ(s.code(), StatusCode::kDataLoss) << s.ToString();
   std::vector<json::Value> alerts;

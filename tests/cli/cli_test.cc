@@ -522,11 +522,6 @@ TEST(CliLockTest, ServeWipesThePassphraseFromItsEnvironment) {
 namespace custos::cli {
 namespace {
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 // The operator's drill: a backup while the server runs, checked; a restore
 // elsewhere that proves itself and refuses to overwrite; the old copy
 // refused once a newer checkpoint is kept off the machine; a flipped byte
@@ -594,15 +589,7 @@ TEST(CliBackupTest, BackupBesideServeRestoreRollbackAndScrub) {
     auto r = (*v)->BeginRead();
     sealed = std::string(*(*r)->GetSealed(vault::tables::kAuditLeaves, vault::EncodeU64(3)));
   }
-  const std::string path = copy + "/data.mdb";
-  const std::string bytes = Slurp(path);
-  size_t at = bytes.find(sealed);
-  ASSERT_NE(at, std::string::npos);
-  for (; at != std::string::npos; at = bytes.find(sealed, at + 1)) {
-    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(at + sealed.size() / 2));
-    f.put(static_cast<char>(bytes[at + sealed.size() / 2] ^ 0x04));
-  }
+  ASSERT_GT(vault::testing::FlipStoredValue(copy + "/data.mdb", sealed), 0u);
   CliRun damaged = Custos("scrub --data " + copy, env);
   EXPECT_EQ(damaged.code, 1) << damaged.out;
   EXPECT_NE(damaged.out.find("DAMAGED  table audit_leaves  key " + HexEncode(vault::EncodeU64(3))),

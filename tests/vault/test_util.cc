@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdlib.h>
 #include <thread>
 
@@ -53,6 +55,24 @@ std::vector<Status> RunInOneBatch(Vault& vault,
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(vault.commit_stats().commits, commits_before + 2) << "not one batch";
   return results;
+}
+
+size_t FlipStoredValue(const std::string& path, std::string_view sealed) {
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  size_t flipped = 0;
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  for (size_t at = bytes.find(sealed); !sealed.empty() && at != std::string::npos;
+       at = bytes.find(sealed, at + 1)) {
+    const size_t mid = at + sealed.size() / 2;
+    f.seekp(static_cast<std::streamoff>(mid));
+    f.put(static_cast<char>(bytes[mid] ^ 0x10));
+    ++flipped;
+  }
+  return flipped;
 }
 
 }  // namespace custos::vault::testing

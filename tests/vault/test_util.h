@@ -44,6 +44,13 @@ std::unique_ptr<Vault> OpenTestVault(const std::string& dir,
 std::vector<Status> RunInOneBatch(Vault& vault,
                                   const std::vector<std::function<Status(WriteTxn&)>>& fns);
 
+// Damages a stored value on disk as a failing disk would: flips a bit in the
+// middle of every copy of `sealed` (its stored bytes, ReadTxn::GetSealed) in
+// the file `path` (a data.mdb) — copy-on-write may leave older copies of its
+// page in free space, so the live one is among them. Returns how many
+// copies were changed (0: not found).
+size_t FlipStoredValue(const std::string& path, std::string_view sealed);
+
 }  // namespace custos::vault::testing
 
 #endif  // CUSTOS_TESTS_VAULT_TEST_UTIL_H_
