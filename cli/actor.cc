@@ -5,8 +5,8 @@
 
 #include <Poco/Util/Option.h>
 
-#include "vault/crypto.h"
-#include "vault/users.h"
+#include "vault/access/users.h"
+#include "vault/store/crypto.h"
 
 namespace custos::cli {
 

@@ -12,10 +12,10 @@
 
 #include "base/status.h"
 #include "cli/command.h"
-#include "vault/audit_log.h"
-#include "vault/policy_store.h"
-#include "vault/records.h"
-#include "vault/vault.h"
+#include "vault/access/policy_store.h"
+#include "vault/audit/audit_log.h"
+#include "vault/records/records.h"
+#include "vault/store/vault.h"
 
 namespace custos::cli {
 

@@ -1,6 +1,6 @@
 // custos audit verify | checkpoint | key | prove | leaf | consistency | export | index:
 // the tamper-evident audit log from the command line. Formats are those of
-// vault/audit_log.h and vault/checkpoint.h; outputs are exact bytes so they
+// vault/audit/audit_log.h and vault/audit/checkpoint.h; outputs are exact bytes so they
 // can be redirected into files and checked with standard tools.
 #include <fstream>
 #include <iostream>
@@ -12,9 +12,9 @@
 #include "base/time.h"
 #include "cli/actor.h"
 #include "cli/commands.h"
-#include "vault/audit_log.h"
-#include "vault/backup.h"
-#include "vault/checkpoint.h"
+#include "vault/audit/audit_log.h"
+#include "vault/audit/checkpoint.h"
+#include "vault/backup/backup.h"
 
 namespace custos::cli {
 namespace {

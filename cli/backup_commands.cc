@@ -1,5 +1,5 @@
 // custos backup | restore | scrub: online backups, restoring them elsewhere,
-// and reading back every stored value (vault/backup.h, docs/operations.md).
+// and reading back every stored value (vault/backup/backup.h, docs/operations.md).
 #include <filesystem>
 #include <iostream>
 #include <unistd.h>
@@ -9,8 +9,8 @@
 #include "base/encoding.h"
 #include "base/time.h"
 #include "cli/commands.h"
-#include "vault/audit_log.h"
-#include "vault/backup.h"
+#include "vault/audit/audit_log.h"
+#include "vault/backup/backup.h"
 
 namespace custos::cli {
 namespace {

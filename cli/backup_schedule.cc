@@ -11,7 +11,7 @@
 #include "base/encoding.h"
 #include "base/time.h"
 #include "vault/access/alerts.h"
-#include "vault/backup.h"
+#include "vault/backup/backup.h"
 
 namespace custos::cli {
 namespace {

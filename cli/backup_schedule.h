@@ -26,8 +26,8 @@
 #include <thread>
 
 #include "base/status.h"
-#include "vault/audit_log.h"
-#include "vault/vault.h"
+#include "vault/audit/audit_log.h"
+#include "vault/store/vault.h"
 
 namespace custos::cli {
 

@@ -13,7 +13,7 @@
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionException.h>
 
-#include "vault/crypto.h"
+#include "vault/store/crypto.h"
 
 namespace custos::cli {
 

@@ -18,9 +18,9 @@
 #include <Poco/Util/OptionSet.h>
 
 #include "base/status.h"
-#include "vault/secret.h"
-#include "vault/users.h"
-#include "vault/vault.h"
+#include "vault/access/users.h"
+#include "vault/store/secret.h"
+#include "vault/store/vault.h"
 
 namespace custos::cli {
 

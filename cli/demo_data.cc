@@ -10,14 +10,14 @@
 #include <utility>
 
 #include "base/encoding.h"
-#include "vault/audit_log.h"
-#include "vault/departure_checklist.h"
-#include "vault/employment.h"
-#include "vault/handover.h"
-#include "vault/loans.h"
-#include "vault/noncompete.h"
-#include "vault/policy_store.h"
-#include "vault/users.h"
+#include "vault/access/policy_store.h"
+#include "vault/access/users.h"
+#include "vault/agreements/noncompete.h"
+#include "vault/audit/audit_log.h"
+#include "vault/people/departure_checklist.h"
+#include "vault/people/employment.h"
+#include "vault/people/handover.h"
+#include "vault/records/loans.h"
 
 namespace custos::cli {
 

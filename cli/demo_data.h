@@ -24,12 +24,12 @@
 
 #include "base/status.h"
 #include "base/time.h"
-#include "vault/agreements.h"
-#include "vault/crypto.h"
-#include "vault/handover.h"
-#include "vault/records.h"
-#include "vault/secret.h"
-#include "vault/vault.h"
+#include "vault/agreements/agreements.h"
+#include "vault/people/handover.h"
+#include "vault/records/records.h"
+#include "vault/store/crypto.h"
+#include "vault/store/secret.h"
+#include "vault/store/vault.h"
 
 namespace custos::cli {
 

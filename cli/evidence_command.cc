@@ -17,12 +17,12 @@
 #include "base/time.h"
 #include "cli/actor.h"
 #include "cli/commands.h"
-#include "vault/checkpoint.h"
-#include "vault/crypto.h"
+#include "vault/access/users.h"
+#include "vault/audit/checkpoint.h"
 #include "vault/evidence/evidence.h"
 #include "vault/evidence/verify.h"
 #include "vault/evidence/zip.h"
-#include "vault/users.h"
+#include "vault/store/crypto.h"
 #include "web/tsa_client.h"
 
 namespace custos::cli {

@@ -8,7 +8,7 @@
 #include <Poco/Util/OptionException.h>
 
 #include "cli/commands.h"
-#include "vault/crypto.h"
+#include "vault/store/crypto.h"
 
 namespace custos::cli {
 namespace {

@@ -10,11 +10,11 @@
 #include "base/time.h"
 #include "cli/actor.h"
 #include "cli/commands.h"
-#include "vault/audit_log.h"
-#include "vault/csv_import.h"
-#include "vault/policy_store.h"
-#include "vault/records.h"
-#include "vault/users.h"
+#include "vault/access/policy_store.h"
+#include "vault/access/users.h"
+#include "vault/audit/audit_log.h"
+#include "vault/records/csv_import.h"
+#include "vault/records/records.h"
 
 namespace custos::cli {
 namespace {

@@ -6,8 +6,8 @@
 
 #include "base/time.h"
 #include "cli/commands.h"
-#include "vault/audit_log.h"
-#include "vault/users.h"
+#include "vault/access/users.h"
+#include "vault/audit/audit_log.h"
 
 namespace custos::cli {
 namespace {

@@ -25,7 +25,7 @@
 // The thresholds named above are a Thresholds: the k… constants below by
 // default, or the policy's <anomaly-rules>.
 //
-// The spike definition is the departure report's (vault/departure_report.h
+// The spike definition is the departure report's (vault/people/departure_report.h
 // uses IsSpike), so a day flagged live is a day the report flags.
 //
 // Pure: the caller (the vault) keeps the Activity of each person in its store

@@ -37,7 +37,7 @@ struct RecordFacts {
   std::string owner_id;      // the responsible salesperson now
   std::string author_id;     // who wrote the record
   std::string custodian_id;  // the records clerk responsible for it
-  // Under a legal hold (vault/legal_hold.h): no lowering of its marking,
+  // Under a legal hold (vault/records/legal_hold.h): no lowering of its marking,
   // and ownership moves need two distinct approvers.
   bool legal_hold = false;
 };
@@ -135,7 +135,7 @@ struct Facts {
   // record's classification or brings its declassification date forward.
   bool lowers_classification = false;
   // Not decided on: whether the attempt's customer file lies outside the
-  // actor's assignment (vault/handover.h, OutsideAssignment), for the
+  // actor's assignment (vault/records/handover_store.h, OutsideAssignment), for the
   // anomaly rule anomaly.outside_assignment; nullopt when not looked up.
   std::optional<bool> outside_assignment;
   // kReassignOwner / kConfirmHandover of a record under legal hold: the

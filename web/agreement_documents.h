@@ -1,5 +1,5 @@
 // Agreement documents from the template library (contract-templates/): the
-// DocumentBuilder the vault's agreements take (vault/agreements.h). The
+// DocumentBuilder the vault's agreements take (vault/agreements/agreements.h). The
 // vault may not link the template library (ARCHITECTURE.md: vault → policy,
 // base), so whoever opens vault::Agreements passes this builder in. The web
 // API and `custos demo` both use it, so an agreement the demo seeds is
@@ -18,8 +18,8 @@
 #include "base/status.h"
 #include "contract-templates/legal_checks.h"
 #include "contract-templates/template.h"
-#include "vault/agreements.h"
-#include "vault/handover.h"
+#include "vault/agreements/agreements.h"
+#include "vault/people/handover.h"
 
 namespace custos::web {
 
@@ -60,7 +60,7 @@ Result<contracts::Template> LoadAgreementTemplate(const std::filesystem::path& t
 // is kInvalidArgument.
 vault::DocumentBuilder AgreementDocumentBuilder(AgreementLibrary library);
 
-// The vault's CustomerLetterRenderer (vault/handover.h) over `letters_dir`:
+// The vault's CustomerLetterRenderer (vault/people/handover.h) over `letters_dir`:
 // the customer-handover letter in the facts' language, as printable HTML.
 // kInvalidArgument naming the fields a letter cannot go without (e.g. the
 // successor's department when their account has none).

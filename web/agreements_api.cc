@@ -1,8 +1,8 @@
 // /api/v1/agreement-templates, /api/v1/agreements, /api/v1/noncompetes and
 // /api/v1/employees/{id}/nda-timing: drafting from the template library,
 // the signing steps, the certificate and the non-compete dashboard.
-// Decisions and audit events are the vault's (vault/agreements.h,
-// vault/noncompete.h); this file wires the template library in as the
+// Decisions and audit events are the vault's (vault/agreements/agreements.h,
+// vault/agreements/noncompete.h); this file wires the template library in as the
 // vault's DocumentBuilder (web/agreement_documents.h) and translates HTTP to
 // calls.
 #include <memory>
@@ -11,8 +11,8 @@
 #include "base/encoding.h"
 #include "base/html.h"
 #include "contract-templates/template.h"
-#include "vault/agreements.h"
-#include "vault/noncompete.h"
+#include "vault/agreements/agreements.h"
+#include "vault/agreements/noncompete.h"
 #include "web/agreement_documents.h"
 #include "web/internal/app.h"
 #include "web/internal/handler_util.h"

@@ -13,8 +13,8 @@
 #include <string>
 
 #include "base/json.h"
-#include "vault/attachments.h"
-#include "vault/records.h"
+#include "vault/records/attachments.h"
+#include "vault/records/records.h"
 #include "web/internal/app.h"
 #include "web/internal/handler_util.h"
 

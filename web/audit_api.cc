@@ -13,8 +13,8 @@
 #include "base/json.h"
 #include "policy/engine.h"
 #include "vault/access/alerts.h"
-#include "vault/records.h"
-#include "vault/tables.h"
+#include "vault/records/records.h"
+#include "vault/store/tables.h"
 #include "web/internal/app.h"
 #include "web/internal/handler_util.h"
 

@@ -7,9 +7,9 @@
 
 #include "base/json.h"
 #include "policy/types.h"
-#include "vault/employment.h"
-#include "vault/records.h"
-#include "vault/users.h"
+#include "vault/access/users.h"
+#include "vault/people/employment.h"
+#include "vault/records/records.h"
 #include "web/internal/app.h"
 #include "web/internal/handler_util.h"
 

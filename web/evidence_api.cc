@@ -8,8 +8,8 @@
 #include <string>
 
 #include "base/json.h"
+#include "vault/access/users.h"
 #include "vault/evidence/evidence.h"
-#include "vault/users.h"
 #include "web/internal/app.h"
 #include "web/internal/handler_util.h"
 #include "web/tsa_client.h"

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "base/json.h"
-#include "vault/loans.h"
-#include "vault/records.h"
+#include "vault/records/loans.h"
+#include "vault/records/records.h"
 #include "web/internal/app.h"
 #include "web/internal/handler_util.h"
 

@@ -2,9 +2,9 @@
 // monitoring system's bearer token, ServerOptions::metrics_token_sha256).
 #include <string>
 
-#include "vault/audit_log.h"
-#include "vault/crypto.h"
-#include "vault/records.h"
+#include "vault/audit/audit_log.h"
+#include "vault/records/records.h"
+#include "vault/store/crypto.h"
 #include "web/internal/app.h"
 
 namespace custos::web::internal {

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "base/json.h"
-#include "vault/policy_store.h"
-#include "vault/records.h"
+#include "vault/access/policy_store.h"
+#include "vault/records/records.h"
 #include "web/internal/app.h"
 #include "web/internal/handler_util.h"
 

@@ -5,9 +5,9 @@
 #include <string>
 
 #include "base/json.h"
-#include "vault/legal_hold.h"
-#include "vault/records.h"
-#include "vault/users.h"
+#include "vault/access/users.h"
+#include "vault/records/legal_hold.h"
+#include "vault/records/records.h"
 #include "web/internal/app.h"
 #include "web/internal/handler_util.h"
 

@@ -16,8 +16,8 @@
 #include "base/json.h"
 #include "base/time.h"
 #include "policy/types.h"
-#include "vault/policy_store.h"
-#include "vault/users.h"
+#include "vault/access/policy_store.h"
+#include "vault/access/users.h"
 
 namespace custos::web {
 

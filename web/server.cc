@@ -24,7 +24,7 @@
 #include <Poco/Net/TCPServerParams.h>
 #include <Poco/ThreadPool.h>
 
-#include "vault/crypto.h"
+#include "vault/store/crypto.h"
 #include "web/internal/app.h"
 #include "web/internal/connection.h"
 #include "web/static_files.h"

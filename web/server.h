@@ -30,10 +30,10 @@
 #include <vector>
 
 #include "base/status.h"
-#include "vault/crypto.h"
-#include "vault/records.h"
-#include "vault/users.h"
-#include "vault/vault.h"
+#include "vault/access/users.h"
+#include "vault/records/records.h"
+#include "vault/store/crypto.h"
+#include "vault/store/vault.h"
 #include "web/api.h"
 #include "web/sessions.h"
 

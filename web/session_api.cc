@@ -2,12 +2,12 @@
 #include <string>
 
 #include "base/json.h"
-#include "vault/audit_log.h"
-#include "vault/crypto.h"
-#include "vault/records.h"
-#include "vault/signing.h"
-#include "vault/user_admin.h"
-#include "vault/users.h"
+#include "vault/access/user_admin.h"
+#include "vault/access/users.h"
+#include "vault/agreements/signing.h"
+#include "vault/audit/audit_log.h"
+#include "vault/records/records.h"
+#include "vault/store/crypto.h"
 #include "web/internal/app.h"
 #include "web/internal/handler_util.h"
 
@@ -226,7 +226,7 @@ HttpResponse ChangePassword(App& app, const HttpRequest& req, const RequestConte
   attempt.Succeeded();
   auto hash = vault::HashPassword(*new_password, app.options.password_kdf);
   if (!hash.ok()) return ErrorResponse(hash.status());
-  // The personal signing key follows the password (vault/signing.h);
+  // The personal signing key follows the password (vault/agreements/signing.h);
   // Argon2id runs here, outside the write transaction.
   auto rewrap = vault::PrepareRewrap(app.vault, me, *old_password, *new_password,
                                      app.options.password_kdf, app.Now());

@@ -7,8 +7,8 @@
 
 #include "base/encoding.h"
 #include "base/json.h"
-#include "vault/crypto.h"
-#include "vault/tables.h"
+#include "vault/store/crypto.h"
+#include "vault/store/tables.h"
 
 namespace custos::web {
 

@@ -34,9 +34,9 @@
 
 #include "base/status.h"
 #include "base/time.h"
-#include "vault/sealed_cache.h"
-#include "vault/secret.h"
-#include "vault/vault.h"
+#include "vault/store/sealed_cache.h"
+#include "vault/store/secret.h"
+#include "vault/store/vault.h"
 #include "web/request_context.h"
 
 namespace custos::web {

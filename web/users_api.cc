@@ -7,9 +7,9 @@
 
 #include "base/json.h"
 #include "policy/types.h"
-#include "vault/crypto.h"
-#include "vault/user_admin.h"
-#include "vault/users.h"
+#include "vault/access/user_admin.h"
+#include "vault/access/users.h"
+#include "vault/store/crypto.h"
 #include "web/internal/app.h"
 #include "web/internal/handler_util.h"
 

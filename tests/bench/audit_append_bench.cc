@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "base/encoding.h"
-#include "vault/audit_log.h"
+#include "vault/audit/audit_log.h"
 
 namespace custos::vault {
 namespace {

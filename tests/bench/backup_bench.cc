@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "base/encoding.h"
-#include "vault/audit_log.h"
-#include "vault/backup.h"
+#include "vault/audit/audit_log.h"
+#include "vault/backup/backup.h"
 
 namespace custos::vault {
 namespace {

@@ -22,15 +22,15 @@
 #include <vector>
 
 #include "base/encoding.h"
-#include "vault/audit_log.h"
-#include "vault/checkpoint.h"
-#include "vault/crypto.h"
+#include "vault/access/users.h"
+#include "vault/audit/audit_log.h"
+#include "vault/audit/checkpoint.h"
+#include "vault/audit/merkle.h"
 #include "vault/evidence/evidence.h"
 #include "vault/evidence/verify.h"
 #include "vault/evidence/zip.h"
-#include "vault/merkle.h"
-#include "vault/records.h"
-#include "vault/users.h"
+#include "vault/records/records.h"
+#include "vault/store/crypto.h"
 
 namespace {
 

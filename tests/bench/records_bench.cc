@@ -25,10 +25,10 @@
 #include <sqlcipher/sqlite3.h>
 #endif
 
-#include "vault/audit_log.h"
-#include "vault/records.h"
-#include "vault/users.h"
-#include "vault/vault.h"
+#include "vault/access/users.h"
+#include "vault/audit/audit_log.h"
+#include "vault/records/records.h"
+#include "vault/store/vault.h"
 
 namespace {
 

@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 
 #include "tests/vault/test_util.h"
-#include "vault/backup.h"
-#include "vault/tables.h"
+#include "vault/backup/backup.h"
+#include "vault/store/tables.h"
 
 namespace custos::cli {
 namespace {

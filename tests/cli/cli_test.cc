@@ -17,9 +17,9 @@
 
 #include "base/encoding.h"
 #include "tests/vault/test_util.h"
-#include "vault/crypto.h"
 #include "vault/evidence/zip.h"
-#include "vault/internal/vault_impl.h"
+#include "vault/store/crypto.h"
+#include "vault/store/internal/vault_impl.h"
 
 namespace custos::cli {
 namespace {

@@ -5,10 +5,10 @@
 #include <gtest/gtest.h>
 
 #include "tests/vault/records_fixture.h"
-#include "vault/agreements.h"
-#include "vault/loans.h"
-#include "vault/policy_store.h"
-#include "vault/users.h"
+#include "vault/access/policy_store.h"
+#include "vault/access/users.h"
+#include "vault/agreements/agreements.h"
+#include "vault/records/loans.h"
 
 namespace custos::vault {
 namespace {

@@ -43,7 +43,7 @@ import urllib.parse
 PASSPHRASE = "crash-test-passphrase"
 PASSWORD = "Custos-Demo-2026"  # every demo account's password
 CHUNK = 64 * 1024  # the vault's attachment chunk size
-RECENT_VIEWS = 1024  # view times a counter keeps (vault/records.cc)
+RECENT_VIEWS = 1024  # view times a counter keeps (vault/records/records.cc)
 PLACE = {"workstation": "CRASH-01", "location": "test bench"}
 
 

@@ -1,4 +1,4 @@
-// Fuzzes the customer CSV import (vault/csv_import.h): the RFC 4180 reader
+// Fuzzes the customer CSV import (vault/records/csv_import.h): the RFC 4180 reader
 // (ParseCsv) and the row checks every file goes through before anything is
 // written (ReadCustomerCsv, with two known users). Checks:
 //   - what ParseCsv accepts is valid UTF-8 and, written back with every
@@ -21,7 +21,7 @@
 #include "base/json.h"
 #include "base/time.h"
 #include "tests/fuzz/promise.h"
-#include "vault/csv_import.h"
+#include "vault/records/csv_import.h"
 
 namespace {
 

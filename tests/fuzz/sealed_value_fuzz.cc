@@ -1,7 +1,7 @@
 // Fuzzes the opening of sealed values: what the vault reads back from its
 // LMDB files (Vault::Impl::OpenValue: format byte, key version, then
 // XChaCha20-Poly1305 over the value with the table, key and version as
-// associated data) and the AEAD under it (vault/crypto.h, AeadOpen and
+// associated data) and the AEAD under it (vault/store/crypto.h, AeadOpen and
 // AeadOpenSecret). Whoever can write the files can hand the vault any
 // bytes; the target holds two fixed data keys and checks:
 //   - a value that fails to open fails with kDataLoss, never a crash;
@@ -27,9 +27,9 @@
 #include "base/encoding.h"
 #include "tests/fuzz/promise.h"
 #include "tests/fuzz/seeds.h"
-#include "vault/crypto.h"
-#include "vault/internal/vault_impl.h"
-#include "vault/tables.h"
+#include "vault/store/crypto.h"
+#include "vault/store/internal/vault_impl.h"
+#include "vault/store/tables.h"
 
 namespace {
 

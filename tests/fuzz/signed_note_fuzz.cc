@@ -1,4 +1,4 @@
-// Fuzzes signed notes (vault/signed_note.h, c2sp.org/signed-note): the
+// Fuzzes signed notes (vault/audit/signed_note.h, c2sp.org/signed-note): the
 // audit log's checkpoints as evidence bundles, the API and outside
 // verifiers carry them, and the verifier keys that name who signed. The
 // target holds one Ed25519 log key (a fixed seed) and checks:
@@ -10,7 +10,7 @@
 //     signatures are deterministic and, as libsodium checks them, unique):
 //     no forgery, no malleated signature, no signature of other text;
 //   - the text of an opened note, when it parses as a checkpoint
-//     (vault/checkpoint.h), is written back byte for byte.
+//     (vault/audit/checkpoint.h), is written back byte for byte.
 // Seeds: CUSTOS_FUZZ_WRITE_SEEDS=tests/fuzz/corpus/signed_note
 // build-fuzz/tests/fuzz/signed_note_fuzz (see seeds.h) writes signed
 // checkpoints and notes, verifier keys and broken ones.
@@ -24,10 +24,10 @@
 #include "base/encoding.h"
 #include "tests/fuzz/promise.h"
 #include "tests/fuzz/seeds.h"
-#include "vault/checkpoint.h"
-#include "vault/crypto.h"
-#include "vault/merkle.h"
-#include "vault/signed_note.h"
+#include "vault/audit/checkpoint.h"
+#include "vault/audit/merkle.h"
+#include "vault/audit/signed_note.h"
+#include "vault/store/crypto.h"
 
 namespace {
 

@@ -17,7 +17,7 @@
 // the source root with one command:
 //   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I.
 //     tests/fuzz/timestamp_response_fuzz.cc vault/evidence/timestamp.cc
-//     vault/crypto.cc base/status.cc base/time.cc -lcrypto -lsodium
+//     vault/store/crypto.cc base/status.cc base/time.cc -lcrypto -lsodium
 // Only our code is instrumented for coverage; OpenSSL's parsers are
 // reached through the seeds and mutations, not steered into.
 #include <cstddef>

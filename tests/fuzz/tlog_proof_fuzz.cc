@@ -1,5 +1,5 @@
 // Fuzzes the audit log's proofs as an outside verifier receives them
-// (vault/checkpoint.h, vault/merkle.h): inclusion proofs in the
+// (vault/audit/checkpoint.h, vault/audit/merkle.h): inclusion proofs in the
 // c2sp.org/tlog-proof@v1 form (evidence bundles carry one per event) and
 // consistency proofs between two checkpoints. The target holds a small log
 // of kTreeSize events and its signing key. Two kinds of input:
@@ -30,10 +30,10 @@
 
 #include "tests/fuzz/promise.h"
 #include "tests/fuzz/seeds.h"
-#include "vault/checkpoint.h"
-#include "vault/crypto.h"
-#include "vault/merkle.h"
-#include "vault/signed_note.h"
+#include "vault/audit/checkpoint.h"
+#include "vault/audit/merkle.h"
+#include "vault/audit/signed_note.h"
+#include "vault/store/crypto.h"
 
 namespace {
 

@@ -119,7 +119,7 @@ test('every action of the audit log has words in both languages', () => {
   ].flatMap((s) => [...s.matchAll(/"([^"]+)"/g)].map((m) => m[1])));
   // "record." + the loan kind (a use under a loan), "agreement." + the step.
   for (const m of read('policy/types.cc').match(/kLoanKindIds = \{([^}]*)\}/)[1].matchAll(/"(\w+)"/g)) ids.add('record.' + m[1]);
-  for (const m of read('vault/agreements.cc').matchAll(/\b(?:Transition|SignStep)\(\s*caller, id, "(\w+)"/g)) ids.add('agreement.' + m[1]);
+  for (const m of read('vault/agreements/agreements.cc').matchAll(/\b(?:Transition|SignStep)\(\s*caller, id, "(\w+)"/g)) ids.add('agreement.' + m[1]);
   for (const id of ['record.view', 'record.create', 'loan.approve', 'session.login', 'agreement.sign', 'audit.read', 'evidence.export', 'user.enable']) {
     assert.ok(ids.has(id), 'the action ' + id + ' was not found: the patterns above need updating');
   }

@@ -14,7 +14,7 @@
 #include "tests/vault/records_fixture.h"
 #include "vault/access/alerts.h"
 #include "vault/access/gate.h"
-#include "vault/tables.h"
+#include "vault/store/tables.h"
 
 namespace custos::vault::testing {
 namespace {

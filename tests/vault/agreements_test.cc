@@ -1,7 +1,7 @@
 // The agreement lifecycle in the vault: draft → check → review → send → sign
 // → countersign → store → fetch and verify, with the audit events present;
 // paper scans attested by a custodian; role refusals; tamper detection; C4.
-#include "vault/agreements.h"
+#include "vault/agreements/agreements.h"
 
 #include <memory>
 #include <set>
@@ -11,10 +11,10 @@
 
 #include "base/encoding.h"
 #include "tests/vault/test_util.h"
-#include "vault/audit_log.h"
-#include "vault/employment.h"
-#include "vault/records.h"
-#include "vault/user_admin.h"
+#include "vault/access/user_admin.h"
+#include "vault/audit/audit_log.h"
+#include "vault/people/employment.h"
+#include "vault/records/records.h"
 
 namespace custos::vault {
 namespace {

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/vault/records_fixture.h"
-#include "vault/tables.h"
+#include "vault/store/tables.h"
 
 namespace custos::vault {
 namespace {

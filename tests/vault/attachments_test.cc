@@ -1,4 +1,4 @@
-#include "vault/attachments.h"
+#include "vault/records/attachments.h"
 
 #include <sstream>
 
@@ -7,8 +7,8 @@
 #include "base/encoding.h"
 #include "policy/rules.h"
 #include "tests/vault/records_fixture.h"
-#include "vault/crypto.h"
-#include "vault/sealed_stream.h"
+#include "vault/store/crypto.h"
+#include "vault/store/sealed_stream.h"
 
 namespace custos::vault {
 namespace {

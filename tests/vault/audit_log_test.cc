@@ -1,4 +1,4 @@
-#include "vault/audit_log.h"
+#include "vault/audit/audit_log.h"
 
 #include <atomic>
 #include <chrono>
@@ -13,9 +13,9 @@
 #include "base/encoding.h"
 #include "base/json.h"
 #include "tests/vault/test_util.h"
-#include "vault/checkpoint.h"
-#include "vault/merkle.h"
-#include "vault/signed_note.h"
+#include "vault/audit/checkpoint.h"
+#include "vault/audit/merkle.h"
+#include "vault/audit/signed_note.h"
 
 namespace custos::vault {
 namespace {

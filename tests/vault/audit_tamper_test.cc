@@ -6,11 +6,11 @@
 
 #include "base/json.h"
 #include "tests/vault/test_util.h"
-#include "vault/audit_log.h"
-#include "vault/checkpoint.h"
-#include "vault/internal/vault_impl.h"
-#include "vault/merkle.h"
-#include "vault/signed_note.h"
+#include "vault/audit/audit_log.h"
+#include "vault/audit/checkpoint.h"
+#include "vault/audit/merkle.h"
+#include "vault/audit/signed_note.h"
+#include "vault/store/internal/vault_impl.h"
 
 namespace custos::vault {
 namespace {

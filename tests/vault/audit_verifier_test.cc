@@ -10,9 +10,9 @@
 #include <sys/wait.h>
 
 #include "tests/vault/test_util.h"
-#include "vault/audit_log.h"
-#include "vault/checkpoint.h"
-#include "vault/signed_note.h"
+#include "vault/audit/audit_log.h"
+#include "vault/audit/checkpoint.h"
+#include "vault/audit/signed_note.h"
 
 namespace custos::vault {
 namespace {

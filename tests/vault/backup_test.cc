@@ -1,9 +1,9 @@
-// Online backup, restore, rollback detection and scrub (vault/backup.h,
+// Online backup, restore, rollback detection and scrub (vault/backup/backup.h,
 // Vault::Scrub): a backup taken while views are being written restores
 // elsewhere with its log intact; nothing is ever overwritten; a damaged
 // backup, an older copy of the vault and a flipped byte in the data are each
 // caught and named.
-#include "vault/backup.h"
+#include "vault/backup/backup.h"
 
 #include <atomic>
 #include <filesystem>
@@ -16,8 +16,8 @@
 
 #include "base/encoding.h"
 #include "tests/vault/records_fixture.h"
-#include "vault/attachments.h"
-#include "vault/tables.h"
+#include "vault/records/attachments.h"
+#include "vault/store/tables.h"
 
 namespace custos::vault {
 namespace {

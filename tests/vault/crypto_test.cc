@@ -1,4 +1,4 @@
-#include "vault/crypto.h"
+#include "vault/store/crypto.h"
 
 #include <gtest/gtest.h>
 

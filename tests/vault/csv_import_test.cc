@@ -1,4 +1,4 @@
-#include "vault/csv_import.h"
+#include "vault/records/csv_import.h"
 
 #include <sstream>
 

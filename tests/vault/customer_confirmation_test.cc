@@ -1,5 +1,5 @@
 // Departure: the customer's side of a handover (letter, answer, waiver) and
-// the departure checklist (vault/handover.h, vault/departure_checklist.h).
+// the departure checklist (vault/people/handover.h, vault/people/departure_checklist.h).
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,12 +9,12 @@
 #include "base/encoding.h"
 #include "policy/rules.h"
 #include "tests/vault/departure_fixture.h"
-#include "vault/crypto.h"
-#include "vault/departure_checklist.h"
-#include "vault/employment.h"
-#include "vault/handover.h"
-#include "vault/loans.h"
-#include "vault/policy_store.h"
+#include "vault/access/policy_store.h"
+#include "vault/people/departure_checklist.h"
+#include "vault/people/employment.h"
+#include "vault/people/handover.h"
+#include "vault/records/loans.h"
+#include "vault/store/crypto.h"
 
 namespace custos::vault {
 namespace {

@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/vault/records_fixture.h"
-#include "vault/employment.h"
+#include "vault/people/employment.h"
 
 namespace custos::vault::testing {
 

@@ -21,12 +21,12 @@
 
 #include "cli/demo_data.h"
 #include "tests/vault/records_fixture.h"
-#include "vault/attachments.h"
-#include "vault/internal/lmdb.h"
-#include "vault/internal/vault_impl.h"
-#include "vault/loans.h"
-#include "vault/policy_store.h"
-#include "vault/versions.h"
+#include "vault/access/policy_store.h"
+#include "vault/records/attachments.h"
+#include "vault/records/loans.h"
+#include "vault/store/internal/lmdb.h"
+#include "vault/store/internal/vault_impl.h"
+#include "vault/store/versions.h"
 
 namespace custos::vault {
 namespace {

@@ -1,4 +1,4 @@
-#include "vault/employment.h"
+#include "vault/people/employment.h"
 
 #include <string>
 #include <utility>

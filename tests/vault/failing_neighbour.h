@@ -9,9 +9,9 @@
 #include <mutex>
 #include <thread>
 
-#include "vault/internal/vault_impl.h"
-#include "vault/tables.h"
-#include "vault/vault.h"
+#include "vault/store/internal/vault_impl.h"
+#include "vault/store/tables.h"
+#include "vault/store/vault.h"
 
 namespace custos::vault::testing {
 

@@ -1,4 +1,4 @@
-#include "vault/handover.h"
+#include "vault/people/handover.h"
 
 #include <algorithm>
 #include <string>
@@ -9,10 +9,10 @@
 
 #include "policy/rules.h"
 #include "tests/vault/departure_fixture.h"
-#include "vault/departure_report.h"
-#include "vault/employment.h"
-#include "vault/loans.h"
-#include "vault/tables.h"
+#include "vault/people/departure_report.h"
+#include "vault/people/employment.h"
+#include "vault/records/loans.h"
+#include "vault/store/tables.h"
 
 namespace custos::vault {
 namespace {

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/vault/records_fixture.h"
-#include "vault/loans.h"
+#include "vault/records/loans.h"
 
 namespace custos::vault::testing {
 namespace {

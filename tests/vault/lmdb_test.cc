@@ -1,6 +1,6 @@
 // The mapping of LMDB's return codes to Status (vault/internal/lmdb.cc),
 // checked against codes LMDB really returns.
-#include "vault/internal/lmdb.h"
+#include "vault/store/internal/lmdb.h"
 
 #include <lmdb.h>
 #include <string>

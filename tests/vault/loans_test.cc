@@ -1,4 +1,4 @@
-#include "vault/loans.h"
+#include "vault/records/loans.h"
 
 #include <atomic>
 #include <chrono>
@@ -9,7 +9,7 @@
 
 #include "policy/rules.h"
 #include "tests/vault/records_fixture.h"
-#include "vault/policy_store.h"
+#include "vault/access/policy_store.h"
 
 namespace custos::vault {
 namespace {

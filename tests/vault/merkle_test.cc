@@ -1,4 +1,4 @@
-#include "vault/merkle.h"
+#include "vault/audit/merkle.h"
 
 #include <string>
 #include <vector>
@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "base/encoding.h"
-#include "vault/crypto.h"
+#include "vault/store/crypto.h"
 
 namespace custos::vault::merkle {
 namespace {

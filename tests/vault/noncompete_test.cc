@@ -1,6 +1,6 @@
 // Non-compete tracking: schedule, overdue alerts, the employee's release
 // right after three unpaid months, the employer's early release.
-#include "vault/noncompete.h"
+#include "vault/agreements/noncompete.h"
 
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-// anomaly.outside_assignment (policy/anomaly.h, vault/handover.h
+// anomaly.outside_assignment (policy/anomaly.h, vault/people/handover.h
 // OutsideAssignment): views of customer files that are neither the viewer's,
 // nor their department's, nor handed to them raise one alert a day above the
 // policy's threshold; the departure report lists those files apart.
@@ -8,9 +8,9 @@
 #include <gtest/gtest.h>
 
 #include "tests/vault/records_fixture.h"
-#include "vault/departure_report.h"
-#include "vault/employment.h"
-#include "vault/handover.h"
+#include "vault/people/departure_report.h"
+#include "vault/people/employment.h"
+#include "vault/people/handover.h"
 
 namespace custos::vault {
 namespace {

@@ -1,4 +1,4 @@
-#include "vault/policy_store.h"
+#include "vault/access/policy_store.h"
 
 #include <fstream>
 #include <iterator>
@@ -8,7 +8,7 @@
 #include "base/encoding.h"
 #include "policy/rules.h"
 #include "tests/vault/records_fixture.h"
-#include "vault/crypto.h"
+#include "vault/store/crypto.h"
 
 namespace custos::vault {
 namespace {

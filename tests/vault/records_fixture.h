@@ -11,10 +11,10 @@
 
 #include "base/json.h"
 #include "tests/vault/test_util.h"
-#include "vault/audit_log.h"
-#include "vault/records.h"
-#include "vault/tables.h"
-#include "vault/users.h"
+#include "vault/access/users.h"
+#include "vault/audit/audit_log.h"
+#include "vault/records/records.h"
+#include "vault/store/tables.h"
 
 namespace custos::vault::testing {
 

@@ -1,10 +1,10 @@
-#include "vault/records.h"
+#include "vault/records/records.h"
 
 #include <gtest/gtest.h>
 
 #include "policy/rules.h"
 #include "tests/vault/records_fixture.h"
-#include "vault/policy_store.h"
+#include "vault/access/policy_store.h"
 
 namespace custos::vault {
 namespace {

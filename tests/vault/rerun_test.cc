@@ -14,8 +14,8 @@
 
 #include "tests/vault/failing_neighbour.h"
 #include "tests/vault/test_util.h"
-#include "vault/internal/vault_impl.h"
-#include "vault/vault.h"
+#include "vault/store/internal/vault_impl.h"
+#include "vault/store/vault.h"
 
 namespace custos::vault {
 namespace {

@@ -1,11 +1,11 @@
-#include "vault/signed_note.h"
+#include "vault/audit/signed_note.h"
 
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "base/encoding.h"
-#include "vault/crypto.h"
+#include "vault/store/crypto.h"
 
 namespace custos::vault::note {
 namespace {

@@ -1,7 +1,7 @@
 // Personal signing keys and signatures: a valid signature verifies; a changed
 // document, another user's key or an edited statement fails; without the
 // user's password nobody (an administrator included) can unwrap the key.
-#include "vault/signing.h"
+#include "vault/agreements/signing.h"
 
 #include <memory>
 #include <string>
@@ -10,7 +10,7 @@
 
 #include "base/encoding.h"
 #include "tests/vault/test_util.h"
-#include "vault/users.h"
+#include "vault/access/users.h"
 
 namespace custos::vault {
 namespace {

@@ -1,5 +1,5 @@
 // One writer per vault: the directory lock every writing Vault holds
-// (vault/internal/dir_lock.h), and the read-only opens that run beside it.
+// (vault/store/internal/dir_lock.h), and the read-only opens that run beside it.
 #include <csignal>
 #include <fstream>
 #include <string>
@@ -10,8 +10,8 @@
 #include <sys/wait.h>
 
 #include "tests/vault/test_util.h"
-#include "vault/internal/vault_impl.h"
-#include "vault/vault.h"
+#include "vault/store/internal/vault_impl.h"
+#include "vault/store/vault.h"
 
 namespace custos::vault {
 namespace {

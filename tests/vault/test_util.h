@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "vault/vault.h"
+#include "vault/store/vault.h"
 
 namespace custos::vault::testing {
 

@@ -1,4 +1,4 @@
-#include "vault/user_admin.h"
+#include "vault/access/user_admin.h"
 
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "vault/vault.h"
+#include "vault/store/vault.h"
 
 #include <atomic>
 #include <filesystem>
@@ -12,8 +12,8 @@
 #include <sys/wait.h>
 
 #include "tests/vault/test_util.h"
-#include "vault/internal/vault_impl.h"
-#include "vault/versions.h"
+#include "vault/store/internal/vault_impl.h"
+#include "vault/store/versions.h"
 
 namespace custos::vault {
 namespace {

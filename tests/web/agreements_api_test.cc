@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/web/test_client.h"
-#include "vault/tables.h"
+#include "vault/store/tables.h"
 
 namespace custos::web::testing {
 namespace {

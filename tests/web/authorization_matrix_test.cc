@@ -29,8 +29,8 @@
 
 #include "base/time.h"
 #include "tests/web/test_client.h"
-#include "vault/employment.h"
-#include "vault/users.h"
+#include "vault/access/users.h"
+#include "vault/people/employment.h"
 
 namespace custos::web::testing {
 namespace {

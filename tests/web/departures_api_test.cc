@@ -8,8 +8,8 @@
 
 #include "base/encoding.h"
 #include "tests/web/test_client.h"
-#include "vault/crypto.h"
-#include "vault/employment.h"
+#include "vault/people/employment.h"
+#include "vault/store/crypto.h"
 
 namespace custos::web::testing {
 namespace {

@@ -8,9 +8,9 @@
 #include "base/encoding.h"
 #include "tests/web/test_client.h"
 #include "tests/web/test_tsa_server.h"
-#include "vault/crypto.h"
 #include "vault/evidence/verify.h"
 #include "vault/evidence/zip.h"
+#include "vault/store/crypto.h"
 
 namespace custos::web::testing {
 namespace {

@@ -61,10 +61,12 @@ TEST_F(WebRoutesTest, RolesAreEnforcedPerRoute) {
     const bool policy_decides =
         pattern.starts_with("/api/v1/records") || pattern.starts_with("/api/v1/loans") ||
         pattern.starts_with("/api/v1/attachments") || pattern == "/api/v1/people" ||
-        pattern.starts_with("/api/v1/agreements") ||    // the vault decides (vault/agreements.h)
-        pattern == "/api/v1/users/{id}/resignation" ||  // the vault decides (vault/employment.h)
-        pattern.starts_with("/api/v1/departures") ||    // the vault decides (vault/handover.h)
-        pattern.starts_with("/api/v1/evidence") ||      // the vault decides (vault/evidence)
+        pattern.starts_with(
+            "/api/v1/agreements") ||  // the vault decides (vault/agreements/agreements.h)
+        pattern ==
+            "/api/v1/users/{id}/resignation" ||  // the vault decides (vault/people/employment.h)
+        pattern.starts_with("/api/v1/departures") ||  // the vault decides (vault/people/handover.h)
+        pattern.starts_with("/api/v1/evidence") ||    // the vault decides (vault/evidence)
         pattern == "/api/v1/holds";
     TestResponse without = nobody.Call(method, path, body);
     if (policy_decides) {

@@ -10,10 +10,10 @@
 #include <gtest/gtest.h>
 
 #include "tests/web/test_client.h"
-#include "vault/audit_log.h"
-#include "vault/crypto.h"
-#include "vault/records.h"
-#include "vault/users.h"
+#include "vault/access/users.h"
+#include "vault/audit/audit_log.h"
+#include "vault/records/records.h"
+#include "vault/store/crypto.h"
 #include "web/server.h"
 
 namespace custos::web::testing {

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/web/test_client.h"
-#include "vault/user_admin.h"
+#include "vault/access/user_admin.h"
 
 namespace custos::web::testing {
 namespace {
@@ -158,7 +158,7 @@ TEST_F(UsersApiTest, NobodyGrantsThemselvesRolesOrLocksThemselvesOut) {
   EXPECT_EQ(admin.Call("GET", "/api/v1/user-grants").Json()["grants"].as_array().size(), 0u);
 }
 
-// The territories a person covers (their assignment, vault/handover.h) are
+// The territories a person covers (their assignment, vault/people/handover.h) are
 // kept by administrators: cleaned as typed, shown back, audited with what
 // they were before.
 TEST_F(UsersApiTest, AnAdministratorSetsTheTerritoriesSomeoneCoversAndTheChangeIsAudited) {

@@ -6,8 +6,8 @@
 #include "base/encoding.h"
 #include "policy/anomaly.h"
 #include "policy/rules.h"
-#include "vault/crypto.h"
-#include "vault/tables.h"
+#include "vault/store/crypto.h"
+#include "vault/store/tables.h"
 
 namespace custos::vault::access {
 namespace {

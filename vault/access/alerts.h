@@ -25,8 +25,8 @@
 #include "policy/engine.h"
 #include "policy/policy.h"
 #include "vault/access/caller.h"
-#include "vault/users.h"
-#include "vault/vault.h"
+#include "vault/access/users.h"
+#include "vault/store/vault.h"
 
 namespace custos::vault::access {
 

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "vault/audit_log.h"
+#include "vault/audit/audit_log.h"
 
 namespace custos::vault::access {
 

@@ -4,7 +4,7 @@
 
 #include "policy/rules.h"
 #include "vault/access/alerts.h"
-#include "vault/policy_store.h"
+#include "vault/access/policy_store.h"
 
 namespace custos::vault::access {
 namespace {

@@ -36,9 +36,9 @@
 #include "policy/policy.h"
 #include "policy/types.h"
 #include "vault/access/caller.h"
-#include "vault/audit_log.h"
-#include "vault/users.h"
-#include "vault/vault.h"
+#include "vault/access/users.h"
+#include "vault/audit/audit_log.h"
+#include "vault/store/vault.h"
 
 namespace custos::vault::access {
 

@@ -5,10 +5,10 @@
 #include <limits>
 #include <utility>
 
-#include "vault/crypto.h"
 #include "vault/evidence/internal/age_format.h"
 #include "vault/evidence/internal/bech32.h"
-#include "vault/secret.h"
+#include "vault/store/crypto.h"
+#include "vault/store/secret.h"
 
 namespace custos::vault::evidence {
 

@@ -8,20 +8,20 @@
 #include "base/encoding.h"
 #include "base/html.h"
 #include "vault/access/alerts.h"
-#include "vault/agreements.h"
-#include "vault/attachments.h"
-#include "vault/audit_log.h"
-#include "vault/crypto.h"
+#include "vault/access/policy_store.h"
+#include "vault/agreements/agreements.h"
+#include "vault/agreements/noncompete.h"
+#include "vault/audit/audit_log.h"
+#include "vault/audit/signed_note.h"
 #include "vault/evidence/manifest.h"
 #include "vault/evidence/report.h"
 #include "vault/evidence/sha256sums.h"
-#include "vault/handover.h"
-#include "vault/legal_hold.h"
-#include "vault/noncompete.h"
-#include "vault/policy_store.h"
-#include "vault/sealed_stream.h"
-#include "vault/signed_note.h"
-#include "vault/versions.h"
+#include "vault/people/handover.h"
+#include "vault/records/attachments.h"
+#include "vault/records/legal_hold.h"
+#include "vault/store/crypto.h"
+#include "vault/store/sealed_stream.h"
+#include "vault/store/versions.h"
 
 namespace custos::vault::evidence {
 namespace {
@@ -454,7 +454,7 @@ class Builder {
     return Status::Ok();
   }
 
-  // The person's handovers as a leaver (vault/handover.h, Handover::ToJson),
+  // The person's handovers as a leaver (vault/people/handover.h, Handover::ToJson),
   // and the rows of the report's table. A redacted bundle leaves out what
   // the customer's side said (who answered, their position, the note): the
   // customer's people are as confidential as the file's contacts.

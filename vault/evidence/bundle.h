@@ -21,12 +21,12 @@
 
 #include "base/status.h"
 #include "base/time.h"
-#include "vault/checkpoint.h"
+#include "vault/access/users.h"
+#include "vault/audit/checkpoint.h"
 #include "vault/evidence/evidence.h"
 #include "vault/evidence/scope.h"
 #include "vault/evidence/zip.h"
-#include "vault/records.h"
-#include "vault/users.h"
+#include "vault/records/records.h"
 
 namespace custos::vault::evidence {
 

@@ -10,7 +10,7 @@
 //   Approve / Deny (approve_evidence / deny_evidence — approvers; never the
 //             requester, never a person the evidence is about). The approval
 //             that completes the count places the legal hold
-//             (vault/legal_hold.h) on every record and agreement in scope.
+//             (vault/records/legal_hold.h) on every record and agreement in scope.
 //   Export    (export_evidence — the requester of an approved request)
 //             signs a fresh checkpoint, builds the custos-evidence/1 bundle
 //             (bundle.h) into sealed storage, then decides again and writes
@@ -27,7 +27,7 @@
 // stream of an allowed export or download.
 //
 // Storage: tables::kEvidence "r/" + id → the request (sealed JSON, replaced
-// on every step); bundles are sealed streams (vault/sealed_stream.h) with
+// on every step); bundles are sealed streams (vault/store/sealed_stream.h) with
 // ids "b-" + 16 hex digits. Request ids: "e-" + 16 hex digits.
 //
 // Audit events (object {"evidence", request id}): evidence.request,
@@ -53,8 +53,8 @@
 #include "policy/facts.h"
 #include "policy/types.h"
 #include "vault/evidence/scope.h"
-#include "vault/records.h"
-#include "vault/sealed_stream.h"
+#include "vault/records/records.h"
+#include "vault/store/sealed_stream.h"
 
 namespace custos::vault::evidence {
 

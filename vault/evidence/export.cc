@@ -6,15 +6,15 @@
 #include <utility>
 
 #include "base/encoding.h"
-#include "vault/checkpoint.h"
-#include "vault/crypto.h"
+#include "vault/audit/checkpoint.h"
+#include "vault/audit/signed_note.h"
 #include "vault/evidence/age.h"
 #include "vault/evidence/bundle.h"
 #include "vault/evidence/evidence.h"
 #include "vault/evidence/internal/desk.h"
 #include "vault/evidence/timestamp.h"
 #include "vault/evidence/zip.h"
-#include "vault/signed_note.h"
+#include "vault/store/crypto.h"
 
 namespace custos::vault::evidence {
 namespace {

@@ -6,7 +6,7 @@
 #include <pugixml.hpp>
 
 #include "base/json.h"
-#include "vault/checkpoint.h"
+#include "vault/audit/checkpoint.h"
 #include "vault/evidence/sha256sums.h"
 
 namespace custos::vault::evidence {

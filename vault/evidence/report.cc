@@ -179,7 +179,7 @@ struct DayCounts {
   int alerts = 0;
 };
 
-// A handover's customer state (vault/handover.h, CustomerStateId) in both
+// A handover's customer state (vault/people/handover.h, CustomerStateId) in both
 // languages.
 std::string HandoverCustomerText(std::string_view state) {
   if (state == "confirmed") return Bi("客户已确认", "confirmed by the customer");

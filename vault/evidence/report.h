@@ -49,7 +49,7 @@ struct ReportAlert {
   uint64_t audit_seq = 0;
 };
 
-// One of a leaver's handovers (vault/handover.h), as the report shows it.
+// One of a leaver's handovers (vault/people/handover.h), as the report shows it.
 struct ReportHandover {
   std::string record_id;
   std::string successor_name;

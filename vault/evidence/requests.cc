@@ -6,12 +6,12 @@
 
 #include "base/encoding.h"
 #include "policy/engine.h"
-#include "vault/crypto.h"
 #include "vault/evidence/age.h"
 #include "vault/evidence/evidence.h"
 #include "vault/evidence/internal/desk.h"
-#include "vault/legal_hold.h"
-#include "vault/tables.h"
+#include "vault/records/legal_hold.h"
+#include "vault/store/crypto.h"
+#include "vault/store/tables.h"
 
 namespace custos::vault::evidence {
 namespace {

@@ -4,10 +4,10 @@
 #include <map>
 #include <utility>
 
-#include "vault/agreements.h"
-#include "vault/attachments.h"
-#include "vault/handover.h"
-#include "vault/loans.h"
+#include "vault/agreements/agreements.h"
+#include "vault/people/handover.h"
+#include "vault/records/attachments.h"
+#include "vault/records/loans.h"
 
 namespace custos::vault::evidence {
 namespace {

@@ -20,9 +20,9 @@
 #include "base/json.h"
 #include "base/status.h"
 #include "base/time.h"
-#include "vault/audit_log.h"
-#include "vault/records.h"
-#include "vault/users.h"
+#include "vault/access/users.h"
+#include "vault/audit/audit_log.h"
+#include "vault/records/records.h"
 
 namespace custos::vault::evidence {
 

@@ -23,7 +23,7 @@
 
 #include "base/status.h"
 #include "base/time.h"
-#include "vault/crypto.h"
+#include "vault/store/crypto.h"
 
 namespace custos::vault::evidence {
 namespace {

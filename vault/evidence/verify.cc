@@ -6,14 +6,14 @@
 
 #include "base/encoding.h"
 #include "base/json.h"
-#include "vault/checkpoint.h"
-#include "vault/crypto.h"
+#include "vault/agreements/signing.h"
+#include "vault/audit/checkpoint.h"
+#include "vault/audit/merkle.h"
+#include "vault/audit/signed_note.h"
 #include "vault/evidence/manifest.h"
 #include "vault/evidence/sha256sums.h"
 #include "vault/evidence/timestamp.h"
-#include "vault/merkle.h"
-#include "vault/signed_note.h"
-#include "vault/signing.h"
+#include "vault/store/crypto.h"
 
 namespace custos::vault::evidence {
 namespace {

@@ -5,8 +5,8 @@
 #include <iostream>
 #include <sstream>
 
-#include "vault/crypto.h"
-#include "vault/users.h"
+#include "vault/access/users.h"
+#include "vault/store/crypto.h"
 #include "web/static_files.h"
 
 namespace custos::web::internal {

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "base/time.h"
-#include "vault/vault.h"
+#include "vault/store/vault.h"
 #include "web/api.h"
 #include "web/internal/metrics.h"
 #include "web/server.h"

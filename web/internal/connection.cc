@@ -24,7 +24,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-#include "vault/crypto.h"
+#include "vault/store/crypto.h"
 #include "web/internal/http_head.h"
 
 namespace custos::web::internal {

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "vault/users.h"
+#include "vault/access/users.h"
 
 namespace custos::web::internal {
 

@@ -16,8 +16,8 @@
 #include "base/status.h"
 #include "base/time.h"
 #include "policy/types.h"
-#include "vault/records.h"
-#include "vault/vault.h"
+#include "vault/records/records.h"
+#include "vault/store/vault.h"
 #include "web/api.h"
 #include "web/internal/app.h"
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <tuple>
 
-#include "vault/vault.h"
+#include "vault/store/vault.h"
 
 namespace custos::web::internal {
 

@@ -20,10 +20,10 @@
 
 #include "base/encoding.h"
 #include "tests/vault/test_util.h"
-#include "vault/crypto.h"
 #include "vault/evidence/internal/age_format.h"
 #include "vault/evidence/internal/bech32.h"
-#include "vault/secret.h"
+#include "vault/store/crypto.h"
+#include "vault/store/secret.h"
 
 namespace custos::vault::evidence {
 namespace {

@@ -13,12 +13,12 @@
 
 #include "tests/vault/evidence/test_tsa.h"
 #include "tests/vault/records_fixture.h"
-#include "vault/agreements.h"
-#include "vault/crypto.h"
+#include "vault/agreements/agreements.h"
 #include "vault/evidence/evidence.h"
 #include "vault/evidence/verify.h"
 #include "vault/evidence/zip.h"
-#include "vault/loans.h"
+#include "vault/records/loans.h"
+#include "vault/store/crypto.h"
 
 namespace custos::vault::evidence::testing {
 

@@ -9,12 +9,12 @@
 
 #include "base/encoding.h"
 #include "tests/vault/evidence/evidence_fixture.h"
-#include "vault/crypto.h"
-#include "vault/employment.h"
 #include "vault/evidence/sha256sums.h"
 #include "vault/evidence/timestamp.h"
-#include "vault/handover.h"
-#include "vault/legal_hold.h"
+#include "vault/people/employment.h"
+#include "vault/people/handover.h"
+#include "vault/records/legal_hold.h"
+#include "vault/store/crypto.h"
 
 namespace custos::vault::evidence::testing {
 namespace {

@@ -12,7 +12,7 @@
 
 #include "base/time.h"
 #include "tests/vault/evidence/test_tsa.h"
-#include "vault/crypto.h"
+#include "vault/store/crypto.h"
 
 namespace custos::vault::evidence {
 namespace {

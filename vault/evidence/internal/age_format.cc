@@ -8,7 +8,7 @@
 #include <openssl/params.h>
 
 #include "base/encoding.h"
-#include "vault/crypto.h"
+#include "vault/store/crypto.h"
 
 namespace custos::vault::evidence::internal {
 namespace {

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "vault/secret.h"
+#include "vault/store/secret.h"
 
 namespace custos::vault::evidence::internal {
 

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <string>
 
-#include "vault/crypto.h"
+#include "vault/store/crypto.h"
 
 namespace custos::vault::evidence::internal {
 namespace {

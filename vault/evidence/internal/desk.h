@@ -12,9 +12,9 @@
 #include "base/status.h"
 #include "policy/engine.h"
 #include "vault/access/gate.h"
-#include "vault/audit_log.h"
+#include "vault/audit/audit_log.h"
 #include "vault/evidence/evidence.h"
-#include "vault/records.h"
+#include "vault/records/records.h"
 
 namespace custos::vault::evidence::internal {
 

@@ -1,0 +1,169 @@
+#include "vault/access/users.h"
+
+#include <algorithm>
+
+#include "base/encoding.h"
+#include "vault/store/sealed_cache.h"
+
+namespace custos::vault {
+
+namespace {
+constexpr std::string_view kUserDomain = "user";
+}
+
+bool User::HasRole(policy::Role r) const {
+  return std::find(roles.begin(), roles.end(), r) != roles.end();
+}
+
+json::Value User::ToJson(bool include_secret_fields) const {
+  json::Value v = json::Value::MakeObject();
+  v["id"] = id;
+  v["username"] = username;
+  v["display_name"] = display_name;
+  json::Value rs = json::Value::MakeArray();
+  for (policy::Role r : roles) rs.Push(std::string(policy::RoleId(r)));
+  v["roles"] = std::move(rs);
+  v["employment"] = std::string(policy::EmploymentStateId(employment));
+  v["notice_date"] = notice_date;
+  v["last_working_day"] = last_working_day;
+  v["department"] = department;
+  json::Value ts = json::Value::MakeArray();
+  for (const std::string& t : territories) ts.Push(t);
+  v["territories"] = std::move(ts);
+  v["must_change_password"] = must_change_password;
+  v["disabled"] = disabled;
+  v["created"] = created;
+  if (include_secret_fields) {
+    v["password_hash"] = password_hash;
+    if (!password_set_by.empty()) v["password_set_by"] = password_set_by;
+    if (password_from_reset) v["password_from_reset"] = true;
+  } else {
+    v["has_password"] = !password_hash.empty();
+  }
+  return v;
+}
+
+Result<User> User::FromJson(const json::Value& v) {
+  User u;
+  CUSTOS_ASSIGN_OR_RETURN(u.id, json::GetString(v, "id"));
+  CUSTOS_ASSIGN_OR_RETURN(u.username, json::GetString(v, "username"));
+  CUSTOS_ASSIGN_OR_RETURN(u.display_name, json::GetStringOr(v, "display_name", ""));
+  if (const json::Value* rs = v.Find("roles"); rs != nullptr && rs->is_array()) {
+    for (const json::Value& r : rs->as_array()) {
+      if (!r.is_string()) return Status::InvalidArgument("roles must be strings");
+      CUSTOS_ASSIGN_OR_RETURN(policy::Role role, policy::ParseRole(r.as_string()));
+      u.roles.push_back(role);
+    }
+  }
+  CUSTOS_ASSIGN_OR_RETURN(std::string emp, json::GetStringOr(v, "employment", "active"));
+  CUSTOS_ASSIGN_OR_RETURN(u.employment, policy::ParseEmploymentState(emp));
+  CUSTOS_ASSIGN_OR_RETURN(u.notice_date, json::GetStringOr(v, "notice_date", ""));
+  CUSTOS_ASSIGN_OR_RETURN(u.last_working_day, json::GetStringOr(v, "last_working_day", ""));
+  CUSTOS_ASSIGN_OR_RETURN(u.department, json::GetStringOr(v, "department", ""));
+  if (const json::Value* ts = v.Find("territories"); ts != nullptr && ts->is_array()) {
+    for (const json::Value& t : ts->as_array()) {
+      if (!t.is_string()) return Status::InvalidArgument("territories must be strings");
+      u.territories.push_back(t.as_string());
+    }
+  }
+  CUSTOS_ASSIGN_OR_RETURN(u.password_hash, json::GetStringOr(v, "password_hash", ""));
+  CUSTOS_ASSIGN_OR_RETURN(u.password_set_by, json::GetStringOr(v, "password_set_by", ""));
+  if (const json::Value* r = v.Find("password_from_reset"); r != nullptr && r->is_bool())
+    u.password_from_reset = r->as_bool();
+  if (const json::Value* m = v.Find("must_change_password"); m != nullptr && m->is_bool())
+    u.must_change_password = m->as_bool();
+  if (const json::Value* d = v.Find("disabled"); d != nullptr && d->is_bool())
+    u.disabled = d->as_bool();
+  CUSTOS_ASSIGN_OR_RETURN(u.created, json::GetIntOr(v, "created", 0));
+  return u;
+}
+
+Status ValidateUsername(std::string_view name) {
+  if (name.empty() || name.size() > 64)
+    return Status::InvalidArgument("username must be 1 to 64 characters");
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) return Status::InvalidArgument("username may use letters, digits, '.', '_' and '-'");
+  }
+  return Status::Ok();
+}
+
+Result<User> CreateUser(WriteTxn& txn, User user, const SecretBytes& password,
+                        const Argon2Params& kdf) {
+  CUSTOS_RETURN_IF_ERROR(ValidateUsername(user.username));
+  const std::string index_key = txn.vault().BlindIndex(kUserDomain, user.username);
+  CUSTOS_ASSIGN_OR_RETURN(bool taken, txn.Has(tables::kUserIndex, index_key));
+  if (taken) return Status::AlreadyExists("username '" + user.username + "' is taken");
+  user.id = "u-" + HexEncode(RandomBytes(8));
+  if (user.created == 0) user.created = NowMillis();
+  if (!password.empty()) {
+    CUSTOS_ASSIGN_OR_RETURN(user.password_hash, HashPassword(password, kdf));
+  }
+  CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kUsers, user.id, json::Serialize(user.ToJson(true))));
+  CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kUserIndex, index_key, user.id));
+  return user;
+}
+
+Status UpdateUser(WriteTxn& txn, const User& user) {
+  CUSTOS_ASSIGN_OR_RETURN(User old, GetUser(txn, user.id));
+  CUSTOS_RETURN_IF_ERROR(ValidateUsername(user.username));
+  if (old.username != user.username) {
+    const std::string new_key = txn.vault().BlindIndex(kUserDomain, user.username);
+    CUSTOS_ASSIGN_OR_RETURN(bool taken, txn.Has(tables::kUserIndex, new_key));
+    if (taken) return Status::AlreadyExists("username '" + user.username + "' is taken");
+    CUSTOS_RETURN_IF_ERROR(
+        txn.Delete(tables::kUserIndex, txn.vault().BlindIndex(kUserDomain, old.username)));
+    CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kUserIndex, new_key, user.id));
+  }
+  return txn.Put(tables::kUsers, user.id, json::Serialize(user.ToJson(true)));
+}
+
+Result<User> GetUser(const ReadTxn& txn, std::string_view id) {
+  // Every request reads its user (the web layer, then the operation).
+  static auto* cache = new SealedCache<User>();
+  return cache->Get(txn, tables::kUsers, id, [&]() -> Result<User> {
+    auto raw = txn.Get(tables::kUsers, id);
+    if (!raw.ok()) {
+      if (raw.status().code() == StatusCode::kNotFound) return Status::NotFound("no such user");
+      return raw.status();
+    }
+    CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*raw));
+    return User::FromJson(v);
+  });
+}
+
+Result<User> FindUserByName(const ReadTxn& txn, std::string_view username) {
+  auto id = txn.Get(tables::kUserIndex, txn.vault().BlindIndex(kUserDomain, username));
+  if (!id.ok()) {
+    if (id.status().code() == StatusCode::kNotFound) return Status::NotFound("no such user");
+    return id.status();
+  }
+  return GetUser(txn, *id);
+}
+
+Result<std::vector<User>> ListUsers(const ReadTxn& txn) {
+  std::vector<User> out;
+  CUSTOS_RETURN_IF_ERROR(
+      txn.Scan(tables::kUsers, "", [&](std::string_view, std::string_view val) -> Result<bool> {
+        CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(val));
+        CUSTOS_ASSIGN_OR_RETURN(User u, User::FromJson(v));
+        out.push_back(std::move(u));
+        return true;
+      }));
+  std::sort(out.begin(), out.end(),
+            [](const User& a, const User& b) { return a.username < b.username; });
+  return out;
+}
+
+SecretBytes GeneratePassword(size_t length) {
+  static constexpr std::string_view kAlphabet =
+      "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  SecretBytes out(length);
+  SecretBytes rnd = RandomSecret(length);
+  for (size_t i = 0; i < length; ++i)
+    out.data()[i] = static_cast<unsigned char>(kAlphabet[rnd.data()[i] % kAlphabet.size()]);
+  return out;
+}
+
+}  // namespace custos::vault

@@ -1,0 +1,1084 @@
+#include "vault/agreements/agreements.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "base/encoding.h"
+#include "policy/engine.h"
+#include "policy/rules.h"
+#include "vault/store/versions.h"
+
+namespace custos::vault {
+
+namespace {
+
+// A string member or `fallback` when absent or not a string.
+std::string StrOr(const json::Value& v, std::string_view key, std::string fallback) {
+  const json::Value* m = v.Find(key);
+  return m != nullptr && m->is_string() ? m->as_string() : fallback;
+}
+
+constexpr std::string_view kHtmlType = "text/html; charset=utf-8";
+
+std::string DocKey(std::string_view sha_hex) { return "doc:" + std::string(sha_hex); }
+
+std::string SignatureKey(std::string_view id, size_t step) {
+  std::string k(id);
+  k.push_back('\0');
+  k += EncodeU32(static_cast<uint32_t>(step));
+  return k;
+}
+
+std::string EmployeeIndexKey(std::string_view employee_id, std::string_view id) {
+  std::string k = "agr/emp/" + std::string(employee_id);
+  k.push_back('\0');
+  k += id;
+  return k;
+}
+
+// Ids of the agreements drafted for `employee_id`, from the index.
+Result<std::vector<std::string>> EmployeeAgreementIds(const ReadTxn& txn,
+                                                      std::string_view employee_id) {
+  const std::string prefix = EmployeeIndexKey(employee_id, "");
+  std::vector<std::string> ids;
+  CUSTOS_RETURN_IF_ERROR(txn.ScanKeys(tables::kIndex, prefix, [&](std::string_view k) {
+    ids.emplace_back(k.substr(prefix.size()));
+    return Result<bool>(true);
+  }));
+  return ids;
+}
+
+json::Value PlaceJson(const AuditEvent::Place& p) {
+  json::Value o = json::Value::MakeObject();
+  o["ip"] = p.ip;
+  o["user_agent"] = p.user_agent;
+  o["workstation"] = p.workstation;
+  o["location"] = p.location;
+  return o;
+}
+
+AuditEvent::Place PlaceFromJson(const json::Value& v) {
+  AuditEvent::Place p;
+  if (!v.is_object()) return p;
+  p.ip = StrOr(v, "ip", "");
+  p.user_agent = StrOr(v, "user_agent", "");
+  p.workstation = StrOr(v, "workstation", "");
+  p.location = StrOr(v, "location", "");
+  return p;
+}
+
+// Stores document bytes content-addressed; the same bytes twice are one entry.
+Status PutDocument(WriteTxn& txn, std::string_view sha_hex, std::string_view bytes) {
+  CUSTOS_ASSIGN_OR_RETURN(bool present, txn.Has(tables::kAgreements, DocKey(sha_hex)));
+  if (present) return Status::Ok();
+  return txn.Insert(tables::kAgreements, DocKey(sha_hex), bytes);
+}
+
+bool IsReader(const User& u) {
+  return u.HasRole(policy::Role::kLegal) || u.HasRole(policy::Role::kAuditor) ||
+         u.HasRole(policy::Role::kLitigation);
+}
+
+bool EmployeeMaySee(const User& u, const Agreement& a) {
+  return u.id == a.employee_id && a.state != AgreementState::kDraft &&
+         a.state != AgreementState::kInReview;
+}
+
+std::string ShaHex(std::string_view bytes) { return HexEncode(Sha256(bytes)); }
+
+// Whether the employee's electronic signature on `a` was reliable when made,
+// as its record says; nullopt when it has no such record or none was kept.
+Result<std::optional<bool>> EmployeeSignatureReliable(const ReadTxn& txn, const Agreement& a) {
+  for (size_t i = 0; i < a.steps.size(); ++i) {
+    const AgreementStep& step = a.steps[i];
+    if (step.action != "sign" || step.actor_id != a.employee_id || !step.signed_step) continue;
+    auto text = txn.Get(tables::kSignatures, SignatureKey(a.id, i));
+    if (!text.ok()) {
+      if (text.status().code() == StatusCode::kNotFound) return std::optional<bool>(false);
+      return text.status();
+    }
+    CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*text));
+    CUSTOS_ASSIGN_OR_RETURN(SignatureRecord sig, SignatureRecord::FromJson(v));
+    if (!sig.conditions) return std::optional<bool>();
+    return std::optional<bool>(sig.conditions->reliable());
+  }
+  return std::optional<bool>();
+}
+
+// What the policy decides a step of `a` on (policy::AgreementFacts).
+policy::AgreementFacts StepFacts(std::string_view step, const Agreement& a) {
+  policy::AgreementFacts f;
+  f.step = std::string(step);
+  f.drafted_by = a.drafted_by;
+  f.employee_id = a.employee_id;
+  for (const AgreementStep& s : a.steps) {
+    if (s.action == "paper_upload") f.uploaded_by = s.actor_id;
+  }
+  f.sent_to_employee = a.state != AgreementState::kDraft && a.state != AgreementState::kInReview;
+  return f;
+}
+
+// The capacity a step is taken in, as the agreement's history records it.
+std::string CapacityOf(std::string_view step) {
+  if (step == "sign" || step == "deliver") return "employee";
+  if (step == "countersign") return "company";
+  if (step == "attest") return "custodian";
+  return "legal";
+}
+
+Status InState(const Agreement& a, AgreementState s) {
+  if (a.state == s) return Status::Ok();
+  return Status::FailedPrecondition("the agreement is " + std::string(AgreementStateId(a.state)));
+}
+
+access::Attempt StepAttempt(std::string_view event_action, std::string_view id) {
+  return access::Attempt::On(policy::Action::kAgreementStep, event_action, "agreement", id);
+}
+
+// The fields as the document was rendered: the request's, and the
+// template's defaults for those it left out.
+json::Value WithDefaults(const json::Value& fields, const BuiltDocument& doc) {
+  json::Value out = fields;
+  if (!doc.defaults.is_object()) return out;
+  for (const auto& [id, value] : doc.defaults.as_object()) {
+    if (out.Find(id) == nullptr) out[id] = value;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view AgreementStateId(AgreementState s) {
+  switch (s) {
+    case AgreementState::kDraft:
+      return "draft";
+    case AgreementState::kInReview:
+      return "in_review";
+    case AgreementState::kSent:
+      return "sent";
+    case AgreementState::kEmployeeSigned:
+      return "employee_signed";
+    case AgreementState::kPaperUploaded:
+      return "paper_uploaded";
+    case AgreementState::kCompleted:
+      return "completed";
+  }
+  return "draft";
+}
+
+Result<AgreementState> ParseAgreementState(std::string_view id) {
+  for (AgreementState s : {AgreementState::kDraft, AgreementState::kInReview, AgreementState::kSent,
+                           AgreementState::kEmployeeSigned, AgreementState::kPaperUploaded,
+                           AgreementState::kCompleted}) {
+    if (AgreementStateId(s) == id) return s;
+  }
+  return Status::InvalidArgument("unknown agreement state");
+}
+
+json::Value AgreementStep::ToJson() const {
+  json::Value o = json::Value::MakeObject();
+  o["action"] = action;
+  o["actor_id"] = actor_id;
+  o["actor_name"] = actor_name;
+  o["role"] = role;
+  o["at"] = at;
+  o["place"] = PlaceJson(place);
+  o["audit_seq"] = audit_seq;
+  o["document_sha256"] = document_sha256;
+  o["signed"] = signed_step;
+  o["note"] = note;
+  return o;
+}
+
+Result<AgreementStep> AgreementStep::FromJson(const json::Value& v) {
+  AgreementStep s;
+  CUSTOS_ASSIGN_OR_RETURN(s.action, json::GetString(v, "action"));
+  CUSTOS_ASSIGN_OR_RETURN(s.actor_id, json::GetString(v, "actor_id"));
+  CUSTOS_ASSIGN_OR_RETURN(s.actor_name, json::GetString(v, "actor_name"));
+  CUSTOS_ASSIGN_OR_RETURN(s.role, json::GetString(v, "role"));
+  CUSTOS_ASSIGN_OR_RETURN(s.at, json::GetInt(v, "at"));
+  if (const json::Value* p = v.Find("place")) s.place = PlaceFromJson(*p);
+  CUSTOS_ASSIGN_OR_RETURN(int64_t seq, json::GetInt(v, "audit_seq"));
+  s.audit_seq = static_cast<uint64_t>(seq);
+  CUSTOS_ASSIGN_OR_RETURN(s.document_sha256, json::GetString(v, "document_sha256"));
+  CUSTOS_ASSIGN_OR_RETURN(s.signed_step, json::GetBool(v, "signed"));
+  CUSTOS_ASSIGN_OR_RETURN(s.note, json::GetString(v, "note"));
+  return s;
+}
+
+json::Value Agreement::ToJson() const {
+  json::Value o = json::Value::MakeObject();
+  o["id"] = id;
+  o["template_id"] = template_id;
+  o["template_version"] = template_version;
+  o["kind"] = kind;
+  o["title"] = title;
+  o["language"] = language;
+  o["employee_id"] = employee_id;
+  o["employee_name"] = employee_name;
+  o["classification"] = policy::ClassificationId(classification);
+  o["fields"] = fields;
+  o["state"] = AgreementStateId(state);
+  o["drafted_by"] = drafted_by;
+  o["created"] = created;
+  o["checks"] = checks;
+  o["can_send"] = can_send;
+  o["document_sha256"] = document_sha256;
+  o["method"] = method;
+  o["scan_sha256"] = scan_sha256;
+  json::Value paper_o = json::Value::MakeObject();
+  paper_o["room"] = paper.room;
+  paper_o["cabinet"] = paper.cabinet;
+  paper_o["box"] = paper.box;
+  o["paper"] = std::move(paper_o);
+  o["completed_at"] = completed_at;
+  o["delivered_at"] = delivered_at;
+  json::Value list = json::Value::MakeArray();
+  for (const AgreementStep& s : steps) list.Push(s.ToJson());
+  o["steps"] = std::move(list);
+  return o;
+}
+
+Result<Agreement> Agreement::FromJson(const json::Value& v) {
+  Agreement a;
+  CUSTOS_ASSIGN_OR_RETURN(a.id, json::GetString(v, "id"));
+  CUSTOS_ASSIGN_OR_RETURN(a.template_id, json::GetString(v, "template_id"));
+  CUSTOS_ASSIGN_OR_RETURN(a.template_version, json::GetString(v, "template_version"));
+  CUSTOS_ASSIGN_OR_RETURN(a.kind, json::GetString(v, "kind"));
+  CUSTOS_ASSIGN_OR_RETURN(a.title, json::GetString(v, "title"));
+  CUSTOS_ASSIGN_OR_RETURN(a.language, json::GetString(v, "language"));
+  CUSTOS_ASSIGN_OR_RETURN(a.employee_id, json::GetString(v, "employee_id"));
+  CUSTOS_ASSIGN_OR_RETURN(a.employee_name, json::GetString(v, "employee_name"));
+  CUSTOS_ASSIGN_OR_RETURN(std::string c, json::GetString(v, "classification"));
+  CUSTOS_ASSIGN_OR_RETURN(a.classification, policy::ParseClassification(c));
+  if (const json::Value* f = v.Find("fields"); f != nullptr && f->is_object()) a.fields = *f;
+  CUSTOS_ASSIGN_OR_RETURN(std::string st, json::GetString(v, "state"));
+  CUSTOS_ASSIGN_OR_RETURN(a.state, ParseAgreementState(st));
+  CUSTOS_ASSIGN_OR_RETURN(a.drafted_by, json::GetString(v, "drafted_by"));
+  CUSTOS_ASSIGN_OR_RETURN(a.created, json::GetInt(v, "created"));
+  if (const json::Value* ch = v.Find("checks")) a.checks = *ch;
+  CUSTOS_ASSIGN_OR_RETURN(a.can_send, json::GetBool(v, "can_send"));
+  CUSTOS_ASSIGN_OR_RETURN(a.document_sha256, json::GetString(v, "document_sha256"));
+  CUSTOS_ASSIGN_OR_RETURN(a.method, json::GetString(v, "method"));
+  CUSTOS_ASSIGN_OR_RETURN(a.scan_sha256, json::GetString(v, "scan_sha256"));
+  if (const json::Value* p = v.Find("paper"); p != nullptr && p->is_object()) {
+    a.paper.room = StrOr(*p, "room", "");
+    a.paper.cabinet = StrOr(*p, "cabinet", "");
+    a.paper.box = StrOr(*p, "box", "");
+  }
+  CUSTOS_ASSIGN_OR_RETURN(a.completed_at, json::GetInt(v, "completed_at"));
+  CUSTOS_ASSIGN_OR_RETURN(a.delivered_at, json::GetInt(v, "delivered_at"));
+  const json::Value* steps = v.Find("steps");
+  if (steps == nullptr || !steps->is_array()) return Status::DataLoss("agreement without steps");
+  for (const json::Value& s : steps->as_array()) {
+    CUSTOS_ASSIGN_OR_RETURN(AgreementStep step, AgreementStep::FromJson(s));
+    a.steps.push_back(std::move(step));
+  }
+  return a;
+}
+
+std::optional<UnixMillis> Agreement::EmployeeSignedAt() const {
+  for (const AgreementStep& s : steps) {
+    if (s.action == "sign" && s.actor_id == employee_id) return s.at;
+  }
+  return std::nullopt;
+}
+
+json::Value Certificate::ToJson() const {
+  json::Value o = json::Value::MakeObject();
+  o["agreement"] = agreement.ToJson();
+  o["agreement"].as_object().erase("fields");
+  o["document_hash_ok"] = document_hash_ok;
+  o["all_signatures_ok"] = all_signatures_ok;
+  o["employee_signature_reliable"] =
+      employee_signature_reliable ? json::Value(*employee_signature_reliable) : json::Value();
+  json::Value list = json::Value::MakeArray();
+  for (const CertificateStep& s : steps) {
+    json::Value e = s.step.ToJson();
+    e["time"] = FormatRfc3339Millis(s.step.at);
+    if (s.signature) {
+      e["signature"] = s.signature->ToJson();
+    }
+    e["verification"] = s.verification;
+    list.Push(std::move(e));
+  }
+  o["steps"] = std::move(list);
+  return o;
+}
+
+Result<std::optional<UnixMillis>> FirstClassifiedAccess(const ReadTxn& txn, const AuditLog& log,
+                                                        std::string_view user_id) {
+  AuditFilter filter;
+  filter.actor = std::string(user_id);
+  std::optional<UnixMillis> first;
+  Status parse_error;
+  Status st = log.Export(txn, filter, [&](uint64_t, std::string_view leaf) {
+    auto v = json::Parse(leaf);
+    if (!v.ok()) {
+      parse_error = Status::DataLoss("audit leaf does not parse");
+      return false;
+    }
+    if (StrOr(*v, "action", "") != "record.view") return true;
+    if (StrOr(*v, "decision", "") != "allow") return true;
+    const json::Value* d = v->Find("details");
+    std::string cls = d != nullptr ? StrOr(*d, "classification", "") : "";
+    if (cls == "public") return true;
+    auto t = ParseRfc3339(StrOr(*v, "time", ""));
+    if (!t.ok()) return true;
+    first = *t;  // log order is time order: the first match is the earliest
+    return false;
+  });
+  if (!st.ok()) return st;
+  if (!parse_error.ok()) return parse_error;
+  return first;
+}
+
+Agreements::Agreements(Vault& vault, const AuditLog& log, DocumentBuilder builder,
+                       AgreementsOptions options)
+    : vault_(vault),
+      log_(log),
+      gate_(vault, log),
+      builder_(std::move(builder)),
+      options_(std::move(options)) {}
+
+UnixMillis Agreements::Now() const { return options_.clock ? options_.clock() : NowMillis(); }
+
+Result<Agreement> LoadAgreement(const ReadTxn& txn, std::string_view id) {
+  if (id.size() != 18 || id.substr(0, 2) != "a-") return Status::NotFound("no such agreement");
+  auto latest = LatestVersion(txn, tables::kAgreements, id);
+  if (!latest.ok()) {
+    if (latest.status().code() == StatusCode::kNotFound) {
+      return Status::NotFound("no such agreement");
+    }
+    return latest.status();
+  }
+  CUSTOS_ASSIGN_OR_RETURN(std::string text, GetVersion(txn, tables::kAgreements, id, *latest));
+  CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(text));
+  CUSTOS_ASSIGN_OR_RETURN(Agreement a, Agreement::FromJson(v));
+  if (a.id != id) return Status::DataLoss("agreement filed under another id");
+  a.version = *latest;
+  return a;
+}
+
+Result<Agreement> Agreements::Load(const ReadTxn& txn, std::string_view id) const {
+  return LoadAgreement(txn, id);
+}
+
+Result<std::vector<Agreement>> AgreementsOfEmployee(const ReadTxn& txn,
+                                                    std::string_view employee_id) {
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> ids, EmployeeAgreementIds(txn, employee_id));
+  std::vector<Agreement> out;
+  for (const std::string& id : ids) {
+    CUSTOS_ASSIGN_OR_RETURN(Agreement a, LoadAgreement(txn, id));
+    a.fields = json::Value::MakeObject();
+    a.checks = json::Value::MakeArray();
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+Result<CheckFacts> Agreements::FactsFor(const ReadTxn& txn, const Agreement& a) const {
+  CheckFacts f;
+  CUSTOS_ASSIGN_OR_RETURN(std::optional<UnixMillis> first,
+                          FirstClassifiedAccess(txn, log_, a.employee_id));
+  f.secret_access_record_exists = first.has_value();
+  if (auto employee = GetUser(txn, a.employee_id); employee.ok()) {
+    if (!employee->last_working_day.empty()) f.employment_end = employee->last_working_day;
+  } else if (employee.status().code() != StatusCode::kNotFound) {
+    return employee.status();
+  }
+  if (first) f.first_secret_access_at = *first;
+  // The non-compete a departure notice must quote (D1): the newest completed
+  // one (ids run in creation order).
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> ids, EmployeeAgreementIds(txn, a.employee_id));
+  f.noncompete_known = true;
+  for (const std::string& id : ids) {
+    if (id == a.id) continue;
+    CUSTOS_ASSIGN_OR_RETURN(Agreement other, LoadAgreement(txn, id));
+    if (other.kind != "non-compete" || other.state != AgreementState::kCompleted) continue;
+    f.signed_noncompete_id = other.id;
+    f.signed_noncompete_template = other.template_id;
+    f.signed_noncompete_fields = other.fields;
+  }
+  if (auto signed_at = a.EmployeeSignedAt()) {
+    f.nda_signed_at = *signed_at;
+    f.employee_signed = true;
+    f.employer_signed = a.state == AgreementState::kCompleted;
+    // Reliable only as the employee's signature record says it was when
+    // made (Electronic Signature Law Art. 13); unknown for records older
+    // than those conditions.
+    CUSTOS_ASSIGN_OR_RETURN(f.signature_reliable, EmployeeSignatureReliable(txn, a));
+    f.copy_delivered = a.delivered_at != 0;
+  }
+  return f;
+}
+
+Status Agreements::Deny(const Caller& caller, const User* user, std::string_view action,
+                        std::string_view id, std::string_view rule, Status status) {
+  AuditEvent e =
+      access::AccessGate::NewEvent(caller, user, std::string(action), "agreement", std::string(id));
+  e.decision = AuditDecision::kDeny;
+  e.rule = std::string(rule);
+  e.outcome = "denied";
+  Status st = vault_.Write([&](WriteTxn& txn) -> Status {
+    if (auto digest = CurrentPolicyDigest(txn); digest.ok()) e.policy = *digest;
+    return log_.Append(txn, e).status();
+  });
+  if (!st.ok()) return st;
+  return status;
+}
+
+Result<Agreement> Agreements::CreateDraft(const Caller& caller, const DraftRequest& request) {
+  access::Attempt attempt = StepAttempt("agreement.draft", "");
+  const access::Prepare prepare = [&](const ReadTxn&, const User&, policy::Facts& f,
+                                      AuditEvent&) -> Status {
+    f.agreement = policy::AgreementFacts{};
+    f.agreement->step = "draft";
+    f.agreement->employee_id = request.employee_id;
+    f.now = Now();
+    return Status::Ok();
+  };
+  User user;
+  User employee;
+  CheckFacts facts;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(const access::Outcome peek, gate_.Peek(*txn, caller, attempt, prepare));
+    if (!peek.allowed) {
+      txn.reset();
+      // Decided again and audited; no agreement exists, so the event names
+      // none. Should the decision have changed since, nothing is written.
+      return gate_
+          .DecideThenWrite(caller, attempt, prepare, nullptr,
+                           [](const ReadTxn&, const access::Outcome& o, AuditEvent&) -> Status {
+                             if (o.allowed)
+                               return Status::Aborted("the decision changed; try again");
+                             return Status::Ok();
+                           })
+          .status();
+    }
+    user = peek.user;
+    auto emp = GetUser(*txn, request.employee_id);
+    if (!emp.ok()) return Status::InvalidArgument("unknown employee");
+    employee = std::move(emp).value();
+    Agreement probe;
+    probe.employee_id = employee.id;
+    CUSTOS_ASSIGN_OR_RETURN(facts, FactsFor(*txn, probe));
+  }
+  if (!request.fields.is_object()) return Status::InvalidArgument("fields must be an object");
+  CUSTOS_ASSIGN_OR_RETURN(BuiltDocument doc, builder_(request.template_id, request.fields,
+                                                      request.classification, facts));
+  Agreement a;
+  a.id = "a-" + HexEncode(RandomBytes(8));
+  a.template_id = request.template_id;
+  a.template_version = doc.template_version;
+  a.kind = doc.kind;
+  a.title = doc.title;
+  a.language = doc.language;
+  a.employee_id = employee.id;
+  a.employee_name = employee.display_name;
+  a.classification = request.classification;
+  a.fields = WithDefaults(request.fields, doc);
+  a.drafted_by = user.id;
+  a.checks = doc.report;
+  a.can_send = doc.can_send;
+  attempt.object_id = a.id;
+  Agreement created;
+  CUSTOS_RETURN_IF_ERROR(
+      gate_
+          .DecideThenWrite(
+              caller, attempt, prepare,
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                Agreement stored = a;
+                stored.created = o.now;
+                stored.steps.push_back(AgreementStep{.action = "draft",
+                                                     .actor_id = o.user.id,
+                                                     .actor_name = o.user.display_name,
+                                                     .role = CapacityOf("draft"),
+                                                     .at = o.now,
+                                                     .place = caller.place,
+                                                     .audit_seq = o.seq,
+                                                     .document_sha256 = ShaHex(doc.html),
+                                                     .note = ""});
+                CUSTOS_ASSIGN_OR_RETURN(uint32_t v,
+                                        AppendVersion(txn, tables::kAgreements, a.id,
+                                                      json::Serialize(stored.ToJson())));
+                CUSTOS_RETURN_IF_ERROR(
+                    txn.Insert(tables::kIndex, EmployeeIndexKey(a.employee_id, a.id), ""));
+                // Into `created`, not `a`: the vault may run this function again (a
+                // retry after the map grows), which must start from the same draft.
+                created = std::move(stored);
+                created.version = v;
+                return Status::Ok();
+              },
+              [&](const ReadTxn&, const access::Outcome&, AuditEvent& e) -> Status {
+                e.object.version = 1;
+                e.details["template"] = a.template_id;
+                e.details["employee"] = a.employee_id;
+                e.details["can_send"] = a.can_send;
+                return Status::Ok();
+              })
+          .status());
+  return created;
+}
+
+Result<Agreement> Agreements::Transition(const Caller& caller, std::string_view id,
+                                         std::string_view action, uint32_t expected_version,
+                                         const Precondition& ready, const Change& change) {
+  const access::Attempt attempt = StepAttempt("agreement." + std::string(action), id);
+  Status denied;
+  Agreement out;
+  Status st = vault_.Write([&](WriteTxn& txn) -> Status {
+    denied = Status::Ok();  // the vault may run this again (map growth)
+    Agreement a;
+    AgreementStep step;
+    CUSTOS_ASSIGN_OR_RETURN(
+        const access::Outcome o,
+        gate_.Decide(
+            txn, caller, attempt,
+            [&](const ReadTxn& r, const User&, policy::Facts& f, AuditEvent&) -> Status {
+              CUSTOS_ASSIGN_OR_RETURN(a, Load(r, id));
+              f.agreement = StepFacts(action, a);
+              f.now = Now();
+              return Status::Ok();
+            },
+            // Allowed: the step must fit the agreement as it stands, or
+            // nothing is written.
+            [&](const ReadTxn&, const access::Outcome& o, AuditEvent& e) -> Status {
+              if (!o.allowed) return Status::Ok();
+              if (ready) CUSTOS_RETURN_IF_ERROR(ready(a));
+              if (expected_version != 0 && expected_version != a.version) {
+                return Status::Aborted("the agreement changed; reload and try again");
+              }
+              step = AgreementStep{.action = std::string(action),
+                                   .actor_id = o.user.id,
+                                   .actor_name = o.user.display_name,
+                                   .role = CapacityOf(action),
+                                   .at = o.now,
+                                   .place = caller.place,
+                                   .document_sha256 = a.document_sha256,
+                                   .note = ""};
+              CUSTOS_RETURN_IF_ERROR(change(txn, a, step));
+              e.object.version = static_cast<int64_t>(a.version + 1);
+              e.details["state"] = AgreementStateId(a.state);
+              if (!step.document_sha256.empty()) {
+                e.details["document_sha256"] = step.document_sha256;
+              }
+              return Status::Ok();
+            }));
+    if (!o.allowed) {
+      denied = o.refusal;
+      return Status::Ok();
+    }
+    step.audit_seq = o.seq;
+    a.steps.push_back(step);
+    CUSTOS_ASSIGN_OR_RETURN(
+        uint32_t v, AppendVersion(txn, tables::kAgreements, a.id, json::Serialize(a.ToJson())));
+    a.version = v;
+    out = std::move(a);
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  if (!denied.ok()) return denied;
+  return out;
+}
+
+Result<Agreement> Agreements::UpdateDraft(const Caller& caller, std::string_view id,
+                                          const json::Value& fields, uint32_t expected_version) {
+  if (!fields.is_object()) return Status::InvalidArgument("fields must be an object");
+  Agreement current;
+  CheckFacts facts;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(current, Load(*txn, id));
+    CUSTOS_ASSIGN_OR_RETURN(facts, FactsFor(*txn, current));
+  }
+  CUSTOS_ASSIGN_OR_RETURN(BuiltDocument doc,
+                          builder_(current.template_id, fields, current.classification, facts));
+  return Transition(
+      caller, id, "update", expected_version,
+      [](const Agreement& a) { return InState(a, AgreementState::kDraft); },
+      [&](WriteTxn&, Agreement& a, AgreementStep& step) -> Status {
+        a.fields = WithDefaults(fields, doc);
+        a.checks = doc.report;
+        a.can_send = doc.can_send;
+        a.template_version = doc.template_version;
+        a.title = doc.title;
+        step.document_sha256 = ShaHex(doc.html);
+        return Status::Ok();
+      });
+}
+
+Result<Agreement> Agreements::Submit(const Caller& caller, std::string_view id) {
+  return Transition(
+      caller, id, "submit", 0,
+      [](const Agreement& a) { return InState(a, AgreementState::kDraft); },
+      [](WriteTxn&, Agreement& a, AgreementStep&) -> Status {
+        a.state = AgreementState::kInReview;
+        return Status::Ok();
+      });
+}
+
+Result<Agreement> Agreements::ReturnToDraft(const Caller& caller, std::string_view id,
+                                            std::string_view note) {
+  return Transition(
+      caller, id, "return", 0,
+      [](const Agreement& a) { return InState(a, AgreementState::kInReview); },
+      [&](WriteTxn&, Agreement& a, AgreementStep& step) -> Status {
+        a.state = AgreementState::kDraft;
+        step.note = std::string(note);
+        return Status::Ok();
+      });
+}
+
+Result<Agreement> Agreements::Send(const Caller& caller, std::string_view id) {
+  Agreement current;
+  CheckFacts facts;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(current, Load(*txn, id));
+    CUSTOS_ASSIGN_OR_RETURN(facts, FactsFor(*txn, current));
+  }
+  CUSTOS_ASSIGN_OR_RETURN(BuiltDocument doc, builder_(current.template_id, current.fields,
+                                                      current.classification, facts));
+  const uint32_t seen = current.version;
+  return Transition(
+      caller, id, "send", seen,
+      // The policy keeps the drafter from sending their own draft
+      // (agreements.review_by_other).
+      [](const Agreement& a) { return InState(a, AgreementState::kInReview); },
+      [&](WriteTxn& txn, Agreement& a, AgreementStep& step) -> Status {
+        a.checks = doc.report;
+        a.can_send = doc.can_send;
+        if (!doc.can_send) {
+          return Status::FailedPrecondition("the legal checks report errors; fix the draft first");
+        }
+        a.document_sha256 = ShaHex(doc.html);
+        CUSTOS_RETURN_IF_ERROR(PutDocument(txn, a.document_sha256, doc.html));
+        a.state = AgreementState::kSent;
+        step.document_sha256 = a.document_sha256;
+        return Status::Ok();
+      });
+}
+
+Result<Agreement> Agreements::SignStep(const Caller& caller, std::string_view id,
+                                       std::string_view action, const SecretBytes& password,
+                                       const Precondition& ready, AgreementState next) {
+  User user;
+  Agreement current;
+  bool go = false;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(
+        const access::Outcome peek,
+        gate_.Peek(*txn, caller, StepAttempt("agreement." + std::string(action), id),
+                   [&](const ReadTxn& r, const User&, policy::Facts& f, AuditEvent&) -> Status {
+                     CUSTOS_ASSIGN_OR_RETURN(current, Load(r, id));
+                     f.agreement = StepFacts(action, current);
+                     f.now = Now();
+                     return Status::Ok();
+                   }));
+    user = peek.user;
+    go = peek.allowed && ready(current).ok();
+  }
+  // Decide before any Argon2id work: Transition decides again under the
+  // write transaction and records the refusal (or returns the state error).
+  // Should the decision change in between, it signs nothing.
+  if (!go) {
+    return Transition(caller, id, action, 0, ready,
+                      [](WriteTxn&, Agreement&, AgreementStep&) -> Status {
+                        return Status::Aborted("the agreement changed; try again");
+                      });
+  }
+  auto key = ObtainSigningKey(vault_, user, password, options_.signing_kdf, Now(),
+                              [&](WriteTxn& txn, const SigningKeyRecord& rec) -> Status {
+                                AuditEvent e = access::AccessGate::NewEvent(
+                                    caller, &user, "signing_key.issue", "user", user.id);
+                                e.decision = AuditDecision::kAllow;
+                                e.rule = "signing.own_password";
+                                e.outcome = "ok";
+                                e.object.version = static_cast<int64_t>(rec.version);
+                                e.details["public_key"] = HexEncode(rec.public_key);
+                                e.details["reason"] = rec.reason;
+                                return log_.Append(txn, e).status();
+                              });
+  if (!key.ok()) {
+    if (key.status().code() == StatusCode::kUnauthenticated) {
+      return Deny(caller, &user, "agreement." + std::string(action), id, "signing.password",
+                  key.status());
+    }
+    return key.status();
+  }
+  return Transition(
+      caller, id, action, current.version, ready,
+      [&](WriteTxn& txn, Agreement& a, AgreementStep& step) -> Status {
+        SignatureStatement s;
+        s.agreement_id = a.id;
+        s.document_sha256 = action == "attest" ? a.scan_sha256 : a.document_sha256;
+        s.role = step.role;
+        s.signer_id = user.id;
+        s.signer_name = user.display_name;
+        s.time = step.at;
+        SignatureRecord sig = SignStatement(key->record, key->secret_key, s);
+        // Whether the signature is reliable (Electronic Signature Law Art.
+        // 13), from what the vault knows now, recorded with it.
+        CUSTOS_ASSIGN_OR_RETURN(User signer, GetUser(txn, user.id));
+        SignatureConditions c;
+        c.signer_controls_key = !signer.password_from_reset;
+        auto bytes = txn.Get(tables::kAgreements, DocKey(s.document_sha256));
+        c.covers_document = bytes.ok() && ShaHex(*bytes) == s.document_sha256;
+        c.signature_verifies = VerifySignatureRecord(sig, s).ok();
+        if (!c.signer_controls_key) {
+          c.note =
+              "the signer's password was set through an administrator's reset link and "
+              "not changed by the signer since";
+        } else if (!c.covers_document) {
+          c.note = "the stored document does not match the signed hash";
+        } else if (!c.signature_verifies) {
+          c.note = "the signature does not verify";
+        }
+        sig.conditions = c;
+        CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kSignatures, SignatureKey(a.id, a.steps.size()),
+                                          json::Serialize(sig.ToJson())));
+        step.signed_step = true;
+        step.document_sha256 = s.document_sha256;
+        a.state = next;
+        if (next == AgreementState::kCompleted) {
+          a.completed_at = step.at;
+          a.method = action == "attest" ? "paper" : "electronic";
+        }
+        return Status::Ok();
+      });
+}
+
+Result<Agreement> Agreements::Sign(const Caller& caller, std::string_view id,
+                                   const SecretBytes& password) {
+  return SignStep(
+      caller, id, "sign", password,
+      [](const Agreement& a) { return InState(a, AgreementState::kSent); },
+      AgreementState::kEmployeeSigned);
+}
+
+Result<Agreement> Agreements::Countersign(const Caller& caller, std::string_view id,
+                                          const SecretBytes& password) {
+  return SignStep(
+      caller, id, "countersign", password,
+      [](const Agreement& a) { return InState(a, AgreementState::kEmployeeSigned); },
+      AgreementState::kCompleted);
+}
+
+Result<Agreement> Agreements::UploadPaper(const Caller& caller, std::string_view id,
+                                          std::string_view scan, std::string_view content_type,
+                                          std::string_view claimed_sha256_hex,
+                                          const PaperLocation& location) {
+  if (scan.empty()) return Status::InvalidArgument("the scan is empty");
+  if (location.empty()) return Status::InvalidArgument("the paper's location is required");
+  const std::string sha = ShaHex(scan);
+  if (!claimed_sha256_hex.empty() && claimed_sha256_hex != sha) {
+    return Status::InvalidArgument("the scan does not match the given SHA-256");
+  }
+  return Transition(
+      caller, id, "paper_upload", 0,
+      [](const Agreement& a) { return InState(a, AgreementState::kSent); },
+      [&](WriteTxn& txn, Agreement& a, AgreementStep& step) -> Status {
+        CUSTOS_RETURN_IF_ERROR(PutDocument(txn, sha, scan));
+        a.scan_sha256 = sha;
+        a.paper = location;
+        a.state = AgreementState::kPaperUploaded;
+        step.document_sha256 = sha;
+        step.note = std::string(content_type);
+        return Status::Ok();
+      });
+}
+
+Result<Agreement> Agreements::AttestPaper(const Caller& caller, std::string_view id,
+                                          const SecretBytes& password) {
+  return SignStep(
+      caller, id, "attest", password,
+      [](const Agreement& a) { return InState(a, AgreementState::kPaperUploaded); },
+      AgreementState::kCompleted);
+}
+
+Result<Agreements::Read> Agreements::DecideRead(const Caller& caller, std::string_view id,
+                                                std::string_view action,
+                                                const std::function<void(AuditEvent&)>& details) {
+  const access::Attempt attempt =
+      access::Attempt::On(policy::Action::kReadAgreement, action, "agreement", id);
+  Read out;
+  CUSTOS_RETURN_IF_ERROR(
+      gate_
+          .DecideThenWrite(
+              caller, attempt,
+              [&](const ReadTxn& txn, const User& user, policy::Facts& f, AuditEvent& e) -> Status {
+                out.user = user;
+                CUSTOS_ASSIGN_OR_RETURN(out.agreement, Load(txn, id));
+                const Agreement& a = out.agreement;
+                // The employee reads their agreement once it is sent to them,
+                // not while legal drafts and reviews it.
+                if (user.id == a.employee_id && !EmployeeMaySee(user, a)) {
+                  return policy::Refuse("agreements.not_sent", "not sent to you yet");
+                }
+                f.record = policy::RecordFacts{a.id, a.classification, "", "", ""};
+                f.target_user_id = a.employee_id;
+                f.now = Now();
+                e.object.id = a.id;
+                e.details["employee"] = a.employee_id;
+                e.details["classification"] = policy::ClassificationId(a.classification);
+                return Status::Ok();
+              },
+              nullptr,
+              [&](const ReadTxn&, const access::Outcome& o, AuditEvent& e) -> Status {
+                if (o.allowed && details) details(e);
+                return Status::Ok();
+              })
+          .status());
+  return out;
+}
+
+Result<Agreement> Agreements::Get(const Caller& caller, std::string_view id) {
+  CUSTOS_ASSIGN_OR_RETURN(Read r, DecideRead(caller, id, "agreement.read"));
+  return std::move(r.agreement);
+}
+
+Result<std::vector<Agreement>> Agreements::List(const Caller& caller,
+                                                std::string_view employee_id) const {
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+  CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(*txn, caller));
+  std::vector<std::string> ids;
+  const bool reader = IsReader(user);
+  std::string who = reader ? std::string(employee_id) : user.id;
+  if (!who.empty()) {
+    CUSTOS_ASSIGN_OR_RETURN(ids, EmployeeAgreementIds(*txn, who));
+  } else {
+    CUSTOS_RETURN_IF_ERROR(txn->ScanKeys(tables::kAgreements, "a-", [&](std::string_view k) {
+      std::string_view id = k.substr(0, k.find('\0'));
+      if (ids.empty() || ids.back() != id) ids.emplace_back(id);
+      return Result<bool>(true);
+    }));
+  }
+  std::vector<Agreement> out;
+  for (const std::string& id : ids) {
+    CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(*txn, id));
+    if (reader || EmployeeMaySee(user, a)) out.push_back(std::move(a));
+  }
+  return out;
+}
+
+Result<BuiltDocument> Agreements::Preview(const Caller& caller, std::string_view id) {
+  // Decided and recorded before anything is rendered (fail closed).
+  CUSTOS_ASSIGN_OR_RETURN(Read r, DecideRead(caller, id, "agreement.preview"));
+  const Agreement& a = r.agreement;
+  CheckFacts facts;
+  std::string stored;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(facts, FactsFor(*txn, a));
+    if (!a.document_sha256.empty()) {
+      CUSTOS_ASSIGN_OR_RETURN(stored, txn->Get(tables::kAgreements, DocKey(a.document_sha256)));
+    }
+  }
+  BuiltDocument doc;
+  if (a.document_sha256.empty()) {
+    CUSTOS_ASSIGN_OR_RETURN(doc, builder_(a.template_id, a.fields, a.classification, facts));
+  } else {
+    doc.template_version = a.template_version;
+    doc.kind = a.kind;
+    doc.title = a.title;
+    doc.language = a.language;
+    doc.html = std::move(stored);
+    doc.report = a.checks;
+    doc.can_send = a.can_send;
+  }
+  return doc;
+}
+
+Result<StoredDocument> Agreements::Download(const Caller& caller, std::string_view id) {
+  User user;
+  Agreement a;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(user, access::AccessGate::CallerUser(*txn, caller));
+    CUSTOS_ASSIGN_OR_RETURN(a, Load(*txn, id));
+  }
+  const bool employee = user.id == a.employee_id;
+  if (a.state != AgreementState::kCompleted) {
+    return Status::FailedPrecondition("only a completed agreement can be downloaded");
+  }
+  StoredDocument doc;
+  doc.sha256_hex = a.method == "paper" ? a.scan_sha256 : a.document_sha256;
+  doc.content_type = std::string(kHtmlType);
+  if (a.method == "paper") {
+    for (const AgreementStep& s : a.steps) {
+      if (s.action == "paper_upload" && !s.note.empty()) doc.content_type = s.note;
+    }
+  }
+  if (employee) {
+    // The employee's own download is the delivery of their copy (N10).
+    auto out = Transition(caller, id, "deliver", 0, nullptr,
+                          [&](WriteTxn& txn, Agreement& ag, AgreementStep& step) -> Status {
+                            CUSTOS_ASSIGN_OR_RETURN(
+                                doc.bytes, txn.Get(tables::kAgreements, DocKey(doc.sha256_hex)));
+                            if (ag.delivered_at == 0) ag.delivered_at = step.at;
+                            step.document_sha256 = doc.sha256_hex;
+                            return Status::Ok();
+                          });
+    if (!out.ok()) return out.status();
+    return doc;
+  }
+  // Anyone else's download is a decided, recorded read of the document.
+  CUSTOS_RETURN_IF_ERROR(DecideRead(caller, id, "agreement.download", [&](AuditEvent& e) {
+                           e.details["document_sha256"] = doc.sha256_hex;
+                         }).status());
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(doc.bytes, txn->Get(tables::kAgreements, DocKey(doc.sha256_hex)));
+  }
+  return doc;
+}
+
+Result<Certificate> Agreements::Verify(std::string_view id) const {
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+  return VerifyAgreement(*txn, id);
+}
+
+Result<std::string> AgreementDocument(const ReadTxn& txn, std::string_view sha256_hex) {
+  auto bytes = txn.Get(tables::kAgreements, DocKey(sha256_hex));
+  if (!bytes.ok() && bytes.status().code() == StatusCode::kNotFound) {
+    return Status::NotFound("no stored document with that SHA-256");
+  }
+  return bytes;
+}
+
+Result<Certificate> VerifyAgreement(const ReadTxn& txn, std::string_view id) {
+  CUSTOS_ASSIGN_OR_RETURN(Agreement a, LoadAgreement(txn, id));
+  Certificate c;
+  if (!a.document_sha256.empty()) {
+    auto bytes = txn.Get(tables::kAgreements, DocKey(a.document_sha256));
+    c.document_hash_ok = bytes.ok() && ShaHex(*bytes) == a.document_sha256;
+    if (c.document_hash_ok && !a.scan_sha256.empty()) {
+      auto scan = txn.Get(tables::kAgreements, DocKey(a.scan_sha256));
+      c.document_hash_ok = scan.ok() && ShaHex(*scan) == a.scan_sha256;
+    }
+  }
+  c.all_signatures_ok = c.document_hash_ok;
+  bool any_signature = false;
+  for (size_t i = 0; i < a.steps.size(); ++i) {
+    CertificateStep cs;
+    cs.step = a.steps[i];
+    if (!cs.step.signed_step) {
+      cs.verification = "not signed";
+      c.steps.push_back(std::move(cs));
+      continue;
+    }
+    any_signature = true;
+    Status result;
+    auto text = txn.Get(tables::kSignatures, SignatureKey(a.id, i));
+    if (!text.ok()) {
+      result = Status::DataLoss("signature missing or unreadable");
+    } else if (auto v = json::Parse(*text); !v.ok()) {
+      result = Status::DataLoss("signature record does not parse");
+    } else if (auto sig = SignatureRecord::FromJson(*v); !sig.ok()) {
+      result = Status::DataLoss("signature record is malformed");
+    } else {
+      cs.signature = *sig;
+      SignatureStatement expected;
+      expected.agreement_id = a.id;
+      expected.document_sha256 = cs.step.action == "attest" ? a.scan_sha256 : a.document_sha256;
+      expected.role = cs.step.role;
+      expected.signer_id = cs.step.actor_id;
+      expected.signer_name = cs.step.actor_name;
+      expected.time = cs.step.at;
+      result = VerifySignatureRecord(*sig, expected);
+      if (result.ok()) {
+        auto own = IsUserPublicKey(txn, cs.step.actor_id, sig->public_key);
+        if (!own.ok() || !*own) result = Status::DataLoss("the key is not the signer's");
+      }
+    }
+    cs.verification = result.ok() ? "ok" : result.message();
+    if (!result.ok()) c.all_signatures_ok = false;
+    if (cs.step.action == "sign" && cs.step.actor_id == a.employee_id) {
+      if (!result.ok() || !c.document_hash_ok) {
+        c.employee_signature_reliable = false;
+      } else if (cs.signature && cs.signature->conditions) {
+        c.employee_signature_reliable = cs.signature->conditions->reliable();
+      }
+    }
+    c.steps.push_back(std::move(cs));
+  }
+  if (!any_signature) c.all_signatures_ok = false;
+  c.agreement = std::move(a);
+  return c;
+}
+
+Result<Certificate> Agreements::GetCertificate(const Caller& caller, std::string_view id) {
+  const access::Attempt attempt = StepAttempt("agreement.certificate", id);
+  const access::Prepare prepare = [&](const ReadTxn& r, const User&, policy::Facts& f,
+                                      AuditEvent&) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(r, id));
+    f.agreement = StepFacts("certificate", a);
+    f.now = Now();
+    return Status::Ok();
+  };
+  bool allowed = false;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(const access::Outcome peek, gate_.Peek(*txn, caller, attempt, prepare));
+    allowed = peek.allowed;
+  }
+  // A refused caller's attempt is recorded before any verification work.
+  if (!allowed) {
+    return gate_
+        .DecideThenWrite(caller, attempt, prepare, nullptr,
+                         [](const ReadTxn&, const access::Outcome& o, AuditEvent&) -> Status {
+                           if (o.allowed) return Status::Aborted("the decision changed; try again");
+                           return Status::Ok();
+                         })
+        .status();
+  }
+  CUSTOS_ASSIGN_OR_RETURN(Certificate c, Verify(id));
+  CUSTOS_RETURN_IF_ERROR(
+      gate_
+          .DecideThenWrite(caller, attempt, prepare, nullptr,
+                           [&](const ReadTxn&, const access::Outcome&, AuditEvent& e) -> Status {
+                             e.details["all_signatures_ok"] = c.all_signatures_ok;
+                             return Status::Ok();
+                           })
+          .status());
+  return c;
+}
+
+Result<NdaTiming> Agreements::CheckNdaTiming(std::string_view employee_id) const {
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+  NdaTiming t;
+  CUSTOS_ASSIGN_OR_RETURN(t.first_classified_access,
+                          FirstClassifiedAccess(*txn, log_, employee_id));
+  std::string prefix = "agr/emp/" + std::string(employee_id);
+  prefix.push_back('\0');
+  std::vector<std::string> ids;
+  CUSTOS_RETURN_IF_ERROR(txn->ScanKeys(tables::kIndex, prefix, [&](std::string_view k) {
+    ids.emplace_back(k.substr(prefix.size()));
+    return Result<bool>(true);
+  }));
+  for (const std::string& id : ids) {
+    CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(*txn, id));
+    if (a.kind != "employee-nda" || a.state != AgreementState::kCompleted) continue;
+    std::optional<UnixMillis> at = a.EmployeeSignedAt();
+    if (!at) at = a.completed_at;  // paper: the attested completion
+    if (!t.nda_signed_at || *at < *t.nda_signed_at) {
+      t.nda_signed_at = *at;
+      t.nda_agreement_id = a.id;
+    }
+  }
+  if (t.first_classified_access) {
+    if (!t.nda_signed_at) {
+      t.flagged = true;
+      t.reason = "no_nda";
+    } else if (*t.nda_signed_at > *t.first_classified_access) {
+      t.flagged = true;
+      t.reason = "signed_after_access";
+    }
+  }
+  return t;
+}
+
+}  // namespace custos::vault

@@ -1,0 +1,859 @@
+#include "vault/audit/audit_log.h"
+
+#include <algorithm>
+#include <charconv>
+#include <iterator>
+#include <utility>
+
+#include "base/encoding.h"
+#include "vault/store/crypto.h"
+
+namespace custos::vault {
+
+namespace {
+
+constexpr std::string_view kStateKey = "state";
+
+std::string SeqKey(uint64_t seq) { return EncodeU64(seq); }
+
+bool IsLowerHex64(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+// The right edge of the tree (its compact range) as the open write
+// transaction holds it, kept between appends of one batch so that an append
+// need not read the log's size and its left siblings back and unseal them.
+// It lives as a vault transaction memo: dropped when a request rolls back,
+// when the batch ends, and on any write to the log's tables but our own.
+struct AuditFrontier : WriteTxn::Memo {
+  explicit AuditFrontier(merkle::CompactRange r) : range(std::move(r)) {}
+  merkle::CompactRange range;
+};
+constexpr char kFrontierTag = 0;  // its address names the memo
+constexpr Table kFrontierTables[] = {tables::kAuditLeaves, tables::kAuditNodes};
+
+std::string SeqPrefix(uint64_t seq) { return "seq " + std::to_string(seq) + ": "; }
+std::string CheckpointPrefix(uint64_t size) { return "checkpoint " + std::to_string(size) + ": "; }
+
+}  // namespace
+
+std::string AuditNodeKey(int level, uint64_t index) {
+  std::string k(1, static_cast<char>(level));
+  k += EncodeU64(index);
+  return k;
+}
+
+Result<json::Value> AuditEventToJson(const AuditEvent& e, uint64_t seq, UnixMillis time) {
+  if (e.action.empty()) return Status::InvalidArgument("audit event without an action");
+  if (!e.policy.empty() && !IsLowerHex64(e.policy)) {
+    return Status::InvalidArgument("audit event policy must be a SHA-256 hex digest");
+  }
+  if (!e.details.is_object())
+    return Status::InvalidArgument("audit event details must be an object");
+  json::Value v = json::Value::MakeObject();
+  v["seq"] = json::Value(seq);
+  v["time"] = FormatRfc3339Millis(time);
+  json::Value actor = json::Value::MakeObject();
+  actor["id"] = e.actor.id;
+  actor["name"] = e.actor.name;
+  v["actor"] = std::move(actor);
+  json::Value roles = json::Value::MakeArray();
+  for (const std::string& r : e.roles) roles.Push(r);
+  v["roles"] = std::move(roles);
+  v["session"] = e.session;
+  json::Value place = json::Value::MakeObject();
+  place["ip"] = e.place.ip;
+  place["user_agent"] = e.place.user_agent;
+  place["workstation"] = e.place.workstation;
+  place["location"] = e.place.location;
+  v["place"] = std::move(place);
+  v["action"] = e.action;
+  json::Value object = json::Value::MakeObject();
+  object["type"] = e.object.type;
+  object["id"] = e.object.id;
+  object["version"] = e.object.version ? json::Value(*e.object.version) : json::Value();
+  v["object"] = std::move(object);
+  v["reason"] = e.reason;
+  v["decision"] = e.decision == AuditDecision::kAllow ? "allow" : "deny";
+  v["rule"] = e.rule;
+  v["policy"] = e.policy.empty() ? json::Value() : json::Value(e.policy);
+  v["outcome"] = e.outcome;
+  v["details"] = e.details;
+  return v;
+}
+
+// The leaf is written directly, keys in sorted order, rather than through a
+// json::Value tree, and in two steps: everything but `seq` and `time` (which
+// sort last but one and last, with only `session` between them) is encoded
+// by PrepareAuditEvent, possibly on the caller's thread before Write(); the
+// committer only splices in the two numbers. The bytes are exactly
+// json::Serialize of AuditEventToJson (tests/vault/audit_log_test.cc checks
+// both agree).
+Result<PreparedAuditEvent> PrepareAuditEvent(const AuditEvent& e) {
+  if (e.action.empty()) return Status::InvalidArgument("audit event without an action");
+  if (!e.policy.empty() && !IsLowerHex64(e.policy)) {
+    return Status::InvalidArgument("audit event policy must be a SHA-256 hex digest");
+  }
+  if (!e.details.is_object())
+    return Status::InvalidArgument("audit event details must be an object");
+  PreparedAuditEvent p;
+  std::string& out = p.head;
+  out.reserve(512);
+  out += "{\"action\":";
+  json::AppendQuoted(&out, e.action);
+  out += ",\"actor\":{\"id\":";
+  json::AppendQuoted(&out, e.actor.id);
+  out += ",\"name\":";
+  json::AppendQuoted(&out, e.actor.name);
+  out += "},\"decision\":";
+  out += e.decision == AuditDecision::kAllow ? "\"allow\"" : "\"deny\"";
+  out += ",\"details\":";
+  out += json::Serialize(e.details);
+  out += ",\"object\":{\"id\":";
+  json::AppendQuoted(&out, e.object.id);
+  out += ",\"type\":";
+  json::AppendQuoted(&out, e.object.type);
+  out += ",\"version\":";
+  out += e.object.version ? std::to_string(*e.object.version) : "null";
+  out += "},\"outcome\":";
+  json::AppendQuoted(&out, e.outcome);
+  out += ",\"place\":{\"ip\":";
+  json::AppendQuoted(&out, e.place.ip);
+  out += ",\"location\":";
+  json::AppendQuoted(&out, e.place.location);
+  out += ",\"user_agent\":";
+  json::AppendQuoted(&out, e.place.user_agent);
+  out += ",\"workstation\":";
+  json::AppendQuoted(&out, e.place.workstation);
+  out += "},\"policy\":";
+  if (e.policy.empty()) {
+    out += "null";
+  } else {
+    json::AppendQuoted(&out, e.policy);
+  }
+  out += ",\"reason\":";
+  json::AppendQuoted(&out, e.reason);
+  out += ",\"roles\":[";
+  for (size_t i = 0; i < e.roles.size(); ++i) {
+    if (i > 0) out += ",";
+    json::AppendQuoted(&out, e.roles[i]);
+  }
+  out += "],\"rule\":";
+  json::AppendQuoted(&out, e.rule);
+  out += ",\"seq\":";
+  p.middle = ",\"session\":";
+  json::AppendQuoted(&p.middle, e.session);
+  p.middle += ",\"time\":";
+  return p;
+}
+
+std::string FinishAuditLeaf(const PreparedAuditEvent& p, uint64_t seq, UnixMillis time) {
+  char seq_text[20];
+  const auto seq_end = std::to_chars(std::begin(seq_text), std::end(seq_text), seq).ptr;
+  // Many events of a batch share a millisecond: format it once per thread.
+  thread_local UnixMillis formatted_time = 0;
+  thread_local std::string time_text;  // ASCII: no escaping needed
+  if (time_text.empty() || formatted_time != time) {
+    time_text = FormatRfc3339Millis(time);
+    formatted_time = time;
+  }
+  std::string out;
+  out.reserve(p.head.size() + sizeof seq_text + p.middle.size() + time_text.size() + 3);
+  out += p.head;
+  out.append(seq_text, seq_end);
+  out += p.middle;
+  out += '"';
+  out += time_text;
+  out += "\"}";
+  return out;
+}
+
+Result<std::string> EncodeAuditLeaf(const AuditEvent& e, uint64_t seq, UnixMillis time) {
+  CUSTOS_ASSIGN_OR_RETURN(PreparedAuditEvent p, PrepareAuditEvent(e));
+  return FinishAuditLeaf(p, seq, time);
+}
+
+// ---- AuditLog -------------------------------------------------------------------
+
+Result<std::unique_ptr<AuditLog>> AuditLog::Open(Vault& vault, const AuditOptions& options) {
+  if (!note::IsValidKeyName(vault.log_name())) {
+    return Status::InvalidArgument("the vault's log name is not a valid signed-note key name");
+  }
+  std::unique_ptr<AuditLog> log(new AuditLog(vault, options));
+  CUSTOS_ASSIGN_OR_RETURN(SecretBytes seed,
+                          vault.GetOrCreateSecret(kAuditLogKeyName, kEd25519SeedSize));
+  CUSTOS_ASSIGN_OR_RETURN(Ed25519KeyPair pair, Ed25519FromSeed(seed));
+  log->name_ = vault.log_name();
+  log->public_key_ = pair.public_key;
+  log->secret_key_ = std::move(pair.secret_key);
+  log->verifier_.name = log->name_;
+  log->verifier_.public_key = log->public_key_;
+  log->verifier_.key_id = note::Ed25519KeyId(log->name_, log->public_key_);
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(State state, log->ReadState(*txn));
+    log->last_checkpoint_time_.store(state.checkpoint_time);
+  }
+  return log;
+}
+
+std::string AuditLog::VerifierKey() const { return note::FormatVerifierKey(name_, public_key_); }
+std::string AuditLog::PublicKeyPem() const { return note::Ed25519PublicKeyPem(public_key_); }
+
+Result<std::string> AuditLog::SignDetached(std::string_view message) const {
+  // SECURITY: the log key signs checkpoints; a document that begins like a
+  // checkpoint of this log (its origin line) is refused so that no
+  // signature made here can pass for a checkpoint's.
+  if (message.size() > name_.size() && message.substr(0, name_.size()) == name_ &&
+      message[name_.size()] == '\n') {
+    return Status::InvalidArgument("refusing to sign checkpoint-shaped text with the log key");
+  }
+  return Ed25519Sign(secret_key_, message);
+}
+
+Result<AuditLog::State> AuditLog::ReadState(const ReadTxn& txn) const {
+  auto raw = txn.Get(tables::kAuditState, kStateKey);
+  if (!raw.ok()) {
+    if (raw.status().code() == StatusCode::kNotFound) return State{};
+    return raw.status();
+  }
+  if (raw->size() != 24) return Status::DataLoss("audit log state has the wrong size");
+  State s;
+  s.size = DecodeU64(std::string_view(*raw).substr(0, 8));
+  s.checkpoint_size = DecodeU64(std::string_view(*raw).substr(8, 8));
+  s.checkpoint_time = static_cast<int64_t>(DecodeU64(std::string_view(*raw).substr(16, 8)));
+  return s;
+}
+
+Status AuditLog::WriteState(WriteTxn& txn, const State& s) const {
+  std::string raw = EncodeU64(s.size) + EncodeU64(s.checkpoint_size) +
+                    EncodeU64(static_cast<uint64_t>(s.checkpoint_time));
+  return txn.Put(tables::kAuditState, kStateKey, raw);
+}
+
+merkle::NodeReader AuditLog::Nodes(const ReadTxn& txn) const {
+  return [&txn](int level, uint64_t index) -> Result<std::string> {
+    auto h = txn.Get(tables::kAuditNodes, AuditNodeKey(level, index));
+    if (!h.ok() && h.status().code() == StatusCode::kNotFound) {
+      return Status::DataLoss("audit tree node (" + std::to_string(level) + ", " +
+                              std::to_string(index) + ") is missing");
+    }
+    return h;
+  };
+}
+
+Result<uint64_t> AuditLog::Append(WriteTxn& txn, const AuditEvent& event) const {
+  CUSTOS_ASSIGN_OR_RETURN(PreparedAuditEvent prepared, PrepareAuditEvent(event));
+  return Append(txn, prepared);
+}
+
+Result<uint64_t> AuditLog::Append(WriteTxn& txn, const PreparedAuditEvent& event) const {
+  // Out of the memo slot while we write (our own writes would drop it); back
+  // in only once every write below succeeded. A failed append leaves none.
+  std::unique_ptr<WriteTxn::Memo> memo = txn.TakeMemo(&kFrontierTag);
+  if (memo == nullptr) {
+    CUSTOS_ASSIGN_OR_RETURN(const uint64_t stored, Size(txn));
+    CUSTOS_ASSIGN_OR_RETURN(merkle::CompactRange range,
+                            merkle::CompactRange::Load(Nodes(txn), stored));
+    memo = std::make_unique<AuditFrontier>(std::move(range));
+  }
+  merkle::CompactRange& range = static_cast<AuditFrontier&>(*memo).range;
+  const uint64_t seq = range.size();
+  const UnixMillis now = NowMillis();
+  const std::string leaf = FinishAuditLeaf(event, seq, now);
+  // SECURITY: an append, never a put — LMDB refuses a key that does not sort
+  // after the last leaf, so a stored leaf is never overwritten.
+  CUSTOS_RETURN_IF_ERROR(txn.Append(tables::kAuditLeaves, SeqKey(seq), leaf));
+  // Store the leaf hash and every subtree this leaf completes.
+  CUSTOS_RETURN_IF_ERROR(range.Append(
+      merkle::LeafHash(leaf), [&](int level, uint64_t index, const std::string& hash) -> Status {
+        return txn.Put(tables::kAuditNodes, AuditNodeKey(level, index), hash);
+      }));
+  txn.PutMemo(&kFrontierTag, kFrontierTables, std::move(memo));
+  const uint64_t size = seq + 1;
+
+  const bool due_by_count =
+      options_.checkpoint_every_events > 0 && size % options_.checkpoint_every_events == 0;
+  // The cached time lags a checkpoint signed earlier in this same (not yet
+  // committed) batch; the state in the transaction is the truth.
+  const bool maybe_due_by_time =
+      options_.checkpoint_every_ms > 0 &&
+      now - last_checkpoint_time_.load(std::memory_order_relaxed) >= options_.checkpoint_every_ms;
+  if (due_by_count || maybe_due_by_time) {
+    CUSTOS_ASSIGN_OR_RETURN(State state, ReadState(txn));
+    if (!due_by_count && now - state.checkpoint_time < options_.checkpoint_every_ms) return seq;
+    state.size = size;
+    CUSTOS_ASSIGN_OR_RETURN(std::string unused, SignCheckpoint(txn, &state, now));
+    (void)unused;
+    CUSTOS_RETURN_IF_ERROR(WriteState(txn, state));
+  }
+  return seq;
+}
+
+Result<uint64_t> AuditLog::AppendDurable(const AuditEvent& event) const {
+  // Encoded here, on the caller's thread, not on the committer's.
+  CUSTOS_ASSIGN_OR_RETURN(PreparedAuditEvent prepared, PrepareAuditEvent(event));
+  uint64_t seq = 0;
+  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& w) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(seq, Append(w, prepared));
+    return Status::Ok();
+  }));
+  return seq;
+}
+
+Result<Checkpoint> AuditLog::OpenCheckpoint(std::string_view note_text) const {
+  auto text = note::Open(note_text, verifier_);
+  if (!text.ok()) {
+    if (text.status().code() == StatusCode::kNotFound) {
+      return Status::DataLoss("not signed by the log key " + VerifierKey());
+    }
+    return text.status();
+  }
+  auto cp = ParseCheckpoint(*text);
+  if (!cp.ok()) return Status::DataLoss("the signed text is not a checkpoint");
+  if (cp->origin != name_) return Status::DataLoss("checkpoint of another log: " + cp->origin);
+  return std::move(cp).value();
+}
+
+Result<uint64_t> AuditLog::VerifyExtends(const ReadTxn& txn,
+                                         std::string_view signed_checkpoint) const {
+  auto cp = OpenCheckpoint(signed_checkpoint);
+  if (!cp.ok())
+    return Status::InvalidArgument("the checkpoint does not verify: " + cp.status().message());
+  CUSTOS_ASSIGN_OR_RETURN(uint64_t size, Size(txn));
+  if (size < cp->size) {
+    return Status::DataLoss("the log has " + std::to_string(size) +
+                            " events, fewer than the checkpoint's " + std::to_string(cp->size) +
+                            ": this vault is older than the checkpoint (rolled back)");
+  }
+  CUSTOS_ASSIGN_OR_RETURN(std::string root, merkle::RootAt(Nodes(txn), cp->size));
+  if (root != cp->root) {
+    return Status::DataLoss("the log's first " + std::to_string(cp->size) +
+                            " events differ from the checkpoint's: the log was rewritten");
+  }
+  return cp->size;
+}
+
+Result<std::string> AuditLog::SignCheckpoint(WriteTxn& txn, State* state, UnixMillis now) const {
+  const uint64_t size = state->size;
+  auto last = txn.LastKeyWithPrefix(tables::kCheckpoints, "");
+  if (!last.ok() && last.status().code() != StatusCode::kNotFound) return last.status();
+  CUSTOS_ASSIGN_OR_RETURN(std::string root, merkle::RootAt(Nodes(txn), size));
+  if (last.ok()) {
+    if (last->size() != 8) return Status::DataLoss("checkpoint key has the wrong size");
+    const uint64_t prev_size = DecodeU64(*last);
+    CUSTOS_ASSIGN_OR_RETURN(std::string prev_note, txn.Get(tables::kCheckpoints, *last));
+    auto prev = OpenCheckpoint(prev_note);
+    if (!prev.ok() || prev->size != prev_size) {
+      return Status::DataLoss("refusing to sign: the latest checkpoint (size " +
+                              std::to_string(prev_size) + ") does not verify");
+    }
+    if (prev_size > size) {
+      return Status::DataLoss("refusing to sign: the log is shorter than its latest checkpoint");
+    }
+    // SECURITY: never sign a tree that does not extend what we signed before.
+    CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> proof,
+                            merkle::ConsistencyProof(Nodes(txn), prev_size, size));
+    Status consistent = merkle::VerifyConsistency(prev_size, size, prev->root, root, proof);
+    if (!consistent.ok()) {
+      return Status::DataLoss(
+          "refusing to sign: the log is inconsistent with the checkpoint of size " +
+          std::to_string(prev_size));
+    }
+    if (prev_size == size) return prev_note;
+  }
+  vault::Checkpoint cp;
+  cp.origin = name_;
+  cp.size = size;
+  cp.root = root;
+  CUSTOS_ASSIGN_OR_RETURN(std::string signed_note,
+                          note::Sign(FormatCheckpoint(cp), name_, secret_key_, public_key_));
+  CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kCheckpoints, EncodeU64(size), signed_note));
+  state->checkpoint_size = size;
+  state->checkpoint_time = now;
+  txn.OnCommit([this, now] { NoteCheckpointTime(now); });
+  return signed_note;
+}
+
+void AuditLog::NoteCheckpointTime(UnixMillis time) const {
+  int64_t seen = last_checkpoint_time_.load(std::memory_order_relaxed);
+  while (time > seen && !last_checkpoint_time_.compare_exchange_weak(seen, time)) {
+  }
+}
+
+Result<std::string> AuditLog::Checkpoint(WriteTxn& txn) const {
+  CUSTOS_ASSIGN_OR_RETURN(State state, ReadState(txn));
+  CUSTOS_ASSIGN_OR_RETURN(state.size, Size(txn));
+  State before = state;
+  CUSTOS_ASSIGN_OR_RETURN(std::string note_text, SignCheckpoint(txn, &state, NowMillis()));
+  if (state.checkpoint_size != before.checkpoint_size ||
+      state.checkpoint_time != before.checkpoint_time) {
+    CUSTOS_RETURN_IF_ERROR(WriteState(txn, state));
+  }
+  return note_text;
+}
+
+Result<std::string> AuditLog::CheckpointNow() const {
+  std::string out;
+  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& w) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(out, Checkpoint(w));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status AuditLog::MaybeCheckpoint() const {
+  if (options_.checkpoint_every_ms <= 0) return Status::Ok();
+  return vault_.Write([&](WriteTxn& w) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(State state, ReadState(w));
+    CUSTOS_ASSIGN_OR_RETURN(state.size, Size(w));
+    UnixMillis now = NowMillis();
+    if (state.size == state.checkpoint_size && state.checkpoint_time != 0) return Status::Ok();
+    if (now - state.checkpoint_time < options_.checkpoint_every_ms) return Status::Ok();
+    CUSTOS_ASSIGN_OR_RETURN(std::string unused, SignCheckpoint(w, &state, now));
+    (void)unused;
+    return WriteState(w, state);
+  });
+}
+
+// ---- reading --------------------------------------------------------------------
+
+Result<uint64_t> AuditLog::Size(const ReadTxn& txn) const {
+  auto last = txn.LastKeyWithPrefix(tables::kAuditLeaves, "");
+  if (!last.ok()) {
+    if (last.status().code() == StatusCode::kNotFound) return uint64_t{0};
+    return last.status();
+  }
+  if (last->size() != 8) return Status::DataLoss("audit leaf key has the wrong size");
+  return DecodeU64(*last) + 1;
+}
+
+Result<std::string> AuditLog::Leaf(const ReadTxn& txn, uint64_t seq) const {
+  auto leaf = txn.Get(tables::kAuditLeaves, SeqKey(seq));
+  if (!leaf.ok() && leaf.status().code() == StatusCode::kNotFound) {
+    return Status::NotFound("no audit event with seq " + std::to_string(seq));
+  }
+  return leaf;
+}
+
+Result<std::string> AuditLog::Root(const ReadTxn& txn, uint64_t size) const {
+  CUSTOS_ASSIGN_OR_RETURN(uint64_t current, Size(txn));
+  if (size > current) {
+    return Status::InvalidArgument("tree size " + std::to_string(size) +
+                                   " is beyond the log's size " + std::to_string(current));
+  }
+  return merkle::RootAt(Nodes(txn), size);
+}
+
+Result<std::string> AuditLog::LatestCheckpoint(const ReadTxn& txn) const {
+  auto last = txn.LastKeyWithPrefix(tables::kCheckpoints, "");
+  if (!last.ok()) {
+    if (last.status().code() == StatusCode::kNotFound) {
+      return Status::NotFound("the audit log has no checkpoint yet");
+    }
+    return last.status();
+  }
+  return txn.Get(tables::kCheckpoints, *last);
+}
+
+Result<std::string> AuditLog::CheckpointAt(const ReadTxn& txn, uint64_t size) const {
+  auto cp = txn.Get(tables::kCheckpoints, EncodeU64(size));
+  if (!cp.ok() && cp.status().code() == StatusCode::kNotFound) {
+    return Status::NotFound("no checkpoint of size " + std::to_string(size));
+  }
+  return cp;
+}
+
+Result<std::vector<uint64_t>> AuditLog::CheckpointSizes(const ReadTxn& txn) const {
+  std::vector<uint64_t> out;
+  CUSTOS_RETURN_IF_ERROR(
+      txn.ScanKeys(tables::kCheckpoints, "", [&](std::string_view key) -> Result<bool> {
+        if (key.size() != 8) return Status::DataLoss("checkpoint key has the wrong size");
+        out.push_back(DecodeU64(key));
+        return true;
+      }));
+  return out;
+}
+
+Result<std::vector<std::string>> AuditLog::InclusionProof(const ReadTxn& txn, uint64_t seq,
+                                                          uint64_t size) const {
+  CUSTOS_ASSIGN_OR_RETURN(uint64_t current, Size(txn));
+  if (size > current) return Status::InvalidArgument("tree size is beyond the log's size");
+  return merkle::InclusionProof(Nodes(txn), seq, size);
+}
+
+Result<std::vector<std::string>> AuditLog::ConsistencyProof(const ReadTxn& txn, uint64_t old_size,
+                                                            uint64_t new_size) const {
+  CUSTOS_ASSIGN_OR_RETURN(uint64_t current, Size(txn));
+  if (new_size > current) return Status::InvalidArgument("tree size is beyond the log's size");
+  return merkle::ConsistencyProof(Nodes(txn), old_size, new_size);
+}
+
+Result<std::string> AuditLog::Prove(uint64_t seq, const std::string* checkpoint) const {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::string cp_note;
+    vault::Checkpoint cp;
+    {
+      CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+      CUSTOS_ASSIGN_OR_RETURN(uint64_t size, Size(*txn));
+      if (seq >= size) return Status::NotFound("no audit event with seq " + std::to_string(seq));
+      if (checkpoint != nullptr) {
+        auto opened = OpenCheckpoint(*checkpoint);
+        if (!opened.ok()) {
+          return Status::InvalidArgument("the checkpoint does not verify: " +
+                                         opened.status().message());
+        }
+        cp = std::move(opened).value();
+        cp_note = *checkpoint;
+        if (cp.size <= seq) {
+          return Status::InvalidArgument("the checkpoint (size " + std::to_string(cp.size) +
+                                         ") does not cover seq " + std::to_string(seq));
+        }
+        if (cp.size > size) {
+          return Status::InvalidArgument("the checkpoint is larger than the log");
+        }
+      } else {
+        CUSTOS_ASSIGN_OR_RETURN(cp_note, LatestCheckpoint(*txn));
+        auto opened = OpenCheckpoint(cp_note);
+        if (!opened.ok()) return opened.status().Annotate("latest checkpoint");
+        cp = std::move(opened).value();
+      }
+      if (cp.size > seq) {
+        CUSTOS_ASSIGN_OR_RETURN(std::string root, merkle::RootAt(Nodes(*txn), cp.size));
+        if (root != cp.root) {
+          return Status::DataLoss("the log no longer matches the checkpoint of size " +
+                                  std::to_string(cp.size));
+        }
+        TlogProof p;
+        p.index = seq;
+        CUSTOS_ASSIGN_OR_RETURN(p.hashes, merkle::InclusionProof(Nodes(*txn), seq, cp.size));
+        CUSTOS_ASSIGN_OR_RETURN(std::string leaf, Leaf(*txn, seq));
+        // Check our own output before handing it out.
+        CUSTOS_RETURN_IF_ERROR(
+            merkle::VerifyInclusion(seq, cp.size, merkle::LeafHash(leaf), p.hashes, cp.root));
+        p.checkpoint = std::move(cp_note);
+        return FormatTlogProof(p);
+      }
+    }
+    // The latest checkpoint predates this event: sign a fresh one, then retry.
+    CUSTOS_ASSIGN_OR_RETURN(std::string unused, CheckpointNow());
+    (void)unused;
+  }
+  return Status::Internal("no checkpoint covers the event after signing one");
+}
+
+namespace {
+
+// The id at `member`.id of a parsed leaf, or empty when it has none.
+std::string MemberId(const json::Value& leaf, std::string_view member) {
+  const json::Value* m = leaf.Find(member);
+  if (m == nullptr || !m->is_object()) return "";
+  auto id = json::GetString(*m, "id");
+  return id.ok() ? *id : "";
+}
+
+// Whether a leaf passes `filter`. kDataLoss for a leaf that does not parse
+// or has no readable time when a time bound is asked.
+Result<bool> Passes(const AuditFilter& filter, uint64_t seq, std::string_view leaf) {
+  if (!filter.actor && !filter.object && !filter.from && !filter.to) return true;
+  auto v = json::Parse(leaf);
+  if (!v.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf is not JSON");
+  if (filter.actor && MemberId(*v, "actor") != *filter.actor) return false;
+  if (filter.object && MemberId(*v, "object") != *filter.object) return false;
+  if (filter.from || filter.to) {
+    auto ts = json::GetString(*v, "time");
+    if (!ts.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has no time");
+    auto t = ParseRfc3339(*ts);
+    if (!t.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has a bad time");
+    if (filter.from && *t < *filter.from) return false;
+    if (filter.to && *t >= *filter.to) return false;
+  }
+  return true;
+}
+
+constexpr std::string_view kIndexedKey = "indexed";
+constexpr char kActorKind = 'a';
+constexpr char kObjectKind = 'o';
+
+}  // namespace
+
+Status AuditLog::Export(const ReadTxn& txn, const AuditFilter& filter,
+                        const std::function<bool(uint64_t, std::string_view)>& fn) const {
+  CUSTOS_ASSIGN_OR_RETURN(const uint64_t size, Size(txn));
+  bool stopped = false;
+  // Reads event `seq` and hands it to fn when it passes the filter.
+  auto visit = [&](uint64_t seq) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(std::string leaf, Leaf(txn, seq));
+    CUSTOS_ASSIGN_OR_RETURN(bool passes, Passes(filter, seq, leaf));
+    if (passes && !fn(seq, leaf)) stopped = true;
+    return Status::Ok();
+  };
+  // Events [from, to) one by one, in the asked order.
+  auto scan = [&](uint64_t from, uint64_t to) -> Status {
+    for (uint64_t i = from; i < to && !stopped; ++i) {
+      CUSTOS_RETURN_IF_ERROR(visit(filter.newest_first ? to - 1 - (i - from) : i));
+    }
+    return Status::Ok();
+  };
+  if (!filter.actor && !filter.object) return scan(0, size);
+
+  // Events [0, indexed) through the index; the rest one by one.
+  CUSTOS_ASSIGN_OR_RETURN(uint64_t indexed, Indexed(txn));
+  indexed = std::min(indexed, size);
+  const std::string prefix = filter.actor ? IndexPrefix(kActorKind, *filter.actor)
+                                          : IndexPrefix(kObjectKind, *filter.object);
+  auto through_index = [&]() -> Status {
+    return txn.ScanKeys(
+        tables::kAuditIndex, prefix,
+        [&](std::string_view key) -> Result<bool> {
+          if (key.size() != prefix.size() + 8)
+            return Status::DataLoss("index: a key has the wrong size");
+          const uint64_t seq = DecodeU64(key.substr(prefix.size()));
+          if (seq >= indexed) return true;  // covered by the scan
+          CUSTOS_RETURN_IF_ERROR(visit(seq));
+          return !stopped;
+        },
+        filter.newest_first);
+  };
+  // Nothing indexed yet (also: a vault from before the index), or an empty
+  // id (never indexed): one by one.
+  if (indexed == 0 || (filter.actor ? filter.actor->empty() : filter.object->empty())) {
+    return scan(0, size);
+  }
+  if (filter.newest_first) {
+    CUSTOS_RETURN_IF_ERROR(scan(indexed, size));
+    if (!stopped) CUSTOS_RETURN_IF_ERROR(through_index());
+  } else {
+    CUSTOS_RETURN_IF_ERROR(through_index());
+    if (!stopped) CUSTOS_RETURN_IF_ERROR(scan(indexed, size));
+  }
+  return Status::Ok();
+}
+
+// ---- the actor/object index -----------------------------------------------------
+
+std::string AuditLog::IndexPrefix(char kind, std::string_view id) const {
+  std::string prefix(1, kind);
+  prefix += vault_.BlindIndex(kind == kActorKind ? "audit.actor" : "audit.object", id);
+  return prefix;
+}
+
+Result<std::vector<std::string>> AuditLog::IndexKeys(uint64_t seq, std::string_view leaf) const {
+  auto v = json::Parse(leaf);
+  if (!v.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf is not JSON");
+  std::vector<std::string> keys;
+  for (char kind : {kActorKind, kObjectKind}) {
+    const std::string id = MemberId(*v, kind == kActorKind ? "actor" : "object");
+    if (!id.empty()) keys.push_back(IndexPrefix(kind, id) + SeqKey(seq));
+  }
+  return keys;
+}
+
+Result<uint64_t> AuditLog::Indexed(const ReadTxn& txn) const {
+  auto raw = txn.Get(tables::kAuditState, kIndexedKey);
+  if (!raw.ok()) {
+    if (raw.status().code() == StatusCode::kNotFound) return uint64_t{0};
+    return raw.status();
+  }
+  if (raw->size() != 8) return Status::DataLoss("index: its state has the wrong size");
+  return DecodeU64(*raw);
+}
+
+Result<uint64_t> AuditLog::IndexPending(uint64_t max_events) const {
+  uint64_t from = 0, to = 0;
+  std::vector<std::string> keys;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(from, Indexed(*txn));
+    CUSTOS_ASSIGN_OR_RETURN(const uint64_t size, Size(*txn));
+    to = std::min(size, from + max_events);
+    for (uint64_t seq = from; seq < to; ++seq) {
+      CUSTOS_ASSIGN_OR_RETURN(std::string leaf, Leaf(*txn, seq));
+      CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> k, IndexKeys(seq, leaf));
+      for (std::string& key : k) keys.push_back(std::move(key));
+    }
+  }
+  if (to <= from) return uint64_t{0};
+  std::sort(keys.begin(), keys.end());  // LMDB fills pages in key order
+  bool moved = false;
+  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& w) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(const uint64_t now_indexed, Indexed(w));
+    moved = now_indexed != from;
+    if (moved) return Status::Ok();  // another caller did it
+    for (const std::string& key : keys) {
+      CUSTOS_RETURN_IF_ERROR(w.Put(tables::kAuditIndex, key, ""));
+    }
+    return w.Put(tables::kAuditState, kIndexedKey, EncodeU64(to));
+  }));
+  return moved ? uint64_t{0} : to - from;
+}
+
+Result<AuditVerifyReport> AuditLog::Verify() const {
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+  return Verify(*txn);
+}
+
+Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
+  AuditVerifyReport report;
+  CUSTOS_ASSIGN_OR_RETURN(State state, ReadState(txn));
+  CUSTOS_ASSIGN_OR_RETURN(const uint64_t size, Size(txn));
+
+  // Every key 0..size-1 present, nothing else: a deletion or an extra leaf
+  // shows up here with the first missing seq.
+  uint64_t expected = 0;
+  Status keys = txn.ScanKeys(tables::kAuditLeaves, "", [&](std::string_view key) -> Result<bool> {
+    if (key.size() != 8) return Status::DataLoss("audit leaf key has the wrong size");
+    uint64_t seq = DecodeU64(key);
+    if (seq != expected) {
+      return Status::DataLoss(SeqPrefix(expected) + "event is missing (next stored is seq " +
+                              std::to_string(seq) + ")");
+    }
+    ++expected;
+    return true;
+  });
+  CUSTOS_RETURN_IF_ERROR(keys);
+  if (expected != size) {
+    return Status::DataLoss(SeqPrefix(expected) + "event is missing (log size " +
+                            std::to_string(size) + ")");
+  }
+  // Every leaf's hash is stored as a level-0 node when it is appended: one
+  // beyond the end means trailing events were removed.
+  auto last_node = txn.LastKeyWithPrefix(tables::kAuditNodes, std::string(1, '\0'));
+  if (!last_node.ok() && last_node.status().code() != StatusCode::kNotFound) {
+    return last_node.status();
+  }
+  if (last_node.ok()) {
+    if (last_node->size() != 9) return Status::DataLoss("audit tree node key has the wrong size");
+    const uint64_t last_index = DecodeU64(std::string_view(*last_node).substr(1));
+    if (last_index >= size) {
+      return Status::DataLoss(SeqPrefix(size) +
+                              "event is missing (its hash is in the tree; log had " +
+                              std::to_string(last_index + 1) + " events)");
+    }
+  }
+  // The size recorded at the last checkpoint: the log only grows.
+  if (size < state.size) {
+    return Status::DataLoss(SeqPrefix(size) + "event is missing: the log had " +
+                            std::to_string(state.size) + " events");
+  }
+
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<uint64_t> cp_sizes, CheckpointSizes(txn));
+  size_t next_cp = 0;
+  uint64_t prev_cp_size = 0;
+  std::string prev_cp_root;
+  bool have_prev = false;
+  merkle::CompactRange range;
+
+  // Checks every checkpoint of size range.size(): signature, origin, root,
+  // and consistency with the previous one.
+  auto check_checkpoints = [&]() -> Status {
+    while (next_cp < cp_sizes.size() && cp_sizes[next_cp] == range.size()) {
+      const uint64_t cs = cp_sizes[next_cp];
+      auto note_text = txn.Get(tables::kCheckpoints, EncodeU64(cs));
+      if (!note_text.ok()) {
+        return Status::DataLoss(CheckpointPrefix(cs) + note_text.status().message());
+      }
+      auto cp = OpenCheckpoint(*note_text);
+      if (!cp.ok()) return Status::DataLoss(CheckpointPrefix(cs) + cp.status().message());
+      if (cp->size != cs) {
+        return Status::DataLoss(CheckpointPrefix(cs) + "stored under the wrong size");
+      }
+      if (cp->root != range.Root()) {
+        std::string from = have_prev ? std::to_string(prev_cp_size) : "0";
+        return Status::DataLoss(CheckpointPrefix(cs) +
+                                "root does not match the log: an event in seq " + from + ".." +
+                                std::to_string(cs - 1) + " was altered");
+      }
+      if (have_prev) {
+        auto proof = merkle::ConsistencyProof(Nodes(txn), prev_cp_size, cs);
+        if (!proof.ok()) return Status::DataLoss(CheckpointPrefix(cs) + proof.status().message());
+        Status st = merkle::VerifyConsistency(prev_cp_size, cs, prev_cp_root, cp->root, *proof);
+        if (!st.ok()) {
+          return Status::DataLoss(CheckpointPrefix(cs) + "inconsistent with checkpoint " +
+                                  std::to_string(prev_cp_size));
+        }
+      }
+      have_prev = true;
+      prev_cp_size = cs;
+      prev_cp_root = cp->root;
+      ++report.checkpoints;
+      report.latest_checkpoint_size = cs;
+      ++next_cp;
+    }
+    return Status::Ok();
+  };
+
+  CUSTOS_RETURN_IF_ERROR(check_checkpoints());
+  CUSTOS_ASSIGN_OR_RETURN(const uint64_t indexed, Indexed(txn));
+  if (indexed > size) {
+    return Status::DataLoss("index: covers " + std::to_string(indexed) + " events, the log has " +
+                            std::to_string(size));
+  }
+  uint64_t index_entries = 0;
+  for (uint64_t seq = 0; seq < size; ++seq) {
+    auto leaf = txn.Get(tables::kAuditLeaves, SeqKey(seq));
+    if (!leaf.ok()) return Status::DataLoss(SeqPrefix(seq) + leaf.status().message());
+    auto v = json::Parse(*leaf);
+    if (!v.ok() || !v->is_object() || json::Serialize(*v) != *leaf) {
+      return Status::DataLoss(SeqPrefix(seq) + "leaf is not canonical JSON");
+    }
+    auto leaf_seq = json::GetInt(*v, "seq");
+    if (!leaf_seq.ok() || *leaf_seq < 0 || static_cast<uint64_t>(*leaf_seq) != seq) {
+      return Status::DataLoss(SeqPrefix(seq) + "leaf carries another seq (moved or reordered)");
+    }
+    if (seq < indexed) {
+      for (char kind : {kActorKind, kObjectKind}) {
+        const std::string id = MemberId(*v, kind == kActorKind ? "actor" : "object");
+        if (id.empty()) continue;
+        CUSTOS_ASSIGN_OR_RETURN(bool has,
+                                txn.Has(tables::kAuditIndex, IndexPrefix(kind, id) + SeqKey(seq)));
+        if (!has) {
+          return Status::DataLoss("index: " + SeqPrefix(seq) + "its " +
+                                  (kind == kActorKind ? "actor" : "object") +
+                                  " entry is missing (filtered reads would not find it)");
+        }
+        ++index_entries;
+      }
+    }
+    Status nodes = range.Append(
+        merkle::LeafHash(*leaf), [&](int level, uint64_t index, const std::string& hash) -> Status {
+          auto stored = txn.Get(tables::kAuditNodes, AuditNodeKey(level, index));
+          if (!stored.ok()) {
+            return Status::DataLoss(SeqPrefix(seq) + "tree node (" + std::to_string(level) + ", " +
+                                    std::to_string(index) + "): " + stored.status().message());
+          }
+          if (*stored != hash) {
+            return Status::DataLoss(SeqPrefix(seq) + "does not match the stored tree node (" +
+                                    std::to_string(level) + ", " + std::to_string(index) + ")");
+          }
+          return Status::Ok();
+        });
+    CUSTOS_RETURN_IF_ERROR(nodes);
+    CUSTOS_RETURN_IF_ERROR(check_checkpoints());
+  }
+  if (next_cp < cp_sizes.size()) {
+    return Status::DataLoss(CheckpointPrefix(cp_sizes[next_cp]) + "is beyond the log's size " +
+                            std::to_string(size) + ": events were removed");
+  }
+  // (Nothing indexed: the index is not read, and a vault from before it
+  // opened read-only has no such table.)
+  uint64_t stored_entries = 0;
+  if (indexed > 0) {
+    CUSTOS_ASSIGN_OR_RETURN(stored_entries, txn.Count(tables::kAuditIndex));
+  }
+  if (stored_entries != index_entries) {
+    return Status::DataLoss("index: holds " + std::to_string(stored_entries) + " entries, the " +
+                            std::to_string(indexed) + " events it covers need " +
+                            std::to_string(index_entries));
+  }
+  report.indexed = indexed;
+  report.size = size;
+  report.root = range.Root();
+  return report;
+}
+
+}  // namespace custos::vault

@@ -1,0 +1,314 @@
+#include "vault/people/departure_checklist.h"
+
+#include <optional>
+#include <utility>
+
+#include "base/time.h"
+#include "policy/policy.h"
+#include "vault/access/users.h"
+#include "vault/agreements/agreements.h"
+#include "vault/people/handover.h"
+#include "vault/records/loans.h"
+#include "vault/store/tables.h"
+
+namespace custos::vault {
+namespace {
+
+constexpr std::string_view kRefusalAction = "departure.notice_refused";
+constexpr size_t kMaxReasonBytes = 2048;
+
+std::string RefusalKey(std::string_view user_id) { return "nr/" + std::string(user_id); }
+
+Result<std::optional<NoticeRefusal>> ReadRefusal(const ReadTxn& txn, std::string_view user_id) {
+  auto raw = txn.Get(tables::kDepartures, RefusalKey(user_id));
+  if (!raw.ok()) {
+    if (raw.status().code() == StatusCode::kNotFound) return std::optional<NoticeRefusal>();
+    return raw.status();
+  }
+  CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*raw));
+  NoticeRefusal r;
+  CUSTOS_ASSIGN_OR_RETURN(r.agreement_id, json::GetStringOr(v, "agreement", ""));
+  CUSTOS_ASSIGN_OR_RETURN(r.reason, json::GetStringOr(v, "reason", ""));
+  CUSTOS_ASSIGN_OR_RETURN(r.recorded_by, json::GetStringOr(v, "recorded_by", ""));
+  CUSTOS_ASSIGN_OR_RETURN(r.recorded_at, json::GetIntOr(v, "recorded_at", 0));
+  CUSTOS_ASSIGN_OR_RETURN(int64_t seq, json::GetIntOr(v, "seq", 0));
+  r.seq = static_cast<uint64_t>(seq);
+  return std::optional<NoticeRefusal>(std::move(r));
+}
+
+ChecklistItem Item(std::string id, ChecklistState state, bool blocking = true) {
+  ChecklistItem item;
+  item.id = std::move(id);
+  item.state = state;
+  item.blocking = blocking;
+  return item;
+}
+
+json::Value Ids(const std::vector<std::string>& ids) {
+  json::Value a = json::Value::MakeArray();
+  for (const std::string& id : ids) a.Push(id);
+  return a;
+}
+
+bool LoanStillOut(const Loan& loan) {
+  switch (loan.state) {
+    case policy::LoanState::kRequested:
+    case policy::LoanState::kApproved:
+    case policy::LoanState::kReleased:
+    case policy::LoanState::kActive:
+      return true;
+    case policy::LoanState::kExpired:
+      return loan.paper;  // the paper original is still out
+    case policy::LoanState::kDenied:
+    case policy::LoanState::kReturned:
+    case policy::LoanState::kRevoked:
+      return false;
+  }
+  return true;
+}
+
+ChecklistItem HandoversItem(const std::vector<std::string>& unassigned,
+                            const std::vector<Handover>& handovers) {
+  std::vector<std::string> pending;
+  int confirmed = 0;
+  for (const Handover& h : handovers) {
+    if (h.state == HandoverState::kConfirmed) {
+      ++confirmed;
+    } else {
+      pending.push_back(h.record_id);
+    }
+  }
+  ChecklistItem item =
+      Item("handovers",
+           unassigned.empty() && pending.empty() ? ChecklistState::kDone : ChecklistState::kOpen);
+  item.details["confirmed"] = confirmed;
+  item.details["pending"] = Ids(pending);
+  item.details["unassigned"] = Ids(unassigned);
+  return item;
+}
+
+ChecklistItem CustomersItem(policy::CustomerConfirmation mode,
+                            const std::vector<Handover>& handovers) {
+  if (mode == policy::CustomerConfirmation::kOff || handovers.empty()) {
+    return Item("customers", ChecklistState::kNotApplicable, false);
+  }
+  json::Value counts = json::Value::MakeObject();
+  for (std::string_view s : {"confirmed", "waived", "refused", "unreachable", "pending"}) {
+    counts[std::string(s)] = 0;
+  }
+  std::vector<std::string> open;
+  for (const Handover& h : handovers) {
+    const std::string state(CustomerStateId(h, mode));
+    counts[state] = counts[state].as_int() + 1;
+    if (state != "confirmed" && state != "waived") open.push_back(h.record_id);
+  }
+  const bool required = mode == policy::CustomerConfirmation::kRequired;
+  ChecklistItem item = Item("customers",
+                            open.empty() ? ChecklistState::kDone
+                            : required   ? ChecklistState::kOpen
+                                         : ChecklistState::kWarning,
+                            required);
+  item.details["counts"] = std::move(counts);
+  item.details["open"] = Ids(open);
+  return item;
+}
+
+}  // namespace
+
+std::string_view ChecklistStateId(ChecklistState s) {
+  switch (s) {
+    case ChecklistState::kDone:
+      return "done";
+    case ChecklistState::kOpen:
+      return "open";
+    case ChecklistState::kWarning:
+      return "warning";
+    case ChecklistState::kNotApplicable:
+      return "n/a";
+  }
+  return "open";
+}
+
+json::Value DepartureChecklist::ToJson() const {
+  json::Value o = json::Value::MakeObject();
+  o["user"] = user_id;
+  o["employment"] = employment;
+  o["last_working_day"] = last_working_day;
+  o["customer_confirmation"] = customer_confirmation;
+  json::Value list = json::Value::MakeArray();
+  for (const ChecklistItem& item : items) {
+    json::Value x = json::Value::MakeObject();
+    x["id"] = item.id;
+    x["state"] = std::string(ChecklistStateId(item.state));
+    x["blocking"] = item.blocking;
+    x["details"] = item.details;
+    list.Push(std::move(x));
+  }
+  o["items"] = std::move(list);
+  o["complete"] = complete;
+  return o;
+}
+
+Result<DepartureChecklist> BuildDepartureChecklist(Archive& archive, const Caller& caller,
+                                                   std::string_view user_id) {
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, archive.vault().BeginRead());
+  CUSTOS_ASSIGN_OR_RETURN(User me, access::AccessGate::CallerUser(*txn, caller));
+  CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(*txn));
+  // SECURITY: decided before the target is looked up (see ListHandovers).
+  CUSTOS_RETURN_IF_ERROR(CheckMayListDepartures(*policy, me));
+  CUSTOS_ASSIGN_OR_RETURN(User leaver, GetUser(*txn, user_id));
+  if (leaver.employment == policy::EmploymentState::kActive) {
+    return Status::FailedPrecondition("no resignation is registered for the user");
+  }
+  const policy::CustomerConfirmation mode = policy->customer_confirmation();
+  DepartureChecklist out;
+  out.user_id = leaver.id;
+  out.employment = std::string(policy::EmploymentStateId(leaver.employment));
+  out.last_working_day = leaver.last_working_day;
+  out.customer_confirmation = std::string(policy::CustomerConfirmationId(mode));
+  const bool departed = leaver.employment == policy::EmploymentState::kDeparted;
+
+  ChecklistItem resignation = Item("resignation", ChecklistState::kDone);
+  resignation.details["notice_date"] = leaver.notice_date;
+  resignation.details["last_working_day"] = leaver.last_working_day;
+  out.items.push_back(std::move(resignation));
+
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<Handover> handovers, HandoversOf(*txn, leaver.id));
+  std::vector<std::string> unassigned;
+  for (const std::string& id : archive.RecordsOwnedBy(leaver.id)) {
+    bool assigned = false;
+    for (const Handover& h : handovers) assigned = assigned || h.record_id == id;
+    if (!assigned) unassigned.push_back(id);
+  }
+  out.items.push_back(HandoversItem(unassigned, handovers));
+  out.items.push_back(CustomersItem(mode, handovers));
+
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> loans, ListLoans(*txn, {}, leaver.id));
+  std::vector<std::string> out_loans;
+  for (const Loan& loan : loans) {
+    if (LoanStillOut(loan)) out_loans.push_back(loan.id);
+  }
+  ChecklistItem loans_item =
+      Item("loans", out_loans.empty() ? ChecklistState::kDone : ChecklistState::kOpen);
+  loans_item.details["open"] = Ids(out_loans);
+  out.items.push_back(std::move(loans_item));
+
+  ChecklistItem account =
+      Item("account", departed && leaver.disabled ? ChecklistState::kDone : ChecklistState::kOpen);
+  account.details["disabled"] = leaver.disabled;
+  account.details["last_working_day"] = leaver.last_working_day;
+  out.items.push_back(std::move(account));
+
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<Agreement> agreements, AgreementsOfEmployee(*txn, leaver.id));
+  std::vector<std::string> noncompetes;
+  std::vector<std::string> ndas;
+  std::vector<std::string> notices_signed;
+  std::vector<std::string> notices_open;
+  for (const Agreement& a : agreements) {
+    if (a.kind == "departure-notice") {
+      (a.state == AgreementState::kCompleted ? notices_signed : notices_open).push_back(a.id);
+    }
+    if (a.state != AgreementState::kCompleted) continue;
+    if (a.kind == "non-compete") noncompetes.push_back(a.id);
+    if (a.kind == "employee-nda") ndas.push_back(a.id);
+  }
+  CUSTOS_ASSIGN_OR_RETURN(std::optional<NoticeRefusal> refusal, ReadRefusal(*txn, leaver.id));
+  ChecklistItem notice = Item(
+      "notice", notices_signed.empty() && !refusal ? ChecklistState::kOpen : ChecklistState::kDone);
+  notice.details["signed"] = Ids(notices_signed);
+  notice.details["unsigned"] = Ids(notices_open);
+  if (refusal) {
+    json::Value r = json::Value::MakeObject();
+    r["agreement"] = refusal->agreement_id;
+    r["reason"] = refusal->reason;
+    r["recorded_by"] = refusal->recorded_by;
+    r["recorded_at"] = refusal->recorded_at;
+    r["seq"] = refusal->seq;
+    notice.details["refused"] = std::move(r);
+  }
+  out.items.push_back(std::move(notice));
+  ChecklistItem noncompete = Item("noncompete", noncompetes.empty() ? ChecklistState::kNotApplicable
+                                                : departed          ? ChecklistState::kDone
+                                                                    : ChecklistState::kOpen);
+  noncompete.details["agreements"] = Ids(noncompetes);
+  if (!noncompetes.empty()) {
+    if (auto last = ParseDate(leaver.last_working_day); last.ok()) {
+      noncompete.details["restriction_starts"] =
+          FormatDate(CivilFromDays(DaysFromCivil(*last) + 1));
+    }
+  }
+  out.items.push_back(std::move(noncompete));
+
+  ChecklistItem nda =
+      Item("nda", ndas.empty() ? ChecklistState::kWarning : ChecklistState::kDone, false);
+  nda.details["agreements"] = Ids(ndas);
+  out.items.push_back(std::move(nda));
+
+  out.complete = true;
+  for (const ChecklistItem& item : out.items) {
+    if (item.blocking && item.state == ChecklistState::kOpen) out.complete = false;
+  }
+  return out;
+}
+
+Result<NoticeRefusal> RecordNoticeRefusal(Archive& archive, const Caller& caller,
+                                          std::string_view user_id, std::string_view agreement_id,
+                                          std::string_view reason) {
+  if (user_id.empty()) return Status::InvalidArgument("the user is required");
+  if (reason.empty()) {
+    return Status::InvalidArgument("the reason (what happened, who witnessed it) is required");
+  }
+  if (reason.size() > kMaxReasonBytes || !json::IsValidUtf8(reason)) {
+    return Status::InvalidArgument("the reason is longer than 2048 bytes or not valid UTF-8");
+  }
+  const access::Attempt attempt = access::Attempt::On(policy::Action::kRegisterResignation,
+                                                      kRefusalAction, "user", user_id, reason);
+  NoticeRefusal out;
+  CUSTOS_RETURN_IF_ERROR(
+      archive.gate()
+          .DecideThenWrite(
+              caller, attempt,
+              [&](const ReadTxn&, const User&, policy::Facts& f, AuditEvent& e) -> Status {
+                f.target_user_id = std::string(user_id);
+                if (!agreement_id.empty()) e.details["agreement"] = std::string(agreement_id);
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                out = NoticeRefusal{std::string(agreement_id), std::string(reason), o.user.id,
+                                    o.now, o.seq};
+                json::Value v = json::Value::MakeObject();
+                v["agreement"] = out.agreement_id;
+                v["reason"] = out.reason;
+                v["recorded_by"] = out.recorded_by;
+                v["recorded_at"] = out.recorded_at;
+                v["seq"] = out.seq;
+                return txn.Put(tables::kDepartures, RefusalKey(user_id), json::Serialize(v));
+              },
+              // Allowed: the person must be leaving, and the notice theirs
+              // and unsigned, or nothing is written.
+              [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent&) -> Status {
+                if (!o.allowed) return Status::Ok();
+                CUSTOS_ASSIGN_OR_RETURN(User leaver, GetUser(txn, user_id));
+                if (leaver.employment == policy::EmploymentState::kActive) {
+                  return Status::FailedPrecondition("no resignation is registered for the user");
+                }
+                if (agreement_id.empty()) return Status::Ok();
+                CUSTOS_ASSIGN_OR_RETURN(std::vector<Agreement> agreements,
+                                        AgreementsOfEmployee(txn, leaver.id));
+                for (const Agreement& a : agreements) {
+                  if (a.id != agreement_id) continue;
+                  if (a.kind != "departure-notice") {
+                    return Status::FailedPrecondition("the agreement is not a departure notice");
+                  }
+                  if (a.state == AgreementState::kCompleted) {
+                    return Status::FailedPrecondition("the notice is already signed");
+                  }
+                  return Status::Ok();
+                }
+                return Status::NotFound("no such agreement of the user");
+              })
+          .status());
+  return out;
+}
+
+}  // namespace custos::vault

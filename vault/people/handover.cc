@@ -1,0 +1,587 @@
+#include "vault/people/handover.h"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <tuple>
+#include <utility>
+
+#include "base/encoding.h"
+#include "policy/engine.h"
+#include "policy/facts.h"
+#include "policy/rules.h"
+#include "vault/access/alerts.h"
+#include "vault/records/attachments.h"
+#include "vault/records/legal_hold.h"
+#include "vault/store/crypto.h"
+#include "vault/store/tables.h"
+
+namespace custos::vault {
+namespace {
+
+constexpr std::string_view kAssignAction = "departure.handover.assign";
+constexpr std::string_view kConfirmAction = "departure.handover.confirm";
+constexpr std::string_view kLetterAction = "departure.customer_letter";
+constexpr std::string_view kCustomerAction = "departure.customer_confirm";
+constexpr std::string_view kWaiveAction = "departure.customer_waive";
+// The alert a refusing or unreachable customer raises.
+constexpr std::string_view kCustomerAlert = "departure.customer_not_confirmed";
+constexpr size_t kMaxNoteBytes = 2048;
+constexpr size_t kMaxNameBytes = 200;
+// The "via" of a pending transfer (legal_hold.h) made by a confirmation.
+constexpr std::string_view kTransferByHandover = "handover";
+
+std::string LetterKey(std::string_view user_id, std::string_view record_id) {
+  std::string k = "l/";
+  k += user_id;
+  k.push_back('\0');
+  k += record_id;
+  return k;
+}
+
+// The successor must be someone who can take the customer on: known,
+// enabled, active and not the person leaving.
+Status CheckSuccessor(const ReadTxn& txn, std::string_view successor_id, std::string_view leaver) {
+  if (successor_id.empty()) return Status::InvalidArgument("the successor is missing");
+  if (successor_id == leaver) {
+    return Status::InvalidArgument("the successor cannot be the person leaving");
+  }
+  auto s = GetUser(txn, successor_id);
+  if (!s.ok()) {
+    if (s.status().code() == StatusCode::kNotFound) {
+      return Status::FailedPrecondition("the successor is not a known user");
+    }
+    return s.status();
+  }
+  if (s->disabled || s->employment != policy::EmploymentState::kActive) {
+    return Status::FailedPrecondition("the successor is not an active user");
+  }
+  return Status::Ok();
+}
+
+// Whether any of the user's roles may take part in handovers or read the
+// departure report under `policy`.
+bool MayListHandovers(const policy::Policy& policy, const User& user) {
+  for (policy::Role r : user.roles) {
+    for (policy::Action a : {policy::Action::kAssignHandover, policy::Action::kConfirmHandover,
+                             policy::Action::kReadDepartureReport, policy::Action::kConfirmCustomer,
+                             policy::Action::kWaiveCustomerConfirmation}) {
+      if (policy.RolePermits(r, a)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+// The access rule of ListHandovers and ListLeavers.
+Status CheckMayListDepartures(const policy::Policy& policy, const User& user) {
+  if (user.employment != policy::EmploymentState::kActive) {
+    return policy::Refuse(policy::rules::kEmploymentNoticePeriod,
+                          "During the notice period only handover views are allowed.");
+  }
+  if (!MayListHandovers(policy, user)) {
+    return policy::Refuse(policy::rules::kRoleNotPermitted,
+                          "None of the user's roles permits this action.");
+  }
+  return Status::Ok();
+}
+
+bool HandoverComplete(const Handover& h, policy::CustomerConfirmation mode) {
+  if (h.state != HandoverState::kConfirmed) return false;
+  if (mode != policy::CustomerConfirmation::kRequired) return true;
+  return h.customer.answer == CustomerAnswer::kConfirmed || !h.customer.waived_by.empty();
+}
+
+std::string_view CustomerStateId(const Handover& h, policy::CustomerConfirmation mode) {
+  if (mode == policy::CustomerConfirmation::kOff) return "off";
+  switch (h.customer.answer) {
+    case CustomerAnswer::kConfirmed:
+      return "confirmed";
+    case CustomerAnswer::kNone:
+    case CustomerAnswer::kRefused:
+    case CustomerAnswer::kUnreachable:
+      break;
+  }
+  if (!h.customer.waived_by.empty()) return "waived";
+  if (h.customer.answer == CustomerAnswer::kNone) return "pending";
+  return CustomerAnswerId(h.customer.answer);
+}
+
+Result<std::vector<HandoverItem>> ListHandovers(Archive& archive, const Caller& caller,
+                                                std::string_view user_id) {
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, archive.vault().BeginRead());
+  CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(*txn, caller));
+  CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(*txn));
+  // SECURITY: decided before the target is looked up, so a caller without
+  // the right learns nothing about which users exist.
+  CUSTOS_RETURN_IF_ERROR(CheckMayListDepartures(*policy, user));
+  CUSTOS_RETURN_IF_ERROR(GetUser(*txn, user_id).status());
+  std::map<std::string, HandoverItem> items;
+  for (const std::string& id : archive.RecordsOwnedBy(user_id)) {
+    auto meta = Archive::ReadMeta(*txn, id);
+    if (!meta.ok()) continue;  // changed since the catalog snapshot
+    items[id].meta = std::move(*meta);
+  }
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<Handover> handovers, HandoversOf(*txn, user_id));
+  for (Handover& h : handovers) {
+    auto it = items.find(h.record_id);
+    if (it == items.end()) {
+      auto meta = Archive::ReadMeta(*txn, h.record_id);
+      if (!meta.ok()) continue;
+      it = items.emplace(h.record_id, HandoverItem{std::move(*meta), std::nullopt}).first;
+    }
+    it->second.handover = std::move(h);
+  }
+  std::vector<HandoverItem> out;
+  out.reserve(items.size());
+  for (auto& [id, item] : items) out.push_back(std::move(item));
+  return out;
+}
+
+Result<std::vector<HandedToMe>> HandoversTo(Archive& archive, const Caller& caller) {
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, archive.vault().BeginRead());
+  CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(*txn, caller));
+  std::vector<HandedToMe> out;
+  std::map<std::string, User> leavers;
+  CUSTOS_RETURN_IF_ERROR(ScanHandovers(*txn, "", [&](Handover h) -> Status {
+    if (h.successor_id != user.id) return Status::Ok();
+    auto meta = Archive::ReadMeta(*txn, h.record_id);
+    if (!meta.ok()) {
+      if (meta.status().code() == StatusCode::kNotFound) return Status::Ok();
+      return meta.status();
+    }
+    auto it = leavers.find(h.user_id);
+    if (it == leavers.end()) {
+      CUSTOS_ASSIGN_OR_RETURN(User leaver, GetUser(*txn, h.user_id));
+      it = leavers.emplace(h.user_id, std::move(leaver)).first;
+    }
+    out.push_back(HandedToMe{std::move(*meta), it->second, std::move(h)});
+    return Status::Ok();
+  }));
+  std::sort(out.begin(), out.end(), [](const HandedToMe& a, const HandedToMe& b) {
+    return std::tie(a.leaver.last_working_day, a.leaver.id, a.meta.name, a.meta.id) <
+           std::tie(b.leaver.last_working_day, b.leaver.id, b.meta.name, b.meta.id);
+  });
+  return out;
+}
+
+Result<std::vector<User>> ListLeavers(Archive& archive, const Caller& caller) {
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, archive.vault().BeginRead());
+  CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(*txn, caller));
+  CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(*txn));
+  CUSTOS_RETURN_IF_ERROR(CheckMayListDepartures(*policy, user));
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<User> users, ListUsers(*txn));
+  std::vector<User> out;
+  for (User& u : users) {
+    if (u.employment != policy::EmploymentState::kActive) out.push_back(std::move(u));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const User& a, const User& b) { return a.last_working_day < b.last_working_day; });
+  return out;
+}
+
+Result<Handover> AssignHandover(Archive& archive, const Caller& caller, std::string_view user_id,
+                                std::string_view record_id, std::string_view successor_id,
+                                std::string_view reason) {
+  if (user_id.empty() || record_id.empty()) {
+    return Status::InvalidArgument("user and record are required");
+  }
+  const access::Attempt attempt =
+      RecordAttempt(policy::Action::kAssignHandover, std::string(kAssignAction), record_id, reason);
+  RecordMeta meta;
+  User leaver;
+  Handover h;
+  CUSTOS_RETURN_IF_ERROR(
+      archive.gate()
+          .DecideThenWrite(
+              caller, attempt,
+              [&](const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) -> Status {
+                CUSTOS_ASSIGN_OR_RETURN(meta, Archive::ReadMeta(txn, record_id));
+                f.record = Archive::RecordFactsFor(meta);
+                f.target_user_id = std::string(successor_id);
+                e.details["user"] = std::string(user_id);
+                e.details["successor"] = std::string(successor_id);
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                h = Handover{};
+                h.user_id = leaver.id;
+                h.record_id = meta.id;
+                h.successor_id = std::string(successor_id);
+                h.state = HandoverState::kPending;
+                h.assigned_by = o.user.id;
+                h.assigned_at = o.now;
+                h.assign_reason = std::string(reason);
+                h.assign_seq = o.seq;
+                return PutHandover(txn, h);
+              },
+              // Allowed: the handover must make sense, or nothing is written.
+              [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent& e) -> Status {
+                if (!o.allowed) return Status::Ok();
+                CUSTOS_ASSIGN_OR_RETURN(leaver, GetUser(txn, user_id));
+                if (leaver.employment == policy::EmploymentState::kActive) {
+                  return Status::FailedPrecondition("no resignation is registered for the user");
+                }
+                if (meta.owner_id != leaver.id) {
+                  return Status::FailedPrecondition(
+                      "the record is not owned by the departing user");
+                }
+                CUSTOS_RETURN_IF_ERROR(CheckSuccessor(txn, successor_id, leaver.id));
+                CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> previous,
+                                        ReadHandover(txn, leaver.id, meta.id));
+                if (previous && previous->state == HandoverState::kPending) {
+                  e.details["previous_successor"] = previous->successor_id;
+                }
+                return Status::Ok();
+              })
+          .status());
+  return h;
+}
+
+Result<Handover> ConfirmHandover(Archive& archive, const Caller& caller, std::string_view user_id,
+                                 std::string_view record_id, std::string_view reason) {
+  if (user_id.empty() || record_id.empty()) {
+    return Status::InvalidArgument("user and record are required");
+  }
+  const access::Attempt attempt = RecordAttempt(policy::Action::kConfirmHandover,
+                                                std::string(kConfirmAction), record_id, reason);
+  RecordMeta meta;
+  Handover h;
+  CUSTOS_RETURN_IF_ERROR(
+      archive.gate()
+          .DecideThenWrite(
+              caller, attempt,
+              [&](const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) -> Status {
+                CUSTOS_ASSIGN_OR_RETURN(meta, Archive::ReadMeta(txn, record_id));
+                CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> found,
+                                        ReadHandover(txn, user_id, meta.id));
+                if (!found) return Status::NotFound("no handover of this record from this user");
+                h = std::move(*found);
+                f.record = Archive::RecordFactsFor(meta);
+                f.target_user_id = h.successor_id;
+                f.handover_assigned_by = h.assigned_by;
+                CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
+                CUSTOS_ASSIGN_OR_RETURN(
+                    f.hold_first_approver,
+                    HoldFirstApprover(txn, meta.id, h.successor_id, kTransferByHandover));
+                e.details["user"] = h.user_id;
+                e.details["successor"] = h.successor_id;
+                e.details["assigned_by"] = h.assigned_by;
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                if (!o.decision.approvals_complete) {
+                  // Under legal hold: the first of two confirmations is kept and the
+                  // handover stays pending until a second approver confirms it.
+                  return PutPendingTransfer(
+                      txn, PendingTransfer{meta.id, h.successor_id, o.user.id,
+                                           std::string(kTransferByHandover), o.now, o.seq});
+                }
+                CUSTOS_RETURN_IF_ERROR(ClearPendingTransfer(txn, meta.id));
+                // The ownership history names the confirming approver (the permit's
+                // actor), the time and this reason, and points at the confirm event.
+                CUSTOS_RETURN_IF_ERROR(archive
+                                           .ReassignOwnerIn(txn, *o.permit, meta, h.successor_id,
+                                                            reason.empty() ? "handover" : reason,
+                                                            o.seq)
+                                           .status());
+                h.state = HandoverState::kConfirmed;
+                h.confirmed_by = o.user.id;
+                h.confirmed_at = o.now;
+                h.confirm_reason = std::string(reason);
+                h.confirm_seq = o.seq;
+                return PutHandover(txn, h);
+              },
+              // Allowed: the handover must still be open and make sense, or
+              // nothing is written.
+              [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent& e) -> Status {
+                if (!o.allowed) return Status::Ok();
+                if (h.state != HandoverState::kPending) {
+                  return Status::FailedPrecondition("the handover is already confirmed");
+                }
+                if (meta.owner_id != h.user_id) {
+                  return Status::FailedPrecondition(
+                      "the record changed owner since the assignment");
+                }
+                CUSTOS_RETURN_IF_ERROR(CheckSuccessor(txn, h.successor_id, h.user_id));
+                if (o.facts.record->legal_hold) e.details["legal_hold"] = true;
+                if (!o.decision.approvals_complete) e.outcome = "pending_second_approval";
+                return Status::Ok();
+              })
+          .status());
+  return h;
+}
+
+namespace {
+
+// A short line of text a person typed: valid UTF-8, at most `max` bytes.
+Status CheckText(std::string_view what, std::string_view text, size_t max, bool required) {
+  if (required && text.empty()) return Status::InvalidArgument(std::string(what) + " is required");
+  if (text.size() > max) {
+    return Status::InvalidArgument(std::string(what) + " is longer than " + std::to_string(max) +
+                                   " bytes");
+  }
+  if (!json::IsValidUtf8(text)) {
+    return Status::InvalidArgument(std::string(what) + " is not valid UTF-8");
+  }
+  return Status::Ok();
+}
+
+std::string TodayUtc(UnixMillis now) {
+  constexpr int64_t kDayMillis = 86'400'000;
+  return FormatDate(CivilFromDays(now / kDayMillis));
+}
+
+// The attempt on the customer's side of the handover of `record_id` from
+// `user_id`: reads the record and the handover into `meta` and `h`, and sets
+// the facts (the successor is the target) and the event's common details.
+access::Prepare PrepareCustomerStep(std::string_view user_id, std::string_view record_id,
+                                    RecordMeta& meta, Handover& h) {
+  return [user_id, record_id, &meta, &h](const ReadTxn& txn, const User&, policy::Facts& f,
+                                         AuditEvent& e) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(meta, Archive::ReadMeta(txn, record_id));
+    CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> found, ReadHandover(txn, user_id, meta.id));
+    if (!found) return Status::NotFound("no handover of this record from this user");
+    h = std::move(*found);
+    f.record = Archive::RecordFactsFor(meta);
+    f.target_user_id = h.successor_id;
+    e.details["user"] = h.user_id;
+    e.details["successor"] = h.successor_id;
+    return Status::Ok();
+  };
+}
+
+}  // namespace
+
+Result<IssuedLetter> IssueCustomerLetter(Archive& archive, const Caller& caller,
+                                         std::string_view user_id, std::string_view record_id,
+                                         const CustomerLetterRequest& request,
+                                         const CustomerLetterRenderer& render) {
+  if (user_id.empty() || record_id.empty()) {
+    return Status::InvalidArgument("user and record are required");
+  }
+  if (request.language != "zh-CN" && request.language != "en") {
+    return Status::InvalidArgument("language must be zh-CN or en");
+  }
+  CUSTOS_RETURN_IF_ERROR(CheckText("company_name", request.company_name, kMaxNameBytes, true));
+  CUSTOS_RETURN_IF_ERROR(
+      CheckText("successor_phone", request.successor_phone, kMaxNameBytes, true));
+  CUSTOS_RETURN_IF_ERROR(
+      CheckText("successor_email", request.successor_email, kMaxNameBytes, false));
+  CUSTOS_RETURN_IF_ERROR(
+      CheckText("successor_department", request.successor_department, kMaxNameBytes, false));
+  if (!request.reply_by.empty()) CUSTOS_RETURN_IF_ERROR(ParseDate(request.reply_by).status());
+  if (!render) return Status::Internal("no customer letter renderer");
+  RecordMeta meta;
+  Handover h;
+  IssuedLetter out;
+  CUSTOS_RETURN_IF_ERROR(
+      archive.gate()
+          .DecideThenWrite(
+              caller,
+              RecordAttempt(policy::Action::kConfirmCustomer, std::string(kLetterAction), record_id,
+                            ""),
+              [&](const ReadTxn& txn, const User& u, policy::Facts& f, AuditEvent& e) -> Status {
+                out = IssuedLetter{};
+                e.details["language"] = request.language;
+                return PrepareCustomerStep(user_id, record_id, meta, h)(txn, u, f, e);
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                out.info.issued_by = o.user.id;
+                out.info.issued_at = o.now;
+                out.info.seq = o.seq;
+                h.letter = out.info;
+                CUSTOS_RETURN_IF_ERROR(PutHandover(txn, h));
+                return txn.Put(tables::kDepartures, LetterKey(h.user_id, h.record_id), out.html);
+              },
+              // Allowed: render the letter now, so its hash goes into the event.
+              [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent& e) -> Status {
+                if (!o.allowed) return Status::Ok();
+                CUSTOS_ASSIGN_OR_RETURN(User leaver, GetUser(txn, h.user_id));
+                CUSTOS_ASSIGN_OR_RETURN(User successor, GetUser(txn, h.successor_id));
+                CustomerLetterFacts facts;
+                facts.language = request.language;
+                facts.company_name = request.company_name;
+                facts.customer_name = meta.name;
+                facts.leaver_name = leaver.display_name;
+                facts.end_date = leaver.last_working_day;
+                facts.successor_name = successor.display_name;
+                facts.successor_department = request.successor_department.empty()
+                                                 ? successor.department
+                                                 : request.successor_department;
+                facts.successor_phone = request.successor_phone;
+                facts.successor_email = request.successor_email;
+                facts.letter_date = TodayUtc(o.now);
+                facts.reply_by = request.reply_by;
+                CUSTOS_ASSIGN_OR_RETURN(out.html, render(facts));
+                out.info.language = request.language;
+                out.info.sha256 = HexEncode(Sha256(out.html));
+                e.details["letter_sha256"] = out.info.sha256;
+                return Status::Ok();
+              })
+          .status());
+  return out;
+}
+
+Result<IssuedLetter> CustomerLetterOf(Archive& archive, const Caller& caller,
+                                      std::string_view user_id, std::string_view record_id) {
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, archive.vault().BeginRead());
+  CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(*txn, caller));
+  CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(*txn));
+  CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> h, ReadHandover(*txn, user_id, record_id));
+  // SECURITY: the successor reads the letter of their own handover; anyone
+  // else needs the departures' access rule, decided before "not found" can
+  // tell them which handovers exist.
+  const bool successor =
+      h && h->successor_id == user.id && user.employment == policy::EmploymentState::kActive;
+  if (!successor) CUSTOS_RETURN_IF_ERROR(CheckMayListDepartures(*policy, user));
+  if (!h || !h->letter) return Status::NotFound("no letter has been issued for this handover");
+  auto html = txn->Get(tables::kDepartures, LetterKey(user_id, record_id));
+  if (!html.ok()) {
+    if (html.status().code() == StatusCode::kNotFound) {
+      return Status::DataLoss("the handover names a letter that is not stored");
+    }
+    return html.status();
+  }
+  IssuedLetter out;
+  out.info = *h->letter;
+  out.html = std::string(*html);
+  if (HexEncode(Sha256(out.html)) != out.info.sha256) {
+    return Status::DataLoss("the stored letter does not match its recorded SHA-256");
+  }
+  return out;
+}
+
+Result<Handover> RecordCustomerAnswer(Archive& archive, const Caller& caller,
+                                      std::string_view user_id, std::string_view record_id,
+                                      const CustomerAnswerInput& input) {
+  if (user_id.empty() || record_id.empty()) {
+    return Status::InvalidArgument("user and record are required");
+  }
+  if (input.answer == CustomerAnswer::kNone) {
+    return Status::InvalidArgument("answer must be confirmed, refused or unreachable");
+  }
+  if (input.method != "phone" && input.method != "email" && input.method != "letter" &&
+      input.method != "visit") {
+    return Status::InvalidArgument("method must be phone, email, letter or visit");
+  }
+  CUSTOS_RETURN_IF_ERROR(CheckText("contact_name", input.contact_name, kMaxNameBytes,
+                                   input.answer != CustomerAnswer::kUnreachable));
+  CUSTOS_RETURN_IF_ERROR(
+      CheckText("contact_position", input.contact_position, kMaxNameBytes, false));
+  CUSTOS_RETURN_IF_ERROR(CheckText("note", input.note, kMaxNoteBytes, false));
+  CUSTOS_RETURN_IF_ERROR(CheckText("attachment", input.attachment_id, 64, false));
+  CUSTOS_ASSIGN_OR_RETURN(CivilDate answered, ParseDate(input.date));
+  RecordMeta meta;
+  Handover h;
+  CUSTOS_RETURN_IF_ERROR(
+      archive.gate()
+          .DecideThenWrite(
+              caller,
+              RecordAttempt(policy::Action::kConfirmCustomer, std::string(kCustomerAction),
+                            record_id, input.note),
+              [&](const ReadTxn& txn, const User& u, policy::Facts& f, AuditEvent& e) -> Status {
+                e.details["answer"] = std::string(CustomerAnswerId(input.answer));
+                e.details["method"] = input.method;
+                e.details["date"] = input.date;
+                if (!input.attachment_id.empty()) e.details["attachment"] = input.attachment_id;
+                return PrepareCustomerStep(user_id, record_id, meta, h)(txn, u, f, e);
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                CustomerConfirmation& c = h.customer;
+                c.answer = input.answer;
+                c.method = input.method;
+                c.contact_name = input.contact_name;
+                c.contact_position = input.contact_position;
+                c.date = input.date;
+                c.note = input.note;
+                c.attachment_id = input.attachment_id;
+                c.recorded_by = o.user.id;
+                c.recorded_at = o.now;
+                c.seq = o.seq;
+                CUSTOS_RETURN_IF_ERROR(PutHandover(txn, h));
+                if (input.answer == CustomerAnswer::kConfirmed) return Status::Ok();
+                // A customer who refuses or cannot be reached may hear from
+                // the leaver first: the auditors are told at once.
+                access::Alert alert;
+                alert.type = std::string(kCustomerAlert);
+                alert.user_id = h.user_id;
+                alert.record_id = h.record_id;
+                alert.at = o.now;
+                alert.audit_seq = o.seq;
+                alert.rule = o.rule;
+                alert.details = json::Value::MakeObject();
+                alert.details["answer"] = std::string(CustomerAnswerId(input.answer));
+                alert.details["method"] = input.method;
+                alert.details["successor"] = h.successor_id;
+                alert.details["action"] = std::string(kCustomerAction);
+                return access::RaiseAlert(txn, alert);
+              },
+              [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent&) -> Status {
+                if (!o.allowed) return Status::Ok();
+                if (o.policy->customer_confirmation() == policy::CustomerConfirmation::kOff) {
+                  return Status::FailedPrecondition(
+                      "the policy in force does not use customer confirmation");
+                }
+                if (answered > *ParseDate(TodayUtc(o.now))) {
+                  return Status::InvalidArgument("the date of the answer is in the future");
+                }
+                if (!input.attachment_id.empty()) {
+                  auto att = GetAttachment(txn, input.attachment_id);
+                  if (!att.ok() && att.status().code() != StatusCode::kNotFound) {
+                    return att.status();
+                  }
+                  if (!att.ok() || att->record_id != meta.id) {
+                    return Status::NotFound("the attachment is not one of this record's");
+                  }
+                }
+                return Status::Ok();
+              })
+          .status());
+  return h;
+}
+
+Result<Handover> WaiveCustomerConfirmation(Archive& archive, const Caller& caller,
+                                           std::string_view user_id, std::string_view record_id,
+                                           std::string_view reason) {
+  if (user_id.empty() || record_id.empty()) {
+    return Status::InvalidArgument("user and record are required");
+  }
+  CUSTOS_RETURN_IF_ERROR(CheckText("reason", reason, kMaxNoteBytes, true));
+  RecordMeta meta;
+  Handover h;
+  CUSTOS_RETURN_IF_ERROR(
+      archive.gate()
+          .DecideThenWrite(
+              caller,
+              RecordAttempt(policy::Action::kWaiveCustomerConfirmation, std::string(kWaiveAction),
+                            record_id, reason),
+              PrepareCustomerStep(user_id, record_id, meta, h),
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                h.customer.waived_by = o.user.id;
+                h.customer.waived_at = o.now;
+                h.customer.waive_reason = std::string(reason);
+                h.customer.waive_seq = o.seq;
+                return PutHandover(txn, h);
+              },
+              [&](const ReadTxn&, const access::Outcome& o, AuditEvent& e) -> Status {
+                e.details["previous_answer"] = std::string(CustomerAnswerId(h.customer.answer));
+                if (!o.allowed) return Status::Ok();
+                if (o.policy->customer_confirmation() == policy::CustomerConfirmation::kOff) {
+                  return Status::FailedPrecondition(
+                      "the policy in force does not use customer confirmation");
+                }
+                if (h.customer.answer == CustomerAnswer::kConfirmed) {
+                  return Status::FailedPrecondition("the customer has already confirmed");
+                }
+                if (!h.customer.waived_by.empty()) {
+                  return Status::FailedPrecondition("the confirmation is already waived");
+                }
+                return Status::Ok();
+              })
+          .status());
+  return h;
+}
+
+}  // namespace custos::vault

@@ -1,0 +1,230 @@
+// Customer handover when someone leaves (离职交接): the records a departing
+// person owns are each assigned to a successor, and each assignment is
+// confirmed by an approver, which moves the record's ownership.
+//
+//   AssignHandover   (policy: assign_handover — HR and approvers by default)
+//                    a pending handover of one record of a person in their
+//                    notice period (or already departed) to an active
+//                    successor; assigning again while pending replaces the
+//                    successor.
+//   ConfirmHandover  (policy: confirm_handover — approvers by default; never
+//                    whoever assigned it, rule "sod.assigner_not_confirmer")
+//                    confirms it and moves the ownership through
+//                    Archive::ReassignOwnerIn (history: from, to, by, at, why).
+//
+// While a record is in a pending handover of user U and U is in the notice
+// period, the view decision gets ActorFacts::in_handover = true for U on that
+// record (InPendingHandover, read by Archive::View), so U can show the
+// successor the file; everything else stays closed to U.
+//
+// Each step is decided by the policy in force and audited in the same write
+// transaction as its change (fail closed); a denial writes only its event and
+// is returned as kPermissionDenied "rule: message". Audit events:
+//   "departure.handover.assign"   object {"record", id}; details {user,
+//                                 successor, previous_successor?}.
+//   "departure.handover.confirm"  object {"record", id}; details {user,
+//                                 successor, assigned_by}.
+//   "departure.customer_letter"   object {"record", id}; details {user,
+//                                 successor, language, letter_sha256}.
+//   "departure.customer_confirm"  object {"record", id}; details {user,
+//                                 successor, answer, method, date,
+//                                 attachment?}.
+//   "departure.customer_waive"    object {"record", id}; details {user,
+//                                 successor, previous_answer}.
+//
+// Then the customer (离职客户确认): a handover is only safe once the customer
+// knows that the leaver no longer acts for the company, or the leaver calls
+// first.
+//   IssueCustomerLetter       (policy: confirm_customer — the successor, or
+//                             custodians by default) renders the letter from
+//                             contract-templates/letters/ and keeps its text
+//                             and SHA-256 with the handover.
+//   RecordCustomerAnswer      (confirm_customer) the customer's answer:
+//                             confirmed, refused or unreachable, how (phone,
+//                             email, letter, visit), who at the customer, the
+//                             date, a note, optionally the scanned reply (an
+//                             attachment of the record). Refused and
+//                             unreachable raise "departure.customer_not_confirmed".
+//   WaiveCustomerConfirmation (waive_customer_confirmation — approvers; never
+//                             the successor) completes it without the answer,
+//                             with a reason.
+// The policy's <departure customer-confirmation="required|optional|off">
+// decides whether the answer is needed (HandoverComplete).
+//
+// Storage: tables::kDepartures "h/" + user id + \0 + record id → the
+// handover (sealed JSON); "l/" + user id + \0 + record id → the last letter
+// issued (its HTML). Confirmed handovers are kept as history.
+//
+// Thread-safety: free functions over an Archive (see records.h).
+#ifndef CUSTOS_VAULT_PEOPLE_HANDOVER_H_
+#define CUSTOS_VAULT_PEOPLE_HANDOVER_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/json.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "policy/policy.h"
+#include "policy/types.h"
+#include "vault/access/users.h"
+#include "vault/records/handover_store.h"
+#include "vault/records/records.h"
+#include "vault/store/vault.h"
+
+namespace custos::vault {
+
+// A departing person's record and its handover, if any. `meta` is metadata
+// only (name, classification, owner, ...).
+struct HandoverItem {
+  RecordMeta meta;
+  std::optional<Handover> handover;
+};
+
+// A handover as its successor sees it: the file, who left it, the handover.
+struct HandedToMe {
+  RecordMeta meta;
+  User leaver;
+  Handover handover;
+};
+
+// Every handover of which the caller is the successor, pending or
+// confirmed, from any leaver: the successor's own list, to tell each
+// customer and record their answer (IssueCustomerLetter,
+// RecordCustomerAnswer; still decided by the policy there). Any active
+// caller, about themself only, so no role is needed; unaudited (names, ids
+// and states only, no content). Sorted by the leaver's last working day,
+// then the file's name. kUnauthenticated for an unknown or disabled caller.
+Result<std::vector<HandedToMe>> HandoversTo(Archive& archive, const Caller& caller);
+
+// The records `user_id` owns now plus every record handed over from them
+// (pending or confirmed), sorted by record id. The caller must be an
+// enabled user one of whose roles the policy in force lets assign or confirm
+// handovers or read departure reports (kPermissionDenied
+// "role.not_permitted: ..." otherwise); kNotFound for an unknown user.
+// Unaudited: metadata only.
+Result<std::vector<HandoverItem>> ListHandovers(Archive& archive, const Caller& caller,
+                                                std::string_view user_id);
+
+// The people in their notice period or departed (whose customers may still
+// need a successor), sorted by last working day. Same access rule as
+// ListHandovers. Unaudited: names and dates only.
+Result<std::vector<User>> ListLeavers(Archive& archive, const Caller& caller);
+
+// Assigns `record_id` of `user_id` to `successor_id` (pending). Errors:
+// kUnauthenticated for an unknown/disabled caller; kNotFound for an unknown
+// user or record; kFailedPrecondition when the user is active (no notice
+// given), the record is not theirs, or the successor is not an active,
+// enabled user; kInvalidArgument when the successor is the leaver;
+// kPermissionDenied with the rule when the policy denies (audited).
+Result<Handover> AssignHandover(Archive& archive, const Caller& caller, std::string_view user_id,
+                                std::string_view record_id, std::string_view successor_id,
+                                std::string_view reason);
+
+// Confirms the pending handover of `record_id` from `user_id` and moves the
+// ownership to the successor, in one transaction with its event. Errors:
+// kNotFound when there is no handover; kFailedPrecondition when it is not
+// pending, the record changed owner meanwhile, or the successor is no longer
+// active; kPermissionDenied with the rule when the policy denies (audited).
+Result<Handover> ConfirmHandover(Archive& archive, const Caller& caller, std::string_view user_id,
+                                 std::string_view record_id, std::string_view reason);
+
+// Whether the handover is complete: confirmed by an approver and, where the
+// policy requires it, confirmed by the customer or waived.
+bool HandoverComplete(const Handover& h, policy::CustomerConfirmation mode);
+
+// The customer's side as one word for pages and reports: "off" (the policy
+// does not use it), "confirmed", "waived" (not confirmed, an approver
+// waived it), "refused", "unreachable" or "pending".
+std::string_view CustomerStateId(const Handover& h, policy::CustomerConfirmation mode);
+
+// What the letter says, as IssueCustomerLetter gathers it for the renderer.
+// Dates are YYYY-MM-DD.
+struct CustomerLetterFacts {
+  std::string language;  // "zh-CN" or "en"
+  std::string company_name;
+  std::string customer_name;  // the record's name
+  std::string leaver_name;
+  std::string end_date;  // the leaver's last working day
+  std::string successor_name;
+  std::string successor_department;
+  std::string successor_phone;
+  std::string successor_email;
+  std::string letter_date;  // today (UTC)
+  std::string reply_by;     // "" for none
+};
+// Renders the letter's HTML (web/ passes one over contract-templates; the
+// vault does not link the template library). Must be deterministic; errors
+// (kInvalidArgument for a missing field) are returned to the caller.
+using CustomerLetterRenderer = std::function<Result<std::string>(const CustomerLetterFacts&)>;
+
+// What the person issuing the letter fills in.
+struct CustomerLetterRequest {
+  std::string language = "zh-CN";  // "zh-CN" or "en"
+  std::string company_name;
+  std::string successor_phone;
+  std::string successor_email;
+  std::string successor_department;  // "" = the successor's department
+  std::string reply_by;              // "" or YYYY-MM-DD
+};
+
+struct IssuedLetter {
+  CustomerLetterInfo info;
+  std::string html;
+};
+
+// Renders and keeps the letter for the handover of `record_id` from
+// `user_id`, in one transaction with its event. Errors: kNotFound without a
+// handover; kInvalidArgument for a bad language, date or a field the
+// renderer refuses; kPermissionDenied with the rule when the policy denies
+// (audited).
+Result<IssuedLetter> IssueCustomerLetter(Archive& archive, const Caller& caller,
+                                         std::string_view user_id, std::string_view record_id,
+                                         const CustomerLetterRequest& request,
+                                         const CustomerLetterRenderer& render);
+
+// The letter last issued for the handover (same access rule as
+// ListHandovers, or the handover's successor); kNotFound when none.
+Result<IssuedLetter> CustomerLetterOf(Archive& archive, const Caller& caller,
+                                      std::string_view user_id, std::string_view record_id);
+
+struct CustomerAnswerInput {
+  CustomerAnswer answer = CustomerAnswer::kConfirmed;  // confirmed, refused or unreachable
+  std::string method;                                  // phone, email, letter, visit
+  std::string contact_name;                            // required unless unreachable
+  std::string contact_position;
+  std::string date;  // YYYY-MM-DD, not after today (UTC)
+  std::string note;
+  std::string attachment_id;  // optional: an attachment of the record
+};
+
+// Records the customer's answer on the handover, in one transaction with its
+// event (and, for refused or unreachable, the alert). A later answer
+// replaces an earlier one (a customer reached on the second try). Errors:
+// kInvalidArgument for a bad input; kNotFound without a handover or for an
+// attachment that is not the record's; kFailedPrecondition when the
+// policy's customer-confirmation is "off"; kPermissionDenied with the rule
+// (audited).
+Result<Handover> RecordCustomerAnswer(Archive& archive, const Caller& caller,
+                                      std::string_view user_id, std::string_view record_id,
+                                      const CustomerAnswerInput& input);
+
+// An approver completes the handover without the customer's confirmation,
+// with a reason (required). kFailedPrecondition when the customer already
+// confirmed; otherwise as RecordCustomerAnswer.
+Result<Handover> WaiveCustomerConfirmation(Archive& archive, const Caller& caller,
+                                           std::string_view user_id, std::string_view record_id,
+                                           std::string_view reason);
+
+// The access rule of ListHandovers and ListLeavers (and the checklist):
+// an active caller one of whose roles may assign or confirm handovers,
+// record or waive customer confirmations, or read departure reports.
+Status CheckMayListDepartures(const policy::Policy& policy, const User& caller);
+
+}  // namespace custos::vault
+
+#endif  // CUSTOS_VAULT_PEOPLE_HANDOVER_H_

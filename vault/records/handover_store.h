@@ -1,0 +1,125 @@
+// A customer file's handovers as stored (离职交接记录): the value type, its
+// JSON, reads and writes, and the assignment facts the view decision needs
+// (OutsideAssignment, InPendingHandover). The workflow that creates and
+// confirms handovers — the policy decisions, letters, the customer's answer
+// — is people/handover.h; records need only these facts, so this part
+// lives below it and records never include the people room.
+//
+// Storage: tables::kDepartures "h/" + leaver id + \0 + record id → the
+// handover (sealed JSON).
+//
+// Thread-safety: free functions over a caller's transaction.
+#ifndef CUSTOS_VAULT_RECORDS_HANDOVER_STORE_H_
+#define CUSTOS_VAULT_RECORDS_HANDOVER_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/json.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "vault/access/users.h"
+#include "vault/records/records.h"
+#include "vault/store/vault.h"
+
+namespace custos::vault {
+
+enum class HandoverState { kPending, kConfirmed };
+std::string_view HandoverStateId(HandoverState s);  // "pending", "confirmed"
+
+// The customer's side of a handover.
+enum class CustomerAnswer { kNone, kConfirmed, kRefused, kUnreachable };
+// "none", "confirmed", "refused", "unreachable"
+std::string_view CustomerAnswerId(CustomerAnswer a);
+// kInvalidArgument for anything but those four.
+Result<CustomerAnswer> ParseCustomerAnswer(std::string_view id);
+
+// The letter last issued to the customer (its HTML is stored beside the
+// handover: CustomerLetterHtml).
+struct CustomerLetterInfo {
+  std::string language;  // "zh-CN" or "en"
+  std::string sha256;    // lower-case hex SHA-256 of the HTML
+  std::string issued_by;
+  UnixMillis issued_at = 0;
+  uint64_t seq = 0;  // the departure.customer_letter event
+};
+
+struct CustomerConfirmation {
+  CustomerAnswer answer = CustomerAnswer::kNone;
+  std::string method;            // "phone", "email", "letter", "visit"
+  std::string contact_name;      // who answered at the customer
+  std::string contact_position;  // their position
+  std::string date;              // YYYY-MM-DD, when the customer answered
+  std::string note;
+  std::string attachment_id;  // the scanned reply, an attachment of the record
+  std::string recorded_by;
+  UnixMillis recorded_at = 0;
+  uint64_t seq = 0;  // the departure.customer_confirm event
+  // An approver's waiver: the handover completes without the answer. The
+  // answer stays as it was (none, refused, unreachable) or as recorded later.
+  std::string waived_by;
+  UnixMillis waived_at = 0;
+  std::string waive_reason;
+  uint64_t waive_seq = 0;
+};
+
+// One record's handover. Holds names and ids only, never content.
+struct Handover {
+  std::string user_id;  // the person leaving (owner when assigned)
+  std::string record_id;
+  std::string successor_id;
+  HandoverState state = HandoverState::kPending;
+  std::string assigned_by;
+  UnixMillis assigned_at = 0;
+  std::string assign_reason;
+  uint64_t assign_seq = 0;  // the assign event
+  std::string confirmed_by;
+  UnixMillis confirmed_at = 0;
+  std::string confirm_reason;
+  uint64_t confirm_seq = 0;  // the confirm event (also in ownership history)
+  std::optional<CustomerLetterInfo> letter;
+  CustomerConfirmation customer;
+
+  json::Value ToJson() const;
+  static Result<Handover> FromJson(const json::Value& v);
+};
+
+// The stored handover of `record_id` from `user_id`; nullopt when none.
+Result<std::optional<Handover>> ReadHandover(const ReadTxn& txn, std::string_view user_id,
+                                             std::string_view record_id);
+
+// Stores `h` under its leaver and record (replacing the earlier state).
+Status PutHandover(WriteTxn& txn, const Handover& h);
+
+// Visits the stored handovers from `user_id` in record-id order — or, when
+// `user_id` is empty, every stored handover, by leaver then record. Stops
+// at and returns the first error of `fn` or of parsing a stored value.
+Status ScanHandovers(const ReadTxn& txn, std::string_view user_id,
+                     const std::function<Status(Handover)>& fn);
+
+// A person's assignment (for the anomaly rule anomaly.outside_assignment and
+// the departure report): the customer files they own, the files of their
+// team (owned by someone of the same department), the files of the
+// territories they cover (RecordMeta::territory equal to their department or
+// one of User::territories), and the files handed to them (a pending
+// handover of which they are the successor). Whether `meta` — a customer
+// file — lies outside `user`'s assignment; false for company documents,
+// which belong to no one's territory, and for people in no department and
+// covering no territory (no team to judge against).
+Result<bool> OutsideAssignment(const ReadTxn& txn, const User& user, const RecordMeta& meta);
+
+// Whether `record_id` is in a pending handover of `user` while `user` is in
+// the notice period — the policy fact ActorFacts::in_handover. False for
+// anyone not in notice_given.
+Result<bool> InPendingHandover(const ReadTxn& txn, const User& user, std::string_view record_id);
+
+// Every handover from `user_id` (unaudited; for callers holding a decision).
+Result<std::vector<Handover>> HandoversOf(const ReadTxn& txn, std::string_view user_id);
+
+}  // namespace custos::vault
+
+#endif  // CUSTOS_VAULT_RECORDS_HANDOVER_STORE_H_

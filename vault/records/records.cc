@@ -1,0 +1,732 @@
+#include "vault/records/records.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <unordered_map>
+#include <utility>
+
+#include "base/encoding.h"
+#include "policy/anomaly.h"
+#include "policy/rules.h"
+#include "vault/access/alerts.h"
+#include "vault/records/handover_store.h"
+#include "vault/records/internal/records_codec.h"
+#include "vault/records/legal_hold.h"
+#include "vault/records/loans.h"
+#include "vault/store/crypto.h"
+#include "vault/store/sealed_cache.h"
+#include "vault/store/versions.h"
+
+namespace custos::vault {
+
+using internal::OwnKey;
+using internal::OwnPrefix;
+using internal::VersionToJson;
+
+namespace {
+
+// The "via" of a pending transfer (legal_hold.h) made by ReassignOwner.
+constexpr std::string_view kTransferByReassign = "reassign";
+
+// Whether a new marking lowers the record's: a lower classification, or a
+// declassification date set where there was none or moved earlier.
+bool LowersClassification(const RecordMeta& meta, policy::Classification classification,
+                          std::string_view declassify_on) {
+  if (classification < meta.classification) return true;
+  if (declassify_on.empty() || declassify_on == meta.declassify_on) return false;
+  return meta.declassify_on.empty() || declassify_on < meta.declassify_on;
+}
+
+// The marking version `n` of a record was stored with (its metadata
+// snapshot), for judging a view of an older version.
+Result<policy::Classification> VersionLevel(const ReadTxn& txn, std::string_view record_id,
+                                            uint32_t n) {
+  CUSTOS_ASSIGN_OR_RETURN(std::string raw, GetVersion(txn, tables::kRecords, record_id, n));
+  auto meta_text = json::MemberText(raw, "meta");
+  if (!meta_text.ok()) return Status::DataLoss("malformed record version");
+  auto cls = json::MemberText(*meta_text, "classification");
+  if (!cls.ok() || cls->size() < 2) return Status::DataLoss("malformed record version");
+  auto level = policy::ParseClassification(cls->substr(1, cls->size() - 2));
+  if (!level.ok()) return Status::DataLoss("malformed record version");
+  return *level;
+}
+
+json::Value ChangeJson(std::string_view from, std::string_view to) {
+  json::Value c = json::Value::MakeObject();
+  c["from"] = from;
+  c["to"] = to;
+  return c;
+}
+
+constexpr int64_t kMillisPerDay = int64_t{86400} * 1000;
+// Quota counters keep at most this many recent view times per user and record.
+constexpr size_t kMaxRecentViews = 1024;
+
+std::string ViewCountKey(std::string_view user, std::string_view record) {
+  std::string k(user);
+  k.push_back('\0');
+  k += record;
+  return k;
+}
+
+Status AppendOwnership(WriteTxn& txn, std::string_view record_id, OwnershipChange c) {
+  c.index = 1;
+  auto last = txn.LastKeyWithPrefix(tables::kIndex, OwnPrefix(record_id));
+  if (last.ok()) {
+    c.index = DecodeU32(std::string_view(*last).substr(last->size() - 4)) + 1;
+  } else if (last.status().code() != StatusCode::kNotFound) {
+    return last.status();
+  }
+  json::Value o = json::Value::MakeObject();
+  o["index"] = c.index;
+  o["from"] = c.from;
+  o["to"] = c.to;
+  o["by"] = c.by;
+  o["at"] = c.at;
+  o["reason"] = c.reason;
+  o["audit_seq"] = c.audit_seq;
+  return txn.Insert(tables::kIndex, OwnKey(record_id, c.index), json::Serialize(o));
+}
+
+Status PutMeta(WriteTxn& txn, const RecordMeta& meta) {
+  return txn.Put(tables::kRecordIndex, meta.id, json::Serialize(meta.ToJson()));
+}
+
+Status CheckUserExists(const ReadTxn& txn, const std::string& id, std::string_view what) {
+  if (id.empty()) return Status::Ok();
+  auto u = GetUser(txn, id);
+  if (!u.ok()) {
+    if (u.status().code() == StatusCode::kNotFound)
+      return Status::InvalidArgument(std::string(what) + " is not a known user");
+    return u.status();
+  }
+  return Status::Ok();
+}
+
+struct ViewCount {
+  int64_t total = 0;
+  std::vector<UnixMillis> recent;
+};
+
+// Stored form: 0x01, then u64 total, then the recent view times as u64
+// milliseconds (big-endian, oldest first). Views run on the committer
+// thread; a JSON array of up to 1 024 numbers parsed and rewritten on every
+// view cost more than the rest of the view. The older JSON form
+// {"n":total,"t":[ms,...]} is still read.
+constexpr char kViewCountFormat = '\x01';
+
+Result<ViewCount> ReadViewCount(const ReadTxn& txn, const std::string& key) {
+  ViewCount c;
+  auto raw = txn.Get(tables::kViewCounts, key);
+  if (!raw.ok()) {
+    if (raw.status().code() == StatusCode::kNotFound) return c;
+    return raw.status();
+  }
+  std::string_view r = *raw;
+  if (!r.empty() && r[0] == kViewCountFormat) {
+    if (r.size() < 9 || (r.size() - 9) % 8 != 0) return Status::DataLoss("view count is damaged");
+    c.total = static_cast<int64_t>(DecodeU64(r.substr(1, 8)));
+    c.recent.reserve((r.size() - 9) / 8);
+    for (size_t at = 9; at < r.size(); at += 8) {
+      c.recent.push_back(static_cast<UnixMillis>(DecodeU64(r.substr(at, 8))));
+    }
+    return c;
+  }
+  CUSTOS_ASSIGN_OR_RETURN(json::Value o, json::Parse(r));
+  CUSTOS_ASSIGN_OR_RETURN(c.total, json::GetIntOr(o, "n", 0));
+  if (const json::Value* t = o.Find("t"); t != nullptr && t->is_array()) {
+    for (const json::Value& x : t->as_array()) c.recent.push_back(x.as_int());
+  }
+  return c;
+}
+
+int ViewsInWindow(const ViewCount& c, int window_days, UnixMillis now) {
+  if (window_days <= 0) return static_cast<int>(c.total);
+  const UnixMillis from = now - window_days * kMillisPerDay;
+  return static_cast<int>(
+      std::count_if(c.recent.begin(), c.recent.end(), [&](UnixMillis t) { return t > from; }));
+}
+
+// Records `views` more views at `now`.
+Status WriteViewCount(WriteTxn& txn, const std::string& key, ViewCount c, UnixMillis now,
+                      int views = 1) {
+  c.total += views;
+  for (int i = 0; i < views; ++i) c.recent.push_back(now);
+  size_t first = c.recent.size() > kMaxRecentViews ? c.recent.size() - kMaxRecentViews : 0;
+  std::string raw;
+  raw.reserve(9 + 8 * (c.recent.size() - first));
+  raw += kViewCountFormat;
+  raw += EncodeU64(static_cast<uint64_t>(c.total));
+  for (size_t i = first; i < c.recent.size(); ++i) {
+    raw += EncodeU64(static_cast<uint64_t>(c.recent[i]));
+  }
+  return txn.Put(tables::kViewCounts, key, raw);
+}
+
+// The attempt to create the record `id` (its event: "record.create").
+access::Attempt CreateAttempt(const std::string& id, std::string_view reason) {
+  return access::Attempt::On(policy::Action::kCreateRecord, "record.create", "record", id, reason);
+}
+
+// The record facts of a record about to be created by `user`.
+policy::RecordFacts NewRecordFacts(const std::string& id, const NewRecord& record,
+                                   const User& user) {
+  return policy::RecordFacts{id, record.classification,
+                             record.owner_id.empty() ? user.id : record.owner_id, user.id,
+                             record.custodian_id};
+}
+
+std::string NewRecordId(RecordKind kind) {
+  return (kind == RecordKind::kCustomer ? "c-" : "d-") + HexEncode(RandomBytes(8));
+}
+
+}  // namespace
+
+access::Attempt RecordAttempt(policy::Action action, std::string event_action,
+                              std::string_view record_id, std::string_view reason) {
+  return access::Attempt::On(action, event_action, "record", record_id, reason);
+}
+
+Status Archive::WriteNextVersion(WriteTxn& txn, RecordMeta* meta, std::string_view author_id,
+                                 UnixMillis now, std::string_view reason,
+                                 const RecordContent& content) {
+  meta->updated = now;
+  meta->revision += 1;
+  meta->latest_version += 1;
+  RecordVersion v{meta->id, meta->latest_version, std::string(author_id),
+                  now,      std::string(reason),  *meta,
+                  content};
+  CUSTOS_ASSIGN_OR_RETURN(uint32_t n, AppendVersion(txn, tables::kRecords, meta->id,
+                                                    json::Serialize(VersionToJson(v))));
+  if (n != meta->latest_version) return Status::DataLoss("record versions out of step");
+  CUSTOS_RETURN_IF_ERROR(PutMeta(txn, *meta));
+  CatalogOnCommit(txn, *meta);
+  return Status::Ok();
+}
+
+// ---- records --------------------------------------------------------------------
+
+Result<RecordMeta> Archive::CreateRecordIn(WriteTxn& txn, const policy::Permit& permit,
+                                           const NewRecord& record, std::string_view reason,
+                                           uint64_t audit_seq) {
+  if (permit.action() != policy::Action::kCreateRecord || permit.record_id().empty())
+    return Status::PermissionDenied("permit does not allow creating this record");
+  const UnixMillis now = NowMillis();
+  RecordMeta meta;
+  meta.id = permit.record_id();
+  meta.kind = record.kind;
+  meta.name = record.name;
+  meta.classification = record.classification;
+  meta.declassify_on = record.declassify_on;
+  meta.owner_id = record.owner_id.empty() ? permit.actor_id() : record.owner_id;
+  meta.author_id = permit.actor_id();
+  meta.custodian_id = record.custodian_id;
+  meta.tags = record.tags;
+  meta.status = record.status.empty() ? "active" : record.status;
+  meta.territory = record.territory;
+  meta.paper = record.paper;
+  meta.created = now;
+  meta.updated = now;
+  meta.revision = 1;
+  meta.latest_version = 1;
+  RecordVersion v{meta.id, 1, permit.actor_id(), now, std::string(reason), meta, record.content};
+  CUSTOS_ASSIGN_OR_RETURN(
+      uint32_t n, AppendVersion(txn, tables::kRecords, meta.id, json::Serialize(VersionToJson(v))));
+  if (n != 1) return Status::AlreadyExists("record id collision");
+  CUSTOS_RETURN_IF_ERROR(PutMeta(txn, meta));
+  CUSTOS_RETURN_IF_ERROR(AppendOwnership(txn, meta.id,
+                                         OwnershipChange{0, "", meta.owner_id, permit.actor_id(),
+                                                         now, std::string(reason), audit_seq}));
+  CatalogOnCommit(txn, meta);
+  return meta;
+}
+
+Result<RecordMeta> Archive::CreateRecord(const Caller& caller, const NewRecord& record,
+                                         std::string_view reason) {
+  if (record.name.empty()) return Status::InvalidArgument("a record needs a name");
+  const std::string id = NewRecordId(record.kind);
+  RecordMeta out;
+  CUSTOS_RETURN_IF_ERROR(
+      gate_
+          .DecideThenWrite(
+              caller, CreateAttempt(id, reason),
+              [&](const ReadTxn& txn, const User& user, policy::Facts& f, AuditEvent& e) -> Status {
+                CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, record.owner_id, "the owner"));
+                CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, record.custodian_id, "the custodian"));
+                f.record = NewRecordFacts(id, record, user);
+                e.object.version = 1;
+                e.details["classification"] = policy::ClassificationId(record.classification);
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                CUSTOS_ASSIGN_OR_RETURN(out, CreateRecordIn(txn, *o.permit, record, reason, o.seq));
+                return Status::Ok();
+              })
+          .status());
+  return out;
+}
+
+Result<std::vector<RecordMeta>> Archive::CreateRecords(const Caller& caller,
+                                                       const std::vector<NewRecord>& records,
+                                                       std::string_view reason) {
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (records[i].name.empty())
+      return Status::InvalidArgument("record " + std::to_string(i + 1) + ": a record needs a name");
+    ids.push_back(NewRecordId(records[i].kind));
+  }
+  std::vector<RecordMeta> out;
+  Status denied;
+  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
+    denied = Status::Ok();
+    out.clear();
+    const UnixMillis now = NowMillis();
+    const auto prepare = [&](size_t i, bool with_details) -> access::Prepare {
+      return [&, i, with_details](const ReadTxn& t, const User& user, policy::Facts& f,
+                                  AuditEvent& e) -> Status {
+        const NewRecord& record = records[i];
+        CUSTOS_RETURN_IF_ERROR(CheckUserExists(t, record.owner_id, "the owner")
+                                   .Annotate("record " + std::to_string(i + 1)));
+        CUSTOS_RETURN_IF_ERROR(CheckUserExists(t, record.custodian_id, "the custodian")
+                                   .Annotate("record " + std::to_string(i + 1)));
+        f.record = NewRecordFacts(ids[i], record, user);
+        f.now = now;
+        e.object.version = 1;
+        if (with_details) {
+          e.details["classification"] = policy::ClassificationId(record.classification);
+        }
+        return Status::Ok();
+      };
+    };
+    // All or nothing: every record is decided first (advisory, in this same
+    // transaction); a refusal is recorded alone, as the one event.
+    for (size_t i = 0; i < records.size(); ++i) {
+      CUSTOS_ASSIGN_OR_RETURN(
+          access::Outcome peek,
+          gate_.Peek(txn, caller, CreateAttempt(ids[i], reason), prepare(i, false)));
+      if (peek.allowed) continue;
+      CUSTOS_ASSIGN_OR_RETURN(
+          access::Outcome o,
+          gate_.Decide(txn, caller, CreateAttempt(ids[i], reason), prepare(i, false)));
+      denied = o.allowed ? Status::Aborted("the decision changed; try again")
+                         : o.refusal.Annotate("record " + std::to_string(i + 1));
+      return Status::Ok();
+    }
+    for (size_t i = 0; i < records.size(); ++i) {
+      CUSTOS_ASSIGN_OR_RETURN(
+          access::Outcome o,
+          gate_.Decide(txn, caller, CreateAttempt(ids[i], reason), prepare(i, true)));
+      if (!o.allowed) return Status::Aborted("the decision changed; try again");
+      CUSTOS_ASSIGN_OR_RETURN(RecordMeta m,
+                              CreateRecordIn(txn, *o.permit, records[i], reason, o.seq));
+      out.push_back(std::move(m));
+    }
+    return Status::Ok();
+  }));
+  if (!denied.ok()) return denied;
+  return out;
+}
+
+Result<RecordMeta> Archive::UpdateRecord(const Caller& caller, std::string_view record_id,
+                                         const RecordUpdate& update, std::string_view reason) {
+  if (update.name.empty()) return Status::InvalidArgument("a record needs a name");
+  RecordMeta meta;
+  CUSTOS_RETURN_IF_ERROR(
+      gate_
+          .DecideThenWrite(
+              caller,
+              RecordAttempt(policy::Action::kUpdateRecord, "record.update", record_id, reason),
+              [&](const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) -> Status {
+                CUSTOS_ASSIGN_OR_RETURN(meta, ReadMeta(txn, record_id));
+                CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, update.custodian_id, "the custodian"));
+                f.record = RecordFactsFor(meta);
+                CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
+                f.lowers_classification =
+                    LowersClassification(meta, update.classification, update.declassify_on);
+                e.object.id = meta.id;
+                e.object.version = meta.latest_version + 1;
+                if (update.classification != meta.classification) {
+                  e.details["classification"] =
+                      ChangeJson(policy::ClassificationId(meta.classification),
+                                 policy::ClassificationId(update.classification));
+                }
+                if (update.declassify_on != meta.declassify_on) {
+                  e.details["declassify_on"] = ChangeJson(meta.declassify_on, update.declassify_on);
+                }
+                if (update.territory != meta.territory) {
+                  e.details["territory"] = ChangeJson(meta.territory, update.territory);
+                }
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                meta.name = update.name;
+                meta.classification = update.classification;
+                meta.declassify_on = update.declassify_on;
+                meta.custodian_id = update.custodian_id;
+                meta.tags = update.tags;
+                meta.status = update.status.empty() ? "active" : update.status;
+                meta.territory = update.territory;
+                meta.paper = update.paper;
+                return WriteNextVersion(txn, &meta, o.user.id, o.now, reason, update.content);
+              })
+          .status());
+  return meta;
+}
+
+Result<RecordMeta> Archive::LowerClassification(const Caller& caller, std::string_view record_id,
+                                                policy::Classification classification,
+                                                std::string_view declassify_on,
+                                                std::string_view reason) {
+  if (!declassify_on.empty()) CUSTOS_RETURN_IF_ERROR(ParseDate(declassify_on).status());
+  RecordMeta meta;
+  CUSTOS_RETURN_IF_ERROR(
+      gate_
+          .DecideThenWrite(
+              caller,
+              RecordAttempt(policy::Action::kLowerClassification, "record.reclassify", record_id,
+                            reason),
+              [&](const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) -> Status {
+                CUSTOS_ASSIGN_OR_RETURN(meta, ReadMeta(txn, record_id));
+                f.record = RecordFactsFor(meta);
+                CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
+                f.lowers_classification = LowersClassification(meta, classification, declassify_on);
+                e.object.id = meta.id;
+                e.object.version = meta.latest_version + 1;
+                e.details["classification"] =
+                    ChangeJson(policy::ClassificationId(meta.classification),
+                               policy::ClassificationId(classification));
+                e.details["declassify_on"] = ChangeJson(meta.declassify_on, declassify_on);
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                CUSTOS_ASSIGN_OR_RETURN(RecordVersion latest,
+                                        ReadRecordVersion(txn, meta.id, meta.latest_version));
+                meta.classification = classification;
+                meta.declassify_on = std::string(declassify_on);
+                // The content is unchanged; the version's author is the
+                // approver who decided the new marking.
+                return WriteNextVersion(txn, &meta, o.user.id, o.now, reason, latest.content);
+              })
+          .status());
+  return meta;
+}
+
+Result<RecordMeta> Archive::ReassignOwner(const Caller& caller, std::string_view record_id,
+                                          std::string_view new_owner_id, std::string_view reason,
+                                          bool* pending_second_approval) {
+  RecordMeta meta;
+  RecordMeta out;
+  bool pending = false;
+  const std::string target(new_owner_id);
+  access::Attempt attempt =
+      RecordAttempt(policy::Action::kReassignOwner, "record.reassign", record_id, reason);
+  CUSTOS_RETURN_IF_ERROR(
+      gate_
+          .DecideThenWrite(
+              caller, attempt,
+              [&](const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) -> Status {
+                pending = false;
+                CUSTOS_ASSIGN_OR_RETURN(meta, ReadMeta(txn, record_id));
+                if (target.empty()) return Status::InvalidArgument("the new owner is missing");
+                CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, target, "the new owner"));
+                f.record = RecordFactsFor(meta);
+                f.target_user_id = target;
+                CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
+                CUSTOS_ASSIGN_OR_RETURN(
+                    f.hold_first_approver,
+                    HoldFirstApprover(txn, meta.id, target, kTransferByReassign));
+                e.object.id = meta.id;
+                e.details["from"] = meta.owner_id;
+                e.details["to"] = target;
+                if (f.record->legal_hold) e.details["legal_hold"] = true;
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                if (!o.decision.approvals_complete) {
+                  // Under legal hold: the first of two approvals is kept; the
+                  // owner stays.
+                  pending = true;
+                  out = meta;
+                  return PutPendingTransfer(
+                      txn, PendingTransfer{meta.id, target, o.user.id,
+                                           std::string(kTransferByReassign), o.now, o.seq});
+                }
+                CUSTOS_RETURN_IF_ERROR(ClearPendingTransfer(txn, meta.id));
+                CUSTOS_ASSIGN_OR_RETURN(
+                    out, ReassignOwnerIn(txn, *o.permit, meta, target, reason, o.seq));
+                return Status::Ok();
+              },
+              [](const ReadTxn&, const access::Outcome& o, AuditEvent& e) -> Status {
+                if (o.allowed && !o.decision.approvals_complete) {
+                  e.outcome = "pending_second_approval";
+                }
+                return Status::Ok();
+              })
+          .status());
+  if (pending_second_approval != nullptr) *pending_second_approval = pending;
+  return out;
+}
+
+Result<RecordMeta> Archive::ReassignOwnerIn(WriteTxn& txn, const policy::Permit& permit,
+                                            RecordMeta meta, std::string_view new_owner_id,
+                                            std::string_view reason, uint64_t audit_seq) {
+  if (permit.record_id() != meta.id || (permit.action() != policy::Action::kReassignOwner &&
+                                        permit.action() != policy::Action::kConfirmHandover)) {
+    return Status::Internal("ownership change without a matching permit");
+  }
+  const std::string target(new_owner_id);
+  CUSTOS_RETURN_IF_ERROR(
+      AppendOwnership(txn, meta.id,
+                      OwnershipChange{0, meta.owner_id, target, permit.actor_id(),
+                                      permit.decided_at(), std::string(reason), audit_seq}));
+  meta.owner_id = target;
+  meta.updated = permit.decided_at();
+  meta.revision += 1;
+  CUSTOS_RETURN_IF_ERROR(PutMeta(txn, meta));
+  CatalogOnCommit(txn, meta);
+  return meta;
+}
+
+Result<std::vector<RecordMeta>> Archive::DeclassifyDue(CivilDate today) {
+  static constexpr std::string_view kDeclassifyRule = "record.declassify_on";
+  std::vector<std::string> due;
+  {
+    std::shared_lock lock(catalog_mu_);
+    for (const auto& [id, m] : catalog_) {
+      if (m.declassify_on.empty() || m.classification == policy::Classification::kPublic) continue;
+      auto date = ParseDate(m.declassify_on);
+      if (date.ok() && !(today < *date)) due.push_back(id);
+    }
+  }
+  std::vector<RecordMeta> out;
+  if (due.empty()) return out;
+  const std::string today_text = FormatDate(today);
+  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
+    out.clear();
+    CUSTOS_ASSIGN_OR_RETURN(auto policy, PolicyAt(txn));
+    for (const std::string& id : due) {
+      CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, ReadMeta(txn, id));
+      auto date = ParseDate(meta.declassify_on);  // re-checked: it may have changed
+      if (meta.classification == policy::Classification::kPublic || !date.ok() || today < *date)
+        continue;
+      // A record under legal hold keeps its marking until the hold is
+      // lifted; the next sweep after that declassifies it.
+      CUSTOS_ASSIGN_OR_RETURN(bool held, RecordOnHold(txn, meta.id));
+      if (held) continue;
+      CUSTOS_ASSIGN_OR_RETURN(RecordVersion latest,
+                              ReadRecordVersion(txn, meta.id, meta.latest_version));
+      const UnixMillis now = NowMillis();
+      AuditEvent e;  // the system: no actor, session or place
+      e.action = "record.declassify";
+      e.object = {"record", meta.id, static_cast<int64_t>(meta.latest_version + 1)};
+      e.decision = AuditDecision::kAllow;
+      e.rule = std::string(kDeclassifyRule);
+      e.policy = policy->digest();
+      e.outcome = "ok";
+      e.details["from"] = policy::ClassificationId(meta.classification);
+      e.details["declassify_on"] = meta.declassify_on;
+      e.details["today"] = today_text;
+      CUSTOS_ASSIGN_OR_RETURN(uint64_t seq, log_.Append(txn, e));
+      (void)seq;
+      const std::string reason =
+          "解密日期已到 / declassification date reached (" + meta.declassify_on + ")";
+      meta.classification = policy::Classification::kPublic;
+      meta.declassify_on.clear();
+      CUSTOS_RETURN_IF_ERROR(WriteNextVersion(txn, &meta, "", now, reason, latest.content));
+      out.push_back(meta);
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
+// ---- alerts on access attempts ----------------------------------------------------
+
+// ---- views ------------------------------------------------------------------------
+
+Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record_id,
+                                   std::string_view reason, const ViewOptions& options,
+                                   std::vector<uint32_t> extra_versions,
+                                   std::vector<RecordVersion>* extra_out) {
+  ViewResult out;
+  RecordMeta meta;
+  uint32_t version = 0;
+  std::optional<Loan> loan;
+  policy::Classification level = policy::Classification::kTopSecret;
+  std::string count_key;
+  ViewCount count;
+  // Every version shown is a view: a comparison of two versions uses two
+  // of the quota, so it needs room for both.
+  const int views_taken = static_cast<int>(extra_versions.size()) + 1;
+  access::Attempt attempt =
+      RecordAttempt(policy::Action::kViewContent, "record.view", record_id, reason);
+  attempt.alert_record_id = std::string(record_id);
+  CUSTOS_RETURN_IF_ERROR(
+      gate_
+          .DecideThenWrite(
+              caller, attempt,
+              [&](const ReadTxn& txn, const User& user, policy::Facts& f, AuditEvent& e) -> Status {
+                out = ViewResult();
+                if (extra_out != nullptr) extra_out->clear();
+                CUSTOS_ASSIGN_OR_RETURN(meta, ReadMeta(txn, record_id));
+                version = options.version == 0 ? meta.latest_version : options.version;
+                if (version == 0 || version > meta.latest_version)
+                  return Status::NotFound("no such version of the record");
+                for (uint32_t x : extra_versions) {
+                  if (x == 0 || x > meta.latest_version)
+                    return Status::NotFound("no such version of the record");
+                }
+                if (!options.loan_id.empty()) {
+                  CUSTOS_ASSIGN_OR_RETURN(loan, GetLoan(txn, options.loan_id));
+                } else {
+                  CUSTOS_ASSIGN_OR_RETURN(
+                      loan, FindOpenLoan(txn, meta.id, user.id, policy::LoanKind::kView));
+                }
+                // SECURITY: a version is judged at the higher of its own
+                // stored marking and the record's current one, so lowering a
+                // record never opens the versions written while it was
+                // marked higher.
+                level = meta.classification;
+                std::vector<uint32_t> shown = extra_versions;
+                shown.push_back(version);
+                for (uint32_t v : shown) {
+                  if (v == meta.latest_version) continue;  // stored with the current marking
+                  CUSTOS_ASSIGN_OR_RETURN(policy::Classification stored,
+                                          VersionLevel(txn, meta.id, v));
+                  level = std::max(level, stored);
+                }
+                CUSTOS_ASSIGN_OR_RETURN(auto policy, gate_.PolicyAt(txn));
+                const policy::ClassificationRules& cr = policy->rules(level);
+                count_key = ViewCountKey(user.id, meta.id);
+                CUSTOS_ASSIGN_OR_RETURN(count, ReadViewCount(txn, count_key));
+                // Departures (handover.h): during the notice period a record
+                // in the viewer's pending handover stays viewable; the engine
+                // reads this fact.
+                CUSTOS_ASSIGN_OR_RETURN(f.actor.in_handover, InPendingHandover(txn, user, meta.id));
+                CUSTOS_ASSIGN_OR_RETURN(f.outside_assignment, OutsideAssignment(txn, user, meta));
+                f.record = RecordFactsFor(meta);
+                f.record->classification = level;
+                if (loan) f.loan = loan->Facts();
+                f.views_used = ViewsInWindow(count, cr.quota_window_days, f.now) + views_taken - 1;
+                e.object.id = meta.id;
+                e.object.version = version;
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                CUSTOS_RETURN_IF_ERROR(WriteViewCount(txn, count_key, count, o.now, views_taken));
+                if (loan && o.rule == policy::rules::kAllowViewLoan) {
+                  CUSTOS_RETURN_IF_ERROR(MarkLoanUsed(txn, *loan, o.user.id, o.seq));
+                  out.loan_id = loan->id;
+                }
+                out.meta = meta;
+                out.viewer_id = o.user.id;
+                out.viewer_name = o.user.display_name;
+                out.time = o.now;
+                out.audit_seq = o.seq;
+                out.views_used = o.facts.views_used + 1;
+                out.views_left = o.decision.views_left_after;
+                out.rule = o.rule;
+                out.permit = o.permit;
+                out.version.record_id = meta.id;
+                out.version.version = version;
+                return Status::Ok();
+              },
+              [&](const ReadTxn&, const access::Outcome& o, AuditEvent& e) -> Status {
+                const int used = o.facts.views_used;
+                e.details["classification"] = policy::ClassificationId(level);
+                e.details["views_used"] = o.allowed ? used + 1 : used - views_taken + 1;
+                if (o.decision.view_quota) {
+                  e.details["view_quota"] = *o.decision.view_quota;
+                  e.details["views_left"] = o.decision.views_left_after.value_or(0);
+                } else {
+                  e.details["view_quota"] = "unlimited";
+                }
+                if (loan) e.details["loan"] = loan->id;
+                if (!extra_versions.empty()) {
+                  json::Value xs = json::Value::MakeArray();
+                  for (uint32_t x : extra_versions) xs.Push(x);
+                  e.details["compared_versions"] = std::move(xs);
+                }
+                return Status::Ok();
+              })
+          .status());
+  // The content is read only now, after the view and its event are durable,
+  // and off the committer thread: versions are immutable, so what the
+  // transaction allowed is exactly what is read here.
+  CUSTOS_ASSIGN_OR_RETURN(auto read, vault_.BeginRead());
+  if (options.content_as_json) {
+    CUSTOS_ASSIGN_OR_RETURN(std::string raw,
+                            GetVersion(*read, tables::kRecords, out.meta.id, out.version.version));
+    auto content = json::MemberText(raw, "content");
+    if (!content.ok() || !content->starts_with('{')) {
+      return Status::DataLoss("malformed record version");
+    }
+    out.content_json = std::string(*content);
+  } else {
+    CUSTOS_ASSIGN_OR_RETURN(out.version,
+                            ReadRecordVersion(*read, out.meta.id, out.version.version));
+  }
+  if (extra_out != nullptr) {
+    for (uint32_t x : extra_versions) {
+      CUSTOS_ASSIGN_OR_RETURN(RecordVersion rv, ReadRecordVersion(*read, out.meta.id, x));
+      extra_out->push_back(std::move(rv));
+    }
+  }
+  return out;
+}
+
+Result<ViewResult> Archive::View(const Caller& caller, std::string_view record_id,
+                                 std::string_view reason, const ViewOptions& options) {
+  return ViewIn(caller, record_id, reason, options, {}, nullptr);
+}
+
+Result<std::vector<FieldChange>> Archive::CompareVersions(const Caller& caller,
+                                                          std::string_view record_id, uint32_t a,
+                                                          uint32_t b, std::string_view reason) {
+  std::vector<RecordVersion> extra;
+  ViewOptions options;
+  options.version = b;
+  CUSTOS_ASSIGN_OR_RETURN(ViewResult view, ViewIn(caller, record_id, reason, options, {a}, &extra));
+  if (extra.size() != 1) return Status::Internal("compared version missing");
+  return DiffVersions(extra[0], view.version);
+}
+
+// ---- view counts and log reads ----------------------------------------------------
+
+Result<int> Archive::ViewsUsed(const ReadTxn& txn, std::string_view user_id,
+                               std::string_view record_id, const policy::Policy& policy,
+                               policy::Classification classification, UnixMillis now) {
+  CUSTOS_ASSIGN_OR_RETURN(ViewCount count, ReadViewCount(txn, ViewCountKey(user_id, record_id)));
+  return ViewsInWindow(count, policy.rules(classification).quota_window_days, now);
+}
+
+Status Archive::CountViews(WriteTxn& txn, std::string_view user_id, std::string_view record_id,
+                           UnixMillis now, int views) {
+  const std::string key = ViewCountKey(user_id, record_id);
+  CUSTOS_ASSIGN_OR_RETURN(ViewCount count, ReadViewCount(txn, key));
+  return WriteViewCount(txn, key, count, now, views);
+}
+
+Status Archive::AuthorizeLogRead(const Caller& caller, std::string_view event_action,
+                                 json::Value details) {
+  access::Attempt attempt;
+  attempt.action = policy::Action::kReadAuditLog;
+  attempt.event_action = std::string(event_action);
+  attempt.object_type = "audit_log";
+  return gate_
+      .DecideThenWrite(
+          caller, attempt,
+          [&](const ReadTxn&, const User&, policy::Facts&, AuditEvent& e) -> Status {
+            e.details = details;
+            return Status::Ok();
+          },
+          nullptr)
+      .status();
+}
+
+}  // namespace custos::vault

@@ -1,0 +1,292 @@
+// Records' value types: their JSON forms, version and ownership-history
+// codecs, and the field diff between two versions (no access decisions here).
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/encoding.h"
+#include "vault/records/internal/records_codec.h"
+#include "vault/records/records.h"
+#include "vault/store/versions.h"
+
+namespace custos::vault {
+namespace {
+
+json::Value StringArray(const std::vector<std::string>& v) {
+  json::Value a = json::Value::MakeArray();
+  for (const std::string& s : v) a.Push(s);
+  return a;
+}
+
+Result<std::vector<std::string>> GetStringArray(const json::Value& obj, std::string_view key) {
+  std::vector<std::string> out;
+  const json::Value* a = obj.Find(key);
+  if (a == nullptr || a->is_null()) return out;
+  if (!a->is_array()) return Status::InvalidArgument(std::string(key) + " must be an array");
+  for (const json::Value& s : a->as_array()) {
+    if (!s.is_string()) return Status::InvalidArgument(std::string(key) + " must hold strings");
+    out.push_back(s.as_string());
+  }
+  return out;
+}
+
+// Flattens a JSON value into path → serialized leaf, for the field diff.
+void Flatten(const json::Value& v, const std::string& path,
+             std::map<std::string, std::string>* out) {
+  if (v.is_object()) {
+    for (const auto& [k, child] : v.as_object())
+      Flatten(child, path.empty() ? k : path + "." + k, out);
+    return;
+  }
+  if (v.is_array()) {
+    const json::Array& a = v.as_array();
+    for (size_t i = 0; i < a.size(); ++i) Flatten(a[i], path + "[" + std::to_string(i) + "]", out);
+    return;
+  }
+  (*out)[path] = json::Serialize(v);
+}
+}  // namespace
+
+namespace internal {
+
+std::string OwnKey(std::string_view id, uint32_t n) {
+  std::string k = "own/";
+  k += id;
+  k.push_back('\0');
+  k += EncodeU32(n);
+  return k;
+}
+
+std::string OwnPrefix(std::string_view id) {
+  std::string k = "own/";
+  k += id;
+  k.push_back('\0');
+  return k;
+}
+
+json::Value VersionToJson(const RecordVersion& v) {
+  json::Value o = json::Value::MakeObject();
+  o["record_id"] = v.record_id;
+  o["version"] = v.version;
+  o["author"] = v.author_id;
+  o["time"] = v.time;
+  o["reason"] = v.reason;
+  o["meta"] = v.meta.ToJson();
+  o["content"] = v.content.ToJson();
+  return o;
+}
+
+Result<RecordVersion> VersionFromJson(std::string_view text) {
+  CUSTOS_ASSIGN_OR_RETURN(json::Value o, json::Parse(text));
+  RecordVersion v;
+  CUSTOS_ASSIGN_OR_RETURN(v.record_id, json::GetString(o, "record_id"));
+  CUSTOS_ASSIGN_OR_RETURN(int64_t n, json::GetInt(o, "version"));
+  v.version = static_cast<uint32_t>(n);
+  CUSTOS_ASSIGN_OR_RETURN(v.author_id, json::GetStringOr(o, "author", ""));
+  CUSTOS_ASSIGN_OR_RETURN(v.time, json::GetIntOr(o, "time", 0));
+  CUSTOS_ASSIGN_OR_RETURN(v.reason, json::GetStringOr(o, "reason", ""));
+  const json::Value* m = o.Find("meta");
+  const json::Value* c = o.Find("content");
+  if (m == nullptr || c == nullptr) return Status::DataLoss("malformed record version");
+  CUSTOS_ASSIGN_OR_RETURN(v.meta, RecordMeta::FromJson(*m));
+  CUSTOS_ASSIGN_OR_RETURN(v.content, RecordContent::FromJson(*c));
+  return v;
+}
+
+Result<OwnershipChange> OwnershipFromJson(std::string_view text) {
+  CUSTOS_ASSIGN_OR_RETURN(json::Value o, json::Parse(text));
+  OwnershipChange c;
+  CUSTOS_ASSIGN_OR_RETURN(int64_t idx, json::GetInt(o, "index"));
+  c.index = static_cast<uint32_t>(idx);
+  CUSTOS_ASSIGN_OR_RETURN(c.from, json::GetStringOr(o, "from", ""));
+  CUSTOS_ASSIGN_OR_RETURN(c.to, json::GetString(o, "to"));
+  CUSTOS_ASSIGN_OR_RETURN(c.by, json::GetStringOr(o, "by", ""));
+  CUSTOS_ASSIGN_OR_RETURN(c.at, json::GetIntOr(o, "at", 0));
+  CUSTOS_ASSIGN_OR_RETURN(c.reason, json::GetStringOr(o, "reason", ""));
+  CUSTOS_ASSIGN_OR_RETURN(int64_t seq, json::GetIntOr(o, "audit_seq", 0));
+  c.audit_seq = static_cast<uint64_t>(seq);
+  return c;
+}
+}  // namespace internal
+
+using internal::VersionFromJson;
+
+// ---- value types ----------------------------------------------------------------
+
+std::string_view RecordKindId(RecordKind k) {
+  return k == RecordKind::kCustomer ? "customer" : "document";
+}
+
+Result<RecordKind> ParseRecordKind(std::string_view id) {
+  if (id == "customer") return RecordKind::kCustomer;
+  if (id == "document") return RecordKind::kDocument;
+  return Status::InvalidArgument("unknown record kind '" + std::string(id) + "'");
+}
+
+json::Value RecordContent::ToJson() const {
+  json::Value o = json::Value::MakeObject();
+  o["registration_number"] = registration_number;
+  o["address"] = address;
+  json::Value cs = json::Value::MakeArray();
+  for (const Contact& c : contacts) {
+    json::Value x = json::Value::MakeObject();
+    x["name"] = c.name;
+    x["title"] = c.title;
+    x["phone"] = c.phone;
+    x["email"] = c.email;
+    x["wechat"] = c.wechat;
+    cs.Push(std::move(x));
+  }
+  o["contacts"] = std::move(cs);
+  o["business_status"] = business_status;
+  o["trading_habits"] = trading_habits;
+  o["order_volumes"] = order_volumes;
+  o["order_cycle"] = order_cycle;
+  o["price_tolerance"] = price_tolerance;
+  o["agreed_prices"] = agreed_prices;
+  o["intentions"] = intentions;
+  o["preferences"] = preferences;
+  o["character_notes"] = character_notes;
+  json::Value ds = json::Value::MakeArray();
+  for (const KeyDate& d : key_dates) {
+    json::Value x = json::Value::MakeObject();
+    x["date"] = d.date;
+    x["label"] = d.label;
+    ds.Push(std::move(x));
+  }
+  o["key_dates"] = std::move(ds);
+  o["notes"] = notes;
+  return o;
+}
+
+Result<RecordContent> RecordContent::FromJson(const json::Value& o) {
+  if (!o.is_object()) return Status::InvalidArgument("record content must be an object");
+  RecordContent c;
+  CUSTOS_ASSIGN_OR_RETURN(c.registration_number, json::GetStringOr(o, "registration_number", ""));
+  CUSTOS_ASSIGN_OR_RETURN(c.address, json::GetStringOr(o, "address", ""));
+  if (const json::Value* cs = o.Find("contacts"); cs != nullptr && cs->is_array()) {
+    for (const json::Value& x : cs->as_array()) {
+      Contact k;
+      CUSTOS_ASSIGN_OR_RETURN(k.name, json::GetStringOr(x, "name", ""));
+      CUSTOS_ASSIGN_OR_RETURN(k.title, json::GetStringOr(x, "title", ""));
+      CUSTOS_ASSIGN_OR_RETURN(k.phone, json::GetStringOr(x, "phone", ""));
+      CUSTOS_ASSIGN_OR_RETURN(k.email, json::GetStringOr(x, "email", ""));
+      CUSTOS_ASSIGN_OR_RETURN(k.wechat, json::GetStringOr(x, "wechat", ""));
+      c.contacts.push_back(std::move(k));
+    }
+  }
+  CUSTOS_ASSIGN_OR_RETURN(c.business_status, json::GetStringOr(o, "business_status", ""));
+  CUSTOS_ASSIGN_OR_RETURN(c.trading_habits, json::GetStringOr(o, "trading_habits", ""));
+  CUSTOS_ASSIGN_OR_RETURN(c.order_volumes, json::GetStringOr(o, "order_volumes", ""));
+  CUSTOS_ASSIGN_OR_RETURN(c.order_cycle, json::GetStringOr(o, "order_cycle", ""));
+  CUSTOS_ASSIGN_OR_RETURN(c.price_tolerance, json::GetStringOr(o, "price_tolerance", ""));
+  CUSTOS_ASSIGN_OR_RETURN(c.agreed_prices, json::GetStringOr(o, "agreed_prices", ""));
+  CUSTOS_ASSIGN_OR_RETURN(c.intentions, json::GetStringOr(o, "intentions", ""));
+  CUSTOS_ASSIGN_OR_RETURN(c.preferences, json::GetStringOr(o, "preferences", ""));
+  CUSTOS_ASSIGN_OR_RETURN(c.character_notes, json::GetStringOr(o, "character_notes", ""));
+  if (const json::Value* ds = o.Find("key_dates"); ds != nullptr && ds->is_array()) {
+    for (const json::Value& x : ds->as_array()) {
+      KeyDate d;
+      CUSTOS_ASSIGN_OR_RETURN(d.date, json::GetStringOr(x, "date", ""));
+      CUSTOS_ASSIGN_OR_RETURN(d.label, json::GetStringOr(x, "label", ""));
+      c.key_dates.push_back(std::move(d));
+    }
+  }
+  CUSTOS_ASSIGN_OR_RETURN(c.notes, json::GetStringOr(o, "notes", ""));
+  return c;
+}
+
+json::Value RecordMeta::ToJson() const {
+  json::Value o = json::Value::MakeObject();
+  o["id"] = id;
+  o["kind"] = RecordKindId(kind);
+  o["name"] = name;
+  o["classification"] = policy::ClassificationId(classification);
+  o["declassify_on"] = declassify_on;
+  o["owner"] = owner_id;
+  o["author"] = author_id;
+  o["custodian"] = custodian_id;
+  o["tags"] = StringArray(tags);
+  o["status"] = status;
+  // Written only when set, so records made before territories existed keep
+  // their stored and exported bytes.
+  if (!territory.empty()) o["territory"] = territory;
+  json::Value p = json::Value::MakeObject();
+  p["room"] = paper.room;
+  p["cabinet"] = paper.cabinet;
+  p["box"] = paper.box;
+  o["paper"] = std::move(p);
+  o["latest_version"] = latest_version;
+  o["created"] = created;
+  o["updated"] = updated;
+  o["revision"] = revision;
+  return o;
+}
+
+Result<RecordMeta> RecordMeta::FromJson(const json::Value& o) {
+  if (!o.is_object()) return Status::DataLoss("record metadata must be an object");
+  RecordMeta m;
+  CUSTOS_ASSIGN_OR_RETURN(m.id, json::GetString(o, "id"));
+  CUSTOS_ASSIGN_OR_RETURN(std::string kind, json::GetStringOr(o, "kind", "customer"));
+  CUSTOS_ASSIGN_OR_RETURN(m.kind, ParseRecordKind(kind));
+  CUSTOS_ASSIGN_OR_RETURN(m.name, json::GetStringOr(o, "name", ""));
+  CUSTOS_ASSIGN_OR_RETURN(std::string cls, json::GetString(o, "classification"));
+  CUSTOS_ASSIGN_OR_RETURN(m.classification, policy::ParseClassification(cls));
+  CUSTOS_ASSIGN_OR_RETURN(m.declassify_on, json::GetStringOr(o, "declassify_on", ""));
+  CUSTOS_ASSIGN_OR_RETURN(m.owner_id, json::GetStringOr(o, "owner", ""));
+  CUSTOS_ASSIGN_OR_RETURN(m.author_id, json::GetStringOr(o, "author", ""));
+  CUSTOS_ASSIGN_OR_RETURN(m.custodian_id, json::GetStringOr(o, "custodian", ""));
+  CUSTOS_ASSIGN_OR_RETURN(m.tags, GetStringArray(o, "tags"));
+  CUSTOS_ASSIGN_OR_RETURN(m.status, json::GetStringOr(o, "status", "active"));
+  CUSTOS_ASSIGN_OR_RETURN(m.territory, json::GetStringOr(o, "territory", ""));
+  if (const json::Value* p = o.Find("paper"); p != nullptr && p->is_object()) {
+    CUSTOS_ASSIGN_OR_RETURN(m.paper.room, json::GetStringOr(*p, "room", ""));
+    CUSTOS_ASSIGN_OR_RETURN(m.paper.cabinet, json::GetStringOr(*p, "cabinet", ""));
+    CUSTOS_ASSIGN_OR_RETURN(m.paper.box, json::GetStringOr(*p, "box", ""));
+  }
+  CUSTOS_ASSIGN_OR_RETURN(int64_t lv, json::GetIntOr(o, "latest_version", 0));
+  m.latest_version = static_cast<uint32_t>(lv);
+  CUSTOS_ASSIGN_OR_RETURN(m.created, json::GetIntOr(o, "created", 0));
+  CUSTOS_ASSIGN_OR_RETURN(m.updated, json::GetIntOr(o, "updated", 0));
+  CUSTOS_ASSIGN_OR_RETURN(int64_t rev, json::GetIntOr(o, "revision", 0));
+  m.revision = static_cast<uint64_t>(rev);
+  return m;
+}
+
+std::vector<FieldChange> DiffVersions(const RecordVersion& a, const RecordVersion& b) {
+  static const std::set<std::string> kIgnored = {"meta.id", "meta.latest_version", "meta.created",
+                                                 "meta.updated", "meta.revision"};
+  std::map<std::string, std::string> fa;
+  std::map<std::string, std::string> fb;
+  json::Value ja = json::Value::MakeObject();
+  ja["meta"] = a.meta.ToJson();
+  ja["content"] = a.content.ToJson();
+  json::Value jb = json::Value::MakeObject();
+  jb["meta"] = b.meta.ToJson();
+  jb["content"] = b.content.ToJson();
+  Flatten(ja, "", &fa);
+  Flatten(jb, "", &fb);
+  std::set<std::string> keys;
+  for (const auto& [k, v] : fa) keys.insert(k);
+  for (const auto& [k, v] : fb) keys.insert(k);
+  std::vector<FieldChange> out;
+  for (const std::string& k : keys) {
+    if (kIgnored.count(k) != 0) continue;
+    auto ia = fa.find(k);
+    auto ib = fb.find(k);
+    std::string before = ia == fa.end() ? "" : ia->second;
+    std::string after = ib == fb.end() ? "" : ib->second;
+    if (before != after) out.push_back(FieldChange{k, std::move(before), std::move(after)});
+  }
+  return out;
+}
+
+Result<RecordVersion> ReadRecordVersion(const ReadTxn& txn, std::string_view record_id,
+                                        uint32_t version) {
+  CUSTOS_ASSIGN_OR_RETURN(std::string raw, GetVersion(txn, tables::kRecords, record_id, version));
+  return VersionFromJson(raw);
+}
+
+}  // namespace custos::vault

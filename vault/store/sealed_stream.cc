@@ -1,0 +1,350 @@
+#include "vault/store/sealed_stream.h"
+
+#include <algorithm>
+#include <sodium.h>
+#include <utility>
+
+#include "base/encoding.h"
+#include "vault/store/crypto.h"
+
+namespace custos::vault {
+namespace {
+
+constexpr std::string_view kKekName = "attachments.kek";
+constexpr size_t kMaxChunkSize = 16u << 20;
+constexpr size_t kHeaderBytes = crypto_secretstream_xchacha20poly1305_HEADERBYTES;
+constexpr size_t kTagBytes = crypto_secretstream_xchacha20poly1305_ABYTES;
+
+std::string ChunkKey(std::string_view id, uint32_t index) {
+  std::string k(id);
+  k.push_back('\0');
+  k += EncodeU32(index);
+  return k;
+}
+
+// The domain is followed directly by the id (ids have fixed prefixes, so
+// this is unambiguous); the layout is what attachments were first stored
+// with and cannot change.
+std::string ChunkAd(std::string_view id, uint32_t index) {
+  std::string ad = "custos-attachment-chunk";
+  ad += id;
+  ad.push_back('\0');
+  ad += EncodeU32(index);
+  return ad;
+}
+
+std::string KeyAd(std::string_view id) { return "custos-attachment-key:" + std::string(id); }
+
+}  // namespace
+
+void SealedStream::AddTo(json::Value* o) const {
+  (*o)["size"] = size;
+  (*o)["sha256"] = sha256;
+  (*o)["chunk_size"] = chunk_size;
+  (*o)["chunks"] = chunks;
+  (*o)["header"] = Base64Encode(header);
+  (*o)["key"] = Base64Encode(sealed_key);
+}
+
+Result<SealedStream> SealedStream::From(const json::Value& o, std::string id) {
+  auto malformed = [&](const Status& st) {
+    return Status::DataLoss("stream " + id + " is described badly: " + st.message());
+  };
+  SealedStream s;
+  s.id = std::move(id);
+  auto size = json::GetInt(o, "size");
+  auto sha = json::GetString(o, "sha256");
+  auto chunk_size = json::GetInt(o, "chunk_size");
+  auto chunks = json::GetInt(o, "chunks");
+  auto header = json::GetString(o, "header");
+  auto key = json::GetString(o, "key");
+  for (const Status& st : {size.status(), sha.status(), chunk_size.status(), chunks.status(),
+                           header.status(), key.status()}) {
+    if (!st.ok()) return malformed(st);
+  }
+  if (*size < 0 || *chunk_size <= 0 || *chunk_size > static_cast<int64_t>(kMaxChunkSize) ||
+      *chunks < 1 || *chunks > INT64_C(0xffffffff)) {
+    return malformed(Status::InvalidArgument("sizes out of range"));
+  }
+  s.size = static_cast<uint64_t>(*size);
+  s.sha256 = *sha;
+  s.chunk_size = static_cast<uint32_t>(*chunk_size);
+  s.chunks = static_cast<uint32_t>(*chunks);
+  auto h = Base64Decode(*header);
+  auto k = Base64Decode(*key);
+  if (!h.ok() || !k.ok() || h->size() != kHeaderBytes) {
+    return malformed(Status::InvalidArgument("header or key"));
+  }
+  s.header = std::move(*h);
+  s.sealed_key = std::move(*k);
+  return s;
+}
+
+// tables::kIndex: a stream some of whose chunks are stored but that nothing
+// names yet.
+namespace {
+constexpr char kPendingPrefix[] = "stream-pending/";
+std::string PendingKey(std::string_view id) { return kPendingPrefix + std::string(id); }
+}  // namespace
+
+struct SealedStreamWriter::State {
+  Vault* vault = nullptr;
+  SealedStream stream;
+  SealedStreamOptions options;
+  SecretBytes key;
+  crypto_secretstream_xchacha20poly1305_state push;
+  Sha256Hasher hasher;
+  // SECURITY: plaintext waiting to fill a chunk; wiped when sealed and on
+  // destruction. (Not SecretBytes: locked memory is scarce, and record
+  // content is wiped the same way everywhere else.)
+  std::string buffer;
+  size_t filled = 0;
+  std::vector<std::pair<std::string, std::string>> pending;  // key → ciphertext
+  uint32_t stored = 0;  // chunks [0, stored) may be in the store
+  bool finished = false;
+
+  State() : key(crypto_secretstream_xchacha20poly1305_KEYBYTES) {}
+  ~State() {
+    sodium_memzero(&push, sizeof push);
+    sodium_memzero(buffer.data(), buffer.size());
+  }
+
+  Status Seal(bool last) {
+    const uint32_t index = stream.chunks;
+    const std::string ad = ChunkAd(stream.id, index);
+    std::string cipher(filled + kTagBytes, '\0');
+    unsigned long long clen = 0;
+    crypto_secretstream_xchacha20poly1305_push(
+        &push, reinterpret_cast<unsigned char*>(cipher.data()), &clen,
+        reinterpret_cast<const unsigned char*>(buffer.data()), filled,
+        reinterpret_cast<const unsigned char*>(ad.data()), ad.size(),
+        last ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
+             : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
+    cipher.resize(clen);
+    hasher.Update(std::string_view(buffer.data(), filled));
+    sodium_memzero(buffer.data(), filled);
+    stream.size += filled;
+    filled = 0;
+    pending.emplace_back(ChunkKey(stream.id, index), std::move(cipher));
+    stream.chunks += 1;
+    if (!last && pending.size() >= options.chunks_per_write) return Flush();
+    return Status::Ok();
+  }
+
+  Status Flush() {
+    if (pending.empty()) return Status::Ok();
+    stored = stream.chunks;
+    Status st = vault->Write([&](WriteTxn& txn) -> Status {
+      // The mark stays until CommitIn or Discard removes it: chunks of a
+      // stream whose process died half-way are found and deleted by
+      // SweepAbandonedStreams.
+      CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kIndex, PendingKey(stream.id), ""));
+      for (const auto& [k, v] : pending) {
+        CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kAttachmentChunks, k, v));
+      }
+      return Status::Ok();
+    });
+    pending.clear();
+    return st;
+  }
+};
+
+SealedStreamWriter::SealedStreamWriter(std::unique_ptr<State> state) : state_(std::move(state)) {}
+SealedStreamWriter::~SealedStreamWriter() = default;
+
+Result<std::unique_ptr<SealedStreamWriter>> SealedStreamWriter::Begin(
+    Vault& vault, std::string id, const SealedStreamOptions& options) {
+  if (id.empty() || options.chunk_size == 0 || options.chunk_size > kMaxChunkSize ||
+      options.chunks_per_write == 0) {
+    return Status::InvalidArgument("bad sealed stream options");
+  }
+  CUSTOS_ASSIGN_OR_RETURN(SecretBytes kek, vault.GetOrCreateSecret(kKekName, 32));
+  auto state = std::make_unique<State>();
+  state->vault = &vault;
+  state->options = options;
+  state->stream.id = std::move(id);
+  state->stream.chunk_size = options.chunk_size;
+  state->buffer.assign(options.chunk_size, '\0');
+  crypto_secretstream_xchacha20poly1305_keygen(state->key.data());
+  state->stream.header.assign(kHeaderBytes, '\0');
+  crypto_secretstream_xchacha20poly1305_init_push(
+      &state->push, reinterpret_cast<unsigned char*>(state->stream.header.data()),
+      state->key.data());
+  state->stream.sealed_key = AeadSealSecret(kek, state->key, KeyAd(state->stream.id));
+  return std::unique_ptr<SealedStreamWriter>(new SealedStreamWriter(std::move(state)));
+}
+
+Status SealedStreamWriter::Write(std::string_view data) {
+  State& s = *state_;
+  if (s.finished) return Status::FailedPrecondition("the stream is finished");
+  while (!data.empty()) {
+    // A full chunk is sealed only once more data follows: the last chunk
+    // (FINAL) may be full.
+    if (s.filled == s.options.chunk_size) CUSTOS_RETURN_IF_ERROR(s.Seal(false));
+    const size_t take = std::min(data.size(), s.options.chunk_size - s.filled);
+    std::copy_n(data.data(), take, s.buffer.data() + s.filled);
+    s.filled += take;
+    data.remove_prefix(take);
+  }
+  return Status::Ok();
+}
+
+Result<SealedStream> SealedStreamWriter::Finish() {
+  State& s = *state_;
+  if (s.finished) return Status::FailedPrecondition("the stream is finished");
+  CUSTOS_RETURN_IF_ERROR(s.Seal(true));
+  s.finished = true;
+  s.stream.sha256 = HexEncode(s.hasher.Finish());
+  return s.stream;
+}
+
+Status SealedStreamWriter::CommitIn(WriteTxn& txn) const {
+  if (!state_->finished) return Status::FailedPrecondition("the stream is not finished");
+  for (const auto& [k, v] : state_->pending) {
+    CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kAttachmentChunks, k, v));
+  }
+  if (state_->stored > 0) {
+    Status st = txn.Delete(tables::kIndex, PendingKey(state_->stream.id));
+    if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+  }
+  return Status::Ok();
+}
+
+void SealedStreamWriter::Discard() {
+  DeleteStreamChunks(*state_->vault, state_->stream.id, state_->stream.chunks);
+  if (state_->stored > 0) {
+    state_->vault
+        ->Write([&](WriteTxn& txn) -> Status {
+          Status st = txn.Delete(tables::kIndex, PendingKey(state_->stream.id));
+          return st.code() == StatusCode::kNotFound ? Status::Ok() : st;
+        })
+        .IgnoreError();
+  }
+}
+
+Result<uint64_t> SweepAbandonedStreams(Vault& vault) {
+  std::vector<std::string> ids;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto r, vault.BeginRead());
+    CUSTOS_RETURN_IF_ERROR(
+        r->ScanKeys(tables::kIndex, kPendingPrefix, [&](std::string_view key) -> Result<bool> {
+          ids.emplace_back(key.substr(std::string_view(kPendingPrefix).size()));
+          return true;
+        }));
+  }
+  uint64_t deleted = 0;
+  for (const std::string& id : ids) {
+    if (id.empty()) continue;
+    const std::string prefix = id + std::string(1, '\0');
+    // In batches, so that a large abandoned upload is not one huge write.
+    while (true) {
+      std::vector<std::string> keys;
+      {
+        CUSTOS_ASSIGN_OR_RETURN(auto r, vault.BeginRead());
+        CUSTOS_RETURN_IF_ERROR(r->ScanKeys(tables::kAttachmentChunks, prefix,
+                                           [&](std::string_view key) -> Result<bool> {
+                                             keys.emplace_back(key);
+                                             return keys.size() < 1024;
+                                           }));
+      }
+      const bool last = keys.size() < 1024;
+      CUSTOS_RETURN_IF_ERROR(vault.Write([&](WriteTxn& txn) -> Status {
+        for (const std::string& k : keys) {
+          Status st = txn.Delete(tables::kAttachmentChunks, k);
+          if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+        }
+        if (last) {
+          Status st = txn.Delete(tables::kIndex, PendingKey(id));
+          if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+        }
+        return Status::Ok();
+      }));
+      deleted += keys.size();
+      if (last) break;
+    }
+  }
+  return deleted;
+}
+
+uint64_t SealedStreamWriter::size() const { return state_->stream.size + state_->filled; }
+
+void DeleteStreamChunks(Vault& vault, const std::string& id, uint32_t chunks) {
+  for (uint32_t start = 0; start < chunks; start += 256) {
+    vault
+        .Write([&](WriteTxn& txn) -> Status {
+          for (uint32_t i = start; i < chunks && i < start + 256; ++i) {
+            Status st = txn.Delete(tables::kAttachmentChunks, ChunkKey(id, i));
+            if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+          }
+          return Status::Ok();
+        })
+        .IgnoreError();
+  }
+}
+
+Status ReadSealedStream(Vault& vault, const SealedStream& stream,
+                        const std::function<Status(std::string_view)>& out) {
+  CUSTOS_ASSIGN_OR_RETURN(SecretBytes kek, vault.GetOrCreateSecret(kKekName, 32));
+  auto key = AeadOpenSecret(kek, stream.sealed_key, KeyAd(stream.id));
+  if (!key.ok()) return Status::DataLoss("the key of stream " + stream.id + " does not open");
+  crypto_secretstream_xchacha20poly1305_state state;
+  if (stream.header.size() != kHeaderBytes ||
+      crypto_secretstream_xchacha20poly1305_init_pull(
+          &state, reinterpret_cast<const unsigned char*>(stream.header.data()), key->data()) != 0) {
+    return Status::DataLoss("the header of stream " + stream.id + " is invalid");
+  }
+  Sha256Hasher hasher;
+  uint64_t total = 0;
+  std::string plain;
+  Status result;
+  for (uint32_t i = 0; i < stream.chunks && result.ok(); ++i) {
+    const std::string where = "chunk " + std::to_string(i) + " of stream " + stream.id;
+    // One short read transaction per chunk: large streams never pin a
+    // snapshot for long, and only one chunk is in memory at a time.
+    auto r = vault.BeginRead();
+    if (!r.ok()) {
+      result = r.status();
+      break;
+    }
+    auto cipher = (*r)->Get(tables::kAttachmentChunks, ChunkKey(stream.id, i));
+    if (!cipher.ok()) {
+      result = cipher.status().code() == StatusCode::kNotFound
+                   ? Status::DataLoss(where + " is missing")
+                   : cipher.status();
+      break;
+    }
+    if (cipher->size() < kTagBytes) {
+      result = Status::DataLoss(where + " is truncated");
+      break;
+    }
+    plain.resize(cipher->size() - kTagBytes);
+    unsigned long long plen = 0;
+    unsigned char tag = 0;
+    const std::string ad = ChunkAd(stream.id, i);
+    if (crypto_secretstream_xchacha20poly1305_pull(
+            &state, reinterpret_cast<unsigned char*>(plain.data()), &plen, &tag,
+            reinterpret_cast<const unsigned char*>(cipher->data()), cipher->size(),
+            reinterpret_cast<const unsigned char*>(ad.data()), ad.size()) != 0) {
+      result = Status::DataLoss(where + " fails to open");
+      break;
+    }
+    r->reset();
+    const bool last = i + 1 == stream.chunks;
+    if (last != (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL)) {
+      result = Status::DataLoss("stream " + stream.id + " ends in the wrong place");
+      break;
+    }
+    hasher.Update(std::string_view(plain.data(), plen));
+    total += plen;
+    result = out(std::string_view(plain.data(), plen));
+  }
+  sodium_memzero(&state, sizeof state);
+  if (!plain.empty()) sodium_memzero(plain.data(), plain.size());
+  CUSTOS_RETURN_IF_ERROR(result);
+  if (total != stream.size || HexEncode(hasher.Finish()) != stream.sha256) {
+    return Status::DataLoss("stream " + stream.id + " does not match its recorded SHA-256");
+  }
+  return Status::Ok();
+}
+
+}  // namespace custos::vault

@@ -1,0 +1,111 @@
+// Byte streams stored encrypted in chunks: the storage of record
+// attachments and of exported evidence bundles. Large files are never held
+// in memory whole.
+//
+// Each stream has its own random key (libsodium secretstream,
+// XChaCha20-Poly1305), kept sealed under a vault-wide key-encryption key
+// ("attachments.kek" in tables::kKeys). Chunk i of stream `id` is stored in
+// tables::kAttachmentChunks under id \0 EncodeU32(i); its associated data
+// binds the stream id and the index, and the last chunk carries the FINAL
+// tag, so a changed, reordered, missing, moved or truncated chunk fails to
+// open (kDataLoss). Ids must be unique across streams ("att-" attachments,
+// "b-" bundles).
+//
+// Writing: chunks go to the store in batches, each in its own Write(); the
+// last batch is committed by the caller together with the record that names
+// the stream (CommitIn), so a half-written stream is never referenced; on
+// failure Discard() deletes the orphan chunks (best effort).
+//
+// Thread-safety: a writer is used by one thread; reading is safe from any.
+#ifndef CUSTOS_VAULT_STORE_SEALED_STREAM_H_
+#define CUSTOS_VAULT_STORE_SEALED_STREAM_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/json.h"
+#include "base/status.h"
+#include "vault/store/vault.h"
+
+namespace custos::vault {
+
+// What names a stored stream. The key is sealed: holding this value reveals
+// nothing without the vault's keys.
+struct SealedStream {
+  std::string id;
+  uint64_t size = 0;   // plaintext bytes
+  std::string sha256;  // lower-case hex of the plaintext
+  uint32_t chunk_size = 0;
+  uint32_t chunks = 0;
+  std::string header;      // secretstream header (raw)
+  std::string sealed_key;  // the stream key sealed under the KEK (raw)
+
+  // Adds the fields "size", "sha256", "chunk_size", "chunks", "header" and
+  // "key" (base64) to the object `o` (the layout attachments always had).
+  void AddTo(json::Value* o) const;
+  // Reads them back; kDataLoss when missing or malformed.
+  static Result<SealedStream> From(const json::Value& o, std::string id);
+};
+
+struct SealedStreamOptions {
+  uint32_t chunk_size = 64 * 1024;
+  // Chunks per Write() while streaming (bounds memory and transaction size).
+  uint32_t chunks_per_write = 64;
+};
+
+class SealedStreamWriter {
+ public:
+  // A new stream `id`. kInvalidArgument for bad options.
+  static Result<std::unique_ptr<SealedStreamWriter>> Begin(Vault& vault, std::string id,
+                                                           const SealedStreamOptions& options = {});
+  ~SealedStreamWriter();  // wipes the key and buffers (does not Discard)
+  SealedStreamWriter(const SealedStreamWriter&) = delete;
+  SealedStreamWriter& operator=(const SealedStreamWriter&) = delete;
+
+  // Appends plaintext; full batches of chunks are stored as they fill.
+  Status Write(std::string_view data);
+  // Seals the last chunk and returns the stream's description. The chunks
+  // of the last batch are not stored yet: CommitIn stores them.
+  Result<SealedStream> Finish();
+  // Inserts the last batch inside `txn` — the transaction that also stores
+  // whatever names the stream. Safe to call again when `txn`'s function
+  // runs again (Vault::Write may re-run it).
+  Status CommitIn(WriteTxn& txn) const;
+  // Deletes every chunk of the stream that may have been stored.
+  void Discard();
+  // Plaintext bytes written so far.
+  uint64_t size() const;
+
+ private:
+  struct State;
+  explicit SealedStreamWriter(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// Decrypts `stream` chunk by chunk to `out`, one short read transaction per
+// chunk, each chunk authenticated before it is passed on. kDataLoss when a
+// chunk is missing or fails to open, or when the size or SHA-256 differ at
+// the end (bytes already passed on must then be discarded); errors of `out`
+// stop the read and are returned.
+Status ReadSealedStream(Vault& vault, const SealedStream& stream,
+                        const std::function<Status(std::string_view)>& out);
+
+// Deletes chunks [0, chunks) of stream `id` (best effort, several writes).
+void DeleteStreamChunks(Vault& vault, const std::string& id, uint32_t chunks);
+
+// Deletes the stored chunks of every stream that a writer began storing but
+// neither committed nor discarded — the process died half-way through an
+// upload or an export (a writer marks its stream in tables::kIndex with its
+// first stored batch; CommitIn and Discard remove the mark). Call it only
+// when no SealedStreamWriter of this vault is open, e.g. when `serve`
+// starts: a stream being written now is marked the same way. Returns the
+// number of chunks deleted; streams that something names are never touched.
+Result<uint64_t> SweepAbandonedStreams(Vault& vault);
+
+}  // namespace custos::vault
+
+#endif  // CUSTOS_VAULT_STORE_SEALED_STREAM_H_

@@ -1,0 +1,78 @@
+// Every LMDB table (named database) of a vault, in one place.
+//
+// All tables but kMeta hold sealed values (XChaCha20-Poly1305, bound to
+// table, key and key version). Keys are never plaintext names: ids,
+// sequence numbers, or blind-index hashes. Add a table here and to
+// kAllTables; the vault opens them all when it is unsealed.
+#ifndef CUSTOS_VAULT_STORE_TABLES_H_
+#define CUSTOS_VAULT_STORE_TABLES_H_
+
+#include <array>
+#include <string_view>
+
+namespace custos::vault {
+
+using Table = std::string_view;
+
+namespace tables {
+// Plaintext vault metadata: format version, the keyring (wrapped keys only).
+inline constexpr Table kMeta = "meta";
+// Long-lived random keys (blind-index key, audit log signing key), sealed.
+inline constexpr Table kKeys = "keys";
+// Users by id; blind index username → id.
+inline constexpr Table kUsers = "users";
+inline constexpr Table kUserIndex = "user_index";
+// Login sessions by token hash.
+inline constexpr Table kSessions = "sessions";
+// Generic immutable versions (id \0 version) and their heads.
+inline constexpr Table kRecords = "records";
+inline constexpr Table kRecordIndex = "record_index";
+// Audit log: leaves by seq, Merkle nodes, checkpoints, log state.
+inline constexpr Table kAuditLeaves = "audit_leaves";
+inline constexpr Table kAuditNodes = "audit_nodes";
+inline constexpr Table kCheckpoints = "checkpoints";
+inline constexpr Table kAuditState = "audit_state";
+// Audit events by actor and by object (AuditLog::IndexPending): keys only,
+// kind byte + blind index of the id + seq; values sealed empty strings.
+inline constexpr Table kAuditIndex = "audit_index";
+// Policy versions by SHA-256.
+inline constexpr Table kPolicies = "policies";
+// Loans, view counters (quota), attachments and their chunks.
+inline constexpr Table kLoans = "loans";
+inline constexpr Table kViewCounts = "view_counts";
+// Each person's recent view attempts for the anomaly rules
+// (policy/anomaly.h), by user id.
+inline constexpr Table kActivity = "activity";
+inline constexpr Table kAttachments = "attachments";
+inline constexpr Table kAttachmentChunks = "attachment_chunks";
+// Agreements and signatures, alerts, departures.
+inline constexpr Table kAgreements = "agreements";
+inline constexpr Table kSignatures = "signatures";
+inline constexpr Table kAlerts = "alerts";
+inline constexpr Table kDepartures = "departures";
+// Secondary indexes (sealed empty values keyed by composite keys).
+inline constexpr Table kIndex = "index";
+// Evidence requests and their exports (vault/evidence); the exported
+// bundles' chunks are in kAttachmentChunks under their own ids.
+inline constexpr Table kEvidence = "evidence";
+
+inline constexpr std::array<Table, 24> kAllTables = {
+    kMeta,        kKeys,        kUsers,      kUserIndex,   kSessions,    kRecords,
+    kRecordIndex, kAuditLeaves, kAuditNodes, kCheckpoints, kAuditState,  kAuditIndex,
+    kPolicies,    kLoans,       kViewCounts, kActivity,    kAttachments, kAttachmentChunks,
+    kAgreements,  kSignatures,  kAlerts,     kDepartures,  kIndex,       kEvidence};
+
+// The tables whose keys are their data (indexes): they are mostly read by
+// key alone. Key-only reads of them (ReadTxn::Has, ScanKeys,
+// LastKeyWithPrefix) still open each entry's small sealed value, whose
+// associated data binds the key, so that a changed key or value is caught
+// (kDataLoss) as in every other table instead of silently moving or
+// dropping an index entry (a legal hold, a loan of a record).
+inline constexpr bool IsIndexTable(Table t) {
+  return t == kIndex || t == kAuditIndex || t == kUserIndex;
+}
+}  // namespace tables
+
+}  // namespace custos::vault
+
+#endif  // CUSTOS_VAULT_STORE_TABLES_H_

@@ -1,0 +1,168 @@
+// The vault's group commit: one committer thread runs the queued write
+// functions of many callers in one LMDB transaction, each in a nested
+// transaction of its own so that a failure rolls back only itself
+// (Vault::Write in vault.h), and releases them once the batch is durable.
+#include <chrono>
+#include <utility>
+#include <vector>
+
+#include "vault/store/internal/vault_impl.h"
+#include "vault/store/vault.h"
+
+namespace custos::vault {
+
+// ---- group commit -------------------------------------------------------------
+
+// LMDB's own commit makes a batch durable (data pages fdatasync'd, then the
+// meta page written with O_DSYNC), so every caller of a committed batch can
+// be released as soon as mdb_txn_commit returns.
+void Vault::Impl::CommitterLoop() {
+  std::vector<Request*> batch;
+  std::unique_lock lock(queue_mu);
+  while (true) {
+    queue_cv.wait(lock, [&] { return stopping || !queue.empty(); });
+    if (queue.empty() && stopping) return;
+    batch.clear();
+    while (!queue.empty() && batch.size() < options.max_batch) {
+      batch.push_back(queue.front());
+      queue.pop_front();
+    }
+    lock.unlock();
+    RunBatch(batch);
+    for (Request* r : batch) r->done.Post();
+    lock.lock();
+  }
+}
+
+namespace {
+uint64_t Nanos(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count());
+}
+}  // namespace
+
+void Vault::Impl::RunBatch(const std::vector<Request*>& batch) {
+  // Memos derive from this batch's transaction: none survives it.
+  struct DropMemos {
+    std::vector<MemoSlot>* memos;
+    ~DropMemos() { memos->clear(); }
+  } drop_memos{&txn_memos};
+  // Requests first run straight in the batch's transaction: a nested
+  // transaction per request costs a copy of every page it touches. A request
+  // that fails without having written anything needs no rollback. One that
+  // fails after writing cannot be rolled back alone, so then the whole
+  // attempt is discarded and the batch runs again with a nested transaction
+  // per request (Write() documents that a function may run more than once).
+  bool nested = false;
+  for (int attempt = 0; attempt < 40; ++attempt) {
+    map_full = false;
+    txn_memos.clear();
+    std::vector<std::function<void()>> hooks;
+    Status commit_status;
+    bool needs_nested = false;
+    {
+      std::shared_lock gate(resize_gate);
+      auto parent = internal::Txn::Begin(env, nullptr, false);
+      if (!parent.ok()) {
+        for (Request* r : batch) r->result = parent.status();
+        return;
+      }
+      const auto run_start = std::chrono::steady_clock::now();
+      for (Request* r : batch) {
+        // Nested: the request runs in its own transaction, whose failure
+        // rolls back only its writes. Flat: straight in the batch's.
+        internal::Txn child;
+        if (nested) {
+          auto begun = internal::Txn::Begin(env, parent->get(), false);
+          if (!begun.ok()) {
+            r->result = begun.status();
+            continue;
+          }
+          child = std::move(begun).value();
+        }
+        WriteTxn w = Vault::NewWriteTxn(owner, nested ? child.get() : parent->get());
+        const uint64_t writes_before = write_attempts;
+        Status st = (*r->fn)(w);
+        if (st.ok() && nested && !map_full) st = child.Commit();
+        if (map_full) break;
+        if (!st.ok()) {
+          if (!nested && write_attempts != writes_before) {
+            // Its writes cannot be undone alone. Alone in the batch,
+            // discarding the transaction is its rollback; otherwise the
+            // others must run again, nested.
+            if (batch.size() == 1) r->result = st;
+            needs_nested = true;
+            break;
+          }
+          // SECURITY: this request's writes roll back (or its commit failed),
+          // so must anything derived from them.
+          txn_memos.clear();
+        }
+        r->result = st;
+        if (st.ok()) {
+          for (auto& h : Vault::CommitHooks(w)) hooks.push_back(std::move(h));
+        }
+      }  // a nested request's transaction ends here: committed or aborted
+      const auto commit_start = std::chrono::steady_clock::now();
+      stat_run_nanos.fetch_add(Nanos(run_start, commit_start), std::memory_order_relaxed);
+      if (!map_full && !needs_nested) {
+        commit_status = parent->Commit();
+        stat_commit_nanos.fetch_add(Nanos(commit_start, std::chrono::steady_clock::now()),
+                                    std::memory_order_relaxed);
+        if (!commit_status.ok() && commit_status.code() == StatusCode::kResourceExhausted)
+          map_full = true;
+      }
+    }
+    if (map_full) {
+      std::unique_lock gate(resize_gate);
+      size_t grown = env.MapSize() * 2;
+      Status s = env.SetMapSize(grown);
+      if (!s.ok()) {
+        for (Request* r : batch) r->result = s;
+        return;
+      }
+      continue;  // run the whole batch again in a fresh transaction
+    }
+    if (needs_nested) {  // the transaction was discarded, uncommitted
+      if (batch.size() == 1) return;
+      nested = true;
+      continue;
+    }
+    if (!commit_status.ok()) {
+      for (Request* r : batch)
+        if (r->result.ok()) r->result = commit_status;
+      return;
+    }
+    stat_commits.fetch_add(1, std::memory_order_relaxed);
+    stat_requests.fetch_add(batch.size(), std::memory_order_relaxed);
+    uint64_t prev = stat_max_batch.load(std::memory_order_relaxed);
+    while (batch.size() > prev && !stat_max_batch.compare_exchange_weak(prev, batch.size())) {
+    }
+    for (auto& h : hooks) h();
+    return;
+  }
+  for (Request* r : batch) r->result = Status::ResourceExhausted("the vault cannot grow further");
+}
+
+Status Vault::Write(const std::function<Status(WriteTxn&)>& fn) {
+  if (impl_->options.read_only) {
+    return Status::FailedPrecondition("the vault in " + dir_ +
+                                      " is open read-only: this command cannot write to it");
+  }
+  Impl::Request req;
+  req.fn = &fn;
+  std::unique_lock lock(impl_->queue_mu);
+  if (impl_->stopping) return Status::FailedPrecondition("the vault is closing");
+  impl_->queue.push_back(&req);
+  lock.unlock();
+  impl_->queue_cv.notify_one();
+  req.done.Wait();
+  return req.result;
+}
+
+Vault::CommitStats Vault::commit_stats() const {
+  return CommitStats{impl_->stat_commits.load(), impl_->stat_requests.load(),
+                     impl_->stat_max_batch.load(), impl_->stat_run_nanos.load(),
+                     impl_->stat_commit_nanos.load()};
+}
+
+}  // namespace custos::vault
