@@ -77,17 +77,18 @@ std::string PolicyDigest(std::string_view xml) { return HexEncode(Sha256(xml)); 
 
 Result<std::string> CurrentPolicyDigest(const ReadTxn& txn) {
   // Every protected operation asks; an apply rewrites the record.
-  static auto* cache = new SealedCache<std::string>();
-  return cache->Get(txn, tables::kPolicies, kCurrentKey, [&]() -> Result<std::string> {
-    auto raw = txn.Get(tables::kPolicies, kCurrentKey);
-    if (!raw.ok()) {
-      if (raw.status().code() == StatusCode::kNotFound)
-        return Status::NotFound("no policy has been applied");
-      return raw.status();
-    }
-    CUSTOS_ASSIGN_OR_RETURN(PolicyApplication a, ApplicationFromJson(*raw));
-    return a.sha256;
-  });
+  static constexpr char kTag = 0;
+  return SealedCacheOf<std::string>(txn.vault(), &kTag)
+      .Get(txn, tables::kPolicies, kCurrentKey, [&]() -> Result<std::string> {
+        auto raw = txn.Get(tables::kPolicies, kCurrentKey);
+        if (!raw.ok()) {
+          if (raw.status().code() == StatusCode::kNotFound)
+            return Status::NotFound("no policy has been applied");
+          return raw.status();
+        }
+        CUSTOS_ASSIGN_OR_RETURN(PolicyApplication a, ApplicationFromJson(*raw));
+        return a.sha256;
+      });
 }
 
 Result<policy::Policy> GetPolicyVersion(const ReadTxn& txn, std::string_view sha256) {

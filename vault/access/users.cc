@@ -121,16 +121,17 @@ Status UpdateUser(WriteTxn& txn, const User& user) {
 
 Result<User> GetUser(const ReadTxn& txn, std::string_view id) {
   // Every request reads its user (the web layer, then the operation).
-  static auto* cache = new SealedCache<User>();
-  return cache->Get(txn, tables::kUsers, id, [&]() -> Result<User> {
-    auto raw = txn.Get(tables::kUsers, id);
-    if (!raw.ok()) {
-      if (raw.status().code() == StatusCode::kNotFound) return Status::NotFound("no such user");
-      return raw.status();
-    }
-    CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*raw));
-    return User::FromJson(v);
-  });
+  static constexpr char kTag = 0;
+  return SealedCacheOf<User>(txn.vault(), &kTag)
+      .Get(txn, tables::kUsers, id, [&]() -> Result<User> {
+        auto raw = txn.Get(tables::kUsers, id);
+        if (!raw.ok()) {
+          if (raw.status().code() == StatusCode::kNotFound) return Status::NotFound("no such user");
+          return raw.status();
+        }
+        CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*raw));
+        return User::FromJson(v);
+      });
 }
 
 Result<User> FindUserByName(const ReadTxn& txn, std::string_view username) {

@@ -92,10 +92,8 @@ Result<std::shared_ptr<const policy::Policy>> Archive::PolicyAt(const ReadTxn& t
 
 namespace {
 
-SealedCache<RecordMeta>& MetaCache() {
-  static auto* cache = new SealedCache<RecordMeta>();
-  return *cache;
-}
+// Tags this file's cache of record metadata in each vault.
+constexpr char kMetaCacheTag = 0;
 
 }  // namespace
 
@@ -110,15 +108,17 @@ policy::RecordFacts Archive::RecordFactsFor(const RecordMeta& meta) {
 }
 
 Result<RecordMeta> Archive::ReadMeta(const ReadTxn& txn, std::string_view record_id) {
-  return MetaCache().Get(txn, tables::kRecordIndex, record_id, [&]() -> Result<RecordMeta> {
-    auto raw = txn.Get(tables::kRecordIndex, record_id);
-    if (!raw.ok()) {
-      if (raw.status().code() == StatusCode::kNotFound) return Status::NotFound("no such record");
-      return raw.status();
-    }
-    CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*raw));
-    return RecordMeta::FromJson(v);
-  });
+  return SealedCacheOf<RecordMeta>(txn.vault(), &kMetaCacheTag)
+      .Get(txn, tables::kRecordIndex, record_id, [&]() -> Result<RecordMeta> {
+        auto raw = txn.Get(tables::kRecordIndex, record_id);
+        if (!raw.ok()) {
+          if (raw.status().code() == StatusCode::kNotFound)
+            return Status::NotFound("no such record");
+          return raw.status();
+        }
+        CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*raw));
+        return RecordMeta::FromJson(v);
+      });
 }
 
 // ---- search -----------------------------------------------------------------------

@@ -2,12 +2,15 @@
 // opened from: a hit needs the stored bytes to be exactly those (a rewrite
 // or a key rotation seals anew), so the cache never serves a stale value and
 // costs one LMDB lookup and a compare instead of unsealing and parsing JSON.
-// For values read by every request (users, record metadata); content is
-// never cached.
+// For values read by every request (users, record metadata, the policy in
+// force); content is never cached. Each vault owns its caches
+// (SealedCacheOf, Vault::CacheFor): they are bounded and dropped with the
+// vault, never shared between vaults or kept after one closes.
 #ifndef CUSTOS_VAULT_STORE_SEALED_CACHE_H_
 #define CUSTOS_VAULT_STORE_SEALED_CACHE_H_
 
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -19,7 +22,7 @@
 namespace custos::vault {
 
 template <typename T>
-class SealedCache {
+class SealedCache final : public Vault::Cache {
  public:
   // The value of `key`: the cached one while its sealed bytes are unchanged,
   // else `load()` (which opens and parses it), remembered when it succeeds.
@@ -28,7 +31,7 @@ class SealedCache {
                 const std::function<Result<T>()>& load) {
     auto sealed = txn.GetSealed(table, key);
     if (!sealed.ok()) return load();
-    const std::string cache_key = CacheKey(txn, table, key);
+    const std::string cache_key = CacheKey(table, key);
     {
       std::lock_guard lock(mu_);
       auto it = entries_.find(cache_key);
@@ -45,15 +48,16 @@ class SealedCache {
   }
 
  private:
+  // Bounded: when full, every entry is dropped and the cache refills from
+  // the readers' next lookups (cheap; avoids an LRU's bookkeeping on the
+  // hot path).
   static constexpr size_t kMaxEntries = 1 << 16;
   struct Entry {
     std::string sealed;
     T value;
   };
-  static std::string CacheKey(const ReadTxn& txn, Table table, std::string_view key) {
-    const Vault* v = &txn.vault();
-    std::string k(reinterpret_cast<const char*>(&v), sizeof v);
-    k += table;
+  static std::string CacheKey(Table table, std::string_view key) {
+    std::string k(table);
     k.push_back('\0');
     k += key;
     return k;
@@ -61,6 +65,14 @@ class SealedCache {
   std::mutex mu_;
   std::unordered_map<std::string, Entry> entries_;
 };
+
+// `vault`'s SealedCache<T> named by `tag` (the address of a static object
+// of the caller's), made on first use; it lives as long as the vault.
+template <typename T>
+SealedCache<T>& SealedCacheOf(const Vault& vault, const void* tag) {
+  return static_cast<SealedCache<T>&>(
+      vault.CacheFor(tag, [] { return std::make_unique<SealedCache<T>>(); }));
+}
 
 }  // namespace custos::vault
 

@@ -279,6 +279,16 @@ class Vault {
   // copy holds no plaintext. Works on a read-only vault beside the writer.
   Status CopyTo(int fd) const;
 
+  // A cache this vault keeps for a caller (sealed_cache.h): one per `tag`
+  // (the address of a static object of the caller, as for memos), made by
+  // `make` on first use and destroyed when the vault closes, so opened
+  // values never outlive the vault or leak into another one opened later in
+  // the same process. Thread-safe; the reference lives as long as the vault.
+  struct Cache {
+    virtual ~Cache() = default;
+  };
+  Cache& CacheFor(const void* tag, const std::function<std::unique_ptr<Cache>()>& make) const;
+
   // Group-commit statistics (for /metrics and benchmarks).
   struct CommitStats {
     uint64_t commits = 0;

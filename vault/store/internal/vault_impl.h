@@ -70,6 +70,10 @@ struct Vault::Impl {
   uint32_t current_version = 0;
   SecretBytes index_key;
 
+  // The callers' caches of opened values (Vault::CacheFor), by tag.
+  mutable std::mutex caches_mu;
+  mutable std::map<const void*, std::unique_ptr<Vault::Cache>> caches;
+
   // Readers hold it shared; growing the map takes it exclusively.
   mutable std::shared_mutex resize_gate;
 
