@@ -109,6 +109,17 @@ TEST_F(WebAgreementsTest, AccessByRole) {
   EXPECT_FALSE(one.Json()["fields"].as_array().empty());
   EXPECT_EQ(legal.Call("GET", "/api/v1/agreement-templates/..%2Fetc").status, 404);
   EXPECT_EQ(LoggedIn("hr").Call("GET", "/api/v1/noncompetes").status, 200);
+  // HR's read of the non-compete dashboard (former employees' terms and
+  // payments) is in the log. (The author and the administrator above were
+  // turned away by the route's roles, before the vault.)
+  TestResponse reads =
+      LoggedIn("auditor").Call("GET", "/api/v1/audit/events?action=noncompete.read&order=asc");
+  ASSERT_EQ(reads.status, 200) << reads.body;
+  const json::Value reads_json = reads.Json();
+  const json::Array& read_events = reads_json.Find("events")->as_array();
+  ASSERT_EQ(read_events.size(), 1u) << reads.body;
+  EXPECT_EQ(read_events[0].Find("decision")->as_string(), "allow");
+  EXPECT_EQ(read_events[0].Find("actor")->Find("name")->as_string(), "hr");
   EXPECT_EQ(LoggedIn("auditor").Call("GET", "/api/v1/employees/" + emp_.id + "/nda-timing").status,
             200);
 }

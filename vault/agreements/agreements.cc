@@ -6,19 +6,17 @@
 #include "base/encoding.h"
 #include "policy/engine.h"
 #include "policy/rules.h"
+#include "vault/agreements/internal/agreements_common.h"
 #include "vault/store/versions.h"
 
 namespace custos::vault {
-
-namespace {
+namespace agreements_internal {
 
 // A string member or `fallback` when absent or not a string.
 std::string StrOr(const json::Value& v, std::string_view key, std::string fallback) {
   const json::Value* m = v.Find(key);
   return m != nullptr && m->is_string() ? m->as_string() : fallback;
 }
-
-constexpr std::string_view kHtmlType = "text/html; charset=utf-8";
 
 std::string DocKey(std::string_view sha_hex) { return "doc:" + std::string(sha_hex); }
 
@@ -46,25 +44,6 @@ Result<std::vector<std::string>> EmployeeAgreementIds(const ReadTxn& txn,
     return Result<bool>(true);
   }));
   return ids;
-}
-
-json::Value PlaceJson(const AuditEvent::Place& p) {
-  json::Value o = json::Value::MakeObject();
-  o["ip"] = p.ip;
-  o["user_agent"] = p.user_agent;
-  o["workstation"] = p.workstation;
-  o["location"] = p.location;
-  return o;
-}
-
-AuditEvent::Place PlaceFromJson(const json::Value& v) {
-  AuditEvent::Place p;
-  if (!v.is_object()) return p;
-  p.ip = StrOr(v, "ip", "");
-  p.user_agent = StrOr(v, "user_agent", "");
-  p.workstation = StrOr(v, "workstation", "");
-  p.location = StrOr(v, "location", "");
-  return p;
 }
 
 // Stores document bytes content-addressed; the same bytes twice are one entry.
@@ -146,165 +125,23 @@ json::Value WithDefaults(const json::Value& fields, const BuiltDocument& doc) {
   return out;
 }
 
-}  // namespace
+}  // namespace agreements_internal
 
-std::string_view AgreementStateId(AgreementState s) {
-  switch (s) {
-    case AgreementState::kDraft:
-      return "draft";
-    case AgreementState::kInReview:
-      return "in_review";
-    case AgreementState::kSent:
-      return "sent";
-    case AgreementState::kEmployeeSigned:
-      return "employee_signed";
-    case AgreementState::kPaperUploaded:
-      return "paper_uploaded";
-    case AgreementState::kCompleted:
-      return "completed";
-  }
-  return "draft";
-}
-
-Result<AgreementState> ParseAgreementState(std::string_view id) {
-  for (AgreementState s : {AgreementState::kDraft, AgreementState::kInReview, AgreementState::kSent,
-                           AgreementState::kEmployeeSigned, AgreementState::kPaperUploaded,
-                           AgreementState::kCompleted}) {
-    if (AgreementStateId(s) == id) return s;
-  }
-  return Status::InvalidArgument("unknown agreement state");
-}
-
-json::Value AgreementStep::ToJson() const {
-  json::Value o = json::Value::MakeObject();
-  o["action"] = action;
-  o["actor_id"] = actor_id;
-  o["actor_name"] = actor_name;
-  o["role"] = role;
-  o["at"] = at;
-  o["place"] = PlaceJson(place);
-  o["audit_seq"] = audit_seq;
-  o["document_sha256"] = document_sha256;
-  o["signed"] = signed_step;
-  o["note"] = note;
-  return o;
-}
-
-Result<AgreementStep> AgreementStep::FromJson(const json::Value& v) {
-  AgreementStep s;
-  CUSTOS_ASSIGN_OR_RETURN(s.action, json::GetString(v, "action"));
-  CUSTOS_ASSIGN_OR_RETURN(s.actor_id, json::GetString(v, "actor_id"));
-  CUSTOS_ASSIGN_OR_RETURN(s.actor_name, json::GetString(v, "actor_name"));
-  CUSTOS_ASSIGN_OR_RETURN(s.role, json::GetString(v, "role"));
-  CUSTOS_ASSIGN_OR_RETURN(s.at, json::GetInt(v, "at"));
-  if (const json::Value* p = v.Find("place")) s.place = PlaceFromJson(*p);
-  CUSTOS_ASSIGN_OR_RETURN(int64_t seq, json::GetInt(v, "audit_seq"));
-  s.audit_seq = static_cast<uint64_t>(seq);
-  CUSTOS_ASSIGN_OR_RETURN(s.document_sha256, json::GetString(v, "document_sha256"));
-  CUSTOS_ASSIGN_OR_RETURN(s.signed_step, json::GetBool(v, "signed"));
-  CUSTOS_ASSIGN_OR_RETURN(s.note, json::GetString(v, "note"));
-  return s;
-}
-
-json::Value Agreement::ToJson() const {
-  json::Value o = json::Value::MakeObject();
-  o["id"] = id;
-  o["template_id"] = template_id;
-  o["template_version"] = template_version;
-  o["kind"] = kind;
-  o["title"] = title;
-  o["language"] = language;
-  o["employee_id"] = employee_id;
-  o["employee_name"] = employee_name;
-  o["classification"] = policy::ClassificationId(classification);
-  o["fields"] = fields;
-  o["state"] = AgreementStateId(state);
-  o["drafted_by"] = drafted_by;
-  o["created"] = created;
-  o["checks"] = checks;
-  o["can_send"] = can_send;
-  o["document_sha256"] = document_sha256;
-  o["method"] = method;
-  o["scan_sha256"] = scan_sha256;
-  json::Value paper_o = json::Value::MakeObject();
-  paper_o["room"] = paper.room;
-  paper_o["cabinet"] = paper.cabinet;
-  paper_o["box"] = paper.box;
-  o["paper"] = std::move(paper_o);
-  o["completed_at"] = completed_at;
-  o["delivered_at"] = delivered_at;
-  json::Value list = json::Value::MakeArray();
-  for (const AgreementStep& s : steps) list.Push(s.ToJson());
-  o["steps"] = std::move(list);
-  return o;
-}
-
-Result<Agreement> Agreement::FromJson(const json::Value& v) {
-  Agreement a;
-  CUSTOS_ASSIGN_OR_RETURN(a.id, json::GetString(v, "id"));
-  CUSTOS_ASSIGN_OR_RETURN(a.template_id, json::GetString(v, "template_id"));
-  CUSTOS_ASSIGN_OR_RETURN(a.template_version, json::GetString(v, "template_version"));
-  CUSTOS_ASSIGN_OR_RETURN(a.kind, json::GetString(v, "kind"));
-  CUSTOS_ASSIGN_OR_RETURN(a.title, json::GetString(v, "title"));
-  CUSTOS_ASSIGN_OR_RETURN(a.language, json::GetString(v, "language"));
-  CUSTOS_ASSIGN_OR_RETURN(a.employee_id, json::GetString(v, "employee_id"));
-  CUSTOS_ASSIGN_OR_RETURN(a.employee_name, json::GetString(v, "employee_name"));
-  CUSTOS_ASSIGN_OR_RETURN(std::string c, json::GetString(v, "classification"));
-  CUSTOS_ASSIGN_OR_RETURN(a.classification, policy::ParseClassification(c));
-  if (const json::Value* f = v.Find("fields"); f != nullptr && f->is_object()) a.fields = *f;
-  CUSTOS_ASSIGN_OR_RETURN(std::string st, json::GetString(v, "state"));
-  CUSTOS_ASSIGN_OR_RETURN(a.state, ParseAgreementState(st));
-  CUSTOS_ASSIGN_OR_RETURN(a.drafted_by, json::GetString(v, "drafted_by"));
-  CUSTOS_ASSIGN_OR_RETURN(a.created, json::GetInt(v, "created"));
-  if (const json::Value* ch = v.Find("checks")) a.checks = *ch;
-  CUSTOS_ASSIGN_OR_RETURN(a.can_send, json::GetBool(v, "can_send"));
-  CUSTOS_ASSIGN_OR_RETURN(a.document_sha256, json::GetString(v, "document_sha256"));
-  CUSTOS_ASSIGN_OR_RETURN(a.method, json::GetString(v, "method"));
-  CUSTOS_ASSIGN_OR_RETURN(a.scan_sha256, json::GetString(v, "scan_sha256"));
-  if (const json::Value* p = v.Find("paper"); p != nullptr && p->is_object()) {
-    a.paper.room = StrOr(*p, "room", "");
-    a.paper.cabinet = StrOr(*p, "cabinet", "");
-    a.paper.box = StrOr(*p, "box", "");
-  }
-  CUSTOS_ASSIGN_OR_RETURN(a.completed_at, json::GetInt(v, "completed_at"));
-  CUSTOS_ASSIGN_OR_RETURN(a.delivered_at, json::GetInt(v, "delivered_at"));
-  const json::Value* steps = v.Find("steps");
-  if (steps == nullptr || !steps->is_array()) return Status::DataLoss("agreement without steps");
-  for (const json::Value& s : steps->as_array()) {
-    CUSTOS_ASSIGN_OR_RETURN(AgreementStep step, AgreementStep::FromJson(s));
-    a.steps.push_back(std::move(step));
-  }
-  return a;
-}
-
-std::optional<UnixMillis> Agreement::EmployeeSignedAt() const {
-  for (const AgreementStep& s : steps) {
-    if (s.action == "sign" && s.actor_id == employee_id) return s.at;
-  }
-  return std::nullopt;
-}
-
-json::Value Certificate::ToJson() const {
-  json::Value o = json::Value::MakeObject();
-  o["agreement"] = agreement.ToJson();
-  o["agreement"].as_object().erase("fields");
-  o["document_hash_ok"] = document_hash_ok;
-  o["all_signatures_ok"] = all_signatures_ok;
-  o["employee_signature_reliable"] =
-      employee_signature_reliable ? json::Value(*employee_signature_reliable) : json::Value();
-  json::Value list = json::Value::MakeArray();
-  for (const CertificateStep& s : steps) {
-    json::Value e = s.step.ToJson();
-    e["time"] = FormatRfc3339Millis(s.step.at);
-    if (s.signature) {
-      e["signature"] = s.signature->ToJson();
-    }
-    e["verification"] = s.verification;
-    list.Push(std::move(e));
-  }
-  o["steps"] = std::move(list);
-  return o;
-}
+using agreements_internal::CapacityOf;
+using agreements_internal::DocKey;
+using agreements_internal::EmployeeAgreementIds;
+using agreements_internal::EmployeeIndexKey;
+using agreements_internal::EmployeeMaySee;
+using agreements_internal::EmployeeSignatureReliable;
+using agreements_internal::InState;
+using agreements_internal::IsReader;
+using agreements_internal::PutDocument;
+using agreements_internal::ShaHex;
+using agreements_internal::SignatureKey;
+using agreements_internal::StepAttempt;
+using agreements_internal::StepFacts;
+using agreements_internal::StrOr;
+using agreements_internal::WithDefaults;
 
 Result<std::optional<UnixMillis>> FirstClassifiedAccess(const ReadTxn& txn, const AuditLog& log,
                                                         std::string_view user_id) {
@@ -797,288 +634,6 @@ Result<Agreement> Agreements::AttestPaper(const Caller& caller, std::string_view
       caller, id, "attest", password,
       [](const Agreement& a) { return InState(a, AgreementState::kPaperUploaded); },
       AgreementState::kCompleted);
-}
-
-Result<Agreements::Read> Agreements::DecideRead(const Caller& caller, std::string_view id,
-                                                std::string_view action,
-                                                const std::function<void(AuditEvent&)>& details) {
-  const access::Attempt attempt =
-      access::Attempt::On(policy::Action::kReadAgreement, action, "agreement", id);
-  Read out;
-  CUSTOS_RETURN_IF_ERROR(
-      gate_
-          .DecideThenWrite(
-              caller, attempt,
-              [&](const ReadTxn& txn, const User& user, policy::Facts& f, AuditEvent& e) -> Status {
-                out.user = user;
-                CUSTOS_ASSIGN_OR_RETURN(out.agreement, Load(txn, id));
-                const Agreement& a = out.agreement;
-                // The employee reads their agreement once it is sent to them,
-                // not while legal drafts and reviews it.
-                if (user.id == a.employee_id && !EmployeeMaySee(user, a)) {
-                  return policy::Refuse("agreements.not_sent", "not sent to you yet");
-                }
-                f.record = policy::RecordFacts{a.id, a.classification, "", "", ""};
-                f.target_user_id = a.employee_id;
-                f.now = Now();
-                e.object.id = a.id;
-                e.details["employee"] = a.employee_id;
-                e.details["classification"] = policy::ClassificationId(a.classification);
-                return Status::Ok();
-              },
-              nullptr,
-              [&](const ReadTxn&, const access::Outcome& o, AuditEvent& e) -> Status {
-                if (o.allowed && details) details(e);
-                return Status::Ok();
-              })
-          .status());
-  return out;
-}
-
-Result<Agreement> Agreements::Get(const Caller& caller, std::string_view id) {
-  CUSTOS_ASSIGN_OR_RETURN(Read r, DecideRead(caller, id, "agreement.read"));
-  return std::move(r.agreement);
-}
-
-Result<std::vector<Agreement>> Agreements::List(const Caller& caller,
-                                                std::string_view employee_id) const {
-  CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-  CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(*txn, caller));
-  std::vector<std::string> ids;
-  const bool reader = IsReader(user);
-  std::string who = reader ? std::string(employee_id) : user.id;
-  if (!who.empty()) {
-    CUSTOS_ASSIGN_OR_RETURN(ids, EmployeeAgreementIds(*txn, who));
-  } else {
-    CUSTOS_RETURN_IF_ERROR(txn->ScanKeys(tables::kAgreements, "a-", [&](std::string_view k) {
-      std::string_view id = k.substr(0, k.find('\0'));
-      if (ids.empty() || ids.back() != id) ids.emplace_back(id);
-      return Result<bool>(true);
-    }));
-  }
-  std::vector<Agreement> out;
-  for (const std::string& id : ids) {
-    CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(*txn, id));
-    if (reader || EmployeeMaySee(user, a)) out.push_back(std::move(a));
-  }
-  return out;
-}
-
-Result<BuiltDocument> Agreements::Preview(const Caller& caller, std::string_view id) {
-  // Decided and recorded before anything is rendered (fail closed).
-  CUSTOS_ASSIGN_OR_RETURN(Read r, DecideRead(caller, id, "agreement.preview"));
-  const Agreement& a = r.agreement;
-  CheckFacts facts;
-  std::string stored;
-  {
-    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(facts, FactsFor(*txn, a));
-    if (!a.document_sha256.empty()) {
-      CUSTOS_ASSIGN_OR_RETURN(stored, txn->Get(tables::kAgreements, DocKey(a.document_sha256)));
-    }
-  }
-  BuiltDocument doc;
-  if (a.document_sha256.empty()) {
-    CUSTOS_ASSIGN_OR_RETURN(doc, builder_(a.template_id, a.fields, a.classification, facts));
-  } else {
-    doc.template_version = a.template_version;
-    doc.kind = a.kind;
-    doc.title = a.title;
-    doc.language = a.language;
-    doc.html = std::move(stored);
-    doc.report = a.checks;
-    doc.can_send = a.can_send;
-  }
-  return doc;
-}
-
-Result<StoredDocument> Agreements::Download(const Caller& caller, std::string_view id) {
-  User user;
-  Agreement a;
-  {
-    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(user, access::AccessGate::CallerUser(*txn, caller));
-    CUSTOS_ASSIGN_OR_RETURN(a, Load(*txn, id));
-  }
-  const bool employee = user.id == a.employee_id;
-  if (a.state != AgreementState::kCompleted) {
-    return Status::FailedPrecondition("only a completed agreement can be downloaded");
-  }
-  StoredDocument doc;
-  doc.sha256_hex = a.method == "paper" ? a.scan_sha256 : a.document_sha256;
-  doc.content_type = std::string(kHtmlType);
-  if (a.method == "paper") {
-    for (const AgreementStep& s : a.steps) {
-      if (s.action == "paper_upload" && !s.note.empty()) doc.content_type = s.note;
-    }
-  }
-  if (employee) {
-    // The employee's own download is the delivery of their copy (N10).
-    auto out = Transition(caller, id, "deliver", 0, nullptr,
-                          [&](WriteTxn& txn, Agreement& ag, AgreementStep& step) -> Status {
-                            CUSTOS_ASSIGN_OR_RETURN(
-                                doc.bytes, txn.Get(tables::kAgreements, DocKey(doc.sha256_hex)));
-                            if (ag.delivered_at == 0) ag.delivered_at = step.at;
-                            step.document_sha256 = doc.sha256_hex;
-                            return Status::Ok();
-                          });
-    if (!out.ok()) return out.status();
-    return doc;
-  }
-  // Anyone else's download is a decided, recorded read of the document.
-  CUSTOS_RETURN_IF_ERROR(DecideRead(caller, id, "agreement.download", [&](AuditEvent& e) {
-                           e.details["document_sha256"] = doc.sha256_hex;
-                         }).status());
-  {
-    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(doc.bytes, txn->Get(tables::kAgreements, DocKey(doc.sha256_hex)));
-  }
-  return doc;
-}
-
-Result<Certificate> Agreements::Verify(std::string_view id) const {
-  CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-  return VerifyAgreement(*txn, id);
-}
-
-Result<std::string> AgreementDocument(const ReadTxn& txn, std::string_view sha256_hex) {
-  auto bytes = txn.Get(tables::kAgreements, DocKey(sha256_hex));
-  if (!bytes.ok() && bytes.status().code() == StatusCode::kNotFound) {
-    return Status::NotFound("no stored document with that SHA-256");
-  }
-  return bytes;
-}
-
-Result<Certificate> VerifyAgreement(const ReadTxn& txn, std::string_view id) {
-  CUSTOS_ASSIGN_OR_RETURN(Agreement a, LoadAgreement(txn, id));
-  Certificate c;
-  if (!a.document_sha256.empty()) {
-    auto bytes = txn.Get(tables::kAgreements, DocKey(a.document_sha256));
-    c.document_hash_ok = bytes.ok() && ShaHex(*bytes) == a.document_sha256;
-    if (c.document_hash_ok && !a.scan_sha256.empty()) {
-      auto scan = txn.Get(tables::kAgreements, DocKey(a.scan_sha256));
-      c.document_hash_ok = scan.ok() && ShaHex(*scan) == a.scan_sha256;
-    }
-  }
-  c.all_signatures_ok = c.document_hash_ok;
-  bool any_signature = false;
-  for (size_t i = 0; i < a.steps.size(); ++i) {
-    CertificateStep cs;
-    cs.step = a.steps[i];
-    if (!cs.step.signed_step) {
-      cs.verification = "not signed";
-      c.steps.push_back(std::move(cs));
-      continue;
-    }
-    any_signature = true;
-    Status result;
-    auto text = txn.Get(tables::kSignatures, SignatureKey(a.id, i));
-    if (!text.ok()) {
-      result = Status::DataLoss("signature missing or unreadable");
-    } else if (auto v = json::Parse(*text); !v.ok()) {
-      result = Status::DataLoss("signature record does not parse");
-    } else if (auto sig = SignatureRecord::FromJson(*v); !sig.ok()) {
-      result = Status::DataLoss("signature record is malformed");
-    } else {
-      cs.signature = *sig;
-      SignatureStatement expected;
-      expected.agreement_id = a.id;
-      expected.document_sha256 = cs.step.action == "attest" ? a.scan_sha256 : a.document_sha256;
-      expected.role = cs.step.role;
-      expected.signer_id = cs.step.actor_id;
-      expected.signer_name = cs.step.actor_name;
-      expected.time = cs.step.at;
-      result = VerifySignatureRecord(*sig, expected);
-      if (result.ok()) {
-        auto own = IsUserPublicKey(txn, cs.step.actor_id, sig->public_key);
-        if (!own.ok() || !*own) result = Status::DataLoss("the key is not the signer's");
-      }
-    }
-    cs.verification = result.ok() ? "ok" : result.message();
-    if (!result.ok()) c.all_signatures_ok = false;
-    if (cs.step.action == "sign" && cs.step.actor_id == a.employee_id) {
-      if (!result.ok() || !c.document_hash_ok) {
-        c.employee_signature_reliable = false;
-      } else if (cs.signature && cs.signature->conditions) {
-        c.employee_signature_reliable = cs.signature->conditions->reliable();
-      }
-    }
-    c.steps.push_back(std::move(cs));
-  }
-  if (!any_signature) c.all_signatures_ok = false;
-  c.agreement = std::move(a);
-  return c;
-}
-
-Result<Certificate> Agreements::GetCertificate(const Caller& caller, std::string_view id) {
-  const access::Attempt attempt = StepAttempt("agreement.certificate", id);
-  const access::Prepare prepare = [&](const ReadTxn& r, const User&, policy::Facts& f,
-                                      AuditEvent&) -> Status {
-    CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(r, id));
-    f.agreement = StepFacts("certificate", a);
-    f.now = Now();
-    return Status::Ok();
-  };
-  bool allowed = false;
-  {
-    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(const access::Outcome peek, gate_.Peek(*txn, caller, attempt, prepare));
-    allowed = peek.allowed;
-  }
-  // A refused caller's attempt is recorded before any verification work.
-  if (!allowed) {
-    return gate_
-        .DecideThenWrite(caller, attempt, prepare, nullptr,
-                         [](const ReadTxn&, const access::Outcome& o, AuditEvent&) -> Status {
-                           if (o.allowed) return Status::Aborted("the decision changed; try again");
-                           return Status::Ok();
-                         })
-        .status();
-  }
-  CUSTOS_ASSIGN_OR_RETURN(Certificate c, Verify(id));
-  CUSTOS_RETURN_IF_ERROR(
-      gate_
-          .DecideThenWrite(caller, attempt, prepare, nullptr,
-                           [&](const ReadTxn&, const access::Outcome&, AuditEvent& e) -> Status {
-                             e.details["all_signatures_ok"] = c.all_signatures_ok;
-                             return Status::Ok();
-                           })
-          .status());
-  return c;
-}
-
-Result<NdaTiming> Agreements::CheckNdaTiming(std::string_view employee_id) const {
-  CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-  NdaTiming t;
-  CUSTOS_ASSIGN_OR_RETURN(t.first_classified_access,
-                          FirstClassifiedAccess(*txn, log_, employee_id));
-  std::string prefix = "agr/emp/" + std::string(employee_id);
-  prefix.push_back('\0');
-  std::vector<std::string> ids;
-  CUSTOS_RETURN_IF_ERROR(txn->ScanKeys(tables::kIndex, prefix, [&](std::string_view k) {
-    ids.emplace_back(k.substr(prefix.size()));
-    return Result<bool>(true);
-  }));
-  for (const std::string& id : ids) {
-    CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(*txn, id));
-    if (a.kind != "employee-nda" || a.state != AgreementState::kCompleted) continue;
-    std::optional<UnixMillis> at = a.EmployeeSignedAt();
-    if (!at) at = a.completed_at;  // paper: the attested completion
-    if (!t.nda_signed_at || *at < *t.nda_signed_at) {
-      t.nda_signed_at = *at;
-      t.nda_agreement_id = a.id;
-    }
-  }
-  if (t.first_classified_access) {
-    if (!t.nda_signed_at) {
-      t.flagged = true;
-      t.reason = "no_nda";
-    } else if (*t.nda_signed_at > *t.first_classified_access) {
-      t.flagged = true;
-      t.reason = "signed_after_access";
-    }
-  }
-  return t;
 }
 
 }  // namespace custos::vault

@@ -303,6 +303,9 @@ Result<NonCompeteRow> NonCompeteRowOf(const ReadTxn& txn, Agreement agreement, C
 
 namespace {
 
+// The audited read of the dashboard (policy step noncompete.read).
+constexpr std::string_view kDashboardAction = "noncompete.read";
+
 // A non-compete tracking step (policy::AgreementFacts::step) on `agreement_id`.
 access::Attempt TrackingAttempt(std::string_view action, std::string_view agreement_id) {
   return access::Attempt::On(policy::Action::kAgreementStep, action, "agreement", agreement_id);
@@ -399,15 +402,19 @@ Result<std::vector<NonCompeteRow>> NonCompeteTracker::Dashboard(const Caller& ca
   std::vector<NonCompeteRow> rows;
   User user;
   {
-    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-    // Decided, not audited: the dashboard shows terms and payments, not
-    // the agreement's text (reading that is agreement.read).
+    // Decided and audited (allowed or refused) before anything is read:
+    // the dashboard shows each former employee's terms and the payments
+    // made to them. The event names the dashboard, not each agreement
+    // (reading an agreement's text is agreement.read).
     const access::AccessGate gate(vault_, log_);
-    CUSTOS_ASSIGN_OR_RETURN(const access::Outcome o,
-                            gate.Peek(*txn, caller, TrackingAttempt("noncompete.read", ""),
-                                      TrackingFacts("noncompete.read")));
-    if (!o.allowed) return o.refusal;
+    CUSTOS_ASSIGN_OR_RETURN(
+        const access::Outcome o,
+        gate.DecideThenWrite(caller,
+                             access::Attempt::On(policy::Action::kAgreementStep, kDashboardAction,
+                                                 "noncompete", "dashboard"),
+                             TrackingFacts(kDashboardAction), nullptr));
     user = o.user;
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
     std::vector<std::string> ids;
     CUSTOS_RETURN_IF_ERROR(txn->ScanKeys(tables::kAgreements, "a-", [&](std::string_view k) {
       std::string_view id = k.substr(0, k.find('\0'));

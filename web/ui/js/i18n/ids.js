@@ -173,6 +173,7 @@ const ACTIONS = [
   ['noncompete.payment', '登记补偿支付', 'Record compensation payment'],
   ['noncompete.release', '提前解除竞业限制', 'Release non-compete early'],
   ['noncompete.alert', '竞业补偿欠付告警', 'Unpaid compensation alert'],
+  ['noncompete.read', '查看竞业限制跟踪', 'View non-compete tracking'],
   ['departure.report', '生成离职报告', 'Build departure report'],
   ['departure.handover.assign', '指定接替人', 'Assign successor'],
   ['departure.handover.confirm', '确认交接', 'Confirm handover'],
