@@ -271,9 +271,10 @@ Status SeedDemoCompany(Archive& archive, const DemoOptions& options,
     if (p.department == "销售二部") u.territories = {"华南区"};
     u.roles = p.roles;
     u.created = NowMillis();
+    CUSTOS_ASSIGN_OR_RETURN(u.password_hash, HashPassword(password, options.password_kdf));
     User created;
     CUSTOS_RETURN_IF_ERROR(vault.Write([&](WriteTxn& w) -> Status {
-      CUSTOS_ASSIGN_OR_RETURN(created, CreateUser(w, u, password, options.password_kdf));
+      CUSTOS_ASSIGN_OR_RETURN(created, CreateUser(w, u));
       return Status::Ok();
     }));
     users[u.username] = created;

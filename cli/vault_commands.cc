@@ -76,9 +76,11 @@ class InitCommand : public Command {
     admin.display_name = "系统管理员 Administrator";
     admin.roles = {policy::Role::kAdmin};
     admin.must_change_password = generated;
-    Status s = (*v)->Write([&](vault::WriteTxn& w) -> Status {
-      return vault::CreateUser(w, admin, admin_pw, kdf->password_kdf).status();
-    });
+    auto admin_hash = vault::HashPassword(admin_pw, kdf->password_kdf);
+    if (!admin_hash.ok()) return Fail(admin_hash.status());
+    admin.password_hash = std::move(admin_hash).value();
+    Status s = (*v)->Write(
+        [&](vault::WriteTxn& w) -> Status { return vault::CreateUser(w, admin).status(); });
     if (!s.ok()) return Fail(s);
     // The log's signing key exists from the start, so that the read-only
     // commands (audit verify, key) work on a vault nothing has written yet.

@@ -71,8 +71,7 @@ vault::User AddUser(vault::Vault& v, const std::string& name, std::vector<policy
   u.roles = std::move(roles);
   vault::User out;
   Check(v.Write([&](vault::WriteTxn& w) -> Status {
-    CUSTOS_ASSIGN_OR_RETURN(
-        out, vault::CreateUser(w, u, vault::SecretBytes(), vault::Argon2Params::ForTests()));
+    CUSTOS_ASSIGN_OR_RETURN(out, vault::CreateUser(w, u));
     return Status::Ok();
   }),
         "user");

@@ -95,7 +95,7 @@ Env MakeEnv(const std::string& name) {
     u.roles = std::move(roles);
     User out;
     Must(e.vault->Write([&](WriteTxn& w) -> Status {
-      CUSTOS_ASSIGN_OR_RETURN(out, CreateUser(w, u, SecretBytes(), Argon2Params::ForTests()));
+      CUSTOS_ASSIGN_OR_RETURN(out, CreateUser(w, u));
       return Status::Ok();
     }),
          "user");

@@ -66,10 +66,10 @@ class AgreementsTest : public ::testing::Test {
     u.username = name;
     u.display_name = display;
     u.roles = std::move(roles);
+    u.password_hash = *HashPassword(SecretBytes::CopyOf(kPw), Argon2Params::ForTests());
     User out;
     Status st = vault_->Write([&](WriteTxn& txn) -> Status {
-      CUSTOS_ASSIGN_OR_RETURN(
-          out, CreateUser(txn, u, SecretBytes::CopyOf(kPw), Argon2Params::ForTests()));
+      CUSTOS_ASSIGN_OR_RETURN(out, CreateUser(txn, u));
       return Status::Ok();
     });
     EXPECT_TRUE(st.ok()) << st.ToString();

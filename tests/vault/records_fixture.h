@@ -56,7 +56,7 @@ class ArchiveTest : public ::testing::Test {
     u.roles = std::move(roles);
     User out;
     Status st = vault_->Write([&](WriteTxn& w) -> Status {
-      CUSTOS_ASSIGN_OR_RETURN(out, CreateUser(w, u, SecretBytes(), Argon2Params::ForTests()));
+      CUSTOS_ASSIGN_OR_RETURN(out, CreateUser(w, u));
       return Status::Ok();
     });
     EXPECT_TRUE(st.ok()) << st.ToString();

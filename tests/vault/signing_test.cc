@@ -29,10 +29,10 @@ class SigningTest : public ::testing::Test {
     u.username = name;
     u.display_name = name;
     u.roles = {policy::Role::kBorrower};
+    u.password_hash = *HashPassword(SecretBytes::CopyOf(password), Argon2Params::ForTests());
     User out;
     Status st = vault_->Write([&](WriteTxn& txn) -> Status {
-      CUSTOS_ASSIGN_OR_RETURN(
-          out, CreateUser(txn, u, SecretBytes::CopyOf(password), Argon2Params::ForTests()));
+      CUSTOS_ASSIGN_OR_RETURN(out, CreateUser(txn, u));
       return Status::Ok();
     });
     EXPECT_TRUE(st.ok()) << st.ToString();

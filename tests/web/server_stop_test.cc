@@ -47,10 +47,12 @@ TEST_F(WebServerStopTest, StopLetsTheRequestInFlightFinishAndKeepsItsEffect) {
   slow.roles = {policy::Role::kAuditor};
   const vault::Argon2Params kdf = SlowKdf(0.7);
   Result<vault::User> created = Status::Internal("unset");
+  auto hash = vault::HashPassword(vault::SecretBytes::CopyOf(kPassword), kdf);
+  ASSERT_TRUE(hash.ok());
+  slow.password_hash = *hash;
   ASSERT_TRUE(vault_
                   ->Write([&](vault::WriteTxn& txn) {
-                    created =
-                        vault::CreateUser(txn, slow, vault::SecretBytes::CopyOf(kPassword), kdf);
+                    created = vault::CreateUser(txn, slow);
                     return created.status();
                   })
                   .ok());

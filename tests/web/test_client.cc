@@ -142,9 +142,12 @@ vault::User WebTest::AddUser(const std::string& name, std::vector<policy::Role> 
   u.roles = std::move(roles);
   u.must_change_password = must_change;
   Result<vault::User> created = Status::Internal("unset");
+  auto hash =
+      vault::HashPassword(vault::SecretBytes::CopyOf(kPassword), vault::Argon2Params::ForTests());
+  EXPECT_TRUE(hash.ok());
+  if (hash.ok()) u.password_hash = *hash;
   Status st = vault_->Write([&](vault::WriteTxn& txn) {
-    created = vault::CreateUser(txn, u, vault::SecretBytes::CopyOf(kPassword),
-                                vault::Argon2Params::ForTests());
+    created = vault::CreateUser(txn, u);
     return created.status();
   });
   EXPECT_TRUE(st.ok()) << st.ToString();

@@ -323,7 +323,7 @@ Result<UserAdminOutcome> UserAdmin::Create(const Caller& admin, const NewUser& i
     for (policy::Role r : roles) {
       if (!Contains(held, r)) u.roles.push_back(r);
     }
-    CUSTOS_ASSIGN_OR_RETURN(u, CreateUser(txn, std::move(u), SecretBytes(), kdf_));
+    CUSTOS_ASSIGN_OR_RETURN(u, CreateUser(txn, std::move(u)));
     if (Contains(u.roles, policy::Role::kAdmin)) CUSTOS_RETURN_IF_ERROR(NoteSecondAdmin(txn));
     e.object.id = u.id;
     e.details["roles"] = RoleList(u.roles);

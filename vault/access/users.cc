@@ -89,17 +89,13 @@ Status ValidateUsername(std::string_view name) {
   return Status::Ok();
 }
 
-Result<User> CreateUser(WriteTxn& txn, User user, const SecretBytes& password,
-                        const Argon2Params& kdf) {
+Result<User> CreateUser(WriteTxn& txn, User user) {
   CUSTOS_RETURN_IF_ERROR(ValidateUsername(user.username));
   const std::string index_key = txn.vault().BlindIndex(kUserDomain, user.username);
   CUSTOS_ASSIGN_OR_RETURN(bool taken, txn.Has(tables::kUserIndex, index_key));
   if (taken) return Status::AlreadyExists("username '" + user.username + "' is taken");
   user.id = "u-" + HexEncode(RandomBytes(8));
   if (user.created == 0) user.created = NowMillis();
-  if (!password.empty()) {
-    CUSTOS_ASSIGN_OR_RETURN(user.password_hash, HashPassword(password, kdf));
-  }
   CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kUsers, user.id, json::Serialize(user.ToJson(true))));
   CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kUserIndex, index_key, user.id));
   return user;

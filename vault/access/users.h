@@ -57,9 +57,11 @@ struct User {
 Status ValidateUsername(std::string_view username);
 
 // Creates a user with a fresh id; kAlreadyExists if the username is taken.
-// `password` may be empty (no login until one is set). Hashing uses `kdf`.
-Result<User> CreateUser(WriteTxn& txn, User user, const SecretBytes& password,
-                        const Argon2Params& kdf);
+// `user.password_hash` is stored as given: empty (no login until a password
+// is set) or made by HashPassword before the write — Argon2id never runs
+// inside a write transaction, where it would stall every writer of the
+// group commit (and could run again when the batch is re-run).
+Result<User> CreateUser(WriteTxn& txn, User user);
 
 // Replaces the stored user (same id); the username index follows renames.
 Status UpdateUser(WriteTxn& txn, const User& user);
