@@ -888,7 +888,7 @@ Status SeedDeparture(Archive& archive, Agreements& agreements, const Cast& cast,
 
   // The handover: HR assigns every file to the successor, the leaver shows
   // them one (the only view the notice period allows), an approver confirms.
-  std::vector<std::string> files = archive.RecordsOwnedBy(leaver.id);
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> files, archive.RecordsOwnedBy(leaver.id));
   std::sort(files.begin(), files.end());
   for (const std::string& id : files) {
     CUSTOS_RETURN_IF_ERROR(
@@ -1019,7 +1019,7 @@ Status SeedCompletedDeparture(Archive& archive, const Cast& cast,
                           "离职面谈时口头告知保密义务，本人拒绝签收书面告知书；人事孙丽、"
                           "法务王芳在场")
           .status());
-  std::vector<std::string> files = archive.RecordsOwnedBy(leaver.id);
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> files, archive.RecordsOwnedBy(leaver.id));
   std::sort(files.begin(), files.end());
   const std::string reason = leaver.display_name + "离职，客户由" + successor.display_name + "接手";
   for (const std::string& id : files) {

@@ -213,7 +213,7 @@ TEST_F(HandoverTest, ConfirmMovesOwnershipWithHistoryAndAuditsEveryStep) {
   EXPECT_EQ(last.reason, "确认交接");
   EXPECT_EQ(last.audit_seq, c->confirm_seq);
   EXPECT_GT(last.at, 0);
-  EXPECT_EQ(archive_->RecordsOwnedBy(successor_.id), std::vector<std::string>{rec1_.id});
+  EXPECT_EQ(*archive_->RecordsOwnedBy(successor_.id), std::vector<std::string>{rec1_.id});
 
   // Confirming twice is refused and changes nothing.
   auto again = ConfirmHandover(*archive_, As(approver2_), author_.id, rec1_.id, "再次确认");

@@ -129,8 +129,8 @@ TEST_F(RecordTest, ReassignOwnerKeepsHistory) {
   EXPECT_EQ((*own)[1].reason, "王销售离职，客户交接");
   EXPECT_GT((*own)[1].audit_seq, 0u);
   EXPECT_EQ((*own)[2].to, author_.id);
-  EXPECT_EQ(archive_->RecordsOwnedBy(author_.id).size(), 1u);
-  EXPECT_TRUE(archive_->RecordsOwnedBy(successor.id).empty());
+  EXPECT_EQ(archive_->RecordsOwnedBy(author_.id)->size(), 1u);
+  EXPECT_TRUE(archive_->RecordsOwnedBy(successor.id)->empty());
 
   auto to_self = archive_->ReassignOwner(As(approver_), m.id, approver_.id, "我来");
   ASSERT_FALSE(to_self.ok());
@@ -211,6 +211,39 @@ TEST_F(RecordTest, CatalogRebuildsOnReopen) {
   auto again = Archive::Open(*vault_, *log_);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ((*again)->CatalogSize(), 2u);
+}
+
+TEST_F(RecordTest, AnArchiveServesWhileItsCatalogIsBuiltAndLosesNoChangeMadeMeanwhile) {
+  // Enough files that the background build is likely still running when
+  // the next writes land; the outcome must not depend on who wins.
+  std::vector<NewRecord> many(3000);
+  for (size_t i = 0; i < many.size(); ++i) {
+    many[i].name = "客户 " + std::to_string(i);
+    many[i].classification = Classification::kInternal;
+    many[i].custodian_id = custodian_.id;
+  }
+  auto created = archive_->CreateRecords(As(author_), many, "批量建档");
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  auto again = Archive::Open(*vault_, *log_);
+  ASSERT_TRUE(again.ok());
+  Archive& reopened = **again;
+  // Written through the new Archive at once: a new file, and a rename of
+  // one the build is reading.
+  auto fresh = reopened.CreateRecord(As(author_), many[0], "新客户建档");
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  RecordUpdate rename;
+  rename.name = "改名后的客户";
+  rename.custodian_id = custodian_.id;
+  ASSERT_TRUE(reopened.UpdateRecord(As(author_), (*created)[7].id, rename, "更正名称").ok());
+  ASSERT_TRUE(reopened.AwaitCatalog().ok());
+  EXPECT_EQ(reopened.CatalogSize(), many.size() + 1);
+  EXPECT_EQ(reopened.RecordsOwnedBy(author_.id)->size(), many.size() + 1);
+  SearchQuery q;
+  q.text = "改名后的客户";
+  auto found = reopened.Search(As(author_), q);
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  ASSERT_EQ(found->total, 1u) << "the catalog kept the newer name";
+  EXPECT_EQ(found->records[0].id, (*created)[7].id);
 }
 
 TEST_F(RecordTest, DeclassificationDateMakesTheRecordPublicInANewVersion) {

@@ -232,7 +232,7 @@ TEST_F(DemoAgreementsTest, TheLeaverDepartedWithCustomersHandedOverAndANonCompet
   EXPECT_LT(departure_.last_working_day, today);
 
   // Their customers are the successor's, each handover confirmed.
-  EXPECT_TRUE(archive_->RecordsOwnedBy(leaver.id).empty());
+  EXPECT_TRUE(archive_->RecordsOwnedBy(leaver.id)->empty());
   auto r = vault_->BeginRead();
   ASSERT_TRUE(r.ok());
   auto handovers = vault::HandoversOf(**r, leaver.id);

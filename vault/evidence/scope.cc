@@ -163,7 +163,8 @@ Result<ResolvedScope> ResolveScope(const Archive& archive, const ReadTxn& txn,
 
   std::vector<std::string> records = named_records;
   for (const User& u : scope.people) {
-    for (const std::string& id : archive.RecordsOwnedBy(u.id)) records.push_back(id);
+    CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> owned, archive.RecordsOwnedBy(u.id));
+    records.insert(records.end(), owned.begin(), owned.end());
     CUSTOS_ASSIGN_OR_RETURN(std::vector<Handover> handovers, HandoversOf(txn, u.id));
     for (const Handover& h : handovers) records.push_back(h.record_id);
     // Records they wrote, viewed, copied, printed or exported — or tried to.

@@ -175,7 +175,8 @@ Result<DepartureChecklist> BuildDepartureChecklist(Archive& archive, const Calle
 
   CUSTOS_ASSIGN_OR_RETURN(std::vector<Handover> handovers, HandoversOf(*txn, leaver.id));
   std::vector<std::string> unassigned;
-  for (const std::string& id : archive.RecordsOwnedBy(leaver.id)) {
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> owned, archive.RecordsOwnedBy(leaver.id));
+  for (const std::string& id : owned) {
     bool assigned = false;
     for (const Handover& h : handovers) assigned = assigned || h.record_id == id;
     if (!assigned) unassigned.push_back(id);

@@ -180,7 +180,8 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
   report.notice_date = user.notice_date;
   report.last_working_day = user.last_working_day;
 
-  for (const std::string& id : archive.RecordsOwnedBy(user.id)) {
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> owned, archive.RecordsOwnedBy(user.id));
+  for (const std::string& id : owned) {
     ReportRecord r;
     r.id = id;
     Describe(*txn, &r);

@@ -118,7 +118,8 @@ Result<std::vector<HandoverItem>> ListHandovers(Archive& archive, const Caller& 
   CUSTOS_RETURN_IF_ERROR(CheckMayListDepartures(*policy, user));
   CUSTOS_RETURN_IF_ERROR(GetUser(*txn, user_id).status());
   std::map<std::string, HandoverItem> items;
-  for (const std::string& id : archive.RecordsOwnedBy(user_id)) {
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> owned, archive.RecordsOwnedBy(user_id));
+  for (const std::string& id : owned) {
     auto meta = Archive::ReadMeta(*txn, id);
     if (!meta.ok()) continue;  // changed since the catalog snapshot
     items[id].meta = std::move(*meta);

@@ -495,6 +495,7 @@ Result<RecordMeta> Archive::ReassignOwnerIn(WriteTxn& txn, const policy::Permit&
 Result<std::vector<RecordMeta>> Archive::DeclassifyDue(CivilDate today) {
   static constexpr std::string_view kDeclassifyRule = "record.declassify_on";
   std::vector<std::string> due;
+  CUSTOS_RETURN_IF_ERROR(AwaitCatalog());
   {
     std::shared_lock lock(catalog_mu_);
     for (const auto& [id, m] : catalog_) {

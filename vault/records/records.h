@@ -25,12 +25,16 @@
 // records_catalog.cc (the catalog, metadata reads and search).
 //
 // Thread-safety: an Archive is shared by all threads of the process; its
-// metadata catalog (the in-memory search index) is updated after each
-// commit. All writes to records must go through an Archive of the same
+// metadata catalog (the in-memory search index) is built in the background
+// from the store when the Archive opens (so a large vault starts serving at
+// once: everything but the catalog's readers — search, RecordsOwnedBy,
+// DeclassifyDue, CatalogSize — works meanwhile, and those wait for it) and
+// is updated after each commit. All writes to records must go through an Archive of the same
 // process for the catalog to stay current.
 #ifndef CUSTOS_VAULT_RECORDS_RECORDS_H_
 #define CUSTOS_VAULT_RECORDS_RECORDS_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -39,6 +43,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "base/json.h"
@@ -240,11 +245,19 @@ access::Attempt RecordAttempt(policy::Action action, std::string event_action,
 
 class Archive {
  public:
-  // Installs the default policy if none is in force and builds the metadata
-  // catalog from the store. `vault` and `log` must outlive the Archive.
+  // Installs the default policy if none is in force and starts building the
+  // metadata catalog from the store on a thread of its own (AwaitCatalog).
+  // `vault` and `log` must outlive the Archive.
   static Result<std::unique_ptr<Archive>> Open(Vault& vault, const AuditLog& log);
   Archive(const Archive&) = delete;
   Archive& operator=(const Archive&) = delete;
+  // Waits for the catalog build to finish.
+  ~Archive();
+
+  // Waits until the catalog is built; its error if the build failed (the
+  // store could not be read: every reader of the catalog then fails with
+  // it, rather than answer from a partial catalog).
+  Status AwaitCatalog() const;
 
   Vault& vault() const { return vault_; }
   // The access path (vault/access/gate.h) every protected operation takes.
@@ -319,8 +332,9 @@ class Archive {
   // Version headers (content left empty) — author, time, reason, metadata.
   Result<std::vector<RecordVersion>> VersionHistory(std::string_view record_id) const;
   Result<std::vector<OwnershipChange>> OwnershipHistory(std::string_view record_id) const;
-  // Ids of records owned by `user_id` (from the catalog).
-  std::vector<std::string> RecordsOwnedBy(std::string_view user_id) const;
+  // Ids of records owned by `user_id` (from the catalog; waits for it).
+  Result<std::vector<std::string>> RecordsOwnedBy(std::string_view user_id) const;
+  // Records in the catalog (waits for it; 0 when its build failed).
   size_t CatalogSize() const;
 
   // ---- building blocks for loans, attachments, imports (same module) -------
@@ -386,6 +400,14 @@ class Archive {
   uint32_t InternLocked(const std::string& s);
   // Inserts or replaces (when newer) one record's metadata. Holds catalog_mu_.
   void PutInCatalogLocked(RecordMeta meta);
+
+  // The background build (Open, AwaitCatalog): `catalog_built_` and
+  // `catalog_status_` are guarded by `built_mu_`.
+  std::thread catalog_builder_;
+  mutable std::mutex built_mu_;
+  mutable std::condition_variable built_cv_;
+  bool catalog_built_ = false;
+  Status catalog_status_;
 
   mutable std::shared_mutex catalog_mu_;
   std::map<std::string, RecordMeta, std::less<>> catalog_;

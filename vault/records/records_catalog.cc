@@ -25,8 +25,29 @@ Result<std::unique_ptr<Archive>> Archive::Open(Vault& vault, const AuditLog& log
   CUSTOS_RETURN_IF_ERROR(EnsurePolicy(vault, log).status());
   CUSTOS_RETURN_IF_ERROR(EnsureLoanIndex(vault));
   std::unique_ptr<Archive> a(new Archive(vault, log));
-  CUSTOS_RETURN_IF_ERROR(a->BuildCatalog());
+  // Decrypting every record's metadata takes about a second per 100 000
+  // files: done beside the server, not before it starts. Commits made
+  // meanwhile enter the catalog as usual (PutInCatalogLocked keeps the
+  // newer revision, whichever arrives first).
+  Archive* self = a.get();
+  a->catalog_builder_ = std::thread([self] {
+    Status st = self->BuildCatalog();
+    std::lock_guard lock(self->built_mu_);
+    self->catalog_status_ = std::move(st);
+    self->catalog_built_ = true;
+    self->built_cv_.notify_all();
+  });
   return a;
+}
+
+Archive::~Archive() {
+  if (catalog_builder_.joinable()) catalog_builder_.join();
+}
+
+Status Archive::AwaitCatalog() const {
+  std::unique_lock lock(built_mu_);
+  built_cv_.wait(lock, [this] { return catalog_built_; });
+  return catalog_status_;
 }
 
 Status Archive::BuildCatalog() {
@@ -150,6 +171,7 @@ bool MaySeeMeta(const policy::Policy& policy, const User& user, const RecordMeta
 }  // namespace
 
 Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& query) {
+  CUSTOS_RETURN_IF_ERROR(AwaitCatalog());
   access::Attempt attempt;
   attempt.action = policy::Action::kSearchMetadata;
   attempt.event_action = "record.search";
@@ -271,7 +293,8 @@ Result<std::vector<OwnershipChange>> ReadOwnershipHistory(const ReadTxn& txn,
   return out;
 }
 
-std::vector<std::string> Archive::RecordsOwnedBy(std::string_view user_id) const {
+Result<std::vector<std::string>> Archive::RecordsOwnedBy(std::string_view user_id) const {
+  CUSTOS_RETURN_IF_ERROR(AwaitCatalog());
   std::vector<std::string> out;
   std::shared_lock lock(catalog_mu_);
   for (const auto& [id, m] : catalog_)
@@ -280,6 +303,7 @@ std::vector<std::string> Archive::RecordsOwnedBy(std::string_view user_id) const
 }
 
 size_t Archive::CatalogSize() const {
+  if (!AwaitCatalog().ok()) return 0;
   std::shared_lock lock(catalog_mu_);
   return catalog_.size();
 }
