@@ -143,8 +143,12 @@ void BenchSearch(size_t n, bool quick) {
   t0 = Clock::now();
   auto reopened = Must(Archive::Open(*e.vault, *e.log), "reopen");
   t1 = Clock::now();
-  std::printf("catalog rebuild at open: %.0f ms (%zu entries)\n", Seconds(t0, t1) * 1000,
-              reopened->CatalogSize());
+  Must(reopened->AwaitCatalog(), "catalog");
+  auto t2 = Clock::now();
+  std::printf(
+      "archive open (serving): %.0f ms; catalog built in the background after %.0f ms "
+      "(%zu entries)\n",
+      Seconds(t0, t1) * 1000, Seconds(t0, t2) * 1000, reopened->CatalogSize());
 
   struct Q {
     const char* label;
