@@ -86,10 +86,24 @@ class BackupCommand : public Command {
     if (!pass.ok()) return Fail(pass.status());
     vault::BackupManifest m;
     {
-      auto v = OpenVaultWith(*pass, Access::kReadOnly);  // beside a running serve
+      // With no server running, the backup holds the writer's lock and
+      // signs a checkpoint of the whole log first, so that the manifest
+      // anchors every event it holds. Beside a running serve (which holds
+      // the lock and signs one every minute) it opens read-only; so it does
+      // when it may not take the lock (a read-only account or file system).
+      auto v = OpenVaultWith(*pass, Access::kWrite);
+      if (!v.ok() && (v.status().code() == StatusCode::kFailedPrecondition ||
+                      v.status().code() == StatusCode::kPermissionDenied ||
+                      v.status().code() == StatusCode::kUnavailable)) {
+        v = OpenVaultWith(*pass, Access::kReadOnly);
+      }
       if (!v.ok()) return Fail(v.status());
       auto log = vault::AuditLog::Open(**v);
       if (!log.ok()) return Fail(log.status());
+      if (!(*v)->read_only()) {
+        auto signed_now = (*log)->CheckpointNow();
+        if (!signed_now.ok()) return Fail(signed_now.status().Annotate("signing a checkpoint"));
+      }
       const UnixMillis start = NowMillis();
       auto written = vault::WriteBackup(**v, **log, Flag("out"));
       if (!written.ok()) return Fail(written.status().Annotate("backup failed"));

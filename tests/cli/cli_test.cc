@@ -732,5 +732,26 @@ TEST(CliServiceTest, ReadinessIsNotifiedAndMetricsAreScrapedWithAToken) {
   EXPECT_EQ(refused.code, 2) << refused.out;
 }
 
+// A vault no server runs on may hold only an old checkpoint: the backup
+// signs one of the whole log first, so its manifest anchors every event.
+TEST(CliBackupTest, ABackupWithNoServerRunningAnchorsTheWholeLog) {
+  TempDir dir;
+  const std::string data = dir.path() + "/vault";
+  const std::string env = "CUSTOS_PASSPHRASE=pp";
+  const std::string out = dir.path() + "/now.custos-backup";
+  ASSERT_EQ(Custos("demo --kdf-profile test --customers 5 --data " + data, env).code, 0);
+  CliRun backup = Custos("backup --no-check --data " + data + " --out " + out, env);
+  ASSERT_EQ(backup.code, 0) << backup.out;
+  // "log: NAME, N events; checkpoint of size M" with M == N.
+  const size_t events = backup.out.find(" events; checkpoint of size ");
+  ASSERT_NE(events, std::string::npos) << backup.out;
+  const size_t comma = backup.out.rfind(", ", events);
+  const std::string log_size = backup.out.substr(comma + 2, events - comma - 2);
+  const size_t at = events + std::string(" events; checkpoint of size ").size();
+  const std::string checkpoint_size = backup.out.substr(at, backup.out.find('\n', at) - at);
+  EXPECT_GT(std::stoull(log_size), 100u) << backup.out;
+  EXPECT_EQ(checkpoint_size, log_size) << backup.out;
+}
+
 }  // namespace
 }  // namespace custos::cli
