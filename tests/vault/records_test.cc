@@ -205,6 +205,31 @@ TEST_F(RecordTest, SearchShowsOwnRecordsAboveOnesSight) {
   EXPECT_EQ(page->records.size(), 1u);
 }
 
+TEST_F(RecordTest, TextSearchMatchesTheCurrentNameOnlyAndNeverAcrossTwoNames) {
+  const RecordMeta a = MakeRecord(Classification::kInternal, "上海甲", {});
+  MakeRecord(Classification::kInternal, "乙方贸易", {});
+  auto names = [&](const std::string& text) {
+    SearchQuery q;
+    q.text = text;
+    auto found = archive_->Search(As(author_), q);
+    EXPECT_TRUE(found.ok()) << found.status().ToString();
+    std::vector<std::string> out;
+    if (found.ok())
+      for (const RecordMeta& m : found->records) out.push_back(m.name);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  EXPECT_TRUE(names("甲乙").empty()) << "the end of one name and the start of the next";
+  EXPECT_EQ(names("上海"), std::vector<std::string>{"上海甲"});
+  RecordUpdate rename;
+  rename.name = "苏州丙";
+  rename.custodian_id = custodian_.id;
+  ASSERT_TRUE(archive_->UpdateRecord(As(author_), a.id, rename, "更名").ok());
+  EXPECT_TRUE(names("上海").empty()) << "the old name no longer matches";
+  EXPECT_EQ(names("苏州"), std::vector<std::string>{"苏州丙"});
+  EXPECT_EQ(names("贸易"), std::vector<std::string>{"乙方贸易"});
+}
+
 TEST_F(RecordTest, CatalogRebuildsOnReopen) {
   MakeRecord(Classification::kInternal, "甲");
   MakeRecord(Classification::kInternal, "乙");
