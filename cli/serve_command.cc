@@ -8,6 +8,7 @@
 #include <iterator>
 #include <signal.h>
 #include <string>
+#include <thread>
 #include <unistd.h>
 
 #include <Poco/AutoPtr.h>
@@ -446,6 +447,18 @@ class ServeCommand : public Command {
     auto archive = vault::Archive::Open(**v, **log);
     if (!archive.ok()) return Fail(archive.status());
     opts.archive = archive->get();
+    // The records catalog builds in the background (search waits for it):
+    // tell the operator when it is ready, or why it failed. Joined before
+    // the archive is destroyed (declared after it).
+    std::jthread catalog_watch([a = archive->get(), started = NowMillis()] {
+      Status built = a->AwaitCatalog();
+      if (!built.ok()) {
+        OperatorLog(3, "records catalog: " + built.message() + " (search is unavailable)");
+        return;
+      }
+      OperatorLog(6, "records catalog ready: " + std::to_string(a->CatalogSize()) + " files in " +
+                         std::to_string(NowMillis() - started) + " ms");
+    });
     // This process holds the vault's writer lock and has not started a
     // writer yet: any half-stored upload or export is a previous run's.
     auto swept = vault::SweepAbandonedStreams(**v);

@@ -6,17 +6,14 @@
 #include "base/encoding.h"
 #include "vault/access/alerts.h"
 #include "vault/access/gate.h"
+#include "vault/agreements/internal/agreements_common.h"
 #include "vault/store/versions.h"
 
 namespace custos::vault {
 
 namespace {
 
-// A string member or `fallback` when absent or not a string.
-std::string StrOr(const json::Value& v, std::string_view key, std::string fallback) {
-  const json::Value* m = v.Find(key);
-  return m != nullptr && m->is_string() ? m->as_string() : fallback;
-}
+using agreements_internal::StrOr;
 
 int64_t Day(CivilDate d) { return DaysFromCivil(d); }
 
