@@ -110,8 +110,7 @@ TEST_F(WebAgreementsTest, AccessByRole) {
   EXPECT_EQ(legal.Call("GET", "/api/v1/agreement-templates/..%2Fetc").status, 404);
   EXPECT_EQ(LoggedIn("hr").Call("GET", "/api/v1/noncompetes").status, 200);
   // HR's read of the non-compete dashboard (former employees' terms and
-  // payments) is in the log. (The author and the administrator above were
-  // turned away by the route's roles, before the vault.)
+  // payments) is in the log.
   TestResponse reads =
       LoggedIn("auditor").Call("GET", "/api/v1/audit/events?action=noncompete.read&order=asc");
   ASSERT_EQ(reads.status, 200) << reads.body;
@@ -120,6 +119,20 @@ TEST_F(WebAgreementsTest, AccessByRole) {
   ASSERT_EQ(read_events.size(), 1u) << reads.body;
   EXPECT_EQ(read_events[0].Find("decision")->as_string(), "allow");
   EXPECT_EQ(read_events[0].Find("actor")->Find("name")->as_string(), "hr");
+  // The author and the administrator were turned away by the route's roles,
+  // before the vault: those refusals are in the log too.
+  TestResponse refused =
+      LoggedIn("auditor").Call("GET", "/api/v1/audit/events?action=route.refused&order=asc");
+  ASSERT_EQ(refused.status, 200) << refused.body;
+  const json::Value refused_json = refused.Json();
+  std::vector<std::string> who;
+  for (const json::Value& e : refused_json.Find("events")->as_array()) {
+    if (e.Find("object")->Find("id")->as_string() != "GET /api/v1/noncompetes") continue;
+    EXPECT_EQ(e.Find("decision")->as_string(), "deny");
+    EXPECT_EQ(e.Find("rule")->as_string(), "route.roles");
+    who.push_back(e.Find("actor")->Find("name")->as_string());
+  }
+  EXPECT_EQ(who, (std::vector<std::string>{"author", "admin"}));
   EXPECT_EQ(LoggedIn("auditor").Call("GET", "/api/v1/employees/" + emp_.id + "/nda-timing").status,
             200);
 }

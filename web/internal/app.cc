@@ -5,7 +5,10 @@
 #include <iostream>
 #include <sstream>
 
+#include "vault/access/gate.h"
+#include "vault/access/policy_store.h"
 #include "vault/access/users.h"
+#include "vault/records/records.h"
 #include "vault/store/crypto.h"
 #include "web/static_files.h"
 
@@ -82,6 +85,24 @@ HttpResponse ServeStatic(const App& app, const HttpRequest& req) {
 }
 
 }  // namespace
+
+Status App::LogRouteRefusal(const HttpRequest& req, const Route& route, const RequestContext& ctx) {
+  if (options.archive == nullptr) return Status::Ok();  // servers without records keep no log
+  vault::AuditEvent e = vault::access::AccessGate::NewEvent(
+      ctx.ToCaller(), &*ctx.user, std::string(kRouteRefusedAction), "route",
+      req.method + " " + route.pattern);
+  e.decision = vault::AuditDecision::kDeny;
+  e.rule = std::string(kRouteRolesRule);
+  e.outcome = "denied";
+  json::Value roles = json::Value::MakeArray();
+  for (policy::Role r : route.roles) roles.Push(std::string(policy::RoleId(r)));
+  e.details["roles_allowed"] = std::move(roles);
+  const vault::AuditLog& log = options.archive->audit_log();
+  return vault.Write([&](vault::WriteTxn& txn) -> Status {
+    if (auto digest = vault::CurrentPolicyDigest(txn); digest.ok()) e.policy = *digest;
+    return log.Append(txn, e).status();
+  });
+}
 
 const Route* App::Admit(HttpRequest& req, RequestContext& ctx, std::string* route_label,
                         Router::Match match, HttpResponse* answer) {
@@ -160,6 +181,15 @@ const Route* App::Admit(HttpRequest& req, RequestContext& ctx, std::string* rout
     }
     if (!route.roles.empty() && std::none_of(route.roles.begin(), route.roles.end(),
                                              [&](policy::Role r) { return ctx.HasRole(r); })) {
+      // Every access, allowed or denied, is in the log: a refusal by the
+      // route's roles too, before the vault is asked. The answer is a
+      // refusal either way; a failure to log it is an error of its own.
+      Status logged = LogRouteRefusal(req, route, ctx);
+      if (!logged.ok()) {
+        Log("logging a refusal failed: " + logged.ToString());
+        *answer = ErrorResponse(logged);
+        return nullptr;
+      }
       *answer = ErrorResponse(403, "permission_denied", "your roles do not allow this",
                               "您的角色无权执行此操作");
       return nullptr;

@@ -60,6 +60,13 @@ struct App {
   // the answer in *answer. Fills ctx (user, roles, session) and req.params;
   // sets *route_label to the matched pattern (for metrics). `match` is
   // router.Find of the request.
+  // The audit event of a request refused by its route's roles (action
+  // "route.refused", object {"route", "METHOD /pattern"}, rule
+  // "route.roles"), durable before the 403 is sent.
+  Status LogRouteRefusal(const HttpRequest& req, const Route& route, const RequestContext& ctx);
+  static constexpr std::string_view kRouteRefusedAction = "route.refused";
+  static constexpr std::string_view kRouteRolesRule = "route.roles";
+
   const Route* Admit(HttpRequest& req, RequestContext& ctx, std::string* route_label,
                      Router::Match match, HttpResponse* answer);
   // Run: once the body has been read (or, for a streaming route, is ready to
