@@ -14,6 +14,7 @@
 
 #include "cli/demo_data.h"
 #include "tests/vault/test_util.h"
+#include "tests/web/test_client.h"
 #include "vault/access/users.h"
 #include "vault/agreements/agreements.h"
 #include "vault/agreements/noncompete.h"
@@ -118,27 +119,16 @@ TEST_F(DemoAgreementsTest, EveryReadOfTheNonCompeteDashboardIsLoggedAllowedOrRef
   const CivilDate today = Today();
   Seed(12, today);
   vault::NonCompeteTracker tracker(*vault_, *log_);
-  uint64_t before = 0;
-  {
-    auto r = vault_->BeginRead();
-    ASSERT_TRUE(r.ok());
-    before = *log_->Size(**r);
-  }
+  const uint64_t before = testing::LogSize(*vault_, *log_);
   auto refused = tracker.Dashboard(As(cli::kDemoSuccessor), today, today);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
   ASSERT_TRUE(tracker.Dashboard(As("legal"), today, today).ok());
-  auto r = vault_->BeginRead();
-  ASSERT_TRUE(r.ok());
   std::vector<std::string> decisions;
-  for (uint64_t seq = before; seq < *log_->Size(**r); ++seq) {
-    auto leaf = log_->Leaf(**r, seq);
-    ASSERT_TRUE(leaf.ok());
-    auto event = json::Parse(*leaf);
-    ASSERT_TRUE(event.ok());
-    if (event->Find("action")->as_string() != "noncompete.read") continue;
-    decisions.push_back(event->Find("decision")->as_string());
-    EXPECT_EQ(event->Find("object")->Find("type")->as_string(), "noncompete");
+  for (const json::Value& event : testing::EventsFrom(*vault_, *log_, before)) {
+    if (event.Find("action")->as_string() != "noncompete.read") continue;
+    decisions.push_back(event.Find("decision")->as_string());
+    EXPECT_EQ(event.Find("object")->Find("type")->as_string(), "noncompete");
   }
   EXPECT_EQ(decisions, (std::vector<std::string>{"deny", "allow"}));
 }

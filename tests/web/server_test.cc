@@ -187,18 +187,6 @@ TEST_F(WebServerTest, LoginFailuresLookTheSame) {
   EXPECT_TRUE(wrong.cookies.empty());
 }
 
-// The audit log's events from `from` on, parsed.
-std::vector<json::Value> EventsFrom(vault::Vault& vault, const vault::AuditLog& log,
-                                    uint64_t from) {
-  std::vector<json::Value> out;
-  auto r = vault.BeginRead();
-  EXPECT_TRUE(r.ok());
-  const uint64_t size = log.Size(**r).value();
-  for (uint64_t seq = from; seq < size; ++seq)
-    out.push_back(json::Parse(*log.Leaf(**r, seq)).value());
-  return out;
-}
-
 TEST_F(WebServerTest, LoginsLogoutsAndRefusalsAreAuditedWithThePlace) {
   uint64_t start = 0;
   {

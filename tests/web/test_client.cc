@@ -161,4 +161,21 @@ TestClient WebTest::LoggedIn(const std::string& name) {
   return c;
 }
 
+uint64_t LogSize(vault::Vault& vault, const vault::AuditLog& log) {
+  auto r = vault.BeginRead();
+  EXPECT_TRUE(r.ok());
+  return r.ok() ? log.Size(**r).value() : 0;
+}
+
+std::vector<json::Value> EventsFrom(vault::Vault& vault, const vault::AuditLog& log,
+                                    uint64_t from) {
+  std::vector<json::Value> out;
+  auto r = vault.BeginRead();
+  EXPECT_TRUE(r.ok());
+  const uint64_t size = log.Size(**r).value();
+  for (uint64_t seq = from; seq < size; ++seq)
+    out.push_back(json::Parse(*log.Leaf(**r, seq)).value());
+  return out;
+}
+
 }  // namespace custos::web::testing

@@ -21,6 +21,11 @@
 
 namespace custos::web::testing {
 
+// The number of events in `log` now (the `from` of a later EventsFrom).
+uint64_t LogSize(vault::Vault& vault, const vault::AuditLog& log);
+// The audit log's events from `from` on, parsed.
+std::vector<json::Value> EventsFrom(vault::Vault& vault, const vault::AuditLog& log, uint64_t from);
+
 struct TestResponse {
   int status = 0;
   std::string body;

@@ -14,18 +14,6 @@ namespace {
 
 using UsersApiTest = WebTest;
 
-std::vector<json::Value> EventsSince(vault::Vault& vault, const vault::AuditLog& log,
-                                     uint64_t from) {
-  std::vector<json::Value> out;
-  auto r = vault.BeginRead();
-  EXPECT_TRUE(r.ok());
-  const uint64_t size = log.Size(**r).value();
-  for (uint64_t seq = from; seq < size; ++seq) {
-    out.push_back(json::Parse(*log.Leaf(**r, seq)).value());
-  }
-  return out;
-}
-
 std::vector<std::string> RolesOf(json::Value user) {
   std::vector<std::string> out;
   for (const json::Value& r : user["roles"].as_array()) out.push_back(r.as_string());
@@ -114,7 +102,7 @@ TEST_F(UsersApiTest, CreatingAUserGivesASetupLinkAndHoldsGuardedRolesForASecondA
 
   // Every step is in the audit log; no token or password is.
   std::vector<std::string> actions;
-  for (json::Value& e : EventsSince(*vault_, *audit_, start)) {
+  for (json::Value& e : EventsFrom(*vault_, *audit_, start)) {
     const std::string leaf = json::Serialize(e);
     EXPECT_EQ(leaf.find(token), std::string::npos);
     EXPECT_EQ(leaf.find("dave-password-1"), std::string::npos);
@@ -172,7 +160,7 @@ TEST_F(UsersApiTest, AnAdministratorSetsTheTerritoriesSomeoneCoversAndTheChangeI
   ASSERT_EQ(user["territories"].as_array().size(), 2u);
   EXPECT_EQ(user["territories"].as_array()[0].as_string(), "华东区");
   EXPECT_EQ(user["territories"].as_array()[1].as_string(), "大客户组");
-  std::vector<json::Value> events = EventsSince(*vault_, *audit_, start);
+  std::vector<json::Value> events = EventsFrom(*vault_, *audit_, start);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0]["action"].as_string(), "user.update");
   EXPECT_EQ(events[0]["details"]["territories"]["from"].as_array().size(), 0u);
@@ -184,7 +172,7 @@ TEST_F(UsersApiTest, AnAdministratorSetsTheTerritoriesSomeoneCoversAndTheChangeI
   r = admin.Call("PATCH", "/api/v1/users/" + author_.id,
                  R"({"territories":["华东区","大客户组"]})");
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(EventsSince(*vault_, *audit_, start).size(), 1u);
+  EXPECT_EQ(EventsFrom(*vault_, *audit_, start).size(), 1u);
   r = admin.Call("PATCH", "/api/v1/users/" + author_.id,
                  R"({"territories":[")" + std::string(200, 'x') + R"("]})");
   EXPECT_EQ(r.status, 400) << r.body;

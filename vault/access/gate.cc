@@ -131,6 +131,16 @@ Result<uint64_t> AccessGate::Record(WriteTxn& txn, const Outcome& outcome, Audit
   return log_.Append(txn, event);
 }
 
+Status AccessGate::RecordRefusal(AuditEvent event, std::string_view rule) const {
+  event.decision = AuditDecision::kDeny;
+  event.rule = std::string(rule);
+  event.outcome = "denied";
+  return vault_.Write([&](WriteTxn& txn) -> Status {
+    if (auto digest = CurrentPolicyDigest(txn); digest.ok()) event.policy = *digest;
+    return log_.Append(txn, event).status();
+  });
+}
+
 Result<Outcome> AccessGate::Peek(const ReadTxn& txn, const Caller& caller, const Attempt& attempt,
                                  const Prepare& prepare) const {
   AuditEvent unused;

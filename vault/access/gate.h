@@ -139,6 +139,12 @@ class AccessGate {
   // (Peek) before it knows which event to write. Returns its sequence number.
   Result<uint64_t> Record(WriteTxn& txn, const Outcome& outcome, AuditEvent event) const;
 
+  // Appends `event` as a refusal made before the policy engine was asked
+  // (a route's roles, an agreement step on something that is not one):
+  // decision deny, outcome "denied", `rule`, and the digest of the policy in
+  // force, in its own durable Vault::Write. Returns that write's status.
+  Status RecordRefusal(AuditEvent event, std::string_view rule) const;
+
   // The policy in force as read in `txn` (cached by digest).
   Result<std::shared_ptr<const policy::Policy>> PolicyAt(const ReadTxn& txn) const;
 

@@ -252,15 +252,10 @@ Result<CheckFacts> Agreements::FactsFor(const ReadTxn& txn, const Agreement& a) 
 
 Status Agreements::Deny(const Caller& caller, const User* user, std::string_view action,
                         std::string_view id, std::string_view rule, Status status) {
-  AuditEvent e =
-      access::AccessGate::NewEvent(caller, user, std::string(action), "agreement", std::string(id));
-  e.decision = AuditDecision::kDeny;
-  e.rule = std::string(rule);
-  e.outcome = "denied";
-  Status st = vault_.Write([&](WriteTxn& txn) -> Status {
-    if (auto digest = CurrentPolicyDigest(txn); digest.ok()) e.policy = *digest;
-    return log_.Append(txn, e).status();
-  });
+  Status st = access::AccessGate(vault_, log_)
+                  .RecordRefusal(access::AccessGate::NewEvent(caller, user, std::string(action),
+                                                              "agreement", std::string(id)),
+                                 rule);
   if (!st.ok()) return st;
   return status;
 }

@@ -6,7 +6,6 @@
 #include <sstream>
 
 #include "vault/access/gate.h"
-#include "vault/access/policy_store.h"
 #include "vault/access/users.h"
 #include "vault/records/records.h"
 #include "vault/store/crypto.h"
@@ -91,17 +90,10 @@ Status App::LogRouteRefusal(const HttpRequest& req, const Route& route, const Re
   vault::AuditEvent e = vault::access::AccessGate::NewEvent(
       ctx.ToCaller(), &*ctx.user, std::string(kRouteRefusedAction), "route",
       req.method + " " + route.pattern);
-  e.decision = vault::AuditDecision::kDeny;
-  e.rule = std::string(kRouteRolesRule);
-  e.outcome = "denied";
   json::Value roles = json::Value::MakeArray();
   for (policy::Role r : route.roles) roles.Push(std::string(policy::RoleId(r)));
   e.details["roles_allowed"] = std::move(roles);
-  const vault::AuditLog& log = options.archive->audit_log();
-  return vault.Write([&](vault::WriteTxn& txn) -> Status {
-    if (auto digest = vault::CurrentPolicyDigest(txn); digest.ok()) e.policy = *digest;
-    return log.Append(txn, e).status();
-  });
+  return options.archive->gate().RecordRefusal(std::move(e), kRouteRolesRule);
 }
 
 const Route* App::Admit(HttpRequest& req, RequestContext& ctx, std::string* route_label,
