@@ -367,7 +367,12 @@ size_t Vault::map_size() const { return impl_->env.MapSize(); }
 
 Vault::Cache& Vault::CacheFor(const void* tag,
                               const std::function<std::unique_ptr<Cache>()>& make) const {
-  std::lock_guard lock(impl_->caches_mu);
+  {
+    std::shared_lock lock(impl_->caches_mu);
+    auto it = impl_->caches.find(tag);
+    if (it != impl_->caches.end()) return *it->second;
+  }
+  std::unique_lock lock(impl_->caches_mu);
   std::unique_ptr<Cache>& slot = impl_->caches[tag];
   if (!slot) slot = make();
   return *slot;

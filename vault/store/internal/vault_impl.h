@@ -71,8 +71,10 @@ struct Vault::Impl {
   SecretBytes index_key;
 
   // The callers' caches of opened values (Vault::CacheFor), by tag.
-  mutable std::mutex caches_mu;
-  mutable std::map<const void*, std::unique_ptr<Vault::Cache>> caches;
+  // Every request looks its caches up: readers share the lock, and only
+  // the first use of a tag takes it exclusively.
+  mutable std::shared_mutex caches_mu;
+  std::map<const void*, std::unique_ptr<Vault::Cache>> caches;
 
   // Readers hold it shared; growing the map takes it exclusively.
   mutable std::shared_mutex resize_gate;
