@@ -10,9 +10,10 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   g++ cmake make pkg-config git clang-format
   clang  # scripts/fuzz.sh: libFuzzer comes with Debian's clang
-  libsodium-dev liblmdb-dev libpoco-dev libpugixml-dev libssl-dev zlib1g-dev
+  libsodium-dev liblmdb-dev libpq-dev libpoco-dev libpugixml-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev
   python3 openssl ca-certificates age
+  postgresql  # the PostgreSQL store's tests start a throw-away cluster (initdb, pg_ctl)
   chromium fonts-wqy-zenhei
   dpkg-dev file  # the Debian package (cpack: dpkg-shlibdeps for Depends, file for ELF)
 )

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "tests/vault/test_util.h"
+#include "vault/store/internal/dir_lock.h"
 #include "vault/store/internal/vault_impl.h"
 #include "vault/store/vault.h"
 

@@ -3,10 +3,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <filesystem>
 #include <unistd.h>
-
-#include <sys/stat.h>
 
 #include "base/encoding.h"
 #include "vault/store/internal/keyring.h"
@@ -22,7 +19,6 @@ using internal::Unwrap;
 
 namespace {
 
-constexpr unsigned kMaxDbs = 64;
 constexpr char kSealedFormat = 0x01;
 constexpr size_t kSealedHeader = 1 + 4;
 constexpr std::string_view kFormatKey = "format_version";
@@ -53,21 +49,14 @@ std::string ValueAd(Table table, std::string_view key, uint32_t version) {
   return ad;
 }
 
-Result<std::string> MetaGet(MDB_txn* txn, MDB_dbi dbi, std::string_view key) {
-  MDB_val k = internal::ToVal(key), v;
-  int rc = mdb_get(txn, dbi, &k, &v);
-  if (rc != 0) return internal::LmdbStatus(rc, "reading vault metadata");
-  return std::string(internal::FromVal(v));
-}
-
-Status MetaPut(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value) {
-  MDB_val k = internal::ToVal(key), v = internal::ToVal(value);
-  return internal::LmdbStatus(mdb_put(txn, dbi, &k, &v, 0), "writing vault metadata");
-}
-
-bool DataFileExists(const std::string& dir) {
-  struct stat st;
-  return ::stat((dir + "/data.mdb").c_str(), &st) == 0;
+Result<std::string> MetaGet(internal::KvTxn& txn, std::string_view key) {
+  auto v = txn.Get(tables::kMeta, key);
+  if (!v.ok()) {
+    if (v.status().code() == StatusCode::kNotFound)
+      return Status::DataLoss("not a Custos vault, or its metadata is damaged");
+    return v.status();
+  }
+  return std::string(*v);
 }
 
 }  // namespace
@@ -102,12 +91,6 @@ uint32_t DecodeU32(std::string_view s) {
 }
 
 // ---- Impl -----------------------------------------------------------------
-
-Result<MDB_dbi> Vault::Impl::Dbi(Table table) const {
-  auto it = dbis.find(table);
-  if (it == dbis.end()) return Status::Internal("unknown table " + std::string(table));
-  return it->second;
-}
 
 void Vault::Impl::SealValueInto(Table table, std::string_view key, std::string_view value,
                                 std::string* out) {
@@ -170,55 +153,38 @@ Result<std::string> Vault::Impl::OpenValue(Table table, std::string_view key,
 // ---- transactions -----------------------------------------------------------
 
 namespace {
-MDB_txn* T(void* p) { return static_cast<MDB_txn*>(p); }
-
-// A ReadTxn that owns its LMDB transaction and a shared hold on the resize gate.
+// A ReadTxn that owns its store transaction.
 class OwnedReadTxn : public ReadTxn {
  public:
-  OwnedReadTxn(const Vault* v, internal::Txn txn, std::shared_lock<std::shared_mutex> gate)
-      : ReadTxn(v, nullptr), txn_holder_(std::move(txn)), gate_(std::move(gate)) {
-    txn_ = txn_holder_.get();
-  }
-  ~OwnedReadTxn() override { txn_holder_.Abort(); }
+  OwnedReadTxn(const Vault* v, std::unique_ptr<internal::KvTxn> txn)
+      : ReadTxn(v, txn.get()), owned_(std::move(txn)) {}
 
  private:
-  internal::Txn txn_holder_;
-  std::shared_lock<std::shared_mutex> gate_;
+  std::unique_ptr<internal::KvTxn> owned_;
 };
 }  // namespace
 
 ReadTxn::~ReadTxn() = default;
 
 Result<std::string> ReadTxn::Get(Table table, std::string_view key) const {
-  auto& impl = vault_->impl();
-  CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, impl.Dbi(table));
-  MDB_val k = internal::ToVal(key), v;
-  int rc = mdb_get(T(txn_), dbi, &k, &v);
-  if (rc == MDB_NOTFOUND) return Status::NotFound("no such entry in " + std::string(table));
-  if (rc != 0) return internal::LmdbStatus(rc, "reading " + std::string(table));
-  if (table == tables::kMeta) return std::string(internal::FromVal(v));
-  return impl.OpenValue(table, key, internal::FromVal(v));
+  CUSTOS_ASSIGN_OR_RETURN(std::string_view sealed, txn_->Get(table, key));
+  if (table == tables::kMeta) return std::string(sealed);
+  return vault_->impl().OpenValue(table, key, sealed);
 }
 
 Result<std::string_view> ReadTxn::GetSealed(Table table, std::string_view key) const {
-  CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, vault_->impl().Dbi(table));
-  MDB_val k = internal::ToVal(key), v;
-  int rc = mdb_get(T(txn_), dbi, &k, &v);
-  if (rc == MDB_NOTFOUND) return Status::NotFound("no such entry in " + std::string(table));
-  if (rc != 0) return internal::LmdbStatus(rc, "reading " + std::string(table));
-  return internal::FromVal(v);
+  return txn_->Get(table, key);
 }
 
 Result<bool> ReadTxn::Has(Table table, std::string_view key) const {
-  auto& impl = vault_->impl();
-  CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, impl.Dbi(table));
-  MDB_val k = internal::ToVal(key), v;
-  int rc = mdb_get(T(txn_), dbi, &k, &v);
-  if (rc == MDB_NOTFOUND) return false;
-  if (rc != 0) return internal::LmdbStatus(rc, "reading " + std::string(table));
+  auto sealed = txn_->Get(table, key);
+  if (!sealed.ok()) {
+    if (sealed.status().code() == StatusCode::kNotFound) return false;
+    return sealed.status();
+  }
   if (tables::IsIndexTable(table)) {
     // SECURITY: an index entry's key is its data (tables.h).
-    CUSTOS_ASSIGN_OR_RETURN(std::string plain, impl.OpenValue(table, key, internal::FromVal(v)));
+    CUSTOS_ASSIGN_OR_RETURN(std::string plain, vault_->impl().OpenValue(table, key, *sealed));
     WipeString(&plain);
   }
   return true;
@@ -231,52 +197,23 @@ Status ReadTxn::Scan(Table table, std::string_view prefix, const ScanFn& fn, boo
 Status ReadTxn::ScanImpl(Table table, std::string_view prefix, const ScanFn& fn, bool reverse,
                          bool open_values) const {
   auto& impl = vault_->impl();
-  CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, impl.Dbi(table));
-  CUSTOS_ASSIGN_OR_RETURN(internal::Cursor cur, internal::Cursor::Open(T(txn_), dbi));
-  MDB_val k, v;
-  Result<bool> found = false;
-  if (!reverse) {
-    if (prefix.empty()) {
-      found = cur.Get(&k, &v, MDB_FIRST);
-    } else {
-      k = internal::ToVal(prefix);
-      found = cur.Get(&k, &v, MDB_SET_RANGE);
-    }
-  } else {
-    // Position after the last key with the prefix: the prefix with 0xFF
-    // appended sorts after every key that starts with it (keys are short).
-    std::string upper(prefix);
-    upper.append(64, '\xff');
-    k = internal::ToVal(upper);
-    found = cur.Get(&k, &v, MDB_SET_RANGE);
-    if (!found.ok()) return found.status();
-    found = *found ? cur.Get(&k, &v, MDB_PREV) : cur.Get(&k, &v, MDB_LAST);
-  }
-  while (true) {
-    if (!found.ok()) return found.status();
-    if (!*found) return Status::Ok();
-    std::string_view key = internal::FromVal(k);
-    if (key.substr(0, prefix.size()) != prefix) return Status::Ok();
-    Result<bool> more = false;
-    if (!open_values) {
-      if (tables::IsIndexTable(table)) {
-        // SECURITY: an index entry's key is its data (tables.h).
-        CUSTOS_ASSIGN_OR_RETURN(std::string plain,
-                                impl.OpenValue(table, key, internal::FromVal(v)));
+  return txn_->Scan(
+      table, prefix, "", reverse,
+      [&](std::string_view key, std::string_view sealed) -> Result<bool> {
+        if (!open_values) {
+          if (tables::IsIndexTable(table)) {
+            // SECURITY: an index entry's key is its data (tables.h).
+            CUSTOS_ASSIGN_OR_RETURN(std::string plain, impl.OpenValue(table, key, sealed));
+            WipeString(&plain);
+          }
+          return fn(key, std::string_view());
+        }
+        if (table == tables::kMeta) return fn(key, sealed);
+        CUSTOS_ASSIGN_OR_RETURN(std::string plain, impl.OpenValue(table, key, sealed));
+        Result<bool> more = fn(key, plain);
         WipeString(&plain);
-      }
-      more = fn(key, std::string_view());
-    } else if (table == tables::kMeta) {
-      more = fn(key, internal::FromVal(v));
-    } else {
-      CUSTOS_ASSIGN_OR_RETURN(std::string plain, impl.OpenValue(table, key, internal::FromVal(v)));
-      more = fn(key, plain);
-      WipeString(&plain);
-    }
-    if (!more.ok()) return more.status();
-    if (!*more) return Status::Ok();
-    found = cur.Get(&k, &v, reverse ? MDB_PREV : MDB_NEXT);
-  }
+        return more;
+      });
 }
 
 Status ReadTxn::ScanKeys(Table table, std::string_view prefix, const KeyFn& fn,
@@ -301,56 +238,39 @@ Result<std::string> ReadTxn::LastKeyWithPrefix(Table table, std::string_view pre
   return last;
 }
 
-Result<uint64_t> ReadTxn::Count(Table table) const {
-  CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, vault_->impl().Dbi(table));
-  MDB_stat st;
-  int rc = mdb_stat(T(txn_), dbi, &st);
-  if (rc != 0) return internal::LmdbStatus(rc, "counting " + std::string(table));
-  return static_cast<uint64_t>(st.ms_entries);
-}
+Result<uint64_t> ReadTxn::Count(Table table) const { return txn_->Count(table); }
 
 Status WriteTxn::Put(Table table, std::string_view key, std::string_view value) {
-  return PutImpl(table, key, value, 0);
+  return PutImpl(table, key, value, static_cast<int>(internal::PutMode::kReplace));
 }
 
-Status WriteTxn::PutImpl(Table table, std::string_view key, std::string_view value,
-                         unsigned flags) {
+Status WriteTxn::PutImpl(Table table, std::string_view key, std::string_view value, int mode) {
   auto& impl = vault_->impl();
-  CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, impl.Dbi(table));
   if (key.empty() || key.size() > 400) return Status::InvalidArgument("bad key size");
   impl.NoteWrite(table);
-  // Sealed before mdb_put (into a buffer the committer reuses), so `value`
+  // Sealed before the put (into a buffer the committer reuses), so `value`
   // is read before the put may move pages it points into.
-  MDB_val k = internal::ToVal(key), v = internal::ToVal(value);
+  std::string_view stored = value;
   if (table != tables::kMeta) {
     impl.SealValueInto(table, key, value, &impl.seal_buffer);
-    v = internal::ToVal(impl.seal_buffer);
+    stored = impl.seal_buffer;
   }
-  int rc = mdb_put(T(txn_), dbi, &k, &v, flags);
-  if (rc == MDB_MAP_FULL) impl.map_full = true;
-  if (rc == MDB_KEYEXIST) {
-    return Status::AlreadyExists((flags & MDB_APPEND) != 0
-                                     ? "key does not sort after the last entry of " +
-                                           std::string(table)
-                                     : "entry already exists in " + std::string(table));
-  }
-  return internal::LmdbStatus(rc, "writing " + std::string(table));
+  Status st = txn_->Put(table, key, stored, static_cast<internal::PutMode>(mode));
+  if (st.code() == StatusCode::kResourceExhausted) impl.map_full = true;
+  return st;
 }
 
 Status WriteTxn::Insert(Table table, std::string_view key, std::string_view value) {
-  return PutImpl(table, key, value, MDB_NOOVERWRITE);
+  return PutImpl(table, key, value, static_cast<int>(internal::PutMode::kInsert));
 }
 
 Status WriteTxn::Append(Table table, std::string_view key, std::string_view value) {
-  return PutImpl(table, key, value, MDB_APPEND);
+  return PutImpl(table, key, value, static_cast<int>(internal::PutMode::kAppend));
 }
 
 Status WriteTxn::Delete(Table table, std::string_view key) {
-  CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, vault_->impl().Dbi(table));
   vault_->impl().NoteWrite(table);
-  MDB_val k = internal::ToVal(key);
-  int rc = mdb_del(T(txn_), dbi, &k, nullptr);
-  return internal::LmdbStatus(rc, "deleting from " + std::string(table));
+  return txn_->Delete(table, key);
 }
 
 void WriteTxn::OnCommit(std::function<void()> fn) { on_commit_.push_back(std::move(fn)); }
@@ -363,7 +283,7 @@ void WriteTxn::PutMemo(const void* tag, std::span<const Table> tables, std::uniq
   vault_->impl().PutMemo(tag, tables, std::move(memo));
 }
 
-size_t Vault::map_size() const { return impl_->env.MapSize(); }
+size_t Vault::map_size() const { return impl_->store->MapSize(); }
 
 Vault::Cache& Vault::CacheFor(const void* tag,
                               const std::function<std::unique_ptr<Cache>()>& make) const {
@@ -391,29 +311,28 @@ Vault::~Vault() {
   if (impl_->committer.joinable()) impl_->committer.join();
 }
 
-bool Vault::Exists(const std::string& dir) { return DataFileExists(dir); }
+bool Vault::Exists(const std::string& where) {
+  auto loc = StoreLocation::Parse(where);
+  if (!loc.ok()) return false;
+  auto held = internal::KvStoreHoldsVault(*loc);
+  return held.ok() && *held;
+}
 
-Result<std::unique_ptr<Vault>> Vault::Create(const std::string& dir, const SecretBytes& passphrase,
+Result<std::unique_ptr<Vault>> Vault::Create(const std::string& where,
+                                             const SecretBytes& passphrase,
                                              const CreateOptions& options,
                                              const OpenOptions& open) {
   CUSTOS_RETURN_IF_ERROR(InitCrypto());
   if (passphrase.empty()) return Status::InvalidArgument("the passphrase is empty");
   if (open.read_only) return Status::InvalidArgument("a vault cannot be created read-only");
-  if (DataFileExists(dir))
-    return Status::AlreadyExists("a vault already exists in " + dir + "; it was not touched");
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::Unavailable("cannot create " + dir + ": " + ec.message());
-  ::chmod(dir.c_str(), 0700);
+  CUSTOS_ASSIGN_OR_RETURN(StoreLocation loc, StoreLocation::Parse(where));
   std::unique_ptr<Vault> v(new Vault());
-  v->dir_ = dir;
+  v->dir_ = loc.ToString();
   v->impl_->options = open;
-  // SECURITY: locked before the data files exist, and checked again under
-  // the lock: of two concurrent creators one gets the lock and the other
-  // is refused or finds the vault, never both writing.
-  CUSTOS_ASSIGN_OR_RETURN(v->impl_->dir_lock, internal::DirLock::Acquire(dir));
-  if (DataFileExists(dir))
-    return Status::AlreadyExists("a vault already exists in " + dir + "; it was not touched");
+  internal::KvOpen how;
+  how.create = true;
+  how.initial_map_size = open.initial_map_size;
+  CUSTOS_ASSIGN_OR_RETURN(v->impl_->store, internal::OpenKvStore(loc, how));
 
   Keyring ring;
   ring.kdf = options.kdf;
@@ -423,79 +342,57 @@ Result<std::unique_ptr<Vault>> Vault::Create(const std::string& dir, const Secre
                           DeriveKeyFromPassphrase(passphrase, ring.salt, ring.kdf));
   SecretBytes root = RandomSecret(32);
   ring.wrapped[1] = AeadSealSecret(kek, root, RootKeyAd(1));
-
   {
-    CUSTOS_ASSIGN_OR_RETURN(internal::Env env,
-                            internal::Env::Open(dir, open.initial_map_size, kMaxDbs, false));
-    CUSTOS_ASSIGN_OR_RETURN(internal::Txn txn, internal::Txn::Begin(env, nullptr, false));
-    MDB_dbi meta;
-    int rc = mdb_dbi_open(txn.get(), std::string(tables::kMeta).c_str(), MDB_CREATE, &meta);
-    if (rc != 0) return internal::LmdbStatus(rc, "creating the metadata table");
-    CUSTOS_RETURN_IF_ERROR(MetaPut(txn.get(), meta, kFormatKey, std::to_string(kFormatVersion)));
-    CUSTOS_RETURN_IF_ERROR(MetaPut(txn.get(), meta, kLogNameKey, options.log_name));
-    CUSTOS_RETURN_IF_ERROR(MetaPut(txn.get(), meta, kKeyringKey, ring.Serialize()));
-    CUSTOS_RETURN_IF_ERROR(txn.Commit());
+    using internal::PutMode;
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, v->impl_->store->BeginWrite());
+    // Inserted: of two creators of one database, the second finds the key.
+    Status wrote =
+        txn->Put(tables::kMeta, kFormatKey, std::to_string(kFormatVersion), PutMode::kInsert);
+    if (wrote.ok())
+      wrote = txn->Put(tables::kMeta, kLogNameKey, options.log_name, PutMode::kReplace);
+    if (wrote.ok())
+      wrote = txn->Put(tables::kMeta, kKeyringKey, ring.Serialize(), PutMode::kReplace);
+    if (wrote.ok()) wrote = txn->Commit();
+    if (wrote.code() == StatusCode::kAlreadyExists)
+      return Status::AlreadyExists("a vault already exists in " + v->dir_ + "; it was not touched");
+    CUSTOS_RETURN_IF_ERROR(wrote);
   }
   return Unseal(std::move(v), passphrase);
 }
 
-Result<std::unique_ptr<Vault>> Vault::Open(const std::string& dir, const SecretBytes& passphrase,
+Result<std::unique_ptr<Vault>> Vault::Open(const std::string& where, const SecretBytes& passphrase,
                                            const OpenOptions& options) {
   CUSTOS_RETURN_IF_ERROR(InitCrypto());
-  if (!DataFileExists(dir)) return Status::NotFound("no vault in " + dir + " (run custos init)");
+  CUSTOS_ASSIGN_OR_RETURN(StoreLocation loc, StoreLocation::Parse(where));
   std::unique_ptr<Vault> v(new Vault());
-  v->dir_ = dir;
+  v->dir_ = loc.ToString();
   v->impl_->options = options;
-  // SECURITY: a writer locks the directory before it opens the environment,
-  // so no second process can write (and, say, drop a key version the first
-  // one still seals with) while this vault lives.
-  if (!options.read_only) {
-    CUSTOS_ASSIGN_OR_RETURN(v->impl_->dir_lock, internal::DirLock::Acquire(dir));
-  }
+  internal::KvOpen how;
+  how.read_only = options.read_only;
+  how.initial_map_size = options.initial_map_size;
+  CUSTOS_ASSIGN_OR_RETURN(v->impl_->store, internal::OpenKvStore(loc, how));
   return Unseal(std::move(v), passphrase);
 }
 
 Result<std::unique_ptr<Vault>> Vault::Unseal(std::unique_ptr<Vault> v,
                                              const SecretBytes& passphrase) {
   Impl& impl = *v->impl_;
-  const std::string& dir = v->dir_;
   const OpenOptions& options = impl.options;
-  CUSTOS_ASSIGN_OR_RETURN(
-      impl.env, internal::Env::Open(dir, options.initial_map_size, kMaxDbs, options.read_only));
-  // The map may have grown beyond the requested initial size in an earlier run.
   Keyring ring;
   {
-    CUSTOS_ASSIGN_OR_RETURN(internal::Txn txn, internal::Txn::Begin(impl.env, nullptr, true));
-    MDB_dbi meta;
-    int rc = mdb_dbi_open(txn.get(), std::string(tables::kMeta).c_str(), 0, &meta);
-    if (rc != 0) return Status::DataLoss("not a Custos vault, or its metadata is damaged");
-    CUSTOS_ASSIGN_OR_RETURN(std::string fmt, MetaGet(txn.get(), meta, kFormatKey));
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, impl.store->BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(std::string fmt, MetaGet(*txn, kFormatKey));
     if (fmt != std::to_string(kFormatVersion))
       return Status::FailedPrecondition("vault format " + fmt + " is not supported by this build");
-    CUSTOS_ASSIGN_OR_RETURN(v->log_name_, MetaGet(txn.get(), meta, kLogNameKey));
-    CUSTOS_ASSIGN_OR_RETURN(std::string ring_text, MetaGet(txn.get(), meta, kKeyringKey));
+    CUSTOS_ASSIGN_OR_RETURN(v->log_name_, MetaGet(*txn, kLogNameKey));
+    CUSTOS_ASSIGN_OR_RETURN(std::string ring_text, MetaGet(*txn, kKeyringKey));
     CUSTOS_ASSIGN_OR_RETURN(ring, Keyring::Parse(ring_text));
   }
   CUSTOS_ASSIGN_OR_RETURN(impl.kek, DeriveKeyFromPassphrase(passphrase, ring.salt, ring.kdf));
   // SECURITY: nothing is written before the passphrase is proven right.
   CUSTOS_RETURN_IF_ERROR(Unwrap(ring, impl.kek, &impl.data_keys));
   impl.current_version = ring.current;
-
-  {
-    CUSTOS_ASSIGN_OR_RETURN(internal::Txn txn,
-                            internal::Txn::Begin(impl.env, nullptr, options.read_only));
-    for (Table t : tables::kAllTables) {
-      MDB_dbi dbi;
-      int rc =
-          mdb_dbi_open(txn.get(), std::string(t).c_str(), options.read_only ? 0 : MDB_CREATE, &dbi);
-      if (rc == MDB_NOTFOUND && options.read_only) continue;
-      if (rc != 0) return internal::LmdbStatus(rc, "opening table " + std::string(t));
-      impl.dbis.emplace(std::string(t), dbi);
-    }
-    // Committed even when read-only: LMDB closes the handles a transaction
-    // opened when it is aborted.
-    CUSTOS_RETURN_IF_ERROR(txn.Commit());
-  }
+  CUSTOS_RETURN_IF_ERROR(impl.store->PrepareTables());
   // A read-only vault has nothing to commit.
   if (!options.read_only) impl.committer = std::thread([&impl] { impl.CommitterLoop(); });
   CUSTOS_ASSIGN_OR_RETURN(impl.index_key, v->GetOrCreateSecret("vault.index_key", 32));
@@ -505,35 +402,19 @@ Result<std::unique_ptr<Vault>> Vault::Unseal(std::unique_ptr<Vault> v,
 bool Vault::read_only() const { return impl_->options.read_only; }
 
 Result<std::unique_ptr<ReadTxn>> Vault::BeginRead() const {
-  for (int attempt = 0;; ++attempt) {
-    std::shared_lock<std::shared_mutex> gate(impl_->resize_gate);
-    auto txn = internal::Txn::Begin(impl_->env, nullptr, true);
-    if (txn.ok()) {
-      return std::unique_ptr<ReadTxn>(
-          new OwnedReadTxn(this, std::move(txn).value(), std::move(gate)));
-    }
-    // kAborted from a top-level begin is MDB_MAP_RESIZED: the writing
-    // process grew the map beyond this (read-only) process's mapping. Adopt
-    // the new size, with no transaction of ours active, and begin again.
-    if (txn.status().code() != StatusCode::kAborted || attempt > 0) return txn.status();
-    gate.unlock();
-    std::unique_lock<std::shared_mutex> resize(impl_->resize_gate);
-    CUSTOS_RETURN_IF_ERROR(impl_->env.SetMapSize(0));
-  }
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, impl_->store->BeginRead());
+  return std::unique_ptr<ReadTxn>(new OwnedReadTxn(this, std::move(txn)));
 }
 
 // ---- information ----------------------------------------------------------------
 
 namespace {
-Status FillInfo(MDB_txn* txn, const std::map<std::string, MDB_dbi, std::less<>>& dbis,
-                VaultInfo* info) {
-  for (const auto& [name, dbi] : dbis) {
-    MDB_stat st;
-    int rc = mdb_stat(txn, dbi, &st);
-    if (rc != 0) return internal::LmdbStatus(rc, "counting " + name);
-    if (name == tables::kMeta) continue;
-    info->tables.push_back(TableCount{name, static_cast<uint64_t>(st.ms_entries)});
-    if (name == tables::kAuditLeaves) info->audit_log_size = st.ms_entries;
+Status FillInfo(internal::KvTxn& txn, VaultInfo* info) {
+  for (Table t : tables::kAllTables) {
+    if (t == tables::kMeta) continue;
+    CUSTOS_ASSIGN_OR_RETURN(uint64_t entries, txn.Count(t));
+    info->tables.push_back(TableCount{std::string(t), entries});
+    if (t == tables::kAuditLeaves) info->audit_log_size = entries;
   }
   return Status::Ok();
 }
@@ -546,29 +427,27 @@ void FillKeyring(const Keyring& ring, VaultInfo* info) {
 }
 }  // namespace
 
-Result<VaultInfo> Vault::InspectSealed(const std::string& dir) {
-  if (!DataFileExists(dir)) return Status::NotFound("no vault in " + dir);
-  CUSTOS_ASSIGN_OR_RETURN(internal::Env env,
-                          internal::Env::Open(dir, size_t{1} << 20, kMaxDbs, true));
-  CUSTOS_ASSIGN_OR_RETURN(internal::Txn txn, internal::Txn::Begin(env, nullptr, true));
-  MDB_dbi meta;
-  if (mdb_dbi_open(txn.get(), std::string(tables::kMeta).c_str(), 0, &meta) != 0)
-    return Status::DataLoss("not a Custos vault, or its metadata is damaged");
+Result<VaultInfo> Vault::InspectSealed(const std::string& where) {
+  CUSTOS_ASSIGN_OR_RETURN(StoreLocation loc, StoreLocation::Parse(where));
+  internal::KvOpen how;
+  how.read_only = true;
+  how.initial_map_size = size_t{1} << 20;
+  auto store = internal::OpenKvStore(loc, how);
+  if (!store.ok()) {
+    if (store.status().code() == StatusCode::kNotFound)
+      return Status::NotFound("no vault in " + loc.ToString());
+    return store.status();
+  }
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, (*store)->BeginRead());
   VaultInfo info;
-  CUSTOS_ASSIGN_OR_RETURN(std::string fmt, MetaGet(txn.get(), meta, kFormatKey));
+  CUSTOS_ASSIGN_OR_RETURN(std::string fmt, MetaGet(*txn, kFormatKey));
   info.format_version = std::atoi(fmt.c_str());
-  CUSTOS_ASSIGN_OR_RETURN(info.log_name, MetaGet(txn.get(), meta, kLogNameKey));
-  CUSTOS_ASSIGN_OR_RETURN(std::string ring_text, MetaGet(txn.get(), meta, kKeyringKey));
+  CUSTOS_ASSIGN_OR_RETURN(info.log_name, MetaGet(*txn, kLogNameKey));
+  CUSTOS_ASSIGN_OR_RETURN(std::string ring_text, MetaGet(*txn, kKeyringKey));
   CUSTOS_ASSIGN_OR_RETURN(Keyring ring, Keyring::Parse(ring_text));
   FillKeyring(ring, &info);
-  std::map<std::string, MDB_dbi, std::less<>> dbis;
-  for (Table t : tables::kAllTables) {
-    MDB_dbi dbi;
-    if (mdb_dbi_open(txn.get(), std::string(t).c_str(), 0, &dbi) == 0)
-      dbis.emplace(std::string(t), dbi);
-  }
-  CUSTOS_RETURN_IF_ERROR(FillInfo(txn.get(), dbis, &info));
-  info.map_size = env.MapSize();
+  CUSTOS_RETURN_IF_ERROR(FillInfo(*txn, &info));
+  info.map_size = (*store)->MapSize();
   return info;
 }
 
@@ -579,8 +458,8 @@ Result<VaultInfo> Vault::Info() const {
   CUSTOS_ASSIGN_OR_RETURN(auto r, BeginRead());
   CUSTOS_ASSIGN_OR_RETURN(Keyring ring, ReadKeyring(*r));
   FillKeyring(ring, &info);
-  CUSTOS_RETURN_IF_ERROR(FillInfo(T(r->txn_), impl_->dbis, &info));
-  info.map_size = impl_->env.MapSize();
+  CUSTOS_RETURN_IF_ERROR(FillInfo(*r->txn_, &info));
+  info.map_size = impl_->store->MapSize();
   return info;
 }
 
@@ -588,23 +467,16 @@ Result<VaultInfo> Vault::Info() const {
 
 namespace internal {
 Result<std::string> RawGet(const Vault& vault, Table table, std::string_view key) {
-  CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, vault.impl().Dbi(table));
-  CUSTOS_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(vault.impl().env, nullptr, true));
-  MDB_val k = ToVal(key), v;
-  int rc = mdb_get(txn.get(), dbi, &k, &v);
-  if (rc != 0) return LmdbStatus(rc, "raw read");
-  return std::string(FromVal(v));
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, vault.impl().store->BeginRead());
+  CUSTOS_ASSIGN_OR_RETURN(std::string_view v, txn->Get(table, key));
+  return std::string(v);
 }
 
 Status RawPut(Vault& vault, Table table, std::string_view key, std::string_view bytes) {
-  CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, vault.impl().Dbi(table));
-  // Its own write transaction; LMDB serialises it with the committer's.
-  std::shared_lock gate(vault.impl().resize_gate);
-  CUSTOS_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(vault.impl().env, nullptr, false));
-  MDB_val k = ToVal(key), v = ToVal(bytes);
-  int rc = mdb_put(txn.get(), dbi, &k, &v, 0);
-  if (rc != 0) return LmdbStatus(rc, "raw write");
-  return txn.Commit();
+  // Its own write transaction; the store serialises it with the committer's.
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, vault.impl().store->BeginWrite());
+  CUSTOS_RETURN_IF_ERROR(txn->Put(table, key, bytes, PutMode::kReplace));
+  return txn->Commit();
 }
 }  // namespace internal
 

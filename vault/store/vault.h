@@ -72,6 +72,9 @@ struct OpenOptions {
 };
 
 class Vault;
+namespace internal {
+class KvTxn;
+}
 
 // Read access inside one LMDB transaction. Values are opened (decrypted and
 // authenticated) on read.
@@ -111,11 +114,11 @@ class ReadTxn {
 
  protected:
   friend class Vault;
-  ReadTxn(const Vault* vault, void* txn) : vault_(vault), txn_(txn) {}
+  ReadTxn(const Vault* vault, internal::KvTxn* txn) : vault_(vault), txn_(txn) {}
   Status ScanImpl(Table table, std::string_view prefix, const ScanFn& fn, bool reverse,
                   bool open_values) const;
   const Vault* vault_;
-  void* txn_;  // MDB_txn*
+  internal::KvTxn* txn_;
 };
 
 // Read/write access inside the committer's transaction (or a nested one).
@@ -154,8 +157,8 @@ class WriteTxn : public ReadTxn {
 
  private:
   friend class Vault;
-  WriteTxn(Vault* vault, void* txn) : ReadTxn(vault, txn) {}
-  Status PutImpl(Table table, std::string_view key, std::string_view value, unsigned flags);
+  WriteTxn(Vault* vault, internal::KvTxn* txn) : ReadTxn(vault, txn) {}
+  Status PutImpl(Table table, std::string_view key, std::string_view value, int mode);
   std::vector<std::function<void()>> on_commit_;
 };
 
@@ -312,7 +315,7 @@ class Vault {
   // v->impl_: checks the passphrase, opens the tables, starts the committer.
   static Result<std::unique_ptr<Vault>> Unseal(std::unique_ptr<Vault> v,
                                                const SecretBytes& passphrase);
-  static WriteTxn NewWriteTxn(Vault* v, void* txn) { return WriteTxn(v, txn); }
+  static WriteTxn NewWriteTxn(Vault* v, internal::KvTxn* txn) { return WriteTxn(v, txn); }
   static std::vector<std::function<void()>>& CommitHooks(WriteTxn& w) { return w.on_commit_; }
   std::string dir_;
   std::string log_name_;

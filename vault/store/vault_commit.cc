@@ -1,5 +1,5 @@
 // The vault's group commit: one committer thread runs the queued write
-// functions of many callers in one LMDB transaction, each in a nested
+// functions of many callers in one store transaction, each in a nested
 // transaction of its own so that a failure rolls back only itself
 // (Vault::Write in vault.h), and releases them once the batch is durable.
 #include <chrono>
@@ -13,9 +13,9 @@ namespace custos::vault {
 
 // ---- group commit -------------------------------------------------------------
 
-// LMDB's own commit makes a batch durable (data pages fdatasync'd, then the
-// meta page written with O_DSYNC), so every caller of a committed batch can
-// be released as soon as mdb_txn_commit returns.
+// The store's commit makes a batch durable (LMDB: data pages fdatasync'd,
+// then the meta page written with O_DSYNC; PostgreSQL: COMMIT returned), so
+// every caller of a committed batch can be released as soon as it returns.
 void Vault::Impl::CommitterLoop() {
   std::vector<Request*> batch;
   std::unique_lock lock(queue_mu);
@@ -60,8 +60,7 @@ void Vault::Impl::RunBatch(const std::vector<Request*>& batch) {
     Status commit_status;
     bool needs_nested = false;
     {
-      std::shared_lock gate(resize_gate);
-      auto parent = internal::Txn::Begin(env, nullptr, false);
+      auto parent = store->BeginWrite();
       if (!parent.ok()) {
         for (Request* r : batch) r->result = parent.status();
         return;
@@ -70,9 +69,9 @@ void Vault::Impl::RunBatch(const std::vector<Request*>& batch) {
       for (Request* r : batch) {
         // Nested: the request runs in its own transaction, whose failure
         // rolls back only its writes. Flat: straight in the batch's.
-        internal::Txn child;
+        std::unique_ptr<internal::KvTxn> child;
         if (nested) {
-          auto begun = internal::Txn::Begin(env, parent->get(), false);
+          auto begun = (*parent)->BeginNested();
           if (!begun.ok()) {
             r->result = begun.status();
             continue;
@@ -82,7 +81,7 @@ void Vault::Impl::RunBatch(const std::vector<Request*>& batch) {
         WriteTxn w = Vault::NewWriteTxn(owner, nested ? child.get() : parent->get());
         const uint64_t writes_before = write_attempts;
         Status st = (*r->fn)(w);
-        if (st.ok() && nested && !map_full) st = child.Commit();
+        if (st.ok() && nested && !map_full) st = child->Commit();
         if (map_full) break;
         if (!st.ok()) {
           if (!nested && write_attempts != writes_before) {
@@ -105,7 +104,7 @@ void Vault::Impl::RunBatch(const std::vector<Request*>& batch) {
       const auto commit_start = std::chrono::steady_clock::now();
       stat_run_nanos.fetch_add(Nanos(run_start, commit_start), std::memory_order_relaxed);
       if (!map_full && !needs_nested) {
-        commit_status = parent->Commit();
+        commit_status = (*parent)->Commit();
         stat_commit_nanos.fetch_add(Nanos(commit_start, std::chrono::steady_clock::now()),
                                     std::memory_order_relaxed);
         if (!commit_status.ok() && commit_status.code() == StatusCode::kResourceExhausted)
@@ -113,9 +112,7 @@ void Vault::Impl::RunBatch(const std::vector<Request*>& batch) {
       }
     }
     if (map_full) {
-      std::unique_lock gate(resize_gate);
-      size_t grown = env.MapSize() * 2;
-      Status s = env.SetMapSize(grown);
+      Status s = store->Grow();
       if (!s.ok()) {
         for (Request* r : batch) r->result = s;
         return;

@@ -218,31 +218,23 @@ Status Vault::RotateRootKey(const std::function<void(uint64_t)>& after_batch) {
         done = false;
         in_batch = 0;
         next_resume.clear();
-        CUSTOS_ASSIGN_OR_RETURN(MDB_dbi dbi, impl_->Dbi(table));
-        CUSTOS_ASSIGN_OR_RETURN(internal::Cursor cur,
-                                internal::Cursor::Open(static_cast<MDB_txn*>(w.txn_), dbi));
-        MDB_val k = internal::ToVal(resume), v;
-        Result<bool> found =
-            resume.empty() ? cur.Get(&k, &v, MDB_FIRST) : cur.Get(&k, &v, MDB_SET_RANGE);
         std::vector<std::pair<std::string, std::string>> todo;
-        while (true) {
-          if (!found.ok()) return found.status();
-          if (!*found) {
-            done = true;
-            break;
-          }
-          std::string_view key = internal::FromVal(k);
-          std::string_view val = internal::FromVal(v);
-          if (todo.size() >= kBatch) {
-            next_resume = std::string(key);
-            break;
-          }
-          if (Impl::SealedVersion(val) != current) {
-            CUSTOS_ASSIGN_OR_RETURN(std::string plain, impl_->OpenValue(table, key, val));
-            todo.emplace_back(std::string(key), std::move(plain));
-          }
-          found = cur.Get(&k, &v, MDB_NEXT);
-        }
+        bool stopped = false;
+        CUSTOS_RETURN_IF_ERROR(w.txn_->Scan(
+            table, "", resume, false,
+            [&](std::string_view key, std::string_view val) -> Result<bool> {
+              if (todo.size() >= kBatch) {
+                next_resume = std::string(key);
+                stopped = true;
+                return false;
+              }
+              if (Impl::SealedVersion(val) != current) {
+                CUSTOS_ASSIGN_OR_RETURN(std::string plain, impl_->OpenValue(table, key, val));
+                todo.emplace_back(std::string(key), std::move(plain));
+              }
+              return true;
+            }));
+        done = !stopped;
         for (auto& [key, plain] : todo) {
           CUSTOS_RETURN_IF_ERROR(w.Put(table, key, plain));
           WipeString(&plain);

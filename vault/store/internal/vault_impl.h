@@ -17,8 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "vault/store/internal/dir_lock.h"
-#include "vault/store/internal/lmdb.h"
+#include "vault/store/internal/kv_store.h"
 #include "vault/store/vault.h"
 
 namespace custos::vault {
@@ -54,12 +53,9 @@ class Wakeup {
 
 struct Vault::Impl {
   Vault* owner = nullptr;
-  // Held by a vault open for writing (not by a read-only one). Declared
-  // before `env` so that it is released only after the environment is
-  // closed.
-  internal::DirLock dir_lock;
-  internal::Env env;
-  std::map<std::string, MDB_dbi, std::less<>> dbis;
+  // LMDB or PostgreSQL (kv_store.h); an LMDB store open for writing holds
+  // the directory's writer lock.
+  std::unique_ptr<internal::KvStore> store;
   OpenOptions options;
 
   // Key material. `keys_mu` guards data_keys/current_version (rotation
@@ -76,9 +72,6 @@ struct Vault::Impl {
   mutable std::shared_mutex caches_mu;
   std::map<const void*, std::unique_ptr<Vault::Cache>> caches;
 
-  // Readers hold it shared; growing the map takes it exclusively.
-  mutable std::shared_mutex resize_gate;
-
   // Group commit.
   struct Request {
     const std::function<Status(WriteTxn&)>* fn = nullptr;
@@ -92,7 +85,7 @@ struct Vault::Impl {
   std::deque<Request*> queue;
   bool stopping = false;
   std::thread committer;
-  bool map_full = false;  // set by Put on MDB_MAP_FULL (committer thread only)
+  bool map_full = false;  // set by Put when the store is full (committer thread only)
   // Puts and deletes attempted in the committer's transaction so far (a
   // failed one counts too): tells RunBatch whether a failed request changed
   // anything. Committer thread only.
@@ -135,7 +128,6 @@ struct Vault::Impl {
   std::atomic<uint64_t> stat_run_nanos{0};
   std::atomic<uint64_t> stat_commit_nanos{0};
 
-  Result<MDB_dbi> Dbi(Table table) const;
   // Seals `value` for (table, key) under the current key version into *out
   // (resized to fit).
   void SealValueInto(Table table, std::string_view key, std::string_view value, std::string* out);
