@@ -25,6 +25,7 @@ using testing::FailingNeighbour;
 using testing::OpenTestVault;
 using testing::Pass;
 using testing::TempDir;
+using testing::TestStoreFor;
 
 constexpr int kValues = 1500;  // three of the rotation's re-sealing batches
 
@@ -141,7 +142,7 @@ TEST(RerunTest, PassphraseChangeRunTwiceKeepsEveryKey) {
     EXPECT_EQ(pair->runs(), 2);
     ExpectIntact(*v);
   }
-  EXPECT_EQ(Vault::Open(dir.path(), Pass("old passphrase")).status().code(),
+  EXPECT_EQ(Vault::Open(TestStoreFor(dir.path()), Pass("old passphrase")).status().code(),
             StatusCode::kUnauthenticated);
   auto v = OpenTestVault(dir.path(), "new passphrase");
   ExpectIntact(*v);

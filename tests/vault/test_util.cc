@@ -1,13 +1,16 @@
 #include "tests/vault/test_util.h"
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <stdlib.h>
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 
 namespace custos::vault::testing {
 
@@ -23,18 +26,76 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+bool TestingOnPostgres() {
+  const char* cluster = std::getenv("CUSTOS_TEST_PG_CLUSTER");
+  return cluster != nullptr && *cluster != '\0';
+}
+
+std::string TestStoreFor(const std::string& dir) {
+  if (!TestingOnPostgres()) return dir;
+  static std::mutex mu;
+  static std::string base;
+  std::lock_guard lock(mu);
+  if (base.empty()) {
+    std::ifstream in(std::string(std::getenv("CUSTOS_TEST_PG_CLUSTER")) + "/url");
+    std::getline(in, base);
+    if (base.empty()) Die("CUSTOS_TEST_PG_CLUSTER: no url file (is the cluster started?)");
+  }
+  // One schema per directory: its name from a hash of the directory's path.
+  char schema[32];
+  std::snprintf(schema, sizeof schema, "t_%016zx", std::hash<std::string>{}(dir));
+  PGconn* conn = PQconnectdb(base.c_str());
+  if (PQstatus(conn) != CONNECTION_OK) Die(std::string("test cluster: ") + PQerrorMessage(conn));
+  PGresult* r = PQexec(
+      conn,
+      (std::string("SET client_min_messages TO warning; CREATE SCHEMA IF NOT EXISTS ") + schema)
+          .c_str());
+  const bool made = PQresultStatus(r) == PGRES_COMMAND_OK;
+  PQclear(r);
+  PQfinish(conn);
+  if (!made) Die(std::string("test cluster: cannot create schema ") + schema);
+  return base + "?options=-csearch_path%3D" + schema;
+}
+
+std::string StoredBytes(const std::string& dir) {
+  if (!TestingOnPostgres()) {
+    std::ifstream in(dir + "/data.mdb", std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  PGconn* conn = PQconnectdb(TestStoreFor(dir).c_str());
+  if (PQstatus(conn) != CONNECTION_OK) Die(std::string("test cluster: ") + PQerrorMessage(conn));
+  PGresult* r = PQexecParams(conn, "SELECT t, k, v FROM custos_kv ORDER BY t, k", 0, nullptr,
+                             nullptr, nullptr, nullptr, 1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) Die("test cluster: cannot read the vault's rows");
+  std::string out;
+  for (int i = 0; i < PQntuples(r); ++i) {
+    for (int c = 0; c < 3; ++c) {
+      out += std::to_string(PQgetlength(r, i, c)) + ":";
+      out.append(PQgetvalue(r, i, c), static_cast<size_t>(PQgetlength(r, i, c)));
+    }
+  }
+  PQclear(r);
+  PQfinish(conn);
+  return out;
+}
+
+std::string StoreFilesOf(const std::string& dir) {
+  if (!TestingOnPostgres()) return dir;
+  return std::string(std::getenv("CUSTOS_TEST_PG_CLUSTER")) + "/data";
+}
+
 std::unique_ptr<Vault> CreateTestVault(const std::string& dir, std::string_view passphrase,
                                        const OpenOptions& open) {
   CreateOptions opts;
   opts.kdf = Argon2Params::ForTests();
   opts.log_name = "custos.test/vault";
-  auto v = Vault::Create(dir, SecretBytes::CopyOf(passphrase), opts, open);
+  auto v = Vault::Create(TestStoreFor(dir), SecretBytes::CopyOf(passphrase), opts, open);
   if (!v.ok()) Die("CreateTestVault: " + v.status().ToString());
   return std::move(v).value();
 }
 
 std::unique_ptr<Vault> OpenTestVault(const std::string& dir, std::string_view passphrase) {
-  auto v = Vault::Open(dir, SecretBytes::CopyOf(passphrase));
+  auto v = Vault::Open(TestStoreFor(dir), SecretBytes::CopyOf(passphrase));
   if (!v.ok()) Die("OpenTestVault: " + v.status().ToString());
   return std::move(v).value();
 }

@@ -30,7 +30,24 @@ inline SecretBytes Pass(std::string_view p = "correct horse battery staple") {
   return SecretBytes::CopyOf(p);
 }
 
-// Creates a vault in `dir` with test KDF parameters; aborts the test on error.
+// Where the test's vault for `dir` lives. Normally `dir` itself (LMDB).
+// When CUSTOS_TEST_PG_CLUSTER names a running throw-away cluster
+// (tests/pg/pg_cluster.sh), a PostgreSQL schema of its own for `dir` in
+// that cluster (created on first use), so the same tests prove the same
+// rules on the PostgreSQL store.
+std::string TestStoreFor(const std::string& dir);
+// Whether the tests run on the PostgreSQL store (CUSTOS_TEST_PG_CLUSTER).
+bool TestingOnPostgres();
+
+// Everything the store for `dir` holds, as bytes to compare: the LMDB data
+// file, or every row of the vault's PostgreSQL schema in key order.
+std::string StoredBytes(const std::string& dir);
+// The directory of every file the store for `dir` writes: `dir`, or the
+// test cluster's data directory.
+std::string StoreFilesOf(const std::string& dir);
+
+// Creates a vault for `dir` (TestStoreFor) with test KDF parameters;
+// aborts the test on error.
 std::unique_ptr<Vault> CreateTestVault(const std::string& dir,
                                        std::string_view passphrase = "correct horse battery staple",
                                        const OpenOptions& open = {});

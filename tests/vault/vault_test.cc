@@ -22,7 +22,10 @@ using testing::CreateTestVault;
 using testing::OpenTestVault;
 using testing::Pass;
 using testing::RunInOneBatch;
+using testing::StoredBytes;
+using testing::StoreFilesOf;
 using testing::TempDir;
+using testing::TestStoreFor;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -54,13 +57,13 @@ TEST(VaultTest, PutGetSurvivesReopen) {
 TEST(VaultTest, CreateRefusesExistingVault) {
   TempDir dir;
   { auto v = CreateTestVault(dir.path()); }
-  std::string before = ReadFile(dir.path() + "/data.mdb");
+  std::string before = StoredBytes(dir.path());
   CreateOptions opts;
   opts.kdf = Argon2Params::ForTests();
-  auto again = Vault::Create(dir.path(), Pass("other"), opts);
+  auto again = Vault::Create(TestStoreFor(dir.path()), Pass("other"), opts);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists);
-  EXPECT_EQ(ReadFile(dir.path() + "/data.mdb"), before);
+  EXPECT_EQ(StoredBytes(dir.path()), before);
 }
 
 TEST(VaultTest, WrongPassphraseIsUnauthenticatedAndChangesNothing) {
@@ -69,12 +72,12 @@ TEST(VaultTest, WrongPassphraseIsUnauthenticatedAndChangesNothing) {
     auto v = CreateTestVault(dir.path());
     ASSERT_TRUE(PutOne(*v, tables::kRecords, "k", "v").ok());
   }
-  std::string before = ReadFile(dir.path() + "/data.mdb");
-  auto v = Vault::Open(dir.path(), Pass("wrong passphrase"));
+  std::string before = StoredBytes(dir.path());
+  auto v = Vault::Open(TestStoreFor(dir.path()), Pass("wrong passphrase"));
   ASSERT_FALSE(v.ok());
   EXPECT_EQ(v.status().code(), StatusCode::kUnauthenticated);
   EXPECT_EQ(v.status().message().find("correct horse"), std::string::npos);
-  EXPECT_EQ(ReadFile(dir.path() + "/data.mdb"), before);
+  EXPECT_EQ(StoredBytes(dir.path()), before);
 }
 
 TEST(VaultTest, MissingVaultIsNotFound) {
@@ -130,8 +133,10 @@ TEST(VaultTest, MarkerNeverReachesTheDisk) {
     ASSERT_TRUE(PutOne(*v, tables::kRecords, "c-1", "notes: " + marker).ok());
     ASSERT_TRUE(v->Write([&](WriteTxn& w) { return w.Put(tables::kUsers, "u-1", marker); }).ok());
   }
+  // Every file the store keeps: the vault's directory, or the whole
+  // PostgreSQL cluster (tables, write-ahead log).
   size_t files = 0;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path())) {
+  for (const auto& e : std::filesystem::recursive_directory_iterator(StoreFilesOf(dir.path()))) {
     if (!e.is_regular_file()) continue;
     ++files;
     std::string content = ReadFile(e.path());
@@ -304,7 +309,7 @@ TEST(VaultTest, ChangePassphrase) {
     ASSERT_TRUE(PutOne(*v, tables::kRecords, "k", "v").ok());
     ASSERT_TRUE(v->ChangePassphrase(Pass("new passphrase"), Argon2Params::ForTests()).ok());
   }
-  EXPECT_EQ(Vault::Open(dir.path(), Pass("old passphrase")).status().code(),
+  EXPECT_EQ(Vault::Open(TestStoreFor(dir.path()), Pass("old passphrase")).status().code(),
             StatusCode::kUnauthenticated);
   auto v = OpenTestVault(dir.path(), "new passphrase");
   EXPECT_EQ(*GetOne(*v, tables::kRecords, "k"), "v");
@@ -400,7 +405,7 @@ TEST(VaultTest, InspectSealedNeedsNoPassphrase) {
     auto v = CreateTestVault(dir.path());
     ASSERT_TRUE(PutOne(*v, tables::kRecords, "k", "v").ok());
   }
-  auto info = Vault::InspectSealed(dir.path());
+  auto info = Vault::InspectSealed(TestStoreFor(dir.path()));
   ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_EQ(info->format_version, kFormatVersion);
   EXPECT_EQ(info->key_version, 1u);

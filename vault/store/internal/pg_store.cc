@@ -274,16 +274,12 @@ Status PgTxn::Scan(Table table, std::string_view prefix, std::string_view from, 
   int64_t page = 16;
   while (true) {
     const std::string limit = Int8(page);
-    Result<PgResult> r = Status::Ok();
-    if (!reverse) {
-      r = high.empty()
-              ? conn_->Run("fwd", {table, low, limit}, "scanning " + std::string(table))
-              : conn_->Run("fwd_to", {table, low, high, limit}, "scanning " + std::string(table));
-    } else {
-      r = high.empty()
-              ? conn_->Run("rev", {table, low, limit}, "scanning " + std::string(table))
-              : conn_->Run("rev_to", {table, low, high, limit}, "scanning " + std::string(table));
-    }
+    const std::string what = "scanning " + std::string(table);
+    Result<PgResult> r =
+        !reverse ? (high.empty() ? conn_->Run("fwd", {table, low, limit}, what)
+                                 : conn_->Run("fwd_to", {table, low, high, limit}, what))
+                 : (high.empty() ? conn_->Run("rev", {table, low, limit}, what)
+                                 : conn_->Run("rev_to", {table, low, high, limit}, what));
     if (!r.ok()) return r.status();
     const int rows = PQntuples(r->get());
     for (int i = 0; i < rows; ++i) {

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# A throw-away PostgreSQL cluster for the tests of the PostgreSQL store.
+#
+#   tests/pg/pg_cluster.sh start DIR   initdb in DIR/data, start it on a free
+#                                      loopback port, write the base URL to
+#                                      DIR/url
+#   tests/pg/pg_cluster.sh stop DIR    stop it (immediately) and remove DIR
+#
+# Run as root (CI), the server runs as the `postgres` user, which Debian's
+# postgresql package creates. The cluster trusts loopback connections and
+# is not fsync'd: it lives for one test run, and the tests kill Custos
+# nodes, never the machine.
+set -euo pipefail
+cmd="${1:?start or stop}"
+dir="${2:?cluster directory}"
+
+bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+  echo "pg_cluster: PostgreSQL's server is not installed (scripts/setup.sh installs it)" >&2
+  exit 1
+fi
+as_pg=()
+if [ "$(id -u)" -eq 0 ]; then as_pg=(runuser -u postgres --); fi
+
+case "$cmd" in
+  start)
+    if [ -f "$dir/data/postmaster.pid" ]; then "$0" stop "$dir" || true; fi
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir"; fi
+    "${as_pg[@]}" "$bin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C \
+      --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+    for attempt in 1 2 3 4 5; do
+      port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+      if "${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+        start >/dev/null; then
+        echo "postgresql://postgres@127.0.0.1:$port/postgres" >"$dir/url"
+        exit 0
+      fi
+    done
+    cat "$dir/server.log" >&2
+    exit 1
+    ;;
+  stop)
+    if [ -f "$dir/data/postmaster.pid" ]; then
+      "${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$dir"
+    ;;
+  *)
+    echo "pg_cluster: start or stop" >&2
+    exit 2
+    ;;
+esac
