@@ -167,7 +167,12 @@ class RestoreCommand : public Command {
     if (args.size() != 1) return UsageError("restore takes one backup FILE");
     auto pass = ReadPassphrase(/*confirm=*/false);
     if (!pass.ok()) return Fail(pass.status());
-    const std::string dir = DataDir();
+    if (Has("store") && Flag("store").rfind("lmdb:", 0) != 0) {
+      return UsageError(
+          "restore writes a vault directory (--data DIR); to put it in PostgreSQL, then run "
+          "custos migrate --from DIR --to URL");
+    }
+    const std::string dir = Has("store") ? Flag("store").substr(5) : VaultLocation();
     const bool existed = std::filesystem::exists(dir);
     auto check = ExtractAndCheck(args[0], dir, *pass);
     if (!check.ok()) {

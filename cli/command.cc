@@ -32,6 +32,13 @@ void Command::defineOptions(OptionSet& options) {
                           .required(false)
                           .repeatable(false)
                           .argument("DIR"));
+    options.addOption(Option("store", "",
+                             "where the vault is: lmdb:DIR (as --data DIR) or "
+                             "postgresql://USER@HOST:PORT/DB, several serve nodes sharing one "
+                             "vault; the password goes in ~/.pgpass or $PGPASSFILE, never here")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("URL"));
     options.addOption(Option("passphrase-file", "",
                              "read the vault passphrase from FILE (else the systemd credential "
                              "$CREDENTIALS_DIRECTORY/passphrase, else $CUSTOS_PASSPHRASE, else a "
@@ -59,7 +66,10 @@ std::vector<std::string> Command::FlagAll(const std::string& name) const {
   return out;
 }
 
-std::string Command::DataDir() const { return Flag("data", "./custos-data"); }
+std::string Command::VaultLocation() const {
+  if (Has("store")) return Flag("store");
+  return Flag("data", "./custos-data");
+}
 
 void Command::PrintHelp() const {
   Poco::Util::HelpFormatter help(options());
@@ -76,6 +86,7 @@ int Command::main(const std::vector<std::string>& args) {
     PrintHelp();
     return kExitOk;
   }
+  if (Has("store") && Has("data")) return UsageError("give --data DIR or --store URL, not both");
   return Run(args);
 }
 
@@ -180,7 +191,7 @@ Result<std::unique_ptr<vault::Vault>> Command::OpenVaultWith(const vault::Secret
                                                              Access access) const {
   vault::OpenOptions options;
   options.read_only = access == Access::kReadOnly;
-  return vault::Vault::Open(DataDir(), passphrase, options);
+  return vault::Vault::Open(VaultLocation(), passphrase, options);
 }
 
 void AddKdfProfileOption(OptionSet& options) {

@@ -55,8 +55,9 @@ class Command : public Poco::Util::Application {
     options_.emplace(name, value);
   }
 
-  // The data directory: --data, or ./custos-data.
-  std::string DataDir() const;
+  // Where the vault is: --store (lmdb:DIR or postgresql://…), else the
+  // directory --data, else ./custos-data (vault/store/store_location.h).
+  std::string VaultLocation() const;
 
   // The vault passphrase, from --passphrase-file F, the CUSTOS_PASSPHRASE
   // environment variable, or a no-echo prompt on the terminal (asked twice
@@ -77,9 +78,9 @@ class Command : public Poco::Util::Application {
   enum class Access { kWrite, kReadOnly };
 
   // Reads the passphrase (ReadPassphrase) and opens and unseals the vault
-  // in DataDir().
+  // in VaultLocation().
   Result<std::unique_ptr<vault::Vault>> OpenVault(Access access) const;
-  // Opens and unseals the vault in DataDir() with `passphrase`.
+  // Opens and unseals the vault in VaultLocation() with `passphrase`.
   Result<std::unique_ptr<vault::Vault>> OpenVaultWith(const vault::SecretBytes& passphrase,
                                                       Access access) const;
 

@@ -13,6 +13,7 @@ namespace custos::cli {
 std::unique_ptr<Command> MakeInitCommand();
 std::unique_ptr<Command> MakeStatusCommand();
 std::unique_ptr<Command> MakeRekeyCommand();
+std::unique_ptr<Command> MakeMigrateCommand();
 std::unique_ptr<Command> MakeContractCommand();
 std::unique_ptr<Command> MakeAuditCommand();
 std::unique_ptr<Command> MakeImportCommand();

@@ -25,7 +25,7 @@ const CommandEntry kCommands[] = {
     {"policy", MakePolicyCommand},     {"audit", MakeAuditCommand},
     {"contract", MakeContractCommand}, {"evidence", MakeEvidenceCommand},
     {"backup", MakeBackupCommand},     {"restore", MakeRestoreCommand},
-    {"scrub", MakeScrubCommand},
+    {"scrub", MakeScrubCommand},       {"migrate", MakeMigrateCommand},
 };
 
 void PrintUsage(std::ostream& out) {

@@ -91,6 +91,7 @@ struct ConfigKey {
 };
 constexpr ConfigKey kConfigKeys[] = {
     {"data", "data", false, false},
+    {"store", "store", false, false},
     {"passphrase_file", "passphrase-file", false, false},
     {"listen", "listen", false, false},
     {"tls.cert", "tls-cert", false, false},
@@ -336,7 +337,7 @@ class ServeCommand : public Command {
       } else if (k.list) {
         for (const std::string& v : FlagAll(k.flag)) value += (value.empty() ? "" : ", ") + v;
       } else if (std::string(k.key) == "data") {
-        value = DataDir();
+        value = Has("store") ? "" : VaultLocation();
       } else if (std::string(k.key) == "listen") {
         value = Flag("listen", "127.0.0.1:8080");
       } else {
@@ -459,14 +460,18 @@ class ServeCommand : public Command {
       OperatorLog(6, "records catalog ready: " + std::to_string(a->CatalogSize()) + " files in " +
                          std::to_string(NowMillis() - started) + " ms");
     });
-    // This process holds the vault's writer lock and has not started a
-    // writer yet: any half-stored upload or export is a previous run's.
-    auto swept = vault::SweepAbandonedStreams(**v);
-    if (!swept.ok()) return Fail(swept.status());
-    if (*swept > 0) {
-      OperatorLog(4, "deleted " + std::to_string(*swept) +
-                         " stored chunks of uploads or evidence exports that an earlier run did "
-                         "not finish");
+    // On one LMDB vault this process holds the writer's lock and has not
+    // started a writer yet: any half-stored upload or export is a previous
+    // run's. Nodes sharing a PostgreSQL vault cannot tell another node's
+    // upload in progress from an abandoned one, so they leave them.
+    if (!(*v)->shared()) {
+      auto swept = vault::SweepAbandonedStreams(**v);
+      if (!swept.ok()) return Fail(swept.status());
+      if (*swept > 0) {
+        OperatorLog(4, "deleted " + std::to_string(*swept) +
+                           " stored chunks of uploads or evidence exports that an earlier run "
+                           "did not finish");
+      }
     }
     BackupScheduler scheduler(**v, **log, schedule, OperatorLog);
     opts.extra_metrics = [&scheduler] { return scheduler.PrometheusText(); };
@@ -476,19 +481,32 @@ class ServeCommand : public Command {
                            ? "[" + opts.listen_address + "]"
                            : opts.listen_address;
     std::cout << "Custos is serving " << ((*server)->tls() ? "https" : "http") << "://" << host
-              << ":" << (*server)->port() << "/ (vault " << DataDir() << ")" << std::endl;
+              << ":" << (*server)->port() << "/ (vault " << VaultLocation() << ")" << std::endl;
     NotifySystemd("READY=1");
     // Wait for a stop signal; meanwhile, every second, index the new audit
     // events by actor and object (a backlog in slices of at most about
     // 0.2 s), and every fifth second sign a checkpoint when the configured
     // interval has passed (appends only do it when events arrive) and run
     // the scheduled changes below.
+    // Nodes sharing a PostgreSQL vault do this work on one node at a time
+    // (Vault::Lead): another takes over when the leader dies.
     int sig = -1;
     std::string index_error;  // the last one logged: a lasting fault is logged once
+    bool leading = false;
     for (int second = 1; sig < 0; ++second) {
       timespec tick{1, 0};
       sig = sigtimedwait(&stop_signals, nullptr, &tick);
       if (sig >= 0) break;
+      auto lead = (*v)->Lead();
+      if (!lead.ok()) OperatorLog(3, "leading the timed work: " + lead.status().message());
+      const bool now_leading = lead.ok() && *lead;
+      if (now_leading != leading && (*v)->shared()) {
+        OperatorLog(6, now_leading ? "this node now does the vault's timed work (index, "
+                                     "checkpoints, loans, departures, declassification)"
+                                   : "another node now does the vault's timed work");
+      }
+      leading = now_leading;
+      if (!leading) continue;
       const auto index_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
       constexpr uint64_t kIndexSlice = 4096;
       while (true) {
@@ -588,13 +606,13 @@ class DemoCommand : public Command {
     }
 
     std::unique_ptr<vault::Vault> v;
-    if (!vault::Vault::Exists(DataDir())) {
+    if (!vault::Vault::Exists(VaultLocation())) {
       auto pass = ReadPassphrase(/*confirm=*/true);
       if (!pass.ok()) return Fail(pass.status());
       vault::CreateOptions create;
       create.kdf = kdf->vault_kdf;
       create.log_name = "custos.demo/huaxin";
-      auto created = vault::Vault::Create(DataDir(), *pass, create);
+      auto created = vault::Vault::Create(VaultLocation(), *pass, create);
       if (!created.ok()) return Fail(created.status());
       v = std::move(*created);
     } else {
@@ -617,7 +635,7 @@ class DemoCommand : public Command {
       auto left =
           SeedDemoAgreements(**archive, web::AgreementDocumentBuilder(library), logins, story);
       if (!left.ok()) return Fail(left.status());
-      std::cout << "Seeded the demo company in " << DataDir() << ": " << left->ndas
+      std::cout << "Seeded the demo company in " << VaultLocation() << ": " << left->ndas
                 << " signed NDAs; " << left->leaver_name << " (" << kDemoLeaver
                 << ") gave notice on " << FormatDate(left->notice_date) << " and left after "
                 << FormatDate(left->last_working_day) << ", having opened " << left->files_viewed

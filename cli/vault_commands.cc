@@ -1,9 +1,11 @@
-// custos init | status | rekey: creating, inspecting and re-keying a vault.
+// custos init | status | rekey | migrate: creating, inspecting, re-keying a
+// vault, and moving it between stores.
 #include <iostream>
 #include <unistd.h>
 
 #include <Poco/Util/Option.h>
 
+#include "base/encoding.h"
 #include "base/time.h"
 #include "cli/commands.h"
 #include "vault/access/users.h"
@@ -52,9 +54,9 @@ class InitCommand : public Command {
     if (!kdf.ok()) return UsageError(kdf.status().message());
     const std::string admin_name = Flag("admin", "admin");
     if (Status s = vault::ValidateUsername(admin_name); !s.ok()) return UsageError(s.message());
-    if (vault::Vault::Exists(DataDir()))
-      return Fail(
-          Status::AlreadyExists("a vault already exists in " + DataDir() + "; it was not touched"));
+    if (vault::Vault::Exists(VaultLocation()))
+      return Fail(Status::AlreadyExists("a vault already exists in " + VaultLocation() +
+                                        "; it was not touched"));
     auto pass = ReadPassphrase(/*confirm=*/true);
     if (!pass.ok()) return Fail(pass.status());
     bool generated = !Has("admin-password-file");
@@ -69,7 +71,7 @@ class InitCommand : public Command {
     vault::CreateOptions opts;
     opts.kdf = kdf->vault_kdf;
     opts.log_name = Flag("log-name", DefaultLogName());
-    auto v = vault::Vault::Create(DataDir(), *pass, opts);
+    auto v = vault::Vault::Create(VaultLocation(), *pass, opts);
     if (!v.ok()) return Fail(v.status());
     vault::User admin;
     admin.username = admin_name;
@@ -85,7 +87,7 @@ class InitCommand : public Command {
     // The log's signing key exists from the start, so that the read-only
     // commands (audit verify, key) work on a vault nothing has written yet.
     if (auto log = vault::AuditLog::Open(**v); !log.ok()) return Fail(log.status());
-    std::cout << "Created vault in " << DataDir() << " (log name " << opts.log_name << ").\n"
+    std::cout << "Created vault in " << VaultLocation() << " (log name " << opts.log_name << ").\n"
               << "Administrator: " << admin_name << "\n";
     if (generated) {
       std::cout << "Password (shown once, change it at first login): " << admin_pw.view() << "\n";
@@ -122,10 +124,10 @@ class StatusCommand : public Command {
       info = v->Info();
       state = "unsealed (passphrase verified)";
     } else {
-      info = vault::Vault::InspectSealed(DataDir());
+      info = vault::Vault::InspectSealed(VaultLocation());
     }
     if (!info.ok()) return Fail(info.status());
-    std::cout << "vault:          " << DataDir() << "\n"
+    std::cout << "vault:          " << VaultLocation() << "\n"
               << "state:          " << state << "\n"
               << "format version: " << info->format_version << "\n"
               << "log name:       " << info->log_name << "\n"
@@ -200,8 +202,81 @@ class RekeyCommand : public Command {
 
 }  // namespace
 
+// Moves a vault between stores (LMDB directory, PostgreSQL): a copy of
+// every entry as stored, then both logs verified and compared.
+class MigrateCommand : public Command {
+ public:
+  MigrateCommand()
+      : Command("migrate", "",
+                "Copy a vault into a new store (--from LOCATION --to LOCATION: a directory, "
+                "lmdb:DIR or postgresql://…) entry by entry, still sealed; then verify the audit "
+                "log on both sides and check they are the same log.") {}
+
+ protected:
+  void DefineCommandOptions(OptionSet& options) override {
+    options.addOption(Option("from", "", "the vault to copy")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("LOCATION"));
+    options.addOption(Option("to", "", "the new store; must hold no vault")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("LOCATION"));
+  }
+
+  int Run(const std::vector<std::string>& args) override {
+    if (!args.empty()) return UsageError("migrate takes no arguments");
+    if (!Has("from") || !Has("to"))
+      return UsageError("migrate needs --from LOCATION and --to LOCATION");
+    if (Has("data") || Has("store"))
+      return UsageError("migrate takes --from and --to, not --data or --store");
+    const std::string from = Flag("from"), to = Flag("to");
+    if (from == to) return UsageError("--from and --to are the same store");
+    auto pass = ReadPassphrase(/*confirm=*/false);
+    if (!pass.ok()) return Fail(pass.status());
+    // The source's log first: a damaged vault is not copied.
+    auto before = VerifiedLog(from, *pass);
+    if (!before.ok()) return Fail(before.status().Annotate("the source vault (" + from + ")"));
+    Status copied = vault::Vault::CopyStore(from, to);
+    if (!copied.ok()) return Fail(copied.Annotate("copying " + from + " to " + to));
+    auto after = VerifiedLog(from, *pass);
+    if (!after.ok()) return Fail(after.status().Annotate("the source vault (" + from + ")"));
+    if (after->size != before->size) {
+      return Fail(Status::Aborted(
+          "the source vault was written during the copy (a custos serve is running on it): the "
+          "copy in " +
+          to +
+          " may not hold the latest events; stop serve, remove the copy and "
+          "migrate again"));
+    }
+    auto copy = VerifiedLog(to, *pass);
+    if (!copy.ok()) return Fail(copy.status().Annotate("the copy (" + to + ")"));
+    if (copy->size != before->size || copy->root != before->root) {
+      return Fail(Status::DataLoss("the copy's log (" + std::to_string(copy->size) +
+                                   " events) is not the source's (" + std::to_string(before->size) +
+                                   " events)"));
+    }
+    std::cout << "migrated " << from << " to " << to << "\n"
+              << "audit log verified on both sides: " << copy->size << " events, "
+              << copy->checkpoints << " signed checkpoints, root " << Base64Encode(copy->root)
+              << "\n";
+    return kExitOk;
+  }
+
+ private:
+  static Result<vault::AuditVerifyReport> VerifiedLog(const std::string& where,
+                                                      const vault::SecretBytes& pass) {
+    vault::OpenOptions ro;
+    ro.read_only = true;
+    CUSTOS_ASSIGN_OR_RETURN(auto v, vault::Vault::Open(where, pass, ro));
+    CUSTOS_ASSIGN_OR_RETURN(auto log, vault::AuditLog::Open(*v));
+    return log->Verify();
+  }
+};
+
 std::unique_ptr<Command> MakeInitCommand() { return std::make_unique<InitCommand>(); }
 std::unique_ptr<Command> MakeStatusCommand() { return std::make_unique<StatusCommand>(); }
 std::unique_ptr<Command> MakeRekeyCommand() { return std::make_unique<RekeyCommand>(); }
+std::unique_ptr<Command> MakeMigrateCommand() { return std::make_unique<MigrateCommand>(); }
 
 }  // namespace custos::cli

@@ -205,7 +205,7 @@ Status Archive::WriteNextVersion(WriteTxn& txn, RecordMeta* meta, std::string_vi
                                                     json::Serialize(VersionToJson(v))));
   if (n != meta->latest_version) return Status::DataLoss("record versions out of step");
   CUSTOS_RETURN_IF_ERROR(PutMeta(txn, *meta));
-  CatalogOnCommit(txn, *meta);
+  CUSTOS_RETURN_IF_ERROR(CatalogOnCommit(txn, *meta));
   return Status::Ok();
 }
 
@@ -242,7 +242,7 @@ Result<RecordMeta> Archive::CreateRecordIn(WriteTxn& txn, const policy::Permit& 
   CUSTOS_RETURN_IF_ERROR(AppendOwnership(txn, meta.id,
                                          OwnershipChange{0, "", meta.owner_id, permit.actor_id(),
                                                          now, std::string(reason), audit_seq}));
-  CatalogOnCommit(txn, meta);
+  CUSTOS_RETURN_IF_ERROR(CatalogOnCommit(txn, meta));
   return meta;
 }
 
@@ -488,14 +488,14 @@ Result<RecordMeta> Archive::ReassignOwnerIn(WriteTxn& txn, const policy::Permit&
   meta.updated = permit.decided_at();
   meta.revision += 1;
   CUSTOS_RETURN_IF_ERROR(PutMeta(txn, meta));
-  CatalogOnCommit(txn, meta);
+  CUSTOS_RETURN_IF_ERROR(CatalogOnCommit(txn, meta));
   return meta;
 }
 
 Result<std::vector<RecordMeta>> Archive::DeclassifyDue(CivilDate today) {
   static constexpr std::string_view kDeclassifyRule = "record.declassify_on";
   std::vector<std::string> due;
-  CUSTOS_RETURN_IF_ERROR(AwaitCatalog());
+  CUSTOS_RETURN_IF_ERROR(CurrentCatalog());
   {
     std::shared_lock lock(catalog_mu_);
     for (const auto& [id, m] : catalog_) {

@@ -356,8 +356,13 @@ class Archive {
   Result<RecordMeta> CreateRecordIn(WriteTxn& txn, const policy::Permit& permit,
                                     const NewRecord& record, std::string_view reason,
                                     uint64_t audit_seq);
-  // Registers a catalog refresh for `meta` after `txn` commits.
-  void CatalogOnCommit(WriteTxn& txn, const RecordMeta& meta);
+  // Registers a catalog refresh for `meta` after `txn` commits; on a
+  // shared vault also notes the change for the other nodes
+  // (tables::kRecordChanges).
+  Status CatalogOnCommit(WriteTxn& txn, const RecordMeta& meta);
+  // AwaitCatalog, then, on a shared vault, the changes other nodes made
+  // since (tables::kRecordChanges) brought into the catalog.
+  Status CurrentCatalog() const;
   // Stores the next version of `*meta` (already changed by the caller) with
   // `content`: bumps the version and revision, appends the immutable
   // version, writes the metadata and updates the catalog on commit.
@@ -397,9 +402,9 @@ class Archive {
     RecordKind kind = RecordKind::kCustomer;
     const RecordMeta* meta = nullptr;  // into catalog_ (node-stable)
   };
-  uint32_t InternLocked(const std::string& s);
+  uint32_t InternLocked(const std::string& s) const;
   // Inserts or replaces (when newer) one record's metadata. Holds catalog_mu_.
-  void PutInCatalogLocked(RecordMeta meta);
+  void PutInCatalogLocked(RecordMeta meta) const;
 
   // The background build (Open, AwaitCatalog): `catalog_built_` and
   // `catalog_status_` are guarded by `built_mu_`.
@@ -409,12 +414,19 @@ class Archive {
   bool catalog_built_ = false;
   Status catalog_status_;
 
+  // The last entry of tables::kRecordChanges in the catalog (a shared
+  // vault). Guarded by refresh_mu_, taken before catalog_mu_.
+  mutable std::mutex refresh_mu_;
+  mutable uint64_t changes_seen_ = 0;
+
+  // A cache of the store (kept current by this process's commits and, on a
+  // shared vault, CurrentCatalog): mutable.
   mutable std::shared_mutex catalog_mu_;
-  std::map<std::string, RecordMeta, std::less<>> catalog_;
-  std::vector<CatalogEntry> entries_;
-  std::map<std::string, size_t, std::less<>> entry_pos_;
-  std::map<std::string, uint32_t, std::less<>> intern_;
-  std::vector<std::string> strings_;
+  mutable std::map<std::string, RecordMeta, std::less<>> catalog_;
+  mutable std::vector<CatalogEntry> entries_;
+  mutable std::map<std::string, size_t, std::less<>> entry_pos_;
+  mutable std::map<std::string, uint32_t, std::less<>> intern_;
+  mutable std::vector<std::string> strings_;
 };
 
 // The ownership history of a record (unaudited; for holders of a

@@ -52,6 +52,17 @@ Status Archive::AwaitCatalog() const {
 
 Status Archive::BuildCatalog() {
   CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
+  uint64_t changes = 0;
+  if (vault_.shared()) {
+    // The catalog starts from this snapshot: later changes are read from
+    // the journal.
+    auto last = r->LastKeyWithPrefix(tables::kRecordChanges, "");
+    if (last.ok()) {
+      changes = DecodeU64(*last);
+    } else if (last.status().code() != StatusCode::kNotFound) {
+      return last.status();
+    }
+  }
   std::map<std::string, RecordMeta, std::less<>> built;
   CUSTOS_RETURN_IF_ERROR(r->Scan(tables::kRecordIndex, "",
                                  [&](std::string_view, std::string_view value) -> Result<bool> {
@@ -60,13 +71,45 @@ Status Archive::BuildCatalog() {
                                    built.emplace(m.id, std::move(m));
                                    return true;
                                  }));
+  std::lock_guard refresh(refresh_mu_);
+  changes_seen_ = changes;
   std::unique_lock lock(catalog_mu_);
   entries_.reserve(built.size());
   for (auto& [id, m] : built) PutInCatalogLocked(std::move(m));
   return Status::Ok();
 }
 
-uint32_t Archive::InternLocked(const std::string& s) {
+Status Archive::CurrentCatalog() const {
+  CUSTOS_RETURN_IF_ERROR(AwaitCatalog());
+  if (!vault_.shared()) return Status::Ok();
+  // Other nodes' changes since the catalog last looked, from the journal
+  // (one snapshot: the ids and the metadata they name agree).
+  std::lock_guard refresh(refresh_mu_);
+  CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
+  std::vector<std::string> changed;
+  uint64_t last = changes_seen_;
+  CUSTOS_RETURN_IF_ERROR(
+      r->ScanFrom(tables::kRecordChanges, EncodeU64(changes_seen_ + 1),
+                  [&](std::string_view key, std::string_view id) -> Result<bool> {
+                    last = DecodeU64(key);
+                    changed.emplace_back(id);
+                    return true;
+                  }));
+  if (changed.empty()) return Status::Ok();
+  std::vector<RecordMeta> metas;
+  for (const std::string& id : changed) {
+    CUSTOS_ASSIGN_OR_RETURN(std::string value, r->Get(tables::kRecordIndex, id));
+    CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(value));
+    CUSTOS_ASSIGN_OR_RETURN(RecordMeta m, RecordMeta::FromJson(v));
+    metas.push_back(std::move(m));
+  }
+  std::unique_lock lock(catalog_mu_);
+  for (RecordMeta& m : metas) PutInCatalogLocked(std::move(m));
+  changes_seen_ = last;
+  return Status::Ok();
+}
+
+uint32_t Archive::InternLocked(const std::string& s) const {
   auto it = intern_.find(s);
   if (it != intern_.end()) return it->second;
   const uint32_t id = static_cast<uint32_t>(strings_.size());
@@ -75,7 +118,7 @@ uint32_t Archive::InternLocked(const std::string& s) {
   return id;
 }
 
-void Archive::PutInCatalogLocked(RecordMeta meta) {
+void Archive::PutInCatalogLocked(RecordMeta meta) const {
   auto it = catalog_.find(meta.id);
   if (it != catalog_.end() && it->second.revision > meta.revision) return;
   const std::string id = meta.id;
@@ -100,11 +143,24 @@ void Archive::PutInCatalogLocked(RecordMeta meta) {
   }
 }
 
-void Archive::CatalogOnCommit(WriteTxn& txn, const RecordMeta& meta) {
+Status Archive::CatalogOnCommit(WriteTxn& txn, const RecordMeta& meta) {
+  if (vault_.shared()) {
+    // In the writers' order (one writer at a time across nodes), so a
+    // reader's snapshot holds a prefix of the journal.
+    uint64_t next = 1;
+    auto last = txn.LastKeyWithPrefix(tables::kRecordChanges, "");
+    if (last.ok()) {
+      next = DecodeU64(*last) + 1;
+    } else if (last.status().code() != StatusCode::kNotFound) {
+      return last.status();
+    }
+    CUSTOS_RETURN_IF_ERROR(txn.Append(tables::kRecordChanges, EncodeU64(next), meta.id));
+  }
   txn.OnCommit([this, meta] {
     std::unique_lock lock(catalog_mu_);
     PutInCatalogLocked(meta);
   });
+  return Status::Ok();
 }
 
 Result<std::shared_ptr<const policy::Policy>> Archive::PolicyAt(const ReadTxn& txn) const {
@@ -171,7 +227,7 @@ bool MaySeeMeta(const policy::Policy& policy, const User& user, const RecordMeta
 }  // namespace
 
 Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& query) {
-  CUSTOS_RETURN_IF_ERROR(AwaitCatalog());
+  CUSTOS_RETURN_IF_ERROR(CurrentCatalog());
   access::Attempt attempt;
   attempt.action = policy::Action::kSearchMetadata;
   attempt.event_action = "record.search";
@@ -294,7 +350,7 @@ Result<std::vector<OwnershipChange>> ReadOwnershipHistory(const ReadTxn& txn,
 }
 
 Result<std::vector<std::string>> Archive::RecordsOwnedBy(std::string_view user_id) const {
-  CUSTOS_RETURN_IF_ERROR(AwaitCatalog());
+  CUSTOS_RETURN_IF_ERROR(CurrentCatalog());
   std::vector<std::string> out;
   std::shared_lock lock(catalog_mu_);
   for (const auto& [id, m] : catalog_)
@@ -303,7 +359,7 @@ Result<std::vector<std::string>> Archive::RecordsOwnedBy(std::string_view user_i
 }
 
 size_t Archive::CatalogSize() const {
-  if (!AwaitCatalog().ok()) return 0;
+  if (!CurrentCatalog().ok()) return 0;
   std::shared_lock lock(catalog_mu_);
   return catalog_.size();
 }

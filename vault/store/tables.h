@@ -55,12 +55,17 @@ inline constexpr Table kIndex = "index";
 // Evidence requests and their exports (vault/evidence); the exported
 // bundles' chunks are in kAttachmentChunks under their own ids.
 inline constexpr Table kEvidence = "evidence";
+// On a vault that several nodes share (PostgreSQL), the id of every record
+// whose metadata changed, by sequence number: each node brings its
+// in-memory catalog up to date from it (vault/records/records_catalog.cc).
+inline constexpr Table kRecordChanges = "record_changes";
 
-inline constexpr std::array<Table, 24> kAllTables = {
-    kMeta,        kKeys,        kUsers,      kUserIndex,   kSessions,    kRecords,
-    kRecordIndex, kAuditLeaves, kAuditNodes, kCheckpoints, kAuditState,  kAuditIndex,
-    kPolicies,    kLoans,       kViewCounts, kActivity,    kAttachments, kAttachmentChunks,
-    kAgreements,  kSignatures,  kAlerts,     kDepartures,  kIndex,       kEvidence};
+inline constexpr std::array<Table, 25> kAllTables = {
+    kMeta,         kKeys,        kUsers,      kUserIndex,   kSessions,    kRecords,
+    kRecordIndex,  kAuditLeaves, kAuditNodes, kCheckpoints, kAuditState,  kAuditIndex,
+    kPolicies,     kLoans,       kViewCounts, kActivity,    kAttachments, kAttachmentChunks,
+    kAgreements,   kSignatures,  kAlerts,     kDepartures,  kIndex,       kEvidence,
+    kRecordChanges};
 
 // The tables whose keys are their data (indexes): they are mostly read by
 // key alone. Key-only reads of them (ReadTxn::Has, ScanKeys,

@@ -194,6 +194,17 @@ Status ReadTxn::Scan(Table table, std::string_view prefix, const ScanFn& fn, boo
   return ScanImpl(table, prefix, fn, reverse, /*open_values=*/true);
 }
 
+Status ReadTxn::ScanFrom(Table table, std::string_view from, const ScanFn& fn) const {
+  auto& impl = vault_->impl();
+  return txn_->Scan(
+      table, "", from, false, [&](std::string_view key, std::string_view sealed) -> Result<bool> {
+        CUSTOS_ASSIGN_OR_RETURN(std::string plain, impl.OpenValue(table, key, sealed));
+        Result<bool> more = fn(key, plain);
+        WipeString(&plain);
+        return more;
+      });
+}
+
 Status ReadTxn::ScanImpl(Table table, std::string_view prefix, const ScanFn& fn, bool reverse,
                          bool open_values) const {
   auto& impl = vault_->impl();
@@ -400,6 +411,10 @@ Result<std::unique_ptr<Vault>> Vault::Unseal(std::unique_ptr<Vault> v,
 }
 
 bool Vault::read_only() const { return impl_->options.read_only; }
+
+Result<bool> Vault::Lead() { return impl_->store->Lead(); }
+
+bool Vault::shared() const { return impl_->store->shared(); }
 
 Result<std::unique_ptr<ReadTxn>> Vault::BeginRead() const {
   CUSTOS_ASSIGN_OR_RETURN(auto txn, impl_->store->BeginRead());

@@ -98,6 +98,9 @@ class ReadTxn {
   // opening each value. `fn` returns false to stop early.
   using ScanFn = std::function<Result<bool>(std::string_view key, std::string_view value)>;
   Status Scan(Table table, std::string_view prefix, const ScanFn& fn, bool reverse = false) const;
+  // Visits the keys from `from` on (inclusive), in key order, opening each
+  // value. `fn` returns false to stop early.
+  Status ScanFrom(Table table, std::string_view from, const ScanFn& fn) const;
   // Visits keys only (no decryption), in key order (reverse when asked).
   // Entries of index tables (tables::IsIndexTable) are authenticated on
   // the way: kDataLoss for one that fails; so are those of
@@ -281,6 +284,26 @@ class Vault {
   // MDB_CP_COMPACT): writers go on meanwhile. The values stay sealed, so the
   // copy holds no plaintext. Works on a read-only vault beside the writer.
   Status CopyTo(int fd) const;
+
+  // Whether this process should do the work done once per vault (signing
+  // checkpoints, indexing the log, the loan, departure and
+  // declassification timers, sweeping abandoned uploads), taking the lead
+  // when it is free: always for an LMDB vault open for writing (one writing
+  // process); on PostgreSQL, one node at a time, and another takes over
+  // when it dies. False for a read-only vault.
+  Result<bool> Lead();
+  // Whether other processes may write this vault at the same time (the
+  // PostgreSQL store): state a process derives from the vault must then be
+  // checked against the store rather than kept from its own commits.
+  bool shared() const;
+
+  // Copies the vault at `from` into a new store at `to` (locations as for
+  // Open: a directory, lmdb:DIR, postgresql://…), entry by entry as stored:
+  // sealed, from one snapshot of `from`, so no passphrase is needed and
+  // nothing is opened on the way. `to` must hold no vault (kAlreadyExists;
+  // it is not touched). The copy is not verified here: open it and verify
+  // its log (`custos migrate` does both).
+  static Status CopyStore(const std::string& from, const std::string& to);
 
   // A cache this vault keeps for a caller (sealed_cache.h): one per `tag`
   // (the address of a static object of the caller, as for memos), made by

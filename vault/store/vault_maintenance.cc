@@ -35,4 +35,16 @@ Result<ScrubReport> Vault::Scrub(const std::function<void(uint64_t)>& progress) 
 
 Status Vault::CopyTo(int fd) const { return impl_->store->CopyTo(fd); }
 
+Status Vault::CopyStore(const std::string& from, const std::string& to) {
+  CUSTOS_ASSIGN_OR_RETURN(StoreLocation src, StoreLocation::Parse(from));
+  CUSTOS_ASSIGN_OR_RETURN(StoreLocation dst, StoreLocation::Parse(to));
+  internal::KvOpen read;
+  read.read_only = true;
+  CUSTOS_ASSIGN_OR_RETURN(auto source, internal::OpenKvStore(src, read));
+  internal::KvOpen create;
+  create.create = true;
+  CUSTOS_ASSIGN_OR_RETURN(auto target, internal::OpenKvStore(dst, create));
+  return internal::CopyEntries(*source, *target);
+}
+
 }  // namespace custos::vault

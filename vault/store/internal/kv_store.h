@@ -76,6 +76,12 @@ class KvStore {
   // Writes a consistent, compacted LMDB data file of every table to `fd`
   // (the form backups take, whatever the store).
   virtual Status CopyTo(int fd) const = 0;
+  // Whether this process leads the work done once per vault (timers,
+  // checkpoints, sweeps), taking the lead when nobody holds it. LMDB: the
+  // writing process always does. PostgreSQL: a session advisory lock on a
+  // connection of its own; when that node dies, its session ends and
+  // another node takes the lead at its next call.
+  virtual Result<bool> Lead() = 0;
   // Whether several processes may write this store at once (serialised by
   // the store): caches of one process must then be checked against it.
   virtual bool shared() const = 0;

@@ -66,6 +66,7 @@ class LmdbStore final : public KvStore {
   }
   uint64_t MapSize() const override { return env_.MapSize(); }
   Status CopyTo(int fd) const override;
+  Result<bool> Lead() override { return !read_only_; }
   bool shared() const override { return false; }
 
   const Env& env() const { return env_; }

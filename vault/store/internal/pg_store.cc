@@ -39,6 +39,9 @@ constexpr const char* kSchema =
     "v bytea NOT NULL, PRIMARY KEY (t, k)); "
     "ALTER TABLE custos_kv ALTER COLUMN v SET STORAGE EXTERNAL";
 
+// The leader's lock: a session-level advisory lock ("custos" + 1).
+constexpr const char* kLeaderLock = "SELECT pg_try_advisory_lock(109356099334004)";
+
 // The metadata key that marks a vault (vault.cc writes it first).
 constexpr std::string_view kFormatKeyName = "format_version";
 
@@ -199,6 +202,7 @@ class PgStore final : public KvStore {
   Status Grow() override { return Status::ResourceExhausted("the PostgreSQL database is full"); }
   uint64_t MapSize() const override { return 0; }
   Status CopyTo(int fd) const override;
+  Result<bool> Lead() override;
   bool shared() const override { return true; }
 
   // A connection from the pool, or a new one.
@@ -209,6 +213,10 @@ class PgStore final : public KvStore {
  private:
   std::string url_;
   bool read_only_ = false;
+  // The leader's session (Lead): holds the session advisory lock while it
+  // lives.
+  std::mutex lead_mu_;
+  std::unique_ptr<Conn> lead_;
   mutable std::mutex pool_mu_;
   mutable std::vector<std::unique_ptr<Conn>> idle_;
 };
@@ -412,6 +420,26 @@ Result<std::unique_ptr<KvTxn>> PgStore::BeginWrite() {
   // transaction.)
   CUSTOS_RETURN_IF_ERROR(conn->Exec(kWriterLock, "waiting for the writers' lock"));
   return std::unique_ptr<KvTxn>(new PgTxn(this, std::move(conn), true));
+}
+
+Result<bool> PgStore::Lead() {
+  if (read_only_) return false;
+  std::lock_guard lock(lead_mu_);
+  if (lead_) {
+    // Still ours while the session lives: a round trip proves it.
+    if (lead_->Exec("SELECT 1", "checking the lead").ok()) return true;
+    lead_.reset();  // the session (and with it the lock) is gone
+  }
+  CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn, Take());
+  PgResult r(PQexec(conn->get(), kLeaderLock));
+  if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+    return PgError(r.get(), conn->get(), "taking the lead");
+  if (std::string_view(PQgetvalue(r.get(), 0, 0)) != "t") {
+    Give(std::move(conn));
+    return false;
+  }
+  lead_ = std::move(conn);
+  return true;
 }
 
 Result<std::unique_ptr<KvStore>> PgStore::Open(const std::string& url, const KvOpen& how) {

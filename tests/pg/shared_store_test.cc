@@ -1,0 +1,150 @@
+// Two nodes on one PostgreSQL vault: two Vaults (each with its own
+// committer, caches, audit log handle and records catalog) opened on the
+// same schema in one process, as two `custos serve` processes would be.
+// Runs only against the throw-away cluster (tests/pg/CMakeLists.txt).
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/vault/records_fixture.h"
+#include "tests/vault/test_util.h"
+#include "vault/access/users.h"
+#include "vault/audit/audit_log.h"
+#include "vault/records/records.h"
+
+namespace custos::vault {
+namespace {
+
+using policy::Classification;
+
+class SharedStoreTest : public testing::ArchiveTest {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(testing::TestingOnPostgres()) << "run with CUSTOS_TEST_PG_CLUSTER";
+    ArchiveTest::SetUp();
+    // The second node: the same vault, opened again.
+    other_ = testing::OpenTestVault(dir_.path());
+    auto log = AuditLog::Open(*other_);
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    other_log_ = std::move(*log);
+    auto archive = Archive::Open(*other_, *other_log_);
+    ASSERT_TRUE(archive.ok()) << archive.status().ToString();
+    other_archive_ = std::move(*archive);
+  }
+  void TearDown() override {
+    other_archive_.reset();
+    other_log_.reset();
+    other_.reset();
+  }
+
+  std::vector<std::string> Found(Archive& archive, const std::string& text) {
+    SearchQuery q;
+    q.text = text;
+    auto r = archive.Search(As(author_), q);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<std::string> ids;
+    if (r.ok())
+      for (const RecordMeta& m : r->records) ids.push_back(m.id);
+    return ids;
+  }
+
+  std::unique_ptr<Vault> other_;
+  std::unique_ptr<AuditLog> other_log_;
+  std::unique_ptr<Archive> other_archive_;
+};
+
+TEST_F(SharedStoreTest, BothNodesAreSharedAndWriteTheSameVault) {
+  EXPECT_TRUE(vault_->shared());
+  EXPECT_TRUE(other_->shared());
+  // Users created through the first node exist on the second at once.
+  auto r = other_->BeginRead();
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(GetUser(**r, borrower_.id).ok());
+}
+
+TEST_F(SharedStoreTest, AFileCreatedOnOneNodeIsFoundByTheOthersSearchAtOnce) {
+  // The second node's catalog is built (empty of this file) before the file exists.
+  ASSERT_TRUE(other_archive_->AwaitCatalog().ok());
+  RecordMeta m = MakeRecord(Classification::kInternal, "苏州精工机械有限公司", {"华东"});
+  EXPECT_EQ(Found(*other_archive_, "精工"), std::vector<std::string>{m.id});
+  // A rename through the second node reaches the first node's search.
+  RecordUpdate u;
+  u.name = "苏州恒达机械有限公司";
+  u.classification = m.classification;
+  u.custodian_id = m.custodian_id;
+  u.tags = m.tags;
+  u.status = m.status;
+  auto renamed = other_archive_->UpdateRecord(As(author_), m.id, u, "公司更名");
+  ASSERT_TRUE(renamed.ok()) << renamed.status().ToString();
+  EXPECT_EQ(Found(*archive_, "恒达"), std::vector<std::string>{m.id});
+  EXPECT_TRUE(Found(*archive_, "精工").empty());
+}
+
+TEST_F(SharedStoreTest, SixteenViewsOverTwoNodesUnderAQuotaOfThreeGiveExactlyThree) {
+  RecordMeta m = MakeRecord(Classification::kInternal);
+  const uint64_t before = LogSize();
+  std::atomic<int> ok{0}, quota{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 16; ++i) {
+    Archive* node = i % 2 == 0 ? archive_.get() : other_archive_.get();
+    threads.emplace_back([&, node] {
+      auto v = node->View(As(borrower_), m.id, "两个节点并发查阅");
+      if (v.ok()) {
+        ok++;
+      } else if (v.status().code() == StatusCode::kResourceExhausted) {
+        quota++;
+      } else {
+        other++;
+        ADD_FAILURE() << v.status().ToString();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 3);
+  EXPECT_EQ(quota.load(), 13);
+  EXPECT_EQ(other.load(), 0);
+  // Every attempt is one event of one log, which verifies from either node.
+  EXPECT_EQ(LogSize(), before + 16);
+  auto mine = log_->Verify();
+  ASSERT_TRUE(mine.ok()) << mine.status().ToString();
+  auto theirs = other_log_->Verify();
+  ASSERT_TRUE(theirs.ok()) << theirs.status().ToString();
+  EXPECT_EQ(mine->size, theirs->size);
+  EXPECT_EQ(mine->root, theirs->root);
+}
+
+TEST_F(SharedStoreTest, CheckpointsSignedOnBothNodesStayConsistent) {
+  ASSERT_TRUE(log_->CheckpointNow().ok());
+  MakeRecord(Classification::kInternal);
+  ASSERT_TRUE(other_log_->CheckpointNow().ok());
+  MakeRecord(Classification::kPublic, "杭州新材料", {"华东"});
+  ASSERT_TRUE(log_->CheckpointNow().ok());
+  auto report = other_log_->Verify();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_GE(report->checkpoints, 3u);
+  EXPECT_EQ(report->latest_checkpoint_size, report->size);
+}
+
+TEST_F(SharedStoreTest, OneNodeLeadsTheTimedWorkAndAnotherTakesOverWhenItCloses) {
+  auto first = vault_->Lead();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(*first);
+  EXPECT_TRUE(*vault_->Lead());  // still, while its session lives
+  auto second = other_->Lead();
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(*second);
+  // The leader goes away (its session ends with it).
+  archive_.reset();
+  log_.reset();
+  vault_.reset();
+  auto taken = other_->Lead();
+  ASSERT_TRUE(taken.ok()) << taken.status().ToString();
+  EXPECT_TRUE(*taken);
+}
+
+}  // namespace
+}  // namespace custos::vault
