@@ -14,6 +14,7 @@
 #include <Poco/Util/OptionException.h>
 
 #include "vault/store/crypto.h"
+#include "vault/store/store_location.h"
 
 namespace custos::cli {
 
@@ -87,6 +88,10 @@ int Command::main(const std::vector<std::string>& args) {
     return kExitOk;
   }
   if (Has("store") && Has("data")) return UsageError("give --data DIR or --store URL, not both");
+  if (Has("store")) {
+    if (auto where = vault::StoreLocation::Parse(Flag("store")); !where.ok())
+      return UsageError(where.status().message());
+  }
   return Run(args);
 }
 

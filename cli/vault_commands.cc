@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "vault/access/users.h"
 #include "vault/audit/audit_log.h"
+#include "vault/store/store_location.h"
 
 namespace custos::cli {
 namespace {
@@ -232,6 +233,10 @@ class MigrateCommand : public Command {
       return UsageError("migrate takes --from and --to, not --data or --store");
     const std::string from = Flag("from"), to = Flag("to");
     if (from == to) return UsageError("--from and --to are the same store");
+    for (const std::string& where : {from, to}) {
+      if (auto loc = vault::StoreLocation::Parse(where); !loc.ok())
+        return UsageError(loc.status().message());
+    }
     auto pass = ReadPassphrase(/*confirm=*/false);
     if (!pass.ok()) return Fail(pass.status());
     // The source's log first: a damaged vault is not copied.

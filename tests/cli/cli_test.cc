@@ -753,5 +753,38 @@ TEST(CliBackupTest, ABackupWithNoServerRunningAnchorsTheWholeLog) {
   EXPECT_EQ(checkpoint_size, log_size) << backup.out;
 }
 
+TEST(CliMigrateTest, AVaultMovesToANewStoreWithItsLogVerifiedOnBothSides) {
+  TempDir dir;
+  const std::string data = dir.path() + "/vault";
+  const std::string copy = dir.path() + "/copy";
+  const std::string env = "CUSTOS_PASSPHRASE=pp";
+  ASSERT_EQ(Custos("demo --kdf-profile test --customers 5 --data " + data, env).code, 0);
+  CliRun moved = Custos("migrate --from " + data + " --to lmdb:" + copy, env);
+  ASSERT_EQ(moved.code, 0) << moved.out;
+  EXPECT_NE(moved.out.find("audit log verified on both sides"), std::string::npos) << moved.out;
+  // The copy is a whole vault: it opens, verifies and serves the same log.
+  CliRun verified = Custos("audit verify --store lmdb:" + copy, env);
+  ASSERT_EQ(verified.code, 0) << verified.out;
+  CliRun original = Custos("audit verify --data " + data, env);
+  const auto root = [](const std::string& out) { return out.substr(out.rfind("root ")); };
+  EXPECT_EQ(root(verified.out), root(original.out));
+  // An existing vault is never overwritten; a wrong passphrase copies nothing.
+  CliRun again = Custos("migrate --from " + data + " --to " + copy, env);
+  EXPECT_EQ(again.code, 1) << again.out;
+  EXPECT_NE(again.out.find("already exists"), std::string::npos) << again.out;
+  CliRun wrong = Custos("migrate --from " + data + " --to " + dir.path() + "/other",
+                        "CUSTOS_PASSPHRASE=wrong");
+  EXPECT_EQ(wrong.code, 1) << wrong.out;
+  EXPECT_FALSE(vault::Vault::Exists(dir.path() + "/other"));
+}
+
+TEST(CliMigrateTest, APasswordInAPostgreSqlLocationIsRefusedBeforeAnythingRuns) {
+  const CliRun r = Custos("status --store postgresql://custos:s3cret@db.example/custos");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("pgpass"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("s3cret"), std::string::npos) << r.out;
+  EXPECT_EQ(Custos("status --store /x --data /y").code, 2);
+}
+
 }  // namespace
 }  // namespace custos::cli

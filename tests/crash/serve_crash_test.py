@@ -20,7 +20,15 @@ The audit log is read with `custos audit export --as auditor` while the
 server is down. Python 3 standard library only. Exit 0 when every round
 passes; 1 with the first failure otherwise.
 
+With --pg-cluster DIR (a cluster started by tests/pg/pg_cluster.sh), the
+vault is in a PostgreSQL schema of its own and two `serve` nodes share it:
+the load goes to one node, which is killed; the other node keeps running
+throughout, and each round's checks are made through it — it serves on,
+and sees every operation the killed node acknowledged. The killed node is
+started again for the next round.
+
   serve_crash_test.py --custos build/cli/custos [--rounds 20] [--seed 17]
+                      [--pg-cluster DIR]
 """
 
 import argparse
@@ -60,13 +68,15 @@ def check(condition, message):
 
 
 class Custos:
-    def __init__(self, binary, data):
+    def __init__(self, binary, data, store=None):
         self.binary = binary
         self.data = data
+        # Where the vault is: --data DIR, or --store URL (PostgreSQL).
+        self.where = ["--store", store] if store else ["--data", data]
         self.env = dict(os.environ, CUSTOS_PASSPHRASE=PASSPHRASE, CUSTOS_USER_PASSWORD=PASSWORD)
 
     def run(self, *args, timeout=300):
-        p = subprocess.run([self.binary, *args, "--data", self.data], env=self.env,
+        p = subprocess.run([self.binary, *args, *self.where], env=self.env,
                            stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
         return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode(
             "utf-8", "replace")
@@ -82,7 +92,7 @@ class Server:
 
     def __init__(self, custos):
         self.proc = subprocess.Popen(
-            [custos.binary, "serve", "--data", custos.data, "--listen", "127.0.0.1:0", "--demo"],
+            [custos.binary, "serve", *custos.where, "--listen", "127.0.0.1:0", "--demo"],
             env=custos.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT)
         self.output = []
@@ -574,11 +584,20 @@ def main():
     ap.add_argument("--min-kill", type=float, default=0.3, help="earliest kill, seconds into the load")
     ap.add_argument("--max-kill", type=float, default=2.0, help="latest kill")
     ap.add_argument("--keep", action="store_true", help="keep the vault directory")
+    ap.add_argument("--pg-cluster", help="two nodes on a PostgreSQL vault in this test cluster")
     args = ap.parse_args()
     root = os.environ.get("CUSTOS_SOURCE_ROOT") or os.path.dirname(
         os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     tmp = tempfile.mkdtemp(prefix="custos-crash-")
-    custos = Custos(os.path.abspath(args.custos), os.path.join(tmp, "vault"))
+    store = None
+    if args.pg_cluster:
+        with open(os.path.join(args.pg_cluster, "url"), encoding="utf-8") as f:
+            base = f.read().strip()
+        schema = "crash_%d_%d" % (os.getpid(), int(time.time()))
+        subprocess.run(["psql", base, "-qc", "CREATE SCHEMA " + schema], check=True,
+                       stdin=subprocess.DEVNULL, capture_output=True)
+        store = base + "?options=-csearch_path%3D" + schema
+    custos = Custos(os.path.abspath(args.custos), os.path.join(tmp, "vault"), store)
     started = time.monotonic()
     ok = False
     rng = random.Random(args.seed)
@@ -589,6 +608,11 @@ def main():
         ledger = Ledger()
         server = Server(custos)
         servers.append(server)
+        # Two nodes: the survivor is never killed; the checks go through it.
+        survivor = None
+        if store:
+            survivor = Server(custos)
+            servers.append(survivor)
         for round_no in range(1, args.rounds + 1):
             t0 = time.monotonic()
             workers = Workers(server.port, setup, ledger, args.seed, round_no)
@@ -604,9 +628,16 @@ def main():
                   (round_no, out, err))
             t2 = time.monotonic()
             events = read_log(custos)
-            server = Server(custos)
-            servers.append(server)
-            found = check_round(custos, server.port, setup, ledger, events, chunks_before)
+            if survivor is not None:
+                check(survivor.proc.poll() is None, "round %d: the other node stopped:\n%s" %
+                      (round_no, survivor.log()))
+                found = check_round(custos, survivor.port, setup, ledger, events, chunks_before)
+                server = Server(custos)
+                servers.append(server)
+            else:
+                server = Server(custos)
+                servers.append(server)
+                found = check_round(custos, server.port, setup, ledger, events, chunks_before)
             print("round %2d: killed %.2f s into the load; acknowledged so far %s; "
                   "present without acknowledgement so far %d; orphan attachment chunks %d; "
                   "log %d events "
@@ -615,6 +646,8 @@ def main():
                    len(ledger.unacknowledged_present), found["orphan_chunks"], len(events), t2 - t1,
                    time.monotonic() - t0), flush=True)
         check(server.stop() == 0, "custos serve did not stop cleanly:\n" + server.log())
+        if survivor is not None:
+            check(survivor.stop() == 0, "the other node did not stop cleanly:\n" + survivor.log())
         rc, out, err = custos.run("audit", "verify")
         check(rc == 0, "final audit verify failed:\n%s%s" % (out, err))
         ok = True

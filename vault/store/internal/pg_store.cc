@@ -29,18 +29,20 @@ namespace custos::vault::internal {
 
 namespace {
 
-// The writers' lock: a transaction-level advisory lock, its key "custos"
-// in ASCII.
-constexpr const char* kWriterLock = "SELECT pg_advisory_xact_lock(109356099334003)";
+// The two advisory locks of a vault (the writers', the leader's) have keys
+// of their own per database and schema: vaults in two schemas of one
+// database neither wait for nor lead each other. Computed once at open.
+constexpr const char* kLockKeys =
+    "SELECT ('x' || substr(md5(current_database() || '/' || current_schema() || "
+    "'/custos.writer'), 1, 16))::bit(64)::bigint, "
+    "('x' || substr(md5(current_database() || '/' || current_schema() || "
+    "'/custos.leader'), 1, 16))::bit(64)::bigint";
 
 // Values are sealed, so compressing them is wasted work: stored EXTERNAL.
 constexpr const char* kSchema =
     "CREATE TABLE IF NOT EXISTS custos_kv (t text NOT NULL, k bytea NOT NULL, "
     "v bytea NOT NULL, PRIMARY KEY (t, k)); "
     "ALTER TABLE custos_kv ALTER COLUMN v SET STORAGE EXTERNAL";
-
-// The leader's lock: a session-level advisory lock ("custos" + 1).
-constexpr const char* kLeaderLock = "SELECT pg_try_advisory_lock(109356099334004)";
 
 // The metadata key that marks a vault (vault.cc writes it first).
 constexpr std::string_view kFormatKeyName = "format_version";
@@ -213,6 +215,10 @@ class PgStore final : public KvStore {
  private:
   std::string url_;
   bool read_only_ = false;
+  // The statements that take this vault's advisory locks (kLockKeys): a
+  // transaction-level lock for writers, a session-level one for the leader.
+  std::string writer_lock_;
+  std::string leader_lock_;
   // The leader's session (Lead): holds the session advisory lock while it
   // lives.
   std::mutex lead_mu_;
@@ -418,7 +424,7 @@ Result<std::unique_ptr<KvTxn>> PgStore::BeginWrite() {
   // One writer at a time across every node, from here to COMMIT or
   // ROLLBACK. (Should this fail, the connection is dropped, which ends the
   // transaction.)
-  CUSTOS_RETURN_IF_ERROR(conn->Exec(kWriterLock, "waiting for the writers' lock"));
+  CUSTOS_RETURN_IF_ERROR(conn->Exec(writer_lock_.c_str(), "waiting for the writers' lock"));
   return std::unique_ptr<KvTxn>(new PgTxn(this, std::move(conn), true));
 }
 
@@ -431,7 +437,7 @@ Result<bool> PgStore::Lead() {
     lead_.reset();  // the session (and with it the lock) is gone
   }
   CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn, Take());
-  PgResult r(PQexec(conn->get(), kLeaderLock));
+  PgResult r(PQexec(conn->get(), leader_lock_.c_str()));
   if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK)
     return PgError(r.get(), conn->get(), "taking the lead");
   if (std::string_view(PQgetvalue(r.get(), 0, 0)) != "t") {
@@ -459,6 +465,13 @@ Result<std::unique_ptr<KvStore>> PgStore::Open(const std::string& url, const KvO
     if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK)
       return PgError(r.get(), conn.get(), "looking for the vault's table");
     const bool have_table = std::string_view(PQgetvalue(r.get(), 0, 0)) == "t";
+    PgResult keys(PQexec(conn.get(), kLockKeys));
+    if (!keys || PQresultStatus(keys.get()) != PGRES_TUPLES_OK)
+      return PgError(keys.get(), conn.get(), "naming the vault's locks");
+    s->writer_lock_ =
+        std::string("SELECT pg_advisory_xact_lock(") + PQgetvalue(keys.get(), 0, 0) + ")";
+    s->leader_lock_ =
+        std::string("SELECT pg_try_advisory_lock(") + PQgetvalue(keys.get(), 0, 1) + ")";
     if (!have_table) {
       if (!how.create) return Status::NotFound("no vault in " + url + " (run custos init --store)");
       CUSTOS_RETURN_IF_ERROR(conn.Exec(kSchema, "creating the vault's table"));
