@@ -129,6 +129,41 @@ TEST_F(SharedStoreTest, CheckpointsSignedOnBothNodesStayConsistent) {
   EXPECT_EQ(report->latest_checkpoint_size, report->size);
 }
 
+TEST_F(SharedStoreTest, ARootKeyRotatedOnOneNodeIsAdoptedByTheOtherBeforeItSealsAgain) {
+  RecordMeta m = MakeRecord(Classification::kInternal);
+  ASSERT_TRUE(other_archive_->View(As(author_), m.id, "轮换前").ok());  // keys of version 1 in use
+  Status rotated = vault_->RotateRootKey();
+  ASSERT_TRUE(rotated.ok()) << rotated.ToString();
+  // The other node writes after the rotation retired version 1, and reads
+  // what was re-sealed under version 2.
+  ASSERT_TRUE(other_
+                  ->Write([](WriteTxn& w) {
+                    return w.Put(tables::kRecords, "zz-after-rotation",
+                                 "written by the other node");
+                  })
+                  .ok());
+  auto viewed = other_archive_->View(As(author_), m.id, "轮换后");
+  ASSERT_TRUE(viewed.ok()) << viewed.status().ToString();
+  // Nothing in the store is sealed under a retired key: a fresh open reads
+  // every value.
+  auto fresh = testing::OpenTestVault(dir_.path());
+  auto scrub = fresh->Scrub();
+  ASSERT_TRUE(scrub.ok()) << scrub.status().ToString();
+  EXPECT_TRUE(scrub->damaged.empty())
+      << scrub->damaged.front().table << " " << scrub->damaged.front().problem;
+}
+
+TEST_F(SharedStoreTest, AfterAPassphraseChangeOnOneNodeTheOtherWritesNothing) {
+  ASSERT_TRUE(
+      vault_->ChangePassphrase(testing::Pass("a new passphrase"), Argon2Params::ForTests()).ok());
+  Status wrote = other_->Write(
+      [](WriteTxn& w) { return w.Put(tables::kRecords, "zz-stale-node", "must not land"); });
+  EXPECT_EQ(wrote.code(), StatusCode::kUnauthenticated) << wrote.ToString();
+  auto r = vault_->BeginRead();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)->Get(tables::kRecords, "zz-stale-node").status().code(), StatusCode::kNotFound);
+}
+
 TEST_F(SharedStoreTest, OneNodeLeadsTheTimedWorkAndAnotherTakesOverWhenItCloses) {
   auto first = vault_->Lead();
   ASSERT_TRUE(first.ok()) << first.status().ToString();

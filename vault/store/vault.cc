@@ -166,10 +166,22 @@ class OwnedReadTxn : public ReadTxn {
 
 ReadTxn::~ReadTxn() = default;
 
+Result<std::string> ReadTxn::OpenStored(Table table, std::string_view key,
+                                        std::string_view sealed) const {
+  auto& impl = vault_->impl();
+  if (impl.store->shared() && !impl.HasKeyVersion(Vault::Impl::SealedVersion(sealed))) {
+    // Sealed by another node under a key this one has not seen yet (a
+    // rotation there): adopt the keyring of this snapshot first.
+    CUSTOS_ASSIGN_OR_RETURN(std::string_view ring, txn_->Get(tables::kMeta, internal::kKeyringKey));
+    CUSTOS_RETURN_IF_ERROR(impl.AdoptKeyring(ring));
+  }
+  return impl.OpenValue(table, key, sealed);
+}
+
 Result<std::string> ReadTxn::Get(Table table, std::string_view key) const {
   CUSTOS_ASSIGN_OR_RETURN(std::string_view sealed, txn_->Get(table, key));
   if (table == tables::kMeta) return std::string(sealed);
-  return vault_->impl().OpenValue(table, key, sealed);
+  return OpenStored(table, key, sealed);
 }
 
 Result<std::string_view> ReadTxn::GetSealed(Table table, std::string_view key) const {
@@ -184,7 +196,7 @@ Result<bool> ReadTxn::Has(Table table, std::string_view key) const {
   }
   if (tables::IsIndexTable(table)) {
     // SECURITY: an index entry's key is its data (tables.h).
-    CUSTOS_ASSIGN_OR_RETURN(std::string plain, vault_->impl().OpenValue(table, key, *sealed));
+    CUSTOS_ASSIGN_OR_RETURN(std::string plain, OpenStored(table, key, *sealed));
     WipeString(&plain);
   }
   return true;
@@ -195,36 +207,34 @@ Status ReadTxn::Scan(Table table, std::string_view prefix, const ScanFn& fn, boo
 }
 
 Status ReadTxn::ScanFrom(Table table, std::string_view from, const ScanFn& fn) const {
-  auto& impl = vault_->impl();
-  return txn_->Scan(
-      table, "", from, false, [&](std::string_view key, std::string_view sealed) -> Result<bool> {
-        CUSTOS_ASSIGN_OR_RETURN(std::string plain, impl.OpenValue(table, key, sealed));
-        Result<bool> more = fn(key, plain);
-        WipeString(&plain);
-        return more;
-      });
+  return txn_->Scan(table, "", from, false,
+                    [&](std::string_view key, std::string_view sealed) -> Result<bool> {
+                      CUSTOS_ASSIGN_OR_RETURN(std::string plain, OpenStored(table, key, sealed));
+                      Result<bool> more = fn(key, plain);
+                      WipeString(&plain);
+                      return more;
+                    });
 }
 
 Status ReadTxn::ScanImpl(Table table, std::string_view prefix, const ScanFn& fn, bool reverse,
                          bool open_values) const {
-  auto& impl = vault_->impl();
-  return txn_->Scan(
-      table, prefix, "", reverse,
-      [&](std::string_view key, std::string_view sealed) -> Result<bool> {
-        if (!open_values) {
-          if (tables::IsIndexTable(table)) {
-            // SECURITY: an index entry's key is its data (tables.h).
-            CUSTOS_ASSIGN_OR_RETURN(std::string plain, impl.OpenValue(table, key, sealed));
-            WipeString(&plain);
-          }
-          return fn(key, std::string_view());
-        }
-        if (table == tables::kMeta) return fn(key, sealed);
-        CUSTOS_ASSIGN_OR_RETURN(std::string plain, impl.OpenValue(table, key, sealed));
-        Result<bool> more = fn(key, plain);
-        WipeString(&plain);
-        return more;
-      });
+  return txn_->Scan(table, prefix, "", reverse,
+                    [&](std::string_view key, std::string_view sealed) -> Result<bool> {
+                      if (!open_values) {
+                        if (tables::IsIndexTable(table)) {
+                          // SECURITY: an index entry's key is its data (tables.h).
+                          CUSTOS_ASSIGN_OR_RETURN(std::string plain,
+                                                  OpenStored(table, key, sealed));
+                          WipeString(&plain);
+                        }
+                        return fn(key, std::string_view());
+                      }
+                      if (table == tables::kMeta) return fn(key, sealed);
+                      CUSTOS_ASSIGN_OR_RETURN(std::string plain, OpenStored(table, key, sealed));
+                      Result<bool> more = fn(key, plain);
+                      WipeString(&plain);
+                      return more;
+                    });
 }
 
 Status ReadTxn::ScanKeys(Table table, std::string_view prefix, const KeyFn& fn,
@@ -398,6 +408,7 @@ Result<std::unique_ptr<Vault>> Vault::Unseal(std::unique_ptr<Vault> v,
     CUSTOS_ASSIGN_OR_RETURN(v->log_name_, MetaGet(*txn, kLogNameKey));
     CUSTOS_ASSIGN_OR_RETURN(std::string ring_text, MetaGet(*txn, kKeyringKey));
     CUSTOS_ASSIGN_OR_RETURN(ring, Keyring::Parse(ring_text));
+    impl.keyring_text = std::move(ring_text);
   }
   CUSTOS_ASSIGN_OR_RETURN(impl.kek, DeriveKeyFromPassphrase(passphrase, ring.salt, ring.kdf));
   // SECURITY: nothing is written before the passphrase is proven right.

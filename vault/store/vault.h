@@ -120,6 +120,10 @@ class ReadTxn {
   ReadTxn(const Vault* vault, internal::KvTxn* txn) : vault_(vault), txn_(txn) {}
   Status ScanImpl(Table table, std::string_view prefix, const ScanFn& fn, bool reverse,
                   bool open_values) const;
+  // Opens a stored value (Impl::OpenValue); on a shared vault, first adopts
+  // a keyring another node changed when the value names a key version this
+  // process does not hold.
+  Result<std::string> OpenStored(Table table, std::string_view key, std::string_view sealed) const;
   const Vault* vault_;
   internal::KvTxn* txn_;
 };

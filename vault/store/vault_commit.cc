@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "vault/store/internal/keyring.h"
 #include "vault/store/internal/vault_impl.h"
 #include "vault/store/vault.h"
 
@@ -64,6 +65,18 @@ void Vault::Impl::RunBatch(const std::vector<Request*>& batch) {
       if (!parent.ok()) {
         for (Request* r : batch) r->result = parent.status();
         return;
+      }
+      if (store->shared()) {
+        // Under the writers' lock: the keys another node's rotation (or
+        // passphrase change) installed are adopted before anything is
+        // sealed, so this node never seals under a retired key version.
+        Status adopted = Status::Ok();
+        auto ring = (*parent)->Get(tables::kMeta, internal::kKeyringKey);
+        adopted = ring.ok() ? AdoptKeyring(*ring) : ring.status();
+        if (!adopted.ok()) {
+          for (Request* r : batch) r->result = adopted;
+          return;
+        }
       }
       const auto run_start = std::chrono::steady_clock::now();
       for (Request* r : batch) {

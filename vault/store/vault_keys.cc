@@ -159,6 +159,27 @@ Status Vault::ChangePassphrase(const SecretBytes& new_passphrase, const Argon2Pa
   return Status::Ok();
 }
 
+Status Vault::Impl::AdoptKeyring(std::string_view text) {
+  SecretBytes kek_now;
+  {
+    std::shared_lock lock(keys_mu);
+    if (text == keyring_text) return Status::Ok();
+    kek_now = SecretBytes::CopyOf(kek.view());
+  }
+  CUSTOS_ASSIGN_OR_RETURN(Keyring ring, Keyring::Parse(text));
+  std::map<uint32_t, SecretBytes> keys;
+  if (!Unwrap(ring, kek_now, &keys).ok()) {
+    return Status::Unauthenticated(
+        "the vault's passphrase was changed by another node: restart this node with the new "
+        "passphrase");
+  }
+  std::unique_lock lock(keys_mu);
+  data_keys = std::move(keys);
+  current_version = ring.current;
+  keyring_text = std::string(text);
+  return Status::Ok();
+}
+
 Status Vault::RotateRootKey(const std::function<void(uint64_t)>& after_batch) {
   Keyring ring;
   {

@@ -65,6 +65,19 @@ struct Vault::Impl {
   std::map<uint32_t, SecretBytes> data_keys;
   uint32_t current_version = 0;
   SecretBytes index_key;
+  // The stored keyring the keys above were unwrapped from (a shared vault
+  // compares it with the store's: AdoptKeyring).
+  std::string keyring_text;
+  // On a vault other nodes write: when `text` (the stored keyring) differs
+  // from keyring_text, unwraps its keys with `kek` and makes them current,
+  // so this node never seals under a key version that another node's
+  // rotation has retired. kUnauthenticated when they no longer unwrap (the
+  // passphrase was changed on another node).
+  Status AdoptKeyring(std::string_view text);
+  bool HasKeyVersion(uint32_t version) const {
+    std::shared_lock lock(keys_mu);
+    return data_keys.count(version) != 0;
+  }
 
   // The callers' caches of opened values (Vault::CacheFor), by tag.
   // Every request looks its caches up: readers share the lock, and only
