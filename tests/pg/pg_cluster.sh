@@ -9,7 +9,8 @@
 # Run as root (CI), the server runs as the `postgres` user, which Debian's
 # postgresql package creates. The cluster trusts loopback connections and
 # is not fsync'd: it lives for one test run, and the tests kill Custos
-# nodes, never the machine.
+# nodes, never the machine. Benchmarks start it with PG_CLUSTER_FSYNC=on,
+# so that a commit costs what it costs in production.
 set -euo pipefail
 cmd="${1:?start or stop}"
 dir="${2:?cluster directory}"
@@ -33,7 +34,7 @@ case "$cmd" in
     for attempt in 1 2 3 4 5; do
       port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
       if "${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=${PG_CLUSTER_FSYNC:-off} -c max_connections=200" \
         start >/dev/null; then
         echo "postgresql://postgres@127.0.0.1:$port/postgres" >"$dir/url"
         exit 0

@@ -211,6 +211,8 @@ class PgStore final : public KvStore {
   Result<std::unique_ptr<Conn>> Take() const;
   // Back to the pool, unless it is broken.
   void Give(std::unique_ptr<Conn> conn) const;
+  // A connection on which `begin` (a BEGIN statement) succeeded.
+  Result<std::unique_ptr<Conn>> TakeBegun(const char* begin, std::string_view what) const;
 
  private:
   std::string url_;
@@ -410,17 +412,30 @@ void PgStore::Give(std::unique_ptr<Conn> conn) const {
   if (idle_.size() < 32) idle_.push_back(std::move(conn));
 }
 
+Result<std::unique_ptr<Conn>> PgStore::TakeBegun(const char* begin, std::string_view what) const {
+  // A pooled connection may have died since it was last used (the server
+  // restarted, a failover): PostgreSQL says so only when it is used. Such a
+  // connection is dropped and the next one tried, down to a new one.
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn, Take());
+    Status begun = conn->Exec(begin, what);
+    if (begun.ok()) return conn;
+    if (conn->healthy()) return begun;
+  }
+  return Status::Unavailable("no usable connection to PostgreSQL at " + url_);
+}
+
 Result<std::unique_ptr<KvTxn>> PgStore::BeginRead() const {
-  CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn, Take());
-  CUSTOS_RETURN_IF_ERROR(
-      conn->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "beginning a read"));
+  CUSTOS_ASSIGN_OR_RETURN(
+      std::unique_ptr<Conn> conn,
+      TakeBegun("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "beginning a read"));
   return std::unique_ptr<KvTxn>(new PgTxn(this, std::move(conn), false));
 }
 
 Result<std::unique_ptr<KvTxn>> PgStore::BeginWrite() {
   if (read_only_) return Status::FailedPrecondition("the store is open read-only");
-  CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn, Take());
-  CUSTOS_RETURN_IF_ERROR(conn->Exec("BEGIN ISOLATION LEVEL READ COMMITTED", "beginning a write"));
+  CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn,
+                          TakeBegun("BEGIN ISOLATION LEVEL READ COMMITTED", "beginning a write"));
   // One writer at a time across every node, from here to COMMIT or
   // ROLLBACK. (Should this fail, the connection is dropped, which ends the
   // transaction.)
