@@ -160,12 +160,13 @@ Run Custos(const std::string& url, int nodes, int clients, double seconds, size_
     commit_ns += st.commit_nanos;
   }
   char buf[200];
-  std::snprintf(buf, sizeof buf,
-                "%llu batches of %.1f writes: %.2f ms running them, %.2f ms in COMMIT per batch",
-                static_cast<unsigned long long>(commits),
-                commits ? static_cast<double>(requests) / static_cast<double>(commits) : 0.0,
-                commits ? static_cast<double>(run_ns) / 1e6 / static_cast<double>(commits) : 0.0,
-                commits ? static_cast<double>(commit_ns) / 1e6 / static_cast<double>(commits) : 0.0);
+  std::snprintf(
+      buf, sizeof buf,
+      "%llu batches of %.1f writes: %.2f ms running them, %.2f ms in COMMIT per batch",
+      static_cast<unsigned long long>(commits),
+      commits ? static_cast<double>(requests) / static_cast<double>(commits) : 0.0,
+      commits ? static_cast<double>(run_ns) / 1e6 / static_cast<double>(commits) : 0.0,
+      commits ? static_cast<double>(commit_ns) / 1e6 / static_cast<double>(commits) : 0.0);
   run.commits = buf;
   return run;
 }

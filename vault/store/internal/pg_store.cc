@@ -17,8 +17,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <mutex>
+#include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include <libpq-fe.h>
@@ -229,13 +232,53 @@ class PgStore final : public KvStore {
   mutable std::vector<std::unique_ptr<Conn>> idle_;
 };
 
+// What a transaction has read or written, by table and key, so that the
+// requests of one group-committed batch, which read the same user, policy,
+// record and log state, do not each pay a round trip for it. Valid for the
+// transaction only: its snapshot (a read), or its own writes after the
+// writers' lock (a write; no other writer runs meanwhile). Dropped whole
+// when a nested transaction rolls back. Values keep their addresses until
+// the transaction ends, as Get promises.
+class TxnCache {
+ public:
+  // Null when unknown; else the entry (its value null when known absent).
+  const std::string* const* Find(Table table, std::string_view key) const {
+    auto it = map_.find(Key(table, key));
+    return it == map_.end() ? nullptr : &it->second;
+  }
+  const std::string* Remember(Table table, std::string_view key,
+                              std::optional<std::string_view> value) {
+    const std::string* at = nullptr;
+    if (value) at = &kept_.emplace_back(*value);
+    map_[Key(table, key)] = at;
+    return at;
+  }
+  void Clear() { map_.clear(); }
+
+ private:
+  static std::string Key(Table table, std::string_view key) {
+    std::string k(table);
+    k.push_back('\0');
+    k.append(key);
+    return k;
+  }
+  std::unordered_map<std::string, const std::string*> map_;
+  std::deque<std::string> kept_;
+};
+
 class PgTxn final : public KvTxn {
  public:
   // Top level: owns `conn` (returned to the pool at the end).
   PgTxn(const PgStore* store, std::unique_ptr<Conn> conn, bool writable)
-      : store_(store), owned_(std::move(conn)), conn_(owned_.get()), writable_(writable) {}
-  // Nested: a savepoint on the parent's connection.
-  PgTxn(Conn* conn, int depth) : conn_(conn), writable_(true), depth_(depth) {}
+      : store_(store),
+        owned_(std::move(conn)),
+        conn_(owned_.get()),
+        writable_(writable),
+        own_cache_(std::make_unique<TxnCache>()),
+        cache_(own_cache_.get()) {}
+  // Nested: a savepoint on the parent's connection, sharing its cache.
+  PgTxn(Conn* conn, int depth, TxnCache* cache)
+      : conn_(conn), writable_(true), depth_(depth), cache_(cache) {}
   ~PgTxn() override;
 
   Result<std::string_view> Get(Table table, std::string_view key) override;
@@ -256,14 +299,14 @@ class PgTxn final : public KvTxn {
   bool writable_;
   int depth_ = 0;  // 0: top level
   bool open_ = true;
-  // Results of Get, kept until the transaction ends (their bytes are what
-  // Get returned).
-  std::vector<PgResult> kept_;
+  std::unique_ptr<TxnCache> own_cache_;  // top level only
+  TxnCache* cache_;
 };
 
 PgTxn::~PgTxn() {
   if (!open_) return;
   if (depth_ > 0) {
+    cache_->Clear();  // its writes are undone
     const std::string sp = Savepoint();
     (void)conn_->Exec(("ROLLBACK TO SAVEPOINT " + sp).c_str(), "rolling back");
     (void)conn_->Exec(("RELEASE SAVEPOINT " + sp).c_str(), "rolling back");
@@ -273,12 +316,17 @@ PgTxn::~PgTxn() {
 }
 
 Result<std::string_view> PgTxn::Get(Table table, std::string_view key) {
+  if (const std::string* const* known = cache_->Find(table, key)) {
+    if (*known == nullptr) return Status::NotFound("no such entry in " + std::string(table));
+    return std::string_view(**known);
+  }
   CUSTOS_ASSIGN_OR_RETURN(PgResult r,
                           conn_->Run("get", {table, key}, "reading " + std::string(table)));
-  if (PQntuples(r.get()) == 0) return Status::NotFound("no such entry in " + std::string(table));
-  const std::string_view v = Cell(r.get(), 0, 0);
-  kept_.push_back(std::move(r));
-  return v;
+  if (PQntuples(r.get()) == 0) {
+    cache_->Remember(table, key, std::nullopt);
+    return Status::NotFound("no such entry in " + std::string(table));
+  }
+  return std::string_view(*cache_->Remember(table, key, Cell(r.get(), 0, 0)));
 }
 
 Status PgTxn::Scan(Table table, std::string_view prefix, std::string_view from, bool reverse,
@@ -334,6 +382,7 @@ Status PgTxn::Put(Table table, std::string_view key, std::string_view value, Put
         mode == PutMode::kAppend ? "key does not sort after the last entry of " + std::string(table)
                                  : "entry already exists in " + std::string(table));
   }
+  cache_->Remember(table, key, value);
   return Status::Ok();
 }
 
@@ -343,19 +392,19 @@ Status PgTxn::Delete(Table table, std::string_view key) {
       PgResult r, conn_->Run("delete", {table, key}, "deleting from " + std::string(table)));
   if (std::strcmp(PQcmdTuples(r.get()), "0") == 0)
     return Status::NotFound("no such entry in " + std::string(table));
+  cache_->Remember(table, key, std::nullopt);
   return Status::Ok();
 }
 
 Result<std::unique_ptr<KvTxn>> PgTxn::BeginNested() {
   if (!writable_) return Status::FailedPrecondition("a read transaction cannot nest");
-  auto child = std::make_unique<PgTxn>(conn_, depth_ + 1);
+  auto child = std::make_unique<PgTxn>(conn_, depth_ + 1, cache_);
   CUSTOS_RETURN_IF_ERROR(conn_->Exec(("SAVEPOINT " + child->Savepoint()).c_str(), "nesting"));
   return std::unique_ptr<KvTxn>(std::move(child));
 }
 
 Status PgTxn::Commit() {
   open_ = false;
-  kept_.clear();
   if (depth_ > 0) return conn_->Exec(("RELEASE SAVEPOINT " + Savepoint()).c_str(), "committing");
   Status st = conn_->Exec("COMMIT", "committing");
   if (!st.ok()) {
