@@ -58,3 +58,11 @@ if [ -x tests/bench/http_view_bench.sh ]; then
   echo "== audited view over HTTP vs nginx"
   CUSTOS=build-bench/cli/custos tests/bench/http_view_bench.sh | tee build-bench/reports/http_view.txt
 fi
+echo "== audited view on the PostgreSQL store, one and two nodes (vs plain libpq, same server)"
+machine | tee build-bench/reports/pg_view.txt
+PG_CLUSTER_FSYNC=on tests/pg/pg_cluster.sh start "$WORK/pg"  # the server itself under /tmp
+trap 'tests/pg/pg_cluster.sh stop "$WORK/pg"; rm -rf "$WORK"' EXIT
+PG_SECONDS=10
+[ "${1:-}" = "--quick" ] && PG_SECONDS=3
+build-bench/tests/bench/pg_view_bench --url "$(cat "$WORK/pg/url")" --clients 32 \
+  --seconds "$PG_SECONDS" | tee -a build-bench/reports/pg_view.txt

@@ -16,7 +16,7 @@ Then:
 
 Python 3 standard library; the PostgreSQL server binaries (scripts/setup.sh).
 
-  failover_test.py --custos build/cli/custos --work DIR
+  failover_test.py --custos build/cli/custos
 """
 
 import argparse
@@ -26,6 +26,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -64,12 +65,10 @@ def psql(port, sql):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--custos", required=True)
-    ap.add_argument("--work", required=True, help="a directory for the two clusters (replaced)")
     args = ap.parse_args()
     crash.check(BIN is not None, "PostgreSQL's server is not installed (scripts/setup.sh)")
-    work = os.path.abspath(args.work)
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
+    # Under /tmp, which the postgres user can always reach.
+    work = tempfile.mkdtemp(prefix="custos-failover-", dir="/tmp")
     if os.getuid() == 0:
         shutil.chown(work, "postgres")
     primary, standby = os.path.join(work, "primary"), os.path.join(work, "standby")

@@ -23,29 +23,40 @@ fi
 as_pg=()
 if [ "$(id -u)" -eq 0 ]; then as_pg=(runuser -u postgres --); fi
 
+# The cluster itself lives in a fresh directory under /tmp, which the
+# postgres user can always reach (DIR may be under a home directory it
+# cannot enter); DIR holds its URL, where it is (real) and a link to its
+# data directory (data).
 case "$cmd" in
   start)
-    if [ -f "$dir/data/postmaster.pid" ]; then "$0" stop "$dir" || true; fi
+    if [ -f "$dir/real" ]; then "$0" stop "$dir" || true; fi
     rm -rf "$dir"
     mkdir -p "$dir"
-    if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir"; fi
-    "${as_pg[@]}" "$bin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C \
+    real="$(mktemp -d /tmp/custos-pg-XXXXXX)"
+    echo "$real" >"$dir/real"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres "$real"; fi
+    "${as_pg[@]}" "$bin/initdb" -D "$real/data" -A trust -U postgres -E UTF8 --locale=C \
       --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+    ln -s "$real/data" "$dir/data"
     for attempt in 1 2 3 4 5; do
       port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
-      if "${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=${PG_CLUSTER_FSYNC:-off} -c max_connections=200" \
+      if "${as_pg[@]}" "$bin/pg_ctl" -D "$real/data" -l "$real/server.log" -w -t 60 \
+        -o "-p $port -k $real -c listen_addresses=127.0.0.1 -c fsync=${PG_CLUSTER_FSYNC:-off} -c max_connections=200" \
         start >/dev/null; then
         echo "postgresql://postgres@127.0.0.1:$port/postgres" >"$dir/url"
         exit 0
       fi
     done
-    cat "$dir/server.log" >&2
+    cat "$real/server.log" >&2
     exit 1
     ;;
   stop)
-    if [ -f "$dir/data/postmaster.pid" ]; then
-      "${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+    if [ -f "$dir/real" ]; then
+      real="$(cat "$dir/real")"
+      if [ -f "$real/data/postmaster.pid" ]; then
+        "${as_pg[@]}" "$bin/pg_ctl" -D "$real/data" -m immediate -w stop >/dev/null 2>&1 || true
+      fi
+      case "$real" in /tmp/custos-pg-*) rm -rf "$real" ;; esac
     fi
     rm -rf "$dir"
     ;;

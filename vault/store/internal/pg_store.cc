@@ -27,6 +27,7 @@
 #include <libpq-fe.h>
 
 #include "vault/store/internal/kv_store.h"
+#include "vault/store/vault.h"
 
 namespace custos::vault::internal {
 
@@ -181,22 +182,6 @@ Status Conn::Prepare() {
   return Status::Ok();
 }
 
-// A LIMIT as an 8-byte big-endian int8 (binary parameter).
-std::string Int8(int64_t v) {
-  std::string s(8, '\0');
-  for (int i = 7; i >= 0; --i) {
-    s[static_cast<size_t>(i)] = static_cast<char>(v & 0xFF);
-    v >>= 8;
-  }
-  return s;
-}
-
-int64_t ReadInt8(std::string_view s) {
-  int64_t v = 0;
-  for (char c : s) v = (v << 8) | static_cast<unsigned char>(c);
-  return v;
-}
-
 class PgStore final : public KvStore {
  public:
   static Result<std::unique_ptr<KvStore>> Open(const std::string& url, const KvOpen& how);
@@ -337,7 +322,7 @@ Status PgTxn::Scan(Table table, std::string_view prefix, std::string_view from, 
   // Small first pages: many scans stop at the first key (LastKeyWithPrefix).
   int64_t page = 16;
   while (true) {
-    const std::string limit = Int8(page);
+    const std::string limit = EncodeU64(static_cast<uint64_t>(page));  // int8, binary
     const std::string what = "scanning " + std::string(table);
     Result<PgResult> r =
         !reverse ? (high.empty() ? conn_->Run("fwd", {table, low, limit}, what)
@@ -367,7 +352,7 @@ Status PgTxn::Scan(Table table, std::string_view prefix, std::string_view from, 
 Result<uint64_t> PgTxn::Count(Table table) {
   CUSTOS_ASSIGN_OR_RETURN(PgResult r,
                           conn_->Run("count", {table}, "counting " + std::string(table)));
-  return static_cast<uint64_t>(ReadInt8(Cell(r.get(), 0, 0)));
+  return DecodeU64(Cell(r.get(), 0, 0));  // int8, binary
 }
 
 Status PgTxn::Put(Table table, std::string_view key, std::string_view value, PutMode mode) {
