@@ -15,6 +15,7 @@
 #include "vault/access/users.h"
 #include "vault/audit/audit_log.h"
 #include "vault/records/records.h"
+#include "vault/store/internal/vault_impl.h"
 
 namespace custos::vault {
 namespace {
@@ -162,6 +163,21 @@ TEST_F(SharedStoreTest, AfterAPassphraseChangeOnOneNodeTheOtherWritesNothing) {
   auto r = vault_->BeginRead();
   ASSERT_TRUE(r.ok());
   EXPECT_EQ((*r)->Get(tables::kRecords, "zz-stale-node").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(SharedStoreTest, ATransactionInWhichAStatementFailedIsNeverReportedCommitted) {
+  internal::KvStore& store = *vault_->impl().store;
+  auto txn = store.BeginWrite();
+  ASSERT_TRUE(txn.ok()) << txn.status().ToString();
+  ASSERT_TRUE(
+      (*txn)->Put(tables::kRecords, "zz-before-the-error", "x", internal::PutMode::kReplace).ok());
+  // A table name that is not UTF-8: PostgreSQL refuses the statement, and
+  // the transaction with it.
+  EXPECT_FALSE((*txn)->Get("\xff", "k").ok());
+  Status committed = (*txn)->Commit();
+  EXPECT_FALSE(committed.ok());
+  EXPECT_EQ(internal::RawGet(*vault_, tables::kRecords, "zz-before-the-error").status().code(),
+            StatusCode::kNotFound);
 }
 
 TEST_F(SharedStoreTest, OneNodeLeadsTheTimedWorkAndAnotherTakesOverWhenItCloses) {

@@ -165,7 +165,8 @@ Status Conn::Prepare() {
        "(SELECT 1 FROM custos_kv WHERE t = $1 AND k >= $2)"},
       {"delete", "DELETE FROM custos_kv WHERE t = $1 AND k = $2"},
       {"count", "SELECT count(*) FROM custos_kv WHERE t = $1"},
-      // Scans, a page at a time ($4 rows): from $2, below $3 when bounded.
+      // Scans, a page at a time (the last parameter: how many rows), from
+      // $2, and below $3 when bounded.
       {"fwd", "SELECT k, v FROM custos_kv WHERE t = $1 AND k >= $2 ORDER BY k LIMIT $3"},
       {"fwd_to",
        "SELECT k, v FROM custos_kv WHERE t = $1 AND k >= $2 AND k < $3 ORDER BY k LIMIT $4"},
@@ -389,17 +390,30 @@ Result<std::unique_ptr<KvTxn>> PgTxn::BeginNested() {
 }
 
 Status PgTxn::Commit() {
+  if (depth_ > 0) {
+    Status released = conn_->Exec(("RELEASE SAVEPOINT " + Savepoint()).c_str(), "committing");
+    // Unreleased, the destructor rolls back to the savepoint, which makes
+    // the parent usable again.
+    if (released.ok()) open_ = false;
+    return released;
+  }
   open_ = false;
-  if (depth_ > 0) return conn_->Exec(("RELEASE SAVEPOINT " + Savepoint()).c_str(), "committing");
-  Status st = conn_->Exec("COMMIT", "committing");
-  if (!st.ok()) {
+  PgResult r(PQexec(conn_->get(), "COMMIT"));
+  if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
     if (!conn_->healthy()) {
       // SECURITY: the outcome is unknown; nobody is told it succeeded.
       return Status::Unavailable(
           "the connection to PostgreSQL was lost during COMMIT: whether the write landed is "
           "unknown, and it is not acknowledged");
     }
-    return st;
+    return PgError(r.get(), conn_->get(), "committing");
+  }
+  // SECURITY: PostgreSQL answers COMMIT of a transaction in which a
+  // statement failed by rolling it back, with the tag ROLLBACK and no error.
+  if (std::string_view(PQcmdStatus(r.get())) != "COMMIT") {
+    return Status::Aborted(
+        "PostgreSQL rolled the transaction back after an error in one of its statements: "
+        "nothing of it was written");
   }
   store_->Give(std::move(owned_));
   return Status::Ok();
