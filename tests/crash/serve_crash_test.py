@@ -148,6 +148,7 @@ class Client:
         self.port = port
         self.username = username
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.last_used = time.monotonic()
         self.cookies = {}
         self.csrf = None
         status, body = self.call("POST", "/api/v1/session",
@@ -159,6 +160,12 @@ class Client:
 
     def call(self, method, path, body=None, raw=None, content_type=None):
         """Returns (status, body bytes); raises OSError/HTTPException when the server is gone."""
+        # The server closes a keep-alive connection idle for 5 s (web/internal/
+        # connection.cc); as a browser would, open a new one rather than send
+        # into a closed one (the checks between rounds leave some sessions
+        # idle that long, under the sanitizers especially).
+        if time.monotonic() - self.last_used > 4:
+            self.conn.close()
         headers = {}
         if self.cookies:
             headers["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
@@ -177,6 +184,7 @@ class Client:
         self.conn.request(method, path, body=data, headers=headers)
         resp = self.conn.getresponse()
         payload = resp.read()
+        self.last_used = time.monotonic()
         for name, value in resp.getheaders():
             if name.lower() == "set-cookie":
                 k, _, v = value.split(";", 1)[0].partition("=")
