@@ -70,9 +70,8 @@ void Vault::Impl::RunBatch(const std::vector<Request*>& batch) {
         // Under the writers' lock: the keys another node's rotation (or
         // passphrase change) installed are adopted before anything is
         // sealed, so this node never seals under a retired key version.
-        Status adopted = Status::Ok();
         auto ring = (*parent)->Get(tables::kMeta, internal::kKeyringKey);
-        adopted = ring.ok() ? AdoptKeyring(*ring) : ring.status();
+        const Status adopted = ring.ok() ? AdoptKeyring(*ring) : ring.status();
         if (!adopted.ok()) {
           for (Request* r : batch) r->result = adopted;
           return;
