@@ -207,18 +207,12 @@ Status ReadTxn::Scan(Table table, std::string_view prefix, const ScanFn& fn, boo
 }
 
 Status ReadTxn::ScanFrom(Table table, std::string_view from, const ScanFn& fn) const {
-  return txn_->Scan(table, "", from, false,
-                    [&](std::string_view key, std::string_view sealed) -> Result<bool> {
-                      CUSTOS_ASSIGN_OR_RETURN(std::string plain, OpenStored(table, key, sealed));
-                      Result<bool> more = fn(key, plain);
-                      WipeString(&plain);
-                      return more;
-                    });
+  return ScanImpl(table, "", fn, /*reverse=*/false, /*open_values=*/true, from);
 }
 
 Status ReadTxn::ScanImpl(Table table, std::string_view prefix, const ScanFn& fn, bool reverse,
-                         bool open_values) const {
-  return txn_->Scan(table, prefix, "", reverse,
+                         bool open_values, std::string_view from) const {
+  return txn_->Scan(table, prefix, from, reverse,
                     [&](std::string_view key, std::string_view sealed) -> Result<bool> {
                       if (!open_values) {
                         if (tables::IsIndexTable(table)) {

@@ -118,8 +118,9 @@ class ReadTxn {
  protected:
   friend class Vault;
   ReadTxn(const Vault* vault, internal::KvTxn* txn) : vault_(vault), txn_(txn) {}
+  // Forward scans start at `from` when it sorts after `prefix`.
   Status ScanImpl(Table table, std::string_view prefix, const ScanFn& fn, bool reverse,
-                  bool open_values) const;
+                  bool open_values, std::string_view from = {}) const;
   // Opens a stored value (Impl::OpenValue); on a shared vault, first adopts
   // a keyring another node changed when the value names a key version this
   // process does not hold.
