@@ -181,6 +181,125 @@ TEST_F(SharedStoreTest, ATransactionInWhichAStatementFailedIsNeverReportedCommit
             StatusCode::kNotFound);
 }
 
+// The PostgreSQL store holds a write transaction's puts, deletes and
+// appends back and sends them together (pg_store.cc, TablePending): the
+// transaction itself must see them at once, another node only after COMMIT.
+TEST_F(SharedStoreTest, WritesHeldBackAreSeenByTheirTransactionAndByOthersOnlyOnceCommitted) {
+  const Table t = "zz_held_back";
+  internal::KvStore& store = *vault_->impl().store;
+  auto seed = store.BeginWrite();
+  ASSERT_TRUE(seed.ok());
+  ASSERT_TRUE((*seed)->Put(t, "stored", "s", internal::PutMode::kReplace).ok());
+  ASSERT_TRUE((*seed)->Commit().ok());
+
+  auto txn = store.BeginWrite();
+  ASSERT_TRUE(txn.ok());
+  internal::KvTxn& w = **txn;
+  ASSERT_TRUE(w.Put(t, "a", "1", internal::PutMode::kReplace).ok());
+  ASSERT_TRUE(w.Put(t, "b", "2", internal::PutMode::kInsert).ok());
+  ASSERT_TRUE(w.Put(t, "a", "3", internal::PutMode::kReplace).ok());
+  // Inserts are answered at once: a held-back key, a stored one.
+  EXPECT_EQ(w.Put(t, "b", "x", internal::PutMode::kInsert).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(w.Put(t, "stored", "x", internal::PutMode::kInsert).code(), StatusCode::kAlreadyExists);
+  ASSERT_TRUE(w.Delete(t, "stored").ok());
+  EXPECT_EQ(w.Delete(t, "stored").code(), StatusCode::kNotFound);
+  auto a = w.Get(t, "a");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(*a, "3");
+  std::vector<std::string> seen;
+  ASSERT_TRUE(w.Scan(t, "", "", false, [&](std::string_view k, std::string_view v) {
+                 seen.push_back(std::string(k) + "=" + std::string(v));
+                 return Result<bool>(true);
+               }).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"a=3", "b=2"}));
+  auto n = w.Count(t);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 2u);
+  // The other node sees the last commit, not this transaction.
+  EXPECT_EQ(internal::RawGet(*other_, t, "a").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(internal::RawGet(*other_, t, "stored").ok());
+  ASSERT_TRUE(w.Commit().ok());
+  auto after = internal::RawGet(*other_, t, "a");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(*after, "3");
+  EXPECT_EQ(internal::RawGet(*other_, t, "stored").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(SharedStoreTest, AnAppendBeforeAStoredKeyIsRefusedAndNothingOfItsTransactionCommits) {
+  const Table t = "zz_appends";
+  internal::KvStore& store = *vault_->impl().store;
+  auto seed = store.BeginWrite();
+  ASSERT_TRUE(seed.ok());
+  ASSERT_TRUE((*seed)->Put(t, "m", "stored", internal::PutMode::kAppend).ok());
+  ASSERT_TRUE((*seed)->Commit().ok());
+  {
+    // Held back, the append is checked when it is sent: at COMMIT here,
+    // which then fails, and the transaction's other write is not made.
+    auto txn = store.BeginWrite();
+    ASSERT_TRUE(txn.ok());
+    Status appended = (*txn)->Put(t, "a", "early", internal::PutMode::kAppend);
+    ASSERT_TRUE(
+        (*txn)
+            ->Put(tables::kRecords, "zz-beside-the-append", "x", internal::PutMode::kReplace)
+            .ok());
+    Status committed = appended.ok() ? (*txn)->Commit() : appended;
+    EXPECT_EQ(committed.code(), StatusCode::kAlreadyExists) << committed.ToString();
+  }
+  EXPECT_EQ(internal::RawGet(*other_, t, "a").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(internal::RawGet(*other_, tables::kRecords, "zz-beside-the-append").status().code(),
+            StatusCode::kNotFound);
+  {
+    // Out of order among the held-back appends: refused at once.
+    auto txn = store.BeginWrite();
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)->Put(t, "p", "1", internal::PutMode::kAppend).ok());
+    EXPECT_EQ((*txn)->Put(t, "n", "2", internal::PutMode::kAppend).code(),
+              StatusCode::kAlreadyExists);
+    // A scan sends them, after which the next append is checked against
+    // what is stored.
+    uint64_t seen = 0;
+    ASSERT_TRUE((*txn)
+                    ->Scan(t, "", "", false,
+                           [&](std::string_view, std::string_view) {
+                             ++seen;
+                             return Result<bool>(true);
+                           })
+                    .ok());
+    EXPECT_EQ(seen, 2u);
+    ASSERT_TRUE((*txn)->Put(t, "q", "3", internal::PutMode::kAppend).ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  EXPECT_TRUE(internal::RawGet(*other_, t, "p").ok());
+  EXPECT_TRUE(internal::RawGet(*other_, t, "q").ok());
+}
+
+TEST_F(SharedStoreTest, WritesHeldBackInANestedTransactionThatRollsBackAreNeverSent) {
+  const Table t = "zz_nested";
+  internal::KvStore& store = *vault_->impl().store;
+  auto txn = store.BeginWrite();
+  ASSERT_TRUE(txn.ok());
+  ASSERT_TRUE((*txn)->Put(t, "parent", "1", internal::PutMode::kReplace).ok());
+  {
+    auto child = (*txn)->BeginNested();
+    ASSERT_TRUE(child.ok());
+    ASSERT_TRUE((*child)->Put(t, "dropped", "2", internal::PutMode::kReplace).ok());
+    ASSERT_TRUE((*child)->Delete(t, "parent").ok());
+  }  // rolled back
+  {
+    auto child = (*txn)->BeginNested();
+    ASSERT_TRUE(child.ok());
+    ASSERT_TRUE((*child)->Put(t, "kept", "3", internal::PutMode::kReplace).ok());
+    ASSERT_TRUE((*child)->Commit().ok());
+  }
+  auto parent = (*txn)->Get(t, "parent");
+  ASSERT_TRUE(parent.ok()) << parent.status().ToString();
+  EXPECT_EQ((*txn)->Get(t, "dropped").status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE((*txn)->Commit().ok());
+  EXPECT_TRUE(internal::RawGet(*other_, t, "parent").ok());
+  EXPECT_TRUE(internal::RawGet(*other_, t, "kept").ok());
+  EXPECT_EQ(internal::RawGet(*other_, t, "dropped").status().code(), StatusCode::kNotFound);
+}
+
 TEST_F(SharedStoreTest, OneNodeLeadsTheTimedWorkAndAnotherTakesOverWhenItCloses) {
   auto first = vault_->Lead();
   ASSERT_TRUE(first.ok()) << first.status().ToString();

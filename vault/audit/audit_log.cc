@@ -257,9 +257,29 @@ Result<uint64_t> AuditLog::Append(WriteTxn& txn, const PreparedAuditEvent& event
   std::unique_ptr<WriteTxn::Memo> memo = txn.TakeMemo(&kFrontierTag);
   if (memo == nullptr) {
     CUSTOS_ASSIGN_OR_RETURN(const uint64_t stored, Size(txn));
-    CUSTOS_ASSIGN_OR_RETURN(merkle::CompactRange range,
-                            merkle::CompactRange::Load(Nodes(txn), stored));
-    memo = std::make_unique<AuditFrontier>(std::move(range));
+    std::shared_ptr<const CommittedEdge> committed;
+    {
+      std::lock_guard lock(committed_mu_);
+      committed = committed_edge_;
+    }
+    if (committed != nullptr && committed->range.size() == stored && stored > 0) {
+      auto last = txn.Get(tables::kAuditNodes, AuditNodeKey(0, stored - 1));
+      if (!last.ok() && last.status().code() != StatusCode::kNotFound) return last.status();
+      if (!last.ok() || *last != committed->last_leaf_hash) committed = nullptr;
+    } else {
+      committed = nullptr;
+    }
+    if (committed != nullptr) {
+      memo = std::make_unique<AuditFrontier>(committed->range);
+    } else {
+      std::vector<std::string> peaks;
+      for (const auto& [level, index] : merkle::CompactRange::PeakNodes(stored))
+        peaks.push_back(AuditNodeKey(level, index));
+      CUSTOS_RETURN_IF_ERROR(txn.Prefetch(tables::kAuditNodes, peaks));
+      CUSTOS_ASSIGN_OR_RETURN(merkle::CompactRange range,
+                              merkle::CompactRange::Load(Nodes(txn), stored));
+      memo = std::make_unique<AuditFrontier>(std::move(range));
+    }
   }
   merkle::CompactRange& range = static_cast<AuditFrontier&>(*memo).range;
   const uint64_t seq = range.size();
@@ -269,10 +289,18 @@ Result<uint64_t> AuditLog::Append(WriteTxn& txn, const PreparedAuditEvent& event
   // after the last leaf, so a stored leaf is never overwritten.
   CUSTOS_RETURN_IF_ERROR(txn.Append(tables::kAuditLeaves, SeqKey(seq), leaf));
   // Store the leaf hash and every subtree this leaf completes.
-  CUSTOS_RETURN_IF_ERROR(range.Append(
-      merkle::LeafHash(leaf), [&](int level, uint64_t index, const std::string& hash) -> Status {
+  std::string leaf_hash = merkle::LeafHash(leaf);
+  CUSTOS_RETURN_IF_ERROR(
+      range.Append(leaf_hash, [&](int level, uint64_t index, const std::string& hash) -> Status {
         return txn.Put(tables::kAuditNodes, AuditNodeKey(level, index), hash);
       }));
+  // Once (and only if) this transaction commits, its edge is the log's.
+  // Hooks run in commit order, so the last one stands.
+  txn.OnCommit([this, edge = std::make_shared<const CommittedEdge>(
+                          CommittedEdge{range, std::move(leaf_hash)})] {
+    std::lock_guard lock(committed_mu_);
+    committed_edge_ = edge;
+  });
   txn.PutMemo(&kFrontierTag, kFrontierTables, std::move(memo));
   const uint64_t size = seq + 1;
 

@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -277,6 +278,19 @@ class AuditLog {
   // the state to apply checkpoint_every_ms. Only ever moves forward; a stale
   // (older) value can only make a checkpoint come early.
   mutable std::atomic<int64_t> last_checkpoint_time_{0};
+  // The right edge of the tree as this process last committed it, and the
+  // hash of its last leaf. The next batch reads the log's size in its
+  // transaction and reuses these hashes when the size is the same and the
+  // stored hash of the last leaf is the one remembered (a log that lost its
+  // tail in a failover and was refilled to the same size by another node is
+  // not the same log), instead of reading a stored node per set bit of the
+  // size, each a round trip on a shared store.
+  struct CommittedEdge {
+    merkle::CompactRange range;
+    std::string last_leaf_hash;
+  };
+  mutable std::mutex committed_mu_;
+  mutable std::shared_ptr<const CommittedEdge> committed_edge_;
 };
 
 // Key of a tree node in tables::kAuditNodes.

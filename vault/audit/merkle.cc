@@ -237,13 +237,20 @@ NodeReader MemoryTree::Reader() const {
   };
 }
 
+std::vector<std::pair<int, uint64_t>> CompactRange::PeakNodes(uint64_t size) {
+  std::vector<std::pair<int, uint64_t>> out;
+  for (int level = 63; level >= 0; --level) {
+    // The subtree of 2^level leaves that ends where the higher peaks end.
+    if (((size >> level) & 1) != 0) out.emplace_back(level, (size >> level) - 1);
+  }
+  return out;
+}
+
 Result<CompactRange> CompactRange::Load(const NodeReader& nodes, uint64_t size) {
   CompactRange range;
   range.peaks_.reserve(static_cast<size_t>(std::popcount(size)) + 1);
-  for (int level = 63; level >= 0; --level) {
-    if (((size >> level) & 1) == 0) continue;
-    // The subtree of 2^level leaves that ends where the higher peaks end.
-    CUSTOS_ASSIGN_OR_RETURN(std::string h, nodes(level, (size >> level) - 1));
+  for (const auto& [level, index] : PeakNodes(size)) {
+    CUSTOS_ASSIGN_OR_RETURN(std::string h, nodes(level, index));
     if (h.size() != kHashSize) return Status::DataLoss("stored tree node has the wrong size");
     range.peaks_.push_back(std::move(h));
   }

@@ -20,6 +20,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -92,6 +93,8 @@ class CompactRange {
   // subtrees it is made of (one per set bit of `size`, at most 64 reads).
   // Errors of `nodes` pass through; kDataLoss for a hash of the wrong size.
   static Result<CompactRange> Load(const NodeReader& nodes, uint64_t size);
+  // The nodes Load reads, as (level, index), largest subtree first.
+  static std::vector<std::pair<int, uint64_t>> PeakNodes(uint64_t size);
   // Appends a leaf hash. `on_node(level, index, hash)` is called for every
   // complete subtree node the append completes (level 0 is the leaf itself);
   // a non-OK status stops and is returned.

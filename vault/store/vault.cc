@@ -184,6 +184,10 @@ Result<std::string> ReadTxn::Get(Table table, std::string_view key) const {
   return OpenStored(table, key, sealed);
 }
 
+Status ReadTxn::Prefetch(Table table, std::span<const std::string> keys) const {
+  return txn_->Prefetch(table, keys);
+}
+
 Result<std::string_view> ReadTxn::GetSealed(Table table, std::string_view key) const {
   return txn_->Get(table, key);
 }

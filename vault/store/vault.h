@@ -112,6 +112,9 @@ class ReadTxn {
   Result<std::string> LastKeyWithPrefix(Table table, std::string_view prefix) const;
   // Number of entries (LMDB statistics, no decryption).
   Result<uint64_t> Count(Table table) const;
+  // A hint that `keys` of `table` are read next: on a shared store
+  // (PostgreSQL) they are fetched in one round trip instead of one each.
+  Status Prefetch(Table table, std::span<const std::string> keys) const;
 
   const Vault& vault() const { return *vault_; }
 

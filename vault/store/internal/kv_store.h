@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -42,6 +43,13 @@ class KvTxn {
   virtual Status Scan(Table table, std::string_view prefix, std::string_view from, bool reverse,
                       const RawFn& fn) = 0;
   virtual Result<uint64_t> Count(Table table) = 0;
+  // A hint that `keys` of `table` are about to be read. A store that pays a
+  // round trip per read (PostgreSQL) reads them in one; LMDB ignores it.
+  virtual Status Prefetch(Table table, std::span<const std::string> keys) {
+    (void)table;
+    (void)keys;
+    return Status::Ok();
+  }
 
   // Write transactions only. kResourceExhausted when the store is full (an
   // LMDB map): KvStore::Grow, then run the transaction again.

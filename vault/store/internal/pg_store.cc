@@ -10,6 +10,13 @@
 // - A commit is acknowledged when COMMIT returns, with synchronous_commit
 //   at least `on` (a session that is configured lower is raised to `on`;
 //   `remote_apply` with a synchronous standby is kept).
+// - A write transaction holds back its puts, deletes and appends and sends
+//   them a table at a time, in the round trip of COMMIT when nothing needs
+//   them sooner (TablePending). An append that would not sort last fails
+//   its statement, so the transaction never commits; in a batch of writes
+//   without nested transactions that fails the whole batch at COMMIT,
+//   where LMDB would have refused the one append (it never happens unless
+//   a caller computes a wrong sequence number).
 //
 // PostgreSQL only ever sees sealed values and keys (ids, sequence numbers,
 // blind-index hashes). Error messages carry PostgreSQL's primary message
@@ -19,8 +26,10 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -98,11 +107,67 @@ std::string PrefixEnd(std::string_view prefix) {
   return end;
 }
 
+// A one-dimensional bytea[] in PostgreSQL's binary array format: the
+// number of dimensions, a has-nulls flag, the element type (bytea), the
+// length and lower bound of the dimension, then each element's length and
+// bytes; integers 32-bit big-endian.
+std::string ByteaArray(const std::vector<std::string_view>& items) {
+  constexpr uint32_t kByteaOid = 17;
+  std::string out;
+  size_t total = 20;
+  for (std::string_view item : items) total += 4 + item.size();
+  out.reserve(total);
+  auto be32 = [&out](uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8)
+      out.push_back(static_cast<char>((v >> shift) & 0xFF));
+  };
+  be32(1);
+  be32(0);
+  be32(kByteaOid);
+  be32(static_cast<uint32_t>(items.size()));
+  be32(1);
+  for (std::string_view item : items) {
+    be32(static_cast<uint32_t>(item.size()));
+    out.append(item);
+  }
+  return out;
+}
+
 std::string_view Cell(const PGresult* r, int row, int col) {
   return std::string_view(PQgetvalue(r, row, col), static_cast<size_t>(PQgetlength(r, row, col)));
 }
 
 class PgStore;
+
+// The parameter arrays libpq takes: $1 is the table's name, as text (a
+// NUL-terminated copy), the others binary. Not copied or moved (values[0]
+// points into `table`).
+struct ParamArrays {
+  explicit ParamArrays(std::span<const std::string_view> params) : table(params[0]) {
+    for (size_t i = 0; i < params.size(); ++i) {
+      values.push_back(i == 0                        ? table.c_str()
+                       : params[i].data() != nullptr ? params[i].data()
+                                                     : "");
+      lengths.push_back(static_cast<int>(params[i].size()));
+      formats.push_back(i == 0 ? 0 : 1);
+    }
+  }
+  ParamArrays(const ParamArrays&) = delete;
+  ParamArrays& operator=(const ParamArrays&) = delete;
+  int size() const { return static_cast<int>(values.size()); }
+
+  std::string table;
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+};
+
+// A prepared statement with its parameters: $1 the table's name (text),
+// the others binary.
+struct Statement {
+  const char* name;
+  std::vector<std::string> params;
+};
 
 // One connection, its prepared statements, and a way to run them with
 // binary parameters and results.
@@ -110,7 +175,10 @@ class Conn {
  public:
   explicit Conn(PgConn c) : conn_(std::move(c)) {}
   PGconn* get() const { return conn_.get(); }
-  bool healthy() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
+  bool healthy() const {
+    return PQstatus(conn_.get()) == CONNECTION_OK &&
+           PQpipelineStatus(conn_.get()) == PQ_PIPELINE_OFF;
+  }
 
   // A statement without parameters (BEGIN, SAVEPOINT…).
   Status Exec(const char* sql, std::string_view what) {
@@ -124,31 +192,99 @@ class Conn {
   // key/value parameters; results in binary.
   Result<PgResult> Run(const char* name, std::initializer_list<std::string_view> params,
                        std::string_view what) {
-    const char* values[6];
-    int lengths[6];
-    int formats[6];
-    int n = 0;
-    for (std::string_view p : params) {
-      values[n] = p.data() != nullptr ? p.data() : "";
-      lengths[n] = static_cast<int>(p.size());
-      formats[n] = n == 0 ? 0 : 1;  // $1 is the table's name (text)
-      ++n;
-    }
-    // Text parameters are NUL-terminated strings: the table's name is
-    // passed through a copy.
-    std::string table(params.begin()[0]);
-    values[0] = table.c_str();
-    PgResult r(PQexecPrepared(conn_.get(), name, n, values, lengths, formats, 1));
-    const ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return PgError(r.get(), conn_.get(), what);
-    return r;
+    return RunParams(name, std::span<const std::string_view>(params.begin(), params.size()), what);
   }
+
+  // Runs `st`. An append that PostgreSQL refuses (its key does not sort
+  // after the table's last) is kAlreadyExists.
+  Status Send(const Statement& st) {
+    std::vector<std::string_view> params(st.params.begin(), st.params.end());
+    return Check(st, RunParams(st.name, params, "writing " + st.params[0]));
+  }
+
+  // Sends `statements` and COMMIT in one round trip (pipeline mode) and
+  // returns COMMIT's result. `commit_sent`: whether COMMIT reached the
+  // server (then the outcome of the transaction may be unknown).
+  Result<PgResult> SendThenCommit(const std::vector<Statement>& statements, bool* commit_sent);
 
   Status Prepare();
 
  private:
+  Result<PgResult> RunParams(const char* name, std::span<const std::string_view> params,
+                             std::string_view what);
+  Status Check(const Statement& st, Result<PgResult> r) {
+    if (r.ok()) return Status::Ok();
+    // SECURITY: append_many makes a refused append's key null, which the
+    // table refuses (23502): the transaction cannot commit.
+    if (std::strcmp(st.name, "append_many") == 0 &&
+        r.status().message().find("SQLSTATE 23502") != std::string::npos) {
+      return Status::AlreadyExists("key does not sort after the last entry of " + st.params[0]);
+    }
+    return r.status();
+  }
+
   PgConn conn_;
 };
+
+Result<PgResult> Conn::RunParams(const char* name, std::span<const std::string_view> params,
+                                 std::string_view what) {
+  const ParamArrays a(params);
+  PgResult r(PQexecPrepared(conn_.get(), name, a.size(), a.values.data(), a.lengths.data(),
+                            a.formats.data(), 1));
+  const ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return PgError(r.get(), conn_.get(), what);
+  return r;
+}
+
+Result<PgResult> Conn::SendThenCommit(const std::vector<Statement>& statements, bool* commit_sent) {
+  PGconn* c = conn_.get();
+  *commit_sent = false;
+  if (statements.empty()) {
+    *commit_sent = true;
+    return PgResult(PQexec(c, "COMMIT"));
+  }
+  if (PQenterPipelineMode(c) != 1) return PgError(nullptr, c, "committing");
+  // Out of pipeline mode at the end, once every result is read (a
+  // connection left in it is not healthy(), so never pooled).
+  struct Leave {
+    PGconn* c;
+    ~Leave() { (void)PQexitPipelineMode(c); }
+  } leave{c};
+  for (const Statement& st : statements) {
+    const std::vector<std::string_view> params(st.params.begin(), st.params.end());
+    const ParamArrays a(params);
+    if (PQsendQueryPrepared(c, st.name, a.size(), a.values.data(), a.lengths.data(),
+                            a.formats.data(), 1) != 1)
+      return PgError(nullptr, c, "writing " + st.params[0]);
+  }
+  const bool sent = PQsendQueryParams(c, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+  // From here the server may have COMMIT: its outcome is unknown until read.
+  *commit_sent = sent;
+  if (!sent || PQpipelineSync(c) != 1 || PQflush(c) != 0) return PgError(nullptr, c, "committing");
+  Status first_error;
+  for (const Statement& st : statements) {
+    PgResult r(PQgetResult(c));
+    if (!r) return PgError(nullptr, c, "committing");
+    const ExecStatusType status = PQresultStatus(r.get());
+    // After a failure, the later statements are skipped (PIPELINE_ABORTED).
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && first_error.ok())
+      first_error = Check(st, PgError(r.get(), c, "writing " + st.params[0]));
+    while (PgResult(PQgetResult(c))) {
+    }  // the end of this statement's results
+  }
+  PgResult commit(PQgetResult(c));
+  while (PgResult(PQgetResult(c))) {
+  }
+  PgResult sync(PQgetResult(c));
+  if (!first_error.ok()) {
+    // COMMIT was skipped: the transaction is open (and aborted).
+    if (commit && PQresultStatus(commit.get()) == PGRES_PIPELINE_ABORTED) *commit_sent = false;
+    return first_error;
+  }
+  if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC)
+    return PgError(sync.get(), c, "committing");
+  return commit;
+}
 
 Status Conn::Prepare() {
   static constexpr struct {
@@ -156,14 +292,26 @@ Status Conn::Prepare() {
     const char* sql;
   } kStatements[] = {
       {"get", "SELECT v FROM custos_kv WHERE t = $1 AND k = $2"},
-      {"put",
-       "INSERT INTO custos_kv (t, k, v) VALUES ($1, $2, $3) "
-       "ON CONFLICT (t, k) DO UPDATE SET v = EXCLUDED.v"},
       {"insert", "INSERT INTO custos_kv (t, k, v) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"},
-      {"append",
-       "INSERT INTO custos_kv (t, k, v) SELECT $1, $2, $3 WHERE NOT EXISTS "
-       "(SELECT 1 FROM custos_kv WHERE t = $1 AND k >= $2)"},
       {"delete", "DELETE FROM custos_kv WHERE t = $1 AND k = $2"},
+      // What a write transaction held back (TablePending), a table at a
+      // time: $2 (and $3) are bytea[] of keys (and values).
+      {"put_many",
+       "INSERT INTO custos_kv (t, k, v) SELECT $1::text, u.k, u.v "
+       "FROM unnest($2::bytea[], $3::bytea[]) AS u(k, v) "
+       "ON CONFLICT (t, k) DO UPDATE SET v = EXCLUDED.v"},
+      {"delete_many", "DELETE FROM custos_kv WHERE t = $1 AND k = ANY($2::bytea[])"},
+      // Appends, their keys ascending from $4. When a stored key sorts at
+      // or after $4, the keys become null, which the table refuses with an
+      // error (23502): the statement fails, and the transaction with it,
+      // even when COMMIT is already on its way behind it (pipeline mode).
+      // (The last stored key is read backwards on the index: "no key >=
+      // $4" planned generically scans the whole table.)
+      {"append_many",
+       "INSERT INTO custos_kv (t, k, v) SELECT $1::text, CASE WHEN coalesce((SELECT k FROM "
+       "custos_kv WHERE t = $1::text ORDER BY k DESC LIMIT 1) < $4::bytea, true) THEN u.k END, "
+       "u.v FROM unnest($2::bytea[], $3::bytea[]) AS u(k, v)"},
+      {"get_many", "SELECT k, v FROM custos_kv WHERE t = $1 AND k = ANY($2::bytea[])"},
       {"count", "SELECT count(*) FROM custos_kv WHERE t = $1"},
       // Scans, a page at a time (the last parameter: how many rows), from
       // $2, and below $3 when bounded.
@@ -207,8 +355,9 @@ class PgStore final : public KvStore {
   std::string url_;
   bool read_only_ = false;
   // The statements that take this vault's advisory locks (kLockKeys): a
-  // transaction-level lock for writers, a session-level one for the leader.
-  std::string writer_lock_;
+  // transaction-level lock for writers (with their BEGIN), a session-level
+  // one for the leader.
+  std::string begin_write_;
   std::string leader_lock_;
   // The leader's session (Lead): holds the session advisory lock while it
   // lives.
@@ -218,15 +367,34 @@ class PgStore final : public KvStore {
   mutable std::vector<std::unique_ptr<Conn>> idle_;
 };
 
+// What a write transaction has written and not yet sent to PostgreSQL, per
+// table (TxnState). Writes whose outcome the transaction already knows —
+// an overwrite, an insert or delete of a key it has read, an append — are
+// held back and sent together, one statement per table and kind, when
+// something needs the server to see them (a scan or count of the table, a
+// nested transaction's start or end, COMMIT). A batch of audited views thus
+// costs a few statements, not a few per view.
+struct TablePending {
+  // The final state of each key written: its value, or none once deleted.
+  std::map<std::string, std::optional<std::string>, std::less<>> ops;
+  // Appended entries, their keys ascending. A table never holds ops and
+  // appends at once (the one is sent before the other is taken).
+  std::vector<std::pair<std::string, std::string>> appends;
+};
+
 // What a transaction has read or written, by table and key, so that the
 // requests of one group-committed batch, which read the same user, policy,
-// record and log state, do not each pay a round trip for it. Valid for the
-// transaction only: its snapshot (a read), or its own writes after the
-// writers' lock (a write; no other writer runs meanwhile). Dropped whole
-// when a nested transaction rolls back. Values keep their addresses until
-// the transaction ends, as Get promises.
-class TxnCache {
+// record and log state, do not each pay a round trip for it; the pages its
+// scans read, until it writes their table; and its held-back writes.
+// Valid for the transaction only: its snapshot (a read), or its own writes
+// after the writers' lock (a write; no other writer runs meanwhile).
+// Dropped whole when a nested transaction rolls back (nested transactions
+// start and end with nothing held back, so what is held back is theirs).
+// Values keep their addresses until the transaction ends, as Get promises.
+class TxnState {
  public:
+  using Rows = std::vector<std::pair<std::string, std::string>>;
+
   // Null when unknown; else the entry (its value null when known absent).
   const std::string* const* Find(Table table, std::string_view key) const {
     auto it = map_.find(Key(table, key));
@@ -239,7 +407,36 @@ class TxnCache {
     map_[Key(table, key)] = at;
     return at;
   }
-  void Clear() { map_.clear(); }
+  // A page a scan read (null when not read since the table was written).
+  const Rows* FindPage(Table table, const std::string& query) const {
+    auto t = pages_.find(std::string(table));
+    if (t == pages_.end()) return nullptr;
+    auto it = t->second.find(query);
+    return it == t->second.end() ? nullptr : it->second;
+  }
+  const Rows* RememberPage(Table table, const std::string& query, Rows rows) {
+    const Rows* at = &kept_pages_.emplace_back(std::move(rows));
+    pages_[std::string(table)][query] = at;
+    return at;
+  }
+  // `table` is written: the pages read from it are stale.
+  void Written(Table table) { pages_.erase(std::string(table)); }
+
+  std::map<std::string, TablePending, std::less<>>& pending() { return pending_; }
+  bool HasOps(Table table) const {
+    auto it = pending_.find(table);
+    return it != pending_.end() && !it->second.ops.empty();
+  }
+  bool HasAppends(Table table) const {
+    auto it = pending_.find(table);
+    return it != pending_.end() && !it->second.appends.empty();
+  }
+
+  void Clear() {
+    map_.clear();
+    pages_.clear();
+    pending_.clear();
+  }
 
  private:
   static std::string Key(Table table, std::string_view key) {
@@ -250,6 +447,9 @@ class TxnCache {
   }
   std::unordered_map<std::string, const std::string*> map_;
   std::deque<std::string> kept_;
+  std::unordered_map<std::string, std::unordered_map<std::string, const Rows*>> pages_;
+  std::deque<Rows> kept_pages_;
+  std::map<std::string, TablePending, std::less<>> pending_;
 };
 
 class PgTxn final : public KvTxn {
@@ -260,17 +460,18 @@ class PgTxn final : public KvTxn {
         owned_(std::move(conn)),
         conn_(owned_.get()),
         writable_(writable),
-        own_cache_(std::make_unique<TxnCache>()),
-        cache_(own_cache_.get()) {}
-  // Nested: a savepoint on the parent's connection, sharing its cache.
-  PgTxn(Conn* conn, int depth, TxnCache* cache)
-      : conn_(conn), writable_(true), depth_(depth), cache_(cache) {}
+        own_state_(std::make_unique<TxnState>()),
+        state_(own_state_.get()) {}
+  // Nested: a savepoint on the parent's connection, sharing its state.
+  PgTxn(Conn* conn, int depth, TxnState* state)
+      : conn_(conn), writable_(true), depth_(depth), state_(state) {}
   ~PgTxn() override;
 
   Result<std::string_view> Get(Table table, std::string_view key) override;
   Status Scan(Table table, std::string_view prefix, std::string_view from, bool reverse,
               const RawFn& fn) override;
   Result<uint64_t> Count(Table table) override;
+  Status Prefetch(Table table, std::span<const std::string> keys) override;
   Status Put(Table table, std::string_view key, std::string_view value, PutMode mode) override;
   Status Delete(Table table, std::string_view key) override;
   Result<std::unique_ptr<KvTxn>> BeginNested() override;
@@ -278,6 +479,9 @@ class PgTxn final : public KvTxn {
 
  private:
   std::string Savepoint() const { return "custos_sp" + std::to_string(depth_); }
+  // Sends what is held back for `table` (everything: Flush()).
+  Status Flush(Table table);
+  Status Flush();
 
   const PgStore* store_ = nullptr;
   std::unique_ptr<Conn> owned_;
@@ -285,14 +489,14 @@ class PgTxn final : public KvTxn {
   bool writable_;
   int depth_ = 0;  // 0: top level
   bool open_ = true;
-  std::unique_ptr<TxnCache> own_cache_;  // top level only
-  TxnCache* cache_;
+  std::unique_ptr<TxnState> own_state_;  // top level only
+  TxnState* state_;
 };
 
 PgTxn::~PgTxn() {
   if (!open_) return;
   if (depth_ > 0) {
-    cache_->Clear();  // its writes are undone
+    state_->Clear();  // its writes are undone (and what it held back is dropped)
     const std::string sp = Savepoint();
     (void)conn_->Exec(("ROLLBACK TO SAVEPOINT " + sp).c_str(), "rolling back");
     (void)conn_->Exec(("RELEASE SAVEPOINT " + sp).c_str(), "rolling back");
@@ -302,21 +506,24 @@ PgTxn::~PgTxn() {
 }
 
 Result<std::string_view> PgTxn::Get(Table table, std::string_view key) {
-  if (const std::string* const* known = cache_->Find(table, key)) {
+  // A key written and held back is known here, so a read never needs what
+  // is held back sent first.
+  if (const std::string* const* known = state_->Find(table, key)) {
     if (*known == nullptr) return Status::NotFound("no such entry in " + std::string(table));
     return std::string_view(**known);
   }
   CUSTOS_ASSIGN_OR_RETURN(PgResult r,
                           conn_->Run("get", {table, key}, "reading " + std::string(table)));
   if (PQntuples(r.get()) == 0) {
-    cache_->Remember(table, key, std::nullopt);
+    state_->Remember(table, key, std::nullopt);
     return Status::NotFound("no such entry in " + std::string(table));
   }
-  return std::string_view(*cache_->Remember(table, key, Cell(r.get(), 0, 0)));
+  return std::string_view(*state_->Remember(table, key, Cell(r.get(), 0, 0)));
 }
 
 Status PgTxn::Scan(Table table, std::string_view prefix, std::string_view from, bool reverse,
                    const RawFn& fn) {
+  CUSTOS_RETURN_IF_ERROR(Flush(table));
   const std::string end = PrefixEnd(prefix);
   std::string low(reverse ? prefix : (from > prefix ? from : prefix));
   std::string high = end;  // exclusive; "" = unbounded
@@ -324,81 +531,208 @@ Status PgTxn::Scan(Table table, std::string_view prefix, std::string_view from, 
   int64_t page = 16;
   while (true) {
     const std::string limit = EncodeU64(static_cast<uint64_t>(page));  // int8, binary
-    const std::string what = "scanning " + std::string(table);
-    Result<PgResult> r =
-        !reverse ? (high.empty() ? conn_->Run("fwd", {table, low, limit}, what)
-                                 : conn_->Run("fwd_to", {table, low, high, limit}, what))
-                 : (high.empty() ? conn_->Run("rev", {table, low, limit}, what)
-                                 : conn_->Run("rev_to", {table, low, high, limit}, what));
-    if (!r.ok()) return r.status();
-    const int rows = PQntuples(r->get());
-    for (int i = 0; i < rows; ++i) {
-      const std::string_view key = Cell(r->get(), i, 0);
-      Result<bool> more = fn(key, Cell(r->get(), i, 1));
+    const char* stmt =
+        !reverse ? (high.empty() ? "fwd" : "fwd_to") : (high.empty() ? "rev" : "rev_to");
+    // The page's query, as the key of the pages this transaction read.
+    std::string query(stmt);
+    for (const std::string* part : std::initializer_list<const std::string*>{&low, &high, &limit}) {
+      query += EncodeU64(part->size());
+      query += *part;
+    }
+    const TxnState::Rows* rows = state_->FindPage(table, query);
+    if (rows == nullptr) {
+      const std::string what = "scanning " + std::string(table);
+      Result<PgResult> r = high.empty() ? conn_->Run(stmt, {table, low, limit}, what)
+                                        : conn_->Run(stmt, {table, low, high, limit}, what);
+      if (!r.ok()) return r.status();
+      TxnState::Rows read;
+      const int n = PQntuples(r->get());
+      read.reserve(static_cast<size_t>(n));
+      for (int i = 0; i < n; ++i) read.emplace_back(Cell(r->get(), i, 0), Cell(r->get(), i, 1));
+      rows = state_->RememberPage(table, query, std::move(read));
+    }
+    for (const auto& [key, value] : *rows) {
+      Result<bool> more = fn(key, value);
       if (!more.ok()) return more.status();
       if (!*more) return Status::Ok();
     }
-    if (rows < page) return Status::Ok();
-    const std::string_view last = Cell(r->get(), rows - 1, 0);
+    if (static_cast<int64_t>(rows->size()) < page) return Status::Ok();
+    const std::string& last = rows->back().first;
     if (!reverse) {
-      low = std::string(last);
+      low = last;
       low.push_back('\0');  // the next key after `last`
     } else {
-      high = std::string(last);
+      high = last;
     }
     page = std::min<int64_t>(page * 4, 1024);
   }
 }
 
 Result<uint64_t> PgTxn::Count(Table table) {
+  CUSTOS_RETURN_IF_ERROR(Flush(table));
   CUSTOS_ASSIGN_OR_RETURN(PgResult r,
                           conn_->Run("count", {table}, "counting " + std::string(table)));
   return DecodeU64(Cell(r.get(), 0, 0));  // int8, binary
 }
 
+Status PgTxn::Prefetch(Table table, std::span<const std::string> keys) {
+  std::vector<std::string_view> unknown;
+  for (const std::string& key : keys)
+    if (state_->Find(table, key) == nullptr) unknown.push_back(key);
+  if (unknown.size() < 2) return Status::Ok();  // a Get does as well
+  CUSTOS_ASSIGN_OR_RETURN(PgResult r, conn_->Run("get_many", {table, ByteaArray(unknown)},
+                                                 "reading " + std::string(table)));
+  std::unordered_map<std::string_view, std::string_view> found;
+  for (int i = 0; i < PQntuples(r.get()); ++i)
+    found.emplace(Cell(r.get(), i, 0), Cell(r.get(), i, 1));
+  // Keys held back are known, so none of `unknown` is: what PostgreSQL
+  // has is what the transaction sees.
+  for (std::string_view key : unknown) {
+    auto it = found.find(key);
+    state_->Remember(
+        table, key, it == found.end() ? std::nullopt : std::optional<std::string_view>(it->second));
+  }
+  return Status::Ok();
+}
+
 Status PgTxn::Put(Table table, std::string_view key, std::string_view value, PutMode mode) {
   if (!writable_) return Status::FailedPrecondition("a read transaction cannot write");
-  const char* stmt = mode == PutMode::kInsert   ? "insert"
-                     : mode == PutMode::kAppend ? "append"
-                                                : "put";
-  CUSTOS_ASSIGN_OR_RETURN(PgResult r,
-                          conn_->Run(stmt, {table, key, value}, "writing " + std::string(table)));
-  if (mode != PutMode::kReplace && std::strcmp(PQcmdTuples(r.get()), "0") == 0) {
-    return Status::AlreadyExists(
-        mode == PutMode::kAppend ? "key does not sort after the last entry of " + std::string(table)
-                                 : "entry already exists in " + std::string(table));
+  TxnState& s = *state_;
+  const std::string_view appended_out_of_order = "key does not sort after the last entry of ";
+  const std::string_view exists = "entry already exists in ";
+  const std::string_view t(table);
+  const std::string* const* found = s.Find(table, key);
+  const bool known = found != nullptr;
+  const bool present = known && *found != nullptr;
+  if (mode == PutMode::kAppend) {
+    // Held back; PostgreSQL checks at sending that no stored key sorts at
+    // or after the first one (the append_many statement).
+    if (present) return Status::AlreadyExists(std::string(appended_out_of_order) + std::string(t));
+    if (s.HasOps(table)) CUSTOS_RETURN_IF_ERROR(Flush(table));
+    auto& appends = s.pending()[std::string(t)].appends;
+    if (!appends.empty() && key <= std::string_view(appends.back().first))
+      return Status::AlreadyExists(std::string(appended_out_of_order) + std::string(t));
+    appends.emplace_back(key, value);
+  } else if (mode == PutMode::kReplace || known) {
+    // An overwrite, or an insert whose answer is known: held back.
+    if (mode == PutMode::kInsert && present)
+      return Status::AlreadyExists(std::string(exists) + std::string(t));
+    if (s.HasAppends(table)) CUSTOS_RETURN_IF_ERROR(Flush(table));
+    s.pending()[std::string(t)].ops.insert_or_assign(std::string(key), std::string(value));
+  } else {
+    // An insert of a key this transaction knows nothing about: PostgreSQL
+    // answers whether it is there. Appends held back go first (they were
+    // made first).
+    if (s.HasAppends(table)) CUSTOS_RETURN_IF_ERROR(Flush(table));
+    CUSTOS_ASSIGN_OR_RETURN(PgResult r,
+                            conn_->Run("insert", {table, key, value}, "writing " + std::string(t)));
+    if (std::strcmp(PQcmdTuples(r.get()), "0") == 0)
+      return Status::AlreadyExists(std::string(exists) + std::string(t));
   }
-  cache_->Remember(table, key, value);
+  s.Written(table);
+  s.Remember(table, key, value);
   return Status::Ok();
 }
 
 Status PgTxn::Delete(Table table, std::string_view key) {
   if (!writable_) return Status::FailedPrecondition("a read transaction cannot write");
-  CUSTOS_ASSIGN_OR_RETURN(
-      PgResult r, conn_->Run("delete", {table, key}, "deleting from " + std::string(table)));
-  if (std::strcmp(PQcmdTuples(r.get()), "0") == 0)
-    return Status::NotFound("no such entry in " + std::string(table));
-  cache_->Remember(table, key, std::nullopt);
+  TxnState& s = *state_;
+  if (s.HasAppends(table)) CUSTOS_RETURN_IF_ERROR(Flush(table));
+  if (const std::string* const* known = s.Find(table, key)) {
+    if (*known == nullptr) return Status::NotFound("no such entry in " + std::string(table));
+    s.pending()[std::string(table)].ops.insert_or_assign(std::string(key), std::nullopt);
+  } else {
+    CUSTOS_ASSIGN_OR_RETURN(
+        PgResult r, conn_->Run("delete", {table, key}, "deleting from " + std::string(table)));
+    if (std::strcmp(PQcmdTuples(r.get()), "0") == 0)
+      return Status::NotFound("no such entry in " + std::string(table));
+  }
+  s.Written(table);
+  s.Remember(table, key, std::nullopt);
+  return Status::Ok();
+}
+
+// The statements that send what is held back for one table: its
+// overwrites, its deletes, its appends (a table holds either ops or
+// appends).
+void PendingStatements(std::string_view table, const TablePending& p, std::vector<Statement>* out) {
+  std::vector<std::string_view> put_keys, put_values, deleted;
+  for (const auto& [key, value] : p.ops) {
+    if (value) {
+      put_keys.push_back(key);
+      put_values.push_back(*value);
+    } else {
+      deleted.push_back(key);
+    }
+  }
+  if (!put_keys.empty())
+    out->push_back(
+        {"put_many", {std::string(table), ByteaArray(put_keys), ByteaArray(put_values)}});
+  if (!deleted.empty()) out->push_back({"delete_many", {std::string(table), ByteaArray(deleted)}});
+  if (!p.appends.empty()) {
+    std::vector<std::string_view> keys, values;
+    for (const auto& [key, value] : p.appends) {
+      keys.push_back(key);
+      values.push_back(value);
+    }
+    out->push_back(
+        {"append_many",
+         {std::string(table), ByteaArray(keys), ByteaArray(values), p.appends.front().first}});
+  }
+}
+
+Status PgTxn::Flush(Table table) {
+  auto& all = state_->pending();
+  auto it = all.find(table);
+  if (it == all.end()) return Status::Ok();
+  std::vector<Statement> statements;
+  PendingStatements(table, it->second, &statements);
+  // Taken out first: whatever happens, nothing is sent twice (a statement
+  // that fails aborts the transaction anyway).
+  all.erase(it);
+  for (const Statement& st : statements) CUSTOS_RETURN_IF_ERROR(conn_->Send(st));
+  return Status::Ok();
+}
+
+Status PgTxn::Flush() {
+  std::vector<Statement> statements;
+  for (const auto& [table, p] : state_->pending()) PendingStatements(table, p, &statements);
+  state_->pending().clear();
+  for (const Statement& st : statements) CUSTOS_RETURN_IF_ERROR(conn_->Send(st));
   return Status::Ok();
 }
 
 Result<std::unique_ptr<KvTxn>> PgTxn::BeginNested() {
   if (!writable_) return Status::FailedPrecondition("a read transaction cannot nest");
-  auto child = std::make_unique<PgTxn>(conn_, depth_ + 1, cache_);
+  // What is held back belongs to this transaction: sent before the
+  // savepoint, so a rollback to it drops only the child's.
+  CUSTOS_RETURN_IF_ERROR(Flush());
+  auto child = std::make_unique<PgTxn>(conn_, depth_ + 1, state_);
   CUSTOS_RETURN_IF_ERROR(conn_->Exec(("SAVEPOINT " + child->Savepoint()).c_str(), "nesting"));
   return std::unique_ptr<KvTxn>(std::move(child));
 }
 
 Status PgTxn::Commit() {
   if (depth_ > 0) {
+    // Unsent, the transaction stays open: the destructor rolls it back to
+    // the savepoint, which makes the parent usable again.
+    CUSTOS_RETURN_IF_ERROR(Flush());
     Status released = conn_->Exec(("RELEASE SAVEPOINT " + Savepoint()).c_str(), "committing");
-    // Unreleased, the destructor rolls back to the savepoint, which makes
-    // the parent usable again.
     if (released.ok()) open_ = false;
     return released;
   }
+  // What is held back goes in the same round trip as COMMIT (libpq's
+  // pipeline mode). Should one of them fail, PostgreSQL skips the rest,
+  // COMMIT included, and the transaction stays open for the destructor to
+  // roll back.
+  std::vector<Statement> statements;
+  for (const auto& [table, p] : state_->pending()) PendingStatements(table, p, &statements);
+  state_->pending().clear();
+  bool commit_sent = false;
+  Result<PgResult> ended = conn_->SendThenCommit(statements, &commit_sent);
+  if (!commit_sent) return ended.status();
   open_ = false;
-  PgResult r(PQexec(conn_->get(), "COMMIT"));
+  PgResult r = ended.ok() ? std::move(ended).value() : PgResult();
   if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
     if (!conn_->healthy()) {
       // SECURITY: the outcome is unknown; nobody is told it succeeded.
@@ -406,7 +740,7 @@ Status PgTxn::Commit() {
           "the connection to PostgreSQL was lost during COMMIT: whether the write landed is "
           "unknown, and it is not acknowledged");
     }
-    return PgError(r.get(), conn_->get(), "committing");
+    return ended.ok() ? PgError(r.get(), conn_->get(), "committing") : ended.status();
   }
   // SECURITY: PostgreSQL answers COMMIT of a transaction in which a
   // statement failed by rolling it back, with the tag ROLLBACK and no error.
@@ -482,12 +816,11 @@ Result<std::unique_ptr<KvTxn>> PgStore::BeginRead() const {
 
 Result<std::unique_ptr<KvTxn>> PgStore::BeginWrite() {
   if (read_only_) return Status::FailedPrecondition("the store is open read-only");
+  // One writer at a time across every node, from the lock (taken in the
+  // same round trip as BEGIN) to COMMIT or ROLLBACK. (Should the lock fail,
+  // the connection is dropped, which ends the transaction.)
   CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn,
-                          TakeBegun("BEGIN ISOLATION LEVEL READ COMMITTED", "beginning a write"));
-  // One writer at a time across every node, from here to COMMIT or
-  // ROLLBACK. (Should this fail, the connection is dropped, which ends the
-  // transaction.)
-  CUSTOS_RETURN_IF_ERROR(conn->Exec(writer_lock_.c_str(), "waiting for the writers' lock"));
+                          TakeBegun(begin_write_.c_str(), "beginning a write"));
   return std::unique_ptr<KvTxn>(new PgTxn(this, std::move(conn), true));
 }
 
@@ -531,8 +864,9 @@ Result<std::unique_ptr<KvStore>> PgStore::Open(const std::string& url, const KvO
     PgResult keys(PQexec(conn.get(), kLockKeys));
     if (!keys || PQresultStatus(keys.get()) != PGRES_TUPLES_OK)
       return PgError(keys.get(), conn.get(), "naming the vault's locks");
-    s->writer_lock_ =
-        std::string("SELECT pg_advisory_xact_lock(") + PQgetvalue(keys.get(), 0, 0) + ")";
+    s->begin_write_ =
+        std::string("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(") +
+        PQgetvalue(keys.get(), 0, 0) + ")";
     s->leader_lock_ =
         std::string("SELECT pg_try_advisory_lock(") + PQgetvalue(keys.get(), 0, 1) + ")";
     if (!have_table) {
