@@ -463,7 +463,8 @@ class ServeCommand : public Command {
     // On one LMDB vault this process holds the writer's lock and has not
     // started a writer yet: any half-stored upload or export is a previous
     // run's. Nodes sharing a PostgreSQL vault cannot tell another node's
-    // upload in progress from an abandoned one, so they leave them.
+    // upload in progress from an abandoned one at start: the leader sweeps
+    // those that stored nothing for an hour (below).
     if (!(*v)->shared()) {
       auto swept = vault::SweepAbandonedStreams(**v);
       if (!swept.ok()) return Fail(swept.status());
@@ -535,6 +536,21 @@ class ServeCommand : public Command {
         // Records whose declassification date has come become public (audited).
         if (auto d = (*archive)->DeclassifyDue(today); !d.ok())
           OperatorLog(3, "declassification: " + d.status().message());
+      }
+      if (second % 60 == 0 && (*v)->shared()) {
+        // Uploads and exports a node left half-stored (it died): those
+        // that stored nothing for an hour. The journal of changed records
+        // keeps its newest 100 000 entries.
+        constexpr int64_t kAbandonedAfterMs = 3600 * 1000;
+        if (auto swept = vault::SweepAbandonedStreams(**v, kAbandonedAfterMs); !swept.ok()) {
+          OperatorLog(3, "sweeping abandoned uploads: " + swept.status().message());
+        } else if (*swept > 0) {
+          OperatorLog(4, "deleted " + std::to_string(*swept) +
+                             " stored chunks of uploads or evidence exports that stored nothing "
+                             "for an hour");
+        }
+        if (auto n = (*archive)->CompactRecordJournal(100000); !n.ok())
+          OperatorLog(3, "records journal: " + n.status().message());
       }
     }
     std::cout << "Stopping (signal " << sig << "): finishing requests in flight." << std::endl;

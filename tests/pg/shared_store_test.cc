@@ -2,6 +2,7 @@
 // committer, caches, audit log handle and records catalog) opened on the
 // same schema in one process, as two `custos serve` processes would be.
 // Runs only against the throw-away cluster (tests/pg/CMakeLists.txt).
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -117,6 +118,28 @@ TEST_F(SharedStoreTest, SixteenViewsOverTwoNodesUnderAQuotaOfThreeGiveExactlyThr
   ASSERT_TRUE(theirs.ok()) << theirs.status().ToString();
   EXPECT_EQ(mine->size, theirs->size);
   EXPECT_EQ(mine->root, theirs->root);
+}
+
+TEST_F(SharedStoreTest, ANodeFurtherBehindThanTheCompactedJournalRebuildsItsCatalog) {
+  ASSERT_TRUE(other_archive_->AwaitCatalog().ok());
+  ASSERT_TRUE(Found(*other_archive_, "精工").empty());
+  // Three files the second node has not seen, then the journal is cut to
+  // its newest entry: the second node cannot catch up from it.
+  RecordMeta a = MakeRecord(Classification::kInternal, "苏州精工一厂", {"华东"});
+  RecordMeta b = MakeRecord(Classification::kInternal, "苏州精工二厂", {"华东"});
+  RecordMeta c = MakeRecord(Classification::kInternal, "苏州精工三厂", {"华东"});
+  auto deleted = archive_->CompactRecordJournal(1);
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_GE(*deleted, 2u);
+  auto found = Found(*other_archive_, "精工");
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> want{a.id, b.id, c.id};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(found, want);
+  // And it follows the journal again afterwards.
+  RecordMeta d = MakeRecord(Classification::kInternal, "苏州精工四厂", {"华东"});
+  EXPECT_EQ(Found(*other_archive_, "精工").size(), 4u);
+  (void)d;
 }
 
 TEST_F(SharedStoreTest, CheckpointsSignedOnBothNodesStayConsistent) {

@@ -1,6 +1,8 @@
 #include "vault/records/attachments.h"
 
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -197,6 +199,29 @@ TEST_F(AttachTest, AbandonedStreamsAreSweptAndCommittedOnesKept) {
   auto again = SweepAbandonedStreams(*vault_);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, 0u);
+}
+
+// Nodes sharing a vault sweep only streams that stored nothing for a while
+// (another node's upload may be in progress). A writer whose stream was
+// swept after all — it stalled that long — stores and commits nothing.
+TEST_F(AttachTest, AStreamIdleLongerThanAskedIsSweptAndItsWriterCanCommitNothing) {
+  auto writer = SealedStreamWriter::Begin(*vault_, "a-stalled", SealedStreamOptions{1024, 4});
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Write(Payload(9 * 1024)).ok());  // two stored batches of four
+  auto recent = SweepAbandonedStreams(*vault_, 3600 * 1000);
+  ASSERT_TRUE(recent.ok()) << recent.status().ToString();
+  EXPECT_EQ(*recent, 0u);  // stored just now: in progress
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto swept = SweepAbandonedStreams(*vault_, 10);
+  ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  EXPECT_EQ(*swept, 8u);
+  // The writer wakes up: its next batch is refused, and so is its commit.
+  EXPECT_EQ((*writer)->Write(Payload(4 * 1024)).code(), StatusCode::kAborted);
+  auto finished = (*writer)->Finish();
+  Status committed = finished.ok()
+                         ? vault_->Write([&](WriteTxn& txn) { return (*writer)->CommitIn(txn); })
+                         : finished.status();
+  EXPECT_EQ(committed.code(), StatusCode::kAborted) << committed.ToString();
 }
 
 }  // namespace

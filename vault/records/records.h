@@ -307,6 +307,14 @@ class Archive {
   // its timer.
   Result<std::vector<RecordMeta>> DeclassifyDue(CivilDate today);
 
+  // A shared vault: deletes all but the newest `keep` entries of the
+  // journal of changed records (tables::kRecordChanges), which would
+  // otherwise grow by one per change forever. A node whose catalog is
+  // further behind than that rebuilds it from the store at its next
+  // search. Returns the entries deleted (0 on an unshared vault). `custos
+  // serve` runs it on the leading node.
+  Result<uint64_t> CompactRecordJournal(uint64_t keep);
+
   // view_content: authorizes (grant/owner rule, quota, reason), counts the
   // view, writes the audit event and returns the content — all in one
   // transaction. Quota exhausted: denial event + alert, kResourceExhausted.

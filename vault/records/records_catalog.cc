@@ -50,27 +50,38 @@ Status Archive::AwaitCatalog() const {
   return catalog_status_;
 }
 
+namespace {
+// Every record's metadata in `r`'s snapshot, by id.
+Result<std::map<std::string, RecordMeta, std::less<>>> AllMetadata(const ReadTxn& r) {
+  std::map<std::string, RecordMeta, std::less<>> all;
+  CUSTOS_RETURN_IF_ERROR(r.Scan(tables::kRecordIndex, "",
+                                [&](std::string_view, std::string_view value) -> Result<bool> {
+                                  CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(value));
+                                  CUSTOS_ASSIGN_OR_RETURN(RecordMeta m, RecordMeta::FromJson(v));
+                                  all.emplace(m.id, std::move(m));
+                                  return true;
+                                }));
+  return all;
+}
+
+// The newest entry of the journal of changed records (0: none).
+Result<uint64_t> NewestChange(const ReadTxn& r) {
+  auto last = r.LastKeyWithPrefix(tables::kRecordChanges, "");
+  if (last.ok()) return DecodeU64(*last);
+  if (last.status().code() == StatusCode::kNotFound) return uint64_t{0};
+  return last.status();
+}
+}  // namespace
+
 Status Archive::BuildCatalog() {
   CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
+  // On a shared vault the catalog starts from this snapshot: later changes
+  // are read from the journal.
   uint64_t changes = 0;
   if (vault_.shared()) {
-    // The catalog starts from this snapshot: later changes are read from
-    // the journal.
-    auto last = r->LastKeyWithPrefix(tables::kRecordChanges, "");
-    if (last.ok()) {
-      changes = DecodeU64(*last);
-    } else if (last.status().code() != StatusCode::kNotFound) {
-      return last.status();
-    }
+    CUSTOS_ASSIGN_OR_RETURN(changes, NewestChange(*r));
   }
-  std::map<std::string, RecordMeta, std::less<>> built;
-  CUSTOS_RETURN_IF_ERROR(r->Scan(tables::kRecordIndex, "",
-                                 [&](std::string_view, std::string_view value) -> Result<bool> {
-                                   CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(value));
-                                   CUSTOS_ASSIGN_OR_RETURN(RecordMeta m, RecordMeta::FromJson(v));
-                                   built.emplace(m.id, std::move(m));
-                                   return true;
-                                 }));
+  CUSTOS_ASSIGN_OR_RETURN(auto built, AllMetadata(*r));
   std::lock_guard refresh(refresh_mu_);
   changes_seen_ = changes;
   std::unique_lock lock(catalog_mu_);
@@ -88,13 +99,30 @@ Status Archive::CurrentCatalog() const {
   CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
   std::vector<std::string> changed;
   uint64_t last = changes_seen_;
+  bool behind = false;  // the entries it needs were compacted away
   CUSTOS_RETURN_IF_ERROR(
       r->ScanFrom(tables::kRecordChanges, EncodeU64(changes_seen_ + 1),
                   [&](std::string_view key, std::string_view id) -> Result<bool> {
-                    last = DecodeU64(key);
+                    const uint64_t seq = DecodeU64(key);
+                    if (seq != last + 1) {
+                      behind = true;
+                      return false;
+                    }
+                    last = seq;
                     changed.emplace_back(id);
                     return true;
                   }));
+  if (behind) {
+    // Every record again, from this snapshot (older revisions than the
+    // catalog's are ignored by PutInCatalogLocked; records are never
+    // deleted).
+    CUSTOS_ASSIGN_OR_RETURN(const uint64_t newest, NewestChange(*r));
+    CUSTOS_ASSIGN_OR_RETURN(auto all, AllMetadata(*r));
+    std::unique_lock lock(catalog_mu_);
+    for (auto& [id, m] : all) PutInCatalogLocked(std::move(m));
+    changes_seen_ = newest;
+    return Status::Ok();
+  }
   if (changed.empty()) return Status::Ok();
   std::vector<RecordMeta> metas;
   for (const std::string& id : changed) {
@@ -143,18 +171,42 @@ void Archive::PutInCatalogLocked(RecordMeta meta) const {
   }
 }
 
+Result<uint64_t> Archive::CompactRecordJournal(uint64_t keep) {
+  if (!vault_.shared()) return uint64_t{0};
+  // The newest entry stays: it numbers the next one.
+  keep = std::max<uint64_t>(keep, 1);
+  constexpr size_t kBatch = 1024;
+  uint64_t deleted = 0;
+  while (true) {
+    size_t n = 0;
+    CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
+      n = 0;
+      CUSTOS_ASSIGN_OR_RETURN(const uint64_t newest, NewestChange(txn));
+      if (newest <= keep) return Status::Ok();
+      const uint64_t through = newest - keep;  // entries 1..through go
+      std::vector<std::string> keys;
+      CUSTOS_RETURN_IF_ERROR(
+          txn.ScanKeys(tables::kRecordChanges, "", [&](std::string_view key) -> Result<bool> {
+            if (DecodeU64(key) > through) return false;
+            keys.emplace_back(key);
+            return keys.size() < kBatch;
+          }));
+      for (const std::string& key : keys)
+        CUSTOS_RETURN_IF_ERROR(txn.Delete(tables::kRecordChanges, key));
+      n = keys.size();
+      return Status::Ok();
+    }));
+    deleted += n;
+    if (n < kBatch) return deleted;
+  }
+}
+
 Status Archive::CatalogOnCommit(WriteTxn& txn, const RecordMeta& meta) {
   if (vault_.shared()) {
     // In the writers' order (one writer at a time across nodes), so a
     // reader's snapshot holds a prefix of the journal.
-    uint64_t next = 1;
-    auto last = txn.LastKeyWithPrefix(tables::kRecordChanges, "");
-    if (last.ok()) {
-      next = DecodeU64(*last) + 1;
-    } else if (last.status().code() != StatusCode::kNotFound) {
-      return last.status();
-    }
-    CUSTOS_RETURN_IF_ERROR(txn.Append(tables::kRecordChanges, EncodeU64(next), meta.id));
+    CUSTOS_ASSIGN_OR_RETURN(const uint64_t newest, NewestChange(txn));
+    CUSTOS_RETURN_IF_ERROR(txn.Append(tables::kRecordChanges, EncodeU64(newest + 1), meta.id));
   }
   txn.OnCommit([this, meta] {
     std::unique_lock lock(catalog_mu_);

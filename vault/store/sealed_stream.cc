@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "base/encoding.h"
+#include "base/time.h"
 #include "vault/store/crypto.h"
 
 namespace custos::vault {
@@ -81,10 +82,27 @@ Result<SealedStream> SealedStream::From(const json::Value& o, std::string id) {
 }
 
 // tables::kIndex: a stream some of whose chunks are stored but that nothing
-// names yet.
+// names yet. Its value: when its writer last stored a batch (milliseconds,
+// EncodeU64); 0 once a sweep has taken it (the writer can then neither
+// store more nor commit). Marks of earlier versions are empty: their age
+// is unknown, and they count as old.
 namespace {
 constexpr char kPendingPrefix[] = "stream-pending/";
 std::string PendingKey(std::string_view id) { return kPendingPrefix + std::string(id); }
+
+int64_t MarkTime(std::string_view value) {
+  return value.size() == 8 ? static_cast<int64_t>(DecodeU64(value)) : 0;
+}
+
+// The writer's own mark must still be there, not taken by a sweep.
+Status MarkStillOurs(WriteTxn& txn, const std::string& id) {
+  auto mark = txn.Get(tables::kIndex, PendingKey(id));
+  if (mark.ok() && MarkTime(*mark) > 0) return Status::Ok();
+  if (!mark.ok() && mark.status().code() != StatusCode::kNotFound) return mark.status();
+  return Status::Aborted(
+      "the part of this upload stored so far was deleted as abandoned (nothing was stored for "
+      "too long); send it again");
+}
 }  // namespace
 
 struct SealedStreamWriter::State {
@@ -133,12 +151,15 @@ struct SealedStreamWriter::State {
 
   Status Flush() {
     if (pending.empty()) return Status::Ok();
+    const uint32_t stored_before = stored;
     stored = stream.chunks;
     Status st = vault->Write([&](WriteTxn& txn) -> Status {
       // The mark stays until CommitIn or Discard removes it: chunks of a
       // stream whose process died half-way are found and deleted by
-      // SweepAbandonedStreams.
-      CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kIndex, PendingKey(stream.id), ""));
+      // SweepAbandonedStreams. Each batch renews its time.
+      if (stored_before > 0) CUSTOS_RETURN_IF_ERROR(MarkStillOurs(txn, stream.id));
+      CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kIndex, PendingKey(stream.id),
+                                     EncodeU64(static_cast<uint64_t>(NowMillis()))));
       for (const auto& [k, v] : pending) {
         CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kAttachmentChunks, k, v));
       }
@@ -204,8 +225,9 @@ Status SealedStreamWriter::CommitIn(WriteTxn& txn) const {
     CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kAttachmentChunks, k, v));
   }
   if (state_->stored > 0) {
-    Status st = txn.Delete(tables::kIndex, PendingKey(state_->stream.id));
-    if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+    // SECURITY: a stream a sweep took has lost chunks; it is never named.
+    CUSTOS_RETURN_IF_ERROR(MarkStillOurs(txn, state_->stream.id));
+    CUSTOS_RETURN_IF_ERROR(txn.Delete(tables::kIndex, PendingKey(state_->stream.id)));
   }
   return Status::Ok();
 }
@@ -222,19 +244,37 @@ void SealedStreamWriter::Discard() {
   }
 }
 
-Result<uint64_t> SweepAbandonedStreams(Vault& vault) {
+Result<uint64_t> SweepAbandonedStreams(Vault& vault, int64_t idle_ms) {
+  const int64_t cutoff = NowMillis() - idle_ms;
   std::vector<std::string> ids;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto r, vault.BeginRead());
     CUSTOS_RETURN_IF_ERROR(
-        r->ScanKeys(tables::kIndex, kPendingPrefix, [&](std::string_view key) -> Result<bool> {
-          ids.emplace_back(key.substr(std::string_view(kPendingPrefix).size()));
-          return true;
-        }));
+        r->Scan(tables::kIndex, kPendingPrefix,
+                [&](std::string_view key, std::string_view value) -> Result<bool> {
+                  if (idle_ms <= 0 || MarkTime(value) <= cutoff)
+                    ids.emplace_back(key.substr(std::string_view(kPendingPrefix).size()));
+                  return true;
+                }));
   }
   uint64_t deleted = 0;
   for (const std::string& id : ids) {
     if (id.empty()) continue;
+    // First the mark is taken (time 0), unless its writer stored a batch
+    // since it was read: from then on that writer stores and commits
+    // nothing (MarkStillOurs), and a sweep cut short is taken up again by
+    // the next one.
+    bool taken = false;
+    CUSTOS_RETURN_IF_ERROR(vault.Write([&](WriteTxn& txn) -> Status {
+      taken = false;
+      auto mark = txn.Get(tables::kIndex, PendingKey(id));
+      if (!mark.ok())
+        return mark.status().code() == StatusCode::kNotFound ? Status::Ok() : mark.status();
+      if (idle_ms > 0 && MarkTime(*mark) > cutoff) return Status::Ok();
+      taken = true;
+      return txn.Put(tables::kIndex, PendingKey(id), EncodeU64(0));
+    }));
+    if (!taken) continue;
     const std::string prefix = id + std::string(1, '\0');
     // In batches, so that a large abandoned upload is not one huge write.
     while (true) {

@@ -100,11 +100,14 @@ void DeleteStreamChunks(Vault& vault, const std::string& id, uint32_t chunks);
 // Deletes the stored chunks of every stream that a writer began storing but
 // neither committed nor discarded — the process died half-way through an
 // upload or an export (a writer marks its stream in tables::kIndex with its
-// first stored batch; CommitIn and Discard remove the mark). Call it only
-// when no SealedStreamWriter of this vault is open, e.g. when `serve`
-// starts: a stream being written now is marked the same way. Returns the
-// number of chunks deleted; streams that something names are never touched.
-Result<uint64_t> SweepAbandonedStreams(Vault& vault);
+// first stored batch and renews the mark with each; CommitIn and Discard
+// remove it). `idle_ms` 0: every such stream, for when no writer of this
+// vault can be open (one process on LMDB, when `serve` starts). Otherwise
+// only streams that stored nothing for `idle_ms` (nodes sharing a vault,
+// where another node's upload may be in progress): a writer whose stream
+// was swept stores and commits nothing more (kAborted). Returns the number
+// of chunks deleted; streams that something names are never touched.
+Result<uint64_t> SweepAbandonedStreams(Vault& vault, int64_t idle_ms = 0);
 
 }  // namespace custos::vault
 
