@@ -145,7 +145,12 @@ void BackupScheduler::Loop() {
       if (wake_.wait_for(lock, wait, [this] { return stop_; })) return;
     }
     const UnixMillis now = NowMillis();
-    if (backups && now >= next_backup) {
+    // Nodes sharing a vault: only the one that leads (Vault::Lead; on LMDB
+    // always this process) backs up and scrubs; the others skip the turn.
+    auto lead = vault_.Lead();
+    if (!lead.ok()) log_line_(3, "backup/scrub: " + lead.status().message());
+    const bool leading = lead.ok() && *lead;
+    if (backups && now >= next_backup && leading) {
       auto path = RunScheduledBackup(vault_, log_, schedule_);
       if (path.ok()) {
         ++backups_ok_;
@@ -155,9 +160,9 @@ void BackupScheduler::Loop() {
         ++backups_failed_;
         log_line_(3, "backup: FAILED: " + path.status().message());
       }
-      next_backup = now + schedule_.backup_every_ms;
     }
-    if (scrubs && now >= next_scrub) {
+    if (backups && now >= next_backup) next_backup = now + schedule_.backup_every_ms;
+    if (scrubs && now >= next_scrub && leading) {
       uint64_t damaged = 0;
       Status s = RunScheduledScrub(vault_, &damaged);
       ++scrubs_;
@@ -167,8 +172,8 @@ void BackupScheduler::Loop() {
       } else {
         log_line_(2, "scrub: DAMAGE (alert vault.damaged raised): " + s.message());
       }
-      next_scrub = now + schedule_.scrub_every_ms;
     }
+    if (scrubs && now >= next_scrub) next_scrub = now + schedule_.scrub_every_ms;
   }
 }
 
