@@ -104,6 +104,7 @@ constexpr ConfigKey kConfigKeys[] = {
     {"tsa.ca", "tsa-ca", false, false},
     {"min_checkpoint", "min-checkpoint", false, false},
     {"demo", "demo", true, false},
+    {"tlog_public", "tlog-public", true, false},
     {"backup.dir", "backup-dir", false, false},
     {"backup.every_hours", "backup-every-hours", false, false},
     {"backup.keep", "backup-keep", false, false},
@@ -218,6 +219,12 @@ class ServeCommand : public Command {
     options.addOption(Option("demo", "", "demo mode: demo users need not change their password")
                           .required(false)
                           .repeatable(false));
+    options.addOption(
+        Option("tlog-public", "",
+               "serve the audit log's checkpoint and hash tiles (/tlog/, no events) to anyone, "
+               "for outside monitors and witnesses; otherwise to auditors only")
+            .required(false)
+            .repeatable(false));
     options.addOption(Option("config", "",
                              "read settings from FILE (.properties or .ini; keys in "
                              "packaging/custos.properties); flags given here win")
@@ -378,6 +385,7 @@ class ServeCommand : public Command {
     opts.trusted_proxies = FlagAll("trusted-proxy");
     opts.ui_dir = Flag("ui");
     opts.demo = Has("demo");
+    opts.tlog_public = Has("tlog-public");
     if (Has("threads")) {
       auto n = IntFlag("threads", Flag("threads"), 1, 1024);
       if (!n.ok()) return UsageError(n.status().message());

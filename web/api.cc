@@ -205,8 +205,25 @@ void Router::Add(Route route) {
 
 namespace {
 
+// A pattern's last segment "{name*}" takes one or more segments, joined
+// by "/" (the paths of /tlog/tile/…).
+bool IsRest(const std::string& seg) {
+  return seg.size() >= 3 && seg.front() == '{' && seg.ends_with("*}");
+}
+
 bool MatchPattern(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
                   std::map<std::string, std::string>* params) {
+  if (!pattern.empty() && IsRest(pattern.back())) {
+    const size_t fixed = pattern.size() - 1;
+    if (path.size() <= fixed) return false;
+    std::vector<std::string> head(pattern.begin(), pattern.end() - 1);
+    if (!MatchPattern(head, std::vector<std::string>(path.begin(), path.begin() + fixed), params))
+      return false;
+    std::string rest;
+    for (size_t i = fixed; i < path.size(); ++i) rest += (i > fixed ? "/" : "") + path[i];
+    (*params)[pattern.back().substr(1, pattern.back().size() - 3)] = std::move(rest);
+    return true;
+  }
   if (pattern.size() != path.size()) return false;
   // Cheap rejection first: most routes differ in a literal segment.
   for (size_t i = 0; i < pattern.size(); ++i) {

@@ -107,6 +107,7 @@ Result<std::unique_ptr<Server>> Server::Start(vault::Vault& vault, const ServerO
     internal::RegisterAttachmentRoutes(app);
     internal::RegisterLoanRoutes(app);
     internal::RegisterAuditRoutes(app);
+    internal::RegisterTlogRoutes(app);
     internal::RegisterPolicyRoutes(app);
     internal::RegisterAgreementRoutes(app);
     internal::RegisterEmploymentRoutes(app);

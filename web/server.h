@@ -67,6 +67,12 @@ struct ServerOptions {
   // without changing it first.
   bool demo = false;
 
+  // Whether /tlog/checkpoint and the hash tiles of /tlog/tile/ (hashes and
+  // the log's size only) are served to anyone — outside monitors and
+  // witnesses — rather than to auditors only. Entry bundles (the events)
+  // are always for auditors (web/tlog_api.cc).
+  bool tlog_public = false;
+
   // Folder of the static UI; "" = DefaultUiDir() (static_files.h).
   std::string ui_dir;
 

@@ -5,6 +5,7 @@ Written from the public specifications only, not from the Custos sources:
   - c2sp.org/signed-note       (Ed25519 signatures, key IDs, verifier keys)
   - c2sp.org/tlog-checkpoint   (origin, tree size, root hash)
   - c2sp.org/tlog-proof@v1     (inclusion proofs, .tlog-proof files)
+  - c2sp.org/tlog-tiles        (a log served as checkpoint, tiles, bundles)
   - RFC 6962 / RFC 9162 §2.1   (Merkle tree hashing, proof verification)
 
 Python 3 standard library only; Ed25519 signatures are checked with
@@ -14,10 +15,15 @@ Usage:
   verify_tlog.py checkpoint  --vkey VKEY [--origin O] CHECKPOINT
   verify_tlog.py inclusion   --vkey VKEY [--origin O] --leaf LEAF PROOF.tlog-proof
   verify_tlog.py consistency --vkey VKEY [--origin O] OLD_CHECKPOINT NEW_CHECKPOINT PROOF
+  verify_tlog.py tiles       --vkey VKEY [--origin O] [--entries] [--header H] PREFIX_URL
 
 VKEY is a verifier key ("name+hex8+base64") or a file holding one. LEAF is a
 file holding the exact leaf bytes. A consistency PROOF file holds one base64
-hash per line. Exit status: 0 verified, 1 verification failed, 2 usage error.
+hash per line. PREFIX_URL is a tiled log's prefix (".../tlog/"): its
+checkpoint is verified, and its root rebuilt from the hash tiles of every
+level (with --entries, also every entry bundle against the level-0 tiles);
+--header "Name: value" is sent with each request (e.g. a session cookie).
+Exit status: 0 verified, 1 verification failed, 2 usage error.
 """
 
 import argparse
@@ -28,6 +34,8 @@ import os
 import subprocess
 import sys
 import tempfile
+import urllib.error
+import urllib.request
 
 EM_DASH = "\u2014"
 ALG_ED25519 = 0x01
@@ -253,6 +261,95 @@ def parse_tlog_proof(data):
     return int(idx_s), hashes, data[pos:]
 
 
+# ---- c2sp.org/tlog-tiles ---------------------------------------------------------
+
+
+def tile_path(level, index, width):
+    # <L>/<N>[.p/<W>], N in 3-digit groups, all but the last led by "x".
+    digits = str(index)
+    digits = "0" * (-len(digits) % 3) + digits
+    groups = [digits[i:i + 3] for i in range(0, len(digits), 3)]
+    path = "tile/%s/%s" % (level, "/".join(["x" + g for g in groups[:-1]] + [groups[-1]]))
+    return path + (".p/%d" % width if width < 256 else "")
+
+
+class TileFetcher:
+    def __init__(self, prefix, headers):
+        self.prefix = prefix if prefix.endswith("/") else prefix + "/"
+        self.headers = headers
+        self.cache = {}
+
+    def get(self, path):
+        if path not in self.cache:
+            req = urllib.request.Request(self.prefix + path, headers=self.headers)
+            try:
+                with urllib.request.urlopen(req, timeout=30) as resp:
+                    self.cache[path] = resp.read()
+            except urllib.error.HTTPError as e:
+                raise VerifyError("GET %s: HTTP %d" % (path, e.code))
+            except urllib.error.URLError as e:
+                raise VerifyError("GET %s: %s" % (path, e.reason))
+        return self.cache[path]
+
+    def hashes(self, level, index, size):
+        # The tile of `level` (tile levels: 8 tree levels each) holding hash
+        # `index`, as wide as a tree of `size` entries makes it.
+        held = size >> (8 * level)
+        width = min(256, held - index * 256)
+        data = self.get(tile_path(level, index, width))
+        if len(data) != 32 * width:
+            raise VerifyError("tile %s is %d bytes, not %d" % (tile_path(level, index, width),
+                                                               len(data), 32 * width))
+        return [data[i * 32:(i + 1) * 32] for i in range(width)]
+
+
+def node_from_tiles(fetcher, level, index, size):
+    # The hash of the complete subtree at tree `level` and `index`: from the
+    # tile level below it, 2^r hashes of one tile hashed pairwise up.
+    tile_level, r = divmod(level, 8)
+    first, count = index << r, 1 << r
+    tile = fetcher.hashes(tile_level, first // 256, size)
+    hashes = tile[first % 256:first % 256 + count]
+    if len(hashes) != count:
+        raise VerifyError("a tile is too short for the tree size")
+    while len(hashes) > 1:
+        hashes = [node_hash(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
+    return hashes[0]
+
+
+def root_from_tiles(fetcher, size):
+    # RFC 6962's root as the fold of the tree's complete subtrees, largest
+    # first (one per set bit of the size).
+    peaks = [node_from_tiles(fetcher, k, (size >> k) - 1, size)
+             for k in range(63, -1, -1) if (size >> k) & 1]
+    if not peaks:
+        return hashlib.sha256(b"").digest()
+    root = peaks[-1]
+    for p in reversed(peaks[:-1]):
+        root = node_hash(p, root)
+    return root
+
+
+def check_entries(fetcher, size):
+    for index in range((size + 255) // 256):
+        width = min(256, size - index * 256)
+        leaves = fetcher.hashes(0, index, size)
+        data = fetcher.get("tile/entries/" + tile_path(0, index, width)[len("tile/0/"):])
+        at, n = 0, 0
+        while at < len(data):
+            if at + 2 > len(data):
+                raise VerifyError("entry bundle %d is truncated" % index)
+            length = int.from_bytes(data[at:at + 2], "big")
+            entry = data[at + 2:at + 2 + length]
+            if len(entry) != length or n >= width:
+                raise VerifyError("entry bundle %d is malformed" % index)
+            if leaf_hash(entry) != leaves[n]:
+                raise VerifyError("entry %d does not hash to its tile" % (index * 256 + n))
+            at, n = at + 2 + length, n + 1
+        if n != width:
+            raise VerifyError("entry bundle %d holds %d entries, not %d" % (index, n, width))
+
+
 def read_file(path):
     with open(path, "rb") as f:
         return f.read()
@@ -267,11 +364,15 @@ def load_vkey(arg):
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("checkpoint", "inclusion", "consistency"):
+    for name in ("checkpoint", "inclusion", "consistency", "tiles"):
         p = sub.add_parser(name)
         p.add_argument("--vkey", required=True)
         p.add_argument("--origin")
-        if name == "checkpoint":
+        if name == "tiles":
+            p.add_argument("--entries", action="store_true")
+            p.add_argument("--header", action="append", default=[])
+            p.add_argument("prefix")
+        elif name == "checkpoint":
             p.add_argument("checkpoint")
         elif name == "inclusion":
             p.add_argument("--leaf", required=True)
@@ -290,6 +391,21 @@ def main(argv):
         if args.cmd == "checkpoint":
             o, size, root = verified_checkpoint(read_file(args.checkpoint), vkey, origin)
             print("OK checkpoint %s size %d root %s" % (o, size, root.hex()))
+        elif args.cmd == "tiles":
+            headers = {}
+            for h in args.header:
+                name, sep, value = h.partition(":")
+                if not sep:
+                    raise VerifyError("--header takes Name: value")
+                headers[name.strip()] = value.strip()
+            fetcher = TileFetcher(args.prefix, headers)
+            _, size, root = verified_checkpoint(fetcher.get("checkpoint"), vkey, origin)
+            if root_from_tiles(fetcher, size) != root:
+                raise VerifyError("the tiles do not lead to the checkpoint's root")
+            if args.entries:
+                check_entries(fetcher, size)
+            print("OK tree of size %d rebuilt from %d tiles%s" %
+                  (size, len(fetcher.cache) - 1, " with its entries" if args.entries else ""))
         elif args.cmd == "inclusion":
             index, hashes, cp_note = parse_tlog_proof(read_file(args.proof))
             _, size, root = verified_checkpoint(cp_note, vkey, origin)

@@ -16,6 +16,7 @@
 #include "vault/audit/checkpoint.h"
 #include "vault/audit/merkle.h"
 #include "vault/audit/signed_note.h"
+#include "vault/audit/tlog_tiles.h"
 
 namespace custos::vault {
 namespace {
@@ -527,6 +528,114 @@ TEST_F(AuditLogTest, KeyIsStableAcrossReopen) {
   auto again = AuditLog::Open(*vault_).value();
   EXPECT_EQ(again->VerifierKey(), vkey);
   EXPECT_TRUE(log_->PublicKeyPem().starts_with("-----BEGIN PUBLIC KEY-----\n"));
+}
+
+// The log as c2sp.org/tlog-tiles serves it: a client that has only the
+// tiles and bundles rebuilds the leaves, the tree and its root.
+TEST_F(AuditLogTest, TilesAndBundlesRebuildTheLogAndItsRoot) {
+  AppendN(300);
+  auto r = vault_->BeginRead().value();
+  const uint64_t size = log_->Size(*r).value();
+  ASSERT_EQ(size, 300u);
+  auto read = [&](bool entries, int level, uint64_t index, int width) {
+    return tlog::ReadTile(*r, tlog::TilePath{entries, level, index, width}, size);
+  };
+  // Level 0: the leaf hashes; a full tile, then one of 300 - 256 = 44.
+  auto full = read(false, 0, 0, 256);
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  ASSERT_EQ(full->size(), 256u * 32);
+  auto partial = read(false, 0, 1, 44);
+  ASSERT_TRUE(partial.ok()) << partial.status().ToString();
+  ASSERT_EQ(partial->size(), 44u * 32);
+  auto narrower = read(false, 0, 1, 12);  // an older checkpoint's
+  ASSERT_TRUE(narrower.ok());
+  EXPECT_EQ(*narrower, partial->substr(0, 12 * 32));
+  // Nothing the log does not hold yet.
+  EXPECT_EQ(read(false, 0, 1, 45).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(read(false, 0, 1, 256).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(read(false, 0, 2, 1).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(read(false, 1, 0, 2).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(read(false, 2, 0, 1).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(read(true, 0, 1, 45).status().code(), StatusCode::kNotFound);
+
+  // The bundles hold the exact leaves, which hash to the level-0 tiles.
+  const std::string hashes = *full + *partial;
+  uint64_t seq = 0;
+  for (const auto& [index, width] : {std::pair<uint64_t, int>{0, 256}, {1, 44}}) {
+    auto bundle = read(true, 0, index, width);
+    ASSERT_TRUE(bundle.ok()) << bundle.status().ToString();
+    size_t at = 0;
+    while (at < bundle->size()) {
+      ASSERT_LE(at + 2, bundle->size());
+      const size_t n = (static_cast<unsigned char>((*bundle)[at]) << 8) |
+                       static_cast<unsigned char>((*bundle)[at + 1]);
+      const std::string leaf = bundle->substr(at + 2, n);
+      at += 2 + n;
+      EXPECT_EQ(leaf, Leaf(seq));
+      EXPECT_EQ(merkle::LeafHash(leaf), hashes.substr(seq * 32, 32)) << seq;
+      ++seq;
+    }
+  }
+  EXPECT_EQ(seq, size);
+
+  // The root from the level-0 tiles is the log's.
+  merkle::CompactRange all;
+  for (uint64_t i = 0; i < size; ++i) ASSERT_TRUE(all.Append(hashes.substr(i * 32, 32)).ok());
+  auto report = log_->Verify();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(all.Root(), report->root);
+  // Level 1 holds the roots of whole level-0 tiles: here one.
+  auto level1 = read(false, 1, 0, 1);
+  ASSERT_TRUE(level1.ok()) << level1.status().ToString();
+  merkle::CompactRange first;
+  for (uint64_t i = 0; i < 256; ++i) ASSERT_TRUE(first.Append(hashes.substr(i * 32, 32)).ok());
+  EXPECT_EQ(*level1, first.Root());
+}
+
+TEST(TlogTilePathTest, ParsesAndWritesTheSpecificationsOneSpelling) {
+  struct Case {
+    const char* path;
+    tlog::TilePath tile;
+  };
+  const Case good[] = {
+      {"tile/0/000", {false, 0, 0, 256}},
+      {"tile/0/255.p/7", {false, 0, 255, 7}},
+      {"tile/3/x001/x234/067", {false, 3, 1234067, 256}},
+      {"tile/63/x018/x446/x744/x073/x709/x551/615", {false, 63, 18446744073709551615u, 256}},
+      {"tile/entries/x001/000.p/255", {true, 0, 1000, 255}},
+  };
+  for (const Case& c : good) {
+    auto t = tlog::ParseTilePath(c.path);
+    ASSERT_TRUE(t.ok()) << c.path << ": " << t.status().ToString();
+    EXPECT_EQ(t->entries, c.tile.entries) << c.path;
+    EXPECT_EQ(t->level, c.tile.level) << c.path;
+    EXPECT_EQ(t->index, c.tile.index) << c.path;
+    EXPECT_EQ(t->width, c.tile.width) << c.path;
+    EXPECT_EQ(tlog::FormatTilePath(*t), c.path);
+  }
+  for (const char* bad : {"tile/0",
+                          "tiles/0/000",
+                          "tile/64/000",
+                          "tile/01/000",
+                          "tile/-1/000",
+                          "tile/0/0",
+                          "tile/0/0000",
+                          "tile/0/x000/001",
+                          "tile/0/001/002",
+                          "tile/0/x001",
+                          "tile/0/000.p/0",
+                          "tile/0/000.p/256",
+                          "tile/0/000.p/08",
+                          "tile/0/000.p",
+                          "tile/0/000/",
+                          "tile/0//000",
+                          "tile/entries/000.p",
+                          "tile/0/x018/x446/x744/x073/x709/x551/616",
+                          "tile/0/x001/x001/x001/x001/x001/x001/x001/001",
+                          "tile/0/00a"}) {
+    auto t = tlog::ParseTilePath(bad);
+    EXPECT_EQ(t.status().code(), StatusCode::kInvalidArgument) << bad;
+  }
 }
 
 }  // namespace

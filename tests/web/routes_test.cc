@@ -129,6 +129,23 @@ TEST_F(WebRoutesTest, OpenApiMatchesRegisteredRoutes) {
   EXPECT_GE(spec.size(), 10u);
 }
 
+TEST(WebRouterTest, ARestParameterTakesTheRemainingSegments) {
+  Router router;
+  auto h = [](const HttpRequest&, const RequestContext&) { return HttpResponse(); };
+  router.Add(Route::ForSession("GET", "/tlog/tile/{path*}", h));
+  router.Add(Route::ForSession("GET", "/tlog/tile/entries/{path*}", h));
+  auto m = router.Find("GET", "/tlog/tile/0/x001/002.p/5");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->pattern, "/tlog/tile/{path*}");
+  EXPECT_EQ(m.params["path"], "0/x001/002.p/5");
+  m = router.Find("GET", "/tlog/tile/entries/000");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->pattern, "/tlog/tile/entries/{path*}");
+  EXPECT_EQ(m.params["path"], "000");
+  EXPECT_EQ(router.Find("GET", "/tlog/tile").route, nullptr);  // at least one segment
+  EXPECT_EQ(router.Find("GET", "/tlog/tiles/0/000").route, nullptr);
+}
+
 TEST(WebRouterTest, MatchesParamsAndPrefersLiterals) {
   Router router;
   auto h = [](const HttpRequest&, const RequestContext&) { return HttpResponse(); };

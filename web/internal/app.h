@@ -85,6 +85,7 @@ void RegisterAgreementRoutes(App& app);  // agreements, signatures, non-competes
 void RegisterAttachmentRoutes(App& app);
 void RegisterLoanRoutes(App& app);
 void RegisterAuditRoutes(App& app);
+void RegisterTlogRoutes(App& app);
 void RegisterPolicyRoutes(App& app);
 void RegisterEmploymentRoutes(App& app);  // resignations (archive set: needs its audit log)
 void RegisterDepartureRoutes(App& app);   // handovers, departure reports (archive set)
