@@ -104,6 +104,23 @@ TEST_F(WebTlogTest, AnAuditorRebuildsTheCheckpointsRootFromTheTilesAlone) {
   EXPECT_EQ(get(TileUrl(true, 0, 1000, 1)).status, 404);
 }
 
+// A monitor polls the checkpoint for the log as it is; each fresh one is a
+// signature and a write, so this server signs at most one every 5 s.
+TEST_F(WebTlogTest, TheCheckpointFollowsTheLogAtMostEveryFiveSeconds) {
+  TestClient auditor = LoggedIn("auditor");
+  const uint64_t first = SizeAndRoot(auditor.Call("GET", "/tlog/checkpoint").body).first;
+  EXPECT_EQ(first, LogSize(*vault_, *audit_));
+  vault::AuditEvent e;
+  e.actor = {author_.id, "作者"};
+  e.action = "record.view";
+  e.object = {"record", "rec-1", 1};
+  e.reason = "客户回访";
+  ASSERT_TRUE(audit_->AppendDurable(e).ok());
+  EXPECT_EQ(SizeAndRoot(auditor.Call("GET", "/tlog/checkpoint").body).first, first);
+  Advance(5000);
+  EXPECT_EQ(SizeAndRoot(auditor.Call("GET", "/tlog/checkpoint").body).first, first + 1);
+}
+
 TEST_F(WebTlogTest, OnlyAuditorsReadTheTilesUnlessTheHashesArePublished) {
   TestClient author = LoggedIn("author");
   for (const std::string& url :

@@ -4,6 +4,7 @@
 #ifndef CUSTOS_WEB_INTERNAL_APP_H_
 #define CUSTOS_WEB_INTERNAL_APP_H_
 
+#include <atomic>
 #include <memory>
 #include <semaphore>
 #include <string>
@@ -39,6 +40,8 @@ struct App {
   // An Argon2id hash of a random password: verified against when the user
   // does not exist, so a failed login takes the same time either way.
   std::string dummy_hash;
+  // When /tlog/checkpoint last signed a fresh checkpoint (web/tlog_api.cc).
+  std::atomic<int64_t> last_fresh_checkpoint{0};
 
   UnixMillis Now() const { return options.clock(); }
   void Log(const std::string& line) const;
