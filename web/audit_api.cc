@@ -142,17 +142,8 @@ HttpResponse Checkpoint(App& app, const HttpRequest&, const RequestContext& ctx)
     return ErrorResponse(s);
   }
   const vault::AuditLog& log = app.options.archive->audit_log();
-  auto r = app.vault.BeginRead();
-  if (!r.ok()) return ErrorResponse(r.status());
-  auto cp = log.LatestCheckpoint(**r);
-  if (!cp.ok() && cp.status().code() == StatusCode::kNotFound) {
-    r->reset();
-    auto fresh = log.CheckpointNow();
-    if (!fresh.ok()) return ErrorResponse(fresh.status());
-    cp = std::move(fresh);
-  } else if (!cp.ok()) {
-    return ErrorResponse(cp.status());
-  }
+  auto cp = CurrentCheckpoint(app);
+  if (!cp.ok()) return ErrorResponse(cp.status());
   auto size = [&]() -> Result<uint64_t> {
     CUSTOS_ASSIGN_OR_RETURN(auto rr, app.vault.BeginRead());
     return log.Size(*rr);

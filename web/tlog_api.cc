@@ -41,29 +41,36 @@ uint64_t CheckpointSize(std::string_view note) {
   return cp.ok() ? cp->size : 0;
 }
 
-HttpResponse Checkpoint(App& app, const HttpRequest&, const RequestContext&) {
+}  // namespace
+
+Result<std::string> CurrentCheckpoint(App& app) {
   const vault::AuditLog& log = app.options.archive->audit_log();
   Result<std::string> cp = Status::NotFound("no checkpoint");
   uint64_t size = 0;
   {
-    auto r = app.vault.BeginRead();
-    if (!r.ok()) return ErrorResponse(r.status());
-    cp = log.LatestCheckpoint(**r);
-    auto s = log.Size(**r);
-    if (!s.ok()) return ErrorResponse(s.status());
-    size = *s;
+    CUSTOS_ASSIGN_OR_RETURN(auto r, app.vault.BeginRead());
+    cp = log.LatestCheckpoint(*r);
+    CUSTOS_ASSIGN_OR_RETURN(size, log.Size(*r));
   }
-  if (!cp.ok() && cp.status().code() != StatusCode::kNotFound) return ErrorResponse(cp.status());
-  // A monitor asks for the log as it is: a checkpoint behind the log is
-  // replaced by a fresh one, signed at most every 5 s by this process
-  // (anyone may ask when the hashes are public; each one is a write).
+  if (!cp.ok() && cp.status().code() != StatusCode::kNotFound) return cp.status();
+  if (!cp.ok()) return log.CheckpointNow();  // the first one
+  // Readers want the log as it is: a checkpoint behind the log is replaced
+  // by a fresh one, signed at most every 5 s by this server (anyone may
+  // ask when the hashes are public, and each one is a write).
   const int64_t now = app.Now();
   int64_t last = app.last_fresh_checkpoint.load();
-  if ((!cp.ok() || CheckpointSize(*cp) < size) && now - last >= 5000 &&
+  if (CheckpointSize(*cp) < size && now - last >= 5000 &&
       app.last_fresh_checkpoint.compare_exchange_strong(last, now)) {
     auto fresh = log.CheckpointNow();
-    if (fresh.ok() || !cp.ok()) cp = std::move(fresh);
+    if (fresh.ok()) return fresh;
   }
+  return cp;
+}
+
+namespace {
+
+HttpResponse Checkpoint(App& app, const HttpRequest&, const RequestContext&) {
+  Result<std::string> cp = CurrentCheckpoint(app);
   if (!cp.ok()) return ErrorResponse(cp.status());
   // Mutable: cached a few seconds at most.
   return Bytes(std::move(cp).value(), "text/plain; charset=utf-8",

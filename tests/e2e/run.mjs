@@ -301,6 +301,8 @@ async function scenario(base) {
   const denied = await auditor.locator('#audit-table tbody tr.denied', { hasText: 'record.view' }).count();
   assert.equal(denied, 2);
   assert.ok((await auditor.textContent('#checkpoint')).includes('custos.demo/huaxin'));
+  assert.ok((await auditor.textContent('#tlog-intro')).includes('/tlog/'));
+  assert.ok((await auditor.textContent('#verifier-key')).startsWith('custos.demo/huaxin+'));
   await shot(auditor, 'auditor-record-events');
   await auditor.goto(base + '/#/audit?action=loan');
   // Same page, new filter: wait until the table shows the filtered events

@@ -89,6 +89,10 @@ void RegisterAttachmentRoutes(App& app);
 void RegisterLoanRoutes(App& app);
 void RegisterAuditRoutes(App& app);
 void RegisterTlogRoutes(App& app);
+
+// The latest signed checkpoint of the audit log; when it is behind the log,
+// a fresh one, signed at most every 5 s per server (web/tlog_api.cc).
+Result<std::string> CurrentCheckpoint(App& app);
 void RegisterPolicyRoutes(App& app);
 void RegisterEmploymentRoutes(App& app);  // resignations (archive set: needs its audit log)
 void RegisterDepartureRoutes(App& app);   // handovers, departure reports (archive set)

@@ -75,8 +75,14 @@ async function viewAudit() {
       el('div', { class: 'scroll' }, table(['audit.seq', 'common.time', 'common.person', 'common.action', 'common.record', 'common.decision', 'audit.rule', 'common.reason', 'audit.place', ''], rows, { id: 'audit-table' })),
       nav, proofOut);
   }
+  // The same log as a tiled transparency log (c2sp.org/tlog-tiles), for
+  // checking it with any client and the verifier key (docs/audit-log.md).
+  const tlog = cp.ok ? [
+    el('p', { class: 'muted', id: 'tlog-intro', text: t('audit.tlog', { url: location.origin + '/tlog/' }) }),
+    el('pre', { class: 'mono', id: 'verifier-key', text: cp.body.verifier_key })] : [];
   const cpCard = el('section', { class: 'card' }, el('h2', { i18n: 'audit.checkpoint' }),
-    el('pre', { class: 'mono', id: 'checkpoint', text: cp.ok ? cp.body.checkpoint : errorText(cp.body) }));
+    el('pre', { class: 'mono', id: 'checkpoint', text: cp.ok ? cp.body.checkpoint : errorText(cp.body) }),
+    ...tlog);
   return el('div', {}, el('h1', { i18n: 'audit.title' }), f, body, cpCard);
 }
 
