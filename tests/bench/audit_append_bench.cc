@@ -12,6 +12,7 @@
 //   raw      write(2) of the same B leaves + '\n', then fdatasync.
 //   lmdb     the same B leaves put into plain LMDB (no crypto, no tree), one
 //            durable commit per batch: what the storage engine alone allows.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -82,16 +83,19 @@ double RunThreads(const std::string& dir, uint64_t events, size_t batch) {
   auto log = AuditLog::Open(*vault, ao).value();
   std::atomic<uint64_t> next{0};
   std::atomic<bool> failed{false};
+  std::vector<std::vector<double>> latencies(batch);  // ms, per thread
   auto t0 = Clock::now();
   std::vector<std::thread> threads;
   for (size_t t = 0; t < batch; ++t) {
-    threads.emplace_back([&] {
+    threads.emplace_back([&, t] {
       AuditEvent e = Event(0);
       while (true) {
         uint64_t i = next.fetch_add(1);
         if (i >= events) return;
         e.object.id = "rec-" + std::to_string(i % 1000);
+        const auto a = Clock::now();
         if (!log->AppendDurable(e).ok()) failed = true;
+        latencies[t].push_back(Seconds(a, Clock::now()) * 1000);
       }
     });
   }
@@ -99,9 +103,16 @@ double RunThreads(const std::string& dir, uint64_t events, size_t batch) {
   auto t1 = Clock::now();
   if (failed) Die("append failed");
   auto stats = vault->commit_stats();
-  std::printf("  threads  B=%-5zu %8.0f events/s  (%llu commits, max batch %llu; %s)\n", batch,
-              events / Seconds(t0, t1), static_cast<unsigned long long>(stats.commits),
-              static_cast<unsigned long long>(stats.max_batch), PerEvent(stats, events).c_str());
+  std::vector<double> all;
+  for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  std::printf(
+      "  threads  B=%-5zu %8.0f events/s  p50 %.2f ms  p99 %.2f ms per durable append  (%llu "
+      "commits, max batch %llu; %s)\n",
+      batch, events / Seconds(t0, t1), all[all.size() / 2],
+      all[std::min(all.size() - 1, all.size() * 99 / 100)],
+      static_cast<unsigned long long>(stats.commits),
+      static_cast<unsigned long long>(stats.max_batch), PerEvent(stats, events).c_str());
   return events / Seconds(t0, t1);
 }
 

@@ -198,6 +198,29 @@ TEST_F(AuditLogTest, FailedRequestLeavesNoGapAndCommitsNothing) {
   EXPECT_TRUE(log_->Verify(*r).ok());
 }
 
+// The log remembers the right edge of the tree it last committed, for the
+// next batch. A batch whose last request appended and then failed leaves
+// that request's event in the edge it remembers: the next batch must see
+// that the log is smaller than the edge and start from the stored tree.
+TEST_F(AuditLogTest, TheNextBatchDoesNotExtendAnEdgeThatHoldsARolledBackEvent) {
+  AppendN(5);
+  auto results =
+      RunInOneBatch(*vault_, {[&](WriteTxn& w) { return log_->Append(w, SampleEvent(1)).status(); },
+                              [&](WriteTxn& w) -> Status {
+                                CUSTOS_RETURN_IF_ERROR(log_->Append(w, SampleEvent(2)).status());
+                                CUSTOS_RETURN_IF_ERROR(log_->Append(w, SampleEvent(3)).status());
+                                return Status::PermissionDenied("refused after logging");
+                              }});
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_EQ(results[1].code(), StatusCode::kPermissionDenied);
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(log_->AppendDurable(SampleEvent(i)).ok());
+  auto r = vault_->BeginRead().value();
+  EXPECT_EQ(log_->Size(*r).value(), 10u);
+  auto report = log_->Verify(*r);
+  EXPECT_TRUE(report.ok()) << report.status().ToString();
+}
+
 TEST_F(AuditLogTest, RolledBackAppendsInABatchLeaveNothingForTheNextAppend) {
   AppendN(3);
   std::vector<uint64_t> seqs(4, 999);

@@ -32,6 +32,14 @@ bool IsLowerHex64(std::string_view s) {
 struct AuditFrontier : WriteTxn::Memo {
   explicit AuditFrontier(merkle::CompactRange r) : range(std::move(r)) {}
   merkle::CompactRange range;
+  // The range and last leaf hash as of this memo's latest append, which the
+  // commit hook registered by its first append publishes (AuditLog::Append):
+  // one hook and one copy per batch, not per event.
+  struct Latest {
+    merkle::CompactRange range;
+    std::string last_leaf_hash;
+  };
+  std::shared_ptr<Latest> latest;
 };
 constexpr char kFrontierTag = 0;  // its address names the memo
 constexpr Table kFrontierTables[] = {tables::kAuditLeaves, tables::kAuditNodes};
@@ -295,12 +303,21 @@ Result<uint64_t> AuditLog::Append(WriteTxn& txn, const PreparedAuditEvent& event
         return txn.Put(tables::kAuditNodes, AuditNodeKey(level, index), hash);
       }));
   // Once (and only if) this transaction commits, its edge is the log's.
-  // Hooks run in commit order, so the last one stands.
-  txn.OnCommit([this, edge = std::make_shared<const CommittedEdge>(
-                          CommittedEdge{range, std::move(leaf_hash)})] {
-    std::lock_guard lock(committed_mu_);
-    committed_edge_ = edge;
-  });
+  // Hooks run in commit order, so the last one stands. (A memo dropped after
+  // a request failed may have published an edge with a rolled-back event:
+  // the next batch's size and last-leaf checks refuse it.)
+  AuditFrontier& frontier = static_cast<AuditFrontier&>(*memo);
+  if (frontier.latest == nullptr) {
+    frontier.latest = std::make_shared<AuditFrontier::Latest>();
+    txn.OnCommit([this, latest = frontier.latest] {
+      auto edge = std::make_shared<const CommittedEdge>(
+          CommittedEdge{latest->range, latest->last_leaf_hash});
+      std::lock_guard lock(committed_mu_);
+      committed_edge_ = std::move(edge);
+    });
+  }
+  frontier.latest->range = range;
+  frontier.latest->last_leaf_hash = std::move(leaf_hash);
   txn.PutMemo(&kFrontierTag, kFrontierTables, std::move(memo));
   const uint64_t size = seq + 1;
 
