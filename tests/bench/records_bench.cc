@@ -213,6 +213,23 @@ void BenchSearch(size_t n, bool quick) {
   std::filesystem::remove_all(e.dir);
 }
 
+// The baselines' read: value "k<index>" copied out of a read transaction
+// of raw LMDB. Returns the bytes copied.
+size_t ReadCopy(MDB_env* env, MDB_dbi dbi, size_t index) {
+  MDB_txn* txn;
+  mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn);
+  std::string k = "k" + std::to_string(index);
+  MDB_val key{k.size(), k.data()};
+  MDB_val val;
+  size_t n = 0;
+  if (mdb_get(txn, dbi, &key, &val) == 0) {
+    std::string copy(static_cast<const char*>(val.mv_data), val.mv_size);
+    n = copy.size();
+  }
+  mdb_txn_abort(txn);
+  return n;
+}
+
 double RawLmdbReads(const std::vector<std::string>& values, int threads, int per_thread) {
   const std::string dir = TempPath("raw");
   MDB_env* env = nullptr;
@@ -239,18 +256,7 @@ double RawLmdbReads(const std::vector<std::string>& values, int threads, int per
   for (int t = 0; t < threads; ++t) {
     ts.emplace_back([&, t] {
       std::mt19937 g(t);
-      for (int i = 0; i < per_thread; ++i) {
-        MDB_txn* txn;
-        mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn);
-        std::string k = "k" + std::to_string(g() % values.size());
-        MDB_val key{k.size(), k.data()};
-        MDB_val val;
-        if (mdb_get(txn, dbi, &key, &val) == 0) {
-          std::string copy(static_cast<const char*>(val.mv_data), val.mv_size);
-          sink += copy.size();
-        }
-        mdb_txn_abort(txn);
-      }
+      for (int i = 0; i < per_thread; ++i) sink += ReadCopy(env, dbi, g() % values.size());
     });
   }
   for (auto& t : ts) t.join();
@@ -350,16 +356,7 @@ Run RawGetThenGroupCommittedPut(const std::vector<std::string>& values, size_t e
       std::mt19937 g(t);
       for (int i = 0; i < per_thread; ++i) {
         const auto a = Clock::now();
-        MDB_txn* txn;
-        mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn);
-        std::string k = "k" + std::to_string(g() % values.size());
-        MDB_val key{k.size(), k.data()};
-        MDB_val val;
-        if (mdb_get(txn, values_dbi, &key, &val) == 0) {
-          std::string copy(static_cast<const char*>(val.mv_data), val.mv_size);
-          sink += copy.size();
-        }
-        mdb_txn_abort(txn);
+        sink += ReadCopy(env, values_dbi, g() % values.size());
         Request r{std::string(event_bytes, static_cast<char>('a' + t % 26)), false};
         {
           std::unique_lock lock(mu);
