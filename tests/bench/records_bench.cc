@@ -23,6 +23,7 @@
 #include <cstring>
 #include <filesystem>
 #include <lmdb.h>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <sodium.h>
@@ -143,6 +144,24 @@ constexpr std::array<const char*, 8> kCities = {"上海", "苏州", "杭州", "�
 constexpr std::array<const char*, 8> kTrades = {"机电", "模具", "纺织", "化工",
                                                 "电子", "食品", "物流", "建材"};
 
+// Throughput and latency of one run.
+struct Run {
+  double per_second = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+};
+
+Run Summarize(std::vector<double> ms, double seconds) {
+  Run r;
+  r.per_second = static_cast<double>(ms.size()) / seconds;
+  std::sort(ms.begin(), ms.end());
+  if (!ms.empty()) {
+    r.p50_ms = ms[ms.size() / 2];
+    r.p99_ms = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
+  }
+  return r;
+}
+
 void BenchSearch(size_t n, bool quick) {
   std::printf("== 1. metadata search over %zu customer files ==\n", n);
   Env e = MakeEnv("search");
@@ -206,11 +225,45 @@ void BenchSearch(size_t n, bool quick) {
       ms.push_back(Seconds(a, Clock::now()) * 1000);
       total = r.total;
     }
-    std::sort(ms.begin(), ms.end());
+    const Run run = Summarize(std::move(ms), 1);
     std::printf("search %-38s matches %6zu  median %6.2f ms  p99 %6.2f ms  (audited, durable)\n",
-                q.label, total, ms[ms.size() / 2], ms[ms.size() * 99 / 100]);
+                q.label, total, run.p50_ms, run.p99_ms);
   }
   std::filesystem::remove_all(e.dir);
+}
+
+// A raw LMDB environment in a fresh directory, holding `values` under
+// "k<index>" in its database "values": what the baselines read.
+struct RawValues {
+  std::string dir;
+  MDB_env* env = nullptr;
+  MDB_dbi values = 0;
+  ~RawValues() {
+    if (env != nullptr) mdb_env_close(env);
+    std::filesystem::remove_all(dir);
+  }
+};
+
+std::unique_ptr<RawValues> OpenRawValues(const std::string& name,
+                                         const std::vector<std::string>& values) {
+  auto raw = std::make_unique<RawValues>();
+  raw->dir = TempPath(name);
+  mdb_env_create(&raw->env);
+  mdb_env_set_mapsize(raw->env, size_t{4} << 30);
+  mdb_env_set_maxreaders(raw->env, 256);
+  mdb_env_set_maxdbs(raw->env, 4);
+  if (mdb_env_open(raw->env, raw->dir.c_str(), 0, 0600) != 0) std::exit(1);
+  MDB_txn* txn;
+  mdb_txn_begin(raw->env, nullptr, 0, &txn);
+  mdb_dbi_open(txn, "values", MDB_CREATE, &raw->values);
+  for (size_t i = 0; i < values.size(); ++i) {
+    std::string k = "k" + std::to_string(i);
+    MDB_val key{k.size(), k.data()};
+    MDB_val val{values[i].size(), const_cast<char*>(values[i].data())};
+    mdb_put(txn, raw->values, &key, &val, 0);
+  }
+  mdb_txn_commit(txn);
+  return raw;
 }
 
 // The baselines' read: value "k<index>" copied out of a read transaction
@@ -231,25 +284,9 @@ size_t ReadCopy(MDB_env* env, MDB_dbi dbi, size_t index) {
 }
 
 double RawLmdbReads(const std::vector<std::string>& values, int threads, int per_thread) {
-  const std::string dir = TempPath("raw");
-  MDB_env* env = nullptr;
-  mdb_env_create(&env);
-  mdb_env_set_mapsize(env, size_t{1} << 30);
-  mdb_env_set_maxreaders(env, 256);
-  if (mdb_env_open(env, dir.c_str(), 0, 0600) != 0) std::exit(1);
-  MDB_dbi dbi;
-  {
-    MDB_txn* txn;
-    mdb_txn_begin(env, nullptr, 0, &txn);
-    mdb_dbi_open(txn, nullptr, 0, &dbi);
-    for (size_t i = 0; i < values.size(); ++i) {
-      std::string k = "k" + std::to_string(i);
-      MDB_val key{k.size(), k.data()};
-      MDB_val val{values[i].size(), const_cast<char*>(values[i].data())};
-      mdb_put(txn, dbi, &key, &val, 0);
-    }
-    mdb_txn_commit(txn);
-  }
+  const auto raw = OpenRawValues("raw", values);
+  MDB_env* env = raw->env;
+  const MDB_dbi dbi = raw->values;
   std::atomic<uint64_t> sink{0};
   auto t0 = Clock::now();
   std::vector<std::thread> ts;
@@ -261,27 +298,7 @@ double RawLmdbReads(const std::vector<std::string>& values, int threads, int per
   }
   for (auto& t : ts) t.join();
   const double s = Seconds(t0, Clock::now());
-  mdb_env_close(env);
-  std::filesystem::remove_all(dir);
   return threads * static_cast<double>(per_thread) / s;
-}
-
-// Throughput and latency of one run.
-struct Run {
-  double per_second = 0;
-  double p50_ms = 0;
-  double p99_ms = 0;
-};
-
-Run Summarize(std::vector<double> ms, double seconds) {
-  Run r;
-  r.per_second = static_cast<double>(ms.size()) / seconds;
-  std::sort(ms.begin(), ms.end());
-  if (!ms.empty()) {
-    r.p50_ms = ms[ms.size() / 2];
-    r.p99_ms = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
-  }
-  return r;
 }
 
 // B1's baseline, with the durability an audited view has: each of
@@ -291,25 +308,14 @@ Run Summarize(std::vector<double> ms, double seconds) {
 // releasing their threads — group commit, as the vault does it.
 Run RawGetThenGroupCommittedPut(const std::vector<std::string>& values, size_t event_bytes,
                                 int threads, int per_thread) {
-  const std::string dir = TempPath("raw-durable");
-  MDB_env* env = nullptr;
-  mdb_env_create(&env);
-  mdb_env_set_mapsize(env, size_t{4} << 30);
-  mdb_env_set_maxreaders(env, 256);
-  mdb_env_set_maxdbs(env, 4);
-  if (mdb_env_open(env, dir.c_str(), 0, 0600) != 0) std::exit(1);
-  MDB_dbi values_dbi, events_dbi;
+  const auto raw = OpenRawValues("raw-durable", values);
+  MDB_env* env = raw->env;
+  const MDB_dbi values_dbi = raw->values;
+  MDB_dbi events_dbi;
   {
     MDB_txn* txn;
     mdb_txn_begin(env, nullptr, 0, &txn);
-    mdb_dbi_open(txn, "values", MDB_CREATE, &values_dbi);
     mdb_dbi_open(txn, "events", MDB_CREATE, &events_dbi);
-    for (size_t i = 0; i < values.size(); ++i) {
-      std::string k = "k" + std::to_string(i);
-      MDB_val key{k.size(), k.data()};
-      MDB_val val{values[i].size(), const_cast<char*>(values[i].data())};
-      mdb_put(txn, values_dbi, &key, &val, 0);
-    }
     mdb_txn_commit(txn);
   }
   struct Request {
@@ -376,8 +382,6 @@ Run RawGetThenGroupCommittedPut(const std::vector<std::string>& values, size_t e
   }
   wake_committer.notify_one();
   committer.join();
-  mdb_env_close(env);
-  std::filesystem::remove_all(dir);
   std::vector<double> all;
   for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   return Summarize(std::move(all), s);

@@ -1,9 +1,9 @@
 #include "vault/audit/tlog_tiles.h"
 
-#include <charconv>
 #include <vector>
 
 #include "vault/audit/audit_log.h"
+#include "vault/audit/checkpoint.h"
 #include "vault/store/tables.h"
 
 namespace custos::vault::tlog {
@@ -32,11 +32,9 @@ bool AllDigits(std::string_view s) {
 
 // A decimal number in [lo, hi] without leading zeros.
 bool SmallNumber(std::string_view s, int lo, int hi, int* out) {
-  if (!AllDigits(s) || s.size() > 3 || (s.size() > 1 && s[0] == '0')) return false;
-  int v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  if (v < lo || v > hi) return false;
-  *out = v;
+  auto v = ParseDecimal(s);
+  if (!v.ok() || *v < static_cast<uint64_t>(lo) || *v > static_cast<uint64_t>(hi)) return false;
+  *out = static_cast<int>(*v);
   return true;
 }
 
@@ -64,9 +62,7 @@ Result<TilePath> ParseTilePath(std::string_view path) {
     end = parts.size() - 1;
   }
   // The index: groups of three digits, all but the last led by "x".
-  uint64_t index = 0;
-  const size_t groups = end - 2;
-  if (groups > 7) return Bad("the index is too large");
+  std::string digits;
   for (size_t i = 2; i < end; ++i) {
     std::string_view g = parts[i];
     const bool last = i + 1 == end;
@@ -76,13 +72,13 @@ Result<TilePath> ParseTilePath(std::string_view path) {
     }
     if (g.size() != 3 || !AllDigits(g)) return Bad("the index is written in groups of 3 digits");
     if (i == 2 && !last && g == "000") return Bad("the index has a group of leading zeros");
-    int v = 0;
-    std::from_chars(g.data(), g.data() + 3, v);
-    if (index > (UINT64_MAX - static_cast<uint64_t>(v)) / 1000)
-      return Bad("the index is too large");
-    index = index * 1000 + static_cast<uint64_t>(v);
+    digits += g;
   }
-  t.index = index;
+  const size_t first = digits.find_first_not_of('0');
+  auto index =
+      ParseDecimal(first == std::string::npos ? "0" : std::string_view(digits).substr(first));
+  if (!index.ok()) return Bad("the index is too large");
+  t.index = *index;
   return t;
 }
 

@@ -479,6 +479,11 @@ class PgTxn final : public KvTxn {
 
  private:
   std::string Savepoint() const { return "custos_sp" + std::to_string(depth_); }
+  // Takes what is held back for `table` (everything: TakePending()), as
+  // the statements that send it. Taken first: whatever happens, nothing is
+  // sent twice (a statement that fails aborts the transaction anyway).
+  std::vector<Statement> TakePending(Table table);
+  std::vector<Statement> TakePending();
   // Sends what is held back for `table` (everything: Flush()).
   Status Flush(Table table);
   Status Flush();
@@ -681,24 +686,30 @@ void PendingStatements(std::string_view table, const TablePending& p, std::vecto
   }
 }
 
-Status PgTxn::Flush(Table table) {
+std::vector<Statement> PgTxn::TakePending(Table table) {
+  std::vector<Statement> statements;
   auto& all = state_->pending();
   auto it = all.find(table);
-  if (it == all.end()) return Status::Ok();
-  std::vector<Statement> statements;
+  if (it == all.end()) return statements;
   PendingStatements(table, it->second, &statements);
-  // Taken out first: whatever happens, nothing is sent twice (a statement
-  // that fails aborts the transaction anyway).
   all.erase(it);
-  for (const Statement& st : statements) CUSTOS_RETURN_IF_ERROR(conn_->Send(st));
+  return statements;
+}
+
+std::vector<Statement> PgTxn::TakePending() {
+  std::vector<Statement> statements;
+  for (const auto& [table, p] : state_->pending()) PendingStatements(table, p, &statements);
+  state_->pending().clear();
+  return statements;
+}
+
+Status PgTxn::Flush(Table table) {
+  for (const Statement& st : TakePending(table)) CUSTOS_RETURN_IF_ERROR(conn_->Send(st));
   return Status::Ok();
 }
 
 Status PgTxn::Flush() {
-  std::vector<Statement> statements;
-  for (const auto& [table, p] : state_->pending()) PendingStatements(table, p, &statements);
-  state_->pending().clear();
-  for (const Statement& st : statements) CUSTOS_RETURN_IF_ERROR(conn_->Send(st));
+  for (const Statement& st : TakePending()) CUSTOS_RETURN_IF_ERROR(conn_->Send(st));
   return Status::Ok();
 }
 
@@ -725,11 +736,8 @@ Status PgTxn::Commit() {
   // pipeline mode). Should one of them fail, PostgreSQL skips the rest,
   // COMMIT included, and the transaction stays open for the destructor to
   // roll back.
-  std::vector<Statement> statements;
-  for (const auto& [table, p] : state_->pending()) PendingStatements(table, p, &statements);
-  state_->pending().clear();
   bool commit_sent = false;
-  Result<PgResult> ended = conn_->SendThenCommit(statements, &commit_sent);
+  Result<PgResult> ended = conn_->SendThenCommit(TakePending(), &commit_sent);
   if (!commit_sent) return ended.status();
   open_ = false;
   PgResult r = ended.ok() ? std::move(ended).value() : PgResult();
