@@ -33,6 +33,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include <sys/resource.h>
+
 #ifdef CUSTOS_HAVE_SQLCIPHER
 #include <sqlcipher/sqlite3.h>
 #endif
@@ -387,7 +389,15 @@ Run RawGetThenGroupCommittedPut(const std::vector<std::string>& values, size_t e
   return Summarize(std::move(all), s);
 }
 
-void BenchAuditedView(bool quick) {
+// CPU time (user + system) of the whole process so far, in seconds.
+double ProcessCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+void BenchAuditedView(bool quick, int views_per_thread) {
   std::printf("\n== 2. audited view, 32 concurrent readers, vs raw LMDB get + copy ==\n");
   Env e = MakeEnv("view");
   const int records = 1000;
@@ -412,9 +422,10 @@ void BenchAuditedView(bool quick) {
     }
   }
   const int threads = 32;
-  const int per_thread = quick ? 50 : 300;
+  const int per_thread = views_per_thread > 0 ? views_per_thread : quick ? 50 : 300;
   std::atomic<int> failures{0};
   std::vector<std::vector<double>> latencies(threads);
+  const double cpu0 = ProcessCpuSeconds();
   auto t0 = Clock::now();
   std::vector<std::thread> ts;
   for (int t = 0; t < threads; ++t) {
@@ -430,6 +441,8 @@ void BenchAuditedView(bool quick) {
   }
   for (auto& t : ts) t.join();
   const double s = Seconds(t0, Clock::now());
+  const double cpu_per_view_us =
+      (ProcessCpuSeconds() - cpu0) * 1e6 / (static_cast<double>(threads) * per_thread);
   std::vector<double> all;
   for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   const Run audited = Summarize(std::move(all), s);
@@ -445,11 +458,18 @@ void BenchAuditedView(bool quick) {
   const double base = RawLmdbReads(raw, threads, quick ? 20000 : 100000);
   std::printf(
       "audited views: %.0f views/s, p50 %.2f ms, p99 %.2f ms (%d failures; %llu commits for %llu "
-      "requests, max batch %llu)\n",
+      "requests, max batch %llu; per batch %.2f ms running the writes, %.2f ms committing)\n",
       audited.per_second, audited.p50_ms, audited.p99_ms, failures.load(),
       static_cast<unsigned long long>(stats.commits),
       static_cast<unsigned long long>(stats.requests),
-      static_cast<unsigned long long>(stats.max_batch));
+      static_cast<unsigned long long>(stats.max_batch),
+      static_cast<double>(stats.run_nanos) / 1e6 / static_cast<double>(stats.commits),
+      static_cast<double>(stats.commit_nanos) / 1e6 / static_cast<double>(stats.commits));
+  std::printf("CPU per audited view (all threads, user + system): %.0f us\n", cpu_per_view_us);
+  const auto early = e.archive->gate().snapshot_stats();
+  std::printf("decisions made on the caller's snapshot: %llu stood, %llu made again in the write\n",
+              static_cast<unsigned long long>(early.stood),
+              static_cast<unsigned long long>(early.redone));
   std::printf(
       "B1 baseline, raw LMDB get+copy then a group-committed durable put of a %zu-byte event: "
       "%.0f/s, p50 %.2f ms, p99 %.2f ms\n",
@@ -739,11 +759,14 @@ int main(int argc, char** argv) {
   bool search_only = false;
   bool view_only = false;
   bool attachment_only = false;
+  int views_per_thread = 0;  // 0: the default for the mode
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--records") == 0 && i + 1 < argc) records = std::stoul(argv[++i]);
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
     if (std::strcmp(argv[i], "--search-only") == 0) search_only = true;
     if (std::strcmp(argv[i], "--view-only") == 0) view_only = true;
+    if (std::strcmp(argv[i], "--views") == 0 && i + 1 < argc)
+      views_per_thread = std::stoi(argv[++i]);
     if (std::strcmp(argv[i], "--attachment-only") == 0) attachment_only = true;
   }
   if (attachment_only) {
@@ -751,12 +774,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (view_only) {
-    BenchAuditedView(quick);
+    BenchAuditedView(quick, views_per_thread);
     return 0;
   }
   BenchSearch(records, quick);
   if (search_only) return 0;
-  BenchAuditedView(quick);
+  BenchAuditedView(quick, views_per_thread);
   BenchPointReads(quick);
   BenchDurableWrites(quick);
   BenchAttachment(quick);

@@ -191,6 +191,75 @@ TEST_F(AccessGateTest, DecideThenWriteRunTwiceRecordsOnceAndAppliesOnce) {
   EXPECT_EQ(Marker(), "applied");
 }
 
+// Attempt::decide_on_snapshot: decided on the caller's snapshot, the write
+// only rereads what the decision read. When that is unchanged the decision
+// stands (prepare ran once); when something it read changed in between, the
+// write decides again on what is now stored.
+TEST_F(AccessGateTest, ADecisionOnASnapshotStandsWhenWhatItReadIsUnchanged) {
+  ASSERT_TRUE(
+      vault_->Write([&](WriteTxn& w) { return w.Put(tables::kIndex, "gate-test/input", "first"); })
+          .ok());
+  const uint64_t before = LogSize();
+  std::atomic<int> prepared{0};
+  std::atomic<int> runs{0};
+  access::Attempt attempt = LogRead();
+  attempt.decide_on_snapshot = true;
+  auto out = gate().DecideThenWrite(
+      As(auditor_), attempt,
+      [&](const ReadTxn& txn, const User&, policy::Facts&, AuditEvent& e) -> Status {
+        ++prepared;
+        CUSTOS_ASSIGN_OR_RETURN(std::string input, txn.Get(tables::kIndex, "gate-test/input"));
+        e.details["input"] = input;
+        return Status::Ok();
+      },
+      PutMarker(&runs));
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(prepared.load(), 1);
+  EXPECT_EQ(runs.load(), 1);
+  EXPECT_EQ(out->seq, before);
+  EXPECT_EQ(LogSize(), before + 1);
+  EXPECT_EQ(Leaf(out->seq)["details"]["input"].as_string(), "first");
+  EXPECT_EQ(Marker(), "applied");
+}
+
+TEST_F(AccessGateTest, ADecisionOnASnapshotIsMadeAgainWhenWhatItReadChanged) {
+  ASSERT_TRUE(
+      vault_->Write([&](WriteTxn& w) { return w.Put(tables::kIndex, "gate-test/input", "first"); })
+          .ok());
+  const uint64_t before = LogSize();
+  std::atomic<int> prepared{0};
+  std::atomic<int> runs{0};
+  access::Attempt attempt = LogRead();
+  attempt.decide_on_snapshot = true;
+  auto out = gate().DecideThenWrite(
+      As(auditor_), attempt,
+      [&](const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) -> Status {
+        CUSTOS_ASSIGN_OR_RETURN(std::string input, txn.Get(tables::kIndex, "gate-test/input"));
+        e.details["input"] = input;
+        if (++prepared == 1) {
+          // Another caller's write lands between the snapshot and the
+          // write: after it, the input is a different one.
+          Status st = vault_->Write(
+              [&](WriteTxn& w) { return w.Put(tables::kIndex, "gate-test/input", "second"); });
+          if (!st.ok()) return st;
+        }
+        // The decision depends on what was read: "second" means refused.
+        if (input == "second") f.actor.employment = policy::EmploymentState::kDeparted;
+        return Status::Ok();
+      },
+      PutMarker(&runs));
+  EXPECT_EQ(prepared.load(), 2);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(runs.load(), 0);
+  EXPECT_EQ(Marker(), "");
+  // One event, decided on what the write read.
+  ASSERT_EQ(LogSize(), before + 1);
+  json::Value leaf = Leaf(before);
+  EXPECT_EQ(leaf["details"]["input"].as_string(), "second");
+  EXPECT_EQ(leaf["decision"].as_string(), "deny");
+}
+
 TEST_F(AccessGateTest, AnAttemptOnARecordRaisesItsAlertsThroughTheAlertsModule) {
   const RecordMeta m = MakeRecord(policy::Classification::kConfidential);
   User leaving = borrower_;

@@ -98,27 +98,82 @@ Result<Outcome> AccessGate::Judge(const ReadTxn& txn, const Caller& caller, cons
   return out;
 }
 
+Status AccessGate::Conclude(WriteTxn& txn, const Caller& caller, const Attempt& attempt,
+                            const AuditEvent& event, const PreparedAuditEvent& prepared,
+                            Outcome* out) const {
+  CUSTOS_ASSIGN_OR_RETURN(out->seq, log_.Append(txn, prepared));
+  if (!attempt.alert_record_id.empty()) {
+    CUSTOS_RETURN_IF_ERROR(CheckAttempt(
+        txn, out->user, caller, event.action, attempt.alert_record_id, out->decision, out->allowed,
+        out->facts.outside_assignment, out->now, out->seq, *out->policy));
+  }
+  return Status::Ok();
+}
+
 Result<Outcome> AccessGate::Decide(WriteTxn& txn, const Caller& caller, const Attempt& attempt,
                                    const Prepare& prepare, const Finish& finish) const {
   AuditEvent e;
   CUSTOS_ASSIGN_OR_RETURN(Outcome out, Judge(txn, caller, attempt, prepare, &e));
   if (finish) CUSTOS_RETURN_IF_ERROR(finish(txn, out, e));
-  CUSTOS_ASSIGN_OR_RETURN(out.seq, log_.Append(txn, e));
-  if (!attempt.alert_record_id.empty()) {
-    CUSTOS_RETURN_IF_ERROR(CheckAttempt(txn, out.user, caller, e.action, attempt.alert_record_id,
-                                        out.decision, out.allowed, out.facts.outside_assignment,
-                                        out.now, out.seq, *out.policy));
-  }
+  CUSTOS_ASSIGN_OR_RETURN(PreparedAuditEvent prepared, PrepareAuditEvent(e));
+  CUSTOS_RETURN_IF_ERROR(Conclude(txn, caller, attempt, e, prepared, &out));
   return out;
+}
+
+struct AccessGate::EarlyDecision {
+  ReadSet reads;
+  Outcome outcome;
+  AuditEvent event;
+  PreparedAuditEvent prepared;
+};
+
+std::unique_ptr<AccessGate::EarlyDecision> AccessGate::DecideOnSnapshot(
+    const Caller& caller, const Attempt& attempt, const Prepare& prepare,
+    const Finish& finish) const {
+  auto early = std::make_unique<EarlyDecision>();
+  // The snapshot ends here, before the write is queued (vault.h: no
+  // ReadTxn held across Write).
+  auto txn = vault_.BeginRead(&early->reads);
+  if (!txn.ok()) return nullptr;
+  auto out = Judge(**txn, caller, attempt, prepare, &early->event);
+  if (!out.ok()) return nullptr;
+  if (finish && !finish(**txn, *out, early->event).ok()) return nullptr;
+  auto prepared = PrepareAuditEvent(early->event);
+  if (!prepared.ok()) return nullptr;
+  early->outcome = std::move(out).value();
+  early->prepared = std::move(prepared).value();
+  return early;
 }
 
 Result<Outcome> AccessGate::DecideThenWrite(const Caller& caller, const Attempt& attempt,
                                             const Prepare& prepare, const Apply& apply,
                                             const Finish& finish) const {
+  // Decided on the caller's thread when the attempt allows it, so that the
+  // committer, which runs one write at a time for the whole vault, only
+  // rereads the decision's inputs as stored bytes (nothing is opened) and
+  // appends. The decision's time is the snapshot's; the event's is its
+  // append's, as always. Anything the decision read that changed in
+  // between (a view counted by another caller, a revoked loan, a new
+  // policy) makes the write decide again: the outcome is the same as if it
+  // had been decided there.
+  std::unique_ptr<EarlyDecision> early;
+  if (attempt.decide_on_snapshot) early = DecideOnSnapshot(caller, attempt, prepare, finish);
   Outcome out;
   CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
     // The vault may run this again: `out` is decided afresh each time.
-    CUSTOS_ASSIGN_OR_RETURN(out, Decide(txn, caller, attempt, prepare, finish));
+    bool decided = false;
+    if (early != nullptr) {
+      CUSTOS_ASSIGN_OR_RETURN(const bool same, txn.SeesSame(early->reads));
+      if (same) {
+        out = early->outcome;
+        CUSTOS_RETURN_IF_ERROR(Conclude(txn, caller, attempt, early->event, early->prepared, &out));
+        decided = true;
+      }
+    }
+    if (!decided) {
+      CUSTOS_ASSIGN_OR_RETURN(out, Decide(txn, caller, attempt, prepare, finish));
+    }
+    if (attempt.decide_on_snapshot) (decided ? stood_ : redone_).fetch_add(1);
     if (!out.allowed || !apply) return Status::Ok();
     return apply(txn, out);
   }));

@@ -22,6 +22,7 @@
 #ifndef CUSTOS_VAULT_ACCESS_GATE_H_
 #define CUSTOS_VAULT_ACCESS_GATE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -54,6 +55,14 @@ struct Attempt {
   // (alerts.h: notice-period activity, an exhausted quota, the anomaly rules),
   // allowed or refused alike, in the transaction of its event.
   std::string alert_record_id;
+  // DecideThenWrite decides first on a read snapshot, on the caller's
+  // thread, recording what it read (ReadSet); the write then only checks
+  // that none of it changed before it appends the event and applies, and
+  // decides again in the write when something did. Set only where
+  // `prepare` and `finish` read nothing but the transaction they are given
+  // (no other snapshot, no in-memory index): that is what makes the check
+  // complete.
+  bool decide_on_snapshot = false;
 
   // An attempt on one object (object_id "" for none), with the caller's
   // reason ("" = none).
@@ -145,6 +154,18 @@ class AccessGate {
   // force, in its own durable Vault::Write. Returns that write's status.
   Status RecordRefusal(AuditEvent event, std::string_view rule) const;
 
+  // Attempts decided on a snapshot (Attempt::decide_on_snapshot): how many
+  // decisions stood in the write, and how many the write made again
+  // because something they read had changed (or the snapshot failed).
+  struct SnapshotStats {
+    uint64_t stood = 0;
+    uint64_t redone = 0;
+  };
+  SnapshotStats snapshot_stats() const {
+    return SnapshotStats{stood_.load(std::memory_order_relaxed),
+                         redone_.load(std::memory_order_relaxed)};
+  }
+
   // The policy in force as read in `txn` (cached by digest).
   Result<std::shared_ptr<const policy::Policy>> PolicyAt(const ReadTxn& txn) const;
 
@@ -160,11 +181,24 @@ class AccessGate {
   // Steps 1–4 and the event as far as the decision; `event` is filled.
   Result<Outcome> Judge(const ReadTxn& txn, const Caller& caller, const Attempt& attempt,
                         const Prepare& prepare, AuditEvent* event) const;
+  // Steps 5 and 6 for a judged attempt: appends `prepared` (the encoding
+  // of `event`), sets out->seq and raises the attempt's alerts.
+  Status Conclude(WriteTxn& txn, const Caller& caller, const Attempt& attempt,
+                  const AuditEvent& event, const PreparedAuditEvent& prepared, Outcome* out) const;
+  // Steps 1–4, `finish` and the event's encoding on a recorded read
+  // snapshot (Attempt::decide_on_snapshot); null when any of it failed (the
+  // write then decides).
+  struct EarlyDecision;
+  std::unique_ptr<EarlyDecision> DecideOnSnapshot(const Caller& caller, const Attempt& attempt,
+                                                  const Prepare& prepare,
+                                                  const Finish& finish) const;
 
   Vault& vault_;
   const AuditLog& log_;
   mutable std::mutex policy_mu_;
   mutable std::shared_ptr<const policy::Policy> policy_cache_;
+  mutable std::atomic<uint64_t> stood_{0};
+  mutable std::atomic<uint64_t> redone_{0};
 };
 
 }  // namespace custos::vault::access

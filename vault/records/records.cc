@@ -567,6 +567,8 @@ Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record
   access::Attempt attempt =
       RecordAttempt(policy::Action::kViewContent, "record.view", record_id, reason);
   attempt.alert_record_id = std::string(record_id);
+  // `prepare` and `finish` read only their transaction.
+  attempt.decide_on_snapshot = true;
   CUSTOS_RETURN_IF_ERROR(
       gate_
           .DecideThenWrite(

@@ -74,7 +74,31 @@ struct OpenOptions {
 class Vault;
 namespace internal {
 class KvTxn;
-}
+struct ReadLog;
+}  // namespace internal
+
+// What a read transaction read, as stored (sealed) bytes, so that a later
+// transaction can tell whether it would read exactly the same
+// (ReadTxn::SeesSame): a decision made on a snapshot, off the committer,
+// then stands in the write without being made again. Point reads, scans
+// (the entries visited, and whether the scan ran to its end) and counts are
+// kept; never an opened value. Filled by a transaction from
+// Vault::BeginRead(ReadSet*); used by one thread at a time.
+class ReadSet {
+ public:
+  ReadSet();
+  ~ReadSet();
+  ReadSet(ReadSet&&) noexcept;
+  ReadSet& operator=(ReadSet&&) noexcept;
+
+  // Reads recorded (point reads, scans and counts).
+  size_t size() const;
+
+ private:
+  friend class Vault;
+  friend class ReadTxn;
+  std::unique_ptr<internal::ReadLog> log_;
+};
 
 // Read access inside one LMDB transaction. Values are opened (decrypted and
 // authenticated) on read.
@@ -115,6 +139,13 @@ class ReadTxn {
   // A hint that `keys` of `table` are read next: on a shared store
   // (PostgreSQL) they are fetched in one round trip instead of one each.
   Status Prefetch(Table table, std::span<const std::string> keys) const;
+  // True when every read `reads` recorded would read the same stored bytes
+  // in this transaction: the same value or the same absence for each point
+  // read, the same entries in the same order for each scan (and no more
+  // when it ran to its end), the same count. False too when a recorded read
+  // failed. Compares sealed bytes only: nothing is opened. On a shared store
+  // the point reads cost one round trip per table.
+  Result<bool> SeesSame(const ReadSet& reads) const;
 
   const Vault& vault() const { return *vault_; }
 
@@ -247,6 +278,9 @@ class Vault {
 
   // A consistent snapshot for reading. Keep it short-lived.
   Result<std::unique_ptr<ReadTxn>> BeginRead() const;
+  // A read transaction that records in `reads` what it reads (ReadSet);
+  // `reads` must outlive it.
+  Result<std::unique_ptr<ReadTxn>> BeginRead(ReadSet* reads) const;
 
   // Runs `fn` inside the group-committed write transaction and returns after
   // the commit is durable. If `fn` returns an error, its changes are rolled
