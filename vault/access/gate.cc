@@ -155,9 +155,13 @@ Result<Outcome> AccessGate::DecideThenWrite(const Caller& caller, const Attempt&
   // append's, as always. Anything the decision read that changed in
   // between (a view counted by another caller, a revoked loan, a new
   // policy) makes the write decide again: the outcome is the same as if it
-  // had been decided there.
+  // had been decided there. Not on a shared store: there a snapshot is a
+  // PostgreSQL transaction of its own whose reads cost round trips and
+  // server time a second time, and views were measured fewer, not more
+  // (docs/benchmarks.md).
   std::unique_ptr<EarlyDecision> early;
-  if (attempt.decide_on_snapshot) early = DecideOnSnapshot(caller, attempt, prepare, finish);
+  if (attempt.decide_on_snapshot && !vault_.shared())
+    early = DecideOnSnapshot(caller, attempt, prepare, finish);
   Outcome out;
   CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
     // The vault may run this again: `out` is decided afresh each time.
@@ -173,7 +177,7 @@ Result<Outcome> AccessGate::DecideThenWrite(const Caller& caller, const Attempt&
     if (!decided) {
       CUSTOS_ASSIGN_OR_RETURN(out, Decide(txn, caller, attempt, prepare, finish));
     }
-    if (attempt.decide_on_snapshot) (decided ? stood_ : redone_).fetch_add(1);
+    if (early != nullptr) (decided ? stood_ : redone_).fetch_add(1);
     if (!out.allowed || !apply) return Status::Ok();
     return apply(txn, out);
   }));

@@ -61,7 +61,8 @@ struct Attempt {
   // decides again in the write when something did. Set only where
   // `prepare` and `finish` read nothing but the transaction they are given
   // (no other snapshot, no in-memory index): that is what makes the check
-  // complete.
+  // complete. Ignored on a shared store (PostgreSQL), where it was
+  // measured slower.
   bool decide_on_snapshot = false;
 
   // An attempt on one object (object_id "" for none), with the caller's
@@ -156,7 +157,7 @@ class AccessGate {
 
   // Attempts decided on a snapshot (Attempt::decide_on_snapshot): how many
   // decisions stood in the write, and how many the write made again
-  // because something they read had changed (or the snapshot failed).
+  // because something they read had changed.
   struct SnapshotStats {
     uint64_t stood = 0;
     uint64_t redone = 0;

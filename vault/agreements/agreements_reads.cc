@@ -27,8 +27,11 @@ using agreements_internal::StepFacts;
 Result<Agreements::Read> Agreements::DecideRead(const Caller& caller, std::string_view id,
                                                 std::string_view action,
                                                 const std::function<void(AuditEvent&)>& details) {
-  const access::Attempt attempt =
+  access::Attempt attempt =
       access::Attempt::On(policy::Action::kReadAgreement, action, "agreement", id);
+  // `prepare` reads only its transaction; `details` adds what the caller
+  // already holds.
+  attempt.decide_on_snapshot = true;
   Read out;
   CUSTOS_RETURN_IF_ERROR(
       gate_

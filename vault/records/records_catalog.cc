@@ -284,6 +284,8 @@ Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& qu
   attempt.action = policy::Action::kSearchMetadata;
   attempt.event_action = "record.search";
   attempt.object_type = "records";
+  // `prepare` reads nothing; `finish` only the result computed above.
+  attempt.decide_on_snapshot = true;
   // The catalog is searched outside any transaction, on the decision read
   // first (advisory); the search is then decided again and recorded.
   access::Outcome peek;

@@ -38,6 +38,13 @@ struct ReadLog {
   bool failed = false;
 };
 
+Status KvTxn::PrefetchAcross(std::span<const TableKey> keys) {
+  std::map<Table, std::vector<std::string>> by_table;
+  for (const TableKey& k : keys) by_table[k.table].push_back(k.key);
+  for (const auto& [table, ks] : by_table) CUSTOS_RETURN_IF_ERROR(Prefetch(table, ks));
+  return Status::Ok();
+}
+
 namespace {
 
 // Passes every read to `inner` and records what it returned. Read-only.
@@ -95,6 +102,9 @@ class RecordingTxn : public KvTxn {
   Status Prefetch(Table table, std::span<const std::string> keys) override {
     return inner_->Prefetch(table, keys);
   }
+  Status PrefetchAcross(std::span<const TableKey> keys) override {
+    return inner_->PrefetchAcross(keys);
+  }
 
   Status Put(Table, std::string_view, std::string_view, PutMode) override {
     return Status::FailedPrecondition("a recorded read transaction cannot write");
@@ -151,10 +161,11 @@ Result<std::unique_ptr<ReadTxn>> Vault::BeginRead(ReadSet* reads) const {
 Result<bool> ReadTxn::SeesSame(const ReadSet& reads) const {
   if (reads.log_ == nullptr || reads.log_->failed) return false;
   const internal::ReadLog& log = *reads.log_;
-  // One round trip per table on a shared store.
-  std::map<Table, std::vector<std::string>> wanted;
-  for (const auto& p : log.points) wanted[p.table].push_back(p.key);
-  for (const auto& [table, keys] : wanted) CUSTOS_RETURN_IF_ERROR(txn_->Prefetch(table, keys));
+  // One round trip on a shared store.
+  std::vector<internal::KvTxn::TableKey> wanted;
+  wanted.reserve(log.points.size());
+  for (const auto& p : log.points) wanted.push_back({p.table, p.key});
+  CUSTOS_RETURN_IF_ERROR(txn_->PrefetchAcross(wanted));
   for (const auto& p : log.points) {
     auto now = txn_->Get(p.table, p.key);
     if (!now.ok()) {

@@ -50,6 +50,13 @@ class KvTxn {
     (void)keys;
     return Status::Ok();
   }
+  // The same hint for keys of several tables (PostgreSQL: one round trip
+  // for all of them). By default, one Prefetch per table.
+  struct TableKey {
+    Table table;
+    std::string key;
+  };
+  virtual Status PrefetchAcross(std::span<const TableKey> keys);
 
   // Write transactions only. kResourceExhausted when the store is full (an
   // LMDB map): KvStore::Grow, then run the transaction again.

@@ -133,6 +133,23 @@ std::string ByteaArray(const std::vector<std::string_view>& items) {
   return out;
 }
 
+// A text[] in PostgreSQL's text format, each element quoted: the first
+// parameter of a statement is sent as text (ParamArrays).
+std::string TextArrayLiteral(const std::vector<std::string_view>& items) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out.push_back('"');
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
+    out.push_back('"');
+  }
+  out.push_back('}');
+  return out;
+}
+
 std::string_view Cell(const PGresult* r, int row, int col) {
   return std::string_view(PQgetvalue(r, row, col), static_cast<size_t>(PQgetlength(r, row, col)));
 }
@@ -312,6 +329,9 @@ Status Conn::Prepare() {
        "custos_kv WHERE t = $1::text ORDER BY k DESC LIMIT 1) < $4::bytea, true) THEN u.k END, "
        "u.v FROM unnest($2::bytea[], $3::bytea[]) AS u(k, v)"},
       {"get_many", "SELECT k, v FROM custos_kv WHERE t = $1 AND k = ANY($2::bytea[])"},
+      {"get_across",
+       "SELECT c.t, c.k, c.v FROM unnest($1::text[], $2::bytea[]) AS q(t, k) "
+       "JOIN custos_kv c ON c.t = q.t AND c.k = q.k"},
       {"count", "SELECT count(*) FROM custos_kv WHERE t = $1"},
       // Scans, a page at a time (the last parameter: how many rows), from
       // $2, and below $3 when bounded.
@@ -472,6 +492,7 @@ class PgTxn final : public KvTxn {
               const RawFn& fn) override;
   Result<uint64_t> Count(Table table) override;
   Status Prefetch(Table table, std::span<const std::string> keys) override;
+  Status PrefetchAcross(std::span<const TableKey> keys) override;
   Status Put(Table table, std::string_view key, std::string_view value, PutMode mode) override;
   Status Delete(Table table, std::string_view key) override;
   Result<std::unique_ptr<KvTxn>> BeginNested() override;
@@ -596,6 +617,32 @@ Status PgTxn::Prefetch(Table table, std::span<const std::string> keys) {
     auto it = found.find(key);
     state_->Remember(
         table, key, it == found.end() ? std::nullopt : std::optional<std::string_view>(it->second));
+  }
+  return Status::Ok();
+}
+
+Status PgTxn::PrefetchAcross(std::span<const TableKey> keys) {
+  std::vector<std::string_view> tables;
+  std::vector<std::string_view> unknown;
+  for (const TableKey& k : keys) {
+    if (state_->Find(k.table, k.key) != nullptr) continue;
+    tables.push_back(k.table);
+    unknown.push_back(k.key);
+  }
+  if (unknown.size() < 2) return Status::Ok();  // a Get does as well
+  CUSTOS_ASSIGN_OR_RETURN(
+      PgResult r,
+      conn_->Run("get_across", {TextArrayLiteral(tables), ByteaArray(unknown)}, "reading"));
+  std::map<std::pair<std::string_view, std::string_view>, std::string_view> found;
+  for (int i = 0; i < PQntuples(r.get()); ++i)
+    found.emplace(std::make_pair(Cell(r.get(), i, 0), Cell(r.get(), i, 1)), Cell(r.get(), i, 2));
+  // As in Prefetch: none of `unknown` is held back, so what PostgreSQL has
+  // is what the transaction sees.
+  for (size_t i = 0; i < unknown.size(); ++i) {
+    auto it = found.find(std::make_pair(tables[i], unknown[i]));
+    state_->Remember(
+        tables[i], unknown[i],
+        it == found.end() ? std::nullopt : std::optional<std::string_view>(it->second));
   }
   return Status::Ok();
 }
