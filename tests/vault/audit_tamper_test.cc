@@ -1,5 +1,6 @@
 // Tamper tests for the audit log: every way of altering the stored log must
 // make Verify() fail with kDataLoss naming the place.
+#include <algorithm>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -75,6 +76,51 @@ class AuditTamperTest : public ::testing::Test {
 void ExpectFailsAt(const Status& st, const std::string& place) {
   EXPECT_EQ(st.code(), StatusCode::kDataLoss) << st.ToString();
   EXPECT_TRUE(st.message().starts_with(place)) << st.ToString();
+}
+
+// Verify checks the leaves of each chunk of 8 192 events on two threads
+// (each half of the chunk on one) and walks the tree in order: with damage
+// in both halves, and in a later chunk, the first bad event in log order
+// is the one named, indexed events included.
+TEST_F(AuditTamperTest, TheFirstBadEventIsNamedAcrossChunksAndThreads) {
+  const uint64_t kEvents = 20000;  // two full chunks and part of a third
+  for (uint64_t done = 20; done < kEvents; done += 1000) {
+    ASSERT_TRUE(vault_
+                    ->Write([&](WriteTxn& w) -> Status {
+                      for (uint64_t i = done; i < std::min(kEvents, done + 1000); ++i)
+                        CUSTOS_RETURN_IF_ERROR(
+                            log_->Append(w, Event(static_cast<int>(i))).status());
+                      return Status::Ok();
+                    })
+                    .ok());
+  }
+  uint64_t indexed = 0;
+  while (true) {
+    auto n = log_->IndexPending(4096);
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    if (*n == 0) break;
+    indexed += *n;
+  }
+  ASSERT_EQ(indexed, kEvents);
+  auto report = [&] {
+    auto r = vault_->BeginRead().value();
+    return log_->Verify(*r);
+  }();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->size, kEvents);
+  EXPECT_EQ(report->indexed, kEvents);
+  // Second half of the second chunk (the helper's), then first half of it.
+  PutLeaf(15000, WithReason(Leaf(15000), "altered later"));
+  ExpectFailsAt(VerifyStatus(), "seq 15000:");
+  PutLeaf(19000, WithReason(Leaf(19000), "altered last"));
+  ExpectFailsAt(VerifyStatus(), "seq 15000:");
+  PutLeaf(9000, WithReason(Leaf(9000), "altered first"));
+  ExpectFailsAt(VerifyStatus(), "seq 9000:");
+  // A leaf's own checks (here its seq) fail before any later tree check.
+  json::Value moved = json::Parse(Leaf(8500)).value();
+  moved["seq"] = 8501;
+  PutLeaf(8500, json::Serialize(moved));
+  ExpectFailsAt(VerifyStatus(), "seq 8500:");
 }
 
 TEST_F(AuditTamperTest, AlteredEventContent) {

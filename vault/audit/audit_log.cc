@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <iterator>
+#include <thread>
 #include <utility>
 
 #include "base/encoding.h"
@@ -838,47 +839,96 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
     return Status::DataLoss("index: covers " + std::to_string(indexed) + " events, the log has " +
                             std::to_string(size));
   }
-  uint64_t index_entries = 0;
-  for (uint64_t seq = 0; seq < size; ++seq) {
-    auto leaf = txn.Get(tables::kAuditLeaves, SeqKey(seq));
-    if (!leaf.ok()) return Status::DataLoss(SeqPrefix(seq) + leaf.status().message());
-    auto v = json::Parse(*leaf);
-    if (!v.ok() || !v->is_object() || json::Serialize(*v) != *leaf) {
-      return Status::DataLoss(SeqPrefix(seq) + "leaf is not canonical JSON");
-    }
-    auto leaf_seq = json::GetInt(*v, "seq");
-    if (!leaf_seq.ok() || *leaf_seq < 0 || static_cast<uint64_t>(*leaf_seq) != seq) {
-      return Status::DataLoss(SeqPrefix(seq) + "leaf carries another seq (moved or reordered)");
-    }
-    if (seq < indexed) {
-      for (char kind : {kActorKind, kObjectKind}) {
-        const std::string id = MemberId(*v, kind == kActorKind ? "actor" : "object");
-        if (id.empty()) continue;
-        CUSTOS_ASSIGN_OR_RETURN(bool has,
-                                txn.Has(tables::kAuditIndex, IndexPrefix(kind, id) + SeqKey(seq)));
-        if (!has) {
-          return Status::DataLoss("index: " + SeqPrefix(seq) + "its " +
-                                  (kind == kActorKind ? "actor" : "object") +
-                                  " entry is missing (filtered reads would not find it)");
+  // The checks of one leaf on its own — opened, canonical, its seq, its
+  // index entries — and its hash. They need no other leaf, so the leaves
+  // of a chunk are checked on two threads; the tree and the checkpoints are
+  // then walked in order on this one. Leaves and index entries never change
+  // once written, so the helper's own snapshot answers as this one would —
+  // unless `txn` is a write, whose own appends no other snapshot sees: then
+  // this thread checks them all.
+  const bool helper_may_read = dynamic_cast<const WriteTxn*>(&txn) == nullptr;
+  struct LeafCheck {
+    Status status;
+    std::string hash;
+    uint64_t index_entries = 0;
+  };
+  const auto check_leaves = [&](const ReadTxn& t, uint64_t from, uint64_t to, LeafCheck* out) {
+    for (uint64_t seq = from; seq < to; ++seq) {
+      LeafCheck& c = out[seq - from];
+      c.status = [&]() -> Status {
+        auto leaf = t.Get(tables::kAuditLeaves, SeqKey(seq));
+        if (!leaf.ok()) return Status::DataLoss(SeqPrefix(seq) + leaf.status().message());
+        auto v = json::Parse(*leaf);
+        if (!v.ok() || !v->is_object() || json::Serialize(*v) != *leaf) {
+          return Status::DataLoss(SeqPrefix(seq) + "leaf is not canonical JSON");
         }
-        ++index_entries;
-      }
+        auto leaf_seq = json::GetInt(*v, "seq");
+        if (!leaf_seq.ok() || *leaf_seq < 0 || static_cast<uint64_t>(*leaf_seq) != seq) {
+          return Status::DataLoss(SeqPrefix(seq) + "leaf carries another seq (moved or reordered)");
+        }
+        if (seq < indexed) {
+          for (char kind : {kActorKind, kObjectKind}) {
+            const std::string id = MemberId(*v, kind == kActorKind ? "actor" : "object");
+            if (id.empty()) continue;
+            CUSTOS_ASSIGN_OR_RETURN(
+                bool has, t.Has(tables::kAuditIndex, IndexPrefix(kind, id) + SeqKey(seq)));
+            if (!has) {
+              return Status::DataLoss("index: " + SeqPrefix(seq) + "its " +
+                                      (kind == kActorKind ? "actor" : "object") +
+                                      " entry is missing (filtered reads would not find it)");
+            }
+            ++c.index_entries;
+          }
+        }
+        c.hash = merkle::LeafHash(*leaf);
+        return Status::Ok();
+      }();
+      if (!c.status.ok()) return;  // the walk below stops at the first failure
     }
-    Status nodes = range.Append(
-        merkle::LeafHash(*leaf), [&](int level, uint64_t index, const std::string& hash) -> Status {
-          auto stored = txn.Get(tables::kAuditNodes, AuditNodeKey(level, index));
-          if (!stored.ok()) {
-            return Status::DataLoss(SeqPrefix(seq) + "tree node (" + std::to_string(level) + ", " +
-                                    std::to_string(index) + "): " + stored.status().message());
-          }
-          if (*stored != hash) {
-            return Status::DataLoss(SeqPrefix(seq) + "does not match the stored tree node (" +
-                                    std::to_string(level) + ", " + std::to_string(index) + ")");
-          }
-          return Status::Ok();
-        });
-    CUSTOS_RETURN_IF_ERROR(nodes);
-    CUSTOS_RETURN_IF_ERROR(check_checkpoints());
+  };
+  constexpr uint64_t kChunk = 8192;
+  std::vector<LeafCheck> checks(kChunk);
+  uint64_t index_entries = 0;
+  for (uint64_t from = 0; from < size; from += kChunk) {
+    const uint64_t to = std::min(size, from + kChunk);
+    for (LeafCheck& c : checks) c = LeafCheck();
+    const uint64_t half = helper_may_read ? from + (to - from) / 2 : from;
+    Status helper_open = Status::Ok();
+    std::thread helper;
+    if (half > from) {
+      helper = std::thread([&] {
+        auto t = txn.vault().BeginRead();
+        if (!t.ok()) {
+          helper_open = t.status();
+          return;
+        }
+        check_leaves(**t, half, to, checks.data() + (half - from));
+      });
+    }
+    check_leaves(txn, from, half > from ? half : to, checks.data());
+    if (helper.joinable()) helper.join();
+    CUSTOS_RETURN_IF_ERROR(helper_open);
+    for (uint64_t seq = from; seq < to; ++seq) {
+      LeafCheck& c = checks[seq - from];
+      CUSTOS_RETURN_IF_ERROR(c.status);
+      index_entries += c.index_entries;
+      Status nodes = range.Append(
+          std::move(c.hash), [&](int level, uint64_t index, const std::string& hash) -> Status {
+            auto stored = txn.Get(tables::kAuditNodes, AuditNodeKey(level, index));
+            if (!stored.ok()) {
+              return Status::DataLoss(SeqPrefix(seq) + "tree node (" + std::to_string(level) +
+                                      ", " + std::to_string(index) +
+                                      "): " + stored.status().message());
+            }
+            if (*stored != hash) {
+              return Status::DataLoss(SeqPrefix(seq) + "does not match the stored tree node (" +
+                                      std::to_string(level) + ", " + std::to_string(index) + ")");
+            }
+            return Status::Ok();
+          });
+      CUSTOS_RETURN_IF_ERROR(nodes);
+      CUSTOS_RETURN_IF_ERROR(check_checkpoints());
+    }
   }
   if (next_cp < cp_sizes.size()) {
     return Status::DataLoss(CheckpointPrefix(cp_sizes[next_cp]) + "is beyond the log's size " +
