@@ -207,7 +207,8 @@ TEST_F(AttachTest, AbandonedStreamsAreSweptAndCommittedOnesKept) {
 TEST_F(AttachTest, AStreamIdleLongerThanAskedIsSweptAndItsWriterCanCommitNothing) {
   auto writer = SealedStreamWriter::Begin(*vault_, "a-stalled", SealedStreamOptions{1024, 4});
   ASSERT_TRUE(writer.ok());
-  ASSERT_TRUE((*writer)->Write(Payload(9 * 1024)).ok());  // two stored batches of four
+  ASSERT_TRUE((*writer)->Write(Payload(9 * 1024)).ok());  // two batches of four
+  ASSERT_TRUE((*writer)->Stored().ok());                  // both stored
   auto recent = SweepAbandonedStreams(*vault_, 3600 * 1000);
   ASSERT_TRUE(recent.ok()) << recent.status().ToString();
   EXPECT_EQ(*recent, 0u);  // stored just now: in progress
@@ -215,8 +216,12 @@ TEST_F(AttachTest, AStreamIdleLongerThanAskedIsSweptAndItsWriterCanCommitNothing
   auto swept = SweepAbandonedStreams(*vault_, 10);
   ASSERT_TRUE(swept.ok()) << swept.status().ToString();
   EXPECT_EQ(*swept, 8u);
-  // The writer wakes up: its next batch is refused, and so is its commit.
-  EXPECT_EQ((*writer)->Write(Payload(4 * 1024)).code(), StatusCode::kAborted);
+  // The writer wakes up: its next batch is refused (a batch is stored while
+  // the writer goes on; its failure comes back from the next call that
+  // waits for it), and from then on every call fails, its commit too.
+  ASSERT_TRUE((*writer)->Write(Payload(4 * 1024)).ok());  // handed to the store
+  EXPECT_EQ((*writer)->Stored().code(), StatusCode::kAborted);
+  EXPECT_EQ((*writer)->Write(Payload(1024)).code(), StatusCode::kAborted);
   auto finished = (*writer)->Finish();
   Status committed = finished.ok()
                          ? vault_->Write([&](WriteTxn& txn) { return (*writer)->CommitIn(txn); })

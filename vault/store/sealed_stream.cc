@@ -1,6 +1,7 @@
 #include "vault/store/sealed_stream.h"
 
 #include <algorithm>
+#include <future>
 #include <sodium.h>
 #include <utility>
 
@@ -120,11 +121,29 @@ struct SealedStreamWriter::State {
   std::vector<std::pair<std::string, std::string>> pending;  // key → ciphertext
   uint32_t stored = 0;  // chunks [0, stored) may be in the store
   bool finished = false;
+  // The batch being stored while the next one is sealed: its Write() runs
+  // on a thread of its own, so encrypting and hashing overlap the store's
+  // commit. One at a time, in order; its status is taken by Settle().
+  std::future<Status> storing;
 
   State() : key(crypto_secretstream_xchacha20poly1305_KEYBYTES) {}
   ~State() {
+    (void)Settle();  // never leave a Write() running on freed state
     sodium_memzero(&push, sizeof push);
     sodium_memzero(buffer.data(), buffer.size());
+  }
+
+  // The first failure of a batch: the stream has a hole, so every later
+  // call fails with it and the stream can never be committed.
+  Status failed;
+
+  // Waits for the batch being stored; the first failure of any batch.
+  Status Settle() {
+    if (storing.valid()) {
+      Status st = storing.get();
+      if (!st.ok() && failed.ok()) failed = std::move(st);
+    }
+    return failed;
   }
 
   Status Seal(bool last) {
@@ -149,24 +168,32 @@ struct SealedStreamWriter::State {
     return Status::Ok();
   }
 
+  // Hands the pending batch to a Write() of its own, once the previous
+  // batch is stored (a failure of that one is returned here, and nothing
+  // more is stored).
   Status Flush() {
     if (pending.empty()) return Status::Ok();
+    CUSTOS_RETURN_IF_ERROR(Settle());
     const uint32_t stored_before = stored;
     stored = stream.chunks;
-    Status st = vault->Write([&](WriteTxn& txn) -> Status {
-      // The mark stays until CommitIn or Discard removes it: chunks of a
-      // stream whose process died half-way are found and deleted by
-      // SweepAbandonedStreams. Each batch renews its time.
-      if (stored_before > 0) CUSTOS_RETURN_IF_ERROR(MarkStillOurs(txn, stream.id));
-      CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kIndex, PendingKey(stream.id),
-                                     EncodeU64(static_cast<uint64_t>(NowMillis()))));
-      for (const auto& [k, v] : pending) {
-        CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kAttachmentChunks, k, v));
-      }
-      return Status::Ok();
-    });
+    storing = std::async(
+        std::launch::async,
+        [vault = vault, id = stream.id, stored_before, batch = std::move(pending)]() -> Status {
+          return vault->Write([&](WriteTxn& txn) -> Status {
+            // The mark stays until CommitIn or Discard removes it: chunks of a
+            // stream whose process died half-way are found and deleted by
+            // SweepAbandonedStreams. Each batch renews its time.
+            if (stored_before > 0) CUSTOS_RETURN_IF_ERROR(MarkStillOurs(txn, id));
+            CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kIndex, PendingKey(id),
+                                           EncodeU64(static_cast<uint64_t>(NowMillis()))));
+            for (const auto& [k, v] : batch) {
+              CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kAttachmentChunks, k, v));
+            }
+            return Status::Ok();
+          });
+        });
     pending.clear();
-    return st;
+    return Status::Ok();
   }
 };
 
@@ -198,6 +225,7 @@ Result<std::unique_ptr<SealedStreamWriter>> SealedStreamWriter::Begin(
 Status SealedStreamWriter::Write(std::string_view data) {
   State& s = *state_;
   if (s.finished) return Status::FailedPrecondition("the stream is finished");
+  CUSTOS_RETURN_IF_ERROR(s.failed);
   while (!data.empty()) {
     // A full chunk is sealed only once more data follows: the last chunk
     // (FINAL) may be full.
@@ -215,12 +243,17 @@ Result<SealedStream> SealedStreamWriter::Finish() {
   if (s.finished) return Status::FailedPrecondition("the stream is finished");
   CUSTOS_RETURN_IF_ERROR(s.Seal(true));
   s.finished = true;
+  // Every earlier batch is stored before the stream is described.
+  CUSTOS_RETURN_IF_ERROR(s.Settle());
   s.stream.sha256 = HexEncode(s.hasher.Finish());
   return s.stream;
 }
 
+Status SealedStreamWriter::Stored() { return state_->Settle(); }
+
 Status SealedStreamWriter::CommitIn(WriteTxn& txn) const {
   if (!state_->finished) return Status::FailedPrecondition("the stream is not finished");
+  CUSTOS_RETURN_IF_ERROR(state_->failed);
   for (const auto& [k, v] : state_->pending) {
     CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kAttachmentChunks, k, v));
   }
@@ -233,6 +266,7 @@ Status SealedStreamWriter::CommitIn(WriteTxn& txn) const {
 }
 
 void SealedStreamWriter::Discard() {
+  (void)state_->Settle();  // a batch still being stored is deleted too
   DeleteStreamChunks(*state_->vault, state_->stream.id, state_->stream.chunks);
   if (state_->stored > 0) {
     state_->vault
@@ -333,51 +367,78 @@ Status ReadSealedStream(Vault& vault, const SealedStream& stream,
           &state, reinterpret_cast<const unsigned char*>(stream.header.data()), key->data()) != 0) {
     return Status::DataLoss("the header of stream " + stream.id + " is invalid");
   }
+  // Chunks are fetched (read and opened as stored values) a group ahead on
+  // a thread of their own, while this one decrypts the stream and passes it
+  // on: one short read transaction per group, so a large stream never pins
+  // a snapshot for long and at most two groups are in memory.
+  constexpr uint32_t kGroup = 16;
+  struct Fetched {
+    Status status;
+    std::vector<std::string> ciphers;
+  };
+  const auto fetch = [&vault, &stream](uint32_t from) -> Fetched {
+    Fetched f;
+    auto r = vault.BeginRead();
+    if (!r.ok()) {
+      f.status = r.status();
+      return f;
+    }
+    for (uint32_t i = from; i < stream.chunks && i < from + kGroup; ++i) {
+      auto cipher = (*r)->Get(tables::kAttachmentChunks, ChunkKey(stream.id, i));
+      if (!cipher.ok()) {
+        f.status = cipher.status().code() == StatusCode::kNotFound
+                       ? Status::DataLoss("chunk " + std::to_string(i) + " of stream " + stream.id +
+                                          " is missing")
+                       : cipher.status();
+        return f;
+      }
+      f.ciphers.push_back(std::move(cipher).value());
+    }
+    return f;
+  };
   Sha256Hasher hasher;
   uint64_t total = 0;
   std::string plain;
   Status result;
-  for (uint32_t i = 0; i < stream.chunks && result.ok(); ++i) {
-    const std::string where = "chunk " + std::to_string(i) + " of stream " + stream.id;
-    // One short read transaction per chunk: large streams never pin a
-    // snapshot for long, and only one chunk is in memory at a time.
-    auto r = vault.BeginRead();
-    if (!r.ok()) {
-      result = r.status();
+  std::future<Fetched> ahead;
+  if (stream.chunks > 0) ahead = std::async(std::launch::async, fetch, 0);
+  for (uint32_t from = 0; from < stream.chunks && result.ok(); from += kGroup) {
+    Fetched group = ahead.get();
+    if (from + kGroup < stream.chunks) ahead = std::async(std::launch::async, fetch, from + kGroup);
+    if (!group.status.ok()) {
+      result = group.status;
       break;
     }
-    auto cipher = (*r)->Get(tables::kAttachmentChunks, ChunkKey(stream.id, i));
-    if (!cipher.ok()) {
-      result = cipher.status().code() == StatusCode::kNotFound
-                   ? Status::DataLoss(where + " is missing")
-                   : cipher.status();
-      break;
+    for (uint32_t j = 0; j < group.ciphers.size() && result.ok(); ++j) {
+      const uint32_t i = from + j;
+      const std::string& cipher = group.ciphers[j];
+      const std::string where = "chunk " + std::to_string(i) + " of stream " + stream.id;
+      if (cipher.size() < kTagBytes) {
+        result = Status::DataLoss(where + " is truncated");
+        break;
+      }
+      plain.resize(cipher.size() - kTagBytes);
+      unsigned long long plen = 0;
+      unsigned char tag = 0;
+      const std::string ad = ChunkAd(stream.id, i);
+      if (crypto_secretstream_xchacha20poly1305_pull(
+              &state, reinterpret_cast<unsigned char*>(plain.data()), &plen, &tag,
+              reinterpret_cast<const unsigned char*>(cipher.data()), cipher.size(),
+              reinterpret_cast<const unsigned char*>(ad.data()), ad.size()) != 0) {
+        result = Status::DataLoss(where + " fails to open");
+        break;
+      }
+      const bool last = i + 1 == stream.chunks;
+      if (last != (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL)) {
+        result = Status::DataLoss("stream " + stream.id + " ends in the wrong place");
+        break;
+      }
+      hasher.Update(std::string_view(plain.data(), plen));
+      total += plen;
+      result = out(std::string_view(plain.data(), plen));
     }
-    if (cipher->size() < kTagBytes) {
-      result = Status::DataLoss(where + " is truncated");
-      break;
-    }
-    plain.resize(cipher->size() - kTagBytes);
-    unsigned long long plen = 0;
-    unsigned char tag = 0;
-    const std::string ad = ChunkAd(stream.id, i);
-    if (crypto_secretstream_xchacha20poly1305_pull(
-            &state, reinterpret_cast<unsigned char*>(plain.data()), &plen, &tag,
-            reinterpret_cast<const unsigned char*>(cipher->data()), cipher->size(),
-            reinterpret_cast<const unsigned char*>(ad.data()), ad.size()) != 0) {
-      result = Status::DataLoss(where + " fails to open");
-      break;
-    }
-    r->reset();
-    const bool last = i + 1 == stream.chunks;
-    if (last != (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL)) {
-      result = Status::DataLoss("stream " + stream.id + " ends in the wrong place");
-      break;
-    }
-    hasher.Update(std::string_view(plain.data(), plen));
-    total += plen;
-    result = out(std::string_view(plain.data(), plen));
   }
+  if (ahead.valid()) ahead.wait();  // a fetch still running reads `stream`
   sodium_memzero(&state, sizeof state);
   if (!plain.empty()) sodium_memzero(plain.data(), plain.size());
   CUSTOS_RETURN_IF_ERROR(result);

@@ -11,7 +11,9 @@
 // open (kDataLoss). Ids must be unique across streams ("att-" attachments,
 // "b-" bundles).
 //
-// Writing: chunks go to the store in batches, each in its own Write(); the
+// Writing: chunks go to the store in batches, each in its own Write() on a
+// thread of its own while the next batch is sealed (one at a time, in
+// order; a failure is returned by the next call); the
 // last batch is committed by the caller together with the record that names
 // the stream (CommitIn), so a half-written stream is never referenced; on
 // failure Discard() deletes the orphan chunks (best effort).
@@ -75,6 +77,10 @@ class SealedStreamWriter {
   // whatever names the stream. Safe to call again when `txn`'s function
   // runs again (Vault::Write may re-run it).
   Status CommitIn(WriteTxn& txn) const;
+  // Waits until every batch handed to the store so far is stored. The
+  // first failure of a batch is returned here and by every later call
+  // (Write, Finish and CommitIn included): such a stream is never committed.
+  Status Stored();
   // Deletes every chunk of the stream that may have been stored.
   void Discard();
   // Plaintext bytes written so far.
@@ -86,8 +92,9 @@ class SealedStreamWriter {
   std::unique_ptr<State> state_;
 };
 
-// Decrypts `stream` chunk by chunk to `out`, one short read transaction per
-// chunk, each chunk authenticated before it is passed on. kDataLoss when a
+// Decrypts `stream` chunk by chunk to `out`, each chunk authenticated
+// before it is passed on; the next 16 chunks are read meanwhile, in one
+// short read transaction, on a thread of its own. kDataLoss when a
 // chunk is missing or fails to open, or when the size or SHA-256 differ at
 // the end (bytes already passed on must then be discarded); errors of `out`
 // stop the read and are returned.
