@@ -264,10 +264,22 @@ class Parser {
   Status ParseString(std::string* out) {
     ++i_;  // opening quote
     while (true) {
-      // Fast path: a run of printable ASCII other than '"' and '\\' is
-      // copied as it is (most of a stored record).
+      // Fast path: a run of printable ASCII other than '"' and '\\', and of
+      // valid UTF-8 sequences (Chinese names and notes), is copied as it is
+      // in one append (most of a stored record).
       size_t run = i_;
-      while (run < s_.size() && IsPlainAscii(static_cast<unsigned char>(s_[run]))) ++run;
+      while (run < s_.size()) {
+        const auto c = static_cast<unsigned char>(s_[run]);
+        if (IsPlainAscii(c)) {
+          ++run;
+          continue;
+        }
+        if (c < 0x80) break;
+        uint32_t cp = 0;
+        const size_t len = Utf8SequenceLength(s_, run, &cp);
+        if (len == 0) break;  // invalid: the slow path below says so
+        run += len;
+      }
       if (run > i_) {
         out->append(s_.data() + i_, run - i_);
         i_ = run;

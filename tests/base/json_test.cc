@@ -71,6 +71,24 @@ TEST(JsonTest, RejectsMalformedInput) {
   }
 }
 
+// Text in Chinese is copied in runs (a parse of a long note must not cost a
+// step per character); a bad byte anywhere in such a run is still refused,
+// as is an encoded surrogate, an overlong form or a sequence cut short.
+TEST(JsonTest, LongChineseTextParsesWholeAndBadBytesInItAreRefused) {
+  std::string zh;
+  while (zh.size() < 8192) zh += "苏州精密模具有限公司：年度框架协议，价格与交货条款 A-7；";
+  auto v = Parse("{\"notes\":\"" + zh + "\\n\"}");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ((*v)["notes"].as_string(), zh + "\n");
+  size_t mid = zh.size() / 2;
+  while ((static_cast<unsigned char>(zh[mid]) & 0xC0) == 0x80) --mid;  // a character boundary
+  ASSERT_TRUE(Parse("\"" + zh.substr(0, mid) + zh.substr(mid) + "\"").ok());
+  for (const std::string bad : {"\xff", "\xED\xA0\x80", "\xC0\xAF", "\xE8\xBF"}) {
+    const std::string text = "\"" + zh.substr(0, mid) + bad + zh.substr(mid) + "\"";
+    EXPECT_EQ(Parse(text).status().code(), StatusCode::kInvalidArgument);
+  }
+}
+
 TEST(JsonTest, DepthLimit) {
   std::string deep(100, '[');
   deep += std::string(100, ']');
