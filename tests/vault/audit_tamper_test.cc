@@ -78,16 +78,22 @@ void ExpectFailsAt(const Status& st, const std::string& place) {
   EXPECT_TRUE(st.message().starts_with(place)) << st.ToString();
 }
 
-// Verify checks the leaves of each chunk of 8 192 events on two threads
-// (each half of the chunk on one) and walks the tree in order: with damage
-// in both halves, and in a later chunk, the first bad event in log order
-// is the one named, indexed events included.
+// Verify checks the leaves of each step of events on two threads (each
+// half of the step on one) and walks the tree in order: with damage in
+// both halves, and in a later step, the first bad event in log order is
+// the one named, indexed events included.
 TEST_F(AuditTamperTest, TheFirstBadEventIsNamedAcrossChunksAndThreads) {
-  const uint64_t kEvents = 20000;  // two full chunks and part of a third
-  for (uint64_t done = 20; done < kEvents; done += 1000) {
+  AuditOptions opts;
+  opts.checkpoint_every_events = 64;
+  opts.checkpoint_every_ms = 0;
+  opts.verify_step = 128;  // steps [0,128) [128,256) [256,312), halves of 64
+  log_.reset();
+  log_ = AuditLog::Open(*vault_, opts).value();
+  const uint64_t kEvents = 312;
+  for (uint64_t done = 20; done < kEvents; done += 100) {
     ASSERT_TRUE(vault_
                     ->Write([&](WriteTxn& w) -> Status {
-                      for (uint64_t i = done; i < std::min(kEvents, done + 1000); ++i)
+                      for (uint64_t i = done; i < std::min(kEvents, done + 100); ++i)
                         CUSTOS_RETURN_IF_ERROR(
                             log_->Append(w, Event(static_cast<int>(i))).status());
                       return Status::Ok();
@@ -96,7 +102,7 @@ TEST_F(AuditTamperTest, TheFirstBadEventIsNamedAcrossChunksAndThreads) {
   }
   uint64_t indexed = 0;
   while (true) {
-    auto n = log_->IndexPending(4096);
+    auto n = log_->IndexPending(100);
     ASSERT_TRUE(n.ok()) << n.status().ToString();
     if (*n == 0) break;
     indexed += *n;
@@ -109,18 +115,20 @@ TEST_F(AuditTamperTest, TheFirstBadEventIsNamedAcrossChunksAndThreads) {
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->size, kEvents);
   EXPECT_EQ(report->indexed, kEvents);
-  // Second half of the second chunk (the helper's), then first half of it.
-  PutLeaf(15000, WithReason(Leaf(15000), "altered later"));
-  ExpectFailsAt(VerifyStatus(), "seq 15000:");
-  PutLeaf(19000, WithReason(Leaf(19000), "altered last"));
-  ExpectFailsAt(VerifyStatus(), "seq 15000:");
-  PutLeaf(9000, WithReason(Leaf(9000), "altered first"));
-  ExpectFailsAt(VerifyStatus(), "seq 9000:");
-  // A leaf's own checks (here its seq) fail before any later tree check.
-  json::Value moved = json::Parse(Leaf(8500)).value();
-  moved["seq"] = 8501;
-  PutLeaf(8500, json::Serialize(moved));
-  ExpectFailsAt(VerifyStatus(), "seq 8500:");
+  // The second half of the second step (the helper's), then a later step,
+  // then the first half of the second step.
+  PutLeaf(230, WithReason(Leaf(230), "altered later"));
+  ExpectFailsAt(VerifyStatus(), "seq 230:");
+  PutLeaf(300, WithReason(Leaf(300), "altered last"));
+  ExpectFailsAt(VerifyStatus(), "seq 230:");
+  PutLeaf(150, WithReason(Leaf(150), "altered first"));
+  ExpectFailsAt(VerifyStatus(), "seq 150:");
+  // A leaf's own checks (here its seq) fail before any later tree check,
+  // in the helper's half of the first step too.
+  json::Value moved = json::Parse(Leaf(100)).value();
+  moved["seq"] = 101;
+  PutLeaf(100, json::Serialize(moved));
+  ExpectFailsAt(VerifyStatus(), "seq 100:");
 }
 
 TEST_F(AuditTamperTest, AlteredEventContent) {

@@ -886,7 +886,7 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
       if (!c.status.ok()) return;  // the walk below stops at the first failure
     }
   };
-  constexpr uint64_t kChunk = 8192;
+  const uint64_t kChunk = std::max<uint64_t>(1, options_.verify_step);
   std::vector<LeafCheck> checks(kChunk);
   uint64_t index_entries = 0;
   for (uint64_t from = 0; from < size; from += kChunk) {

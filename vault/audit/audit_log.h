@@ -116,6 +116,9 @@ struct AuditOptions {
   // (0: never by time). MaybeCheckpoint() applies the same rule without an
   // event, for a periodic timer.
   int64_t checkpoint_every_ms = 60'000;
+  // Verify() walks the log in steps of this many events; the leaves of a
+  // step are checked on two threads, then its tree nodes in order.
+  uint64_t verify_step = 8192;
 };
 
 struct AuditFilter {
@@ -224,7 +227,9 @@ class AuditLog {
   // verifies every stored checkpoint's signature (log key), origin and root,
   // and the consistency of consecutive checkpoints. kDataLoss whose message
   // begins "seq N:" naming the first bad event, or "checkpoint N:" naming a
-  // bad checkpoint.
+  // bad checkpoint. The leaves are checked on two threads
+  // (AuditOptions::verify_step), the second in a read transaction of its own
+  // unless `txn` is a write.
   Result<AuditVerifyReport> Verify(const ReadTxn& txn) const;
   // Verify() in its own read transaction.
   Result<AuditVerifyReport> Verify() const;
