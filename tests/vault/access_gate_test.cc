@@ -46,6 +46,17 @@ class AccessGateTest : public ArchiveTest {
     return v.ok() ? *v : "";
   }
 
+  // The input the snapshot tests' decisions read.
+  Status PutInput(const std::string& value) {
+    return vault_->Write(
+        [&](WriteTxn& w) { return w.Put(tables::kIndex, "gate-test/input", value); });
+  }
+  static access::Attempt SnapshotLogRead() {
+    access::Attempt a = LogRead();
+    a.decide_on_snapshot = true;
+    return a;
+  }
+
   // A write the tests apply only when allowed.
   static access::Apply PutMarker(std::atomic<int>* runs) {
     return [runs](WriteTxn& txn, const access::Outcome&) -> Status {
@@ -197,14 +208,11 @@ TEST_F(AccessGateTest, DecideThenWriteRunTwiceRecordsOnceAndAppliesOnce) {
 // write decides again on what is now stored. (On a shared store the write
 // always decides: prepare runs once, in the write.)
 TEST_F(AccessGateTest, ADecisionOnASnapshotStandsWhenWhatItReadIsUnchanged) {
-  ASSERT_TRUE(
-      vault_->Write([&](WriteTxn& w) { return w.Put(tables::kIndex, "gate-test/input", "first"); })
-          .ok());
+  ASSERT_TRUE(PutInput("first").ok());
   const uint64_t before = LogSize();
   std::atomic<int> prepared{0};
   std::atomic<int> runs{0};
-  access::Attempt attempt = LogRead();
-  attempt.decide_on_snapshot = true;
+  const access::Attempt attempt = SnapshotLogRead();
   auto out = gate().DecideThenWrite(
       As(auditor_), attempt,
       [&](const ReadTxn& txn, const User&, policy::Facts&, AuditEvent& e) -> Status {
@@ -225,14 +233,11 @@ TEST_F(AccessGateTest, ADecisionOnASnapshotStandsWhenWhatItReadIsUnchanged) {
 }
 
 TEST_F(AccessGateTest, ADecisionOnASnapshotIsMadeAgainWhenWhatItReadChanged) {
-  ASSERT_TRUE(
-      vault_->Write([&](WriteTxn& w) { return w.Put(tables::kIndex, "gate-test/input", "first"); })
-          .ok());
+  ASSERT_TRUE(PutInput("first").ok());
   const uint64_t before = LogSize();
   std::atomic<int> prepared{0};
   std::atomic<int> runs{0};
-  access::Attempt attempt = LogRead();
-  attempt.decide_on_snapshot = true;
+  const access::Attempt attempt = SnapshotLogRead();
   auto out = gate().DecideThenWrite(
       As(auditor_), attempt,
       [&](const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) -> Status {
@@ -242,9 +247,7 @@ TEST_F(AccessGateTest, ADecisionOnASnapshotIsMadeAgainWhenWhatItReadChanged) {
           // Another caller's write lands between the snapshot and the
           // write: after it, the input is a different one. (Only on the
           // snapshot: this run is not the committer's.)
-          Status st = vault_->Write(
-              [&](WriteTxn& w) { return w.Put(tables::kIndex, "gate-test/input", "second"); });
-          if (!st.ok()) return st;
+          CUSTOS_RETURN_IF_ERROR(PutInput("second"));
         }
         // The decision depends on what was read: "second" means refused.
         if (input == "second") f.actor.employment = policy::EmploymentState::kDeparted;

@@ -1,12 +1,12 @@
 // ReadSet: a read transaction's reads, recorded as stored bytes, and their
 // check against a later transaction (vault.h).
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "vault/store/internal/kv_store.h"
-#include "vault/store/internal/vault_impl.h"
 #include "vault/store/vault.h"
 
 namespace custos::vault {
@@ -125,6 +125,11 @@ class RecordingTxn : public KvTxn {
 };
 
 }  // namespace
+
+std::unique_ptr<KvTxn> RecordReads(std::unique_ptr<KvTxn> txn, ReadLog* log) {
+  return std::make_unique<RecordingTxn>(std::move(txn), log);
+}
+
 }  // namespace internal
 
 ReadSet::ReadSet() : log_(std::make_unique<internal::ReadLog>()) {}
@@ -135,27 +140,6 @@ ReadSet& ReadSet::operator=(ReadSet&&) noexcept = default;
 size_t ReadSet::size() const {
   if (log_ == nullptr) return 0;
   return log_->points.size() + log_->scans.size() + log_->counts.size();
-}
-
-namespace {
-// A ReadTxn over a recording store transaction, owning it.
-class RecordedReadTxn : public ReadTxn {
- public:
-  RecordedReadTxn(const Vault* v, std::unique_ptr<internal::KvTxn> txn)
-      : ReadTxn(v, txn.get()), owned_(std::move(txn)) {}
-
- private:
-  std::unique_ptr<internal::KvTxn> owned_;
-};
-}  // namespace
-
-Result<std::unique_ptr<ReadTxn>> Vault::BeginRead(ReadSet* reads) const {
-  if (reads == nullptr || reads->log_ == nullptr) {
-    return Status::InvalidArgument("no read set to record into");
-  }
-  CUSTOS_ASSIGN_OR_RETURN(auto txn, impl_->store->BeginRead());
-  auto recording = std::make_unique<internal::RecordingTxn>(std::move(txn), reads->log_.get());
-  return std::unique_ptr<ReadTxn>(new RecordedReadTxn(this, std::move(recording)));
 }
 
 Result<bool> ReadTxn::SeesSame(const ReadSet& reads) const {

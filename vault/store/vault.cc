@@ -430,6 +430,15 @@ Result<std::unique_ptr<ReadTxn>> Vault::BeginRead() const {
   return std::unique_ptr<ReadTxn>(new OwnedReadTxn(this, std::move(txn)));
 }
 
+Result<std::unique_ptr<ReadTxn>> Vault::BeginRead(ReadSet* reads) const {
+  if (reads == nullptr || reads->log_ == nullptr) {
+    return Status::InvalidArgument("no read set to record into");
+  }
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, impl_->store->BeginRead());
+  return std::unique_ptr<ReadTxn>(
+      new OwnedReadTxn(this, internal::RecordReads(std::move(txn), reads->log_.get())));
+}
+
 // ---- information ----------------------------------------------------------------
 
 namespace {

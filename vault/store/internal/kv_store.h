@@ -72,6 +72,11 @@ class KvTxn {
   virtual Status Commit() = 0;
 };
 
+// A read transaction over `txn` that records in `log` what it reads
+// (ReadSet, vault.h; read_set.cc).
+struct ReadLog;
+std::unique_ptr<KvTxn> RecordReads(std::unique_ptr<KvTxn> txn, ReadLog* log);
+
 class KvStore {
  public:
   virtual ~KvStore() = default;
