@@ -36,7 +36,7 @@ fi
 # no longer builds, or a seed that now crashes, fails here. Longer runs, in
 # the optimised ./build-fuzz: scripts/fuzz.sh 600.
 echo "== fuzz targets (short run)"
-FUZZ_BUILD_DIR=build-asan scripts/fuzz.sh "${FUZZ_SECONDS:-4}"
+FUZZ_BUILD_DIR=build-asan scripts/fuzz.sh "${FUZZ_SECONDS:-2}"
 
 echo "== sanitizer build: tests"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1"
