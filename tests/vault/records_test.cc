@@ -205,6 +205,40 @@ TEST_F(RecordTest, SearchShowsOwnRecordsAboveOnesSight) {
   EXPECT_EQ(page->records.size(), 1u);
 }
 
+// The catalog is scanned in two halves at once; every page, at every
+// offset, is the page a single scan in catalog order gives, and the total
+// counts the matches of both halves.
+TEST_F(RecordTest, SearchPagesAreTheSameAtEveryOffsetAndLimit) {
+  for (int i = 0; i < 9; ++i) MakeRecord(Classification::kInternal, "分页客户" + std::to_string(i));
+  SearchQuery all;
+  all.text = "分页客户";
+  auto whole = archive_->Search(As(author_), all);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  ASSERT_EQ(whole->total, 9u);
+  ASSERT_EQ(whole->records.size(), 9u);
+  for (size_t limit : {1u, 2u, 4u, 9u}) {
+    for (size_t offset = 0; offset <= 10; ++offset) {
+      SearchQuery q = all;
+      q.offset = offset;
+      q.limit = limit;
+      auto page = archive_->Search(As(author_), q);
+      ASSERT_TRUE(page.ok()) << page.status().ToString();
+      EXPECT_EQ(page->total, 9u);
+      std::vector<std::string> got, expected;
+      for (const RecordMeta& m : page->records) got.push_back(m.id);
+      for (size_t k = offset; k < std::min<size_t>(9, offset + limit); ++k)
+        expected.push_back(whole->records[k].id);
+      EXPECT_EQ(got, expected) << "offset " << offset << ", limit " << limit;
+    }
+  }
+  SearchQuery huge = all;
+  huge.offset = SIZE_MAX;  // no overflow: an empty page, the whole total
+  auto none = archive_->Search(As(author_), huge);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->total, 9u);
+  EXPECT_TRUE(none->records.empty());
+}
+
 TEST_F(RecordTest, TextSearchMatchesTheCurrentNameOnlyAndNeverAcrossTwoNames) {
   const RecordMeta a = MakeRecord(Classification::kInternal, "上海甲", {});
   MakeRecord(Classification::kInternal, "乙方贸易", {});
