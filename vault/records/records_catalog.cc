@@ -361,14 +361,14 @@ Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& qu
       auto second = std::async(std::launch::async, scan, half, entries_.size(), &parts[1]);
       scan(0, half, &parts[0]);
       second.get();
+      size_t match = 0;  // the index of a kept match among all, in catalog order
       for (const Part& part : parts) {
         for (const RecordMeta* m : part.first) {
-          if (result.total >= query.offset && result.records.size() < query.limit)
+          if (match >= query.offset && result.records.size() < query.limit)
             result.records.push_back(*m);
-          ++result.total;
+          ++match;
         }
       }
-      // Matches beyond each half's first `want` only count.
       result.total = parts[0].total + parts[1].total;
     }
   }

@@ -68,19 +68,15 @@ class RecordingTxn : public KvTxn {
               const RawFn& fn) override {
     ReadLog::ScanRead scan{table, std::string(prefix), std::string(from), reverse, false, {}};
     bool stopped = false;
-    bool failed = false;
+    // A visitor's error ends the scan with that error (KvTxn::Scan).
     Status st = inner_->Scan(table, prefix, from, reverse,
                              [&](std::string_view key, std::string_view value) -> Result<bool> {
                                scan.seen.emplace_back(std::string(key), std::string(value));
                                Result<bool> more = fn(key, value);
-                               if (!more.ok()) {
-                                 failed = true;
-                               } else if (!*more) {
-                                 stopped = true;
-                               }
+                               if (more.ok() && !*more) stopped = true;
                                return more;
                              });
-    if (!st.ok() || failed) {
+    if (!st.ok()) {
       log_->failed = true;
       return st;
     }
