@@ -125,6 +125,15 @@ class AuditCommand : public ActorCommand {
                 << " signed checkpoints verified (latest at size " << report->latest_checkpoint_size
                 << "), index complete for the first " << report->indexed << ", root "
                 << Base64Encode(report->root) << "\n";
+      if (report->size > report->latest_checkpoint_size) {
+        // The newest events' hashes are not stored (their tile is not
+        // full): until a checkpoint covers them, only their leaves say
+        // what they were.
+        std::cout << "note: the newest " << report->size - report->latest_checkpoint_size
+                  << " events (seq " << report->latest_checkpoint_size << ".." << report->size - 1
+                  << ") are not yet under a signed checkpoint; `custos audit checkpoint` signs "
+                     "one (`custos serve` does every minute)\n";
+      }
       return kExitOk;
     }
     if (sub == "checkpoint") {

@@ -677,6 +677,9 @@ class DemoCommand : public Command {
       std::cout << "Case " << evidence_case->case_ref << ": evidence request " << evidence_case->id
                 << " approved, " << evidence_case->hold.record_ids.size()
                 << " files under legal hold; litigation can export it now.\n";
+      // The whole seeded log under a signed checkpoint, as `serve` keeps it.
+      auto checkpoint = (*log)->CheckpointNow();
+      if (!checkpoint.ok()) return Fail(checkpoint.status());
     }
     return PrintLogins(std::move(v));
   }

@@ -11,6 +11,7 @@
 #include "vault/audit/checkpoint.h"
 #include "vault/audit/merkle.h"
 #include "vault/audit/signed_note.h"
+#include "vault/audit/tree_tiles.h"
 #include "vault/store/internal/vault_impl.h"
 
 namespace custos::vault {
@@ -49,6 +50,18 @@ class AuditTamperTest : public ::testing::Test {
   Status VerifyStatus() {
     auto r = vault_->BeginRead().value();
     return log_->Verify(*r).status();
+  }
+  // Appends events until the log holds `size` (checkpoints every 8).
+  void GrowTo(uint64_t size) {
+    ASSERT_TRUE(vault_
+                    ->Write([&](WriteTxn& w) -> Status {
+                      for (uint64_t i = log_->Size(w).value(); i < size; ++i)
+                        CUSTOS_RETURN_IF_ERROR(
+                            log_->Append(w, Event(static_cast<int>(i))).status());
+                      return Status::Ok();
+                    })
+                    .ok());
+    ASSERT_TRUE(VerifyStatus().ok());
   }
   std::string Leaf(uint64_t seq) {
     auto r = vault_->BeginRead().value();
@@ -131,26 +144,38 @@ TEST_F(AuditTamperTest, TheFirstBadEventIsNamedAcrossChunksAndThreads) {
   ExpectFailsAt(VerifyStatus(), "seq 100:");
 }
 
-TEST_F(AuditTamperTest, AlteredEventContent) {
+TEST_F(AuditTamperTest, AlteredEventAmongTheNewestIsCaughtByTheCheckpoint) {
+  // The newest events' tile of leaf hashes is not stored (their leaves
+  // are): a rewritten one among them shows in the first checkpoint over it.
   PutLeaf(5, WithReason(Leaf(5), "nothing to see"));
-  ExpectFailsAt(VerifyStatus(), "seq 5:");
+  Status st = VerifyStatus();
+  ExpectFailsAt(st, "checkpoint 8:");
+  EXPECT_NE(st.message().find("seq 0..7"), std::string::npos) << st.ToString();
+}
+
+TEST_F(AuditTamperTest, AlteredEventInAStoredTileIsNamed) {
+  GrowTo(300);
+  PutLeaf(100, WithReason(Leaf(100), "nothing to see"));
+  ExpectFailsAt(VerifyStatus(), "seq 100:");
 }
 
 TEST_F(AuditTamperTest, AlteredEventWithRecomputedTreeIsCaughtByTheCheckpoint) {
-  // A stronger insider rewrites the leaf and every tree node, but cannot sign.
+  // A stronger insider rewrites the leaf and the tiles over it, but cannot
+  // sign.
+  GrowTo(300);
   PutLeaf(5, WithReason(Leaf(5), "nothing to see"));
-  merkle::CompactRange range;
   ASSERT_TRUE(
       vault_
           ->Write([&](WriteTxn& w) -> Status {
-            for (uint64_t s = 0; s < 20; ++s) {
+            std::string hashes;
+            merkle::CompactRange range;
+            for (uint64_t s = 0; s < 256; ++s) {
               CUSTOS_ASSIGN_OR_RETURN(std::string leaf, w.Get(tables::kAuditLeaves, EncodeU64(s)));
-              CUSTOS_RETURN_IF_ERROR(range.Append(
-                  merkle::LeafHash(leaf), [&](int level, uint64_t index, const std::string& h) {
-                    return w.Put(tables::kAuditNodes, AuditNodeKey(level, index), h);
-                  }));
+              hashes += merkle::LeafHash(leaf);
+              CUSTOS_RETURN_IF_ERROR(range.Append(merkle::LeafHash(leaf)));
             }
-            return Status::Ok();
+            CUSTOS_RETURN_IF_ERROR(w.Put(tables::kAuditTiles, tiles::TileKey(0, 0), hashes));
+            return w.Put(tables::kAuditTiles, tiles::TileKey(1, 0), range.Root());
           })
           .ok());
   Status st = VerifyStatus();
@@ -158,6 +183,24 @@ TEST_F(AuditTamperTest, AlteredEventWithRecomputedTreeIsCaughtByTheCheckpoint) {
   EXPECT_NE(st.message().find("seq 0..7"), std::string::npos) << st.ToString();
   // And the log refuses to sign a checkpoint over the altered tree.
   EXPECT_EQ(log_->CheckpointNow().status().code(), StatusCode::kDataLoss);
+}
+
+TEST_F(AuditTamperTest, AlteredTileIsNamedByItsFirstEvent) {
+  GrowTo(300);
+  // One hash of level 1 (the root of the leaves 0..255) changed.
+  ASSERT_TRUE(vault_
+                  ->Write([&](WriteTxn& w) -> Status {
+                    CUSTOS_ASSIGN_OR_RETURN(std::string tile,
+                                            w.Get(tables::kAuditTiles, tiles::TileKey(1, 0)));
+                    tile[3] ^= 1;
+                    return w.Put(tables::kAuditTiles, tiles::TileKey(1, 0), tile);
+                  })
+                  .ok());
+  // (Named at the end of the walk, or at the first checkpoint whose
+  // consistency proof passes through it.)
+  Status st = VerifyStatus();
+  EXPECT_EQ(st.code(), StatusCode::kDataLoss) << st.ToString();
+  EXPECT_NE(st.message().find("stored tree"), std::string::npos) << st.ToString();
 }
 
 TEST_F(AuditTamperTest, CorruptedSealedBytes) {
@@ -173,7 +216,11 @@ TEST_F(AuditTamperTest, DeletedEvent) {
   ExpectFailsAt(VerifyStatus(), "seq 4:");
 }
 
-TEST_F(AuditTamperTest, DeletedLastEvent) {
+TEST_F(AuditTamperTest, DeletedLastEventBehindACheckpoint) {
+  // The newest events have no stored hashes (their tile is not full): the
+  // checkpoint over them (every 1024 events, every minute of `serve`, on
+  // demand) is what notices one removed.
+  ASSERT_TRUE(log_->CheckpointNow().ok());
   ASSERT_TRUE(
       vault_->Write([](WriteTxn& w) { return w.Delete(tables::kAuditLeaves, EncodeU64(19)); })
           .ok());
@@ -197,14 +244,26 @@ TEST_F(AuditTamperTest, ReorderedEventsRawSwap) {
 }
 
 TEST_F(AuditTamperTest, ReorderedWithRenumberedSeqIsCaughtByTheTree) {
-  // Swap two events and fix their "seq" fields so each looks in place.
-  json::Value a = json::Parse(Leaf(12)).value();
-  json::Value b = json::Parse(Leaf(13)).value();
-  a["seq"] = 13;
-  b["seq"] = 12;
-  PutLeaf(12, json::Serialize(b));
-  PutLeaf(13, json::Serialize(a));
-  ExpectFailsAt(VerifyStatus(), "seq 12:");
+  // Swap two events and fix their "seq" fields so each looks in place:
+  // among the newest, the checkpoint over them tells; in a stored tile of
+  // leaf hashes, the tile names the first.
+  auto swap = [&](uint64_t x) {
+    json::Value a = json::Parse(Leaf(x)).value();
+    json::Value b = json::Parse(Leaf(x + 1)).value();
+    a["seq"] = x + 1;
+    b["seq"] = x;
+    PutLeaf(x, json::Serialize(b));
+    PutLeaf(x + 1, json::Serialize(a));
+  };
+  swap(12);
+  Status st = VerifyStatus();
+  ExpectFailsAt(st, "checkpoint 16:");
+  EXPECT_NE(st.message().find("seq 8..15"), std::string::npos) << st.ToString();
+  swap(12);  // back
+  ASSERT_TRUE(VerifyStatus().ok());
+  GrowTo(300);
+  swap(100);
+  ExpectFailsAt(VerifyStatus(), "seq 100:");
 }
 
 TEST_F(AuditTamperTest, CheckpointResignedWithAnotherKey) {
@@ -222,7 +281,7 @@ TEST_F(AuditTamperTest, CheckpointResignedWithAnotherKey) {
   EXPECT_EQ(log_->CheckpointNow().status().code(), StatusCode::kDataLoss);
 }
 
-TEST_F(AuditTamperTest, TruncatedLeavesAreCaughtByTheirStoredHashes) {
+TEST_F(AuditTamperTest, TruncatedLeavesAreCaughtByTheLastCheckpointsSize) {
   ASSERT_TRUE(vault_
                   ->Write([](WriteTxn& w) -> Status {
                     for (uint64_t s = 10; s < 20; ++s) {
@@ -234,6 +293,24 @@ TEST_F(AuditTamperTest, TruncatedLeavesAreCaughtByTheirStoredHashes) {
   ExpectFailsAt(VerifyStatus(), "seq 10:");
 }
 
+TEST_F(AuditTamperTest, TruncatedLeavesAreCaughtByTheirStoredTile) {
+  GrowTo(300);
+  // The tail gone, the state rolled back to it: the tile of leaf hashes
+  // 0..255 still tells.
+  ASSERT_TRUE(vault_
+                  ->Write([](WriteTxn& w) -> Status {
+                    for (uint64_t s = 250; s < 300; ++s) {
+                      CUSTOS_RETURN_IF_ERROR(w.Delete(tables::kAuditLeaves, EncodeU64(s)));
+                    }
+                    std::string st = EncodeU64(248) + EncodeU64(248) + EncodeU64(1);
+                    return w.Put(tables::kAuditState, "state", st);
+                  })
+                  .ok());
+  Status st = VerifyStatus();
+  ExpectFailsAt(st, "seq 250:");
+  EXPECT_NE(st.message().find("tile 0/0"), std::string::npos) << st.ToString();
+}
+
 TEST_F(AuditTamperTest, TruncatedLogBehindACheckpoint) {
   // Remove the tail with its leaf hashes and roll the state back: the
   // checkpoint of 16 remains.
@@ -241,7 +318,6 @@ TEST_F(AuditTamperTest, TruncatedLogBehindACheckpoint) {
                   ->Write([](WriteTxn& w) -> Status {
                     for (uint64_t s = 10; s < 20; ++s) {
                       CUSTOS_RETURN_IF_ERROR(w.Delete(tables::kAuditLeaves, EncodeU64(s)));
-                      CUSTOS_RETURN_IF_ERROR(w.Delete(tables::kAuditNodes, AuditNodeKey(0, s)));
                     }
                     std::string st = EncodeU64(10) + EncodeU64(8) + EncodeU64(1);
                     return w.Put(tables::kAuditState, "state", st);

@@ -145,6 +145,23 @@ class DiskTamperTest : public testing::ArchiveTest {
     auto att = AddAttachment(*archive_, As(author_), rec.id, "报价单.bin",
                              "application/octet-stream", in, "上传报价");
     ASSERT_TRUE(att.ok()) << att.status().ToString();
+    // Enough events for stored tiles of the tree: a full tile of leaf
+    // hashes, and the partial tile above it.
+    ASSERT_TRUE(vault_
+                    ->Write([&](WriteTxn& w) -> Status {
+                      CUSTOS_ASSIGN_OR_RETURN(const uint64_t size, log_->Size(w));
+                      for (uint64_t i = size; i < 300; ++i) {
+                        AuditEvent e;
+                        e.actor = {"sales.wang", "王销售"};
+                        e.action = "record.search";
+                        e.object = {"catalog", "", std::nullopt};
+                        e.decision = AuditDecision::kAllow;
+                        e.outcome = "ok";
+                        CUSTOS_RETURN_IF_ERROR(log_->Append(w, e).status());
+                      }
+                      return Status::Ok();
+                    })
+                    .ok());
     ASSERT_TRUE(log_->CheckpointNow().ok());
     while (true) {
       auto n = log_->IndexPending();
@@ -192,7 +209,7 @@ class DiskTamperTest : public testing::ArchiveTest {
       expect_loss(txn.Has(t, s.key).status(), "Has");
       expect_loss(txn.ScanKeys(t, s.key, [](std::string_view) { return true; }), "ScanKeys");
     }
-    if (t == tables::kAuditLeaves || t == tables::kAuditNodes || t == tables::kCheckpoints ||
+    if (t == tables::kAuditLeaves || t == tables::kAuditTiles || t == tables::kCheckpoints ||
         t == tables::kAuditState || t == tables::kAuditIndex) {
       expect_loss(log_->Verify(txn).status(), "AuditLog::Verify");
     }
@@ -255,6 +272,7 @@ TEST_F(DiskTamperTest, EveryFlipInAStoredValueIsDetectedByItsReaders) {
       continue;  // the demo's company part fills none of these
     }
     if (t == tables::kRecordChanges) continue;  // written only on a shared (PostgreSQL) vault
+    if (t == tables::kAuditNodes) continue;     // vaults from before tiles; emptied on open
     EXPECT_TRUE(by_table.count(std::string(t))) << "no entry to tamper with in " << t;
   }
   std::vector<size_t> targets;

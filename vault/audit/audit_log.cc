@@ -1,8 +1,10 @@
 #include "vault/audit/audit_log.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <iterator>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -25,36 +27,26 @@ bool IsLowerHex64(std::string_view s) {
   return true;
 }
 
-// The right edge of the tree (its compact range) as the open write
-// transaction holds it, kept between appends of one batch so that an append
-// need not read the log's size and its left siblings back and unseal them.
-// It lives as a vault transaction memo: dropped when a request rolls back,
-// when the batch ends, and on any write to the log's tables but our own.
+// The right edge of the tree (its compact range and partial tiles) as the
+// open write transaction holds it, kept between appends of one batch so
+// that an append need not read the log's size, its newest leaves and its
+// partial tiles back and unseal them. It lives as a vault transaction
+// memo: dropped when a request rolls back, when the batch ends, and on any
+// write to the log's tables but our own. The commit hook registered by its
+// first append publishes the edge as of the batch's last append
+// (AuditLog::Append): one hook and one copy per batch, not per event.
 struct AuditFrontier : WriteTxn::Memo {
-  explicit AuditFrontier(merkle::CompactRange r) : range(std::move(r)) {}
-  merkle::CompactRange range;
-  // The range and last leaf hash as of this memo's latest append, which the
-  // commit hook registered by its first append publishes (AuditLog::Append):
-  // one hook and one copy per batch, not per event.
-  struct Latest {
-    merkle::CompactRange range;
-    std::string last_leaf_hash;
-  };
-  std::shared_ptr<Latest> latest;
+  explicit AuditFrontier(std::shared_ptr<AuditEdge> e) : edge(std::move(e)) {}
+  std::shared_ptr<AuditEdge> edge;
+  bool hooked = false;
 };
 constexpr char kFrontierTag = 0;  // its address names the memo
-constexpr Table kFrontierTables[] = {tables::kAuditLeaves, tables::kAuditNodes};
+constexpr Table kFrontierTables[] = {tables::kAuditLeaves, tables::kAuditTiles};
 
 std::string SeqPrefix(uint64_t seq) { return "seq " + std::to_string(seq) + ": "; }
 std::string CheckpointPrefix(uint64_t size) { return "checkpoint " + std::to_string(size) + ": "; }
 
 }  // namespace
-
-std::string AuditNodeKey(int level, uint64_t index) {
-  std::string k(1, static_cast<char>(level));
-  k += EncodeU64(index);
-  return k;
-}
 
 Result<json::Value> AuditEventToJson(const AuditEvent& e, uint64_t seq, UnixMillis time) {
   if (e.action.empty()) return Status::InvalidArgument("audit event without an action");
@@ -202,10 +194,21 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(Vault& vault, const AuditOption
   log->verifier_.name = log->name_;
   log->verifier_.public_key = log->public_key_;
   log->verifier_.key_id = note::Ed25519KeyId(log->name_, log->public_key_);
+  bool legacy_tree = false;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto txn, vault.BeginRead());
     CUSTOS_ASSIGN_OR_RETURN(State state, log->ReadState(*txn));
     log->last_checkpoint_time_.store(state.checkpoint_time);
+    tiles::TreeReader tree(*txn, 0);
+    CUSTOS_ASSIGN_OR_RETURN(legacy_tree, tree.Legacy());
+  }
+  // A tree still stored as nodes (or a new vault's empty one) becomes
+  // tiles before anything is appended; a read-only open reads the nodes.
+  if (legacy_tree && !vault.read_only()) {
+    CUSTOS_RETURN_IF_ERROR(vault.Write([](WriteTxn& w) -> Status {
+      auto converted = tiles::MigrateToTiles(w);
+      return converted.ok() ? Status::Ok() : converted.status().Annotate("audit tree to tiles");
+    }));
   }
   return log;
 }
@@ -245,13 +248,14 @@ Status AuditLog::WriteState(WriteTxn& txn, const State& s) const {
 }
 
 merkle::NodeReader AuditLog::Nodes(const ReadTxn& txn) const {
-  return [&txn](int level, uint64_t index) -> Result<std::string> {
-    auto h = txn.Get(tables::kAuditNodes, AuditNodeKey(level, index));
-    if (!h.ok() && h.status().code() == StatusCode::kNotFound) {
-      return Status::DataLoss("audit tree node (" + std::to_string(level) + ", " +
-                              std::to_string(index) + ") is missing");
+  // One reader (and its tiles) per use: a root or a proof.
+  auto reader = std::make_shared<std::optional<tiles::TreeReader>>();
+  return [&txn, reader](int level, uint64_t index) -> Result<std::string> {
+    if (!reader->has_value()) {
+      CUSTOS_ASSIGN_OR_RETURN(const uint64_t size, tiles::LogSize(txn));
+      reader->emplace(txn, size);
     }
-    return h;
+    return (*reader)->Node(level, index);
   };
 }
 
@@ -266,60 +270,52 @@ Result<uint64_t> AuditLog::Append(WriteTxn& txn, const PreparedAuditEvent& event
   std::unique_ptr<WriteTxn::Memo> memo = txn.TakeMemo(&kFrontierTag);
   if (memo == nullptr) {
     CUSTOS_ASSIGN_OR_RETURN(const uint64_t stored, Size(txn));
-    std::shared_ptr<const CommittedEdge> committed;
+    std::shared_ptr<const AuditEdge> committed;
     {
       std::lock_guard lock(committed_mu_);
       committed = committed_edge_;
     }
-    if (committed != nullptr && committed->range.size() == stored && stored > 0) {
-      auto last = txn.Get(tables::kAuditNodes, AuditNodeKey(0, stored - 1));
+    if (committed != nullptr && committed->edge.range.size() == stored && stored > 0) {
+      auto last = txn.Get(tables::kAuditLeaves, SeqKey(stored - 1));
       if (!last.ok() && last.status().code() != StatusCode::kNotFound) return last.status();
-      if (!last.ok() || *last != committed->last_leaf_hash) committed = nullptr;
+      if (!last.ok() || merkle::LeafHash(*last) != committed->last_leaf_hash) committed = nullptr;
     } else {
       committed = nullptr;
     }
     if (committed != nullptr) {
-      memo = std::make_unique<AuditFrontier>(committed->range);
+      memo = std::make_unique<AuditFrontier>(std::make_shared<AuditEdge>(*committed));
     } else {
-      std::vector<std::string> peaks;
-      for (const auto& [level, index] : merkle::CompactRange::PeakNodes(stored))
-        peaks.push_back(AuditNodeKey(level, index));
-      CUSTOS_RETURN_IF_ERROR(txn.Prefetch(tables::kAuditNodes, peaks));
-      CUSTOS_ASSIGN_OR_RETURN(merkle::CompactRange range,
-                              merkle::CompactRange::Load(Nodes(txn), stored));
-      memo = std::make_unique<AuditFrontier>(std::move(range));
+      CUSTOS_RETURN_IF_ERROR(txn.Prefetch(tables::kAuditLeaves, tiles::EdgeLeafKeys(stored)));
+      CUSTOS_RETURN_IF_ERROR(txn.Prefetch(tables::kAuditTiles, tiles::EdgeTileKeys(stored)));
+      CUSTOS_ASSIGN_OR_RETURN(tiles::Edge edge, tiles::LoadEdge(txn, stored));
+      memo = std::make_unique<AuditFrontier>(
+          std::make_shared<AuditEdge>(AuditEdge{std::move(edge), ""}));
     }
   }
-  merkle::CompactRange& range = static_cast<AuditFrontier&>(*memo).range;
-  const uint64_t seq = range.size();
+  AuditFrontier& frontier = static_cast<AuditFrontier&>(*memo);
+  tiles::Edge& edge = frontier.edge->edge;
+  const uint64_t seq = edge.range.size();
   const UnixMillis now = NowMillis();
   const std::string leaf = FinishAuditLeaf(event, seq, now);
   // SECURITY: an append, never a put — LMDB refuses a key that does not sort
   // after the last leaf, so a stored leaf is never overwritten.
   CUSTOS_RETURN_IF_ERROR(txn.Append(tables::kAuditLeaves, SeqKey(seq), leaf));
-  // Store the leaf hash and every subtree this leaf completes.
+  // The leaf's hash joins the edge; a tile it fills is stored.
   std::string leaf_hash = merkle::LeafHash(leaf);
-  CUSTOS_RETURN_IF_ERROR(
-      range.Append(leaf_hash, [&](int level, uint64_t index, const std::string& hash) -> Status {
-        return txn.Put(tables::kAuditNodes, AuditNodeKey(level, index), hash);
-      }));
+  frontier.edge->last_leaf_hash = leaf_hash;
+  CUSTOS_RETURN_IF_ERROR(tiles::Append(txn, &edge, std::move(leaf_hash)));
   // Once (and only if) this transaction commits, its edge is the log's.
   // Hooks run in commit order, so the last one stands. (A memo dropped after
   // a request failed may have published an edge with a rolled-back event:
   // the next batch's size and last-leaf checks refuse it.)
-  AuditFrontier& frontier = static_cast<AuditFrontier&>(*memo);
-  if (frontier.latest == nullptr) {
-    frontier.latest = std::make_shared<AuditFrontier::Latest>();
-    txn.OnCommit([this, latest = frontier.latest] {
-      auto edge = std::make_shared<const CommittedEdge>(
-          CommittedEdge{latest->range, latest->last_leaf_hash});
+  if (!frontier.hooked) {
+    frontier.hooked = true;
+    txn.OnCommit([this, latest = frontier.edge] {
+      auto published = std::make_shared<const AuditEdge>(*latest);
       std::lock_guard lock(committed_mu_);
-      committed_edge_ = std::move(edge);
+      committed_edge_ = std::move(published);
     });
   }
-  frontier.latest->range = range;
-  frontier.latest->last_leaf_hash = std::move(leaf_hash);
-  txn.PutMemo(&kFrontierTag, kFrontierTables, std::move(memo));
   const uint64_t size = seq + 1;
 
   const bool due_by_count =
@@ -331,12 +327,14 @@ Result<uint64_t> AuditLog::Append(WriteTxn& txn, const PreparedAuditEvent& event
       now - last_checkpoint_time_.load(std::memory_order_relaxed) >= options_.checkpoint_every_ms;
   if (due_by_count || maybe_due_by_time) {
     CUSTOS_ASSIGN_OR_RETURN(State state, ReadState(txn));
-    if (!due_by_count && now - state.checkpoint_time < options_.checkpoint_every_ms) return seq;
-    state.size = size;
-    CUSTOS_ASSIGN_OR_RETURN(std::string unused, SignCheckpoint(txn, &state, now));
-    (void)unused;
-    CUSTOS_RETURN_IF_ERROR(WriteState(txn, state));
+    if (due_by_count || now - state.checkpoint_time >= options_.checkpoint_every_ms) {
+      state.size = size;
+      CUSTOS_ASSIGN_OR_RETURN(std::string unused, SignCheckpoint(txn, &state, now, &edge));
+      (void)unused;
+      CUSTOS_RETURN_IF_ERROR(WriteState(txn, state));
+    }
   }
+  txn.PutMemo(&kFrontierTag, kFrontierTables, std::move(memo));
   return seq;
 }
 
@@ -384,11 +382,16 @@ Result<uint64_t> AuditLog::VerifyExtends(const ReadTxn& txn,
   return cp->size;
 }
 
-Result<std::string> AuditLog::SignCheckpoint(WriteTxn& txn, State* state, UnixMillis now) const {
+Result<std::string> AuditLog::SignCheckpoint(WriteTxn& txn, State* state, UnixMillis now,
+                                             const tiles::Edge* edge) const {
   const uint64_t size = state->size;
   auto last = txn.LastKeyWithPrefix(tables::kCheckpoints, "");
   if (!last.ok() && last.status().code() != StatusCode::kNotFound) return last.status();
-  CUSTOS_ASSIGN_OR_RETURN(std::string root, merkle::RootAt(Nodes(txn), size));
+  // The appender's edge holds the partial tiles: none is read back.
+  std::optional<tiles::TreeReader> seeded;
+  if (edge != nullptr && edge->range.size() == size) seeded.emplace(txn, size, edge);
+  const merkle::NodeReader nodes = seeded ? seeded->Reader() : Nodes(txn);
+  CUSTOS_ASSIGN_OR_RETURN(std::string root, merkle::RootAt(nodes, size));
   if (last.ok()) {
     if (last->size() != 8) return Status::DataLoss("checkpoint key has the wrong size");
     const uint64_t prev_size = DecodeU64(*last);
@@ -403,7 +406,7 @@ Result<std::string> AuditLog::SignCheckpoint(WriteTxn& txn, State* state, UnixMi
     }
     // SECURITY: never sign a tree that does not extend what we signed before.
     CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> proof,
-                            merkle::ConsistencyProof(Nodes(txn), prev_size, size));
+                            merkle::ConsistencyProof(nodes, prev_size, size));
     Status consistent = merkle::VerifyConsistency(prev_size, size, prev->root, root, proof);
     if (!consistent.ok()) {
       return Status::DataLoss(
@@ -468,15 +471,7 @@ Status AuditLog::MaybeCheckpoint() const {
 
 // ---- reading --------------------------------------------------------------------
 
-Result<uint64_t> AuditLog::Size(const ReadTxn& txn) const {
-  auto last = txn.LastKeyWithPrefix(tables::kAuditLeaves, "");
-  if (!last.ok()) {
-    if (last.status().code() == StatusCode::kNotFound) return uint64_t{0};
-    return last.status();
-  }
-  if (last->size() != 8) return Status::DataLoss("audit leaf key has the wrong size");
-  return DecodeU64(*last) + 1;
-}
+Result<uint64_t> AuditLog::Size(const ReadTxn& txn) const { return tiles::LogSize(txn); }
 
 Result<std::string> AuditLog::Leaf(const ReadTxn& txn, uint64_t seq) const {
   auto leaf = txn.Get(tables::kAuditLeaves, SeqKey(seq));
@@ -530,6 +525,21 @@ Result<std::vector<std::string>> AuditLog::InclusionProof(const ReadTxn& txn, ui
   CUSTOS_ASSIGN_OR_RETURN(uint64_t current, Size(txn));
   if (size > current) return Status::InvalidArgument("tree size is beyond the log's size");
   return merkle::InclusionProof(Nodes(txn), seq, size);
+}
+
+Result<std::vector<std::vector<std::string>>> AuditLog::InclusionProofs(
+    const ReadTxn& txn, const std::vector<uint64_t>& seqs, uint64_t size) const {
+  CUSTOS_ASSIGN_OR_RETURN(uint64_t current, Size(txn));
+  if (size > current) return Status::InvalidArgument("tree size is beyond the log's size");
+  const merkle::NodeReader nodes = Nodes(txn);  // one reader for all
+  std::vector<std::vector<std::string>> out;
+  out.reserve(seqs.size());
+  for (uint64_t seq : seqs) {
+    CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> proof,
+                            merkle::InclusionProof(nodes, seq, size));
+    out.push_back(std::move(proof));
+  }
+  return out;
 }
 
 Result<std::vector<std::string>> AuditLog::ConsistencyProof(const ReadTxn& txn, uint64_t old_size,
@@ -619,6 +629,54 @@ Result<bool> Passes(const AuditFilter& filter, uint64_t seq, std::string_view le
     if (filter.to && *t >= *filter.to) return false;
   }
   return true;
+}
+
+// Compares the hashes `expected` of tile (level, index), recomputed from
+// the leaves, with the stored tile. The error names the first event under
+// the first hash that differs; `seq` (the event that completed the tile)
+// when the stored tile cannot be read.
+Status CompareTile(tiles::TreeReader& stored_tree, int level, uint64_t index,
+                   const std::string& expected, uint64_t seq) {
+  const int width = static_cast<int>(expected.size() / merkle::kHashSize);
+  const std::string where =
+      "the stored tree (tile " + std::to_string(level) + "/" + std::to_string(index) + ")";
+  auto stored = stored_tree.Tile(level, index, width);
+  if (!stored.ok()) return Status::DataLoss(SeqPrefix(seq) + stored.status().message());
+  for (int i = 0; i < width; ++i) {
+    const size_t at = static_cast<size_t>(i) * merkle::kHashSize;
+    if (stored->compare(at, merkle::kHashSize, expected, at, merkle::kHashSize) != 0) {
+      const uint64_t first = (index * tiles::kWidth + static_cast<uint64_t>(i)) << (8 * level);
+      return Status::DataLoss(SeqPrefix(first) + "the events from here on do not match " + where);
+    }
+  }
+  return Status::Ok();
+}
+
+// kDataLoss when the stored tree holds a tile (or, before tiles, a leaf's
+// node) beyond a log of `size` events: trailing events were removed.
+Status CheckNothingStoredBeyond(const ReadTxn& txn, uint64_t size, bool legacy) {
+  for (int level = 0; level < (legacy ? 1 : tiles::kLevels); ++level) {
+    const Table table = legacy ? tables::kAuditNodes : tables::kAuditTiles;
+    auto last = txn.LastKeyWithPrefix(table, std::string(1, static_cast<char>(level)));
+    if (!last.ok()) {
+      if (last.status().code() == StatusCode::kNotFound) continue;
+      return last.status();
+    }
+    if (last->size() != 9) return Status::DataLoss("audit tree key has the wrong size");
+    const uint64_t index = DecodeU64(std::string_view(*last).substr(1));
+    // Before tiles every leaf had its node; since, level 0 stores full
+    // tiles only and the levels above their partial tile too.
+    const tiles::Span span = tiles::SpanAt(size, level);
+    const uint64_t held = legacy ? size : span.full + (level > 0 && span.partial > 0 ? 1 : 0);
+    if (index >= held) {
+      return Status::DataLoss(SeqPrefix(size) + "event is missing (the stored tree holds " +
+                              (legacy ? "the hash of seq " + std::to_string(index)
+                                      : "tile " + std::to_string(level) + "/" +
+                                            std::to_string(index) + ", beyond the log's end") +
+                              ")");
+    }
+  }
+  return Status::Ok();
 }
 
 constexpr std::string_view kIndexedKey = "indexed";
@@ -766,21 +824,11 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
     return Status::DataLoss(SeqPrefix(expected) + "event is missing (log size " +
                             std::to_string(size) + ")");
   }
-  // Every leaf's hash is stored as a level-0 node when it is appended: one
-  // beyond the end means trailing events were removed.
-  auto last_node = txn.LastKeyWithPrefix(tables::kAuditNodes, std::string(1, '\0'));
-  if (!last_node.ok() && last_node.status().code() != StatusCode::kNotFound) {
-    return last_node.status();
-  }
-  if (last_node.ok()) {
-    if (last_node->size() != 9) return Status::DataLoss("audit tree node key has the wrong size");
-    const uint64_t last_index = DecodeU64(std::string_view(*last_node).substr(1));
-    if (last_index >= size) {
-      return Status::DataLoss(SeqPrefix(size) +
-                              "event is missing (its hash is in the tree; log had " +
-                              std::to_string(last_index + 1) + " events)");
-    }
-  }
+  // No tile beyond the log's end: one there means trailing events were
+  // removed (the tiles of a vault from before tiles: its level-0 nodes).
+  tiles::TreeReader stored_tree(txn, size);
+  CUSTOS_ASSIGN_OR_RETURN(const bool legacy_tree, stored_tree.Legacy());
+  CUSTOS_RETURN_IF_ERROR(CheckNothingStoredBeyond(txn, size, legacy_tree));
   // The size recorded at the last checkpoint: the log only grows.
   if (size < state.size) {
     return Status::DataLoss(SeqPrefix(size) + "event is missing: the log had " +
@@ -819,8 +867,11 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
         if (!proof.ok()) return Status::DataLoss(CheckpointPrefix(cs) + proof.status().message());
         Status st = merkle::VerifyConsistency(prev_cp_size, cs, prev_cp_root, cp->root, *proof);
         if (!st.ok()) {
-          return Status::DataLoss(CheckpointPrefix(cs) + "inconsistent with checkpoint " +
-                                  std::to_string(prev_cp_size));
+          // Both roots are the leaves' (checked above): the stored tree
+          // that gave the proof differs from them.
+          return Status::DataLoss(CheckpointPrefix(cs) + "no consistency with checkpoint " +
+                                  std::to_string(prev_cp_size) +
+                                  " through the stored tree: its tiles differ from the leaves");
         }
       }
       have_prev = true;
@@ -886,6 +937,8 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
       if (!c.status.ok()) return;  // the walk below stops at the first failure
     }
   };
+  std::string leaf_tile;                          // the stored hashes of the current leaves' tile
+  std::array<std::string, tiles::kLevels> above;  // tile levels 1 and up, as recomputed
   const uint64_t kChunk = std::max<uint64_t>(1, options_.verify_step);
   std::vector<LeafCheck> checks(kChunk);
   uint64_t index_entries = 0;
@@ -912,23 +965,45 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
       LeafCheck& c = checks[seq - from];
       CUSTOS_RETURN_IF_ERROR(c.status);
       index_entries += c.index_entries;
+      // Its hash against the stored leaf hashes (a full tile; every node
+      // of a vault from before tiles)...
+      const tiles::Span leaves = tiles::SpanAt(size, 0);
+      if (seq / tiles::kWidth < leaves.full || legacy_tree) {
+        const uint64_t tile = seq / tiles::kWidth;
+        if (seq % tiles::kWidth == 0 || leaf_tile.empty()) {
+          auto t = stored_tree.Tile(0, tile, tile < leaves.full ? tiles::kWidth : leaves.partial);
+          if (!t.ok()) return Status::DataLoss(SeqPrefix(seq) + t.status().message());
+          leaf_tile = std::move(t).value();
+        }
+        if (leaf_tile.compare((seq % tiles::kWidth) * merkle::kHashSize, merkle::kHashSize,
+                              c.hash) != 0) {
+          return Status::DataLoss(SeqPrefix(seq) +
+                                  "does not match its hash in the stored tree (tile 0/" +
+                                  std::to_string(tile) + ")");
+        }
+      }
+      // ...and the subtrees it completes against the tiles above.
       Status nodes = range.Append(
           std::move(c.hash), [&](int level, uint64_t index, const std::string& hash) -> Status {
-            auto stored = txn.Get(tables::kAuditNodes, AuditNodeKey(level, index));
-            if (!stored.ok()) {
-              return Status::DataLoss(SeqPrefix(seq) + "tree node (" + std::to_string(level) +
-                                      ", " + std::to_string(index) +
-                                      "): " + stored.status().message());
-            }
-            if (*stored != hash) {
-              return Status::DataLoss(SeqPrefix(seq) + "does not match the stored tree node (" +
-                                      std::to_string(level) + ", " + std::to_string(index) + ")");
-            }
-            return Status::Ok();
+            if (level % 8 != 0 || level == 0) return Status::Ok();
+            const int tile_level = level / 8;
+            if (tile_level >= tiles::kLevels) return Status::Ok();
+            above[tile_level] += hash;
+            if (above[tile_level].size() < tiles::kWidth * merkle::kHashSize) return Status::Ok();
+            Status same =
+                CompareTile(stored_tree, tile_level, index / tiles::kWidth, above[tile_level], seq);
+            above[tile_level].clear();
+            return same;
           });
       CUSTOS_RETURN_IF_ERROR(nodes);
       CUSTOS_RETURN_IF_ERROR(check_checkpoints());
     }
+  }
+  // The partial tiles above level 0, as stored.
+  for (int level = 1; level < tiles::kLevels; ++level) {
+    if (above[level].empty()) continue;
+    CUSTOS_RETURN_IF_ERROR(CompareTile(stored_tree, level, tiles::SpanAt(size, level).full,
+                                       above[level], size == 0 ? 0 : size - 1));
   }
   if (next_cp < cp_sizes.size()) {
     return Status::DataLoss(CheckpointPrefix(cp_sizes[next_cp]) + "is beyond the log's size " +

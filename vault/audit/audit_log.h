@@ -6,12 +6,15 @@
 //
 // Storage (all values sealed by the vault):
 //   tables::kAuditLeaves  EncodeU64(seq)                 → leaf bytes (canonical JSON)
-//   tables::kAuditNodes   level (1 byte) || EncodeU64(i) → hash of the complete subtree
-//                                                          covering leaves [i<<level, (i+1)<<level)
+//   tables::kAuditTiles   level (1 byte) || EncodeU64(N) → a tile of the tree's hashes
+//                                                          (vault/audit/tree_tiles.h)
 //   tables::kCheckpoints  EncodeU64(tree size)           → signed checkpoint note
 //   tables::kAuditState   "state"                        → size, last checkpoint size and time
-// Every complete subtree is stored once, when its last leaf is appended, so a
-// root of any size and any proof costs O(log n) reads.
+//                         "tree"                         → "tiles/1"
+// The tree is stored in tiles of 256 hashes: an append writes its leaf and,
+// once in 256 events, a full tile (and the partial tiles above it), so a
+// root of any size and any proof costs O(log n) tile reads. Vaults from
+// before tiles are converted when first opened for writing.
 //
 // Fail closed: Append() runs inside the caller's write transaction, so an
 // access and its event commit together or not at all; if Append fails the
@@ -47,6 +50,7 @@
 #include "vault/audit/checkpoint.h"
 #include "vault/audit/merkle.h"
 #include "vault/audit/signed_note.h"
+#include "vault/audit/tree_tiles.h"
 #include "vault/store/secret.h"
 #include "vault/store/vault.h"
 
@@ -139,11 +143,19 @@ struct AuditVerifyReport {
   std::string root;      // root of the whole log (raw)
 };
 
+// The tree's right edge after an append, and the hash of that append's leaf
+// (AuditLog's own bookkeeping; see committed_edge_).
+struct AuditEdge {
+  tiles::Edge edge;
+  std::string last_leaf_hash;
+};
+
 class AuditLog {
  public:
-  // Loads (creating on first use) the log's signing key. Call outside any
-  // Write(). kInvalidArgument when the vault's log name is not a valid
-  // signed-note key name; errors of the vault pass through.
+  // Loads (creating on first use) the log's signing key; on a vault open for
+  // writing whose tree is still stored as nodes, converts it to tiles first
+  // (one transaction). Call outside any Write(). kInvalidArgument when the vault's log name is not
+  // a valid signed-note key name; errors of the vault pass through.
   static Result<std::unique_ptr<AuditLog>> Open(Vault& vault, const AuditOptions& options = {});
 
   AuditLog(const AuditLog&) = delete;
@@ -184,6 +196,12 @@ class AuditLog {
   Result<std::vector<uint64_t>> CheckpointSizes(const ReadTxn& txn) const;
   Result<std::vector<std::string>> InclusionProof(const ReadTxn& txn, uint64_t seq,
                                                   uint64_t size) const;
+  // The inclusion proofs of `seqs` in the tree of `size`, in that order.
+  // They share the tiles they read (and the hashes computed inside them),
+  // so events near one another cost little more than one proof.
+  Result<std::vector<std::vector<std::string>>> InclusionProofs(const ReadTxn& txn,
+                                                                const std::vector<uint64_t>& seqs,
+                                                                uint64_t size) const;
   Result<std::vector<std::string>> ConsistencyProof(const ReadTxn& txn, uint64_t old_size,
                                                     uint64_t new_size) const;
 
@@ -267,7 +285,10 @@ class AuditLog {
   // The index keys of one leaf (none for an empty actor or object id).
   Result<std::vector<std::string>> IndexKeys(uint64_t seq, std::string_view leaf) const;
   // Signs a checkpoint of state->size (see Checkpoint()) and updates *state.
-  Result<std::string> SignCheckpoint(WriteTxn& txn, State* state, UnixMillis now) const;
+  // `edge`, when given, is the tree's right edge at that size as the
+  // appender holds it (its partial tiles need not be read back).
+  Result<std::string> SignCheckpoint(WriteTxn& txn, State* state, UnixMillis now,
+                                     const tiles::Edge* edge = nullptr) const;
   // Opens a stored checkpoint note with the log key and parses it.
   Result<vault::Checkpoint> OpenCheckpoint(std::string_view note_text) const;
   // Remembers a durable checkpoint's time for the time rule (a commit hook).
@@ -285,21 +306,14 @@ class AuditLog {
   mutable std::atomic<int64_t> last_checkpoint_time_{0};
   // The right edge of the tree as this process last committed it, and the
   // hash of its last leaf. The next batch reads the log's size in its
-  // transaction and reuses these hashes when the size is the same and the
-  // stored hash of the last leaf is the one remembered (a log that lost its
+  // transaction and reuses this edge when the size is the same and the
+  // hash of the stored last leaf is the one remembered (a log that lost its
   // tail in a failover and was refilled to the same size by another node is
-  // not the same log), instead of reading a stored node per set bit of the
-  // size, each a round trip on a shared store.
-  struct CommittedEdge {
-    merkle::CompactRange range;
-    std::string last_leaf_hash;
-  };
+  // not the same log), instead of reading back the partial tiles and the
+  // newest leaves, round trips on a shared store.
   mutable std::mutex committed_mu_;
-  mutable std::shared_ptr<const CommittedEdge> committed_edge_;
+  mutable std::shared_ptr<const AuditEdge> committed_edge_;
 };
-
-// Key of a tree node in tables::kAuditNodes.
-std::string AuditNodeKey(int level, uint64_t index);
 
 }  // namespace custos::vault
 

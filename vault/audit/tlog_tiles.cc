@@ -4,13 +4,12 @@
 
 #include "vault/audit/audit_log.h"
 #include "vault/audit/checkpoint.h"
+#include "vault/audit/tree_tiles.h"
 #include "vault/store/tables.h"
 
 namespace custos::vault::tlog {
 
 namespace {
-
-constexpr size_t kHashSize = 32;
 
 std::vector<std::string_view> Split(std::string_view path) {
   std::vector<std::string_view> parts;
@@ -113,15 +112,8 @@ Result<std::string> ReadTile(const ReadTxn& txn, const TilePath& tile, uint64_t 
   const uint64_t first = tile.index * kTileWidth;
   std::string out;
   if (!tile.entries) {
-    out.reserve(static_cast<size_t>(tile.width) * kHashSize);
-    for (int i = 0; i < tile.width; ++i) {
-      CUSTOS_ASSIGN_OR_RETURN(
-          std::string h,
-          txn.Get(tables::kAuditNodes, AuditNodeKey(shift, first + static_cast<uint64_t>(i))));
-      if (h.size() != kHashSize) return Status::DataLoss("stored tree node has the wrong size");
-      out += h;
-    }
-    return out;
+    tiles::TreeReader tree(txn, log_size);
+    return tree.Tile(tile.level, tile.index, tile.width);
   }
   uint64_t next = first;
   Status scanned = txn.ScanFrom(

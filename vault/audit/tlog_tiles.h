@@ -1,6 +1,7 @@
 // The audit log as a tiled transparency log (c2sp.org/tlog-tiles): the
 // tree's hashes in tiles of 256 and the events in bundles of 256, read from
-// the stored tree (tables::kAuditNodes) and leaves (tables::kAuditLeaves).
+// the stored tiles (vault/audit/tree_tiles.h) and leaves
+// (tables::kAuditLeaves).
 // The hashes are RFC 6962's, as in checkpoints and proofs, so any tlog
 // client can check the log from these files and a checkpoint alone.
 // `custos serve` publishes them under /tlog/ (web/tlog_api.cc).

@@ -379,11 +379,15 @@ class Builder {
       std::vector<std::pair<uint64_t, std::string>> proofs;
       {
         CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-        for (size_t i = start; i < in_.events.size() && i < start + kEventBatch; ++i) {
+        const std::vector<uint64_t> seqs(
+            in_.events.begin() + static_cast<std::ptrdiff_t>(start),
+            in_.events.begin() +
+                static_cast<std::ptrdiff_t>(std::min(in_.events.size(), start + kEventBatch)));
+        CUSTOS_ASSIGN_OR_RETURN(auto hashes, log_.InclusionProofs(*txn, seqs, in_.checkpoint.size));
+        for (size_t i = 0; i < seqs.size(); ++i) {
           TlogProof p;
-          p.index = in_.events[i];
-          CUSTOS_ASSIGN_OR_RETURN(p.hashes,
-                                  log_.InclusionProof(*txn, p.index, in_.checkpoint.size));
+          p.index = seqs[i];
+          p.hashes = std::move(hashes[i]);
           p.checkpoint = in_.checkpoint_note;
           proofs.emplace_back(p.index, FormatTlogProof(p));
         }

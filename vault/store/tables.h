@@ -27,8 +27,12 @@ inline constexpr Table kSessions = "sessions";
 // Generic immutable versions (id \0 version) and their heads.
 inline constexpr Table kRecords = "records";
 inline constexpr Table kRecordIndex = "record_index";
-// Audit log: leaves by seq, Merkle nodes, checkpoints, log state.
+// Audit log: leaves by seq, the Merkle tree in tiles of 256 hashes
+// (vault/audit/tree_tiles.h), checkpoints, log state. kAuditNodes held one
+// entry per tree node before tiles; it is emptied when such a vault is
+// first opened for writing.
 inline constexpr Table kAuditLeaves = "audit_leaves";
+inline constexpr Table kAuditTiles = "audit_tiles";
 inline constexpr Table kAuditNodes = "audit_nodes";
 inline constexpr Table kCheckpoints = "checkpoints";
 inline constexpr Table kAuditState = "audit_state";
@@ -60,12 +64,15 @@ inline constexpr Table kEvidence = "evidence";
 // in-memory catalog up to date from it (vault/records/records_catalog.cc).
 inline constexpr Table kRecordChanges = "record_changes";
 
-inline constexpr std::array<Table, 25> kAllTables = {
-    kMeta,         kKeys,        kUsers,      kUserIndex,   kSessions,    kRecords,
-    kRecordIndex,  kAuditLeaves, kAuditNodes, kCheckpoints, kAuditState,  kAuditIndex,
-    kPolicies,     kLoans,       kViewCounts, kActivity,    kAttachments, kAttachmentChunks,
-    kAgreements,   kSignatures,  kAlerts,     kDepartures,  kIndex,       kEvidence,
+// clang-format off
+inline constexpr std::array<Table, 26> kAllTables = {
+    kMeta, kKeys, kUsers, kUserIndex, kSessions,
+    kRecords, kRecordIndex, kAuditLeaves, kAuditTiles, kAuditNodes,
+    kCheckpoints, kAuditState, kAuditIndex, kPolicies, kLoans,
+    kViewCounts, kActivity, kAttachments, kAttachmentChunks, kAgreements,
+    kSignatures, kAlerts, kDepartures, kIndex, kEvidence,
     kRecordChanges};
+// clang-format on
 
 // The tables whose keys are their data (indexes): they are mostly read by
 // key alone. Key-only reads of them (ReadTxn::Has, ScanKeys,
