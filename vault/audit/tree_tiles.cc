@@ -12,6 +12,7 @@ namespace {
 constexpr size_t kHash = merkle::kHashSize;
 constexpr std::string_view kTreeFormatKey = "tree";
 constexpr std::string_view kTreeFormatTiles = "tiles/1";
+constexpr size_t kMaxCachedTiles = 64;
 
 std::string Where(int level, uint64_t index) {
   return "(" + std::to_string(level) + ", " + std::to_string(index) + ")";
@@ -136,6 +137,9 @@ Result<TreeReader::Cached*> TreeReader::Load(int level, uint64_t index) {
                             Where(level, index));
   }
   CUSTOS_ASSIGN_OR_RETURN(std::string entries, ReadEntries(level, index, width));
+  // A proof needs a few tiles; a walk of the whole log (Verify) would keep
+  // them all: start over past a bound.
+  if (cache_.size() >= kMaxCachedTiles) cache_.clear();
   Cached c;
   c.levels.push_back(std::move(entries));
   return &cache_.emplace(key, std::move(c)).first->second;
