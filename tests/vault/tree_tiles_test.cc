@@ -143,6 +143,38 @@ TEST_F(TreeTilesTest, TheEdgeOfABatchThatRolledBackIsNotReused) {
   ASSERT_TRUE(log_->Verify().ok());
 }
 
+TEST_F(TreeTilesTest, AnEdgeCatchesUpWithAnotherWritersEvents) {
+  // Two logs over one vault, as two nodes over one shared store: each
+  // remembers the edge it committed and must build on the other's events.
+  AuditOptions o;
+  o.checkpoint_every_events = 0;
+  o.checkpoint_every_ms = 0;
+  std::unique_ptr<AuditLog> other = AuditLog::Open(*vault_, o).value();
+  auto append_with = [&](AuditLog& log, uint64_t n) {
+    ASSERT_TRUE(vault_
+                    ->Write([&](WriteTxn& w) -> Status {
+                      for (uint64_t i = 0; i < n; ++i)
+                        CUSTOS_RETURN_IF_ERROR(log.Append(w, Event(tree_.size() + i)).status());
+                      return Status::Ok();
+                    })
+                    .ok());
+    auto r = vault_->BeginRead().value();
+    const uint64_t size = log_->Size(*r).value();
+    for (uint64_t i = tree_.size(); i < size; ++i) tree_.AppendLeaf(log_->Leaf(*r, i).value());
+  };
+  append_with(*log_, 250);
+  append_with(*other, 10);  // fills the first tile of leaf hashes
+  append_with(*log_, 3);    // catches up across it
+  ExpectSameTreeAt(263);
+  append_with(*other, 2);
+  append_with(*log_, 300);  // a second full tile, written by this log
+  append_with(*other, 1);   // 300 behind: reads the edge from the store
+  ExpectSameTreeAt(566);
+  auto report = log_->Verify();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(Count(tables::kAuditTiles), 2u + 1);
+}
+
 // A vault from before tiles: every node in kAuditNodes, no tiles, no marker.
 class LegacyTreeTest : public TreeTilesTest {
  protected:

@@ -41,6 +41,9 @@ struct AuditFrontier : WriteTxn::Memo {
   bool hooked = false;
 };
 constexpr char kFrontierTag = 0;  // its address names the memo
+// At most this many events appended by another writer are read to bring a
+// remembered edge up to date; beyond, the edge is read from the store.
+constexpr uint64_t kCatchUpEvents = 256;
 constexpr Table kFrontierTables[] = {tables::kAuditLeaves, tables::kAuditTiles};
 
 std::string SeqPrefix(uint64_t seq) { return "seq " + std::to_string(seq) + ": "; }
@@ -275,15 +278,28 @@ Result<uint64_t> AuditLog::Append(WriteTxn& txn, const PreparedAuditEvent& event
       std::lock_guard lock(committed_mu_);
       committed = committed_edge_;
     }
-    if (committed != nullptr && committed->edge.range.size() == stored && stored > 0) {
-      auto last = txn.Get(tables::kAuditLeaves, SeqKey(stored - 1));
+    // The edge this process committed last, if the log still holds its
+    // last leaf; events another writer (node) appended since are read and
+    // added to it (their tiles are stored: that writer stored them).
+    const uint64_t known = committed != nullptr ? committed->edge.range.size() : 0;
+    if (known > 0 && known <= stored && stored - known <= kCatchUpEvents) {
+      std::vector<std::string> keys;
+      for (uint64_t seq = known - 1; seq < stored; ++seq) keys.push_back(SeqKey(seq));
+      CUSTOS_RETURN_IF_ERROR(txn.Prefetch(tables::kAuditLeaves, keys));
+      auto last = txn.Get(tables::kAuditLeaves, SeqKey(known - 1));
       if (!last.ok() && last.status().code() != StatusCode::kNotFound) return last.status();
       if (!last.ok() || merkle::LeafHash(*last) != committed->last_leaf_hash) committed = nullptr;
     } else {
       committed = nullptr;
     }
     if (committed != nullptr) {
-      memo = std::make_unique<AuditFrontier>(std::make_shared<AuditEdge>(*committed));
+      auto caught_up = std::make_shared<AuditEdge>(*committed);
+      for (uint64_t seq = known; seq < stored; ++seq) {
+        CUSTOS_ASSIGN_OR_RETURN(std::string leaf, Leaf(txn, seq));
+        caught_up->last_leaf_hash = merkle::LeafHash(leaf);
+        CUSTOS_RETURN_IF_ERROR(tiles::Extend(&caught_up->edge, caught_up->last_leaf_hash));
+      }
+      memo = std::make_unique<AuditFrontier>(std::move(caught_up));
     } else {
       CUSTOS_RETURN_IF_ERROR(txn.Prefetch(tables::kAuditLeaves, tiles::EdgeLeafKeys(stored)));
       CUSTOS_RETURN_IF_ERROR(txn.Prefetch(tables::kAuditTiles, tiles::EdgeTileKeys(stored)));

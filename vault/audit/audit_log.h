@@ -306,11 +306,11 @@ class AuditLog {
   mutable std::atomic<int64_t> last_checkpoint_time_{0};
   // The right edge of the tree as this process last committed it, and the
   // hash of its last leaf. The next batch reads the log's size in its
-  // transaction and reuses this edge when the size is the same and the
-  // hash of the stored last leaf is the one remembered (a log that lost its
-  // tail in a failover and was refilled to the same size by another node is
-  // not the same log), instead of reading back the partial tiles and the
-  // newest leaves, round trips on a shared store.
+  // transaction and reuses this edge when the log still holds that leaf
+  // with that hash (a log that lost its tail in a failover and was refilled
+  // by another node is not the same log), adding the events another node
+  // appended since (at most 256, read in one round trip), instead of
+  // reading back the partial tiles and up to 255 newest leaves.
   mutable std::mutex committed_mu_;
   mutable std::shared_ptr<const AuditEdge> committed_edge_;
 };

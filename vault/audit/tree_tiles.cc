@@ -1,5 +1,6 @@
 #include "vault/audit/tree_tiles.h"
 
+#include <functional>
 #include <utility>
 
 #include "base/encoding.h"
@@ -225,7 +226,12 @@ std::vector<std::string> EdgeTileKeys(uint64_t size) {
   return keys;
 }
 
-Status Append(WriteTxn& txn, Edge* edge, std::string leaf_hash) {
+namespace {
+
+// Appends to the edge; `store(level, index, tile)` is given each tile to
+// write (none when null).
+Status AppendToEdge(Edge* edge, std::string leaf_hash,
+                    const std::function<Status(int, uint64_t, const std::string&)>& store) {
   return edge->range.Append(
       std::move(leaf_hash), [&](int level, uint64_t index, const std::string& hash) -> Status {
         if (level % 8 != 0) return Status::Ok();
@@ -235,14 +241,27 @@ Status Append(WriteTxn& txn, Edge* edge, std::string leaf_hash) {
         tile += hash;
         const uint64_t tile_index = index / kWidth;
         if (tile.size() == kWidth * kHash) {
-          Status st = txn.Put(tables::kAuditTiles, TileKey(tile_level, tile_index), tile);
+          Status st = store ? store(tile_level, tile_index, tile) : Status::Ok();
           tile.clear();
           return st;
         }
         // Level 0's partial tile is the leaves themselves.
-        if (tile_level == 0) return Status::Ok();
-        return txn.Put(tables::kAuditTiles, TileKey(tile_level, tile_index), tile);
+        if (tile_level == 0 || !store) return Status::Ok();
+        return store(tile_level, tile_index, tile);
       });
+}
+
+}  // namespace
+
+Status Append(WriteTxn& txn, Edge* edge, std::string leaf_hash) {
+  return AppendToEdge(edge, std::move(leaf_hash),
+                      [&](int level, uint64_t index, const std::string& tile) {
+                        return txn.Put(tables::kAuditTiles, TileKey(level, index), tile);
+                      });
+}
+
+Status Extend(Edge* edge, std::string leaf_hash) {
+  return AppendToEdge(edge, std::move(leaf_hash), nullptr);
 }
 
 // ---- migration --------------------------------------------------------------------

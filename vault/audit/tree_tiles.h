@@ -113,6 +113,9 @@ std::vector<std::string> EdgeTileKeys(uint64_t size);
 // Appends `leaf_hash` to the edge and writes each tile it fills, and each
 // partial tile of level 1 and up it extends.
 Status Append(WriteTxn& txn, Edge* edge, std::string leaf_hash);
+// Appends `leaf_hash` to the edge alone, writing nothing: for an edge that
+// catches up with events another writer appended (and stored the tiles of).
+Status Extend(Edge* edge, std::string leaf_hash);
 
 // Converts a vault whose tree is kept as nodes to tiles in `txn`: writes
 // the tiles, deletes the nodes and sets the marker. False when the vault
