@@ -121,7 +121,7 @@ struct AuditOptions {
   // event, for a periodic timer.
   int64_t checkpoint_every_ms = 60'000;
   // Verify() walks the log in steps of this many events; the leaves of a
-  // step are checked on two threads, then its tree nodes in order.
+  // step are checked on two threads, then its tree tiles in order.
   uint64_t verify_step = 8192;
 };
 
@@ -240,8 +240,10 @@ class AuditLog {
   // back to an older copy) or differs within it (rewritten).
   Result<uint64_t> VerifyExtends(const ReadTxn& txn, std::string_view signed_checkpoint) const;
 
-  // Recomputes every leaf hash and every stored tree node, checks that the
-  // sequence is dense and each leaf is canonical JSON carrying its own seq,
+  // Recomputes every leaf hash and the tree, compares them with every
+  // stored tile (vault/audit/tree_tiles.h; a stored tile beyond the log's
+  // end means removed events), checks that the sequence is dense and each
+  // leaf is canonical JSON carrying its own seq,
   // verifies every stored checkpoint's signature (log key), origin and root,
   // and the consistency of consecutive checkpoints. kDataLoss whose message
   // begins "seq N:" naming the first bad event, or "checkpoint N:" naming a

@@ -7,10 +7,10 @@
 //
 // Proof construction works over any store of complete-subtree hashes: a
 // NodeReader returns the hash of the perfect subtree at (level, index), which
-// covers leaves [index << level, (index + 1) << level). A store that keeps
-// every such node (the audit log keeps them in tables::kAuditNodes) answers
-// roots, inclusion and consistency proofs for any tree size with O(log n)
-// reads. Verification functions are pure and need only the proof.
+// covers leaves [index << level, (index + 1) << level). A store that can
+// answer every such node (the audit log's tiles, vault/audit/tree_tiles.h)
+// answers roots, inclusion and consistency proofs for any tree size with
+// O(log n) reads. Verification functions are pure and need only the proof.
 //
 // Thread-safety: pure functions; MemoryTree is a value (one writer at a time).
 #ifndef CUSTOS_VAULT_AUDIT_MERKLE_H_
