@@ -202,8 +202,7 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(Vault& vault, const AuditOption
     CUSTOS_ASSIGN_OR_RETURN(auto txn, vault.BeginRead());
     CUSTOS_ASSIGN_OR_RETURN(State state, log->ReadState(*txn));
     log->last_checkpoint_time_.store(state.checkpoint_time);
-    tiles::TreeReader tree(*txn, 0);
-    CUSTOS_ASSIGN_OR_RETURN(legacy_tree, tree.Legacy());
+    CUSTOS_ASSIGN_OR_RETURN(legacy_tree, tiles::TreeInNodes(*txn));
   }
   // A tree still stored as nodes (or a new vault's empty one) becomes
   // tiles before anything is appended; a read-only open reads the nodes.
@@ -682,8 +681,7 @@ Status CheckNothingStoredBeyond(const ReadTxn& txn, uint64_t size, bool legacy) 
     const uint64_t index = DecodeU64(std::string_view(*last).substr(1));
     // Before tiles every leaf had its node; since, level 0 stores full
     // tiles only and the levels above their partial tile too.
-    const tiles::Span span = tiles::SpanAt(size, level);
-    const uint64_t held = legacy ? size : span.full + (level > 0 && span.partial > 0 ? 1 : 0);
+    const uint64_t held = legacy ? size : tiles::StoredTiles(size, level);
     if (index >= held) {
       return Status::DataLoss(SeqPrefix(size) + "event is missing (the stored tree holds " +
                               (legacy ? "the hash of seq " + std::to_string(index)
@@ -953,6 +951,7 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
       if (!c.status.ok()) return;  // the walk below stops at the first failure
     }
   };
+  const tiles::Span leaves = tiles::SpanAt(size, 0);
   std::string leaf_tile;                          // the stored hashes of the current leaves' tile
   std::array<std::string, tiles::kLevels> above;  // tile levels 1 and up, as recomputed
   const uint64_t kChunk = std::max<uint64_t>(1, options_.verify_step);
@@ -983,7 +982,6 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
       index_entries += c.index_entries;
       // Its hash against the stored leaf hashes (a full tile; every node
       // of a vault from before tiles)...
-      const tiles::Span leaves = tiles::SpanAt(size, 0);
       if (seq / tiles::kWidth < leaves.full || legacy_tree) {
         const uint64_t tile = seq / tiles::kWidth;
         if (seq % tiles::kWidth == 0 || leaf_tile.empty()) {

@@ -46,6 +46,22 @@ Span SpanAt(uint64_t size, int level) {
   return Span{hashes / kWidth, static_cast<int>(hashes % kWidth)};
 }
 
+uint64_t StoredTiles(uint64_t size, int level) {
+  const Span span = SpanAt(size, level);
+  return span.full + (level > 0 && span.partial > 0 ? 1 : 0);
+}
+
+Result<bool> TreeInNodes(const ReadTxn& txn) {
+  auto marker = txn.Get(tables::kAuditState, kTreeFormatKey);
+  if (marker.ok()) {
+    if (*marker != kTreeFormatTiles)
+      return Status::DataLoss("the audit tree is stored in an unknown format");
+    return false;
+  }
+  if (marker.status().code() != StatusCode::kNotFound) return marker.status();
+  return true;
+}
+
 // ---- reading ---------------------------------------------------------------------
 
 TreeReader::TreeReader(const ReadTxn& txn, uint64_t size, const Edge* edge)
@@ -63,18 +79,8 @@ TreeReader::TreeReader(const ReadTxn& txn, uint64_t size, const Edge* edge)
 
 Result<bool> TreeReader::Legacy() {
   if (legacy_ < 0) {
-    auto marker = txn_->Get(tables::kAuditState, kTreeFormatKey);
-    if (marker.ok()) {
-      if (*marker != kTreeFormatTiles)
-        return Status::DataLoss("the audit tree is stored in an unknown format");
-      legacy_ = 0;
-    } else if (marker.status().code() == StatusCode::kNotFound) {
-      // No marker: a vault from before tiles (or a new one whose log is
-      // still empty, where both readings agree).
-      legacy_ = 1;
-    } else {
-      return marker.status();
-    }
+    CUSTOS_ASSIGN_OR_RETURN(const bool in_nodes, TreeInNodes(*txn_));
+    legacy_ = in_nodes ? 1 : 0;
   }
   return legacy_ == 1;
 }
@@ -267,21 +273,15 @@ Status Extend(Edge* edge, std::string leaf_hash) {
 // ---- migration --------------------------------------------------------------------
 
 Result<bool> MigrateToTiles(WriteTxn& txn) {
-  auto marker = txn.Get(tables::kAuditState, kTreeFormatKey);
-  if (marker.ok()) {
-    if (*marker != kTreeFormatTiles)
-      return Status::DataLoss("the audit tree is stored in an unknown format");
-    return false;
-  }
-  if (marker.status().code() != StatusCode::kNotFound) return marker.status();
+  CUSTOS_ASSIGN_OR_RETURN(const bool in_nodes, TreeInNodes(txn));
+  if (!in_nodes) return false;
   CUSTOS_ASSIGN_OR_RETURN(const uint64_t size, LogSize(txn));
   // Read through the nodes (the reader still sees the vault as legacy:
   // no marker yet) and write the tiles the appender would have written.
   TreeReader nodes(txn, size);
   for (int level = 0; level < kLevels; ++level) {
     const Span span = SpanAt(size, level);
-    const uint64_t tiles = span.full + (level > 0 && span.partial > 0 ? 1 : 0);
-    for (uint64_t n = 0; n < tiles; ++n) {
+    for (uint64_t n = 0; n < StoredTiles(size, level); ++n) {
       const int width = n < span.full ? kWidth : span.partial;
       CUSTOS_ASSIGN_OR_RETURN(std::string tile, nodes.Tile(level, n, width));
       CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kAuditTiles, TileKey(level, n), tile));

@@ -58,6 +58,14 @@ struct Span {
   int partial = 0;
 };
 Span SpanAt(uint64_t size, int level);
+// How many tiles of tile level `level` are stored for a log of `size`
+// events: the full ones, and at levels 1 and up the partial one too.
+uint64_t StoredTiles(uint64_t size, int level);
+
+// Whether the vault keeps its tree as nodes (no "tree" marker: a vault from
+// before tiles, or a new one whose log is still empty, where both readings
+// agree). kDataLoss for a marker of an unknown format.
+Result<bool> TreeInNodes(const ReadTxn& txn);
 
 struct Edge;
 
