@@ -493,7 +493,7 @@ def check_round(custos, port, setup, ledger, events, chunks_before):
                       "attachment %s reads back different bytes" % filename)
                 setup["downloaded"].add(filename)
         info = custos.must("status")  # read-only, beside the server
-        in_table = int(info.split("attachment_chunks", 1)[1].split()[0])
+        in_table = int(info.split("stream_chunks", 1)[1].split()[0])
         found["orphan_chunks"] = in_table - chunks_before - chunks
 
         # Loans: acknowledged steps present; every step has its event and
@@ -580,7 +580,7 @@ def prepare(custos, root):
     borrower.close()
     check(server.stop() == 0, "custos serve did not stop cleanly:\n" + server.log())
     info = custos.must("status")
-    chunks = int(info.split("attachment_chunks", 1)[1].split()[0])
+    chunks = int(info.split("stream_chunks", 1)[1].split()[0])
     return setup, chunks
 
 

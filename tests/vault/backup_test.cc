@@ -216,10 +216,10 @@ TEST_F(BackupTest, ScrubNamesEachDamagedValueByTableAndKey) {
       return key;
     };
     const std::string record_key = first_key(tables::kRecords, rec.id);
-    const std::string chunk_key = first_key(tables::kAttachmentChunks, "");
+    const std::string chunk_key = first_key(tables::kStreamChunks, "");
     const std::string leaf_key = first_key(tables::kAuditLeaves, "");
     targets = {{tables::kRecords, record_key},
-               {tables::kAttachmentChunks, chunk_key},
+               {tables::kStreamChunks, chunk_key},
                {tables::kAuditLeaves, leaf_key}};
   }
   const std::string path = dir_.path() + "/data.mdb";

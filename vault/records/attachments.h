@@ -8,9 +8,14 @@
 //                                    "sha256" (hex of the plaintext),"chunk_size",
 //                                    "chunks","header" (secretstream header, b64),
 //                                    "key" (the attachment key sealed under the
-//                                    vault's attachment KEK, b64),"created",
+//                                    vault's attachment KEK, b64),
+//                                    "stream_format" (2; absent: 1),"created",
 //                                    "created_by","audit_seq"}
-//   tables::kAttachmentChunks  id \0 EncodeU32(i) → chunk i's ciphertext
+//   tables::kStreamChunks      id \0 EncodeU32(i) → chunk i's ciphertext, as
+//                              secretstream gave it (format 2)
+//   tables::kAttachmentChunks  the same, sealed again as a value (format 1,
+//                              attachments added before 2026-12-05)
+//   tables::kStreams           id → the stream's description (for the scrub)
 //   tables::kIndex             "att/" + record + \0 + id → ""
 // Each chunk's associated data binds the attachment id and the chunk index;
 // the last chunk carries the FINAL tag. A changed, reordered, missing or

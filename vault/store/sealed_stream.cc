@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <future>
+#include <map>
+#include <set>
 #include <sodium.h>
 #include <utility>
 
 #include "base/encoding.h"
+#include "base/json.h"
 #include "base/time.h"
 #include "vault/store/crypto.h"
 
@@ -37,6 +40,18 @@ std::string ChunkAd(std::string_view id, uint32_t index) {
 
 std::string KeyAd(std::string_view id) { return "custos-attachment-key:" + std::string(id); }
 
+// Where a stream of `format` keeps its chunks.
+Table ChunkTable(uint32_t format) {
+  return format == kStreamChunksAsIs ? tables::kStreamChunks : tables::kAttachmentChunks;
+}
+
+// What tables::kStreams holds for a committed stream: its description.
+std::string Describe(const SealedStream& s) {
+  json::Value o = json::Value::MakeObject();
+  s.AddTo(&o);
+  return json::Serialize(o);
+}
+
 }  // namespace
 
 void SealedStream::AddTo(json::Value* o) const {
@@ -46,6 +61,8 @@ void SealedStream::AddTo(json::Value* o) const {
   (*o)["chunks"] = chunks;
   (*o)["header"] = Base64Encode(header);
   (*o)["key"] = Base64Encode(sealed_key);
+  // Absent for streams of the first format, which had no such field.
+  if (format != kStreamChunksSealed) (*o)["stream_format"] = format;
 }
 
 Result<SealedStream> SealedStream::From(const json::Value& o, std::string id) {
@@ -63,6 +80,16 @@ Result<SealedStream> SealedStream::From(const json::Value& o, std::string id) {
   for (const Status& st : {size.status(), sha.status(), chunk_size.status(), chunks.status(),
                            header.status(), key.status()}) {
     if (!st.ok()) return malformed(st);
+  }
+  if (o.Find("stream_format") != nullptr) {
+    auto format = json::GetInt(o, "stream_format");
+    if (!format.ok()) return malformed(format.status());
+    if (*format != kStreamChunksAsIs) {
+      return malformed(Status::InvalidArgument("unknown stream format " + std::to_string(*format)));
+    }
+    s.format = kStreamChunksAsIs;
+  } else {
+    s.format = kStreamChunksSealed;
   }
   if (*size < 0 || *chunk_size <= 0 || *chunk_size > static_cast<int64_t>(kMaxChunkSize) ||
       *chunks < 1 || *chunks > INT64_C(0xffffffff)) {
@@ -187,7 +214,7 @@ struct SealedStreamWriter::State {
             CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kIndex, PendingKey(id),
                                            EncodeU64(static_cast<uint64_t>(NowMillis()))));
             for (const auto& [k, v] : batch) {
-              CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kAttachmentChunks, k, v));
+              CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kStreamChunks, k, v));
             }
             return Status::Ok();
           });
@@ -255,8 +282,11 @@ Status SealedStreamWriter::CommitIn(WriteTxn& txn) const {
   if (!state_->finished) return Status::FailedPrecondition("the stream is not finished");
   CUSTOS_RETURN_IF_ERROR(state_->failed);
   for (const auto& [k, v] : state_->pending) {
-    CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kAttachmentChunks, k, v));
+    CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kStreamChunks, k, v));
   }
+  // Described for the scrub, which can check the chunks only with the
+  // stream's key and header.
+  CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kStreams, state_->stream.id, Describe(state_->stream)));
   if (state_->stored > 0) {
     // SECURITY: a stream a sweep took has lost chunks; it is never named.
     CUSTOS_RETURN_IF_ERROR(MarkStillOurs(txn, state_->stream.id));
@@ -310,21 +340,25 @@ Result<uint64_t> SweepAbandonedStreams(Vault& vault, int64_t idle_ms) {
     }));
     if (!taken) continue;
     const std::string prefix = id + std::string(1, '\0');
-    // In batches, so that a large abandoned upload is not one huge write.
+    // In batches, so that a large abandoned upload is not one huge write;
+    // in both chunk tables (a stream begun before kStreamChunks existed
+    // stored its chunks in kAttachmentChunks).
+    Table table = tables::kStreamChunks;
     while (true) {
       std::vector<std::string> keys;
       {
         CUSTOS_ASSIGN_OR_RETURN(auto r, vault.BeginRead());
-        CUSTOS_RETURN_IF_ERROR(r->ScanKeys(tables::kAttachmentChunks, prefix,
-                                           [&](std::string_view key) -> Result<bool> {
-                                             keys.emplace_back(key);
-                                             return keys.size() < 1024;
-                                           }));
+        CUSTOS_RETURN_IF_ERROR(
+            r->ScanKeys(table, prefix, [&](std::string_view key) -> Result<bool> {
+              keys.emplace_back(key);
+              return keys.size() < 1024;
+            }));
       }
-      const bool last = keys.size() < 1024;
+      const bool table_done = keys.size() < 1024;
+      const bool last = table_done && table == tables::kAttachmentChunks;
       CUSTOS_RETURN_IF_ERROR(vault.Write([&](WriteTxn& txn) -> Status {
         for (const std::string& k : keys) {
-          Status st = txn.Delete(tables::kAttachmentChunks, k);
+          Status st = txn.Delete(table, k);
           if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
         }
         if (last) {
@@ -335,6 +369,7 @@ Result<uint64_t> SweepAbandonedStreams(Vault& vault, int64_t idle_ms) {
       }));
       deleted += keys.size();
       if (last) break;
+      if (table_done) table = tables::kAttachmentChunks;
     }
   }
   return deleted;
@@ -347,13 +382,21 @@ void DeleteStreamChunks(Vault& vault, const std::string& id, uint32_t chunks) {
     vault
         .Write([&](WriteTxn& txn) -> Status {
           for (uint32_t i = start; i < chunks && i < start + 256; ++i) {
-            Status st = txn.Delete(tables::kAttachmentChunks, ChunkKey(id, i));
-            if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+            for (Table table : {tables::kStreamChunks, tables::kAttachmentChunks}) {
+              Status st = txn.Delete(table, ChunkKey(id, i));
+              if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+            }
           }
           return Status::Ok();
         })
         .IgnoreError();
   }
+  vault
+      .Write([&](WriteTxn& txn) -> Status {
+        Status st = txn.Delete(tables::kStreams, id);
+        return st.code() == StatusCode::kNotFound ? Status::Ok() : st;
+      })
+      .IgnoreError();
 }
 
 Status ReadSealedStream(Vault& vault, const SealedStream& stream,
@@ -376,7 +419,8 @@ Status ReadSealedStream(Vault& vault, const SealedStream& stream,
     Status status;
     std::vector<std::string> ciphers;
   };
-  const auto fetch = [&vault, &stream](uint32_t from) -> Fetched {
+  const Table table = ChunkTable(stream.format);
+  const auto fetch = [&vault, &stream, table](uint32_t from) -> Fetched {
     Fetched f;
     auto r = vault.BeginRead();
     if (!r.ok()) {
@@ -384,7 +428,7 @@ Status ReadSealedStream(Vault& vault, const SealedStream& stream,
       return f;
     }
     for (uint32_t i = from; i < stream.chunks && i < from + kGroup; ++i) {
-      auto cipher = (*r)->Get(tables::kAttachmentChunks, ChunkKey(stream.id, i));
+      auto cipher = (*r)->Get(table, ChunkKey(stream.id, i));
       if (!cipher.ok()) {
         f.status = cipher.status().code() == StatusCode::kNotFound
                        ? Status::DataLoss("chunk " + std::to_string(i) + " of stream " + stream.id +
@@ -445,6 +489,138 @@ Status ReadSealedStream(Vault& vault, const SealedStream& stream,
   if (total != stream.size || HexEncode(hasher.Finish()) != stream.sha256) {
     return Status::DataLoss("stream " + stream.id + " does not match its recorded SHA-256");
   }
+  return Status::Ok();
+}
+
+}  // namespace custos::vault
+
+namespace custos::vault {
+
+Status ScrubStreamChunks(const ReadTxn& txn, ScrubReport* report,
+                         const std::function<void(uint64_t)>& progress) {
+  auto damaged = [&](Table table, std::string_view key, std::string problem) {
+    report->damaged.push_back({std::string(table), HexEncode(key), std::move(problem)});
+  };
+  // The streams described, by id, with their chunk counts. A description
+  // that does not open is the generic scrub's finding; its chunks are left
+  // alone here (counted as described, unchecked).
+  std::map<std::string, uint32_t, std::less<>> described;
+  std::vector<std::string> ids;
+  CUSTOS_RETURN_IF_ERROR(txn.ScanKeys(tables::kStreams, "", [&](std::string_view id) {
+    ids.emplace_back(id);
+    return true;
+  }));
+  std::vector<SealedStream> streams;
+  for (const std::string& id : ids) {
+    described[id] = 0xffffffffu;
+    auto text = txn.Get(tables::kStreams, id);
+    if (!text.ok()) continue;
+    auto o = json::Parse(*text);
+    auto stream = o.ok() ? SealedStream::From(*o, id) : Result<SealedStream>(o.status());
+    if (!stream.ok() || stream->format != kStreamChunksAsIs) {
+      damaged(tables::kStreams, id, "the stream's description is malformed");
+      continue;
+    }
+    described[id] = stream->chunks;
+    streams.push_back(std::move(stream).value());
+  }
+
+  auto kek_value = txn.Get(tables::kKeys, kKekName);
+  Result<SecretBytes> kek =
+      kek_value.ok() ? Result<SecretBytes>(SecretBytes::CopyOf(*kek_value)) : kek_value.status();
+  if (kek_value.ok()) WipeString(&*kek_value);
+  std::string plain;
+  for (const SealedStream& stream : streams) {
+    auto key = kek.ok() ? AeadOpenSecret(*kek, stream.sealed_key, KeyAd(stream.id))
+                        : Result<SecretBytes>(kek.status());
+    crypto_secretstream_xchacha20poly1305_state state;
+    if (!key.ok() || crypto_secretstream_xchacha20poly1305_init_pull(
+                         &state, reinterpret_cast<const unsigned char*>(stream.header.data()),
+                         key->data()) != 0) {
+      damaged(tables::kStreams, stream.id, "the stream's key or header does not open");
+      continue;
+    }
+    Sha256Hasher hasher;
+    uint64_t total = 0;
+    bool whole = true;
+    for (uint32_t i = 0; i < stream.chunks && whole; ++i) {
+      const std::string key_i = ChunkKey(stream.id, i);
+      const std::string later =
+          i + 1 < stream.chunks
+              ? "; the " + std::to_string(stream.chunks - i - 1) + " after it are not checked"
+              : "";
+      auto cipher = txn.GetSealed(tables::kStreamChunks, key_i);
+      if (!cipher.ok()) {
+        if (cipher.status().code() != StatusCode::kNotFound) return cipher.status();
+        damaged(tables::kStreamChunks, key_i, "the chunk is missing" + later);
+        whole = false;
+        break;
+      }
+      unsigned long long plen = 0;
+      unsigned char tag = 0;
+      const std::string ad = ChunkAd(stream.id, i);
+      plain.resize(std::max(cipher->size(), kTagBytes) - kTagBytes);
+      if (cipher->size() < kTagBytes ||
+          crypto_secretstream_xchacha20poly1305_pull(
+              &state, reinterpret_cast<unsigned char*>(plain.data()), &plen, &tag,
+              reinterpret_cast<const unsigned char*>(cipher->data()), cipher->size(),
+              reinterpret_cast<const unsigned char*>(ad.data()), ad.size()) != 0) {
+        damaged(tables::kStreamChunks, key_i, "the chunk fails its integrity check" + later);
+        whole = false;
+        break;
+      }
+      if ((i + 1 == stream.chunks) != (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL)) {
+        damaged(tables::kStreamChunks, key_i, "the stream ends in the wrong place");
+        whole = false;
+        break;
+      }
+      hasher.Update(std::string_view(plain.data(), plen));
+      sodium_memzero(plain.data(), plain.size());
+      total += plen;
+    }
+    sodium_memzero(&state, sizeof state);
+    if (whole && (total != stream.size || HexEncode(hasher.Finish()) != stream.sha256)) {
+      damaged(tables::kStreams, stream.id, "the stream does not match its recorded SHA-256");
+    }
+  }
+
+  // Every stored chunk: counted, and reported (once per stream id) when
+  // neither a described stream nor an upload in progress accounts for it.
+  std::set<std::string, std::less<>> pending;
+  bool pending_known =
+      txn.ScanKeys(tables::kIndex, kPendingPrefix,
+                   [&](std::string_view key) {
+                     pending.emplace(key.substr(std::string_view(kPendingPrefix).size()));
+                     return true;
+                   })
+          .ok();  // a damaged mark is the generic scrub's finding
+  std::map<std::string, std::pair<std::string, uint64_t>, std::less<>> unaccounted;
+  CUSTOS_RETURN_IF_ERROR(
+      txn.Scan(tables::kStreamChunks, "",
+               [&](std::string_view key, std::string_view cipher) -> Result<bool> {
+                 ++report->entries;
+                 report->bytes += cipher.size();
+                 if (progress && report->entries % 4096 == 0) progress(report->entries);
+                 std::string_view id;
+                 uint32_t index = 0;
+                 if (key.size() > 5 && key[key.size() - 5] == '\0') {
+                   id = key.substr(0, key.size() - 5);
+                   index = DecodeU32(key.substr(key.size() - 4));
+                 }
+                 auto d = described.find(id);
+                 const bool ours = (d != described.end() && index < d->second) ||
+                                   (!id.empty() && (!pending_known || pending.count(id) > 0));
+                 if (!ours) {
+                   auto [u, fresh] = unaccounted.try_emplace(std::string(id), std::string(key), 0);
+                   u->second.second += 1;
+                 }
+                 return true;
+               }));
+  for (const auto& [id, first] : unaccounted) {
+    damaged(tables::kStreamChunks, first.first,
+            std::to_string(first.second) + " chunk(s) that no stored stream describes");
+  }
+  if (!plain.empty()) sodium_memzero(plain.data(), plain.size());
   return Status::Ok();
 }
 

@@ -5,11 +5,18 @@
 // Each stream has its own random key (libsodium secretstream,
 // XChaCha20-Poly1305), kept sealed under a vault-wide key-encryption key
 // ("attachments.kek" in tables::kKeys). Chunk i of stream `id` is stored in
-// tables::kAttachmentChunks under id \0 EncodeU32(i); its associated data
-// binds the stream id and the index, and the last chunk carries the FINAL
-// tag, so a changed, reordered, missing, moved or truncated chunk fails to
-// open (kDataLoss). Ids must be unique across streams ("att-" attachments,
-// "b-" bundles).
+// tables::kStreamChunks under id \0 EncodeU32(i), as the secretstream gave
+// it (the vault does not seal it a second time); its associated data binds
+// the stream id and the index, and the last chunk carries the FINAL tag,
+// so a changed, reordered, missing, moved or truncated chunk fails to open
+// (kDataLoss). A committed stream is also described in tables::kStreams
+// (sealed), so that Vault::Scrub can check its chunks (ScrubStreamChunks).
+// Ids must be unique across streams ("att-" attachments, "b-" bundles).
+//
+// Streams written before kStreamChunks (kStreamChunksSealed: their
+// description has no "stream_format") keep their chunks in
+// tables::kAttachmentChunks, each sealed again as a vault value; they are
+// read as they are, and scrubbed as every sealed value is.
 //
 // Writing: chunks go to the store in batches, each in its own Write() on a
 // thread of its own while the next batch is sealed (one at a time, in
@@ -35,6 +42,10 @@
 
 namespace custos::vault {
 
+// How a stream's chunks are stored (SealedStream::format).
+inline constexpr uint32_t kStreamChunksSealed = 1;  // kAttachmentChunks, sealed again
+inline constexpr uint32_t kStreamChunksAsIs = 2;    // kStreamChunks, as they are
+
 // What names a stored stream. The key is sealed: holding this value reveals
 // nothing without the vault's keys.
 struct SealedStream {
@@ -45,9 +56,11 @@ struct SealedStream {
   uint32_t chunks = 0;
   std::string header;      // secretstream header (raw)
   std::string sealed_key;  // the stream key sealed under the KEK (raw)
+  uint32_t format = kStreamChunksAsIs;
 
   // Adds the fields "size", "sha256", "chunk_size", "chunks", "header" and
-  // "key" (base64) to the object `o` (the layout attachments always had).
+  // "key" (base64) to the object `o` (the layout attachments always had),
+  // and "stream_format" unless it is kStreamChunksSealed.
   void AddTo(json::Value* o) const;
   // Reads them back; kDataLoss when missing or malformed.
   static Result<SealedStream> From(const json::Value& o, std::string id);
@@ -101,8 +114,21 @@ class SealedStreamWriter {
 Status ReadSealedStream(Vault& vault, const SealedStream& stream,
                         const std::function<Status(std::string_view)>& out);
 
-// Deletes chunks [0, chunks) of stream `id` (best effort, several writes).
+// Deletes chunks [0, chunks) of stream `id` and its description (best
+// effort, several writes).
 void DeleteStreamChunks(Vault& vault, const std::string& id, uint32_t chunks);
+
+// For Vault::Scrub: checks, in `txn`'s snapshot, every chunk in
+// tables::kStreamChunks against the stream tables::kStreams describes,
+// decrypting each stream in order (a chunk can be authenticated only with
+// its stream's key, after the chunks before it). Adds to `report` each
+// chunk that is missing, fails to open or ends its stream in the wrong
+// place (the first of a stream: those after it cannot be checked), a
+// stream whose whole does not match its size and SHA-256, and each chunk
+// that no described stream and no upload in progress accounts for. Never
+// says what a chunk holds.
+Status ScrubStreamChunks(const ReadTxn& txn, ScrubReport* report,
+                         const std::function<void(uint64_t entries)>& progress);
 
 // Deletes the stored chunks of every stream that a writer began storing but
 // neither committed nor discarded — the process died half-way through an

@@ -1,9 +1,10 @@
 // Every LMDB table (named database) of a vault, in one place.
 //
-// All tables but kMeta hold sealed values (XChaCha20-Poly1305, bound to
-// table, key and key version). Keys are never plaintext names: ids,
-// sequence numbers, or blind-index hashes. Add a table here and to
-// kAllTables; the vault opens them all when it is unsealed.
+// All tables but kMeta and kStreamChunks hold sealed values
+// (XChaCha20-Poly1305, bound to table, key and key version;
+// IsUnsealedTable). Keys are never plaintext names: ids, sequence numbers,
+// or blind-index hashes. Add a table here and to kAllTables; the vault
+// opens them all when it is unsealed.
 #ifndef CUSTOS_VAULT_STORE_TABLES_H_
 #define CUSTOS_VAULT_STORE_TABLES_H_
 
@@ -48,6 +49,15 @@ inline constexpr Table kViewCounts = "view_counts";
 // (policy/anomaly.h), by user id.
 inline constexpr Table kActivity = "activity";
 inline constexpr Table kAttachments = "attachments";
+// Streams (vault/store/sealed_stream.h: attachments, exported bundles). A
+// stream's chunks are its own secretstream's ciphertext, authenticated
+// under the stream's key: kStreamChunks stores them as they are, and
+// kStreams describes each committed stream (sealed), so that a scrub can
+// check its chunks. kAttachmentChunks holds the chunks of streams written
+// before 2026-12-05, sealed a second time as values; they are read as
+// they are and never written again.
+inline constexpr Table kStreams = "streams";
+inline constexpr Table kStreamChunks = "stream_chunks";
 inline constexpr Table kAttachmentChunks = "attachment_chunks";
 // Agreements and signatures, alerts, departures.
 inline constexpr Table kAgreements = "agreements";
@@ -65,13 +75,13 @@ inline constexpr Table kEvidence = "evidence";
 inline constexpr Table kRecordChanges = "record_changes";
 
 // clang-format off
-inline constexpr std::array<Table, 26> kAllTables = {
+inline constexpr std::array<Table, 28> kAllTables = {
     kMeta, kKeys, kUsers, kUserIndex, kSessions,
     kRecords, kRecordIndex, kAuditLeaves, kAuditTiles, kAuditNodes,
     kCheckpoints, kAuditState, kAuditIndex, kPolicies, kLoans,
     kViewCounts, kActivity, kAttachments, kAttachmentChunks, kAgreements,
     kSignatures, kAlerts, kDepartures, kIndex, kEvidence,
-    kRecordChanges};
+    kRecordChanges, kStreams, kStreamChunks};
 // clang-format on
 
 // The tables whose keys are their data (indexes): they are mostly read by
@@ -83,6 +93,13 @@ inline constexpr std::array<Table, 26> kAllTables = {
 inline constexpr bool IsIndexTable(Table t) {
   return t == kIndex || t == kAuditIndex || t == kUserIndex;
 }
+
+// The tables whose values the vault stores as it is given them, unsealed:
+// kMeta (the format and the keyring, which holds wrapped keys only) and
+// kStreamChunks (ciphertext authenticated by its stream's own key). They
+// are neither sealed on write nor opened on read, and a root key rotation
+// leaves them as they are.
+inline constexpr bool IsUnsealedTable(Table t) { return t == kMeta || t == kStreamChunks; }
 }  // namespace tables
 
 }  // namespace custos::vault

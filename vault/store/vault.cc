@@ -180,7 +180,7 @@ Result<std::string> ReadTxn::OpenStored(Table table, std::string_view key,
 
 Result<std::string> ReadTxn::Get(Table table, std::string_view key) const {
   CUSTOS_ASSIGN_OR_RETURN(std::string_view sealed, txn_->Get(table, key));
-  if (table == tables::kMeta) return std::string(sealed);
+  if (tables::IsUnsealedTable(table)) return std::string(sealed);
   return OpenStored(table, key, sealed);
 }
 
@@ -227,7 +227,7 @@ Status ReadTxn::ScanImpl(Table table, std::string_view prefix, const ScanFn& fn,
                         }
                         return fn(key, std::string_view());
                       }
-                      if (table == tables::kMeta) return fn(key, sealed);
+                      if (tables::IsUnsealedTable(table)) return fn(key, sealed);
                       CUSTOS_ASSIGN_OR_RETURN(std::string plain, OpenStored(table, key, sealed));
                       Result<bool> more = fn(key, plain);
                       WipeString(&plain);
@@ -270,7 +270,7 @@ Status WriteTxn::PutImpl(Table table, std::string_view key, std::string_view val
   // Sealed before the put (into a buffer the committer reuses), so `value`
   // is read before the put may move pages it points into.
   std::string_view stored = value;
-  if (table != tables::kMeta) {
+  if (!tables::IsUnsealedTable(table)) {
     impl.SealValueInto(table, key, value, &impl.seal_buffer);
     stored = impl.seal_buffer;
   }

@@ -225,7 +225,7 @@ Status Vault::RotateRootKey(const std::function<void(uint64_t)>& after_batch) {
   uint64_t resealed = 0;
   constexpr size_t kBatch = 512;
   for (Table table : tables::kAllTables) {
-    if (table == tables::kMeta) continue;
+    if (tables::IsUnsealedTable(table)) continue;  // nothing sealed under a root key
     std::string resume;
     while (true) {
       // What the write function reports, set from scratch on every run: it
