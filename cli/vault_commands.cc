@@ -154,7 +154,7 @@ class RekeyCommand : public Command {
   RekeyCommand()
       : Command("rekey", "",
                 "Change the vault passphrase (re-wraps the root key); with --rotate, also "
-                "rotate the root key and re-encrypt every value.") {}
+                "rotate the root key and re-seal every sealed value under the new one.") {}
 
  protected:
   void DefineCommandOptions(OptionSet& options) override {
@@ -166,7 +166,7 @@ class RekeyCommand : public Command {
                           .repeatable(false)
                           .argument("FILE"));
     options.addOption(Option("rotate", "",
-                             "rotate the root key and re-encrypt every value "
+                             "rotate the root key and re-seal every value under the new one "
                              "(keeps the passphrase unless a new one is given)")
                           .required(false)
                           .repeatable(false));
