@@ -87,11 +87,18 @@ async function as(base, username, password = demoPassword) {
   return page;
 }
 
+// The vault the server runs on, and the environment that opens it (for
+// read-only commands beside the server).
+let vaultDir;
+let vaultEnv;
+
 async function main() {
   assert.ok(fs.existsSync(bin), 'custos binary not found at ' + bin + ' (build first or set CUSTOS_BIN)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custos-e2e-'));
+  vaultDir = dir;
   const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'custos-e2e-chromium-'));
   const env = { ...process.env, CUSTOS_PASSPHRASE: passphrase };
+  vaultEnv = env;
   const demo = spawnSync(bin, ['demo', '--data', dir, '--kdf-profile', 'test', '--customers', '30'], { env, encoding: 'utf8' });
   assert.equal(demo.status, 0, 'custos demo failed: ' + demo.stderr);
   const port = await freePort();
@@ -348,6 +355,7 @@ async function scenario(base) {
   await shot(auditor, 'auditor-alerts');
 
   await printStory(base);
+  await attachmentStory(base);
   await departureStory(base, recordId, customer);
   await demoAgreementsStory(base);
   await evidenceStory(base);
@@ -713,6 +721,41 @@ async function departureStory(base, recordId, customer) {
 // approver (a refusal first, in Chinese), then used: the print view carries
 // the marking and the watermark, and only it goes to paper.
 // A confidential customer file written through the UI; returns its id.
+// The owner attaches a file of several chunks to a customer file and
+// downloads it again: the same bytes come back, and a scrub beside the
+// server checks the stored chunks with their stream's key.
+async function attachmentStory(base) {
+  const recordId = await createFile(base, 'sales.qian', '常州新锐包装材料有限公司 E2E');
+  console.log('step: the owner attaches a price list and downloads it again');
+  const owner = page;
+  const lines = ['品名,规格,单价(元),起订量'];
+  for (let i = 0; lines.join('\n').length < 200 * 1024; i += 1) lines.push(`包装箱-${i},${300 + i % 50}x200x150mm,${(3.2 + i % 7 / 10).toFixed(2)},500`);
+  const content = Buffer.from(lines.join('\n') + '\n', 'utf8');
+  await owner.setInputFiles('#att-file', { name: '报价单-2027.csv', mimeType: 'text/csv', buffer: content });
+  await owner.fill('#att-reason', '上传年度报价单');
+  await owner.click('#upload-form button[type=submit]');
+  const row = owner.locator('tr', { hasText: '报价单-2027.csv' });
+  await row.waitFor();
+  const size = row.locator('td.att-size');
+  assert.equal(await size.getAttribute('data-bytes'), String(content.length));
+  assert.equal((await size.textContent()).trim(), Math.round(content.length / 1024) + ' KB');
+  await shot(owner, 'owner-attached-price-list');
+  owner.once('dialog', (d) => d.accept('核对报价单'));
+  const [download] = await Promise.all([owner.waitForEvent('download'), row.locator('button').click()]);
+  assert.equal(download.suggestedFilename(), '报价单-2027.csv');
+  const back = fs.readFileSync(await download.path());
+  assert.ok(back.equals(content), 'the downloaded attachment differs from the uploaded one');
+
+  const status = spawnSync(bin, ['status', '--data', vaultDir], { env: vaultEnv, encoding: 'utf8' });
+  assert.equal(status.status, 0, 'custos status failed: ' + status.stderr);
+  const chunks = Number((/stream_chunks\s+(\d+)/.exec(status.stdout) || [])[1]);
+  assert.ok(chunks >= 4, 'the attachment\'s chunks are not in stream_chunks: ' + status.stdout);
+  const scrub = spawnSync(bin, ['scrub', '--data', vaultDir], { env: vaultEnv, encoding: 'utf8' });
+  assert.equal(scrub.status, 0, 'custos scrub failed: ' + scrub.stdout + scrub.stderr);
+  assert.ok(scrub.stdout.includes('scrub OK'), scrub.stdout);
+  return recordId;
+}
+
 async function createFile(base, who, name) {
   const author = await as(base, who);
   await author.goto(base + '/#/records/new');

@@ -107,6 +107,19 @@ export function fmtTime(v) {
   return isNaN(d) ? String(v) : d.toLocaleString(locale(), { hour12: false });
 }
 
+// A file's size for reading: bytes up to 1 KB, then KB, MB, GB (of 1024),
+// one decimal below 100 (243456 → "238 KB", 20480 → "20 KB", 1536 → "1.5 KB").
+export function fmtSize(bytes) {
+  const n = Number(bytes);
+  if (!Number.isFinite(n) || n < 0) return String(bytes);
+  if (n < 1024) return n.toLocaleString(locale()) + ' B';
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u += 1; }
+  return v.toLocaleString(locale(), { maximumFractionDigits: v < 100 ? 1 : 0 }) + ' ' + units[u];
+}
+
 // A calendar date ("2026-03-05") in words: 2026年3月5日 / 5 Mar 2026. Other
 // text is returned as it is.
 export function fmtDate(iso) {

@@ -5,7 +5,7 @@
 
 import { CLASSES, banner, fmtTime, isOpenLoan, loanList, marking, people, peopleSelect, person, statusCell } from './common.js';
 import { dateInput, el, emptyOr, errorBox, field, hashParams, saveBlob, table, toast } from './dom.js';
-import { t } from './i18n.js';
+import { fmtSize, t } from './i18n.js';
 import { go, render } from './router.js';
 import { api, detailText, errorText, hasRole, me, postForFile, showError } from './session.js';
 
@@ -199,7 +199,7 @@ async function viewRecord() {
         if (!x.ok) { aerr.textContent = errorText(x.body); return; }
         saveBlob(a.filename, await x.res.blob());
       });
-      return el('tr', {}, el('td', { text: a.filename }), el('td', { text: String(a.size) }), el('td', { text: fmtTime(a.created) }), el('td', {}, b));
+      return el('tr', {}, el('td', { text: a.filename }), el('td', { class: 'att-size', text: fmtSize(a.size), title: String(a.size), 'data-bytes': String(a.size) }), el('td', { text: fmtTime(a.created) }), el('td', {}, b));
     }))), aerr);
   if (m.owner === me().id) {
     const file = el('input', { id: 'att-file', type: 'file' });
