@@ -67,7 +67,7 @@ inline constexpr Table kDepartures = "departures";
 // Secondary indexes (sealed empty values keyed by composite keys).
 inline constexpr Table kIndex = "index";
 // Evidence requests and their exports (vault/evidence); the exported
-// bundles' chunks are in kAttachmentChunks under their own ids.
+// bundles' chunks are in kStreamChunks under their own ids.
 inline constexpr Table kEvidence = "evidence";
 // On a vault that several nodes share (PostgreSQL), the id of every record
 // whose metadata changed, by sequence number: each node brings its
