@@ -101,7 +101,7 @@ struct ServerOptions {
   // them as they are). Positive: when the cores are saturated, the vault's
   // committer — the one serial section every write waits for — is not
   // preempted by request parsing and rendering. Measured in
-  // docs/benchmarks.md ("Request threads below the committer").
+  // docs/benchmarks.md ("B4: request threads below the committer").
   int request_thread_nice = 5;
   // Connections one peer address may have served at once (0 = no cap);
   // one more gets a 503 `too_many_connections` and is closed. Trusted

@@ -14,7 +14,7 @@
 //   tables::kStreamChunks      id \0 EncodeU32(i) → chunk i's ciphertext, as
 //                              secretstream gave it (format 2)
 //   tables::kAttachmentChunks  the same, sealed again as a value (format 1,
-//                              attachments added before 2026-12-05)
+//                              attachments added before kStreamChunks existed)
 //   tables::kStreams           id → the stream's description (for the scrub)
 //   tables::kIndex             "att/" + record + \0 + id → ""
 // Each chunk's associated data binds the attachment id and the chunk index;

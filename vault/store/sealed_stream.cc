@@ -492,10 +492,6 @@ Status ReadSealedStream(Vault& vault, const SealedStream& stream,
   return Status::Ok();
 }
 
-}  // namespace custos::vault
-
-namespace custos::vault {
-
 Status ScrubStreamChunks(const ReadTxn& txn, ScrubReport* report,
                          const std::function<void(uint64_t)>& progress) {
   auto damaged = [&](Table table, std::string_view key, std::string problem) {
@@ -543,16 +539,19 @@ Status ScrubStreamChunks(const ReadTxn& txn, ScrubReport* report,
     Sha256Hasher hasher;
     uint64_t total = 0;
     bool whole = true;
-    for (uint32_t i = 0; i < stream.chunks && whole; ++i) {
+    for (uint32_t i = 0; i < stream.chunks; ++i) {
       const std::string key_i = ChunkKey(stream.id, i);
-      const std::string later =
-          i + 1 < stream.chunks
-              ? "; the " + std::to_string(stream.chunks - i - 1) + " after it are not checked"
-              : "";
+      // The first failure ends the stream's check: the chunks after it
+      // cannot be authenticated without it.
+      const auto later = [&] {
+        return i + 1 < stream.chunks
+                   ? "; the " + std::to_string(stream.chunks - i - 1) + " after it are not checked"
+                   : std::string();
+      };
       auto cipher = txn.GetSealed(tables::kStreamChunks, key_i);
       if (!cipher.ok()) {
         if (cipher.status().code() != StatusCode::kNotFound) return cipher.status();
-        damaged(tables::kStreamChunks, key_i, "the chunk is missing" + later);
+        damaged(tables::kStreamChunks, key_i, "the chunk is missing" + later());
         whole = false;
         break;
       }
@@ -565,7 +564,7 @@ Status ScrubStreamChunks(const ReadTxn& txn, ScrubReport* report,
               &state, reinterpret_cast<unsigned char*>(plain.data()), &plen, &tag,
               reinterpret_cast<const unsigned char*>(cipher->data()), cipher->size(),
               reinterpret_cast<const unsigned char*>(ad.data()), ad.size()) != 0) {
-        damaged(tables::kStreamChunks, key_i, "the chunk fails its integrity check" + later);
+        damaged(tables::kStreamChunks, key_i, "the chunk fails its integrity check" + later());
         whole = false;
         break;
       }

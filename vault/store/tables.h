@@ -54,8 +54,8 @@ inline constexpr Table kAttachments = "attachments";
 // under the stream's key: kStreamChunks stores them as they are, and
 // kStreams describes each committed stream (sealed), so that a scrub can
 // check its chunks. kAttachmentChunks holds the chunks of streams written
-// before 2026-12-05, sealed a second time as values; they are read as
-// they are and never written again.
+// before kStreamChunks existed, sealed a second time as values; they are
+// read as they are and never written again.
 inline constexpr Table kStreams = "streams";
 inline constexpr Table kStreamChunks = "stream_chunks";
 inline constexpr Table kAttachmentChunks = "attachment_chunks";

@@ -315,10 +315,12 @@ class Vault {
   // snapshot, and reports each entry that fails (a flipped bit in a value
   // or its key, a value sealed with an unknown key) by table and key. The
   // chunks of streams, stored unsealed, are authenticated by decrypting
-  // each stream with its own key (ScrubStreamChunks in sealed_stream.h). LMDB does not checksum its
-  // own pages: damage to the tree's structure is reported when LMDB notices it (the rest of that
-  // table is then skipped), and may go unnoticed where it does not. `progress` (if set) is called
-  // every 4096 entries with the count so far. Errors only when the snapshot cannot be read at all.
+  // each stream with its own key (ScrubStreamChunks, sealed_stream.h).
+  // LMDB does not checksum its own pages: damage to the tree's structure
+  // is reported when LMDB notices it (the rest of that table is then
+  // skipped), and may go unnoticed where it does not. `progress` (if set)
+  // is called every 4096 entries with the count so far. Errors only when
+  // the snapshot cannot be read at all.
   Result<ScrubReport> Scrub(const std::function<void(uint64_t entries)>& progress = {}) const;
 
   // Writes a consistent, compacted copy of the vault's LMDB environment (a
