@@ -31,7 +31,8 @@ void PrintCheck(const vault::BackupCheck& c) {
               << c.checkpoint_size << "\n";
   }
   std::cout << "  scrub:      " << c.scrub.entries << " values authenticated ("
-            << Megabytes(c.scrub.bytes) << "), none damaged\n";
+            << Megabytes(c.scrub.bytes) << "; " << c.scrub.streams
+            << " attachments and bundles decrypted whole), none damaged\n";
 }
 
 // Extracts `file` into `dir`, opens it read-only with `pass` and checks it
@@ -210,7 +211,8 @@ class ScrubCommand : public Command {
       std::cout << "DAMAGED  table " << f.table << "  key "
                 << (f.key_hex.empty() ? "(unreadable)" : f.key_hex) << "  " << f.problem << "\n";
     }
-    std::cout << "values: " << report->entries << " read (" << Megabytes(report->bytes) << "), "
+    std::cout << "values: " << report->entries << " read (" << Megabytes(report->bytes) << "; "
+              << report->streams << " attachments and bundles decrypted whole), "
               << report->damaged.size() << " damaged\n";
     auto log = vault::AuditLog::Open(**v);
     if (!log.ok()) return Fail(log.status());

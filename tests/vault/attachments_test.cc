@@ -324,6 +324,7 @@ TEST_F(AttachTest, ScrubChecksEachStreamWithItsOwnKey) {
   auto clean = vault_->Scrub();
   ASSERT_TRUE(clean.ok()) << clean.status().ToString();
   EXPECT_TRUE(clean->damaged.empty());
+  EXPECT_EQ(clean->streams, 2u);
   uint64_t chunks = 0;
   {
     auto r = vault_->BeginRead();
@@ -360,6 +361,7 @@ TEST_F(AttachTest, ScrubChecksEachStreamWithItsOwnKey) {
   auto report = vault_->Scrub();
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report->damaged.size(), 3u);
+  EXPECT_EQ(report->streams, 0u);  // neither stream is whole any more
   const std::string changed = finding(*report, tables::kStreamChunks, ChunkKey(a->id, 1));
   EXPECT_NE(changed.find("integrity"), std::string::npos) << changed;
   EXPECT_NE(changed.find("the 3 after it are not checked"), std::string::npos) << changed;

@@ -125,8 +125,9 @@ void DeleteStreamChunks(Vault& vault, const std::string& id, uint32_t chunks);
 // chunk that is missing, fails to open or ends its stream in the wrong
 // place (the first of a stream: those after it cannot be checked), a
 // stream whose whole does not match its size and SHA-256, and each chunk
-// that no described stream and no upload in progress accounts for. Never
-// says what a chunk holds.
+// that no described stream and no upload in progress accounts for; counts
+// each stream found whole in report->streams. Never says what a chunk
+// holds.
 Status ScrubStreamChunks(const ReadTxn& txn, ScrubReport* report,
                          const std::function<void(uint64_t entries)>& progress);
 

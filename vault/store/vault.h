@@ -234,6 +234,7 @@ struct ScrubFinding {
 struct ScrubReport {
   uint64_t entries = 0;  // values read and authenticated
   uint64_t bytes = 0;    // their sealed size
+  uint64_t streams = 0;  // attachments and bundles decrypted whole and found intact
   std::vector<ScrubFinding> damaged;
 };
 
