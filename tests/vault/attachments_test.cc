@@ -70,6 +70,16 @@ class AttachTest : public testing::ArchiveTest {
                     .ok());
   }
 
+  // The attachment reads back as `data`, and the whole vault scrubs clean.
+  void ExpectReadsBackAndScrubsClean(const std::string& id, const std::string& data) {
+    auto back = Read(id);
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_TRUE(*back == data);
+    auto report = vault_->Scrub();
+    ASSERT_TRUE(report.ok());
+    EXPECT_TRUE(report->damaged.empty());
+  }
+
   RecordMeta record_;
 };
 
@@ -231,12 +241,6 @@ TEST_F(AttachTest, AStreamIdleLongerThanAskedIsSweptAndItsWriterCanCommitNothing
   EXPECT_EQ(committed.code(), StatusCode::kAborted) << committed.ToString();
 }
 
-}  // namespace
-}  // namespace custos::vault
-
-namespace custos::vault {
-namespace {
-
 // A chunk is stored as its stream sealed it, not sealed again as a vault
 // value: a full chunk is the chunk size plus the secretstream's 17 bytes,
 // and the stream is described for the scrub.
@@ -294,12 +298,7 @@ TEST_F(AttachTest, AttachmentsOfTheFirstFormatReadAsTheyAre) {
     ASSERT_TRUE(content.ok()) << content.status().ToString();
     EXPECT_EQ(content->format, kStreamChunksSealed);
   }
-  auto back = Read(info->id);
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
-  EXPECT_TRUE(*back == data);
-  auto clean = vault_->Scrub();
-  ASSERT_TRUE(clean.ok());
-  EXPECT_TRUE(clean->damaged.empty());
+  ASSERT_NO_FATAL_FAILURE(ExpectReadsBackAndScrubsClean(info->id, data));
 
   // A chunk changed under the vault's key (an insider with the keys): the
   // stream's own authentication still catches it.
@@ -420,12 +419,7 @@ TEST_F(AttachTest, ARootKeyRotationLeavesChunksAsTheyAre) {
   const std::string before = GetChunk(info->id, 4);
   ASSERT_TRUE(vault_->RotateRootKey().ok());
   EXPECT_EQ(GetChunk(info->id, 4), before);
-  auto back = Read(info->id);
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
-  EXPECT_TRUE(*back == data);
-  auto report = vault_->Scrub();
-  ASSERT_TRUE(report.ok());
-  EXPECT_TRUE(report->damaged.empty());
+  ExpectReadsBackAndScrubsClean(info->id, data);
 }
 
 }  // namespace

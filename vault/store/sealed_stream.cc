@@ -40,6 +40,68 @@ std::string ChunkAd(std::string_view id, uint32_t index) {
 
 std::string KeyAd(std::string_view id) { return "custos-attachment-key:" + std::string(id); }
 
+// Opens a stream's chunks in order with the stream's own key, hashing the
+// plaintext as it goes: what reading a stream and the scrub share. Each
+// caller words the faults its own way.
+class StreamOpener {
+ public:
+  enum class Fault { kNone, kTruncated, kFailsToOpen, kEndsWrong };
+
+  explicit StreamOpener(const SealedStream& stream) : stream_(stream) {}
+  ~StreamOpener() { sodium_memzero(&state_, sizeof state_); }
+  StreamOpener(const StreamOpener&) = delete;
+  StreamOpener& operator=(const StreamOpener&) = delete;
+
+  // Unwraps the stream's key with `kek` and reads its header; kDataLoss
+  // naming the stream when either fails.
+  Status Begin(const SecretBytes& kek) {
+    auto key = AeadOpenSecret(kek, stream_.sealed_key, KeyAd(stream_.id));
+    if (!key.ok()) return Status::DataLoss("the key of stream " + stream_.id + " does not open");
+    if (stream_.header.size() != kHeaderBytes ||
+        crypto_secretstream_xchacha20poly1305_init_pull(
+            &state_, reinterpret_cast<const unsigned char*>(stream_.header.data()), key->data()) !=
+            0) {
+      return Status::DataLoss("the header of stream " + stream_.id + " is invalid");
+    }
+    return Status::Ok();
+  }
+
+  // Opens chunk `index`, the one after the last opened, into `plain`
+  // (resized to its plaintext), authenticated before it is hashed.
+  Fault Open(uint32_t index, std::string_view cipher, std::string* plain) {
+    if (cipher.size() < kTagBytes) return Fault::kTruncated;
+    plain->resize(cipher.size() - kTagBytes);
+    unsigned long long plen = 0;
+    unsigned char tag = 0;
+    const std::string ad = ChunkAd(stream_.id, index);
+    if (crypto_secretstream_xchacha20poly1305_pull(
+            &state_, reinterpret_cast<unsigned char*>(plain->data()), &plen, &tag,
+            reinterpret_cast<const unsigned char*>(cipher.data()), cipher.size(),
+            reinterpret_cast<const unsigned char*>(ad.data()), ad.size()) != 0) {
+      return Fault::kFailsToOpen;
+    }
+    if ((index + 1 == stream_.chunks) != (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL)) {
+      return Fault::kEndsWrong;
+    }
+    plain->resize(plen);
+    hasher_.Update(*plain);
+    total_ += plen;
+    return Fault::kNone;
+  }
+
+  // After the last chunk: whether the whole has the size and SHA-256
+  // recorded when the stream was written. Call once.
+  bool MatchesRecord() {
+    return total_ == stream_.size && HexEncode(hasher_.Finish()) == stream_.sha256;
+  }
+
+ private:
+  const SealedStream& stream_;
+  crypto_secretstream_xchacha20poly1305_state state_;
+  Sha256Hasher hasher_;
+  uint64_t total_ = 0;
+};
+
 // Where a stream of `format` keeps its chunks.
 Table ChunkTable(uint32_t format) {
   return format == kStreamChunksAsIs ? tables::kStreamChunks : tables::kAttachmentChunks;
@@ -382,10 +444,8 @@ void DeleteStreamChunks(Vault& vault, const std::string& id, uint32_t chunks) {
     vault
         .Write([&](WriteTxn& txn) -> Status {
           for (uint32_t i = start; i < chunks && i < start + 256; ++i) {
-            for (Table table : {tables::kStreamChunks, tables::kAttachmentChunks}) {
-              Status st = txn.Delete(table, ChunkKey(id, i));
-              if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
-            }
+            Status st = txn.Delete(tables::kStreamChunks, ChunkKey(id, i));
+            if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
           }
           return Status::Ok();
         })
@@ -402,14 +462,8 @@ void DeleteStreamChunks(Vault& vault, const std::string& id, uint32_t chunks) {
 Status ReadSealedStream(Vault& vault, const SealedStream& stream,
                         const std::function<Status(std::string_view)>& out) {
   CUSTOS_ASSIGN_OR_RETURN(SecretBytes kek, vault.GetOrCreateSecret(kKekName, 32));
-  auto key = AeadOpenSecret(kek, stream.sealed_key, KeyAd(stream.id));
-  if (!key.ok()) return Status::DataLoss("the key of stream " + stream.id + " does not open");
-  crypto_secretstream_xchacha20poly1305_state state;
-  if (stream.header.size() != kHeaderBytes ||
-      crypto_secretstream_xchacha20poly1305_init_pull(
-          &state, reinterpret_cast<const unsigned char*>(stream.header.data()), key->data()) != 0) {
-    return Status::DataLoss("the header of stream " + stream.id + " is invalid");
-  }
+  StreamOpener opener(stream);
+  CUSTOS_RETURN_IF_ERROR(opener.Begin(kek));
   // Chunks are fetched (read and opened as stored values) a group ahead on
   // a thread of their own, while this one decrypts the stream and passes it
   // on: one short read transaction per group, so a large stream never pins
@@ -440,8 +494,6 @@ Status ReadSealedStream(Vault& vault, const SealedStream& stream,
     }
     return f;
   };
-  Sha256Hasher hasher;
-  uint64_t total = 0;
   std::string plain;
   Status result;
   std::future<Fetched> ahead;
@@ -455,38 +507,27 @@ Status ReadSealedStream(Vault& vault, const SealedStream& stream,
     }
     for (uint32_t j = 0; j < group.ciphers.size() && result.ok(); ++j) {
       const uint32_t i = from + j;
-      const std::string& cipher = group.ciphers[j];
       const std::string where = "chunk " + std::to_string(i) + " of stream " + stream.id;
-      if (cipher.size() < kTagBytes) {
-        result = Status::DataLoss(where + " is truncated");
-        break;
+      switch (opener.Open(i, group.ciphers[j], &plain)) {
+        case StreamOpener::Fault::kNone:
+          result = out(plain);
+          break;
+        case StreamOpener::Fault::kTruncated:
+          result = Status::DataLoss(where + " is truncated");
+          break;
+        case StreamOpener::Fault::kFailsToOpen:
+          result = Status::DataLoss(where + " fails to open");
+          break;
+        case StreamOpener::Fault::kEndsWrong:
+          result = Status::DataLoss("stream " + stream.id + " ends in the wrong place");
+          break;
       }
-      plain.resize(cipher.size() - kTagBytes);
-      unsigned long long plen = 0;
-      unsigned char tag = 0;
-      const std::string ad = ChunkAd(stream.id, i);
-      if (crypto_secretstream_xchacha20poly1305_pull(
-              &state, reinterpret_cast<unsigned char*>(plain.data()), &plen, &tag,
-              reinterpret_cast<const unsigned char*>(cipher.data()), cipher.size(),
-              reinterpret_cast<const unsigned char*>(ad.data()), ad.size()) != 0) {
-        result = Status::DataLoss(where + " fails to open");
-        break;
-      }
-      const bool last = i + 1 == stream.chunks;
-      if (last != (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL)) {
-        result = Status::DataLoss("stream " + stream.id + " ends in the wrong place");
-        break;
-      }
-      hasher.Update(std::string_view(plain.data(), plen));
-      total += plen;
-      result = out(std::string_view(plain.data(), plen));
     }
   }
   if (ahead.valid()) ahead.wait();  // a fetch still running reads `stream`
-  sodium_memzero(&state, sizeof state);
   if (!plain.empty()) sodium_memzero(plain.data(), plain.size());
   CUSTOS_RETURN_IF_ERROR(result);
-  if (total != stream.size || HexEncode(hasher.Finish()) != stream.sha256) {
+  if (!opener.MatchesRecord()) {
     return Status::DataLoss("stream " + stream.id + " does not match its recorded SHA-256");
   }
   return Status::Ok();
@@ -527,17 +568,11 @@ Status ScrubStreamChunks(const ReadTxn& txn, ScrubReport* report,
   if (kek_value.ok()) WipeString(&*kek_value);
   std::string plain;
   for (const SealedStream& stream : streams) {
-    auto key = kek.ok() ? AeadOpenSecret(*kek, stream.sealed_key, KeyAd(stream.id))
-                        : Result<SecretBytes>(kek.status());
-    crypto_secretstream_xchacha20poly1305_state state;
-    if (!key.ok() || crypto_secretstream_xchacha20poly1305_init_pull(
-                         &state, reinterpret_cast<const unsigned char*>(stream.header.data()),
-                         key->data()) != 0) {
+    StreamOpener opener(stream);
+    if (!kek.ok() || !opener.Begin(*kek).ok()) {
       damaged(tables::kStreams, stream.id, "the stream's key or header does not open");
       continue;
     }
-    Sha256Hasher hasher;
-    uint64_t total = 0;
     bool whole = true;
     for (uint32_t i = 0; i < stream.chunks; ++i) {
       const std::string key_i = ChunkKey(stream.id, i);
@@ -555,31 +590,18 @@ Status ScrubStreamChunks(const ReadTxn& txn, ScrubReport* report,
         whole = false;
         break;
       }
-      unsigned long long plen = 0;
-      unsigned char tag = 0;
-      const std::string ad = ChunkAd(stream.id, i);
-      plain.resize(std::max(cipher->size(), kTagBytes) - kTagBytes);
-      if (cipher->size() < kTagBytes ||
-          crypto_secretstream_xchacha20poly1305_pull(
-              &state, reinterpret_cast<unsigned char*>(plain.data()), &plen, &tag,
-              reinterpret_cast<const unsigned char*>(cipher->data()), cipher->size(),
-              reinterpret_cast<const unsigned char*>(ad.data()), ad.size()) != 0) {
-        damaged(tables::kStreamChunks, key_i, "the chunk fails its integrity check" + later());
-        whole = false;
-        break;
-      }
-      if ((i + 1 == stream.chunks) != (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL)) {
-        damaged(tables::kStreamChunks, key_i, "the stream ends in the wrong place");
-        whole = false;
-        break;
-      }
-      hasher.Update(std::string_view(plain.data(), plen));
-      sodium_memzero(plain.data(), plain.size());
-      total += plen;
+      const StreamOpener::Fault fault = opener.Open(i, *cipher, &plain);
+      if (!plain.empty()) sodium_memzero(plain.data(), plain.size());
+      if (fault == StreamOpener::Fault::kNone) continue;
+      damaged(tables::kStreamChunks, key_i,
+              fault == StreamOpener::Fault::kEndsWrong
+                  ? "the stream ends in the wrong place"
+                  : "the chunk fails its integrity check" + later());
+      whole = false;
+      break;
     }
-    sodium_memzero(&state, sizeof state);
     if (!whole) continue;
-    if (total != stream.size || HexEncode(hasher.Finish()) != stream.sha256) {
+    if (!opener.MatchesRecord()) {
       damaged(tables::kStreams, stream.id, "the stream does not match its recorded SHA-256");
     } else {
       ++report->streams;

@@ -114,8 +114,9 @@ class SealedStreamWriter {
 Status ReadSealedStream(Vault& vault, const SealedStream& stream,
                         const std::function<Status(std::string_view)>& out);
 
-// Deletes chunks [0, chunks) of stream `id` and its description (best
-// effort, several writes).
+// Deletes chunks [0, chunks) of stream `id` as a writer stores them (in
+// tables::kStreamChunks) and its description (best effort, several
+// writes).
 void DeleteStreamChunks(Vault& vault, const std::string& id, uint32_t chunks);
 
 // For Vault::Scrub: checks, in `txn`'s snapshot, every chunk in
