@@ -75,9 +75,6 @@ Result<std::unique_ptr<Server>> Server::Start(vault::Vault& vault, const ServerO
   if (o.max_threads < 1 || o.max_queued < 1) {
     return Status::InvalidArgument("max_threads and max_queued must be positive");
   }
-  if (o.request_thread_nice < 0 || o.request_thread_nice > 19) {
-    return Status::InvalidArgument("request_thread_nice must be between 0 and 19");
-  }
   if (o.body_grace_ms < 0) return Status::InvalidArgument("body_grace_ms must not be negative");
   if (o.max_connections_per_address < 0) {
     return Status::InvalidArgument("max_connections_per_address must not be negative");

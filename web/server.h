@@ -96,13 +96,6 @@ struct ServerOptions {
   // this bounds the connections served at once (the rest wait queued).
   int max_threads = 64;
   int max_queued = 256;
-  // The CPU priority of the threads that serve connections, as a nice
-  // value above the process's (setpriority(2) on each thread; 0 leaves
-  // them as they are). Positive: when the cores are saturated, the vault's
-  // committer — the one serial section every write waits for — is not
-  // preempted by request parsing and rendering. Measured in
-  // docs/benchmarks.md ("B4: request threads below the committer").
-  int request_thread_nice = 5;
   // Connections one peer address may have served at once (0 = no cap);
   // one more gets a 503 `too_many_connections` and is closed. Trusted
   // proxies are exempt (they carry many clients). Connections still in the

@@ -7,12 +7,8 @@
 // ones, and the per-address connection cap.
 #include "web/internal/connection.h"
 
-#include <algorithm>
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <initializer_list>
-#include <iterator>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -25,7 +21,6 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Timespan.h>
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 
 #include "tests/web/test_client.h"
 #include "web/server.h"
@@ -692,44 +687,6 @@ TEST_F(WebConnectionTest, QueuedClientsNeverCloseAConnectionInTheMiddleOfAReques
   EXPECT_EQ(body_done.Json()["csrf_token"].as_string().size(), 64u);
   RawResponse r = queued.Read();
   EXPECT_EQ(r.status, 200) << r.head;
-}
-
-// The niceness and name of each thread of this process, from /proc.
-std::vector<std::pair<int, std::string>> ThreadPriorities() {
-  std::vector<std::pair<int, std::string>> out;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream in(task.path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const size_t open = stat.find('('), close = stat.rfind(')');
-    if (open == std::string::npos || close == std::string::npos) continue;
-    // After the name: the state (field 3) ... the nice value (field 19).
-    std::istringstream fields(stat.substr(close + 2));
-    std::string field;
-    for (int i = 3; i <= 19 && fields >> field; ++i) {
-    }
-    out.emplace_back(std::stoi(field), stat.substr(open + 1, close - open - 1));
-  }
-  return out;
-}
-
-// The threads that serve connections run below the vault's committer
-// (ServerOptions::request_thread_nice), so that saturated cores do not
-// preempt the one serial section every write waits for.
-TEST_F(WebConnectionTest, RequestThreadsRunBelowTheCommitter) {
-  StartServer([](ServerOptions& o) { o.request_thread_nice = 5; });
-  RawConnection c(server_->port());
-  ASSERT_NO_FATAL_FAILURE(ServeOneEachKeptAlive({&c}));
-  const int base = getpriority(PRIO_PROCESS, 0);
-  bool lowered = false, committer = false;
-  for (const auto& [nice, name] : ThreadPriorities()) {
-    lowered = lowered || nice == std::min(base + 5, 19);
-    if (name == "custos-commit") {
-      committer = true;
-      EXPECT_EQ(nice, base);
-    }
-  }
-  EXPECT_TRUE(committer);
-  EXPECT_TRUE(lowered);
 }
 
 // With a cap of 2 per address, a third connection from 127.0.0.1 gets one

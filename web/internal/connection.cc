@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -13,7 +12,6 @@
 #include <streambuf>
 #include <string>
 #include <string_view>
-#include <unistd.h>
 #include <utility>
 #include <vector>
 
@@ -24,7 +22,6 @@
 #include <Poco/Timespan.h>
 #include <Poco/URI.h>
 #include <arpa/inet.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "vault/store/crypto.h"
@@ -35,21 +32,6 @@ namespace custos::web::internal {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-// ServerOptions::request_thread_nice, once per pool thread (a thread keeps
-// its priority from one connection to the next). Best effort: a refusal
-// leaves the thread as it was.
-void LowerThisThreadsPriority(int nice) {
-  thread_local bool lowered = false;
-  if (nice <= 0 || lowered) return;
-  lowered = true;
-  // On Linux, PRIO_PROCESS with a thread id reads and sets that thread alone.
-  const auto self = static_cast<id_t>(gettid());
-  errno = 0;
-  const int current = getpriority(PRIO_PROCESS, self);
-  if (current == -1 && errno != 0) return;
-  (void)setpriority(PRIO_PROCESS, self, std::min(current + nice, 19));
-}
 
 constexpr std::string_view kCsp =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -209,7 +191,6 @@ class Connection : public Poco::Net::TCPServerConnection {
   }
 
   void run() override {
-    LowerThisThreadsPriority(app_.options.request_thread_nice);
     try {
       socket().setNoDelay(true);
       socket().setReceiveTimeout(Poco::Timespan(kSliceSeconds, 0));
