@@ -181,8 +181,22 @@ class Client:
         elif method != "GET":
             data = b"{}"
             headers["Content-Type"] = "application/json"
-        self.conn.request(method, path, body=data, headers=headers)
-        resp = self.conn.getresponse()
+        # The server may also end an idle keep-alive connection after one
+        # second when other connections wait for a worker (connection.cc,
+        # ReceiveIdle). A request sent into a reused connection that the
+        # server closed without answering is sent again on a new one, as
+        # browsers do; the server had not read it. (During the load a
+        # killed server refuses the new connection: that still raises.)
+        reused = self.conn.sock is not None
+        try:
+            self.conn.request(method, path, body=data, headers=headers)
+            resp = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            if not reused:
+                raise
+            self.conn.close()
+            self.conn.request(method, path, body=data, headers=headers)
+            resp = self.conn.getresponse()
         payload = resp.read()
         self.last_used = time.monotonic()
         for name, value in resp.getheaders():
