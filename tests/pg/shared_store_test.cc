@@ -323,6 +323,135 @@ TEST_F(SharedStoreTest, WritesHeldBackInANestedTransactionThatRollsBackAreNeverS
   EXPECT_EQ(internal::RawGet(*other_, t, "dropped").status().code(), StatusCode::kNotFound);
 }
 
+// A node keeps what it read of the read-mostly tables for its next
+// transactions (pg_store.cc, NodeCache). Whoever changes such a table —
+// another node, an administrator with psql — the node reads the change at
+// its next transaction, in a read and in a write, for keys and scans alike.
+TEST_F(SharedStoreTest, WhatANodeKeptOfAReadMostlyTableGivesWayToAChangeByAnyone) {
+  const Table t = tables::kRecords;
+  ASSERT_TRUE(tables::IsReadMostly(t));
+  internal::KvStore& other_store = *other_->impl().store;
+  // Node B's view of the table: one key (read twice: the second time from
+  // what it kept), a key it found absent, and a scan.
+  auto value = [&](std::string_view key) -> std::string {
+    std::string seen;
+    for (int i = 0; i < 2; ++i) {
+      auto r = internal::RawGet(*other_, t, key);
+      seen = r.ok() ? *r : r.status().code() == StatusCode::kNotFound ? "(absent)" : "(error)";
+    }
+    auto w = other_store.BeginWrite();  // and in a write, after the writers' lock
+    EXPECT_TRUE(w.ok());
+    if (!w.ok()) return "(error)";
+    auto in_write = (*w)->Get(t, key);
+    const std::string there = in_write.ok() ? std::string(*in_write)
+                              : in_write.status().code() == StatusCode::kNotFound ? "(absent)"
+                                                                                  : "(error)";
+    EXPECT_EQ(there, seen) << "a read and a write of node B disagree";
+    return seen;
+  };
+  auto scanned = [&] {
+    std::string seen;
+    for (int i = 0; i < 2; ++i) {
+      seen.clear();
+      auto r = other_store.BeginRead();
+      EXPECT_TRUE(r.ok());
+      if (!r.ok()) return seen;
+      EXPECT_TRUE((*r)->Scan(t, "zz-kept/", "", false,
+                             [&](std::string_view k, std::string_view v) {
+                               seen += std::string(k) + "=" + std::string(v) + " ";
+                               return Result<bool>(true);
+                             })
+                      .ok());
+    }
+    return seen;
+  };
+  ASSERT_TRUE(internal::RawPut(*vault_, t, "zz-kept/a", "one").ok());
+  EXPECT_EQ(value("zz-kept/a"), "one");
+  EXPECT_EQ(value("zz-kept/b"), "(absent)");
+  EXPECT_EQ(scanned(), "zz-kept/a=one ");
+
+  // Another node writes.
+  ASSERT_TRUE(internal::RawPut(*vault_, t, "zz-kept/a", "two").ok());
+  ASSERT_TRUE(internal::RawPut(*vault_, t, "zz-kept/b", "new").ok());
+  EXPECT_EQ(value("zz-kept/a"), "two");
+  EXPECT_EQ(value("zz-kept/b"), "new");
+  EXPECT_EQ(scanned(), "zz-kept/a=two zz-kept/b=new ");
+
+  // An administrator changes, adds and deletes rows by hand.
+  testing::RunSql(dir_.path(),
+                  "UPDATE custos_kv SET v = 'three'::bytea WHERE t = 'records' AND k = "
+                  "'zz-kept/a'::bytea");
+  EXPECT_EQ(value("zz-kept/a"), "three");
+  testing::RunSql(dir_.path(),
+                  "INSERT INTO custos_kv (t, k, v) VALUES ('records', 'zz-kept/c'::bytea, "
+                  "'by hand'::bytea)");
+  EXPECT_EQ(scanned(), "zz-kept/a=three zz-kept/b=new zz-kept/c=by hand ");
+  testing::RunSql(dir_.path(),
+                  "DELETE FROM custos_kv WHERE t = 'records' AND k = 'zz-kept/b'::bytea");
+  EXPECT_EQ(value("zz-kept/b"), "(absent)");
+  EXPECT_EQ(scanned(), "zz-kept/a=three zz-kept/c=by hand ");
+}
+
+// A write transaction that has written a read-mostly table reads its own
+// uncommitted rows from PostgreSQL (a scan sends what it held back): none
+// of that may be kept for other transactions, which would otherwise see a
+// write that was rolled back.
+TEST_F(SharedStoreTest, AWriteThatReadItsOwnUncommittedRowsLeavesNoneOfThemKept) {
+  const Table t = tables::kRecords;
+  internal::KvStore& store = *vault_->impl().store;
+  ASSERT_TRUE(internal::RawPut(*vault_, t, "zz-rolled/a", "old").ok());
+  auto scanned = [&] {
+    std::string seen;
+    auto r = store.BeginRead();
+    EXPECT_TRUE(r.ok());
+    if (!r.ok()) return seen;
+    EXPECT_TRUE((*r)->Scan(t, "zz-rolled/", "", false,
+                           [&](std::string_view k, std::string_view v) {
+                             seen += std::string(k) + "=" + std::string(v) + " ";
+                             return Result<bool>(true);
+                           })
+                    .ok());
+    return seen;
+  };
+  EXPECT_EQ(scanned(), "zz-rolled/a=old ");
+  {
+    auto w = store.BeginWrite();
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->Put(t, "zz-rolled/a", "new", internal::PutMode::kReplace).ok());
+    std::string seen;
+    ASSERT_TRUE((*w)->Scan(t, "zz-rolled/", "", false,
+                           [&](std::string_view k, std::string_view v) {
+                             seen += std::string(k) + "=" + std::string(v) + " ";
+                             return Result<bool>(true);
+                           })
+                    .ok());
+    EXPECT_EQ(seen, "zz-rolled/a=new ");
+    auto a = (*w)->Get(t, "zz-rolled/a");
+    ASSERT_TRUE(a.ok());
+    EXPECT_EQ(*a, "new");
+  }  // rolled back
+  EXPECT_EQ(scanned(), "zz-rolled/a=old ");
+  auto a = internal::RawGet(*vault_, t, "zz-rolled/a");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(*a, "old");
+}
+
+// What the view path reads of users is kept between batches: an account
+// disabled through one node is refused on the other at once.
+TEST_F(SharedStoreTest, AnAccountDisabledOnOneNodeIsRefusedOnTheOtherAtOnce) {
+  RecordMeta m = MakeRecord(Classification::kInternal);
+  ASSERT_TRUE(other_archive_->View(As(borrower_), m.id, "停用前查阅").ok());
+  ASSERT_TRUE(vault_
+                  ->Write([&](WriteTxn& w) -> Status {
+                    CUSTOS_ASSIGN_OR_RETURN(User u, GetUser(w, borrower_.id));
+                    u.disabled = true;
+                    return UpdateUser(w, u);
+                  })
+                  .ok());
+  auto v = other_archive_->View(As(borrower_), m.id, "停用后查阅");
+  EXPECT_EQ(v.status().code(), StatusCode::kUnauthenticated) << v.status().ToString();
+}
+
 TEST_F(SharedStoreTest, OneNodeLeadsTheTimedWorkAndAnotherTakesOverWhenItCloses) {
   auto first = vault_->Lead();
   ASSERT_TRUE(first.ok()) << first.status().ToString();

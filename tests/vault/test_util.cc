@@ -79,6 +79,18 @@ std::string StoredBytes(const std::string& dir) {
   return out;
 }
 
+void RunSql(const std::string& dir, const std::string& sql) {
+  if (!TestingOnPostgres()) Die("RunSql: the tests do not run on PostgreSQL");
+  PGconn* conn = PQconnectdb(TestStoreFor(dir).c_str());
+  if (PQstatus(conn) != CONNECTION_OK) Die(std::string("test cluster: ") + PQerrorMessage(conn));
+  PGresult* r = PQexec(conn, sql.c_str());
+  const ExecStatusType st = PQresultStatus(r);
+  const std::string error = PQerrorMessage(conn);
+  PQclear(r);
+  PQfinish(conn);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) Die("test cluster: " + error);
+}
+
 std::string StoreFilesOf(const std::string& dir) {
   if (!TestingOnPostgres()) return dir;
   return std::string(std::getenv("CUSTOS_TEST_PG_CLUSTER")) + "/data";

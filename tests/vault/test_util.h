@@ -42,6 +42,10 @@ bool TestingOnPostgres();
 // Everything the store for `dir` holds, as bytes to compare: the LMDB data
 // file, or every row of the vault's PostgreSQL schema in key order.
 std::string StoredBytes(const std::string& dir);
+// Runs `sql` in the PostgreSQL schema of the test vault for `dir`, as an
+// administrator would with psql (on the PostgreSQL store only); aborts the
+// test when PostgreSQL refuses it.
+void RunSql(const std::string& dir, const std::string& sql);
 // The directory of every file the store for `dir` writes: `dir`, or the
 // test cluster's data directory.
 std::string StoreFilesOf(const std::string& dir);

@@ -94,6 +94,19 @@ inline constexpr bool IsIndexTable(Table t) {
   return t == kIndex || t == kAuditIndex || t == kUserIndex;
 }
 
+// The tables read far more often than they change: the vault's metadata
+// and keys, users, policies, files and their indexes, loans. A store that
+// several nodes share (PostgreSQL) keeps what its transactions read of them
+// for the next ones, as long as a per-table version, read by each
+// transaction, shows the table unchanged (pg_store.cc, NodeCache).
+inline constexpr std::array<Table, 9> kReadMostlyTables = {
+    kMeta, kKeys, kUsers, kUserIndex, kRecords, kRecordIndex, kPolicies, kLoans, kIndex};
+inline constexpr bool IsReadMostly(Table t) {
+  for (Table r : kReadMostlyTables)
+    if (r == t) return true;
+  return false;
+}
+
 // The tables whose values the vault stores as it is given them, unsealed:
 // kMeta (the format and the keyring, which holds wrapped keys only) and
 // kStreamChunks (ciphertext authenticated by its stream's own key). They

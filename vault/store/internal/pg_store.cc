@@ -18,6 +18,15 @@
 //   where LMDB would have refused the one append (it never happens unless
 //   a caller computes a wrong sequence number).
 //
+// - What transactions read of the read-mostly tables (users, policies,
+//   files, their indexes…: tables::kReadMostlyTables) is kept for the next
+//   transactions of the node (NodeCache), so that a batch of views does not
+//   ask PostgreSQL again for the same file. It is used only when the table
+//   is unchanged: a trigger on custos_kv bumps the table's version in
+//   custos_gen in every transaction that changes one of its rows, whoever
+//   runs it (another node, an older version, an administrator's psql), and
+//   each transaction reads the versions with its BEGIN (InstallVersions).
+//
 // PostgreSQL only ever sees sealed values and keys (ids, sequence numbers,
 // blind-index hashes). Error messages carry PostgreSQL's primary message
 // and SQLSTATE only, never a statement's parameters.
@@ -31,6 +40,7 @@
 #include <optional>
 #include <span>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <libpq-fe.h>
@@ -56,6 +66,51 @@ constexpr const char* kSchema =
     "CREATE TABLE IF NOT EXISTS custos_kv (t text NOT NULL, k bytea NOT NULL, "
     "v bytea NOT NULL, PRIMARY KEY (t, k)); "
     "ALTER TABLE custos_kv ALTER COLUMN v SET STORAGE EXTERNAL";
+
+// The versions of the read-mostly tables (NodeCache), made by the first
+// node of this version that opens the vault for writing (InstallVersions):
+// custos_gen(t, g) holds, per table, the id of the last transaction that
+// changed one of its rows (unique, so a version is never seen twice), set
+// by row triggers on custos_kv once per table and transaction. `$S` stands
+// for the vault's schema, `$T` for the read-mostly tables as a SQL list.
+constexpr const char* kVersionsSchema =
+    "CREATE TABLE IF NOT EXISTS $S.custos_gen (t text PRIMARY KEY, g bigint NOT NULL); "
+    "CREATE OR REPLACE FUNCTION $S.custos_gen_bump() RETURNS trigger LANGUAGE plpgsql AS $f$ "
+    "DECLARE tn text; "
+    "BEGIN "
+    "  FOREACH tn IN ARRAY CASE TG_OP WHEN 'INSERT' THEN ARRAY[NEW.t] "
+    "      WHEN 'DELETE' THEN ARRAY[OLD.t] ELSE ARRAY[NEW.t, OLD.t] END LOOP "
+    "    IF current_setting('custos.gen_' || md5(tn), true) IS DISTINCT FROM 'bumped' THEN "
+    "      INSERT INTO $S.custos_gen (t, g) VALUES (tn, txid_current()) "
+    "        ON CONFLICT (t) DO UPDATE SET g = EXCLUDED.g; "
+    "      PERFORM set_config('custos.gen_' || md5(tn), 'bumped', true); "
+    "    END IF; "
+    "  END LOOP; "
+    "  RETURN NULL; "
+    "END $f$; "
+    "CREATE OR REPLACE FUNCTION $S.custos_gen_bump_all() RETURNS trigger LANGUAGE plpgsql AS $f$ "
+    "BEGIN "
+    "  INSERT INTO $S.custos_gen (t, g) SELECT u, txid_current() FROM unnest(ARRAY[$T]) AS u "
+    "    ON CONFLICT (t) DO UPDATE SET g = EXCLUDED.g; "
+    "  RETURN NULL; "
+    "END $f$; "
+    "DROP TRIGGER IF EXISTS custos_gen_v1_insert ON $S.custos_kv; "
+    "DROP TRIGGER IF EXISTS custos_gen_v1_update ON $S.custos_kv; "
+    "DROP TRIGGER IF EXISTS custos_gen_v1_delete ON $S.custos_kv; "
+    "DROP TRIGGER IF EXISTS custos_gen_v1_truncate ON $S.custos_kv; "
+    "CREATE TRIGGER custos_gen_v1_insert AFTER INSERT ON $S.custos_kv FOR EACH ROW "
+    "  WHEN (NEW.t IN ($T)) EXECUTE FUNCTION $S.custos_gen_bump(); "
+    "CREATE TRIGGER custos_gen_v1_update AFTER UPDATE ON $S.custos_kv FOR EACH ROW "
+    "  WHEN (NEW.t IN ($T) OR OLD.t IN ($T)) EXECUTE FUNCTION $S.custos_gen_bump(); "
+    "CREATE TRIGGER custos_gen_v1_delete AFTER DELETE ON $S.custos_kv FOR EACH ROW "
+    "  WHEN (OLD.t IN ($T)) EXECUTE FUNCTION $S.custos_gen_bump(); "
+    "CREATE TRIGGER custos_gen_v1_truncate AFTER TRUNCATE ON $S.custos_kv "
+    "  FOR EACH STATEMENT EXECUTE FUNCTION $S.custos_gen_bump_all()";
+
+// Whether the vault has custos_gen and the last of its triggers.
+constexpr const char* kHaveVersions =
+    "SELECT to_regclass('custos_gen') IS NOT NULL AND EXISTS (SELECT 1 FROM pg_trigger "
+    "WHERE tgrelid = 'custos_kv'::regclass AND tgname = 'custos_gen_v1_truncate')";
 
 // The metadata key that marks a vault (vault.cc writes it first).
 constexpr std::string_view kFormatKeyName = "format_version";
@@ -205,6 +260,14 @@ class Conn {
     return Status::Ok();
   }
 
+  // Statements without parameters, `;`-separated: the last one's result.
+  Result<PgResult> Query(const char* sql, std::string_view what) {
+    PgResult r(PQexec(conn_.get(), sql));
+    const ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return PgError(r.get(), conn_.get(), what);
+    return r;
+  }
+
   // Runs prepared statement `name` with text table name and binary
   // key/value parameters; results in binary.
   Result<PgResult> Run(const char* name, std::initializer_list<std::string_view> params,
@@ -351,6 +414,110 @@ Status Conn::Prepare() {
   return Status::Ok();
 }
 
+// What this node's transactions read of the read-mostly tables, kept for
+// its later transactions (the top of this file): keys and sealed values as
+// PostgreSQL returned them, in memory only. Per table, the reads made at
+// one version of it. A transaction uses them, and adds to them, only at
+// the version it read with its BEGIN and while it has not written the
+// table itself: the table then holds exactly what they say. At most
+// kBudget bytes per table; a table over it starts afresh.
+class NodeCache {
+ public:
+  using Rows = std::vector<std::pair<std::string, std::string>>;
+
+  // A point read of `key` at `version`: unknown (nullopt), else the value
+  // or, inside, nullopt when the key is absent.
+  std::optional<std::optional<std::string>> Find(Table table, int64_t version,
+                                                 std::string_view key) const {
+    std::lock_guard lock(mu_);
+    const PerTable* t = Current(table, version);
+    if (t == nullptr) return std::nullopt;
+    auto it = t->points.find(std::string(key));
+    if (it == t->points.end()) return std::nullopt;
+    return it->second;
+  }
+  void Keep(Table table, int64_t version, std::string_view key,
+            std::optional<std::string_view> value) {
+    std::lock_guard lock(mu_);
+    PerTable* t = At(table, version);
+    if (t == nullptr) return;
+    t->bytes += key.size() + (value ? value->size() : 0) + kOverhead;
+    t->points.insert_or_assign(std::string(key),
+                               value ? std::optional<std::string>(*value) : std::nullopt);
+  }
+  // A page a scan read (TxnState's page queries).
+  std::optional<Rows> FindPage(Table table, int64_t version, const std::string& query) const {
+    std::lock_guard lock(mu_);
+    const PerTable* t = Current(table, version);
+    if (t == nullptr) return std::nullopt;
+    auto it = t->pages.find(query);
+    if (it == t->pages.end()) return std::nullopt;
+    return it->second;
+  }
+  void KeepPage(Table table, int64_t version, const std::string& query, const Rows& rows) {
+    std::lock_guard lock(mu_);
+    PerTable* t = At(table, version);
+    if (t == nullptr) return;
+    t->bytes += query.size() + kOverhead;
+    for (const auto& [k, v] : rows) t->bytes += k.size() + v.size() + kOverhead;
+    t->pages.insert_or_assign(query, rows);
+  }
+
+ private:
+  static constexpr size_t kBudget = size_t{16} << 20;
+  static constexpr size_t kOverhead = 64;  // a map node and two strings, roughly
+  struct PerTable {
+    int64_t version = -1;
+    std::unordered_map<std::string, std::optional<std::string>> points;
+    std::unordered_map<std::string, Rows> pages;
+    size_t bytes = 0;
+  };
+  // The table's reads if they are at `version`, else null.
+  const PerTable* Current(Table table, int64_t version) const {
+    auto it = tables_.find(std::string(table));
+    return it == tables_.end() || it->second.version != version ? nullptr : &it->second;
+  }
+  // Where reads at `version` go: the table's, emptied first when they are
+  // at an older version or over the budget; null when they are at a newer
+  // one (a read transaction's older snapshot: its reads are not kept).
+  PerTable* At(Table table, int64_t version) {
+    PerTable& t = tables_[std::string(table)];
+    if (t.version > version) return nullptr;
+    if (t.version < version || t.bytes > kBudget) t = PerTable{version, {}, {}, 0};
+    return &t;
+  }
+
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, PerTable> tables_;
+};
+
+// Makes custos_gen and its triggers (kVersionsSchema) unless the vault has
+// them, under the writers' lock: every write committed after them bumps
+// the versions, and none is half-way. Best effort: on failure nothing is
+// made and the nodes keep nothing between transactions.
+void InstallVersions(Conn& conn, const std::string& begin_write) {
+  if (!conn.Exec(begin_write.c_str(), "locking the vault").ok()) return;
+  auto ended = [&](bool commit) { (void)conn.Exec(commit ? "COMMIT" : "ROLLBACK", "ending"); };
+  // (Dropping triggers that do not exist yet is not worth a NOTICE.)
+  (void)conn.Exec("SET LOCAL client_min_messages TO warning", "quieting notices");
+  Result<PgResult> have = conn.Query(kHaveVersions, "looking for the tables' versions");
+  if (!have.ok() || std::string_view(PQgetvalue(have->get(), 0, 0)) == "t") return ended(false);
+  Result<PgResult> schema = conn.Query("SELECT quote_ident(current_schema())", "naming the schema");
+  if (!schema.ok() || PQgetisnull(schema->get(), 0, 0)) return ended(false);
+  std::string list;
+  for (Table t : tables::kReadMostlyTables) {
+    if (!list.empty()) list += ", ";
+    list += "'" + std::string(t) + "'";
+  }
+  std::string sql = kVersionsSchema;
+  for (const auto& [from, to] :
+       {std::pair<std::string, std::string>{"$S", PQgetvalue(schema->get(), 0, 0)}, {"$T", list}}) {
+    for (size_t at = sql.find(from); at != std::string::npos; at = sql.find(from, at + to.size()))
+      sql.replace(at, from.size(), to);
+  }
+  ended(conn.Exec(sql.c_str(), "making the tables' versions").ok());
+}
+
 class PgStore final : public KvStore {
  public:
   static Result<std::unique_ptr<KvStore>> Open(const std::string& url, const KvOpen& how);
@@ -368,8 +535,10 @@ class PgStore final : public KvStore {
   Result<std::unique_ptr<Conn>> Take() const;
   // Back to the pool, unless it is broken.
   void Give(std::unique_ptr<Conn> conn) const;
-  // A connection on which `begin` (a BEGIN statement) succeeded.
-  Result<std::unique_ptr<Conn>> TakeBegun(const char* begin, std::string_view what) const;
+  // A connection on which `begin` (a BEGIN statement, and what follows
+  // it) succeeded; `last`: the result of its last statement.
+  Result<std::unique_ptr<Conn>> TakeBegun(const std::string& begin, std::string_view what,
+                                          PgResult* last) const;
 
  private:
   std::string url_;
@@ -378,7 +547,13 @@ class PgStore final : public KvStore {
   // transaction-level lock for writers (with their BEGIN), a session-level
   // one for the leader.
   std::string begin_write_;
+  std::string begin_read_ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
   std::string leader_lock_;
+  // What this node's transactions read of the read-mostly tables; used
+  // when the vault has custos_gen and its triggers (the BEGIN statements
+  // then read the versions too).
+  bool cache_on_ = false;
+  mutable NodeCache cache_;
   // The leader's session (Lead): holds the session advisory lock while it
   // lives.
   std::mutex lead_mu_;
@@ -439,8 +614,19 @@ class TxnState {
     pages_[std::string(table)][query] = at;
     return at;
   }
-  // `table` is written: the pages read from it are stale.
-  void Written(Table table) { pages_.erase(std::string(table)); }
+  // `table` is written: the pages read from it are stale, and the node's
+  // cache no longer describes it for this transaction.
+  void Written(Table table) {
+    pages_.erase(std::string(table));
+    written_.insert(std::string(table));
+  }
+  bool WasWritten(Table table) const { return written_.contains(std::string(table)); }
+
+  // The versions of the read-mostly tables this transaction read with its
+  // BEGIN (custos_gen; a table without a row is at 0), and the node's
+  // cache they refer to. Null: the node keeps nothing (no custos_gen).
+  NodeCache* cache = nullptr;
+  std::unordered_map<std::string, int64_t> versions;
 
   std::map<std::string, TablePending, std::less<>>& pending() { return pending_; }
   bool HasOps(Table table) const {
@@ -452,6 +638,8 @@ class TxnState {
     return it != pending_.end() && !it->second.appends.empty();
   }
 
+  // (What a rolled-back nested transaction wrote stays in written_: the
+  // cache stays unused for those tables, which is merely slower.)
   void Clear() {
     map_.clear();
     pages_.clear();
@@ -470,6 +658,7 @@ class TxnState {
   std::unordered_map<std::string, std::unordered_map<std::string, const Rows*>> pages_;
   std::deque<Rows> kept_pages_;
   std::map<std::string, TablePending, std::less<>> pending_;
+  std::unordered_set<std::string> written_;
 };
 
 class PgTxn final : public KvTxn {
@@ -498,7 +687,15 @@ class PgTxn final : public KvTxn {
   Result<std::unique_ptr<KvTxn>> BeginNested() override;
   Status Commit() override;
 
+  // Top level: lets this transaction use and fill `cache` at the versions
+  // its BEGIN read (rows of t, g as text).
+  void UseCache(NodeCache* cache, const PGresult* versions);
+
  private:
+  // The version of `table` at which this transaction may use the node's
+  // cache: none when the node keeps nothing, the table is not read-mostly
+  // or this transaction has written it.
+  std::optional<int64_t> CacheVersion(Table table) const;
   std::string Savepoint() const { return "custos_sp" + std::to_string(depth_); }
   // Takes what is held back for `table` (everything: TakePending()), as
   // the statements that send it. Taken first: whatever happens, nothing is
@@ -538,18 +735,44 @@ Result<std::string_view> PgTxn::Get(Table table, std::string_view key) {
     if (*known == nullptr) return Status::NotFound("no such entry in " + std::string(table));
     return std::string_view(**known);
   }
-  CUSTOS_ASSIGN_OR_RETURN(PgResult r,
-                          conn_->Run("get", {table, key}, "reading " + std::string(table)));
-  if (PQntuples(r.get()) == 0) {
-    state_->Remember(table, key, std::nullopt);
-    return Status::NotFound("no such entry in " + std::string(table));
+  const std::optional<int64_t> version = CacheVersion(table);
+  const std::string* at = nullptr;
+  std::optional<std::optional<std::string>> kept;
+  if (version) kept = state_->cache->Find(table, *version, key);
+  if (kept) {
+    at = state_->Remember(table, key, *kept);
+  } else {
+    CUSTOS_ASSIGN_OR_RETURN(PgResult r,
+                            conn_->Run("get", {table, key}, "reading " + std::string(table)));
+    std::optional<std::string_view> value;
+    if (PQntuples(r.get()) > 0) value = Cell(r.get(), 0, 0);
+    at = state_->Remember(table, key, value);
+    if (version) state_->cache->Keep(table, *version, key, value);
   }
-  return std::string_view(*state_->Remember(table, key, Cell(r.get(), 0, 0)));
+  if (at == nullptr) return Status::NotFound("no such entry in " + std::string(table));
+  return std::string_view(*at);
+}
+
+std::optional<int64_t> PgTxn::CacheVersion(Table table) const {
+  const TxnState& s = *state_;
+  if (s.cache == nullptr || !tables::IsReadMostly(table) || s.WasWritten(table))
+    return std::nullopt;
+  auto it = s.versions.find(std::string(table));
+  return it == s.versions.end() ? 0 : it->second;
+}
+
+void PgTxn::UseCache(NodeCache* cache, const PGresult* versions) {
+  state_->cache = cache;
+  for (int i = 0; i < PQntuples(versions); ++i) {
+    state_->versions[PQgetvalue(versions, i, 0)] =
+        std::strtoll(PQgetvalue(versions, i, 1), nullptr, 10);
+  }
 }
 
 Status PgTxn::Scan(Table table, std::string_view prefix, std::string_view from, bool reverse,
                    const RawFn& fn) {
   CUSTOS_RETURN_IF_ERROR(Flush(table));
+  const std::optional<int64_t> version = CacheVersion(table);
   const std::string end = PrefixEnd(prefix);
   std::string low(reverse ? prefix : (from > prefix ? from : prefix));
   std::string high = end;  // exclusive; "" = unbounded
@@ -567,15 +790,20 @@ Status PgTxn::Scan(Table table, std::string_view prefix, std::string_view from, 
     }
     const TxnState::Rows* rows = state_->FindPage(table, query);
     if (rows == nullptr) {
-      const std::string what = "scanning " + std::string(table);
-      Result<PgResult> r = high.empty() ? conn_->Run(stmt, {table, low, limit}, what)
-                                        : conn_->Run(stmt, {table, low, high, limit}, what);
-      if (!r.ok()) return r.status();
-      TxnState::Rows read;
-      const int n = PQntuples(r->get());
-      read.reserve(static_cast<size_t>(n));
-      for (int i = 0; i < n; ++i) read.emplace_back(Cell(r->get(), i, 0), Cell(r->get(), i, 1));
-      rows = state_->RememberPage(table, query, std::move(read));
+      std::optional<TxnState::Rows> read;
+      if (version) read = state_->cache->FindPage(table, *version, query);
+      if (!read) {
+        const std::string what = "scanning " + std::string(table);
+        Result<PgResult> r = high.empty() ? conn_->Run(stmt, {table, low, limit}, what)
+                                          : conn_->Run(stmt, {table, low, high, limit}, what);
+        if (!r.ok()) return r.status();
+        read.emplace();
+        const int n = PQntuples(r->get());
+        read->reserve(static_cast<size_t>(n));
+        for (int i = 0; i < n; ++i) read->emplace_back(Cell(r->get(), i, 0), Cell(r->get(), i, 1));
+        if (version) state_->cache->KeepPage(table, *version, query, *read);
+      }
+      rows = state_->RememberPage(table, query, std::move(*read));
     }
     for (const auto& [key, value] : *rows) {
       Result<bool> more = fn(key, value);
@@ -602,9 +830,18 @@ Result<uint64_t> PgTxn::Count(Table table) {
 }
 
 Status PgTxn::Prefetch(Table table, std::span<const std::string> keys) {
+  const std::optional<int64_t> version = CacheVersion(table);
   std::vector<std::string_view> unknown;
-  for (const std::string& key : keys)
-    if (state_->Find(table, key) == nullptr) unknown.push_back(key);
+  for (const std::string& key : keys) {
+    if (state_->Find(table, key) != nullptr) continue;
+    if (version) {
+      if (auto kept = state_->cache->Find(table, *version, key)) {
+        state_->Remember(table, key, *kept);
+        continue;
+      }
+    }
+    unknown.push_back(key);
+  }
   if (unknown.size() < 2) return Status::Ok();  // a Get does as well
   CUSTOS_ASSIGN_OR_RETURN(PgResult r, conn_->Run("get_many", {table, ByteaArray(unknown)},
                                                  "reading " + std::string(table)));
@@ -615,8 +852,10 @@ Status PgTxn::Prefetch(Table table, std::span<const std::string> keys) {
   // has is what the transaction sees.
   for (std::string_view key : unknown) {
     auto it = found.find(key);
-    state_->Remember(
-        table, key, it == found.end() ? std::nullopt : std::optional<std::string_view>(it->second));
+    const auto value =
+        it == found.end() ? std::nullopt : std::optional<std::string_view>(it->second);
+    state_->Remember(table, key, value);
+    if (version) state_->cache->Keep(table, *version, key, value);
   }
   return Status::Ok();
 }
@@ -626,6 +865,12 @@ Status PgTxn::PrefetchAcross(std::span<const TableKey> keys) {
   std::vector<std::string_view> unknown;
   for (const TableKey& k : keys) {
     if (state_->Find(k.table, k.key) != nullptr) continue;
+    if (const std::optional<int64_t> version = CacheVersion(k.table)) {
+      if (auto kept = state_->cache->Find(k.table, *version, k.key)) {
+        state_->Remember(k.table, k.key, *kept);
+        continue;
+      }
+    }
     tables.push_back(k.table);
     unknown.push_back(k.key);
   }
@@ -640,9 +885,11 @@ Status PgTxn::PrefetchAcross(std::span<const TableKey> keys) {
   // is what the transaction sees.
   for (size_t i = 0; i < unknown.size(); ++i) {
     auto it = found.find(std::make_pair(tables[i], unknown[i]));
-    state_->Remember(
-        tables[i], unknown[i],
-        it == found.end() ? std::nullopt : std::optional<std::string_view>(it->second));
+    const auto value =
+        it == found.end() ? std::nullopt : std::optional<std::string_view>(it->second);
+    state_->Remember(tables[i], unknown[i], value);
+    if (const std::optional<int64_t> version = CacheVersion(tables[i]))
+      state_->cache->Keep(tables[i], *version, unknown[i], value);
   }
   return Status::Ok();
 }
@@ -849,34 +1096,46 @@ void PgStore::Give(std::unique_ptr<Conn> conn) const {
   if (idle_.size() < 32) idle_.push_back(std::move(conn));
 }
 
-Result<std::unique_ptr<Conn>> PgStore::TakeBegun(const char* begin, std::string_view what) const {
+Result<std::unique_ptr<Conn>> PgStore::TakeBegun(const std::string& begin, std::string_view what,
+                                                 PgResult* last) const {
   // A pooled connection may have died since it was last used (the server
   // restarted, a failover): PostgreSQL says so only when it is used. Such a
   // connection is dropped and the next one tried, down to a new one.
   for (int attempt = 0; attempt < 64; ++attempt) {
     CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn, Take());
-    Status begun = conn->Exec(begin, what);
-    if (begun.ok()) return conn;
-    if (conn->healthy()) return begun;
+    Result<PgResult> begun = conn->Query(begin.c_str(), what);
+    if (begun.ok()) {
+      *last = std::move(begun).value();
+      return conn;
+    }
+    if (conn->healthy()) return begun.status();
   }
   return Status::Unavailable("no usable connection to PostgreSQL at " + url_);
 }
 
 Result<std::unique_ptr<KvTxn>> PgStore::BeginRead() const {
-  CUSTOS_ASSIGN_OR_RETURN(
-      std::unique_ptr<Conn> conn,
-      TakeBegun("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "beginning a read"));
-  return std::unique_ptr<KvTxn>(new PgTxn(this, std::move(conn), false));
+  // The versions are read in the snapshot that every read of the
+  // transaction then sees.
+  PgResult versions;
+  CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn,
+                          TakeBegun(begin_read_, "beginning a read", &versions));
+  auto txn = std::make_unique<PgTxn>(this, std::move(conn), false);
+  if (cache_on_) txn->UseCache(&cache_, versions.get());
+  return std::unique_ptr<KvTxn>(std::move(txn));
 }
 
 Result<std::unique_ptr<KvTxn>> PgStore::BeginWrite() {
   if (read_only_) return Status::FailedPrecondition("the store is open read-only");
   // One writer at a time across every node, from the lock (taken in the
   // same round trip as BEGIN) to COMMIT or ROLLBACK. (Should the lock fail,
-  // the connection is dropped, which ends the transaction.)
+  // the connection is dropped, which ends the transaction.) The versions
+  // are read after the lock: no other writer changes them until COMMIT.
+  PgResult versions;
   CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn,
-                          TakeBegun(begin_write_.c_str(), "beginning a write"));
-  return std::unique_ptr<KvTxn>(new PgTxn(this, std::move(conn), true));
+                          TakeBegun(begin_write_, "beginning a write", &versions));
+  auto txn = std::make_unique<PgTxn>(this, std::move(conn), true);
+  if (cache_on_) txn->UseCache(&cache_, versions.get());
+  return std::unique_ptr<KvTxn>(std::move(txn));
 }
 
 Result<bool> PgStore::Lead() {
@@ -927,6 +1186,19 @@ Result<std::unique_ptr<KvStore>> PgStore::Open(const std::string& url, const KvO
     if (!have_table) {
       if (!how.create) return Status::NotFound("no vault in " + url + " (run custos init --store)");
       CUSTOS_RETURN_IF_ERROR(conn.Exec(kSchema, "creating the vault's table"));
+    }
+    // The read-mostly tables' versions (NodeCache). Without them (a vault
+    // opened read-only before any node of this version wrote it, a role
+    // that may not make triggers) the node keeps nothing between
+    // transactions, which is only slower.
+    if (!how.read_only) InstallVersions(conn, s->begin_write_);
+    PgResult have(PQexec(conn.get(), kHaveVersions));
+    if (!have || PQresultStatus(have.get()) != PGRES_TUPLES_OK)
+      return PgError(have.get(), conn.get(), "looking for the tables' versions");
+    s->cache_on_ = std::string_view(PQgetvalue(have.get(), 0, 0)) == "t";
+    if (s->cache_on_) {
+      s->begin_write_ += "; SELECT t, g FROM custos_gen";
+      s->begin_read_ += "; SELECT t, g FROM custos_gen";
     }
   }
   CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<KvTxn> txn, s->BeginRead());
