@@ -62,6 +62,10 @@ Status ScanAlerts(const ReadTxn& txn, bool newest_first,
       newest_first);
 }
 
+ReadHint ActivityRead(std::string_view user_id) {
+  return {tables::kActivity, std::string(user_id)};
+}
+
 namespace {
 
 // A person's recent view attempts for the anomaly rules (tables::kActivity,

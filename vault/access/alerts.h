@@ -58,6 +58,8 @@ Status ScanAlerts(const ReadTxn& txn, bool newest_first,
 // assignment (`outside_assignment`, Facts::outside_assignment; not for the
 // policy's exempt roles). Allowed or refused alike; only views count toward
 // the spike rule.
+// CheckAttempt reads the person's recent activity at this key.
+ReadHint ActivityRead(std::string_view user_id);
 Status CheckAttempt(WriteTxn& txn, const User& user, const Caller& caller, std::string_view action,
                     const std::string& record_id, const policy::Decision& decision, bool allowed,
                     std::optional<bool> outside_assignment, UnixMillis now, uint64_t seq,

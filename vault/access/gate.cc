@@ -163,7 +163,7 @@ Result<Outcome> AccessGate::DecideThenWrite(const Caller& caller, const Attempt&
   if (attempt.decide_on_snapshot && !vault_.shared())
     early = DecideOnSnapshot(caller, attempt, prepare, finish);
   Outcome out;
-  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
+  const auto write = [&](WriteTxn& txn) -> Status {
     // The vault may run this again: `out` is decided afresh each time.
     bool decided = false;
     if (early != nullptr) {
@@ -180,7 +180,12 @@ Result<Outcome> AccessGate::DecideThenWrite(const Caller& caller, const Attempt&
     if (early != nullptr) (decided ? stood_ : redone_).fetch_add(1);
     if (!out.allowed || !apply) return Status::Ok();
     return apply(txn, out);
-  }));
+  };
+  // What the attempt will read that differs from one attempt to the next
+  // (on a shared store the batch reads it in one round trip).
+  std::vector<ReadHint> reads = attempt.reads;
+  if (!attempt.alert_record_id.empty()) reads.push_back(ActivityRead(caller.user_id));
+  CUSTOS_RETURN_IF_ERROR(vault_.Write(write, reads));
   if (!out.allowed) return out.refusal;
   return out;
 }

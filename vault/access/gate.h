@@ -64,6 +64,10 @@ struct Attempt {
   // complete. Ignored on a shared store (PostgreSQL), where it was
   // measured slower.
   bool decide_on_snapshot = false;
+  // Keys the decision or `apply` will read that differ from one attempt
+  // to the next (a view count, a person's activity): on a shared store
+  // the write's batch reads them all in one round trip (Vault::Write).
+  std::vector<ReadHint> reads;
 
   // An attempt on one object (object_id "" for none), with the caller's
   // reason ("" = none).

@@ -569,6 +569,7 @@ Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record
   attempt.alert_record_id = std::string(record_id);
   // `prepare` and `finish` read only their transaction.
   attempt.decide_on_snapshot = true;
+  attempt.reads.push_back({tables::kViewCounts, ViewCountKey(caller.user_id, record_id)});
   CUSTOS_RETURN_IF_ERROR(
       gate_
           .DecideThenWrite(

@@ -77,6 +77,12 @@ class KvTxn;
 struct ReadLog;
 }  // namespace internal
 
+// A key that a write function is expected to read (Vault::Write).
+struct ReadHint {
+  Table table;
+  std::string key;
+};
+
 // What a read transaction read, as stored (sealed) bytes, so that a later
 // transaction can tell whether it would read exactly the same
 // (ReadTxn::SeesSame): a decision made on a snapshot, off the committer,
@@ -292,6 +298,11 @@ class Vault {
   // grows or when another request of its batch failed after writing), so it
   // must set everything it reports from scratch on each run.
   Status Write(const std::function<Status(WriteTxn&)>& fn);
+  // As Write(fn), naming keys `fn` is expected to read (Get). On a shared
+  // store the committer reads those of its whole batch in one round trip
+  // before running it; on LMDB they are ignored. A hint only: `fn` reads
+  // what it reads, named here or not.
+  Status Write(const std::function<Status(WriteTxn&)>& fn, std::span<const ReadHint> hints);
 
   // Changes the passphrase: re-wraps the root key(s) under a KEK from the new
   // passphrase with a fresh salt. Atomic.

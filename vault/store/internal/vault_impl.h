@@ -88,6 +88,7 @@ struct Vault::Impl {
   // Group commit.
   struct Request {
     const std::function<Status(WriteTxn&)>* fn = nullptr;
+    std::span<const ReadHint> hints;  // Vault::Write
     Status result;
     // Posted by the committer once `result` is final (and, for a success,
     // durable); the caller blocks on it. One wakeup per request, no herd.
