@@ -24,6 +24,17 @@ namespace {
 
 using policy::Classification;
 
+// "key=value " for each entry of `table` under `prefix`, as `txn` scans
+// them; "(error)" when the scan fails.
+std::string ScanText(internal::KvTxn& txn, Table table, std::string_view prefix) {
+  std::string seen;
+  Status st = txn.Scan(table, prefix, "", false, [&](std::string_view k, std::string_view v) {
+    seen += std::string(k) + "=" + std::string(v) + " ";
+    return Result<bool>(true);
+  });
+  return st.ok() ? seen : "(error)";
+}
+
 class SharedStoreTest : public testing::ArchiveTest {
  protected:
   void SetUp() override {
@@ -352,16 +363,8 @@ TEST_F(SharedStoreTest, WhatANodeKeptOfAReadMostlyTableGivesWayToAChangeByAnyone
   auto scanned = [&] {
     std::string seen;
     for (int i = 0; i < 2; ++i) {
-      seen.clear();
       auto r = other_store.BeginRead();
-      EXPECT_TRUE(r.ok());
-      if (!r.ok()) return seen;
-      EXPECT_TRUE((*r)->Scan(t, "zz-kept/", "", false,
-                             [&](std::string_view k, std::string_view v) {
-                               seen += std::string(k) + "=" + std::string(v) + " ";
-                               return Result<bool>(true);
-                             })
-                      .ok());
+      seen = r.ok() ? ScanText(**r, t, "zz-kept/") : "(error)";
     }
     return seen;
   };
@@ -401,31 +404,15 @@ TEST_F(SharedStoreTest, AWriteThatReadItsOwnUncommittedRowsLeavesNoneOfThemKept)
   internal::KvStore& store = *vault_->impl().store;
   ASSERT_TRUE(internal::RawPut(*vault_, t, "zz-rolled/a", "old").ok());
   auto scanned = [&] {
-    std::string seen;
     auto r = store.BeginRead();
-    EXPECT_TRUE(r.ok());
-    if (!r.ok()) return seen;
-    EXPECT_TRUE((*r)->Scan(t, "zz-rolled/", "", false,
-                           [&](std::string_view k, std::string_view v) {
-                             seen += std::string(k) + "=" + std::string(v) + " ";
-                             return Result<bool>(true);
-                           })
-                    .ok());
-    return seen;
+    return r.ok() ? ScanText(**r, t, "zz-rolled/") : std::string("(error)");
   };
   EXPECT_EQ(scanned(), "zz-rolled/a=old ");
   {
     auto w = store.BeginWrite();
     ASSERT_TRUE(w.ok());
     ASSERT_TRUE((*w)->Put(t, "zz-rolled/a", "new", internal::PutMode::kReplace).ok());
-    std::string seen;
-    ASSERT_TRUE((*w)->Scan(t, "zz-rolled/", "", false,
-                           [&](std::string_view k, std::string_view v) {
-                             seen += std::string(k) + "=" + std::string(v) + " ";
-                             return Result<bool>(true);
-                           })
-                    .ok());
-    EXPECT_EQ(seen, "zz-rolled/a=new ");
+    EXPECT_EQ(ScanText(**w, t, "zz-rolled/"), "zz-rolled/a=new ");
     auto a = (*w)->Get(t, "zz-rolled/a");
     ASSERT_TRUE(a.ok());
     EXPECT_EQ(*a, "new");
