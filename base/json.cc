@@ -395,6 +395,200 @@ class Parser {
   size_t i_ = 0;
 };
 
+// IsCanonical's one pass: the grammar of Parse, restricted to what
+// Serialize writes — no whitespace; object keys strictly ascending by their
+// decoded bytes; strings with raw UTF-8 and only the escapes WriteString
+// uses; integers in plain decimal that fit int64, never "-0". A number
+// with a fraction or an exponent, or an integer beyond int64 (which Parse
+// reads as a double), makes it answer kUnsure, and the caller parses.
+class CanonicalChecker {
+ public:
+  enum class Answer { kNo, kYes, kUnsure };
+
+  CanonicalChecker(std::string_view text, const ParseOptions& options) : s_(text), opt_(options) {}
+
+  Answer Run() {
+    if (s_.size() > opt_.max_size) return Answer::kNo;
+    const Answer a = CheckValue(0);
+    if (a != Answer::kYes) return a;
+    return i_ == s_.size() ? Answer::kYes : Answer::kNo;
+  }
+
+ private:
+  bool At(char c) const { return i_ < s_.size() && s_[i_] == c; }
+
+  Answer CheckValue(size_t depth) {
+    if (depth > opt_.max_depth || i_ >= s_.size()) return Answer::kNo;
+    switch (s_[i_]) {
+      case '{':
+        return CheckObject(depth);
+      case '[':
+        return CheckArray(depth);
+      case '"':
+        return CheckString(nullptr) ? Answer::kYes : Answer::kNo;
+      case 't':
+        return CheckLiteral("true");
+      case 'f':
+        return CheckLiteral("false");
+      case 'n':
+        return CheckLiteral("null");
+      default:
+        return CheckNumber();
+    }
+  }
+
+  Answer CheckLiteral(std::string_view lit) {
+    if (s_.substr(i_, lit.size()) != lit) return Answer::kNo;
+    i_ += lit.size();
+    return Answer::kYes;
+  }
+
+  Answer CheckObject(size_t depth) {
+    ++i_;  // {
+    if (At('}')) {
+      ++i_;
+      return Answer::kYes;
+    }
+    std::string key;
+    for (bool first = true;; first = false) {
+      if (!At('"') || !CheckString(&key)) return Answer::kNo;
+      // Sorted, and no key twice (Parse refuses duplicates). (Indexed each
+      // time: the values read in between may grow keys_.)
+      if (keys_.size() <= depth) keys_.resize(depth + 1);
+      if (!first && key <= keys_[depth]) return Answer::kNo;
+      keys_[depth].swap(key);
+      if (!At(':')) return Answer::kNo;
+      ++i_;
+      const Answer a = CheckValue(depth + 1);
+      if (a != Answer::kYes) return a;
+      if (At(',')) {
+        ++i_;
+        continue;
+      }
+      if (!At('}')) return Answer::kNo;
+      ++i_;
+      return Answer::kYes;
+    }
+  }
+
+  Answer CheckArray(size_t depth) {
+    ++i_;  // [
+    if (At(']')) {
+      ++i_;
+      return Answer::kYes;
+    }
+    while (true) {
+      const Answer a = CheckValue(depth + 1);
+      if (a != Answer::kYes) return a;
+      if (At(',')) {
+        ++i_;
+        continue;
+      }
+      if (!At(']')) return Answer::kNo;
+      ++i_;
+      return Answer::kYes;
+    }
+  }
+
+  // A string as WriteString writes it; its decoded bytes into `decoded`
+  // when not null.
+  bool CheckString(std::string* decoded) {
+    ++i_;  // "
+    if (decoded != nullptr) decoded->clear();
+    while (i_ < s_.size()) {
+      const size_t run = i_;
+      while (i_ < s_.size() && IsPlainAscii(static_cast<unsigned char>(s_[i_]))) ++i_;
+      if (decoded != nullptr) decoded->append(s_.data() + run, i_ - run);
+      if (i_ >= s_.size()) return false;
+      const auto c = static_cast<unsigned char>(s_[i_]);
+      if (c == '"') {
+        ++i_;
+        return true;
+      }
+      if (c == '\\') {
+        if (i_ + 1 >= s_.size()) return false;
+        char out = 0;
+        switch (s_[i_ + 1]) {
+          case '"':
+            out = '"';
+            break;
+          case '\\':
+            out = '\\';
+            break;
+          case 'b':
+            out = '\b';
+            break;
+          case 'f':
+            out = '\f';
+            break;
+          case 'n':
+            out = '\n';
+            break;
+          case 'r':
+            out = '\r';
+            break;
+          case 't':
+            out = '\t';
+            break;
+          case 'u': {
+            // \u00xx, lowercase, for the control characters without a
+            // short escape only.
+            if (i_ + 6 > s_.size() || s_.substr(i_ + 2, 2) != "00") return false;
+            static constexpr std::string_view kHex = "0123456789abcdef";
+            const size_t hi = kHex.find(s_[i_ + 4]);
+            const size_t lo = kHex.find(s_[i_ + 5]);
+            if (hi > 1 || lo == std::string_view::npos) return false;
+            out = static_cast<char>(hi * 16 + lo);
+            if (out == '\b' || out == '\f' || out == '\n' || out == '\r' || out == '\t')
+              return false;
+            i_ += 4;
+            break;
+          }
+          default:
+            return false;
+        }
+        i_ += 2;
+        if (decoded != nullptr) decoded->push_back(out);
+        continue;
+      }
+      if (c < 0x80) return false;  // a raw control character
+      uint32_t cp = 0;
+      const size_t len = Utf8SequenceLength(s_, i_, &cp);
+      if (len == 0) return false;
+      if (decoded != nullptr) decoded->append(s_.data() + i_, len);
+      i_ += len;
+    }
+    return false;
+  }
+
+  Answer CheckNumber() {
+    const size_t start = i_;
+    if (At('-')) ++i_;
+    if (At('0')) {
+      ++i_;
+    } else if (i_ < s_.size() && s_[i_] >= '1' && s_[i_] <= '9') {
+      while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
+    } else {
+      return Answer::kNo;
+    }
+    if (i_ < s_.size() &&
+        (s_[i_] == '.' || s_[i_] == 'e' || s_[i_] == 'E' || (s_[i_] >= '0' && s_[i_] <= '9'))) {
+      return Answer::kUnsure;  // a fraction, an exponent, a leading zero: Parse decides
+    }
+    const std::string_view text = s_.substr(start, i_ - start);
+    if (text == "-0") return Answer::kNo;  // written 0
+    int64_t v = 0;
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return Answer::kUnsure;
+    return Answer::kYes;
+  }
+
+  std::string_view s_;
+  const ParseOptions& opt_;
+  size_t i_ = 0;
+  std::vector<std::string> keys_;  // per depth: the previous key of the object being read
+};
+
 void WriteString(std::string* out, std::string_view s) {
   out->push_back('"');
   size_t i = 0;
@@ -526,6 +720,19 @@ Status FieldError(std::string_view key, std::string_view want) {
 
 Result<Value> Parse(std::string_view text, const ParseOptions& options) {
   return Parser(text, options).Run();
+}
+
+bool IsCanonical(std::string_view text, const ParseOptions& options) {
+  switch (CanonicalChecker(text, options).Run()) {
+    case CanonicalChecker::Answer::kYes:
+      return true;
+    case CanonicalChecker::Answer::kNo:
+      return false;
+    case CanonicalChecker::Answer::kUnsure:
+      break;
+  }
+  auto v = Parse(text, options);
+  return v.ok() && Serialize(*v) == text;
 }
 
 void AppendQuoted(std::string* out, std::string_view s) { WriteString(out, s); }

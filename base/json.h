@@ -100,6 +100,12 @@ Result<Value> Parse(std::string_view text, const ParseOptions& options = {});
 // Canonical serialization (see the file comment).
 std::string Serialize(const Value& value);
 
+// Whether `text` is exactly Serialize(Parse(text)): one JSON text, in
+// canonical form, that Parse accepts. Checked in one pass without building
+// a tree when its numbers are all integers (audit-log leaves); otherwise
+// by parsing and serializing.
+bool IsCanonical(std::string_view text, const ParseOptions& options = {});
+
 // The exact text of member `key`'s value in the JSON object `object_text`,
 // found without building a tree: for text this program serialized (e.g. an
 // authenticated stored value whose part is passed on as it is). Brackets and

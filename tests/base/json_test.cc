@@ -155,5 +155,57 @@ TEST(JsonTest, MemberTextRefusesWhatIsNotAnObject) {
   }
 }
 
+// The audit log's verifier asks whether each leaf is canonical without
+// parsing it (json.h): the answer must be that of Serialize(Parse(text)).
+TEST(JsonTest, IsCanonicalAnswersAsParsingAndSerializingAgain) {
+  const std::string leaf =
+      R"({"action":"record.view","actor":{"id":"u-1","name":"王销售"},"n":-12,)"
+      R"("note":"a\"b\\c\n\u001f\u0000","object":{"id":"r-9","type":"record"},"seq":7,)"
+      R"("tags":[],"x":{},"y":[true,false,null,0]})";
+  EXPECT_TRUE(IsCanonical(leaf));
+  auto v = Parse(leaf);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(Serialize(*v), leaf);
+  for (const std::string not_canonical : {
+           R"({"b":1,"a":2})",         // keys out of order
+           R"({"a":1,"a":2})",         // a key twice
+           R"({"a": 1})",              // whitespace
+           R"( {"a":1})",              // leading whitespace
+           R"({"a":1} )",              // trailing whitespace
+           R"({"a":-0})",              // written 0
+           R"({"a":01})",              // a leading zero (refused by Parse)
+           R"({"a":"\/"})",            // an escape Serialize does not write
+           R"({"a":"\u0041"})",        // written as A
+           R"({"a":"\u001F"})",        // written in lowercase
+           R"({"a":"\u000a"})",        // written \n
+           R"({"a":"\ud83d\ude00"})",  // written as raw UTF-8
+           R"({"a":1.0})",             // written 1
+           R"({"a":1e2})",             // written 100
+           R"({"a":"x"}{})",           // trailing data
+           "{\"a\":\"\x01\"}",         // a raw control character
+           "{\"a\":\"\xff\"}",         // invalid UTF-8
+           R"({"a":tru})",             // not a literal
+           R"({"a":[1,]})",            // a trailing comma
+           "",                         // nothing
+       }) {
+    EXPECT_FALSE(IsCanonical(not_canonical)) << not_canonical;
+  }
+  // Key order is by decoded bytes: "\n" (0x0a) sorts before "a".
+  EXPECT_TRUE(IsCanonical(R"({"\n":1,"a":2})"));
+  EXPECT_FALSE(IsCanonical(R"({"a":2,"\n":1})"));
+  // Numbers that are not plain integers are decided by parsing.
+  EXPECT_TRUE(IsCanonical(R"({"a":1.5})"));
+  EXPECT_TRUE(IsCanonical("[9223372036854775807,-9223372036854775808]"));
+  auto big = Parse("[9223372036854775808]");
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ(IsCanonical("[9223372036854775808]"), Serialize(*big) == "[9223372036854775808]");
+  // Nesting beyond the depth limit is refused, as Parse refuses it.
+  std::string deep;
+  for (int i = 0; i < 66; ++i) deep += "[";
+  for (int i = 0; i < 66; ++i) deep += "]";
+  EXPECT_FALSE(IsCanonical(deep));
+  EXPECT_TRUE(IsCanonical(deep.substr(1, deep.size() - 2)));
+}
+
 }  // namespace
 }  // namespace custos::json

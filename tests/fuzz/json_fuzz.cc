@@ -13,7 +13,9 @@
 //     parser found;
 //   - a tighter depth limit only refuses, never changes the value.
 // And for any bytes: AppendQuoted gives a JSON string that parses, back to
-// the same bytes when they were valid UTF-8.
+// the same bytes when they were valid UTF-8; IsCanonical answers exactly as
+// parsing and serializing again would (with the default and a tight depth
+// limit), and says yes to every canonical form.
 // Seed corpus: tests/fuzz/corpus/json/.
 #include <cstddef>
 #include <cstdint>
@@ -80,6 +82,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (json::IsValidUtf8(text)) Require(q->as_string() == text, "valid UTF-8 is quoted as it is");
 
   auto v = json::Parse(text);
+  Require(json::IsCanonical(text) == (v.ok() && json::Serialize(*v) == text),
+          "IsCanonical is Serialize(Parse(text)) == text");
   if (!v.ok()) {
     Require(v.status().code() == custos::StatusCode::kInvalidArgument,
             "a refusal is kInvalidArgument");
@@ -88,6 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Require(json::IsValidUtf8(text), "accepted text is valid UTF-8");
   const std::string canonical = json::Serialize(*v);
   Require(json::IsValidUtf8(canonical), "canonical form is valid UTF-8");
+  Require(json::IsCanonical(canonical), "IsCanonical accepts a canonical form");
   auto again = json::Parse(canonical);
   Require(again.ok() && Same(*again, *v), "canonical form parses back to the same value");
   Require(json::Serialize(*again) == canonical, "canonical form is a fixed point");
@@ -116,5 +121,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   tight.max_depth = 3;
   auto shallow = json::Parse(text, tight);
   Require(!shallow.ok() || *shallow == *v, "a depth limit only refuses");
+  Require(json::IsCanonical(text, tight) == (shallow.ok() && json::Serialize(*shallow) == text),
+          "IsCanonical keeps the depth limit as Parse does");
   return 0;
 }
