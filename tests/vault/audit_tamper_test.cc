@@ -235,6 +235,38 @@ TEST_F(AuditTamperTest, ReorderedEventsResealed) {
   ExpectFailsAt(VerifyStatus(), "seq 2:");
 }
 
+// Each leaf must be canonical JSON of an object carrying its own seq
+// (json::IsCanonical, read without building a tree): a leaf re-sealed by
+// someone holding the vault key in any other form is named with why.
+TEST_F(AuditTamperTest, ALeafThatIsNotCanonicalOrCarriesAnotherSeqIsNamedWithWhy) {
+  const std::string original = Leaf(5);
+  const std::string pretty = json::SerializePretty(json::Parse(original).value());
+  std::string spaced = original;
+  spaced.insert(1, " ");
+  const struct {
+    std::string leaf;
+    std::string why;
+  } cases[] = {
+      {pretty, "seq 5: leaf is not canonical JSON"},
+      {spaced, "seq 5: leaf is not canonical JSON"},
+      {"[5]", "seq 5: leaf is not canonical JSON"},
+      {original.substr(0, original.size() - 1), "seq 5: leaf is not canonical JSON"},
+      {R"({"seq":5,"b":1})", "seq 5: leaf is not canonical JSON"},  // keys out of order
+      {Leaf(6), "seq 5: leaf carries another seq"},
+      {R"({"a":1,"seq":5.5})", "seq 5: leaf carries another seq"},
+      {R"({"a":1,"seq":"5"})", "seq 5: leaf carries another seq"},
+      {R"({"a":1})", "seq 5: leaf carries another seq"},
+  };
+  for (const auto& c : cases) {
+    PutLeaf(5, c.leaf);
+    const Status st = VerifyStatus();
+    EXPECT_EQ(st.code(), StatusCode::kDataLoss) << c.leaf;
+    EXPECT_TRUE(st.message().starts_with(c.why)) << c.leaf << " -> " << st.ToString();
+  }
+  PutLeaf(5, original);
+  EXPECT_TRUE(VerifyStatus().ok());
+}
+
 TEST_F(AuditTamperTest, ReorderedEventsRawSwap) {
   std::string a = internal::RawGet(*vault_, tables::kAuditLeaves, EncodeU64(10)).value();
   std::string b = internal::RawGet(*vault_, tables::kAuditLeaves, EncodeU64(11)).value();

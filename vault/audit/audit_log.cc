@@ -6,6 +6,7 @@
 #include <iterator>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 
 #include "base/encoding.h"
@@ -627,6 +628,29 @@ std::string MemberId(const json::Value& leaf, std::string_view member) {
   return id.ok() ? *id : "";
 }
 
+// MemberId of a leaf known to be canonical JSON, read from its text.
+std::string CanonicalMemberId(std::string_view leaf, std::string_view member) {
+  auto m = json::MemberText(leaf, member);
+  if (!m.ok() || m->empty() || m->front() != '{') return "";
+  auto id = json::MemberText(*m, "id");
+  if (!id.ok() || id->size() < 2 || id->front() != '"') return "";
+  if (id->find('\\') == std::string_view::npos) return std::string(id->substr(1, id->size() - 2));
+  auto decoded = json::Parse(*id);  // escapes: rare
+  return decoded.ok() && decoded->is_string() ? decoded->as_string() : "";
+}
+
+// The "seq" of a leaf known to be canonical JSON, when it is a
+// non-negative integer.
+std::optional<uint64_t> CanonicalSeq(std::string_view leaf) {
+  auto text = json::MemberText(leaf, "seq");
+  if (!text.ok()) return std::nullopt;
+  int64_t v = 0;
+  const char* end = text->data() + text->size();
+  const auto r = std::from_chars(text->data(), end, v);
+  if (r.ec != std::errc() || r.ptr != end || v < 0) return std::nullopt;
+  return static_cast<uint64_t>(v);
+}
+
 // Whether a leaf passes `filter`. kDataLoss for a leaf that does not parse
 // or has no readable time when a time bound is asked.
 Result<bool> Passes(const AuditFilter& filter, uint64_t seq, std::string_view leaf) {
@@ -918,37 +942,61 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
     uint64_t index_entries = 0;
   };
   const auto check_leaves = [&](const ReadTxn& t, uint64_t from, uint64_t to, LeafCheck* out) {
-    for (uint64_t seq = from; seq < to; ++seq) {
+    if (from >= to) return;
+    // An id's blind-index prefix, computed once per id (a person's events
+    // share one).
+    std::unordered_map<std::string, std::string> prefixes;
+    auto check = [&](uint64_t seq, std::string_view leaf) -> Status {
+      // Checked without building a tree (json::IsCanonical); being
+      // canonical, its members are then read as written.
+      if (leaf.empty() || leaf.front() != '{' || !json::IsCanonical(leaf)) {
+        return Status::DataLoss(SeqPrefix(seq) + "leaf is not canonical JSON");
+      }
+      if (CanonicalSeq(leaf) != std::optional<uint64_t>(seq)) {
+        return Status::DataLoss(SeqPrefix(seq) + "leaf carries another seq (moved or reordered)");
+      }
       LeafCheck& c = out[seq - from];
-      c.status = [&]() -> Status {
-        auto leaf = t.Get(tables::kAuditLeaves, SeqKey(seq));
-        if (!leaf.ok()) return Status::DataLoss(SeqPrefix(seq) + leaf.status().message());
-        auto v = json::Parse(*leaf);
-        if (!v.ok() || !v->is_object() || json::Serialize(*v) != *leaf) {
-          return Status::DataLoss(SeqPrefix(seq) + "leaf is not canonical JSON");
-        }
-        auto leaf_seq = json::GetInt(*v, "seq");
-        if (!leaf_seq.ok() || *leaf_seq < 0 || static_cast<uint64_t>(*leaf_seq) != seq) {
-          return Status::DataLoss(SeqPrefix(seq) + "leaf carries another seq (moved or reordered)");
-        }
-        if (seq < indexed) {
-          for (char kind : {kActorKind, kObjectKind}) {
-            const std::string id = MemberId(*v, kind == kActorKind ? "actor" : "object");
-            if (id.empty()) continue;
-            CUSTOS_ASSIGN_OR_RETURN(
-                bool has, t.Has(tables::kAuditIndex, IndexPrefix(kind, id) + SeqKey(seq)));
-            if (!has) {
-              return Status::DataLoss("index: " + SeqPrefix(seq) + "its " +
-                                      (kind == kActorKind ? "actor" : "object") +
-                                      " entry is missing (filtered reads would not find it)");
-            }
-            ++c.index_entries;
+      if (seq < indexed) {
+        for (char kind : {kActorKind, kObjectKind}) {
+          std::string id = CanonicalMemberId(leaf, kind == kActorKind ? "actor" : "object");
+          if (id.empty()) continue;
+          id.insert(id.begin(), kind);
+          auto known = prefixes.find(id);
+          if (known == prefixes.end())
+            known = prefixes.emplace(id, IndexPrefix(kind, std::string_view(id).substr(1))).first;
+          CUSTOS_ASSIGN_OR_RETURN(bool has,
+                                  t.Has(tables::kAuditIndex, known->second + SeqKey(seq)));
+          if (!has) {
+            return Status::DataLoss("index: " + SeqPrefix(seq) + "its " +
+                                    (kind == kActorKind ? "actor" : "object") +
+                                    " entry is missing (filtered reads would not find it)");
           }
+          ++c.index_entries;
         }
-        c.hash = merkle::LeafHash(*leaf);
-        return Status::Ok();
-      }();
-      if (!c.status.ok()) return;  // the walk below stops at the first failure
+      }
+      c.hash = merkle::LeafHash(leaf);
+      return Status::Ok();
+    };
+    // The leaves [from, to) in key order, one cursor step each (every key
+    // below the log's size is there: checked above). A leaf that does not
+    // open fails the scan, at the seq it was to give.
+    uint64_t seq = from;
+    Status failed;  // by check(), which names the seq
+    Status scanned = t.ScanFrom(tables::kAuditLeaves, SeqKey(from),
+                                [&](std::string_view key, std::string_view leaf) -> Result<bool> {
+                                  if (key != SeqKey(seq)) {
+                                    failed = Status::DataLoss(SeqPrefix(seq) + "event is missing");
+                                    return false;
+                                  }
+                                  failed = check(seq, leaf);
+                                  return failed.ok() && ++seq < to;
+                                });
+    if (!failed.ok()) {
+      out[seq - from].status = failed;
+    } else if (!scanned.ok()) {
+      out[seq - from].status = Status::DataLoss(SeqPrefix(seq) + scanned.message());
+    } else if (seq < to) {
+      out[seq - from].status = Status::DataLoss(SeqPrefix(seq) + "event is missing");
     }
   };
   const tiles::Span leaves = tiles::SpanAt(size, 0);
