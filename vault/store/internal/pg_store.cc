@@ -445,6 +445,11 @@ class NodeCache {
     t->points.insert_or_assign(std::string(key),
                                value ? std::optional<std::string>(*value) : std::nullopt);
   }
+  // Forgets everything kept.
+  void Clear() {
+    std::lock_guard lock(mu_);
+    tables_.clear();
+  }
   // A page a scan read (TxnState's page queries).
   std::optional<Rows> FindPage(Table table, int64_t version, const std::string& query) const {
     std::lock_guard lock(mu_);
@@ -1109,6 +1114,10 @@ Result<std::unique_ptr<Conn>> PgStore::TakeBegun(const std::string& begin, std::
       return conn;
     }
     if (conn->healthy()) return begun.status();
+    // The server restarted or another took its place (a failover): what
+    // this node kept was read from the one before, and is dropped rather
+    // than trusted to the versions alone.
+    cache_.Clear();
   }
   return Status::Unavailable("no usable connection to PostgreSQL at " + url_);
 }
