@@ -50,6 +50,10 @@ Status RaiseAlert(WriteTxn& txn, const Alert& alert);
 Status ScanAlerts(const ReadTxn& txn, bool newest_first,
                   const std::function<Result<bool>(json::Value alert)>& fn);
 
+// Where CheckAttempt reads the person's recent activity (a hint for
+// Vault::Write).
+ReadHint ActivityRead(std::string_view user_id);
+
 // The alerts an access attempt on a record raises, in the transaction of
 // its audit event `seq` (`action` is the event's: "record.view",
 // "record.copy", …): activity during the notice period, the anomaly rules
@@ -58,8 +62,6 @@ Status ScanAlerts(const ReadTxn& txn, bool newest_first,
 // assignment (`outside_assignment`, Facts::outside_assignment; not for the
 // policy's exempt roles). Allowed or refused alike; only views count toward
 // the spike rule.
-// CheckAttempt reads the person's recent activity at this key.
-ReadHint ActivityRead(std::string_view user_id);
 Status CheckAttempt(WriteTxn& txn, const User& user, const Caller& caller, std::string_view action,
                     const std::string& record_id, const policy::Decision& decision, bool allowed,
                     std::optional<bool> outside_assignment, UnixMillis now, uint64_t seq,
