@@ -23,6 +23,12 @@ std::string Megabytes(uint64_t bytes) {
          std::to_string((bytes % (1024 * 1024)) * 10 / (1024 * 1024)) + " MiB";
 }
 
+// How many attachments and exported bundles a scrub decrypted whole.
+std::string StreamsDecrypted(uint64_t n) {
+  return n == 1 ? "1 attachment or bundle decrypted whole"
+                : std::to_string(n) + " attachments and bundles decrypted whole";
+}
+
 void PrintCheck(const vault::BackupCheck& c) {
   std::cout << "  audit log:  " << c.audit.size << " events, " << c.audit.checkpoints
             << " signed checkpoints verified, root " << Base64Encode(c.audit.root) << "\n";
@@ -31,8 +37,8 @@ void PrintCheck(const vault::BackupCheck& c) {
               << c.checkpoint_size << "\n";
   }
   std::cout << "  scrub:      " << c.scrub.entries << " values authenticated ("
-            << Megabytes(c.scrub.bytes) << "; " << c.scrub.streams
-            << " attachments and bundles decrypted whole), none damaged\n";
+            << Megabytes(c.scrub.bytes) << "; " << StreamsDecrypted(c.scrub.streams)
+            << "), none damaged\n";
 }
 
 // Extracts `file` into `dir`, opens it read-only with `pass` and checks it
@@ -212,8 +218,8 @@ class ScrubCommand : public Command {
                 << (f.key_hex.empty() ? "(unreadable)" : f.key_hex) << "  " << f.problem << "\n";
     }
     std::cout << "values: " << report->entries << " read (" << Megabytes(report->bytes) << "; "
-              << report->streams << " attachments and bundles decrypted whole), "
-              << report->damaged.size() << " damaged\n";
+              << StreamsDecrypted(report->streams) << "), " << report->damaged.size()
+              << " damaged\n";
     auto log = vault::AuditLog::Open(**v);
     if (!log.ok()) return Fail(log.status());
     auto audit = (*log)->Verify();

@@ -753,7 +753,7 @@ async function attachmentStory(base) {
   const scrub = spawnSync(bin, ['scrub', '--data', vaultDir], { env: vaultEnv, encoding: 'utf8' });
   assert.equal(scrub.status, 0, 'custos scrub failed: ' + scrub.stdout + scrub.stderr);
   assert.ok(scrub.stdout.includes('scrub OK'), scrub.stdout);
-  const whole = Number((/(\d+) attachments and bundles decrypted whole/.exec(scrub.stdout) || [])[1]);
+  const whole = Number((/(\d+) (?:attachments and bundles|attachment or bundle) decrypted whole/.exec(scrub.stdout) || [])[1]);
   assert.ok(whole >= 1, 'the scrub decrypted no attachment: ' + scrub.stdout);
   return recordId;
 }
