@@ -181,10 +181,14 @@ Result<Outcome> AccessGate::DecideThenWrite(const Caller& caller, const Attempt&
     if (!out.allowed || !apply) return Status::Ok();
     return apply(txn, out);
   };
-  // What the attempt will read that differs from one attempt to the next
-  // (on a shared store the batch reads it in one round trip).
-  std::vector<ReadHint> reads = attempt.reads;
-  if (!attempt.alert_record_id.empty()) reads.push_back(ActivityRead(caller.user_id));
+  // What the attempt will read that differs from one attempt to the next:
+  // on a shared store the batch reads it in one round trip (LMDB has no
+  // use for it).
+  std::vector<ReadHint> reads;
+  if (vault_.shared()) {
+    reads = attempt.reads;
+    if (!attempt.alert_record_id.empty()) reads.push_back(ActivityRead(caller.user_id));
+  }
   CUSTOS_RETURN_IF_ERROR(vault_.Write(write, reads));
   if (!out.allowed) return out.refusal;
   return out;

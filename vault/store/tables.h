@@ -9,11 +9,18 @@
 #define CUSTOS_VAULT_STORE_TABLES_H_
 
 #include <array>
+#include <string>
 #include <string_view>
 
 namespace custos::vault {
 
 using Table = std::string_view;
+
+// A key of a table: a read hint (Vault::Write), a key to prefetch.
+struct TableKey {
+  Table table;
+  std::string key;
+};
 
 namespace tables {
 // Plaintext vault metadata: format version, the keyring (wrapped keys only).

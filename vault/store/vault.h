@@ -78,10 +78,7 @@ struct ReadLog;
 }  // namespace internal
 
 // A key that a write function is expected to read (Vault::Write).
-struct ReadHint {
-  Table table;
-  std::string key;
-};
+using ReadHint = TableKey;
 
 // What a read transaction read, as stored (sealed) bytes, so that a later
 // transaction can tell whether it would read exactly the same

@@ -84,9 +84,9 @@ void Vault::Impl::RunBatch(const std::vector<Request*>& batch) {
       if (store->shared()) {
         // What the batch's functions said they would read, in one round
         // trip rather than one each (Vault::Write's hints).
-        std::vector<internal::KvTxn::TableKey> hinted;
+        std::vector<TableKey> hinted;
         for (const Request* r : batch)
-          for (const ReadHint& h : r->hints) hinted.push_back({h.table, h.key});
+          hinted.insert(hinted.end(), r->hints.begin(), r->hints.end());
         const Status read = (*parent)->PrefetchAcross(hinted);
         if (!read.ok()) {
           for (Request* r : batch) r->result = read;

@@ -52,10 +52,7 @@ class KvTxn {
   }
   // The same hint for keys of several tables (PostgreSQL: one round trip
   // for all of them). By default, one Prefetch per table.
-  struct TableKey {
-    Table table;
-    std::string key;
-  };
+  using TableKey = vault::TableKey;
   virtual Status PrefetchAcross(std::span<const TableKey> keys);
 
   // Write transactions only. kResourceExhausted when the store is full (an

@@ -701,6 +701,14 @@ class PgTxn final : public KvTxn {
   // cache: none when the node keeps nothing, the table is not read-mostly
   // or this transaction has written it.
   std::optional<int64_t> CacheVersion(Table table) const;
+  // What this transaction knows of `key` in `table` — from its own reads
+  // and writes, or from the node's cache at its version (then remembered)
+  // — as Find's value (null: absent); nothing when unknown.
+  std::optional<const std::string*> Recall(Table table, std::string_view key);
+  // What PostgreSQL answered for `key`: remembered by this transaction and
+  // kept for the node's next ones when CacheVersion allows.
+  const std::string* Learn(Table table, std::string_view key,
+                           std::optional<std::string_view> value);
   std::string Savepoint() const { return "custos_sp" + std::to_string(depth_); }
   // Takes what is held back for `table` (everything: TakePending()), as
   // the statements that send it. Taken first: whatever happens, nothing is
@@ -736,26 +744,32 @@ PgTxn::~PgTxn() {
 Result<std::string_view> PgTxn::Get(Table table, std::string_view key) {
   // A key written and held back is known here, so a read never needs what
   // is held back sent first.
-  if (const std::string* const* known = state_->Find(table, key)) {
-    if (*known == nullptr) return Status::NotFound("no such entry in " + std::string(table));
-    return std::string_view(**known);
-  }
-  const std::optional<int64_t> version = CacheVersion(table);
-  const std::string* at = nullptr;
-  std::optional<std::optional<std::string>> kept;
-  if (version) kept = state_->cache->Find(table, *version, key);
-  if (kept) {
-    at = state_->Remember(table, key, *kept);
-  } else {
+  std::optional<const std::string*> at = Recall(table, key);
+  if (!at) {
     CUSTOS_ASSIGN_OR_RETURN(PgResult r,
                             conn_->Run("get", {table, key}, "reading " + std::string(table)));
     std::optional<std::string_view> value;
     if (PQntuples(r.get()) > 0) value = Cell(r.get(), 0, 0);
-    at = state_->Remember(table, key, value);
-    if (version) state_->cache->Keep(table, *version, key, value);
+    at = Learn(table, key, value);
   }
-  if (at == nullptr) return Status::NotFound("no such entry in " + std::string(table));
-  return std::string_view(*at);
+  if (*at == nullptr) return Status::NotFound("no such entry in " + std::string(table));
+  return std::string_view(**at);
+}
+
+std::optional<const std::string*> PgTxn::Recall(Table table, std::string_view key) {
+  if (const std::string* const* known = state_->Find(table, key)) return *known;
+  if (const std::optional<int64_t> version = CacheVersion(table)) {
+    if (auto kept = state_->cache->Find(table, *version, key))
+      return state_->Remember(table, key, *kept);
+  }
+  return std::nullopt;
+}
+
+const std::string* PgTxn::Learn(Table table, std::string_view key,
+                                std::optional<std::string_view> value) {
+  if (const std::optional<int64_t> version = CacheVersion(table))
+    state_->cache->Keep(table, *version, key, value);
+  return state_->Remember(table, key, value);
 }
 
 std::optional<int64_t> PgTxn::CacheVersion(Table table) const {
@@ -835,18 +849,9 @@ Result<uint64_t> PgTxn::Count(Table table) {
 }
 
 Status PgTxn::Prefetch(Table table, std::span<const std::string> keys) {
-  const std::optional<int64_t> version = CacheVersion(table);
   std::vector<std::string_view> unknown;
-  for (const std::string& key : keys) {
-    if (state_->Find(table, key) != nullptr) continue;
-    if (version) {
-      if (auto kept = state_->cache->Find(table, *version, key)) {
-        state_->Remember(table, key, *kept);
-        continue;
-      }
-    }
-    unknown.push_back(key);
-  }
+  for (const std::string& key : keys)
+    if (!Recall(table, key)) unknown.push_back(key);
   if (unknown.size() < 2) return Status::Ok();  // a Get does as well
   CUSTOS_ASSIGN_OR_RETURN(PgResult r, conn_->Run("get_many", {table, ByteaArray(unknown)},
                                                  "reading " + std::string(table)));
@@ -857,10 +862,8 @@ Status PgTxn::Prefetch(Table table, std::span<const std::string> keys) {
   // has is what the transaction sees.
   for (std::string_view key : unknown) {
     auto it = found.find(key);
-    const auto value =
-        it == found.end() ? std::nullopt : std::optional<std::string_view>(it->second);
-    state_->Remember(table, key, value);
-    if (version) state_->cache->Keep(table, *version, key, value);
+    Learn(table, key,
+          it == found.end() ? std::nullopt : std::optional<std::string_view>(it->second));
   }
   return Status::Ok();
 }
@@ -869,13 +872,7 @@ Status PgTxn::PrefetchAcross(std::span<const TableKey> keys) {
   std::vector<std::string_view> tables;
   std::vector<std::string_view> unknown;
   for (const TableKey& k : keys) {
-    if (state_->Find(k.table, k.key) != nullptr) continue;
-    if (const std::optional<int64_t> version = CacheVersion(k.table)) {
-      if (auto kept = state_->cache->Find(k.table, *version, k.key)) {
-        state_->Remember(k.table, k.key, *kept);
-        continue;
-      }
-    }
+    if (Recall(k.table, k.key)) continue;
     tables.push_back(k.table);
     unknown.push_back(k.key);
   }
@@ -890,11 +887,8 @@ Status PgTxn::PrefetchAcross(std::span<const TableKey> keys) {
   // is what the transaction sees.
   for (size_t i = 0; i < unknown.size(); ++i) {
     auto it = found.find(std::make_pair(tables[i], unknown[i]));
-    const auto value =
-        it == found.end() ? std::nullopt : std::optional<std::string_view>(it->second);
-    state_->Remember(tables[i], unknown[i], value);
-    if (const std::optional<int64_t> version = CacheVersion(tables[i]))
-      state_->cache->Keep(tables[i], *version, unknown[i], value);
+    Learn(tables[i], unknown[i],
+          it == found.end() ? std::nullopt : std::optional<std::string_view>(it->second));
   }
   return Status::Ok();
 }
