@@ -141,11 +141,14 @@ size_t ReadSet::size() const {
 Result<bool> ReadTxn::SeesSame(const ReadSet& reads) const {
   if (reads.log_ == nullptr || reads.log_->failed) return false;
   const internal::ReadLog& log = *reads.log_;
-  // One round trip on a shared store.
-  std::vector<internal::KvTxn::TableKey> wanted;
-  wanted.reserve(log.points.size());
-  for (const auto& p : log.points) wanted.push_back({p.table, p.key});
-  CUSTOS_RETURN_IF_ERROR(txn_->PrefetchAcross(wanted));
+  if (vault_->shared()) {
+    // One round trip on a shared store. (LMDB would ignore the hint: the
+    // list is not even built, as this runs on the committer.)
+    std::vector<internal::KvTxn::TableKey> wanted;
+    wanted.reserve(log.points.size());
+    for (const auto& p : log.points) wanted.push_back({p.table, p.key});
+    CUSTOS_RETURN_IF_ERROR(txn_->PrefetchAcross(wanted));
+  }
   for (const auto& p : log.points) {
     auto now = txn_->Get(p.table, p.key);
     if (!now.ok()) {
