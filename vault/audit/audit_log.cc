@@ -326,10 +326,12 @@ Result<uint64_t> AuditLog::Append(WriteTxn& txn, const PreparedAuditEvent& event
   // the next batch's size and last-leaf checks refuse it.)
   if (!frontier.hooked) {
     frontier.hooked = true;
-    txn.OnCommit([this, latest = frontier.edge] {
-      auto published = std::make_shared<const AuditEdge>(*latest);
+    // Published as it is, not copied: once its batch has committed, no
+    // one changes it (the memo holding it is dropped with the batch, and
+    // the next batch's first append copies it).
+    txn.OnCommit([this, latest = frontier.edge]() mutable {
       std::lock_guard lock(committed_mu_);
-      committed_edge_ = std::move(published);
+      committed_edge_ = std::move(latest);
     });
   }
   const uint64_t size = seq + 1;
