@@ -33,7 +33,9 @@ void Vault::Impl::CommitterLoop() {
     }
     lock.unlock();
     RunBatch(batch);
-    for (Request* r : batch) r->done.Post();
+    // Every result is final: the first caller wakes the others.
+    batch.front()->then_wake.assign(batch.begin() + 1, batch.end());
+    batch.front()->done.Post();
     lock.lock();
   }
 }
@@ -183,6 +185,7 @@ Status Vault::Write(const std::function<Status(WriteTxn&)>& fn, std::span<const 
   lock.unlock();
   impl_->queue_cv.notify_one();
   req.done.Wait();
+  for (Impl::Request* r : req.then_wake) r->done.Post();
   return req.result;
 }
 

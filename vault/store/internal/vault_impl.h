@@ -90,9 +90,14 @@ struct Vault::Impl {
     const std::function<Status(WriteTxn&)>* fn = nullptr;
     std::span<const ReadHint> hints;  // Vault::Write
     Status result;
-    // Posted by the committer once `result` is final (and, for a success,
-    // durable); the caller blocks on it. One wakeup per request, no herd.
+    // Posted once `result` is final (and, for a success, durable); the
+    // caller blocks on it. One wakeup per request, no herd.
     internal::Wakeup done;
+    // Set by the committer on the first request of a batch: the batch's
+    // other requests, which this one's caller wakes (Vault::Write), so that
+    // the committer enters the kernel once per batch, not once per request,
+    // and goes on with the next batch.
+    std::vector<Request*> then_wake;
   };
   std::mutex queue_mu;
   std::condition_variable queue_cv;
