@@ -302,6 +302,68 @@ TEST_F(ViewTest, DamagedActivityEntryFailsTheViewClosed) {
   EXPECT_EQ(LogSize(), before);  // nothing was committed
 }
 
+TEST_F(ViewTest, ActivityInTheOlderJsonFormIsReadThenKeptInTheCompactForm) {
+  // Vaults written before the compact activity form kept JSON. The places
+  // it names are known: viewing from one raises nothing; the entry is then
+  // rewritten compactly and still knows them.
+  RecordMeta m = MakeRecord(Classification::kInternal);
+  const std::string legacy =
+      "{\"a\":0,\"d\":[],\"o\":-1,\"p\":[\"WS-01\\n上海总部\",\"LAPTOP-9\\n客户现场\"],"
+      "\"s\":-1,\"x\":[]}";
+  ASSERT_TRUE(
+      vault_->Write([&](WriteTxn& w) { return w.Put(tables::kActivity, author_.id, legacy); })
+          .ok());
+  Caller away = As(author_);
+  away.place.workstation = "LAPTOP-9";
+  away.place.location = "客户现场";
+  ASSERT_TRUE(archive_->View(away, m.id, "现场核对").ok());
+  ASSERT_TRUE(archive_->View(As(author_), m.id, "更新前查阅").ok());
+  EXPECT_TRUE(Alerts().empty());
+  {
+    auto r = vault_->BeginRead();
+    ASSERT_TRUE(r.ok());
+    auto stored = (*r)->Get(tables::kActivity, author_.id);
+    ASSERT_TRUE(stored.ok());
+    ASSERT_FALSE(stored->empty());
+    EXPECT_EQ((*stored)[0], '\x01');  // the compact form
+  }
+  Caller elsewhere = As(author_);
+  elsewhere.place.workstation = "HOME-PC";
+  elsewhere.place.location = "家中";
+  ASSERT_TRUE(archive_->View(elsewhere, m.id, "居家办公").ok());
+  ASSERT_TRUE(archive_->View(away, m.id, "现场核对").ok());
+  std::vector<json::Value> alerts = Alerts();
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].Find("type")->as_string(), "anomaly.new_place");
+  EXPECT_EQ(alerts[0].Find("details")->Find("workstation")->as_string(), "HOME-PC");
+  EXPECT_EQ(alerts[0].Find("details")->Find("known_places")->as_int(), 2);
+}
+
+TEST_F(ViewTest, DamagedCompactActivityEntryFailsTheViewClosed) {
+  RecordMeta m = MakeRecord(Classification::kInternal);
+  // Cut short; then whole but with a list claiming more items than follow
+  // (four billion days: refused before anything is allocated); then a
+  // stray byte after the last list.
+  std::string whole(1, '\x01');
+  for (int i = 0; i < 6; ++i) whole += EncodeU64(0);
+  for (int i = 0; i < 4; ++i) whole += EncodeU32(0);
+  std::string huge = whole.substr(0, 1 + 48) + EncodeU32(0xffffffffu) + whole.substr(1 + 48 + 4);
+  for (const std::string& damaged : {whole.substr(0, 30), huge, whole + "x"}) {
+    ASSERT_TRUE(
+        vault_->Write([&](WriteTxn& w) { return w.Put(tables::kActivity, author_.id, damaged); })
+            .ok());
+    const uint64_t before = LogSize();
+    auto v = archive_->View(As(author_), m.id, "更新前查阅");
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.status().code(), StatusCode::kDataLoss);
+    EXPECT_EQ(LogSize(), before);  // nothing was committed
+  }
+  // The same bytes without the damage are read: the view goes through.
+  ASSERT_TRUE(
+      vault_->Write([&](WriteTxn& w) { return w.Put(tables::kActivity, author_.id, whole); }).ok());
+  EXPECT_TRUE(archive_->View(As(author_), m.id, "更新前查阅").ok());
+}
+
 TEST_F(LoanTest, ConfidentialViewNeedsApprovedLoan) {
   RecordMeta m = MakeRecord(Classification::kConfidential);
   EXPECT_DENIED(archive_->View(As(borrower_), m.id, "准备谈判材料"), rules::kLoanRequired);

@@ -1,6 +1,8 @@
 #include "vault/access/alerts.h"
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "base/encoding.h"
@@ -69,35 +71,107 @@ ReadHint ActivityRead(std::string_view user_id) {
 namespace {
 
 // A person's recent view attempts for the anomaly rules (tables::kActivity,
-// by user id): {"d":[[day,views],...],"x":[ms,...],"p":[place,...],"s":day,
-// "a":ms,"o":local day} — see policy::anomaly::Activity. At most 31 days, 32 refusals and
-// 16 places: small.
-Result<policy::anomaly::Activity> ReadActivity(const ReadTxn& txn, const std::string& user_id) {
-  policy::anomaly::Activity a;
-  auto raw = txn.Get(tables::kActivity, user_id);
-  if (!raw.ok()) {
-    if (raw.status().code() == StatusCode::kNotFound) return a;
-    return raw.status();
+// by user id; policy::anomaly::Activity). At most 31 days, 32 refusals, 16
+// places and 64 files: small, but read and rewritten by every view on the
+// committer, so stored in a compact binary form: kActivityFormat, then six
+// big-endian 64-bit integers (spike_alert_day, off_hours_alert_day,
+// denial_alert_at, outside_day, outside_attempts, outside_alert_day), then
+// four lists, each a 32-bit count followed by its items: the days (day,
+// views), the refusal times, the places and the outside files (each a
+// 32-bit length and its bytes). Entries written before it are JSON objects
+// ({"d":[[day,views],...],"x":[ms,...],"p":[place,...],"s":day,"a":ms,
+// "o":local day, "ud", "un", "ua", "ur"}) and are still read.
+constexpr char kActivityFormat = '\x01';
+
+Status DamagedActivity() { return Status::DataLoss("activity entry is damaged"); }
+
+// Reads kActivityFormat's fields in order; any shortfall is damage.
+class ActivityReader {
+ public:
+  explicit ActivityReader(std::string_view raw) : rest_(raw) {}
+  bool Int(int64_t* v) {
+    if (rest_.size() < 8) return false;
+    *v = static_cast<int64_t>(DecodeU64(rest_.substr(0, 8)));
+    rest_.remove_prefix(8);
+    return true;
   }
-  auto o = json::Parse(*raw);
-  if (!o.ok() || !o->is_object()) return Status::DataLoss("activity entry is damaged");
+  // A list's count, refused when its items cannot all fit in what is left
+  // (each takes at least `min_item` bytes).
+  bool Count(size_t min_item, size_t* n) {
+    if (rest_.size() < 4) return false;
+    uint32_t c = 0;
+    for (int i = 0; i < 4; ++i) c = (c << 8) | static_cast<unsigned char>(rest_[i]);
+    rest_.remove_prefix(4);
+    if (c > rest_.size() / min_item) return false;
+    *n = c;
+    return true;
+  }
+  bool Text(std::string* s) {
+    size_t n = 0;
+    if (!Count(1, &n)) return false;
+    s->assign(rest_.substr(0, n));
+    rest_.remove_prefix(n);
+    return true;
+  }
+  bool done() const { return rest_.empty(); }
+
+ private:
+  std::string_view rest_;
+};
+
+Result<policy::anomaly::Activity> DecodeActivity(std::string_view raw) {
+  policy::anomaly::Activity a;
+  ActivityReader r(raw.substr(1));
+  if (!r.Int(&a.spike_alert_day) || !r.Int(&a.off_hours_alert_day) || !r.Int(&a.denial_alert_at) ||
+      !r.Int(&a.outside_day) || !r.Int(&a.outside_attempts) || !r.Int(&a.outside_alert_day))
+    return DamagedActivity();
+  size_t n = 0;
+  if (!r.Count(16, &n)) return DamagedActivity();
+  a.days.resize(n);
+  for (auto& [day, views] : a.days) {
+    if (!r.Int(&day) || !r.Int(&views)) return DamagedActivity();
+  }
+  if (!r.Count(8, &n)) return DamagedActivity();
+  a.denials.resize(n);
+  for (UnixMillis& t : a.denials) {
+    if (!r.Int(&t)) return DamagedActivity();
+  }
+  if (!r.Count(4, &n)) return DamagedActivity();
+  a.places.resize(n);
+  for (std::string& p : a.places) {
+    if (!r.Text(&p)) return DamagedActivity();
+  }
+  if (!r.Count(4, &n)) return DamagedActivity();
+  a.outside_records.resize(n);
+  for (std::string& id : a.outside_records) {
+    if (!r.Text(&id)) return DamagedActivity();
+  }
+  if (!r.done()) return DamagedActivity();
+  return a;
+}
+
+// The JSON form, as written before kActivityFormat.
+Result<policy::anomaly::Activity> DecodeActivityJson(std::string_view raw) {
+  policy::anomaly::Activity a;
+  auto o = json::Parse(raw);
+  if (!o.ok() || !o->is_object()) return DamagedActivity();
   if (const json::Value* d = o->Find("d"); d != nullptr && d->is_array()) {
     for (const json::Value& x : d->as_array()) {
       if (!x.is_array() || x.as_array().size() != 2 || !x.as_array()[0].is_int() ||
           !x.as_array()[1].is_int())
-        return Status::DataLoss("activity entry is damaged");
+        return DamagedActivity();
       a.days.emplace_back(x.as_array()[0].as_int(), x.as_array()[1].as_int());
     }
   }
   if (const json::Value* d = o->Find("x"); d != nullptr && d->is_array()) {
     for (const json::Value& x : d->as_array()) {
-      if (!x.is_int()) return Status::DataLoss("activity entry is damaged");
+      if (!x.is_int()) return DamagedActivity();
       a.denials.push_back(x.as_int());
     }
   }
   if (const json::Value* d = o->Find("p"); d != nullptr && d->is_array()) {
     for (const json::Value& x : d->as_array()) {
-      if (!x.is_string()) return Status::DataLoss("activity entry is damaged");
+      if (!x.is_string()) return DamagedActivity();
       a.places.push_back(x.as_string());
     }
   }
@@ -109,42 +183,51 @@ Result<policy::anomaly::Activity> ReadActivity(const ReadTxn& txn, const std::st
   CUSTOS_ASSIGN_OR_RETURN(a.outside_alert_day, json::GetIntOr(*o, "ua", -1));
   if (const json::Value* d = o->Find("ur"); d != nullptr && d->is_array()) {
     for (const json::Value& x : d->as_array()) {
-      if (!x.is_string()) return Status::DataLoss("activity entry is damaged");
+      if (!x.is_string()) return DamagedActivity();
       a.outside_records.push_back(x.as_string());
     }
   }
   return a;
 }
 
+Result<policy::anomaly::Activity> ReadActivity(const ReadTxn& txn, const std::string& user_id) {
+  auto raw = txn.Get(tables::kActivity, user_id);
+  if (!raw.ok()) {
+    if (raw.status().code() == StatusCode::kNotFound) return policy::anomaly::Activity();
+    return raw.status();
+  }
+  if (!raw->empty() && (*raw)[0] == kActivityFormat) return DecodeActivity(*raw);
+  return DecodeActivityJson(*raw);
+}
+
 Status WriteActivity(WriteTxn& txn, const std::string& user_id,
                      const policy::anomaly::Activity& a) {
-  json::Value o = json::Value::MakeObject();
-  json::Value days = json::Value::MakeArray();
+  std::string raw;
+  size_t size = 1 + 6 * 8 + 4 * 4 + a.days.size() * 16 + a.denials.size() * 8;
+  for (const std::string& p : a.places) size += 4 + p.size();
+  for (const std::string& id : a.outside_records) size += 4 + id.size();
+  raw.reserve(size);
+  raw += kActivityFormat;
+  const auto integer = [&](int64_t v) { raw += EncodeU64(static_cast<uint64_t>(v)); };
+  const auto count = [&](size_t n) { raw += EncodeU32(static_cast<uint32_t>(n)); };
+  for (int64_t v : {a.spike_alert_day, a.off_hours_alert_day, a.denial_alert_at, a.outside_day,
+                    a.outside_attempts, a.outside_alert_day})
+    integer(v);
+  count(a.days.size());
   for (const auto& [day, views] : a.days) {
-    json::Value x = json::Value::MakeArray();
-    x.Push(day);
-    x.Push(views);
-    days.Push(std::move(x));
+    integer(day);
+    integer(views);
   }
-  o["d"] = std::move(days);
-  json::Value denials = json::Value::MakeArray();
-  for (UnixMillis t : a.denials) denials.Push(t);
-  o["x"] = std::move(denials);
-  json::Value places = json::Value::MakeArray();
-  for (const std::string& p : a.places) places.Push(p);
-  o["p"] = std::move(places);
-  o["s"] = a.spike_alert_day;
-  o["a"] = a.denial_alert_at;
-  o["o"] = a.off_hours_alert_day;
-  if (a.outside_day >= 0) {
-    o["ud"] = a.outside_day;
-    o["un"] = a.outside_attempts;
-    o["ua"] = a.outside_alert_day;
-    json::Value records = json::Value::MakeArray();
-    for (const std::string& r : a.outside_records) records.Push(r);
-    o["ur"] = std::move(records);
+  count(a.denials.size());
+  for (UnixMillis t : a.denials) integer(t);
+  for (const auto* texts : {&a.places, &a.outside_records}) {
+    count(texts->size());
+    for (const std::string& t : *texts) {
+      count(t.size());
+      raw += t;
+    }
   }
-  return txn.Put(tables::kActivity, user_id, json::Serialize(o));
+  return txn.Put(tables::kActivity, user_id, raw);
 }
 
 // A warning alert for one access attempt.
