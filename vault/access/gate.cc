@@ -163,13 +163,17 @@ Result<Outcome> AccessGate::DecideThenWrite(const Caller& caller, const Attempt&
   if (attempt.decide_on_snapshot && !vault_.shared())
     early = DecideOnSnapshot(caller, attempt, prepare, finish);
   Outcome out;
+  // The early outcome is moved, not copied, into `out`, once: should the
+  // vault run the write again, it decides there.
+  bool early_taken = false;
   const auto write = [&](WriteTxn& txn) -> Status {
     // The vault may run this again: `out` is decided afresh each time.
     bool decided = false;
-    if (early != nullptr) {
+    if (early != nullptr && !early_taken) {
       CUSTOS_ASSIGN_OR_RETURN(const bool same, txn.SeesSame(early->reads));
       if (same) {
-        out = early->outcome;
+        out = std::move(early->outcome);
+        early_taken = true;
         CUSTOS_RETURN_IF_ERROR(Conclude(txn, caller, attempt, early->event, early->prepared, &out));
         decided = true;
       }
