@@ -416,6 +416,60 @@ TEST(VaultTest, InspectSealedNeedsNoPassphrase) {
   EXPECT_TRUE(saw_records);
 }
 
+// Sets the vault's stored format as an older (or newer) build left it.
+void SetStoredFormat(const std::string& dir, const std::string& format) {
+  auto v = OpenTestVault(dir);
+  ASSERT_TRUE(
+      v->Write([&](WriteTxn& w) { return w.Put(tables::kMeta, "format_version", format); }).ok());
+}
+
+TEST(VaultTest, AnOlderFormatIsReadAsItIsAndMovedOnByTheFirstOpenForWriting) {
+  TempDir dir;
+  { auto v = CreateTestVault(dir.path()); }
+  SetStoredFormat(dir.path(), "1");
+  OpenOptions read_only;
+  read_only.read_only = true;
+  {
+    auto v = Vault::Open(TestStoreFor(dir.path()), Pass(), read_only);
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    EXPECT_EQ((*v)->Info()->format_version, 1);
+  }
+  EXPECT_EQ(Vault::InspectSealed(TestStoreFor(dir.path()))->format_version, 1);
+  // A wrong passphrase changes nothing.
+  EXPECT_FALSE(Vault::Open(TestStoreFor(dir.path()), Pass("wrong passphrase")).ok());
+  EXPECT_EQ(Vault::InspectSealed(TestStoreFor(dir.path()))->format_version, 1);
+  {
+    auto v = OpenTestVault(dir.path());
+    EXPECT_EQ(v->Info()->format_version, kFormatVersion);
+  }
+  EXPECT_EQ(Vault::InspectSealed(TestStoreFor(dir.path()))->format_version, kFormatVersion);
+}
+
+TEST(VaultTest, AFormatFromANewerBuildIsRefusedAtOpenAndLeftAsItIs) {
+  TempDir dir;
+  { auto v = CreateTestVault(dir.path()); }
+  const std::string newer = std::to_string(kFormatVersion + 1);
+  SetStoredFormat(dir.path(), newer);
+  OpenOptions read_only;
+  read_only.read_only = true;
+  for (const OpenOptions& how : {OpenOptions(), read_only}) {
+    auto v = Vault::Open(TestStoreFor(dir.path()), Pass(), how);
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.status().code(), StatusCode::kFailedPrecondition);
+    EXPECT_NE(v.status().message().find("vault format " + newer + " is not supported"),
+              std::string::npos)
+        << v.status().ToString();
+    EXPECT_NE(v.status().message().find("a newer version of Custos wrote it"), std::string::npos);
+  }
+  EXPECT_EQ(Vault::InspectSealed(TestStoreFor(dir.path()))->format_version, kFormatVersion + 1);
+  // Nor is a format that is not exactly a number this build knows.
+  TempDir other;
+  { auto v = CreateTestVault(other.path()); }
+  SetStoredFormat(other.path(), std::to_string(kFormatVersion) + "b");
+  EXPECT_EQ(Vault::Open(TestStoreFor(other.path()), Pass()).status().code(),
+            StatusCode::kFailedPrecondition);
+}
+
 TEST(VaultTest, BlindIndexIsKeyedAndStable) {
   TempDir dir;
   std::string a;

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <unistd.h>
 
@@ -401,8 +402,19 @@ Result<std::unique_ptr<Vault>> Vault::Unseal(std::unique_ptr<Vault> v,
   {
     CUSTOS_ASSIGN_OR_RETURN(auto txn, impl.store->BeginRead());
     CUSTOS_ASSIGN_OR_RETURN(std::string fmt, MetaGet(*txn, kFormatKey));
-    if (fmt != std::to_string(kFormatVersion))
-      return Status::FailedPrecondition("vault format " + fmt + " is not supported by this build");
+    impl.format_version = 0;
+    for (int f = kOldestFormatVersion; f <= kFormatVersion; ++f)
+      if (fmt == std::to_string(f)) impl.format_version = f;
+    if (impl.format_version == 0) {
+      std::string why = "vault format " + fmt + " is not supported by this build (it reads " +
+                        std::to_string(kOldestFormatVersion) + " to " +
+                        std::to_string(kFormatVersion) + ")";
+      if (std::atoi(fmt.c_str()) > kFormatVersion)
+        why +=
+            ": a newer version of Custos wrote it. Run that version, or restore a backup "
+            "taken before it was installed";
+      return Status::FailedPrecondition(why);
+    }
     CUSTOS_ASSIGN_OR_RETURN(v->log_name_, MetaGet(*txn, kLogNameKey));
     CUSTOS_ASSIGN_OR_RETURN(std::string ring_text, MetaGet(*txn, kKeyringKey));
     CUSTOS_ASSIGN_OR_RETURN(ring, Keyring::Parse(ring_text));
@@ -413,6 +425,22 @@ Result<std::unique_ptr<Vault>> Vault::Unseal(std::unique_ptr<Vault> v,
   CUSTOS_RETURN_IF_ERROR(Unwrap(ring, impl.kek, &impl.data_keys));
   impl.current_version = ring.current;
   CUSTOS_RETURN_IF_ERROR(impl.store->PrepareTables());
+  if (!options.read_only && impl.format_version < kFormatVersion) {
+    // From now on this build may write what older builds cannot read
+    // (vault.h, kFormatVersion): they are to refuse the vault at open.
+    // (A full LMDB map grows once, as the committer would.)
+    Status marked;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (attempt > 0) CUSTOS_RETURN_IF_ERROR(impl.store->Grow());
+      CUSTOS_ASSIGN_OR_RETURN(auto txn, impl.store->BeginWrite());
+      marked = txn->Put(tables::kMeta, kFormatKey, std::to_string(kFormatVersion),
+                        internal::PutMode::kReplace);
+      if (marked.ok()) marked = txn->Commit();
+      if (marked.code() != StatusCode::kResourceExhausted) break;
+    }
+    CUSTOS_RETURN_IF_ERROR(marked);
+    impl.format_version = kFormatVersion;
+  }
   // A read-only vault has nothing to commit.
   if (!options.read_only) impl.committer = std::thread([&impl] { impl.CommitterLoop(); });
   CUSTOS_ASSIGN_OR_RETURN(impl.index_key, v->GetOrCreateSecret("vault.index_key", 32));
@@ -486,7 +514,7 @@ Result<VaultInfo> Vault::InspectSealed(const std::string& where) {
 
 Result<VaultInfo> Vault::Info() const {
   VaultInfo info;
-  info.format_version = kFormatVersion;
+  info.format_version = impl_->format_version;
   info.log_name = log_name_;
   CUSTOS_ASSIGN_OR_RETURN(auto r, BeginRead());
   CUSTOS_ASSIGN_OR_RETURN(Keyring ring, ReadKeyring(*r));

@@ -49,7 +49,13 @@
 
 namespace custos::vault {
 
-inline constexpr int kFormatVersion = 1;
+// The stored format this build writes, and the oldest it reads. Format 2:
+// the anomaly rules' activity entries may be in their compact form
+// (docs/records.md); every build before it checks for format 1 exactly, so
+// it refuses a vault of format 2 at open instead of failing later, view by
+// view. The first open for writing moves a format-1 vault to 2.
+inline constexpr int kFormatVersion = 2;
+inline constexpr int kOldestFormatVersion = 1;
 
 struct CreateOptions {
   Argon2Params kdf;  // moderate by default; tests use Argon2Params::ForTests()

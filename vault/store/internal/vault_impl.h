@@ -57,6 +57,9 @@ struct Vault::Impl {
   // the directory's writer lock.
   std::unique_ptr<internal::KvStore> store;
   OpenOptions options;
+  // The stored format (kOldestFormatVersion..kFormatVersion): a read-only
+  // open leaves an older one as it is.
+  int format_version = kFormatVersion;
 
   // Key material. `keys_mu` guards data_keys/current_version (rotation
   // changes them while readers seal and open).
