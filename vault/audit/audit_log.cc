@@ -786,13 +786,30 @@ std::string AuditLog::IndexPrefix(char kind, std::string_view id) const {
   return prefix;
 }
 
-Result<std::vector<std::string>> AuditLog::IndexKeys(uint64_t seq, std::string_view leaf) const {
-  auto v = json::Parse(leaf);
-  if (!v.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf is not JSON");
+const std::string& AuditLog::IndexPrefix(char kind, std::string_view id,
+                                         IndexPrefixes* known) const {
+  std::string tagged(1, kind);
+  tagged += id;
+  auto it = known->find(tagged);
+  if (it == known->end()) it = known->emplace(std::move(tagged), IndexPrefix(kind, id)).first;
+  return it->second;
+}
+
+Result<std::vector<std::string>> AuditLog::IndexKeys(uint64_t seq, std::string_view leaf,
+                                                     IndexPrefixes* prefixes) const {
+  // A leaf is canonical JSON as appended: its ids are read from its text,
+  // as the verifier reads them. Any other is parsed.
+  std::optional<json::Value> parsed;
+  if (leaf.empty() || leaf.front() != '{' || !json::IsCanonical(leaf)) {
+    auto v = json::Parse(leaf);
+    if (!v.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf is not JSON");
+    parsed = std::move(v).value();
+  }
   std::vector<std::string> keys;
   for (char kind : {kActorKind, kObjectKind}) {
-    const std::string id = MemberId(*v, kind == kActorKind ? "actor" : "object");
-    if (!id.empty()) keys.push_back(IndexPrefix(kind, id) + SeqKey(seq));
+    const std::string_view member = kind == kActorKind ? "actor" : "object";
+    const std::string id = parsed ? MemberId(*parsed, member) : CanonicalMemberId(leaf, member);
+    if (!id.empty()) keys.push_back(IndexPrefix(kind, id, prefixes) + SeqKey(seq));
   }
   return keys;
 }
@@ -815,11 +832,30 @@ Result<uint64_t> AuditLog::IndexPending(uint64_t max_events) const {
     CUSTOS_ASSIGN_OR_RETURN(from, Indexed(*txn));
     CUSTOS_ASSIGN_OR_RETURN(const uint64_t size, Size(*txn));
     to = std::min(size, from + max_events);
-    for (uint64_t seq = from; seq < to; ++seq) {
-      CUSTOS_ASSIGN_OR_RETURN(std::string leaf, Leaf(*txn, seq));
-      CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> k, IndexKeys(seq, leaf));
-      for (std::string& key : k) keys.push_back(std::move(key));
+    // The leaves [from, to) with one cursor, in key order; a person's or a
+    // file's blind-index prefix computed once.
+    IndexPrefixes prefixes;
+    uint64_t seq = from;
+    Status failed;
+    if (from < to) {
+      CUSTOS_RETURN_IF_ERROR(txn->ScanFrom(
+          tables::kAuditLeaves, SeqKey(from),
+          [&](std::string_view key, std::string_view leaf) -> Result<bool> {
+            if (key != SeqKey(seq)) {
+              failed = Status::NotFound("no audit event with seq " + std::to_string(seq));
+              return false;
+            }
+            auto k = IndexKeys(seq, leaf, &prefixes);
+            if (!k.ok()) {
+              failed = k.status();
+              return false;
+            }
+            for (std::string& one : *k) keys.push_back(std::move(one));
+            return ++seq < to;
+          }));
     }
+    CUSTOS_RETURN_IF_ERROR(failed);
+    if (seq != to) return Status::NotFound("no audit event with seq " + std::to_string(seq));
   }
   if (to <= from) return uint64_t{0};
   std::sort(keys.begin(), keys.end());  // LMDB fills pages in key order
@@ -947,7 +983,7 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
     if (from >= to) return;
     // An id's blind-index prefix, computed once per id (a person's events
     // share one).
-    std::unordered_map<std::string, std::string> prefixes;
+    IndexPrefixes prefixes;
     auto check = [&](uint64_t seq, std::string_view leaf) -> Status {
       // Checked without building a tree (json::IsCanonical); being
       // canonical, its members are then read as written.
@@ -960,14 +996,10 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
       LeafCheck& c = out[seq - from];
       if (seq < indexed) {
         for (char kind : {kActorKind, kObjectKind}) {
-          std::string id = CanonicalMemberId(leaf, kind == kActorKind ? "actor" : "object");
+          const std::string id = CanonicalMemberId(leaf, kind == kActorKind ? "actor" : "object");
           if (id.empty()) continue;
-          id.insert(id.begin(), kind);
-          auto known = prefixes.find(id);
-          if (known == prefixes.end())
-            known = prefixes.emplace(id, IndexPrefix(kind, std::string_view(id).substr(1))).first;
-          CUSTOS_ASSIGN_OR_RETURN(bool has,
-                                  t.Has(tables::kAuditIndex, known->second + SeqKey(seq)));
+          CUSTOS_ASSIGN_OR_RETURN(
+              bool has, t.Has(tables::kAuditIndex, IndexPrefix(kind, id, &prefixes) + SeqKey(seq)));
           if (!has) {
             return Status::DataLoss("index: " + SeqPrefix(seq) + "its " +
                                     (kind == kActorKind ? "actor" : "object") +

@@ -42,6 +42,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/json.h"
@@ -284,8 +285,13 @@ class AuditLog {
   // Index key prefix of an actor ('a') or object ('o') id: the kind, then
   // the id's blind index (ids are not secret, but object ids can be names).
   std::string IndexPrefix(char kind, std::string_view id) const;
+  // IndexPrefix results kept by the kind byte followed by the id, so that
+  // a pass over many events computes each id's blind index once.
+  using IndexPrefixes = std::unordered_map<std::string, std::string>;
+  const std::string& IndexPrefix(char kind, std::string_view id, IndexPrefixes* known) const;
   // The index keys of one leaf (none for an empty actor or object id).
-  Result<std::vector<std::string>> IndexKeys(uint64_t seq, std::string_view leaf) const;
+  Result<std::vector<std::string>> IndexKeys(uint64_t seq, std::string_view leaf,
+                                             IndexPrefixes* prefixes) const;
   // Signs a checkpoint of state->size (see Checkpoint()) and updates *state.
   // `edge`, when given, is the tree's right edge at that size as the
   // appender holds it (its partial tiles need not be read back).
