@@ -425,24 +425,17 @@ Result<std::unique_ptr<Vault>> Vault::Unseal(std::unique_ptr<Vault> v,
   CUSTOS_RETURN_IF_ERROR(Unwrap(ring, impl.kek, &impl.data_keys));
   impl.current_version = ring.current;
   CUSTOS_RETURN_IF_ERROR(impl.store->PrepareTables());
-  if (!options.read_only && impl.format_version < kFormatVersion) {
-    // From now on this build may write what older builds cannot read
-    // (vault.h, kFormatVersion): they are to refuse the vault at open.
-    // (A full LMDB map grows once, as the committer would.)
-    Status marked;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      if (attempt > 0) CUSTOS_RETURN_IF_ERROR(impl.store->Grow());
-      CUSTOS_ASSIGN_OR_RETURN(auto txn, impl.store->BeginWrite());
-      marked = txn->Put(tables::kMeta, kFormatKey, std::to_string(kFormatVersion),
-                        internal::PutMode::kReplace);
-      if (marked.ok()) marked = txn->Commit();
-      if (marked.code() != StatusCode::kResourceExhausted) break;
-    }
-    CUSTOS_RETURN_IF_ERROR(marked);
-    impl.format_version = kFormatVersion;
-  }
   // A read-only vault has nothing to commit.
   if (!options.read_only) impl.committer = std::thread([&impl] { impl.CommitterLoop(); });
+  if (!options.read_only && impl.format_version < kFormatVersion) {
+    // From now on this build may write what older builds cannot read
+    // (vault.h, kFormatVersion): they are to refuse the vault at open. The
+    // first write after the passphrase is proven.
+    CUSTOS_RETURN_IF_ERROR(v->Write([](WriteTxn& w) {
+      return w.Put(tables::kMeta, kFormatKey, std::to_string(kFormatVersion));
+    }));
+    impl.format_version = kFormatVersion;
+  }
   CUSTOS_ASSIGN_OR_RETURN(impl.index_key, v->GetOrCreateSecret("vault.index_key", 32));
   return v;
 }
