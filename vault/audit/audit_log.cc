@@ -653,6 +653,34 @@ std::optional<uint64_t> CanonicalSeq(std::string_view leaf) {
   return static_cast<uint64_t>(v);
 }
 
+// Gives the leaves [from, to) to `fn` in order, one cursor step each.
+// Stops at fn's first error, which it returns as is. A seq the log does not
+// hold is kNotFound "seq N: event is missing"; a leaf that does not open,
+// the store's error after "seq N: ". *at: the seq it stopped at (`to` when
+// every leaf was given).
+Status ForEachLeaf(const ReadTxn& txn, uint64_t from, uint64_t to,
+                   const std::function<Status(uint64_t seq, std::string_view leaf)>& fn,
+                   uint64_t* at) {
+  uint64_t& seq = *at;
+  seq = from;
+  if (from >= to) return Status::Ok();
+  Status failed;
+  const Status scanned =
+      txn.ScanFrom(tables::kAuditLeaves, SeqKey(from),
+                   [&](std::string_view key, std::string_view leaf) -> Result<bool> {
+                     if (key != SeqKey(seq)) {
+                       failed = Status::NotFound(SeqPrefix(seq) + "event is missing");
+                       return false;
+                     }
+                     failed = fn(seq, leaf);
+                     return failed.ok() && ++seq < to;
+                   });
+  if (!failed.ok()) return failed;
+  if (!scanned.ok()) return Status(scanned.code(), SeqPrefix(seq) + scanned.message());
+  if (seq < to) return Status::NotFound(SeqPrefix(seq) + "event is missing");
+  return Status::Ok();
+}
+
 // Whether a leaf passes `filter`. kDataLoss for a leaf that does not parse
 // or has no readable time when a time bound is asked.
 Result<bool> Passes(const AuditFilter& filter, uint64_t seq, std::string_view leaf) {
@@ -835,27 +863,15 @@ Result<uint64_t> AuditLog::IndexPending(uint64_t max_events) const {
     // The leaves [from, to) with one cursor, in key order; a person's or a
     // file's blind-index prefix computed once.
     IndexPrefixes prefixes;
-    uint64_t seq = from;
-    Status failed;
-    if (from < to) {
-      CUSTOS_RETURN_IF_ERROR(txn->ScanFrom(
-          tables::kAuditLeaves, SeqKey(from),
-          [&](std::string_view key, std::string_view leaf) -> Result<bool> {
-            if (key != SeqKey(seq)) {
-              failed = Status::NotFound("no audit event with seq " + std::to_string(seq));
-              return false;
-            }
-            auto k = IndexKeys(seq, leaf, &prefixes);
-            if (!k.ok()) {
-              failed = k.status();
-              return false;
-            }
-            for (std::string& one : *k) keys.push_back(std::move(one));
-            return ++seq < to;
-          }));
-    }
-    CUSTOS_RETURN_IF_ERROR(failed);
-    if (seq != to) return Status::NotFound("no audit event with seq " + std::to_string(seq));
+    uint64_t at = from;
+    CUSTOS_RETURN_IF_ERROR(ForEachLeaf(
+        *txn, from, to,
+        [&](uint64_t seq, std::string_view leaf) -> Status {
+          CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> k, IndexKeys(seq, leaf, &prefixes));
+          for (std::string& one : k) keys.push_back(std::move(one));
+          return Status::Ok();
+        },
+        &at));
   }
   if (to <= from) return uint64_t{0};
   std::sort(keys.begin(), keys.end());  // LMDB fills pages in key order
@@ -1012,26 +1028,19 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
       return Status::Ok();
     };
     // The leaves [from, to) in key order, one cursor step each (every key
-    // below the log's size is there: checked above). A leaf that does not
-    // open fails the scan, at the seq it was to give.
+    // below the log's size is there: checked above). What stops the walk is
+    // reported at the seq it stopped at, as damage.
     uint64_t seq = from;
-    Status failed;  // by check(), which names the seq
-    Status scanned = t.ScanFrom(tables::kAuditLeaves, SeqKey(from),
-                                [&](std::string_view key, std::string_view leaf) -> Result<bool> {
-                                  if (key != SeqKey(seq)) {
-                                    failed = Status::DataLoss(SeqPrefix(seq) + "event is missing");
-                                    return false;
-                                  }
-                                  failed = check(seq, leaf);
-                                  return failed.ok() && ++seq < to;
-                                });
-    if (!failed.ok()) {
-      out[seq - from].status = failed;
-    } else if (!scanned.ok()) {
-      out[seq - from].status = Status::DataLoss(SeqPrefix(seq) + scanned.message());
-    } else if (seq < to) {
-      out[seq - from].status = Status::DataLoss(SeqPrefix(seq) + "event is missing");
-    }
+    Status checked;  // check()'s own failure names its seq and stays as it is
+    const Status walked = ForEachLeaf(
+        t, from, to,
+        [&](uint64_t s, std::string_view leaf) {
+          checked = check(s, leaf);
+          return checked;
+        },
+        &seq);
+    if (!walked.ok())
+      out[seq - from].status = checked.ok() ? Status::DataLoss(walked.message()) : checked;
   };
   const tiles::Span leaves = tiles::SpanAt(size, 0);
   std::string leaf_tile;                          // the stored hashes of the current leaves' tile
