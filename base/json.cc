@@ -459,15 +459,9 @@ class CanonicalChecker {
       keys_[depth].swap(key);
       if (!At(':')) return Answer::kNo;
       ++i_;
-      const Answer a = CheckValue(depth + 1);
-      if (a != Answer::kYes) return a;
-      if (At(',')) {
-        ++i_;
-        continue;
-      }
-      if (!At('}')) return Answer::kNo;
-      ++i_;
-      return Answer::kYes;
+      bool more = false;
+      const Answer a = CheckItem(depth, '}', &more);
+      if (a != Answer::kYes || !more) return a;
     }
   }
 
@@ -477,17 +471,22 @@ class CanonicalChecker {
       ++i_;
       return Answer::kYes;
     }
-    while (true) {
-      const Answer a = CheckValue(depth + 1);
+    for (bool more = true; more;) {
+      const Answer a = CheckItem(depth, ']', &more);
       if (a != Answer::kYes) return a;
-      if (At(',')) {
-        ++i_;
-        continue;
-      }
-      if (!At(']')) return Answer::kNo;
-      ++i_;
-      return Answer::kYes;
     }
+    return Answer::kYes;
+  }
+
+  // An object's or array's item: its value, then `,` (*more: another item
+  // follows) or `close`.
+  Answer CheckItem(size_t depth, char close, bool* more) {
+    const Answer a = CheckValue(depth + 1);
+    if (a != Answer::kYes) return a;
+    *more = At(',');
+    if (!*more && !At(close)) return Answer::kNo;
+    ++i_;
+    return Answer::kYes;
   }
 
   // A string as WriteString writes it; its decoded bytes into `decoded`
