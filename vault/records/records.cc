@@ -570,6 +570,32 @@ Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record
   // `prepare` and `finish` read only their transaction.
   attempt.decide_on_snapshot = true;
   attempt.reads.push_back({tables::kViewCounts, ViewCountKey(caller.user_id, record_id)});
+  // The texts of the versions shown (the one asked for, then
+  // `extra_versions`), read once the view is allowed: on LMDB after the
+  // write, on the caller's thread; on a shared store inside the write,
+  // where the record's entries are already at hand, instead of a
+  // PostgreSQL transaction of their own (two more round trips a view).
+  // Versions are immutable, so either way they are exactly what the
+  // transaction allowed.
+  std::vector<std::string> texts;
+  struct Wipe {
+    std::vector<std::string>* texts;
+    ~Wipe() {
+      for (std::string& t : *texts) WipeString(&t);
+    }
+  } wipe{&texts};
+  const auto read_texts = [&](const ReadTxn& txn) -> Status {
+    for (std::string& t : texts) WipeString(&t);
+    texts.clear();
+    CUSTOS_ASSIGN_OR_RETURN(std::string raw, GetVersion(txn, tables::kRecords, meta.id, version));
+    texts.push_back(std::move(raw));
+    for (uint32_t x : extra_versions) {
+      CUSTOS_ASSIGN_OR_RETURN(std::string more, GetVersion(txn, tables::kRecords, meta.id, x));
+      texts.push_back(std::move(more));
+    }
+    return Status::Ok();
+  };
+  const bool read_in_write = vault_.shared();
   CUSTOS_RETURN_IF_ERROR(
       gate_
           .DecideThenWrite(
@@ -638,6 +664,7 @@ Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record
                 out.permit = o.permit;
                 out.version.record_id = meta.id;
                 out.version.version = version;
+                if (read_in_write) return read_texts(txn);
                 return Status::Ok();
               },
               [&](const ReadTxn&, const access::Outcome& o, AuditEvent& e) -> Status {
@@ -659,25 +686,25 @@ Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record
                 return Status::Ok();
               })
           .status());
-  // The content is read only now, after the view and its event are durable,
-  // and off the committer thread: versions are immutable, so what the
-  // transaction allowed is exactly what is read here.
-  CUSTOS_ASSIGN_OR_RETURN(auto read, vault_.BeginRead());
+  // Returned only now, after the view and its event are durable; parsed
+  // (and on LMDB read and opened) off the committer thread.
+  if (!read_in_write) {
+    CUSTOS_ASSIGN_OR_RETURN(auto read, vault_.BeginRead());
+    CUSTOS_RETURN_IF_ERROR(read_texts(*read));
+  }
+  if (texts.size() != extra_versions.size() + 1) return Status::Internal("record version missing");
   if (options.content_as_json) {
-    CUSTOS_ASSIGN_OR_RETURN(std::string raw,
-                            GetVersion(*read, tables::kRecords, out.meta.id, out.version.version));
-    auto content = json::MemberText(raw, "content");
+    auto content = json::MemberText(texts[0], "content");
     if (!content.ok() || !content->starts_with('{')) {
       return Status::DataLoss("malformed record version");
     }
     out.content_json = std::string(*content);
   } else {
-    CUSTOS_ASSIGN_OR_RETURN(out.version,
-                            ReadRecordVersion(*read, out.meta.id, out.version.version));
+    CUSTOS_ASSIGN_OR_RETURN(out.version, internal::VersionFromJson(texts[0]));
   }
   if (extra_out != nullptr) {
-    for (uint32_t x : extra_versions) {
-      CUSTOS_ASSIGN_OR_RETURN(RecordVersion rv, ReadRecordVersion(*read, out.meta.id, x));
+    for (size_t i = 1; i < texts.size(); ++i) {
+      CUSTOS_ASSIGN_OR_RETURN(RecordVersion rv, internal::VersionFromJson(texts[i]));
       extra_out->push_back(std::move(rv));
     }
   }
