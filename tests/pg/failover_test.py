@@ -4,12 +4,16 @@
 A primary and a synchronous streaming standby (pg_basebackup, with
 synchronous_commit = remote_apply) hold the vault; one `custos serve` node
 reaches them through a two-host libpq URL with
-target_session_attrs=read-write. The author creates files through the node
-while the primary is killed (immediate stop) and the standby promoted.
-Then:
+target_session_attrs=read-write. The author creates files through the node,
+and views them from a second session, while the primary is killed
+(immediate stop) and the standby promoted. Then:
 
   * every file whose creation was acknowledged (201) is there, read through
     the same node, which reconnected to the new primary by itself;
+  * every view that was acknowledged (200) has its event in the log, at the
+    sequence number the view's answer gave. (A batch of views lets the
+    writers' lock go before its commit is flushed and is acknowledged only
+    after a barrier the standby has applied: pg_store.cc.)
   * the node goes on serving writes on the new primary;
   * `custos audit verify` passes on the promoted database, and the log
     extends the checkpoint signed before the failover.
@@ -81,6 +85,11 @@ def main():
         with open(os.path.join(primary, "postgresql.conf"), "a") as f:
             # Acknowledged only once the standby has applied it.
             f.write("synchronous_standby_names = '*'\nsynchronous_commit = remote_apply\n")
+            # PostgreSQL's own background flush of commits that did not wait
+            # for theirs (early-released views) as rare as it goes, so that
+            # only Custos's barrier makes them durable before they are
+            # acknowledged: without it, this test loses views.
+            f.write("wal_writer_delay = 10s\nwal_writer_flush_after = 1GB\n")
         start(primary, p1, os.path.join(work, "primary.log"))
         pg(BIN + "/pg_basebackup", "-D", standby, "-R", "-h", "127.0.0.1", "-p", str(p1), "-U",
            "postgres", "-X", "stream")
@@ -103,10 +112,17 @@ def main():
         acknowledged, failed = [], 0
         stop = threading.Event()
 
+        # No files are created in the last half second before the kill:
+        # their commits would flush the views' before them.
+        creating = threading.Event()
+        creating.set()
+
         def create():
             nonlocal failed
             i = 0
             while not stop.is_set():
+                if not creating.wait(0.05):
+                    continue
                 i += 1
                 try:
                     status, body = author.call("POST", "/api/v1/records", {
@@ -121,11 +137,42 @@ def main():
                 else:
                     failed += 1
 
+        viewer = crash.Client(server.port, "author")
+        views = []  # (record, audit seq) acknowledged
+        view_failed = 0
+
+        def view():
+            nonlocal view_failed
+            i = 0
+            while not stop.is_set():
+                if not acknowledged:
+                    time.sleep(0.01)
+                    continue
+                i += 1
+                rid = acknowledged[i % len(acknowledged)]
+                try:
+                    status, body = viewer.call("POST", "/api/v1/records/%s/view" % rid,
+                                               {"reason": "failover test view %d" % i})
+                except OSError:
+                    viewer.conn.close()
+                    view_failed += 1
+                    continue
+                if status == 200:
+                    views.append((rid, crash.json.loads(body)["watermark"]["audit_seq"]))
+                else:
+                    view_failed += 1
+
         writer = threading.Thread(target=create)
         writer.start()
-        time.sleep(1.5)
+        reader = threading.Thread(target=view)
+        reader.start()
+        time.sleep(1.0)
+        creating.clear()
+        time.sleep(0.5)
         pg(BIN + "/pg_ctl", "-D", primary, "-m", "immediate", "-w", "stop")
+        creating.set()
         killed_at = len(acknowledged)
+        views_at_kill = len(views)
         pg(BIN + "/pg_ctl", "-D", standby, "-w", "promote")
         # The promoted standby has no standby of its own yet: it must not
         # wait for one (an operator would attach a new standby).
@@ -137,21 +184,32 @@ def main():
             crash.check(time.monotonic() < deadline,
                         "no write succeeded after the failover:\n" + server.log()[-3000:])
             time.sleep(0.2)
+        deadline = time.monotonic() + 60
+        while len(views) < views_at_kill + 20:
+            crash.check(time.monotonic() < deadline,
+                        "no view succeeded after the failover:\n" + server.log()[-3000:])
+            time.sleep(0.2)
         stop.set()
         writer.join()
+        reader.join()
 
         for rid in acknowledged:
             status, body = author.call("GET", "/api/v1/records/%s" % rid)
             crash.check(status == 200, "acknowledged file %s is missing after the failover: %d %s"
                         % (rid, status, body[:200]))
+        events = crash.read_log(custos)
+        for rid, seq in views:
+            crash.expect_event(events, seq, "record.view", rid, "acknowledged view of " + rid)
         crash.check(server.stop() == 0, "serve did not stop cleanly:\n" + server.log())
         server = None
         rc, out, err = custos.run("audit", "verify", "--against",
                                   os.path.join(work, "before.checkpoint"))
         crash.check(rc == 0, "audit verify after the failover failed:\n%s%s" % (out, err))
         print("PASS: %d files acknowledged (%d before the primary was killed), %d requests "
-              "failed during the failover, all present on the promoted standby; %s" %
-              (len(acknowledged), killed_at, failed, out.strip().splitlines()[-1]))
+              "failed during the failover, all present on the promoted standby; %d views "
+              "acknowledged (%d before), %d failed, every one in the log; %s" %
+              (len(acknowledged), killed_at, failed, len(views), views_at_kill, view_failed,
+               out.strip().splitlines()[-1]))
         ok = True
     except crash.Failure as e:
         print("FAIL: %s" % e, file=sys.stderr)

@@ -114,6 +114,28 @@ inline constexpr bool IsReadMostly(Table t) {
   return false;
 }
 
+// The tables of the audited views' own writes: the log's leaves and tiles,
+// view counters, each person's recent activity, alerts. On a store that
+// several nodes share (PostgreSQL), a transaction that writes no other
+// table lets the writers' lock go before its commit is flushed, and is
+// acknowledged only once it is (pg_store.cc, "early release"); every other
+// transaction holds the lock through its flush. None of them is read-mostly:
+// a node's cache never holds what a crash could still undo, and a
+// checkpoint (kCheckpoints) is never shown before it and everything it
+// covers are durable.
+inline constexpr std::array<Table, 5> kEarlyReleaseTables = {kAuditLeaves, kAuditTiles, kViewCounts,
+                                                             kActivity, kAlerts};
+inline constexpr bool IsEarlyRelease(Table t) {
+  for (Table r : kEarlyReleaseTables)
+    if (r == t) return true;
+  return false;
+}
+static_assert([] {
+  for (Table t : kEarlyReleaseTables)
+    if (IsReadMostly(t) || t == kCheckpoints || t == kAuditState) return false;
+  return true;
+}());
+
 // The tables whose values the vault stores as it is given them, unsealed:
 // kMeta (the format and the keyring, which holds wrapped keys only) and
 // kStreamChunks (ciphertext authenticated by its stream's own key). They

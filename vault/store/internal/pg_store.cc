@@ -10,6 +10,27 @@
 // - A commit is acknowledged when COMMIT returns, with synchronous_commit
 //   at least `on` (a session that is configured lower is raised to `on`;
 //   `remote_apply` with a synchronous standby is kept).
+// - Early release: a transaction that wrote only the audited views' tables
+//   (tables::kEarlyReleaseTables) commits with synchronous_commit off, so
+//   the writers' lock goes with COMMIT instead of after the flush, and the
+//   other nodes' writers run during it. In the same round trip a barrier
+//   follows: a small transaction of its own, committed at the session's
+//   level, whose log record comes after COMMIT's. PostgreSQL flushes and
+//   replicates its log in order, so when the barrier returns the
+//   transaction is durable (on the synchronous standby too); only then is
+//   it acknowledged. If the barrier does not return, the write is not
+//   acknowledged (kUnavailable), as when COMMIT's own answer is lost. A
+//   write transaction that wrote nothing ends with the barrier too: what
+//   it answers may rest on such a commit. So a
+//   later transaction may read such a commit up to a flush (about a
+//   millisecond) before it is durable: a writer that builds on it is itself
+//   flushed after it (the log is in order), and a transaction that writes
+//   anything else (a checkpoint, a user, a file, a read-mostly table the
+//   nodes cache) holds the lock through its own flush, which covers every
+//   commit before it, and is seen by no one before then. A read of views,
+//   view counts, alerts or audit events may show, for that millisecond, a
+//   view that a crash of PostgreSQL then undoes, one that was never
+//   acknowledged to its viewer.
 // - A write transaction holds back its puts, deletes and appends and sends
 //   them a table at a time, in the round trip of COMMIT when nothing needs
 //   them sooner (TablePending). An append that would not sort last fails
@@ -285,7 +306,12 @@ class Conn {
   // Sends `statements` and COMMIT in one round trip (pipeline mode) and
   // returns COMMIT's result. `commit_sent`: whether COMMIT reached the
   // server (then the outcome of the transaction may be unknown).
-  Result<PgResult> SendThenCommit(const std::vector<Statement>& statements, bool* commit_sent);
+  // `release_early` (the top of this file): COMMIT does not wait for the
+  // flush, and a durability barrier follows it in the same round trip;
+  // `*durable` says whether the barrier's commit (at the pipeline's sync,
+  // whose answer comes after the flush) returned.
+  Result<PgResult> SendThenCommit(const std::vector<Statement>& statements, bool release_early,
+                                  bool* commit_sent, bool* durable);
 
   Status Prepare();
 
@@ -316,11 +342,14 @@ Result<PgResult> Conn::RunParams(const char* name, std::span<const std::string_v
   return r;
 }
 
-Result<PgResult> Conn::SendThenCommit(const std::vector<Statement>& statements, bool* commit_sent) {
+Result<PgResult> Conn::SendThenCommit(const std::vector<Statement>& statements, bool release_early,
+                                      bool* commit_sent, bool* durable) {
   PGconn* c = conn_.get();
   *commit_sent = false;
-  if (statements.empty()) {
+  *durable = false;
+  if (statements.empty() && !release_early) {
     *commit_sent = true;
+    *durable = true;
     return PgResult(PQexec(c, "COMMIT"));
   }
   if (PQenterPipelineMode(c) != 1) return PgError(nullptr, c, "committing");
@@ -330,6 +359,9 @@ Result<PgResult> Conn::SendThenCommit(const std::vector<Statement>& statements, 
     PGconn* c;
     ~Leave() { (void)PQexitPipelineMode(c); }
   } leave{c};
+  const auto send = [c](const char* sql) {
+    return PQsendQueryParams(c, sql, 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+  };
   for (const Statement& st : statements) {
     const std::vector<std::string_view> params(st.params.begin(), st.params.end());
     const ParamArrays a(params);
@@ -337,24 +369,40 @@ Result<PgResult> Conn::SendThenCommit(const std::vector<Statement>& statements, 
                             a.formats.data(), 1) != 1)
       return PgError(nullptr, c, "writing " + st.params[0]);
   }
-  const bool sent = PQsendQueryParams(c, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+  if (release_early && !send("SET LOCAL synchronous_commit TO off"))
+    return PgError(nullptr, c, "committing");
+  const bool sent = send("COMMIT");
   // From here the server may have COMMIT: its outcome is unknown until read.
   *commit_sent = sent;
-  if (!sent || PQpipelineSync(c) != 1 || PQflush(c) != 0) return PgError(nullptr, c, "committing");
+  // The barrier: a transaction of its own, committed at the pipeline's
+  // sync at the session's level (on, or remote_apply), which writes to the
+  // log after COMMIT's record. PostgreSQL flushes (and replicates) its log
+  // in order, so once the barrier is durable, so is the commit before it.
+  bool queued = sent;
+  if (queued && release_early)
+    queued = PQsendQueryPrepared(c, "durable", 0, nullptr, nullptr, nullptr, 1) == 1;
+  if (!queued || PQpipelineSync(c) != 1 || PQflush(c) != 0)
+    return PgError(nullptr, c, "committing");
+  // One result per statement, then the end of that statement's results.
+  const auto next = [c]() {
+    PgResult r(PQgetResult(c));
+    while (PgResult(PQgetResult(c))) {
+    }
+    return r;
+  };
   Status first_error;
   for (const Statement& st : statements) {
-    PgResult r(PQgetResult(c));
+    PgResult r = next();
     if (!r) return PgError(nullptr, c, "committing");
     const ExecStatusType status = PQresultStatus(r.get());
     // After a failure, the later statements are skipped (PIPELINE_ABORTED).
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && first_error.ok())
       first_error = Check(st, PgError(r.get(), c, "writing " + st.params[0]));
-    while (PgResult(PQgetResult(c))) {
-    }  // the end of this statement's results
   }
-  PgResult commit(PQgetResult(c));
-  while (PgResult(PQgetResult(c))) {
-  }
+  if (release_early && !next()) return PgError(nullptr, c, "committing");  // SET LOCAL
+  PgResult commit = next();
+  PgResult barrier;
+  if (release_early) barrier = next();
   PgResult sync(PQgetResult(c));
   if (!first_error.ok()) {
     // COMMIT was skipped: the transaction is open (and aborted).
@@ -363,6 +411,7 @@ Result<PgResult> Conn::SendThenCommit(const std::vector<Statement>& statements, 
   }
   if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC)
     return PgError(sync.get(), c, "committing");
+  *durable = !release_early || (barrier && PQresultStatus(barrier.get()) == PGRES_TUPLES_OK);
   return commit;
 }
 
@@ -372,6 +421,10 @@ Status Conn::Prepare() {
     const char* sql;
   } kStatements[] = {
       {"get", "SELECT v FROM custos_kv WHERE t = $1 AND k = $2"},
+      // The durability barrier of an early-released commit (SendThenCommit):
+      // a transactional message assigns the barrier's transaction an id and
+      // writes to the log, so its commit is flushed like any write's.
+      {"durable", "SELECT pg_logical_emit_message(true, 'custos.durable', '')"},
       {"insert", "INSERT INTO custos_kv (t, k, v) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"},
       {"delete", "DELETE FROM custos_kv WHERE t = $1 AND k = $2"},
       // What a write transaction held back (TablePending), a table at a
@@ -626,6 +679,13 @@ class TxnState {
     written_.insert(std::string(table));
   }
   bool WasWritten(Table table) const { return written_.contains(std::string(table)); }
+  // Whether every table written is one of tables::kEarlyReleaseTables
+  // (also when none is).
+  bool WroteOnlyEarlyRelease() const {
+    for (const std::string& t : written_)
+      if (!tables::IsEarlyRelease(t)) return false;
+    return true;
+  }
 
   // The versions of the read-mostly tables this transaction read with its
   // BEGIN (custos_gen; a table without a row is at 0), and the node's
@@ -1028,9 +1088,13 @@ Status PgTxn::Commit() {
   // What is held back goes in the same round trip as COMMIT (libpq's
   // pipeline mode). Should one of them fail, PostgreSQL skips the rest,
   // COMMIT included, and the transaction stays open for the destructor to
-  // roll back.
+  // roll back. A transaction that wrote only the audited views' tables is
+  // released early (the top of this file).
   bool commit_sent = false;
-  Result<PgResult> ended = conn_->SendThenCommit(TakePending(), &commit_sent);
+  bool durable = false;
+  const bool release_early = writable_ && state_->WroteOnlyEarlyRelease();
+  Result<PgResult> ended =
+      conn_->SendThenCommit(TakePending(), release_early, &commit_sent, &durable);
   if (!commit_sent) return ended.status();
   open_ = false;
   PgResult r = ended.ok() ? std::move(ended).value() : PgResult();
@@ -1049,6 +1113,12 @@ Status PgTxn::Commit() {
     return Status::Aborted(
         "PostgreSQL rolled the transaction back after an error in one of its statements: "
         "nothing of it was written");
+  }
+  if (!durable) {
+    // SECURITY: committed, but not known to be flushed: not acknowledged.
+    return Status::Unavailable(
+        "PostgreSQL committed the write but did not confirm that it is durable: it is not "
+        "acknowledged");
   }
   store_->Give(std::move(owned_));
   return Status::Ok();
