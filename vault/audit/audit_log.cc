@@ -272,7 +272,6 @@ Result<uint64_t> AuditLog::Append(WriteTxn& txn, const PreparedAuditEvent& event
   // in only once every write below succeeded. A failed append leaves none.
   std::unique_ptr<WriteTxn::Memo> memo = txn.TakeMemo(&kFrontierTag);
   if (memo == nullptr) {
-    CUSTOS_ASSIGN_OR_RETURN(const uint64_t stored, Size(txn));
     std::shared_ptr<const AuditEdge> committed;
     {
       std::lock_guard lock(committed_mu_);
@@ -280,27 +279,38 @@ Result<uint64_t> AuditLog::Append(WriteTxn& txn, const PreparedAuditEvent& event
     }
     // The edge this process committed last, if the log still holds its
     // last leaf; events another writer (node) appended since are read and
-    // added to it (their tiles are stored: that writer stored them).
+    // added to it (their tiles are stored: that writer stored them). One
+    // scan from that leaf reads both (one round trip on a shared store).
     const uint64_t known = committed != nullptr ? committed->edge.range.size() : 0;
-    if (known > 0 && known <= stored && stored - known <= kCatchUpEvents) {
-      std::vector<std::string> keys;
-      for (uint64_t seq = known - 1; seq < stored; ++seq) keys.push_back(SeqKey(seq));
-      CUSTOS_RETURN_IF_ERROR(txn.Prefetch(tables::kAuditLeaves, keys));
-      auto last = txn.Get(tables::kAuditLeaves, SeqKey(known - 1));
-      if (!last.ok() && last.status().code() != StatusCode::kNotFound) return last.status();
-      if (!last.ok() || merkle::LeafHash(*last) != committed->last_leaf_hash) committed = nullptr;
-    } else {
-      committed = nullptr;
-    }
-    if (committed != nullptr) {
-      auto caught_up = std::make_shared<AuditEdge>(*committed);
-      for (uint64_t seq = known; seq < stored; ++seq) {
-        CUSTOS_ASSIGN_OR_RETURN(std::string leaf, Leaf(txn, seq));
-        caught_up->last_leaf_hash = merkle::LeafHash(leaf);
-        CUSTOS_RETURN_IF_ERROR(tiles::Extend(&caught_up->edge, caught_up->last_leaf_hash));
+    if (known > 0) {
+      std::vector<std::string> hashes;  // of the leaves from known - 1 on
+      uint64_t next = known - 1;
+      bool usable = true;
+      CUSTOS_RETURN_IF_ERROR(
+          txn.ScanFrom(tables::kAuditLeaves, SeqKey(known - 1),
+                       [&](std::string_view key, std::string_view leaf) -> Result<bool> {
+                         // A missing seq, or more events than are worth reading: the
+                         // edge is read from the store instead.
+                         if (key != SeqKey(next) || hashes.size() > kCatchUpEvents) {
+                           usable = false;
+                           return false;
+                         }
+                         hashes.push_back(merkle::LeafHash(leaf));
+                         ++next;
+                         return true;
+                       }));
+      if (hashes.empty() || hashes.front() != committed->last_leaf_hash) usable = false;
+      if (usable) {
+        auto caught_up = std::make_shared<AuditEdge>(*committed);
+        for (size_t i = 1; i < hashes.size(); ++i) {
+          caught_up->last_leaf_hash = hashes[i];
+          CUSTOS_RETURN_IF_ERROR(tiles::Extend(&caught_up->edge, std::move(hashes[i])));
+        }
+        memo = std::make_unique<AuditFrontier>(std::move(caught_up));
       }
-      memo = std::make_unique<AuditFrontier>(std::move(caught_up));
-    } else {
+    }
+    if (memo == nullptr) {
+      CUSTOS_ASSIGN_OR_RETURN(const uint64_t stored, Size(txn));
       CUSTOS_RETURN_IF_ERROR(txn.Prefetch(tables::kAuditLeaves, tiles::EdgeLeafKeys(stored)));
       CUSTOS_RETURN_IF_ERROR(txn.Prefetch(tables::kAuditTiles, tiles::EdgeTileKeys(stored)));
       CUSTOS_ASSIGN_OR_RETURN(tiles::Edge edge, tiles::LoadEdge(txn, stored));
