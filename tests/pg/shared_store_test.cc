@@ -131,6 +131,50 @@ TEST_F(SharedStoreTest, SixteenViewsOverTwoNodesUnderAQuotaOfThreeGiveExactlyThr
   EXPECT_EQ(mine->root, theirs->root);
 }
 
+// A batch of views is released early only when the node's role may run
+// the barrier that makes it durable (pg_store.cc). A role that may not
+// (EXECUTE on pg_logical_emit_message revoked from PUBLIC, as some hardened
+// servers do) holds the writers' lock through every flush instead: its
+// views are answered, never committed and then reported failed.
+TEST_F(SharedStoreTest, ANodeWhoseRoleMayNotRunTheBarrierStillAnswersItsViews) {
+  const std::string url = testing::TestStoreFor(dir_.path());
+  const std::string schema = url.substr(url.rfind("%3D") + 3);
+  const size_t at = url.find("postgres@");
+  ASSERT_NE(at, std::string::npos) << url;
+  const std::string limited = url.substr(0, at) + "custos_limited@" + url.substr(at + 9);
+  testing::RunSql(dir_.path(),
+                  "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = "
+                  "'custos_limited') THEN CREATE ROLE custos_limited LOGIN; END IF; END $$; "
+                  "GRANT USAGE ON SCHEMA " +
+                      schema + " TO custos_limited; GRANT ALL ON ALL TABLES IN SCHEMA " + schema +
+                      " TO custos_limited; REVOKE EXECUTE ON FUNCTION "
+                      "pg_logical_emit_message(boolean, text, text) FROM PUBLIC");
+  struct Regrant {
+    std::string dir;
+    ~Regrant() {
+      testing::RunSql(dir,
+                      "GRANT EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text) "
+                      "TO PUBLIC");
+    }
+  } regrant{dir_.path()};
+  RecordMeta m = MakeRecord(Classification::kInternal);
+  auto node = Vault::Open(limited, SecretBytes::CopyOf("correct horse battery staple"));
+  ASSERT_TRUE(node.ok()) << node.status().ToString();
+  auto log = AuditLog::Open(**node);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  auto archive = Archive::Open(**node, **log);
+  ASSERT_TRUE(archive.ok()) << archive.status().ToString();
+  const uint64_t before = LogSize();
+  for (int i = 0; i < 3; ++i) {
+    auto v = (*archive)->View(As(author_), m.id, "受限账户的节点查阅");
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    EXPECT_EQ(v->audit_seq, before + static_cast<uint64_t>(i));
+  }
+  EXPECT_EQ(LogSize(), before + 3);
+  auto verified = (*log)->Verify();
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+}
+
 TEST_F(SharedStoreTest, ANodeFurtherBehindThanTheCompactedJournalRebuildsItsCatalog) {
   ASSERT_TRUE(other_archive_->AwaitCatalog().ok());
   ASSERT_TRUE(Found(*other_archive_, "精工").empty());

@@ -30,7 +30,9 @@
 //   commit before it, and is seen by no one before then. A read of views,
 //   view counts, alerts or audit events may show, for that millisecond, a
 //   view that a crash of PostgreSQL then undoes, one that was never
-//   acknowledged to its viewer.
+//   acknowledged to its viewer. (A backup copies a snapshot, and runs the
+//   barrier after it.) A node whose role may not run the barrier (kBarrier,
+//   tried at open) releases nothing early.
 // - A write transaction holds back its puts, deletes and appends and sends
 //   them a table at a time, in the round trip of COMMIT when nothing needs
 //   them sooner (TablePending). An append that would not sort last fails
@@ -81,6 +83,15 @@ constexpr const char* kLockKeys =
     "'/custos.writer'), 1, 16))::bit(64)::bigint, "
     "('x' || substr(md5(current_database() || '/' || current_schema() || "
     "'/custos.leader'), 1, 16))::bit(64)::bigint";
+
+// The barrier of early release (the top of this file), on its own: on a
+// standby (in recovery) everything it replays was flushed on the primary
+// before it was sent, so there is nothing to wait for. Tried once at open:
+// a role that may not run pg_logical_emit_message (revoked from PUBLIC)
+// makes the node hold the writers' lock through every flush instead.
+constexpr const char* kBarrier =
+    "SELECT CASE WHEN pg_is_in_recovery() THEN NULL "
+    "ELSE pg_logical_emit_message(true, 'custos.durable', '') END";
 
 // Values are sealed, so compressing them is wasted work: stored EXTERNAL.
 constexpr const char* kSchema =
@@ -597,10 +608,14 @@ class PgStore final : public KvStore {
   // it) succeeded; `last`: the result of its last statement.
   Result<std::unique_ptr<Conn>> TakeBegun(const std::string& begin, std::string_view what,
                                           PgResult* last) const;
+  // Whether this node releases batches of views early: when its role may
+  // run the barrier (kBarrier), tried once at open.
+  bool early_release() const { return early_release_; }
 
  private:
   std::string url_;
   bool read_only_ = false;
+  bool early_release_ = false;
   // The statements that take this vault's advisory locks (kLockKeys): a
   // transaction-level lock for writers (with their BEGIN), a session-level
   // one for the leader.
@@ -1092,7 +1107,8 @@ Status PgTxn::Commit() {
   // released early (the top of this file).
   bool commit_sent = false;
   bool durable = false;
-  const bool release_early = writable_ && state_->WroteOnlyEarlyRelease();
+  const bool release_early =
+      writable_ && store_->early_release() && state_->WroteOnlyEarlyRelease();
   Result<PgResult> ended =
       conn_->SendThenCommit(TakePending(), release_early, &commit_sent, &durable);
   if (!commit_sent) return ended.status();
@@ -1269,6 +1285,10 @@ Result<std::unique_ptr<KvStore>> PgStore::Open(const std::string& url, const KvO
     if (!have || PQresultStatus(have.get()) != PGRES_TUPLES_OK)
       return PgError(have.get(), conn.get(), "looking for the tables' versions");
     s->cache_on_ = std::string_view(PQgetvalue(have.get(), 0, 0)) == "t";
+    {
+      PgResult barrier(PQexec(conn.get(), kBarrier));
+      s->early_release_ = barrier && PQresultStatus(barrier.get()) == PGRES_TUPLES_OK;
+    }
     if (s->cache_on_) {
       s->begin_write_ += "; SELECT t, g FROM custos_gen";
       s->begin_read_ += "; SELECT t, g FROM custos_gen";
@@ -1311,6 +1331,13 @@ Status PgStore::CopyTo(int fd) const {
   // mkdtemp made the directory; create an LMDB vault store inside it.
   CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<KvStore> scratch, OpenLmdbStore(dir + "/v", how));
   CUSTOS_RETURN_IF_ERROR(CopyEntries(*this, *scratch));
+  if (early_release_) {
+    // The snapshot copied may hold views released early and not yet
+    // flushed: the copy is complete only once they are durable.
+    CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn, Take());
+    CUSTOS_RETURN_IF_ERROR(conn->Exec(kBarrier, "confirming that the copied state is durable"));
+    Give(std::move(conn));
+  }
   return scratch->CopyTo(fd);
 }
 
