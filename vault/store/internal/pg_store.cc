@@ -84,11 +84,13 @@ constexpr const char* kLockKeys =
     "('x' || substr(md5(current_database() || '/' || current_schema() || "
     "'/custos.leader'), 1, 16))::bit(64)::bigint";
 
-// The barrier of early release (the top of this file), on its own: on a
-// standby (in recovery) everything it replays was flushed on the primary
-// before it was sent, so there is nothing to wait for. Tried once at open:
-// a role that may not run pg_logical_emit_message (revoked from PUBLIC)
-// makes the node hold the writers' lock through every flush instead.
+// The barrier of early release (the top of this file): a transactional
+// message assigns the barrier's transaction an id and writes to the log,
+// so its commit is flushed like any write's. On a standby (in recovery)
+// everything it replays was flushed on the primary before it was sent, so
+// there is nothing to wait for. Tried once at open: a role that may not
+// run pg_logical_emit_message (revoked from PUBLIC) makes the node hold
+// the writers' lock through every flush instead.
 constexpr const char* kBarrier =
     "SELECT CASE WHEN pg_is_in_recovery() THEN NULL "
     "ELSE pg_logical_emit_message(true, 'custos.durable', '') END";
@@ -432,10 +434,8 @@ Status Conn::Prepare() {
     const char* sql;
   } kStatements[] = {
       {"get", "SELECT v FROM custos_kv WHERE t = $1 AND k = $2"},
-      // The durability barrier of an early-released commit (SendThenCommit):
-      // a transactional message assigns the barrier's transaction an id and
-      // writes to the log, so its commit is flushed like any write's.
-      {"durable", "SELECT pg_logical_emit_message(true, 'custos.durable', '')"},
+      // The barrier after an early-released commit (SendThenCommit).
+      {"durable", kBarrier},
       {"insert", "INSERT INTO custos_kv (t, k, v) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"},
       {"delete", "DELETE FROM custos_kv WHERE t = $1 AND k = $2"},
       // What a write transaction held back (TablePending), a table at a
