@@ -4,6 +4,8 @@
 #   tests/pg/pg_cluster.sh start DIR   initdb in DIR/data, start it on a free
 #                                      loopback port, write the base URL to
 #                                      DIR/url
+#   tests/pg/pg_cluster.sh restart DIR stop it immediately (as a crash
+#                                      would) and start it again, same port
 #   tests/pg/pg_cluster.sh stop DIR    stop it (immediately) and remove DIR
 #
 # Run as root (CI), the server runs as the `postgres` user, which Debian's
@@ -12,7 +14,7 @@
 # nodes, never the machine. Benchmarks start it with PG_CLUSTER_FSYNC=on,
 # so that a commit costs what it costs in production.
 set -euo pipefail
-cmd="${1:?start or stop}"
+cmd="${1:?start, restart or stop}"
 dir="${2:?cluster directory}"
 
 bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
@@ -50,6 +52,11 @@ case "$cmd" in
     cat "$real/server.log" >&2
     exit 1
     ;;
+  restart)
+    real="$(cat "$dir/real")"
+    "${as_pg[@]}" "$bin/pg_ctl" -D "$real/data" -l "$real/server.log" -m immediate -w -t 60 \
+      restart >/dev/null
+    ;;
   stop)
     if [ -f "$dir/real" ]; then
       real="$(cat "$dir/real")"
@@ -61,7 +68,7 @@ case "$cmd" in
     rm -rf "$dir"
     ;;
   *)
-    echo "pg_cluster: start or stop" >&2
+    echo "pg_cluster: start, restart or stop" >&2
     exit 2
     ;;
 esac

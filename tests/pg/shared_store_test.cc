@@ -5,18 +5,22 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 
 #include "tests/vault/records_fixture.h"
 #include "tests/vault/test_util.h"
 #include "vault/access/users.h"
 #include "vault/audit/audit_log.h"
 #include "vault/records/records.h"
+#include "vault/store/internal/kv_store.h"
 #include "vault/store/internal/vault_impl.h"
 
 namespace custos::vault {
@@ -505,6 +509,130 @@ TEST_F(SharedStoreTest, OneNodeLeadsTheTimedWorkAndAnotherTakesOverWhenItCloses)
     if (!taken) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(taken) << "the lead was not taken over within 10 s";
+}
+
+// A throw-away cluster of the test's own (tests/pg/pg_cluster.sh), for
+// what the shared one must not undergo: a restart, changed privileges.
+class PrivateClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* root = std::getenv("CUSTOS_SOURCE_ROOT");
+    ASSERT_NE(root, nullptr) << "run with CUSTOS_SOURCE_ROOT";
+    script_ = std::string(root) + "/tests/pg/pg_cluster.sh";
+    cluster_ = dir_.path() + "/pg";
+    ASSERT_EQ(Cluster("start"), 0);
+    started_ = true;
+    std::getline(std::ifstream(cluster_ + "/url"), url_);
+    ASSERT_FALSE(url_.empty());
+  }
+  void TearDown() override {
+    if (started_) (void)Cluster("stop");
+  }
+  int Cluster(const std::string& command) {
+    return std::system((script_ + " " + command + " " + cluster_).c_str());
+  }
+  // Runs `sql` as the cluster's superuser; the result's status.
+  ExecStatusType Sql(const std::string& sql) {
+    PGconn* admin = PQconnectdb(url_.c_str());
+    ExecStatusType st = PGRES_FATAL_ERROR;
+    if (PQstatus(admin) == CONNECTION_OK) {
+      PGresult* r = PQexec(admin, sql.c_str());
+      st = PQresultStatus(r);
+      if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) ADD_FAILURE() << PQerrorMessage(admin);
+      PQclear(r);
+    } else {
+      ADD_FAILURE() << PQerrorMessage(admin);
+    }
+    PQfinish(admin);
+    return st;
+  }
+  // Changes zz/a of the files' table behind the versions' back (triggers
+  // off), as another history that reused a version would look.
+  void ChangeBehindTheVersions(const std::string& value) {
+    EXPECT_EQ(Sql("BEGIN; SET LOCAL session_replication_role = replica; "
+                  "UPDATE custos_kv SET v = '" +
+                  value + "'::bytea WHERE t = 'records' AND k = 'zz/a'::bytea; COMMIT"),
+              PGRES_COMMAND_OK);
+  }
+  static std::string Read(internal::KvStore& store) {
+    auto r = store.BeginRead();
+    if (!r.ok()) return "(" + r.status().ToString() + ")";
+    auto v = (*r)->Get(tables::kRecords, "zz/a");
+    return v.ok() ? std::string(*v) : "(" + v.status().ToString() + ")";
+  }
+  static Status Write(internal::KvStore& store, std::string_view value) {
+    CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<internal::KvTxn> w, store.BeginWrite());
+    CUSTOS_RETURN_IF_ERROR(w->Put(tables::kRecords, "zz/a", value, internal::PutMode::kReplace));
+    return w->Commit();
+  }
+
+  testing::TempDir dir_;
+  std::string script_, cluster_, url_;
+  bool started_ = false;
+};
+
+// What a node keeps of the read-mostly tables is trusted by their versions,
+// which are transaction ids. A failover to an asynchronous standby can lose
+// commits and give their ids to other changes: the same version, other
+// rows. So what is kept belongs to one server, and a node's next
+// connection to another one must not trust it, even when no pooled
+// connection failed to tell the node so (they were all busy). The server
+// here is restarted (another start time) while every connection of the
+// node is busy.
+TEST_F(PrivateClusterTest, WhatANodeKeptIsNotTrustedOnAnotherServer) {
+  internal::KvOpen how;
+  how.create = true;
+  auto opened = internal::OpenPgStore(url_, how);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  internal::KvStore& store = **opened;
+  ASSERT_TRUE(Write(store, "first history").ok());
+  EXPECT_EQ(Read(store), "first history");
+  EXPECT_EQ(Read(store), "first history");  // kept by the node
+  {
+    // Every connection the node has is in use, so its next one is new.
+    std::vector<std::unique_ptr<internal::KvTxn>> busy;
+    for (int i = 0; i < 8; ++i) {
+      auto r = store.BeginRead();
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      busy.push_back(std::move(*r));
+    }
+    ASSERT_EQ(Cluster("restart"), 0);
+    ChangeBehindTheVersions("other history");
+    EXPECT_EQ(Read(store), "other history");
+  }  // the busy transactions end on connections the restart closed
+  EXPECT_EQ(Read(store), "other history");
+}
+
+// A role that may not read the server's start time (EXECUTE revoked from
+// PUBLIC, as on some hardened servers) still opens the vault and reads and
+// writes it; its node keeps nothing between transactions, so it always
+// reads what the server holds.
+TEST_F(PrivateClusterTest, ANodeThatCannotNameItsServerKeepsNothing) {
+  {
+    internal::KvOpen how;
+    how.create = true;
+    auto made = internal::OpenPgStore(url_, how);  // the schema and its versions
+    ASSERT_TRUE(made.ok()) << made.status().ToString();
+    auto w = (*made)->BeginWrite();  // the key that marks a vault
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->Put(tables::kMeta, "format_version", "1", internal::PutMode::kReplace).ok());
+    ASSERT_TRUE((*w)->Commit().ok());
+    ASSERT_TRUE(Write(**made, "made").ok());
+  }
+  ASSERT_EQ(Sql("CREATE ROLE custos_node LOGIN; "
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON custos_kv, custos_gen TO custos_node; "
+                "REVOKE EXECUTE ON FUNCTION pg_postmaster_start_time() FROM PUBLIC"),
+            PGRES_COMMAND_OK);
+  const std::string as_node = url_.substr(0, url_.find("postgres@")) + "custos_node@" +
+                              url_.substr(url_.find("postgres@") + 9);
+  auto opened = internal::OpenPgStore(as_node, internal::KvOpen{});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  internal::KvStore& store = **opened;
+  ASSERT_TRUE(Write(store, "by the node").ok());
+  EXPECT_EQ(Read(store), "by the node");
+  EXPECT_EQ(Read(store), "by the node");
+  ChangeBehindTheVersions("changed");
+  EXPECT_EQ(Read(store), "changed");
 }
 
 }  // namespace

@@ -281,6 +281,10 @@ class Conn {
  public:
   explicit Conn(PgConn c) : conn_(std::move(c)) {}
   PGconn* get() const { return conn_.get(); }
+  // The server this connection reached, named by its postmaster's start
+  // time (NodeCache); empty when the server would not say.
+  const std::string& server() const { return server_; }
+  void set_server(std::string server) { server_ = std::move(server); }
   bool healthy() const {
     return PQstatus(conn_.get()) == CONNECTION_OK &&
            PQpipelineStatus(conn_.get()) == PQ_PIPELINE_OFF;
@@ -343,6 +347,7 @@ class Conn {
   }
 
   PgConn conn_;
+  std::string server_;
 };
 
 Result<PgResult> Conn::RunParams(const char* name, std::span<const std::string_view> params,
@@ -485,46 +490,75 @@ Status Conn::Prepare() {
 // the version it read with its BEGIN and while it has not written the
 // table itself: the table then holds exactly what they say. At most
 // kBudget bytes per table; a table over it starts afresh.
+//
+// Versions say what a table holds only within one history of the
+// database. A failover to an asynchronous standby can lose commits, and
+// the standby can then give the same transaction ids, and so the same
+// versions, to other changes. What is kept therefore belongs to one
+// server, named by its postmaster's start time (Conn::server). A
+// transaction on another server empties the cache first (Enter). Each
+// transaction holds the epoch it entered, and reads or keeps nothing once
+// the cache has moved on to another epoch (another server, or Clear).
 class NodeCache {
  public:
   using Rows = std::vector<std::pair<std::string, std::string>>;
 
+  // The epoch for a transaction on `server`, emptying the cache first when
+  // what it holds came from another server.
+  uint64_t Enter(std::string_view server) {
+    std::lock_guard lock(mu_);
+    if (server != server_) {
+      tables_.clear();
+      server_ = server;
+      ++epoch_;
+    }
+    return epoch_;
+  }
+
   // A point read of `key` at `version`: unknown (nullopt), else the value
   // or, inside, nullopt when the key is absent.
-  std::optional<std::optional<std::string>> Find(Table table, int64_t version,
+  std::optional<std::optional<std::string>> Find(uint64_t epoch, Table table, int64_t version,
                                                  std::string_view key) const {
     std::lock_guard lock(mu_);
+    if (epoch != epoch_) return std::nullopt;
     const PerTable* t = Current(table, version);
     if (t == nullptr) return std::nullopt;
     auto it = t->points.find(std::string(key));
     if (it == t->points.end()) return std::nullopt;
     return it->second;
   }
-  void Keep(Table table, int64_t version, std::string_view key,
+  void Keep(uint64_t epoch, Table table, int64_t version, std::string_view key,
             std::optional<std::string_view> value) {
     std::lock_guard lock(mu_);
+    if (epoch != epoch_) return;
     PerTable* t = At(table, version);
     if (t == nullptr) return;
     t->bytes += key.size() + (value ? value->size() : 0) + kOverhead;
     t->points.insert_or_assign(std::string(key),
                                value ? std::optional<std::string>(*value) : std::nullopt);
   }
-  // Forgets everything kept.
+  // Forgets everything kept, and what transactions already begun would
+  // read or keep.
   void Clear() {
     std::lock_guard lock(mu_);
     tables_.clear();
+    ++epoch_;
   }
   // A page a scan read (TxnState's page queries).
-  std::optional<Rows> FindPage(Table table, int64_t version, const std::string& query) const {
+  std::optional<Rows> FindPage(uint64_t epoch, Table table, int64_t version,
+                               const std::string& query) const {
     std::lock_guard lock(mu_);
+    if (epoch != epoch_) return std::nullopt;
     const PerTable* t = Current(table, version);
     if (t == nullptr) return std::nullopt;
     auto it = t->pages.find(query);
     if (it == t->pages.end()) return std::nullopt;
     return it->second;
   }
-  void KeepPage(Table table, int64_t version, const std::string& query, const Rows& rows) {
+  void KeepPage(uint64_t epoch, Table table, int64_t version, const std::string& query,
+                const Rows& rows) {
     std::lock_guard lock(mu_);
+    if (epoch != epoch_) return;
     PerTable* t = At(table, version);
     if (t == nullptr) return;
     t->bytes += query.size() + kOverhead;
@@ -557,6 +591,8 @@ class NodeCache {
   }
 
   mutable std::mutex mu_;
+  std::string server_;
+  uint64_t epoch_ = 0;
   std::unordered_map<std::string, PerTable> tables_;
 };
 
@@ -706,6 +742,7 @@ class TxnState {
   // BEGIN (custos_gen; a table without a row is at 0), and the node's
   // cache they refer to. Null: the node keeps nothing (no custos_gen).
   NodeCache* cache = nullptr;
+  uint64_t cache_epoch = 0;
   std::unordered_map<std::string, int64_t> versions;
 
   std::map<std::string, TablePending, std::less<>>& pending() { return pending_; }
@@ -768,7 +805,8 @@ class PgTxn final : public KvTxn {
   Status Commit() override;
 
   // Top level: lets this transaction use and fill `cache` at the versions
-  // its BEGIN read (rows of t, g as text).
+  // its BEGIN read (rows of t, g as text). Not when the server of its
+  // connection is unknown.
   void UseCache(NodeCache* cache, const PGresult* versions);
 
  private:
@@ -834,7 +872,7 @@ Result<std::string_view> PgTxn::Get(Table table, std::string_view key) {
 std::optional<const std::string*> PgTxn::Recall(Table table, std::string_view key) {
   if (const std::string* const* known = state_->Find(table, key)) return *known;
   if (const std::optional<int64_t> version = CacheVersion(table)) {
-    if (auto kept = state_->cache->Find(table, *version, key))
+    if (auto kept = state_->cache->Find(state_->cache_epoch, table, *version, key))
       return state_->Remember(table, key, *kept);
   }
   return std::nullopt;
@@ -843,7 +881,7 @@ std::optional<const std::string*> PgTxn::Recall(Table table, std::string_view ke
 const std::string* PgTxn::Learn(Table table, std::string_view key,
                                 std::optional<std::string_view> value) {
   if (const std::optional<int64_t> version = CacheVersion(table))
-    state_->cache->Keep(table, *version, key, value);
+    state_->cache->Keep(state_->cache_epoch, table, *version, key, value);
   return state_->Remember(table, key, value);
 }
 
@@ -856,7 +894,9 @@ std::optional<int64_t> PgTxn::CacheVersion(Table table) const {
 }
 
 void PgTxn::UseCache(NodeCache* cache, const PGresult* versions) {
+  if (conn_->server().empty()) return;
   state_->cache = cache;
+  state_->cache_epoch = cache->Enter(conn_->server());
   for (int i = 0; i < PQntuples(versions); ++i) {
     state_->versions[PQgetvalue(versions, i, 0)] =
         std::strtoll(PQgetvalue(versions, i, 1), nullptr, 10);
@@ -885,7 +925,7 @@ Status PgTxn::Scan(Table table, std::string_view prefix, std::string_view from, 
     const TxnState::Rows* rows = state_->FindPage(table, query);
     if (rows == nullptr) {
       std::optional<TxnState::Rows> read;
-      if (version) read = state_->cache->FindPage(table, *version, query);
+      if (version) read = state_->cache->FindPage(state_->cache_epoch, table, *version, query);
       if (!read) {
         const std::string what = "scanning " + std::string(table);
         Result<PgResult> r = high.empty() ? conn_->Run(stmt, {table, low, limit}, what)
@@ -895,7 +935,7 @@ Status PgTxn::Scan(Table table, std::string_view prefix, std::string_view from, 
         const int n = PQntuples(r->get());
         read->reserve(static_cast<size_t>(n));
         for (int i = 0; i < n; ++i) read->emplace_back(Cell(r->get(), i, 0), Cell(r->get(), i, 1));
-        if (version) state_->cache->KeepPage(table, *version, query, *read);
+        if (version) state_->cache->KeepPage(state_->cache_epoch, table, *version, query, *read);
       }
       rows = state_->RememberPage(table, query, std::move(*read));
     }
@@ -1158,9 +1198,20 @@ Result<std::unique_ptr<Conn>> PgStore::Take() const {
     return Status::Unavailable("cannot connect to PostgreSQL at " + url_ + ": " + text);
   }
   // Durability: a commit is acknowledged once it is flushed at least
-  // locally. A session configured for less is raised to `on`.
+  // locally. A session configured for less is raised to `on`. With it,
+  // the server's name (Conn::server): its postmaster's start time, to the
+  // microsecond. A role that may not read it (EXECUTE revoked) leaves the
+  // name empty, and the node keeps nothing between its transactions.
   {
-    PgResult r(PQexec(conn->get(), "SHOW synchronous_commit"));
+    PgResult r(PQexec(conn->get(),
+                      "SELECT current_setting('synchronous_commit'), "
+                      "extract(epoch FROM pg_postmaster_start_time())::text"));
+    if (r && PQresultStatus(r.get()) == PGRES_TUPLES_OK) {
+      conn->set_server(PQgetvalue(r.get(), 0, 1));
+    } else {
+      if (!conn->healthy()) return PgError(r.get(), conn->get(), "naming the server");
+      r.reset(PQexec(conn->get(), "SHOW synchronous_commit"));
+    }
     if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK)
       return PgError(r.get(), conn->get(), "reading synchronous_commit");
     const std::string level = PQgetvalue(r.get(), 0, 0);
@@ -1196,7 +1247,8 @@ Result<std::unique_ptr<Conn>> PgStore::TakeBegun(const std::string& begin, std::
     if (conn->healthy()) return begun.status();
     // The server restarted or another took its place (a failover): what
     // this node kept was read from the one before, and is dropped rather
-    // than trusted to the versions alone.
+    // than trusted to the versions alone. (A new connection to another
+    // server drops it too, by its name: NodeCache::Enter.)
     cache_.Clear();
   }
   return Status::Unavailable("no usable connection to PostgreSQL at " + url_);
