@@ -354,6 +354,21 @@ async function scenario(base) {
   await until(auditor, () => document.querySelectorAll('#alerts-table tbody tr').length === 2);
   await shot(auditor, 'auditor-alerts');
 
+  // A quick second click: the home page (its alerts held back a second)
+  // is still loading when the auditor goes on to the log. The log stays,
+  // and the home page, once loaded, is not shown under the log's link.
+  const homeAlerts = (url) => url.pathname === '/api/v1/alerts' && url.searchParams.get('limit') === '8';
+  await auditor.route(homeAlerts, async (r) => {
+    await new Promise((done) => setTimeout(done, 1000));
+    await r.continue();
+  });
+  await auditor.evaluate(() => { location.hash = '#/home'; });
+  await auditor.evaluate(() => { location.hash = '#/audit?action=loan'; });
+  await auditor.waitForSelector('#audit-table');
+  await new Promise((done) => setTimeout(done, 1500));
+  assert.ok(await auditor.isVisible('#audit-table'), 'a page still loading replaced the one the auditor went on to');
+  await auditor.unroute(homeAlerts);
+
   await printStory(base);
   await attachmentStory(base);
   await departureStory(base, recordId, customer);

@@ -37,17 +37,28 @@ function renderShell() {
   applyI18n(document.querySelector('header'));
 }
 
+// Each render's number: a page still loading when the user has gone on to
+// another (a quick second click) is dropped when it is ready, rather than
+// shown under the other page's link.
+let renders = 0;
+
 export async function render() {
+  const mine = ++renders;
+  const current = () => mine === renders;
   const hash = location.hash || '#/home';
   const main = document.getElementById('main');
   if (!isPublicPage(hash)) {
-    if (!(await loadSession())) { go('#/login'); return; }
+    const signedIn = await loadSession();
+    if (!current()) return;
+    if (!signedIn) { go('#/login'); return; }
     if (state.session.must_change_password && hash !== '#/password') { go('#/password'); return; }
     await loadRoles();
+    if (!current()) return;
   }
   const key = hash.startsWith('#/setup/') ? '#/setup' : hash.split('?')[0];
   const view = routes.get(key) || routes.get('#/home');  // unknown: home
   const page = view ? await view() : el('p', { class: 'error', text: 'no page for ' + key });
+  if (!current()) return;
   main.replaceChildren(page);
   renderShell();
 }
