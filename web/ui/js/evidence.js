@@ -131,7 +131,7 @@ async function requestForm(done) {
     el('label', { class: 'check' }, el('input', { id: 'ev-redact', type: 'checkbox' }), el('span', { i18n: 'ev.redact' })),
     ...field('ev.recipients', el('textarea', { id: 'ev-recipients', rows: '2' })),
     el('p', { class: 'actions' },
-      el('button', { type: 'button', id: 'ev-preview', i18n: 'ev.preview' }),
+      el('button', { class: 'secondary', type: 'button', id: 'ev-preview', i18n: 'ev.preview' }),
       el('button', { class: 'primary', type: 'submit', id: 'ev-submit', i18n: 'ev.submit' })),
     info, err);
   const lines = (id) => f.querySelector('#' + id).value.split(/\s+/).map((s) => s.trim()).filter(Boolean);

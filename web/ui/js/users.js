@@ -23,7 +23,7 @@ function setupBox(setup) {
   const url = location.origin + setup.path;
   const hours = Math.round((setup.expires - Date.now()) / 3600000);
   const input = el('input', { class: 'secret', id: 'setup-link', readonly: true, value: url, size: '60' });
-  const copy = el('button', { type: 'button', i18n: 'users.copy' });
+  const copy = el('button', { class: 'small', type: 'button', i18n: 'users.copy' });
   copy.addEventListener('click', async () => {
     input.select();
     try { await navigator.clipboard.writeText(url); toast(t('users.copied')); } catch (e) { /* selected for manual copy */ }
@@ -96,7 +96,7 @@ function manageCard(u, rerender) {
     ...field('users.reason', el('input', { id: 'edit-reason', maxlength: '500' })),
     el('div', { class: 'actions' },
       el('button', { class: 'primary', type: 'submit', id: 'edit-save', i18n: 'users.save' }), ' ',
-      el('button', { type: 'button', id: 'edit-reset', i18n: 'users.reset' })),
+      el('button', { class: 'secondary', type: 'button', id: 'edit-reset', i18n: 'users.reset' })),
     err, out);
   f.addEventListener('submit', async (ev) => {
     ev.preventDefault();
