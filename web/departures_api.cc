@@ -75,7 +75,20 @@ HttpResponse Leavers(App& app, const HttpRequest&, const RequestContext& ctx) {
   auto people = vault::ListLeavers(*app.options.archive, ctx.ToCaller());
   if (!people.ok()) return ErrorResponse(people.status());
   json::Value list = json::Value::MakeArray();
-  for (const vault::User& u : *people) list.Push(LeaverJson(u));
+  for (const vault::User& u : *people) {
+    json::Value x = LeaverJson(u);
+    // Where their departure stands (the checklist's blocking items still
+    // open), so HR and the auditors see at a glance whose is not done.
+    auto checklist = vault::BuildDepartureChecklist(*app.options.archive, ctx.ToCaller(), u.id);
+    if (!checklist.ok()) return ErrorResponse(checklist.status());
+    json::Value open = json::Value::MakeArray();
+    for (const vault::ChecklistItem& item : checklist->items) {
+      if (item.blocking && item.state == vault::ChecklistState::kOpen) open.Push(item.id);
+    }
+    x["complete"] = checklist->complete;
+    x["open_items"] = std::move(open);
+    list.Push(std::move(x));
+  }
   json::Value v = json::Value::MakeObject();
   v["people"] = std::move(list);
   return HttpResponse::Json(v);

@@ -672,7 +672,14 @@ async function departureStory(base, recordId, customer) {
   console.log('step: a departure that is over: every item done, the departure complete');
   await hr2.goto(base + '/#/departures');
   await hr2.waitForSelector('#departures-table');
-  await hr2.locator('#departures-table tr', { hasText: '周琳' }).locator('a').click();
+  // The list says at a glance whose departure is over and whose is not.
+  const doneRow = hr2.locator('#departures-table tr', { hasText: '周琳' });
+  assert.equal(await doneRow.locator('td.dep-progress').getAttribute('data-complete'), 'true');
+  assert.ok((await doneRow.locator('td.dep-progress').textContent()).includes('已完成'));
+  const openRow = hr2.locator('#departures-table tr', { hasText: '李婷' });
+  assert.equal(await openRow.locator('td.dep-progress').getAttribute('data-complete'), 'false');
+  assert.match(await openRow.locator('td.dep-progress').textContent(), /\d+ 项未完成.*客户确认/);
+  await doneRow.locator('a').click();
   await hr2.waitForSelector('#dep-checklist[data-complete="true"]');
   for (const item of ['resignation', 'handovers', 'customers', 'loans', 'account', 'notice', 'nda']) {
     assert.equal(await hr2.getAttribute('#dep-checklist tr[data-item="' + item + '"]', 'data-state'), 'done', item);

@@ -2,6 +2,7 @@
 // (decided by the vault), the right roles 200; assign → confirm moves the
 // ownership; the customer's letter (rendered from the shipped template),
 // answer and waiver; the checklist; the report counts what the leaver did.
+#include <algorithm>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -85,6 +86,22 @@ TEST_F(WebDeparturesTest, HrAssignsApproverConfirmsAuditorReads) {
   const json::Value pv = people.Json();
   ASSERT_EQ(pv.Find("people")->as_array().size(), 1u);
   EXPECT_EQ(pv.Find("people")->as_array()[0].Find("id")->as_string(), author_.id);
+  // Where the departure stands, as its checklist says: the file not yet
+  // handed over is among the blocking items still open.
+  auto open_items = [&] {
+    const json::Value v = hr.Call("GET", "/api/v1/departures").Json();
+    const json::Value& person = v.Find("people")->as_array()[0];
+    EXPECT_FALSE(person.Find("complete")->as_bool());
+    std::vector<std::string> ids;
+    for (const json::Value& id : person.Find("open_items")->as_array())
+      ids.push_back(id.as_string());
+    return ids;
+  };
+  const std::vector<std::string> before_handover = open_items();
+  EXPECT_NE(std::find(before_handover.begin(), before_handover.end(), "handovers"),
+            before_handover.end());
+  EXPECT_EQ(std::find(before_handover.begin(), before_handover.end(), "resignation"),
+            before_handover.end());
 
   TestResponse list = hr.Call("GET", Base() + "/handovers");
   ASSERT_EQ(list.status, 200) << list.body;
@@ -109,6 +126,9 @@ TEST_F(WebDeparturesTest, HrAssignsApproverConfirmsAuditorReads) {
   EXPECT_EQ(c.Json()["handover"]["state"].as_string(), "confirmed");
   EXPECT_EQ(archive_->GetMeta(record_id_)->owner_id, successor_.id);
   EXPECT_EQ(approver.Call("POST", confirm, "{}").status, 409);
+  const std::vector<std::string> after_handover = open_items();
+  EXPECT_EQ(std::find(after_handover.begin(), after_handover.end(), "handovers"),
+            after_handover.end());
 
   TestClient auditor = LoggedIn("auditor");
   TestResponse rep = auditor.Call("GET", Base() + "/report?lookback_days=30");

@@ -28,9 +28,19 @@ async function viewLeavers() {
     el('td', {}, el('strong', { text: nameOf(p) }), el('div', { class: 'muted', text: p.department || '' })),
     el('td', {}, el('span', { class: 'tag', i18n: 'st.' + p.employment })),
     el('td', { text: p.notice_date ? fmtDate(p.notice_date) : '—' }), el('td', { text: p.last_working_day ? fmtDate(p.last_working_day) : '—' }),
+    el('td', { class: 'dep-progress', 'data-complete': String(!!p.complete) }, ...progress(p)),
     el('td', {}, el('a', { href: '#/departures?user=' + encodeURIComponent(p.id), i18n: 'dep.open' }))));
   return el('div', {}, ...head, el('section', { class: 'card' },
-    table(['dep.name', 'dep.state', 'dep.notice_date', 'dep.last_working_day', 'common.more'], rows, { id: 'departures-table', scroll: true })));
+    table(['dep.name', 'dep.state', 'dep.notice_date', 'dep.last_working_day', 'dep.progress', 'common.more'], rows, { id: 'departures-table', scroll: true })));
+}
+
+// Where a leaver's departure stands: complete, or the checklist's blocking
+// items still open, by name.
+function progress(p) {
+  if (p.complete) return [el('span', { class: 'tag', i18n: 'dep.progress.complete' })];
+  const open = p.open_items || [];
+  return [el('span', { class: 'tag error', text: t('dep.progress.open', { n: open.length }) }),
+    el('div', { class: 'muted', text: open.map((id) => t('dep.chk.' + id)).join(isEnglish() ? ', ' : '、') })];
 }
 
 function assignForm(userId, rec, people, err) {
