@@ -68,6 +68,14 @@ std::string ActionText(std::string_view id) {
   return "<code>" + E(id) + "</code>";
 }
 
+// An employment state (policy id) in words; an unknown id as it is.
+std::string EmploymentText(std::string_view id) {
+  if (id == "active") return Bi("在职", "employed");
+  if (id == "notice_given") return Bi("离职通知期", "notice given");
+  if (id == "departed") return Bi("已离职", "departed");
+  return E(id);
+}
+
 bool IsUse(std::string_view action) {
   return action == "record.copy" || action == "record.print" || action == "record.export";
 }
@@ -137,7 +145,8 @@ std::string PolicyTable(const policy::Policy& p) {
                                     (r.custodian_release ? ", released by a custodian" : ""));
     h += "<tr><td>" + Bi(policy::ClassificationLabelZh(c), policy::ClassificationLabelEn(c)) +
          "</td><td>" + Roles(r.view_roles) + "</td><td>" + quota + "</td><td>" + reason +
-         "</td><td>" + loan + "</td><td>" + UseText(r.copy) + "<br>" + UseText(r.print) + "<br>" +
+         "</td><td>" + loan + "</td><td>" + Bi("复制", "Copy") + "：" + UseText(r.copy) + "<br>" +
+         Bi("打印", "Print") + "：" + UseText(r.print) + "<br>" + Bi("导出", "Export") + "：" +
          UseText(r.export_) + "</td></tr>";
   }
   h += "</tbody></table>";
@@ -244,7 +253,7 @@ std::string Timeline(const ReportData& d, const ReportPerson& p,
   std::string h =
       "<h3>" + E(p.display_name) + " (" + E(p.username) + ", <code>" + E(p.id) + "</code>)</h3>";
   h += "<table><tbody><tr><th>" + Bi("部门", "Department") + "</th><td>" + E(p.department) +
-       "</td><th>" + Bi("在职状态", "Employment") + "</th><td>" + E(p.employment) +
+       "</td><th>" + Bi("在职状态", "Employment") + "</th><td>" + EmploymentText(p.employment) +
        (p.disabled ? " (" + Bi("账号已停用", "account disabled") + ")" : "") + "</td></tr>";
   h += "<tr><th>" + Bi("提出离职日", "Notice date") + "</th><td>" +
        E(p.notice_date.empty() ? "—" : p.notice_date) + "</td><th>" +

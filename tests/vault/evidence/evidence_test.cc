@@ -137,6 +137,15 @@ TEST_F(EvidenceTest, RequestApproveExportVerifies) {
   EXPECT_NE(report_html.find("(2026)沪0115民初1234号"), std::string::npos);
   EXPECT_NE(report_html.find("电子数据真实性说明"), std::string::npos);
   EXPECT_NE(report_html.find("902(14)"), std::string::npos);
+  // The person's employment in words, not as the policy's id.
+  EXPECT_NE(report_html.find("</th><td>在职 <span class=\"en\">/ employed</span>"),
+            std::string::npos);
+  // The policy in force: each of copy, print and export named beside its rule.
+  for (const char* use :
+       {"复制 <span class=\"en\">/ Copy</span>：", "打印 <span class=\"en\">/ Print</span>：",
+        "导出 <span class=\"en\">/ Export</span>："}) {
+    EXPECT_NE(report_html.find(use), std::string::npos) << use;
+  }
   EXPECT_EQ(*Find(files, "verify.py"), *ReadFileBytes("tests/tools/verify_evidence.py"));
 
   // The export is an event naming the bundle's hash; the request keeps it.
