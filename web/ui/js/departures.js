@@ -40,7 +40,7 @@ function progress(p) {
   if (p.complete) return [el('span', { class: 'tag', i18n: 'dep.progress.complete' })];
   const open = p.open_items || [];
   return [el('span', { class: 'tag error', text: t('dep.progress.open', { n: open.length }) }),
-    el('div', { class: 'muted', text: open.map((id) => t('dep.chk.' + id)).join(isEnglish() ? ', ' : '、') })];
+    el('div', { class: 'muted', text: t('dep.progress.todo', { items: open.map((id) => t('dep.chk.' + id)).join(isEnglish() ? ', ' : '、') }) })];
 }
 
 function assignForm(userId, rec, people, err) {
