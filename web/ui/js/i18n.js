@@ -100,11 +100,14 @@ export function knowsAlert(type) { return known('alert.' + type); }
 function locale() { return current === 'en' ? 'en-GB' : 'zh-CN'; }
 
 // A moment (ms since the epoch, or a string Date understands) as local date
-// and time.
+// and time: 2026/12/5 09:55:43, or in English 5 Dec 2026, 09:55:43 (the
+// month by name: 05/12/2026 reads as 12 May to many).
 export function fmtTime(v) {
   if (v === undefined || v === null || v === 0 || v === '') return '';
   const d = new Date(v);
-  return isNaN(d) ? String(v) : d.toLocaleString(locale(), { hour12: false });
+  if (isNaN(d)) return String(v);
+  if (current !== 'en') return d.toLocaleString(locale(), { hour12: false });
+  return d.toLocaleString(locale(), { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 }
 
 // A file's size for reading: bytes up to 1 KB, then KB, MB, GB (of 1024),
