@@ -74,19 +74,25 @@ HttpResponse HandoverResponse(App& app, const Result<vault::Handover>& h) {
 HttpResponse Leavers(App& app, const HttpRequest&, const RequestContext& ctx) {
   auto people = vault::ListLeavers(*app.options.archive, ctx.ToCaller());
   if (!people.ok()) return ErrorResponse(people.status());
+  // Where each departure stands (the checklist's blocking items still
+  // open), so HR and the auditors see at a glance whose is not done. A
+  // checklist that cannot be read leaves its row without it (null).
+  std::vector<std::string> ids;
+  for (const vault::User& u : *people) ids.push_back(u.id);
+  auto checklists = vault::BuildDepartureChecklists(*app.options.archive, ctx.ToCaller(), ids);
+  if (!checklists.ok()) return ErrorResponse(checklists.status());
   json::Value list = json::Value::MakeArray();
-  for (const vault::User& u : *people) {
-    json::Value x = LeaverJson(u);
-    // Where their departure stands (the checklist's blocking items still
-    // open), so HR and the auditors see at a glance whose is not done.
-    auto checklist = vault::BuildDepartureChecklist(*app.options.archive, ctx.ToCaller(), u.id);
-    if (!checklist.ok()) return ErrorResponse(checklist.status());
+  for (size_t i = 0; i < people->size(); ++i) {
+    json::Value x = LeaverJson((*people)[i]);
+    const std::optional<vault::DepartureChecklist>& checklist = (*checklists)[i];
+    x["complete"] = checklist ? json::Value(checklist->complete) : json::Value();
     json::Value open = json::Value::MakeArray();
-    for (const vault::ChecklistItem& item : checklist->items) {
-      if (item.blocking && item.state == vault::ChecklistState::kOpen) open.Push(item.id);
+    if (checklist) {
+      for (const vault::ChecklistItem& item : checklist->items) {
+        if (item.blocking && item.state == vault::ChecklistState::kOpen) open.Push(item.id);
+      }
     }
-    x["complete"] = checklist->complete;
-    x["open_items"] = std::move(open);
+    x["open_items"] = checklist ? std::move(open) : json::Value();
     list.Push(std::move(x));
   }
   json::Value v = json::Value::MakeObject();

@@ -380,6 +380,23 @@ TEST_F(CustomerConfirmationTest, ChecklistFollowsTheDepartureToCompletion) {
   const json::Value j = list->ToJson();
   EXPECT_TRUE(j.Find("complete")->as_bool());
   EXPECT_EQ(j.Find("items")->as_array().size(), 8u);
+
+  // The list of leavers builds them all at once: the same checklists, one
+  // per id in order, none for someone active or unknown, and the same
+  // access rule.
+  const std::vector<std::string> ids = {author_.id, successor_.id, borrower_.id, "u-nobody"};
+  auto all = BuildDepartureChecklists(*archive_, As(hr_), ids);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 4u);
+  ASSERT_TRUE((*all)[0].has_value());
+  EXPECT_EQ(json::Serialize((*all)[0]->ToJson()), json::Serialize(j));
+  EXPECT_FALSE((*all)[1].has_value());  // active
+  ASSERT_TRUE((*all)[2].has_value());
+  EXPECT_EQ(json::Serialize((*all)[2]->ToJson()),
+            json::Serialize(BuildDepartureChecklist(*archive_, As(hr_), borrower_.id)->ToJson()));
+  EXPECT_FALSE((*all)[3].has_value());  // unknown
+  EXPECT_EQ(BuildDepartureChecklists(*archive_, As(borrower2_), ids).status().code(),
+            StatusCode::kPermissionDenied);
 }
 
 }  // namespace

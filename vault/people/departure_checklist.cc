@@ -149,18 +149,12 @@ json::Value DepartureChecklist::ToJson() const {
   return o;
 }
 
-Result<DepartureChecklist> BuildDepartureChecklist(Archive& archive, const Caller& caller,
-                                                   std::string_view user_id) {
-  CUSTOS_ASSIGN_OR_RETURN(auto txn, archive.vault().BeginRead());
-  CUSTOS_ASSIGN_OR_RETURN(User me, access::AccessGate::CallerUser(*txn, caller));
-  CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(*txn));
-  // SECURITY: decided before the target is looked up (see ListHandovers).
-  CUSTOS_RETURN_IF_ERROR(CheckMayListDepartures(*policy, me));
-  CUSTOS_ASSIGN_OR_RETURN(User leaver, GetUser(*txn, user_id));
-  if (leaver.employment == policy::EmploymentState::kActive) {
-    return Status::FailedPrecondition("no resignation is registered for the user");
-  }
-  const policy::CustomerConfirmation mode = policy->customer_confirmation();
+namespace {
+
+// The checklist of `leaver` (not active), whose records are `owned`, as
+// `txn` and the policy in force (`mode`) have it.
+Result<DepartureChecklist> ChecklistOf(const ReadTxn& txn, policy::CustomerConfirmation mode,
+                                       const User& leaver, const std::vector<std::string>& owned) {
   DepartureChecklist out;
   out.user_id = leaver.id;
   out.employment = std::string(policy::EmploymentStateId(leaver.employment));
@@ -173,9 +167,8 @@ Result<DepartureChecklist> BuildDepartureChecklist(Archive& archive, const Calle
   resignation.details["last_working_day"] = leaver.last_working_day;
   out.items.push_back(std::move(resignation));
 
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<Handover> handovers, HandoversOf(*txn, leaver.id));
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<Handover> handovers, HandoversOf(txn, leaver.id));
   std::vector<std::string> unassigned;
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> owned, archive.RecordsOwnedBy(leaver.id));
   for (const std::string& id : owned) {
     bool assigned = false;
     for (const Handover& h : handovers) assigned = assigned || h.record_id == id;
@@ -184,7 +177,7 @@ Result<DepartureChecklist> BuildDepartureChecklist(Archive& archive, const Calle
   out.items.push_back(HandoversItem(unassigned, handovers));
   out.items.push_back(CustomersItem(mode, handovers));
 
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> loans, ListLoans(*txn, {}, leaver.id));
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> loans, ListLoans(txn, {}, leaver.id));
   std::vector<std::string> out_loans;
   for (const Loan& loan : loans) {
     if (LoanStillOut(loan)) out_loans.push_back(loan.id);
@@ -200,7 +193,7 @@ Result<DepartureChecklist> BuildDepartureChecklist(Archive& archive, const Calle
   account.details["last_working_day"] = leaver.last_working_day;
   out.items.push_back(std::move(account));
 
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<Agreement> agreements, AgreementsOfEmployee(*txn, leaver.id));
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<Agreement> agreements, AgreementsOfEmployee(txn, leaver.id));
   std::vector<std::string> noncompetes;
   std::vector<std::string> ndas;
   std::vector<std::string> notices_signed;
@@ -213,7 +206,7 @@ Result<DepartureChecklist> BuildDepartureChecklist(Archive& archive, const Calle
     if (a.kind == "non-compete") noncompetes.push_back(a.id);
     if (a.kind == "employee-nda") ndas.push_back(a.id);
   }
-  CUSTOS_ASSIGN_OR_RETURN(std::optional<NoticeRefusal> refusal, ReadRefusal(*txn, leaver.id));
+  CUSTOS_ASSIGN_OR_RETURN(std::optional<NoticeRefusal> refusal, ReadRefusal(txn, leaver.id));
   ChecklistItem notice = Item(
       "notice", notices_signed.empty() && !refusal ? ChecklistState::kOpen : ChecklistState::kDone);
   notice.details["signed"] = Ids(notices_signed);
@@ -248,6 +241,48 @@ Result<DepartureChecklist> BuildDepartureChecklist(Archive& archive, const Calle
   out.complete = true;
   for (const ChecklistItem& item : out.items) {
     if (item.blocking && item.state == ChecklistState::kOpen) out.complete = false;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<DepartureChecklist> BuildDepartureChecklist(Archive& archive, const Caller& caller,
+                                                   std::string_view user_id) {
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, archive.vault().BeginRead());
+  CUSTOS_ASSIGN_OR_RETURN(User me, access::AccessGate::CallerUser(*txn, caller));
+  CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(*txn));
+  // SECURITY: decided before the target is looked up (see ListHandovers).
+  CUSTOS_RETURN_IF_ERROR(CheckMayListDepartures(*policy, me));
+  CUSTOS_ASSIGN_OR_RETURN(User leaver, GetUser(*txn, user_id));
+  if (leaver.employment == policy::EmploymentState::kActive) {
+    return Status::FailedPrecondition("no resignation is registered for the user");
+  }
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> owned, archive.RecordsOwnedBy(leaver.id));
+  return ChecklistOf(*txn, policy->customer_confirmation(), leaver, owned);
+}
+
+Result<std::vector<std::optional<DepartureChecklist>>> BuildDepartureChecklists(
+    Archive& archive, const Caller& caller, std::span<const std::string> user_ids) {
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, archive.vault().BeginRead());
+  CUSTOS_ASSIGN_OR_RETURN(User me, access::AccessGate::CallerUser(*txn, caller));
+  CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(*txn));
+  // SECURITY: decided before any target is looked up (see ListHandovers).
+  CUSTOS_RETURN_IF_ERROR(CheckMayListDepartures(*policy, me));
+  CUSTOS_ASSIGN_OR_RETURN(auto owned, archive.RecordsOwnedByEach(user_ids));
+  const std::vector<std::string> none;
+  std::vector<std::optional<DepartureChecklist>> out;
+  out.reserve(user_ids.size());
+  for (const std::string& id : user_ids) {
+    auto leaver = GetUser(*txn, id);
+    if (!leaver.ok() || leaver->employment == policy::EmploymentState::kActive) {
+      out.emplace_back();
+      continue;
+    }
+    auto it = owned.find(id);
+    auto list = ChecklistOf(*txn, policy->customer_confirmation(), *leaver,
+                            it == owned.end() ? none : it->second);
+    out.push_back(list.ok() ? std::optional<DepartureChecklist>(std::move(*list)) : std::nullopt);
   }
   return out;
 }

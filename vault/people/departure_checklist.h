@@ -32,6 +32,8 @@
 #define CUSTOS_VAULT_PEOPLE_DEPARTURE_CHECKLIST_H_
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -91,6 +93,13 @@ Result<NoticeRefusal> RecordNoticeRefusal(Archive& archive, const Caller& caller
 // resignation registered). Unaudited: names, ids, counts and dates only.
 Result<DepartureChecklist> BuildDepartureChecklist(Archive& archive, const Caller& caller,
                                                    std::string_view user_id);
+
+// The checklists of several leavers at once (the list of leavers), in one
+// read transaction and one pass over the records catalog, under the same
+// access rule. One per id, in order: nullopt for an id that is unknown,
+// active or whose checklist could not be read (the others stand).
+Result<std::vector<std::optional<DepartureChecklist>>> BuildDepartureChecklists(
+    Archive& archive, const Caller& caller, std::span<const std::string> user_ids);
 
 }  // namespace custos::vault
 

@@ -41,6 +41,7 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -342,6 +343,10 @@ class Archive {
   Result<std::vector<OwnershipChange>> OwnershipHistory(std::string_view record_id) const;
   // Ids of records owned by `user_id` (from the catalog; waits for it).
   Result<std::vector<std::string>> RecordsOwnedBy(std::string_view user_id) const;
+  // The same for several owners in one pass over the catalog: each of
+  // `user_ids` with the ids of the records it owns (absent: none).
+  Result<std::map<std::string, std::vector<std::string>, std::less<>>> RecordsOwnedByEach(
+      std::span<const std::string> user_ids) const;
   // Records in the catalog (waits for it; 0 when its build failed).
   size_t CatalogSize() const;
 

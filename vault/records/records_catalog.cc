@@ -6,6 +6,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -439,6 +440,17 @@ Result<std::vector<std::string>> Archive::RecordsOwnedBy(std::string_view user_i
   std::shared_lock lock(catalog_mu_);
   for (const auto& [id, m] : catalog_)
     if (m.owner_id == user_id) out.push_back(id);
+  return out;
+}
+
+Result<std::map<std::string, std::vector<std::string>, std::less<>>> Archive::RecordsOwnedByEach(
+    std::span<const std::string> user_ids) const {
+  CUSTOS_RETURN_IF_ERROR(CurrentCatalog());
+  std::map<std::string, std::vector<std::string>, std::less<>> out;
+  const std::set<std::string_view> wanted(user_ids.begin(), user_ids.end());
+  std::shared_lock lock(catalog_mu_);
+  for (const auto& [id, m] : catalog_)
+    if (wanted.count(m.owner_id) != 0) out[m.owner_id].push_back(id);
   return out;
 }
 

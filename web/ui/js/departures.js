@@ -37,9 +37,10 @@ async function viewLeavers() {
 // Where a leaver's departure stands: complete, or the checklist's blocking
 // items still open, by name.
 function progress(p) {
+  if (p.complete === null || p.complete === undefined) return [el('span', { class: 'muted', text: '—' })];
   if (p.complete) return [el('span', { class: 'tag', i18n: 'dep.progress.complete' })];
   const open = p.open_items || [];
-  return [el('span', { class: 'tag error', text: t('dep.progress.open', { n: open.length }) }),
+  return [el('span', { class: 'tag danger', text: t('dep.progress.open', { n: open.length }) }),
     el('div', { class: 'muted', text: t('dep.progress.todo', { items: open.map((id) => t('dep.chk.' + id)).join(isEnglish() ? ', ' : '、') }) })];
 }
 
@@ -220,12 +221,12 @@ async function checklistSection(userId) {
   const err = el('div', { class: 'error', role: 'alert' });
   const rows = (c.items || []).map((item) => el('tr', { class: 'dep-chk-' + item.id, 'data-item': item.id, 'data-state': item.state },
     el('td', { i18n: 'dep.chk.' + item.id }),
-    el('td', {}, el('span', { class: 'tag ' + (item.state === 'open' ? 'error' : ''), i18n: stateKey(item.state) })),
+    el('td', {}, el('span', { class: 'tag ' + (item.state === 'open' ? 'danger' : ''), i18n: stateKey(item.state) })),
     el('td', { class: 'muted' }, el('div', { text: checklistDetail(item) }),
       item.id === 'notice' && item.state === 'open' && hasRole('hr') ? refusalForm(userId, item, err) : null)));
   return el('section', { class: 'card', id: 'dep-checklist', 'data-complete': String(!!c.complete) },
     el('h2', { i18n: 'dep.chk.title' }), err,
-    el('p', {}, el('span', { class: 'tag ' + (c.complete ? '' : 'error'), i18n: c.complete ? 'dep.chk.complete' : 'dep.chk.incomplete' }),
+    el('p', {}, el('span', { class: 'tag ' + (c.complete ? '' : 'danger'), i18n: c.complete ? 'dep.chk.complete' : 'dep.chk.incomplete' }),
       el('span', { class: 'muted', text: ' ' + t('dep.chk.mode', { mode: t('dep.chk.mode.' + c.customer_confirmation) }) })),
     table(['dep.chk.item', 'dep.state', 'dep.chk.detail'], rows, { id: 'dep-checklist-table', scroll: true }));
 }
@@ -312,7 +313,7 @@ async function reportSection(userId) {
     const rep = r.body.report;
     const dayRows = (rep.days || []).map((d) => el('tr', { class: d.spike ? 'dep-spike' : '' },
       el('td', { text: fmtDate(d.date) }), el('td', { text: String(d.views) }),
-      el('td', {}, d.spike ? el('span', { class: 'tag error', i18n: 'dep.spike' }) : null)));
+      el('td', {}, d.spike ? el('span', { class: 'tag danger', i18n: 'dep.spike' }) : null)));
     const loanRows = (rep.loans || []).map((l) => el('tr', {},
       el('td', { text: l.record_name || l.record }), el('td', { text: t('kind.' + l.kind) }),
       el('td', { text: t('state.' + l.state) }),
