@@ -55,7 +55,7 @@ case "$cmd" in
   restart)
     real="$(cat "$dir/real")"
     "${as_pg[@]}" "$bin/pg_ctl" -D "$real/data" -l "$real/server.log" -m immediate -w -t 60 \
-      restart >/dev/null
+      restart >/dev/null || { cat "$real/server.log" >&2; exit 1; }
     ;;
   stop)
     if [ -f "$dir/real" ]; then

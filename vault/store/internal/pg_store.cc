@@ -662,6 +662,8 @@ class PgStore final : public KvStore {
   // when the vault has custos_gen and its triggers (the BEGIN statements
   // then read the versions too).
   bool cache_on_ = false;
+  // Whether this role may call pg_postmaster_start_time() (NodeCache).
+  bool name_servers_ = false;
   mutable NodeCache cache_;
   // The leader's session (Lead): holds the session advisory lock while it
   // lives.
@@ -1200,20 +1202,16 @@ Result<std::unique_ptr<Conn>> PgStore::Take() const {
   // Durability: a commit is acknowledged once it is flushed at least
   // locally. A session configured for less is raised to `on`. With it,
   // the server's name (Conn::server): its postmaster's start time, to the
-  // microsecond. A role that may not read it (EXECUTE revoked) leaves the
-  // name empty, and the node keeps nothing between its transactions.
+  // microsecond, when the role may read it (tried once at open); otherwise
+  // the name stays empty, and the node keeps nothing between transactions.
   {
-    PgResult r(PQexec(conn->get(),
-                      "SELECT current_setting('synchronous_commit'), "
-                      "extract(epoch FROM pg_postmaster_start_time())::text"));
-    if (r && PQresultStatus(r.get()) == PGRES_TUPLES_OK) {
-      conn->set_server(PQgetvalue(r.get(), 0, 1));
-    } else {
-      if (!conn->healthy()) return PgError(r.get(), conn->get(), "naming the server");
-      r.reset(PQexec(conn->get(), "SHOW synchronous_commit"));
-    }
+    PgResult r(PQexec(conn->get(), name_servers_
+                                       ? "SELECT current_setting('synchronous_commit'), "
+                                         "extract(epoch FROM pg_postmaster_start_time())::text"
+                                       : "SELECT current_setting('synchronous_commit')"));
     if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK)
       return PgError(r.get(), conn->get(), "reading synchronous_commit");
+    if (name_servers_) conn->set_server(PQgetvalue(r.get(), 0, 1));
     const std::string level = PQgetvalue(r.get(), 0, 0);
     if (level == "off" || level == "local" || level == "remote_write") {
       // `local` and `remote_write` flush locally but may acknowledge
@@ -1340,6 +1338,13 @@ Result<std::unique_ptr<KvStore>> PgStore::Open(const std::string& url, const KvO
     {
       PgResult barrier(PQexec(conn.get(), kBarrier));
       s->early_release_ = barrier && PQresultStatus(barrier.get()) == PGRES_TUPLES_OK;
+    }
+    {
+      PgResult may(PQexec(conn.get(),
+                          "SELECT has_function_privilege('pg_catalog.pg_postmaster_start_time()', "
+                          "'EXECUTE')"));
+      s->name_servers_ = may && PQresultStatus(may.get()) == PGRES_TUPLES_OK &&
+                         std::string_view(PQgetvalue(may.get(), 0, 0)) == "t";
     }
     if (s->cache_on_) {
       s->begin_write_ += "; SELECT t, g FROM custos_gen";
