@@ -362,10 +362,14 @@ async function scenario(base) {
     await new Promise((done) => setTimeout(done, 1000));
     await r.continue();
   });
+  const homeAsked = auditor.waitForRequest((req) => homeAlerts(new URL(req.url())));
+  const homeAnswered = auditor.waitForResponse((res) => homeAlerts(new URL(res.url())));
   await auditor.evaluate(() => { location.hash = '#/home'; });
+  await homeAsked;  // the home page is loading, its alerts held back
   await auditor.evaluate(() => { location.hash = '#/audit?action=loan'; });
   await auditor.waitForSelector('#audit-table');
-  await new Promise((done) => setTimeout(done, 1500));
+  await homeAnswered;
+  await new Promise((done) => setTimeout(done, 1000));  // the rest of the home page loads
   assert.ok(await auditor.isVisible('#audit-table'), 'a page still loading replaced the one the auditor went on to');
   await auditor.unroute(homeAlerts);
 

@@ -5,7 +5,7 @@
 import { CLASSES, banner, clsLabel, fmtTime, marking, people, personName } from './common.js';
 import { dateInput, el, errorBox, field, hashParams, table, toast } from './dom.js';
 import { isEnglish, t, tOr } from './i18n.js';
-import { go, render } from './router.js';
+import { go, render, renderCount, replacePage } from './router.js';
 import { api, errorText, hasRole, me } from './session.js';
 
 function stateTag(s) { return el('span', { class: 'agr-state agr-st-' + s, text: tOr('agr.state.' + s, s) }); }
@@ -397,6 +397,7 @@ async function signatureProof(id, action) {
 }
 
 async function viewAgreement() {
+  const shown = renderCount();
   const id = hashParams().get('id') || '';
   const r = await api('GET', '/api/v1/agreements/' + encodeURIComponent(id));
   if (!r.ok) return el('div', { class: 'card error', text: errorText(r.body) });
@@ -447,9 +448,9 @@ async function viewAgreement() {
     actions.append(passwordForm('agr-sign-form', 'agr.sign.title', 'agr.sign.submit', true, async () => {
       toast(t('agr.sign.done'));
       const page = await viewAgreement();
-      document.getElementById('main').replaceChildren(page);
+      replacePage(page, shown);
       const proof = await signatureProof(a.id, 'sign');
-      if (proof) document.getElementById('agr-actions').prepend(proof);
+      if (proof) page.querySelector('#agr-actions')?.prepend(proof);
     }, base + '/sign'));
   }
   if (a.state === 'employee_signed' && hasRole('legal')) {
@@ -458,9 +459,9 @@ async function viewAgreement() {
       actions.append(passwordForm('agr-countersign-form', 'agr.counter.title', 'agr.counter.submit', false, async () => {
         toast(t('agr.counter.done'));
         const page = await viewAgreement();
-        document.getElementById('main').replaceChildren(page);
+        replacePage(page, shown);
         const proof = await signatureProof(a.id, 'countersign');
-        if (proof) document.getElementById('agr-actions').prepend(proof);
+        if (proof) page.querySelector('#agr-actions')?.prepend(proof);
       }, base + '/countersign'));
     }
   }

@@ -57,10 +57,27 @@ export async function render() {
   }
   const key = hash.startsWith('#/setup/') ? '#/setup' : hash.split('?')[0];
   const view = routes.get(key) || routes.get('#/home');  // unknown: home
-  const page = view ? await view() : el('p', { class: 'error', text: 'no page for ' + key });
+  let page;
+  try {
+    page = view ? await view() : el('p', { class: 'error', text: 'no page for ' + key });
+  } catch (e) {
+    // A page that failed to build says so rather than leaving the last one
+    // (or nothing) under this page's link.
+    console.error(e);
+    page = el('div', { class: 'card error', role: 'alert', text: t('error.generic') });
+  }
   if (!current()) return;
   main.replaceChildren(page);
   renderShell();
+}
+
+// For a page that rebuilds itself after an action on it (a signature, a
+// user's form): the number of the render that showed it, taken when it is
+// built (renderCount), and the rebuilt page shown only if the user has not
+// gone on to another page meanwhile (replacePage).
+export function renderCount() { return renders; }
+export function replacePage(page, since) {
+  if (since === renders) document.getElementById('main').replaceChildren(page);
 }
 
 // Renders the current route now and on every hash change.

@@ -6,7 +6,7 @@
 import { fmtTime } from './common.js';
 import { el, field, table, toast } from './dom.js';
 import { isEnglish, t } from './i18n.js';
-import { go } from './router.js';
+import { go, renderCount, replacePage } from './router.js';
 import { api, errorText, roleLabel, state } from './session.js';
 
 const roleNames = (ids) => ids.map(roleLabel).join('、');
@@ -122,10 +122,10 @@ function manageCard(u, rerender) {
 }
 
 async function view(note) {
+  const shown = renderCount();
   const list = await api('GET', '/api/v1/users');
   if (!list.ok) return el('div', { class: 'card error', text: errorText(list.body) });
-  const main = () => document.getElementById('main');
-  const rerender = async (extra) => main().replaceChildren(await view(extra));
+  const rerender = async (extra) => replacePage(await view(extra), shown);
   const slot = el('div', { id: 'manage-slot' });
   const rows = list.body.users.map((u) => {
     const manage = el('button', { 'data-user': u.username, i18n: 'users.manage' });
