@@ -15,43 +15,25 @@ namespace custos::web::internal {
 
 namespace {
 
-Result<size_t> SizeParam(const HttpRequest& req, const std::string& key, size_t fallback,
-                         size_t max) {
-  auto it = req.query.find(key);
-  if (it == req.query.end() || it->second.empty()) return fallback;
-  size_t v = 0;
-  for (char c : it->second) {
-    if (c < '0' || c > '9' || v > max) return Status::InvalidArgument(key + " must be a number");
-    v = v * 10 + static_cast<size_t>(c - '0');
-  }
-  if (v > max) return Status::InvalidArgument(key + " is too large");
-  return v;
-}
-
-std::string QueryParam(const HttpRequest& req, const std::string& key) {
-  auto it = req.query.find(key);
-  return it == req.query.end() ? "" : it->second;
-}
-
 HttpResponse Search(App& app, const HttpRequest& req, const RequestContext& ctx) {
   vault::SearchQuery q;
-  q.text = QueryParam(req, "q");
-  q.owner_id = QueryParam(req, "owner");
-  q.tag = QueryParam(req, "tag");
-  q.status = QueryParam(req, "status");
-  if (std::string c = QueryParam(req, "classification"); !c.empty()) {
+  q.text = QueryString(req, "q");
+  q.owner_id = QueryString(req, "owner");
+  q.tag = QueryString(req, "tag");
+  q.status = QueryString(req, "status");
+  if (std::string c = QueryString(req, "classification"); !c.empty()) {
     auto parsed = policy::ParseClassification(c);
     if (!parsed.ok()) return ErrorResponse(parsed.status());
     q.classification = *parsed;
   }
-  if (std::string k = QueryParam(req, "kind"); !k.empty()) {
+  if (std::string k = QueryString(req, "kind"); !k.empty()) {
     auto parsed = vault::ParseRecordKind(k);
     if (!parsed.ok()) return ErrorResponse(parsed.status());
     q.kind = *parsed;
   }
-  auto limit = SizeParam(req, "limit", 100, 1000);
+  auto limit = QuerySize(req, "limit", 100, 1000);
   if (!limit.ok()) return ErrorResponse(limit.status());
-  auto offset = SizeParam(req, "offset", 0, 1'000'000'000);
+  auto offset = QuerySize(req, "offset", 0, 1'000'000'000);
   if (!offset.ok()) return ErrorResponse(offset.status());
   q.limit = *limit;
   q.offset = *offset;

@@ -26,6 +26,17 @@ TEST_F(WebRecordsTest, OwnerSearchesAndViewsWithReason) {
   EXPECT_EQ(found.Json()["total"].as_int(), 1);
 
   EXPECT_EQ(author.Call("GET", "/api/v1/records?limit=abc").status, 400);
+  // A number out of range is named as such, with the bound, whatever its
+  // length (not "must be a number").
+  for (const char* limit : {"1001", "999999", "99999999999999999999999"}) {
+    TestResponse r = author.Call("GET", std::string("/api/v1/records?limit=") + limit);
+    EXPECT_EQ(r.status, 400) << limit;
+    EXPECT_NE(r.body.find("limit is too large (at most 1000)"), std::string::npos) << r.body;
+  }
+  EXPECT_NE(
+      author.Call("GET", "/api/v1/records?limit=-1").body.find("limit must be a whole number"),
+      std::string::npos);
+  EXPECT_EQ(author.Call("GET", "/api/v1/records?limit=1000").status, 200);
   EXPECT_EQ(author.Call("GET", "/api/v1/records?classification=ultra").status, 400);
 
   TestResponse view = author.Call("POST", "/api/v1/records/" + created->id + "/view",

@@ -19,15 +19,22 @@ std::string QueryString(const HttpRequest& req, std::string_view key) {
 namespace {
 
 Result<uint64_t> ParseDecimal(std::string_view key, std::string_view text, uint64_t max) {
-  if (text.empty() || text.size() > 19) {
-    return Status::InvalidArgument(std::string(key) + " must be a number");
+  const auto too_large = [&] {
+    return Status::InvalidArgument(std::string(key) + " is too large (at most " +
+                                   std::to_string(max) + ")");
+  };
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos) {
+    return Status::InvalidArgument(std::string(key) + " must be a whole number from 0 to " +
+                                   std::to_string(max));
   }
   uint64_t v = 0;
   for (char c : text) {
-    if (c < '0' || c > '9') return Status::InvalidArgument(std::string(key) + " must be a number");
-    v = v * 10 + static_cast<uint64_t>(c - '0');
+    const uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (v > max / 10) return too_large();  // checked before it could overflow
+    v *= 10;
+    if (digit > max - v) return too_large();
+    v += digit;
   }
-  if (v > max) return Status::InvalidArgument(std::string(key) + " is too large");
   return v;
 }
 
