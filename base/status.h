@@ -87,8 +87,9 @@ class [[nodiscard]] Status {
   static Status Aborted(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
-  // A refusal (`code` kPermissionDenied or kResourceExhausted) carrying
-  // `refusal` as data; message() is `message` (for logs and the CLI).
+  // A refusal (`code` kPermissionDenied, kResourceExhausted or
+  // kFailedPrecondition) carrying `refusal` as data; message() is `message`
+  // (for logs and the CLI).
   static Status Refused(StatusCode code, std::string message, Refusal refusal);
 
   bool ok() const { return code_ == StatusCode::kOk; }

@@ -118,12 +118,14 @@ ApiError ApiErrorFromStatus(const Status& status) {
   } else {
     e.message_en = status.message();
   }
-  // A policy refusal carries its rule and both messages as data
+  // A policy refusal (or a request refused for the state it finds, such
+  // as a loan already asked for) carries its rule and both messages as data
   // (Status::refusal); answer it in Chinese with the rule's own words, not
   // the code's generic sentence, so each language sees why.
   if (const Refusal* r = status.refusal();
       r != nullptr && (status.code() == StatusCode::kPermissionDenied ||
-                       status.code() == StatusCode::kResourceExhausted)) {
+                       status.code() == StatusCode::kResourceExhausted ||
+                       status.code() == StatusCode::kFailedPrecondition)) {
     e.message_en = r->message_en;
     if (std::optional<policy::RuleMessages> text = policy::MessagesForRule(r->rule)) {
       e.rule = r->rule;

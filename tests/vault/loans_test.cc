@@ -481,6 +481,40 @@ TEST_F(LoanTest, DenyIsFinal) {
   EXPECT_DENIED(archive_->View(As(borrower_), m.id, "准备谈判材料", o), rules::kLoanDenied);
 }
 
+// A second request of the same kind for the same file, while the first is
+// pending or in force, is refused naming the first (a double click, a
+// retry), and nothing is written; another kind, another person, or after
+// the first was decided against or returned, it is taken.
+TEST_F(LoanTest, ASecondRequestWhileTheFirstIsOpenIsRefused) {
+  RecordMeta m = MakeRecord(Classification::kConfidential);
+  auto first = RequestLoan(*archive_, As(borrower_), Req(m));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  const uint64_t before = LogSize();
+  auto again = RequestLoan(*archive_, As(borrower_), Req(m));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), StatusCode::kFailedPrecondition);
+  ASSERT_NE(again.status().refusal(), nullptr);
+  EXPECT_EQ(again.status().refusal()->rule, "loan.already_open");
+  EXPECT_NE(again.status().refusal()->message_zh.find(first->id), std::string::npos);
+  EXPECT_EQ(LogSize(), before);
+  {
+    auto r = vault_->BeginRead();
+    EXPECT_EQ(ListLoans(**r, m.id, borrower_.id)->size(), 1u);
+  }
+  // Another kind of use, another person: their own requests.
+  EXPECT_TRUE(RequestLoan(*archive_, As(borrower_), Req(m, LoanKind::kPrint)).ok());
+  User other = AddUser("qian.other", "钱另一", {policy::Role::kBorrower});
+  EXPECT_TRUE(RequestLoan(*archive_, As(other), Req(m)).ok());
+  // Granted, it is still open: an extension is the way to more time.
+  ASSERT_TRUE(ApproveLoan(*archive_, As(approver_), first->id, "同意").ok());
+  again = RequestLoan(*archive_, As(borrower_), Req(m));
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.status().message().find("extension"), std::string::npos);
+  // Returned: a new request is taken.
+  ASSERT_TRUE(ReturnLoan(*archive_, As(borrower_), first->id, "用完归还").ok());
+  EXPECT_TRUE(RequestLoan(*archive_, As(borrower_), Req(m)).ok());
+}
+
 TEST_F(LoanTest, TopSecretNeedsTwoDistinctApprovers) {
   RecordMeta m = MakeRecord(Classification::kTopSecret);
   LoanRequest req = Req(m);

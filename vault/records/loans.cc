@@ -374,6 +374,37 @@ Status MarkLoanUsed(WriteTxn& txn, Loan loan, std::string_view by, uint64_t audi
 
 // ---- workflow ----------------------------------------------------------------------------
 
+namespace {
+
+// A second request of the same kind for the same file by the same person,
+// while the first is pending or in force, would only stand twice in the
+// approvers' queue (a double click, a retry): refused, naming the first.
+// (Read on the decision's snapshot, whose reads the write checks again, so
+// two such requests at once cannot both pass.)
+Status CheckNoOpenLoan(const ReadTxn& txn, std::string_view record_id, std::string_view user_id,
+                       policy::LoanKind kind, UnixMillis now) {
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> mine,
+                          LoansFromIndex(txn, RecordLoanPrefix(record_id, user_id)));
+  for (const Loan& l : mine) {
+    if (l.kind != kind) continue;
+    const bool pending = l.state == policy::LoanState::kRequested;
+    const bool in_force = IsOpen(l.state) && (l.due == 0 || l.due > now);
+    if (!pending && !in_force) continue;
+    const std::string en = std::string(pending ? "your request " : "your loan ") + l.id +
+                           " of this file, of the same kind, is " +
+                           (pending ? "still waiting for approval" : "still in force") +
+                           (pending ? "" : "; ask for an extension instead");
+    const std::string zh =
+        pending ? "您对该档案的同类借阅申请（" + l.id + "）尚在审批中，无需重复申请。"
+                : "您对该档案的同类借阅（" + l.id + "）仍在有效期内；如需更长时间，请申请延期。";
+    return Status::Refused(StatusCode::kFailedPrecondition, "loan.already_open: " + en,
+                           Refusal{"loan.already_open", "loan.already_open: " + en, zh});
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<Loan> RequestLoan(Archive& archive, const Caller& caller, const LoanRequest& request) {
   const access::Attempt attempt =
       access::Attempt::On(policy::Action::kRequestLoan, "loan.request", "loan",
@@ -385,6 +416,7 @@ Result<Loan> RequestLoan(Archive& archive, const Caller& caller, const LoanReque
               caller, attempt,
               [&](const ReadTxn& txn, const User& user, policy::Facts& f, AuditEvent& e) -> Status {
                 CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, Archive::ReadMeta(txn, request.record_id));
+                CUSTOS_RETURN_IF_ERROR(CheckNoOpenLoan(txn, meta.id, user.id, request.kind, f.now));
                 loan = Loan{};
                 loan.id = attempt.object_id;
                 loan.record_id = meta.id;

@@ -35,6 +35,7 @@ const RULES = [
   ['loan.not_open', '借阅未生效', 'Loan not open'],
   ['loan.too_long', '借阅期限过长', 'Loan longer than allowed'],
   ['loan.invalid_due', '归还时间无效', 'Invalid due time'],
+  ['loan.already_open', '已有同类借阅在审批中或有效期内', 'A loan of this kind is already pending or in force'],
   ['sod.requester_not_approver', '申请人不得审批本人申请', 'Requester may not decide their own request'],
   ['sod.owner_not_approver', '负责人或编写人不得审批', 'Owner or author may not approve'],
   ['sod.approver_counted_twice', '同一审批人只计一次', 'An approver counts once'],
