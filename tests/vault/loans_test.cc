@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -513,6 +514,27 @@ TEST_F(LoanTest, ASecondRequestWhileTheFirstIsOpenIsRefused) {
   // Returned: a new request is taken.
   ASSERT_TRUE(ReturnLoan(*archive_, As(borrower_), first->id, "用完归还").ok());
   EXPECT_TRUE(RequestLoan(*archive_, As(borrower_), Req(m)).ok());
+}
+
+// Eight of the same request at once (the decisions made on snapshots,
+// side by side): exactly one is taken.
+TEST_F(LoanTest, OfTheSameRequestSentAtOnceExactlyOneIsTaken) {
+  RecordMeta m = MakeRecord(Classification::kConfidential);
+  std::atomic<int> taken{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> ts;
+  for (int i = 0; i < 8; ++i) {
+    ts.emplace_back([&] {
+      auto r = RequestLoan(*archive_, As(borrower_), Req(m));
+      if (r.ok()) ++taken;
+      if (!r.ok() && r.status().code() == StatusCode::kFailedPrecondition) ++refused;
+    });
+  }
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(taken.load(), 1);
+  EXPECT_EQ(refused.load(), 7);
+  auto r = vault_->BeginRead();
+  EXPECT_EQ(ListLoans(**r, m.id, borrower_.id)->size(), 1u);
 }
 
 TEST_F(LoanTest, TopSecretNeedsTwoDistinctApprovers) {
