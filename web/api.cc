@@ -127,8 +127,8 @@ ApiError ApiErrorFromStatus(const Status& status) {
                        status.code() == StatusCode::kResourceExhausted ||
                        status.code() == StatusCode::kFailedPrecondition)) {
     e.message_en = r->message_en;
+    e.rule = r->rule;
     if (std::optional<policy::RuleMessages> text = policy::MessagesForRule(r->rule)) {
-      e.rule = r->rule;
       e.message_zh = std::string(text->zh);
     }
     // The decision's own Chinese message, details included, when it came along.

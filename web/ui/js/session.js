@@ -13,9 +13,15 @@ export function onNavigate(fn) { navigate = fn; }
 
 // A server error's message in the page's language. A policy refusal's
 // English message starts with its rule id ("loan.too_long: …"), which the
-// page shows in words instead (detailText).
+// page shows in words instead (detailText). In Chinese, an error that is
+// not a refusal (its Chinese message is then the generic sentence for its
+// kind, such as 请求内容无效) keeps the server's English detail after it,
+// so that the reader learns what to change.
 function messageOf(e) {
-  if (!isEnglish()) return e.message_zh;
+  if (!isEnglish()) {
+    if (e.rule || !e.message_en || e.message_en === e.message_zh) return e.message_zh;
+    return e.message_zh + '（' + e.message_en + '）';
+  }
   const m = e.message_en || '';
   return e.rule && m.startsWith(e.rule + ': ') ? m.slice(e.rule.length + 2) : m;
 }
