@@ -4,9 +4,18 @@
 
 import { actionCell, alertTypeAttrs, alertTypeCell, fmtTime, person, ruleCell } from './common.js';
 import { actionButton, dateInput, el, emptyOr, field, hashParams, table } from './dom.js';
-import { actionName, knownIds, t } from './i18n.js';
+import { actionName, knownIds, t, tOr } from './i18n.js';
 import { go } from './router.js';
 import { api, errorText } from './session.js';
+
+// What an event was about: its kind in words (the id when unknown), then its
+// id and version, which break anywhere rather than widen the table.
+function objectCell(o) {
+  const type = o.type || '';
+  const id = (o.id || '') + (o.version ? ' v' + o.version : '');
+  return el('td', { class: 'obj', 'data-type': type }, el('div', { text: tOr('objtype.' + type, type) }),
+    id ? el('div', { class: 'mono muted obj-id', text: id }) : null);
+}
 
 async function viewAudit() {
   const p = hashParams();
@@ -61,7 +70,7 @@ async function viewAudit() {
       return el('tr', { class: e.decision === 'deny' ? 'denied' : '' },
         el('td', { class: 'nw', text: String(e.seq) }), el('td', { text: fmtTime(e.time) }),
         el('td', { class: 'nw', text: e.actor.name || e.actor.id }),
-        actionCell(e.action), el('td', { class: 'obj', text: (e.object.type || '') + ' ' + (e.object.id || '') }),
+        actionCell(e.action), objectCell(e.object),
         el('td', { class: 'nw', i18n: e.decision === 'allow' ? 'common.allow' : 'common.deny' }), ruleCell(e.rule),
         el('td', { class: 'reason', text: e.reason }), el('td', { text: place }), el('td', { class: 'nw' }, b));
     });
@@ -72,7 +81,7 @@ async function viewAudit() {
     const count = r.body.more ? t('audit.total_more', { n: offset + r.body.events.length })
       : t('audit.total', { n: r.body.total });
     body = el('div', { class: 'card wide' }, el('p', { class: 'muted', id: 'audit-total', text: count }),
-      el('div', { class: 'scroll' }, table(['audit.seq', 'common.time', 'common.person', 'common.action', 'common.record', 'common.decision', 'audit.rule', 'common.reason', 'audit.place', ''], rows, { id: 'audit-table' })),
+      el('div', { class: 'scroll' }, table(['audit.seq', 'common.time', 'common.person', 'common.action', 'audit.object', 'common.decision', 'audit.rule', 'common.reason', 'audit.place', ''], rows, { id: 'audit-table' })),
       nav, proofOut);
   }
   // The same log as a tiled transparency log (c2sp.org/tlog-tiles), for
