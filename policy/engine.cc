@@ -395,6 +395,14 @@ Decision DecideReturnLoan(const Policy& policy, const Facts& facts) {
 }
 
 Decision DecideRevokeLoan(const Policy& policy, const Facts& facts) {
+  // Its requester may withdraw a request not yet decided: giving it up only
+  // narrows access (as giving a loan back does), so no role is needed.
+  if (Same(facts.actor.user_id, facts.loan->requester_id) &&
+      facts.loan->state == LoanState::kRequested) {
+    if (Check d = CheckEmployment(facts, Action::kReturnLoan)) return *d;
+    if (facts.loan->record_id != facts.record->id) return Deny(rules::kLoanWrongRecord);
+    return Allow(rules::kAllowLoanWithdraw);
+  }
   if (Check d = CheckLoanAction(policy, facts, Action::kRevokeLoan)) return *d;
   switch (facts.loan->state) {
     case LoanState::kRequested:

@@ -90,6 +90,7 @@ inline constexpr std::string_view kAllowLoanDeny = "allow.loan.deny";
 inline constexpr std::string_view kAllowLoanRelease = "allow.loan.release";
 inline constexpr std::string_view kAllowLoanReturn = "allow.loan.return";
 inline constexpr std::string_view kAllowLoanRevoke = "allow.loan.revoke";
+inline constexpr std::string_view kAllowLoanWithdraw = "allow.loan.withdraw";
 inline constexpr std::string_view kAllowLoanExtend = "allow.loan.extend";
 inline constexpr std::string_view kAllowHandoverAssign = "allow.handover.assign";
 inline constexpr std::string_view kAllowHandoverConfirm = "allow.handover.confirm";

@@ -261,9 +261,9 @@ void RegisterLoanRoutes(App& app) {
       Route::ForRoles("POST", "/api/v1/loans/{id}/release", {Role::kCustodian}, Bind(app, &Release))
           .Json());
   app.router.Add(Route::ForSession("POST", "/api/v1/loans/{id}/return", Bind(app, &Return)).Json());
-  app.router.Add(Route::ForRoles("POST", "/api/v1/loans/{id}/revoke",
-                                 {Role::kApprover, Role::kCustodian}, Bind(app, &Revoke))
-                     .Json());
+  // Any session: besides approvers and custodians, a requester may withdraw
+  // their own request while it is undecided (the policy decides).
+  app.router.Add(Route::ForSession("POST", "/api/v1/loans/{id}/revoke", Bind(app, &Revoke)).Json());
   app.router.Add(
       Route::ForRoles("POST", "/api/v1/loans/{id}/extend", {Role::kApprover}, Bind(app, &Extend))
           .Json());

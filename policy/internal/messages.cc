@@ -133,6 +133,8 @@ constexpr std::array kEntries = {
     Entry{rules::kAllowLoanRelease, {"Loan released.", "借阅已发放。"}},
     Entry{rules::kAllowLoanReturn, {"Loan returned.", "借阅已归还。"}},
     Entry{rules::kAllowLoanRevoke, {"Loan revoked.", "借阅已撤销。"}},
+    Entry{rules::kAllowLoanWithdraw,
+          {"Loan request withdrawn by its requester.", "借阅申请已由申请人撤回。"}},
     Entry{rules::kAllowLoanExtend, {"Extension approval recorded.", "延期审批已记录。"}},
     Entry{rules::kAllowHandoverAssign,
           {"Allowed: handover assigned to a successor.", "允许：已将交接分配给接替人。"}},

@@ -513,7 +513,29 @@ TEST_F(LoanTest, ASecondRequestWhileTheFirstIsOpenIsRefused) {
   EXPECT_NE(again.status().message().find("extension"), std::string::npos);
   // Returned: a new request is taken.
   ASSERT_TRUE(ReturnLoan(*archive_, As(borrower_), first->id, "用完归还").ok());
-  EXPECT_TRUE(RequestLoan(*archive_, As(borrower_), Req(m)).ok());
+  auto next = RequestLoan(*archive_, As(borrower_), Req(m));
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  // A request not yet decided: its requester may withdraw it (audited as a
+  // revocation by them), and then ask again; nobody else without the role
+  // may, and a decided loan is not theirs to withdraw.
+  EXPECT_DENIED(RevokeLoan(*archive_, As(other), next->id, "不是我的"), rules::kRoleNotPermitted);
+  auto withdrawn = RevokeLoan(*archive_, As(borrower_), next->id, "期限填错，重新申请");
+  ASSERT_TRUE(withdrawn.ok()) << withdrawn.status().ToString();
+  EXPECT_EQ(withdrawn->state, LoanState::kRevoked);
+  {
+    auto r = vault_->BeginRead();
+    auto leaf = log_->Leaf(**r, withdrawn->history.back().audit_seq);
+    ASSERT_TRUE(leaf.ok());
+    EXPECT_NE(
+        leaf->find(std::string("\"rule\":\"") + std::string(rules::kAllowLoanWithdraw) + "\""),
+        std::string::npos)
+        << *leaf;
+  }
+  auto again_after = RequestLoan(*archive_, As(borrower_), Req(m));
+  ASSERT_TRUE(again_after.ok()) << again_after.status().ToString();
+  ASSERT_TRUE(ApproveLoan(*archive_, As(approver_), again_after->id, "同意").ok());
+  EXPECT_DENIED(RevokeLoan(*archive_, As(borrower_), again_after->id, "不要了"),
+                rules::kRoleNotPermitted);
 }
 
 // Eight of the same request at once (the decisions made on snapshots,

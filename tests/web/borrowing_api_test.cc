@@ -227,6 +227,24 @@ TEST_F(WebBorrowingTest, NoOneApprovesTheirOwnRequest) {
   EXPECT_EQ(mine.Json()["loans"].as_array().size(), 1u);
   EXPECT_EQ(LoggedIn("author2").Call("GET", "/api/v1/loans/" + LoanId(req)).status, 404);
   EXPECT_EQ(manager.Call("GET", "/api/v1/loans/" + LoanId(req)).status, 200);
+
+  // Asked twice, the second is refused naming the first; its requester may
+  // withdraw an undecided request (with why), someone else may not, and
+  // then it may be asked again.
+  const std::string ask = R"({"record":")" + id + R"(","reason":"季度客户复盘需要查阅"})";
+  TestResponse first = manager.Call("POST", "/api/v1/loans", ask);
+  ASSERT_EQ(first.status, 201) << first.body;
+  TestResponse twice = manager.Call("POST", "/api/v1/loans", ask);
+  EXPECT_EQ(twice.status, 409) << twice.body;
+  EXPECT_EQ(twice.Json()["error"]["rule"].as_string(), "loan.already_open");
+  EXPECT_NE(twice.Json()["error"]["message_zh"].as_string().find(LoanId(first)), std::string::npos);
+  const std::string withdraw = "/api/v1/loans/" + LoanId(first) + "/revoke";
+  EXPECT_EQ(manager.Call("POST", withdraw, "{}").status, 400);  // why, required
+  EXPECT_EQ(LoggedIn("author2").Call("POST", withdraw, R"({"comment":"不是我的"})").status, 403);
+  TestResponse withdrawn = manager.Call("POST", withdraw, R"({"comment":"期限填错"})");
+  ASSERT_EQ(withdrawn.status, 200) << withdrawn.body;
+  EXPECT_EQ(withdrawn.Json()["loan"]["state"].as_string(), "revoked");
+  EXPECT_EQ(manager.Call("POST", "/api/v1/loans", ask).status, 201);
 }
 
 TEST_F(WebBorrowingTest, VersionsDiffOwnershipAndReassignment) {

@@ -392,10 +392,11 @@ Status CheckNoOpenLoan(const ReadTxn& txn, std::string_view record_id, std::stri
     if (!pending && !in_force) continue;
     const std::string en = std::string(pending ? "your request " : "your loan ") + l.id +
                            " of this file, of the same kind, is " +
-                           (pending ? "still waiting for approval" : "still in force") +
-                           (pending ? "" : "; ask for an extension instead");
+                           (pending ? "still waiting for approval; withdraw it first to change it"
+                                    : "still in force; ask for an extension instead");
     const std::string zh =
-        pending ? "您对该档案的同类借阅申请（" + l.id + "）尚在审批中，无需重复申请。"
+        pending ? "您对该档案的同类借阅申请（" + l.id +
+                      "）尚在审批中，无需重复申请；如需修改，请先撤回。"
                 : "您对该档案的同类借阅（" + l.id + "）仍在有效期内；如需更长时间，请申请延期。";
     return Status::Refused(StatusCode::kFailedPrecondition, "loan.already_open: " + en,
                            Refusal{"loan.already_open", "loan.already_open: " + en, zh});

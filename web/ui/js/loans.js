@@ -27,10 +27,10 @@ async function loanTable(loans, actions, id) {
   return emptyOr(rows, table(['common.record', 'records.classification', 'loans.kind', 'loans.requester', 'common.reason', 'loans.state', 'loans.due', 'loans.actions'], rows, { id }));
 }
 
-function stepper(path, needComment) {
+function stepper(path, needComment, commentKey = 'appr.comment_needed') {
   return async (l, comment, err) => {
     err.textContent = '';
-    if (needComment && !comment.value.trim()) { err.textContent = t('appr.comment_needed'); return; }
+    if (needComment && !comment.value.trim()) { err.textContent = t(commentKey); return; }
     const x = await api('POST', '/api/v1/loans/' + encodeURIComponent(l.id) + '/' + path, { comment: comment.value });
     if (!x.ok) { showError(err, x); return; }
     toast(t('appr.done'));
@@ -53,8 +53,11 @@ async function extendLoan(l, due, comment, err) {
 async function viewMyLoans() {
   const loans = await loanList('mine');
   const ret = stepper('return', false);
+  // A request not yet decided may be withdrawn by its requester (with why).
+  const withdraw = stepper('revoke', true, 'loans.withdraw_why');
   return el('div', {}, el('h1', { i18n: 'loans.title' }), el('div', { class: 'card' }, await loanTable(loans, (l, c, e) =>
-    (['released', 'active', 'approved'].includes(l.state) ? [actionButton('loans.return', '', () => ret(l, c, e))] : []), 'my-loans')));
+    (['released', 'active', 'approved'].includes(l.state) ? [actionButton('loans.return', '', () => ret(l, c, e))]
+      : l.state === 'requested' ? [actionButton('loans.withdraw', 'danger', () => withdraw(l, c, e))] : []), 'my-loans')));
 }
 
 async function viewApprovals() {

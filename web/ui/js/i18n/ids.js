@@ -70,6 +70,7 @@ const RULES = [
   ['allow.loan.release', '借阅已发放', 'Loan released'],
   ['allow.loan.return', '借阅已归还', 'Loan returned'],
   ['allow.loan.revoke', '借阅已撤销', 'Loan revoked'],
+  ['allow.loan.withdraw', '申请人撤回申请', 'Withdrawn by the requester'],
   ['allow.loan.extend', '延期审批已记录', 'Extension approval recorded'],
   ['allow.handover.assign', '已分配接替人', 'Successor assigned'],
   ['allow.handover.confirm', '审批人确认交接', 'Handover confirmed by an approver'],

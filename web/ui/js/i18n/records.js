@@ -167,6 +167,8 @@ export default {
     'loans.due': '到期',
     'loans.actions': '操作',
     'loans.return': '归还',
+    'loans.withdraw': '撤回申请',
+    'loans.withdraw_why': '撤回时请在意见栏写明原因。',
     'loans.overdue': '逾期',
 
     'appr.title': '待审批申请',
@@ -465,6 +467,8 @@ export default {
     'loans.due': 'Due',
     'loans.actions': 'Actions',
     'loans.return': 'Return',
+    'loans.withdraw': 'Withdraw',
+    'loans.withdraw_why': 'Say in the comment why you withdraw it.',
     'loans.overdue': 'Overdue',
 
     'appr.title': 'Requests to approve',
