@@ -84,15 +84,17 @@ HttpResponse Leavers(App& app, const HttpRequest&, const RequestContext& ctx) {
   json::Value list = json::Value::MakeArray();
   for (size_t i = 0; i < people->size(); ++i) {
     json::Value x = LeaverJson((*people)[i]);
-    const std::optional<vault::DepartureChecklist>& checklist = (*checklists)[i];
-    x["complete"] = checklist ? json::Value(checklist->complete) : json::Value();
-    json::Value open = json::Value::MakeArray();
-    if (checklist) {
+    if (const std::optional<vault::DepartureChecklist>& checklist = (*checklists)[i]) {
+      json::Value open = json::Value::MakeArray();
       for (const vault::ChecklistItem& item : checklist->items) {
         if (item.blocking && item.state == vault::ChecklistState::kOpen) open.Push(item.id);
       }
+      x["complete"] = checklist->complete;
+      x["open_items"] = std::move(open);
+    } else {
+      x["complete"] = json::Value();
+      x["open_items"] = json::Value();
     }
-    x["open_items"] = checklist ? std::move(open) : json::Value();
     list.Push(std::move(x));
   }
   json::Value v = json::Value::MakeObject();

@@ -1,5 +1,6 @@
 #include "vault/people/departure_checklist.h"
 
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -245,43 +246,49 @@ Result<DepartureChecklist> ChecklistOf(const ReadTxn& txn, policy::CustomerConfi
   return out;
 }
 
-}  // namespace
-
-Result<DepartureChecklist> BuildDepartureChecklist(Archive& archive, const Caller& caller,
-                                                   std::string_view user_id) {
-  CUSTOS_ASSIGN_OR_RETURN(auto txn, archive.vault().BeginRead());
-  CUSTOS_ASSIGN_OR_RETURN(User me, access::AccessGate::CallerUser(*txn, caller));
-  CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(*txn));
-  // SECURITY: decided before the target is looked up (see ListHandovers).
-  CUSTOS_RETURN_IF_ERROR(CheckMayListDepartures(*policy, me));
-  CUSTOS_ASSIGN_OR_RETURN(User leaver, GetUser(*txn, user_id));
-  if (leaver.employment == policy::EmploymentState::kActive) {
-    return Status::FailedPrecondition("no resignation is registered for the user");
-  }
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> owned, archive.RecordsOwnedBy(leaver.id));
-  return ChecklistOf(*txn, policy->customer_confirmation(), leaver, owned);
-}
-
-Result<std::vector<std::optional<DepartureChecklist>>> BuildDepartureChecklists(
-    Archive& archive, const Caller& caller, std::span<const std::string> user_ids) {
-  CUSTOS_ASSIGN_OR_RETURN(auto txn, archive.vault().BeginRead());
+// A read for checklists, once the caller may list departures, and the
+// policy's customer-confirmation mode.
+struct ChecklistRead {
+  std::unique_ptr<ReadTxn> txn;
+  policy::CustomerConfirmation mode;
+};
+Result<ChecklistRead> BeginChecklistRead(Archive& archive, const Caller& caller) {
+  CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<ReadTxn> txn, archive.vault().BeginRead());
   CUSTOS_ASSIGN_OR_RETURN(User me, access::AccessGate::CallerUser(*txn, caller));
   CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(*txn));
   // SECURITY: decided before any target is looked up (see ListHandovers).
   CUSTOS_RETURN_IF_ERROR(CheckMayListDepartures(*policy, me));
+  return ChecklistRead{std::move(txn), policy->customer_confirmation()};
+}
+
+}  // namespace
+
+Result<DepartureChecklist> BuildDepartureChecklist(Archive& archive, const Caller& caller,
+                                                   std::string_view user_id) {
+  CUSTOS_ASSIGN_OR_RETURN(ChecklistRead read, BeginChecklistRead(archive, caller));
+  CUSTOS_ASSIGN_OR_RETURN(User leaver, GetUser(*read.txn, user_id));
+  if (leaver.employment == policy::EmploymentState::kActive) {
+    return Status::FailedPrecondition("no resignation is registered for the user");
+  }
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> owned, archive.RecordsOwnedBy(leaver.id));
+  return ChecklistOf(*read.txn, read.mode, leaver, owned);
+}
+
+Result<std::vector<std::optional<DepartureChecklist>>> BuildDepartureChecklists(
+    Archive& archive, const Caller& caller, std::span<const std::string> user_ids) {
+  CUSTOS_ASSIGN_OR_RETURN(ChecklistRead read, BeginChecklistRead(archive, caller));
   CUSTOS_ASSIGN_OR_RETURN(auto owned, archive.RecordsOwnedByEach(user_ids));
   const std::vector<std::string> none;
   std::vector<std::optional<DepartureChecklist>> out;
   out.reserve(user_ids.size());
   for (const std::string& id : user_ids) {
-    auto leaver = GetUser(*txn, id);
+    auto leaver = GetUser(*read.txn, id);
     if (!leaver.ok() || leaver->employment == policy::EmploymentState::kActive) {
       out.emplace_back();
       continue;
     }
     auto it = owned.find(id);
-    auto list = ChecklistOf(*txn, policy->customer_confirmation(), *leaver,
-                            it == owned.end() ? none : it->second);
+    auto list = ChecklistOf(*read.txn, read.mode, *leaver, it == owned.end() ? none : it->second);
     out.push_back(list.ok() ? std::optional<DepartureChecklist>(std::move(*list)) : std::nullopt);
   }
   return out;

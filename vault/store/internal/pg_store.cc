@@ -520,8 +520,7 @@ class NodeCache {
   std::optional<std::optional<std::string>> Find(uint64_t epoch, Table table, int64_t version,
                                                  std::string_view key) const {
     std::lock_guard lock(mu_);
-    if (epoch != epoch_) return std::nullopt;
-    const PerTable* t = Current(table, version);
+    const PerTable* t = Current(epoch, table, version);
     if (t == nullptr) return std::nullopt;
     auto it = t->points.find(std::string(key));
     if (it == t->points.end()) return std::nullopt;
@@ -530,8 +529,7 @@ class NodeCache {
   void Keep(uint64_t epoch, Table table, int64_t version, std::string_view key,
             std::optional<std::string_view> value) {
     std::lock_guard lock(mu_);
-    if (epoch != epoch_) return;
-    PerTable* t = At(table, version);
+    PerTable* t = At(epoch, table, version);
     if (t == nullptr) return;
     t->bytes += key.size() + (value ? value->size() : 0) + kOverhead;
     t->points.insert_or_assign(std::string(key),
@@ -548,8 +546,7 @@ class NodeCache {
   std::optional<Rows> FindPage(uint64_t epoch, Table table, int64_t version,
                                const std::string& query) const {
     std::lock_guard lock(mu_);
-    if (epoch != epoch_) return std::nullopt;
-    const PerTable* t = Current(table, version);
+    const PerTable* t = Current(epoch, table, version);
     if (t == nullptr) return std::nullopt;
     auto it = t->pages.find(query);
     if (it == t->pages.end()) return std::nullopt;
@@ -558,8 +555,7 @@ class NodeCache {
   void KeepPage(uint64_t epoch, Table table, int64_t version, const std::string& query,
                 const Rows& rows) {
     std::lock_guard lock(mu_);
-    if (epoch != epoch_) return;
-    PerTable* t = At(table, version);
+    PerTable* t = At(epoch, table, version);
     if (t == nullptr) return;
     t->bytes += query.size() + kOverhead;
     for (const auto& [k, v] : rows) t->bytes += k.size() + v.size() + kOverhead;
@@ -575,15 +571,19 @@ class NodeCache {
     std::unordered_map<std::string, Rows> pages;
     size_t bytes = 0;
   };
-  // The table's reads if they are at `version`, else null.
-  const PerTable* Current(Table table, int64_t version) const {
+  // The table's reads if they are at `version` and `epoch` is the cache's,
+  // else null.
+  const PerTable* Current(uint64_t epoch, Table table, int64_t version) const {
+    if (epoch != epoch_) return nullptr;
     auto it = tables_.find(std::string(table));
     return it == tables_.end() || it->second.version != version ? nullptr : &it->second;
   }
   // Where reads at `version` go: the table's, emptied first when they are
   // at an older version or over the budget; null when they are at a newer
-  // one (a read transaction's older snapshot: its reads are not kept).
-  PerTable* At(Table table, int64_t version) {
+  // one (a read transaction's older snapshot: its reads are not kept) or
+  // from a transaction of another epoch.
+  PerTable* At(uint64_t epoch, Table table, int64_t version) {
+    if (epoch != epoch_) return nullptr;
     PerTable& t = tables_[std::string(table)];
     if (t.version > version) return nullptr;
     if (t.version < version || t.bytes > kBudget) t = PerTable{version, {}, {}, 0};

@@ -106,8 +106,8 @@ export function fmtTime(v) {
   if (v === undefined || v === null || v === 0 || v === '') return '';
   const d = new Date(v);
   if (isNaN(d)) return String(v);
-  if (current !== 'en') return d.toLocaleString(locale(), { hour12: false });
-  return d.toLocaleString(locale(), { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+  const named = current === 'en' ? { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' } : {};
+  return d.toLocaleString(locale(), { ...named, hour12: false });
 }
 
 // A file's size for reading: bytes up to 1 KB, then KB, MB, GB (of 1024),
