@@ -312,6 +312,16 @@ TEST_F(HandoverTest, ReportCountsWhatWasDone) {
   EXPECT_EQ(empty->total_views, 0);
   EXPECT_TRUE(empty->authored.empty());
   EXPECT_TRUE(empty->alerts.empty());
+  // Long after, the window still starts before the notice date (2026-03-02),
+  // not 90 days before the day it is read.
+  DepartureReportOptions later;
+  later.now = NowMillis() + int64_t{400} * 86400 * 1000;
+  auto late = BuildDepartureReport(*archive_, As(auditor_), author_.id, later);
+  ASSERT_TRUE(late.ok());
+  EXPECT_TRUE(late->from_notice);
+  EXPECT_EQ(FormatRfc3339Millis(late->from), "2025-12-02T00:00:00.000Z");
+  EXPECT_EQ(late->total_views, 4);
+  EXPECT_EQ(late->denied_views, 1);
 }
 
 TEST(DepartureSpikesTest, SpikeIsAboveThreeTimesMedianAndAtLeastFive) {

@@ -82,6 +82,7 @@ json::Value DepartureReport::ToJson() const {
   o["lookback_days"] = lookback_days;
   o["from"] = FormatRfc3339Millis(from);
   o["to"] = FormatRfc3339Millis(to);
+  o["from_notice"] = from_notice;
   o["authored"] = RecordsJson(authored);
   o["owned"] = RecordsJson(owned);
   o["viewed"] = RecordsJson(viewed);
@@ -179,6 +180,14 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
   report.employment = std::string(policy::EmploymentStateId(user.employment));
   report.notice_date = user.notice_date;
   report.last_working_day = user.last_working_day;
+  // For someone who gave notice, what matters is the time before it.
+  if (auto notice = ParseDate(user.notice_date); notice.ok()) {
+    const UnixMillis before = (DaysFromCivil(*notice) - options.lookback_days) * kMillisPerDay;
+    if (before < report.from) {
+      report.from = before;
+      report.from_notice = true;
+    }
+  }
 
   CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> owned, archive.RecordsOwnedBy(user.id));
   for (const std::string& id : owned) {

@@ -1,6 +1,9 @@
 // The departure report (离职报告): what one person authored, owned, borrowed
-// and viewed over a look-back window (default 90 days), with per-day view
-// counts and the days whose views spike above the person's own baseline.
+// and viewed over a look-back window, with per-day view counts and the days
+// whose views spike above the person's own baseline. The window reaches
+// `lookback_days` (default 90) back from now — or, for a person who has
+// given notice, from their notice date, so that the weeks before they
+// resigned are in it however long ago they left — and always up to now.
 //
 // Pure data — names, ids, classifications, counts and times, never content —
 // built from the records catalog, the loans table and the audit log (Export
@@ -94,8 +97,9 @@ struct DepartureReport {
   std::string notice_date;
   std::string last_working_day;
   int lookback_days = 0;
-  UnixMillis from = 0;                 // inclusive
-  UnixMillis to = 0;                   // exclusive
+  UnixMillis from = 0;                 // inclusive (see the window above)
+  UnixMillis to = 0;                   // exclusive: now
+  bool from_notice = false;            // the window starts before the notice date
   std::vector<ReportRecord> authored;  // records created/updated in the window
   std::vector<ReportRecord> owned;     // records owned now
   std::vector<ReportLoan> loans;       // requested in the window, or still open

@@ -321,7 +321,12 @@ async function reportSection(userId) {
     const alertRows = (rep.alerts || []).map((a) => el('tr', { 'data-type': a.type },
       el('td', { class: 'nw', text: when(a.at) }), alertTypeCell(a),
       el('td', { text: a.record_name || a.record || '—' }), el('td', { class: 'nw', text: String(a.audit_seq) })));
+    // For someone who gave notice the window starts before their notice.
+    const period = t(rep.from_notice ? 'dep.window_notice' : 'dep.window', {
+      from: fmtDate(rep.from.slice(0, 10)), to: fmtDate(rep.to.slice(0, 10)), n: rep.lookback_days,
+    });
     out.replaceChildren(
+      el('p', { id: 'dep-window', class: 'muted', text: period }),
       el('p', {}, el('span', { i18n: 'dep.total_views' }), el('strong', { text: ': ' + rep.total_views + '  ' }),
         el('span', { i18n: 'dep.denied_views' }), el('strong', { text: ': ' + rep.denied_views + '  ' }),
         el('span', { i18n: 'dep.median' }), el('strong', { text: ': ' + rep.median_daily_views })),
