@@ -1,16 +1,45 @@
 #include "base/time.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
 
 namespace custos {
+namespace {
 
-UnixMillis NowMillis() {
+UnixMillis WallMillis() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
+
+// 0 = no story: the wall clock. Read and moved on atomically, as the vault's
+// committer reads the clock on its own thread.
+std::atomic<UnixMillis> g_story{0};
+
+}  // namespace
+
+UnixMillis NowMillis() {
+  UnixMillis at = g_story.load(std::memory_order_relaxed);
+  while (at != 0) {
+    if (g_story.compare_exchange_weak(at, at + 1, std::memory_order_relaxed)) return at;
+  }
+  return WallMillis();
+}
+
+bool SetStoryClock(UnixMillis at) {
+  at = std::max<UnixMillis>(1, std::min(at, WallMillis()));
+  UnixMillis current = g_story.load(std::memory_order_relaxed);
+  do {
+    if (current != 0 && at < current) return false;
+  } while (!g_story.compare_exchange_weak(current, at, std::memory_order_relaxed));
+  return true;
+}
+
+void ClearStoryClock() { g_story.store(0, std::memory_order_relaxed); }
+
+bool StoryClockSet() { return g_story.load(std::memory_order_relaxed) != 0; }
 
 // Howard Hinnant's public-domain civil calendar algorithms, restated.
 int64_t DaysFromCivil(CivilDate d) {

@@ -15,8 +15,18 @@ namespace custos {
 
 using UnixMillis = int64_t;
 
-// Wall clock, UTC.
+// Wall clock, UTC — or, while a story clock is set, the story's moment.
 UnixMillis NowMillis();
+
+// The story clock dates the demo's made-up history (`custos demo` only; the
+// server never sets it): while it is set, NowMillis() returns its moment and
+// moves it on by one millisecond, so events keep their order. A moment is
+// never later than the wall clock (a later one is taken as now), and the
+// story never goes back: SetStoryClock returns false, changing nothing, for
+// a moment before the clock's. ClearStoryClock returns to the wall clock.
+bool SetStoryClock(UnixMillis at);
+void ClearStoryClock();
+bool StoryClockSet();
 
 // "YYYY-MM-DDTHH:MM:SS.mmmZ".
 std::string FormatRfc3339Millis(UnixMillis t);

@@ -1,9 +1,16 @@
 #include "base/time.h"
 
+#include <chrono>
+
 #include <gtest/gtest.h>
 
 namespace custos {
 namespace {
+
+UnixMillis WallNow() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
 
 TEST(TimeTest, FormatsRfc3339WithMillis) {
   EXPECT_EQ(FormatRfc3339Millis(0), "1970-01-01T00:00:00.000Z");
@@ -35,6 +42,31 @@ TEST(TimeTest, AddMonthsBeforeYearZero) {
   EXPECT_EQ(AddMonths(CivilDate{0, 1, 31}, -1), (CivilDate{-1, 12, 31}));
   EXPECT_EQ(AddMonths(CivilDate{-1, 12, 31}, 2), (CivilDate{0, 2, 29}));  // year 0 is leap
   EXPECT_EQ(AddMonths(CivilDate{2026, 1, 15}, -24), (CivilDate{2024, 1, 15}));
+}
+
+// The demo's history is dated by the story clock: each event at its moment
+// and in order, never in the future, never going back.
+TEST(TimeTest, TheStoryClockDatesEventsInOrderAndNeverAhead) {
+  const UnixMillis start = *ParseRfc3339("2025-03-03T01:30:00Z");
+  ASSERT_FALSE(StoryClockSet());
+  ASSERT_TRUE(SetStoryClock(start));
+  EXPECT_TRUE(StoryClockSet());
+  EXPECT_EQ(NowMillis(), start);
+  EXPECT_EQ(NowMillis(), start + 1);
+  EXPECT_FALSE(SetStoryClock(start)) << "the story went back";
+  EXPECT_EQ(NowMillis(), start + 2);
+  EXPECT_TRUE(SetStoryClock(start + 86'400'000));
+  EXPECT_EQ(NowMillis(), start + 86'400'000);
+  // A moment after the wall clock is now, not the future.
+  const UnixMillis before = WallNow();
+  ASSERT_TRUE(SetStoryClock(before + 365LL * 86'400'000));
+  const UnixMillis story = NowMillis();
+  EXPECT_GE(story, before);
+  EXPECT_LE(story, WallNow());
+  ClearStoryClock();
+  EXPECT_FALSE(StoryClockSet());
+  EXPECT_GE(NowMillis(), before);
+  EXPECT_GT(NowMillis(), start + 86'400'000);
 }
 
 }  // namespace
