@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <random>
 #include <string_view>
 #include <tuple>
@@ -218,11 +219,79 @@ NewRecord MakeDocument(Gen& g, int index, const std::string& owner, const std::s
   return r;
 }
 
-Caller SystemCaller(const std::string& user_id) {
+// ---- the story's calendar ----------------------------------------------------
+
+// The day of the month the demo's non-compete compensation is due.
+constexpr int kDemoPayDay = 15;
+
+// The company's working days as its policy says them (DemoPolicyXml).
+bool IsWorkday(CivilDate d) {
+  const int64_t days = DaysFromCivil(d);
+  const int64_t weekday = ((days % 7) + 7 + 4) % 7;  // 0 = Sunday (1970-01-01 was a Thursday)
+  if (weekday == 0 || weekday == 6) return false;
+  return d != CivilDate{2026, 10, 1} && d != CivilDate{2027, 1, 1};
+}
+CivilDate Plus(CivilDate d, int days) { return CivilFromDays(DaysFromCivil(d) + days); }
+// `d` if it is a working day, else the next (or, going back, the last) one.
+CivilDate WorkdayFrom(CivilDate d, int step = 1) {
+  while (!IsWorkday(d)) d = Plus(d, step);
+  return d;
+}
+
+// The story's days, counted back from `today`.
+struct Timeline {
+  CivilDate founded;  // the company starts to keep its files in Custos
+  CivilDate ndas, follow_ups, transfer;
+  // kDemoCompletedLeaver.
+  CivilDate completed_notice, completed_last_day;
+  // kDemoLeaver: collecting the day before the notice (both working days).
+  CivilDate collected, notice, last_working_day;
+  CivilDate today;
+};
+
+Timeline DemoTimeline(CivilDate today) {
+  Timeline t;
+  t.today = today;
+  // Three months' compensation are due by `today` and the fourth is due on
+  // the first pay day after it: the first is due on the first pay day after
+  // the last working day (the contract's 首期…第一个支付日), which lies 20
+  // days before it — whatever the month lengths.
+  CivilDate fourth_due{today.year, today.month, kDemoPayDay};
+  if (fourth_due <= today) fourth_due = AddMonths(fourth_due, 1);
+  t.last_working_day = Plus(AddMonths(fourth_due, -3), -20);
+  // Notice about a month before, on a working day that follows another.
+  t.notice = Plus(t.last_working_day, -30);
+  while (!IsWorkday(t.notice) || !IsWorkday(Plus(t.notice, -1))) t.notice = Plus(t.notice, -1);
+  t.collected = Plus(t.notice, -1);
+  t.completed_last_day = WorkdayFrom(Plus(t.notice, -20), -1);
+  t.completed_notice = WorkdayFrom(Plus(t.completed_last_day, -30), -1);
+  t.transfer = WorkdayFrom(Plus(t.completed_notice, -60), -1);
+  t.follow_ups = WorkdayFrom(Plus(t.transfer, -30), -1);
+  t.founded = WorkdayFrom(Plus(t.follow_ups, -90), -1);
+  t.ndas = WorkdayFrom(Plus(t.founded, 3));
+  return t;
+}
+
+// `day` at hour:minute China time (UTC+8), as a moment.
+UnixMillis ChinaTime(CivilDate day, int hour, int minute) {
+  return DaysFromCivil(day) * 86'400'000 + (int64_t{hour} - 8) * 3'600'000 + minute * 60'000;
+}
+
+// With a history, moves the story to `day` at hour:minute China time.
+Status StoryAt(const DemoHistory* history, CivilDate day, int hour, int minute) {
+  return history == nullptr ? Status::Ok() : history->At(day, hour, minute);
+}
+
+// A person at their desk in the Shanghai office: each has their own
+// workstation, as the audit log's place names it.
+Caller SystemCaller(const std::string& user_id, std::string_view username) {
   Caller c;
   c.user_id = user_id;
   c.session = "demo-seed";
-  c.place.workstation = "demo-seed";
+  const auto& people = People();
+  const auto it = std::find_if(people.begin(), people.end(),
+                               [&](const Person& p) { return p.username == username; });
+  c.place.workstation = "HX-SH-PC" + std::to_string(101 + (it - people.begin()));
   c.place.location = "华信商贸有限公司 上海总部";
   return c;
 }
@@ -256,6 +325,10 @@ Status SeedDemoCompany(Archive& archive, const DemoOptions& options,
         return Status::AlreadyExists("user '" + std::string(p.username) + "' already exists");
     }
   }
+  const std::optional<Timeline> days = options.history != nullptr
+                                           ? std::optional(DemoTimeline(options.history->today()))
+                                           : std::nullopt;
+  if (days) CUSTOS_RETURN_IF_ERROR(StoryAt(options.history, days->founded, 9, 0));
   // Users (passwords hashed outside the write transaction's hot path: one
   // Write per user keeps each transaction short).
   std::map<std::string, User, std::less<>> users;
@@ -281,8 +354,10 @@ Status SeedDemoCompany(Archive& archive, const DemoOptions& options,
     out.push_back(
         DemoLogin{u.username, std::string(p.role_label), u.display_name, std::move(password)});
   }
-  CUSTOS_RETURN_IF_ERROR(ApplyPolicy(vault, archive.audit_log(), SystemCaller(users["admin"].id),
-                                     DemoPolicyXml(), "设定公司工作时间（演示）")
+  if (days) CUSTOS_RETURN_IF_ERROR(StoryAt(options.history, days->founded, 9, 30));
+  CUSTOS_RETURN_IF_ERROR(ApplyPolicy(vault, archive.audit_log(),
+                                     SystemCaller(users["admin"].id, "admin"), DemoPolicyXml(),
+                                     "设定公司工作时间（演示）")
                              .status());
   const std::string custodian = users["custodian"].id;
   std::vector<std::string> owners = {"author",     "sales.wang", "sales.li",  "sales.zhao",
@@ -297,110 +372,23 @@ Status SeedDemoCompany(Archive& archive, const DemoOptions& options,
   for (int i = 0; i < options.documents; ++i) {
     by_owner["author"].push_back(MakeDocument(g, i, users["author"].id, custodian));
   }
-  std::vector<RecordMeta> all;
+  // Each owner brings their files in on the next working day.
+  int minutes = 0;
   for (const std::string& owner : owners) {
+    if (days) {
+      const CivilDate day = WorkdayFrom(Plus(days->founded, 1));
+      CUSTOS_RETURN_IF_ERROR(StoryAt(options.history, day, 10 + minutes / 60, minutes % 60));
+      minutes += 35;
+    }
     const std::vector<NewRecord>& list = by_owner[owner];
     for (size_t start = 0; start < list.size(); start += 100) {
       std::vector<NewRecord> batch(
           list.begin() + static_cast<std::ptrdiff_t>(start),
           list.begin() + static_cast<std::ptrdiff_t>(std::min(list.size(), start + 100)));
-      CUSTOS_ASSIGN_OR_RETURN(
-          std::vector<RecordMeta> made,
-          archive.CreateRecords(SystemCaller(users[owner].id), batch, "客户建档（演示数据）"));
-      all.insert(all.end(), made.begin(), made.end());
+      CUSTOS_RETURN_IF_ERROR(
+          archive.CreateRecords(SystemCaller(users[owner].id, owner), batch, "客户建档（演示数据）")
+              .status());
     }
-  }
-  // Later versions: quarterly follow-ups on some customers.
-  for (size_t i = 0; i < all.size() && i < 40; i += 2) {
-    const RecordMeta& m = all[i];
-    auto r = vault.BeginRead();
-    if (!r.ok()) return r.status();
-    CUSTOS_ASSIGN_OR_RETURN(RecordVersion v, ReadRecordVersion(**r, m.id, m.latest_version));
-    r->reset();
-    RecordUpdate u{m.name,   m.classification, m.declassify_on, m.custodian_id, m.tags,
-                   m.status, m.territory,      m.paper,         v.content};
-    u.content.notes += " 季度回访：客户反馈良好，" + g.Pick(kIntentions) + "。";
-    u.content.price_tolerance = "可接受涨价不超过 " + std::to_string(g.Int(1, 8)) + "%";
-    CUSTOS_RETURN_IF_ERROR(
-        archive.UpdateRecord(SystemCaller(m.owner_id), m.id, u, "季度回访更新").status());
-  }
-  // A transfer: some of 周琳's customers go to 孙浩 (every second one, at
-  // most five: she keeps the rest, which she hands over when she leaves).
-  int handed = 0;
-  int seen = 0;
-  for (const RecordMeta& m : all) {
-    if (m.owner_id != users["sales.zhou"].id || handed >= 5) continue;
-    if (seen++ % 2 == 1) continue;
-    CUSTOS_RETURN_IF_ERROR(archive
-                               .ReassignOwner(SystemCaller(users["approver"].id), m.id,
-                                              users["sales.sun"].id, "周琳调岗，客户交接给孙浩")
-                               .status());
-    ++handed;
-  }
-  // Loans in various states, by the borrower on files of each level.
-  auto find = [&](Classification c, int skip) -> const RecordMeta* {
-    for (const RecordMeta& m : all) {
-      if (m.classification == c && m.kind == RecordKind::kCustomer && skip-- == 0) return &m;
-    }
-    return nullptr;
-  };
-  const Caller borrower = SystemCaller(users["borrower"].id);
-  const Caller approver = SystemCaller(users["approver"].id);
-  const Caller approver2 = SystemCaller(users["approver2"].id);
-  const Caller keeper = SystemCaller(users["custodian"].id);
-  auto request = [&](const RecordMeta* m, policy::LoanKind kind,
-                     std::string reason) -> Result<Loan> {
-    if (m == nullptr) return Status::FailedPrecondition("demo: too few records for loans");
-    return RequestLoan(archive, borrower,
-                       LoanRequest{m->id, kind, std::move(reason), std::nullopt, false});
-  };
-  // Nobody opens a classified file here: the staff sign their NDAs first
-  // (SeedDemoAgreements), and an NDA signed after its employee's first view
-  // fails check C4. The active loan is a copy in use instead.
-  if (options.customers >= 50) {
-    CUSTOS_RETURN_IF_ERROR(request(find(Classification::kConfidential, 0), policy::LoanKind::kView,
-                                   "准备客户续约谈判材料")
-                               .status());  // stays requested
-    CUSTOS_ASSIGN_OR_RETURN(Loan approved, request(find(Classification::kConfidential, 1),
-                                                   policy::LoanKind::kView, "核对历史报价与返点"));
-    CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver, approved.id, "同意，限三日内").status());
-    CUSTOS_ASSIGN_OR_RETURN(Loan released,
-                            request(find(Classification::kSecret, 0), policy::LoanKind::kView,
-                                    "配合年度审计抽查客户档案"));
-    CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver, released.id, "同意").status());
-    CUSTOS_RETURN_IF_ERROR(ReleaseLoan(archive, keeper, released.id, "纸质档案已借出").status());
-    CUSTOS_ASSIGN_OR_RETURN(Loan back, request(find(Classification::kSecret, 1),
-                                               policy::LoanKind::kView, "整理客户拜访记录"));
-    CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver, back.id, "同意").status());
-    CUSTOS_RETURN_IF_ERROR(ReleaseLoan(archive, keeper, back.id, "已发放").status());
-    CUSTOS_RETURN_IF_ERROR(ReturnLoan(archive, borrower, back.id, "已归还").status());
-    CUSTOS_ASSIGN_OR_RETURN(Loan no, request(find(Classification::kConfidential, 2),
-                                             policy::LoanKind::kView, "了解一下情况"));
-    CUSTOS_RETURN_IF_ERROR(DenyLoan(archive, approver, no.id, "理由不充分").status());
-    CUSTOS_ASSIGN_OR_RETURN(Loan copy, request(find(Classification::kInternal, 0),
-                                               policy::LoanKind::kCopy, "制作投标报价附件"));
-    CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver, copy.id, "同意复制一份").status());
-    CUSTOS_RETURN_IF_ERROR(
-        UseRecord(archive, borrower, copy.record_id, policy::Action::kCopy, "制作投标报价附件")
-            .status());
-    CUSTOS_ASSIGN_OR_RETURN(Loan top,
-                            request(find(Classification::kTopSecret, 0), policy::LoanKind::kView,
-                                    "配合法务部门核查客户合同条款"));
-    CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver2, top.id, "第一审批人同意").status());
-  }
-  // A salesperson opening other people's secret files without a loan:
-  // refused each time, and the third refusal within minutes is an
-  // anomaly alert for the auditor (policy/anomaly.h).
-  const Caller zhao = SystemCaller(users["sales.zhao"].id);
-  int tried = 0;
-  for (const RecordMeta& m : all) {
-    if (tried == 3) break;
-    if (m.classification != Classification::kSecret || m.owner_id == users["sales.zhao"].id)
-      continue;
-    ++tried;
-    auto v = archive.View(zhao, m.id, "看看其他组的大客户");
-    if (v.ok()) return Status::Internal("demo: a view without a loan was allowed");
-    if (v.status().code() != StatusCode::kPermissionDenied) return v.status();
   }
   CUSTOS_RETURN_IF_ERROR(
       vault.Write([](WriteTxn& w) { return w.Insert(tables::kIndex, kSeededKey, "1"); }));
@@ -515,7 +503,7 @@ class Cast {
     if (it == passwords_.end()) Die("demo: unknown demo user");
     return *it->second;
   }
-  Caller As(std::string_view username) const { return SystemCaller(user(username).id); }
+  Caller As(std::string_view username) const { return SystemCaller(user(username).id, username); }
 
  private:
   std::map<std::string, User, std::less<>> users_;
@@ -545,9 +533,6 @@ json::Value NdaFields(const User& employee, const Signatory& s, int index) {
   f["sign_place"] = "上海市浦东新区";
   return f;
 }
-
-// The day of the month the demo's non-compete compensation is due.
-constexpr int kDemoPayDay = 15;
 
 // The non-compete of a salesperson who knows the East China customers. The
 // compensation is above 30% of the average wage and Shanghai's minimum wage
@@ -651,6 +636,28 @@ std::string PaperScanPlaceholder(const Agreement& a, std::string_view signer) {
 }
 
 // Draft (legal) → submit → review and send (the second legal user).
+// A stretch of the story: steps some minutes apart, the first on `day` at
+// hour:minute China time. Without a history every step is now. (Steps over
+// every file of a person are one step: the actions within a step follow
+// each other a millisecond apart, so a company of any size fits its day.)
+class Steps {
+ public:
+  Steps(const DemoHistory* history, CivilDate day, int hour, int minute)
+      : history_(history), day_(day), minute_(hour * 60 + minute) {}
+  // The first step, then each `minutes` after the one before.
+  Status Next(int minutes = 2) {
+    if (started_) minute_ += minutes;
+    started_ = true;
+    return StoryAt(history_, day_, minute_ / 60, minute_ % 60);
+  }
+
+ private:
+  const DemoHistory* history_;
+  CivilDate day_;
+  int minute_;
+  bool started_ = false;
+};
+
 Result<Agreement> DraftAndSend(Agreements& agreements, const Cast& cast,
                                std::string_view template_id, const User& employee,
                                json::Value fields) {
@@ -675,8 +682,9 @@ Status SignElectronically(Agreements& agreements, const Cast& cast, const Agreem
   return agreements.Download(cast.As(employee), a.id).status();
 }
 
-Status SeedNdas(Agreements& agreements, const Cast& cast, DemoDeparture* out) {
+Status SeedNdas(Agreements& agreements, const Cast& cast, Steps& steps, DemoDeparture* out) {
   for (size_t i = 0; i < kSignatories.size(); ++i) {
+    CUSTOS_RETURN_IF_ERROR(steps.Next(20));
     const Signatory& s = kSignatories[i];
     const User& employee = cast.user(s.username);
     CUSTOS_ASSIGN_OR_RETURN(Agreement a, DraftAndSend(agreements, cast, kDemoNdaTemplate, employee,
@@ -713,15 +721,23 @@ Status ExpectRefused(const Status& st, std::string_view what) {
 // The leaver, working from the office as usual, then from home.
 Caller LeaverAt(const Cast& cast, bool home) {
   Caller c = cast.As(kDemoLeaver);
-  if (home) c.place.location = "上海市闵行区（家中，远程登录）";
+  if (home) {
+    c.place.workstation = "个人笔记本电脑";
+    c.place.location = "上海市闵行区（家中，远程登录）";
+  }
   return c;
 }
 
 // Before giving notice, the leaver collects other teams' customers: views
 // under approved loans (and of internal files, which need none), refused
 // copies, prints and exports, a fourth view of one file refused by the
-// quota, and two views from home. Returns the loans to give back.
-Result<std::vector<Loan>> CollectCustomers(Archive& archive, const Cast& cast, DemoDeparture* out) {
+// quota, and two views from home that evening. Returns the loans to give
+// back.
+Result<std::vector<Loan>> CollectCustomers(Archive& archive, const Cast& cast,
+                                           const DemoHistory* history, const Timeline& days,
+                                           DemoDeparture* out) {
+  CUSTOS_RETURN_IF_ERROR(StoryAt(history, days.collected, 9, 35));
+  Steps at_desk(history, days.collected, 9, 40);
   const std::string leaver_id = cast.user(kDemoLeaver).id;
   const Caller office = LeaverAt(cast, false);
   SearchQuery q;
@@ -748,8 +764,9 @@ Result<std::vector<Loan>> CollectCustomers(Archive& archive, const Cast& cast, D
       "核对客户联系人和交易习惯"};
   size_t reason = 0;
   auto next_reason = [&]() { return kReasons[reason++ % kReasons.size()]; };
-  auto view = [&](const Caller& who, const RecordMeta& m, int times) -> Status {
+  auto view = [&](Steps& steps, const Caller& who, const RecordMeta& m, int times) -> Status {
     for (int i = 0; i < times; ++i) {
+      CUSTOS_RETURN_IF_ERROR(steps.Next(3));
       CUSTOS_RETURN_IF_ERROR(archive.View(who, m.id, next_reason()).status());
     }
     return Status::Ok();
@@ -757,13 +774,16 @@ Result<std::vector<Loan>> CollectCustomers(Archive& archive, const Cast& cast, D
   const Caller approver = cast.As("approver");
   std::vector<Loan> loans;
   auto borrow = [&](const RecordMeta& m, bool release) -> Status {
+    CUSTOS_RETURN_IF_ERROR(at_desk.Next(4));
     CUSTOS_ASSIGN_OR_RETURN(Loan loan,
                             RequestLoan(archive, office,
                                         LoanRequest{m.id, policy::LoanKind::kView,
                                                     "协助同事跟进客户，需了解客户历史订单和报价",
                                                     std::nullopt, false}));
+    CUSTOS_RETURN_IF_ERROR(at_desk.Next(6));
     CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver, loan.id, "同意").status());
     if (release) {
+      CUSTOS_RETURN_IF_ERROR(at_desk.Next(10));
       CUSTOS_RETURN_IF_ERROR(
           ReleaseLoan(archive, cast.As("custodian"), loan.id, "档案已借出").status());
     }
@@ -777,125 +797,203 @@ Result<std::vector<Loan>> CollectCustomers(Archive& archive, const Cast& cast, D
   std::vector<const RecordMeta*> top = pick(Classification::kTopSecret, 1);
   // The first internal files from the office; the last two are kept for home.
   const size_t at_office = internal.size() > 2 ? internal.size() - 2 : internal.size();
-  for (size_t i = 0; i < at_office; ++i) CUSTOS_RETURN_IF_ERROR(view(office, *internal[i], 1));
+  for (size_t i = 0; i < at_office; ++i) {
+    CUSTOS_RETURN_IF_ERROR(view(at_desk, office, *internal[i], 1));
+  }
   for (size_t i = 0; i < confidential.size(); ++i) {
     CUSTOS_RETURN_IF_ERROR(borrow(*confidential[i], false));
     CUSTOS_RETURN_IF_ERROR(
-        view(office, *confidential[i], i == 0 ? 3 : 1 + static_cast<int>(i % 2)));
+        view(at_desk, office, *confidential[i], i == 0 ? 3 : 1 + static_cast<int>(i % 2)));
   }
   for (const RecordMeta* m : secret) {
     CUSTOS_RETURN_IF_ERROR(borrow(*m, true));
-    CUSTOS_RETURN_IF_ERROR(view(office, *m, 2));
+    CUSTOS_RETURN_IF_ERROR(view(at_desk, office, *m, 2));
   }
   // Taking the files out: refused without a loan of that kind; a fourth
   // look at the first file is over the quota. Refusals in a row are an
   // alert of their own (policy/anomaly.h).
   if (!confidential.empty()) {
+    CUSTOS_RETURN_IF_ERROR(at_desk.Next(2));
     CUSTOS_RETURN_IF_ERROR(ExpectRefused(
         archive.View(office, confidential[0]->id, "再核对一次报价").status(), "a fourth view"));
+    CUSTOS_RETURN_IF_ERROR(at_desk.Next(2));
     CUSTOS_RETURN_IF_ERROR(ExpectRefused(
         UseRecord(archive, office, confidential[0]->id, policy::Action::kCopy, "整理客户资料备用")
             .status(),
         "a copy without a loan"));
+    CUSTOS_RETURN_IF_ERROR(at_desk.Next(2));
     CUSTOS_RETURN_IF_ERROR(ExpectRefused(UseRecord(archive, office, confidential[0]->id,
                                                    policy::Action::kPrint, "打印报价单带给客户")
                                              .status(),
                                          "a print without a loan"));
   }
   if (!secret.empty()) {
+    CUSTOS_RETURN_IF_ERROR(at_desk.Next(2));
     CUSTOS_RETURN_IF_ERROR(ExpectRefused(
         UseRecord(archive, office, secret[0]->id, policy::Action::kExport, "导出客户资料备份")
             .status(),
         "an export without a loan"));
   }
   if (!top.empty()) {
+    CUSTOS_RETURN_IF_ERROR(at_desk.Next(2));
     CUSTOS_RETURN_IF_ERROR(ExpectRefused(
         UseRecord(archive, office, top[0]->id, policy::Action::kCopy, "复制重点客户合同条款")
             .status(),
         "a copy of a top-secret file"));
   }
-  // Then from home: a place the vault has not seen them at.
+  // Then from home that evening: a place the vault has not seen them at,
+  // after hours.
+  Steps evening(history, days.collected, 21, 30);
   const Caller home = LeaverAt(cast, true);
   for (size_t i = at_office; i < internal.size(); ++i) {
-    CUSTOS_RETURN_IF_ERROR(view(home, *internal[i], 1));
+    CUSTOS_RETURN_IF_ERROR(view(evening, home, *internal[i], 1));
   }
   out->files_viewed = static_cast<int>(internal.size() + confidential.size() + secret.size());
   return loans;
 }
 
-// Resignation, non-compete, loans back, handover, departure, compensation.
+// The follow-ups' words (which intention, which tolerance) come from here.
+constexpr uint64_t kFollowUpSeed = 20260401;
+
+// Every file in the vault, by name (ids are random; names come from the
+// seed, so the same seed gives the same order).
+Result<std::vector<RecordMeta>> AllFiles(Archive& archive, const Cast& cast) {
+  std::vector<RecordMeta> all;
+  for (const Person& p : People()) {
+    CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                            archive.RecordsOwnedBy(cast.user(p.username).id));
+    for (const std::string& id : ids) {
+      CUSTOS_ASSIGN_OR_RETURN(RecordMeta m, archive.GetMeta(id));
+      all.push_back(std::move(m));
+    }
+  }
+  std::sort(all.begin(), all.end(), [](const RecordMeta& a, const RecordMeta& b) {
+    return std::tie(a.name, a.id) < std::tie(b.name, b.id);
+  });
+  return all;
+}
+
+// A quarter in: follow-up versions of some customers; a month later some
+// of 周琳's customers go to 孙浩 (every second one, at most five: she keeps
+// the rest, which she hands over when she leaves).
+Status SeedFollowUpsAndTransfer(Archive& archive, const Cast& cast, const DemoHistory* history,
+                                const Timeline& days) {
+  Vault& vault = archive.vault();
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<RecordMeta> all, AllFiles(archive, cast));
+  auto owner_of = [&](const RecordMeta& m) {
+    for (const Person& p : People()) {
+      if (cast.user(p.username).id == m.owner_id) return cast.As(p.username);
+    }
+    return SystemCaller(m.owner_id, "");
+  };
+  Gen g(kFollowUpSeed);
+  Steps afternoon(history, days.follow_ups, 14, 0);
+  int customers = 0;
+  for (const RecordMeta& m : all) {
+    if (m.kind != RecordKind::kCustomer || customers++ % 2 == 1) continue;
+    if (customers > 40) break;
+    CUSTOS_RETURN_IF_ERROR(afternoon.Next(7));
+    auto r = vault.BeginRead();
+    if (!r.ok()) return r.status();
+    CUSTOS_ASSIGN_OR_RETURN(RecordVersion v, ReadRecordVersion(**r, m.id, m.latest_version));
+    r->reset();
+    RecordUpdate u{m.name,   m.classification, m.declassify_on, m.custodian_id, m.tags,
+                   m.status, m.territory,      m.paper,         v.content};
+    u.content.notes += " 季度回访：客户反馈良好，" + g.Pick(kIntentions) + "。";
+    u.content.price_tolerance = "可接受涨价不超过 " + std::to_string(g.Int(1, 8)) + "%";
+    CUSTOS_RETURN_IF_ERROR(archive.UpdateRecord(owner_of(m), m.id, u, "季度回访更新").status());
+  }
+  Steps morning(history, days.transfer, 11, 0);
+  const std::string zhou = cast.user(kDemoCompletedLeaver).id;
+  int handed = 0;
+  int seen = 0;
+  for (const RecordMeta& m : all) {
+    if (m.owner_id != zhou || handed >= 5) continue;
+    if (seen++ % 2 == 1) continue;
+    CUSTOS_RETURN_IF_ERROR(morning.Next(3));
+    CUSTOS_RETURN_IF_ERROR(archive
+                               .ReassignOwner(cast.As("approver"), m.id, cast.user("sales.sun").id,
+                                              "周琳调岗，客户交接给孙浩")
+                               .status());
+    ++handed;
+  }
+  return Status::Ok();
+}
+
+// Resignation, loans back, non-compete, handover, departure, customers,
+// compensation.
 Status SeedDeparture(Archive& archive, Agreements& agreements, const Cast& cast,
-                     const DemoAgreementOptions& options, std::vector<Loan> loans,
-                     DemoDeparture* out) {
+                     const DemoHistory* history, const Timeline& days, std::vector<Loan> loans,
+                     const CustomerLetterRenderer& letters, DemoDeparture* out) {
   Vault& vault = archive.vault();
   const AuditLog& log = archive.audit_log();
   const User& leaver = cast.user(kDemoLeaver);
   const User& successor = cast.user(kDemoSuccessor);
   out->leaver_name = leaver.display_name;
   out->successor_name = successor.display_name;
-  // Three months' compensation are due by `today` and the fourth is due on
-  // the first pay day after it: the first is due on the first pay day after
-  // the last working day (the contract's 首期…第一个支付日), which lies 20
-  // days before it — whatever the month lengths.
-  const int64_t today = DaysFromCivil(options.today);
-  CivilDate fourth_due{options.today.year, options.today.month, kDemoPayDay};
-  if (fourth_due <= options.today) fourth_due = AddMonths(fourth_due, 1);
-  out->last_working_day = CivilFromDays(DaysFromCivil(AddMonths(fourth_due, -3)) - 20);
-  out->notice_date = CivilFromDays(DaysFromCivil(out->last_working_day) - 30);
+  out->last_working_day = days.last_working_day;
+  out->notice_date = days.notice;
+  CUSTOS_RETURN_IF_ERROR(StoryAt(history, days.notice, 9, 30));
   CUSTOS_ASSIGN_OR_RETURN(
       User resigned,
       RegisterResignation(vault, log, cast.As("hr"), leaver.id, FormatDate(out->notice_date),
                           FormatDate(out->last_working_day),
                           "本人提出辞职（个人原因），离职面谈记录已归档"));
+  // The loans go back the same morning, before they fall due.
+  const Caller office = LeaverAt(cast, false);
+  Steps returning(history, days.notice, 10, 30);
+  for (const Loan& loan : loans) {
+    CUSTOS_RETURN_IF_ERROR(returning.Next(2));
+    CUSTOS_RETURN_IF_ERROR(ReturnLoan(archive, office, loan.id, "离职前归还借阅").status());
+  }
 
   // The non-compete, signed during the notice period: by now the vault holds
-  // the record of what they accessed (N3).
+  // the record of what they accessed (N3); then the obligations notice,
+  // issued the day after the notice, and signed.
+  const CivilDate signing = WorkdayFrom(Plus(days.notice, 1));
+  CUSTOS_RETURN_IF_ERROR(StoryAt(history, signing, 10, 0));
   const auto signatory = std::find_if(kSignatories.begin(), kSignatories.end(),
                                       [](const Signatory& s) { return s.username == kDemoLeaver; });
-  CUSTOS_ASSIGN_OR_RETURN(
-      Agreement nc,
-      DraftAndSend(agreements, cast, kDemoNonCompeteTemplate, leaver,
-                   NonCompeteFields(leaver, *signatory,
-                                    static_cast<int>(signatory - kSignatories.begin()))));
-  CUSTOS_RETURN_IF_ERROR(SignElectronically(agreements, cast, nc, kDemoLeaver));
-
-  // The obligations notice, issued the day after the notice and signed.
   const json::Value nc_fields =
       NonCompeteFields(leaver, *signatory, static_cast<int>(signatory - kSignatories.begin()));
+  CUSTOS_ASSIGN_OR_RETURN(
+      Agreement nc, DraftAndSend(agreements, cast, kDemoNonCompeteTemplate, leaver, nc_fields));
+  CUSTOS_RETURN_IF_ERROR(SignElectronically(agreements, cast, nc, kDemoLeaver));
+  CUSTOS_RETURN_IF_ERROR(StoryAt(history, signing, 11, 0));
   CUSTOS_ASSIGN_OR_RETURN(
       Agreement notice,
       DraftAndSend(agreements, cast, kDemoNoticeTemplate, leaver,
                    NoticeFields(leaver, *signatory, nc_fields, out->last_working_day,
-                                CivilFromDays(DaysFromCivil(out->notice_date) + 1),
-                                cast.user("legal").display_name)));
+                                Plus(out->notice_date, 1), cast.user("legal").display_name)));
   CUSTOS_RETURN_IF_ERROR(SignElectronically(agreements, cast, notice, kDemoLeaver));
 
   // Nothing new in the notice period: a look at a colleague's file is refused.
+  const CivilDate refused = WorkdayFrom(Plus(signing, 1));
+  CUSTOS_RETURN_IF_ERROR(StoryAt(history, refused, 9, 50));
   SearchQuery q;
   q.kind = RecordKind::kCustomer;
   q.owner_id = successor.id;
   q.limit = 1;
-  const Caller office = LeaverAt(cast, false);
   CUSTOS_ASSIGN_OR_RETURN(SearchResult theirs, archive.Search(office, q));
   if (!theirs.records.empty()) {
     CUSTOS_RETURN_IF_ERROR(ExpectRefused(
         archive.View(office, theirs.records[0].id, "最后确认一下客户联系方式").status(),
         "a view in the notice period"));
   }
-  for (const Loan& loan : loans) {
-    CUSTOS_RETURN_IF_ERROR(ReturnLoan(archive, office, loan.id, "离职前归还借阅").status());
-  }
 
   // The handover: HR assigns every file to the successor, the leaver shows
   // them one (the only view the notice period allows), an approver confirms.
+  const CivilDate handover = WorkdayFrom(Plus(refused, 1));
   CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> files, archive.RecordsOwnedBy(leaver.id));
   std::sort(files.begin(), files.end());
+  CUSTOS_RETURN_IF_ERROR(StoryAt(history, handover, 10, 0));
   for (const std::string& id : files) {
     CUSTOS_RETURN_IF_ERROR(
         AssignHandover(archive, cast.As("hr"), leaver.id, id, successor.id,
                        leaver.display_name + "离职，客户由" + successor.display_name + "接手")
             .status());
   }
+  CUSTOS_RETURN_IF_ERROR(StoryAt(history, handover, 11, 0));
   for (const std::string& id : files) {
     CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, archive.GetMeta(id));
     if (meta.classification == Classification::kTopSecret) continue;  // needs a loan
@@ -903,33 +1001,48 @@ Status SeedDeparture(Archive& archive, Agreements& agreements, const Cast& cast,
         archive.View(office, id, "向" + successor.display_name + "介绍客户情况").status());
     break;
   }
+  CUSTOS_RETURN_IF_ERROR(StoryAt(history, handover, 15, 0));
   for (const std::string& id : files) {
     CUSTOS_RETURN_IF_ERROR(ConfirmHandover(archive, cast.As("approver"), leaver.id, id,
                                            "已与" + successor.display_name + "当面核对客户清单")
                                .status());
     ++out->handed_over;
   }
+  // The custodian writes to the first customer.
+  if (!files.empty() && letters) {
+    CUSTOS_RETURN_IF_ERROR(StoryAt(history, WorkdayFrom(Plus(handover, 1)), 10, 0));
+    CustomerLetterRequest letter;
+    letter.company_name = "华信商贸有限公司";
+    letter.successor_phone = "021-6288 0102";
+    letter.successor_email = "wang.lei@huaxin.example.cn";
+    CUSTOS_RETURN_IF_ERROR(
+        IssueCustomerLetter(archive, cast.As("custodian"), leaver.id, files[0], letter, letters)
+            .status());
+  }
 
-  // The customers: the custodian writes to the first, who confirms with the
-  // signed reply; the second refuses and an approver waives it (legal writes
-  // to them separately); the third cannot be reached; the rest are not
-  // asked yet, so the departure is still in progress. The answers date from
-  // the days after the last working day (never after the server's today,
-  // which the vault checks: the story may be seeded for a later `today`).
-  const CivilDate server_today = CivilFromDays(NowMillis() / 86'400'000);
-  const std::string answered =
-      FormatDate(std::min(CivilFromDays(DaysFromCivil(out->last_working_day) + 3), server_today));
+  // The sweep `custos serve` runs on its timer: the last working day is past.
+  const CivilDate swept = Plus(days.last_working_day, 1);
+  CUSTOS_RETURN_IF_ERROR(StoryAt(history, swept, 8, 5));
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<User> departed, MarkDeparted(vault, log, swept));
+  if (std::none_of(departed.begin(), departed.end(),
+                   [&](const User& u) { return u.id == leaver.id; })) {
+    return Status::Internal("demo: the leaver was not marked departed");
+  }
+
+  // The customers: the first confirms (the signed reply to the letter); the
+  // second refuses and an approver waives it (legal writes to them
+  // separately); the third cannot be reached; the rest are not asked yet,
+  // so the departure is still in progress. The answers date from the days
+  // after the last working day, never after the server's today (which the
+  // vault checks: without a history the story may be told for a later
+  // `today`).
+  Steps answering(history, WorkdayFrom(Plus(days.last_working_day, 3)), 11, 0);
+  CUSTOS_RETURN_IF_ERROR(answering.Next(0));
+  const std::string answered = FormatDate(std::min(WorkdayFrom(Plus(days.last_working_day, 3)),
+                                                   CivilFromDays(NowMillis() / 86'400'000)));
   for (size_t i = 0; i < files.size(); ++i) {
     const std::string& id = files[i];
-    if (i == 0 && options.letters) {
-      CustomerLetterRequest letter;
-      letter.company_name = "华信商贸有限公司";
-      letter.successor_phone = "021-6288 0102";
-      letter.successor_email = "wang.lei@huaxin.example.cn";
-      CUSTOS_RETURN_IF_ERROR(
-          IssueCustomerLetter(archive, cast.As("custodian"), leaver.id, id, letter, options.letters)
-              .status());
-    }
+    if (i < 3) CUSTOS_RETURN_IF_ERROR(answering.Next(20));
     CustomerAnswerInput answer;
     answer.date = answered;
     if (i == 0) {
@@ -949,6 +1062,7 @@ Status SeedDeparture(Archive& archive, Agreements& agreements, const Cast& cast,
       answer.note = "客户表示仍将与" + leaver.display_name + "联系，拒绝确认";
       CUSTOS_RETURN_IF_ERROR(
           RecordCustomerAnswer(archive, cast.As("custodian"), leaver.id, id, answer).status());
+      CUSTOS_RETURN_IF_ERROR(answering.Next(40));
       CUSTOS_RETURN_IF_ERROR(
           WaiveCustomerConfirmation(archive, cast.As("approver2"), leaver.id, id,
                                     "客户拒绝确认；法务已发书面通知，列入重点关注客户")
@@ -966,16 +1080,10 @@ Status SeedDeparture(Archive& archive, Agreements& agreements, const Cast& cast,
     }
   }
 
-  // The sweep `custos serve` runs on its timer: the last working day is past.
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<User> departed, MarkDeparted(vault, log, options.today));
-  if (std::none_of(departed.begin(), departed.end(),
-                   [&](const User& u) { return u.id == leaver.id; })) {
-    return Status::Internal("demo: the leaver was not marked departed");
-  }
-
-  // Compensation for every month already due, paid two days before its due
-  // date — except the second month: missed, and paid a month late with the
-  // third.
+  // Compensation for every month already due, recorded by legal the
+  // morning it was paid, two days before its due date — except the second
+  // month: missed, and paid a month late with the third.
+  const int64_t today = DaysFromCivil(days.today);
   NonCompeteTracker tracker(vault, log);
   CUSTOS_ASSIGN_OR_RETURN(NonCompeteTerms terms, TermsFor(nc, resigned));
   const std::vector<MonthStatus> schedule = CompensationSchedule(terms);
@@ -985,92 +1093,212 @@ Status SeedDeparture(Archive& archive, Agreements& agreements, const Cast& cast,
     NonCompetePayment p;
     p.month = m.month;
     p.amount_minor = terms.monthly_minor;
-    p.paid_on = CivilFromDays(DaysFromCivil(paid_with.due) - 2);
+    p.paid_on = Plus(paid_with.due, -2);
+    CUSTOS_RETURN_IF_ERROR(StoryAt(history, p.paid_on, 9, m.month * 2));
     std::string date = FormatDate(p.paid_on);
     date.erase(std::remove(date.begin(), date.end(), '-'), date.end());
     p.reference = "银行回单 HX" + date + "-0" + std::to_string(m.month);
     CUSTOS_RETURN_IF_ERROR(tracker.RecordPayment(cast.As("legal"), nc.id, p));
     ++out->payments;
+    out->last_paid = std::max(out->last_paid, p.paid_on);
   }
   return Status::Ok();
 }
 
-// A departure that is over: 周琳 (kDemoCompletedLeaver) left the month
+// A departure that is over: 周琳 (kDemoCompletedLeaver) left three weeks
 // before the leaver's notice, with nothing outstanding — every file handed
 // to 孙浩 and confirmed by an approver, every customer told and confirming
 // (孙浩 records each answer), the obligations notice refused at the exit
 // interview and the refusal recorded by HR, no loans, the account disabled
 // by the sweep. Her checklist is complete: what "done" looks like.
-Status SeedCompletedDeparture(Archive& archive, const Cast& cast,
-                              const DemoAgreementOptions& options, DemoDeparture* out) {
+Status SeedCompletedDeparture(Archive& archive, const Cast& cast, const DemoHistory* history,
+                              const Timeline& days, DemoDeparture* out) {
   Vault& vault = archive.vault();
   const AuditLog& log = archive.audit_log();
   const User& leaver = cast.user(kDemoCompletedLeaver);
   const User& successor = cast.user("sales.sun");
   out->completed_leaver_name = leaver.display_name;
-  const CivilDate last_day = CivilFromDays(DaysFromCivil(out->notice_date) - 20);
-  const CivilDate notice = CivilFromDays(DaysFromCivil(last_day) - 30);
-  CUSTOS_RETURN_IF_ERROR(RegisterResignation(vault, log, cast.As("hr"), leaver.id,
-                                             FormatDate(notice), FormatDate(last_day),
-                                             "本人提出辞职（回老家发展），离职面谈记录已归档")
-                             .status());
+  const CivilDate last_day = days.completed_last_day;
+  CUSTOS_RETURN_IF_ERROR(StoryAt(history, days.completed_notice, 10, 0));
+  CUSTOS_RETURN_IF_ERROR(
+      RegisterResignation(vault, log, cast.As("hr"), leaver.id, FormatDate(days.completed_notice),
+                          FormatDate(last_day), "本人提出辞职（回老家发展），离职面谈记录已归档")
+          .status());
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> files, archive.RecordsOwnedBy(leaver.id));
+  std::sort(files.begin(), files.end());
+  const std::string reason = leaver.display_name + "离职，客户由" + successor.display_name + "接手";
+  const CivilDate handover = WorkdayFrom(Plus(last_day, -3), -1);
+  CUSTOS_RETURN_IF_ERROR(StoryAt(history, handover, 10, 0));
+  for (const std::string& id : files) {
+    CUSTOS_RETURN_IF_ERROR(
+        AssignHandover(archive, cast.As("hr"), leaver.id, id, successor.id, reason).status());
+  }
+  CUSTOS_RETURN_IF_ERROR(StoryAt(history, handover, 14, 0));
+  for (const std::string& id : files) {
+    CUSTOS_RETURN_IF_ERROR(ConfirmHandover(archive, cast.As("approver"), leaver.id, id,
+                                           "已与" + successor.display_name + "逐户核对")
+                               .status());
+  }
+  CUSTOS_RETURN_IF_ERROR(StoryAt(history, last_day, 16, 0));
   CUSTOS_RETURN_IF_ERROR(
       RecordNoticeRefusal(archive, cast.As("hr"), leaver.id, "",
                           "离职面谈时口头告知保密义务，本人拒绝签收书面告知书；人事孙丽、"
                           "法务王芳在场")
           .status());
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> files, archive.RecordsOwnedBy(leaver.id));
-  std::sort(files.begin(), files.end());
-  const std::string reason = leaver.display_name + "离职，客户由" + successor.display_name + "接手";
-  for (const std::string& id : files) {
-    CUSTOS_RETURN_IF_ERROR(
-        AssignHandover(archive, cast.As("hr"), leaver.id, id, successor.id, reason).status());
-    CUSTOS_RETURN_IF_ERROR(ConfirmHandover(archive, cast.As("approver"), leaver.id, id,
-                                           "已与" + successor.display_name + "逐户核对")
-                               .status());
+  const CivilDate swept = Plus(last_day, 1);
+  CUSTOS_RETURN_IF_ERROR(StoryAt(history, swept, 8, 5));
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<User> departed, MarkDeparted(vault, log, swept));
+  if (std::none_of(departed.begin(), departed.end(),
+                   [&](const User& u) { return u.id == leaver.id; })) {
+    return Status::Internal("demo: the completed leaver was not marked departed");
   }
-  const CivilDate server_today = CivilFromDays(NowMillis() / 86'400'000);
+  CUSTOS_RETURN_IF_ERROR(StoryAt(history, WorkdayFrom(Plus(last_day, 2)), 10, 0));
   CustomerAnswerInput answer;
   answer.answer = CustomerAnswer::kConfirmed;
   answer.method = "phone";
   answer.contact_name = "采购负责人";
-  answer.date = FormatDate(std::min(CivilFromDays(DaysFromCivil(last_day) + 2), server_today));
+  answer.date =
+      FormatDate(std::min(WorkdayFrom(Plus(last_day, 2)), CivilFromDays(NowMillis() / 86'400'000)));
   answer.note = "客户已知悉对接人变更，同意由" + successor.display_name + "继续对接";
   for (const std::string& id : files) {
     CUSTOS_RETURN_IF_ERROR(
         RecordCustomerAnswer(archive, cast.As("sales.sun"), leaver.id, id, answer).status());
     ++out->completed_handovers;
   }
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<User> departed, MarkDeparted(vault, log, options.today));
-  if (std::none_of(departed.begin(), departed.end(),
-                   [&](const User& u) { return u.id == leaver.id; })) {
-    return Status::Internal("demo: the completed leaver was not marked departed");
+  return Status::Ok();
+}
+
+// The latest working day: a salesperson opening other people's secret
+// files without a loan, refused each time (the third refusal within
+// minutes is an anomaly alert for the auditor, policy/anomaly.h); then the
+// borrower's loans in every state, by the borrower on files of each level.
+Status SeedRecentActivity(Archive& archive, const Cast& cast, const DemoHistory* history,
+                          CivilDate day) {
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<RecordMeta> all, AllFiles(archive, cast));
+  Steps morning(history, day, 9, 15);
+  const Caller zhao = cast.As("sales.zhao");
+  int tried = 0;
+  for (const RecordMeta& m : all) {
+    if (tried == 3) break;
+    if (m.classification != Classification::kSecret || m.owner_id == zhao.user_id) continue;
+    ++tried;
+    CUSTOS_RETURN_IF_ERROR(morning.Next(2));
+    auto v = archive.View(zhao, m.id, "看看其他组的大客户");
+    if (v.ok()) return Status::Internal("demo: a view without a loan was allowed");
+    if (v.status().code() != StatusCode::kPermissionDenied) return v.status();
   }
+  auto find = [&](Classification c, int skip) -> const RecordMeta* {
+    for (const RecordMeta& m : all) {
+      if (m.classification == c && m.kind == RecordKind::kCustomer && skip-- == 0) return &m;
+    }
+    return nullptr;
+  };
+  const int customers = static_cast<int>(std::count_if(
+      all.begin(), all.end(), [](const RecordMeta& m) { return m.kind == RecordKind::kCustomer; }));
+  if (customers < 50) return Status::Ok();  // too few files of each level
+  const Caller borrower = cast.As("borrower");
+  const Caller approver = cast.As("approver");
+  const Caller approver2 = cast.As("approver2");
+  const Caller keeper = cast.As("custodian");
+  Steps steps(history, day, 10, 0);
+  auto request = [&](const RecordMeta* m, policy::LoanKind kind,
+                     std::string reason) -> Result<Loan> {
+    if (m == nullptr) return Status::FailedPrecondition("demo: too few records for loans");
+    CUSTOS_RETURN_IF_ERROR(steps.Next(5));
+    return RequestLoan(archive, borrower,
+                       LoanRequest{m->id, kind, std::move(reason), std::nullopt, false});
+  };
+  auto then = [&](int minutes) { return steps.Next(minutes); };
+  CUSTOS_RETURN_IF_ERROR(request(find(Classification::kConfidential, 0), policy::LoanKind::kView,
+                                 "准备客户续约谈判材料")
+                             .status());  // stays requested
+  CUSTOS_ASSIGN_OR_RETURN(Loan approved, request(find(Classification::kConfidential, 1),
+                                                 policy::LoanKind::kView, "核对历史报价与返点"));
+  CUSTOS_RETURN_IF_ERROR(then(12));
+  CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver, approved.id, "同意，限三日内").status());
+  CUSTOS_ASSIGN_OR_RETURN(Loan released,
+                          request(find(Classification::kSecret, 0), policy::LoanKind::kView,
+                                  "配合年度审计抽查客户档案"));
+  CUSTOS_RETURN_IF_ERROR(then(10));
+  CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver, released.id, "同意").status());
+  CUSTOS_RETURN_IF_ERROR(then(15));
+  CUSTOS_RETURN_IF_ERROR(ReleaseLoan(archive, keeper, released.id, "纸质档案已借出").status());
+  CUSTOS_ASSIGN_OR_RETURN(Loan back, request(find(Classification::kSecret, 1),
+                                             policy::LoanKind::kView, "整理客户拜访记录"));
+  CUSTOS_RETURN_IF_ERROR(then(10));
+  CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver, back.id, "同意").status());
+  CUSTOS_RETURN_IF_ERROR(then(10));
+  CUSTOS_RETURN_IF_ERROR(ReleaseLoan(archive, keeper, back.id, "已发放").status());
+  CUSTOS_RETURN_IF_ERROR(then(60));
+  CUSTOS_RETURN_IF_ERROR(ReturnLoan(archive, borrower, back.id, "已归还").status());
+  CUSTOS_ASSIGN_OR_RETURN(Loan no, request(find(Classification::kConfidential, 2),
+                                           policy::LoanKind::kView, "了解一下情况"));
+  CUSTOS_RETURN_IF_ERROR(then(8));
+  CUSTOS_RETURN_IF_ERROR(DenyLoan(archive, approver, no.id, "理由不充分").status());
+  CUSTOS_ASSIGN_OR_RETURN(Loan copy, request(find(Classification::kInternal, 0),
+                                             policy::LoanKind::kCopy, "制作投标报价附件"));
+  CUSTOS_RETURN_IF_ERROR(then(10));
+  CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver, copy.id, "同意复制一份").status());
+  CUSTOS_RETURN_IF_ERROR(then(5));
+  CUSTOS_RETURN_IF_ERROR(
+      UseRecord(archive, borrower, copy.record_id, policy::Action::kCopy, "制作投标报价附件")
+          .status());
+  CUSTOS_ASSIGN_OR_RETURN(Loan top,
+                          request(find(Classification::kTopSecret, 0), policy::LoanKind::kView,
+                                  "配合法务部门核查客户合同条款"));
+  CUSTOS_RETURN_IF_ERROR(then(20));
+  CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver2, top.id, "第一审批人同意").status());
   return Status::Ok();
 }
 
 }  // namespace
 
-Result<DemoDeparture> SeedDemoAgreements(Archive& archive, const DocumentBuilder& documents,
-                                         const std::vector<DemoLogin>& logins,
-                                         const DemoAgreementOptions& options) {
+DemoHistory::DemoHistory(CivilDate today) : today_(today) {
+  ClearStoryClock();
+  // The company's first morning; the vault created now is dated then.
+  SetStoryClock(ChinaTime(DemoTimeline(today).founded, 8, 30));
+}
+
+DemoHistory::~DemoHistory() { ClearStoryClock(); }
+
+Status DemoHistory::At(CivilDate day, int hour, int minute) const {
+  if (!SetStoryClock(ChinaTime(day, hour, minute))) {
+    return Status::Internal("demo: the story would go back in time to " + FormatDate(day));
+  }
+  return Status::Ok();
+}
+
+Result<DemoDeparture> SeedDemoStory(Archive& archive, const DocumentBuilder& documents,
+                                    const std::vector<DemoLogin>& logins,
+                                    const DemoAgreementOptions& options) {
   Vault& vault = archive.vault();
+  const DemoHistory* history = options.history;
+  if (history != nullptr && history->today() != options.today) {
+    return Status::Internal("demo: the history is told for another day");
+  }
   {
     CUSTOS_ASSIGN_OR_RETURN(auto r, vault.BeginRead());
     CUSTOS_ASSIGN_OR_RETURN(bool company, r->Has(tables::kIndex, kSeededKey));
     if (!company) return Status::FailedPrecondition("the demo company is not seeded yet");
     CUSTOS_ASSIGN_OR_RETURN(bool seeded, r->Has(tables::kIndex, kAgreementsSeededKey));
-    if (seeded) return Status::AlreadyExists("the demo agreements are already in this vault");
+    if (seeded) return Status::AlreadyExists("the demo's story is already in this vault");
   }
   CUSTOS_ASSIGN_OR_RETURN(Cast cast, Cast::Load(vault, logins));
+  const Timeline days = DemoTimeline(options.today);
   AgreementsOptions ao;
   ao.signing_kdf = options.signing_kdf;
   Agreements agreements(vault, archive.audit_log(), documents, ao);
   DemoDeparture out;
-  CUSTOS_RETURN_IF_ERROR(SeedNdas(agreements, cast, &out));
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> loans, CollectCustomers(archive, cast, &out));
-  CUSTOS_RETURN_IF_ERROR(SeedDeparture(archive, agreements, cast, options, std::move(loans), &out));
-  CUSTOS_RETURN_IF_ERROR(SeedCompletedDeparture(archive, cast, options, &out));
+  Steps signing(history, days.ndas, 9, 40);
+  CUSTOS_RETURN_IF_ERROR(SeedNdas(agreements, cast, signing, &out));
+  CUSTOS_RETURN_IF_ERROR(SeedFollowUpsAndTransfer(archive, cast, history, days));
+  CUSTOS_RETURN_IF_ERROR(SeedCompletedDeparture(archive, cast, history, days, &out));
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> loans,
+                          CollectCustomers(archive, cast, history, days, &out));
+  CUSTOS_RETURN_IF_ERROR(SeedDeparture(archive, agreements, cast, history, days, std::move(loans),
+                                       options.letters, &out));
+  CUSTOS_RETURN_IF_ERROR(SeedRecentActivity(archive, cast, history,
+                                            std::max(WorkdayFrom(days.today, -1), out.last_paid)));
   CUSTOS_RETURN_IF_ERROR(
       vault.Write([](WriteTxn& w) { return w.Insert(tables::kIndex, kAgreementsSeededKey, "1"); }));
   return out;

@@ -1,14 +1,18 @@
 // A demo company for trying Custos: 华信商贸有限公司 with one user per role,
-// a sales team, a few hundred customer files across all five classification
-// levels (generated from a seed, so the same seed gives the same company),
-// some later versions, an ownership handover and loans in various states
-// (SeedDemoCompany); then its agreements and a salesperson's departure
-// (SeedDemoAgreements), which need the template library the caller passes.
+// a sales team and a few hundred customer files across all five
+// classification levels (generated from a seed, so the same seed gives the
+// same company: SeedDemoCompany); then its year of history
+// (SeedDemoStory): the staff's signed NDAs, later versions, an ownership
+// transfer, two salespeople's departures and loans in various states, which
+// need the template library the caller passes.
 //
 // Everything is done through the product's own functions, as the users'
-// own actions would be: decided by the policy in force and audited. Audit
-// events carry the time the demo was seeded; only the story's calendar
-// dates (a resignation, a last working day, payments) lie in the past.
+// own actions would be: decided by the policy in force and audited. With a
+// DemoHistory (as `custos demo` seeds it) every step happens on its day of
+// the story, in working hours unless the story says otherwise, and the
+// audit log's times say so; without one, every event carries the time it
+// was seeded and only the story's calendar dates (a resignation, a last
+// working day, payments) lie in the past.
 //
 // Not production code: it lives beside the command that seeds it (`custos
 // demo`, `serve --demo`) in its own library, custos::demo, and uses only the
@@ -33,6 +37,30 @@
 
 namespace custos::cli {
 
+// Dates the demo's made-up history. While one exists, the process's clock
+// reads the story's moments (base/time.h's story clock) instead of the wall
+// clock, starting on the morning the demo company begins to use Custos,
+// about a year before `today`; the seeding moves it on step by step, never
+// past the wall clock. Create the vault after it, so that its first events
+// are the story's first. Destroying it returns to the wall clock. Only
+// `custos demo` and tests make one; the server never does.
+class DemoHistory {
+ public:
+  explicit DemoHistory(CivilDate today);
+  ~DemoHistory();
+  DemoHistory(const DemoHistory&) = delete;
+  DemoHistory& operator=(const DemoHistory&) = delete;
+
+  CivilDate today() const { return today_; }
+  // Moves the story to `day` at hour:minute China time (UTC+8), or to now
+  // if that is later than now. kInternal when it lies before the story's
+  // present: the seeding would go back in time.
+  Status At(CivilDate day, int hour, int minute) const;
+
+ private:
+  CivilDate today_;
+};
+
 struct DemoOptions {
   uint64_t seed = 20260101;
   int customers = 300;
@@ -41,6 +69,8 @@ struct DemoOptions {
   std::string password;
   // Password hashing; the default is the production setting.
   vault::Argon2Params password_kdf = vault::PasswordKdf();
+  // Dates the company's first days (null: everything happens now).
+  const DemoHistory* history = nullptr;
 };
 
 struct DemoLogin {
@@ -50,9 +80,11 @@ struct DemoLogin {
   vault::SecretBytes password;
 };
 
-// Seeds the demo company and returns the logins (with their passwords) in
-// `logins`. kAlreadyExists if the vault was already seeded or a demo
-// username is taken — nothing is changed then. Uses (and updates) `archive`.
+// Seeds the demo company — its people, its policy (the shipped one plus
+// working hours) and its files, created by their owners; nobody has opened
+// a file yet — and returns the logins (with their passwords) in `logins`. kAlreadyExists if the
+// vault was already seeded or a demo username is taken — nothing is changed then. Uses (and
+// updates) `archive`.
 Status SeedDemoCompany(vault::Archive& archive, const DemoOptions& options,
                        std::vector<DemoLogin>* logins);
 
@@ -69,7 +101,7 @@ inline constexpr std::string_view kDemoNoticeTemplate = "cn-departure-notice";
 // and the one whose NDA was signed on paper.
 inline constexpr std::string_view kDemoLeaver = "sales.li";
 inline constexpr std::string_view kDemoSuccessor = "sales.wang";
-// A salesperson whose departure is over and complete (SeedDemoAgreements).
+// A salesperson whose departure is over and complete (SeedDemoStory).
 inline constexpr std::string_view kDemoCompletedLeaver = "sales.zhou";
 inline constexpr std::string_view kDemoPaperSigner = "sales.sun";
 
@@ -82,9 +114,12 @@ struct DemoAgreementOptions {
   // Renders the letter to a handed-over customer
   // (web::CustomerLetterRendererOver); empty: no letter is written.
   vault::CustomerLetterRenderer letters;
+  // Dates every step (its today() must be `today`); null: everything
+  // happens now.
+  const DemoHistory* history = nullptr;
 };
 
-// What SeedDemoAgreements did, for the demo command to tell.
+// What SeedDemoStory did, for the demo command to tell.
 struct DemoDeparture {
   int ndas = 0;  // completed NDAs
   std::string leaver_name;
@@ -94,6 +129,7 @@ struct DemoDeparture {
   int files_viewed = 0;  // other people's customer files the leaver opened
   int handed_over = 0;   // customer files now owned by the successor
   int payments = 0;      // non-compete months paid
+  CivilDate last_paid;   // the day the last of them was paid
   // The customers' answers: confirmed, refused then waived by an approver,
   // unreachable; the rest still pending (the departure is in progress).
   int customers_confirmed = 0;
@@ -106,47 +142,58 @@ struct DemoDeparture {
 };
 
 // Seeds, on a vault SeedDemoCompany has seeded (`logins` are its logins,
-// with the passwords the people sign with):
-//  - a confidentiality agreement (保密协议, kDemoNdaTemplate) for everyone
-//    whose roles may open customer files — the sales team, 张伟, 李娜, the
-//    approvers and the custodian who keeps the paper files: drafted by
-//    legal, reviewed and sent by the second legal user, signed by the
-//    employee and countersigned by legal; kDemoPaperSigner's was signed on
-//    paper: legal uploads the scan (a generated one-page PDF standing in
-//    for it) and the custodian attests it. Each employee then downloads
-//    their copy. All of this before anyone opens a file: an NDA signed
-//    after the first view of a classified file fails check C4;
-//  - kDemoLeaver's departure: with approved loans they open many of other
-//    salespeople's customer files, are refused copies, prints, exports and a
-//    fourth view (alerts: repeated refusals, exhausted quota, a new place);
-//    HR registers their resignation (last working day three months and
-//    about three weeks before `today`, notice a month before that),
-//    they sign a non-compete (竞业限制协议, kDemoNonCompeteTemplate) and the
-//    departure obligations notice quoting it (kDemoNoticeTemplate), return
-//    their loans and show the successor one of the files HR assigns to them
-//    (an approver confirms each); the custodian writes the first customer a
-//    letter (when `options.letters` is set), which the customer confirms;
-//    the second refuses (an approver waives it), the third cannot be
-//    reached and the rest are not yet asked — the departure stays in
-//    progress; the departure sweep (MarkDeparted with `today`)
-//    marks them departed and disables the account; legal records the
-//    non-compete compensation of every month already due, one of them paid
-//    a month late;
-//  - kDemoCompletedLeaver's departure, over and complete: she left three
-//    weeks before kDemoLeaver gave notice; every file handed to 孙浩 and
+// with the passwords the people sign with), the company's year in the
+// order it happened (with `options.history`, on these days):
+//  - a few days in: a confidentiality agreement (保密协议,
+//    kDemoNdaTemplate) for everyone whose roles may open customer files —
+//    the sales team, 张伟, 李娜, the approvers and the custodian who keeps
+//    the paper files: drafted by legal, reviewed and sent by the second
+//    legal user, signed by the employee and countersigned by legal;
+//    kDemoPaperSigner's was signed on paper: legal uploads the scan (a
+//    generated one-page PDF standing in for it) and the custodian attests
+//    it. Each employee then downloads their copy. All of this before anyone
+//    opens a file: an NDA signed after the first view of a classified file
+//    fails check C4;
+//  - a quarter later, follow-up versions of some customers; a month after
+//    that, some of kDemoCompletedLeaver's customers go to 孙浩;
+//  - kDemoCompletedLeaver's departure, over and complete: she leaves three
+//    weeks before kDemoLeaver gives notice; every file handed to 孙浩 and
 //    confirmed, every customer's confirmation recorded by him, her refusal
-//    to sign the obligations notice recorded by HR, the account disabled.
+//    to sign the obligations notice recorded by HR, the account disabled
+//    by the departure sweep the day after her last working day;
+//  - kDemoLeaver's departure: on the working day before their notice, with
+//    loans approved that morning, they open many of other salespeople's
+//    customer files, are refused copies, prints, exports and a fourth view,
+//    and open two more from home that evening (alerts: repeated refusals,
+//    an exhausted quota, a new place, files outside their assignment, off
+//    hours); HR registers their resignation (last working day three months
+//    and about three weeks before `today`, notice a month before that);
+//    they return their loans, sign a non-compete (竞业限制协议,
+//    kDemoNonCompeteTemplate) and the departure obligations notice quoting
+//    it (kDemoNoticeTemplate), are refused a colleague's file, and show the
+//    successor one of the files HR assigns to them (an approver confirms
+//    each); the custodian writes the first customer a letter (when
+//    `options.letters` is set); the departure sweep marks them departed and
+//    disables the account; after their last working day the first customer
+//    confirms, the second refuses (an approver waives it), the third cannot
+//    be reached and the rest are not yet asked — the departure stays in
+//    progress; legal records the non-compete compensation of every month
+//    already due, one of them paid a month late;
+//  - `today`: a salesperson refused three other teams' secret files in a
+//    row (an alert), and the borrower's loans in every state — requested,
+//    approved, released, returned, denied, a copy made, a top-secret loan
+//    waiting for its second approval.
 // Every step is decided by the policy and the agreement rules and audited,
 // exactly as the users' own actions would be. `documents` renders and
 // checks the agreements (web/agreement_documents.h). Returns
-// kAlreadyExists when the agreements were seeded before,
-// kFailedPrecondition when the company is not seeded or a demo login is
-// missing; the errors of the steps pass through (a failed step leaves the
-// steps before it in place).
-Result<DemoDeparture> SeedDemoAgreements(vault::Archive& archive,
-                                         const vault::DocumentBuilder& documents,
-                                         const std::vector<DemoLogin>& logins,
-                                         const DemoAgreementOptions& options);
+// kAlreadyExists when the story was seeded before, kFailedPrecondition
+// when the company is not seeded or a demo login is missing, kInternal
+// when `options.history` is for another day; the errors of the steps pass
+// through (a failed step leaves the steps before it in place).
+Result<DemoDeparture> SeedDemoStory(vault::Archive& archive,
+                                    const vault::DocumentBuilder& documents,
+                                    const std::vector<DemoLogin>& logins,
+                                    const DemoAgreementOptions& options);
 
 }  // namespace custos::cli
 

@@ -57,7 +57,7 @@ Result<vault::evidence::EvidenceRequest> SeedDemoCase(vault::Archive& archive) {
     vault::Caller c;
     c.user_id = u.id;
     c.session = "demo-seed";
-    c.place.workstation = "demo-seed";
+    c.place.workstation = "HX-SH-LEGAL";
     c.place.location = "华信商贸有限公司 上海总部";
     return c;
   };
@@ -629,10 +629,16 @@ class DemoCommand : public Command {
                 << wages.message() << std::endl;
     }
 
+    // A new demo vault gets its year of history, each step on its day (the
+    // story clock, base/time.h); a vault that exists already has events of
+    // its own, which a dated story would come before, so it is seeded now.
+    const CivilDate today = CivilFromDays(NowMillis() / 86'400'000);
+    std::unique_ptr<DemoHistory> history;
     std::unique_ptr<vault::Vault> v;
     if (!vault::Vault::Exists(VaultLocation())) {
       auto pass = ReadPassphrase(/*confirm=*/true);
       if (!pass.ok()) return Fail(pass.status());
+      history = std::make_unique<DemoHistory>(today);
       vault::CreateOptions create;
       create.kdf = kdf->vault_kdf;
       create.log_name = "custos.demo/huaxin";
@@ -650,15 +656,17 @@ class DemoCommand : public Command {
       auto archive = vault::Archive::Open(*v, **log);
       if (!archive.ok()) return Fail(archive.status());
       std::vector<DemoLogin> logins;
+      demo.history = history.get();
       Status s = SeedDemoCompany(**archive, demo, &logins);
       if (!s.ok()) return Fail(s);
       DemoAgreementOptions story;
-      story.today = CivilFromDays(NowMillis() / 86'400'000);
+      story.today = today;
       story.signing_kdf = kdf->password_kdf;
       story.letters = web::CustomerLetterRendererOver(library.letters_dir);
-      auto left =
-          SeedDemoAgreements(**archive, web::AgreementDocumentBuilder(library), logins, story);
+      story.history = history.get();
+      auto left = SeedDemoStory(**archive, web::AgreementDocumentBuilder(library), logins, story);
       if (!left.ok()) return Fail(left.status());
+      history.reset();  // the case and what follows happen now
       std::cout << "Seeded the demo company in " << VaultLocation() << ": " << left->ndas
                 << " signed NDAs; " << left->leaver_name << " (" << kDemoLeaver
                 << ") gave notice on " << FormatDate(left->notice_date) << " and left after "

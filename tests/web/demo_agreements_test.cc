@@ -58,13 +58,15 @@ class DemoAgreementsTest : public ::testing::Test {
     o.documents = 5;
     o.password = "demo-password-2026";
     o.password_kdf = vault::Argon2Params::ForTests();
+    o.history = history_;
     Status st = cli::SeedDemoCompany(*archive_, o, &logins_);
     ASSERT_TRUE(st.ok()) << st.ToString();
     cli::DemoAgreementOptions story;
     story.today = today;
     story.signing_kdf = vault::Argon2Params::ForTests();
     story.letters = CustomerLetterRendererOver(ShippedAgreementLibrary().letters_dir);
-    auto left = cli::SeedDemoAgreements(*archive_, builder_, logins_, story);
+    story.history = history_;
+    auto left = cli::SeedDemoStory(*archive_, builder_, logins_, story);
     ASSERT_TRUE(left.ok()) << left.status().ToString();
     departure_ = *left;
   }
@@ -106,6 +108,7 @@ class DemoAgreementsTest : public ::testing::Test {
     return found.empty() ? vault::NonCompeteRow() : found[0];
   }
 
+  const cli::DemoHistory* history_ = nullptr;  // dates the story when set
   vault::testing::TempDir dir_;
   std::unique_ptr<vault::Vault> vault_;
   std::unique_ptr<vault::AuditLog> log_;
@@ -258,6 +261,16 @@ TEST_F(DemoAgreementsTest, TheLeaverDepartedWithCustomersHandedOverAndANonCompet
     EXPECT_EQ(item.state == vault::ChecklistState::kOpen, open) << item.id;
   }
 
+  // The borrower's loans are in every state; a salesperson refused three
+  // secret files in a row is an alert.
+  auto all_loans = vault::ListLoans(**r);
+  ASSERT_TRUE(all_loans.ok());
+  std::set<policy::LoanState> states;
+  for (const vault::Loan& l : *all_loans) {
+    if (l.requester_id == Named("borrower").id) states.insert(l.state);
+  }
+  EXPECT_GE(states.size(), 5u);
+
   // Their loans came back before they left.
   auto loans = vault::ListLoans(**r, "", leaver.id);
   ASSERT_TRUE(loans.ok());
@@ -281,6 +294,18 @@ TEST_F(DemoAgreementsTest, TheLeaverDepartedWithCustomersHandedOverAndANonCompet
                            "anomaly.outside_assignment"}) {
     EXPECT_GE(alerts.count(type), 1u) << type;
   }
+  int zhao_denials = 0;
+  ASSERT_TRUE((*r)->Scan(vault::tables::kAlerts, "",
+                         [&](std::string_view, std::string_view value) -> Result<bool> {
+                           auto v = json::Parse(value);
+                           if (!v.ok()) return v.status();
+                           if ((*v)["user_id"].as_string() == Named("sales.zhao").id &&
+                               (*v)["type"].as_string() == "anomaly.repeated_denials")
+                             ++zhao_denials;
+                           return true;
+                         })
+                  .ok());
+  EXPECT_EQ(zhao_denials, 1);
   r->reset();
 
   // The departure report an auditor reads shows what they opened.
@@ -358,9 +383,148 @@ TEST_F(DemoAgreementsTest, TheLeaverDepartedWithCustomersHandedOverAndANonCompet
   cli::DemoAgreementOptions again;
   again.today = today;
   again.signing_kdf = vault::Argon2Params::ForTests();
-  EXPECT_EQ(cli::SeedDemoAgreements(*archive_, builder_, logins_, again).status().code(),
+  EXPECT_EQ(cli::SeedDemoStory(*archive_, builder_, logins_, again).status().code(),
             StatusCode::kAlreadyExists);
 }
+
+// `custos demo` tells the story day by day: the audit log says when each
+// step happened, so what the demo shows of a person matches their dates —
+// the leaver collected files the day before her notice, did nothing after
+// her last working day, and the borrower's loans are current.
+class DemoHistoryTest : public DemoAgreementsTest {
+ protected:
+  virtual CivilDate StoryDay() { return Today(); }
+  void SetUp() override {
+    today_ = StoryDay();
+    story_ = std::make_unique<cli::DemoHistory>(today_);
+    history_ = story_.get();
+    DemoAgreementsTest::SetUp();  // the vault is made on the company's first day
+  }
+  void TearDown() override { story_.reset(); }
+
+  CivilDate today_;
+  std::unique_ptr<cli::DemoHistory> story_;
+};
+
+TEST_F(DemoHistoryTest, EachStepHappensOnItsDayAndInOrder) {
+  ASSERT_NO_FATAL_FAILURE(Seed(60, today_));
+  story_.reset();  // back to the wall clock
+  ASSERT_FALSE(StoryClockSet());
+  const UnixMillis now = NowMillis();
+  const User leaver = Named(cli::kDemoLeaver);
+  const std::string notice = FormatDate(departure_.notice_date);
+  const std::string last_day = FormatDate(departure_.last_working_day);
+  auto r = vault_->BeginRead();
+  ASSERT_TRUE(r.ok());
+  auto size = log_->Size(**r);
+  ASSERT_TRUE(size.ok());
+  UnixMillis first = 0;
+  UnixMillis previous = 0;
+  int collected = 0;     // her views before the notice
+  int in_notice = 0;     // her attempts in the notice period
+  int evening_home = 0;  // her views from home after hours (China time)
+  std::set<std::string> days;
+  for (uint64_t seq = 0; seq < *size; ++seq) {
+    auto leaf = log_->Leaf(**r, seq);
+    ASSERT_TRUE(leaf.ok());
+    auto event = json::Parse(*leaf);
+    ASSERT_TRUE(event.ok());
+    auto time = ParseRfc3339((*event)["time"].as_string());
+    ASSERT_TRUE(time.ok());
+    if (seq == 0) first = *time;
+    EXPECT_GE(*time, previous) << "event " << seq << " goes back in time";
+    EXPECT_LE(*time, now) << "event " << seq << " is in the future";
+    previous = *time;
+    const std::string day = FormatDate(CivilFromDays(*time / 86'400'000));
+    days.insert(day);
+    if ((*event)["actor"]["id"].as_string() != leaver.id) continue;
+    const std::string action = (*event)["action"].as_string();
+    EXPECT_LE(day, last_day) << action << " after her last working day";
+    if (action == "record.view" && day < notice) {
+      ++collected;
+      const int64_t china_hour = (*time / 3'600'000 + 8) % 24;
+      if ((*event)["place"]["location"].as_string().find("家中") != std::string::npos &&
+          china_hour >= 20) {
+        ++evening_home;
+      }
+    }
+    if (day >= notice && action.starts_with("record.")) ++in_notice;
+  }
+  // A year of history, told over many days, not all at once.
+  EXPECT_LE(first, now - 250LL * 86'400'000);
+  EXPECT_GE(days.size(), 20u);
+  EXPECT_GE(collected, departure_.files_viewed);
+  EXPECT_EQ(evening_home, 2);
+  EXPECT_GE(in_notice, 2);  // a refused look at a colleague's file, the handover's view
+
+  // Her evening at home raised the off-hours alert.
+  std::multiset<std::string> alerts;
+  ASSERT_TRUE((*r)->Scan(vault::tables::kAlerts, "",
+                         [&](std::string_view, std::string_view value) -> Result<bool> {
+                           auto v = json::Parse(value);
+                           if (!v.ok()) return v.status();
+                           if ((*v)["user_id"].as_string() == leaver.id)
+                             alerts.insert((*v)["type"].as_string());
+                           return true;
+                         })
+                  .ok());
+  EXPECT_GE(alerts.count("anomaly.off_hours"), 1u);
+  r->reset();
+
+  // Months after she left, her report still holds the day she collected
+  // customers (its window starts before her notice).
+  auto report = vault::BuildDepartureReport(*archive_, As("auditor"), leaver.id);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->from_notice);
+  EXPECT_GE(report->total_views, departure_.files_viewed);
+  EXPECT_GE(report->outside_assignment.size(), 10u);
+  r = vault_->BeginRead();
+  ASSERT_TRUE(r.ok());
+
+  // The borrower's approved loan is still in force today.
+  auto loans = vault::ListLoans(**r, "", Named("borrower").id);
+  ASSERT_TRUE(loans.ok());
+  int in_force = 0;
+  for (const vault::Loan& l : *loans) {
+    if (l.state == policy::LoanState::kApproved && l.due > now) ++in_force;
+  }
+  EXPECT_GE(in_force, 1);
+  r->reset();
+  auto verified = log_->Verify();
+  EXPECT_TRUE(verified.ok()) << verified.status().ToString();
+}
+
+// Whatever day of the week, month or year the story is told on (weekends
+// and holidays move the working days), each step comes after the one
+// before and the log keeps its order.
+class DemoHistoryDatesTest : public DemoHistoryTest,
+                             public ::testing::WithParamInterface<const char*> {
+ protected:
+  CivilDate StoryDay() override { return *ParseDate(GetParam()); }
+};
+
+TEST_P(DemoHistoryDatesTest, TheStoryKeepsItsOrder) {
+  ASSERT_NO_FATAL_FAILURE(Seed(12, today_));
+  story_.reset();
+  EXPECT_EQ(Named(cli::kDemoLeaver).employment, policy::EmploymentState::kDeparted);
+  auto r = vault_->BeginRead();
+  ASSERT_TRUE(r.ok());
+  auto size = log_->Size(**r);
+  ASSERT_TRUE(size.ok());
+  std::string previous;
+  for (uint64_t seq = 0; seq < *size; ++seq) {
+    auto event = json::Parse(*log_->Leaf(**r, seq));
+    ASSERT_TRUE(event.ok());
+    const std::string time = (*event)["time"].as_string();
+    EXPECT_GE(time, previous) << "event " << seq;
+    previous = time;
+  }
+  EXPECT_LE(previous, FormatDate(today_) + "T23:59:59.999Z");
+}
+
+INSTANTIATE_TEST_SUITE_P(Calendars, DemoHistoryDatesTest,
+                         ::testing::Values("2026-01-01", "2026-03-02", "2026-10-08", "2026-11-15",
+                                           "2026-08-31"));
 
 // The story's dates count back from the day the demo is seeded; whatever
 // the month lengths, three months are due and paid and the fourth is not
