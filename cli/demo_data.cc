@@ -1180,7 +1180,10 @@ Status SeedRecentActivity(Archive& archive, const Cast& cast, const DemoHistory*
   int tried = 0;
   for (const RecordMeta& m : all) {
     if (tried == 3) break;
-    if (m.classification != Classification::kSecret || m.owner_id == zhao.user_id) continue;
+    if (m.kind != RecordKind::kCustomer || m.classification != Classification::kSecret ||
+        m.owner_id == zhao.user_id) {
+      continue;
+    }
     ++tried;
     CUSTOS_RETURN_IF_ERROR(morning.Next(2));
     auto v = archive.View(zhao, m.id, "看看其他组的大客户");
