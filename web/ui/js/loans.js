@@ -80,7 +80,7 @@ async function viewApprovals() {
 async function viewCustody() {
   const release = stepper('release', false);
   const back = stepper('return', false);
-  const revoke = stepper('revoke', true);
+  const revoke = stepper('revoke', true, 'loans.revoke_why');
   const [rel, out, overdue] = await Promise.all([loanList('release'), loanList('out'), loanList('overdue')]);
   return el('div', {}, el('h1', { i18n: 'cust.title' }),
     el('section', { class: 'card' }, el('h2', { i18n: 'home.release' }), await loanTable(rel, (l, c, e) => [actionButton('cust.release', 'ok', () => release(l, c, e))], 'to-release')),

@@ -169,6 +169,7 @@ export default {
     'loans.return': '归还',
     'loans.withdraw': '撤回申请',
     'loans.withdraw_why': '撤回时请在意见栏写明原因。',
+    'loans.revoke_why': '撤销借阅时请在意见栏写明原因。',
     'loans.overdue': '逾期',
 
     'appr.title': '待审批申请',
@@ -469,6 +470,7 @@ export default {
     'loans.return': 'Return',
     'loans.withdraw': 'Withdraw',
     'loans.withdraw_why': 'Say in the comment why you withdraw it.',
+    'loans.revoke_why': 'Say in the comment why you revoke the loan.',
     'loans.overdue': 'Overdue',
 
     'appr.title': 'Requests to approve',
