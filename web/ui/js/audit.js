@@ -68,11 +68,11 @@ async function viewAudit() {
       });
       const place = [e.place.ip, e.place.workstation, e.place.location].filter(Boolean).join(' / ');
       return el('tr', { class: e.decision === 'deny' ? 'denied' : '' },
-        el('td', { class: 'nw', text: String(e.seq) }), el('td', { text: fmtTime(e.time) }),
+        el('td', { class: 'nw', text: String(e.seq) }), el('td', { class: 'when', text: fmtTime(e.time) }),
         el('td', { class: 'nw', text: e.actor.name || e.actor.id }),
         actionCell(e.action), objectCell(e.object),
         el('td', { class: 'nw', i18n: e.decision === 'allow' ? 'common.allow' : 'common.deny' }), ruleCell(e.rule),
-        el('td', { class: 'reason', text: e.reason }), el('td', { text: place }), el('td', { class: 'nw' }, b));
+        el('td', { class: 'reason', text: e.reason }), el('td', { class: 'place', text: place }), el('td', { class: 'nw' }, b));
     });
     const nav = el('div', { class: 'pager' },
       offset > 0 ? el('a', { href: target(Math.max(0, offset - 50)), i18n: 'audit.prev' }) : null,
