@@ -920,6 +920,46 @@ Status SeedFollowUpsAndTransfer(Archive& archive, const Cast& cast, const DemoHi
   return Status::Ok();
 }
 
+// 李婷's ordinary weeks before she resigns: on six working days she opens
+// two of her own customers (files up to confidential, which an owner opens
+// without a loan) — the baseline against which the day she collects other
+// teams' files is a spike (anomaly.view_spike, and the report's spike day).
+Status SeedEverydayWork(Archive& archive, const Cast& cast, const DemoHistory* history,
+                        const Timeline& days) {
+  const Caller office = LeaverAt(cast, false);
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> ids, archive.RecordsOwnedBy(office.user_id));
+  std::sort(ids.begin(), ids.end());
+  std::vector<std::string> own;
+  for (const std::string& id : ids) {
+    CUSTOS_ASSIGN_OR_RETURN(RecordMeta m, archive.GetMeta(id));
+    if (m.kind == RecordKind::kCustomer && m.classification <= Classification::kConfidential) {
+      own.push_back(id);
+    }
+  }
+  if (own.empty()) return Status::Ok();
+  static constexpr std::array<std::string_view, 3> kReasons = {
+      "跟进客户本月订单", "准备客户拜访，核对联系人", "更新客户报价前查看历史记录"};
+  // Six of the working days between 周琳's last answers and the day
+  // before the collecting, spread out.
+  std::vector<CivilDate> workdays;
+  for (CivilDate d = Plus(days.completed_last_day, 3); d < Plus(days.collected, -1);
+       d = Plus(d, 1)) {
+    if (IsWorkday(d)) workdays.push_back(d);
+  }
+  const size_t n = std::min<size_t>(6, workdays.size());
+  size_t next = 0;
+  for (size_t d = 0; d < n; ++d) {
+    Steps steps(history, workdays[d * workdays.size() / n], 10, 10 + 7 * static_cast<int>(d));
+    for (int i = 0; i < 2; ++i) {
+      CUSTOS_RETURN_IF_ERROR(steps.Next(25));
+      CUSTOS_RETURN_IF_ERROR(
+          archive.View(office, own[next++ % own.size()], kReasons[(d + i) % kReasons.size()])
+              .status());
+    }
+  }
+  return Status::Ok();
+}
+
 // Resignation, loans back, non-compete, handover, departure, customers,
 // compensation.
 Status SeedDeparture(Archive& archive, Agreements& agreements, const Cast& cast,
@@ -1296,6 +1336,7 @@ Result<DemoDeparture> SeedDemoStory(Archive& archive, const DocumentBuilder& doc
   CUSTOS_RETURN_IF_ERROR(SeedNdas(agreements, cast, signing, &out));
   CUSTOS_RETURN_IF_ERROR(SeedFollowUpsAndTransfer(archive, cast, history, days));
   CUSTOS_RETURN_IF_ERROR(SeedCompletedDeparture(archive, cast, history, days, &out));
+  CUSTOS_RETURN_IF_ERROR(SeedEverydayWork(archive, cast, history, days));
   CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> loans,
                           CollectCustomers(archive, cast, history, days, &out));
   CUSTOS_RETURN_IF_ERROR(SeedDeparture(archive, agreements, cast, history, days, std::move(loans),

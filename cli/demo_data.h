@@ -161,12 +161,14 @@ struct DemoDeparture {
 //    confirmed, every customer's confirmation recorded by him, her refusal
 //    to sign the obligations notice recorded by HR, the account disabled
 //    by the departure sweep the day after her last working day;
+//  - kDemoLeaver's ordinary weeks: on six working days they open two of
+//    their own customers (the baseline of the spike below);
 //  - kDemoLeaver's departure: on the working day before their notice, with
 //    loans approved that morning, they open many of other salespeople's
 //    customer files, are refused copies, prints, exports and a fourth view,
-//    and open two more from home that evening (alerts: repeated refusals,
-//    an exhausted quota, a new place, files outside their assignment, off
-//    hours); HR registers their resignation (last working day three months
+//    and open two more from home that evening (alerts: a view spike,
+//    repeated refusals, an exhausted quota, a new place, files outside
+//    their assignment, off hours); HR registers their resignation (last working day three months
 //    and about three weeks before `today`, notice a month before that);
 //    they return their loans, sign a non-compete (竞业限制协议,
 //    kDemoNonCompeteTemplate) and the departure obligations notice quoting

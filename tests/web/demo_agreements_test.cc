@@ -469,6 +469,8 @@ TEST_F(DemoHistoryTest, EachStepHappensOnItsDayAndInOrder) {
                          })
                   .ok());
   EXPECT_GE(alerts.count("anomaly.off_hours"), 1u);
+  // Against her ordinary weeks, the day she collected is a spike.
+  EXPECT_EQ(alerts.count("anomaly.view_spike"), 1u);
   r->reset();
 
   // Months after she left, her report still holds the day she collected
@@ -477,6 +479,9 @@ TEST_F(DemoHistoryTest, EachStepHappensOnItsDayAndInOrder) {
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->from_notice);
   EXPECT_GE(report->total_views, departure_.files_viewed);
+  ASSERT_EQ(report->spike_days.size(), 1u);
+  EXPECT_EQ(report->spike_days[0],
+            FormatDate(CivilFromDays(DaysFromCivil(departure_.notice_date) - 1)));
   EXPECT_GE(report->outside_assignment.size(), 10u);
   r = vault_->BeginRead();
   ASSERT_TRUE(r.ok());
