@@ -198,6 +198,15 @@ async function scenario(base) {
   console.log('step: the author creates a customer file');
   const author = await as(base, 'author');
   await shot(author, 'author-home');
+  // Their own files: the first eight, how many there are, and the way to
+  // all of them (the catalogue filtered to them).
+  const mine = author.locator('[data-card="home.mine"]');
+  const owned = Number(await mine.locator('h2 .count').textContent());
+  assert.ok(owned > 8, 'the author owns more files than the card lists');
+  assert.equal(await mine.locator('tbody tr').count(), 8);
+  await mine.locator('a', { hasText: '查看全部' }).click();
+  await until(author, (n) => document.querySelectorAll('#records-table tbody tr').length === n, owned);
+  assert.ok((await author.textContent('#main')).includes(String(owned)), 'the list says how many');
   await author.goto(base + '/#/records/new');
   await author.waitForSelector('#new-record-form');
   await author.fill('#new-name', customer);

@@ -32,9 +32,14 @@ async function viewHomeRoles() {
     const r = await api('GET', '/api/v1/records?owner=' + encodeURIComponent(u.id) + '&limit=8');
     const rows = r.ok ? r.body.records.map((m) => el('tr', {},
       el('td', {}, el('a', { href: '#/record?id=' + encodeURIComponent(m.id), text: m.name })), el('td', {}, marking(m.classification)))) : [];
-    grid.append(el('section', { class: 'card', 'data-card': 'home.mine' }, el('h2', { i18n: 'home.mine' }),
+    // The first eight and how many there are; the whole list is the
+    // catalogue filtered to them.
+    const total = r.ok ? r.body.total : 0;
+    const all = total > rows.length ? [el('a', { href: '#/records?owner=' + encodeURIComponent(u.id), i18n: 'home.open_list' }), ' · '] : [];
+    grid.append(el('section', { class: 'card', 'data-card': 'home.mine' },
+      el('h2', {}, el('span', { i18n: 'home.mine' }), ' ', el('span', { class: 'count', text: String(total) })),
       emptyOr(rows, table(['records.name', 'records.classification'], rows)),
-      el('a', { href: '#/records/new', i18n: 'records.new' })));
+      el('p', {}, ...all, el('a', { href: '#/records/new', i18n: 'records.new' }))));
   }
   if (hasRole('borrower')) grid.append(loanCard('home.loans', await loanList('mine'), '#/loans'));
   const handed = await handedToMeCard();
