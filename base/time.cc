@@ -29,11 +29,18 @@ UnixMillis NowMillis() {
 }
 
 bool SetStoryClock(UnixMillis at) {
-  at = std::max<UnixMillis>(1, std::min(at, WallMillis()));
+  const UnixMillis wall = WallMillis();
   UnixMillis current = g_story.load(std::memory_order_relaxed);
+  UnixMillis next = 0;
   do {
-    if (current != 0 && at < current) return false;
-  } while (!g_story.compare_exchange_weak(current, at, std::memory_order_relaxed));
+    if (at > wall) {
+      next = std::max(current, wall);
+    } else if (current != 0 && at < current) {
+      return false;
+    } else {
+      next = std::max<UnixMillis>(1, at);
+    }
+  } while (!g_story.compare_exchange_weak(current, next, std::memory_order_relaxed));
   return true;
 }
 

@@ -19,12 +19,15 @@ using UnixMillis = int64_t;
 UnixMillis NowMillis();
 
 // The story clock dates the demo's made-up history (`custos demo` only; the
-// server never sets it): while it is set, NowMillis() returns its moment and
-// moves it on by one millisecond, so events keep their order. A moment is
-// never later than the wall clock (a later one is taken as now), and the
-// story never goes back: SetStoryClock returns false, changing nothing, for
-// a moment before the clock's. ClearStoryClock returns to the wall clock.
-bool SetStoryClock(UnixMillis at);
+// server refuses to start with one set): while it is set, NowMillis()
+// returns its moment and moves it on by one millisecond, so events keep
+// their order. It never runs ahead of the wall clock: a moment later than
+// now is taken as now (or as the story's present, if that has passed now).
+// It never goes back: SetStoryClock returns false, changing nothing, for a
+// moment before the story's present. ClearStoryClock returns to the wall
+// clock. Thread-safety: one atomic value; any thread may read the clock
+// (the vault's committer does), one thread tells the story.
+[[nodiscard]] bool SetStoryClock(UnixMillis at);
 void ClearStoryClock();
 bool StoryClockSet();
 

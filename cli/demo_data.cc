@@ -224,12 +224,19 @@ NewRecord MakeDocument(Gen& g, int index, const std::string& owner, const std::s
 // The day of the month the demo's non-compete compensation is due.
 constexpr int kDemoPayDay = 15;
 
-// The company's working days as its policy says them (DemoPolicyXml).
+constexpr int64_t kDayMillis = int64_t{86'400} * 1000;
+constexpr int64_t kHourMillis = int64_t{3'600} * 1000;
+
+// The public holidays on weekdays the company's policy names (DemoPolicyXml).
+constexpr std::array<CivilDate, 2> kHolidays = {{{2026, 10, 1}, {2027, 1, 1}}};
+
+// The company's working days as its policy says them: Monday to Friday but
+// the holidays.
 bool IsWorkday(CivilDate d) {
   const int64_t days = DaysFromCivil(d);
   const int64_t weekday = ((days % 7) + 7 + 4) % 7;  // 0 = Sunday (1970-01-01 was a Thursday)
   if (weekday == 0 || weekday == 6) return false;
-  return d != CivilDate{2026, 10, 1} && d != CivilDate{2027, 1, 1};
+  return std::find(kHolidays.begin(), kHolidays.end(), d) == kHolidays.end();
 }
 CivilDate Plus(CivilDate d, int days) { return CivilFromDays(DaysFromCivil(d) + days); }
 // `d` if it is a working day, else the next (or, going back, the last) one.
@@ -238,9 +245,11 @@ CivilDate WorkdayFrom(CivilDate d, int step = 1) {
   return d;
 }
 
-// The story's days, counted back from `today`.
+// The story's days, counted back from `today`; each is a working day, and
+// each step's day follows the one before (DemoTimeline checks).
 struct Timeline {
-  CivilDate founded;  // the company starts to keep its files in Custos
+  CivilDate founded;  // the company starts to use Custos: people, policy
+  CivilDate files;    // the owners bring their files in
   CivilDate ndas, follow_ups, transfer;
   // kDemoCompletedLeaver.
   CivilDate completed_notice, completed_last_day;
@@ -258,7 +267,9 @@ Timeline DemoTimeline(CivilDate today) {
   // days before it — whatever the month lengths.
   CivilDate fourth_due{today.year, today.month, kDemoPayDay};
   if (fourth_due <= today) fourth_due = AddMonths(fourth_due, 1);
-  t.last_working_day = Plus(AddMonths(fourth_due, -3), -20);
+  // (A weekend moves it back to the Friday: the first pay day after it is
+  // the same.)
+  t.last_working_day = WorkdayFrom(Plus(AddMonths(fourth_due, -3), -20), -1);
   // Notice about a month before, on a working day that follows another.
   t.notice = Plus(t.last_working_day, -30);
   while (!IsWorkday(t.notice) || !IsWorkday(Plus(t.notice, -1))) t.notice = Plus(t.notice, -1);
@@ -268,17 +279,51 @@ Timeline DemoTimeline(CivilDate today) {
   t.transfer = WorkdayFrom(Plus(t.completed_notice, -60), -1);
   t.follow_ups = WorkdayFrom(Plus(t.transfer, -30), -1);
   t.founded = WorkdayFrom(Plus(t.follow_ups, -90), -1);
-  t.ndas = WorkdayFrom(Plus(t.founded, 3));
+  t.files = WorkdayFrom(Plus(t.founded, 1));
+  t.ndas = WorkdayFrom(Plus(t.files, 1));
+  const std::array<CivilDate, 10> order = {t.founded,
+                                           t.files,
+                                           t.ndas,
+                                           t.follow_ups,
+                                           t.transfer,
+                                           t.completed_notice,
+                                           t.completed_last_day,
+                                           t.collected,
+                                           t.notice,
+                                           t.last_working_day};
+  if (!std::is_sorted(order.begin(), order.end()) || t.last_working_day >= today) {
+    Die("demo: the story's calendar is out of order");  // a bug in the offsets above
+  }
   return t;
+}
+
+// The UTC day of a moment, as the departure sweep and the server count.
+CivilDate UtcDay(UnixMillis t) {
+  return CivilFromDays(t >= 0 ? t / kDayMillis : (t - kDayMillis + 1) / kDayMillis);
 }
 
 // `day` at hour:minute China time (UTC+8), as a moment.
 UnixMillis ChinaTime(CivilDate day, int hour, int minute) {
-  return DaysFromCivil(day) * 86'400'000 + (int64_t{hour} - 8) * 3'600'000 + minute * 60'000;
+  return DaysFromCivil(day) * kDayMillis + (int64_t{hour} - 8) * kHourMillis + minute * 60'000;
+}
+
+// When the story's last working hours begin: "today" on a working day, if
+// they are over by now, else on the last working day that allows it — but
+// late enough that a secret file's loan released then (48 hours) is still
+// in force for a day, else simply four hours before now. Never before the
+// story's present `after`. The hours take about three and a half.
+UnixMillis LastHoursStart(UnixMillis now, UnixMillis after) {
+  const UnixMillis latest = now - 4 * kHourMillis;
+  for (CivilDate d = UtcDay(latest + 8 * kHourMillis);; d = Plus(d, -1)) {
+    const UnixMillis start = std::min(latest, ChinaTime(d, 13, 0));
+    if (start < now - 24 * kHourMillis) break;
+    if (IsWorkday(d) && start >= ChinaTime(d, 9, 0)) return std::max(start, after);
+  }
+  return std::max(latest, after);
 }
 
 // With a history, moves the story to `day` at hour:minute China time.
-Status StoryAt(const DemoHistory* history, CivilDate day, int hour, int minute) {
+Status StoryAt(DemoHistory* history, CivilDate day, int hour, int minute) {
   return history == nullptr ? Status::Ok() : history->At(day, hour, minute);
 }
 
@@ -376,8 +421,8 @@ Status SeedDemoCompany(Archive& archive, const DemoOptions& options,
   int minutes = 0;
   for (const std::string& owner : owners) {
     if (days) {
-      const CivilDate day = WorkdayFrom(Plus(days->founded, 1));
-      CUSTOS_RETURN_IF_ERROR(StoryAt(options.history, day, 10 + minutes / 60, minutes % 60));
+      CUSTOS_RETURN_IF_ERROR(
+          StoryAt(options.history, days->files, 10 + minutes / 60, minutes % 60));
       minutes += 35;
     }
     const std::vector<NewRecord>& list = by_owner[owner];
@@ -635,15 +680,20 @@ std::string PaperScanPlaceholder(const Agreement& a, std::string_view signer) {
   return pdf;
 }
 
-// Draft (legal) → submit → review and send (the second legal user).
 // A stretch of the story: steps some minutes apart, the first on `day` at
-// hour:minute China time. Without a history every step is now. (Steps over
-// every file of a person are one step: the actions within a step follow
-// each other a millisecond apart, so a company of any size fits its day.)
+// hour:minute China time (or at the minute from `at`). Without a history
+// every step is now. (Steps over every file of a person are one step: each
+// read of the clock within a step moves it on a millisecond, a few per
+// action, so a company of any size fits its day.)
 class Steps {
  public:
-  Steps(const DemoHistory* history, CivilDate day, int hour, int minute)
+  Steps(DemoHistory* history, CivilDate day, int hour, int minute)
       : history_(history), day_(day), minute_(hour * 60 + minute) {}
+  Steps(DemoHistory* history, UnixMillis at) : history_(history) {
+    const UnixMillis local = at + 8 * kHourMillis;
+    day_ = UtcDay(local);
+    minute_ = static_cast<int>((local - DaysFromCivil(day_) * kDayMillis + 59'999) / 60'000);
+  }
   // The first step, then each `minutes` after the one before.
   Status Next(int minutes = 2) {
     if (started_) minute_ += minutes;
@@ -652,12 +702,13 @@ class Steps {
   }
 
  private:
-  const DemoHistory* history_;
+  DemoHistory* history_;
   CivilDate day_;
-  int minute_;
+  int minute_ = 0;
   bool started_ = false;
 };
 
+// Draft (legal) → submit → review and send (the second legal user).
 Result<Agreement> DraftAndSend(Agreements& agreements, const Cast& cast,
                                std::string_view template_id, const User& employee,
                                json::Value fields) {
@@ -733,9 +784,8 @@ Caller LeaverAt(const Cast& cast, bool home) {
 // copies, prints and exports, a fourth view of one file refused by the
 // quota, and two views from home that evening. Returns the loans to give
 // back.
-Result<std::vector<Loan>> CollectCustomers(Archive& archive, const Cast& cast,
-                                           const DemoHistory* history, const Timeline& days,
-                                           DemoDeparture* out) {
+Result<std::vector<Loan>> CollectCustomers(Archive& archive, const Cast& cast, DemoHistory* history,
+                                           const Timeline& days, DemoDeparture* out) {
   CUSTOS_RETURN_IF_ERROR(StoryAt(history, days.collected, 9, 35));
   Steps at_desk(history, days.collected, 9, 40);
   const std::string leaver_id = cast.user(kDemoLeaver).id;
@@ -876,7 +926,7 @@ Result<std::vector<RecordMeta>> AllFiles(Archive& archive, const Cast& cast) {
 // A quarter in: follow-up versions of some customers; a month later some
 // of 周琳's customers go to 孙浩 (every second one, at most five: she keeps
 // the rest, which she hands over when she leaves).
-Status SeedFollowUpsAndTransfer(Archive& archive, const Cast& cast, const DemoHistory* history,
+Status SeedFollowUpsAndTransfer(Archive& archive, const Cast& cast, DemoHistory* history,
                                 const Timeline& days) {
   Vault& vault = archive.vault();
   CUSTOS_ASSIGN_OR_RETURN(std::vector<RecordMeta> all, AllFiles(archive, cast));
@@ -924,7 +974,7 @@ Status SeedFollowUpsAndTransfer(Archive& archive, const Cast& cast, const DemoHi
 // two of her own customers (files up to confidential, which an owner opens
 // without a loan) — the baseline against which the day she collects other
 // teams' files is a spike (anomaly.view_spike, and the report's spike day).
-Status SeedEverydayWork(Archive& archive, const Cast& cast, const DemoHistory* history,
+Status SeedEverydayWork(Archive& archive, const Cast& cast, DemoHistory* history,
                         const Timeline& days) {
   const Caller office = LeaverAt(cast, false);
   CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> ids, archive.RecordsOwnedBy(office.user_id));
@@ -963,7 +1013,7 @@ Status SeedEverydayWork(Archive& archive, const Cast& cast, const DemoHistory* h
 // Resignation, loans back, non-compete, handover, departure, customers,
 // compensation.
 Status SeedDeparture(Archive& archive, Agreements& agreements, const Cast& cast,
-                     const DemoHistory* history, const Timeline& days, std::vector<Loan> loans,
+                     DemoHistory* history, const Timeline& days, std::vector<Loan> loans,
                      const CustomerLetterRenderer& letters, DemoDeparture* out) {
   Vault& vault = archive.vault();
   const AuditLog& log = archive.audit_log();
@@ -1121,8 +1171,9 @@ Status SeedDeparture(Archive& archive, Agreements& agreements, const Cast& cast,
   }
 
   // Compensation for every month already due, recorded by legal the
-  // morning it was paid, two days before its due date — except the second
-  // month: missed, and paid a month late with the third.
+  // morning it was paid, on the last working day at least two days before
+  // its due date — except the second month: missed, and paid a month late
+  // with the third.
   const int64_t today = DaysFromCivil(days.today);
   NonCompeteTracker tracker(vault, log);
   CUSTOS_ASSIGN_OR_RETURN(NonCompeteTerms terms, TermsFor(nc, resigned));
@@ -1133,14 +1184,13 @@ Status SeedDeparture(Archive& archive, Agreements& agreements, const Cast& cast,
     NonCompetePayment p;
     p.month = m.month;
     p.amount_minor = terms.monthly_minor;
-    p.paid_on = Plus(paid_with.due, -2);
+    p.paid_on = WorkdayFrom(Plus(paid_with.due, -2), -1);
     CUSTOS_RETURN_IF_ERROR(StoryAt(history, p.paid_on, 9, m.month * 2));
     std::string date = FormatDate(p.paid_on);
     date.erase(std::remove(date.begin(), date.end(), '-'), date.end());
     p.reference = "银行回单 HX" + date + "-0" + std::to_string(m.month);
     CUSTOS_RETURN_IF_ERROR(tracker.RecordPayment(cast.As("legal"), nc.id, p));
     ++out->payments;
-    out->last_paid = std::max(out->last_paid, p.paid_on);
   }
   return Status::Ok();
 }
@@ -1151,7 +1201,7 @@ Status SeedDeparture(Archive& archive, Agreements& agreements, const Cast& cast,
 // (孙浩 records each answer), the obligations notice refused at the exit
 // interview and the refusal recorded by HR, no loans, the account disabled
 // by the sweep. Her checklist is complete: what "done" looks like.
-Status SeedCompletedDeparture(Archive& archive, const Cast& cast, const DemoHistory* history,
+Status SeedCompletedDeparture(Archive& archive, const Cast& cast, DemoHistory* history,
                               const Timeline& days, DemoDeparture* out) {
   Vault& vault = archive.vault();
   const AuditLog& log = archive.audit_log();
@@ -1208,14 +1258,15 @@ Status SeedCompletedDeparture(Archive& archive, const Cast& cast, const DemoHist
   return Status::Ok();
 }
 
-// The latest working day: a salesperson opening other people's secret
-// files without a loan, refused each time (the third refusal within
-// minutes is an anomaly alert for the auditor, policy/anomaly.h); then the
-// borrower's loans in every state, by the borrower on files of each level.
-Status SeedRecentActivity(Archive& archive, const Cast& cast, const DemoHistory* history,
-                          CivilDate day) {
+// The story's last working hours (from `start`, LastHoursStart): a
+// salesperson opening other people's secret files without a loan, refused
+// each time (the third refusal within minutes is an anomaly alert for the
+// auditor, policy/anomaly.h); then the borrower's loans in every state, by
+// the borrower on files of each level, those in force still in force now.
+Status SeedRecentActivity(Archive& archive, const Cast& cast, DemoHistory* history,
+                          UnixMillis start) {
   CUSTOS_ASSIGN_OR_RETURN(std::vector<RecordMeta> all, AllFiles(archive, cast));
-  Steps morning(history, day, 9, 15);
+  Steps steps(history, start);
   const Caller zhao = cast.As("sales.zhao");
   int tried = 0;
   for (const RecordMeta& m : all) {
@@ -1225,7 +1276,7 @@ Status SeedRecentActivity(Archive& archive, const Cast& cast, const DemoHistory*
       continue;
     }
     ++tried;
-    CUSTOS_RETURN_IF_ERROR(morning.Next(2));
+    CUSTOS_RETURN_IF_ERROR(steps.Next(2));
     auto v = archive.View(zhao, m.id, "看看其他组的大客户");
     if (v.ok()) return Status::Internal("demo: a view without a loan was allowed");
     if (v.status().code() != StatusCode::kPermissionDenied) return v.status();
@@ -1243,7 +1294,7 @@ Status SeedRecentActivity(Archive& archive, const Cast& cast, const DemoHistory*
   const Caller approver = cast.As("approver");
   const Caller approver2 = cast.As("approver2");
   const Caller keeper = cast.As("custodian");
-  Steps steps(history, day, 10, 0);
+  CUSTOS_RETURN_IF_ERROR(steps.Next(30));
   auto request = [&](const RecordMeta* m, policy::LoanKind kind,
                      std::string reason) -> Result<Loan> {
     if (m == nullptr) return Status::FailedPrecondition("demo: too few records for loans");
@@ -1296,26 +1347,35 @@ Status SeedRecentActivity(Archive& archive, const Cast& cast, const DemoHistory*
 
 }  // namespace
 
-DemoHistory::DemoHistory(CivilDate today) : today_(today) {
-  ClearStoryClock();
+DemoHistory::DemoHistory() : DemoHistory(NowMillis()) {}
+
+DemoHistory::DemoHistory(UnixMillis now) : now_(now) {
+  if (StoryClockSet()) Die("demo: a story is already being told");
   // The company's first morning; the vault created now is dated then.
-  SetStoryClock(ChinaTime(DemoTimeline(today).founded, 8, 30));
+  if (!SetStoryClock(ChinaTime(DemoTimeline(today()).founded, 8, 30))) {
+    Die("demo: the story clock refused its first moment");
+  }
 }
 
 DemoHistory::~DemoHistory() { ClearStoryClock(); }
 
-Status DemoHistory::At(CivilDate day, int hour, int minute) const {
-  if (!SetStoryClock(ChinaTime(day, hour, minute))) {
-    return Status::Internal("demo: the story would go back in time to " + FormatDate(day));
-  }
-  return Status::Ok();
+CivilDate DemoHistory::today() const { return UtcDay(now_); }
+
+Status DemoHistory::At(UnixMillis at) {
+  if (SetStoryClock(std::min(at, now_))) return Status::Ok();
+  if (at > now_) return Status::Ok();  // the story has reached now: it stays there
+  return Status::Internal("demo: the story would go back in time to " + FormatRfc3339Millis(at));
+}
+
+Status DemoHistory::At(CivilDate day, int hour, int minute) {
+  return At(ChinaTime(day, hour, minute));
 }
 
 Result<DemoDeparture> SeedDemoStory(Archive& archive, const DocumentBuilder& documents,
                                     const std::vector<DemoLogin>& logins,
                                     const DemoAgreementOptions& options) {
   Vault& vault = archive.vault();
-  const DemoHistory* history = options.history;
+  DemoHistory* history = options.history;
   if (history != nullptr && history->today() != options.today) {
     return Status::Internal("demo: the history is told for another day");
   }
@@ -1341,8 +1401,9 @@ Result<DemoDeparture> SeedDemoStory(Archive& archive, const DocumentBuilder& doc
                           CollectCustomers(archive, cast, history, days, &out));
   CUSTOS_RETURN_IF_ERROR(SeedDeparture(archive, agreements, cast, history, days, std::move(loans),
                                        options.letters, &out));
-  CUSTOS_RETURN_IF_ERROR(SeedRecentActivity(archive, cast, history,
-                                            std::max(WorkdayFrom(days.today, -1), out.last_paid)));
+  const UnixMillis last_hours =
+      history != nullptr ? LastHoursStart(history->now(), NowMillis()) : 0;
+  CUSTOS_RETURN_IF_ERROR(SeedRecentActivity(archive, cast, history, last_hours));
   CUSTOS_RETURN_IF_ERROR(
       vault.Write([](WriteTxn& w) { return w.Insert(tables::kIndex, kAgreementsSeededKey, "1"); }));
   return out;

@@ -40,25 +40,33 @@ namespace custos::cli {
 // Dates the demo's made-up history. While one exists, the process's clock
 // reads the story's moments (base/time.h's story clock) instead of the wall
 // clock, starting on the morning the demo company begins to use Custos,
-// about a year before `today`; the seeding moves it on step by step, never
-// past the wall clock. Create the vault after it, so that its first events
-// are the story's first. Destroying it returns to the wall clock. Only
-// `custos demo` and tests make one; the server never does.
+// about a year before `now`; the seeding moves it on step by step, never
+// past `now`. Create the vault after it, so that its first events are the
+// story's first. Destroying it returns to the wall clock. Only `custos
+// demo` and tests make one; the server refuses to start while one exists.
+// Thread-safety: one at a time (a second one dies), used by the thread
+// that seeds; the clock it sets is read by every thread.
 class DemoHistory {
  public:
-  explicit DemoHistory(CivilDate today);
+  // The story is told up to `now`: the wall clock's, or for a test any
+  // moment before it.
+  DemoHistory();
+  explicit DemoHistory(UnixMillis now);
   ~DemoHistory();
   DemoHistory(const DemoHistory&) = delete;
   DemoHistory& operator=(const DemoHistory&) = delete;
 
-  CivilDate today() const { return today_; }
-  // Moves the story to `day` at hour:minute China time (UTC+8), or to now
-  // if that is later than now. kInternal when it lies before the story's
-  // present: the seeding would go back in time.
-  Status At(CivilDate day, int hour, int minute) const;
+  UnixMillis now() const { return now_; }
+  // The day the story is told on (UTC, as the departure sweep counts).
+  CivilDate today() const;
+  // Moves the story to `day` at hour:minute China time (UTC+8), or to the
+  // moment `at`; a moment after now() is taken as now(). kInternal when it
+  // lies before the story's present: the seeding would go back in time.
+  Status At(CivilDate day, int hour, int minute);
+  Status At(UnixMillis at);
 
  private:
-  CivilDate today_;
+  UnixMillis now_;
 };
 
 struct DemoOptions {
@@ -70,7 +78,7 @@ struct DemoOptions {
   // Password hashing; the default is the production setting.
   vault::Argon2Params password_kdf = vault::PasswordKdf();
   // Dates the company's first days (null: everything happens now).
-  const DemoHistory* history = nullptr;
+  DemoHistory* history = nullptr;
 };
 
 struct DemoLogin {
@@ -116,7 +124,7 @@ struct DemoAgreementOptions {
   vault::CustomerLetterRenderer letters;
   // Dates every step (its today() must be `today`); null: everything
   // happens now.
-  const DemoHistory* history = nullptr;
+  DemoHistory* history = nullptr;
 };
 
 // What SeedDemoStory did, for the demo command to tell.
@@ -129,7 +137,6 @@ struct DemoDeparture {
   int files_viewed = 0;  // other people's customer files the leaver opened
   int handed_over = 0;   // customer files now owned by the successor
   int payments = 0;      // non-compete months paid
-  CivilDate last_paid;   // the day the last of them was paid
   // The customers' answers: confirmed, refused then waived by an approver,
   // unreachable; the rest still pending (the departure is in progress).
   int customers_confirmed = 0;
@@ -181,10 +188,11 @@ struct DemoDeparture {
 //    be reached and the rest are not yet asked — the departure stays in
 //    progress; legal records the non-compete compensation of every month
 //    already due, one of them paid a month late;
-//  - `today`: a salesperson refused three other teams' secret files in a
+//  - the story's last working hours, just before `options.history`'s now
+//    (or now): a salesperson refused three other teams' secret files in a
 //    row (an alert), and the borrower's loans in every state — requested,
 //    approved, released, returned, denied, a copy made, a top-secret loan
-//    waiting for its second approval.
+//    waiting for its second approval — those in force still in force.
 // Every step is decided by the policy and the agreement rules and audited,
 // exactly as the users' own actions would be. `documents` renders and
 // checks the agreements (web/agreement_documents.h). Returns

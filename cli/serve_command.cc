@@ -355,6 +355,9 @@ class ServeCommand : public Command {
   }
 
   int Run(const std::vector<std::string>& args) override {
+    // SECURITY: the server decides and audits by the wall clock; a story
+    // clock (the demo's dated history, base/time.h) is never set here.
+    if (StoryClockSet()) return Fail(Status::Internal("a story clock is set: refusing to serve"));
     if (!args.empty()) return UsageError("serve takes no arguments");
     if (Has("config")) {
       if (Status s = ApplyConfig(Flag("config")); !s.ok()) return UsageError(s.message());
@@ -638,7 +641,7 @@ class DemoCommand : public Command {
     if (!vault::Vault::Exists(VaultLocation())) {
       auto pass = ReadPassphrase(/*confirm=*/true);
       if (!pass.ok()) return Fail(pass.status());
-      history = std::make_unique<DemoHistory>(today);
+      history = std::make_unique<DemoHistory>();
       vault::CreateOptions create;
       create.kdf = kdf->vault_kdf;
       create.log_name = "custos.demo/huaxin";
@@ -660,7 +663,7 @@ class DemoCommand : public Command {
       Status s = SeedDemoCompany(**archive, demo, &logins);
       if (!s.ok()) return Fail(s);
       DemoAgreementOptions story;
-      story.today = today;
+      story.today = history != nullptr ? history->today() : today;
       story.signing_kdf = kdf->password_kdf;
       story.letters = web::CustomerLetterRendererOver(library.letters_dir);
       story.history = history.get();

@@ -83,5 +83,18 @@ TEST_F(RecordDemoTest, AgreementsNeedTheCompany) {
             StatusCode::kFailedPrecondition);
 }
 
+// Whatever day the demo is seeded on — weekends, holidays, month and year
+// ends, a leap day — the story's days fall in order (the calendar dies
+// otherwise) and it opens at its day's now.
+TEST(DemoCalendarTest, HoldsOnEveryDayOfFourYears) {
+  for (int64_t day = DaysFromCivil({2025, 1, 1}); day < DaysFromCivil({2029, 1, 1}); ++day) {
+    const UnixMillis noon = day * 86'400'000 + 4 * 3'600'000;
+    cli::DemoHistory history(noon);
+    ASSERT_EQ(history.today(), CivilFromDays(day));
+    EXPECT_TRUE(history.At(noon).ok());
+  }
+  EXPECT_FALSE(StoryClockSet());
+}
+
 }  // namespace
 }  // namespace custos::vault

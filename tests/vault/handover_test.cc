@@ -322,6 +322,12 @@ TEST_F(HandoverTest, ReportCountsWhatWasDone) {
   EXPECT_EQ(FormatRfc3339Millis(late->from), "2025-12-02T00:00:00.000Z");
   EXPECT_EQ(late->total_views, 4);
   EXPECT_EQ(late->denied_views, 1);
+  // Never more than kMaxLookbackDays back, however old the notice.
+  DepartureReportOptions decades;
+  decades.now = *ParseRfc3339("2040-03-02T00:00:00Z");
+  auto capped = BuildDepartureReport(*archive_, As(auditor_), author_.id, decades);
+  ASSERT_TRUE(capped.ok());
+  EXPECT_EQ(capped->to - capped->from, int64_t{kMaxLookbackDays} * 86400 * 1000);
 }
 
 TEST(DepartureSpikesTest, SpikeIsAboveThreeTimesMedianAndAtLeastFive) {

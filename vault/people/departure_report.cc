@@ -182,7 +182,10 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
   report.last_working_day = user.last_working_day;
   // For someone who gave notice, what matters is the time before it.
   if (auto notice = ParseDate(user.notice_date); notice.ok()) {
-    const UnixMillis before = (DaysFromCivil(*notice) - options.lookback_days) * kMillisPerDay;
+    // (At most kMaxLookbackDays back from now, whatever the notice date.)
+    const UnixMillis before =
+        std::max((DaysFromCivil(*notice) - options.lookback_days) * kMillisPerDay,
+                 report.to - int64_t{kMaxLookbackDays} * kMillisPerDay);
     if (before < report.from) {
       report.from = before;
       report.from_notice = true;

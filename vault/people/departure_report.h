@@ -3,7 +3,8 @@
 // whose views spike above the person's own baseline. The window reaches
 // `lookback_days` (default 90) back from now — or, for a person who has
 // given notice, from their notice date, so that the weeks before they
-// resigned are in it however long ago they left — and always up to now.
+// resigned are in it however long ago they left (at most kMaxLookbackDays
+// back) — and always up to now.
 //
 // Pure data — names, ids, classifications, counts and times, never content —
 // built from the records catalog, the loans table and the audit log (Export
