@@ -94,6 +94,24 @@ class DemoAgreementsTest : public ::testing::Test {
     return list.ok() ? *list : std::vector<Agreement>();
   }
 
+  // The types of the alerts raised about `user_id`, one entry per alert.
+  std::multiset<std::string> AlertsAbout(const std::string& user_id) {
+    std::multiset<std::string> types;
+    auto r = vault_->BeginRead();
+    EXPECT_TRUE(r.ok());
+    if (!r.ok()) return types;
+    Status st = (*r)->Scan(vault::tables::kAlerts, "",
+                           [&](std::string_view, std::string_view value) -> Result<bool> {
+                             auto v = json::Parse(value);
+                             if (!v.ok()) return v.status();
+                             if ((*v)["user_id"].as_string() == user_id)
+                               types.insert((*v)["type"].as_string());
+                             return true;
+                           });
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    return types;
+  }
+
   // The non-compete dashboard's row of the leaver, as legal sees it `today`.
   vault::NonCompeteRow LeaverNonCompete(CivilDate today) {
     vault::NonCompeteTracker tracker(*vault_, *log_);
@@ -279,33 +297,13 @@ TEST_F(DemoAgreementsTest, TheLeaverDepartedWithCustomersHandedOverAndANonCompet
 
   // The alerts about them, raised as they collected customers and during
   // their notice period.
-  std::multiset<std::string> alerts;
-  ASSERT_TRUE((*r)->Scan(vault::tables::kAlerts, "",
-                         [&](std::string_view, std::string_view value) -> Result<bool> {
-                           auto v = json::Parse(value);
-                           if (!v.ok()) return v.status();
-                           if ((*v)["user_id"].as_string() == leaver.id)
-                             alerts.insert((*v)["type"].as_string());
-                           return true;
-                         })
-                  .ok());
+  const std::multiset<std::string> alerts = AlertsAbout(leaver.id);
   for (const char* type : {"quota.exhausted", "anomaly.repeated_denials", "anomaly.new_place",
                            "employment.notice_activity", "departure.customer_not_confirmed",
                            "anomaly.outside_assignment"}) {
     EXPECT_GE(alerts.count(type), 1u) << type;
   }
-  int zhao_denials = 0;
-  ASSERT_TRUE((*r)->Scan(vault::tables::kAlerts, "",
-                         [&](std::string_view, std::string_view value) -> Result<bool> {
-                           auto v = json::Parse(value);
-                           if (!v.ok()) return v.status();
-                           if ((*v)["user_id"].as_string() == Named("sales.zhao").id &&
-                               (*v)["type"].as_string() == "anomaly.repeated_denials")
-                             ++zhao_denials;
-                           return true;
-                         })
-                  .ok());
-  EXPECT_EQ(zhao_denials, 1);
+  EXPECT_EQ(AlertsAbout(Named("sales.zhao").id).count("anomaly.repeated_denials"), 1u);
   r->reset();
 
   // The departure report an auditor reads shows what they opened.
@@ -481,16 +479,7 @@ TEST_P(DemoHistoryTest, EachStepHappensOnItsDayAndInOrder) {
 
   // Her evening at home raised the off-hours alert; against her ordinary
   // weeks, the day she collected is a spike.
-  std::multiset<std::string> alerts;
-  ASSERT_TRUE((*r)->Scan(vault::tables::kAlerts, "",
-                         [&](std::string_view, std::string_view value) -> Result<bool> {
-                           auto v = json::Parse(value);
-                           if (!v.ok()) return v.status();
-                           if ((*v)["user_id"].as_string() == leaver.id)
-                             alerts.insert((*v)["type"].as_string());
-                           return true;
-                         })
-                  .ok());
+  const std::multiset<std::string> alerts = AlertsAbout(leaver.id);
   EXPECT_GE(alerts.count("anomaly.off_hours"), 1u);
   EXPECT_EQ(alerts.count("anomaly.view_spike"), 1u);
 
