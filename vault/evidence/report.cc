@@ -284,7 +284,13 @@ std::string Timeline(const ReportData& d, const ReportPerson& p,
     if (spike) ++spikes;
     std::string note;
     std::string cls;
-    if (!p.last_working_day.empty() && day > p.last_working_day) {
+    // The period is marked on days the person did something; a day with
+    // only alerts about them (a customer who refused the handover after
+    // they left) says so instead of reading like their own activity.
+    const bool acted = c.views + c.uses + c.refusals > 0;
+    if (!acted) {
+      note = Bi("仅有关于本人的告警，无本人操作", "alerts about the person only; nothing they did");
+    } else if (!p.last_working_day.empty() && day > p.last_working_day) {
       note = Bi("最后工作日之后", "after the last working day");
       cls = "after";
     } else if (!p.notice_date.empty() && day >= p.notice_date) {

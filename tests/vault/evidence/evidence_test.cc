@@ -9,6 +9,7 @@
 
 #include "base/encoding.h"
 #include "tests/vault/evidence/evidence_fixture.h"
+#include "vault/evidence/report.h"
 #include "vault/evidence/sha256sums.h"
 #include "vault/evidence/timestamp.h"
 #include "vault/people/employment.h"
@@ -18,6 +19,45 @@
 
 namespace custos::vault::evidence::testing {
 namespace {
+
+// The report's activity by day: a day marked after the last working day
+// is a day the person did something; a day with only alerts about them
+// (a customer who refused after they left) says so instead.
+TEST(EvidenceReportTest, DaysWithOnlyAlertsAreNotTheirActivity) {
+  ReportData d;
+  ReportPerson p;
+  p.id = "u-leaver";
+  p.username = "sales.li";
+  p.display_name = "李婷";
+  p.notice_date = "2026-07-24";
+  p.last_working_day = "2026-08-26";
+  p.alerts.push_back(ReportAlert{"departure.customer_not_confirmed", "c-1",
+                                 *ParseRfc3339("2026-08-31T03:40:00Z"), 9});
+  d.people.push_back(p);
+  auto view = [&](uint64_t seq, const char* time) {
+    ReportEvent e;
+    e.seq = seq;
+    e.time = *ParseRfc3339(time);
+    e.actor_id = p.id;
+    e.action = "record.view";
+    e.allowed = true;
+    e.record_id = "c-1";
+    d.events.push_back(e);
+  };
+  view(1, "2026-07-23T02:00:00Z");
+  view(2, "2026-08-28T02:00:00Z");  // after her last day
+  const std::string html = RenderReport(d);
+  auto row = [&](const std::string& day) {
+    const size_t at = html.find("<td>" + day + "</td>");
+    return at == std::string::npos ? std::string() : html.substr(at, html.find("</tr>", at) - at);
+  };
+  EXPECT_NE(row("2026-08-28").find("after the last working day"), std::string::npos);
+  const std::string alerts_only = row("2026-08-31");
+  ASSERT_FALSE(alerts_only.empty());
+  EXPECT_EQ(alerts_only.find("after the last working day"), std::string::npos) << alerts_only;
+  EXPECT_NE(alerts_only.find("alerts about the person only"), std::string::npos) << alerts_only;
+  EXPECT_EQ(row("2026-07-23").find("after the last working day"), std::string::npos);
+}
 
 using Files = std::vector<std::pair<std::string, std::string>>;
 
