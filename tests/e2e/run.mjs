@@ -207,6 +207,10 @@ async function scenario(base) {
   await mine.locator('a', { hasText: '查看全部' }).click();
   await until(author, (n) => document.querySelectorAll('#records-table tbody tr').length === n, owned);
   assert.ok((await author.textContent('#main')).includes(String(owned)), 'the list says how many');
+  // A mistyped link says there is no such page, rather than showing home.
+  await author.goto(base + '/#/recrods');
+  await author.waitForSelector('#no-page');
+  assert.ok((await author.textContent('#no-page')).includes('#/recrods'));
   await author.goto(base + '/#/records/new');
   await author.waitForSelector('#new-record-form');
   await author.fill('#new-name', customer);

@@ -56,10 +56,12 @@ export async function render() {
     if (!current()) return;
   }
   const key = hash.startsWith('#/setup/') ? '#/setup' : hash.split('?')[0];
-  const view = routes.get(key) || routes.get('#/home');  // unknown: home
+  // An unknown link says so (the address bar keeps it), with the way home.
+  const view = routes.get(key) || (() => el('div', { class: 'card', id: 'no-page' },
+    el('p', { text: t('error.no_page', { page: key }) }), el('a', { href: '#/home', i18n: 'error.to_home' })));
   let page;
   try {
-    page = view ? await view() : el('p', { class: 'error', text: 'no page for ' + key });
+    page = await view();
   } catch (e) {
     // A page that failed to build says so rather than leaving the last one
     // (or nothing) under this page's link.

@@ -55,6 +55,8 @@ export default {
     'password.required': '首次登录请先修改密码。',
 
     'error.generic': '出错了，请重试。',
+    'error.no_page': '没有这个页面（{page}）。链接可能有误或已过时。',
+    'error.to_home': '返回首页',
     'error.network': '无法连接服务器。',
   },
   en: {
@@ -109,6 +111,8 @@ export default {
     'password.required': 'Please change your password before continuing.',
 
     'error.generic': 'Something went wrong; please retry.',
+    'error.no_page': 'There is no such page ({page}). The link may be mistyped or out of date.',
+    'error.to_home': 'Back to the home page',
     'error.network': 'Cannot reach the server.',
   },
 };
