@@ -21,8 +21,9 @@ UnixMillis NowMillis();
 // The story clock dates the demo's made-up history (`custos demo` only; the
 // server refuses to start with one set): while it is set, NowMillis()
 // returns its moment and moves it on by one millisecond, so events keep
-// their order. It never runs ahead of the wall clock: a moment later than
-// now is taken as now (or as the story's present, if that has passed now).
+// their order. It is never set ahead of the wall clock: a moment later than
+// now is taken as now (or as the story's present, if that has passed now),
+// though the reads after it may move it a few milliseconds past.
 // It never goes back: SetStoryClock returns false, changing nothing, for a
 // moment before the story's present. ClearStoryClock returns to the wall
 // clock. Thread-safety: one atomic value; any thread may read the clock

@@ -357,7 +357,9 @@ class ServeCommand : public Command {
   int Run(const std::vector<std::string>& args) override {
     // SECURITY: the server decides and audits by the wall clock; a story
     // clock (the demo's dated history, base/time.h) is never set here.
-    if (StoryClockSet()) return Fail(Status::Internal("a story clock is set: refusing to serve"));
+    if (StoryClockSet()) {
+      return Fail(Status::FailedPrecondition("a story clock is set: refusing to serve"));
+    }
     if (!args.empty()) return UsageError("serve takes no arguments");
     if (Has("config")) {
       if (Status s = ApplyConfig(Flag("config")); !s.ok()) return UsageError(s.message());

@@ -392,7 +392,9 @@ TEST_F(DemoAgreementsTest, TheLeaverDepartedWithCustomersHandedOverAndANonCompet
 // demo opens. Told up to the wall clock's now, and up to moments chosen
 // for their calendars: a Monday morning before the story's working hours
 // are over (China time), a Sunday and a Saturday, a Friday after a public
-// holiday, a Sunday night that is Monday morning in China.
+// holiday, a Sunday night that is Monday morning in China, and a working
+// day's evening, afternoon, morning and small hours (each places the last
+// working hours differently).
 class DemoHistoryTest : public DemoAgreementsTest,
                         public ::testing::WithParamInterface<const char*> {
  protected:
@@ -514,7 +516,11 @@ TEST_P(DemoHistoryTest, EachStepHappensOnItsDayAndInOrder) {
 INSTANTIATE_TEST_SUITE_P(Moments, DemoHistoryTest,
                          ::testing::Values("now", "2026-11-30T01:20:00Z", "2026-10-04T10:00:00Z",
                                            "2026-11-28T13:00:00Z", "2026-10-02T03:00:00Z",
-                                           "2026-03-01T23:30:00Z", "2026-03-02T00:30:00Z"));
+                                           "2026-03-01T23:30:00Z", "2026-03-02T00:30:00Z",
+                                           // a working day's evening, afternoon and morning
+                                           // (China), and its small hours (the day before)
+                                           "2026-11-25T10:00:00Z", "2026-11-25T06:00:00Z",
+                                           "2026-11-25T02:00:00Z", "2026-11-24T17:00:00Z"));
 
 // The story's dates count back from the day the demo is seeded; whatever
 // the month lengths, three months are due and paid and the fourth is not

@@ -289,7 +289,8 @@ std::string Timeline(const ReportData& d, const ReportPerson& p,
     // they left) says so instead of reading like their own activity.
     const bool acted = c.views + c.uses + c.refusals > 0;
     if (!acted) {
-      note = Bi("仅有关于本人的告警，无本人操作", "alerts about the person only; nothing they did");
+      note = Bi("仅有关于本人的告警，本人无查阅、使用或被拒操作",
+                "alerts about the person only; no views, uses or refusals by them");
     } else if (!p.last_working_day.empty() && day > p.last_working_day) {
       note = Bi("最后工作日之后", "after the last working day");
       cls = "after";
