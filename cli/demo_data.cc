@@ -322,6 +322,11 @@ UnixMillis LastHoursStart(UnixMillis now, UnixMillis after) {
   return std::max(latest, after);
 }
 
+// A customer's answer given on `day`, as its date: never after the
+// server's today, which the vault checks (without a history the story may
+// be told for a later `today`).
+std::string AnswerDate(CivilDate day) { return FormatDate(std::min(day, UtcDay(NowMillis()))); }
+
 // With a history, moves the story to `day` at hour:minute China time.
 Status StoryAt(DemoHistory* history, CivilDate day, int hour, int minute) {
   return history == nullptr ? Status::Ok() : history->At(day, hour, minute);
@@ -347,12 +352,12 @@ std::string DemoPolicyXml() {
   std::string xml(DefaultPolicyXml());
   const std::string_view end = "</custos-policy>";
   const size_t at = xml.rfind(end);
-  xml.insert(at,
-             "  <work-hours utc-offset=\"+08:00\" start=\"08:00\" end=\"20:00\"\n"
-             "              days=\"mon tue wed thu fri\">\n"
-             "    <holiday date=\"2026-10-01\"/>\n"
-             "    <holiday date=\"2027-01-01\"/>\n"
-             "  </work-hours>\n");
+  std::string hours =
+      "  <work-hours utc-offset=\"+08:00\" start=\"08:00\" end=\"20:00\"\n"
+      "              days=\"mon tue wed thu fri\">\n";
+  for (const CivilDate& d : kHolidays) hours += "    <holiday date=\"" + FormatDate(d) + "\"/>\n";
+  hours += "  </work-hours>\n";
+  xml.insert(at, hours);
   return xml;
 }
 
@@ -1122,14 +1127,12 @@ Status SeedDeparture(Archive& archive, Agreements& agreements, const Cast& cast,
   // The customers: the first confirms (the signed reply to the letter); the
   // second refuses and an approver waives it (legal writes to them
   // separately); the third cannot be reached; the rest are not asked yet,
-  // so the departure is still in progress. The answers date from the days
-  // after the last working day, never after the server's today (which the
-  // vault checks: without a history the story may be told for a later
-  // `today`).
-  Steps answering(history, WorkdayFrom(Plus(days.last_working_day, 3)), 11, 0);
+  // so the departure is still in progress. The answers come a few days
+  // after the last working day.
+  const CivilDate answer_day = WorkdayFrom(Plus(days.last_working_day, 3));
+  Steps answering(history, answer_day, 11, 0);
   CUSTOS_RETURN_IF_ERROR(answering.Next(0));
-  const std::string answered = FormatDate(std::min(WorkdayFrom(Plus(days.last_working_day, 3)),
-                                                   CivilFromDays(NowMillis() / 86'400'000)));
+  const std::string answered = AnswerDate(answer_day);
   for (size_t i = 0; i < files.size(); ++i) {
     const std::string& id = files[i];
     if (i < 3) CUSTOS_RETURN_IF_ERROR(answering.Next(20));
@@ -1242,13 +1245,13 @@ Status SeedCompletedDeparture(Archive& archive, const Cast& cast, DemoHistory* h
                    [&](const User& u) { return u.id == leaver.id; })) {
     return Status::Internal("demo: the completed leaver was not marked departed");
   }
-  CUSTOS_RETURN_IF_ERROR(StoryAt(history, WorkdayFrom(Plus(last_day, 2)), 10, 0));
+  const CivilDate answer_day = WorkdayFrom(Plus(last_day, 2));
+  CUSTOS_RETURN_IF_ERROR(StoryAt(history, answer_day, 10, 0));
   CustomerAnswerInput answer;
   answer.answer = CustomerAnswer::kConfirmed;
   answer.method = "phone";
   answer.contact_name = "采购负责人";
-  answer.date =
-      FormatDate(std::min(WorkdayFrom(Plus(last_day, 2)), CivilFromDays(NowMillis() / 86'400'000)));
+  answer.date = AnswerDate(answer_day);
   answer.note = "客户已知悉对接人变更，同意由" + successor.display_name + "继续对接";
   for (const std::string& id : files) {
     CUSTOS_RETURN_IF_ERROR(
