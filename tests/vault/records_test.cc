@@ -1,5 +1,11 @@
 #include "vault/records/records.h"
 
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "policy/rules.h"
@@ -303,6 +309,94 @@ TEST_F(RecordTest, AnArchiveServesWhileItsCatalogIsBuiltAndLosesNoChangeMadeMean
   ASSERT_TRUE(found.ok()) << found.status().ToString();
   ASSERT_EQ(found->total, 1u) << "the catalog kept the newer name";
   EXPECT_EQ(found->records[0].id, (*created)[7].id);
+}
+
+TEST_F(RecordTest, ACatalogReadBackFromTheStoreFindsWhatTheLiveOneFound) {
+  // Built at reopen in four parts of the ids on two threads, each part with
+  // its own numbering of owners, tags and statuses: every filter must give
+  // what the catalog kept current by the commits gave.
+  const std::vector<std::string> tags = {"上海", "苏州", "杭州", "机电", "模具"};
+  const std::vector<std::string> statuses = {"active", "dormant", "archived"};
+  const std::vector<User> owners = {author_, borrower_, custodian_};
+  std::vector<NewRecord> many(600);
+  for (size_t i = 0; i < many.size(); ++i) {
+    many[i].name = "客户 " + std::to_string(i);
+    many[i].classification = i % 4 == 0 ? Classification::kSecret : Classification::kInternal;
+    many[i].custodian_id = custodian_.id;
+    many[i].owner_id = owners[i % owners.size()].id;
+    many[i].tags = {tags[i % tags.size()], tags[(i / 7) % tags.size()]};
+    many[i].status = statuses[(i / 3) % statuses.size()];
+    if (i % 50 == 0) many[i].declassify_on = "2026-02-0" + std::to_string(1 + i / 100);
+  }
+  ASSERT_TRUE(archive_->CreateRecords(As(author_), many, "批量建档").ok());
+  std::vector<SearchQuery> queries;
+  for (const std::string& t : tags) {
+    SearchQuery q;
+    q.tag = t;
+    queries.push_back(q);
+    q = SearchQuery();
+    q.text = t;
+    queries.push_back(q);
+  }
+  for (const std::string& s : statuses) {
+    SearchQuery q;
+    q.status = s;
+    q.classification = Classification::kSecret;
+    queries.push_back(q);
+  }
+  for (const User& o : owners) {
+    SearchQuery q;
+    q.owner_id = o.id;
+    q.tag = tags[1];
+    queries.push_back(q);
+  }
+  auto ids = [](const SearchResult& r) {
+    std::set<std::string> out;
+    for (const RecordMeta& m : r.records) out.insert(m.id);
+    return out;
+  };
+  std::vector<SearchResult> before;
+  for (SearchQuery q : queries) {
+    q.limit = 1000;
+    auto r = archive_->Search(As(auditor_), q);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_GT(r->total, 0u);
+    before.push_back(*r);
+  }
+  std::map<std::string, std::vector<std::string>> owned_before;
+  for (const User& o : owners) owned_before[o.id] = *archive_->RecordsOwnedBy(o.id);
+
+  auto again = Archive::Open(*vault_, *log_);
+  ASSERT_TRUE(again.ok());
+  Archive& reopened = **again;
+  for (size_t i = 0; i < queries.size(); ++i) {
+    SearchQuery q = queries[i];
+    q.limit = 1000;
+    auto r = reopened.Search(As(auditor_), q);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->total, before[i].total) << "query " << i;
+    EXPECT_EQ(ids(*r), ids(before[i])) << "query " << i;
+  }
+  SearchQuery all;
+  all.limit = 1000;
+  auto whole = reopened.Search(As(auditor_), all);
+  ASSERT_TRUE(whole.ok());
+  ASSERT_EQ(whole->total, many.size());
+  EXPECT_TRUE(std::is_sorted(whole->records.begin(), whole->records.end(),
+                             [](const RecordMeta& a, const RecordMeta& b) { return a.id < b.id; }))
+      << "read back in the order of the ids";
+  for (const User& o : owners) {
+    auto owned = reopened.RecordsOwnedBy(o.id);
+    ASSERT_TRUE(owned.ok());
+    EXPECT_EQ(*owned, owned_before[o.id]);
+    EXPECT_EQ(owned->size(), many.size() / owners.size());
+    EXPECT_TRUE(std::is_sorted(owned->begin(), owned->end()));
+  }
+  // The declassification dates came back with the rest: two files are due
+  // by 1 February 2026 (i = 0 and 50, both above public).
+  auto due = reopened.DeclassifyDue(CivilDate{2026, 2, 1});
+  ASSERT_TRUE(due.ok()) << due.status().ToString();
+  EXPECT_EQ(due->size(), 2u);
 }
 
 TEST_F(RecordTest, DeclassificationDateMakesTheRecordPublicInANewVersion) {

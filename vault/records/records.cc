@@ -15,6 +15,7 @@
 #include "policy/rules.h"
 #include "vault/access/alerts.h"
 #include "vault/records/handover_store.h"
+#include "vault/records/internal/catalog.h"
 #include "vault/records/internal/records_codec.h"
 #include "vault/records/legal_hold.h"
 #include "vault/records/loans.h"
@@ -497,11 +498,13 @@ Result<std::vector<RecordMeta>> Archive::DeclassifyDue(CivilDate today) {
   std::vector<std::string> due;
   CUSTOS_RETURN_IF_ERROR(CurrentCatalog());
   {
+    const int64_t today_day = DaysFromCivil(today);
     std::shared_lock lock(catalog_mu_);
-    for (const auto& [id, m] : catalog_) {
-      if (m.declassify_on.empty() || m.classification == policy::Classification::kPublic) continue;
-      auto date = ParseDate(m.declassify_on);
-      if (date.ok() && !(today < *date)) due.push_back(id);
+    for (const internal::Catalog::Entry& e : catalog_->entries()) {
+      if (e.declassify_day == internal::Catalog::kNoDate ||
+          e.classification == policy::Classification::kPublic)
+        continue;
+      if (e.declassify_day <= today_day) due.push_back(*e.id);
     }
   }
   std::vector<RecordMeta> out;

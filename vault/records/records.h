@@ -63,6 +63,10 @@
 
 namespace custos::vault {
 
+namespace internal {
+class Catalog;  // internal/catalog.h
+}  // namespace internal
+
 enum class RecordKind { kCustomer, kDocument };
 std::string_view RecordKindId(RecordKind k);  // "customer", "document"
 Result<RecordKind> ParseRecordKind(std::string_view id);
@@ -391,7 +395,7 @@ class Archive {
                                      uint64_t audit_seq);
 
  private:
-  Archive(Vault& vault, const AuditLog& log) : vault_(vault), log_(log), gate_(vault, log) {}
+  Archive(Vault& vault, const AuditLog& log);
   Status BuildCatalog();
   Result<ViewResult> ViewIn(const Caller& caller, std::string_view record_id,
                             std::string_view reason, const ViewOptions& options,
@@ -402,22 +406,13 @@ class Archive {
   const AuditLog& log_;
   access::AccessGate gate_;
 
-  // The catalog: full metadata by id, plus a compact, contiguous copy of
-  // the searchable fields (strings interned to ids) that Search scans.
-  struct CatalogEntry {
-    std::string name;
-    uint32_t owner = 0;
-    uint32_t author = 0;
-    uint32_t custodian = 0;
-    uint32_t status = 0;
-    std::vector<uint32_t> tags;
-    policy::Classification classification = policy::Classification::kTopSecret;
-    RecordKind kind = RecordKind::kCustomer;
-    const RecordMeta* meta = nullptr;  // into catalog_ (node-stable)
-  };
-  uint32_t InternLocked(const std::string& s) const;
-  // Inserts or replaces (when newer) one record's metadata. Holds catalog_mu_.
-  void PutInCatalogLocked(RecordMeta meta) const;
+  // A committed change of `meta` for the catalog: queued in pending_, so
+  // that the committer (which runs it) never waits for a search holding
+  // the catalog; the catalog's readers apply the queue first
+  // (CurrentCatalog), and so does a commit that finds it long.
+  void PutInCatalog(const RecordMeta& meta) const;
+  void ApplyPendingChanges() const;
+  static constexpr size_t kMaxPendingChanges = 4096;
 
   // The background build (Open, AwaitCatalog): `catalog_built_` and
   // `catalog_status_` are guarded by `built_mu_`.
@@ -433,13 +428,15 @@ class Archive {
   mutable uint64_t changes_seen_ = 0;
 
   // A cache of the store (kept current by this process's commits and, on a
-  // shared vault, CurrentCatalog): mutable.
+  // shared vault, CurrentCatalog): mutable. catalog_mu_ is taken before
+  // pending_mu_. Commits queue their changes in pending_; until the
+  // background build is done (catalog_ready_, under pending_mu_), the queue
+  // waits for it.
   mutable std::shared_mutex catalog_mu_;
-  mutable std::map<std::string, RecordMeta, std::less<>> catalog_;
-  mutable std::vector<CatalogEntry> entries_;
-  mutable std::map<std::string, size_t, std::less<>> entry_pos_;
-  mutable std::map<std::string, uint32_t, std::less<>> intern_;
-  mutable std::vector<std::string> strings_;
+  std::unique_ptr<internal::Catalog> catalog_;  // never null
+  mutable std::mutex pending_mu_;
+  mutable std::vector<RecordMeta> pending_;
+  mutable bool catalog_ready_ = false;
 };
 
 // The ownership history of a record (unaudited; for holders of a

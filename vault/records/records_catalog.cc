@@ -1,17 +1,19 @@
 // The Archive's in-memory catalog of record metadata (built at Open, kept
 // current on each commit), metadata reads, and the audited metadata search.
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <future>
 #include <map>
 #include <mutex>
-#include <set>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "vault/access/gate.h"
+#include "vault/records/internal/catalog.h"
 #include "vault/records/internal/records_codec.h"
 #include "vault/records/loans.h"
 #include "vault/records/records.h"
@@ -19,19 +21,22 @@
 
 namespace custos::vault {
 
+using internal::Catalog;
 using internal::OwnershipFromJson;
 using internal::OwnPrefix;
 
 // ---- Archive: plumbing ------------------------------------------------------------
 
+Archive::Archive(Vault& vault, const AuditLog& log)
+    : vault_(vault), log_(log), gate_(vault, log), catalog_(std::make_unique<Catalog>()) {}
+
 Result<std::unique_ptr<Archive>> Archive::Open(Vault& vault, const AuditLog& log) {
   CUSTOS_RETURN_IF_ERROR(EnsurePolicy(vault, log).status());
   CUSTOS_RETURN_IF_ERROR(EnsureLoanIndex(vault));
   std::unique_ptr<Archive> a(new Archive(vault, log));
-  // Decrypting every record's metadata takes about a second per 100 000
-  // files: done beside the server, not before it starts. Commits made
-  // meanwhile enter the catalog as usual (PutInCatalogLocked keeps the
-  // newer revision, whichever arrives first).
+  // Reading every record's metadata takes seconds at a million files: done
+  // beside the server, not before it starts. Commits made meanwhile wait in
+  // pending_ for the build to take them in.
   Archive* self = a.get();
   a->catalog_builder_ = std::thread([self] {
     Status st = self->BuildCatalog();
@@ -54,16 +59,50 @@ Status Archive::AwaitCatalog() const {
 }
 
 namespace {
-// Every record's metadata in `r`'s snapshot, by id.
-Result<std::map<std::string, RecordMeta, std::less<>>> AllMetadata(const ReadTxn& r) {
-  std::map<std::string, RecordMeta, std::less<>> all;
-  CUSTOS_RETURN_IF_ERROR(r.Scan(tables::kRecordIndex, "",
-                                [&](std::string_view, std::string_view value) -> Result<bool> {
-                                  CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(value));
-                                  CUSTOS_ASSIGN_OR_RETURN(RecordMeta m, RecordMeta::FromJson(v));
-                                  all.emplace(m.id, std::move(m));
-                                  return true;
-                                }));
+
+// Record ids sort by kind ("c-", "d-") and then by 16 random hex digits:
+// these bounds cut tables::kRecordIndex into four parts of about the same
+// size, in id order ("": unbounded). Any key falls in one part.
+constexpr std::array<std::string_view, 5> kCatalogParts = {"", "c-8", "d-", "d-8", ""};
+
+// The catalog of the records in [from, to) of tables::kRecordIndex, as
+// read in `r`.
+Result<Catalog> ScanCatalogPart(const ReadTxn& r, std::string_view from, std::string_view to) {
+  Catalog part;
+  CUSTOS_RETURN_IF_ERROR(
+      r.ScanFrom(tables::kRecordIndex, from,
+                 [&](std::string_view key, std::string_view value) -> Result<bool> {
+                   if (!to.empty() && key >= to) return false;
+                   CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(value));
+                   CUSTOS_ASSIGN_OR_RETURN(RecordMeta m, RecordMeta::FromJson(v));
+                   part.Put(m);
+                   return true;
+                 }));
+  return part;
+}
+
+// Every record, in the order of its id. Opening and parsing each record's
+// metadata is nearly all of the work, so two threads share it: the even
+// parts are read in `first`, the odd ones in a snapshot of the helper's own.
+// The two snapshots may differ by commits made between their starts; such
+// commits also reach the catalog themselves (pending_), and the newer
+// revision wins.
+Result<Catalog> ScanCatalog(const Vault& vault, const ReadTxn& first) {
+  constexpr size_t kParts = kCatalogParts.size() - 1;
+  std::array<std::optional<Result<Catalog>>, kParts> parts;
+  std::thread helper([&] {
+    auto r = vault.BeginRead();
+    for (size_t i = 1; i < kParts; i += 2) {
+      parts[i] = r.ok() ? ScanCatalogPart(**r, kCatalogParts[i], kCatalogParts[i + 1])
+                        : Result<Catalog>(r.status());
+    }
+  });
+  for (size_t i = 0; i < kParts; i += 2)
+    parts[i] = ScanCatalogPart(first, kCatalogParts[i], kCatalogParts[i + 1]);
+  helper.join();
+  for (auto& part : parts) CUSTOS_RETURN_IF_ERROR(part->status());
+  Catalog all = std::move(**parts[0]);
+  for (size_t i = 1; i < kParts; ++i) all.Append(std::move(**parts[i]));
   return all;
 }
 
@@ -77,24 +116,63 @@ Result<uint64_t> NewestChange(const ReadTxn& r) {
 }  // namespace
 
 Status Archive::BuildCatalog() {
-  CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
-  // On a shared vault the catalog starts from this snapshot: later changes
-  // are read from the journal.
-  uint64_t changes = 0;
-  if (vault_.shared()) {
-    CUSTOS_ASSIGN_OR_RETURN(changes, NewestChange(*r));
+  Status st = [&]() -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
+    // On a shared vault the catalog starts from this snapshot: later changes
+    // are read from the journal.
+    uint64_t changes = 0;
+    if (vault_.shared()) {
+      CUSTOS_ASSIGN_OR_RETURN(changes, NewestChange(*r));
+    }
+    CUSTOS_ASSIGN_OR_RETURN(Catalog built, ScanCatalog(vault_, *r));
+    std::lock_guard refresh(refresh_mu_);
+    changes_seen_ = changes;
+    std::unique_lock catalog(catalog_mu_);
+    std::lock_guard lock(pending_mu_);
+    for (const RecordMeta& m : pending_) built.Put(m);
+    *catalog_ = std::move(built);
+    catalog_ready_ = true;
+    pending_ = {};
+    return Status::Ok();
+  }();
+  if (!st.ok()) {
+    // The catalog's readers get `st` (AwaitCatalog); commits stop queueing.
+    std::lock_guard lock(pending_mu_);
+    catalog_ready_ = true;
+    pending_ = {};
   }
-  CUSTOS_ASSIGN_OR_RETURN(auto built, AllMetadata(*r));
-  std::lock_guard refresh(refresh_mu_);
-  changes_seen_ = changes;
-  std::unique_lock lock(catalog_mu_);
-  entries_.reserve(built.size());
-  for (auto& [id, m] : built) PutInCatalogLocked(std::move(m));
-  return Status::Ok();
+  return st;
+}
+
+void Archive::PutInCatalog(const RecordMeta& meta) const {
+  bool apply = false;
+  {
+    std::lock_guard lock(pending_mu_);
+    pending_.push_back(meta);
+    apply = catalog_ready_ && pending_.size() >= kMaxPendingChanges;
+  }
+  if (apply) ApplyPendingChanges();
+}
+
+void Archive::ApplyPendingChanges() const {
+  {
+    std::lock_guard lock(pending_mu_);
+    if (!catalog_ready_ || pending_.empty()) return;
+  }
+  // Taken out while the catalog is held, so that a reader who finds none
+  // pending cannot read the catalog before another has put them in.
+  std::unique_lock catalog(catalog_mu_);
+  std::vector<RecordMeta> changes;
+  {
+    std::lock_guard lock(pending_mu_);
+    changes.swap(pending_);
+  }
+  for (const RecordMeta& m : changes) catalog_->Put(m);
 }
 
 Status Archive::CurrentCatalog() const {
   CUSTOS_RETURN_IF_ERROR(AwaitCatalog());
+  ApplyPendingChanges();
   if (!vault_.shared()) return Status::Ok();
   // Other nodes' changes since the catalog last looked, from the journal
   // (one snapshot: the ids and the metadata they name agree).
@@ -116,13 +194,13 @@ Status Archive::CurrentCatalog() const {
                     return true;
                   }));
   if (behind) {
-    // Every record again, from this snapshot (older revisions than the
-    // catalog's are ignored by PutInCatalogLocked; records are never
-    // deleted).
+    // Every record again, from this snapshot; what this node committed
+    // since it began is newer and stays (records are never deleted).
     CUSTOS_ASSIGN_OR_RETURN(const uint64_t newest, NewestChange(*r));
-    CUSTOS_ASSIGN_OR_RETURN(auto all, AllMetadata(*r));
+    CUSTOS_ASSIGN_OR_RETURN(Catalog fresh, ScanCatalog(vault_, *r));
     std::unique_lock lock(catalog_mu_);
-    for (auto& [id, m] : all) PutInCatalogLocked(std::move(m));
+    for (const Catalog::Entry& e : catalog_->entries()) fresh.Put(catalog_->MetaOf(e));
+    *catalog_ = std::move(fresh);
     changes_seen_ = newest;
     return Status::Ok();
   }
@@ -135,43 +213,9 @@ Status Archive::CurrentCatalog() const {
     metas.push_back(std::move(m));
   }
   std::unique_lock lock(catalog_mu_);
-  for (RecordMeta& m : metas) PutInCatalogLocked(std::move(m));
+  for (const RecordMeta& m : metas) catalog_->Put(m);
   changes_seen_ = last;
   return Status::Ok();
-}
-
-uint32_t Archive::InternLocked(const std::string& s) const {
-  auto it = intern_.find(s);
-  if (it != intern_.end()) return it->second;
-  const uint32_t id = static_cast<uint32_t>(strings_.size());
-  strings_.push_back(s);
-  intern_.emplace(s, id);
-  return id;
-}
-
-void Archive::PutInCatalogLocked(RecordMeta meta) const {
-  auto it = catalog_.find(meta.id);
-  if (it != catalog_.end() && it->second.revision > meta.revision) return;
-  const std::string id = meta.id;
-  RecordMeta& stored = catalog_[id];
-  stored = std::move(meta);
-  CatalogEntry e;
-  e.name = stored.name;
-  e.owner = InternLocked(stored.owner_id);
-  e.author = InternLocked(stored.author_id);
-  e.custodian = InternLocked(stored.custodian_id);
-  e.status = InternLocked(stored.status);
-  for (const std::string& t : stored.tags) e.tags.push_back(InternLocked(t));
-  e.classification = stored.classification;
-  e.kind = stored.kind;
-  e.meta = &stored;
-  auto pos = entry_pos_.find(id);
-  if (pos == entry_pos_.end()) {
-    entry_pos_.emplace(id, entries_.size());
-    entries_.push_back(std::move(e));
-  } else {
-    entries_[pos->second] = std::move(e);
-  }
 }
 
 Result<uint64_t> Archive::CompactRecordJournal(uint64_t keep) {
@@ -211,10 +255,7 @@ Status Archive::CatalogOnCommit(WriteTxn& txn, const RecordMeta& meta) {
     CUSTOS_ASSIGN_OR_RETURN(const uint64_t newest, NewestChange(txn));
     CUSTOS_RETURN_IF_ERROR(txn.Append(tables::kRecordChanges, EncodeU64(newest + 1), meta.id));
   }
-  txn.OnCommit([this, meta] {
-    std::unique_lock lock(catalog_mu_);
-    PutInCatalogLocked(meta);
-  });
+  txn.OnCommit([this, meta] { PutInCatalog(meta); });
   return Status::Ok();
 }
 
@@ -308,69 +349,81 @@ Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& qu
       probe.classification = c;
       level_visible[static_cast<size_t>(c)] = MaySeeMeta(*policy, user, probe);
     }
-    std::shared_lock lock(catalog_mu_);
-    constexpr uint32_t kNone = UINT32_MAX;
-    auto lookup = [&](const std::string& s) -> uint32_t {
-      auto it = intern_.find(s);
-      return it == intern_.end() ? kNone : it->second;
-    };
-    const uint32_t me = lookup(user.id);
-    const uint32_t owner = query.owner_id.empty() ? kNone : lookup(query.owner_id);
-    const uint32_t tag = query.tag.empty() ? kNone : lookup(query.tag);
-    const uint32_t status = query.status.empty() ? kNone : lookup(query.status);
-    const bool no_match = (!query.owner_id.empty() && owner == kNone) ||
-                          (!query.tag.empty() && tag == kNone) ||
-                          (!query.status.empty() && status == kNone);
-    std::vector<bool> text_hits;  // interned strings containing the text
-    if (!query.text.empty()) {
-      text_hits.resize(strings_.size());
-      for (size_t i = 0; i < strings_.size(); ++i)
-        text_hits[i] = strings_[i].find(query.text) != std::string::npos;
-    }
-    // The entries are scanned in two halves at once (a search of a million
-    // files is all CPU); each half keeps its first offset + limit matches,
-    // and the first half's come first, so the page is the one a single
-    // scan in catalog order would give.
-    struct Part {
-      size_t total = 0;
-      std::vector<const RecordMeta*> first;
-    };
-    const size_t want = query.offset + std::min(query.limit, SIZE_MAX - query.offset);
-    const auto scan = [&](size_t from, size_t to, Part* part) {
-      for (size_t i = from; i < to; ++i) {
-        const CatalogEntry& e = entries_[i];
-        if (query.classification && e.classification != *query.classification) continue;
-        if (query.kind && e.kind != *query.kind) continue;
-        if (owner != kNone && e.owner != owner) continue;
-        if (status != kNone && e.status != status) continue;
-        if (tag != kNone && std::find(e.tags.begin(), e.tags.end(), tag) == e.tags.end()) continue;
-        if (!query.text.empty() && e.name.find(query.text) == std::string::npos &&
-            std::none_of(e.tags.begin(), e.tags.end(), [&](uint32_t t) { return text_hits[t]; }))
-          continue;
-        if (!level_visible[static_cast<size_t>(e.classification)] &&
-            (me == kNone || (e.owner != me && e.author != me && e.custodian != me)))
-          continue;
-        if (part->first.size() < want) part->first.push_back(e.meta);
-        ++part->total;
+    std::vector<std::string> page;  // the ids of the page's records
+    {
+      std::shared_lock lock(catalog_mu_);
+      const Catalog& catalog = *catalog_;
+      constexpr uint32_t kNone = Catalog::kNone;
+      const uint32_t me = catalog.Lookup(user.id);
+      const uint32_t owner = query.owner_id.empty() ? kNone : catalog.Lookup(query.owner_id);
+      const uint32_t tag = query.tag.empty() ? kNone : catalog.Lookup(query.tag);
+      const uint32_t status = query.status.empty() ? kNone : catalog.Lookup(query.status);
+      const bool no_match = (!query.owner_id.empty() && owner == kNone) ||
+                            (!query.tag.empty() && tag == kNone) ||
+                            (!query.status.empty() && status == kNone);
+      std::vector<bool> text_hits;  // interned strings containing the text
+      if (!query.text.empty()) {
+        text_hits.resize(catalog.strings());
+        for (size_t i = 0; i < catalog.strings(); ++i)
+          text_hits[i] =
+              catalog.String(static_cast<uint32_t>(i)).find(query.text) != std::string::npos;
       }
-    };
-    if (!no_match) {
-      Part parts[2];
-      const size_t half = entries_.size() / 2;
-      // The helper reads entries_ under this thread's shared lock, held
-      // until it is joined.
-      auto second = std::async(std::launch::async, scan, half, entries_.size(), &parts[1]);
-      scan(0, half, &parts[0]);
-      second.get();
-      size_t match = 0;  // the index of a kept match among all, in catalog order
-      for (const Part& part : parts) {
-        for (const RecordMeta* m : part.first) {
-          if (match >= query.offset && result.records.size() < query.limit)
-            result.records.push_back(*m);
-          ++match;
+      // The entries are scanned in two halves at once (a search of a
+      // million files is all CPU); each half keeps its first offset + limit
+      // matches, and the first half's come first, so the page is the one a
+      // single scan in catalog order would give.
+      struct Part {
+        size_t total = 0;
+        std::vector<const Catalog::Entry*> first;
+      };
+      const size_t want = query.offset + std::min(query.limit, SIZE_MAX - query.offset);
+      const std::vector<Catalog::Entry>& entries = catalog.entries();
+      const auto scan = [&](size_t from, size_t to, Part* part) {
+        for (size_t i = from; i < to; ++i) {
+          const Catalog::Entry& e = entries[i];
+          if (query.classification && e.classification != *query.classification) continue;
+          if (query.kind && e.kind != *query.kind) continue;
+          if (owner != kNone && e.owner != owner) continue;
+          if (status != kNone && e.status != status) continue;
+          if (tag != kNone && std::find(e.tags.begin(), e.tags.end(), tag) == e.tags.end())
+            continue;
+          if (!query.text.empty() && e.name.find(query.text) == std::string::npos &&
+              std::none_of(e.tags.begin(), e.tags.end(), [&](uint32_t t) { return text_hits[t]; }))
+            continue;
+          if (!level_visible[static_cast<size_t>(e.classification)] &&
+              (me == kNone || (e.owner != me && e.author != me && e.custodian != me)))
+            continue;
+          if (part->first.size() < want) part->first.push_back(&e);
+          ++part->total;
         }
+      };
+      if (!no_match) {
+        Part parts[2];
+        const size_t half = entries.size() / 2;
+        // The helper reads the entries under this thread's shared lock,
+        // held until it is joined.
+        auto second = std::async(std::launch::async, scan, half, entries.size(), &parts[1]);
+        scan(0, half, &parts[0]);
+        second.get();
+        size_t match = 0;  // the index of a kept match among all, in catalog order
+        for (const Part& part : parts) {
+          for (const Catalog::Entry* e : part.first) {
+            if (match >= query.offset && page.size() < query.limit) page.push_back(*e->id);
+            ++match;
+          }
+        }
+        result.total = parts[0].total + parts[1].total;
       }
-      result.total = parts[0].total + parts[1].total;
+    }
+    // The page's metadata, from the store (the catalog holds only what a
+    // search filters on).
+    CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
+    result.records.reserve(page.size());
+    for (const std::string& id : page) {
+      CUSTOS_ASSIGN_OR_RETURN(RecordMeta m, ReadMeta(*r, id));
+      // SECURITY: raised above the searcher's sight since the scan.
+      if (!MaySeeMeta(*policy, user, m)) continue;
+      result.records.push_back(std::move(m));
     }
   }
   CUSTOS_RETURN_IF_ERROR(
@@ -437,9 +490,14 @@ Result<std::vector<OwnershipChange>> ReadOwnershipHistory(const ReadTxn& txn,
 Result<std::vector<std::string>> Archive::RecordsOwnedBy(std::string_view user_id) const {
   CUSTOS_RETURN_IF_ERROR(CurrentCatalog());
   std::vector<std::string> out;
-  std::shared_lock lock(catalog_mu_);
-  for (const auto& [id, m] : catalog_)
-    if (m.owner_id == user_id) out.push_back(id);
+  {
+    std::shared_lock lock(catalog_mu_);
+    const uint32_t owner = catalog_->Lookup(user_id);
+    if (owner == Catalog::kNone) return out;
+    for (const Catalog::Entry& e : catalog_->entries())
+      if (e.owner == owner) out.push_back(*e.id);
+  }
+  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -447,17 +505,28 @@ Result<std::map<std::string, std::vector<std::string>, std::less<>>> Archive::Re
     std::span<const std::string> user_ids) const {
   CUSTOS_RETURN_IF_ERROR(CurrentCatalog());
   std::map<std::string, std::vector<std::string>, std::less<>> out;
-  const std::set<std::string_view> wanted(user_ids.begin(), user_ids.end());
-  std::shared_lock lock(catalog_mu_);
-  for (const auto& [id, m] : catalog_)
-    if (wanted.count(m.owner_id) != 0) out[m.owner_id].push_back(id);
+  {
+    std::shared_lock lock(catalog_mu_);
+    std::map<uint32_t, std::vector<std::string>*> wanted;  // interned owner → its list
+    for (const std::string& id : user_ids) {
+      const uint32_t n = catalog_->Lookup(id);
+      if (n != Catalog::kNone) wanted.emplace(n, nullptr);
+    }
+    for (const Catalog::Entry& e : catalog_->entries()) {
+      auto it = wanted.find(e.owner);
+      if (it == wanted.end()) continue;
+      if (it->second == nullptr) it->second = &out[catalog_->String(e.owner)];
+      it->second->push_back(*e.id);
+    }
+  }
+  for (auto& [owner, ids] : out) std::sort(ids.begin(), ids.end());
   return out;
 }
 
 size_t Archive::CatalogSize() const {
   if (!CurrentCatalog().ok()) return 0;
   std::shared_lock lock(catalog_mu_);
-  return catalog_.size();
+  return catalog_->size();
 }
 
 }  // namespace custos::vault

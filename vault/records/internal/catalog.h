@@ -1,0 +1,83 @@
+// The Archive's in-memory catalog (records_catalog.cc): for each record, the
+// fields a metadata search filters on, a person's files are found by and
+// the declassification sweep reads — not the whole RecordMeta, which stays
+// in the store (a search reads the metadata of the page it returns). With
+// 300 000 files, `serve`'s own memory fell from 467 to 197 MiB when the
+// catalog stopped keeping a RecordMeta per file (docs/benchmarks.md).
+//
+// Not thread-safe: the Archive guards it (catalog_mu_).
+#ifndef CUSTOS_VAULT_RECORDS_INTERNAL_CATALOG_H_
+#define CUSTOS_VAULT_RECORDS_INTERNAL_CATALOG_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "policy/types.h"
+#include "vault/records/records.h"
+
+namespace custos::vault::internal {
+
+class Catalog {
+ public:
+  // A string the catalog does not hold (Lookup).
+  static constexpr uint32_t kNone = UINT32_MAX;
+  // No declassification date (Entry::declassify_day).
+  static constexpr int64_t kNoDate = INT64_MIN;
+
+  struct Entry {
+    const std::string* id = nullptr;  // the key in ids_ (node-stable)
+    std::string name;
+    // Interned (String): ids of people, the status label, the tags.
+    uint32_t owner = 0;
+    uint32_t author = 0;
+    uint32_t custodian = 0;
+    uint32_t status = 0;
+    std::vector<uint32_t> tags;
+    uint64_t revision = 0;
+    int64_t declassify_day = kNoDate;  // DaysFromCivil of declassify_on, if valid
+    policy::Classification classification = policy::Classification::kTopSecret;
+    RecordKind kind = RecordKind::kCustomer;
+  };
+
+  Catalog() = default;
+  Catalog(Catalog&&) = default;
+  Catalog& operator=(Catalog&&) = default;
+  Catalog(const Catalog&) = delete;
+  Catalog& operator=(const Catalog&) = delete;
+
+  // Adds `meta`, or replaces the record's entry when `meta` is a newer
+  // revision (an older one is ignored: commits and scans may arrive in
+  // either order). A new record's entry goes last.
+  void Put(const RecordMeta& meta);
+  // Appends every entry of `later`, whose records this catalog must not
+  // hold (the parts of one scan, each built on its own thread). `later` is
+  // left empty.
+  void Append(Catalog&& later);
+  void Reserve(size_t records);
+
+  size_t size() const { return entries_.size(); }
+  // In insertion order: the order a search returns its matches in.
+  const std::vector<Entry>& entries() const { return entries_; }
+  // The catalog's fields of `e` as metadata (the rest left as a default
+  // RecordMeta has them): what Put takes back.
+  RecordMeta MetaOf(const Entry& e) const;
+  // The interned number of `s`, or kNone.
+  uint32_t Lookup(std::string_view s) const;
+  const std::string& String(uint32_t n) const { return strings_[n]; }
+  size_t strings() const { return strings_.size(); }
+
+ private:
+  uint32_t Intern(const std::string& s);
+
+  std::vector<Entry> entries_;
+  std::unordered_map<std::string, uint32_t> ids_;  // record id → index in entries_
+  std::unordered_map<std::string, uint32_t> intern_;
+  std::vector<std::string> strings_;
+};
+
+}  // namespace custos::vault::internal
+
+#endif  // CUSTOS_VAULT_RECORDS_INTERNAL_CATALOG_H_
