@@ -612,8 +612,8 @@ class DemoCommand : public Command {
       } catch (const std::exception&) {
         return UsageError("--customers must be a number");
       }
-      if (demo.customers < 1 || demo.customers > 100000)
-        return UsageError("--customers must be between 1 and 100000");
+      if (demo.customers < 1 || demo.customers > 1000000)
+        return UsageError("--customers must be between 1 and 1000000");
     }
 
     if (Has("logins-only")) return PrintLogins();

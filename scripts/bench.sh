@@ -48,6 +48,13 @@ build-bench/tests/bench/audit_scale_bench --dir "$WORK/scale" --events "$SCALE_E
 echo "== records (search, audited view, point reads and writes vs LMDB and SQLCipher)"
 machine | tee build-bench/reports/records.txt
 build-bench/tests/bench/records_bench "${QUICK[@]}" | tee -a build-bench/reports/records.txt
+echo "== a demo vault at scale through custos serve (start-up, memory, search, audit pages, a departure report)"
+machine | tee build-bench/reports/scale.txt
+# The million-file row (1000000 10000000: ≈ 25 minutes, ≈ 20 GiB) is run by hand.
+SCALE_SIZES=(10000 100000 100000 1000000)
+[ "${1:-}" = "--quick" ] && SCALE_SIZES=(2000 20000)
+TMPDIR="$WORK" CUSTOS=build-bench/cli/custos tests/bench/scale_bench.sh "${SCALE_SIZES[@]}" \
+  | tee -a build-bench/reports/scale.txt
 echo "== evidence bundles (export vs zip, verify vs sha256sum + proofs)"
 machine | tee build-bench/reports/evidence.txt
 RECORDS=1000; EVIDENCE_EVENTS=10000
