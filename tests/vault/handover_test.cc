@@ -263,6 +263,21 @@ TEST_F(HandoverTest, ReportCountsWhatWasDone) {
   EXPECT_EQ(report->lookback_days, kDefaultLookbackDays);
   EXPECT_EQ(report->authored.size(), 3u);  // rec1, rec2 and theirs were created by author_
   EXPECT_EQ(report->owned.size(), 2u);     // theirs went to the successor
+  for (const ReportRecord& r : report->owned) {
+    EXPECT_TRUE(r.id == rec1_.id || r.id == rec2_.id) << r.id;
+    EXPECT_EQ(r.name, r.id == rec1_.id ? rec1_.name : rec2_.name);
+    EXPECT_EQ(r.owner_id, author_.id);
+    EXPECT_EQ(r.kind, "customer");
+  }
+  int named = 0;  // each file the report lists is named, as it is now
+  for (const ReportRecord& r : report->authored) {
+    if (r.id != theirs.id) continue;
+    EXPECT_EQ(r.name, "杭州贸易有限公司");
+    EXPECT_EQ(r.classification, "confidential");
+    EXPECT_EQ(r.owner_id, successor_.id);
+    ++named;
+  }
+  EXPECT_EQ(named, 1);
   EXPECT_EQ(report->total_views, 4);
   EXPECT_EQ(report->denied_views, 1);
   ASSERT_EQ(report->viewed.size(), 2u);

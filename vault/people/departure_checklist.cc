@@ -2,6 +2,8 @@
 
 #include <memory>
 #include <optional>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 
 #include "base/time.h"
@@ -169,11 +171,11 @@ Result<DepartureChecklist> ChecklistOf(const ReadTxn& txn, policy::CustomerConfi
   out.items.push_back(std::move(resignation));
 
   CUSTOS_ASSIGN_OR_RETURN(std::vector<Handover> handovers, HandoversOf(txn, leaver.id));
+  std::unordered_set<std::string_view> assigned;  // a leaver may have 100 000 of each
+  for (const Handover& h : handovers) assigned.insert(h.record_id);
   std::vector<std::string> unassigned;
   for (const std::string& id : owned) {
-    bool assigned = false;
-    for (const Handover& h : handovers) assigned = assigned || h.record_id == id;
-    if (!assigned) unassigned.push_back(id);
+    if (assigned.count(id) == 0) unassigned.push_back(id);
   }
   out.items.push_back(HandoversItem(unassigned, handovers));
   out.items.push_back(CustomersItem(mode, handovers));

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 
 #include "policy/engine.h"
@@ -39,13 +41,23 @@ json::Value RecordsJson(const std::vector<ReportRecord>& records) {
 
 // Fills the metadata of `r` from the record (name, kind, classification,
 // owner); a record that no longer reads keeps its id only.
-void Describe(const ReadTxn& txn, ReportRecord* r) {
-  auto meta = Archive::ReadMeta(txn, r->id);
-  if (!meta.ok()) return;
-  r->name = meta->name;
-  r->kind = std::string(RecordKindId(meta->kind));
-  r->classification = std::string(policy::ClassificationId(meta->classification));
-  r->owner_id = meta->owner_id;
+// Names each of `records` from the archive's catalog (a person may own a
+// hundred thousand files: none of them is opened for this).
+Status Describe(const Archive& archive, std::vector<ReportRecord>* records) {
+  std::vector<std::string> ids;
+  ids.reserve(records->size());
+  for (const ReportRecord& r : *records) ids.push_back(r.id);
+  CUSTOS_ASSIGN_OR_RETURN(auto summaries, archive.Summaries(ids));
+  for (size_t i = 0; i < records->size(); ++i) {
+    const std::optional<RecordSummary>& s = summaries[i];
+    if (!s) continue;
+    ReportRecord& r = (*records)[i];
+    r.name = s->name;
+    r.kind = std::string(RecordKindId(s->kind));
+    r.classification = std::string(policy::ClassificationId(s->classification));
+    r.owner_id = s->owner_id;
+  }
+  return Status::Ok();
 }
 
 void Touch(ReportRecord* r, UnixMillis t) {
@@ -196,9 +208,9 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
   for (const std::string& id : owned) {
     ReportRecord r;
     r.id = id;
-    Describe(*txn, &r);
     report.owned.push_back(std::move(r));
   }
+  CUSTOS_RETURN_IF_ERROR(Describe(archive, &report.owned));
 
   std::map<std::string, ReportRecord> authored;
   std::map<std::string, ReportRecord> viewed;
@@ -247,8 +259,8 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
   CUSTOS_RETURN_IF_ERROR(parse_error);
   report.authored = Values(&authored);
   report.viewed = Values(&viewed);
-  for (ReportRecord& r : report.authored) Describe(*txn, &r);
-  for (ReportRecord& r : report.viewed) Describe(*txn, &r);
+  CUSTOS_RETURN_IF_ERROR(Describe(archive, &report.authored));
+  CUSTOS_RETURN_IF_ERROR(Describe(archive, &report.viewed));
 
   for (const auto& [date, views] : per_day) report.days.push_back(DayViews{date, views, false});
   report.median_daily_views = MarkSpikes(&report.days, thresholds);
@@ -278,10 +290,10 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
   CUSTOS_ASSIGN_OR_RETURN(report.handovers, HandoversOf(*txn, user.id));
   // Outside the assignment: judged as of now, but a file that was theirs —
   // authored in the window or handed over from them — never counts.
+  std::unordered_set<std::string_view> handed_over;
+  for (const Handover& h : report.handovers) handed_over.insert(h.record_id);
   for (const ReportRecord& r : report.viewed) {
-    bool theirs = authored.count(r.id) > 0;
-    for (const Handover& h : report.handovers) theirs = theirs || h.record_id == r.id;
-    if (theirs) continue;
+    if (authored.count(r.id) > 0 || handed_over.count(r.id) > 0) continue;
     auto meta = Archive::ReadMeta(*txn, r.id);
     if (!meta.ok()) continue;
     CUSTOS_ASSIGN_OR_RETURN(bool outside, OutsideAssignment(*txn, user, *meta));

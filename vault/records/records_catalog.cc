@@ -501,6 +501,19 @@ Result<std::vector<std::string>> Archive::RecordsOwnedBy(std::string_view user_i
   return out;
 }
 
+Result<std::vector<std::optional<RecordSummary>>> Archive::Summaries(
+    std::span<const std::string> ids) const {
+  CUSTOS_RETURN_IF_ERROR(CurrentCatalog());
+  std::vector<std::optional<RecordSummary>> out(ids.size());
+  std::shared_lock lock(catalog_mu_);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const Catalog::Entry* e = catalog_->Find(ids[i]);
+    if (e == nullptr) continue;
+    out[i] = RecordSummary{*e->id, e->name, e->kind, e->classification, catalog_->String(e->owner)};
+  }
+  return out;
+}
+
 Result<std::map<std::string, std::vector<std::string>, std::less<>>> Archive::RecordsOwnedByEach(
     std::span<const std::string> user_ids) const {
   CUSTOS_RETURN_IF_ERROR(CurrentCatalog());

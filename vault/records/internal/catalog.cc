@@ -18,9 +18,9 @@ uint32_t Catalog::Lookup(std::string_view s) const {
   return it == intern_.end() ? kNone : it->second;
 }
 
-void Catalog::Reserve(size_t records) {
-  entries_.reserve(records);
-  ids_.reserve(records);
+const Catalog::Entry* Catalog::Find(std::string_view id) const {
+  auto it = ids_.find(std::string(id));
+  return it == ids_.end() ? nullptr : &entries_[it->second];
 }
 
 void Catalog::Put(const RecordMeta& meta) {

@@ -56,7 +56,6 @@ class Catalog {
   // hold (the parts of one scan, each built on its own thread). `later` is
   // left empty.
   void Append(Catalog&& later);
-  void Reserve(size_t records);
 
   size_t size() const { return entries_.size(); }
   // In insertion order: the order a search returns its matches in.
@@ -64,6 +63,8 @@ class Catalog {
   // The catalog's fields of `e` as metadata (the rest left as a default
   // RecordMeta has them): what Put takes back.
   RecordMeta MetaOf(const Entry& e) const;
+  // The entry of record `id`, or nullptr.
+  const Entry* Find(std::string_view id) const;
   // The interned number of `s`, or kNone.
   uint32_t Lookup(std::string_view s) const;
   const std::string& String(uint32_t n) const { return strings_[n]; }
