@@ -23,21 +23,20 @@
 #include <string>
 #include <vector>
 
+#include "tests/bench/bench_util.h"
 #include "vault/audit/audit_log.h"
 #include "vault/audit/merkle.h"
 
 namespace custos::vault {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::DataBytes;
+using bench::Seconds;
 
 [[noreturn]] void Fail(const std::string& what) {
   std::fprintf(stderr, "audit_scale_bench: %s\n", what.c_str());
   std::exit(1);
-}
-
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
 }
 
 constexpr uint64_t kPeople = 1000;
@@ -45,36 +44,10 @@ constexpr uint64_t kFiles = 100000;
 constexpr uint64_t kRareEvery = 200000;
 
 AuditEvent Event(uint64_t i) {
-  AuditEvent e;
-  if (i % kRareEvery == kRareEvery / 2) {
-    e.actor = {"u-rare", "Li Si 李四"};
-  } else {
-    e.actor = {"u" + std::to_string(i % kPeople), "Zhang San 张三"};
-  }
-  e.roles = {"borrower"};
-  e.session = "sess-" + std::to_string(i % 13);
-  e.place = {"10.1.2.3", "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0", "WS-042", "Shanghai"};
-  e.action = "record.view";
-  e.object = {"record", "rec-" + std::to_string((i / 7) % kFiles), 3};
-  e.reason = "quarterly review with the customer";
-  e.decision = AuditDecision::kAllow;
-  e.rule = "allow.view_quota";
-  e.policy = std::string(64, 'e');
-  e.outcome = "ok";
-  e.details["views_used"] = 1;
-  e.details["view_quota"] = 3;
-  return e;
+  AuditEvent::Actor actor{"u" + std::to_string(i % kPeople), "Zhang San 张三"};
+  if (i % kRareEvery == kRareEvery / 2) actor = {"u-rare", "Li Si 李四"};
+  return bench::ViewEvent(i, std::move(actor), "rec-" + std::to_string((i / 7) % kFiles));
 }
-
-uint64_t FileBytes(const std::string& path) {
-  std::error_code ec;
-  const auto n = std::filesystem::file_size(path, ec);
-  return ec ? 0 : n;
-}
-
-// The data.mdb pages in use (LMDB preallocates nothing, but the file grows
-// in steps of the map; its size is what a disk must hold).
-uint64_t DataBytes(const std::string& dir) { return FileBytes(dir + "/data.mdb"); }
 
 struct Latency {
   double p50 = 0;

@@ -13,10 +13,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "tests/bench/bench_util.h"
 #include "vault/access/users.h"
 #include "vault/audit/audit_log.h"
 #include "vault/store/tables.h"
@@ -25,52 +25,26 @@
 namespace custos::vault {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::DataBytes;
+using bench::Seconds;
 
 [[noreturn]] void Fail(const std::string& what) {
   std::fprintf(stderr, "scale_seed: %s\n", what.c_str());
   std::exit(1);
 }
 
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
 constexpr uint64_t kPeople = 1000;
 constexpr uint64_t kLeaverEvery = 1000;
 
-struct Leaver {
-  std::string id;
-  std::string name;
-};
-
-AuditEvent Event(uint64_t i, const std::vector<std::string>& files, const Leaver& leaver) {
-  AuditEvent e;
-  if (i % kLeaverEvery == kLeaverEvery / 2) {
-    e.actor = {leaver.id, leaver.name};
-  } else {
-    e.actor = {"u-bench-" + std::to_string(i % kPeople), "压测用户 " + std::to_string(i % kPeople)};
-  }
-  e.roles = {"borrower"};
-  e.session = "bench-" + std::to_string(i % 13);
-  e.place = {"10.1.2.3", "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0", "WS-042", "Shanghai"};
-  e.action = "record.view";
-  // Each file is viewed by runs of seven consecutive events.
-  e.object = {"record", files[(i / 7 * 7919) % files.size()], 3};
-  e.reason = "quarterly review with the customer";
-  e.decision = AuditDecision::kAllow;
-  e.rule = "allow.view_quota";
-  e.policy = std::string(64, 'e');
-  e.outcome = "ok";
-  e.details["views_used"] = 1;
-  e.details["view_quota"] = 3;
-  return e;
-}
-
-uint64_t DataBytes(const std::string& dir) {
-  std::error_code ec;
-  const auto n = std::filesystem::file_size(dir + "/data.mdb", ec);
-  return ec ? 0 : n;
+// Event i: by one of the bench's people, or one in 1 000 by `leaver`; on
+// a file of `files`, each viewed by runs of seven consecutive events.
+AuditEvent Event(uint64_t i, const std::vector<std::string>& files,
+                 const AuditEvent::Actor& leaver) {
+  AuditEvent::Actor actor{"u-bench-" + std::to_string(i % kPeople),
+                          "压测用户 " + std::to_string(i % kPeople)};
+  if (i % kLeaverEvery == kLeaverEvery / 2) actor = leaver;
+  return bench::ViewEvent(i, std::move(actor), files[(i / 7 * 7919) % files.size()]);
 }
 
 }  // namespace
@@ -98,7 +72,7 @@ int main(int argc, char** argv) {
   const AuditLog& l = **log;
 
   std::vector<std::string> files;
-  Leaver leaver;
+  AuditEvent::Actor leaver;
   {
     auto txn = v.BeginRead();
     if (!txn.ok()) Fail("read: " + txn.status().ToString());
