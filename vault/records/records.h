@@ -28,9 +28,10 @@
 // metadata catalog (the in-memory search index) is built in the background
 // from the store when the Archive opens (so a large vault starts serving at
 // once: everything but the catalog's readers — search, RecordsOwnedBy,
-// DeclassifyDue, CatalogSize — works meanwhile, and those wait for it) and
-// is updated after each commit. All writes to records must go through an Archive of the same
-// process for the catalog to stay current.
+// DeclassifyDue, CatalogSize, Summaries — works meanwhile, and those wait
+// for it); each commit's change is queued for the catalog's next reader.
+// All writes to records must go through an Archive of the same process for
+// the catalog to stay current.
 #ifndef CUSTOS_VAULT_RECORDS_RECORDS_H_
 #define CUSTOS_VAULT_RECORDS_RECORDS_H_
 
