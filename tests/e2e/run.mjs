@@ -207,6 +207,19 @@ async function scenario(base) {
   await mine.locator('a', { hasText: '查看全部' }).click();
   await until(author, (n) => document.querySelectorAll('#records-table tbody tr').length === n, owned);
   assert.ok((await author.textContent('#main')).includes(String(owned)), 'the list says how many');
+  // A page at a time (five to a page here): the next page goes on where
+  // this one ended, and back again.
+  await author.goto(author.url() + '&limit=5');
+  const rangeIs = (text) => until(author, (x) => (document.querySelector('#records-total') || {}).textContent === x, text);
+  await rangeIs(`第 1–5 条，共 ${owned} 条`);
+  assert.equal(await author.locator('#records-prev').count(), 0);
+  const firstName = await author.locator('#records-table tbody a').first().textContent();
+  await author.click('#records-next');
+  await rangeIs(`第 6–${Math.min(10, owned)} 条，共 ${owned} 条`);
+  assert.notEqual(await author.locator('#records-table tbody a').first().textContent(), firstName);
+  await author.click('#records-prev');
+  await rangeIs(`第 1–5 条，共 ${owned} 条`);
+  assert.equal(await author.locator('#records-table tbody a').first().textContent(), firstName);
   // A mistyped link says there is no such page, rather than showing home.
   await author.goto(base + '/#/recrods');
   await author.waitForSelector('#no-page');

@@ -72,6 +72,9 @@ export default {
     'records.owner': '负责人',
     'records.tags': '标签',
     'records.total': '共 {n} 条',
+    'records.range': '第 {from}–{to} 条，共 {n} 条',
+    'records.prev': '上一页',
+    'records.next': '下一页',
 
     'new.title': '新建客户档案',
     'new.name': '客户名称',
@@ -373,6 +376,9 @@ export default {
     'records.owner': 'Owner',
     'records.tags': 'Tags',
     'records.total': '{n} in all',
+    'records.range': '{from}–{to} of {n}',
+    'records.prev': 'Previous',
+    'records.next': 'Next',
 
     'new.title': 'New customer file',
     'new.name': 'Customer name',
