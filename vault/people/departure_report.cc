@@ -39,10 +39,9 @@ json::Value RecordsJson(const std::vector<ReportRecord>& records) {
   return a;
 }
 
-// Fills the metadata of `r` from the record (name, kind, classification,
-// owner); a record that no longer reads keeps its id only.
-// Names each of `records` from the archive's catalog (a person may own a
-// hundred thousand files: none of them is opened for this).
+// Fills each of `records` with its name, kind, classification and owner
+// from the archive's catalog (a person may have a hundred thousand files:
+// none of them is opened for this); one the catalog lacks keeps its id only.
 Status Describe(const Archive& archive, std::vector<ReportRecord>* records) {
   std::vector<std::string> ids;
   ids.reserve(records->size());
