@@ -257,6 +257,13 @@ TEST_F(HandoverTest, ReportCountsWhatWasDone) {
   json::Value e = LastLeaf();
   EXPECT_EQ(Str(e, "action"), "departure.report");
   EXPECT_EQ(Str(e, "decision"), "allow");
+  // The event says which time the report covered: from 90 days before the
+  // notice, as the report does.
+  EXPECT_EQ(Str(*e.Find("details"), "from"), FormatRfc3339Millis(report->from));
+  EXPECT_EQ(Str(*e.Find("details"), "to"), FormatRfc3339Millis(report->to));
+  ASSERT_NE(e.Find("details")->Find("from_notice"), nullptr);
+  EXPECT_TRUE(e.Find("details")->Find("from_notice")->as_bool());
+  EXPECT_TRUE(report->from_notice);
 
   EXPECT_EQ(report->user_id, author_.id);
   EXPECT_EQ(report->employment, "notice_given");

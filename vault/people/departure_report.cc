@@ -59,6 +59,30 @@ Status Describe(const Archive& archive, std::vector<ReportRecord>* records) {
   return Status::Ok();
 }
 
+// The time a report of `user` read at `now` covers, [from, to): the last
+// `lookback_days`, or, for someone who gave notice, from `lookback_days`
+// before the notice date — what matters is the time before it — but at
+// most kMaxLookbackDays back from now, however old the notice.
+struct Window {
+  UnixMillis from = 0;
+  UnixMillis to = 0;
+  bool from_notice = false;
+};
+Window ReportWindow(const User& user, UnixMillis now, int lookback_days) {
+  Window w;
+  w.to = now + 1;
+  w.from = w.to - lookback_days * kMillisPerDay;
+  if (auto notice = ParseDate(user.notice_date); notice.ok()) {
+    const UnixMillis before = std::max((DaysFromCivil(*notice) - lookback_days) * kMillisPerDay,
+                                       w.to - int64_t{kMaxLookbackDays} * kMillisPerDay);
+    if (before < w.from) {
+      w.from = before;
+      w.from_notice = true;
+    }
+  }
+  return w;
+}
+
 void Touch(ReportRecord* r, UnixMillis t) {
   if (r->first == 0 || t < r->first) r->first = t;
   if (t > r->last) r->last = t;
@@ -155,8 +179,7 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
   const UnixMillis now = options.now != 0 ? options.now : NowMillis();
   DepartureReport report;
   report.lookback_days = options.lookback_days;
-  report.to = now + 1;
-  report.from = report.to - options.lookback_days * kMillisPerDay;
+  Window window;
 
   // The decision and its event are durable before anything is read (fail
   // closed); the report itself is then built from a read snapshot, off the
@@ -175,12 +198,18 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
                 return Status::Ok();
               },
               nullptr,
-              [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent&) -> Status {
+              [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent& e) -> Status {
                 if (!o.allowed) return Status::Ok();
                 thresholds = o.policy->anomaly_thresholds();
                 // SECURITY: checked after the decision so a denied caller learns
                 // nothing about which users exist; an unknown user commits nothing.
-                return GetUser(txn, user_id).status();
+                CUSTOS_ASSIGN_OR_RETURN(User user, GetUser(txn, user_id));
+                // The log says which time the report covered.
+                window = ReportWindow(user, now, options.lookback_days);
+                e.details["from"] = FormatRfc3339Millis(window.from);
+                e.details["to"] = FormatRfc3339Millis(window.to);
+                e.details["from_notice"] = window.from_notice;
+                return Status::Ok();
               })
           .status());
 
@@ -191,17 +220,10 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
   report.employment = std::string(policy::EmploymentStateId(user.employment));
   report.notice_date = user.notice_date;
   report.last_working_day = user.last_working_day;
-  // For someone who gave notice, what matters is the time before it.
-  if (auto notice = ParseDate(user.notice_date); notice.ok()) {
-    // (At most kMaxLookbackDays back from now, whatever the notice date.)
-    const UnixMillis before =
-        std::max((DaysFromCivil(*notice) - options.lookback_days) * kMillisPerDay,
-                 report.to - int64_t{kMaxLookbackDays} * kMillisPerDay);
-    if (before < report.from) {
-      report.from = before;
-      report.from_notice = true;
-    }
-  }
+  // The window the decision recorded.
+  report.from = window.from;
+  report.to = window.to;
+  report.from_notice = window.from_notice;
 
   CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> owned, archive.RecordsOwnedBy(user.id));
   for (const std::string& id : owned) {
