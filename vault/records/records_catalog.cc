@@ -60,6 +60,12 @@ Status Archive::AwaitCatalog() const {
 
 namespace {
 
+// A record's metadata as tables::kRecordIndex stores it.
+Result<RecordMeta> MetaFromStored(std::string_view stored) {
+  CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(stored));
+  return RecordMeta::FromJson(v);
+}
+
 // Record ids sort by kind ("c-", "d-") and then by 16 random hex digits:
 // these bounds cut tables::kRecordIndex into four parts of about the same
 // size, in id order ("": unbounded). Any key falls in one part.
@@ -73,8 +79,7 @@ Result<Catalog> ScanCatalogPart(const ReadTxn& r, std::string_view from, std::st
       r.ScanFrom(tables::kRecordIndex, from,
                  [&](std::string_view key, std::string_view value) -> Result<bool> {
                    if (!to.empty() && key >= to) return false;
-                   CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(value));
-                   CUSTOS_ASSIGN_OR_RETURN(RecordMeta m, RecordMeta::FromJson(v));
+                   CUSTOS_ASSIGN_OR_RETURN(RecordMeta m, MetaFromStored(value));
                    part.Put(m);
                    return true;
                  }));
@@ -207,9 +212,7 @@ Status Archive::CurrentCatalog() const {
   if (changed.empty()) return Status::Ok();
   std::vector<RecordMeta> metas;
   for (const std::string& id : changed) {
-    CUSTOS_ASSIGN_OR_RETURN(std::string value, r->Get(tables::kRecordIndex, id));
-    CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(value));
-    CUSTOS_ASSIGN_OR_RETURN(RecordMeta m, RecordMeta::FromJson(v));
+    CUSTOS_ASSIGN_OR_RETURN(RecordMeta m, ReadMeta(*r, id));
     metas.push_back(std::move(m));
   }
   std::unique_lock lock(catalog_mu_);
@@ -289,8 +292,7 @@ Result<RecordMeta> Archive::ReadMeta(const ReadTxn& txn, std::string_view record
             return Status::NotFound("no such record");
           return raw.status();
         }
-        CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*raw));
-        return RecordMeta::FromJson(v);
+        return MetaFromStored(*raw);
       });
 }
 
