@@ -26,12 +26,14 @@
 #include <vector>
 
 #include "base/encoding.h"
+#include "tests/bench/bench_util.h"
 #include "vault/audit/audit_log.h"
 
 namespace custos::vault {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::Seconds;
 
 AuditEvent Event(uint64_t i) {
   AuditEvent e;
@@ -62,10 +64,6 @@ std::unique_ptr<Vault> NewVault(const std::string& dir, size_t max_batch) {
   auto v = Vault::Create(dir, SecretBytes::CopyOf("bench passphrase"), c, o);
   if (!v.ok()) Die("create: " + v.status().ToString());
   return std::move(v).value();
-}
-
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
 }
 
 // Where the committer's time went, per event.

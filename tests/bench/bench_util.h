@@ -1,6 +1,6 @@
-// What the audit log benchmarks share (audit_scale_bench, scale_seed): the
-// clock, the size of a vault's data file, and the made-up view event they
-// append by the million. Not a test.
+// What the audit log benchmarks share: the clock (audit_append_bench,
+// audit_scale_bench, scale_seed), the size of a vault's data file and the
+// made-up view event they append by the million (the last two). Not a test.
 #ifndef CUSTOS_TESTS_BENCH_BENCH_UTIL_H_
 #define CUSTOS_TESTS_BENCH_BENCH_UTIL_H_
 
