@@ -470,8 +470,13 @@ class ServeCommand : public Command {
         OperatorLog(3, "records catalog: " + built.message() + " (search is unavailable)");
         return;
       }
+      const vault::CatalogLoad load = a->LastCatalogLoad();
       OperatorLog(6, "records catalog ready: " + std::to_string(a->CatalogSize()) + " files in " +
-                         std::to_string(NowMillis() - started) + " ms");
+                         std::to_string(NowMillis() - started) + " ms (" +
+                         (load.saved ? "the saved catalog and " + std::to_string(load.changes) +
+                                           " changes since"
+                                     : "read from every file") +
+                         ")");
     });
     // On one LMDB vault this process holds the writer's lock and has not
     // started a writer yet: any half-stored upload or export is a previous
@@ -549,6 +554,12 @@ class ServeCommand : public Command {
         // Records whose declassification date has come become public (audited).
         if (auto d = (*archive)->DeclassifyDue(today); !d.ok())
           OperatorLog(3, "declassification: " + d.status().message());
+      }
+      if (second % 60 == 0 && (*archive)->CatalogBuilt()) {
+        // The records catalog, saved again once it has changed enough, so
+        // that the next start reads it rather than every file.
+        if (auto saved = (*archive)->SaveCatalogIfStale(); !saved.ok())
+          OperatorLog(3, "saving the records catalog: " + saved.status().message());
       }
       if (second % 60 == 0 && (*v)->shared()) {
         // Uploads and exports a node left half-stored (it died): those

@@ -399,6 +399,162 @@ TEST_F(RecordTest, ACatalogReadBackFromTheStoreFindsWhatTheLiveOneFound) {
   EXPECT_EQ(due->size(), 2u);
 }
 
+TEST_F(RecordTest, ASavedCatalogAndTheChangesSinceFindWhatTheLiveOneFound) {
+  // The catalog saved in the store, then changes after it (a rename, a new
+  // owner, new tags and status, two new files): an Archive opened next
+  // reads the saved catalog and takes the changes in from the journal, and
+  // every search, in the same order, and every person's files agree.
+  const std::vector<std::string> tags = {"上海", "苏州", "杭州"};
+  const std::vector<User> owners = {author_, borrower_, custodian_};
+  std::vector<NewRecord> many(300);
+  for (size_t i = 0; i < many.size(); ++i) {
+    many[i].name = "客户 " + std::to_string(i);
+    many[i].classification = i % 4 == 0 ? Classification::kSecret : Classification::kInternal;
+    many[i].custodian_id = custodian_.id;
+    many[i].owner_id = owners[i % owners.size()].id;
+    many[i].tags = {tags[i % tags.size()]};
+    many[i].status = i % 2 ? "active" : "dormant";
+  }
+  auto created = archive_->CreateRecords(As(author_), many, "批量建档");
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  ASSERT_TRUE(archive_->SaveCatalog().ok());
+  if (!vault_->shared()) {
+    // On an unshared vault the journal is kept only after the saved
+    // catalog: its newest entry, which numbers the next. (Nodes sharing a
+    // vault keep theirs for the others.)
+    auto r = vault_->BeginRead();
+    ASSERT_TRUE(r.ok());
+    size_t entries = 0;
+    ASSERT_TRUE((*r)->ScanKeys(tables::kRecordChanges, "",
+                               [&](std::string_view) -> Result<bool> {
+                                 ++entries;
+                                 return true;
+                               })
+                    .ok());
+    EXPECT_EQ(entries, 1u);
+  }
+  RecordUpdate rename;
+  rename.name = "改名后的客户";
+  rename.classification = (*created)[9].classification;
+  rename.custodian_id = custodian_.id;
+  ASSERT_TRUE(archive_->UpdateRecord(As(author_), (*created)[9].id, rename, "更正名称").ok());
+  ASSERT_TRUE(archive_->ReassignOwner(As(approver_), (*created)[3].id, borrower_.id, "交接").ok());
+  RecordUpdate retag;
+  retag.name = (*created)[6].name;
+  retag.classification = (*created)[6].classification;
+  retag.custodian_id = custodian_.id;
+  retag.tags = {"宁波"};
+  retag.status = "archived";
+  ASSERT_TRUE(archive_->UpdateRecord(As(author_), (*created)[6].id, retag, "归档").ok());
+  ASSERT_TRUE(archive_->CreateRecord(As(author_), many[0], "新客户建档").ok());
+  ASSERT_TRUE(archive_->CreateRecord(As(author_), many[1], "新客户建档").ok());
+
+  std::vector<SearchQuery> queries(6);
+  queries[0].text = "改名后的客户";
+  queries[1].tag = "宁波";
+  queries[2].status = "archived";
+  queries[3].owner_id = borrower_.id;
+  queries[4].tag = tags[0];
+  queries[4].classification = Classification::kSecret;
+  // queries[5]: everything
+  auto ids = [](const SearchResult& r) {
+    std::vector<std::string> out;
+    for (const RecordMeta& m : r.records) out.push_back(m.id);
+    return out;
+  };
+  std::vector<SearchResult> before;
+  for (SearchQuery q : queries) {
+    q.limit = 1000;
+    auto r = archive_->Search(As(auditor_), q);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_GT(r->total, 0u);
+    before.push_back(*r);
+  }
+  EXPECT_EQ(before[0].total, 1u);
+  EXPECT_EQ(before[5].total, many.size() + 2);
+
+  auto again = Archive::Open(*vault_, *log_);
+  ASSERT_TRUE(again.ok());
+  Archive& reopened = **again;
+  ASSERT_TRUE(reopened.AwaitCatalog().ok());
+  const CatalogLoad load = reopened.LastCatalogLoad();
+  EXPECT_TRUE(load.saved) << "read from every file, not from the saved catalog";
+  EXPECT_EQ(load.changes, 5u) << "a rename, a new owner, new tags, two new files";
+  for (size_t i = 0; i < queries.size(); ++i) {
+    SearchQuery q = queries[i];
+    q.limit = 1000;
+    auto r = reopened.Search(As(auditor_), q);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->total, before[i].total) << "query " << i;
+    EXPECT_EQ(ids(*r), ids(before[i])) << "query " << i << ", in the same order";
+  }
+  for (const User& o : owners) {
+    auto owned = reopened.RecordsOwnedBy(o.id);
+    ASSERT_TRUE(owned.ok());
+    EXPECT_EQ(*owned, *archive_->RecordsOwnedBy(o.id));
+  }
+  // Only changes since the saved catalog count towards saving it again.
+  auto stale = reopened.SaveCatalogIfStale();
+  ASSERT_TRUE(stale.ok());
+  EXPECT_FALSE(*stale) << "5 changes to a catalog of 302";
+}
+
+TEST_F(RecordTest, ACatalogReadFromEveryFileIsSavedForTheNextOpenOnceLargeEnough) {
+  ArchiveOptions options;
+  options.save_catalog_from = 40;
+  std::vector<NewRecord> some(39);
+  for (size_t i = 0; i < some.size(); ++i) {
+    some[i].name = "客户 " + std::to_string(i);
+    some[i].classification = Classification::kInternal;
+    some[i].custodian_id = custodian_.id;
+  }
+  ASSERT_TRUE(archive_->CreateRecords(As(author_), some, "批量建档").ok());
+  const auto open = [&]() {
+    auto a = Archive::Open(*vault_, *log_, options);
+    EXPECT_TRUE(a.ok());
+    EXPECT_TRUE((*a)->AwaitCatalog().ok());
+    return std::move(a).value();
+  };
+  // 39 files: read from the files each time, and not saved.
+  EXPECT_FALSE(open()->LastCatalogLoad().saved);
+  EXPECT_FALSE(open()->LastCatalogLoad().saved);
+  ASSERT_TRUE(archive_->CreateRecord(As(author_), some[0], "新客户建档").ok());
+  // 40: read from the files once more, and saved (the Archive's builder
+  // does it after the catalog is ready; its destructor waits for it).
+  EXPECT_FALSE(open()->LastCatalogLoad().saved);
+  auto next = open();
+  EXPECT_TRUE(next->LastCatalogLoad().saved);
+  EXPECT_EQ(next->LastCatalogLoad().changes, 0u);
+  EXPECT_EQ(next->CatalogSize(), 40u);
+  // Behind by a quarter of save_catalog_from (10 changes): saved again.
+  for (int i = 0; i < 9; ++i)
+    ASSERT_TRUE(next->CreateRecord(As(author_), some[1], "新客户建档").ok());
+  auto stale = next->SaveCatalogIfStale();
+  ASSERT_TRUE(stale.ok());
+  EXPECT_FALSE(*stale) << "9 changes";
+  ASSERT_TRUE(next->CreateRecord(As(author_), some[1], "新客户建档").ok());
+  stale = next->SaveCatalogIfStale();
+  ASSERT_TRUE(stale.ok());
+  EXPECT_TRUE(*stale) << "10 changes";
+  {
+    // The older catalog's part is gone: one part (50 entries) and the head.
+    auto r = vault_->BeginRead();
+    ASSERT_TRUE(r.ok());
+    size_t entries = 0;
+    ASSERT_TRUE((*r)->ScanKeys(tables::kCatalog, "",
+                               [&](std::string_view) -> Result<bool> {
+                                 ++entries;
+                                 return true;
+                               })
+                    .ok());
+    EXPECT_EQ(entries, 2u);
+  }
+  auto last = open();
+  EXPECT_TRUE(last->LastCatalogLoad().saved);
+  EXPECT_EQ(last->LastCatalogLoad().changes, 0u);
+  EXPECT_EQ(last->CatalogSize(), 50u);
+}
+
 TEST_F(RecordTest, DeclassificationDateMakesTheRecordPublicInANewVersion) {
   NewRecord r;
   r.name = "到期解密客户";

@@ -29,9 +29,11 @@
 // from the store when the Archive opens (so a large vault starts serving at
 // once: everything but the catalog's readers — search, RecordsOwnedBy,
 // DeclassifyDue, CatalogSize, Summaries — works meanwhile, and those wait
-// for it); each commit's change is queued for the catalog's next reader.
-// All writes to records must go through an Archive of the same process for
-// the catalog to stay current.
+// for it). Each commit that changes a record's metadata notes it in the
+// journal of changes (tables::kRecordChanges), which the catalog's next
+// reader takes in; the catalog is saved in the store (tables::kCatalog)
+// with the journal entry it reflects, so that the next open reads it and
+// the changes since instead of every record.
 #ifndef CUSTOS_VAULT_RECORDS_RECORDS_H_
 #define CUSTOS_VAULT_RECORDS_RECORDS_H_
 
@@ -258,12 +260,30 @@ struct SearchResult {
 access::Attempt RecordAttempt(policy::Action action, std::string event_action,
                               std::string_view record_id, std::string_view reason);
 
+struct ArchiveOptions {
+  // The catalog is saved in the store (Archive::SaveCatalogIfStale) from
+  // this many records: a smaller vault reads its records at open in less
+  // time than a saved catalog would save.
+  size_t save_catalog_from = 10000;
+};
+
+// How the catalog was last built (Archive::LastCatalogLoad): from the saved
+// catalog and `changes` entries of the journal since, or (saved = false)
+// by reading every record.
+struct CatalogLoad {
+  bool saved = false;
+  uint64_t changes = 0;
+};
+
 class Archive {
  public:
   // Installs the default policy if none is in force and starts building the
-  // metadata catalog from the store on a thread of its own (AwaitCatalog).
-  // `vault` and `log` must outlive the Archive.
-  static Result<std::unique_ptr<Archive>> Open(Vault& vault, const AuditLog& log);
+  // metadata catalog on a thread of its own (AwaitCatalog): from the
+  // catalog saved in the store and the changes since, or from every record
+  // (then it is saved, from options.save_catalog_from records). `vault` and
+  // `log` must outlive the Archive.
+  static Result<std::unique_ptr<Archive>> Open(Vault& vault, const AuditLog& log,
+                                               const ArchiveOptions& options = {});
   Archive(const Archive&) = delete;
   Archive& operator=(const Archive&) = delete;
   // Waits for the catalog build to finish.
@@ -273,6 +293,24 @@ class Archive {
   // store could not be read: every reader of the catalog then fails with
   // it, rather than answer from a partial catalog).
   Status AwaitCatalog() const;
+  // Whether the catalog's build is done (AwaitCatalog would not wait).
+  bool CatalogBuilt() const;
+  // How the catalog was built (after AwaitCatalog).
+  CatalogLoad LastCatalogLoad() const;
+
+  // Saves the catalog in the store (tables::kCatalog, sealed like every
+  // value), with the journal entry it reflects, so that the next open reads
+  // it and the changes since instead of every record. Written in parts of
+  // a few MiB per transaction; the last one puts the new head in and
+  // deletes the older catalog (and, on an unshared vault, the journal
+  // entries it covers).
+  Status SaveCatalog();
+  // SaveCatalog when none is saved and the catalog holds at least
+  // save_catalog_from records, or when the saved one is behind by more
+  // than a sixteenth of the catalog (at least a quarter of
+  // save_catalog_from changes). True when it saved. `custos serve` runs it
+  // on its timer.
+  Result<bool> SaveCatalogIfStale();
 
   Vault& vault() const { return vault_; }
   // The access path (vault/access/gate.h) every protected operation takes.
@@ -389,12 +427,13 @@ class Archive {
   Result<RecordMeta> CreateRecordIn(WriteTxn& txn, const policy::Permit& permit,
                                     const NewRecord& record, std::string_view reason,
                                     uint64_t audit_seq);
-  // Registers a catalog refresh for `meta` after `txn` commits; on a
-  // shared vault also notes the change for the other nodes
-  // (tables::kRecordChanges).
+  // Notes in `txn` that `meta` changed, in the journal of changed records
+  // (tables::kRecordChanges) that the catalog's readers bring it up to date
+  // from. Every write of a record's metadata must.
   Status CatalogOnCommit(WriteTxn& txn, const RecordMeta& meta);
-  // AwaitCatalog, then, on a shared vault, the changes other nodes made
-  // since (tables::kRecordChanges) brought into the catalog.
+  // AwaitCatalog, then the changes since the catalog last looked (this
+  // process's commits and, on a shared vault, other nodes') brought in from
+  // the journal.
   Status CurrentCatalog() const;
   // Stores the next version of `*meta` (already changed by the caller) with
   // `content`: bumps the version and revision, appends the immutable
@@ -411,8 +450,19 @@ class Archive {
                                      uint64_t audit_seq);
 
  private:
-  Archive(Vault& vault, const AuditLog& log);
+  Archive(Vault& vault, const AuditLog& log, const ArchiveOptions& options);
   Status BuildCatalog();
+  // The catalog as of `r`: the saved one and the journal's changes since,
+  // or every record read. *through: the journal entry it reflects.
+  Result<internal::Catalog> LoadCatalog(const ReadTxn& r, uint64_t* through,
+                                        CatalogLoad* load) const;
+  // The metadata of the records the journal names after *through, as read
+  // in `r`; *through becomes the last entry. *behind (and nothing read)
+  // when those entries were deleted.
+  static Result<std::vector<RecordMeta>> ChangesSince(const ReadTxn& r, uint64_t* through,
+                                                      bool* behind);
+  // Deletes the journal's entries up to `through`, but never the newest.
+  Result<uint64_t> DeleteChanges(uint64_t through);
   Result<ViewResult> ViewIn(const Caller& caller, std::string_view record_id,
                             std::string_view reason, const ViewOptions& options,
                             std::vector<uint32_t> extra_versions,
@@ -422,13 +472,7 @@ class Archive {
   const AuditLog& log_;
   access::AccessGate gate_;
 
-  // A committed change of `meta` for the catalog: queued in pending_, so
-  // that the committer (which runs it) never waits for a search holding
-  // the catalog; the catalog's readers apply the queue first
-  // (CurrentCatalog), and so does a commit that finds it long.
-  void PutInCatalog(const RecordMeta& meta) const;
-  void ApplyPendingChanges() const;
-  static constexpr size_t kMaxPendingChanges = 4096;
+  const ArchiveOptions options_;
 
   // The background build (Open, AwaitCatalog): `catalog_built_` and
   // `catalog_status_` are guarded by `built_mu_`.
@@ -438,21 +482,18 @@ class Archive {
   bool catalog_built_ = false;
   Status catalog_status_;
 
-  // The last entry of tables::kRecordChanges in the catalog (a shared
-  // vault). Guarded by refresh_mu_, taken before catalog_mu_.
+  // The last entry of tables::kRecordChanges the catalog reflects, and how
+  // it was built. Guarded by refresh_mu_, taken before catalog_mu_.
   mutable std::mutex refresh_mu_;
   mutable uint64_t changes_seen_ = 0;
+  mutable CatalogLoad last_load_;
+  // One SaveCatalog at a time.
+  std::mutex save_mu_;
 
-  // A cache of the store (kept current by this process's commits and, on a
-  // shared vault, CurrentCatalog): mutable. catalog_mu_ is taken before
-  // pending_mu_. Commits queue their changes in pending_; until the
-  // background build is done (catalog_ready_, under pending_mu_), the queue
-  // waits for it.
+  // A cache of the store (kept current from the journal by its readers,
+  // CurrentCatalog): mutable.
   mutable std::shared_mutex catalog_mu_;
   std::unique_ptr<internal::Catalog> catalog_;  // never null
-  mutable std::mutex pending_mu_;
-  mutable std::vector<RecordMeta> pending_;
-  mutable bool catalog_ready_ = false;
 };
 
 // The ownership history of a record (unaudited; for holders of a

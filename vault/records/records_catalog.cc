@@ -12,11 +12,13 @@
 #include <utility>
 #include <vector>
 
+#include "base/encoding.h"
 #include "vault/access/gate.h"
 #include "vault/records/internal/catalog.h"
 #include "vault/records/internal/records_codec.h"
 #include "vault/records/loans.h"
 #include "vault/records/records.h"
+#include "vault/store/crypto.h"
 #include "vault/store/sealed_cache.h"
 
 namespace custos::vault {
@@ -27,23 +29,33 @@ using internal::OwnPrefix;
 
 // ---- Archive: plumbing ------------------------------------------------------------
 
-Archive::Archive(Vault& vault, const AuditLog& log)
-    : vault_(vault), log_(log), gate_(vault, log), catalog_(std::make_unique<Catalog>()) {}
+Archive::Archive(Vault& vault, const AuditLog& log, const ArchiveOptions& options)
+    : vault_(vault),
+      log_(log),
+      gate_(vault, log),
+      options_(options),
+      catalog_(std::make_unique<Catalog>()) {}
 
-Result<std::unique_ptr<Archive>> Archive::Open(Vault& vault, const AuditLog& log) {
+Result<std::unique_ptr<Archive>> Archive::Open(Vault& vault, const AuditLog& log,
+                                               const ArchiveOptions& options) {
   CUSTOS_RETURN_IF_ERROR(EnsurePolicy(vault, log).status());
   CUSTOS_RETURN_IF_ERROR(EnsureLoanIndex(vault));
-  std::unique_ptr<Archive> a(new Archive(vault, log));
+  std::unique_ptr<Archive> a(new Archive(vault, log, options));
   // Reading every record's metadata takes seconds at a million files: done
-  // beside the server, not before it starts. Commits made meanwhile wait in
-  // pending_ for the build to take them in.
+  // beside the server, not before it starts. Commits made meanwhile are in
+  // the journal of changes, which the catalog's first reader takes in.
   Archive* self = a.get();
   a->catalog_builder_ = std::thread([self] {
     Status st = self->BuildCatalog();
-    std::lock_guard lock(self->built_mu_);
-    self->catalog_status_ = std::move(st);
-    self->catalog_built_ = true;
-    self->built_cv_.notify_all();
+    {
+      std::lock_guard lock(self->built_mu_);
+      self->catalog_status_ = st;
+      self->catalog_built_ = true;
+      self->built_cv_.notify_all();
+    }
+    // A catalog read file by file, or a saved one far behind, is saved for
+    // the next start. A failure costs only that start's speed.
+    if (st.ok() && !self->vault_.read_only()) (void)self->SaveCatalogIfStale();
   });
   return a;
 }
@@ -56,6 +68,16 @@ Status Archive::AwaitCatalog() const {
   std::unique_lock lock(built_mu_);
   built_cv_.wait(lock, [this] { return catalog_built_; });
   return catalog_status_;
+}
+
+bool Archive::CatalogBuilt() const {
+  std::lock_guard lock(built_mu_);
+  return catalog_built_;
+}
+
+CatalogLoad Archive::LastCatalogLoad() const {
+  std::lock_guard refresh(refresh_mu_);
+  return last_load_;
 }
 
 namespace {
@@ -89,9 +111,9 @@ Result<Catalog> ScanCatalogPart(const ReadTxn& r, std::string_view from, std::st
 // Every record, in the order of its id. Opening and parsing each record's
 // metadata is nearly all of the work, so two threads share it: the even
 // parts are read in `first`, the odd ones in a snapshot of the helper's own.
-// The two snapshots may differ by commits made between their starts; such
-// commits also reach the catalog themselves (pending_), and the newer
-// revision wins.
+// The two snapshots may differ by commits made between their starts: such
+// a commit is also in the journal after `first`'s newest entry, and the
+// catalog's next reader reads it again (the newer revision wins).
 Result<Catalog> ScanCatalog(const Vault& vault, const ReadTxn& first) {
   constexpr size_t kParts = kCatalogParts.size() - 1;
   std::array<std::optional<Result<Catalog>>, kParts> parts;
@@ -118,126 +140,319 @@ Result<uint64_t> NewestChange(const ReadTxn& r) {
   if (last.status().code() == StatusCode::kNotFound) return uint64_t{0};
   return last.status();
 }
+
+// The saved catalog (tables::kCatalog): "head" names the parts in force
+// (JSON: format, parts' name, the journal entry the catalog reflects, the
+// number of parts and of records); each part is "part/" + name + "/" +
+// EncodeU32(i), Catalog::Encode of kSavedPartSize entries.
+constexpr std::string_view kSavedHead = "head";
+constexpr std::string_view kSavedParts = "part/";
+constexpr int kSavedFormat = 1;
+constexpr size_t kSavedPartSize = 16384;
+// Parts written per transaction: a write of a few MiB, so that a save does
+// not hold the other writers up for long.
+constexpr size_t kSavedPartsPerWrite = 8;
+
+struct SavedHead {
+  std::string name;
+  uint64_t through = 0;
+  uint32_t parts = 0;
+  uint64_t records = 0;
+};
+
+std::string SavedPartKey(std::string_view name, uint32_t i) {
+  return std::string(kSavedParts) + std::string(name) + "/" + EncodeU32(i);
+}
+
+// The head of the saved catalog; nullopt when none is saved or its format
+// is not this build's (the catalog is then read from the records).
+Result<std::optional<SavedHead>> ReadSavedHead(const ReadTxn& r) {
+  auto raw = r.Get(tables::kCatalog, kSavedHead);
+  if (!raw.ok()) {
+    if (raw.status().code() == StatusCode::kNotFound) return std::optional<SavedHead>();
+    return raw.status();
+  }
+  const Status bad = Status::DataLoss("the saved records catalog's head is damaged");
+  auto v = json::Parse(*raw);
+  if (!v.ok() || !v->is_object()) return bad;
+  auto format = json::GetInt(*v, "format");
+  if (!format.ok()) return bad;
+  if (*format != kSavedFormat) return std::optional<SavedHead>();
+  auto name = json::GetString(*v, "name");
+  auto through = json::GetInt(*v, "through");
+  auto parts = json::GetInt(*v, "parts");
+  auto records = json::GetInt(*v, "records");
+  if (!name.ok() || name->empty() || !through.ok() || *through < 0 || !parts.ok() || *parts < 0 ||
+      *parts > UINT32_MAX || !records.ok() || *records < 0)
+    return bad;
+  SavedHead h;
+  h.name = std::move(*name);
+  h.through = static_cast<uint64_t>(*through);
+  h.parts = static_cast<uint32_t>(*parts);
+  h.records = static_cast<uint64_t>(*records);
+  return std::optional<SavedHead>(std::move(h));
+}
+
+// The catalog saved under `head`, decoded on two threads, as read in `r`.
+Result<Catalog> ReadSavedCatalog(const ReadTxn& r, const SavedHead& head) {
+  std::vector<std::string> bytes(head.parts);
+  for (uint32_t i = 0; i < head.parts; ++i) {
+    CUSTOS_ASSIGN_OR_RETURN(bytes[i], r.Get(tables::kCatalog, SavedPartKey(head.name, i)));
+  }
+  std::vector<std::optional<Result<Catalog>>> parts(head.parts);
+  const auto decode = [&](size_t first) {
+    for (size_t i = first; i < parts.size(); i += 2) {
+      parts[i] = Catalog::Decode(bytes[i]);
+      std::string().swap(bytes[i]);
+    }
+  };
+  std::thread helper(decode, 1);
+  decode(0);
+  helper.join();
+  Catalog all;
+  all.Reserve(head.records);
+  for (auto& part : parts) {
+    CUSTOS_RETURN_IF_ERROR(part->status());
+    all.Append(std::move(**part));
+  }
+  if (all.size() != head.records)
+    return Status::DataLoss("the saved records catalog does not hold the records its head says");
+  return all;
+}
+
 }  // namespace
 
-Status Archive::BuildCatalog() {
-  Status st = [&]() -> Status {
-    CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
-    // On a shared vault the catalog starts from this snapshot: later changes
-    // are read from the journal.
-    uint64_t changes = 0;
-    if (vault_.shared()) {
-      CUSTOS_ASSIGN_OR_RETURN(changes, NewestChange(*r));
+Result<std::vector<RecordMeta>> Archive::ChangesSince(const ReadTxn& r, uint64_t* through,
+                                                      bool* behind) {
+  std::vector<std::string> changed;
+  uint64_t last = *through;
+  *behind = false;
+  CUSTOS_RETURN_IF_ERROR(r.ScanFrom(tables::kRecordChanges, EncodeU64(last + 1),
+                                    [&](std::string_view key, std::string_view id) -> Result<bool> {
+                                      const uint64_t seq = DecodeU64(key);
+                                      if (seq != last + 1) {
+                                        *behind = true;  // the entries it needs were deleted
+                                        return false;
+                                      }
+                                      last = seq;
+                                      changed.emplace_back(id);
+                                      return true;
+                                    }));
+  std::vector<RecordMeta> metas;
+  if (*behind) return metas;
+  metas.reserve(changed.size());
+  for (const std::string& id : changed) {
+    CUSTOS_ASSIGN_OR_RETURN(RecordMeta m, ReadMeta(r, id));
+    metas.push_back(std::move(m));
+  }
+  *through = last;
+  return metas;
+}
+
+Result<Catalog> Archive::LoadCatalog(const ReadTxn& r, uint64_t* through, CatalogLoad* load) const {
+  CUSTOS_ASSIGN_OR_RETURN(const uint64_t newest, NewestChange(r));
+  *load = CatalogLoad();
+  // A damaged saved catalog (kDataLoss: `custos scrub` names it) is not
+  // used, nor one older than the journal reaches back: the records are the
+  // truth, and the catalog is then read from them.
+  auto head = ReadSavedHead(r);
+  if (!head.ok() && head.status().code() != StatusCode::kDataLoss) return head.status();
+  if (head.ok() && *head && (*head)->through <= newest) {
+    auto saved = ReadSavedCatalog(r, **head);
+    if (saved.ok()) {
+      uint64_t seen = (*head)->through;
+      bool behind = false;
+      CUSTOS_ASSIGN_OR_RETURN(std::vector<RecordMeta> changes, ChangesSince(r, &seen, &behind));
+      if (!behind) {
+        for (const RecordMeta& m : changes) saved->Put(m);
+        *through = seen;
+        load->saved = true;
+        load->changes = seen - (*head)->through;
+        return std::move(*saved);
+      }
+    } else if (saved.status().code() != StatusCode::kDataLoss &&
+               saved.status().code() != StatusCode::kNotFound) {
+      return saved.status();
     }
-    CUSTOS_ASSIGN_OR_RETURN(Catalog built, ScanCatalog(vault_, *r));
-    std::lock_guard refresh(refresh_mu_);
-    changes_seen_ = changes;
-    std::unique_lock catalog(catalog_mu_);
-    std::lock_guard lock(pending_mu_);
-    for (const RecordMeta& m : pending_) built.Put(m);
-    *catalog_ = std::move(built);
-    catalog_ready_ = true;
-    pending_ = {};
-    return Status::Ok();
-  }();
-  if (!st.ok()) {
-    // The catalog's readers get `st` (AwaitCatalog); commits stop queueing.
-    std::lock_guard lock(pending_mu_);
-    catalog_ready_ = true;
-    pending_ = {};
+    // Or a part is missing, or it is older than the journal reaches back.
   }
-  return st;
+  CUSTOS_ASSIGN_OR_RETURN(Catalog scanned, ScanCatalog(vault_, r));
+  *through = newest;
+  return scanned;
 }
 
-void Archive::PutInCatalog(const RecordMeta& meta) const {
-  bool apply = false;
-  {
-    std::lock_guard lock(pending_mu_);
-    pending_.push_back(meta);
-    apply = catalog_ready_ && pending_.size() >= kMaxPendingChanges;
-  }
-  if (apply) ApplyPendingChanges();
-}
-
-void Archive::ApplyPendingChanges() const {
-  {
-    std::lock_guard lock(pending_mu_);
-    if (!catalog_ready_ || pending_.empty()) return;
-  }
-  // Taken out while the catalog is held, so that a reader who finds none
-  // pending cannot read the catalog before another has put them in.
+Status Archive::BuildCatalog() {
+  CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
+  uint64_t through = 0;
+  CatalogLoad load;
+  CUSTOS_ASSIGN_OR_RETURN(Catalog built, LoadCatalog(*r, &through, &load));
+  std::lock_guard refresh(refresh_mu_);
   std::unique_lock catalog(catalog_mu_);
-  std::vector<RecordMeta> changes;
-  {
-    std::lock_guard lock(pending_mu_);
-    changes.swap(pending_);
-  }
-  for (const RecordMeta& m : changes) catalog_->Put(m);
+  *catalog_ = std::move(built);
+  changes_seen_ = through;
+  last_load_ = load;
+  return Status::Ok();
 }
 
 Status Archive::CurrentCatalog() const {
   CUSTOS_RETURN_IF_ERROR(AwaitCatalog());
-  ApplyPendingChanges();
-  if (!vault_.shared()) return Status::Ok();
-  // Other nodes' changes since the catalog last looked, from the journal
-  // (one snapshot: the ids and the metadata they name agree).
+  // The changes since the catalog last looked — this process's commits and,
+  // on a shared vault, other nodes' — from the journal (one snapshot: the
+  // ids and the metadata they name agree). Each commit that changes a
+  // record's metadata adds an entry (CatalogOnCommit), so the catalog's
+  // next reader sees it.
   std::lock_guard refresh(refresh_mu_);
   CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
-  std::vector<std::string> changed;
-  uint64_t last = changes_seen_;
-  bool behind = false;  // the entries it needs were compacted away
-  CUSTOS_RETURN_IF_ERROR(
-      r->ScanFrom(tables::kRecordChanges, EncodeU64(changes_seen_ + 1),
-                  [&](std::string_view key, std::string_view id) -> Result<bool> {
-                    const uint64_t seq = DecodeU64(key);
-                    if (seq != last + 1) {
-                      behind = true;
-                      return false;
-                    }
-                    last = seq;
-                    changed.emplace_back(id);
-                    return true;
-                  }));
+  CUSTOS_ASSIGN_OR_RETURN(const uint64_t newest, NewestChange(*r));
+  if (newest == changes_seen_) return Status::Ok();
+  uint64_t seen = changes_seen_;
+  bool behind = false;
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<RecordMeta> changes, ChangesSince(*r, &seen, &behind));
   if (behind) {
-    // Every record again, from this snapshot; what this node committed
-    // since it began is newer and stays (records are never deleted).
-    CUSTOS_ASSIGN_OR_RETURN(const uint64_t newest, NewestChange(*r));
-    CUSTOS_ASSIGN_OR_RETURN(Catalog fresh, ScanCatalog(vault_, *r));
+    uint64_t through = 0;
+    CatalogLoad load;
+    CUSTOS_ASSIGN_OR_RETURN(Catalog fresh, LoadCatalog(*r, &through, &load));
     std::unique_lock lock(catalog_mu_);
-    for (const Catalog::Entry& e : catalog_->entries()) fresh.Put(catalog_->MetaOf(e));
     *catalog_ = std::move(fresh);
-    changes_seen_ = newest;
+    changes_seen_ = through;
+    last_load_ = load;
     return Status::Ok();
   }
-  if (changed.empty()) return Status::Ok();
-  std::vector<RecordMeta> metas;
-  for (const std::string& id : changed) {
-    CUSTOS_ASSIGN_OR_RETURN(RecordMeta m, ReadMeta(*r, id));
-    metas.push_back(std::move(m));
-  }
+  // Held exclusively only while the changes go in, not while they are read.
   std::unique_lock lock(catalog_mu_);
-  for (const RecordMeta& m : metas) catalog_->Put(m);
-  changes_seen_ = last;
+  for (const RecordMeta& m : changes) catalog_->Put(m);
+  changes_seen_ = seen;
   return Status::Ok();
+}
+
+Status Archive::SaveCatalog() {
+  CUSTOS_RETURN_IF_ERROR(CurrentCatalog());
+  std::lock_guard saving(save_mu_);
+  SavedHead head;
+  head.name = HexEncode(RandomBytes(8));
+  std::vector<std::string> parts;
+  {
+    // The catalog and the journal entry it reflects, as one.
+    std::lock_guard refresh(refresh_mu_);
+    std::shared_lock lock(catalog_mu_);
+    head.through = changes_seen_;
+    head.records = catalog_->size();
+    for (size_t i = 0; i < catalog_->size(); i += kSavedPartSize)
+      parts.push_back(catalog_->Encode(i, i + kSavedPartSize));
+  }
+  head.parts = static_cast<uint32_t>(parts.size());
+  for (size_t i = 0; i < parts.size(); i += kSavedPartsPerWrite) {
+    CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
+      for (size_t j = i; j < std::min(parts.size(), i + kSavedPartsPerWrite); ++j)
+        CUSTOS_RETURN_IF_ERROR(
+            txn.Put(tables::kCatalog, SavedPartKey(head.name, static_cast<uint32_t>(j)), parts[j]));
+      return Status::Ok();
+    }));
+    for (size_t j = i; j < std::min(parts.size(), i + kSavedPartsPerWrite); ++j)
+      std::string().swap(parts[j]);
+  }
+  // The new head, unless another node saved a newer catalog meanwhile, or
+  // its own save deleted some of these parts (they were not yet named by a
+  // head): the parts of every other catalog (older, or a save cut short)
+  // go.
+  bool saved = false;
+  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
+    std::optional<SavedHead> old;
+    if (auto got = ReadSavedHead(txn); got.ok()) {
+      old = std::move(*got);
+    } else if (got.status().code() != StatusCode::kDataLoss) {
+      return got.status();  // a damaged head is replaced
+    }
+    const std::string mine = std::string(kSavedParts) + head.name + "/";
+    std::vector<std::string> keys;
+    uint64_t have = 0;
+    CUSTOS_RETURN_IF_ERROR(
+        txn.ScanKeys(tables::kCatalog, kSavedParts, [&](std::string_view key) -> Result<bool> {
+          keys.emplace_back(key);
+          if (key.starts_with(mine)) ++have;
+          return true;
+        }));
+    saved = !(old && old->through > head.through) && have == head.parts;
+    std::string kept;  // the prefix of the parts that stay ("": none)
+    if (saved) {
+      json::Value v = json::Value::MakeObject();
+      v["format"] = kSavedFormat;
+      v["name"] = head.name;
+      v["through"] = head.through;
+      v["parts"] = static_cast<uint64_t>(head.parts);
+      v["records"] = head.records;
+      CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kCatalog, kSavedHead, json::Serialize(v)));
+      kept = mine;
+    } else if (old) {
+      kept = std::string(kSavedParts) + old->name + "/";
+    }
+    for (const std::string& key : keys) {
+      if (kept.empty() || !key.starts_with(kept))
+        CUSTOS_RETURN_IF_ERROR(txn.Delete(tables::kCatalog, key));
+    }
+    return Status::Ok();
+  }));
+  // One process writes an unshared vault: its journal is needed only after
+  // the catalog just saved. Nodes sharing a vault keep theirs for the
+  // others (CompactRecordJournal).
+  if (saved && !vault_.shared()) CUSTOS_RETURN_IF_ERROR(DeleteChanges(head.through).status());
+  return Status::Ok();
+}
+
+Result<bool> Archive::SaveCatalogIfStale() {
+  CUSTOS_RETURN_IF_ERROR(CurrentCatalog());
+  std::optional<SavedHead> head;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(head, ReadSavedHead(*r));
+  }
+  uint64_t seen = 0;
+  size_t size = 0;
+  {
+    std::lock_guard refresh(refresh_mu_);
+    std::shared_lock lock(catalog_mu_);
+    seen = changes_seen_;
+    size = catalog_->size();
+  }
+  const size_t from = options_.save_catalog_from;
+  bool stale = false;
+  if (!head) {
+    stale = size >= from;
+  } else {
+    // Replaying this many changes at the next start costs a fraction of
+    // reading the saved catalog.
+    stale = seen > head->through &&
+            seen - head->through >= std::max<uint64_t>(std::max<size_t>(from / 4, 1), size / 16);
+  }
+  if (!stale) return false;
+  CUSTOS_RETURN_IF_ERROR(SaveCatalog());
+  return true;
 }
 
 Result<uint64_t> Archive::CompactRecordJournal(uint64_t keep) {
   if (!vault_.shared()) return uint64_t{0};
-  // The newest entry stays: it numbers the next one.
-  keep = std::max<uint64_t>(keep, 1);
+  CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
+  CUSTOS_ASSIGN_OR_RETURN(const uint64_t newest, NewestChange(*r));
+  r.reset();
+  if (newest <= keep) return uint64_t{0};
+  return DeleteChanges(newest - keep);
+}
+
+Result<uint64_t> Archive::DeleteChanges(uint64_t through) {
+  // In batches, so that no one write holds the others up for long.
   constexpr size_t kBatch = 1024;
   uint64_t deleted = 0;
   while (true) {
     size_t n = 0;
     CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
       n = 0;
+      // The newest entry stays: it numbers the next one.
       CUSTOS_ASSIGN_OR_RETURN(const uint64_t newest, NewestChange(txn));
-      if (newest <= keep) return Status::Ok();
-      const uint64_t through = newest - keep;  // entries 1..through go
+      const uint64_t last = std::min(through, newest == 0 ? 0 : newest - 1);
       std::vector<std::string> keys;
       CUSTOS_RETURN_IF_ERROR(
           txn.ScanKeys(tables::kRecordChanges, "", [&](std::string_view key) -> Result<bool> {
-            if (DecodeU64(key) > through) return false;
+            if (DecodeU64(key) > last) return false;
             keys.emplace_back(key);
             return keys.size() < kBatch;
           }));
@@ -252,14 +467,10 @@ Result<uint64_t> Archive::CompactRecordJournal(uint64_t keep) {
 }
 
 Status Archive::CatalogOnCommit(WriteTxn& txn, const RecordMeta& meta) {
-  if (vault_.shared()) {
-    // In the writers' order (one writer at a time across nodes), so a
-    // reader's snapshot holds a prefix of the journal.
-    CUSTOS_ASSIGN_OR_RETURN(const uint64_t newest, NewestChange(txn));
-    CUSTOS_RETURN_IF_ERROR(txn.Append(tables::kRecordChanges, EncodeU64(newest + 1), meta.id));
-  }
-  txn.OnCommit([this, meta] { PutInCatalog(meta); });
-  return Status::Ok();
+  // In the writers' order (one writer at a time, across nodes too), so a
+  // reader's snapshot holds a prefix of the journal.
+  CUSTOS_ASSIGN_OR_RETURN(const uint64_t newest, NewestChange(txn));
+  return txn.Append(tables::kRecordChanges, EncodeU64(newest + 1), meta.id);
 }
 
 Result<std::shared_ptr<const policy::Policy>> Archive::PolicyAt(const ReadTxn& txn) const {

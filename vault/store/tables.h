@@ -76,19 +76,22 @@ inline constexpr Table kIndex = "index";
 // Evidence requests and their exports (vault/evidence); the exported
 // bundles' chunks are in kStreamChunks under their own ids.
 inline constexpr Table kEvidence = "evidence";
-// On a vault that several nodes share (PostgreSQL), the id of every record
-// whose metadata changed, by sequence number: each node brings its
-// in-memory catalog up to date from it (vault/records/records_catalog.cc).
+// The id of every record whose metadata changed, by sequence number: the
+// records catalog (and each node's, on a vault several nodes share) is
+// brought up to date from it (vault/records/records_catalog.cc).
 inline constexpr Table kRecordChanges = "record_changes";
+// The records catalog as last saved, in parts, and the entry of
+// kRecordChanges it reflects: read at open instead of every record.
+inline constexpr Table kCatalog = "catalog";
 
 // clang-format off
-inline constexpr std::array<Table, 28> kAllTables = {
+inline constexpr std::array<Table, 29> kAllTables = {
     kMeta, kKeys, kUsers, kUserIndex, kSessions,
     kRecords, kRecordIndex, kAuditLeaves, kAuditTiles, kAuditNodes,
     kCheckpoints, kAuditState, kAuditIndex, kPolicies, kLoans,
     kViewCounts, kActivity, kAttachments, kAttachmentChunks, kAgreements,
     kSignatures, kAlerts, kDepartures, kIndex, kEvidence,
-    kRecordChanges, kStreams, kStreamChunks};
+    kRecordChanges, kStreams, kStreamChunks, kCatalog};
 // clang-format on
 
 // The tables whose keys are their data (indexes): they are mostly read by

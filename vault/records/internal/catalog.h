@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/status.h"
 #include "policy/types.h"
 #include "vault/records/records.h"
 
@@ -57,12 +58,23 @@ class Catalog {
   // left empty.
   void Append(Catalog&& later);
 
+  // Room for `n` entries in all, so that joining many parts does not move
+  // the entries and rehash the ids again and again.
+  void Reserve(size_t n);
+
   size_t size() const { return entries_.size(); }
   // In insertion order: the order a search returns its matches in.
   const std::vector<Entry>& entries() const { return entries_; }
   // The catalog's fields of `e` as metadata (the rest left as a default
   // RecordMeta has them): what Put takes back.
   RecordMeta MetaOf(const Entry& e) const;
+  // Entries [from, to) and the strings they use, as bytes: one part of the
+  // catalog the store keeps (records_catalog.cc, Archive::SaveCatalog).
+  std::string Encode(size_t from, size_t to) const;
+  // A catalog of the entries of a part that Encode wrote, in their order
+  // (Append joins the parts); kDataLoss when `bytes` are not such a part.
+  static Result<Catalog> Decode(std::string_view bytes);
+
   // The entry of record `id`, or nullptr.
   const Entry* Find(std::string_view id) const;
   // The interned number of `s`, or kNone.
