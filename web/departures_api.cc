@@ -138,13 +138,18 @@ HttpResponse Mine(App& app, const HttpRequest&, const RequestContext& ctx) {
 
 HttpResponse List(App& app, const HttpRequest& req, const RequestContext& ctx) {
   const std::string& user_id = req.params.at("user");
-  auto items = vault::ListHandovers(*app.options.archive, ctx.ToCaller(), user_id);
-  if (!items.ok()) return ErrorResponse(items.status());
+  // A page at a time: a salesperson may leave 100 000 customers.
+  auto limit = QuerySize(req, "limit", 100, 1000);
+  if (!limit.ok()) return ErrorResponse(limit.status());
+  auto offset = QuerySize(req, "offset", 0, 1'000'000'000);
+  if (!offset.ok()) return ErrorResponse(offset.status());
+  auto page = vault::ListHandovers(*app.options.archive, ctx.ToCaller(), user_id, *offset, *limit);
+  if (!page.ok()) return ErrorResponse(page.status());
   auto r = app.vault.BeginRead();
   if (!r.ok()) return ErrorResponse(r.status());
   const policy::CustomerConfirmation mode = ModeAt(app, **r);
   json::Value list = json::Value::MakeArray();
-  for (const vault::HandoverItem& item : *items) {
+  for (const vault::HandoverItem& item : page->items) {
     list.Push(FileJson(**r, item.meta, item.handover ? &*item.handover : nullptr, mode));
   }
   // The leaver's NDA and non-compete as the departure needs them: signed
@@ -164,6 +169,9 @@ HttpResponse List(App& app, const HttpRequest& req, const RequestContext& ctx) {
   json::Value v = json::Value::MakeObject();
   v["user"] = PersonJson(**r, user_id);
   v["records"] = std::move(list);
+  v["total"] = static_cast<uint64_t>(page->total);
+  v["offset"] = static_cast<uint64_t>(*offset);
+  v["limit"] = static_cast<uint64_t>(*limit);
   v["agreements"] = std::move(agr);
   v["customer_confirmation"] = std::string(policy::CustomerConfirmationId(mode));
   return HttpResponse::Json(v);

@@ -724,6 +724,31 @@ async function departureStory(base, recordId, customer) {
   await hr2.waitForSelector('#dep-checklist[data-complete="true"]');
   assert.ok((await hr2.textContent('#dep-checklist')).includes('Departure complete'));
   await toggleLang(hr2, 'zh-CN');
+
+  console.log('step: a leaver\'s files come a page at a time');
+  await hr2.goto(base + '/#/departures');
+  const liId = await hr2.locator('#departures-table tr', { hasText: '李婷' }).getAttribute('data-user');
+  await hr2.goto(base + '/#/departures?user=' + encodeURIComponent(liId) + '&limit=2');
+  await hr2.waitForSelector('#handover-range');
+  const pageIds = async () => {
+    const rows = hr2.locator('#handover-table tr.dep-record');
+    const ids = [];
+    for (let i = 0; i < await rows.count(); i++) ids.push(await rows.nth(i).getAttribute('data-record'));
+    return ids;
+  };
+  const firstPage = await pageIds();
+  assert.equal(firstPage.length, 2);
+  const total = Number((await hr2.textContent('#handover-range')).match(/^第 1–2 条，共 (\d+) 条$/)[1]);
+  assert.ok(total > 2, 'more than a page: ' + total);
+  assert.equal(await hr2.locator('#handover-prev').count(), 0);
+  await hr2.click('#handover-next');
+  await hr2.waitForSelector('#handover-range >> text=/^第 3–4 条/');
+  const secondPage = await pageIds();
+  assert.equal(secondPage.length, 2);
+  assert.ok(secondPage[0] > firstPage[1], 'the next page goes on in id order: ' + firstPage + ' / ' + secondPage);
+  await hr2.click('#handover-prev');
+  await hr2.waitForSelector('#handover-range >> text=/^第 1–2 条/');
+  assert.deepEqual(await pageIds(), firstPage);
   await as(base, 'approver');
 
   console.log('step: the record now belongs to the successor');

@@ -223,14 +223,31 @@ TEST_F(HandoverTest, ConfirmMovesOwnershipWithHistoryAndAuditsEveryStep) {
   // The listing shows the confirmed handover and the record still to do.
   auto items = ListHandovers(*archive_, As(hr_), author_.id);
   ASSERT_TRUE(items.ok()) << items.status().ToString();
-  ASSERT_EQ(items->size(), 2u);
+  ASSERT_EQ(items->items.size(), 2u);
+  EXPECT_EQ(items->total, 2u);
   int confirmed = 0, open = 0;
-  for (const HandoverItem& it : *items) {
+  for (const HandoverItem& it : items->items) {
     if (it.handover && it.handover->state == HandoverState::kConfirmed) ++confirmed;
     if (!it.handover) ++open;
   }
   EXPECT_EQ(confirmed, 1);
   EXPECT_EQ(open, 1);
+  // A page at a time, in id order: the confirmed file (now the successor's)
+  // and the one still theirs each on a page of one, and nothing past the
+  // end; the total stays.
+  ASSERT_LT(items->items[0].meta.id, items->items[1].meta.id);
+  for (size_t i = 0; i < 3; ++i) {
+    auto page = ListHandovers(*archive_, As(hr_), author_.id, i, 1);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    EXPECT_EQ(page->total, 2u);
+    if (i < 2) {
+      ASSERT_EQ(page->items.size(), 1u);
+      EXPECT_EQ(page->items[0].meta.id, items->items[i].meta.id);
+      EXPECT_EQ(page->items[0].handover.has_value(), items->items[i].handover.has_value());
+    } else {
+      EXPECT_TRUE(page->items.empty());
+    }
+  }
   auto denied = ListHandovers(*archive_, As(borrower_), author_.id);
   EXPECT_EQ(denied.status().code(), StatusCode::kPermissionDenied);
 }

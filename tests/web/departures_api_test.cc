@@ -108,6 +108,14 @@ TEST_F(WebDeparturesTest, HrAssignsApproverConfirmsAuditorReads) {
   json::Value lv = list.Json();
   ASSERT_EQ(lv["records"].as_array().size(), 1u);
   EXPECT_TRUE(lv["records"].as_array()[0].Find("handover")->is_null());
+  EXPECT_EQ(lv["total"].as_int(), 1);
+  EXPECT_EQ(lv["limit"].as_int(), 100) << "a page at a time by default";
+  // Past the end: no records, the same total; a bad page is refused.
+  json::Value past = hr.Call("GET", Base() + "/handovers?offset=1&limit=5").Json();
+  EXPECT_TRUE(past["records"].as_array().empty());
+  EXPECT_EQ(past["total"].as_int(), 1);
+  EXPECT_EQ(hr.Call("GET", Base() + "/handovers?limit=many").status, 400);
+  EXPECT_EQ(hr.Call("GET", Base() + "/handovers?limit=1001").status, 400);
   // The leaver has signed nothing here: HR sees an empty agreement list
   // (the page then warns that no NDA is on record).
   ASSERT_NE(lv.Find("agreements"), nullptr) << list.body;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <map>
 #include <tuple>
 #include <utility>
@@ -108,8 +109,8 @@ std::string_view CustomerStateId(const Handover& h, policy::CustomerConfirmation
   return CustomerAnswerId(h.customer.answer);
 }
 
-Result<std::vector<HandoverItem>> ListHandovers(Archive& archive, const Caller& caller,
-                                                std::string_view user_id) {
+Result<HandoverPage> ListHandovers(Archive& archive, const Caller& caller, std::string_view user_id,
+                                   size_t offset, size_t limit) {
   CUSTOS_ASSIGN_OR_RETURN(auto txn, archive.vault().BeginRead());
   CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(*txn, caller));
   CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(*txn));
@@ -117,27 +118,23 @@ Result<std::vector<HandoverItem>> ListHandovers(Archive& archive, const Caller& 
   // the right learns nothing about which users exist.
   CUSTOS_RETURN_IF_ERROR(CheckMayListDepartures(*policy, user));
   CUSTOS_RETURN_IF_ERROR(GetUser(*txn, user_id).status());
-  std::map<std::string, HandoverItem> items;
+  // Both in id order: their union is the list.
   CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> owned, archive.RecordsOwnedBy(user_id));
-  for (const std::string& id : owned) {
-    auto meta = Archive::ReadMeta(*txn, id);
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> handed, HandedOverRecordIds(*txn, user_id));
+  std::vector<std::string> ids;
+  ids.reserve(owned.size() + handed.size());
+  std::set_union(owned.begin(), owned.end(), handed.begin(), handed.end(), std::back_inserter(ids));
+  HandoverPage page;
+  page.total = ids.size();
+  const size_t from = std::min(offset, ids.size());
+  const size_t to = from + std::min(limit, ids.size() - from);
+  for (size_t i = from; i < to; ++i) {
+    auto meta = Archive::ReadMeta(*txn, ids[i]);
     if (!meta.ok()) continue;  // changed since the catalog snapshot
-    items[id].meta = std::move(*meta);
+    CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> h, ReadHandover(*txn, user_id, ids[i]));
+    page.items.push_back(HandoverItem{std::move(*meta), std::move(h)});
   }
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<Handover> handovers, HandoversOf(*txn, user_id));
-  for (Handover& h : handovers) {
-    auto it = items.find(h.record_id);
-    if (it == items.end()) {
-      auto meta = Archive::ReadMeta(*txn, h.record_id);
-      if (!meta.ok()) continue;
-      it = items.emplace(h.record_id, HandoverItem{std::move(*meta), std::nullopt}).first;
-    }
-    it->second.handover = std::move(h);
-  }
-  std::vector<HandoverItem> out;
-  out.reserve(items.size());
-  for (auto& [id, item] : items) out.push_back(std::move(item));
-  return out;
+  return page;
 }
 
 Result<std::vector<HandedToMe>> HandoversTo(Archive& archive, const Caller& caller) {

@@ -101,14 +101,22 @@ struct HandedToMe {
 // then the file's name. kUnauthenticated for an unknown or disabled caller.
 Result<std::vector<HandedToMe>> HandoversTo(Archive& archive, const Caller& caller);
 
+// A page of ListHandovers: its items, and how many there are in all.
+struct HandoverPage {
+  std::vector<HandoverItem> items;
+  size_t total = 0;
+};
+
 // The records `user_id` owns now plus every record handed over from them
-// (pending or confirmed), sorted by record id. The caller must be an
-// enabled user one of whose roles the policy in force lets assign or confirm
-// handovers or read departure reports (kPermissionDenied
-// "role.not_permitted: ..." otherwise); kNotFound for an unknown user.
-// Unaudited: metadata only.
-Result<std::vector<HandoverItem>> ListHandovers(Archive& archive, const Caller& caller,
-                                                std::string_view user_id);
+// (pending or confirmed), sorted by record id: the `limit` from `offset`
+// on (a salesperson may leave 100 000 customers). Only the page's files
+// and handovers are read; the rest are counted from the catalog and the
+// handovers' keys. The caller must be an enabled user one of whose roles
+// the policy in force lets assign or confirm handovers or read departure
+// reports (kPermissionDenied "role.not_permitted: ..." otherwise);
+// kNotFound for an unknown user. Unaudited: metadata only.
+Result<HandoverPage> ListHandovers(Archive& archive, const Caller& caller, std::string_view user_id,
+                                   size_t offset = 0, size_t limit = SIZE_MAX);
 
 // The people in their notice period or departed (whose customers may still
 // need a successor), sorted by last working day. Same access rule as

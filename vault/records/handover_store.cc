@@ -38,6 +38,17 @@ Status ScanHandovers(const ReadTxn& txn, std::string_view user_id,
                   });
 }
 
+Result<std::vector<std::string>> HandedOverRecordIds(const ReadTxn& txn, std::string_view user_id) {
+  const std::string prefix = HandoverPrefix(user_id);
+  std::vector<std::string> out;
+  CUSTOS_RETURN_IF_ERROR(
+      txn.ScanKeys(tables::kDepartures, prefix, [&](std::string_view key) -> Result<bool> {
+        out.emplace_back(key.substr(prefix.size()));
+        return true;
+      }));
+  return out;
+}
+
 Result<std::optional<Handover>> ReadHandover(const ReadTxn& txn, std::string_view user_id,
                                              std::string_view record_id) {
   auto raw = txn.Get(tables::kDepartures, HandoverKey(user_id, record_id));

@@ -117,6 +117,10 @@ Result<bool> OutsideAssignment(const ReadTxn& txn, const User& user, const Recor
 // anyone not in notice_given.
 Result<bool> InPendingHandover(const ReadTxn& txn, const User& user, std::string_view record_id);
 
+// The ids of the records handed over from `user_id` (pending or
+// confirmed), in id order, read from the keys: no handover is parsed.
+Result<std::vector<std::string>> HandedOverRecordIds(const ReadTxn& txn, std::string_view user_id);
+
 // Every handover from `user_id` (unaudited; for callers holding a decision).
 Result<std::vector<Handover>> HandoversOf(const ReadTxn& txn, std::string_view user_id);
 
