@@ -53,8 +53,13 @@ namespace custos::vault {
 // the anomaly rules' activity entries may be in their compact form
 // (docs/records.md); every build before it checks for format 1 exactly, so
 // it refuses a vault of format 2 at open instead of failing later, view by
-// view. The first open for writing moves a format-1 vault to 2.
-inline constexpr int kFormatVersion = 2;
+// view. Format 3: the records catalog may be saved (tables::kCatalog), and
+// it is current only if every write of a record's metadata is in the
+// journal of changes, which builds of format 2 wrote only on a shared
+// vault; they refuse a vault of format 3 at open (each accepts only the
+// formats it knows), so none writes to it and leaves the saved catalog
+// behind. The first open for writing moves an older vault to 3.
+inline constexpr int kFormatVersion = 3;
 inline constexpr int kOldestFormatVersion = 1;
 
 struct CreateOptions {
