@@ -48,7 +48,7 @@ TEST(CatalogTest, AppendedPartsKeepTheirOrderAndTheirStrings) {
   Catalog second;
   second.Put(Meta("c-9", "u-z", {"苏州"}));
   second.Put(Meta("d-1", "u-b", {"机电", "上海"}));
-  first.Append(std::move(second));
+  ASSERT_TRUE(first.Append(std::move(second)));
   EXPECT_EQ(second.size(), 0u);
   ASSERT_EQ(first.size(), 4u);
   std::vector<std::string> ids;
@@ -73,6 +73,15 @@ TEST(CatalogTest, AppendedPartsKeepTheirOrderAndTheirStrings) {
   first.Put(Meta("d-1", "u-a", {}, 5));
   ASSERT_EQ(first.size(), 4u);
   EXPECT_EQ(first.MetaOf(first.entries()[3]).owner_id, "u-a");
+}
+
+TEST(CatalogTest, APartHoldingARecordAlreadyJoinedIsRefused) {
+  Catalog first;
+  first.Put(Meta("c-1", "u-a", {}));
+  Catalog again;
+  again.Put(Meta("c-2", "u-a", {}));
+  again.Put(Meta("c-1", "u-b", {}));
+  EXPECT_FALSE(first.Append(std::move(again)));
 }
 
 TEST(CatalogTest, KeepsTheDeclassificationDayAndTheFieldsASearchReads) {
@@ -133,8 +142,8 @@ TEST(CatalogTest, EncodedPartsDecodeToTheSameEntriesAndJoinBackInOrder) {
   ASSERT_TRUE(second.ok() && third.ok());
   EXPECT_EQ(second->size(), 14u);
   EXPECT_EQ(third->size(), 13u);
-  first->Append(std::move(*second));
-  first->Append(std::move(*third));
+  ASSERT_TRUE(first->Append(std::move(*second)));
+  ASSERT_TRUE(first->Append(std::move(*third)));
   const std::vector<RecordMeta> want = Metas(c);
   const std::vector<RecordMeta> got = Metas(*first);
   ASSERT_EQ(got.size(), want.size());

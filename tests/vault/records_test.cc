@@ -311,6 +311,21 @@ TEST_F(RecordTest, AnArchiveServesWhileItsCatalogIsBuiltAndLosesNoChangeMadeMean
   EXPECT_EQ(found->records[0].id, (*created)[7].id);
 }
 
+// Each of `queries` as `caller` searches it, up to 1 000 matches each; a
+// search that fails or finds nothing fails the test.
+std::vector<SearchResult> SearchEach(Archive& archive, const Caller& caller,
+                                     std::vector<SearchQuery> queries) {
+  std::vector<SearchResult> out;
+  for (SearchQuery& q : queries) {
+    q.limit = 1000;
+    auto r = archive.Search(caller, q);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    out.push_back(r.ok() ? *r : SearchResult());
+    EXPECT_GT(out.back().total, 0u) << "query " << out.size() - 1;
+  }
+  return out;
+}
+
 TEST_F(RecordTest, ACatalogReadBackFromTheStoreFindsWhatTheLiveOneFound) {
   // Built at reopen in four parts of the ids on two threads, each part with
   // its own numbering of owners, tags and statuses: every filter must give
@@ -355,27 +370,17 @@ TEST_F(RecordTest, ACatalogReadBackFromTheStoreFindsWhatTheLiveOneFound) {
     for (const RecordMeta& m : r.records) out.insert(m.id);
     return out;
   };
-  std::vector<SearchResult> before;
-  for (SearchQuery q : queries) {
-    q.limit = 1000;
-    auto r = archive_->Search(As(auditor_), q);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    ASSERT_GT(r->total, 0u);
-    before.push_back(*r);
-  }
+  const std::vector<SearchResult> before = SearchEach(*archive_, As(auditor_), queries);
   std::map<std::string, std::vector<std::string>> owned_before;
   for (const User& o : owners) owned_before[o.id] = *archive_->RecordsOwnedBy(o.id);
 
   auto again = Archive::Open(*vault_, *log_);
   ASSERT_TRUE(again.ok());
   Archive& reopened = **again;
+  const std::vector<SearchResult> after = SearchEach(reopened, As(auditor_), queries);
   for (size_t i = 0; i < queries.size(); ++i) {
-    SearchQuery q = queries[i];
-    q.limit = 1000;
-    auto r = reopened.Search(As(auditor_), q);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    EXPECT_EQ(r->total, before[i].total) << "query " << i;
-    EXPECT_EQ(ids(*r), ids(before[i])) << "query " << i;
+    EXPECT_EQ(after[i].total, before[i].total) << "query " << i;
+    EXPECT_EQ(ids(after[i]), ids(before[i])) << "query " << i;
   }
   SearchQuery all;
   all.limit = 1000;
@@ -462,14 +467,7 @@ TEST_F(RecordTest, ASavedCatalogAndTheChangesSinceFindWhatTheLiveOneFound) {
     for (const RecordMeta& m : r.records) out.push_back(m.id);
     return out;
   };
-  std::vector<SearchResult> before;
-  for (SearchQuery q : queries) {
-    q.limit = 1000;
-    auto r = archive_->Search(As(auditor_), q);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    ASSERT_GT(r->total, 0u);
-    before.push_back(*r);
-  }
+  const std::vector<SearchResult> before = SearchEach(*archive_, As(auditor_), queries);
   EXPECT_EQ(before[0].total, 1u);
   EXPECT_EQ(before[5].total, many.size() + 2);
 
@@ -480,13 +478,10 @@ TEST_F(RecordTest, ASavedCatalogAndTheChangesSinceFindWhatTheLiveOneFound) {
   const CatalogLoad load = reopened.LastCatalogLoad();
   EXPECT_TRUE(load.saved) << "read from every file, not from the saved catalog";
   EXPECT_EQ(load.changes, 5u) << "a rename, a new owner, new tags, two new files";
+  const std::vector<SearchResult> after = SearchEach(reopened, As(auditor_), queries);
   for (size_t i = 0; i < queries.size(); ++i) {
-    SearchQuery q = queries[i];
-    q.limit = 1000;
-    auto r = reopened.Search(As(auditor_), q);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    EXPECT_EQ(r->total, before[i].total) << "query " << i;
-    EXPECT_EQ(ids(*r), ids(before[i])) << "query " << i << ", in the same order";
+    EXPECT_EQ(after[i].total, before[i].total) << "query " << i;
+    EXPECT_EQ(ids(after[i]), ids(before[i])) << "query " << i << ", in the same order";
   }
   for (const User& o : owners) {
     auto owned = reopened.RecordsOwnedBy(o.id);
@@ -515,8 +510,23 @@ TEST_F(RecordTest, ACatalogReadFromEveryFileIsSavedForTheNextOpenOnceLargeEnough
     EXPECT_TRUE((*a)->AwaitCatalog().ok());
     return std::move(a).value();
   };
-  // 39 files: read from the files each time, and not saved.
+  const auto journal = [&]() {
+    auto r = vault_->BeginRead();
+    EXPECT_TRUE(r.ok());
+    size_t entries = 0;
+    EXPECT_TRUE((*r)->ScanKeys(tables::kRecordChanges, "",
+                               [&](std::string_view) -> Result<bool> {
+                                 ++entries;
+                                 return true;
+                               })
+                    .ok());
+    return entries;
+  };
+  EXPECT_EQ(journal(), some.size()) << "one entry per new file";
+  // 39 files: read from the files each time, and not saved; the journal,
+  // which no start needs then, is cut to its newest entry.
   EXPECT_FALSE(open()->LastCatalogLoad().saved);
+  EXPECT_EQ(journal(), vault_->shared() ? some.size() : 1u) << "nodes sharing a vault keep it";
   EXPECT_FALSE(open()->LastCatalogLoad().saved);
   ASSERT_TRUE(archive_->CreateRecord(As(author_), some[0], "新客户建档").ok());
   // 40: read from the files once more, and saved (the Archive's builder

@@ -305,11 +305,13 @@ class Archive {
   // deletes the older catalog (and, on an unshared vault, the journal
   // entries it covers).
   Status SaveCatalog();
-  // SaveCatalog when none is saved and the catalog holds at least
-  // save_catalog_from records, or when the saved one is behind by more
-  // than a sixteenth of the catalog (at least a quarter of
-  // save_catalog_from changes). True when it saved. `custos serve` runs it
-  // on its timer.
+  // SaveCatalog when none is saved (or the saved head is damaged) and the
+  // catalog holds at least save_catalog_from records, or when the saved
+  // one is behind by more than a sixteenth of the catalog (at least a
+  // quarter of save_catalog_from changes). True when it saved. Otherwise,
+  // on an unshared vault, deletes the journal's entries no start needs
+  // (those the saved catalog covers; with none saved, all but the
+  // newest). `custos serve` runs it on its timer.
   Result<bool> SaveCatalogIfStale();
 
   Vault& vault() const { return vault_; }
@@ -461,6 +463,8 @@ class Archive {
   // when those entries were deleted.
   static Result<std::vector<RecordMeta>> ChangesSince(const ReadTxn& r, uint64_t* through,
                                                       bool* behind);
+  // SaveCatalog, with save_mu_ held.
+  Status SaveCatalogLocked();
   // Deletes the journal's entries up to `through`, but never the newest.
   Result<uint64_t> DeleteChanges(uint64_t through);
   Result<ViewResult> ViewIn(const Caller& caller, std::string_view record_id,

@@ -129,7 +129,10 @@ Result<Catalog> ScanCatalog(const Vault& vault, const ReadTxn& first) {
   helper.join();
   for (auto& part : parts) CUSTOS_RETURN_IF_ERROR(part->status());
   Catalog all = std::move(**parts[0]);
-  for (size_t i = 1; i < kParts; ++i) all.Append(std::move(**parts[i]));
+  for (size_t i = 1; i < kParts; ++i) {
+    if (!all.Append(std::move(**parts[i])))
+      return Status::Internal("the parts of the records catalog's scan overlap");
+  }
   return all;
 }
 
@@ -182,9 +185,11 @@ Result<std::optional<SavedHead>> ReadSavedHead(const ReadTxn& r) {
   auto through = json::GetInt(*v, "through");
   auto parts = json::GetInt(*v, "parts");
   auto records = json::GetInt(*v, "records");
-  if (!name.ok() || name->empty() || !through.ok() || *through < 0 || !parts.ok() || *parts < 0 ||
-      *parts > UINT32_MAX || !records.ok() || *records < 0)
-    return bad;
+  if (!name.ok() || name->empty() || !through.ok() || *through < 0 || !parts.ok() ||
+      !records.ok() || *records < 0 || *records > UINT32_MAX ||
+      *parts != (*records + static_cast<int64_t>(kSavedPartSize) - 1) /
+                    static_cast<int64_t>(kSavedPartSize))
+    return bad;  // SaveCatalog writes ceil(records / kSavedPartSize) parts
   SavedHead h;
   h.name = std::move(*name);
   h.through = static_cast<uint64_t>(*through);
@@ -209,14 +214,18 @@ Result<Catalog> ReadSavedCatalog(const ReadTxn& r, const SavedHead& head) {
   std::thread helper(decode, 1);
   decode(0);
   helper.join();
-  Catalog all;
-  all.Reserve(head.records);
+  const Status bad =
+      Status::DataLoss("the saved records catalog does not hold the records its head says");
+  size_t total = 0;
   for (auto& part : parts) {
     CUSTOS_RETURN_IF_ERROR(part->status());
-    all.Append(std::move(**part));
+    total += (*part)->size();
   }
-  if (all.size() != head.records)
-    return Status::DataLoss("the saved records catalog does not hold the records its head says");
+  if (total != head.records) return bad;
+  Catalog all;
+  all.Reserve(total);
+  for (auto& part : parts)
+    if (!all.Append(std::move(**part))) return bad;  // one record in two parts
   return all;
 }
 
@@ -326,8 +335,12 @@ Status Archive::CurrentCatalog() const {
 }
 
 Status Archive::SaveCatalog() {
-  CUSTOS_RETURN_IF_ERROR(CurrentCatalog());
   std::lock_guard saving(save_mu_);
+  return SaveCatalogLocked();
+}
+
+Status Archive::SaveCatalogLocked() {
+  CUSTOS_RETURN_IF_ERROR(CurrentCatalog());
   SavedHead head;
   head.name = HexEncode(RandomBytes(8));
   std::vector<std::string> parts;
@@ -400,11 +413,25 @@ Status Archive::SaveCatalog() {
 }
 
 Result<bool> Archive::SaveCatalogIfStale() {
+  // The check and the save as one: the builder's save after start-up and
+  // serve's timer must not both write the whole catalog.
+  std::lock_guard saving(save_mu_);
   CUSTOS_RETURN_IF_ERROR(CurrentCatalog());
   std::optional<SavedHead> head;
+  uint64_t oldest = 0;  // the journal's oldest entry (0: none)
   {
     CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(head, ReadSavedHead(*r));
+    // A damaged head is as good as none: the save below replaces it.
+    if (auto got = ReadSavedHead(*r); got.ok()) {
+      head = std::move(*got);
+    } else if (got.status().code() != StatusCode::kDataLoss) {
+      return got.status();
+    }
+    CUSTOS_RETURN_IF_ERROR(
+        r->ScanKeys(tables::kRecordChanges, "", [&](std::string_view key) -> Result<bool> {
+          oldest = DecodeU64(key);
+          return false;
+        }));
   }
   uint64_t seen = 0;
   size_t size = 0;
@@ -424,9 +451,19 @@ Result<bool> Archive::SaveCatalogIfStale() {
     stale = seen > head->through &&
             seen - head->through >= std::max<uint64_t>(std::max<size_t>(from / 4, 1), size / 16);
   }
-  if (!stale) return false;
-  CUSTOS_RETURN_IF_ERROR(SaveCatalog());
-  return true;
+  if (stale) {
+    CUSTOS_RETURN_IF_ERROR(SaveCatalogLocked());
+    return true;
+  }
+  // Not saved: on an unshared vault the journal is still needed only after
+  // the saved catalog — or, with none (a small vault, read from every file
+  // at each start), not at all. Without this it would grow by one entry per
+  // change for good.
+  const uint64_t needed_after = head ? head->through : seen;
+  if (!vault_.shared() && oldest != 0 && oldest < needed_after) {
+    CUSTOS_RETURN_IF_ERROR(DeleteChanges(needed_after).status());
+  }
+  return false;
 }
 
 Result<uint64_t> Archive::CompactRecordJournal(uint64_t keep) {

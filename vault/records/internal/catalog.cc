@@ -1,7 +1,6 @@
 #include "vault/records/internal/catalog.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <utility>
 
 #include "base/time.h"
@@ -72,7 +71,7 @@ void Catalog::Reserve(size_t n) {
   ids_.reserve(n);
 }
 
-void Catalog::Append(Catalog&& later) {
+bool Catalog::Append(Catalog&& later) {
   // The later part's strings are numbered in its own order.
   std::vector<uint32_t> renumber(later.strings_.size());
   for (size_t i = 0; i < later.strings_.size(); ++i) renumber[i] = Intern(later.strings_[i]);
@@ -80,7 +79,7 @@ void Catalog::Append(Catalog&& later) {
   for (auto& [id, pos] : later.ids_) pos += offset;
   // Node handles: the ids do not move, so the entries' pointers hold.
   ids_.merge(later.ids_);
-  if (!later.ids_.empty()) std::abort();  // a bug: the parts overlap
+  if (!later.ids_.empty()) return false;  // the parts overlap
   const size_t need = entries_.size() + later.entries_.size();
   if (need > entries_.capacity()) entries_.reserve(std::max(need, 2 * entries_.capacity()));
   for (Entry& e : later.entries_) {
@@ -92,6 +91,7 @@ void Catalog::Append(Catalog&& later) {
     entries_.push_back(std::move(e));
   }
   later = Catalog();
+  return true;
 }
 
 // ---- a part as bytes ---------------------------------------------------------------
@@ -224,7 +224,8 @@ Result<Catalog> Catalog::Decode(std::string_view bytes) {
     c.strings_.emplace_back(s);
   }
   const uint64_t count = in.Varint();
-  if (!in.ok() || count > bytes.size()) return bad;
+  // An entry takes at least 11 bytes (Encode).
+  if (!in.ok() || count > bytes.size() / 11) return bad;
   const auto string = [&](uint32_t* n) {
     const uint64_t v = in.Varint();
     if (v >= strings) return false;

@@ -53,10 +53,11 @@ class Catalog {
   // revision (an older one is ignored: commits and scans may arrive in
   // either order). A new record's entry goes last.
   void Put(const RecordMeta& meta);
-  // Appends every entry of `later`, whose records this catalog must not
-  // hold (the parts of one scan, each built on its own thread). `later` is
-  // left empty.
-  void Append(Catalog&& later);
+  // Appends every entry of `later` (the parts of one scan, each built on
+  // its own thread, or of a saved catalog), and leaves `later` empty. False
+  // when `later` holds a record this catalog holds: both are then left
+  // half-joined, to be thrown away.
+  [[nodiscard]] bool Append(Catalog&& later);
 
   // Room for `n` entries in all, so that joining many parts does not move
   // the entries and rehash the ids again and again.
