@@ -212,6 +212,28 @@ TEST_F(CustomerConfirmationTest, RequiredConfirmationCompletesOnlyWhenConfirmedO
                 .code(),
             StatusCode::kFailedPrecondition);
   EXPECT_EQ(LogSize(), before);
+
+  // What the checklist reads from the stored text, without parsing each
+  // handover, says the same as the handovers: one confirmed by the
+  // customer, one refused and waived.
+  auto r = vault_->BeginRead();
+  ASSERT_TRUE(r.ok());
+  auto statuses = HandoverStatusesOf(**r, author_.id);
+  ASSERT_TRUE(statuses.ok()) << statuses.status().ToString();
+  auto full = HandoversOf(**r, author_.id);
+  ASSERT_TRUE(full.ok());
+  ASSERT_EQ(statuses->size(), 2u);
+  ASSERT_EQ(full->size(), 2u);
+  for (size_t i = 0; i < full->size(); ++i) {
+    const HandoverStatus& s = (*statuses)[i];
+    const Handover& h = (*full)[i];
+    EXPECT_EQ(s.record_id, h.record_id);
+    EXPECT_EQ(s.state, h.state);
+    EXPECT_EQ(s.answer, h.customer.answer);
+    EXPECT_EQ(s.waived, !h.customer.waived_by.empty());
+    EXPECT_EQ(CustomerStateId(s.answer, s.waived, mode), CustomerStateId(h, mode));
+  }
+  EXPECT_EQ((*statuses)[0].waived != (*statuses)[1].waived, true) << "one waived, one not";
 }
 
 TEST_F(CustomerConfirmationTest, AnswerInputIsCheckedAndSuccessorWhoApprovesCannotWaive) {

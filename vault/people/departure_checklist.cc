@@ -71,10 +71,10 @@ bool LoanStillOut(const Loan& loan) {
 }
 
 ChecklistItem HandoversItem(const std::vector<std::string>& unassigned,
-                            const std::vector<Handover>& handovers) {
+                            const std::vector<HandoverStatus>& handovers) {
   std::vector<std::string> pending;
   int confirmed = 0;
-  for (const Handover& h : handovers) {
+  for (const HandoverStatus& h : handovers) {
     if (h.state == HandoverState::kConfirmed) {
       ++confirmed;
     } else {
@@ -91,7 +91,7 @@ ChecklistItem HandoversItem(const std::vector<std::string>& unassigned,
 }
 
 ChecklistItem CustomersItem(policy::CustomerConfirmation mode,
-                            const std::vector<Handover>& handovers) {
+                            const std::vector<HandoverStatus>& handovers) {
   if (mode == policy::CustomerConfirmation::kOff || handovers.empty()) {
     return Item("customers", ChecklistState::kNotApplicable, false);
   }
@@ -100,8 +100,8 @@ ChecklistItem CustomersItem(policy::CustomerConfirmation mode,
     counts[std::string(s)] = 0;
   }
   std::vector<std::string> open;
-  for (const Handover& h : handovers) {
-    const std::string state(CustomerStateId(h, mode));
+  for (const HandoverStatus& h : handovers) {
+    const std::string state(CustomerStateId(h.answer, h.waived, mode));
     counts[state] = counts[state].as_int() + 1;
     if (state != "confirmed" && state != "waived") open.push_back(h.record_id);
   }
@@ -170,9 +170,10 @@ Result<DepartureChecklist> ChecklistOf(const ReadTxn& txn, policy::CustomerConfi
   resignation.details["last_working_day"] = leaver.last_working_day;
   out.items.push_back(std::move(resignation));
 
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<Handover> handovers, HandoversOf(txn, leaver.id));
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<HandoverStatus> handovers,
+                          HandoverStatusesOf(txn, leaver.id));
   std::unordered_set<std::string_view> assigned;  // a leaver may have 100 000 of each
-  for (const Handover& h : handovers) assigned.insert(h.record_id);
+  for (const HandoverStatus& h : handovers) assigned.insert(h.record_id);
   std::vector<std::string> unassigned;
   for (const std::string& id : owned) {
     if (assigned.count(id) == 0) unassigned.push_back(id);

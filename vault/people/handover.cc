@@ -95,8 +95,13 @@ bool HandoverComplete(const Handover& h, policy::CustomerConfirmation mode) {
 }
 
 std::string_view CustomerStateId(const Handover& h, policy::CustomerConfirmation mode) {
+  return CustomerStateId(h.customer.answer, !h.customer.waived_by.empty(), mode);
+}
+
+std::string_view CustomerStateId(CustomerAnswer answer, bool waived,
+                                 policy::CustomerConfirmation mode) {
   if (mode == policy::CustomerConfirmation::kOff) return "off";
-  switch (h.customer.answer) {
+  switch (answer) {
     case CustomerAnswer::kConfirmed:
       return "confirmed";
     case CustomerAnswer::kNone:
@@ -104,9 +109,9 @@ std::string_view CustomerStateId(const Handover& h, policy::CustomerConfirmation
     case CustomerAnswer::kUnreachable:
       break;
   }
-  if (!h.customer.waived_by.empty()) return "waived";
-  if (h.customer.answer == CustomerAnswer::kNone) return "pending";
-  return CustomerAnswerId(h.customer.answer);
+  if (waived) return "waived";
+  if (answer == CustomerAnswer::kNone) return "pending";
+  return CustomerAnswerId(answer);
 }
 
 Result<HandoverPage> ListHandovers(Archive& archive, const Caller& caller, std::string_view user_id,
@@ -118,8 +123,12 @@ Result<HandoverPage> ListHandovers(Archive& archive, const Caller& caller, std::
   // the right learns nothing about which users exist.
   CUSTOS_RETURN_IF_ERROR(CheckMayListDepartures(*policy, user));
   CUSTOS_RETURN_IF_ERROR(GetUser(*txn, user_id).status());
+  // The catalog's reader opens a transaction of its own: none is held
+  // meanwhile (a growing map waits for every reader).
+  txn.reset();
   // Both in id order: their union is the list.
   CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> owned, archive.RecordsOwnedBy(user_id));
+  CUSTOS_ASSIGN_OR_RETURN(txn, archive.vault().BeginRead());
   CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> handed, HandedOverRecordIds(*txn, user_id));
   std::vector<std::string> ids;
   ids.reserve(owned.size() + handed.size());

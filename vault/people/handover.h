@@ -149,6 +149,9 @@ bool HandoverComplete(const Handover& h, policy::CustomerConfirmation mode);
 // does not use it), "confirmed", "waived" (not confirmed, an approver
 // waived it), "refused", "unreachable" or "pending".
 std::string_view CustomerStateId(const Handover& h, policy::CustomerConfirmation mode);
+// The same from the answer and whether it was waived.
+std::string_view CustomerStateId(CustomerAnswer answer, bool waived,
+                                 policy::CustomerConfirmation mode);
 
 // What the letter says, as IssueCustomerLetter gathers it for the renderer.
 // Dates are YYYY-MM-DD.
