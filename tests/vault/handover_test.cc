@@ -252,6 +252,37 @@ TEST_F(HandoverTest, ConfirmMovesOwnershipWithHistoryAndAuditsEveryStep) {
   EXPECT_EQ(denied.status().code(), StatusCode::kPermissionDenied);
 }
 
+TEST_F(HandoverTest, AHandoverStoredBeforeCustomerConfirmationsReadsAsNoAnswerYet) {
+  // As versions before customer confirmation stored it: no "customer".
+  json::Value old = json::Value::MakeObject();
+  old["user"] = author_.id;
+  old["record"] = rec1_.id;
+  old["successor"] = successor_.id;
+  old["state"] = "confirmed";
+  old["assigned_by"] = hr_.id;
+  std::string key = "h/" + author_.id;
+  key.push_back('\0');
+  key += rec1_.id;
+  ASSERT_TRUE(vault_
+                  ->Write([&](WriteTxn& w) {
+                    return w.Put(tables::kDepartures, key, json::Serialize(old));
+                  })
+                  .ok());
+  auto r = vault_->BeginRead();
+  ASSERT_TRUE(r.ok());
+  auto statuses = HandoverStatusesOf(**r, author_.id);
+  ASSERT_TRUE(statuses.ok()) << statuses.status().ToString();
+  ASSERT_EQ(statuses->size(), 1u);
+  EXPECT_EQ((*statuses)[0].record_id, rec1_.id);
+  EXPECT_EQ((*statuses)[0].state, HandoverState::kConfirmed);
+  EXPECT_EQ((*statuses)[0].answer, CustomerAnswer::kNone);
+  EXPECT_FALSE((*statuses)[0].waived);
+  auto full = HandoversOf(**r, author_.id);
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  ASSERT_EQ(full->size(), 1u);
+  EXPECT_EQ((*full)[0].customer.answer, CustomerAnswer::kNone);
+}
+
 TEST_F(HandoverTest, ReportCountsWhatWasDone) {
   // Activity before notice: two records created in SetUp, views, a loan.
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(archive_->View(As(author_), rec1_.id, kReason).ok());

@@ -53,37 +53,47 @@ Result<std::vector<HandoverStatus>> HandoverStatusesOf(const ReadTxn& txn,
                                                        std::string_view user_id) {
   const std::string prefix = HandoverPrefix(user_id);
   const Status bad = Status::DataLoss("a stored handover is damaged");
-  // The text of a member that holds a plain string (an id, a user id).
-  const auto word = [](std::string_view object, std::string_view key) -> Result<std::string_view> {
-    auto text = json::MemberText(object, key);
-    if (!text.ok() || text->size() < 2 || text->front() != '"' || text->back() != '"' ||
-        text->find('\\') != std::string_view::npos)
-      return Status::DataLoss("a stored handover is damaged");
-    return text->substr(1, text->size() - 2);
+  // The member `key` of `object` as the string it holds, unquoted (escapes
+  // left as written); nullopt when absent, as Handover::FromJson allows.
+  const auto text = [&](std::string_view object,
+                        std::string_view key) -> Result<std::optional<std::string_view>> {
+    auto t = json::MemberText(object, key);
+    if (!t.ok()) {
+      if (t.status().code() == StatusCode::kNotFound) return std::optional<std::string_view>();
+      return bad;
+    }
+    if (t->size() < 2 || t->front() != '"' || t->back() != '"') return bad;
+    return std::optional<std::string_view>(t->substr(1, t->size() - 2));
   };
   std::vector<HandoverStatus> out;
-  CUSTOS_RETURN_IF_ERROR(
-      txn.Scan(tables::kDepartures, prefix,
-               [&](std::string_view key, std::string_view value) -> Result<bool> {
-                 HandoverStatus s;
-                 s.record_id = std::string(key.substr(prefix.size()));
-                 CUSTOS_ASSIGN_OR_RETURN(std::string_view state, word(value, "state"));
-                 if (state == HandoverStateId(HandoverState::kConfirmed)) {
-                   s.state = HandoverState::kConfirmed;
-                 } else if (state != HandoverStateId(HandoverState::kPending)) {
-                   return bad;
-                 }
-                 auto customer = json::MemberText(value, "customer");
-                 if (!customer.ok()) return bad;
-                 CUSTOS_ASSIGN_OR_RETURN(std::string_view answer, word(*customer, "answer"));
-                 auto parsed = ParseCustomerAnswer(answer);
-                 if (!parsed.ok()) return bad;
-                 s.answer = *parsed;
-                 CUSTOS_ASSIGN_OR_RETURN(std::string_view waived_by, word(*customer, "waived_by"));
-                 s.waived = !waived_by.empty();
-                 out.push_back(std::move(s));
-                 return true;
-               }));
+  CUSTOS_RETURN_IF_ERROR(txn.Scan(
+      tables::kDepartures, prefix,
+      [&](std::string_view key, std::string_view value) -> Result<bool> {
+        HandoverStatus s;
+        s.record_id = std::string(key.substr(prefix.size()));
+        CUSTOS_ASSIGN_OR_RETURN(std::optional<std::string_view> state, text(value, "state"));
+        if (state == HandoverStateId(HandoverState::kConfirmed)) {
+          s.state = HandoverState::kConfirmed;
+        } else if (state != HandoverStateId(HandoverState::kPending)) {
+          return bad;
+        }
+        // Handovers stored before customer confirmation existed have none.
+        auto customer = json::MemberText(value, "customer");
+        if (customer.ok() && customer->starts_with('{')) {
+          CUSTOS_ASSIGN_OR_RETURN(std::optional<std::string_view> answer,
+                                  text(*customer, "answer"));
+          auto parsed = ParseCustomerAnswer(answer.value_or("none"));
+          if (!parsed.ok()) return bad;
+          s.answer = *parsed;
+          CUSTOS_ASSIGN_OR_RETURN(std::optional<std::string_view> waived_by,
+                                  text(*customer, "waived_by"));
+          s.waived = waived_by && !waived_by->empty();
+        } else if (!customer.ok() && customer.status().code() != StatusCode::kNotFound) {
+          return bad;
+        }
+        out.push_back(std::move(s));
+        return true;
+      }));
   return out;
 }
 
