@@ -743,6 +743,8 @@ async function departureStory(base, recordId, customer) {
   assert.equal(await hr2.locator('#handover-prev').count(), 0);
   await hr2.click('#handover-next');
   await hr2.waitForSelector('#handover-range >> text=/^第 3–4 条/');
+  // Followed from the foot of the page, the next one opens at its top.
+  assert.equal(await hr2.evaluate(() => window.scrollY), 0, 'the next page opens at its top');
   const secondPage = await pageIds();
   assert.equal(secondPage.length, 2);
   assert.ok(secondPage[0] > firstPage[1], 'the next page goes on in id order: ' + firstPage + ' / ' + secondPage);

@@ -42,7 +42,12 @@ function renderShell() {
 // shown under the other page's link.
 let renders = 0;
 
-export async function render() {
+// `followed`: the user followed a link to another address (hashchange),
+// which opens at the top of its page like any link — a pager's 下一页 at
+// the foot of a long table shows the next page from its first row. A page
+// rebuilt where it is (an action on it, the language button) keeps its
+// place.
+export async function render(followed = false) {
   const mine = ++renders;
   const current = () => mine === renders;
   const hash = location.hash || '#/home';
@@ -70,6 +75,7 @@ export async function render() {
   }
   if (!current()) return;
   main.replaceChildren(page);
+  if (followed === true) window.scrollTo(0, 0);
   renderShell();
 }
 
@@ -85,6 +91,6 @@ export function replacePage(page, since) {
 // Renders the current route now and on every hash change.
 export function start() {
   onNavigate(go);
-  window.addEventListener('hashchange', render);
+  window.addEventListener('hashchange', () => render(true));
   render();
 }
