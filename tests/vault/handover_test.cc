@@ -283,6 +283,41 @@ TEST_F(HandoverTest, AHandoverStoredBeforeCustomerConfirmationsReadsAsNoAnswerYe
   EXPECT_EQ((*full)[0].customer.answer, CustomerAnswer::kNone);
 }
 
+TEST_F(HandoverTest, AReportListsTheFirstHandoversInFullAndCountsThemAll) {
+  GiveNotice();
+  ASSERT_TRUE(
+      AssignHandover(*archive_, As(hr_), author_.id, rec1_.id, successor_.id, "客户交接").ok());
+  ASSERT_TRUE(
+      AssignHandover(*archive_, As(hr_), author_.id, rec2_.id, successor_.id, "客户交接").ok());
+  ASSERT_TRUE(ConfirmHandover(*archive_, As(approver_), author_.id, rec2_.id, "确认交接").ok());
+  auto all = BuildDepartureReport(*archive_, As(auditor_), author_.id);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->handovers.size(), 2u);
+  EXPECT_EQ(all->handovers_total, 2u);
+  EXPECT_EQ(all->handovers_pending, 1u);
+  EXPECT_EQ(all->handovers_confirmed, 1u);
+  EXPECT_FALSE(all->handovers_truncated);
+  EXPECT_LT(all->handovers[0].record_id, all->handovers[1].record_id) << "in record-id order";
+  // At most max_handovers in full (a salesperson may leave 100 000
+  // customers; the handover list pages them all): the first by record id,
+  // and the counts of all.
+  DepartureReportOptions one;
+  one.max_handovers = 1;
+  auto first = BuildDepartureReport(*archive_, As(auditor_), author_.id, one);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->handovers.size(), 1u);
+  EXPECT_EQ(first->handovers[0].record_id, all->handovers[0].record_id);
+  EXPECT_EQ(first->handovers[0].successor_id, successor_.id);
+  EXPECT_EQ(first->handovers_total, 2u);
+  EXPECT_EQ(first->handovers_pending, 1u);
+  EXPECT_EQ(first->handovers_confirmed, 1u);
+  EXPECT_TRUE(first->handovers_truncated);
+  const json::Value v = first->ToJson();
+  EXPECT_EQ(v.Find("handovers")->as_array().size(), 1u);
+  EXPECT_EQ(v.Find("handovers_total")->as_int(), 2);
+  EXPECT_TRUE(v.Find("handovers_truncated")->as_bool());
+}
+
 TEST_F(HandoverTest, ReportCountsWhatWasDone) {
   // Activity before notice: two records created in SetUp, views, a loan.
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(archive_->View(As(author_), rec1_.id, kReason).ok());

@@ -153,6 +153,10 @@ json::Value DepartureReport::ToJson() const {
   json::Value hs = json::Value::MakeArray();
   for (const Handover& h : handovers) hs.Push(h.ToJson());
   o["handovers"] = std::move(hs);
+  o["handovers_total"] = static_cast<uint64_t>(handovers_total);
+  o["handovers_pending"] = static_cast<uint64_t>(handovers_pending);
+  o["handovers_confirmed"] = static_cast<uint64_t>(handovers_confirmed);
+  o["handovers_truncated"] = handovers_truncated;
   json::Value as = json::Value::MakeArray();
   for (const ReportAlert& a : alerts) {
     json::Value x = json::Value::MakeObject();
@@ -308,11 +312,23 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
   std::sort(report.loans.begin(), report.loans.end(), [](const ReportLoan& a, const ReportLoan& b) {
     return a.requested_at < b.requested_at;
   });
-  CUSTOS_ASSIGN_OR_RETURN(report.handovers, HandoversOf(*txn, user.id));
+  // Every handover's state from its stored text; the first ones in full.
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<HandoverStatus> statuses, HandoverStatusesOf(*txn, user.id));
+  report.handovers_total = statuses.size();
+  for (const HandoverStatus& s : statuses) {
+    ++(s.state == HandoverState::kConfirmed ? report.handovers_confirmed
+                                            : report.handovers_pending);
+  }
+  report.handovers_truncated = statuses.size() > options.max_handovers;
+  for (size_t i = 0; i < std::min(statuses.size(), options.max_handovers); ++i) {
+    CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> h,
+                            ReadHandover(*txn, user.id, statuses[i].record_id));
+    if (h) report.handovers.push_back(std::move(*h));
+  }
   // Outside the assignment: judged as of now, but a file that was theirs —
   // authored in the window or handed over from them — never counts.
   std::unordered_set<std::string_view> handed_over;
-  for (const Handover& h : report.handovers) handed_over.insert(h.record_id);
+  for (const HandoverStatus& s : statuses) handed_over.insert(s.record_id);
   for (const ReportRecord& r : report.viewed) {
     if (authored.count(r.id) > 0 || handed_over.count(r.id) > 0) continue;
     auto meta = Archive::ReadMeta(*txn, r.id);

@@ -17,6 +17,11 @@
 // exhausted quotas, notice-period activity, non-compete reminders — see
 // docs/departures.md), oldest first, at most kMaxReportAlerts (the newest).
 //
+// Handovers: the first kMaxReportHandovers of the person's handovers in
+// full (in record-id order), with how many there are in all and how many
+// are pending and confirmed; the whole list, a page at a time, is
+// ListHandovers' (handover.h). A salesperson may leave 100 000 customers.
+//
 // Spikes: a day is a spike when its allowed views are more than the spike
 // factor × the median of the person's daily views over the days in the
 // window on which they viewed anything, and at least the minimum views —
@@ -46,10 +51,12 @@ inline constexpr int kMaxLookbackDays = 3660;
 inline constexpr int kSpikeFactor = policy::anomaly::kSpikeFactor;
 inline constexpr int kSpikeMinViews = policy::anomaly::kSpikeMinViews;
 inline constexpr size_t kMaxReportAlerts = 500;
+inline constexpr size_t kMaxReportHandovers = 500;
 
 struct DepartureReportOptions {
   int lookback_days = kDefaultLookbackDays;  // 1..kMaxLookbackDays
   UnixMillis now = 0;                        // 0 = the current time
+  size_t max_handovers = kMaxReportHandovers;
 };
 
 // A record as the report names it (metadata only).
@@ -114,9 +121,13 @@ struct DepartureReport {
   std::vector<DayViews> days;  // days with at least one view, ascending
   double median_daily_views = 0;
   std::vector<std::string> spike_days;
-  std::vector<Handover> handovers;
-  std::vector<ReportAlert> alerts;  // in the window, oldest first
-  bool alerts_truncated = false;    // more than kMaxReportAlerts in the window
+  std::vector<Handover> handovers;  // the first max_handovers, by record id
+  size_t handovers_total = 0;
+  size_t handovers_pending = 0;
+  size_t handovers_confirmed = 0;
+  bool handovers_truncated = false;  // more than max_handovers
+  std::vector<ReportAlert> alerts;   // in the window, oldest first
+  bool alerts_truncated = false;     // more than kMaxReportAlerts in the window
 
   json::Value ToJson() const;
 };
