@@ -586,6 +586,8 @@ async function departureStory(base, recordId, customer) {
   assert.ok(pending.includes('待确认') && pending.includes(successor) && pending.includes('孙丽'), 'pending handover: ' + pending);
   assert.equal(await hrRow.locator('button.primary').count(), 0, 'HR cannot confirm');
   await hr.waitForSelector('#dep-report p');
+  // The report counts the handovers (the card above lists them).
+  assert.equal(await hr.textContent('#dep-report-handovers'), '客户档案交接：共 1 份，已确认 0 份，待确认 1 份');
   // The leaver's agreements: kind and state, or the warning that no signed NDA exists.
   assert.equal(await hr.textContent('#dep-agreements h2'), '保密与竞业限制协议');
   const agreements = await hr.textContent('#dep-agreements');

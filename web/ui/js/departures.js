@@ -352,6 +352,10 @@ async function reportSection(userId) {
         el('span', { i18n: 'dep.median' }), el('strong', { text: ': ' + rep.median_daily_views })),
       el('p', {}, el('span', { i18n: 'dep.spikes' }),
         el('span', { text: ': ' + ((rep.spike_days || []).map(fmtDate).join(', ') || t('dep.no_spikes')) })),
+      // Counted, not listed: the handover card above lists them a page at a time.
+      el('p', { id: 'dep-report-handovers', text: t('dep.report_handovers', {
+        n: rep.handovers_total || 0, confirmed: rep.handovers_confirmed || 0, pending: rep.handovers_pending || 0,
+      }) }),
       el('h3', { i18n: 'dep.alerts' }),
       alertRows.length ? table(['dep.alert_time', 'dep.alert_type', 'dep.record', 'dep.alert_seq'], alertRows, { id: 'dep-alerts', scroll: true })
         : el('p', { class: 'muted', i18n: 'dep.empty' }),
