@@ -11,9 +11,11 @@
 # leaver 李婷, indexed as serve indexes). Then `custos serve` on it:
 #   - start-up: until /healthz answers, and until the records catalog is
 #     ready (serve's own log line), and serve's memory then (VmRSS: RssAnon
-#     is the process's own, RssFile the vault's pages mapped in); the first
-#     start reads every file and saves the catalog, and a second start at
-#     the end reads the saved one;
+#     is the process's own, RssFile the vault's pages mapped in), and again
+#     in a second start at the end. `custos demo` saves the catalog of a
+#     demo of 10 000 files or more, so both starts read the saved catalog
+#     (serve's line says which); below that, both read every file.
+#     `records_bench --search-only` times the two ways side by side;
 #   - over HTTP, one client, p50/p99: searches (text, tag, everything),
 #     the audit log's newest page filtered by a person and by a file, and
 #     李婷's departure report (GET /api/v1/departures/{id}/report);
@@ -166,8 +168,8 @@ timed("李婷's departure report (JSON bytes)", auditor, f"/api/v1/departures/{l
 EOF
   echo "serve's memory afterwards: $(mem "$SERVE_PID")"
   stop_serve
-  # The first start read every file and saved the catalog (serve waits for
-  # the save before it exits): the next start reads the saved one.
+  # The next start, with whatever the first one saved (serve waits for a
+  # save before it exits).
   start_serve
   echo "serve again: answering /healthz after $((t1 - t0)) ms; $catalog"
   echo "serve's memory with the catalog ready: $(mem "$SERVE_PID")"
