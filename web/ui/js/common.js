@@ -38,6 +38,37 @@ export function peopleSelect(id, list, value, withAll) {
 }
 
 // A classification id in words (an id this page does not know stays itself).
+// A long list a page at a time (a search may match hundreds of thousands of
+// files), the page in the link like the filters: `limit` (1 to 1 000;
+// `fallback` when the link gives none) and `offset` from the hash's
+// parameters `p`, and `link(offset)`, the address of another page of `path`
+// with the list's `query` (the limit kept only when the link gave it).
+export function pageParams(p, path, query, fallback = 100) {
+  const limit = Math.min(1000, Math.max(1, Math.floor(Number(p.get('limit'))) || fallback));
+  const offset = Math.max(0, Math.floor(Number(p.get('offset'))) || 0);
+  const link = (off) => {
+    const n = new URLSearchParams(query);
+    if (p.get('limit')) n.set('limit', String(limit));
+    if (off) n.set('offset', String(off));
+    return path + '?' + n.toString();
+  };
+  return { limit, offset, link };
+}
+
+// What a page of `total` rows shows, `shown` of them from page.offset on
+// ("第 a–b 条，共 N 条", or "共 N 条" on an empty page), and the links to
+// the previous and next page; `ids` names the three ({ range, prev, next }).
+export function pager(page, shown, total, ids) {
+  const { limit, offset, link } = page;
+  return {
+    range: el('p', { class: 'muted', id: ids.range, text: shown
+      ? t('records.range', { from: offset + 1, to: offset + shown, n: total }) : t('records.total', { n: total }) }),
+    nav: el('div', { class: 'pager' },
+      offset > 0 ? el('a', { href: link(Math.max(0, offset - limit)), id: ids.prev, i18n: 'records.prev' }) : null,
+      offset + limit < total ? el('a', { href: link(offset + limit), id: ids.next, i18n: 'records.next' }) : null),
+  };
+}
+
 export function clsLabel(cls) { return tOr('cls.' + cls, cls); }
 export function marking(cls) { return el('span', { class: 'marking cls-' + cls, text: clsLabel(cls) }); }
 export function banner(cls) {

@@ -7,7 +7,7 @@
 // per-day views and spikes. The vault decides and audits every step.
 // Server text only goes through textContent.
 
-import { alertTypeCell, clsLabel, fmtTime } from './common.js';
+import { alertTypeCell, clsLabel, fmtTime, pageParams, pager } from './common.js';
 import { el, field, hashParams, table, toast } from './dom.js';
 import { fmtDate, isEnglish, t } from './i18n.js';
 import { render } from './router.js';
@@ -233,18 +233,10 @@ async function checklistSection(userId) {
 
 async function handoverSection(userId) {
   // A page of the leaver's files at a time (a salesperson may leave 100 000
-  // customers): `offset` travels in the link, as on the catalogue.
-  const p = hashParams();
-  const limit = Math.min(1000, Math.max(1, Math.floor(Number(p.get('limit'))) || 100));
-  const offset = Math.max(0, Math.floor(Number(p.get('offset'))) || 0);
-  const target = (off) => {
-    const n = new URLSearchParams({ user: userId });
-    if (p.get('limit')) n.set('limit', String(limit));
-    if (off) n.set('offset', String(off));
-    return '#/departures?' + n.toString();
-  };
-  const r = await api('GET', '/api/v1/departures/' + encodeURIComponent(userId) + '/handovers?limit=' + limit +
-    '&offset=' + offset);
+  // customers), as on the catalogue (common.js, pageParams).
+  const page = pageParams(hashParams(), '#/departures', { user: userId });
+  const r = await api('GET', '/api/v1/departures/' + encodeURIComponent(userId) + '/handovers?limit=' + page.limit +
+    '&offset=' + page.offset);
   if (!r.ok) return { person: null, node: el('div', { class: 'card error', text: errorText(r.body) }) };
   const records = r.body.records || [];
   const total = r.body.total || 0;
@@ -279,16 +271,16 @@ async function handoverSection(userId) {
       el('td', { class: 'dep-customer' }, h ? customerCell(userId, rec, h, mode, err) : el('span', { class: 'muted', text: '—' })),
       el('td', {}, action));
   });
-  const pager = total > records.length || offset > 0 ? el('div', {},
-    el('p', { class: 'muted', id: 'handover-range', text: records.length
-      ? t('records.range', { from: offset + 1, to: offset + records.length, n: total }) : t('records.total', { n: total }) }),
-    el('div', { class: 'pager' },
-      offset > 0 ? el('a', { href: target(Math.max(0, offset - limit)), id: 'handover-prev', i18n: 'records.prev' }) : null,
-      offset + limit < total ? el('a', { href: target(offset + limit), id: 'handover-next', i18n: 'records.next' }) : null)) : null;
+  // Only when there is more than one page.
+  let pages = [];
+  if (total > records.length || page.offset > 0) {
+    const { range, nav } = pager(page, records.length, total, { range: 'handover-range', prev: 'handover-prev', next: 'handover-next' });
+    pages = [range, nav];
+  }
   const body = records.length
     ? el('div', {}, table(['dep.record', 'dep.marking', 'dep.owner', 'dep.handover', 'dep.cust.title', 'common.more'], rows,
-      { id: 'handover-table', scroll: true }), pager)
-    : total ? pager : el('p', { class: 'muted', i18n: 'dep.no_records' });
+      { id: 'handover-table', scroll: true }), ...pages)
+    : total ? el('div', {}, ...pages) : el('p', { class: 'muted', i18n: 'dep.no_records' });
   return { person: r.body.user, node: el('div', {},
     el('section', { class: 'card' }, el('h2', { i18n: 'dep.records' }), err, body),
     agreementsCard(r.body.agreements || [])) };

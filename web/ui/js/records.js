@@ -3,7 +3,7 @@
 // copy/print/export under a loan) and viewing its content under a
 // watermark. Server text only ever goes through textContent.
 
-import { CLASSES, banner, fmtTime, isOpenLoan, loanList, marking, people, peopleSelect, person, statusCell } from './common.js';
+import { CLASSES, banner, fmtTime, isOpenLoan, loanList, marking, pageParams, pager, people, peopleSelect, person, statusCell } from './common.js';
 import { dateInput, el, emptyOr, errorBox, field, hashParams, saveBlob, table, toast } from './dom.js';
 import { fmtSize, t } from './i18n.js';
 import { go, render } from './router.js';
@@ -32,35 +32,23 @@ async function viewRecordList() {
     if (owner.value) n.set('owner', owner.value); if (tag.value) n.set('tag', tag.value);
     go('#/records?' + n.toString());
   });
-  // A page at a time (a search may match hundreds of thousands of files):
-  // `offset` and, when given, `limit` travel in the link like the filters.
+  // A page at a time (common.js, pageParams).
   const query = new URLSearchParams();
   for (const k of ['q', 'classification', 'owner', 'tag']) if (p.get(k)) query.set(k, p.get(k));
-  const limit = Math.min(1000, Math.max(1, Math.floor(Number(p.get('limit'))) || 100));
-  const offset = Math.max(0, Math.floor(Number(p.get('offset'))) || 0);
-  const target = (off) => {
-    const n = new URLSearchParams(query);
-    if (p.get('limit')) n.set('limit', String(limit));
-    if (off) n.set('offset', String(off));
-    return '#/records?' + n.toString();
-  };
-  const r = await api('GET', '/api/v1/records?' + query.toString() + '&limit=' + limit + '&offset=' + offset);
+  const page = pageParams(p, '#/records', query);
+  const r = await api('GET', '/api/v1/records?' + query.toString() + '&limit=' + page.limit + '&offset=' + page.offset);
   const byId = Object.fromEntries(list.map((x) => [x.id, x]));
   let body;
   if (!r.ok) body = el('div', { class: 'card error', text: errorText(r.body) });
   else {
     const { total, records } = r.body;
-    const count = records.length === 0 ? t('records.total', { n: total })
-      : t('records.range', { from: offset + 1, to: offset + records.length, n: total });
-    const nav = el('div', { class: 'pager' },
-      offset > 0 ? el('a', { href: target(Math.max(0, offset - limit)), id: 'records-prev', i18n: 'records.prev' }) : null,
-      offset + limit < total ? el('a', { href: target(offset + limit), id: 'records-next', i18n: 'records.next' }) : null);
+    const { range, nav } = pager(page, records.length, total, { range: 'records-total', prev: 'records-prev', next: 'records-next' });
     body = el('div', { class: 'card' }, table(['records.name', 'records.classification', 'records.owner', 'records.tags', 'records.status'],
       records.map((m) => el('tr', {},
         el('td', {}, el('a', { href: '#/record?id=' + encodeURIComponent(m.id), text: m.name })),
         el('td', {}, marking(m.classification)), el('td', { text: person(byId[m.owner]) }),
         el('td', {}, ...m.tags.map((label) => el('span', { class: 'tag', text: label }))), statusCell('td', m.status))), { id: 'records-table' }),
-    el('p', { class: 'muted', id: 'records-total', text: count }), nav);
+    range, nav);
   }
   return el('div', {}, el('h1', { i18n: 'records.title' }),
     hasRole('author') ? el('p', {}, el('a', { class: 'button', href: '#/records/new', id: 'new-record', i18n: 'records.new' })) : null, f, body);
