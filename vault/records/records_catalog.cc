@@ -167,20 +167,22 @@ std::string SavedPartKey(std::string_view name, uint32_t i) {
   return std::string(kSavedParts) + std::string(name) + "/" + EncodeU32(i);
 }
 
-// The head of the saved catalog; nullopt when none is saved or its format
-// is not this build's (the catalog is then read from the records).
+// The head of the saved catalog; nullopt when none is saved, its format is
+// not this build's, or it is damaged (kDataLoss: `custos scrub` names it).
+// Every reader treats those alike: the catalog is read from the records,
+// and the next save replaces the head.
 Result<std::optional<SavedHead>> ReadSavedHead(const ReadTxn& r) {
+  const std::optional<SavedHead> none;
   auto raw = r.Get(tables::kCatalog, kSavedHead);
   if (!raw.ok()) {
-    if (raw.status().code() == StatusCode::kNotFound) return std::optional<SavedHead>();
+    const StatusCode code = raw.status().code();
+    if (code == StatusCode::kNotFound || code == StatusCode::kDataLoss) return none;
     return raw.status();
   }
-  const Status bad = Status::DataLoss("the saved records catalog's head is damaged");
   auto v = json::Parse(*raw);
-  if (!v.ok() || !v->is_object()) return bad;
+  if (!v.ok() || !v->is_object()) return none;
   auto format = json::GetInt(*v, "format");
-  if (!format.ok()) return bad;
-  if (*format != kSavedFormat) return std::optional<SavedHead>();
+  if (!format.ok() || *format != kSavedFormat) return none;
   auto name = json::GetString(*v, "name");
   auto through = json::GetInt(*v, "through");
   auto parts = json::GetInt(*v, "parts");
@@ -189,7 +191,7 @@ Result<std::optional<SavedHead>> ReadSavedHead(const ReadTxn& r) {
       !records.ok() || *records < 0 || *records > UINT32_MAX ||
       *parts != (*records + static_cast<int64_t>(kSavedPartSize) - 1) /
                     static_cast<int64_t>(kSavedPartSize))
-    return bad;  // SaveCatalog writes ceil(records / kSavedPartSize) parts
+    return none;  // SaveCatalog writes ceil(records / kSavedPartSize) parts
   SavedHead h;
   h.name = std::move(*name);
   h.through = static_cast<uint64_t>(*through);
@@ -264,19 +266,18 @@ Result<Catalog> Archive::LoadCatalog(const ReadTxn& r, uint64_t* through, Catalo
   // A damaged saved catalog (kDataLoss: `custos scrub` names it) is not
   // used, nor one older than the journal reaches back: the records are the
   // truth, and the catalog is then read from them.
-  auto head = ReadSavedHead(r);
-  if (!head.ok() && head.status().code() != StatusCode::kDataLoss) return head.status();
-  if (head.ok() && *head && (*head)->through <= newest) {
-    auto saved = ReadSavedCatalog(r, **head);
+  CUSTOS_ASSIGN_OR_RETURN(std::optional<SavedHead> head, ReadSavedHead(r));
+  if (head && head->through <= newest) {
+    auto saved = ReadSavedCatalog(r, *head);
     if (saved.ok()) {
-      uint64_t seen = (*head)->through;
+      uint64_t seen = head->through;
       bool behind = false;
       CUSTOS_ASSIGN_OR_RETURN(std::vector<RecordMeta> changes, ChangesSince(r, &seen, &behind));
       if (!behind) {
         for (const RecordMeta& m : changes) saved->Put(m);
         *through = seen;
         load->saved = true;
-        load->changes = seen - (*head)->through;
+        load->changes = seen - head->through;
         return std::move(*saved);
       }
     } else if (saved.status().code() != StatusCode::kDataLoss &&
@@ -355,14 +356,14 @@ Status Archive::SaveCatalogLocked() {
   }
   head.parts = static_cast<uint32_t>(parts.size());
   for (size_t i = 0; i < parts.size(); i += kSavedPartsPerWrite) {
+    const size_t end = std::min(parts.size(), i + kSavedPartsPerWrite);
     CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
-      for (size_t j = i; j < std::min(parts.size(), i + kSavedPartsPerWrite); ++j)
+      for (size_t j = i; j < end; ++j)
         CUSTOS_RETURN_IF_ERROR(
             txn.Put(tables::kCatalog, SavedPartKey(head.name, static_cast<uint32_t>(j)), parts[j]));
       return Status::Ok();
     }));
-    for (size_t j = i; j < std::min(parts.size(), i + kSavedPartsPerWrite); ++j)
-      std::string().swap(parts[j]);
+    for (size_t j = i; j < end; ++j) std::string().swap(parts[j]);
   }
   // The new head, unless another node saved a newer catalog meanwhile, or
   // its own save deleted some of these parts (they were not yet named by a
@@ -370,12 +371,7 @@ Status Archive::SaveCatalogLocked() {
   // go.
   bool saved = false;
   CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& txn) -> Status {
-    std::optional<SavedHead> old;
-    if (auto got = ReadSavedHead(txn); got.ok()) {
-      old = std::move(*got);
-    } else if (got.status().code() != StatusCode::kDataLoss) {
-      return got.status();  // a damaged head is replaced
-    }
+    CUSTOS_ASSIGN_OR_RETURN(std::optional<SavedHead> old, ReadSavedHead(txn));
     const std::string mine = std::string(kSavedParts) + head.name + "/";
     std::vector<std::string> keys;
     uint64_t have = 0;
@@ -421,12 +417,7 @@ Result<bool> Archive::SaveCatalogIfStale() {
   uint64_t oldest = 0;  // the journal's oldest entry (0: none)
   {
     CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
-    // A damaged head is as good as none: the save below replaces it.
-    if (auto got = ReadSavedHead(*r); got.ok()) {
-      head = std::move(*got);
-    } else if (got.status().code() != StatusCode::kDataLoss) {
-      return got.status();
-    }
+    CUSTOS_ASSIGN_OR_RETURN(head, ReadSavedHead(*r));
     CUSTOS_RETURN_IF_ERROR(
         r->ScanKeys(tables::kRecordChanges, "", [&](std::string_view key) -> Result<bool> {
           oldest = DecodeU64(key);
