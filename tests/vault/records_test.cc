@@ -429,14 +429,7 @@ TEST_F(RecordTest, ASavedCatalogAndTheChangesSinceFindWhatTheLiveOneFound) {
     // vault keep theirs for the others.)
     auto r = vault_->BeginRead();
     ASSERT_TRUE(r.ok());
-    size_t entries = 0;
-    ASSERT_TRUE((*r)->ScanKeys(tables::kRecordChanges, "",
-                               [&](std::string_view) -> Result<bool> {
-                                 ++entries;
-                                 return true;
-                               })
-                    .ok());
-    EXPECT_EQ(entries, 1u);
+    EXPECT_EQ((*r)->Count(tables::kRecordChanges).value(), 1u);
   }
   RecordUpdate rename;
   rename.name = "改名后的客户";
@@ -513,14 +506,7 @@ TEST_F(RecordTest, ACatalogReadFromEveryFileIsSavedForTheNextOpenOnceLargeEnough
   const auto journal = [&]() {
     auto r = vault_->BeginRead();
     EXPECT_TRUE(r.ok());
-    size_t entries = 0;
-    EXPECT_TRUE((*r)->ScanKeys(tables::kRecordChanges, "",
-                               [&](std::string_view) -> Result<bool> {
-                                 ++entries;
-                                 return true;
-                               })
-                    .ok());
-    return entries;
+    return (*r)->Count(tables::kRecordChanges).value();
   };
   EXPECT_EQ(journal(), some.size()) << "one entry per new file";
   // 39 files: read from the files each time, and not saved; the journal,
@@ -550,14 +536,7 @@ TEST_F(RecordTest, ACatalogReadFromEveryFileIsSavedForTheNextOpenOnceLargeEnough
     // The older catalog's part is gone: one part (50 entries) and the head.
     auto r = vault_->BeginRead();
     ASSERT_TRUE(r.ok());
-    size_t entries = 0;
-    ASSERT_TRUE((*r)->ScanKeys(tables::kCatalog, "",
-                               [&](std::string_view) -> Result<bool> {
-                                 ++entries;
-                                 return true;
-                               })
-                    .ok());
-    EXPECT_EQ(entries, 2u);
+    EXPECT_EQ((*r)->Count(tables::kCatalog).value(), 2u);
   }
   auto last = open();
   EXPECT_TRUE(last->LastCatalogLoad().saved);
