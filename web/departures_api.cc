@@ -116,23 +116,39 @@ json::Value FileJson(const vault::ReadTxn& txn, const vault::RecordMeta& meta,
   return x;
 }
 
-// The caller's own handovers as successor (vault::HandoversTo): the file,
-// the leaver and the handover, to tell each customer.
-HttpResponse Mine(App& app, const HttpRequest&, const RequestContext& ctx) {
-  auto items = vault::HandoversTo(*app.options.archive, ctx.ToCaller());
-  if (!items.ok()) return ErrorResponse(items.status());
+// The caller's own handovers as successor (vault::HandoversTo), a page at
+// a time: the file, the leaver and the handover, to tell each customer;
+// with how many there are from each leaver, and how many are still open.
+HttpResponse Mine(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto limit = QuerySize(req, "limit", 100, 1000);
+  if (!limit.ok()) return ErrorResponse(limit.status());
+  auto offset = QuerySize(req, "offset", 0, 1'000'000'000);
+  if (!offset.ok()) return ErrorResponse(offset.status());
+  auto page = vault::HandoversTo(*app.options.archive, ctx.ToCaller(), *offset, *limit);
+  if (!page.ok()) return ErrorResponse(page.status());
   auto r = app.vault.BeginRead();
   if (!r.ok()) return ErrorResponse(r.status());
-  const policy::CustomerConfirmation mode = ModeAt(app, **r);
   json::Value list = json::Value::MakeArray();
-  for (const vault::HandedToMe& item : *items) {
-    json::Value x = FileJson(**r, item.meta, &item.handover, mode);
+  for (const vault::HandedToMe& item : page->items) {
+    json::Value x = FileJson(**r, item.meta, &item.handover, page->mode);
     x["leaver"] = LeaverJson(item.leaver);
     list.Push(std::move(x));
   }
+  json::Value leavers = json::Value::MakeArray();
+  for (const vault::HandedToMeFrom& from : page->leavers) {
+    json::Value x = LeaverJson(from.leaver);
+    x["total"] = static_cast<uint64_t>(from.total);
+    x["open"] = static_cast<uint64_t>(from.open);
+    leavers.Push(std::move(x));
+  }
   json::Value v = json::Value::MakeObject();
-  v["customer_confirmation"] = std::string(policy::CustomerConfirmationId(mode));
+  v["customer_confirmation"] = std::string(policy::CustomerConfirmationId(page->mode));
   v["records"] = std::move(list);
+  v["leavers"] = std::move(leavers);
+  v["total"] = static_cast<uint64_t>(page->total);
+  v["open"] = static_cast<uint64_t>(page->open);
+  v["offset"] = static_cast<uint64_t>(*offset);
+  v["limit"] = static_cast<uint64_t>(*limit);
   return HttpResponse::Json(v);
 }
 

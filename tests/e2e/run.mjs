@@ -622,6 +622,11 @@ async function departureStory(base, recordId, customer) {
   console.log('step: the successor finds the customer on their own page');
   const heir = await as(base, 'sales.wang');
   await heir.waitForSelector('[data-card="mine.title"]');
+  // The home card counts every file handed to them (李婷's too), from a
+  // page of none.
+  const counts = await heir.evaluate(async () => (await fetch('/api/v1/handovers/mine?limit=0')).json());
+  assert.ok(counts.total > 4 && counts.leavers.length === 2, 'handed to 王磊: ' + JSON.stringify(counts.leavers));
+  assert.equal(Number(await heir.textContent('[data-card="mine.title"] .count')), counts.total);
   await heir.click('[data-card="mine.title"] a');
   const hRow = heir.locator('section[data-leaver="' + leaver + '"] tr.dep-record[data-record="' + recordId + '"]');
   await hRow.waitFor();
@@ -634,6 +639,25 @@ async function departureStory(base, recordId, customer) {
   assert.equal(await hRow.locator('form.dep-waive').count(), 0, 'a successor cannot waive');
   await assertNoRawKeys(heir, 'handed to me (successor, zh-CN)');
   await shot(heir, 'successor-handed-to-me');
+  // A page at a time; each leaver's line counts all of their files.
+  await heir.goto(base + '/#/handed-to-me?limit=2');
+  await heir.waitForSelector('#mine-range');
+  assert.equal(await heir.textContent('#mine-range'), '第 1–2 条，共 ' + counts.total + ' 条');
+  assert.equal(await heir.locator('tr.dep-record').count(), 2);
+  await heir.click('#mine-next');
+  await heir.waitForURL(/offset=2/);
+  await heir.waitForSelector('#mine-range:has-text("第 3–4 条")');
+  assert.equal(await heir.locator('tr.dep-record').count(), 2);
+  let lines = 0;
+  for (const l of counts.leavers) {
+    const line = heir.locator('section[data-leaver="' + l.id + '"] p.muted');
+    if (!(await line.count())) continue;
+    assert.ok((await line.textContent()).includes('交给您 ' + l.total + ' 份'), l.display_name);
+    ++lines;
+  }
+  assert.ok(lines > 0, 'a leaver\'s line on the second page');
+  await heir.goto(base + '/#/handed-to-me');
+  await hRow.waitFor();
   await toggleLang(heir, 'en');
   await heir.waitForSelector('section[data-leaver="' + leaver + '"]');
   assert.ok((await heir.textContent('#main')).includes('Customers handed to me'));

@@ -234,6 +234,18 @@ TEST_F(CustomerConfirmationTest, RequiredConfirmationCompletesOnlyWhenConfirmedO
     EXPECT_EQ(CustomerStateId(s.answer, s.waived, mode), CustomerStateId(h, mode));
   }
   EXPECT_EQ((*statuses)[0].waived != (*statuses)[1].waived, true) << "one waived, one not";
+  // The successor's list (the successor index) says the same.
+  auto to = HandoverStatusesTo(**r, successor_.id);
+  ASSERT_TRUE(to.ok()) << to.status().ToString();
+  ASSERT_EQ(to->size(), 2u);
+  for (size_t i = 0; i < to->size(); ++i) {
+    const HandoverToStatus& x = (*to)[i];
+    EXPECT_EQ(x.leaver_id, author_.id);
+    EXPECT_EQ(x.status.record_id, (*statuses)[i].record_id);
+    EXPECT_EQ(x.status.state, (*statuses)[i].state);
+    EXPECT_EQ(x.status.answer, (*statuses)[i].answer);
+    EXPECT_EQ(x.status.waived, (*statuses)[i].waived);
+  }
 }
 
 TEST_F(CustomerConfirmationTest, AnswerInputIsCheckedAndSuccessorWhoApprovesCannotWaive) {

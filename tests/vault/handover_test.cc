@@ -283,6 +283,129 @@ TEST_F(HandoverTest, AHandoverStoredBeforeCustomerConfirmationsReadsAsNoAnswerYe
   EXPECT_EQ((*full)[0].customer.answer, CustomerAnswer::kNone);
 }
 
+// A successor's own list (every home page asks for it) comes from the
+// successor index: a reassignment moves the file to the new successor's
+// list, and the list is paged by leaver and file name with the counts of all.
+TEST_F(HandoverTest, ASuccessorsListComesFromTheIndexAPageAtATime) {
+  User other = AddUser("lu.author", "陆销售", {policy::Role::kAuthor});
+  RecordMeta rec3 = MakeRecord(policy::Classification::kInternal, "无锡机械有限公司");
+  RecordMeta rec4 = MakeRecord(policy::Classification::kInternal, "常州电子有限公司");
+  GiveNotice();
+  for (const RecordMeta* r : {&rec1_, &rec2_, &rec3, &rec4}) {
+    ASSERT_TRUE(
+        AssignHandover(*archive_, As(hr_), author_.id, r->id, successor_.id, "客户交接").ok());
+  }
+  // rec2 goes to another successor instead; rec1 is confirmed.
+  ASSERT_TRUE(
+      AssignHandover(*archive_, As(hr_), author_.id, rec2_.id, other.id, "改由陆销售接手").ok());
+  ASSERT_TRUE(ConfirmHandover(*archive_, As(approver_), author_.id, rec1_.id, "确认交接").ok());
+
+  auto mine = HandoversTo(*archive_, As(successor_));
+  ASSERT_TRUE(mine.ok()) << mine.status().ToString();
+  EXPECT_EQ(mine->total, 3u);
+  // rec1 is confirmed by the approver, not yet by the customer.
+  const size_t rec1_open = mine->mode == policy::CustomerConfirmation::kRequired ? 1u : 0u;
+  EXPECT_EQ(mine->open, 2u + rec1_open);
+  ASSERT_EQ(mine->leavers.size(), 1u);
+  EXPECT_EQ(mine->leavers[0].leaver.id, author_.id);
+  EXPECT_EQ(mine->leavers[0].total, 3u);
+  EXPECT_EQ(mine->leavers[0].open, mine->open);
+  // By the file's name.
+  std::vector<std::string> names;
+  for (const HandedToMe& x : mine->items) {
+    names.push_back(x.meta.name);
+    EXPECT_EQ(x.handover.successor_id, successor_.id);
+    EXPECT_EQ(x.leaver.id, author_.id);
+  }
+  std::vector<std::string> sorted = names;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(names, sorted);
+  ASSERT_EQ(names.size(), 3u);
+  EXPECT_EQ(std::count(names.begin(), names.end(), rec2_.name), 0) << "given to another";
+
+  auto theirs = HandoversTo(*archive_, As(other));
+  ASSERT_TRUE(theirs.ok());
+  ASSERT_EQ(theirs->items.size(), 1u);
+  EXPECT_EQ(theirs->items[0].meta.id, rec2_.id);
+  EXPECT_EQ(theirs->open, 1u);
+  auto none = HandoversTo(*archive_, As(hr_));
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->total, 0u);
+  EXPECT_TRUE(none->leavers.empty());
+
+  // A page at a time, the counts of all on each.
+  auto second = HandoversTo(*archive_, As(successor_), 2, 2);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->items.size(), 1u);
+  EXPECT_EQ(second->items[0].meta.name, names[2]);
+  EXPECT_EQ(second->total, 3u);
+  auto past = HandoversTo(*archive_, As(successor_), 10, 2);
+  ASSERT_TRUE(past.ok());
+  EXPECT_TRUE(past->items.empty());
+  EXPECT_EQ(past->total, 3u);
+}
+
+// A vault written before the successor index: read from every handover
+// until EnsureSuccessorIndex (at Archive::Open) indexes them, the same list
+// either way.
+TEST_F(HandoverTest, HandoversStoredBeforeTheSuccessorIndexAreIndexedOnce) {
+  GiveNotice();
+  ASSERT_TRUE(
+      AssignHandover(*archive_, As(hr_), author_.id, rec1_.id, successor_.id, "客户交接").ok());
+  ASSERT_TRUE(
+      AssignHandover(*archive_, As(hr_), author_.id, rec2_.id, successor_.id, "客户交接").ok());
+  ASSERT_TRUE(ConfirmHandover(*archive_, As(approver_), author_.id, rec2_.id, "确认交接").ok());
+  const auto statuses = [&] {
+    auto r = vault_->BeginRead();
+    EXPECT_TRUE(r.ok());
+    auto s = HandoverStatusesTo(**r, successor_.id);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    std::vector<std::string> out;
+    for (const HandoverToStatus& x : *s) {
+      out.push_back(x.leaver_id + "/" + x.status.record_id + "/" +
+                    std::string(HandoverStateId(x.status.state)));
+    }
+    return out;
+  };
+  const auto index_entries = [&] {
+    auto r = vault_->BeginRead();
+    size_t n = 0;
+    EXPECT_TRUE((*r)->ScanKeys(tables::kDepartures, "to/",
+                               [&](std::string_view) -> Result<bool> {
+                                 ++n;
+                                 return true;
+                               })
+                    .ok());
+    return n;
+  };
+  const std::vector<std::string> indexed = statuses();
+  ASSERT_EQ(indexed.size(), 2u);
+  EXPECT_EQ(index_entries(), 2u);
+
+  // As a build before the index left it: no entries, no marker.
+  ASSERT_TRUE(vault_
+                  ->Write([&](WriteTxn& w) -> Status {
+                    std::vector<std::string> keys;
+                    CUSTOS_RETURN_IF_ERROR(w.ScanKeys(tables::kDepartures, "to",
+                                                      [&](std::string_view k) -> Result<bool> {
+                                                        keys.emplace_back(k);
+                                                        return true;
+                                                      }));
+                    for (const std::string& k : keys) {
+                      CUSTOS_RETURN_IF_ERROR(w.Delete(tables::kDepartures, k));
+                    }
+                    return keys.size() == 3 ? Status::Ok() : Status::Internal("not 2 + marker");
+                  })
+                  .ok());
+  EXPECT_EQ(index_entries(), 0u);
+  EXPECT_EQ(statuses(), indexed) << "read from every handover";
+  ASSERT_TRUE(EnsureSuccessorIndex(*vault_).ok());
+  EXPECT_EQ(index_entries(), 2u);
+  EXPECT_EQ(statuses(), indexed);
+  ASSERT_TRUE(EnsureSuccessorIndex(*vault_).ok()) << "once";
+  EXPECT_EQ(index_entries(), 2u);
+}
+
 TEST_F(HandoverTest, AReportListsTheFirstHandoversInFullAndCountsThemAll) {
   GiveNotice();
   ASSERT_TRUE(

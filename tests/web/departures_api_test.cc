@@ -173,6 +173,24 @@ TEST_F(WebDeparturesTest, TheSuccessorSeesTheCustomersHandedToThem) {
   EXPECT_EQ(item["handover"]["customer_state"].as_string(), "pending");
   EXPECT_FALSE(item["handover"]["complete"].as_bool());
   EXPECT_EQ(v["customer_confirmation"].as_string(), "required");
+  // The counts of the whole list, and of each leaver's part of it.
+  EXPECT_EQ(v["total"].as_int(), 1);
+  EXPECT_EQ(v["open"].as_int(), 1);
+  ASSERT_EQ(v["leavers"].as_array().size(), 1u);
+  EXPECT_EQ(v["leavers"].as_array()[0]["id"].as_string(), author_.id);
+  EXPECT_EQ(v["leavers"].as_array()[0]["total"].as_int(), 1);
+  EXPECT_EQ(v["leavers"].as_array()[0]["open"].as_int(), 1);
+  // A page past the end, or of no files (the home page's card), still
+  // counts them; a bad limit is refused.
+  for (const char* query : {"?offset=1", "?limit=0"}) {
+    json::Value counts =
+        successor.Call("GET", std::string("/api/v1/handovers/mine") + query).Json();
+    EXPECT_TRUE(counts["records"].as_array().empty()) << query;
+    EXPECT_EQ(counts["total"].as_int(), 1) << query;
+    EXPECT_EQ(counts["open"].as_int(), 1) << query;
+  }
+  EXPECT_EQ(successor.Call("GET", "/api/v1/handovers/mine?limit=1001").status, 400);
+  EXPECT_EQ(successor.Call("GET", "/api/v1/handovers/mine?limit=abc").status, 400);
   // Only the successor's own: HR, who assigned it, has none.
   EXPECT_TRUE(hr.Call("GET", "/api/v1/handovers/mine").Json()["records"].as_array().empty());
 

@@ -89,9 +89,13 @@ Status CheckMayListDepartures(const policy::Policy& policy, const User& user) {
 }
 
 bool HandoverComplete(const Handover& h, policy::CustomerConfirmation mode) {
-  if (h.state != HandoverState::kConfirmed) return false;
+  return HandoverComplete(StatusOfHandover(h), mode);
+}
+
+bool HandoverComplete(const HandoverStatus& s, policy::CustomerConfirmation mode) {
+  if (s.state != HandoverState::kConfirmed) return false;
   if (mode != policy::CustomerConfirmation::kRequired) return true;
-  return h.customer.answer == CustomerAnswer::kConfirmed || !h.customer.waived_by.empty();
+  return s.answer == CustomerAnswer::kConfirmed || s.waived;
 }
 
 std::string_view CustomerStateId(const Handover& h, policy::CustomerConfirmation mode) {
@@ -146,31 +150,84 @@ Result<HandoverPage> ListHandovers(Archive& archive, const Caller& caller, std::
   return page;
 }
 
-Result<std::vector<HandedToMe>> HandoversTo(Archive& archive, const Caller& caller) {
+Result<HandedToMePage> HandoversTo(Archive& archive, const Caller& caller, size_t offset,
+                                   size_t limit) {
   CUSTOS_ASSIGN_OR_RETURN(auto txn, archive.vault().BeginRead());
   CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(*txn, caller));
-  std::vector<HandedToMe> out;
-  std::map<std::string, User> leavers;
-  CUSTOS_RETURN_IF_ERROR(ScanHandovers(*txn, "", [&](Handover h) -> Status {
-    if (h.successor_id != user.id) return Status::Ok();
-    auto meta = Archive::ReadMeta(*txn, h.record_id);
+  CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(*txn));
+  HandedToMePage page;
+  page.mode = policy->customer_confirmation();
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<HandoverToStatus> all, HandoverStatusesTo(*txn, user.id));
+  // By leaver (their last working day), then by the file's name from the
+  // catalog, whose reader opens a transaction of its own: none is held.
+  std::vector<size_t> group(all.size());  // each handover's leaver in page.leavers
+  for (size_t i = 0; i < all.size(); ++i) {
+    // The list comes by leaver: a new one starts a group.
+    if (i == 0 || all[i].leaver_id != all[i - 1].leaver_id) {
+      CUSTOS_ASSIGN_OR_RETURN(User leaver, GetUser(*txn, all[i].leaver_id));
+      page.leavers.push_back(HandedToMeFrom{std::move(leaver)});
+    }
+    group[i] = page.leavers.size() - 1;
+  }
+  txn.reset();
+  std::vector<std::string> ids;
+  ids.reserve(all.size());
+  for (const HandoverToStatus& x : all) ids.push_back(x.status.record_id);
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::optional<RecordSummary>> summaries,
+                          archive.Summaries(ids));
+  std::vector<size_t> leaver_order(page.leavers.size());
+  for (size_t i = 0; i < leaver_order.size(); ++i) leaver_order[i] = i;
+  std::sort(leaver_order.begin(), leaver_order.end(), [&](size_t a, size_t b) {
+    const User& x = page.leavers[a].leaver;
+    const User& y = page.leavers[b].leaver;
+    return std::tie(x.last_working_day, x.id) < std::tie(y.last_working_day, y.id);
+  });
+  std::vector<size_t> rank(leaver_order.size());
+  for (size_t i = 0; i < leaver_order.size(); ++i) rank[leaver_order[i]] = i;
+  // A file the catalog does not hold (deleted meanwhile) is left out.
+  std::vector<size_t> order;
+  order.reserve(all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (!summaries[i]) continue;
+    order.push_back(i);
+    HandedToMeFrom& from = page.leavers[group[i]];
+    ++from.total;
+    if (!HandoverComplete(all[i].status, page.mode)) ++from.open;
+  }
+  const auto name = [&](size_t i) -> const std::string& { return summaries[i]->name; };
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return std::tie(rank[group[a]], name(a), ids[a]) < std::tie(rank[group[b]], name(b), ids[b]);
+  });
+  // The leavers in the list's order, but for any whose files are all gone.
+  std::vector<HandedToMeFrom> leavers;
+  std::vector<size_t> at(page.leavers.size());  // group → leavers
+  for (size_t i : leaver_order) {
+    if (page.leavers[i].total == 0) continue;
+    at[i] = leavers.size();
+    leavers.push_back(std::move(page.leavers[i]));
+  }
+  page.leavers = std::move(leavers);
+  for (const HandedToMeFrom& from : page.leavers) {
+    page.total += from.total;
+    page.open += from.open;
+  }
+  const size_t first = std::min(offset, order.size());
+  const size_t last = first + std::min(limit, order.size() - first);
+  CUSTOS_ASSIGN_OR_RETURN(txn, archive.vault().BeginRead());
+  for (size_t k = first; k < last; ++k) {
+    const HandoverToStatus& x = all[order[k]];
+    auto meta = Archive::ReadMeta(*txn, x.status.record_id);
     if (!meta.ok()) {
-      if (meta.status().code() == StatusCode::kNotFound) return Status::Ok();
+      if (meta.status().code() == StatusCode::kNotFound) continue;
       return meta.status();
     }
-    auto it = leavers.find(h.user_id);
-    if (it == leavers.end()) {
-      CUSTOS_ASSIGN_OR_RETURN(User leaver, GetUser(*txn, h.user_id));
-      it = leavers.emplace(h.user_id, std::move(leaver)).first;
-    }
-    out.push_back(HandedToMe{std::move(*meta), it->second, std::move(h)});
-    return Status::Ok();
-  }));
-  std::sort(out.begin(), out.end(), [](const HandedToMe& a, const HandedToMe& b) {
-    return std::tie(a.leaver.last_working_day, a.leaver.id, a.meta.name, a.meta.id) <
-           std::tie(b.leaver.last_working_day, b.leaver.id, b.meta.name, b.meta.id);
-  });
-  return out;
+    CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> h,
+                            ReadHandover(*txn, x.leaver_id, x.status.record_id));
+    if (!h || h->successor_id != user.id) continue;  // given to someone else meanwhile
+    const User& leaver = page.leavers[at[group[order[k]]]].leaver;
+    page.items.push_back(HandedToMe{std::move(*meta), leaver, std::move(*h)});
+  }
+  return page;
 }
 
 Result<std::vector<User>> ListLeavers(Archive& archive, const Caller& caller) {

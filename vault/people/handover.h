@@ -92,14 +92,34 @@ struct HandedToMe {
   Handover handover;
 };
 
-// Every handover of which the caller is the successor, pending or
+// A leaver who handed files to the caller, and how many.
+struct HandedToMeFrom {
+  User leaver;
+  size_t total = 0;
+  size_t open = 0;  // not complete (HandoverComplete) under the policy in force
+};
+
+// A page of HandoversTo, and the counts of the whole list.
+struct HandedToMePage {
+  std::vector<HandedToMe> items;
+  size_t total = 0;
+  size_t open = 0;
+  std::vector<HandedToMeFrom> leavers;  // in the list's order
+  policy::CustomerConfirmation mode = policy::CustomerConfirmation::kOptional;
+};
+
+// The handovers of which the caller is the successor, pending or
 // confirmed, from any leaver: the successor's own list, to tell each
 // customer and record their answer (IssueCustomerLetter,
 // RecordCustomerAnswer; still decided by the policy there). Any active
 // caller, about themself only, so no role is needed; unaudited (names, ids
 // and states only, no content). Sorted by the leaver's last working day,
-// then the file's name. kUnauthenticated for an unknown or disabled caller.
-Result<std::vector<HandedToMe>> HandoversTo(Archive& archive, const Caller& caller);
+// then the file's name: the `limit` from `offset` on. Only the page's files
+// and handovers are read in full (a successor may take over 100 000
+// customers); the counts come from the successor index and the names from
+// the records catalog. kUnauthenticated for an unknown or disabled caller.
+Result<HandedToMePage> HandoversTo(Archive& archive, const Caller& caller, size_t offset = 0,
+                                   size_t limit = SIZE_MAX);
 
 // A page of ListHandovers: its items, and how many there are in all.
 struct HandoverPage {
@@ -144,6 +164,7 @@ Result<Handover> ConfirmHandover(Archive& archive, const Caller& caller, std::st
 // Whether the handover is complete: confirmed by an approver and, where the
 // policy requires it, confirmed by the customer or waived.
 bool HandoverComplete(const Handover& h, policy::CustomerConfirmation mode);
+bool HandoverComplete(const HandoverStatus& s, policy::CustomerConfirmation mode);
 
 // The customer's side as one word for pages and reports: "off" (the policy
 // does not use it), "confirmed", "waived" (not confirmed, an approver

@@ -12,6 +12,12 @@ namespace {
 
 // Every handover's key begins with this (then the leaver's id, 0, the record's).
 constexpr std::string_view kHandoverKeys = "h/";
+// The successor index: "to/" + successor id + \0 + leaver id + \0 + record
+// id → the handover's status (StatusText). kSuccessorIndexMarker is set, in
+// the transaction that indexed every handover stored before the index
+// existed (EnsureSuccessorIndex); PutHandover keeps it from then on.
+constexpr std::string_view kSuccessorKeys = "to/";
+constexpr std::string_view kSuccessorIndexMarker = "to-index-v1";
 
 std::string HandoverPrefix(std::string_view user_id) {
   std::string k(kHandoverKeys);
@@ -22,6 +28,82 @@ std::string HandoverPrefix(std::string_view user_id) {
 
 std::string HandoverKey(std::string_view user_id, std::string_view record_id) {
   return HandoverPrefix(user_id) + std::string(record_id);
+}
+
+std::string SuccessorPrefix(std::string_view successor_id) {
+  std::string k(kSuccessorKeys);
+  k += successor_id;
+  k.push_back('\0');
+  return k;
+}
+
+std::string SuccessorKey(std::string_view successor_id, std::string_view user_id,
+                         std::string_view record_id) {
+  std::string k = SuccessorPrefix(successor_id);
+  k += user_id;
+  k.push_back('\0');
+  k += record_id;
+  return k;
+}
+
+// The part of a handover's JSON that HandoverStatusFromText reads: its state
+// and the customer's answer and waiver, as Handover::ToJson writes them.
+std::string StatusText(const Handover& h) {
+  json::Value o = json::Value::MakeObject();
+  o["state"] = std::string(HandoverStateId(h.state));
+  json::Value c = json::Value::MakeObject();
+  c["answer"] = std::string(CustomerAnswerId(h.customer.answer));
+  c["waived_by"] = h.customer.waived_by;
+  o["customer"] = std::move(c);
+  return json::Serialize(o);
+}
+
+// The state, answer and waiver of a stored handover (or of a successor
+// index entry) from its text, without building the Handover; record_id is
+// left empty. kDataLoss for text that is not what PutHandover writes.
+Result<HandoverStatus> HandoverStatusFromText(std::string_view value) {
+  const Status bad = Status::DataLoss("a stored handover is damaged");
+  // The member `key` of `object` as the string it holds, unquoted (escapes
+  // left as written); nullopt when absent, as Handover::FromJson allows.
+  const auto text = [&](std::string_view object,
+                        std::string_view key) -> Result<std::optional<std::string_view>> {
+    auto t = json::MemberText(object, key);
+    if (!t.ok()) {
+      if (t.status().code() == StatusCode::kNotFound) return std::optional<std::string_view>();
+      return bad;
+    }
+    if (t->size() < 2 || t->front() != '"' || t->back() != '"') return bad;
+    return std::optional<std::string_view>(t->substr(1, t->size() - 2));
+  };
+  HandoverStatus s;
+  CUSTOS_ASSIGN_OR_RETURN(std::optional<std::string_view> state, text(value, "state"));
+  if (state == HandoverStateId(HandoverState::kConfirmed)) {
+    s.state = HandoverState::kConfirmed;
+  } else if (state != HandoverStateId(HandoverState::kPending)) {
+    return bad;
+  }
+  // Handovers stored before customer confirmation existed have none.
+  auto customer = json::MemberText(value, "customer");
+  if (customer.ok() && customer->starts_with('{')) {
+    CUSTOS_ASSIGN_OR_RETURN(std::optional<std::string_view> answer, text(*customer, "answer"));
+    auto parsed = ParseCustomerAnswer(answer.value_or("none"));
+    if (!parsed.ok()) return bad;
+    s.answer = *parsed;
+    CUSTOS_ASSIGN_OR_RETURN(std::optional<std::string_view> waived_by,
+                            text(*customer, "waived_by"));
+    s.waived = waived_by && !waived_by->empty();
+  } else if (!customer.ok() && customer.status().code() != StatusCode::kNotFound) {
+    return bad;
+  }
+  return s;
+}
+
+// The successor named in a stored handover's text.
+Result<std::string> SuccessorInText(std::string_view value) {
+  CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(value));
+  auto successor = json::GetString(v, "successor");
+  if (!successor.ok()) return Status::DataLoss("a stored handover is damaged");
+  return *successor;
 }
 
 }  // namespace
@@ -49,52 +131,78 @@ Result<std::vector<std::string>> HandedOverRecordIds(const ReadTxn& txn, std::st
   return out;
 }
 
+HandoverStatus StatusOfHandover(const Handover& h) {
+  return HandoverStatus{h.record_id, h.state, h.customer.answer, !h.customer.waived_by.empty()};
+}
+
 Result<std::vector<HandoverStatus>> HandoverStatusesOf(const ReadTxn& txn,
                                                        std::string_view user_id) {
   const std::string prefix = HandoverPrefix(user_id);
-  const Status bad = Status::DataLoss("a stored handover is damaged");
-  // The member `key` of `object` as the string it holds, unquoted (escapes
-  // left as written); nullopt when absent, as Handover::FromJson allows.
-  const auto text = [&](std::string_view object,
-                        std::string_view key) -> Result<std::optional<std::string_view>> {
-    auto t = json::MemberText(object, key);
-    if (!t.ok()) {
-      if (t.status().code() == StatusCode::kNotFound) return std::optional<std::string_view>();
-      return bad;
-    }
-    if (t->size() < 2 || t->front() != '"' || t->back() != '"') return bad;
-    return std::optional<std::string_view>(t->substr(1, t->size() - 2));
-  };
   std::vector<HandoverStatus> out;
-  CUSTOS_RETURN_IF_ERROR(txn.Scan(
-      tables::kDepartures, prefix,
-      [&](std::string_view key, std::string_view value) -> Result<bool> {
-        HandoverStatus s;
-        s.record_id = std::string(key.substr(prefix.size()));
-        CUSTOS_ASSIGN_OR_RETURN(std::optional<std::string_view> state, text(value, "state"));
-        if (state == HandoverStateId(HandoverState::kConfirmed)) {
-          s.state = HandoverState::kConfirmed;
-        } else if (state != HandoverStateId(HandoverState::kPending)) {
-          return bad;
-        }
-        // Handovers stored before customer confirmation existed have none.
-        auto customer = json::MemberText(value, "customer");
-        if (customer.ok() && customer->starts_with('{')) {
-          CUSTOS_ASSIGN_OR_RETURN(std::optional<std::string_view> answer,
-                                  text(*customer, "answer"));
-          auto parsed = ParseCustomerAnswer(answer.value_or("none"));
-          if (!parsed.ok()) return bad;
-          s.answer = *parsed;
-          CUSTOS_ASSIGN_OR_RETURN(std::optional<std::string_view> waived_by,
-                                  text(*customer, "waived_by"));
-          s.waived = waived_by && !waived_by->empty();
-        } else if (!customer.ok() && customer.status().code() != StatusCode::kNotFound) {
-          return bad;
-        }
-        out.push_back(std::move(s));
-        return true;
-      }));
+  CUSTOS_RETURN_IF_ERROR(
+      txn.Scan(tables::kDepartures, prefix,
+               [&](std::string_view key, std::string_view value) -> Result<bool> {
+                 CUSTOS_ASSIGN_OR_RETURN(HandoverStatus s, HandoverStatusFromText(value));
+                 s.record_id = std::string(key.substr(prefix.size()));
+                 out.push_back(std::move(s));
+                 return true;
+               }));
   return out;
+}
+
+Result<std::vector<HandoverToStatus>> HandoverStatusesTo(const ReadTxn& txn,
+                                                         std::string_view successor_id) {
+  std::vector<HandoverToStatus> out;
+  CUSTOS_ASSIGN_OR_RETURN(bool indexed, txn.Has(tables::kDepartures, kSuccessorIndexMarker));
+  if (!indexed) {
+    // A vault opened read-only before EnsureSuccessorIndex ran on it: every
+    // handover is read (by leaver, then record, as the index has them).
+    CUSTOS_RETURN_IF_ERROR(ScanHandovers(txn, "", [&](Handover h) -> Status {
+      if (h.successor_id != successor_id) return Status::Ok();
+      out.push_back(HandoverToStatus{h.user_id, StatusOfHandover(h)});
+      return Status::Ok();
+    }));
+    return out;
+  }
+  const std::string prefix = SuccessorPrefix(successor_id);
+  CUSTOS_RETURN_IF_ERROR(
+      txn.Scan(tables::kDepartures, prefix,
+               [&](std::string_view key, std::string_view value) -> Result<bool> {
+                 const std::string_view rest = key.substr(prefix.size());
+                 const size_t cut = rest.find('\0');
+                 if (cut == std::string_view::npos || cut == 0 || cut + 1 == rest.size()) {
+                   return Status::DataLoss("a successor index entry is damaged");
+                 }
+                 HandoverToStatus x;
+                 CUSTOS_ASSIGN_OR_RETURN(x.status, HandoverStatusFromText(value));
+                 x.leaver_id = std::string(rest.substr(0, cut));
+                 x.status.record_id = std::string(rest.substr(cut + 1));
+                 out.push_back(std::move(x));
+                 return true;
+               }));
+  return out;
+}
+
+Status EnsureSuccessorIndex(Vault& vault) {
+  if (vault.read_only()) return Status::Ok();  // HandoverStatusesTo reads every handover
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto r, vault.BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(bool done, r->Has(tables::kDepartures, kSuccessorIndexMarker));
+    if (done) return Status::Ok();
+  }
+  return vault.Write([&](WriteTxn& txn) -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(bool done, txn.Has(tables::kDepartures, kSuccessorIndexMarker));
+    if (done) return Status::Ok();
+    std::vector<std::pair<std::string, std::string>> entries;
+    CUSTOS_RETURN_IF_ERROR(ScanHandovers(txn, "", [&](Handover h) -> Status {
+      entries.emplace_back(SuccessorKey(h.successor_id, h.user_id, h.record_id), StatusText(h));
+      return Status::Ok();
+    }));
+    for (const auto& [key, status] : entries) {
+      CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kDepartures, key, status));
+    }
+    return txn.Put(tables::kDepartures, kSuccessorIndexMarker, "1");
+  });
 }
 
 Result<std::optional<Handover>> ReadHandover(const ReadTxn& txn, std::string_view user_id,
@@ -110,8 +218,22 @@ Result<std::optional<Handover>> ReadHandover(const ReadTxn& txn, std::string_vie
 }
 
 Status PutHandover(WriteTxn& txn, const Handover& h) {
-  return txn.Put(tables::kDepartures, HandoverKey(h.user_id, h.record_id),
-                 json::Serialize(h.ToJson()));
+  const std::string key = HandoverKey(h.user_id, h.record_id);
+  // A handover given to another successor leaves the first one's index.
+  auto before = txn.Get(tables::kDepartures, key);
+  if (before.ok()) {
+    CUSTOS_ASSIGN_OR_RETURN(std::string successor, SuccessorInText(*before));
+    if (successor != h.successor_id) {
+      Status gone =
+          txn.Delete(tables::kDepartures, SuccessorKey(successor, h.user_id, h.record_id));
+      if (!gone.ok() && gone.code() != StatusCode::kNotFound) return gone;
+    }
+  } else if (before.status().code() != StatusCode::kNotFound) {
+    return before.status();
+  }
+  CUSTOS_RETURN_IF_ERROR(txn.Put(
+      tables::kDepartures, SuccessorKey(h.successor_id, h.user_id, h.record_id), StatusText(h)));
+  return txn.Put(tables::kDepartures, key, json::Serialize(h.ToJson()));
 }
 
 std::string_view HandoverStateId(HandoverState s) {

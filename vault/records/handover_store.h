@@ -6,7 +6,9 @@
 // lives below it and records never include the people room.
 //
 // Storage: tables::kDepartures "h/" + leaver id + \0 + record id → the
-// handover (sealed JSON).
+// handover (sealed JSON); and the successor index, "to/" + successor id +
+// \0 + leaver id + \0 + record id → the handover's state and customer
+// answer (HandoverStatusesTo), which PutHandover keeps.
 //
 // Thread-safety: free functions over a caller's transaction.
 #ifndef CUSTOS_VAULT_RECORDS_HANDOVER_STORE_H_
@@ -92,7 +94,9 @@ struct Handover {
 Result<std::optional<Handover>> ReadHandover(const ReadTxn& txn, std::string_view user_id,
                                              std::string_view record_id);
 
-// Stores `h` under its leaver and record (replacing the earlier state).
+// Stores `h` under its leaver and record (replacing the earlier state),
+// and in the successor index under its successor (leaving an earlier
+// successor's).
 Status PutHandover(WriteTxn& txn, const Handover& h);
 
 // Visits the stored handovers from `user_id` in record-id order — or, when
@@ -129,12 +133,34 @@ struct HandoverStatus {
   bool waived = false;  // an approver waived the customer's confirmation
 };
 
+// The status of `h`.
+HandoverStatus StatusOfHandover(const Handover& h);
+
 // The status of every handover from `user_id`, in record-id order, read
 // from the stored text without building each Handover (a leaver may have
 // handed over 100 000 customers). kDataLoss for a stored handover that is
 // not what PutHandover writes.
 Result<std::vector<HandoverStatus>> HandoverStatusesOf(const ReadTxn& txn,
                                                        std::string_view user_id);
+
+// A handover to a successor: from whom, and its status.
+struct HandoverToStatus {
+  std::string leaver_id;
+  HandoverStatus status;
+};
+
+// The status of every handover whose successor is `successor_id`, by
+// leaver and then record id, from the successor index (a successor's own
+// list, read on every home page, need not read every handover in the
+// vault). On a vault opened read-only before EnsureSuccessorIndex ran on
+// it, from every handover instead.
+Result<std::vector<HandoverToStatus>> HandoverStatusesTo(const ReadTxn& txn,
+                                                         std::string_view successor_id);
+
+// Indexes by successor the handovers stored before the successor index
+// existed, once, in one transaction (Archive::Open; nothing on a read-only
+// vault).
+Status EnsureSuccessorIndex(Vault& vault);
 
 // Every handover from `user_id` (unaudited; for callers holding a decision).
 Result<std::vector<Handover>> HandoversOf(const ReadTxn& txn, std::string_view user_id);

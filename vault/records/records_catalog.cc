@@ -14,6 +14,7 @@
 
 #include "base/encoding.h"
 #include "vault/access/gate.h"
+#include "vault/records/handover_store.h"
 #include "vault/records/internal/catalog.h"
 #include "vault/records/internal/records_codec.h"
 #include "vault/records/loans.h"
@@ -40,6 +41,7 @@ Result<std::unique_ptr<Archive>> Archive::Open(Vault& vault, const AuditLog& log
                                                const ArchiveOptions& options) {
   CUSTOS_RETURN_IF_ERROR(EnsurePolicy(vault, log).status());
   CUSTOS_RETURN_IF_ERROR(EnsureLoanIndex(vault));
+  CUSTOS_RETURN_IF_ERROR(EnsureSuccessorIndex(vault));
   std::unique_ptr<Archive> a(new Archive(vault, log, options));
   // Reading every record's metadata takes seconds at a million files: done
   // beside the server, not before it starts. Commits made meanwhile are in

@@ -58,8 +58,11 @@ namespace custos::vault {
 // journal of changes, which builds of format 2 wrote only on a shared
 // vault; they refuse a vault of format 3 at open (each accepts only the
 // formats it knows), so none writes to it and leaves the saved catalog
-// behind. The first open for writing moves an older vault to 3.
-inline constexpr int kFormatVersion = 3;
+// behind. Format 4: handovers are indexed by successor
+// (vault/records/handover_store.h), and builds of format 3 would store
+// handovers without it. The first open for writing moves an older vault to
+// the current format.
+inline constexpr int kFormatVersion = 4;
 inline constexpr int kOldestFormatVersion = 1;
 
 struct CreateOptions {

@@ -383,11 +383,16 @@ async function viewDepartures() {
 // The successor's own page: every customer handed to the caller, from any
 // leaver, with the letter to send and the form for the customer's answer.
 async function viewHandedToMe() {
-  const r = await api('GET', '/api/v1/handovers/mine');
+  // A page at a time (a successor may take over 100 000 customers); the
+  // leavers' lines count all of their files, not only this page's.
+  const page = pageParams(hashParams(), '#/handed-to-me', {});
+  const r = await api('GET', '/api/v1/handovers/mine?limit=' + page.limit + '&offset=' + page.offset);
   if (!r.ok) return el('div', { class: 'card error', text: errorText(r.body) });
   const mode = r.body.customer_confirmation || 'optional';
   const err = el('div', { class: 'error', role: 'alert' });
   const records = r.body.records || [];
+  const total = r.body.total || 0;
+  const counts = new Map((r.body.leavers || []).map((x) => [x.id, x]));
   // One card per leaver (the list comes sorted by leaver).
   const groups = [];
   for (const rec of records) {
@@ -406,27 +411,33 @@ async function viewHandedToMe() {
           el('div', { class: 'muted' }, el('span', { i18n: 'dep.assigned_by' }), el('span', { text: ': ' + nameOf(h.assigned_by_person) + ' ' + when(h.assigned_at) }))),
         el('td', { class: 'dep-customer' }, customerCell(leaver.id, rec, h, mode, err, true)));
     });
-    const open = list.filter((x) => !x.handover.complete).length;
+    const count = counts.get(leaver.id) || { total: list.length, open: list.filter((x) => !x.handover.complete).length };
     return el('section', { class: 'card', 'data-leaver': leaver.id },
       el('h2', { text: nameOf(leaver) + (leaver.department ? '（' + leaver.department + '）' : '') }),
       el('p', { class: 'muted', text: t('mine.leaver_line', {
-        day: leaver.last_working_day ? fmtDate(leaver.last_working_day) : '—', n: list.length, open }) }),
+        day: leaver.last_working_day ? fmtDate(leaver.last_working_day) : '—', n: count.total, open: count.open }) }),
       table(['dep.record', 'dep.marking', 'dep.handover', 'dep.cust.title'], rows, { class: 'handed-table', scroll: true }));
   });
+  // Only when there is more than one page.
+  let pages = [];
+  if (total > records.length || page.offset > 0) {
+    const { range, nav } = pager(page, records.length, total, { range: 'mine-range', prev: 'mine-prev', next: 'mine-next' });
+    pages = [el('div', { class: 'card' }, range, nav)];
+  }
   return el('div', {}, el('h1', { i18n: 'mine.title' }),
     el('p', { class: 'muted', i18n: 'mine.intro' }), err,
-    ...(cards.length ? cards : [el('div', { class: 'card' }, el('p', { class: 'muted', i18n: 'mine.none' }))]));
+    ...(cards.length || total ? [...cards, ...pages] : [el('div', { class: 'card' }, el('p', { class: 'muted', i18n: 'mine.none' }))]));
 }
 
 // The home page's card for a successor (nothing when no file was handed to
 // the caller).
 export async function handedToMeCard() {
-  const r = await api('GET', '/api/v1/handovers/mine');
-  if (!r.ok || !(r.body.records || []).length) return null;
-  const open = r.body.records.filter((x) => !x.handover.complete);
+  // Only the counts are needed: a page of no files.
+  const r = await api('GET', '/api/v1/handovers/mine?limit=0');
+  if (!r.ok || !r.body.total) return null;
   return el('section', { class: 'card', 'data-card': 'mine.title' },
-    el('h2', {}, el('span', { i18n: 'mine.title' }), ' ', el('span', { class: 'count', text: String(r.body.records.length) })),
-    el('p', { class: 'muted', text: t('mine.open', { n: open.length }) }),
+    el('h2', {}, el('span', { i18n: 'mine.title' }), ' ', el('span', { class: 'count', text: String(r.body.total) })),
+    el('p', { class: 'muted', text: t('mine.open', { n: r.body.open }) }),
     el('a', { href: '#/handed-to-me', i18n: 'home.open_list' }));
 }
 
