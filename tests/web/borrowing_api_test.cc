@@ -3,6 +3,8 @@
 // 4th denied by the quota rule), separation of duties, each route × a
 // caller without the role and with it, and bad input.
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -144,6 +146,18 @@ TEST_F(WebBorrowingTest, RequestApproveReleaseViewThreeTimesFourthDenied) {
   ASSERT_EQ(denials.status, 200) << denials.body;
   EXPECT_EQ(denials.Json()["total"].as_int(), 2);
   EXPECT_FALSE(denials.Json()["more"].as_bool());
+  // The same filters on the whole log (leaves skipped from their text): the
+  // file's views, allowed and refused; a name that only begins an action
+  // ("record.vie") matches nothing.
+  for (const auto& [query, want] : std::vector<std::pair<std::string, int>>{
+           {"decision=allow&action=record.view&record=" + id, views_allowed},
+           {"decision=deny&action=record.view&record=" + id, views_denied},
+           {"decision=deny&action=record.view", views_denied},
+           {"action=record.vie", 0}}) {
+    TestResponse r = auditor.Call("GET", "/api/v1/audit/events?" + query);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.Json()["total"].as_int(), want) << query;
+  }
   // Pages: newest first by default, read from the end of the log; a page
   // that does not reach the other end says there is more instead of a total.
   TestResponse all = auditor.Call("GET", "/api/v1/audit/events?order=asc&limit=500");
