@@ -315,6 +315,36 @@ TEST_F(CustomerConfirmationTest, PolicyCanTurnCustomerConfirmationOff) {
   (void)admin2;
 }
 
+// A leaver may have 100 000 files: the checklist's lists of files give the
+// first by record id and count them all.
+TEST_F(CustomerConfirmationTest, ChecklistListsTheFirstFilesAndCountsThemAll) {
+  GiveNotice();
+  auto cut = BuildDepartureChecklist(*archive_, As(auditor_), author_.id, 1);
+  ASSERT_TRUE(cut.ok()) << cut.status().ToString();
+  const json::Value& unassigned = ItemOf(*cut, "handovers").details;
+  ASSERT_EQ(unassigned.Find("unassigned")->as_array().size(), 1u);
+  EXPECT_EQ(unassigned.Find("unassigned")->as_array()[0].as_string(), std::min(rec1_.id, rec2_.id));
+  EXPECT_EQ(unassigned.Find("unassigned_count")->as_int(), 2);
+  EXPECT_EQ(ItemOf(*cut, "handovers").state, ChecklistState::kOpen);
+  for (const RecordMeta* r : {&rec1_, &rec2_}) {
+    ASSERT_TRUE(
+        AssignHandover(*archive_, As(hr_), author_.id, r->id, successor_.id, "客户交接").ok());
+  }
+  ASSERT_TRUE(ConfirmHandover(*archive_, As(approver_), author_.id, rec2_.id, "确认交接").ok());
+  cut = BuildDepartureChecklist(*archive_, As(auditor_), author_.id, 1);
+  ASSERT_TRUE(cut.ok()) << cut.status().ToString();
+  const json::Value& handed = ItemOf(*cut, "handovers").details;
+  EXPECT_EQ(handed.Find("unassigned_count")->as_int(), 0);
+  EXPECT_EQ(handed.Find("confirmed")->as_int(), 1);
+  ASSERT_EQ(handed.Find("pending")->as_array().size(), 1u);
+  EXPECT_EQ(handed.Find("pending")->as_array()[0].as_string(), rec1_.id);
+  EXPECT_EQ(handed.Find("pending_count")->as_int(), 1);
+  const json::Value& customers = ItemOf(*cut, "customers").details;
+  EXPECT_EQ(customers.Find("open")->as_array().size(), 1u) << "two open, the first listed";
+  EXPECT_EQ(customers.Find("open_count")->as_int(), 2);
+  EXPECT_EQ(ItemOf(*cut, "customers").state, ChecklistState::kOpen);
+}
+
 TEST_F(CustomerConfirmationTest, ChecklistFollowsTheDepartureToCompletion) {
   // An open loan of the leaver's, from before the notice.
   LoanRequest lr;
@@ -337,6 +367,7 @@ TEST_F(CustomerConfirmationTest, ChecklistFollowsTheDepartureToCompletion) {
   EXPECT_EQ(ItemOf(*list, "resignation").state, ChecklistState::kDone);
   EXPECT_EQ(ItemOf(*list, "handovers").state, ChecklistState::kOpen);
   EXPECT_EQ(ItemOf(*list, "handovers").details.Find("unassigned")->as_array().size(), 2u);
+  EXPECT_EQ(ItemOf(*list, "handovers").details.Find("unassigned_count")->as_int(), 2);
   EXPECT_EQ(ItemOf(*list, "customers").state, ChecklistState::kNotApplicable);
   EXPECT_EQ(ItemOf(*list, "loans").state, ChecklistState::kDone);  // the borrower's, not hers
 

@@ -3,7 +3,6 @@
 #include <memory>
 #include <optional>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 
 #include "base/time.h"
@@ -47,6 +46,26 @@ ChecklistItem Item(std::string id, ChecklistState state, bool blocking = true) {
   return item;
 }
 
+// The first `max` of a list of ids under `key`, and how many there are in
+// all under key + "_count" (a leaver may have 100 000 files pending).
+class CutIds {
+ public:
+  explicit CutIds(size_t max) : max_(max) {}
+  void Add(std::string_view id) {
+    if (count_++ < max_) ids_.Push(std::string(id));
+  }
+  bool empty() const { return count_ == 0; }
+  void Into(json::Value* details, const std::string& key) {
+    (*details)[key] = std::move(ids_);
+    (*details)[key + "_count"] = static_cast<uint64_t>(count_);
+  }
+
+ private:
+  size_t max_;
+  size_t count_ = 0;
+  json::Value ids_ = json::Value::MakeArray();
+};
+
 json::Value Ids(const std::vector<std::string>& ids) {
   json::Value a = json::Value::MakeArray();
   for (const std::string& id : ids) a.Push(id);
@@ -70,28 +89,35 @@ bool LoanStillOut(const Loan& loan) {
   return true;
 }
 
-ChecklistItem HandoversItem(const std::vector<std::string>& unassigned,
-                            const std::vector<HandoverStatus>& handovers) {
-  std::vector<std::string> pending;
+ChecklistItem HandoversItem(const std::vector<std::string>& owned,
+                            const std::vector<HandoverStatus>& handovers, size_t max_ids) {
+  CutIds pending(max_ids);
   int confirmed = 0;
   for (const HandoverStatus& h : handovers) {
     if (h.state == HandoverState::kConfirmed) {
       ++confirmed;
     } else {
-      pending.push_back(h.record_id);
+      pending.Add(h.record_id);
     }
+  }
+  // The files still owned that no handover names (both lists in id order).
+  CutIds unassigned(max_ids);
+  auto h = handovers.begin();
+  for (const std::string& id : owned) {
+    while (h != handovers.end() && h->record_id < id) ++h;
+    if (h == handovers.end() || h->record_id != id) unassigned.Add(id);
   }
   ChecklistItem item =
       Item("handovers",
            unassigned.empty() && pending.empty() ? ChecklistState::kDone : ChecklistState::kOpen);
   item.details["confirmed"] = confirmed;
-  item.details["pending"] = Ids(pending);
-  item.details["unassigned"] = Ids(unassigned);
+  pending.Into(&item.details, "pending");
+  unassigned.Into(&item.details, "unassigned");
   return item;
 }
 
 ChecklistItem CustomersItem(policy::CustomerConfirmation mode,
-                            const std::vector<HandoverStatus>& handovers) {
+                            const std::vector<HandoverStatus>& handovers, size_t max_ids) {
   if (mode == policy::CustomerConfirmation::kOff || handovers.empty()) {
     return Item("customers", ChecklistState::kNotApplicable, false);
   }
@@ -99,11 +125,11 @@ ChecklistItem CustomersItem(policy::CustomerConfirmation mode,
   for (std::string_view s : {"confirmed", "waived", "refused", "unreachable", "pending"}) {
     counts[std::string(s)] = 0;
   }
-  std::vector<std::string> open;
+  CutIds open(max_ids);
   for (const HandoverStatus& h : handovers) {
     const std::string state(CustomerStateId(h.answer, h.waived, mode));
     counts[state] = counts[state].as_int() + 1;
-    if (state != "confirmed" && state != "waived") open.push_back(h.record_id);
+    if (state != "confirmed" && state != "waived") open.Add(h.record_id);
   }
   const bool required = mode == policy::CustomerConfirmation::kRequired;
   ChecklistItem item = Item("customers",
@@ -112,7 +138,7 @@ ChecklistItem CustomersItem(policy::CustomerConfirmation mode,
                                          : ChecklistState::kWarning,
                             required);
   item.details["counts"] = std::move(counts);
-  item.details["open"] = Ids(open);
+  open.Into(&item.details, "open");
   return item;
 }
 
@@ -157,7 +183,8 @@ namespace {
 // The checklist of `leaver` (not active), whose records are `owned`, as
 // `txn` and the policy in force (`mode`) have it.
 Result<DepartureChecklist> ChecklistOf(const ReadTxn& txn, policy::CustomerConfirmation mode,
-                                       const User& leaver, const std::vector<std::string>& owned) {
+                                       const User& leaver, const std::vector<std::string>& owned,
+                                       size_t max_ids) {
   DepartureChecklist out;
   out.user_id = leaver.id;
   out.employment = std::string(policy::EmploymentStateId(leaver.employment));
@@ -172,14 +199,8 @@ Result<DepartureChecklist> ChecklistOf(const ReadTxn& txn, policy::CustomerConfi
 
   CUSTOS_ASSIGN_OR_RETURN(std::vector<HandoverStatus> handovers,
                           HandoverStatusesOf(txn, leaver.id));
-  std::unordered_set<std::string_view> assigned;  // a leaver may have 100 000 of each
-  for (const HandoverStatus& h : handovers) assigned.insert(h.record_id);
-  std::vector<std::string> unassigned;
-  for (const std::string& id : owned) {
-    if (assigned.count(id) == 0) unassigned.push_back(id);
-  }
-  out.items.push_back(HandoversItem(unassigned, handovers));
-  out.items.push_back(CustomersItem(mode, handovers));
+  out.items.push_back(HandoversItem(owned, handovers, max_ids));
+  out.items.push_back(CustomersItem(mode, handovers, max_ids));
 
   CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> loans, ListLoans(txn, {}, leaver.id));
   std::vector<std::string> out_loans;
@@ -267,14 +288,14 @@ Result<ChecklistRead> BeginChecklistRead(Archive& archive, const Caller& caller)
 }  // namespace
 
 Result<DepartureChecklist> BuildDepartureChecklist(Archive& archive, const Caller& caller,
-                                                   std::string_view user_id) {
+                                                   std::string_view user_id, size_t max_ids) {
   CUSTOS_ASSIGN_OR_RETURN(ChecklistRead read, BeginChecklistRead(archive, caller));
   CUSTOS_ASSIGN_OR_RETURN(User leaver, GetUser(*read.txn, user_id));
   if (leaver.employment == policy::EmploymentState::kActive) {
     return Status::FailedPrecondition("no resignation is registered for the user");
   }
   CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> owned, archive.RecordsOwnedBy(leaver.id));
-  return ChecklistOf(*read.txn, read.mode, leaver, owned);
+  return ChecklistOf(*read.txn, read.mode, leaver, owned, max_ids);
 }
 
 Result<std::vector<std::optional<DepartureChecklist>>> BuildDepartureChecklists(
@@ -291,7 +312,8 @@ Result<std::vector<std::optional<DepartureChecklist>>> BuildDepartureChecklists(
       continue;
     }
     auto it = owned.find(id);
-    auto list = ChecklistOf(*read.txn, read.mode, *leaver, it == owned.end() ? none : it->second);
+    auto list = ChecklistOf(*read.txn, read.mode, *leaver, it == owned.end() ? none : it->second,
+                            kMaxChecklistIds);
     out.push_back(list.ok() ? std::optional<DepartureChecklist>(std::move(*list)) : std::nullopt);
   }
   return out;

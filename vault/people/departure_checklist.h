@@ -91,8 +91,13 @@ Result<NoticeRefusal> RecordNoticeRefusal(Archive& archive, const Caller& caller
 // (CheckMayListDepartures; kPermissionDenied with the rule otherwise);
 // kNotFound for an unknown user; kFailedPrecondition for an active one (no
 // resignation registered). Unaudited: names, ids, counts and dates only.
+// A list of ids in an item's details (pending and unassigned handovers,
+// open customer confirmations) holds the first kMaxChecklistIds (`max_ids`)
+// by record id, and key + "_count" says how many there are in all.
+inline constexpr size_t kMaxChecklistIds = 500;
 Result<DepartureChecklist> BuildDepartureChecklist(Archive& archive, const Caller& caller,
-                                                   std::string_view user_id);
+                                                   std::string_view user_id,
+                                                   size_t max_ids = kMaxChecklistIds);
 
 // The checklists of several leavers at once (the list of leavers), in one
 // read transaction and one pass over the records catalog, under the same

@@ -181,9 +181,11 @@ function customerCell(userId, rec, h, mode, err, mine) {
 function checklistDetail(item) {
   const d = item.details || {};
   const n = (a) => (a || []).length;
+  // A long list comes cut, with how many there are in all.
+  const count = (key) => (typeof d[key + '_count'] === 'number' ? d[key + '_count'] : n(d[key]));
   switch (item.id) {
     case 'resignation': return (d.notice_date ? fmtDate(d.notice_date) : '—') + ' → ' + (d.last_working_day ? fmtDate(d.last_working_day) : '—');
-    case 'handovers': return t('dep.chk.handovers_detail', { confirmed: d.confirmed || 0, pending: n(d.pending), unassigned: n(d.unassigned) });
+    case 'handovers': return t('dep.chk.handovers_detail', { confirmed: d.confirmed || 0, pending: count('pending'), unassigned: count('unassigned') });
     case 'customers': {
       const c = d.counts || {};
       return ['confirmed', 'waived', 'refused', 'unreachable', 'pending'].filter((k) => c[k])
