@@ -294,14 +294,20 @@ Result<DepartureChecklist> BuildDepartureChecklist(Archive& archive, const Calle
   if (leaver.employment == policy::EmploymentState::kActive) {
     return Status::FailedPrecondition("no resignation is registered for the user");
   }
+  // The catalog's reader opens a transaction of its own: none is held
+  // meanwhile (a growing map waits for every reader).
+  read.txn.reset();
   CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> owned, archive.RecordsOwnedBy(leaver.id));
+  CUSTOS_ASSIGN_OR_RETURN(read.txn, archive.vault().BeginRead());
   return ChecklistOf(*read.txn, read.mode, leaver, owned, max_ids);
 }
 
 Result<std::vector<std::optional<DepartureChecklist>>> BuildDepartureChecklists(
     Archive& archive, const Caller& caller, std::span<const std::string> user_ids) {
   CUSTOS_ASSIGN_OR_RETURN(ChecklistRead read, BeginChecklistRead(archive, caller));
+  read.txn.reset();  // as in BuildDepartureChecklist
   CUSTOS_ASSIGN_OR_RETURN(auto owned, archive.RecordsOwnedByEach(user_ids));
+  CUSTOS_ASSIGN_OR_RETURN(read.txn, archive.vault().BeginRead());
   const std::vector<std::string> none;
   std::vector<std::optional<DepartureChecklist>> out;
   out.reserve(user_ids.size());

@@ -217,6 +217,10 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
               })
           .status());
 
+  // The records catalog's readers (RecordsOwnedBy, Describe) open read
+  // transactions of their own: they run while none is held, here and once
+  // the report's own reads are done (a growing map waits for every reader).
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> owned, archive.RecordsOwnedBy(user_id));
   CUSTOS_ASSIGN_OR_RETURN(auto txn, archive.vault().BeginRead());
   CUSTOS_ASSIGN_OR_RETURN(User user, GetUser(*txn, user_id));
   report.user_id = user.id;
@@ -229,13 +233,11 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
   report.to = window.to;
   report.from_notice = window.from_notice;
 
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> owned, archive.RecordsOwnedBy(user.id));
   for (const std::string& id : owned) {
     ReportRecord r;
     r.id = id;
     report.owned.push_back(std::move(r));
   }
-  CUSTOS_RETURN_IF_ERROR(Describe(archive, &report.owned));
 
   std::map<std::string, ReportRecord> authored;
   std::map<std::string, ReportRecord> viewed;
@@ -284,8 +286,6 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
   CUSTOS_RETURN_IF_ERROR(parse_error);
   report.authored = Values(&authored);
   report.viewed = Values(&viewed);
-  CUSTOS_RETURN_IF_ERROR(Describe(archive, &report.authored));
-  CUSTOS_RETURN_IF_ERROR(Describe(archive, &report.viewed));
 
   for (const auto& [date, views] : per_day) report.days.push_back(DayViews{date, views, false});
   report.median_daily_views = MarkSpikes(&report.days, thresholds);
@@ -369,6 +369,12 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
         return true;
       }));
   std::reverse(report.alerts.begin(), report.alerts.end());
+  txn.reset();
+  // Each file's name, kind, marking and owner, from the catalog.
+  for (std::vector<ReportRecord>* records :
+       {&report.owned, &report.authored, &report.viewed, &report.outside_assignment}) {
+    CUSTOS_RETURN_IF_ERROR(Describe(archive, records));
+  }
   return report;
 }
 
