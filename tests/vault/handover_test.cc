@@ -303,13 +303,14 @@ TEST_F(HandoverTest, ASuccessorsListComesFromTheIndexAPageAtATime) {
   auto mine = HandoversTo(*archive_, As(successor_));
   ASSERT_TRUE(mine.ok()) << mine.status().ToString();
   EXPECT_EQ(mine->total, 3u);
-  // rec1 is confirmed by the approver, not yet by the customer.
-  const size_t rec1_open = mine->mode == policy::CustomerConfirmation::kRequired ? 1u : 0u;
-  EXPECT_EQ(mine->open, 2u + rec1_open);
+  // The policy wants the customer's confirmation: rec1, confirmed by the
+  // approver but not yet by the customer, is still open.
+  EXPECT_EQ(mine->mode, policy::CustomerConfirmation::kRequired);
+  EXPECT_EQ(mine->open, 3u);
   ASSERT_EQ(mine->leavers.size(), 1u);
   EXPECT_EQ(mine->leavers[0].leaver.id, author_.id);
   EXPECT_EQ(mine->leavers[0].total, 3u);
-  EXPECT_EQ(mine->leavers[0].open, mine->open);
+  EXPECT_EQ(mine->leavers[0].open, 3u);
   // By the file's name.
   std::vector<std::string> names;
   for (const HandedToMe& x : mine->items) {
@@ -343,6 +344,37 @@ TEST_F(HandoverTest, ASuccessorsListComesFromTheIndexAPageAtATime) {
   ASSERT_TRUE(past.ok());
   EXPECT_TRUE(past->items.empty());
   EXPECT_EQ(past->total, 3u);
+
+  // A second leaver whose last working day comes first: their files come
+  // first, each leaver's counted apart.
+  User early = AddUser("qian.author", "钱销售", {policy::Role::kAuthor});
+  NewRecord nr;
+  nr.name = "嘉兴纺织有限公司";
+  nr.classification = policy::Classification::kInternal;
+  nr.custodian_id = custodian_.id;
+  auto theirs_file = archive_->CreateRecord(As(early), nr, "新客户建档");
+  ASSERT_TRUE(theirs_file.ok()) << theirs_file.status().ToString();
+  ASSERT_TRUE(
+      RegisterResignation(*vault_, *log_, As(hr_), early.id, "2026-02-02", "2026-03-01", "个人原因")
+          .ok());
+  ASSERT_TRUE(
+      AssignHandover(*archive_, As(hr_), early.id, theirs_file->id, successor_.id, "客户交接")
+          .ok());
+  auto both = HandoversTo(*archive_, As(successor_));
+  ASSERT_TRUE(both.ok()) << both.status().ToString();
+  EXPECT_EQ(both->total, 4u);
+  ASSERT_EQ(both->leavers.size(), 2u);
+  EXPECT_EQ(both->leavers[0].leaver.id, early.id);
+  EXPECT_EQ(both->leavers[0].total, 1u);
+  EXPECT_EQ(both->leavers[1].leaver.id, author_.id);
+  EXPECT_EQ(both->leavers[1].total, 3u);
+  ASSERT_EQ(both->items.size(), 4u);
+  EXPECT_EQ(both->items[0].meta.id, theirs_file->id);
+  EXPECT_EQ(both->items[0].leaver.id, early.id);
+  for (size_t i = 1; i < 4; ++i) {
+    EXPECT_EQ(both->items[i].leaver.id, author_.id);
+    EXPECT_EQ(both->items[i].meta.name, names[i - 1]);
+  }
 }
 
 // A vault written before the successor index: read from every handover
@@ -363,7 +395,9 @@ TEST_F(HandoverTest, HandoversStoredBeforeTheSuccessorIndexAreIndexedOnce) {
     std::vector<std::string> out;
     for (const HandoverToStatus& x : *s) {
       out.push_back(x.leaver_id + "/" + x.status.record_id + "/" +
-                    std::string(HandoverStateId(x.status.state)));
+                    std::string(HandoverStateId(x.status.state)) + "/" +
+                    std::string(CustomerAnswerId(x.status.answer)) + "/" +
+                    (x.status.waived ? "waived" : "-"));
     }
     return out;
   };
@@ -399,6 +433,12 @@ TEST_F(HandoverTest, HandoversStoredBeforeTheSuccessorIndexAreIndexedOnce) {
                   .ok());
   EXPECT_EQ(index_entries(), 0u);
   EXPECT_EQ(statuses(), indexed) << "read from every handover";
+  // An entry left by an earlier build is dropped when the index is built.
+  ASSERT_TRUE(vault_
+                  ->Write([&](WriteTxn& w) {
+                    return w.Put(tables::kDepartures, std::string("to/stale\0u-x\0c-y", 16), "{}");
+                  })
+                  .ok());
   ASSERT_TRUE(EnsureSuccessorIndex(*vault_).ok());
   EXPECT_EQ(index_entries(), 2u);
   EXPECT_EQ(statuses(), indexed);

@@ -158,6 +158,7 @@ Result<HandedToMePage> HandoversTo(Archive& archive, const Caller& caller, size_
   HandedToMePage page;
   page.mode = policy->customer_confirmation();
   CUSTOS_ASSIGN_OR_RETURN(std::vector<HandoverToStatus> all, HandoverStatusesTo(*txn, user.id));
+  if (all.empty()) return page;  // most callers: nothing to sort, no catalog to wait for
   // By leaver (their last working day), then by the file's name from the
   // catalog, whose reader opens a transaction of its own: none is held.
   std::vector<size_t> group(all.size());  // each handover's leaver in page.leavers

@@ -12,10 +12,12 @@ namespace {
 
 // Every handover's key begins with this (then the leaver's id, 0, the record's).
 constexpr std::string_view kHandoverKeys = "h/";
-// The successor index: "to/" + successor id + \0 + leaver id + \0 + record
-// id → the handover's status (StatusText). kSuccessorIndexMarker is set, in
-// the transaction that indexed every handover stored before the index
-// existed (EnsureSuccessorIndex); PutHandover keeps it from then on.
+// The successor index: "to/" + the successor's blind index (a keyed hash:
+// the stored keys do not say who took over whose customers) + \0 + leaver
+// id + \0 + record id → the handover's status (StatusText).
+// kSuccessorIndexMarker is set, in the transaction that indexed every
+// handover stored before the index existed (EnsureSuccessorIndex);
+// PutHandover keeps it from then on.
 constexpr std::string_view kSuccessorKeys = "to/";
 constexpr std::string_view kSuccessorIndexMarker = "to-index-v1";
 
@@ -30,16 +32,16 @@ std::string HandoverKey(std::string_view user_id, std::string_view record_id) {
   return HandoverPrefix(user_id) + std::string(record_id);
 }
 
-std::string SuccessorPrefix(std::string_view successor_id) {
+std::string SuccessorPrefix(const ReadTxn& txn, std::string_view successor_id) {
   std::string k(kSuccessorKeys);
-  k += successor_id;
+  k += txn.vault().BlindIndex("departures.successor", successor_id);
   k.push_back('\0');
   return k;
 }
 
-std::string SuccessorKey(std::string_view successor_id, std::string_view user_id,
-                         std::string_view record_id) {
-  std::string k = SuccessorPrefix(successor_id);
+std::string SuccessorKey(const ReadTxn& txn, std::string_view successor_id,
+                         std::string_view user_id, std::string_view record_id) {
+  std::string k = SuccessorPrefix(txn, successor_id);
   k += user_id;
   k.push_back('\0');
   k += record_id;
@@ -98,6 +100,19 @@ Result<HandoverStatus> HandoverStatusFromText(std::string_view value) {
   return s;
 }
 
+// Whether EnsureSuccessorIndex has indexed the vault's handovers. The
+// marker's sealed value is opened (Get, not Has), so that a marker planted
+// in the store does not stand.
+Result<bool> SuccessorIndexBuilt(const ReadTxn& txn) {
+  auto marker = txn.Get(tables::kDepartures, kSuccessorIndexMarker);
+  if (!marker.ok()) {
+    if (marker.status().code() == StatusCode::kNotFound) return false;
+    return marker.status();
+  }
+  if (*marker != "1") return Status::DataLoss("the successor index's marker is damaged");
+  return true;
+}
+
 // The successor named in a stored handover's text.
 Result<std::string> SuccessorInText(std::string_view value) {
   CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(value));
@@ -153,7 +168,7 @@ Result<std::vector<HandoverStatus>> HandoverStatusesOf(const ReadTxn& txn,
 Result<std::vector<HandoverToStatus>> HandoverStatusesTo(const ReadTxn& txn,
                                                          std::string_view successor_id) {
   std::vector<HandoverToStatus> out;
-  CUSTOS_ASSIGN_OR_RETURN(bool indexed, txn.Has(tables::kDepartures, kSuccessorIndexMarker));
+  CUSTOS_ASSIGN_OR_RETURN(bool indexed, SuccessorIndexBuilt(txn));
   if (!indexed) {
     // A vault opened read-only before EnsureSuccessorIndex ran on it: every
     // handover is read (by leaver, then record, as the index has them).
@@ -164,7 +179,7 @@ Result<std::vector<HandoverToStatus>> HandoverStatusesTo(const ReadTxn& txn,
     }));
     return out;
   }
-  const std::string prefix = SuccessorPrefix(successor_id);
+  const std::string prefix = SuccessorPrefix(txn, successor_id);
   CUSTOS_RETURN_IF_ERROR(
       txn.Scan(tables::kDepartures, prefix,
                [&](std::string_view key, std::string_view value) -> Result<bool> {
@@ -187,15 +202,27 @@ Status EnsureSuccessorIndex(Vault& vault) {
   if (vault.read_only()) return Status::Ok();  // HandoverStatusesTo reads every handover
   {
     CUSTOS_ASSIGN_OR_RETURN(auto r, vault.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(bool done, r->Has(tables::kDepartures, kSuccessorIndexMarker));
+    CUSTOS_ASSIGN_OR_RETURN(bool done, SuccessorIndexBuilt(*r));
     if (done) return Status::Ok();
   }
   return vault.Write([&](WriteTxn& txn) -> Status {
-    CUSTOS_ASSIGN_OR_RETURN(bool done, txn.Has(tables::kDepartures, kSuccessorIndexMarker));
+    CUSTOS_ASSIGN_OR_RETURN(bool done, SuccessorIndexBuilt(txn));
     if (done) return Status::Ok();
+    // Entries of an earlier build, if any, are dropped: the index is built
+    // again from the handovers themselves.
+    std::vector<std::string> stale;
+    CUSTOS_RETURN_IF_ERROR(txn.ScanKeys(tables::kDepartures, kSuccessorKeys,
+                                        [&](std::string_view key) -> Result<bool> {
+                                          stale.emplace_back(key);
+                                          return true;
+                                        }));
+    for (const std::string& key : stale) {
+      CUSTOS_RETURN_IF_ERROR(txn.Delete(tables::kDepartures, key));
+    }
     std::vector<std::pair<std::string, std::string>> entries;
     CUSTOS_RETURN_IF_ERROR(ScanHandovers(txn, "", [&](Handover h) -> Status {
-      entries.emplace_back(SuccessorKey(h.successor_id, h.user_id, h.record_id), StatusText(h));
+      entries.emplace_back(SuccessorKey(txn, h.successor_id, h.user_id, h.record_id),
+                           StatusText(h));
       return Status::Ok();
     }));
     for (const auto& [key, status] : entries) {
@@ -225,14 +252,15 @@ Status PutHandover(WriteTxn& txn, const Handover& h) {
     CUSTOS_ASSIGN_OR_RETURN(std::string successor, SuccessorInText(*before));
     if (successor != h.successor_id) {
       Status gone =
-          txn.Delete(tables::kDepartures, SuccessorKey(successor, h.user_id, h.record_id));
+          txn.Delete(tables::kDepartures, SuccessorKey(txn, successor, h.user_id, h.record_id));
       if (!gone.ok() && gone.code() != StatusCode::kNotFound) return gone;
     }
   } else if (before.status().code() != StatusCode::kNotFound) {
     return before.status();
   }
-  CUSTOS_RETURN_IF_ERROR(txn.Put(
-      tables::kDepartures, SuccessorKey(h.successor_id, h.user_id, h.record_id), StatusText(h)));
+  CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kDepartures,
+                                 SuccessorKey(txn, h.successor_id, h.user_id, h.record_id),
+                                 StatusText(h)));
   return txn.Put(tables::kDepartures, key, json::Serialize(h.ToJson()));
 }
 

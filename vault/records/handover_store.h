@@ -6,9 +6,9 @@
 // lives below it and records never include the people room.
 //
 // Storage: tables::kDepartures "h/" + leaver id + \0 + record id → the
-// handover (sealed JSON); and the successor index, "to/" + successor id +
-// \0 + leaver id + \0 + record id → the handover's state and customer
-// answer (HandoverStatusesTo), which PutHandover keeps.
+// handover (sealed JSON); and the successor index, "to/" + the successor's
+// blind index + \0 + leaver id + \0 + record id → the handover's state and
+// customer answer (HandoverStatusesTo), which PutHandover keeps.
 //
 // Thread-safety: free functions over a caller's transaction.
 #ifndef CUSTOS_VAULT_RECORDS_HANDOVER_STORE_H_
