@@ -165,8 +165,9 @@ Result<ResolvedScope> ResolveScope(const Archive& archive, const ReadTxn& txn,
   for (const User& u : scope.people) {
     CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> owned, archive.RecordsOwnedBy(u.id));
     records.insert(records.end(), owned.begin(), owned.end());
-    CUSTOS_ASSIGN_OR_RETURN(std::vector<Handover> handovers, HandoversOf(txn, u.id));
-    for (const Handover& h : handovers) records.push_back(h.record_id);
+    // The files handed over from them, from the handovers' keys alone.
+    CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> handed, HandedOverRecordIds(txn, u.id));
+    records.insert(records.end(), handed.begin(), handed.end());
     // Records they wrote, viewed, copied, printed or exported — or tried to.
     AuditFilter f;
     f.actor = u.id;

@@ -475,6 +475,10 @@ TEST_F(EvidenceTest, ALeaversBundleCarriesTheHandoversAndTheCustomersAnswers) {
   const std::string zip = Bytes(*full);
   ASSERT_TRUE(Verify(zip).ok());
   const Files files = Unzip(zip);
+  // The files they handed over (owned by the successor now) are in scope.
+  for (const RecordMeta* r : {&own1_, &own2_}) {
+    EXPECT_TRUE(HasFile(files, "records/" + r->id + "/meta.json")) << r->id;
+  }
   const std::string* person = Find(files, "people/" + author_.id + ".json");
   ASSERT_NE(person, nullptr);
   json::Value p = *json::Parse(*person);
