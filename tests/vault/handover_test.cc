@@ -19,7 +19,19 @@ namespace {
 
 constexpr std::string_view kReason = "交接给接替人查阅客户资料";
 
-using HandoverTest = testing::DepartureTest;
+class HandoverTest : public testing::DepartureTest {
+ protected:
+  // The author gives notice; both files go to the successor, rec2's
+  // handover confirmed and rec1's pending.
+  void OnePendingOneConfirmed() {
+    GiveNotice();
+    for (const RecordMeta* r : {&rec1_, &rec2_}) {
+      ASSERT_TRUE(
+          AssignHandover(*archive_, As(hr_), author_.id, r->id, successor_.id, "客户交接").ok());
+    }
+    ASSERT_TRUE(ConfirmHandover(*archive_, As(approver_), author_.id, rec2_.id, "确认交接").ok());
+  }
+};
 
 TEST_F(HandoverTest, InNoticeUserViewsOnlyRecordsInPendingHandover) {
   GiveNotice();
@@ -381,12 +393,7 @@ TEST_F(HandoverTest, ASuccessorsListComesFromTheIndexAPageAtATime) {
 // until EnsureSuccessorIndex (at Archive::Open) indexes them, the same list
 // either way.
 TEST_F(HandoverTest, HandoversStoredBeforeTheSuccessorIndexAreIndexedOnce) {
-  GiveNotice();
-  ASSERT_TRUE(
-      AssignHandover(*archive_, As(hr_), author_.id, rec1_.id, successor_.id, "客户交接").ok());
-  ASSERT_TRUE(
-      AssignHandover(*archive_, As(hr_), author_.id, rec2_.id, successor_.id, "客户交接").ok());
-  ASSERT_TRUE(ConfirmHandover(*archive_, As(approver_), author_.id, rec2_.id, "确认交接").ok());
+  OnePendingOneConfirmed();
   const auto statuses = [&] {
     auto r = vault_->BeginRead();
     EXPECT_TRUE(r.ok());
@@ -447,12 +454,7 @@ TEST_F(HandoverTest, HandoversStoredBeforeTheSuccessorIndexAreIndexedOnce) {
 }
 
 TEST_F(HandoverTest, AReportListsTheFirstHandoversInFullAndCountsThemAll) {
-  GiveNotice();
-  ASSERT_TRUE(
-      AssignHandover(*archive_, As(hr_), author_.id, rec1_.id, successor_.id, "客户交接").ok());
-  ASSERT_TRUE(
-      AssignHandover(*archive_, As(hr_), author_.id, rec2_.id, successor_.id, "客户交接").ok());
-  ASSERT_TRUE(ConfirmHandover(*archive_, As(approver_), author_.id, rec2_.id, "确认交接").ok());
+  OnePendingOneConfirmed();
   auto all = BuildDepartureReport(*archive_, As(auditor_), author_.id);
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   ASSERT_EQ(all->handovers.size(), 2u);
