@@ -12,6 +12,7 @@
 
 #include "base/encoding.h"
 #include "base/json.h"
+#include "base/time.h"
 #include "tests/vault/test_util.h"
 #include "vault/audit/checkpoint.h"
 #include "vault/audit/merkle.h"
@@ -443,6 +444,35 @@ TEST_F(AuditLogTest, IndexedExportFindsExactlyWhatAScanFinds) {
   size_t found = 0;
   ASSERT_TRUE(log_->Export(*r, f, [&](uint64_t, std::string_view) { return ++found > 0; }).ok());
   EXPECT_EQ(found, 0u);
+  // A window (read from each leaf's text), with and without a person or a
+  // file: exactly the events whose parsed time falls in it.
+  std::vector<UnixMillis> times;
+  for (int i = 0; i < n; ++i) {
+    times.push_back(ParseRfc3339(json::Parse(Leaf(i))->Find("time")->as_string()).value());
+  }
+  for (int which = 0; which < 3; ++which) {
+    AuditFilter w;
+    if (which == 1) w.actor = "u4";
+    if (which == 2) w.object = "rec-3";
+    w.from = times[20];
+    w.to = times[35] + 1;
+    std::vector<uint64_t> want;
+    for (int i = 0; i < n; ++i) {
+      const AuditEvent e = SampleEvent(i);
+      if (w.actor && e.actor.id != *w.actor) continue;
+      if (w.object && e.object.id != *w.object) continue;
+      if (times[i] >= *w.from && times[i] < *w.to) want.push_back(static_cast<uint64_t>(i));
+    }
+    std::vector<uint64_t> got;
+    ASSERT_TRUE(log_->Export(*r, w,
+                             [&](uint64_t s, std::string_view) {
+                               got.push_back(s);
+                               return true;
+                             })
+                    .ok());
+    EXPECT_EQ(got, want) << "filter " << which;
+    EXPECT_FALSE(want.empty());
+  }
   r.reset();
   auto report = log_->Verify();
   ASSERT_TRUE(report.ok()) << report.status().ToString();
