@@ -1,5 +1,6 @@
 // Departure: the customer's side of a handover (letter, answer, waiver) and
 // the departure checklist (vault/people/handover.h, vault/people/departure_checklist.h).
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -234,6 +235,15 @@ TEST_F(CustomerConfirmationTest, RequiredConfirmationCompletesOnlyWhenConfirmedO
     EXPECT_EQ(CustomerStateId(s.answer, s.waived, mode), CustomerStateId(h, mode));
   }
   EXPECT_EQ((*statuses)[0].waived != (*statuses)[1].waived, true) << "one waived, one not";
+  // The leaver's counts (kept with each change) say the same.
+  auto counts = HandoverCountsOf(**r, author_.id);
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  const auto confirmed = static_cast<size_t>(
+      std::count_if(statuses->begin(), statuses->end(),
+                    [](const HandoverStatus& s) { return s.state == HandoverState::kConfirmed; }));
+  EXPECT_EQ(counts->total, 2u);
+  EXPECT_EQ(counts->confirmed, confirmed);
+  EXPECT_EQ(counts->pending, 2u - confirmed);
   // The successor's list (the successor index) says the same.
   auto to = HandoverStatusesTo(**r, successor_.id);
   ASSERT_TRUE(to.ok()) << to.status().ToString();

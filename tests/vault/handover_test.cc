@@ -312,6 +312,16 @@ TEST_F(HandoverTest, ASuccessorsListComesFromTheIndexAPageAtATime) {
       AssignHandover(*archive_, As(hr_), author_.id, rec2_.id, other.id, "改由陆销售接手").ok());
   ASSERT_TRUE(ConfirmHandover(*archive_, As(approver_), author_.id, rec1_.id, "确认交接").ok());
 
+  {
+    // The leaver's counts: a reassignment moves no count, a confirmation does.
+    auto r = vault_->BeginRead();
+    ASSERT_TRUE(r.ok());
+    auto counts = HandoverCountsOf(**r, author_.id);
+    ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+    EXPECT_EQ(counts->total, 4u);
+    EXPECT_EQ(counts->pending, 3u);
+    EXPECT_EQ(counts->confirmed, 1u);
+  }
   auto mine = HandoversTo(*archive_, As(successor_));
   ASSERT_TRUE(mine.ok()) << mine.status().ToString();
   EXPECT_EQ(mine->total, 3u);
@@ -419,27 +429,39 @@ TEST_F(HandoverTest, HandoversStoredBeforeTheSuccessorIndexAreIndexedOnce) {
                     .ok());
     return n;
   };
+  const auto counts = [&] {
+    auto r = vault_->BeginRead();
+    EXPECT_TRUE(r.ok());
+    auto c = HandoverCountsOf(**r, author_.id);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return std::vector<size_t>{c->total, c->pending, c->confirmed};
+  };
   const std::vector<std::string> indexed = statuses();
   ASSERT_EQ(indexed.size(), 2u);
   EXPECT_EQ(index_entries(), 2u);
+  EXPECT_EQ(counts(), (std::vector<size_t>{2, 1, 1}));
 
-  // As a build before the index left it: no entries, no marker.
+  // As a build before the index left it: no entries, no counts, no marker.
   ASSERT_TRUE(vault_
                   ->Write([&](WriteTxn& w) -> Status {
                     std::vector<std::string> keys;
-                    CUSTOS_RETURN_IF_ERROR(w.ScanKeys(tables::kDepartures, "to",
-                                                      [&](std::string_view k) -> Result<bool> {
-                                                        keys.emplace_back(k);
-                                                        return true;
-                                                      }));
+                    for (std::string_view prefix : {"to", "hc/"}) {
+                      CUSTOS_RETURN_IF_ERROR(w.ScanKeys(tables::kDepartures, prefix,
+                                                        [&](std::string_view k) -> Result<bool> {
+                                                          keys.emplace_back(k);
+                                                          return true;
+                                                        }));
+                    }
                     for (const std::string& k : keys) {
                       CUSTOS_RETURN_IF_ERROR(w.Delete(tables::kDepartures, k));
                     }
-                    return keys.size() == 3 ? Status::Ok() : Status::Internal("not 2 + marker");
+                    return keys.size() == 4 ? Status::Ok()
+                                            : Status::Internal("not 2 + marker + counts");
                   })
                   .ok());
   EXPECT_EQ(index_entries(), 0u);
   EXPECT_EQ(statuses(), indexed) << "read from every handover";
+  EXPECT_EQ(counts(), (std::vector<size_t>{2, 1, 1})) << "counted from every handover";
   // An entry left by an earlier build is dropped when the index is built.
   ASSERT_TRUE(vault_
                   ->Write([&](WriteTxn& w) {
@@ -449,8 +471,10 @@ TEST_F(HandoverTest, HandoversStoredBeforeTheSuccessorIndexAreIndexedOnce) {
   ASSERT_TRUE(EnsureSuccessorIndex(*vault_).ok());
   EXPECT_EQ(index_entries(), 2u);
   EXPECT_EQ(statuses(), indexed);
+  EXPECT_EQ(counts(), (std::vector<size_t>{2, 1, 1})) << "from the counts built";
   ASSERT_TRUE(EnsureSuccessorIndex(*vault_).ok()) << "once";
   EXPECT_EQ(index_entries(), 2u);
+  EXPECT_EQ(counts(), (std::vector<size_t>{2, 1, 1}));
 }
 
 TEST_F(HandoverTest, AReportListsTheFirstHandoversInFullAndCountsThemAll) {

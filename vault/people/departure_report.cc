@@ -4,7 +4,6 @@
 #include <map>
 #include <optional>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 
 #include "policy/engine.h"
@@ -312,25 +311,20 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
   std::sort(report.loans.begin(), report.loans.end(), [](const ReportLoan& a, const ReportLoan& b) {
     return a.requested_at < b.requested_at;
   });
-  // Every handover's state from its stored text; the first ones in full.
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<HandoverStatus> statuses, HandoverStatusesOf(*txn, user.id));
-  report.handovers_total = statuses.size();
-  for (const HandoverStatus& s : statuses) {
-    ++(s.state == HandoverState::kConfirmed ? report.handovers_confirmed
-                                            : report.handovers_pending);
-  }
-  report.handovers_truncated = statuses.size() > options.max_handovers;
-  for (size_t i = 0; i < std::min(statuses.size(), options.max_handovers); ++i) {
-    CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> h,
-                            ReadHandover(*txn, user.id, statuses[i].record_id));
-    if (h) report.handovers.push_back(std::move(*h));
-  }
+  // The handovers counted (kept with them: a leaver may have handed over
+  // 100 000 customers), the first ones in full.
+  CUSTOS_ASSIGN_OR_RETURN(HandoverCounts counts, HandoverCountsOf(*txn, user.id));
+  report.handovers_total = counts.total;
+  report.handovers_pending = counts.pending;
+  report.handovers_confirmed = counts.confirmed;
+  report.handovers_truncated = counts.total > options.max_handovers;
+  CUSTOS_ASSIGN_OR_RETURN(report.handovers, FirstHandoversOf(*txn, user.id, options.max_handovers));
   // Outside the assignment: judged as of now, but a file that was theirs —
   // authored in the window or handed over from them — never counts.
-  std::unordered_set<std::string_view> handed_over;
-  for (const HandoverStatus& s : statuses) handed_over.insert(s.record_id);
   for (const ReportRecord& r : report.viewed) {
-    if (authored.count(r.id) > 0 || handed_over.count(r.id) > 0) continue;
+    if (authored.count(r.id) > 0) continue;
+    CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> handed, ReadHandover(*txn, user.id, r.id));
+    if (handed) continue;
     auto meta = Archive::ReadMeta(*txn, r.id);
     if (!meta.ok()) continue;
     CUSTOS_ASSIGN_OR_RETURN(bool outside, OutsideAssignment(*txn, user, *meta));

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
+#include <optional>
 #include <utility>
 
 #include "policy/types.h"
@@ -20,6 +22,10 @@ constexpr std::string_view kHandoverKeys = "h/";
 // PutHandover keeps it from then on.
 constexpr std::string_view kSuccessorKeys = "to/";
 constexpr std::string_view kSuccessorIndexMarker = "to-index-v1";
+// Each leaver's handovers counted by state, customer answer and waiver:
+// "hc/" + leaver id → {"<state>/<answer>/<0|1>": n, ...} (CountKey), kept by
+// PutHandover and built with the successor index (same marker).
+constexpr std::string_view kCountKeys = "hc/";
 
 std::string HandoverPrefix(std::string_view user_id) {
   std::string k(kHandoverKeys);
@@ -46,6 +52,16 @@ std::string SuccessorKey(const ReadTxn& txn, std::string_view successor_id,
   k.push_back('\0');
   k += record_id;
   return k;
+}
+
+std::string CountsKey(std::string_view user_id) {
+  return std::string(kCountKeys) + std::string(user_id);
+}
+
+// The bucket a handover of status `s` is counted in.
+std::string CountKey(const HandoverStatus& s) {
+  return std::string(HandoverStateId(s.state)) + "/" + std::string(CustomerAnswerId(s.answer)) +
+         (s.waived ? "/1" : "/0");
 }
 
 // The part of a handover's JSON that HandoverStatusFromText reads: its state
@@ -119,6 +135,38 @@ Result<std::string> SuccessorInText(std::string_view value) {
   auto successor = json::GetString(v, "successor");
   if (!successor.ok()) return Status::DataLoss("a stored handover is damaged");
   return *successor;
+}
+
+// A leaver's stored counts by CountKey (empty when none stored).
+Result<json::Object> ReadCounts(const ReadTxn& txn, std::string_view user_id) {
+  auto raw = txn.Get(tables::kDepartures, CountsKey(user_id));
+  if (!raw.ok()) {
+    if (raw.status().code() == StatusCode::kNotFound) return json::Object();
+    return raw.status();
+  }
+  auto v = json::Parse(*raw);
+  if (!v.ok() || !v->is_object()) return Status::DataLoss("a leaver's handover counts are damaged");
+  for (const auto& [key, n] : v->as_object()) {
+    if (!n.is_int() || n.as_int() < 0) {
+      return Status::DataLoss("a leaver's handover counts are damaged");
+    }
+  }
+  return std::move(v->as_object());
+}
+
+Status WriteCounts(WriteTxn& txn, std::string_view user_id, json::Object counts) {
+  std::erase_if(counts, [](const auto& entry) { return entry.second.as_int() == 0; });
+  if (counts.empty()) {
+    Status gone = txn.Delete(tables::kDepartures, CountsKey(user_id));
+    return gone.code() == StatusCode::kNotFound ? Status::Ok() : gone;
+  }
+  return txn.Put(tables::kDepartures, CountsKey(user_id), json::Serialize(json::Value(counts)));
+}
+
+// Adds `delta` to `counts[key]`.
+void AddCount(json::Object* counts, const std::string& key, int64_t delta) {
+  json::Value& n = (*counts)[key];
+  n = std::max<int64_t>(0, (n.is_int() ? n.as_int() : 0) + delta);
 }
 
 }  // namespace
@@ -211,25 +259,67 @@ Status EnsureSuccessorIndex(Vault& vault) {
     // Entries of an earlier build, if any, are dropped: the index is built
     // again from the handovers themselves.
     std::vector<std::string> stale;
-    CUSTOS_RETURN_IF_ERROR(txn.ScanKeys(tables::kDepartures, kSuccessorKeys,
-                                        [&](std::string_view key) -> Result<bool> {
-                                          stale.emplace_back(key);
-                                          return true;
-                                        }));
+    for (std::string_view prefix : {kSuccessorKeys, kCountKeys}) {
+      CUSTOS_RETURN_IF_ERROR(
+          txn.ScanKeys(tables::kDepartures, prefix, [&](std::string_view key) -> Result<bool> {
+            stale.emplace_back(key);
+            return true;
+          }));
+    }
     for (const std::string& key : stale) {
       CUSTOS_RETURN_IF_ERROR(txn.Delete(tables::kDepartures, key));
     }
     std::vector<std::pair<std::string, std::string>> entries;
+    std::map<std::string, json::Object> counts;  // by leaver
     CUSTOS_RETURN_IF_ERROR(ScanHandovers(txn, "", [&](Handover h) -> Status {
       entries.emplace_back(SuccessorKey(txn, h.successor_id, h.user_id, h.record_id),
                            StatusText(h));
+      AddCount(&counts[h.user_id], CountKey(StatusOfHandover(h)), 1);
       return Status::Ok();
     }));
     for (const auto& [key, status] : entries) {
       CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kDepartures, key, status));
     }
+    for (auto& [leaver, by_key] : counts) {
+      CUSTOS_RETURN_IF_ERROR(WriteCounts(txn, leaver, std::move(by_key)));
+    }
     return txn.Put(tables::kDepartures, kSuccessorIndexMarker, "1");
   });
+}
+
+Result<HandoverCounts> HandoverCountsOf(const ReadTxn& txn, std::string_view user_id) {
+  HandoverCounts out;
+  CUSTOS_ASSIGN_OR_RETURN(bool indexed, SuccessorIndexBuilt(txn));
+  if (!indexed) {
+    CUSTOS_ASSIGN_OR_RETURN(std::vector<HandoverStatus> all, HandoverStatusesOf(txn, user_id));
+    for (const HandoverStatus& s : all) {
+      ++(s.state == HandoverState::kConfirmed ? out.confirmed : out.pending);
+    }
+    out.total = all.size();
+    return out;
+  }
+  CUSTOS_ASSIGN_OR_RETURN(json::Object counts, ReadCounts(txn, user_id));
+  const std::string confirmed = std::string(HandoverStateId(HandoverState::kConfirmed)) + "/";
+  for (const auto& [key, n] : counts) {
+    const auto count = static_cast<size_t>(n.as_int());
+    (key.starts_with(confirmed) ? out.confirmed : out.pending) += count;
+    out.total += count;
+  }
+  return out;
+}
+
+Result<std::vector<Handover>> FirstHandoversOf(const ReadTxn& txn, std::string_view user_id,
+                                               size_t max) {
+  std::vector<Handover> out;
+  if (max == 0) return out;
+  CUSTOS_RETURN_IF_ERROR(txn.Scan(tables::kDepartures, HandoverPrefix(user_id),
+                                  [&](std::string_view, std::string_view value) -> Result<bool> {
+                                    CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(value));
+                                    CUSTOS_ASSIGN_OR_RETURN(Handover h, Handover::FromJson(v));
+                                    out.push_back(std::move(h));
+                                    return out.size() < max;
+                                  }));
+  return out;
 }
 
 Result<std::optional<Handover>> ReadHandover(const ReadTxn& txn, std::string_view user_id,
@@ -246,6 +336,8 @@ Result<std::optional<Handover>> ReadHandover(const ReadTxn& txn, std::string_vie
 
 Status PutHandover(WriteTxn& txn, const Handover& h) {
   const std::string key = HandoverKey(h.user_id, h.record_id);
+  const HandoverStatus now = StatusOfHandover(h);
+  std::optional<HandoverStatus> was;
   // A handover given to another successor leaves the first one's index.
   auto before = txn.Get(tables::kDepartures, key);
   if (before.ok()) {
@@ -255,8 +347,16 @@ Status PutHandover(WriteTxn& txn, const Handover& h) {
           txn.Delete(tables::kDepartures, SuccessorKey(txn, successor, h.user_id, h.record_id));
       if (!gone.ok() && gone.code() != StatusCode::kNotFound) return gone;
     }
+    CUSTOS_ASSIGN_OR_RETURN(was, HandoverStatusFromText(*before));
   } else if (before.status().code() != StatusCode::kNotFound) {
     return before.status();
+  }
+  // The leaver's counts follow the handover from its old bucket to its new.
+  if (!was || CountKey(*was) != CountKey(now)) {
+    CUSTOS_ASSIGN_OR_RETURN(json::Object counts, ReadCounts(txn, h.user_id));
+    if (was) AddCount(&counts, CountKey(*was), -1);
+    AddCount(&counts, CountKey(now), 1);
+    CUSTOS_RETURN_IF_ERROR(WriteCounts(txn, h.user_id, std::move(counts)));
   }
   CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kDepartures,
                                  SuccessorKey(txn, h.successor_id, h.user_id, h.record_id),

@@ -8,7 +8,8 @@
 // Storage: tables::kDepartures "h/" + leaver id + \0 + record id → the
 // handover (sealed JSON); and the successor index, "to/" + the successor's
 // blind index + \0 + leaver id + \0 + record id → the handover's state and
-// customer answer (HandoverStatusesTo), which PutHandover keeps.
+// customer answer (HandoverStatusesTo); and each leaver's handovers
+// counted, "hc/" + leaver id (HandoverCountsOf). PutHandover keeps both.
 //
 // Thread-safety: free functions over a caller's transaction.
 #ifndef CUSTOS_VAULT_RECORDS_HANDOVER_STORE_H_
@@ -136,6 +137,21 @@ struct HandoverStatus {
 // The status of `h`.
 HandoverStatus StatusOfHandover(const Handover& h);
 
+// How many handovers from a leaver there are, pending and confirmed.
+struct HandoverCounts {
+  size_t total = 0;
+  size_t pending = 0;
+  size_t confirmed = 0;
+};
+// The counts of `user_id`'s handovers, kept by PutHandover (a leaver may
+// have handed over 100 000 customers); on a vault opened read-only before
+// EnsureSuccessorIndex ran on it, counted from every handover of theirs.
+Result<HandoverCounts> HandoverCountsOf(const ReadTxn& txn, std::string_view user_id);
+
+// The first `max` handovers from `user_id`, in record-id order.
+Result<std::vector<Handover>> FirstHandoversOf(const ReadTxn& txn, std::string_view user_id,
+                                               size_t max);
+
 // The status of every handover from `user_id`, in record-id order, read
 // from the stored text without building each Handover (a leaver may have
 // handed over 100 000 customers). kDataLoss for a stored handover that is
@@ -157,9 +173,9 @@ struct HandoverToStatus {
 Result<std::vector<HandoverToStatus>> HandoverStatusesTo(const ReadTxn& txn,
                                                          std::string_view successor_id);
 
-// Indexes by successor the handovers stored before the successor index
-// existed, once, in one transaction (Archive::Open; nothing on a read-only
-// vault).
+// Indexes by successor, and counts by leaver (HandoverCountsOf), the
+// handovers stored before the successor index existed, once, in one
+// transaction (Archive::Open; nothing on a read-only vault).
 Status EnsureSuccessorIndex(Vault& vault);
 
 // Every handover from `user_id` (unaudited; for callers holding a decision).
