@@ -462,12 +462,15 @@ TEST_F(HandoverTest, HandoversStoredBeforeTheSuccessorIndexAreIndexedOnce) {
   EXPECT_EQ(index_entries(), 0u);
   EXPECT_EQ(statuses(), indexed) << "read from every handover";
   EXPECT_EQ(counts(), (std::vector<size_t>{2, 1, 1})) << "counted from every handover";
-  // An entry left by an earlier build is dropped when the index is built.
+  // An entry and the marker left by an earlier build (whose index had no
+  // counts) are dropped when the index is built.
   ASSERT_TRUE(vault_
                   ->Write([&](WriteTxn& w) {
+                    CUSTOS_RETURN_IF_ERROR(w.Put(tables::kDepartures, "to-index-v1", "1"));
                     return w.Put(tables::kDepartures, std::string("to/stale\0u-x\0c-y", 16), "{}");
                   })
                   .ok());
+  EXPECT_EQ(counts(), (std::vector<size_t>{2, 1, 1})) << "still counted from every handover";
   ASSERT_TRUE(EnsureSuccessorIndex(*vault_).ok());
   EXPECT_EQ(index_entries(), 2u);
   EXPECT_EQ(statuses(), indexed);
@@ -475,6 +478,16 @@ TEST_F(HandoverTest, HandoversStoredBeforeTheSuccessorIndexAreIndexedOnce) {
   ASSERT_TRUE(EnsureSuccessorIndex(*vault_).ok()) << "once";
   EXPECT_EQ(index_entries(), 2u);
   EXPECT_EQ(counts(), (std::vector<size_t>{2, 1, 1}));
+  EXPECT_FALSE((*vault_->BeginRead())->Has(tables::kDepartures, "to-index-v1").value());
+
+  // Counts that lost a handover (changed by a build without them) are
+  // counted again at the next change rather than going wrong.
+  std::string counts_key = "hc/" + author_.id;
+  ASSERT_TRUE(
+      vault_->Write([&](WriteTxn& w) { return w.Delete(tables::kDepartures, counts_key); }).ok());
+  EXPECT_EQ(counts(), (std::vector<size_t>{0, 0, 0}));
+  ASSERT_TRUE(ConfirmHandover(*archive_, As(approver_), author_.id, rec1_.id, "确认交接").ok());
+  EXPECT_EQ(counts(), (std::vector<size_t>{2, 0, 2}));
 }
 
 TEST_F(HandoverTest, AReportListsTheFirstHandoversInFullAndCountsThemAll) {

@@ -21,7 +21,10 @@ constexpr std::string_view kHandoverKeys = "h/";
 // handover stored before the index existed (EnsureSuccessorIndex);
 // PutHandover keeps it from then on.
 constexpr std::string_view kSuccessorKeys = "to/";
-constexpr std::string_view kSuccessorIndexMarker = "to-index-v1";
+constexpr std::string_view kSuccessorIndexMarker = "to-index-v2";
+// The marker of builds whose index had no counts yet (dropped when the index
+// is built again).
+constexpr std::string_view kFormerIndexMarker = "to-index-v1";
 // Each leaver's handovers counted by state, customer answer and waiver:
 // "hc/" + leaver id → {"<state>/<answer>/<0|1>": n, ...} (CountKey), kept by
 // PutHandover and built with the successor index (same marker).
@@ -163,10 +166,14 @@ Status WriteCounts(WriteTxn& txn, std::string_view user_id, json::Object counts)
   return txn.Put(tables::kDepartures, CountsKey(user_id), json::Serialize(json::Value(counts)));
 }
 
-// Adds `delta` to `counts[key]`.
-void AddCount(json::Object* counts, const std::string& key, int64_t delta) {
-  json::Value& n = (*counts)[key];
-  n = std::max<int64_t>(0, (n.is_int() ? n.as_int() : 0) + delta);
+// Adds `delta` to `counts[key]`; false (and nothing changed) when that
+// would take it below zero.
+bool AddCount(json::Object* counts, const std::string& key, int64_t delta) {
+  auto it = counts->find(key);
+  const int64_t n = (it != counts->end() && it->second.is_int() ? it->second.as_int() : 0) + delta;
+  if (n < 0) return false;
+  (*counts)[key] = n;
+  return true;
 }
 
 }  // namespace
@@ -269,6 +276,10 @@ Status EnsureSuccessorIndex(Vault& vault) {
     for (const std::string& key : stale) {
       CUSTOS_RETURN_IF_ERROR(txn.Delete(tables::kDepartures, key));
     }
+    if (Status gone = txn.Delete(tables::kDepartures, kFormerIndexMarker);
+        !gone.ok() && gone.code() != StatusCode::kNotFound) {
+      return gone;
+    }
     std::vector<std::pair<std::string, std::string>> entries;
     std::map<std::string, json::Object> counts;  // by leaver
     CUSTOS_RETURN_IF_ERROR(ScanHandovers(txn, "", [&](Handover h) -> Status {
@@ -352,9 +363,16 @@ Status PutHandover(WriteTxn& txn, const Handover& h) {
     return before.status();
   }
   // The leaver's counts follow the handover from its old bucket to its new.
+  // Counts that do not hold the old one (changed by a build without them)
+  // are counted again from the leaver's handovers, as stored before this.
   if (!was || CountKey(*was) != CountKey(now)) {
     CUSTOS_ASSIGN_OR_RETURN(json::Object counts, ReadCounts(txn, h.user_id));
-    if (was) AddCount(&counts, CountKey(*was), -1);
+    if (was && !AddCount(&counts, CountKey(*was), -1)) {
+      counts.clear();
+      CUSTOS_ASSIGN_OR_RETURN(std::vector<HandoverStatus> all, HandoverStatusesOf(txn, h.user_id));
+      for (const HandoverStatus& s : all) AddCount(&counts, CountKey(s), 1);
+      AddCount(&counts, CountKey(*was), -1);
+    }
     AddCount(&counts, CountKey(now), 1);
     CUSTOS_RETURN_IF_ERROR(WriteCounts(txn, h.user_id, std::move(counts)));
   }
