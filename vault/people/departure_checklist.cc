@@ -89,56 +89,87 @@ bool LoanStillOut(const Loan& loan) {
   return true;
 }
 
-ChecklistItem HandoversItem(const std::vector<std::string>& owned,
-                            const std::vector<HandoverStatus>& handovers, size_t max_ids) {
-  CutIds pending(max_ids);
-  int confirmed = 0;
-  for (const HandoverStatus& h : handovers) {
-    if (h.state == HandoverState::kConfirmed) {
-      ++confirmed;
-    } else {
-      pending.Add(h.record_id);
-    }
+// `first` (at most the first few) under `key`, and how many there are in all
+// under key + "_count".
+void CutInto(json::Value* details, const std::string& key, const std::vector<std::string>& first,
+             size_t count) {
+  (*details)[key] = Ids(first);
+  (*details)[key + "_count"] = static_cast<uint64_t>(count);
+}
+
+// The handovers item: counted from the leaver's counts (`buckets`); the
+// first pending files read only when there are any.
+Result<ChecklistItem> HandoversItem(const ReadTxn& txn, std::string_view leaver_id,
+                                    const std::vector<std::string>& owned,
+                                    const std::vector<HandoverBucket>& buckets, size_t max_ids) {
+  size_t confirmed = 0;
+  size_t pending = 0;
+  for (const HandoverBucket& b : buckets) {
+    (b.status.state == HandoverState::kConfirmed ? confirmed : pending) += b.count;
+  }
+  std::vector<std::string> first_pending;
+  if (pending > 0) {
+    CUSTOS_ASSIGN_OR_RETURN(
+        first_pending,
+        FirstHandoverIdsWhere(
+            txn, leaver_id,
+            [](const HandoverStatus& s) { return s.state == HandoverState::kPending; }, max_ids));
   }
   // The files still owned that no handover names (both lists in id order).
   CutIds unassigned(max_ids);
-  auto h = handovers.begin();
-  for (const std::string& id : owned) {
-    while (h != handovers.end() && h->record_id < id) ++h;
-    if (h == handovers.end() || h->record_id != id) unassigned.Add(id);
+  if (!owned.empty()) {
+    CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> handed, HandedOverRecordIds(txn, leaver_id));
+    auto h = handed.begin();
+    for (const std::string& id : owned) {
+      while (h != handed.end() && *h < id) ++h;
+      if (h == handed.end() || *h != id) unassigned.Add(id);
+    }
   }
   ChecklistItem item =
       Item("handovers",
-           unassigned.empty() && pending.empty() ? ChecklistState::kDone : ChecklistState::kOpen);
-  item.details["confirmed"] = confirmed;
-  pending.Into(&item.details, "pending");
+           unassigned.empty() && pending == 0 ? ChecklistState::kDone : ChecklistState::kOpen);
+  item.details["confirmed"] = static_cast<uint64_t>(confirmed);
+  CutInto(&item.details, "pending", first_pending, pending);
   unassigned.Into(&item.details, "unassigned");
   return item;
 }
 
-ChecklistItem CustomersItem(policy::CustomerConfirmation mode,
-                            const std::vector<HandoverStatus>& handovers, size_t max_ids) {
-  if (mode == policy::CustomerConfirmation::kOff || handovers.empty()) {
+// The customers item, the same way: counted from `buckets`, the first
+// files still open read only when there are any.
+Result<ChecklistItem> CustomersItem(const ReadTxn& txn, std::string_view leaver_id,
+                                    policy::CustomerConfirmation mode,
+                                    const std::vector<HandoverBucket>& buckets, size_t max_ids) {
+  size_t total = 0;
+  for (const HandoverBucket& b : buckets) total += b.count;
+  if (mode == policy::CustomerConfirmation::kOff || total == 0) {
     return Item("customers", ChecklistState::kNotApplicable, false);
   }
+  const auto open_state = [mode](const HandoverStatus& s) {
+    const std::string_view state = CustomerStateId(s.answer, s.waived, mode);
+    return state != "confirmed" && state != "waived";
+  };
   json::Value counts = json::Value::MakeObject();
   for (std::string_view s : {"confirmed", "waived", "refused", "unreachable", "pending"}) {
     counts[std::string(s)] = 0;
   }
-  CutIds open(max_ids);
-  for (const HandoverStatus& h : handovers) {
-    const std::string state(CustomerStateId(h.answer, h.waived, mode));
-    counts[state] = counts[state].as_int() + 1;
-    if (state != "confirmed" && state != "waived") open.Add(h.record_id);
+  size_t open = 0;
+  for (const HandoverBucket& b : buckets) {
+    const std::string state(CustomerStateId(b.status.answer, b.status.waived, mode));
+    counts[state] = counts[state].as_int() + static_cast<int64_t>(b.count);
+    if (open_state(b.status)) open += b.count;
+  }
+  std::vector<std::string> first_open;
+  if (open > 0) {
+    CUSTOS_ASSIGN_OR_RETURN(first_open, FirstHandoverIdsWhere(txn, leaver_id, open_state, max_ids));
   }
   const bool required = mode == policy::CustomerConfirmation::kRequired;
   ChecklistItem item = Item("customers",
-                            open.empty() ? ChecklistState::kDone
-                            : required   ? ChecklistState::kOpen
-                                         : ChecklistState::kWarning,
+                            open == 0  ? ChecklistState::kDone
+                            : required ? ChecklistState::kOpen
+                                       : ChecklistState::kWarning,
                             required);
   item.details["counts"] = std::move(counts);
-  open.Into(&item.details, "open");
+  CutInto(&item.details, "open", first_open, open);
   return item;
 }
 
@@ -197,10 +228,14 @@ Result<DepartureChecklist> ChecklistOf(const ReadTxn& txn, policy::CustomerConfi
   resignation.details["last_working_day"] = leaver.last_working_day;
   out.items.push_back(std::move(resignation));
 
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<HandoverStatus> handovers,
-                          HandoverStatusesOf(txn, leaver.id));
-  out.items.push_back(HandoversItem(owned, handovers, max_ids));
-  out.items.push_back(CustomersItem(mode, handovers, max_ids));
+  // From the leaver's counts: a leaver may have handed over 100 000 files.
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<HandoverBucket> buckets, HandoverBucketsOf(txn, leaver.id));
+  CUSTOS_ASSIGN_OR_RETURN(ChecklistItem handovers,
+                          HandoversItem(txn, leaver.id, owned, buckets, max_ids));
+  out.items.push_back(std::move(handovers));
+  CUSTOS_ASSIGN_OR_RETURN(ChecklistItem customers,
+                          CustomersItem(txn, leaver.id, mode, buckets, max_ids));
+  out.items.push_back(std::move(customers));
 
   CUSTOS_ASSIGN_OR_RETURN(std::vector<Loan> loans, ListLoans(txn, {}, leaver.id));
   std::vector<std::string> out_loans;

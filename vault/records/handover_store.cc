@@ -298,24 +298,71 @@ Status EnsureSuccessorIndex(Vault& vault) {
   });
 }
 
-Result<HandoverCounts> HandoverCountsOf(const ReadTxn& txn, std::string_view user_id) {
-  HandoverCounts out;
+Result<std::vector<HandoverBucket>> HandoverBucketsOf(const ReadTxn& txn,
+                                                      std::string_view user_id) {
+  std::map<std::string, HandoverBucket> by_key;
   CUSTOS_ASSIGN_OR_RETURN(bool indexed, SuccessorIndexBuilt(txn));
   if (!indexed) {
     CUSTOS_ASSIGN_OR_RETURN(std::vector<HandoverStatus> all, HandoverStatusesOf(txn, user_id));
-    for (const HandoverStatus& s : all) {
-      ++(s.state == HandoverState::kConfirmed ? out.confirmed : out.pending);
+    for (HandoverStatus& s : all) {
+      s.record_id.clear();
+      HandoverBucket& b = by_key[CountKey(s)];
+      b.status = s;
+      ++b.count;
     }
-    out.total = all.size();
-    return out;
+  } else {
+    CUSTOS_ASSIGN_OR_RETURN(json::Object counts, ReadCounts(txn, user_id));
+    const Status bad = Status::DataLoss("a leaver's handover counts are damaged");
+    for (const auto& [key, n] : counts) {
+      // CountKey: state "/" answer "/" 0 or 1.
+      const size_t first = key.find('/');
+      const size_t last = key.rfind('/');
+      if (first == std::string::npos || last == first) return bad;
+      HandoverBucket b;
+      const std::string_view state = std::string_view(key).substr(0, first);
+      if (state == HandoverStateId(HandoverState::kConfirmed)) {
+        b.status.state = HandoverState::kConfirmed;
+      } else if (state != HandoverStateId(HandoverState::kPending)) {
+        return bad;
+      }
+      auto answer = ParseCustomerAnswer(std::string_view(key).substr(first + 1, last - first - 1));
+      if (!answer.ok()) return bad;
+      b.status.answer = *answer;
+      const std::string_view waived = std::string_view(key).substr(last + 1);
+      if (waived != "0" && waived != "1") return bad;
+      b.status.waived = waived == "1";
+      b.count = static_cast<size_t>(n.as_int());
+      by_key[key] = b;
+    }
   }
-  CUSTOS_ASSIGN_OR_RETURN(json::Object counts, ReadCounts(txn, user_id));
-  const std::string confirmed = std::string(HandoverStateId(HandoverState::kConfirmed)) + "/";
-  for (const auto& [key, n] : counts) {
-    const auto count = static_cast<size_t>(n.as_int());
-    (key.starts_with(confirmed) ? out.confirmed : out.pending) += count;
-    out.total += count;
+  std::vector<HandoverBucket> out;
+  for (auto& [key, b] : by_key) out.push_back(std::move(b));
+  return out;
+}
+
+Result<HandoverCounts> HandoverCountsOf(const ReadTxn& txn, std::string_view user_id) {
+  HandoverCounts out;
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<HandoverBucket> buckets, HandoverBucketsOf(txn, user_id));
+  for (const HandoverBucket& b : buckets) {
+    (b.status.state == HandoverState::kConfirmed ? out.confirmed : out.pending) += b.count;
+    out.total += b.count;
   }
+  return out;
+}
+
+Result<std::vector<std::string>> FirstHandoverIdsWhere(
+    const ReadTxn& txn, std::string_view user_id,
+    const std::function<bool(const HandoverStatus&)>& keep, size_t max) {
+  std::vector<std::string> out;
+  if (max == 0) return out;
+  const std::string prefix = HandoverPrefix(user_id);
+  CUSTOS_RETURN_IF_ERROR(
+      txn.Scan(tables::kDepartures, prefix,
+               [&](std::string_view key, std::string_view value) -> Result<bool> {
+                 CUSTOS_ASSIGN_OR_RETURN(HandoverStatus s, HandoverStatusFromText(value));
+                 if (keep(s)) out.emplace_back(key.substr(prefix.size()));
+                 return out.size() < max;
+               }));
   return out;
 }
 

@@ -143,6 +143,22 @@ struct HandoverCounts {
   size_t pending = 0;
   size_t confirmed = 0;
 };
+// A leaver's handovers of one state, customer answer and waiver (its
+// record_id empty), and how many there are.
+struct HandoverBucket {
+  HandoverStatus status;
+  size_t count = 0;
+};
+// Every non-empty bucket of `user_id`'s handovers, from the counts PutHandover
+// keeps (or, as HandoverCountsOf, from every handover of theirs).
+Result<std::vector<HandoverBucket>> HandoverBucketsOf(const ReadTxn& txn, std::string_view user_id);
+
+// The record ids of the first `max` handovers from `user_id`, in record-id
+// order, whose status `keep` accepts (each read from its stored text).
+Result<std::vector<std::string>> FirstHandoverIdsWhere(
+    const ReadTxn& txn, std::string_view user_id,
+    const std::function<bool(const HandoverStatus&)>& keep, size_t max);
+
 // The counts of `user_id`'s handovers, kept by PutHandover (a leaver may
 // have handed over 100 000 customers); on a vault opened read-only before
 // EnsureSuccessorIndex ran on it, counted from every handover of theirs.
