@@ -161,30 +161,30 @@ Result<HandedToMePage> HandoversTo(Archive& archive, const Caller& caller, size_
   if (all.empty()) return page;  // most callers: nothing to sort, no catalog to wait for
   // By leaver (their last working day), then by the file's name from the
   // catalog, whose reader opens a transaction of its own: none is held.
-  std::vector<size_t> group(all.size());  // each handover's leaver in page.leavers
   for (size_t i = 0; i < all.size(); ++i) {
     // The list comes by leaver: a new one starts a group.
     if (i == 0 || all[i].leaver_id != all[i - 1].leaver_id) {
       CUSTOS_ASSIGN_OR_RETURN(User leaver, GetUser(*txn, all[i].leaver_id));
       page.leavers.push_back(HandedToMeFrom{std::move(leaver)});
     }
-    group[i] = page.leavers.size() - 1;
   }
   txn.reset();
+  std::sort(page.leavers.begin(), page.leavers.end(),
+            [](const HandedToMeFrom& a, const HandedToMeFrom& b) {
+              return std::tie(a.leaver.last_working_day, a.leaver.id) <
+                     std::tie(b.leaver.last_working_day, b.leaver.id);
+            });
+  std::map<std::string_view, size_t> position;  // leaver id → page.leavers
+  for (size_t g = 0; g < page.leavers.size(); ++g) position[page.leavers[g].leaver.id] = g;
+  std::vector<size_t> group(all.size());  // each handover's leaver in page.leavers
   std::vector<std::string> ids;
   ids.reserve(all.size());
-  for (const HandoverToStatus& x : all) ids.push_back(x.status.record_id);
+  for (size_t i = 0; i < all.size(); ++i) {
+    group[i] = position.at(all[i].leaver_id);
+    ids.push_back(all[i].status.record_id);
+  }
   CUSTOS_ASSIGN_OR_RETURN(std::vector<std::optional<RecordSummary>> summaries,
                           archive.Summaries(ids));
-  std::vector<size_t> leaver_order(page.leavers.size());
-  for (size_t i = 0; i < leaver_order.size(); ++i) leaver_order[i] = i;
-  std::sort(leaver_order.begin(), leaver_order.end(), [&](size_t a, size_t b) {
-    const User& x = page.leavers[a].leaver;
-    const User& y = page.leavers[b].leaver;
-    return std::tie(x.last_working_day, x.id) < std::tie(y.last_working_day, y.id);
-  });
-  std::vector<size_t> rank(leaver_order.size());
-  for (size_t i = 0; i < leaver_order.size(); ++i) rank[leaver_order[i]] = i;
   // A file the catalog does not hold (deleted meanwhile) is left out.
   std::vector<size_t> order;
   order.reserve(all.size());
@@ -197,17 +197,8 @@ Result<HandedToMePage> HandoversTo(Archive& archive, const Caller& caller, size_
   }
   const auto name = [&](size_t i) -> const std::string& { return summaries[i]->name; };
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return std::tie(rank[group[a]], name(a), ids[a]) < std::tie(rank[group[b]], name(b), ids[b]);
+    return std::tie(group[a], name(a), ids[a]) < std::tie(group[b], name(b), ids[b]);
   });
-  // The leavers in the list's order, but for any whose files are all gone.
-  std::vector<HandedToMeFrom> leavers;
-  std::vector<size_t> at(page.leavers.size());  // group → leavers
-  for (size_t i : leaver_order) {
-    if (page.leavers[i].total == 0) continue;
-    at[i] = leavers.size();
-    leavers.push_back(std::move(page.leavers[i]));
-  }
-  page.leavers = std::move(leavers);
   for (const HandedToMeFrom& from : page.leavers) {
     page.total += from.total;
     page.open += from.open;
@@ -225,9 +216,11 @@ Result<HandedToMePage> HandoversTo(Archive& archive, const Caller& caller, size_
     CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> h,
                             ReadHandover(*txn, x.leaver_id, x.status.record_id));
     if (!h || h->successor_id != user.id) continue;  // given to someone else meanwhile
-    const User& leaver = page.leavers[at[group[order[k]]]].leaver;
+    const User& leaver = page.leavers[group[order[k]]].leaver;
     page.items.push_back(HandedToMe{std::move(*meta), leaver, std::move(*h)});
   }
+  // The leavers whose files are all gone are left out too.
+  std::erase_if(page.leavers, [](const HandedToMeFrom& from) { return from.total == 0; });
   return page;
 }
 
