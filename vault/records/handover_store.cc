@@ -132,14 +132,6 @@ Result<bool> SuccessorIndexBuilt(const ReadTxn& txn) {
   return true;
 }
 
-// The successor named in a stored handover's text.
-Result<std::string> SuccessorInText(std::string_view value) {
-  CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(value));
-  auto successor = json::GetString(v, "successor");
-  if (!successor.ok()) return Status::DataLoss("a stored handover is damaged");
-  return *successor;
-}
-
 // A leaver's stored counts by CountKey (empty when none stored).
 Result<json::Object> ReadCounts(const ReadTxn& txn, std::string_view user_id) {
   auto raw = txn.Get(tables::kDepartures, CountsKey(user_id));
@@ -393,21 +385,18 @@ Result<std::optional<Handover>> ReadHandover(const ReadTxn& txn, std::string_vie
 }
 
 Status PutHandover(WriteTxn& txn, const Handover& h) {
-  const std::string key = HandoverKey(h.user_id, h.record_id);
   const HandoverStatus now = StatusOfHandover(h);
   std::optional<HandoverStatus> was;
-  // A handover given to another successor leaves the first one's index.
-  auto before = txn.Get(tables::kDepartures, key);
-  if (before.ok()) {
-    CUSTOS_ASSIGN_OR_RETURN(std::string successor, SuccessorInText(*before));
-    if (successor != h.successor_id) {
-      Status gone =
-          txn.Delete(tables::kDepartures, SuccessorKey(txn, successor, h.user_id, h.record_id));
+  CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> before,
+                          ReadHandover(txn, h.user_id, h.record_id));
+  if (before) {
+    // A handover given to another successor leaves the first one's index.
+    if (before->successor_id != h.successor_id) {
+      Status gone = txn.Delete(tables::kDepartures,
+                               SuccessorKey(txn, before->successor_id, h.user_id, h.record_id));
       if (!gone.ok() && gone.code() != StatusCode::kNotFound) return gone;
     }
-    CUSTOS_ASSIGN_OR_RETURN(was, HandoverStatusFromText(*before));
-  } else if (before.status().code() != StatusCode::kNotFound) {
-    return before.status();
+    was = StatusOfHandover(*before);
   }
   // The leaver's counts follow the handover from its old bucket to its new.
   // Counts that do not hold the old one (changed by a build without them)
@@ -426,7 +415,8 @@ Status PutHandover(WriteTxn& txn, const Handover& h) {
   CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kDepartures,
                                  SuccessorKey(txn, h.successor_id, h.user_id, h.record_id),
                                  StatusText(h)));
-  return txn.Put(tables::kDepartures, key, json::Serialize(h.ToJson()));
+  return txn.Put(tables::kDepartures, HandoverKey(h.user_id, h.record_id),
+                 json::Serialize(h.ToJson()));
 }
 
 std::string_view HandoverStateId(HandoverState s) {
