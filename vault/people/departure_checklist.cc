@@ -46,26 +46,6 @@ ChecklistItem Item(std::string id, ChecklistState state, bool blocking = true) {
   return item;
 }
 
-// The first `max` of a list of ids under `key`, and how many there are in
-// all under key + "_count" (a leaver may have 100 000 files pending).
-class CutIds {
- public:
-  explicit CutIds(size_t max) : max_(max) {}
-  void Add(std::string_view id) {
-    if (count_++ < max_) ids_.Push(std::string(id));
-  }
-  bool empty() const { return count_ == 0; }
-  void Into(json::Value* details, const std::string& key) {
-    (*details)[key] = std::move(ids_);
-    (*details)[key + "_count"] = static_cast<uint64_t>(count_);
-  }
-
- private:
-  size_t max_;
-  size_t count_ = 0;
-  json::Value ids_ = json::Value::MakeArray();
-};
-
 json::Value Ids(const std::vector<std::string>& ids) {
   json::Value a = json::Value::MakeArray();
   for (const std::string& id : ids) a.Push(id);
@@ -116,21 +96,22 @@ Result<ChecklistItem> HandoversItem(const ReadTxn& txn, std::string_view leaver_
             [](const HandoverStatus& s) { return s.state == HandoverState::kPending; }, max_ids));
   }
   // The files still owned that no handover names (both lists in id order).
-  CutIds unassigned(max_ids);
+  std::vector<std::string> first_unassigned;
+  size_t unassigned = 0;
   if (!owned.empty()) {
     CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> handed, HandedOverRecordIds(txn, leaver_id));
     auto h = handed.begin();
     for (const std::string& id : owned) {
       while (h != handed.end() && *h < id) ++h;
-      if (h == handed.end() || *h != id) unassigned.Add(id);
+      if (h != handed.end() && *h == id) continue;
+      if (unassigned++ < max_ids) first_unassigned.push_back(id);
     }
   }
-  ChecklistItem item =
-      Item("handovers",
-           unassigned.empty() && pending == 0 ? ChecklistState::kDone : ChecklistState::kOpen);
+  ChecklistItem item = Item(
+      "handovers", unassigned == 0 && pending == 0 ? ChecklistState::kDone : ChecklistState::kOpen);
   item.details["confirmed"] = static_cast<uint64_t>(confirmed);
   CutInto(&item.details, "pending", first_pending, pending);
-  unassigned.Into(&item.details, "unassigned");
+  CutInto(&item.details, "unassigned", first_unassigned, unassigned);
   return item;
 }
 
