@@ -691,40 +691,39 @@ Status ForEachLeaf(const ReadTxn& txn, uint64_t from, uint64_t to,
   return Status::Ok();
 }
 
+// Whether an event at `time_text` (RFC 3339) falls in the filter's window.
+Result<bool> InWindow(const AuditFilter& filter, uint64_t seq, std::string_view time_text) {
+  auto t = ParseRfc3339(time_text);
+  if (!t.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has a bad time");
+  return !(filter.from && *t < *filter.from) && !(filter.to && *t >= *filter.to);
+}
+
 // Whether a leaf passes `filter`. kDataLoss for a leaf that does not parse
 // or has no readable time when a time bound is asked.
 Result<bool> Passes(const AuditFilter& filter, uint64_t seq, std::string_view leaf) {
   if (!filter.actor && !filter.object && !filter.from && !filter.to) return true;
+  const bool window = filter.from || filter.to;
   // A leaf is canonical JSON as appended: its ids and time are read from its
   // text, as the verifier reads them (a person's departure report passes
   // over every event of theirs before its window). Any other is parsed.
   if (!leaf.empty() && leaf.front() == '{' && json::IsCanonical(leaf)) {
     if (filter.actor && CanonicalMemberId(leaf, "actor") != *filter.actor) return false;
     if (filter.object && CanonicalMemberId(leaf, "object") != *filter.object) return false;
-    if (!filter.from && !filter.to) return true;
+    if (!window) return true;
     auto ts = json::MemberText(leaf, "time");
     if (ts.ok() && ts->size() >= 2 && ts->front() == '"' &&
         ts->find('\\') == std::string_view::npos) {
-      auto t = ParseRfc3339(ts->substr(1, ts->size() - 2));
-      if (!t.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has a bad time");
-      if (filter.from && *t < *filter.from) return false;
-      if (filter.to && *t >= *filter.to) return false;
-      return true;
+      return InWindow(filter, seq, ts->substr(1, ts->size() - 2));
     }
   }
   auto v = json::Parse(leaf);
   if (!v.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf is not JSON");
   if (filter.actor && MemberId(*v, "actor") != *filter.actor) return false;
   if (filter.object && MemberId(*v, "object") != *filter.object) return false;
-  if (filter.from || filter.to) {
-    auto ts = json::GetString(*v, "time");
-    if (!ts.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has no time");
-    auto t = ParseRfc3339(*ts);
-    if (!t.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has a bad time");
-    if (filter.from && *t < *filter.from) return false;
-    if (filter.to && *t >= *filter.to) return false;
-  }
-  return true;
+  if (!window) return true;
+  auto ts = json::GetString(*v, "time");
+  if (!ts.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has no time");
+  return InWindow(filter, seq, *ts);
 }
 
 // Compares the hashes `expected` of tile (level, index), recomputed from
