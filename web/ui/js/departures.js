@@ -413,7 +413,7 @@ async function viewHandedToMe() {
           el('div', { class: 'muted' }, el('span', { i18n: 'dep.assigned_by' }), el('span', { text: ': ' + nameOf(h.assigned_by_person) + ' ' + when(h.assigned_at) }))),
         el('td', { class: 'dep-customer' }, customerCell(leaver.id, rec, h, mode, err, true)));
     });
-    const count = counts.get(leaver.id) || { total: list.length, open: list.filter((x) => !x.handover.complete).length };
+    const count = counts.get(leaver.id);  // every leaver on the page is in r.body.leavers
     return el('section', { class: 'card', 'data-leaver': leaver.id },
       el('h2', { text: nameOf(leaver) + (leaver.department ? '（' + leaver.department + '）' : '') }),
       el('p', { class: 'muted', text: t('mine.leaver_line', {
