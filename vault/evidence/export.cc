@@ -113,8 +113,9 @@ Result<Delivery> EvidenceDesk::Export(const Caller& caller, std::string_view id,
 
   // 4. What goes in: the scope as it resolves now, and its events.
   {
+    CUSTOS_ASSIGN_OR_RETURN(OwnedRecords owned, OwnedRecordsOf(archive_, request.scope));
     CUSTOS_ASSIGN_OR_RETURN(auto r, vault.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(input.scope, ResolveScope(archive_, *r, request.scope));
+    CUSTOS_ASSIGN_OR_RETURN(input.scope, ResolveScope(archive_, *r, request.scope, owned));
     CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> custody,
                             internal::CaseRequestIds(*r, request.case_ref));
     CUSTOS_ASSIGN_OR_RETURN(input.events,

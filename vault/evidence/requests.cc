@@ -390,8 +390,9 @@ Result<EvidenceRequest> EvidenceDesk::Request(const Caller& caller,
   }
   ResolvedScope scope;
   {
+    CUSTOS_ASSIGN_OR_RETURN(OwnedRecords owned, OwnedRecordsOf(archive_, request.scope));
     CUSTOS_ASSIGN_OR_RETURN(auto r, archive_.vault().BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(scope, ResolveScope(archive_, *r, request.scope));
+    CUSTOS_ASSIGN_OR_RETURN(scope, ResolveScope(archive_, *r, request.scope, owned));
   }
   return DecideRequest(caller, request, scope);
 }
@@ -443,13 +444,15 @@ Result<ScopePreview> EvidenceDesk::Preview(const Caller& caller,
   ScopePreview preview;
   bool allowed_before = false;
   {
+    CUSTOS_ASSIGN_OR_RETURN(OwnedRecords owned, OwnedRecordsOf(archive_, request.scope));
     CUSTOS_ASSIGN_OR_RETURN(auto r, archive_.vault().BeginRead());
     internal::StepSpec probe;
     probe.action = policy::Action::kRequestEvidence;
     probe.reason = request.purpose;
     CUSTOS_ASSIGN_OR_RETURN(allowed_before, internal::PeekStep(archive_, *r, caller, probe));
     if (allowed_before) {
-      CUSTOS_ASSIGN_OR_RETURN(ResolvedScope scope, ResolveScope(archive_, *r, request.scope));
+      CUSTOS_ASSIGN_OR_RETURN(ResolvedScope scope,
+                              ResolveScope(archive_, *r, request.scope, owned));
       CUSTOS_ASSIGN_OR_RETURN(uint64_t size, archive_.audit_log().Size(*r));
       CUSTOS_ASSIGN_OR_RETURN(std::vector<uint64_t> events,
                               CollectEvents(archive_, *r, scope, {}, size));
@@ -491,10 +494,16 @@ Result<EvidenceRequest> EvidenceDesk::Approve(const Caller& caller, std::string_
                                               std::string_view note) {
   // What the hold will cover, resolved before the write (it reads the log).
   ResolvedScope scope;
+  ScopeSpec asked;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto r, archive_.vault().BeginRead());
     CUSTOS_ASSIGN_OR_RETURN(EvidenceRequest request, internal::LoadRequest(*r, id));
-    auto resolved = ResolveScope(archive_, *r, request.scope);
+    asked = std::move(request.scope);
+  }
+  {
+    CUSTOS_ASSIGN_OR_RETURN(OwnedRecords owned, OwnedRecordsOf(archive_, asked));
+    CUSTOS_ASSIGN_OR_RETURN(auto r, archive_.vault().BeginRead());
+    auto resolved = ResolveScope(archive_, *r, asked, owned);
     // A scope that no longer resolves (a person removed since) is decided
     // without a hold list; the approval itself does not depend on it.
     if (resolved.ok()) scope = std::move(*resolved);

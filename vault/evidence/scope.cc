@@ -91,8 +91,13 @@ Result<ScopeSpec> ScopeSpec::FromJson(const json::Value& v) {
   return s;
 }
 
+Result<OwnedRecords> OwnedRecordsOf(const Archive& archive, const ScopeSpec& spec) {
+  if (spec.person_ids.size() > kMaxScopePeople) return OwnedRecords();  // ResolveScope refuses it
+  return archive.RecordsOwnedByEach(spec.person_ids);
+}
+
 Result<ResolvedScope> ResolveScope(const Archive& archive, const ReadTxn& txn,
-                                   const ScopeSpec& spec) {
+                                   const ScopeSpec& spec, const OwnedRecords& owned) {
   if (spec.person_ids.empty() && spec.record_ids.empty()) {
     return Status::InvalidArgument("the scope names no person and no record");
   }
@@ -163,8 +168,8 @@ Result<ResolvedScope> ResolveScope(const Archive& archive, const ReadTxn& txn,
 
   std::vector<std::string> records = named_records;
   for (const User& u : scope.people) {
-    CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> owned, archive.RecordsOwnedBy(u.id));
-    records.insert(records.end(), owned.begin(), owned.end());
+    if (auto it = owned.find(u.id); it != owned.end())
+      records.insert(records.end(), it->second.begin(), it->second.end());
     // The files handed over from them, from the handovers' keys alone.
     CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> handed, HandedOverRecordIds(txn, u.id));
     records.insert(records.end(), handed.begin(), handed.end());

@@ -13,6 +13,7 @@
 #define CUSTOS_VAULT_EVIDENCE_SCOPE_H_
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -57,10 +58,18 @@ struct ResolvedScope {
   bool InWindow(UnixMillis t) const { return t >= from && (to == 0 || t < to); }
 };
 
+// The files each person of a scope owns, from the records catalog, by user
+// id. Read before the caller's read transaction: the catalog's readers open
+// their own, and a read inside another would hold two snapshots (two
+// connections on PostgreSQL).
+using OwnedRecords = std::map<std::string, std::vector<std::string>, std::less<>>;
+Result<OwnedRecords> OwnedRecordsOf(const Archive& archive, const ScopeSpec& spec);
+
 // Checks the spec (known people and records, a sane window, limits) and
-// resolves it. kInvalidArgument naming the problem for a bad spec.
+// resolves it, with `owned` from OwnedRecordsOf. kInvalidArgument naming the
+// problem for a bad spec.
 Result<ResolvedScope> ResolveScope(const Archive& archive, const ReadTxn& txn,
-                                   const ScopeSpec& spec);
+                                   const ScopeSpec& spec, const OwnedRecords& owned);
 
 // The audit events a bundle for `scope` carries, as sorted seqs below
 // `log_size`:

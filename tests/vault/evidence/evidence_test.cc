@@ -503,6 +503,17 @@ TEST_F(EvidenceTest, ALeaversBundleCarriesTheHandoversAndTheCustomersAnswers) {
   for (const auto& [name, bytes] : Unzip(Bytes(*redacted))) {
     EXPECT_EQ(bytes.find("钱采购经理"), std::string::npos) << name;
   }
+
+  // A bundle about the successor holds the files they now own, own2_ too,
+  // which they never opened: owning a file puts it in their scope.
+  NewEvidenceRequest about_successor = AboutBorrower();
+  about_successor.scope.person_ids = {successor.id};
+  auto theirs = desk_->Export(As(litigation_), Approved(about_successor).id);
+  ASSERT_TRUE(theirs.ok()) << theirs.status().ToString();
+  const Files their_files = Unzip(Bytes(*theirs));
+  for (const RecordMeta* r : {&own1_, &own2_}) {
+    EXPECT_TRUE(HasFile(their_files, "records/" + r->id + "/meta.json")) << r->id;
+  }
 }
 
 TEST_F(EvidenceTest, LaterDownloadsAndExportsFormTheChainOfCustody) {
