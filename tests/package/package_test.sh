@@ -20,6 +20,7 @@ grep -q '^ Package: custos$' "$WORK/info" || fail "package name"
 grep -Eq '^ Depends: .*libsodium' "$WORK/info" || fail "Depends lacks libsodium: $(grep Depends "$WORK/info")"
 grep -Eq '^ Depends: .*liblmdb' "$WORK/info" || fail "Depends lacks liblmdb"
 grep -Eq '^ Depends: .*libpoco' "$WORK/info" || fail "Depends lacks Poco"
+grep -Eq '^ Depends: .*libjemalloc' "$WORK/info" || fail "Depends lacks libjemalloc (the allocator custos links)"
 grep -Eq '^ Depends: .*adduser' "$WORK/info" || fail "Depends lacks adduser"
 dpkg-deb --ctrl-tarfile "$DEB" | tar -t >"$WORK/control-files"
 for f in ./conffiles ./postinst ./prerm; do
