@@ -244,10 +244,12 @@ TEST_F(HandoverTest, ConfirmMovesOwnershipWithHistoryAndAuditsEveryStep) {
   }
   EXPECT_EQ(confirmed, 1);
   EXPECT_EQ(open, 1);
-  // A page at a time, in id order: the confirmed file (now the successor's)
+  // A page at a time, by name in pinyin order (华东 Huadong before 苏州
+  // Suzhou, whatever their ids): the confirmed file (now the successor's)
   // and the one still theirs each on a page of one, and nothing past the
   // end; the total stays.
-  ASSERT_LT(items->items[0].meta.id, items->items[1].meta.id);
+  ASSERT_EQ(items->items[0].meta.id, rec1_.id);
+  ASSERT_EQ(items->items[1].meta.id, rec2_.id);
   for (size_t i = 0; i < 3; ++i) {
     auto page = ListHandovers(*archive_, As(hr_), author_.id, i, 1);
     ASSERT_TRUE(page.ok()) << page.status().ToString();
@@ -340,9 +342,10 @@ TEST_F(HandoverTest, ASuccessorsListComesFromTheIndexAPageAtATime) {
     EXPECT_EQ(x.handover.successor_id, successor_.id);
     EXPECT_EQ(x.leaver.id, author_.id);
   }
-  std::vector<std::string> sorted = names;
-  std::sort(sorted.begin(), sorted.end());
-  EXPECT_EQ(names, sorted);
+  // By the file's name in pinyin order: Changzhou, Huadong, Wuxi (by code
+  // point 华 U+534E would come before 常 U+5E38).
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"常州电子有限公司", "华东机电有限公司", "无锡机械有限公司"}));
   ASSERT_EQ(names.size(), 3u);
   EXPECT_EQ(std::count(names.begin(), names.end(), rec2_.name), 0) << "given to another";
 

@@ -245,6 +245,27 @@ TEST_F(RecordTest, SearchPagesAreTheSameAtEveryOffsetAndLimit) {
   EXPECT_TRUE(none->records.empty());
 }
 
+TEST_F(RecordTest, SearchListsFilesByNameInPinyinOrder) {
+  // Created in this order; listed Beijing, Chengdu, Chongqing, Guangzhou,
+  // Nanjing, Ningbo, Shanghai, Suzhou, Tianjin (by code point 上海 would
+  // come first and 重庆 last). Two files of one name: by id.
+  const std::vector<std::string> created = {"上海华茂", "重庆天成", "南京卓越", "北京明辉",
+                                            "苏州凯旋", "天津鼎盛", "宁波嘉禾", "成都德润",
+                                            "广州恒通", "南京卓越"};
+  for (const std::string& name : created) MakeRecord(Classification::kInternal, name, {"排序测试"});
+  SearchQuery q;
+  q.tag = "排序测试";
+  auto found = archive_->Search(As(author_), q);
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  std::vector<std::string> names;
+  for (const RecordMeta& m : found->records) names.push_back(m.name);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"北京明辉", "成都德润", "重庆天成", "广州恒通", "南京卓越",
+                                      "南京卓越", "宁波嘉禾", "上海华茂", "苏州凯旋", "天津鼎盛"}));
+  ASSERT_EQ(found->records.size(), 10u);
+  EXPECT_LT(found->records[4].id, found->records[5].id);
+}
+
 TEST_F(RecordTest, TextSearchMatchesTheCurrentNameOnlyAndNeverAcrossTwoNames) {
   const RecordMeta a = MakeRecord(Classification::kInternal, "上海甲", {});
   MakeRecord(Classification::kInternal, "乙方贸易", {});
@@ -387,9 +408,10 @@ TEST_F(RecordTest, ACatalogReadBackFromTheStoreFindsWhatTheLiveOneFound) {
   auto whole = reopened.Search(As(auditor_), all);
   ASSERT_TRUE(whole.ok());
   ASSERT_EQ(whole->total, many.size());
-  EXPECT_TRUE(std::is_sorted(whole->records.begin(), whole->records.end(),
-                             [](const RecordMeta& a, const RecordMeta& b) { return a.id < b.id; }))
-      << "read back in the order of the ids";
+  // "客户 0", "客户 1", "客户 2", …: by name, the number by its value.
+  ASSERT_EQ(whole->records.size(), many.size());
+  for (size_t i = 0; i < many.size(); ++i)
+    EXPECT_EQ(whole->records[i].name, "客户 " + std::to_string(i)) << "listed by name";
   for (const User& o : owners) {
     auto owned = reopened.RecordsOwnedBy(o.id);
     ASSERT_TRUE(owned.ok());

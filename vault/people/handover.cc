@@ -5,6 +5,7 @@
 #include <iterator>
 #include <map>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 
 #include "base/encoding.h"
@@ -130,13 +131,16 @@ Result<HandoverPage> ListHandovers(Archive& archive, const Caller& caller, std::
   // The catalog's reader opens a transaction of its own: none is held
   // meanwhile (a growing map waits for every reader).
   txn.reset();
-  // Both in id order: their union is the list.
+  // Both in id order: their union is the list, listed by name.
   CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> owned, archive.RecordsOwnedBy(user_id));
   CUSTOS_ASSIGN_OR_RETURN(txn, archive.vault().BeginRead());
   CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> handed, HandedOverRecordIds(*txn, user_id));
+  txn.reset();
   std::vector<std::string> ids;
   ids.reserve(owned.size() + handed.size());
   std::set_union(owned.begin(), owned.end(), handed.begin(), handed.end(), std::back_inserter(ids));
+  CUSTOS_RETURN_IF_ERROR(archive.SortByName(&ids));
+  CUSTOS_ASSIGN_OR_RETURN(txn, archive.vault().BeginRead());
   HandoverPage page;
   page.total = ids.size();
   const size_t from = std::min(offset, ids.size());
@@ -195,9 +199,20 @@ Result<HandedToMePage> HandoversTo(Archive& archive, const Caller& caller, size_
     ++from.total;
     if (!HandoverComplete(all[i].status, page.mode)) ++from.open;
   }
-  const auto name = [&](size_t i) -> const std::string& { return summaries[i]->name; };
+  // Each leaver's files by name in pinyin order (the catalog's order).
+  std::vector<std::string> by_name;
+  by_name.reserve(order.size());
+  for (size_t i : order) by_name.push_back(ids[i]);
+  CUSTOS_RETURN_IF_ERROR(archive.SortByName(&by_name));
+  std::vector<size_t> rank(all.size());  // each handover's file's place in by_name
+  {
+    std::unordered_map<std::string_view, size_t> place;
+    place.reserve(by_name.size());
+    for (size_t k = 0; k < by_name.size(); ++k) place.emplace(by_name[k], k);
+    for (size_t i : order) rank[i] = place.at(ids[i]);
+  }
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return std::tie(group[a], name(a), ids[a]) < std::tie(group[b], name(b), ids[b]);
+    return std::tie(group[a], rank[a]) < std::tie(group[b], rank[b]);
   });
   for (const HandedToMeFrom& from : page.leavers) {
     page.total += from.total;

@@ -128,10 +128,11 @@ struct HandoverPage {
 };
 
 // The records `user_id` owns now plus every record handed over from them
-// (pending or confirmed), sorted by record id: the `limit` from `offset`
-// on (a salesperson may leave 100 000 customers). Only the page's files
-// and handovers are read; the rest are counted from the catalog and the
-// handovers' keys. The caller must be an enabled user one of whose roles
+// (pending or confirmed), by name in pinyin order and then by id
+// (Archive::SortByName): the `limit` from `offset` on (a salesperson may
+// leave 100 000 customers). Only the page's files and handovers are read;
+// the rest are counted and ordered from the catalog and the handovers'
+// keys. The caller must be an enabled user one of whose roles
 // the policy in force lets assign or confirm handovers or read departure
 // reports (kPermissionDenied "role.not_permitted: ..." otherwise);
 // kNotFound for an unknown user. Unaudited: metadata only.

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -611,13 +612,21 @@ Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& qu
           text_hits[i] =
               catalog.String(static_cast<uint32_t>(i)).find(query.text) != std::string::npos;
       }
-      // The entries are scanned in two halves at once (a search of a
-      // million files is all CPU); each half keeps its first offset + limit
-      // matches, and the first half's come first, so the page is the one a
-      // single scan in catalog order would give.
+      // Files are listed by name in pinyin order (NameSortKey), then by
+      // id. The entries are scanned in two halves at once (a search of a
+      // million files is all CPU); each half keeps its first offset +
+      // limit matches in that order, and the page is taken from the two.
+      struct Hit {
+        Catalog::NamePrefix name_prefix;  // the entry's, at hand while sorting
+        const Catalog::Entry* entry;
+      };
       struct Part {
         size_t total = 0;
-        std::vector<const Catalog::Entry*> first;
+        std::vector<Hit> first;
+      };
+      const auto before = [](const Hit& a, const Hit& b) {
+        if (a.name_prefix != b.name_prefix) return a.name_prefix < b.name_prefix;
+        return Catalog::NameBefore(*a.entry, *b.entry);
       };
       const size_t want = query.offset + std::min(query.limit, SIZE_MAX - query.offset);
       const std::vector<Catalog::Entry>& entries = catalog.entries();
@@ -636,9 +645,16 @@ Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& qu
           if (!level_visible[static_cast<size_t>(e.classification)] &&
               (me == kNone || (e.owner != me && e.author != me && e.custodian != me)))
             continue;
-          if (part->first.size() < want) part->first.push_back(&e);
+          if (want > 0) part->first.push_back(Hit{e.name_prefix, &e});
           ++part->total;
         }
+        std::vector<Hit>& first = part->first;
+        if (first.size() > want) {
+          std::nth_element(first.begin(), first.begin() + static_cast<ptrdiff_t>(want), first.end(),
+                           before);
+          first.resize(want);
+        }
+        std::sort(first.begin(), first.end(), before);
       };
       if (!no_match) {
         Part parts[2];
@@ -648,13 +664,11 @@ Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& qu
         auto second = std::async(std::launch::async, scan, half, entries.size(), &parts[1]);
         scan(0, half, &parts[0]);
         second.get();
-        size_t match = 0;  // the index of a kept match among all, in catalog order
-        for (const Part& part : parts) {
-          for (const Catalog::Entry* e : part.first) {
-            if (match >= query.offset && page.size() < query.limit) page.push_back(*e->id);
-            ++match;
-          }
-        }
+        std::vector<Hit> merged(parts[0].first.size() + parts[1].first.size());
+        std::merge(parts[0].first.begin(), parts[0].first.end(), parts[1].first.begin(),
+                   parts[1].first.end(), merged.begin(), before);
+        for (size_t k = query.offset; k < merged.size() && page.size() < query.limit; ++k)
+          page.push_back(*merged[k].entry->id);
         result.total = parts[0].total + parts[1].total;
       }
     }
@@ -755,6 +769,33 @@ Result<std::vector<std::optional<RecordSummary>>> Archive::Summaries(
     out[i] = RecordSummary{*e->id, e->name, e->kind, e->classification, catalog_->String(e->owner)};
   }
   return out;
+}
+
+Status Archive::SortByName(std::vector<std::string>* ids) const {
+  CUSTOS_RETURN_IF_ERROR(CurrentCatalog());
+  std::shared_lock lock(catalog_mu_);
+  struct Keyed {
+    Catalog::NamePrefix name_prefix;
+    const Catalog::Entry* entry;  // nullptr: not in the catalog
+    const std::string* id;
+  };
+  std::vector<Keyed> keyed;
+  keyed.reserve(ids->size());
+  for (const std::string& id : *ids) {
+    const Catalog::Entry* e = catalog_->Find(id);
+    keyed.push_back(Keyed{e != nullptr ? e->name_prefix : Catalog::NamePrefix{}, e, &id});
+  }
+  std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
+    if ((a.entry == nullptr) != (b.entry == nullptr)) return b.entry == nullptr;
+    if (a.entry == nullptr) return *a.id < *b.id;
+    if (a.name_prefix != b.name_prefix) return a.name_prefix < b.name_prefix;
+    return Catalog::NameBefore(*a.entry, *b.entry);
+  });
+  std::vector<std::string> sorted;
+  sorted.reserve(ids->size());
+  for (const Keyed& k : keyed) sorted.push_back(*k.id);
+  *ids = std::move(sorted);
+  return Status::Ok();
 }
 
 Result<std::map<std::string, std::vector<std::string>, std::less<>>> Archive::RecordsOwnedByEach(

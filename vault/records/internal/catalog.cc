@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "base/collation.h"
 #include "base/time.h"
 
 namespace custos::vault::internal {
@@ -13,13 +14,24 @@ uint32_t Catalog::Intern(const std::string& s) {
   return it->second;
 }
 
+void Catalog::SetName(Entry* e, std::string name) {
+  e->name = std::move(name);
+  e->name_key = NameSortKey(e->name);
+  e->name_prefix = {0, 0};
+  for (size_t i = 0; i < 16; ++i) {
+    const uint8_t byte = i < e->name_key.size() ? static_cast<uint8_t>(e->name_key[i]) : 0;
+    uint64_t& word = e->name_prefix[i / 8];
+    word = word << 8 | byte;
+  }
+}
+
 uint32_t Catalog::Lookup(std::string_view s) const {
-  auto it = intern_.find(std::string(s));
+  auto it = intern_.find(s);
   return it == intern_.end() ? kNone : it->second;
 }
 
 const Catalog::Entry* Catalog::Find(std::string_view id) const {
-  auto it = ids_.find(std::string(id));
+  auto it = ids_.find(id);
   return it == ids_.end() ? nullptr : &entries_[it->second];
 }
 
@@ -32,7 +44,7 @@ void Catalog::Put(const RecordMeta& meta) {
   }
   Entry& e = entries_[slot->second];
   e.id = &slot->first;
-  e.name = meta.name;
+  if (e.name != meta.name || e.name_key.empty()) SetName(&e, meta.name);
   e.owner = Intern(meta.owner_id);
   e.author = Intern(meta.author_id);
   e.custodian = Intern(meta.custodian_id);
@@ -241,7 +253,7 @@ Result<Catalog> Catalog::Decode(std::string_view bytes) {
     if (!added) return bad;
     Entry& e = c.entries_.emplace_back();
     e.id = &slot->first;
-    e.name = in.Bytes();
+    SetName(&e, std::string(in.Bytes()));
     if (!string(&e.owner) || !string(&e.author) || !string(&e.custodian) || !string(&e.status))
       return bad;
     const uint64_t tags = in.Varint();

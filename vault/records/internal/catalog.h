@@ -9,7 +9,9 @@
 #ifndef CUSTOS_VAULT_RECORDS_INTERNAL_CATALOG_H_
 #define CUSTOS_VAULT_RECORDS_INTERNAL_CATALOG_H_
 
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -28,9 +30,17 @@ class Catalog {
   // No declassification date (Entry::declassify_day).
   static constexpr int64_t kNoDate = INT64_MIN;
 
+  using NamePrefix = std::array<uint64_t, 2>;
+
   struct Entry {
     const std::string* id = nullptr;  // the key in ids_ (node-stable)
     std::string name;
+    // NameSortKey(name), and its first 16 bytes as two numbers
+    // (big-endian; about 8 Chinese characters): files are listed in this
+    // order (NameBefore), and the numbers decide most comparisons without
+    // reading the key.
+    std::string name_key;
+    NamePrefix name_prefix;
     // Interned (String): ids of people, the status label, the tags.
     uint32_t owner = 0;
     uint32_t author = 0;
@@ -42,6 +52,13 @@ class Catalog {
     policy::Classification classification = policy::Classification::kTopSecret;
     RecordKind kind = RecordKind::kCustomer;
   };
+
+  // Whether `a` is listed before `b`: by name (pinyin order), then by id.
+  static bool NameBefore(const Entry& a, const Entry& b) {
+    if (a.name_prefix != b.name_prefix) return a.name_prefix < b.name_prefix;
+    if (a.name_key != b.name_key) return a.name_key < b.name_key;
+    return *a.id < *b.id;
+  }
 
   Catalog() = default;
   Catalog(Catalog&&) = default;
@@ -64,7 +81,7 @@ class Catalog {
   void Reserve(size_t n);
 
   size_t size() const { return entries_.size(); }
-  // In insertion order: the order a search returns its matches in.
+  // In insertion order.
   const std::vector<Entry>& entries() const { return entries_; }
   // The catalog's fields of `e` as metadata (the rest left as a default
   // RecordMeta has them): what Put takes back.
@@ -85,10 +102,18 @@ class Catalog {
 
  private:
   uint32_t Intern(const std::string& s);
+  static void SetName(Entry* e, std::string name);
 
   std::vector<Entry> entries_;
-  std::unordered_map<std::string, uint32_t> ids_;  // record id → index in entries_
-  std::unordered_map<std::string, uint32_t> intern_;
+  // Looked up by string_view, without making a string of the key.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Map = std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>>;
+
+  Map ids_;  // record id → index in entries_
+  Map intern_;
   std::vector<std::string> strings_;
 };
 
