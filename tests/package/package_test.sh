@@ -21,6 +21,7 @@ grep -Eq '^ Depends: .*libsodium' "$WORK/info" || fail "Depends lacks libsodium:
 grep -Eq '^ Depends: .*liblmdb' "$WORK/info" || fail "Depends lacks liblmdb"
 grep -Eq '^ Depends: .*libpoco' "$WORK/info" || fail "Depends lacks Poco"
 grep -Eq '^ Depends: .*libjemalloc' "$WORK/info" || fail "Depends lacks libjemalloc (the allocator custos links)"
+grep -Eq '^ Depends: .*libicu' "$WORK/info" || fail "Depends lacks libicu (names in pinyin order)"
 grep -Eq '^ Depends: .*adduser' "$WORK/info" || fail "Depends lacks adduser"
 dpkg-deb --ctrl-tarfile "$DEB" | tar -t >"$WORK/control-files"
 for f in ./conffiles ./postinst ./prerm; do
