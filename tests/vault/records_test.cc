@@ -266,6 +266,42 @@ TEST_F(RecordTest, SearchListsFilesByNameInPinyinOrder) {
   EXPECT_LT(found->records[4].id, found->records[5].id);
 }
 
+TEST_F(RecordTest, SearchPagesOfManyMatchesAreSlicesOfTheWholeList) {
+  // 700 matches: a page of a few is chosen from them a few hundred at a
+  // time, and must still be the same slice of the whole list by name.
+  std::vector<NewRecord> many(700);
+  for (size_t i = 0; i < many.size(); ++i) {
+    many[i].name = "排序客户 " + std::to_string((i * 389) % many.size());  // created shuffled
+    many[i].classification = Classification::kInternal;
+    many[i].custodian_id = custodian_.id;
+    many[i].owner_id = author_.id;
+    many[i].tags = {"分片"};
+  }
+  ASSERT_TRUE(archive_->CreateRecords(As(author_), many, "批量建档").ok());
+  SearchQuery all;
+  all.tag = "分片";
+  all.limit = 1000;
+  auto whole = archive_->Search(As(author_), all);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  ASSERT_EQ(whole->records.size(), many.size());
+  for (size_t i = 0; i < many.size(); ++i)
+    ASSERT_EQ(whole->records[i].name, "排序客户 " + std::to_string(i));
+  for (auto [offset, limit] : std::vector<std::pair<size_t, size_t>>{
+           {0, 1}, {0, 50}, {123, 7}, {299, 2}, {650, 100}, {699, 5}}) {
+    SearchQuery q = all;
+    q.offset = offset;
+    q.limit = limit;
+    auto page = archive_->Search(As(author_), q);
+    ASSERT_TRUE(page.ok());
+    EXPECT_EQ(page->total, many.size());
+    std::vector<std::string> got, expected;
+    for (const RecordMeta& m : page->records) got.push_back(m.id);
+    for (size_t k = offset; k < std::min(many.size(), offset + limit); ++k)
+      expected.push_back(whole->records[k].id);
+    EXPECT_EQ(got, expected) << "offset " << offset << ", limit " << limit;
+  }
+}
+
 TEST_F(RecordTest, TextSearchMatchesTheCurrentNameOnlyAndNeverAcrossTwoNames) {
   const RecordMeta a = MakeRecord(Classification::kInternal, "上海甲", {});
   MakeRecord(Classification::kInternal, "乙方贸易", {});

@@ -629,6 +629,15 @@ Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& qu
         return Catalog::NameBefore(*a.entry, *b.entry);
       };
       const size_t want = query.offset + std::min(query.limit, SIZE_MAX - query.offset);
+      // Kept to the first `want` each time this many have gathered: the
+      // memory stays near the page's, and the work linear in the matches.
+      const size_t trim_at = want > (SIZE_MAX - 256) / 2 ? SIZE_MAX : 2 * want + 256;
+      const auto keep_first = [&](std::vector<Hit>* hits) {
+        if (hits->size() <= want) return;
+        std::nth_element(hits->begin(), hits->begin() + static_cast<ptrdiff_t>(want), hits->end(),
+                         before);
+        hits->resize(want);
+      };
       const std::vector<Catalog::Entry>& entries = catalog.entries();
       const auto scan = [&](size_t from, size_t to, Part* part) {
         for (size_t i = from; i < to; ++i) {
@@ -645,16 +654,13 @@ Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& qu
           if (!level_visible[static_cast<size_t>(e.classification)] &&
               (me == kNone || (e.owner != me && e.author != me && e.custodian != me)))
             continue;
-          if (want > 0) part->first.push_back(Hit{e.name_prefix, &e});
           ++part->total;
+          if (want == 0) continue;
+          part->first.push_back(Hit{e.name_prefix, &e});
+          if (part->first.size() >= trim_at) keep_first(&part->first);
         }
-        std::vector<Hit>& first = part->first;
-        if (first.size() > want) {
-          std::nth_element(first.begin(), first.begin() + static_cast<ptrdiff_t>(want), first.end(),
-                           before);
-          first.resize(want);
-        }
-        std::sort(first.begin(), first.end(), before);
+        keep_first(&part->first);
+        std::sort(part->first.begin(), part->first.end(), before);
       };
       if (!no_match) {
         Part parts[2];
