@@ -12,7 +12,7 @@ PACKAGES=(
   clang  # scripts/fuzz.sh: libFuzzer comes with Debian's clang
   libsodium-dev liblmdb-dev libpq-dev libpoco-dev libpugixml-dev libssl-dev zlib1g-dev
   libjemalloc-dev  # the allocator of `custos` (CMakeLists.txt, CUSTOS_JEMALLOC)
-  libicu-dev  # names listed in pinyin order (base/collation.h)
+  libicu-dev  # names listed in pinyin order (vault/records/internal/name_order.h)
   libgtest-dev libgmock-dev
   python3 openssl ca-certificates age
   postgresql  # the PostgreSQL store's tests start a throw-away cluster (initdb, pg_ctl)

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <utility>
 
-#include "base/collation.h"
 #include "base/time.h"
+#include "vault/records/internal/name_order.h"
 
 namespace custos::vault::internal {
 

@@ -1,4 +1,4 @@
-#include "base/collation.h"
+#include "vault/records/internal/name_order.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -8,7 +8,7 @@
 #include <unicode/ucol.h>
 #include <unicode/ustring.h>
 
-namespace custos {
+namespace custos::vault::internal {
 namespace {
 
 struct CloseCollator {
@@ -63,4 +63,4 @@ std::string NameSortKey(std::string_view name) {
   return key;
 }
 
-}  // namespace custos
+}  // namespace custos::vault::internal

@@ -1,4 +1,4 @@
-#include "base/collation.h"
+#include "vault/records/internal/name_order.h"
 
 #include <algorithm>
 #include <string>
@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-namespace custos {
+namespace custos::vault::internal {
 namespace {
 
 std::vector<std::string> SortedByKey(std::vector<std::string> names) {
@@ -17,7 +17,7 @@ std::vector<std::string> SortedByKey(std::vector<std::string> names) {
   return names;
 }
 
-TEST(CollationTest, ChineseNamesSortByPinyin) {
+TEST(NameOrderTest, ChineseNamesSortByPinyin) {
   // By code point: 上 北 南 天 宁 广 成 武 苏 西 重 深 (U+4E0A … U+6DF1).
   EXPECT_EQ(SortedByKey({"上海", "北京", "南京", "天津", "宁波", "广州", "成都", "武汉", "苏州",
                          "西安", "重庆", "深圳"}),
@@ -28,7 +28,7 @@ TEST(CollationTest, ChineseNamesSortByPinyin) {
             (std::vector<std::string>{"常州电子有限公司", "华东机电有限公司", "华南贸易有限公司"}));
 }
 
-TEST(CollationTest, LatinNamesAndNumbersSortAsPeopleRead) {
+TEST(NameOrderTest, LatinNamesAndNumbersSortAsPeopleRead) {
   EXPECT_EQ(SortedByKey({"b", "A", "a", "B", "2", "10"}),
             (std::vector<std::string>{"2", "10", "a", "A", "b", "B"}));
   // Numbers by value, wherever they stand in the name.
@@ -42,7 +42,7 @@ TEST(CollationTest, LatinNamesAndNumbersSortAsPeopleRead) {
             (std::vector<std::string>{"李四", "张三", "ABC 公司"}));
 }
 
-TEST(CollationTest, EqualNamesGiveEqualKeysAndBadBytesDoNotBreakIt) {
+TEST(NameOrderTest, EqualNamesGiveEqualKeysAndBadBytesDoNotBreakIt) {
   EXPECT_EQ(NameSortKey("苏州精密零件厂"), NameSortKey(std::string("苏州精密零件厂")));
   EXPECT_NE(NameSortKey("苏州"), NameSortKey("苏州 "));
   EXPECT_LT(NameSortKey(""), NameSortKey("a"));
@@ -56,7 +56,7 @@ TEST(CollationTest, EqualNamesGiveEqualKeysAndBadBytesDoNotBreakIt) {
   EXPECT_LT(NameSortKey(long_name), NameSortKey(long_name + "华"));
 }
 
-TEST(CollationTest, ThreadsGetTheSameKeys) {
+TEST(NameOrderTest, ThreadsGetTheSameKeys) {
   const std::string expected = NameSortKey("宁波嘉禾纺织股份有限公司");
   std::vector<std::string> got(4);
   std::vector<std::thread> threads;
@@ -68,4 +68,4 @@ TEST(CollationTest, ThreadsGetTheSameKeys) {
 }
 
 }  // namespace
-}  // namespace custos
+}  // namespace custos::vault::internal
