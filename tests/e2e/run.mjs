@@ -762,6 +762,8 @@ async function departureStory(base, recordId, customer) {
     for (let i = 0; i < await rows.count(); i++) ids.push(await rows.nth(i).getAttribute('data-record'));
     return ids;
   };
+  const pageNames = async () => hr2.locator('#handover-table tr.dep-record td:first-child strong').allTextContents();
+  const firstNames = await pageNames();
   const firstPage = await pageIds();
   assert.equal(firstPage.length, 2);
   const total = Number((await hr2.textContent('#handover-range')).match(/^第 1–2 条，共 (\d+) 条$/)[1]);
@@ -773,7 +775,13 @@ async function departureStory(base, recordId, customer) {
   assert.equal(await hr2.evaluate(() => window.scrollY), 0, 'the next page opens at its top');
   const secondPage = await pageIds();
   assert.equal(secondPage.length, 2);
-  assert.ok(secondPage[0] > firstPage[1], 'the next page goes on in id order: ' + firstPage + ' / ' + secondPage);
+  // By name in pinyin order (numbers by value), then by id.
+  const pinyin = new Intl.Collator('zh-CN', { numeric: true });
+  const rows = [...firstNames, ...await pageNames()].map((name, i) => [name, [...firstPage, ...secondPage][i]]);
+  for (let i = 1; i < rows.length; i++) {
+    const c = pinyin.compare(rows[i - 1][0], rows[i][0]);
+    assert.ok(c < 0 || (c === 0 && rows[i - 1][1] < rows[i][1]), 'the next page goes on by name: ' + rows.join(' / '));
+  }
   await hr2.click('#handover-prev');
   await hr2.waitForSelector('#handover-range >> text=/^第 1–2 条/');
   assert.deepEqual(await pageIds(), firstPage);
