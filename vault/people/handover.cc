@@ -5,7 +5,6 @@
 #include <iterator>
 #include <map>
 #include <tuple>
-#include <unordered_map>
 #include <utility>
 
 #include "base/encoding.h"
@@ -139,16 +138,17 @@ Result<HandoverPage> ListHandovers(Archive& archive, const Caller& caller, std::
   std::vector<std::string> ids;
   ids.reserve(owned.size() + handed.size());
   std::set_union(owned.begin(), owned.end(), handed.begin(), handed.end(), std::back_inserter(ids));
-  CUSTOS_RETURN_IF_ERROR(archive.SortByName(&ids));
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<size_t> by_name, archive.NameOrder(ids));
   CUSTOS_ASSIGN_OR_RETURN(txn, archive.vault().BeginRead());
   HandoverPage page;
   page.total = ids.size();
   const size_t from = std::min(offset, ids.size());
   const size_t to = from + std::min(limit, ids.size() - from);
-  for (size_t i = from; i < to; ++i) {
-    auto meta = Archive::ReadMeta(*txn, ids[i]);
+  for (size_t k = from; k < to; ++k) {
+    const std::string& id = ids[by_name[k]];
+    auto meta = Archive::ReadMeta(*txn, id);
     if (!meta.ok()) continue;  // changed since the catalog snapshot
-    CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> h, ReadHandover(*txn, user_id, ids[i]));
+    CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> h, ReadHandover(*txn, user_id, id));
     page.items.push_back(HandoverItem{std::move(*meta), std::move(h)});
   }
   return page;
@@ -200,17 +200,9 @@ Result<HandedToMePage> HandoversTo(Archive& archive, const Caller& caller, size_
     if (!HandoverComplete(all[i].status, page.mode)) ++from.open;
   }
   // Each leaver's files by name in pinyin order (the catalog's order).
-  std::vector<std::string> by_name;
-  by_name.reserve(order.size());
-  for (size_t i : order) by_name.push_back(ids[i]);
-  CUSTOS_RETURN_IF_ERROR(archive.SortByName(&by_name));
-  std::vector<size_t> rank(all.size());  // each handover's file's place in by_name
-  {
-    std::unordered_map<std::string_view, size_t> place;
-    place.reserve(by_name.size());
-    for (size_t k = 0; k < by_name.size(); ++k) place.emplace(by_name[k], k);
-    for (size_t i : order) rank[i] = place.at(ids[i]);
-  }
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<size_t> by_name, archive.NameOrder(ids));
+  std::vector<size_t> rank(all.size());  // each handover's place in by_name
+  for (size_t k = 0; k < by_name.size(); ++k) rank[by_name[k]] = k;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return std::tie(group[a], rank[a]) < std::tie(group[b], rank[b]);
   });

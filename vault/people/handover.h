@@ -129,7 +129,7 @@ struct HandoverPage {
 
 // The records `user_id` owns now plus every record handed over from them
 // (pending or confirmed), by name in pinyin order and then by id
-// (Archive::SortByName): the `limit` from `offset` on (a salesperson may
+// (Archive::NameOrder): the `limit` from `offset` on (a salesperson may
 // leave 100 000 customers). Only the page's files and handovers are read;
 // the rest are counted and ordered from the catalog and the handovers'
 // keys. The caller must be an enabled user one of whose roles

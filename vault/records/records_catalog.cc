@@ -777,31 +777,21 @@ Result<std::vector<std::optional<RecordSummary>>> Archive::Summaries(
   return out;
 }
 
-Status Archive::SortByName(std::vector<std::string>* ids) const {
+Result<std::vector<size_t>> Archive::NameOrder(std::span<const std::string> ids) const {
   CUSTOS_RETURN_IF_ERROR(CurrentCatalog());
   std::shared_lock lock(catalog_mu_);
-  struct Keyed {
-    Catalog::NamePrefix name_prefix;
-    const Catalog::Entry* entry;  // nullptr: not in the catalog
-    const std::string* id;
-  };
-  std::vector<Keyed> keyed;
-  keyed.reserve(ids->size());
-  for (const std::string& id : *ids) {
-    const Catalog::Entry* e = catalog_->Find(id);
-    keyed.push_back(Keyed{e != nullptr ? e->name_prefix : Catalog::NamePrefix{}, e, &id});
-  }
-  std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
-    if ((a.entry == nullptr) != (b.entry == nullptr)) return b.entry == nullptr;
-    if (a.entry == nullptr) return *a.id < *b.id;
-    if (a.name_prefix != b.name_prefix) return a.name_prefix < b.name_prefix;
-    return Catalog::NameBefore(*a.entry, *b.entry);
+  std::vector<const Catalog::Entry*> entries(ids.size());  // nullptr: not in the catalog
+  for (size_t i = 0; i < ids.size(); ++i) entries[i] = catalog_->Find(ids[i]);
+  std::vector<size_t> order(ids.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const Catalog::Entry* x = entries[a];
+    const Catalog::Entry* y = entries[b];
+    if ((x == nullptr) != (y == nullptr)) return y == nullptr;
+    if (x == nullptr) return ids[a] < ids[b];
+    return Catalog::NameBefore(*x, *y);
   });
-  std::vector<std::string> sorted;
-  sorted.reserve(ids->size());
-  for (const Keyed& k : keyed) sorted.push_back(*k.id);
-  *ids = std::move(sorted);
-  return Status::Ok();
+  return order;
 }
 
 Result<std::map<std::string, std::vector<std::string>, std::less<>>> Archive::RecordsOwnedByEach(
