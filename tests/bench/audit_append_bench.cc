@@ -83,6 +83,19 @@ std::string PerEvent(const Vault::CommitStats& s, uint64_t events) {
   return buf;
 }
 
+// The median and 99th percentile of the threads' latencies (ms).
+struct Latency {
+  double p50 = 0;
+  double p99 = 0;
+};
+Latency Percentiles(const std::vector<std::vector<double>>& per_thread) {
+  std::vector<double> all;
+  for (const auto& l : per_thread) all.insert(all.end(), l.begin(), l.end());
+  if (all.empty()) return {};
+  std::sort(all.begin(), all.end());
+  return {all[all.size() / 2], all[std::min(all.size() - 1, all.size() * 99 / 100)]};
+}
+
 double RunThreads(const std::string& dir, uint64_t events, size_t batch) {
   auto vault = NewVault(dir, batch);
   AuditOptions ao;
@@ -109,14 +122,11 @@ double RunThreads(const std::string& dir, uint64_t events, size_t batch) {
   auto t1 = Clock::now();
   if (failed) Die("append failed");
   auto stats = vault->commit_stats();
-  std::vector<double> all;
-  for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  std::sort(all.begin(), all.end());
+  const Latency latency = Percentiles(latencies);
   std::printf(
       "  threads  B=%-5zu %8.0f events/s  p50 %.2f ms  p99 %.2f ms per durable append  (%llu "
       "commits, max batch %llu; %s)\n",
-      batch, events / Seconds(t0, t1), all[all.size() / 2],
-      all[std::min(all.size() - 1, all.size() * 99 / 100)],
+      batch, events / Seconds(t0, t1), latency.p50, latency.p99,
       static_cast<unsigned long long>(stats.commits),
       static_cast<unsigned long long>(stats.max_batch), PerEvent(stats, events).c_str());
   return events / Seconds(t0, t1);
@@ -313,14 +323,11 @@ double RunGrouped(const std::string& dir, uint64_t events, size_t batch) {
   wake_committer.notify_one();
   committer.join();
   mdb_env_close(env);
-  std::vector<double> all;
-  for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  std::sort(all.begin(), all.end());
+  const Latency latency = Percentiles(latencies);
   std::printf(
       "  grouped  B=%-5zu %8.0f events/s  p50 %.2f ms  p99 %.2f ms  (plain LMDB, B threads, group "
       "commit; %llu commits)\n",
-      batch, events / Seconds(t0, t1), all[all.size() / 2],
-      all[std::min(all.size() - 1, all.size() * 99 / 100)],
+      batch, events / Seconds(t0, t1), latency.p50, latency.p99,
       static_cast<unsigned long long>(commits));
   return events / Seconds(t0, t1);
 }
