@@ -780,17 +780,26 @@ Result<std::vector<std::optional<RecordSummary>>> Archive::Summaries(
 Result<std::vector<size_t>> Archive::NameOrder(std::span<const std::string> ids) const {
   CUSTOS_RETURN_IF_ERROR(CurrentCatalog());
   std::shared_lock lock(catalog_mu_);
-  std::vector<const Catalog::Entry*> entries(ids.size());  // nullptr: not in the catalog
-  for (size_t i = 0; i < ids.size(); ++i) entries[i] = catalog_->Find(ids[i]);
-  std::vector<size_t> order(ids.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    const Catalog::Entry* x = entries[a];
-    const Catalog::Entry* y = entries[b];
-    if ((x == nullptr) != (y == nullptr)) return y == nullptr;
-    if (x == nullptr) return ids[a] < ids[b];
-    return Catalog::NameBefore(*x, *y);
+  // The name's prefix at hand in the array being sorted: most comparisons
+  // read nothing else.
+  struct Keyed {
+    Catalog::NamePrefix name_prefix;
+    const Catalog::Entry* entry;  // nullptr: not in the catalog
+    size_t place;                 // in `ids`
+  };
+  std::vector<Keyed> keyed(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const Catalog::Entry* e = catalog_->Find(ids[i]);
+    keyed[i] = Keyed{e != nullptr ? e->name_prefix : Catalog::NamePrefix{}, e, i};
+  }
+  std::sort(keyed.begin(), keyed.end(), [&](const Keyed& a, const Keyed& b) {
+    if ((a.entry == nullptr) != (b.entry == nullptr)) return b.entry == nullptr;
+    if (a.entry == nullptr) return ids[a.place] < ids[b.place];
+    if (a.name_prefix != b.name_prefix) return a.name_prefix < b.name_prefix;
+    return Catalog::NameBefore(*a.entry, *b.entry);
   });
+  std::vector<size_t> order(ids.size());
+  for (size_t k = 0; k < keyed.size(); ++k) order[k] = keyed[k].place;
   return order;
 }
 
