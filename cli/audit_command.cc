@@ -25,7 +25,7 @@ using Poco::Util::OptionSet;
 constexpr char kUsage[] =
     "verify | checkpoint | key [--pem] | prove SEQ [--checkpoint FILE] | leaf SEQ | "
     "consistency OLD_SIZE NEW_SIZE | export --as AUDITOR [--actor U] [--object ID] [--from T] "
-    "[--to T] | index";
+    "[--to T] [--denied] | index";
 
 Option ValueOption(const std::string& name, const std::string& help, const std::string& arg) {
   return Option(name, "", help).required(false).repeatable(false).argument(arg);
@@ -56,6 +56,9 @@ class AuditCommand : public ActorCommand {
     options.addOption(
         ValueOption("from", "export: only events at or after T (RFC 3339 or YYYY-MM-DD)", "T"));
     options.addOption(ValueOption("to", "export: only events before T", "T"));
+    options.addOption(Option("denied", "", "export: only refused attempts (decision deny)")
+                          .required(false)
+                          .repeatable(false));
   }
 
   int Run(const std::vector<std::string>& args) override {
@@ -80,6 +83,7 @@ class AuditCommand : public ActorCommand {
     if (sub == "export") {
       if (Has("actor")) filter.actor = Flag("actor");
       if (Has("object")) filter.object = Flag("object");
+      filter.denied = Has("denied");
       for (const char* name : {"from", "to"}) {
         if (!Has(name)) continue;
         auto t = ParseRfc3339(Flag(name));
@@ -208,6 +212,7 @@ class AuditCommand : public ActorCommand {
     if (filter.object) details["object"] = *filter.object;
     if (filter.from) details["from"] = FormatRfc3339Millis(*filter.from);
     if (filter.to) details["to"] = FormatRfc3339Millis(*filter.to);
+    if (filter.denied) details["decision"] = "deny";
     if (Status st = s->archive->AuthorizeLogRead(s->caller, "audit.export", details); !st.ok()) {
       return Fail(st);
     }

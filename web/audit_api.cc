@@ -106,6 +106,7 @@ HttpResponse Events(App& app, const HttpRequest& req, const RequestContext& ctx)
     }
   }
   if (!record.empty()) filter.object = record;
+  filter.denied = decision == "deny";
   filter.from = *from;
   filter.to = *to;
 

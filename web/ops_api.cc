@@ -22,7 +22,8 @@ std::string AuditGauges(App& app) {
   if (!txn.ok()) return "";
   auto size = log.Size(**txn);
   auto indexed = log.Indexed(**txn);
-  if (!size.ok() || !indexed.ok()) return "";
+  auto denials = log.DenialsIndexed(**txn);
+  if (!size.ok() || !indexed.ok() || !denials.ok()) return "";
   std::string out;
   out += "# HELP custos_audit_events Events in the audit log.\n";
   out += "# TYPE custos_audit_events gauge\n";
@@ -30,6 +31,9 @@ std::string AuditGauges(App& app) {
   out += "# HELP custos_audit_indexed_events Events covered by the actor/object index.\n";
   out += "# TYPE custos_audit_indexed_events gauge\n";
   out += "custos_audit_indexed_events " + std::to_string(*indexed) + "\n";
+  out += "# HELP custos_audit_denials_indexed_events Events covered by the denials index.\n";
+  out += "# TYPE custos_audit_denials_indexed_events gauge\n";
+  out += "custos_audit_denials_indexed_events " + std::to_string(*denials) + "\n";
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -229,6 +230,23 @@ TEST(CliArchiveTest, ImportAndPolicyActAsCheckedUsers) {
     EXPECT_NE(exported.out.find("\"action\":\"" + std::string(action) + "\""), std::string::npos)
         << action;
   }
+  // --denied: the refused attempts only (the author's export, the policy
+  // apply above), before and after the log is indexed, the same lines.
+  CliRun denials = Custos("audit export --denied --as auditor --data " + data, env);
+  EXPECT_EQ(denials.code, 0) << denials.out;
+  CliRun indexed = Custos("audit index --data " + data, env);
+  EXPECT_EQ(indexed.code, 0) << indexed.out;
+  CliRun denials_indexed = Custos("audit export --denied --as auditor --data " + data, env);
+  EXPECT_EQ(denials_indexed.code, 0) << denials_indexed.out;
+  for (const CliRun* run : {&denials, &denials_indexed}) {
+    std::istringstream lines(run->out);
+    int n = 0;
+    for (std::string line; std::getline(lines, line); ++n) {
+      EXPECT_NE(line.find("\"decision\":\"deny\""), std::string::npos) << line;
+    }
+    EXPECT_GE(n, 2) << run->out;
+  }
+  EXPECT_EQ(denials.out, denials_indexed.out);
 }
 
 }  // namespace

@@ -515,6 +515,177 @@ TEST_F(AuditLogTest, VerifyFindsAnIndexEntryRemovedOrAdded) {
       << bad.status().message();
 }
 
+// SampleEvent(i), refused when i % 5 == 2 (the quota exhausted).
+AuditEvent MaybeRefused(int i) {
+  AuditEvent e = SampleEvent(i);
+  if (i % 5 == 2) {
+    e.decision = AuditDecision::kDeny;
+    e.outcome = "quota_exhausted";
+  }
+  return e;
+}
+
+// The seqs Export gives for `f`, stopping after `stop_after`.
+std::vector<uint64_t> Exported(const AuditLog& log, const ReadTxn& r, const AuditFilter& f,
+                               size_t stop_after = 1000) {
+  std::vector<uint64_t> seqs;
+  Status s = log.Export(r, f, [&](uint64_t seq, std::string_view) {
+    seqs.push_back(seq);
+    return seqs.size() < stop_after;
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return seqs;
+}
+
+TEST_F(AuditLogTest, DenialsAreFoundThroughTheirIndexAsAScanFindsThem) {
+  // The auditors' home page asks for the newest refused attempts: they
+  // come through the denials index for the events it covers and one by one
+  // after, and are exactly the refused events, in both orders, alone or
+  // with a person or a file.
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(log_->AppendDurable(MaybeRefused(i)).ok());
+  EXPECT_EQ(log_->IndexPending(25).value(), 25u);
+  EXPECT_EQ(log_->IndexPending(100).value(), 15u);
+  const int n = 53;
+  for (int i = 40; i < n; ++i) ASSERT_TRUE(log_->AppendDurable(MaybeRefused(i)).ok());
+  auto r = vault_->BeginRead().value();
+  EXPECT_EQ(log_->DenialsIndexed(*r).value(), 40u);
+  for (bool newest_first : {false, true}) {
+    for (size_t stop_after : {size_t{1}, size_t{4}, size_t{1000}}) {
+      for (int which = 0; which < 3; ++which) {
+        AuditFilter f;
+        f.denied = true;
+        f.newest_first = newest_first;
+        if (which == 1) f.actor = "u4";
+        if (which == 2) f.object = "rec-2";
+        std::vector<uint64_t> want;
+        for (int i = 0; i < n; ++i) {
+          const int seq = newest_first ? n - 1 - i : i;
+          const AuditEvent e = MaybeRefused(seq);
+          if (e.decision != AuditDecision::kDeny) continue;
+          if (f.actor && e.actor.id != *f.actor) continue;
+          if (f.object && e.object.id != *f.object) continue;
+          if (want.size() < stop_after) want.push_back(static_cast<uint64_t>(seq));
+        }
+        EXPECT_FALSE(want.empty());
+        EXPECT_EQ(Exported(*log_, *r, f, stop_after), want)
+            << "newest_first " << newest_first << " stop " << stop_after << " filter " << which;
+      }
+    }
+  }
+  r.reset();
+  ASSERT_EQ(log_->IndexPending().value(), 13u);
+  auto report = log_->Verify();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->indexed, 53u);
+  EXPECT_EQ(report->denials_indexed, 53u);
+  // The newest three denials, all through the index now.
+  r = vault_->BeginRead().value();
+  AuditFilter f;
+  f.denied = true;
+  f.newest_first = true;
+  EXPECT_EQ(Exported(*log_, *r, f, 3), (std::vector<uint64_t>{52, 47, 42}));
+}
+
+TEST_F(AuditLogTest, AVaultIndexedBeforeTheDenialsIndexHasItsDenialsIndexedFromTheStart) {
+  // A vault indexed by actor and object before the denials index existed:
+  // no denial entries and no such state. It verifies as it is; indexing
+  // then covers its denials from the first event, and the newest denials
+  // are found either way.
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(log_->AppendDurable(MaybeRefused(i)).ok());
+  ASSERT_EQ(log_->IndexPending().value(), 30u);
+  ASSERT_TRUE(vault_
+                  ->Write([&](WriteTxn& w) -> Status {
+                    std::vector<std::string> denials;
+                    CUSTOS_RETURN_IF_ERROR(w.ScanKeys(tables::kAuditIndex, "d",
+                                                      [&](std::string_view k) -> Result<bool> {
+                                                        denials.emplace_back(k);
+                                                        return true;
+                                                      }));
+                    EXPECT_EQ(denials.size(), 6u);
+                    for (const std::string& k : denials) {
+                      CUSTOS_RETURN_IF_ERROR(w.Delete(tables::kAuditIndex, k));
+                    }
+                    return w.Delete(tables::kAuditState, "indexed.denials");
+                  })
+                  .ok());
+  auto report = log_->Verify();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->indexed, 30u);
+  EXPECT_EQ(report->denials_indexed, 0u);
+  for (int i = 30; i < 35; ++i) ASSERT_TRUE(log_->AppendDurable(MaybeRefused(i)).ok());
+  AuditFilter f;
+  f.denied = true;
+  f.newest_first = true;
+  const std::vector<uint64_t> newest{32, 27, 22, 17};
+  EXPECT_EQ(Exported(*log_, *vault_->BeginRead().value(), f, 4), newest);
+  // The denials first, in slices, while the actor/object index waits.
+  EXPECT_EQ(log_->IndexPending(20).value(), 20u);
+  {
+    auto r = vault_->BeginRead().value();
+    EXPECT_EQ(log_->Indexed(*r).value(), 30u);
+    EXPECT_EQ(log_->DenialsIndexed(*r).value(), 20u);
+    EXPECT_EQ(Exported(*log_, *r, f, 4), newest);
+  }
+  EXPECT_EQ(log_->IndexPending(100).value(), 15u);
+  EXPECT_EQ(log_->IndexPending(100).value(), 0u);
+  report = log_->Verify();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->indexed, 35u);
+  EXPECT_EQ(report->denials_indexed, 35u);
+  EXPECT_EQ(Exported(*log_, *vault_->BeginRead().value(), f, 4), newest);
+  // Every event by u2 (actor index) is still found, allowed and refused.
+  AuditFilter u2;
+  u2.actor = "u2";
+  EXPECT_EQ(Exported(*log_, *vault_->BeginRead().value(), u2),
+            (std::vector<uint64_t>{2, 9, 16, 23, 30}));
+}
+
+TEST_F(AuditLogTest, VerifyFindsADenialEntryRemovedOrInvented) {
+  // A denial removed from its index would hide a refused attempt from the
+  // auditors' home page; one invented would show an attempt that never was.
+  for (int i = 0; i < 12; ++i) ASSERT_TRUE(log_->AppendDurable(MaybeRefused(i)).ok());
+  ASSERT_EQ(log_->IndexPending().value(), 12u);
+  ASSERT_TRUE(log_->Verify().ok());
+  std::string first_denial;
+  ASSERT_TRUE(vault_
+                  ->Write([&](WriteTxn& w) -> Status {
+                    CUSTOS_RETURN_IF_ERROR(w.ScanKeys(tables::kAuditIndex, "d",
+                                                      [&](std::string_view k) -> Result<bool> {
+                                                        first_denial = std::string(k);
+                                                        return false;
+                                                      }));
+                    return w.Delete(tables::kAuditIndex, first_denial);
+                  })
+                  .ok());
+  auto bad = log_->Verify();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(bad.status().message().find("index: seq 2: its denial entry is missing"),
+            std::string::npos)
+      << bad.status().message();
+  {
+    // The covered events are read through the index: the event whose entry
+    // is gone is no longer among the denials (which is why verify checks).
+    AuditFilter f;
+    f.denied = true;
+    EXPECT_EQ(Exported(*log_, *vault_->BeginRead().value(), f), (std::vector<uint64_t>{7}));
+  }
+  ASSERT_TRUE(
+      vault_->Write([&](WriteTxn& w) { return w.Put(tables::kAuditIndex, first_denial, ""); })
+          .ok());
+  ASSERT_TRUE(log_->Verify().ok());
+  // The same prefix with the seq of an allowed event (seq 3).
+  std::string invented = first_denial.substr(0, first_denial.size() - 8) + EncodeU64(3);
+  ASSERT_TRUE(
+      vault_->Write([&](WriteTxn& w) { return w.Put(tables::kAuditIndex, invented, ""); }).ok());
+  bad = log_->Verify();
+  ASSERT_FALSE(bad.ok());
+  // 12 events: 24 actor and object entries, 2 denials (seqs 2 and 7), and
+  // the invented one.
+  EXPECT_NE(bad.status().message().find("index: holds 27 entries"), std::string::npos)
+      << bad.status().message();
+}
+
 TEST_F(AuditLogTest, ThirtyTwoThreadsShareGroupCommitsDenseAndVerified) {
   AuditOptions opts;
   opts.checkpoint_every_events = 64;

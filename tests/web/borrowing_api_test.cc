@@ -188,6 +188,35 @@ TEST_F(WebBorrowingTest, RequestApproveReleaseViewThreeTimesFourthDenied) {
   EXPECT_TRUE(first_json.Find("more")->as_bool());
   for (size_t i = 0; i < 3; ++i) EXPECT_EQ(seq_of(oldest[i]), seq_of(every[i + 2]));
 
+  // Once the log is indexed (serve does it every second), refused attempts
+  // come through the denials index: the same answers as above, and the
+  // home page's newest denials are the refused events of the whole log,
+  // newest first.
+  ASSERT_GT(audit_->IndexPending().value(), 0u);
+  for (const auto& [query, want] : std::vector<std::pair<std::string, int>>{
+           {"decision=deny&action=record.view&record=" + id, views_denied},
+           {"decision=deny&action=record.view", views_denied},
+           {"decision=deny&action=record&actor=borrower", 2}}) {
+    TestResponse r = auditor.Call("GET", "/api/v1/audit/events?" + query);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.Json()["total"].as_int(), want) << query;
+  }
+  std::vector<int64_t> refused_in_log;
+  for (auto e = every.rbegin(); e != every.rend(); ++e) {
+    if (e->Find("decision")->as_string() == "deny") refused_in_log.push_back(seq_of(*e));
+  }
+  ASSERT_GE(refused_in_log.size(), 2u);
+  if (refused_in_log.size() > 8) refused_in_log.resize(8);
+  TestResponse home = auditor.Call("GET", "/api/v1/audit/events?decision=deny&limit=8");
+  ASSERT_EQ(home.status, 200) << home.body;
+  const json::Value home_json = home.Json();
+  std::vector<int64_t> refused;
+  for (const json::Value& e : home_json.Find("events")->as_array()) {
+    EXPECT_EQ(e.Find("decision")->as_string(), "deny");
+    refused.push_back(seq_of(e));
+  }
+  EXPECT_EQ(refused, refused_in_log);
+
   TestResponse alerts = auditor.Call("GET", "/api/v1/alerts");
   ASSERT_EQ(alerts.status, 200) << alerts.body;
   ASSERT_GE(alerts.Json()["alerts"].as_array().size(), 1u);

@@ -442,6 +442,7 @@ TEST_F(WebServerTest, MetricsForAdminsOnly) {
   // The audit log's size, and how much of it the index covers: nothing
   // until indexed, then all of it (the logins above are events).
   EXPECT_NE(r.body.find("\ncustos_audit_indexed_events 0\n"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\ncustos_audit_denials_indexed_events 0\n"), std::string::npos) << r.body;
   ASSERT_GT(audit_->IndexPending().value(), 0u);
   r = admin.Call("GET", "/metrics");
   const uint64_t size = audit_->Size(*vault_->BeginRead().value()).value();
@@ -450,6 +451,9 @@ TEST_F(WebServerTest, MetricsForAdminsOnly) {
   const uint64_t indexed = audit_->Indexed(*vault_->BeginRead().value()).value();
   EXPECT_GT(indexed, 0u);
   EXPECT_NE(r.body.find("\ncustos_audit_indexed_events " + std::to_string(indexed) + "\n"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("\ncustos_audit_denials_indexed_events " + std::to_string(indexed) + "\n"),
             std::string::npos)
       << r.body;
   EXPECT_EQ(LoggedIn("auditor").Call("GET", "/metrics").status, 403);

@@ -651,6 +651,19 @@ std::string CanonicalMemberId(std::string_view leaf, std::string_view member) {
   return decoded.ok() && decoded->is_string() ? decoded->as_string() : "";
 }
 
+// Whether a leaf records a refused attempt (its decision is "deny").
+bool Denied(const json::Value& leaf) {
+  auto d = json::GetString(leaf, "decision");
+  return d.ok() && *d == "deny";
+}
+
+// Denied() of a leaf known to be canonical JSON, read from its text
+// (canonical JSON spells the string without escapes).
+bool CanonicalDenied(std::string_view leaf) {
+  auto d = json::MemberText(leaf, "decision");
+  return d.ok() && *d == "\"deny\"";
+}
+
 // The "seq" of a leaf known to be canonical JSON, when it is a
 // non-negative integer.
 std::optional<uint64_t> CanonicalSeq(std::string_view leaf) {
@@ -701,7 +714,7 @@ Result<bool> InWindow(const AuditFilter& filter, uint64_t seq, std::string_view 
 // Whether a leaf passes `filter`. kDataLoss for a leaf that does not parse
 // or has no readable time when a time bound is asked.
 Result<bool> Passes(const AuditFilter& filter, uint64_t seq, std::string_view leaf) {
-  if (!filter.actor && !filter.object && !filter.from && !filter.to) return true;
+  if (!filter.actor && !filter.object && !filter.from && !filter.to && !filter.denied) return true;
   const bool window = filter.from || filter.to;
   // A leaf is canonical JSON as appended: its ids and time are read from its
   // text, as the verifier reads them (a person's departure report passes
@@ -709,6 +722,7 @@ Result<bool> Passes(const AuditFilter& filter, uint64_t seq, std::string_view le
   if (!leaf.empty() && leaf.front() == '{' && json::IsCanonical(leaf)) {
     if (filter.actor && CanonicalMemberId(leaf, "actor") != *filter.actor) return false;
     if (filter.object && CanonicalMemberId(leaf, "object") != *filter.object) return false;
+    if (filter.denied && !CanonicalDenied(leaf)) return false;
     if (!window) return true;
     auto ts = json::MemberText(leaf, "time");
     if (ts.ok() && ts->size() >= 2 && ts->front() == '"' &&
@@ -720,6 +734,7 @@ Result<bool> Passes(const AuditFilter& filter, uint64_t seq, std::string_view le
   if (!v.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf is not JSON");
   if (filter.actor && MemberId(*v, "actor") != *filter.actor) return false;
   if (filter.object && MemberId(*v, "object") != *filter.object) return false;
+  if (filter.denied && !Denied(*v)) return false;
   if (!window) return true;
   auto ts = json::GetString(*v, "time");
   if (!ts.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has no time");
@@ -774,8 +789,21 @@ Status CheckNothingStoredBeyond(const ReadTxn& txn, uint64_t size, bool legacy) 
 }
 
 constexpr std::string_view kIndexedKey = "indexed";
+constexpr std::string_view kDenialsIndexedKey = "indexed.denials";
 constexpr char kActorKind = 'a';
 constexpr char kObjectKind = 'o';
+constexpr char kDenialKind = 'd';
+constexpr std::string_view kDenialId = "deny";
+
+Result<uint64_t> ReadIndexed(const ReadTxn& txn, std::string_view key) {
+  auto raw = txn.Get(tables::kAuditState, key);
+  if (!raw.ok()) {
+    if (raw.status().code() == StatusCode::kNotFound) return uint64_t{0};
+    return raw.status();
+  }
+  if (raw->size() != 8) return Status::DataLoss("index: its state has the wrong size");
+  return DecodeU64(*raw);
+}
 
 }  // namespace
 
@@ -797,13 +825,16 @@ Status AuditLog::Export(const ReadTxn& txn, const AuditFilter& filter,
     }
     return Status::Ok();
   };
-  if (!filter.actor && !filter.object) return scan(0, size);
+  if (!filter.actor && !filter.object && !filter.denied) return scan(0, size);
 
-  // Events [0, indexed) through the index; the rest one by one.
-  CUSTOS_ASSIGN_OR_RETURN(uint64_t indexed, Indexed(txn));
+  // Events [0, indexed) through the index (a person's or a file's, else
+  // the denials'); the rest one by one.
+  const bool by_id = filter.actor || filter.object;
+  CUSTOS_ASSIGN_OR_RETURN(uint64_t indexed, by_id ? Indexed(txn) : DenialsIndexed(txn));
   indexed = std::min(indexed, size);
-  const std::string prefix = filter.actor ? IndexPrefix(kActorKind, *filter.actor)
-                                          : IndexPrefix(kObjectKind, *filter.object);
+  const std::string prefix = filter.actor    ? IndexPrefix(kActorKind, *filter.actor)
+                             : filter.object ? IndexPrefix(kObjectKind, *filter.object)
+                                             : IndexPrefix(kDenialKind, kDenialId);
   auto through_index = [&]() -> Status {
     return txn.ScanKeys(
         tables::kAuditIndex, prefix,
@@ -819,7 +850,9 @@ Status AuditLog::Export(const ReadTxn& txn, const AuditFilter& filter,
   };
   // Nothing indexed yet (also: a vault from before the index), or an empty
   // id (never indexed): one by one.
-  if (indexed == 0 || (filter.actor ? filter.actor->empty() : filter.object->empty())) {
+  if (indexed == 0 || (filter.actor    ? filter.actor->empty()
+                       : filter.object ? filter.object->empty()
+                                       : false)) {
     return scan(0, size);
   }
   if (filter.newest_first) {
@@ -836,7 +869,10 @@ Status AuditLog::Export(const ReadTxn& txn, const AuditFilter& filter,
 
 std::string AuditLog::IndexPrefix(char kind, std::string_view id) const {
   std::string prefix(1, kind);
-  prefix += vault_.BlindIndex(kind == kActorKind ? "audit.actor" : "audit.object", id);
+  prefix += vault_.BlindIndex(kind == kActorKind    ? "audit.actor"
+                              : kind == kObjectKind ? "audit.object"
+                                                    : "audit.decision",
+                              id);
   return prefix;
 }
 
@@ -850,7 +886,8 @@ const std::string& AuditLog::IndexPrefix(char kind, std::string_view id,
 }
 
 Result<std::vector<std::string>> AuditLog::IndexKeys(uint64_t seq, std::string_view leaf,
-                                                     IndexPrefixes* prefixes) const {
+                                                     IndexPrefixes* prefixes, bool by_id,
+                                                     bool denial) const {
   // A leaf is canonical JSON as appended: its ids are read from its text,
   // as the verifier reads them. Any other is parsed.
   std::optional<json::Value> parsed;
@@ -861,29 +898,36 @@ Result<std::vector<std::string>> AuditLog::IndexKeys(uint64_t seq, std::string_v
   }
   std::vector<std::string> keys;
   for (char kind : {kActorKind, kObjectKind}) {
+    if (!by_id) break;
     const std::string_view member = kind == kActorKind ? "actor" : "object";
     const std::string id = parsed ? MemberId(*parsed, member) : CanonicalMemberId(leaf, member);
     if (!id.empty()) keys.push_back(IndexPrefix(kind, id, prefixes) + SeqKey(seq));
+  }
+  if (denial && (parsed ? Denied(*parsed) : CanonicalDenied(leaf))) {
+    keys.push_back(IndexPrefix(kDenialKind, kDenialId, prefixes) + SeqKey(seq));
   }
   return keys;
 }
 
 Result<uint64_t> AuditLog::Indexed(const ReadTxn& txn) const {
-  auto raw = txn.Get(tables::kAuditState, kIndexedKey);
-  if (!raw.ok()) {
-    if (raw.status().code() == StatusCode::kNotFound) return uint64_t{0};
-    return raw.status();
-  }
-  if (raw->size() != 8) return Status::DataLoss("index: its state has the wrong size");
-  return DecodeU64(*raw);
+  return ReadIndexed(txn, kIndexedKey);
+}
+
+Result<uint64_t> AuditLog::DenialsIndexed(const ReadTxn& txn) const {
+  return ReadIndexed(txn, kDenialsIndexedKey);
 }
 
 Result<uint64_t> AuditLog::IndexPending(uint64_t max_events) const {
-  uint64_t from = 0, to = 0;
+  // The two indexes cover the same events, except in a vault indexed by
+  // actor and object before the denials index: its denials are indexed
+  // first, from where they stand, and the slice then covers both.
+  uint64_t by_id = 0, denials = 0, from = 0, to = 0;
   std::vector<std::string> keys;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
-    CUSTOS_ASSIGN_OR_RETURN(from, Indexed(*txn));
+    CUSTOS_ASSIGN_OR_RETURN(by_id, Indexed(*txn));
+    CUSTOS_ASSIGN_OR_RETURN(denials, DenialsIndexed(*txn));
+    from = std::min(by_id, denials);
     CUSTOS_ASSIGN_OR_RETURN(const uint64_t size, Size(*txn));
     to = std::min(size, from + max_events);
     // The leaves [from, to) with one cursor, in key order; a person's or a
@@ -893,7 +937,8 @@ Result<uint64_t> AuditLog::IndexPending(uint64_t max_events) const {
     CUSTOS_RETURN_IF_ERROR(ForEachLeaf(
         *txn, from, to,
         [&](uint64_t seq, std::string_view leaf) -> Status {
-          CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> k, IndexKeys(seq, leaf, &prefixes));
+          CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> k,
+                                  IndexKeys(seq, leaf, &prefixes, seq >= by_id, seq >= denials));
           for (std::string& one : k) keys.push_back(std::move(one));
           return Status::Ok();
         },
@@ -903,13 +948,18 @@ Result<uint64_t> AuditLog::IndexPending(uint64_t max_events) const {
   std::sort(keys.begin(), keys.end());  // LMDB fills pages in key order
   bool moved = false;
   CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& w) -> Status {
-    CUSTOS_ASSIGN_OR_RETURN(const uint64_t now_indexed, Indexed(w));
-    moved = now_indexed != from;
+    CUSTOS_ASSIGN_OR_RETURN(const uint64_t now_by_id, Indexed(w));
+    CUSTOS_ASSIGN_OR_RETURN(const uint64_t now_denials, DenialsIndexed(w));
+    moved = now_by_id != by_id || now_denials != denials;
     if (moved) return Status::Ok();  // another caller did it
     for (const std::string& key : keys) {
       CUSTOS_RETURN_IF_ERROR(w.Put(tables::kAuditIndex, key, ""));
     }
-    return w.Put(tables::kAuditState, kIndexedKey, EncodeU64(to));
+    if (to > by_id) CUSTOS_RETURN_IF_ERROR(w.Put(tables::kAuditState, kIndexedKey, EncodeU64(to)));
+    if (to > denials) {
+      CUSTOS_RETURN_IF_ERROR(w.Put(tables::kAuditState, kDenialsIndexedKey, EncodeU64(to)));
+    }
+    return Status::Ok();
   }));
   return moved ? uint64_t{0} : to - from;
 }
@@ -1004,9 +1054,12 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
 
   CUSTOS_RETURN_IF_ERROR(check_checkpoints());
   CUSTOS_ASSIGN_OR_RETURN(const uint64_t indexed, Indexed(txn));
-  if (indexed > size) {
-    return Status::DataLoss("index: covers " + std::to_string(indexed) + " events, the log has " +
-                            std::to_string(size));
+  CUSTOS_ASSIGN_OR_RETURN(const uint64_t denials_indexed, DenialsIndexed(txn));
+  for (const uint64_t covered : {indexed, denials_indexed}) {
+    if (covered > size) {
+      return Status::DataLoss("index: covers " + std::to_string(covered) + " events, the log has " +
+                              std::to_string(size));
+    }
   }
   // The checks of one leaf on its own — opened, canonical, its seq, its
   // index entries — and its hash. They need no other leaf, so the leaves
@@ -1049,6 +1102,17 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
           }
           ++c.index_entries;
         }
+      }
+      if (seq < denials_indexed && CanonicalDenied(leaf)) {
+        CUSTOS_ASSIGN_OR_RETURN(
+            bool has, t.Has(tables::kAuditIndex,
+                            IndexPrefix(kDenialKind, kDenialId, &prefixes) + SeqKey(seq)));
+        if (!has) {
+          return Status::DataLoss("index: " + SeqPrefix(seq) +
+                                  "its denial entry is missing (the auditors' recent denials "
+                                  "would not show it)");
+        }
+        ++c.index_entries;
       }
       c.hash = merkle::LeafHash(leaf);
       return Status::Ok();
@@ -1143,7 +1207,7 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
   // (Nothing indexed: the index is not read, and a vault from before it
   // opened read-only has no such table.)
   uint64_t stored_entries = 0;
-  if (indexed > 0) {
+  if (indexed > 0 || denials_indexed > 0) {
     CUSTOS_ASSIGN_OR_RETURN(stored_entries, txn.Count(tables::kAuditIndex));
   }
   if (stored_entries != index_entries) {
@@ -1152,6 +1216,7 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
                             std::to_string(index_entries));
   }
   report.indexed = indexed;
+  report.denials_indexed = denials_indexed;
   report.size = size;
   report.root = range.Root();
   return report;

@@ -131,6 +131,10 @@ struct AuditFilter {
   std::optional<std::string> object;  // object.id equals
   std::optional<UnixMillis> from;     // time >= from
   std::optional<UnixMillis> to;       // time < to
+  // Only refused attempts (decision "deny"). Without an actor or object
+  // filter they are found through the denials index: the auditors' recent
+  // denials need not read every allowed event since.
+  bool denied = false;
   // Visit from the newest event back (the usual question is "what happened
   // lately": a page of them need not read the whole log).
   bool newest_first = false;
@@ -140,8 +144,9 @@ struct AuditVerifyReport {
   uint64_t size = 0;         // events checked
   uint64_t checkpoints = 0;  // checkpoints whose signature and root verified
   uint64_t latest_checkpoint_size = 0;
-  uint64_t indexed = 0;  // events covered by the actor/object index
-  std::string root;      // root of the whole log (raw)
+  uint64_t indexed = 0;          // events covered by the actor/object index
+  uint64_t denials_indexed = 0;  // events covered by the denials index
+  std::string root;              // root of the whole log (raw)
 };
 
 // The tree's right edge after an append, and the hash of that append's leaf
@@ -216,21 +221,27 @@ class AuditLog {
 
   // Visits the matching events in log order (or newest first, see
   // AuditFilter) with their exact leaf bytes. `fn` returns false to stop.
-  // With an actor or object filter, the events the index covers are found
-  // through it (tables::kAuditIndex) and only the newer ones are read one
-  // by one; every event found is still checked against the whole filter.
+  // With an actor or object filter (or else with `denied`), the events the
+  // index covers are found through it (tables::kAuditIndex) and only the
+  // newer ones are read one by one; every event found is still checked
+  // against the whole filter.
   Status Export(const ReadTxn& txn, const AuditFilter& filter,
                 const std::function<bool(uint64_t seq, std::string_view leaf)>& fn) const;
 
-  // ---- the actor/object index ------------------------------------------------
+  // ---- the actor/object index and the denials index ---------------------------
   // Indexes up to `max_events` events that are not indexed yet by their
-  // actor.id and object.id, in one durable Write(); returns how many. The
-  // leaves are read and parsed before the Write, so the committer only
-  // stores the keys. Safe to call from several threads (a call that finds
-  // the index moved on does nothing). `custos serve` calls it every second.
+  // actor.id and object.id, and the refused ones among them as denials, in
+  // one durable Write(); returns how many events it read. The leaves are
+  // read and parsed before the Write, so the committer only stores the
+  // keys. Safe to call from several threads (a call that finds the index
+  // moved on does nothing). `custos serve` calls it every second. A vault
+  // indexed before the denials index has its denials indexed from the
+  // first event on, a slice per call, while the actor/object index waits.
   Result<uint64_t> IndexPending(uint64_t max_events = 4096) const;
-  // Events [0, n) are indexed.
+  // Events [0, n) are indexed by actor and object.
   Result<uint64_t> Indexed(const ReadTxn& txn) const;
+  // Events [0, n) are indexed as denials when refused.
+  Result<uint64_t> DenialsIndexed(const ReadTxn& txn) const;
 
   // Whether this log extends `signed_checkpoint` (a checkpoint note kept
   // outside the vault: a backup's manifest, a copy handed to auditors): it
@@ -282,16 +293,19 @@ class AuditLog {
   Result<State> ReadState(const ReadTxn& txn) const;
   Status WriteState(WriteTxn& txn, const State& state) const;
   merkle::NodeReader Nodes(const ReadTxn& txn) const;
-  // Index key prefix of an actor ('a') or object ('o') id: the kind, then
-  // the id's blind index (ids are not secret, but object ids can be names).
+  // Index key prefix of an actor ('a') or object ('o') id, or of the
+  // refused events ('d', id "deny"): the kind, then the id's blind index
+  // (ids are not secret, but object ids can be names).
   std::string IndexPrefix(char kind, std::string_view id) const;
   // IndexPrefix results kept by the kind byte followed by the id, so that
   // a pass over many events computes each id's blind index once.
   using IndexPrefixes = std::unordered_map<std::string, std::string>;
   const std::string& IndexPrefix(char kind, std::string_view id, IndexPrefixes* known) const;
-  // The index keys of one leaf (none for an empty actor or object id).
+  // The index keys of one leaf: by actor and object when `by_id` (none for
+  // an empty id), and as a denial when `denial` and it was refused.
   Result<std::vector<std::string>> IndexKeys(uint64_t seq, std::string_view leaf,
-                                             IndexPrefixes* prefixes) const;
+                                             IndexPrefixes* prefixes, bool by_id,
+                                             bool denial) const;
   // Signs a checkpoint of state->size (see Checkpoint()) and updates *state.
   // `edge`, when given, is the tree's right edge at that size as the
   // appender holds it (its partial tiles need not be read back).

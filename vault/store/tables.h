@@ -44,8 +44,9 @@ inline constexpr Table kAuditTiles = "audit_tiles";
 inline constexpr Table kAuditNodes = "audit_nodes";
 inline constexpr Table kCheckpoints = "checkpoints";
 inline constexpr Table kAuditState = "audit_state";
-// Audit events by actor and by object (AuditLog::IndexPending): keys only,
-// kind byte + blind index of the id + seq; values sealed empty strings.
+// Audit events by actor and by object, and the refused ones
+// (AuditLog::IndexPending): keys only, kind byte + blind index of the id
+// (of "deny" for a denial) + seq; values sealed empty strings.
 inline constexpr Table kAuditIndex = "audit_index";
 // Policy versions by SHA-256.
 inline constexpr Table kPolicies = "policies";
