@@ -110,6 +110,17 @@ Result<std::optional<int>> QuotaAttribute(const pugi::xml_node& node, std::strin
   return std::optional<int>(static_cast<int>(n));
 }
 
+// SECURITY: the vault keeps kMaxViewsInWindow view times per person and
+// file, so a larger quota counted over a window of days could never be
+// reached: refused rather than silently unlimited.
+Status CheckQuotaInWindow(std::string_view where, std::string_view attribute,
+                          std::optional<int> quota, int window_days) {
+  if (window_days <= 0 || !quota || *quota <= kMaxViewsInWindow) return Status::Ok();
+  return Invalid(where, std::string(attribute) + "=\"" + std::to_string(*quota) +
+                            "\" is more than " + std::to_string(kMaxViewsInWindow) +
+                            " views in a window of days; use \"unlimited\" or window-days=\"0\"");
+}
+
 Status ParseRoles(const pugi::xml_node& roles, std::string_view parent,
                   std::array<std::bitset<kActionCount>, kRoleCount>& out) {
   const std::string where = Path(parent, roles);
@@ -442,6 +453,8 @@ Status ParseClassificationElement(const pugi::xml_node& node, std::string_view p
   CUSTOS_ASSIGN_OR_RETURN(int64_t window,
                           IntegerAttribute(quota, quota_where, "window-days", 0, kMaxWindowDays));
   rules.quota_window_days = static_cast<int>(window);
+  CUSTOS_RETURN_IF_ERROR(
+      CheckQuotaInWindow(quota_where, "views", rules.view_quota, rules.quota_window_days));
 
   // <reason required="…" min-chars="N"/>
   CUSTOS_ASSIGN_OR_RETURN(pugi::xml_node reason, SoleChild(node, where, "reason"));
@@ -477,6 +490,8 @@ Status ParseClassificationElement(const pugi::xml_node& node, std::string_view p
   CUSTOS_RETURN_IF_ERROR(CheckAttributes(owner, owner_where, {"needs-loan", "view-quota"}));
   CUSTOS_ASSIGN_OR_RETURN(rules.owner_needs_loan, BoolAttribute(owner, owner_where, "needs-loan"));
   CUSTOS_ASSIGN_OR_RETURN(rules.owner_view_quota, QuotaAttribute(owner, owner_where, "view-quota"));
+  CUSTOS_RETURN_IF_ERROR(CheckQuotaInWindow(owner_where, "view-quota", rules.owner_view_quota,
+                                            rules.quota_window_days));
 
   // <use action="copy|print|export" …/>, each exactly once.
   std::bitset<3> uses;

@@ -39,11 +39,18 @@ struct UseRule {
   int approvals = 0;
 };
 
+// The most views a quota counted over a window of days may allow (the
+// vault keeps this many recent view times per person and document; more
+// could not be counted). A quota without a window may be larger.
+inline constexpr int kMaxViewsInWindow = 1024;
+
 // Everything the policy says about one classification.
 struct ClassificationRules {
   // Roles whose holders may see content of this classification at all.
   std::bitset<kRoleCount> view_roles;
   // Views per person per document within the window; nullopt = unlimited.
+  // With a window, at most kMaxViewsInWindow (the vault keeps that many view
+  // times per person and document).
   std::optional<int> view_quota;
   // The counting window in days; 0 = forever.
   int quota_window_days = 0;

@@ -2,6 +2,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -231,6 +232,29 @@ TEST(PolicyLoadTest, BadValuesAreRejected) {
                          "<use action=\"scan\" permission=\"free\"/>"),
                   {"action must be copy, print or export"});
   EXPECT_REJECTED(Edited("<roles>\n", "<roles>stray text\n"), {"unexpected text"});
+}
+
+TEST(PolicyLoadTest, AQuotaOverAWindowCountsAtMostTheViewsTheVaultKeeps) {
+  // The vault keeps 1 024 view times per person and file: a quota above
+  // that within a window of days could never be reached (every view would
+  // be allowed), so it is refused; without a window the count is exact.
+  EXPECT_REJECTED(
+      Edited("<view-quota views=\"3\" window-days=\"30\"/>",
+             "<view-quota views=\"1025\" window-days=\"30\"/>"),
+      {"<view-quota>", "views=\"1025\" is more than 1024 views in a window of days", "unlimited"});
+  EXPECT_REJECTED(Edited("<owner needs-loan=\"false\" view-quota=\"10\"/>",
+                         "<owner needs-loan=\"false\" view-quota=\"5000\"/>"),
+                  {"<owner>", "view-quota=\"5000\" is more than 1024"});
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"<view-quota views=\"3\" window-days=\"30\"/>",
+            "<view-quota views=\"1024\" window-days=\"30\"/>"},
+           {"<view-quota views=\"3\" window-days=\"0\"/>",
+            "<view-quota views=\"5000\" window-days=\"0\"/>"},
+           {"<owner needs-loan=\"true\" view-quota=\"3\"/>",
+            "<owner needs-loan=\"true\" view-quota=\"5000\"/>"}}) {
+    Result<Policy> p = LoadPolicy(Edited(from, to));
+    EXPECT_TRUE(p.ok()) << to << ": " << p.status().ToString();
+  }
 }
 
 TEST(PolicyLoadTest, AdminAndAuditorNeverGetClassifiedViews) {

@@ -65,8 +65,10 @@ json::Value ChangeJson(std::string_view from, std::string_view to) {
 }
 
 constexpr int64_t kMillisPerDay = int64_t{86400} * 1000;
-// Quota counters keep at most this many recent view times per user and record.
-constexpr size_t kMaxRecentViews = 1024;
+// Quota counters keep at most this many recent view times per user and
+// record: as many as a quota counted over a window may allow (the policy
+// refuses more).
+constexpr size_t kMaxRecentViews = policy::kMaxViewsInWindow;
 
 std::string ViewCountKey(std::string_view user, std::string_view record) {
   std::string k(user);
