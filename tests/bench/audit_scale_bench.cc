@@ -5,10 +5,12 @@
 //
 // Seeds N events (default 10 000 000) in durable batches of 4 096 — 1 000
 // people acting on 100 000 files, and one rare person with an event every
-// 200 000 — then builds the actor/object index as `custos serve` does
-// (IndexPending, in steps of 4 096), and measures:
+// 200 000, and a refused view every 100 000 — then builds the actor/object
+// and denials index as `custos serve` does (IndexPending, in steps of
+// 4 096), and measures:
 //   - a page of the 50 newest events of a person, of a file, of the rare
-//     person, and of the whole log (the audit page's reads), p50/p99;
+//     person, and of the whole log (the audit page's reads), and the 8
+//     newest refused attempts (the auditors' home page), p50/p99;
 //   - every event of one person (the log part of their departure report);
 //   - `audit verify` of the whole log (B7) against SHA-256 of the same leaf
 //     bytes and tree on one core (leaf hashes and the compact range's
@@ -42,11 +44,17 @@ using bench::Seconds;
 constexpr uint64_t kPeople = 1000;
 constexpr uint64_t kFiles = 100000;
 constexpr uint64_t kRareEvery = 200000;
+constexpr uint64_t kDeniedEvery = 100000;
 
 AuditEvent Event(uint64_t i) {
   AuditEvent::Actor actor{"u" + std::to_string(i % kPeople), "Zhang San 张三"};
   if (i % kRareEvery == kRareEvery / 2) actor = {"u-rare", "Li Si 李四"};
-  return bench::ViewEvent(i, std::move(actor), "rec-" + std::to_string((i / 7) % kFiles));
+  AuditEvent e = bench::ViewEvent(i, std::move(actor), "rec-" + std::to_string((i / 7) % kFiles));
+  if (i % kDeniedEvery == kDeniedEvery / 3) {
+    e.decision = AuditDecision::kDeny;
+    e.outcome = "quota_exhausted";
+  }
+  return e;
 }
 
 struct Latency {
@@ -137,7 +145,8 @@ int main(int argc, char** argv) {
   }
   const double index_s = Seconds(i0, Clock::now());
   const uint64_t after_index = DataBytes(dir);
-  std::printf("actor/object index built in %.1f s (%.0f events/s)\n", index_s, indexed / index_s);
+  std::printf("actor/object and denials index built in %.1f s (%.0f events/s)\n", index_s,
+              indexed / index_s);
   std::printf("data.mdb: %.2f GiB; %.0f bytes per event (%.0f without the index)\n",
               static_cast<double>(after_index) / (1 << 30),
               static_cast<double>(after_index) / static_cast<double>(events),
@@ -175,6 +184,12 @@ int main(int argc, char** argv) {
     f.newest_first = true;
     return Page(l, v, f, 50);
   });
+  auto denials = Measure(runs, [&](int) {
+    AuditFilter f;
+    f.denied = true;
+    f.newest_first = true;
+    return Page(l, v, f, 8);
+  });
   auto all_of_one = Measure(5, [&](int r) {
     AuditFilter f;
     f.actor = "u" + std::to_string(r + 1);
@@ -188,6 +203,7 @@ int main(int argc, char** argv) {
   row("page of the rare person's newest events", rare);
   row("a person with no events", nobody);
   row("page of the log's 50 newest events", newest);
+  row("the 8 newest refused attempts (home page)", denials);
   row("every event of one person (departure report)", all_of_one);
 
   // B7: verify the whole log, against SHA-256 of the same leaves and tree.
