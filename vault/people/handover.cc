@@ -187,22 +187,21 @@ Result<HandedToMePage> HandoversTo(Archive& archive, const Caller& caller, size_
     group[i] = position.at(all[i].leaver_id);
     ids.push_back(all[i].status.record_id);
   }
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::optional<RecordSummary>> summaries,
-                          archive.Summaries(ids));
-  // A file the catalog does not hold (deleted meanwhile) is left out.
+  // Each leaver's files by name in pinyin order (the catalog's order); a
+  // file the catalog does not hold (deleted meanwhile) is left out.
+  size_t held = 0;
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<size_t> by_name, archive.NameOrder(ids, &held));
+  std::vector<size_t> rank(all.size());  // each handover's place in by_name
+  for (size_t k = 0; k < by_name.size(); ++k) rank[by_name[k]] = k;
   std::vector<size_t> order;
-  order.reserve(all.size());
+  order.reserve(held);
   for (size_t i = 0; i < all.size(); ++i) {
-    if (!summaries[i]) continue;
+    if (rank[i] >= held) continue;
     order.push_back(i);
     HandedToMeFrom& from = page.leavers[group[i]];
     ++from.total;
     if (!HandoverComplete(all[i].status, page.mode)) ++from.open;
   }
-  // Each leaver's files by name in pinyin order (the catalog's order).
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<size_t> by_name, archive.NameOrder(ids));
-  std::vector<size_t> rank(all.size());  // each handover's place in by_name
-  for (size_t k = 0; k < by_name.size(); ++k) rank[by_name[k]] = k;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return std::tie(group[a], rank[a]) < std::tie(group[b], rank[b]);
   });

@@ -399,9 +399,11 @@ class Archive {
   Result<std::vector<std::string>> RecordsOwnedBy(std::string_view user_id) const;
   // The places in `ids` of its records in name order: by name in pinyin
   // order, then by id (the order of Search; docs/records.md), from the
-  // catalog (waits for it); ids it does not hold go last, by id. Reads
-  // nothing from the store.
-  Result<std::vector<size_t>> NameOrder(std::span<const std::string> ids) const;
+  // catalog (waits for it); ids it does not hold go last, by id, and
+  // `held`, when given, says how many come before them. Reads nothing from
+  // the store.
+  Result<std::vector<size_t>> NameOrder(std::span<const std::string> ids,
+                                        size_t* held = nullptr) const;
   // The summary of each of `ids` from the catalog (waits for it), in their
   // order; nullopt for an id it does not hold. Unaudited, like GetMeta: for
   // callers that already hold a decision. Reads no record from the store,

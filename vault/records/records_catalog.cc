@@ -777,7 +777,8 @@ Result<std::vector<std::optional<RecordSummary>>> Archive::Summaries(
   return out;
 }
 
-Result<std::vector<size_t>> Archive::NameOrder(std::span<const std::string> ids) const {
+Result<std::vector<size_t>> Archive::NameOrder(std::span<const std::string> ids,
+                                               size_t* held) const {
   CUSTOS_RETURN_IF_ERROR(CurrentCatalog());
   std::shared_lock lock(catalog_mu_);
   // The name's prefix at hand in the array being sorted: most comparisons
@@ -799,7 +800,12 @@ Result<std::vector<size_t>> Archive::NameOrder(std::span<const std::string> ids)
     return Catalog::NameBefore(*a.entry, *b.entry);
   });
   std::vector<size_t> order(ids.size());
-  for (size_t k = 0; k < keyed.size(); ++k) order[k] = keyed[k].place;
+  size_t found = 0;
+  for (size_t k = 0; k < keyed.size(); ++k) {
+    order[k] = keyed[k].place;
+    if (keyed[k].entry != nullptr) ++found;
+  }
+  if (held != nullptr) *held = found;
   return order;
 }
 
