@@ -127,8 +127,11 @@ class AuditCommand : public ActorCommand {
       }
       std::cout << "audit log OK: " << report->size << " events, " << report->checkpoints
                 << " signed checkpoints verified (latest at size " << report->latest_checkpoint_size
-                << "), index complete for the first " << report->indexed << ", root "
-                << Base64Encode(report->root) << "\n";
+                << "), index complete for the first " << report->indexed;
+      if (report->denials_indexed != report->indexed) {
+        std::cout << " (refused ones for the first " << report->denials_indexed << ")";
+      }
+      std::cout << ", root " << Base64Encode(report->root) << "\n";
       if (report->size > report->latest_checkpoint_size) {
         // The newest events' hashes are not stored (their tile is not
         // full): until a checkpoint covers them, only their leaves say

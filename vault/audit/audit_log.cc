@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstring>
 #include <iterator>
 #include <optional>
 #include <thread>
@@ -660,9 +661,10 @@ bool Denied(const json::Value& leaf) {
 // Denied() of a leaf known to be canonical JSON, read from its text
 // (canonical JSON spells the string without escapes).
 bool CanonicalDenied(std::string_view leaf) {
-  // Most events are allowed, and a refused one holds the string "deny"
-  // (quotes inside strings are escaped): one search passes over the rest.
-  if (leaf.find("\"deny\"") == std::string_view::npos) return false;
+  // Most events are allowed, and a refused one holds this text (quotes
+  // inside strings are escaped): one search passes over the rest.
+  constexpr std::string_view kDenied = "\"decision\":\"deny\"";
+  if (memmem(leaf.data(), leaf.size(), kDenied.data(), kDenied.size()) == nullptr) return false;
   auto d = json::MemberText(leaf, "decision");
   return d.ok() && *d == "\"deny\"";
 }
