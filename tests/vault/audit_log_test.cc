@@ -60,6 +60,21 @@ class AuditLogTest : public ::testing::Test {
     auto r = vault_->BeginRead().value();
     return log_->Leaf(*r, seq).value();
   }
+  // Deletes the first audit index entry whose key begins with `prefix`, as
+  // someone hiding an event would; returns its key.
+  std::string RemoveFirstIndexEntry(std::string_view prefix) {
+    std::string removed;
+    Status s = vault_->Write([&](WriteTxn& w) -> Status {
+      CUSTOS_RETURN_IF_ERROR(
+          w.ScanKeys(tables::kAuditIndex, prefix, [&](std::string_view k) -> Result<bool> {
+            removed = std::string(k);
+            return false;
+          }));
+      return w.Delete(tables::kAuditIndex, removed);
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return removed;
+  }
   TempDir dir_;
   std::unique_ptr<Vault> vault_;
   std::unique_ptr<AuditLog> log_;
@@ -485,17 +500,7 @@ TEST_F(AuditLogTest, VerifyFindsAnIndexEntryRemovedOrAdded) {
   AppendN(12);
   ASSERT_EQ(log_->IndexPending().value(), 12u);
   ASSERT_TRUE(log_->Verify().ok());
-  std::string removed;
-  ASSERT_TRUE(vault_
-                  ->Write([&](WriteTxn& w) -> Status {
-                    CUSTOS_RETURN_IF_ERROR(w.ScanKeys(tables::kAuditIndex, "",
-                                                      [&](std::string_view k) -> Result<bool> {
-                                                        removed = std::string(k);
-                                                        return false;
-                                                      }));
-                    return w.Delete(tables::kAuditIndex, removed);
-                  })
-                  .ok());
+  const std::string removed = RemoveFirstIndexEntry("");
   auto bad = log_->Verify();
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kDataLoss);
@@ -646,17 +651,7 @@ TEST_F(AuditLogTest, VerifyFindsADenialEntryRemovedOrInvented) {
   for (int i = 0; i < 12; ++i) ASSERT_TRUE(log_->AppendDurable(MaybeRefused(i)).ok());
   ASSERT_EQ(log_->IndexPending().value(), 12u);
   ASSERT_TRUE(log_->Verify().ok());
-  std::string first_denial;
-  ASSERT_TRUE(vault_
-                  ->Write([&](WriteTxn& w) -> Status {
-                    CUSTOS_RETURN_IF_ERROR(w.ScanKeys(tables::kAuditIndex, "d",
-                                                      [&](std::string_view k) -> Result<bool> {
-                                                        first_denial = std::string(k);
-                                                        return false;
-                                                      }));
-                    return w.Delete(tables::kAuditIndex, first_denial);
-                  })
-                  .ok());
+  const std::string first_denial = RemoveFirstIndexEntry("d");
   auto bad = log_->Verify();
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kDataLoss);
