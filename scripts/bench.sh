@@ -68,8 +68,10 @@ BACKUP_MB=256
 build-bench/tests/bench/backup_bench --dir "$WORK/backup" --megabytes "$BACKUP_MB" \
   | tee -a build-bench/reports/backup.txt
 if [ -x tests/bench/http_view_bench.sh ]; then
-  echo "== audited view over HTTP vs nginx"
-  CUSTOS=build-bench/cli/custos tests/bench/http_view_bench.sh | tee build-bench/reports/http_view.txt
+  echo "== audited view over HTTP vs nginx, and vs the same view in process (B4)"
+  machine | tee build-bench/reports/http_view.txt
+  CUSTOS=build-bench/cli/custos IN_PROCESS=build-bench/tests/bench/records_bench RECORDS=1000 \
+    tests/bench/http_view_bench.sh | tee -a build-bench/reports/http_view.txt
 fi
 echo "== audited view on the PostgreSQL store, one and two nodes (vs plain libpq, same server)"
 machine | tee build-bench/reports/pg_view.txt

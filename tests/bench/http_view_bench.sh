@@ -19,7 +19,11 @@
 #
 # Environment: CUSTOS (binary; default build-bench/cli/custos), WRK_THREADS
 # (2), WRK_CONNECTIONS (32), WRK_DURATION (10s), RECORD_BYTES (4096), RECORDS (256),
-# KEEP_WORK=1 keeps the temp dir. Prints requests/s of each and the ratio;
+# KEEP_WORK=1 keeps the temp dir. IN_PROCESS=path to records_bench: right
+# after the HTTP run, the same audited view in process (records_bench
+# --view-only: 32 threads, 1 000 files) and B4 = HTTP / in process (issue
+# 23, target >= 0.8; scripts/bench.sh sets it, with RECORDS=1000 so that the
+# two view as many files). Prints requests/s of each and the ratios;
 # exits 1 if any custos view was not a 2xx (e.g. a quota denial) or if the
 # vault does not verify afterwards.
 set -euo pipefail
@@ -334,3 +338,11 @@ if [ "$CEILING" -gt 0 ]; then
   awk -v c="$CEILING" -v r="$C_RPS" 'BEGIN { printf "commit-cycle ceiling at these batch sizes: %.0f views/s (the run reached %.0f%% of it; the committer was busy that share of the time)\n", c, 100 * r / c }'
 fi
 echo "load after run: $(uptime | sed 's/.*load average/load average/')"
+if [ -n "${IN_PROCESS:-}" ]; then
+  echo
+  echo "== the same audited view in process, right after (B4's baseline: $IN_PROCESS --view-only)"
+  "$IN_PROCESS" --view-only | tee "$WORK/in-process.txt"
+  IN_RPS="$(sed -n 's/^audited views: \([0-9.]*\) views\/s.*/\1/p' "$WORK/in-process.txt")"
+  [ -n "$IN_RPS" ] || die "no 'audited views: N views/s' line from $IN_PROCESS"
+  awk -v h="$C_RPS" -v p="$IN_RPS" 'BEGIN { r = h / p; printf "B4 = HTTP / in process = %.0f / %.0f = %.3f (target >= 0.8: %s)\n", h, p, r, (r >= 0.8) ? "met" : "MISSED" }'
+fi
