@@ -406,12 +406,15 @@ TEST_F(AuditLogTest, ExportFilters) {
   EXPECT_TRUE(seqs.empty());
 }
 
-// Every (filter, order, stop-after) answer, computed by reading each event.
-std::vector<uint64_t> Expected(int n, const AuditFilter& f, size_t stop_after) {
+// Every (filter, order, stop-after) answer, computed by reading each of the
+// n events `event` made.
+std::vector<uint64_t> Expected(int n, const AuditFilter& f, size_t stop_after,
+                               AuditEvent (*event)(int) = SampleEvent) {
   std::vector<uint64_t> out;
   for (int i = 0; i < n; ++i) {
     const uint64_t seq = f.newest_first ? n - 1 - i : i;
-    const AuditEvent e = SampleEvent(static_cast<int>(seq));
+    const AuditEvent e = event(static_cast<int>(seq));
+    if (f.denied && e.decision != AuditDecision::kDeny) continue;
     if (f.actor && e.actor.id != *f.actor) continue;
     if (f.object && e.object.id != *f.object) continue;
     if (out.size() == stop_after) break;
@@ -562,15 +565,7 @@ TEST_F(AuditLogTest, DenialsAreFoundThroughTheirIndexAsAScanFindsThem) {
         f.newest_first = newest_first;
         if (which == 1) f.actor = "u4";
         if (which == 2) f.object = "rec-2";
-        std::vector<uint64_t> want;
-        for (int i = 0; i < n; ++i) {
-          const int seq = newest_first ? n - 1 - i : i;
-          const AuditEvent e = MaybeRefused(seq);
-          if (e.decision != AuditDecision::kDeny) continue;
-          if (f.actor && e.actor.id != *f.actor) continue;
-          if (f.object && e.object.id != *f.object) continue;
-          if (want.size() < stop_after) want.push_back(static_cast<uint64_t>(seq));
-        }
+        const std::vector<uint64_t> want = Expected(n, f, stop_after, MaybeRefused);
         EXPECT_FALSE(want.empty());
         EXPECT_EQ(Exported(*log_, *r, f, stop_after), want)
             << "newest_first " << newest_first << " stop " << stop_after << " filter " << which;

@@ -146,18 +146,21 @@ TEST_F(WebBorrowingTest, RequestApproveReleaseViewThreeTimesFourthDenied) {
   ASSERT_EQ(denials.status, 200) << denials.body;
   EXPECT_EQ(denials.Json()["total"].as_int(), 2);
   EXPECT_FALSE(denials.Json()["more"].as_bool());
+  // Each query's total of matching events.
+  const auto expect_totals = [&](const std::vector<std::pair<std::string, int>>& cases) {
+    for (const auto& [query, want] : cases) {
+      TestResponse r = auditor.Call("GET", "/api/v1/audit/events?" + query);
+      ASSERT_EQ(r.status, 200) << r.body;
+      EXPECT_EQ(r.Json()["total"].as_int(), want) << query;
+    }
+  };
   // The same filters on the whole log (leaves skipped from their text): the
   // file's views, allowed and refused; a name that only begins an action
   // ("record.vie") matches nothing.
-  for (const auto& [query, want] : std::vector<std::pair<std::string, int>>{
-           {"decision=allow&action=record.view&record=" + id, views_allowed},
-           {"decision=deny&action=record.view&record=" + id, views_denied},
-           {"decision=deny&action=record.view", views_denied},
-           {"action=record.vie", 0}}) {
-    TestResponse r = auditor.Call("GET", "/api/v1/audit/events?" + query);
-    ASSERT_EQ(r.status, 200) << r.body;
-    EXPECT_EQ(r.Json()["total"].as_int(), want) << query;
-  }
+  expect_totals({{"decision=allow&action=record.view&record=" + id, views_allowed},
+                 {"decision=deny&action=record.view&record=" + id, views_denied},
+                 {"decision=deny&action=record.view", views_denied},
+                 {"action=record.vie", 0}});
   // Pages: newest first by default, read from the end of the log; a page
   // that does not reach the other end says there is more instead of a total.
   TestResponse all = auditor.Call("GET", "/api/v1/audit/events?order=asc&limit=500");
@@ -193,14 +196,9 @@ TEST_F(WebBorrowingTest, RequestApproveReleaseViewThreeTimesFourthDenied) {
   // home page's newest denials are the refused events of the whole log,
   // newest first.
   ASSERT_GT(audit_->IndexPending().value(), 0u);
-  for (const auto& [query, want] : std::vector<std::pair<std::string, int>>{
-           {"decision=deny&action=record.view&record=" + id, views_denied},
-           {"decision=deny&action=record.view", views_denied},
-           {"decision=deny&action=record&actor=borrower", 2}}) {
-    TestResponse r = auditor.Call("GET", "/api/v1/audit/events?" + query);
-    ASSERT_EQ(r.status, 200) << r.body;
-    EXPECT_EQ(r.Json()["total"].as_int(), want) << query;
-  }
+  expect_totals({{"decision=deny&action=record.view&record=" + id, views_denied},
+                 {"decision=deny&action=record.view", views_denied},
+                 {"decision=deny&action=record&actor=borrower", 2}});
   std::vector<int64_t> refused_in_log;
   for (auto e = every.rbegin(); e != every.rend(); ++e) {
     if (e->Find("decision")->as_string() == "deny") refused_in_log.push_back(seq_of(*e));
