@@ -187,8 +187,9 @@ Result<HandedToMePage> HandoversTo(Archive& archive, const Caller& caller, size_
     group[i] = position.at(all[i].leaver_id);
     ids.push_back(all[i].status.record_id);
   }
-  // Each leaver's files by name in pinyin order (the catalog's order); a
-  // file the catalog does not hold (deleted meanwhile) is left out.
+  // Each leaver's files by name in pinyin order (the catalog's order). An
+  // id the catalog does not hold is left out rather than failing the list;
+  // records are never deleted, so there should be none.
   size_t held = 0;
   CUSTOS_ASSIGN_OR_RETURN(std::vector<size_t> by_name, archive.NameOrder(ids, &held));
   std::vector<size_t> rank(all.size());  // each handover's place in by_name
