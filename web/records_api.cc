@@ -147,7 +147,7 @@ Result<MetaFields> ParseMetaFields(const json::Value& body) {
   }
   const json::Value* content = body.Find("content");
   if (content != nullptr && !content->is_null()) {
-    CUSTOS_ASSIGN_OR_RETURN(f.content, vault::RecordContent::FromJson(*content));
+    CUSTOS_ASSIGN_OR_RETURN(f.content, vault::RecordContent::FromInput(*content));
   }
   return f;
 }

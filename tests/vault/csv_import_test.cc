@@ -130,6 +130,29 @@ TEST(CsvReadTest, ChecksRowsWithTheGivenLookup) {
   EXPECT_EQ(no_lookup->records.size(), 1u);
 }
 
+// A spreadsheet cell may hold a line break (a quoted CSV field): kept in
+// the notes, refused in a name or a tag, with the row and column.
+TEST(CsvReadTest, LineBreaksOnlyInTheLongerContentColumns) {
+  auto nobody = [](const std::string&) -> Result<std::string> { return std::string(); };
+  CsvImportReport report;
+  auto read = ReadCustomerCsv(
+      "name,classification,tags,notes\n"
+      "甲,internal,华东,\"第一行\n第二行\"\n"
+      "\"乙\n公司\",internal,华东,\n"
+      "丙,internal,\"华东\u202E\",\n",
+      nobody, CsvImportOptions(), &report);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  ASSERT_EQ(read->records.size(), 1u);
+  EXPECT_EQ(read->records[0].content.notes, "第一行\n第二行");
+  ASSERT_EQ(report.errors.size(), 2u);
+  EXPECT_EQ(report.errors[0].row, 3u);
+  EXPECT_EQ(report.errors[0].column, "name");
+  EXPECT_EQ(report.errors[0].message, "holds a line break; it must be one line");
+  EXPECT_EQ(report.errors[1].row, 4u);
+  EXPECT_EQ(report.errors[1].column, "tags");
+  EXPECT_NE(report.errors[1].message.find("bidirectional"), std::string::npos);
+}
+
 TEST_F(CsvImportTest, BadHeaderAndDeniedImporter) {
   auto bad = Import("name,colour\nx,red\n");
   ASSERT_TRUE(bad.ok());

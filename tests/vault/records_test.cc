@@ -112,6 +112,123 @@ TEST_F(RecordTest, OnlyOwnerUpdates) {
   EXPECT_EQ(archive_->GetMeta(m.id)->latest_version, 1u);
 }
 
+// A name, tag or content field that would print differently from what is
+// stored (a line break in a one-line field, a NUL, a bidirectional override)
+// is refused with the field named, before any decision: nothing is written.
+TEST_F(RecordTest, TextThatWouldNotReadAsStoredIsRefusedWithItsField) {
+  struct Case {
+    const char* what;
+    void (*change)(NewRecord&);
+    const char* message;
+  };
+  const Case cases[] = {
+      {"a line break in the name", [](NewRecord& r) { r.name = "华东\n机电"; },
+       "name holds a line break"},
+      {"a NUL in the name", [](NewRecord& r) { r.name = std::string("华东") + '\0' + "机电"; },
+       "name holds a control character (U+0000)"},
+      {"a C1 control in the name", [](NewRecord& r) { r.name = "华东\u0085机电"; },
+       "name holds a control character (U+0085)"},
+      {"a right-to-left override in the name",
+       [](NewRecord& r) { r.name = "invoice\u202Efdp.exe"; },
+       "name holds a bidirectional control character (U+202E)"},
+      {"a blank tag",
+       [](NewRecord& r) {
+         r.tags = {"华东", " "};
+       },
+       "tags[1] is blank"},
+      {"a tab in a tag", [](NewRecord& r) { r.tags = {"华\t东"}; }, "tags[0] holds a tab"},
+      {"a line break in a paper box", [](NewRecord& r) { r.paper.box = "12\n13"; },
+       "paper.box holds a line break"},
+      {"a line break in a contact's phone",
+       [](NewRecord& r) {
+         r.content.contacts = {{"张经理", "", "138\n0000", "", ""}};
+       },
+       "content.contacts[0].phone holds a line break"},
+      {"an isolate in the agreed prices",
+       [](NewRecord& r) { r.content.agreed_prices = "A 型 \u2067001\u2069 元/件"; },
+       "content.agreed_prices holds a bidirectional control character (U+2067)"},
+      {"a bell in the notes", [](NewRecord& r) { r.content.notes = "注意\a"; },
+       "content.notes holds a control character (U+0007)"},
+      {"a key date that is no date",
+       [](NewRecord& r) {
+         r.content.key_dates = {{"2026-02-30", "签约"}};
+       },
+       "content.key_dates[0].date must be a date"},
+  };
+  for (const Case& c : cases) {
+    NewRecord r;
+    r.name = "华东机电有限公司";
+    r.classification = Classification::kConfidential;
+    c.change(r);
+    const uint64_t before = LogSize();
+    auto m = archive_->CreateRecord(As(author_), r, "新客户建档");
+    ASSERT_FALSE(m.ok()) << c.what;
+    EXPECT_EQ(m.status().code(), StatusCode::kInvalidArgument) << c.what;
+    EXPECT_NE(m.status().message().find(c.message), std::string::npos)
+        << c.what << ": " << m.status().message();
+    EXPECT_EQ(LogSize(), before) << c.what;
+  }
+  EXPECT_EQ(archive_->CatalogSize(), 0u);
+
+  // The longer content fields keep their line breaks and tabs.
+  NewRecord ok;
+  ok.name = "华东机电有限公司";
+  ok.classification = Classification::kConfidential;
+  ok.content.notes = "第一行\n第二行\r\n\t缩进";
+  ok.content.address = "上海市浦东新区\n张江路 100 号";
+  auto m = archive_->CreateRecord(As(author_), ok, "新客户建档");
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+
+  // An update is held to the same rule, and the file stays as it was.
+  RecordUpdate u;
+  u.name = "华东机电\n有限公司";
+  u.classification = Classification::kConfidential;
+  auto updated = archive_->UpdateRecord(As(author_), m->id, u, "改名");
+  ASSERT_FALSE(updated.ok());
+  EXPECT_NE(updated.status().message().find("name holds a line break"), std::string::npos);
+  EXPECT_EQ(archive_->GetMeta(m->id)->latest_version, 1u);
+
+  // Many at once: the record is named, and none is created.
+  std::vector<NewRecord> batch(2, ok);
+  batch[1].tags = {""};
+  auto many = archive_->CreateRecords(As(author_), batch, "批量建档");
+  ASSERT_FALSE(many.ok());
+  EXPECT_EQ(many.status().message(), "record 2: tags[0] is blank");
+  EXPECT_EQ(archive_->CatalogSize(), 1u);
+}
+
+TEST(RecordContentTest, InputThatFromJsonWouldPassOverIsRefusedWithItsField) {
+  const std::pair<const char*, const char*> refused[] = {
+      {R"({"note":"跟进"})", "content.note is not a field of a record's content"},
+      {R"({"notes":5})", "content.notes must be a string"},
+      {R"({"contacts":"张经理 138"})", "content.contacts must be an array"},
+      {R"({"contacts":["张经理"]})", "content.contacts[0] must be an object"},
+      {R"({"contacts":[{"name":"张","fax":"021"}]})",
+       "content.contacts[0].fax is not a field of a contact"},
+      {R"({"key_dates":[{"date":"2026-01-01","when":"x"}]})",
+       "content.key_dates[0].when is not a field of a key date"},
+      {R"([])", "content must be an object"},
+  };
+  for (const auto& [text, message] : refused) {
+    auto c = RecordContent::FromInput(*json::Parse(text));
+    ASSERT_FALSE(c.ok()) << text;
+    EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument) << text;
+    EXPECT_EQ(c.status().message(), message) << text;
+  }
+  // What ToJson writes reads back the same; absent and null fields are empty.
+  RecordContent full;
+  full.address = "上海";
+  full.contacts = {{"张经理", "采购", "138", "z@example.cn", "wx"}};
+  full.key_dates = {{"2026-01-01", "签约"}};
+  full.notes = "备注";
+  auto back = RecordContent::FromInput(full.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, full);
+  auto sparse = RecordContent::FromInput(*json::Parse(R"({"notes":null,"contacts":null})"));
+  ASSERT_TRUE(sparse.ok()) << sparse.status().ToString();
+  EXPECT_EQ(*sparse, RecordContent());
+}
+
 TEST_F(RecordTest, ReassignOwnerKeepsHistory) {
   RecordMeta m = MakeRecord(Classification::kSecret);
   User successor = AddUser("he.author", "何销售", {policy::Role::kAuthor});

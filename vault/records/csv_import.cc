@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "base/json.h"
+#include "base/text.h"
 #include "base/time.h"
 #include "vault/access/users.h"
 
@@ -244,6 +245,15 @@ Result<CustomerRows> ReadCustomerCsv(
     }
     c.notes = get("notes");
     rec.paper = {get("paper_room"), get("paper_cabinet"), get("paper_box")};
+    // No control or bidirectional characters (CheckRecordText), said per
+    // column: line breaks only in the longer content fields' columns, which
+    // are named as the fields are.
+    for (const auto& [column, index] : col) {
+      const std::string cell = get(column.c_str());
+      const std::string problem =
+          IsLongContentField(column) ? BlockTextProblem(cell) : LineTextProblem(cell);
+      if (!problem.empty()) error(column, problem);
+    }
     if (report.errors.size() == before) {
       out.records.push_back(std::move(rec));
       out.record_rows.push_back(row_no);

@@ -252,6 +252,7 @@ Result<RecordMeta> Archive::CreateRecordIn(WriteTxn& txn, const policy::Permit& 
 Result<RecordMeta> Archive::CreateRecord(const Caller& caller, const NewRecord& record,
                                          std::string_view reason) {
   if (record.name.empty()) return Status::InvalidArgument("a record needs a name");
+  CUSTOS_RETURN_IF_ERROR(CheckRecordText(record));
   const std::string id = NewRecordId(record.kind);
   RecordMeta out;
   CUSTOS_RETURN_IF_ERROR(
@@ -279,8 +280,11 @@ Result<std::vector<RecordMeta>> Archive::CreateRecords(const Caller& caller,
                                                        std::string_view reason) {
   std::vector<std::string> ids;
   for (size_t i = 0; i < records.size(); ++i) {
-    if (records[i].name.empty())
-      return Status::InvalidArgument("record " + std::to_string(i + 1) + ": a record needs a name");
+    const std::string which = "record " + std::to_string(i + 1) + ": ";
+    if (records[i].name.empty()) return Status::InvalidArgument(which + "a record needs a name");
+    if (Status text = CheckRecordText(records[i]); !text.ok()) {
+      return Status::InvalidArgument(which + text.message());
+    }
     ids.push_back(NewRecordId(records[i].kind));
   }
   std::vector<RecordMeta> out;
@@ -338,6 +342,7 @@ Result<std::vector<RecordMeta>> Archive::CreateRecords(const Caller& caller,
 Result<RecordMeta> Archive::UpdateRecord(const Caller& caller, std::string_view record_id,
                                          const RecordUpdate& update, std::string_view reason) {
   if (update.name.empty()) return Status::InvalidArgument("a record needs a name");
+  CUSTOS_RETURN_IF_ERROR(CheckRecordText(update));
   RecordMeta meta;
   CUSTOS_RETURN_IF_ERROR(
       gate_

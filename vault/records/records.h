@@ -108,7 +108,13 @@ struct RecordContent {
   std::string notes;  // free notes; a document's body
 
   json::Value ToJson() const;
+  // Reads a stored content object; what it does not know is passed over.
   static Result<RecordContent> FromJson(const json::Value& v);
+  // Reads content as a client sent it, refusing what FromJson would pass
+  // over and so lose without a word: a field it does not know (say "note"
+  // for "notes"), contacts or key dates that are not arrays of objects, and
+  // fields of those objects it does not know. The message names the field.
+  static Result<RecordContent> FromInput(const json::Value& v);
   friend bool operator==(const RecordContent&, const RecordContent&) = default;
 };
 
@@ -200,6 +206,23 @@ struct RecordUpdate {
   PaperLocation paper;
   RecordContent content;
 };
+
+// Whether a record's text may be stored; kInvalidArgument naming the field
+// otherwise. Every field must be UTF-8 without control characters: the
+// one-line fields (name, tags, status, territory, paper location,
+// registration number, contacts, key dates) none at all, the longer content
+// fields (address, notes, ...) tab and line breaks only. No field may hold a
+// bidirectional override, embedding or isolate (U+202A–U+202E,
+// U+2066–U+2069), which make text display in another order than it is
+// stored: a name or price read in a list, a print or an evidence bundle must
+// be what the vault holds (base/text.h, which the CSV import also uses per
+// column). A tag may not be blank. Create, update and the CSV import check
+// it before any decision is made.
+Status CheckRecordText(const NewRecord& record);
+Status CheckRecordText(const RecordUpdate& update);
+// Whether `key` names one of the longer content fields (address, notes, ...),
+// whose text may hold tab and line breaks.
+bool IsLongContentField(std::string_view key);
 
 // What a view returns: content plus what the UI needs for the watermark.
 struct ViewResult {

@@ -1,5 +1,7 @@
 // Records' value types: their JSON forms, version and ownership-history
 // codecs, and the field diff between two versions (no access decisions here).
+#include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <string>
@@ -7,6 +9,7 @@
 #include <vector>
 
 #include "base/encoding.h"
+#include "base/text.h"
 #include "vault/records/internal/records_codec.h"
 #include "vault/records/records.h"
 #include "vault/store/versions.h"
@@ -196,6 +199,122 @@ Result<RecordContent> RecordContent::FromJson(const json::Value& o) {
   }
   CUSTOS_ASSIGN_OR_RETURN(c.notes, json::GetStringOr(o, "notes", ""));
   return c;
+}
+
+namespace {
+
+// The content's one-line and longer text fields, and the fields of a
+// contact and of a key date: what RecordContent::ToJson writes.
+constexpr std::array<std::string_view, 2> kContentLineFields = {"registration_number",
+                                                                "business_status"};
+constexpr std::array<std::string_view, 10> kContentBlockFields = {
+    "address",       "trading_habits", "order_volumes", "order_cycle",     "price_tolerance",
+    "agreed_prices", "intentions",     "preferences",   "character_notes", "notes"};
+constexpr std::array<std::string_view, 5> kContactFields = {"name", "title", "phone", "email",
+                                                            "wechat"};
+constexpr std::array<std::string_view, 2> kKeyDateFields = {"date", "label"};
+
+template <size_t N>
+bool IsOneOf(std::string_view key, const std::array<std::string_view, N>& names) {
+  return std::find(names.begin(), names.end(), key) != names.end();
+}
+
+Status Refuse(const std::string& field, std::string_view problem) {
+  return Status::InvalidArgument(field + " " + std::string(problem));
+}
+
+// A list of objects in content (contacts, key dates): an array whose
+// elements are objects holding only `fields`, each a string or null.
+template <size_t N>
+Status CheckObjectList(const std::string& path, const json::Value& v,
+                       const std::array<std::string_view, N>& fields, std::string_view what) {
+  if (v.is_null()) return Status::Ok();
+  if (!v.is_array()) return Refuse(path, "must be an array");
+  const json::Array& a = v.as_array();
+  for (size_t i = 0; i < a.size(); ++i) {
+    const std::string at = path + "[" + std::to_string(i) + "]";
+    if (!a[i].is_object()) return Refuse(at, "must be an object");
+    for (const auto& [k, x] : a[i].as_object()) {
+      if (!IsOneOf(k, fields))
+        return Refuse(at + "." + k, "is not a field of " + std::string(what));
+      if (!x.is_string() && !x.is_null()) return Refuse(at + "." + k, "must be a string");
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckField(const std::string& field, std::string_view text, bool block) {
+  const std::string problem = block ? BlockTextProblem(text) : LineTextProblem(text);
+  return problem.empty() ? Status::Ok() : Refuse(field, problem);
+}
+
+// The fields NewRecord and RecordUpdate share.
+Status CheckSharedText(std::string_view name, const std::vector<std::string>& tags,
+                       std::string_view status, std::string_view territory,
+                       const PaperLocation& paper, const RecordContent& c) {
+  CUSTOS_RETURN_IF_ERROR(CheckField("name", name, false));
+  for (size_t i = 0; i < tags.size(); ++i) {
+    const std::string field = "tags[" + std::to_string(i) + "]";
+    if (tags[i].find_first_not_of(" \t") == std::string::npos) return Refuse(field, "is blank");
+    CUSTOS_RETURN_IF_ERROR(CheckField(field, tags[i], false));
+  }
+  CUSTOS_RETURN_IF_ERROR(CheckField("status", status, false));
+  CUSTOS_RETURN_IF_ERROR(CheckField("territory", territory, false));
+  CUSTOS_RETURN_IF_ERROR(CheckField("paper.room", paper.room, false));
+  CUSTOS_RETURN_IF_ERROR(CheckField("paper.cabinet", paper.cabinet, false));
+  CUSTOS_RETURN_IF_ERROR(CheckField("paper.box", paper.box, false));
+  // The content as it would be stored: each string field, and each field of
+  // a contact or a key date, which are all one line.
+  const json::Value content = c.ToJson();
+  for (const auto& [key, v] : content.as_object()) {
+    const std::string path = "content." + key;
+    if (v.is_string()) {
+      CUSTOS_RETURN_IF_ERROR(CheckField(path, v.as_string(), IsLongContentField(key)));
+      continue;
+    }
+    if (!v.is_array()) continue;
+    for (size_t i = 0; i < v.as_array().size(); ++i) {
+      for (const auto& [field, x] : v.as_array()[i].as_object()) {
+        const std::string at = path + "[" + std::to_string(i) + "]." + field;
+        if (!x.is_string()) continue;
+        CUSTOS_RETURN_IF_ERROR(CheckField(at, x.as_string(), false));
+        if (key == "key_dates" && field == "date" && !x.as_string().empty() &&
+            !ParseDate(x.as_string()).ok()) {
+          return Refuse(at, "must be a date (YYYY-MM-DD)");
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<RecordContent> RecordContent::FromInput(const json::Value& o) {
+  if (!o.is_object()) return Status::InvalidArgument("content must be an object");
+  for (const auto& [key, v] : o.as_object()) {
+    const std::string path = "content." + key;
+    if (key == "contacts") {
+      CUSTOS_RETURN_IF_ERROR(CheckObjectList(path, v, kContactFields, "a contact"));
+    } else if (key == "key_dates") {
+      CUSTOS_RETURN_IF_ERROR(CheckObjectList(path, v, kKeyDateFields, "a key date"));
+    } else if (!IsOneOf(key, kContentLineFields) && !IsOneOf(key, kContentBlockFields)) {
+      return Refuse(path, "is not a field of a record's content");
+    } else if (!v.is_string() && !v.is_null()) {
+      return Refuse(path, "must be a string");
+    }
+  }
+  return FromJson(o);
+}
+
+bool IsLongContentField(std::string_view key) { return IsOneOf(key, kContentBlockFields); }
+
+Status CheckRecordText(const NewRecord& r) {
+  return CheckSharedText(r.name, r.tags, r.status, r.territory, r.paper, r.content);
+}
+
+Status CheckRecordText(const RecordUpdate& u) {
+  return CheckSharedText(u.name, u.tags, u.status, u.territory, u.paper, u.content);
 }
 
 json::Value RecordMeta::ToJson() const {

@@ -1,0 +1,47 @@
+#include "base/text.h"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace custos {
+namespace {
+
+TEST(TextTest, ChineseAndLatinTextOfEveryDayIsFine) {
+  for (const char* text : {"", "华东机电有限公司", "客户 A-1（上海·浦东）", "VIP; 重点", "😀 emoji",
+                           "\u200F\u200E marks"}) {
+    EXPECT_EQ(LineTextProblem(text), "") << text;
+    EXPECT_EQ(BlockTextProblem(text), "") << text;
+  }
+  EXPECT_EQ(BlockTextProblem("第一行\n第二行\r\n\t缩进\u2028段"), "");
+}
+
+TEST(TextTest, SaysWhatAOneLineFieldMayNotHold) {
+  EXPECT_EQ(LineTextProblem("a\nb"), "holds a line break; it must be one line");
+  EXPECT_EQ(LineTextProblem("a\rb"), "holds a line break; it must be one line");
+  EXPECT_EQ(LineTextProblem("a\u2029b"), "holds a line break; it must be one line");
+  EXPECT_EQ(LineTextProblem("a\tb"), "holds a tab");
+  EXPECT_EQ(LineTextProblem(std::string("a\0b", 3)), "holds a control character (U+0000)");
+  EXPECT_EQ(LineTextProblem("a\x7f"), "holds a control character (U+007F)");
+  EXPECT_EQ(LineTextProblem("a\u009bb"), "holds a control character (U+009B)");
+  EXPECT_EQ(LineTextProblem("\xff"), "is not UTF-8");
+  for (const char* bidi :
+       {"\u202A", "\u202B", "\u202C", "\u202D", "\u202E", "\u2066", "\u2067", "\u2068", "\u2069"}) {
+    const std::string text = std::string("invoice") + bidi + "fdp.exe";
+    EXPECT_NE(LineTextProblem(text).find("holds a bidirectional control character (U+2"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(BlockTextProblem(text), "") << text;
+  }
+}
+
+TEST(TextTest, ALongerTextMayBreakLinesButHoldsNoOtherControl) {
+  EXPECT_EQ(BlockTextProblem("注意\a"), "holds a control character (U+0007)");
+  EXPECT_EQ(BlockTextProblem(std::string("\0", 1)), "holds a control character (U+0000)");
+  EXPECT_EQ(BlockTextProblem("价格 \u202E001"),
+            "holds a bidirectional control character (U+202E), which would show the text in "
+            "another order than it is stored");
+}
+
+}  // namespace
+}  // namespace custos
