@@ -94,6 +94,32 @@ TEST_F(AccessGateTest, DisabledCallerIsUnauthenticatedAndNothingIsRecorded) {
   EXPECT_EQ(runs.load(), 0);
 }
 
+// The reason is evidence, read as stored: a control or bidirectional
+// character in it is refused as bad input before anything is decided, on
+// either path; line breaks are a reason's own.
+TEST_F(AccessGateTest, AReasonThatWouldNotReadAsStoredIsRefusedAndNothingIsRecorded) {
+  const uint64_t before = LogSize();
+  std::atomic<int> runs{0};
+  for (access::Attempt attempt : {LogRead(), SnapshotLogRead()}) {
+    attempt.reason = "季度审计\u202E核查";
+    auto out = gate().DecideThenWrite(As(auditor_), attempt, nullptr, PutMarker(&runs));
+    EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(out.status().message().find("the reason holds a bidirectional control character"),
+              std::string::npos)
+        << out.status().message();
+    attempt.reason = std::string("季度审计") + '\0';
+    EXPECT_EQ(
+        gate().DecideThenWrite(As(auditor_), attempt, nullptr, PutMarker(&runs)).status().code(),
+        StatusCode::kInvalidArgument);
+  }
+  EXPECT_EQ(LogSize(), before);
+  EXPECT_EQ(runs.load(), 0);
+  access::Attempt lines = LogRead();
+  lines.reason = "季度审计\n第二行：核查借阅";
+  EXPECT_TRUE(gate().DecideThenWrite(As(auditor_), lines, nullptr, PutMarker(&runs)).ok());
+  EXPECT_EQ(LogSize(), before + 1);
+}
+
 TEST_F(AccessGateTest, AllowRecordsTheEventWithItsRuleAndApplies) {
   const uint64_t before = LogSize();
   std::atomic<int> runs{0};

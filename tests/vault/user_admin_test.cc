@@ -114,6 +114,48 @@ TEST_F(UserAdminTest, NonAdministratorsAreRefusedAndAudited) {
   EXPECT_EQ(FindUserByName(**r, "sneaky").status().code(), StatusCode::kNotFound);
 }
 
+// A name shown on watermarks, agreements and evidence is one line, without
+// control or bidirectional characters; an account saved before the rule can
+// still be changed in everything else (disabled when its holder leaves).
+TEST_F(UserAdminTest, NamesPeopleReadAreOneLineOfPlainText) {
+  NewUser spoof = Person("spoof", {policy::Role::kAuthor});
+  spoof.display_name = "王\u202E磊";
+  auto out = Admin().Create(As(admin_), spoof, "入职");
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(out.status().message().find("display_name holds a bidirectional control character"),
+            std::string::npos)
+      << out.status().message();
+  NewUser split = Person("split", {policy::Role::kAuthor});
+  split.department = "销售\n一部";
+  EXPECT_NE(Admin()
+                .Create(As(admin_), split, "入职")
+                .status()
+                .message()
+                .find("department holds a line break"),
+            std::string::npos);
+  {
+    auto r = vault_->BeginRead();
+    EXPECT_EQ(FindUserByName(**r, "spoof").status().code(), StatusCode::kNotFound);
+  }
+
+  // An account written before the rule, with a tab in its name.
+  User legacy = AddUser("legacy", "旧账户", {policy::Role::kAuthor});
+  legacy.display_name = "旧\t账户";
+  ASSERT_TRUE(vault_
+                  ->Write([&](WriteTxn& w) {
+                    return w.Put(tables::kUsers, legacy.id, json::Serialize(legacy.ToJson(true)));
+                  })
+                  .ok());
+  legacy.disabled = true;
+  EXPECT_TRUE(vault_->Write([&](WriteTxn& w) { return UpdateUser(w, legacy); }).ok());
+  EXPECT_TRUE(Reload(legacy.id).disabled);
+  legacy.display_name = "旧\t账户 2";
+  EXPECT_EQ(vault_->Write([&](WriteTxn& w) { return UpdateUser(w, legacy); }).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(Reload(legacy.id).display_name, "旧\t账户");
+}
+
 TEST_F(UserAdminTest, SetupLinksExpireAndDieWithADisabledAccount) {
   auto u = Admin().Create(As(admin_), Person("new.clerk", {policy::Role::kBorrower}), "");
   ASSERT_TRUE(u.ok());

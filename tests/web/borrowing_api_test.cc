@@ -569,6 +569,8 @@ TEST_F(WebBorrowingTest, BadInput) {
       {"POST", "/api/v1/records/" + id + "/diff", R"({"a":0,"b":2,"reason":"r"})"},
       {"POST", "/api/v1/loans", R"({"record":")" + id + R"(","kind":"steal","reason":"r"})"},
       {"POST", "/api/v1/loans", R"({"record":")" + id + R"(","reason":"  "})"},
+      {"POST", "/api/v1/loans", R"({"record":")" + id + R"(","reason":"查看客户\u0000资料"})"},
+      {"POST", "/api/v1/loans", R"({"record":")" + id + R"(","reason":"查看\u202E客户资料"})"},
       {"POST", "/api/v1/loans", R"({"record":")" + id + R"(","reason":"r","due":"tomorrow"})"},
       {"POST", "/api/v1/loans", R"({"record":")" + id + R"(","reason":"r","paper":"yes"})"},
       {"POST", "/api/v1/loans", R"({"record":[],"reason":"r"})"},

@@ -1,7 +1,9 @@
 #include "vault/access/gate.h"
 
+#include <string>
 #include <utility>
 
+#include "base/text.h"
 #include "policy/rules.h"
 #include "vault/access/alerts.h"
 #include "vault/access/policy_store.h"
@@ -79,6 +81,12 @@ Result<Outcome> AccessGate::Judge(const ReadTxn& txn, const Caller& caller, cons
   // SECURITY: an unknown or disabled caller is refused before anything is
   // decided or written: there is no one the event could name.
   CUSTOS_ASSIGN_OR_RETURN(out.user, CallerUser(txn, caller));
+  // The reason is evidence: a judge reads it as stored. Lines and tabs are
+  // fine; a control or bidirectional character is bad input, refused
+  // before anything is decided (base/text.h).
+  if (std::string problem = BlockTextProblem(attempt.reason); !problem.empty()) {
+    return Status::InvalidArgument("the reason " + problem);
+  }
   CUSTOS_ASSIGN_OR_RETURN(out.policy, PolicyAt(txn));
   out.facts.actor = ActorFactsFor(out.user);
   out.facts.now = NowMillis();

@@ -3,13 +3,39 @@
 #include <algorithm>
 
 #include "base/encoding.h"
+#include "base/text.h"
 #include "vault/store/sealed_cache.h"
 
 namespace custos::vault {
 
 namespace {
 constexpr std::string_view kUserDomain = "user";
+
+// The names people read on watermarks, agreements, reports and evidence:
+// one line each, without control or bidirectional characters (base/text.h).
+// With `old`, only what changes is checked: an account saved before this
+// rule can still be disabled or have its password reset.
+Status ValidateUserText(const User& user, const User* old = nullptr) {
+  auto check = [](std::string_view field, const std::string& text) -> Status {
+    const std::string problem = LineTextProblem(text);
+    if (problem.empty()) return Status::Ok();
+    return Status::InvalidArgument(std::string(field) + " " + problem);
+  };
+  if (old == nullptr || user.display_name != old->display_name) {
+    CUSTOS_RETURN_IF_ERROR(check("display_name", user.display_name));
+  }
+  if (old == nullptr || user.department != old->department) {
+    CUSTOS_RETURN_IF_ERROR(check("department", user.department));
+  }
+  if (old == nullptr || user.territories != old->territories) {
+    for (size_t i = 0; i < user.territories.size(); ++i) {
+      CUSTOS_RETURN_IF_ERROR(check("territories[" + std::to_string(i) + "]", user.territories[i]));
+    }
+  }
+  return Status::Ok();
 }
+
+}  // namespace
 
 bool User::HasRole(policy::Role r) const {
   return std::find(roles.begin(), roles.end(), r) != roles.end();
@@ -91,6 +117,7 @@ Status ValidateUsername(std::string_view name) {
 
 Result<User> CreateUser(WriteTxn& txn, User user) {
   CUSTOS_RETURN_IF_ERROR(ValidateUsername(user.username));
+  CUSTOS_RETURN_IF_ERROR(ValidateUserText(user));
   const std::string index_key = txn.vault().BlindIndex(kUserDomain, user.username);
   CUSTOS_ASSIGN_OR_RETURN(bool taken, txn.Has(tables::kUserIndex, index_key));
   if (taken) return Status::AlreadyExists("username '" + user.username + "' is taken");
@@ -104,6 +131,7 @@ Result<User> CreateUser(WriteTxn& txn, User user) {
 Status UpdateUser(WriteTxn& txn, const User& user) {
   CUSTOS_ASSIGN_OR_RETURN(User old, GetUser(txn, user.id));
   CUSTOS_RETURN_IF_ERROR(ValidateUsername(user.username));
+  CUSTOS_RETURN_IF_ERROR(ValidateUserText(user, &old));
   if (old.username != user.username) {
     const std::string new_key = txn.vault().BlindIndex(kUserDomain, user.username);
     CUSTOS_ASSIGN_OR_RETURN(bool taken, txn.Has(tables::kUserIndex, new_key));

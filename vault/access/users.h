@@ -24,7 +24,7 @@ namespace custos::vault {
 struct User {
   std::string id;
   std::string username;      // login name, unique (case-sensitive)
-  std::string display_name;  // e.g. "张伟"
+  std::string display_name;  // e.g. "张伟"; one line of plain text (base/text.h)
   std::vector<policy::Role> roles;
   policy::EmploymentState employment = policy::EmploymentState::kActive;
   std::string notice_date;       // YYYY-MM-DD when notice was given
