@@ -2,6 +2,7 @@
 #include <string>
 
 #include "base/json.h"
+#include "base/text.h"
 #include "vault/access/user_admin.h"
 #include "vault/access/users.h"
 #include "vault/agreements/signing.h"
@@ -56,6 +57,11 @@ Result<std::string> LabelField(const json::Value& body, std::string_view key) {
   CUSTOS_ASSIGN_OR_RETURN(std::string s, json::GetString(body, key));
   if (s.empty() || s.size() > kMaxLabel || !json::IsValidUtf8(s)) {
     return Status::InvalidArgument(std::string(key) + " must be 1 to 128 bytes of text");
+  }
+  // The place goes into every event of the session: one line, read as
+  // stored (base/text.h).
+  if (std::string problem = LineTextProblem(s); !problem.empty()) {
+    return Status::InvalidArgument(std::string(key) + " " + problem);
   }
   return s;
 }

@@ -88,6 +88,27 @@ TEST_F(WebServerTest, LoginSetsStrictHttpOnlyCookieAndCsrfToken) {
   EXPECT_EQ(me.Json()["session"]["ip"].as_string(), "127.0.0.1");
 }
 
+// The declared place goes into every event of the session: a login whose
+// workstation or location would not read as stored is refused, naming it.
+TEST_F(WebServerTest, ThePlaceOfALoginIsOneLineOfPlainText) {
+  // JSON escapes: a line break, a right-to-left override, a NUL.
+  const std::pair<const char*, const char*> places[] = {{R"(WS\n01)", "上海办公室"},
+                                                        {"WS-01", R"(上海\u202E办公室)"},
+                                                        {R"(WS\u000001)", "上海办公室"}};
+  for (const auto& [workstation, location] : places) {
+    const std::string body = std::string(R"({"username":"author","password":")") + kPassword +
+                             R"(","workstation":")" + workstation + R"(","location":")" + location +
+                             R"("})";
+    TestResponse r = Client().Send("POST", "/api/v1/session", body, {});
+    EXPECT_EQ(r.status, 400) << body << " → " << r.body;
+    EXPECT_TRUE(r.cookies.empty());
+    const std::string message = r.Json()["error"]["message_en"].as_string();
+    EXPECT_TRUE(message.rfind("workstation holds", 0) == 0 ||
+                message.rfind("location holds", 0) == 0)
+        << message;
+  }
+}
+
 std::string LoginBody() {
   return std::string(R"({"username":"author","password":")") + kPassword +
          R"(","workstation":"WS-01","location":"Lab"})";
