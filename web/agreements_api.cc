@@ -10,6 +10,7 @@
 
 #include "base/encoding.h"
 #include "base/html.h"
+#include "base/time.h"
 #include "contract-templates/template.h"
 #include "vault/agreements/agreements.h"
 #include "vault/agreements/noncompete.h"
@@ -386,6 +387,12 @@ HttpResponse PaymentRoute(const Ctx& c, const HttpRequest& req, const RequestCon
   auto ref = json::GetStringOr(req.json, "reference", "");
   if (!ref.ok()) return ErrorResponse(ref.status());
   if (*month < 1 || *month > 120) return ErrorResponse(Status::InvalidArgument("bad month"));
+  // A payment is recorded once made (a day's slack for zones east of UTC):
+  // a date still to come is a wrong year typed.
+  if (DaysFromCivil(*date) > ctx.now / 86'400'000 + 1) {
+    return ErrorResponse(Status::InvalidArgument(
+        "paid_on " + *paid_on + " is in the future; record a payment once it is made"));
+  }
   vault::NonCompetePayment p;
   p.month = static_cast<int>(*month);
   p.amount_minor = *amount;

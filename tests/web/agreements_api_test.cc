@@ -261,6 +261,38 @@ TEST_F(WebAgreementsTest, NonCompeteDashboard) {
   EXPECT_EQ(st["release_extra_owed_minor"].as_int(), 3 * 600000);
 }
 
+// A payment legal could not have made is refused, naming what is wrong, and
+// nothing is recorded: a month past the 12 restricted, an amount no company
+// pays (sums of them would overflow), a date still to come, a reference that
+// would not read as stored.
+TEST_F(WebAgreementsTest, APaymentThatCannotBeIsRefusedAndNothingRecorded) {
+  TestClient legal = LoggedIn("legal1");
+  const std::string id = SignedNonCompete(legal, "2026-01-31");
+  const std::pair<const char*, const char*> refused[] = {
+      {R"({"month":13,"amount_minor":600000,"paid_on":"2026-03-02"})",
+       "month 13 is outside the 12-month restriction"},
+      {R"({"month":1,"amount_minor":4611686018427387904,"paid_on":"2026-03-02"})",
+       "is not a compensation payment"},
+      {R"({"month":1,"amount_minor":600000,"paid_on":"2099-01-01"})",
+       "paid_on 2099-01-01 is in the future"},
+      {R"({"month":1,"amount_minor":600000,"paid_on":"2026-03-02","reference":"回单\u202E001"})",
+       "reference holds a bidirectional control character"},
+  };
+  for (const auto& [body, message] : refused) {
+    TestResponse r = legal.Call("POST", "/api/v1/noncompetes/" + id + "/payments", body);
+    EXPECT_EQ(r.status, 400) << body << " → " << r.body;
+    EXPECT_NE(r.body.find(message), std::string::npos) << r.body;
+  }
+  json::Value row =
+      legal.Call("GET", "/api/v1/noncompetes?today=2026-04-01").Json()["noncompetes"].as_array()[0];
+  EXPECT_TRUE(row["tracking"]["payments"].as_array().empty());
+  EXPECT_EQ(legal
+                .Call("POST", "/api/v1/noncompetes/" + id + "/payments",
+                      R"({"month":12,"amount_minor":600000,"paid_on":"2026-03-02"})")
+                .status,
+            201);
+}
+
 // Interpretation (I) Art. 39 owes three extra months for a release during
 // the restricted period only.
 TEST_F(WebAgreementsTest, NonCompeteReleaseBeforeThePeriodOwesNothingExtra) {

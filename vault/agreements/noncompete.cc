@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "base/encoding.h"
+#include "base/text.h"
 #include "vault/access/alerts.h"
 #include "vault/access/gate.h"
 #include "vault/agreements/internal/agreements_common.h"
@@ -356,9 +357,21 @@ Status NonCompeteTracker::RecordPayment(const Caller& caller, std::string_view a
   if (payment.month < 1 || payment.amount_minor <= 0) {
     return Status::InvalidArgument("a payment needs a month (from 1) and a positive amount");
   }
+  if (payment.amount_minor > kMaxPaymentMinor) {
+    return Status::InvalidArgument(
+        "an amount above 10 000 000 000.00 is not a compensation payment");
+  }
+  if (std::string problem = LineTextProblem(payment.reference); !problem.empty()) {
+    return Status::InvalidArgument("reference " + problem);
+  }
   return Change(caller, agreement_id, "noncompete.payment",
-                [&](NonCompeteTracking& t, const std::optional<NonCompeteTerms>&,
+                [&](NonCompeteTracking& t, const std::optional<NonCompeteTerms>& terms,
                     json::Value& details) -> Status {
+                  if (terms && payment.month > terms->months) {
+                    return Status::InvalidArgument(
+                        "month " + std::to_string(payment.month) + " is outside the " +
+                        std::to_string(terms->months) + "-month restriction");
+                  }
                   NonCompetePayment p = payment;
                   p.recorded_by = caller.user_id;
                   t.payments.push_back(p);

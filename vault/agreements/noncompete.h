@@ -59,6 +59,10 @@ struct NonCompeteTerms {
   bool ReleaseOwesExtraMonths(CivilDate release) const;
 };
 
+// The largest payment recorded (10 000 000 000.00 in major units): any real
+// compensation is far below, and sums of payments never overflow.
+inline constexpr int64_t kMaxPaymentMinor = 1'000'000'000'000;
+
 struct NonCompetePayment {
   int month = 0;  // 1-based month of the period it pays
   int64_t amount_minor = 0;
@@ -141,7 +145,11 @@ class NonCompeteTracker {
   // — the server's own date, never the caller's.
   Result<std::vector<NonCompeteRow>> Dashboard(const Caller& caller, CivilDate today,
                                                CivilDate server_today);
-  // Legal records a payment (audited).
+  // Legal records a payment (audited). kInvalidArgument, nothing written,
+  // for a month outside the restriction (once its terms are known), an
+  // amount not above 0 or above kMaxPaymentMinor, or a reference that is
+  // not one line of plain text (base/text.h). (The web route also refuses
+  // a payment dated after tomorrow, by the server's clock.)
   Status RecordPayment(const Caller& caller, std::string_view agreement_id,
                        const NonCompetePayment& payment);
   // Legal records the employer's early release (audited) and gets the extra
