@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/json.h"
+#include "base/time.h"
 #include "policy/types.h"
 #include "vault/access/users.h"
 #include "vault/people/employment.h"
@@ -51,6 +52,45 @@ HttpResponse Register(App& app, const HttpRequest& req, const RequestContext& ct
   if (!last.ok()) return ErrorResponse(last.status());
   auto reason = OptionalText(req.json, "reason", 2048);
   if (!reason.ok()) return ErrorResponse(reason.status());
+  bool confirmed = false;
+  if (const json::Value* c = req.json.Find("confirm_past_last_day");
+      c != nullptr && !c->is_null()) {
+    if (!c->is_bool()) {
+      return ErrorResponse(Status::InvalidArgument("confirm_past_last_day must be true or false"));
+    }
+    confirmed = c->as_bool();
+  }
+  // Where a person types the dates, a wrong year is caught here (the vault
+  // checks their form and order). `today` is the server's UTC date, the one
+  // serve's departure sweep uses (cli/serve_command.cc).
+  const auto notice_date = ParseDate(*notice);
+  const auto last_day = ParseDate(*last);
+  // Dates out of order are the vault's to refuse.
+  if (notice_date.ok() && last_day.ok() && !(*last_day < *notice_date)) {
+    const int64_t today = ctx.now / 86'400'000;
+    // A notice is registered once given (a day's slack for zones east of UTC).
+    if (DaysFromCivil(*notice_date) > today + 1) {
+      return ErrorResponse(Status::InvalidArgument(
+          "notice_date " + *notice +
+          " is in the future; register a resignation once notice is given"));
+    }
+    if (DaysFromCivil(*last_day) - DaysFromCivil(*notice_date) > 366) {
+      return ErrorResponse(Status::InvalidArgument(
+          "the last working day is more than a year after the notice date; check the year"));
+    }
+    // A last working day already past closes the account at serve's next
+    // sweep, within seconds, and a departure cannot be undone: HR says so.
+    if (DaysFromCivil(*last_day) < today && !confirmed) {
+      return ErrorResponse(
+          409, "confirmation_required",
+          "the last working day " + *last +
+              " has passed: the account will be closed at once and the departure begins; "
+              "confirm to register it (confirm_past_last_day)",
+          "最后工作日 " + *last +
+              " 已过：登记后该账户将立即停用，离职流程随即开始。"
+              "如确认无误，请确认后再登记");
+    }
+  }
   auto user =
       vault::RegisterResignation(app.vault, app.options.archive->audit_log(), ctx.ToCaller(),
                                  req.params.at("id"), *notice, *last, *reason);

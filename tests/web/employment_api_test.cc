@@ -30,8 +30,10 @@ class WebEmploymentTest : public WebTest {
   vault::User hr_;
 };
 
+// The fixture's clock reads 2027-01-15 (UTC): notice given five days ago,
+// the last working day still to come.
 constexpr char kBody[] =
-    R"({"notice_date":"2026-03-02","last_working_day":"2026-04-01","reason":"个人原因"})";
+    R"({"notice_date":"2027-01-10","last_working_day":"2027-02-09","reason":"个人原因"})";
 
 TEST_F(WebEmploymentTest, UnauthenticatedIs401) {
   TestClient anon = Client();
@@ -66,11 +68,11 @@ TEST_F(WebEmploymentTest, HrRegistersAndTheStateChanges) {
   json::Value v = r.Json();
   EXPECT_EQ(v["user"]["id"].as_string(), author_.id);
   EXPECT_EQ(v["user"]["employment"].as_string(), "notice_given");
-  EXPECT_EQ(v["user"]["last_working_day"].as_string(), "2026-04-01");
+  EXPECT_EQ(v["user"]["last_working_day"].as_string(), "2027-02-09");
   const vault::User stored = Reload(author_);
   EXPECT_EQ(stored.employment, policy::EmploymentState::kNoticeGiven);
-  EXPECT_EQ(stored.notice_date, "2026-03-02");
-  EXPECT_EQ(stored.last_working_day, "2026-04-01");
+  EXPECT_EQ(stored.notice_date, "2027-01-10");
+  EXPECT_EQ(stored.last_working_day, "2027-02-09");
 
   // The HR list shows it.
   TestResponse list = hr.Call("GET", "/api/v1/employment");
@@ -81,22 +83,53 @@ TEST_F(WebEmploymentTest, HrRegistersAndTheStateChanges) {
     if (p.Find("id")->as_string() != author_.id) continue;
     seen = true;
     EXPECT_EQ(p.Find("employment")->as_string(), "notice_given");
-    EXPECT_EQ(p.Find("notice_date")->as_string(), "2026-03-02");
+    EXPECT_EQ(p.Find("notice_date")->as_string(), "2027-01-10");
   }
   EXPECT_TRUE(seen);
 
   // Errors: bad dates 400, last day before notice 400, unknown user 404.
   EXPECT_EQ(hr.Call("POST", Path(author_),
-                    R"({"notice_date":"2026-3-2","last_working_day":"2026-04-01"})")
+                    R"({"notice_date":"2027-1-10","last_working_day":"2027-02-09"})")
                 .status,
             400);
   EXPECT_EQ(hr.Call("POST", Path(author_),
-                    R"({"notice_date":"2026-04-02","last_working_day":"2026-04-01"})")
+                    R"({"notice_date":"2027-01-11","last_working_day":"2027-01-10"})")
                 .status,
             400);
   EXPECT_EQ(hr.Call("POST", Path(author_), "{}").status, 400);
   EXPECT_EQ(hr.Call("POST", "/api/v1/users/u-0000000000000000/resignation", kBody).status, 404);
-  EXPECT_EQ(Reload(author_).last_working_day, "2026-04-01");
+  EXPECT_EQ(Reload(author_).last_working_day, "2027-02-09");
+}
+
+// A wrong year typed into a date is caught before anything is registered:
+// a notice not yet given, a notice period over a year, and a last working
+// day already past, which closes the account at the next sweep (a departure
+// cannot be undone) and so is registered only once HR confirms it.
+TEST_F(WebEmploymentTest, DatesThatAreProbablyATypoAreRefusedOrConfirmed) {
+  TestClient hr = LoggedIn("hr");
+  const uint64_t before = LogSize();
+  TestResponse future = hr.Call("POST", Path(author_),
+                                R"({"notice_date":"2027-03-01","last_working_day":"2027-03-31"})");
+  EXPECT_EQ(future.status, 400) << future.body;
+  EXPECT_NE(future.body.find("notice_date 2027-03-01 is in the future"), std::string::npos);
+  TestResponse long_notice = hr.Call(
+      "POST", Path(author_), R"({"notice_date":"2027-01-10","last_working_day":"2028-02-09"})");
+  EXPECT_EQ(long_notice.status, 400) << long_notice.body;
+  EXPECT_NE(long_notice.body.find("more than a year after the notice date"), std::string::npos);
+  const std::string past = R"({"notice_date":"1927-01-10","last_working_day":"1927-02-09")";
+  TestResponse asked = hr.Call("POST", Path(author_), past + "}");
+  EXPECT_EQ(asked.status, 409) << asked.body;
+  EXPECT_EQ(asked.ErrorCode(), "confirmation_required");
+  EXPECT_NE(asked.Json()["error"]["message_zh"].as_string().find("1927-02-09"), std::string::npos);
+  EXPECT_EQ(Reload(author_).employment, policy::EmploymentState::kActive);
+  EXPECT_EQ(LogSize(), before);  // nothing decided, nothing recorded
+  EXPECT_EQ(hr.Call("POST", Path(author_), past + R"(,"confirm_past_last_day":"yes"})").status,
+            400);
+
+  TestResponse confirmed =
+      hr.Call("POST", Path(author_), past + R"(,"confirm_past_last_day":true})");
+  ASSERT_EQ(confirmed.status, 200) << confirmed.body;
+  EXPECT_EQ(Reload(author_).last_working_day, "1927-02-09");
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 // textContent.
 
 import { dateInput, el, field, table, toast } from './dom.js';
-import { fmtDate, t, tOr } from './i18n.js';
+import { fmtDate, isEnglish, t, tOr } from './i18n.js';
 import { render } from './router.js';
 import { api, errorText } from './session.js';
 
@@ -21,21 +21,39 @@ function form(p) {
   const reason = el('input', { id: 'emp-reason-' + id, maxlength: '2048' });
   const err = el('div', { class: 'error', role: 'alert' });
   const cancel = el('button', { type: 'button', class: 'link', i18n: 'emp.cancel' });
+  // A last working day already past closes the account at once: the server
+  // asks (409 confirmation_required) and this button says yes, for those
+  // very dates only.
+  const confirmPast = el('button', { type: 'button', class: 'small danger', id: 'emp-confirm-' + id, i18n: 'emp.confirm_past', hidden: true });
   const f = el('form', { class: 'inline emp-form', 'data-user': p.id },
     el('div', {}, ...field('emp.notice_date', noticeField)), el('div', {}, ...field('emp.last_working_day', lastField)),
     el('div', { class: 'grow' }, ...field('emp.reason', reason)),
-    el('div', {}, el('button', { class: 'primary', type: 'submit', i18n: 'emp.submit' }), cancel), err);
-  f.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
+    el('div', {}, el('button', { class: 'primary', type: 'submit', i18n: 'emp.submit' }), cancel), err, confirmPast);
+  let asked = null;  // the dates the server asked to confirm
+  const send = async (confirm) => {
     err.textContent = '';
+    confirmPast.hidden = true;
     if (!notice.value || !last.value) { err.textContent = t('emp.missing'); return; }
     if (last.value < notice.value) { err.textContent = t('emp.bad_order'); return; }
-    const r = await api('POST', '/api/v1/users/' + encodeURIComponent(p.id) + '/resignation',
-      { notice_date: notice.value, last_working_day: last.value, reason: reason.value });
-    if (!r.ok) { err.textContent = errorText(r.body); return; }
+    const body = { notice_date: notice.value, last_working_day: last.value, reason: reason.value };
+    if (confirm) body.confirm_past_last_day = true;
+    const r = await api('POST', '/api/v1/users/' + encodeURIComponent(p.id) + '/resignation', body);
+    if (!r.ok) {
+      err.textContent = errorText(r.body);
+      const e = (r.body && r.body.error) || {};
+      if (r.status === 409 && e.code === 'confirmation_required') {
+        err.textContent = isEnglish() ? e.message_en : e.message_zh;  // written for people in both
+        asked = notice.value + '|' + last.value;
+        confirmPast.hidden = false;
+      }
+      return;
+    }
     toast(t('emp.done', { name: nameOf(p) }));
     render();
-  });
+  };
+  f.addEventListener('submit', (ev) => { ev.preventDefault(); send(false); });
+  confirmPast.addEventListener('click', () => { if (asked === notice.value + '|' + last.value) send(true); });
+  for (const input of [notice, last]) input.addEventListener('input', () => { confirmPast.hidden = true; });
   return { f, cancel };
 }
 

@@ -26,6 +26,7 @@ export default {
     'emp.bad_order': '最后工作日不能早于提出离职日期。',
     'emp.missing': '请填写两个日期。',
     'emp.disabled': '账号已停用',
+    'emp.confirm_past': '确认登记（账户将立即停用）',
   },
   en: {
     'nav.employment': 'Departures',
@@ -50,5 +51,6 @@ export default {
     'emp.bad_order': 'The last working day cannot be before the notice date.',
     'emp.missing': 'Please fill in both dates.',
     'emp.disabled': 'Account disabled',
+    'emp.confirm_past': 'Register anyway (the account closes at once)',
   },
 };
