@@ -7,10 +7,28 @@
 #ifndef CUSTOS_BASE_TEXT_H_
 #define CUSTOS_BASE_TEXT_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace custos {
+
+// The first thing wrong with a text, for callers that word it themselves
+// (in two languages, say).
+enum class TextFault {
+  kNone,
+  kNotUtf8,
+  kLineBreak,  // LF, CR, U+2028, U+2029 in a one-line field
+  kTab,        // in a one-line field
+  kControl,    // C0 (but those above, where allowed), DEL, C1
+  kBidi,       // U+202A–U+202E, U+2066–U+2069
+};
+struct TextCheck {
+  TextFault fault = TextFault::kNone;
+  uint32_t code_point = 0;  // the character at fault
+};
+// `block`: a longer text, which may hold tabs and line breaks.
+TextCheck CheckText(std::string_view text, bool block);
 
 // What is wrong with `text` as a one-line field ("holds a line break; it
 // must be one line", "holds a control character (U+0000)", ...), or "" when

@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/text.h"
+
 namespace custos::contracts::internal {
 namespace {
 
@@ -101,10 +103,22 @@ std::variant<FieldValue, ValueError> ParseFieldValue(const FieldDef& def, const 
         if (c != ' ' && c != '\t' && c != '\n' && c != '\r') blank = false;
       }
       if (blank) return Err("不得为空", "must not be empty");
-      for (char c : t) {
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
+      // Line breaks and tabs are a clause's own; other control characters
+      // and bidirectional overrides (which would show a name or an amount in
+      // a signed contract in another order than it holds) are not
+      // (base/text.h).
+      if (t.find('\r') != std::string_view::npos) {
+        return Err("含有控制字符", "contains control characters");  // lines end in LF
+      }
+      switch (CheckText(t, /*block=*/true).fault) {
+        case TextFault::kNone:
+          break;
+        case TextFault::kBidi:
+          return Err("含有双向文本控制字符，会使文字的显示顺序与内容不符",
+                     "contains a bidirectional control character, which would show the text in "
+                     "another order than it holds");
+        default:
           return Err("含有控制字符", "contains control characters");
-        }
       }
       out.text = std::string(t);
       return out;

@@ -132,6 +132,31 @@ TEST(ContractsFields, UnknownKeysAndNonObjectsAreErrors) {
   EXPECT_EQ(arr.errors[0].field_id, "");
 }
 
+// A text field of a signed contract reads as it holds: a party's name with a
+// right-to-left override, a NUL or a carriage return is refused in both
+// languages; a clause's own line breaks and tabs are kept.
+TEST(ContractsFields, TextThatWouldNotReadAsItHoldsIsRefused) {
+  Template t = MustLoad("cn-non-compete");
+  json::Value f = ExampleFields("cn-non-compete");
+  f["employer_name"] = "华信商贸\u202E有限公司";
+  FieldValidation v = ValidateFields(t, f);
+  const FieldError* bidi = FindError(v, "employer_name");
+  ASSERT_NE(bidi, nullptr);
+  EXPECT_NE(bidi->message_zh.find("双向文本控制字符"), std::string::npos);
+  EXPECT_NE(bidi->message_en.find("bidirectional control character"), std::string::npos);
+  for (const std::string& text :
+       {std::string("华信商贸") + '\0' + "有限公司", std::string("华信商贸\r\n有限公司"),
+        std::string("华信商贸\u0085有限公司")}) {
+    f["employer_name"] = text;
+    const FieldValidation refused = ValidateFields(t, f);
+    const FieldError* e = FindError(refused, "employer_name");
+    ASSERT_NE(e, nullptr) << text;
+    EXPECT_NE(e->message_en.find("contains control characters"), std::string::npos) << text;
+  }
+  f["employer_name"] = "华信商贸有限公司\n\t上海总部";
+  EXPECT_EQ(FindError(ValidateFields(t, f), "employer_name"), nullptr);
+}
+
 TEST(ContractsFields, ConditionalRequiredFields) {
   Template t = MustLoad("cn-non-compete");
   json::Value f = ExampleFields("cn-non-compete");
