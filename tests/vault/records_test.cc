@@ -444,6 +444,35 @@ TEST_F(RecordTest, TextSearchMatchesTheCurrentNameOnlyAndNeverAcrossTwoNames) {
   EXPECT_EQ(names("贸易"), std::vector<std::string>{"乙方贸易"});
 }
 
+// A search of several words, as people type them ("上海 模具", with an
+// ASCII space or the ideographic space a Chinese input method types), finds
+// the files that hold every word, each in the name or in a tag.
+TEST_F(RecordTest, TextSearchOfSeveralWordsFindsFilesHoldingEachWord) {
+  MakeRecord(Classification::kInternal, "上海精密模具有限公司", {"华东"});
+  MakeRecord(Classification::kInternal, "上海远航贸易有限公司", {"模具"});
+  MakeRecord(Classification::kInternal, "苏州精密模具有限公司", {"华东"});
+  auto names = [&](const std::string& text) {
+    SearchQuery q;
+    q.text = text;
+    auto found = archive_->Search(As(author_), q);
+    EXPECT_TRUE(found.ok()) << found.status().ToString();
+    std::vector<std::string> out;
+    if (found.ok())
+      for (const RecordMeta& m : found->records) out.push_back(m.name);
+    std::sort(out.begin(), out.end());
+    EXPECT_EQ(found.ok() ? found->total : 0u, out.size()) << text;
+    return out;
+  };
+  const std::vector<std::string> shanghai_moulds = {"上海精密模具有限公司", "上海远航贸易有限公司"};
+  EXPECT_EQ(names("上海 模具"), shanghai_moulds);
+  EXPECT_EQ(names("  上海\t模具 "), shanghai_moulds);
+  EXPECT_EQ(names("上海\u3000模具"), shanghai_moulds);  // 全角空格
+  EXPECT_EQ(names("精密 华东"),
+            (std::vector<std::string>{"上海精密模具有限公司", "苏州精密模具有限公司"}));
+  EXPECT_TRUE(names("上海 苏州").empty());
+  EXPECT_EQ(names("   ").size(), 3u);  // no word: every file
+}
+
 TEST_F(RecordTest, CatalogRebuildsOnReopen) {
   MakeRecord(Classification::kInternal, "甲");
   MakeRecord(Classification::kInternal, "乙");

@@ -253,7 +253,9 @@ struct ViewOptions {
 };
 
 struct SearchQuery {
-  std::string text;  // substring of name or tag (UTF-8, case-sensitive); "" = all
+  // Words separated by spaces (ASCII or U+3000), each a substring of the name
+  // or of a tag (UTF-8, case-sensitive); no word = all.
+  std::string text;
   std::optional<policy::Classification> classification;
   std::string owner_id;
   std::string tag;     // exact tag

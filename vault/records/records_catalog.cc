@@ -564,6 +564,27 @@ bool MaySeeMeta(const policy::Policy& policy, const User& user, const RecordMeta
   return false;
 }
 
+// The words of a search text, split at spaces: ASCII space and tab, and the
+// ideographic space (U+3000) a Chinese input method types. A file matches
+// when each word is in its name or in one of its tags ("上海 模具").
+std::vector<std::string> SearchWords(std::string_view text) {
+  std::vector<std::string> words;
+  std::string word;
+  for (size_t i = 0; i <= text.size();) {
+    size_t space = 0;
+    if (i < text.size() && (text[i] == ' ' || text[i] == '\t')) space = 1;
+    if (text.substr(i, 3) == "\xE3\x80\x80") space = 3;
+    if (i == text.size() || space > 0) {
+      if (!word.empty()) words.push_back(std::move(word));
+      word.clear();
+      i += space > 0 ? space : 1;
+      continue;
+    }
+    word.push_back(text[i++]);
+  }
+  return words;
+}
+
 }  // namespace
 
 Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& query) {
@@ -605,12 +626,14 @@ Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& qu
       const bool no_match = (!query.owner_id.empty() && owner == kNone) ||
                             (!query.tag.empty() && tag == kNone) ||
                             (!query.status.empty() && status == kNone);
-      std::vector<bool> text_hits;  // interned strings containing the text
-      if (!query.text.empty()) {
-        text_hits.resize(catalog.strings());
+      const std::vector<std::string> words = SearchWords(query.text);
+      // For each word, the interned strings (tags) that contain it.
+      std::vector<std::vector<bool>> word_hits(words.size());
+      for (size_t w = 0; w < words.size(); ++w) {
+        word_hits[w].resize(catalog.strings());
         for (size_t i = 0; i < catalog.strings(); ++i)
-          text_hits[i] =
-              catalog.String(static_cast<uint32_t>(i)).find(query.text) != std::string::npos;
+          word_hits[w][i] =
+              catalog.String(static_cast<uint32_t>(i)).find(words[w]) != std::string::npos;
       }
       // Files are listed by name in pinyin order (NameSortKey), then by
       // id. The entries are scanned in two halves at once (a search of a
@@ -648,9 +671,13 @@ Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& qu
           if (status != kNone && e.status != status) continue;
           if (tag != kNone && std::find(e.tags.begin(), e.tags.end(), tag) == e.tags.end())
             continue;
-          if (!query.text.empty() && e.name.find(query.text) == std::string::npos &&
-              std::none_of(e.tags.begin(), e.tags.end(), [&](uint32_t t) { return text_hits[t]; }))
-            continue;
+          bool all_words = true;
+          for (size_t w = 0; w < words.size() && all_words; ++w) {
+            all_words = e.name.find(words[w]) != std::string::npos ||
+                        std::any_of(e.tags.begin(), e.tags.end(),
+                                    [&](uint32_t t) { return word_hits[w][t]; });
+          }
+          if (!all_words) continue;
           if (!level_visible[static_cast<size_t>(e.classification)] &&
               (me == kNone || (e.owner != me && e.author != me && e.custodian != me)))
             continue;
