@@ -136,6 +136,8 @@ TEST_F(RecordTest, TextThatWouldNotReadAsStoredIsRefusedWithItsField) {
          r.tags = {"华东", " "};
        },
        "tags[1] is blank"},
+      {"33 tags", [](NewRecord& r) { r.tags = std::vector<std::string>(33, "华东"); },
+       "a file has at most 32 tags"},
       {"a tab in a tag", [](NewRecord& r) { r.tags = {"华\t东"}; }, "tags[0] holds a tab"},
       {"a line break in a paper box", [](NewRecord& r) { r.paper.box = "12\n13"; },
        "paper.box holds a line break"},

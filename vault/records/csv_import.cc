@@ -198,6 +198,8 @@ Result<CustomerRows> ReadCustomerCsv(
       if (rec.custodian_id.empty()) error("custodian", "no user '" + custodian + "'");
     }
     rec.tags = Split(get("tags"), ";|", false);
+    if (rec.tags.size() > kMaxTags)
+      error("tags", "more than " + std::to_string(kMaxTags) + " tags");
     rec.status = get("status").empty() ? "active" : get("status");
     rec.territory = get("territory");
     rec.declassify_on = get("declassify_on");

@@ -216,8 +216,9 @@ struct RecordUpdate {
 // U+2066–U+2069), which make text display in another order than it is
 // stored: a name or price read in a list, a print or an evidence bundle must
 // be what the vault holds (base/text.h, which the CSV import also uses per
-// column). A tag may not be blank. Create, update and the CSV import check
-// it before any decision is made.
+// column). A tag may not be blank, and a file has at most kMaxTags. Create,
+// update and the CSV import check it before any decision is made.
+inline constexpr size_t kMaxTags = 32;
 Status CheckRecordText(const NewRecord& record);
 Status CheckRecordText(const RecordUpdate& update);
 // Whether `key` names one of the longer content fields (address, notes, ...),

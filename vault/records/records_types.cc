@@ -253,6 +253,9 @@ Status CheckSharedText(std::string_view name, const std::vector<std::string>& ta
                        std::string_view status, std::string_view territory,
                        const PaperLocation& paper, const RecordContent& c) {
   CUSTOS_RETURN_IF_ERROR(CheckField("name", name, false));
+  if (tags.size() > kMaxTags) {
+    return Status::InvalidArgument("a file has at most " + std::to_string(kMaxTags) + " tags");
+  }
   for (size_t i = 0; i < tags.size(); ++i) {
     const std::string field = "tags[" + std::to_string(i) + "]";
     if (tags[i].find_first_not_of(" \t") == std::string::npos) return Refuse(field, "is blank");

@@ -15,7 +15,7 @@ const CONTENT_FIELDS = ['registration_number', 'address', 'business_status', 'tr
 async function viewRecordList() {
   const p = hashParams();
   const list = await people();
-  const q = el('input', { id: 'records-q', type: 'search', value: p.get('q') || '' });
+  const q = el('input', { id: 'records-q', type: 'search', placeholder: t('records.search_hint'), value: p.get('q') || '' });
   const cls = el('select', { id: 'records-cls' }, el('option', { value: '', i18n: 'common.all' }),
     ...CLASSES.map((c) => el('option', { value: c, text: t('cls.' + c) })));
   cls.value = p.get('classification') || '';

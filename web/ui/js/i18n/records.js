@@ -5,7 +5,8 @@
 export default {
   'zh-CN': {
     'records.title': '客户档案',
-    'records.search': '搜索（名称或标签，多个词用空格分开）',
+    'records.search': '搜索（名称或标签）',
+    'records.search_hint': '多个词用空格分开',
     'records.submit': '搜索',
     'records.name': '名称',
     'records.classification': '密级',
@@ -309,7 +310,8 @@ export default {
   },
   en: {
     'records.title': 'Customer files',
-    'records.search': 'Search (name or tag; several words, separated by spaces)',
+    'records.search': 'Search (name or tag)',
+    'records.search_hint': 'several words: separate them with spaces',
     'records.submit': 'Search',
     'records.name': 'Name',
     'records.classification': 'Classification',
