@@ -17,7 +17,23 @@ namespace {
 
 using policy::Classification;
 
-class RecordTest : public testing::ArchiveTest {};
+class RecordTest : public testing::ArchiveTest {
+ protected:
+  // The names of the files a text search by the author finds, sorted (a
+  // page holds them all).
+  std::vector<std::string> NamesFound(const std::string& text) {
+    SearchQuery q;
+    q.text = text;
+    auto found = archive_->Search(As(author_), q);
+    EXPECT_TRUE(found.ok()) << found.status().ToString();
+    std::vector<std::string> out;
+    if (found.ok())
+      for (const RecordMeta& m : found->records) out.push_back(m.name);
+    std::sort(out.begin(), out.end());
+    EXPECT_EQ(found.ok() ? found->total : 0u, out.size()) << text;
+    return out;
+  }
+};
 
 TEST_F(RecordTest, CreateStoresMetaVersionAndOwnership) {
   const uint64_t before = LogSize();
@@ -424,26 +440,15 @@ TEST_F(RecordTest, SearchPagesOfManyMatchesAreSlicesOfTheWholeList) {
 TEST_F(RecordTest, TextSearchMatchesTheCurrentNameOnlyAndNeverAcrossTwoNames) {
   const RecordMeta a = MakeRecord(Classification::kInternal, "上海甲", {});
   MakeRecord(Classification::kInternal, "乙方贸易", {});
-  auto names = [&](const std::string& text) {
-    SearchQuery q;
-    q.text = text;
-    auto found = archive_->Search(As(author_), q);
-    EXPECT_TRUE(found.ok()) << found.status().ToString();
-    std::vector<std::string> out;
-    if (found.ok())
-      for (const RecordMeta& m : found->records) out.push_back(m.name);
-    std::sort(out.begin(), out.end());
-    return out;
-  };
-  EXPECT_TRUE(names("甲乙").empty()) << "the end of one name and the start of the next";
-  EXPECT_EQ(names("上海"), std::vector<std::string>{"上海甲"});
+  EXPECT_TRUE(NamesFound("甲乙").empty()) << "the end of one name and the start of the next";
+  EXPECT_EQ(NamesFound("上海"), std::vector<std::string>{"上海甲"});
   RecordUpdate rename;
   rename.name = "苏州丙";
   rename.custodian_id = custodian_.id;
   ASSERT_TRUE(archive_->UpdateRecord(As(author_), a.id, rename, "更名").ok());
-  EXPECT_TRUE(names("上海").empty()) << "the old name no longer matches";
-  EXPECT_EQ(names("苏州"), std::vector<std::string>{"苏州丙"});
-  EXPECT_EQ(names("贸易"), std::vector<std::string>{"乙方贸易"});
+  EXPECT_TRUE(NamesFound("上海").empty()) << "the old name no longer matches";
+  EXPECT_EQ(NamesFound("苏州"), std::vector<std::string>{"苏州丙"});
+  EXPECT_EQ(NamesFound("贸易"), std::vector<std::string>{"乙方贸易"});
 }
 
 // A search of several words, as people type them ("上海 模具", with an
@@ -453,26 +458,14 @@ TEST_F(RecordTest, TextSearchOfSeveralWordsFindsFilesHoldingEachWord) {
   MakeRecord(Classification::kInternal, "上海精密模具有限公司", {"华东"});
   MakeRecord(Classification::kInternal, "上海远航贸易有限公司", {"模具"});
   MakeRecord(Classification::kInternal, "苏州精密模具有限公司", {"华东"});
-  auto names = [&](const std::string& text) {
-    SearchQuery q;
-    q.text = text;
-    auto found = archive_->Search(As(author_), q);
-    EXPECT_TRUE(found.ok()) << found.status().ToString();
-    std::vector<std::string> out;
-    if (found.ok())
-      for (const RecordMeta& m : found->records) out.push_back(m.name);
-    std::sort(out.begin(), out.end());
-    EXPECT_EQ(found.ok() ? found->total : 0u, out.size()) << text;
-    return out;
-  };
   const std::vector<std::string> shanghai_moulds = {"上海精密模具有限公司", "上海远航贸易有限公司"};
-  EXPECT_EQ(names("上海 模具"), shanghai_moulds);
-  EXPECT_EQ(names("  上海\t模具 "), shanghai_moulds);
-  EXPECT_EQ(names("上海\u3000模具"), shanghai_moulds);  // 全角空格
-  EXPECT_EQ(names("精密 华东"),
+  EXPECT_EQ(NamesFound("上海 模具"), shanghai_moulds);
+  EXPECT_EQ(NamesFound("  上海\t模具 "), shanghai_moulds);
+  EXPECT_EQ(NamesFound("上海\u3000模具"), shanghai_moulds);  // 全角空格
+  EXPECT_EQ(NamesFound("精密 华东"),
             (std::vector<std::string>{"上海精密模具有限公司", "苏州精密模具有限公司"}));
-  EXPECT_TRUE(names("上海 苏州").empty());
-  EXPECT_EQ(names("   ").size(), 3u);  // no word: every file
+  EXPECT_TRUE(NamesFound("上海 苏州").empty());
+  EXPECT_EQ(NamesFound("   ").size(), 3u);  // no word: every file
 }
 
 TEST_F(RecordTest, CatalogRebuildsOnReopen) {
