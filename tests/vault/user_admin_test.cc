@@ -156,6 +156,30 @@ TEST_F(UserAdminTest, NamesPeopleReadAreOneLineOfPlainText) {
   EXPECT_EQ(Reload(legacy.id).display_name, "旧\t账户");
 }
 
+// "Wang.Author" beside "wang.author" would read as one person in a list or
+// the log: refused, naming the account it collides with; nothing written.
+TEST_F(UserAdminTest, UsernamesDifferByMoreThanCase) {
+  const uint64_t before = LogSize();
+  auto twin = Admin().Create(As(admin_), Person("Wang.Author", {policy::Role::kAuthor}), "入职");
+  ASSERT_FALSE(twin.ok());
+  EXPECT_EQ(twin.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_NE(twin.status().message().find("(as 'wang.author'"), std::string::npos)
+      << twin.status().message();
+  EXPECT_EQ(LogSize(), before);
+  {
+    auto r = vault_->BeginRead();
+    EXPECT_EQ(FindUserByName(**r, "Wang.Author").status().code(), StatusCode::kNotFound);
+  }
+  // Renaming into a case twin is refused too; renaming one's own case is not.
+  User other = AddUser("li.sales", "李销售", {policy::Role::kAuthor});
+  other.username = "WANG.AUTHOR";
+  EXPECT_EQ(vault_->Write([&](WriteTxn& w) { return UpdateUser(w, other); }).code(),
+            StatusCode::kAlreadyExists);
+  other.username = "Li.Sales";
+  EXPECT_TRUE(vault_->Write([&](WriteTxn& w) { return UpdateUser(w, other); }).ok());
+  EXPECT_EQ(Reload(other.id).username, "Li.Sales");
+}
+
 TEST_F(UserAdminTest, SetupLinksExpireAndDieWithADisabledAccount) {
   auto u = Admin().Create(As(admin_), Person("new.clerk", {policy::Role::kBorrower}), "");
   ASSERT_TRUE(u.ok());

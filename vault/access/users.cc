@@ -35,6 +35,29 @@ Status ValidateUserText(const User& user, const User* old = nullptr) {
   return Status::Ok();
 }
 
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// Usernames differ by more than case: "Admin" beside "admin" would read as
+// one person in a list, a report or the log. Logins still match exactly.
+// Reads every user: for the rare write that adds or renames an account.
+Status CheckNoCaseTwin(const ReadTxn& txn, std::string_view username, std::string_view self_id) {
+  const std::string folded = AsciiLower(username);
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<User> users, ListUsers(txn));
+  for (const User& u : users) {
+    if (u.id != self_id && AsciiLower(u.username) == folded) {
+      return Status::AlreadyExists("username '" + std::string(username) + "' is taken (as '" +
+                                   u.username + "': usernames must differ by more than case)");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 bool User::HasRole(policy::Role r) const {
@@ -121,6 +144,7 @@ Result<User> CreateUser(WriteTxn& txn, User user) {
   const std::string index_key = txn.vault().BlindIndex(kUserDomain, user.username);
   CUSTOS_ASSIGN_OR_RETURN(bool taken, txn.Has(tables::kUserIndex, index_key));
   if (taken) return Status::AlreadyExists("username '" + user.username + "' is taken");
+  CUSTOS_RETURN_IF_ERROR(CheckNoCaseTwin(txn, user.username, ""));
   user.id = "u-" + HexEncode(RandomBytes(8));
   if (user.created == 0) user.created = NowMillis();
   CUSTOS_RETURN_IF_ERROR(txn.Insert(tables::kUsers, user.id, json::Serialize(user.ToJson(true))));
@@ -136,6 +160,7 @@ Status UpdateUser(WriteTxn& txn, const User& user) {
     const std::string new_key = txn.vault().BlindIndex(kUserDomain, user.username);
     CUSTOS_ASSIGN_OR_RETURN(bool taken, txn.Has(tables::kUserIndex, new_key));
     if (taken) return Status::AlreadyExists("username '" + user.username + "' is taken");
+    CUSTOS_RETURN_IF_ERROR(CheckNoCaseTwin(txn, user.username, user.id));
     CUSTOS_RETURN_IF_ERROR(
         txn.Delete(tables::kUserIndex, txn.vault().BlindIndex(kUserDomain, old.username)));
     CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kUserIndex, new_key, user.id));

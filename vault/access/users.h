@@ -23,7 +23,7 @@ namespace custos::vault {
 
 struct User {
   std::string id;
-  std::string username;      // login name, unique (case-sensitive)
+  std::string username;      // login name, unique, and no two differ only in case
   std::string display_name;  // e.g. "张伟"; one line of plain text (base/text.h)
   std::vector<policy::Role> roles;
   policy::EmploymentState employment = policy::EmploymentState::kActive;
@@ -56,14 +56,18 @@ struct User {
 // Usernames: 1–64 characters of [A-Za-z0-9._-]. kInvalidArgument otherwise.
 Status ValidateUsername(std::string_view username);
 
-// Creates a user with a fresh id; kAlreadyExists if the username is taken.
+// Creates a user with a fresh id; kAlreadyExists if the username is taken,
+// or differs from a taken one only in case ("Admin" beside "admin"; this
+// reads every user). The display name, department and territories are one
+// line of plain text each (base/text.h), kInvalidArgument otherwise.
 // `user.password_hash` is stored as given: empty (no login until a password
 // is set) or made by HashPassword before the write — Argon2id never runs
 // inside a write transaction, where it would stall every writer of the
 // group commit (and could run again when the batch is re-run).
 Result<User> CreateUser(WriteTxn& txn, User user);
 
-// Replaces the stored user (same id); the username index follows renames.
+// Replaces the stored user (same id); the username index follows renames,
+// held to the same rules as CreateUser (the text rules for what changes).
 Status UpdateUser(WriteTxn& txn, const User& user);
 
 Result<User> GetUser(const ReadTxn& txn, std::string_view id);
