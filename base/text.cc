@@ -55,4 +55,12 @@ TextCheck CheckText(std::string_view text, bool block) {
 std::string LineTextProblem(std::string_view text) { return Describe(CheckText(text, false)); }
 std::string BlockTextProblem(std::string_view text) { return Describe(CheckText(text, true)); }
 
+std::string LowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 }  // namespace custos

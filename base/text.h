@@ -38,6 +38,10 @@ std::string LineTextProblem(std::string_view text);
 // (LF, CR, U+2028, U+2029).
 std::string BlockTextProblem(std::string_view text);
 
+// `s` with A–Z as a–z; every other byte as it is (header names, hex digits,
+// usernames).
+std::string LowerAscii(std::string_view s);
+
 }  // namespace custos
 
 #endif  // CUSTOS_BASE_TEXT_H_

@@ -22,6 +22,7 @@
 #include <Poco/URI.h>
 
 #include "base/status.h"
+#include "base/text.h"
 #include "vault/evidence/timestamp.h"
 
 namespace custos::web {
@@ -102,10 +103,7 @@ std::string BareMediaType(const std::string& content_type) {
   size_t start = 0;
   while (start < type.size() && (type[start] == ' ' || type[start] == '\t')) ++start;
   type.erase(0, start);
-  for (char& c : type) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return type;
+  return LowerAscii(type);
 }
 
 // The exchange itself; Poco reports failures by throwing, which the caller

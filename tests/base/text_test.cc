@@ -43,5 +43,10 @@ TEST(TextTest, ALongerTextMayBreakLinesButHoldsNoOtherControl) {
             "another order than it is stored");
 }
 
+TEST(TextTest, LowerAsciiLowersOnlyLatinCapitals) {
+  EXPECT_EQ(LowerAscii("Content-Type: ABC-xyz_09"), "content-type: abc-xyz_09");
+  EXPECT_EQ(LowerAscii("王磊 Sales.Wang ÄÖ"), "王磊 sales.wang ÄÖ");
+}
+
 }  // namespace
 }  // namespace custos

@@ -35,22 +35,14 @@ Status ValidateUserText(const User& user, const User* old = nullptr) {
   return Status::Ok();
 }
 
-std::string AsciiLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 // Usernames differ by more than case: "Admin" beside "admin" would read as
 // one person in a list, a report or the log. Logins still match exactly.
 // Reads every user: for the rare write that adds or renames an account.
 Status CheckNoCaseTwin(const ReadTxn& txn, std::string_view username, std::string_view self_id) {
-  const std::string folded = AsciiLower(username);
+  const std::string folded = LowerAscii(username);
   CUSTOS_ASSIGN_OR_RETURN(std::vector<User> users, ListUsers(txn));
   for (const User& u : users) {
-    if (u.id != self_id && AsciiLower(u.username) == folded) {
+    if (u.id != self_id && LowerAscii(u.username) == folded) {
       return Status::AlreadyExists("username '" + std::string(username) + "' is taken (as '" +
                                    u.username + "': usernames must differ by more than case)");
     }

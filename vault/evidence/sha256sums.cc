@@ -1,6 +1,7 @@
 #include "vault/evidence/sha256sums.h"
 
 #include "base/status.h"
+#include "base/text.h"
 
 namespace custos::vault::evidence {
 namespace {
@@ -14,14 +15,6 @@ bool IsHex(std::string_view s) {
     if (!ok) return false;
   }
   return true;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 }  // namespace
@@ -50,7 +43,7 @@ std::string FormatSha256Sums(const std::vector<ChecksumLine>& lines) {
     if (!IsHex(l.sha256_hex) || !ValidBundlePath(l.path)) {
       Die("SHA256SUMS: bad line for '" + l.path + "'");
     }
-    out += Lower(l.sha256_hex);
+    out += LowerAscii(l.sha256_hex);
     out += "  ";
     out += l.path;
     out += '\n';
@@ -77,7 +70,7 @@ Result<std::map<std::string, std::string>> ParseSha256Sums(std::string_view text
     const std::string_view path = line.substr(66);
     if (!IsHex(hex)) return Status::InvalidArgument(where + "not a SHA-256 in hex");
     if (!ValidBundlePath(path)) return Status::InvalidArgument(where + "not a bundle path");
-    if (!out.emplace(std::string(path), Lower(hex)).second) {
+    if (!out.emplace(std::string(path), LowerAscii(hex)).second) {
       return Status::InvalidArgument(where + "'" + std::string(path) + "' is listed twice");
     }
   }

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "base/text.h"
+
 namespace custos::web::internal {
 
 namespace {
@@ -52,14 +54,6 @@ std::string_view TrimOws(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
