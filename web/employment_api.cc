@@ -52,14 +52,8 @@ HttpResponse Register(App& app, const HttpRequest& req, const RequestContext& ct
   if (!last.ok()) return ErrorResponse(last.status());
   auto reason = OptionalText(req.json, "reason", 2048);
   if (!reason.ok()) return ErrorResponse(reason.status());
-  bool confirmed = false;
-  if (const json::Value* c = req.json.Find("confirm_past_last_day");
-      c != nullptr && !c->is_null()) {
-    if (!c->is_bool()) {
-      return ErrorResponse(Status::InvalidArgument("confirm_past_last_day must be true or false"));
-    }
-    confirmed = c->as_bool();
-  }
+  auto confirmed = OptionalBool(req.json, "confirm_past_last_day", false);
+  if (!confirmed.ok()) return ErrorResponse(confirmed.status());
   // Where a person types the dates, a wrong year is caught here (the vault
   // checks their form and order). `today` is the server's UTC date, the one
   // serve's departure sweep uses (cli/serve_command.cc).
@@ -80,7 +74,7 @@ HttpResponse Register(App& app, const HttpRequest& req, const RequestContext& ct
     }
     // A last working day already past closes the account at serve's next
     // sweep, within seconds, and a departure cannot be undone: HR says so.
-    if (DaysFromCivil(*last_day) < today && !confirmed) {
+    if (DaysFromCivil(*last_day) < today && !*confirmed) {
       return ErrorResponse(
           409, "confirmation_required",
           "the last working day " + *last +

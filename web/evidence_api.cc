@@ -120,10 +120,7 @@ Result<vault::evidence::NewEvidenceRequest> ParseNewRequest(const json::Value& b
   CUSTOS_ASSIGN_OR_RETURN(auto to, OptionalTime(body, "to"));
   n.scope.from = from.value_or(0);
   n.scope.to = to.value_or(0);
-  if (const json::Value* r = body.Find("redact"); r != nullptr && !r->is_null()) {
-    if (!r->is_bool()) return Status::InvalidArgument("redact must be true or false");
-    n.redact = r->as_bool();
-  }
+  CUSTOS_ASSIGN_OR_RETURN(n.redact, OptionalBool(body, "redact", n.redact));
   CUSTOS_ASSIGN_OR_RETURN(n.recipients, OptionalStrings(body, "recipients"));
   return n;
 }

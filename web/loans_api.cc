@@ -66,10 +66,9 @@ HttpResponse Request(App& app, const HttpRequest& req, const RequestContext& ctx
   auto due = OptionalTime(req.json, "due");
   if (!due.ok()) return ErrorResponse(due.status());
   lr.due = *due;
-  if (const json::Value* p = req.json.Find("paper"); p != nullptr && !p->is_null()) {
-    if (!p->is_bool()) return ErrorResponse(Status::InvalidArgument("paper must be true or false"));
-    lr.paper = p->as_bool();
-  }
+  auto paper = OptionalBool(req.json, "paper", lr.paper);
+  if (!paper.ok()) return ErrorResponse(paper.status());
+  lr.paper = *paper;
   return LoanResponse(app, vault::RequestLoan(*app.options.archive, ctx.ToCaller(), lr), 201);
 }
 

@@ -100,6 +100,13 @@ Result<std::optional<UnixMillis>> OptionalTime(const json::Value& body, std::str
   return std::optional<UnixMillis>(t);
 }
 
+Result<bool> OptionalBool(const json::Value& body, std::string_view key, bool fallback) {
+  const json::Value* v = body.Find(key);
+  if (v == nullptr || v->is_null()) return fallback;
+  if (!v->is_bool()) return Status::InvalidArgument(std::string(key) + " must be true or false");
+  return v->as_bool();
+}
+
 Result<std::vector<std::string>> OptionalStrings(const json::Value& body, std::string_view key) {
   std::vector<std::string> out;
   const json::Value* v = body.Find(key);

@@ -50,6 +50,8 @@ Result<std::string> OptionalText(const json::Value& body, std::string_view key,
                                  size_t max_bytes = 4096);
 // An optional time field (RFC 3339 string or Unix milliseconds).
 Result<std::optional<UnixMillis>> OptionalTime(const json::Value& body, std::string_view key);
+// An optional JSON boolean (`fallback` when absent or null).
+Result<bool> OptionalBool(const json::Value& body, std::string_view key, bool fallback);
 // An optional array of strings (empty when absent).
 Result<std::vector<std::string>> OptionalStrings(const json::Value& body, std::string_view key);
 
