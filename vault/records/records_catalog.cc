@@ -570,18 +570,22 @@ bool MaySeeMeta(const policy::Policy& policy, const User& user, const RecordMeta
 std::vector<std::string> SearchWords(std::string_view text) {
   std::vector<std::string> words;
   std::string word;
-  for (size_t i = 0; i <= text.size();) {
-    size_t space = 0;
-    if (i < text.size() && (text[i] == ' ' || text[i] == '\t')) space = 1;
-    if (text.substr(i, 3) == "\xE3\x80\x80") space = 3;
-    if (i == text.size() || space > 0) {
-      if (!word.empty()) words.push_back(std::move(word));
-      word.clear();
-      i += space > 0 ? space : 1;
+  auto end_word = [&] {
+    if (!word.empty()) words.push_back(std::move(word));
+    word.clear();
+  };
+  for (size_t i = 0; i < text.size();) {
+    const size_t space = text[i] == ' ' || text[i] == '\t'     ? 1
+                         : text.substr(i, 3) == "\xE3\x80\x80" ? 3
+                                                               : 0;
+    if (space == 0) {
+      word.push_back(text[i++]);
       continue;
     }
-    word.push_back(text[i++]);
+    end_word();
+    i += space;
   }
+  end_word();
   return words;
 }
 

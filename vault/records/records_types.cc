@@ -203,20 +203,21 @@ Result<RecordContent> RecordContent::FromJson(const json::Value& o) {
 
 namespace {
 
-// The content's one-line and longer text fields, and the fields of a
-// contact and of a key date: what RecordContent::ToJson writes.
-constexpr std::array<std::string_view, 2> kContentLineFields = {"registration_number",
-                                                                "business_status"};
+// The longer content fields, which may hold tabs and line breaks.
 constexpr std::array<std::string_view, 10> kContentBlockFields = {
     "address",       "trading_habits", "order_volumes", "order_cycle",     "price_tolerance",
     "agreed_prices", "intentions",     "preferences",   "character_notes", "notes"};
-constexpr std::array<std::string_view, 5> kContactFields = {"name", "title", "phone", "email",
-                                                            "wechat"};
-constexpr std::array<std::string_view, 2> kKeyDateFields = {"date", "label"};
 
-template <size_t N>
-bool IsOneOf(std::string_view key, const std::array<std::string_view, N>& names) {
-  return std::find(names.begin(), names.end(), key) != names.end();
+// The shape RecordContent::ToJson writes, with one contact and one key date:
+// the fields an input may name, taken from the writer itself.
+const json::Value& ContentShape() {
+  static const json::Value shape = [] {
+    RecordContent c;
+    c.contacts.resize(1);
+    c.key_dates.resize(1);
+    return c.ToJson();
+  }();
+  return shape;
 }
 
 Status Refuse(const std::string& field, std::string_view problem) {
@@ -224,10 +225,10 @@ Status Refuse(const std::string& field, std::string_view problem) {
 }
 
 // A list of objects in content (contacts, key dates): an array whose
-// elements are objects holding only `fields`, each a string or null.
-template <size_t N>
-Status CheckObjectList(const std::string& path, const json::Value& v,
-                       const std::array<std::string_view, N>& fields, std::string_view what) {
+// elements are objects holding only the fields of `element` (the shape's
+// first), each a string or null.
+Status CheckObjectList(const std::string& path, const json::Value& v, const json::Value& element,
+                       std::string_view what) {
   if (v.is_null()) return Status::Ok();
   if (!v.is_array()) return Refuse(path, "must be an array");
   const json::Array& a = v.as_array();
@@ -235,7 +236,7 @@ Status CheckObjectList(const std::string& path, const json::Value& v,
     const std::string at = path + "[" + std::to_string(i) + "]";
     if (!a[i].is_object()) return Refuse(at, "must be an object");
     for (const auto& [k, x] : a[i].as_object()) {
-      if (!IsOneOf(k, fields))
+      if (element.Find(k) == nullptr)
         return Refuse(at + "." + k, "is not a field of " + std::string(what));
       if (!x.is_string() && !x.is_null()) return Refuse(at + "." + k, "must be a string");
     }
@@ -297,12 +298,11 @@ Result<RecordContent> RecordContent::FromInput(const json::Value& o) {
   if (!o.is_object()) return Status::InvalidArgument("content must be an object");
   for (const auto& [key, v] : o.as_object()) {
     const std::string path = "content." + key;
-    if (key == "contacts") {
-      CUSTOS_RETURN_IF_ERROR(CheckObjectList(path, v, kContactFields, "a contact"));
-    } else if (key == "key_dates") {
-      CUSTOS_RETURN_IF_ERROR(CheckObjectList(path, v, kKeyDateFields, "a key date"));
-    } else if (!IsOneOf(key, kContentLineFields) && !IsOneOf(key, kContentBlockFields)) {
-      return Refuse(path, "is not a field of a record's content");
+    const json::Value* known = ContentShape().Find(key);
+    if (known == nullptr) return Refuse(path, "is not a field of a record's content");
+    if (known->is_array()) {
+      CUSTOS_RETURN_IF_ERROR(CheckObjectList(path, v, known->as_array()[0],
+                                             key == "contacts" ? "a contact" : "a key date"));
     } else if (!v.is_string() && !v.is_null()) {
       return Refuse(path, "must be a string");
     }
@@ -310,7 +310,10 @@ Result<RecordContent> RecordContent::FromInput(const json::Value& o) {
   return FromJson(o);
 }
 
-bool IsLongContentField(std::string_view key) { return IsOneOf(key, kContentBlockFields); }
+bool IsLongContentField(std::string_view key) {
+  return std::find(kContentBlockFields.begin(), kContentBlockFields.end(), key) !=
+         kContentBlockFields.end();
+}
 
 Status CheckRecordText(const NewRecord& r) {
   return CheckSharedText(r.name, r.tags, r.status, r.territory, r.paper, r.content);
