@@ -88,9 +88,13 @@ bool ReadInt(std::string_view s, size_t pos, size_t len, int* out) {
 }
 }  // namespace
 
+int64_t UtcDay(UnixMillis t) {
+  return t >= 0 ? t / kMillisPerDay : -((-t + kMillisPerDay - 1) / kMillisPerDay);
+}
+
 std::string FormatRfc3339Millis(UnixMillis t) {
-  int64_t days = t >= 0 ? t / 86400000 : -((-t + 86399999) / 86400000);
-  int64_t ms_of_day = t - days * 86400000;
+  const int64_t days = UtcDay(t);
+  int64_t ms_of_day = t - days * kMillisPerDay;
   CivilDate d = CivilFromDays(days);
   int64_t secs = ms_of_day / 1000;
   char buf[40];
@@ -133,7 +137,7 @@ Result<UnixMillis> ParseRfc3339(std::string_view s) {
   if (s.size() < 10) return bad;
   auto date = ParseDate(s.substr(0, 10));
   if (!date.ok()) return bad;
-  int64_t ms = DaysFromCivil(*date) * 86400000;
+  int64_t ms = DaysFromCivil(*date) * kMillisPerDay;
   if (s.size() == 10) return ms;
   int hh, mm, ss;
   if (s.size() < 20 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' ||

@@ -48,6 +48,11 @@ struct CivilDate {
 };
 int64_t DaysFromCivil(CivilDate d);
 CivilDate CivilFromDays(int64_t days);
+inline constexpr int64_t kMillisPerDay = 86'400'000;
+// The UTC day a time falls on, in DaysFromCivil's count (days since
+// 1970-01-01; earlier times floor to the day before): CivilFromDays(UtcDay(t))
+// is its date.
+int64_t UtcDay(UnixMillis t);
 // "YYYY-MM-DD"; kInvalidArgument for anything else or an impossible date.
 Result<CivilDate> ParseDate(std::string_view text);
 std::string FormatDate(CivilDate d);

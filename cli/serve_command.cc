@@ -548,7 +548,7 @@ class ServeCommand : public Command {
           OperatorLog(3, "expiring loans: " + n.status().message());
         // After the last working day the account is disabled (audited).
         const UnixMillis now = NowMillis();
-        const CivilDate today = CivilFromDays(now / 86400000);
+        const CivilDate today = CivilFromDays(UtcDay(now));
         if (auto gone = vault::MarkDeparted(**v, **log, today); !gone.ok())
           OperatorLog(3, "departures: " + gone.status().message());
         // Records whose declassification date has come become public (audited).
@@ -648,7 +648,7 @@ class DemoCommand : public Command {
     // A new demo vault gets its year of history, each step on its day (the
     // story clock, base/time.h); a vault that exists already has events of
     // its own, which a dated story would come before, so it is seeded now.
-    const CivilDate today = CivilFromDays(NowMillis() / 86'400'000);
+    const CivilDate today = CivilFromDays(UtcDay(NowMillis()));
     std::unique_ptr<DemoHistory> history;
     std::unique_ptr<vault::Vault> v;
     if (!vault::Vault::Exists(VaultLocation())) {

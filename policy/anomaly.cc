@@ -6,12 +6,6 @@
 namespace custos::policy::anomaly {
 namespace {
 
-constexpr int64_t kMillisPerDay = int64_t{86400} * 1000;
-
-int64_t DayOf(UnixMillis t) {
-  return t >= 0 ? t / kMillisPerDay : (t - kMillisPerDay + 1) / kMillisPerDay;
-}
-
 constexpr int64_t kMillisPerMinute = 60 * 1000;
 
 // A time as a local day number and the minute of that day.
@@ -22,7 +16,7 @@ struct LocalClock {
 
 LocalClock ToLocal(UnixMillis t, int utc_offset_minutes) {
   const UnixMillis local = t + utc_offset_minutes * kMillisPerMinute;
-  const int64_t day = DayOf(local);
+  const int64_t day = UtcDay(local);  // the day of the shifted clock
   return {day, static_cast<int>((local - day * kMillisPerDay) / kMillisPerMinute)};
 }
 
@@ -80,7 +74,7 @@ std::string PlaceKey(std::string_view workstation, std::string_view location) {
 
 bool RecordOutsideAssignment(Activity* a, std::string_view record_id, UnixMillis now,
                              const Thresholds& t) {
-  const int64_t today = DayOf(now);
+  const int64_t today = UtcDay(now);
   if (a->outside_day != today) {
     a->outside_day = today;
     a->outside_attempts = 0;
@@ -103,7 +97,7 @@ bool RecordOutsideAssignment(Activity* a, std::string_view record_id, UnixMillis
 AttemptResult RecordAttempt(Activity* a, AttemptKind kind, bool allowed, UnixMillis now,
                             std::string_view place, const WorkHours* hours, const Thresholds& t) {
   AttemptResult r;
-  const int64_t today = DayOf(now);
+  const int64_t today = UtcDay(now);
 
   // Keep today and the kBaselineDays days before it.
   std::erase_if(a->days, [&](const auto& d) { return d.first < today - kBaselineDays; });

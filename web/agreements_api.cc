@@ -344,13 +344,13 @@ HttpResponse NdaTimingRoute(const Ctx& c, const HttpRequest& req, const RequestC
 Result<CivilDate> TodayParam(const HttpRequest& req, UnixMillis now) {
   auto it = req.query.find("today");
   if (it != req.query.end() && !it->second.empty()) return ParseDate(it->second);
-  return CivilFromDays(now / 86'400'000);
+  return CivilFromDays(UtcDay(now));
 }
 
 HttpResponse DashboardRoute(const Ctx& c, const HttpRequest& req, const RequestContext& ctx) {
   auto today = TodayParam(req, ctx.now);
   if (!today.ok()) return ErrorResponse(today.status());
-  auto rows = c->noncompete->Dashboard(ctx.ToCaller(), *today, CivilFromDays(ctx.now / 86'400'000));
+  auto rows = c->noncompete->Dashboard(ctx.ToCaller(), *today, CivilFromDays(UtcDay(ctx.now)));
   if (!rows.ok()) return ErrorResponse(rows.status());
   json::Value arr = json::Value::MakeArray();
   for (const vault::NonCompeteRow& r : *rows) {
@@ -389,7 +389,7 @@ HttpResponse PaymentRoute(const Ctx& c, const HttpRequest& req, const RequestCon
   if (*month < 1 || *month > 120) return ErrorResponse(Status::InvalidArgument("bad month"));
   // A payment is recorded once made (a day's slack for zones east of UTC):
   // a date still to come is a wrong year typed.
-  if (DaysFromCivil(*date) > ctx.now / 86'400'000 + 1) {
+  if (DaysFromCivil(*date) > UtcDay(ctx.now) + 1) {
     return ErrorResponse(Status::InvalidArgument(
         "paid_on " + *paid_on + " is in the future; record a payment once it is made"));
   }

@@ -61,7 +61,7 @@ HttpResponse Register(App& app, const HttpRequest& req, const RequestContext& ct
   const auto last_day = ParseDate(*last);
   // Dates out of order are the vault's to refuse.
   if (notice_date.ok() && last_day.ok() && !(*last_day < *notice_date)) {
-    const int64_t today = ctx.now / 86'400'000;
+    const int64_t today = UtcDay(ctx.now);
     // A notice is registered once given (a day's slack for zones east of UTC).
     if (DaysFromCivil(*notice_date) > today + 1) {
       return ErrorResponse(Status::InvalidArgument(

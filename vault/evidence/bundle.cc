@@ -29,7 +29,6 @@ namespace {
 // Events (and proofs) read per read transaction.
 constexpr size_t kEventBatch = 512;
 constexpr size_t kMaxPersonAlerts = 500;
-constexpr int64_t kMillisPerDay = int64_t{86400} * 1000;
 
 // The shipped verifier (tests/tools/verify_evidence.py, compiled in).
 constexpr std::string_view kVerifyPy =
@@ -747,7 +746,7 @@ class Builder {
         }
       }
       if (a.kind == "non-compete" && a.state == AgreementState::kCompleted) {
-        const CivilDate today = CivilFromDays(in_.created / kMillisPerDay);
+        const CivilDate today = CivilFromDays(UtcDay(in_.created));
         CUSTOS_ASSIGN_OR_RETURN(NonCompeteRow row, NonCompeteRowOf(*txn, a, today));
         noncompete = json::Value::MakeObject();
         json::Value terms;

@@ -16,7 +16,6 @@ namespace custos::vault {
 namespace {
 
 constexpr std::string_view kReportAction = "departure.report";
-constexpr int64_t kMillisPerDay = int64_t{86400} * 1000;
 
 json::Value RecordJson(const ReportRecord& r) {
   json::Value o = json::Value::MakeObject();

@@ -393,10 +393,7 @@ Status CheckText(std::string_view what, std::string_view text, size_t max, bool 
   return Status::Ok();
 }
 
-std::string TodayUtc(UnixMillis now) {
-  constexpr int64_t kDayMillis = 86'400'000;
-  return FormatDate(CivilFromDays(now / kDayMillis));
-}
+std::string TodayUtc(UnixMillis now) { return FormatDate(CivilFromDays(UtcDay(now))); }
 
 // The attempt on the customer's side of the handover of `record_id` from
 // `user_id`: reads the record and the handover into `meta` and `h`, and sets

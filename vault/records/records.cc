@@ -64,7 +64,6 @@ json::Value ChangeJson(std::string_view from, std::string_view to) {
   return c;
 }
 
-constexpr int64_t kMillisPerDay = int64_t{86400} * 1000;
 // Quota counters keep at most this many recent view times per user and
 // record: as many as a quota counted over a window may allow (the policy
 // refuses more).
