@@ -711,8 +711,10 @@ void Write(std::string* out, const Value& v, int indent, int level) {
   }
 }
 
-Status FieldError(std::string_view key, std::string_view want) {
-  return Status::InvalidArgument("field '" + std::string(key) + "' must be " + std::string(want));
+Status FieldError(std::string_view key, std::string_view want, std::string_view want_zh) {
+  return Status::InvalidArgument(
+      "field '" + std::string(key) + "' must be " + std::string(want),
+      "字段 " + std::string(key) + " 须为" + std::string(want_zh) + "（缺少或类型不对）");
 }
 
 }  // namespace
@@ -761,29 +763,29 @@ bool IsValidUtf8(std::string_view s) {
 
 Result<std::string> GetString(const Value& obj, std::string_view key) {
   const Value* v = obj.Find(key);
-  if (v == nullptr || !v->is_string()) return FieldError(key, "a string");
+  if (v == nullptr || !v->is_string()) return FieldError(key, "a string", "文本");
   return v->as_string();
 }
 Result<int64_t> GetInt(const Value& obj, std::string_view key) {
   const Value* v = obj.Find(key);
-  if (v == nullptr || !v->is_int()) return FieldError(key, "an integer");
+  if (v == nullptr || !v->is_int()) return FieldError(key, "an integer", "整数");
   return v->as_int();
 }
 Result<bool> GetBool(const Value& obj, std::string_view key) {
   const Value* v = obj.Find(key);
-  if (v == nullptr || !v->is_bool()) return FieldError(key, "true or false");
+  if (v == nullptr || !v->is_bool()) return FieldError(key, "true or false", " true 或 false");
   return v->as_bool();
 }
 Result<std::string> GetStringOr(const Value& obj, std::string_view key, std::string fallback) {
   const Value* v = obj.Find(key);
   if (v == nullptr || v->is_null()) return fallback;
-  if (!v->is_string()) return FieldError(key, "a string");
+  if (!v->is_string()) return FieldError(key, "a string", "文本");
   return v->as_string();
 }
 Result<int64_t> GetIntOr(const Value& obj, std::string_view key, int64_t fallback) {
   const Value* v = obj.Find(key);
   if (v == nullptr || v->is_null()) return fallback;
-  if (!v->is_int()) return FieldError(key, "an integer");
+  if (!v->is_int()) return FieldError(key, "an integer", "整数");
   return v->as_int();
 }
 

@@ -48,14 +48,21 @@ Status Status::Refused(StatusCode code, std::string message, Refusal refusal) {
   return s;
 }
 
-Status Status::Annotate(std::string_view context) const {
+Status Status::Annotate(std::string_view context, std::string_view context_zh) const {
   if (ok()) return *this;
   std::string prefix(context);
   prefix += ": ";
-  Status s(code_, prefix + message_);
+  std::string prefix_zh;
+  if (!context_zh.empty()) {
+    prefix_zh = context_zh;
+    prefix_zh += "：";
+  }
+  const auto zh = [&](const std::string& m) { return m.empty() ? m : prefix_zh + m; };
+  Status s(code_, prefix + message_, zh(message_zh_));
   if (refusal_) {
     Refusal r = *refusal_;
     r.message_en = prefix + r.message_en;
+    r.message_zh = zh(r.message_zh);
     s.refusal_ = std::make_shared<const Refusal>(std::move(r));
   }
   return s;

@@ -63,29 +63,41 @@ struct Refusal {
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
-  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  // `message_zh` says the same in Chinese for people who read the product in
+  // Chinese ("" when the message has no Chinese words yet: the web then
+  // answers with its code's general sentence and the English detail).
+  Status(StatusCode code, std::string message, std::string message_zh = {})
+      : code_(code), message_(std::move(message)), message_zh_(std::move(message_zh)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) {
-    return {StatusCode::kInvalidArgument, std::move(m)};
+  static Status InvalidArgument(std::string m, std::string zh = {}) {
+    return {StatusCode::kInvalidArgument, std::move(m), std::move(zh)};
   }
-  static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-  static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
-  static Status PermissionDenied(std::string m) {
-    return {StatusCode::kPermissionDenied, std::move(m)};
+  static Status NotFound(std::string m, std::string zh = {}) {
+    return {StatusCode::kNotFound, std::move(m), std::move(zh)};
   }
-  static Status Unauthenticated(std::string m) {
-    return {StatusCode::kUnauthenticated, std::move(m)};
+  static Status AlreadyExists(std::string m, std::string zh = {}) {
+    return {StatusCode::kAlreadyExists, std::move(m), std::move(zh)};
   }
-  static Status FailedPrecondition(std::string m) {
-    return {StatusCode::kFailedPrecondition, std::move(m)};
+  static Status PermissionDenied(std::string m, std::string zh = {}) {
+    return {StatusCode::kPermissionDenied, std::move(m), std::move(zh)};
   }
-  static Status ResourceExhausted(std::string m) {
-    return {StatusCode::kResourceExhausted, std::move(m)};
+  static Status Unauthenticated(std::string m, std::string zh = {}) {
+    return {StatusCode::kUnauthenticated, std::move(m), std::move(zh)};
+  }
+  static Status FailedPrecondition(std::string m, std::string zh = {}) {
+    return {StatusCode::kFailedPrecondition, std::move(m), std::move(zh)};
+  }
+  static Status ResourceExhausted(std::string m, std::string zh = {}) {
+    return {StatusCode::kResourceExhausted, std::move(m), std::move(zh)};
   }
   static Status DataLoss(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
-  static Status Aborted(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
-  static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
+  static Status Aborted(std::string m, std::string zh = {}) {
+    return {StatusCode::kAborted, std::move(m), std::move(zh)};
+  }
+  static Status Unavailable(std::string m, std::string zh = {}) {
+    return {StatusCode::kUnavailable, std::move(m), std::move(zh)};
+  }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
   // A refusal (`code` kPermissionDenied, kResourceExhausted or
   // kFailedPrecondition) carrying `refusal` as data; message() is `message`
@@ -95,6 +107,8 @@ class [[nodiscard]] Status {
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  // The message in Chinese, "" when it has none (see the constructor).
+  const std::string& message_zh() const { return message_zh_; }
   // The refusal's rule and messages; nullptr unless made by Refused().
   const Refusal* refusal() const { return refusal_.get(); }
 
@@ -102,8 +116,10 @@ class [[nodiscard]] Status {
   std::string ToString() const;
 
   // Returns a copy whose message (and refusal's English message) is
-  // prefixed with `context` + ": ".
-  Status Annotate(std::string_view context) const;
+  // prefixed with `context` + ": ", and whose Chinese message (a refusal's
+  // too), when there is one, with `context_zh` + "：" (unchanged when
+  // `context_zh` is empty).
+  Status Annotate(std::string_view context, std::string_view context_zh = {}) const;
 
   // Ignoring a Status on purpose is visible and greppable.
   void IgnoreError() const {}
@@ -115,6 +131,7 @@ class [[nodiscard]] Status {
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  std::string message_zh_;
   std::shared_ptr<const Refusal> refusal_;  // immutable once made: shared by copies
 };
 

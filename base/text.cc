@@ -7,9 +7,13 @@
 namespace custos {
 namespace {
 
-std::string Describe(TextCheck check) {
+std::string Hex(uint32_t code_point) {
   char hex[16];
-  std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(check.code_point));
+  std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(code_point));
+  return hex;
+}
+
+std::string Describe(TextCheck check) {
   switch (check.fault) {
     case TextFault::kNone:
       return "";
@@ -20,10 +24,29 @@ std::string Describe(TextCheck check) {
     case TextFault::kTab:
       return "holds a tab";
     case TextFault::kControl:
-      return "holds a control character (" + std::string(hex) + ")";
+      return "holds a control character (" + Hex(check.code_point) + ")";
     case TextFault::kBidi:
-      return "holds a bidirectional control character (" + std::string(hex) +
+      return "holds a bidirectional control character (" + Hex(check.code_point) +
              "), which would show the text in another order than it is stored";
+  }
+  return "";
+}
+
+std::string DescribeZh(TextCheck check) {
+  switch (check.fault) {
+    case TextFault::kNone:
+      return "";
+    case TextFault::kNotUtf8:
+      return "不是有效的 UTF-8 文本";
+    case TextFault::kLineBreak:
+      return "含有换行符，须为一行";
+    case TextFault::kTab:
+      return "含有制表符";
+    case TextFault::kControl:
+      return "含有控制字符（" + Hex(check.code_point) + "）";
+    case TextFault::kBidi:
+      return "含有双向文本控制字符（" + Hex(check.code_point) +
+             "），会使文字的显示顺序与存储顺序不同";
   }
   return "";
 }
@@ -54,6 +77,17 @@ TextCheck CheckText(std::string_view text, bool block) {
 
 std::string LineTextProblem(std::string_view text) { return Describe(CheckText(text, false)); }
 std::string BlockTextProblem(std::string_view text) { return Describe(CheckText(text, true)); }
+
+Status CheckTextField(std::string_view field, std::string_view field_zh, std::string_view text,
+                      bool block) {
+  const TextCheck check = CheckText(text, block);
+  if (check.fault == TextFault::kNone) return Status::Ok();
+  std::string zh(field_zh);
+  // A name in Latin letters ("content.phone") keeps a space before the Chinese.
+  if (!zh.empty() && static_cast<unsigned char>(zh.back()) < 0x80) zh += ' ';
+  return Status::InvalidArgument(std::string(field) + " " + Describe(check),
+                                 zh + DescribeZh(check));
+}
 
 std::string LowerAscii(std::string_view s) {
   std::string out(s);

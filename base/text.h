@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.h"
+
 namespace custos {
 
 // The first thing wrong with a text, for callers that word it themselves
@@ -37,6 +39,13 @@ std::string LineTextProblem(std::string_view text);
 // The same for a longer text, which may also hold tabs and line breaks
 // (LF, CR, U+2028, U+2029).
 std::string BlockTextProblem(std::string_view text);
+
+// OK when `text` is fit for the field, else kInvalidArgument naming it in
+// both languages: "name holds a line break; it must be one line" and
+// "客户名称含有换行符，须为一行" (`field_zh` the field's name in Chinese, or
+// its English name when it has none). `block` as for CheckText.
+Status CheckTextField(std::string_view field, std::string_view field_zh, std::string_view text,
+                      bool block);
 
 // `s` with A–Z as a–z; every other byte as it is (header names, hex digits,
 // usernames).

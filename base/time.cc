@@ -109,7 +109,8 @@ Result<CivilDate> ParseDate(std::string_view s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !ReadInt(s, 0, 4, &d.year) ||
       !ReadInt(s, 5, 2, &d.month) || !ReadInt(s, 8, 2, &d.day) || d.month < 1 || d.month > 12 ||
       d.day < 1 || d.day > DaysInMonth(d.year, d.month)) {
-    return Status::InvalidArgument("not a date (expected YYYY-MM-DD)");
+    return Status::InvalidArgument("not a date (expected YYYY-MM-DD)",
+                                   "不是有效日期（应为 YYYY-MM-DD）");
   }
   return d;
 }
@@ -133,7 +134,9 @@ CivilDate AddMonths(CivilDate d, int months) {
 }
 
 Result<UnixMillis> ParseRfc3339(std::string_view s) {
-  const Status bad = Status::InvalidArgument("not an RFC 3339 time (e.g. 2026-11-27T08:30:00Z)");
+  const Status bad =
+      Status::InvalidArgument("not an RFC 3339 time (e.g. 2026-11-27T08:30:00Z)",
+                              "不是 RFC 3339 格式的时间（例如 2026-11-27T08:30:00Z）");
   if (s.size() < 10) return bad;
   auto date = ParseDate(s.substr(0, 10));
   if (!date.ok()) return bad;

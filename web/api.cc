@@ -117,6 +117,14 @@ ApiError ApiErrorFromStatus(const Status& status) {
     e.message_en = "internal server error";
   } else {
     e.message_en = status.message();
+    // In Chinese the message's own words when it has them; otherwise the
+    // code's general sentence followed by the English detail, so that a
+    // reader of Chinese still learns what to change.
+    if (!status.message_zh().empty()) {
+      e.message_zh = status.message_zh();
+    } else if (!e.message_en.empty()) {
+      e.message_zh += "（" + e.message_en + "）";
+    }
   }
   // A policy refusal (or a request refused for the state it finds, such
   // as a loan already asked for) carries its rule and both messages as data

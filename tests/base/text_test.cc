@@ -43,6 +43,20 @@ TEST(TextTest, ALongerTextMayBreakLinesButHoldsNoOtherControl) {
             "another order than it is stored");
 }
 
+TEST(TextTest, AFieldsProblemIsSaidInBothLanguages) {
+  EXPECT_TRUE(CheckTextField("name", "客户名称", "华东机电", false).ok());
+  Status s = CheckTextField("name", "客户名称", "华东\n机电", false);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "name holds a line break; it must be one line");
+  EXPECT_EQ(s.message_zh(), "客户名称含有换行符，须为一行");
+  s = CheckTextField("the reason", "事由", "invoice\u202Efdp.exe", true);
+  EXPECT_EQ(s.message_zh(), "事由含有双向文本控制字符（U+202E），会使文字的显示顺序与存储顺序不同");
+  // A field without Chinese words is named as it is, a space before the Chinese.
+  EXPECT_EQ(CheckTextField("x.y", "x.y", std::string("a\0b", 3), false).message_zh(),
+            "x.y 含有控制字符（U+0000）");
+  EXPECT_TRUE(CheckTextField("notes", "备注", "第一行\n第二行", true).ok());
+}
+
 TEST(TextTest, LowerAsciiLowersOnlyLatinCapitals) {
   EXPECT_EQ(LowerAscii("Content-Type: ABC-xyz_09"), "content-type: abc-xyz_09");
   EXPECT_EQ(LowerAscii("王磊 Sales.Wang ÄÖ"), "王磊 sales.wang ÄÖ");

@@ -227,11 +227,12 @@ TEST_F(WebLoanUseTest, RefusalsCarryTheRuleInBothLanguages) {
   EXPECT_EQ(fourth.ErrorCode(), "resource_exhausted");
   ExpectRefusal(fourth, policy::rules::kQuotaExhausted);
 
-  // Errors that are not the policy's keep the code's sentence and no rule.
+  // Errors that are not the policy's say what is wrong, in Chinese too, and
+  // name no rule.
   TestResponse bad = borrower.Call("POST", "/api/v1/loans", R"({"record":[],"reason":"r"})");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.Json()["error"].Find("rule"), nullptr);
-  EXPECT_EQ(bad.Json()["error"]["message_zh"].as_string(), "请求内容无效");
+  EXPECT_EQ(bad.Json()["error"]["message_zh"].as_string(), "record 须为文本");
 }
 
 }  // namespace

@@ -184,5 +184,23 @@ TEST(WebStatusMappingTest, EachCodeHasOneHttpStatus) {
   EXPECT_FALSE(e.message_zh.empty());
 }
 
+TEST(WebStatusMappingTest, ChineseReadersLearnWhatToChange) {
+  // A message with Chinese words is answered with them.
+  ApiError e = ApiErrorFromStatus(Status::InvalidArgument("name is blank", "客户名称为空"));
+  EXPECT_EQ(e.message_en, "name is blank");
+  EXPECT_EQ(e.message_zh, "客户名称为空");
+  // One without keeps the code's sentence, followed by the English detail.
+  e = ApiErrorFromStatus(Status::InvalidArgument("policy: malformed XML at byte 7"));
+  EXPECT_EQ(e.message_zh, "请求内容无效（policy: malformed XML at byte 7）");
+  e = ApiErrorFromStatus(Status::FailedPrecondition("the user has departed", "该用户已离职"));
+  EXPECT_EQ(e.http_status, 409);
+  EXPECT_EQ(e.message_zh, "该用户已离职");
+  // Integrity failures and bugs say neither language's details.
+  e = ApiErrorFromStatus(Status::DataLoss("leaf 42 of table secret-x failed"));
+  EXPECT_EQ(e.message_zh, "数据完整性校验失败");
+  e = ApiErrorFromStatus(Status::Internal("lmdb: MDB_CORRUPTED in secret-x"));
+  EXPECT_EQ(e.message_zh, "服务器内部错误");
+}
+
 }  // namespace
 }  // namespace custos::web::testing

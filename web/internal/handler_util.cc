@@ -20,12 +20,14 @@ namespace {
 
 Result<uint64_t> ParseDecimal(std::string_view key, std::string_view text, uint64_t max) {
   const auto too_large = [&] {
-    return Status::InvalidArgument(std::string(key) + " is too large (at most " +
-                                   std::to_string(max) + ")");
+    return Status::InvalidArgument(
+        std::string(key) + " is too large (at most " + std::to_string(max) + ")",
+        std::string(key) + " 过大（最多 " + std::to_string(max) + "）");
   };
   if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos) {
-    return Status::InvalidArgument(std::string(key) + " must be a whole number from 0 to " +
-                                   std::to_string(max));
+    return Status::InvalidArgument(
+        std::string(key) + " must be a whole number from 0 to " + std::to_string(max),
+        std::string(key) + " 须为 0 到 " + std::to_string(max) + " 之间的整数");
   }
   uint64_t v = 0;
   for (char c : text) {
@@ -45,8 +47,9 @@ Result<UnixMillis> ParseTimeText(std::string_view key, std::string_view text) {
   }
   auto t = ParseRfc3339(text);
   if (!t.ok()) {
-    return Status::InvalidArgument(std::string(key) +
-                                   " must be an RFC 3339 time or Unix milliseconds");
+    return Status::InvalidArgument(
+        std::string(key) + " must be an RFC 3339 time or Unix milliseconds",
+        std::string(key) + " 须为 RFC 3339 格式的时间或 Unix 毫秒数");
   }
   return *t;
 }
@@ -71,9 +74,14 @@ Result<std::optional<UnixMillis>> QueryTime(const HttpRequest& req, std::string_
 Result<std::string> OptionalText(const json::Value& body, std::string_view key, size_t max_bytes) {
   const json::Value* v = body.Find(key);
   if (v == nullptr || v->is_null()) return std::string();
-  if (!v->is_string()) return Status::InvalidArgument(std::string(key) + " must be a string");
+  if (!v->is_string()) {
+    return Status::InvalidArgument(std::string(key) + " must be a string",
+                                   std::string(key) + " 须为文本");
+  }
   if (v->as_string().size() > max_bytes) {
-    return Status::InvalidArgument(std::string(key) + " is too long");
+    return Status::InvalidArgument(
+        std::string(key) + " is too long (at most " + std::to_string(max_bytes) + " bytes)",
+        std::string(key) + " 过长（最多 " + std::to_string(max_bytes) + " 字节）");
   }
   return v->as_string();
 }
@@ -81,7 +89,8 @@ Result<std::string> OptionalText(const json::Value& body, std::string_view key, 
 Result<std::string> RequiredText(const json::Value& body, std::string_view key, size_t max_bytes) {
   CUSTOS_ASSIGN_OR_RETURN(std::string s, OptionalText(body, key, max_bytes));
   if (s.find_first_not_of(" \t\r\n") == std::string::npos) {
-    return Status::InvalidArgument(std::string(key) + " is required");
+    return Status::InvalidArgument(std::string(key) + " is required",
+                                   std::string(key) + " 为必填项");
   }
   return s;
 }
@@ -90,11 +99,15 @@ Result<std::optional<UnixMillis>> OptionalTime(const json::Value& body, std::str
   const json::Value* v = body.Find(key);
   if (v == nullptr || v->is_null()) return std::optional<UnixMillis>();
   if (v->is_int()) {
-    if (v->as_int() < 0) return Status::InvalidArgument(std::string(key) + " must not be negative");
+    if (v->as_int() < 0) {
+      return Status::InvalidArgument(std::string(key) + " must not be negative",
+                                     std::string(key) + " 不能为负数");
+    }
     return std::optional<UnixMillis>(v->as_int());
   }
   if (!v->is_string()) {
-    return Status::InvalidArgument(std::string(key) + " must be a time (RFC 3339 or milliseconds)");
+    return Status::InvalidArgument(std::string(key) + " must be a time (RFC 3339 or milliseconds)",
+                                   std::string(key) + " 须为时间（RFC 3339 格式或毫秒数）");
   }
   CUSTOS_ASSIGN_OR_RETURN(UnixMillis t, ParseTimeText(key, v->as_string()));
   return std::optional<UnixMillis>(t);
@@ -103,7 +116,10 @@ Result<std::optional<UnixMillis>> OptionalTime(const json::Value& body, std::str
 Result<bool> OptionalBool(const json::Value& body, std::string_view key, bool fallback) {
   const json::Value* v = body.Find(key);
   if (v == nullptr || v->is_null()) return fallback;
-  if (!v->is_bool()) return Status::InvalidArgument(std::string(key) + " must be true or false");
+  if (!v->is_bool()) {
+    return Status::InvalidArgument(std::string(key) + " must be true or false",
+                                   std::string(key) + " 须为 true 或 false");
+  }
   return v->as_bool();
 }
 
@@ -111,10 +127,14 @@ Result<std::vector<std::string>> OptionalStrings(const json::Value& body, std::s
   std::vector<std::string> out;
   const json::Value* v = body.Find(key);
   if (v == nullptr || v->is_null()) return out;
-  if (!v->is_array()) return Status::InvalidArgument(std::string(key) + " must be an array");
+  if (!v->is_array()) {
+    return Status::InvalidArgument(std::string(key) + " must be an array",
+                                   std::string(key) + " 须为数组");
+  }
   for (const json::Value& e : v->as_array()) {
     if (!e.is_string() || e.as_string().size() > 256) {
-      return Status::InvalidArgument(std::string(key) + " must hold short strings");
+      return Status::InvalidArgument(std::string(key) + " must hold short strings",
+                                     std::string(key) + " 须为短文本的列表（每项最多 256 字节）");
     }
     out.push_back(e.as_string());
   }
@@ -133,7 +153,9 @@ Result<vault::RecordMeta> VisibleRecord(App& app, const RequestContext& ctx,
                                         std::string_view record_id) {
   auto meta = app.options.archive->GetMeta(record_id);
   if (!meta.ok()) {
-    if (meta.status().code() == StatusCode::kNotFound) return Status::NotFound("no such record");
+    if (meta.status().code() == StatusCode::kNotFound) {
+      return Status::NotFound("no such record", "没有这份档案");
+    }
     return meta.status();
   }
   vault::SearchQuery q;
@@ -146,7 +168,7 @@ Result<vault::RecordMeta> VisibleRecord(App& app, const RequestContext& ctx,
   for (const vault::RecordMeta& m : found->records) {
     if (m.id == meta->id) return meta;
   }
-  return Status::NotFound("no such record");
+  return Status::NotFound("no such record", "没有这份档案");
 }
 
 json::Value PersonJson(const vault::ReadTxn& txn, const std::string& user_id) {

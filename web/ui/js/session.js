@@ -13,15 +13,11 @@ export function onNavigate(fn) { navigate = fn; }
 
 // A server error's message in the page's language. A policy refusal's
 // English message starts with its rule id ("loan.too_long: …"), which the
-// page shows in words instead (detailText). In Chinese, an error that is
-// not a refusal (its Chinese message is then the generic sentence for its
-// kind, such as 请求内容无效) keeps the server's English detail after it,
-// so that the reader learns what to change.
+// page shows in words instead (detailText). The Chinese message is the
+// server's own: its words for the error, or, where it has none yet, the
+// general sentence for its kind followed by the English detail.
 function messageOf(e) {
-  if (!isEnglish()) {
-    if (e.rule || !e.message_en || e.message_en === e.message_zh) return e.message_zh;
-    return e.message_zh + '（' + e.message_en + '）';
-  }
+  if (!isEnglish()) return e.message_zh || e.message_en || '';
   const m = e.message_en || '';
   return e.rule && m.startsWith(e.rule + ': ') ? m.slice(e.rule.length + 2) : m;
 }
@@ -31,15 +27,14 @@ export function errorText(body) {
   return t('error.generic');
 }
 
-// A refusal in the user's language. A policy refusal carries its rule, named
-// after the message in words (the id stays in the box's data-rule). Other
-// errors in Chinese keep the English detail after the generic sentence.
+// A refusal in the user's language, a policy refusal with its rule named
+// in words after the message (the id stays in the box's data-rule).
 export function detailText(body) {
   if (!body || !body.error) return errorText(body);
   const e = body.error;
-  const rule = e.rule ? t('error.rule', { rule: ruleName(e.rule) }) : '';
-  if (isEnglish()) return rule ? messageOf(e) + ' (' + rule + ')' : messageOf(e);
-  return e.message_zh + '（' + (rule || e.message_en) + '）';
+  if (!e.rule) return messageOf(e);
+  const rule = t('error.rule', { rule: ruleName(e.rule) });
+  return isEnglish() ? messageOf(e) + ' (' + rule + ')' : messageOf(e) + '（' + rule + '）';
 }
 
 // Shows a failed call's refusal in `box`, with its code and rule as data attributes.
