@@ -87,11 +87,15 @@ static_assert(static_cast<std::size_t>(LoanKind::kExport) + 1 == kLoanKindIds.si
 
 template <typename E, std::size_t N>
 Result<E> ParseId(const std::array<std::string_view, N>& ids, std::string_view id,
-                  std::string_view what) {
+                  std::string_view what, std::string_view what_zh) {
   for (std::size_t i = 0; i < N; ++i) {
     if (ids[i] == id) return static_cast<E>(i);
   }
-  return Status::InvalidArgument("unknown " + std::string(what) + " '" + std::string(id) + "'");
+  std::string known;
+  for (std::string_view k : ids) known += (known.empty() ? "" : "、") + std::string(k);
+  return Status::InvalidArgument(
+      "unknown " + std::string(what) + " '" + std::string(id) + "'",
+      "未知的" + std::string(what_zh) + "“" + std::string(id) + "”（可用：" + known + "）");
 }
 
 template <std::size_t N>
@@ -126,24 +130,26 @@ std::string_view ClassificationLabelEn(Classification c) {
   return kClassificationInfo[static_cast<std::size_t>(c)].en;
 }
 
-Result<Role> ParseRole(std::string_view id) { return ParseId<Role>(Ids(kRoleInfo), id, "role"); }
+Result<Role> ParseRole(std::string_view id) {
+  return ParseId<Role>(Ids(kRoleInfo), id, "role", "角色");
+}
 Result<Classification> ParseClassification(std::string_view id) {
-  return ParseId<Classification>(Ids(kClassificationInfo), id, "classification");
+  return ParseId<Classification>(Ids(kClassificationInfo), id, "classification", "密级");
 }
 Result<EmploymentState> ParseEmploymentState(std::string_view id) {
-  return ParseId<EmploymentState>(kEmploymentIds, id, "employment state");
+  return ParseId<EmploymentState>(kEmploymentIds, id, "employment state", "在职状态");
 }
 Result<Action> ParseAction(std::string_view id) {
-  return ParseId<Action>(kActionIds, id, "action");
+  return ParseId<Action>(kActionIds, id, "action", "操作");
 }
 Result<LoanState> ParseLoanState(std::string_view id) {
-  return ParseId<LoanState>(kLoanStateIds, id, "loan state");
+  return ParseId<LoanState>(kLoanStateIds, id, "loan state", "借阅状态");
 }
 Result<LoanKind> ParseLoanKind(std::string_view id) {
-  return ParseId<LoanKind>(kLoanKindIds, id, "loan kind");
+  return ParseId<LoanKind>(kLoanKindIds, id, "loan kind", "借阅类型");
 }
 Result<EvidenceState> ParseEvidenceState(std::string_view id) {
-  return ParseId<EvidenceState>(kEvidenceStateIds, id, "evidence request state");
+  return ParseId<EvidenceState>(kEvidenceStateIds, id, "evidence request state", "证据包申请状态");
 }
 
 std::optional<LoanKind> LoanKindForAction(Action action) {

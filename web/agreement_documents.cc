@@ -115,10 +115,10 @@ AgreementLibrary ShippedAgreementLibrary(Status* wage_status) {
 
 Result<contracts::Template> LoadAgreementTemplate(const fs::path& templates_dir,
                                                   std::string_view id) {
-  if (!ValidTemplateId(id)) return Status::InvalidArgument("unknown template");
+  if (!ValidTemplateId(id)) return Status::InvalidArgument("unknown template", "没有这个模板");
   auto t = contracts::LoadTemplate(templates_dir / (std::string(id) + ".xml"));
   if (!t.ok() && t.status().code() == StatusCode::kNotFound) {
-    return Status::InvalidArgument("unknown template");
+    return Status::InvalidArgument("unknown template", "没有这个模板");
   }
   return t;
 }
@@ -154,10 +154,15 @@ vault::CustomerLetterRenderer CustomerLetterRendererOver(fs::path letters_dir) {
     contracts::FieldValidation v = contracts::ValidateFields(t, fields);
     if (!v.errors.empty()) {
       std::string message = "the letter cannot be written:";
-      for (const contracts::FieldError& e : v.errors) {
+      std::string message_zh = "无法生成客户通知函：";
+      for (size_t i = 0; i < v.errors.size(); ++i) {
+        const contracts::FieldError& e = v.errors[i];
         message += " " + e.field_id + " (" + e.message_en + ")";
+        // message_zh names the field by its label.
+        if (i > 0) message_zh += "；";
+        message_zh += e.message_zh;
       }
-      return Status::InvalidArgument(message);
+      return Status::InvalidArgument(message, message_zh);
     }
     contracts::RenderOptions options;
     options.format = contracts::Format::kHtml;

@@ -78,7 +78,7 @@ HttpResponse GetTemplateRoute(const Ctx& c, const HttpRequest& req, const Reques
   auto t = LoadAgreementTemplate(c->library.templates_dir, req.params.at("id"));
   if (!t.ok()) {
     return ErrorResponse(t.status().code() == StatusCode::kInvalidArgument
-                             ? Status::NotFound("no such template")
+                             ? Status::NotFound("no such template", "没有这个模板")
                              : t.status());
   }
   json::Value o = json::Value::MakeObject();
@@ -150,7 +150,9 @@ HttpResponse UpdateRoute(const Ctx& c, const HttpRequest& req, const RequestCont
   auto version = json::GetInt(req.json, "version");
   if (!version.ok()) return ErrorResponse(version.status());
   const json::Value* f = req.json.Find("fields");
-  if (f == nullptr) return ErrorResponse(Status::InvalidArgument("fields is required"));
+  if (f == nullptr) {
+    return ErrorResponse(Status::InvalidArgument("fields is required", "须提供协议内容（fields）"));
+  }
   return AgreementResponse(c->agreements->UpdateDraft(ctx.ToCaller(), req.params.at("id"), *f,
                                                       static_cast<uint32_t>(*version)));
 }
@@ -173,7 +175,7 @@ HttpResponse SendRoute(const Ctx& c, const HttpRequest& req, const RequestContex
 Result<vault::SecretBytes> Password(const HttpRequest& req) {
   const json::Value* v = req.json.Find("password");
   if (v == nullptr || !v->is_string() || v->as_string().empty() || v->as_string().size() > 1024) {
-    return Status::InvalidArgument("password must be a string");
+    return Status::InvalidArgument("password must be a string", "请输入密码（不超过 1024 字节）");
   }
   return vault::SecretBytes::CopyOf(v->as_string());
 }
@@ -307,7 +309,10 @@ HttpResponse PaperRoute(const Ctx& c, const HttpRequest& req, const RequestConte
   auto b64 = json::GetString(req.json, "scan_base64");
   if (!b64.ok()) return ErrorResponse(b64.status());
   auto scan = Base64Decode(*b64);
-  if (!scan.ok()) return ErrorResponse(Status::InvalidArgument("scan_base64 is not base64"));
+  if (!scan.ok()) {
+    return ErrorResponse(Status::InvalidArgument("scan_base64 is not base64",
+                                                 "扫描件（scan_base64）不是有效的 Base64 编码"));
+  }
   auto type = json::GetStringOr(req.json, "content_type", "application/pdf");
   auto sha = json::GetStringOr(req.json, "sha256", "");
   auto room = json::GetStringOr(req.json, "room", "");
@@ -317,7 +322,8 @@ HttpResponse PaperRoute(const Ctx& c, const HttpRequest& req, const RequestConte
     if (!r->ok()) return ErrorResponse(r->status());
   }
   if (*type != "application/pdf" && *type != "image/png" && *type != "image/jpeg") {
-    return ErrorResponse(Status::InvalidArgument("scan must be PDF, PNG or JPEG"));
+    return ErrorResponse(Status::InvalidArgument("scan must be PDF, PNG or JPEG",
+                                                 "扫描件须为 PDF、PNG 或 JPEG 格式"));
   }
   vault::PaperLocation where{*room, *cabinet, *box};
   return AgreementResponse(
@@ -386,12 +392,15 @@ HttpResponse PaymentRoute(const Ctx& c, const HttpRequest& req, const RequestCon
   if (!date.ok()) return ErrorResponse(date.status());
   auto ref = json::GetStringOr(req.json, "reference", "");
   if (!ref.ok()) return ErrorResponse(ref.status());
-  if (*month < 1 || *month > 120) return ErrorResponse(Status::InvalidArgument("bad month"));
+  if (*month < 1 || *month > 120) {
+    return ErrorResponse(Status::InvalidArgument("bad month", "月份须在 1 到 120 之间"));
+  }
   // A payment is recorded once made (a day's slack for zones east of UTC):
   // a date still to come is a wrong year typed.
   if (DaysFromCivil(*date) > UtcDay(ctx.now) + 1) {
     return ErrorResponse(Status::InvalidArgument(
-        "paid_on " + *paid_on + " is in the future; record a payment once it is made"));
+        "paid_on " + *paid_on + " is in the future; record a payment once it is made",
+        "支付日期 " + *paid_on + " 尚未到来；请在付款后再登记"));
   }
   vault::NonCompetePayment p;
   p.month = static_cast<int>(*month);

@@ -62,11 +62,13 @@ HttpResponse Upload(App& app, const HttpRequest& req, const RequestContext& ctx)
   const std::string filename = QueryString(req, "filename");
   if (!SafeFilename(filename)) {
     return ErrorResponse(Status::InvalidArgument(
-        "filename (query) is required: 1-255 bytes, no slashes, quotes or control characters"));
+        "filename (query) is required: 1-255 bytes, no slashes, quotes or control characters",
+        "须指定文件名（查询参数 filename）：1–255 字节，不能含斜杠、引号或控制字符"));
   }
   const std::string reason = QueryString(req, "reason");
   if (reason.find_first_not_of(" \t") == std::string::npos || reason.size() > 4096) {
-    return ErrorResponse(Status::InvalidArgument("reason (query) is required"));
+    return ErrorResponse(
+        Status::InvalidArgument("reason (query) is required", "请填写事由（查询参数 reason）"));
   }
   std::string type = req.Header("content-type");
   if (auto semi = type.find(';'); semi != std::string::npos) type.resize(semi);
@@ -81,7 +83,7 @@ HttpResponse Upload(App& app, const HttpRequest& req, const RequestContext& ctx)
   }
   const int64_t length =
       req.body_stream != nullptr ? req.body_length : static_cast<int64_t>(req.body.size());
-  if (length <= 0) return ErrorResponse(Status::InvalidArgument("the file is empty"));
+  if (length <= 0) return ErrorResponse(Status::InvalidArgument("the file is empty", "文件为空"));
   // SECURITY: a streamed body that ends before its Content-Length (the
   // client went away) makes `in` fail rather than end (connection.cc,
   // BodyInBuf), so AddAttachment stores nothing and audits no addition:
@@ -127,7 +129,7 @@ HttpResponse Download(App& app, const HttpRequest& req, const RequestContext& ct
     auto got = vault::GetAttachment(**r, req.params.at("id"));
     if (!got.ok()) {
       if (got.status().code() == StatusCode::kNotFound) {
-        return ErrorResponse(Status::NotFound("no such attachment"));
+        return ErrorResponse(Status::NotFound("no such attachment", "没有这个附件"));
       }
       return ErrorResponse(got.status());
     }

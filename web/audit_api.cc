@@ -76,10 +76,12 @@ HttpResponse Events(App& app, const HttpRequest& req, const RequestContext& ctx)
   std::string action = QueryString(req, "action");
   std::string decision = QueryString(req, "decision");
   if (!decision.empty() && decision != "allow" && decision != "deny") {
-    return ErrorResponse(Status::InvalidArgument("decision must be allow or deny"));
+    return ErrorResponse(
+        Status::InvalidArgument("decision must be allow or deny", "结果须为 allow 或 deny"));
   }
   if (action.size() > 64 || actor.size() > 64 || record.size() > 64) {
-    return ErrorResponse(Status::InvalidArgument("filter too long"));
+    return ErrorResponse(
+        Status::InvalidArgument("filter too long", "筛选条件过长（每项最多 64 字节）"));
   }
   auto from = QueryTime(req, "from");
   if (!from.ok()) return ErrorResponse(from.status());
@@ -92,7 +94,8 @@ HttpResponse Events(App& app, const HttpRequest& req, const RequestContext& ctx)
   std::string order = QueryString(req, "order");
   if (order.empty()) order = "desc";
   if (order != "asc" && order != "desc") {
-    return ErrorResponse(Status::InvalidArgument("order must be asc or desc"));
+    return ErrorResponse(
+        Status::InvalidArgument("order must be asc or desc", "order 须为 asc 或 desc"));
   }
   if (*limit == 0) *limit = 50;
 
@@ -184,7 +187,7 @@ HttpResponse Proof(App& app, const HttpRequest& req, const RequestContext& ctx) 
   const std::string& text = req.params.at("seq");
   if (text.empty() || text.size() > 19 ||
       text.find_first_not_of("0123456789") != std::string::npos) {
-    return ErrorResponse(Status::InvalidArgument("seq must be a number"));
+    return ErrorResponse(Status::InvalidArgument("seq must be a number", "序号须为数字"));
   }
   const uint64_t seq = std::stoull(text);
   json::Value details = json::Value::MakeObject();

@@ -66,11 +66,13 @@ HttpResponse Register(App& app, const HttpRequest& req, const RequestContext& ct
     if (DaysFromCivil(*notice_date) > today + 1) {
       return ErrorResponse(Status::InvalidArgument(
           "notice_date " + *notice +
-          " is in the future; register a resignation once notice is given"));
+              " is in the future; register a resignation once notice is given",
+          "提出离职日期 " + *notice + " 晚于今天：请在员工提出离职后再登记"));
     }
     if (DaysFromCivil(*last_day) - DaysFromCivil(*notice_date) > 366) {
       return ErrorResponse(Status::InvalidArgument(
-          "the last working day is more than a year after the notice date; check the year"));
+          "the last working day is more than a year after the notice date; check the year",
+          "最后工作日比提出离职日期晚一年以上，请检查年份"));
     }
     // A last working day already past closes the account at serve's next
     // sweep, within seconds, and a departure cannot be undone: HR says so.

@@ -230,7 +230,8 @@ HttpResponse Download(App& app, const HttpRequest& req, const RequestContext& ct
   const std::string& n = req.params.at("n");
   uint32_t number = 0;
   if (n.empty() || n.size() > 6 || n.find_first_not_of("0123456789") != std::string::npos) {
-    return ErrorResponse(Status::InvalidArgument("the export number is not a number"));
+    return ErrorResponse(
+        Status::InvalidArgument("the export number is not a number", "导出序号不是数字"));
   }
   number = static_cast<uint32_t>(std::stoul(n));
   EvidenceDesk desk(*app.options.archive);

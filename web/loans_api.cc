@@ -109,7 +109,8 @@ HttpResponse List(App& app, const HttpRequest& req, const RequestContext& ctx) {
   if (scope != "mine" && scope != "approve" && scope != "open" && scope != "release" &&
       scope != "out" && scope != "overdue") {
     return ErrorResponse(
-        Status::InvalidArgument("scope must be mine, approve, open, release, out or overdue"));
+        Status::InvalidArgument("scope must be mine, approve, open, release, out or overdue",
+                                "scope 须为 mine、approve、open、release、out 或 overdue"));
   }
   auto r = app.vault.BeginRead();
   if (!r.ok()) return ErrorResponse(r.status());
@@ -155,7 +156,7 @@ HttpResponse Get(App& app, const HttpRequest& req, const RequestContext& ctx) {
   // unknown id.
   const bool may = loan->requester_id == ctx.user->id || ctx.HasRole(Role::kApprover) ||
                    ctx.HasRole(Role::kCustodian) || ctx.HasRole(Role::kAuditor);
-  if (!may) return ErrorResponse(Status::NotFound("no such loan"));
+  if (!may) return ErrorResponse(Status::NotFound("no such loan", "没有这笔借阅"));
   json::Value v = json::Value::MakeObject();
   v["loan"] = LoanJson(**r, *app.options.archive, *loan, app.Now());
   return HttpResponse::Json(v);
@@ -191,7 +192,9 @@ HttpResponse Revoke(App& app, const HttpRequest& req, const RequestContext& ctx)
 HttpResponse Extend(App& app, const HttpRequest& req, const RequestContext& ctx) {
   auto due = OptionalTime(req.json, "due");
   if (!due.ok()) return ErrorResponse(due.status());
-  if (!due->has_value()) return ErrorResponse(Status::InvalidArgument("due is required"));
+  if (!due->has_value()) {
+    return ErrorResponse(Status::InvalidArgument("due is required", "请选择新的到期时间"));
+  }
   auto note = OptionalText(req.json, "comment");
   if (!note.ok()) return ErrorResponse(note.status());
   return LoanResponse(app, vault::ExtendLoan(*app.options.archive, ctx.ToCaller(),
@@ -213,7 +216,9 @@ HttpResponse Use(App& app, const HttpRequest& req, const RequestContext& ctx) {
   } else if (*action_id == "export") {
     action = policy::Action::kExport;
   } else {
-    return ErrorResponse(Status::InvalidArgument("action must be copy, print or export"));
+    return ErrorResponse(
+        Status::InvalidArgument("action must be copy, print or export",
+                                "action 须为 copy（复制）、print（打印）或 export（导出）"));
   }
   // As for views, an empty reason is the policy's to refuse (and audit).
   auto reason = json::GetString(req.json, "reason");

@@ -53,7 +53,7 @@ HttpResponse View(App& app, const HttpRequest& req, const RequestContext& ctx) {
   auto version = json::GetIntOr(req.json, "version", 0);
   if (!version.ok()) return ErrorResponse(version.status());
   if (*version < 0 || *version > 0xffffffffLL) {
-    return ErrorResponse(Status::InvalidArgument("version out of range"));
+    return ErrorResponse(Status::InvalidArgument("version out of range", "版本号超出范围"));
   }
   vault::ViewOptions options;
   options.version = static_cast<uint32_t>(*version);
@@ -133,14 +133,20 @@ Result<MetaFields> ParseMetaFields(const json::Value& body) {
   CUSTOS_ASSIGN_OR_RETURN(std::string c, RequiredText(body, "classification", 32));
   CUSTOS_ASSIGN_OR_RETURN(f.classification, policy::ParseClassification(c));
   CUSTOS_ASSIGN_OR_RETURN(f.declassify_on, OptionalText(body, "declassify_on", 10));
-  if (!f.declassify_on.empty()) CUSTOS_RETURN_IF_ERROR(ParseDate(f.declassify_on).status());
+  if (!f.declassify_on.empty()) {
+    if (Status date = ParseDate(f.declassify_on).status(); !date.ok()) {
+      return Status(date.code(), date.message(), "解密日期须为日期（YYYY-MM-DD）");
+    }
+  }
   CUSTOS_ASSIGN_OR_RETURN(f.custodian_id, OptionalText(body, "custodian", 64));
   CUSTOS_ASSIGN_OR_RETURN(f.tags, OptionalStrings(body, "tags"));
   CUSTOS_ASSIGN_OR_RETURN(f.status, OptionalText(body, "status", 64));
   if (f.status.empty()) f.status = "active";
   CUSTOS_ASSIGN_OR_RETURN(f.territory, OptionalText(body, "territory", 128));
   if (const json::Value* p = body.Find("paper"); p != nullptr && !p->is_null()) {
-    if (!p->is_object()) return Status::InvalidArgument("paper must be an object");
+    if (!p->is_object()) {
+      return Status::InvalidArgument("paper must be an object", "纸质档案存放位置须为对象");
+    }
     CUSTOS_ASSIGN_OR_RETURN(f.paper.room, OptionalText(*p, "room", 128));
     CUSTOS_ASSIGN_OR_RETURN(f.paper.cabinet, OptionalText(*p, "cabinet", 128));
     CUSTOS_ASSIGN_OR_RETURN(f.paper.box, OptionalText(*p, "box", 128));
@@ -232,18 +238,21 @@ HttpResponse Versions(App& app, const HttpRequest& req, const RequestContext& ct
   return HttpResponse::Json(v);
 }
 
-Result<uint32_t> VersionField(const json::Value& body, std::string_view key) {
+// `key_zh`: the field's label in the UI ("旧版本").
+Result<uint32_t> VersionField(const json::Value& body, std::string_view key,
+                              std::string_view key_zh) {
   const json::Value* v = body.Find(key);
   if (v == nullptr || !v->is_int() || v->as_int() < 1 || v->as_int() > 0xffffffffLL) {
-    return Status::InvalidArgument(std::string(key) + " must be a version number (1, 2, ...)");
+    return Status::InvalidArgument(std::string(key) + " must be a version number (1, 2, ...)",
+                                   std::string(key_zh) + "须为版本号（1、2……）");
   }
   return static_cast<uint32_t>(v->as_int());
 }
 
 HttpResponse Diff(App& app, const HttpRequest& req, const RequestContext& ctx) {
-  auto a = VersionField(req.json, "a");
+  auto a = VersionField(req.json, "a", "旧版本");
   if (!a.ok()) return ErrorResponse(a.status());
-  auto b = VersionField(req.json, "b");
+  auto b = VersionField(req.json, "b", "新版本");
   if (!b.ok()) return ErrorResponse(b.status());
   auto reason = json::GetString(req.json, "reason");
   if (!reason.ok()) return ErrorResponse(reason.status());

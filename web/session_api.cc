@@ -48,21 +48,23 @@ Result<vault::SecretBytes> PasswordField(const json::Value& body, std::string_vi
     return Status::InvalidArgument(std::string(key) + " must be a string");
   }
   if (v->as_string().size() > kMaxPassword) {
-    return Status::InvalidArgument(std::string(key) + " is too long");
+    return Status::InvalidArgument(std::string(key) + " is too long", "密码过长");
   }
   return vault::SecretBytes::CopyOf(v->as_string());
 }
 
 Result<std::string> LabelField(const json::Value& body, std::string_view key) {
   CUSTOS_ASSIGN_OR_RETURN(std::string s, json::GetString(body, key));
+  const std::string zh = key == "workstation" ? "工作站"
+                         : key == "location"  ? "所在地点"
+                                              : std::string(key);
   if (s.empty() || s.size() > kMaxLabel || !json::IsValidUtf8(s)) {
-    return Status::InvalidArgument(std::string(key) + " must be 1 to 128 bytes of text");
+    return Status::InvalidArgument(std::string(key) + " must be 1 to 128 bytes of text",
+                                   zh + "须为 1 到 128 字节的文本");
   }
   // The place goes into every event of the session: one line, read as
   // stored (base/text.h).
-  if (std::string problem = LineTextProblem(s); !problem.empty()) {
-    return Status::InvalidArgument(std::string(key) + " " + problem);
-  }
+  CUSTOS_RETURN_IF_ERROR(CheckTextField(key, zh, s, false));
   return s;
 }
 

@@ -27,10 +27,12 @@ vault::UserAdmin Admin(App& app) {
 
 Result<std::vector<policy::Role>> RolesField(const json::Value& body) {
   const json::Value* v = body.Find("roles");
-  if (v == nullptr || !v->is_array()) return Status::InvalidArgument("roles must be an array");
+  if (v == nullptr || !v->is_array()) {
+    return Status::InvalidArgument("roles must be an array", "roles 须为角色列表");
+  }
   std::vector<policy::Role> roles;
   for (const json::Value& r : v->as_array()) {
-    if (!r.is_string()) return Status::InvalidArgument("roles must be strings");
+    if (!r.is_string()) return Status::InvalidArgument("roles must be strings", "角色须为文本");
     CUSTOS_ASSIGN_OR_RETURN(policy::Role role, policy::ParseRole(r.as_string()));
     if (std::find(roles.begin(), roles.end(), role) == roles.end()) roles.push_back(role);
   }
@@ -40,7 +42,9 @@ Result<std::vector<policy::Role>> RolesField(const json::Value& body) {
 Result<std::string> TextField(const json::Value& body, std::string_view key, size_t max) {
   CUSTOS_ASSIGN_OR_RETURN(std::string s, json::GetStringOr(body, key, ""));
   if (s.size() > max || !json::IsValidUtf8(s)) {
-    return Status::InvalidArgument(std::string(key) + " is too long or not text");
+    return Status::InvalidArgument(
+        std::string(key) + " is too long or not text",
+        std::string(key) + " 过长（最多 " + std::to_string(max) + " 字节）或不是文本");
   }
   return s;
 }
@@ -205,7 +209,7 @@ HttpResponse CancelGrantRoute(App& app, const HttpRequest& req, const RequestCon
 
 Result<std::string> TokenField(const json::Value& body) {
   CUSTOS_ASSIGN_OR_RETURN(std::string token, json::GetString(body, "token"));
-  if (token.size() > 128) return Status::InvalidArgument("token is too long");
+  if (token.size() > 128) return Status::InvalidArgument("token is too long", "设置链接无效");
   return token;
 }
 
@@ -227,10 +231,10 @@ HttpResponse CompleteSetupRoute(App& app, const HttpRequest& req, const RequestC
   if (!token.ok()) return ErrorResponse(token.status());
   const json::Value* pw = req.json.Find("new_password");
   if (pw == nullptr || !pw->is_string()) {
-    return ErrorResponse(Status::InvalidArgument("new_password must be a string"));
+    return ErrorResponse(Status::InvalidArgument("new_password must be a string", "请填写新密码"));
   }
   if (pw->as_string().size() > kMaxPasswordBytes) {
-    return ErrorResponse(Status::InvalidArgument("new_password is too long"));
+    return ErrorResponse(Status::InvalidArgument("new_password is too long", "新密码过长"));
   }
   vault::SecretBytes password = vault::SecretBytes::CopyOf(pw->as_string());
   // SECURITY: the request's copy of the password is wiped at once.

@@ -136,42 +136,46 @@ TEST_F(RecordTest, TextThatWouldNotReadAsStoredIsRefusedWithItsField) {
     const char* what;
     void (*change)(NewRecord&);
     const char* message;
+    const char* message_zh;  // the field named as the UI names it
   };
   const Case cases[] = {
       {"a line break in the name", [](NewRecord& r) { r.name = "华东\n机电"; },
-       "name holds a line break"},
+       "name holds a line break", "客户名称含有换行符，须为一行"},
       {"a NUL in the name", [](NewRecord& r) { r.name = std::string("华东") + '\0' + "机电"; },
-       "name holds a control character (U+0000)"},
+       "name holds a control character (U+0000)", "客户名称含有控制字符（U+0000）"},
       {"a C1 control in the name", [](NewRecord& r) { r.name = "华东\u0085机电"; },
-       "name holds a control character (U+0085)"},
+       "name holds a control character (U+0085)", "客户名称含有控制字符（U+0085）"},
       {"a right-to-left override in the name",
        [](NewRecord& r) { r.name = "invoice\u202Efdp.exe"; },
-       "name holds a bidirectional control character (U+202E)"},
+       "name holds a bidirectional control character (U+202E)",
+       "客户名称含有双向文本控制字符（U+202E）"},
       {"a blank tag",
        [](NewRecord& r) {
          r.tags = {"华东", " "};
        },
-       "tags[1] is blank"},
+       "tags[1] is blank", "标签 2 为空"},
       {"33 tags", [](NewRecord& r) { r.tags = std::vector<std::string>(33, "华东"); },
-       "a file has at most 32 tags"},
-      {"a tab in a tag", [](NewRecord& r) { r.tags = {"华\t东"}; }, "tags[0] holds a tab"},
+       "a file has at most 32 tags", "一份档案最多 32 个标签（现有 33 个）"},
+      {"a tab in a tag", [](NewRecord& r) { r.tags = {"华\t东"}; }, "tags[0] holds a tab",
+       "标签 1 含有制表符"},
       {"a line break in a paper box", [](NewRecord& r) { r.paper.box = "12\n13"; },
-       "paper.box holds a line break"},
+       "paper.box holds a line break", "纸质档案所在盒含有换行符"},
       {"a line break in a contact's phone",
        [](NewRecord& r) {
          r.content.contacts = {{"张经理", "", "138\n0000", "", ""}};
        },
-       "content.contacts[0].phone holds a line break"},
+       "content.contacts[0].phone holds a line break", "联系人 1 · 电话含有换行符，须为一行"},
       {"an isolate in the agreed prices",
        [](NewRecord& r) { r.content.agreed_prices = "A 型 \u2067001\u2069 元/件"; },
-       "content.agreed_prices holds a bidirectional control character (U+2067)"},
+       "content.agreed_prices holds a bidirectional control character (U+2067)",
+       "约定价格含有双向文本控制字符（U+2067）"},
       {"a bell in the notes", [](NewRecord& r) { r.content.notes = "注意\a"; },
-       "content.notes holds a control character (U+0007)"},
+       "content.notes holds a control character (U+0007)", "备注含有控制字符（U+0007）"},
       {"a key date that is no date",
        [](NewRecord& r) {
          r.content.key_dates = {{"2026-02-30", "签约"}};
        },
-       "content.key_dates[0].date must be a date"},
+       "content.key_dates[0].date must be a date", "重要日期 1 · 日期须为日期（YYYY-MM-DD）"},
   };
   for (const Case& c : cases) {
     NewRecord r;
@@ -184,6 +188,8 @@ TEST_F(RecordTest, TextThatWouldNotReadAsStoredIsRefusedWithItsField) {
     EXPECT_EQ(m.status().code(), StatusCode::kInvalidArgument) << c.what;
     EXPECT_NE(m.status().message().find(c.message), std::string::npos)
         << c.what << ": " << m.status().message();
+    EXPECT_EQ(m.status().message_zh().rfind(c.message_zh, 0), 0u)
+        << c.what << ": " << m.status().message_zh();
     EXPECT_EQ(LogSize(), before) << c.what;
   }
   EXPECT_EQ(archive_->CatalogSize(), 0u);
@@ -212,6 +218,7 @@ TEST_F(RecordTest, TextThatWouldNotReadAsStoredIsRefusedWithItsField) {
   auto many = archive_->CreateRecords(As(author_), batch, "批量建档");
   ASSERT_FALSE(many.ok());
   EXPECT_EQ(many.status().message(), "record 2: tags[0] is blank");
+  EXPECT_EQ(many.status().message_zh(), "第 2 份档案：标签 1 为空");
   EXPECT_EQ(archive_->CatalogSize(), 1u);
 }
 

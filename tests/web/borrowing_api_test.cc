@@ -580,7 +580,12 @@ TEST_F(WebBorrowingTest, BadInput) {
     TestResponse r = author.Call(c.method, c.path, c.body);
     EXPECT_EQ(r.status, 400) << c.method << " " << c.path << " " << c.body << " → " << r.body;
     EXPECT_EQ(r.ErrorCode(), "invalid_argument") << r.body;
-    EXPECT_FALSE(r.Json()["error"]["message_zh"].as_string().empty());
+    // Each says what is wrong in Chinese words of its own, not only the
+    // code's general sentence (请求内容无效) before the English.
+    const std::string zh = r.Json()["error"]["message_zh"].as_string();
+    EXPECT_FALSE(zh.empty());
+    EXPECT_NE(zh.rfind("请求内容无效", 0), 0u)
+        << c.method << " " << c.path << " " << c.body << " → " << r.body;
   }
   for (const char* q : {"?decision=maybe", "?limit=x", "?limit=501", "?from=yesterday",
                         "?order=sideways", "?offset=-1"}) {

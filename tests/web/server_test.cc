@@ -106,6 +106,9 @@ TEST_F(WebServerTest, ThePlaceOfALoginIsOneLineOfPlainText) {
     EXPECT_TRUE(message.rfind("workstation holds", 0) == 0 ||
                 message.rfind("location holds", 0) == 0)
         << message;
+    // Said in Chinese with the login form's words.
+    const std::string zh = r.Json()["error"]["message_zh"].as_string();
+    EXPECT_TRUE(zh.rfind("工作站含有", 0) == 0 || zh.rfind("所在地点含有", 0) == 0) << zh;
   }
 }
 

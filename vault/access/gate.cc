@@ -84,9 +84,7 @@ Result<Outcome> AccessGate::Judge(const ReadTxn& txn, const Caller& caller, cons
   // The reason is evidence: a judge reads it as stored. Lines and tabs are
   // fine; a control or bidirectional character is bad input, refused
   // before anything is decided (base/text.h).
-  if (std::string problem = BlockTextProblem(attempt.reason); !problem.empty()) {
-    return Status::InvalidArgument("the reason " + problem);
-  }
+  CUSTOS_RETURN_IF_ERROR(CheckTextField("the reason", "事由", attempt.reason, true));
   CUSTOS_ASSIGN_OR_RETURN(out.policy, PolicyAt(txn));
   out.facts.actor = ActorFactsFor(out.user);
   out.facts.now = NowMillis();

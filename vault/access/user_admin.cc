@@ -81,9 +81,10 @@ Result<std::vector<policy::Role>> ParseRoleList(const json::Value& v, std::strin
   return out;
 }
 
-Status CheckText(std::string_view name, std::string_view value) {
+Status CheckText(std::string_view name, std::string_view name_zh, std::string_view value) {
   if (value.size() > kMaxTextField) {
-    return Status::InvalidArgument(std::string(name) + " is too long (at most 128 bytes)");
+    return Status::InvalidArgument(std::string(name) + " is too long (at most 128 bytes)",
+                                   std::string(name_zh) + "过长（最多 128 字节）");
   }
   return Status::Ok();
 }
@@ -98,11 +99,12 @@ Result<std::vector<std::string>> CleanTerritories(const std::vector<std::string>
     if (b == std::string::npos) continue;
     size_t e = raw.find_last_not_of(" \t");
     std::string t = raw.substr(b, e - b + 1);
-    CUSTOS_RETURN_IF_ERROR(CheckText("a territory", t));
+    CUSTOS_RETURN_IF_ERROR(CheckText("a territory", "负责的区域或团队", t));
     if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(std::move(t));
   }
   if (out.size() > kMaxTerritories)
-    return Status::InvalidArgument("at most 32 territories per person");
+    return Status::InvalidArgument("at most 32 territories per person",
+                                   "每人最多负责 32 个区域或团队");
   return out;
 }
 
@@ -168,7 +170,7 @@ Result<PendingGrant> LoadGrant(const ReadTxn& txn, std::string_view grant_id) {
   auto raw = txn.Get(tables::kIndex, std::string(kGrantPrefix) + std::string(grant_id));
   if (!raw.ok()) {
     if (raw.status().code() == StatusCode::kNotFound) {
-      return Status::NotFound("no such pending grant");
+      return Status::NotFound("no such pending grant", "没有这项待审批的授权");
     }
     return raw.status();
   }
@@ -221,7 +223,8 @@ struct StoredSetup {
 // The live setup record of `token`; one kNotFound for unknown, malformed
 // and expired links alike.
 Result<StoredSetup> FindSetup(const ReadTxn& txn, std::string_view token, UnixMillis now) {
-  const Status gone = Status::NotFound("this setup link is unknown, used or expired");
+  const Status gone = Status::NotFound("this setup link is unknown, used or expired",
+                                       "此设置链接无效、已使用或已过期");
   if (!WellFormedToken(token)) return gone;
   StoredSetup s;
   s.hash = TokenHash(token);
@@ -283,12 +286,14 @@ Result<PendingGrant> PendingGrant::FromJson(const json::Value& v) {
 Result<UserAdminOutcome> UserAdmin::Create(const Caller& admin, const NewUser& input,
                                            std::string_view reason) {
   CUSTOS_RETURN_IF_ERROR(ValidateUsername(input.username));
-  CUSTOS_RETURN_IF_ERROR(CheckText("display_name", input.display_name));
-  CUSTOS_RETURN_IF_ERROR(CheckText("department", input.department));
+  CUSTOS_RETURN_IF_ERROR(CheckText("display_name", "姓名", input.display_name));
+  CUSTOS_RETURN_IF_ERROR(CheckText("department", "部门", input.department));
   CUSTOS_ASSIGN_OR_RETURN(const std::vector<std::string> territories,
                           CleanTerritories(input.territories));
   const std::vector<policy::Role> roles = Dedupe(input.roles);
-  if (roles.empty()) return Status::InvalidArgument("an account needs at least one role");
+  if (roles.empty()) {
+    return Status::InvalidArgument("an account needs at least one role", "账户至少需要一个角色");
+  }
   CUSTOS_RETURN_IF_ERROR(EnsurePolicy(vault_, log_).status());
   UserAdminOutcome out;
   Status denied;
@@ -348,8 +353,10 @@ Result<UserAdminOutcome> UserAdmin::Create(const Caller& admin, const NewUser& i
 Result<UserAdminOutcome> UserAdmin::Change(const Caller& admin, std::string_view user_id,
                                            const UserChange& change, std::string_view reason) {
   if (user_id.empty()) return Status::InvalidArgument("user id is empty");
-  if (change.display_name) CUSTOS_RETURN_IF_ERROR(CheckText("display_name", *change.display_name));
-  if (change.department) CUSTOS_RETURN_IF_ERROR(CheckText("department", *change.department));
+  if (change.display_name)
+    CUSTOS_RETURN_IF_ERROR(CheckText("display_name", "姓名", *change.display_name));
+  if (change.department)
+    CUSTOS_RETURN_IF_ERROR(CheckText("department", "部门", *change.department));
   std::optional<std::vector<std::string>> territories;
   if (change.territories) {
     CUSTOS_ASSIGN_OR_RETURN(territories, CleanTerritories(*change.territories));
@@ -375,7 +382,10 @@ Result<UserAdminOutcome> UserAdmin::Change(const Caller& admin, std::string_view
     std::vector<policy::Role> removed;
     if (change.roles) {
       const std::vector<policy::Role> wanted = Dedupe(*change.roles);
-      if (wanted.empty()) return Status::InvalidArgument("an account needs at least one role");
+      if (wanted.empty()) {
+        return Status::InvalidArgument("an account needs at least one role",
+                                       "账户至少需要一个角色");
+      }
       for (policy::Role r : wanted) {
         if (!target.HasRole(r)) added.push_back(r);
       }
@@ -386,7 +396,8 @@ Result<UserAdminOutcome> UserAdmin::Change(const Caller& admin, std::string_view
     const bool disabling = change.disabled && *change.disabled && !target.disabled;
     if (target.id == a.user.id && (disabling || Contains(removed, policy::Role::kAdmin))) {
       return Status::FailedPrecondition(
-          "administrators cannot disable themselves or drop their own admin role");
+          "administrators cannot disable themselves or drop their own admin role",
+          "管理员不能停用自己的账户，也不能取消自己的管理员角色");
     }
     CUSTOS_ASSIGN_OR_RETURN(
         const access::Outcome auth,
@@ -509,7 +520,8 @@ Result<User> UserAdmin::ConfirmGrant(const Caller& admin, std::string_view grant
     CUSTOS_ASSIGN_OR_RETURN(User target, GetUser(txn, g.user_id));
     if (target.disabled || target.employment == policy::EmploymentState::kDeparted) {
       return Status::FailedPrecondition(
-          "the account is disabled or departed; cancel the grant instead");
+          "the account is disabled or departed; cancel the grant instead",
+          "该账户已停用或已离职，请改为撤销这项授权");
     }
     for (policy::Role r : g.roles) {
       if (!target.HasRole(r)) target.roles.push_back(r);
@@ -585,7 +597,7 @@ Result<UserAdminOutcome> UserAdmin::ResetPassword(const Caller& admin, std::stri
     }
     CUSTOS_ASSIGN_OR_RETURN(User target, GetUser(txn, user_id));
     if (target.employment == policy::EmploymentState::kDeparted) {
-      return Status::FailedPrecondition("the user has departed");
+      return Status::FailedPrecondition("the user has departed", "该用户已离职");
     }
     target.password_hash.clear();
     target.password_set_by.clear();
@@ -622,7 +634,8 @@ Result<User> UserAdmin::CompleteSetup(std::string_view token, const SecretBytes&
                                       const AuditEvent::Place& place) {
   const UnixMillis now = Now();
   if (new_password.size() < kMinPasswordChars) {
-    return Status::InvalidArgument("the password needs at least 10 characters");
+    return Status::InvalidArgument("the password needs at least 10 characters",
+                                   "密码至少需要 10 个字符");
   }
   // Looked up before Argon2id runs, so unknown links cost nothing.
   CUSTOS_RETURN_IF_ERROR(InspectSetup(token).status());
@@ -633,7 +646,8 @@ Result<User> UserAdmin::CompleteSetup(std::string_view token, const SecretBytes&
     CUSTOS_ASSIGN_OR_RETURN(StoredSetup s, FindSetup(txn, token, now));
     CUSTOS_ASSIGN_OR_RETURN(User u, GetUser(txn, s.user_id));
     if (u.disabled || u.employment == policy::EmploymentState::kDeparted) {
-      return Status::FailedPrecondition("this account is disabled; ask an administrator");
+      return Status::FailedPrecondition("this account is disabled; ask an administrator",
+                                        "该账户已停用，请联系管理员");
     }
     CUSTOS_ASSIGN_OR_RETURN(std::string digest, CurrentPolicyDigest(txn));
     u.password_hash = hash;

@@ -16,20 +16,17 @@ constexpr std::string_view kUserDomain = "user";
 // With `old`, only what changes is checked: an account saved before this
 // rule can still be disabled or have its password reset.
 Status ValidateUserText(const User& user, const User* old = nullptr) {
-  auto check = [](std::string_view field, const std::string& text) -> Status {
-    const std::string problem = LineTextProblem(text);
-    if (problem.empty()) return Status::Ok();
-    return Status::InvalidArgument(std::string(field) + " " + problem);
-  };
   if (old == nullptr || user.display_name != old->display_name) {
-    CUSTOS_RETURN_IF_ERROR(check("display_name", user.display_name));
+    CUSTOS_RETURN_IF_ERROR(CheckTextField("display_name", "姓名", user.display_name, false));
   }
   if (old == nullptr || user.department != old->department) {
-    CUSTOS_RETURN_IF_ERROR(check("department", user.department));
+    CUSTOS_RETURN_IF_ERROR(CheckTextField("department", "部门", user.department, false));
   }
   if (old == nullptr || user.territories != old->territories) {
     for (size_t i = 0; i < user.territories.size(); ++i) {
-      CUSTOS_RETURN_IF_ERROR(check("territories[" + std::to_string(i) + "]", user.territories[i]));
+      CUSTOS_RETURN_IF_ERROR(CheckTextField("territories[" + std::to_string(i) + "]",
+                                            "负责的区域或团队 " + std::to_string(i + 1),
+                                            user.territories[i], false));
     }
   }
   return Status::Ok();
@@ -44,7 +41,9 @@ Status CheckNoCaseTwin(const ReadTxn& txn, std::string_view username, std::strin
   for (const User& u : users) {
     if (u.id != self_id && LowerAscii(u.username) == folded) {
       return Status::AlreadyExists("username '" + std::string(username) + "' is taken (as '" +
-                                   u.username + "': usernames must differ by more than case)");
+                                       u.username + "': usernames must differ by more than case)",
+                                   "用户名“" + std::string(username) + "”已被占用（已有“" +
+                                       u.username + "”：用户名不能只在大小写上不同）");
     }
   }
   return Status::Ok();
@@ -121,11 +120,15 @@ Result<User> User::FromJson(const json::Value& v) {
 
 Status ValidateUsername(std::string_view name) {
   if (name.empty() || name.size() > 64)
-    return Status::InvalidArgument("username must be 1 to 64 characters");
+    return Status::InvalidArgument("username must be 1 to 64 characters",
+                                   "用户名须为 1 到 64 个字符");
   for (char c : name) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '.' || c == '_' || c == '-';
-    if (!ok) return Status::InvalidArgument("username may use letters, digits, '.', '_' and '-'");
+    if (!ok) {
+      return Status::InvalidArgument("username may use letters, digits, '.', '_' and '-'",
+                                     "用户名只能使用英文字母、数字和“.”“_”“-”");
+    }
   }
   return Status::Ok();
 }
@@ -135,7 +138,10 @@ Result<User> CreateUser(WriteTxn& txn, User user) {
   CUSTOS_RETURN_IF_ERROR(ValidateUserText(user));
   const std::string index_key = txn.vault().BlindIndex(kUserDomain, user.username);
   CUSTOS_ASSIGN_OR_RETURN(bool taken, txn.Has(tables::kUserIndex, index_key));
-  if (taken) return Status::AlreadyExists("username '" + user.username + "' is taken");
+  if (taken) {
+    return Status::AlreadyExists("username '" + user.username + "' is taken",
+                                 "用户名“" + user.username + "”已被占用");
+  }
   CUSTOS_RETURN_IF_ERROR(CheckNoCaseTwin(txn, user.username, ""));
   user.id = "u-" + HexEncode(RandomBytes(8));
   if (user.created == 0) user.created = NowMillis();
@@ -151,7 +157,10 @@ Status UpdateUser(WriteTxn& txn, const User& user) {
   if (old.username != user.username) {
     const std::string new_key = txn.vault().BlindIndex(kUserDomain, user.username);
     CUSTOS_ASSIGN_OR_RETURN(bool taken, txn.Has(tables::kUserIndex, new_key));
-    if (taken) return Status::AlreadyExists("username '" + user.username + "' is taken");
+    if (taken) {
+      return Status::AlreadyExists("username '" + user.username + "' is taken",
+                                   "用户名“" + user.username + "”已被占用");
+    }
     CUSTOS_RETURN_IF_ERROR(CheckNoCaseTwin(txn, user.username, user.id));
     CUSTOS_RETURN_IF_ERROR(
         txn.Delete(tables::kUserIndex, txn.vault().BlindIndex(kUserDomain, old.username)));
@@ -167,7 +176,9 @@ Result<User> GetUser(const ReadTxn& txn, std::string_view id) {
       .Get(txn, tables::kUsers, id, [&]() -> Result<User> {
         auto raw = txn.Get(tables::kUsers, id);
         if (!raw.ok()) {
-          if (raw.status().code() == StatusCode::kNotFound) return Status::NotFound("no such user");
+          if (raw.status().code() == StatusCode::kNotFound) {
+            return Status::NotFound("no such user", "没有这个用户");
+          }
           return raw.status();
         }
         CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*raw));
@@ -178,7 +189,9 @@ Result<User> GetUser(const ReadTxn& txn, std::string_view id) {
 Result<User> FindUserByName(const ReadTxn& txn, std::string_view username) {
   auto id = txn.Get(tables::kUserIndex, txn.vault().BlindIndex(kUserDomain, username));
   if (!id.ok()) {
-    if (id.status().code() == StatusCode::kNotFound) return Status::NotFound("no such user");
+    if (id.status().code() == StatusCode::kNotFound) {
+      return Status::NotFound("no such user", "没有这个用户");
+    }
     return id.status();
   }
   return GetUser(txn, *id);

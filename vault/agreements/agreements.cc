@@ -10,6 +10,29 @@
 #include "vault/store/versions.h"
 
 namespace custos::vault {
+namespace {
+
+// A state as the agreements page names it in Chinese.
+std::string_view StateLabelZh(AgreementState s) {
+  switch (s) {
+    case AgreementState::kDraft:
+      return "草稿";
+    case AgreementState::kInReview:
+      return "待复核";
+    case AgreementState::kSent:
+      return "待员工签署";
+    case AgreementState::kEmployeeSigned:
+      return "员工已签署，待公司签署";
+    case AgreementState::kPaperUploaded:
+      return "纸质件待见证";
+    case AgreementState::kCompleted:
+      return "已完成";
+  }
+  return "草稿";
+}
+
+}  // namespace
+
 namespace agreements_internal {
 
 // A string member or `fallback` when absent or not a string.
@@ -107,7 +130,9 @@ std::string CapacityOf(std::string_view step) {
 
 Status InState(const Agreement& a, AgreementState s) {
   if (a.state == s) return Status::Ok();
-  return Status::FailedPrecondition("the agreement is " + std::string(AgreementStateId(a.state)));
+  return Status::FailedPrecondition(
+      "the agreement is " + std::string(AgreementStateId(a.state)),
+      "协议当前状态为“" + std::string(StateLabelZh(a.state)) + "”，不能进行此操作");
 }
 
 access::Attempt StepAttempt(std::string_view event_action, std::string_view id) {
@@ -181,11 +206,13 @@ Agreements::Agreements(Vault& vault, const AuditLog& log, DocumentBuilder builde
 UnixMillis Agreements::Now() const { return options_.clock ? options_.clock() : NowMillis(); }
 
 Result<Agreement> LoadAgreement(const ReadTxn& txn, std::string_view id) {
-  if (id.size() != 18 || id.substr(0, 2) != "a-") return Status::NotFound("no such agreement");
+  if (id.size() != 18 || id.substr(0, 2) != "a-") {
+    return Status::NotFound("no such agreement", "没有这份协议");
+  }
   auto latest = LatestVersion(txn, tables::kAgreements, id);
   if (!latest.ok()) {
     if (latest.status().code() == StatusCode::kNotFound) {
-      return Status::NotFound("no such agreement");
+      return Status::NotFound("no such agreement", "没有这份协议");
     }
     return latest.status();
   }
@@ -283,21 +310,25 @@ Result<Agreement> Agreements::CreateDraft(const Caller& caller, const DraftReque
       return gate_
           .DecideThenWrite(caller, attempt, prepare, nullptr,
                            [](const ReadTxn&, const access::Outcome& o, AuditEvent&) -> Status {
-                             if (o.allowed)
-                               return Status::Aborted("the decision changed; try again");
+                             if (o.allowed) {
+                               return Status::Aborted("the decision changed; try again",
+                                                      "权限判定已改变，请重试");
+                             }
                              return Status::Ok();
                            })
           .status();
     }
     user = peek.user;
     auto emp = GetUser(*txn, request.employee_id);
-    if (!emp.ok()) return Status::InvalidArgument("unknown employee");
+    if (!emp.ok()) return Status::InvalidArgument("unknown employee", "没有这名员工");
     employee = std::move(emp).value();
     Agreement probe;
     probe.employee_id = employee.id;
     CUSTOS_ASSIGN_OR_RETURN(facts, FactsFor(*txn, probe));
   }
-  if (!request.fields.is_object()) return Status::InvalidArgument("fields must be an object");
+  if (!request.fields.is_object()) {
+    return Status::InvalidArgument("fields must be an object", "协议内容（fields）须为 JSON 对象");
+  }
   CUSTOS_ASSIGN_OR_RETURN(BuiltDocument doc, builder_(request.template_id, request.fields,
                                                       request.classification, facts));
   Agreement a;
@@ -380,7 +411,8 @@ Result<Agreement> Agreements::Transition(const Caller& caller, std::string_view 
               if (!o.allowed) return Status::Ok();
               if (ready) CUSTOS_RETURN_IF_ERROR(ready(a));
               if (expected_version != 0 && expected_version != a.version) {
-                return Status::Aborted("the agreement changed; reload and try again");
+                return Status::Aborted("the agreement changed; reload and try again",
+                                       "协议已被他人修改，请重新载入后再试");
               }
               step = AgreementStep{.action = std::string(action),
                                    .actor_id = o.user.id,
@@ -417,7 +449,9 @@ Result<Agreement> Agreements::Transition(const Caller& caller, std::string_view 
 
 Result<Agreement> Agreements::UpdateDraft(const Caller& caller, std::string_view id,
                                           const json::Value& fields, uint32_t expected_version) {
-  if (!fields.is_object()) return Status::InvalidArgument("fields must be an object");
+  if (!fields.is_object()) {
+    return Status::InvalidArgument("fields must be an object", "协议内容（fields）须为 JSON 对象");
+  }
   Agreement current;
   CheckFacts facts;
   {
@@ -483,7 +517,8 @@ Result<Agreement> Agreements::Send(const Caller& caller, std::string_view id) {
         a.checks = doc.report;
         a.can_send = doc.can_send;
         if (!doc.can_send) {
-          return Status::FailedPrecondition("the legal checks report errors; fix the draft first");
+          return Status::FailedPrecondition("the legal checks report errors; fix the draft first",
+                                            "法律检查发现错误，请先修改草稿");
         }
         a.document_sha256 = ShaHex(doc.html);
         CUSTOS_RETURN_IF_ERROR(PutDocument(txn, a.document_sha256, doc.html));
@@ -517,10 +552,10 @@ Result<Agreement> Agreements::SignStep(const Caller& caller, std::string_view id
   // write transaction and records the refusal (or returns the state error).
   // Should the decision change in between, it signs nothing.
   if (!go) {
-    return Transition(caller, id, action, 0, ready,
-                      [](WriteTxn&, Agreement&, AgreementStep&) -> Status {
-                        return Status::Aborted("the agreement changed; try again");
-                      });
+    return Transition(
+        caller, id, action, 0, ready, [](WriteTxn&, Agreement&, AgreementStep&) -> Status {
+          return Status::Aborted("the agreement changed; try again", "协议已有变化，请重试");
+        });
   }
   auto key = ObtainSigningKey(vault_, user, password, options_.signing_kdf, Now(),
                               [&](WriteTxn& txn, const SigningKeyRecord& rec) -> Status {
@@ -603,11 +638,14 @@ Result<Agreement> Agreements::UploadPaper(const Caller& caller, std::string_view
                                           std::string_view scan, std::string_view content_type,
                                           std::string_view claimed_sha256_hex,
                                           const PaperLocation& location) {
-  if (scan.empty()) return Status::InvalidArgument("the scan is empty");
-  if (location.empty()) return Status::InvalidArgument("the paper's location is required");
+  if (scan.empty()) return Status::InvalidArgument("the scan is empty", "扫描件为空");
+  if (location.empty()) {
+    return Status::InvalidArgument("the paper's location is required", "须填写纸质件的存放位置");
+  }
   const std::string sha = ShaHex(scan);
   if (!claimed_sha256_hex.empty() && claimed_sha256_hex != sha) {
-    return Status::InvalidArgument("the scan does not match the given SHA-256");
+    return Status::InvalidArgument("the scan does not match the given SHA-256",
+                                   "扫描件与所填的 SHA-256 不符");
   }
   return Transition(
       caller, id, "paper_upload", 0,

@@ -130,7 +130,8 @@ Result<StoredDocument> Agreements::Download(const Caller& caller, std::string_vi
   }
   const bool employee = user.id == a.employee_id;
   if (a.state != AgreementState::kCompleted) {
-    return Status::FailedPrecondition("only a completed agreement can be downloaded");
+    return Status::FailedPrecondition("only a completed agreement can be downloaded",
+                                      "只有已完成的协议才能下载");
   }
   StoredDocument doc;
   doc.sha256_hex = a.method == "paper" ? a.scan_sha256 : a.document_sha256;
@@ -258,7 +259,10 @@ Result<Certificate> Agreements::GetCertificate(const Caller& caller, std::string
     return gate_
         .DecideThenWrite(caller, attempt, prepare, nullptr,
                          [](const ReadTxn&, const access::Outcome& o, AuditEvent&) -> Status {
-                           if (o.allowed) return Status::Aborted("the decision changed; try again");
+                           if (o.allowed) {
+                             return Status::Aborted("the decision changed; try again",
+                                                    "权限判定已改变，请重试");
+                           }
                            return Status::Ok();
                          })
         .status();

@@ -337,9 +337,10 @@ Status NonCompeteTracker::Change(
           [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent& e) -> Status {
             if (!o.allowed) return Status::Ok();
             auto a = LoadAgreement(txn, agreement_id);
-            if (!a.ok()) return Status::NotFound("no such agreement");
+            if (!a.ok()) return Status::NotFound("no such agreement", "没有这份协议");
             if (a->kind != "non-compete" || a->state != AgreementState::kCompleted) {
-              return Status::FailedPrecondition("not a completed non-compete");
+              return Status::FailedPrecondition("not a completed non-compete",
+                                                "不是已完成的竞业限制协议");
             }
             CUSTOS_ASSIGN_OR_RETURN(t, LoadTracking(txn, agreement_id));
             // No terms before the last working day is registered.
@@ -355,22 +356,24 @@ Status NonCompeteTracker::Change(
 Status NonCompeteTracker::RecordPayment(const Caller& caller, std::string_view agreement_id,
                                         const NonCompetePayment& payment) {
   if (payment.month < 1 || payment.amount_minor <= 0) {
-    return Status::InvalidArgument("a payment needs a month (from 1) and a positive amount");
+    return Status::InvalidArgument("a payment needs a month (from 1) and a positive amount",
+                                   "支付须注明月份（从 1 起）和大于零的金额");
   }
   if (payment.amount_minor > kMaxPaymentMinor) {
     return Status::InvalidArgument(
-        "an amount above 10 000 000 000.00 is not a compensation payment");
+        "an amount above 10 000 000 000.00 is not a compensation payment",
+        "金额超过 10 000 000 000.00，不是一笔补偿支付");
   }
-  if (std::string problem = LineTextProblem(payment.reference); !problem.empty()) {
-    return Status::InvalidArgument("reference " + problem);
-  }
+  CUSTOS_RETURN_IF_ERROR(CheckTextField("reference", "凭证号", payment.reference, false));
   return Change(caller, agreement_id, "noncompete.payment",
                 [&](NonCompeteTracking& t, const std::optional<NonCompeteTerms>& terms,
                     json::Value& details) -> Status {
                   if (terms && payment.month > terms->months) {
                     return Status::InvalidArgument(
                         "month " + std::to_string(payment.month) + " is outside the " +
-                        std::to_string(terms->months) + "-month restriction");
+                            std::to_string(terms->months) + "-month restriction",
+                        "月份 " + std::to_string(payment.month) + " 超出 " +
+                            std::to_string(terms->months) + " 个月的限制期");
                   }
                   NonCompetePayment p = payment;
                   p.recorded_by = caller.user_id;
@@ -389,10 +392,13 @@ Result<int> NonCompeteTracker::ReleaseEarly(const Caller& caller, std::string_vi
       Change(caller, agreement_id, "noncompete.release",
              [&](NonCompeteTracking& t, const std::optional<NonCompeteTerms>& terms,
                  json::Value& details) -> Status {
-               if (t.employer_release) return Status::AlreadyExists("already released");
+               if (t.employer_release) {
+                 return Status::AlreadyExists("already released", "该竞业限制已提前解除");
+               }
                if (terms && on > terms->LastRestrictedDay()) {
-                 return Status::FailedPrecondition("the restriction ended on " +
-                                                   FormatDate(terms->LastRestrictedDay()));
+                 return Status::FailedPrecondition(
+                     "the restriction ended on " + FormatDate(terms->LastRestrictedDay()),
+                     "限制期已于 " + FormatDate(terms->LastRestrictedDay()) + " 结束");
                }
                t.employer_release = on;
                t.release_note = std::string(note);

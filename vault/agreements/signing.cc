@@ -136,7 +136,8 @@ Status StoreSigningKey(WriteTxn& txn, const SigningKeyRecord& record,
     return latest.status();
   }
   if (expected_previous && *expected_previous != current) {
-    return Status::Aborted("the signing key changed concurrently");
+    return Status::Aborted("the signing key changed concurrently",
+                           "签名密钥刚被另一操作更改，请重试");
   }
   return AppendVersion(txn, tables::kKeys, KeyId(record.user_id), json::Serialize(record.ToJson()))
       .status();
@@ -147,7 +148,7 @@ Result<SecretBytes> UnlockSigningKey(const SigningKeyRecord& record, const User&
   if (record.user_id != user.id) return Status::PermissionDenied("not the user's signing key");
   if (user.password_hash.empty() || user.disabled ||
       !VerifyPassword(password, user.password_hash)) {
-    return Status::Unauthenticated("wrong password");
+    return Status::Unauthenticated("wrong password", "密码错误");
   }
   CUSTOS_ASSIGN_OR_RETURN(SecretBytes wrap, WrapKey(password, record.salt, record.kdf));
   auto secret = AeadOpenSecret(wrap, record.wrapped, WrapAd(record.user_id, record.public_key));
@@ -185,7 +186,7 @@ Result<UnlockedKey> ObtainSigningKey(
     reason = "reissued after a password reset";
   } else if (user.password_hash.empty() || user.disabled ||
              !VerifyPassword(password, user.password_hash)) {
-    return Status::Unauthenticated("wrong password");
+    return Status::Unauthenticated("wrong password", "密码错误");
   }
   CUSTOS_ASSIGN_OR_RETURN(SigningKeyRecord fresh,
                           GenerateSigningKey(user.id, password, kdf, now, reason));

@@ -134,14 +134,18 @@ std::string RequestKey(std::string_view id) { return "r/" + std::string(id); }
 // trimming, no control characters.
 Status CheckCaseReference(std::string_view text) {
   const int length = policy::ReasonLength(text);
-  if (length == 0) return Status::InvalidArgument("a case reference is required");
+  if (length == 0) return Status::InvalidArgument("a case reference is required", "请填写案号");
   if (length > static_cast<int>(kMaxCaseReferenceChars)) {
-    return Status::InvalidArgument("the case reference is longer than 200 characters");
+    return Status::InvalidArgument("the case reference is longer than 200 characters",
+                                   "案号超过 200 个字符");
   }
-  if (!json::IsValidUtf8(text)) return Status::InvalidArgument("the case reference is not UTF-8");
+  if (!json::IsValidUtf8(text)) {
+    return Status::InvalidArgument("the case reference is not UTF-8", "案号不是有效的 UTF-8 文本");
+  }
   for (unsigned char c : text) {
     if (c < 0x20 || c == 0x7f) {
-      return Status::InvalidArgument("the case reference holds a control character");
+      return Status::InvalidArgument("the case reference holds a control character",
+                                     "案号含有控制字符");
     }
   }
   return Status::Ok();
@@ -150,10 +154,13 @@ Status CheckCaseReference(std::string_view text) {
 Status CheckNewRequest(const NewEvidenceRequest& r) {
   CUSTOS_RETURN_IF_ERROR(CheckCaseReference(r.case_ref));
   if (r.recipients.size() > kMaxRecipients) {
-    return Status::InvalidArgument("at most 10 recipients");
+    return Status::InvalidArgument("at most 10 recipients", "外部律师的 age 公钥最多 10 个");
   }
   for (const std::string& recipient : r.recipients) {
-    CUSTOS_RETURN_IF_ERROR(ParseAgeRecipient(recipient).status());
+    if (Status key = ParseAgeRecipient(recipient).status(); !key.ok()) {
+      return Status(key.code(), key.message(),
+                    "外部律师的 age 公钥无效（须为以 age1 开头的 X25519 公钥）：" + recipient);
+    }
   }
   return Status::Ok();
 }
@@ -292,7 +299,7 @@ Result<EvidenceRequest> LoadRequest(const ReadTxn& txn, std::string_view id) {
   auto raw = txn.Get(tables::kEvidence, RequestKey(id));
   if (!raw.ok()) {
     if (raw.status().code() == StatusCode::kNotFound) {
-      return Status::NotFound("no such evidence request");
+      return Status::NotFound("no such evidence request", "没有这份证据申请");
     }
     return raw.status();
   }
@@ -486,7 +493,9 @@ Result<ScopePreview> EvidenceDesk::Preview(const Caller& caller,
     return Status::Ok();
   };
   CUSTOS_ASSIGN_OR_RETURN(access::Outcome d, internal::DecideStep(archive_, caller, spec));
-  if (!allowed_before) return Status::Aborted("the decision changed; try again");
+  if (!allowed_before) {
+    return Status::Aborted("the decision changed; try again", "判定结果已变化，请重试");
+  }
   return preview;
 }
 
@@ -590,7 +599,8 @@ Result<EvidenceRequest> EvidenceDesk::LiftHold(const Caller& caller, std::string
     // Looked up after the decision: a refused caller learns nothing.
     CUSTOS_ASSIGN_OR_RETURN(out, internal::LoadRequest(txn, id));
     if (!out.hold.active) {
-      return Status::FailedPrecondition("this request holds nothing (not approved, or lifted)");
+      return Status::FailedPrecondition("this request holds nothing (not approved, or lifted)",
+                                        "该申请没有保全任何内容（尚未批准，或已解除保全）");
     }
     e.details["case"] = out.case_ref;
     e.details["records"] = static_cast<int64_t>(out.hold.record_ids.size());

@@ -99,18 +99,22 @@ Result<OwnedRecords> OwnedRecordsOf(const Archive& archive, const ScopeSpec& spe
 Result<ResolvedScope> ResolveScope(const Archive& archive, const ReadTxn& txn,
                                    const ScopeSpec& spec, const OwnedRecords& owned) {
   if (spec.person_ids.empty() && spec.record_ids.empty()) {
-    return Status::InvalidArgument("the scope names no person and no record");
+    return Status::InvalidArgument("the scope names no person and no record",
+                                   "请至少指定一位涉及人员或一份档案");
   }
   if (spec.person_ids.size() > kMaxScopePeople) {
-    return Status::InvalidArgument("at most " + std::to_string(kMaxScopePeople) +
-                                   " people per request");
+    return Status::InvalidArgument(
+        "at most " + std::to_string(kMaxScopePeople) + " people per request",
+        "每份申请最多涉及 " + std::to_string(kMaxScopePeople) + " 人");
   }
   if (spec.record_ids.size() > kMaxScopeRecords) {
-    return Status::InvalidArgument("at most " + std::to_string(kMaxScopeRecords) +
-                                   " records per request");
+    return Status::InvalidArgument(
+        "at most " + std::to_string(kMaxScopeRecords) + " records per request",
+        "每份申请最多涉及 " + std::to_string(kMaxScopeRecords) + " 份档案");
   }
   if (spec.from < 0 || spec.to < 0 || (spec.to != 0 && spec.to <= spec.from)) {
-    return Status::InvalidArgument("the time window is empty or negative");
+    return Status::InvalidArgument("the time window is empty or negative",
+                                   "时间范围无效：截止时间须晚于起始时间");
   }
   ResolvedScope scope;
   scope.to = spec.to;
@@ -123,7 +127,7 @@ Result<ResolvedScope> ResolveScope(const Archive& archive, const ReadTxn& txn,
     auto meta = Archive::ReadMeta(txn, id);
     if (!meta.ok()) {
       if (meta.status().code() == StatusCode::kNotFound) {
-        return Status::InvalidArgument("no record " + id);
+        return Status::InvalidArgument("no record " + id, "档案 " + id + " 不存在");
       }
       return meta.status();
     }
@@ -134,7 +138,7 @@ Result<ResolvedScope> ResolveScope(const Archive& archive, const ReadTxn& txn,
     auto user = GetUser(txn, id);
     if (!user.ok()) {
       if (user.status().code() == StatusCode::kNotFound) {
-        return Status::InvalidArgument("no user " + id);
+        return Status::InvalidArgument("no user " + id, "用户 " + id + " 不存在");
       }
       return user.status();
     }
@@ -163,7 +167,8 @@ Result<ResolvedScope> ResolveScope(const Archive& archive, const ReadTxn& txn,
     scope.from = first;
   }
   if (scope.to != 0 && scope.to <= scope.from) {
-    return Status::InvalidArgument("the time window ends before the people's first event");
+    return Status::InvalidArgument("the time window ends before the people's first event",
+                                   "截止时间早于涉及人员的第一条审计记录");
   }
 
   std::vector<std::string> records = named_records;

@@ -308,7 +308,8 @@ Result<DepartureChecklist> BuildDepartureChecklist(Archive& archive, const Calle
   CUSTOS_ASSIGN_OR_RETURN(ChecklistRead read, BeginChecklistRead(archive, caller));
   CUSTOS_ASSIGN_OR_RETURN(User leaver, GetUser(*read.txn, user_id));
   if (leaver.employment == policy::EmploymentState::kActive) {
-    return Status::FailedPrecondition("no resignation is registered for the user");
+    return Status::FailedPrecondition("no resignation is registered for the user",
+                                      "尚未登记该员工的离职");
   }
   // The catalog's reader opens a transaction of its own: none is held
   // meanwhile (a growing map waits for every reader).
@@ -344,12 +345,14 @@ Result<std::vector<std::optional<DepartureChecklist>>> BuildDepartureChecklists(
 Result<NoticeRefusal> RecordNoticeRefusal(Archive& archive, const Caller& caller,
                                           std::string_view user_id, std::string_view agreement_id,
                                           std::string_view reason) {
-  if (user_id.empty()) return Status::InvalidArgument("the user is required");
+  if (user_id.empty()) return Status::InvalidArgument("the user is required", "须指定员工");
   if (reason.empty()) {
-    return Status::InvalidArgument("the reason (what happened, who witnessed it) is required");
+    return Status::InvalidArgument("the reason (what happened, who witnessed it) is required",
+                                   "请写明经过及见证人");
   }
   if (reason.size() > kMaxReasonBytes || !json::IsValidUtf8(reason)) {
-    return Status::InvalidArgument("the reason is longer than 2048 bytes or not valid UTF-8");
+    return Status::InvalidArgument("the reason is longer than 2048 bytes or not valid UTF-8",
+                                   "事由过长（最多 2048 字节）或不是有效的 UTF-8 文本");
   }
   const access::Attempt attempt = access::Attempt::On(policy::Action::kRegisterResignation,
                                                       kRefusalAction, "user", user_id, reason);
@@ -380,7 +383,8 @@ Result<NoticeRefusal> RecordNoticeRefusal(Archive& archive, const Caller& caller
                 if (!o.allowed) return Status::Ok();
                 CUSTOS_ASSIGN_OR_RETURN(User leaver, GetUser(txn, user_id));
                 if (leaver.employment == policy::EmploymentState::kActive) {
-                  return Status::FailedPrecondition("no resignation is registered for the user");
+                  return Status::FailedPrecondition("no resignation is registered for the user",
+                                                    "尚未登记该员工的离职");
                 }
                 if (agreement_id.empty()) return Status::Ok();
                 CUSTOS_ASSIGN_OR_RETURN(std::vector<Agreement> agreements,
@@ -388,14 +392,16 @@ Result<NoticeRefusal> RecordNoticeRefusal(Archive& archive, const Caller& caller
                 for (const Agreement& a : agreements) {
                   if (a.id != agreement_id) continue;
                   if (a.kind != "departure-notice") {
-                    return Status::FailedPrecondition("the agreement is not a departure notice");
+                    return Status::FailedPrecondition("the agreement is not a departure notice",
+                                                      "该协议不是离职通知");
                   }
                   if (a.state == AgreementState::kCompleted) {
-                    return Status::FailedPrecondition("the notice is already signed");
+                    return Status::FailedPrecondition("the notice is already signed",
+                                                      "离职通知已签署");
                   }
                   return Status::Ok();
                 }
-                return Status::NotFound("no such agreement of the user");
+                return Status::NotFound("no such agreement of the user", "该员工没有这份协议");
               })
           .status());
   return out;

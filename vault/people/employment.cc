@@ -20,11 +20,18 @@ constexpr std::string_view kDepartedRule = "system.departure";
 
 Status ValidateResignationDates(std::string_view notice_date, std::string_view last_working_day) {
   auto notice = ParseDate(notice_date);
-  if (!notice.ok()) return Status::InvalidArgument("notice_date is not a date (YYYY-MM-DD)");
+  if (!notice.ok()) {
+    return Status::InvalidArgument("notice_date is not a date (YYYY-MM-DD)",
+                                   "提出离职日期不是有效日期（应为 YYYY-MM-DD）");
+  }
   auto last = ParseDate(last_working_day);
-  if (!last.ok()) return Status::InvalidArgument("last_working_day is not a date (YYYY-MM-DD)");
+  if (!last.ok()) {
+    return Status::InvalidArgument("last_working_day is not a date (YYYY-MM-DD)",
+                                   "最后工作日不是有效日期（应为 YYYY-MM-DD）");
+  }
   if (*last < *notice) {
-    return Status::InvalidArgument("last_working_day is before notice_date");
+    return Status::InvalidArgument("last_working_day is before notice_date",
+                                   "最后工作日早于提出离职日期");
   }
   return Status::Ok();
 }
@@ -61,7 +68,8 @@ Result<User> RegisterResignation(Vault& vault, const AuditLog& log, const Caller
                 if (!o.allowed) return Status::Ok();
                 CUSTOS_ASSIGN_OR_RETURN(target, GetUser(txn, user_id));
                 if (target.employment == policy::EmploymentState::kDeparted) {
-                  return Status::FailedPrecondition("the user has already departed");
+                  return Status::FailedPrecondition("the user has already departed",
+                                                    "该员工已离职");
                 }
                 target.employment = policy::EmploymentState::kNoticeGiven;
                 target.notice_date = std::string(notice_date);

@@ -43,19 +43,24 @@ std::string LetterKey(std::string_view user_id, std::string_view record_id) {
 // The successor must be someone who can take the customer on: known,
 // enabled, active and not the person leaving.
 Status CheckSuccessor(const ReadTxn& txn, std::string_view successor_id, std::string_view leaver) {
-  if (successor_id.empty()) return Status::InvalidArgument("the successor is missing");
+  if (successor_id.empty()) {
+    return Status::InvalidArgument("the successor is missing", "请选择接替人");
+  }
   if (successor_id == leaver) {
-    return Status::InvalidArgument("the successor cannot be the person leaving");
+    return Status::InvalidArgument("the successor cannot be the person leaving",
+                                   "接替人不能是离职人本人");
   }
   auto s = GetUser(txn, successor_id);
   if (!s.ok()) {
     if (s.status().code() == StatusCode::kNotFound) {
-      return Status::FailedPrecondition("the successor is not a known user");
+      return Status::FailedPrecondition("the successor is not a known user",
+                                        "接替人不是本系统的用户");
     }
     return s.status();
   }
   if (s->disabled || s->employment != policy::EmploymentState::kActive) {
-    return Status::FailedPrecondition("the successor is not an active user");
+    return Status::FailedPrecondition("the successor is not an active user",
+                                      "接替人的账户已停用或已离职");
   }
   return Status::Ok();
 }
@@ -250,7 +255,7 @@ Result<Handover> AssignHandover(Archive& archive, const Caller& caller, std::str
                                 std::string_view record_id, std::string_view successor_id,
                                 std::string_view reason) {
   if (user_id.empty() || record_id.empty()) {
-    return Status::InvalidArgument("user and record are required");
+    return Status::InvalidArgument("user and record are required", "须指定人员和档案");
   }
   const access::Attempt attempt =
       RecordAttempt(policy::Action::kAssignHandover, std::string(kAssignAction), record_id, reason);
@@ -286,11 +291,12 @@ Result<Handover> AssignHandover(Archive& archive, const Caller& caller, std::str
                 if (!o.allowed) return Status::Ok();
                 CUSTOS_ASSIGN_OR_RETURN(leaver, GetUser(txn, user_id));
                 if (leaver.employment == policy::EmploymentState::kActive) {
-                  return Status::FailedPrecondition("no resignation is registered for the user");
+                  return Status::FailedPrecondition("no resignation is registered for the user",
+                                                    "尚未登记该员工的离职");
                 }
                 if (meta.owner_id != leaver.id) {
-                  return Status::FailedPrecondition(
-                      "the record is not owned by the departing user");
+                  return Status::FailedPrecondition("the record is not owned by the departing user",
+                                                    "该档案的负责人不是离职人");
                 }
                 CUSTOS_RETURN_IF_ERROR(CheckSuccessor(txn, successor_id, leaver.id));
                 CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> previous,
@@ -307,7 +313,7 @@ Result<Handover> AssignHandover(Archive& archive, const Caller& caller, std::str
 Result<Handover> ConfirmHandover(Archive& archive, const Caller& caller, std::string_view user_id,
                                  std::string_view record_id, std::string_view reason) {
   if (user_id.empty() || record_id.empty()) {
-    return Status::InvalidArgument("user and record are required");
+    return Status::InvalidArgument("user and record are required", "须指定人员和档案");
   }
   const access::Attempt attempt = RecordAttempt(policy::Action::kConfirmHandover,
                                                 std::string(kConfirmAction), record_id, reason);
@@ -321,7 +327,10 @@ Result<Handover> ConfirmHandover(Archive& archive, const Caller& caller, std::st
                 CUSTOS_ASSIGN_OR_RETURN(meta, Archive::ReadMeta(txn, record_id));
                 CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> found,
                                         ReadHandover(txn, user_id, meta.id));
-                if (!found) return Status::NotFound("no handover of this record from this user");
+                if (!found) {
+                  return Status::NotFound("no handover of this record from this user",
+                                          "该员工没有这份档案的交接");
+                }
                 h = std::move(*found);
                 f.record = Archive::RecordFactsFor(meta);
                 f.target_user_id = h.successor_id;
@@ -363,11 +372,12 @@ Result<Handover> ConfirmHandover(Archive& archive, const Caller& caller, std::st
               [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent& e) -> Status {
                 if (!o.allowed) return Status::Ok();
                 if (h.state != HandoverState::kPending) {
-                  return Status::FailedPrecondition("the handover is already confirmed");
+                  return Status::FailedPrecondition("the handover is already confirmed",
+                                                    "该交接已确认");
                 }
                 if (meta.owner_id != h.user_id) {
-                  return Status::FailedPrecondition(
-                      "the record changed owner since the assignment");
+                  return Status::FailedPrecondition("the record changed owner since the assignment",
+                                                    "分配交接后该档案的负责人已变更");
                 }
                 CUSTOS_RETURN_IF_ERROR(CheckSuccessor(txn, h.successor_id, h.user_id));
                 if (o.facts.record->legal_hold) e.details["legal_hold"] = true;
@@ -380,15 +390,40 @@ Result<Handover> ConfirmHandover(Archive& archive, const Caller& caller, std::st
 
 namespace {
 
+// The Chinese names of the fields CheckText is given, as the departures
+// page shows them.
+std::string_view WhatZh(std::string_view what) {
+  static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
+      {"company_name", "公司名称"},
+      {"successor_phone", "接替人电话"},
+      {"successor_email", "接替人邮箱"},
+      {"successor_department", "接替人部门"},
+      {"contact_name", "客户方确认人姓名"},
+      {"contact_position", "职务"},
+      {"note", "备注"},
+      {"attachment", "附件"},
+      {"reason", "事由"},
+  };
+  for (const auto& [en, zh] : kNames) {
+    if (en == what) return zh;
+  }
+  return what;
+}
+
 // A short line of text a person typed: valid UTF-8, at most `max` bytes.
 Status CheckText(std::string_view what, std::string_view text, size_t max, bool required) {
-  if (required && text.empty()) return Status::InvalidArgument(std::string(what) + " is required");
+  const std::string zh(WhatZh(what));
+  if (required && text.empty()) {
+    return Status::InvalidArgument(std::string(what) + " is required", zh + "为必填项");
+  }
   if (text.size() > max) {
-    return Status::InvalidArgument(std::string(what) + " is longer than " + std::to_string(max) +
-                                   " bytes");
+    return Status::InvalidArgument(
+        std::string(what) + " is longer than " + std::to_string(max) + " bytes",
+        zh + "过长（最多 " + std::to_string(max) + " 字节）");
   }
   if (!json::IsValidUtf8(text)) {
-    return Status::InvalidArgument(std::string(what) + " is not valid UTF-8");
+    return Status::InvalidArgument(std::string(what) + " is not valid UTF-8",
+                                   zh + "不是有效的 UTF-8 文本");
   }
   return Status::Ok();
 }
@@ -404,7 +439,10 @@ access::Prepare PrepareCustomerStep(std::string_view user_id, std::string_view r
                                          AuditEvent& e) -> Status {
     CUSTOS_ASSIGN_OR_RETURN(meta, Archive::ReadMeta(txn, record_id));
     CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> found, ReadHandover(txn, user_id, meta.id));
-    if (!found) return Status::NotFound("no handover of this record from this user");
+    if (!found) {
+      return Status::NotFound("no handover of this record from this user",
+                              "该员工没有这份档案的交接");
+    }
     h = std::move(*found);
     f.record = Archive::RecordFactsFor(meta);
     f.target_user_id = h.successor_id;
@@ -421,10 +459,10 @@ Result<IssuedLetter> IssueCustomerLetter(Archive& archive, const Caller& caller,
                                          const CustomerLetterRequest& request,
                                          const CustomerLetterRenderer& render) {
   if (user_id.empty() || record_id.empty()) {
-    return Status::InvalidArgument("user and record are required");
+    return Status::InvalidArgument("user and record are required", "须指定人员和档案");
   }
   if (request.language != "zh-CN" && request.language != "en") {
-    return Status::InvalidArgument("language must be zh-CN or en");
+    return Status::InvalidArgument("language must be zh-CN or en", "语言须为 zh-CN 或 en");
   }
   CUSTOS_RETURN_IF_ERROR(CheckText("company_name", request.company_name, kMaxNameBytes, true));
   CUSTOS_RETURN_IF_ERROR(
@@ -498,7 +536,10 @@ Result<IssuedLetter> CustomerLetterOf(Archive& archive, const Caller& caller,
   const bool successor =
       h && h->successor_id == user.id && user.employment == policy::EmploymentState::kActive;
   if (!successor) CUSTOS_RETURN_IF_ERROR(CheckMayListDepartures(*policy, user));
-  if (!h || !h->letter) return Status::NotFound("no letter has been issued for this handover");
+  if (!h || !h->letter) {
+    return Status::NotFound("no letter has been issued for this handover",
+                            "该交接尚未出具客户通知函");
+  }
   auto html = txn->Get(tables::kDepartures, LetterKey(user_id, record_id));
   if (!html.ok()) {
     if (html.status().code() == StatusCode::kNotFound) {
@@ -519,14 +560,16 @@ Result<Handover> RecordCustomerAnswer(Archive& archive, const Caller& caller,
                                       std::string_view user_id, std::string_view record_id,
                                       const CustomerAnswerInput& input) {
   if (user_id.empty() || record_id.empty()) {
-    return Status::InvalidArgument("user and record are required");
+    return Status::InvalidArgument("user and record are required", "须指定人员和档案");
   }
   if (input.answer == CustomerAnswer::kNone) {
-    return Status::InvalidArgument("answer must be confirmed, refused or unreachable");
+    return Status::InvalidArgument("answer must be confirmed, refused or unreachable",
+                                   "客户答复须为确认、拒绝或无法联系");
   }
   if (input.method != "phone" && input.method != "email" && input.method != "letter" &&
       input.method != "visit") {
-    return Status::InvalidArgument("method must be phone, email, letter or visit");
+    return Status::InvalidArgument("method must be phone, email, letter or visit",
+                                   "联系方式须为电话、电子邮件、书面回执或上门拜访");
   }
   CUSTOS_RETURN_IF_ERROR(CheckText("contact_name", input.contact_name, kMaxNameBytes,
                                    input.answer != CustomerAnswer::kUnreachable));
@@ -584,10 +627,12 @@ Result<Handover> RecordCustomerAnswer(Archive& archive, const Caller& caller,
                 if (!o.allowed) return Status::Ok();
                 if (o.policy->customer_confirmation() == policy::CustomerConfirmation::kOff) {
                   return Status::FailedPrecondition(
-                      "the policy in force does not use customer confirmation");
+                      "the policy in force does not use customer confirmation",
+                      "现行策略不要求客户确认");
                 }
                 if (answered > *ParseDate(TodayUtc(o.now))) {
-                  return Status::InvalidArgument("the date of the answer is in the future");
+                  return Status::InvalidArgument("the date of the answer is in the future",
+                                                 "客户答复的日期晚于今天");
                 }
                 if (!input.attachment_id.empty()) {
                   auto att = GetAttachment(txn, input.attachment_id);
@@ -595,7 +640,8 @@ Result<Handover> RecordCustomerAnswer(Archive& archive, const Caller& caller,
                     return att.status();
                   }
                   if (!att.ok() || att->record_id != meta.id) {
-                    return Status::NotFound("the attachment is not one of this record's");
+                    return Status::NotFound("the attachment is not one of this record's",
+                                            "该附件不属于这份档案");
                   }
                 }
                 return Status::Ok();
@@ -608,7 +654,7 @@ Result<Handover> WaiveCustomerConfirmation(Archive& archive, const Caller& calle
                                            std::string_view user_id, std::string_view record_id,
                                            std::string_view reason) {
   if (user_id.empty() || record_id.empty()) {
-    return Status::InvalidArgument("user and record are required");
+    return Status::InvalidArgument("user and record are required", "须指定人员和档案");
   }
   CUSTOS_RETURN_IF_ERROR(CheckText("reason", reason, kMaxNoteBytes, true));
   RecordMeta meta;
@@ -632,13 +678,16 @@ Result<Handover> WaiveCustomerConfirmation(Archive& archive, const Caller& calle
                 if (!o.allowed) return Status::Ok();
                 if (o.policy->customer_confirmation() == policy::CustomerConfirmation::kOff) {
                   return Status::FailedPrecondition(
-                      "the policy in force does not use customer confirmation");
+                      "the policy in force does not use customer confirmation",
+                      "现行策略不要求客户确认");
                 }
                 if (h.customer.answer == CustomerAnswer::kConfirmed) {
-                  return Status::FailedPrecondition("the customer has already confirmed");
+                  return Status::FailedPrecondition("the customer has already confirmed",
+                                                    "客户已确认");
                 }
                 if (!h.customer.waived_by.empty()) {
-                  return Status::FailedPrecondition("the confirmation is already waived");
+                  return Status::FailedPrecondition("the confirmation is already waived",
+                                                    "客户确认已被免除");
                 }
                 return Status::Ok();
               })

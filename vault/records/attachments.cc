@@ -90,7 +90,10 @@ Result<AttachmentInfo> AddAttachment(Archive& archive, const Caller& caller,
   // A denial is written on its own transaction (only the event).
   auto audit_denial = [&]() -> Status {
     auto decided = gate.DecideThenWrite(caller, attempt, prepare, nullptr);
-    if (decided.ok()) return Status::Aborted("the decision changed during ingest; retry");
+    if (decided.ok()) {
+      return Status::Aborted("the decision changed during ingest; retry",
+                             "上传期间判定结果已变化，请重试");
+    }
     return decided.status();
   };
   // Decide before streaming anything; the decision is made again, in the
@@ -165,7 +168,9 @@ Result<AttachmentInfo> AddAttachment(Archive& archive, const Caller& caller,
 Result<AttachmentInfo> GetAttachment(const ReadTxn& txn, std::string_view attachment_id) {
   auto raw = txn.Get(tables::kAttachments, attachment_id);
   if (!raw.ok()) {
-    if (raw.status().code() == StatusCode::kNotFound) return Status::NotFound("no such attachment");
+    if (raw.status().code() == StatusCode::kNotFound) {
+      return Status::NotFound("no such attachment", "没有这个附件");
+    }
     return raw.status();
   }
   CUSTOS_ASSIGN_OR_RETURN(StoredAttachment s, ParseStored(*raw));
@@ -194,7 +199,9 @@ Result<std::vector<AttachmentInfo>> ListAttachments(const ReadTxn& txn,
 Result<SealedStream> AttachmentContent(const ReadTxn& txn, std::string_view attachment_id) {
   auto raw = txn.Get(tables::kAttachments, attachment_id);
   if (!raw.ok()) {
-    if (raw.status().code() == StatusCode::kNotFound) return Status::NotFound("no such attachment");
+    if (raw.status().code() == StatusCode::kNotFound) {
+      return Status::NotFound("no such attachment", "没有这个附件");
+    }
     return raw.status();
   }
   CUSTOS_ASSIGN_OR_RETURN(StoredAttachment s, ParseStored(*raw));
@@ -211,7 +218,7 @@ Result<AttachmentStream> OpenAttachmentStream(Archive& archive, const Caller& ca
     auto raw = r->Get(tables::kAttachments, attachment_id);
     if (!raw.ok()) {
       if (raw.status().code() == StatusCode::kNotFound)
-        return Status::NotFound("no such attachment");
+        return Status::NotFound("no such attachment", "没有这个附件");
       return raw.status();
     }
     CUSTOS_ASSIGN_OR_RETURN(stored, ParseStored(*raw));

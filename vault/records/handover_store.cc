@@ -434,7 +434,9 @@ Result<CustomerAnswer> ParseCustomerAnswer(std::string_view id) {
   for (size_t i = 0; i < kAnswerIds.size(); ++i) {
     if (kAnswerIds[i] == id) return static_cast<CustomerAnswer>(i);
   }
-  return Status::InvalidArgument("answer must be confirmed, refused or unreachable");
+  return Status::InvalidArgument(
+      "answer must be confirmed, refused or unreachable",
+      "客户答复须为 confirmed（客户已确认）、refused（客户拒绝）或 unreachable（无法联系）");
 }
 
 json::Value Handover::ToJson() const {

@@ -282,7 +282,9 @@ policy::LoanFacts Loan::Facts() const {
 Result<Loan> GetLoan(const ReadTxn& txn, std::string_view loan_id) {
   auto raw = txn.Get(tables::kLoans, loan_id);
   if (!raw.ok()) {
-    if (raw.status().code() == StatusCode::kNotFound) return Status::NotFound("no such loan");
+    if (raw.status().code() == StatusCode::kNotFound) {
+      return Status::NotFound("no such loan", "没有这笔借阅");
+    }
     return raw.status();
   }
   CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*raw));

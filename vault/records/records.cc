@@ -99,12 +99,16 @@ Status PutMeta(WriteTxn& txn, const RecordMeta& meta) {
   return txn.Put(tables::kRecordIndex, meta.id, json::Serialize(meta.ToJson()));
 }
 
-Status CheckUserExists(const ReadTxn& txn, const std::string& id, std::string_view what) {
+// `what` names the person's part ("the owner"), `what_zh` the same in
+// Chinese ("负责人").
+Status CheckUserExists(const ReadTxn& txn, const std::string& id, std::string_view what,
+                       std::string_view what_zh) {
   if (id.empty()) return Status::Ok();
   auto u = GetUser(txn, id);
   if (!u.ok()) {
     if (u.status().code() == StatusCode::kNotFound)
-      return Status::InvalidArgument(std::string(what) + " is not a known user");
+      return Status::InvalidArgument(std::string(what) + " is not a known user",
+                                     std::string(what_zh) + "不是系统中的用户");
     return u.status();
   }
   return Status::Ok();
@@ -250,7 +254,9 @@ Result<RecordMeta> Archive::CreateRecordIn(WriteTxn& txn, const policy::Permit& 
 
 Result<RecordMeta> Archive::CreateRecord(const Caller& caller, const NewRecord& record,
                                          std::string_view reason) {
-  if (record.name.empty()) return Status::InvalidArgument("a record needs a name");
+  if (record.name.empty()) {
+    return Status::InvalidArgument("a record needs a name", "请填写客户名称");
+  }
   CUSTOS_RETURN_IF_ERROR(CheckRecordText(record));
   const std::string id = NewRecordId(record.kind);
   RecordMeta out;
@@ -259,8 +265,10 @@ Result<RecordMeta> Archive::CreateRecord(const Caller& caller, const NewRecord& 
           .DecideThenWrite(
               caller, CreateAttempt(id, reason),
               [&](const ReadTxn& txn, const User& user, policy::Facts& f, AuditEvent& e) -> Status {
-                CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, record.owner_id, "the owner"));
-                CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, record.custodian_id, "the custodian"));
+                CUSTOS_RETURN_IF_ERROR(
+                    CheckUserExists(txn, record.owner_id, "the owner", "负责人"));
+                CUSTOS_RETURN_IF_ERROR(
+                    CheckUserExists(txn, record.custodian_id, "the custodian", "保管人"));
                 f.record = NewRecordFacts(id, record, user);
                 e.object.version = 1;
                 e.details["classification"] = policy::ClassificationId(record.classification);
@@ -280,9 +288,13 @@ Result<std::vector<RecordMeta>> Archive::CreateRecords(const Caller& caller,
   std::vector<std::string> ids;
   for (size_t i = 0; i < records.size(); ++i) {
     const std::string which = "record " + std::to_string(i + 1) + ": ";
-    if (records[i].name.empty()) return Status::InvalidArgument(which + "a record needs a name");
+    const std::string which_zh = "第 " + std::to_string(i + 1) + " 份档案：";
+    if (records[i].name.empty()) {
+      return Status::InvalidArgument(which + "a record needs a name", which_zh + "请填写客户名称");
+    }
     if (Status text = CheckRecordText(records[i]); !text.ok()) {
-      return Status::InvalidArgument(which + text.message());
+      return Status::InvalidArgument(which + text.message(),
+                                     text.message_zh().empty() ? "" : which_zh + text.message_zh());
     }
     ids.push_back(NewRecordId(records[i].kind));
   }
@@ -296,10 +308,12 @@ Result<std::vector<RecordMeta>> Archive::CreateRecords(const Caller& caller,
       return [&, i, with_details](const ReadTxn& t, const User& user, policy::Facts& f,
                                   AuditEvent& e) -> Status {
         const NewRecord& record = records[i];
-        CUSTOS_RETURN_IF_ERROR(CheckUserExists(t, record.owner_id, "the owner")
-                                   .Annotate("record " + std::to_string(i + 1)));
-        CUSTOS_RETURN_IF_ERROR(CheckUserExists(t, record.custodian_id, "the custodian")
-                                   .Annotate("record " + std::to_string(i + 1)));
+        const std::string which = "record " + std::to_string(i + 1);
+        const std::string which_zh = "第 " + std::to_string(i + 1) + " 份档案";
+        CUSTOS_RETURN_IF_ERROR(
+            CheckUserExists(t, record.owner_id, "the owner", "负责人").Annotate(which, which_zh));
+        CUSTOS_RETURN_IF_ERROR(CheckUserExists(t, record.custodian_id, "the custodian", "保管人")
+                                   .Annotate(which, which_zh));
         f.record = NewRecordFacts(ids[i], record, user);
         f.now = now;
         e.object.version = 1;
@@ -319,15 +333,19 @@ Result<std::vector<RecordMeta>> Archive::CreateRecords(const Caller& caller,
       CUSTOS_ASSIGN_OR_RETURN(
           access::Outcome o,
           gate_.Decide(txn, caller, CreateAttempt(ids[i], reason), prepare(i, false)));
-      denied = o.allowed ? Status::Aborted("the decision changed; try again")
-                         : o.refusal.Annotate("record " + std::to_string(i + 1));
+      denied = o.allowed
+                   ? Status::Aborted("the decision changed; try again", "判定结果已变化，请重试")
+                   : o.refusal.Annotate("record " + std::to_string(i + 1),
+                                        "第 " + std::to_string(i + 1) + " 份档案");
       return Status::Ok();
     }
     for (size_t i = 0; i < records.size(); ++i) {
       CUSTOS_ASSIGN_OR_RETURN(
           access::Outcome o,
           gate_.Decide(txn, caller, CreateAttempt(ids[i], reason), prepare(i, true)));
-      if (!o.allowed) return Status::Aborted("the decision changed; try again");
+      if (!o.allowed) {
+        return Status::Aborted("the decision changed; try again", "判定结果已变化，请重试");
+      }
       CUSTOS_ASSIGN_OR_RETURN(RecordMeta m,
                               CreateRecordIn(txn, *o.permit, records[i], reason, o.seq));
       out.push_back(std::move(m));
@@ -340,7 +358,9 @@ Result<std::vector<RecordMeta>> Archive::CreateRecords(const Caller& caller,
 
 Result<RecordMeta> Archive::UpdateRecord(const Caller& caller, std::string_view record_id,
                                          const RecordUpdate& update, std::string_view reason) {
-  if (update.name.empty()) return Status::InvalidArgument("a record needs a name");
+  if (update.name.empty()) {
+    return Status::InvalidArgument("a record needs a name", "请填写客户名称");
+  }
   CUSTOS_RETURN_IF_ERROR(CheckRecordText(update));
   RecordMeta meta;
   CUSTOS_RETURN_IF_ERROR(
@@ -350,7 +370,8 @@ Result<RecordMeta> Archive::UpdateRecord(const Caller& caller, std::string_view 
               RecordAttempt(policy::Action::kUpdateRecord, "record.update", record_id, reason),
               [&](const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) -> Status {
                 CUSTOS_ASSIGN_OR_RETURN(meta, ReadMeta(txn, record_id));
-                CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, update.custodian_id, "the custodian"));
+                CUSTOS_RETURN_IF_ERROR(
+                    CheckUserExists(txn, update.custodian_id, "the custodian", "保管人"));
                 f.record = RecordFactsFor(meta);
                 CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
                 f.lowers_classification =
@@ -389,7 +410,11 @@ Result<RecordMeta> Archive::LowerClassification(const Caller& caller, std::strin
                                                 policy::Classification classification,
                                                 std::string_view declassify_on,
                                                 std::string_view reason) {
-  if (!declassify_on.empty()) CUSTOS_RETURN_IF_ERROR(ParseDate(declassify_on).status());
+  if (!declassify_on.empty()) {
+    if (Status date = ParseDate(declassify_on).status(); !date.ok()) {
+      return Status(date.code(), date.message(), "解密日期须为日期（YYYY-MM-DD）");
+    }
+  }
   RecordMeta meta;
   CUSTOS_RETURN_IF_ERROR(
       gate_
@@ -439,8 +464,10 @@ Result<RecordMeta> Archive::ReassignOwner(const Caller& caller, std::string_view
               [&](const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) -> Status {
                 pending = false;
                 CUSTOS_ASSIGN_OR_RETURN(meta, ReadMeta(txn, record_id));
-                if (target.empty()) return Status::InvalidArgument("the new owner is missing");
-                CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, target, "the new owner"));
+                if (target.empty()) {
+                  return Status::InvalidArgument("the new owner is missing", "未指定新负责人");
+                }
+                CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, target, "the new owner", "新负责人"));
                 f.record = RecordFactsFor(meta);
                 f.target_user_id = target;
                 CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
@@ -615,10 +642,10 @@ Result<ViewResult> Archive::ViewIn(const Caller& caller, std::string_view record
                 CUSTOS_ASSIGN_OR_RETURN(meta, ReadMeta(txn, record_id));
                 version = options.version == 0 ? meta.latest_version : options.version;
                 if (version == 0 || version > meta.latest_version)
-                  return Status::NotFound("no such version of the record");
+                  return Status::NotFound("no such version of the record", "档案没有这个版本");
                 for (uint32_t x : extra_versions) {
                   if (x == 0 || x > meta.latest_version)
-                    return Status::NotFound("no such version of the record");
+                    return Status::NotFound("no such version of the record", "档案没有这个版本");
                 }
                 if (!options.loan_id.empty()) {
                   CUSTOS_ASSIGN_OR_RETURN(loan, GetLoan(txn, options.loan_id));

@@ -27,9 +27,15 @@ Result<std::vector<std::string>> GetStringArray(const json::Value& obj, std::str
   std::vector<std::string> out;
   const json::Value* a = obj.Find(key);
   if (a == nullptr || a->is_null()) return out;
-  if (!a->is_array()) return Status::InvalidArgument(std::string(key) + " must be an array");
+  if (!a->is_array()) {
+    return Status::InvalidArgument(std::string(key) + " must be an array",
+                                   std::string(key) + " 须为列表");
+  }
   for (const json::Value& s : a->as_array()) {
-    if (!s.is_string()) return Status::InvalidArgument(std::string(key) + " must hold strings");
+    if (!s.is_string()) {
+      return Status::InvalidArgument(std::string(key) + " must hold strings",
+                                     std::string(key) + " 的每一项须为文本");
+    }
     out.push_back(s.as_string());
   }
   return out;
@@ -125,7 +131,9 @@ std::string_view RecordKindId(RecordKind k) {
 Result<RecordKind> ParseRecordKind(std::string_view id) {
   if (id == "customer") return RecordKind::kCustomer;
   if (id == "document") return RecordKind::kDocument;
-  return Status::InvalidArgument("unknown record kind '" + std::string(id) + "'");
+  return Status::InvalidArgument(
+      "unknown record kind '" + std::string(id) + "'",
+      "未知的档案类型“" + std::string(id) + "”（可用：customer、document）");
 }
 
 json::Value RecordContent::ToJson() const {
@@ -220,8 +228,77 @@ const json::Value& ContentShape() {
   return shape;
 }
 
-Status Refuse(const std::string& field, std::string_view problem) {
-  return Status::InvalidArgument(field + " " + std::string(problem));
+// The names of a record's fields as the new-file form and the file page
+// show them in Chinese ("" for a name without one).
+std::string_view FieldNameZh(std::string_view key) {
+  static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
+      {"name", "客户名称"},
+      {"tags", "标签"},
+      {"status", "状态"},
+      {"territory", "区域/团队"},
+      {"room", "纸质档案所在房间"},
+      {"cabinet", "纸质档案所在柜"},
+      {"box", "纸质档案所在盒"},
+      {"registration_number", "统一社会信用代码"},
+      {"address", "地址"},
+      {"contacts", "联系人"},
+      {"business_status", "经营状态"},
+      {"trading_habits", "交易习惯"},
+      {"order_volumes", "订单量"},
+      {"order_cycle", "订货周期"},
+      {"price_tolerance", "价格承受度"},
+      {"agreed_prices", "约定价格"},
+      {"intentions", "合作意向"},
+      {"preferences", "偏好"},
+      {"character_notes", "性格特点"},
+      {"key_dates", "重要日期"},
+      {"notes", "备注"},
+      {"title", "职务"},
+      {"phone", "电话"},
+      {"email", "电子邮件"},
+      {"wechat", "微信"},
+      {"date", "日期"},
+      {"label", "事项"},
+  };
+  for (const auto& [en, zh] : kNames) {
+    if (en == key) return zh;
+  }
+  return "";
+}
+
+// A field's path ("content.contacts[0].phone") in Chinese words
+// ("联系人 1 · 电话"); a part without Chinese words keeps its name.
+std::string FieldPathZh(std::string_view path) {
+  if (path.starts_with("content.")) path.remove_prefix(8);
+  if (path.starts_with("paper.")) path.remove_prefix(6);
+  std::string out;
+  while (!path.empty()) {
+    const size_t end = path.find_first_of(".[");
+    const std::string_view part = path.substr(0, end);
+    const std::string_view zh = FieldNameZh(part);
+    if (!out.empty()) out += " · ";
+    out += zh.empty() ? part : zh;
+    if (end == std::string_view::npos) break;
+    path.remove_prefix(end);
+    if (path[0] == '[') {
+      const size_t close = path.find(']');
+      if (close == std::string_view::npos) break;
+      uint64_t index = 0;
+      for (char c : path.substr(1, close - 1)) index = index * 10 + static_cast<uint64_t>(c - '0');
+      out += " " + std::to_string(index + 1);  // people count from one
+      path.remove_prefix(close + 1);
+    }
+    if (!path.empty() && path[0] == '.') path.remove_prefix(1);
+  }
+  return out;
+}
+
+// kInvalidArgument naming `field`: "<field> <problem>" and in Chinese
+// "<its Chinese name><problem_zh>".
+Status Refuse(const std::string& field, std::string_view problem, std::string_view problem_zh) {
+  std::string zh = FieldPathZh(field);
+  if (!zh.empty() && static_cast<unsigned char>(zh.back()) < 0x80) zh += ' ';  // "标签 2 为空"
+  return Status::InvalidArgument(field + " " + std::string(problem), zh + std::string(problem_zh));
 }
 
 // A list of objects in content (contacts, key dates): an array whose
@@ -230,23 +307,23 @@ Status Refuse(const std::string& field, std::string_view problem) {
 Status CheckObjectList(const std::string& path, const json::Value& v, const json::Value& element,
                        std::string_view what) {
   if (v.is_null()) return Status::Ok();
-  if (!v.is_array()) return Refuse(path, "must be an array");
+  if (!v.is_array()) return Refuse(path, "must be an array", "须为列表");
   const json::Array& a = v.as_array();
   for (size_t i = 0; i < a.size(); ++i) {
     const std::string at = path + "[" + std::to_string(i) + "]";
-    if (!a[i].is_object()) return Refuse(at, "must be an object");
+    if (!a[i].is_object()) return Refuse(at, "must be an object", "须为对象");
     for (const auto& [k, x] : a[i].as_object()) {
       if (element.Find(k) == nullptr)
-        return Refuse(at + "." + k, "is not a field of " + std::string(what));
-      if (!x.is_string() && !x.is_null()) return Refuse(at + "." + k, "must be a string");
+        return Refuse(at + "." + k, "is not a field of " + std::string(what), "不是可填写的字段");
+      if (!x.is_string() && !x.is_null())
+        return Refuse(at + "." + k, "must be a string", "须为文本");
     }
   }
   return Status::Ok();
 }
 
 Status CheckField(const std::string& field, std::string_view text, bool block) {
-  const std::string problem = block ? BlockTextProblem(text) : LineTextProblem(text);
-  return problem.empty() ? Status::Ok() : Refuse(field, problem);
+  return CheckTextField(field, FieldPathZh(field), text, block);
 }
 
 // The fields NewRecord and RecordUpdate share.
@@ -255,11 +332,14 @@ Status CheckSharedText(std::string_view name, const std::vector<std::string>& ta
                        const PaperLocation& paper, const RecordContent& c) {
   CUSTOS_RETURN_IF_ERROR(CheckField("name", name, false));
   if (tags.size() > kMaxTags) {
-    return Status::InvalidArgument("a file has at most " + std::to_string(kMaxTags) + " tags");
+    return Status::InvalidArgument("a file has at most " + std::to_string(kMaxTags) + " tags",
+                                   "一份档案最多 " + std::to_string(kMaxTags) + " 个标签（现有 " +
+                                       std::to_string(tags.size()) + " 个）");
   }
   for (size_t i = 0; i < tags.size(); ++i) {
     const std::string field = "tags[" + std::to_string(i) + "]";
-    if (tags[i].find_first_not_of(" \t") == std::string::npos) return Refuse(field, "is blank");
+    if (tags[i].find_first_not_of(" \t") == std::string::npos)
+      return Refuse(field, "is blank", "为空");
     CUSTOS_RETURN_IF_ERROR(CheckField(field, tags[i], false));
   }
   CUSTOS_RETURN_IF_ERROR(CheckField("status", status, false));
@@ -284,7 +364,7 @@ Status CheckSharedText(std::string_view name, const std::vector<std::string>& ta
         CUSTOS_RETURN_IF_ERROR(CheckField(at, x.as_string(), false));
         if (key == "key_dates" && field == "date" && !x.as_string().empty() &&
             !ParseDate(x.as_string()).ok()) {
-          return Refuse(at, "must be a date (YYYY-MM-DD)");
+          return Refuse(at, "must be a date (YYYY-MM-DD)", "须为日期（YYYY-MM-DD）");
         }
       }
     }
@@ -295,16 +375,20 @@ Status CheckSharedText(std::string_view name, const std::vector<std::string>& ta
 }  // namespace
 
 Result<RecordContent> RecordContent::FromInput(const json::Value& o) {
-  if (!o.is_object()) return Status::InvalidArgument("content must be an object");
+  if (!o.is_object()) {
+    return Status::InvalidArgument("content must be an object", "档案内容须为 JSON 对象");
+  }
   for (const auto& [key, v] : o.as_object()) {
     const std::string path = "content." + key;
     const json::Value* known = ContentShape().Find(key);
-    if (known == nullptr) return Refuse(path, "is not a field of a record's content");
+    if (known == nullptr) {
+      return Refuse(path, "is not a field of a record's content", "不是档案内容的字段");
+    }
     if (known->is_array()) {
       CUSTOS_RETURN_IF_ERROR(CheckObjectList(path, v, known->as_array()[0],
                                              key == "contacts" ? "a contact" : "a key date"));
     } else if (!v.is_string() && !v.is_null()) {
-      return Refuse(path, "must be a string");
+      return Refuse(path, "must be a string", "须为文本");
     }
   }
   return FromJson(o);
