@@ -96,7 +96,11 @@ int Command::main(const std::vector<std::string>& args) {
 }
 
 int Command::Fail(const Status& status) const {
-  std::cerr << "custos " << name_ << ": " << status.message() << "\n";
+  std::cerr << "custos " << name_ << ": " << status.message();
+  // In Chinese too when the message has Chinese words (a policy refusal's
+  // message holds both already), after the same marker.
+  if (!status.message_zh().empty()) std::cerr << " ｜ " << status.message_zh();
+  std::cerr << "\n";
   return kExitFailed;
 }
 

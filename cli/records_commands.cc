@@ -46,7 +46,7 @@ class ImportCommand : public ActorCommand {
     if (args.size() != 1) return UsageError("import takes one CSV file");
     if (!Has("as")) return UsageError("--as USER is required");
     std::ifstream in(args[0], std::ios::binary);
-    if (!in) return Fail(Status::NotFound("cannot read " + args[0]));
+    if (!in) return Fail(Status::NotFound("cannot read " + args[0], "无法读取 " + args[0]));
     auto s = OpenAs();
     if (!s.ok()) return Fail(s.status());
     vault::CsvImportOptions opts;
@@ -126,7 +126,7 @@ class PolicyCommand : public ActorCommand {
     if (!Has("as")) return UsageError("--as ADMIN is required");
     if (Flag("reason").empty()) return UsageError("--reason is required");
     std::ifstream in(args[1], std::ios::binary);
-    if (!in) return Fail(Status::NotFound("cannot read " + args[1]));
+    if (!in) return Fail(Status::NotFound("cannot read " + args[1], "无法读取 " + args[1]));
     std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto s = OpenAs();
     if (!s.ok()) return Fail(s.status());

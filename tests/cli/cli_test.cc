@@ -189,6 +189,12 @@ TEST(CliArchiveTest, ImportAndPolicyActAsCheckedUsers) {
   EXPECT_EQ(bad.code, 1) << bad.out;
   EXPECT_NE(bad.out.find("row 3"), std::string::npos) << bad.out;
   EXPECT_NE(bad.out.find("nothing was imported"), std::string::npos);
+  // A failure is said in both languages where it has Chinese words.
+  CliRun missing = Custos("import " + dir.path() + "/none.csv --as author --data " + data, env);
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_NE(missing.out.find("cannot read " + dir.path() + "/none.csv ｜ 无法读取 "),
+            std::string::npos)
+      << missing.out;
   CliRun skip = Custos("import " + csv + " --skip-errors --as author --data " + data, env);
   EXPECT_EQ(skip.code, 0) << skip.out;
   EXPECT_NE(skip.out.find("Imported 1 of 2"), std::string::npos) << skip.out;

@@ -83,7 +83,7 @@ Result<std::string> CurrentPolicyDigest(const ReadTxn& txn) {
         auto raw = txn.Get(tables::kPolicies, kCurrentKey);
         if (!raw.ok()) {
           if (raw.status().code() == StatusCode::kNotFound)
-            return Status::NotFound("no policy has been applied");
+            return Status::NotFound("no policy has been applied", "尚未启用任何策略");
           return raw.status();
         }
         CUSTOS_ASSIGN_OR_RETURN(PolicyApplication a, ApplicationFromJson(*raw));
@@ -95,7 +95,8 @@ Result<policy::Policy> GetPolicyVersion(const ReadTxn& txn, std::string_view sha
   auto raw = txn.Get(tables::kPolicies, VersionKeyFor(sha256));
   if (!raw.ok()) {
     if (raw.status().code() == StatusCode::kNotFound)
-      return Status::NotFound("no stored policy version with that hash");
+      return Status::NotFound("no stored policy version with that hash",
+                              "没有该哈希值对应的策略版本");
     return raw.status();
   }
   CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*raw));

@@ -176,7 +176,8 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
                                              const DepartureReportOptions& options) {
   if (user_id.empty()) return Status::InvalidArgument("user id is empty");
   if (options.lookback_days < 1 || options.lookback_days > kMaxLookbackDays) {
-    return Status::InvalidArgument("lookback_days must be between 1 and 3660");
+    return Status::InvalidArgument("lookback_days must be between 1 and 3660",
+                                   "回溯天数须在 1 到 3660 之间");
   }
   const UnixMillis now = options.now != 0 ? options.now : NowMillis();
   DepartureReport report;

@@ -531,7 +531,7 @@ Result<RecordMeta> Archive::ReadMeta(const ReadTxn& txn, std::string_view record
         auto raw = txn.Get(tables::kRecordIndex, record_id);
         if (!raw.ok()) {
           if (raw.status().code() == StatusCode::kNotFound)
-            return Status::NotFound("no such record");
+            return Status::NotFound("no such record", "没有这份档案");
           return raw.status();
         }
         return MetaFromStored(*raw);
@@ -777,7 +777,7 @@ Result<std::vector<OwnershipChange>> ReadOwnershipHistory(const ReadTxn& txn,
                                     out.push_back(std::move(c));
                                     return true;
                                   }));
-  if (out.empty()) return Status::NotFound("no such record");
+  if (out.empty()) return Status::NotFound("no such record", "没有这份档案");
   return out;
 }
 
