@@ -20,7 +20,7 @@ function form(p) {
   const last = lastField.input;
   const reason = el('input', { id: 'emp-reason-' + id, maxlength: '2048' });
   const err = el('div', { class: 'error', role: 'alert' });
-  const cancel = el('button', { type: 'button', class: 'link', i18n: 'emp.cancel' });
+  const cancel = el('button', { type: 'button', class: 'secondary', i18n: 'emp.cancel' });
   // A last working day already past closes the account at once: the server
   // asks (409 confirmation_required) and this button says yes, for those
   // very dates only.
