@@ -1,8 +1,9 @@
-// Employment (HR): the list of people with their employment state, and
+// Employment (HR): the list of people with their employment state,
 // registering a resignation (notice date and last working day, which starts
-// the non-compete clock). Registering is decided by the policy in force
-// (register_resignation) and audited in the same transaction by
-// vault/employment; this file only translates HTTP.
+// the non-compete clock) and withdrawing one in its notice period. Both are
+// decided by the policy in force (register_resignation) and audited in the
+// same transaction by vault/people/employment; this file only translates
+// HTTP.
 #include <string>
 
 #include "base/json.h"
@@ -96,6 +97,30 @@ HttpResponse Register(App& app, const HttpRequest& req, const RequestContext& ct
   return HttpResponse::Json(v);
 }
 
+// Withdraws a resignation in its notice period (the employee stays, or the
+// wrong person was registered). The answer says which handovers were
+// cancelled and how many were confirmed already (those files stay with
+// their successors).
+HttpResponse Withdraw(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto reason = RequiredText(req.json, "reason", 2048);
+  if (!reason.ok()) return ErrorResponse(reason.status());
+  auto done = vault::WithdrawResignation(app.vault, app.options.archive->audit_log(),
+                                         ctx.ToCaller(), req.params.at("id"), *reason);
+  if (!done.ok()) return ErrorResponse(done.status());
+  json::Value cancelled = json::Value::MakeArray();
+  for (const vault::Handover& h : done->cancelled_handovers) {
+    json::Value x = json::Value::MakeObject();
+    x["record"] = h.record_id;
+    x["successor"] = h.successor_id;
+    cancelled.Push(std::move(x));
+  }
+  json::Value v = json::Value::MakeObject();
+  v["user"] = EmploymentJson(done->user);
+  v["cancelled_handovers"] = std::move(cancelled);
+  v["confirmed_handovers"] = static_cast<int64_t>(done->confirmed_handovers);
+  return HttpResponse::Json(v);
+}
+
 }  // namespace
 
 void RegisterEmploymentRoutes(App& app) {
@@ -104,6 +129,9 @@ void RegisterEmploymentRoutes(App& app) {
   // every refusal is audited (and a changed policy needs no code change).
   app.router.Add(
       Route::ForSession("POST", "/api/v1/users/{id}/resignation", Bind(app, &Register)).Json());
+  app.router.Add(
+      Route::ForSession("POST", "/api/v1/users/{id}/resignation/withdraw", Bind(app, &Withdraw))
+          .Json());
 }
 
 }  // namespace custos::web::internal

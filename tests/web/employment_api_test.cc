@@ -132,5 +132,30 @@ TEST_F(WebEmploymentTest, DatesThatAreProbablyATypoAreRefusedOrConfirmed) {
   EXPECT_EQ(Reload(author_).last_working_day, "1927-02-09");
 }
 
+// The employee stays: HR withdraws the resignation with a reason, and the
+// answer says what that undid.
+TEST_F(WebEmploymentTest, HrWithdrawsAResignationInTheNoticePeriod) {
+  TestClient hr = LoggedIn("hr");
+  const std::string withdraw = Path(author_) + "/withdraw";
+  TestResponse nothing = hr.Call("POST", withdraw, R"({"reason":"登记有误"})");
+  EXPECT_EQ(nothing.status, 409) << nothing.body;
+  EXPECT_EQ(nothing.Json()["error"]["message_zh"].as_string(), "尚未登记该员工的离职");
+  ASSERT_EQ(hr.Call("POST", Path(author_), kBody).status, 200);
+
+  TestResponse no_reason = hr.Call("POST", withdraw, "{}");
+  EXPECT_EQ(no_reason.status, 400);
+  EXPECT_EQ(no_reason.Json()["error"]["message_zh"].as_string(), "reason 为必填项");
+  EXPECT_EQ(LoggedIn("author").Call("POST", withdraw, R"({"reason":"我不走了"})").status, 403);
+  EXPECT_EQ(Reload(author_).employment, policy::EmploymentState::kNoticeGiven);
+
+  TestResponse done = hr.Call("POST", withdraw, R"({"reason":"员工接受留任，销售总监批准"})");
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.Json()["user"]["employment"].as_string(), "active");
+  EXPECT_EQ(done.Json()["user"]["last_working_day"].as_string(), "");
+  EXPECT_TRUE(done.Json()["cancelled_handovers"].as_array().empty());
+  EXPECT_EQ(done.Json()["confirmed_handovers"].as_int(), 0);
+  EXPECT_EQ(Reload(author_).employment, policy::EmploymentState::kActive);
+}
+
 }  // namespace
 }  // namespace custos::web::testing

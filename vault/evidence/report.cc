@@ -53,6 +53,7 @@ constexpr ActionLabel kActions[] = {
     {"loan.return", "归还借阅", "loan return"},
     {"attachment.read", "读取附件", "attachment read"},
     {"user.resignation.register", "登记离职", "resignation registered"},
+    {"user.resignation.withdraw", "撤回离职", "resignation withdrawn"},
     {"user.departed", "离职生效", "departed"},
     {"departure.handover.assign", "分配交接", "handover assigned"},
     {"departure.handover.confirm", "确认交接", "handover confirmed"},

@@ -21,23 +21,6 @@ constexpr size_t kMaxReasonBytes = 2048;
 
 std::string RefusalKey(std::string_view user_id) { return "nr/" + std::string(user_id); }
 
-Result<std::optional<NoticeRefusal>> ReadRefusal(const ReadTxn& txn, std::string_view user_id) {
-  auto raw = txn.Get(tables::kDepartures, RefusalKey(user_id));
-  if (!raw.ok()) {
-    if (raw.status().code() == StatusCode::kNotFound) return std::optional<NoticeRefusal>();
-    return raw.status();
-  }
-  CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*raw));
-  NoticeRefusal r;
-  CUSTOS_ASSIGN_OR_RETURN(r.agreement_id, json::GetStringOr(v, "agreement", ""));
-  CUSTOS_ASSIGN_OR_RETURN(r.reason, json::GetStringOr(v, "reason", ""));
-  CUSTOS_ASSIGN_OR_RETURN(r.recorded_by, json::GetStringOr(v, "recorded_by", ""));
-  CUSTOS_ASSIGN_OR_RETURN(r.recorded_at, json::GetIntOr(v, "recorded_at", 0));
-  CUSTOS_ASSIGN_OR_RETURN(int64_t seq, json::GetIntOr(v, "seq", 0));
-  r.seq = static_cast<uint64_t>(seq);
-  return std::optional<NoticeRefusal>(std::move(r));
-}
-
 ChecklistItem Item(std::string id, ChecklistState state, bool blocking = true) {
   ChecklistItem item;
   item.id = std::move(id);
@@ -247,7 +230,7 @@ Result<DepartureChecklist> ChecklistOf(const ReadTxn& txn, policy::CustomerConfi
     if (a.kind == "non-compete") noncompetes.push_back(a.id);
     if (a.kind == "employee-nda") ndas.push_back(a.id);
   }
-  CUSTOS_ASSIGN_OR_RETURN(std::optional<NoticeRefusal> refusal, ReadRefusal(txn, leaver.id));
+  CUSTOS_ASSIGN_OR_RETURN(std::optional<NoticeRefusal> refusal, ReadNoticeRefusal(txn, leaver.id));
   ChecklistItem notice = Item(
       "notice", notices_signed.empty() && !refusal ? ChecklistState::kOpen : ChecklistState::kDone);
   notice.details["signed"] = Ids(notices_signed);
@@ -405,6 +388,31 @@ Result<NoticeRefusal> RecordNoticeRefusal(Archive& archive, const Caller& caller
               })
           .status());
   return out;
+}
+
+Result<bool> ForgetNoticeRefusal(WriteTxn& txn, std::string_view user_id) {
+  Status gone = txn.Delete(tables::kDepartures, RefusalKey(user_id));
+  if (gone.code() == StatusCode::kNotFound) return false;
+  CUSTOS_RETURN_IF_ERROR(gone);
+  return true;
+}
+
+Result<std::optional<NoticeRefusal>> ReadNoticeRefusal(const ReadTxn& txn,
+                                                       std::string_view user_id) {
+  auto raw = txn.Get(tables::kDepartures, RefusalKey(user_id));
+  if (!raw.ok()) {
+    if (raw.status().code() == StatusCode::kNotFound) return std::optional<NoticeRefusal>();
+    return raw.status();
+  }
+  CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*raw));
+  NoticeRefusal r;
+  CUSTOS_ASSIGN_OR_RETURN(r.agreement_id, json::GetStringOr(v, "agreement", ""));
+  CUSTOS_ASSIGN_OR_RETURN(r.reason, json::GetStringOr(v, "reason", ""));
+  CUSTOS_ASSIGN_OR_RETURN(r.recorded_by, json::GetStringOr(v, "recorded_by", ""));
+  CUSTOS_ASSIGN_OR_RETURN(r.recorded_at, json::GetIntOr(v, "recorded_at", 0));
+  CUSTOS_ASSIGN_OR_RETURN(int64_t seq, json::GetIntOr(v, "seq", 0));
+  r.seq = static_cast<uint64_t>(seq);
+  return std::optional<NoticeRefusal>(std::move(r));
 }
 
 }  // namespace custos::vault

@@ -87,6 +87,16 @@ Result<NoticeRefusal> RecordNoticeRefusal(Archive& archive, const Caller& caller
                                           std::string_view user_id, std::string_view agreement_id,
                                           std::string_view reason);
 
+// `user_id`'s recorded refusal to sign the notice; nullopt when none.
+Result<std::optional<NoticeRefusal>> ReadNoticeRefusal(const ReadTxn& txn,
+                                                       std::string_view user_id);
+
+// Removes `user_id`'s recorded refusal to sign the notice, if any, and says
+// whether there was one: it belongs to the departure a withdrawn
+// resignation ends (WithdrawResignation), not to a later one. The audit log
+// keeps its event.
+Result<bool> ForgetNoticeRefusal(WriteTxn& txn, std::string_view user_id);
+
 // The checklist of `user_id`. Same access rule as ListHandovers
 // (CheckMayListDepartures; kPermissionDenied with the rule otherwise);
 // kNotFound for an unknown user; kFailedPrecondition for an active one (no

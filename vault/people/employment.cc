@@ -7,12 +7,16 @@
 #include "policy/facts.h"
 #include "policy/types.h"
 #include "vault/access/gate.h"
+#include "vault/people/departure_checklist.h"
+#include "vault/people/handover.h"
 
 namespace custos::vault {
 
 namespace {
 
 constexpr std::string_view kRegisterAction = "user.resignation.register";
+constexpr std::string_view kWithdrawAction = "user.resignation.withdraw";
+constexpr size_t kMaxReasonBytes = 2048;
 constexpr std::string_view kDepartedAction = "user.departed";
 constexpr std::string_view kDepartedRule = "system.departure";
 
@@ -78,6 +82,82 @@ Result<User> RegisterResignation(Vault& vault, const AuditLog& log, const Caller
               })
           .status());
   return target;
+}
+
+Result<WithdrawnResignation> WithdrawResignation(Vault& vault, const AuditLog& log,
+                                                 const Caller& hr, std::string_view user_id,
+                                                 std::string_view reason) {
+  if (user_id.empty()) return Status::InvalidArgument("user id is empty", "须指定员工");
+  if (reason.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return Status::InvalidArgument(
+        "the reason is required: why the resignation is withdrawn, and who decided",
+        "请写明撤回离职的原因及决定人");
+  }
+  if (reason.size() > kMaxReasonBytes) {
+    return Status::InvalidArgument("the reason is longer than 2048 bytes",
+                                   "事由过长（最多 2048 字节）");
+  }
+  CUSTOS_RETURN_IF_ERROR(EnsurePolicy(vault, log).status());
+  const access::AccessGate gate(vault, log);
+  const access::Attempt attempt = access::Attempt::On(policy::Action::kRegisterResignation,
+                                                      kWithdrawAction, "user", user_id, reason);
+  WithdrawnResignation out;
+  CUSTOS_RETURN_IF_ERROR(
+      gate.DecideThenWrite(
+              hr, attempt,
+              [&](const ReadTxn&, const User& actor, policy::Facts& f, AuditEvent&) -> Status {
+                if (actor.employment == policy::EmploymentState::kDeparted) {
+                  return Status::Unauthenticated("unknown or disabled user");
+                }
+                f.target_user_id = std::string(user_id);
+                return Status::Ok();
+              },
+              [&](WriteTxn& txn, const access::Outcome&) -> Status {
+                for (const Handover& h : out.cancelled_handovers) {
+                  CUSTOS_RETURN_IF_ERROR(RemovePendingHandover(txn, h));
+                }
+                CUSTOS_RETURN_IF_ERROR(ForgetNoticeRefusal(txn, user_id).status());
+                return UpdateUser(txn, out.user);
+              },
+              // SECURITY: as for a registration, the target is read only
+              // once the caller is allowed.
+              [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent& e) -> Status {
+                out = WithdrawnResignation();
+                if (!o.allowed) return Status::Ok();
+                CUSTOS_ASSIGN_OR_RETURN(out.user, GetUser(txn, user_id));
+                if (out.user.employment == policy::EmploymentState::kDeparted) {
+                  return Status::FailedPrecondition(
+                      "the user has already departed; a departure cannot be withdrawn",
+                      "该员工已离职，离职不能撤回");
+                }
+                if (out.user.employment != policy::EmploymentState::kNoticeGiven) {
+                  return Status::FailedPrecondition("no resignation is registered for the user",
+                                                    "尚未登记该员工的离职");
+                }
+                json::Value cancelled = json::Value::MakeArray();
+                CUSTOS_RETURN_IF_ERROR(ScanHandovers(txn, user_id, [&](Handover h) -> Status {
+                  if (h.state == HandoverState::kConfirmed) {
+                    ++out.confirmed_handovers;
+                    return Status::Ok();
+                  }
+                  cancelled.Push(h.record_id);
+                  out.cancelled_handovers.push_back(std::move(h));
+                  return Status::Ok();
+                }));
+                CUSTOS_ASSIGN_OR_RETURN(std::optional<NoticeRefusal> refusal,
+                                        ReadNoticeRefusal(txn, user_id));
+                e.details["notice_date"] = out.user.notice_date;
+                e.details["last_working_day"] = out.user.last_working_day;
+                e.details["cancelled_handovers"] = std::move(cancelled);
+                e.details["confirmed_handovers"] = static_cast<int64_t>(out.confirmed_handovers);
+                e.details["notice_refusal_cleared"] = refusal.has_value();
+                out.user.employment = policy::EmploymentState::kActive;
+                out.user.notice_date.clear();
+                out.user.last_working_day.clear();
+                return Status::Ok();
+              })
+          .status());
+  return out;
 }
 
 Result<std::vector<User>> MarkDeparted(Vault& vault, const AuditLog& log, CivilDate today) {

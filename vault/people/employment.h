@@ -11,6 +11,11 @@
 // Audit events:
 //   "user.resignation.register"  object {"user", id}; details {notice_date,
 //                                last_working_day}; actor = the HR user.
+//   "user.resignation.withdraw"  object {"user", id}; details {notice_date,
+//                                last_working_day (those withdrawn),
+//                                cancelled_handovers [record ids],
+//                                confirmed_handovers (a count),
+//                                notice_refusal_cleared}; actor = the HR user.
 //   "user.departed"              object {"user", id}; details
 //                                {last_working_day, today}; actor = the
 //                                system (empty id), rule "system.departure".
@@ -27,6 +32,7 @@
 #include "vault/access/policy_store.h"
 #include "vault/access/users.h"
 #include "vault/audit/audit_log.h"
+#include "vault/records/handover_store.h"
 #include "vault/store/vault.h"
 
 namespace custos::vault {
@@ -52,6 +58,31 @@ Status ValidateResignationDates(std::string_view notice_date, std::string_view l
 Result<User> RegisterResignation(Vault& vault, const AuditLog& log, const Caller& hr,
                                  std::string_view user_id, std::string_view notice_date,
                                  std::string_view last_working_day, std::string_view reason);
+
+// What WithdrawResignation did.
+struct WithdrawnResignation {
+  User user;  // active again, without notice date or last working day
+  // The pending handovers of the person's files, cancelled: each file stays
+  // theirs. Letters issued to customers for them are removed too.
+  std::vector<Handover> cancelled_handovers;
+  // Handovers already confirmed: those files belong to their successors
+  // now and stay there (an approver may reassign them; records.h).
+  size_t confirmed_handovers = 0;
+};
+
+// Withdraws `user_id`'s resignation during the notice period (the employee
+// stays, or HR registered the wrong person): employment back to active,
+// the two dates cleared — so serve's departure sweep leaves them alone and
+// no non-compete period starts —, their pending handovers cancelled, and
+// the refusal to sign the departure notice, if recorded, forgotten; all in
+// the write that audits it. `reason` is required (why, who decided). The
+// right to register a resignation is the right to withdraw it: decided as
+// kRegisterResignation, with the same order of checks as
+// RegisterResignation; the target must be in notice_given
+// (kFailedPrecondition when active, or departed: a departure is final).
+Result<WithdrawnResignation> WithdrawResignation(Vault& vault, const AuditLog& log,
+                                                 const Caller& hr, std::string_view user_id,
+                                                 std::string_view reason);
 
 // Marks departed every user in notice_given whose last working day is
 // before `today` (the account is disabled at the end of the last day):

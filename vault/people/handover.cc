@@ -695,4 +695,13 @@ Result<Handover> WaiveCustomerConfirmation(Archive& archive, const Caller& calle
   return h;
 }
 
+Status RemovePendingHandover(WriteTxn& txn, const Handover& h) {
+  if (h.state != HandoverState::kPending) {
+    return Status::FailedPrecondition("a confirmed handover stays", "已确认的交接不能取消");
+  }
+  Status letter = txn.Delete(tables::kDepartures, LetterKey(h.user_id, h.record_id));
+  if (!letter.ok() && letter.code() != StatusCode::kNotFound) return letter;
+  return DeleteHandover(txn, h);
+}
+
 }  // namespace custos::vault

@@ -258,6 +258,13 @@ Result<Handover> WaiveCustomerConfirmation(Archive& archive, const Caller& calle
 // record or waive customer confirmations, or read departure reports.
 Status CheckMayListDepartures(const policy::Policy& policy, const User& caller);
 
+// Removes the pending handover `h` and the customer letter issued for it
+// (WithdrawResignation cancels a withdrawn departure's pending handovers;
+// the audit log keeps their events). kFailedPrecondition for a confirmed
+// handover: its record has moved to the successor, and the ownership
+// history keeps it.
+Status RemovePendingHandover(WriteTxn& txn, const Handover& h);
+
 }  // namespace custos::vault
 
 #endif  // CUSTOS_VAULT_PEOPLE_HANDOVER_H_

@@ -419,6 +419,25 @@ Status PutHandover(WriteTxn& txn, const Handover& h) {
                  json::Serialize(h.ToJson()));
 }
 
+Status DeleteHandover(WriteTxn& txn, const Handover& h) {
+  CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> stored,
+                          ReadHandover(txn, h.user_id, h.record_id));
+  if (!stored) return Status::Ok();
+  CUSTOS_ASSIGN_OR_RETURN(json::Object counts, ReadCounts(txn, h.user_id));
+  if (!AddCount(&counts, CountKey(StatusOfHandover(*stored)), -1)) {
+    // Counts that do not hold it are counted again (see PutHandover).
+    counts.clear();
+    CUSTOS_ASSIGN_OR_RETURN(std::vector<HandoverStatus> all, HandoverStatusesOf(txn, h.user_id));
+    for (const HandoverStatus& s : all) AddCount(&counts, CountKey(s), 1);
+    AddCount(&counts, CountKey(StatusOfHandover(*stored)), -1);
+  }
+  CUSTOS_RETURN_IF_ERROR(WriteCounts(txn, h.user_id, std::move(counts)));
+  Status gone = txn.Delete(tables::kDepartures,
+                           SuccessorKey(txn, stored->successor_id, h.user_id, h.record_id));
+  if (!gone.ok() && gone.code() != StatusCode::kNotFound) return gone;
+  return txn.Delete(tables::kDepartures, HandoverKey(h.user_id, h.record_id));
+}
+
 std::string_view HandoverStateId(HandoverState s) {
   return s == HandoverState::kPending ? "pending" : "confirmed";
 }

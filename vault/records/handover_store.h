@@ -100,6 +100,12 @@ Result<std::optional<Handover>> ReadHandover(const ReadTxn& txn, std::string_vie
 // successor's).
 Status PutHandover(WriteTxn& txn, const Handover& h);
 
+// Removes the stored handover of `h`'s leaver and record, if any: its entry,
+// its successor's index entry and its place in the leaver's counts (a
+// pending handover cancelled when the resignation is withdrawn,
+// WithdrawResignation). The letter issued for it is the caller's to remove.
+Status DeleteHandover(WriteTxn& txn, const Handover& h);
+
 // Visits the stored handovers from `user_id` in record-id order — or, when
 // `user_id` is empty, every stored handover, by leaver then record. Stops
 // at and returns the first error of `fn` or of parsing a stored value.

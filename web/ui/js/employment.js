@@ -1,7 +1,7 @@
 // Departures (HR): people with their employment state (active / notice given
-// / departed) and a form to register a resignation — notice date, last
-// working day (the non-compete period starts on it) and reason. The vault
-// decides and audits each registration. Server text only goes through
+// / departed), a form to register a resignation — notice date, last
+// working day (the non-compete period starts on it) and reason — and, in
+// the notice period, one to withdraw it. The vault decides and audits each. Server text only goes through
 // textContent.
 
 import { dateInput, el, field, table, toast } from './dom.js';
@@ -57,6 +57,30 @@ function form(p) {
   return { f, cancel };
 }
 
+// Withdrawing a resignation in its notice period: a reason, then the
+// server's account of what it cancelled and what it kept.
+function withdrawForm(p) {
+  const id = p.id.replace(/[^A-Za-z0-9_-]/g, '');
+  const reason = el('input', { id: 'emp-withdraw-reason-' + id, maxlength: '2048' });
+  const err = el('div', { class: 'error', role: 'alert' });
+  const cancel = el('button', { type: 'button', class: 'secondary', i18n: 'emp.cancel' });
+  const f = el('form', { class: 'inline emp-withdraw-form', 'data-user': p.id },
+    el('div', { class: 'grow' }, ...field('emp.withdraw.reason', reason)),
+    el('div', {}, el('button', { class: 'primary danger', type: 'submit', id: 'emp-withdraw-submit-' + id, i18n: 'emp.withdraw.submit' }), cancel), err);
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.textContent = '';
+    if (!reason.value.trim()) { err.textContent = t('emp.withdraw.missing'); return; }
+    const r = await api('POST', '/api/v1/users/' + encodeURIComponent(p.id) + '/resignation/withdraw', { reason: reason.value });
+    if (!r.ok) { err.textContent = errorText(r.body); return; }
+    const kept = r.body.confirmed_handovers || 0;
+    toast(t('emp.withdraw.done', { name: nameOf(p), n: (r.body.cancelled_handovers || []).length }) +
+      (kept ? ' ' + t('emp.withdraw.kept', { n: kept }) : ''));
+    render();
+  });
+  return { f: el('div', {}, el('p', { class: 'muted', i18n: 'emp.withdraw.hint' }), f), cancel };
+}
+
 async function viewEmployment() {
   const head = [el('h1', { i18n: 'emp.title' }), el('p', { class: 'muted', i18n: 'emp.hint' })];
   const r = await api('GET', '/api/v1/employment');
@@ -71,18 +95,27 @@ async function viewEmployment() {
   const body = [];
   for (const p of people) {
     const formRow = el('tr', { class: 'emp-form-row', hidden: true });
-    let action = null;
-    if (p.employment !== 'departed') {
-      action = el('button', { class: 'small', type: 'button',
-        i18n: p.employment === 'notice_given' ? 'emp.correct' : 'emp.register', 'aria-expanded': 'false' });
-      const { f, cancel } = form(p);
-      formRow.append(el('td', { colspan: '6' }, f));
+    const withdrawRow = el('tr', { class: 'emp-withdraw-row', hidden: true });
+    const actions = [];
+    // A button that shows `row` (holding `made`'s form) and hides the other.
+    const opener = (i18n, row, other, made, cls) => {
+      const button = el('button', { class: cls, type: 'button', i18n, 'aria-expanded': 'false' });
+      row.append(el('td', { colspan: '6' }, made.f));
       const toggle = () => {
-        formRow.hidden = !formRow.hidden;
-        action.setAttribute('aria-expanded', String(!formRow.hidden));
+        row.hidden = !row.hidden;
+        other.hidden = true;
+        button.setAttribute('aria-expanded', String(!row.hidden));
       };
-      action.addEventListener('click', toggle);
-      cancel.addEventListener('click', toggle);
+      button.addEventListener('click', toggle);
+      made.cancel.addEventListener('click', toggle);
+      return button;
+    };
+    if (p.employment !== 'departed') {
+      actions.push(opener(p.employment === 'notice_given' ? 'emp.correct' : 'emp.register',
+        formRow, withdrawRow, form(p), 'small'));
+    }
+    if (p.employment === 'notice_given') {
+      actions.push(opener('emp.withdraw', withdrawRow, formRow, withdrawForm(p), 'small danger emp-withdraw'));
     }
     body.push(el('tr', { class: 'emp-row emp-' + p.employment, 'data-user': p.id },
       el('td', {}, el('strong', { text: nameOf(p) }), el('div', { class: 'muted', text: p.username })),
@@ -91,8 +124,8 @@ async function viewEmployment() {
         p.disabled ? el('div', { class: 'muted', i18n: 'emp.disabled' }) : null),
       el('td', { text: p.notice_date ? fmtDate(p.notice_date) : '—' }),
       el('td', { text: p.last_working_day ? fmtDate(p.last_working_day) : '—' }),
-      el('td', {}, action)));
-    body.push(formRow);
+      el('td', {}, ...actions)));
+    body.push(formRow, withdrawRow);
   }
   const list = table(['emp.name', 'emp.department', 'emp.state', 'emp.notice_date', 'emp.last_working_day', 'common.more'],
     body, { id: 'employment-table', scroll: true });

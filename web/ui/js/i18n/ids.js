@@ -153,6 +153,7 @@ const ACTIONS = [
   ['user.password.change', '修改密码', 'Change password'],
   ['user.setup', '凭链接设置密码', 'Set password through a link'],
   ['user.resignation.register', '登记离职', 'Register resignation'],
+  ['user.resignation.withdraw', '撤回离职', 'Withdraw resignation'],
   ['user.departed', '离职生效', 'Departure takes effect'],
   ['session.login', '登录', 'Log in'],
   ['session.logout', '退出', 'Log out'],
