@@ -649,7 +649,7 @@ Decision DecideAgreementStep(const Policy& policy, const Facts& facts) {
     return Allow(rules::kNoncompeteLegal);
   }
   if (step == "draft" || step == "update" || step == "submit" || step == "return" ||
-      step == "send" || step == "paper_upload") {
+      step == "send" || step == "recall" || step == "paper_upload") {
     if (!legal) return Deny(rules::kAgreementsLegalOnly);
     // SECURITY: separation of duties: the review is a second person.
     if (step == "send" && Same(actor.user_id, ag.drafted_by)) {

@@ -168,6 +168,12 @@ HttpResponse ReturnRoute(const Ctx& c, const HttpRequest& req, const RequestCont
       c->agreements->ReturnToDraft(ctx.ToCaller(), req.params.at("id"), *note));
 }
 
+HttpResponse RecallRoute(const Ctx& c, const HttpRequest& req, const RequestContext& ctx) {
+  auto note = RequiredText(req.json, "note", 2048);
+  if (!note.ok()) return ErrorResponse(note.status());
+  return AgreementResponse(c->agreements->Recall(ctx.ToCaller(), req.params.at("id"), *note));
+}
+
 HttpResponse SendRoute(const Ctx& c, const HttpRequest& req, const RequestContext& ctx) {
   return AgreementResponse(c->agreements->Send(ctx.ToCaller(), req.params.at("id")));
 }
@@ -467,6 +473,9 @@ void RegisterAgreementRoutes(App& app) {
       Route::ForRoles("POST", "/api/v1/agreements/{id}/return", {Role::kLegal}, bind(&ReturnRoute))
           .Json());
   r.Add(Route::ForRoles("POST", "/api/v1/agreements/{id}/send", {Role::kLegal}, bind(&SendRoute)));
+  r.Add(
+      Route::ForRoles("POST", "/api/v1/agreements/{id}/recall", {Role::kLegal}, bind(&RecallRoute))
+          .Json());
   r.Add(Route::ForSession("GET", "/api/v1/agreements/{id}/preview", bind(&PreviewRoute)));
   r.Add(Route::ForSession("POST", "/api/v1/agreements/{id}/sign",
                           [&app, c](const HttpRequest& req, const RequestContext& ctx) {

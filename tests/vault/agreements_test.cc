@@ -3,6 +3,7 @@
 // paper scans attested by a custodian; role refusals; tamper detection; C4.
 #include "vault/agreements/agreements.h"
 
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <string>
@@ -283,6 +284,37 @@ TEST_F(AgreementsTest, AdministratorCannotSignForTheEmployee) {
   EXPECT_EQ(agreements_->Sign(As(employee_), a.id, Pw("admin-guess-123")).status().code(),
             StatusCode::kUnauthenticated);
   EXPECT_EQ(agreements_->Get(As(legal_), a.id)->state, AgreementState::kSent);
+}
+
+// An agreement sent by mistake (or no longer needed) is recalled to draft
+// before the employee signs: it leaves their hands, and goes out again only
+// through a second review. Legal only, with a reason; never once signed.
+TEST_F(AgreementsTest, LegalRecallsASentAgreementBeforeItIsSigned) {
+  Agreement a = SentNda();
+  EXPECT_EQ(agreements_->Recall(As(legal_), a.id, " ").status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(agreements_->Recall(As(employee_), a.id, "不想签").status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(agreements_->Get(As(legal_), a.id)->state, AgreementState::kSent);
+
+  auto recalled = agreements_->Recall(As(legal_), a.id, "竞业限制条款有误，修改后重新发送");
+  ASSERT_TRUE(recalled.ok()) << recalled.status().ToString();
+  EXPECT_EQ(recalled->state, AgreementState::kDraft);
+  EXPECT_EQ(recalled->steps.back().action, "recall");
+  EXPECT_EQ(recalled->steps.back().note, "竞业限制条款有误，修改后重新发送");
+  // The employee can no longer sign it.
+  EXPECT_EQ(agreements_->Sign(As(employee_), a.id, Pw()).status().code(),
+            StatusCode::kFailedPrecondition);
+  // Corrected, it goes out again through a review by someone else.
+  ASSERT_TRUE(agreements_->Submit(As(legal_), a.id).ok());
+  ASSERT_TRUE(agreements_->Send(As(legal2_), a.id).ok());
+  ASSERT_TRUE(agreements_->Sign(As(employee_), a.id, Pw()).ok());
+  // Signed: too late to recall.
+  EXPECT_EQ(agreements_->Recall(As(legal_), a.id, "晚了").status().code(),
+            StatusCode::kFailedPrecondition);
+  const std::vector<std::string> actions = ActionsFor(a.id);
+  EXPECT_NE(std::find(actions.begin(), actions.end(), "agreement.recall:deny"), actions.end());
+  EXPECT_NE(std::find(actions.begin(), actions.end(), "agreement.recall:allow"), actions.end());
 }
 
 TEST_F(AgreementsTest, PaperScanAttestedByCustodian) {

@@ -227,6 +227,28 @@ TEST_F(WebAgreementsTest, WalkThroughOverHttp) {
   EXPECT_EQ(LoggedIn("admin").Call("GET", "/api/v1/agreements/" + id + "/certificate").status, 403);
 }
 
+// Sent with a mistake: legal recalls it with a reason before the employee
+// signs, and it is a draft again.
+TEST_F(WebAgreementsTest, ASentAgreementIsRecalledBeforeItIsSigned) {
+  TestClient legal = LoggedIn("legal1");
+  std::string id = Draft(legal, "cn-employee-nda", ExampleFields("cn-employee-nda"));
+  ASSERT_EQ(legal.Call("POST", "/api/v1/agreements/" + id + "/submit").status, 200);
+  ASSERT_EQ(LoggedIn("legal2").Call("POST", "/api/v1/agreements/" + id + "/send").status, 200);
+  const std::string recall = "/api/v1/agreements/" + id + "/recall";
+  TestResponse bare = legal.Call("POST", recall, "{}");
+  EXPECT_EQ(bare.status, 400);
+  EXPECT_EQ(bare.Json()["error"]["message_zh"].as_string(), "note 为必填项");
+  TestClient emp = LoggedIn("emp");
+  EXPECT_EQ(emp.Call("POST", recall, R"({"note":"不签"})").status, 403);
+  TestResponse back = legal.Call("POST", recall, R"({"note":"保密期限写错，修改后重发"})");
+  ASSERT_EQ(back.status, 200) << back.body;
+  EXPECT_EQ(back.Json()["state"].as_string(), "draft");
+  TestResponse sign = emp.Call("POST", "/api/v1/agreements/" + id + "/sign",
+                               std::string(R"({"password":")") + kPassword + "\"}");
+  EXPECT_EQ(sign.status, 409) << sign.body;
+  EXPECT_EQ(legal.Call("POST", recall, R"({"note":"再撤回"})").status, 409);
+}
+
 TEST_F(WebAgreementsTest, NonCompeteDashboard) {
   TestClient legal = LoggedIn("legal1");
   const std::string id = SignedNonCompete(legal, "2026-01-31");

@@ -497,6 +497,21 @@ Result<Agreement> Agreements::ReturnToDraft(const Caller& caller, std::string_vi
       });
 }
 
+Result<Agreement> Agreements::Recall(const Caller& caller, std::string_view id,
+                                     std::string_view note) {
+  if (note.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return Status::InvalidArgument("say why the agreement is recalled (note)",
+                                   "请写明撤回协议的原因");
+  }
+  return Transition(
+      caller, id, "recall", 0, [](const Agreement& a) { return InState(a, AgreementState::kSent); },
+      [&](WriteTxn&, Agreement& a, AgreementStep& step) -> Status {
+        a.state = AgreementState::kDraft;
+        step.note = std::string(note);
+        return Status::Ok();
+      });
+}
+
 Result<Agreement> Agreements::Send(const Caller& caller, std::string_view id) {
   Agreement current;
   CheckFacts facts;

@@ -24,6 +24,7 @@
 // (vault/access/gate.h): each step is policy::Action::kAgreementStep with
 // policy::AgreementFacts. Roles the policy lets draft contracts
 // (draft_contract) draft, submit, send (never the drafter: the review),
+// recall a sent agreement before it is signed,
 // countersign for the company (never the employee themself) and upload
 // paper scans; the employee named in the agreement signs and downloads their
 // copy; a custodian other than the uploader and the employee attests a paper
@@ -112,8 +113,8 @@ using DocumentBuilder = std::function<Result<BuiltDocument>(
     const CheckFacts& facts)>;
 
 struct AgreementStep {
-  std::string action;  // "draft", "update", "submit", "send", "sign", "countersign",
-                       // "paper_upload", "attest", "deliver"
+  std::string action;  // "draft", "update", "submit", "return", "send", "recall", "sign",
+                       // "countersign", "paper_upload", "attest", "deliver"
   std::string actor_id;
   std::string actor_name;
   std::string role;  // "legal", "employee", "company", "custodian"
@@ -245,6 +246,13 @@ class Agreements {
   // in_review → sent: re-renders and re-checks; kFailedPrecondition when the
   // checks have errors. The caller must be legal and not the drafter.
   Result<Agreement> Send(const Caller& caller, std::string_view id);
+  // sent → draft before the employee signs (step "recall", legal): an
+  // agreement sent by mistake, with wrong terms, or no longer needed (a
+  // departure notice after a withdrawn resignation) leaves the employee's
+  // list; legal may correct and send it again, through a second review.
+  // `note` (why) is required (kInvalidArgument); kFailedPrecondition once
+  // signed.
+  Result<Agreement> Recall(const Caller& caller, std::string_view id, std::string_view note);
   // sent → employee_signed: the employee named in the agreement, with their
   // password (kUnauthenticated when wrong).
   Result<Agreement> Sign(const Caller& caller, std::string_view id, const SecretBytes& password);

@@ -444,6 +444,21 @@ async function viewAgreement() {
       own ? el('p', { class: 'error', i18n: 'agr.review.own' }) : null,
       el('div', {}, send), el('div', { class: 'agr-return' }, ...field('agr.review.note', note), ret), err));
   }
+  if (a.state === 'sent' && hasRole('legal') && a.employee_id !== me().id) {
+    const err = errorBox();
+    const note = el('input', { id: 'agr-recall-note', maxlength: '2048' });
+    const recall = el('button', { class: 'small danger', type: 'button', id: 'agr-recall', i18n: 'agr.recall.submit' });
+    recall.addEventListener('click', async () => {
+      err.textContent = '';
+      if (!note.value.trim()) { err.textContent = t('agr.recall.missing'); return; }
+      const s = await api('POST', base + '/recall', { note: note.value });
+      if (!s.ok) { err.textContent = errorText(s.body); return; }
+      toast(t('agr.recall.done')); reload();
+    });
+    actions.append(el('section', { class: 'card' }, el('h2', { i18n: 'agr.recall.title' }),
+      el('p', { class: 'muted', i18n: 'agr.recall.hint' }),
+      el('div', { class: 'agr-return' }, ...field('agr.recall.note', note), recall), err));
+  }
   if (a.state === 'sent' && a.employee_id === me().id) {
     actions.append(passwordForm('agr-sign-form', 'agr.sign.title', 'agr.sign.submit', true, async () => {
       toast(t('agr.sign.done'));

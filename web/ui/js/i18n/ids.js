@@ -164,6 +164,7 @@ const ACTIONS = [
   ['agreement.submit', '提交复核', 'Submit for review'],
   ['agreement.return', '退回起草人', 'Return to the drafter'],
   ['agreement.send', '复核并发送', 'Review and send'],
+  ['agreement.recall', '撤回已发送的协议', 'Recall a sent agreement'],
   ['agreement.sign', '员工签署', 'Employee signs'],
   ['agreement.countersign', '公司会签', 'Countersign'],
   ['agreement.paper_upload', '上传纸质件', 'Upload paper copy'],
