@@ -655,6 +655,11 @@ Decision DecideAgreementStep(const Policy& policy, const Facts& facts) {
     if (step == "send" && Same(actor.user_id, ag.drafted_by)) {
       return Deny(rules::kAgreementsReviewByOther);
     }
+    // An employee who is legal never recalls their own agreement (it would
+    // leave them unbound, unsigned).
+    if (step == "recall" && Same(actor.user_id, ag.employee_id)) {
+      return Deny(rules::kAgreementsRecallByOther);
+    }
     return Allow(rules::kAgreementsLegal);
   }
   return Deny(rules::kFactsIncomplete);

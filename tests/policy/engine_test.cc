@@ -1119,6 +1119,12 @@ TEST(PolicyEngineTest, AgreementStepsAreDecidedByTheEngine) {
   EXPECT_EQ(rule(AgreementStep(Actor(kBob, {Role::kLegal}), "countersign")),
             rules::kAgreementsCompanySigner);
   EXPECT_EQ(rule(AgreementStep(mark, "countersign")), rules::kAgreementsCompany);
+  // Nor recalls it unsigned; other legal may.
+  EXPECT_EQ(rule(AgreementStep(Actor(kBob, {Role::kLegal}), "recall")),
+            rules::kAgreementsRecallByOther);
+  EXPECT_EQ(rule(AgreementStep(mark, "recall")), rules::kAgreementsLegal);
+  EXPECT_EQ(rule(AgreementStep(Actor(kBob, {Role::kBorrower}), "recall")),
+            rules::kAgreementsLegalOnly);
   // A custodian attests, never the one who uploaded the scan.
   Facts attest = AgreementStep(Actor(kErin, {Role::kCustodian}), "attest");
   EXPECT_EQ(rule(attest), rules::kAgreementsCustodian);

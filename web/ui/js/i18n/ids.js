@@ -104,6 +104,7 @@ const RULES = [
   ['agreements.readers', '仅限可阅读协议的人员', 'Agreement readers only'],
   ['agreements.not_sent', '尚未发送给本人', 'Not sent to this person yet'],
   ['agreements.company_signer', '须由员工以外的法务会签', 'Countersigned by legal other than the employee'],
+  ['agreements.recall_by_other', '须由员工以外的法务撤回', 'Recalled by legal other than the employee'],
   ['agreements.custodian_attests', '须由上传人以外的保管人见证', 'Attested by a custodian other than the uploader'],
   ['agreements.employee_only', '只有协议中的员工可以签署', 'Only the employee named signs'],
   ['agreements.review_by_other', '须由起草人以外的法务复核', 'Reviewed by legal other than the drafter'],
