@@ -118,6 +118,9 @@ HttpResponse Withdraw(App& app, const HttpRequest& req, const RequestContext& ct
   v["user"] = EmploymentJson(done->user);
   v["cancelled_handovers"] = std::move(cancelled);
   v["confirmed_handovers"] = static_cast<int64_t>(done->confirmed_handovers);
+  json::Value notices = json::Value::MakeArray();
+  for (const std::string& id : done->open_departure_notices) notices.Push(id);
+  v["open_departure_notices"] = std::move(notices);
   return HttpResponse::Json(v);
 }
 

@@ -1,5 +1,8 @@
 // The employment routes over HTTP: unauthenticated 401, wrong role 403
 // (decided and audited by the vault), HR 200 and the user's state changes.
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -141,6 +144,30 @@ TEST_F(WebEmploymentTest, HrWithdrawsAResignationInTheNoticePeriod) {
   EXPECT_EQ(nothing.status, 409) << nothing.body;
   EXPECT_EQ(nothing.Json()["error"]["message_zh"].as_string(), "尚未登记该员工的离职");
   ASSERT_EQ(hr.Call("POST", Path(author_), kBody).status, 200);
+  // Legal has sent the departure notice to sign.
+  AddUser("legal1", {policy::Role::kLegal});
+  AddUser("legal2", {policy::Role::kLegal});
+  TestClient legal = LoggedIn("legal1");
+  const char* root = std::getenv("CUSTOS_SOURCE_ROOT");
+  std::ifstream in(std::string(root != nullptr ? root : ".") +
+                   "/contract-templates/examples/cn-departure-notice.fields.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto fields = json::Parse(text.str());
+  ASSERT_TRUE(fields.ok());
+  (*fields)["last_working_day"] = "2027-02-09";  // as registered
+  (*fields)["notice_date"] = "2027-01-15";
+  (*fields)["has_noncompete"] = false;  // no non-compete signed
+  TestResponse draft = legal.Call(
+      "POST", "/api/v1/agreements",
+      R"({"template_id":"cn-departure-notice","employee_id":")" + author_.id +
+          R"(","classification":"confidential","fields":)" + json::Serialize(*fields) + "}");
+  ASSERT_EQ(draft.status, 201) << draft.body;
+  ASSERT_TRUE(draft.Json()["can_send"].as_bool()) << json::Serialize(draft.Json()["checks"]);
+  const std::string notice = draft.Json()["id"].as_string();
+  ASSERT_EQ(legal.Call("POST", "/api/v1/agreements/" + notice + "/submit").status, 200);
+  TestResponse sent = LoggedIn("legal2").Call("POST", "/api/v1/agreements/" + notice + "/send");
+  ASSERT_EQ(sent.status, 200) << sent.body;
 
   TestResponse no_reason = hr.Call("POST", withdraw, "{}");
   EXPECT_EQ(no_reason.status, 400);
@@ -155,6 +182,13 @@ TEST_F(WebEmploymentTest, HrWithdrawsAResignationInTheNoticePeriod) {
   EXPECT_TRUE(done.Json()["cancelled_handovers"].as_array().empty());
   EXPECT_EQ(done.Json()["confirmed_handovers"].as_int(), 0);
   EXPECT_EQ(Reload(author_).employment, policy::EmploymentState::kActive);
+  // The notice, unsigned, is named for legal to recall.
+  ASSERT_EQ(done.Json()["open_departure_notices"].as_array().size(), 1u);
+  EXPECT_EQ(done.Json()["open_departure_notices"].as_array()[0].as_string(), notice);
+  TestResponse recalled = legal.Call("POST", "/api/v1/agreements/" + notice + "/recall",
+                                     R"({"note":"员工撤回离职，通知不再需要"})");
+  ASSERT_EQ(recalled.status, 200) << recalled.body;
+  EXPECT_EQ(recalled.Json()["state"].as_string(), "draft");
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "policy/facts.h"
 #include "policy/types.h"
 #include "vault/access/gate.h"
+#include "vault/agreements/agreements.h"
 #include "vault/people/departure_checklist.h"
 #include "vault/people/handover.h"
 
@@ -146,11 +147,22 @@ Result<WithdrawnResignation> WithdrawResignation(Vault& vault, const AuditLog& l
                 }));
                 CUSTOS_ASSIGN_OR_RETURN(std::optional<NoticeRefusal> refusal,
                                         ReadNoticeRefusal(txn, user_id));
+                CUSTOS_ASSIGN_OR_RETURN(std::vector<Agreement> agreements,
+                                        AgreementsOfEmployee(txn, user_id));
+                json::Value notices = json::Value::MakeArray();
+                for (const Agreement& a : agreements) {
+                  if (a.kind != "departure-notice" || a.state == AgreementState::kCompleted) {
+                    continue;
+                  }
+                  notices.Push(a.id);
+                  out.open_departure_notices.push_back(a.id);
+                }
                 e.details["notice_date"] = out.user.notice_date;
                 e.details["last_working_day"] = out.user.last_working_day;
                 e.details["cancelled_handovers"] = std::move(cancelled);
                 e.details["confirmed_handovers"] = static_cast<int64_t>(out.confirmed_handovers);
                 e.details["notice_refusal_cleared"] = refusal.has_value();
+                e.details["open_departure_notices"] = std::move(notices);
                 out.user.employment = policy::EmploymentState::kActive;
                 out.user.notice_date.clear();
                 out.user.last_working_day.clear();

@@ -15,7 +15,9 @@
 //                                last_working_day (those withdrawn),
 //                                cancelled_handovers [record ids],
 //                                confirmed_handovers (a count),
-//                                notice_refusal_cleared}; actor = the HR user.
+//                                notice_refusal_cleared,
+//                                open_departure_notices [agreement ids]};
+//                                actor = the HR user.
 //   "user.departed"              object {"user", id}; details
 //                                {last_working_day, today}; actor = the
 //                                system (empty id), rule "system.departure".
@@ -68,6 +70,9 @@ struct WithdrawnResignation {
   // Handovers already confirmed: those files belong to their successors
   // now and stay there (an approver may reassign them; records.h).
   size_t confirmed_handovers = 0;
+  // The departure notices (离职保密义务告知书) of this departure not yet
+  // signed: they stay with legal, who recall them (Agreements::Recall).
+  std::vector<std::string> open_departure_notices;
 };
 
 // Withdraws `user_id`'s resignation during the notice period (the employee

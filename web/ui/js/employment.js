@@ -74,8 +74,10 @@ function withdrawForm(p) {
     const r = await api('POST', '/api/v1/users/' + encodeURIComponent(p.id) + '/resignation/withdraw', { reason: reason.value });
     if (!r.ok) { err.textContent = errorText(r.body); return; }
     const kept = r.body.confirmed_handovers || 0;
+    const notices = (r.body.open_departure_notices || []).length;
     toast(t('emp.withdraw.done', { name: nameOf(p), n: (r.body.cancelled_handovers || []).length }) +
-      (kept ? ' ' + t('emp.withdraw.kept', { n: kept }) : ''));
+      (kept ? ' ' + t('emp.withdraw.kept', { n: kept }) : '') +
+      (notices ? ' ' + t('emp.withdraw.notices', { n: notices }) : ''));
     render();
   });
   return { f: el('div', {}, el('p', { class: 'muted', i18n: 'emp.withdraw.hint' }), f), cancel };
