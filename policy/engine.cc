@@ -651,8 +651,11 @@ Decision DecideAgreementStep(const Policy& policy, const Facts& facts) {
   if (step == "draft" || step == "update" || step == "submit" || step == "return" ||
       step == "send" || step == "recall" || step == "paper_upload") {
     if (!legal) return Deny(rules::kAgreementsLegalOnly);
-    // SECURITY: separation of duties: the review is a second person.
-    if (step == "send" && Same(actor.user_id, ag.drafted_by)) {
+    // SECURITY: separation of duties: the review is a second person, who
+    // wrote none of the text it sends (a reviewer who returned or recalled
+    // it and then edited it does not send it alone).
+    if (step == "send" && (ag.authors.empty() ? Same(actor.user_id, ag.drafted_by)
+                                              : Contains(ag.authors, actor.user_id))) {
       return Deny(rules::kAgreementsReviewByOther);
     }
     // An employee who is legal never recalls their own agreement (it would

@@ -101,7 +101,11 @@ struct AgreementFacts {
   // signing certificate), "noncompete.track" (record payments, a release)
   // and "noncompete.read" (read the tracking).
   std::string step;
-  std::string drafted_by;   // who drafted the agreement
+  std::string drafted_by;  // who drafted the agreement
+  // Who wrote the text a send would send: those who drafted or changed it
+  // since it was last sent (before any send: the drafter and editors). Empty
+  // when unknown; the drafter then stands for them.
+  std::vector<std::string> authors;
   std::string employee_id;  // the employee it binds
   std::string uploaded_by;  // who uploaded the paper scan ("" when none)
   // Whether the agreement has been sent to the employee (they may read

@@ -164,8 +164,9 @@ constexpr std::array kEntries = {
         rules::kAgreementsLegalOnly,
         {"Only legal drafts, reviews and sends agreements.", "只有法务可以起草、复核和发送协议。"}},
     Entry{rules::kAgreementsReviewByOther,
-          {"The drafter cannot send their own draft: legal other than the drafter reviews it.",
-           "起草人不能发送自己的草稿，须由起草人以外的法务复核。"}},
+          {"Whoever drafted or changed the text cannot send it: legal other than its authors "
+           "reviews it.",
+           "起草或修改了协议内容的人不能发送，须由其他法务复核。"}},
     Entry{rules::kAgreementsEmployeeOnly,
           {"Only the employee named in the agreement signs it.", "只有协议中的员工本人可以签署。"}},
     Entry{rules::kAgreementsCompanySigner,

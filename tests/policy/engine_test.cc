@@ -1106,6 +1106,13 @@ TEST(PolicyEngineTest, AgreementStepsAreDecidedByTheEngine) {
   // The review is a second person: the drafter never sends their own draft.
   EXPECT_EQ(rule(AgreementStep(lena, "send")), rules::kAgreementsReviewByOther);
   EXPECT_EQ(rule(AgreementStep(mark, "send")), rules::kAgreementsLegal);
+  // Nor does anyone who wrote the text as it stands: after a recall, the
+  // reviewer who changed it; the drafter, who did not, may send it.
+  Facts resend = AgreementStep(mark, "send");
+  resend.agreement->authors = {"mark"};
+  EXPECT_EQ(rule(resend), rules::kAgreementsReviewByOther);
+  resend.actor = lena;
+  EXPECT_EQ(rule(resend), rules::kAgreementsLegal);
   // Only the employee named signs and receives their copy, also while
   // leaving; never another employee, not even legal.
   EXPECT_EQ(rule(AgreementStep(Actor(kBob, {Role::kBorrower}), "sign")),

@@ -297,6 +297,9 @@ TEST_F(AgreementsTest, LegalRecallsASentAgreementBeforeItIsSigned) {
             StatusCode::kPermissionDenied);
   EXPECT_EQ(agreements_->Get(As(legal_), a.id)->state, AgreementState::kSent);
 
+  // The note is the event's reason, held to its text rule.
+  EXPECT_EQ(agreements_->Recall(As(legal_), a.id, "条款\u202E有误").status().code(),
+            StatusCode::kInvalidArgument);
   auto recalled = agreements_->Recall(As(legal_), a.id, "竞业限制条款有误，修改后重新发送");
   ASSERT_TRUE(recalled.ok()) << recalled.status().ToString();
   EXPECT_EQ(recalled->state, AgreementState::kDraft);
@@ -305,9 +308,18 @@ TEST_F(AgreementsTest, LegalRecallsASentAgreementBeforeItIsSigned) {
   // The employee can no longer sign it.
   EXPECT_EQ(agreements_->Sign(As(employee_), a.id, Pw()).status().code(),
             StatusCode::kFailedPrecondition);
-  // Corrected, it goes out again through a review by someone else.
-  ASSERT_TRUE(agreements_->Submit(As(legal_), a.id).ok());
-  ASSERT_TRUE(agreements_->Send(As(legal2_), a.id).ok());
+  // Corrected, it goes out again through a review by someone else: the
+  // reviewer who sent it and now changed it does not send it alone; the
+  // drafter, who did not write this change, reviews it.
+  json::Value fields = recalled->fields;
+  fields["employee_name"] = "张伟（更正）";
+  ASSERT_TRUE(agreements_->UpdateDraft(As(legal2_), a.id, fields, recalled->version).ok());
+  ASSERT_TRUE(agreements_->Submit(As(legal2_), a.id).ok());
+  auto own = agreements_->Send(As(legal2_), a.id);
+  EXPECT_EQ(own.status().code(), StatusCode::kPermissionDenied);
+  ASSERT_NE(own.status().refusal(), nullptr);
+  EXPECT_EQ(own.status().refusal()->rule, "agreements.review_by_other");
+  ASSERT_TRUE(agreements_->Send(As(legal_), a.id).ok());
   ASSERT_TRUE(agreements_->Sign(As(employee_), a.id, Pw()).ok());
   // Signed: too late to recall.
   EXPECT_EQ(agreements_->Recall(As(legal_), a.id, "晚了").status().code(),
@@ -315,6 +327,23 @@ TEST_F(AgreementsTest, LegalRecallsASentAgreementBeforeItIsSigned) {
   const std::vector<std::string> actions = ActionsFor(a.id);
   EXPECT_NE(std::find(actions.begin(), actions.end(), "agreement.recall:deny"), actions.end());
   EXPECT_NE(std::find(actions.begin(), actions.end(), "agreement.recall:allow"), actions.end());
+  std::string reason;
+  {
+    auto txn = vault_->BeginRead();
+    AuditFilter f;
+    f.object = a.id;
+    ASSERT_TRUE(log_->Export(**txn, f,
+                             [&](uint64_t, std::string_view leaf) {
+                               auto v = json::Parse(leaf);
+                               if ((*v)["action"].as_string() == "agreement.recall" &&
+                                   (*v)["decision"].as_string() == "allow") {
+                                 reason = (*v)["reason"].as_string();
+                               }
+                               return true;
+                             })
+                    .ok());
+  }
+  EXPECT_EQ(reason, "竞业限制条款有误，修改后重新发送");
 }
 
 TEST_F(AgreementsTest, PaperScanAttestedByCustodian) {

@@ -113,8 +113,20 @@ policy::AgreementFacts StepFacts(std::string_view step, const Agreement& a) {
   f.step = std::string(step);
   f.drafted_by = a.drafted_by;
   f.employee_id = a.employee_id;
+  // The authors of the text as it stands: a send closes a round of edits;
+  // the first edit after it (a recall or a return, then an update) starts
+  // the next, whose editors alone wrote what would be sent again.
+  bool round_closed = false;
   for (const AgreementStep& s : a.steps) {
     if (s.action == "paper_upload") f.uploaded_by = s.actor_id;
+    if (s.action == "send") round_closed = true;
+    if (s.action == "draft" || s.action == "update") {
+      if (round_closed) f.authors.clear();
+      round_closed = false;
+      if (std::find(f.authors.begin(), f.authors.end(), s.actor_id) == f.authors.end()) {
+        f.authors.push_back(s.actor_id);
+      }
+    }
   }
   f.sent_to_employee = a.state != AgreementState::kDraft && a.state != AgreementState::kInReview;
   return f;
@@ -135,8 +147,9 @@ Status InState(const Agreement& a, AgreementState s) {
       "协议当前状态为“" + std::string(StateLabelZh(a.state)) + "”，不能进行此操作");
 }
 
-access::Attempt StepAttempt(std::string_view event_action, std::string_view id) {
-  return access::Attempt::On(policy::Action::kAgreementStep, event_action, "agreement", id);
+access::Attempt StepAttempt(std::string_view event_action, std::string_view id,
+                            std::string_view reason) {
+  return access::Attempt::On(policy::Action::kAgreementStep, event_action, "agreement", id, reason);
 }
 
 // The fields as the document was rendered: the request's, and the
@@ -387,8 +400,9 @@ Result<Agreement> Agreements::CreateDraft(const Caller& caller, const DraftReque
 
 Result<Agreement> Agreements::Transition(const Caller& caller, std::string_view id,
                                          std::string_view action, uint32_t expected_version,
-                                         const Precondition& ready, const Change& change) {
-  const access::Attempt attempt = StepAttempt("agreement." + std::string(action), id);
+                                         const Precondition& ready, const Change& change,
+                                         std::string_view reason) {
+  const access::Attempt attempt = StepAttempt("agreement." + std::string(action), id, reason);
   Status denied;
   Agreement out;
   Status st = vault_.Write([&](WriteTxn& txn) -> Status {
@@ -494,7 +508,8 @@ Result<Agreement> Agreements::ReturnToDraft(const Caller& caller, std::string_vi
         a.state = AgreementState::kDraft;
         step.note = std::string(note);
         return Status::Ok();
-      });
+      },
+      note);
 }
 
 Result<Agreement> Agreements::Recall(const Caller& caller, std::string_view id,
@@ -503,13 +518,16 @@ Result<Agreement> Agreements::Recall(const Caller& caller, std::string_view id,
     return Status::InvalidArgument("say why the agreement is recalled (note)",
                                    "请写明撤回协议的原因");
   }
+  // The note is the attempt's reason: in the log, and held to the gate's
+  // text rule (no control or bidirectional characters).
   return Transition(
       caller, id, "recall", 0, [](const Agreement& a) { return InState(a, AgreementState::kSent); },
       [&](WriteTxn&, Agreement& a, AgreementStep& step) -> Status {
         a.state = AgreementState::kDraft;
         step.note = std::string(note);
         return Status::Ok();
-      });
+      },
+      note);
 }
 
 Result<Agreement> Agreements::Send(const Caller& caller, std::string_view id) {

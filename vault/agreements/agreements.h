@@ -321,9 +321,11 @@ class Agreements {
   // Write. A refusal is audited and returned.
   using Precondition = std::function<Status(const Agreement&)>;
   using Change = std::function<Status(WriteTxn&, Agreement&, AgreementStep&)>;
+  // `reason`: the attempt's reason, in its event (a return's or a recall's
+  // note).
   Result<Agreement> Transition(const Caller& caller, std::string_view id, std::string_view action,
                                uint32_t expected_version, const Precondition& ready,
-                               const Change& change);
+                               const Change& change, std::string_view reason = {});
   // A signature step (sign, countersign, attest): decided before the key is
   // unlocked outside the transaction, then decided again and signed inside it.
   Result<Agreement> SignStep(const Caller& caller, std::string_view id, std::string_view action,

@@ -38,7 +38,8 @@ std::string ShaHex(std::string_view bytes);
 // What the policy decides a step of `a` on (policy::AgreementFacts).
 policy::AgreementFacts StepFacts(std::string_view step, const Agreement& a);
 // The access attempt of a step (or read) named `event_action` on agreement `id`.
-access::Attempt StepAttempt(std::string_view event_action, std::string_view id);
+access::Attempt StepAttempt(std::string_view event_action, std::string_view id,
+                            std::string_view reason = {});
 
 }  // namespace custos::vault::agreements_internal
 

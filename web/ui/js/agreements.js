@@ -347,6 +347,21 @@ function place(p) {
   if (!p) return '';
   return [p.ip, p.workstation, p.location].filter(Boolean).join(' · ');
 }
+// Who wrote the text as it stands, as the server judges a send
+// (vault/agreements StepFacts): a send closes a round of edits, and the
+// first edit after it starts the next.
+function authorsOf(steps) {
+  let out = [];
+  let closed = false;
+  for (const s of steps || []) {
+    if (s.action === 'send') closed = true;
+    if (s.action === 'draft' || s.action === 'update') {
+      if (closed) { out = []; closed = false; }
+      if (!out.includes(s.actor_id)) out.push(s.actor_id);
+    }
+  }
+  return out;
+}
 function stepsTable(steps) {
   return table(['agr.step.action', 'agr.step.who', 'agr.step.when', 'agr.step.where', 'agr.detail.hash', 'agr.step.seq'],
     steps.map((s) => el('tr', { 'data-step': s.action },
@@ -424,7 +439,7 @@ async function viewAgreement() {
   const reload = () => render();
   if (a.state === 'in_review' && hasRole('legal')) {
     const err = errorBox();
-    const own = a.drafted_by === me().id;
+    const own = authorsOf(a.steps).includes(me().id);
     const send = el('button', { class: 'primary', type: 'button', id: 'agr-send', i18n: 'agr.review.send' });
     send.disabled = own || !a.can_send;
     send.addEventListener('click', async () => {
@@ -451,7 +466,9 @@ async function viewAgreement() {
     recall.addEventListener('click', async () => {
       err.textContent = '';
       if (!note.value.trim()) { err.textContent = t('agr.recall.missing'); return; }
+      recall.disabled = true;
       const s = await api('POST', base + '/recall', { note: note.value });
+      recall.disabled = false;
       if (!s.ok) { err.textContent = errorText(s.body); return; }
       toast(t('agr.recall.done')); reload();
     });

@@ -107,7 +107,7 @@ const RULES = [
   ['agreements.recall_by_other', '须由员工以外的法务撤回', 'Recalled by legal other than the employee'],
   ['agreements.custodian_attests', '须由上传人以外的保管人见证', 'Attested by a custodian other than the uploader'],
   ['agreements.employee_only', '只有协议中的员工可以签署', 'Only the employee named signs'],
-  ['agreements.review_by_other', '须由起草人以外的法务复核', 'Reviewed by legal other than the drafter'],
+  ['agreements.review_by_other', '须由起草和修改者以外的法务复核', 'Reviewed by legal other than its authors'],
   ['signing.own_password', '本人密码解锁签名密钥', 'Own password unlocks the signing key'],
   ['signing.password', '签署密码错误', 'Wrong password for signing'],
   ['noncompete.legal', '法务登记', 'Recorded by legal'],
