@@ -712,9 +712,8 @@ void Write(std::string* out, const Value& v, int indent, int level) {
 }
 
 Status FieldError(std::string_view key, std::string_view want, std::string_view want_zh) {
-  return Status::InvalidArgument(
-      "field '" + std::string(key) + "' must be " + std::string(want),
-      "字段 " + std::string(key) + " 须为" + std::string(want_zh) + "（缺少或类型不对）");
+  return Status::InvalidArgument("field '" + std::string(key) + "' must be " + std::string(want),
+                                 "字段 " + std::string(key) + " 须为" + std::string(want_zh));
 }
 
 }  // namespace

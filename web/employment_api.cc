@@ -104,8 +104,10 @@ HttpResponse Register(App& app, const HttpRequest& req, const RequestContext& ct
 HttpResponse Withdraw(App& app, const HttpRequest& req, const RequestContext& ctx) {
   auto reason = RequiredText(req.json, "reason", 2048);
   if (!reason.ok()) return ErrorResponse(reason.status());
-  auto done = vault::WithdrawResignation(app.vault, app.options.archive->audit_log(),
-                                         ctx.ToCaller(), req.params.at("id"), *reason);
+  // Today by the server's clock (UTC), as serve's departure sweep reads it.
+  auto done =
+      vault::WithdrawResignation(app.vault, app.options.archive->audit_log(), ctx.ToCaller(),
+                                 req.params.at("id"), *reason, CivilFromDays(UtcDay(ctx.now)));
   if (!done.ok()) return ErrorResponse(done.status());
   json::Value cancelled = json::Value::MakeArray();
   for (const vault::Handover& h : done->cancelled_handovers) {

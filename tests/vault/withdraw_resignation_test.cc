@@ -11,10 +11,14 @@
 #include "vault/people/departure_checklist.h"
 #include "vault/people/employment.h"
 #include "vault/people/handover.h"
+#include "vault/records/legal_hold.h"
 #include "vault/store/tables.h"
 
 namespace custos::vault {
 namespace {
+
+// Within the notice period GiveNotice registers (2026-03-02 to 2026-04-01).
+constexpr CivilDate kToday{2026, 3, 20};
 
 class WithdrawResignationTest : public testing::DepartureTest {
  protected:
@@ -30,12 +34,14 @@ class WithdrawResignationTest : public testing::DepartureTest {
     EXPECT_TRUE(h.ok());
     return h.ok() ? *h : std::nullopt;
   }
-  // How many customer letters are stored for the author's handovers
-  // (tables::kDepartures "l/" + leaver + NUL + record, handover.h).
-  size_t StoredLetters() {
+  // How many entries of tables::kDepartures start with `kind` + the
+  // author's id + NUL: "l/" the customer letters of their handovers, "x/"
+  // their cancelled handovers kept aside, "xnr/" a notice refusal set aside
+  // (handover.h, departure_checklist.h).
+  size_t Stored(const std::string& kind) {
     auto r = vault_->BeginRead();
     size_t n = 0;
-    EXPECT_TRUE((*r)->Scan(tables::kDepartures, "l/" + author_.id + std::string(1, '\0'),
+    EXPECT_TRUE((*r)->Scan(tables::kDepartures, kind + author_.id + std::string(1, '\0'),
                            [&](std::string_view, std::string_view) -> Result<bool> {
                              ++n;
                              return true;
@@ -68,23 +74,31 @@ TEST_F(WithdrawResignationTest, ThePersonStaysWithTheFilesNotYetHandedOver) {
       [](const CustomerLetterFacts&) -> Result<std::string> { return std::string("<p>"); });
   ASSERT_TRUE(letter.ok()) << letter.status().ToString();
   ASSERT_TRUE(RecordNoticeRefusal(*archive_, As(hr_), author_.id, "", "拒签，人事在场").ok());
+  // rec1 is under legal hold, and a first approver has confirmed its move
+  // (legal_hold.h): that approval must not count for a later move.
+  ASSERT_TRUE(vault_
+                  ->Write([&](WriteTxn& txn) {
+                    return PutPendingTransfer(txn, PendingTransfer{rec1_.id, successor_.id,
+                                                                   approver_.id, "handover", 1, 1});
+                  })
+                  .ok());
   EXPECT_EQ(Counts().pending, 1u);
-  EXPECT_EQ(StoredLetters(), 1u);
+  EXPECT_EQ(Stored("l/"), 1u);
 
   // Bad input and the wrong people change nothing; the refusal is audited.
   uint64_t before = LogSize();
-  EXPECT_EQ(WithdrawResignation(*vault_, *log_, As(hr_), author_.id, "  ").status().code(),
+  EXPECT_EQ(WithdrawResignation(*vault_, *log_, As(hr_), author_.id, "  ", kToday).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(LogSize(), before);
-  auto denied = WithdrawResignation(*vault_, *log_, As(borrower_), author_.id, "她想留下");
+  auto denied = WithdrawResignation(*vault_, *log_, As(borrower_), author_.id, "她想留下", kToday);
   EXPECT_EQ(denied.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(LogSize(), before + 1);
   EXPECT_EQ(LastLeaf()["action"].as_string(), "user.resignation.withdraw");
   EXPECT_EQ(LastLeaf()["decision"].as_string(), "deny");
   EXPECT_EQ(Reload(author_).employment, policy::EmploymentState::kNoticeGiven);
 
-  auto done =
-      WithdrawResignation(*vault_, *log_, As(hr_), author_.id, "员工接受留任方案，销售总监批准");
+  auto done = WithdrawResignation(*vault_, *log_, As(hr_), author_.id,
+                                  "员工接受留任方案，销售总监批准", kToday);
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   // Active again, without dates: no sweep closes the account, no
   // non-compete period starts.
@@ -105,7 +119,17 @@ TEST_F(WithdrawResignationTest, ThePersonStaysWithTheFilesNotYetHandedOver) {
   EXPECT_FALSE(HandoverOf(rec1_).has_value());
   EXPECT_EQ(CustomerLetterOf(*archive_, As(hr_), author_.id, rec1_.id).status().code(),
             StatusCode::kNotFound);
-  EXPECT_EQ(StoredLetters(), 0u);
+  EXPECT_EQ(Stored("l/"), 0u);
+  // Kept aside, not destroyed: the handover as it stood with its letter, and
+  // the refusal.
+  EXPECT_EQ(Stored("x/"), 1u);
+  EXPECT_EQ(Stored("xnr/"), 1u);
+  {
+    auto r = vault_->BeginRead();
+    auto transfer = GetPendingTransfer(**r, rec1_.id);
+    ASSERT_TRUE(transfer.ok());
+    EXPECT_FALSE(transfer->has_value());
+  }
   EXPECT_EQ(archive_->GetMeta(rec1_.id)->owner_id, author_.id);
   auto handed = HandoversTo(*archive_, As(successor_));
   ASSERT_TRUE(handed.ok());
@@ -136,12 +160,15 @@ TEST_F(WithdrawResignationTest, ThePersonStaysWithTheFilesNotYetHandedOver) {
   EXPECT_EQ(e["details"]["cancelled_handovers"].as_array()[0].as_string(), rec1_.id);
   EXPECT_EQ(e["details"]["confirmed_handovers"].as_int(), 1);
   EXPECT_TRUE(e["details"]["notice_refusal_cleared"].as_bool());
+  ASSERT_EQ(e["details"]["first_hold_approvals_withdrawn"].as_array().size(), 1u);
+  EXPECT_EQ(e["details"]["first_hold_approvals_withdrawn"].as_array()[0].as_string(), rec1_.id);
   EXPECT_TRUE(log_->Verify().ok());
 
   // Nothing left to withdraw; a later resignation starts afresh.
   before = LogSize();
-  EXPECT_EQ(WithdrawResignation(*vault_, *log_, As(hr_), author_.id, "再次撤回").status().code(),
-            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      WithdrawResignation(*vault_, *log_, As(hr_), author_.id, "再次撤回", kToday).status().code(),
+      StatusCode::kFailedPrecondition);
   EXPECT_EQ(LogSize(), before);
   GiveNotice();
   ASSERT_TRUE(
@@ -161,15 +188,23 @@ TEST_F(WithdrawResignationTest, ThePersonStaysWithTheFilesNotYetHandedOver) {
 
 TEST_F(WithdrawResignationTest, ADepartureIsFinal) {
   GiveNotice();
+  // The last working day has passed: the person has left, swept or not.
+  auto after =
+      WithdrawResignation(*vault_, *log_, As(hr_), author_.id, "登记有误", CivilDate{2026, 4, 2});
+  EXPECT_EQ(after.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Reload(author_).employment, policy::EmploymentState::kNoticeGiven);
+  // On the last day itself it is still possible (see the other test).
   ASSERT_TRUE(MarkDeparted(*vault_, *log_, CivilDate{2026, 4, 2}).ok());
   const uint64_t before = LogSize();
-  auto late = WithdrawResignation(*vault_, *log_, As(hr_), author_.id, "登记有误");
+  auto late = WithdrawResignation(*vault_, *log_, As(hr_), author_.id, "登记有误", kToday);
   EXPECT_EQ(late.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(late.status().message_zh(), "该员工已离职，离职不能撤回");
   EXPECT_EQ(LogSize(), before);
   EXPECT_EQ(Reload(author_).employment, policy::EmploymentState::kDeparted);
   // Someone never registered: nothing to withdraw.
-  EXPECT_EQ(WithdrawResignation(*vault_, *log_, As(hr_), successor_.id, "登记有误").status().code(),
+  EXPECT_EQ(WithdrawResignation(*vault_, *log_, As(hr_), successor_.id, "登记有误", kToday)
+                .status()
+                .code(),
             StatusCode::kFailedPrecondition);
 }
 

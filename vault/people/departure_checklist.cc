@@ -390,10 +390,17 @@ Result<NoticeRefusal> RecordNoticeRefusal(Archive& archive, const Caller& caller
   return out;
 }
 
-Result<bool> ForgetNoticeRefusal(WriteTxn& txn, std::string_view user_id) {
-  Status gone = txn.Delete(tables::kDepartures, RefusalKey(user_id));
-  if (gone.code() == StatusCode::kNotFound) return false;
-  CUSTOS_RETURN_IF_ERROR(gone);
+Result<bool> SetAsideNoticeRefusal(WriteTxn& txn, std::string_view user_id, uint64_t seq) {
+  auto raw = txn.Get(tables::kDepartures, RefusalKey(user_id));
+  if (!raw.ok()) {
+    if (raw.status().code() == StatusCode::kNotFound) return false;
+    return raw.status();
+  }
+  std::string kept = "xnr/" + std::string(user_id);
+  kept.push_back('\0');
+  kept += EncodeU64(seq);
+  CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kDepartures, kept, std::string(*raw)));
+  CUSTOS_RETURN_IF_ERROR(txn.Delete(tables::kDepartures, RefusalKey(user_id)));
   return true;
 }
 

@@ -91,11 +91,12 @@ Result<NoticeRefusal> RecordNoticeRefusal(Archive& archive, const Caller& caller
 Result<std::optional<NoticeRefusal>> ReadNoticeRefusal(const ReadTxn& txn,
                                                        std::string_view user_id);
 
-// Removes `user_id`'s recorded refusal to sign the notice, if any, and says
-// whether there was one: it belongs to the departure a withdrawn
-// resignation ends (WithdrawResignation), not to a later one. The audit log
-// keeps its event.
-Result<bool> ForgetNoticeRefusal(WriteTxn& txn, std::string_view user_id);
+// Sets aside `user_id`'s recorded refusal to sign the notice, if any, and
+// says whether there was one: it belongs to the departure a withdrawn
+// resignation ends (WithdrawResignation, event `seq`), not to a later one.
+// It is kept, not destroyed: tables::kDepartures "xnr/" + user id + \0 +
+// EncodeU64(seq).
+Result<bool> SetAsideNoticeRefusal(WriteTxn& txn, std::string_view user_id, uint64_t seq);
 
 // The checklist of `user_id`. Same access rule as ListHandovers
 // (CheckMayListDepartures; kPermissionDenied with the rule otherwise);

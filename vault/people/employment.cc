@@ -87,7 +87,7 @@ Result<User> RegisterResignation(Vault& vault, const AuditLog& log, const Caller
 
 Result<WithdrawnResignation> WithdrawResignation(Vault& vault, const AuditLog& log,
                                                  const Caller& hr, std::string_view user_id,
-                                                 std::string_view reason) {
+                                                 std::string_view reason, CivilDate today) {
   if (user_id.empty()) return Status::InvalidArgument("user id is empty", "须指定员工");
   if (reason.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return Status::InvalidArgument(
@@ -113,11 +113,11 @@ Result<WithdrawnResignation> WithdrawResignation(Vault& vault, const AuditLog& l
                 f.target_user_id = std::string(user_id);
                 return Status::Ok();
               },
-              [&](WriteTxn& txn, const access::Outcome&) -> Status {
+              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
                 for (const Handover& h : out.cancelled_handovers) {
-                  CUSTOS_RETURN_IF_ERROR(RemovePendingHandover(txn, h));
+                  CUSTOS_RETURN_IF_ERROR(CancelPendingHandover(txn, h, o.seq));
                 }
-                CUSTOS_RETURN_IF_ERROR(ForgetNoticeRefusal(txn, user_id).status());
+                CUSTOS_RETURN_IF_ERROR(SetAsideNoticeRefusal(txn, user_id, o.seq).status());
                 return UpdateUser(txn, out.user);
               },
               // SECURITY: as for a registration, the target is read only
@@ -135,13 +135,25 @@ Result<WithdrawnResignation> WithdrawResignation(Vault& vault, const AuditLog& l
                   return Status::FailedPrecondition("no resignation is registered for the user",
                                                     "尚未登记该员工的离职");
                 }
+                // Past the last working day the person has left, whether or
+                // not the sweep has marked it yet.
+                if (auto last = ParseDate(out.user.last_working_day); last.ok() && *last < today) {
+                  return Status::FailedPrecondition(
+                      "the last working day " + out.user.last_working_day +
+                          " has passed: the person has departed, and a departure is final",
+                      "最后工作日 " + out.user.last_working_day +
+                          " 已过：该员工已离职，离职不能撤回");
+                }
                 json::Value cancelled = json::Value::MakeArray();
+                json::Value first_approvals = json::Value::MakeArray();
                 CUSTOS_RETURN_IF_ERROR(ScanHandovers(txn, user_id, [&](Handover h) -> Status {
                   if (h.state == HandoverState::kConfirmed) {
                     ++out.confirmed_handovers;
                     return Status::Ok();
                   }
                   cancelled.Push(h.record_id);
+                  CUSTOS_ASSIGN_OR_RETURN(bool first, HasFirstHoldApproval(txn, h));
+                  if (first) first_approvals.Push(h.record_id);
                   out.cancelled_handovers.push_back(std::move(h));
                   return Status::Ok();
                 }));
@@ -163,6 +175,7 @@ Result<WithdrawnResignation> WithdrawResignation(Vault& vault, const AuditLog& l
                 e.details["confirmed_handovers"] = static_cast<int64_t>(out.confirmed_handovers);
                 e.details["notice_refusal_cleared"] = refusal.has_value();
                 e.details["open_departure_notices"] = std::move(notices);
+                e.details["first_hold_approvals_withdrawn"] = std::move(first_approvals);
                 out.user.employment = policy::EmploymentState::kActive;
                 out.user.notice_date.clear();
                 out.user.last_working_day.clear();

@@ -16,7 +16,11 @@
 //                                cancelled_handovers [record ids],
 //                                confirmed_handovers (a count),
 //                                notice_refusal_cleared,
-//                                open_departure_notices [agreement ids]};
+//                                open_departure_notices [agreement ids],
+//                                first_hold_approvals_withdrawn [record
+//                                ids]}; the cancelled handovers and the
+//                                refusal are kept aside (handover.h,
+//                                departure_checklist.h).
 //                                actor = the HR user.
 //   "user.departed"              object {"user", id}; details
 //                                {last_working_day, today}; actor = the
@@ -83,11 +87,14 @@ struct WithdrawnResignation {
 // the write that audits it. `reason` is required (why, who decided). The
 // right to register a resignation is the right to withdraw it: decided as
 // kRegisterResignation, with the same order of checks as
-// RegisterResignation; the target must be in notice_given
-// (kFailedPrecondition when active, or departed: a departure is final).
+// RegisterResignation; the target must be in notice_given with a last
+// working day not before `today` (kFailedPrecondition otherwise: active;
+// departed, or their last day already past though the sweep has not run
+// yet — a departure is final). `today` as for MarkDeparted (the server's
+// UTC date).
 Result<WithdrawnResignation> WithdrawResignation(Vault& vault, const AuditLog& log,
                                                  const Caller& hr, std::string_view user_id,
-                                                 std::string_view reason);
+                                                 std::string_view reason, CivilDate today);
 
 // Marks departed every user in notice_given whose last working day is
 // before `today` (the account is disabled at the end of the last day):

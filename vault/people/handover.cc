@@ -60,7 +60,7 @@ Status CheckSuccessor(const ReadTxn& txn, std::string_view successor_id, std::st
   }
   if (s->disabled || s->employment != policy::EmploymentState::kActive) {
     return Status::FailedPrecondition("the successor is not an active user",
-                                      "接替人的账户已停用或已离职");
+                                      "接替人的账户已停用，或其本人已提出离职或已离职");
   }
   return Status::Ok();
 }
@@ -695,12 +695,34 @@ Result<Handover> WaiveCustomerConfirmation(Archive& archive, const Caller& calle
   return h;
 }
 
-Status RemovePendingHandover(WriteTxn& txn, const Handover& h) {
+Result<bool> HasFirstHoldApproval(const ReadTxn& txn, const Handover& h) {
+  CUSTOS_ASSIGN_OR_RETURN(std::string first,
+                          HoldFirstApprover(txn, h.record_id, h.successor_id, kTransferByHandover));
+  return !first.empty();
+}
+
+Status CancelPendingHandover(WriteTxn& txn, const Handover& h, uint64_t seq) {
   if (h.state != HandoverState::kPending) {
     return Status::FailedPrecondition("a confirmed handover stays", "已确认的交接不能取消");
   }
-  Status letter = txn.Delete(tables::kDepartures, LetterKey(h.user_id, h.record_id));
-  if (!letter.ok() && letter.code() != StatusCode::kNotFound) return letter;
+  json::Value kept = json::Value::MakeObject();
+  kept["handover"] = h.ToJson();
+  const std::string letter_key = LetterKey(h.user_id, h.record_id);
+  auto letter = txn.Get(tables::kDepartures, letter_key);
+  if (letter.ok()) {
+    kept["letter"] = std::string(*letter);
+    CUSTOS_RETURN_IF_ERROR(txn.Delete(tables::kDepartures, letter_key));
+  } else if (letter.status().code() != StatusCode::kNotFound) {
+    return letter.status();
+  }
+  std::string key = "x/" + h.user_id;
+  key.push_back('\0');
+  key += h.record_id;
+  key.push_back('\0');
+  key += EncodeU64(seq);
+  CUSTOS_RETURN_IF_ERROR(txn.Put(tables::kDepartures, key, json::Serialize(kept)));
+  CUSTOS_ASSIGN_OR_RETURN(bool first_approval, HasFirstHoldApproval(txn, h));
+  if (first_approval) CUSTOS_RETURN_IF_ERROR(ClearPendingTransfer(txn, h.record_id));
   return DeleteHandover(txn, h);
 }
 

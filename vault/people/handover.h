@@ -258,12 +258,20 @@ Result<Handover> WaiveCustomerConfirmation(Archive& archive, const Caller& calle
 // record or waive customer confirmations, or read departure reports.
 Status CheckMayListDepartures(const policy::Policy& policy, const User& caller);
 
-// Removes the pending handover `h` and the customer letter issued for it
-// (WithdrawResignation cancels a withdrawn departure's pending handovers;
-// the audit log keeps their events). kFailedPrecondition for a confirmed
-// handover: its record has moved to the successor, and the ownership
-// history keeps it.
-Status RemovePendingHandover(WriteTxn& txn, const Handover& h);
+// Whether a first confirmation of `h`'s move is waiting for a second
+// approver (a record under legal hold; legal_hold.h).
+Result<bool> HasFirstHoldApproval(const ReadTxn& txn, const Handover& h);
+
+// Cancels the pending handover `h` (WithdrawResignation, whose event is
+// `seq`): it leaves the leaver's and the successor's lists, and with it the
+// customer letter issued for it and a first confirmation waiting for a
+// second approver under legal hold (which must not count for a later
+// move). Nothing is destroyed: the handover as it stood (customer answer
+// included) and the letter are kept under tables::kDepartures
+// "x/" + leaver + \0 + record + \0 + EncodeU64(seq) → {"handover", "letter"?}.
+// kFailedPrecondition for a confirmed handover: its record has moved to the
+// successor, and the ownership history keeps it.
+Status CancelPendingHandover(WriteTxn& txn, const Handover& h, uint64_t seq);
 
 }  // namespace custos::vault
 

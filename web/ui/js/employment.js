@@ -64,14 +64,17 @@ function withdrawForm(p) {
   const reason = el('input', { id: 'emp-withdraw-reason-' + id, maxlength: '2048' });
   const err = el('div', { class: 'error', role: 'alert' });
   const cancel = el('button', { type: 'button', class: 'secondary', i18n: 'emp.cancel' });
+  const submit = el('button', { class: 'primary danger', type: 'submit', id: 'emp-withdraw-submit-' + id, i18n: 'emp.withdraw.submit' });
   const f = el('form', { class: 'inline emp-withdraw-form', 'data-user': p.id },
     el('div', { class: 'grow' }, ...field('emp.withdraw.reason', reason)),
-    el('div', {}, el('button', { class: 'primary danger', type: 'submit', id: 'emp-withdraw-submit-' + id, i18n: 'emp.withdraw.submit' }), cancel), err);
+    el('div', {}, submit, cancel), err);
   f.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     err.textContent = '';
     if (!reason.value.trim()) { err.textContent = t('emp.withdraw.missing'); return; }
+    submit.disabled = true;  // one withdrawal per click
     const r = await api('POST', '/api/v1/users/' + encodeURIComponent(p.id) + '/resignation/withdraw', { reason: reason.value });
+    submit.disabled = false;
     if (!r.ok) { err.textContent = errorText(r.body); return; }
     const kept = r.body.confirmed_handovers || 0;
     const notices = (r.body.open_departure_notices || []).length;
@@ -106,6 +109,7 @@ async function viewEmployment() {
       const toggle = () => {
         row.hidden = !row.hidden;
         other.hidden = true;
+        for (const b of actions) b.setAttribute('aria-expanded', 'false');
         button.setAttribute('aria-expanded', String(!row.hidden));
       };
       button.addEventListener('click', toggle);
