@@ -30,6 +30,36 @@ class WebEmploymentTest : public WebTest {
     auto n = audit_->Size(**r);
     return n.ok() ? *n : 0;
   }
+  // Legal drafts the departure notice of `who`, as registered with kBody,
+  // and a second legal user sends it; its id. Adds legal1 and legal2.
+  std::string SendDepartureNotice(const vault::User& who) {
+    AddUser("legal1", {policy::Role::kLegal});
+    AddUser("legal2", {policy::Role::kLegal});
+    TestClient legal = LoggedIn("legal1");
+    const char* root = std::getenv("CUSTOS_SOURCE_ROOT");
+    std::ifstream in(std::string(root != nullptr ? root : ".") +
+                     "/contract-templates/examples/cn-departure-notice.fields.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto fields = json::Parse(text.str());
+    EXPECT_TRUE(fields.ok());
+    if (!fields.ok()) return "";
+    (*fields)["last_working_day"] = "2027-02-09";  // as registered
+    (*fields)["notice_date"] = "2027-01-15";
+    (*fields)["has_noncompete"] = false;  // no non-compete signed
+    TestResponse draft = legal.Call("POST", "/api/v1/agreements",
+                                    R"({"template_id":"cn-departure-notice","employee_id":")" +
+                                        who.id + R"(","classification":"confidential","fields":)" +
+                                        json::Serialize(*fields) + "}");
+    EXPECT_EQ(draft.status, 201) << draft.body;
+    EXPECT_TRUE(draft.Json()["can_send"].as_bool()) << json::Serialize(draft.Json()["checks"]);
+    const std::string id = draft.Json()["id"].as_string();
+    EXPECT_EQ(legal.Call("POST", "/api/v1/agreements/" + id + "/submit").status, 200);
+    TestResponse sent = LoggedIn("legal2").Call("POST", "/api/v1/agreements/" + id + "/send");
+    EXPECT_EQ(sent.status, 200) << sent.body;
+    return id;
+  }
+
   vault::User hr_;
 };
 
@@ -145,29 +175,8 @@ TEST_F(WebEmploymentTest, HrWithdrawsAResignationInTheNoticePeriod) {
   EXPECT_EQ(nothing.Json()["error"]["message_zh"].as_string(), "尚未登记该员工的离职");
   ASSERT_EQ(hr.Call("POST", Path(author_), kBody).status, 200);
   // Legal has sent the departure notice to sign.
-  AddUser("legal1", {policy::Role::kLegal});
-  AddUser("legal2", {policy::Role::kLegal});
+  const std::string notice = SendDepartureNotice(author_);
   TestClient legal = LoggedIn("legal1");
-  const char* root = std::getenv("CUSTOS_SOURCE_ROOT");
-  std::ifstream in(std::string(root != nullptr ? root : ".") +
-                   "/contract-templates/examples/cn-departure-notice.fields.json");
-  std::stringstream text;
-  text << in.rdbuf();
-  auto fields = json::Parse(text.str());
-  ASSERT_TRUE(fields.ok());
-  (*fields)["last_working_day"] = "2027-02-09";  // as registered
-  (*fields)["notice_date"] = "2027-01-15";
-  (*fields)["has_noncompete"] = false;  // no non-compete signed
-  TestResponse draft = legal.Call(
-      "POST", "/api/v1/agreements",
-      R"({"template_id":"cn-departure-notice","employee_id":")" + author_.id +
-          R"(","classification":"confidential","fields":)" + json::Serialize(*fields) + "}");
-  ASSERT_EQ(draft.status, 201) << draft.body;
-  ASSERT_TRUE(draft.Json()["can_send"].as_bool()) << json::Serialize(draft.Json()["checks"]);
-  const std::string notice = draft.Json()["id"].as_string();
-  ASSERT_EQ(legal.Call("POST", "/api/v1/agreements/" + notice + "/submit").status, 200);
-  TestResponse sent = LoggedIn("legal2").Call("POST", "/api/v1/agreements/" + notice + "/send");
-  ASSERT_EQ(sent.status, 200) << sent.body;
 
   TestResponse no_reason = hr.Call("POST", withdraw, "{}");
   EXPECT_EQ(no_reason.status, 400);
@@ -189,6 +198,49 @@ TEST_F(WebEmploymentTest, HrWithdrawsAResignationInTheNoticePeriod) {
                                      R"({"note":"员工撤回离职，通知不再需要"})");
   ASSERT_EQ(recalled.status, 200) << recalled.body;
   EXPECT_EQ(recalled.Json()["state"].as_string(), "draft");
+}
+
+// A notice signed for a resignation that was then withdrawn belongs to that
+// departure: the next one's checklist asks for a notice of its own.
+TEST_F(WebEmploymentTest, ANoticeSignedForAWithdrawnResignationDoesNotCountForTheNext) {
+  TestClient hr = LoggedIn("hr");
+  ASSERT_EQ(hr.Call("POST", Path(author_), kBody).status, 200);
+  const std::string notice = SendDepartureNotice(author_);
+  const std::string password = std::string(R"({"password":")") + kPassword + "\"}";
+  ASSERT_EQ(
+      LoggedIn("author").Call("POST", "/api/v1/agreements/" + notice + "/sign", password).status,
+      200);
+  ASSERT_EQ(LoggedIn("legal1")
+                .Call("POST", "/api/v1/agreements/" + notice + "/countersign", password)
+                .status,
+            200);
+  const auto notice_item = [&]() {
+    TestResponse list = hr.Call("GET", "/api/v1/departures/" + author_.id + "/checklist");
+    const json::Value body = list.Json();
+    const json::Value* checklist = body.Find("checklist");
+    const json::Value* items = checklist != nullptr ? checklist->Find("items") : nullptr;
+    if (list.status != 200 || items == nullptr || !items->is_array()) {
+      ADD_FAILURE() << list.status << " " << list.body;
+      return json::Value();
+    }
+    for (const json::Value& item : items->as_array()) {
+      if (item.Find("id")->as_string() == "notice") return item;
+    }
+    ADD_FAILURE() << list.body;
+    return json::Value();
+  };
+  EXPECT_EQ(notice_item()["state"].as_string(), "done");
+
+  TestResponse withdrawn = hr.Call("POST", Path(author_) + "/withdraw", R"({"reason":"员工留任"})");
+  ASSERT_EQ(withdrawn.status, 200) << withdrawn.body;
+  EXPECT_TRUE(withdrawn.Json()["open_departure_notices"].as_array().empty());  // signed
+  ASSERT_EQ(hr.Call("POST", Path(author_), kBody).status, 200);                // resigns again
+  json::Value item = notice_item();
+  EXPECT_EQ(item["state"].as_string(), "open");
+  const json::Value* earlier = item["details"].Find("of_a_withdrawn_resignation");
+  ASSERT_TRUE(earlier != nullptr && earlier->is_array()) << json::Serialize(item);
+  ASSERT_EQ(earlier->as_array().size(), 1u);
+  EXPECT_EQ(earlier->as_array()[0].as_string(), notice);
 }
 
 }  // namespace

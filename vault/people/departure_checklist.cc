@@ -218,13 +218,21 @@ Result<DepartureChecklist> ChecklistOf(const ReadTxn& txn, policy::CustomerConfi
   out.items.push_back(std::move(account));
 
   CUSTOS_ASSIGN_OR_RETURN(std::vector<Agreement> agreements, AgreementsOfEmployee(txn, leaver.id));
+  // A notice drafted before a withdrawn resignation was withdrawn belongs to
+  // that departure, not to this one.
+  CUSTOS_ASSIGN_OR_RETURN(uint64_t withdrawn_seq, LastWithdrawnDeparture(txn, leaver.id));
   std::vector<std::string> noncompetes;
   std::vector<std::string> ndas;
   std::vector<std::string> notices_signed;
   std::vector<std::string> notices_open;
+  std::vector<std::string> notices_earlier;
   for (const Agreement& a : agreements) {
     if (a.kind == "departure-notice") {
-      (a.state == AgreementState::kCompleted ? notices_signed : notices_open).push_back(a.id);
+      if (!a.steps.empty() && a.steps.front().audit_seq < withdrawn_seq) {
+        notices_earlier.push_back(a.id);
+      } else {
+        (a.state == AgreementState::kCompleted ? notices_signed : notices_open).push_back(a.id);
+      }
     }
     if (a.state != AgreementState::kCompleted) continue;
     if (a.kind == "non-compete") noncompetes.push_back(a.id);
@@ -235,6 +243,7 @@ Result<DepartureChecklist> ChecklistOf(const ReadTxn& txn, policy::CustomerConfi
       "notice", notices_signed.empty() && !refusal ? ChecklistState::kOpen : ChecklistState::kDone);
   notice.details["signed"] = Ids(notices_signed);
   notice.details["unsigned"] = Ids(notices_open);
+  if (!notices_earlier.empty()) notice.details["of_a_withdrawn_resignation"] = Ids(notices_earlier);
   if (refusal) {
     json::Value r = json::Value::MakeObject();
     r["agreement"] = refusal->agreement_id;
@@ -420,6 +429,25 @@ Result<std::optional<NoticeRefusal>> ReadNoticeRefusal(const ReadTxn& txn,
   CUSTOS_ASSIGN_OR_RETURN(int64_t seq, json::GetIntOr(v, "seq", 0));
   r.seq = static_cast<uint64_t>(seq);
   return std::optional<NoticeRefusal>(std::move(r));
+}
+
+Status NoteWithdrawnDeparture(WriteTxn& txn, std::string_view user_id, UnixMillis at,
+                              uint64_t seq) {
+  json::Value v = json::Value::MakeObject();
+  v["at"] = at;
+  v["seq"] = static_cast<int64_t>(seq);
+  return txn.Put(tables::kDepartures, "wr/" + std::string(user_id), json::Serialize(v));
+}
+
+Result<uint64_t> LastWithdrawnDeparture(const ReadTxn& txn, std::string_view user_id) {
+  auto raw = txn.Get(tables::kDepartures, "wr/" + std::string(user_id));
+  if (!raw.ok()) {
+    if (raw.status().code() == StatusCode::kNotFound) return uint64_t{0};
+    return raw.status();
+  }
+  CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*raw));
+  CUSTOS_ASSIGN_OR_RETURN(int64_t seq, json::GetIntOr(v, "seq", 0));
+  return static_cast<uint64_t>(seq);
 }
 
 }  // namespace custos::vault

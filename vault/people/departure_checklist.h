@@ -87,6 +87,16 @@ Result<NoticeRefusal> RecordNoticeRefusal(Archive& archive, const Caller& caller
                                           std::string_view user_id, std::string_view agreement_id,
                                           std::string_view reason);
 
+// A resignation of `user_id` withdrawn at `at` by the audit event `seq`
+// (WithdrawResignation): tables::kDepartures "wr/" + user id → {"at",
+// "seq"}, the latest. What the departure it ended left behind belongs to
+// it, not to a later one: the checklist leaves out the departure notices
+// drafted before it (in the log's order, which no clock can skew).
+Status NoteWithdrawnDeparture(WriteTxn& txn, std::string_view user_id, UnixMillis at, uint64_t seq);
+// The audit sequence number of `user_id`'s latest withdrawn resignation;
+// 0 when none.
+Result<uint64_t> LastWithdrawnDeparture(const ReadTxn& txn, std::string_view user_id);
+
 // `user_id`'s recorded refusal to sign the notice; nullopt when none.
 Result<std::optional<NoticeRefusal>> ReadNoticeRefusal(const ReadTxn& txn,
                                                        std::string_view user_id);

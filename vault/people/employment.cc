@@ -118,6 +118,7 @@ Result<WithdrawnResignation> WithdrawResignation(Vault& vault, const AuditLog& l
                   CUSTOS_RETURN_IF_ERROR(CancelPendingHandover(txn, h, o.seq));
                 }
                 CUSTOS_RETURN_IF_ERROR(SetAsideNoticeRefusal(txn, user_id, o.seq).status());
+                CUSTOS_RETURN_IF_ERROR(NoteWithdrawnDeparture(txn, user_id, o.now, o.seq));
                 return UpdateUser(txn, out.user);
               },
               // SECURITY: as for a registration, the target is read only
