@@ -21,6 +21,16 @@ constexpr size_t kMaxReasonBytes = 2048;
 constexpr std::string_view kDepartedAction = "user.departed";
 constexpr std::string_view kDepartedRule = "system.departure";
 
+// The facts of HR acting on `user_id`'s employment (a registration, a
+// withdrawal): a departed caller is no one.
+Status HrFacts(const User& actor, std::string_view user_id, policy::Facts& f) {
+  if (actor.employment == policy::EmploymentState::kDeparted) {
+    return Status::Unauthenticated("unknown or disabled user");
+  }
+  f.target_user_id = std::string(user_id);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ValidateResignationDates(std::string_view notice_date, std::string_view last_working_day) {
@@ -55,10 +65,7 @@ Result<User> RegisterResignation(Vault& vault, const AuditLog& log, const Caller
       gate.DecideThenWrite(
               hr, attempt,
               [&](const ReadTxn&, const User& actor, policy::Facts& f, AuditEvent& e) -> Status {
-                if (actor.employment == policy::EmploymentState::kDeparted) {
-                  return Status::Unauthenticated("unknown or disabled user");
-                }
-                f.target_user_id = std::string(user_id);
+                CUSTOS_RETURN_IF_ERROR(HrFacts(actor, user_id, f));
                 e.details["notice_date"] = std::string(notice_date);
                 e.details["last_working_day"] = std::string(last_working_day);
                 return Status::Ok();
@@ -107,11 +114,7 @@ Result<WithdrawnResignation> WithdrawResignation(Vault& vault, const AuditLog& l
       gate.DecideThenWrite(
               hr, attempt,
               [&](const ReadTxn&, const User& actor, policy::Facts& f, AuditEvent&) -> Status {
-                if (actor.employment == policy::EmploymentState::kDeparted) {
-                  return Status::Unauthenticated("unknown or disabled user");
-                }
-                f.target_user_id = std::string(user_id);
-                return Status::Ok();
+                return HrFacts(actor, user_id, f);
               },
               [&](WriteTxn& txn, const access::Outcome& o) -> Status {
                 for (const Handover& h : out.cancelled_handovers) {
