@@ -890,7 +890,12 @@ Decision Decide(const Policy& policy, const Facts& facts, Action action) {
       return DecideByRole(policy, facts, action);
     case Action::kRegisterResignation:
       if (facts.target_user_id.empty()) return Deny(rules::kFactsIncomplete);
-      return DecideByRole(policy, facts, action);
+      if (Check d = CheckEmployment(facts, action)) return *d;
+      if (Check d = CheckRole(policy, facts, action)) return *d;
+      // SECURITY: separation of duties: HR never handles their own
+      // resignation (their own last working day, its withdrawal).
+      if (Same(facts.actor.user_id, facts.target_user_id)) return Deny(rules::kSodOwnDeparture);
+      return Allow(rules::kAllowRole);
     case Action::kExportEvidence:
       return DecideExportEvidence(policy, facts);
     case Action::kRequestEvidence:

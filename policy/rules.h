@@ -74,6 +74,9 @@ inline constexpr std::string_view kRecordNotLower = "record.not_lower";
 // requester.
 inline constexpr std::string_view kSodSelfGrant = "sod.self_grant";
 inline constexpr std::string_view kSodGrantConfirmer = "sod.grant_confirmer";
+// Departures: no one registers, withdraws or records the steps of their own
+// resignation (it would let them set their own last working day).
+inline constexpr std::string_view kSodOwnDeparture = "sod.own_departure";
 
 // Allowances.
 inline constexpr std::string_view kAllowRole = "allow.role";

@@ -108,6 +108,10 @@ constexpr std::array kEntries = {
            "新的密级设置并未降低档案密级。"}},
     Entry{rules::kSodSelfGrant,
           {"No one may grant roles to themselves.", "任何人不得为自己授予角色。"}},
+    Entry{rules::kSodOwnDeparture,
+          {"No one handles their own resignation: another HR user registers, withdraws or "
+           "records it.",
+           "任何人不得办理自己的离职：登记、撤回及相关记录须由其他人事人员办理。"}},
     Entry{rules::kSodGrantConfirmer,
           {"A role grant must be confirmed by a second administrator: not the one who asked for "
            "it, nor an account whose password was set through a link that administrator issued.",

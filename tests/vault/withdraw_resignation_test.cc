@@ -208,5 +208,27 @@ TEST_F(WithdrawResignationTest, ADepartureIsFinal) {
             StatusCode::kFailedPrecondition);
 }
 
+// HR never handles their own resignation: another HR user registers it
+// (sod.own_departure: it would let them set their own last working day),
+// and in their notice period they act on no one's (employment.notice_period),
+// their own withdrawal included.
+TEST_F(WithdrawResignationTest, NoOneHandlesTheirOwnResignation) {
+  const User other_hr = AddUser("li.hr", "李人事", {policy::Role::kHr});
+  auto self = RegisterResignation(*vault_, *log_, As(hr_), hr_.id, "2026-03-02", "2026-04-01", "");
+  EXPECT_EQ(self.status().code(), StatusCode::kPermissionDenied);
+  ASSERT_NE(self.status().refusal(), nullptr);
+  EXPECT_EQ(self.status().refusal()->rule, "sod.own_departure");
+  ASSERT_TRUE(
+      RegisterResignation(*vault_, *log_, As(other_hr), hr_.id, "2026-03-02", "2026-04-01", "")
+          .ok());
+  auto own = WithdrawResignation(*vault_, *log_, As(hr_), hr_.id, "我不走了", kToday);
+  EXPECT_EQ(own.status().code(), StatusCode::kPermissionDenied);
+  ASSERT_NE(own.status().refusal(), nullptr);
+  EXPECT_EQ(own.status().refusal()->rule, "employment.notice_period");
+  EXPECT_EQ(LastLeaf()["decision"].as_string(), "deny");
+  EXPECT_EQ(Reload(hr_).employment, policy::EmploymentState::kNoticeGiven);
+  EXPECT_TRUE(WithdrawResignation(*vault_, *log_, As(other_hr), hr_.id, "留任", kToday).ok());
+}
+
 }  // namespace
 }  // namespace custos::vault

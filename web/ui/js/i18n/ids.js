@@ -54,6 +54,7 @@ const RULES = [
   ['record.lowering_needs_approver', '降低密级须由负责人以外的审批人决定', 'Lowering needs an approver other than the owner'],
   ['record.not_lower', '新密级并未降低', 'New marking is not lower'],
   ['sod.self_grant', '不得为自己授予角色', 'No granting roles to oneself'],
+  ['sod.own_departure', '不得办理自己的离职', 'No handling one\'s own resignation'],
   ['sod.grant_confirmer', '须由另一位管理员确认', 'A second administrator must confirm'],
   ['allow.role', '角色允许', 'Allowed by role'],
   ['route.roles', '角色无权使用此功能', 'Roles may not use this function'],
