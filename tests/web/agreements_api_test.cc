@@ -237,7 +237,7 @@ TEST_F(WebAgreementsTest, ASentAgreementIsRecalledBeforeItIsSigned) {
   const std::string recall = "/api/v1/agreements/" + id + "/recall";
   TestResponse bare = legal.Call("POST", recall, "{}");
   EXPECT_EQ(bare.status, 400);
-  EXPECT_EQ(bare.Json()["error"]["message_zh"].as_string(), "note 为必填项");
+  EXPECT_EQ(bare.Json()["error"]["message_zh"].as_string(), "说明（note）为必填项");
   TestClient emp = LoggedIn("emp");
   EXPECT_EQ(emp.Call("POST", recall, R"({"note":"不签"})").status, 403);
   TestResponse back = legal.Call("POST", recall, R"({"note":"保密期限写错，修改后重发"})");

@@ -180,7 +180,7 @@ TEST_F(WebEmploymentTest, HrWithdrawsAResignationInTheNoticePeriod) {
 
   TestResponse no_reason = hr.Call("POST", withdraw, "{}");
   EXPECT_EQ(no_reason.status, 400);
-  EXPECT_EQ(no_reason.Json()["error"]["message_zh"].as_string(), "reason 为必填项");
+  EXPECT_EQ(no_reason.Json()["error"]["message_zh"].as_string(), "事由（reason）为必填项");
   EXPECT_EQ(LoggedIn("author").Call("POST", withdraw, R"({"reason":"我不走了"})").status, 403);
   EXPECT_EQ(Reload(author_).employment, policy::EmploymentState::kNoticeGiven);
 

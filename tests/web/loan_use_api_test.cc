@@ -232,7 +232,7 @@ TEST_F(WebLoanUseTest, RefusalsCarryTheRuleInBothLanguages) {
   TestResponse bad = borrower.Call("POST", "/api/v1/loans", R"({"record":[],"reason":"r"})");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.Json()["error"].Find("rule"), nullptr);
-  EXPECT_EQ(bad.Json()["error"]["message_zh"].as_string(), "record 须为文本");
+  EXPECT_EQ(bad.Json()["error"]["message_zh"].as_string(), "档案（record）须为文本");
 }
 
 }  // namespace

@@ -18,16 +18,56 @@ std::string QueryString(const HttpRequest& req, std::string_view key) {
 
 namespace {
 
+// A request field as the Chinese message names it: its words on the page,
+// with the API's key after them ("事由（reason）"); the key alone when it has
+// no words here.
+std::string KeyZh(std::string_view key) {
+  static constexpr std::pair<std::string_view, std::string_view> kWords[] = {
+      {"reason", "事由"},
+      {"note", "说明"},
+      {"comment", "意见"},
+      {"record", "档案"},
+      {"records", "档案"},
+      {"owner", "负责人"},
+      {"custodian", "保管人"},
+      {"successor", "接替人"},
+      {"name", "名称"},
+      {"classification", "密级"},
+      {"tags", "标签"},
+      {"territory", "区域/团队"},
+      {"territories", "负责的区域或团队"},
+      {"status", "状态"},
+      {"due", "归还期限"},
+      {"declassify_on", "解密日期"},
+      {"notice_date", "提出离职日期"},
+      {"last_working_day", "最后工作日"},
+      {"case", "案号"},
+      {"purpose", "用途"},
+      {"people", "涉及人员"},
+      {"recipients", "接收人"},
+      {"from", "起始时间"},
+      {"to", "截止时间"},
+      {"limit", "每页条数"},
+      {"offset", "起始位置"},
+      {"answer", "客户答复"},
+      {"language", "语言"},
+  };
+  for (const auto& [k, zh] : kWords) {
+    if (k == key) return std::string(zh) + "（" + std::string(key) + "）";
+  }
+  return std::string(key) + " ";
+}
+
 Result<uint64_t> ParseDecimal(std::string_view key, std::string_view text, uint64_t max) {
   const auto too_large = [&] {
     return Status::InvalidArgument(
         std::string(key) + " is too large (at most " + std::to_string(max) + ")",
-        std::string(key) + " 过大（最多 " + std::to_string(max) + "）");
+        KeyZh(key) + "过大（最多 " + std::to_string(max) + "）");
   };
   if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos) {
     return Status::InvalidArgument(
         std::string(key) + " must be a whole number from 0 to " + std::to_string(max),
-        std::string(key) + " 须为 0 到 " + std::to_string(max) + " 之间的整数");
+        KeyZh(key) + "须为 0 到 " + std::to_string(max) + " 之间的整数");
   }
   uint64_t v = 0;
   for (char c : text) {
@@ -49,7 +89,7 @@ Result<UnixMillis> ParseTimeText(std::string_view key, std::string_view text) {
   if (!t.ok()) {
     return Status::InvalidArgument(
         std::string(key) + " must be an RFC 3339 time or Unix milliseconds",
-        std::string(key) + " 须为 RFC 3339 格式的时间或 Unix 毫秒数");
+        KeyZh(key) + "须为 RFC 3339 格式的时间或 Unix 毫秒数");
   }
   return *t;
 }
@@ -75,13 +115,12 @@ Result<std::string> OptionalText(const json::Value& body, std::string_view key, 
   const json::Value* v = body.Find(key);
   if (v == nullptr || v->is_null()) return std::string();
   if (!v->is_string()) {
-    return Status::InvalidArgument(std::string(key) + " must be a string",
-                                   std::string(key) + " 须为文本");
+    return Status::InvalidArgument(std::string(key) + " must be a string", KeyZh(key) + "须为文本");
   }
   if (v->as_string().size() > max_bytes) {
     return Status::InvalidArgument(
         std::string(key) + " is too long (at most " + std::to_string(max_bytes) + " bytes)",
-        std::string(key) + " 过长（最多 " + std::to_string(max_bytes) + " 字节）");
+        KeyZh(key) + "过长（最多 " + std::to_string(max_bytes) + " 字节）");
   }
   return v->as_string();
 }
@@ -89,8 +128,7 @@ Result<std::string> OptionalText(const json::Value& body, std::string_view key, 
 Result<std::string> RequiredText(const json::Value& body, std::string_view key, size_t max_bytes) {
   CUSTOS_ASSIGN_OR_RETURN(std::string s, OptionalText(body, key, max_bytes));
   if (s.find_first_not_of(" \t\r\n") == std::string::npos) {
-    return Status::InvalidArgument(std::string(key) + " is required",
-                                   std::string(key) + " 为必填项");
+    return Status::InvalidArgument(std::string(key) + " is required", KeyZh(key) + "为必填项");
   }
   return s;
 }
@@ -101,13 +139,13 @@ Result<std::optional<UnixMillis>> OptionalTime(const json::Value& body, std::str
   if (v->is_int()) {
     if (v->as_int() < 0) {
       return Status::InvalidArgument(std::string(key) + " must not be negative",
-                                     std::string(key) + " 不能为负数");
+                                     KeyZh(key) + "不能为负数");
     }
     return std::optional<UnixMillis>(v->as_int());
   }
   if (!v->is_string()) {
     return Status::InvalidArgument(std::string(key) + " must be a time (RFC 3339 or milliseconds)",
-                                   std::string(key) + " 须为时间（RFC 3339 格式或毫秒数）");
+                                   KeyZh(key) + "须为时间（RFC 3339 格式或毫秒数）");
   }
   CUSTOS_ASSIGN_OR_RETURN(UnixMillis t, ParseTimeText(key, v->as_string()));
   return std::optional<UnixMillis>(t);
@@ -118,7 +156,7 @@ Result<bool> OptionalBool(const json::Value& body, std::string_view key, bool fa
   if (v == nullptr || v->is_null()) return fallback;
   if (!v->is_bool()) {
     return Status::InvalidArgument(std::string(key) + " must be true or false",
-                                   std::string(key) + " 须为 true 或 false");
+                                   KeyZh(key) + "须为 true 或 false");
   }
   return v->as_bool();
 }
@@ -128,13 +166,12 @@ Result<std::vector<std::string>> OptionalStrings(const json::Value& body, std::s
   const json::Value* v = body.Find(key);
   if (v == nullptr || v->is_null()) return out;
   if (!v->is_array()) {
-    return Status::InvalidArgument(std::string(key) + " must be an array",
-                                   std::string(key) + " 须为数组");
+    return Status::InvalidArgument(std::string(key) + " must be an array", KeyZh(key) + "须为数组");
   }
   for (const json::Value& e : v->as_array()) {
     if (!e.is_string() || e.as_string().size() > 256) {
       return Status::InvalidArgument(std::string(key) + " must hold short strings",
-                                     std::string(key) + " 须为短文本的列表（每项最多 256 字节）");
+                                     KeyZh(key) + "须为短文本的列表（每项最多 256 字节）");
     }
     out.push_back(e.as_string());
   }
