@@ -82,11 +82,14 @@ Status CheckTextField(std::string_view field, std::string_view field_zh, std::st
                       bool block) {
   const TextCheck check = CheckText(text, block);
   if (check.fault == TextFault::kNone) return Status::Ok();
-  std::string zh(field_zh);
-  // A name in Latin letters ("content.phone") keeps a space before the Chinese.
-  if (!zh.empty() && static_cast<unsigned char>(zh.back()) < 0x80) zh += ' ';
   return Status::InvalidArgument(std::string(field) + " " + Describe(check),
-                                 zh + DescribeZh(check));
+                                 ZhSubject(field_zh) + DescribeZh(check));
+}
+
+std::string ZhSubject(std::string_view name) {
+  std::string out(name);
+  if (!out.empty() && static_cast<unsigned char>(out.back()) < 0x80) out += ' ';
+  return out;
 }
 
 std::string LowerAscii(std::string_view s) {

@@ -40,6 +40,11 @@ std::string LineTextProblem(std::string_view text);
 // (LF, CR, U+2028, U+2029).
 std::string BlockTextProblem(std::string_view text);
 
+// `name` as the subject of a Chinese sentence: a name ending in a Latin
+// letter or digit ("content.phone", "标签 2") keeps a space before the
+// Chinese that follows it ("标签 2 为空"); a Chinese one runs on ("标签为空").
+std::string ZhSubject(std::string_view name);
+
 // OK when `text` is fit for the field, else kInvalidArgument naming it in
 // both languages: "name holds a line break; it must be one line" and
 // "客户名称含有换行符，须为一行" (`field_zh` the field's name in Chinese, or

@@ -57,6 +57,14 @@ TEST(TextTest, AFieldsProblemIsSaidInBothLanguages) {
   EXPECT_TRUE(CheckTextField("notes", "备注", "第一行\n第二行", true).ok());
 }
 
+TEST(TextTest, AChineseSubjectKeepsASpaceOnlyAfterLatinLetters) {
+  EXPECT_EQ(ZhSubject("标签 2") + "为空", "标签 2 为空");
+  EXPECT_EQ(ZhSubject("content.phone") + "含有制表符", "content.phone 含有制表符");
+  EXPECT_EQ(ZhSubject("客户名称") + "为空", "客户名称为空");
+  EXPECT_EQ(ZhSubject("事由（reason）") + "为必填项", "事由（reason）为必填项");
+  EXPECT_EQ(ZhSubject(""), "");
+}
+
 TEST(TextTest, LowerAsciiLowersOnlyLatinCapitals) {
   EXPECT_EQ(LowerAscii("Content-Type: ABC-xyz_09"), "content-type: abc-xyz_09");
   EXPECT_EQ(LowerAscii("王磊 Sales.Wang ÄÖ"), "王磊 sales.wang ÄÖ");

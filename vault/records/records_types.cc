@@ -296,9 +296,8 @@ std::string FieldPathZh(std::string_view path) {
 // kInvalidArgument naming `field`: "<field> <problem>" and in Chinese
 // "<its Chinese name><problem_zh>".
 Status Refuse(const std::string& field, std::string_view problem, std::string_view problem_zh) {
-  std::string zh = FieldPathZh(field);
-  if (!zh.empty() && static_cast<unsigned char>(zh.back()) < 0x80) zh += ' ';  // "标签 2 为空"
-  return Status::InvalidArgument(field + " " + std::string(problem), zh + std::string(problem_zh));
+  return Status::InvalidArgument(field + " " + std::string(problem),
+                                 ZhSubject(FieldPathZh(field)) + std::string(problem_zh));
 }
 
 // A list of objects in content (contacts, key dates): an array whose

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "base/text.h"
 #include "vault/access/users.h"
 
 namespace custos::web::internal {
@@ -55,7 +56,7 @@ std::string KeyZh(std::string_view key) {
   for (const auto& [k, zh] : kWords) {
     if (k == key) return std::string(zh) + "（" + std::string(key) + "）";
   }
-  return std::string(key) + " ";
+  return ZhSubject(key);
 }
 
 Result<uint64_t> ParseDecimal(std::string_view key, std::string_view text, uint64_t max) {
