@@ -46,6 +46,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import urllib.parse
 
 PASSPHRASE = "crash-test-passphrase"
@@ -676,6 +677,19 @@ def main():
         print("PASS: %d rounds in %.1f s" % (args.rounds, time.monotonic() - started))
     except Failure as e:
         print("FAIL: %s" % e, file=sys.stderr)
+        print("vault kept in %s" % tmp, file=sys.stderr)
+        args.keep = True
+    except Exception as e:  # a connection the server dropped, or a bug in this test
+        # One line first (CI may show only the start of the output): what and
+        # where in this file, then the whole traceback and the servers' output.
+        here = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == __file__]
+        where = ", ".join("line %d (%s)" % (f.lineno, f.name) for f in here[-3:])
+        print("FAIL: unexpected %r at %s" % (e, where), file=sys.stderr)
+        traceback.print_exc()
+        for i, server in list(enumerate(servers))[-3:]:
+            print("---- output of server %d (%s):\n%s" %
+                  (i, "running" if server.proc.poll() is None else "exited %s" %
+                   server.proc.returncode, server.log()[-4000:]), file=sys.stderr)
         print("vault kept in %s" % tmp, file=sys.stderr)
         args.keep = True
     finally:
