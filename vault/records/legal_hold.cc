@@ -5,59 +5,24 @@
 namespace custos::vault {
 namespace {
 
-std::string HoldPrefix(std::string_view kind, std::string_view id) {
-  std::string k = "hold/";
-  k += kind;
-  k.push_back('/');
-  k += id;
-  k.push_back('\0');
-  return k;
-}
-
 std::string TransferKey(std::string_view record_id) {
   return "hold/xfer/" + std::string(record_id);
 }
 
-Result<std::vector<std::string>> Holders(const ReadTxn& txn, std::string_view kind,
-                                         std::string_view id) {
-  const std::string prefix = HoldPrefix(kind, id);
-  std::vector<std::string> out;
-  CUSTOS_RETURN_IF_ERROR(
-      txn.ScanKeys(tables::kIndex, prefix, [&](std::string_view key) -> Result<bool> {
-        out.emplace_back(key.substr(prefix.size()));
-        return true;
-      }));
-  return out;
-}
-
 Status SetHold(WriteTxn& txn, std::string_view request_id, const std::vector<std::string>& records,
                const std::vector<std::string>& agreements, bool place) {
-  auto apply = [&](std::string_view kind, const std::string& id) -> Status {
-    const std::string key = HoldPrefix(kind, id) + std::string(request_id);
+  auto apply = [&](HeldKind kind, const std::string& id) -> Status {
+    const std::string key = HoldKeyPrefix(kind, id) + std::string(request_id);
     if (place) return txn.Put(tables::kIndex, key, "");
     Status st = txn.Delete(tables::kIndex, key);
     return st.code() == StatusCode::kNotFound ? Status::Ok() : st;
   };
-  for (const std::string& r : records) CUSTOS_RETURN_IF_ERROR(apply("r", r));
-  for (const std::string& a : agreements) CUSTOS_RETURN_IF_ERROR(apply("a", a));
+  for (const std::string& r : records) CUSTOS_RETURN_IF_ERROR(apply(HeldKind::kRecord, r));
+  for (const std::string& a : agreements) CUSTOS_RETURN_IF_ERROR(apply(HeldKind::kAgreement, a));
   return Status::Ok();
 }
 
 }  // namespace
-
-Result<std::vector<std::string>> HoldsOnRecord(const ReadTxn& txn, std::string_view record_id) {
-  return Holders(txn, "r", record_id);
-}
-
-Result<bool> RecordOnHold(const ReadTxn& txn, std::string_view record_id) {
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> holders, Holders(txn, "r", record_id));
-  return !holders.empty();
-}
-
-Result<bool> AgreementOnHold(const ReadTxn& txn, std::string_view agreement_id) {
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> holders, Holders(txn, "a", agreement_id));
-  return !holders.empty();
-}
 
 Status PlaceHold(WriteTxn& txn, std::string_view request_id,
                  const std::vector<std::string>& record_ids,

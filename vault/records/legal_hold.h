@@ -10,11 +10,10 @@
 // RecordOnHold / AgreementOnHold first). The policy engine gets the fact
 // as RecordFacts::legal_hold.
 //
-// Storage (tables::kIndex, values sealed):
-//   "hold/r/" + record id    \0 + request id → ""   records held by a request
-//   "hold/a/" + agreement id \0 + request id → ""   agreements held
+// Storage (tables::kIndex, values sealed): the holds themselves as
+// vault/store/holds.h lays them out (and reads them: RecordOnHold,
+// AgreementOnHold, HoldsOnRecord), and
 //   "hold/xfer/" + record id → PendingTransfer JSON  first approval of a move
-// A record held by several requests stays held until the last is lifted.
 //
 // Thread-safety: free functions over transactions (vault.h).
 #ifndef CUSTOS_VAULT_RECORDS_LEGAL_HOLD_H_
@@ -29,14 +28,10 @@
 #include "base/json.h"
 #include "base/status.h"
 #include "base/time.h"
+#include "vault/store/holds.h"
 #include "vault/store/vault.h"
 
 namespace custos::vault {
-
-// The requests holding `record_id` (empty when it is not on hold).
-Result<std::vector<std::string>> HoldsOnRecord(const ReadTxn& txn, std::string_view record_id);
-Result<bool> RecordOnHold(const ReadTxn& txn, std::string_view record_id);
-Result<bool> AgreementOnHold(const ReadTxn& txn, std::string_view agreement_id);
 
 // Places (or releases) the hold of `request_id` on these records and
 // agreements, inside the transaction of the decision that does it.
