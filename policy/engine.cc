@@ -649,7 +649,7 @@ Decision DecideAgreementStep(const Policy& policy, const Facts& facts) {
     return Allow(rules::kNoncompeteLegal);
   }
   if (step == "draft" || step == "update" || step == "submit" || step == "return" ||
-      step == "send" || step == "recall" || step == "paper_upload") {
+      step == "send" || step == "recall" || step == "void" || step == "paper_upload") {
     if (!legal) return Deny(rules::kAgreementsLegalOnly);
     // SECURITY: separation of duties: the review is a second person, who
     // wrote none of the text it sends (a reviewer who returned or recalled
@@ -662,6 +662,11 @@ Decision DecideAgreementStep(const Policy& policy, const Facts& facts) {
     // leave them unbound, unsigned).
     if (step == "recall" && Same(actor.user_id, ag.employee_id)) {
       return Deny(rules::kAgreementsRecallByOther);
+    }
+    // Nor voids it: an employee who is legal does not end their own
+    // agreement unsigned.
+    if (step == "void" && Same(actor.user_id, ag.employee_id)) {
+      return Deny(rules::kAgreementsVoidByOther);
     }
     return Allow(rules::kAgreementsLegal);
   }

@@ -95,7 +95,7 @@ struct UserAdminFacts {
 
 // The agreement step in question (kAgreementStep).
 struct AgreementFacts {
-  // "draft", "update", "submit", "return", "send", "recall", "paper_upload" (legal's
+  // "draft", "update", "submit", "return", "send", "recall", "void", "paper_upload" (legal's
   // steps), "countersign" (legal, for the company), "sign" and "deliver"
   // (the employee's own), "attest" (a custodian), "certificate" (read a
   // signing certificate), "noncompete.track" (record payments, a release)

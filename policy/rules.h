@@ -117,6 +117,7 @@ inline constexpr std::string_view kAgreementsReviewByOther = "agreements.review_
 inline constexpr std::string_view kAgreementsEmployeeOnly = "agreements.employee_only";
 inline constexpr std::string_view kAgreementsCompanySigner = "agreements.company_signer";
 inline constexpr std::string_view kAgreementsRecallByOther = "agreements.recall_by_other";
+inline constexpr std::string_view kAgreementsVoidByOther = "agreements.void_by_other";
 inline constexpr std::string_view kAgreementsCustodianAttests = "agreements.custodian_attests";
 inline constexpr std::string_view kAgreementsReaders = "agreements.readers";
 inline constexpr std::string_view kAgreementsLegal = "agreements.legal";

@@ -174,6 +174,12 @@ HttpResponse RecallRoute(const Ctx& c, const HttpRequest& req, const RequestCont
   return AgreementResponse(c->agreements->Recall(ctx.ToCaller(), req.params.at("id"), *note));
 }
 
+HttpResponse VoidRoute(const Ctx& c, const HttpRequest& req, const RequestContext& ctx) {
+  auto note = RequiredText(req.json, "note", 2048);
+  if (!note.ok()) return ErrorResponse(note.status());
+  return AgreementResponse(c->agreements->Void(ctx.ToCaller(), req.params.at("id"), *note));
+}
+
 HttpResponse SendRoute(const Ctx& c, const HttpRequest& req, const RequestContext& ctx) {
   return AgreementResponse(c->agreements->Send(ctx.ToCaller(), req.params.at("id")));
 }
@@ -476,6 +482,8 @@ void RegisterAgreementRoutes(App& app) {
   r.Add(
       Route::ForRoles("POST", "/api/v1/agreements/{id}/recall", {Role::kLegal}, bind(&RecallRoute))
           .Json());
+  r.Add(Route::ForRoles("POST", "/api/v1/agreements/{id}/void", {Role::kLegal}, bind(&VoidRoute))
+            .Json());
   r.Add(Route::ForSession("GET", "/api/v1/agreements/{id}/preview", bind(&PreviewRoute)));
   r.Add(Route::ForSession("POST", "/api/v1/agreements/{id}/sign",
                           [&app, c](const HttpRequest& req, const RequestContext& ctx) {

@@ -1135,6 +1135,14 @@ TEST(PolicyEngineTest, AgreementStepsAreDecidedByTheEngine) {
   EXPECT_EQ(rule(AgreementStep(mark, "recall")), rules::kAgreementsLegal);
   EXPECT_EQ(rule(AgreementStep(Actor(kBob, {Role::kBorrower}), "recall")),
             rules::kAgreementsLegalOnly);
+  // Nor voids it; other legal may, the drafter included (a void binds no
+  // one), and no one else.
+  EXPECT_EQ(rule(AgreementStep(Actor(kBob, {Role::kLegal}), "void")),
+            rules::kAgreementsVoidByOther);
+  EXPECT_EQ(rule(AgreementStep(mark, "void")), rules::kAgreementsLegal);
+  EXPECT_EQ(rule(AgreementStep(lena, "void")), rules::kAgreementsLegal);
+  EXPECT_EQ(rule(AgreementStep(Actor(kErin, {Role::kCustodian}), "void")),
+            rules::kAgreementsLegalOnly);
   // A custodian attests, never the one who uploaded the scan.
   Facts attest = AgreementStep(Actor(kErin, {Role::kCustodian}), "attest");
   EXPECT_EQ(rule(attest), rules::kAgreementsCustodian);

@@ -346,6 +346,65 @@ TEST_F(AgreementsTest, LegalRecallsASentAgreementBeforeItIsSigned) {
   EXPECT_EQ(reason, "竞业限制条款有误，修改后重新发送");
 }
 
+// An agreement no longer needed (drafted for the wrong person, superseded,
+// or a departure notice of a withdrawn resignation) is voided unsigned: it
+// stays, with its history and reason, binds no one, leaves the employee's
+// list, and is never edited, sent or signed again. Legal only, with a
+// reason; never once signed.
+TEST_F(AgreementsTest, LegalVoidsAnAgreementNoLongerNeededBeforeItIsSigned) {
+  Agreement sent = SentNda();
+  EXPECT_EQ(agreements_->Void(As(legal_), sent.id, "").status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(agreements_->Void(As(employee_), sent.id, "不想签").status().code(),
+            StatusCode::kPermissionDenied);
+  ASSERT_EQ(agreements_->List(As(employee_), employee_.id)->size(), 1u);
+
+  auto voided = agreements_->Void(As(legal_), sent.id, "发错了人，作废");
+  ASSERT_TRUE(voided.ok()) << voided.status().ToString();
+  EXPECT_EQ(voided->state, AgreementState::kVoided);
+  EXPECT_EQ(voided->steps.back().action, "void");
+  EXPECT_EQ(voided->steps.back().note, "发错了人，作废");
+  // Off the employee's list, and nothing more happens to it.
+  EXPECT_TRUE(agreements_->List(As(employee_), employee_.id)->empty());
+  EXPECT_EQ(agreements_->Sign(As(employee_), sent.id, Pw()).status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(agreements_->Recall(As(legal_), sent.id, "再改").status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(agreements_->Void(As(legal_), sent.id, "再作废").status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(agreements_->UpdateDraft(As(legal_), sent.id, voided->fields, voided->version)
+                .status()
+                .code(),
+            StatusCode::kFailedPrecondition);
+  // Legal still reads it, with its history.
+  auto kept = agreements_->Get(As(legal2_), sent.id);
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_EQ(kept->state, AgreementState::kVoided);
+
+  // A draft is voided by its own drafter too; one in review as well.
+  DraftRequest r;
+  r.template_id = "cn-employee-nda";
+  r.employee_id = employee_.id;
+  r.fields["employee_name"] = "张伟";
+  auto draft = agreements_->CreateDraft(As(legal_), r);
+  ASSERT_TRUE(draft.ok());
+  EXPECT_TRUE(agreements_->Void(As(legal_), draft->id, "重复起草").ok());
+  auto review = agreements_->CreateDraft(As(legal_), r);
+  ASSERT_TRUE(review.ok());
+  ASSERT_TRUE(agreements_->Submit(As(legal_), review->id).ok());
+  EXPECT_TRUE(agreements_->Void(As(legal2_), review->id, "条款已由新模板取代").ok());
+
+  // Signed: too late; the agreement binds.
+  Agreement signed_nda = SentNda();
+  ASSERT_TRUE(agreements_->Sign(As(employee_), signed_nda.id, Pw()).ok());
+  auto late = agreements_->Void(As(legal_), signed_nda.id, "晚了");
+  EXPECT_EQ(late.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(late.status().message_zh().find("只有未签署的协议可以作废"), std::string::npos);
+  const std::vector<std::string> actions = ActionsFor(sent.id);
+  EXPECT_NE(std::find(actions.begin(), actions.end(), "agreement.void:deny"), actions.end());
+  EXPECT_NE(std::find(actions.begin(), actions.end(), "agreement.void:allow"), actions.end());
+}
+
 TEST_F(AgreementsTest, PaperScanAttestedByCustodian) {
   Agreement a = SentNda();
   const std::string scan = "%PDF-1.7 scanned signed paper";

@@ -60,6 +60,23 @@ class WebEmploymentTest : public WebTest {
     return id;
   }
 
+  // The departure checklist's notice item of `who`, as HR reads it.
+  json::Value NoticeItem(TestClient& hr, const vault::User& who) {
+    TestResponse list = hr.Call("GET", "/api/v1/departures/" + who.id + "/checklist");
+    const json::Value body = list.Json();
+    const json::Value* checklist = body.Find("checklist");
+    const json::Value* items = checklist != nullptr ? checklist->Find("items") : nullptr;
+    if (list.status != 200 || items == nullptr || !items->is_array()) {
+      ADD_FAILURE() << list.status << " " << list.body;
+      return json::Value();
+    }
+    for (const json::Value& item : items->as_array()) {
+      if (item.Find("id")->as_string() == "notice") return item;
+    }
+    ADD_FAILURE() << list.body;
+    return json::Value();
+  }
+
   vault::User hr_;
 };
 
@@ -214,21 +231,7 @@ TEST_F(WebEmploymentTest, ANoticeSignedForAWithdrawnResignationDoesNotCountForTh
                 .Call("POST", "/api/v1/agreements/" + notice + "/countersign", password)
                 .status,
             200);
-  const auto notice_item = [&]() {
-    TestResponse list = hr.Call("GET", "/api/v1/departures/" + author_.id + "/checklist");
-    const json::Value body = list.Json();
-    const json::Value* checklist = body.Find("checklist");
-    const json::Value* items = checklist != nullptr ? checklist->Find("items") : nullptr;
-    if (list.status != 200 || items == nullptr || !items->is_array()) {
-      ADD_FAILURE() << list.status << " " << list.body;
-      return json::Value();
-    }
-    for (const json::Value& item : items->as_array()) {
-      if (item.Find("id")->as_string() == "notice") return item;
-    }
-    ADD_FAILURE() << list.body;
-    return json::Value();
-  };
+  const auto notice_item = [&]() { return NoticeItem(hr, author_); };
   EXPECT_EQ(notice_item()["state"].as_string(), "done");
 
   TestResponse withdrawn = hr.Call("POST", Path(author_) + "/withdraw", R"({"reason":"员工留任"})");
@@ -241,6 +244,45 @@ TEST_F(WebEmploymentTest, ANoticeSignedForAWithdrawnResignationDoesNotCountForTh
   ASSERT_TRUE(earlier != nullptr && earlier->is_array()) << json::Serialize(item);
   ASSERT_EQ(earlier->as_array().size(), 1u);
   EXPECT_EQ(earlier->as_array()[0].as_string(), notice);
+}
+
+// A departure notice no longer needed (drafted with a wrong date, or the
+// employee stays) is voided by legal: it leaves the employee's list and the
+// checklist's unsigned notices, and stays on record.
+TEST_F(WebEmploymentTest, ADepartureNoticeNoLongerNeededIsVoided) {
+  TestClient hr = LoggedIn("hr");
+  ASSERT_EQ(hr.Call("POST", Path(author_), kBody).status, 200);
+  const std::string notice = SendDepartureNotice(author_);
+  json::Value item = NoticeItem(hr, author_);
+  ASSERT_EQ(item["details"]["unsigned"].as_array().size(), 1u) << json::Serialize(item);
+  TestClient author = LoggedIn("author");
+  ASSERT_EQ(author.Call("GET", "/api/v1/agreements").Json()["agreements"].as_array().size(), 1u);
+
+  const std::string void_path = "/api/v1/agreements/" + notice + "/void";
+  TestClient legal = LoggedIn("legal1");
+  TestResponse bare = legal.Call("POST", void_path, "{}");
+  EXPECT_EQ(bare.status, 400);
+  EXPECT_EQ(bare.Json()["error"]["message_zh"].as_string(), "说明（note）为必填项");
+  EXPECT_EQ(author.Call("POST", void_path, R"({"note":"不签"})").status, 403);
+  TestResponse voided = legal.Call("POST", void_path, R"({"note":"最后工作日写错，重新起草"})");
+  ASSERT_EQ(voided.status, 200) << voided.body;
+  EXPECT_EQ(voided.Json()["state"].as_string(), "voided");
+  EXPECT_EQ(legal.Call("POST", void_path, R"({"note":"再作废"})").status, 409);
+
+  // Off the employee's list and the checklist; legal still reads it.
+  EXPECT_TRUE(author.Call("GET", "/api/v1/agreements").Json()["agreements"].as_array().empty());
+  item = NoticeItem(hr, author_);
+  EXPECT_TRUE(item["details"]["unsigned"].as_array().empty()) << json::Serialize(item);
+  EXPECT_EQ(item["state"].as_string(), "open");
+  EXPECT_EQ(legal.Call("GET", "/api/v1/agreements/" + notice).status, 200);
+  // A refusal to sign it is not recorded: there is nothing to sign.
+  TestResponse refusal = hr.Call("POST", "/api/v1/departures/" + author_.id + "/notice-refusal",
+                                 R"({"reason":"拒签","agreement":")" + notice + "\"}");
+  EXPECT_EQ(refusal.status, 409) << refusal.body;
+  // Withdrawing the resignation names no open notice.
+  TestResponse withdrawn = hr.Call("POST", Path(author_) + "/withdraw", R"({"reason":"员工留任"})");
+  ASSERT_EQ(withdrawn.status, 200) << withdrawn.body;
+  EXPECT_TRUE(withdrawn.Json()["open_departure_notices"].as_array().empty());
 }
 
 }  // namespace

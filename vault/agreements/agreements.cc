@@ -7,6 +7,7 @@
 #include "policy/engine.h"
 #include "policy/rules.h"
 #include "vault/agreements/internal/agreements_common.h"
+#include "vault/store/holds.h"
 #include "vault/store/versions.h"
 
 namespace custos::vault {
@@ -27,6 +28,8 @@ std::string_view StateLabelZh(AgreementState s) {
       return "纸质件待见证";
     case AgreementState::kCompleted:
       return "已完成";
+    case AgreementState::kVoided:
+      return "已作废";
   }
   return "草稿";
 }
@@ -83,7 +86,7 @@ bool IsReader(const User& u) {
 
 bool EmployeeMaySee(const User& u, const Agreement& a) {
   return u.id == a.employee_id && a.state != AgreementState::kDraft &&
-         a.state != AgreementState::kInReview;
+         a.state != AgreementState::kInReview && a.state != AgreementState::kVoided;
 }
 
 std::string ShaHex(std::string_view bytes) { return HexEncode(Sha256(bytes)); }
@@ -128,7 +131,8 @@ policy::AgreementFacts StepFacts(std::string_view step, const Agreement& a) {
       }
     }
   }
-  f.sent_to_employee = a.state != AgreementState::kDraft && a.state != AgreementState::kInReview;
+  f.sent_to_employee = a.state != AgreementState::kDraft && a.state != AgreementState::kInReview &&
+                       a.state != AgreementState::kVoided;
   return f;
 }
 
@@ -524,6 +528,41 @@ Result<Agreement> Agreements::Recall(const Caller& caller, std::string_view id,
       caller, id, "recall", 0, [](const Agreement& a) { return InState(a, AgreementState::kSent); },
       [&](WriteTxn&, Agreement& a, AgreementStep& step) -> Status {
         a.state = AgreementState::kDraft;
+        step.note = std::string(note);
+        return Status::Ok();
+      },
+      note);
+}
+
+Result<Agreement> Agreements::Void(const Caller& caller, std::string_view id,
+                                   std::string_view note) {
+  if (note.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return Status::InvalidArgument("say why the agreement is voided (note)",
+                                   "请写明作废协议的原因");
+  }
+  return Transition(
+      caller, id, "void", 0,
+      [](const Agreement& a) -> Status {
+        if (a.state == AgreementState::kDraft || a.state == AgreementState::kInReview ||
+            a.state == AgreementState::kSent) {
+          return Status::Ok();
+        }
+        return Status::FailedPrecondition(
+            "the agreement is " + std::string(AgreementStateId(a.state)) +
+                "; only an unsigned agreement is voided",
+            "协议当前状态为“" + std::string(StateLabelZh(a.state)) + "”，只有未签署的协议可以作废");
+      },
+      [&](WriteTxn& txn, Agreement& a, AgreementStep& step) -> Status {
+        // SECURITY: an agreement frozen for a case (legal hold) keeps its
+        // state until litigation lifts the hold: ending it unsigned then
+        // would look like tampering with the evidence, history or not.
+        CUSTOS_ASSIGN_OR_RETURN(const bool held, AgreementOnHold(txn, a.id));
+        if (held) {
+          return Status::FailedPrecondition(
+              "the agreement is under legal hold; it is voided only once the hold is lifted",
+              "协议处于诉讼保全中，解除保全后才能作废");
+        }
+        a.state = AgreementState::kVoided;
         step.note = std::string(note);
         return Status::Ok();
       },

@@ -24,7 +24,7 @@
 // (vault/access/gate.h): each step is policy::Action::kAgreementStep with
 // policy::AgreementFacts. Roles the policy lets draft contracts
 // (draft_contract) draft, submit, send (never the drafter: the review),
-// recall a sent agreement before it is signed,
+// recall a sent agreement before it is signed, void (作废) one unsigned,
 // countersign for the company (never the employee themself) and upload
 // paper scans; the employee named in the agreement signs and downloads their
 // copy; a custodian other than the uploader and the employee attests a paper
@@ -66,6 +66,7 @@ enum class AgreementState {
   kEmployeeSigned,
   kPaperUploaded,
   kCompleted,  // countersigned or attested: immutable from here on
+  kVoided,     // withdrawn unsigned (作废): kept with its history, never sent again
 };
 std::string_view AgreementStateId(AgreementState s);
 Result<AgreementState> ParseAgreementState(std::string_view id);
@@ -253,6 +254,14 @@ class Agreements {
   // `note` (why) is required (kInvalidArgument); kFailedPrecondition once
   // signed.
   Result<Agreement> Recall(const Caller& caller, std::string_view id, std::string_view note);
+  // draft, in_review or sent → voided before the employee signs (step
+  // "void", legal; 作废): an agreement no longer needed — drafted for the
+  // wrong person, superseded, or a departure notice of a withdrawn
+  // resignation — ends unsigned. It stays, with its history, for the
+  // record; it binds no one, leaves the employee's list and the departure
+  // checklist, and is never edited or sent again. `note` (why) is required
+  // (kInvalidArgument); kFailedPrecondition once signed or already void.
+  Result<Agreement> Void(const Caller& caller, std::string_view id, std::string_view note);
   // sent → employee_signed: the employee named in the agreement, with their
   // password (kUnauthenticated when wrong).
   Result<Agreement> Sign(const Caller& caller, std::string_view id, const SecretBytes& password);

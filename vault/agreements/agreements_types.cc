@@ -47,6 +47,8 @@ std::string_view AgreementStateId(AgreementState s) {
       return "paper_uploaded";
     case AgreementState::kCompleted:
       return "completed";
+    case AgreementState::kVoided:
+      return "voided";
   }
   return "draft";
 }
@@ -54,7 +56,7 @@ std::string_view AgreementStateId(AgreementState s) {
 Result<AgreementState> ParseAgreementState(std::string_view id) {
   for (AgreementState s : {AgreementState::kDraft, AgreementState::kInReview, AgreementState::kSent,
                            AgreementState::kEmployeeSigned, AgreementState::kPaperUploaded,
-                           AgreementState::kCompleted}) {
+                           AgreementState::kCompleted, AgreementState::kVoided}) {
     if (AgreementStateId(s) == id) return s;
   }
   return Status::InvalidArgument("unknown agreement state");

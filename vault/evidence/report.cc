@@ -588,13 +588,18 @@ std::string RenderReport(const ReportData& d) {
          "</th><th>" + Bi("完成", "Completed") + "</th><th>" + Bi("签名验证", "Signatures") +
          "</th></tr></thead><tbody>";
     for (const ReportAgreement& a : d.agreements) {
+      // A voided agreement was never signed and binds no one: said so, not
+      // flagged as a signature that failed.
+      const bool voided = a.state == "voided";
       const std::string method = a.method == "paper"        ? Bi("纸质扫描件", "paper scan")
                                  : a.method == "electronic" ? Bi("电子签名", "electronic")
-                                                            : E(a.state);
+                                 : voided ? Bi("已作废（未签署）", "void (never signed)")
+                                          : E(a.state);
       h += "<tr><td>" + E(a.title) + "<br><code>" + E(a.id) + "</code></td><td>" +
            E(a.employee_name) + "</td><td>" + method + "</td><td>" + Time(a.employee_signed_at) +
            "</td><td>" + Time(a.completed_at) + "</td><td>" +
-           (a.all_signatures_ok && a.document_hash_ok
+           (voided ? std::string("—")
+            : a.all_signatures_ok && a.document_hash_ok
                 ? Bi("通过", "verified")
                 : "<span class=\"warn\">" + Bi("未通过或未签署", "not verified") + "</span>") +
            "</td></tr>";

@@ -227,6 +227,8 @@ Result<DepartureChecklist> ChecklistOf(const ReadTxn& txn, policy::CustomerConfi
   std::vector<std::string> notices_open;
   std::vector<std::string> notices_earlier;
   for (const Agreement& a : agreements) {
+    // A voided agreement binds no one: it is no notice, open or signed.
+    if (a.state == AgreementState::kVoided) continue;
     if (a.kind == "departure-notice") {
       if (!a.steps.empty() && a.steps.front().audit_seq < withdrawn_seq) {
         notices_earlier.push_back(a.id);
@@ -390,6 +392,9 @@ Result<NoticeRefusal> RecordNoticeRefusal(Archive& archive, const Caller& caller
                   if (a.state == AgreementState::kCompleted) {
                     return Status::FailedPrecondition("the notice is already signed",
                                                       "离职通知已签署");
+                  }
+                  if (a.state == AgreementState::kVoided) {
+                    return Status::FailedPrecondition("the notice is void", "离职通知已作废");
                   }
                   return Status::Ok();
                 }

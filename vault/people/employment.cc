@@ -167,7 +167,8 @@ Result<WithdrawnResignation> WithdrawResignation(Vault& vault, const AuditLog& l
                                         AgreementsOfEmployee(txn, user_id));
                 json::Value notices = json::Value::MakeArray();
                 for (const Agreement& a : agreements) {
-                  if (a.kind != "departure-notice" || a.state == AgreementState::kCompleted) {
+                  if (a.kind != "departure-notice" || a.state == AgreementState::kCompleted ||
+                      a.state == AgreementState::kVoided) {
                     continue;
                   }
                   notices.Push(a.id);

@@ -75,7 +75,7 @@ struct WithdrawnResignation {
   // now and stay there (an approver may reassign them; records.h).
   size_t confirmed_handovers = 0;
   // The departure notices (离职保密义务告知书) of this departure not yet
-  // signed: they stay with legal, who recall them (Agreements::Recall).
+  // signed: they stay with legal, who void them (Agreements::Void).
   std::vector<std::string> open_departure_notices;
 };
 

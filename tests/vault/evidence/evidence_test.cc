@@ -356,6 +356,45 @@ TEST_F(EvidenceTest, LegalHoldBlocksDeclassifyingAndSingleApproverTransfers) {
   EXPECT_TRUE(now_lowered.ok()) << now_lowered.status().ToString();
 }
 
+// The person's agreements go into the bundle whatever their state: one
+// voided before the case reads as void, never signed, not as a signature
+// that failed; one still unsigned when the hold is placed cannot be voided
+// until litigation lifts the hold.
+TEST_F(EvidenceTest, AVoidedAgreementIsReportedAsVoidAndAHeldOneIsNotVoided) {
+  DraftRequest dr;
+  dr.template_id = "cn-employee-nda";
+  dr.employee_id = borrower_.id;
+  dr.fields["employee_name"] = "李借阅";
+  auto wrong = agreements_->CreateDraft(As(legal_), dr);
+  ASSERT_TRUE(wrong.ok()) << wrong.status().ToString();
+  ASSERT_TRUE(agreements_->Void(As(legal_), wrong->id, "起草对象有误").ok());
+  auto pending = agreements_->CreateDraft(As(legal_), dr);
+  ASSERT_TRUE(pending.ok()) << pending.status().ToString();
+
+  EvidenceRequest approved = Approved(AboutBorrower());
+  ASSERT_TRUE(approved.hold.active);
+  auto held = agreements_->Void(As(legal2_), pending->id, "不再需要");
+  EXPECT_EQ(held.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(held.status().message_zh().find("诉讼保全"), std::string::npos);
+  EXPECT_EQ(agreements_->Get(As(legal_), pending->id)->state, AgreementState::kDraft);
+
+  auto d = desk_->Export(As(litigation_), approved.id);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  const std::string zip = Bytes(*d);
+  const VerifyReport report = Verify(zip);
+  ASSERT_TRUE(report.ok()) << report.failure->file << ": " << report.failure->check << ": "
+                           << report.failure->message;
+  const Files files = Unzip(zip);
+  EXPECT_TRUE(HasFile(files, "agreements/" + wrong->id + "/agreement.json"));
+  const std::string html = *Find(files, "report.html");
+  const size_t row = html.find(wrong->id);
+  ASSERT_NE(row, std::string::npos);
+  const std::string rest = html.substr(row, html.find("</tr>", row) - row);
+  EXPECT_NE(rest.find("已作废（未签署）"), std::string::npos) << rest;
+  EXPECT_EQ(rest.find("未通过或未签署"), std::string::npos) << rest;
+  EXPECT_TRUE(PythonVerify(dir_.path(), zip).ok());
+}
+
 TEST_F(EvidenceTest, DeclassificationTimerSkipsHeldRecords) {
   // A declassification date is an approver's decision (it lowers the
   // marking when it falls due).

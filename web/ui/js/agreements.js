@@ -432,7 +432,7 @@ async function viewAgreement() {
   ]), el('div', { class: 'agr-buttons' },
     newTab(base + '/preview', 'agr.detail.preview'),
     a.state === 'completed' ? el('a', { class: 'button agr-ext', href: base + '/document', download: '', i18n: 'agr.detail.download' }) : null,
-    a.state !== 'draft' && a.state !== 'in_review' ? el('a', { class: 'button', href: '#/agreement/certificate?id=' + encodeURIComponent(a.id), i18n: 'agr.detail.cert' }) : null,
+    !['draft', 'in_review', 'voided'].includes(a.state) ? el('a', { class: 'button', href: '#/agreement/certificate?id=' + encodeURIComponent(a.id), i18n: 'agr.detail.cert' }) : null,
     a.state === 'draft' && hasRole('legal') ? el('a', { class: 'button', href: '#/agreements/draft?id=' + encodeURIComponent(a.id), i18n: 'agr.detail.edit' }) : null));
 
   const actions = el('div', { id: 'agr-actions' });
@@ -459,23 +459,29 @@ async function viewAgreement() {
       own ? el('p', { class: 'error', i18n: 'agr.review.own' }) : null,
       el('div', {}, send), el('div', { class: 'agr-return' }, ...field('agr.review.note', note), ret), err));
   }
-  if (a.state === 'sent' && hasRole('legal') && a.employee_id !== me().id) {
+  // A step legal takes with a required note (recall, void): a card with
+  // the note and a red button; `confirmKey` asks once more before it.
+  const noteStep = (step, confirmKey) => {
     const err = errorBox();
-    const note = el('input', { id: 'agr-recall-note', maxlength: '2048' });
-    const recall = el('button', { class: 'small danger', type: 'button', id: 'agr-recall', i18n: 'agr.recall.submit' });
-    recall.addEventListener('click', async () => {
+    const note = el('input', { id: 'agr-' + step + '-note', maxlength: '2048' });
+    const go = el('button', { class: 'small danger', type: 'button', id: 'agr-' + step, i18n: 'agr.' + step + '.submit' });
+    go.addEventListener('click', async () => {
       err.textContent = '';
-      if (!note.value.trim()) { err.textContent = t('agr.recall.missing'); return; }
-      recall.disabled = true;
-      const s = await api('POST', base + '/recall', { note: note.value });
-      recall.disabled = false;
+      if (!note.value.trim()) { err.textContent = t('agr.' + step + '.missing'); return; }
+      if (confirmKey && !window.confirm(t(confirmKey))) return;
+      go.disabled = true;
+      const s = await api('POST', base + '/' + step, { note: note.value });
+      go.disabled = false;
       if (!s.ok) { err.textContent = errorText(s.body); return; }
-      toast(t('agr.recall.done')); reload();
+      toast(t('agr.' + step + '.done')); reload();
     });
-    actions.append(el('section', { class: 'card' }, el('h2', { i18n: 'agr.recall.title' }),
-      el('p', { class: 'muted', i18n: 'agr.recall.hint' }),
-      el('div', { class: 'agr-return' }, ...field('agr.recall.note', note), recall), err));
-  }
+    actions.append(el('section', { class: 'card' }, el('h2', { i18n: 'agr.' + step + '.title' }),
+      el('p', { class: 'muted', i18n: 'agr.' + step + '.hint' }),
+      el('div', { class: 'agr-return' }, ...field('agr.' + step + '.note', note), go), err));
+  };
+  const legalNotEmployee = hasRole('legal') && a.employee_id !== me().id;
+  if (a.state === 'sent' && legalNotEmployee) noteStep('recall');
+  if (['draft', 'in_review', 'sent'].includes(a.state) && legalNotEmployee) noteStep('void', 'agr.void.confirm');
   if (a.state === 'sent' && a.employee_id === me().id) {
     actions.append(passwordForm('agr-sign-form', 'agr.sign.title', 'agr.sign.submit', true, async () => {
       toast(t('agr.sign.done'));

@@ -34,7 +34,7 @@ export default {
     'emp.withdraw.missing': '请写明撤回原因及决定人。',
     'emp.withdraw.done': '已撤回 {name} 的离职登记，取消了 {n} 项待确认的交接。',
     'emp.withdraw.kept': '另有 {n} 份档案的交接已确认，仍归接替人；如需交回，请审批人变更负责人。',
-    'emp.withdraw.notices': '有 {n} 份离职通知尚未签署，请法务在协议页撤回。',
+    'emp.withdraw.notices': '有 {n} 份离职通知尚未签署，请法务在协议页作废。',
   },
   en: {
     'nav.employment': 'Departures',
@@ -67,6 +67,6 @@ export default {
     'emp.withdraw.missing': 'Say why the resignation is withdrawn and who decided.',
     'emp.withdraw.done': 'Resignation of {name} withdrawn; pending handovers cancelled: {n}.',
     'emp.withdraw.kept': 'Files already handed over ({n}) stay with their successors; an approver can reassign them.',
-    'emp.withdraw.notices': 'Departure notices not yet signed ({n}): legal recalls them on the agreement page.',
+    'emp.withdraw.notices': 'Departure notices not yet signed ({n}): legal voids them on the agreement page.',
   },
 };
