@@ -34,6 +34,19 @@ std::string_view StateLabelZh(AgreementState s) {
   return "草稿";
 }
 
+// SECURITY: legal does not take an agreement frozen for a case (legal hold)
+// out of the employee's hands — back to draft or void — until litigation
+// lifts the hold: it would look like tampering with the evidence, history
+// or not. (The employee may still sign it.)
+Status NotHeld(const ReadTxn& txn, const Agreement& a, std::string_view step_en,
+               std::string_view step_zh) {
+  CUSTOS_ASSIGN_OR_RETURN(const bool held, AgreementOnHold(txn, a.id));
+  if (!held) return Status::Ok();
+  return Status::FailedPrecondition("the agreement is under legal hold; it is " +
+                                        std::string(step_en) + " only once the hold is lifted",
+                                    "协议处于诉讼保全中，解除保全后才能" + std::string(step_zh));
+}
+
 }  // namespace
 
 namespace agreements_internal {
@@ -526,7 +539,8 @@ Result<Agreement> Agreements::Recall(const Caller& caller, std::string_view id,
   // text rule (no control or bidirectional characters).
   return Transition(
       caller, id, "recall", 0, [](const Agreement& a) { return InState(a, AgreementState::kSent); },
-      [&](WriteTxn&, Agreement& a, AgreementStep& step) -> Status {
+      [&](WriteTxn& txn, Agreement& a, AgreementStep& step) -> Status {
+        CUSTOS_RETURN_IF_ERROR(NotHeld(txn, a, "recalled", "撤回"));
         a.state = AgreementState::kDraft;
         step.note = std::string(note);
         return Status::Ok();
@@ -553,15 +567,7 @@ Result<Agreement> Agreements::Void(const Caller& caller, std::string_view id,
             "协议当前状态为“" + std::string(StateLabelZh(a.state)) + "”，只有未签署的协议可以作废");
       },
       [&](WriteTxn& txn, Agreement& a, AgreementStep& step) -> Status {
-        // SECURITY: an agreement frozen for a case (legal hold) keeps its
-        // state until litigation lifts the hold: ending it unsigned then
-        // would look like tampering with the evidence, history or not.
-        CUSTOS_ASSIGN_OR_RETURN(const bool held, AgreementOnHold(txn, a.id));
-        if (held) {
-          return Status::FailedPrecondition(
-              "the agreement is under legal hold; it is voided only once the hold is lifted",
-              "协议处于诉讼保全中，解除保全后才能作废");
-        }
+        CUSTOS_RETURN_IF_ERROR(NotHeld(txn, a, "voided", "作废"));
         a.state = AgreementState::kVoided;
         step.note = std::string(note);
         return Status::Ok();

@@ -359,7 +359,7 @@ TEST_F(EvidenceTest, LegalHoldBlocksDeclassifyingAndSingleApproverTransfers) {
 // The person's agreements go into the bundle whatever their state: one
 // voided before the case reads as void, never signed, not as a signature
 // that failed; one still unsigned when the hold is placed cannot be voided
-// until litigation lifts the hold.
+// until litigation lifts the hold, nor recalled (the employee may sign it).
 TEST_F(EvidenceTest, AVoidedAgreementIsReportedAsVoidAndAHeldOneIsNotVoided) {
   DraftRequest dr;
   dr.template_id = "cn-employee-nda";
@@ -370,6 +370,10 @@ TEST_F(EvidenceTest, AVoidedAgreementIsReportedAsVoidAndAHeldOneIsNotVoided) {
   ASSERT_TRUE(agreements_->Void(As(legal_), wrong->id, "起草对象有误").ok());
   auto pending = agreements_->CreateDraft(As(legal_), dr);
   ASSERT_TRUE(pending.ok()) << pending.status().ToString();
+  auto sent = agreements_->CreateDraft(As(legal_), dr);
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  ASSERT_TRUE(agreements_->Submit(As(legal_), sent->id).ok());
+  ASSERT_TRUE(agreements_->Send(As(legal2_), sent->id).ok());
 
   EvidenceRequest approved = Approved(AboutBorrower());
   ASSERT_TRUE(approved.hold.active);
@@ -377,6 +381,14 @@ TEST_F(EvidenceTest, AVoidedAgreementIsReportedAsVoidAndAHeldOneIsNotVoided) {
   EXPECT_EQ(held.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(held.status().message_zh().find("诉讼保全"), std::string::npos);
   EXPECT_EQ(agreements_->Get(As(legal_), pending->id)->state, AgreementState::kDraft);
+  // Nor is a held agreement recalled from the employee; they may still sign it.
+  auto recalled = agreements_->Recall(As(legal_), sent->id, "条款有误");
+  EXPECT_EQ(recalled.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(recalled.status().message().find("legal hold"), std::string::npos);
+  EXPECT_EQ(agreements_->Void(As(legal_), sent->id, "不再需要").status().code(),
+            StatusCode::kFailedPrecondition);
+  auto signed_now = agreements_->Sign(As(borrower_), sent->id, SecretBytes::CopyOf(kPassword));
+  ASSERT_TRUE(signed_now.ok()) << signed_now.status().ToString();
 
   auto d = desk_->Export(As(litigation_), approved.id);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
