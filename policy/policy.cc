@@ -22,8 +22,18 @@ constexpr int kMaxQuota = 1000000;
 constexpr int kMaxWindowDays = 3660;
 constexpr int kMaxReasonChars = 1000;
 
-Status Invalid(std::string_view where, std::string_view what) {
-  return Status::InvalidArgument("policy " + std::string(where) + ": " + std::string(what));
+// A policy error in both languages; `where` names the element as the XML
+// does (the same for every reader).
+Status Invalid(std::string_view where, std::string_view what, std::string_view what_zh) {
+  return Status::InvalidArgument("policy " + std::string(where) + ": " + std::string(what),
+                                 "策略 " + std::string(where) + "：" + std::string(what_zh));
+}
+
+// An id the policy's types refused (a role, an action, a classification),
+// with their words in both languages.
+Status Invalid(std::string_view where, const Status& refused) {
+  return Invalid(where, refused.message(),
+                 refused.message_zh().empty() ? refused.message() : refused.message_zh());
 }
 
 // "<classification id='secret'>" — how an element is named in error messages.
@@ -49,7 +59,9 @@ Status CheckAttributes(const pugi::xml_node& node, std::string_view where,
   for (const pugi::xml_attribute& attr : node.attributes()) {
     bool known = false;
     for (std::string_view name : allowed) known = known || name == attr.name();
-    if (!known) return Invalid(where, "unknown attribute '" + std::string(attr.name()) + "'");
+    if (!known)
+      return Invalid(where, "unknown attribute '" + std::string(attr.name()) + "'",
+                     "未知的属性“" + std::string(attr.name()) + "”");
   }
   return Status::Ok();
 }
@@ -58,7 +70,8 @@ Status CheckAttributes(const pugi::xml_node& node, std::string_view where,
 Status CheckNoText(const pugi::xml_node& node, std::string_view where) {
   for (const pugi::xml_node& child : node.children()) {
     if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
-      return Invalid(where, "unexpected text '" + std::string(child.value()) + "'");
+      return Invalid(where, "unexpected text '" + std::string(child.value()) + "'",
+                     "此处不应有文字“" + std::string(child.value()) + "”");
     }
   }
   return Status::Ok();
@@ -67,7 +80,10 @@ Status CheckNoText(const pugi::xml_node& node, std::string_view where) {
 Result<std::string_view> RequiredAttribute(const pugi::xml_node& node, std::string_view where,
                                            const char* name) {
   pugi::xml_attribute attr = node.attribute(name);
-  if (!attr) return Invalid(where, "missing attribute '" + std::string(name) + "'");
+  if (!attr) {
+    return Invalid(where, "missing attribute '" + std::string(name) + "'",
+                   "缺少属性“" + std::string(name) + "”");
+  }
   return std::string_view(attr.value());
 }
 
@@ -78,11 +94,15 @@ Result<int64_t> ParseInteger(std::string_view text, std::string_view where, std:
   auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (text.empty() || ec != std::errc() || ptr != end) {
     return Invalid(where,
-                   std::string(name) + " must be an integer, got '" + std::string(text) + "'");
+                   std::string(name) + " must be an integer, got '" + std::string(text) + "'",
+                   std::string(name) + " 须为整数，而不是“" + std::string(text) + "”");
   }
   if (value < min || value > max) {
-    return Invalid(where, std::string(name) + " must be between " + std::to_string(min) + " and " +
-                              std::to_string(max) + ", got " + std::string(text));
+    return Invalid(where,
+                   std::string(name) + " must be between " + std::to_string(min) + " and " +
+                       std::to_string(max) + ", got " + std::string(text),
+                   std::string(name) + " 须在 " + std::to_string(min) + " 到 " +
+                       std::to_string(max) + " 之间，而不是 " + std::string(text));
   }
   return value;
 }
@@ -98,7 +118,8 @@ Result<bool> BoolAttribute(const pugi::xml_node& node, std::string_view where, c
   if (text == "true") return true;
   if (text == "false") return false;
   return Invalid(where,
-                 std::string(name) + " must be 'true' or 'false', got '" + std::string(text) + "'");
+                 std::string(name) + " must be 'true' or 'false', got '" + std::string(text) + "'",
+                 std::string(name) + " 须为 true 或 false，而不是“" + std::string(text) + "”");
 }
 
 // "unlimited" or a positive count.
@@ -116,9 +137,13 @@ Result<std::optional<int>> QuotaAttribute(const pugi::xml_node& node, std::strin
 Status CheckQuotaInWindow(std::string_view where, std::string_view attribute,
                           std::optional<int> quota, int window_days) {
   if (window_days <= 0 || !quota || *quota <= kMaxViewsInWindow) return Status::Ok();
-  return Invalid(where, std::string(attribute) + "=\"" + std::to_string(*quota) +
-                            "\" is more than " + std::to_string(kMaxViewsInWindow) +
-                            " views in a window of days; use \"unlimited\" or window-days=\"0\"");
+  return Invalid(where,
+                 std::string(attribute) + "=\"" + std::to_string(*quota) + "\" is more than " +
+                     std::to_string(kMaxViewsInWindow) +
+                     " views in a window of days; use \"unlimited\" or window-days=\"0\"",
+                 std::string(attribute) + "=\"" + std::to_string(*quota) +
+                     "\" 超过了按天数窗口计数的上限 " + std::to_string(kMaxViewsInWindow) +
+                     " 次；请改用 \"unlimited\" 或 window-days=\"0\"");
 }
 
 Status ParseRoles(const pugi::xml_node& roles, std::string_view parent,
@@ -131,33 +156,36 @@ Status ParseRoles(const pugi::xml_node& roles, std::string_view parent,
     if (role_node.type() != pugi::node_element) continue;
     const std::string role_where = Path(where, role_node);
     if (std::string_view(role_node.name()) != "role") {
-      return Invalid(role_where, "unknown element (expected <role>)");
+      return Invalid(role_where, "unknown element (expected <role>)",
+                     "未知的元素（此处应为 <role>）");
     }
     CUSTOS_RETURN_IF_ERROR(CheckAttributes(role_node, role_where, {"id"}));
     CUSTOS_RETURN_IF_ERROR(CheckNoText(role_node, role_where));
     CUSTOS_ASSIGN_OR_RETURN(std::string_view id, RequiredAttribute(role_node, role_where, "id"));
     Result<Role> role = ParseRole(id);
-    if (!role.ok()) return Invalid(role_where, role.status().message());
+    if (!role.ok()) return Invalid(role_where, role.status());
     const std::size_t r = static_cast<std::size_t>(*role);
-    if (seen.test(r)) return Invalid(role_where, "role defined twice");
+    if (seen.test(r)) return Invalid(role_where, "role defined twice", "角色重复定义");
     seen.set(r);
     for (const pugi::xml_node& permit : role_node.children()) {
       if (permit.type() != pugi::node_element) continue;
       const std::string permit_where = Path(role_where, permit);
       if (std::string_view(permit.name()) != "permit") {
-        return Invalid(permit_where, "unknown element (expected <permit>)");
+        return Invalid(permit_where, "unknown element (expected <permit>)",
+                       "未知的元素（此处应为 <permit>）");
       }
       CUSTOS_RETURN_IF_ERROR(CheckAttributes(permit, permit_where, {"action"}));
       CUSTOS_ASSIGN_OR_RETURN(std::string_view action_id,
                               RequiredAttribute(permit, permit_where, "action"));
       Result<Action> action = ParseAction(action_id);
-      if (!action.ok()) return Invalid(permit_where, action.status().message());
+      if (!action.ok()) return Invalid(permit_where, action.status());
       out[r].set(static_cast<std::size_t>(*action));
     }
   }
   for (Role role : kAllRoles) {
     if (!seen.test(static_cast<std::size_t>(role))) {
-      return Invalid(where, "missing <role id='" + std::string(RoleId(role)) + "'>");
+      return Invalid(where, "missing <role id='" + std::string(RoleId(role)) + "'>",
+                     "缺少 <role id='" + std::string(RoleId(role)) + "'>");
     }
   }
   return Status::Ok();
@@ -169,10 +197,16 @@ Result<pugi::xml_node> SoleChild(const pugi::xml_node& parent, std::string_view 
                                  const char* name) {
   pugi::xml_node found;
   for (const pugi::xml_node& child : parent.children(name)) {
-    if (found) return Invalid(where, "<" + std::string(name) + "> given twice");
+    if (found) {
+      return Invalid(where, "<" + std::string(name) + "> given twice",
+                     "<" + std::string(name) + "> 重复出现");
+    }
     found = child;
   }
-  if (!found) return Invalid(where, "missing <" + std::string(name) + ">");
+  if (!found) {
+    return Invalid(where, "missing <" + std::string(name) + ">",
+                   "缺少 <" + std::string(name) + ">");
+  }
   return found;
 }
 
@@ -192,10 +226,10 @@ Status ParseUse(const pugi::xml_node& use, std::string_view where, Classificatio
     rule = &rules.export_;
     index = 2;
   } else {
-    return Invalid(where,
-                   "action must be copy, print or export, got '" + std::string(action) + "'");
+    return Invalid(where, "action must be copy, print or export, got '" + std::string(action) + "'",
+                   "action 须为 copy、print 或 export，而不是“" + std::string(action) + "”");
   }
-  if (seen.test(index)) return Invalid(where, "given twice");
+  if (seen.test(index)) return Invalid(where, "given twice", "重复出现");
   seen.set(index);
 
   CUSTOS_ASSIGN_OR_RETURN(std::string_view permission, RequiredAttribute(use, where, "permission"));
@@ -206,14 +240,18 @@ Status ParseUse(const pugi::xml_node& use, std::string_view where, Classificatio
   } else if (permission == "free") {
     rule->permission = UsePermission::kFree;
   } else {
-    return Invalid(where, "permission must be forbidden, with-approval or free, got '" +
-                              std::string(permission) + "'");
+    return Invalid(where,
+                   "permission must be forbidden, with-approval or free, got '" +
+                       std::string(permission) + "'",
+                   "permission 须为 forbidden、with-approval 或 free，而不是“" +
+                       std::string(permission) + "”");
   }
   if (rule->permission == UsePermission::kWithApproval) {
     CUSTOS_ASSIGN_OR_RETURN(int64_t n, IntegerAttribute(use, where, "approvals", 1, kMaxApprovals));
     rule->approvals = static_cast<int>(n);
     if (rules.max_loan_hours <= 0) {
-      return Invalid(where, "with-approval needs a <loan> with max-hours above 0");
+      return Invalid(where, "with-approval needs a <loan> with max-hours above 0",
+                     "with-approval 需要 max-hours 大于 0 的 <loan>");
     }
   } else if (use.attribute("approvals")) {
     CUSTOS_ASSIGN_OR_RETURN(int64_t n, IntegerAttribute(use, where, "approvals", 0, 0));
@@ -226,7 +264,8 @@ Status ParseUse(const pugi::xml_node& use, std::string_view where, Classificatio
 Result<int> ParseClock(std::string_view text, std::string_view where, std::string_view name) {
   const auto bad = [&] {
     return Invalid(where,
-                   std::string(name) + " must be a time HH:MM, got '" + std::string(text) + "'");
+                   std::string(name) + " must be a time HH:MM, got '" + std::string(text) + "'",
+                   std::string(name) + " 须为 HH:MM 格式的时间，而不是“" + std::string(text) + "”");
   };
   if (text.size() != 5 || text[2] != ':') return bad();
   for (int i : {0, 1, 3, 4}) {
@@ -250,11 +289,13 @@ Status ParseWorkHours(const pugi::xml_node& node, std::string_view parent,
 
   CUSTOS_ASSIGN_OR_RETURN(std::string_view offset, RequiredAttribute(node, where, "utc-offset"));
   if (offset.size() != 6 || (offset[0] != '+' && offset[0] != '-')) {
-    return Invalid(where, "utc-offset must look like +08:00, got '" + std::string(offset) + "'");
+    return Invalid(where, "utc-offset must look like +08:00, got '" + std::string(offset) + "'",
+                   "utc-offset 须形如 +08:00，而不是“" + std::string(offset) + "”");
   }
   CUSTOS_ASSIGN_OR_RETURN(int offset_minutes, ParseClock(offset.substr(1), where, "utc-offset"));
   if (offset_minutes > 14 * 60) {
-    return Invalid(where, "utc-offset must be within ±14:00, got '" + std::string(offset) + "'");
+    return Invalid(where, "utc-offset must be within ±14:00, got '" + std::string(offset) + "'",
+                   "utc-offset 须在 ±14:00 以内，而不是“" + std::string(offset) + "”");
   }
   out.utc_offset_minutes = offset[0] == '-' ? -offset_minutes : offset_minutes;
 
@@ -263,7 +304,8 @@ Status ParseWorkHours(const pugi::xml_node& node, std::string_view parent,
   CUSTOS_ASSIGN_OR_RETURN(std::string_view end, RequiredAttribute(node, where, "end"));
   CUSTOS_ASSIGN_OR_RETURN(out.end_minute, ParseClock(end, where, "end"));
   if (out.end_minute <= out.start_minute) {
-    return Invalid(where, "end must be after start (a working day cannot cross midnight)");
+    return Invalid(where, "end must be after start (a working day cannot cross midnight)",
+                   "end 须晚于 start（工作日不能跨过午夜）");
   }
 
   CUSTOS_ASSIGN_OR_RETURN(std::string_view days, RequiredAttribute(node, where, "days"));
@@ -273,37 +315,47 @@ Status ParseWorkHours(const pugi::xml_node& node, std::string_view parent,
     const auto& ids = anomaly::kWeekdayIds;
     const auto it = std::find(ids.begin(), ids.end(), word);
     if (it == ids.end()) {
-      return Invalid(where, "days lists mon … sun separated by spaces, got '" + word + "'");
+      return Invalid(where, "days lists mon … sun separated by spaces, got '" + word + "'",
+                     "days 须列出 mon … sun，以空格分隔，而不是“" + word + "”");
     }
     const auto bit = static_cast<uint8_t>(1u << (it - ids.begin()));
-    if (out.weekdays & bit) return Invalid(where, "day '" + word + "' given twice");
+    if (out.weekdays & bit) {
+      return Invalid(where, "day '" + word + "' given twice", "“" + word + "”重复出现");
+    }
     out.weekdays |= bit;
   }
-  if (out.weekdays == 0) return Invalid(where, "days must name at least one working weekday");
+  if (out.weekdays == 0) {
+    return Invalid(where, "days must name at least one working weekday",
+                   "days 须至少列出一个工作日");
+  }
 
   for (const pugi::xml_node& child : node.children()) {
     if (child.type() != pugi::node_element) continue;
     const std::string child_where = Path(where, child);
     const std::string_view name = child.name();
     if (name != "holiday" && name != "workday") {
-      return Invalid(child_where, "unknown element (expected <holiday> or <workday>)");
+      return Invalid(child_where, "unknown element (expected <holiday> or <workday>)",
+                     "未知的元素（此处应为 <holiday> 或 <workday>）");
     }
     CUSTOS_RETURN_IF_ERROR(CheckAttributes(child, child_where, {"date"}));
     CUSTOS_RETURN_IF_ERROR(CheckNoText(child, child_where));
     CUSTOS_ASSIGN_OR_RETURN(std::string_view text, RequiredAttribute(child, child_where, "date"));
     Result<CivilDate> date = ParseDate(text);
     if (!date.ok()) {
-      return Invalid(child_where, "date must be YYYY-MM-DD, got '" + std::string(text) + "'");
+      return Invalid(child_where, "date must be YYYY-MM-DD, got '" + std::string(text) + "'",
+                     "date 须为 YYYY-MM-DD 格式，而不是“" + std::string(text) + "”");
     }
     const int64_t day = DaysFromCivil(*date);
     auto& list = name == "holiday" ? out.holidays : out.extra_workdays;
     const auto& other = name == "holiday" ? out.extra_workdays : out.holidays;
     if (std::find(list.begin(), list.end(), day) != list.end()) {
-      return Invalid(child_where, "date " + std::string(text) + " given twice");
+      return Invalid(child_where, "date " + std::string(text) + " given twice",
+                     "日期 " + std::string(text) + " 重复出现");
     }
     if (std::find(other.begin(), other.end(), day) != other.end()) {
       return Invalid(child_where,
-                     "date " + std::string(text) + " is both a holiday and a working day");
+                     "date " + std::string(text) + " is both a holiday and a working day",
+                     "日期 " + std::string(text) + " 既是节假日又是调休工作日");
     }
     list.push_back(day);
   }
@@ -323,7 +375,8 @@ Status ParseAnomalyRules(const pugi::xml_node& node, std::string_view parent,
        "outside-assignment-per-day", "outside-assignment-exempt"}));
   CUSTOS_RETURN_IF_ERROR(CheckNoText(node, where));
   for (const pugi::xml_node& child : node.children()) {
-    if (child.type() == pugi::node_element) return Invalid(Path(where, child), "unknown element");
+    if (child.type() == pugi::node_element)
+      return Invalid(Path(where, child), "unknown element", "未知的元素");
   }
   const auto optional = [&](const char* name, int64_t min, int64_t max,
                             int64_t fallback) -> Result<int64_t> {
@@ -352,7 +405,7 @@ Status ParseAnomalyRules(const pugi::xml_node& node, std::string_view parent,
     std::istringstream words{std::string(exempt.value())};
     for (std::string word; words >> word;) {
       Result<Role> role = ParseRole(word);
-      if (!role.ok()) return Invalid(where, role.status().message());
+      if (!role.ok()) return Invalid(where, role.status());
       out.outside_assignment_exempt.set(static_cast<std::size_t>(*role));
     }
   }
@@ -367,7 +420,8 @@ Status ParseUserAdmin(const pugi::xml_node& node, std::string_view parent,
   CUSTOS_RETURN_IF_ERROR(CheckAttributes(node, where, {"two-person-roles"}));
   CUSTOS_RETURN_IF_ERROR(CheckNoText(node, where));
   for (const pugi::xml_node& child : node.children()) {
-    if (child.type() == pugi::node_element) return Invalid(Path(where, child), "unknown element");
+    if (child.type() == pugi::node_element)
+      return Invalid(Path(where, child), "unknown element", "未知的元素");
   }
   CUSTOS_ASSIGN_OR_RETURN(std::string_view roles_text,
                           RequiredAttribute(node, where, "two-person-roles"));
@@ -375,7 +429,7 @@ Status ParseUserAdmin(const pugi::xml_node& node, std::string_view parent,
   std::istringstream words{std::string(roles_text)};
   for (std::string word; words >> word;) {
     Result<Role> role = ParseRole(word);
-    if (!role.ok()) return Invalid(where, role.status().message());
+    if (!role.ok()) return Invalid(where, role.status());
     out.set(static_cast<std::size_t>(*role));
   }
   return Status::Ok();
@@ -388,7 +442,8 @@ Status ParseDeparture(const pugi::xml_node& node, std::string_view parent,
   CUSTOS_RETURN_IF_ERROR(CheckAttributes(node, where, {"customer-confirmation"}));
   CUSTOS_RETURN_IF_ERROR(CheckNoText(node, where));
   for (const pugi::xml_node& child : node.children()) {
-    if (child.type() == pugi::node_element) return Invalid(Path(where, child), "unknown element");
+    if (child.type() == pugi::node_element)
+      return Invalid(Path(where, child), "unknown element", "未知的元素");
   }
   CUSTOS_ASSIGN_OR_RETURN(std::string_view mode,
                           RequiredAttribute(node, where, "customer-confirmation"));
@@ -399,7 +454,8 @@ Status ParseDeparture(const pugi::xml_node& node, std::string_view parent,
       return Status::Ok();
     }
   }
-  return Invalid(where, "customer-confirmation must be required, optional or off");
+  return Invalid(where, "customer-confirmation must be required, optional or off",
+                 "customer-confirmation 须为 required、optional 或 off");
 }
 
 Status ParseClassificationElement(const pugi::xml_node& node, std::string_view parent,
@@ -410,10 +466,10 @@ Status ParseClassificationElement(const pugi::xml_node& node, std::string_view p
   CUSTOS_RETURN_IF_ERROR(CheckNoText(node, where));
   CUSTOS_ASSIGN_OR_RETURN(std::string_view id, RequiredAttribute(node, where, "id"));
   Result<Classification> parsed = ParseClassification(id);
-  if (!parsed.ok()) return Invalid(where, parsed.status().message());
+  if (!parsed.ok()) return Invalid(where, parsed.status());
   const Classification c = *parsed;
   const std::size_t index = static_cast<std::size_t>(c);
-  if (seen.test(index)) return Invalid(where, "classification defined twice");
+  if (seen.test(index)) return Invalid(where, "classification defined twice", "密级重复定义");
   seen.set(index);
   ClassificationRules& rules = out[index];
 
@@ -422,7 +478,7 @@ Status ParseClassificationElement(const pugi::xml_node& node, std::string_view p
     const std::string_view name = child.name();
     if (name != "view" && name != "view-quota" && name != "reason" && name != "loan" &&
         name != "owner" && name != "use") {
-      return Invalid(Path(where, child), "unknown element");
+      return Invalid(Path(where, child), "unknown element", "未知的元素");
     }
   }
 
@@ -435,12 +491,15 @@ Status ParseClassificationElement(const pugi::xml_node& node, std::string_view p
   std::istringstream words{std::string(roles_text)};
   for (std::string word; words >> word;) {
     Result<Role> role = ParseRole(word);
-    if (!role.ok()) return Invalid(view_where, role.status().message());
+    if (!role.ok()) return Invalid(view_where, role.status());
     // SECURITY: admin and auditor are content-blind above public; a policy
     // that says otherwise is refused rather than silently narrowed.
     if (c > Classification::kPublic && (*role == Role::kAdmin || *role == Role::kAuditor)) {
-      return Invalid(view_where, "role '" + word + "' may never view " +
-                                     std::string(ClassificationId(c)) + " content");
+      return Invalid(
+          view_where,
+          "role '" + word + "' may never view " + std::string(ClassificationId(c)) + " content",
+          "角色“" + word + "”任何时候都不能查看" + std::string(ClassificationLabelZh(c)) +
+              "档案的内容");
     }
     rules.view_roles.set(static_cast<std::size_t>(*role));
   }
@@ -465,7 +524,8 @@ Status ParseClassificationElement(const pugi::xml_node& node, std::string_view p
                           IntegerAttribute(reason, reason_where, "min-chars", 0, kMaxReasonChars));
   rules.reason_min_chars = static_cast<int>(min_chars);
   if (rules.reason_required && rules.reason_min_chars < 1) {
-    return Invalid(reason_where, "min-chars must be at least 1 when a reason is required");
+    return Invalid(reason_where, "min-chars must be at least 1 when a reason is required",
+                   "要求填写事由时，min-chars 至少为 1");
   }
 
   // <loan approvals="N" max-hours="H" custodian-release="…"/>
@@ -481,7 +541,8 @@ Status ParseClassificationElement(const pugi::xml_node& node, std::string_view p
   CUSTOS_ASSIGN_OR_RETURN(rules.custodian_release,
                           BoolAttribute(loan, loan_where, "custodian-release"));
   if (rules.loan_approvals > 0 && rules.max_loan_hours <= 0) {
-    return Invalid(loan_where, "max-hours must be above 0 when loans need approval");
+    return Invalid(loan_where, "max-hours must be above 0 when loans need approval",
+                   "借阅需要审批时，max-hours 须大于 0");
   }
 
   // <owner needs-loan="…" view-quota="N|unlimited"/>
@@ -498,9 +559,15 @@ Status ParseClassificationElement(const pugi::xml_node& node, std::string_view p
   for (const pugi::xml_node& use : node.children("use")) {
     CUSTOS_RETURN_IF_ERROR(ParseUse(use, Path(where, use), rules, uses));
   }
-  if (!uses.test(0)) return Invalid(where, "missing <use action='copy'>");
-  if (!uses.test(1)) return Invalid(where, "missing <use action='print'>");
-  if (!uses.test(2)) return Invalid(where, "missing <use action='export'>");
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (uses.test(i)) continue;
+    const std::string element = std::string("<use action='") +
+                                (i == 0   ? "copy"
+                                 : i == 1 ? "print"
+                                          : "export") +
+                                "'>";
+    return Invalid(where, "missing " + element, "缺少 " + element);
+  }
   return Status::Ok();
 }
 
@@ -554,11 +621,15 @@ Result<Policy> LoadPolicy(std::string_view xml) {
         doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
     if (!parsed) {
       return Status::InvalidArgument("policy: malformed XML at byte " +
-                                     std::to_string(parsed.offset) + ": " + parsed.description());
+                                         std::to_string(parsed.offset) + ": " +
+                                         parsed.description(),
+                                     "策略：XML 格式错误，位于第 " + std::to_string(parsed.offset) +
+                                         " 字节（" + parsed.description() + "）");
     }
     pugi::xml_node root = doc.document_element();
     if (!root || std::string_view(root.name()) != "custos-policy") {
-      return Status::InvalidArgument("policy: the root element must be <custos-policy>");
+      return Status::InvalidArgument("policy: the root element must be <custos-policy>",
+                                     "策略：根元素须为 <custos-policy>");
     }
     const std::string where = Describe(root);
     CUSTOS_RETURN_IF_ERROR(CheckAttributes(root, where, {"version"}));
@@ -566,7 +637,7 @@ Result<Policy> LoadPolicy(std::string_view xml) {
 
     Policy policy;
     CUSTOS_ASSIGN_OR_RETURN(std::string_view version, RequiredAttribute(root, where, "version"));
-    if (version.empty()) return Invalid(where, "version must not be empty");
+    if (version.empty()) return Invalid(where, "version must not be empty", "version 不能为空");
     policy.version_ = std::string(version);
 
     bool have_roles = false;
@@ -578,38 +649,39 @@ Result<Policy> LoadPolicy(std::string_view xml) {
       if (child.type() != pugi::node_element) continue;
       const std::string_view name = child.name();
       if (name == "roles") {
-        if (have_roles) return Invalid(Path(where, child), "given twice");
+        if (have_roles) return Invalid(Path(where, child), "given twice", "重复出现");
         have_roles = true;
         CUSTOS_RETURN_IF_ERROR(ParseRoles(child, where, policy.role_actions_));
       } else if (name == "classification") {
         CUSTOS_RETURN_IF_ERROR(
             ParseClassificationElement(child, where, policy.classifications_, seen));
       } else if (name == "anomaly-rules") {
-        if (have_anomaly_rules) return Invalid(Path(where, child), "given twice");
+        if (have_anomaly_rules) return Invalid(Path(where, child), "given twice", "重复出现");
         have_anomaly_rules = true;
         CUSTOS_RETURN_IF_ERROR(ParseAnomalyRules(child, where, policy.anomaly_thresholds_));
       } else if (name == "user-admin") {
-        if (have_user_admin) return Invalid(Path(where, child), "given twice");
+        if (have_user_admin) return Invalid(Path(where, child), "given twice", "重复出现");
         have_user_admin = true;
         CUSTOS_RETURN_IF_ERROR(ParseUserAdmin(child, where, policy.two_person_roles_));
       } else if (name == "departure") {
-        if (have_departure) return Invalid(Path(where, child), "given twice");
+        if (have_departure) return Invalid(Path(where, child), "given twice", "重复出现");
         have_departure = true;
         CUSTOS_RETURN_IF_ERROR(ParseDeparture(child, where, policy.customer_confirmation_));
       } else if (name == "work-hours") {
-        if (policy.work_hours_) return Invalid(Path(where, child), "given twice");
+        if (policy.work_hours_) return Invalid(Path(where, child), "given twice", "重复出现");
         anomaly::WorkHours hours;
         CUSTOS_RETURN_IF_ERROR(ParseWorkHours(child, where, hours));
         policy.work_hours_ = std::move(hours);
       } else {
-        return Invalid(Path(where, child), "unknown element");
+        return Invalid(Path(where, child), "unknown element", "未知的元素");
       }
     }
-    if (!have_roles) return Invalid(where, "missing <roles>");
+    if (!have_roles) return Invalid(where, "missing <roles>", "缺少 <roles>");
     for (Classification c : kAllClassifications) {
       if (!seen.test(static_cast<std::size_t>(c))) {
-        return Invalid(where,
-                       "missing <classification id='" + std::string(ClassificationId(c)) + "'>");
+        const std::string element =
+            "<classification id='" + std::string(ClassificationId(c)) + "'>";
+        return Invalid(where, "missing " + element, "缺少 " + element);
       }
     }
     policy.source_ = std::string(xml);
@@ -623,7 +695,10 @@ Result<Policy> LoadPolicyFile(const std::string& path) {
   std::string bytes;
   try {
     std::ifstream in(path, std::ios::binary);
-    if (!in) return Status::NotFound("policy file '" + path + "' cannot be opened");
+    if (!in) {
+      return Status::NotFound("policy file '" + path + "' cannot be opened",
+                              "无法打开策略文件“" + path + "”");
+    }
     bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     if (in.bad()) return Status::Unavailable("policy file '" + path + "': read error");
   } catch (const std::exception& e) {

@@ -46,6 +46,10 @@ void ExpectRejected(const std::string& xml, std::initializer_list<std::string_vi
     EXPECT_NE(policy.status().message().find(part), std::string::npos)
         << "message '" << policy.status().message() << "' lacks '" << part << "'";
   }
+  // An administrator reading Chinese is told the same, in Chinese.
+  EXPECT_EQ(policy.status().message_zh().rfind("策略", 0), 0u)
+      << "no Chinese message for '" << policy.status().message() << "': '"
+      << policy.status().message_zh() << "'";
 }
 #define EXPECT_REJECTED(...)          \
   do {                                \
@@ -264,6 +268,25 @@ TEST(PolicyLoadTest, AdminAndAuditorNeverGetClassifiedViews) {
   EXPECT_REJECTED(Edited("<view roles=\"author borrower approver legal\"/>",
                          "<view roles=\"author auditor\"/>"),
                   {"role 'auditor' may never view internal content"});
+}
+
+// What the policy page shows an administrator who reads Chinese: the
+// element as the XML names it, then the problem in Chinese words.
+TEST(PolicyLoadTest, ErrorsAreSaidInChineseToo) {
+  const auto zh = [](const std::string& xml) {
+    Result<Policy> policy = LoadPolicy(xml);
+    return policy.ok() ? std::string("loaded") : policy.status().message_zh();
+  };
+  EXPECT_EQ(zh(Edited("<view roles=\"author borrower approver legal\"/>",
+                      "<view roles=\"author auditor\"/>")),
+            "策略 <custos-policy>/<classification id='internal'>/<view>："
+            "角色“auditor”任何时候都不能查看内部档案的内容");
+  EXPECT_NE(zh(Edited("<view roles=\"author borrower approver legal\"/>",
+                      "<view roles=\"author boss\"/>"))
+                .find("boss"),
+            std::string::npos);
+  EXPECT_NE(zh("<custos-policy version='1'><roles></custos-policy>").find("XML 格式错误"),
+            std::string::npos);
 }
 
 constexpr std::string_view kPolicyEnd = "</custos-policy>";
