@@ -342,7 +342,7 @@ if [ -n "${IN_PROCESS:-}" ]; then
   echo
   echo "== the same audited view in process, right after (B4's baseline: $IN_PROCESS --view-only)"
   "$IN_PROCESS" --view-only | tee "$WORK/in-process.txt"
-  IN_RPS="$(sed -n 's/^audited views: \([0-9.]*\) views\/s.*/\1/p' "$WORK/in-process.txt")"
-  [ -n "$IN_RPS" ] || die "no 'audited views: N views/s' line from $IN_PROCESS"
+  IN_RPS="$(sed -n 's/^audited views, content as the API serves it (B1): \([0-9.]*\) views\/s.*/\1/p' "$WORK/in-process.txt")"
+  [ -n "$IN_RPS" ] || die "no 'audited views, content as the API serves it (B1): N views/s' line from $IN_PROCESS"
   awk -v h="$C_RPS" -v p="$IN_RPS" 'BEGIN { r = h / p; printf "B4 = HTTP / in process = %.0f / %.0f = %.3f (target >= 0.8: %s)\n", h, p, r, (r >= 0.8) ? "met" : "MISSED" }'
 fi
