@@ -227,7 +227,9 @@ TEST_F(WebBorrowingTest, RequestApproveReleaseViewThreeTimesFourthDenied) {
       auditor.Call("GET", "/api/v1/audit/events/" + std::to_string(a_seq) + "/proof");
   ASSERT_EQ(proof.status, 200) << proof.body;
   EXPECT_EQ(proof.Json()["proof"].as_string().rfind("c2sp.org/tlog-proof@v1", 0), 0u) << proof.body;
-  EXPECT_EQ(auditor.Call("GET", "/api/v1/audit/events/999999/proof").status, 404);
+  TestResponse no_event = auditor.Call("GET", "/api/v1/audit/events/999999/proof");
+  EXPECT_EQ(no_event.status, 404);
+  EXPECT_EQ(no_event.Json()["error"]["message_zh"].as_string(), "没有序号为 999999 的审计事件");
 
   // Reading the log is itself in the log.
   TestResponse reads = auditor.Call("GET", "/api/v1/audit/events?action=audit.read");

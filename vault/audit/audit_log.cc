@@ -585,21 +585,28 @@ Result<std::string> AuditLog::Prove(uint64_t seq, const std::string* checkpoint)
     {
       CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
       CUSTOS_ASSIGN_OR_RETURN(uint64_t size, Size(*txn));
-      if (seq >= size) return Status::NotFound("no audit event with seq " + std::to_string(seq));
+      if (seq >= size) {
+        return Status::NotFound("no audit event with seq " + std::to_string(seq),
+                                "没有序号为 " + std::to_string(seq) + " 的审计事件");
+      }
       if (checkpoint != nullptr) {
         auto opened = OpenCheckpoint(*checkpoint);
         if (!opened.ok()) {
-          return Status::InvalidArgument("the checkpoint does not verify: " +
-                                         opened.status().message());
+          return Status::InvalidArgument(
+              "the checkpoint does not verify: " + opened.status().message(),
+              "检查点验证失败（" + opened.status().message() + "）");
         }
         cp = std::move(opened).value();
         cp_note = *checkpoint;
         if (cp.size <= seq) {
-          return Status::InvalidArgument("the checkpoint (size " + std::to_string(cp.size) +
-                                         ") does not cover seq " + std::to_string(seq));
+          return Status::InvalidArgument(
+              "the checkpoint (size " + std::to_string(cp.size) + ") does not cover seq " +
+                  std::to_string(seq),
+              "检查点（大小 " + std::to_string(cp.size) + "）不包含序号 " + std::to_string(seq));
         }
         if (cp.size > size) {
-          return Status::InvalidArgument("the checkpoint is larger than the log");
+          return Status::InvalidArgument("the checkpoint is larger than the log",
+                                         "检查点大于本日志");
         }
       } else {
         CUSTOS_ASSIGN_OR_RETURN(cp_note, LatestCheckpoint(*txn));
