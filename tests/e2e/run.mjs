@@ -496,6 +496,17 @@ async function demoAgreementsStory(base) {
   await assertNoRawKeys(legal, 'agreements (legal)');
   await shot(legal, 'legal-agreements');
 
+  console.log('step: legal narrows the list to one employee, then to what is still open');
+  const shown = legal.locator('#agreements-table tbody tr:not([hidden])');
+  await legal.fill('#agr-filter-text', '李婷');
+  assert.equal(await shown.count(), 3, 'her NDA, non-compete and obligations notice');
+  assert.equal(await legal.textContent('#agr-filter-count'), '显示 3 份，共 13 份');
+  await legal.selectOption('#agr-filter-state', 'open');
+  assert.equal(await shown.count(), 0, 'all of hers are completed');
+  await legal.fill('#agr-filter-text', '');
+  await legal.selectOption('#agr-filter-state', 'completed');
+  assert.equal(await shown.count(), 13);
+
   console.log('step: the paper NDA\'s certificate shows the custodian\'s attestation');
   await rows.filter({ hasText: '孙浩' }).locator('a').click();
   await legal.waitForSelector('#agr-steps');

@@ -26,16 +26,44 @@ async function viewList() {
     hasRole('legal') ? el('a', { class: 'button', href: '#/agreements/templates', i18n: 'agr.new' }) : null);
   if (!r.ok) return el('div', {}, head, el('div', { class: 'card error', text: errorText(r.body) }));
   const list = r.body.agreements.slice().sort((a, b) => b.created - a.created);
-  const rows = list.map((a) => el('tr', { 'data-agreement': a.id },
+  const rows = list.map((a) => el('tr', { 'data-agreement': a.id, 'data-state': a.state },
     el('td', {}, el('a', { href: '#/agreement?id=' + encodeURIComponent(a.id), text: a.title })),
     el('td', { text: kindLabel(a.kind) }),
     el('td', { text: a.employee_name || a.employee_id }),
     el('td', {}, marking(a.classification)),
     el('td', {}, stateTag(a.state)),
     el('td', { text: fmtTime(a.created) })));
-  return el('div', {}, head, el('section', { class: 'card' }, rows.length
-    ? table(['agr.t.title', 'agr.t.kind', 'agr.col.employee', 'agr.col.cls', 'agr.col.state', 'agr.col.created'], rows, { id: 'agreements-table', scroll: true })
-    : el('p', { class: 'muted', i18n: 'agr.none' })));
+  if (!rows.length) return el('div', {}, head, el('section', { class: 'card' }, el('p', { class: 'muted', i18n: 'agr.none' })));
+  // Legal's list holds every employee's agreements: narrowed here, on the
+  // page, by state (or all still open: unsigned or awaiting the company) and
+  // by words of the title, kind or employee.
+  const open = ['draft', 'in_review', 'sent', 'employee_signed', 'paper_uploaded'];
+  const stateSel = el('select', { id: 'agr-filter-state' },
+    el('option', { value: '', i18n: 'common.all' }), el('option', { value: 'open', i18n: 'agr.filter.open' }),
+    ...[...open, 'completed', 'voided'].map((s) => el('option', { value: s, text: tOr('agr.state.' + s, s) })));
+  const words = el('input', { id: 'agr-filter-text', type: 'search', placeholder: t('agr.filter.text_hint') });
+  const shown = el('p', { class: 'muted', id: 'agr-filter-count' });
+  const apply = () => {
+    const want = stateSel.value;
+    const needle = words.value.trim().toLowerCase();
+    let n = 0;
+    for (const tr of rows) {
+      const st = tr.getAttribute('data-state');
+      const okState = !want || (want === 'open' ? open.includes(st) : st === want);
+      const ok = okState && (!needle || tr.textContent.toLowerCase().includes(needle));
+      tr.hidden = !ok;
+      if (ok) n++;
+    }
+    shown.textContent = t('agr.filter.count', { n, total: rows.length });
+  };
+  stateSel.addEventListener('change', apply);
+  words.addEventListener('input', apply);
+  const filters = el('div', { class: 'card filters', id: 'agr-filters' },
+    el('div', {}, ...field('agr.filter.text', words)), el('div', {}, ...field('agr.col.state', stateSel)));
+  const page = el('div', {}, head, filters, el('section', { class: 'card' }, shown,
+    table(['agr.t.title', 'agr.t.kind', 'agr.col.employee', 'agr.col.cls', 'agr.col.state', 'agr.col.created'], rows, { id: 'agreements-table', scroll: true })));
+  apply();
+  return page;
 }
 
 async function viewTemplates() {

@@ -156,6 +156,10 @@ export default {
     'agr.yes': '是',
     'agr.no': '否',
     'agr.none': '暂无协议。',
+    'agr.filter.text': '查找',
+    'agr.filter.text_hint': '员工、标题或类型',
+    'agr.filter.open': '未完成（待签署、待复核、草稿等）',
+    'agr.filter.count': '显示 {n} 份，共 {total} 份',
     'agr.loading': '正在载入…',
 
     'nc.title': '竞业限制',
@@ -368,6 +372,10 @@ export default {
     'agr.yes': 'yes',
     'agr.no': 'no',
     'agr.none': 'No agreements.',
+    'agr.filter.text': 'Find',
+    'agr.filter.text_hint': 'Employee, title or kind',
+    'agr.filter.open': 'Not completed (to sign, in review, drafts…)',
+    'agr.filter.count': 'Showing {n} of {total}',
     'agr.loading': 'Loading…',
 
     'nc.title': 'Non-competes',
