@@ -91,7 +91,9 @@ class [[nodiscard]] Status {
   static Status ResourceExhausted(std::string m, std::string zh = {}) {
     return {StatusCode::kResourceExhausted, std::move(m), std::move(zh)};
   }
-  static Status DataLoss(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
+  static Status DataLoss(std::string m, std::string zh = {}) {
+    return {StatusCode::kDataLoss, std::move(m), std::move(zh)};
+  }
   static Status Aborted(std::string m, std::string zh = {}) {
     return {StatusCode::kAborted, std::move(m), std::move(zh)};
   }

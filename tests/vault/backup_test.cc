@@ -129,14 +129,19 @@ TEST_F(BackupTest, NothingIsOverwrittenAndADamagedBackupLeavesNothingBehind) {
   EXPECT_EQ(ExtractBackup(file, dir_.path()).status().code(), StatusCode::kAlreadyExists);
   testing::TempDir busy;
   { std::ofstream(busy.path() + "/notes.txt") << "keep me"; }
-  EXPECT_EQ(ExtractBackup(file, busy.path()).status().code(), StatusCode::kAlreadyExists);
+  const Status busy_dir = ExtractBackup(file, busy.path()).status();
+  EXPECT_EQ(busy_dir.code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(busy_dir.message_zh(), busy.path() + " 不是空目录；请恢复到新目录或空目录");
   EXPECT_EQ(ReadFile(busy.path() + "/notes.txt"), "keep me");
 
   // One flipped bit in the payload: refused by the hash, nothing restored.
   const std::string damaged = out_.path() + "/damaged.custos-backup";
   std::filesystem::copy_file(file, damaged);
   FlipByte(damaged, 512 + 4096 + 100);
-  EXPECT_EQ(CheckBackupFile(damaged).status().code(), StatusCode::kDataLoss);
+  const Status flipped = CheckBackupFile(damaged).status();
+  EXPECT_EQ(flipped.code(), StatusCode::kDataLoss);
+  // The operator reads why in either language (the CLI prints both).
+  EXPECT_EQ(flipped.message_zh(), "备份数据的 SHA-256 与清单不符：备份已损坏或被改动");
   testing::TempDir target;
   const std::string dir = target.path() + "/restored";
   EXPECT_EQ(ExtractBackup(damaged, dir).status().code(), StatusCode::kDataLoss);
@@ -144,7 +149,9 @@ TEST_F(BackupTest, NothingIsOverwrittenAndADamagedBackupLeavesNothingBehind) {
   // Neither a truncated file nor something else is taken for a backup.
   const std::string cut = out_.path() + "/cut.custos-backup";
   { std::ofstream(cut, std::ios::binary) << before.substr(0, before.size() / 2); }
-  EXPECT_EQ(CheckBackupFile(cut).status().code(), StatusCode::kInvalidArgument);
+  const Status cut_short = CheckBackupFile(cut).status();
+  EXPECT_EQ(cut_short.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(cut_short.message_zh().find("备份文件"), std::string::npos) << cut_short.message_zh();
   EXPECT_EQ(CheckBackupFile(dir_.path() + "/data.mdb").status().code(),
             StatusCode::kInvalidArgument);
 }

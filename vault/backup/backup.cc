@@ -64,7 +64,10 @@ Status PreadAll(int fd, char* out, size_t n, uint64_t offset) {
       if (errno == EINTR) continue;
       return Errno("reading the backup");
     }
-    if (r == 0) return Status::InvalidArgument("the backup file ends early (truncated)");
+    if (r == 0) {
+      return Status::InvalidArgument("the backup file ends early (truncated)",
+                                     "备份文件不完整（提前结束）");
+    }
     out += r;
     n -= static_cast<size_t>(r);
     offset += static_cast<uint64_t>(r);
@@ -133,7 +136,10 @@ Result<uint64_t> ParseSize(const char* f) {
   }
   uint64_t v = 0;
   for (int i = 0; i < 12 && f[i] != '\0' && f[i] != ' '; ++i) {
-    if (f[i] < '0' || f[i] > '7') return Status::InvalidArgument("not a custos backup (bad size)");
+    if (f[i] < '0' || f[i] > '7') {
+      return Status::InvalidArgument("not a custos backup (bad size)",
+                                     "不是 Custos 备份文件（大小字段无效）");
+    }
     v = (v << 3) | static_cast<uint64_t>(f[i] - '0');
   }
   return v;
@@ -150,7 +156,8 @@ Result<std::vector<Member>> ListMembers(int fd) {
   while (true) {
     if (pos + kBlock > file_size) {
       return Status::InvalidArgument(
-          "not a custos backup (the archive ends without its end marker)");
+          "not a custos backup (the archive ends without its end marker)",
+          "不是 Custos 备份文件（缺少归档结束标记）");
     }
     CUSTOS_RETURN_IF_ERROR(PreadAll(fd, h.data(), kBlock, pos));
     if (h.find_first_not_of('\0') == std::string::npos) break;  // end of archive
@@ -162,13 +169,15 @@ Result<std::vector<Member>> ListMembers(int fd) {
       sum += (i >= 148 && i < 156) ? ' ' : static_cast<unsigned char>(h[i]);
     }
     if (sum != stored)
-      return Status::InvalidArgument("not a custos backup (a tar header is damaged)");
+      return Status::InvalidArgument("not a custos backup (a tar header is damaged)",
+                                     "不是 Custos 备份文件（tar 头已损坏）");
     Member m;
     m.name = std::string(h.data(), ::strnlen(h.data(), 100));
     CUSTOS_ASSIGN_OR_RETURN(m.size, ParseSize(&h[124]));
     m.offset = pos + kBlock;
     if (m.offset + m.size > file_size) {
-      return Status::InvalidArgument("the backup file ends early (truncated)");
+      return Status::InvalidArgument("the backup file ends early (truncated)",
+                                     "备份文件不完整（提前结束）");
     }
     pos = m.offset + m.size + Padding(m.size);
     out.push_back(std::move(m));
@@ -186,23 +195,33 @@ Result<Opened> OpenBackup(const std::string& path) {
   Opened o;
   o.fd = std::make_unique<Fd>(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (o.fd->get() < 0) {
-    if (errno == ENOENT) return Status::NotFound("no backup file " + path);
+    if (errno == ENOENT)
+      return Status::NotFound("no backup file " + path, "找不到备份文件 " + path);
     return Errno("opening " + path);
   }
   CUSTOS_ASSIGN_OR_RETURN(std::vector<Member> members, ListMembers(o.fd->get()));
   if (members.size() != 2 || members[0].name != kPayloadName || members[1].name != kManifestName) {
-    return Status::InvalidArgument("not a custos backup (expected data.mdb and manifest.json)");
+    return Status::InvalidArgument("not a custos backup (expected data.mdb and manifest.json)",
+                                   "不是 Custos 备份文件（应包含 data.mdb 和 manifest.json）");
   }
-  if (members[1].size > kMaxManifest) return Status::InvalidArgument("the manifest is too large");
+  if (members[1].size > kMaxManifest) {
+    return Status::InvalidArgument("the manifest is too large", "备份清单过大");
+  }
   std::string text(members[1].size, '\0');
   CUSTOS_RETURN_IF_ERROR(PreadAll(o.fd->get(), text.data(), text.size(), members[1].offset));
   auto parsed = json::Parse(text);
-  if (!parsed.ok()) return Status::InvalidArgument("not a custos backup (manifest is not JSON)");
+  if (!parsed.ok()) {
+    return Status::InvalidArgument("not a custos backup (manifest is not JSON)",
+                                   "不是 Custos 备份文件（清单不是 JSON）");
+  }
   CUSTOS_ASSIGN_OR_RETURN(o.manifest, BackupManifest::FromJson(*parsed));
   o.payload = members[0];
   if (o.payload.size != o.manifest.payload_size) {
     return Status::DataLoss("the payload has " + std::to_string(o.payload.size) +
-                            " bytes, the manifest says " + std::to_string(o.manifest.payload_size));
+                                " bytes, the manifest says " +
+                                std::to_string(o.manifest.payload_size),
+                            "备份数据有 " + std::to_string(o.payload.size) + " 字节，清单记载为 " +
+                                std::to_string(o.manifest.payload_size) + " 字节");
   }
   return o;
 }
@@ -222,7 +241,8 @@ Status StreamPayload(const Opened& o, const std::function<Status(std::string_vie
   if (HexEncode(hash.Finish()) != o.manifest.payload_sha256) {
     return Status::DataLoss(
         "the payload's SHA-256 differs from the manifest's: the backup is "
-        "damaged or was altered");
+        "damaged or was altered",
+        "备份数据的 SHA-256 与清单不符：备份已损坏或被改动");
   }
   return Status::Ok();
 }
@@ -247,12 +267,16 @@ json::Value BackupManifest::ToJson() const {
 
 Result<BackupManifest> BackupManifest::FromJson(const json::Value& v) {
   auto bad = [](const Status& s) {
-    return Status::InvalidArgument("not a custos backup manifest: " + s.message());
+    return Status::InvalidArgument("not a custos backup manifest: " + s.message(),
+                                   "不是 Custos 备份清单（" + s.message() + "）");
   };
-  if (!v.is_object()) return Status::InvalidArgument("not a custos backup manifest");
+  if (!v.is_object()) {
+    return Status::InvalidArgument("not a custos backup manifest", "不是 Custos 备份清单");
+  }
   auto format = json::GetString(v, "format");
   if (!format.ok() || *format != kBackupFormat) {
-    return Status::InvalidArgument("not a custos-backup/1 manifest");
+    return Status::InvalidArgument("not a custos-backup/1 manifest",
+                                   "不是 custos-backup/1 格式的备份清单");
   }
   BackupManifest m;
   auto created = json::GetString(v, "created");
@@ -271,21 +295,28 @@ Result<BackupManifest> BackupManifest::FromJson(const json::Value& v) {
        {std::pair{"log_size", &m.log_size}, std::pair{"checkpoint_size", &m.checkpoint_size},
         std::pair{"payload_size", &m.payload_size}}) {
     auto n = json::GetIntOr(v, key, -1);
-    if (!n.ok() || *n < 0) return Status::InvalidArgument(std::string("manifest lacks ") + key);
+    if (!n.ok() || *n < 0) {
+      return Status::InvalidArgument(std::string("manifest lacks ") + key,
+                                     std::string("备份清单缺少 ") + key);
+    }
     *out = static_cast<uint64_t>(*n);
   }
   auto kv = json::GetIntOr(v, "key_version", -1);
-  if (!kv.ok() || *kv < 0) return Status::InvalidArgument("manifest lacks key_version");
+  if (!kv.ok() || *kv < 0) {
+    return Status::InvalidArgument("manifest lacks key_version", "备份清单缺少 key_version");
+  }
   m.key_version = static_cast<uint32_t>(*kv);
   if (m.payload_sha256.size() != 64)
-    return Status::InvalidArgument("manifest's payload_sha256 is malformed");
+    return Status::InvalidArgument("manifest's payload_sha256 is malformed",
+                                   "备份清单的 payload_sha256 格式无效");
   return m;
 }
 
 Result<BackupManifest> WriteBackup(const Vault& vault, const AuditLog& log,
                                    const std::string& out_path) {
   if (std::filesystem::exists(out_path)) {
-    return Status::AlreadyExists(out_path + " exists; a backup never replaces a file");
+    return Status::AlreadyExists(out_path + " exists; a backup never replaces a file",
+                                 out_path + " 已存在；备份从不覆盖已有文件");
   }
   BackupManifest m;
   m.created = NowMillis();
@@ -365,7 +396,8 @@ Result<BackupManifest> WriteBackup(const Vault& vault, const AuditLog& log,
   // link(2) refuses an existing name atomically (rename would replace it).
   if (::link(partial.c_str(), out_path.c_str()) != 0) {
     Status s = errno == EEXIST
-                   ? Status::AlreadyExists(out_path + " appeared meanwhile; it was not replaced")
+                   ? Status::AlreadyExists(out_path + " appeared meanwhile; it was not replaced",
+                                           out_path + " 在备份期间出现，未被覆盖")
                    : Errno("moving the backup into place");
     ::unlink(partial.c_str());
     return s;
@@ -389,7 +421,10 @@ Result<BackupManifest> CheckBackupFile(const std::string& path) {
 Result<std::string> ReadCheckpointFile(const std::string& path) {
   auto m = ReadBackupManifest(path);
   if (m.ok()) {
-    if (m->checkpoint.empty()) return Status::NotFound(path + ": the backup carries no checkpoint");
+    if (m->checkpoint.empty()) {
+      return Status::NotFound(path + ": the backup carries no checkpoint",
+                              path + "：备份中没有检查点");
+    }
     return m->checkpoint;
   }
   if (m.status().code() == StatusCode::kNotFound) return m.status();
@@ -406,7 +441,8 @@ Result<std::string> ReadCheckpointFile(const std::string& path) {
   }
   text.resize(used);
   if (text.empty() || used == 8192 || text.find("\n\n") == std::string::npos) {
-    return Status::InvalidArgument(path + " holds neither a custos backup nor a signed checkpoint");
+    return Status::InvalidArgument(path + " holds neither a custos backup nor a signed checkpoint",
+                                   path + " 既不是 Custos 备份，也不是签名的检查点");
   }
   return text;
 }
@@ -422,10 +458,12 @@ void RemoveExtracted(const std::string& dir) {
 Result<BackupManifest> ExtractBackup(const std::string& path, const std::string& dir) {
   std::error_code ec;
   if (Vault::Exists(dir)) {
-    return Status::AlreadyExists("a vault already exists in " + dir + "; it was not touched");
+    return Status::AlreadyExists("a vault already exists in " + dir + "; it was not touched",
+                                 dir + " 中已有保管库，未作任何改动");
   }
   if (std::filesystem::exists(dir, ec) && !std::filesystem::is_empty(dir, ec)) {
-    return Status::AlreadyExists(dir + " is not empty; restore into a new or empty directory");
+    return Status::AlreadyExists(dir + " is not empty; restore into a new or empty directory",
+                                 dir + " 不是空目录；请恢复到新目录或空目录");
   }
   CUSTOS_ASSIGN_OR_RETURN(Opened o, OpenBackup(path));
   if (!std::filesystem::exists(dir, ec)) {
@@ -468,30 +506,40 @@ Result<BackupCheck> VerifyOpenedBackup(const Vault& vault, const AuditLog& log,
                                        const BackupManifest& manifest) {
   BackupCheck c;
   if (log.name() != manifest.log_name || log.VerifierKey() != manifest.verifier_key) {
-    return Status::DataLoss("the backup's vault is not the one its manifest names (log " +
-                            log.name() + ", manifest " + manifest.log_name + ")");
+    return Status::DataLoss(
+        "the backup's vault is not the one its manifest names (log " + log.name() + ", manifest " +
+            manifest.log_name + ")",
+        "备份中的保管库与清单所指不符（日志 " + log.name() + "，清单 " + manifest.log_name + "）");
   }
   auto audit = log.Verify();
-  if (!audit.ok()) return audit.status().Annotate("the backup's audit log does not verify");
+  if (!audit.ok()) {
+    return audit.status().Annotate("the backup's audit log does not verify",
+                                   "备份中的审计日志未通过验证");
+  }
   c.audit = *audit;
   if (c.audit.size < manifest.log_size) {
-    return Status::DataLoss("the backup's log has " + std::to_string(c.audit.size) +
-                            " events, fewer than the manifest's " +
-                            std::to_string(manifest.log_size));
+    return Status::DataLoss(
+        "the backup's log has " + std::to_string(c.audit.size) +
+            " events, fewer than the manifest's " + std::to_string(manifest.log_size),
+        "备份中的日志有 " + std::to_string(c.audit.size) + " 条事件，少于清单记载的 " +
+            std::to_string(manifest.log_size) + " 条");
   }
   if (!manifest.checkpoint.empty()) {
     CUSTOS_ASSIGN_OR_RETURN(auto txn, vault.BeginRead());
     auto size = log.VerifyExtends(*txn, manifest.checkpoint);
     if (!size.ok()) {
-      return Status::DataLoss("the backup's log does not extend its manifest's checkpoint: " +
-                              size.status().message());
+      return Status::DataLoss(
+          "the backup's log does not extend its manifest's checkpoint: " + size.status().message(),
+          "备份中的日志不是其清单检查点的延续（" + size.status().message() + "）");
     }
     c.checkpoint_size = *size;
   }
   CUSTOS_ASSIGN_OR_RETURN(c.scrub, vault.Scrub());
   if (!c.scrub.damaged.empty()) {
     return Status::DataLoss(std::to_string(c.scrub.damaged.size()) +
-                            " damaged entries in the backup: " + DamagedList(c.scrub, 10));
+                                " damaged entries in the backup: " + DamagedList(c.scrub, 10),
+                            "备份中有 " + std::to_string(c.scrub.damaged.size()) +
+                                " 个条目已损坏：" + DamagedList(c.scrub, 10));
   }
   return c;
 }
