@@ -97,9 +97,13 @@ bool IsReader(const User& u) {
          u.HasRole(policy::Role::kLitigation);
 }
 
+bool WithEmployee(const Agreement& a) {
+  return a.state != AgreementState::kDraft && a.state != AgreementState::kInReview &&
+         a.state != AgreementState::kVoided;
+}
+
 bool EmployeeMaySee(const User& u, const Agreement& a) {
-  return u.id == a.employee_id && a.state != AgreementState::kDraft &&
-         a.state != AgreementState::kInReview && a.state != AgreementState::kVoided;
+  return u.id == a.employee_id && WithEmployee(a);
 }
 
 std::string ShaHex(std::string_view bytes) { return HexEncode(Sha256(bytes)); }
@@ -144,8 +148,7 @@ policy::AgreementFacts StepFacts(std::string_view step, const Agreement& a) {
       }
     }
   }
-  f.sent_to_employee = a.state != AgreementState::kDraft && a.state != AgreementState::kInReview &&
-                       a.state != AgreementState::kVoided;
+  f.sent_to_employee = WithEmployee(a);
   return f;
 }
 

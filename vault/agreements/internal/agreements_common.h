@@ -32,6 +32,9 @@ Result<std::vector<std::string>> EmployeeAgreementIds(const ReadTxn& txn,
                                                       std::string_view employee_id);
 // Legal, auditors and litigation read every agreement.
 bool IsReader(const User& u);
+// Whether the agreement has gone out to its employee: sent, and not taken
+// back to draft or voided since.
+bool WithEmployee(const Agreement& a);
 // The employee reads their own agreement once it was sent to them.
 bool EmployeeMaySee(const User& u, const Agreement& a);
 std::string ShaHex(std::string_view bytes);
