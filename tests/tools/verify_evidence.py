@@ -80,8 +80,11 @@ SALTS_FORMAT = "custos-evidence/1 salts"
 
 # Limits that keep memory bounded on hostile input. Real bundles stay far below.
 SMALL_FILE_LIMIT = 64 << 20   # any file read whole (JSON, XML, HTML, keys)
+# manifest.xml and SHA256SUMS name every file (a path is at most 200 bytes):
+# read whole up to SMALL_FILE_LIMIT plus this much per entry of the archive.
+INDEX_BYTES_PER_ENTRY = 1 << 10
 PROOF_LIMIT = 1 << 20         # a .tlog-proof, a checkpoint, a consistency proof
-EVENT_LINE_LIMIT = 16 << 20   # one line of audit/events.jsonl
+EVENT_LINE_LIMIT = 1 << 20    # one line of audit/events.jsonl: Custos writes no event larger
 CHUNK = 1 << 20               # hashing read size
 MAX_NOTE_SIGNATURES = 64
 
@@ -657,6 +660,10 @@ class Bundle:
             raise Failure(name, "too large to read whole (%d bytes)" % info.file_size)
         return self.zip.read(info)
 
+    def read_index(self, name):
+        """manifest.xml or SHA256SUMS, whose size grows with the archive's."""
+        return self.read(name, SMALL_FILE_LIMIT + INDEX_BYTES_PER_ENTRY * len(self.zip.infolist()))
+
     def open(self, name):
         return self.zip.open(self.infos[name])
 
@@ -830,7 +837,7 @@ class Verifier:
     def check_checksums(self):
         b = self.bundle
         with about(SUMS):
-            text = utf8(b.read(SUMS), SUMS)
+            text = utf8(b.read_index(SUMS), SUMS)
         if text and not text.endswith("\n"):
             raise Failure(SUMS, "the last line does not end in a newline")
         listed = {}
@@ -884,7 +891,7 @@ class Verifier:
         sig = b.read(MANIFEST_SIG)
         if len(sig) != 64:
             raise Failure(MANIFEST_SIG, "not a raw 64-byte Ed25519 signature (%d bytes)" % len(sig))
-        if not self.openssl.ed25519_verify(self.key.raw, b.read(MANIFEST), sig):
+        if not self.openssl.ed25519_verify(self.key.raw, b.read_index(MANIFEST), sig):
             raise Failure([MANIFEST, MANIFEST_SIG],
                           "the signature does not verify with the log key")
         return "%s verifies with the log key" % MANIFEST_SIG
@@ -893,7 +900,7 @@ class Verifier:
 
     def check_manifest(self):
         b = self.bundle
-        data = b.read(MANIFEST)
+        data = b.read_index(MANIFEST)
         if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
             raise Failure(MANIFEST, "a DOCTYPE or ENTITY declaration is not allowed")
         try:

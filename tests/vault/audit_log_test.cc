@@ -18,6 +18,7 @@
 #include "vault/audit/merkle.h"
 #include "vault/audit/signed_note.h"
 #include "vault/audit/tlog_tiles.h"
+#include "vault/store/crypto.h"
 
 namespace custos::vault {
 namespace {
@@ -212,6 +213,59 @@ TEST_F(AuditLogTest, FailedRequestLeavesNoGapAndCommitsNothing) {
   EXPECT_FALSE(r->Has(tables::kViewCounts, "x").value());
   EXPECT_EQ(log_->Size(*r).value(), 3u);
   EXPECT_TRUE(log_->Verify(*r).ok());
+}
+
+// An evidence verifier reads one event a line at a time up to 1 MiB: the
+// log appends no larger event, and the access it records does not happen.
+TEST_F(AuditLogTest, AnEventLargerThanTheVerifiersReadIsRefusedAndNothingHappens) {
+  AppendN(1);
+  AuditEvent big = SampleEvent(1);
+  big.details["note"] = std::string(kMaxAuditLeafBytes, 'x');
+  Status st = vault_->Write([&](WriteTxn& w) -> Status {
+    CUSTOS_RETURN_IF_ERROR(w.Put(tables::kViewCounts, "x", "1"));
+    return log_->Append(w, big).status();
+  });
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("larger than 1 MiB"), std::string::npos) << st.message();
+  EXPECT_NE(st.message_zh().find("超过 1 MiB"), std::string::npos) << st.message_zh();
+  // One that fits right up to the limit is appended; its leaf is within it.
+  AuditEvent fits = SampleEvent(1);
+  fits.details["note"] = "";
+  const size_t empty_leaf = EncodeAuditLeaf(fits, 99'999'999'999, 1).value().size();
+  fits.details["note"] = std::string(kMaxAuditLeafBytes - empty_leaf - 20, 'y');
+  ASSERT_TRUE(log_->AppendDurable(fits).ok());
+  auto r = vault_->BeginRead().value();
+  EXPECT_FALSE(r->Has(tables::kViewCounts, "x").value());
+  EXPECT_EQ(log_->Size(*r).value(), 2u);
+  EXPECT_LE(Leaf(1).size(), kMaxAuditLeafBytes);
+  EXPECT_TRUE(log_->Verify(*r).ok());
+}
+
+// A leaver of 140 000 files: the event names the first kMaxListedIds and
+// commits to the whole list by its count and SHA-256.
+TEST(AuditIdListTest, ALongListNamesItsFirstIdsAndCommitsToTheWholeList) {
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < kMaxListedIds; ++i) ids.push_back("rec-" + std::to_string(i));
+  json::Value details = json::Value::MakeObject();
+  PutIdList(details, "records", ids);
+  EXPECT_EQ(details.Find("records")->as_array().size(), kMaxListedIds);
+  EXPECT_EQ(details.Find("records_total"), nullptr);
+  EXPECT_EQ(details.Find("records_sha256"), nullptr);
+
+  ids.push_back("rec-last");
+  details = json::Value::MakeObject();
+  PutIdList(details, "records", ids);
+  const json::Array& listed = details.Find("records")->as_array();
+  ASSERT_EQ(listed.size(), kMaxListedIds);
+  EXPECT_EQ(listed.front().as_string(), "rec-0");
+  EXPECT_EQ(listed.back().as_string(), "rec-" + std::to_string(kMaxListedIds - 1));
+  EXPECT_EQ(details.Find("records_total")->as_int(), static_cast<int64_t>(kMaxListedIds + 1));
+  // What `printf '%s\n' rec-0 … rec-last | sha256sum` prints.
+  std::string lines;
+  for (const std::string& id : ids) lines += id + "\n";
+  EXPECT_EQ(details.Find("records_sha256")->as_string(), HexEncode(Sha256(lines)));
+  EXPECT_NE(details.Find("records_sha256")->as_string(),
+            HexEncode(Sha256(lines.substr(0, lines.size() - 9))));
 }
 
 // The log remembers the right edge of the tree it last committed, for the

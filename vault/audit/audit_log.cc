@@ -154,7 +154,27 @@ Result<PreparedAuditEvent> PrepareAuditEvent(const AuditEvent& e) {
   p.middle = ",\"session\":";
   json::AppendQuoted(&p.middle, e.session);
   p.middle += ",\"time\":";
+  // The seq (20 digits at most) and the time (24 characters) still to come.
+  if (p.head.size() + p.middle.size() + 48 > kMaxAuditLeafBytes) {
+    return Status::InvalidArgument(
+        "the audit event of '" + e.action + "' is larger than 1 MiB; nothing was done",
+        "“" + e.action + "”的审计事件超过 1 MiB，未执行任何操作");
+  }
   return p;
+}
+
+void PutIdList(json::Value& details, std::string_view key, const std::vector<std::string>& ids) {
+  json::Value listed = json::Value::MakeArray();
+  for (size_t i = 0; i < ids.size() && i < kMaxListedIds; ++i) listed.Push(ids[i]);
+  details[std::string(key)] = std::move(listed);
+  if (ids.size() <= kMaxListedIds) return;
+  std::string all;
+  for (const std::string& id : ids) {
+    all += id;
+    all += '\n';
+  }
+  details[std::string(key) + "_total"] = static_cast<int64_t>(ids.size());
+  details[std::string(key) + "_sha256"] = HexEncode(Sha256(all));
 }
 
 std::string FinishAuditLeaf(const PreparedAuditEvent& p, uint64_t seq, UnixMillis time) {

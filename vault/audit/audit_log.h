@@ -61,6 +61,16 @@ inline constexpr std::string_view kAuditLogKeyName = "audit.log_key";
 
 enum class AuditDecision { kAllow, kDeny };
 
+// The largest leaf the log appends: an event larger is refused
+// (kInvalidArgument), and with it the access it records (fail closed). The
+// evidence verifiers read audit/events.jsonl a line at a time up to this.
+inline constexpr size_t kMaxAuditLeafBytes = size_t{1} << 20;
+
+// An event that lists ids in its details (the files a withdrawn resignation
+// handed back, the records a legal hold freezes) names at most this many, so
+// that one event stays far below kMaxAuditLeafBytes however many there are.
+inline constexpr size_t kMaxListedIds = 5000;
+
 // What a caller fills in; Append adds `seq` and `time`. Strings are
 // untrusted: the serializer replaces invalid UTF-8 with U+FFFD.
 struct AuditEvent {
@@ -94,6 +104,15 @@ struct AuditEvent {
   std::string outcome;  // "ok", "denied", "quota_exhausted", "error: ..."
   json::Value details = json::Value::MakeObject();  // action-specific
 };
+
+// Puts `ids` into `details` under `key`, all of them when there are at most
+// kMaxListedIds. A longer list names its first kMaxListedIds and adds
+// `key`_total (how many in all) and `key`_sha256: the SHA-256, in lower-case
+// hex, of the whole list with each id followed by a newline (what `printf
+// '%s\n' ID... | sha256sum` prints), so the whole list kept elsewhere (the
+// store; an evidence bundle's evidence/request.json) can be checked against
+// the event.
+void PutIdList(json::Value& details, std::string_view key, const std::vector<std::string>& ids);
 
 // The event as its leaf object (without serializing). kInvalidArgument when
 // `action` is empty, `policy` is neither empty nor 64 lower-case hex digits,

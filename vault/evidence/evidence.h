@@ -33,7 +33,10 @@
 // Audit events (object {"evidence", request id}): evidence.request,
 // evidence.preview, evidence.approve, evidence.deny, evidence.export,
 // evidence.download, evidence.hold.lift; a denial of any of them is its
-// event alone.
+// event alone. The approval that places the hold lists what it holds in
+// details.legal_hold {records, agreements}: past kMaxListedIds ids the first
+// ones, with records_total and records_sha256 (audit_log.h, PutIdList) over
+// the whole list, which the request keeps (hold.record_ids).
 //
 // Thread-safety: an EvidenceDesk is shared by all threads.
 #ifndef CUSTOS_VAULT_EVIDENCE_EVIDENCE_H_

@@ -6,6 +6,7 @@
 
 #include "base/encoding.h"
 #include "policy/engine.h"
+#include "vault/audit/audit_log.h"
 #include "vault/evidence/age.h"
 #include "vault/evidence/evidence.h"
 #include "vault/evidence/internal/desk.h"
@@ -538,8 +539,10 @@ Result<EvidenceRequest> EvidenceDesk::Approve(const Caller& caller, std::string_
     e.details["complete"] = d.approvals_complete;
     if (d.approvals_complete) {
       json::Value hold = json::Value::MakeObject();
-      hold["records"] = Strings(scope.records);
-      hold["agreements"] = Strings(scope.agreements);
+      // Every one is in the request's hold (evidence/request.json in a
+      // bundle); a hold of many thousand files names the first ones here.
+      PutIdList(hold, "records", scope.records);
+      PutIdList(hold, "agreements", scope.agreements);
       e.details["legal_hold"] = std::move(hold);
     }
     return Status::Ok();

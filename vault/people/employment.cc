@@ -8,6 +8,7 @@
 #include "policy/types.h"
 #include "vault/access/gate.h"
 #include "vault/agreements/agreements.h"
+#include "vault/audit/audit_log.h"
 #include "vault/people/departure_checklist.h"
 #include "vault/people/handover.h"
 
@@ -148,16 +149,16 @@ Result<WithdrawnResignation> WithdrawResignation(Vault& vault, const AuditLog& l
                       "最后工作日 " + out.user.last_working_day +
                           " 已过：该员工已离职，离职不能撤回");
                 }
-                json::Value cancelled = json::Value::MakeArray();
-                json::Value first_approvals = json::Value::MakeArray();
+                std::vector<std::string> cancelled;
+                std::vector<std::string> first_approvals;
                 CUSTOS_RETURN_IF_ERROR(ScanHandovers(txn, user_id, [&](Handover h) -> Status {
                   if (h.state == HandoverState::kConfirmed) {
                     ++out.confirmed_handovers;
                     return Status::Ok();
                   }
-                  cancelled.Push(h.record_id);
+                  cancelled.push_back(h.record_id);
                   CUSTOS_ASSIGN_OR_RETURN(bool first, HasFirstHoldApproval(txn, h));
-                  if (first) first_approvals.Push(h.record_id);
+                  if (first) first_approvals.push_back(h.record_id);
                   out.cancelled_handovers.push_back(std::move(h));
                   return Status::Ok();
                 }));
@@ -176,11 +177,13 @@ Result<WithdrawnResignation> WithdrawResignation(Vault& vault, const AuditLog& l
                 }
                 e.details["notice_date"] = out.user.notice_date;
                 e.details["last_working_day"] = out.user.last_working_day;
-                e.details["cancelled_handovers"] = std::move(cancelled);
+                // A leaver of many thousand files: the first ones, how many
+                // and a digest (the cancelled handovers keep the event's seq).
+                PutIdList(e.details, "cancelled_handovers", cancelled);
                 e.details["confirmed_handovers"] = static_cast<int64_t>(out.confirmed_handovers);
                 e.details["notice_refusal_cleared"] = refusal.has_value();
                 e.details["open_departure_notices"] = std::move(notices);
-                e.details["first_hold_approvals_withdrawn"] = std::move(first_approvals);
+                PutIdList(e.details, "first_hold_approvals_withdrawn", first_approvals);
                 out.user.employment = policy::EmploymentState::kActive;
                 out.user.notice_date.clear();
                 out.user.last_working_day.clear();

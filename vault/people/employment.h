@@ -13,12 +13,15 @@
 //                                last_working_day}; actor = the HR user.
 //   "user.resignation.withdraw"  object {"user", id}; details {notice_date,
 //                                last_working_day (those withdrawn),
-//                                cancelled_handovers [record ids],
+//                                cancelled_handovers [record ids; past
+//                                kMaxListedIds the first ones, with
+//                                cancelled_handovers_total and _sha256:
+//                                audit_log.h, PutIdList],
 //                                confirmed_handovers (a count),
 //                                notice_refusal_cleared,
 //                                open_departure_notices [agreement ids],
 //                                first_hold_approvals_withdrawn [record
-//                                ids]}; the cancelled handovers and the
+//                                ids, listed the same way]}; the cancelled handovers and the
 //                                refusal are kept aside (handover.h,
 //                                departure_checklist.h).
 //                                actor = the HR user.

@@ -9,6 +9,7 @@
 
 #include "base/encoding.h"
 #include "tests/vault/evidence/evidence_fixture.h"
+#include "vault/audit/audit_log.h"
 #include "vault/evidence/report.h"
 #include "vault/evidence/sha256sums.h"
 #include "vault/evidence/timestamp.h"
@@ -462,6 +463,59 @@ TEST_F(EvidenceTest, EveryKindOfTamperingIsCaughtAndNamed) {
     EXPECT_FALSE(py.ok()) << target;
     EXPECT_NE(py.message().find(target), std::string::npos) << py.message();
   }
+}
+
+// manifest.xml and SHA256SUMS name every file, so a bundle of a person with
+// 40 000 files has a manifest over 100 MiB: both verifiers read the index
+// files up to 64 MiB plus 1 KiB per entry of the archive (and no further).
+TEST_F(EvidenceTest, AManifestOver64MiBVerifiesWhenTheArchiveHasTheFilesForIt) {
+  EvidenceRequest approved = Approved(AboutBorrower());
+  auto d = desk_->Export(As(litigation_), approved.id);
+  ASSERT_TRUE(d.ok());
+  const Files files = Unzip(Bytes(*d));
+  auto seed = vault_->GetOrCreateSecret(kAuditLogKeyName, kEd25519SeedSize);
+  ASSERT_TRUE(seed.ok());
+  auto key = Ed25519FromSeed(*seed);
+  ASSERT_TRUE(key.ok());
+  const size_t limit = (size_t{64} << 20) + (size_t{1} << 10) * files.size();
+  // The manifest padded with whitespace to `size` bytes, signed again by the
+  // log key and summed again: a valid bundle whose manifest is that large.
+  auto padded_to = [&](size_t size) {
+    Files changed = files;
+    for (auto& [n, b] : changed) {
+      if (n != "manifest.xml") continue;
+      const size_t end = b.rfind("</Root>");
+      EXPECT_NE(end, std::string::npos);
+      EXPECT_LT(b.size(), size);
+      b.insert(end, size - b.size(), '\n');
+    }
+    const std::string& xml = *Find(changed, "manifest.xml");
+    const std::string sig = Ed25519Sign(key->secret_key, xml);
+    std::vector<ChecksumLine> lines;
+    for (auto& [n, b] : changed) {
+      if (n == "manifest.xml.sig") b = sig;
+      if (n != "SHA256SUMS") lines.push_back(ChecksumLine{HexEncode(Sha256(b)), n});
+    }
+    for (auto& [n, b] : changed) {
+      if (n == "SHA256SUMS") b = FormatSha256Sums(lines);
+    }
+    return Zip(changed);
+  };
+  const std::string within = padded_to(limit - 100);
+  const VerifyReport ok = Verify(within);
+  EXPECT_TRUE(ok.ok()) << ok.failure->file << ": " << ok.failure->message;
+  Status py = PythonVerify(dir_.path(), within);
+  EXPECT_TRUE(py.ok()) << py.message();
+
+  const std::string beyond = padded_to(limit + 1);
+  const VerifyReport refused = Verify(beyond);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.failure->file, "manifest.xml");
+  EXPECT_NE(refused.failure->message.find("larger than"), std::string::npos)
+      << refused.failure->message;
+  py = PythonVerify(dir_.path(), beyond);
+  EXPECT_FALSE(py.ok());
+  EXPECT_NE(py.message().find("manifest.xml: too large"), std::string::npos) << py.message();
 }
 
 TEST_F(EvidenceTest, RedactedBundleCommitsToTheSameValuesAsTheFullOne) {
