@@ -63,9 +63,12 @@ namespace custos::vault {
 // handovers without it. Format 5: the audit index holds the refused events
 // too (AuditLog::IndexPending), and the `audit verify` of builds of format
 // 4, counting only actor and object entries, would report the index as
-// tampered with. The first open for writing moves an older vault to the
+// tampered with. Format 6: an agreement may be voided
+// (AgreementState::kVoided), a state builds of format 5 cannot read ("unknown
+// agreement state"): legal's list, the employee's and a bundle of the case
+// would fail on it. The first open for writing moves an older vault to the
 // current format.
-inline constexpr int kFormatVersion = 5;
+inline constexpr int kFormatVersion = 6;
 inline constexpr int kOldestFormatVersion = 1;
 
 struct CreateOptions {
