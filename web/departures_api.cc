@@ -213,6 +213,47 @@ HttpResponse Confirm(App& app, const HttpRequest& req, const RequestContext& ctx
                                   req.params.at("record"), *reason));
 }
 
+// A bulk handover's answer: how many files it handed over, confirmed once
+// under a legal hold or left, and the refusal that stopped it, if any — as
+// an error (403 with its rule) when it stopped before any file was done.
+HttpResponse BulkResponse(const Result<vault::BulkHandoverResult>& r) {
+  if (!r.ok()) return ErrorResponse(r.status());
+  if (!r->refusal.ok() && r->done == 0 && r->pending_second_approval == 0) {
+    return ErrorResponse(r->refusal);
+  }
+  json::Value v = json::Value::MakeObject();
+  v["done"] = static_cast<int64_t>(r->done);
+  v["pending_second_approval"] = static_cast<int64_t>(r->pending_second_approval);
+  v["skipped"] = static_cast<int64_t>(r->skipped);
+  v["refused"] = json::Value();
+  if (!r->refusal.ok()) {
+    const ApiError e = ApiErrorFromStatus(r->refusal);
+    json::Value refused = json::Value::MakeObject();
+    refused["code"] = e.code;
+    refused["rule"] = e.rule;
+    refused["message_en"] = e.message_en;
+    refused["message_zh"] = e.message_zh;
+    v["refused"] = std::move(refused);
+  }
+  return HttpResponse::Json(v);
+}
+
+HttpResponse AssignAll(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto successor = RequiredText(req.json, "successor", 64);
+  if (!successor.ok()) return ErrorResponse(successor.status());
+  auto reason = OptionalText(req.json, "reason", 2048);
+  if (!reason.ok()) return ErrorResponse(reason.status());
+  return BulkResponse(vault::AssignAllHandovers(*app.options.archive, ctx.ToCaller(),
+                                                req.params.at("user"), *successor, *reason));
+}
+
+HttpResponse ConfirmAll(App& app, const HttpRequest& req, const RequestContext& ctx) {
+  auto reason = OptionalText(req.json, "reason", 2048);
+  if (!reason.ok()) return ErrorResponse(reason.status());
+  return BulkResponse(vault::ConfirmAllHandovers(*app.options.archive, ctx.ToCaller(),
+                                                 req.params.at("user"), *reason));
+}
+
 HttpResponse IssueLetter(App& app, const HttpRequest& req, const RequestContext& ctx) {
   vault::CustomerLetterRequest request;
   auto language = OptionalText(req.json, "language", 8);
@@ -332,6 +373,12 @@ void RegisterDepartureRoutes(App& app) {
   app.router.Add(Route::ForSession("POST", "/api/v1/departures/{user}/handovers/{record}/confirm",
                                    Bind(app, &Confirm))
                      .Json());
+  app.router.Add(
+      Route::ForSession("POST", "/api/v1/departures/{user}/assign-all", Bind(app, &AssignAll))
+          .Json());
+  app.router.Add(
+      Route::ForSession("POST", "/api/v1/departures/{user}/confirm-all", Bind(app, &ConfirmAll))
+          .Json());
   app.router.Add(Route::ForSession("GET", "/api/v1/departures/{user}/report", Bind(app, &Report)));
   app.router.Add(
       Route::ForSession("GET", "/api/v1/departures/{user}/checklist", Bind(app, &Checklist)));

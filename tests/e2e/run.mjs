@@ -589,6 +589,12 @@ async function departureStory(base, recordId, customer) {
   await hrRow.waitFor();
   assert.equal(await hr.textContent('#main h1'), '张伟');
   assert.ok((await hrRow.textContent()).includes(customer));
+  // 一键交接 is offered to HR (it would hand over all of his files: here
+  // only its check that a reason is given is tried), then this file alone.
+  await hr.selectOption('#bulk-successor', { label: successor });
+  await hr.click('#bulk-assign button[type=submit]');
+  await hr.locator('#bulk-error', { hasText: '批量交接的原因' }).waitFor();
+  assert.equal(await hr.locator('#bulk-confirm').count(), 0, 'HR confirms nothing at once either');
   await hrRow.locator('form.dep-assign select').selectOption({ label: successor });
   await hrRow.locator('form.dep-assign input').fill('张伟离职，客户由王磊接手');
   await hrRow.locator('form.dep-assign button[type=submit]').click();

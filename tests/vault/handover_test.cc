@@ -493,6 +493,119 @@ TEST_F(HandoverTest, HandoversStoredBeforeTheSuccessorIndexAreIndexedOnce) {
   EXPECT_EQ(counts(), (std::vector<size_t>{2, 0, 2}));
 }
 
+// 一键交接: the records clerk hands every file of the leaver over at once,
+// each file decided and audited as if assigned alone, a few to a
+// transaction; then an approver confirms them all at once.
+TEST_F(HandoverTest, AllOfALeaversFilesAreHandedOverAtOnceEachDecidedAndAudited) {
+  std::vector<std::string> files = {rec1_.id, rec2_.id};
+  for (const char* name : {"杭州新材料有限公司", "宁波港机有限公司", "南京医疗器械有限公司"}) {
+    files.push_back(MakeRecord(policy::Classification::kConfidential, name).id);
+  }
+  GiveNotice();
+  // rec1 already has a successor chosen for it: it keeps them.
+  ASSERT_TRUE(
+      AssignHandover(*archive_, As(hr_), author_.id, rec1_.id, approver2_.id, "交给孙审批").ok());
+  const uint64_t start = LogSize();
+  auto all = AssignAllHandovers(*archive_, As(hr_), author_.id, successor_.id, "离职一键交接",
+                                /*chunk=*/2);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_TRUE(all->refusal.ok());
+  EXPECT_EQ(all->done, 4u);
+  EXPECT_EQ(all->skipped, 1u);
+  ASSERT_EQ(LogSize(), start + 4);
+  for (uint64_t seq = start; seq < start + 4; ++seq) {
+    const json::Value e = LeafAt(seq);
+    EXPECT_EQ(Str(e, "action"), "departure.handover.assign");
+    EXPECT_EQ(Str(e, "decision"), "allow");
+    EXPECT_EQ(Str(*e.Find("details"), "successor"), successor_.id);
+    EXPECT_TRUE(e.Find("details")->Find("bulk")->as_bool());
+  }
+  {
+    auto r = vault_->BeginRead();
+    for (const std::string& id : files) {
+      auto h = ReadHandover(**r, author_.id, id);
+      ASSERT_TRUE(h.ok() && h->has_value()) << id;
+      EXPECT_EQ((*h)->state, HandoverState::kPending);
+      EXPECT_EQ((*h)->successor_id, id == rec1_.id ? approver2_.id : successor_.id) << id;
+      EXPECT_EQ((*h)->assign_reason, id == rec1_.id ? "交给孙审批" : "离职一键交接");
+    }
+  }
+  // Nothing left to assign: a second time hands over none and writes nothing.
+  auto again = AssignAllHandovers(*archive_, As(hr_), author_.id, successor_.id, "再来一次");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->done, 0u);
+  EXPECT_EQ(again->skipped, 5u);
+  EXPECT_EQ(LogSize(), start + 4);
+
+  // The approver confirms every one: the ownership moves with each event.
+  const uint64_t before_confirm = LogSize();
+  auto confirmed = ConfirmAllHandovers(*archive_, As(approver_), author_.id, "统一确认交接", 2);
+  ASSERT_TRUE(confirmed.ok()) << confirmed.status().ToString();
+  EXPECT_TRUE(confirmed->refusal.ok());
+  EXPECT_EQ(confirmed->done, 5u);
+  EXPECT_EQ(confirmed->skipped, 0u);
+  EXPECT_EQ(LogSize(), before_confirm + 5);
+  for (const std::string& id : files) {
+    EXPECT_EQ(archive_->GetMeta(id)->owner_id, id == rec1_.id ? approver2_.id : successor_.id);
+  }
+  const json::Value last = LastLeaf();
+  EXPECT_EQ(Str(last, "action"), "departure.handover.confirm");
+  EXPECT_TRUE(last.Find("details")->Find("bulk")->as_bool());
+}
+
+// What the caller may not do alone, they may not do at once either: a
+// refusal stops the bulk, audited, with nothing changed.
+TEST_F(HandoverTest, HandingOverAtOnceKeepsTheSeparationOfDuties) {
+  GiveNotice();
+  // Without a role that takes part in departures: refused before the
+  // leaver is looked up, and audited on them.
+  uint64_t before = LogSize();
+  auto no_role = AssignAllHandovers(*archive_, As(borrower_), author_.id, successor_.id, "交接");
+  ASSERT_FALSE(no_role.ok());
+  EXPECT_EQ(no_role.status().code(), StatusCode::kPermissionDenied);
+  ASSERT_EQ(LogSize(), before + 1);
+  EXPECT_EQ(Str(LastLeaf(), "action"), "departure.handover.assign");
+  EXPECT_EQ(Str(LastLeaf(), "decision"), "deny");
+  // HR handing the files to themself: the policy refuses the first file
+  // (sod.self_assignment), its event kept, and nothing more is tried.
+  before = LogSize();
+  auto self = AssignAllHandovers(*archive_, As(hr_), author_.id, hr_.id, "交给自己");
+  ASSERT_TRUE(self.ok()) << self.status().ToString();
+  EXPECT_EQ(self->done, 0u);
+  ASSERT_FALSE(self->refusal.ok());
+  EXPECT_TRUE(self->refusal.message().starts_with(policy::rules::kSodSelfAssignment))
+      << self->refusal.ToString();
+  EXPECT_EQ(LogSize(), before + 1);
+  // A reason is required; a leaver who gave no notice has no handovers.
+  EXPECT_EQ(AssignAllHandovers(*archive_, As(hr_), author_.id, successor_.id, " ").status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      AssignAllHandovers(*archive_, As(hr_), borrower_.id, successor_.id, "交接").status().code(),
+      StatusCode::kFailedPrecondition);
+
+  // The approver assigns; then confirming everything at once leaves the
+  // handovers they assigned for another approver instead of refusing them.
+  ASSERT_TRUE(AssignAllHandovers(*archive_, As(approver_), author_.id, successor_.id, "交接").ok());
+  before = LogSize();
+  auto own = ConfirmAllHandovers(*archive_, As(approver_), author_.id, "确认");
+  ASSERT_TRUE(own.ok()) << own.status().ToString();
+  EXPECT_EQ(own->done, 0u);
+  EXPECT_EQ(own->skipped, 2u);
+  EXPECT_TRUE(own->refusal.ok());
+  EXPECT_EQ(LogSize(), before);
+  // HR may assign but not confirm: the policy refuses the first, audited.
+  auto hr = ConfirmAllHandovers(*archive_, As(hr_), author_.id, "确认");
+  ASSERT_TRUE(hr.ok()) << hr.status().ToString();
+  EXPECT_EQ(hr->done, 0u);
+  EXPECT_TRUE(hr->refusal.message().starts_with(policy::rules::kRoleNotPermitted));
+  EXPECT_EQ(LogSize(), before + 1);
+  // Another approver confirms both.
+  auto other = ConfirmAllHandovers(*archive_, As(approver2_), author_.id, "确认");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->done, 2u);
+  EXPECT_EQ(archive_->GetMeta(rec1_.id)->owner_id, successor_.id);
+}
+
 TEST_F(HandoverTest, AReportListsTheFirstHandoversInFullAndCountsThemAll) {
   OnePendingOneConfirmed();
   auto all = BuildDepartureReport(*archive_, As(auditor_), author_.id);

@@ -149,6 +149,53 @@ TEST_F(WebDeparturesTest, HrAssignsApproverConfirmsAuditorReads) {
   EXPECT_EQ(auditor.Call("GET", "/api/v1/departures/u-unknown/report").status, 404);
 }
 
+// 一键交接 over HTTP: HR hands every file over at once, an approver confirms
+// them all at once; the answers count what was done and what was left, a
+// refusal of the first file is the route's 403 with its rule.
+TEST_F(WebDeparturesTest, EveryFileIsHandedOverAndConfirmedAtOnce) {
+  const std::string body = R"({"successor":")" + successor_.id + R"(","reason":"离职一键交接"})";
+  TestClient hr = LoggedIn("hr");
+  EXPECT_EQ(
+      hr.Call("POST", Base() + "/assign-all", R"({"successor":")" + successor_.id + "\"}").status,
+      400)
+      << "a reason is required";
+  // To themself: the policy refuses the first file, audited.
+  uint64_t before = LogSize();
+  TestResponse self =
+      hr.Call("POST", Base() + "/assign-all", R"({"successor":")" + hr_.id + R"(","reason":"x"})");
+  EXPECT_EQ(self.status, 403) << self.body;
+  EXPECT_NE(self.body.find("sod.self_assignment"), std::string::npos) << self.body;
+  EXPECT_EQ(LogSize(), before + 1);
+
+  TestResponse a = hr.Call("POST", Base() + "/assign-all", body);
+  ASSERT_EQ(a.status, 200) << a.body;
+  json::Value av = a.Json();
+  EXPECT_EQ(av["done"].as_int(), 1);
+  EXPECT_EQ(av["skipped"].as_int(), 0);
+  EXPECT_TRUE(av["refused"].is_null());
+  json::Value lv = hr.Call("GET", Base() + "/handovers").Json();
+  EXPECT_EQ(lv["records"].as_array()[0]["handover"]["state"].as_string(), "pending");
+
+  // Whoever assigned a handover leaves it for another to confirm.
+  TestResponse hr_confirm = hr.Call("POST", Base() + "/confirm-all", R"({"reason":"确认"})");
+  ASSERT_EQ(hr_confirm.status, 200) << hr_confirm.body;
+  EXPECT_EQ(hr_confirm.Json()["done"].as_int(), 0);
+  EXPECT_EQ(hr_confirm.Json()["skipped"].as_int(), 1);
+  EXPECT_EQ(archive_->GetMeta(record_id_)->owner_id, author_.id);
+  TestClient approver = LoggedIn("approver");
+  EXPECT_EQ(approver.Call("POST", Base() + "/confirm-all", "{}").status, 400);
+  TestResponse c = approver.Call("POST", Base() + "/confirm-all", R"({"reason":"统一确认"})");
+  ASSERT_EQ(c.status, 200) << c.body;
+  EXPECT_EQ(c.Json()["done"].as_int(), 1);
+  EXPECT_EQ(archive_->GetMeta(record_id_)->owner_id, successor_.id);
+  // Someone without a departures role: refused, audited on the leaver.
+  TestClient nobody = LoggedIn("nobody");
+  before = LogSize();
+  EXPECT_EQ(nobody.Call("POST", Base() + "/confirm-all", R"({"reason":"x"})").status, 403);
+  EXPECT_EQ(LogSize(), before + 1);
+  EXPECT_EQ(hr.Call("POST", "/api/v1/departures/u-unknown/assign-all", body).status, 404);
+}
+
 // The successor's own list: what was handed to them, from whom, and where
 // the customer's side stands — before and after the approver confirms.
 // Nobody else sees it; an author without handovers gets an empty list.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <tuple>
@@ -251,63 +252,270 @@ Result<std::vector<User>> ListLeavers(Archive& archive, const Caller& caller) {
   return out;
 }
 
+namespace {
+
+// One assignment's three steps for the access gate (gate.h): AssignHandover
+// decides one alone, AssignAllHandovers many to a transaction. The vault may
+// run a transaction again: each step starts from scratch.
+class AssignStep {
+ public:
+  AssignStep(std::string_view user_id, std::string_view record_id, std::string_view successor_id,
+             std::string_view reason, bool bulk)
+      : user_id_(user_id),
+        record_id_(record_id),
+        successor_id_(successor_id),
+        reason_(reason),
+        bulk_(bulk) {}
+
+  access::Attempt attempt() const {
+    return RecordAttempt(policy::Action::kAssignHandover, std::string(kAssignAction), record_id_,
+                         reason_);
+  }
+
+  Status Prepare(const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) {
+    CUSTOS_ASSIGN_OR_RETURN(meta_, Archive::ReadMeta(txn, record_id_));
+    f.record = Archive::RecordFactsFor(meta_);
+    f.target_user_id = std::string(successor_id_);
+    e.details["user"] = std::string(user_id_);
+    e.details["successor"] = std::string(successor_id_);
+    if (bulk_) e.details["bulk"] = true;
+    return Status::Ok();
+  }
+
+  // Allowed: the handover must make sense, or nothing is written.
+  Status Finish(const ReadTxn& txn, const access::Outcome& o, AuditEvent& e) {
+    if (!o.allowed) return Status::Ok();
+    CUSTOS_ASSIGN_OR_RETURN(leaver_, GetUser(txn, user_id_));
+    if (leaver_.employment == policy::EmploymentState::kActive) {
+      return Status::FailedPrecondition("no resignation is registered for the user",
+                                        "尚未登记该员工的离职");
+    }
+    if (meta_.owner_id != leaver_.id) {
+      return Status::FailedPrecondition("the record is not owned by the departing user",
+                                        "该档案的负责人不是离职人");
+    }
+    CUSTOS_RETURN_IF_ERROR(CheckSuccessor(txn, successor_id_, leaver_.id));
+    CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> previous,
+                            ReadHandover(txn, leaver_.id, meta_.id));
+    if (previous && previous->state == HandoverState::kPending) {
+      e.details["previous_successor"] = previous->successor_id;
+    }
+    return Status::Ok();
+  }
+
+  Status Apply(WriteTxn& txn, const access::Outcome& o) {
+    h_ = Handover{};
+    h_.user_id = leaver_.id;
+    h_.record_id = meta_.id;
+    h_.successor_id = std::string(successor_id_);
+    h_.state = HandoverState::kPending;
+    h_.assigned_by = o.user.id;
+    h_.assigned_at = o.now;
+    h_.assign_reason = std::string(reason_);
+    h_.assign_seq = o.seq;
+    return PutHandover(txn, h_);
+  }
+
+  const Handover& handover() const { return h_; }
+
+ private:
+  std::string_view user_id_, record_id_, successor_id_, reason_;
+  bool bulk_;
+  RecordMeta meta_;
+  User leaver_;
+  Handover h_;
+};
+
+// One confirmation's steps, as AssignStep's.
+class ConfirmStep {
+ public:
+  ConfirmStep(Archive& archive, std::string_view user_id, std::string_view record_id,
+              std::string_view reason, bool bulk)
+      : archive_(archive), user_id_(user_id), record_id_(record_id), reason_(reason), bulk_(bulk) {}
+
+  access::Attempt attempt() const {
+    return RecordAttempt(policy::Action::kConfirmHandover, std::string(kConfirmAction), record_id_,
+                         reason_);
+  }
+
+  Status Prepare(const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) {
+    CUSTOS_ASSIGN_OR_RETURN(meta_, Archive::ReadMeta(txn, record_id_));
+    CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> found, ReadHandover(txn, user_id_, meta_.id));
+    if (!found) {
+      return Status::NotFound("no handover of this record from this user",
+                              "该员工没有这份档案的交接");
+    }
+    h_ = std::move(*found);
+    f.record = Archive::RecordFactsFor(meta_);
+    f.target_user_id = h_.successor_id;
+    f.handover_assigned_by = h_.assigned_by;
+    CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta_.id));
+    CUSTOS_ASSIGN_OR_RETURN(f.hold_first_approver,
+                            HoldFirstApprover(txn, meta_.id, h_.successor_id, kTransferByHandover));
+    e.details["user"] = h_.user_id;
+    e.details["successor"] = h_.successor_id;
+    e.details["assigned_by"] = h_.assigned_by;
+    if (bulk_) e.details["bulk"] = true;
+    return Status::Ok();
+  }
+
+  // Allowed: the handover must still be open and make sense, or nothing is
+  // written.
+  Status Finish(const ReadTxn& txn, const access::Outcome& o, AuditEvent& e) {
+    if (!o.allowed) return Status::Ok();
+    if (h_.state != HandoverState::kPending) {
+      return Status::FailedPrecondition("the handover is already confirmed", "该交接已确认");
+    }
+    if (meta_.owner_id != h_.user_id) {
+      return Status::FailedPrecondition("the record changed owner since the assignment",
+                                        "分配交接后该档案的负责人已变更");
+    }
+    CUSTOS_RETURN_IF_ERROR(CheckSuccessor(txn, h_.successor_id, h_.user_id));
+    if (o.facts.record->legal_hold) e.details["legal_hold"] = true;
+    if (!o.decision.approvals_complete) e.outcome = "pending_second_approval";
+    return Status::Ok();
+  }
+
+  Status Apply(WriteTxn& txn, const access::Outcome& o) {
+    if (!o.decision.approvals_complete) {
+      // Under legal hold: the first of two confirmations is kept and the
+      // handover stays pending until a second approver confirms it.
+      return PutPendingTransfer(txn,
+                                PendingTransfer{meta_.id, h_.successor_id, o.user.id,
+                                                std::string(kTransferByHandover), o.now, o.seq});
+    }
+    CUSTOS_RETURN_IF_ERROR(ClearPendingTransfer(txn, meta_.id));
+    // The ownership history names the confirming approver (the permit's
+    // actor), the time and this reason, and points at the confirm event.
+    CUSTOS_RETURN_IF_ERROR(archive_
+                               .ReassignOwnerIn(txn, *o.permit, meta_, h_.successor_id,
+                                                reason_.empty() ? "handover" : reason_, o.seq)
+                               .status());
+    h_.state = HandoverState::kConfirmed;
+    h_.confirmed_by = o.user.id;
+    h_.confirmed_at = o.now;
+    h_.confirm_reason = std::string(reason_);
+    h_.confirm_seq = o.seq;
+    return PutHandover(txn, h_);
+  }
+
+  const Handover& handover() const { return h_; }
+
+ private:
+  Archive& archive_;
+  std::string_view user_id_, record_id_, reason_;
+  bool bulk_;
+  RecordMeta meta_;
+  Handover h_;
+};
+
+// DecideThenWrite of one step.
+template <typename Step>
+Result<Handover> DecideOne(Archive& archive, const Caller& caller, Step& step) {
+  CUSTOS_RETURN_IF_ERROR(archive.gate()
+                             .DecideThenWrite(caller, step.attempt(),
+                                              std::bind_front(&Step::Prepare, &step),
+                                              std::bind_front(&Step::Apply, &step),
+                                              std::bind_front(&Step::Finish, &step))
+                             .status());
+  return step.handover();
+}
+
+// What one file of a bulk handover came to.
+enum class BulkStep { kDone, kHeldFirst, kSkipped, kRefused };
+
+// Runs `one` on each of `ids`, kBulkHandoverChunk files to a transaction:
+// each file decided and audited with its change, and a leaver of 100 000
+// files does not hold every other write back for long. Stops at the first
+// refusal (its event kept) or error (that chunk written not at all).
+Result<BulkHandoverResult> InChunks(
+    Vault& vault, const std::vector<std::string>& ids, size_t chunk_size,
+    const std::function<Result<BulkStep>(WriteTxn&, const std::string&, Status*)>& one) {
+  BulkHandoverResult total;
+  chunk_size = std::max<size_t>(chunk_size, 1);
+  for (size_t from = 0; from < ids.size(); from += chunk_size) {
+    const size_t to = std::min(ids.size(), from + chunk_size);
+    BulkHandoverResult chunk;
+    CUSTOS_RETURN_IF_ERROR(vault.Write([&](WriteTxn& txn) -> Status {
+      chunk = BulkHandoverResult();
+      for (size_t i = from; i < to; ++i) {
+        Status refusal;
+        CUSTOS_ASSIGN_OR_RETURN(const BulkStep step, one(txn, ids[i], &refusal));
+        switch (step) {
+          case BulkStep::kDone:
+            ++chunk.done;
+            break;
+          case BulkStep::kHeldFirst:
+            ++chunk.pending_second_approval;
+            break;
+          case BulkStep::kSkipped:
+            ++chunk.skipped;
+            break;
+          case BulkStep::kRefused:
+            chunk.refusal = std::move(refusal);
+            return Status::Ok();  // the refusal's event is kept
+        }
+      }
+      return Status::Ok();
+    }));
+    total.done += chunk.done;
+    total.pending_second_approval += chunk.pending_second_approval;
+    total.skipped += chunk.skipped;
+    if (!chunk.refusal.ok()) {
+      total.refusal = std::move(chunk.refusal);
+      break;
+    }
+  }
+  return total;
+}
+
+Status CheckBulkReason(std::string_view reason) {
+  if (reason.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return Status::InvalidArgument("the reason is required: why these files are handed over so",
+                                   "请写明批量交接的原因");
+  }
+  if (reason.size() > kMaxNoteBytes) {
+    return Status::InvalidArgument("the reason is longer than 2048 bytes",
+                                   "事由过长（最多 2048 字节）");
+  }
+  return Status::Ok();
+}
+
+// A bulk handover's first check, before the leaver is looked up (as
+// ListHandovers's): the caller is someone who may take part in departures.
+// SECURITY: a caller who may not is refused and the attempt audited on the
+// leaver, as each file's would be.
+Status CheckMayHandOver(Archive& archive, const Caller& caller, std::string_view action,
+                        std::string_view user_id) {
+  Status refused;
+  User user;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, archive.vault().BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(user, access::AccessGate::CallerUser(*txn, caller));
+    CUSTOS_ASSIGN_OR_RETURN(auto policy, archive.PolicyAt(*txn));
+    refused = CheckMayListDepartures(*policy, user);
+  }
+  if (refused.ok()) return refused;
+  const std::string rule = refused.refusal() != nullptr
+                               ? refused.refusal()->rule
+                               : std::string(policy::rules::kRoleNotPermitted);
+  CUSTOS_RETURN_IF_ERROR(
+      archive.gate().RecordRefusal(access::AccessGate::NewEvent(caller, &user, std::string(action),
+                                                                "user", std::string(user_id)),
+                                   rule));
+  return refused;
+}
+
+}  // namespace
+
 Result<Handover> AssignHandover(Archive& archive, const Caller& caller, std::string_view user_id,
                                 std::string_view record_id, std::string_view successor_id,
                                 std::string_view reason) {
   if (user_id.empty() || record_id.empty()) {
     return Status::InvalidArgument("user and record are required", "须指定人员和档案");
   }
-  const access::Attempt attempt =
-      RecordAttempt(policy::Action::kAssignHandover, std::string(kAssignAction), record_id, reason);
-  RecordMeta meta;
-  User leaver;
-  Handover h;
-  CUSTOS_RETURN_IF_ERROR(
-      archive.gate()
-          .DecideThenWrite(
-              caller, attempt,
-              [&](const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) -> Status {
-                CUSTOS_ASSIGN_OR_RETURN(meta, Archive::ReadMeta(txn, record_id));
-                f.record = Archive::RecordFactsFor(meta);
-                f.target_user_id = std::string(successor_id);
-                e.details["user"] = std::string(user_id);
-                e.details["successor"] = std::string(successor_id);
-                return Status::Ok();
-              },
-              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
-                h = Handover{};
-                h.user_id = leaver.id;
-                h.record_id = meta.id;
-                h.successor_id = std::string(successor_id);
-                h.state = HandoverState::kPending;
-                h.assigned_by = o.user.id;
-                h.assigned_at = o.now;
-                h.assign_reason = std::string(reason);
-                h.assign_seq = o.seq;
-                return PutHandover(txn, h);
-              },
-              // Allowed: the handover must make sense, or nothing is written.
-              [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent& e) -> Status {
-                if (!o.allowed) return Status::Ok();
-                CUSTOS_ASSIGN_OR_RETURN(leaver, GetUser(txn, user_id));
-                if (leaver.employment == policy::EmploymentState::kActive) {
-                  return Status::FailedPrecondition("no resignation is registered for the user",
-                                                    "尚未登记该员工的离职");
-                }
-                if (meta.owner_id != leaver.id) {
-                  return Status::FailedPrecondition("the record is not owned by the departing user",
-                                                    "该档案的负责人不是离职人");
-                }
-                CUSTOS_RETURN_IF_ERROR(CheckSuccessor(txn, successor_id, leaver.id));
-                CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> previous,
-                                        ReadHandover(txn, leaver.id, meta.id));
-                if (previous && previous->state == HandoverState::kPending) {
-                  e.details["previous_successor"] = previous->successor_id;
-                }
-                return Status::Ok();
-              })
-          .status());
-  return h;
+  AssignStep step(user_id, record_id, successor_id, reason, /*bulk=*/false);
+  return DecideOne(archive, caller, step);
 }
 
 Result<Handover> ConfirmHandover(Archive& archive, const Caller& caller, std::string_view user_id,
@@ -315,77 +523,110 @@ Result<Handover> ConfirmHandover(Archive& archive, const Caller& caller, std::st
   if (user_id.empty() || record_id.empty()) {
     return Status::InvalidArgument("user and record are required", "须指定人员和档案");
   }
-  const access::Attempt attempt = RecordAttempt(policy::Action::kConfirmHandover,
-                                                std::string(kConfirmAction), record_id, reason);
-  RecordMeta meta;
-  Handover h;
-  CUSTOS_RETURN_IF_ERROR(
-      archive.gate()
-          .DecideThenWrite(
-              caller, attempt,
-              [&](const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) -> Status {
-                CUSTOS_ASSIGN_OR_RETURN(meta, Archive::ReadMeta(txn, record_id));
-                CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> found,
-                                        ReadHandover(txn, user_id, meta.id));
-                if (!found) {
-                  return Status::NotFound("no handover of this record from this user",
-                                          "该员工没有这份档案的交接");
-                }
-                h = std::move(*found);
-                f.record = Archive::RecordFactsFor(meta);
-                f.target_user_id = h.successor_id;
-                f.handover_assigned_by = h.assigned_by;
-                CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
-                CUSTOS_ASSIGN_OR_RETURN(
-                    f.hold_first_approver,
-                    HoldFirstApprover(txn, meta.id, h.successor_id, kTransferByHandover));
-                e.details["user"] = h.user_id;
-                e.details["successor"] = h.successor_id;
-                e.details["assigned_by"] = h.assigned_by;
-                return Status::Ok();
-              },
-              [&](WriteTxn& txn, const access::Outcome& o) -> Status {
-                if (!o.decision.approvals_complete) {
-                  // Under legal hold: the first of two confirmations is kept and the
-                  // handover stays pending until a second approver confirms it.
-                  return PutPendingTransfer(
-                      txn, PendingTransfer{meta.id, h.successor_id, o.user.id,
-                                           std::string(kTransferByHandover), o.now, o.seq});
-                }
-                CUSTOS_RETURN_IF_ERROR(ClearPendingTransfer(txn, meta.id));
-                // The ownership history names the confirming approver (the permit's
-                // actor), the time and this reason, and points at the confirm event.
-                CUSTOS_RETURN_IF_ERROR(archive
-                                           .ReassignOwnerIn(txn, *o.permit, meta, h.successor_id,
-                                                            reason.empty() ? "handover" : reason,
-                                                            o.seq)
-                                           .status());
-                h.state = HandoverState::kConfirmed;
-                h.confirmed_by = o.user.id;
-                h.confirmed_at = o.now;
-                h.confirm_reason = std::string(reason);
-                h.confirm_seq = o.seq;
-                return PutHandover(txn, h);
-              },
-              // Allowed: the handover must still be open and make sense, or
-              // nothing is written.
-              [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent& e) -> Status {
-                if (!o.allowed) return Status::Ok();
-                if (h.state != HandoverState::kPending) {
-                  return Status::FailedPrecondition("the handover is already confirmed",
-                                                    "该交接已确认");
-                }
-                if (meta.owner_id != h.user_id) {
-                  return Status::FailedPrecondition("the record changed owner since the assignment",
-                                                    "分配交接后该档案的负责人已变更");
-                }
-                CUSTOS_RETURN_IF_ERROR(CheckSuccessor(txn, h.successor_id, h.user_id));
-                if (o.facts.record->legal_hold) e.details["legal_hold"] = true;
-                if (!o.decision.approvals_complete) e.outcome = "pending_second_approval";
-                return Status::Ok();
-              })
-          .status());
-  return h;
+  ConfirmStep step(archive, user_id, record_id, reason, /*bulk=*/false);
+  return DecideOne(archive, caller, step);
+}
+
+Result<BulkHandoverResult> AssignAllHandovers(Archive& archive, const Caller& caller,
+                                              std::string_view user_id,
+                                              std::string_view successor_id,
+                                              std::string_view reason, size_t chunk) {
+  if (user_id.empty()) return Status::InvalidArgument("user id is empty", "须指定员工");
+  CUSTOS_RETURN_IF_ERROR(CheckBulkReason(reason));
+  CUSTOS_RETURN_IF_ERROR(CheckMayHandOver(archive, caller, kAssignAction, user_id));
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, archive.vault().BeginRead());
+    CUSTOS_ASSIGN_OR_RETURN(User leaver, GetUser(*txn, user_id));
+    if (leaver.employment == policy::EmploymentState::kActive) {
+      return Status::FailedPrecondition("no resignation is registered for the user",
+                                        "尚未登记该员工的离职");
+    }
+    CUSTOS_RETURN_IF_ERROR(CheckSuccessor(*txn, successor_id, leaver.id));
+  }
+  // The files the leaver owns now (the catalog's reader opens a transaction
+  // of its own); each is read again in the write.
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> owned, archive.RecordsOwnedBy(user_id));
+  const access::AccessGate& gate = archive.gate();
+  return InChunks(
+      archive.vault(), owned, chunk,
+      [&](WriteTxn& txn, const std::string& id, Status* refusal) -> Result<BulkStep> {
+        // Only files still theirs with no handover yet: a pending one keeps
+        // the successor chosen for it.
+        auto meta = Archive::ReadMeta(txn, id);
+        if (!meta.ok() && meta.status().code() == StatusCode::kNotFound) return BulkStep::kSkipped;
+        CUSTOS_RETURN_IF_ERROR(meta.status());
+        if (meta->owner_id != user_id) return BulkStep::kSkipped;
+        // A file the caller wrote is for another to assign
+        // (sod.owner_not_approver): left, not refused.
+        if (meta->author_id == caller.user_id) return BulkStep::kSkipped;
+        CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> existing, ReadHandover(txn, user_id, id));
+        if (existing) return BulkStep::kSkipped;
+        AssignStep step(user_id, id, successor_id, reason, /*bulk=*/true);
+        CUSTOS_ASSIGN_OR_RETURN(
+            access::Outcome o,
+            gate.Decide(txn, caller, step.attempt(), std::bind_front(&AssignStep::Prepare, &step),
+                        std::bind_front(&AssignStep::Finish, &step)));
+        if (!o.allowed) {
+          *refusal = o.refusal;
+          return BulkStep::kRefused;
+        }
+        CUSTOS_RETURN_IF_ERROR(step.Apply(txn, o));
+        return BulkStep::kDone;
+      });
+}
+
+Result<BulkHandoverResult> ConfirmAllHandovers(Archive& archive, const Caller& caller,
+                                               std::string_view user_id, std::string_view reason,
+                                               size_t chunk) {
+  if (user_id.empty()) return Status::InvalidArgument("user id is empty", "须指定员工");
+  CUSTOS_RETURN_IF_ERROR(CheckBulkReason(reason));
+  CUSTOS_RETURN_IF_ERROR(CheckMayHandOver(archive, caller, kConfirmAction, user_id));
+  std::vector<std::string> pending;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto txn, archive.vault().BeginRead());
+    CUSTOS_RETURN_IF_ERROR(GetUser(*txn, user_id).status());
+    CUSTOS_RETURN_IF_ERROR(ScanHandovers(*txn, user_id, [&](Handover h) -> Status {
+      if (h.state == HandoverState::kPending) pending.push_back(std::move(h.record_id));
+      return Status::Ok();
+    }));
+  }
+  const access::AccessGate& gate = archive.gate();
+  return InChunks(
+      archive.vault(), pending, chunk,
+      [&](WriteTxn& txn, const std::string& id, Status* refusal) -> Result<BulkStep> {
+        // Left for someone else, not refused: a handover the caller
+        // assigned (sod.assigner_not_confirmer), is the successor of
+        // (sod.self_assignment) or already confirmed once under a legal
+        // hold (the second approver must be another), of a file the caller
+        // wrote (sod.owner_not_approver); one confirmed or gone since, or
+        // one whose file or successor changed.
+        CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> h, ReadHandover(txn, user_id, id));
+        if (!h || h->state != HandoverState::kPending || h->assigned_by == caller.user_id ||
+            h->successor_id == caller.user_id) {
+          return BulkStep::kSkipped;
+        }
+        CUSTOS_ASSIGN_OR_RETURN(const std::string first,
+                                HoldFirstApprover(txn, id, h->successor_id, kTransferByHandover));
+        if (first == caller.user_id) return BulkStep::kSkipped;
+        auto meta = Archive::ReadMeta(txn, id);
+        if (!meta.ok() && meta.status().code() == StatusCode::kNotFound) return BulkStep::kSkipped;
+        CUSTOS_RETURN_IF_ERROR(meta.status());
+        if (meta->owner_id != user_id || meta->author_id == caller.user_id ||
+            !CheckSuccessor(txn, h->successor_id, user_id).ok()) {
+          return BulkStep::kSkipped;
+        }
+        ConfirmStep step(archive, user_id, id, reason, /*bulk=*/true);
+        CUSTOS_ASSIGN_OR_RETURN(
+            access::Outcome o,
+            gate.Decide(txn, caller, step.attempt(), std::bind_front(&ConfirmStep::Prepare, &step),
+                        std::bind_front(&ConfirmStep::Finish, &step)));
+        if (!o.allowed) {
+          *refusal = o.refusal;
+          return BulkStep::kRefused;
+        }
+        CUSTOS_RETURN_IF_ERROR(step.Apply(txn, o));
+        return o.decision.approvals_complete ? BulkStep::kDone : BulkStep::kHeldFirst;
+      });
 }
 
 namespace {

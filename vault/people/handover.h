@@ -154,6 +154,48 @@ Result<Handover> AssignHandover(Archive& archive, const Caller& caller, std::str
                                 std::string_view record_id, std::string_view successor_id,
                                 std::string_view reason);
 
+// Handing a leaver's files over at once (一键交接), as a records clerk does on
+// the day someone resigns: the same steps as AssignHandover and
+// ConfirmHandover, each file decided by the policy and audited as its own
+// event (details.bulk = true) in the transaction of its change,
+// kBulkHandoverChunk files to a transaction so that a leaver of 100 000
+// files holds no other write back for long. A reason is required
+// (kInvalidArgument). The first refusal stops it: its event is kept, what
+// was done before it stays done, and `refusal` says why (its rule in
+// Status::refusal()). An error stops it the same way, the files of its
+// transaction untouched, and is returned.
+inline constexpr size_t kBulkHandoverChunk = 500;
+struct BulkHandoverResult {
+  size_t done = 0;                     // assigned, or confirmed
+  size_t pending_second_approval = 0;  // confirmed once under a legal hold
+  size_t skipped = 0;                  // left as they are (see each function)
+  Status refusal;                      // OK, or the refusal that stopped it
+};
+
+// Every file `user_id` owns now that has no handover yet, assigned to
+// `successor_id`; a pending handover keeps its successor, and a file the
+// caller wrote is left for another (skipped: sod.owner_not_approver). Checked
+// first, with nothing written: the caller may list departures (as
+// ListHandovers; a refusal is audited on the leaver), the user has given
+// notice (kFailedPrecondition) and the successor is active and not the
+// leaver (CheckSuccessor's errors). `chunk`: files to a transaction.
+Result<BulkHandoverResult> AssignAllHandovers(Archive& archive, const Caller& caller,
+                                              std::string_view user_id,
+                                              std::string_view successor_id,
+                                              std::string_view reason,
+                                              size_t chunk = kBulkHandoverChunk);
+
+// Every pending handover from `user_id` confirmed, but those the caller may
+// not confirm, left for another approver (skipped, never refused): the ones
+// the caller assigned (sod.assigner_not_confirmer), is the successor of
+// (sod.self_assignment), wrote the file of (sod.owner_not_approver) or
+// confirmed once already under a legal hold; and those whose file changed
+// owner or whose successor is no longer active. Under a legal hold a confirmation is the first of
+// two (pending_second_approval).
+Result<BulkHandoverResult> ConfirmAllHandovers(Archive& archive, const Caller& caller,
+                                               std::string_view user_id, std::string_view reason,
+                                               size_t chunk = kBulkHandoverChunk);
+
 // Confirms the pending handover of `record_id` from `user_id` and moves the
 // ownership to the successor, in one transaction with its event. Errors:
 // kNotFound when there is no handover; kFailedPrecondition when it is not

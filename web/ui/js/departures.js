@@ -83,6 +83,65 @@ function confirmForm(userId, rec, err) {
   return f;
 }
 
+// 一键交接: every file of the leaver with no handover yet to one successor
+// (HR, approvers), and every pending handover confirmed at once
+// (approvers). Each file is still decided and audited alone; the answer
+// counts what was done, what was left for someone else, and the refusal that
+// stopped it, if any.
+function bulkCard(userId, people) {
+  const err = el('div', { class: 'error', role: 'alert', id: 'bulk-error' });
+  const forms = [];
+  // Stopped by a refusal after some files: the page shows what was done,
+  // and the refusal stays in view (not only in the toast).
+  const report = async (r, doneKey) => {
+    if (!r.ok) { err.textContent = errorText(r.body); return; }
+    const b = r.body;
+    const done = t(doneKey, { done: b.done || 0, skipped: b.skipped || 0, held: b.pending_second_approval || 0 });
+    toast(done);
+    await render();
+    if (b.refused) {
+      const box = document.getElementById('bulk-error');
+      if (box) box.textContent = done + ' ' + t('dep.bulk.stopped', { why: errorText({ error: b.refused }) });
+    }
+  };
+  if (hasRole('hr') || hasRole('approver')) {
+    const pick = el('select', { id: 'bulk-successor', 'aria-label': t('dep.successor') },
+      el('option', { value: '', i18n: 'dep.pick' }),
+      ...people.filter((p) => p.id !== userId).map((p) => el('option', { value: p.id, text: nameOf(p) })));
+    const reason = el('input', { id: 'bulk-assign-reason', maxlength: '2048', placeholder: t('dep.bulk.reason'), 'aria-label': t('dep.bulk.reason') });
+    const f = el('form', { class: 'inline dep-assign', id: 'bulk-assign' }, pick, reason,
+      el('button', { class: 'small primary', type: 'submit', i18n: 'dep.bulk.assign' }));
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      err.textContent = '';
+      if (!pick.value) { err.textContent = t('dep.pick'); pick.focus(); return; }
+      if (!reason.value.trim()) { err.textContent = t('dep.bulk.reason'); reason.focus(); return; }
+      if (!window.confirm(t('dep.bulk.assign_confirm', { name: pick.options[pick.selectedIndex].text }))) return;
+      const r = await api('POST', '/api/v1/departures/' + encodeURIComponent(userId) + '/assign-all',
+        { successor: pick.value, reason: reason.value });
+      await report(r, 'dep.bulk.assigned');
+    });
+    forms.push(el('p', { class: 'muted', i18n: 'dep.bulk.assign_help' }), f);
+  }
+  if (hasRole('approver')) {
+    const reason = el('input', { id: 'bulk-confirm-reason', maxlength: '2048', placeholder: t('dep.confirm_reason'), 'aria-label': t('dep.confirm_reason') });
+    const f = el('form', { class: 'inline dep-confirm', id: 'bulk-confirm' }, reason,
+      el('button', { class: 'small primary', type: 'submit', i18n: 'dep.bulk.confirm' }));
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      err.textContent = '';
+      if (!reason.value.trim()) { err.textContent = t('dep.confirm_reason'); reason.focus(); return; }
+      if (!window.confirm(t('dep.bulk.confirm_confirm'))) return;
+      const r = await api('POST', '/api/v1/departures/' + encodeURIComponent(userId) + '/confirm-all',
+        { reason: reason.value });
+      await report(r, 'dep.bulk.confirmed');
+    });
+    forms.push(el('p', { class: 'muted', i18n: 'dep.bulk.confirm_help' }), f);
+  }
+  if (!forms.length) return null;
+  return el('section', { class: 'card', id: 'bulk-handover' }, el('h2', { i18n: 'dep.bulk.title' }), err, ...forms);
+}
+
 const handoverPath = (userId, rec, tail) => '/api/v1/departures/' + encodeURIComponent(userId) +
   '/handovers/' + encodeURIComponent(rec.id) + '/' + tail;
 
@@ -283,7 +342,8 @@ async function handoverSection(userId) {
     ? el('div', {}, table(['dep.record', 'dep.marking', 'dep.owner', 'dep.handover', 'dep.cust.title', 'common.more'], rows,
       { id: 'handover-table', scroll: true }), ...pages)
     : total ? el('div', {}, ...pages) : el('p', { class: 'muted', i18n: 'dep.no_records' });
-  return { person: r.body.user, node: el('div', {},
+  const bulk = total && people.length ? bulkCard(userId, people) : null;
+  return { person: r.body.user, node: el('div', {}, bulk,
     el('section', { class: 'card' }, el('h2', { i18n: 'dep.records' }), err, body),
     agreementsCard(r.body.agreements || [])) };
 }
