@@ -145,14 +145,18 @@ ApiError ApiErrorFromStatus(const Status& status) {
   return e;
 }
 
-HttpResponse ErrorResponse(const ApiError& error) {
+json::Value ApiErrorJson(const ApiError& error) {
   json::Value inner = json::Value::MakeObject();
   inner["code"] = error.code;
   inner["message_en"] = error.message_en;
   inner["message_zh"] = error.message_zh;
   if (!error.rule.empty()) inner["rule"] = error.rule;
+  return inner;
+}
+
+HttpResponse ErrorResponse(const ApiError& error) {
   json::Value v = json::Value::MakeObject();
-  v["error"] = std::move(inner);
+  v["error"] = ApiErrorJson(error);
   return HttpResponse::Json(v, error.http_status);
 }
 

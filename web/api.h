@@ -93,6 +93,9 @@ int HttpStatusFor(StatusCode code);
 // message.
 ApiError ApiErrorFromStatus(const Status& status);
 
+// The object an error answer carries under "error" ({code, message_en,
+// message_zh, rule?}), also for a refusal inside a 200 answer.
+json::Value ApiErrorJson(const ApiError& error);
 HttpResponse ErrorResponse(const ApiError& error);
 HttpResponse ErrorResponse(const Status& status);
 HttpResponse ErrorResponse(int http_status, std::string code, std::string message_en,

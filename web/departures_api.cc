@@ -226,15 +226,7 @@ HttpResponse BulkResponse(const Result<vault::BulkHandoverResult>& r) {
   v["pending_second_approval"] = static_cast<int64_t>(r->pending_second_approval);
   v["skipped"] = static_cast<int64_t>(r->skipped);
   v["refused"] = json::Value();
-  if (!r->refusal.ok()) {
-    const ApiError e = ApiErrorFromStatus(r->refusal);
-    json::Value refused = json::Value::MakeObject();
-    refused["code"] = e.code;
-    refused["rule"] = e.rule;
-    refused["message_en"] = e.message_en;
-    refused["message_zh"] = e.message_zh;
-    v["refused"] = std::move(refused);
-  }
+  if (!r->refusal.ok()) v["refused"] = ApiErrorJson(ApiErrorFromStatus(r->refusal));
   return HttpResponse::Json(v);
 }
 
