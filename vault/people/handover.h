@@ -190,8 +190,8 @@ Result<BulkHandoverResult> AssignAllHandovers(Archive& archive, const Caller& ca
 // the caller assigned (sod.assigner_not_confirmer), is the successor of
 // (sod.self_assignment), wrote the file of (sod.owner_not_approver) or
 // confirmed once already under a legal hold; and those whose file changed
-// owner or whose successor is no longer active. Under a legal hold a confirmation is the first of
-// two (pending_second_approval).
+// owner or whose successor is no longer active. Under a legal hold a
+// confirmation is the first of two (pending_second_approval).
 Result<BulkHandoverResult> ConfirmAllHandovers(Archive& archive, const Caller& caller,
                                                std::string_view user_id, std::string_view reason,
                                                size_t chunk = kBulkHandoverChunk);

@@ -117,8 +117,11 @@ function bulkCard(userId, people) {
       if (!pick.value) { err.textContent = t('dep.pick'); pick.focus(); return; }
       if (!reason.value.trim()) { err.textContent = t('dep.bulk.reason'); reason.focus(); return; }
       if (!window.confirm(t('dep.bulk.assign_confirm', { name: pick.options[pick.selectedIndex].text }))) return;
+      // Many thousand files take seconds: one click, one request.
+      f.querySelector('button').disabled = true;
       const r = await api('POST', '/api/v1/departures/' + encodeURIComponent(userId) + '/assign-all',
         { successor: pick.value, reason: reason.value });
+      f.querySelector('button').disabled = false;
       await report(r, 'dep.bulk.assigned');
     });
     forms.push(el('p', { class: 'muted', i18n: 'dep.bulk.assign_help' }), f);
@@ -132,8 +135,10 @@ function bulkCard(userId, people) {
       err.textContent = '';
       if (!reason.value.trim()) { err.textContent = t('dep.confirm_reason'); reason.focus(); return; }
       if (!window.confirm(t('dep.bulk.confirm_confirm'))) return;
+      f.querySelector('button').disabled = true;
       const r = await api('POST', '/api/v1/departures/' + encodeURIComponent(userId) + '/confirm-all',
         { reason: reason.value });
+      f.querySelector('button').disabled = false;
       await report(r, 'dep.bulk.confirmed');
     });
     forms.push(el('p', { class: 'muted', i18n: 'dep.bulk.confirm_help' }), f);
