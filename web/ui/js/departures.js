@@ -309,8 +309,11 @@ async function handoverSection(userId) {
   const canAssign = hasRole('hr') || hasRole('approver');
   let people = [];
   if (canAssign) {
-    const d = await api('GET', '/api/v1/people');
-    if (d.ok) people = d.body.people || [];
+    // A successor must be staying: those in their notice period or gone
+    // (the leavers' list, which the same roles see) are not offered.
+    const [d, leavers] = await Promise.all([api('GET', '/api/v1/people'), api('GET', '/api/v1/departures')]);
+    const leaving = new Set(leavers.ok ? (leavers.body.people || []).map((p) => p.id) : []);
+    if (d.ok) people = (d.body.people || []).filter((p) => !leaving.has(p.id));
   }
   const mode = r.body.customer_confirmation || 'optional';
   const err = el('div', { class: 'error', role: 'alert' });
