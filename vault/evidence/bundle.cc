@@ -964,7 +964,17 @@ std::string Builder::VerifyMd() const {
       "Ed25519 signatures. `custos evidence verify BUNDLE.zip` checks the same.\n\n"
       "## 6. 阅读报告 / Read the report\n\n"
       "Open `report.html` in a browser; print it on A4 if needed. Every figure in it "
-      "comes from the files of this bundle.\n";
+      "comes from the files of this bundle.\n\n"
+      "## 7. 事件中的长列表 / Long lists in events\n\n"
+      "An event that would name more than 5 000 ids (the files a legal hold freezes, the "
+      "handovers a withdrawn resignation cancelled) names the first 5 000 and adds "
+      "`…_total` (how many in all) and `…_sha256`: the SHA-256 of the whole list, one id "
+      "per line. 超过 5 000 项的列表只列出前 5 000 项，并附总数与整份列表的 SHA-256。"
+      "The whole list of a hold is in `evidence/request.json`; this prints the approval "
+      "event's `records_sha256`:\n\n"
+      "```sh\npython3 -c 'import json,hashlib; r=json.load(open(\"evidence/request.json\"))"
+      "[\"hold\"][\"records\"]; print(hashlib.sha256(\"\".join(i+\"\\n\" for i in r)"
+      ".encode()).hexdigest())'\n```\n";
   return md;
 }
 
