@@ -518,6 +518,31 @@ TEST_F(EvidenceTest, AManifestOver64MiBVerifiesWhenTheArchiveHasTheFilesForIt) {
   EXPECT_NE(py.message().find("manifest.xml: too large"), std::string::npos) << py.message();
 }
 
+// VERIFY.md's line that prints a hold's digest from evidence/request.json,
+// typed as the expert would: it prints what the approval event's
+// records_sha256 is for a hold of more than 5 000 files (PutIdList).
+TEST_F(EvidenceTest, VerifyMdPrintsTheDigestOfTheHoldListAsTheLogWouldRecordIt) {
+  EvidenceRequest approved = Approved(AboutBorrower());
+  ASSERT_FALSE(approved.hold.record_ids.empty());
+  auto d = desk_->Export(As(litigation_), approved.id);
+  ASSERT_TRUE(d.ok());
+  const Files files = Unzip(Bytes(*d));
+  const std::string out = dir_.path() + "/expert";
+  ASSERT_TRUE(
+      RunCommand("mkdir -p " + ShellQuote(out + "/evidence"), dir_.path() + "/mkdir.log").ok());
+  ASSERT_TRUE(
+      WriteFileBytes(out + "/evidence/request.json", *Find(files, "evidence/request.json")).ok());
+  const std::string& md = *Find(files, "VERIFY.md");
+  const size_t begin = md.find("python3 -c 'import json,hashlib;");
+  ASSERT_NE(begin, std::string::npos) << md;
+  const std::string line = md.substr(begin, md.find('\n', begin) - begin);
+  ASSERT_TRUE(
+      RunCommand("cd " + ShellQuote(out) + " && " + line, dir_.path() + "/digest.log").ok());
+  std::string all;
+  for (const std::string& id : approved.hold.record_ids) all += id + "\n";
+  EXPECT_EQ(*ReadFileBytes(dir_.path() + "/digest.log"), HexEncode(Sha256(all)) + "\n");
+}
+
 TEST_F(EvidenceTest, RedactedBundleCommitsToTheSameValuesAsTheFullOne) {
   EvidenceRequest full = Approved(AboutBorrower());
   NewEvidenceRequest n = AboutBorrower();
