@@ -731,6 +731,7 @@ class Manifest:
         self.redacted = None
         self.case = None
         self.created = None
+        self.request_id = None
 
 
 class Verifier:
@@ -748,6 +749,7 @@ class Verifier:
         self.checkpoint_note = None
         self.earlier = []        # (seq, details.checkpoint value) from events
         self.policies = {}       # policy hash -> first seq naming it
+        self.hold_event = None   # (seq, details.legal_hold) of the approval placing the hold
 
     CHECKS = (
         ("archive", "check_archive"),
@@ -954,6 +956,7 @@ class Verifier:
         case = root.find("Case")
         if case is not None:
             m.case = case.get("Reference")
+            m.request_id = case.get("RequestId")
         m.created = root.findtext("Created")
 
     @staticmethod
@@ -1033,8 +1036,43 @@ class Verifier:
                     raise Failure([name, EVENTS], "a proof file without its event")
         if count == 0:
             return "no events"
-        return "%d events (seq %d to %d), each with its inclusion proof to size %d" % (
-            count, first, last, n)
+        hold = ""
+        if self.hold_event is not None:
+            self._check_hold_as_logged()
+            hold = "; the request's legal hold is the one event %d placed" % self.hold_event[0]
+        return "%d events (seq %d to %d), each with its inclusion proof to size %d%s" % (
+            count, first, last, n, hold)
+
+    def _check_hold_as_logged(self):
+        """evidence/request.json's hold is the one its approval recorded in the log.
+
+        The same ids; or, for a list the event cut short, its first ids, its
+        total (KEY_total) and the SHA-256 of the whole list, one id per line
+        (KEY_sha256)."""
+        seq, logged = self.hold_event
+        with about(REQUEST):
+            request = parse_json_object(self.bundle.read(REQUEST), REQUEST)
+        hold = request.get("hold")
+        if not isinstance(hold, dict):
+            raise Failure(REQUEST, "no legal hold, though event %d placed one" % seq)
+        for key in ("records", "agreements"):
+            kept, listed = hold.get(key), logged.get(key)
+            if not isinstance(kept, list) or not isinstance(listed, list):
+                raise Failure(REQUEST, "the hold's %s are not a list here or in event %d"
+                              % (key, seq))
+            if not all(isinstance(i, str) for i in kept):
+                raise Failure(REQUEST, "the hold's %s are not ids" % key)
+            digest = logged.get(key + "_sha256")
+            if digest is None:
+                same = listed == kept
+            else:
+                whole = "".join(i + "\n" for i in kept).encode("utf-8")
+                same = (listed == kept[:len(listed)]
+                        and digest == hashlib.sha256(whole).hexdigest()
+                        and logged.get(key + "_total") == len(kept))
+            if not same:
+                raise Failure(REQUEST, "the hold's %s differ from those event %d recorded"
+                              % (key, seq))
 
     def _check_event_line(self, line, line_number, previous, tree_size):
         """One line of events.jsonl: a JSON object with a rising seq < size."""
@@ -1059,6 +1097,11 @@ class Verifier:
         details = event.get("details")
         if isinstance(details, dict) and isinstance(details.get("checkpoint"), dict):
             self.earlier.append((seq, details["checkpoint"]))
+        obj = event.get("object")
+        if (event.get("action") == "evidence.approve" and isinstance(obj, dict)
+                and obj.get("id") == self.manifest.request_id and isinstance(details, dict)
+                and isinstance(details.get("legal_hold"), dict)):
+            self.hold_event = (seq, details["legal_hold"])
         policy = event.get("policy")
         if policy is not None and policy != "":
             # judged by check 10; a non-string can name no policy file

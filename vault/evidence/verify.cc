@@ -343,6 +343,7 @@ class Verifier {
         return false;
       }
       seqs_.insert(seq);
+      NoteHoldEvent(*v, seq);
       if (auto p = json::GetStringOr(*v, "policy", ""); p.ok() && !p->empty()) {
         policies_.insert(*p);
       }
@@ -388,8 +389,76 @@ class Verifier {
         return Failed{e->name, "inclusion proof", "a proof of an event the bundle does not hold"};
       }
     }
+    std::string hold;
+    if (hold_event_) {
+      if (auto f = HoldAsLogged()) return f;
+      hold = "; the request's legal hold is the one event " + std::to_string(hold_seq_) + " placed";
+    }
     Pass("events: " + std::to_string(report_.events) +
-         " events, each proven included under the checkpoint (RFC 6962)");
+         " events, each proven included under the checkpoint (RFC 6962)" + hold);
+    return std::nullopt;
+  }
+
+  void NoteHoldEvent(const json::Value& event, uint64_t seq) {
+    auto action = json::GetStringOr(event, "action", "");
+    if (!action.ok() || *action != "evidence.approve") return;
+    const json::Value* object = event.Find("object");
+    const json::Value* details = event.Find("details");
+    if (object == nullptr || !object->is_object() || details == nullptr || !details->is_object())
+      return;
+    auto id = json::GetStringOr(*object, "id", "");
+    const json::Value* hold = details->Find("legal_hold");
+    if (!id.ok() || *id != manifest_.request_id || hold == nullptr || !hold->is_object()) return;
+    hold_event_ = *hold;
+    hold_seq_ = seq;
+  }
+
+  // The hold evidence/request.json names (every held record and agreement)
+  // is the one the approval recorded in the log: the same ids, or, for a list
+  // the event cut (audit_log.h, PutIdList), its first ids, its total and the
+  // SHA-256 of the whole list, one id per line.
+  std::optional<Failed> HoldAsLogged() {
+    const std::string where = "evidence/request.json";
+    const std::string seq = std::to_string(hold_seq_);
+    auto text = ReadSmall(where);
+    if (!text.ok()) return Failed{where, "events", text.status().message()};
+    auto request = json::Parse(*text);
+    const json::Value* hold =
+        request.ok() && request->is_object() ? request->Find("hold") : nullptr;
+    if (hold == nullptr || !hold->is_object()) {
+      return Failed{where, "events", "no legal hold, though event " + seq + " placed one"};
+    }
+    for (const std::string key : {"records", "agreements"}) {
+      const json::Value* kept = hold->Find(key);
+      const json::Value* logged = hold_event_->Find(key);
+      if (kept == nullptr || !kept->is_array() || logged == nullptr || !logged->is_array()) {
+        return Failed{where, "events",
+                      "the hold's " + key + " are not a list here or in event " + seq};
+      }
+      std::string all;
+      for (const json::Value& id : kept->as_array()) {
+        if (!id.is_string()) return Failed{where, "events", "the hold's " + key + " are not ids"};
+        all += id.as_string();
+        all += '\n';
+      }
+      const json::Array& ids = kept->as_array();
+      const json::Array& listed = logged->as_array();
+      const json::Value* digest = hold_event_->Find(key + "_sha256");
+      const bool cut = digest != nullptr;
+      bool same = cut ? listed.size() <= ids.size() : listed.size() == ids.size();
+      for (size_t i = 0; same && i < listed.size(); ++i) {
+        same = listed[i].is_string() && listed[i].as_string() == ids[i].as_string();
+      }
+      if (same && cut) {
+        auto total = json::GetInt(*hold_event_, key + "_total");
+        same = digest->is_string() && digest->as_string() == HexEncode(Sha256(all)) && total.ok() &&
+               *total == static_cast<int64_t>(ids.size());
+      }
+      if (!same) {
+        return Failed{where, "events",
+                      "the hold's " + key + " differ from those event " + seq + " recorded"};
+      }
+    }
     return std::nullopt;
   }
 
@@ -641,6 +710,10 @@ class Verifier {
   std::set<uint64_t> seqs_;
   std::set<std::string> policies_;
   std::map<uint64_t, std::string> named_checkpoints_;
+  // The legal hold as the approval that placed it recorded it in the log
+  // (details.legal_hold of this request's evidence.approve), and its seq.
+  std::optional<json::Value> hold_event_;
+  uint64_t hold_seq_ = 0;
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "tests/vault/evidence/test_tsa.h"
 #include "tests/vault/records_fixture.h"
 #include "vault/agreements/agreements.h"
+#include "vault/audit/audit_log.h"
 #include "vault/evidence/evidence.h"
 #include "vault/evidence/verify.h"
 #include "vault/evidence/zip.h"
@@ -131,6 +132,16 @@ class EvidenceTest : public vault::testing::ArchiveTest {
     auto n = log_->Size(**r);
     auto leaf = log_->Leaf(**r, *n - 1);
     return leaf.ok() ? *leaf : "";
+  }
+
+  // The vault's log key (checkpoints, manifest.xml.sig).
+  Ed25519KeyPair LogKey() {
+    auto seed = vault_->GetOrCreateSecret(kAuditLogKeyName, kEd25519SeedSize);
+    EXPECT_TRUE(seed.ok());
+    auto key = Ed25519FromSeed(*seed);
+    EXPECT_TRUE(key.ok());
+    if (!key.ok()) return Ed25519KeyPair();
+    return std::move(*key);
   }
 
   static VerifyReport Verify(const std::string& zip_bytes, const std::string& key = "") {

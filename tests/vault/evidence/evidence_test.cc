@@ -123,6 +123,21 @@ std::string Tamper(const Files& files, const std::string& name, bool resum) {
   return Zip(changed);
 }
 
+// `files` with manifest.xml signed again by `key` and SHA256SUMS recomputed:
+// what someone holding the log key could make of a changed bundle.
+std::string SignedAgain(Files files, const Ed25519KeyPair& key) {
+  const std::string sig = Ed25519Sign(key.secret_key, *Find(files, "manifest.xml"));
+  std::vector<ChecksumLine> lines;
+  for (auto& [n, b] : files) {
+    if (n == "manifest.xml.sig") b = sig;
+    if (n != "SHA256SUMS") lines.push_back(ChecksumLine{HexEncode(Sha256(b)), n});
+  }
+  for (auto& [n, b] : files) {
+    if (n == "SHA256SUMS") b = FormatSha256Sums(lines);
+  }
+  return Zip(files);
+}
+
 // Runs the independent verifier shipped in bundles on `zip` (OK when it
 // exits 0; otherwise the error quotes what it printed).
 Status PythonVerify(const std::string& dir, const std::string& zip) {
@@ -473,10 +488,7 @@ TEST_F(EvidenceTest, AManifestOver64MiBVerifiesWhenTheArchiveHasTheFilesForIt) {
   auto d = desk_->Export(As(litigation_), approved.id);
   ASSERT_TRUE(d.ok());
   const Files files = Unzip(Bytes(*d));
-  auto seed = vault_->GetOrCreateSecret(kAuditLogKeyName, kEd25519SeedSize);
-  ASSERT_TRUE(seed.ok());
-  auto key = Ed25519FromSeed(*seed);
-  ASSERT_TRUE(key.ok());
+  const Ed25519KeyPair key = LogKey();
   const size_t limit = (size_t{64} << 20) + (size_t{1} << 10) * files.size();
   // The manifest padded with whitespace to `size` bytes, signed again by the
   // log key and summed again: a valid bundle whose manifest is that large.
@@ -489,17 +501,7 @@ TEST_F(EvidenceTest, AManifestOver64MiBVerifiesWhenTheArchiveHasTheFilesForIt) {
       EXPECT_LT(b.size(), size);
       b.insert(end, size - b.size(), '\n');
     }
-    const std::string& xml = *Find(changed, "manifest.xml");
-    const std::string sig = Ed25519Sign(key->secret_key, xml);
-    std::vector<ChecksumLine> lines;
-    for (auto& [n, b] : changed) {
-      if (n == "manifest.xml.sig") b = sig;
-      if (n != "SHA256SUMS") lines.push_back(ChecksumLine{HexEncode(Sha256(b)), n});
-    }
-    for (auto& [n, b] : changed) {
-      if (n == "SHA256SUMS") b = FormatSha256Sums(lines);
-    }
-    return Zip(changed);
+    return SignedAgain(std::move(changed), key);
   };
   const std::string within = padded_to(limit - 100);
   const VerifyReport ok = Verify(within);
@@ -516,6 +518,48 @@ TEST_F(EvidenceTest, AManifestOver64MiBVerifiesWhenTheArchiveHasTheFilesForIt) {
   py = PythonVerify(dir_.path(), beyond);
   EXPECT_FALSE(py.ok());
   EXPECT_NE(py.message().find("manifest.xml: too large"), std::string::npos) << py.message();
+}
+
+// The request in the bundle names the hold it placed; the log recorded the
+// same hold when the approval placed it. A request.json whose hold differs
+// is caught even with the manifest signed again by the log key.
+TEST_F(EvidenceTest, ARequestWhoseHoldIsNotTheOneTheLogRecordedIsCaught) {
+  EvidenceRequest approved = Approved(AboutBorrower());
+  ASSERT_FALSE(approved.hold.record_ids.empty());
+  auto d = desk_->Export(As(litigation_), approved.id);
+  ASSERT_TRUE(d.ok());
+  const std::string zip = Bytes(*d);
+  const VerifyReport ok = Verify(zip);
+  ASSERT_TRUE(ok.ok()) << ok.failure->message;
+  const std::string events_line = ok.passed[6];
+  EXPECT_NE(events_line.find("the request's legal hold is the one event"), std::string::npos)
+      << events_line;
+
+  Files files = Unzip(zip);
+  for (auto& [n, b] : files) {
+    if (n != "evidence/request.json") continue;
+    const std::string old_hash = HexEncode(Sha256(b));
+    // One held record's id changed (same length), after "hold".
+    const size_t at = b.find(approved.hold.record_ids.front(), b.find("\"hold\""));
+    ASSERT_NE(at, std::string::npos) << b;
+    char& c = b[at + approved.hold.record_ids.front().size() - 1];
+    c = c == '0' ? '1' : '0';
+    for (auto& [m, x] : files) {
+      if (m != "manifest.xml") continue;
+      const size_t h = x.find(old_hash);
+      ASSERT_NE(h, std::string::npos);
+      x.replace(h, old_hash.size(), HexEncode(Sha256(b)));
+    }
+  }
+  const std::string changed = SignedAgain(files, LogKey());
+  const VerifyReport report = Verify(changed);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.failure->file, "evidence/request.json");
+  EXPECT_NE(report.failure->message.find("differ from those event"), std::string::npos)
+      << report.failure->message;
+  Status py = PythonVerify(dir_.path(), changed);
+  EXPECT_FALSE(py.ok());
+  EXPECT_NE(py.message().find("differ from those event"), std::string::npos) << py.message();
 }
 
 // VERIFY.md's line that prints a hold's digest from evidence/request.json,
