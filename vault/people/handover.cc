@@ -79,6 +79,44 @@ bool MayListHandovers(const policy::Policy& policy, const User& user) {
   return false;
 }
 
+// The Chinese names of the fields CheckText is given, as the departures
+// page shows them.
+std::string_view WhatZh(std::string_view what) {
+  static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
+      {"company_name", "公司名称"},
+      {"successor_phone", "接替人电话"},
+      {"successor_email", "接替人邮箱"},
+      {"successor_department", "接替人部门"},
+      {"contact_name", "客户方确认人姓名"},
+      {"contact_position", "职务"},
+      {"note", "备注"},
+      {"attachment", "附件"},
+      {"reason", "事由"},
+  };
+  for (const auto& [en, zh] : kNames) {
+    if (en == what) return zh;
+  }
+  return what;
+}
+
+// A short line of text a person typed: valid UTF-8, at most `max` bytes.
+Status CheckText(std::string_view what, std::string_view text, size_t max, bool required) {
+  const std::string zh(WhatZh(what));
+  if (required && text.empty()) {
+    return Status::InvalidArgument(std::string(what) + " is required", zh + "为必填项");
+  }
+  if (text.size() > max) {
+    return Status::InvalidArgument(
+        std::string(what) + " is longer than " + std::to_string(max) + " bytes",
+        zh + "过长（最多 " + std::to_string(max) + " 字节）");
+  }
+  if (!json::IsValidUtf8(text)) {
+    return Status::InvalidArgument(std::string(what) + " is not valid UTF-8",
+                                   zh + "不是有效的 UTF-8 文本");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 // The access rule of ListHandovers and ListLeavers.
@@ -469,16 +507,13 @@ Result<BulkHandoverResult> InChunks(
   return total;
 }
 
+// A bulk handover's reason: more than blanks, and as CheckText wants it.
 Status CheckBulkReason(std::string_view reason) {
   if (reason.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return Status::InvalidArgument("the reason is required: why these files are handed over so",
                                    "请写明批量交接的原因");
   }
-  if (reason.size() > kMaxNoteBytes) {
-    return Status::InvalidArgument("the reason is longer than 2048 bytes",
-                                   "事由过长（最多 2048 字节）");
-  }
-  return Status::Ok();
+  return CheckText("reason", reason, kMaxNoteBytes, true);
 }
 
 // A bulk handover's first check, before the leaver is looked up (as
@@ -630,44 +665,6 @@ Result<BulkHandoverResult> ConfirmAllHandovers(Archive& archive, const Caller& c
 }
 
 namespace {
-
-// The Chinese names of the fields CheckText is given, as the departures
-// page shows them.
-std::string_view WhatZh(std::string_view what) {
-  static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
-      {"company_name", "公司名称"},
-      {"successor_phone", "接替人电话"},
-      {"successor_email", "接替人邮箱"},
-      {"successor_department", "接替人部门"},
-      {"contact_name", "客户方确认人姓名"},
-      {"contact_position", "职务"},
-      {"note", "备注"},
-      {"attachment", "附件"},
-      {"reason", "事由"},
-  };
-  for (const auto& [en, zh] : kNames) {
-    if (en == what) return zh;
-  }
-  return what;
-}
-
-// A short line of text a person typed: valid UTF-8, at most `max` bytes.
-Status CheckText(std::string_view what, std::string_view text, size_t max, bool required) {
-  const std::string zh(WhatZh(what));
-  if (required && text.empty()) {
-    return Status::InvalidArgument(std::string(what) + " is required", zh + "为必填项");
-  }
-  if (text.size() > max) {
-    return Status::InvalidArgument(
-        std::string(what) + " is longer than " + std::to_string(max) + " bytes",
-        zh + "过长（最多 " + std::to_string(max) + " 字节）");
-  }
-  if (!json::IsValidUtf8(text)) {
-    return Status::InvalidArgument(std::string(what) + " is not valid UTF-8",
-                                   zh + "不是有效的 UTF-8 文本");
-  }
-  return Status::Ok();
-}
 
 std::string TodayUtc(UnixMillis now) { return FormatDate(CivilFromDays(UtcDay(now))); }
 
