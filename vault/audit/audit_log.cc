@@ -168,13 +168,17 @@ void PutIdList(json::Value& details, std::string_view key, const std::vector<std
   for (size_t i = 0; i < ids.size() && i < kMaxListedIds; ++i) listed.Push(ids[i]);
   details[std::string(key)] = std::move(listed);
   if (ids.size() <= kMaxListedIds) return;
+  details[std::string(key) + "_total"] = static_cast<int64_t>(ids.size());
+  details[std::string(key) + "_sha256"] = IdListSha256(ids);
+}
+
+std::string IdListSha256(const std::vector<std::string>& ids) {
   std::string all;
   for (const std::string& id : ids) {
     all += id;
     all += '\n';
   }
-  details[std::string(key) + "_total"] = static_cast<int64_t>(ids.size());
-  details[std::string(key) + "_sha256"] = HexEncode(Sha256(all));
+  return HexEncode(Sha256(all));
 }
 
 std::string FinishAuditLeaf(const PreparedAuditEvent& p, uint64_t seq, UnixMillis time) {

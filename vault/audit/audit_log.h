@@ -113,6 +113,9 @@ struct AuditEvent {
 // store; an evidence bundle's evidence/request.json) can be checked against
 // the event.
 void PutIdList(json::Value& details, std::string_view key, const std::vector<std::string>& ids);
+// The `key`_sha256 of PutIdList: lower-case hex SHA-256 of the ids, each
+// followed by a newline (also what the evidence verifier compares).
+std::string IdListSha256(const std::vector<std::string>& ids);
 
 // The event as its leaf object (without serializing). kInvalidArgument when
 // `action` is empty, `policy` is neither empty nor 64 lower-case hex digits,

@@ -435,23 +435,21 @@ class Verifier {
         return Failed{where, "events",
                       "the hold's " + key + " are not a list here or in event " + seq};
       }
-      std::string all;
+      std::vector<std::string> ids;
       for (const json::Value& id : kept->as_array()) {
         if (!id.is_string()) return Failed{where, "events", "the hold's " + key + " are not ids"};
-        all += id.as_string();
-        all += '\n';
+        ids.push_back(id.as_string());
       }
-      const json::Array& ids = kept->as_array();
       const json::Array& listed = logged->as_array();
       const json::Value* digest = hold_event_->Find(key + "_sha256");
       const bool cut = digest != nullptr;
       bool same = cut ? listed.size() <= ids.size() : listed.size() == ids.size();
       for (size_t i = 0; same && i < listed.size(); ++i) {
-        same = listed[i].is_string() && listed[i].as_string() == ids[i].as_string();
+        same = listed[i].is_string() && listed[i].as_string() == ids[i];
       }
       if (same && cut) {
         auto total = json::GetInt(*hold_event_, key + "_total");
-        same = digest->is_string() && digest->as_string() == HexEncode(Sha256(all)) && total.ok() &&
+        same = digest->is_string() && digest->as_string() == IdListSha256(ids) && total.ok() &&
                *total == static_cast<int64_t>(ids.size());
       }
       if (!same) {
