@@ -646,6 +646,10 @@ Decision DecideAgreementStep(const Policy& policy, const Facts& facts) {
   }
   if (step == "noncompete.track") {
     if (!legal) return Deny(rules::kNoncompeteLegalOnly);
+    // SECURITY: separation of duties: a legal user bound by the
+    // non-compete neither releases it nor books its compensation to
+    // themselves.
+    if (Same(actor.user_id, ag.employee_id)) return Deny(rules::kNoncompeteByOther);
     return Allow(rules::kNoncompeteLegal);
   }
   if (step == "draft" || step == "update" || step == "submit" || step == "return" ||
@@ -657,6 +661,10 @@ Decision DecideAgreementStep(const Policy& policy, const Facts& facts) {
     if (step == "send" && (ag.authors.empty() ? Same(actor.user_id, ag.drafted_by)
                                               : Contains(ag.authors, actor.user_id))) {
       return Deny(rules::kAgreementsReviewByOther);
+    }
+    // Nor does the employee review the terms that bind them.
+    if (step == "send" && Same(actor.user_id, ag.employee_id)) {
+      return Deny(rules::kAgreementsSendByOther);
     }
     // An employee who is legal never recalls their own agreement (it would
     // leave them unbound, unsigned).

@@ -116,6 +116,7 @@ inline constexpr std::string_view kAgreementsLegalOnly = "agreements.legal_only"
 inline constexpr std::string_view kAgreementsReviewByOther = "agreements.review_by_other";
 inline constexpr std::string_view kAgreementsEmployeeOnly = "agreements.employee_only";
 inline constexpr std::string_view kAgreementsCompanySigner = "agreements.company_signer";
+inline constexpr std::string_view kAgreementsSendByOther = "agreements.send_by_other";
 inline constexpr std::string_view kAgreementsRecallByOther = "agreements.recall_by_other";
 inline constexpr std::string_view kAgreementsVoidByOther = "agreements.void_by_other";
 inline constexpr std::string_view kAgreementsCustodianAttests = "agreements.custodian_attests";
@@ -125,6 +126,7 @@ inline constexpr std::string_view kAgreementsEmployee = "agreements.employee";
 inline constexpr std::string_view kAgreementsCompany = "agreements.company";
 inline constexpr std::string_view kAgreementsCustodian = "agreements.custodian";
 inline constexpr std::string_view kNoncompeteLegalOnly = "noncompete.legal_only";
+inline constexpr std::string_view kNoncompeteByOther = "noncompete.by_other";
 inline constexpr std::string_view kNoncompeteReaders = "noncompete.readers";
 inline constexpr std::string_view kNoncompeteLegal = "noncompete.legal";
 // A move of a record under legal hold approved by the first of the two

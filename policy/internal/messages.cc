@@ -176,6 +176,10 @@ constexpr std::array kEntries = {
     Entry{rules::kAgreementsCompanySigner,
           {"A legal user other than the employee countersigns for the company.",
            "须由员工本人以外的法务代表公司会签。"}},
+    Entry{rules::kAgreementsSendByOther,
+          {"The employee cannot review and send their own agreement: legal other than the "
+           "employee does.",
+           "员工本人不能复核并发送自己的协议，须由员工以外的法务发送。"}},
     Entry{rules::kAgreementsRecallByOther,
           {"The employee cannot recall their own agreement: legal other than the employee does.",
            "员工本人不能撤回自己的协议，须由员工以外的法务撤回。"}},
@@ -198,6 +202,10 @@ constexpr std::array kEntries = {
     Entry{rules::kNoncompeteLegalOnly,
           {"Only legal records non-compete payments and releases.",
            "只有法务可以登记竞业补偿支付和解除。"}},
+    Entry{rules::kNoncompeteByOther,
+          {"A legal user bound by the non-compete cannot record its payments or release: legal "
+           "other than the employee does.",
+           "受该竞业限制约束的法务不能登记其补偿支付或解除，须由员工以外的法务登记。"}},
     Entry{rules::kNoncompeteReaders,
           {"Non-compete tracking is for legal, HR and auditors only.",
            "竞业限制跟踪仅限法务、人事和审计人员。"}},

@@ -1109,6 +1109,10 @@ TEST(PolicyEngineTest, AgreementStepsAreDecidedByTheEngine) {
   // The review is a second person: the drafter never sends their own draft.
   EXPECT_EQ(rule(AgreementStep(lena, "send")), rules::kAgreementsReviewByOther);
   EXPECT_EQ(rule(AgreementStep(mark, "send")), rules::kAgreementsLegal);
+  // Nor does the employee who is legal review and send the terms that bind
+  // them, though they wrote none of it.
+  EXPECT_EQ(rule(AgreementStep(Actor(kBob, {Role::kLegal}), "send")),
+            rules::kAgreementsSendByOther);
   // Nor does anyone who wrote the text as it stands: after a recall, the
   // reviewer who changed it; the drafter, who did not, may send it.
   Facts resend = AgreementStep(mark, "send");
@@ -1158,6 +1162,9 @@ TEST(PolicyEngineTest, AgreementStepsAreDecidedByTheEngine) {
             rules::kAllowAgreementRead);
   // Non-compete tracking: legal records it; legal, HR and auditors read it.
   EXPECT_EQ(rule(AgreementStep(mark, "noncompete.track")), rules::kNoncompeteLegal);
+  // Never the legal user it binds: no release of, or payment to, oneself.
+  EXPECT_EQ(rule(AgreementStep(Actor(kBob, {Role::kLegal}), "noncompete.track")),
+            rules::kNoncompeteByOther);
   EXPECT_EQ(rule(AgreementStep(Actor("hanna", {Role::kHr}), "noncompete.track")),
             rules::kNoncompeteLegalOnly);
   EXPECT_EQ(rule(AgreementStep(Actor("hanna", {Role::kHr}), "noncompete.read")),

@@ -315,6 +315,44 @@ TEST_F(WebAgreementsTest, APaymentThatCannotBeIsRefusedAndNothingRecorded) {
             201);
 }
 
+// A legal user bound by a non-compete neither releases it nor books its
+// compensation to themselves: other legal does, and a release's note is
+// checked as every typed text is.
+TEST_F(WebAgreementsTest, TheEmployeeWhoIsLegalDoesNotTrackTheirOwnNonCompete) {
+  TestClient legal = LoggedIn("legal1");
+  const std::string id = SignedNonCompete(legal, "2026-01-31");
+  ASSERT_TRUE(vault_
+                  ->Write([&](vault::WriteTxn& txn) -> Status {
+                    CUSTOS_ASSIGN_OR_RETURN(vault::User u, vault::GetUser(txn, emp_.id));
+                    u.roles.push_back(policy::Role::kLegal);
+                    return vault::UpdateUser(txn, u);
+                  })
+                  .ok());
+  TestClient emp = LoggedIn("emp");
+  TestResponse own_release = emp.Call("POST", "/api/v1/noncompetes/" + id + "/release",
+                                      R"({"on":"2026-03-01","note":"self"})");
+  EXPECT_EQ(own_release.status, 403) << own_release.body;
+  EXPECT_NE(own_release.body.find("noncompete.by_other"), std::string::npos) << own_release.body;
+  TestResponse own_payment =
+      emp.Call("POST", "/api/v1/noncompetes/" + id + "/payments",
+               R"({"month":1,"amount_minor":99999900,"paid_on":"2026-03-02"})");
+  EXPECT_EQ(own_payment.status, 403) << own_payment.body;
+  EXPECT_NE(own_payment.body.find("noncompete.by_other"), std::string::npos) << own_payment.body;
+  json::Value row =
+      legal.Call("GET", "/api/v1/noncompetes?today=2026-04-01").Json()["noncompetes"].as_array()[0];
+  EXPECT_TRUE(row["tracking"]["payments"].as_array().empty());
+  EXPECT_EQ(row["status"]["phase"].as_string(), "restricted");
+  TestResponse bad_note = legal.Call("POST", "/api/v1/noncompetes/" + id + "/release",
+                                     R"({"on":"2026-03-01","note":"解除\u202e\u0007"})");
+  EXPECT_EQ(bad_note.status, 400) << bad_note.body;
+  EXPECT_NE(bad_note.body.find("note holds a"), std::string::npos) << bad_note.body;
+  EXPECT_EQ(legal
+                .Call("POST", "/api/v1/noncompetes/" + id + "/release",
+                      R"({"on":"2026-03-01","note":"公司决定提前解除"})")
+                .status,
+            200);
+}
+
 // Interpretation (I) Art. 39 owes three extra months for a release during
 // the restricted period only.
 TEST_F(WebAgreementsTest, NonCompeteReleaseBeforeThePeriodOwesNothingExtra) {

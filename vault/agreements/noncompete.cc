@@ -309,10 +309,19 @@ access::Attempt TrackingAttempt(std::string_view action, std::string_view agreem
   return access::Attempt::On(policy::Action::kAgreementStep, action, "agreement", agreement_id);
 }
 
-access::Prepare TrackingFacts(std::string_view step) {
-  return [step](const ReadTxn&, const User&, policy::Facts& f, AuditEvent&) -> Status {
+// The facts of `step`; for one agreement's tracking, who it binds (the
+// engine keeps them from tracking their own). An agreement that cannot be
+// read binds no one here: the write step answers for it once allowed.
+access::Prepare TrackingFacts(std::string_view step, std::string_view agreement_id = {}) {
+  return [step, agreement_id](const ReadTxn& txn, const User&, policy::Facts& f,
+                              AuditEvent&) -> Status {
     f.agreement = policy::AgreementFacts{};
     f.agreement->step = std::string(step);
+    if (!agreement_id.empty()) {
+      if (auto a = LoadAgreement(txn, agreement_id); a.ok()) {
+        f.agreement->employee_id = a->employee_id;
+      }
+    }
     return Status::Ok();
   };
 }
@@ -327,7 +336,8 @@ Status NonCompeteTracker::Change(
   NonCompeteTracking t;
   return gate
       .DecideThenWrite(
-          caller, TrackingAttempt(action, agreement_id), TrackingFacts("noncompete.track"),
+          caller, TrackingAttempt(action, agreement_id),
+          TrackingFacts("noncompete.track", agreement_id),
           [&](WriteTxn& txn, const access::Outcome&) -> Status {
             return AppendVersion(txn, tables::kAgreements, "nc:" + std::string(agreement_id),
                                  json::Serialize(t.ToJson()))
@@ -387,6 +397,7 @@ Status NonCompeteTracker::RecordPayment(const Caller& caller, std::string_view a
 
 Result<int> NonCompeteTracker::ReleaseEarly(const Caller& caller, std::string_view agreement_id,
                                             CivilDate on, std::string_view note) {
+  CUSTOS_RETURN_IF_ERROR(CheckTextField("note", "备注", note, true));
   int extra_months = 0;
   CUSTOS_RETURN_IF_ERROR(
       Change(caller, agreement_id, "noncompete.release",
