@@ -264,6 +264,10 @@ TEST_F(HandoverTest, ConfirmMovesOwnershipWithHistoryAndAuditsEveryStep) {
   }
   auto denied = ListHandovers(*archive_, As(borrower_), author_.id);
   EXPECT_EQ(denied.status().code(), StatusCode::kPermissionDenied);
+  // Only a leaver's files are listed: the list names files above HR's
+  // clearance, so it is no way to read an active colleague's.
+  auto active = ListHandovers(*archive_, As(hr_), successor_.id);
+  EXPECT_EQ(active.status().code(), StatusCode::kFailedPrecondition);
 }
 
 TEST_F(HandoverTest, AHandoverStoredBeforeCustomerConfirmationsReadsAsNoAnswerYet) {

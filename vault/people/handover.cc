@@ -170,7 +170,15 @@ Result<HandoverPage> ListHandovers(Archive& archive, const Caller& caller, std::
   // SECURITY: decided before the target is looked up, so a caller without
   // the right learns nothing about which users exist.
   CUSTOS_RETURN_IF_ERROR(CheckMayListDepartures(*policy, user));
-  CUSTOS_RETURN_IF_ERROR(GetUser(*txn, user_id).status());
+  CUSTOS_ASSIGN_OR_RETURN(User target, GetUser(*txn, user_id));
+  // SECURITY: the list names files above the caller's clearance (who hands
+  // a file over must see which), so it is a leaver's only, as ListLeavers
+  // lists them: not a way to read anyone's files' names.
+  if (target.employment == policy::EmploymentState::kActive) {
+    return Status::FailedPrecondition(
+        "the user is not a leaver: their files are listed once HR registers their resignation",
+        "该员工未登记离职：人事登记离职后才列出其档案");
+  }
   // The catalog's reader opens a transaction of its own: none is held
   // meanwhile (a growing map waits for every reader).
   txn.reset();

@@ -135,7 +135,8 @@ struct HandoverPage {
 // keys. The caller must be an enabled user one of whose roles
 // the policy in force lets assign or confirm handovers or read departure
 // reports (kPermissionDenied "role.not_permitted: ..." otherwise);
-// kNotFound for an unknown user. Unaudited: metadata only.
+// kNotFound for an unknown user, kFailedPrecondition for one who is not a
+// leaver (ListLeavers). Unaudited: metadata only.
 Result<HandoverPage> ListHandovers(Archive& archive, const Caller& caller, std::string_view user_id,
                                    size_t offset = 0, size_t limit = SIZE_MAX);
 
