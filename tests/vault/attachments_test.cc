@@ -24,6 +24,11 @@ class AttachTest : public testing::ArchiveTest {
     record_ = MakeRecord(policy::Classification::kInternal);
   }
 
+  uint64_t LogSize() {
+    auto r = vault_->BeginRead();
+    return log_->Size(**r).value();
+  }
+
   // A deterministic pseudo-random payload.
   static std::string Payload(size_t n) {
     std::string s(n, '\0');
@@ -103,6 +108,26 @@ TEST_F(AttachTest, RoundTripMultiMegabyteStream) {
   auto back = Read(info->id);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_TRUE(*back == data);
+}
+
+// A name is shown in lists, the audit log and bundles: one that would
+// display as another ("invoice\u202efdp.exe" reads "invoiceexe.pdf") is
+// refused before anything is stored or audited.
+TEST_F(AttachTest, AFilenameThatWouldDisplayAsAnotherIsRefused) {
+  const uint64_t events_before = LogSize();
+  for (const std::string name : {"invoice\u202e"
+                                 "fdp.exe",
+                                 "报价单\n.pdf", "a\tb.pdf"}) {
+    std::istringstream in(Payload(100));
+    auto r =
+        AddAttachment(*archive_, As(author_), record_.id, name, "application/pdf", in, "上传附件");
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << name;
+    EXPECT_NE(r.status().message().find("filename holds a"), std::string::npos)
+        << r.status().ToString();
+  }
+  EXPECT_EQ(LogSize(), events_before);
+  auto r = vault_->BeginRead();
+  EXPECT_TRUE(ListAttachments(**r, record_.id)->empty());
 }
 
 TEST_F(AttachTest, EmptyAndExactMultipleSizes) {

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "base/encoding.h"
+#include "base/text.h"
 #include "vault/store/crypto.h"
 #include "vault/store/sealed_stream.h"
 
@@ -65,6 +66,9 @@ Result<AttachmentInfo> AddAttachment(Archive& archive, const Caller& caller,
                                      std::string_view media_type, std::istream& in,
                                      std::string_view reason, const AttachmentOptions& options) {
   if (filename.empty()) return Status::InvalidArgument("an attachment needs a filename");
+  // SECURITY: shown in lists, the audit log and bundles: no line breaks,
+  // control or bidirectional characters ("invoice\u202efdp.exe").
+  CUSTOS_RETURN_IF_ERROR(CheckTextField("filename", "文件名", filename, false));
   Vault& vault = archive.vault();
   const access::AccessGate& gate = archive.gate();
   // Adding an attachment is decided as a new version of its record.
