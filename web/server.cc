@@ -132,7 +132,10 @@ Result<std::unique_ptr<Server>> Server::Start(vault::Vault& vault, const ServerO
     } else {
       socket = std::make_unique<Poco::Net::ServerSocket>();
     }
-    socket->bind(address, /*reuseAddress=*/true);
+    // SO_REUSEADDR (a restart binds over connections still in TIME_WAIT),
+    // never SO_REUSEPORT: a second server on the same port, say a restored
+    // copy started by mistake, must fail, not share the requests.
+    socket->bind(address, /*reuseAddress=*/true, /*reusePort=*/false);
     socket->listen(128);
     impl->port = socket->address().port();
 

@@ -124,5 +124,21 @@ TEST_F(WebServerStopTest, StopLetsTheRequestInFlightFinishAndKeepsItsEffect) {
   EXPECT_EQ(session.Json()["csrf_token"].as_string(), client.csrf_token);
 }
 
+// A second server on a port one already serves, say a restored copy of
+// the vault started by mistake, fails to start: the two must never share
+// the connections (SO_REUSEPORT would let the kernel split them).
+TEST_F(WebServerStopTest, ASecondServerOnTheSamePortFailsToStart) {
+  StartServer();
+  ServerOptions o;
+  o.port = server_->port();
+  o.password_kdf = vault::Argon2Params::ForTests();
+  o.log = [](const std::string&) {};
+  o.archive = archive_.get();
+  auto second = Server::Start(*vault_, o);
+  EXPECT_FALSE(second.ok());
+  // The first still answers.
+  EXPECT_EQ(Client().Call("GET", "/healthz").status, 200);
+}
+
 }  // namespace
 }  // namespace custos::web::testing
