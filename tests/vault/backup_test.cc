@@ -156,6 +156,29 @@ TEST_F(BackupTest, NothingIsOverwrittenAndADamagedBackupLeavesNothingBehind) {
             StatusCode::kInvalidArgument);
 }
 
+// Whoever may write to the backups' folder could plant a link where the
+// backup is first written (FILE.partial): it is removed, not followed, so
+// the backup never overwrites the file it points to; a leftover partial
+// file of an interrupted backup is replaced the same way.
+TEST_F(BackupTest, ALinkPlantedWhereTheBackupIsWrittenIsNotFollowed) {
+  MakeRecord(policy::Classification::kInternal);
+  const std::string victim = out_.path() + "/victim.txt";
+  { std::ofstream(victim) << "precious"; }
+  const std::string file = out_.path() + "/b.custos-backup";
+  std::filesystem::create_symlink(victim, file + ".partial");
+  auto written = WriteBackup(*vault_, *log_, file);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_EQ(ReadFile(victim), "precious");
+  EXPECT_FALSE(std::filesystem::is_symlink(file));
+  EXPECT_FALSE(std::filesystem::exists(file + ".partial"));
+  EXPECT_TRUE(CheckBackupFile(file).ok());
+
+  const std::string again = out_.path() + "/c.custos-backup";
+  { std::ofstream(again + ".partial") << "half a backup"; }
+  ASSERT_TRUE(WriteBackup(*vault_, *log_, again).ok());
+  EXPECT_TRUE(CheckBackupFile(again).ok());
+}
+
 TEST_F(BackupTest, AVaultOlderThanACheckpointKeptElsewhereIsRefused) {
   const RecordMeta rec = MakeRecord(policy::Classification::kInternal);
   const std::string old_file = Backup("monday.custos-backup");

@@ -336,7 +336,14 @@ Result<BackupManifest> WriteBackup(const Vault& vault, const AuditLog& log,
   m.key_version = info.key_version;
 
   const std::string partial = out_path + ".partial";
-  Fd out(::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  // SECURITY: a new file of our own, never one found there. What an
+  // interrupted backup left goes first; a link planted at the name is
+  // removed, not followed (the backup would overwrite what it points to),
+  // and one planted again meanwhile fails the O_EXCL.
+  if (::unlink(partial.c_str()) != 0 && errno != ENOENT) {
+    return Errno("removing the leftover " + partial);
+  }
+  Fd out(::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (out.get() < 0) return Errno("creating " + partial);
   auto fail = [&](Status s) {
     out.Close();
