@@ -37,7 +37,7 @@ bool IsScheduledBackup(const std::string& name) {
 
 }  // namespace
 
-Result<std::string> RunScheduledBackup(const vault::Vault& vault, const vault::AuditLog& log,
+Result<std::string> RunScheduledBackup(vault::Vault& vault, const vault::AuditLog& log,
                                        const BackupSchedule& schedule) {
   std::error_code ec;
   if (!fs::exists(schedule.dir, ec)) {
@@ -50,6 +50,14 @@ Result<std::string> RunScheduledBackup(const vault::Vault& vault, const vault::A
   CUSTOS_RETURN_IF_ERROR(vault::WriteBackup(vault, log, path).status());
   // The file as written must match its manifest before older ones go.
   CUSTOS_RETURN_IF_ERROR(vault::CheckBackupFile(path).status());
+  // And the vault it copied must be sound: damage on disk stays, so a scrub
+  // after the copy finds whatever the copy took. A damaged vault's backup
+  // is kept (it holds what is left) and no older, good one is removed:
+  // rotating on would leave only copies of the damage.
+  if (Status scrub = RunScheduledScrub(vault); !scrub.ok()) {
+    return scrub.Annotate(path + " written; no older backup removed, because the vault is damaged",
+                          path + " 已写入；保险库已损坏，未删除更早的备份");
+  }
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(schedule.dir, ec)) {
     const std::string name = entry.path().filename().string();
@@ -158,7 +166,9 @@ void BackupScheduler::Loop() {
         log_line_(6, "backup: wrote " + *path);
       } else {
         ++backups_failed_;
-        log_line_(3, "backup: FAILED: " + path.status().message());
+        // Damage (the alert raised) is critical, as the scrub's own.
+        const int level = path.status().code() == StatusCode::kDataLoss ? 2 : 3;
+        log_line_(level, "backup: FAILED: " + path.status().message());
       }
     }
     if (backups && now >= next_backup) next_backup = now + schedule_.backup_every_ms;

@@ -38,9 +38,12 @@ struct BackupSchedule {
   int64_t scrub_every_ms = 0;   // 0 = no scrubs
 };
 
-// Writes one scheduled backup into schedule.dir and prunes to schedule.keep;
-// returns the new file's path. Also what the scheduler's thread runs.
-Result<std::string> RunScheduledBackup(const vault::Vault& vault, const vault::AuditLog& log,
+// Writes one scheduled backup into schedule.dir, checks it against its
+// manifest, scrubs the vault (RunScheduledScrub) and, only when nothing is
+// damaged, prunes to schedule.keep; returns the new file's path. A damaged
+// vault: kDataLoss (the alert raised), the new backup and every older one
+// kept. Also what the scheduler's thread runs.
+Result<std::string> RunScheduledBackup(vault::Vault& vault, const vault::AuditLog& log,
                                        const BackupSchedule& schedule);
 
 // Scrubs `vault`; when anything is damaged raises the alert "vault.damaged"

@@ -47,6 +47,42 @@ TEST(BackupScheduleTest, BackupsAreCheckedNamedByTimeAndPruned) {
   EXPECT_TRUE(std::filesystem::exists(s.dir + "/notes.txt"));
 }
 
+// A vault damaged on disk is copied damaged: its backup is kept, but the
+// older, good backups are not rotated out for it.
+TEST(BackupScheduleTest, ABackupOfADamagedVaultRemovesNoOlderBackup) {
+  TempDir dir;
+  auto v = vault::testing::CreateTestVault(dir.path() + "/vault");
+  auto log = vault::AuditLog::Open(*v).value();
+  ASSERT_TRUE(v->Write([](vault::WriteTxn& w) {
+                 return w.Put(vault::tables::kRecords, "c-0123456789abcdef", "客户资料");
+               }).ok());
+  ASSERT_TRUE(log->CheckpointNow().ok());
+  TempDir out;
+  BackupSchedule s;
+  s.dir = out.path();
+  s.keep = 1;
+  auto good = RunScheduledBackup(*v, *log, s);
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  std::string sealed;
+  {
+    auto r = v->BeginRead();
+    sealed = std::string(*(*r)->GetSealed(vault::tables::kRecords, "c-0123456789abcdef"));
+  }
+  ASSERT_GT(vault::testing::FlipStoredValue(dir.path() + "/vault/data.mdb", sealed), 0u);
+  for (int i = 0; i < 2; ++i) {
+    auto damaged = RunScheduledBackup(*v, *log, s);
+    EXPECT_EQ(damaged.status().code(), StatusCode::kDataLoss) << damaged.status().ToString();
+    EXPECT_NE(damaged.status().message().find("no older backup removed"), std::string::npos)
+        << damaged.status().ToString();
+  }
+  EXPECT_TRUE(std::filesystem::exists(*good));
+  size_t backups = 0;
+  for (const auto& e : std::filesystem::directory_iterator(s.dir)) {
+    backups += e.path().filename().string().ends_with(".custos-backup") ? 1 : 0;
+  }
+  EXPECT_EQ(backups, 3u);
+}
+
 TEST(BackupScheduleTest, AScrubThatFindsDamageRaisesAnAlert) {
   TempDir dir;
   auto v = vault::testing::CreateTestVault(dir.path());
