@@ -95,8 +95,13 @@ int Command::main(const std::vector<std::string>& args) {
   return Run(args);
 }
 
+std::string JournalLevel(int level) {
+  static const bool journal = std::getenv("JOURNAL_STREAM") != nullptr;
+  return journal ? "<" + std::to_string(level) + ">" : std::string();
+}
+
 int Command::Fail(const Status& status) const {
-  std::cerr << "custos " << name_ << ": " << status.message();
+  std::cerr << JournalLevel(3) << "custos " << name_ << ": " << status.message();
   // In Chinese too when the message has Chinese words (a policy refusal's
   // message holds both already), after the same marker.
   if (!status.message_zh().empty()) std::cerr << " ｜ " << status.message_zh();
@@ -105,7 +110,7 @@ int Command::Fail(const Status& status) const {
 }
 
 int Command::UsageError(const std::string& message) const {
-  std::cerr << "custos " << name_ << ": " << message << "\n"
+  std::cerr << JournalLevel(3) << "custos " << name_ << ": " << message << "\n"
             << "Try 'custos " << name_ << " --help'.\n";
   return kExitUsage;
 }

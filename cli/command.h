@@ -28,6 +28,11 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
 
+// "<level>" when stderr goes to the journal ($JOURNAL_STREAM), which
+// journald takes as the line's syslog priority ("<3>" an error, "<6>"
+// information); "" otherwise.
+std::string JournalLevel(int level);
+
 class Command : public Poco::Util::Application {
  public:
   // `name` as typed after `custos`; `args_usage` e.g. "SEQ [--checkpoint FILE]".
@@ -85,6 +90,9 @@ class Command : public Poco::Util::Application {
                                                       Access access) const;
 
   // Prints "custos: <status message>" and returns the exit code for it.
+  // Under systemd the line starts with "<3>" (JournalLevel), so a command
+  // that fails, serve refusing to start above all, is an error in the
+  // journal (`journalctl -p err`).
   int Fail(const Status& status) const;
   int UsageError(const std::string& message) const;
 

@@ -117,9 +117,7 @@ constexpr ConfigKey kConfigKeys[] = {
 // an error, which journald turns into the entry's priority. Never content
 // or secrets: callers pass ids, counts and messages of errors.
 void OperatorLog(int level, const std::string& line) {
-  static const bool journal = std::getenv("JOURNAL_STREAM") != nullptr;
-  if (journal) std::cerr << "<" << level << ">";
-  std::cerr << "custos serve: " << line << std::endl;
+  std::cerr << JournalLevel(level) << "custos serve: " << line << std::endl;
 }
 
 // Tells systemd (Type=notify) how the service stands: "READY=1" once it

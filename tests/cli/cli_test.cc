@@ -112,6 +112,12 @@ TEST(CliTest, StatusOfMissingVaultFails) {
   CliRun r = Custos("status --data " + dir.path() + "/none");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("no vault"), std::string::npos);
+  // Under systemd the failure is an error in the journal (journalctl -p err):
+  // serve refusing to start is what an operator must not miss.
+  CliRun journal = Custos("serve --data " + dir.path() + "/none", "JOURNAL_STREAM=8:1");
+  EXPECT_EQ(journal.code, 1);
+  EXPECT_EQ(journal.out.rfind("<3>custos serve: ", 0), 0u) << journal.out;
+  EXPECT_EQ(r.out.find("<3>"), std::string::npos) << r.out;
 }
 
 }  // namespace
