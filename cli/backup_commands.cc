@@ -135,7 +135,14 @@ class BackupCommand : public Command {
     if (!dir.ok()) return Fail(dir.status());
     auto check = ExtractAndCheck(file, *dir, pass);
     vault::RemoveExtracted(*dir);
-    if (!check.ok()) return Fail(check.status().Annotate(file + " is NOT a good backup"));
+    if (!check.ok()) {
+      // A wrong passphrase says nothing about the backup: an operator told
+      // it is bad might delete a good one.
+      if (check.status().code() == StatusCode::kUnauthenticated) {
+        return Fail(check.status().Annotate(file + " was not checked"));
+      }
+      return Fail(check.status().Annotate(file + " is NOT a good backup"));
+    }
     std::cout << heading << " " << file << " is good\n";
     PrintCheck(*check);
     return kExitOk;

@@ -601,6 +601,11 @@ TEST(CliBackupTest, BackupBesideServeRestoreRollbackAndScrub) {
   }
   CliRun verify = Custos("backup verify " + b1, env);
   EXPECT_EQ(verify.code, 0) << verify.out;
+  // A wrong passphrase fails the check without calling the backup bad.
+  CliRun wrong = Custos("backup verify " + b1, "CUSTOS_PASSPHRASE=not-it");
+  EXPECT_EQ(wrong.code, 1) << wrong.out;
+  EXPECT_NE(wrong.out.find("was not checked: wrong passphrase"), std::string::npos) << wrong.out;
+  EXPECT_EQ(wrong.out.find("NOT a good backup"), std::string::npos) << wrong.out;
   CliRun restore = Custos("restore " + b1 + " --data " + copy, env);
   EXPECT_EQ(restore.code, 0) << restore.out;
   CliRun again = Custos("restore " + b1 + " --data " + copy, env);
