@@ -837,6 +837,16 @@ TEST(CliMigrateTest, AVaultMovesToANewStoreWithItsLogVerifiedOnBothSides) {
                         "CUSTOS_PASSPHRASE=wrong");
   EXPECT_EQ(wrong.code, 1) << wrong.out;
   EXPECT_FALSE(vault::Vault::Exists(dir.path() + "/other"));
+  // Beside a running serve the copy would be stale at once: refused.
+  {
+    Server serve(data, {"CUSTOS_PASSPHRASE=pp"});
+    ASSERT_TRUE(serve.serving()) << serve.first_line();
+    CliRun busy = Custos("migrate --from " + data + " --to " + dir.path() + "/busy", env);
+    EXPECT_EQ(busy.code, 1) << busy.out;
+    EXPECT_NE(busy.out.find("stop custos serve first"), std::string::npos) << busy.out;
+    EXPECT_FALSE(vault::Vault::Exists(dir.path() + "/busy"));
+    EXPECT_EQ(serve.Stop(), 0);
+  }
 }
 
 TEST(CliMigrateTest, APasswordInAPostgreSqlLocationIsRefusedBeforeAnythingRuns) {

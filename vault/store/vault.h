@@ -374,8 +374,11 @@ class Vault {
   // Open: a directory, lmdb:DIR, postgresql://…), entry by entry as stored:
   // sealed, from one snapshot of `from`, so no passphrase is needed and
   // nothing is opened on the way. `to` must hold no vault (kAlreadyExists;
-  // it is not touched). The copy is not verified here: open it and verify
-  // its log (`custos migrate` does both).
+  // it is not touched). A directory's writer's lock is held for the copy
+  // (kFailedPrecondition "stop custos serve first: …" when a writer holds
+  // it; copied without it when it may not be taken, say read-only). The
+  // copy is not verified here: open it and verify its log (`custos
+  // migrate` does both).
   static Status CopyStore(const std::string& from, const std::string& to);
 
   // A cache this vault keeps for a caller (sealed_cache.h): one per `tag`

@@ -2,6 +2,7 @@
 // consistent copy backups are made of (CopyTo). See vault.h and
 // vault/backup/backup.h.
 #include "base/encoding.h"
+#include "vault/store/internal/dir_lock.h"
 #include "vault/store/internal/vault_impl.h"
 #include "vault/store/sealed_stream.h"
 #include "vault/store/vault.h"
@@ -46,6 +47,20 @@ Status Vault::CopyTo(int fd) const { return impl_->store->CopyTo(fd); }
 Status Vault::CopyStore(const std::string& from, const std::string& to) {
   CUSTOS_ASSIGN_OR_RETURN(StoreLocation src, StoreLocation::Parse(from));
   CUSTOS_ASSIGN_OR_RETURN(StoreLocation dst, StoreLocation::Parse(to));
+  // A directory's writer's lock is held for the copy: beside a running
+  // serve the copy would be stale at once, and what serve writes after it
+  // would be in the source alone. An account that may not take the lock
+  // (read-only) copies without it; its caller compares the log before and
+  // after.
+  internal::DirLock lock;
+  if (src.is_lmdb()) {
+    auto held = internal::DirLock::Acquire(src.target);
+    if (held.ok()) {
+      lock = std::move(held).value();
+    } else if (held.status().code() == StatusCode::kFailedPrecondition) {
+      return held.status().Annotate("stop custos serve first", "请先停止 custos serve");
+    }
+  }
   internal::KvOpen read;
   read.read_only = true;
   CUSTOS_ASSIGN_OR_RETURN(auto source, internal::OpenKvStore(src, read));
