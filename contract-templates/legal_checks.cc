@@ -31,7 +31,7 @@ constexpr CheckSpec kChecks[] = {
     {"N8", "CN", {"non-compete"}},
     {"N9", "CN", {"non-compete", "employee-nda"}},
     {"N10", "CN", {"non-compete", "employee-nda", "mutual-nda"}},
-    {"C1", "CN", {"employee-nda"}},
+    {"C1", "CN", {"employee-nda", "non-compete", "departure-notice"}},
     {"C2", "CN", {"employee-nda", "mutual-nda"}},
     {"C3", "CN", {"employee-nda"}},
     {"C4", "CN", {"employee-nda"}},
@@ -118,6 +118,25 @@ bool Near(std::string_view s, std::string_view word, std::string_view target, si
     if (q != std::string_view::npos && q - from <= window) return true;
   }
   return false;
+}
+
+// Words that name a duty of confidentiality (保密义务, leaking or disclosing
+// secrets), as opposed to the non-compete itself. Bare "披露" is left out: a
+// non-compete's duty to disclose one's new employer uses it too.
+constexpr std::string_view kConfidentialityWords[] = {
+    "保密",         "泄露",         "泄密",         "擅自披露",
+    "对外披露",     "向第三方披露", "侵犯商业秘密", "侵犯甲方商业秘密",
+    "confidential", "disclos"};
+
+bool NamesConfidentiality(std::string_view text) {
+  return ContainsAny(Lower(text), kConfidentialityWords);
+}
+
+// A sentence that agrees a penalty (违约金 / liquidated damages / penalty).
+bool MentionsPenalty(std::string_view sentence) {
+  std::string lower = Lower(sentence);
+  return Contains(sentence, "违约金") || Contains(lower, "liquidated damages") ||
+         Contains(lower, "penalty");
 }
 
 class Checker {
@@ -577,15 +596,21 @@ class Checker {
 
   // --- NDA ---------------------------------------------------------------
 
+  // LCL Art. 25: an employer may agree a penalty with an employee only for a
+  // training service period or a non-compete. In an employee NDA every
+  // penalty secures confidentiality; in the other employee documents (a
+  // non-compete, a departure notice) a penalty is an error when it secures a
+  // duty of confidentiality, while one for breach of the non-compete itself
+  // stays allowed (C6 warns about other duties).
   void C1() {
+    if (t_.kind != "employee-nda") {
+      PenaltyForConfidentiality();
+      return;
+    }
     bool penalty = HasActiveTag("penalty") || Active("penalty_amount") != nullptr;
     if (!penalty) {
       for (const ActiveText& a : text_) {
-        std::string lower = Lower(a.text);
-        if (Contains(a.text, "违约金") || Contains(lower, "liquidated damages") ||
-            Contains(lower, "penalty")) {
-          penalty = true;
-        }
+        if (MentionsPenalty(a.text)) penalty = true;
       }
     }
     if (penalty) {
@@ -593,6 +618,38 @@ class Checker {
             "劳动者保密协议不得约定违约金（仅服务期和竞业限制可以约定）；应约定赔偿实际损失",
             "an employee NDA may not impose a penalty (only a training service period or a "
             "non-compete may); provide for damages instead");
+    }
+  }
+
+  void PenaltyForConfidentiality() {
+    // The template's penalty secures the scope clause: a confidentiality duty
+    // written into the scope is then secured by it too.
+    if (Active("penalty_amount") != nullptr) {
+      for (const ActiveText& a : text_) {
+        if (a.clause == nullptr || !HasTag(*a.clause, "scope")) continue;
+        if (!NamesConfidentiality(a.text)) continue;
+        Error("C1", "penalty_amount",
+              "违约金所担保的竞业限制范围中包含保密义务：“" + a.text +
+                  "”；劳动者违约金只能就服务期和竞业限制约定，违反保密义务应约定赔偿实际损失",
+              "the non-compete scope that the penalty secures includes a duty of "
+              "confidentiality: \"" +
+                  a.text +
+                  "\"; an employee penalty may only secure a training service period or a "
+                  "non-compete; provide for damages for breach of confidentiality");
+        return;
+      }
+    }
+    for (const ActiveText& a : text_) {
+      for (const std::string& sentence : Sentences(a.text)) {
+        if (!MentionsPenalty(sentence) || !NamesConfidentiality(sentence)) continue;
+        Error("C1", "",
+              "违约金用于担保保密义务：“" + sentence +
+                  "”；劳动者违约金只能就服务期和竞业限制约定，违反保密义务应约定赔偿实际损失",
+              "a penalty secures a duty of confidentiality: \"" + sentence +
+                  "\"; an employee penalty may only secure a training service period or a "
+                  "non-compete; provide for damages for breach of confidentiality");
+        return;
+      }
     }
   }
 
@@ -729,11 +786,11 @@ class Checker {
 
   // A penalty agreed in a non-compete may only secure the non-compete itself
   // (LCL Arts. 23, 25); courts have treated non-solicitation as outside
-  // Art. 23, so a penalty that also covers it, or confidentiality, is at risk.
+  // Art. 23, so a penalty that also covers it is at risk. One that secures
+  // confidentiality is void outright: C1 reports it as an error.
   void C6() {
     if (Active("penalty_amount") == nullptr) return;
-    static constexpr std::string_view kOther[] = {"劝诱", "招揽",     "引诱",
-                                                  "挖角", "保密义务", "solicit"};
+    static constexpr std::string_view kOther[] = {"劝诱", "招揽", "引诱", "挖角", "solicit"};
     auto other_duty = [](std::string_view text) {
       std::string lower = Lower(text);
       for (std::string_view w : kOther) {
@@ -756,8 +813,7 @@ class Checker {
     }
     for (const ActiveText& a : text_) {
       for (const std::string& sentence : Sentences(a.text)) {
-        std::string lower = Lower(sentence);
-        if (!Contains(sentence, "违约金") && !Contains(lower, "penalty")) continue;
+        if (!MentionsPenalty(sentence) || NamesConfidentiality(sentence)) continue;
         std::string w = other_duty(sentence);
         if (w.empty() && Contains(sentence, "违反本协议") && !Contains(sentence, "竞业限制")) {
           w = "违反本协议";

@@ -749,11 +749,52 @@ TEST_F(ContractsNonCompete, C6PenaltyCoversNonSolicitation) {
 }
 
 TEST_F(ContractsNonCompete, C6PenaltyInAdditionalTermsForOtherDuties) {
-  f_["additional_terms"] = "乙方违反保密义务的，应当向甲方支付违约金十万元。";
+  f_["additional_terms"] = "乙方违反本协议的，应当向甲方支付违约金十万元。";
   CheckReport r = Run();
   ASSERT_TRUE(Has(r, "C6", Severity::kWarning)) << Dump(r);
-  f_["additional_terms"] = "乙方违反本协议的，应当向甲方支付违约金十万元。";
-  EXPECT_TRUE(Has(Run(), "C6", Severity::kWarning));
+  EXPECT_TRUE(Findings(r, "C1").empty()) << Dump(r);
+  // A penalty for confidentiality is no longer a warning: C1 makes it an error.
+  f_["additional_terms"] = "乙方违反保密义务的，应当向甲方支付违约金十万元。";
+  r = Run();
+  EXPECT_TRUE(Findings(r, "C6").empty()) << Dump(r);
+  EXPECT_TRUE(Has(r, "C1", Severity::kError)) << Dump(r);
+}
+
+// LCL Art. 25: a penalty may secure a non-compete, never a duty of
+// confidentiality, whichever employee document agrees it.
+TEST_F(ContractsNonCompete, C1PenaltyForConfidentialityInNonCompete) {
+  f_["additional_terms"] = "乙方违反保密义务、泄露甲方客户信息的，应向甲方支付违约金人民币十万元。";
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "C1", Severity::kError)) << Dump(r);
+  EXPECT_NE(Findings(r, "C1")[0]->message_zh.find("泄露甲方客户信息"), std::string::npos);
+  EXPECT_EQ(Findings(r, "C1")[0]->source,
+            "劳动合同法 第二十五条、第九十条 / Labor Contract Law Arts. 25, 90");
+  EXPECT_FALSE(CanSendForSignature(r));
+  // Without the template's own penalty the sentence is still a penalty.
+  f_["has_penalty"] = false;
+  EXPECT_TRUE(Has(Run(), "C1", Severity::kError));
+  // A penalty for breach of the non-compete itself stays allowed.
+  f_["has_penalty"] = true;
+  f_["additional_terms"] = "乙方违反竞业限制义务的，应向甲方支付违约金人民币十万元。";
+  r = Run();
+  EXPECT_TRUE(Findings(r, "C1").empty()) << Dump(r);
+  // A confidentiality duty written into the scope the penalty secures.
+  f_.as_object().erase("additional_terms");
+  t_ = Variant("cn-non-compete", "从事受限业务。</p>",
+               "从事受限业务；乙方不泄露甲方的保密信息。</p>");
+  r = Run();
+  ASSERT_TRUE(Has(r, "C1", Severity::kError)) << Dump(r);
+  EXPECT_EQ(Findings(r, "C1")[0]->field_id, "penalty_amount");
+  f_["has_penalty"] = false;
+  EXPECT_TRUE(Findings(Run(), "C1").empty());
+}
+
+TEST(ContractsDepartureNotice, C1PenaltyForConfidentiality) {
+  const Template t = MustLoad("cn-departure-notice");
+  json::Value f = ExampleFields("cn-departure-notice");
+  EXPECT_TRUE(Findings(Check(t, f, CleanContext()), "C1").empty());
+  f["secrets_known"] = "客户名单；您泄露上述信息的，应向公司支付违约金五万元";
+  EXPECT_TRUE(Has(Check(t, f, CleanContext()), "C1", Severity::kError));
 }
 
 TEST_F(ContractsNonCompete, NonSolicitationIsItsOwnClauseOutsideThePenalty) {
