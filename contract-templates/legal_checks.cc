@@ -502,23 +502,91 @@ class Checker {
     }
   }
 
+  // N7 reads what a sentence does with the release rights (Interp. (I)
+  // Arts. 38-39), after two rewrites: phrases about the employment's end
+  // (劳动合同解除或者终止) become 离职, since that 解除 is not the
+  // non-compete's; and 终止/提前结束 of the non-compete or of this agreement
+  // become 解除, which is what the law calls releasing it. Then:
+  //  1. a waiver: 放弃/无权/不得/不享有/不能/不可 shortly before 解除;
+  //  2. a release without Art. 39's three extra months: 解除 and a negation
+  //     (无需, 不再, 不予 …) shortly before 补偿 — near 补偿, so that a
+  //     sentence restating Art. 39 ("乙方…不再履行…，甲方额外支付三个月…补偿")
+  //     is not read as a waiver;
+  //  3. Art. 38 withheld: the employer's arrears (逾期支付, 拖欠, 欠付,
+  //     未支付 …) with the employee still bound (仍应, 继续履行, 不因…免除,
+  //     or a waiver word before 解除) — unless the sentence speaks of arrears under three
+  //     months, which do not give the release right.
+  static std::string ReleaseWording(std::string_view sentence) {
+    static constexpr std::pair<std::string_view, std::string_view> kRewrite[] = {
+        {"劳动合同解除或者终止", "离职"},
+        {"劳动合同解除或终止", "离职"},
+        {"劳动关系解除或者终止", "离职"},
+        {"劳动关系解除或终止", "离职"},
+        {"解除或者终止劳动合同", "离职"},
+        {"解除或终止劳动合同", "离职"},
+        {"解除或者终止劳动关系", "离职"},
+        {"解除或终止劳动关系", "离职"},
+        {"解除劳动合同", "离职"},
+        {"终止劳动合同", "离职"},
+        {"解除劳动关系", "离职"},
+        {"终止劳动关系", "离职"},
+        {"劳动合同解除", "离职"},
+        {"劳动合同终止", "离职"},
+        {"劳动关系解除", "离职"},
+        {"劳动关系终止", "离职"},
+        {"终止竞业限制", "解除竞业限制"},
+        {"终止本协议", "解除本协议"},
+        {"竞业限制终止", "竞业限制解除"},
+        {"本协议终止", "本协议解除"},
+        {"提前结束竞业限制", "解除竞业限制"}};
+    std::string s(sentence);
+    for (const auto& [from, to] : kRewrite) {
+      for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) {
+        s.replace(p, from.size(), to);
+      }
+    }
+    return s;
+  }
+
   void N7() {
     static constexpr std::string_view kWaive[] = {"放弃", "无权", "不得", "不享有", "不能", "不可"};
-    static constexpr std::string_view kNoPay[] = {"无需",   "无须",       "不再", "不予",
-                                                  "不支付", "不另行支付", "免除"};
+    static constexpr std::string_view kNoPay[] = {"无需",   "无须",   "不必",   "不再",   "不予",
+                                                  "不支付", "不另行", "不额外", "无额外", "免除"};
+    static constexpr std::string_view kArrears[] = {
+        "逾期支付",     "迟延支付",       "延迟支付",     "拖欠",       "欠付",
+        "未支付",       "未付",           "未按时支付",   "未按期支付", "未按约支付",
+        "未按约定支付", "未足额支付",     "未能支付",     "停止支付",   "暂停支付",
+        "fails to pay", "failure to pay", "late payment", "unpaid",     "non-payment"};
+    static constexpr std::string_view kStillBound[] = {
+        "仍应",   "仍须",     "仍需",         "仍然应当",    "继续履行",   "不因",
+        "不免除", "不予免除", "remain bound", "continue to", "still bound"};
+    static constexpr std::string_view kUnderThreeMonths[] = {
+        "不满三个月", "未满三个月", "不足三个月", "少于三个月", "三个月以内", "三个月内",
+        "不满3个月",  "未满3个月",  "不足3个月",  "少于3个月",  "3个月以内",  "3个月内"};
     for (const ActiveText& a : text_) {
       for (const std::string& s : Sentences(a.text)) {
+        std::string r = ReleaseWording(s);
         std::string lower = Lower(s);
         bool waive = false;
-        for (std::string_view w : kWaive) waive |= Near(s, w, "解除", 18);
+        for (std::string_view w : kWaive) waive |= Near(r, w, "解除", 18);
         waive |= (Contains(lower, "waive") || Contains(lower, "may not") ||
                   Contains(lower, "no right")) &&
                  (Contains(lower, "release") || Contains(lower, "terminat"));
-        bool no_pay = Contains(s, "解除") && Contains(s, "补偿") && ContainsAny(s, kNoPay);
+        bool no_pay = false;
+        if (Contains(r, "解除")) {
+          for (std::string_view w : kNoPay) no_pay |= Near(r, w, "补偿", 30);
+        }
         no_pay |= Contains(lower, "release") && Contains(lower, "compensation") &&
                   ContainsAny(lower, std::initializer_list<std::string_view>{
                                          "without", "no additional", "not pay"});
-        if (waive || no_pay) {
+        // In arrears a waiver may stand further from its 解除
+        // ("不得以甲方未支付经济补偿为由解除").
+        bool barred = false;
+        for (std::string_view w : kWaive) barred |= Near(r, w, "解除", 48);
+        bool bound_in_arrears = ContainsAny(lower, kArrears) &&
+                                (ContainsAny(lower, kStillBound) || barred) &&
+                                !ContainsAny(s, kUnderThreeMonths);
+        if (waive || no_pay || bound_in_arrears) {
           Error("N7", "",
                 "条款排除了法定的竞业限制解除权（用人单位拖欠三个月补偿时劳动者可解除；"
                 "用人单位提前解除须额外支付三个月补偿）：“" +

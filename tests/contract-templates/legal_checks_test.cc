@@ -228,6 +228,32 @@ TEST_F(ContractsNonCompete, N7WaiverOfReleaseRights) {
   EXPECT_TRUE(Findings(Run(), "N7").empty());
 }
 
+// Art. 38 waived in other words, Art. 39's release called 终止, and a
+// sentence that restates Art. 39 (with its 不再 about the employee's duty).
+TEST_F(ContractsNonCompete, N7MatchesWhatTheSentenceDoes) {
+  f_["additional_terms"] =
+      "甲方逾期支付经济补偿的，乙方仍应继续履行竞业限制义务直至期限届满，不因甲方欠付而免除。";
+  EXPECT_TRUE(Has(Run(), "N7", Severity::kError)) << Dump(Run());
+  f_["additional_terms"] = "甲方可随时书面通知乙方终止竞业限制，且无需额外支付任何经济补偿。";
+  EXPECT_TRUE(Has(Run(), "N7", Severity::kError)) << Dump(Run());
+  f_["additional_terms"] = "乙方不得以甲方未支付经济补偿为由解除竞业限制。";
+  EXPECT_TRUE(Has(Run(), "N7", Severity::kError)) << Dump(Run());
+  f_["additional_terms"] =
+      "甲方在竞业限制期限内解除本协议的，乙方自解除之日起不再履行竞业限制义务，"
+      "甲方额外支付乙方三个月的竞业限制经济补偿。";
+  EXPECT_TRUE(Findings(Run(), "N7").empty()) << Dump(Run());
+  // Arrears of less than three months do not yet give the release right.
+  f_["additional_terms"] = "甲方逾期支付经济补偿不满三个月的，乙方仍应继续履行竞业限制义务。";
+  EXPECT_TRUE(Findings(Run(), "N7").empty()) << Dump(Run());
+  f_["additional_terms"] =
+      "甲方未支付经济补偿的，乙方仍然可以依法解除竞业限制，且不能免除甲方的付款责任。";
+  EXPECT_TRUE(Findings(Run(), "N7").empty()) << Dump(Run());
+  // The employment's end is not the non-compete's release.
+  f_["additional_terms"] =
+      "劳动合同解除或者终止后，甲方不再支付工资，改为按月支付竞业限制经济补偿。";
+  EXPECT_TRUE(Findings(Run(), "N7").empty()) << Dump(Run());
+}
+
 TEST_F(ContractsNonCompete, N8PenaltyLargeAgainstCompensation) {
   f_["penalty_amount"] = "1000000";  // total compensation 72,000
   CheckReport r = Run();
