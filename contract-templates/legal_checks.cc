@@ -205,9 +205,12 @@ class Checker {
     return kLatest;
   }
 
-  // N6: the first day of the restricted period, as far as it is known.
+  // N6: the first day of the restricted period, as far as it is known. It
+  // starts the day after the employment ends: the last day of employment is
+  // still a working day, and a period counted from an event starts the next
+  // day (Civil Code Art. 201), as the vault's tracker counts it too.
   CivilDate PeriodStart() const {
-    if (ctx_.employment_end) return *ctx_.employment_end;
+    if (ctx_.employment_end) return CivilFromDays(DaysFromCivil(*ctx_.employment_end) + 1);
     if (Choice("period_start") == "other_date") {
       if (const FieldValue* d = Get("start_date"); d != nullptr) return d->date;
     }
@@ -462,30 +465,40 @@ class Checker {
       return;
     }
     // Each month of the restricted period is paid then, so it is compared with
-    // the minimum wage in force in that month, not on the signing day.
+    // the minimum wage in force in that month, not on the signing day: the
+    // highest figure in force on any of its days (its first, its last, and
+    // every day a new figure took effect in between). Months count from the
+    // period's first day (month i: start + i months to the day before
+    // start + i + 1 months), so a period starting on the 31st neither skips
+    // nor repeats days.
     const FieldValue* months = Get("restricted_months");
     int64_t n = months != nullptr && months->number > 0 ? months->number : 1;
     CivilDate start = PeriodStart();
     for (int64_t i = 0; i < n; ++i) {
-      CivilDate month = start == kLatest ? kLatest : AddMonths(start, static_cast<int>(i));
-      std::optional<MinimumWage> floor = ctx_.minimum_wages->Find(region, month);
+      CivilDate first = start;
+      CivilDate last = start;
+      if (start != kLatest) {
+        first = AddMonths(start, static_cast<int>(i));
+        last = CivilFromDays(DaysFromCivil(AddMonths(start, static_cast<int>(i + 1))) - 1);
+      }
+      std::optional<MinimumWage> floor = HighestMinimumWage(region, first, last);
       if (!floor) {
         Warning("N6", "work_region",
                 "未核实当地最低工资标准：最低工资标准数据中没有地区 " + region + " 在 " +
-                    FormatDate(month) + " 有效的标准",
+                    FormatDate(first) + " 有效的标准",
                 "local minimum wage not verified: the minimum wage table has no entry for "
                 "region " +
-                    region + " in force on " + FormatDate(month));
+                    region + " in force on " + FormatDate(first));
         return;
       }
       if (comp->minor_units >= floor->monthly_minor) continue;
       std::string when_zh = start == kLatest ? std::string("现行标准")
                                              : "竞业限制期限第 " + std::to_string(i + 1) +
-                                                   " 个月（" + FormatDate(month) + " 起）";
+                                                   " 个月（" + FormatDate(first) + " 起）";
       std::string when_en = start == kLatest
                                 ? std::string("the latest figure")
                                 : "month " + std::to_string(i + 1) +
-                                      " of the restricted period (from " + FormatDate(month) + ")";
+                                      " of the restricted period (from " + FormatDate(first) + ")";
       Warning("N6", "compensation_monthly",
               "月经济补偿 " + internal::FormatAmount(comp->minor_units) + " 低于" + when_zh +
                   floor->name_zh + "月最低工资标准 " +
@@ -500,6 +513,22 @@ class Checker {
                   "), in " + when_en);
       return;
     }
+  }
+
+  // The highest minimum wage for `region` in force on any day from `first`
+  // to `last`; nullopt when the table has none on any of them.
+  std::optional<MinimumWage> HighestMinimumWage(const std::string& region, CivilDate first,
+                                                CivilDate last) const {
+    std::vector<CivilDate> days = {first, last};
+    for (const MinimumWage& e : ctx_.minimum_wages->entries()) {
+      if (first < e.effective && e.effective < last) days.push_back(e.effective);
+    }
+    std::optional<MinimumWage> best;
+    for (CivilDate d : days) {
+      std::optional<MinimumWage> w = ctx_.minimum_wages->Find(region, d);
+      if (w && (!best || w->monthly_minor > best->monthly_minor)) best = std::move(w);
+    }
+    return best;
   }
 
   // N7 reads what a sentence does with the release rights (Interp. (I)

@@ -140,7 +140,8 @@ struct CheckContext {
   // rules. N6 also starts the restricted period here when employment_end is
   // unknown.
   std::optional<CivilDate> as_of;
-  // N6. The day the employment ends (the restricted period starts then).
+  // N6. The day the employment ends (its last day; the restricted period
+  // starts the next day).
   std::optional<CivilDate> employment_end;
   // N6. Minimum wage table; when null the floor is reported as not verified.
   const MinimumWageTable* minimum_wages = nullptr;

@@ -683,8 +683,8 @@ TEST(ContractsRules, ShippedRulesCoverEveryCheckToday) {
 TEST_F(ContractsNonCompete, N6MinimumWageRaisedDuringThePeriod) {
   f_["compensation_monthly"] = "2400";  // Shenzhen: 2360 until 2025-02, 2520 from 2025-03-01
   f_["average_monthly_wage"] = "8000";
-  f_["sign_date"] = "2024-06-01";
-  c_.employment_end = CivilDate{2024, 6, 1};
+  f_["sign_date"] = "2024-05-31";
+  c_.employment_end = CivilDate{2024, 5, 31};  // the period runs 2024-06-01 to 2025-05-31
   CheckReport r = Run();
   ASSERT_EQ(Findings(r, "N6").size(), 1u) << Dump(r);
   EXPECT_NE(Findings(r, "N6")[0]->message_en.find("month 10 of the restricted period (from "
@@ -692,6 +692,35 @@ TEST_F(ContractsNonCompete, N6MinimumWageRaisedDuringThePeriod) {
             std::string::npos)
       << Dump(r);
   c_.employment_end = CivilDate{2023, 6, 1};  // the period ends before the rise
+  EXPECT_TRUE(Findings(Run(), "N6").empty()) << Dump(Run());
+}
+
+// N6: the period starts the day after the employment ends, and a month is
+// judged by the highest minimum wage in force on any of its days.
+TEST_F(ContractsNonCompete, N6EachMonthFromTheDayAfterTheEmploymentEnds) {
+  f_["compensation_monthly"] = "2500";  // Shenzhen: 2360, 2520 from 2025-03-01
+  f_["average_monthly_wage"] = "8000";
+  f_["restricted_months"] = 2;
+  f_["sign_date"] = "2025-01-01";
+  c_.employment_end = CivilDate{2025, 1, 31};  // February and March 2025
+  CheckReport r = Run();
+  ASSERT_EQ(Findings(r, "N6").size(), 1u) << Dump(r);
+  EXPECT_NE(Findings(r, "N6")[0]->message_en.find("month 2 of the restricted period (from "
+                                                  "2025-03-01)"),
+            std::string::npos)
+      << Dump(r);
+  EXPECT_NE(Findings(r, "N6")[0]->message_en.find("2,520.00"), std::string::npos);
+  // A month that only ends on the day of the rise is judged by it too:
+  // 2025-01-02 to 2025-03-01 is two months, the second with 2025-03-01 in it.
+  c_.employment_end = CivilDate{2025, 1, 1};
+  r = Run();
+  ASSERT_EQ(Findings(r, "N6").size(), 1u) << Dump(r);
+  EXPECT_NE(Findings(r, "N6")[0]->message_en.find("month 2 of the restricted period (from "
+                                                  "2025-02-02)"),
+            std::string::npos)
+      << Dump(r);
+  // Two months that end before the rise.
+  c_.employment_end = CivilDate{2024, 12, 31};
   EXPECT_TRUE(Findings(Run(), "N6").empty()) << Dump(Run());
 }
 
