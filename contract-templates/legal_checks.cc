@@ -667,6 +667,80 @@ class Checker {
         }
       }
     }
+    for (const ActiveText& a : text_) {
+      for (const std::string& sentence : Sentences(a.text)) {
+        if (std::string body = NonLabourArbitrationBody(sentence); !body.empty()) {
+          Error("N9", "",
+                "争议条款约定由劳动人事争议仲裁委员会以外的仲裁机构（“" + body +
+                    "”）仲裁，绕开了劳动争议仲裁：“" + sentence + "”",
+                "the dispute terms send disputes to an arbitration body other than a labour "
+                "dispute arbitration commission (\"" +
+                    body + "\"), bypassing labour arbitration: \"" + sentence + "\"");
+          return;
+        }
+        if (FinalAward(sentence)) {
+          Error("N9", "",
+                "争议条款约定仲裁裁决为终局裁决，排除了对仲裁裁决不服时向人民法院起诉的权利：“" +
+                    sentence + "”",
+                "the dispute terms make the arbitral award final, taking away the right to sue "
+                "in court after labour arbitration: \"" +
+                    sentence + "\"");
+          return;
+        }
+      }
+    }
+  }
+
+  // The name of an arbitration body in a sentence about disputes that is not
+  // a labour dispute arbitration commission, or "". A body is a name ending
+  // in 仲裁委员会, 仲裁院, 仲裁中心 or 仲裁机构, read back to the previous
+  // punctuation or 或; it is a labour one when that name says 劳动
+  // (劳动争议仲裁委员会, 劳动人事争议仲裁委员会). Only labour arbitration
+  // commissions hear labour disputes first (Labour Dispute Mediation and
+  // Arbitration Law Art. 5); any other body — 上海仲裁委员会, 深圳国际仲裁院,
+  // CIETAC — bypasses them. A bare 仲裁委员会/仲裁机构 with no name before it
+  // is left alone: it does not say which.
+  static std::string NonLabourArbitrationBody(std::string_view s) {
+    if (!Contains(s, "争议") && !Contains(s, "纠纷")) return "";
+    static constexpr std::string_view kBodies[] = {"仲裁委员会", "仲裁院", "仲裁中心", "仲裁机构"};
+    static constexpr std::string_view kSeparators[] = {
+        "，", "、", "；", "：", "。", "（", "）", "“",  "”",    "《",  "》",
+        ",",  ";",  ":",  "(",  ")",  " ",  "或", "向", "提交", "交由"};
+    size_t floor = 0;  // the end of the previous body
+    for (size_t pos = 0; pos < s.size();) {
+      size_t at = std::string_view::npos;
+      std::string_view suffix;
+      for (std::string_view b : kBodies) {
+        size_t p = s.find(b, pos);
+        if (p < at) {
+          at = p;
+          suffix = b;
+        }
+      }
+      if (at == std::string_view::npos) break;
+      size_t begin = floor;
+      for (std::string_view sep : kSeparators) {
+        size_t p = s.substr(0, at).rfind(sep);
+        if (p != std::string_view::npos && p + sep.size() > begin) begin = p + sep.size();
+      }
+      std::string_view name = s.substr(begin, at - begin);
+      if (!name.empty() && !Contains(name, "劳动")) return std::string(name) + std::string(suffix);
+      floor = pos = at + suffix.size();
+    }
+    return "";
+  }
+
+  // After labour arbitration a party who disagrees may sue in court, except
+  // where the law itself makes the award final (Art. 5; Art. 47 lists the
+  // few awards final for the employer) — the parties cannot agree that. A clause that makes the
+  // award final (终局, 一裁终局, "final and binding") takes that right away; one that cites Art. 47
+  // (第四十七条) restates the law and is left alone.
+  static bool FinalAward(std::string_view s) {
+    std::string lower = Lower(s);
+    if (Contains(s, "第四十七条") || Contains(lower, "article 47")) return false;
+    return (Contains(s, "仲裁") && Contains(s, "终局")) ||
+           (Contains(lower, "arbitra") &&
+            (Contains(lower, "final and binding") || Contains(lower, "final award")));
   }
 
   void N10() {

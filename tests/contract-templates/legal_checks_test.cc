@@ -274,6 +274,27 @@ TEST_F(ContractsNonCompete, N9BypassingLabourArbitration) {
   ASSERT_TRUE(Has(Run(), "N9", Severity::kError));
 }
 
+// Any arbitration body but a labour one, and a final award, bypass labour
+// arbitration whatever words surround them.
+TEST_F(ContractsNonCompete, N9OtherArbitrationBodyOrFinalAward) {
+  f_["additional_terms"] = "因本协议发生的争议，提交上海仲裁委员会仲裁，仲裁裁决是终局的。";
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "N9", Severity::kError)) << Dump(r);
+  EXPECT_NE(Findings(r, "N9")[0]->message_zh.find("上海仲裁委员会"), std::string::npos) << Dump(r);
+  f_["additional_terms"] = "双方之间的纠纷由深圳国际仲裁院仲裁。";
+  EXPECT_TRUE(Has(Run(), "N9", Severity::kError)) << Dump(Run());
+  f_["additional_terms"] = "因本协议发生的争议，由劳动人事争议仲裁委员会仲裁，仲裁裁决为终局裁决。";
+  EXPECT_TRUE(Has(Run(), "N9", Severity::kError)) << Dump(Run());
+  // The commission named in the template's own clause must be a labour one.
+  f_["arbitration_commission"] = "上海仲裁委员会";
+  EXPECT_TRUE(Has(Run(), "N9", Severity::kError)) << Dump(Run());
+  f_["arbitration_commission"] = "深圳市南山区劳动人事争议仲裁委员会";
+  f_["additional_terms"] =
+      "因本协议发生的争议，向深圳市劳动人事争议仲裁委员会或者上海市劳动人事争议仲裁委员会申请"
+      "仲裁。";
+  EXPECT_TRUE(Findings(Run(), "N9").empty()) << Dump(Run());
+}
+
 TEST_F(ContractsNonCompete, N10SignatureAndDelivery) {
   c_.employee_signed = true;
   c_.employer_signed = true;
