@@ -132,11 +132,69 @@ bool NamesConfidentiality(std::string_view text) {
   return ContainsAny(Lower(text), kConfidentialityWords);
 }
 
-// A sentence that agrees a penalty (违约金 / liquidated damages / penalty).
+// Whether the penalty word at `at` is denied by what stands before it in its
+// clause (back to the previous comma or colon, at most ten characters): a
+// sentence such as "本协议不约定违约金，按实际损失赔偿" agrees no penalty.
+// `right_before` must end just before the word (无违约金, 没有任何违约金);
+// `within` may stand a few words earlier (不适用本协议约定的违约金). Verbs
+// that speak of paying a penalty that exists (不支付违约金的, 未按约定支付)
+// are not denials and are not listed.
+bool PenaltyDenied(std::string_view s, size_t at, std::span<const std::string_view> right_before,
+                   std::span<const std::string_view> within) {
+  constexpr size_t kWindow = 30;  // ten CJK characters
+  size_t begin = at > kWindow ? at - kWindow : 0;
+  for (std::string_view sep : {"，", "、", "：", ",", ":"}) {
+    size_t p = s.substr(0, at).rfind(sep);
+    if (p != std::string_view::npos && p + sep.size() > begin) begin = p + sep.size();
+  }
+  std::string_view before = s.substr(begin, at - begin);
+  for (std::string_view w : right_before) {
+    if (before.ends_with(w)) return true;
+  }
+  return ContainsAny(before, within);
+}
+
+// A sentence that agrees a penalty (违约金 / liquidated damages / penalty):
+// one mention of it at least that is not denied.
 bool MentionsPenalty(std::string_view sentence) {
+  static constexpr std::string_view kZhRightBefore[] = {
+      "无", "无任何", "没有", "没有任何", "不设", "不设置", "不设定", "不约定", "未约定"};
+  static constexpr std::string_view kZhWithin[] = {
+      "不约定", "未约定", "不设", "不适用", "不收取", "无需支付", "无须支付", "不存在", "不包括"};
+  static constexpr std::string_view kEnRightBefore[] = {"no ", "no other ", "without any "};
+  // Not "not": "shall not disclose and shall pay a penalty" agrees one.
+  static constexpr std::string_view kEnWithin[] = {"no ", "without "};
+  for (size_t p = sentence.find("违约金"); p != std::string_view::npos;
+       p = sentence.find("违约金", p + 1)) {
+    if (!PenaltyDenied(sentence, p, kZhRightBefore, kZhWithin)) return true;
+  }
   std::string lower = Lower(sentence);
-  return Contains(sentence, "违约金") || Contains(lower, "liquidated damages") ||
-         Contains(lower, "penalty");
+  for (std::string_view word : {"liquidated damages", "penalty"}) {
+    for (size_t p = lower.find(word); p != std::string::npos; p = lower.find(word, p + 1)) {
+      if (!PenaltyDenied(lower, p, kEnRightBefore, kEnWithin)) return true;
+    }
+  }
+  return false;
+}
+
+// A fixed sum of damages (赔偿金人民币十万元): not a penalty by name, but courts
+// may read an agreed sum owed whatever the loss as one. Counsel should judge;
+// the checks only warn.
+bool FixedSumDamages(std::string_view sentence) {
+  if (!Contains(sentence, "赔偿金")) return false;
+  if (Contains(sentence, "人民币")) return true;
+  static constexpr std::string_view kNumerals[] = {"零", "一", "二", "两", "三", "四", "五", "六",
+                                                   "七", "八", "九", "十", "百", "千", "万"};
+  for (size_t p = sentence.find("元"); p != std::string_view::npos;
+       p = sentence.find("元", p + 1)) {
+    if (p == 0) continue;
+    char c = sentence[p - 1];
+    if ((c >= '0' && c <= '9') || c == ',' || c == '.') return true;
+    for (std::string_view n : kNumerals) {
+      if (sentence.substr(0, p).ends_with(n)) return true;
+    }
+  }
+  return false;
 }
 
 class Checker {
@@ -779,9 +837,9 @@ class Checker {
       return;
     }
     bool penalty = HasActiveTag("penalty") || Active("penalty_amount") != nullptr;
-    if (!penalty) {
-      for (const ActiveText& a : text_) {
-        if (MentionsPenalty(a.text)) penalty = true;
+    for (const ActiveText& a : text_) {
+      for (const std::string& sentence : Sentences(a.text)) {
+        if (MentionsPenalty(sentence)) penalty = true;
       }
     }
     if (penalty) {
@@ -789,6 +847,25 @@ class Checker {
             "劳动者保密协议不得约定违约金（仅服务期和竞业限制可以约定）；应约定赔偿实际损失",
             "an employee NDA may not impose a penalty (only a training service period or a "
             "non-compete may); provide for damages instead");
+      return;
+    }
+    FixedSumForConfidentiality(/*only_with_confidentiality_words=*/false);
+  }
+
+  // A warning for counsel: a fixed sum of 赔偿金 for breach of confidentiality.
+  void FixedSumForConfidentiality(bool only_with_confidentiality_words) {
+    for (const ActiveText& a : text_) {
+      for (const std::string& sentence : Sentences(a.text)) {
+        if (!FixedSumDamages(sentence)) continue;
+        if (only_with_confidentiality_words && !NamesConfidentiality(sentence)) continue;
+        Warning("C1", "",
+                "违反保密义务约定了固定数额的赔偿金：“" + sentence +
+                    "”；不论实际损失多少均须支付的固定金额可能被认定为变相的违约金，请律师审阅",
+                "a fixed sum of damages for breach of confidentiality: \"" + sentence +
+                    "\"; a sum owed whatever the loss may be held a penalty in disguise; have "
+                    "counsel review it");
+        return;
+      }
     }
   }
 
@@ -822,6 +899,7 @@ class Checker {
         return;
       }
     }
+    FixedSumForConfidentiality(/*only_with_confidentiality_words=*/true);
   }
 
   void C2() {

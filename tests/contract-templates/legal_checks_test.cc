@@ -332,6 +332,35 @@ TEST_F(ContractsNda, C1PenaltyInEmployeeNda) {
   EXPECT_FALSE(CanSendForSignature(r));
 }
 
+// A sentence that says no penalty is agreed agrees none.
+TEST_F(ContractsNda, C1NotForASentenceThatDisclaimsAPenalty) {
+  for (const char* text : {"双方确认，本协议不约定违约金，乙方违反本协议的，按实际损失赔偿。",
+                           "本协议不设违约金。", "本协议无违约金条款，乙方违约的应当赔偿损失。",
+                           "The parties agree no liquidated damages; the employee is liable for "
+                           "actual loss."}) {
+    f_["additional_terms"] = text;
+    CheckReport r = Run();
+    EXPECT_TRUE(Findings(r, "C1").empty()) << text << "\n" << Dump(r);
+  }
+  // Paying a penalty that exists is not a denial of it.
+  f_["additional_terms"] = "乙方不支付违约金的，甲方可以从其工资中扣除。";
+  EXPECT_TRUE(Has(Run(), "C1", Severity::kError));
+  f_["additional_terms"] = "The employee shall not disclose and shall pay a penalty of 50,000.";
+  EXPECT_TRUE(Has(Run(), "C1", Severity::kError));
+  f_["additional_terms"] = "本协议不约定违约金；乙方违反本协议的，应当向甲方支付违约金五万元。";
+  EXPECT_TRUE(Has(Run(), "C1", Severity::kError));
+  // A fixed sum of damages is for counsel to judge: a warning.
+  f_["additional_terms"] = "乙方违反保密义务的，应向甲方支付赔偿金人民币十万元。";
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "C1", Severity::kWarning)) << Dump(r);
+  EXPECT_FALSE(Has(r, "C1", Severity::kError)) << Dump(r);
+  EXPECT_TRUE(CanSendForSignature(r));
+  f_["additional_terms"] = "乙方违反保密义务的，应向甲方支付赔偿金50000元。";
+  EXPECT_TRUE(Has(Run(), "C1", Severity::kWarning));
+  f_["additional_terms"] = "乙方违反保密义务的，应赔偿甲方的实际损失。";
+  EXPECT_TRUE(Findings(Run(), "C1").empty());
+}
+
 TEST_F(ContractsNda, C2NoSurvivalOrReturnClause) {
   t_ = Variant("cn-employee-nda", R"(tags="term survival")", R"(tags="term")");
   CheckReport r = Run();
