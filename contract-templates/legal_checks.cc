@@ -441,26 +441,63 @@ class Checker {
     }
   }
 
+  // "境内" alone is not blanket (深圳市境内 is one city): only the country's
+  // territory is — 国境内 (中国境内, 我国境内, 全国境内), 大陆境内, 境内外, or a
+  // region that begins with 境内 (境内任何地区).
   void N4() {
-    static constexpr std::string_view kBlanket[] = {
-        "全国",      "全中国",     "中国境内",     "中华人民共和国境内", "全世界",
-        "全球",      "世界范围",   "任何地区",     "所有地区",           "全行业",
-        "所有行业",  "任何行业",   "一切行业",     "任何业务",           "所有业务",
-        "worldwide", "nationwide", "any business", "any industry",       "all industries"};
+    static constexpr std::string_view kBlanket[] = {"全国",
+                                                    "全中国",
+                                                    "中国境内",
+                                                    "中华人民共和国境内",
+                                                    "全世界",
+                                                    "全球",
+                                                    "世界范围",
+                                                    "任何地区",
+                                                    "所有地区",
+                                                    "全行业",
+                                                    "所有行业",
+                                                    "任何行业",
+                                                    "一切行业",
+                                                    "任何业务",
+                                                    "所有业务",
+                                                    "中国大陆",
+                                                    "大陆地区",
+                                                    "大陆境内",
+                                                    "国境内",
+                                                    "境内外",
+                                                    "境内及境外",
+                                                    "境内和境外",
+                                                    "国内",
+                                                    "海内外",
+                                                    "worldwide",
+                                                    "nationwide",
+                                                    "any business",
+                                                    "any industry",
+                                                    "all industries",
+                                                    "mainland china",
+                                                    "throughout china",
+                                                    "anywhere in china"};
     for (std::string_view id : {"restricted_business", "restricted_region"}) {
       const FieldValue* v = Get(id);
       if (v == nullptr) continue;
       std::string lower = Lower(v->text);
+      std::string_view trimmed = lower;
+      while (!trimmed.empty() && (trimmed.front() == ' ' || trimmed.front() == '\t')) {
+        trimmed.remove_prefix(1);
+      }
+      std::string found;
       for (std::string_view w : kBlanket) {
         if (Contains(lower, w)) {
-          Warning("N4", std::string(id),
-                  "范围或地域过宽（“" + std::string(w) +
-                      "”）：超出乙方所知悉商业秘密所能合理覆盖的部分无效",
-                  "blanket scope or region (\"" + std::string(w) +
-                      "\"): the part beyond what the employee's secrets justify is void");
+          found = w;
           break;
         }
       }
+      if (found.empty() && id == "restricted_region" && trimmed.starts_with("境内")) found = "境内";
+      if (found.empty()) continue;
+      Warning("N4", std::string(id),
+              "范围或地域过宽（“" + found + "”）：超出乙方所知悉商业秘密所能合理覆盖的部分无效",
+              "blanket scope or region (\"" + found +
+                  "\"): the part beyond what the employee's secrets justify is void");
     }
   }
 

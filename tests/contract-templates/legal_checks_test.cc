@@ -169,6 +169,19 @@ TEST_F(ContractsNonCompete, N4BlanketScope) {
   EXPECT_EQ(Findings(r, "N4")[0]->field_id, "restricted_business");
 }
 
+TEST_F(ContractsNonCompete, N4MainlandAndDomesticWording) {
+  for (const char* region : {"中国大陆", "大陆地区", "境内", "中国大陆境内", "我国境内", "境内外",
+                             "国内", "Mainland China"}) {
+    f_["restricted_region"] = region;
+    CheckReport r = Run();
+    ASSERT_TRUE(Has(r, "N4", Severity::kWarning)) << region << "\n" << Dump(r);
+    EXPECT_EQ(Findings(r, "N4")[0]->field_id, "restricted_region");
+  }
+  // One city's territory is not blanket.
+  f_["restricted_region"] = "广东省深圳市境内";
+  EXPECT_TRUE(Findings(Run(), "N4").empty()) << Dump(Run());
+}
+
 TEST_F(ContractsNonCompete, N5NoMonthlyCompensation) {
   f_["compensation_schedule"] = "included_in_salary";
   ASSERT_TRUE(Has(Run(), "N5", Severity::kError));
