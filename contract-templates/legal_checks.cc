@@ -30,7 +30,11 @@ constexpr CheckSpec kChecks[] = {
     {"N7", "CN", {"non-compete"}},
     {"N8", "CN", {"non-compete"}},
     {"N9", "CN", {"non-compete", "employee-nda"}},
-    {"N10", "CN", {"non-compete", "employee-nda", "mutual-nda"}},
+    // N10 is the employee's: LCL Art. 16 (each party holds a copy signed by
+    // both) and the employee's signature. Between two companies (mutual-nda)
+    // no labour law applies and no copy is owed by statute; how a company
+    // signed is evidence for counsel, not a check of the labour law.
+    {"N10", "CN", {"non-compete", "employee-nda"}},
     {"C1", "CN", {"employee-nda", "non-compete", "departure-notice"}},
     {"C2", "CN", {"employee-nda", "mutual-nda"}},
     {"C3", "CN", {"employee-nda"}},

@@ -679,6 +679,18 @@ TEST_F(ContractsB2bNda, C5PenaltyUnderPrcLaw) {
   EXPECT_TRUE(Findings(Run(), "U1").empty());
 }
 
+// N10 speaks of the employee and the Labor Contract Law: not for two companies.
+TEST_F(ContractsB2bNda, N10IsNotRunBetweenCompanies) {
+  c_.employee_signed = false;
+  c_.employer_signed = false;
+  c_.copy_delivered = false;
+  CheckReport r = Run();
+  EXPECT_TRUE(Findings(r, "N10").empty()) << Dump(r);
+  for (const Finding& f : r.findings) {
+    EXPECT_EQ(f.source.find("劳动合同法"), std::string::npos) << Dump(r);
+  }
+}
+
 // --- Rules are data (item 3) -------------------------------------------------
 
 TEST(ContractsRules, ThresholdsComeFromTheData) {
