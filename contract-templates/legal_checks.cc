@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <span>
 
@@ -199,6 +200,26 @@ bool FixedSumDamages(std::string_view sentence) {
     }
   }
   return false;
+}
+
+// A region as text, for comparing two writings of it: without whitespace
+// and punctuation, so "广东省深圳市、广州市" and "广东省深圳市，广州市" agree.
+std::string RegionText(std::string_view text) {
+  static constexpr std::string_view kDropped[] = {"，", "、", "。", "；", "：", "“",  "”",
+                                                  "‘",  "’",  "（", "）", "《", "》", "【",
+                                                  "】", "！", "？", "·",  "—",  "…",  "\u3000"};
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    size_t skip = 0;
+    for (std::string_view d : kDropped) {
+      if (text.substr(i).starts_with(d)) skip = d.size();
+    }
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (skip == 0 && c < 0x80 && (std::isspace(c) != 0 || std::ispunct(c) != 0)) skip = 1;
+    if (skip == 0) out += text[i];
+    i += skip == 0 ? 1 : skip;
+  }
+  return out;
 }
 
 class Checker {
@@ -1030,8 +1051,8 @@ class Checker {
   }
 
   // The departure notice quotes the non-compete the employee signed: it
-  // must say there is one exactly when there is, with the same period and
-  // monthly compensation — a notice that contradicts the contract misleads
+  // must say there is one exactly when there is, with the same period,
+  // monthly compensation and region — a notice that contradicts the contract misleads
   // the employee and weakens the company's case.
   void D1() {
     if (!ctx_.signed_noncompete) {
@@ -1071,6 +1092,17 @@ class Checker {
                 "，与已签署协议（" + internal::FormatAmount(nc.monthly_minor) + "）不一致",
             "the notice states monthly compensation of " + internal::FormatAmount(c->minor_units) +
                 "; the signed agreement says " + internal::FormatAmount(nc.monthly_minor));
+    }
+    // The region as text: a notice naming another place than the contract
+    // misleads the employee as much as another period would.
+    if (const FieldValue* region = Active("restricted_region");
+        region != nullptr && !nc.region.empty() &&
+        RegionText(region->text) != RegionText(nc.region)) {
+      Error("D1", "restricted_region",
+            "告知书写明的竞业限制地域为“" + region->text + "”，与已签署协议（“" + nc.region +
+                "”）不一致",
+            "the notice states the restricted region \"" + region->text +
+                "\"; the signed agreement says \"" + nc.region + "\"");
     }
   }
 

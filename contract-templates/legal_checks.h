@@ -119,6 +119,8 @@ struct SignedNonCompete {
   std::string agreement_id;
   int64_t months = 0;         // restricted_months
   int64_t monthly_minor = 0;  // compensation_monthly, in 分
+  // restricted_region as written; empty: not known, not compared.
+  std::string region;
 };
 
 // Facts the checks may use. Unset = unknown.

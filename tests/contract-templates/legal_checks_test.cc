@@ -954,7 +954,8 @@ TEST(ContractsDepartureNotice, D1ComparesTheNoticeWithTheSignedNonCompete) {
   EXPECT_TRUE(CanSendForSignature(r));
 
   CheckContext c = CleanContext();
-  c.signed_noncompete = SignedNonCompete{true, "a-00000000000000aa", 12, 600000};
+  c.signed_noncompete =
+      SignedNonCompete{true, "a-00000000000000aa", 12, 600000, "广东省深圳市、广州市、东莞市"};
   r = Check(t, example, c);
   EXPECT_TRUE(Findings(r, "D1").empty()) << Dump(r);
   EXPECT_TRUE(r.findings.empty()) << Dump(r);
@@ -984,6 +985,25 @@ TEST(ContractsDepartureNotice, D1ComparesTheNoticeWithTheSignedNonCompete) {
   EXPECT_EQ(Findings(r, "D1")[0]->severity, Severity::kError);
   r = Check(t, silent, c);
   EXPECT_TRUE(Findings(r, "D1").empty()) << Dump(r);
+}
+
+// D1 compares the region too, as text without spaces and punctuation.
+TEST(ContractsDepartureNotice, D1ComparesTheRegion) {
+  const Template t = MustLoad("cn-departure-notice");
+  json::Value f = ExampleFields("cn-departure-notice");  // 广东省深圳市、广州市、东莞市
+  CheckContext c = CleanContext();
+  c.signed_noncompete =
+      SignedNonCompete{true, "a-00000000000000aa", 12, 600000, "广东省深圳市、广州市、东莞市"};
+  EXPECT_TRUE(Findings(Check(t, f, c), "D1").empty());
+  f["restricted_region"] = "广东省深圳市，广州市, 东莞市";
+  EXPECT_TRUE(Findings(Check(t, f, c), "D1").empty()) << Dump(Check(t, f, c));
+  f["restricted_region"] = "上海市";
+  CheckReport r = Check(t, f, c);
+  ASSERT_EQ(Findings(r, "D1").size(), 1u) << Dump(r);
+  EXPECT_EQ(Findings(r, "D1")[0]->field_id, "restricted_region");
+  EXPECT_EQ(Findings(r, "D1")[0]->severity, Severity::kError);
+  EXPECT_NE(Findings(r, "D1")[0]->message_zh.find("广东省深圳市"), std::string::npos);
+  EXPECT_FALSE(CanSendForSignature(r));
 }
 
 }  // namespace
