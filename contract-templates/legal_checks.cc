@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <span>
 
@@ -30,8 +31,12 @@ constexpr CheckSpec kChecks[] = {
     {"N7", "CN", {"non-compete"}},
     {"N8", "CN", {"non-compete"}},
     {"N9", "CN", {"non-compete", "employee-nda"}},
-    {"N10", "CN", {"non-compete", "employee-nda", "mutual-nda"}},
-    {"C1", "CN", {"employee-nda"}},
+    // N10 is the employee's: LCL Art. 16 (each party holds a copy signed by
+    // both) and the employee's signature. Between two companies (mutual-nda)
+    // no labour law applies and no copy is owed by statute; how a company
+    // signed is evidence for counsel, not a check of the labour law.
+    {"N10", "CN", {"non-compete", "employee-nda"}},
+    {"C1", "CN", {"employee-nda", "non-compete", "departure-notice"}},
     {"C2", "CN", {"employee-nda", "mutual-nda"}},
     {"C3", "CN", {"employee-nda"}},
     {"C4", "CN", {"employee-nda"}},
@@ -120,6 +125,103 @@ bool Near(std::string_view s, std::string_view word, std::string_view target, si
   return false;
 }
 
+// Words that name a duty of confidentiality (保密义务, leaking or disclosing
+// secrets), as opposed to the non-compete itself. Bare "披露" is left out: a
+// non-compete's duty to disclose one's new employer uses it too.
+constexpr std::string_view kConfidentialityWords[] = {
+    "保密",         "泄露",         "泄密",         "擅自披露",
+    "对外披露",     "向第三方披露", "侵犯商业秘密", "侵犯甲方商业秘密",
+    "confidential", "disclos"};
+
+bool NamesConfidentiality(std::string_view text) {
+  return ContainsAny(Lower(text), kConfidentialityWords);
+}
+
+// Whether the penalty word at `at` is denied by what stands before it in its
+// clause (back to the previous comma or colon, at most ten characters): a
+// sentence such as "本协议不约定违约金，按实际损失赔偿" agrees no penalty.
+// `right_before` must end just before the word (无违约金, 没有任何违约金);
+// `within` may stand a few words earlier (不适用本协议约定的违约金). Verbs
+// that speak of paying a penalty that exists (不支付违约金的, 未按约定支付)
+// are not denials and are not listed.
+bool PenaltyDenied(std::string_view s, size_t at, std::span<const std::string_view> right_before,
+                   std::span<const std::string_view> within) {
+  constexpr size_t kWindow = 30;  // ten CJK characters
+  size_t begin = at > kWindow ? at - kWindow : 0;
+  for (std::string_view sep : {"，", "、", "：", ",", ":"}) {
+    size_t p = s.substr(0, at).rfind(sep);
+    if (p != std::string_view::npos && p + sep.size() > begin) begin = p + sep.size();
+  }
+  std::string_view before = s.substr(begin, at - begin);
+  for (std::string_view w : right_before) {
+    if (before.ends_with(w)) return true;
+  }
+  return ContainsAny(before, within);
+}
+
+// A sentence that agrees a penalty (违约金 / liquidated damages / penalty):
+// one mention of it at least that is not denied.
+bool MentionsPenalty(std::string_view sentence) {
+  static constexpr std::string_view kZhRightBefore[] = {
+      "无", "无任何", "没有", "没有任何", "不设", "不设置", "不设定", "不约定", "未约定"};
+  static constexpr std::string_view kZhWithin[] = {
+      "不约定", "未约定", "不设", "不适用", "不收取", "无需支付", "无须支付", "不存在", "不包括"};
+  static constexpr std::string_view kEnRightBefore[] = {"no ", "no other ", "without any "};
+  // Not "not": "shall not disclose and shall pay a penalty" agrees one.
+  static constexpr std::string_view kEnWithin[] = {"no ", "without "};
+  for (size_t p = sentence.find("违约金"); p != std::string_view::npos;
+       p = sentence.find("违约金", p + 1)) {
+    if (!PenaltyDenied(sentence, p, kZhRightBefore, kZhWithin)) return true;
+  }
+  std::string lower = Lower(sentence);
+  for (std::string_view word : {"liquidated damages", "penalty"}) {
+    for (size_t p = lower.find(word); p != std::string::npos; p = lower.find(word, p + 1)) {
+      if (!PenaltyDenied(lower, p, kEnRightBefore, kEnWithin)) return true;
+    }
+  }
+  return false;
+}
+
+// A fixed sum of damages (赔偿金人民币十万元): not a penalty by name, but courts
+// may read an agreed sum owed whatever the loss as one. Counsel should judge;
+// the checks only warn.
+bool FixedSumDamages(std::string_view sentence) {
+  if (!Contains(sentence, "赔偿金")) return false;
+  if (Contains(sentence, "人民币")) return true;
+  static constexpr std::string_view kNumerals[] = {"零", "一", "二", "两", "三", "四", "五", "六",
+                                                   "七", "八", "九", "十", "百", "千", "万"};
+  for (size_t p = sentence.find("元"); p != std::string_view::npos;
+       p = sentence.find("元", p + 1)) {
+    if (p == 0) continue;
+    char c = sentence[p - 1];
+    if ((c >= '0' && c <= '9') || c == ',' || c == '.') return true;
+    for (std::string_view n : kNumerals) {
+      if (sentence.substr(0, p).ends_with(n)) return true;
+    }
+  }
+  return false;
+}
+
+// A region as text, for comparing two writings of it: without whitespace
+// and punctuation, so "广东省深圳市、广州市" and "广东省深圳市，广州市" agree.
+std::string RegionText(std::string_view text) {
+  static constexpr std::string_view kDropped[] = {"，", "、", "。", "；", "：", "“",  "”",
+                                                  "‘",  "’",  "（", "）", "《", "》", "【",
+                                                  "】", "！", "？", "·",  "—",  "…",  "\u3000"};
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    size_t skip = 0;
+    for (std::string_view d : kDropped) {
+      if (text.substr(i).starts_with(d)) skip = d.size();
+    }
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (skip == 0 && c < 0x80 && (std::isspace(c) != 0 || std::ispunct(c) != 0)) skip = 1;
+    if (skip == 0) out += text[i];
+    i += skip == 0 ? 1 : skip;
+  }
+  return out;
+}
+
 class Checker {
  public:
   Checker(const Template& t, const FieldValidation& v, const CheckContext& c)
@@ -186,9 +288,12 @@ class Checker {
     return kLatest;
   }
 
-  // N6: the first day of the restricted period, as far as it is known.
+  // N6: the first day of the restricted period, as far as it is known. It
+  // starts the day after the employment ends: the last day of employment is
+  // still a working day, and a period counted from an event starts the next
+  // day (Civil Code Art. 201), as the vault's tracker counts it too.
   CivilDate PeriodStart() const {
-    if (ctx_.employment_end) return *ctx_.employment_end;
+    if (ctx_.employment_end) return CivilFromDays(DaysFromCivil(*ctx_.employment_end) + 1);
     if (Choice("period_start") == "other_date") {
       if (const FieldValue* d = Get("start_date"); d != nullptr) return d->date;
     }
@@ -361,26 +466,63 @@ class Checker {
     }
   }
 
+  // "境内" alone is not blanket (深圳市境内 is one city): only the country's
+  // territory is — 国境内 (中国境内, 我国境内, 全国境内), 大陆境内, 境内外, or a
+  // region that begins with 境内 (境内任何地区).
   void N4() {
-    static constexpr std::string_view kBlanket[] = {
-        "全国",      "全中国",     "中国境内",     "中华人民共和国境内", "全世界",
-        "全球",      "世界范围",   "任何地区",     "所有地区",           "全行业",
-        "所有行业",  "任何行业",   "一切行业",     "任何业务",           "所有业务",
-        "worldwide", "nationwide", "any business", "any industry",       "all industries"};
+    static constexpr std::string_view kBlanket[] = {"全国",
+                                                    "全中国",
+                                                    "中国境内",
+                                                    "中华人民共和国境内",
+                                                    "全世界",
+                                                    "全球",
+                                                    "世界范围",
+                                                    "任何地区",
+                                                    "所有地区",
+                                                    "全行业",
+                                                    "所有行业",
+                                                    "任何行业",
+                                                    "一切行业",
+                                                    "任何业务",
+                                                    "所有业务",
+                                                    "中国大陆",
+                                                    "大陆地区",
+                                                    "大陆境内",
+                                                    "国境内",
+                                                    "境内外",
+                                                    "境内及境外",
+                                                    "境内和境外",
+                                                    "国内",
+                                                    "海内外",
+                                                    "worldwide",
+                                                    "nationwide",
+                                                    "any business",
+                                                    "any industry",
+                                                    "all industries",
+                                                    "mainland china",
+                                                    "throughout china",
+                                                    "anywhere in china"};
     for (std::string_view id : {"restricted_business", "restricted_region"}) {
       const FieldValue* v = Get(id);
       if (v == nullptr) continue;
       std::string lower = Lower(v->text);
+      std::string_view trimmed = lower;
+      while (!trimmed.empty() && (trimmed.front() == ' ' || trimmed.front() == '\t')) {
+        trimmed.remove_prefix(1);
+      }
+      std::string found;
       for (std::string_view w : kBlanket) {
         if (Contains(lower, w)) {
-          Warning("N4", std::string(id),
-                  "范围或地域过宽（“" + std::string(w) +
-                      "”）：超出乙方所知悉商业秘密所能合理覆盖的部分无效",
-                  "blanket scope or region (\"" + std::string(w) +
-                      "\"): the part beyond what the employee's secrets justify is void");
+          found = w;
           break;
         }
       }
+      if (found.empty() && id == "restricted_region" && trimmed.starts_with("境内")) found = "境内";
+      if (found.empty()) continue;
+      Warning("N4", std::string(id),
+              "范围或地域过宽（“" + found + "”）：超出乙方所知悉商业秘密所能合理覆盖的部分无效",
+              "blanket scope or region (\"" + found +
+                  "\"): the part beyond what the employee's secrets justify is void");
     }
   }
 
@@ -443,30 +585,40 @@ class Checker {
       return;
     }
     // Each month of the restricted period is paid then, so it is compared with
-    // the minimum wage in force in that month, not on the signing day.
+    // the minimum wage in force in that month, not on the signing day: the
+    // highest figure in force on any of its days (its first, its last, and
+    // every day a new figure took effect in between). Months count from the
+    // period's first day (month i: start + i months to the day before
+    // start + i + 1 months), so a period starting on the 31st neither skips
+    // nor repeats days.
     const FieldValue* months = Get("restricted_months");
     int64_t n = months != nullptr && months->number > 0 ? months->number : 1;
     CivilDate start = PeriodStart();
     for (int64_t i = 0; i < n; ++i) {
-      CivilDate month = start == kLatest ? kLatest : AddMonths(start, static_cast<int>(i));
-      std::optional<MinimumWage> floor = ctx_.minimum_wages->Find(region, month);
+      CivilDate first = start;
+      CivilDate last = start;
+      if (start != kLatest) {
+        first = AddMonths(start, static_cast<int>(i));
+        last = CivilFromDays(DaysFromCivil(AddMonths(start, static_cast<int>(i + 1))) - 1);
+      }
+      std::optional<MinimumWage> floor = HighestMinimumWage(region, first, last);
       if (!floor) {
         Warning("N6", "work_region",
                 "未核实当地最低工资标准：最低工资标准数据中没有地区 " + region + " 在 " +
-                    FormatDate(month) + " 有效的标准",
+                    FormatDate(first) + " 有效的标准",
                 "local minimum wage not verified: the minimum wage table has no entry for "
                 "region " +
-                    region + " in force on " + FormatDate(month));
+                    region + " in force on " + FormatDate(first));
         return;
       }
       if (comp->minor_units >= floor->monthly_minor) continue;
       std::string when_zh = start == kLatest ? std::string("现行标准")
                                              : "竞业限制期限第 " + std::to_string(i + 1) +
-                                                   " 个月（" + FormatDate(month) + " 起）";
+                                                   " 个月（" + FormatDate(first) + " 起）";
       std::string when_en = start == kLatest
                                 ? std::string("the latest figure")
                                 : "month " + std::to_string(i + 1) +
-                                      " of the restricted period (from " + FormatDate(month) + ")";
+                                      " of the restricted period (from " + FormatDate(first) + ")";
       Warning("N6", "compensation_monthly",
               "月经济补偿 " + internal::FormatAmount(comp->minor_units) + " 低于" + when_zh +
                   floor->name_zh + "月最低工资标准 " +
@@ -483,23 +635,107 @@ class Checker {
     }
   }
 
+  // The highest minimum wage for `region` in force on any day from `first`
+  // to `last`; nullopt when the table has none on any of them.
+  std::optional<MinimumWage> HighestMinimumWage(const std::string& region, CivilDate first,
+                                                CivilDate last) const {
+    std::vector<CivilDate> days = {first, last};
+    for (const MinimumWage& e : ctx_.minimum_wages->entries()) {
+      if (first < e.effective && e.effective < last) days.push_back(e.effective);
+    }
+    std::optional<MinimumWage> best;
+    for (CivilDate d : days) {
+      std::optional<MinimumWage> w = ctx_.minimum_wages->Find(region, d);
+      if (w && (!best || w->monthly_minor > best->monthly_minor)) best = std::move(w);
+    }
+    return best;
+  }
+
+  // N7 reads what a sentence does with the release rights (Interp. (I)
+  // Arts. 38-39), after two rewrites: phrases about the employment's end
+  // (劳动合同解除或者终止) become 离职, since that 解除 is not the
+  // non-compete's; and 终止/提前结束 of the non-compete or of this agreement
+  // become 解除, which is what the law calls releasing it. Then:
+  //  1. a waiver: 放弃/无权/不得/不享有/不能/不可 shortly before 解除;
+  //  2. a release without Art. 39's three extra months: 解除 and a negation
+  //     (无需, 不再, 不予 …) shortly before 补偿 — near 补偿, so that a
+  //     sentence restating Art. 39 ("乙方…不再履行…，甲方额外支付三个月…补偿")
+  //     is not read as a waiver;
+  //  3. Art. 38 withheld: the employer's arrears (逾期支付, 拖欠, 欠付,
+  //     未支付 …) with the employee still bound (仍应, 继续履行, 不因…免除,
+  //     or a waiver word before 解除) — unless the sentence speaks of arrears under three
+  //     months, which do not give the release right.
+  static std::string ReleaseWording(std::string_view sentence) {
+    static constexpr std::pair<std::string_view, std::string_view> kRewrite[] = {
+        {"劳动合同解除或者终止", "离职"},
+        {"劳动合同解除或终止", "离职"},
+        {"劳动关系解除或者终止", "离职"},
+        {"劳动关系解除或终止", "离职"},
+        {"解除或者终止劳动合同", "离职"},
+        {"解除或终止劳动合同", "离职"},
+        {"解除或者终止劳动关系", "离职"},
+        {"解除或终止劳动关系", "离职"},
+        {"解除劳动合同", "离职"},
+        {"终止劳动合同", "离职"},
+        {"解除劳动关系", "离职"},
+        {"终止劳动关系", "离职"},
+        {"劳动合同解除", "离职"},
+        {"劳动合同终止", "离职"},
+        {"劳动关系解除", "离职"},
+        {"劳动关系终止", "离职"},
+        {"终止竞业限制", "解除竞业限制"},
+        {"终止本协议", "解除本协议"},
+        {"竞业限制终止", "竞业限制解除"},
+        {"本协议终止", "本协议解除"},
+        {"提前结束竞业限制", "解除竞业限制"}};
+    std::string s(sentence);
+    for (const auto& [from, to] : kRewrite) {
+      for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) {
+        s.replace(p, from.size(), to);
+      }
+    }
+    return s;
+  }
+
   void N7() {
     static constexpr std::string_view kWaive[] = {"放弃", "无权", "不得", "不享有", "不能", "不可"};
-    static constexpr std::string_view kNoPay[] = {"无需",   "无须",       "不再", "不予",
-                                                  "不支付", "不另行支付", "免除"};
+    static constexpr std::string_view kNoPay[] = {"无需",   "无须",   "不必",   "不再",   "不予",
+                                                  "不支付", "不另行", "不额外", "无额外", "免除"};
+    static constexpr std::string_view kArrears[] = {
+        "逾期支付",     "迟延支付",       "延迟支付",     "拖欠",       "欠付",
+        "未支付",       "未付",           "未按时支付",   "未按期支付", "未按约支付",
+        "未按约定支付", "未足额支付",     "未能支付",     "停止支付",   "暂停支付",
+        "fails to pay", "failure to pay", "late payment", "unpaid",     "non-payment"};
+    static constexpr std::string_view kStillBound[] = {
+        "仍应",   "仍须",     "仍需",         "仍然应当",    "继续履行",   "不因",
+        "不免除", "不予免除", "remain bound", "continue to", "still bound"};
+    static constexpr std::string_view kUnderThreeMonths[] = {
+        "不满三个月", "未满三个月", "不足三个月", "少于三个月", "三个月以内", "三个月内",
+        "不满3个月",  "未满3个月",  "不足3个月",  "少于3个月",  "3个月以内",  "3个月内"};
     for (const ActiveText& a : text_) {
       for (const std::string& s : Sentences(a.text)) {
+        std::string r = ReleaseWording(s);
         std::string lower = Lower(s);
         bool waive = false;
-        for (std::string_view w : kWaive) waive |= Near(s, w, "解除", 18);
+        for (std::string_view w : kWaive) waive |= Near(r, w, "解除", 18);
         waive |= (Contains(lower, "waive") || Contains(lower, "may not") ||
                   Contains(lower, "no right")) &&
                  (Contains(lower, "release") || Contains(lower, "terminat"));
-        bool no_pay = Contains(s, "解除") && Contains(s, "补偿") && ContainsAny(s, kNoPay);
+        bool no_pay = false;
+        if (Contains(r, "解除")) {
+          for (std::string_view w : kNoPay) no_pay |= Near(r, w, "补偿", 30);
+        }
         no_pay |= Contains(lower, "release") && Contains(lower, "compensation") &&
                   ContainsAny(lower, std::initializer_list<std::string_view>{
                                          "without", "no additional", "not pay"});
-        if (waive || no_pay) {
+        // In arrears a waiver may stand further from its 解除
+        // ("不得以甲方未支付经济补偿为由解除").
+        bool barred = false;
+        for (std::string_view w : kWaive) barred |= Near(r, w, "解除", 48);
+        bool bound_in_arrears = ContainsAny(lower, kArrears) &&
+                                (ContainsAny(lower, kStillBound) || barred) &&
+                                !ContainsAny(s, kUnderThreeMonths);
+        if (waive || no_pay || bound_in_arrears) {
           Error("N7", "",
                 "条款排除了法定的竞业限制解除权（用人单位拖欠三个月补偿时劳动者可解除；"
                 "用人单位提前解除须额外支付三个月补偿）：“" +
@@ -551,6 +787,80 @@ class Checker {
         }
       }
     }
+    for (const ActiveText& a : text_) {
+      for (const std::string& sentence : Sentences(a.text)) {
+        if (std::string body = NonLabourArbitrationBody(sentence); !body.empty()) {
+          Error("N9", "",
+                "争议条款约定由劳动人事争议仲裁委员会以外的仲裁机构（“" + body +
+                    "”）仲裁，绕开了劳动争议仲裁：“" + sentence + "”",
+                "the dispute terms send disputes to an arbitration body other than a labour "
+                "dispute arbitration commission (\"" +
+                    body + "\"), bypassing labour arbitration: \"" + sentence + "\"");
+          return;
+        }
+        if (FinalAward(sentence)) {
+          Error("N9", "",
+                "争议条款约定仲裁裁决为终局裁决，排除了对仲裁裁决不服时向人民法院起诉的权利：“" +
+                    sentence + "”",
+                "the dispute terms make the arbitral award final, taking away the right to sue "
+                "in court after labour arbitration: \"" +
+                    sentence + "\"");
+          return;
+        }
+      }
+    }
+  }
+
+  // The name of an arbitration body in a sentence about disputes that is not
+  // a labour dispute arbitration commission, or "". A body is a name ending
+  // in 仲裁委员会, 仲裁院, 仲裁中心 or 仲裁机构, read back to the previous
+  // punctuation or 或; it is a labour one when that name says 劳动
+  // (劳动争议仲裁委员会, 劳动人事争议仲裁委员会). Only labour arbitration
+  // commissions hear labour disputes first (Labour Dispute Mediation and
+  // Arbitration Law Art. 5); any other body — 上海仲裁委员会, 深圳国际仲裁院,
+  // CIETAC — bypasses them. A bare 仲裁委员会/仲裁机构 with no name before it
+  // is left alone: it does not say which.
+  static std::string NonLabourArbitrationBody(std::string_view s) {
+    if (!Contains(s, "争议") && !Contains(s, "纠纷")) return "";
+    static constexpr std::string_view kBodies[] = {"仲裁委员会", "仲裁院", "仲裁中心", "仲裁机构"};
+    static constexpr std::string_view kSeparators[] = {
+        "，", "、", "；", "：", "。", "（", "）", "“",  "”",    "《",  "》",
+        ",",  ";",  ":",  "(",  ")",  " ",  "或", "向", "提交", "交由"};
+    size_t floor = 0;  // the end of the previous body
+    for (size_t pos = 0; pos < s.size();) {
+      size_t at = std::string_view::npos;
+      std::string_view suffix;
+      for (std::string_view b : kBodies) {
+        size_t p = s.find(b, pos);
+        if (p < at) {
+          at = p;
+          suffix = b;
+        }
+      }
+      if (at == std::string_view::npos) break;
+      size_t begin = floor;
+      for (std::string_view sep : kSeparators) {
+        size_t p = s.substr(0, at).rfind(sep);
+        if (p != std::string_view::npos && p + sep.size() > begin) begin = p + sep.size();
+      }
+      std::string_view name = s.substr(begin, at - begin);
+      if (!name.empty() && !Contains(name, "劳动")) return std::string(name) + std::string(suffix);
+      floor = pos = at + suffix.size();
+    }
+    return "";
+  }
+
+  // After labour arbitration a party who disagrees may sue in court, except
+  // where the law itself makes the award final (Art. 5; Art. 47 lists the
+  // few awards final for the employer) — the parties cannot agree that. A clause that makes the
+  // award final (终局, 一裁终局, "final and binding") takes that right away; one that cites Art. 47
+  // (第四十七条) restates the law and is left alone.
+  static bool FinalAward(std::string_view s) {
+    std::string lower = Lower(s);
+    if (Contains(s, "第四十七条") || Contains(lower, "article 47")) return false;
+    return (Contains(s, "仲裁") && Contains(s, "终局")) ||
+           (Contains(lower, "arbitra") &&
+            (Contains(lower, "final and binding") || Contains(lower, "final award")));
   }
 
   void N10() {
@@ -577,15 +887,21 @@ class Checker {
 
   // --- NDA ---------------------------------------------------------------
 
+  // LCL Art. 25: an employer may agree a penalty with an employee only for a
+  // training service period or a non-compete. In an employee NDA every
+  // penalty secures confidentiality; in the other employee documents (a
+  // non-compete, a departure notice) a penalty is an error when it secures a
+  // duty of confidentiality, while one for breach of the non-compete itself
+  // stays allowed (C6 warns about other duties).
   void C1() {
+    if (t_.kind != "employee-nda") {
+      PenaltyForConfidentiality();
+      return;
+    }
     bool penalty = HasActiveTag("penalty") || Active("penalty_amount") != nullptr;
-    if (!penalty) {
-      for (const ActiveText& a : text_) {
-        std::string lower = Lower(a.text);
-        if (Contains(a.text, "违约金") || Contains(lower, "liquidated damages") ||
-            Contains(lower, "penalty")) {
-          penalty = true;
-        }
+    for (const ActiveText& a : text_) {
+      for (const std::string& sentence : Sentences(a.text)) {
+        if (MentionsPenalty(sentence)) penalty = true;
       }
     }
     if (penalty) {
@@ -593,7 +909,59 @@ class Checker {
             "劳动者保密协议不得约定违约金（仅服务期和竞业限制可以约定）；应约定赔偿实际损失",
             "an employee NDA may not impose a penalty (only a training service period or a "
             "non-compete may); provide for damages instead");
+      return;
     }
+    FixedSumForConfidentiality(/*only_with_confidentiality_words=*/false);
+  }
+
+  // A warning for counsel: a fixed sum of 赔偿金 for breach of confidentiality.
+  void FixedSumForConfidentiality(bool only_with_confidentiality_words) {
+    for (const ActiveText& a : text_) {
+      for (const std::string& sentence : Sentences(a.text)) {
+        if (!FixedSumDamages(sentence)) continue;
+        if (only_with_confidentiality_words && !NamesConfidentiality(sentence)) continue;
+        Warning("C1", "",
+                "违反保密义务约定了固定数额的赔偿金：“" + sentence +
+                    "”；不论实际损失多少均须支付的固定金额可能被认定为变相的违约金，请律师审阅",
+                "a fixed sum of damages for breach of confidentiality: \"" + sentence +
+                    "\"; a sum owed whatever the loss may be held a penalty in disguise; have "
+                    "counsel review it");
+        return;
+      }
+    }
+  }
+
+  void PenaltyForConfidentiality() {
+    // The template's penalty secures the scope clause: a confidentiality duty
+    // written into the scope is then secured by it too.
+    if (Active("penalty_amount") != nullptr) {
+      for (const ActiveText& a : text_) {
+        if (a.clause == nullptr || !HasTag(*a.clause, "scope")) continue;
+        if (!NamesConfidentiality(a.text)) continue;
+        Error("C1", "penalty_amount",
+              "违约金所担保的竞业限制范围中包含保密义务：“" + a.text +
+                  "”；劳动者违约金只能就服务期和竞业限制约定，违反保密义务应约定赔偿实际损失",
+              "the non-compete scope that the penalty secures includes a duty of "
+              "confidentiality: \"" +
+                  a.text +
+                  "\"; an employee penalty may only secure a training service period or a "
+                  "non-compete; provide for damages for breach of confidentiality");
+        return;
+      }
+    }
+    for (const ActiveText& a : text_) {
+      for (const std::string& sentence : Sentences(a.text)) {
+        if (!MentionsPenalty(sentence) || !NamesConfidentiality(sentence)) continue;
+        Error("C1", "",
+              "违约金用于担保保密义务：“" + sentence +
+                  "”；劳动者违约金只能就服务期和竞业限制约定，违反保密义务应约定赔偿实际损失",
+              "a penalty secures a duty of confidentiality: \"" + sentence +
+                  "\"; an employee penalty may only secure a training service period or a "
+                  "non-compete; provide for damages for breach of confidentiality");
+        return;
+      }
+    }
+    FixedSumForConfidentiality(/*only_with_confidentiality_words=*/true);
   }
 
   void C2() {
@@ -683,8 +1051,8 @@ class Checker {
   }
 
   // The departure notice quotes the non-compete the employee signed: it
-  // must say there is one exactly when there is, with the same period and
-  // monthly compensation — a notice that contradicts the contract misleads
+  // must say there is one exactly when there is, with the same period,
+  // monthly compensation and region — a notice that contradicts the contract misleads
   // the employee and weakens the company's case.
   void D1() {
     if (!ctx_.signed_noncompete) {
@@ -725,15 +1093,26 @@ class Checker {
             "the notice states monthly compensation of " + internal::FormatAmount(c->minor_units) +
                 "; the signed agreement says " + internal::FormatAmount(nc.monthly_minor));
     }
+    // The region as text: a notice naming another place than the contract
+    // misleads the employee as much as another period would.
+    if (const FieldValue* region = Active("restricted_region");
+        region != nullptr && !nc.region.empty() &&
+        RegionText(region->text) != RegionText(nc.region)) {
+      Error("D1", "restricted_region",
+            "告知书写明的竞业限制地域为“" + region->text + "”，与已签署协议（“" + nc.region +
+                "”）不一致",
+            "the notice states the restricted region \"" + region->text +
+                "\"; the signed agreement says \"" + nc.region + "\"");
+    }
   }
 
   // A penalty agreed in a non-compete may only secure the non-compete itself
   // (LCL Arts. 23, 25); courts have treated non-solicitation as outside
-  // Art. 23, so a penalty that also covers it, or confidentiality, is at risk.
+  // Art. 23, so a penalty that also covers it is at risk. One that secures
+  // confidentiality is void outright: C1 reports it as an error.
   void C6() {
     if (Active("penalty_amount") == nullptr) return;
-    static constexpr std::string_view kOther[] = {"劝诱", "招揽",     "引诱",
-                                                  "挖角", "保密义务", "solicit"};
+    static constexpr std::string_view kOther[] = {"劝诱", "招揽", "引诱", "挖角", "solicit"};
     auto other_duty = [](std::string_view text) {
       std::string lower = Lower(text);
       for (std::string_view w : kOther) {
@@ -756,8 +1135,7 @@ class Checker {
     }
     for (const ActiveText& a : text_) {
       for (const std::string& sentence : Sentences(a.text)) {
-        std::string lower = Lower(sentence);
-        if (!Contains(sentence, "违约金") && !Contains(lower, "penalty")) continue;
+        if (!MentionsPenalty(sentence) || NamesConfidentiality(sentence)) continue;
         std::string w = other_duty(sentence);
         if (w.empty() && Contains(sentence, "违反本协议") && !Contains(sentence, "竞业限制")) {
           w = "违反本协议";

@@ -119,6 +119,8 @@ struct SignedNonCompete {
   std::string agreement_id;
   int64_t months = 0;         // restricted_months
   int64_t monthly_minor = 0;  // compensation_monthly, in 分
+  // restricted_region as written; empty: not known, not compared.
+  std::string region;
 };
 
 // Facts the checks may use. Unset = unknown.
@@ -140,7 +142,8 @@ struct CheckContext {
   // rules. N6 also starts the restricted period here when employment_end is
   // unknown.
   std::optional<CivilDate> as_of;
-  // N6. The day the employment ends (the restricted period starts then).
+  // N6. The day the employment ends (its last day; the restricted period
+  // starts the next day).
   std::optional<CivilDate> employment_end;
   // N6. Minimum wage table; when null the floor is reported as not verified.
   const MinimumWageTable* minimum_wages = nullptr;

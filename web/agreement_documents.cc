@@ -40,6 +40,9 @@ Result<contracts::SignedNonCompete> SignedNonCompeteOf(const AgreementLibrary& l
   if (auto it = v.values.find("compensation_monthly"); it != v.values.end()) {
     nc.monthly_minor = it->second.money.minor_units;
   }
+  if (auto it = v.values.find("restricted_region"); it != v.values.end()) {
+    nc.region = it->second.text;
+  }
   return nc;
 }
 

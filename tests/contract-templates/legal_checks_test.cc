@@ -169,6 +169,19 @@ TEST_F(ContractsNonCompete, N4BlanketScope) {
   EXPECT_EQ(Findings(r, "N4")[0]->field_id, "restricted_business");
 }
 
+TEST_F(ContractsNonCompete, N4MainlandAndDomesticWording) {
+  for (const char* region : {"中国大陆", "大陆地区", "境内", "中国大陆境内", "我国境内", "境内外",
+                             "国内", "Mainland China"}) {
+    f_["restricted_region"] = region;
+    CheckReport r = Run();
+    ASSERT_TRUE(Has(r, "N4", Severity::kWarning)) << region << "\n" << Dump(r);
+    EXPECT_EQ(Findings(r, "N4")[0]->field_id, "restricted_region");
+  }
+  // One city's territory is not blanket.
+  f_["restricted_region"] = "广东省深圳市境内";
+  EXPECT_TRUE(Findings(Run(), "N4").empty()) << Dump(Run());
+}
+
 TEST_F(ContractsNonCompete, N5NoMonthlyCompensation) {
   f_["compensation_schedule"] = "included_in_salary";
   ASSERT_TRUE(Has(Run(), "N5", Severity::kError));
@@ -228,6 +241,32 @@ TEST_F(ContractsNonCompete, N7WaiverOfReleaseRights) {
   EXPECT_TRUE(Findings(Run(), "N7").empty());
 }
 
+// Art. 38 waived in other words, Art. 39's release called 终止, and a
+// sentence that restates Art. 39 (with its 不再 about the employee's duty).
+TEST_F(ContractsNonCompete, N7MatchesWhatTheSentenceDoes) {
+  f_["additional_terms"] =
+      "甲方逾期支付经济补偿的，乙方仍应继续履行竞业限制义务直至期限届满，不因甲方欠付而免除。";
+  EXPECT_TRUE(Has(Run(), "N7", Severity::kError)) << Dump(Run());
+  f_["additional_terms"] = "甲方可随时书面通知乙方终止竞业限制，且无需额外支付任何经济补偿。";
+  EXPECT_TRUE(Has(Run(), "N7", Severity::kError)) << Dump(Run());
+  f_["additional_terms"] = "乙方不得以甲方未支付经济补偿为由解除竞业限制。";
+  EXPECT_TRUE(Has(Run(), "N7", Severity::kError)) << Dump(Run());
+  f_["additional_terms"] =
+      "甲方在竞业限制期限内解除本协议的，乙方自解除之日起不再履行竞业限制义务，"
+      "甲方额外支付乙方三个月的竞业限制经济补偿。";
+  EXPECT_TRUE(Findings(Run(), "N7").empty()) << Dump(Run());
+  // Arrears of less than three months do not yet give the release right.
+  f_["additional_terms"] = "甲方逾期支付经济补偿不满三个月的，乙方仍应继续履行竞业限制义务。";
+  EXPECT_TRUE(Findings(Run(), "N7").empty()) << Dump(Run());
+  f_["additional_terms"] =
+      "甲方未支付经济补偿的，乙方仍然可以依法解除竞业限制，且不能免除甲方的付款责任。";
+  EXPECT_TRUE(Findings(Run(), "N7").empty()) << Dump(Run());
+  // The employment's end is not the non-compete's release.
+  f_["additional_terms"] =
+      "劳动合同解除或者终止后，甲方不再支付工资，改为按月支付竞业限制经济补偿。";
+  EXPECT_TRUE(Findings(Run(), "N7").empty()) << Dump(Run());
+}
+
 TEST_F(ContractsNonCompete, N8PenaltyLargeAgainstCompensation) {
   f_["penalty_amount"] = "1000000";  // total compensation 72,000
   CheckReport r = Run();
@@ -246,6 +285,27 @@ TEST_F(ContractsNonCompete, N9BypassingLabourArbitration) {
   f_["dispute_forum"] = "labour_arbitration";
   f_["additional_terms"] = "双方同意，发生争议时直接向人民法院起诉。";
   ASSERT_TRUE(Has(Run(), "N9", Severity::kError));
+}
+
+// Any arbitration body but a labour one, and a final award, bypass labour
+// arbitration whatever words surround them.
+TEST_F(ContractsNonCompete, N9OtherArbitrationBodyOrFinalAward) {
+  f_["additional_terms"] = "因本协议发生的争议，提交上海仲裁委员会仲裁，仲裁裁决是终局的。";
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "N9", Severity::kError)) << Dump(r);
+  EXPECT_NE(Findings(r, "N9")[0]->message_zh.find("上海仲裁委员会"), std::string::npos) << Dump(r);
+  f_["additional_terms"] = "双方之间的纠纷由深圳国际仲裁院仲裁。";
+  EXPECT_TRUE(Has(Run(), "N9", Severity::kError)) << Dump(Run());
+  f_["additional_terms"] = "因本协议发生的争议，由劳动人事争议仲裁委员会仲裁，仲裁裁决为终局裁决。";
+  EXPECT_TRUE(Has(Run(), "N9", Severity::kError)) << Dump(Run());
+  // The commission named in the template's own clause must be a labour one.
+  f_["arbitration_commission"] = "上海仲裁委员会";
+  EXPECT_TRUE(Has(Run(), "N9", Severity::kError)) << Dump(Run());
+  f_["arbitration_commission"] = "深圳市南山区劳动人事争议仲裁委员会";
+  f_["additional_terms"] =
+      "因本协议发生的争议，向深圳市劳动人事争议仲裁委员会或者上海市劳动人事争议仲裁委员会申请"
+      "仲裁。";
+  EXPECT_TRUE(Findings(Run(), "N9").empty()) << Dump(Run());
 }
 
 TEST_F(ContractsNonCompete, N10SignatureAndDelivery) {
@@ -283,6 +343,35 @@ TEST_F(ContractsNda, C1PenaltyInEmployeeNda) {
   EXPECT_EQ(Findings(r, "C1")[0]->source,
             "劳动合同法 第二十五条、第九十条 / Labor Contract Law Arts. 25, 90");
   EXPECT_FALSE(CanSendForSignature(r));
+}
+
+// A sentence that says no penalty is agreed agrees none.
+TEST_F(ContractsNda, C1NotForASentenceThatDisclaimsAPenalty) {
+  for (const char* text : {"双方确认，本协议不约定违约金，乙方违反本协议的，按实际损失赔偿。",
+                           "本协议不设违约金。", "本协议无违约金条款，乙方违约的应当赔偿损失。",
+                           "The parties agree no liquidated damages; the employee is liable for "
+                           "actual loss."}) {
+    f_["additional_terms"] = text;
+    CheckReport r = Run();
+    EXPECT_TRUE(Findings(r, "C1").empty()) << text << "\n" << Dump(r);
+  }
+  // Paying a penalty that exists is not a denial of it.
+  f_["additional_terms"] = "乙方不支付违约金的，甲方可以从其工资中扣除。";
+  EXPECT_TRUE(Has(Run(), "C1", Severity::kError));
+  f_["additional_terms"] = "The employee shall not disclose and shall pay a penalty of 50,000.";
+  EXPECT_TRUE(Has(Run(), "C1", Severity::kError));
+  f_["additional_terms"] = "本协议不约定违约金；乙方违反本协议的，应当向甲方支付违约金五万元。";
+  EXPECT_TRUE(Has(Run(), "C1", Severity::kError));
+  // A fixed sum of damages is for counsel to judge: a warning.
+  f_["additional_terms"] = "乙方违反保密义务的，应向甲方支付赔偿金人民币十万元。";
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "C1", Severity::kWarning)) << Dump(r);
+  EXPECT_FALSE(Has(r, "C1", Severity::kError)) << Dump(r);
+  EXPECT_TRUE(CanSendForSignature(r));
+  f_["additional_terms"] = "乙方违反保密义务的，应向甲方支付赔偿金50000元。";
+  EXPECT_TRUE(Has(Run(), "C1", Severity::kWarning));
+  f_["additional_terms"] = "乙方违反保密义务的，应赔偿甲方的实际损失。";
+  EXPECT_TRUE(Findings(Run(), "C1").empty());
 }
 
 TEST_F(ContractsNda, C2NoSurvivalOrReturnClause) {
@@ -590,6 +679,18 @@ TEST_F(ContractsB2bNda, C5PenaltyUnderPrcLaw) {
   EXPECT_TRUE(Findings(Run(), "U1").empty());
 }
 
+// N10 speaks of the employee and the Labor Contract Law: not for two companies.
+TEST_F(ContractsB2bNda, N10IsNotRunBetweenCompanies) {
+  c_.employee_signed = false;
+  c_.employer_signed = false;
+  c_.copy_delivered = false;
+  CheckReport r = Run();
+  EXPECT_TRUE(Findings(r, "N10").empty()) << Dump(r);
+  for (const Finding& f : r.findings) {
+    EXPECT_EQ(f.source.find("劳动合同法"), std::string::npos) << Dump(r);
+  }
+}
+
 // --- Rules are data (item 3) -------------------------------------------------
 
 TEST(ContractsRules, ThresholdsComeFromTheData) {
@@ -657,8 +758,8 @@ TEST(ContractsRules, ShippedRulesCoverEveryCheckToday) {
 TEST_F(ContractsNonCompete, N6MinimumWageRaisedDuringThePeriod) {
   f_["compensation_monthly"] = "2400";  // Shenzhen: 2360 until 2025-02, 2520 from 2025-03-01
   f_["average_monthly_wage"] = "8000";
-  f_["sign_date"] = "2024-06-01";
-  c_.employment_end = CivilDate{2024, 6, 1};
+  f_["sign_date"] = "2024-05-31";
+  c_.employment_end = CivilDate{2024, 5, 31};  // the period runs 2024-06-01 to 2025-05-31
   CheckReport r = Run();
   ASSERT_EQ(Findings(r, "N6").size(), 1u) << Dump(r);
   EXPECT_NE(Findings(r, "N6")[0]->message_en.find("month 10 of the restricted period (from "
@@ -666,6 +767,35 @@ TEST_F(ContractsNonCompete, N6MinimumWageRaisedDuringThePeriod) {
             std::string::npos)
       << Dump(r);
   c_.employment_end = CivilDate{2023, 6, 1};  // the period ends before the rise
+  EXPECT_TRUE(Findings(Run(), "N6").empty()) << Dump(Run());
+}
+
+// N6: the period starts the day after the employment ends, and a month is
+// judged by the highest minimum wage in force on any of its days.
+TEST_F(ContractsNonCompete, N6EachMonthFromTheDayAfterTheEmploymentEnds) {
+  f_["compensation_monthly"] = "2500";  // Shenzhen: 2360, 2520 from 2025-03-01
+  f_["average_monthly_wage"] = "8000";
+  f_["restricted_months"] = 2;
+  f_["sign_date"] = "2025-01-01";
+  c_.employment_end = CivilDate{2025, 1, 31};  // February and March 2025
+  CheckReport r = Run();
+  ASSERT_EQ(Findings(r, "N6").size(), 1u) << Dump(r);
+  EXPECT_NE(Findings(r, "N6")[0]->message_en.find("month 2 of the restricted period (from "
+                                                  "2025-03-01)"),
+            std::string::npos)
+      << Dump(r);
+  EXPECT_NE(Findings(r, "N6")[0]->message_en.find("2,520.00"), std::string::npos);
+  // A month that only ends on the day of the rise is judged by it too:
+  // 2025-01-02 to 2025-03-01 is two months, the second with 2025-03-01 in it.
+  c_.employment_end = CivilDate{2025, 1, 1};
+  r = Run();
+  ASSERT_EQ(Findings(r, "N6").size(), 1u) << Dump(r);
+  EXPECT_NE(Findings(r, "N6")[0]->message_en.find("month 2 of the restricted period (from "
+                                                  "2025-02-02)"),
+            std::string::npos)
+      << Dump(r);
+  // Two months that end before the rise.
+  c_.employment_end = CivilDate{2024, 12, 31};
   EXPECT_TRUE(Findings(Run(), "N6").empty()) << Dump(Run());
 }
 
@@ -749,11 +879,52 @@ TEST_F(ContractsNonCompete, C6PenaltyCoversNonSolicitation) {
 }
 
 TEST_F(ContractsNonCompete, C6PenaltyInAdditionalTermsForOtherDuties) {
-  f_["additional_terms"] = "乙方违反保密义务的，应当向甲方支付违约金十万元。";
+  f_["additional_terms"] = "乙方违反本协议的，应当向甲方支付违约金十万元。";
   CheckReport r = Run();
   ASSERT_TRUE(Has(r, "C6", Severity::kWarning)) << Dump(r);
-  f_["additional_terms"] = "乙方违反本协议的，应当向甲方支付违约金十万元。";
-  EXPECT_TRUE(Has(Run(), "C6", Severity::kWarning));
+  EXPECT_TRUE(Findings(r, "C1").empty()) << Dump(r);
+  // A penalty for confidentiality is no longer a warning: C1 makes it an error.
+  f_["additional_terms"] = "乙方违反保密义务的，应当向甲方支付违约金十万元。";
+  r = Run();
+  EXPECT_TRUE(Findings(r, "C6").empty()) << Dump(r);
+  EXPECT_TRUE(Has(r, "C1", Severity::kError)) << Dump(r);
+}
+
+// LCL Art. 25: a penalty may secure a non-compete, never a duty of
+// confidentiality, whichever employee document agrees it.
+TEST_F(ContractsNonCompete, C1PenaltyForConfidentialityInNonCompete) {
+  f_["additional_terms"] = "乙方违反保密义务、泄露甲方客户信息的，应向甲方支付违约金人民币十万元。";
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "C1", Severity::kError)) << Dump(r);
+  EXPECT_NE(Findings(r, "C1")[0]->message_zh.find("泄露甲方客户信息"), std::string::npos);
+  EXPECT_EQ(Findings(r, "C1")[0]->source,
+            "劳动合同法 第二十五条、第九十条 / Labor Contract Law Arts. 25, 90");
+  EXPECT_FALSE(CanSendForSignature(r));
+  // Without the template's own penalty the sentence is still a penalty.
+  f_["has_penalty"] = false;
+  EXPECT_TRUE(Has(Run(), "C1", Severity::kError));
+  // A penalty for breach of the non-compete itself stays allowed.
+  f_["has_penalty"] = true;
+  f_["additional_terms"] = "乙方违反竞业限制义务的，应向甲方支付违约金人民币十万元。";
+  r = Run();
+  EXPECT_TRUE(Findings(r, "C1").empty()) << Dump(r);
+  // A confidentiality duty written into the scope the penalty secures.
+  f_.as_object().erase("additional_terms");
+  t_ = Variant("cn-non-compete", "从事受限业务。</p>",
+               "从事受限业务；乙方不泄露甲方的保密信息。</p>");
+  r = Run();
+  ASSERT_TRUE(Has(r, "C1", Severity::kError)) << Dump(r);
+  EXPECT_EQ(Findings(r, "C1")[0]->field_id, "penalty_amount");
+  f_["has_penalty"] = false;
+  EXPECT_TRUE(Findings(Run(), "C1").empty());
+}
+
+TEST(ContractsDepartureNotice, C1PenaltyForConfidentiality) {
+  const Template t = MustLoad("cn-departure-notice");
+  json::Value f = ExampleFields("cn-departure-notice");
+  EXPECT_TRUE(Findings(Check(t, f, CleanContext()), "C1").empty());
+  f["secrets_known"] = "客户名单；您泄露上述信息的，应向公司支付违约金五万元";
+  EXPECT_TRUE(Has(Check(t, f, CleanContext()), "C1", Severity::kError));
 }
 
 TEST_F(ContractsNonCompete, NonSolicitationIsItsOwnClauseOutsideThePenalty) {
@@ -783,7 +954,8 @@ TEST(ContractsDepartureNotice, D1ComparesTheNoticeWithTheSignedNonCompete) {
   EXPECT_TRUE(CanSendForSignature(r));
 
   CheckContext c = CleanContext();
-  c.signed_noncompete = SignedNonCompete{true, "a-00000000000000aa", 12, 600000};
+  c.signed_noncompete =
+      SignedNonCompete{true, "a-00000000000000aa", 12, 600000, "广东省深圳市、广州市、东莞市"};
   r = Check(t, example, c);
   EXPECT_TRUE(Findings(r, "D1").empty()) << Dump(r);
   EXPECT_TRUE(r.findings.empty()) << Dump(r);
@@ -813,6 +985,25 @@ TEST(ContractsDepartureNotice, D1ComparesTheNoticeWithTheSignedNonCompete) {
   EXPECT_EQ(Findings(r, "D1")[0]->severity, Severity::kError);
   r = Check(t, silent, c);
   EXPECT_TRUE(Findings(r, "D1").empty()) << Dump(r);
+}
+
+// D1 compares the region too, as text without spaces and punctuation.
+TEST(ContractsDepartureNotice, D1ComparesTheRegion) {
+  const Template t = MustLoad("cn-departure-notice");
+  json::Value f = ExampleFields("cn-departure-notice");  // 广东省深圳市、广州市、东莞市
+  CheckContext c = CleanContext();
+  c.signed_noncompete =
+      SignedNonCompete{true, "a-00000000000000aa", 12, 600000, "广东省深圳市、广州市、东莞市"};
+  EXPECT_TRUE(Findings(Check(t, f, c), "D1").empty());
+  f["restricted_region"] = "广东省深圳市，广州市, 东莞市";
+  EXPECT_TRUE(Findings(Check(t, f, c), "D1").empty()) << Dump(Check(t, f, c));
+  f["restricted_region"] = "上海市";
+  CheckReport r = Check(t, f, c);
+  ASSERT_EQ(Findings(r, "D1").size(), 1u) << Dump(r);
+  EXPECT_EQ(Findings(r, "D1")[0]->field_id, "restricted_region");
+  EXPECT_EQ(Findings(r, "D1")[0]->severity, Severity::kError);
+  EXPECT_NE(Findings(r, "D1")[0]->message_zh.find("广东省深圳市"), std::string::npos);
+  EXPECT_FALSE(CanSendForSignature(r));
 }
 
 }  // namespace
