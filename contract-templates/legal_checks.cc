@@ -587,19 +587,23 @@ class Checker {
     // Each month of the restricted period is paid then, so it is compared with
     // the minimum wage in force in that month, not on the signing day: the
     // highest figure in force on any of its days (its first, its last, and
-    // every day a new figure took effect in between). Months count from the
-    // period's first day (month i: start + i months to the day before
-    // start + i + 1 months), so a period starting on the 31st neither skips
-    // nor repeats days.
+    // every day a new figure took effect in between). Months are counted as
+    // the Civil Code counts a period (Art. 202) and the vault's tracker
+    // counts them: month i ends on the day of its month matching the day
+    // before the period, or on that month's last day when it has none, and
+    // the next begins the day after, so no day is skipped or repeated.
     const FieldValue* months = Get("restricted_months");
     int64_t n = months != nullptr && months->number > 0 ? months->number : 1;
     CivilDate start = PeriodStart();
+    const CivilDate before = start == kLatest ? kLatest : CivilFromDays(DaysFromCivil(start) - 1);
     for (int64_t i = 0; i < n; ++i) {
       CivilDate first = start;
       CivilDate last = start;
       if (start != kLatest) {
-        first = AddMonths(start, static_cast<int>(i));
-        last = CivilFromDays(DaysFromCivil(AddMonths(start, static_cast<int>(i + 1))) - 1);
+        if (i > 0) {
+          first = CivilFromDays(DaysFromCivil(AddMonths(before, static_cast<int>(i))) + 1);
+        }
+        last = AddMonths(before, static_cast<int>(i + 1));
       }
       std::optional<MinimumWage> floor = HighestMinimumWage(region, first, last);
       if (!floor) {

@@ -30,6 +30,37 @@ TEST(NonCompeteScheduleTest, MonthlyDueDates) {
   EXPECT_EQ(s[5].amount_minor, 600000);
 }
 
+// The period is counted as the Civil Code counts months (Arts. 201-202):
+// from the day after the last working day to the matching day of the last
+// month, or that month's last day when it has none.
+TEST(NonCompeteScheduleTest, MonthsEndOnTheMatchingDayOrTheMonthsLast) {
+  auto last_day = [](const char* start, int months) {
+    NonCompeteTerms t = Terms();
+    t.start = *ParseDate(start);
+    t.months = months;
+    return FormatDate(t.LastRestrictedDay());
+  };
+  EXPECT_EQ(last_day("2027-01-15", 1), "2027-02-15");
+  EXPECT_EQ(last_day("2027-01-30", 1), "2027-02-28");  // February has no 30th
+  EXPECT_EQ(last_day("2026-04-29", 10), "2027-02-28");
+  EXPECT_EQ(last_day("2028-02-29", 12), "2029-02-28");
+  EXPECT_EQ(last_day("2027-02-28", 1), "2027-03-28");
+  EXPECT_EQ(last_day("2026-01-31", 24), "2028-01-31");
+  // Month by month, with no day skipped or counted twice.
+  NonCompeteTerms t = Terms();
+  t.start = *ParseDate("2027-01-30");
+  t.months = 3;
+  t.pay_day = 0;
+  auto s = CompensationSchedule(t);
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(FormatDate(s[0].period_start), "2027-01-31");
+  EXPECT_EQ(FormatDate(s[0].due), "2027-02-28");
+  EXPECT_EQ(FormatDate(s[1].period_start), "2027-03-01");
+  EXPECT_EQ(FormatDate(s[1].due), "2027-03-30");
+  EXPECT_EQ(FormatDate(s[2].period_start), "2027-03-31");
+  EXPECT_EQ(FormatDate(s[2].due), "2027-04-30");
+}
+
 struct Row {
   const char* today;
   std::vector<int> paid_months;

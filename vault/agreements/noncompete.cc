@@ -68,9 +68,13 @@ std::string_view AlertLevelId(AlertLevel l) {
 
 CivilDate NonCompeteTerms::FirstRestrictedDay() const { return CivilFromDays(Day(start) + 1); }
 
-CivilDate NonCompeteTerms::LastRestrictedDay() const {
-  return CivilFromDays(Day(AddMonths(FirstRestrictedDay(), months)) - 1);
-}
+// Months are counted as the Civil Code counts a period (Arts. 201-202): it
+// runs from the day after the last working day and month i ends on the day
+// of month i that matches the last working day, or that month's last day
+// when it has none (last working day 2027-01-30: month 1 ends 2027-02-28).
+CivilDate NonCompeteTerms::MonthEnd(int i) const { return AddMonths(start, i); }
+
+CivilDate NonCompeteTerms::LastRestrictedDay() const { return MonthEnd(months); }
 
 bool NonCompeteTerms::ReleaseOwesExtraMonths(CivilDate release) const {
   return months > 0 && release >= FirstRestrictedDay() && release <= LastRestrictedDay();
@@ -89,14 +93,14 @@ std::vector<MonthStatus> CompensationSchedule(const NonCompeteTerms& terms) {
   for (int i = 1; i <= terms.months; ++i) {
     MonthStatus m;
     m.month = i;
-    m.period_start = AddMonths(first_day, i - 1);
+    m.period_start = i == 1 ? first_day : CivilFromDays(Day(terms.MonthEnd(i - 1)) + 1);
     CivilDate due;
     if (terms.schedule == NonCompeteTerms::Schedule::kLumpSum) {
       due = terms.start;
     } else if (terms.pay_day > 0) {
       due = AddMonths(first_pay_day, i - 1);
     } else {
-      due = CivilFromDays(Day(AddMonths(first_day, i)) - 1);  // the month's last day
+      due = terms.MonthEnd(i);  // the month's last day
     }
     m.due = CivilFromDays(Day(due) + terms.grace_days);
     m.amount_minor = terms.monthly_minor;

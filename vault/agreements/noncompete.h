@@ -50,7 +50,12 @@ struct NonCompeteTerms {
   Schedule schedule = Schedule::kMonthly;
   int pay_day = 0;
 
+  // The day after the last working day (`start`).
   CivilDate FirstRestrictedDay() const;
+  // The last day of the period's month `i` (1..months): the day of that
+  // month matching `start`, or its last day when it has none (Civil Code
+  // Art. 202).
+  CivilDate MonthEnd(int i) const;
   CivilDate LastRestrictedDay() const;
   // Art. 39 of the SPC's labour-dispute interpretation (I): the employer may
   // end the restriction during the restricted period and then owes three
