@@ -510,10 +510,27 @@ class ServeCommand : public Command {
     int sig = -1;
     std::string index_error;  // the last one logged: a lasting fault is logged once
     bool leading = false;
+    // Failed commits (a full disk, an I/O error) fail every request that
+    // writes, audited reads included: logged when they start, at most once
+    // a minute while they go on, and when commits succeed again.
+    uint64_t failures_seen = 0;
+    int failure_logged_at = -60;
+    bool was_failing = false;
     for (int second = 1; sig < 0; ++second) {
       timespec tick{1, 0};
       sig = sigtimedwait(&stop_signals, nullptr, &tick);
       if (sig >= 0) break;
+      if (const auto c = (*v)->commit_stats(); c.commit_failures != failures_seen || was_failing) {
+        if (c.commit_failures != failures_seen && second - failure_logged_at >= 60) {
+          OperatorLog(2, "vault: " + std::to_string(c.commit_failures - failures_seen) +
+                             " commit(s) failed, writes and audited reads fail: " +
+                             (c.failing ? c.last_failure : "(commits succeed again)"));
+          failure_logged_at = second;
+          failures_seen = c.commit_failures;
+        }
+        if (was_failing && !c.failing) OperatorLog(6, "vault: commits succeed again");
+        was_failing = c.failing;
+      }
       auto lead = (*v)->Lead();
       if (!lead.ok()) OperatorLog(3, "leading the timed work: " + lead.status().message());
       const bool now_leading = lead.ok() && *lead;

@@ -63,11 +63,21 @@ bool HasScrapeToken(const App& app, const HttpRequest& req) {
 }  // namespace
 
 void RegisterOpsRoutes(App& app) {
-  app.router.Add(Route::Public("GET", "/healthz", [](const HttpRequest&, const RequestContext&) {
-    json::Value v = json::Value::MakeObject();
-    v["status"] = "ok";
-    return HttpResponse::Json(v);
-  }));
+  // Public, so it says whether the vault can write, not why (the operator
+  // log and /metrics say why).
+  app.router.Add(
+      Route::Public("GET", "/healthz", [&app](const HttpRequest&, const RequestContext&) {
+        json::Value v = json::Value::MakeObject();
+        if (app.vault.commit_stats().failing) {
+          v["status"] = "failing";
+          v["reason"] = "the vault's last commit failed: every change and audited read fails";
+          HttpResponse r = HttpResponse::Json(v);
+          r.status = 503;
+          return r;
+        }
+        v["status"] = "ok";
+        return HttpResponse::Json(v);
+      }));
   app.router.Add(Route::ForRoles(
       "GET", "/metrics", {policy::Role::kAdmin},
       [&app](const HttpRequest&, const RequestContext&) { return MetricsText(app); }));

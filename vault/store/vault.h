@@ -398,6 +398,11 @@ class Vault {
     uint64_t max_batch = 0;
     uint64_t run_nanos = 0;     // running the requests' functions (nested transactions)
     uint64_t commit_nanos = 0;  // inside LMDB's commit (page writes and syncs)
+    // Commits the store refused (a full disk, an I/O error): every write of
+    // such a batch failed, its audit events with it.
+    uint64_t commit_failures = 0;
+    bool failing = false;      // the last commit failed: writes fail now
+    std::string last_failure;  // what it said, when failing (no content)
   };
   CommitStats commit_stats() const;
 

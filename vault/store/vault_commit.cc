@@ -143,6 +143,7 @@ void Vault::Impl::RunBatch(const std::vector<Request*>& batch) {
     if (map_full) {
       Status s = store->Grow();
       if (!s.ok()) {
+        NoteCommit(s);
         for (Request* r : batch) r->result = s;
         return;
       }
@@ -153,6 +154,7 @@ void Vault::Impl::RunBatch(const std::vector<Request*>& batch) {
       nested = true;
       continue;
     }
+    NoteCommit(commit_status);
     if (!commit_status.ok()) {
       for (Request* r : batch)
         if (r->result.ok()) r->result = commit_status;
@@ -166,7 +168,9 @@ void Vault::Impl::RunBatch(const std::vector<Request*>& batch) {
     for (auto& h : hooks) h();
     return;
   }
-  for (Request* r : batch) r->result = Status::ResourceExhausted("the vault cannot grow further");
+  const Status full = Status::ResourceExhausted("the vault cannot grow further");
+  NoteCommit(full);
+  for (Request* r : batch) r->result = full;
 }
 
 Status Vault::Write(const std::function<Status(WriteTxn&)>& fn) { return Write(fn, {}); }
@@ -190,9 +194,15 @@ Status Vault::Write(const std::function<Status(WriteTxn&)>& fn, std::span<const 
 }
 
 Vault::CommitStats Vault::commit_stats() const {
-  return CommitStats{impl_->stat_commits.load(), impl_->stat_requests.load(),
-                     impl_->stat_max_batch.load(), impl_->stat_run_nanos.load(),
-                     impl_->stat_commit_nanos.load()};
+  CommitStats s{impl_->stat_commits.load(),       impl_->stat_requests.load(),
+                impl_->stat_max_batch.load(),     impl_->stat_run_nanos.load(),
+                impl_->stat_commit_nanos.load(),  impl_->stat_commit_failures.load(),
+                impl_->last_commit_failed.load(), {}};
+  if (s.failing) {
+    std::lock_guard lock(impl_->failure_mu);
+    s.last_failure = impl_->last_failure;
+  }
+  return s;
 }
 
 }  // namespace custos::vault

@@ -83,6 +83,12 @@ std::string Metrics::Render(const vault::Vault::CommitStats& commits) const {
   out += "# TYPE custos_vault_commit_sync_seconds_total counter\n";
   out += "custos_vault_commit_sync_seconds_total " +
          Num(static_cast<double>(commits.commit_nanos) / 1e9) + "\n";
+  out += "# HELP custos_vault_commit_failures_total Commits the store refused (disk full, I/O).\n";
+  out += "# TYPE custos_vault_commit_failures_total counter\n";
+  out += "custos_vault_commit_failures_total " + std::to_string(commits.commit_failures) + "\n";
+  out += "# HELP custos_vault_failing 1 while the vault's last commit failed (writes fail).\n";
+  out += "# TYPE custos_vault_failing gauge\n";
+  out += std::string("custos_vault_failing ") + (commits.failing ? "1" : "0") + "\n";
   return out;
 }
 

@@ -149,6 +149,22 @@ struct Vault::Impl {
   std::atomic<uint64_t> stat_max_batch{0};
   std::atomic<uint64_t> stat_run_nanos{0};
   std::atomic<uint64_t> stat_commit_nanos{0};
+  // Commits that failed (the store refused to write: a full disk, an I/O
+  // error), and whether the last one did; what it said, for the operator.
+  std::atomic<uint64_t> stat_commit_failures{0};
+  std::atomic<bool> last_commit_failed{false};
+  std::mutex failure_mu;
+  std::string last_failure;  // guarded by failure_mu
+  void NoteCommit(const Status& s) {
+    if (s.ok()) {
+      last_commit_failed.store(false, std::memory_order_relaxed);
+      return;
+    }
+    stat_commit_failures.fetch_add(1, std::memory_order_relaxed);
+    last_commit_failed.store(true, std::memory_order_relaxed);
+    std::lock_guard lock(failure_mu);
+    last_failure = s.message();
+  }
 
   // Seals `value` for (table, key) under the current key version into *out
   // (resized to fit).
