@@ -216,8 +216,8 @@ class ScrubCommand : public Command {
     if (!args.empty()) return UsageError("scrub takes no arguments");
     auto v = OpenVault(Access::kReadOnly);
     if (!v.ok()) return Fail(v.status());
-    auto report = (*v)->Scrub([](uint64_t n) { std::cerr << "\rscrubbed " << n << std::flush; });
-    std::cerr << "\r";
+    auto report = (*v)->Scrub(ProgressLine("scrubbed"));
+    ProgressDone();
     if (!report.ok()) return Fail(report.status());
     bool bad = !report->damaged.empty();
     for (const vault::ScrubFinding& f : report->damaged) {

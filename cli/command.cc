@@ -12,6 +12,7 @@
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionException.h>
+#include <sys/stat.h>
 
 #include "vault/store/crypto.h"
 #include "vault/store/store_location.h"
@@ -100,6 +101,17 @@ std::string JournalLevel(int level) {
   return journal ? "<" + std::to_string(level) + ">" : std::string();
 }
 
+std::function<void(uint64_t)> ProgressLine(std::string what, std::string after) {
+  if (::isatty(STDERR_FILENO) == 0) return {};
+  return [what = std::move(what), after = std::move(after)](uint64_t n) {
+    std::cerr << "\r" << what << " " << n << after << std::flush;
+  };
+}
+
+void ProgressDone() {
+  if (::isatty(STDERR_FILENO) != 0) std::cerr << "\n";
+}
+
 int Command::Fail(const Status& status) const {
   std::cerr << JournalLevel(3) << "custos " << name_ << ": " << status.message();
   // In Chinese too when the message has Chinese words (a policy refusal's
@@ -150,6 +162,13 @@ Result<vault::SecretBytes> PromptNoEcho(const std::string& prompt) {
 Result<vault::SecretBytes> ReadSecretFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound("cannot read " + path);
+  // Read all the same (refusing would stop a service over a chmod), but
+  // said: a secret every account on the machine may read is no secret.
+  if (struct stat st{}; ::stat(path.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0) {
+    std::cerr << JournalLevel(4) << "custos: warning: " << path
+              << " is readable by every account on this machine; make it readable by the "
+                 "service alone (chmod 600)\n";
+  }
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) content.pop_back();
   vault::SecretBytes s = vault::SecretBytes::CopyOf(content);

@@ -9,6 +9,7 @@
 #ifndef CUSTOS_CLI_COMMAND_H_
 #define CUSTOS_CLI_COMMAND_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,11 +28,21 @@ namespace custos::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
+// `serve` refused to start for a reason no restart can fix (a wrong
+// passphrase, a vault older than the checkpoint it must extend): the
+// unit's RestartPreventExitStatus, so systemd does not retry it forever.
+inline constexpr int kExitRefused = 3;
 
 // "<level>" when stderr goes to the journal ($JOURNAL_STREAM), which
 // journald takes as the line's syslog priority ("<3>" an error, "<6>"
 // information); "" otherwise.
 std::string JournalLevel(int level);
+
+// A progress counter for a long command ("scrubbed 4096", rewritten in
+// place) on stderr when it is a terminal; nothing into a log or journal,
+// where each rewrite would run on. ProgressDone ends the line.
+std::function<void(uint64_t)> ProgressLine(std::string what, std::string after = "");
+void ProgressDone();
 
 class Command : public Poco::Util::Application {
  public:

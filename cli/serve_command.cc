@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -387,6 +388,14 @@ class ServeCommand : public Command {
     opts.tls_key_path = Flag("tls-key");
     opts.trusted_proxies = FlagAll("trusted-proxy");
     opts.ui_dir = Flag("ui");
+    if (!opts.ui_dir.empty()) {
+      // A mistyped folder would serve every page as 404 with nothing said.
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(std::filesystem::path(opts.ui_dir) / "index.html",
+                                            ec)) {
+        return UsageError("--ui " + opts.ui_dir + " holds no index.html: not the UI's folder");
+      }
+    }
     opts.demo = Has("demo");
     opts.tlog_public = Has("tlog-public");
     if (Has("threads")) {
@@ -441,7 +450,10 @@ class ServeCommand : public Command {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
     auto v = OpenVault(Access::kWrite);
-    if (!v.ok()) return Fail(v.status());
+    if (!v.ok()) {
+      const int failed = Fail(v.status());
+      return v.status().code() == StatusCode::kUnauthenticated ? kExitRefused : failed;
+    }
     auto log = vault::AuditLog::Open(**v, vault::AuditOptions{});
     if (!log.ok()) return Fail(log.status());
     if (Has("min-checkpoint")) {
@@ -452,8 +464,9 @@ class ServeCommand : public Command {
       if (!txn.ok()) return Fail(txn.status());
       auto size = (*log)->VerifyExtends(**txn, *note);
       if (!size.ok()) {
-        return Fail(size.status().Annotate("refusing to start: the vault does not extend " +
-                                           Flag("min-checkpoint")));
+        Fail(size.status().Annotate("refusing to start: the vault does not extend " +
+                                    Flag("min-checkpoint")));
+        return kExitRefused;
       }
     }
     auto archive = vault::Archive::Open(**v, **log);

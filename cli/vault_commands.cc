@@ -189,9 +189,8 @@ class RekeyCommand : public Command {
       std::cout << "Passphrase changed.\n";
     }
     if (rotate) {
-      Status s = (*v)->RotateRootKey(
-          [](uint64_t n) { std::cerr << "\rre-encrypted " << n << " values" << std::flush; });
-      std::cerr << "\n";
+      Status s = (*v)->RotateRootKey(ProgressLine("re-encrypted", " values"));
+      ProgressDone();
       if (!s.ok()) return Fail(s);
       auto info = (*v)->Info();
       if (!info.ok()) return Fail(info.status());

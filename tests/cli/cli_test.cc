@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -91,6 +92,22 @@ TEST(CliTest, InitStatusWrongPassphraseRekey) {
   EXPECT_EQ(wrong.code, 1);
   EXPECT_NE(wrong.out.find("wrong passphrase"), std::string::npos);
   EXPECT_EQ(wrong.out.find("not it"), std::string::npos);
+  // serve refuses the same way, with the exit status the unit does not
+  // restart on.
+  // (3: kExitRefused in cli/command.h.)
+  CliRun wrong_serve = Custos("serve --data " + data, "CUSTOS_PASSPHRASE='not it'");
+  EXPECT_EQ(wrong_serve.code, 3) << wrong_serve.out;
+  // A UI folder that is not one is refused before anything opens.
+  CliRun no_ui =
+      Custos("serve --data " + data + " --passphrase-file " + pf + " --ui " + dir.path());
+  EXPECT_EQ(no_ui.code, 2) << no_ui.out;
+  EXPECT_NE(no_ui.out.find("holds no index.html"), std::string::npos) << no_ui.out;
+  // A passphrase file every account may read is used, with a warning.
+  const std::string loose = WriteFile(dir, "loose-passphrase", "first passphrase\n");
+  ::chmod(loose.c_str(), 0644);
+  CliRun warned = Custos("status --unseal --data " + data + " --passphrase-file " + loose);
+  EXPECT_EQ(warned.code, 0) << warned.out;
+  EXPECT_NE(warned.out.find("readable by every account"), std::string::npos) << warned.out;
 
   // No passphrase source and no terminal: a clear error, not a hang.
   CliRun none = Custos("status --unseal --data " + data);
@@ -628,7 +645,7 @@ TEST(CliBackupTest, BackupBesideServeRestoreRollbackAndScrub) {
   ASSERT_EQ(Custos("audit checkpoint --data " + data, env).code, 0);
   ASSERT_EQ(Custos("backup --no-check --data " + data + " --out " + b2, env).code, 0);
   CliRun rolled = Custos("serve --data " + copy + " --min-checkpoint " + b2, env);
-  EXPECT_EQ(rolled.code, 1) << rolled.out;
+  EXPECT_EQ(rolled.code, 3) << rolled.out;  // kExitRefused: systemd does not restart it
   EXPECT_NE(rolled.out.find("refusing to start"), std::string::npos) << rolled.out;
   EXPECT_NE(rolled.out.find("rolled back"), std::string::npos) << rolled.out;
   EXPECT_EQ(Custos("audit verify --data " + copy + " --against " + b2, env).code, 1);
