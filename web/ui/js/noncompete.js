@@ -7,7 +7,7 @@ import { people, personName } from './common.js';
 import { dateInput, el, field, hashParams, table, toast } from './dom.js';
 import { fmtDate, fmtNumber, t, tOr } from './i18n.js';
 import { go, render } from './router.js';
-import { api, errorText, hasRole } from './session.js';
+import { api, errorText, hasRole, me } from './session.js';
 
 function money(minor, cur) {
   const n = fmtNumber(Number(minor || 0) / 100, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -99,8 +99,10 @@ function detail(row, today) {
     payments.length ? table(['nc.m.month', 'nc.pay.amount', 'nc.pay.on', 'nc.pay.ref', 'nc.pay.by'], payments.map((p) => el('tr', {},
       el('td', { text: String(p.month) }), el('td', { text: money(p.amount_minor, row.currency) }), el('td', { text: fmtDate(p.paid_on) }),
       el('td', { text: p.reference }), el('td', { text: personName(p.recorded_by, p.recorded_by) }))), { scroll: true }) : null,
-    hasRole('legal') && started ? paymentForm(row, today) : null,
-    hasRole('legal') && row.start ? releaseForm(row, today) : null);
+    // The legal user it binds records neither (noncompete.by_other).
+    hasRole('legal') && row.employee_id === me().id ? el('p', { class: 'muted nc-own', i18n: 'nc.own' }) : null,
+    hasRole('legal') && row.employee_id !== me().id && started ? paymentForm(row, today) : null,
+    hasRole('legal') && row.employee_id !== me().id && row.start ? releaseForm(row, today) : null);
 }
 
 async function viewNonCompetes() {
