@@ -457,6 +457,11 @@ async function viewAgreement() {
     a.document_sha256 ? ['agr.detail.hash', mono(a.document_sha256)] : ['agr.detail.hash', null],
     a.completed_at ? ['agr.detail.completed', fmtTime(a.completed_at)] : ['x', null],
     a.delivered_at ? ['agr.detail.delivered', fmtTime(a.delivered_at)] : ['x', null],
+    // LCL Art. 16 (check N10): each party holds a signed copy. The stored
+    // check report dates from before the signatures, so it is said here.
+    a.state === 'completed' && !a.delivered_at
+      ? ['agr.detail.copy', el('span', { class: 'error', id: 'agr-not-delivered', i18n: 'agr.detail.not_delivered' })]
+      : ['x', null],
   ]), el('div', { class: 'agr-buttons' },
     newTab(base + '/preview', 'agr.detail.preview'),
     a.state === 'completed' ? el('a', { class: 'button agr-ext', href: base + '/document', download: '', i18n: 'agr.detail.download' }) : null,
