@@ -116,6 +116,9 @@ inline constexpr std::string_view kAgreementsLegalOnly = "agreements.legal_only"
 inline constexpr std::string_view kAgreementsReviewByOther = "agreements.review_by_other";
 inline constexpr std::string_view kAgreementsEmployeeOnly = "agreements.employee_only";
 inline constexpr std::string_view kAgreementsCompanySigner = "agreements.company_signer";
+// The employee reads their agreement once it is sent to them, not while
+// legal drafts and reviews it (even when they are legal).
+inline constexpr std::string_view kAgreementsNotSent = "agreements.not_sent";
 inline constexpr std::string_view kAgreementsSendByOther = "agreements.send_by_other";
 inline constexpr std::string_view kAgreementsRecallByOther = "agreements.recall_by_other";
 inline constexpr std::string_view kAgreementsVoidByOther = "agreements.void_by_other";

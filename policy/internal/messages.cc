@@ -176,6 +176,9 @@ constexpr std::array kEntries = {
     Entry{rules::kAgreementsCompanySigner,
           {"A legal user other than the employee countersigns for the company.",
            "须由员工本人以外的法务代表公司会签。"}},
+    Entry{rules::kAgreementsNotSent,
+          {"Not sent to you yet: the employee reads their agreement once legal sends it.",
+           "协议尚未发送给您：法务发送后，员工本人才能查看。"}},
     Entry{rules::kAgreementsSendByOther,
           {"The employee cannot review and send their own agreement: legal other than the "
            "employee does.",

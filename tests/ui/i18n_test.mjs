@@ -95,14 +95,14 @@ test('every rule id the vault and the server write themselves has words', () => 
     ...captures(/constexpr std::string_view k\w*Rule = "([^"]+)"/g),
     // A refusal's rule is its message's prefix: PermissionDenied("agreements.not_sent: …").
     ...captures(/"([a-z_]+\.[a-z0-9_]+): /g),
-    // A refusal made with its rule as data: policy::Refuse("agreements.not_sent", "…").
+    // A refusal made with its rule as data: policy::Refuse("some.rule", "…").
     ...captures(/\bRefuse\(\s*"([a-z_]+\.[a-z0-9_.]+)"/g),
     // Deny(caller, &user, action, id, "signing.password", …)
     ...captures(/\bDeny\(caller, &user, [^;]*?, [^;]*?, "([a-z_]+\.[a-z0-9_.]+)"/g),
   ]);
   // (Agreement steps are decided by the policy engine: their rules are in
   // policy/rules.h, checked above.)
-  for (const id of ['auth.refused', 'agreements.not_sent', 'noncompete.art38_release_right']) assert.ok(ids.has(id), id + ' not found: ' + [...ids].join(' '));
+  for (const id of ['auth.refused', 'noncompete.art38_release_right']) assert.ok(ids.has(id), id + ' not found: ' + [...ids].join(' '));
   // Not rules: a file inside an evidence bundle.
   ids.delete('manifest.xml');
   assert.deepEqual(missingIn('rule.', ids), []);

@@ -44,7 +44,7 @@ Result<Agreements::Read> Agreements::DecideRead(const Caller& caller, std::strin
                 // The employee reads their agreement once it is sent to them,
                 // not while legal drafts and reviews it.
                 if (user.id == a.employee_id && !EmployeeMaySee(user, a)) {
-                  return policy::Refuse("agreements.not_sent", "not sent to you yet");
+                  return policy::Refuse(policy::rules::kAgreementsNotSent, "not sent to you yet");
                 }
                 f.record = policy::RecordFacts{a.id, a.classification, "", "", ""};
                 f.target_user_id = a.employee_id;

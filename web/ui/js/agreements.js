@@ -473,9 +473,8 @@ async function viewAgreement() {
   if (a.state === 'in_review' && hasRole('legal')) {
     const err = errorBox();
     const own = authorsOf(a.steps).includes(me().id);
-    const bindsMe = a.employee_id === me().id;
     const send = el('button', { class: 'primary', type: 'button', id: 'agr-send', i18n: 'agr.review.send' });
-    send.disabled = own || bindsMe || !a.can_send;
+    send.disabled = own || !a.can_send;
     send.addEventListener('click', async () => {
       err.textContent = '';
       const s = await api('POST', base + '/send');
@@ -491,7 +490,6 @@ async function viewAgreement() {
     });
     actions.append(el('section', { class: 'card' }, el('h2', { i18n: 'agr.review.title' }),
       own ? el('p', { class: 'error', i18n: 'agr.review.own' }) : null,
-      bindsMe ? el('p', { class: 'error', i18n: 'agr.review.binds_me' }) : null,
       el('div', {}, send), el('div', { class: 'agr-return' }, ...field('agr.review.note', note), ret), err));
   }
   // A step legal takes with a required note (recall, void): a card with
