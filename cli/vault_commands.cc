@@ -1,6 +1,9 @@
 // custos init | status | rekey | migrate: creating, inspecting, re-keying a
 // vault, and moving it between stores.
+#include <array>
+#include <functional>
 #include <iostream>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <Poco/Util/Option.h>
@@ -149,6 +152,33 @@ class StatusCommand : public Command {
   }
 };
 
+// What `custos rekey` records in the audit log, in the write that makes
+// the change: who holds the passphrase is not a user of the vault, so the
+// event names the operating-system account and the host it ran on.
+constexpr std::string_view kPassphraseAction = "vault.passphrase.change";
+constexpr std::string_view kRotateAction = "vault.key.rotate";
+constexpr std::string_view kOperatorRule = "system.operator";
+
+std::function<Status(vault::WriteTxn&)> OperatorEvent(const vault::AuditLog& log,
+                                                      std::string_view action,
+                                                      std::function<void(json::Value&)> details) {
+  vault::AuditEvent e;
+  e.action = std::string(action);
+  e.object = {"vault", "keyring", std::nullopt};
+  e.decision = vault::AuditDecision::kAllow;
+  e.rule = std::string(kOperatorRule);
+  e.outcome = "ok";
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) == 0) e.place.workstation = host.data();
+  e.details["os_user"] = std::to_string(::getuid());
+  if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr) e.details["os_user"] = pw->pw_name;
+  return [&log, e, details = std::move(details)](vault::WriteTxn& w) -> Status {
+    vault::AuditEvent event = e;
+    if (details) details(event.details);
+    return log.Append(w, event).status();
+  };
+}
+
 class RekeyCommand : public Command {
  public:
   RekeyCommand()
@@ -178,6 +208,8 @@ class RekeyCommand : public Command {
     if (!kdf.ok()) return UsageError(kdf.status().message());
     auto v = OpenVault(Access::kWrite);
     if (!v.ok()) return Fail(v.status());
+    auto log = vault::AuditLog::Open(**v);
+    if (!log.ok()) return Fail(log.status());
     const bool rotate = Has("rotate");
     const bool change =
         !rotate || Has("new-passphrase-file") || std::getenv("CUSTOS_NEW_PASSPHRASE") != nullptr;
@@ -185,11 +217,22 @@ class RekeyCommand : public Command {
       auto np = ReadSecret("new-passphrase-file", "CUSTOS_NEW_PASSPHRASE", "New passphrase: ",
                            /*confirm=*/true);
       if (!np.ok()) return Fail(np.status());
-      if (Status s = (*v)->ChangePassphrase(*np, kdf->vault_kdf); !s.ok()) return Fail(s);
+      const auto event = OperatorEvent(**log, kPassphraseAction, [&](json::Value& d) {
+        d["kdf_opslimit"] = static_cast<uint64_t>(kdf->vault_kdf.opslimit);
+        d["kdf_memlimit_mib"] = static_cast<uint64_t>(kdf->vault_kdf.memlimit >> 20);
+      });
+      if (Status s = (*v)->ChangePassphrase(*np, kdf->vault_kdf, event); !s.ok()) return Fail(s);
       std::cout << "Passphrase changed.\n";
     }
     if (rotate) {
-      Status s = (*v)->RotateRootKey(ProgressLine("re-encrypted", " values"));
+      auto before = (*v)->Info();
+      if (!before.ok()) return Fail(before.status());
+      // The version every value is sealed under once it ends: the one a
+      // rotation under way already made current, else the next.
+      const uint64_t to_version = before->key_version + (before->rotation_in_progress ? 0 : 1);
+      const auto event = OperatorEvent(
+          **log, kRotateAction, [to_version](json::Value& d) { d["key_version"] = to_version; });
+      Status s = (*v)->RotateRootKey(ProgressLine("re-encrypted", " values"), event);
       ProgressDone();
       if (!s.ok()) return Fail(s);
       auto info = (*v)->Info();

@@ -322,15 +322,20 @@ class Vault {
   Status Write(const std::function<Status(WriteTxn&)>& fn, std::span<const ReadHint> hints);
 
   // Changes the passphrase: re-wraps the root key(s) under a KEK from the new
-  // passphrase with a fresh salt. Atomic.
-  Status ChangePassphrase(const SecretBytes& new_passphrase, const Argon2Params& kdf);
+  // passphrase with a fresh salt. Atomic. `also` (if set) runs in the write
+  // that stores the new keyring, so what it writes (`custos rekey`: the
+  // audit event) commits with the change or neither does.
+  Status ChangePassphrase(const SecretBytes& new_passphrase, const Argon2Params& kdf,
+                          const std::function<Status(WriteTxn&)>& also = {});
 
   // Rotates the root key: adds a new key version, re-seals every value in
   // batches, then drops the old version. Crash-safe: after a kill at any
   // point the vault opens (with the same passphrase) and loses nothing; a
   // rotation left half-way is finished by calling this again.
-  // `after_batch` (tests) is called after each committed batch.
-  Status RotateRootKey(const std::function<void(uint64_t resealed)>& after_batch = {});
+  // `after_batch` (progress, tests) is called after each committed batch;
+  // `also` (if set) runs in the last write, which drops the old version.
+  Status RotateRootKey(const std::function<void(uint64_t resealed)>& after_batch = {},
+                       const std::function<Status(WriteTxn&)>& also = {});
 
   // Keyed hash of `name` in `domain` for blind-index lookups.
   std::string BlindIndex(std::string_view domain, std::string_view name) const;

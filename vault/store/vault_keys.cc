@@ -132,7 +132,8 @@ std::string Vault::BlindIndex(std::string_view domain, std::string_view name) co
 
 // ---- keys: passphrase change and rotation ---------------------------------------
 
-Status Vault::ChangePassphrase(const SecretBytes& new_passphrase, const Argon2Params& kdf) {
+Status Vault::ChangePassphrase(const SecretBytes& new_passphrase, const Argon2Params& kdf,
+                               const std::function<Status(WriteTxn&)>& also) {
   if (new_passphrase.empty()) return Status::InvalidArgument("the new passphrase is empty");
   Keyring ring;
   {
@@ -152,8 +153,10 @@ Status Vault::ChangePassphrase(const SecretBytes& new_passphrase, const Argon2Pa
   for (const auto& [ver, root] : roots)
     next.wrapped[ver] = AeadSealSecret(kek, root, RootKeyAd(ver));
   std::string text = next.Serialize();
-  CUSTOS_RETURN_IF_ERROR(
-      Write([&](WriteTxn& w) { return w.Put(tables::kMeta, kKeyringKey, text); }));
+  CUSTOS_RETURN_IF_ERROR(Write([&](WriteTxn& w) -> Status {
+    CUSTOS_RETURN_IF_ERROR(w.Put(tables::kMeta, kKeyringKey, text));
+    return also ? also(w) : Status::Ok();
+  }));
   std::unique_lock lock(impl_->keys_mu);
   impl_->kek = std::move(kek);
   return Status::Ok();
@@ -180,7 +183,8 @@ Status Vault::Impl::AdoptKeyring(std::string_view text) {
   return Status::Ok();
 }
 
-Status Vault::RotateRootKey(const std::function<void(uint64_t)>& after_batch) {
+Status Vault::RotateRootKey(const std::function<void(uint64_t)>& after_batch,
+                            const std::function<Status(WriteTxn&)>& also) {
   Keyring ring;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto r, BeginRead());
@@ -275,8 +279,10 @@ Status Vault::RotateRootKey(const std::function<void(uint64_t)>& after_batch) {
     it = it->first == current ? std::next(it) : final_ring.wrapped.erase(it);
   }
   std::string text = final_ring.Serialize();
-  CUSTOS_RETURN_IF_ERROR(
-      Write([&](WriteTxn& w) { return w.Put(tables::kMeta, kKeyringKey, text); }));
+  CUSTOS_RETURN_IF_ERROR(Write([&](WriteTxn& w) -> Status {
+    CUSTOS_RETURN_IF_ERROR(w.Put(tables::kMeta, kKeyringKey, text));
+    return also ? also(w) : Status::Ok();
+  }));
   std::unique_lock lock(impl_->keys_mu);
   for (auto it = impl_->data_keys.begin(); it != impl_->data_keys.end();) {
     it = it->first == current ? std::next(it) : impl_->data_keys.erase(it);

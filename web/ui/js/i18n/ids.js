@@ -122,6 +122,7 @@ const RULES = [
   ['noncompete.one_month_unpaid', '一个月未付补偿', 'One month unpaid'],
   ['system.default_policy', '系统安装默认策略', 'Default policy installed'],
   ['system.departure', '最后工作日已过', 'Last working day passed'],
+  ['system.operator', '持有保管库口令的运维人员在服务器上操作', 'An operator holding the vault passphrase, on the server'],
   ['record.declassify_on', '已到解密日期', 'Declassification date reached'],
 ];
 
@@ -162,6 +163,8 @@ const ACTIONS = [
   ['user.departed', '离职生效', 'Departure takes effect'],
   ['session.login', '登录', 'Log in'],
   ['session.logout', '退出', 'Log out'],
+  ['vault.passphrase.change', '更换保管库口令', 'Change the vault passphrase'],
+  ['vault.key.rotate', '轮换保管库根密钥', 'Rotate the vault root key'],
   ['policy.apply', '应用策略', 'Apply policy'],
   ['policy.install', '安装默认策略', 'Install the default policy'],
   ['agreement.draft', '起草协议', 'Draft agreement'],
