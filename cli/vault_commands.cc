@@ -27,6 +27,35 @@ std::string DefaultLogName() {
   return std::string("custos.local/") + host;
 }
 
+// What `custos init` and `custos rekey` record in the audit log, in the
+// write that makes the change: who holds the passphrase is not a user of
+// the vault, so the event names the operating-system account and the host
+// it ran on.
+constexpr std::string_view kPassphraseAction = "vault.passphrase.change";
+constexpr std::string_view kRotateAction = "vault.key.rotate";
+constexpr std::string_view kCreateUserAction = "user.create";
+constexpr std::string_view kOperatorRule = "system.operator";
+
+std::function<Status(vault::WriteTxn&)> OperatorEvent(
+    const vault::AuditLog& log, std::string_view action,
+    std::function<void(vault::AuditEvent&)> fill) {
+  vault::AuditEvent e;
+  e.action = std::string(action);
+  e.object = {"vault", "keyring", std::nullopt};
+  e.decision = vault::AuditDecision::kAllow;
+  e.rule = std::string(kOperatorRule);
+  e.outcome = "ok";
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) == 0) e.place.workstation = host.data();
+  e.details["os_user"] = std::to_string(::getuid());
+  if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr) e.details["os_user"] = pw->pw_name;
+  return [&log, e, fill = std::move(fill)](vault::WriteTxn& w) -> Status {
+    vault::AuditEvent event = e;
+    if (fill) fill(event);
+    return log.Append(w, event).status();
+  };
+}
+
 class InitCommand : public Command {
  public:
   InitCommand() : Command("init", "", "Create a new, empty vault and its first administrator.") {}
@@ -85,12 +114,21 @@ class InitCommand : public Command {
     auto admin_hash = vault::HashPassword(admin_pw, kdf->password_kdf);
     if (!admin_hash.ok()) return Fail(admin_hash.status());
     admin.password_hash = std::move(admin_hash).value();
-    Status s = (*v)->Write(
-        [&](vault::WriteTxn& w) -> Status { return vault::CreateUser(w, admin).status(); });
-    if (!s.ok()) return Fail(s);
     // The log's signing key exists from the start, so that the read-only
-    // commands (audit verify, key) work on a vault nothing has written yet.
-    if (auto log = vault::AuditLog::Open(**v); !log.ok()) return Fail(log.status());
+    // commands (audit verify, key) work on a vault nothing else wrote yet.
+    auto log = vault::AuditLog::Open(**v);
+    if (!log.ok()) return Fail(log.status());
+    // The first administrator is the log's first event, in its write.
+    Status s = (*v)->Write([&](vault::WriteTxn& w) -> Status {
+      CUSTOS_ASSIGN_OR_RETURN(vault::User created, vault::CreateUser(w, admin));
+      return OperatorEvent(**log, kCreateUserAction, [&](vault::AuditEvent& e) {
+        e.object = {"user", created.id, std::nullopt};
+        e.details["username"] = created.username;
+        e.details["roles"] = json::Value::MakeArray();
+        e.details["roles"].Push("admin");
+      })(w);
+    });
+    if (!s.ok()) return Fail(s);
     std::cout << "Created vault in " << VaultLocation() << " (log name " << opts.log_name << ").\n"
               << "Administrator: " << admin_name << "\n";
     if (generated) {
@@ -152,33 +190,6 @@ class StatusCommand : public Command {
   }
 };
 
-// What `custos rekey` records in the audit log, in the write that makes
-// the change: who holds the passphrase is not a user of the vault, so the
-// event names the operating-system account and the host it ran on.
-constexpr std::string_view kPassphraseAction = "vault.passphrase.change";
-constexpr std::string_view kRotateAction = "vault.key.rotate";
-constexpr std::string_view kOperatorRule = "system.operator";
-
-std::function<Status(vault::WriteTxn&)> OperatorEvent(const vault::AuditLog& log,
-                                                      std::string_view action,
-                                                      std::function<void(json::Value&)> details) {
-  vault::AuditEvent e;
-  e.action = std::string(action);
-  e.object = {"vault", "keyring", std::nullopt};
-  e.decision = vault::AuditDecision::kAllow;
-  e.rule = std::string(kOperatorRule);
-  e.outcome = "ok";
-  std::array<char, 256> host{};
-  if (::gethostname(host.data(), host.size() - 1) == 0) e.place.workstation = host.data();
-  e.details["os_user"] = std::to_string(::getuid());
-  if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr) e.details["os_user"] = pw->pw_name;
-  return [&log, e, details = std::move(details)](vault::WriteTxn& w) -> Status {
-    vault::AuditEvent event = e;
-    if (details) details(event.details);
-    return log.Append(w, event).status();
-  };
-}
-
 class RekeyCommand : public Command {
  public:
   RekeyCommand()
@@ -217,9 +228,9 @@ class RekeyCommand : public Command {
       auto np = ReadSecret("new-passphrase-file", "CUSTOS_NEW_PASSPHRASE", "New passphrase: ",
                            /*confirm=*/true);
       if (!np.ok()) return Fail(np.status());
-      const auto event = OperatorEvent(**log, kPassphraseAction, [&](json::Value& d) {
-        d["kdf_opslimit"] = static_cast<uint64_t>(kdf->vault_kdf.opslimit);
-        d["kdf_memlimit_mib"] = static_cast<uint64_t>(kdf->vault_kdf.memlimit >> 20);
+      const auto event = OperatorEvent(**log, kPassphraseAction, [&](vault::AuditEvent& e) {
+        e.details["kdf_opslimit"] = static_cast<uint64_t>(kdf->vault_kdf.opslimit);
+        e.details["kdf_memlimit_mib"] = static_cast<uint64_t>(kdf->vault_kdf.memlimit >> 20);
       });
       if (Status s = (*v)->ChangePassphrase(*np, kdf->vault_kdf, event); !s.ok()) return Fail(s);
       std::cout << "Passphrase changed.\n";
@@ -230,8 +241,9 @@ class RekeyCommand : public Command {
       // The version every value is sealed under once it ends: the one a
       // rotation under way already made current, else the next.
       const uint64_t to_version = before->key_version + (before->rotation_in_progress ? 0 : 1);
-      const auto event = OperatorEvent(
-          **log, kRotateAction, [to_version](json::Value& d) { d["key_version"] = to_version; });
+      const auto event = OperatorEvent(**log, kRotateAction, [to_version](vault::AuditEvent& e) {
+        e.details["key_version"] = to_version;
+      });
       Status s = (*v)->RotateRootKey(ProgressLine("re-encrypted", " values"), event);
       ProgressDone();
       if (!s.ok()) return Fail(s);

@@ -122,17 +122,23 @@ TEST(CliTest, InitStatusWrongPassphraseRekey) {
   CliRun ok = Custos("status --unseal --data " + data, "CUSTOS_PASSPHRASE='second one'");
   EXPECT_EQ(ok.code, 0) << ok.out;
   EXPECT_NE(ok.out.find("key version:    2"), std::string::npos);
-  // Both changes are in the audit log, each in the write that made it, with
-  // the account and host that ran them; the log still verifies.
+  // The first administrator and both changes are in the audit log, each in
+  // the write that made it, with the account and host that ran them; the
+  // log still verifies.
   const std::string second = "CUSTOS_PASSPHRASE='second one'";
-  CliRun changed = Custos("audit leaf 0 --data " + data, second);
+  CliRun first = Custos("audit leaf 0 --data " + data, second);
+  ASSERT_EQ(first.code, 0) << first.out;
+  EXPECT_NE(first.out.find("\"action\":\"user.create\""), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("\"username\":\"admin\""), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("\"rule\":\"system.operator\""), std::string::npos) << first.out;
+  CliRun changed = Custos("audit leaf 1 --data " + data, second);
   ASSERT_EQ(changed.code, 0) << changed.out;
   EXPECT_NE(changed.out.find("\"action\":\"vault.passphrase.change\""), std::string::npos)
       << changed.out;
   EXPECT_NE(changed.out.find("\"rule\":\"system.operator\""), std::string::npos) << changed.out;
   EXPECT_NE(changed.out.find("\"os_user\":"), std::string::npos) << changed.out;
   EXPECT_EQ(changed.out.find("second one"), std::string::npos) << changed.out;
-  CliRun rotated = Custos("audit leaf 1 --data " + data, second);
+  CliRun rotated = Custos("audit leaf 2 --data " + data, second);
   ASSERT_EQ(rotated.code, 0) << rotated.out;
   EXPECT_NE(rotated.out.find("\"action\":\"vault.key.rotate\""), std::string::npos) << rotated.out;
   EXPECT_NE(rotated.out.find("\"key_version\":2"), std::string::npos) << rotated.out;
