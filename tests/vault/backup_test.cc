@@ -109,6 +109,10 @@ TEST_F(BackupTest, ABackupTakenWhileViewsRunRestoresElsewhereWithTheLogIntact) {
   ASSERT_NE(r.vault, nullptr);
   auto check = VerifyOpenedBackup(*r.vault, *r.log, r.manifest);
   ASSERT_TRUE(check.ok()) << check.status().ToString();
+  // A manifest that names other keys than the copy holds is not this copy's.
+  BackupManifest edited = r.manifest;
+  edited.key_version += 1;
+  EXPECT_EQ(VerifyOpenedBackup(*r.vault, *r.log, edited).status().code(), StatusCode::kDataLoss);
   EXPECT_GE(check->audit.size, acknowledged);
   EXPECT_EQ(check->checkpoint_size, manifest->checkpoint_size);
   EXPECT_GT(check->scrub.entries, 0u);

@@ -518,6 +518,16 @@ Result<BackupCheck> VerifyOpenedBackup(const Vault& vault, const AuditLog& log,
             manifest.log_name + ")",
         "备份中的保管库与清单所指不符（日志 " + log.name() + "，清单 " + manifest.log_name + "）");
   }
+  // The keys the copy holds are the ones the manifest says it was made
+  // under (an edited manifest, or a payload from another copy, says not).
+  CUSTOS_ASSIGN_OR_RETURN(VaultInfo info, vault.Info());
+  if (info.key_version != manifest.key_version) {
+    return Status::DataLoss("the backup's vault is at key version " +
+                                std::to_string(info.key_version) + ", its manifest says " +
+                                std::to_string(manifest.key_version),
+                            "备份中保管库的密钥版本为 " + std::to_string(info.key_version) +
+                                "，与清单记载的 " + std::to_string(manifest.key_version) + " 不符");
+  }
   auto audit = log.Verify();
   if (!audit.ok()) {
     return audit.status().Annotate("the backup's audit log does not verify",
