@@ -447,6 +447,9 @@ class ServeCommand : public Command {
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGTERM);
     sigaddset(&stop_signals, SIGINT);
+    // A closed terminal or a stray `kill -HUP` stops it the same careful
+    // way (it has nothing to reload).
+    sigaddset(&stop_signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
     auto v = OpenVault(Access::kWrite);
