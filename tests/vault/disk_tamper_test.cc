@@ -23,6 +23,7 @@
 #include "base/encoding.h"
 #include "cli/demo_data.h"
 #include "tests/vault/records_fixture.h"
+#include "vault/access/alerts.h"
 #include "vault/access/policy_store.h"
 #include "vault/records/attachments.h"
 #include "vault/records/loans.h"
@@ -162,6 +163,20 @@ class DiskTamperTest : public testing::ArchiveTest {
                         CUSTOS_RETURN_IF_ERROR(log_->Append(w, e).status());
                       }
                       return Status::Ok();
+                    })
+                    .ok());
+    // An alert for the auditor. The demo's own come from views after hours
+    // on the real clock, none during China's working hours: this one does
+    // not depend on when the test runs.
+    ASSERT_TRUE(vault_
+                    ->Write([&](WriteTxn& w) {
+                      access::Alert alert;
+                      alert.type = "quota.exhausted";
+                      alert.severity = "warning";
+                      alert.at = NowMillis();
+                      alert.details = json::Value::MakeObject();
+                      alert.details["record"] = lent.id;
+                      return access::RaiseAlert(w, alert);
                     })
                     .ok());
     ASSERT_TRUE(log_->CheckpointNow().ok());
