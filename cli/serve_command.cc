@@ -539,8 +539,8 @@ class ServeCommand : public Command {
       if (const auto c = (*v)->commit_stats(); c.commit_failures != failures_seen || was_failing) {
         if (c.commit_failures != failures_seen && second - failure_logged_at >= 60) {
           OperatorLog(2, "vault: " + std::to_string(c.commit_failures - failures_seen) +
-                             " commit(s) failed, writes and audited reads fail: " +
-                             (c.failing ? c.last_failure : "(commits succeed again)"));
+                             " commit(s) failed; while they do, writes and audited reads fail" +
+                             (c.failing ? ": " + c.last_failure : " (the last one succeeded)"));
           failure_logged_at = second;
           failures_seen = c.commit_failures;
         }

@@ -160,6 +160,9 @@ struct Vault::Impl {
       last_commit_failed.store(false, std::memory_order_relaxed);
       return;
     }
+    // A conflict to run again (PostgreSQL's serialization failure, LMDB's
+    // map resized by another process) is not a vault that cannot write.
+    if (s.code() == StatusCode::kAborted) return;
     stat_commit_failures.fetch_add(1, std::memory_order_relaxed);
     last_commit_failed.store(true, std::memory_order_relaxed);
     std::lock_guard lock(failure_mu);
