@@ -46,12 +46,10 @@ Result<Session> ActorCommand::OpenAs() const {
     }
     s.caller.user_id = user->id;
   }
-  char host[256] = "";
-  gethostname(host, sizeof host - 1);
   s.caller.session = "cli-" + std::to_string(getpid());
   s.caller.place.ip = "local";
   s.caller.place.user_agent = "custos-cli";
-  s.caller.place.workstation = host;
+  s.caller.place.workstation = HostName();
   s.caller.place.location = Flag("location");
   CUSTOS_ASSIGN_OR_RETURN(s.log, vault::AuditLog::Open(*s.vault));
   CUSTOS_ASSIGN_OR_RETURN(s.archive, vault::Archive::Open(*s.vault, *s.log));

@@ -1,5 +1,6 @@
 #include "cli/command.h"
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -99,6 +100,12 @@ int Command::main(const std::vector<std::string>& args) {
 std::string JournalLevel(int level) {
   static const bool journal = std::getenv("JOURNAL_STREAM") != nullptr;
   return journal ? "<" + std::to_string(level) + ">" : std::string();
+}
+
+std::string HostName() {
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) != 0) return {};
+  return host.data();
 }
 
 std::function<void(uint64_t)> ProgressLine(std::string what, std::string after) {

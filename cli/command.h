@@ -38,6 +38,9 @@ inline constexpr int kExitRefused = 3;
 // information); "" otherwise.
 std::string JournalLevel(int level);
 
+// This machine's host name, for audit places and log names ("" if unknown).
+std::string HostName();
+
 // A progress counter for a long command ("scrubbed 4096", rewritten in
 // place) on stderr when it is a terminal; nothing into a log or journal,
 // where each rewrite would run on. ProgressDone ends the line.

@@ -1,6 +1,5 @@
 // custos init | status | rekey | migrate: creating, inspecting, re-keying a
 // vault, and moving it between stores.
-#include <array>
 #include <functional>
 #include <iostream>
 #include <pwd.h>
@@ -22,9 +21,8 @@ using Poco::Util::Option;
 using Poco::Util::OptionSet;
 
 std::string DefaultLogName() {
-  char host[256] = "localhost";
-  gethostname(host, sizeof host - 1);
-  return std::string("custos.local/") + host;
+  const std::string host = HostName();
+  return "custos.local/" + (host.empty() ? std::string("localhost") : host);
 }
 
 // What `custos init` and `custos rekey` record in the audit log, in the
@@ -45,8 +43,7 @@ std::function<Status(vault::WriteTxn&)> OperatorEvent(
   e.decision = vault::AuditDecision::kAllow;
   e.rule = std::string(kOperatorRule);
   e.outcome = "ok";
-  std::array<char, 256> host{};
-  if (::gethostname(host.data(), host.size() - 1) == 0) e.place.workstation = host.data();
+  e.place.workstation = HostName();
   e.details["os_user"] = std::to_string(::getuid());
   if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr) e.details["os_user"] = pw->pw_name;
   return [&log, e, fill = std::move(fill)](vault::WriteTxn& w) -> Status {
