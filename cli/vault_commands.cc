@@ -1,6 +1,5 @@
 // custos init | status | rekey | migrate: creating, inspecting, re-keying a
 // vault, and moving it between stores.
-#include <functional>
 #include <iostream>
 #include <pwd.h>
 #include <unistd.h>
@@ -34,9 +33,9 @@ constexpr std::string_view kRotateAction = "vault.key.rotate";
 constexpr std::string_view kCreateUserAction = "user.create";
 constexpr std::string_view kOperatorRule = "system.operator";
 
-std::function<Status(vault::WriteTxn&)> OperatorEvent(
-    const vault::AuditLog& log, std::string_view action,
-    std::function<void(vault::AuditEvent&)> fill) {
+// An operator's event on the vault's keyring; callers name another object
+// and add details before appending it.
+vault::AuditEvent OperatorEvent(std::string_view action) {
   vault::AuditEvent e;
   e.action = std::string(action);
   e.object = {"vault", "keyring", std::nullopt};
@@ -46,11 +45,7 @@ std::function<Status(vault::WriteTxn&)> OperatorEvent(
   e.place.workstation = HostName();
   e.details["os_user"] = std::to_string(::getuid());
   if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr) e.details["os_user"] = pw->pw_name;
-  return [&log, e, fill = std::move(fill)](vault::WriteTxn& w) -> Status {
-    vault::AuditEvent event = e;
-    if (fill) fill(event);
-    return log.Append(w, event).status();
-  };
+  return e;
 }
 
 class InitCommand : public Command {
@@ -118,12 +113,12 @@ class InitCommand : public Command {
     // The first administrator is the log's first event, in its write.
     Status s = (*v)->Write([&](vault::WriteTxn& w) -> Status {
       CUSTOS_ASSIGN_OR_RETURN(vault::User created, vault::CreateUser(w, admin));
-      return OperatorEvent(**log, kCreateUserAction, [&](vault::AuditEvent& e) {
-        e.object = {"user", created.id, std::nullopt};
-        e.details["username"] = created.username;
-        e.details["roles"] = json::Value::MakeArray();
-        e.details["roles"].Push("admin");
-      })(w);
+      vault::AuditEvent e = OperatorEvent(kCreateUserAction);
+      e.object = {"user", created.id, std::nullopt};
+      e.details["username"] = created.username;
+      e.details["roles"] = json::Value::MakeArray();
+      e.details["roles"].Push("admin");
+      return (*log)->Append(w, e).status();
     });
     if (!s.ok()) return Fail(s);
     std::cout << "Created vault in " << VaultLocation() << " (log name " << opts.log_name << ").\n"
@@ -225,11 +220,11 @@ class RekeyCommand : public Command {
       auto np = ReadSecret("new-passphrase-file", "CUSTOS_NEW_PASSPHRASE", "New passphrase: ",
                            /*confirm=*/true);
       if (!np.ok()) return Fail(np.status());
-      const auto event = OperatorEvent(**log, kPassphraseAction, [&](vault::AuditEvent& e) {
-        e.details["kdf_opslimit"] = static_cast<uint64_t>(kdf->vault_kdf.opslimit);
-        e.details["kdf_memlimit_mib"] = static_cast<uint64_t>(kdf->vault_kdf.memlimit >> 20);
-      });
-      if (Status s = (*v)->ChangePassphrase(*np, kdf->vault_kdf, event); !s.ok()) return Fail(s);
+      vault::AuditEvent e = OperatorEvent(kPassphraseAction);
+      e.details["kdf_opslimit"] = static_cast<uint64_t>(kdf->vault_kdf.opslimit);
+      e.details["kdf_memlimit_mib"] = static_cast<uint64_t>(kdf->vault_kdf.memlimit >> 20);
+      const auto record = [&](vault::WriteTxn& w) { return (*log)->Append(w, e).status(); };
+      if (Status s = (*v)->ChangePassphrase(*np, kdf->vault_kdf, record); !s.ok()) return Fail(s);
       std::cout << "Passphrase changed.\n";
     }
     if (rotate) {
@@ -238,10 +233,10 @@ class RekeyCommand : public Command {
       // The version every value is sealed under once it ends: the one a
       // rotation under way already made current, else the next.
       const uint64_t to_version = before->key_version + (before->rotation_in_progress ? 0 : 1);
-      const auto event = OperatorEvent(**log, kRotateAction, [to_version](vault::AuditEvent& e) {
-        e.details["key_version"] = to_version;
-      });
-      Status s = (*v)->RotateRootKey(ProgressLine("re-encrypted", " values"), event);
+      vault::AuditEvent e = OperatorEvent(kRotateAction);
+      e.details["key_version"] = to_version;
+      const auto record = [&](vault::WriteTxn& w) { return (*log)->Append(w, e).status(); };
+      Status s = (*v)->RotateRootKey(ProgressLine("re-encrypted", " values"), record);
       ProgressDone();
       if (!s.ok()) return Fail(s);
       auto info = (*v)->Info();
