@@ -1,6 +1,7 @@
 #include "tests/vault/test_util.h"
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
+#include <sys/resource.h>
 
 namespace custos::vault::testing {
 
@@ -146,6 +148,26 @@ size_t FlipStoredValue(const std::string& path, std::string_view sealed) {
     ++flipped;
   }
   return flipped;
+}
+
+Status WriteUntilTheDiskRefuses(Vault& vault, const std::string& dir, Table table,
+                                const std::string& prefix) {
+  rlimit before{};
+  if (::getrlimit(RLIMIT_FSIZE, &before) != 0) return Status::Internal("getrlimit");
+  auto* old_handler = ::signal(SIGXFSZ, SIG_IGN);
+  rlimit tight = before;
+  tight.rlim_cur = std::filesystem::file_size(dir + "/data.mdb");
+  if (::setrlimit(RLIMIT_FSIZE, &tight) != 0) return Status::Internal("setrlimit");
+  const std::string big(256 * 1024, 'x');
+  Status refused = Status::Ok();
+  for (int i = 0; i < 64 && refused.ok(); ++i) {
+    refused =
+        vault.Write([&](WriteTxn& w) { return w.Put(table, prefix + std::to_string(i), big); });
+  }
+  const bool restored = ::setrlimit(RLIMIT_FSIZE, &before) == 0;
+  ::signal(SIGXFSZ, old_handler);
+  if (!restored) return Status::Internal("setrlimit (restoring)");
+  return refused;
 }
 
 }  // namespace custos::vault::testing

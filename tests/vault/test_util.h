@@ -72,6 +72,14 @@ std::vector<Status> RunInOneBatch(Vault& vault,
 // copies were changed (0: not found).
 size_t FlipStoredValue(const std::string& path, std::string_view sealed);
 
+// Writes values of 256 KiB into `table` of the LMDB vault in `dir` under
+// keys `prefix`0, `prefix`1, … with data.mdb's file-size limit set to its
+// present size (a full disk, in effect), until a commit fails; returns that
+// failure (OK if 64 writes all fit). The limit is restored before it
+// returns.
+Status WriteUntilTheDiskRefuses(Vault& vault, const std::string& dir, Table table,
+                                const std::string& prefix);
+
 }  // namespace custos::vault::testing
 
 #endif  // CUSTOS_TESTS_VAULT_TEST_UTIL_H_

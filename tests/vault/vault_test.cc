@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "tests/vault/test_util.h"
@@ -286,26 +285,14 @@ TEST(VaultTest, ACommitTheDiskRefusesIsCountedUntilOneSucceeds) {
   ASSERT_TRUE(PutOne(*v, tables::kRecords, "k0", "first").ok());
   EXPECT_FALSE(v->commit_stats().failing);
   EXPECT_EQ(v->commit_stats().commit_failures, 0u);
-  rlimit before{};
-  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &before), 0);
-  auto* old_handler = ::signal(SIGXFSZ, SIG_IGN);
-  rlimit tight = before;
-  tight.rlim_cur = std::filesystem::file_size(dir.path() + "/data.mdb");
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &tight), 0);
-  const std::string big(256 * 1024, 'x');
-  Status refused = Status::Ok();
-  for (int i = 1; i < 64 && refused.ok(); ++i) {
-    refused = PutOne(*v, tables::kRecords, "k" + std::to_string(i), big);
-  }
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &before), 0);
-  ::signal(SIGXFSZ, old_handler);
+  const Status refused = testing::WriteUntilTheDiskRefuses(*v, dir.path(), tables::kRecords, "k");
   EXPECT_FALSE(refused.ok());
   const Vault::CommitStats failing = v->commit_stats();
   EXPECT_TRUE(failing.failing);
   EXPECT_GE(failing.commit_failures, 1u);
   EXPECT_FALSE(failing.last_failure.empty());
   // Room again: the next commit succeeds and the vault is not failing.
-  ASSERT_TRUE(PutOne(*v, tables::kRecords, "k-after", big).ok());
+  ASSERT_TRUE(PutOne(*v, tables::kRecords, "k-after", std::string(256 * 1024, 'x')).ok());
   EXPECT_FALSE(v->commit_stats().failing);
   EXPECT_EQ(v->commit_stats().commit_failures, failing.commit_failures);
   auto r = v->BeginRead();

@@ -1,8 +1,6 @@
 #include "web/server.h"
 
 #include <atomic>
-#include <csignal>
-#include <filesystem>
 #include <random>
 #include <string>
 #include <thread>
@@ -10,7 +8,6 @@
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 
 #include "tests/web/test_client.h"
 
@@ -62,27 +59,18 @@ TEST_F(WebServerTest, HealthzIsPublicAndCarriesSecurityHeaders) {
 // the health check says so, so that a load balancer or a monitor notices;
 // it is healthy again once a commit succeeds.
 TEST_F(WebServerTest, HealthzFailsWhileTheVaultCannotCommit) {
-  auto put = [&](const std::string& key) {
-    return vault_->Write([&](vault::WriteTxn& w) {
-      return w.Put(vault::tables::kRecords, key, std::string(256 * 1024, 'x'));
-    });
-  };
-  rlimit before{};
-  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &before), 0);
-  auto* old_handler = ::signal(SIGXFSZ, SIG_IGN);
-  rlimit tight = before;
-  tight.rlim_cur = std::filesystem::file_size(dir_->path() + "/data.mdb");
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &tight), 0);
-  Status refused = Status::Ok();
-  for (int i = 0; i < 64 && refused.ok(); ++i) refused = put("full-" + std::to_string(i));
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &before), 0);
-  ::signal(SIGXFSZ, old_handler);
+  const Status refused = vault::testing::WriteUntilTheDiskRefuses(*vault_, dir_->path(),
+                                                                  vault::tables::kRecords, "full-");
   ASSERT_FALSE(refused.ok());
   TestResponse failing = Client().Send("GET", "/healthz");
   EXPECT_EQ(failing.status, 503);
   EXPECT_EQ(failing.Json()["status"].as_string(), "failing");
   TestClient admin = LoggedIn("admin");
-  ASSERT_TRUE(put("room-again").ok());
+  ASSERT_TRUE(vault_
+                  ->Write([](vault::WriteTxn& w) {
+                    return w.Put(vault::tables::kRecords, "room-again", "x");
+                  })
+                  .ok());
   TestResponse ok = Client().Send("GET", "/healthz");
   EXPECT_EQ(ok.status, 200);
   TestResponse metrics = admin.Call("GET", "/metrics");
