@@ -217,7 +217,7 @@ HttpResponse Update(App& app, const HttpRequest& req, const RequestContext& ctx)
 HttpResponse Versions(App& app, const HttpRequest& req, const RequestContext& ctx) {
   auto meta = VisibleMeta(app, req, ctx);
   if (!meta.ok()) return ErrorResponse(meta.status());
-  auto versions = app.options.archive->VersionHistory(meta->id);
+  auto versions = app.options.archive->VersionHistory(ctx.ToCaller(), meta->id);
   if (!versions.ok()) return ErrorResponse(versions.status());
   auto r = app.vault.BeginRead();
   if (!r.ok()) return ErrorResponse(r.status());
@@ -227,8 +227,14 @@ HttpResponse Versions(App& app, const HttpRequest& req, const RequestContext& ct
     x["version"] = ver.version;
     x["author"] = PersonJson(**r, ver.author_id);
     x["time"] = FormatRfc3339Millis(ver.time);
-    x["reason"] = ver.reason;
-    x["name"] = ver.meta.name;
+    // A version marked above the reader's sight (records.h) shows its
+    // number, time, author and marking only.
+    if (ver.withheld) {
+      x["withheld"] = true;
+    } else {
+      x["reason"] = ver.reason;
+      x["name"] = ver.meta.name;
+    }
     x["classification"] = policy::ClassificationId(ver.meta.classification);
     x["marking"] = MarkingJson(ver.meta.classification);
     list.Push(std::move(x));

@@ -1,7 +1,8 @@
 // Issue 17's holes in the vault, each closed at its root: an owner lowering
 // their own file's marking; older versions judged at the current (lower)
-// marking; a comparison of two versions counted as one view; copies, prints
-// and exports not counted against the quota.
+// marking (their names and reasons in the version list too); a comparison of
+// two versions counted as one view; copies, prints and exports not counted
+// against the quota.
 #include <gtest/gtest.h>
 
 #include "tests/vault/records_fixture.h"
@@ -89,6 +90,42 @@ TEST_F(HardeningTest, OlderVersionsKeepTheirOwnMarking) {
   EXPECT_NE(LastLeaf().find("\"classification\":\"top_secret\""), std::string::npos);
   // A comparison that shows version 1 is judged at its marking too.
   EXPECT_FALSE(archive_->CompareVersions(As(borrower_), top.id, 1, 2, "比较版本内容").ok());
+}
+
+TEST_F(HardeningTest, AVersionMarkedAboveTheReadersSightIsListedWithoutItsNameAndReason) {
+  const RecordMeta top = MakeRecord(C::kTopSecret, "华为 2027 年投标底价");
+  RecordUpdate u = SameWith(top, C::kTopSecret);
+  u.name = "华为 2027 年投标底价（第二轮）";
+  ASSERT_TRUE(archive_->UpdateRecord(As(author_), top.id, u, "第二轮报价 8% 让利").ok());
+  ASSERT_TRUE(
+      archive_->LowerClassification(As(approver_), top.id, C::kInternal, "", "降为内部").ok());
+  // HR sees the names of internal files, not of top secret ones: the
+  // lowered record is theirs to see, its first two versions (written as top
+  // secret) are not.
+  const User hr = AddUser("ma.hr", "马人事", {policy::Role::kHr});
+  auto seen = archive_->VersionHistory(As(hr), top.id);
+  ASSERT_TRUE(seen.ok()) << seen.status().ToString();
+  ASSERT_EQ(seen->size(), 3u);
+  for (size_t i = 0; i < 2; ++i) {
+    const RecordVersion& v = (*seen)[i];
+    EXPECT_TRUE(v.withheld) << "v" << v.version;
+    EXPECT_EQ(v.version, i + 1);
+    EXPECT_EQ(v.meta.classification, C::kTopSecret);
+    EXPECT_EQ(v.author_id, author_.id);
+    EXPECT_NE(v.time, 0);
+    EXPECT_TRUE(v.reason.empty()) << v.reason;
+    EXPECT_TRUE(v.meta.name.empty()) << v.meta.name;
+    EXPECT_TRUE(v.meta.tags.empty());
+  }
+  EXPECT_FALSE((*seen)[2].withheld);
+  EXPECT_EQ((*seen)[2].reason, "降为内部");
+  // Those cleared for top secret see every version whole.
+  auto whole = archive_->VersionHistory(As(approver_), top.id);
+  ASSERT_TRUE(whole.ok());
+  ASSERT_EQ(whole->size(), 3u);
+  EXPECT_FALSE((*whole)[1].withheld);
+  EXPECT_EQ((*whole)[1].reason, "第二轮报价 8% 让利");
+  EXPECT_EQ((*whole)[1].meta.name, "华为 2027 年投标底价（第二轮）");
 }
 
 TEST_F(HardeningTest, ComparingTwoVersionsUsesTwoViews) {

@@ -89,7 +89,7 @@ TEST_F(RecordTest, UpdateAppendsVersionsAndDiffsFieldByField) {
   EXPECT_EQ(v2->latest_version, 2u);
   EXPECT_EQ(v2->revision, 2u);
 
-  auto history = archive_->VersionHistory(m.id);
+  auto history = archive_->VersionHistory(As(author_), m.id);
   ASSERT_TRUE(history.ok());
   ASSERT_EQ(history->size(), 2u);
   EXPECT_EQ((*history)[1].reason, "升级为重点客户");

@@ -154,6 +154,10 @@ struct RecordVersion {
   // Metadata as of this version (name, classification, owner, tags, ...).
   RecordMeta meta;
   RecordContent content;
+  // Set by VersionHistory for a version its reader may not see (marked above
+  // their sight, written before the marking was lowered): only `version`,
+  // `author_id`, `time` and `meta.classification` are filled in.
+  bool withheld = false;
 };
 
 // One field that differs between two versions; paths like "content.address",
@@ -418,8 +422,14 @@ class Archive {
 
   // ---- unaudited metadata reads (for callers that already hold a decision) -
   Result<RecordMeta> GetMeta(std::string_view record_id) const;
-  // Version headers (content left empty) — author, time, reason, metadata.
-  Result<std::vector<RecordVersion>> VersionHistory(std::string_view record_id) const;
+  // Version headers (content left empty) — author, time, reason, metadata —
+  // as `caller` may see them. SECURITY: a version is seen at the higher of
+  // its own marking and the record's current one (as ViewIn judges it), so
+  // lowering a record does not show the names and reasons of the versions
+  // written while it was marked higher to readers cleared only for the new
+  // marking; those versions come back `withheld`.
+  Result<std::vector<RecordVersion>> VersionHistory(const Caller& caller,
+                                                    std::string_view record_id) const;
   Result<std::vector<OwnershipChange>> OwnershipHistory(std::string_view record_id) const;
   // Ids of records owned by `user_id` (from the catalog; waits for it).
   Result<std::vector<std::string>> RecordsOwnedBy(std::string_view user_id) const;

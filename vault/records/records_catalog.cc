@@ -750,13 +750,30 @@ Result<RecordMeta> Archive::GetMeta(std::string_view record_id) const {
   return ReadMeta(*r, record_id);
 }
 
-Result<std::vector<RecordVersion>> Archive::VersionHistory(std::string_view record_id) const {
+Result<std::vector<RecordVersion>> Archive::VersionHistory(const Caller& caller,
+                                                           std::string_view record_id) const {
   CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
   CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, ReadMeta(*r, record_id));
+  CUSTOS_ASSIGN_OR_RETURN(User user, GetUser(*r, caller.user_id));
+  CUSTOS_ASSIGN_OR_RETURN(auto policy, gate_.PolicyAt(*r));
   std::vector<RecordVersion> out;
   for (uint32_t v = 1; v <= meta.latest_version; ++v) {
     CUSTOS_ASSIGN_OR_RETURN(RecordVersion rv, ReadRecordVersion(*r, record_id, v));
     rv.content = RecordContent();
+    // Judged as the record is now (its owner, author, custodian) at the
+    // higher of the two markings.
+    RecordMeta probe = meta;
+    probe.classification = std::max(meta.classification, rv.meta.classification);
+    if (!MaySeeMeta(*policy, user, probe)) {
+      RecordVersion shown;
+      shown.record_id = rv.record_id;
+      shown.version = rv.version;
+      shown.author_id = rv.author_id;
+      shown.time = rv.time;
+      shown.meta.classification = rv.meta.classification;
+      shown.withheld = true;
+      rv = std::move(shown);
+    }
     out.push_back(std::move(rv));
   }
   return out;

@@ -139,7 +139,8 @@ async function viewRecord() {
   const versionCard = el('section', { class: 'card' }, el('h2', { i18n: 'rec.versions' }),
     table(['rec.version', 'common.time', 'rec.author', 'common.reason', 'records.classification'], versions.map((v) => el('tr', {},
       el('td', { text: 'v' + v.version }), el('td', { text: fmtTime(v.time) }), el('td', { text: person(v.author) }),
-      el('td', { text: v.reason }), el('td', {}, marking(v.classification))))),
+      v.withheld ? el('td', { class: 'muted', i18n: 'rec.version.withheld' }) : el('td', { text: v.reason }),
+      el('td', {}, marking(v.classification))))),
     versions.length > 1 ? el('div', {}, el('h2', { i18n: 'rec.diff' }), diffForm, derr, diffOut) : null);
 
   // Ownership.
