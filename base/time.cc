@@ -92,6 +92,10 @@ int64_t UtcDay(UnixMillis t) {
   return t >= 0 ? t / kMillisPerDay : -((-t + kMillisPerDay - 1) / kMillisPerDay);
 }
 
+int64_t LocalDay(UnixMillis t, int utc_offset_minutes) {
+  return UtcDay(t + int64_t{utc_offset_minutes} * 60'000);
+}
+
 std::string FormatRfc3339Millis(UnixMillis t) {
   const int64_t days = UtcDay(t);
   int64_t ms_of_day = t - days * kMillisPerDay;

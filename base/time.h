@@ -53,6 +53,9 @@ inline constexpr int64_t kMillisPerDay = 86'400'000;
 // 1970-01-01; earlier times floor to the day before): CivilFromDays(UtcDay(t))
 // is its date.
 int64_t UtcDay(UnixMillis t);
+// The day a time falls on for a clock `utc_offset_minutes` ahead of UTC
+// (China: +480), in the same count: LocalDay(t, 0) == UtcDay(t).
+int64_t LocalDay(UnixMillis t, int utc_offset_minutes);
 // "YYYY-MM-DD"; kInvalidArgument for anything else or an impossible date.
 Result<CivilDate> ParseDate(std::string_view text);
 std::string FormatDate(CivilDate d);

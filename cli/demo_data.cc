@@ -297,10 +297,9 @@ Timeline DemoTimeline(CivilDate today) {
   return t;
 }
 
-// The UTC day of a moment, as the departure sweep and the server count.
-CivilDate UtcDay(UnixMillis t) {
-  return CivilFromDays(t >= 0 ? t / kDayMillis : (t - kDayMillis + 1) / kDayMillis);
-}
+// The date in China (UTC+8) of a moment: the demo company's calendar (the
+// default policy's <calendar>), as the departure sweep and the server count.
+CivilDate ChinaDay(UnixMillis t) { return CivilFromDays(LocalDay(t, 8 * 60)); }
 
 // `day` at hour:minute China time (UTC+8), as a moment.
 UnixMillis ChinaTime(CivilDate day, int hour, int minute) {
@@ -314,7 +313,7 @@ UnixMillis ChinaTime(CivilDate day, int hour, int minute) {
 // story's present `after`. The hours take about three and a half.
 UnixMillis LastHoursStart(UnixMillis now, UnixMillis after) {
   const UnixMillis latest = now - 4 * kHourMillis;
-  for (CivilDate d = UtcDay(latest + 8 * kHourMillis);; d = Plus(d, -1)) {
+  for (CivilDate d = ChinaDay(latest);; d = Plus(d, -1)) {
     const UnixMillis start = std::min(latest, ChinaTime(d, 13, 0));
     if (start < now - 24 * kHourMillis) break;
     if (IsWorkday(d) && start >= ChinaTime(d, 9, 0)) return std::max(start, after);
@@ -325,7 +324,7 @@ UnixMillis LastHoursStart(UnixMillis now, UnixMillis after) {
 // A customer's answer given on `day`, as its date: never after the
 // server's today, which the vault checks (without a history the story may
 // be told for a later `today`).
-std::string AnswerDate(CivilDate day) { return FormatDate(std::min(day, UtcDay(NowMillis()))); }
+std::string AnswerDate(CivilDate day) { return FormatDate(std::min(day, ChinaDay(NowMillis()))); }
 
 // With a history, moves the story to `day` at hour:minute China time.
 Status StoryAt(DemoHistory* history, CivilDate day, int hour, int minute) {
@@ -696,7 +695,7 @@ class Steps {
       : history_(history), day_(day), minute_(hour * 60 + minute) {}
   Steps(DemoHistory* history, UnixMillis at) : history_(history) {
     const UnixMillis local = at + 8 * kHourMillis;
-    day_ = UtcDay(local);
+    day_ = ChinaDay(at);
     minute_ = static_cast<int>((local - DaysFromCivil(day_) * kDayMillis + 59'999) / 60'000);
   }
   // The first step, then each `minutes` after the one before.
@@ -1362,7 +1361,7 @@ DemoHistory::DemoHistory(UnixMillis now) : now_(now) {
 
 DemoHistory::~DemoHistory() { ClearStoryClock(); }
 
-CivilDate DemoHistory::today() const { return UtcDay(now_); }
+CivilDate DemoHistory::today() const { return ChinaDay(now_); }
 
 Status DemoHistory::At(UnixMillis at) {
   if (SetStoryClock(std::min(at, now_))) return Status::Ok();

@@ -578,13 +578,17 @@ class ServeCommand : public Command {
         if (auto n = vault::ExpireOverdueLoans(**archive, NowMillis()); !n.ok())
           OperatorLog(3, "expiring loans: " + n.status().message());
         // After the last working day the account is disabled (audited).
-        const UnixMillis now = NowMillis();
-        const CivilDate today = CivilFromDays(UtcDay(now));
-        if (auto gone = vault::MarkDeparted(**v, **log, today); !gone.ok())
-          OperatorLog(3, "departures: " + gone.status().message());
-        // Records whose declassification date has come become public (audited).
-        if (auto d = (*archive)->DeclassifyDue(today); !d.ok())
-          OperatorLog(3, "declassification: " + d.status().message());
+        // Today is the company's date (the policy's <calendar>): in China
+        // the day turns at midnight in Beijing, 16:00 UTC.
+        if (auto today = (*archive)->CompanyDate(NowMillis()); !today.ok()) {
+          OperatorLog(3, "today's date: " + today.status().message());
+        } else {
+          if (auto gone = vault::MarkDeparted(**v, **log, *today); !gone.ok())
+            OperatorLog(3, "departures: " + gone.status().message());
+          // Records whose declassification date has come become public (audited).
+          if (auto d = (*archive)->DeclassifyDue(*today); !d.ok())
+            OperatorLog(3, "declassification: " + d.status().message());
+        }
       }
       if (second % 60 == 0 && (*archive)->CatalogBuilt()) {
         // The records catalog, saved again once it has changed enough, so
@@ -679,7 +683,8 @@ class DemoCommand : public Command {
     // A new demo vault gets its year of history, each step on its day (the
     // story clock, base/time.h); a vault that exists already has events of
     // its own, which a dated story would come before, so it is seeded now.
-    const CivilDate today = CivilFromDays(UtcDay(NowMillis()));
+    // The demo company's date: China's (its default policy's <calendar>).
+    const CivilDate today = CivilFromDays(LocalDay(NowMillis(), 8 * 60));
     std::unique_ptr<DemoHistory> history;
     std::unique_ptr<vault::Vault> v;
     if (!vault::Vault::Exists(VaultLocation())) {

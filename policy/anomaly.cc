@@ -15,8 +15,8 @@ struct LocalClock {
 };
 
 LocalClock ToLocal(UnixMillis t, int utc_offset_minutes) {
+  const int64_t day = LocalDay(t, utc_offset_minutes);
   const UnixMillis local = t + utc_offset_minutes * kMillisPerMinute;
-  const int64_t day = UtcDay(local);  // the day of the shifted clock
   return {day, static_cast<int>((local - day * kMillisPerDay) / kMillisPerMinute)};
 }
 

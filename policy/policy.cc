@@ -277,16 +277,8 @@ Result<int> ParseClock(std::string_view text, std::string_view where, std::strin
   return h * 60 + m;
 }
 
-// <work-hours utc-offset="+08:00" start="08:30" end="18:00"
-//             days="mon tue wed thu fri">
-//   <holiday date="YYYY-MM-DD"/> <workday date="YYYY-MM-DD"/> …
-// </work-hours>
-Status ParseWorkHours(const pugi::xml_node& node, std::string_view parent,
-                      anomaly::WorkHours& out) {
-  const std::string where = Path(parent, node);
-  CUSTOS_RETURN_IF_ERROR(CheckAttributes(node, where, {"utc-offset", "start", "end", "days"}));
-  CUSTOS_RETURN_IF_ERROR(CheckNoText(node, where));
-
+// The utc-offset attribute of <calendar> and <work-hours>, in minutes.
+Result<int> ParseUtcOffset(const pugi::xml_node& node, const std::string& where) {
   CUSTOS_ASSIGN_OR_RETURN(std::string_view offset, RequiredAttribute(node, where, "utc-offset"));
   if (offset.size() != 6 || (offset[0] != '+' && offset[0] != '-')) {
     return Invalid(where, "utc-offset must look like +08:00, got '" + std::string(offset) + "'",
@@ -297,7 +289,32 @@ Status ParseWorkHours(const pugi::xml_node& node, std::string_view parent,
     return Invalid(where, "utc-offset must be within ±14:00, got '" + std::string(offset) + "'",
                    "utc-offset 须在 ±14:00 以内，而不是“" + std::string(offset) + "”");
   }
-  out.utc_offset_minutes = offset[0] == '-' ? -offset_minutes : offset_minutes;
+  return offset[0] == '-' ? -offset_minutes : offset_minutes;
+}
+
+// <calendar utc-offset="+08:00"/>
+Result<int> ParseCalendar(const pugi::xml_node& node, std::string_view parent) {
+  const std::string where = Path(parent, node);
+  CUSTOS_RETURN_IF_ERROR(CheckAttributes(node, where, {"utc-offset"}));
+  CUSTOS_RETURN_IF_ERROR(CheckNoText(node, where));
+  for (const pugi::xml_node& child : node.children()) {
+    if (child.type() == pugi::node_element)
+      return Invalid(Path(where, child), "unknown element", "未知的元素");
+  }
+  return ParseUtcOffset(node, where);
+}
+
+// <work-hours utc-offset="+08:00" start="08:30" end="18:00"
+//             days="mon tue wed thu fri">
+//   <holiday date="YYYY-MM-DD"/> <workday date="YYYY-MM-DD"/> …
+// </work-hours>
+Status ParseWorkHours(const pugi::xml_node& node, std::string_view parent,
+                      anomaly::WorkHours& out) {
+  const std::string where = Path(parent, node);
+  CUSTOS_RETURN_IF_ERROR(CheckAttributes(node, where, {"utc-offset", "start", "end", "days"}));
+  CUSTOS_RETURN_IF_ERROR(CheckNoText(node, where));
+
+  CUSTOS_ASSIGN_OR_RETURN(out.utc_offset_minutes, ParseUtcOffset(node, where));
 
   CUSTOS_ASSIGN_OR_RETURN(std::string_view start, RequiredAttribute(node, where, "start"));
   CUSTOS_ASSIGN_OR_RETURN(out.start_minute, ParseClock(start, where, "start"));
@@ -644,6 +661,8 @@ Result<Policy> LoadPolicy(std::string_view xml) {
     bool have_anomaly_rules = false;
     bool have_user_admin = false;
     bool have_departure = false;
+    std::optional<int> calendar_offset;
+    std::string calendar_where;
     std::bitset<kClassificationCount> seen;
     for (const pugi::xml_node& child : root.children()) {
       if (child.type() != pugi::node_element) continue;
@@ -667,6 +686,10 @@ Result<Policy> LoadPolicy(std::string_view xml) {
         if (have_departure) return Invalid(Path(where, child), "given twice", "重复出现");
         have_departure = true;
         CUSTOS_RETURN_IF_ERROR(ParseDeparture(child, where, policy.customer_confirmation_));
+      } else if (name == "calendar") {
+        if (calendar_offset) return Invalid(Path(where, child), "given twice", "重复出现");
+        CUSTOS_ASSIGN_OR_RETURN(calendar_offset, ParseCalendar(child, where));
+        calendar_where = Path(where, child);
       } else if (name == "work-hours") {
         if (policy.work_hours_) return Invalid(Path(where, child), "given twice", "重复出现");
         anomaly::WorkHours hours;
@@ -677,6 +700,18 @@ Result<Policy> LoadPolicy(std::string_view xml) {
       }
     }
     if (!have_roles) return Invalid(where, "missing <roles>", "缺少 <roles>");
+    // One clock for the company: working hours on another offset than its
+    // calendar would put an evening view on the next day's date.
+    if (calendar_offset && policy.work_hours_ &&
+        *calendar_offset != policy.work_hours_->utc_offset_minutes) {
+      return Invalid(calendar_where, "utc-offset differs from <work-hours>'s",
+                     "utc-offset 与 <work-hours> 的不一致");
+    }
+    if (calendar_offset) {
+      policy.utc_offset_minutes_ = *calendar_offset;
+    } else if (policy.work_hours_) {
+      policy.utc_offset_minutes_ = policy.work_hours_->utc_offset_minutes;
+    }
     for (Classification c : kAllClassifications) {
       if (!seen.test(static_cast<std::size_t>(c))) {
         const std::string element =

@@ -110,6 +110,15 @@ class Policy {
   // The working hours (<work-hours>) for the off-hours anomaly rule; null
   // when the policy sets none (then that rule is off).
   const anomaly::WorkHours* work_hours() const { return work_hours_ ? &*work_hours_ : nullptr; }
+  // The company's calendar (<calendar utc-offset="+08:00"/>): the date at a
+  // time wherever the vault compares a date with today (the last working
+  // day, a declassification date, a non-compete's months, a date someone
+  // types). When the policy sets none, the working hours' offset, else
+  // China's +08:00: the day starts at midnight in Beijing, not in UTC.
+  int utc_offset_minutes() const { return utc_offset_minutes_; }
+  CivilDate LocalDate(UnixMillis t) const {
+    return CivilFromDays(LocalDay(t, utc_offset_minutes_));
+  }
   // Whether granting `role` needs a second administrator's confirmation
   // (<user-admin two-person-roles="…"/>; approver, custodian and admin when
   // the policy says nothing).
@@ -131,6 +140,8 @@ class Policy {
   std::array<std::bitset<kActionCount>, kRoleCount> role_actions_{};
   std::array<ClassificationRules, kClassificationCount> classifications_{};
   std::optional<anomaly::WorkHours> work_hours_;
+  static constexpr int kChinaUtcOffsetMinutes = 8 * 60;
+  int utc_offset_minutes_ = kChinaUtcOffsetMinutes;
   std::bitset<kRoleCount> two_person_roles_ = DefaultTwoPersonRoles();
   CustomerConfirmation customer_confirmation_ = CustomerConfirmation::kOptional;
 

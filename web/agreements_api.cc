@@ -26,6 +26,7 @@ struct AgreementsContext {
   AgreementLibrary library;
   std::unique_ptr<vault::Agreements> agreements;
   std::unique_ptr<vault::NonCompeteTracker> noncompete;
+  const vault::Archive* archive = nullptr;  // for the company's date
 };
 
 using Ctx = std::shared_ptr<AgreementsContext>;
@@ -359,16 +360,16 @@ HttpResponse NdaTimingRoute(const Ctx& c, const HttpRequest& req, const RequestC
   return HttpResponse::Json(v);
 }
 
-Result<CivilDate> TodayParam(const HttpRequest& req, UnixMillis now) {
-  auto it = req.query.find("today");
-  if (it != req.query.end() && !it->second.empty()) return ParseDate(it->second);
-  return CivilFromDays(UtcDay(now));
-}
-
 HttpResponse DashboardRoute(const Ctx& c, const HttpRequest& req, const RequestContext& ctx) {
-  auto today = TodayParam(req, ctx.now);
+  // The server's today is the company's date (the policy's <calendar>); the
+  // caller may look at another day.
+  auto server_today = c->archive->CompanyDate(ctx.now);
+  if (!server_today.ok()) return ErrorResponse(server_today.status());
+  Result<CivilDate> today = *server_today;
+  if (auto it = req.query.find("today"); it != req.query.end() && !it->second.empty())
+    today = ParseDate(it->second);
   if (!today.ok()) return ErrorResponse(today.status());
-  auto rows = c->noncompete->Dashboard(ctx.ToCaller(), *today, CivilFromDays(UtcDay(ctx.now)));
+  auto rows = c->noncompete->Dashboard(ctx.ToCaller(), *today, *server_today);
   if (!rows.ok()) return ErrorResponse(rows.status());
   json::Value arr = json::Value::MakeArray();
   for (const vault::NonCompeteRow& r : *rows) {
@@ -407,9 +408,11 @@ HttpResponse PaymentRoute(const Ctx& c, const HttpRequest& req, const RequestCon
   if (*month < 1 || *month > 120) {
     return ErrorResponse(Status::InvalidArgument("bad month", "月份须在 1 到 120 之间"));
   }
-  // A payment is recorded once made (a day's slack for zones east of UTC):
-  // a date still to come is a wrong year typed.
-  if (DaysFromCivil(*date) > UtcDay(ctx.now) + 1) {
+  // A payment is recorded once made: a date still to come (by the
+  // company's calendar) is a wrong year typed.
+  auto today = c->archive->CompanyDate(ctx.now);
+  if (!today.ok()) return ErrorResponse(today.status());
+  if (*today < *date) {
     return ErrorResponse(Status::InvalidArgument(
         "paid_on " + *paid_on + " is in the future; record a payment once it is made",
         "支付日期 " + *paid_on + " 尚未到来；请在付款后再登记"));
@@ -458,6 +461,7 @@ void RegisterAgreementRoutes(App& app) {
                                                       AgreementDocumentBuilder(c->library), o);
   c->noncompete =
       std::make_unique<vault::NonCompeteTracker>(app.vault, app.options.archive->audit_log());
+  c->archive = app.options.archive;
 
   auto bind = [c](HttpResponse (*fn)(const Ctx&, const HttpRequest&, const RequestContext&)) {
     return [c, fn](const HttpRequest& req, const RequestContext& ctx) { return fn(c, req, ctx); };

@@ -56,15 +56,18 @@ HttpResponse Register(App& app, const HttpRequest& req, const RequestContext& ct
   auto confirmed = OptionalBool(req.json, "confirm_past_last_day", false);
   if (!confirmed.ok()) return ErrorResponse(confirmed.status());
   // Where a person types the dates, a wrong year is caught here (the vault
-  // checks their form and order). `today` is the server's UTC date, the one
-  // serve's departure sweep uses (cli/serve_command.cc).
+  // checks their form and order). `today` is the company's date (the
+  // policy's <calendar>), the one serve's departure sweep uses
+  // (cli/serve_command.cc).
   const auto notice_date = ParseDate(*notice);
   const auto last_day = ParseDate(*last);
   // Dates out of order are the vault's to refuse.
   if (notice_date.ok() && last_day.ok() && !(*last_day < *notice_date)) {
-    const int64_t today = UtcDay(ctx.now);
-    // A notice is registered once given (a day's slack for zones east of UTC).
-    if (DaysFromCivil(*notice_date) > today + 1) {
+    auto company_today = app.options.archive->CompanyDate(ctx.now);
+    if (!company_today.ok()) return ErrorResponse(company_today.status());
+    const int64_t today = DaysFromCivil(*company_today);
+    // A notice is registered once given.
+    if (DaysFromCivil(*notice_date) > today) {
       return ErrorResponse(Status::InvalidArgument(
           "notice_date " + *notice +
               " is in the future; register a resignation once notice is given",
@@ -104,10 +107,11 @@ HttpResponse Register(App& app, const HttpRequest& req, const RequestContext& ct
 HttpResponse Withdraw(App& app, const HttpRequest& req, const RequestContext& ctx) {
   auto reason = RequiredText(req.json, "reason", 2048);
   if (!reason.ok()) return ErrorResponse(reason.status());
-  // Today by the server's clock (UTC), as serve's departure sweep reads it.
-  auto done =
-      vault::WithdrawResignation(app.vault, app.options.archive->audit_log(), ctx.ToCaller(),
-                                 req.params.at("id"), *reason, CivilFromDays(UtcDay(ctx.now)));
+  // Today by the company's calendar, as serve's departure sweep reads it.
+  auto today = app.options.archive->CompanyDate(ctx.now);
+  if (!today.ok()) return ErrorResponse(today.status());
+  auto done = vault::WithdrawResignation(app.vault, app.options.archive->audit_log(),
+                                         ctx.ToCaller(), req.params.at("id"), *reason, *today);
   if (!done.ok()) return ErrorResponse(done.status());
   json::Value cancelled = json::Value::MakeArray();
   for (const vault::Handover& h : done->cancelled_handovers) {

@@ -325,6 +325,50 @@ TEST(PolicyLoadTest, WorkHoursAreOptionalAndParsed) {
   EXPECT_EQ(west->work_hours()->weekdays, 0b1000000);
 }
 
+// The company's calendar: the date "today" wherever the vault compares one.
+TEST(PolicyLoadTest, TheCalendarIsChinasUnlessThePolicySetsAnother) {
+  // 2027-01-15T16:30Z is 00:30 on the 16th in Beijing.
+  const UnixMillis t = *ParseRfc3339("2027-01-15T16:30:00Z");
+  Result<Policy> plain = LoadPolicy(DefaultPolicyText());
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(plain->utc_offset_minutes(), 480);
+  EXPECT_EQ(FormatDate(plain->LocalDate(t)), "2027-01-16");
+  EXPECT_EQ(FormatDate(plain->LocalDate(t - 31 * 60 * 1000)), "2027-01-15");  // 23:59
+
+  Result<Policy> west = LoadPolicy(WithWorkHours(R"(<calendar utc-offset="-05:00"/>)"));
+  ASSERT_TRUE(west.ok()) << west.status().ToString();
+  EXPECT_EQ(west->utc_offset_minutes(), -300);
+  EXPECT_EQ(FormatDate(west->LocalDate(t)), "2027-01-15");
+  EXPECT_EQ(FormatDate(west->LocalDate(*ParseRfc3339("2027-01-16T04:59:59Z"))), "2027-01-15");
+  EXPECT_EQ(FormatDate(west->LocalDate(*ParseRfc3339("2027-01-16T05:00:00Z"))), "2027-01-16");
+
+  // Without a calendar, the working hours' clock is the company's.
+  Result<Policy> hours = LoadPolicy(
+      WithWorkHours(R"(<work-hours utc-offset="+00:00" start="09:00" end="17:00" days="mon"/>)"));
+  ASSERT_TRUE(hours.ok()) << hours.status().ToString();
+  EXPECT_EQ(hours->utc_offset_minutes(), 0);
+  Result<Policy> both = LoadPolicy(
+      WithWorkHours(R"(<calendar utc-offset="+00:00"/>)"
+                    R"(<work-hours utc-offset="+00:00" start="09:00" end="17:00" days="mon"/>)"));
+  ASSERT_TRUE(both.ok()) << both.status().ToString();
+
+  EXPECT_REJECTED(WithWorkHours(R"(<calendar utc-offset="+08:00"/>)"
+                                R"(<work-hours utc-offset="+00:00" start="09:00" end="17:00" )"
+                                R"(days="mon"/>)"),
+                  {"<calendar>", "differs from <work-hours>"});
+  EXPECT_REJECTED(WithWorkHours(R"(<calendar utc-offset="8"/>)"),
+                  {"<calendar>", "utc-offset must look like +08:00"});
+  EXPECT_REJECTED(WithWorkHours(R"(<calendar utc-offset="-14:30"/>)"), {"within ±14:00"});
+  EXPECT_REJECTED(WithWorkHours(R"(<calendar/>)"), {"missing attribute 'utc-offset'"});
+  EXPECT_REJECTED(WithWorkHours(R"(<calendar utc-offset="+08:00" zone="Asia/Shanghai"/>)"),
+                  {"unknown attribute 'zone'"});
+  EXPECT_REJECTED(
+      WithWorkHours(R"(<calendar utc-offset="+08:00"/><calendar utc-offset="+08:00"/>)"),
+      {"given twice"});
+  EXPECT_REJECTED(WithWorkHours(R"(<calendar utc-offset="+08:00"><day/></calendar>)"),
+                  {"<day>", "unknown element"});
+}
+
 TEST(PolicyLoadTest, BadWorkHoursAreRejected) {
   const auto hours = [](std::string_view attrs, std::string_view children = "") {
     return WithWorkHours("<work-hours " + std::string(attrs) + ">" + std::string(children) +

@@ -740,13 +740,14 @@ TEST_F(HandoverTest, ReportCountsWhatWasDone) {
   EXPECT_TRUE(empty->authored.empty());
   EXPECT_TRUE(empty->alerts.empty());
   // Long after, the window still starts before the notice date (2026-03-02),
-  // not 90 days before the day it is read.
+  // not 90 days before the day it is read: 90 days before, at midnight in
+  // Beijing (the company's calendar, +08:00 when the policy sets none).
   DepartureReportOptions later;
   later.now = NowMillis() + int64_t{400} * 86400 * 1000;
   auto late = BuildDepartureReport(*archive_, As(auditor_), author_.id, later);
   ASSERT_TRUE(late.ok());
   EXPECT_TRUE(late->from_notice);
-  EXPECT_EQ(FormatRfc3339Millis(late->from), "2025-12-02T00:00:00.000Z");
+  EXPECT_EQ(FormatRfc3339Millis(late->from), "2025-12-01T16:00:00.000Z");
   EXPECT_EQ(late->total_views, 4);
   EXPECT_EQ(late->denied_views, 1);
   // Never more than kMaxLookbackDays back, however old the notice.

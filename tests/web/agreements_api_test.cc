@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/web/test_client.h"
+#include "vault/access/policy_store.h"
 #include "vault/store/tables.h"
 
 namespace custos::web::testing {
@@ -141,6 +142,27 @@ TEST_F(WebAgreementsTest, AccessByRole) {
 // the login, per account (and address), sharing its counters: three wrong
 // passwords, then 429 until the delay has passed — even for the right one,
 // and for the login too. Countersigning likewise.
+// The dashboard's today is the company's date (the policy's <calendar>):
+// Beijing's when the policy sets none, another when it does.
+TEST_F(WebAgreementsTest, TheDashboardsTodayIsTheCompanysDate) {
+  now_ = *ParseRfc3339("2027-01-15T16:30:00Z");  // 00:30 on the 16th in Beijing
+  TestClient hr = LoggedIn("hr");
+  TestResponse dash = hr.Call("GET", "/api/v1/noncompetes");
+  ASSERT_EQ(dash.status, 200) << dash.body;
+  EXPECT_EQ(dash.Json()["today"].as_string(), "2027-01-16");
+
+  std::string xml(vault::DefaultPolicyXml());
+  xml.insert(xml.rfind("</custos-policy>"), "<calendar utc-offset=\"-05:00\"/>\n");
+  vault::Caller admin;
+  admin.user_id = admin_.id;
+  admin.place.ip = "127.0.0.1";
+  auto applied = vault::ApplyPolicy(*vault_, *audit_, admin, xml, "纽约分公司");
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  dash = hr.Call("GET", "/api/v1/noncompetes");
+  ASSERT_EQ(dash.status, 200) << dash.body;
+  EXPECT_EQ(dash.Json()["today"].as_string(), "2027-01-15");  // 11:30 in New York
+}
+
 TEST_F(WebAgreementsTest, SigningPasswordsAreThrottledLikeTheLogin) {
   TestClient legal = LoggedIn("legal1");
   const std::string id = Draft(legal, "cn-non-compete", ExampleFields("cn-non-compete"));

@@ -182,6 +182,30 @@ TEST_F(WebEmploymentTest, DatesThatAreProbablyATypoAreRefusedOrConfirmed) {
   EXPECT_EQ(Reload(author_).last_working_day, "1927-02-09");
 }
 
+// "Today" is the company's date (the policy's <calendar>, China's when it
+// sets none), not the server's UTC date: at 16:00 in Beijing tomorrow's
+// notice is still to come, and half an hour after midnight yesterday's last
+// working day has passed.
+TEST_F(WebEmploymentTest, TodayIsTheDateInBeijingNotInUtc) {
+  now_ = *ParseRfc3339("2027-01-15T08:00:00Z");  // 16:00 on the 15th in Beijing
+  TestClient hr = LoggedIn("hr");
+  TestResponse early = hr.Call("POST", Path(author_),
+                               R"({"notice_date":"2027-01-16","last_working_day":"2027-02-15"})");
+  EXPECT_EQ(early.status, 400) << early.body;
+  EXPECT_NE(early.body.find("notice_date 2027-01-16 is in the future"), std::string::npos);
+
+  now_ = *ParseRfc3339("2027-01-15T16:30:00Z");  // 00:30 on the 16th in Beijing
+  hr = LoggedIn("hr");                           // the session timed out meanwhile
+  const std::string body = R"({"notice_date":"2027-01-10","last_working_day":"2027-01-15")";
+  TestResponse asked = hr.Call("POST", Path(author_), body + "}");
+  EXPECT_EQ(asked.status, 409) << asked.body;  // the last working day has passed
+  EXPECT_EQ(asked.ErrorCode(), "confirmation_required");
+  EXPECT_EQ(hr.Call("POST", Path(author_),
+                    R"({"notice_date":"2027-01-16","last_working_day":"2027-02-15"})")
+                .status,
+            200);
+}
+
 // The employee stays: HR withdraws the resignation with a reason, and the
 // answer says what that undid.
 TEST_F(WebEmploymentTest, HrWithdrawsAResignationInTheNoticePeriod) {

@@ -746,7 +746,9 @@ class Builder {
         }
       }
       if (a.kind == "non-compete" && a.state == AgreementState::kCompleted) {
-        const CivilDate today = CivilFromDays(UtcDay(in_.created));
+        // Today by the company's calendar at export (the policy's <calendar>).
+        CUSTOS_ASSIGN_OR_RETURN(policy::Policy in_force, CurrentPolicy(*txn));
+        const CivilDate today = in_force.LocalDate(in_.created);
         CUSTOS_ASSIGN_OR_RETURN(NonCompeteRow row, NonCompeteRowOf(*txn, a, today));
         noncompete = json::Value::MakeObject();
         json::Value terms;

@@ -66,13 +66,17 @@ struct Window {
   UnixMillis to = 0;
   bool from_notice = false;
 };
-Window ReportWindow(const User& user, UnixMillis now, int lookback_days) {
+// The notice date is a day of the company's calendar (`utc_offset_minutes`
+// ahead of UTC).
+Window ReportWindow(const User& user, UnixMillis now, int lookback_days, int utc_offset_minutes) {
   Window w;
   w.to = now + 1;
   w.from = w.to - lookback_days * kMillisPerDay;
   if (auto notice = ParseDate(user.notice_date); notice.ok()) {
-    const UnixMillis before = std::max((DaysFromCivil(*notice) - lookback_days) * kMillisPerDay,
-                                       w.to - int64_t{kMaxLookbackDays} * kMillisPerDay);
+    const UnixMillis local_midnight =
+        (DaysFromCivil(*notice) - lookback_days) * kMillisPerDay - utc_offset_minutes * 60'000LL;
+    const UnixMillis before =
+        std::max(local_midnight, w.to - int64_t{kMaxLookbackDays} * kMillisPerDay);
     if (before < w.from) {
       w.from = before;
       w.from_notice = true;
@@ -188,6 +192,7 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
   // closed); the report itself is then built from a read snapshot, off the
   // committer thread, since it scans the audit log.
   policy::anomaly::Thresholds thresholds;
+  int utc_offset_minutes = 0;  // the company's calendar, for the days of views
   const access::Attempt attempt =
       access::Attempt::On(policy::Action::kReadDepartureReport, kReportAction, "user", user_id);
   CUSTOS_RETURN_IF_ERROR(
@@ -204,11 +209,12 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
               [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent& e) -> Status {
                 if (!o.allowed) return Status::Ok();
                 thresholds = o.policy->anomaly_thresholds();
+                utc_offset_minutes = o.policy->utc_offset_minutes();
                 // SECURITY: checked after the decision so a denied caller learns
                 // nothing about which users exist; an unknown user commits nothing.
                 CUSTOS_ASSIGN_OR_RETURN(User user, GetUser(txn, user_id));
                 // The log says which time the report covered.
-                window = ReportWindow(user, now, options.lookback_days);
+                window = ReportWindow(user, now, options.lookback_days, utc_offset_minutes);
                 e.details["from"] = FormatRfc3339Millis(window.from);
                 e.details["to"] = FormatRfc3339Millis(window.to);
                 e.details["from_notice"] = window.from_notice;
@@ -269,7 +275,9 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
           if (allowed) {
             r.events += 1;
             report.total_views += 1;
-            per_day[time_text->substr(0, 10)] += 1;
+            // Days of the company's calendar: a view at 07:00 in Beijing
+            // is that day's, not the day before's (as its UTC date says).
+            per_day[FormatDate(CivilFromDays(LocalDay(*t, utc_offset_minutes)))] += 1;
           } else {
             r.denied += 1;
             report.denied_views += 1;

@@ -93,7 +93,7 @@ struct ReportAlert {
 };
 
 struct DayViews {
-  std::string date;  // YYYY-MM-DD (UTC)
+  std::string date;  // YYYY-MM-DD, a day of the company's calendar (the policy's <calendar>)
   int views = 0;
   bool spike = false;
 };

@@ -674,8 +674,6 @@ Result<BulkHandoverResult> ConfirmAllHandovers(Archive& archive, const Caller& c
 
 namespace {
 
-std::string TodayUtc(UnixMillis now) { return FormatDate(CivilFromDays(UtcDay(now))); }
-
 // The attempt on the customer's side of the handover of `record_id` from
 // `user_id`: reads the record and the handover into `meta` and `h`, and sets
 // the facts (the successor is the target) and the event's common details.
@@ -758,7 +756,7 @@ Result<IssuedLetter> IssueCustomerLetter(Archive& archive, const Caller& caller,
                                                  : request.successor_department;
                 facts.successor_phone = request.successor_phone;
                 facts.successor_email = request.successor_email;
-                facts.letter_date = TodayUtc(o.now);
+                facts.letter_date = FormatDate(o.policy->LocalDate(o.now));
                 facts.reply_by = request.reply_by;
                 CUSTOS_ASSIGN_OR_RETURN(out.html, render(facts));
                 out.info.language = request.language;
@@ -876,7 +874,7 @@ Result<Handover> RecordCustomerAnswer(Archive& archive, const Caller& caller,
                       "the policy in force does not use customer confirmation",
                       "现行策略不要求客户确认");
                 }
-                if (answered > *ParseDate(TodayUtc(o.now))) {
+                if (answered > o.policy->LocalDate(o.now)) {
                   return Status::InvalidArgument("the date of the answer is in the future",
                                                  "客户答复的日期晚于今天");
                 }

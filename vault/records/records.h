@@ -420,6 +420,11 @@ class Archive {
   // allowed; the refusal otherwise (its event recorded too).
   Status AuthorizeLogRead(const Caller& caller, std::string_view event_action, json::Value details);
 
+  // The company's date at `t` by the policy in force (its <calendar>,
+  // Policy::LocalDate): the "today" of the departure sweep, the
+  // declassification timer, the non-compete dashboard and typed dates.
+  Result<CivilDate> CompanyDate(UnixMillis t) const;
+
   // ---- unaudited metadata reads (for callers that already hold a decision) -
   Result<RecordMeta> GetMeta(std::string_view record_id) const;
   // Version headers (content left empty) — author, time, reason, metadata —

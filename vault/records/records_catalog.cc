@@ -745,6 +745,12 @@ Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& qu
 
 // ---- unaudited metadata reads -------------------------------------------------------
 
+Result<CivilDate> Archive::CompanyDate(UnixMillis t) const {
+  CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
+  CUSTOS_ASSIGN_OR_RETURN(auto policy, gate_.PolicyAt(*r));
+  return policy->LocalDate(t);
+}
+
 Result<RecordMeta> Archive::GetMeta(std::string_view record_id) const {
   CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
   return ReadMeta(*r, record_id);
