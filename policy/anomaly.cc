@@ -73,8 +73,8 @@ std::string PlaceKey(std::string_view workstation, std::string_view location) {
 }
 
 bool RecordOutsideAssignment(Activity* a, std::string_view record_id, UnixMillis now,
-                             const Thresholds& t) {
-  const int64_t today = UtcDay(now);
+                             const Thresholds& t, int utc_offset_minutes) {
+  const int64_t today = LocalDay(now, utc_offset_minutes);
   if (a->outside_day != today) {
     a->outside_day = today;
     a->outside_attempts = 0;
@@ -95,9 +95,10 @@ bool RecordOutsideAssignment(Activity* a, std::string_view record_id, UnixMillis
 }
 
 AttemptResult RecordAttempt(Activity* a, AttemptKind kind, bool allowed, UnixMillis now,
-                            std::string_view place, const WorkHours* hours, const Thresholds& t) {
+                            std::string_view place, const WorkHours* hours, const Thresholds& t,
+                            int utc_offset_minutes) {
   AttemptResult r;
-  const int64_t today = UtcDay(now);
+  const int64_t today = LocalDay(now, utc_offset_minutes);
 
   // Keep today and the kBaselineDays days before it.
   std::erase_if(a->days, [&](const auto& d) { return d.first < today - kBaselineDays; });

@@ -3,8 +3,8 @@
 // own recent activity, raising alerts for the auditors while the access
 // happens — not only later, in the departure report.
 //
-//   view spike (anomaly.view_spike): the person's allowed views today (UTC
-//     day, as in the departure report) pass spike_factor × the median of
+//   view spike (anomaly.view_spike): the person's allowed views today (a
+//     day of the company's calendar, as in the departure report) pass spike_factor × the median of
 //     their daily views over the previous kBaselineDays days on which they
 //     viewed anything, and at least spike_min_views. Needs a baseline of at
 //     least baseline_min_active_days active days (a new employee has none
@@ -66,7 +66,7 @@ inline std::bitset<kRoleCount> DefaultOutsideAssignmentExempt() {
   return out;
 }
 
-// anomaly.outside_assignment: more than this many attempts a (UTC) day on
+// anomaly.outside_assignment: more than this many attempts a day on
 // customer files outside the person's assignment raise one alert that day.
 inline constexpr int kOutsideAssignmentPerDay = 3;
 // Distinct files listed in that alert, at most.
@@ -133,7 +133,7 @@ bool IsSpike(int64_t views, double median, const Thresholds& t = {});
 
 // One person's recent access attempts, as the rules need them.
 struct Activity {
-  // (UTC day number, allowed views that day), ascending; the last
+  // (day number, allowed views that day), ascending; the last
   // kBaselineDays days before today and today.
   std::vector<std::pair<int64_t, int64_t>> days;
   // Times of refused attempts within the denial window, ascending (the
@@ -145,7 +145,7 @@ struct Activity {
   int64_t spike_alert_day = -1;      // the last day a spike alert was raised
   int64_t off_hours_alert_day = -1;  // the last local day an off-hours alert was raised
   UnixMillis denial_alert_at = 0;    // when the last repeated-denials alert was raised
-  // Attempts on files outside the assignment on `outside_day` (UTC day),
+  // Attempts on files outside the assignment on `outside_day` (day number),
   // the distinct files (at most kMaxOutsideRecords), and the last day that
   // raised the alert.
   int64_t outside_day = -1;
@@ -156,9 +156,10 @@ struct Activity {
 
 // Records an attempt on `record_id`, outside the person's assignment, at
 // `now`; true when it is the one that passes the day's threshold (the alert
-// is raised once per person and day).
+// is raised once per person and day). Days are those of a clock
+// `utc_offset_minutes` ahead of UTC (the company's calendar).
 bool RecordOutsideAssignment(Activity* a, std::string_view record_id, UnixMillis now,
-                             const Thresholds& t);
+                             const Thresholds& t, int utc_offset_minutes = 0);
 
 struct AttemptResult {
   bool view_spike = false;        // raise anomaly.view_spike
@@ -184,9 +185,11 @@ enum class AttemptKind { kView, kUse };
 // Records one attempt at `now` (allowed or refused) from `place` (a
 // PlaceKey; "" = no place) into `a`, drops what no rule needs any more, and
 // says which alerts the attempt raises. `hours` null = no off-hours rule.
+// A day's views are counted by the days of a clock `utc_offset_minutes`
+// ahead of UTC (the company's calendar, as the departure report counts them).
 AttemptResult RecordAttempt(Activity* a, AttemptKind kind, bool allowed, UnixMillis now,
                             std::string_view place = {}, const WorkHours* hours = nullptr,
-                            const Thresholds& t = {});
+                            const Thresholds& t = {}, int utc_offset_minutes = 0);
 
 }  // namespace custos::policy::anomaly
 

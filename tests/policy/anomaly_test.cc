@@ -46,6 +46,32 @@ TEST(AnomalyTest, OutsideAssignmentOncePerDayAboveTheThreshold) {
   for (int i = 0; i < 10; ++i) EXPECT_FALSE(RecordOutsideAssignment(&b, "c-1", kStart + i, t));
 }
 
+// Days are the company's: in Beijing (+08:00) the day turns at 16:00 UTC,
+// so attempts either side of it are two days' (one the same UTC day).
+TEST(AnomalyTest, ADayIsADayOfTheCompanysCalendar) {
+  constexpr int kBeijing = 480;
+  constexpr UnixMillis kBeforeMidnight = kStart + 7 * 3600 * 1000 - 4000;  // 23:59:56 in Beijing
+  const Thresholds t;                                                      // 3 a day
+  Activity utc;
+  Activity beijing;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(RecordOutsideAssignment(&utc, "c-1", kBeforeMidnight + i * 1000, t));
+    EXPECT_FALSE(RecordOutsideAssignment(&beijing, "c-1", kBeforeMidnight + i * 1000, t, kBeijing));
+  }
+  const UnixMillis after = kBeforeMidnight + 5000;  // 00:00:01 on the next day in Beijing
+  EXPECT_TRUE(RecordOutsideAssignment(&utc, "c-2", after, t));
+  EXPECT_FALSE(RecordOutsideAssignment(&beijing, "c-2", after, t, kBeijing));
+  EXPECT_EQ(beijing.outside_attempts, 1);
+
+  // A day's views for the spike rule likewise.
+  Activity views;
+  RecordAttempt(&views, AttemptKind::kView, true, kBeforeMidnight, {}, nullptr, t, kBeijing);
+  const AttemptResult next =
+      RecordAttempt(&views, AttemptKind::kView, true, after, {}, nullptr, t, kBeijing);
+  EXPECT_EQ(next.views_today, 1);
+  EXPECT_EQ(views.days.size(), 2u);
+}
+
 TEST(AnomalyTest, MedianOfActiveDaysIgnoresIdleDays) {
   EXPECT_EQ(MedianOfActiveDays({}), 0);
   EXPECT_EQ(MedianOfActiveDays({0, 0}), 0);

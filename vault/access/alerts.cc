@@ -250,18 +250,20 @@ Status Raise(WriteTxn& txn, std::string_view type, const std::string& user_id,
 // raises the alerts the attempt crosses.
 Status CheckAnomalies(WriteTxn& txn, const std::string& user_id, const std::string& record_id,
                       const AuditEvent::Place& place, std::string_view action, bool allowed,
-                      bool outside, UnixMillis now, uint64_t seq,
-                      const policy::anomaly::WorkHours* hours,
-                      const policy::anomaly::Thresholds& thresholds) {
+                      bool outside, UnixMillis now, uint64_t seq, const policy::Policy& policy) {
+  const policy::anomaly::Thresholds& thresholds = policy.anomaly_thresholds();
+  const policy::anomaly::WorkHours* hours = policy.work_hours();
   CUSTOS_ASSIGN_OR_RETURN(policy::anomaly::Activity a, ReadActivity(txn, user_id));
+  // Days are the company's (the policy's <calendar>).
   const bool outside_alert =
-      outside && policy::anomaly::RecordOutsideAssignment(&a, record_id, now, thresholds);
+      outside && policy::anomaly::RecordOutsideAssignment(&a, record_id, now, thresholds,
+                                                          policy.utc_offset_minutes());
   const policy::anomaly::AttemptResult r = policy::anomaly::RecordAttempt(
       &a,
       action == "record.view" ? policy::anomaly::AttemptKind::kView
                               : policy::anomaly::AttemptKind::kUse,
-      allowed, now, policy::anomaly::PlaceKey(place.workstation, place.location), hours,
-      thresholds);
+      allowed, now, policy::anomaly::PlaceKey(place.workstation, place.location), hours, thresholds,
+      policy.utc_offset_minutes());
   // Every anomaly alert names the attempt's action (a view, or a copy,
   // print or export).
   const auto details = [&] {
@@ -351,7 +353,7 @@ Status CheckAttempt(WriteTxn& txn, const User& user, const Caller& caller, std::
     }
   }
   return CheckAnomalies(txn, user.id, record_id, caller.place, action, allowed, outside, now, seq,
-                        policy.work_hours(), policy.anomaly_thresholds());
+                        policy);
 }
 
 }  // namespace custos::vault::access
