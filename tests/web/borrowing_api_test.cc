@@ -468,6 +468,10 @@ TEST_F(WebBorrowingTest, PolicyViewAndApply) {
   ASSERT_EQ(applied.status, 200) << applied.body;
   EXPECT_EQ(applied.Json()["sha256"].as_string(), sha);
   EXPECT_TRUE(admin.Call("GET", "/api/v1/policy").Json()["summary"]["work_hours"].is_null());
+  // Dates are days of China's calendar unless the policy says otherwise.
+  EXPECT_EQ(
+      admin.Call("GET", "/api/v1/policy").Json()["summary"]["calendar_utc_offset"].as_string(),
+      "+08:00");
   json::Value rules = admin.Call("GET", "/api/v1/policy").Json()["summary"]["anomaly_rules"];
   EXPECT_EQ(rules["spike_factor"].as_int(), 3);
   EXPECT_EQ(rules["denials"].as_int(), 3);

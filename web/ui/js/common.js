@@ -92,6 +92,12 @@ export function localInput(ms) {
   return d.toISOString().slice(0, 16);
 }
 
+// Today's date on this computer's clock (YYYY-MM-DD), for a date field's
+// default: the company's date for someone in its time zone. (toISOString()
+// gives the UTC date: yesterday's before 08:00 in Beijing.) The server
+// judges dates by the company's calendar (the policy's <calendar>).
+export function localToday() { return localInput(Date.now()).slice(0, 10); }
+
 // An element's attributes naming an alert type: translated when this page
 // knows the type, else the type id itself.
 export function alertTypeAttrs(type, attrs = {}) {

@@ -7,7 +7,7 @@
 // per-day views and spikes. The vault decides and audits every step.
 // Server text only goes through textContent.
 
-import { alertTypeCell, clsLabel, fmtTime, pageParams, pager } from './common.js';
+import { alertTypeCell, clsLabel, fmtTime, localToday, pageParams, pager } from './common.js';
 import { el, field, hashParams, table, toast } from './dom.js';
 import { fmtDate, isEnglish, t } from './i18n.js';
 import { render } from './router.js';
@@ -192,7 +192,7 @@ function answerForm(userId, rec, err) {
   const contact = el('input', { maxlength: '200', placeholder: t('dep.cust.contact'), 'aria-label': t('dep.cust.contact'), class: 'dep-contact' });
   const position = el('input', { maxlength: '200', placeholder: t('dep.cust.position'), 'aria-label': t('dep.cust.position') });
   const date = el('input', { type: 'date', 'aria-label': t('dep.cust.date'), title: t('dep.cust.date'), class: 'dep-date',
-    value: new Date().toISOString().slice(0, 10) });
+    value: localToday() });
   const note = el('input', { maxlength: '2048', placeholder: t('dep.cust.note'), 'aria-label': t('dep.cust.note') });
   return postForm('dep-answer-form', [answer, method, contact, position, date, note,
     el('button', { class: 'small', type: 'submit', i18n: 'dep.cust.record' })],

@@ -4,17 +4,17 @@
 // the notice period, one to withdraw it. The vault decides and audits each. Server text only goes through
 // textContent.
 
+import { localToday } from './common.js';
 import { dateInput, el, field, table, toast } from './dom.js';
 import { fmtDate, isEnglish, t, tOr } from './i18n.js';
 import { render } from './router.js';
 import { api, errorText } from './session.js';
 
-const today = () => new Date().toISOString().slice(0, 10);
 const nameOf = (p) => p.display_name || p.username || p.id;
 
 function form(p) {
   const id = p.id.replace(/[^A-Za-z0-9_-]/g, '');
-  const noticeField = dateInput({ id: 'emp-notice-' + id, required: true, value: p.notice_date || today() });
+  const noticeField = dateInput({ id: 'emp-notice-' + id, required: true, value: p.notice_date || localToday() });
   const lastField = dateInput({ id: 'emp-last-' + id, required: true, value: p.last_working_day || '' });
   const notice = noticeField.input;
   const last = lastField.input;

@@ -3,7 +3,7 @@
 // the employee's right to release, recording a payment and early release.
 // Server text only goes through textContent.
 
-import { people, personName } from './common.js';
+import { localToday, people, personName } from './common.js';
 import { dateInput, el, field, hashParams, table, toast } from './dom.js';
 import { fmtDate, fmtNumber, t, tOr } from './i18n.js';
 import { go, render } from './router.js';
@@ -13,7 +13,6 @@ function money(minor, cur) {
   const n = fmtNumber(Number(minor || 0) / 100, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   return (cur || 'CNY') + ' ' + n;
 }
-function isoToday() { return new Date().toISOString().slice(0, 10); }
 function monthState(m, today) {
   if (m.paid_minor >= m.amount_minor && m.amount_minor > 0) return 'paid';
   if (m.overdue) return 'overdue';
@@ -110,7 +109,7 @@ async function viewNonCompetes() {
   const asOf = p.get('today') || '';
   const r = await api('GET', '/api/v1/noncompetes' + (asOf ? '?today=' + encodeURIComponent(asOf) : ''));
   await people();
-  const dateField = dateInput({ id: 'nc-today', value: asOf || (r.ok ? r.body.today : isoToday()) });
+  const dateField = dateInput({ id: 'nc-today', value: asOf || (r.ok ? r.body.today : localToday()) });
   const dateIn = dateField.input;
   const f = el('form', { class: 'card inline', id: 'nc-filter' }, el('div', {}, ...field('nc.today', dateField)),
     el('div', {}, el('button', { class: 'primary', type: 'submit', i18n: 'nc.refresh' })));

@@ -55,6 +55,7 @@ async function viewPolicy() {
   return el('div', {}, el('h1', { i18n: 'policy.title' }),
     el('section', { class: 'card' }, el('dl', { class: 'meta' }, el('dt', { i18n: 'policy.version' }), el('dd', { text: p.version }),
       el('dt', { i18n: 'policy.hash' }), el('dd', { class: 'mono', id: 'policy-hash', text: p.sha256 }),
+      el('dt', { i18n: 'policy.calendar' }), el('dd', { id: 'policy-calendar', text: t('policy.calendar.line', { offset: p.summary.calendar_utc_offset }) }),
       el('dt', { i18n: 'policy.workhours' }), el('dd', { id: 'policy-workhours', text: workHoursText(p.summary.work_hours) }),
       el('dt', { i18n: 'policy.anomaly' }), el('dd', { id: 'policy-anomaly', text: anomalyRulesText(p.summary.anomaly_rules) })),
     el('h2', { i18n: 'policy.rules' }), table(['records.classification', 'policy.quota', 'policy.window', 'policy.approvals', 'policy.maxhours', 'policy.release', 'policy.copy', 'policy.print', 'policy.export'], rows, { scroll: true }),
