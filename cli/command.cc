@@ -246,8 +246,21 @@ void AddKdfProfileOption(OptionSet& options) {
 Result<KdfProfile> ParseKdfProfile(const std::string& name) {
   if (name.empty() || name == "moderate") return KdfProfile{{}, vault::PasswordKdf()};
   if (name == "test")
-    return KdfProfile{vault::Argon2Params::ForTests(), vault::Argon2Params::ForTests()};
+    return KdfProfile{vault::Argon2Params::ForTests(), vault::Argon2Params::ForTests(), true};
   return Status::InvalidArgument("--kdf-profile must be 'moderate' or 'test'");
+}
+
+Status CheckNewPassphrase(const vault::SecretBytes& passphrase, const KdfProfile& kdf) {
+  if (kdf.for_tests) return Status::Ok();
+  size_t chars = 0;  // UTF-8 code points: a Chinese passphrase counts by character
+  for (unsigned char c : passphrase.view()) chars += (c & 0xC0) != 0x80 ? 1 : 0;
+  if (chars >= kMinPassphraseChars) return Status::Ok();
+  return Status::InvalidArgument(
+      "the vault passphrase is too short: it has " + std::to_string(chars) +
+          " characters, at least " + std::to_string(kMinPassphraseChars) +
+          " are needed (a few words are easy to remember); nothing was changed",
+      "保管库口令过短：只有 " + std::to_string(chars) + " 个字符，至少需要 " +
+          std::to_string(kMinPassphraseChars) + " 个（几个词连在一起即可）；未做任何更改");
 }
 
 }  // namespace custos::cli

@@ -2,6 +2,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fcntl.h>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -143,6 +144,35 @@ TEST(CliTest, InitStatusWrongPassphraseRekey) {
   EXPECT_NE(rotated.out.find("\"action\":\"vault.key.rotate\""), std::string::npos) << rotated.out;
   EXPECT_NE(rotated.out.find("\"key_version\":2"), std::string::npos) << rotated.out;
   EXPECT_EQ(Custos("audit verify --data " + data, second).code, 0);
+}
+
+// A real vault's passphrase has at least 12 characters (a Chinese one
+// counted by character); the check comes before anything is written.
+TEST(CliTest, AShortVaultPassphraseIsRefused) {
+  TempDir dir;
+  const std::string data = dir.path() + "/vault";
+  CliRun init = Custos("init --data " + data, "CUSTOS_PASSPHRASE='hunter2'");
+  EXPECT_EQ(init.code, 1) << init.out;
+  EXPECT_NE(init.out.find("passphrase is too short: it has 7 characters, at least 12"),
+            std::string::npos)
+      << init.out;
+  EXPECT_EQ(init.out.find("hunter2"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(data));
+  // Eleven Chinese characters are 33 bytes, and still eleven characters.
+  EXPECT_EQ(Custos("init --data " + data, "CUSTOS_PASSPHRASE='我们公司的客户档案库口'").code, 1);
+  EXPECT_FALSE(std::filesystem::exists(data));
+
+  // rekey: the new passphrase likewise; the old one still opens the vault.
+  ASSERT_EQ(Custos("init --kdf-profile test --data " + data, "CUSTOS_PASSPHRASE='pp'").code, 0);
+  CliRun rekey =
+      Custos("rekey --data " + data, "CUSTOS_PASSPHRASE='pp' CUSTOS_NEW_PASSPHRASE='short one'");
+  EXPECT_EQ(rekey.code, 1) << rekey.out;
+  EXPECT_NE(rekey.out.find("too short"), std::string::npos) << rekey.out;
+  EXPECT_EQ(Custos("status --unseal --data " + data, "CUSTOS_PASSPHRASE='pp'").code, 0);
+  EXPECT_EQ(Custos("rekey --data " + data,
+                   "CUSTOS_PASSPHRASE='pp' CUSTOS_NEW_PASSPHRASE='我们公司的客户档案库口令'")
+                .code,
+            0);
 }
 
 TEST(CliTest, StatusOfMissingVaultFails) {
