@@ -545,8 +545,12 @@ class Checker {
     const Money* comp = GetMoney("compensation_monthly");
     if (comp == nullptr || comp->minor_units <= 0) return;  // N5 already reports it
     std::optional<int64_t> avg = ctx_.average_monthly_wage_minor;
+    std::string avg_currency = "CNY";  // the vault's figure is in 分
     if (!avg) {
-      if (const Money* m = GetMoney("average_monthly_wage"); m != nullptr) avg = m->minor_units;
+      if (const Money* m = GetMoney("average_monthly_wage"); m != nullptr) {
+        avg = m->minor_units;
+        avg_currency = m->currency;
+      }
     }
     std::optional<double> share = Param("share_of_average");
     if (!share) return;
@@ -556,6 +560,15 @@ class Checker {
       Warning("N6", "average_monthly_wage",
               "未核实：未提供乙方离职前十二个月平均工资，无法核对 " + pct + " 的标准",
               "not verified: the 12-month average wage is unknown, so the " + pct +
+                  " floor was not checked");
+    } else if (avg_currency != comp->currency) {
+      // Amounts in two currencies are not compared (no exchange rate is
+      // known here): 3 000 USD is not "below" 10 000 CNY.
+      Warning("N6", "average_monthly_wage",
+              "未核实：平均工资（" + avg_currency + "）与月经济补偿（" + comp->currency +
+                  "）币种不同，未核对 " + pct + " 的标准",
+              "not verified: the average wage is in " + avg_currency +
+                  " and the monthly compensation in " + comp->currency + ", so the " + pct +
                   " floor was not checked");
     } else if (comp->minor_units < share_floor) {
       Warning("N6", "compensation_monthly",
@@ -759,6 +772,14 @@ class Checker {
     if (penalty == nullptr || comp == nullptr || months == nullptr) return;
     int64_t total = comp->minor_units * months->number;
     if (total <= 0) return;  // N5 / N2 report it
+    if (penalty->money.currency != comp->currency) {
+      Warning("N8", "penalty_amount",
+              "未核实：违约金（" + penalty->money.currency + "）与经济补偿（" + comp->currency +
+                  "）币种不同，未比较二者的高低",
+              "not verified: the penalty is in " + penalty->money.currency +
+                  " and the compensation in " + comp->currency + ", so they were not compared");
+      return;
+    }
     std::optional<double> ratio = Param("penalty_to_compensation_ratio");
     if (ratio &&
         static_cast<double>(penalty->money.minor_units) > *ratio * static_cast<double>(total)) {

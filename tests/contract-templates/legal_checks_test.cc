@@ -229,6 +229,42 @@ TEST_F(ContractsNonCompete, N6UnknownFactsAreReportedAsNotVerified) {
   EXPECT_TRUE(CanSendForSignature(r));
 }
 
+// Amounts in two currencies are not compared: a compensation in USD is not
+// "below" an average wage in CNY, nor a penalty in USD "large" against a
+// compensation in CNY. Each says it was not verified instead.
+TEST_F(ContractsNonCompete, N6AndN8DoNotCompareAmountsInTwoCurrencies) {
+  json::Value usd = json::Value::MakeObject();
+  usd["amount"] = "3000";
+  usd["currency"] = "USD";
+  f_["average_monthly_wage"] = "30000";  // CNY: 30% = 9 000 > 3 000
+  f_["compensation_monthly"] = usd;
+  CheckReport r = Run();
+  std::vector<const Finding*> n6 = Findings(r, "N6");
+  ASSERT_FALSE(n6.empty()) << Dump(r);
+  EXPECT_NE(n6[0]->message_en.find("not verified: the average wage is in CNY and the monthly "
+                                   "compensation in USD"),
+            std::string::npos)
+      << Dump(r);
+  for (const Finding* f : n6) EXPECT_EQ(f->message_en.find("is below"), std::string::npos);
+  // The same currency on both sides is compared as before.
+  json::Value avg_usd = json::Value::MakeObject();
+  avg_usd["amount"] = "30000";
+  avg_usd["currency"] = "USD";
+  f_["average_monthly_wage"] = avg_usd;
+  r = Run();
+  ASSERT_FALSE(Findings(r, "N6").empty()) << Dump(r);
+  EXPECT_NE(Findings(r, "N6")[0]->message_en.find("is below 30%"), std::string::npos) << Dump(r);
+
+  f_["penalty_amount"] = "1000000";  // CNY, against 3 000 USD a month
+  r = Run();
+  ASSERT_EQ(Findings(r, "N8").size(), 1u) << Dump(r);
+  EXPECT_EQ(Findings(r, "N8")[0]->severity, Severity::kWarning);
+  EXPECT_NE(Findings(r, "N8")[0]->message_en.find("not verified: the penalty is in CNY"),
+            std::string::npos)
+      << Dump(r);
+  EXPECT_EQ(Findings(r, "N8")[0]->message_en.find("large against"), std::string::npos);
+}
+
 TEST_F(ContractsNonCompete, N7WaiverOfReleaseRights) {
   f_["additional_terms"] = "乙方放弃依法解除本协议的权利。";
   CheckReport r = Run();
