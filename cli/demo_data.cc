@@ -751,7 +751,8 @@ Status SeedNdas(Agreements& agreements, const Cast& cast, Steps& steps, DemoDepa
           agreements
               .UploadPaper(cast.As("legal"), a.id, PaperScanPlaceholder(a, s.username),
                            "application/pdf", "",
-                           PaperLocation{"档案室 A1", "人事档案柜 2 号", "保密协议 第 1 盒"})
+                           PaperLocation{"档案室 A1", "人事档案柜 2 号", "保密协议 第 1 盒"},
+                           FormatDate(ChinaDay(NowMillis())))
               .status());
       CUSTOS_RETURN_IF_ERROR(
           agreements.AttestPaper(cast.As("custodian"), a.id, cast.password("custodian")).status());

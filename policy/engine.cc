@@ -589,6 +589,15 @@ Decision DecideReadAgreement(const Policy& policy, const Facts& facts) {
   if (ContentBlind(facts.actor, facts.record->classification)) {
     return Deny(rules::kRoleContentBlind);
   }
+  // A paper scan waiting for attestation: the custodian who may attest it
+  // (not the uploader, not the employee it binds) reads the agreement and
+  // the scan, to compare them with the signed original they keep.
+  if (facts.agreement && facts.agreement->awaiting_attestation &&
+      facts.actor.HasRole(Role::kCustodian) &&
+      !Same(facts.actor.user_id, facts.agreement->uploaded_by) &&
+      !Same(facts.actor.user_id, facts.agreement->employee_id)) {
+    return Allow(rules::kAgreementsCustodian);
+  }
   if (Check d = CheckRole(policy, facts, Action::kReadAgreement)) return *d;
   return Allow(rules::kAllowAgreementRead);
 }

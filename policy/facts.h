@@ -111,6 +111,9 @@ struct AgreementFacts {
   // Whether the agreement has been sent to the employee (they may read
   // their certificate from then on).
   bool sent_to_employee = false;
+  // Whether a paper scan waits for a custodian's attestation (the custodian
+  // who may attest it reads it meanwhile).
+  bool awaiting_attestation = false;
 };
 
 // Everything one decision needs.

@@ -31,6 +31,9 @@ struct AgreementsContext {
 
 using Ctx = std::shared_ptr<AgreementsContext>;
 
+// The paper route's body (the scan in base64, and the rest of the form).
+constexpr size_t kMaxPaperBody = size_t{16} << 20;
+
 json::Value FieldJson(const contracts::FieldDef& f) {
   json::Value o = json::Value::MakeObject();
   o["id"] = f.id;
@@ -331,7 +334,8 @@ HttpResponse PaperRoute(const Ctx& c, const HttpRequest& req, const RequestConte
   auto room = json::GetStringOr(req.json, "room", "");
   auto cabinet = json::GetStringOr(req.json, "cabinet", "");
   auto box = json::GetStringOr(req.json, "box", "");
-  for (const auto* r : {&type, &sha, &room, &cabinet, &box}) {
+  auto signed_on = json::GetStringOr(req.json, "signed_on", "");
+  for (const auto* r : {&type, &sha, &room, &cabinet, &box, &signed_on}) {
     if (!r->ok()) return ErrorResponse(r->status());
   }
   if (*type != "application/pdf" && *type != "image/png" && *type != "image/jpeg") {
@@ -339,8 +343,27 @@ HttpResponse PaperRoute(const Ctx& c, const HttpRequest& req, const RequestConte
                                                  "扫描件须为 PDF、PNG 或 JPEG 格式"));
   }
   vault::PaperLocation where{*room, *cabinet, *box};
-  return AgreementResponse(
-      c->agreements->UploadPaper(ctx.ToCaller(), req.params.at("id"), *scan, *type, *sha, where));
+  return AgreementResponse(c->agreements->UploadPaper(ctx.ToCaller(), req.params.at("id"), *scan,
+                                                      *type, *sha, where, *signed_on));
+}
+
+// The paper scan, for legal and litigation, and for the custodian who is to
+// attest it (vault Agreements::Scan). An image opens in the browser; a PDF
+// is downloaded (a sandboxed page cannot show one).
+HttpResponse ScanRoute(const Ctx& c, const HttpRequest& req, const RequestContext& ctx) {
+  auto doc = c->agreements->Scan(ctx.ToCaller(), req.params.at("id"));
+  if (!doc.ok()) return ErrorResponse(doc.status());
+  HttpResponse r;
+  r.content_type = doc->content_type;
+  r.body = std::move(doc->bytes);
+  r.headers.emplace_back("Content-Security-Policy", kDocumentCsp);
+  const bool pdf = r.content_type == "application/pdf";
+  const std::string ext = pdf ? ".pdf" : r.content_type == "image/png" ? ".png" : ".jpg";
+  r.headers.emplace_back("Content-Disposition", std::string(pdf ? "attachment" : "inline") +
+                                                    "; filename=\"" + req.params.at("id") +
+                                                    "-scan" + ext + "\"");
+  r.headers.emplace_back("X-Content-SHA256", doc->sha256_hex);
+  return r;
 }
 
 HttpResponse NdaTimingRoute(const Ctx& c, const HttpRequest& req, const RequestContext&) {
@@ -353,6 +376,7 @@ HttpResponse NdaTimingRoute(const Ctx& c, const HttpRequest& req, const RequestC
                                      : json::Value();
   v["nda_signed_at"] =
       t->nda_signed_at ? json::Value(FormatRfc3339Millis(*t->nda_signed_at)) : json::Value();
+  if (!t->nda_signed_on.empty()) v["nda_signed_on"] = t->nda_signed_on;  // a paper NDA's date
   v["nda_agreement_id"] = t->nda_agreement_id;
   v["flagged"] = t->flagged;
   v["reason"] = t->reason;
@@ -504,8 +528,11 @@ void RegisterAgreementRoutes(App& app) {
                           });
                         })
             .Json());
+  // A scan of a few signed pages, base64 in JSON: up to 16 MiB of body
+  // (about 12 MB of scan).
   r.Add(Route::ForRoles("POST", "/api/v1/agreements/{id}/paper", {Role::kLegal}, bind(&PaperRoute))
-            .Json());
+            .Json()
+            .MaxBody(kMaxPaperBody));
   r.Add(Route::ForRoles("POST", "/api/v1/agreements/{id}/attest", {Role::kCustodian},
                         [&app, c](const HttpRequest& req, const RequestContext& ctx) {
                           return WithPassword(app, req, ctx, [&](const vault::SecretBytes& pw) {
@@ -515,6 +542,7 @@ void RegisterAgreementRoutes(App& app) {
                         })
             .Json());
   r.Add(Route::ForSession("GET", "/api/v1/agreements/{id}/document", bind(&DownloadRoute)));
+  r.Add(Route::ForSession("GET", "/api/v1/agreements/{id}/scan", bind(&ScanRoute)));
   r.Add(Route::ForSession("GET", "/api/v1/agreements/{id}/certificate", bind(&CertificateRoute)));
   r.Add(Route::ForRoles("GET", "/api/v1/employees/{id}/nda-timing",
                         {Role::kLegal, Role::kAuditor, Role::kHr}, bind(&NdaTimingRoute)));

@@ -120,6 +120,9 @@ struct Route {
   // Whether the body is JSON (an object), parsed before the handler runs.
   bool json_body = false;
   bool streams_body = false;
+  // The largest buffered body this route takes; 0: ServerOptions::
+  // max_body_bytes. Checked after admission (session, roles, CSRF).
+  size_t max_body_bytes = 0;
   Handler handler;
 
   // Builders: Route::Public("GET", "/healthz", h),
@@ -136,6 +139,11 @@ struct Route {
   // buffered: uploads of any size up to ServerOptions::max_upload_bytes.
   Route&& Streaming() && {
     streams_body = true;
+    return std::move(*this);
+  }
+  // A larger buffered body than the server's default (a scan sent as JSON).
+  Route&& MaxBody(size_t bytes) && {
+    max_body_bytes = bytes;
     return std::move(*this);
   }
   Route&& BeforePasswordChange() && {

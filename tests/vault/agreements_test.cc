@@ -409,22 +409,52 @@ TEST_F(AgreementsTest, PaperScanAttestedByCustodian) {
   Agreement a = SentNda();
   const std::string scan = "%PDF-1.7 scanned signed paper";
   PaperLocation where{"档案室 2", "柜 B", "盒 17"};
+  // The date on the paper: a day of the company's calendar (Beijing's).
+  const CivilDate today = CivilFromDays(LocalDay(NowMillis(), 8 * 60));
+  const std::string on = FormatDate(today);
   EXPECT_EQ(
       agreements_
-          ->UploadPaper(As(legal_), a.id, scan, "application/pdf", std::string(64, '0'), where)
+          ->UploadPaper(As(legal_), a.id, scan, "application/pdf", std::string(64, '0'), where, on)
           .status()
           .code(),
       StatusCode::kInvalidArgument);
+  // No date, a date to come, a date before it was sent: refused.
+  for (const std::string& bad : {std::string(), std::string("2026-13-01"),
+                                 FormatDate(CivilFromDays(DaysFromCivil(today) + 1)),
+                                 FormatDate(CivilFromDays(DaysFromCivil(today) - 1))}) {
+    auto refused =
+        agreements_->UploadPaper(As(legal_), a.id, scan, "application/pdf", "", where, bad);
+    EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+  // Nobody reads a scan before there is one.
+  EXPECT_EQ(agreements_->Scan(As(legal_), a.id).status().code(), StatusCode::kFailedPrecondition);
   auto up = agreements_->UploadPaper(As(legal_), a.id, scan, "application/pdf",
-                                     HexEncode(Sha256(scan)), where);
+                                     HexEncode(Sha256(scan)), where, on);
   ASSERT_TRUE(up.ok()) << up.status().ToString();
   EXPECT_EQ(up->state, AgreementState::kPaperUploaded);
+  EXPECT_EQ(up->paper_signed_on, on);
+  // The custodian who is to attest it finds it in their list, reads it and
+  // the scan; the employee's other readers are as before.
+  auto listed = agreements_->List(As(custodian_), "");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, a.id);
+  ASSERT_TRUE(agreements_->Get(As(custodian_), a.id).ok());
+  auto seen = agreements_->Scan(As(custodian_), a.id);
+  ASSERT_TRUE(seen.ok()) << seen.status().ToString();
+  EXPECT_EQ(seen->bytes, scan);
+  EXPECT_EQ(seen->content_type, "application/pdf");
+  EXPECT_EQ(agreements_->Scan(As(employee_), a.id)->bytes, scan);  // their own agreement
   EXPECT_EQ(agreements_->AttestPaper(As(legal_), a.id, Pw()).status().code(),
             StatusCode::kPermissionDenied);
   auto done = agreements_->AttestPaper(As(custodian_), a.id, Pw());
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   EXPECT_EQ(done->method, "paper");
   EXPECT_EQ(done->paper.box, "盒 17");
+  // Attested, the custodian no longer reads it (they hold no read_agreement).
+  EXPECT_EQ(agreements_->Scan(As(custodian_), a.id).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(agreements_->Get(As(custodian_), a.id).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_TRUE(agreements_->List(As(custodian_), "")->empty());
   auto cert = agreements_->Verify(a.id);
   ASSERT_TRUE(cert.ok());
   EXPECT_TRUE(cert->all_signatures_ok);
@@ -432,6 +462,33 @@ TEST_F(AgreementsTest, PaperScanAttestedByCustodian) {
   ASSERT_TRUE(copy.ok());
   EXPECT_EQ(copy->bytes, scan);
   EXPECT_EQ(copy->content_type, "application/pdf");
+  // C4 reads the date on the paper: signed today, so a view today comes
+  // after it, whenever the custodian attested.
+  auto timing = agreements_->CheckNdaTiming(employee_.id);
+  ASSERT_TRUE(timing.ok());
+  EXPECT_EQ(timing->nda_signed_on, on);
+  EXPECT_EQ(timing->nda_agreement_id, a.id);
+  EXPECT_LE(*timing->nda_signed_at, NowMillis());
+}
+
+// A custodian who uploaded the scan does not attest it; another does.
+TEST_F(AgreementsTest, OnlyAnotherCustodianReadsAPaperScanToAttestIt) {
+  User both = Add("both", "周两职", {policy::Role::kCustodian, policy::Role::kLegal});
+  Agreement a = SentNda();
+  const std::string on = FormatDate(CivilFromDays(LocalDay(NowMillis(), 8 * 60)));
+  ASSERT_TRUE(agreements_
+                  ->UploadPaper(As(both), a.id, "%PDF scan", "application/pdf", "",
+                                PaperLocation{"档案室", "柜", "盒"}, on)
+                  .ok());
+  EXPECT_EQ(agreements_->AttestPaper(As(both), a.id, Pw()).status().code(),
+            StatusCode::kPermissionDenied);
+  // (As legal, the uploader reads it anyway; the list shows it as legal's.)
+  EXPECT_TRUE(agreements_->Scan(As(both), a.id).ok());
+  // Another custodian does.
+  User plain = Add("plain", "吴保管", {policy::Role::kCustodian});
+  EXPECT_TRUE(agreements_->Scan(As(plain), a.id).ok());
+  EXPECT_EQ(agreements_->List(As(plain), "")->size(), 1u);
+  ASSERT_TRUE(agreements_->AttestPaper(As(plain), a.id, Pw()).ok());
 }
 
 TEST_F(AgreementsTest, OnlyLegalDrafts) {

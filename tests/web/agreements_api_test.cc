@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/encoding.h"
 #include "tests/web/test_client.h"
 #include "vault/access/policy_store.h"
 #include "vault/store/tables.h"
@@ -161,6 +162,52 @@ TEST_F(WebAgreementsTest, TheDashboardsTodayIsTheCompanysDate) {
   dash = hr.Call("GET", "/api/v1/noncompetes");
   ASSERT_EQ(dash.status, 200) << dash.body;
   EXPECT_EQ(dash.Json()["today"].as_string(), "2027-01-15");  // 11:30 in New York
+}
+
+// The paper path over HTTP: legal uploads a scan of a few MB with the date
+// on the paper; a custodian opens it from their list and attests it.
+TEST_F(WebAgreementsTest, APaperScanIsUploadedReadByItsCustodianAndAttested) {
+  AddUser("keeper", {policy::Role::kCustodian});
+  TestClient legal = LoggedIn("legal1");
+  std::string id = Draft(legal, "cn-employee-nda", ExampleFields("cn-employee-nda"));
+  ASSERT_EQ(legal.Call("POST", "/api/v1/agreements/" + id + "/submit").status, 200);
+  ASSERT_EQ(LoggedIn("legal2").Call("POST", "/api/v1/agreements/" + id + "/send").status, 200);
+
+  std::string scan = "%PDF-1.7\n";
+  scan.resize(3 << 20, 'x');  // 3 MB: over the 1 MiB a JSON body may have elsewhere
+  json::Value body = json::Value::MakeObject();
+  body["scan_base64"] = Base64Encode(scan);
+  body["content_type"] = "application/pdf";
+  body["room"] = "档案室 A1";
+  body["cabinet"] = "人事柜 2";
+  body["box"] = "保密协议 第 1 盒";
+  const std::string path = "/api/v1/agreements/" + id + "/paper";
+  TestResponse undated = legal.Call("POST", path, json::Serialize(body));
+  EXPECT_EQ(undated.status, 400) << undated.body.substr(0, 300);
+  EXPECT_NE(undated.body.find("signed_on"), std::string::npos) << undated.body.substr(0, 300);
+  body["signed_on"] = "2027-01-15";  // the test clock's day in Beijing
+  TestResponse up = legal.Call("POST", path, json::Serialize(body));
+  ASSERT_EQ(up.status, 200) << up.body.substr(0, 300);
+  EXPECT_EQ(up.Json()["paper_signed_on"].as_string(), "2027-01-15");
+
+  TestClient keeper = LoggedIn("keeper");
+  TestResponse list = keeper.Call("GET", "/api/v1/agreements");
+  ASSERT_EQ(list.status, 200);
+  ASSERT_EQ(list.Json()["agreements"].as_array().size(), 1u) << list.body.substr(0, 300);
+  TestResponse got = keeper.Call("GET", "/api/v1/agreements/" + id + "/scan");
+  ASSERT_EQ(got.status, 200) << got.body.substr(0, 300);
+  EXPECT_EQ(got.body, scan);
+  EXPECT_EQ(got.Header("x-content-sha256"), HexEncode(vault::Sha256(scan)));
+  EXPECT_NE(got.Header("content-disposition").find("attachment"), std::string::npos);
+  EXPECT_EQ(LoggedIn("hr").Call("GET", "/api/v1/agreements/" + id + "/scan").status, 403);
+  TestResponse attested = keeper.Call("POST", "/api/v1/agreements/" + id + "/attest",
+                                      std::string(R"({"password":")") + kPassword + "\"}");
+  ASSERT_EQ(attested.status, 200) << attested.body;
+  EXPECT_EQ(keeper.Call("GET", "/api/v1/agreements/" + id + "/scan").status, 403);
+  // C4 reads the date on the paper.
+  TestResponse timing = legal.Call("GET", "/api/v1/employees/" + emp_.id + "/nda-timing");
+  ASSERT_EQ(timing.status, 200) << timing.body;
+  EXPECT_EQ(timing.Json()["nda_signed_on"].as_string(), "2027-01-15");
 }
 
 TEST_F(WebAgreementsTest, SigningPasswordsAreThrottledLikeTheLogin) {

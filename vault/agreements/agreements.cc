@@ -97,6 +97,16 @@ bool IsReader(const User& u) {
          u.HasRole(policy::Role::kLitigation);
 }
 
+bool MayAttest(const User& u, const Agreement& a) {
+  if (a.state != AgreementState::kPaperUploaded || !u.HasRole(policy::Role::kCustodian) ||
+      u.id == a.employee_id)
+    return false;
+  for (const AgreementStep& s : a.steps) {
+    if (s.action == "paper_upload" && s.actor_id == u.id) return false;
+  }
+  return true;
+}
+
 bool WithEmployee(const Agreement& a) {
   return a.state != AgreementState::kDraft && a.state != AgreementState::kInReview &&
          a.state != AgreementState::kVoided;
@@ -462,6 +472,9 @@ Result<Agreement> Agreements::Transition(const Caller& caller, std::string_view 
               if (!step.document_sha256.empty()) {
                 e.details["document_sha256"] = step.document_sha256;
               }
+              // The date on a paper, as its uploader declared it, is in the
+              // log with the scan it came with.
+              if (action == "paper_upload") e.details["signed_on"] = a.paper_signed_on;
               return Status::Ok();
             }));
     if (!o.allowed) {
@@ -718,10 +731,16 @@ Result<Agreement> Agreements::Countersign(const Caller& caller, std::string_view
 Result<Agreement> Agreements::UploadPaper(const Caller& caller, std::string_view id,
                                           std::string_view scan, std::string_view content_type,
                                           std::string_view claimed_sha256_hex,
-                                          const PaperLocation& location) {
+                                          const PaperLocation& location,
+                                          std::string_view signed_on) {
   if (scan.empty()) return Status::InvalidArgument("the scan is empty", "扫描件为空");
   if (location.empty()) {
     return Status::InvalidArgument("the paper's location is required", "须填写纸质件的存放位置");
+  }
+  const Result<CivilDate> signed_day = ParseDate(signed_on);
+  if (!signed_day.ok()) {
+    return Status::InvalidArgument("signed_on must be the date on the paper (YYYY-MM-DD)",
+                                   "须填写纸质件上的签署日期（YYYY-MM-DD）");
   }
   const std::string sha = ShaHex(scan);
   if (!claimed_sha256_hex.empty() && claimed_sha256_hex != sha) {
@@ -732,9 +751,26 @@ Result<Agreement> Agreements::UploadPaper(const Caller& caller, std::string_view
       caller, id, "paper_upload", 0,
       [](const Agreement& a) { return InState(a, AgreementState::kSent); },
       [&](WriteTxn& txn, Agreement& a, AgreementStep& step) -> Status {
+        // The paper was printed once sent, and signed by today: days of the
+        // company's calendar.
+        CUSTOS_ASSIGN_OR_RETURN(auto policy, gate_.PolicyAt(txn));
+        if (policy->LocalDate(step.at) < *signed_day) {
+          return Status::InvalidArgument(
+              "the date on the paper " + std::string(signed_on) + " is after today",
+              "纸质件上的签署日期 " + std::string(signed_on) + " 晚于今天");
+        }
+        for (const AgreementStep& s : a.steps) {
+          if (s.action == "send" && *signed_day < policy->LocalDate(s.at)) {
+            return Status::InvalidArgument(
+                "the date on the paper " + std::string(signed_on) +
+                    " is before the agreement was sent for signature",
+                "纸质件上的签署日期 " + std::string(signed_on) + " 早于协议发出签署的日期");
+          }
+        }
         CUSTOS_RETURN_IF_ERROR(PutDocument(txn, sha, scan));
         a.scan_sha256 = sha;
         a.paper = location;
+        a.paper_signed_on = FormatDate(*signed_day);
         a.state = AgreementState::kPaperUploaded;
         step.document_sha256 = sha;
         step.note = std::string(content_type);

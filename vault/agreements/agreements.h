@@ -150,6 +150,10 @@ struct Agreement {
   std::string method;           // "electronic" or "paper" once completed
   std::string scan_sha256;      // paper: hex of the scan
   PaperLocation paper;          // paper: where the signed original is kept
+  // paper: the date written beside the signatures (YYYY-MM-DD), as the
+  // uploader read it off the paper; "" for scans uploaded before Custos
+  // asked for it. C4 (CheckNdaTiming) counts a paper NDA as signed that day.
+  std::string paper_signed_on;
   UnixMillis completed_at = 0;
   UnixMillis delivered_at = 0;  // 0: the employee's copy not yet delivered
   std::vector<AgreementStep> steps;
@@ -197,7 +201,11 @@ struct Certificate {
 // C4 facts of one employee.
 struct NdaTiming {
   std::optional<UnixMillis> first_classified_access;
-  std::optional<UnixMillis> nda_signed_at;  // earliest completed NDA's employee signature
+  // The earliest completed NDA's employee signature; for one signed on
+  // paper, the start of the day written on it (`nda_signed_on`, a day of the
+  // company's calendar), or its attestation when it bears none.
+  std::optional<UnixMillis> nda_signed_at;
+  std::string nda_signed_on;  // paper: the date on it; "" otherwise
   std::string nda_agreement_id;
   bool flagged = false;  // signed after first access, or access with no NDA
   std::string reason;    // "signed_after_access", "no_nda", ""
@@ -270,9 +278,12 @@ class Agreements {
                                 const SecretBytes& password);
   // sent → paper_uploaded: the scan of the wet-signed paper. When
   // `claimed_sha256_hex` is not empty it must match the scan (kInvalidArgument).
+  // `signed_on` is the date on the paper (YYYY-MM-DD): not after today nor
+  // before the day the agreement was sent, by the company's calendar (the
+  // policy's <calendar>); kInvalidArgument otherwise.
   Result<Agreement> UploadPaper(const Caller& caller, std::string_view id, std::string_view scan,
                                 std::string_view content_type, std::string_view claimed_sha256_hex,
-                                const PaperLocation& location);
+                                const PaperLocation& location, std::string_view signed_on);
   // paper_uploaded → completed: a custodian (not the uploader) signs the
   // scan's hash with their own key.
   Result<Agreement> AttestPaper(const Caller& caller, std::string_view id,
@@ -292,6 +303,11 @@ class Agreements {
   // own download records the delivery (a step and an audit event); anyone
   // else's is decided and audited as Get ("agreement.download").
   Result<StoredDocument> Download(const Caller& caller, std::string_view id);
+  // The paper scan (waiting for attestation, or attested): decided and
+  // audited as Get ("agreement.scan.read"); legal and litigation, and the
+  // custodian who may attest it while it waits (to compare it with the
+  // original they keep). kFailedPrecondition when no scan was uploaded.
+  Result<StoredDocument> Scan(const Caller& caller, std::string_view id);
   // Every step with its signature verified. Audited.
   Result<Certificate> GetCertificate(const Caller& caller, std::string_view id);
   // Verification without a caller (tests, evidence bundles).

@@ -19,6 +19,7 @@ using agreements_internal::EmployeeAgreementIds;
 using agreements_internal::EmployeeMaySee;
 using agreements_internal::IsReader;
 using agreements_internal::kHtmlType;
+using agreements_internal::MayAttest;
 using agreements_internal::ShaHex;
 using agreements_internal::SignatureKey;
 using agreements_internal::StepAttempt;
@@ -48,6 +49,10 @@ Result<Agreements::Read> Agreements::DecideRead(const Caller& caller, std::strin
                 }
                 f.record = policy::RecordFacts{a.id, a.classification, "", "", ""};
                 f.target_user_id = a.employee_id;
+                // Who uploaded a scan, and whether it waits for attestation:
+                // the custodian who may attest it reads it meanwhile.
+                f.agreement = StepFacts("read", a);
+                f.agreement->awaiting_attestation = a.state == AgreementState::kPaperUploaded;
                 f.now = Now();
                 e.object.id = a.id;
                 e.details["employee"] = a.employee_id;
@@ -63,6 +68,25 @@ Result<Agreements::Read> Agreements::DecideRead(const Caller& caller, std::strin
   return out;
 }
 
+Result<StoredDocument> Agreements::Scan(const Caller& caller, std::string_view id) {
+  // Decided and recorded before anything is read (fail closed).
+  CUSTOS_ASSIGN_OR_RETURN(Read r, DecideRead(caller, id, "agreement.scan.read"));
+  const Agreement& a = r.agreement;
+  if (a.scan_sha256.empty()) {
+    return Status::FailedPrecondition("no paper scan was uploaded for this agreement",
+                                      "该协议没有上传纸质件扫描件");
+  }
+  StoredDocument doc;
+  doc.sha256_hex = a.scan_sha256;
+  doc.content_type = "application/pdf";
+  for (const AgreementStep& s : a.steps) {
+    if (s.action == "paper_upload" && !s.note.empty()) doc.content_type = s.note;
+  }
+  CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
+  CUSTOS_ASSIGN_OR_RETURN(doc.bytes, txn->Get(tables::kAgreements, DocKey(doc.sha256_hex)));
+  return doc;
+}
+
 Result<Agreement> Agreements::Get(const Caller& caller, std::string_view id) {
   CUSTOS_ASSIGN_OR_RETURN(Read r, DecideRead(caller, id, "agreement.read"));
   return std::move(r.agreement);
@@ -74,7 +98,10 @@ Result<std::vector<Agreement>> Agreements::List(const Caller& caller,
   CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(*txn, caller));
   std::vector<std::string> ids;
   const bool reader = IsReader(user);
-  std::string who = reader ? std::string(employee_id) : user.id;
+  // A custodian's list also holds the paper scans waiting for them to
+  // attest, whoever they bind.
+  const bool attester = user.HasRole(policy::Role::kCustodian);
+  std::string who = reader || attester ? std::string(employee_id) : user.id;
   if (!who.empty()) {
     CUSTOS_ASSIGN_OR_RETURN(ids, EmployeeAgreementIds(*txn, who));
   } else {
@@ -87,7 +114,7 @@ Result<std::vector<Agreement>> Agreements::List(const Caller& caller,
   std::vector<Agreement> out;
   for (const std::string& id : ids) {
     CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(*txn, id));
-    if (reader || EmployeeMaySee(user, a)) out.push_back(std::move(a));
+    if (reader || EmployeeMaySee(user, a) || MayAttest(user, a)) out.push_back(std::move(a));
   }
   return out;
 }
@@ -291,13 +318,28 @@ Result<NdaTiming> Agreements::CheckNdaTiming(std::string_view employee_id) const
     ids.emplace_back(k.substr(prefix.size()));
     return Result<bool>(true);
   }));
+  // Paper dates are days of the company's calendar.
+  CUSTOS_ASSIGN_OR_RETURN(auto policy, gate_.PolicyAt(*txn));
   for (const std::string& id : ids) {
     CUSTOS_ASSIGN_OR_RETURN(Agreement a, Load(*txn, id));
     if (a.kind != "employee-nda" || a.state != AgreementState::kCompleted) continue;
     std::optional<UnixMillis> at = a.EmployeeSignedAt();
-    if (!at) at = a.completed_at;  // paper: the attested completion
+    std::string on;
+    if (!at) {
+      // Paper: the date on it, from that day's start (an NDA signed in the
+      // morning of the first day of access counts as signed before it; a
+      // date carries no hour); else the attested completion, for a scan
+      // uploaded before the date was asked for.
+      if (auto day = ParseDate(a.paper_signed_on); day.ok()) {
+        at = DaysFromCivil(*day) * kMillisPerDay - int64_t{policy->utc_offset_minutes()} * 60'000;
+        on = a.paper_signed_on;
+      } else {
+        at = a.completed_at;
+      }
+    }
     if (!t.nda_signed_at || *at < *t.nda_signed_at) {
       t.nda_signed_at = *at;
+      t.nda_signed_on = on;
       t.nda_agreement_id = a.id;
     }
   }

@@ -118,6 +118,7 @@ json::Value Agreement::ToJson() const {
   paper_o["cabinet"] = paper.cabinet;
   paper_o["box"] = paper.box;
   o["paper"] = std::move(paper_o);
+  if (!paper_signed_on.empty()) o["paper_signed_on"] = paper_signed_on;
   o["completed_at"] = completed_at;
   o["delivered_at"] = delivered_at;
   json::Value list = json::Value::MakeArray();
@@ -153,6 +154,7 @@ Result<Agreement> Agreement::FromJson(const json::Value& v) {
     a.paper.cabinet = StrOr(*p, "cabinet", "");
     a.paper.box = StrOr(*p, "box", "");
   }
+  a.paper_signed_on = StrOr(v, "paper_signed_on", "");
   CUSTOS_ASSIGN_OR_RETURN(a.completed_at, json::GetInt(v, "completed_at"));
   CUSTOS_ASSIGN_OR_RETURN(a.delivered_at, json::GetInt(v, "delivered_at"));
   const json::Value* steps = v.Find("steps");

@@ -212,7 +212,7 @@ const Route* App::Admit(HttpRequest& req, RequestContext& ctx, std::string* rout
 HttpResponse App::Run(const Route& route, HttpRequest& req, RequestContext& ctx) {
   if (route.json_body) {
     json::ParseOptions po;
-    po.max_size = options.max_body_bytes;
+    po.max_size = route.max_body_bytes != 0 ? route.max_body_bytes : options.max_body_bytes;
     po.max_depth = 32;
     auto parsed = json::Parse(req.body, po);
     if (!parsed.ok()) {

@@ -558,7 +558,7 @@ class Connection : public Poco::Net::TCPServerConnection {
 
     // Body, bounded. Anything over the limit is refused without reading it
     // all, and the connection is closed (the rest is still on the wire).
-    size_t limit = app_.options.max_body_bytes;
+    size_t limit = route->max_body_bytes != 0 ? route->max_body_bytes : app_.options.max_body_bytes;
     if (open_route) limit = std::min(limit, app_.options.max_public_body_bytes);
     if (head.content_length > static_cast<int64_t>(limit)) {
       *keep_alive = false;

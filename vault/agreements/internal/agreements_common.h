@@ -32,6 +32,10 @@ Result<std::vector<std::string>> EmployeeAgreementIds(const ReadTxn& txn,
                                                       std::string_view employee_id);
 // Legal, auditors and litigation read every agreement.
 bool IsReader(const User& u);
+// Whether `u` is a custodian who may attest `a`'s paper scan now: it waits
+// for attestation and they neither uploaded it nor are bound by it (the
+// engine's agreements.custodian_attests, read ahead to list it for them).
+bool MayAttest(const User& u, const Agreement& a);
 // Whether the agreement has gone out to its employee: sent, and not taken
 // back to draft or voided since.
 bool WithEmployee(const Agreement& a);

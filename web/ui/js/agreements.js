@@ -2,7 +2,7 @@
 // checks, the agreement page (preview, review/send, sign, countersign) and the
 // signature certificate. Server text only ever goes through textContent.
 
-import { CLASSES, banner, clsLabel, fmtTime, marking, people, personName } from './common.js';
+import { CLASSES, banner, clsLabel, fmtTime, localToday, marking, people, personName } from './common.js';
 import { dateInput, el, errorBox, field, hashParams, table, toast } from './dom.js';
 import { isEnglish, t, tOr } from './i18n.js';
 import { go, render, renderCount, replacePage } from './router.js';
@@ -34,6 +34,9 @@ async function viewList() {
     el('td', {}, stateTag(a.state)),
     el('td', { text: fmtTime(a.created) })));
   if (!rows.length) return el('div', {}, head, el('section', { class: 'card' }, el('p', { class: 'muted', i18n: 'agr.none' })));
+  // A custodian's list also holds the paper scans waiting for them to attest.
+  const toAttest = hasRole('custodian') ? list.filter((a) => a.state === 'paper_uploaded' && a.employee_id !== me().id).length : 0;
+  if (toAttest) head.append(el('p', { class: 'notice', id: 'agr-to-attest', text: t('agr.attest.waiting', { n: toAttest }) }));
   // Legal's list holds every employee's agreements: narrowed here, on the
   // page, by state (or all still open: unsigned or awaiting the company) and
   // by words of the title, kind or employee.
@@ -401,6 +404,50 @@ function stepsTable(steps) {
       el('td', { text: String(s.audit_seq) }))), { id: 'agr-steps', scroll: true });
 }
 
+// The largest scan the paper route takes (its body is the scan in base64).
+const kMaxScanBytes = 12 * 1024 * 1024;
+
+// Bytes as base64, a slice at a time (a whole scan at once would overflow
+// the argument list of String.fromCharCode).
+function base64Of(buf) {
+  const bytes = new Uint8Array(buf);
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
+// Legal files the scan of an agreement signed on paper: the file, the date
+// written on the paper, and where the original is kept. A custodian then
+// attests it.
+function paperForm(base, reload) {
+  const err = errorBox();
+  const file = el('input', { id: 'agr-paper-file', type: 'file', accept: 'application/pdf,image/png,image/jpeg', required: true });
+  const on = dateInput({ id: 'agr-paper-on', required: true, value: localToday() });
+  const room = el('input', { id: 'agr-paper-room', required: true, maxlength: '200' });
+  const cabinet = el('input', { id: 'agr-paper-cabinet', maxlength: '200' });
+  const box = el('input', { id: 'agr-paper-box', maxlength: '200' });
+  const f = el('form', { class: 'card', id: 'agr-paper-form' },
+    el('h2', { i18n: 'agr.paper.title' }), el('p', { class: 'muted', i18n: 'agr.paper.hint' }),
+    el('div', {}, ...field('agr.paper.file', file)), el('div', {}, ...field('agr.paper.signed_on', on)),
+    el('div', { class: 'inline' }, el('div', {}, ...field('agr.paper.room', room)),
+      el('div', {}, ...field('agr.paper.cabinet', cabinet)), el('div', {}, ...field('agr.paper.box', box))),
+    el('button', { class: 'primary', type: 'submit', id: 'agr-paper-submit', i18n: 'agr.paper.submit' }), err);
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault(); err.textContent = '';
+    const scan = file.files[0];
+    if (!scan) { err.textContent = t('agr.paper.no_file'); return; }
+    if (!['application/pdf', 'image/png', 'image/jpeg'].includes(scan.type)) { err.textContent = t('agr.paper.bad_type'); return; }
+    if (scan.size > kMaxScanBytes) { err.textContent = t('agr.paper.too_large'); return; }
+    const btn = f.querySelector('button[type=submit]'); btn.disabled = true;
+    const r = await api('POST', base + '/paper', { scan_base64: base64Of(await scan.arrayBuffer()), content_type: scan.type,
+      signed_on: on.input.value, room: room.value, cabinet: cabinet.value, box: box.value });
+    btn.disabled = false;
+    if (!r.ok) { err.textContent = errorText(r.body); return; }
+    toast(t('agr.paper.done')); reload();
+  });
+  return f;
+}
+
 function passwordForm(id, titleKey, submitKey, needRead, onDone, path) {
   const pw = el('input', { id: id + '-password', type: 'password', autocomplete: 'current-password', required: true });
   const read = needRead ? el('input', { id: id + '-read', type: 'checkbox' }) : null;
@@ -457,6 +504,10 @@ async function viewAgreement() {
     a.document_sha256 ? ['agr.detail.hash', mono(a.document_sha256)] : ['agr.detail.hash', null],
     a.completed_at ? ['agr.detail.completed', fmtTime(a.completed_at)] : ['x', null],
     a.delivered_at ? ['agr.detail.delivered', fmtTime(a.delivered_at)] : ['x', null],
+    // Signed on paper: the date on it, where the original is, the scan.
+    a.scan_sha256 ? ['agr.paper.signed_on', a.paper_signed_on || '—'] : ['x', null],
+    a.scan_sha256 ? ['agr.paper.location', [a.paper.room, a.paper.cabinet, a.paper.box].filter(Boolean).join(' / ')] : ['x', null],
+    a.scan_sha256 ? ['agr.paper.scan', el('span', {}, newTab(base + '/scan', 'agr.paper.open'), ' ', mono(a.scan_sha256))] : ['x', null],
     // LCL Art. 16 (check N10): each party holds a signed copy. The stored
     // check report dates from before the signatures, so it is said here.
     a.state === 'completed' && !a.delivered_at
@@ -515,6 +566,17 @@ async function viewAgreement() {
   const legalNotEmployee = hasRole('legal') && a.employee_id !== me().id;
   if (a.state === 'sent' && legalNotEmployee) noteStep('recall');
   if (['draft', 'in_review', 'sent'].includes(a.state) && legalNotEmployee) noteStep('void', 'agr.void.confirm');
+  if (a.state === 'sent' && legalNotEmployee) actions.append(paperForm(base, reload));
+  const uploader = ((a.steps || []).find((s) => s.action === 'paper_upload') || {}).actor_id;
+  if (a.state === 'paper_uploaded' && hasRole('custodian') && a.employee_id !== me().id && uploader !== me().id) {
+    const form = passwordForm('agr-attest-form', 'agr.attest.title', 'agr.attest.submit', false, () => {
+      // Attested, the agreement is no longer theirs to read: back to the list.
+      toast(t('agr.attest.done')); go('#/agreements');
+    }, base + '/attest');
+    form.querySelector('h2').after(el('p', { id: 'agr-attest-hint', text: t('agr.attest.hint', {
+      place: [a.paper.room, a.paper.cabinet, a.paper.box].filter(Boolean).join(' / '), date: a.paper_signed_on || '—' }) }));
+    actions.append(form);
+  }
   if (a.state === 'sent' && a.employee_id === me().id) {
     actions.append(passwordForm('agr-sign-form', 'agr.sign.title', 'agr.sign.submit', true, async () => {
       toast(t('agr.sign.done'));

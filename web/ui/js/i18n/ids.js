@@ -182,6 +182,7 @@ const ACTIONS = [
   ['agreement.read', '阅读协议', 'Read agreement'],
   ['agreement.preview', '预览协议', 'Preview agreement'],
   ['agreement.download', '下载协议', 'Download agreement'],
+  ['agreement.scan.read', '查看纸质件扫描件', 'Read a paper scan'],
   ['agreement.certificate', '查看签署证书', 'Read signature certificate'],
   ['signing_key.issue', '签发签名密钥', 'Issue signing key'],
   ['noncompete.payment', '登记补偿支付', 'Record compensation payment'],
