@@ -748,6 +748,7 @@ TEST_F(HandoverTest, ReportCountsWhatWasDone) {
   ASSERT_TRUE(late.ok());
   EXPECT_TRUE(late->from_notice);
   EXPECT_EQ(FormatRfc3339Millis(late->from), "2025-12-01T16:00:00.000Z");
+  EXPECT_EQ(late->ToJson()["from_date"].as_string(), "2025-12-02");  // the date in Beijing
   EXPECT_EQ(late->total_views, 4);
   EXPECT_EQ(late->denied_views, 1);
   // Never more than kMaxLookbackDays back, however old the notice.

@@ -120,6 +120,10 @@ json::Value DepartureReport::ToJson() const {
   o["from"] = FormatRfc3339Millis(from);
   o["to"] = FormatRfc3339Millis(to);
   o["from_notice"] = from_notice;
+  // The window as dates of the company's calendar (to is exclusive: its
+  // last moment is the day shown).
+  o["from_date"] = FormatDate(CivilFromDays(LocalDay(from, utc_offset_minutes)));
+  o["to_date"] = FormatDate(CivilFromDays(LocalDay(to - 1, utc_offset_minutes)));
   o["authored"] = RecordsJson(authored);
   o["owned"] = RecordsJson(owned);
   o["viewed"] = RecordsJson(viewed);
@@ -237,6 +241,7 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
   report.from = window.from;
   report.to = window.to;
   report.from_notice = window.from_notice;
+  report.utc_offset_minutes = utc_offset_minutes;
 
   for (const std::string& id : owned) {
     ReportRecord r;

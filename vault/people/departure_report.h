@@ -105,9 +105,12 @@ struct DepartureReport {
   std::string notice_date;
   std::string last_working_day;
   int lookback_days = 0;
-  UnixMillis from = 0;                 // inclusive (see the window above)
-  UnixMillis to = 0;                   // exclusive: now
-  bool from_notice = false;            // the window starts before the notice date
+  UnixMillis from = 0;       // inclusive (see the window above)
+  UnixMillis to = 0;         // exclusive: now
+  bool from_notice = false;  // the window starts before the notice date
+  // The company's calendar (the policy's <calendar>) the report's days are
+  // of; ToJson gives `from` and `to` as its dates too.
+  int utc_offset_minutes = 0;
   std::vector<ReportRecord> authored;  // records created/updated in the window
   std::vector<ReportRecord> owned;     // records owned now
   std::vector<ReportLoan> loans;       // requested in the window, or still open

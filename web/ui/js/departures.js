@@ -405,7 +405,7 @@ async function reportSection(userId) {
       el('td', { text: a.record_name || a.record || '—' }), el('td', { class: 'nw', text: String(a.audit_seq) })));
     // For someone who gave notice the window starts before their notice.
     const period = t(rep.from_notice ? 'dep.window_notice' : 'dep.window', {
-      from: fmtDate(rep.from.slice(0, 10)), to: fmtDate(rep.to.slice(0, 10)), n: rep.lookback_days,
+      from: fmtDate(rep.from_date), to: fmtDate(rep.to_date), n: rep.lookback_days,
     });
     out.replaceChildren(
       el('p', { id: 'dep-window', class: 'muted', text: period }),
