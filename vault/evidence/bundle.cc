@@ -446,7 +446,10 @@ class Builder {
       }
       CUSTOS_RETURN_IF_ERROR(
           files_.Add("policy/" + digest + ".xml", p.source(), "Policy", "application/xml"));
-      if (digest == report_.policy_in_force) report_.thresholds = p.anomaly_thresholds();
+      if (digest == report_.policy_in_force) {
+        report_.thresholds = p.anomaly_thresholds();
+        report_.utc_offset_minutes = p.utc_offset_minutes();
+      }
       rp.parsed = std::move(p);
       report_.policies.push_back(std::move(rp));
     }

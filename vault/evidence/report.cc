@@ -19,7 +19,18 @@ std::string Time(UnixMillis t) {
   return s.substr(0, 10) + " " + s.substr(11, 8) + " UTC";
 }
 
-std::string Day(UnixMillis t) { return FormatRfc3339Millis(t).substr(0, 10); }
+// The date of `t` in the company's calendar (ReportData::utc_offset_minutes).
+std::string Day(UnixMillis t, int utc_offset_minutes) {
+  return FormatDate(CivilFromDays(LocalDay(t, utc_offset_minutes)));
+}
+
+// "UTC+08:00".
+std::string OffsetText(int minutes) {
+  char buf[16];
+  const int m = minutes < 0 ? -minutes : minutes;
+  std::snprintf(buf, sizeof buf, "UTC%c%02d:%02d", minutes < 0 ? '-' : '+', m / 60, m % 60);
+  return buf;
+}
 
 std::string Num(uint64_t n) { return std::to_string(n); }
 
@@ -217,7 +228,7 @@ std::string Timeline(const ReportData& d, const ReportPerson& p,
   int uses = 0;
   for (const ReportEvent& e : d.events) {
     if (e.actor_id != p.id) continue;
-    const std::string day = Day(e.time);
+    const std::string day = Day(e.time, d.utc_offset_minutes);
     const bool view = e.action == "record.view";
     const bool use = IsUse(e.action);
     if (!e.allowed) {
@@ -243,7 +254,7 @@ std::string Timeline(const ReportData& d, const ReportPerson& p,
       }
     }
   }
-  for (const ReportAlert& a : p.alerts) days[Day(a.at)].alerts += 1;
+  for (const ReportAlert& a : p.alerts) days[Day(a.at, d.utc_offset_minutes)].alerts += 1;
   std::vector<int64_t> counts;
   for (const auto& [day, c] : days) {
     if (c.views > 0) counts.push_back(c.views);
@@ -268,10 +279,14 @@ std::string Timeline(const ReportData& d, const ReportPerson& p,
        Num(p.alerts.size()) + "</td></tr></tbody></table>";
 
   h += "<p>" +
-       Bi("每日活动（UTC 日期）。查阅数超过本人活跃日中位数的 " +
+       Bi("每日活动（" + OffsetText(d.utc_offset_minutes) +
+              " 的日期，即公司日历，与离职通知日、最后工作日相同；表中时刻为 UTC）。"
+              "查阅数超过本人活跃日中位数的 " +
               std::to_string(d.thresholds.spike_factor) + " 倍且不少于 " +
               std::to_string(d.thresholds.spike_min_views) + " 次的日期标为异常。",
-          "Activity per day (UTC dates). Days whose views exceed " +
+          "Activity per day (dates at " + OffsetText(d.utc_offset_minutes) +
+              ", the company's calendar, as the notice date and the last working day; the "
+              "times in the tables are UTC). Days whose views exceed " +
               std::to_string(d.thresholds.spike_factor) +
               "× the person's median active day and at least " +
               std::to_string(d.thresholds.spike_min_views) + " are flagged as spikes.") +

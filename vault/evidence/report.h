@@ -144,6 +144,10 @@ struct ReportData {
   std::vector<ReportCustody> custody;
   uint64_t files = 0;
   policy::anomaly::Thresholds thresholds;
+  // The calendar of the policy in force (its <calendar>): the report's days
+  // are dates at this offset, as the departure report's and the notice and
+  // last-working-day dates they are compared with.
+  int utc_offset_minutes = 8 * 60;
 };
 
 std::string RenderReport(const ReportData& data);

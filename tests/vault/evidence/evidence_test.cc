@@ -59,6 +59,49 @@ TEST(EvidenceReportTest, DaysWithOnlyAlertsAreNotTheirActivity) {
   EXPECT_NE(alerts_only.find("alerts about the person only"), std::string::npos) << alerts_only;
 }
 
+// The report's days are dates of the company's calendar (Beijing's by
+// default), as the notice date and the last working day they are compared
+// with: a view at 07:30 in Beijing on the notice date is in the notice
+// period, and one at 01:00 the day after the last working day comes after it.
+TEST(EvidenceReportTest, DaysAreDatesOfTheCompanysCalendar) {
+  ReportData d;
+  ReportPerson p;
+  p.id = "u-leaver";
+  p.username = "sales.li";
+  p.display_name = "李婷";
+  p.notice_date = "2026-07-24";
+  p.last_working_day = "2026-08-26";
+  d.people.push_back(p);
+  auto view = [&](uint64_t seq, const char* time) {
+    ReportEvent e;
+    e.seq = seq;
+    e.time = *ParseRfc3339(time);
+    e.actor_id = p.id;
+    e.action = "record.view";
+    e.allowed = true;
+    e.record_id = "c-1";
+    d.events.push_back(e);
+  };
+  view(1, "2026-07-23T23:30:00Z");  // 07:30 on 07-24 in Beijing
+  view(2, "2026-08-26T17:00:00Z");  // 01:00 on 08-27 in Beijing
+  const std::string html = RenderReport(d);
+  // A row of the activity table (the person's table above names the dates
+  // too).
+  auto row = [&](const std::string& day) {
+    const size_t at = html.find("<td>" + day + "</td>", html.find("Activity per day"));
+    return at == std::string::npos ? std::string() : html.substr(at, html.find("</tr>", at) - at);
+  };
+  EXPECT_NE(row("2026-07-24").find("during the notice period"), std::string::npos) << html;
+  EXPECT_NE(row("2026-08-27").find("after the last working day"), std::string::npos) << html;
+  EXPECT_TRUE(row("2026-07-23").empty());
+  EXPECT_NE(html.find("dates at UTC+08:00"), std::string::npos);
+  // Another calendar, other days.
+  d.utc_offset_minutes = 0;
+  const std::string utc = RenderReport(d);
+  EXPECT_NE(utc.find("<td>2026-07-23</td>"), std::string::npos);
+  EXPECT_NE(utc.find("dates at UTC+00:00"), std::string::npos);
+}
+
 using Files = std::vector<std::pair<std::string, std::string>>;
 
 Files Unzip(const std::string& zip_bytes) {
