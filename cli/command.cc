@@ -246,12 +246,11 @@ void AddKdfProfileOption(OptionSet& options) {
 Result<KdfProfile> ParseKdfProfile(const std::string& name) {
   if (name.empty() || name == "moderate") return KdfProfile{{}, vault::PasswordKdf()};
   if (name == "test")
-    return KdfProfile{vault::Argon2Params::ForTests(), vault::Argon2Params::ForTests(), true};
+    return KdfProfile{vault::Argon2Params::ForTests(), vault::Argon2Params::ForTests()};
   return Status::InvalidArgument("--kdf-profile must be 'moderate' or 'test'");
 }
 
-Status CheckNewPassphrase(const vault::SecretBytes& passphrase, const KdfProfile& kdf) {
-  if (kdf.for_tests) return Status::Ok();
+Status CheckNewPassphrase(const vault::SecretBytes& passphrase) {
   size_t chars = 0;  // UTF-8 code points: a Chinese passphrase counts by character
   for (unsigned char c : passphrase.view()) chars += (c & 0xC0) != 0x80 ? 1 : 0;
   if (chars >= kMinPassphraseChars) return Status::Ok();

@@ -129,18 +129,16 @@ class Command : public Poco::Util::Application {
 struct KdfProfile {
   vault::Argon2Params vault_kdf;
   vault::Argon2Params password_kdf;
-  bool for_tests = false;  // the "test" profile
 };
 void AddKdfProfileOption(Poco::Util::OptionSet& options);
 // kInvalidArgument for a name other than "", "moderate" or "test".
 Result<KdfProfile> ParseKdfProfile(const std::string& name);
 
 // A new vault passphrase (init, rekey, a new demo vault) has at least this
-// many characters: the vault's keys are as strong as it is against a thief
-// of the disk, who may guess offline. The test profile, whose Argon2id cost
-// is for automated tests and never for a real vault, takes any.
+// many characters, whatever the KDF profile: the vault's keys are as strong
+// as it is against a thief of the disk, who may guess offline.
 inline constexpr size_t kMinPassphraseChars = 12;
-Status CheckNewPassphrase(const vault::SecretBytes& passphrase, const KdfProfile& kdf);
+Status CheckNewPassphrase(const vault::SecretBytes& passphrase);
 
 // Runs the command named by argv[1]; returns the process exit code.
 int RunCli(int argc, char** argv);

@@ -690,7 +690,7 @@ class DemoCommand : public Command {
     if (!vault::Vault::Exists(VaultLocation())) {
       auto pass = ReadPassphrase(/*confirm=*/true);
       if (!pass.ok()) return Fail(pass.status());
-      if (Status strong = CheckNewPassphrase(*pass, *kdf); !strong.ok()) return Fail(strong);
+      if (Status strong = CheckNewPassphrase(*pass); !strong.ok()) return Fail(strong);
       history = std::make_unique<DemoHistory>();
       vault::CreateOptions create;
       create.kdf = kdf->vault_kdf;

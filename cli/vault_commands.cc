@@ -84,7 +84,7 @@ class InitCommand : public Command {
                                         "; it was not touched"));
     auto pass = ReadPassphrase(/*confirm=*/true);
     if (!pass.ok()) return Fail(pass.status());
-    if (Status strong = CheckNewPassphrase(*pass, *kdf); !strong.ok()) return Fail(strong);
+    if (Status strong = CheckNewPassphrase(*pass); !strong.ok()) return Fail(strong);
     bool generated = !Has("admin-password-file");
     vault::SecretBytes admin_pw;
     if (generated) {
@@ -221,7 +221,7 @@ class RekeyCommand : public Command {
       auto np = ReadSecret("new-passphrase-file", "CUSTOS_NEW_PASSPHRASE", "New passphrase: ",
                            /*confirm=*/true);
       if (!np.ok()) return Fail(np.status());
-      if (Status strong = CheckNewPassphrase(*np, *kdf); !strong.ok()) return Fail(strong);
+      if (Status strong = CheckNewPassphrase(*np); !strong.ok()) return Fail(strong);
       vault::AuditEvent e = OperatorEvent(kPassphraseAction);
       e.details["kdf_opslimit"] = static_cast<uint64_t>(kdf->vault_kdf.opslimit);
       e.details["kdf_memlimit_mib"] = static_cast<uint64_t>(kdf->vault_kdf.memlimit >> 20);

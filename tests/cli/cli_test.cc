@@ -114,19 +114,20 @@ TEST(CliTest, InitStatusWrongPassphraseRekey) {
   CliRun none = Custos("status --unseal --data " + data);
   EXPECT_EQ(none.code, 1);
 
-  CliRun rekey = Custos("rekey --rotate --kdf-profile test --data " + data,
-                        "CUSTOS_PASSPHRASE='first passphrase' CUSTOS_NEW_PASSPHRASE='second one'");
+  CliRun rekey =
+      Custos("rekey --rotate --kdf-profile test --data " + data,
+             "CUSTOS_PASSPHRASE='first passphrase' CUSTOS_NEW_PASSPHRASE='the second passphrase'");
   ASSERT_EQ(rekey.code, 0) << rekey.out;
   EXPECT_NE(rekey.out.find("key version is now 2"), std::string::npos);
   EXPECT_EQ(Custos("status --unseal --data " + data, "CUSTOS_PASSPHRASE='first passphrase'").code,
             1);
-  CliRun ok = Custos("status --unseal --data " + data, "CUSTOS_PASSPHRASE='second one'");
+  CliRun ok = Custos("status --unseal --data " + data, "CUSTOS_PASSPHRASE='the second passphrase'");
   EXPECT_EQ(ok.code, 0) << ok.out;
   EXPECT_NE(ok.out.find("key version:    2"), std::string::npos);
   // The first administrator and both changes are in the audit log, each in
   // the write that made it, with the account and host that ran them; the
   // log still verifies.
-  const std::string second = "CUSTOS_PASSPHRASE='second one'";
+  const std::string second = "CUSTOS_PASSPHRASE='the second passphrase'";
   CliRun first = Custos("audit leaf 0 --data " + data, second);
   ASSERT_EQ(first.code, 0) << first.out;
   EXPECT_NE(first.out.find("\"action\":\"user.create\""), std::string::npos) << first.out;
@@ -138,7 +139,7 @@ TEST(CliTest, InitStatusWrongPassphraseRekey) {
       << changed.out;
   EXPECT_NE(changed.out.find("\"rule\":\"system.operator\""), std::string::npos) << changed.out;
   EXPECT_NE(changed.out.find("\"os_user\":"), std::string::npos) << changed.out;
-  EXPECT_EQ(changed.out.find("second one"), std::string::npos) << changed.out;
+  EXPECT_EQ(changed.out.find("the second passphrase"), std::string::npos) << changed.out;
   CliRun rotated = Custos("audit leaf 2 --data " + data, second);
   ASSERT_EQ(rotated.code, 0) << rotated.out;
   EXPECT_NE(rotated.out.find("\"action\":\"vault.key.rotate\""), std::string::npos) << rotated.out;
@@ -162,15 +163,25 @@ TEST(CliTest, AShortVaultPassphraseIsRefused) {
   EXPECT_EQ(Custos("init --data " + data, "CUSTOS_PASSPHRASE='我们公司的客户档案库口'").code, 1);
   EXPECT_FALSE(std::filesystem::exists(data));
 
+  // The cheap test KDF profile does not lower the bar.
+  EXPECT_EQ(Custos("init --kdf-profile test --data " + data, "CUSTOS_PASSPHRASE='pp'").code, 1);
+  EXPECT_FALSE(std::filesystem::exists(data));
+
   // rekey: the new passphrase likewise; the old one still opens the vault.
-  ASSERT_EQ(Custos("init --kdf-profile test --data " + data, "CUSTOS_PASSPHRASE='pp'").code, 0);
+  ASSERT_EQ(
+      Custos("init --kdf-profile test --data " + data, "CUSTOS_PASSPHRASE='cli-test-passphrase'")
+          .code,
+      0);
   CliRun rekey =
-      Custos("rekey --data " + data, "CUSTOS_PASSPHRASE='pp' CUSTOS_NEW_PASSPHRASE='short one'");
+      Custos("rekey --data " + data,
+             "CUSTOS_PASSPHRASE='cli-test-passphrase' CUSTOS_NEW_PASSPHRASE='short one'");
   EXPECT_EQ(rekey.code, 1) << rekey.out;
   EXPECT_NE(rekey.out.find("too short"), std::string::npos) << rekey.out;
-  EXPECT_EQ(Custos("status --unseal --data " + data, "CUSTOS_PASSPHRASE='pp'").code, 0);
+  EXPECT_EQ(
+      Custos("status --unseal --data " + data, "CUSTOS_PASSPHRASE='cli-test-passphrase'").code, 0);
   EXPECT_EQ(Custos("rekey --data " + data,
-                   "CUSTOS_PASSPHRASE='pp' CUSTOS_NEW_PASSPHRASE='我们公司的客户档案库口令'")
+                   "CUSTOS_PASSPHRASE='cli-test-passphrase' "
+                   "CUSTOS_NEW_PASSPHRASE='我们公司的客户档案库口令'")
                 .code,
             0);
 }
@@ -241,7 +252,8 @@ namespace {
 TEST(CliArchiveTest, ImportAndPolicyActAsCheckedUsers) {
   TempDir dir;
   const std::string data = dir.path() + "/vault";
-  const std::string env = "CUSTOS_PASSPHRASE=pp CUSTOS_USER_PASSWORD=Custos-Demo-2026";
+  const std::string env =
+      "CUSTOS_PASSPHRASE=cli-test-passphrase CUSTOS_USER_PASSWORD=Custos-Demo-2026";
   CliRun demo = Custos("demo --kdf-profile test --customers 20 --data " + data, env);
   ASSERT_EQ(demo.code, 0) << demo.out;
   EXPECT_NE(demo.out.find("author"), std::string::npos);
@@ -274,7 +286,7 @@ TEST(CliArchiveTest, ImportAndPolicyActAsCheckedUsers) {
   EXPECT_NE(skip.out.find("Imported 1 of 2"), std::string::npos) << skip.out;
 
   CliRun wrong_pw = Custos("import " + csv + " --as author --data " + data,
-                           "CUSTOS_PASSPHRASE=pp CUSTOS_USER_PASSWORD=nope");
+                           "CUSTOS_PASSPHRASE=cli-test-passphrase CUSTOS_USER_PASSWORD=nope");
   EXPECT_EQ(wrong_pw.code, 1);
   EXPECT_NE(wrong_pw.out.find("wrong username or password"), std::string::npos);
 
@@ -340,11 +352,11 @@ namespace {
 TEST(CliAuditTest, VerifyNamesTheTamperedEvent) {
   TempDir dir;
   const std::string data = dir.path() + "/vault";
-  const std::string env = "CUSTOS_PASSPHRASE=pp";
+  const std::string env = "CUSTOS_PASSPHRASE=cli-test-passphrase";
   ASSERT_EQ(Custos("demo --kdf-profile test --customers 10 --data " + data, env).code, 0);
   ASSERT_EQ(Custos("audit verify --data " + data, env).code, 0);
   {
-    auto v = vault::Vault::Open(data, vault::SecretBytes::CopyOf("pp"));
+    auto v = vault::Vault::Open(data, vault::SecretBytes::CopyOf("cli-test-passphrase"));
     ASSERT_TRUE(v.ok()) << v.status().ToString();
     // More events, so that event 3's hash is in a stored (full) tile, and
     // the newest are not yet under a checkpoint.
@@ -369,7 +381,7 @@ TEST(CliAuditTest, VerifyNamesTheTamperedEvent) {
   EXPECT_NE(clean.out.find("are not yet under a signed checkpoint"), std::string::npos)
       << clean.out;
   {
-    auto v = vault::Vault::Open(data, vault::SecretBytes::CopyOf("pp"));
+    auto v = vault::Vault::Open(data, vault::SecretBytes::CopyOf("cli-test-passphrase"));
     ASSERT_TRUE(v.ok()) << v.status().ToString();
     // Rewrite event 3 with different (validly sealed) content.
     auto r = (*v)->BeginRead();
@@ -404,7 +416,8 @@ namespace {
 TEST(CliEvidenceTest, RequestApproveExportVerify) {
   TempDir dir;
   const std::string data = dir.path() + "/vault";
-  const std::string env = "CUSTOS_PASSPHRASE=pp CUSTOS_USER_PASSWORD=Custos-Demo-2026";
+  const std::string env =
+      "CUSTOS_PASSPHRASE=cli-test-passphrase CUSTOS_USER_PASSWORD=Custos-Demo-2026";
   CliRun demo = Custos("demo --kdf-profile test --customers 20 --data " + data, env);
   ASSERT_EQ(demo.code, 0) << demo.out;
   EXPECT_NE(demo.out.find("(2026)沪0115民初1234号"), std::string::npos) << demo.out;
@@ -579,12 +592,13 @@ std::string ProcFile(pid_t pid, const char* name) {
 TEST(CliLockTest, WritersAreRefusedBesideServeAndReadersAreNot) {
   TempDir dir;
   const std::string data = dir.path() + "/vault";
-  const std::string env = "CUSTOS_PASSPHRASE=pp CUSTOS_USER_PASSWORD=Custos-Demo-2026";
+  const std::string env =
+      "CUSTOS_PASSPHRASE=cli-test-passphrase CUSTOS_USER_PASSWORD=Custos-Demo-2026";
   ASSERT_EQ(Custos("demo --kdf-profile test --customers 5 --data " + data, env).code, 0);
   // A checkpoint covers every event so far, so that proving one needs no
   // new signature (which would take the writer's lock).
   ASSERT_EQ(Custos("audit checkpoint --data " + data, env).code, 0);
-  Server serve(data, {"CUSTOS_PASSPHRASE=pp"});
+  Server serve(data, {"CUSTOS_PASSPHRASE=cli-test-passphrase"});
   ASSERT_TRUE(serve.serving()) << serve.first_line();
   const std::string holder = "pid " + std::to_string(serve.pid());
 
@@ -653,13 +667,13 @@ namespace {
 TEST(CliBackupTest, BackupBesideServeRestoreRollbackAndScrub) {
   TempDir dir;
   const std::string data = dir.path() + "/vault";
-  const std::string env = "CUSTOS_PASSPHRASE=pp";
+  const std::string env = "CUSTOS_PASSPHRASE=cli-test-passphrase";
   const std::string b1 = dir.path() + "/monday.custos-backup";
   const std::string b2 = dir.path() + "/tuesday.custos-backup";
   const std::string copy = dir.path() + "/restored";
   ASSERT_EQ(Custos("demo --kdf-profile test --customers 5 --data " + data, env).code, 0);
   {
-    Server serve(data, {"CUSTOS_PASSPHRASE=pp"});
+    Server serve(data, {"CUSTOS_PASSPHRASE=cli-test-passphrase"});
     ASSERT_TRUE(serve.serving()) << serve.first_line();
     CliRun backup = Custos("backup --data " + data + " --out " + b1, env);
     EXPECT_EQ(backup.code, 0) << backup.out;
@@ -713,7 +727,7 @@ TEST(CliBackupTest, BackupBesideServeRestoreRollbackAndScrub) {
   // One flipped byte in a stored audit event of the copy: scrub names it.
   std::string sealed;
   {
-    auto v = vault::Vault::Open(copy, vault::SecretBytes::CopyOf("pp"));
+    auto v = vault::Vault::Open(copy, vault::SecretBytes::CopyOf("cli-test-passphrase"));
     ASSERT_TRUE(v.ok()) << v.status().ToString();
     auto r = (*v)->BeginRead();
     sealed = std::string(*(*r)->GetSealed(vault::tables::kAuditLeaves, vault::EncodeU64(3)));
@@ -816,9 +830,10 @@ std::string HttpGet(int port, const std::string& path, const std::string& header
 TEST(CliServiceTest, ReadinessIsNotifiedAndMetricsAreScrapedWithAToken) {
   TempDir dir;
   const std::string data = dir.path() + "/vault";
-  ASSERT_EQ(
-      Custos("demo --kdf-profile test --customers 5 --data " + data, "CUSTOS_PASSPHRASE=pp").code,
-      0);
+  ASSERT_EQ(Custos("demo --kdf-profile test --customers 5 --data " + data,
+                   "CUSTOS_PASSPHRASE=cli-test-passphrase")
+                .code,
+            0);
   const std::string token(40, 'k');
   const std::string token_file = WriteFile(dir, "metrics.token", token + "\n");
   const std::string notify = dir.path() + "/notify";
@@ -829,7 +844,7 @@ TEST(CliServiceTest, ReadinessIsNotifiedAndMetricsAreScrapedWithAToken) {
   ASSERT_EQ(bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   std::string got;
   {
-    Server serve(data, {"CUSTOS_PASSPHRASE=pp", "NOTIFY_SOCKET=" + notify},
+    Server serve(data, {"CUSTOS_PASSPHRASE=cli-test-passphrase", "NOTIFY_SOCKET=" + notify},
                  {"--metrics-token-file", token_file});
     ASSERT_TRUE(serve.serving()) << serve.first_line();
     char buf[256];
@@ -857,7 +872,7 @@ TEST(CliServiceTest, ReadinessIsNotifiedAndMetricsAreScrapedWithAToken) {
   // A short token is refused before anything starts.
   const std::string short_token = WriteFile(dir, "short.token", "abc\n");
   CliRun refused = Custos("serve --data " + data + " --metrics-token-file " + short_token,
-                          "CUSTOS_PASSPHRASE=pp");
+                          "CUSTOS_PASSPHRASE=cli-test-passphrase");
   EXPECT_EQ(refused.code, 2) << refused.out;
 }
 
@@ -866,7 +881,7 @@ TEST(CliServiceTest, ReadinessIsNotifiedAndMetricsAreScrapedWithAToken) {
 TEST(CliBackupTest, ABackupWithNoServerRunningAnchorsTheWholeLog) {
   TempDir dir;
   const std::string data = dir.path() + "/vault";
-  const std::string env = "CUSTOS_PASSPHRASE=pp";
+  const std::string env = "CUSTOS_PASSPHRASE=cli-test-passphrase";
   const std::string out = dir.path() + "/now.custos-backup";
   ASSERT_EQ(Custos("demo --kdf-profile test --customers 5 --data " + data, env).code, 0);
   CliRun backup = Custos("backup --no-check --data " + data + " --out " + out, env);
@@ -886,7 +901,7 @@ TEST(CliMigrateTest, AVaultMovesToANewStoreWithItsLogVerifiedOnBothSides) {
   TempDir dir;
   const std::string data = dir.path() + "/vault";
   const std::string copy = dir.path() + "/copy";
-  const std::string env = "CUSTOS_PASSPHRASE=pp";
+  const std::string env = "CUSTOS_PASSPHRASE=cli-test-passphrase";
   ASSERT_EQ(Custos("demo --kdf-profile test --customers 5 --data " + data, env).code, 0);
   CliRun moved = Custos("migrate --from " + data + " --to lmdb:" + copy, env);
   ASSERT_EQ(moved.code, 0) << moved.out;
@@ -907,7 +922,7 @@ TEST(CliMigrateTest, AVaultMovesToANewStoreWithItsLogVerifiedOnBothSides) {
   EXPECT_FALSE(vault::Vault::Exists(dir.path() + "/other"));
   // Beside a running serve the copy would be stale at once: refused.
   {
-    Server serve(data, {"CUSTOS_PASSPHRASE=pp"});
+    Server serve(data, {"CUSTOS_PASSPHRASE=cli-test-passphrase"});
     ASSERT_TRUE(serve.serving()) << serve.first_line();
     CliRun busy = Custos("migrate --from " + data + " --to " + dir.path() + "/busy", env);
     EXPECT_EQ(busy.code, 1) << busy.out;
