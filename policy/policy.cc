@@ -292,6 +292,12 @@ Result<int> ParseUtcOffset(const pugi::xml_node& node, const std::string& where)
   return offset[0] == '-' ? -offset_minutes : offset_minutes;
 }
 
+// "+08:00".
+std::string OffsetText(int minutes) {
+  const int m = minutes < 0 ? -minutes : minutes;
+  return (minutes < 0 ? "-" : "+") + anomaly::FormatClock(m);
+}
+
 // <calendar utc-offset="+08:00"/>
 Result<int> ParseCalendar(const pugi::xml_node& node, std::string_view parent) {
   const std::string where = Path(parent, node);
@@ -701,16 +707,25 @@ Result<Policy> LoadPolicy(std::string_view xml) {
     }
     if (!have_roles) return Invalid(where, "missing <roles>", "缺少 <roles>");
     // One clock for the company: working hours on another offset than its
-    // calendar would put an evening view on the next day's date.
-    if (calendar_offset && policy.work_hours_ &&
-        *calendar_offset != policy.work_hours_->utc_offset_minutes) {
-      return Invalid(calendar_where, "utc-offset differs from <work-hours>'s",
-                     "utc-offset 与 <work-hours> 的不一致");
-    }
-    if (calendar_offset) {
-      policy.utc_offset_minutes_ = *calendar_offset;
-    } else if (policy.work_hours_) {
-      policy.utc_offset_minutes_ = policy.work_hours_->utc_offset_minutes;
+    // calendar would put an evening view on the next day's date. The
+    // calendar is China's unless <calendar> says otherwise (never taken from
+    // <work-hours>, so that removing the hours does not move the dates).
+    if (calendar_offset) policy.utc_offset_minutes_ = *calendar_offset;
+    if (policy.work_hours_ &&
+        policy.work_hours_->utc_offset_minutes != policy.utc_offset_minutes_) {
+      const std::string hours = OffsetText(policy.work_hours_->utc_offset_minutes);
+      const std::string days = OffsetText(policy.utc_offset_minutes_);
+      const std::string fix = "<calendar utc-offset=\"" + hours + "\"/>";
+      if (calendar_offset) {
+        return Invalid(calendar_where,
+                       "utc-offset " + days + " differs from <work-hours>'s " + hours,
+                       "utc-offset " + days + " 与 <work-hours> 的 " + hours + " 不一致");
+      }
+      return Invalid(where,
+                     "<work-hours> is at " + hours + " but the company's calendar is " + days +
+                         " (the default); add " + fix + " if the company's dates are at " + hours,
+                     "<work-hours> 的时区为 " + hours + "，而公司日历为 " + days +
+                         "（默认值）；如公司日期按 " + hours + " 计算，请加上 " + fix);
     }
     for (Classification c : kAllClassifications) {
       if (!seen.test(static_cast<std::size_t>(c))) {

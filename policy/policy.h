@@ -113,8 +113,8 @@ class Policy {
   // The company's calendar (<calendar utc-offset="+08:00"/>): the date at a
   // time wherever the vault compares a date with today (the last working
   // day, a declassification date, a non-compete's months, a date someone
-  // types). When the policy sets none, the working hours' offset, else
-  // China's +08:00: the day starts at midnight in Beijing, not in UTC.
+  // types). China's +08:00 when the policy sets none: the day starts at
+  // midnight in Beijing, not in UTC. <work-hours> must be on the same clock.
   int utc_offset_minutes() const { return utc_offset_minutes_; }
   CivilDate LocalDate(UnixMillis t) const {
     return CivilFromDays(LocalDay(t, utc_offset_minutes_));

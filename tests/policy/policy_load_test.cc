@@ -318,7 +318,8 @@ TEST(PolicyLoadTest, WorkHoursAreOptionalAndParsed) {
   EXPECT_EQ(h->extra_workdays, std::vector<int64_t>{DaysFromCivil({2026, 10, 10})});
 
   Result<Policy> west = LoadPolicy(
-      WithWorkHours(R"(<work-hours utc-offset="-05:30" start="00:00" end="24:00" days="sun"/>)"));
+      WithWorkHours(R"(<calendar utc-offset="-05:30"/>)"
+                    R"(<work-hours utc-offset="-05:30" start="00:00" end="24:00" days="sun"/>)"));
   ASSERT_TRUE(west.ok()) << west.status().ToString();
   EXPECT_EQ(west->work_hours()->utc_offset_minutes, -330);
   EXPECT_EQ(west->work_hours()->end_minute, 1440);
@@ -342,11 +343,13 @@ TEST(PolicyLoadTest, TheCalendarIsChinasUnlessThePolicySetsAnother) {
   EXPECT_EQ(FormatDate(west->LocalDate(*ParseRfc3339("2027-01-16T04:59:59Z"))), "2027-01-15");
   EXPECT_EQ(FormatDate(west->LocalDate(*ParseRfc3339("2027-01-16T05:00:00Z"))), "2027-01-16");
 
-  // Without a calendar, the working hours' clock is the company's.
-  Result<Policy> hours = LoadPolicy(
-      WithWorkHours(R"(<work-hours utc-offset="+00:00" start="09:00" end="17:00" days="mon"/>)"));
-  ASSERT_TRUE(hours.ok()) << hours.status().ToString();
-  EXPECT_EQ(hours->utc_offset_minutes(), 0);
+  // Working hours share the calendar's clock: on another one they need a
+  // <calendar> that says so (the dates never follow the hours silently, so
+  // removing the hours does not move them).
+  EXPECT_REJECTED(
+      WithWorkHours(R"(<work-hours utc-offset="+00:00" start="09:00" end="17:00" days="mon"/>)"),
+      {"<work-hours> is at +00:00 but the company's calendar is +08:00",
+       R"(add <calendar utc-offset="+00:00"/>)"});
   Result<Policy> both = LoadPolicy(
       WithWorkHours(R"(<calendar utc-offset="+00:00"/>)"
                     R"(<work-hours utc-offset="+00:00" start="09:00" end="17:00" days="mon"/>)"));
@@ -355,7 +358,7 @@ TEST(PolicyLoadTest, TheCalendarIsChinasUnlessThePolicySetsAnother) {
   EXPECT_REJECTED(WithWorkHours(R"(<calendar utc-offset="+08:00"/>)"
                                 R"(<work-hours utc-offset="+00:00" start="09:00" end="17:00" )"
                                 R"(days="mon"/>)"),
-                  {"<calendar>", "differs from <work-hours>"});
+                  {"<calendar>", "utc-offset +08:00 differs from <work-hours>'s +00:00"});
   EXPECT_REJECTED(WithWorkHours(R"(<calendar utc-offset="8"/>)"),
                   {"<calendar>", "utc-offset must look like +08:00"});
   EXPECT_REJECTED(WithWorkHours(R"(<calendar utc-offset="-14:30"/>)"), {"within ±14:00"});

@@ -212,10 +212,10 @@ std::string DefaultPolicyWith(const std::string& element) {
 }
 
 // The shipped policy plus working hours (UTC, every day of the week) given
-// by `attrs`.
+// by `attrs`, on a UTC calendar (the hours and the calendar share a clock).
 std::string PolicyWithHours(const std::string& attrs) {
-  return DefaultPolicyWith("<work-hours utc-offset=\"+00:00\" " + attrs +
-                           " days=\"mon tue wed thu fri sat sun\"/>");
+  return DefaultPolicyWith("<calendar utc-offset=\"+00:00\"/><work-hours utc-offset=\"+00:00\" " +
+                           attrs + " days=\"mon tue wed thu fri sat sun\"/>");
 }
 
 // A one-hour working day that is not now (UTC), whatever the time of the run.
