@@ -93,8 +93,8 @@ struct WithdrawnResignation {
 // RegisterResignation; the target must be in notice_given with a last
 // working day not before `today` (kFailedPrecondition otherwise: active;
 // departed, or their last day already past though the sweep has not run
-// yet — a departure is final). `today` as for MarkDeparted (the server's
-// UTC date).
+// yet — a departure is final). `today` as for MarkDeparted (the company's
+// date, Policy::LocalDate).
 Result<WithdrawnResignation> WithdrawResignation(Vault& vault, const AuditLog& log,
                                                  const Caller& hr, std::string_view user_id,
                                                  std::string_view reason, CivilDate today);
@@ -103,7 +103,7 @@ Result<WithdrawnResignation> WithdrawResignation(Vault& vault, const AuditLog& l
 // before `today` (the account is disabled at the end of the last day):
 // employment → departed, disabled = true, one "user.departed" event each,
 // all in one write transaction. For a timer; the caller passes today's date
-// (UTC, or the company's calendar). Returns the users changed (empty when
+// in the company's calendar (Archive::CompanyDate). Returns the users changed (empty when
 // none). Users whose stored last working day does not parse are left alone.
 Result<std::vector<User>> MarkDeparted(Vault& vault, const AuditLog& log, CivilDate today);
 

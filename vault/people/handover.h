@@ -230,7 +230,7 @@ struct CustomerLetterFacts {
   std::string successor_department;
   std::string successor_phone;
   std::string successor_email;
-  std::string letter_date;  // today (UTC)
+  std::string letter_date;  // today (the company's date)
   std::string reply_by;     // "" for none
 };
 // Renders the letter's HTML (web/ passes one over contract-templates; the
@@ -273,7 +273,7 @@ struct CustomerAnswerInput {
   std::string method;                                  // phone, email, letter, visit
   std::string contact_name;                            // required unless unreachable
   std::string contact_position;
-  std::string date;  // YYYY-MM-DD, not after today (UTC)
+  std::string date;  // YYYY-MM-DD, not after today (the company's date)
   std::string note;
   std::string attachment_id;  // optional: an attachment of the record
 };

@@ -383,7 +383,7 @@ class Archive {
                                    bool* pending_second_approval = nullptr);
 
   // The system's declassification (解密): every record whose declassify_on
-  // date is on or before `today` (UTC, as for departures) and that is above
+  // date is on or before `today` (the company's date, as for departures) and that is above
   // public becomes public (公开) in a new version with the same content,
   // no author and the reason naming the date; the date is cleared. One
   // audited event "record.declassify" per record (rule
