@@ -120,11 +120,15 @@ async function viewRecord() {
 
   // Versions and diff.
   const versions = vers.ok ? vers.body.versions : [];
-  const vsel = (sid, val) => { const s = el('select', { id: sid }, ...versions.map((v) => el('option', { value: String(v.version), text: 'v' + v.version }))); s.value = String(val); return s; };
+  // Versions marked above the reader's sight (withheld) cannot be compared:
+  // offered disabled, never chosen by default.
+  const comparable = versions.filter((v) => !v.withheld).map((v) => v.version);
+  const vsel = (sid, val) => { const s = el('select', { id: sid }, ...versions.map((v) => el('option', { value: String(v.version), text: 'v' + v.version, disabled: !!v.withheld }))); s.value = String(val); return s; };
+  const older = comparable.filter((n) => n < m.latest_version).pop() || Math.max(1, m.latest_version - 1);
   const diffOut = el('div', { id: 'diff-out' });
   const derr = errorBox();
   const diffForm = el('form', { class: 'inline', id: 'diff-form' },
-    el('div', {}, ...field('rec.diff.a', vsel('diff-a', Math.max(1, m.latest_version - 1)))),
+    el('div', {}, ...field('rec.diff.a', vsel('diff-a', older))),
     el('div', {}, ...field('rec.diff.b', vsel('diff-b', m.latest_version))),
     el('div', { class: 'grow' }, ...field('common.reason', el('input', { id: 'diff-reason', required: true }))),
     el('div', {}, el('button', { class: 'primary', type: 'submit', i18n: 'rec.diff.submit' })));
@@ -141,7 +145,7 @@ async function viewRecord() {
       el('td', { text: 'v' + v.version }), el('td', { text: fmtTime(v.time) }), el('td', { text: person(v.author) }),
       v.withheld ? el('td', { class: 'muted', i18n: 'rec.version.withheld' }) : el('td', { text: v.reason }),
       el('td', {}, marking(v.classification))))),
-    versions.length > 1 ? el('div', {}, el('h2', { i18n: 'rec.diff' }), diffForm, derr, diffOut) : null);
+    comparable.length > 1 ? el('div', {}, el('h2', { i18n: 'rec.diff' }), diffForm, derr, diffOut) : null);
 
   // Ownership.
   const ownership = owns.ok ? owns.body.ownership : [];
