@@ -171,7 +171,16 @@ class StatusCommand : public Command {
                                              : "")
               << "\n"
               << "kdf:            argon2id, opslimit " << info->kdf.opslimit << ", memlimit "
-              << (info->kdf.memlimit >> 20) << " MiB\n"
+              << (info->kdf.memlimit >> 20)
+              << " MiB"
+              // A vault made or re-keyed with --kdf-profile test: guesses at
+              // its passphrase are cheap.
+              << (info->kdf.opslimit < vault::Argon2Params{}.opslimit ||
+                          info->kdf.memlimit < vault::Argon2Params{}.memlimit
+                      ? " — cheaper than the default (the test profile?): run custos rekey "
+                        "without --kdf-profile before keeping real files in it"
+                      : "")
+              << "\n"
               << "audit log size: " << info->audit_log_size << " events\n"
               << "tables:\n";
     for (const auto& t : info->tables) {
