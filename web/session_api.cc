@@ -33,6 +33,15 @@ json::Value SessionJson(const vault::User& user, const Session& s, const App& ap
   sess["workstation"] = s.place.workstation;
   sess["location"] = s.place.location;
   v["session"] = std::move(sess);
+  // The company's calendar (the policy's <calendar>): the UI's date fields
+  // default to today at this offset, the day the server judges dates by.
+  if (app.options.archive != nullptr) {
+    if (auto r = app.vault.BeginRead(); r.ok()) {
+      if (auto p = app.options.archive->PolicyAt(**r); p.ok()) {
+        v["calendar_utc_offset_minutes"] = (*p)->utc_offset_minutes();
+      }
+    }
+  }
   return v;
 }
 

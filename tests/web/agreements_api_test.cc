@@ -151,6 +151,9 @@ TEST_F(WebAgreementsTest, TheDashboardsTodayIsTheCompanysDate) {
   TestResponse dash = hr.Call("GET", "/api/v1/noncompetes");
   ASSERT_EQ(dash.status, 200) << dash.body;
   EXPECT_EQ(dash.Json()["today"].as_string(), "2027-01-16");
+  // The UI's date fields default to the same day: the session names the
+  // calendar.
+  EXPECT_EQ(hr.Call("GET", "/api/v1/session").Json()["calendar_utc_offset_minutes"].as_int(), 480);
 
   std::string xml(vault::DefaultPolicyXml());
   xml.insert(xml.rfind("</custos-policy>"), "<calendar utc-offset=\"-05:00\"/>\n");
@@ -162,6 +165,7 @@ TEST_F(WebAgreementsTest, TheDashboardsTodayIsTheCompanysDate) {
   dash = hr.Call("GET", "/api/v1/noncompetes");
   ASSERT_EQ(dash.status, 200) << dash.body;
   EXPECT_EQ(dash.Json()["today"].as_string(), "2027-01-15");  // 11:30 in New York
+  EXPECT_EQ(hr.Call("GET", "/api/v1/session").Json()["calendar_utc_offset_minutes"].as_int(), -300);
 }
 
 // The paper path over HTTP: legal uploads a scan of a few MB with the date

@@ -4,7 +4,7 @@
 
 import { el } from './dom.js';
 import { actionName, alertName, fmtTime, knowsAlert, ruleName, t, tOr } from './i18n.js';
-import { api } from './session.js';
+import { api, calendarOffset } from './session.js';
 
 export { fmtTime };
 
@@ -92,11 +92,16 @@ export function localInput(ms) {
   return d.toISOString().slice(0, 16);
 }
 
-// Today's date on this computer's clock (YYYY-MM-DD), for a date field's
-// default: the company's date for someone in its time zone. (toISOString()
-// gives the UTC date: yesterday's before 08:00 in Beijing.) The server
-// judges dates by the company's calendar (the policy's <calendar>).
-export function localToday() { return localInput(Date.now()).slice(0, 10); }
+// Today's date (YYYY-MM-DD) for a date field's default: the company's, at
+// the offset of its calendar (the policy's <calendar>, which the server
+// judges dates by), wherever this computer is; before a session says, this
+// computer's. (toISOString() alone gives the UTC date: yesterday's before
+// 08:00 in Beijing.)
+export function localToday() {
+  const off = calendarOffset();
+  if (off == null) return localInput(Date.now()).slice(0, 10);
+  return new Date(Date.now() + off * 60000).toISOString().slice(0, 10);
+}
 
 // An element's attributes naming an alert type: translated when this page
 // knows the type, else the type id itself.

@@ -104,6 +104,12 @@ export async function loadRoles() {
 }
 
 export function me() { return state.session.user; }
+// Minutes the company's calendar is ahead of UTC (the policy's <calendar>);
+// null before a session says.
+export function calendarOffset() {
+  const m = state.session && state.session.calendar_utc_offset_minutes;
+  return typeof m === 'number' ? m : null;
+}
 export function hasRole(id) { return !!state.session && state.session.user.roles.includes(id); }
 
 export function roleLabel(id) {
