@@ -283,7 +283,7 @@ HttpResponse Diff(App& app, const HttpRequest& req, const RequestContext& ctx) {
 HttpResponse Ownership(App& app, const HttpRequest& req, const RequestContext& ctx) {
   auto meta = VisibleMeta(app, req, ctx);
   if (!meta.ok()) return ErrorResponse(meta.status());
-  auto history = app.options.archive->OwnershipHistory(meta->id);
+  auto history = app.options.archive->OwnershipHistory(ctx.ToCaller(), meta->id);
   if (!history.ok()) return ErrorResponse(history.status());
   auto r = app.vault.BeginRead();
   if (!r.ok()) return ErrorResponse(r.status());
@@ -295,7 +295,13 @@ HttpResponse Ownership(App& app, const HttpRequest& req, const RequestContext& c
     x["to"] = PersonJson(**r, c.to);
     x["by"] = PersonJson(**r, c.by);
     x["at"] = FormatRfc3339Millis(c.at);
-    x["reason"] = c.reason;
+    // A change made while the record was marked above the reader's sight
+    // shows who and when, not why (records.h).
+    if (c.withheld) {
+      x["withheld"] = true;
+    } else {
+      x["reason"] = c.reason;
+    }
     x["audit_seq"] = c.audit_seq;
     list.Push(std::move(x));
   }

@@ -215,7 +215,7 @@ TEST_F(HandoverTest, ConfirmMovesOwnershipWithHistoryAndAuditsEveryStep) {
   EXPECT_EQ(Str(*e.Find("details"), "assigned_by"), hr_.id);
 
   EXPECT_EQ(archive_->GetMeta(rec1_.id)->owner_id, successor_.id);
-  auto history = archive_->OwnershipHistory(rec1_.id);
+  auto history = archive_->OwnershipHistory(As(approver_), rec1_.id);
   ASSERT_TRUE(history.ok());
   ASSERT_EQ(history->size(), 2u);
   const OwnershipChange& last = history->back();
@@ -230,7 +230,7 @@ TEST_F(HandoverTest, ConfirmMovesOwnershipWithHistoryAndAuditsEveryStep) {
   // Confirming twice is refused and changes nothing.
   auto again = ConfirmHandover(*archive_, As(approver2_), author_.id, rec1_.id, "再次确认");
   EXPECT_FALSE(again.ok());
-  EXPECT_EQ(archive_->OwnershipHistory(rec1_.id)->size(), 2u);
+  EXPECT_EQ(archive_->OwnershipHistory(As(approver_), rec1_.id)->size(), 2u);
 
   // The listing shows the confirmed handover and the record still to do.
   auto items = ListHandovers(*archive_, As(hr_), author_.id);

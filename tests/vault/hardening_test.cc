@@ -119,6 +119,14 @@ TEST_F(HardeningTest, AVersionMarkedAboveTheReadersSightIsListedWithoutItsNameAn
   }
   EXPECT_FALSE((*seen)[2].withheld);
   EXPECT_EQ((*seen)[2].reason, "降为内部");
+  // The owner set at creation, while it was top secret: who and when, not why.
+  auto owners = archive_->OwnershipHistory(As(hr), top.id);
+  ASSERT_TRUE(owners.ok()) << owners.status().ToString();
+  ASSERT_FALSE(owners->empty());
+  EXPECT_TRUE((*owners)[0].withheld);
+  EXPECT_TRUE((*owners)[0].reason.empty());
+  EXPECT_EQ((*owners)[0].to, author_.id);
+  EXPECT_FALSE((*archive_->OwnershipHistory(As(approver_), top.id))[0].reason.empty());
   // Those cleared for top secret see every version whole.
   auto whole = archive_->VersionHistory(As(approver_), top.id);
   ASSERT_TRUE(whole.ok());

@@ -51,7 +51,7 @@ TEST_F(RecordTest, CreateStoresMetaVersionAndOwnership) {
   EXPECT_EQ(meta->paper.room, "A201");
   EXPECT_EQ(meta->classification, Classification::kConfidential);
 
-  auto own = archive_->OwnershipHistory(m.id);
+  auto own = archive_->OwnershipHistory(As(author_), m.id);
   ASSERT_TRUE(own.ok());
   ASSERT_EQ(own->size(), 1u);
   EXPECT_EQ((*own)[0].from, "");
@@ -268,7 +268,7 @@ TEST_F(RecordTest, ReassignOwnerKeepsHistory) {
   auto back = archive_->ReassignOwner(As(approver_), m.id, author_.id, "交接撤回");
   ASSERT_TRUE(back.ok());
 
-  auto own = archive_->OwnershipHistory(m.id);
+  auto own = archive_->OwnershipHistory(As(author_), m.id);
   ASSERT_TRUE(own.ok());
   ASSERT_EQ(own->size(), 3u);
   EXPECT_EQ((*own)[1].from, author_.id);

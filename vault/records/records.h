@@ -180,6 +180,9 @@ struct OwnershipChange {
   UnixMillis at = 0;
   std::string reason;
   uint64_t audit_seq = 0;
+  // Set by Archive::OwnershipHistory for a change made while the record was
+  // marked above its reader's sight: `reason` is left empty.
+  bool withheld = false;
 };
 
 // A new record, as the caller describes it.
@@ -435,7 +438,11 @@ class Archive {
   // marking; those versions come back `withheld`.
   Result<std::vector<RecordVersion>> VersionHistory(const Caller& caller,
                                                     std::string_view record_id) const;
-  Result<std::vector<OwnershipChange>> OwnershipHistory(std::string_view record_id) const;
+  // The record's owners, as `caller` may see them: the reason of a change
+  // made while the record was marked above the caller's sight (before it was
+  // lowered) is withheld, as the versions of that time are (VersionHistory).
+  Result<std::vector<OwnershipChange>> OwnershipHistory(const Caller& caller,
+                                                        std::string_view record_id) const;
   // Ids of records owned by `user_id` (from the catalog; waits for it).
   Result<std::vector<std::string>> RecordsOwnedBy(std::string_view user_id) const;
   // The places in `ids` of its records in name order: by name in pinyin

@@ -785,9 +785,34 @@ Result<std::vector<RecordVersion>> Archive::VersionHistory(const Caller& caller,
   return out;
 }
 
-Result<std::vector<OwnershipChange>> Archive::OwnershipHistory(std::string_view record_id) const {
+Result<std::vector<OwnershipChange>> Archive::OwnershipHistory(const Caller& caller,
+                                                               std::string_view record_id) const {
   CUSTOS_ASSIGN_OR_RETURN(auto r, vault_.BeginRead());
-  return ReadOwnershipHistory(*r, record_id);
+  CUSTOS_ASSIGN_OR_RETURN(RecordMeta meta, ReadMeta(*r, record_id));
+  CUSTOS_ASSIGN_OR_RETURN(User user, GetUser(*r, caller.user_id));
+  CUSTOS_ASSIGN_OR_RETURN(auto policy, gate_.PolicyAt(*r));
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<OwnershipChange> out, ReadOwnershipHistory(*r, record_id));
+  // The marking in force when each version was written, oldest first.
+  std::vector<std::pair<UnixMillis, policy::Classification>> marks;
+  for (uint32_t v = 1; v <= meta.latest_version; ++v) {
+    CUSTOS_ASSIGN_OR_RETURN(RecordVersion rv, ReadRecordVersion(*r, record_id, v));
+    marks.emplace_back(rv.time, rv.meta.classification);
+  }
+  for (OwnershipChange& c : out) {
+    // The marking of the version in force at the change (the first one's
+    // for a change at creation).
+    policy::Classification then = marks.empty() ? meta.classification : marks.front().second;
+    for (const auto& [time, level] : marks) {
+      if (time <= c.at) then = level;
+    }
+    RecordMeta probe = meta;
+    probe.classification = std::max(meta.classification, then);
+    if (!MaySeeMeta(*policy, user, probe)) {
+      c.reason.clear();
+      c.withheld = true;
+    }
+  }
+  return out;
 }
 
 Result<std::vector<OwnershipChange>> ReadOwnershipHistory(const ReadTxn& txn,

@@ -152,7 +152,8 @@ async function viewRecord() {
   const ownCard = el('section', { class: 'card' }, el('h2', { i18n: 'rec.ownership' }),
     table(['common.time', 'rec.own.from', 'rec.own.to', 'rec.own.by', 'common.reason'], ownership.map((o) => el('tr', {},
       el('td', { text: fmtTime(o.at) }), el('td', { text: person(o.from) }), el('td', { text: person(o.to) }),
-      el('td', { text: person(o.by) }), el('td', { text: o.reason })))));
+      el('td', { text: person(o.by) }),
+      o.withheld ? el('td', { class: 'muted', i18n: 'rec.own.withheld' }) : el('td', { text: o.reason })))));
   if (hasRole('approver')) {
     const oerr = errorBox();
     const of = el('form', { class: 'inline', id: 'reassign-form' },
