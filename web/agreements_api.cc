@@ -243,18 +243,32 @@ HttpResponse PreviewRoute(const Ctx& c, const HttpRequest& req, const RequestCon
   return r;
 }
 
+// A stored document or scan as the answer: sandboxed, its SHA-256 in a
+// header, named `stem` with the extension of its type. An image opens in
+// the browser when `inline_images`; anything else is a download.
+HttpResponse StoredDocumentResponse(vault::StoredDocument doc, const std::string& stem,
+                                    bool inline_images) {
+  HttpResponse r;
+  r.content_type = std::move(doc.content_type);
+  r.body = std::move(doc.bytes);
+  r.headers.emplace_back("Content-Security-Policy", kDocumentCsp);
+  const bool image = r.content_type == "image/png" || r.content_type == "image/jpeg";
+  const std::string ext = r.content_type.starts_with("text/html") ? ".html"
+                          : r.content_type == "application/pdf"   ? ".pdf"
+                          : r.content_type == "image/png"         ? ".png"
+                          : r.content_type == "image/jpeg"        ? ".jpg"
+                                                                  : ".bin";
+  r.headers.emplace_back("Content-Disposition",
+                         std::string(image && inline_images ? "inline" : "attachment") +
+                             "; filename=\"" + stem + ext + "\"");
+  r.headers.emplace_back("X-Content-SHA256", doc.sha256_hex);
+  return r;
+}
+
 HttpResponse DownloadRoute(const Ctx& c, const HttpRequest& req, const RequestContext& ctx) {
   auto doc = c->agreements->Download(ctx.ToCaller(), req.params.at("id"));
   if (!doc.ok()) return ErrorResponse(doc.status());
-  HttpResponse r;
-  r.content_type = doc->content_type;
-  r.body = std::move(doc->bytes);
-  r.headers.emplace_back("Content-Security-Policy", kDocumentCsp);
-  r.headers.emplace_back("Content-Disposition",
-                         "attachment; filename=\"" + req.params.at("id") +
-                             (r.content_type.starts_with("text/html") ? ".html\"" : ".bin\""));
-  r.headers.emplace_back("X-Content-SHA256", doc->sha256_hex);
-  return r;
+  return StoredDocumentResponse(std::move(*doc), req.params.at("id"), /*inline_images=*/false);
 }
 
 std::string Esc(std::string_view s) { return HtmlEscape(s); }
@@ -353,17 +367,8 @@ HttpResponse PaperRoute(const Ctx& c, const HttpRequest& req, const RequestConte
 HttpResponse ScanRoute(const Ctx& c, const HttpRequest& req, const RequestContext& ctx) {
   auto doc = c->agreements->Scan(ctx.ToCaller(), req.params.at("id"));
   if (!doc.ok()) return ErrorResponse(doc.status());
-  HttpResponse r;
-  r.content_type = doc->content_type;
-  r.body = std::move(doc->bytes);
-  r.headers.emplace_back("Content-Security-Policy", kDocumentCsp);
-  const bool pdf = r.content_type == "application/pdf";
-  const std::string ext = pdf ? ".pdf" : r.content_type == "image/png" ? ".png" : ".jpg";
-  r.headers.emplace_back("Content-Disposition", std::string(pdf ? "attachment" : "inline") +
-                                                    "; filename=\"" + req.params.at("id") +
-                                                    "-scan" + ext + "\"");
-  r.headers.emplace_back("X-Content-SHA256", doc->sha256_hex);
-  return r;
+  return StoredDocumentResponse(std::move(*doc), req.params.at("id") + "-scan",
+                                /*inline_images=*/true);
 }
 
 HttpResponse NdaTimingRoute(const Ctx& c, const HttpRequest& req, const RequestContext&) {

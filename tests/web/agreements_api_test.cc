@@ -208,6 +208,10 @@ TEST_F(WebAgreementsTest, APaperScanIsUploadedReadByItsCustodianAndAttested) {
                                       std::string(R"({"password":")") + kPassword + "\"}");
   ASSERT_EQ(attested.status, 200) << attested.body;
   EXPECT_EQ(keeper.Call("GET", "/api/v1/agreements/" + id + "/scan").status, 403);
+  // The employee's copy is the scan, named as the PDF it is.
+  TestResponse copy = LoggedIn("emp").Call("GET", "/api/v1/agreements/" + id + "/document");
+  ASSERT_EQ(copy.status, 200);
+  EXPECT_EQ(copy.Header("content-disposition"), "attachment; filename=\"" + id + ".pdf\"");
   // C4 reads the date on the paper.
   TestResponse timing = legal.Call("GET", "/api/v1/employees/" + emp_.id + "/nda-timing");
   ASSERT_EQ(timing.status, 200) << timing.body;
