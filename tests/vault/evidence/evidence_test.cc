@@ -21,32 +21,40 @@
 namespace custos::vault::evidence::testing {
 namespace {
 
-// The report's activity by day: a day marked after the last working day
-// is a day the person did something; a day with only alerts about them
-// (a customer who refused after they left) says so instead.
-TEST(EvidenceReportTest, DaysWithOnlyAlertsAreNotTheirActivity) {
-  ReportData d;
+// 李婷, who gave notice on 2026-07-24 and left after 2026-08-26.
+ReportPerson Leaver() {
   ReportPerson p;
   p.id = "u-leaver";
   p.username = "sales.li";
   p.display_name = "李婷";
   p.notice_date = "2026-07-24";
   p.last_working_day = "2026-08-26";
+  return p;
+}
+
+// An allowed view of c-1 by `p` at `time` (RFC 3339), event `seq`.
+void AddView(ReportData* d, const ReportPerson& p, uint64_t seq, const char* time) {
+  ReportEvent e;
+  e.seq = seq;
+  e.time = *ParseRfc3339(time);
+  e.actor_id = p.id;
+  e.action = "record.view";
+  e.allowed = true;
+  e.record_id = "c-1";
+  d->events.push_back(e);
+}
+
+// The report's activity by day: a day marked after the last working day
+// is a day the person did something; a day with only alerts about them
+// (a customer who refused after they left) says so instead.
+TEST(EvidenceReportTest, DaysWithOnlyAlertsAreNotTheirActivity) {
+  ReportData d;
+  ReportPerson p = Leaver();
   p.alerts.push_back(ReportAlert{"departure.customer_not_confirmed", "c-1",
                                  *ParseRfc3339("2026-08-31T03:40:00Z"), 9});
   d.people.push_back(p);
-  auto view = [&](uint64_t seq, const char* time) {
-    ReportEvent e;
-    e.seq = seq;
-    e.time = *ParseRfc3339(time);
-    e.actor_id = p.id;
-    e.action = "record.view";
-    e.allowed = true;
-    e.record_id = "c-1";
-    d.events.push_back(e);
-  };
-  view(1, "2026-07-23T02:00:00Z");
-  view(2, "2026-08-28T02:00:00Z");  // after her last day
+  AddView(&d, p, 1, "2026-07-23T02:00:00Z");
+  AddView(&d, p, 2, "2026-08-28T02:00:00Z");  // after her last day
   const std::string html = RenderReport(d);
   auto row = [&](const std::string& day) {
     const size_t at = html.find("<td>" + day + "</td>");
@@ -65,25 +73,10 @@ TEST(EvidenceReportTest, DaysWithOnlyAlertsAreNotTheirActivity) {
 // period, and one at 01:00 the day after the last working day comes after it.
 TEST(EvidenceReportTest, DaysAreDatesOfTheCompanysCalendar) {
   ReportData d;
-  ReportPerson p;
-  p.id = "u-leaver";
-  p.username = "sales.li";
-  p.display_name = "李婷";
-  p.notice_date = "2026-07-24";
-  p.last_working_day = "2026-08-26";
+  const ReportPerson p = Leaver();
   d.people.push_back(p);
-  auto view = [&](uint64_t seq, const char* time) {
-    ReportEvent e;
-    e.seq = seq;
-    e.time = *ParseRfc3339(time);
-    e.actor_id = p.id;
-    e.action = "record.view";
-    e.allowed = true;
-    e.record_id = "c-1";
-    d.events.push_back(e);
-  };
-  view(1, "2026-07-23T23:30:00Z");  // 07:30 on 07-24 in Beijing
-  view(2, "2026-08-26T17:00:00Z");  // 01:00 on 08-27 in Beijing
+  AddView(&d, p, 1, "2026-07-23T23:30:00Z");  // 07:30 on 07-24 in Beijing
+  AddView(&d, p, 2, "2026-08-26T17:00:00Z");  // 01:00 on 08-27 in Beijing
   const std::string html = RenderReport(d);
   // A row of the activity table (the person's table above names the dates
   // too).
