@@ -749,9 +749,9 @@ class Builder {
         }
       }
       if (a.kind == "non-compete" && a.state == AgreementState::kCompleted) {
-        // Today by the company's calendar at export (the policy's <calendar>).
-        CUSTOS_ASSIGN_OR_RETURN(policy::Policy in_force, CurrentPolicy(*txn));
-        const CivilDate today = in_force.LocalDate(in_.created);
+        // Today by the company's calendar at export (the calendar of the
+        // policy in force, read by WritePolicies).
+        const CivilDate today = CivilFromDays(LocalDay(in_.created, report_.utc_offset_minutes));
         CUSTOS_ASSIGN_OR_RETURN(NonCompeteRow row, NonCompeteRowOf(*txn, a, today));
         noncompete = json::Value::MakeObject();
         json::Value terms;
