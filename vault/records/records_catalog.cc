@@ -799,11 +799,23 @@ Result<std::vector<OwnershipChange>> Archive::OwnershipHistory(const Caller& cal
     marks.emplace_back(rv.time, rv.meta.classification);
   }
   for (OwnershipChange& c : out) {
-    // The marking of the version in force at the change (the first one's
-    // for a change at creation).
+    // The marking of the version in force at the change: the last one
+    // written by then (the first one's for a change at creation). Versions
+    // written in the same millisecond cannot be told apart by time, so the
+    // highest of them counts (a record created, updated and lowered within
+    // one millisecond keeps its creation's reasons withheld).
     policy::Classification then = marks.empty() ? meta.classification : marks.front().second;
+    UnixMillis latest = 0;
+    bool found = false;
     for (const auto& [time, level] : marks) {
-      if (time <= c.at) then = level;
+      if (time > c.at) continue;
+      if (!found || time > latest) {
+        latest = time;
+        then = level;
+        found = true;
+      } else if (time == latest) {
+        then = std::max(then, level);
+      }
     }
     RecordMeta probe = meta;
     probe.classification = std::max(meta.classification, then);
