@@ -96,6 +96,13 @@ int64_t LocalDay(UnixMillis t, int utc_offset_minutes) {
   return UtcDay(t + int64_t{utc_offset_minutes} * 60'000);
 }
 
+std::string FormatUtcOffset(int minutes) {
+  char buf[32];  // room for any int, so the compiler sees no truncation
+  const int m = minutes < 0 ? -minutes : minutes;
+  std::snprintf(buf, sizeof buf, "%c%02d:%02d", minutes < 0 ? '-' : '+', m / 60, m % 60);
+  return buf;
+}
+
 std::string FormatRfc3339Millis(UnixMillis t) {
   const int64_t days = UtcDay(t);
   int64_t ms_of_day = t - days * kMillisPerDay;

@@ -56,6 +56,9 @@ int64_t UtcDay(UnixMillis t);
 // The day a time falls on for a clock `utc_offset_minutes` ahead of UTC
 // (China: +480), in the same count: LocalDay(t, 0) == UtcDay(t).
 int64_t LocalDay(UnixMillis t, int utc_offset_minutes);
+// An offset from UTC as written in a policy and shown to people: "+08:00",
+// "-05:30".
+std::string FormatUtcOffset(int minutes);
 // "YYYY-MM-DD"; kInvalidArgument for anything else or an impossible date.
 Result<CivilDate> ParseDate(std::string_view text);
 std::string FormatDate(CivilDate d);

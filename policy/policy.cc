@@ -292,12 +292,6 @@ Result<int> ParseUtcOffset(const pugi::xml_node& node, const std::string& where)
   return offset[0] == '-' ? -offset_minutes : offset_minutes;
 }
 
-// "+08:00".
-std::string OffsetText(int minutes) {
-  const int m = minutes < 0 ? -minutes : minutes;
-  return (minutes < 0 ? "-" : "+") + anomaly::FormatClock(m);
-}
-
 // <calendar utc-offset="+08:00"/>
 Result<int> ParseCalendar(const pugi::xml_node& node, std::string_view parent) {
   const std::string where = Path(parent, node);
@@ -713,8 +707,8 @@ Result<Policy> LoadPolicy(std::string_view xml) {
     if (calendar_offset) policy.utc_offset_minutes_ = *calendar_offset;
     if (policy.work_hours_ &&
         policy.work_hours_->utc_offset_minutes != policy.utc_offset_minutes_) {
-      const std::string hours = OffsetText(policy.work_hours_->utc_offset_minutes);
-      const std::string days = OffsetText(policy.utc_offset_minutes_);
+      const std::string hours = FormatUtcOffset(policy.work_hours_->utc_offset_minutes);
+      const std::string days = FormatUtcOffset(policy.utc_offset_minutes_);
       const std::string fix = "<calendar utc-offset=\"" + hours + "\"/>";
       if (calendar_offset) {
         return Invalid(calendar_where,

@@ -35,17 +35,11 @@ json::Value UseJson(const policy::UseRule& u) {
 }
 
 // The off-hours rule's working hours; null when the policy sets none.
-// "+08:00".
-std::string UtcOffsetText(int minutes) {
-  using policy::anomaly::FormatClock;
-  return (minutes < 0 ? "-" : "+") + FormatClock(minutes < 0 ? -minutes : minutes);
-}
-
 json::Value WorkHoursJson(const policy::anomaly::WorkHours* h) {
   if (h == nullptr) return json::Value();
   using policy::anomaly::FormatClock;
   json::Value v = json::Value::MakeObject();
-  v["utc_offset"] = UtcOffsetText(h->utc_offset_minutes);
+  v["utc_offset"] = FormatUtcOffset(h->utc_offset_minutes);
   v["start"] = FormatClock(h->start_minute);
   v["end"] = FormatClock(h->end_minute);
   json::Value days = json::Value::MakeArray();
@@ -101,7 +95,7 @@ json::Value Summary(const policy::Policy& p) {
   v["classifications"] = std::move(levels);
   v["work_hours"] = WorkHoursJson(p.work_hours());
   // The company's calendar: the offset its dates are days of.
-  v["calendar_utc_offset"] = UtcOffsetText(p.utc_offset_minutes());
+  v["calendar_utc_offset"] = FormatUtcOffset(p.utc_offset_minutes());
   const policy::anomaly::Thresholds& t = p.anomaly_thresholds();
   json::Value rules = json::Value::MakeObject();
   rules["spike_factor"] = t.spike_factor;

@@ -24,14 +24,6 @@ std::string Day(UnixMillis t, int utc_offset_minutes) {
   return FormatDate(CivilFromDays(LocalDay(t, utc_offset_minutes)));
 }
 
-// "UTC+08:00".
-std::string OffsetText(int minutes) {
-  char buf[16];
-  const int m = minutes < 0 ? -minutes : minutes;
-  std::snprintf(buf, sizeof buf, "UTC%c%02d:%02d", minutes < 0 ? '-' : '+', m / 60, m % 60);
-  return buf;
-}
-
 std::string Num(uint64_t n) { return std::to_string(n); }
 
 std::string Bi(std::string_view zh, std::string_view en) {
@@ -279,12 +271,12 @@ std::string Timeline(const ReportData& d, const ReportPerson& p,
        Num(p.alerts.size()) + "</td></tr></tbody></table>";
 
   h += "<p>" +
-       Bi("每日活动（" + OffsetText(d.utc_offset_minutes) +
+       Bi("每日活动（UTC" + FormatUtcOffset(d.utc_offset_minutes) +
               " 的日期，即公司日历，与离职通知日、最后工作日相同；表中时刻为 UTC）。"
               "查阅数超过本人活跃日中位数的 " +
               std::to_string(d.thresholds.spike_factor) + " 倍且不少于 " +
               std::to_string(d.thresholds.spike_min_views) + " 次的日期标为异常。",
-          "Activity per day (dates at " + OffsetText(d.utc_offset_minutes) +
+          "Activity per day (dates at UTC" + FormatUtcOffset(d.utc_offset_minutes) +
               ", the company's calendar, as the notice date and the last working day; the "
               "times in the tables are UTC). Days whose views exceed " +
               std::to_string(d.thresholds.spike_factor) +
