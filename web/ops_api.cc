@@ -75,6 +75,13 @@ void RegisterOpsRoutes(App& app) {
           r.status = 503;
           return r;
         }
+        if (app.stopping.load()) {
+          v["status"] = "stopping";
+          v["reason"] = "the server is shutting down";
+          HttpResponse r = HttpResponse::Json(v);
+          r.status = 503;
+          return r;
+        }
         v["status"] = "ok";
         return HttpResponse::Json(v);
       }));

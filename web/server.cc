@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -31,6 +32,13 @@
 
 namespace custos::web {
 
+namespace {
+// How long Stop waits for the connections queued for a worker to be served.
+// Well within the systemd unit's TimeoutStopSec (30 s; packaging/), which
+// must also cover the requests still running after it.
+constexpr int kDrainSeconds = 10;
+}  // namespace
+
 struct Server::Impl {
   std::unique_ptr<internal::App> app;
   std::unique_ptr<Poco::ThreadPool> pool;
@@ -39,6 +47,7 @@ struct Server::Impl {
   uint16_t port = 0;
   std::mutex stop_mu;
   bool stopped = false;
+  std::mutex tcp_mu;  // guards `tcp` being reset (Stop) against queued_connections()
 };
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -46,6 +55,10 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { Stop(); }
 
 uint16_t Server::port() const { return impl_->port; }
+int Server::queued_connections() const {
+  std::lock_guard<std::mutex> lock(impl_->tcp_mu);
+  return impl_->tcp ? impl_->tcp->queuedConnections() : 0;
+}
 bool Server::tls() const { return impl_->app->tls; }
 
 std::vector<std::string> Server::RouteList() const {
@@ -59,13 +72,30 @@ void Server::Stop() {
   if (impl_->stopped) return;
   impl_->stopped = true;
   try {
+    // First the connections already accepted and waiting for a worker (a
+    // restart under load): each is answered once with Connection: Close,
+    // while the acceptor still runs, for at most kDrainSeconds. Only then
+    // does the acceptor stop, which drops whatever is still queued (and the
+    // kernel resets what it had not accepted yet).
+    impl_->app->stopping.store(true);
+    impl_->connections->Drain();
+    const int queued = impl_->tcp->queuedConnections();
+    if (queued > 0) {
+      impl_->app->Log("stopping: answering the " + std::to_string(queued) +
+                      " connection(s) waiting for a worker first");
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kDrainSeconds);
+    while (impl_->tcp->queuedConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     impl_->tcp->stop();             // no new connections
     impl_->connections->StopAll();  // idle ones end; running requests complete
     impl_->pool->joinAll();
   } catch (const std::exception& e) {
     impl_->app->Log(std::string("stopping: ") + e.what());
   }
-  impl_->tcp.reset();
+  std::lock_guard<std::mutex> tcp_lock(impl_->tcp_mu);
+  impl_->tcp.reset();  // closes the listening socket
 }
 
 Result<std::unique_ptr<Server>> Server::Start(vault::Vault& vault, const ServerOptions& options) {

@@ -18,7 +18,8 @@
 // responses are not cached; one address may hold at most max_connections_per_address workers, and
 // idle keep-alive connections give their worker up when other connections are queued.
 //
-// Thread-safety: Start/Stop from one thread; port() from any. The Vault must
+// Thread-safety: Start/Stop from one thread; port() and queued_connections()
+// from any. The Vault must
 // outlive the Server.
 #ifndef CUSTOS_WEB_SERVER_H_
 #define CUSTOS_WEB_SERVER_H_
@@ -149,8 +150,14 @@ class Server {
   uint16_t port() const;
   bool tls() const;
 
-  // Stops accepting connections, lets in-flight requests complete, joins the
-  // worker threads. Idempotent.
+  // How many accepted connections wait in the queue for a worker thread
+  // (all max_threads are busy); 0 once stopped.
+  int queued_connections() const;
+
+  // Answers the connections waiting in the queue (one request each, for up
+  // to 10 s), then stops accepting connections, lets in-flight requests
+  // complete and joins the worker threads. From its start no connection is
+  // kept alive and /healthz answers 503 "stopping". Idempotent.
   void Stop();
 
   // Method and pattern of every registered route ("GET /api/v1/users"), for

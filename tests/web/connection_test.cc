@@ -7,6 +7,7 @@
 // ones, and the per-address connection cap.
 #include "web/internal/connection.h"
 
+#include <atomic>
 #include <chrono>
 #include <initializer_list>
 #include <memory>
@@ -617,6 +618,50 @@ TEST_F(WebConnectionTest, StopClosesAnIdleKeepAliveConnectionPromptly) {
   // Well under the 5 s keep-alive timeout: Stop did not wait it out.
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 3.0);
   EXPECT_EQ(c.WaitNext(), Next::kEof);
+}
+
+// A restart under load: the one worker is in the middle of a request and
+// two clients wait in the queue when Stop is called. Stop answers both
+// (with Connection: Close) before it stops accepting, instead of dropping
+// them, and /healthz says "stopping" from the start, for load balancers.
+TEST_F(WebConnectionTest, StopAnswersTheConnectionsWaitingForAWorker) {
+  auto draining = std::make_shared<std::atomic<bool>>(false);
+  StartServer([draining](ServerOptions& o) {
+    o.max_threads = 1;
+    o.log = [draining](const std::string& line) {
+      if (line.find("waiting for a worker") != std::string::npos) draining->store(true);
+    };
+  });
+  const uint16_t port = server_->port();
+  RawConnection in_head(port);
+  in_head.Send(kHealthz);  // answered: it holds the worker
+  ASSERT_EQ(in_head.Read().status, 200);
+  in_head.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+  RawConnection queued_b(port);
+  RawConnection queued_c(port);
+  queued_b.Send(kHealthz);
+  queued_c.Send(kHealthz);
+  const auto start = std::chrono::steady_clock::now();
+  while (server_->queued_connections() < 2 && SecondsSince(start) < 10) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(server_->queued_connections(), 2);
+
+  std::thread stop([this] { server_->Stop(); });
+  while (!draining->load() && SecondsSince(start) < 20) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_TRUE(draining->load()) << "Stop did not say it answers the queued connections";
+  in_head.Send("\r\n");
+  for (RawConnection* c : {&in_head, &queued_b, &queued_c}) {
+    RawResponse r = c->Read();
+    EXPECT_EQ(r.status, 503) << r.head;
+    EXPECT_EQ(r.Json()["status"].as_string(), "stopping") << r.body;
+    EXPECT_TRUE(r.HasLine("Connection: Close")) << r.head;
+    EXPECT_EQ(c->WaitNext(), Next::kEof);
+  }
+  stop.join();
+  EXPECT_ANY_THROW(RawConnection late(port));
 }
 
 TEST_F(WebConnectionTest, LowerCaseHeaderNamesAndOddSpacingAreAccepted) {

@@ -42,6 +42,9 @@ struct App {
   std::string dummy_hash;
   // When /tlog/checkpoint last signed a fresh checkpoint (web/tlog_api.cc).
   std::atomic<int64_t> last_fresh_checkpoint{0};
+  // Server::Stop has begun: /healthz answers 503 so that a load balancer
+  // sends no more requests here.
+  std::atomic<bool> stopping{false};
 
   UnixMillis Now() const { return options.clock(); }
   void Log(const std::string& line) const;

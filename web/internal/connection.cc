@@ -205,9 +205,11 @@ class Connection : public Poco::Net::TCPServerConnection {
       return;
     }
     try {
-      while (!factory_.stopping()) {
+      // At least one request: a connection taken from the queue while the
+      // server drains is still answered.
+      do {
         if (!ServeOne()) break;
-      }
+      } while (!factory_.ending());
     } catch (const Poco::Exception&) {
       // A reset, a timeout while sending, a TLS error: the connection ends.
     } catch (const std::exception& e) {
@@ -271,7 +273,7 @@ class Connection : public Poco::Net::TCPServerConnection {
     for (int i = 0; i < kIdleSlices; ++i) {
       const Got got = Receive();
       if (got != Got::kTimeout) return got;
-      if (factory_.stopping() || factory_.Congested()) break;
+      if (factory_.ending() || factory_.Congested()) break;
     }
     return Got::kTimeout;
   }
@@ -288,7 +290,7 @@ class Connection : public Poco::Net::TCPServerConnection {
       }
       const Got got = Receive();
       if (got != Got::kTimeout) return got;
-      if (i % kIdleSlices == 0 && factory_.stopping()) break;
+      if (i % kIdleSlices == 0 && factory_.ending()) break;
     }
     return Got::kTimeout;
   }
@@ -424,7 +426,7 @@ class Connection : public Poco::Net::TCPServerConnection {
     const auto start = SteadyClock::now();
     https_ = app_.tls;  // until Handle knows better
     std::string route_label = "unmatched";
-    bool keep_alive = head.keep_alive && !factory_.stopping();
+    bool keep_alive = head.keep_alive && !factory_.ending();
     HttpResponse resp;
     try {
       resp = Handle(head, &route_label, &keep_alive);
@@ -434,7 +436,7 @@ class Connection : public Poco::Net::TCPServerConnection {
       resp = InternalError();
       keep_alive = false;
     }
-    if (factory_.stopping()) keep_alive = false;
+    if (factory_.ending()) keep_alive = false;
     try {
       keep_alive = Respond(resp, head.method == "HEAD", keep_alive);
     } catch (const std::exception& e) {

@@ -57,12 +57,21 @@ class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
 
   Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override;
 
+  // For Server::Stop, while the acceptor still runs: from now on every
+  // connection serves at most the request it is in (or, taken from the
+  // queue, its first one), answers with Connection: Close and ends; an idle
+  // one ends within a 1 s slice. The connections waiting in the queue are
+  // thus served, one request each, instead of being dropped.
+  void Drain() { draining_.store(true, std::memory_order_release); }
+
   // For Server::Stop, after the acceptor has stopped: idle connections are
   // closed now; a connection handling a request finishes it (the response
   // says Connection: Close) and then ends. Waits for running requests.
   void StopAll();
 
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
+  // Drain() or StopAll() was called: no connection is kept alive.
+  bool ending() const { return draining_.load(std::memory_order_acquire) || stopping(); }
 
   // How many accepted connections wait in the server's queue for a worker
   // (Poco's TCPServer::queuedConnections). Set once by Server::Start before
@@ -89,6 +98,7 @@ class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
 
   App& app_;
   std::function<int()> queued_;
+  std::atomic<bool> draining_{false};
   std::atomic<bool> stopping_{false};
   std::mutex mu_;  // guards live_ and per_address_
   std::set<Connection*> live_;
