@@ -77,6 +77,16 @@ Status CheckNoText(const pugi::xml_node& node, std::string_view where) {
   return Status::Ok();
 }
 
+// An element that carries only attributes: no text, no child element.
+Status CheckEmpty(const pugi::xml_node& node, std::string_view where) {
+  CUSTOS_RETURN_IF_ERROR(CheckNoText(node, where));
+  for (const pugi::xml_node& child : node.children()) {
+    if (child.type() == pugi::node_element)
+      return Invalid(Path(where, child), "unknown element", "未知的元素");
+  }
+  return Status::Ok();
+}
+
 Result<std::string_view> RequiredAttribute(const pugi::xml_node& node, std::string_view where,
                                            const char* name) {
   pugi::xml_attribute attr = node.attribute(name);
@@ -296,11 +306,7 @@ Result<int> ParseUtcOffset(const pugi::xml_node& node, const std::string& where)
 Result<int> ParseCalendar(const pugi::xml_node& node, std::string_view parent) {
   const std::string where = Path(parent, node);
   CUSTOS_RETURN_IF_ERROR(CheckAttributes(node, where, {"utc-offset"}));
-  CUSTOS_RETURN_IF_ERROR(CheckNoText(node, where));
-  for (const pugi::xml_node& child : node.children()) {
-    if (child.type() == pugi::node_element)
-      return Invalid(Path(where, child), "unknown element", "未知的元素");
-  }
+  CUSTOS_RETURN_IF_ERROR(CheckEmpty(node, where));
   return ParseUtcOffset(node, where);
 }
 
@@ -390,11 +396,7 @@ Status ParseAnomalyRules(const pugi::xml_node& node, std::string_view parent,
       node, where,
       {"spike-factor", "spike-min-views", "baseline-min-days", "denials", "denial-window-minutes",
        "outside-assignment-per-day", "outside-assignment-exempt"}));
-  CUSTOS_RETURN_IF_ERROR(CheckNoText(node, where));
-  for (const pugi::xml_node& child : node.children()) {
-    if (child.type() == pugi::node_element)
-      return Invalid(Path(where, child), "unknown element", "未知的元素");
-  }
+  CUSTOS_RETURN_IF_ERROR(CheckEmpty(node, where));
   const auto optional = [&](const char* name, int64_t min, int64_t max,
                             int64_t fallback) -> Result<int64_t> {
     if (!node.attribute(name)) return fallback;
@@ -435,11 +437,7 @@ Status ParseUserAdmin(const pugi::xml_node& node, std::string_view parent,
                       std::bitset<kRoleCount>& out) {
   const std::string where = Path(parent, node);
   CUSTOS_RETURN_IF_ERROR(CheckAttributes(node, where, {"two-person-roles"}));
-  CUSTOS_RETURN_IF_ERROR(CheckNoText(node, where));
-  for (const pugi::xml_node& child : node.children()) {
-    if (child.type() == pugi::node_element)
-      return Invalid(Path(where, child), "unknown element", "未知的元素");
-  }
+  CUSTOS_RETURN_IF_ERROR(CheckEmpty(node, where));
   CUSTOS_ASSIGN_OR_RETURN(std::string_view roles_text,
                           RequiredAttribute(node, where, "two-person-roles"));
   out.reset();
@@ -457,11 +455,7 @@ Status ParseDeparture(const pugi::xml_node& node, std::string_view parent,
                       CustomerConfirmation& out) {
   const std::string where = Path(parent, node);
   CUSTOS_RETURN_IF_ERROR(CheckAttributes(node, where, {"customer-confirmation"}));
-  CUSTOS_RETURN_IF_ERROR(CheckNoText(node, where));
-  for (const pugi::xml_node& child : node.children()) {
-    if (child.type() == pugi::node_element)
-      return Invalid(Path(where, child), "unknown element", "未知的元素");
-  }
+  CUSTOS_RETURN_IF_ERROR(CheckEmpty(node, where));
   CUSTOS_ASSIGN_OR_RETURN(std::string_view mode,
                           RequiredAttribute(node, where, "customer-confirmation"));
   for (CustomerConfirmation c : {CustomerConfirmation::kOff, CustomerConfirmation::kOptional,
