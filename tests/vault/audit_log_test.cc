@@ -577,6 +577,78 @@ TEST_F(AuditLogTest, VerifyFindsAnIndexEntryRemovedOrAdded) {
       << bad.status().message();
 }
 
+// Each index entry holds its event's time, so that a read of a window (a
+// departure report, an evidence bundle's scope) passes over a person's
+// older events without opening their leaves; verify checks the times, since
+// a wrong one would hide an event from such reads.
+TEST_F(AuditLogTest, AnIndexEntryHoldsItsEventsTimeAndAWindowPassesOverOthersUnread) {
+  AppendN(12);
+  ASSERT_EQ(log_->IndexPending().value(), 12u);
+  std::vector<UnixMillis> times;
+  for (int i = 0; i < 12; ++i) {
+    times.push_back(ParseRfc3339(json::Parse(Leaf(i))->Find("time")->as_string()).value());
+  }
+  size_t entries = 0;
+  {
+    auto r = vault_->BeginRead().value();
+    ASSERT_TRUE(r->Scan(tables::kAuditIndex, "",
+                        [&](std::string_view key, std::string_view value) -> Result<bool> {
+                          const uint64_t seq = DecodeU64(key.substr(key.size() - 8));
+                          EXPECT_EQ(value, EncodeU64(static_cast<uint64_t>(times[seq])))
+                              << "seq " << seq;
+                          ++entries;
+                          return true;
+                        })
+                    .ok());
+  }
+  EXPECT_EQ(entries, 24u);  // an actor and an object entry each
+
+  // An entry that gives another time is named by verify; an empty one (as
+  // an older Custos wrote them) is not.
+  const std::string key = RemoveFirstIndexEntry("");
+  const uint64_t seq = DecodeU64(key.substr(key.size() - 8));
+  ASSERT_TRUE(vault_
+                  ->Write([&](WriteTxn& w) {
+                    return w.Put(tables::kAuditIndex, key,
+                                 EncodeU64(static_cast<uint64_t>(times[seq] - 86'400'000)));
+                  })
+                  .ok());
+  auto bad = log_->Verify();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(bad.status().message().find("an entry gives another time than the event's"),
+            std::string::npos)
+      << bad.status().message();
+  ASSERT_TRUE(vault_->Write([&](WriteTxn& w) { return w.Put(tables::kAuditIndex, key, ""); }).ok());
+  ASSERT_TRUE(log_->Verify().ok());
+
+  // u0 acted in events 0 and 7. Event 0's leaf is made unreadable: a read
+  // of u0's events from just after it never opens it, a read of all of
+  // them fails on it.
+  ASSERT_TRUE(vault_
+                  ->Write([&](WriteTxn& w) {
+                    return w.Put(tables::kAuditLeaves, EncodeU64(0), "not an event");
+                  })
+                  .ok());
+  auto r = vault_->BeginRead().value();
+  AuditFilter window;
+  window.actor = "u0";
+  window.from = times[0] + 1;
+  std::vector<uint64_t> want;
+  if (times[7] >= *window.from) want.push_back(7);
+  std::vector<uint64_t> got;
+  Status read = log_->Export(*r, window, [&](uint64_t s, std::string_view) {
+    got.push_back(s);
+    return true;
+  });
+  ASSERT_TRUE(read.ok()) << read.ToString();
+  EXPECT_EQ(got, want);
+  AuditFilter all;
+  all.actor = "u0";
+  read = log_->Export(*r, all, [&](uint64_t, std::string_view) { return true; });
+  EXPECT_EQ(read.code(), StatusCode::kDataLoss) << read.ToString();
+}
+
 // SampleEvent(i), refused when i % 5 == 2 (the quota exhausted).
 AuditEvent MaybeRefused(int i) {
   AuditEvent e = SampleEvent(i);

@@ -700,6 +700,39 @@ bool CanonicalDenied(std::string_view leaf) {
   return d.ok() && *d == "\"deny\"";
 }
 
+// The time of a leaf known to be canonical JSON, when it reads as RFC 3339.
+std::optional<UnixMillis> CanonicalTime(std::string_view leaf) {
+  // Canonical JSON sorts the members, and "time" sorts last of an event's:
+  // a leaf as appended ends with ,"time":"YYYY-MM-DDTHH:MM:SS.mmmZ"}. That
+  // suffix cannot sit inside a string (its quotes would be escaped, and a
+  // ',' never escapes one), so the text need not be walked to find it.
+  constexpr std::string_view kMember = ",\"time\":\"";
+  constexpr size_t kStamp = 24;  // FormatRfc3339Millis
+  std::string_view text;
+  const size_t tail = kMember.size() + kStamp + 2;
+  if (leaf.size() > tail && leaf.substr(leaf.size() - tail, kMember.size()) == kMember &&
+      leaf.substr(leaf.size() - 2) == "\"}") {
+    text = leaf.substr(leaf.size() - kStamp - 2, kStamp);
+  } else {
+    auto ts = json::MemberText(leaf, "time");
+    if (!ts.ok() || ts->size() < 2 || ts->front() != '"') return std::nullopt;
+    text = ts->substr(1, ts->size() - 2);
+  }
+  if (text.find('\\') != std::string_view::npos) return std::nullopt;
+  auto t = ParseRfc3339(text);
+  if (!t.ok()) return std::nullopt;
+  return *t;
+}
+
+// The value of an index entry: the event's time, so that a read of a
+// person's or a file's events within a window passes over the others
+// without opening their leaves. Empty when the leaf has no readable time
+// (and in entries written before times were kept: their leaf is read).
+std::string IndexValue(std::optional<UnixMillis> time) {
+  if (!time || *time < 0) return "";
+  return EncodeU64(static_cast<uint64_t>(*time));
+}
+
 // The "seq" of a leaf known to be canonical JSON, when it is a
 // non-negative integer.
 std::optional<uint64_t> CanonicalSeq(std::string_view leaf) {
@@ -760,10 +793,8 @@ Result<bool> Passes(const AuditFilter& filter, uint64_t seq, std::string_view le
     if (filter.object && CanonicalMemberId(leaf, "object") != *filter.object) return false;
     if (filter.denied && !CanonicalDenied(leaf)) return false;
     if (!window) return true;
-    auto ts = json::MemberText(leaf, "time");
-    if (ts.ok() && ts->size() >= 2 && ts->front() == '"' &&
-        ts->find('\\') == std::string_view::npos) {
-      return InWindow(filter, seq, ts->substr(1, ts->size() - 2));
+    if (const std::optional<UnixMillis> t = CanonicalTime(leaf)) {
+      return !(filter.from && *t < *filter.from) && !(filter.to && *t >= *filter.to);
     }
   }
   auto v = json::Parse(leaf);
@@ -871,14 +902,22 @@ Status AuditLog::Export(const ReadTxn& txn, const AuditFilter& filter,
   const std::string prefix = filter.actor    ? IndexPrefix(kActorKind, *filter.actor)
                              : filter.object ? IndexPrefix(kObjectKind, *filter.object)
                                              : IndexPrefix(kDenialKind, kDenialId);
+  // An entry's value is its event's time (IndexValue): an event outside
+  // the filter's window is passed over without reading its leaf (a
+  // departure report's person may have a hundred thousand older events).
+  const bool window = filter.from || filter.to;
   auto through_index = [&]() -> Status {
-    return txn.ScanKeys(
+    return txn.Scan(
         tables::kAuditIndex, prefix,
-        [&](std::string_view key) -> Result<bool> {
+        [&](std::string_view key, std::string_view value) -> Result<bool> {
           if (key.size() != prefix.size() + 8)
             return Status::DataLoss("index: a key has the wrong size");
           const uint64_t seq = DecodeU64(key.substr(prefix.size()));
           if (seq >= indexed) return true;  // covered by the scan
+          if (window && value.size() == 8) {
+            const auto t = static_cast<UnixMillis>(DecodeU64(value));
+            if ((filter.from && t < *filter.from) || (filter.to && t >= *filter.to)) return true;
+          }
           CUSTOS_RETURN_IF_ERROR(visit(seq));
           return !stopped;
         },
@@ -921,28 +960,39 @@ const std::string& AuditLog::IndexPrefix(char kind, std::string_view id,
   return it->second;
 }
 
-Result<std::vector<std::string>> AuditLog::IndexKeys(uint64_t seq, std::string_view leaf,
-                                                     IndexPrefixes* prefixes, bool by_id,
-                                                     bool denial) const {
-  // A leaf is canonical JSON as appended: its ids are read from its text,
-  // as the verifier reads them. Any other is parsed.
+Result<std::vector<AuditLog::IndexEntry>> AuditLog::IndexEntries(uint64_t seq,
+                                                                 std::string_view leaf,
+                                                                 IndexPrefixes* prefixes,
+                                                                 bool by_id, bool denial) const {
+  // A leaf is canonical JSON as appended: its ids and time are read from
+  // its text, as the verifier reads them. Any other is parsed.
   std::optional<json::Value> parsed;
   if (leaf.empty() || leaf.front() != '{' || !json::IsCanonical(leaf)) {
     auto v = json::Parse(leaf);
     if (!v.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf is not JSON");
     parsed = std::move(v).value();
   }
-  std::vector<std::string> keys;
+  std::vector<IndexEntry> entries;
+  if (!by_id && !denial) return entries;
+  std::optional<UnixMillis> time;
+  if (parsed) {
+    if (auto ts = json::GetString(*parsed, "time"); ts.ok()) {
+      if (auto t = ParseRfc3339(*ts); t.ok()) time = *t;
+    }
+  } else {
+    time = CanonicalTime(leaf);
+  }
+  const std::string value = IndexValue(time);
   for (char kind : {kActorKind, kObjectKind}) {
     if (!by_id) break;
     const std::string_view member = kind == kActorKind ? "actor" : "object";
     const std::string id = parsed ? MemberId(*parsed, member) : CanonicalMemberId(leaf, member);
-    if (!id.empty()) keys.push_back(IndexPrefix(kind, id, prefixes) + SeqKey(seq));
+    if (!id.empty()) entries.push_back({IndexPrefix(kind, id, prefixes) + SeqKey(seq), value});
   }
   if (denial && (parsed ? Denied(*parsed) : CanonicalDenied(leaf))) {
-    keys.push_back(IndexPrefix(kDenialKind, kDenialId, prefixes) + SeqKey(seq));
+    entries.push_back({IndexPrefix(kDenialKind, kDenialId, prefixes) + SeqKey(seq), value});
   }
-  return keys;
+  return entries;
 }
 
 Result<uint64_t> AuditLog::Indexed(const ReadTxn& txn) const {
@@ -958,7 +1008,7 @@ Result<uint64_t> AuditLog::IndexPending(uint64_t max_events) const {
   // actor and object before the denials index: its denials are indexed
   // first, from where they stand, and the slice then covers both.
   uint64_t by_id = 0, denials = 0, from = 0, to = 0;
-  std::vector<std::string> keys;
+  std::vector<IndexEntry> entries;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
     CUSTOS_ASSIGN_OR_RETURN(by_id, Indexed(*txn));
@@ -973,23 +1023,25 @@ Result<uint64_t> AuditLog::IndexPending(uint64_t max_events) const {
     CUSTOS_RETURN_IF_ERROR(ForEachLeaf(
         *txn, from, to,
         [&](uint64_t seq, std::string_view leaf) -> Status {
-          CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> k,
-                                  IndexKeys(seq, leaf, &prefixes, seq >= by_id, seq >= denials));
-          for (std::string& one : k) keys.push_back(std::move(one));
+          CUSTOS_ASSIGN_OR_RETURN(std::vector<IndexEntry> e,
+                                  IndexEntries(seq, leaf, &prefixes, seq >= by_id, seq >= denials));
+          for (IndexEntry& one : e) entries.push_back(std::move(one));
           return Status::Ok();
         },
         &at));
   }
   if (to <= from) return uint64_t{0};
-  std::sort(keys.begin(), keys.end());  // LMDB fills pages in key order
+  // LMDB fills pages in key order.
+  std::sort(entries.begin(), entries.end(),
+            [](const IndexEntry& a, const IndexEntry& b) { return a.key < b.key; });
   bool moved = false;
   CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& w) -> Status {
     CUSTOS_ASSIGN_OR_RETURN(const uint64_t now_by_id, Indexed(w));
     CUSTOS_ASSIGN_OR_RETURN(const uint64_t now_denials, DenialsIndexed(w));
     moved = now_by_id != by_id || now_denials != denials;
     if (moved) return Status::Ok();  // another caller did it
-    for (const std::string& key : keys) {
-      CUSTOS_RETURN_IF_ERROR(w.Put(tables::kAuditIndex, key, ""));
+    for (const IndexEntry& e : entries) {
+      CUSTOS_RETURN_IF_ERROR(w.Put(tables::kAuditIndex, e.key, e.value));
     }
     if (to > by_id) CUSTOS_RETURN_IF_ERROR(w.Put(tables::kAuditState, kIndexedKey, EncodeU64(to)));
     if (to > denials) {
@@ -1125,30 +1177,42 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
         return Status::DataLoss(SeqPrefix(seq) + "leaf carries another seq (moved or reordered)");
       }
       LeafCheck& c = out[seq - from];
+      // An entry is there, and its value is empty (written before times
+      // were kept) or this leaf's time: a wrong time would hide the event
+      // from reads of a window.
+      std::optional<std::string> value;  // what this leaf's entries may hold
+      auto check_entry = [&](const std::string& key, std::string_view missing) -> Status {
+        auto stored = t.Get(tables::kAuditIndex, key);
+        if (!stored.ok()) {
+          if (stored.status().code() != StatusCode::kNotFound) return stored.status();
+          return Status::DataLoss("index: " + SeqPrefix(seq) + std::string(missing));
+        }
+        ++c.index_entries;
+        if (stored->empty()) return Status::Ok();
+        if (!value) value = IndexValue(CanonicalTime(leaf));
+        if (*stored != *value) {
+          return Status::DataLoss("index: " + SeqPrefix(seq) +
+                                  "an entry gives another time than the event's (reads of a "
+                                  "time window would miss it)");
+        }
+        return Status::Ok();
+      };
       if (seq < indexed) {
         for (char kind : {kActorKind, kObjectKind}) {
           const std::string id = CanonicalMemberId(leaf, kind == kActorKind ? "actor" : "object");
           if (id.empty()) continue;
-          CUSTOS_ASSIGN_OR_RETURN(
-              bool has, t.Has(tables::kAuditIndex, IndexPrefix(kind, id, &prefixes) + SeqKey(seq)));
-          if (!has) {
-            return Status::DataLoss("index: " + SeqPrefix(seq) + "its " +
-                                    (kind == kActorKind ? "actor" : "object") +
-                                    " entry is missing (filtered reads would not find it)");
-          }
-          ++c.index_entries;
+          CUSTOS_RETURN_IF_ERROR(
+              check_entry(IndexPrefix(kind, id, &prefixes) + SeqKey(seq),
+                          kind == kActorKind
+                              ? "its actor entry is missing (filtered reads would not find it)"
+                              : "its object entry is missing (filtered reads would not find it)"));
         }
       }
       if (seq < denials_indexed && CanonicalDenied(leaf)) {
-        CUSTOS_ASSIGN_OR_RETURN(
-            bool has, t.Has(tables::kAuditIndex,
-                            IndexPrefix(kDenialKind, kDenialId, &prefixes) + SeqKey(seq)));
-        if (!has) {
-          return Status::DataLoss("index: " + SeqPrefix(seq) +
-                                  "its denial entry is missing (the auditors' recent denials "
-                                  "would not show it)");
-        }
-        ++c.index_entries;
+        CUSTOS_RETURN_IF_ERROR(
+            check_entry(IndexPrefix(kDenialKind, kDenialId, &prefixes) + SeqKey(seq),
+                        "its denial entry is missing (the auditors' recent denials would not "
+                        "show it)"));
       }
       c.hash = merkle::LeafHash(leaf);
       return Status::Ok();

@@ -323,11 +323,18 @@ class AuditLog {
   // a pass over many events computes each id's blind index once.
   using IndexPrefixes = std::unordered_map<std::string, std::string>;
   const std::string& IndexPrefix(char kind, std::string_view id, IndexPrefixes* known) const;
-  // The index keys of one leaf: by actor and object when `by_id` (none for
-  // an empty id), and as a denial when `denial` and it was refused.
-  Result<std::vector<std::string>> IndexKeys(uint64_t seq, std::string_view leaf,
-                                             IndexPrefixes* prefixes, bool by_id,
-                                             bool denial) const;
+  // An entry of tables::kAuditIndex: kind, blind index of the id, seq →
+  // the event's time (8 bytes; empty in entries written before times were
+  // kept, or for a leaf without a readable time).
+  struct IndexEntry {
+    std::string key;
+    std::string value;
+  };
+  // The index entries of one leaf: by actor and object when `by_id` (none
+  // for an empty id), and as a denial when `denial` and it was refused.
+  Result<std::vector<IndexEntry>> IndexEntries(uint64_t seq, std::string_view leaf,
+                                               IndexPrefixes* prefixes, bool by_id,
+                                               bool denial) const;
   // Signs a checkpoint of state->size (see Checkpoint()) and updates *state.
   // `edge`, when given, is the tree's right edge at that size as the
   // appender holds it (its partial tiles need not be read back).
