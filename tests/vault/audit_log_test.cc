@@ -603,8 +603,7 @@ TEST_F(AuditLogTest, AnIndexEntryHoldsItsEventsTimeAndAWindowPassesOverOthersUnr
   }
   EXPECT_EQ(entries, 24u);  // an actor and an object entry each
 
-  // An entry that gives another time is named by verify; an empty one (as
-  // an older Custos wrote them) is not.
+  // An entry that gives another time is named by verify.
   const std::string key = RemoveFirstIndexEntry("");
   const uint64_t seq = DecodeU64(key.substr(key.size() - 8));
   ASSERT_TRUE(vault_
@@ -619,7 +618,12 @@ TEST_F(AuditLogTest, AnIndexEntryHoldsItsEventsTimeAndAWindowPassesOverOthersUnr
   EXPECT_NE(bad.status().message().find("an entry gives another time than the event's"),
             std::string::npos)
       << bad.status().message();
-  ASSERT_TRUE(vault_->Write([&](WriteTxn& w) { return w.Put(tables::kAuditIndex, key, ""); }).ok());
+  ASSERT_TRUE(vault_
+                  ->Write([&](WriteTxn& w) {
+                    return w.Put(tables::kAuditIndex, key,
+                                 EncodeU64(static_cast<uint64_t>(times[seq])));
+                  })
+                  .ok());
   ASSERT_TRUE(log_->Verify().ok());
 
   // u0 acted in events 0 and 7. Event 0's leaf is made unreadable: a read
@@ -669,6 +673,71 @@ std::vector<uint64_t> Exported(const AuditLog& log, const ReadTxn& r, const Audi
   });
   EXPECT_TRUE(s.ok()) << s.ToString();
   return seqs;
+}
+
+// A vault indexed by an older Custos: its entries hold no time and there
+// is no "indexed.times". It verifies as it is and reads of a window still
+// find everything (through the leaves); indexing then rewrites its entries
+// with their times from the first event, a slice per call, before the
+// events it does not cover yet.
+TEST_F(AuditLogTest, EntriesWrittenWithoutTimesGetThemFromTheFirstEventOn) {
+  AppendN(30);
+  ASSERT_EQ(log_->IndexPending().value(), 30u);
+  auto entries_with_times = [&] {
+    size_t with = 0, without = 0;
+    auto r = vault_->BeginRead().value();
+    EXPECT_TRUE(r->Scan(tables::kAuditIndex, "",
+                        [&](std::string_view, std::string_view value) -> Result<bool> {
+                          ++(value.empty() ? without : with);
+                          return true;
+                        })
+                    .ok());
+    return std::make_pair(with, without);
+  };
+  ASSERT_TRUE(vault_
+                  ->Write([&](WriteTxn& w) -> Status {
+                    std::vector<std::string> keys;
+                    CUSTOS_RETURN_IF_ERROR(w.ScanKeys(tables::kAuditIndex, "",
+                                                      [&](std::string_view k) -> Result<bool> {
+                                                        keys.emplace_back(k);
+                                                        return true;
+                                                      }));
+                    for (const std::string& k : keys) {
+                      CUSTOS_RETURN_IF_ERROR(w.Put(tables::kAuditIndex, k, ""));
+                    }
+                    return w.Delete(tables::kAuditState, "indexed.times");
+                  })
+                  .ok());
+  EXPECT_EQ(entries_with_times(), std::make_pair(size_t{0}, size_t{60}));
+  ASSERT_TRUE(log_->Verify().ok());
+  AppendN(5);  // seq 30..34, not indexed yet
+  std::vector<UnixMillis> times;
+  for (int i = 0; i < 35; ++i) {
+    times.push_back(ParseRfc3339(json::Parse(Leaf(i))->Find("time")->as_string()).value());
+  }
+  AuditFilter w;
+  w.actor = "u3";
+  w.from = times[10];
+  std::vector<uint64_t> want;
+  for (uint64_t seq : {3, 10, 17, 24, 33}) {  // AppendN(5): 30..34 are SampleEvent(0..4)
+    if (times[seq] >= *w.from) want.push_back(seq);
+  }
+  EXPECT_EQ(Exported(*log_, *vault_->BeginRead().value(), w), want);
+
+  EXPECT_EQ(log_->IndexPending(20).value(), 20u);
+  EXPECT_EQ(entries_with_times(), std::make_pair(size_t{40}, size_t{20}));
+  {
+    auto r = vault_->BeginRead().value();
+    EXPECT_EQ(log_->Indexed(*r).value(), 30u);
+    EXPECT_EQ(Exported(*log_, *r, w), want);
+  }
+  EXPECT_EQ(log_->IndexPending(100).value(), 15u);
+  EXPECT_EQ(log_->IndexPending(100).value(), 0u);
+  EXPECT_EQ(entries_with_times(), std::make_pair(size_t{70}, size_t{0}));
+  auto report = log_->Verify();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->indexed, 35u);
+  EXPECT_EQ(Exported(*log_, *vault_->BeginRead().value(), w), want);
 }
 
 TEST_F(AuditLogTest, DenialsAreFoundThroughTheirIndexAsAScanFindsThem) {

@@ -857,6 +857,10 @@ Status CheckNothingStoredBeyond(const ReadTxn& txn, uint64_t size, bool legacy) 
 
 constexpr std::string_view kIndexedKey = "indexed";
 constexpr std::string_view kDenialsIndexedKey = "indexed.denials";
+// Events [0, n) have index entries that hold their time (IndexValue).
+// Absent in a vault indexed before entries held times: 0, so its entries
+// get their times from the first event on.
+constexpr std::string_view kTimedKey = "indexed.times";
 constexpr char kActorKind = 'a';
 constexpr char kObjectKind = 'o';
 constexpr char kDenialKind = 'd';
@@ -1004,16 +1008,19 @@ Result<uint64_t> AuditLog::DenialsIndexed(const ReadTxn& txn) const {
 }
 
 Result<uint64_t> AuditLog::IndexPending(uint64_t max_events) const {
-  // The two indexes cover the same events, except in a vault indexed by
-  // actor and object before the denials index: its denials are indexed
-  // first, from where they stand, and the slice then covers both.
-  uint64_t by_id = 0, denials = 0, from = 0, to = 0;
+  // The two indexes cover the same events, and their entries hold the
+  // events' times, except in a vault indexed by an older Custos: by actor
+  // and object before the denials index, or before entries held times. Its
+  // missing denials are indexed, and its entries rewritten with their
+  // times, first, from where they stand; the slice then covers all three.
+  uint64_t by_id = 0, denials = 0, timed = 0, from = 0, to = 0;
   std::vector<IndexEntry> entries;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
     CUSTOS_ASSIGN_OR_RETURN(by_id, Indexed(*txn));
     CUSTOS_ASSIGN_OR_RETURN(denials, DenialsIndexed(*txn));
-    from = std::min(by_id, denials);
+    CUSTOS_ASSIGN_OR_RETURN(timed, ReadIndexed(*txn, kTimedKey));
+    from = std::min({by_id, denials, timed});
     CUSTOS_ASSIGN_OR_RETURN(const uint64_t size, Size(*txn));
     to = std::min(size, from + max_events);
     // The leaves [from, to) with one cursor, in key order; a person's or a
@@ -1023,8 +1030,10 @@ Result<uint64_t> AuditLog::IndexPending(uint64_t max_events) const {
     CUSTOS_RETURN_IF_ERROR(ForEachLeaf(
         *txn, from, to,
         [&](uint64_t seq, std::string_view leaf) -> Status {
+          // An entry is written when it is missing or has no time yet.
           CUSTOS_ASSIGN_OR_RETURN(std::vector<IndexEntry> e,
-                                  IndexEntries(seq, leaf, &prefixes, seq >= by_id, seq >= denials));
+                                  IndexEntries(seq, leaf, &prefixes, seq >= std::min(by_id, timed),
+                                               seq >= std::min(denials, timed)));
           for (IndexEntry& one : e) entries.push_back(std::move(one));
           return Status::Ok();
         },
@@ -1038,7 +1047,8 @@ Result<uint64_t> AuditLog::IndexPending(uint64_t max_events) const {
   CUSTOS_RETURN_IF_ERROR(vault_.Write([&](WriteTxn& w) -> Status {
     CUSTOS_ASSIGN_OR_RETURN(const uint64_t now_by_id, Indexed(w));
     CUSTOS_ASSIGN_OR_RETURN(const uint64_t now_denials, DenialsIndexed(w));
-    moved = now_by_id != by_id || now_denials != denials;
+    CUSTOS_ASSIGN_OR_RETURN(const uint64_t now_timed, ReadIndexed(w, kTimedKey));
+    moved = now_by_id != by_id || now_denials != denials || now_timed != timed;
     if (moved) return Status::Ok();  // another caller did it
     for (const IndexEntry& e : entries) {
       CUSTOS_RETURN_IF_ERROR(w.Put(tables::kAuditIndex, e.key, e.value));
@@ -1047,6 +1057,7 @@ Result<uint64_t> AuditLog::IndexPending(uint64_t max_events) const {
     if (to > denials) {
       CUSTOS_RETURN_IF_ERROR(w.Put(tables::kAuditState, kDenialsIndexedKey, EncodeU64(to)));
     }
+    if (to > timed) CUSTOS_RETURN_IF_ERROR(w.Put(tables::kAuditState, kTimedKey, EncodeU64(to)));
     return Status::Ok();
   }));
   return moved ? uint64_t{0} : to - from;

@@ -258,7 +258,9 @@ class AuditLog {
   // keys. Safe to call from several threads (a call that finds the index
   // moved on does nothing). `custos serve` calls it every second. A vault
   // indexed before the denials index has its denials indexed from the
-  // first event on, a slice per call, while the actor/object index waits.
+  // first event on, a slice per call, while the actor/object index waits;
+  // so are the entries of a vault indexed before they held their events'
+  // times (IndexEntry), rewritten with them.
   Result<uint64_t> IndexPending(uint64_t max_events = 4096) const;
   // Events [0, n) are indexed by actor and object.
   Result<uint64_t> Indexed(const ReadTxn& txn) const;
