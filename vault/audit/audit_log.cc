@@ -1154,7 +1154,9 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
   CUSTOS_RETURN_IF_ERROR(check_checkpoints());
   CUSTOS_ASSIGN_OR_RETURN(const uint64_t indexed, Indexed(txn));
   CUSTOS_ASSIGN_OR_RETURN(const uint64_t denials_indexed, DenialsIndexed(txn));
-  for (const uint64_t covered : {indexed, denials_indexed}) {
+  // How far the entries hold times: read so that a damaged state shows here.
+  CUSTOS_ASSIGN_OR_RETURN(const uint64_t timed, ReadIndexed(txn, kTimedKey));
+  for (const uint64_t covered : {indexed, denials_indexed, timed}) {
     if (covered > size) {
       return Status::DataLoss("index: covers " + std::to_string(covered) + " events, the log has " +
                               std::to_string(size));
