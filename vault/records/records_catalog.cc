@@ -642,7 +642,9 @@ Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& qu
       // Files are listed by name in pinyin order (NameSortKey), then by
       // id. The entries are scanned in two halves at once (a search of a
       // million files is all CPU); each half keeps its first offset +
-      // limit matches in that order, and the page is taken from the two.
+      // limit matches in that order (unsorted), and the page is chosen
+      // from the two: only the page itself is sorted, so a page far down a
+      // long list costs a selection, not a sort of everything before it.
       struct Hit {
         Catalog::NamePrefix name_prefix;  // the entry's, at hand while sorting
         const Catalog::Entry* entry;
@@ -691,7 +693,6 @@ Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& qu
           if (part->first.size() >= trim_at) keep_first(&part->first);
         }
         keep_first(&part->first);
-        std::sort(part->first.begin(), part->first.end(), before);
       };
       if (!no_match) {
         Part parts[2];
@@ -701,11 +702,16 @@ Result<SearchResult> Archive::Search(const Caller& caller, const SearchQuery& qu
         auto second = std::async(std::launch::async, scan, half, entries.size(), &parts[1]);
         scan(0, half, &parts[0]);
         second.get();
-        std::vector<Hit> merged(parts[0].first.size() + parts[1].first.size());
-        std::merge(parts[0].first.begin(), parts[0].first.end(), parts[1].first.begin(),
-                   parts[1].first.end(), merged.begin(), before);
-        for (size_t k = query.offset; k < merged.size() && page.size() < query.limit; ++k)
-          page.push_back(*merged[k].entry->id);
+        std::vector<Hit>& both = parts[0].first;
+        both.insert(both.end(), parts[1].first.begin(), parts[1].first.end());
+        if (query.limit > 0 && query.offset < both.size()) {
+          // The first `offset` before the rest, then the page's in order.
+          const auto page_begin = both.begin() + static_cast<ptrdiff_t>(query.offset);
+          const auto page_end = both.begin() + static_cast<ptrdiff_t>(std::min(both.size(), want));
+          std::nth_element(both.begin(), page_begin, both.end(), before);
+          std::partial_sort(page_begin, page_end, both.end(), before);
+          for (auto it = page_begin; it != page_end; ++it) page.push_back(*it->entry->id);
+        }
         result.total = parts[0].total + parts[1].total;
       }
     }
