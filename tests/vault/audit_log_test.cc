@@ -62,20 +62,29 @@ class AuditLogTest : public ::testing::Test {
     return log_->Leaf(*r, seq).value();
   }
   // Deletes the first audit index entry whose key begins with `prefix`, as
-  // someone hiding an event would; returns its key.
+  // someone hiding an event would; returns its key (its value is kept in
+  // removed_value_ for PutBack).
   std::string RemoveFirstIndexEntry(std::string_view prefix) {
     std::string removed;
     Status s = vault_->Write([&](WriteTxn& w) -> Status {
       CUSTOS_RETURN_IF_ERROR(
-          w.ScanKeys(tables::kAuditIndex, prefix, [&](std::string_view k) -> Result<bool> {
+          w.Scan(tables::kAuditIndex, prefix, [&](std::string_view k, std::string_view v) {
             removed = std::string(k);
-            return false;
+            removed_value_ = std::string(v);
+            return Result<bool>(false);
           }));
       return w.Delete(tables::kAuditIndex, removed);
     });
     EXPECT_TRUE(s.ok()) << s.ToString();
     return removed;
   }
+  // Puts the entry RemoveFirstIndexEntry removed back as it was.
+  void PutBack(const std::string& key) {
+    Status s =
+        vault_->Write([&](WriteTxn& w) { return w.Put(tables::kAuditIndex, key, removed_value_); });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+  }
+  std::string removed_value_;
   TempDir dir_;
   std::unique_ptr<Vault> vault_;
   std::unique_ptr<AuditLog> log_;
@@ -563,8 +572,7 @@ TEST_F(AuditLogTest, VerifyFindsAnIndexEntryRemovedOrAdded) {
   EXPECT_EQ(bad.status().code(), StatusCode::kDataLoss);
   EXPECT_NE(bad.status().message().find("index: seq "), std::string::npos)
       << bad.status().message();
-  ASSERT_TRUE(
-      vault_->Write([&](WriteTxn& w) { return w.Put(tables::kAuditIndex, removed, ""); }).ok());
+  PutBack(removed);
   ASSERT_TRUE(log_->Verify().ok());
   ASSERT_TRUE(vault_
                   ->Write([&](WriteTxn& w) {
@@ -582,7 +590,11 @@ TEST_F(AuditLogTest, VerifyFindsAnIndexEntryRemovedOrAdded) {
 // older events without opening their leaves; verify checks the times, since
 // a wrong one would hide an event from such reads.
 TEST_F(AuditLogTest, AnIndexEntryHoldsItsEventsTimeAndAWindowPassesOverOthersUnread) {
-  AppendN(12);
+  // Event 0 a few milliseconds before the others, so that a window can
+  // start between it and event 7.
+  ASSERT_TRUE(log_->AppendDurable(SampleEvent(0)).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  for (int i = 1; i < 12; ++i) ASSERT_TRUE(log_->AppendDurable(SampleEvent(i)).ok());
   ASSERT_EQ(log_->IndexPending().value(), 12u);
   std::vector<UnixMillis> times;
   for (int i = 0; i < 12; ++i) {
@@ -618,12 +630,7 @@ TEST_F(AuditLogTest, AnIndexEntryHoldsItsEventsTimeAndAWindowPassesOverOthersUnr
   EXPECT_NE(bad.status().message().find("an entry gives another time than the event's"),
             std::string::npos)
       << bad.status().message();
-  ASSERT_TRUE(vault_
-                  ->Write([&](WriteTxn& w) {
-                    return w.Put(tables::kAuditIndex, key,
-                                 EncodeU64(static_cast<uint64_t>(times[seq])));
-                  })
-                  .ok());
+  PutBack(key);
   ASSERT_TRUE(log_->Verify().ok());
 
   // u0 acted in events 0 and 7. Event 0's leaf is made unreadable: a read
@@ -638,8 +645,8 @@ TEST_F(AuditLogTest, AnIndexEntryHoldsItsEventsTimeAndAWindowPassesOverOthersUnr
   AuditFilter window;
   window.actor = "u0";
   window.from = times[0] + 1;
-  std::vector<uint64_t> want;
-  if (times[7] >= *window.from) want.push_back(7);
+  ASSERT_GE(times[7], *window.from);
+  const std::vector<uint64_t> want{7};
   std::vector<uint64_t> got;
   Status read = log_->Export(*r, window, [&](uint64_t s, std::string_view) {
     got.push_back(s);
@@ -675,13 +682,14 @@ std::vector<uint64_t> Exported(const AuditLog& log, const ReadTxn& r, const Audi
   return seqs;
 }
 
-// A vault indexed by an older Custos: its entries hold no time and there
-// is no "indexed.times". It verifies as it is and reads of a window still
-// find everything (through the leaves); indexing then rewrites its entries
-// with their times from the first event, a slice per call, before the
-// events it does not cover yet.
-TEST_F(AuditLogTest, EntriesWrittenWithoutTimesGetThemFromTheFirstEventOn) {
-  AppendN(30);
+// A vault indexed by an older Custos: its entries (by actor, by object, of
+// denials) hold no time and there is no "indexed.times". It verifies as it
+// is, and reads of a window still find everything (through the leaves).
+// New events are indexed first, with times; then calls with nothing new
+// give the old entries their times, a slice at a time from the first
+// event. Verify then holds every entry below indexed.times to a time.
+TEST_F(AuditLogTest, EntriesWrittenWithoutTimesGetThemAfterNewEventsAreIndexed) {
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(log_->AppendDurable(MaybeRefused(i)).ok());
   ASSERT_EQ(log_->IndexPending().value(), 30u);
   auto entries_with_times = [&] {
     size_t with = 0, without = 0;
@@ -694,9 +702,9 @@ TEST_F(AuditLogTest, EntriesWrittenWithoutTimesGetThemFromTheFirstEventOn) {
                     .ok());
     return std::make_pair(with, without);
   };
+  std::vector<std::string> keys;
   ASSERT_TRUE(vault_
                   ->Write([&](WriteTxn& w) -> Status {
-                    std::vector<std::string> keys;
                     CUSTOS_RETURN_IF_ERROR(w.ScanKeys(tables::kAuditIndex, "",
                                                       [&](std::string_view k) -> Result<bool> {
                                                         keys.emplace_back(k);
@@ -708,9 +716,10 @@ TEST_F(AuditLogTest, EntriesWrittenWithoutTimesGetThemFromTheFirstEventOn) {
                     return w.Delete(tables::kAuditState, "indexed.times");
                   })
                   .ok());
-  EXPECT_EQ(entries_with_times(), std::make_pair(size_t{0}, size_t{60}));
+  // An actor and an object entry for each event, and 6 denials.
+  EXPECT_EQ(entries_with_times(), std::make_pair(size_t{0}, size_t{66}));
   ASSERT_TRUE(log_->Verify().ok());
-  AppendN(5);  // seq 30..34, not indexed yet
+  for (int i = 30; i < 35; ++i) ASSERT_TRUE(log_->AppendDurable(MaybeRefused(i)).ok());
   std::vector<UnixMillis> times;
   for (int i = 0; i < 35; ++i) {
     times.push_back(ParseRfc3339(json::Parse(Leaf(i))->Find("time")->as_string()).value());
@@ -719,25 +728,57 @@ TEST_F(AuditLogTest, EntriesWrittenWithoutTimesGetThemFromTheFirstEventOn) {
   w.actor = "u3";
   w.from = times[10];
   std::vector<uint64_t> want;
-  for (uint64_t seq : {3, 10, 17, 24, 33}) {  // AppendN(5): 30..34 are SampleEvent(0..4)
+  for (uint64_t seq : {3, 10, 17, 24, 31}) {
     if (times[seq] >= *w.from) want.push_back(seq);
   }
-  EXPECT_EQ(Exported(*log_, *vault_->BeginRead().value(), w), want);
+  AuditFilter denials;
+  denials.denied = true;
+  denials.from = times[10];
+  std::vector<uint64_t> want_denials;
+  for (uint64_t seq : {2, 7, 12, 17, 22, 27, 32}) {
+    if (times[seq] >= *denials.from) want_denials.push_back(seq);
+  }
+  auto check_reads = [&] {
+    auto r = vault_->BeginRead().value();
+    EXPECT_EQ(Exported(*log_, *r, w), want);
+    EXPECT_EQ(Exported(*log_, *r, denials), want_denials);
+  };
+  check_reads();
 
-  EXPECT_EQ(log_->IndexPending(20).value(), 20u);
-  EXPECT_EQ(entries_with_times(), std::make_pair(size_t{40}, size_t{20}));
+  // The new events first: 5 events, 11 entries with times.
+  EXPECT_EQ(log_->IndexPending(20).value(), 5u);
+  EXPECT_EQ(entries_with_times(), std::make_pair(size_t{11}, size_t{66}));
   {
     auto r = vault_->BeginRead().value();
-    EXPECT_EQ(log_->Indexed(*r).value(), 30u);
-    EXPECT_EQ(Exported(*log_, *r, w), want);
+    EXPECT_EQ(log_->Indexed(*r).value(), 35u);
+    EXPECT_EQ(log_->DenialsIndexed(*r).value(), 35u);
   }
-  EXPECT_EQ(log_->IndexPending(100).value(), 15u);
+  check_reads();
+  // Then the old ones' times: events 0..19 (40 entries and 4 denials).
+  EXPECT_EQ(log_->IndexPending(20).value(), 20u);
+  EXPECT_EQ(entries_with_times(), std::make_pair(size_t{55}, size_t{22}));
+  check_reads();
+  ASSERT_TRUE(log_->Verify().ok());
+  EXPECT_EQ(log_->IndexPending(100).value(), 15u);  // 20..34 (30..34 rewritten as they are)
   EXPECT_EQ(log_->IndexPending(100).value(), 0u);
-  EXPECT_EQ(entries_with_times(), std::make_pair(size_t{70}, size_t{0}));
+  EXPECT_EQ(entries_with_times(), std::make_pair(size_t{77}, size_t{0}));
+  check_reads();
   auto report = log_->Verify();
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->indexed, 35u);
-  EXPECT_EQ(Exported(*log_, *vault_->BeginRead().value(), w), want);
+  EXPECT_EQ(report->denials_indexed, 35u);
+  // New events go on getting entries with times.
+  ASSERT_TRUE(log_->AppendDurable(MaybeRefused(35)).ok());
+  EXPECT_EQ(log_->IndexPending().value(), 1u);
+  EXPECT_EQ(entries_with_times(), std::make_pair(size_t{79}, size_t{0}));
+
+  // Below indexed.times an entry without its time is damage.
+  ASSERT_TRUE(
+      vault_->Write([&](WriteTxn& t) { return t.Put(tables::kAuditIndex, keys[0], ""); }).ok());
+  auto bad = log_->Verify();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("an entry has lost its event's time"), std::string::npos)
+      << bad.status().message();
 }
 
 TEST_F(AuditLogTest, DenialsAreFoundThroughTheirIndexAsAScanFindsThem) {
@@ -855,9 +896,7 @@ TEST_F(AuditLogTest, VerifyFindsADenialEntryRemovedOrInvented) {
     f.denied = true;
     EXPECT_EQ(Exported(*log_, *vault_->BeginRead().value(), f), (std::vector<uint64_t>{7}));
   }
-  ASSERT_TRUE(
-      vault_->Write([&](WriteTxn& w) { return w.Put(tables::kAuditIndex, first_denial, ""); })
-          .ok());
+  PutBack(first_denial);
   ASSERT_TRUE(log_->Verify().ok());
   // The same prefix with the seq of an allowed event (seq 3).
   std::string invented = first_denial.substr(0, first_denial.size() - 8) + EncodeU64(3);

@@ -773,11 +773,9 @@ Status ForEachLeaf(const ReadTxn& txn, uint64_t from, uint64_t to,
   return Status::Ok();
 }
 
-// Whether an event at `time_text` (RFC 3339) falls in the filter's window.
-Result<bool> InWindow(const AuditFilter& filter, uint64_t seq, std::string_view time_text) {
-  auto t = ParseRfc3339(time_text);
-  if (!t.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has a bad time");
-  return !(filter.from && *t < *filter.from) && !(filter.to && *t >= *filter.to);
+// Whether an event at `t` falls in the filter's window [from, to).
+bool InWindow(const AuditFilter& filter, UnixMillis t) {
+  return !(filter.from && t < *filter.from) && !(filter.to && t >= *filter.to);
 }
 
 // Whether a leaf passes `filter`. kDataLoss for a leaf that does not parse
@@ -793,9 +791,7 @@ Result<bool> Passes(const AuditFilter& filter, uint64_t seq, std::string_view le
     if (filter.object && CanonicalMemberId(leaf, "object") != *filter.object) return false;
     if (filter.denied && !CanonicalDenied(leaf)) return false;
     if (!window) return true;
-    if (const std::optional<UnixMillis> t = CanonicalTime(leaf)) {
-      return !(filter.from && *t < *filter.from) && !(filter.to && *t >= *filter.to);
-    }
+    if (const std::optional<UnixMillis> t = CanonicalTime(leaf)) return InWindow(filter, *t);
   }
   auto v = json::Parse(leaf);
   if (!v.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf is not JSON");
@@ -805,7 +801,9 @@ Result<bool> Passes(const AuditFilter& filter, uint64_t seq, std::string_view le
   if (!window) return true;
   auto ts = json::GetString(*v, "time");
   if (!ts.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has no time");
-  return InWindow(filter, seq, *ts);
+  auto t = ParseRfc3339(*ts);
+  if (!t.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has a bad time");
+  return InWindow(filter, *t);
 }
 
 // Compares the hashes `expected` of tile (level, index), recomputed from
@@ -920,7 +918,7 @@ Status AuditLog::Export(const ReadTxn& txn, const AuditFilter& filter,
           if (seq >= indexed) return true;  // covered by the scan
           if (window && value.size() == 8) {
             const auto t = static_cast<UnixMillis>(DecodeU64(value));
-            if ((filter.from && t < *filter.from) || (filter.to && t >= *filter.to)) return true;
+            if (!InWindow(filter, t)) return true;
           }
           CUSTOS_RETURN_IF_ERROR(visit(seq));
           return !stopped;
@@ -1008,21 +1006,30 @@ Result<uint64_t> AuditLog::DenialsIndexed(const ReadTxn& txn) const {
 }
 
 Result<uint64_t> AuditLog::IndexPending(uint64_t max_events) const {
-  // The two indexes cover the same events, and their entries hold the
-  // events' times, except in a vault indexed by an older Custos: by actor
-  // and object before the denials index, or before entries held times. Its
-  // missing denials are indexed, and its entries rewritten with their
-  // times, first, from where they stand; the slice then covers all three.
+  // The two indexes cover the same events, except in a vault indexed by
+  // actor and object before the denials index: its denials are indexed
+  // first, from where they stand, and the slice then covers both. Once
+  // both have caught up with the log, a call with nothing new to index
+  // gives the entries an older Custos wrote without times their times
+  // instead, a slice at a time from where that stands (indexed.times), so
+  // that an upgrade never keeps new events out of the index.
   uint64_t by_id = 0, denials = 0, timed = 0, from = 0, to = 0;
+  bool adding_times = false;
   std::vector<IndexEntry> entries;
   {
     CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
     CUSTOS_ASSIGN_OR_RETURN(by_id, Indexed(*txn));
     CUSTOS_ASSIGN_OR_RETURN(denials, DenialsIndexed(*txn));
     CUSTOS_ASSIGN_OR_RETURN(timed, ReadIndexed(*txn, kTimedKey));
-    from = std::min({by_id, denials, timed});
     CUSTOS_ASSIGN_OR_RETURN(const uint64_t size, Size(*txn));
+    from = std::min(by_id, denials);
     to = std::min(size, from + max_events);
+    if (to <= from && timed < from) {
+      // Every event of [timed, to) has both kinds of entry already.
+      adding_times = true;
+      to = std::min(from, timed + max_events);
+      from = timed;
+    }
     // The leaves [from, to) with one cursor, in key order; a person's or a
     // file's blind-index prefix computed once.
     IndexPrefixes prefixes;
@@ -1030,10 +1037,9 @@ Result<uint64_t> AuditLog::IndexPending(uint64_t max_events) const {
     CUSTOS_RETURN_IF_ERROR(ForEachLeaf(
         *txn, from, to,
         [&](uint64_t seq, std::string_view leaf) -> Status {
-          // An entry is written when it is missing or has no time yet.
           CUSTOS_ASSIGN_OR_RETURN(std::vector<IndexEntry> e,
-                                  IndexEntries(seq, leaf, &prefixes, seq >= std::min(by_id, timed),
-                                               seq >= std::min(denials, timed)));
+                                  IndexEntries(seq, leaf, &prefixes, adding_times || seq >= by_id,
+                                               adding_times || seq >= denials));
           for (IndexEntry& one : e) entries.push_back(std::move(one));
           return Status::Ok();
         },
@@ -1053,11 +1059,22 @@ Result<uint64_t> AuditLog::IndexPending(uint64_t max_events) const {
     for (const IndexEntry& e : entries) {
       CUSTOS_RETURN_IF_ERROR(w.Put(tables::kAuditIndex, e.key, e.value));
     }
-    if (to > by_id) CUSTOS_RETURN_IF_ERROR(w.Put(tables::kAuditState, kIndexedKey, EncodeU64(to)));
-    if (to > denials) {
-      CUSTOS_RETURN_IF_ERROR(w.Put(tables::kAuditState, kDenialsIndexedKey, EncodeU64(to)));
+    uint64_t now_times = timed;
+    if (adding_times) {
+      now_times = to;
+    } else {
+      if (to > by_id)
+        CUSTOS_RETURN_IF_ERROR(w.Put(tables::kAuditState, kIndexedKey, EncodeU64(to)));
+      if (to > denials) {
+        CUSTOS_RETURN_IF_ERROR(w.Put(tables::kAuditState, kDenialsIndexedKey, EncodeU64(to)));
+      }
+      // The entries written now hold times; every entry before them does
+      // too when the times had reached both indexes' ends.
+      if (timed >= std::max(by_id, denials)) now_times = std::max(timed, to);
     }
-    if (to > timed) CUSTOS_RETURN_IF_ERROR(w.Put(tables::kAuditState, kTimedKey, EncodeU64(to)));
+    if (now_times != timed) {
+      CUSTOS_RETURN_IF_ERROR(w.Put(tables::kAuditState, kTimedKey, EncodeU64(now_times)));
+    }
     return Status::Ok();
   }));
   return moved ? uint64_t{0} : to - from;
@@ -1190,9 +1207,9 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
         return Status::DataLoss(SeqPrefix(seq) + "leaf carries another seq (moved or reordered)");
       }
       LeafCheck& c = out[seq - from];
-      // An entry is there, and its value is empty (written before times
-      // were kept) or this leaf's time: a wrong time would hide the event
-      // from reads of a window.
+      // An entry is there, and its value is this leaf's time (a wrong one
+      // would hide the event from reads of a window), or empty when an
+      // older Custos wrote it and its time has not been added yet.
       std::optional<std::string> value;  // what this leaf's entries may hold
       auto check_entry = [&](const std::string& key, std::string_view missing) -> Status {
         auto stored = t.Get(tables::kAuditIndex, key);
@@ -1201,14 +1218,16 @@ Result<AuditVerifyReport> AuditLog::Verify(const ReadTxn& txn) const {
           return Status::DataLoss("index: " + SeqPrefix(seq) + std::string(missing));
         }
         ++c.index_entries;
-        if (stored->empty()) return Status::Ok();
+        if (stored->empty() && seq >= timed) return Status::Ok();
         if (!value) value = IndexValue(CanonicalTime(leaf));
-        if (*stored != *value) {
-          return Status::DataLoss("index: " + SeqPrefix(seq) +
-                                  "an entry gives another time than the event's (reads of a "
-                                  "time window would miss it)");
-        }
-        return Status::Ok();
+        if (*stored == *value) return Status::Ok();
+        return Status::DataLoss("index: " + SeqPrefix(seq) +
+                                (stored->empty()
+                                     ? "an entry has lost its event's time (its state says "
+                                       "every entry before seq " +
+                                           std::to_string(timed) + " holds one)"
+                                     : "an entry gives another time than the event's (reads of "
+                                       "a time window would miss it)"));
       };
       if (seq < indexed) {
         for (char kind : {kActorKind, kObjectKind}) {

@@ -245,8 +245,9 @@ class AuditLog {
   // AuditFilter) with their exact leaf bytes. `fn` returns false to stop.
   // With an actor or object filter (or else with `denied`), the events the
   // index covers are found through it (tables::kAuditIndex) and only the
-  // newer ones are read one by one; every event found is still checked
-  // against the whole filter.
+  // newer ones are read one by one; an entry whose stored time is outside
+  // the filter's window is passed over without reading its leaf; every
+  // event found is still checked against the whole filter.
   Status Export(const ReadTxn& txn, const AuditFilter& filter,
                 const std::function<bool(uint64_t seq, std::string_view leaf)>& fn) const;
 
@@ -258,9 +259,10 @@ class AuditLog {
   // keys. Safe to call from several threads (a call that finds the index
   // moved on does nothing). `custos serve` calls it every second. A vault
   // indexed before the denials index has its denials indexed from the
-  // first event on, a slice per call, while the actor/object index waits;
-  // so are the entries of a vault indexed before they held their events'
-  // times (IndexEntry), rewritten with them.
+  // first event on, a slice per call, while the actor/object index waits.
+  // Entries an older Custos wrote without their events' times (IndexEntry)
+  // get them once the index has caught up: a call with nothing new to
+  // index rewrites a slice of them instead.
   Result<uint64_t> IndexPending(uint64_t max_events = 4096) const;
   // Events [0, n) are indexed by actor and object.
   Result<uint64_t> Indexed(const ReadTxn& txn) const;
