@@ -68,20 +68,18 @@ void RegisterOpsRoutes(App& app) {
   app.router.Add(
       Route::Public("GET", "/healthz", [&app](const HttpRequest&, const RequestContext&) {
         json::Value v = json::Value::MakeObject();
+        const auto unavailable = [&v](const char* status, const char* reason) {
+          v["status"] = status;
+          v["reason"] = reason;
+          HttpResponse r = HttpResponse::Json(v);
+          r.status = 503;
+          return r;
+        };
         if (app.vault.commit_stats().failing) {
-          v["status"] = "failing";
-          v["reason"] = "the vault's last commit failed: every change and audited read fails";
-          HttpResponse r = HttpResponse::Json(v);
-          r.status = 503;
-          return r;
+          return unavailable("failing",
+                             "the vault's last commit failed: every change and audited read fails");
         }
-        if (app.stopping.load()) {
-          v["status"] = "stopping";
-          v["reason"] = "the server is shutting down";
-          HttpResponse r = HttpResponse::Json(v);
-          r.status = 503;
-          return r;
-        }
+        if (app.stopping.load()) return unavailable("stopping", "the server is shutting down");
         v["status"] = "ok";
         return HttpResponse::Json(v);
       }));

@@ -37,6 +37,16 @@ namespace {
 // Well within the systemd unit's TimeoutStopSec (30 s; packaging/), which
 // must also cover the requests still running after it.
 constexpr int kDrainSeconds = 10;
+
+class AcceptUnlessStopping : public Poco::Net::TCPServerConnectionFilter {
+ public:
+  explicit AcceptUnlessStopping(internal::ConnectionFactory& connections)
+      : connections_(connections) {}
+  bool accept(const Poco::Net::StreamSocket&) override { return connections_.Accept(); }
+
+ private:
+  internal::ConnectionFactory& connections_;  // owned by the same TCPServer
+};
 }  // namespace
 
 struct Server::Impl {
@@ -71,28 +81,42 @@ void Server::Stop() {
   std::lock_guard<std::mutex> lock(impl_->stop_mu);
   if (impl_->stopped) return;
   impl_->stopped = true;
+  // The operator's log callback may throw; a stop goes on regardless.
+  const auto log = [this](const std::string& line) {
+    try {
+      impl_->app->Log(line);
+    } catch (...) {
+    }
+  };
+  // First the connections already accepted (a restart under load): no new
+  // one is accepted from here on, and each one open or waiting in the
+  // queue for a worker is answered once more with Connection: Close, for
+  // at most kDrainSeconds. Then the acceptor stops, which drops whatever
+  // is still queued (and the kernel resets what it had not handed over),
+  // idle connections are shut and running requests finish.
+  impl_->app->stopping.store(true);
+  impl_->connections->Drain();
+  const int queued = impl_->tcp->queuedConnections();
+  if (queued > 0) {
+    log("stopping: answering the " + std::to_string(queued) +
+        " connection(s) waiting for a worker first");
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kDrainSeconds);
+  int64_t open = 0;
+  while ((open = impl_->connections->Unfinished(impl_->tcp->refusedConnections())) > 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (open > 0) {
+    log("stopping: " + std::to_string(open) + " connection(s) still open after " +
+        std::to_string(kDrainSeconds) + " s; queued ones are closed unanswered");
+  }
   try {
-    // First the connections already accepted and waiting for a worker (a
-    // restart under load): each is answered once with Connection: Close,
-    // while the acceptor still runs, for at most kDrainSeconds. Only then
-    // does the acceptor stop, which drops whatever is still queued (and the
-    // kernel resets what it had not accepted yet).
-    impl_->app->stopping.store(true);
-    impl_->connections->Drain();
-    const int queued = impl_->tcp->queuedConnections();
-    if (queued > 0) {
-      impl_->app->Log("stopping: answering the " + std::to_string(queued) +
-                      " connection(s) waiting for a worker first");
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kDrainSeconds);
-    while (impl_->tcp->queuedConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
     impl_->tcp->stop();             // no new connections
     impl_->connections->StopAll();  // idle ones end; running requests complete
     impl_->pool->joinAll();
   } catch (const std::exception& e) {
-    impl_->app->Log(std::string("stopping: ") + e.what());
+    log(std::string("stopping: ") + e.what());
   }
   std::lock_guard<std::mutex> tcp_lock(impl_->tcp_mu);
   impl_->tcp.reset();  // closes the listening socket
@@ -179,6 +203,9 @@ Result<std::unique_ptr<Server>> Server::Start(vault::Vault& vault, const ServerO
     impl->tcp = std::make_unique<Poco::Net::TCPServer>(
         Poco::Net::TCPServerConnectionFactory::Ptr(impl->connections), *impl->pool, *socket,
         params);
+    // Counts what the acceptor takes, and refuses new connections once
+    // Stop has begun (ConnectionFactory::Accept).
+    impl->tcp->setConnectionFilter(new AcceptUnlessStopping(*impl->connections));
     // Idle keep-alive connections give way while others wait in the queue.
     // Set before start(); connections end before `tcp` is destroyed (Stop).
     Poco::Net::TCPServer* tcp = impl->tcp.get();

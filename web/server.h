@@ -3,8 +3,10 @@
 // Custos's own HTTP/1.1 connection loop (internal/connection.h).
 //
 // Lifecycle: Start() binds, starts the worker threads and returns; Stop()
-// stops accepting, lets requests already running finish, and returns when
-// every worker has ended (the destructor calls it). Signal handling belongs
+// refuses new connections, answers the requests already begun and each
+// connection queued for a worker once (with Connection: Close), lets
+// requests still running finish, and returns when every worker has ended
+// (the destructor calls it). Signal handling belongs
 // to the caller: `custos serve` waits for SIGINT/SIGTERM (e.g. with
 // Poco::Util::ServerApplication::waitForTerminationRequest) and then calls
 // Stop(); since every vault write is durable before its response is sent,
@@ -19,7 +21,7 @@
 // idle keep-alive connections give their worker up when other connections are queued.
 //
 // Thread-safety: Start/Stop from one thread; port() and queued_connections()
-// from any. The Vault must
+// from any while the Server exists. The Vault must
 // outlive the Server.
 #ifndef CUSTOS_WEB_SERVER_H_
 #define CUSTOS_WEB_SERVER_H_
@@ -154,10 +156,12 @@ class Server {
   // (all max_threads are busy); 0 once stopped.
   int queued_connections() const;
 
-  // Answers the connections waiting in the queue (one request each, for up
-  // to 10 s), then stops accepting connections, lets in-flight requests
-  // complete and joins the worker threads. From its start no connection is
-  // kept alive and /healthz answers 503 "stopping". Idempotent.
+  // Refuses new connections at once; answers the request each open
+  // connection is in and each connection waiting in the queue once (with
+  // Connection: Close), idle ones closing, for up to 10 s in all (queued
+  // ones left then are closed unanswered); then stops the acceptor, lets
+  // in-flight requests complete and joins the worker threads. Meanwhile
+  // /healthz answers 503 "stopping". Idempotent.
   void Stop();
 
   // Method and pattern of every registered route ("GET /api/v1/users"), for

@@ -207,13 +207,27 @@ class Connection : public Poco::Net::TCPServerConnection {
     try {
       // At least one request: a connection taken from the queue while the
       // server drains is still answered.
+      // At least one request: a connection taken from the queue while the
+      // server drains is still answered; so is a request its client had
+      // begun to send when the drain began.
       do {
         if (!ServeOne()) break;
-      } while (!factory_.ending());
+      } while (!factory_.ending() || RequestWaiting());
     } catch (const Poco::Exception&) {
       // A reset, a timeout while sending, a TLS error: the connection ends.
     } catch (const std::exception& e) {
       app_.Log(std::string("connection failed: ") + e.what());
+    }
+  }
+
+  // Whether bytes of a next request are here or on their way (buffered, or
+  // readable on the socket without waiting), or the client has closed.
+  bool RequestWaiting() {
+    if (buffered() > 0) return true;
+    try {
+      return socket().poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ);
+    } catch (const Poco::Exception&) {
+      return false;
     }
   }
 
@@ -768,6 +782,25 @@ void ConnectionFactory::Add(Connection* c) {
 void ConnectionFactory::Remove(Connection* c) {
   std::lock_guard<std::mutex> lock(mu_);
   live_.erase(c);
+  ++finished_;
+}
+
+bool ConnectionFactory::Accept() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (ending()) return false;
+  ++accepted_;
+  return true;
+}
+
+void ConnectionFactory::Drain() {
+  // Under mu_: once this returns, Accept counts no more connections.
+  std::lock_guard<std::mutex> lock(mu_);
+  draining_.store(true, std::memory_order_release);
+}
+
+int64_t ConnectionFactory::Unfinished(int refused) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return accepted_ - finished_ - refused;
 }
 
 std::string PeerGroup(const std::string& ip) {

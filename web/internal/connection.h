@@ -57,12 +57,23 @@ class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
 
   Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override;
 
-  // For Server::Stop, while the acceptor still runs: from now on every
-  // connection serves at most the request it is in (or, taken from the
-  // queue, its first one), answers with Connection: Close and ends; an idle
-  // one ends within a 1 s slice. The connections waiting in the queue are
-  // thus served, one request each, instead of being dropped.
-  void Drain() { draining_.store(true, std::memory_order_release); }
+  // For the server's connection filter (Poco's acceptor thread): counts a
+  // connection just accepted, or refuses it (false: Poco closes it at
+  // once) when the server is stopping.
+  bool Accept();
+
+  // For Server::Stop, while the acceptor still runs: from now on no
+  // connection is accepted (Accept), and every connection serves at most
+  // the request it is in (or, taken from the queue, its first one),
+  // answers with Connection: Close and ends; an idle one ends within a 1 s
+  // slice. The connections waiting in the queue are thus served, one
+  // request each, instead of being dropped.
+  void Drain();
+
+  // Connections accepted (Accept) that have not ended yet, less `refused`:
+  // those Poco's dispatcher closed without a Connection because its queue
+  // was full (TCPServer::refusedConnections). 0 once a drain is over.
+  int64_t Unfinished(int refused);
 
   // For Server::Stop, after the acceptor has stopped: idle connections are
   // closed now; a connection handling a request finishes it (the response
@@ -100,7 +111,9 @@ class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
   std::function<int()> queued_;
   std::atomic<bool> draining_{false};
   std::atomic<bool> stopping_{false};
-  std::mutex mu_;  // guards live_ and per_address_
+  std::mutex mu_;         // guards live_, per_address_, the counts below and draining_'s setting
+  int64_t accepted_ = 0;  // by Accept
+  int64_t finished_ = 0;  // Connections ended (Remove)
   std::set<Connection*> live_;
   std::map<std::string, int> per_address_;  // admitted connections per PeerGroup
 };
