@@ -3,7 +3,8 @@
 // Expect: 100-continue, HTTP/1.0, lenient header syntax), the strict
 // chunked and line-end framing, the refusals that
 // close the connection, a client that half-closes mid-request, Stop with
-// an idle keep-alive connection, idle connections giving way to queued
+// an idle keep-alive connection, Stop answering the connections queued for
+// a worker and refusing new ones, idle connections giving way to queued
 // ones, and the per-address connection cap.
 #include "web/internal/connection.h"
 
@@ -620,38 +621,59 @@ TEST_F(WebConnectionTest, StopClosesAnIdleKeepAliveConnectionPromptly) {
   EXPECT_EQ(c.WaitNext(), Next::kEof);
 }
 
+// A server with one worker, for the stop tests: HoldTheWorker keeps it in
+// the middle of a request (its client's first one answered), and
+// StopOnAThread calls Stop and returns once Stop has said it answers the
+// connections waiting for a worker.
+class WebStopDrainTest : public WebTest {
+ protected:
+  void SetUp() override {
+    WebTest::SetUp();
+    StartServer([draining = draining_](ServerOptions& o) {
+      o.max_threads = 1;
+      o.log = [draining](const std::string& line) {
+        if (line.find("waiting for a worker") != std::string::npos) draining->store(true);
+      };
+    });
+  }
+  void HoldTheWorker(RawConnection& c) {
+    c.Send(kHealthz);
+    ASSERT_EQ(c.Read().status, 200);
+    c.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+  }
+  void WaitUntilQueued(int n) {
+    const auto start = std::chrono::steady_clock::now();
+    while (server_->queued_connections() < n && SecondsSince(start) < 10) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_EQ(server_->queued_connections(), n);
+  }
+  std::thread StopOnAThread() {
+    std::thread stop([this] { server_->Stop(); });
+    const auto start = std::chrono::steady_clock::now();
+    while (!draining_->load() && SecondsSince(start) < 10) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    EXPECT_TRUE(draining_->load()) << "Stop did not say it answers the queued connections";
+    return stop;
+  }
+  std::shared_ptr<std::atomic<bool>> draining_ = std::make_shared<std::atomic<bool>>(false);
+};
+
 // A restart under load: the one worker is in the middle of a request and
 // two clients wait in the queue when Stop is called. Stop answers both
 // (with Connection: Close) before it stops accepting, instead of dropping
-// them, and /healthz says "stopping" from the start, for load balancers.
-TEST_F(WebConnectionTest, StopAnswersTheConnectionsWaitingForAWorker) {
-  auto draining = std::make_shared<std::atomic<bool>>(false);
-  StartServer([draining](ServerOptions& o) {
-    o.max_threads = 1;
-    o.log = [draining](const std::string& line) {
-      if (line.find("waiting for a worker") != std::string::npos) draining->store(true);
-    };
-  });
+// them, and /healthz says "stopping" meanwhile.
+TEST_F(WebStopDrainTest, StopAnswersTheConnectionsWaitingForAWorker) {
   const uint16_t port = server_->port();
   RawConnection in_head(port);
-  in_head.Send(kHealthz);  // answered: it holds the worker
-  ASSERT_EQ(in_head.Read().status, 200);
-  in_head.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+  ASSERT_NO_FATAL_FAILURE(HoldTheWorker(in_head));
   RawConnection queued_b(port);
   RawConnection queued_c(port);
   queued_b.Send(kHealthz);
   queued_c.Send(kHealthz);
-  const auto start = std::chrono::steady_clock::now();
-  while (server_->queued_connections() < 2 && SecondsSince(start) < 10) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ASSERT_EQ(server_->queued_connections(), 2);
-
-  std::thread stop([this] { server_->Stop(); });
-  while (!draining->load() && SecondsSince(start) < 20) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  EXPECT_TRUE(draining->load()) << "Stop did not say it answers the queued connections";
+  ASSERT_NO_FATAL_FAILURE(WaitUntilQueued(2));
+  std::thread stop = StopOnAThread();
   in_head.Send("\r\n");
   for (RawConnection* c : {&in_head, &queued_b, &queued_c}) {
     RawResponse r = c->Read();
@@ -667,31 +689,14 @@ TEST_F(WebConnectionTest, StopAnswersTheConnectionsWaitingForAWorker) {
 // Once a stop has begun, a new connection is refused at once (closed
 // unanswered) instead of joining the queue, so the drain ends: here the
 // one worker is held by a request in progress while a client connects.
-TEST_F(WebConnectionTest, AConnectionMadeDuringAStopIsRefusedAtOnce) {
-  auto draining = std::make_shared<std::atomic<bool>>(false);
-  StartServer([draining](ServerOptions& o) {
-    o.max_threads = 1;
-    o.log = [draining](const std::string& line) {
-      if (line.find("waiting for a worker") != std::string::npos) draining->store(true);
-    };
-  });
+TEST_F(WebStopDrainTest, AConnectionMadeDuringAStopIsRefusedAtOnce) {
   const uint16_t port = server_->port();
   RawConnection in_head(port);
-  in_head.Send(kHealthz);
-  ASSERT_EQ(in_head.Read().status, 200);
-  in_head.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+  ASSERT_NO_FATAL_FAILURE(HoldTheWorker(in_head));
   RawConnection queued(port);
   queued.Send(kHealthz);
-  const auto start = std::chrono::steady_clock::now();
-  while (server_->queued_connections() < 1 && SecondsSince(start) < 10) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ASSERT_EQ(server_->queued_connections(), 1);
-  std::thread stop([this] { server_->Stop(); });
-  while (!draining->load() && SecondsSince(start) < 20) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ASSERT_TRUE(draining->load());
+  ASSERT_NO_FATAL_FAILURE(WaitUntilQueued(1));
+  std::thread stop = StopOnAThread();
   {
     RawConnection late(port);  // the listening socket is still open
     late.Send(kHealthz);
