@@ -773,6 +773,16 @@ Status ForEachLeaf(const ReadTxn& txn, uint64_t from, uint64_t to,
   return Status::Ok();
 }
 
+// The time of a parsed leaf. kDataLoss naming `seq` when it has none or
+// it does not read as RFC 3339.
+Result<UnixMillis> ParsedTime(const json::Value& leaf, uint64_t seq) {
+  auto ts = json::GetString(leaf, "time");
+  if (!ts.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has no time");
+  auto t = ParseRfc3339(*ts);
+  if (!t.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has a bad time");
+  return *t;
+}
+
 // Whether an event at `t` falls in the filter's window [from, to).
 bool InWindow(const AuditFilter& filter, UnixMillis t) {
   return !(filter.from && t < *filter.from) && !(filter.to && t >= *filter.to);
@@ -799,11 +809,8 @@ Result<bool> Passes(const AuditFilter& filter, uint64_t seq, std::string_view le
   if (filter.object && MemberId(*v, "object") != *filter.object) return false;
   if (filter.denied && !Denied(*v)) return false;
   if (!window) return true;
-  auto ts = json::GetString(*v, "time");
-  if (!ts.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has no time");
-  auto t = ParseRfc3339(*ts);
-  if (!t.ok()) return Status::DataLoss(SeqPrefix(seq) + "leaf has a bad time");
-  return InWindow(filter, *t);
+  CUSTOS_ASSIGN_OR_RETURN(const UnixMillis t, ParsedTime(*v, seq));
+  return InWindow(filter, t);
 }
 
 // Compares the hashes `expected` of tile (level, index), recomputed from
@@ -978,9 +985,7 @@ Result<std::vector<AuditLog::IndexEntry>> AuditLog::IndexEntries(uint64_t seq,
   if (!by_id && !denial) return entries;
   std::optional<UnixMillis> time;
   if (parsed) {
-    if (auto ts = json::GetString(*parsed, "time"); ts.ok()) {
-      if (auto t = ParseRfc3339(*ts); t.ok()) time = *t;
-    }
+    if (auto t = ParsedTime(*parsed, seq); t.ok()) time = *t;
   } else {
     time = CanonicalTime(leaf);
   }

@@ -206,8 +206,6 @@ class Connection : public Poco::Net::TCPServerConnection {
     }
     try {
       // At least one request: a connection taken from the queue while the
-      // server drains is still answered.
-      // At least one request: a connection taken from the queue while the
       // server drains is still answered; so is a request its client had
       // begun to send when the drain began.
       do {
