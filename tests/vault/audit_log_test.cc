@@ -61,6 +61,14 @@ class AuditLogTest : public ::testing::Test {
     auto r = vault_->BeginRead().value();
     return log_->Leaf(*r, seq).value();
   }
+  // The times the log gave events 0..n-1, read from their leaves.
+  std::vector<UnixMillis> Times(int n) {
+    std::vector<UnixMillis> times;
+    for (int i = 0; i < n; ++i) {
+      times.push_back(ParseRfc3339(json::Parse(Leaf(i))->Find("time")->as_string()).value());
+    }
+    return times;
+  }
   // Deletes the first audit index entry whose key begins with `prefix`, as
   // someone hiding an event would; returns its key (its value is kept in
   // removed_value_ for PutBack).
@@ -527,10 +535,7 @@ TEST_F(AuditLogTest, IndexedExportFindsExactlyWhatAScanFinds) {
   EXPECT_EQ(found, 0u);
   // A window (read from each leaf's text), with and without a person or a
   // file: exactly the events whose parsed time falls in it.
-  std::vector<UnixMillis> times;
-  for (int i = 0; i < n; ++i) {
-    times.push_back(ParseRfc3339(json::Parse(Leaf(i))->Find("time")->as_string()).value());
-  }
+  const std::vector<UnixMillis> times = Times(n);
   for (int which = 0; which < 3; ++which) {
     AuditFilter w;
     if (which == 1) w.actor = "u4";
@@ -596,10 +601,7 @@ TEST_F(AuditLogTest, AnIndexEntryHoldsItsEventsTimeAndAWindowPassesOverOthersUnr
   std::this_thread::sleep_for(std::chrono::milliseconds(3));
   for (int i = 1; i < 12; ++i) ASSERT_TRUE(log_->AppendDurable(SampleEvent(i)).ok());
   ASSERT_EQ(log_->IndexPending().value(), 12u);
-  std::vector<UnixMillis> times;
-  for (int i = 0; i < 12; ++i) {
-    times.push_back(ParseRfc3339(json::Parse(Leaf(i))->Find("time")->as_string()).value());
-  }
+  const std::vector<UnixMillis> times = Times(12);
   size_t entries = 0;
   {
     auto r = vault_->BeginRead().value();
@@ -720,10 +722,7 @@ TEST_F(AuditLogTest, EntriesWrittenWithoutTimesGetThemAfterNewEventsAreIndexed) 
   EXPECT_EQ(entries_with_times(), std::make_pair(size_t{0}, size_t{66}));
   ASSERT_TRUE(log_->Verify().ok());
   for (int i = 30; i < 35; ++i) ASSERT_TRUE(log_->AppendDurable(MaybeRefused(i)).ok());
-  std::vector<UnixMillis> times;
-  for (int i = 0; i < 35; ++i) {
-    times.push_back(ParseRfc3339(json::Parse(Leaf(i))->Find("time")->as_string()).value());
-  }
+  const std::vector<UnixMillis> times = Times(35);
   AuditFilter w;
   w.actor = "u3";
   w.from = times[10];
