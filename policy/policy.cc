@@ -87,6 +87,16 @@ Status CheckEmpty(const pugi::xml_node& node, std::string_view where) {
   return Status::Ok();
 }
 
+// Text or child elements inside an element that holds only attributes
+// (<permit>, <view>, <use>, <holiday>, …). Custos before 2026-12-07 passed
+// over them: a policy that wrote a quota as <view-quota>3</view-quota>, or a
+// condition inside <permit>, was applied without it. A new policy is refused
+// for them; a stored version is read as it was when applied (PolicyText).
+Status CheckNothingInside(const pugi::xml_node& node, std::string_view where, PolicyText text) {
+  if (text == PolicyText::kStored) return Status::Ok();
+  return CheckEmpty(node, where);
+}
+
 Result<std::string_view> RequiredAttribute(const pugi::xml_node& node, std::string_view where,
                                            const char* name) {
   pugi::xml_attribute attr = node.attribute(name);
@@ -156,7 +166,7 @@ Status CheckQuotaInWindow(std::string_view where, std::string_view attribute,
                      " 次；请改用 \"unlimited\" 或 window-days=\"0\"");
 }
 
-Status ParseRoles(const pugi::xml_node& roles, std::string_view parent,
+Status ParseRoles(const pugi::xml_node& roles, std::string_view parent, PolicyText text,
                   std::array<std::bitset<kActionCount>, kRoleCount>& out) {
   const std::string where = Path(parent, roles);
   CUSTOS_RETURN_IF_ERROR(CheckAttributes(roles, where, {}));
@@ -185,6 +195,7 @@ Status ParseRoles(const pugi::xml_node& roles, std::string_view parent,
                        "未知的元素（此处应为 <permit>）");
       }
       CUSTOS_RETURN_IF_ERROR(CheckAttributes(permit, permit_where, {"action"}));
+      CUSTOS_RETURN_IF_ERROR(CheckNothingInside(permit, permit_where, text));
       CUSTOS_ASSIGN_OR_RETURN(std::string_view action_id,
                               RequiredAttribute(permit, permit_where, "action"));
       Result<Action> action = ParseAction(action_id);
@@ -220,9 +231,10 @@ Result<pugi::xml_node> SoleChild(const pugi::xml_node& parent, std::string_view 
   return found;
 }
 
-Status ParseUse(const pugi::xml_node& use, std::string_view where, ClassificationRules& rules,
-                std::bitset<3>& seen) {
+Status ParseUse(const pugi::xml_node& use, std::string_view where, PolicyText text,
+                ClassificationRules& rules, std::bitset<3>& seen) {
   CUSTOS_RETURN_IF_ERROR(CheckAttributes(use, where, {"action", "permission", "approvals"}));
+  CUSTOS_RETURN_IF_ERROR(CheckNothingInside(use, where, text));
   CUSTOS_ASSIGN_OR_RETURN(std::string_view action, RequiredAttribute(use, where, "action"));
   UseRule* rule = nullptr;
   std::size_t index = 0;
@@ -314,7 +326,7 @@ Result<int> ParseCalendar(const pugi::xml_node& node, std::string_view parent) {
 //             days="mon tue wed thu fri">
 //   <holiday date="YYYY-MM-DD"/> <workday date="YYYY-MM-DD"/> …
 // </work-hours>
-Status ParseWorkHours(const pugi::xml_node& node, std::string_view parent,
+Status ParseWorkHours(const pugi::xml_node& node, std::string_view parent, PolicyText text,
                       anomaly::WorkHours& out) {
   const std::string where = Path(parent, node);
   CUSTOS_RETURN_IF_ERROR(CheckAttributes(node, where, {"utc-offset", "start", "end", "days"}));
@@ -362,23 +374,25 @@ Status ParseWorkHours(const pugi::xml_node& node, std::string_view parent,
     }
     CUSTOS_RETURN_IF_ERROR(CheckAttributes(child, child_where, {"date"}));
     CUSTOS_RETURN_IF_ERROR(CheckNoText(child, child_where));
-    CUSTOS_ASSIGN_OR_RETURN(std::string_view text, RequiredAttribute(child, child_where, "date"));
-    Result<CivilDate> date = ParseDate(text);
+    CUSTOS_RETURN_IF_ERROR(CheckNothingInside(child, child_where, text));
+    CUSTOS_ASSIGN_OR_RETURN(std::string_view date_text,
+                            RequiredAttribute(child, child_where, "date"));
+    Result<CivilDate> date = ParseDate(date_text);
     if (!date.ok()) {
-      return Invalid(child_where, "date must be YYYY-MM-DD, got '" + std::string(text) + "'",
-                     "date 须为 YYYY-MM-DD 格式，而不是“" + std::string(text) + "”");
+      return Invalid(child_where, "date must be YYYY-MM-DD, got '" + std::string(date_text) + "'",
+                     "date 须为 YYYY-MM-DD 格式，而不是“" + std::string(date_text) + "”");
     }
     const int64_t day = DaysFromCivil(*date);
     auto& list = name == "holiday" ? out.holidays : out.extra_workdays;
     const auto& other = name == "holiday" ? out.extra_workdays : out.holidays;
     if (std::find(list.begin(), list.end(), day) != list.end()) {
-      return Invalid(child_where, "date " + std::string(text) + " given twice",
-                     "日期 " + std::string(text) + " 重复出现");
+      return Invalid(child_where, "date " + std::string(date_text) + " given twice",
+                     "日期 " + std::string(date_text) + " 重复出现");
     }
     if (std::find(other.begin(), other.end(), day) != other.end()) {
       return Invalid(child_where,
-                     "date " + std::string(text) + " is both a holiday and a working day",
-                     "日期 " + std::string(text) + " 既是节假日又是调休工作日");
+                     "date " + std::string(date_text) + " is both a holiday and a working day",
+                     "日期 " + std::string(date_text) + " 既是节假日又是调休工作日");
     }
     list.push_back(day);
   }
@@ -470,6 +484,7 @@ Status ParseDeparture(const pugi::xml_node& node, std::string_view parent,
 }
 
 Status ParseClassificationElement(const pugi::xml_node& node, std::string_view parent,
+                                  PolicyText text,
                                   std::array<ClassificationRules, kClassificationCount>& out,
                                   std::bitset<kClassificationCount>& seen) {
   const std::string where = Path(parent, node);
@@ -497,6 +512,7 @@ Status ParseClassificationElement(const pugi::xml_node& node, std::string_view p
   CUSTOS_ASSIGN_OR_RETURN(pugi::xml_node view, SoleChild(node, where, "view"));
   const std::string view_where = Path(where, view);
   CUSTOS_RETURN_IF_ERROR(CheckAttributes(view, view_where, {"roles"}));
+  CUSTOS_RETURN_IF_ERROR(CheckNothingInside(view, view_where, text));
   CUSTOS_ASSIGN_OR_RETURN(std::string_view roles_text,
                           RequiredAttribute(view, view_where, "roles"));
   std::istringstream words{std::string(roles_text)};
@@ -519,6 +535,7 @@ Status ParseClassificationElement(const pugi::xml_node& node, std::string_view p
   CUSTOS_ASSIGN_OR_RETURN(pugi::xml_node quota, SoleChild(node, where, "view-quota"));
   const std::string quota_where = Path(where, quota);
   CUSTOS_RETURN_IF_ERROR(CheckAttributes(quota, quota_where, {"views", "window-days"}));
+  CUSTOS_RETURN_IF_ERROR(CheckNothingInside(quota, quota_where, text));
   CUSTOS_ASSIGN_OR_RETURN(rules.view_quota, QuotaAttribute(quota, quota_where, "views"));
   CUSTOS_ASSIGN_OR_RETURN(int64_t window,
                           IntegerAttribute(quota, quota_where, "window-days", 0, kMaxWindowDays));
@@ -530,6 +547,7 @@ Status ParseClassificationElement(const pugi::xml_node& node, std::string_view p
   CUSTOS_ASSIGN_OR_RETURN(pugi::xml_node reason, SoleChild(node, where, "reason"));
   const std::string reason_where = Path(where, reason);
   CUSTOS_RETURN_IF_ERROR(CheckAttributes(reason, reason_where, {"required", "min-chars"}));
+  CUSTOS_RETURN_IF_ERROR(CheckNothingInside(reason, reason_where, text));
   CUSTOS_ASSIGN_OR_RETURN(rules.reason_required, BoolAttribute(reason, reason_where, "required"));
   CUSTOS_ASSIGN_OR_RETURN(int64_t min_chars,
                           IntegerAttribute(reason, reason_where, "min-chars", 0, kMaxReasonChars));
@@ -544,6 +562,7 @@ Status ParseClassificationElement(const pugi::xml_node& node, std::string_view p
   const std::string loan_where = Path(where, loan);
   CUSTOS_RETURN_IF_ERROR(
       CheckAttributes(loan, loan_where, {"approvals", "max-hours", "custodian-release"}));
+  CUSTOS_RETURN_IF_ERROR(CheckNothingInside(loan, loan_where, text));
   CUSTOS_ASSIGN_OR_RETURN(int64_t approvals,
                           IntegerAttribute(loan, loan_where, "approvals", 0, kMaxApprovals));
   rules.loan_approvals = static_cast<int>(approvals);
@@ -560,6 +579,7 @@ Status ParseClassificationElement(const pugi::xml_node& node, std::string_view p
   CUSTOS_ASSIGN_OR_RETURN(pugi::xml_node owner, SoleChild(node, where, "owner"));
   const std::string owner_where = Path(where, owner);
   CUSTOS_RETURN_IF_ERROR(CheckAttributes(owner, owner_where, {"needs-loan", "view-quota"}));
+  CUSTOS_RETURN_IF_ERROR(CheckNothingInside(owner, owner_where, text));
   CUSTOS_ASSIGN_OR_RETURN(rules.owner_needs_loan, BoolAttribute(owner, owner_where, "needs-loan"));
   CUSTOS_ASSIGN_OR_RETURN(rules.owner_view_quota, QuotaAttribute(owner, owner_where, "view-quota"));
   CUSTOS_RETURN_IF_ERROR(CheckQuotaInWindow(owner_where, "view-quota", rules.owner_view_quota,
@@ -568,7 +588,7 @@ Status ParseClassificationElement(const pugi::xml_node& node, std::string_view p
   // <use action="copy|print|export" …/>, each exactly once.
   std::bitset<3> uses;
   for (const pugi::xml_node& use : node.children("use")) {
-    CUSTOS_RETURN_IF_ERROR(ParseUse(use, Path(where, use), rules, uses));
+    CUSTOS_RETURN_IF_ERROR(ParseUse(use, Path(where, use), text, rules, uses));
   }
   for (std::size_t i = 0; i < 3; ++i) {
     if (uses.test(i)) continue;
@@ -623,7 +643,7 @@ std::string_view CustomerConfirmationId(CustomerConfirmation c) {
   return "optional";
 }
 
-Result<Policy> LoadPolicy(std::string_view xml) {
+Result<Policy> LoadPolicy(std::string_view xml, PolicyText text) {
   // pugixml reports errors by value but may throw std::bad_alloc; nothing may
   // escape this boundary.
   try {
@@ -664,10 +684,10 @@ Result<Policy> LoadPolicy(std::string_view xml) {
       if (name == "roles") {
         if (have_roles) return Invalid(Path(where, child), "given twice", "重复出现");
         have_roles = true;
-        CUSTOS_RETURN_IF_ERROR(ParseRoles(child, where, policy.role_actions_));
+        CUSTOS_RETURN_IF_ERROR(ParseRoles(child, where, text, policy.role_actions_));
       } else if (name == "classification") {
         CUSTOS_RETURN_IF_ERROR(
-            ParseClassificationElement(child, where, policy.classifications_, seen));
+            ParseClassificationElement(child, where, text, policy.classifications_, seen));
       } else if (name == "anomaly-rules") {
         if (have_anomaly_rules) return Invalid(Path(where, child), "given twice", "重复出现");
         have_anomaly_rules = true;
@@ -687,7 +707,7 @@ Result<Policy> LoadPolicy(std::string_view xml) {
       } else if (name == "work-hours") {
         if (policy.work_hours_) return Invalid(Path(where, child), "given twice", "重复出现");
         anomaly::WorkHours hours;
-        CUSTOS_RETURN_IF_ERROR(ParseWorkHours(child, where, hours));
+        CUSTOS_RETURN_IF_ERROR(ParseWorkHours(child, where, text, hours));
         policy.work_hours_ = std::move(hours);
       } else {
         return Invalid(Path(where, child), "unknown element", "未知的元素");

@@ -76,6 +76,15 @@ struct ClassificationRules {
 // Whether a handed-over customer must confirm the change of contact person
 // before the handover counts as complete (<departure customer-confirmation>).
 enum class CustomerConfirmation { kOff, kOptional, kRequired };
+
+// Where a policy's text comes from. kNew: a policy being applied, or a file;
+// anything in it that Custos would not apply is refused. kStored: a version
+// stored when it was applied (the caller has checked its hash), read as
+// Custos read it then: text or child elements inside an element that holds
+// only attributes, which releases before 2026-12-07 passed over, are passed
+// over again, so a vault whose policy has them still opens and its history
+// still reads.
+enum class PolicyText { kNew, kStored };
 std::string_view CustomerConfirmationId(CustomerConfirmation c);  // "off", ...
 
 class Policy {
@@ -132,7 +141,7 @@ class Policy {
 
  private:
   Policy() = default;
-  friend Result<Policy> LoadPolicy(std::string_view xml);
+  friend Result<Policy> LoadPolicy(std::string_view xml, PolicyText text);
 
   std::string source_;
   std::string version_;
@@ -157,10 +166,12 @@ class Policy {
 
 // Parses and validates a policy document. Every role and every classification
 // must be defined exactly once; unknown elements, attributes, roles, actions
-// or classifications are rejected. Errors: kInvalidArgument with a message
-// naming the element (and the byte offset for malformed XML). The admin and
-// auditor roles may never be given view rights above public.
-Result<Policy> LoadPolicy(std::string_view xml);
+// or classifications are rejected, and so (for a new policy) is text or a
+// child element inside an element that holds only attributes. Errors:
+// kInvalidArgument with a message naming the element (and the byte offset for
+// malformed XML). The admin and auditor roles may never be given view rights
+// above public.
+Result<Policy> LoadPolicy(std::string_view xml, PolicyText text = PolicyText::kNew);
 
 // Reads the file at `path` and loads it as LoadPolicy does; source() holds the
 // file's exact bytes. Errors: kNotFound if the file cannot be opened,

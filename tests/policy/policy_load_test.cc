@@ -408,6 +408,54 @@ TEST(PolicyLoadTest, BadWorkHoursAreRejected) {
                   {"<work-hours>", "given twice"});
 }
 
+// An administrator who writes a rule as text or as a child element where
+// Custos reads only attributes must be told, not have the rule left out:
+// <view-quota views="unlimited" …>3</view-quota> would otherwise apply no
+// quota at all. A version stored when it was applied (before this check) is
+// still read, so the vault holding it opens.
+TEST(PolicyLoadTest, TextOrElementsInsideAnElementOfAttributesAreRefusedInANewPolicy) {
+  constexpr std::string_view kElement = "unknown element";
+  constexpr std::string_view kText = "unexpected text";
+  const std::vector<std::pair<std::string, std::string_view>> policies = {
+      {Edited("<permit action=\"view_content\"/>",
+              "<permit action=\"view_content\"><when role=\"sales\"/></permit>"),
+       kElement},
+      {Edited("<permit action=\"view_content\"/>",
+              "<permit action=\"view_content\">only mine</permit>"),
+       kText},
+      {Edited("<view roles=\"author borrower approver legal\"/>",
+              "<view roles=\"author borrower approver legal\"><deny role=\"legal\"/></view>"),
+       kElement},
+      {Edited("<view-quota views=\"3\" window-days=\"30\"/>",
+              "<view-quota views=\"3\" window-days=\"30\">1</view-quota>"),
+       kText},
+      {Edited("<reason required=\"true\" min-chars=\"4\"/>",
+              "<reason required=\"true\" min-chars=\"4\"><min-chars>20</min-chars></reason>"),
+       kElement},
+      {Edited("<loan approvals=\"1\" max-hours=\"72\" custodian-release=\"false\"/>",
+              "<loan approvals=\"1\" max-hours=\"72\" custodian-release=\"false\">24</loan>"),
+       kText},
+      {Edited("<owner needs-loan=\"false\" view-quota=\"10\"/>",
+              "<owner needs-loan=\"false\" view-quota=\"10\"><![CDATA[3]]></owner>"),
+       kText},
+      {Edited("<use action=\"print\" permission=\"free\"/>",
+              "<use action=\"print\" permission=\"free\"><approvals>1</approvals></use>"),
+       kElement},
+      {WithWorkHours(R"(<work-hours utc-offset="+08:00" start="08:00" end="20:00" days="mon">)"
+                     R"(<holiday date="2026-10-01"><workday date="2026-10-02"/></holiday>)"
+                     "</work-hours>"),
+       kElement},
+  };
+  for (const auto& [xml, why] : policies) {
+    EXPECT_REJECTED(xml, {why});
+    Result<Policy> stored = LoadPolicy(xml, PolicyText::kStored);
+    EXPECT_TRUE(stored.ok()) << stored.status().ToString();
+  }
+  // A stored read refuses all else as before, such as text in an element
+  // that holds elements.
+  EXPECT_FALSE(LoadPolicy(Edited("<roles>\n", "<roles>stray text\n"), PolicyText::kStored).ok());
+}
+
 TEST(PolicyLoadTest, AnomalyThresholdsDefaultOrFromThePolicy) {
   Result<Policy> plain = LoadPolicy(DefaultPolicyText());
   ASSERT_TRUE(plain.ok());

@@ -100,5 +100,45 @@ TEST_F(PolicyStoreTest, TamperedStoredPolicyIsDataLoss) {
   EXPECT_EQ(CurrentPolicy(**r).status().code(), StatusCode::kDataLoss);
 }
 
+// A policy applied by a Custos that passed over text inside an element of
+// attributes is refused when applied today, and the vault whose current
+// policy it is still opens and decides by it.
+TEST_F(PolicyStoreTest, AStoredPolicyWithTextWhereNoneIsReadStillDecidesButANewOneIsRefused) {
+  std::string xml(DefaultPolicyXml());
+  const std::string from = "<view-quota views=\"3\" window-days=\"30\"/>";
+  xml.replace(xml.find(from), from.size(),
+              "<view-quota views=\"1\" window-days=\"30\">5</view-quota>");
+  auto refused = ApplyPolicy(*vault_, *log_, As(admin_), xml, "内部文件查阅次数");
+  ASSERT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("<view-quota>: unexpected text '5'"), std::string::npos)
+      << refused.status().message();
+
+  // The same text stored as an older release applied it.
+  const std::string digest = PolicyDigest(xml);
+  ASSERT_TRUE(vault_
+                  ->Write([&](WriteTxn& w) -> Status {
+                    json::Value v = json::Value::MakeObject();
+                    v["sha256"] = digest;
+                    v["version"] = "2026.1";
+                    v["source"] = xml;
+                    CUSTOS_RETURN_IF_ERROR(
+                        w.Put(tables::kPolicies, "v/" + digest, json::Serialize(v)));
+                    json::Value current = json::Value::MakeObject();
+                    current["sha256"] = digest;
+                    return w.Put(tables::kPolicies, "current", json::Serialize(current));
+                  })
+                  .ok());
+  {
+    auto r = vault_->BeginRead();
+    auto current = CurrentPolicy(**r);
+    ASSERT_TRUE(current.ok()) << current.status().ToString();
+    EXPECT_EQ(current->digest(), digest);
+  }
+  RecordMeta m = MakeRecord(policy::Classification::kInternal);
+  ASSERT_TRUE(archive_->View(As(borrower_), m.id, "核对报价").ok());
+  EXPECT_EQ(archive_->View(As(borrower_), m.id, "核对报价").status().code(),
+            StatusCode::kResourceExhausted);
+}
+
 }  // namespace
 }  // namespace custos::vault

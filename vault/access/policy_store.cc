@@ -105,7 +105,8 @@ Result<policy::Policy> GetPolicyVersion(const ReadTxn& txn, std::string_view sha
   // altered or misplaced.
   if (PolicyDigest(source) != sha256)
     return Status::DataLoss("stored policy does not match its hash");
-  CUSTOS_ASSIGN_OR_RETURN(policy::Policy p, policy::LoadPolicy(source));
+  CUSTOS_ASSIGN_OR_RETURN(policy::Policy p,
+                          policy::LoadPolicy(source, policy::PolicyText::kStored));
   p.set_digest(std::string(sha256));
   return p;
 }
