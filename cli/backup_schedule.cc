@@ -30,9 +30,21 @@ std::string BackupName(UnixMillis now) {
   return std::string(kPrefix) + compact + std::string(kSuffix);
 }
 
-bool IsScheduledBackup(const std::string& name) {
-  return name.size() > kPrefix.size() + kSuffix.size() && name.starts_with(kPrefix) &&
-         name.ends_with(kSuffix);
+// Only names BackupName writes: retention must never take a file someone
+// put there by hand ("custos-weekly.custos-backup", which would also sort
+// after every dated name and count as the newest).
+bool IsScheduledBackup(std::string_view name) {
+  constexpr std::string_view kShape = "00000000T000000.000Z";  // 0: a digit
+  if (name.size() != kPrefix.size() + kShape.size() + kSuffix.size() ||
+      !name.starts_with(kPrefix) || !name.ends_with(kSuffix)) {
+    return false;
+  }
+  const std::string_view stamp = name.substr(kPrefix.size(), kShape.size());
+  for (size_t i = 0; i < kShape.size(); ++i) {
+    const bool digit = stamp[i] >= '0' && stamp[i] <= '9';
+    if (kShape[i] == '0' ? !digit : stamp[i] != kShape[i]) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -58,15 +70,21 @@ Result<std::string> RunScheduledBackup(vault::Vault& vault, const vault::AuditLo
     return scrub.Annotate(path + " written; no older backup removed, because the vault is damaged",
                           path + " 已写入；保险库已损坏，未删除更早的备份");
   }
-  std::vector<std::string> names;
+  // The one just written is kept whatever its name sorts as (a clock set
+  // back makes it sort before older ones); of the others, the newest
+  // keep - 1.
+  const std::string written = fs::path(path).filename().string();
+  std::vector<std::string> others;
   for (const auto& entry : fs::directory_iterator(schedule.dir, ec)) {
     const std::string name = entry.path().filename().string();
-    if (entry.is_regular_file() && IsScheduledBackup(name)) names.push_back(name);
+    if (name != written && entry.is_regular_file() && IsScheduledBackup(name)) {
+      others.push_back(name);
+    }
   }
-  std::sort(names.begin(), names.end());
-  const size_t keep = static_cast<size_t>(std::max(1, schedule.keep));
-  for (size_t i = 0; i + keep < names.size(); ++i) {
-    fs::remove(fs::path(schedule.dir) / names[i], ec);
+  std::sort(others.begin(), others.end());
+  const size_t keep_others = static_cast<size_t>(std::max(1, schedule.keep)) - 1;
+  for (size_t i = 0; i + keep_others < others.size(); ++i) {
+    fs::remove(fs::path(schedule.dir) / others[i], ec);
   }
   return path;
 }

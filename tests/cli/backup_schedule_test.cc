@@ -47,6 +47,42 @@ TEST(BackupScheduleTest, BackupsAreCheckedNamedByTimeAndPruned) {
   EXPECT_TRUE(std::filesystem::exists(s.dir + "/notes.txt"));
 }
 
+// Backups an operator put in the folder by hand, even with names like the
+// schedule's, are not the schedule's to delete. "custos-weekly…" sorts after
+// every dated name: counted as the newest, it once made each new backup the
+// one deleted while the log and the metrics said it was written. And a
+// scheduled backup from a clock that was ahead sorts after the new one, which
+// is kept anyway.
+TEST(BackupScheduleTest, RetentionKeepsTheNewBackupAndNeverTakesFilesPutThereByHand) {
+  TempDir dir;
+  auto v = vault::testing::CreateTestVault(dir.path() + "/vault");
+  auto log = vault::AuditLog::Open(*v).value();
+  ASSERT_TRUE(log->CheckpointNow().ok());
+  TempDir out;
+  BackupSchedule s;
+  s.dir = out.path() + "/backups";
+  s.keep = 1;
+  std::filesystem::create_directories(s.dir);
+  const std::vector<std::string> by_hand = {
+      "custos-weekly.custos-backup", "custos-2026-12-03.custos-backup",
+      "custos-20261203T091500.123Z.custos-backup.partial", "custos-20261203T0915.custos-backup"};
+  for (const std::string& name : by_hand) std::ofstream(s.dir + "/" + name) << "by hand";
+  const std::string ahead = s.dir + "/custos-99991231T235959.999Z.custos-backup";
+  std::ofstream(ahead) << "a clock that was ahead";
+
+  auto first = RunScheduledBackup(*v, *log, s);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(std::filesystem::exists(*first));
+  EXPECT_FALSE(std::filesystem::exists(ahead));  // keep = 1: the new one alone
+  auto second = RunScheduledBackup(*v, *log, s);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_TRUE(std::filesystem::exists(*second));
+  EXPECT_FALSE(std::filesystem::exists(*first));
+  for (const std::string& name : by_hand) {
+    EXPECT_TRUE(std::filesystem::exists(s.dir + "/" + name)) << name;
+  }
+}
+
 // A vault damaged on disk is copied damaged: its backup is kept, but the
 // older, good backups are not rotated out for it.
 TEST(BackupScheduleTest, ABackupOfADamagedVaultRemovesNoOlderBackup) {
