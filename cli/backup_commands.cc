@@ -1,5 +1,7 @@
 // custos backup | restore | scrub: online backups, restoring them elsewhere,
 // and reading back every stored value (vault/backup/backup.h, docs/operations.md).
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <unistd.h>
@@ -41,23 +43,19 @@ void PrintCheck(const vault::BackupCheck& c) {
             << "), none damaged\n";
 }
 
-// Extracts `file` into `dir`, opens it read-only with `pass` and checks it
-// (VerifyOpenedBackup). The vault is closed before returning.
-Result<vault::BackupCheck> ExtractAndCheck(const std::string& file, const std::string& dir,
-                                           const vault::SecretBytes& pass) {
-  CUSTOS_ASSIGN_OR_RETURN(vault::BackupManifest m, vault::ExtractBackup(file, dir));
-  vault::OpenOptions ro;
-  ro.read_only = true;
-  CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<vault::Vault> v, vault::Vault::Open(dir, pass, ro));
-  CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<vault::AuditLog> log, vault::AuditLog::Open(*v));
-  return vault::VerifyOpenedBackup(*v, *log, m);
-}
-
 // A private temporary directory for checking a backup (sealed data only).
 Result<std::string> TempDir() {
-  std::string t = (std::filesystem::temp_directory_path() / "custos-backup-check-XXXXXX").string();
-  if (::mkdtemp(t.data()) == nullptr)
-    return Status::Internal("cannot create a temporary directory");
+  std::error_code ec;
+  const std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
+  if (ec) {
+    return Status::Unavailable("no temporary directory to check the backup in (TMPDIR): " +
+                               ec.message());
+  }
+  std::string t = (tmp / "custos-backup-check-XXXXXX").string();
+  if (::mkdtemp(t.data()) == nullptr) {
+    return Status::Unavailable("cannot create a directory in " + tmp.string() + ": " +
+                               std::strerror(errno));
+  }
   return t;
 }
 
@@ -132,14 +130,26 @@ class BackupCommand : public Command {
  private:
   int CheckWith(const std::string& file, const vault::SecretBytes& pass, const char* heading) {
     auto dir = TempDir();
-    if (!dir.ok()) return Fail(dir.status());
-    auto check = ExtractAndCheck(file, *dir, pass);
+    if (!dir.ok()) return Fail(dir.status().Annotate(file + " was not checked"));
+    Result<vault::BackupCheck> check = [&]() -> Result<vault::BackupCheck> {
+      CUSTOS_ASSIGN_OR_RETURN(vault::BackupManifest m, vault::ExtractBackup(file, *dir));
+      return vault::CheckExtractedBackup(*dir, m, pass);
+    }();
     vault::RemoveExtracted(*dir);
     if (!check.ok()) {
-      // A wrong passphrase says nothing about the backup: an operator told
-      // it is bad might delete a good one.
-      if (check.status().code() == StatusCode::kUnauthenticated) {
-        return Fail(check.status().Annotate(file + " was not checked"));
+      // Only what the backup holds makes it bad. A wrong passphrase, or a
+      // temporary directory without room for the copy, says nothing about
+      // it: an operator told it is bad might delete a good one.
+      const StatusCode code = check.status().code();
+      if (code != StatusCode::kDataLoss && code != StatusCode::kInvalidArgument) {
+        const std::string where = std::filesystem::path(*dir).parent_path().string();
+        const bool local = code == StatusCode::kInternal || code == StatusCode::kUnavailable ||
+                           code == StatusCode::kResourceExhausted;
+        return Fail(
+            check.status().Annotate(file + " was not checked" +
+                                    (local ? " (the check copies the vault into " + where +
+                                                 "; set TMPDIR to a directory with room for it)"
+                                           : std::string())));
       }
       return Fail(check.status().Annotate(file + " is NOT a good backup"));
     }
@@ -187,16 +197,10 @@ class RestoreCommand : public Command {
           "custos migrate --from DIR --to URL");
     }
     const std::string dir = Has("store") ? Flag("store").substr(5) : VaultLocation();
-    const bool existed = std::filesystem::exists(dir);
-    auto check = ExtractAndCheck(args[0], dir, *pass);
-    if (!check.ok()) {
-      // Nothing half-restored stays behind; an existing vault was never touched.
-      if (check.status().code() != StatusCode::kAlreadyExists) {
-        vault::RemoveExtracted(dir);
-        if (existed) std::filesystem::create_directories(dir);
-      }
-      return Fail(check.status().Annotate("restore failed"));
-    }
+    // Checked beside the target before it becomes the vault: nothing
+    // half-restored is left to serve, and an existing vault is never touched.
+    auto check = vault::RestoreBackup(args[0], dir, *pass);
+    if (!check.ok()) return Fail(check.status().Annotate("restore failed"));
     std::cout << "restored " << args[0] << " into " << dir << "\n";
     PrintCheck(*check);
     std::cout << "Start it with: custos serve --data " << dir << "\n";

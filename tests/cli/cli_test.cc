@@ -690,6 +690,12 @@ TEST(CliBackupTest, BackupBesideServeRestoreRollbackAndScrub) {
   EXPECT_EQ(wrong.code, 1) << wrong.out;
   EXPECT_NE(wrong.out.find("was not checked: wrong passphrase"), std::string::npos) << wrong.out;
   EXPECT_EQ(wrong.out.find("NOT a good backup"), std::string::npos) << wrong.out;
+  // Nor does a temporary directory the check cannot write its copy in.
+  CliRun no_room = Custos("backup verify " + b1, env + " TMPDIR=" + dir.path() + "/no-such-dir");
+  EXPECT_EQ(no_room.code, 1) << no_room.out;
+  EXPECT_NE(no_room.out.find("was not checked"), std::string::npos) << no_room.out;
+  EXPECT_NE(no_room.out.find("TMPDIR"), std::string::npos) << no_room.out;
+  EXPECT_EQ(no_room.out.find("NOT a good backup"), std::string::npos) << no_room.out;
   CliRun restore = Custos("restore " + b1 + " --data " + copy, env);
   EXPECT_EQ(restore.code, 0) << restore.out;
   CliRun again = Custos("restore " + b1 + " --data " + copy, env);

@@ -164,6 +164,74 @@ TEST_F(BackupTest, NothingIsOverwrittenAndADamagedBackupLeavesNothingBehind) {
 // backup is first written (FILE.partial): it is removed, not followed, so
 // the backup never overwrites the file it points to; a leftover partial
 // file of an interrupted backup is replaced the same way.
+// A restore checks its copy inside the target before the target holds a
+// vault: a restore stopped half way leaves nothing that `serve` would open,
+// and the next one finishes. A directory prepared for it (a mount point, a
+// link to another disk) keeps its owner and mode when a restore fails.
+TEST_F(BackupTest, ARestoreIsCheckedBeforeItIsAVaultAndLeavesAPreparedDirectoryAsItWas) {
+  namespace fs = std::filesystem;
+  MakeRecord(policy::Classification::kInternal);
+  ASSERT_TRUE(log_->CheckpointNow().ok());
+  const std::string file = Backup("a.custos-backup");
+  const std::string damaged = out_.path() + "/damaged.custos-backup";
+  fs::copy_file(file, damaged);
+  FlipByte(damaged, 512 + 4096 + 100);
+
+  testing::TempDir target;
+  const std::string prepared = target.path() + "/prepared";
+  fs::create_directory(prepared);
+  fs::permissions(prepared, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec,
+                  fs::perm_options::replace);
+  const auto as_prepared = [&] {
+    EXPECT_TRUE(fs::is_directory(prepared));
+    EXPECT_TRUE(fs::is_empty(prepared));
+    EXPECT_EQ(fs::status(prepared).permissions() & fs::perms::all,
+              fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+  };
+  EXPECT_EQ(RestoreBackup(damaged, prepared, testing::Pass()).status().code(),
+            StatusCode::kDataLoss);
+  as_prepared();
+  EXPECT_EQ(RestoreBackup(file, prepared, testing::Pass("another passphrase")).status().code(),
+            StatusCode::kUnauthenticated);
+  as_prepared();
+  const std::string missing = target.path() + "/missing";
+  EXPECT_EQ(RestoreBackup(damaged, missing, testing::Pass()).status().code(),
+            StatusCode::kDataLoss);
+  EXPECT_FALSE(fs::exists(missing));
+
+  // What a restore stopped before its check ended leaves: a copy aside,
+  // and no vault.
+  ASSERT_TRUE(ExtractBackup(file, prepared + "/" + std::string(kRestoreStaging)).ok());
+  EXPECT_FALSE(Vault::Exists(prepared));
+  auto restored = RestoreBackup(file, prepared, testing::Pass());
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_EQ(restored->audit.size, LogSize());
+  EXPECT_FALSE(fs::exists(prepared + "/" + std::string(kRestoreStaging)));
+  EXPECT_TRUE(Vault::Exists(prepared));
+  EXPECT_TRUE(Vault::Open(prepared, testing::Pass()).ok());
+  // And a vault is never restored over.
+  EXPECT_EQ(RestoreBackup(file, prepared, testing::Pass()).status().code(),
+            StatusCode::kAlreadyExists);
+}
+
+// A data file shorter than the pages its header counts (a copy cut off by a
+// full disk, or a crafted backup whose hash was made to match) is refused at
+// open; reading it would end the process with SIGBUS.
+TEST_F(BackupTest, ADataFileCutShortIsRefusedAtOpen) {
+  MakeRecord(policy::Classification::kInternal);
+  const std::string file = Backup("a.custos-backup");
+  testing::TempDir target;
+  const std::string dir = target.path() + "/cut";
+  ASSERT_TRUE(ExtractBackup(file, dir).ok());
+  const std::string data = dir + "/data.mdb";
+  std::filesystem::resize_file(data, std::filesystem::file_size(data) - 4096);
+  OpenOptions ro;
+  ro.read_only = true;
+  const Status opened = Vault::Open(dir, testing::Pass(), ro).status();
+  EXPECT_EQ(opened.code(), StatusCode::kDataLoss);
+  EXPECT_NE(opened.message().find("data file is cut off"), std::string::npos) << opened.message();
+}
+
 TEST_F(BackupTest, ALinkPlantedWhereTheBackupIsWrittenIsNotFollowed) {
   MakeRecord(policy::Classification::kInternal);
   const std::string victim = out_.path() + "/victim.txt";

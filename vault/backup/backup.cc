@@ -45,12 +45,13 @@ class Fd {
   int fd_;
 };
 
-Status WriteAll(int fd, std::string_view data) {
+// `what` names the file for an error: "writing " + what.
+Status WriteAll(int fd, std::string_view data, std::string_view what = "the backup") {
   while (!data.empty()) {
     const ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Errno("writing the backup");
+      return Errno("writing " + std::string(what));
     }
     data.remove_prefix(static_cast<size_t>(n));
   }
@@ -454,16 +455,33 @@ Result<std::string> ReadCheckpointFile(const std::string& path) {
   return text;
 }
 
-void RemoveExtracted(const std::string& dir) {
+namespace {
+
+// The files ExtractBackup and opening its copy put in `dir`.
+void RemoveExtractedFiles(const std::string& dir) {
   std::error_code ec;
   for (const char* f : {"data.mdb", "data.mdb.partial", "lock.mdb", "custos.lock"}) {
     std::filesystem::remove(std::filesystem::path(dir) / f, ec);
   }
+}
+
+}  // namespace
+
+void RemoveExtracted(const std::string& dir) {
+  RemoveExtractedFiles(dir);
+  std::error_code ec;
   if (std::filesystem::is_empty(dir, ec)) std::filesystem::remove(dir, ec);
 }
 
 Result<BackupManifest> ExtractBackup(const std::string& path, const std::string& dir) {
   std::error_code ec;
+  const bool created = !std::filesystem::exists(dir, ec);
+  // What this call wrote goes on any error; a directory that was there
+  // before stays, as it was.
+  const auto undo = [&] {
+    RemoveExtractedFiles(dir);
+    if (created) std::filesystem::remove(dir, ec);
+  };
   if (Vault::Exists(dir)) {
     return Status::AlreadyExists("a vault already exists in " + dir + "; it was not touched",
                                  dir + " 中已有保管库，未作任何改动");
@@ -473,31 +491,88 @@ Result<BackupManifest> ExtractBackup(const std::string& path, const std::string&
                                  dir + " 不是空目录；请恢复到新目录或空目录");
   }
   CUSTOS_ASSIGN_OR_RETURN(Opened o, OpenBackup(path));
-  if (!std::filesystem::exists(dir, ec)) {
+  if (created) {
     std::filesystem::create_directories(dir, ec);
     if (ec) return Status::Internal("creating " + dir + ": " + ec.message());
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
   }
-  std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
-                               std::filesystem::perm_options::replace, ec);
   const std::string partial = (std::filesystem::path(dir) / "data.mdb.partial").string();
   const std::string final_path = (std::filesystem::path(dir) / "data.mdb").string();
   Fd out(::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (out.get() < 0) {
     Status s = Errno("creating " + partial);
-    RemoveExtracted(dir);
+    undo();
     return s;
   }
-  Status s = StreamPayload(o, [&](std::string_view piece) { return WriteAll(out.get(), piece); });
+  Status s =
+      StreamPayload(o, [&](std::string_view piece) { return WriteAll(out.get(), piece, partial); });
   if (s.ok() && ::fsync(out.get()) != 0) s = Errno("syncing " + partial);
   out.Close();
   if (s.ok() && ::rename(partial.c_str(), final_path.c_str()) != 0)
     s = Errno("renaming " + partial);
   if (s.ok()) s = SyncDir(final_path);
   if (!s.ok()) {
-    RemoveExtracted(dir);
+    undo();
     return s;
   }
   return o.manifest;
+}
+
+Result<BackupCheck> CheckExtractedBackup(const std::string& dir, const BackupManifest& manifest,
+                                         const SecretBytes& passphrase) {
+  OpenOptions read_only;
+  read_only.read_only = true;
+  CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<Vault> vault, Vault::Open(dir, passphrase, read_only));
+  CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<AuditLog> log, AuditLog::Open(*vault));
+  return VerifyOpenedBackup(*vault, *log, manifest);
+}
+
+Result<BackupCheck> RestoreBackup(const std::string& path, const std::string& dir,
+                                  const SecretBytes& passphrase) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (Vault::Exists(dir)) {
+    return Status::AlreadyExists("a vault already exists in " + dir + "; it was not touched",
+                                 dir + " 中已有保管库，未作任何改动");
+  }
+  const fs::path staging = fs::path(dir) / kRestoreStaging;
+  // An earlier restore here that was stopped, or crashed, before its check
+  // ended: its copy was never a vault in `dir`.
+  if (fs::exists(fs::symlink_status(staging, ec))) {
+    fs::remove_all(staging, ec);
+    if (ec) {
+      return Status::Internal("an unfinished restore's copy in " + staging.string() +
+                              " cannot be removed: " + ec.message());
+    }
+  }
+  const bool created = !fs::exists(dir, ec);
+  if (!created && !fs::is_empty(dir, ec)) {
+    return Status::AlreadyExists(dir + " is not empty; restore into a new or empty directory",
+                                 dir + " 不是空目录；请恢复到新目录或空目录");
+  }
+  if (created) {
+    fs::create_directories(dir, ec);
+    if (ec) return Status::Internal("creating " + dir + ": " + ec.message());
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  }
+  const auto undo = [&](Status s) {
+    fs::remove_all(staging, ec);
+    if (created) fs::remove(dir, ec);
+    return s;
+  };
+  auto manifest = ExtractBackup(path, staging.string());
+  if (!manifest.ok()) return undo(manifest.status());
+  auto check = CheckExtractedBackup(staging.string(), *manifest, passphrase);
+  if (!check.ok()) return undo(check.status());
+  // Proven: only now does `dir` hold a vault.
+  const std::string final_path = (fs::path(dir) / "data.mdb").string();
+  if (::rename((staging / "data.mdb").c_str(), final_path.c_str()) != 0) {
+    return undo(Errno("moving the checked copy to " + final_path));
+  }
+  if (Status synced = SyncDir(final_path); !synced.ok()) return synced;
+  fs::remove_all(staging, ec);
+  return check;
 }
 
 std::string DamagedList(const ScrubReport& report, size_t max) {
@@ -512,11 +587,18 @@ std::string DamagedList(const ScrubReport& report, size_t max) {
 Result<BackupCheck> VerifyOpenedBackup(const Vault& vault, const AuditLog& log,
                                        const BackupManifest& manifest) {
   BackupCheck c;
-  if (log.name() != manifest.log_name || log.VerifierKey() != manifest.verifier_key) {
+  if (log.name() != manifest.log_name) {
     return Status::DataLoss(
         "the backup's vault is not the one its manifest names (log " + log.name() + ", manifest " +
             manifest.log_name + ")",
         "备份中的保管库与清单所指不符（日志 " + log.name() + "，清单 " + manifest.log_name + "）");
+  }
+  // Two vaults may carry one name (every demo vault does): the key tells.
+  if (log.VerifierKey() != manifest.verifier_key) {
+    return Status::DataLoss(
+        "the backup's vault is not the one its manifest names: its log " + log.name() +
+            " is signed with another key",
+        "备份中的保管库与清单所指不符：其日志 " + log.name() + " 的签名密钥不同");
   }
   // The keys the copy holds are the ones the manifest says it was made
   // under (an edited manifest, or a payload from another copy, says not).

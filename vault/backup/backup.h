@@ -74,7 +74,9 @@ Result<BackupManifest> ReadBackupManifest(const std::string& path);
 // Writes the backup's payload as `dir`/data.mdb, checking its SHA-256 on
 // the way. `dir` must not hold a vault nor anything else (kAlreadyExists);
 // it is created (0700) when missing. On any error, what was written is
-// removed again (and `dir`, when this call created it).
+// removed again (and `dir`, when this call created it; one that was there
+// before stays as it was). The copy is not checked: RestoreBackup, or
+// CheckExtractedBackup.
 Result<BackupManifest> ExtractBackup(const std::string& path, const std::string& dir);
 
 // Removes what ExtractBackup (and opening the result) put in `dir`: its
@@ -106,6 +108,29 @@ struct BackupCheck {
 // first failure (a damaged value: its table and key).
 Result<BackupCheck> VerifyOpenedBackup(const Vault& vault, const AuditLog& log,
                                        const BackupManifest& manifest);
+
+// Opens the vault ExtractBackup wrote in `dir` read-only with `passphrase`
+// and checks it against `manifest` (VerifyOpenedBackup). The vault is
+// closed before returning. kUnauthenticated for a wrong passphrase; a copy
+// cut off or damaged, kDataLoss.
+Result<BackupCheck> CheckExtractedBackup(const std::string& dir, const BackupManifest& manifest,
+                                         const SecretBytes& passphrase);
+
+// Where RestoreBackup keeps the copy it is checking, inside the target.
+inline constexpr std::string_view kRestoreStaging = ".custos-restore";
+
+// Restores the backup at `path` as the vault in `dir` and proves it is the
+// vault the backup was made from: the payload is extracted into
+// `dir`/.custos-restore and checked there (CheckExtractedBackup); only then
+// is its data file renamed to `dir`/data.mdb. Until that rename `dir` holds
+// no vault, so a restore that fails, is stopped or crashes leaves nothing
+// that `serve` would open, and the next restore into `dir` removes the
+// unfinished copy. `dir` must hold no vault and nothing else
+// (kAlreadyExists); it is created (0700) when missing and removed again on
+// failure; one that was there (a mount point, a symbolic link to another
+// disk) is left as it was, with its owner and mode.
+Result<BackupCheck> RestoreBackup(const std::string& path, const std::string& dir,
+                                  const SecretBytes& passphrase);
 
 }  // namespace custos::vault
 

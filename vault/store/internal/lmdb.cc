@@ -1,5 +1,8 @@
 #include "vault/store/internal/lmdb.h"
 
+#include <cstdint>
+#include <string>
+
 #include <sys/stat.h>
 
 namespace custos::vault::internal {
@@ -69,6 +72,26 @@ Result<Env> Env::Open(const std::string& dir, size_t map_size, unsigned max_dbs,
   unsigned flags = MDB_NOTLS | (read_only ? MDB_RDONLY : 0u);
   rc = mdb_env_open(env, dir.c_str(), flags, 0600);
   if (rc != 0) return LmdbStatus(rc, "opening the vault's data files");
+  // SECURITY: a data file shorter than the pages its header counts (cut off
+  // by a full disk during a copy, or a crafted backup) would end the process
+  // with SIGBUS at the first read past its end, leaving whatever it was doing
+  // half done. The header is read without the map, so it is checked first.
+  MDB_envinfo info;
+  MDB_stat pages;
+  mdb_filehandle_t fd = -1;
+  struct stat file;
+  if ((rc = mdb_env_info(env, &info)) != 0) return LmdbStatus(rc, "reading the data file's header");
+  if ((rc = mdb_env_stat(env, &pages)) != 0)
+    return LmdbStatus(rc, "reading the data file's header");
+  if ((rc = mdb_env_get_fd(env, &fd)) != 0) return LmdbStatus(rc, "reading the data file's header");
+  if (::fstat(fd, &file) != 0) return Status::Unavailable("the vault's data file cannot be read");
+  const uint64_t needed = (static_cast<uint64_t>(info.me_last_pgno) + 1) * pages.ms_psize;
+  if (static_cast<uint64_t>(file.st_size) < needed) {
+    return Status::DataLoss("the vault's data file is cut off: " + std::to_string(file.st_size) +
+                                " bytes, its pages need " + std::to_string(needed),
+                            "保管库的数据文件不完整：" + std::to_string(file.st_size) +
+                                " 字节，其页面需要 " + std::to_string(needed) + " 字节");
+  }
   return holder;
 }
 
