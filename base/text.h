@@ -2,8 +2,9 @@
 // without control characters, and without the bidirectional override,
 // embedding and isolate characters (U+202A–U+202E, U+2066–U+2069) that make
 // text display in another order than it is stored. A one-line field holds
-// no line break or tab either; a longer text may. Thread-safety: pure
-// functions.
+// no line break or tab either, nor a zero-width character (U+200B, U+2060,
+// U+FEFF) that makes a name differ from one that looks the same; a longer
+// text may hold tabs and line breaks. Thread-safety: pure functions.
 #ifndef CUSTOS_BASE_TEXT_H_
 #define CUSTOS_BASE_TEXT_H_
 
@@ -24,6 +25,7 @@ enum class TextFault {
   kTab,        // in a one-line field
   kControl,    // C0 (but those above, where allowed), DEL, C1
   kBidi,       // U+202A–U+202E, U+2066–U+2069
+  kInvisible,  // U+200B, U+2060, U+FEFF in a one-line field
 };
 struct TextCheck {
   TextFault fault = TextFault::kNone;
@@ -39,6 +41,12 @@ std::string LineTextProblem(std::string_view text);
 // The same for a longer text, which may also hold tabs and line breaks
 // (LF, CR, U+2028, U+2029).
 std::string BlockTextProblem(std::string_view text);
+
+// Whether `text` shows nothing: empty, or only spaces of any width (ASCII
+// space and tab, U+00A0, U+1680, U+2000–U+200A, U+202F, U+205F, the
+// ideographic space U+3000) and invisible characters (U+200B, U+2060,
+// U+FEFF). A name like that names nothing.
+bool IsBlankText(std::string_view text);
 
 // `name` as the subject of a Chinese sentence: a name ending in a Latin
 // letter or digit ("content.phone", "标签 2") keeps a space before the

@@ -70,5 +70,24 @@ TEST(TextTest, LowerAsciiLowersOnlyLatinCapitals) {
   EXPECT_EQ(LowerAscii("王磊 Sales.Wang ÄÖ"), "王磊 sales.wang ÄÖ");
 }
 
+// Two names that look the same must be the same text, and a name must show
+// something.
+TEST(TextTest, ZeroWidthCharactersAreRefusedInALineAndBlankTextShowsNothing) {
+  EXPECT_EQ(LineTextProblem("苏州\u200B精密"),
+            "holds an invisible character (U+200B), which would make it differ from a text "
+            "that looks the same");
+  EXPECT_EQ(CheckText("\uFEFF苏州精密", false).fault, TextFault::kInvisible);
+  EXPECT_EQ(CheckText("苏州\u2060精密", false).code_point, 0x2060u);
+  EXPECT_EQ(BlockTextProblem("备注\u200B"), "");  // a longer text may
+  EXPECT_EQ(LineTextProblem("王磊\u200D"), "");   // a joiner, in emoji, stays
+
+  for (const char* blank : {"", " \t", "\u3000", "\u00A0\u3000", "\u200B", "\uFEFF ", "\u2003"}) {
+    EXPECT_TRUE(IsBlankText(blank)) << blank;
+  }
+  for (const char* shown : {"甲", "\u3000甲\u3000", "A", "\xFF"}) {
+    EXPECT_FALSE(IsBlankText(shown)) << shown;
+  }
+}
+
 }  // namespace
 }  // namespace custos
