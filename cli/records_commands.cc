@@ -1,12 +1,16 @@
 // custos import | policy: working on the archive from the command line, as a
 // named user whose password is checked, with every action audited and
 // decided by the policy exactly as in the web application.
+#include <cerrno>
 #include <fstream>
+#include <iconv.h>
 #include <iostream>
 #include <iterator>
+#include <sstream>
 
 #include <Poco/Util/Option.h>
 
+#include "base/json.h"
 #include "base/time.h"
 #include "cli/actor.h"
 #include "cli/commands.h"
@@ -21,6 +25,40 @@ namespace {
 
 using Poco::Util::Option;
 using Poco::Util::OptionSet;
+
+// `text` in GB18030 (which GBK and GB2312 are subsets of: what Excel on
+// Chinese Windows saves as "CSV (逗号分隔)") as UTF-8. kInvalidArgument
+// when it is not GB18030 either.
+Result<std::string> Gb18030ToUtf8(const std::string& text) {
+  iconv_t cd = ::iconv_open("UTF-8", "GB18030");
+  if (cd == reinterpret_cast<iconv_t>(-1)) {
+    return Status::Unavailable("this system cannot convert from GB18030 (glibc's gconv modules)");
+  }
+  std::string out(text.size() * 2 + 16, '\0');
+  char* in_at = const_cast<char*>(text.data());
+  size_t in_left = text.size();
+  char* out_at = out.data();
+  size_t out_left = out.size();
+  Status status = Status::Ok();
+  while (in_left > 0) {
+    if (::iconv(cd, &in_at, &in_left, &out_at, &out_left) != static_cast<size_t>(-1)) continue;
+    if (errno == E2BIG) {
+      const size_t used = out.size() - out_left;
+      out.resize(out.size() * 2);
+      out_at = out.data() + used;
+      out_left = out.size() - used;
+      continue;
+    }
+    status = Status::InvalidArgument(
+        "byte " + std::to_string(text.size() - in_left) + " is not GB18030 text either",
+        "第 " + std::to_string(text.size() - in_left) + " 字节也不是 GB18030 文本");
+    break;
+  }
+  ::iconv_close(cd);
+  if (!status.ok()) return status;
+  out.resize(out.size() - out_left);
+  return out;
+}
 
 class ImportCommand : public ActorCommand {
  public:
@@ -40,13 +78,41 @@ class ImportCommand : public ActorCommand {
                           .required(false)
                           .repeatable(false)
                           .argument("TEXT"));
+    options.addOption(Option("encoding", "",
+                             "the file's encoding: utf-8 (the default) or gb18030 (also GBK: "
+                             "Excel's \"CSV (逗号分隔)\" on Chinese Windows)")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("NAME"));
   }
 
   int Run(const std::vector<std::string>& args) override {
     if (args.size() != 1) return UsageError("import takes one CSV file");
     if (!Has("as")) return UsageError("--as USER is required");
-    std::ifstream in(args[0], std::ios::binary);
-    if (!in) return Fail(Status::NotFound("cannot read " + args[0], "无法读取 " + args[0]));
+    const std::string encoding = Has("encoding") ? Flag("encoding") : "utf-8";
+    if (encoding != "utf-8" && encoding != "gb18030" && encoding != "gbk") {
+      return UsageError("--encoding is utf-8 or gb18030");
+    }
+    std::ifstream file(args[0], std::ios::binary);
+    if (!file) return Fail(Status::NotFound("cannot read " + args[0], "无法读取 " + args[0]));
+    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    if (file.bad()) return Fail(Status::Unavailable("reading " + args[0] + " failed"));
+    if (encoding != "utf-8") {
+      auto converted = Gb18030ToUtf8(text);
+      if (!converted.ok()) return Fail(converted.status().Annotate(args[0]));
+      text = std::move(*converted);
+    } else if (!json::IsValidUtf8(text)) {
+      // Said before anything else: every row would be refused for it.
+      return Fail(Status::InvalidArgument(
+          args[0] +
+              " is not UTF-8 text. Excel on Chinese Windows saves \"CSV (逗号分隔)\" as "
+              "GB18030: import it with --encoding gb18030, or save it as \"CSV UTF-8 (逗号分隔)\". "
+              "Nothing was imported.",
+          args[0] + " 不是 UTF-8 文本。中文 Windows 上的 Excel 将“CSV (逗号分隔)”存为 GB18030 "
+                    "编码：请加 --encoding gb18030 导入，或另存为“CSV UTF-8 "
+                    "(逗号分隔)”。未导入任何内容。"));
+    }
+    std::istringstream in(std::move(text));
     auto s = OpenAs();
     if (!s.ok()) return Fail(s.status());
     vault::CsvImportOptions opts;
@@ -59,8 +125,14 @@ class ImportCommand : public ActorCommand {
                 << ": " << e.message << "\n";
     }
     if (!report->committed) {
-      std::cerr << "custos import: " << report->errors.size() << " error(s) in " << report->rows
-                << " rows; nothing was imported (fix them, or use --skip-errors)\n";
+      if (report->whole_file) {
+        std::cerr << "custos import: the file cannot be read as customer rows; nothing was "
+                     "imported (fix the file: --skip-errors cannot leave this out)\n";
+      } else {
+        std::cerr << "custos import: " << report->errors.size() << " error(s) in " << report->rows
+                  << " rows; nothing was imported (fix them, or use "
+                  << "--skip-errors)\n";
+      }
       return kExitFailed;
     }
     std::cout << "Imported " << report->record_ids.size() << " of " << report->rows

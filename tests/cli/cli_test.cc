@@ -287,6 +287,30 @@ TEST(CliArchiveTest, ImportAndPolicyActAsCheckedUsers) {
   EXPECT_EQ(skip.code, 0) << skip.out;
   EXPECT_NE(skip.out.find("Imported 1 of 2"), std::string::npos) << skip.out;
 
+  // What Excel on Chinese Windows saves as "CSV (逗号分隔)": GB18030 bytes
+  // (苏州模具 as GBK). Refused as UTF-8 with how to import it, and imported
+  // with --encoding gb18030.
+  const std::string gbk = WriteFile(dir, "gbk.csv",
+                                    "name,classification,owner\n"
+                                    "\xCB\xD5\xD6\xDD\xC4\xA3\xBE\xDF,internal,author\n");
+  CliRun as_utf8 = Custos("import " + gbk + " --skip-errors --as author --data " + data, env);
+  EXPECT_EQ(as_utf8.code, 1) << as_utf8.out;
+  EXPECT_NE(as_utf8.out.find("is not UTF-8 text"), std::string::npos) << as_utf8.out;
+  EXPECT_NE(as_utf8.out.find("--encoding gb18030"), std::string::npos) << as_utf8.out;
+  CliRun as_gbk = Custos("import " + gbk + " --encoding gb18030 --as author --data " + data, env);
+  EXPECT_EQ(as_gbk.code, 0) << as_gbk.out;
+  EXPECT_NE(as_gbk.out.find("Imported 1 of 1"), std::string::npos) << as_gbk.out;
+  // A broken quote is the file's fault: --skip-errors is not offered.
+  const std::string quote = WriteFile(dir, "quote.csv",
+                                      "name,classification,tags\n"
+                                      "甲,internal,\"VIP\n乙,internal,\"华东\"\n");
+  CliRun broken = Custos("import " + quote + " --skip-errors --as author --data " + data, env);
+  EXPECT_EQ(broken.code, 1) << broken.out;
+  EXPECT_NE(broken.out.find("row 2: text after a quoted field's closing quote"), std::string::npos)
+      << broken.out;
+  EXPECT_NE(broken.out.find("--skip-errors cannot leave this out"), std::string::npos)
+      << broken.out;
+
   CliRun wrong_pw = Custos("import " + csv + " --as author --data " + data,
                            "CUSTOS_PASSPHRASE=cli-test-passphrase CUSTOS_USER_PASSWORD=nope");
   EXPECT_EQ(wrong_pw.code, 1);

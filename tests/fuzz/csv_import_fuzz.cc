@@ -1,12 +1,14 @@
 // Fuzzes the customer CSV import (vault/records/csv_import.h): the RFC 4180 reader
 // (ParseCsv) and the row checks every file goes through before anything is
-// written (ReadCustomerCsv, with two known users). Checks:
+// written (ReadCustomerCsv, with two known users and one who has left).
+// Checks:
 //   - what ParseCsv accepts is valid UTF-8 and, written back with every
 //     field quoted, reads back as the same rows;
 //   - every record that passed has a name, real dates and known users, and
 //     comes from one data row (in order); every row counted either passed
 //     or has an error naming it;
-//   - a file with no errors passes every row it counts.
+//   - a file with no errors passes every row it counts; a file refused
+//     whole (its encoding, a broken quote, its header) reads no row.
 // Seed corpus: tests/fuzz/corpus/csv_import/ (the documented example, the
 // unit tests' files and broken ones).
 #include <cstddef>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "base/json.h"
+#include "base/text.h"
 #include "base/time.h"
 #include "tests/fuzz/promise.h"
 #include "vault/records/csv_import.h"
@@ -61,10 +64,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   const std::set<std::string> ids = {"u-alice", "u-bob"};
-  auto user_id = [](const std::string& username) -> Result<std::string> {
-    if (username == "alice") return std::string("u-alice");
-    if (username == "bob") return std::string("u-bob");
-    return std::string();
+  // carol has left: nothing may be given to her.
+  auto user_id = [](const std::string& username) -> Result<CsvUser> {
+    if (username == "alice") return CsvUser{"u-alice"};
+    if (username == "bob") return CsvUser{"u-bob"};
+    if (username == "carol") return CsvUser{"u-carol", /*disabled=*/true};
+    return CsvUser{};
   };
   CsvImportOptions options;
   options.max_rows = 64;
@@ -72,6 +77,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto read = ReadCustomerCsv(text, user_id, options, &report);
   Require(read.ok(), "only the user lookup can fail the reading");
   Require(read->records.size() == read->record_rows.size(), "each record has its row");
+  if (report.whole_file) {
+    // Its encoding, a broken quote, the header: no row was read.
+    Require(read->records.empty() && report.rows == 0 && !report.errors.empty(),
+            "a file refused whole has no rows and says why");
+    return 0;
+  }
   std::set<size_t> error_rows;
   for (const CsvRowError& e : report.errors) {
     Require(!e.message.empty(), "an error says what is wrong");
@@ -84,7 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Require(row > last_row, "records come in row order, one per data row");
     last_row = row;
     Require(error_rows.count(row) == 0, "a record's row has no error");
-    Require(r.kind == RecordKind::kCustomer && !r.name.empty(), "a customer file has a name");
+    Require(r.kind == RecordKind::kCustomer && !IsBlankText(r.name), "a customer file has a name");
     Require(r.declassify_on.empty() || ParseDate(r.declassify_on).ok(),
             "a declassification date is a date");
     Require(r.owner_id.empty() || ids.count(r.owner_id) == 1, "an owner is a known user");

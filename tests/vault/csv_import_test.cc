@@ -94,9 +94,9 @@ TEST_F(CsvImportTest, ReportsErrorsByRowAndImportsNothing) {
 // passes, row by row.
 TEST(CsvReadTest, ChecksRowsWithTheGivenLookup) {
   std::vector<std::string> asked;
-  auto user_id = [&](const std::string& username) -> Result<std::string> {
+  auto user_id = [&](const std::string& username) -> Result<CsvUser> {
     asked.push_back(username);
-    return username == "alice" ? std::string("u-alice") : std::string();
+    return username == "alice" ? CsvUser{"u-alice"} : CsvUser{};
   };
   CsvImportReport report;
   auto read = ReadCustomerCsv(
@@ -114,7 +114,7 @@ TEST(CsvReadTest, ChecksRowsWithTheGivenLookup) {
   EXPECT_EQ(read->records[0].owner_id, "u-alice");
   EXPECT_EQ(read->records[1].classification, policy::Classification::kSecret);
 
-  auto failing = [](const std::string&) -> Result<std::string> {
+  auto failing = [](const std::string&) -> Result<CsvUser> {
     return Status::Unavailable("lookup failed");
   };
   CsvImportReport report2;
@@ -133,7 +133,7 @@ TEST(CsvReadTest, ChecksRowsWithTheGivenLookup) {
 // A spreadsheet cell may hold a line break (a quoted CSV field): kept in
 // the notes, refused in a name or a tag, with the row and column.
 TEST(CsvReadTest, LineBreaksOnlyInTheLongerContentColumns) {
-  auto nobody = [](const std::string&) -> Result<std::string> { return std::string(); };
+  auto nobody = [](const std::string&) -> Result<CsvUser> { return CsvUser{}; };
   CsvImportReport report;
   auto read = ReadCustomerCsv(
       "name,classification,tags,notes\n"
@@ -163,6 +163,97 @@ TEST_F(CsvImportTest, BadHeaderAndDeniedImporter) {
   auto denied = ImportCustomersCsv(*archive_, As(auditor_), in);
   EXPECT_EQ(denied.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(archive_->CatalogSize(), 0u);
+}
+
+// A quote opened and not closed where the clerk meant swallowed the next
+// rows into one field, and the import said every row was imported. Text
+// after a closing quote is refused, naming the row, and nothing is imported.
+TEST_F(CsvImportTest, AStrayQuoteIsRefusedRatherThanSwallowingTheNextRows) {
+  size_t row = 0;
+  const Status swallowed =
+      ParseCsv("name,notes\n甲,\"VIP 客户\n乙,\"备注\"\n丙,\"ok\"\n", &row).status();
+  EXPECT_EQ(swallowed.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(row, 2u);
+  EXPECT_NE(swallowed.message().find("row 2: text after a quoted field's closing quote"),
+            std::string::npos)
+      << swallowed.message();
+  // A quote inside a field that does not start with one stays text.
+  auto inches = ParseCsv("name,notes\n甲,12\" 显示器\n");
+  ASSERT_TRUE(inches.ok()) << inches.status().ToString();
+  EXPECT_EQ((*inches)[1][1], "12\" 显示器");
+
+  auto r = Import("name,classification,notes\n甲,internal,\"VIP 客户\n乙,internal,\"备注\"\n",
+                  /*skip=*/true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->committed);
+  EXPECT_TRUE(r->whole_file);
+  ASSERT_EQ(r->errors.size(), 1u);
+  EXPECT_EQ(r->errors[0].row, 2u);
+  EXPECT_EQ(r->errors[0].message.rfind("text after", 0), 0u) << r->errors[0].message;
+  EXPECT_EQ(archive_->CatalogSize(), 0u);
+  // A file in GB18030 is the file's fault, not one row's.
+  auto gbk = Import("name,classification\n\xC4\xA3\xBE\xDF,internal\n", /*skip=*/true);
+  ASSERT_TRUE(gbk.ok());
+  EXPECT_TRUE(gbk->whole_file);
+  ASSERT_EQ(gbk->errors.size(), 1u);
+  EXPECT_EQ(gbk->errors[0].row, 2u);
+  EXPECT_NE(gbk->errors[0].message.find("not valid UTF-8"), std::string::npos);
+}
+
+// What a clerk's file must not do to the archive: give customers to someone
+// who has left, add a customer whose name shows nothing or differs from one
+// that looks the same, or take a registration number that is not one.
+TEST_F(CsvImportTest, RowsThatWouldMisleadAreRefusedByColumn) {
+  User left = borrower_;
+  left.disabled = true;
+  ASSERT_TRUE(vault_->Write([&](WriteTxn& w) { return UpdateUser(w, left); }).ok());
+  std::string csv =
+      "name,classification,owner,custodian,registration_number,contact_name,"
+      "contact_email\n";
+  csv += "甲公司,internal,li.borrower,,,,\n";                           // row 2
+  csv += "乙公司,internal,,li.borrower,,,\n";                           // row 3
+  csv += "\u3000,internal,,,,,\n";                                      // row 4
+  csv += "\u200b,internal,,,,,\n";                                      // row 5
+  csv += "苏州\u200b精密模具有限公司,internal,,,,,\n";                  // row 6
+  csv += "丙公司,internal,,,９１３２０５００ＭＡ１ＸＸＸＸＸ１Ａ,,\n";  // row 7
+  csv += "丁公司,internal,,,统一社会信用,,\n";                          // row 8
+  csv += "戊公司,internal,,,,王,wang-at-example.cn\n";                  // row 9
+  csv += "己公司,internal,,,91320500MA1XXXXX1A,王,wang@example.cn\n";   // row 10 ok
+  auto r = Import(csv);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE(r->committed);
+  EXPECT_FALSE(r->whole_file);
+  std::vector<std::pair<size_t, std::string>> got;
+  for (const CsvRowError& e : r->errors) got.emplace_back(e.row, e.column);
+  EXPECT_EQ(got, (std::vector<std::pair<size_t, std::string>>{{2, "owner"},
+                                                              {3, "custodian"},
+                                                              {4, "name"},
+                                                              {5, "name"},
+                                                              {5, "name"},
+                                                              {6, "name"},
+                                                              {7, "registration_number"},
+                                                              {8, "registration_number"},
+                                                              {9, "contact_email"}}));
+  EXPECT_EQ(r->errors[0].message, "'li.borrower' has left or is disabled");
+  EXPECT_NE(r->errors[5].message.find("invisible character (U+200B)"), std::string::npos)
+      << r->errors[5].message;
+  // The customer's address is not repeated in the message.
+  EXPECT_EQ(r->errors[8].message.find("wang-at-example.cn"), std::string::npos);
+  EXPECT_EQ(archive_->CatalogSize(), 0u);
+
+  // The same holds outside the import.
+  NewRecord blank;
+  blank.name = "\u3000 ";
+  blank.classification = policy::Classification::kInternal;
+  EXPECT_EQ(archive_->CreateRecord(As(author_), blank, "新客户").status().code(),
+            StatusCode::kInvalidArgument);
+  NewRecord to_leaver;
+  to_leaver.name = "庚公司";
+  to_leaver.classification = policy::Classification::kInternal;
+  to_leaver.owner_id = borrower_.id;
+  const Status refused = archive_->CreateRecord(As(author_), to_leaver, "新客户").status();
+  EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.message_zh(), "负责人 li.borrower 已离职或账户已停用");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "vault/records/csv_import.h"
 
+#include <algorithm>
 #include <iterator>
 #include <map>
 #include <set>
@@ -61,7 +62,7 @@ Result<policy::Classification> ParseLevel(const std::string& s) {
 
 }  // namespace
 
-Result<std::vector<std::vector<std::string>>> ParseCsv(std::string_view text) {
+Result<std::vector<std::vector<std::string>>> ParseCsv(std::string_view text, size_t* error_row) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> row;
@@ -87,6 +88,17 @@ Result<std::vector<std::vector<std::string>>> ParseCsv(std::string_view text) {
         }
         quoted = false;
         ++i;
+        // A quoted field ends at its closing quote. Anything else there
+        // means a quote that was not closed where the writer meant it to
+        // be, and reading on would join the rows that follow into this
+        // field, silently.
+        if (i < text.size() && text[i] != ',' && text[i] != '\r' && text[i] != '\n') {
+          if (error_row != nullptr) *error_row = rows.size() + 1;
+          return Status::InvalidArgument(
+              "row " + std::to_string(rows.size() + 1) +
+              ": text after a quoted field's closing quote (a quote inside a quoted field is "
+              "written twice, \"\"; a quote opened earlier may not be closed)");
+        }
         continue;
       }
       field.push_back(c);
@@ -112,33 +124,45 @@ Result<std::vector<std::vector<std::string>>> ParseCsv(std::string_view text) {
     }
   }
   if (quoted) {
+    if (error_row != nullptr) *error_row = rows.size() + 1;
     return Status::InvalidArgument("row " + std::to_string(rows.size() + 1) +
                                    ": a quoted field is not closed");
   }
   if (field_started || !row.empty()) end_row();
   for (size_t r = 0; r < rows.size(); ++r) {
     for (const std::string& f : rows[r]) {
-      if (!json::IsValidUtf8(f))
-        return Status::InvalidArgument("row " + std::to_string(r + 1) + ": not valid UTF-8");
+      if (!json::IsValidUtf8(f)) {
+        if (error_row != nullptr) *error_row = r + 1;
+        return Status::InvalidArgument(
+            "row " + std::to_string(r + 1) +
+            ": not valid UTF-8 (a file saved in another encoding, such as GB18030)");
+      }
     }
   }
   return rows;
 }
 
 Result<CustomerRows> ReadCustomerCsv(
-    std::string_view text, const std::function<Result<std::string>(const std::string&)>& user_id,
+    std::string_view text, const std::function<Result<CsvUser>(const std::string&)>& user_id,
     const CsvImportOptions& options, CsvImportReport* report_out) {
   CsvImportReport& report = *report_out;
   CustomerRows out;
-  auto parsed = ParseCsv(text);
+  size_t error_row = 0;
+  auto parsed = ParseCsv(text, &error_row);
   if (!parsed.ok()) {
-    report.errors.push_back(CsvRowError{0, "", parsed.status().message()});
+    // The message names the row itself.
+    std::string message = parsed.status().message();
+    const std::string prefix = "row " + std::to_string(error_row) + ": ";
+    if (message.starts_with(prefix)) message.erase(0, prefix.size());
+    report.errors.push_back(CsvRowError{error_row, "", std::move(message)});
+    report.whole_file = true;
     return out;
   }
   std::vector<std::vector<std::string>>& rows = *parsed;
   // Skip blank lines entirely (a lone empty field).
   if (rows.empty()) {
     report.errors.push_back(CsvRowError{1, "", "the file is empty (a header row is required)"});
+    report.whole_file = true;
     return out;
   }
   std::map<std::string, size_t> col;
@@ -154,10 +178,14 @@ Result<CustomerRows> ReadCustomerCsv(
     if (col.count(required) == 0)
       report.errors.push_back(CsvRowError{1, required, "required column is missing"});
   }
-  if (!report.errors.empty()) return out;
+  if (!report.errors.empty()) {
+    report.whole_file = true;
+    return out;
+  }
   if (rows.size() - 1 > options.max_rows) {
     report.errors.push_back(
         CsvRowError{1, "", "too many rows (at most " + std::to_string(options.max_rows) + ")"});
+    report.whole_file = true;
     return out;
   }
 
@@ -182,21 +210,30 @@ Result<CustomerRows> ReadCustomerCsv(
     NewRecord rec;
     rec.kind = RecordKind::kCustomer;
     rec.name = get("name");
-    if (rec.name.empty()) error("name", "is empty");
+    if (IsBlankText(rec.name)) error("name", "is empty");
     auto level = ParseLevel(get("classification"));
     if (!level.ok()) {
       error("classification", "'" + get("classification") + "' is not a classification");
     } else {
       rec.classification = *level;
     }
-    if (std::string owner = get("owner"); !owner.empty()) {
-      CUSTOS_ASSIGN_OR_RETURN(rec.owner_id, user_id(owner));
-      if (rec.owner_id.empty()) error("owner", "no user '" + owner + "'");
-    }
-    if (std::string custodian = get("custodian"); !custodian.empty()) {
-      CUSTOS_ASSIGN_OR_RETURN(rec.custodian_id, user_id(custodian));
-      if (rec.custodian_id.empty()) error("custodian", "no user '" + custodian + "'");
-    }
+    // A leaver's customers go to their successors: none may be given to
+    // someone whose account is disabled.
+    const auto holder = [&](const char* column, std::string* id) -> Status {
+      const std::string username = get(column);
+      if (username.empty()) return Status::Ok();
+      CUSTOS_ASSIGN_OR_RETURN(CsvUser u, user_id(username));
+      if (u.id.empty()) {
+        error(column, "no user '" + username + "'");
+      } else if (u.disabled) {
+        error(column, "'" + username + "' has left or is disabled");
+      } else {
+        *id = u.id;
+      }
+      return Status::Ok();
+    };
+    CUSTOS_RETURN_IF_ERROR(holder("owner", &rec.owner_id));
+    CUSTOS_RETURN_IF_ERROR(holder("custodian", &rec.custodian_id));
     rec.tags = Split(get("tags"), ";|", false);
     if (rec.tags.size() > kMaxTags)
       error("tags", "more than " + std::to_string(kMaxTags) + " tags");
@@ -207,8 +244,14 @@ Result<CustomerRows> ReadCustomerCsv(
       error("declassify_on", "'" + rec.declassify_on + "' is not a date (YYYY-MM-DD)");
     RecordContent& c = rec.content;
     c.registration_number = get("registration_number");
-    if (!c.registration_number.empty() && c.registration_number.size() != 18)
-      error("registration_number", "must be 18 characters (统一社会信用代码)");
+    if (!c.registration_number.empty() &&
+        (c.registration_number.size() != 18 ||
+         !std::all_of(c.registration_number.begin(), c.registration_number.end(), [](char ch) {
+           return (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z');
+         })))
+      error("registration_number",
+            "must be 18 digits or capital letters A–Z (统一社会信用代码; full-width ９１… "
+            "written as 91…)");
     c.address = get("address");
     const std::vector<std::string> names = Split(get("contact_name"), "|", true);
     const std::vector<std::string> titles = Split(get("contact_title"), "|", true);
@@ -225,8 +268,10 @@ Result<CustomerRows> ReadCustomerCsv(
       if (contact == Contact()) continue;
       if (contact.name.empty())
         error("contact_name", "contact " + std::to_string(k + 1) + " has no name");
+      // The address is the customer's: not repeated in the message.
       if (!contact.email.empty() && contact.email.find('@') == std::string::npos)
-        error("contact_email", "'" + contact.email + "' is not an e-mail address");
+        error("contact_email",
+              "contact " + std::to_string(k + 1) + "'s address is not an e-mail address");
       c.contacts.push_back(std::move(contact));
     }
     c.business_status = get("business_status");
@@ -271,15 +316,15 @@ Result<CsvImportReport> ImportCustomersCsv(Archive& archive, const Caller& calle
   CsvImportReport report;
   // One read transaction for the lookups, opened at the first one.
   std::unique_ptr<ReadTxn> txn;
-  std::map<std::string, std::string> user_ids;  // username → id ("" = unknown)
-  auto user_id = [&](const std::string& username) -> Result<std::string> {
+  std::map<std::string, CsvUser> user_ids;
+  auto user_id = [&](const std::string& username) -> Result<CsvUser> {
     auto it = user_ids.find(username);
     if (it != user_ids.end()) return it->second;
     if (txn == nullptr) {
       CUSTOS_ASSIGN_OR_RETURN(txn, archive.vault().BeginRead());
     }
     auto u = FindUserByName(*txn, username);
-    return user_ids[username] = u.ok() ? u->id : "";
+    return user_ids[username] = u.ok() ? CsvUser{u->id, u->disabled} : CsvUser{};
   };
   CUSTOS_ASSIGN_OR_RETURN(CustomerRows read, ReadCustomerCsv(text, user_id, options, &report));
   std::vector<NewRecord>& records = read.records;

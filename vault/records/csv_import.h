@@ -41,25 +41,35 @@ struct CsvImportReport {
   std::vector<CsvRowError> errors;
   std::vector<std::string> record_ids;  // created, in row order
   bool committed = false;               // false: nothing was imported
+  // The errors are the file's (its encoding, a broken quote, the header),
+  // not rows that skip_errors could leave out.
+  bool whole_file = false;
 };
 
 // Parses RFC 4180 CSV (quoted fields, "" escapes, CRLF or LF, a UTF-8 BOM is
-// skipped). kInvalidArgument naming the row for an unterminated quote or
-// invalid UTF-8.
-Result<std::vector<std::vector<std::string>>> ParseCsv(std::string_view text);
+// skipped). kInvalidArgument naming the row ("row N: …", and N in
+// *error_row when given) for a quote not closed, text after a closing quote
+// (a stray quote would otherwise swallow the rows after it), or invalid
+// UTF-8.
+Result<std::vector<std::vector<std::string>>> ParseCsv(std::string_view text,
+                                                       size_t* error_row = nullptr);
 
 // The records a customer CSV describes, checked as ImportCustomersCsv checks
 // them before it writes anything (no vault needed): rows that passed, in row
 // order, with report->rows counted and every problem added to
 // report->errors. `user_id` maps an owner or custodian username to the
-// user's id ("" when there is no such user); its errors are returned as they
+// user (id "" when there is no such user); its errors are returned as they
 // are and end the reading.
+struct CsvUser {
+  std::string id;  // "" = no such user
+  bool disabled = false;
+};
 struct CustomerRows {
   std::vector<NewRecord> records;
   std::vector<size_t> record_rows;  // the CSV row each record comes from
 };
 Result<CustomerRows> ReadCustomerCsv(
-    std::string_view text, const std::function<Result<std::string>(const std::string&)>& user_id,
+    std::string_view text, const std::function<Result<CsvUser>(const std::string&)>& user_id,
     const CsvImportOptions& options, CsvImportReport* report);
 
 // Validates (ReadCustomerCsv) and imports. Returns the report (committed=false when errors

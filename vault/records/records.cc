@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "base/encoding.h"
+#include "base/text.h"
 #include "policy/anomaly.h"
 #include "policy/rules.h"
 #include "vault/access/alerts.h"
@@ -99,10 +100,12 @@ Status PutMeta(WriteTxn& txn, const RecordMeta& meta) {
   return txn.Put(tables::kRecordIndex, meta.id, json::Serialize(meta.ToJson()));
 }
 
-// `what` names the person's part ("the owner"), `what_zh` the same in
-// Chinese ("负责人").
-Status CheckUserExists(const ReadTxn& txn, const std::string& id, std::string_view what,
-                       std::string_view what_zh) {
+// That `id` (when given) may be given files to own or keep: a known user
+// whose account is not disabled (a leaver's customers go to their
+// successors, never back to them). `what` names the person's part ("the
+// owner"), `what_zh` the same in Chinese ("负责人").
+Status CheckUserCanHold(const ReadTxn& txn, const std::string& id, std::string_view what,
+                        std::string_view what_zh) {
   if (id.empty()) return Status::Ok();
   auto u = GetUser(txn, id);
   if (!u.ok()) {
@@ -110,6 +113,11 @@ Status CheckUserExists(const ReadTxn& txn, const std::string& id, std::string_vi
       return Status::InvalidArgument(std::string(what) + " is not a known user",
                                      std::string(what_zh) + "不是系统中的用户");
     return u.status();
+  }
+  if (u->disabled) {
+    return Status::InvalidArgument(
+        std::string(what) + " " + u->username + " has left or is disabled",
+        std::string(what_zh) + " " + u->username + " 已离职或账户已停用");
   }
   return Status::Ok();
 }
@@ -254,7 +262,7 @@ Result<RecordMeta> Archive::CreateRecordIn(WriteTxn& txn, const policy::Permit& 
 
 Result<RecordMeta> Archive::CreateRecord(const Caller& caller, const NewRecord& record,
                                          std::string_view reason) {
-  if (record.name.empty()) {
+  if (IsBlankText(record.name)) {
     return Status::InvalidArgument("a record needs a name", "请填写客户名称");
   }
   CUSTOS_RETURN_IF_ERROR(CheckRecordText(record));
@@ -266,9 +274,9 @@ Result<RecordMeta> Archive::CreateRecord(const Caller& caller, const NewRecord& 
               caller, CreateAttempt(id, reason),
               [&](const ReadTxn& txn, const User& user, policy::Facts& f, AuditEvent& e) -> Status {
                 CUSTOS_RETURN_IF_ERROR(
-                    CheckUserExists(txn, record.owner_id, "the owner", "负责人"));
+                    CheckUserCanHold(txn, record.owner_id, "the owner", "负责人"));
                 CUSTOS_RETURN_IF_ERROR(
-                    CheckUserExists(txn, record.custodian_id, "the custodian", "保管人"));
+                    CheckUserCanHold(txn, record.custodian_id, "the custodian", "保管人"));
                 f.record = NewRecordFacts(id, record, user);
                 e.object.version = 1;
                 e.details["classification"] = policy::ClassificationId(record.classification);
@@ -289,7 +297,7 @@ Result<std::vector<RecordMeta>> Archive::CreateRecords(const Caller& caller,
   for (size_t i = 0; i < records.size(); ++i) {
     const std::string which = "record " + std::to_string(i + 1) + ": ";
     const std::string which_zh = "第 " + std::to_string(i + 1) + " 份档案：";
-    if (records[i].name.empty()) {
+    if (IsBlankText(records[i].name)) {
       return Status::InvalidArgument(which + "a record needs a name", which_zh + "请填写客户名称");
     }
     if (Status text = CheckRecordText(records[i]); !text.ok()) {
@@ -311,8 +319,8 @@ Result<std::vector<RecordMeta>> Archive::CreateRecords(const Caller& caller,
         const std::string which = "record " + std::to_string(i + 1);
         const std::string which_zh = "第 " + std::to_string(i + 1) + " 份档案";
         CUSTOS_RETURN_IF_ERROR(
-            CheckUserExists(t, record.owner_id, "the owner", "负责人").Annotate(which, which_zh));
-        CUSTOS_RETURN_IF_ERROR(CheckUserExists(t, record.custodian_id, "the custodian", "保管人")
+            CheckUserCanHold(t, record.owner_id, "the owner", "负责人").Annotate(which, which_zh));
+        CUSTOS_RETURN_IF_ERROR(CheckUserCanHold(t, record.custodian_id, "the custodian", "保管人")
                                    .Annotate(which, which_zh));
         f.record = NewRecordFacts(ids[i], record, user);
         f.now = now;
@@ -358,7 +366,7 @@ Result<std::vector<RecordMeta>> Archive::CreateRecords(const Caller& caller,
 
 Result<RecordMeta> Archive::UpdateRecord(const Caller& caller, std::string_view record_id,
                                          const RecordUpdate& update, std::string_view reason) {
-  if (update.name.empty()) {
+  if (IsBlankText(update.name)) {
     return Status::InvalidArgument("a record needs a name", "请填写客户名称");
   }
   CUSTOS_RETURN_IF_ERROR(CheckRecordText(update));
@@ -370,8 +378,12 @@ Result<RecordMeta> Archive::UpdateRecord(const Caller& caller, std::string_view 
               RecordAttempt(policy::Action::kUpdateRecord, "record.update", record_id, reason),
               [&](const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) -> Status {
                 CUSTOS_ASSIGN_OR_RETURN(meta, ReadMeta(txn, record_id));
-                CUSTOS_RETURN_IF_ERROR(
-                    CheckUserExists(txn, update.custodian_id, "the custodian", "保管人"));
+                // A leaver who still keeps the file may stay its custodian
+                // until it is handed over; only a new one is checked.
+                if (update.custodian_id != meta.custodian_id) {
+                  CUSTOS_RETURN_IF_ERROR(
+                      CheckUserCanHold(txn, update.custodian_id, "the custodian", "保管人"));
+                }
                 f.record = RecordFactsFor(meta);
                 CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
                 f.lowers_classification =
@@ -467,7 +479,7 @@ Result<RecordMeta> Archive::ReassignOwner(const Caller& caller, std::string_view
                 if (target.empty()) {
                   return Status::InvalidArgument("the new owner is missing", "未指定新负责人");
                 }
-                CUSTOS_RETURN_IF_ERROR(CheckUserExists(txn, target, "the new owner", "新负责人"));
+                CUSTOS_RETURN_IF_ERROR(CheckUserCanHold(txn, target, "the new owner", "新负责人"));
                 f.record = RecordFactsFor(meta);
                 f.target_user_id = target;
                 CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
