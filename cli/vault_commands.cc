@@ -237,6 +237,13 @@ class RekeyCommand : public Command {
       const auto record = [&](vault::WriteTxn& w) { return (*log)->Append(w, e).status(); };
       if (Status s = (*v)->ChangePassphrase(*np, kdf->vault_kdf, record); !s.ok()) return Fail(s);
       std::cout << "Passphrase changed.\n";
+      // The change has committed: a rotation stopped after this point is
+      // finished with the new passphrase, not the one this command began with.
+      if (rotate) {
+        std::cout << "Rotating now; if this is stopped, finish it with `custos rekey --rotate` "
+                     "and the NEW passphrase.\n"
+                  << std::flush;
+      }
     }
     if (rotate) {
       auto before = (*v)->Info();

@@ -170,9 +170,11 @@ ReadTxn::~ReadTxn() = default;
 Result<std::string> ReadTxn::OpenStored(Table table, std::string_view key,
                                         std::string_view sealed) const {
   auto& impl = vault_->impl();
-  if (impl.store->shared() && !impl.HasKeyVersion(Vault::Impl::SealedVersion(sealed))) {
-    // Sealed by another node under a key this one has not seen yet (a
-    // rotation there): adopt the keyring of this snapshot first.
+  if ((impl.store->shared() || vault_->read_only()) &&
+      !impl.HasKeyVersion(Vault::Impl::SealedVersion(sealed))) {
+    // Sealed by another node, or by the writer beside a read-only opener
+    // (a scrub during `rekey --rotate`), under a key this one has not seen
+    // yet: adopt the keyring of this snapshot first.
     CUSTOS_ASSIGN_OR_RETURN(std::string_view ring, txn_->Get(tables::kMeta, internal::kKeyringKey));
     CUSTOS_RETURN_IF_ERROR(impl.AdoptKeyring(ring));
   }

@@ -87,6 +87,32 @@ Result<Keyring> ReadKeyring(const ReadTxn& r) {
 
 }  // namespace internal
 
+namespace {
+
+// A passphrase change or a rotation reads the keyring, changes it in memory
+// (unwrapping and wrapping keys, a key derivation's time) and writes it
+// back. On a PostgreSQL vault nothing else keeps two `rekey` commands apart
+// (the writer's lock lasts one transaction), and the second write would
+// drop the first's key or passphrase: values sealed under a key no longer
+// kept, a vault no passphrase opens. So each write checks, in its
+// transaction, that the stored keyring is still the one this command read
+// (`read`), or already the one it writes, and otherwise writes nothing.
+Status PutKeyringIfStill(WriteTxn& w, const std::string& read, const std::string& next) {
+  CUSTOS_ASSIGN_OR_RETURN(internal::Keyring now, internal::ReadKeyring(w));
+  const std::string stored = now.Serialize();
+  if (stored == next) return Status::Ok();
+  if (stored != read) {
+    return Status::FailedPrecondition(
+        "the vault's keys were changed by another rekey while this one ran (another command or "
+        "node); nothing of this step was written: run it again once the other has ended",
+        "在本次操作进行期间，另一个 rekey（另一条命令或另一个节点）更改了保管库的密钥；本步骤未写入"
+        "任何内容：请待其结束后重新运行");
+  }
+  return w.Put(tables::kMeta, internal::kKeyringKey, next);
+}
+
+}  // namespace
+
 using internal::kDataKeyContext;
 using internal::Keyring;
 using internal::kKeyringKey;
@@ -152,9 +178,10 @@ Status Vault::ChangePassphrase(const SecretBytes& new_passphrase, const Argon2Pa
   CUSTOS_ASSIGN_OR_RETURN(SecretBytes kek, DeriveKeyFromPassphrase(new_passphrase, next.salt, kdf));
   for (const auto& [ver, root] : roots)
     next.wrapped[ver] = AeadSealSecret(kek, root, RootKeyAd(ver));
-  std::string text = next.Serialize();
+  const std::string read = ring.Serialize();
+  const std::string text = next.Serialize();
   CUSTOS_RETURN_IF_ERROR(Write([&](WriteTxn& w) -> Status {
-    CUSTOS_RETURN_IF_ERROR(w.Put(tables::kMeta, kKeyringKey, text));
+    CUSTOS_RETURN_IF_ERROR(PutKeyringIfStill(w, read, text));
     return also ? also(w) : Status::Ok();
   }));
   std::unique_lock lock(impl_->keys_mu);
@@ -193,6 +220,7 @@ Status Vault::RotateRootKey(const std::function<void(uint64_t)>& after_batch,
   // Step 1: unless a rotation is already under way, add a new root key and
   // make it current. New writes use it from the commit on.
   if (ring.wrapped.size() == 1) {
+    const std::string read = ring.Serialize();
     uint32_t next = ring.current + 1;
     SecretBytes root = RandomSecret(32);
     ring.wrapped[next] = AeadSealSecret(impl_->kek, root, RootKeyAd(next));
@@ -200,7 +228,7 @@ Status Vault::RotateRootKey(const std::function<void(uint64_t)>& after_batch,
     const SecretBytes dk = DeriveSubkey(root, 1, kDataKeyContext);
     const std::string text = ring.Serialize();
     Status switched = Write([&](WriteTxn& w) {
-      CUSTOS_RETURN_IF_ERROR(w.Put(tables::kMeta, kKeyringKey, text));
+      CUSTOS_RETURN_IF_ERROR(PutKeyringIfStill(w, read, text));
       // This function may run more than once (vault.h), so it copies the
       // key rather than moving it: every run installs the same key.
       {
@@ -273,14 +301,16 @@ Status Vault::RotateRootKey(const std::function<void(uint64_t)>& after_batch,
       resume = std::move(next_resume);
     }
   }
-  // Step 3: drop the old key versions.
+  // Step 3: drop the old key versions, from the keyring as step 1 left it
+  // (a passphrase changed since would otherwise be undone).
   Keyring final_ring = ring;
   for (auto it = final_ring.wrapped.begin(); it != final_ring.wrapped.end();) {
     it = it->first == current ? std::next(it) : final_ring.wrapped.erase(it);
   }
-  std::string text = final_ring.Serialize();
+  const std::string read = ring.Serialize();
+  const std::string text = final_ring.Serialize();
   CUSTOS_RETURN_IF_ERROR(Write([&](WriteTxn& w) -> Status {
-    CUSTOS_RETURN_IF_ERROR(w.Put(tables::kMeta, kKeyringKey, text));
+    CUSTOS_RETURN_IF_ERROR(PutKeyringIfStill(w, read, text));
     return also ? also(w) : Status::Ok();
   }));
   std::unique_lock lock(impl_->keys_mu);
