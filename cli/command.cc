@@ -15,6 +15,7 @@
 #include <Poco/Util/OptionException.h>
 #include <sys/stat.h>
 
+#include "base/text.h"
 #include "vault/store/crypto.h"
 #include "vault/store/store_location.h"
 
@@ -253,7 +254,11 @@ Result<KdfProfile> ParseKdfProfile(const std::string& name) {
 Status CheckNewPassphrase(const vault::SecretBytes& passphrase) {
   size_t chars = 0;  // UTF-8 code points: a Chinese passphrase counts by character
   for (unsigned char c : passphrase.view()) chars += (c & 0xC0) != 0x80 ? 1 : 0;
-  if (chars >= kMinPassphraseChars) return Status::Ok();
+  if (chars >= kMinPassphraseChars) {
+    if (!IsBlankText(passphrase.view())) return Status::Ok();
+    return Status::InvalidArgument("the vault passphrase is only spaces; nothing was changed",
+                                   "保管库口令只有空格；未做任何更改");
+  }
   return Status::InvalidArgument(
       "the vault passphrase is too short: it has " + std::to_string(chars) +
           " characters, at least " + std::to_string(kMinPassphraseChars) +

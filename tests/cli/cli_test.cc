@@ -168,6 +168,12 @@ TEST(CliTest, AShortVaultPassphraseIsRefused) {
   // The cheap test KDF profile does not lower the bar.
   EXPECT_EQ(Custos("init --kdf-profile test --data " + data, "CUSTOS_PASSPHRASE='pp'").code, 1);
   EXPECT_FALSE(std::filesystem::exists(data));
+  // Twelve spaces are no passphrase.
+  CliRun spaces =
+      Custos("init --kdf-profile test --data " + data, "CUSTOS_PASSPHRASE='            '");
+  EXPECT_EQ(spaces.code, 1) << spaces.out;
+  EXPECT_NE(spaces.out.find("passphrase is only spaces"), std::string::npos) << spaces.out;
+  EXPECT_FALSE(std::filesystem::exists(data));
 
   // rekey: the new passphrase likewise; the old one still opens the vault.
   ASSERT_EQ(
