@@ -256,5 +256,28 @@ TEST_F(CsvImportTest, RowsThatWouldMisleadAreRefusedByColumn) {
   EXPECT_EQ(refused.message_zh(), "负责人 li.borrower 已离职或账户已停用");
 }
 
+// The browser sends a file back whole when it is edited, in at most 1 MiB:
+// a file with more content than that could be imported but never saved
+// again. Longer documents go in attachments.
+TEST_F(CsvImportTest, ContentLargerThanAFileMayHoldIsRefused) {
+  const std::string notes(300 * 1024, 'n');
+  auto r = Import("name,classification,notes\n甲,internal,\"" + notes + "\"\n乙,internal,短\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->committed);
+  ASSERT_EQ(r->errors.size(), 1u);
+  EXPECT_EQ(r->errors[0].row, 2u);
+  EXPECT_EQ(r->errors[0].message,
+            "content is 301 KiB, more than a file's 256 KiB; put a long document in an "
+            "attachment");
+  NewRecord big;
+  big.name = "甲";
+  big.classification = policy::Classification::kInternal;
+  big.content.notes = notes;
+  EXPECT_EQ(archive_->CreateRecord(As(author_), big, "新客户").status().code(),
+            StatusCode::kInvalidArgument);
+  big.content.notes.resize(200 * 1024);
+  EXPECT_TRUE(archive_->CreateRecord(As(author_), big, "新客户").ok());
+}
+
 }  // namespace
 }  // namespace custos::vault

@@ -291,6 +291,7 @@ Result<CustomerRows> ReadCustomerCsv(
       c.key_dates.push_back(std::move(d));
     }
     c.notes = get("notes");
+    if (Status size = CheckContentSize(c.ToJson()); !size.ok()) error("", size.message());
     rec.paper = {get("paper_room"), get("paper_cabinet"), get("paper_box")};
     // No control or bidirectional characters (CheckRecordText), said per
     // column: line breaks only in the longer content fields' columns, which

@@ -223,11 +223,17 @@ struct RecordUpdate {
 // U+2066–U+2069), which make text display in another order than it is
 // stored: a name or price read in a list, a print or an evidence bundle must
 // be what the vault holds (base/text.h, which the CSV import also uses per
-// column). A tag may not be blank, and a file has at most kMaxTags. Create,
-// update and the CSV import check it before any decision is made.
+// column). A tag may not be blank, and a file has at most kMaxTags. Its
+// content, as stored, is at most kMaxContentBytes: the browser sends a file
+// back whole when it is edited, in a request of at most 1 MiB (docs/web.md),
+// and a longer document belongs in an attachment. Create, update and the CSV
+// import check it before any decision is made.
 inline constexpr size_t kMaxTags = 32;
+inline constexpr size_t kMaxContentBytes = 256 * 1024;
 Status CheckRecordText(const NewRecord& record);
 Status CheckRecordText(const RecordUpdate& update);
+// The size rule alone, for a content as RecordContent::ToJson gives it.
+Status CheckContentSize(const json::Value& content);
 // Whether `key` names one of the longer content fields (address, notes, ...),
 // whose text may hold tab and line breaks.
 bool IsLongContentField(std::string_view key);

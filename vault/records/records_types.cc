@@ -209,6 +209,17 @@ Result<RecordContent> RecordContent::FromJson(const json::Value& o) {
   return c;
 }
 
+Status CheckContentSize(const json::Value& content) {
+  const size_t bytes = json::Serialize(content).size();
+  if (bytes <= kMaxContentBytes) return Status::Ok();
+  const std::string kib = std::to_string((bytes + 1023) / 1024);
+  const std::string max = std::to_string(kMaxContentBytes / 1024);
+  return Status::InvalidArgument(
+      "content is " + kib + " KiB, more than a file's " + max +
+          " KiB; put a long document in an attachment",
+      "档案内容为 " + kib + " KiB，超过单份档案的上限 " + max + " KiB；较长的文件请作为附件上传");
+}
+
 namespace {
 
 // The longer content fields, which may hold tabs and line breaks.
@@ -337,8 +348,7 @@ Status CheckSharedText(std::string_view name, const std::vector<std::string>& ta
   }
   for (size_t i = 0; i < tags.size(); ++i) {
     const std::string field = "tags[" + std::to_string(i) + "]";
-    if (tags[i].find_first_not_of(" \t") == std::string::npos)
-      return Refuse(field, "is blank", "为空");
+    if (IsBlankText(tags[i])) return Refuse(field, "is blank", "为空");
     CUSTOS_RETURN_IF_ERROR(CheckField(field, tags[i], false));
   }
   CUSTOS_RETURN_IF_ERROR(CheckField("status", status, false));
@@ -349,6 +359,7 @@ Status CheckSharedText(std::string_view name, const std::vector<std::string>& ta
   // The content as it would be stored: each string field, and each field of
   // a contact or a key date, which are all one line.
   const json::Value content = c.ToJson();
+  CUSTOS_RETURN_IF_ERROR(CheckContentSize(content));
   for (const auto& [key, v] : content.as_object()) {
     const std::string path = "content." + key;
     if (v.is_string()) {
