@@ -951,6 +951,10 @@ Decision Decide(const Policy& policy, const Facts& facts, Action action) {
   return Deny(rules::kFactsIncomplete);
 }
 
+bool MaySeeContent(const Policy& policy, const ActorFacts& actor, Classification c) {
+  return !ContentBlind(actor, c) && RoleCanSee(policy, actor, c, Action::kViewContent);
+}
+
 Authorization Authorize(const Policy& policy, const Facts& facts, Action action) {
   Authorization out;
   out.decision = Decide(policy, facts, action);

@@ -131,6 +131,12 @@ Status Refuse(std::string_view rule, std::string_view message_en);
 // facts deny with "facts.incomplete".
 Decision Decide(const Policy& policy, const Facts& facts, Action action);
 
+// Whether `actor`'s roles let them see the content of a file marked `c` at
+// all (a role that both permits viewing and is on the classification's view
+// list; never an administrator or auditor above public), before quotas,
+// loans and reasons. For choosing who may be given a file to own.
+bool MaySeeContent(const Policy& policy, const ActorFacts& actor, Classification c);
+
 // Decide() plus a Permit when allowed.
 Authorization Authorize(const Policy& policy, const Facts& facts, Action action);
 

@@ -1,6 +1,8 @@
 #include "vault/people/handover.h"
 
 #include <algorithm>
+#include <map>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +13,7 @@
 #include "tests/vault/departure_fixture.h"
 #include "vault/people/departure_report.h"
 #include "vault/people/employment.h"
+#include "vault/records/attachments.h"
 #include "vault/records/loans.h"
 #include "vault/store/tables.h"
 
@@ -160,6 +163,78 @@ TEST_F(HandoverTest, AssignChecksLeaverRecordAndSuccessor) {
   h = AssignHandover(*archive_, As(approver_), author_.id, rec1_.id, approver_.id, "x");
   ASSERT_FALSE(h.ok());
   EXPECT_TRUE(h.status().message().starts_with(policy::rules::kSodSelfAssignment));
+}
+
+// A customer handed to someone who cannot open the file goes to nobody who
+// can serve them: an auditor or administrator is content-blind, and the
+// policy names who may see each marking. Refused when assigned; a handover
+// at once leaves such files for another successor.
+TEST_F(HandoverTest, ASuccessorWhoMayNotOpenTheFileIsRefused) {
+  GiveNotice();
+  for (const User* blind : {&auditor_, &admin_}) {
+    auto h = AssignHandover(*archive_, As(hr_), author_.id, rec1_.id, blind->id, "x");
+    ASSERT_EQ(h.status().code(), StatusCode::kFailedPrecondition) << blind->username;
+    EXPECT_NE(h.status().message().find("may not open secret customer files"), std::string::npos)
+        << h.status().message();
+  }
+  const uint64_t before = LogSize();
+  auto all = AssignAllHandovers(*archive_, As(hr_), author_.id, auditor_.id, "整体交接");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(all->done, 0u);
+  EXPECT_EQ(all->refusal.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(all->refusal.message().find("may not open"), std::string::npos);
+  EXPECT_EQ(LogSize(), before);
+  // Someone who may see them takes them.
+  all = AssignAllHandovers(*archive_, As(hr_), author_.id, successor_.id, "整体交接");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(all->done, 2u);
+}
+
+// In the notice period a leaver still reads the files being handed over,
+// but downloading an attachment is taking a copy: refused and recorded. What
+// they took before is in the departure report, by file and kind.
+TEST_F(HandoverTest, ALeaverDownloadsNoAttachmentInTheNoticePeriodAndTheReportListsWhatWasTaken) {
+  std::istringstream bytes("报价单：A 型 95 元/件");
+  auto att = AddAttachment(*archive_, As(author_), rec1_.id, "报价单.txt", "text/plain", bytes,
+                           "上传报价");
+  ASSERT_TRUE(att.ok()) << att.status().ToString();
+  const auto download = [&]() -> Status {
+    CUSTOS_ASSIGN_OR_RETURN(ViewResult view, archive_->View(As(author_), rec1_.id, kReason));
+    std::ostringstream out;
+    return ReadAttachment(*archive_, As(author_), *view.permit, att->id, out);
+  };
+  ASSERT_TRUE(download().ok());  // while employed
+  RecordMeta pub = MakeRecord(policy::Classification::kPublic, "公开资料");
+  ASSERT_TRUE(UseRecord(*archive_, As(author_), pub.id, policy::Action::kPrint, "打印").ok());
+
+  GiveNotice();
+  ASSERT_TRUE(
+      AssignHandover(*archive_, As(hr_), author_.id, rec1_.id, successor_.id, "客户交接").ok());
+  ASSERT_TRUE(archive_->View(As(author_), rec1_.id, kReason).ok());  // in the handover
+  const Status refused = download();
+  EXPECT_EQ(refused.code(), StatusCode::kPermissionDenied);
+  EXPECT_TRUE(refused.message().starts_with(policy::rules::kEmploymentNoticePeriod))
+      << refused.message();
+  json::Value e = LastLeaf();
+  EXPECT_EQ(Str(e, "action"), "attachment.read");
+  EXPECT_EQ(Str(e, "decision"), "deny");
+  EXPECT_EQ(Str(e, "rule"), policy::rules::kEmploymentNoticePeriod);
+
+  auto report = BuildDepartureReport(*archive_, As(auditor_), author_.id);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_EQ(report->taken.size(), 2u);
+  for (const ReportRecord& r : report->taken) {
+    if (r.id == rec1_.id) {
+      EXPECT_EQ(r.events, 1);  // the refused download is not counted
+      EXPECT_EQ(r.uses, (std::map<std::string, int>{{"attachment", 1}}));
+      EXPECT_EQ(r.name, rec1_.name);
+    } else {
+      EXPECT_EQ(r.id, pub.id);
+      EXPECT_EQ(r.uses, (std::map<std::string, int>{{"print", 1}}));
+    }
+  }
+  const json::Value taken = *report->ToJson().Find("taken");
+  ASSERT_EQ(taken.as_array().size(), 2u);
 }
 
 TEST_F(HandoverTest, AssignerCannotConfirm) {
@@ -507,8 +582,9 @@ TEST_F(HandoverTest, AllOfALeaversFilesAreHandedOverAtOnceEachDecidedAndAudited)
   }
   GiveNotice();
   // rec1 already has a successor chosen for it: it keeps them.
+  const User other = AddUser("sun.author", "孙销售", {policy::Role::kAuthor});
   ASSERT_TRUE(
-      AssignHandover(*archive_, As(hr_), author_.id, rec1_.id, approver2_.id, "交给孙审批").ok());
+      AssignHandover(*archive_, As(hr_), author_.id, rec1_.id, other.id, "交给孙销售").ok());
   const uint64_t start = LogSize();
   auto all = AssignAllHandovers(*archive_, As(hr_), author_.id, successor_.id, "离职一键交接",
                                 /*chunk=*/2);
@@ -530,8 +606,8 @@ TEST_F(HandoverTest, AllOfALeaversFilesAreHandedOverAtOnceEachDecidedAndAudited)
       auto h = ReadHandover(**r, author_.id, id);
       ASSERT_TRUE(h.ok() && h->has_value()) << id;
       EXPECT_EQ((*h)->state, HandoverState::kPending);
-      EXPECT_EQ((*h)->successor_id, id == rec1_.id ? approver2_.id : successor_.id) << id;
-      EXPECT_EQ((*h)->assign_reason, id == rec1_.id ? "交给孙审批" : "离职一键交接");
+      EXPECT_EQ((*h)->successor_id, id == rec1_.id ? other.id : successor_.id) << id;
+      EXPECT_EQ((*h)->assign_reason, id == rec1_.id ? "交给孙销售" : "离职一键交接");
     }
   }
   // Nothing left to assign: a second time hands over none and writes nothing.
@@ -550,7 +626,7 @@ TEST_F(HandoverTest, AllOfALeaversFilesAreHandedOverAtOnceEachDecidedAndAudited)
   EXPECT_EQ(confirmed->skipped, 0u);
   EXPECT_EQ(LogSize(), before_confirm + 5);
   for (const std::string& id : files) {
-    EXPECT_EQ(archive_->GetMeta(id)->owner_id, id == rec1_.id ? approver2_.id : successor_.id);
+    EXPECT_EQ(archive_->GetMeta(id)->owner_id, id == rec1_.id ? other.id : successor_.id);
   }
   const json::Value last = LastLeaf();
   EXPECT_EQ(Str(last, "action"), "departure.handover.confirm");

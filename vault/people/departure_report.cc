@@ -28,6 +28,11 @@ json::Value RecordJson(const ReportRecord& r) {
   o["denied"] = r.denied;
   o["first"] = r.first;
   o["last"] = r.last;
+  if (!r.uses.empty()) {
+    json::Value uses = json::Value::MakeObject();
+    for (const auto& [kind, n] : r.uses) uses[kind] = n;
+    o["uses"] = std::move(uses);
+  }
   return o;
 }
 
@@ -127,6 +132,7 @@ json::Value DepartureReport::ToJson() const {
   o["authored"] = RecordsJson(authored);
   o["owned"] = RecordsJson(owned);
   o["viewed"] = RecordsJson(viewed);
+  o["taken"] = RecordsJson(taken);
   o["outside_assignment"] = RecordsJson(outside_assignment);
   json::Value ls = json::Value::MakeArray();
   for (const ReportLoan& l : loans) {
@@ -251,6 +257,7 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
 
   std::map<std::string, ReportRecord> authored;
   std::map<std::string, ReportRecord> viewed;
+  std::map<std::string, ReportRecord> taken;
   std::map<std::string, int> per_day;
   AuditFilter filter;
   filter.actor = user.id;
@@ -292,12 +299,30 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
           r.id = *record_id;
           r.events += 1;
           Touch(&r, *t);
+        } else if (allowed && (*action == "record.copy" || *action == "record.print" ||
+                               *action == "record.export" || *action == "attachment.read")) {
+          // An attachment's event names the attachment; its file is in
+          // the details.
+          std::string id = *record_id;
+          if (*action == "attachment.read") {
+            const json::Value* details = v->Find("details");
+            if (details == nullptr || !details->is_object()) return true;
+            auto of = json::GetStringOr(*details, "record", "");
+            if (!of.ok() || of->empty()) return true;
+            id = *of;
+          }
+          ReportRecord& r = taken[id];
+          r.id = id;
+          r.events += 1;
+          r.uses[*action == "attachment.read" ? "attachment" : action->substr(7)] += 1;
+          Touch(&r, *t);
         }
         return true;
       }));
   CUSTOS_RETURN_IF_ERROR(parse_error);
   report.authored = Values(&authored);
   report.viewed = Values(&viewed);
+  report.taken = Values(&taken);
 
   for (const auto& [date, views] : per_day) report.days.push_back(DayViews{date, views, false});
   report.median_daily_views = MarkSpikes(&report.days, thresholds);
@@ -378,8 +403,8 @@ Result<DepartureReport> BuildDepartureReport(Archive& archive, const Caller& cal
   std::reverse(report.alerts.begin(), report.alerts.end());
   txn.reset();
   // Each file's name, kind, marking and owner, from the catalog.
-  for (std::vector<ReportRecord>* records :
-       {&report.owned, &report.authored, &report.viewed, &report.outside_assignment}) {
+  for (std::vector<ReportRecord>* records : {&report.owned, &report.authored, &report.viewed,
+                                             &report.taken, &report.outside_assignment}) {
     CUSTOS_RETURN_IF_ERROR(Describe(archive, records));
   }
   return report;

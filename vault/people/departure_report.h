@@ -33,6 +33,7 @@
 #define CUSTOS_VAULT_PEOPLE_DEPARTURE_REPORT_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,8 +67,11 @@ struct ReportRecord {
   std::string kind;            // "customer" / "document"
   std::string classification;  // stable id
   std::string owner_id;
-  int events = 0;  // authored: create/update events in the window; viewed: allowed views
+  int events = 0;  // authored: create/update events in the window; viewed: allowed views;
+                   // taken: allowed copies, prints, exports and attachment downloads
   int denied = 0;  // viewed: denied view attempts
+  // taken: those events by kind, "copy", "print", "export", "attachment".
+  std::map<std::string, int> uses;
   UnixMillis first = 0;
   UnixMillis last = 0;
 };
@@ -115,6 +119,10 @@ struct DepartureReport {
   std::vector<ReportRecord> owned;     // records owned now
   std::vector<ReportLoan> loans;       // requested in the window, or still open
   std::vector<ReportRecord> viewed;    // records viewed (or tried) in the window
+  // Records of which the person took something away in the window: a copy,
+  // a print or an export they were allowed, or an attachment downloaded.
+  // What they could take with them, beside what they saw.
+  std::vector<ReportRecord> taken;
   // Of `viewed`, the customer files outside the person's assignment
   // (handover.h, OutsideAssignment) that were never theirs: the strongest
   // sign of collecting customers before leaving.

@@ -66,6 +66,22 @@ Status CheckSuccessor(const ReadTxn& txn, std::string_view successor_id, std::st
   return Status::Ok();
 }
 
+// The successor will own the file: under the policy in force they must be
+// able to open it, or the customer goes to nobody who can serve them (an
+// auditor or administrator is content-blind, HR may not view secret files).
+Status CheckSuccessorMaySee(const ReadTxn& txn, const policy::Policy& policy,
+                            std::string_view successor_id, policy::Classification c) {
+  CUSTOS_ASSIGN_OR_RETURN(User s, GetUser(txn, successor_id));
+  if (policy::MaySeeContent(policy, access::AccessGate::ActorFactsFor(s), c)) {
+    return Status::Ok();
+  }
+  return Status::FailedPrecondition(
+      "the successor " + s.username + " may not open " + std::string(policy::ClassificationId(c)) +
+          " customer files under the policy in force: choose someone whose role may",
+      "按现行策略，接替人 " + s.username + " 无权查看" +
+          std::string(policy::ClassificationLabelZh(c)) + "客户档案：请选择有查看权限的人");
+}
+
 // Whether any of the user's roles may take part in handovers or read the
 // departure report under `policy`.
 bool MayListHandovers(const policy::Policy& policy, const User& user) {
@@ -341,6 +357,8 @@ class AssignStep {
                                         "该档案的负责人不是离职人");
     }
     CUSTOS_RETURN_IF_ERROR(CheckSuccessor(txn, successor_id_, leaver_.id));
+    CUSTOS_RETURN_IF_ERROR(
+        CheckSuccessorMaySee(txn, *o.policy, successor_id_, meta_.classification));
     CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> previous,
                             ReadHandover(txn, leaver_.id, meta_.id));
     if (previous && previous->state == HandoverState::kPending) {
@@ -417,6 +435,9 @@ class ConfirmStep {
                                         "分配交接后该档案的负责人已变更");
     }
     CUSTOS_RETURN_IF_ERROR(CheckSuccessor(txn, h_.successor_id, h_.user_id));
+    // The policy or the successor's roles may have changed since.
+    CUSTOS_RETURN_IF_ERROR(
+        CheckSuccessorMaySee(txn, *o.policy, h_.successor_id, meta_.classification));
     if (o.facts.record->legal_hold) e.details["legal_hold"] = true;
     if (!o.decision.approvals_complete) e.outcome = "pending_second_approval";
     return Status::Ok();
@@ -604,6 +625,17 @@ Result<BulkHandoverResult> AssignAllHandovers(Archive& archive, const Caller& ca
         if (meta->author_id == caller.user_id) return BulkStep::kSkipped;
         CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> existing, ReadHandover(txn, user_id, id));
         if (existing) return BulkStep::kSkipped;
+        // A file the successor may not open stops the handover, said as
+        // AssignHandover says it (HR handing files to themself is the
+        // policy's to refuse, and is audited).
+        if (successor_id != caller.user_id) {
+          CUSTOS_ASSIGN_OR_RETURN(std::shared_ptr<const policy::Policy> policy, gate.PolicyAt(txn));
+          if (Status may = CheckSuccessorMaySee(txn, *policy, successor_id, meta->classification);
+              !may.ok()) {
+            *refusal = std::move(may);
+            return BulkStep::kRefused;
+          }
+        }
         AssignStep step(user_id, id, successor_id, reason, /*bulk=*/true);
         CUSTOS_ASSIGN_OR_RETURN(
             access::Outcome o,
@@ -656,6 +688,10 @@ Result<BulkHandoverResult> ConfirmAllHandovers(Archive& archive, const Caller& c
         CUSTOS_RETURN_IF_ERROR(meta.status());
         if (meta->owner_id != user_id || meta->author_id == caller.user_id ||
             !CheckSuccessor(txn, h->successor_id, user_id).ok()) {
+          return BulkStep::kSkipped;
+        }
+        CUSTOS_ASSIGN_OR_RETURN(std::shared_ptr<const policy::Policy> policy, gate.PolicyAt(txn));
+        if (!CheckSuccessorMaySee(txn, *policy, h->successor_id, meta->classification).ok()) {
           return BulkStep::kSkipped;
         }
         ConfirmStep step(archive, user_id, id, reason, /*bulk=*/true);

@@ -179,7 +179,10 @@ struct BulkHandoverResult {
 // first, with nothing written: the caller may list departures (as
 // ListHandovers; a refusal is audited on the leaver), the user has given
 // notice (kFailedPrecondition) and the successor is active and not the
-// leaver (CheckSuccessor's errors). `chunk`: files to a transaction.
+// leaver (CheckSuccessor's errors). A file the successor may not open under
+// the policy (an auditor, an administrator, a role not on its marking's view
+// list) stops it with that refusal (kFailedPrecondition), as AssignHandover
+// refuses it. `chunk`: files to a transaction.
 Result<BulkHandoverResult> AssignAllHandovers(Archive& archive, const Caller& caller,
                                               std::string_view user_id,
                                               std::string_view successor_id,

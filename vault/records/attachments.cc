@@ -5,6 +5,8 @@
 
 #include "base/encoding.h"
 #include "base/text.h"
+#include "policy/engine.h"
+#include "policy/rules.h"
 #include "vault/store/crypto.h"
 #include "vault/store/sealed_stream.h"
 
@@ -234,6 +236,7 @@ Result<AttachmentStream> OpenAttachmentStream(Archive& archive, const Caller& ca
       permit.actor_id() != caller.user_id || NowMillis() - permit.decided_at() > kPermitMaxAgeMs) {
     return Status::PermissionDenied("the permit does not cover this attachment");
   }
+  bool in_notice = false;
   CUSTOS_RETURN_IF_ERROR(vault.Write([&](WriteTxn& txn) -> Status {
     CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(txn, caller));
     AuditEvent e =
@@ -244,8 +247,22 @@ Result<AttachmentStream> OpenAttachmentStream(Archive& archive, const Caller& ca
     e.outcome = "ok";
     e.details["record"] = info.record_id;
     e.details["size"] = info.size;
+    // SECURITY: in the notice period a leaver may still read the files
+    // being handed over (to brief the successor), but a download is a copy
+    // to take away, refused as copies, prints and exports are. Recorded as
+    // the refusal it is.
+    in_notice = user.employment != policy::EmploymentState::kActive;
+    if (in_notice) {
+      e.decision = AuditDecision::kDeny;
+      e.rule = std::string(policy::rules::kEmploymentNoticePeriod);
+      e.outcome = "denied";
+    }
     return archive.audit_log().Append(txn, e).status();
   }));
+  if (in_notice) {
+    return policy::Refuse(policy::rules::kEmploymentNoticePeriod,
+                          "an attachment is not downloaded during the notice period");
+  }
   AttachmentStream stream;
   stream.info = info;
   stream.write_to = [&vault, content = stored.stream](std::ostream& out) -> Status {

@@ -385,6 +385,18 @@ function recordRows(id, list, withCounts) {
       el('td', { text: when(x.first) }), el('td', { text: when(x.last) })] : []))), { id, scroll: true });
 }
 
+// What a leaver took away, per file: the allowed copies, prints, exports and
+// attachment downloads ("copy 1, attachment download 2").
+function takenRows(list) {
+  if (!list || !list.length) return el('p', { class: 'muted', i18n: 'dep.empty' });
+  const how = (uses) => Object.entries(uses || {}).map(([k, n]) => t('dep.use.' + k) + ' ' + n).join(', ');
+  return table(['dep.record', 'dep.marking', 'dep.taken_what', 'dep.first', 'dep.last'], list.map((x) => el('tr', { 'data-record': x.id },
+    el('td', {}, el('span', { text: x.name || x.id }), el('div', { class: 'muted mono', text: x.id })),
+    el('td', { text: clsName(x.classification) }),
+    el('td', { class: 'dep-uses', text: how(x.uses) }),
+    el('td', { text: when(x.first) }), el('td', { text: when(x.last) }))), { id: 'dep-taken', scroll: true });
+}
+
 async function reportSection(userId) {
   const days = el('input', { id: 'dep-lookback', type: 'number', min: '1', max: '3660', value: '90' });
   const out = el('div', { id: 'dep-report' });
@@ -427,6 +439,7 @@ async function reportSection(userId) {
       dayRows.length ? table(['dep.date', 'dep.views', 'dep.spike'], dayRows, { id: 'dep-days', scroll: true }) : el('p', { class: 'muted', i18n: 'dep.empty' }),
       el('h3', { i18n: 'dep.outside' }), el('p', { class: 'muted', i18n: 'dep.outside_hint' }),
       recordRows('dep-outside', rep.outside_assignment, true),
+      el('h3', { i18n: 'dep.taken' }), el('p', { class: 'muted', i18n: 'dep.taken_hint' }), takenRows(rep.taken),
       el('h3', { i18n: 'dep.viewed' }), recordRows('dep-viewed', rep.viewed, true),
       el('h3', { i18n: 'dep.authored' }), recordRows('dep-authored', rep.authored, true),
       el('h3', { i18n: 'dep.owned' }), recordRows('dep-owned', rep.owned, false),
