@@ -864,6 +864,22 @@ Result<std::vector<Loan>> CollectCustomers(Archive& archive, const Cast& cast, D
     CUSTOS_RETURN_IF_ERROR(borrow(*m, true));
     CUSTOS_RETURN_IF_ERROR(view(at_desk, office, *m, 2));
   }
+  // One print she was allowed (a print loan, approved): the departure
+  // report lists it under what she took away.
+  if (confidential.size() > 1) {
+    const std::string why = "打印报价单，拜访客户时使用";
+    CUSTOS_RETURN_IF_ERROR(at_desk.Next(4));
+    CUSTOS_ASSIGN_OR_RETURN(
+        Loan print, RequestLoan(archive, office,
+                                LoanRequest{confidential[1]->id, policy::LoanKind::kPrint, why,
+                                            std::nullopt, false}));
+    CUSTOS_RETURN_IF_ERROR(at_desk.Next(6));
+    CUSTOS_RETURN_IF_ERROR(ApproveLoan(archive, approver, print.id, "同意打印一份").status());
+    CUSTOS_RETURN_IF_ERROR(at_desk.Next(3));
+    CUSTOS_RETURN_IF_ERROR(
+        UseRecord(archive, office, confidential[1]->id, policy::Action::kPrint, why).status());
+    loans.push_back(std::move(print));  // given back with the others before she leaves
+  }
   // Taking the files out: refused without a loan of that kind; a fourth
   // look at the first file is over the quota. Refusals in a row are an
   // alert of their own (policy/anomaly.h).
