@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <iterator>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -217,7 +219,7 @@ void LoginThrottle::Forget(std::map<std::string, Entry>* m, const std::string& k
 
 void LoginThrottle::Prune(UnixMillis now) {
   // Bounded memory: forget stale counters whenever the maps grow.
-  for (auto* m : {&accounts_, &addresses_}) {
+  for (auto* m : {&accounts_, &pairs_, &addresses_}) {
     if (m->size() < 10000) continue;
     for (auto it = m->begin(); it != m->end();) {
       if (it->second.pending == 0 && now - it->second.last_failure > options_.forget_after_ms) {
@@ -229,15 +231,33 @@ void LoginThrottle::Prune(UnixMillis now) {
   }
 }
 
+namespace {
+
+// The key of an account as guessed from one address.
+std::string PairKey(const std::string& username, const std::string& ip) {
+  return username + '\0' + ip;
+}
+
+}  // namespace
+
 LoginThrottle::Attempt LoginThrottle::Reserve(const std::string& username, const std::string& ip) {
   std::lock_guard<std::mutex> lock(mu_);
   const UnixMillis now = clock_();
+  const std::string pair = PairKey(username, ip);
   Forget(&accounts_, username, now);
+  Forget(&pairs_, pair, now);
   Forget(&addresses_, ip, now);
   int64_t wait = 0;
+  // The account, whatever the address: growing delays, never a lockout (a
+  // guess every quarter of an hour would otherwise keep its owner out).
   if (auto it = accounts_.find(username); it != accounts_.end()) {
-    wait =
-        std::max(wait, WaitFor(it->second, options_.free_failures, options_.lockout_failures, now));
+    wait = std::max(
+        wait, WaitFor(it->second, options_.free_failures, std::numeric_limits<int>::max(), now));
+  }
+  // The account from this address: locked after lockout_failures.
+  if (auto it = pairs_.find(pair); it != pairs_.end()) {
+    wait = std::max(wait,
+                    WaitFor(it->second, options_.lockout_failures, options_.lockout_failures, now));
   }
   if (auto it = addresses_.find(ip); it != addresses_.end()) {
     wait = std::max(wait, WaitFor(it->second, options_.address_free_failures,
@@ -246,14 +266,33 @@ LoginThrottle::Attempt LoginThrottle::Reserve(const std::string& username, const
   if (wait > 0) return Attempt(nullptr, wait, username, ip);
   Prune(now);
   ++accounts_[username].pending;
+  ++pairs_[pair].pending;
   ++addresses_[ip].pending;
   return Attempt(this, 0, username, ip);
+}
+
+void LoginThrottle::Forgive(const std::string& username) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto clear = [](std::map<std::string, Entry>* m,
+                        std::map<std::string, Entry>::iterator it) {
+    if (it->second.pending == 0) return m->erase(it);
+    it->second.failures = 0;
+    return std::next(it);
+  };
+  if (auto it = accounts_.find(username); it != accounts_.end()) clear(&accounts_, it);
+  const std::string prefix = username + '\0';
+  for (auto it = pairs_.lower_bound(prefix);
+       it != pairs_.end() && it->first.compare(0, prefix.size(), prefix) == 0;) {
+    it = clear(&pairs_, it);
+  }
 }
 
 void LoginThrottle::Settle(const std::string& username, const std::string& ip, Verdict verdict) {
   std::lock_guard<std::mutex> lock(mu_);
   const UnixMillis now = clock_();
-  for (auto [m, key] : {std::pair{&accounts_, &username}, std::pair{&addresses_, &ip}}) {
+  const std::string pair = PairKey(username, ip);
+  for (auto [m, key] :
+       {std::pair{&accounts_, &username}, std::pair{&pairs_, &pair}, std::pair{&addresses_, &ip}}) {
     auto it = m->find(*key);
     if (it == m->end() || it->second.pending == 0) std::abort();  // settled twice: a bug
     Entry& e = it->second;
@@ -261,7 +300,7 @@ void LoginThrottle::Settle(const std::string& username, const std::string& ip, V
     if (verdict == Verdict::kFailed) {
       ++e.failures;
       e.last_failure = now;
-    } else if (verdict == Verdict::kSucceeded && m == &accounts_) {
+    } else if (verdict == Verdict::kSucceeded && m != &addresses_) {
       e.failures = 0;
     }
     if (e.failures == 0 && e.pending == 0) m->erase(it);

@@ -10,12 +10,18 @@
 // that interval.
 //
 // LoginThrottle: in memory (lost on restart, by design: a restart is rare and
-// an operator action). Failures are counted per account and per client
-// address. After `free_failures` failures each further attempt must wait a
-// delay that doubles (1 s, 2 s, 4 s ... up to `max_delay_ms`); after
-// `lockout_failures` failures the key is locked for `lockout_ms`. A success
-// clears the account's counter. Addresses get a larger allowance than
-// accounts so a shared office NAT does not lock everyone out at once. Every
+// an operator action). Failures are counted per account, per account and
+// client address, and per address. After an account's `free_failures`
+// failures each further attempt on it, from anywhere, must wait a delay that
+// doubles (1 s, 2 s, 4 s ... up to `max_delay_ms`); after `lockout_failures`
+// failures from one address the account is locked for that address for
+// `lockout_ms`. The account itself is never locked for everyone: one guess
+// each quarter of an hour would keep its owner out for good (the delays
+// still hold every address together to one guess a minute). A success
+// clears the account's counters, and so does an administrator's password
+// reset or the setup link's new password (Forgive). Addresses get a larger
+// allowance than accounts so a shared office NAT does not lock everyone out
+// at once, and are locked after `address_lockout_failures`. Every
 // check of an account password goes through it: the login, the password
 // change, and signing (which re-enters the password).
 // SECURITY: an attempt is reserved (Reserve) in the same step as the check
@@ -99,7 +105,7 @@ class SessionStore {
 
 struct ThrottleOptions {
   int free_failures = 3;      // per account, before delays start
-  int lockout_failures = 10;  // per account
+  int lockout_failures = 10;  // per account and address
   int address_free_failures = 10;
   int address_lockout_failures = 50;
   int64_t base_delay_ms = 1000;
@@ -146,6 +152,11 @@ class LoginThrottle {
   // attempt may proceed now, reserves it — atomically.
   Attempt Reserve(const std::string& username, const std::string& ip);
 
+  // Clears the failures of `username` (from every address): an
+  // administrator reset its password, or its owner set a new one through
+  // the setup link. Attempts in flight still settle.
+  void Forgive(const std::string& username);
+
  private:
   struct Entry {
     int failures = 0;
@@ -163,6 +174,7 @@ class LoginThrottle {
   Clock clock_;
   std::mutex mu_;
   std::map<std::string, Entry> accounts_;
+  std::map<std::string, Entry> pairs_;  // username + '\0' + address
   std::map<std::string, Entry> addresses_;
 };
 

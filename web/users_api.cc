@@ -165,6 +165,9 @@ HttpResponse ResetPasswordRoute(App& app, const HttpRequest& req, const RequestC
   // SECURITY: the old password no longer opens anything, sessions included.
   auto ended = app.sessions.DeleteForUser(id, "");
   if (!ended.ok()) app.Log("ending a reset user's sessions failed: " + ended.status().ToString());
+  // Someone who locked the account out with wrong guesses does not keep its
+  // owner out past an administrator's reset.
+  app.throttle.Forgive(out->user.username);
   return HttpResponse::Json(OutcomeJson(*out));
 }
 
@@ -245,6 +248,7 @@ HttpResponse CompleteSetupRoute(App& app, const HttpRequest& req, const RequestC
   }
   auto user = Admin(app).CompleteSetup(*token, password, ctx.ToCaller().place);
   if (!user.ok()) return ErrorResponse(user.status());
+  app.throttle.Forgive(user->username);  // the new password is tried afresh
   json::Value v = json::Value::MakeObject();
   v["username"] = user->username;
   return HttpResponse::Json(v);
