@@ -377,6 +377,13 @@ TEST_F(WebServerTest, CsrfTokenRequiredForStateChanges) {
   TestResponse none = c.Send("POST", "/api/v1/users", body, h);
   EXPECT_EQ(none.status, 403);
   EXPECT_EQ(none.ErrorCode(), "csrf_token_invalid");
+  // Checked before the route's roles: a forged request in the name of
+  // someone without them is not even logged as their refused attempt.
+  TestClient author = LoggedIn("author");
+  TestResponse forged = author.Send("POST", "/api/v1/users", body,
+                                    {{"Cookie", "custos_session=" + author.session_token}});
+  EXPECT_EQ(forged.status, 403);
+  EXPECT_EQ(forged.ErrorCode(), "csrf_token_invalid");
   h["X-CSRF-Token"] = std::string(64, 'a');
   TestResponse wrong = c.Send("POST", "/api/v1/users", body, h);
   EXPECT_EQ(wrong.status, 403);

@@ -166,6 +166,18 @@ const Route* App::Admit(HttpRequest& req, RequestContext& ctx, std::string* rout
     ctx.roles = user->roles;
     ctx.user = std::move(user).value();
 
+    if (IsStateChanging(req.method)) {
+      // SECURITY: the CSRF token lives in the session (sealed) and reaches
+      // the page only through a same-origin JSON response; a cross-site form
+      // cannot read it, so cannot send it. Checked first: a forged request
+      // gets no further, not even to a refusal logged in the victim's name.
+      const std::string& sent = req.Header("x-csrf-token");
+      if (sent.empty() || !vault::ConstantTimeEquals(sent, session->csrf_token)) {
+        *answer = ErrorResponse(403, "csrf_token_invalid", "missing or wrong X-CSRF-Token header",
+                                "缺少或错误的 CSRF 令牌");
+        return nullptr;
+      }
+    }
     if (ctx.user->must_change_password && !options.demo && !route.allowed_before_password_change) {
       *answer = ErrorResponse(403, "password_change_required",
                               "change your password before continuing", "请先修改密码");
@@ -185,17 +197,6 @@ const Route* App::Admit(HttpRequest& req, RequestContext& ctx, std::string* rout
       *answer = ErrorResponse(403, "permission_denied", "your roles do not allow this",
                               "您的角色无权执行此操作");
       return nullptr;
-    }
-    if (IsStateChanging(req.method)) {
-      // SECURITY: the CSRF token lives in the session (sealed) and reaches
-      // the page only through a same-origin JSON response; a cross-site form
-      // cannot read it, so cannot send it.
-      const std::string& sent = req.Header("x-csrf-token");
-      if (sent.empty() || !vault::ConstantTimeEquals(sent, session->csrf_token)) {
-        *answer = ErrorResponse(403, "csrf_token_invalid", "missing or wrong X-CSRF-Token header",
-                                "缺少或错误的 CSRF 令牌");
-        return nullptr;
-      }
     }
   }
 
