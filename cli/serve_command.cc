@@ -590,6 +590,11 @@ class ServeCommand : public Command {
             OperatorLog(3, "declassification: " + d.status().message());
         }
       }
+      if (second % 60 == 0) {
+        // Sessions nobody came back to: deleted at expiry, not at next use.
+        if (auto n = (*server)->DeleteExpiredSessions(); !n.ok())
+          OperatorLog(3, "expired sessions: " + n.status().message());
+      }
       if (second % 60 == 0 && (*archive)->CatalogBuilt()) {
         // The records catalog, saved again once it has changed enough, so
         // that the next start reads it rather than every file.

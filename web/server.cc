@@ -71,6 +71,8 @@ int Server::queued_connections() const {
 }
 bool Server::tls() const { return impl_->app->tls; }
 
+Result<int> Server::DeleteExpiredSessions() { return impl_->app->sessions.DeleteExpired(); }
+
 std::vector<std::string> Server::RouteList() const {
   std::vector<std::string> out;
   for (const Route& r : impl_->app->router.routes()) out.push_back(r.method + " " + r.pattern);

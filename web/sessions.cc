@@ -164,6 +164,32 @@ Result<int> SessionStore::DeleteForUser(const std::string& user_id, const std::s
   return deleted;
 }
 
+Result<int> SessionStore::DeleteExpired() {
+  int deleted = 0;
+  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](vault::WriteTxn& txn) -> Status {
+    deleted = 0;
+    const UnixMillis now = clock_();
+    std::vector<std::string> doomed;
+    CUSTOS_RETURN_IF_ERROR(
+        txn.Scan(vault::tables::kSessions, "",
+                 [&](std::string_view key, std::string_view value) -> Result<bool> {
+                   auto s = SessionFromJson(value);
+                   // One that does not read is left for its next use to say so.
+                   if (s.ok() && (now - s->last_seen >= options_.idle_ms ||
+                                  now - s->created >= options_.absolute_ms)) {
+                     doomed.emplace_back(key);
+                   }
+                   return true;
+                 }));
+    for (const std::string& k : doomed) {
+      CUSTOS_RETURN_IF_ERROR(txn.Delete(vault::tables::kSessions, k));
+    }
+    deleted = static_cast<int>(doomed.size());
+    return Status::Ok();
+  }));
+  return deleted;
+}
+
 LoginThrottle::LoginThrottle(ThrottleOptions options, Clock clock)
     : options_(options), clock_(std::move(clock)) {}
 

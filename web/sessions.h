@@ -92,6 +92,10 @@ class SessionStore {
   // (used after a password change). Returns how many were deleted.
   Result<int> DeleteForUser(const std::string& user_id, const std::string& keep_id);
 
+  // Deletes every session past its idle or absolute expiry. Returns how
+  // many.
+  Result<int> DeleteExpired();
+
   const SessionOptions& options() const { return options_; }
 
  private:

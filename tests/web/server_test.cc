@@ -411,6 +411,36 @@ TEST_F(WebServerTest, IdleExpiry) {
   EXPECT_EQ(r.ErrorCode(), "unauthenticated");
 }
 
+// A session nobody comes back to is deleted once it expires, not kept with
+// its user, address and workstation until someone presents it again.
+TEST_F(WebServerTest, ExpiredSessionsNobodyPresentsAgainAreDeleted) {
+  TestClient gone = LoggedIn("author");
+  Advance(20 * 60 * 1000);
+  TestClient here = LoggedIn("auditor");
+  const auto stored = [&] {
+    auto r = vault_->BeginRead();
+    size_t n = 0;
+    EXPECT_TRUE((*r)->Scan(vault::tables::kSessions, "",
+                           [&](std::string_view, std::string_view) -> Result<bool> {
+                             ++n;
+                             return true;
+                           })
+                    .ok());
+    return n;
+  };
+  ASSERT_EQ(stored(), 2u);
+  auto none = server_->DeleteExpiredSessions();
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, 0);
+  Advance(11 * 60 * 1000);  // the author's 30 idle minutes are over
+  auto one = server_->DeleteExpiredSessions();
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_EQ(*one, 1);
+  EXPECT_EQ(stored(), 1u);
+  EXPECT_EQ(here.Call("GET", "/api/v1/session").status, 200);
+  EXPECT_EQ(gone.Call("GET", "/api/v1/session").status, 401);
+}
+
 TEST_F(WebServerTest, AbsoluteExpiry) {
   TestClient c = LoggedIn("author");
   for (int i = 0; i < 12 * 3 - 1; ++i) {
