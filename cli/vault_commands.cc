@@ -226,6 +226,11 @@ class RekeyCommand : public Command {
     const bool rotate = Has("rotate");
     const bool change =
         !rotate || Has("new-passphrase-file") || std::getenv("CUSTOS_NEW_PASSPHRASE") != nullptr;
+    if (rotate && !change && Has("kdf-profile")) {
+      // The key derivation is the passphrase's: a rotation alone keeps both.
+      std::cerr << "custos rekey: note: --kdf-profile applies to a new passphrase; this "
+                   "rotation keeps the passphrase and its key derivation\n";
+    }
     if (change) {
       auto np = ReadSecret("new-passphrase-file", "CUSTOS_NEW_PASSPHRASE", "New passphrase: ",
                            /*confirm=*/true);
