@@ -62,11 +62,18 @@ TEST_F(EmploymentTest, HrRegistersAResignationWithItsAuditEvent) {
   EXPECT_EQ(e.Find("reason")->as_string(), "个人原因");
   auto r = vault_->BeginRead();
   EXPECT_EQ(e.Find("policy")->as_string(), *CurrentPolicyDigest(**r));
+  EXPECT_EQ(e.Find("details")->Find("previous_last_working_day"), nullptr);
 
-  // A second registration in the notice period corrects the dates.
+  // A second registration in the notice period corrects the dates, and its
+  // event says which dates it replaced.
   u = RegisterResignation(*vault_, *log_, As(hr_), author_.id, "2026-03-02", "2026-04-15", "");
   ASSERT_TRUE(u.ok()) << u.status().ToString();
   EXPECT_EQ(Reload(author_).last_working_day, "2026-04-15");
+  const json::Value corrected = LastLeaf();
+  EXPECT_EQ(corrected.Find("details")->Find("previous_notice_date")->as_string(), "2026-03-02");
+  EXPECT_EQ(corrected.Find("details")->Find("previous_last_working_day")->as_string(),
+            "2026-04-01");
+  EXPECT_EQ(corrected.Find("details")->Find("last_working_day")->as_string(), "2026-04-15");
 }
 
 TEST_F(EmploymentTest, NonHrIsDeniedAndTheDenialIsAudited) {

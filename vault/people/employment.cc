@@ -77,12 +77,18 @@ Result<User> RegisterResignation(Vault& vault, const AuditLog& log, const Caller
               // SECURITY: the target is read only once the caller is allowed,
               // so a caller without the right learns nothing about which
               // users exist; an unknown or departed target commits nothing.
-              [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent&) -> Status {
+              [&](const ReadTxn& txn, const access::Outcome& o, AuditEvent& e) -> Status {
                 if (!o.allowed) return Status::Ok();
                 CUSTOS_ASSIGN_OR_RETURN(target, GetUser(txn, user_id));
                 if (target.employment == policy::EmploymentState::kDeparted) {
                   return Status::FailedPrecondition("the user has already departed",
                                                     "该员工已离职");
+                }
+                // A correction says what it replaced: the dates a signed
+                // notice or a non-compete may have been made from.
+                if (target.employment == policy::EmploymentState::kNoticeGiven) {
+                  e.details["previous_notice_date"] = target.notice_date;
+                  e.details["previous_last_working_day"] = target.last_working_day;
                 }
                 target.employment = policy::EmploymentState::kNoticeGiven;
                 target.notice_date = std::string(notice_date);
