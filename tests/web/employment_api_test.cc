@@ -270,6 +270,43 @@ TEST_F(WebEmploymentTest, ANoticeSignedForAWithdrawnResignationDoesNotCountForTh
   EXPECT_EQ(earlier->as_array()[0].as_string(), notice);
 }
 
+// A signed notice tells the leaver their last working day. Once HR
+// corrects the dates, the notice tells them another day: the checklist
+// opens the item again and says which notice no longer matches.
+TEST_F(WebEmploymentTest, ASignedNoticeStopsCountingWhenTheDatesAreCorrected) {
+  TestClient hr = LoggedIn("hr");
+  ASSERT_EQ(hr.Call("POST", Path(author_), kBody).status, 200);
+  const std::string notice = SendDepartureNotice(author_);
+  const std::string password = std::string(R"({"password":")") + kPassword + "\"}";
+  ASSERT_EQ(
+      LoggedIn("author").Call("POST", "/api/v1/agreements/" + notice + "/sign", password).status,
+      200);
+  ASSERT_EQ(LoggedIn("legal1")
+                .Call("POST", "/api/v1/agreements/" + notice + "/countersign", password)
+                .status,
+            200);
+  json::Value item = NoticeItem(hr, author_);
+  EXPECT_EQ(item["state"].as_string(), "done");
+  EXPECT_EQ(item["details"].Find("stale"), nullptr);
+
+  ASSERT_EQ(
+      hr.Call("POST", Path(author_),
+              R"({"notice_date":"2027-01-10","last_working_day":"2027-02-20","reason":"更正"})")
+          .status,
+      200);
+  item = NoticeItem(hr, author_);
+  EXPECT_EQ(item["state"].as_string(), "open");
+  const json::Value* stale = item["details"].Find("stale");
+  ASSERT_TRUE(stale != nullptr && stale->as_array().size() == 1u) << json::Serialize(item);
+  const json::Value& was = stale->as_array()[0];
+  EXPECT_EQ(was.Find("agreement")->as_string(), notice);
+  EXPECT_EQ(was.Find("last_working_day")->as_string(), "2027-02-09");
+  EXPECT_EQ(item["details"]["now"]["last_working_day"].as_string(), "2027-02-20");
+  // Corrected back, the signed notice matches again.
+  ASSERT_EQ(hr.Call("POST", Path(author_), kBody).status, 200);
+  EXPECT_EQ(NoticeItem(hr, author_)["state"].as_string(), "done");
+}
+
 // A departure notice no longer needed (drafted with a wrong date, or the
 // employee stays) is voided by legal: it leaves the employee's list and the
 // checklist's unsigned notices, and stays on record.

@@ -224,6 +224,7 @@ Result<DepartureChecklist> ChecklistOf(const ReadTxn& txn, policy::CustomerConfi
   std::vector<std::string> noncompetes;
   std::vector<std::string> ndas;
   std::vector<std::string> notices_signed;
+  std::vector<const Agreement*> signed_notices;
   std::vector<std::string> notices_open;
   std::vector<std::string> notices_earlier;
   for (const Agreement& a : agreements) {
@@ -234,6 +235,7 @@ Result<DepartureChecklist> ChecklistOf(const ReadTxn& txn, policy::CustomerConfi
         notices_earlier.push_back(a.id);
       } else {
         (a.state == AgreementState::kCompleted ? notices_signed : notices_open).push_back(a.id);
+        if (a.state == AgreementState::kCompleted) signed_notices.push_back(&a);
       }
     }
     if (a.state != AgreementState::kCompleted) continue;
@@ -241,9 +243,40 @@ Result<DepartureChecklist> ChecklistOf(const ReadTxn& txn, policy::CustomerConfi
     if (a.kind == "employee-nda") ndas.push_back(a.id);
   }
   CUSTOS_ASSIGN_OR_RETURN(std::optional<NoticeRefusal> refusal, ReadNoticeRefusal(txn, leaver.id));
-  ChecklistItem notice = Item(
-      "notice", notices_signed.empty() && !refusal ? ChecklistState::kOpen : ChecklistState::kDone);
+  // A signed notice tells the leaver their last working day and whether a
+  // non-compete binds them. One made from dates corrected since, or before
+  // a non-compete was signed, tells them something else: it counts only
+  // while it still matches, and legal issues a new one otherwise.
+  json::Value stale = json::Value::MakeArray();
+  size_t current = 0;
+  for (const Agreement* listed : signed_notices) {
+    // The list leaves the fields out; the two compared are read here and
+    // go no further than this comparison.
+    CUSTOS_ASSIGN_OR_RETURN(Agreement full, LoadAgreement(txn, listed->id));
+    const Agreement* a = &full;
+    const json::Value* day = a->fields.Find("last_working_day");
+    const json::Value* nc = a->fields.Find("has_noncompete");
+    const bool said_noncompete = nc != nullptr && nc->is_bool() && nc->as_bool();
+    if (day != nullptr && day->is_string() && day->as_string() == leaver.last_working_day &&
+        said_noncompete == !noncompetes.empty()) {
+      ++current;
+      continue;
+    }
+    json::Value x = json::Value::MakeObject();
+    x["agreement"] = a->id;
+    x["last_working_day"] = day != nullptr && day->is_string() ? day->as_string() : "";
+    x["has_noncompete"] = said_noncompete;
+    stale.Push(std::move(x));
+  }
+  ChecklistItem notice =
+      Item("notice", current == 0 && !refusal ? ChecklistState::kOpen : ChecklistState::kDone);
   notice.details["signed"] = Ids(notices_signed);
+  if (!stale.as_array().empty()) {
+    notice.details["stale"] = std::move(stale);
+    notice.details["now"] = json::Value::MakeObject();
+    notice.details["now"]["last_working_day"] = leaver.last_working_day;
+    notice.details["now"]["has_noncompete"] = !noncompetes.empty();
+  }
   notice.details["unsigned"] = Ids(notices_open);
   if (!notices_earlier.empty()) notice.details["of_a_withdrawn_resignation"] = Ids(notices_earlier);
   if (refusal) {

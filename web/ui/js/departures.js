@@ -260,6 +260,11 @@ function checklistDetail(item) {
     case 'noncompete': return d.restriction_starts ? t('dep.chk.restriction_starts') + ' ' + fmtDate(d.restriction_starts) : '';
     case 'nda': return n(d.agreements) ? d.agreements.join(', ') : t('dep.no_nda');
     case 'notice':
+      // Signed, but from dates or a non-compete that have changed since.
+      if (item.state === 'open' && n(d.stale)) {
+        return t('dep.chk.notice_stale', { ids: d.stale.map((x) => x.agreement).join(', '),
+          day: d.now && d.now.last_working_day ? fmtDate(d.now.last_working_day) : '—' });
+      }
       if (n(d.signed)) return d.signed.join(', ');
       if (d.refused) return t('dep.chk.notice_refused') + ' — ' + d.refused.reason + ' (' + fmtTime(d.refused.recorded_at) + ')';
       return n(d.unsigned) ? t('dep.chk.notice_unsigned') + ': ' + d.unsigned.join(', ') : t('dep.chk.notice_none');
