@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 
 #include <gtest/gtest.h>
 
@@ -19,18 +20,26 @@ namespace {
 
 using vault::testing::TempDir;
 
-TEST(BackupScheduleTest, BackupsAreCheckedNamedByTimeAndPruned) {
-  TempDir dir;
-  auto v = vault::testing::CreateTestVault(dir.path() + "/vault");
-  auto log = vault::AuditLog::Open(*v).value();
-  ASSERT_TRUE(log->CheckpointNow().ok());
-  TempDir out;
+// A vault with a signed checkpoint, and a schedule writing under out_.
+class ScheduledBackupTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    v_ = vault::testing::CreateTestVault(dir_.path() + "/vault");
+    log_ = vault::AuditLog::Open(*v_).value();
+    ASSERT_TRUE(log_->CheckpointNow().ok());
+  }
+  TempDir dir_, out_;
+  std::unique_ptr<vault::Vault> v_;
+  std::unique_ptr<vault::AuditLog> log_;
+};
+
+TEST_F(ScheduledBackupTest, BackupsAreCheckedNamedByTimeAndPruned) {
   BackupSchedule s;
-  s.dir = out.path() + "/backups";  // created on first use
+  s.dir = out_.path() + "/backups";  // created on first use
   s.keep = 2;
   std::vector<std::string> written;
   for (int i = 0; i < 3; ++i) {
-    auto path = RunScheduledBackup(*v, *log, s);
+    auto path = RunScheduledBackup(*v_, *log_, s);
     ASSERT_TRUE(path.ok()) << path.status().ToString();
     written.push_back(*path);
     EXPECT_TRUE(vault::CheckBackupFile(*path).ok());
@@ -43,7 +52,7 @@ TEST(BackupScheduleTest, BackupsAreCheckedNamedByTimeAndPruned) {
   EXPECT_LT(written[1], written[2]);
   // Files that are not scheduled backups are left alone.
   { std::ofstream(s.dir + "/notes.txt") << "keep"; }
-  ASSERT_TRUE(RunScheduledBackup(*v, *log, s).ok());
+  ASSERT_TRUE(RunScheduledBackup(*v_, *log_, s).ok());
   EXPECT_TRUE(std::filesystem::exists(s.dir + "/notes.txt"));
 }
 
@@ -53,14 +62,9 @@ TEST(BackupScheduleTest, BackupsAreCheckedNamedByTimeAndPruned) {
 // one deleted while the log and the metrics said it was written. And a
 // scheduled backup from a clock that was ahead sorts after the new one, which
 // is kept anyway.
-TEST(BackupScheduleTest, RetentionKeepsTheNewBackupAndNeverTakesFilesPutThereByHand) {
-  TempDir dir;
-  auto v = vault::testing::CreateTestVault(dir.path() + "/vault");
-  auto log = vault::AuditLog::Open(*v).value();
-  ASSERT_TRUE(log->CheckpointNow().ok());
-  TempDir out;
+TEST_F(ScheduledBackupTest, RetentionKeepsTheNewBackupAndNeverTakesFilesPutThereByHand) {
   BackupSchedule s;
-  s.dir = out.path() + "/backups";
+  s.dir = out_.path() + "/backups";
   s.keep = 1;
   std::filesystem::create_directories(s.dir);
   const std::vector<std::string> by_hand = {
@@ -70,11 +74,11 @@ TEST(BackupScheduleTest, RetentionKeepsTheNewBackupAndNeverTakesFilesPutThereByH
   const std::string ahead = s.dir + "/custos-99991231T235959.999Z.custos-backup";
   std::ofstream(ahead) << "a clock that was ahead";
 
-  auto first = RunScheduledBackup(*v, *log, s);
+  auto first = RunScheduledBackup(*v_, *log_, s);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_TRUE(std::filesystem::exists(*first));
   EXPECT_FALSE(std::filesystem::exists(ahead));  // keep = 1: the new one alone
-  auto second = RunScheduledBackup(*v, *log, s);
+  auto second = RunScheduledBackup(*v_, *log_, s);
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   EXPECT_TRUE(std::filesystem::exists(*second));
   EXPECT_FALSE(std::filesystem::exists(*first));

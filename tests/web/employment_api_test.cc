@@ -60,6 +60,19 @@ class WebEmploymentTest : public WebTest {
     return id;
   }
 
+  // The author signs the notice SendDepartureNotice sent them, and legal1
+  // countersigns it.
+  void SignNotice(const std::string& notice) {
+    const std::string password = std::string(R"({"password":")") + kPassword + "\"}";
+    ASSERT_EQ(
+        LoggedIn("author").Call("POST", "/api/v1/agreements/" + notice + "/sign", password).status,
+        200);
+    ASSERT_EQ(LoggedIn("legal1")
+                  .Call("POST", "/api/v1/agreements/" + notice + "/countersign", password)
+                  .status,
+              200);
+  }
+
   // The departure checklist's notice item of `who`, as HR reads it.
   json::Value NoticeItem(TestClient& hr, const vault::User& who) {
     TestResponse list = hr.Call("GET", "/api/v1/departures/" + who.id + "/checklist");
@@ -247,14 +260,7 @@ TEST_F(WebEmploymentTest, ANoticeSignedForAWithdrawnResignationDoesNotCountForTh
   TestClient hr = LoggedIn("hr");
   ASSERT_EQ(hr.Call("POST", Path(author_), kBody).status, 200);
   const std::string notice = SendDepartureNotice(author_);
-  const std::string password = std::string(R"({"password":")") + kPassword + "\"}";
-  ASSERT_EQ(
-      LoggedIn("author").Call("POST", "/api/v1/agreements/" + notice + "/sign", password).status,
-      200);
-  ASSERT_EQ(LoggedIn("legal1")
-                .Call("POST", "/api/v1/agreements/" + notice + "/countersign", password)
-                .status,
-            200);
+  ASSERT_NO_FATAL_FAILURE(SignNotice(notice));
   const auto notice_item = [&]() { return NoticeItem(hr, author_); };
   EXPECT_EQ(notice_item()["state"].as_string(), "done");
 
@@ -277,14 +283,7 @@ TEST_F(WebEmploymentTest, ASignedNoticeStopsCountingWhenTheDatesAreCorrected) {
   TestClient hr = LoggedIn("hr");
   ASSERT_EQ(hr.Call("POST", Path(author_), kBody).status, 200);
   const std::string notice = SendDepartureNotice(author_);
-  const std::string password = std::string(R"({"password":")") + kPassword + "\"}";
-  ASSERT_EQ(
-      LoggedIn("author").Call("POST", "/api/v1/agreements/" + notice + "/sign", password).status,
-      200);
-  ASSERT_EQ(LoggedIn("legal1")
-                .Call("POST", "/api/v1/agreements/" + notice + "/countersign", password)
-                .status,
-            200);
+  ASSERT_NO_FATAL_FAILURE(SignNotice(notice));
   json::Value item = NoticeItem(hr, author_);
   EXPECT_EQ(item["state"].as_string(), "done");
   EXPECT_EQ(item["details"].Find("stale"), nullptr);
