@@ -523,6 +523,7 @@ Result<BackupCheck> CheckExtractedBackup(const std::string& dir, const BackupMan
                                          const SecretBytes& passphrase) {
   OpenOptions read_only;
   read_only.read_only = true;
+  read_only.compact_copy = true;  // a backup's payload is a compacted copy
   CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<Vault> vault, Vault::Open(dir, passphrase, read_only));
   CUSTOS_ASSIGN_OR_RETURN(std::unique_ptr<AuditLog> log, AuditLog::Open(*vault));
   return VerifyOpenedBackup(*vault, *log, manifest);
@@ -570,7 +571,11 @@ Result<BackupCheck> RestoreBackup(const std::string& path, const std::string& di
   if (::rename((staging / "data.mdb").c_str(), final_path.c_str()) != 0) {
     return undo(Errno("moving the checked copy to " + final_path));
   }
-  if (Status synced = SyncDir(final_path); !synced.ok()) return synced;
+  if (Status synced = SyncDir(final_path); !synced.ok()) {
+    // Not known to be durable: taken back, as every other failure is.
+    fs::remove(final_path, ec);
+    return undo(synced);
+  }
   fs::remove_all(staging, ec);
   return check;
 }

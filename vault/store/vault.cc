@@ -392,6 +392,7 @@ Result<std::unique_ptr<Vault>> Vault::Open(const std::string& where, const Secre
   internal::KvOpen how;
   how.read_only = options.read_only;
   how.initial_map_size = options.initial_map_size;
+  how.compact_copy = options.compact_copy;
   CUSTOS_ASSIGN_OR_RETURN(v->impl_->store, internal::OpenKvStore(loc, how));
   return Unseal(std::move(v), passphrase);
 }

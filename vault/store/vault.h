@@ -89,6 +89,12 @@ struct OpenOptions {
   // process than the writer: LMDB allows one environment per process, so a
   // process that holds the writer uses that vault for reading too.
   bool read_only = false;
+  // The data file is a compacted copy (a backup's payload, extracted): its
+  // pages are written contiguously, so one shorter than its header counts
+  // was cut off (a full disk, a crafted backup) and is refused at open
+  // (kDataLoss) rather than read past its end, which ends the process with
+  // SIGBUS. Not for a live vault: LMDB may count pages it never wrote.
+  bool compact_copy = false;
 };
 
 class Vault;

@@ -112,6 +112,7 @@ struct KvOpen {
   bool create = false;
   bool read_only = false;
   size_t initial_map_size = size_t{1} << 30;
+  bool compact_copy = false;  // OpenOptions::compact_copy
 };
 Result<std::unique_ptr<KvStore>> OpenKvStore(const StoreLocation& where, const KvOpen& how);
 Result<std::unique_ptr<KvStore>> OpenLmdbStore(const std::string& dir, const KvOpen& how);

@@ -58,7 +58,8 @@ Env& Env::operator=(Env&& o) noexcept {
   return *this;
 }
 
-Result<Env> Env::Open(const std::string& dir, size_t map_size, unsigned max_dbs, bool read_only) {
+Result<Env> Env::Open(const std::string& dir, size_t map_size, unsigned max_dbs, bool read_only,
+                      bool compact_copy) {
   MDB_env* env = nullptr;
   int rc = mdb_env_create(&env);
   if (rc != 0) return LmdbStatus(rc, "mdb_env_create");
@@ -72,10 +73,13 @@ Result<Env> Env::Open(const std::string& dir, size_t map_size, unsigned max_dbs,
   unsigned flags = MDB_NOTLS | (read_only ? MDB_RDONLY : 0u);
   rc = mdb_env_open(env, dir.c_str(), flags, 0600);
   if (rc != 0) return LmdbStatus(rc, "opening the vault's data files");
-  // SECURITY: a data file shorter than the pages its header counts (cut off
-  // by a full disk during a copy, or a crafted backup) would end the process
-  // with SIGBUS at the first read past its end, leaving whatever it was doing
-  // half done. The header is read without the map, so it is checked first.
+  if (!compact_copy) return holder;
+  // SECURITY: a compacted copy's pages are written one after the other up
+  // to the last its header counts, so a file shorter than that was cut off
+  // (a full disk during a copy, a crafted backup) and would end the process
+  // with SIGBUS at the first read past its end. The header is read without
+  // the map, so it is checked first. Not for a live environment: LMDB may
+  // count pages near its end that it freed again before writing them.
   MDB_envinfo info;
   MDB_stat pages;
   mdb_filehandle_t fd = -1;

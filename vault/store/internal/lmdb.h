@@ -33,8 +33,10 @@ class Env {
   Env& operator=(const Env&) = delete;
 
   // Opens (creating if `create`) the environment in directory `dir`.
-  static Result<Env> Open(const std::string& dir, size_t map_size, unsigned max_dbs,
-                          bool read_only);
+  // `compact_copy`: the data file is a compacted copy, whose pages are all
+  // written, and one shorter than its header counts is kDataLoss.
+  static Result<Env> Open(const std::string& dir, size_t map_size, unsigned max_dbs, bool read_only,
+                          bool compact_copy = false);
   MDB_env* get() const { return env_; }
   // Current map size in bytes.
   size_t MapSize() const;

@@ -216,7 +216,8 @@ Result<std::unique_ptr<KvStore>> LmdbStore::Open(const std::string& dir, const K
       CUSTOS_ASSIGN_OR_RETURN(s->lock_, DirLock::Acquire(dir));
     }
   }
-  CUSTOS_ASSIGN_OR_RETURN(s->env_, Env::Open(dir, how.initial_map_size, kMaxDbs, how.read_only));
+  CUSTOS_ASSIGN_OR_RETURN(
+      s->env_, Env::Open(dir, how.initial_map_size, kMaxDbs, how.read_only, how.compact_copy));
   CUSTOS_RETURN_IF_ERROR(s->OpenTables(how.create));
   if (s->dbis_.count(tables::kMeta) == 0)
     return Status::DataLoss("not a Custos vault, or its metadata is damaged");
