@@ -136,6 +136,10 @@ HttpResponse Download(App& app, const HttpRequest& req, const RequestContext& ct
     info = *got;
   }
   const vault::Caller caller = ctx.ToCaller();
+  // Refused in the notice period before the view it would cost.
+  if (Status may = vault::CheckMayDownload(*app.options.archive, caller, info); !may.ok()) {
+    return ErrorResponse(may);
+  }
   auto view = app.options.archive->View(caller, info.record_id, *reason);
   if (!view.ok()) return ErrorResponse(view.status());
   if (!view->permit) return ErrorResponse(Status::Internal("view without a permit"));

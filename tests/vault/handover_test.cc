@@ -211,6 +211,14 @@ TEST_F(HandoverTest, ALeaverDownloadsNoAttachmentInTheNoticePeriodAndTheReportLi
   ASSERT_TRUE(
       AssignHandover(*archive_, As(hr_), author_.id, rec1_.id, successor_.id, "客户交接").ok());
   ASSERT_TRUE(archive_->View(As(author_), rec1_.id, kReason).ok());  // in the handover
+  // Asked first (as the web's download does), the refusal costs no view.
+  const uint64_t before = LogSize();
+  EXPECT_EQ(CheckMayDownload(*archive_, As(author_), *att).code(), StatusCode::kPermissionDenied);
+  ASSERT_EQ(LogSize(), before + 1);
+  EXPECT_EQ(Str(LastLeaf(), "action"), "attachment.read");
+  EXPECT_EQ(Str(LastLeaf(), "decision"), "deny");
+  EXPECT_TRUE(CheckMayDownload(*archive_, As(successor_), *att).ok());
+  EXPECT_EQ(LogSize(), before + 1);  // nothing recorded when they may
   const Status refused = download();
   EXPECT_EQ(refused.code(), StatusCode::kPermissionDenied);
   EXPECT_TRUE(refused.message().starts_with(policy::rules::kEmploymentNoticePeriod))

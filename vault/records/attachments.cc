@@ -7,6 +7,7 @@
 #include "base/text.h"
 #include "policy/engine.h"
 #include "policy/rules.h"
+#include "vault/access/policy_store.h"
 #include "vault/store/crypto.h"
 #include "vault/store/sealed_stream.h"
 
@@ -214,6 +215,51 @@ Result<SealedStream> AttachmentContent(const ReadTxn& txn, std::string_view atta
   return s.stream;
 }
 
+namespace {
+
+// The event of a download of `info` by `user`.
+AuditEvent DownloadEvent(const Caller& caller, const User& user, const AttachmentInfo& info) {
+  AuditEvent e =
+      access::AccessGate::NewEvent(caller, &user, "attachment.read", "attachment", info.id);
+  e.details["record"] = info.record_id;
+  e.details["size"] = info.size;
+  return e;
+}
+
+// SECURITY: in the notice period a leaver may still read the files being
+// handed over (to brief the successor), but a download is a copy to take
+// away, refused as copies, prints and exports are.
+bool MayTakeAway(const User& user) { return user.employment == policy::EmploymentState::kActive; }
+
+// Marks `e` as that refusal.
+void AsNoticeRefusal(AuditEvent* e) {
+  e->decision = AuditDecision::kDeny;
+  e->rule = std::string(policy::rules::kEmploymentNoticePeriod);
+  e->outcome = "denied";
+}
+
+Status NoticeRefusal() {
+  return policy::Refuse(policy::rules::kEmploymentNoticePeriod,
+                        "an attachment is not downloaded during the notice period");
+}
+
+}  // namespace
+
+Status CheckMayDownload(Archive& archive, const Caller& caller, const AttachmentInfo& info) {
+  bool refused = false;
+  CUSTOS_RETURN_IF_ERROR(archive.vault().Write([&](WriteTxn& txn) -> Status {
+    refused = false;
+    CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(txn, caller));
+    if (MayTakeAway(user)) return Status::Ok();
+    refused = true;
+    AuditEvent e = DownloadEvent(caller, user, info);
+    AsNoticeRefusal(&e);
+    CUSTOS_ASSIGN_OR_RETURN(e.policy, CurrentPolicyDigest(txn));
+    return archive.audit_log().Append(txn, e).status();
+  }));
+  return refused ? NoticeRefusal() : Status::Ok();
+}
+
 Result<AttachmentStream> OpenAttachmentStream(Archive& archive, const Caller& caller,
                                               const policy::Permit& permit,
                                               std::string_view attachment_id) {
@@ -239,30 +285,17 @@ Result<AttachmentStream> OpenAttachmentStream(Archive& archive, const Caller& ca
   bool in_notice = false;
   CUSTOS_RETURN_IF_ERROR(vault.Write([&](WriteTxn& txn) -> Status {
     CUSTOS_ASSIGN_OR_RETURN(User user, access::AccessGate::CallerUser(txn, caller));
-    AuditEvent e =
-        access::AccessGate::NewEvent(caller, &user, "attachment.read", "attachment", info.id);
+    AuditEvent e = DownloadEvent(caller, user, info);
     e.decision = AuditDecision::kAllow;
     e.rule = permit.rule();
     e.policy = permit.policy_digest();
     e.outcome = "ok";
-    e.details["record"] = info.record_id;
-    e.details["size"] = info.size;
-    // SECURITY: in the notice period a leaver may still read the files
-    // being handed over (to brief the successor), but a download is a copy
-    // to take away, refused as copies, prints and exports are. Recorded as
-    // the refusal it is.
-    in_notice = user.employment != policy::EmploymentState::kActive;
-    if (in_notice) {
-      e.decision = AuditDecision::kDeny;
-      e.rule = std::string(policy::rules::kEmploymentNoticePeriod);
-      e.outcome = "denied";
-    }
+    // A caller who did not ask CheckMayDownload first: the same refusal.
+    in_notice = !MayTakeAway(user);
+    if (in_notice) AsNoticeRefusal(&e);
     return archive.audit_log().Append(txn, e).status();
   }));
-  if (in_notice) {
-    return policy::Refuse(policy::rules::kEmploymentNoticePeriod,
-                          "an attachment is not downloaded during the notice period");
-  }
+  if (in_notice) return NoticeRefusal();
   AttachmentStream stream;
   stream.info = info;
   stream.write_to = [&vault, content = stored.stream](std::ostream& out) -> Status {

@@ -77,6 +77,15 @@ Result<AttachmentInfo> AddAttachment(Archive& archive, const Caller& caller,
                                      std::string_view reason,
                                      const AttachmentOptions& options = {});
 
+// Whether `caller` may take an attachment of `info`'s file away now: not in
+// the notice period, when a leaver still reads the files being handed over
+// but a download is a copy to take away (kPermissionDenied,
+// employment.notice_period, recorded as a denied attachment.read). Nothing
+// is recorded when they may. Asked before the view a download rides on, so
+// that a refused download costs no view; OpenAttachmentStream refuses the
+// same on its own.
+Status CheckMayDownload(Archive& archive, const Caller& caller, const AttachmentInfo& info);
+
 // Where an attachment's bytes are stored (no decision: for holders of one,
 // e.g. an approved evidence export, which reads it with ReadSealedStream).
 Result<SealedStream> AttachmentContent(const ReadTxn& txn, std::string_view attachment_id);
