@@ -306,6 +306,27 @@ TEST_F(WebEmploymentTest, ASignedNoticeStopsCountingWhenTheDatesAreCorrected) {
   EXPECT_EQ(NoticeItem(hr, author_)["state"].as_string(), "done");
 }
 
+// A refusal to sign puts the notice to the person; once the dates change,
+// the refused notice says another last day, and the item opens again.
+TEST_F(WebEmploymentTest, ARefusedNoticeStopsCountingWhenTheDatesAreCorrected) {
+  TestClient hr = LoggedIn("hr");
+  ASSERT_EQ(hr.Call("POST", Path(author_), kBody).status, 200);
+  const std::string notice = SendDepartureNotice(author_);
+  ASSERT_EQ(hr.Call("POST", "/api/v1/departures/" + author_.id + "/notice-refusal",
+                    R"({"agreement":")" + notice + R"(","reason":"面谈时拒签，两人在场"})")
+                .status,
+            200);
+  EXPECT_EQ(NoticeItem(hr, author_)["state"].as_string(), "done");
+  ASSERT_EQ(
+      hr.Call("POST", Path(author_),
+              R"({"notice_date":"2027-01-10","last_working_day":"2027-02-20","reason":"更正"})")
+          .status,
+      200);
+  json::Value item = NoticeItem(hr, author_);
+  EXPECT_EQ(item["state"].as_string(), "open");
+  ASSERT_NE(item["details"].Find("stale"), nullptr) << json::Serialize(item);
+}
+
 // A departure notice no longer needed (drafted with a wrong date, or the
 // employee stays) is voided by legal: it leaves the employee's list and the
 // checklist's unsigned notices, and stays on record.

@@ -248,28 +248,40 @@ Result<DepartureChecklist> ChecklistOf(const ReadTxn& txn, policy::CustomerConfi
   // a non-compete was signed, tells them something else: it counts only
   // while it still matches, and legal issues a new one otherwise.
   json::Value stale = json::Value::MakeArray();
-  size_t current = 0;
-  for (const Agreement* listed : signed_notices) {
-    // The list leaves the fields out; the two compared are read here and
-    // go no further than this comparison.
-    CUSTOS_ASSIGN_OR_RETURN(Agreement full, LoadAgreement(txn, listed->id));
-    const Agreement* a = &full;
-    const json::Value* day = a->fields.Find("last_working_day");
-    const json::Value* nc = a->fields.Find("has_noncompete");
+  // Whether the notice `id` still says what holds now; a stale one is
+  // listed. The list of agreements leaves the fields out: the two compared
+  // are read here and go no further than this comparison.
+  const auto still_holds = [&](const std::string& id) -> Result<bool> {
+    CUSTOS_ASSIGN_OR_RETURN(Agreement a, LoadAgreement(txn, id));
+    const json::Value* day = a.fields.Find("last_working_day");
+    const json::Value* nc = a.fields.Find("has_noncompete");
     const bool said_noncompete = nc != nullptr && nc->is_bool() && nc->as_bool();
     if (day != nullptr && day->is_string() && day->as_string() == leaver.last_working_day &&
         said_noncompete == !noncompetes.empty()) {
-      ++current;
-      continue;
+      return true;
     }
     json::Value x = json::Value::MakeObject();
-    x["agreement"] = a->id;
+    x["agreement"] = a.id;
     x["last_working_day"] = day != nullptr && day->is_string() ? day->as_string() : "";
     x["has_noncompete"] = said_noncompete;
     stale.Push(std::move(x));
+    return false;
+  };
+  size_t current = 0;
+  for (const Agreement* listed : signed_notices) {
+    CUSTOS_ASSIGN_OR_RETURN(bool holds, still_holds(listed->id));
+    if (holds) ++current;
   }
-  ChecklistItem notice =
-      Item("notice", current == 0 && !refusal ? ChecklistState::kOpen : ChecklistState::kDone);
+  // A refusal to sign counts as the notice put to the person, but only for
+  // a notice that still says what holds now.
+  bool refusal_holds = refusal.has_value();
+  if (refusal && !refusal->agreement_id.empty()) {
+    auto holds = still_holds(refusal->agreement_id);
+    if (!holds.ok() && holds.status().code() != StatusCode::kNotFound) return holds.status();
+    refusal_holds = holds.ok() && *holds;
+  }
+  ChecklistItem notice = Item(
+      "notice", current == 0 && !refusal_holds ? ChecklistState::kOpen : ChecklistState::kDone);
   notice.details["signed"] = Ids(notices_signed);
   if (!stale.as_array().empty()) {
     notice.details["stale"] = std::move(stale);
