@@ -279,5 +279,35 @@ TEST_F(CsvImportTest, ContentLargerThanAFileMayHoldIsRefused) {
   EXPECT_TRUE(archive_->CreateRecord(As(author_), big, "新客户").ok());
 }
 
+// A file written before a rule was added (a name pasted with a zero-width
+// space, content over the size) can still be updated: what it already holds
+// is not judged again, only what changes.
+TEST(RecordTextTest, AnUpdateJudgesOnlyWhatChanges) {
+  RecordVersion before;
+  before.meta.name = "苏州\u200b精密模具有限公司";
+  before.meta.tags = {"华东\u200b"};
+  before.content.notes = std::string(300 * 1024, 'n');
+  before.content.contacts = {Contact{"张\u200b经理", "", "", "", ""}};
+  RecordUpdate same;
+  same.name = before.meta.name;
+  same.tags = before.meta.tags;
+  same.content = before.content;
+  same.status = "dormant";                   // a change that passes
+  EXPECT_FALSE(CheckRecordText(same).ok());  // judged alone, the old text fails
+  EXPECT_TRUE(CheckRecordText(same, &before).ok());
+  RecordUpdate renamed = same;
+  renamed.name = "苏州\u200b精密";
+  EXPECT_EQ(CheckRecordText(renamed, &before).code(), StatusCode::kInvalidArgument);
+  RecordUpdate longer = same;
+  longer.content.notes += "n";
+  EXPECT_NE(CheckRecordText(longer, &before).message().find("KiB"), std::string::npos);
+  RecordUpdate shorter = same;
+  shorter.content.notes.resize(290 * 1024);
+  EXPECT_TRUE(CheckRecordText(shorter, &before).ok());
+  RecordUpdate contact = same;
+  contact.content.contacts[0].phone = "1380\u200b0000";
+  EXPECT_EQ(CheckRecordText(contact, &before).code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace custos::vault

@@ -369,7 +369,9 @@ Result<RecordMeta> Archive::UpdateRecord(const Caller& caller, std::string_view 
   if (IsBlankText(update.name)) {
     return Status::InvalidArgument("a record needs a name", "请填写客户名称");
   }
-  CUSTOS_RETURN_IF_ERROR(CheckRecordText(update));
+  // Judged whole before anything is decided; what fails only a rule the
+  // stored file itself breaks is judged again against it below.
+  const Status text = CheckRecordText(update);
   RecordMeta meta;
   CUSTOS_RETURN_IF_ERROR(
       gate_
@@ -378,6 +380,11 @@ Result<RecordMeta> Archive::UpdateRecord(const Caller& caller, std::string_view 
               RecordAttempt(policy::Action::kUpdateRecord, "record.update", record_id, reason),
               [&](const ReadTxn& txn, const User&, policy::Facts& f, AuditEvent& e) -> Status {
                 CUSTOS_ASSIGN_OR_RETURN(meta, ReadMeta(txn, record_id));
+                if (!text.ok()) {
+                  CUSTOS_ASSIGN_OR_RETURN(RecordVersion before,
+                                          ReadRecordVersion(txn, record_id, meta.latest_version));
+                  CUSTOS_RETURN_IF_ERROR(CheckRecordText(update, &before));
+                }
                 // A leaver who still keeps the file may stay its custodian
                 // until it is handed over; only a new one is checked.
                 if (update.custodian_id != meta.custodian_id) {

@@ -231,7 +231,10 @@ struct RecordUpdate {
 inline constexpr size_t kMaxTags = 32;
 inline constexpr size_t kMaxContentBytes = 256 * 1024;
 Status CheckRecordText(const NewRecord& record);
-Status CheckRecordText(const RecordUpdate& update);
+// For an update, `before` (the file as it stands) spares the fields it
+// already holds: they were accepted when written (a rule added since, such
+// as the zero-width characters or the size, judges only what changes).
+Status CheckRecordText(const RecordUpdate& update, const RecordVersion* before = nullptr);
 // The size rule alone, for a content as RecordContent::ToJson gives it.
 Status CheckContentSize(const json::Value& content);
 // Whether `key` names one of the longer content fields (address, notes, ...),

@@ -336,11 +336,51 @@ Status CheckField(const std::string& field, std::string_view text, bool block) {
   return CheckTextField(field, FieldPathZh(field), text, block);
 }
 
-// The fields NewRecord and RecordUpdate share.
+// The fields NewRecord and RecordUpdate share. `before`: for an update, the
+// file as it stands. A field whose text is the same as there was accepted
+// when it was written and is not judged again: a rule added since (a
+// zero-width character, the size of the content) must not make a file
+// impossible to update in a field nobody touched.
 Status CheckSharedText(std::string_view name, const std::vector<std::string>& tags,
                        std::string_view status, std::string_view territory,
-                       const PaperLocation& paper, const RecordContent& c) {
-  CUSTOS_RETURN_IF_ERROR(CheckField("name", name, false));
+                       const PaperLocation& paper, const RecordContent& c,
+                       const RecordVersion* before = nullptr) {
+  const json::Value before_content =
+      before != nullptr ? before->content.ToJson() : json::Value::MakeObject();
+  // Whether `path` held `text` before ("content.notes",
+  // "content.contacts[0].name": the n-th element of a list).
+  const auto kept = [&](std::string_view path, std::string_view text) {
+    if (before == nullptr) return false;
+    const RecordMeta& m = before->meta;
+    if (path == "name") return text == m.name;
+    if (path == "status") return text == m.status;
+    if (path == "territory") return text == m.territory;
+    if (path == "paper.room") return text == m.paper.room;
+    if (path == "paper.cabinet") return text == m.paper.cabinet;
+    if (path == "paper.box") return text == m.paper.box;
+    if (path.starts_with("tags[")) {
+      return std::find(m.tags.begin(), m.tags.end(), text) != m.tags.end();
+    }
+    if (!path.starts_with("content.")) return false;
+    std::string_view rest = path.substr(8);
+    const size_t open = rest.find('[');
+    const json::Value* v = before_content.Find(rest.substr(0, open));
+    if (v == nullptr) return false;
+    if (open != std::string_view::npos) {
+      const size_t close = rest.find("].", open);
+      size_t i = 0;
+      for (char ch : rest.substr(open + 1, close - open - 1)) i = i * 10 + (ch - '0');
+      if (!v->is_array() || i >= v->as_array().size()) return false;
+      v = v->as_array()[i].Find(rest.substr(close + 2));
+      if (v == nullptr) return false;
+    }
+    return v->is_string() && v->as_string() == text;
+  };
+  const auto check = [&](const std::string& path, std::string_view text, bool block) -> Status {
+    if (kept(path, text)) return Status::Ok();
+    return CheckField(path, text, block);
+  };
+  CUSTOS_RETURN_IF_ERROR(check("name", name, false));
   if (tags.size() > kMaxTags) {
     return Status::InvalidArgument("a file has at most " + std::to_string(kMaxTags) + " tags",
                                    "一份档案最多 " + std::to_string(kMaxTags) + " 个标签（现有 " +
@@ -349,21 +389,27 @@ Status CheckSharedText(std::string_view name, const std::vector<std::string>& ta
   for (size_t i = 0; i < tags.size(); ++i) {
     const std::string field = "tags[" + std::to_string(i) + "]";
     if (IsBlankText(tags[i])) return Refuse(field, "is blank", "为空");
-    CUSTOS_RETURN_IF_ERROR(CheckField(field, tags[i], false));
+    CUSTOS_RETURN_IF_ERROR(check(field, tags[i], false));
   }
-  CUSTOS_RETURN_IF_ERROR(CheckField("status", status, false));
-  CUSTOS_RETURN_IF_ERROR(CheckField("territory", territory, false));
-  CUSTOS_RETURN_IF_ERROR(CheckField("paper.room", paper.room, false));
-  CUSTOS_RETURN_IF_ERROR(CheckField("paper.cabinet", paper.cabinet, false));
-  CUSTOS_RETURN_IF_ERROR(CheckField("paper.box", paper.box, false));
+  CUSTOS_RETURN_IF_ERROR(check("status", status, false));
+  CUSTOS_RETURN_IF_ERROR(check("territory", territory, false));
+  CUSTOS_RETURN_IF_ERROR(check("paper.room", paper.room, false));
+  CUSTOS_RETURN_IF_ERROR(check("paper.cabinet", paper.cabinet, false));
+  CUSTOS_RETURN_IF_ERROR(check("paper.box", paper.box, false));
   // The content as it would be stored: each string field, and each field of
-  // a contact or a key date, which are all one line.
+  // a contact or a key date, which are all one line. Content over the size
+  // is refused unless it is no larger than it was.
   const json::Value content = c.ToJson();
-  CUSTOS_RETURN_IF_ERROR(CheckContentSize(content));
+  if (Status size = CheckContentSize(content); !size.ok()) {
+    if (before == nullptr ||
+        json::Serialize(content).size() > json::Serialize(before_content).size()) {
+      return size;
+    }
+  }
   for (const auto& [key, v] : content.as_object()) {
     const std::string path = "content." + key;
     if (v.is_string()) {
-      CUSTOS_RETURN_IF_ERROR(CheckField(path, v.as_string(), IsLongContentField(key)));
+      CUSTOS_RETURN_IF_ERROR(check(path, v.as_string(), IsLongContentField(key)));
       continue;
     }
     if (!v.is_array()) continue;
@@ -371,7 +417,7 @@ Status CheckSharedText(std::string_view name, const std::vector<std::string>& ta
       for (const auto& [field, x] : v.as_array()[i].as_object()) {
         const std::string at = path + "[" + std::to_string(i) + "]." + field;
         if (!x.is_string()) continue;
-        CUSTOS_RETURN_IF_ERROR(CheckField(at, x.as_string(), false));
+        CUSTOS_RETURN_IF_ERROR(check(at, x.as_string(), false));
         if (key == "key_dates" && field == "date" && !x.as_string().empty() &&
             !ParseDate(x.as_string()).ok()) {
           return Refuse(at, "must be a date (YYYY-MM-DD)", "须为日期（YYYY-MM-DD）");
@@ -413,8 +459,8 @@ Status CheckRecordText(const NewRecord& r) {
   return CheckSharedText(r.name, r.tags, r.status, r.territory, r.paper, r.content);
 }
 
-Status CheckRecordText(const RecordUpdate& u) {
-  return CheckSharedText(u.name, u.tags, u.status, u.territory, u.paper, u.content);
+Status CheckRecordText(const RecordUpdate& u, const RecordVersion* before) {
+  return CheckSharedText(u.name, u.tags, u.status, u.territory, u.paper, u.content, before);
 }
 
 json::Value RecordMeta::ToJson() const {
