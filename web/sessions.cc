@@ -107,7 +107,7 @@ Result<Session> SessionStore::Lookup(std::string_view token) {
   Session s = std::move(found).value();
   s.id = ShortId(key);
   const UnixMillis now = clock_();
-  if (now - s.last_seen >= options_.idle_ms || now - s.created >= options_.absolute_ms) {
+  if (Expired(s, now)) {
     Status deleted = vault_.Write([&](vault::WriteTxn& txn) {
       Status st = txn.Delete(vault::tables::kSessions, key);
       return st.code() == StatusCode::kNotFound ? Status::Ok() : st;
@@ -143,17 +143,17 @@ Status SessionStore::Delete(std::string_view token, const InTxn& also) {
   });
 }
 
-Result<int> SessionStore::DeleteForUser(const std::string& user_id, const std::string& keep_id) {
+Result<int> SessionStore::DeleteWhere(
+    const std::function<bool(std::string_view key, const Session&)>& doomed_if) {
   int deleted = 0;
   CUSTOS_RETURN_IF_ERROR(vault_.Write([&](vault::WriteTxn& txn) -> Status {
     std::vector<std::string> doomed;
     CUSTOS_RETURN_IF_ERROR(
         txn.Scan(vault::tables::kSessions, "",
                  [&](std::string_view key, std::string_view value) -> Result<bool> {
+                   // One that does not read is left for its next use to say so.
                    auto s = SessionFromJson(value);
-                   if (s.ok() && s->user_id == user_id && ShortId(key) != keep_id) {
-                     doomed.emplace_back(key);
-                   }
+                   if (s.ok() && doomed_if(key, *s)) doomed.emplace_back(key);
                    return true;
                  }));
     for (const std::string& k : doomed)
@@ -164,30 +164,19 @@ Result<int> SessionStore::DeleteForUser(const std::string& user_id, const std::s
   return deleted;
 }
 
+Result<int> SessionStore::DeleteForUser(const std::string& user_id, const std::string& keep_id) {
+  return DeleteWhere([&](std::string_view key, const Session& s) {
+    return s.user_id == user_id && ShortId(key) != keep_id;
+  });
+}
+
 Result<int> SessionStore::DeleteExpired() {
-  int deleted = 0;
-  CUSTOS_RETURN_IF_ERROR(vault_.Write([&](vault::WriteTxn& txn) -> Status {
-    deleted = 0;
-    const UnixMillis now = clock_();
-    std::vector<std::string> doomed;
-    CUSTOS_RETURN_IF_ERROR(
-        txn.Scan(vault::tables::kSessions, "",
-                 [&](std::string_view key, std::string_view value) -> Result<bool> {
-                   auto s = SessionFromJson(value);
-                   // One that does not read is left for its next use to say so.
-                   if (s.ok() && (now - s->last_seen >= options_.idle_ms ||
-                                  now - s->created >= options_.absolute_ms)) {
-                     doomed.emplace_back(key);
-                   }
-                   return true;
-                 }));
-    for (const std::string& k : doomed) {
-      CUSTOS_RETURN_IF_ERROR(txn.Delete(vault::tables::kSessions, k));
-    }
-    deleted = static_cast<int>(doomed.size());
-    return Status::Ok();
-  }));
-  return deleted;
+  const UnixMillis now = clock_();
+  return DeleteWhere([&](std::string_view, const Session& s) { return Expired(s, now); });
+}
+
+bool SessionStore::Expired(const Session& s, UnixMillis now) const {
+  return now - s.last_seen >= options_.idle_ms || now - s.created >= options_.absolute_ms;
 }
 
 LoginThrottle::LoginThrottle(ThrottleOptions options, Clock clock)
@@ -236,11 +225,14 @@ void LoginThrottle::Forget(std::map<std::string, Entry>* m, const std::string& k
                            UnixMillis now) {
   auto it = m->find(key);
   if (it == m->end() || now - it->second.last_failure <= options_.forget_after_ms) return;
-  if (it->second.pending == 0) {
-    m->erase(it);
-  } else {
-    it->second.failures = 0;
-  }
+  Reset(m, it);
+}
+
+std::map<std::string, LoginThrottle::Entry>::iterator LoginThrottle::Reset(
+    std::map<std::string, Entry>* m, std::map<std::string, Entry>::iterator it) {
+  if (it->second.pending == 0) return m->erase(it);
+  it->second.failures = 0;
+  return std::next(it);
 }
 
 void LoginThrottle::Prune(UnixMillis now) {
@@ -299,17 +291,11 @@ LoginThrottle::Attempt LoginThrottle::Reserve(const std::string& username, const
 
 void LoginThrottle::Forgive(const std::string& username) {
   std::lock_guard<std::mutex> lock(mu_);
-  const auto clear = [](std::map<std::string, Entry>* m,
-                        std::map<std::string, Entry>::iterator it) {
-    if (it->second.pending == 0) return m->erase(it);
-    it->second.failures = 0;
-    return std::next(it);
-  };
-  if (auto it = accounts_.find(username); it != accounts_.end()) clear(&accounts_, it);
+  if (auto it = accounts_.find(username); it != accounts_.end()) Reset(&accounts_, it);
   const std::string prefix = username + '\0';
   for (auto it = pairs_.lower_bound(prefix);
        it != pairs_.end() && it->first.compare(0, prefix.size(), prefix) == 0;) {
-    it = clear(&pairs_, it);
+    it = Reset(&pairs_, it);
   }
 }
 

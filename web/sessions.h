@@ -99,6 +99,12 @@ class SessionStore {
   const SessionOptions& options() const { return options_; }
 
  private:
+  // Deletes the sessions `doomed_if` names, in one write; how many.
+  Result<int> DeleteWhere(
+      const std::function<bool(std::string_view key, const Session&)>& doomed_if);
+  // Past its idle or absolute expiry at `now`.
+  bool Expired(const Session& s, UnixMillis now) const;
+
   vault::Vault& vault_;
   SessionOptions options_;
   Clock clock_;
@@ -171,6 +177,10 @@ class LoginThrottle {
   int64_t WaitFor(const Entry& e, int free, int lockout, UnixMillis now) const;
   // Drops `key`'s counter when stale (and nothing is in flight).
   void Forget(std::map<std::string, Entry>* m, const std::string& key, UnixMillis now);
+  // Clears `it`'s failures: erased when nothing is in flight, else kept
+  // with none. The next entry.
+  static std::map<std::string, Entry>::iterator Reset(std::map<std::string, Entry>* m,
+                                                      std::map<std::string, Entry>::iterator it);
   void Settle(const std::string& username, const std::string& ip, Verdict verdict);
   void Prune(UnixMillis now);
 

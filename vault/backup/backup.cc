@@ -465,6 +465,20 @@ void RemoveExtractedFiles(const std::string& dir) {
   }
 }
 
+// What a restore may write into: never a vault, nor a directory with
+// anything in it ("it was not touched").
+Status NoVaultIn(const std::string& dir) {
+  if (!Vault::Exists(dir)) return Status::Ok();
+  return Status::AlreadyExists("a vault already exists in " + dir + "; it was not touched",
+                               dir + " 中已有保管库，未作任何改动");
+}
+Status EmptyOrMissing(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec) || std::filesystem::is_empty(dir, ec)) return Status::Ok();
+  return Status::AlreadyExists(dir + " is not empty; restore into a new or empty directory",
+                               dir + " 不是空目录；请恢复到新目录或空目录");
+}
+
 }  // namespace
 
 void RemoveExtracted(const std::string& dir) {
@@ -482,14 +496,8 @@ Result<BackupManifest> ExtractBackup(const std::string& path, const std::string&
     RemoveExtractedFiles(dir);
     if (created) std::filesystem::remove(dir, ec);
   };
-  if (Vault::Exists(dir)) {
-    return Status::AlreadyExists("a vault already exists in " + dir + "; it was not touched",
-                                 dir + " 中已有保管库，未作任何改动");
-  }
-  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_empty(dir, ec)) {
-    return Status::AlreadyExists(dir + " is not empty; restore into a new or empty directory",
-                                 dir + " 不是空目录；请恢复到新目录或空目录");
-  }
+  CUSTOS_RETURN_IF_ERROR(NoVaultIn(dir));
+  CUSTOS_RETURN_IF_ERROR(EmptyOrMissing(dir));
   CUSTOS_ASSIGN_OR_RETURN(Opened o, OpenBackup(path));
   if (created) {
     std::filesystem::create_directories(dir, ec);
@@ -533,10 +541,7 @@ Result<BackupCheck> RestoreBackup(const std::string& path, const std::string& di
                                   const SecretBytes& passphrase) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (Vault::Exists(dir)) {
-    return Status::AlreadyExists("a vault already exists in " + dir + "; it was not touched",
-                                 dir + " 中已有保管库，未作任何改动");
-  }
+  CUSTOS_RETURN_IF_ERROR(NoVaultIn(dir));
   const fs::path staging = fs::path(dir) / kRestoreStaging;
   // An earlier restore here that was stopped, or crashed, before its check
   // ended: its copy was never a vault in `dir`.
@@ -547,11 +552,8 @@ Result<BackupCheck> RestoreBackup(const std::string& path, const std::string& di
                               " cannot be removed: " + ec.message());
     }
   }
+  CUSTOS_RETURN_IF_ERROR(EmptyOrMissing(dir));
   const bool created = !fs::exists(dir, ec);
-  if (!created && !fs::is_empty(dir, ec)) {
-    return Status::AlreadyExists(dir + " is not empty; restore into a new or empty directory",
-                                 dir + " 不是空目录；请恢复到新目录或空目录");
-  }
   if (created) {
     fs::create_directories(dir, ec);
     if (ec) return Status::Internal("creating " + dir + ": " + ec.message());
