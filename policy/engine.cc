@@ -955,6 +955,10 @@ bool MaySeeContent(const Policy& policy, const ActorFacts& actor, Classification
   return !ContentBlind(actor, c) && RoleCanSee(policy, actor, c, Action::kViewContent);
 }
 
+bool MayTakeFileAway(const ActorFacts& actor) {
+  return actor.employment == EmploymentState::kActive;
+}
+
 Authorization Authorize(const Policy& policy, const Facts& facts, Action action) {
   Authorization out;
   out.decision = Decide(policy, facts, action);

@@ -137,6 +137,12 @@ Decision Decide(const Policy& policy, const Facts& facts, Action action);
 // loans and reasons. For choosing who may be given a file to own.
 bool MaySeeContent(const Policy& policy, const ActorFacts& actor, Classification c);
 
+// Whether `actor` may take a file out of the vault (an attachment's
+// download) on a view already allowed: only while employed. In the notice
+// period a handover view lets them read the record, not keep a copy of its
+// files; the refusal's rule is rules::kEmploymentNoticePeriod.
+bool MayTakeFileAway(const ActorFacts& actor);
+
 // Decide() plus a Permit when allowed.
 Authorization Authorize(const Policy& policy, const Facts& facts, Action action);
 

@@ -416,6 +416,16 @@ TEST(PolicyEngineTest, EmploymentRules) {
   });
 }
 
+// A handover view opens the record to the leaver; taking its files away
+// (an attachment's download) stays closed until they are employed again.
+TEST(PolicyEngineTest, OnlyTheEmployedTakeFilesAway) {
+  ActorFacts leaving = Actor(kBob, {Role::kBorrower}, EmploymentState::kNoticeGiven);
+  leaving.in_handover = true;
+  EXPECT_FALSE(MayTakeFileAway(leaving));
+  EXPECT_FALSE(MayTakeFileAway(Actor(kBob, {Role::kBorrower}, EmploymentState::kDeparted)));
+  EXPECT_TRUE(MayTakeFileAway(Actor(kBob, {Role::kBorrower}, EmploymentState::kActive)));
+}
+
 TEST(PolicyEngineTest, AdminAndAuditorAreContentBlind) {
   const ActorFacts admin_borrower = Actor("root", {Role::kAdmin, Role::kBorrower});
   const ActorFacts auditor_author = Actor("audrey", {Role::kAuditor, Role::kAuthor});

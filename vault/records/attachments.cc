@@ -229,7 +229,9 @@ AuditEvent DownloadEvent(const Caller& caller, const User& user, const Attachmen
 // SECURITY: in the notice period a leaver may still read the files being
 // handed over (to brief the successor), but a download is a copy to take
 // away, refused as copies, prints and exports are.
-bool MayTakeAway(const User& user) { return user.employment == policy::EmploymentState::kActive; }
+bool MayTakeAway(const User& user) {
+  return policy::MayTakeFileAway(access::AccessGate::ActorFactsFor(user));
+}
 
 // Marks `e` as that refusal.
 void AsNoticeRefusal(AuditEvent* e) {
