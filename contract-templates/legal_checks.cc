@@ -282,8 +282,11 @@ class Checker {
   CivilDate ContractDate() const {
     if (ctx_.as_of) return *ctx_.as_of;
     for (std::string_view id : {"sign_date", "effective_date"}) {
-      if (const FieldValue* d = Get(id); d != nullptr && d->type == FieldType::kDate)
+      if (const FieldValue* d = Get(id); d != nullptr && d->type == FieldType::kDate) {
+        if (ctx_.signed_on_or_after && d->date < *ctx_.signed_on_or_after)
+          return *ctx_.signed_on_or_after;
         return d->date;
+      }
     }
     return kLatest;
   }

@@ -142,6 +142,11 @@ struct CheckContext {
   // rules. N6 also starts the restricted period here when employment_end is
   // unknown.
   std::optional<CivilDate> as_of;
+  // The first day the agreement can be signed (a draft is signed no earlier
+  // than the day it is checked). A sign_date or effective_date before it is
+  // taken as this day, so a backdated date cannot choose rules that were not
+  // yet in force. Ignored when as_of is set.
+  std::optional<CivilDate> signed_on_or_after;
   // N6. The day the employment ends (its last day; the restricted period
   // starts the next day).
   std::optional<CivilDate> employment_end;

@@ -64,6 +64,9 @@ Result<vault::BuiltDocument> Build(const AgreementLibrary& library, std::string_
     auto end = ParseDate(*facts.employment_end);
     if (end.ok()) ctx.employment_end = *end;
   }
+  if (auto first = ParseDate(facts.signed_on_or_after); first.ok()) {
+    ctx.signed_on_or_after = *first;
+  }
   if (facts.noncompete_known && tmpl.kind == "departure-notice") {
     CUSTOS_ASSIGN_OR_RETURN(ctx.signed_noncompete, SignedNonCompeteOf(library, facts));
   }

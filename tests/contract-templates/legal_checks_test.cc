@@ -116,6 +116,24 @@ TEST_F(ContractsNonCompete, N1PeriodOverTwoYears) {
   EXPECT_FALSE(CanSendForSignature(r));
 }
 
+// A draft is signed no earlier than the day it is checked: a 签订日期 set
+// back before the Labor Contract Law does not turn its checks into "not
+// verified" warnings that let an unlawful draft be sent.
+TEST_F(ContractsNonCompete, BackdatedSignDateChoosesTodaysRules) {
+  f_["restricted_months"] = 36;
+  f_["sign_date"] = "2007-12-31";
+  CheckReport backdated = Run();
+  EXPECT_FALSE(Has(backdated, "N1", Severity::kError)) << "without a floor the 2007 date rules";
+  c_.signed_on_or_after = CivilDate{2026, 12, 7};
+  CheckReport r = Run();
+  EXPECT_TRUE(Has(r, "N1", Severity::kError)) << Dump(r);
+  EXPECT_FALSE(CanSendForSignature(r));
+  // A later date than the floor is the contract's own.
+  f_["sign_date"] = "2027-01-15";
+  f_["restricted_months"] = 24;
+  EXPECT_TRUE(Run().findings.empty()) << Dump(Run());
+}
+
 TEST_F(ContractsNonCompete, N1PeriodNotStartingAtTermination) {
   f_["period_start"] = "other_date";
   f_["start_date"] = "2026-06-01";

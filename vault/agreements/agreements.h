@@ -84,6 +84,10 @@ struct CheckFacts {
   // is registered: the restricted period, and the minimum wages it is
   // compared with, start the day after.
   std::optional<std::string> employment_end;
+  // The first day the agreement can still be signed ("YYYY-MM-DD", the
+  // company's calendar): today for one the employee has not signed, the
+  // day they signed otherwise. A backdated sign_date chooses no older rules.
+  std::string signed_on_or_after;
   // D1 (departure notice): the employee's newest completed non-compete —
   // its id, template and fields — once looked up (`noncompete_known`);
   // template empty when there is none.
