@@ -704,6 +704,11 @@ Check CheckEvidenceDecider(const Facts& facts) {
 Decision DecideRequestEvidence(const Policy& policy, const Facts& facts) {
   if (Check d = CheckEmployment(facts, Action::kRequestEvidence)) return *d;
   if (Check d = CheckRole(policy, facts, Action::kRequestEvidence)) return *d;
+  // SECURITY: a bundle about oneself would carry, on one approval, the
+  // files one tried to open and was refused.
+  if (facts.evidence && Contains(facts.evidence->subject_ids, facts.actor.user_id)) {
+    return Deny(rules::kSodSubjectNotRequester);
+  }
   // An evidence bundle is made for a case: its purpose is the reason.
   if (Check d = CheckReasonGiven(facts)) return *d;
   return Allow(rules::kAllowEvidenceRequest);

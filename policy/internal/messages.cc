@@ -97,6 +97,8 @@ constexpr std::array kEntries = {
     Entry{rules::kSodSubjectNotApprover,
           {"A person the evidence is about may not decide on the request.",
            "证据涉及的人员不得审批该申请。"}},
+    Entry{rules::kSodSubjectNotRequester,
+          {"No one may ask for evidence about themselves.", "不得为涉及本人的事项申请证据。"}},
     Entry{rules::kHoldNoDeclassify,
           {"The record is under legal hold: its classification cannot be lowered.",
            "该档案处于诉讼保全中，不得降低密级。"}},

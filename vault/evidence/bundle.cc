@@ -309,11 +309,16 @@ class Builder {
 
   Status Run(BundleSummary* summary) {
     CUSTOS_RETURN_IF_ERROR(WriteKeysAndCheckpoint());
+    // The people first: their files cite events (alerts, handovers, the
+    // customers' answers) that the bundle must carry with their proofs.
+    CUSTOS_RETURN_IF_ERROR(GatherPeople());
     CUSTOS_RETURN_IF_ERROR(WriteEvents());
     CUSTOS_RETURN_IF_ERROR(WriteProofs());
     CUSTOS_RETURN_IF_ERROR(WriteEarlierCheckpoints());
     CUSTOS_RETURN_IF_ERROR(WritePolicies());
-    CUSTOS_RETURN_IF_ERROR(WritePeople());
+    for (const auto& [path, text] : people_files_) {
+      CUSTOS_RETURN_IF_ERROR(files_.Add(path, text, "Person", "application/json"));
+    }
     for (const std::string& id : in_.scope.records) CUSTOS_RETURN_IF_ERROR(WriteRecord(id));
     for (const std::string& id : in_.scope.agreements) CUSTOS_RETURN_IF_ERROR(WriteAgreement(id));
     CUSTOS_RETURN_IF_ERROR(WriteRequest());
@@ -324,7 +329,7 @@ class Builder {
     CUSTOS_RETURN_IF_ERROR(WriteManifestAndSums());
     CUSTOS_RETURN_IF_ERROR(zip_.Finish());
     summary->files = files_.files().size() + 3;
-    summary->events = in_.events.size();
+    summary->events = events_.size();
     summary->records = in_.scope.records.size();
     summary->agreements = in_.scope.agreements.size();
     return Status::Ok();
@@ -351,11 +356,11 @@ class Builder {
   Status WriteEvents() {
     CUSTOS_RETURN_IF_ERROR(
         files_.Begin("audit/events.jsonl", "AuditEvents", "application/x-ndjson"));
-    for (size_t start = 0; start < in_.events.size(); start += kEventBatch) {
+    for (size_t start = 0; start < events_.size(); start += kEventBatch) {
       CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
       std::string chunk;
-      for (size_t i = start; i < in_.events.size() && i < start + kEventBatch; ++i) {
-        const uint64_t seq = in_.events[i];
+      for (size_t i = start; i < events_.size() && i < start + kEventBatch; ++i) {
+        const uint64_t seq = events_[i];
         CUSTOS_ASSIGN_OR_RETURN(std::string leaf, log_.Leaf(*txn, seq));
         CUSTOS_ASSIGN_OR_RETURN(LeafInfo info, ReadLeaf(seq, leaf));
         if (!info.policy.empty()) policies_.insert(info.policy);
@@ -374,14 +379,14 @@ class Builder {
   }
 
   Status WriteProofs() {
-    for (size_t start = 0; start < in_.events.size(); start += kEventBatch) {
+    for (size_t start = 0; start < events_.size(); start += kEventBatch) {
       std::vector<std::pair<uint64_t, std::string>> proofs;
       {
         CUSTOS_ASSIGN_OR_RETURN(auto txn, vault_.BeginRead());
         const std::vector<uint64_t> seqs(
-            in_.events.begin() + static_cast<std::ptrdiff_t>(start),
-            in_.events.begin() +
-                static_cast<std::ptrdiff_t>(std::min(in_.events.size(), start + kEventBatch)));
+            events_.begin() + static_cast<std::ptrdiff_t>(start),
+            events_.begin() +
+                static_cast<std::ptrdiff_t>(std::min(events_.size(), start + kEventBatch)));
         CUSTOS_ASSIGN_OR_RETURN(auto hashes, log_.InclusionProofs(*txn, seqs, in_.checkpoint.size));
         for (size_t i = 0; i < seqs.size(); ++i) {
           TlogProof p;
@@ -465,7 +470,7 @@ class Builder {
   // the customer's side said (who answered, their position, the note): the
   // customer's people are as confidential as the file's contacts.
   Result<json::Value> HandoversJson(const ReadTxn& txn, const std::string& user_id,
-                                    std::vector<ReportHandover>* rows) {
+                                    std::vector<ReportHandover>* rows, std::set<uint64_t>* cited) {
     auto name_of = [&](const std::string& id) -> std::string {
       if (id.empty()) return "";
       auto u = GetUser(txn, id);
@@ -496,11 +501,18 @@ class Builder {
       r.confirm_seq = h.confirm_seq;
       r.customer_seq = h.customer.seq != 0 ? h.customer.seq : h.customer.waive_seq;
       rows->push_back(std::move(r));
+      for (uint64_t seq : {h.assign_seq, h.confirm_seq, h.customer.seq, h.customer.waive_seq,
+                           h.letter ? h.letter->seq : uint64_t{0}}) {
+        cited->insert(seq);
+      }
     }
     return out;
   }
 
-  Status WritePeople() {
+  // Each person's file and report entry; the events they cite join the
+  // bundle's (those the export's checkpoint covers).
+  Status GatherPeople() {
+    std::set<uint64_t> cited;
     for (const User& u : in_.scope.people) {
       ReportPerson p;
       p.id = u.id;
@@ -540,12 +552,13 @@ class Builder {
           a["record"] = ra.record_id;
           a["at"] = FormatRfc3339Millis(ra.at);
           a["audit_seq"] = ra.audit_seq;
+          cited.insert(ra.audit_seq);
           const json::Value* d = v.Find("details");
           a["details"] = d != nullptr ? *d : json::Value();
           alerts.Push(std::move(a));
           p.alerts.push_back(std::move(ra));
         }
-        CUSTOS_ASSIGN_OR_RETURN(handovers, HandoversJson(*txn, u.id, &p.handovers));
+        CUSTOS_ASSIGN_OR_RETURN(handovers, HandoversJson(*txn, u.id, &p.handovers, &cited));
       }
       json::Value o = json::Value::MakeObject();
       o["id"] = u.id;
@@ -561,10 +574,17 @@ class Builder {
       o["disabled"] = u.disabled;
       o["alerts"] = std::move(alerts);
       o["handovers"] = std::move(handovers);
-      CUSTOS_RETURN_IF_ERROR(
-          files_.Add("people/" + u.id + ".json", Pretty(o), "Person", "application/json"));
+      people_files_.emplace_back("people/" + u.id + ".json", Pretty(o));
       report_.people.push_back(std::move(p));
     }
+    events_ = in_.events;
+    for (uint64_t seq : cited) {
+      // 0 is "none" in the stored handovers and alerts (and the log's first
+      // event is never one of theirs).
+      if (seq != 0 && seq < in_.checkpoint.size) events_.push_back(seq);
+    }
+    std::sort(events_.begin(), events_.end());
+    events_.erase(std::unique(events_.begin(), events_.end()), events_.end());
     return Status::Ok();
   }
 
@@ -607,6 +627,7 @@ class Builder {
     }
     CUSTOS_ASSIGN_OR_RETURN(SecretBytes key, CommitmentKey());
     json::Value versions = json::Value::MakeArray();
+    int64_t after_window = 0;
     for (uint32_t n = 1; n <= meta.latest_version; ++n) {
       std::string raw;
       {
@@ -614,6 +635,13 @@ class Builder {
         CUSTOS_ASSIGN_OR_RETURN(raw, GetVersion(*txn, tables::kRecords, id, n));
       }
       CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(raw));
+      // SECURITY: a version written after the window (by the successor,
+      // say) is not what the case is about: its content stays out.
+      if (in_.scope.to != 0 && IntOr(v, "time") >= in_.scope.to) {
+        WipeString(&raw);
+        ++after_window;
+        continue;
+      }
       const json::Value* content = v.Find("content");
       if (content == nullptr) return Status::DataLoss("record " + id + " version has no content");
       CUSTOS_ASSIGN_OR_RETURN(auto fields, FlattenContent(*content));
@@ -704,6 +732,7 @@ class Builder {
     json::Value m = json::Value::MakeObject();
     m["meta"] = meta.ToJson();
     m["versions"] = std::move(versions);
+    m["versions_after_window"] = after_window;
     m["ownership"] = std::move(own);
     m["attachments"] = std::move(atts);
     m["legal_hold"] = held;
@@ -920,6 +949,9 @@ class Builder {
   ZipWriter& zip_;
   Files files_;
   ReportData report_;
+  // The events the bundle carries: in_.events and those the people's files cite.
+  std::vector<uint64_t> events_;
+  std::vector<std::pair<std::string, std::string>> people_files_;  // path, text
   std::set<std::string> policies_;
   std::set<std::pair<uint64_t, std::string>> named_checkpoints_;
   SecretBytes commitment_key_;

@@ -2,7 +2,9 @@
 // storage first, then decided and recorded ("evidence.export", naming its
 // SHA-256, size and checkpoint) in the transaction that makes it available,
 // and only then delivered. See evidence.h.
+#include <algorithm>
 #include <memory>
+#include <set>
 #include <utility>
 
 #include "base/encoding.h"
@@ -41,6 +43,14 @@ Delivery MakeDelivery(Vault& vault, EvidenceRequest request, const EvidenceExpor
 Result<vault::Checkpoint> ParseSignedCheckpoint(std::string_view note_text) {
   CUSTOS_ASSIGN_OR_RETURN(note::Note n, note::Parse(note_text));
   return ParseCheckpoint(n.text);
+}
+
+// Keeps in `ids` (sorted) those in `approved`; returns how many it dropped.
+int64_t KeepApproved(const std::vector<std::string>& approved, std::vector<std::string>* ids) {
+  const std::set<std::string, std::less<>> allowed(approved.begin(), approved.end());
+  const size_t before = ids->size();
+  std::erase_if(*ids, [&](const std::string& id) { return !allowed.contains(id); });
+  return static_cast<int64_t>(before - ids->size());
 }
 
 }  // namespace
@@ -112,10 +122,21 @@ Result<Delivery> EvidenceDesk::Export(const Caller& caller, std::string_view id,
   }
 
   // 4. What goes in: the scope as it resolves now, and its events.
+  int64_t not_approved = 0;
   {
     CUSTOS_ASSIGN_OR_RETURN(OwnedRecords owned, OwnedRecordsOf(archive_, request.scope));
     CUSTOS_ASSIGN_OR_RETURN(auto r, vault.BeginRead());
     CUSTOS_ASSIGN_OR_RETURN(input.scope, ResolveScope(archive_, *r, request.scope, owned));
+    // SECURITY: content goes out only for what the approvers approved. The
+    // scope resolves again (its events run to this export's checkpoint), but
+    // a file that came into it since the approval — a person in scope tried
+    // to open it, say — was approved by no one, and is under no hold: its
+    // content stays out, and the export says how many were left out.
+    not_approved = KeepApproved(request.hold.record_ids, &input.scope.records) +
+                   KeepApproved(request.hold.agreement_ids, &input.scope.agreements);
+    std::erase_if(input.scope.named_records, [&](const std::string& id) {
+      return !std::binary_search(input.scope.records.begin(), input.scope.records.end(), id);
+    });
     CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> custody,
                             internal::CaseRequestIds(*r, request.case_ref));
     CUSTOS_ASSIGN_OR_RETURN(input.events,
@@ -184,6 +205,8 @@ Result<Delivery> EvidenceDesk::Export(const Caller& caller, std::string_view id,
     e.details["records"] = summary.records;
     e.details["agreements"] = summary.agreements;
     e.details["files"] = summary.files;
+    // Records and agreements in scope now but not when it was approved.
+    e.details["not_approved"] = not_approved;
     e.details["redacted"] = exported.redacted;
     e.details["encrypted"] = encrypted;
     e.details["timestamped"] = exported.timestamped;

@@ -427,7 +427,8 @@ Result<EvidenceRequest> EvidenceDesk::DecideRequest(const Caller& caller,
   spec.event_action = "evidence.request";
   spec.object_id = out.id;
   spec.reason = request.purpose;
-  spec.prepare = [&](const ReadTxn&, policy::Facts&, AuditEvent& e) -> Status {
+  spec.prepare = [&](const ReadTxn&, policy::Facts& f, AuditEvent& e) -> Status {
+    f.evidence = out.Facts();
     e.details = ScopeDetails(out);
     e.details["approvals_required"] = out.approvals_required;
     e.details["records_in_scope"] = static_cast<int64_t>(scope.records.size());

@@ -3,7 +3,10 @@
 // holds, tampering with every kind of file, redaction, encryption to outside
 // counsel, later downloads and the chain of custody, trusted time.
 #include <algorithm>
+#include <chrono>
 #include <map>
+#include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -308,6 +311,71 @@ TEST_F(EvidenceTest, SeparationOfDutiesAndRefusalsAreAudited) {
   EXPECT_EQ(desk_->Request(As(litigation_), bad).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(desk_->List(As(borrower_)).status().code(), StatusCode::kPermissionDenied);
   EXPECT_TRUE(desk_->List(As(auditor_)).ok());
+
+  // No one asks for evidence about themselves.
+  NewEvidenceRequest about_self = AboutBorrower();
+  about_self.scope.person_ids = {litigation_.id};
+  expect_refused(desk_->Request(As(litigation_), about_self).status(),
+                 policy::rules::kSodSubjectNotRequester);
+}
+
+// A version written after the window's end (the successor's new prices,
+// say) is not what the case is about: only the versions written before it
+// travel, and the record's meta.json counts the later ones.
+TEST_F(EvidenceTest, VersionsWrittenAfterTheWindowStayOut) {
+  const UnixMillis window_end = NowMillis() + 1;
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  RecordUpdate later;
+  later.name = secret_.name;
+  later.classification = secret_.classification;
+  later.custodian_id = secret_.custodian_id;
+  later.tags = secret_.tags;
+  later.paper = secret_.paper;
+  later.content.agreed_prices = "A 型 88 元/件（新价）";
+  ASSERT_TRUE(archive_->UpdateRecord(As(author_), secret_.id, later, "新报价").ok());
+  NewEvidenceRequest n = AboutBorrower();
+  n.scope.to = window_end;
+  auto d = desk_->Export(As(litigation_), Approved(n).id);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  const std::string zip = Bytes(*d);
+  ASSERT_TRUE(Verify(zip).ok());
+  EXPECT_TRUE(PythonVerify(dir_.path(), zip).ok());
+  const Files files = Unzip(zip);
+  EXPECT_TRUE(HasFile(files, "records/" + secret_.id + "/v1.json"));
+  EXPECT_FALSE(HasFile(files, "records/" + secret_.id + "/v2.json"));
+  EXPECT_FALSE(HasFile(files, "records/" + secret_.id + "/v2.commitments.json"));
+  for (const auto& [name, bytes] : files) {
+    EXPECT_EQ(bytes.find("88 元/件"), std::string::npos) << name;
+  }
+  json::Value meta = *json::Parse(*Find(files, "records/" + secret_.id + "/meta.json"));
+  EXPECT_EQ(meta["versions"].as_array().size(), 1u);
+  EXPECT_EQ(meta["versions_after_window"].as_int(), 1);
+}
+
+// A file that came into the scope after the approval (a person in scope
+// tried to open it) was approved by no one: its content stays out of the
+// bundle, and the export's event counts it.
+TEST_F(EvidenceTest, FilesThatCameIntoScopeAfterTheApprovalStayOut) {
+  EvidenceRequest approved = Approved(AboutBorrower());
+  ASSERT_EQ(std::count(approved.hold.record_ids.begin(), approved.hold.record_ids.end(), own2_.id),
+            0);
+  // Viewed after the approval (an internal file: allowed): now in scope.
+  EXPECT_TRUE(archive_->View(As(borrower_), own2_.id, "想看看").ok());
+  auto d = desk_->Export(As(litigation_), approved.id);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  const std::string zip = Bytes(*d);
+  ASSERT_TRUE(Verify(zip).ok());
+  const Files files = Unzip(zip);
+  EXPECT_TRUE(HasFile(files, "records/" + secret_.id + "/v1.json"));
+  for (const auto& [name, bytes] : files) {
+    EXPECT_FALSE(name.starts_with("records/" + own2_.id)) << name;
+    EXPECT_EQ(bytes.find("苏州精密零件厂"), std::string::npos) << name;
+  }
+  EXPECT_NE(LastEvent().find("\"not_approved\":1"), std::string::npos) << LastEvent();
+  // A new request covers it, on its own approval.
+  auto again = desk_->Export(As(litigation_), Approved(AboutBorrower()).id);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(HasFile(Unzip(Bytes(*again)), "records/" + own2_.id + "/v1.json"));
 }
 
 TEST_F(EvidenceTest, TopSecretInScopeNeedsTwoApprovers) {
@@ -701,6 +769,22 @@ TEST_F(EvidenceTest, ALeaversBundleCarriesTheHandoversAndTheCustomersAnswers) {
   EXPECT_EQ(waived["customer"]["answer"].as_string(), "refused");
   EXPECT_EQ(waived["customer"]["contact_name"].as_string(), "钱采购经理");
   EXPECT_EQ(waived["customer"]["waived_by"].as_string(), approver2_.id);
+  // Every event the person's file cites is in the bundle, with its proof.
+  std::set<int64_t> carried;
+  const std::string& jsonl = *Find(files, "audit/events.jsonl");
+  for (size_t at = 0, end; at < jsonl.size(); at = end + 1) {
+    end = jsonl.find('\n', at);
+    if (end == std::string::npos) end = jsonl.size();
+    carried.insert((*json::Parse(jsonl.substr(at, end - at)))["seq"].as_int());
+  }
+  for (json::Value h : p["handovers"].as_array()) {
+    for (int64_t seq : {h["assign_seq"].as_int(), h["confirm_seq"].as_int(),
+                        h["customer"]["seq"].as_int(), h["customer"]["waive_seq"].as_int()}) {
+      if (seq == 0) continue;
+      EXPECT_TRUE(carried.contains(seq)) << seq;
+      EXPECT_TRUE(HasFile(files, "audit/" + std::to_string(seq) + ".tlog-proof")) << seq;
+    }
+  }
   const std::string report = *Find(files, "report.html");
   EXPECT_NE(report.find("客户交接与客户确认"), std::string::npos);
   EXPECT_NE(report.find("何销售"), std::string::npos);
