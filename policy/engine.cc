@@ -480,7 +480,28 @@ Decision DecideLowerClassification(const Policy& policy, const Facts& facts) {
   if (!facts.lowers_classification) return Deny(rules::kRecordNotLower);
   if (facts.record->legal_hold) return Deny(rules::kHoldNoDeclassify);
   if (Check d = CheckReasonGiven(facts)) return *d;
-  return Allow(rules::kAllowRecordLower);
+  // SECURITY: a top-secret file is lent only on two approvals; lowering its
+  // marking, which opens it to loans of one approval or none, takes two
+  // distinct approvers as well: the first is recorded, the second lowers.
+  if (facts.record->classification == Classification::kTopSecret) {
+    if (facts.lowering_first_approver.empty()) {
+      Decision d = Allow(rules::kAllowRecordLowerFirst);
+      d.approvals_required = 2;
+      d.approvals_complete = false;
+      return d;
+    }
+    if (Same(facts.actor.user_id, facts.lowering_first_approver)) {
+      return Deny(rules::kSodApproverCountedTwice);
+    }
+    Decision d = Allow(rules::kAllowRecordLower);
+    d.approvals_required = 2;
+    d.approvals_complete = true;
+    return d;
+  }
+  Decision d = Allow(rules::kAllowRecordLower);
+  d.approvals_required = 1;
+  d.approvals_complete = true;
+  return d;
 }
 
 // An ownership move (reassign, handover confirm) of a record under legal

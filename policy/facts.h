@@ -148,6 +148,9 @@ struct Facts {
   // kReassignOwner / kConfirmHandover of a record under legal hold: the
   // approver who already approved this same move, or "" when none has.
   std::string hold_first_approver;
+  // kLowerClassification of a top-secret record: the approver who already
+  // approved this same lowering (same marking, same date), or "" when none has.
+  std::string lowering_first_approver;
   // kApproveEvidence / kDenyEvidence / kExportEvidence.
   std::optional<EvidenceFacts> evidence;
   // kManageUsers: target_user_id is the account changed (empty when it is

@@ -136,6 +136,7 @@ inline constexpr std::string_view kNoncompeteLegal = "noncompete.legal";
 // A move of a record under legal hold approved by the first of the two
 // approvers it needs: recorded, the ownership stays until the second.
 inline constexpr std::string_view kAllowHoldTransferFirst = "allow.hold.transfer_first";
+inline constexpr std::string_view kAllowRecordLowerFirst = "allow.record.lower_first";
 inline constexpr std::string_view kAllowUserAdmin = "allow.user.admin";
 // A grant of a role the policy guards with two administrators, recorded and
 // waiting for the second (user.grant.confirm).

@@ -320,13 +320,17 @@ HttpResponse Lower(App& app, const HttpRequest& req, const RequestContext& ctx) 
   if (!declassify_on.ok()) return ErrorResponse(declassify_on.status());
   auto reason = RequiredText(req.json, "reason");
   if (!reason.ok()) return ErrorResponse(reason.status());
+  bool pending = false;
   auto meta = app.options.archive->LowerClassification(ctx.ToCaller(), req.params.at("id"), *cls,
-                                                       *declassify_on, *reason);
+                                                       *declassify_on, *reason, &pending);
   if (!meta.ok()) return ErrorResponse(meta.status());
   auto r = app.vault.BeginRead();
   if (!r.ok()) return ErrorResponse(r.status());
   json::Value v = json::Value::MakeObject();
   v["record"] = MetaJson(**r, *meta);
+  // A top-secret file: the first approval is recorded; a second approver
+  // lowers it.
+  v["pending_second_approval"] = pending;
   return HttpResponse::Json(v);
 }
 

@@ -233,6 +233,10 @@ constexpr std::array kEntries = {
           {"First approval of a move under legal hold recorded; a second approver must confirm "
            "it.",
            "诉讼保全中的档案转移已记录第一位审批人，需另一位审批人确认。"}},
+    Entry{rules::kAllowRecordLowerFirst,
+          {"First approval of lowering a top-secret marking recorded; a second approver must "
+           "confirm it.",
+           "绝密档案降密已记录第一位审批人，需另一位审批人确认。"}},
 };
 
 }  // namespace

@@ -62,22 +62,51 @@ TEST_F(HardeningTest, OwnerCannotLowerAMarkingAloneAnApproverCan) {
   auto same = archive_->LowerClassification(As(approver_), top.id, C::kTopSecret, "", "核对");
   EXPECT_EQ(same.status().message().rfind("record.not_lower:", 0), 0u);
 
+  // Top secret: two distinct approvers, as its loans need. The first is
+  // recorded and the marking stays.
+  bool pending = false;
+  auto first = archive_->LowerClassification(As(approver_), top.id, C::kInternal, "",
+                                             "客户合作结束", &pending);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(pending);
+  EXPECT_EQ(first->classification, C::kTopSecret);
+  EXPECT_EQ(first->latest_version, 2u);
+  EXPECT_NE(LastLeaf().find("\"outcome\":\"pending_second_approval\""), std::string::npos);
+  EXPECT_NE(LastLeaf().find("\"rule\":\"allow.record.lower_first\""), std::string::npos);
+  auto twice = archive_->LowerClassification(As(approver_), top.id, C::kInternal, "", "再批一次");
+  EXPECT_EQ(twice.status().message().rfind("sod.approver_counted_twice:", 0), 0u);
+  // A second approver's different lowering is a first approval of its own.
+  pending = false;
+  ASSERT_TRUE(
+      archive_->LowerClassification(As(approver2_), top.id, C::kPublic, "", "公开", &pending).ok());
+  EXPECT_TRUE(pending);
+  // approver_ approving that same lowering completes it.
   auto done =
-      archive_->LowerClassification(As(approver_), top.id, C::kInternal, "", "客户合作结束");
+      archive_->LowerClassification(As(approver_), top.id, C::kPublic, "", "同意公开", &pending);
   ASSERT_TRUE(done.ok()) << done.status().ToString();
-  EXPECT_EQ(done->classification, C::kInternal);
+  EXPECT_FALSE(pending);
+  EXPECT_EQ(done->classification, C::kPublic);
   EXPECT_EQ(done->latest_version, 3u);
   const std::string leaf = LastLeaf();
   EXPECT_NE(leaf.find("\"action\":\"record.reclassify\""), std::string::npos);
-  EXPECT_NE(leaf.find("\"classification\":{\"from\":\"top_secret\",\"to\":\"internal\"}"),
+  EXPECT_NE(leaf.find("\"classification\":{\"from\":\"top_secret\",\"to\":\"public\"}"),
             std::string::npos)
       << leaf;
+  // Below top secret one approver lowers.
+  const RecordMeta secret = MakeRecord(C::kSecret);
+  auto one = archive_->LowerClassification(As(approver_), secret.id, C::kInternal, "", "降为内部",
+                                           &pending);
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_FALSE(pending);
+  EXPECT_EQ(one->classification, C::kInternal);
 }
 
 TEST_F(HardeningTest, OlderVersionsKeepTheirOwnMarking) {
   const RecordMeta top = MakeRecord(C::kTopSecret);
   ASSERT_TRUE(
       archive_->LowerClassification(As(approver_), top.id, C::kInternal, "", "降为内部").ok());
+  ASSERT_TRUE(
+      archive_->LowerClassification(As(approver2_), top.id, C::kInternal, "", "同意降密").ok());
   // The new version is internal: a borrower reads it without a loan.
   ViewOptions latest;
   EXPECT_TRUE(archive_->View(As(borrower_), top.id, "核对信息", latest).ok());
@@ -99,6 +128,8 @@ TEST_F(HardeningTest, AVersionMarkedAboveTheReadersSightIsListedWithoutItsNameAn
   ASSERT_TRUE(archive_->UpdateRecord(As(author_), top.id, u, "第二轮报价 8% 让利").ok());
   ASSERT_TRUE(
       archive_->LowerClassification(As(approver_), top.id, C::kInternal, "", "降为内部").ok());
+  ASSERT_TRUE(
+      archive_->LowerClassification(As(approver2_), top.id, C::kInternal, "", "同意降密").ok());
   // HR sees the names of internal files, not of top secret ones: the
   // lowered record is theirs to see, its first two versions (written as top
   // secret) are not.
@@ -118,7 +149,8 @@ TEST_F(HardeningTest, AVersionMarkedAboveTheReadersSightIsListedWithoutItsNameAn
     EXPECT_TRUE(v.meta.tags.empty());
   }
   EXPECT_FALSE((*seen)[2].withheld);
-  EXPECT_EQ((*seen)[2].reason, "降为内部");
+  // The version is the second approver's, who lowered it.
+  EXPECT_EQ((*seen)[2].reason, "同意降密");
   // The owner set at creation, while it was top secret: who and when, not why.
   auto owners = archive_->OwnershipHistory(As(hr), top.id);
   ASSERT_TRUE(owners.ok()) << owners.status().ToString();

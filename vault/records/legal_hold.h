@@ -42,7 +42,8 @@ Status ReleaseHold(WriteTxn& txn, std::string_view request_id,
                    const std::vector<std::string>& record_ids,
                    const std::vector<std::string>& agreement_ids);
 
-// The first approval of an ownership move of a held record.
+// The first approval of an ownership move of a held record, or of lowering
+// a top-secret marking (via "lower", to "<classification>|<declassify_on>").
 struct PendingTransfer {
   std::string record_id;
   std::string to;           // the new owner approved

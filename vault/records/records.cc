@@ -34,6 +34,9 @@ namespace {
 
 // The "via" of a pending transfer (legal_hold.h) made by ReassignOwner.
 constexpr std::string_view kTransferByReassign = "reassign";
+// The first approval of lowering a top-secret marking waits in the same slot
+// as a held record's move (a held record's marking is never lowered).
+constexpr std::string_view kLowering = "lower";
 
 // Whether a new marking lowers the record's: a lower classification, or a
 // declassification date set where there was none or moved earlier.
@@ -428,7 +431,12 @@ Result<RecordMeta> Archive::UpdateRecord(const Caller& caller, std::string_view 
 Result<RecordMeta> Archive::LowerClassification(const Caller& caller, std::string_view record_id,
                                                 policy::Classification classification,
                                                 std::string_view declassify_on,
-                                                std::string_view reason) {
+                                                std::string_view reason,
+                                                bool* pending_second_approval) {
+  // The same lowering: the same new marking and date.
+  const std::string lowering =
+      std::string(policy::ClassificationId(classification)) + "|" + std::string(declassify_on);
+  bool pending = false;
   if (!declassify_on.empty()) {
     if (Status date = ParseDate(declassify_on).status(); !date.ok()) {
       return Status(date.code(), date.message(), "解密日期须为日期（YYYY-MM-DD）");
@@ -446,6 +454,8 @@ Result<RecordMeta> Archive::LowerClassification(const Caller& caller, std::strin
                 f.record = RecordFactsFor(meta);
                 CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
                 f.lowers_classification = LowersClassification(meta, classification, declassify_on);
+                CUSTOS_ASSIGN_OR_RETURN(f.lowering_first_approver,
+                                        HoldFirstApprover(txn, meta.id, lowering, kLowering));
                 e.object.id = meta.id;
                 e.object.version = meta.latest_version + 1;
                 e.details["classification"] =
@@ -455,6 +465,15 @@ Result<RecordMeta> Archive::LowerClassification(const Caller& caller, std::strin
                 return Status::Ok();
               },
               [&](WriteTxn& txn, const access::Outcome& o) -> Status {
+                if (!o.decision.approvals_complete) {
+                  // A top-secret file: the first of two approvals is kept;
+                  // the marking stays.
+                  pending = true;
+                  return PutPendingTransfer(
+                      txn, PendingTransfer{meta.id, lowering, o.user.id, std::string(kLowering),
+                                           o.now, o.seq});
+                }
+                CUSTOS_RETURN_IF_ERROR(ClearPendingTransfer(txn, meta.id));
                 CUSTOS_ASSIGN_OR_RETURN(RecordVersion latest,
                                         ReadRecordVersion(txn, meta.id, meta.latest_version));
                 meta.classification = classification;
@@ -462,8 +481,15 @@ Result<RecordMeta> Archive::LowerClassification(const Caller& caller, std::strin
                 // The content is unchanged; the version's author is the
                 // approver who decided the new marking.
                 return WriteNextVersion(txn, &meta, o.user.id, o.now, reason, latest.content);
+              },
+              [](const ReadTxn&, const access::Outcome& o, AuditEvent& e) -> Status {
+                if (o.allowed && !o.decision.approvals_complete) {
+                  e.outcome = "pending_second_approval";
+                }
+                return Status::Ok();
               })
           .status());
+  if (pending_second_approval != nullptr) *pending_second_approval = pending;
   return meta;
 }
 

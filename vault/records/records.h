@@ -381,9 +381,14 @@ class Archive {
   // approver who is neither owner nor author (never under a legal hold) and
   // audited as "record.reclassify" with the old and new levels. The owner's
   // UpdateRecord refuses to lower (rule record.lowering_needs_approver).
+  // A top-secret record needs two distinct approvers: the first call
+  // records its approval and leaves the marking as it is
+  // (*pending_second_approval = true, when given); a second approver's call
+  // with the same marking and date lowers it.
   Result<RecordMeta> LowerClassification(const Caller& caller, std::string_view record_id,
                                          policy::Classification classification,
-                                         std::string_view declassify_on, std::string_view reason);
+                                         std::string_view declassify_on, std::string_view reason,
+                                         bool* pending_second_approval = nullptr);
 
   // reassign_owner: new owner with who/when/why in the ownership history.
   // A record under legal hold (legal_hold.h) needs two distinct approvers:

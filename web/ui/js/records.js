@@ -187,7 +187,7 @@ async function viewRecord() {
         classification: lsel.value, declassify_on: lf.querySelector('#lower-date').value, reason: lf.querySelector('#lower-reason').value,
       });
       if (!x.ok) { showError(lerr, x); return; }
-      toast(t('rec.lower.done'));
+      toast(t(x.body.pending_second_approval ? 'rec.lower.pending' : 'rec.lower.done'));
       render();
     });
     lowerCard = el('section', { class: 'card', id: 'lower-card' }, el('h2', { i18n: 'rec.lower' }),
