@@ -419,20 +419,44 @@ class Checker {
     }
   }
 
+  // A field filled with a placeholder ("无", "N/A", "/", "待定", "TBD", "-")
+  // agrees nothing: the scope or region is as missing as when left blank.
+  static bool Placeholder(std::string_view text) {
+    static constexpr std::string_view kPlaceholders[] = {
+        "无",     "暂无", "待定", "未定", "待补充", "另行约定", "略",
+        "不适用", "na",   "none", "nil",  "tbd",    "tba"};
+    std::string s = Lower(RegionText(text));
+    for (std::string_view mark : {"／", "－", "～"}) {
+      for (size_t p = s.find(mark); p != std::string::npos; p = s.find(mark))
+        s.erase(p, mark.size());
+    }
+    if (s.empty()) return true;  // only punctuation: "/", "-", "—"
+    return std::find(std::begin(kPlaceholders), std::end(kPlaceholders), s) !=
+           std::end(kPlaceholders);
+  }
+
   void N2() {
-    auto missing = [&](std::string_view id) {
-      const FieldValue* v = Get(id);
-      return v == nullptr || !internal::IsTruthy(*v);
+    struct Wanted {
+      std::string_view id;
+      std::string_view zh;
+      std::string_view en;
     };
-    if (missing("restricted_business")) {
-      Error("N2", "restricted_business", "未约定竞业限制的范围（受限业务）",
-            "the scope (restricted business) is not agreed");
-    }
-    if (missing("restricted_region")) {
-      Error("N2", "restricted_region", "未约定竞业限制的地域", "the region is not agreed");
-    }
-    if (missing("restricted_months")) {
-      Error("N2", "restricted_months", "未约定竞业限制的期限", "the period is not agreed");
+    static constexpr Wanted kWanted[] = {
+        {"restricted_business", "竞业限制的范围（受限业务）", "the scope (restricted business)"},
+        {"restricted_region", "竞业限制的地域", "the region"},
+        {"restricted_months", "竞业限制的期限", "the period"},
+    };
+    for (const Wanted& w : kWanted) {
+      const FieldValue* v = Get(w.id);
+      if (v == nullptr || !internal::IsTruthy(*v)) {
+        Error("N2", std::string(w.id), "未约定" + std::string(w.zh),
+              std::string(w.en) + " is not agreed");
+      } else if (v->type == FieldType::kText && Placeholder(v->text)) {
+        Error("N2", std::string(w.id),
+              "未约定" + std::string(w.zh) + "：只填写了“" + v->text + "”，不构成约定",
+              std::string(w.en) + " is not agreed: it says only \"" + v->text +
+                  "\", which agrees nothing");
+      }
     }
   }
 
@@ -469,9 +493,31 @@ class Checker {
     }
   }
 
+  // A region that is the whole country by name: "中国", "中华人民共和国",
+  // "China", "the People's Republic of China", alone or followed by words
+  // that keep it whole (中国全境, 中国范围内, 中国（不含港澳台）). A country
+  // name before a place (中国广东省深圳市) names that place, not the country.
+  static bool WholeCountry(std::string_view region) {
+    static constexpr std::string_view kCountries[] = {
+        "中华人民共和国", "中国", "我国", "peoplesrepublicofchina", "prchina", "prc", "china"};
+    static constexpr std::string_view kWhole[] = {"",     "全境", "范围",   "各地",
+                                                  "地区", "不含", "不包括", "除"};
+    std::string s = Lower(RegionText(region));
+    if (s.starts_with("the")) s.erase(0, 3);
+    for (std::string_view country : kCountries) {
+      if (!s.starts_with(country)) continue;
+      std::string_view rest = std::string_view(s).substr(country.size());
+      for (std::string_view w : kWhole) {
+        if (w.empty() ? rest.empty() : rest.starts_with(w)) return true;
+      }
+      return false;
+    }
+    return false;
+  }
+
   // "境内" alone is not blanket (深圳市境内 is one city): only the country's
   // territory is — 国境内 (中国境内, 我国境内, 全国境内), 大陆境内, 境内外, or a
-  // region that begins with 境内 (境内任何地区).
+  // region that begins with 境内 (境内任何地区) — and the country by name.
   void N4() {
     static constexpr std::string_view kBlanket[] = {"全国",
                                                     "全中国",
@@ -504,7 +550,10 @@ class Checker {
                                                     "all industries",
                                                     "mainland china",
                                                     "throughout china",
-                                                    "anywhere in china"};
+                                                    "anywhere in china",
+                                                    "all of china",
+                                                    "whole of china",
+                                                    "entire china"};
     for (std::string_view id : {"restricted_business", "restricted_region"}) {
       const FieldValue* v = Get(id);
       if (v == nullptr) continue;
@@ -521,6 +570,7 @@ class Checker {
         }
       }
       if (found.empty() && id == "restricted_region" && trimmed.starts_with("境内")) found = "境内";
+      if (found.empty() && id == "restricted_region" && WholeCountry(v->text)) found = v->text;
       if (found.empty()) continue;
       Warning("N4", std::string(id),
               "范围或地域过宽（“" + found + "”）：超出乙方所知悉商业秘密所能合理覆盖的部分无效",

@@ -200,6 +200,43 @@ TEST_F(ContractsNonCompete, N4MainlandAndDomesticWording) {
   EXPECT_TRUE(Findings(Run(), "N4").empty()) << Dump(Run());
 }
 
+// The country by name is as blanket as 全国; a province or a city is not, nor
+// a city whose name the country's name stands before.
+TEST_F(ContractsNonCompete, N4TheWholeCountryByName) {
+  for (const char* region : {"中国", "中华人民共和国", "中国全境", "China",
+                             "the People's Republic of China", "中国（不含港澳台地区）"}) {
+    f_["restricted_region"] = region;
+    CheckReport r = Run();
+    ASSERT_TRUE(Has(r, "N4", Severity::kWarning)) << region << "\n" << Dump(r);
+    EXPECT_EQ(Findings(r, "N4")[0]->field_id, "restricted_region");
+    EXPECT_TRUE(CanSendForSignature(r)) << Dump(r);
+  }
+  for (const char* region : {"深圳市", "广东省", "中国广东省深圳市", "Shenzhen, China"}) {
+    f_["restricted_region"] = region;
+    EXPECT_TRUE(Findings(Run(), "N4").empty()) << region << "\n" << Dump(Run());
+  }
+}
+
+// A placeholder agrees no scope or region: it is missing, not filled.
+TEST_F(ContractsNonCompete, N2PlaceholderCountsAsMissing) {
+  for (const char* placeholder : {"无", "N/A", "/", "待定", "TBD", "-"}) {
+    for (const char* field : {"restricted_business", "restricted_region"}) {
+      json::Value f = f_;
+      f[field] = placeholder;
+      CheckReport r = Check(t_, f, c_);
+      ASSERT_EQ(Findings(r, "N2").size(), 1u) << field << "=" << placeholder << "\n" << Dump(r);
+      EXPECT_EQ(Findings(r, "N2")[0]->field_id, field);
+      EXPECT_EQ(Findings(r, "N2")[0]->severity, Severity::kError);
+      EXPECT_NE(Findings(r, "N2")[0]->message_zh.find(placeholder), std::string::npos) << Dump(r);
+      EXPECT_FALSE(CanSendForSignature(r));
+    }
+  }
+  // Names that begin like a placeholder are names.
+  f_["restricted_region"] = "无锡市";
+  f_["restricted_business"] = "无人机的研发、生产和销售";
+  EXPECT_TRUE(Findings(Run(), "N2").empty()) << Dump(Run());
+}
+
 TEST_F(ContractsNonCompete, N5NoMonthlyCompensation) {
   f_["compensation_schedule"] = "included_in_salary";
   ASSERT_TRUE(Has(Run(), "N5", Severity::kError));
