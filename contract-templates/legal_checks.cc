@@ -137,57 +137,52 @@ bool NamesConfidentiality(std::string_view text) {
   return ContainsAny(Lower(text), kConfidentialityWords);
 }
 
-// Whether the penalty word at `at` is denied by what stands before it in its
-// clause (back to the previous comma or colon, at most ten characters): a
-// sentence such as "本协议不约定违约金，按实际损失赔偿" agrees no penalty.
-// `right_before` must end just before the word (无违约金, 没有任何违约金);
-// `within` may stand a few words earlier (不适用本协议约定的违约金). Verbs
-// that speak of paying a penalty that exists (不支付违约金的, 未按约定支付)
-// are not denials and are not listed.
-bool PenaltyDenied(std::string_view s, size_t at, std::span<const std::string_view> right_before,
-                   std::span<const std::string_view> within) {
+// What stands before the word at `at` in its clause: back to the previous
+// comma or colon, at most ten characters, without what is in brackets there —
+// "违反保密义务的（不包括过失）应支付违约金" says nothing before 违约金 but 应支付.
+std::string ClauseBefore(std::string_view s, size_t at) {
   constexpr size_t kWindow = 30;  // ten CJK characters
   size_t begin = at > kWindow ? at - kWindow : 0;
   for (std::string_view sep : {"，", "、", "：", ",", ":"}) {
     size_t p = s.substr(0, at).rfind(sep);
     if (p != std::string_view::npos && p + sep.size() > begin) begin = p + sep.size();
   }
-  std::string_view before = s.substr(begin, at - begin);
+  std::string before(s.substr(begin, at - begin));
+  for (auto [open, close] : {std::pair<std::string_view, std::string_view>{"（", "）"},
+                             std::pair<std::string_view, std::string_view>{"(", ")"}}) {
+    // A bracket closed here whose opening the window cut off.
+    size_t c = before.find(close);
+    if (c != std::string::npos && before.substr(0, c).find(open) == std::string::npos) {
+      before.erase(0, c + close.size());
+    }
+    for (size_t o = before.find(open); o != std::string::npos; o = before.find(open, o)) {
+      size_t e = before.find(close, o);
+      if (e == std::string::npos) break;  // the word itself is in the brackets
+      before.erase(o, e + close.size() - o);
+    }
+  }
+  return before;
+}
+
+// Whether the penalty word at `at` is denied by what stands before it in its
+// clause (ClauseBefore): a sentence such as "本协议不约定违约金，按实际损失赔偿"
+// agrees no penalty. `right_before` must end just before the word (无违约金,
+// 没有任何违约金); `within` may stand a few words earlier (不适用本协议约定的违约金).
+// Verbs that speak of paying a penalty that exists (不支付违约金的, 未按约定支付)
+// are not denials and are not listed.
+bool PenaltyDenied(std::string_view s, size_t at, std::span<const std::string_view> right_before,
+                   std::span<const std::string_view> within) {
+  std::string before = ClauseBefore(s, at);
   for (std::string_view w : right_before) {
     if (before.ends_with(w)) return true;
   }
   return ContainsAny(before, within);
 }
 
-// A sentence that agrees a penalty (违约金 / liquidated damages / penalty):
-// one mention of it at least that is not denied.
-bool MentionsPenalty(std::string_view sentence) {
-  static constexpr std::string_view kZhRightBefore[] = {
-      "无", "无任何", "没有", "没有任何", "不设", "不设置", "不设定", "不约定", "未约定"};
-  static constexpr std::string_view kZhWithin[] = {
-      "不约定", "未约定", "不设", "不适用", "不收取", "无需支付", "无须支付", "不存在", "不包括"};
-  static constexpr std::string_view kEnRightBefore[] = {"no ", "no other ", "without any "};
-  // Not "not": "shall not disclose and shall pay a penalty" agrees one.
-  static constexpr std::string_view kEnWithin[] = {"no ", "without "};
-  for (size_t p = sentence.find("违约金"); p != std::string_view::npos;
-       p = sentence.find("违约金", p + 1)) {
-    if (!PenaltyDenied(sentence, p, kZhRightBefore, kZhWithin)) return true;
-  }
-  std::string lower = Lower(sentence);
-  for (std::string_view word : {"liquidated damages", "penalty"}) {
-    for (size_t p = lower.find(word); p != std::string::npos; p = lower.find(word, p + 1)) {
-      if (!PenaltyDenied(lower, p, kEnRightBefore, kEnWithin)) return true;
-    }
-  }
-  return false;
-}
-
-// A fixed sum of damages (赔偿金人民币十万元): not a penalty by name, but courts
-// may read an agreed sum owed whatever the loss as one. Counsel should judge;
-// the checks only warn.
-bool FixedSumDamages(std::string_view sentence) {
-  if (!Contains(sentence, "赔偿金")) return false;
-  if (Contains(sentence, "人民币")) return true;
+// An amount of money named in a sentence: 人民币…, or a number (50000, 五万)
+// just before 元.
+bool NamesSum(std::string_view sentence) {
+  if (Contains(sentence, "人民币") || Contains(Lower(sentence), "rmb")) return true;
   static constexpr std::string_view kNumerals[] = {"零", "一", "二", "两", "三", "四", "五", "六",
                                                    "七", "八", "九", "十", "百", "千", "万"};
   for (size_t p = sentence.find("元"); p != std::string_view::npos;
@@ -200,6 +195,57 @@ bool FixedSumDamages(std::string_view sentence) {
     }
   }
   return false;
+}
+
+// A sentence that agrees a penalty: one mention at least, not denied, of
+//  - 违约金, liquidated damages, penalty, a fine of;
+//  - 罚款 or 罚金: an employer has no power to fine, so a fine it agrees is a
+//    penalty by another name — unless someone else imposes it (甲方因乙方泄密被
+//    行政机关处以罚款的, 乙方赔偿该损失);
+//  - 违约赔偿 of a stated sum (一次性支付违约赔偿人民币50000元): a sum owed for
+//    breach whatever the loss. Without a sum (承担违约赔偿责任) it is damages.
+bool MentionsPenalty(std::string_view sentence) {
+  static constexpr std::string_view kZhRightBefore[] = {
+      "无", "无任何", "没有", "没有任何", "不设", "不设置", "不设定", "不约定", "未约定"};
+  static constexpr std::string_view kZhWithin[] = {
+      "不约定", "未约定", "不设", "不适用", "不收取", "无需支付", "无须支付", "不存在", "不包括"};
+  // "no" or "without" only just before the word: "shall without delay pay
+  // liquidated damages", "with no further notice pay a penalty" agree one.
+  // Not "not" alone: "shall not disclose and shall pay a penalty" agrees one.
+  static constexpr std::string_view kEnRightBefore[] = {
+      "no ",          "no other ",  "no such ", "no separate ", "without ",
+      "without any ", "without a ", "not a ",   "not any ",     "nor any "};
+  static constexpr std::string_view kEnWithin[] = {
+      "no obligation",          "no liability",        "not be liable", "not liable",
+      "not be required to pay", "not required to pay", "exempt from",   "not subject to"};
+  for (std::string_view word : {"违约金", "罚款", "罚金"}) {
+    for (size_t p = sentence.find(word); p != std::string_view::npos;
+         p = sentence.find(word, p + 1)) {
+      if (PenaltyDenied(sentence, p, kZhRightBefore, kZhWithin)) continue;
+      if (word != "违约金" && Contains(ClauseBefore(sentence, p), "被")) continue;
+      return true;
+    }
+  }
+  if (NamesSum(sentence)) {
+    for (size_t p = sentence.find("违约赔偿"); p != std::string_view::npos;
+         p = sentence.find("违约赔偿", p + 1)) {
+      if (!PenaltyDenied(sentence, p, kZhRightBefore, kZhWithin)) return true;
+    }
+  }
+  std::string lower = Lower(sentence);
+  for (std::string_view word : {"liquidated damages", "penalty", "a fine of"}) {
+    for (size_t p = lower.find(word); p != std::string::npos; p = lower.find(word, p + 1)) {
+      if (!PenaltyDenied(lower, p, kEnRightBefore, kEnWithin)) return true;
+    }
+  }
+  return false;
+}
+
+// A fixed sum of damages (赔偿金人民币十万元): not a penalty by name, but courts
+// may read an agreed sum owed whatever the loss as one. Counsel should judge;
+// the checks only warn.
+bool FixedSumDamages(std::string_view sentence) {
+  return Contains(sentence, "赔偿金") && NamesSum(sentence);
 }
 
 // A region as text, for comparing two writings of it: without whitespace

@@ -465,6 +465,39 @@ TEST_F(ContractsNda, C1NotForASentenceThatDisclaimsAPenalty) {
   EXPECT_TRUE(Findings(Run(), "C1").empty());
 }
 
+// A penalty by another name (罚款, 罚金, a stated sum of 违约赔偿), and wording
+// that only looks like a denial ("without delay", "no further notice", a
+// bracketed 不包括), is still a penalty.
+TEST_F(ContractsNda, C1PenaltyByOtherNamesAndWording) {
+  for (const char* text : {
+           "…处以罚款人民币50000元",
+           "…缴纳罚金五万元",
+           "…一次性向甲方支付违约赔偿人民币50000元",
+           "The Employee shall without delay pay liquidated damages of RMB 50,000 for any "
+           "disclosure",
+           "…shall with no further notice pay a penalty of RMB 50,000",
+           "乙方违反保密义务的（不包括过失）应支付违约金五万元。",
+       }) {
+    f_["additional_terms"] = text;
+    CheckReport r = Run();
+    ASSERT_TRUE(Has(r, "C1", Severity::kError)) << text << "\n" << Dump(r);
+    EXPECT_FALSE(CanSendForSignature(r)) << text;
+  }
+  // Lawful: a fine someone else imposed, as a loss to make good; breach
+  // damages without a sum; denials that govern the word.
+  for (const char* text : {
+           "甲方因乙方泄密被行政机关处以罚款的，乙方应当赔偿甲方因此遭受的损失。",
+           "乙方违反保密义务的，应当承担违约赔偿责任，赔偿甲方的实际损失。",
+           "No liquidated damages shall apply; the Employee shall without delay compensate the "
+           "Employer's actual loss.",
+           "本协议（依照劳动合同法第二十五条）不约定违约金。",
+       }) {
+    f_["additional_terms"] = text;
+    CheckReport r = Run();
+    EXPECT_FALSE(Has(r, "C1", Severity::kError)) << text << "\n" << Dump(r);
+  }
+}
+
 TEST_F(ContractsNda, C2NoSurvivalOrReturnClause) {
   t_ = Variant("cn-employee-nda", R"(tags="term survival")", R"(tags="term")");
   CheckReport r = Run();
