@@ -125,6 +125,180 @@ bool Near(std::string_view s, std::string_view word, std::string_view target, si
   return false;
 }
 
+// Whether nothing between `from` and `to` ends a clause (，；。 , ;): the two
+// words belong to one statement.
+bool SameClause(std::string_view s, size_t from, size_t to) {
+  if (to < from) std::swap(from, to);
+  std::string_view between = s.substr(from, to - from);
+  for (std::string_view sep : {"，", "；", "。", ",", ";"}) {
+    if (Contains(between, sep)) return false;
+  }
+  return true;
+}
+
+// True when `word` is followed by `target` within `window` bytes of the same
+// clause.
+bool NearInClause(std::string_view s, std::string_view word, std::string_view target,
+                  size_t window) {
+  for (size_t p = s.find(word); p != std::string_view::npos; p = s.find(word, p + 1)) {
+    size_t from = p + word.size();
+    size_t q = s.find(target, from);
+    if (q != std::string_view::npos && q - from <= window && SameClause(s, from, q)) return true;
+  }
+  return false;
+}
+
+bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+
+// A count written at the start of `s` (lower case): digits (36), Chinese
+// numerals (三十六, 两, 十二) or English words (thirty-six, six), the words
+// optionally followed by the digits in brackets ("thirty-six (36)"), which
+// then count. The value and the bytes read, or nullopt.
+std::optional<std::pair<int64_t, size_t>> LeadingCount(std::string_view s) {
+  size_t i = 0;
+  int64_t value = 0;
+  while (i < s.size() && i < 6 && IsAsciiDigit(s[i])) value = value * 10 + (s[i++] - '0');
+  if (i > 0) return std::pair<int64_t, size_t>(value, i);
+
+  static constexpr std::pair<std::string_view, int> kZhDigits[] = {
+      {"零", 0}, {"一", 1}, {"二", 2}, {"两", 2}, {"三", 3}, {"四", 4},
+      {"五", 5}, {"六", 6}, {"七", 7}, {"八", 8}, {"九", 9}};
+  int64_t current = 0;
+  bool any = false;
+  for (bool more = true; more && i < s.size();) {
+    more = false;
+    for (const auto& [w, d] : kZhDigits) {
+      if (s.substr(i).starts_with(w)) {
+        current = d;
+        i += w.size();
+        more = true;
+        break;
+      }
+    }
+    for (const auto& [w, unit] : {std::pair<std::string_view, int>{"十", 10}, {"百", 100}}) {
+      if (!more && s.substr(i).starts_with(w)) {
+        value += (current == 0 ? 1 : current) * unit;
+        current = 0;
+        i += w.size();
+        more = true;
+      }
+    }
+    any |= more;
+  }
+  if (any) return std::pair<int64_t, size_t>(value + current, i);
+
+  static constexpr std::string_view kUnits[] = {
+      "zero",     "one",     "two",     "three",     "four",     "five",    "six",
+      "seven",    "eight",   "nine",    "ten",       "eleven",   "twelve",  "thirteen",
+      "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"};
+  static constexpr std::string_view kTens[] = {"twenty", "thirty",  "forty",  "fifty",
+                                               "sixty",  "seventy", "eighty", "ninety"};
+  auto word_at = [&](size_t at, std::span<const std::string_view> words) -> int {
+    for (size_t k = 0; k < words.size(); ++k) {
+      size_t end = at + words[k].size();
+      if (s.substr(at).starts_with(words[k]) && (end == s.size() || !IsAsciiLetter(s[end]))) {
+        return static_cast<int>(k);
+      }
+    }
+    return -1;
+  };
+  if (int t = word_at(0, kTens); t >= 0) {
+    value = 20 + 10 * t;
+    i = kTens[t].size();
+    if (i < s.size() && (s[i] == '-' || s[i] == ' ')) {
+      if (int u = word_at(i + 1, kUnits); u >= 1 && u <= 9) {
+        value += u;
+        i += 1 + kUnits[u].size();
+      }
+    }
+  } else if (int u = word_at(0, kUnits); u >= 0) {
+    value = u;
+    i = kUnits[u].size();
+  } else {
+    return std::nullopt;
+  }
+  // "thirty-six (36)": the digits in brackets are the figure that counts.
+  size_t j = i;
+  if (j < s.size() && s[j] == ' ') ++j;
+  if (j < s.size() && s[j] == '(') {
+    size_t k = j + 1;
+    int64_t digits = 0;
+    while (k < s.size() && IsAsciiDigit(s[k])) digits = digits * 10 + (s[k++] - '0');
+    if (k > j + 1 && k < s.size() && s[k] == ')') return std::pair<int64_t, size_t>(digits, k + 1);
+  }
+  return std::pair<int64_t, size_t>(value, i);
+}
+
+// A length of time in a sentence, in months: 三个月, 6个月, 三年, 两年零六个月,
+// 一年半, "six (6) consecutive months", "three years".
+struct Duration {
+  size_t begin = 0;
+  size_t end = 0;
+  int64_t months = 0;
+};
+
+// Every duration in `text`, in order. Reads lower-cased text (English words
+// are matched in lower case; other bytes are unchanged by Lower).
+std::vector<Duration> Durations(std::string_view text) {
+  std::string s = Lower(text);
+  std::vector<Duration> out;
+  for (size_t i = 0; i < s.size();) {
+    const bool ascii_start = static_cast<unsigned char>(s[i]) < 0x80;
+    if (ascii_start && i > 0 && (IsAsciiLetter(s[i - 1]) || IsAsciiDigit(s[i - 1]))) {
+      ++i;
+      continue;
+    }
+    std::optional<std::pair<int64_t, size_t>> count = LeadingCount(std::string_view(s).substr(i));
+    if (!count) {
+      ++i;
+      continue;
+    }
+    const int64_t n = count->first;
+    size_t j = i + count->second;
+    std::string_view rest = std::string_view(s).substr(j);
+    std::optional<Duration> d;
+    if (rest.starts_with("个月")) {
+      d = Duration{i, j + std::string_view("个月").size(), n};
+    } else if (rest.starts_with("年")) {
+      d = Duration{i, j + std::string_view("年").size(), 12 * n};
+      std::string_view after = std::string_view(s).substr(d->end);
+      if (after.starts_with("半")) {
+        d->months += 6;
+        d->end += std::string_view("半").size();
+      } else {
+        size_t k = d->end + (after.starts_with("又") ? std::string_view("又").size() : 0);
+        if (auto more = LeadingCount(std::string_view(s).substr(k));
+            more && std::string_view(s).substr(k + more->second).starts_with("个月")) {
+          d->months += more->first;
+          d->end = k + more->second + std::string_view("个月").size();
+        }
+      }
+    } else {
+      // English: "six (6) consecutive months", "one additional month's".
+      static constexpr std::string_view kAdjectives[] = {
+          "consecutive ", "continuous ", "full ", "calendar ", "additional ", "extra ", "more "};
+      size_t k = j;
+      while (k < s.size() && s[k] == ' ') ++k;
+      for (int rounds = 0; rounds < 2; ++rounds) {
+        for (std::string_view a : kAdjectives) {
+          if (std::string_view(s).substr(k).starts_with(a)) k += a.size();
+        }
+      }
+      std::string_view unit = std::string_view(s).substr(k);
+      if (unit.starts_with("month")) d = Duration{i, k + 5, n};
+      if (unit.starts_with("year")) d = Duration{i, k + 4, 12 * n};
+    }
+    if (d) {
+      out.push_back(*d);
+      i = d->end;
+    } else {
+      i += count->second;
+    }
+  }
+  return out;
+}
+
 // Words that name a duty of confidentiality (保密义务, leaking or disclosing
 // secrets), as opposed to the non-compete itself. Bare "披露" is left out: a
 // non-compete's duty to disclose one's new employer uses it too.
@@ -816,22 +990,56 @@ class Checker {
   void N7() {
     static constexpr std::string_view kWaive[] = {"放弃", "无权", "不得", "不享有", "不能", "不可"};
     static constexpr std::string_view kNoPay[] = {"无需",   "无须",   "不必",   "不再",   "不予",
-                                                  "不支付", "不另行", "不额外", "无额外", "免除"};
+                                                  "不支付", "不另行", "不额外", "无额外", "免除",
+                                                  "不要求", "不主张", "不请求", "放弃"};
     static constexpr std::string_view kArrears[] = {
         "逾期支付",     "迟延支付",       "延迟支付",     "拖欠",       "欠付",
         "未支付",       "未付",           "未按时支付",   "未按期支付", "未按约支付",
         "未按约定支付", "未足额支付",     "未能支付",     "停止支付",   "暂停支付",
         "fails to pay", "failure to pay", "late payment", "unpaid",     "non-payment"};
     static constexpr std::string_view kStillBound[] = {
-        "仍应",   "仍须",     "仍需",         "仍然应当",    "继续履行",   "不因",
-        "不免除", "不予免除", "remain bound", "continue to", "still bound"};
+        "仍应",         "仍须",          "仍需",           "仍然应当",
+        "继续履行",     "不因",          "不免除",         "不予免除",
+        "remain bound", "continue to",   "still bound",    "not relieve",
+        "not excuse",   "not discharge", "remain subject", "remains subject"};
     static constexpr std::string_view kUnderThreeMonths[] = {
         "不满三个月", "未满三个月", "不足三个月", "少于三个月", "三个月以内", "三个月内",
         "不满3个月",  "未满3个月",  "不足3个月",  "少于3个月",  "3个月以内",  "3个月内"};
+    // English: the non-compete's release, and an employer who pays nothing
+    // for it. Not "does not pay": "may release if the Employer does not pay
+    // for three months" restates Art. 38.
+    static constexpr std::string_view kEnRelease[] = {"release",
+                                                      "end the restriction",
+                                                      "end the non-compete",
+                                                      "terminate the restriction",
+                                                      "terminate the non-compete",
+                                                      "terminate this agreement",
+                                                      "end this agreement",
+                                                      "lift the restriction"};
+    static constexpr std::string_view kEnNoPay[] = {"without compensation",
+                                                    "without any compensation",
+                                                    "without paying",
+                                                    "without additional",
+                                                    "no additional compensation",
+                                                    "no compensation",
+                                                    "no further compensation",
+                                                    "no further payment",
+                                                    "owe nothing",
+                                                    "nothing further",
+                                                    "not owe",
+                                                    "shall not pay",
+                                                    "need not pay",
+                                                    "not be required to pay",
+                                                    "not required to pay"};
+    // What the three extra months (Art. 39) are written after.
+    static constexpr std::string_view kExtra[] = {"额外", "另行支付", "另外支付", "additional",
+                                                  "extra"};
+    constexpr int64_t kStatutoryMonths = 3;  // Arts. 38 and 39 both say three months
     for (const ActiveText& a : text_) {
       for (const std::string& s : Sentences(a.text)) {
         std::string r = ReleaseWording(s);
         std::string lower = Lower(s);
+        const bool releases = Contains(r, "解除") || ContainsAny(lower, kEnRelease);
         bool waive = false;
         for (std::string_view w : kWaive) waive |= Near(r, w, "解除", 18);
         waive |= (Contains(lower, "waive") || Contains(lower, "may not") ||
@@ -841,16 +1049,15 @@ class Checker {
         if (Contains(r, "解除")) {
           for (std::string_view w : kNoPay) no_pay |= Near(r, w, "补偿", 30);
         }
-        no_pay |= Contains(lower, "release") && Contains(lower, "compensation") &&
-                  ContainsAny(lower, std::initializer_list<std::string_view>{
-                                         "without", "no additional", "not pay"});
+        no_pay |= ContainsAny(lower, kEnRelease) && ContainsAny(lower, kEnNoPay);
         // In arrears a waiver may stand further from its 解除
         // ("不得以甲方未支付经济补偿为由解除").
         bool barred = false;
         for (std::string_view w : kWaive) barred |= Near(r, w, "解除", 48);
-        bool bound_in_arrears = ContainsAny(lower, kArrears) &&
-                                (ContainsAny(lower, kStillBound) || barred) &&
-                                !ContainsAny(s, kUnderThreeMonths);
+        const bool arrears = ContainsAny(lower, kArrears);
+        const bool still_bound =
+            ContainsAny(lower, kStillBound) || NearInClause(r, "不影响", "履行", 12) || barred;
+        bool bound_in_arrears = arrears && still_bound && !ContainsAny(s, kUnderThreeMonths);
         if (waive || no_pay || bound_in_arrears) {
           Error("N7", "",
                 "条款排除了法定的竞业限制解除权（用人单位拖欠三个月补偿时劳动者可解除；"
@@ -859,9 +1066,67 @@ class Checker {
                 "a term waives the statutory release rights (employee may release after 3 "
                 "unpaid months; employer releasing early owes 3 extra months): \"" +
                     s + "\"");
+          continue;
+        }
+        if (!releases) continue;
+        const std::vector<Duration> durations = Durations(s);
+        // Art. 38 put off: the employee may release only after more arrears
+        // than three months ("连续六个月未支付经济补偿的，乙方方可解除").
+        if (arrears) {
+          if (std::optional<Duration> d = NearestDuration(lower, kArrears, durations);
+              d && d->months > kStatutoryMonths) {
+            Error("N7", "",
+                  "条款把劳动者解除竞业限制的条件改为用人单位欠付 " + std::to_string(d->months) +
+                      " 个月经济补偿，长于法定的三个月：“" + s + "”",
+                  "a term lets the employee release the non-compete only after " +
+                      std::to_string(d->months) +
+                      " months of unpaid compensation; the law gives that right after 3: \"" + s +
+                      "\"");
+            continue;
+          }
+        }
+        // Art. 39 cut short: the employer releasing early pays fewer extra
+        // months than three ("额外支付乙方一个月的经济补偿").
+        if (std::optional<Duration> d = NearestDuration(lower, kExtra, durations);
+            d && d->months < kStatutoryMonths) {
+          Error("N7", "",
+                "条款约定用人单位提前解除竞业限制时只额外支付 " + std::to_string(d->months) +
+                    " 个月经济补偿，少于法定的三个月：“" + s + "”",
+                "a term lets the employer release the non-compete early for " +
+                    std::to_string(d->months) +
+                    " extra month(s) of compensation; the law requires 3: \"" + s + "\"");
         }
       }
     }
+  }
+
+  // The duration nearest to one of `words` in `lower` — in the same clause,
+  // at most ten characters away (or around the word: "one additional
+  // month") — or nullopt.
+  static std::optional<Duration> NearestDuration(std::string_view lower,
+                                                 std::span<const std::string_view> words,
+                                                 const std::vector<Duration>& durations) {
+    constexpr size_t kWindow = 30;  // ten CJK characters
+    std::optional<Duration> best;
+    size_t best_gap = kWindow + 1;
+    for (std::string_view w : words) {
+      for (size_t p = lower.find(w); p != std::string_view::npos; p = lower.find(w, p + 1)) {
+        const size_t end = p + w.size();
+        for (const Duration& d : durations) {
+          size_t gap = 0;
+          if (d.begin >= end) {
+            gap = d.begin - end;
+          } else if (d.end <= p) {
+            gap = p - d.end;
+          }  // else the word is inside the duration: gap 0
+          if (gap < best_gap && SameClause(lower, std::min(end, d.begin), std::max(p, d.end))) {
+            best = d;
+            best_gap = gap;
+          }
+        }
+      }
+    }
+    return best;
   }
 
   void N8() {

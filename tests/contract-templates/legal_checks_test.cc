@@ -358,6 +358,47 @@ TEST_F(ContractsNonCompete, N7MatchesWhatTheSentenceDoes) {
   EXPECT_TRUE(Findings(Run(), "N7").empty()) << Dump(Run());
 }
 
+// Arts. 38-39 narrowed rather than waived: the employee bound whatever the
+// arrears, the release put off past three months' arrears, the employer's
+// three extra months cut short or dropped — in Chinese and in English.
+TEST_F(ContractsNonCompete, N7NarrowedReleaseRights) {
+  for (const char* text : {
+           "甲方可随时书面通知乙方解除竞业限制，乙方同意不要求额外三个月的经济补偿。",
+           "甲方迟延支付经济补偿的，不影响乙方履行竞业限制义务。",
+           "甲方连续六个月未支付经济补偿的，乙方方可书面通知甲方解除竞业限制。",
+           "甲方在竞业限制期限内解除竞业限制的，额外支付乙方一个月的经济补偿。",
+           "Late payment of compensation by the Employer shall not relieve the Employee of the "
+           "non-compete obligations.",
+           "The Employer may end the restriction at any time by written notice and shall owe "
+           "nothing further.",
+       }) {
+    f_["additional_terms"] = text;
+    CheckReport r = Run();
+    ASSERT_TRUE(Has(r, "N7", Severity::kError)) << text << "\n" << Dump(r);
+    EXPECT_NE(Findings(r, "N7")[0]->message_zh.find(text), std::string::npos) << Dump(r);
+    EXPECT_FALSE(CanSendForSignature(r));
+  }
+  f_["additional_terms"] = "甲方连续六个月未支付经济补偿的，乙方方可书面通知甲方解除竞业限制。";
+  EXPECT_NE(Findings(Run(), "N7")[0]->message_en.find("after 6 months"), std::string::npos)
+      << Dump(Run());
+  f_["additional_terms"] = "甲方在竞业限制期限内解除竞业限制的，额外支付乙方一个月的经济补偿。";
+  EXPECT_NE(Findings(Run(), "N7")[0]->message_en.find("for 1 extra month"), std::string::npos)
+      << Dump(Run());
+  // Lawful: the statutory three months or more, a right kept, Art. 38 restated.
+  for (const char* text : {
+           "甲方在竞业限制期限内解除竞业限制的，额外支付乙方六个月的经济补偿。",
+           "因甲方原因连续三个月未支付经济补偿的，乙方可以书面通知甲方解除竞业限制。",
+           "甲方迟延支付经济补偿的，不影响乙方依法解除竞业限制的权利。",
+           "The Employer may release the Employee from the restriction by written notice and "
+           "shall pay three additional months' compensation.",
+           "The Employee may release the non-compete if the Employer does not pay compensation "
+           "for three months.",
+       }) {
+    f_["additional_terms"] = text;
+    EXPECT_TRUE(Findings(Run(), "N7").empty()) << text << "\n" << Dump(Run());
+  }
+}
+
 TEST_F(ContractsNonCompete, N8PenaltyLargeAgainstCompensation) {
   f_["penalty_amount"] = "1000000";  // total compensation 72,000
   CheckReport r = Run();
