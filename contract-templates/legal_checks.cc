@@ -1164,6 +1164,30 @@ class Checker {
             "labour disputes must go to labour arbitration first; a direct court or commercial "
             "arbitration clause bypasses it");
     }
+    // The commission named in the template's labour-arbitration clause must
+    // be one: a court or another arbitration body there sends the dispute past
+    // labour arbitration however the clause around it reads.
+    if (forum.empty() || forum == "labour_arbitration") {
+      if (const FieldValue* c = Get("arbitration_commission"); c != nullptr) {
+        std::string named = Lower(c->text);
+        const bool court = ContainsAny(
+            named, std::initializer_list<std::string_view>{"法院", "法庭", "court", "tribunal"});
+        const bool other_body =
+            ContainsAny(named, std::initializer_list<std::string_view>{"仲裁", "arbitra"}) &&
+            !ContainsAny(named, std::initializer_list<std::string_view>{"劳动", "labour", "labor"});
+        if (court || other_body) {
+          Error("N9", "arbitration_commission",
+                "劳动争议仲裁机构填写为“" + c->text + "”，" +
+                    (court ? "这是法院，不是" : "这不是") +
+                    "劳动人事争议仲裁委员会；劳动争议须先申请劳动争议仲裁",
+                "the labour arbitration commission is given as \"" + c->text + "\", which is " +
+                    (court ? "a court, not" : "not") +
+                    " a labour dispute arbitration commission; labour disputes must go to labour "
+                    "arbitration first");
+          return;
+        }
+      }
+    }
     static constexpr std::string_view kBypass[] = {
         "直接向人民法院",   "直接向法院",   "直接起诉", "不经劳动争议仲裁",      "不经劳动仲裁",
         "无需经过劳动仲裁", "无需劳动仲裁", "商事仲裁", "国际经济贸易仲裁委员会"};
@@ -1185,6 +1209,13 @@ class Checker {
                 "the dispute terms send disputes to an arbitration body other than a labour "
                 "dispute arbitration commission (\"" +
                     body + "\"), bypassing labour arbitration: \"" + sentence + "\"");
+          return;
+        }
+        if (SendsDisputesToCourt(sentence)) {
+          Error("N9", "",
+                "争议条款约定由人民法院管辖或者直接起诉，未经劳动争议仲裁：“" + sentence + "”",
+                "the dispute terms send disputes to a court without labour arbitration first: \"" +
+                    sentence + "\"");
           return;
         }
         if (FinalAward(sentence)) {
@@ -1210,7 +1241,7 @@ class Checker {
   // CIETAC — bypasses them. A bare 仲裁委员会/仲裁机构 with no name before it
   // is left alone: it does not say which.
   static std::string NonLabourArbitrationBody(std::string_view s) {
-    if (!Contains(s, "争议") && !Contains(s, "纠纷")) return "";
+    if (!Contains(s, "争议") && !Contains(s, "纠纷")) return EnglishArbitrationBody(s);
     static constexpr std::string_view kBodies[] = {"仲裁委员会", "仲裁院", "仲裁中心", "仲裁机构"};
     static constexpr std::string_view kSeparators[] = {
         "，", "、", "；", "：", "。", "（", "）", "“",  "”",    "《",  "》",
@@ -1236,7 +1267,67 @@ class Checker {
       if (!name.empty() && !Contains(name, "劳动")) return std::string(name) + std::string(suffix);
       floor = pos = at + suffix.size();
     }
+    return EnglishArbitrationBody(s);
+  }
+
+  // The same in English: the name of an arbitration body a sentence refers
+  // or submits something to ("the Shanghai International Arbitration
+  // Center", CIETAC), read back to the previous punctuation, "to", "the",
+  // "by" or "or"; a labour (labor) dispute arbitration commission is the
+  // right one. "" when there is none.
+  static std::string EnglishArbitrationBody(std::string_view s) {
+    static constexpr std::string_view kReferral[] = {
+        "dispute", "claim", "controvers", "refer", "submit", "settle", "resolve", "arbitrate"};
+    static constexpr std::string_view kBodies[] = {"arbitration center",
+                                                   "arbitration centre",
+                                                   "arbitration commission",
+                                                   "arbitration court",
+                                                   "court of arbitration",
+                                                   "court of international arbitration",
+                                                   "arbitration institute",
+                                                   "arbitration association",
+                                                   "arbitral institution",
+                                                   "cietac",
+                                                   "hkiac",
+                                                   "shiac"};
+    static constexpr std::string_view kSeparators[] = {
+        ",", ";", ":", "(", ")", " to ", " the ", " by ", " or ", " before ", " with "};
+    std::string lower = Lower(s);
+    if (!ContainsAny(lower, kReferral)) return "";
+    for (std::string_view body : kBodies) {
+      for (size_t at = lower.find(body); at != std::string::npos; at = lower.find(body, at + 1)) {
+        size_t begin = 0;
+        for (std::string_view sep : kSeparators) {
+          size_t p = lower.substr(0, at).rfind(sep);
+          if (p != std::string::npos && p + sep.size() > begin) begin = p + sep.size();
+        }
+        std::string_view name = std::string_view(lower).substr(begin, at - begin);
+        if (Contains(name, "labour") || Contains(name, "labor")) continue;
+        return std::string(s.substr(begin, at + body.size() - begin));
+      }
+    }
     return "";
+  }
+
+  // A sentence that puts disputes before a court (人民法院管辖, 向法院提起诉讼,
+  // "submitted to the people's court") and says nothing of arbitration
+  // (仲裁, 裁决, "arbitration", "award"): the court comes only after labour
+  // arbitration ("对仲裁裁决不服的，可以向人民法院提起诉讼" names it). A claim
+  // in tort for infringing trade secrets may go to court directly, so a
+  // sentence about infringement is left alone — unless it sends disputes
+  // (争议, 纠纷, "dispute") there.
+  static bool SendsDisputesToCourt(std::string_view s) {
+    static constexpr std::string_view kCourt[] = {"法院", "court"};
+    static constexpr std::string_view kLitigation[] = {
+        "争议",         "纠纷",    "管辖", "起诉",        "诉讼",         "dispute",
+        "jurisdiction", "litigat", " sue", "proceedings", "submitted to", "referred to"};
+    static constexpr std::string_view kArbitration[] = {"仲裁", "裁决", "arbitra", "award"};
+    static constexpr std::string_view kInfringement[] = {"侵权", "侵犯", "infring", "tort"};
+    static constexpr std::string_view kDispute[] = {"争议", "纠纷", "dispute"};
+    std::string lower = Lower(s);
+    if (!ContainsAny(lower, kCourt) || !ContainsAny(lower, kLitigation)) return false;
+    if (ContainsAny(lower, kArbitration)) return false;
+    return !ContainsAny(lower, kInfringement) || ContainsAny(lower, kDispute);
   }
 
   // After labour arbitration a party who disagrees may sue in court, except

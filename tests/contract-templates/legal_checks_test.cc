@@ -440,6 +440,47 @@ TEST_F(ContractsNonCompete, N9OtherArbitrationBodyOrFinalAward) {
   EXPECT_TRUE(Findings(Run(), "N9").empty()) << Dump(Run());
 }
 
+// A court named for disputes with no arbitration before it, an English
+// arbitration body, and a court in the commission field all bypass labour
+// arbitration; the court after an award does not.
+TEST_F(ContractsNonCompete, N9CourtOrEnglishBodyOrCourtAsCommission) {
+  for (const char* text : {
+           "因本协议发生的争议，由甲方所在地人民法院管辖。",
+           "…任何一方均可向甲方所在地人民法院提起诉讼。",
+           "Any dispute arising from this Agreement shall be submitted to the people's court "
+           "where the Employer is located.",
+           "…referred to the Shanghai International Arbitration Center…",
+       }) {
+    f_["additional_terms"] = text;
+    CheckReport r = Run();
+    ASSERT_TRUE(Has(r, "N9", Severity::kError)) << text << "\n" << Dump(r);
+    EXPECT_FALSE(CanSendForSignature(r));
+  }
+  f_["additional_terms"] = "…referred to the Shanghai International Arbitration Center…";
+  EXPECT_NE(Findings(Run(), "N9")[0]->message_en.find("\"Shanghai International Arbitration "
+                                                      "Center\""),
+            std::string::npos)
+      << Dump(Run());
+  f_.as_object().erase("additional_terms");
+  f_["arbitration_commission"] = "上海市浦东新区人民法院";
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "N9", Severity::kError)) << Dump(r);
+  EXPECT_EQ(Findings(r, "N9")[0]->field_id, "arbitration_commission");
+  EXPECT_NE(Findings(r, "N9")[0]->message_en.find("a court"), std::string::npos) << Dump(r);
+  // Lawful: arbitration first, then the court; a labour commission in
+  // English; a claim in tort for infringing trade secrets.
+  f_["arbitration_commission"] = "上海市浦东新区劳动人事争议仲裁委员会";
+  for (const char* text : {
+           "争议先申请劳动人事争议仲裁，对仲裁裁决不服的，可以向人民法院提起诉讼。",
+           "Any dispute shall first be submitted to the Shenzhen Labour Dispute Arbitration "
+           "Commission; a party dissatisfied with the award may sue in the people's court.",
+           "乙方侵犯甲方商业秘密的，甲方可以依法向人民法院提起侵权诉讼。",
+       }) {
+    f_["additional_terms"] = text;
+    EXPECT_TRUE(Findings(Run(), "N9").empty()) << text << "\n" << Dump(Run());
+  }
+}
+
 TEST_F(ContractsNonCompete, N10SignatureAndDelivery) {
   c_.employee_signed = true;
   c_.employer_signed = true;
@@ -576,6 +617,21 @@ TEST_F(ContractsNda, C4SignedAfterFirstAccess) {
 TEST_F(ContractsNda, N9AppliesToChineseEmployeeNdaToo) {
   f_["dispute_forum"] = "court";
   EXPECT_TRUE(Has(Run(), "N9", Severity::kError));
+}
+
+TEST_F(ContractsNda, N9CourtOrEnglishBodyOrCourtAsCommission) {
+  f_["additional_terms"] = "因本协议发生的争议，由甲方所在地人民法院管辖。";
+  EXPECT_TRUE(Has(Run(), "N9", Severity::kError)) << Dump(Run());
+  f_["additional_terms"] = "…referred to the Shanghai International Arbitration Center…";
+  EXPECT_TRUE(Has(Run(), "N9", Severity::kError)) << Dump(Run());
+  f_.as_object().erase("additional_terms");
+  f_["arbitration_commission"] = "上海市浦东新区人民法院";
+  CheckReport r = Run();
+  ASSERT_TRUE(Has(r, "N9", Severity::kError)) << Dump(r);
+  EXPECT_EQ(Findings(r, "N9")[0]->field_id, "arbitration_commission");
+  f_["arbitration_commission"] = "深圳市南山区劳动人事争议仲裁委员会";
+  f_["additional_terms"] = "争议先申请劳动人事争议仲裁，对仲裁裁决不服的，可以向人民法院提起诉讼。";
+  EXPECT_TRUE(Findings(Run(), "N9").empty()) << Dump(Run());
 }
 
 TEST(ContractsChecks, U1WhistleblowerNotice) {
