@@ -136,6 +136,13 @@ bool SameClause(std::string_view s, size_t from, size_t to) {
   return true;
 }
 
+// Where the clause that holds `from` ends: the next ，；。 , ; or the end.
+size_t ClauseEnd(std::string_view s, size_t from) {
+  size_t end = s.size();
+  for (std::string_view sep : {"，", "；", "。", ",", ";"}) end = std::min(end, s.find(sep, from));
+  return end;
+}
+
 // True when `word` is followed by `target` within `window` bytes of the same
 // clause.
 bool NearInClause(std::string_view s, std::string_view word, std::string_view target,
@@ -613,6 +620,18 @@ class Checker {
     return s;
   }
 
+  // The sentences of the included wording outside the clauses tagged `tag`:
+  // the additional terms and the free-text fields wherever they are filled
+  // in, without the template's own statement of what its fields say.
+  std::vector<std::string> SentencesOutside(std::string_view tag) const {
+    std::vector<std::string> out;
+    for (const ActiveText& a : text_) {
+      if (a.clause != nullptr && HasTag(*a.clause, tag)) continue;
+      for (std::string& s : Sentences(a.text)) out.push_back(std::move(s));
+    }
+    return out;
+  }
+
   std::string AllText() const {
     std::string s;
     for (const ActiveText& a : text_) s += a.text + "\n";
@@ -637,6 +656,125 @@ class Checker {
       Error("N1", "period_start", "竞业限制期限应自劳动合同解除或者终止之日起计算",
             "the restricted period must start on the day the employment ends");
     }
+    // The same in the other wording (additional terms, free-text fields);
+    // the period clause says what the fields above say.
+    for (const std::string& s : SentencesOutside("period")) {
+      if (std::optional<Duration> d = StatedPeriod(s);
+          d && max && static_cast<double>(d->months) > *max) {
+        std::string m = std::to_string(static_cast<int64_t>(*max));
+        Error("N1", "",
+              "条款约定的竞业限制期限为 " + std::to_string(d->months) + " 个月，超过法定上限 " + m +
+                  " 个月：“" + s + "”",
+              "a term sets the restricted period at " + std::to_string(d->months) +
+                  " months, longer than the statutory maximum of " + m + " months: \"" + s + "\"");
+      }
+      if (std::optional<std::string> from = StartOtherThanEmploymentEnd(s)) {
+        Error("N1", "",
+              "条款约定竞业限制期限自“" + *from +
+                  "”起计算，而竞业限制期限应自劳动合同解除或者终止之日起计算：“" + s + "”",
+              "a term starts the restricted period from \"" + *from +
+                  "\"; it must start on the day the employment ends: \"" + s + "\"");
+      }
+    }
+  }
+
+  // Words that name the restricted period, and what may stand between them
+  // and the length they are given (期限延长为三年, "period shall be 36 months").
+  static constexpr std::string_view kPeriodWords[] = {"期限",
+                                                      "限制期",
+                                                      "竞业期",
+                                                      "restricted period",
+                                                      "restriction period",
+                                                      "non-compete period",
+                                                      "non-competition period",
+                                                      "period of restriction",
+                                                      "restricted term"};
+
+  // The length a sentence gives the restricted period: a duration just after
+  // a period word in the same clause, linked by 为/是/至/：/"be"/"of"/"to" …
+  // ("竞业限制期限延长为三年", "The restricted period shall be thirty-six (36)
+  // months."). Not "期限内…三个月" nor "期限届满后三年".
+  static std::optional<Duration> StatedPeriod(std::string_view sentence) {
+    static constexpr std::string_view kLinks[] = {"为", "是", "至", "到", "：",  ":",   "共",
+                                                  "be", "is", "of", "to", "for", "last"};
+    constexpr size_t kWindow = 40;
+    std::string lower = Lower(sentence);
+    std::vector<Duration> durations = Durations(sentence);
+    for (std::string_view w : kPeriodWords) {
+      for (size_t p = lower.find(w); p != std::string::npos; p = lower.find(w, p + 1)) {
+        const size_t e = p + w.size();
+        for (const Duration& d : durations) {
+          if (d.begin < e || d.begin - e > kWindow || !SameClause(lower, e, d.begin)) continue;
+          std::string_view link = std::string_view(lower).substr(e, d.begin - e);
+          while (!link.empty() && link.back() == ' ') link.remove_suffix(1);
+          bool linked = link.empty();
+          for (std::string_view l : kLinks) linked |= link.ends_with(l);
+          if (linked) return d;
+          break;  // only the first duration after the word
+        }
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Where a sentence starts the restricted period, when that is not the
+  // employment's end: the words between 自/从 and 起/开始 after a period word
+  // ("竞业限制期限自乙方提出辞职之日起计算" → "乙方提出辞职之日"), or in English
+  // after "from", "commencing", "starting" or "upon". The employment's end is
+  // 离职, 劳动合同解除或者终止 (ReleaseWording makes it 离职), 劳动合同期满;
+  // a resignation notice, the signing or the agreement's effect is not.
+  static std::optional<std::string> StartOtherThanEmploymentEnd(std::string_view sentence) {
+    static constexpr std::string_view kZhEnd[] = {"离职", "劳动合同期满", "劳动合同到期",
+                                                  "劳动合同届满", "劳动关系结束"};
+    static constexpr std::string_view kZhNotEnd[] = {"提出", "申请", "递交", "通知", "预告",
+                                                     "签订", "签署", "生效", "入职"};
+    static constexpr std::string_view kEnStart[] = {" from ",    " commenc", " starting ",
+                                                    " start on", " begin",   " upon "};
+    static constexpr std::string_view kEnEnd[] = {"termination", "end of",     "ends",    "leaves",
+                                                  "leaving",     "separation", "last day"};
+    static constexpr std::string_view kEnNotEnd[] = {"notice",
+                                                     "submit",
+                                                     "tender",
+                                                     "signing",
+                                                     "signature",
+                                                     "signed",
+                                                     "effective date",
+                                                     "date of this agreement",
+                                                     "execution",
+                                                     "hire",
+                                                     "commencement of employment"};
+    std::string lower = Lower(ReleaseWording(sentence));
+    for (std::string_view w : kPeriodWords) {
+      for (size_t p = lower.find(w); p != std::string::npos; p = lower.find(w, p + 1)) {
+        const size_t e = p + w.size();
+        if (static_cast<unsigned char>(w[0]) < 0x80) {  // English
+          for (std::string_view m : kEnStart) {
+            size_t q = lower.find(m, e);
+            if (q == std::string::npos || q - e > 40 || !SameClause(lower, e, q)) continue;
+            std::string from = lower.substr(q + 1, ClauseEnd(lower, q) - q - 1);
+            if (ContainsAny(from, kEnNotEnd) || !ContainsAny(from, kEnEnd)) return from;
+            return std::nullopt;
+          }
+          continue;
+        }
+        for (std::string_view m : {"自", "从"}) {
+          for (size_t q = lower.find(m, e); q != std::string::npos; q = lower.find(m, q + 1)) {
+            if (m == "从" && std::string_view(lower).substr(q).starts_with("从事")) continue;
+            size_t stop = std::min(lower.find("起", q), lower.find("开始", q));
+            if (stop == std::string::npos || !SameClause(lower, q, stop)) continue;
+            // Right after the period word, or a start counted from (起计算, 起算).
+            const bool counted = std::string_view(lower).substr(stop).starts_with("起计算") ||
+                                 std::string_view(lower).substr(stop).starts_with("起算") ||
+                                 std::string_view(lower).substr(stop).starts_with("开始计算");
+            if (!(q - e <= 9 && SameClause(lower, e, q)) && !counted) continue;
+            std::string from = lower.substr(q + m.size(), stop - q - m.size());
+            if (ContainsAny(from, kZhNotEnd) || !ContainsAny(from, kZhEnd)) return from;
+            return std::nullopt;
+          }
+        }
+      }
+    }
+    return std::nullopt;
   }
 
   // A field filled with a placeholder ("无", "N/A", "/", "待定", "TBD", "-")
@@ -812,6 +950,76 @@ class Checker {
             "compensation must be paid monthly during the restricted period, after the "
             "employment ends");
     }
+    // The same in the other wording; the compensation clause says what the
+    // fields above say.
+    for (const std::string& s : SentencesOutside("compensation")) {
+      if (!PaidInEmployment(s) && !NothingPaidAfterLeaving(s)) continue;
+      Error("N5", "",
+            "条款使竞业限制经济补偿不在劳动合同解除或者终止后按月支付（在职期间随工资支付，或离职"
+            "后不再支付）：“" +
+                s + "”",
+            "a term takes the non-compete compensation out of the monthly payments due after the "
+            "employment ends (paid with the salary during employment, or nothing paid after "
+            "leaving): \"" +
+                s + "\"");
+    }
+  }
+
+  // The compensation said to be paid with the wages during employment
+  // ("竞业限制经济补偿已包含在乙方在职期间的工资中", "included in the Employee's
+  // salary") — not when the sentence denies it (不包含在工资中, "not included").
+  static bool PaidInEmployment(std::string_view sentence) {
+    static constexpr std::string_view kZhIncluded[] = {
+        "包含在", "包括在", "含在", "已包含", "已包括", "已含", "计入", "随工资", "一并发放"};
+    static constexpr std::string_view kZhWages[] = {"工资", "薪酬", "薪资", "薪金", "报酬", "月薪"};
+    static constexpr std::string_view kZhDenied[] = {"不包含", "不包括", "不含", "不计入",
+                                                     "并非",   "不属于", "不得", "不视为"};
+    static constexpr std::string_view kEnIncluded[] = {
+        "included in", "part of",         "paid with", "paid together with",
+        "covered by",  "incorporated in", "built into"};
+    static constexpr std::string_view kEnWages[] = {"salary", "wage", "remuneration"};
+    static constexpr std::string_view kEnDenied[] = {"not included",    "not part of",
+                                                     "not be included", "in addition to",
+                                                     "not covered",     "separate from"};
+    if (Contains(sentence, "补偿") && ContainsAny(sentence, kZhIncluded) &&
+        ContainsAny(sentence, kZhWages) && !ContainsAny(sentence, kZhDenied)) {
+      return true;
+    }
+    std::string lower = Lower(sentence);
+    return Contains(lower, "compensation") && ContainsAny(lower, kEnIncluded) &&
+           ContainsAny(lower, kEnWages) && !ContainsAny(lower, kEnDenied);
+  }
+
+  // Nothing paid after the employment ends ("乙方离职后甲方不再另行支付经济补偿",
+  // "no further compensation is payable after termination"). Not where the
+  // payments stop for another reason: a breach (违反, 未履行), the end of the
+  // period (届满), a release (解除 of the non-compete: N7's).
+  static bool NothingPaidAfterLeaving(std::string_view sentence) {
+    static constexpr std::string_view kZhNoPay[] = {"不再",   "无需",   "无须",     "不必",  "不予",
+                                                    "不另行", "不支付", "免于支付", "不负有"};
+    static constexpr std::string_view kZhOtherReason[] = {"解除",   "违反", "违约", "未履行",
+                                                          "不履行", "届满", "期满"};
+    static constexpr std::string_view kEnNoPay[] = {"no further compensation",
+                                                    "no compensation",
+                                                    "nothing further",
+                                                    "not pay any compensation",
+                                                    "shall not pay compensation",
+                                                    "no non-compete compensation"};
+    static constexpr std::string_view kEnAfter[] = {
+        "after termination",         "after the termination", "after employment",
+        "after the employment",      "post-termination",      "after leaving",
+        "after the employee leaves", "upon termination",      "following termination",
+        "after separation"};
+    static constexpr std::string_view kEnOtherReason[] = {"breach", "release", "expir"};
+    std::string r = ReleaseWording(sentence);  // 劳动合同解除或者终止 → 离职
+    if (Contains(r, "离职") && !ContainsAny(r, kZhOtherReason)) {
+      for (std::string_view w : kZhNoPay) {
+        if (NearInClause(r, w, "补偿", 30)) return true;
+      }
+    }
+    std::string lower = Lower(sentence);
+    return ContainsAny(lower, kEnNoPay) && ContainsAny(lower, kEnAfter) &&
+           !ContainsAny(lower, kEnOtherReason);
   }
 
   void N6() {

@@ -249,6 +249,58 @@ TEST_F(ContractsNonCompete, N5NoMonthlyCompensation) {
   EXPECT_EQ(Findings(r, "N5")[0]->field_id, "compensation_monthly");
 }
 
+// What the fields say can be undone in the other wording: the compensation
+// paid with the salary or not after leaving (N5); a longer period, or one
+// that starts before the employment ends (N1).
+TEST_F(ContractsNonCompete, N5AndN1InTheAdditionalTerms) {
+  for (const char* text : {
+           "竞业限制经济补偿已包含在乙方在职期间的工资中，乙方离职后甲方不再另行支付经济补偿。",
+           "The non-compete compensation is included in the Employee's salary during employment; "
+           "no further compensation is payable after termination.",
+       }) {
+    f_["additional_terms"] = text;
+    CheckReport r = Run();
+    ASSERT_TRUE(Has(r, "N5", Severity::kError)) << text << "\n" << Dump(r);
+    EXPECT_EQ(Findings(r, "N5")[0]->field_id, "");
+    EXPECT_FALSE(CanSendForSignature(r));
+  }
+  f_["additional_terms"] = "乙方离职后甲方不再另行支付经济补偿。";
+  EXPECT_TRUE(Has(Run(), "N5", Severity::kError)) << Dump(Run());
+  for (const char* text : {
+           "竞业限制期限延长为三年",
+           "The restricted period shall be thirty-six (36) months.",
+           "竞业限制期限自乙方提出辞职之日起计算",
+       }) {
+    f_["additional_terms"] = text;
+    CheckReport r = Run();
+    ASSERT_TRUE(Has(r, "N1", Severity::kError)) << text << "\n" << Dump(r);
+    EXPECT_FALSE(CanSendForSignature(r));
+  }
+  f_["additional_terms"] = "竞业限制期限延长为三年";
+  EXPECT_NE(Findings(Run(), "N1")[0]->message_en.find("36 months"), std::string::npos)
+      << Dump(Run());
+  f_["additional_terms"] = "竞业限制期限自乙方提出辞职之日起计算";
+  EXPECT_NE(Findings(Run(), "N1")[0]->message_zh.find("“乙方提出辞职之日”"), std::string::npos)
+      << Dump(Run());
+  // Lawful: monthly after leaving; payments that stop on breach; the
+  // statutory maximum; a later period that is not the restriction's.
+  for (const char* text : {
+           "竞业限制经济补偿不包含在乙方在职期间的工资中，由甲方在乙方离职后按月另行支付。",
+           "乙方离职后违反竞业限制义务的，甲方不再支付经济补偿。",
+           "The non-compete compensation is not included in the Employee's salary and is paid "
+           "monthly after termination.",
+           "竞业限制期限为二十四个月，自乙方离职之日起计算。",
+           "竞业限制期限届满后三年内，乙方仍应保守甲方的商业秘密。",
+           "The restricted period shall be twelve (12) months from the termination of "
+           "employment.",
+       }) {
+    f_["additional_terms"] = text;
+    CheckReport r = Run();
+    EXPECT_TRUE(Findings(r, "N5").empty()) << text << "\n" << Dump(r);
+    EXPECT_TRUE(Findings(r, "N1").empty()) << text << "\n" << Dump(r);
+  }
+}
+
 TEST_F(ContractsNonCompete, N6BelowThirtyPercentOfAverageWage) {
   f_["average_monthly_wage"] = "30000";  // 30% = 9000 > 6000
   CheckReport r = Run();
