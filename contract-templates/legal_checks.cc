@@ -1668,6 +1668,97 @@ class Checker {
                      : "no clause requires return or deletion of all materials when the "
                        "cooperation ends");
     }
+    // Wording elsewhere (additional terms) that takes back what those
+    // clauses say: the clause is there, but the contract no longer does it.
+    for (const std::string& s : SentencesOutside("survival")) {
+      if (!EndsDutyOnLeaving(s)) continue;
+      Error("C2", "",
+            std::string(employee ? "条款使保密义务在乙方离职时终止"
+                                 : "条款使保密义务在合作结束时终止") +
+                "，保密义务应当在此后继续有效：“" + s + "”",
+            std::string(employee ? "a term ends the duty of confidentiality when the employment "
+                                   "ends"
+                                 : "a term ends the duty of confidentiality when the cooperation "
+                                   "ends") +
+                "; it must continue after that: \"" + s + "\"");
+      break;
+    }
+    for (const std::string& s : SentencesOutside("return-on-exit")) {
+      if (!ExcusesReturn(s)) continue;
+      Error("C2", "", "条款免除了返还或删除涉密资料的义务：“" + s + "”",
+            "a term excuses the return or deletion of confidential materials: \"" + s + "\"");
+      break;
+    }
+  }
+
+  // A sentence that ends the duty of confidentiality when the employment or
+  // the cooperation ends ("乙方离职后，本协议约定的保密义务即行终止", "The
+  // confidentiality obligations terminate upon termination of employment").
+  // Not one that keeps it (不因…免除, 继续有效, "survive"), ends it when the
+  // information becomes public, or gives it a term of its own (离职后二年).
+  static bool EndsDutyOnLeaving(std::string_view sentence) {
+    static constexpr std::string_view kLeaving[] = {
+        "离职",       "合作结束", "合作终止",  "合作事项终止", "合作期满",
+        "employment", "leaves",   "departure", "separation",   "resign"};
+    static constexpr std::string_view kDuty[] = {"保密义务",
+                                                 "保密责任",
+                                                 "confidentiality obligation",
+                                                 "obligations of confidentiality",
+                                                 "duty of confidentiality",
+                                                 "confidentiality dut"};
+    static constexpr std::string_view kEnds[] = {
+        "终止",     "失效",      "解除", "免除",  "结束",   "不再有效", "不再履行",
+        "不再承担", "terminate", " end", "cease", "expire", "lapse"};
+    static constexpr std::string_view kNoLonger[] = {"无需", "无须", "不必", "不再"};
+    static constexpr std::string_view kKept[] = {
+        "不因", "继续", "仍",      "不免除",   "不终止",        "不得",   "并不",   "违反",
+        "公众", "公开", "survive", "continue", "not terminate", "remain", "public", "breach"};
+    std::string lower = Lower(ReleaseWording(sentence));  // 劳动合同解除或者终止 → 离职
+    if (!ContainsAny(lower, kLeaving) || ContainsAny(lower, kKept)) return false;
+    if (!Durations(sentence).empty()) return false;  // a term of its own
+    for (std::string_view duty : kDuty) {
+      for (std::string_view end : kEnds) {
+        if (NearInClause(lower, duty, end, 30)) return true;
+      }
+      for (std::string_view w : kNoLonger) {
+        if (NearInClause(lower, w, duty, 15)) return true;  // 离职后无需再履行保密义务
+      }
+    }
+    return false;
+  }
+
+  // A sentence that excuses returning or deleting the materials ("乙方离职时
+  // 无需返还或删除其持有的工作资料", "may retain copies"). Not one about
+  // information that is public or that the law requires to be kept.
+  static bool ExcusesReturn(std::string_view sentence) {
+    static constexpr std::string_view kNeedNot[] = {"无需",   "无须", "不必", "不需",  "不用",
+                                                    "不要求", "免于", "免除", "不负有"};
+    static constexpr std::string_view kReturn[] = {"返还", "删除", "交还", "归还", "销毁", "移交"};
+    static constexpr std::string_view kKeep[] = {"可以保留",   "可保留",   "有权保留",
+                                                 "may retain", "may keep", "entitled to retain"};
+    static constexpr std::string_view kMaterials[] = {
+        "资料", "文件", "复制件", "副本", "载体", "material", "document", "cop", "record"};
+    static constexpr std::string_view kEnNeedNot[] = {
+        "need not return",         "not required to return", "no obligation to return",
+        "not obliged to return",   "need not delete",        "not required to delete",
+        "not required to destroy", "need not destroy"};
+    static constexpr std::string_view kNotSecret[] = {
+        "已公开",     "公开的",       "公众所知悉", "非保密",         "不含保密",
+        "不涉及保密", "法律要求保留", "public",     "required by law"};
+    std::string lower = Lower(sentence);
+    if (ContainsAny(lower, kNotSecret)) return false;
+    if (ContainsAny(lower, kEnNeedNot)) return true;
+    for (std::string_view w : kNeedNot) {
+      for (std::string_view r : kReturn) {
+        if (NearInClause(lower, w, r, 12)) return true;
+      }
+    }
+    for (std::string_view w : kKeep) {
+      for (std::string_view m : kMaterials) {
+        if (NearInClause(lower, w, m, 30)) return true;
+      }
+    }
+    return false;
   }
 
   void C3() {

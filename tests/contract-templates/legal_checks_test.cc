@@ -642,6 +642,32 @@ TEST_F(ContractsNda, C2NoSurvivalOrReturnClause) {
   EXPECT_NE(Findings(r, "C2")[0]->message_en.find("return or deletion"), std::string::npos);
 }
 
+// The clauses are there, but the additional terms take them back.
+TEST_F(ContractsNda, C2AdditionalTermsThatTakeBackSurvivalOrReturn) {
+  f_["additional_terms"] = "乙方离职后，本协议约定的保密义务即行终止。";
+  CheckReport r = Run();
+  ASSERT_EQ(Findings(r, "C2").size(), 1u) << Dump(r);
+  EXPECT_EQ(Findings(r, "C2")[0]->severity, Severity::kError);
+  EXPECT_NE(Findings(r, "C2")[0]->message_zh.find("即行终止"), std::string::npos) << Dump(r);
+  EXPECT_FALSE(CanSendForSignature(r));
+  f_["additional_terms"] = "乙方离职时无需返还或删除其持有的工作资料。";
+  r = Run();
+  ASSERT_EQ(Findings(r, "C2").size(), 1u) << Dump(r);
+  EXPECT_NE(Findings(r, "C2")[0]->message_en.find("return or deletion"), std::string::npos);
+  EXPECT_FALSE(CanSendForSignature(r));
+  // Lawful: the duty kept, ended only when the information is public; the
+  // return made, with no reminder needed; public materials.
+  for (const char* text : {
+           "乙方的保密义务不因乙方离职而免除。",
+           "乙方离职后，保密义务至相关信息为公众所知悉时终止。",
+           "乙方离职时应当返还或删除其持有的全部工作资料，无需甲方另行催告。",
+           "乙方离职时无需返还甲方已公开发布的产品宣传册。",
+       }) {
+    f_["additional_terms"] = text;
+    EXPECT_TRUE(Findings(Run(), "C2").empty()) << text << "\n" << Dump(Run());
+  }
+}
+
 TEST_F(ContractsNda, C3DefinitionMissesCustomerCategories) {
   t_ = Variant("cn-employee-nda", "以及客户的交易习惯、交易意向、交易内容", "以及客户的交易内容");
   CheckReport r = Run();
@@ -940,6 +966,13 @@ TEST_F(ContractsB2bNda, C2ScopeSurvivalAndReturnUnderPrcLaw) {
   EXPECT_NE(Findings(r, "C2")[0]->message_en.find("cooperation ends"), std::string::npos);
   EXPECT_EQ(Findings(r, "C2")[0]->source,
             "商业秘密民事案件规定 第六条 / SPC Trade-Secret Provisions (2020) Art. 6");
+}
+
+TEST_F(ContractsB2bNda, C2AdditionalTermsThatTakeBackSurvival) {
+  f_["additional_terms"] = "合作结束后，接收方的保密义务即行终止。";
+  EXPECT_TRUE(Has(Run(), "C2", Severity::kError)) << Dump(Run());
+  f_["additional_terms"] = "合作结束后，接收方的保密义务继续有效三年。";
+  EXPECT_TRUE(Findings(Run(), "C2").empty()) << Dump(Run());
 }
 
 TEST_F(ContractsB2bNda, C5PenaltyUnderPrcLaw) {
