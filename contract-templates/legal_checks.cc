@@ -86,12 +86,17 @@ bool ContainsAny(std::string_view hay, std::span<const std::string_view> needles
   return false;
 }
 
-// Splits at sentence ends (。；！？ . ; ! ? and line breaks).
+// Splits at sentence ends (。；！？ . ; ! ? and line breaks); a sentence
+// starts at its first word, not at the space after the previous one.
 std::vector<std::string> Sentences(std::string_view text) {
   std::vector<std::string> out;
   std::string cur;
   size_t i = 0;
   while (i < text.size()) {
+    if (cur.empty() && (text[i] == ' ' || text[i] == '\t')) {
+      ++i;
+      continue;
+    }
     bool end = false;
     size_t len = 1;
     for (std::string_view sep : {"。", "；", "！", "？"}) {

@@ -264,6 +264,12 @@ TEST_F(ContractsNonCompete, N5AndN1InTheAdditionalTerms) {
     EXPECT_EQ(Findings(r, "N5")[0]->field_id, "");
     EXPECT_FALSE(CanSendForSignature(r));
   }
+  // Each sentence is quoted from its first word.
+  const CheckReport two = Run();
+  std::vector<const Finding*> n5 = Findings(two, "N5");
+  ASSERT_EQ(n5.size(), 2u) << Dump(two);
+  EXPECT_NE(n5[1]->message_en.find("\"no further compensation is payable"), std::string::npos)
+      << n5[1]->message_en;
   f_["additional_terms"] = "乙方离职后甲方不再另行支付经济补偿。";
   EXPECT_TRUE(Has(Run(), "N5", Severity::kError)) << Dump(Run());
   for (const char* text : {
