@@ -96,9 +96,12 @@ bool IsBlankText(std::string_view text) {
   if (!json::IsValidUtf8(text)) return false;
   for (size_t i = 0; i < text.size();) {
     const uint32_t cp = NextCodePoint(text, &i);
-    const bool space = cp == ' ' || cp == '\t' || cp == 0xA0 || cp == 0x1680 ||
-                       (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F || cp == 0x205F ||
-                       cp == 0x3000;
+    // Spaces of any width, joiners, the soft hyphen and blank glyphs
+    // (braille blank, Hangul fillers).
+    const bool space = cp == ' ' || cp == '\t' || cp == 0xA0 || cp == 0xAD || cp == 0x115F ||
+                       cp == 0x1160 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+                       cp == 0x200C || cp == 0x200D || cp == 0x202F || cp == 0x205F ||
+                       cp == 0x2800 || cp == 0x3000 || cp == 0x3164 || cp == 0xFFA0;
     if (!space && !Invisible(cp)) return false;
   }
   return true;

@@ -44,8 +44,9 @@ std::string BlockTextProblem(std::string_view text);
 
 // Whether `text` shows nothing: empty, or only spaces of any width (ASCII
 // space and tab, U+00A0, U+1680, U+2000–U+200A, U+202F, U+205F, the
-// ideographic space U+3000) and invisible characters (U+200B, U+2060,
-// U+FEFF). A name like that names nothing.
+// ideographic space U+3000), invisible characters (U+200B, U+2060,
+// U+FEFF), joiners (U+200C, U+200D), the soft hyphen and blank glyphs
+// (U+2800, U+115F, U+1160, U+3164, U+FFA0). A name like that names nothing.
 bool IsBlankText(std::string_view text);
 
 // `name` as the subject of a Chinese sentence: a name ending in a Latin

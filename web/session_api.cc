@@ -72,8 +72,12 @@ Result<std::string> LabelField(const json::Value& body, std::string_view key) {
                                    zh + "须为 1 到 128 字节的文本");
   }
   // The place goes into every event of the session: one line, read as
-  // stored (base/text.h).
+  // stored (base/text.h), and showing something.
   CUSTOS_RETURN_IF_ERROR(CheckTextField(key, zh, s, false));
+  if (IsBlankText(s)) {
+    return Status::InvalidArgument(std::string(key) + " is blank; say where you work from",
+                                   zh + "为空，请填写");
+  }
   return s;
 }
 

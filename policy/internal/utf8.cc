@@ -12,13 +12,17 @@ bool IsAsciiBlank(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-// Length of the well-formed sequence starting at text[i], or 0.
-std::size_t SequenceLength(std::string_view text, std::size_t i) {
+// Length of the well-formed sequence starting at text[i] (its code point in
+// *out), or 0.
+std::size_t SequenceLength(std::string_view text, std::size_t i, uint32_t* out) {
   const auto byte = [&](std::size_t k) { return static_cast<uint8_t>(text[k]); };
   const uint8_t b0 = byte(i);
   std::size_t len = 0;
   uint32_t cp = 0;
-  if (b0 < 0x80) return 1;
+  if (b0 < 0x80) {
+    *out = b0;
+    return 1;
+  }
   if (b0 >= 0xC2 && b0 <= 0xDF) {
     len = 2;
     cp = b0 & 0x1F;
@@ -39,7 +43,19 @@ std::size_t SequenceLength(std::string_view text, std::size_t i) {
   }
   if (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) return 0;
   if (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) return 0;
+  *out = cp;
   return len;
+}
+
+// Characters that show nothing: control characters, spaces other than the
+// ASCII and the ideographic one (no-break, en, em, thin, …), zero-width and
+// other format characters, and blank glyphs (braille blank, Hangul fillers).
+// A reason of them says nothing, however many there are.
+bool ShowsNothing(uint32_t cp) {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0xA0) || cp == 0xAD || cp == 0x34F || cp == 0x115F ||
+         cp == 0x1160 || cp == 0x1680 || cp == 0x180E || (cp >= 0x2000 && cp <= 0x200F) ||
+         (cp >= 0x2028 && cp <= 0x202F) || (cp >= 0x205F && cp <= 0x206F) || cp == 0x2800 ||
+         cp == 0x3164 || cp == 0xFEFF || cp == 0xFFA0 || (cp >= 0xFFF9 && cp <= 0xFFFB);
 }
 
 }  // namespace
@@ -48,11 +64,12 @@ int CountCodePoints(std::string_view text) {
   int count = 0;
   std::size_t i = 0;
   while (i < text.size()) {
-    const std::size_t len = SequenceLength(text, i);
+    uint32_t cp = 0;
+    const std::size_t len = SequenceLength(text, i, &cp);
     if (len == 0) {
       ++i;
     } else {
-      ++count;
+      if (!ShowsNothing(cp)) ++count;
       i += len;
     }
   }

@@ -81,7 +81,8 @@ TEST(TextTest, ZeroWidthCharactersAreRefusedInALineAndBlankTextShowsNothing) {
   EXPECT_EQ(BlockTextProblem("备注\u200B"), "");  // a longer text may
   EXPECT_EQ(LineTextProblem("王磊\u200D"), "");   // a joiner, in emoji, stays
 
-  for (const char* blank : {"", " \t", "\u3000", "\u00A0\u3000", "\u200B", "\uFEFF ", "\u2003"}) {
+  for (const char* blank : {"", " \t", "\u3000", "\u00A0\u3000", "\u200B", "\uFEFF ", "\u2003",
+                            "\u2800\u2800", "\u3164", "\u200D\u200C", "\u00AD"}) {
     EXPECT_TRUE(IsBlankText(blank)) << blank;
   }
   for (const char* shown : {"甲", "\u3000甲\u3000", "A", "\xFF"}) {

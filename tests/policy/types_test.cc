@@ -107,6 +107,12 @@ TEST(PolicyTypesTest, ReasonLengthCountsCodePointsAfterTrimming) {
   EXPECT_EQ(ReasonLength("\xC0\xAF"), 0);                // overlong '/'
   EXPECT_EQ(ReasonLength("\xED\xA0\x80"), 0);            // surrogate
   EXPECT_EQ(ReasonLength("ab\xE6\xA0"), 2);              // truncated sequence
+  // Characters that show nothing say nothing, however many.
+  for (const char* blank : {"\u200b\u200b", "\u00a0\u00a0", "\u2800\u2800", "\u3164\u3164",
+                            "\u2060\ufeff", "\u200d\u200c", "\u00ad\u00ad"}) {
+    EXPECT_EQ(ReasonLength(blank), 0) << blank;
+  }
+  EXPECT_EQ(ReasonLength("a\u200b\u200b\u200bb"), 2);  // no padding to the minimum
   EXPECT_EQ(internal::TrimBlanks("\u3000x\u3000"), "x");
 }
 
@@ -122,6 +128,8 @@ TEST(PolicyTypesTest, EveryRuleHasMessagesInBothLanguages) {
       rules::kRecordNotOwner,
       rules::kReasonRequired,
       rules::kReasonTooShort,
+      rules::kSodSubjectNotRequester,
+      rules::kAllowRecordLowerFirst,
       rules::kQuotaExhausted,
       rules::kLoanRequired,
       rules::kLoanNotRequired,

@@ -133,6 +133,16 @@ TEST_F(WebServerTest, ThePlaceOfALoginIsOneLineOfPlainText) {
     const std::string zh = r.Json()["error"]["message_zh"].as_string();
     EXPECT_TRUE(zh.rfind("工作站含有", 0) == 0 || zh.rfind("所在地点含有", 0) == 0) << zh;
   }
+  // A place of spaces says nowhere: refused, not recorded in every event.
+  for (const char* blank : {" ", R"( 　)"}) {
+    const std::string body = std::string(R"({"username":"author","password":")") + kPassword +
+                             R"(","workstation":"WS-01","location":")" + blank + R"("})";
+    TestResponse r = Client().Send("POST", "/api/v1/session", body, {});
+    EXPECT_EQ(r.status, 400) << body << " → " << r.body;
+    EXPECT_TRUE(r.cookies.empty());
+    EXPECT_EQ(r.Json()["error"]["message_en"].as_string().rfind("location is blank", 0), 0u)
+        << r.body;
+  }
 }
 
 std::string LoginBody() {
