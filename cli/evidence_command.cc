@@ -3,7 +3,9 @@
 // (docs/evidence.md). Every step but `verify` acts as a named user (--as)
 // and is decided and audited by the vault exactly as in the web
 // application; `verify` needs no vault at all.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fcntl.h>
 #include <fstream>
 #include <iostream>
@@ -14,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "base/encoding.h"
+#include "base/text.h"
 #include "base/time.h"
 #include "cli/actor.h"
 #include "cli/commands.h"
@@ -125,6 +128,11 @@ class EvidenceCommand : public ActorCommand {
       bool ok = false;
       options.trusted_key = ReadWholeFile(Flag("key"), &ok);
       if (!ok) return UsageError("cannot read " + Flag("key"));
+      // An empty file would mean "no trusted key": the bundle's own would
+      // be used, which is what --key is there to prevent.
+      if (IsBlankText(options.trusted_key)) {
+        return UsageError(Flag("key") + " holds no key (a PEM public key or a verifier key)");
+      }
     }
     auto zip = vault::evidence::ZipReader::OpenFile(rest[0]);
     if (!zip.ok()) {
@@ -229,14 +237,30 @@ class EvidenceCommand : public ActorCommand {
     return kExitOk;
   }
 
-  // Writes a delivery to --out: a new file (0600, never over an existing
-  // one), complete or removed.
-  int Deliver(const Delivery& d) {
+  // Creates --out (0600, never over an existing one) before anything is
+  // exported or downloaded: a file that cannot be written must not cost an
+  // export, or an event saying the bundle was delivered.
+  Result<int> CreateOut() {
     const std::string out = Flag("out");
     const int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      return Fail(Status::InvalidArgument("cannot create " + out + " (it must not exist)"));
+    if (fd >= 0) return fd;
+    const int err = errno;
+    if (err == EEXIST) {
+      return Status::InvalidArgument("cannot create " + out + ": it exists (it is never replaced)");
     }
+    return Status::InvalidArgument("cannot create " + out + ": " + std::strerror(err));
+  }
+
+  // `delivery` (or its failure) into the file CreateOut made: complete, or
+  // removed.
+  int Deliver(const Result<Delivery>& delivery, int fd) {
+    const std::string out = Flag("out");
+    if (!delivery.ok()) {
+      close(fd);
+      std::remove(out.c_str());
+      return Fail(delivery.status());
+    }
+    const Delivery& d = *delivery;
     Status st = d.write_to([fd](std::string_view piece) -> Status {
       while (!piece.empty()) {
         const ssize_t n = write(fd, piece.data(), piece.size());
@@ -275,10 +299,10 @@ class EvidenceCommand : public ActorCommand {
     }
     auto s = OpenAs();
     if (!s.ok()) return Fail(s.status());
+    auto fd = CreateOut();
+    if (!fd.ok()) return Fail(fd.status());
     EvidenceDesk desk(*s->archive);
-    auto d = desk.Export(s->caller, rest[0], options);
-    if (!d.ok()) return Fail(d.status());
-    return Deliver(*d);
+    return Deliver(desk.Export(s->caller, rest[0], options), *fd);
   }
 
   int Download(const std::vector<std::string>& rest) {
@@ -288,10 +312,10 @@ class EvidenceCommand : public ActorCommand {
     if (!n.ok() || *n == 0 || *n > 1'000'000) return UsageError("N must be an export number");
     auto s = OpenAs();
     if (!s.ok()) return Fail(s.status());
+    auto fd = CreateOut();
+    if (!fd.ok()) return Fail(fd.status());
     EvidenceDesk desk(*s->archive);
-    auto d = desk.Download(s->caller, rest[0], static_cast<uint32_t>(*n));
-    if (!d.ok()) return Fail(d.status());
-    return Deliver(*d);
+    return Deliver(desk.Download(s->caller, rest[0], static_cast<uint32_t>(*n)), *fd);
   }
 
   int List(const std::vector<std::string>& rest) {

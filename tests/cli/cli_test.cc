@@ -464,17 +464,28 @@ TEST(CliEvidenceTest, RequestApproveExportVerify) {
   CliRun exported = Custos(
       "evidence export " + demo_id + " --out " + bundle + " --as litigation --data " + data, env);
   ASSERT_EQ(exported.code, 0) << exported.out;
-  EXPECT_EQ(
-      Custos("evidence export " + demo_id + " --out " + bundle + " --as litigation --data " + data,
-             env)
-          .code,
-      1)
-      << "an existing file is never overwritten";
+  // An --out that cannot be written costs no export: refused before it.
+  CliRun exports_before =
+      Custos("audit export --object " + demo_id + " --as auditor --data " + data, env);
+  CliRun existing = Custos(
+      "evidence export " + demo_id + " --out " + bundle + " --as litigation --data " + data, env);
+  EXPECT_EQ(existing.code, 1) << "an existing file is never overwritten";
+  EXPECT_NE(existing.out.find("it exists"), std::string::npos) << existing.out;
+  EXPECT_EQ(Custos("evidence download " + demo_id + " 1 --out " + dir.path() +
+                       "/no-such-dir/b.zip --as litigation --data " + data,
+                   env)
+                .code,
+            1);
+  EXPECT_EQ(Custos("audit export --object " + demo_id + " --as auditor --data " + data, env).out,
+            exports_before.out);
   CliRun verified = Custos("evidence verify " + bundle);
   EXPECT_EQ(verified.code, 0) << verified.out;
   EXPECT_NE(verified.out.find("bundle verified"), std::string::npos) << verified.out;
   EXPECT_NE(verified.out.find("taken from the bundle itself"), std::string::npos);
   const std::string key = WriteFile(dir, "log.vkey", "");
+  // An empty key file is not "no key": refused, not verified against the
+  // bundle's own key.
+  EXPECT_EQ(Custos("evidence verify " + bundle + " --key " + key).code, 2);
   CliRun pem = Custos("audit key --pem --data " + data, env);
   ASSERT_EQ(pem.code, 0);
   std::ofstream(key) << pem.out;
