@@ -312,6 +312,9 @@ Check CheckDecider(const Facts& facts) {
   const std::string& actor = facts.actor.user_id;
   if (Same(actor, facts.loan->requester_id)) return Deny(rules::kSodRequesterNotApprover);
   if (IsOwnerOrAuthor(actor, *facts.record)) return Deny(rules::kSodOwnerNotApprover);
+  // The keeper (保管人) releases loans of the file; approving them too would
+  // let one person do both checks.
+  if (Same(actor, facts.record->custodian_id)) return Deny(rules::kSodKeeperNotApprover);
   return std::nullopt;
 }
 

@@ -65,6 +65,7 @@ inline constexpr std::string_view kEvidenceDenied = "evidence.denied";
 inline constexpr std::string_view kEvidenceNotRequester = "evidence.not_requester";
 inline constexpr std::string_view kSodSubjectNotApprover = "sod.subject_not_approver";
 inline constexpr std::string_view kSodSubjectNotRequester = "sod.subject_not_requester";
+inline constexpr std::string_view kSodKeeperNotApprover = "sod.keeper_not_approver";
 inline constexpr std::string_view kHoldNoDeclassify = "hold.no_declassify";
 // Lowering a marking is its own decision, by an approver who is neither the
 // record's owner nor its author.

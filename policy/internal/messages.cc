@@ -97,6 +97,8 @@ constexpr std::array kEntries = {
     Entry{rules::kSodSubjectNotApprover,
           {"A person the evidence is about may not decide on the request.",
            "证据涉及的人员不得审批该申请。"}},
+    Entry{rules::kSodKeeperNotApprover,
+          {"The file's keeper may not decide on its loans.", "档案的保管人不得审批该档案的借阅。"}},
     Entry{rules::kSodSubjectNotRequester,
           {"No one may ask for evidence about themselves.", "不得为涉及本人的事项申请证据。"}},
     Entry{rules::kHoldNoDeclassify,

@@ -129,6 +129,7 @@ TEST(PolicyTypesTest, EveryRuleHasMessagesInBothLanguages) {
       rules::kReasonRequired,
       rules::kReasonTooShort,
       rules::kSodSubjectNotRequester,
+      rules::kSodKeeperNotApprover,
       rules::kAllowRecordLowerFirst,
       rules::kQuotaExhausted,
       rules::kLoanRequired,

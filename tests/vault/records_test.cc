@@ -537,7 +537,7 @@ TEST_F(RecordTest, ACatalogReadBackFromTheStoreFindsWhatTheLiveOneFound) {
   // what the catalog kept current by the commits gave.
   const std::vector<std::string> tags = {"上海", "苏州", "杭州", "机电", "模具"};
   const std::vector<std::string> statuses = {"active", "dormant", "archived"};
-  const std::vector<User> owners = {author_, borrower_, custodian_};
+  const std::vector<User> owners = {author_, borrower_, borrower2_};
   std::vector<NewRecord> many(600);
   for (size_t i = 0; i < many.size(); ++i) {
     many[i].name = "客户 " + std::to_string(i);
@@ -616,7 +616,7 @@ TEST_F(RecordTest, ASavedCatalogAndTheChangesSinceFindWhatTheLiveOneFound) {
   // reads the saved catalog and takes the changes in from the journal, and
   // every search, in the same order, and every person's files agree.
   const std::vector<std::string> tags = {"上海", "苏州", "杭州"};
-  const std::vector<User> owners = {author_, borrower_, custodian_};
+  const std::vector<User> owners = {author_, borrower_, borrower2_};
   std::vector<NewRecord> many(300);
   for (size_t i = 0; i < many.size(); ++i) {
     many[i].name = "客户 " + std::to_string(i);

@@ -125,6 +125,28 @@ Status CheckUserCanHold(const ReadTxn& txn, const std::string& id, std::string_v
   return Status::Ok();
 }
 
+// A file's keeper (保管人): a records keeper (the custodian role) who is
+// neither its owner nor its author — the keeper releases loans and checks
+// what the writer and the holder do, so none of them keeps their own file.
+// Empty: no keeper named.
+Status CheckKeeper(const ReadTxn& txn, const std::string& custodian_id, const std::string& owner_id,
+                   const std::string& author_id) {
+  if (custodian_id.empty()) return Status::Ok();
+  CUSTOS_RETURN_IF_ERROR(CheckUserCanHold(txn, custodian_id, "the custodian", "保管人"));
+  if (custodian_id == owner_id || custodian_id == author_id) {
+    return Status::InvalidArgument(
+        "the custodian may not be the file's owner or author: they check each other",
+        "保管人不得为档案的负责人或编写人：双方须相互制约");
+  }
+  CUSTOS_ASSIGN_OR_RETURN(User keeper, GetUser(txn, custodian_id));
+  if (!keeper.HasRole(policy::Role::kCustodian)) {
+    return Status::InvalidArgument(
+        "the custodian " + keeper.username + " is not a records keeper (custodian role)",
+        "保管人 " + keeper.username + " 不是档案保管员（无保管人角色）");
+  }
+  return Status::Ok();
+}
+
 struct ViewCount {
   int64_t total = 0;
   std::vector<UnixMillis> recent;
@@ -278,9 +300,9 @@ Result<RecordMeta> Archive::CreateRecord(const Caller& caller, const NewRecord& 
               [&](const ReadTxn& txn, const User& user, policy::Facts& f, AuditEvent& e) -> Status {
                 CUSTOS_RETURN_IF_ERROR(
                     CheckUserCanHold(txn, record.owner_id, "the owner", "负责人"));
-                CUSTOS_RETURN_IF_ERROR(
-                    CheckUserCanHold(txn, record.custodian_id, "the custodian", "保管人"));
                 f.record = NewRecordFacts(id, record, user);
+                CUSTOS_RETURN_IF_ERROR(
+                    CheckKeeper(txn, record.custodian_id, f.record->owner_id, f.record->author_id));
                 e.object.version = 1;
                 e.details["classification"] = policy::ClassificationId(record.classification);
                 return Status::Ok();
@@ -323,9 +345,10 @@ Result<std::vector<RecordMeta>> Archive::CreateRecords(const Caller& caller,
         const std::string which_zh = "第 " + std::to_string(i + 1) + " 份档案";
         CUSTOS_RETURN_IF_ERROR(
             CheckUserCanHold(t, record.owner_id, "the owner", "负责人").Annotate(which, which_zh));
-        CUSTOS_RETURN_IF_ERROR(CheckUserCanHold(t, record.custodian_id, "the custodian", "保管人")
-                                   .Annotate(which, which_zh));
         f.record = NewRecordFacts(ids[i], record, user);
+        CUSTOS_RETURN_IF_ERROR(
+            CheckKeeper(t, record.custodian_id, f.record->owner_id, f.record->author_id)
+                .Annotate(which, which_zh));
         f.now = now;
         e.object.version = 1;
         if (with_details) {
@@ -392,7 +415,7 @@ Result<RecordMeta> Archive::UpdateRecord(const Caller& caller, std::string_view 
                 // until it is handed over; only a new one is checked.
                 if (update.custodian_id != meta.custodian_id) {
                   CUSTOS_RETURN_IF_ERROR(
-                      CheckUserCanHold(txn, update.custodian_id, "the custodian", "保管人"));
+                      CheckKeeper(txn, update.custodian_id, meta.owner_id, meta.author_id));
                 }
                 f.record = RecordFactsFor(meta);
                 CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));

@@ -50,6 +50,7 @@ const RULES = [
   ['evidence.denied', '证据申请已被拒绝', 'Evidence request denied'],
   ['evidence.not_requester', '只有申请人可以导出', 'Only the requester may export'],
   ['sod.subject_not_approver', '证据涉及的人员不得审批', 'A person concerned may not decide'],
+  ['sod.keeper_not_approver', '保管人不得审批所保管档案的借阅', 'The keeper may not decide on its loans'],
   ['sod.subject_not_requester', '不得为本人申请证据', 'No evidence request about oneself'],
   ['hold.no_declassify', '诉讼保全中不得降低密级', 'Under legal hold: no lowering'],
   ['record.lowering_needs_approver', '降低密级须由负责人以外的审批人决定', 'Lowering needs an approver other than the owner'],
