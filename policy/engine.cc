@@ -811,7 +811,8 @@ Decision DecideManageUsers(const Policy& policy, const Facts& facts) {
   }
   if (!ua.grant_requested_by.empty()) {
     if (ua.grant_requested_by == facts.actor.user_id ||
-        ua.grant_requested_by == ua.actor_password_set_by) {
+        ua.grant_requested_by == ua.actor_password_set_by ||
+        ua.requester_password_set_by == facts.actor.user_id) {
       return Deny(rules::kSodGrantConfirmer);
     }
     Decision d = Allow(rules::kAllowUserGrantConfirm);

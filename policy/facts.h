@@ -87,6 +87,10 @@ struct UserAdminFacts {
   // current password was set ("" when the actor chose it themselves). Such
   // an account may not confirm that administrator's grants.
   std::string actor_password_set_by;
+  // kManageUsers confirming a pending grant: the administrator who issued the
+  // setup link through which the requester's password was set, when that
+  // still binds them ("" otherwise). That administrator does not confirm it.
+  std::string requester_password_set_by;
   // Whether any account other than the actor's holds the admin role,
   // disabled or not. While none does, the only administrator may appoint a
   // second one alone; nobody else could confirm it.

@@ -257,7 +257,10 @@ HttpResponse ChangePassword(App& app, const HttpRequest& req, const RequestConte
     CUSTOS_ASSIGN_OR_RETURN(vault::User u, vault::GetUser(txn, me.id));
     u.password_hash = *hash;
     u.must_change_password = false;
-    u.password_set_by.clear();
+    // A reset's administrator stays named for the two-person rule
+    // (vault/access/user_admin.h): whoever held the reset link could make
+    // this change too. A first setup's is cleared.
+    if (u.password_set_at == 0) u.password_set_by.clear();
     u.password_from_reset = false;
     CUSTOS_RETURN_IF_ERROR(vault::UpdateUser(txn, u));
     // Audited with the change (user.password.change), when there is a log.

@@ -1099,6 +1099,10 @@ TEST(PolicyEngineTest, UserAdministrationKeepsTwoAdministratorsOnGuardedRoles) {
   confirm.user_admin->actor_password_set_by = "admin-b";
   EXPECT_EQ(Decide(p, confirm, Action::kManageUsers).rule, rules::kSodGrantConfirmer);
   confirm.user_admin->actor_password_set_by = "";
+  // Nor by the administrator whose reset link set the requester's password.
+  confirm.user_admin->requester_password_set_by = confirm.actor.user_id;
+  EXPECT_EQ(Decide(p, confirm, Action::kManageUsers).rule, rules::kSodGrantConfirmer);
+  confirm.user_admin->requester_password_set_by = "";
   confirm.actor.employment = EmploymentState::kDeparted;
   EXPECT_FALSE(Decide(p, confirm, Action::kManageUsers).allow);
   confirm.actor = Actor("approver-c", {Role::kApprover});

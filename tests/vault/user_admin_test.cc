@@ -90,6 +90,43 @@ TEST_F(UserAdminTest, AnAccountWhosePasswordCameFromTheRequestersLinkCannotConfi
   EXPECT_FALSE(Reload(author_.id).HasRole(policy::Role::kApprover));
 }
 
+// An administrator who reset a colleague's password could have logged in
+// as them: for kResetBindsMs the two are not two persons, either way round,
+// whatever password the account has since (its owner's change included).
+TEST_F(UserAdminTest, AnAdministratorWhoResetTheRequestersPasswordCannotConfirm) {
+  auto second = Admin().Create(As(admin_), Person("second.admin", {policy::Role::kAdmin}), "");
+  ASSERT_TRUE(second.ok());
+  ASSERT_TRUE(Admin()
+                  .CompleteSetup(second->setup->token, SecretBytes::CopyOf("second-password-1"),
+                                 AuditEvent::Place{})
+                  .ok());
+  auto reset = Admin().ResetPassword(As(admin_), second->user.id, "忘记密码");
+  ASSERT_TRUE(reset.ok()) << reset.status().ToString();
+  ASSERT_TRUE(Admin()
+                  .CompleteSetup(reset->setup->token, SecretBytes::CopyOf("second-password-2"),
+                                 AuditEvent::Place{})
+                  .ok());
+  const User taken = Reload(second->user.id);
+  EXPECT_EQ(taken.password_set_by, admin_.id);
+  EXPECT_EQ(taken.password_set_at, now_);
+  // The reset account asks for a guarded role; the resetting admin may not
+  // confirm it.
+  UserChange grant;
+  grant.roles = std::vector<policy::Role>{policy::Role::kAuthor, policy::Role::kApprover};
+  auto asked = Admin().Change(As(taken), author_.id, grant, "兼任审批");
+  ASSERT_TRUE(asked.ok()) << asked.status().ToString();
+  ASSERT_TRUE(asked->pending.has_value());
+  auto refused = Admin().ConfirmGrant(As(admin_), asked->pending->id);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find(policy::rules::kSodGrantConfirmer), std::string::npos);
+  EXPECT_FALSE(Reload(author_.id).HasRole(policy::Role::kApprover));
+  // Once the reset no longer binds them, they are two persons again.
+  now_ += kResetBindsMs;
+  auto confirmed = Admin().ConfirmGrant(As(admin_), asked->pending->id);
+  ASSERT_TRUE(confirmed.ok()) << confirmed.status().ToString();
+  EXPECT_TRUE(Reload(author_.id).HasRole(policy::Role::kApprover));
+}
+
 TEST_F(UserAdminTest, APolicyWithoutTheTwoPersonRuleGrantsAtOnce) {
   ASSERT_TRUE(Apply(R"(<user-admin two-person-roles="approver custodian admin"/>)",
                     R"(<user-admin two-person-roles=""/>)")

@@ -27,6 +27,14 @@ constexpr size_t kMaxTextField = 128;
 constexpr std::string_view kSetupRule = "auth.setup_link";
 constexpr std::string_view kPasswordChangeRule = "auth.password_change";
 
+// The administrator a setup link still binds `u` to for the two-person rule:
+// the one whose reset link set the password within kResetBindsMs, or whose
+// first-setup link set it and the owner has not changed it since; else "".
+std::string ResetBinder(const User& u, UnixMillis now) {
+  if (u.password_set_at != 0 && now - u.password_set_at >= kResetBindsMs) return "";
+  return u.password_set_by;
+}
+
 // Adds facts to a user-administration decision (reads only).
 using MoreFacts = std::function<Status(const ReadTxn&, const User&, policy::Facts&)>;
 
@@ -504,7 +512,13 @@ Result<User> UserAdmin::ConfirmGrant(const Caller& admin, std::string_view grant
                                   policy::UserAdminFacts ua;
                                   ua.granted_roles = g.roles;
                                   ua.grant_requested_by = g.requested_by;
-                                  ua.actor_password_set_by = actor.password_set_by;
+                                  ua.actor_password_set_by = ResetBinder(actor, Now());
+                                  auto requester = GetUser(txn, g.requested_by);
+                                  if (requester.ok()) {
+                                    ua.requester_password_set_by = ResetBinder(*requester, Now());
+                                  } else if (requester.status().code() != StatusCode::kNotFound) {
+                                    return requester.status();
+                                  }
                                   f.user_admin = ua;
                                   return Status::Ok();
                                 }));
@@ -601,6 +615,7 @@ Result<UserAdminOutcome> UserAdmin::ResetPassword(const Caller& admin, std::stri
     }
     target.password_hash.clear();
     target.password_set_by.clear();
+    target.password_set_at = 0;
     target.password_from_reset = false;
     target.must_change_password = false;
     CUSTOS_RETURN_IF_ERROR(UpdateUser(txn, target));
@@ -652,6 +667,10 @@ Result<User> UserAdmin::CompleteSetup(std::string_view token, const SecretBytes&
     CUSTOS_ASSIGN_OR_RETURN(std::string digest, CurrentPolicyDigest(txn));
     u.password_hash = hash;
     u.password_set_by = s.created_by;
+    // A reset binds for kResetBindsMs whatever the owner does; a first
+    // setup, until the owner changes the password (the account's creator
+    // could have set it as well, but the owner never had one to lose).
+    u.password_set_at = s.kind == "reset" ? now : 0;
     u.password_from_reset = s.kind == "reset";
     u.must_change_password = false;
     CUSTOS_RETURN_IF_ERROR(UpdateUser(txn, u));

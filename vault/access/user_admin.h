@@ -12,7 +12,11 @@
 // Two-person rule: granting a role the policy lists in <user-admin
 // two-person-roles="…"/> (approver, custodian, admin by default) records a
 // pending grant; the role takes effect only when a second administrator
-// confirms it. Nobody grants roles to themselves. While no other account
+// confirms it. Nobody grants roles to themselves. An administrator whose
+// reset link set the other's password within kResetBindsMs is not a second
+// person to them, either way round (who held the link could have logged in
+// as that account, and changed its password as its owner): the grant one
+// asked for, the other does not confirm. While no other account
 // has ever held the admin role, the only administrator may appoint a second
 // administrator alone (rule allow.user.first_admin, audited as such).
 //
@@ -65,6 +69,10 @@
 namespace custos::vault {
 
 inline constexpr int64_t kSetupLinkLifetime = 72LL * 3600 * 1000;
+// How long a reset binds the administrator who made it to the account it
+// reset, for the two-person rule: time enough for the account's owner, locked
+// out by a takeover, to say so (and the reset is an audit event).
+inline constexpr int64_t kResetBindsMs = 14LL * 24 * 3600 * 1000;
 // Shortest password a person may set (setup or change).
 inline constexpr size_t kMinPasswordChars = 10;
 

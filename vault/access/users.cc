@@ -76,6 +76,7 @@ json::Value User::ToJson(bool include_secret_fields) const {
   if (include_secret_fields) {
     v["password_hash"] = password_hash;
     if (!password_set_by.empty()) v["password_set_by"] = password_set_by;
+    if (password_set_at != 0) v["password_set_at"] = password_set_at;
     if (password_from_reset) v["password_from_reset"] = true;
   } else {
     v["has_password"] = !password_hash.empty();
@@ -108,6 +109,7 @@ Result<User> User::FromJson(const json::Value& v) {
   }
   CUSTOS_ASSIGN_OR_RETURN(u.password_hash, json::GetStringOr(v, "password_hash", ""));
   CUSTOS_ASSIGN_OR_RETURN(u.password_set_by, json::GetStringOr(v, "password_set_by", ""));
+  CUSTOS_ASSIGN_OR_RETURN(u.password_set_at, json::GetIntOr(v, "password_set_at", 0));
   if (const json::Value* r = v.Find("password_from_reset"); r != nullptr && r->is_bool())
     u.password_from_reset = r->as_bool();
   if (const json::Value* m = v.Find("must_change_password"); m != nullptr && m->is_bool())

@@ -37,9 +37,13 @@ struct User {
   std::vector<std::string> territories;
   std::string password_hash;  // Argon2id encoded; empty = cannot log in
   bool must_change_password = false;
-  // The administrator whose setup link set the current password; cleared
-  // when the owner changes it (vault/access/user_admin.h).
+  // The administrator whose setup link last set the password
+  // (vault/access/user_admin.h, the two-person rule), and, for a reset
+  // link, when: whoever held it could have logged in and changed the
+  // password as the owner, so the owner's change does not clear a reset's
+  // (it binds for kResetBindsMs); a first setup's is cleared by it.
   std::string password_set_by;
+  UnixMillis password_set_at = 0;
   // The current password was set through an administrator's reset link and
   // the owner has not changed it since: whoever held the link may know it,
   // so a signature made with it is not the owner's alone (vault/agreements/signing.h,
