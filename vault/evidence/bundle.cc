@@ -124,6 +124,12 @@ Result<LeafInfo> ReadLeaf(uint64_t seq, std::string_view leaf) {
     CUSTOS_ASSIGN_OR_RETURN(e.object_id, json::GetStringOr(*o, "id", ""));
   }
   if (e.object_type == "record") e.record_id = e.object_id;
+  if (const json::Value* p = v->Find("place"); p != nullptr && p->is_object()) {
+    CUSTOS_ASSIGN_OR_RETURN(e.workstation, json::GetStringOr(*p, "workstation", ""));
+    CUSTOS_ASSIGN_OR_RETURN(e.location, json::GetStringOr(*p, "location", ""));
+    CUSTOS_ASSIGN_OR_RETURN(e.ip, json::GetStringOr(*p, "ip", ""));
+  }
+  CUSTOS_ASSIGN_OR_RETURN(e.reason, json::GetStringOr(*v, "reason", ""));
   if (const json::Value* d = v->Find("details"); d != nullptr && d->is_object()) {
     if (e.record_id.empty()) {
       if (const json::Value* r = d->Find("record"); r != nullptr && r->is_string()) {

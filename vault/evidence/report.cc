@@ -174,6 +174,7 @@ th { background: #eee; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 code { font-size: 8.5pt; word-break: break-all; }
 .spike { background: #fde2e2; font-weight: bold; }
+.refused { color: #8a1c1c; }
 .notice { background: #fff4d6; }
 .after { background: #eee; }
 .box { border: 1px solid #888; padding: .6em .8em; margin: .6em 0; }
@@ -341,6 +342,46 @@ std::string Timeline(const ReportData& d, const ReportPerson& p,
            "</td></tr>";
     }
     h += "</tbody></table>";
+  }
+  // Each access with its time, place and reason: what the person declared at
+  // login (workstation, location) and for the act, and the address it came
+  // from — what the "three views" rule records and a court asks for.
+  {
+    constexpr size_t kMaxAccessRows = 1000;
+    std::string rows;
+    size_t shown = 0;
+    size_t total = 0;
+    for (const ReportEvent& e : d.events) {
+      if (e.actor_id != p.id || (e.action != "record.view" && !IsUse(e.action))) continue;
+      if (++total > kMaxAccessRows) continue;
+      ++shown;
+      auto it = records.find(e.record_id);
+      const std::string name = it != records.end() ? it->second->name : "";
+      rows += "<tr" + std::string(e.allowed ? "" : " class=\"refused\"") + "><td>" + Time(e.time) +
+              "</td><td>" + ActionText(e.action) + "</td><td>" + E(name) + "<br><code>" +
+              E(e.record_id) + "</code></td><td>" +
+              (e.allowed ? Bi("允许", "allowed")
+                         : Bi("拒绝", "refused") + " <code>" + E(e.rule) + "</code>") +
+              "</td><td>" + E(e.workstation) + "<br>" + E(e.location) + "<br><code>" + E(e.ip) +
+              "</code></td><td>" + E(e.reason) + "</td><td class=\"n\">" + Num(e.seq) +
+              "</td></tr>";
+    }
+    if (total > 0) {
+      h += "<p>" +
+           Bi("每次查阅与使用：时间、地点与事由", "Each view and use: time, place and reason") +
+           (total > shown ? " (" +
+                                Bi("仅列前 " + Num(shown) + " 条，共 " + Num(total) +
+                                       " 条；全部见 audit/events.jsonl",
+                                   "first " + Num(shown) + " of " + Num(total) +
+                                       "; all are in audit/events.jsonl") +
+                                ")"
+                          : "") +
+           "</p><table><thead><tr><th>" + Bi("时间", "Time") + "</th><th>" + Bi("操作", "Action") +
+           "</th><th>" + Bi("档案", "Record") + "</th><th>" + Bi("决定", "Decision") + "</th><th>" +
+           Bi("地点（工作站、所在地点、地址）", "Place (workstation, location, address)") +
+           "</th><th>" + Bi("事由", "Reason") + "</th><th>" + Bi("事件序号", "Seq") +
+           "</th></tr></thead><tbody>" + rows + "</tbody></table>";
+    }
   }
   // Other steps by or about the person: loans, handovers, resignation,
   // departure — what frames the accesses above.

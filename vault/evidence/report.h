@@ -40,6 +40,11 @@ struct ReportEvent {
   std::string object_type;
   std::string object_id;
   std::string record_id;  // the record concerned (object, or details.record)
+  // Where and why, as the person declared them at login and at the act.
+  std::string workstation;
+  std::string location;
+  std::string ip;
+  std::string reason;
 };
 
 struct ReportAlert {

@@ -228,6 +228,10 @@ TEST_F(EvidenceTest, RequestApproveExportVerifies) {
               HasFile(files, "agreements/" + nda_id_ + "/signatures/4.json"));
   const std::string report_html = *Find(files, "report.html");
   EXPECT_NE(report_html.find("杭州轴承集团"), std::string::npos);
+  // Each view with its place and reason, the refused one too.
+  EXPECT_NE(report_html.find("每次查阅与使用：时间、地点与事由"), std::string::npos);
+  EXPECT_NE(report_html.find("核对报价单据"), std::string::npos);
+  EXPECT_NE(report_html.find("随便看看"), std::string::npos);
   EXPECT_NE(report_html.find("(2026)沪0115民初1234号"), std::string::npos);
   EXPECT_NE(report_html.find("电子数据真实性说明"), std::string::npos);
   EXPECT_NE(report_html.find("902(14)"), std::string::npos);
