@@ -38,6 +38,13 @@ Result<BuiltDocument> FakeBuilder(std::string_view template_id, const json::Valu
   d.can_send = fields.Find("bad") == nullptr;
   d.report = json::Value::MakeObject();
   d.report["can_send_for_signature"] = d.can_send;
+  if (!d.can_send) {
+    json::Value finding = json::Value::MakeObject();
+    finding["rule"] = "C1";
+    finding["severity"] = "error";
+    d.report["findings"] = json::Value::MakeArray();
+    d.report["findings"].Push(std::move(finding));
+  }
   d.report["first_access_known"] = facts.first_secret_access_at.has_value();
   if (facts.employment_end) d.report["employment_end"] = *facts.employment_end;
   return d;
@@ -133,7 +140,11 @@ TEST_F(AgreementsTest, WalkThroughDraftCheckSignCountersignStoreVerify) {
 
   // Checks with errors block sending.
   ASSERT_TRUE(agreements_->Submit(As(legal_), id).ok());
-  EXPECT_EQ(agreements_->Send(As(legal2_), id).status().code(), StatusCode::kFailedPrecondition);
+  const Status refused = agreements_->Send(As(legal2_), id).status();
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition);
+  // The refusal names the failing check, in both languages.
+  EXPECT_NE(refused.message().find("(C1)"), std::string::npos) << refused.message();
+  EXPECT_NE(refused.message_zh().find("（C1）"), std::string::npos) << refused.message_zh();
   ASSERT_TRUE(agreements_->ReturnToDraft(As(legal2_), id, "fix the penalty clause").ok());
   json::Value fixed = json::Value::MakeObject();
   fixed["employee_name"] = "张伟";

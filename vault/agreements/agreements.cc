@@ -284,6 +284,38 @@ Result<std::vector<Agreement>> AgreementsOfEmployee(const ReadTxn& txn,
   return out;
 }
 
+namespace {
+
+// The checks a report fails, for the refusal to send: the rules with an
+// error ("N1, N7") and the fields that did not validate ("field
+// restricted_months"), each once, in the report's order.
+std::string ErrorsNamed(const json::Value& report) {
+  std::vector<std::string> names;
+  auto add = [&](std::string name) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  };
+  if (const json::Value* fs = report.Find("findings"); fs != nullptr && fs->is_array()) {
+    for (const json::Value& f : fs->as_array()) {
+      const json::Value* severity = f.Find("severity");
+      const json::Value* rule = f.Find("rule");
+      if (severity == nullptr || rule == nullptr || !rule->is_string()) continue;
+      if (severity->is_string() && severity->as_string() == "error") add(rule->as_string());
+    }
+  }
+  if (const json::Value* fe = report.Find("field_errors"); fe != nullptr && fe->is_array()) {
+    for (const json::Value& e : fe->as_array()) {
+      if (const json::Value* f = e.Find("field"); f != nullptr && f->is_string()) {
+        add("field " + f->as_string());
+      }
+    }
+  }
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+}  // namespace
+
 Result<CheckFacts> Agreements::FactsFor(const ReadTxn& txn, const Agreement& a) const {
   CheckFacts f;
   CUSTOS_ASSIGN_OR_RETURN(std::optional<UnixMillis> first,
@@ -614,8 +646,11 @@ Result<Agreement> Agreements::Send(const Caller& caller, std::string_view id) {
         a.checks = doc.report;
         a.can_send = doc.can_send;
         if (!doc.can_send) {
-          return Status::FailedPrecondition("the legal checks report errors; fix the draft first",
-                                            "法律检查发现错误，请先修改草稿");
+          const std::string which = ErrorsNamed(doc.report);
+          return Status::FailedPrecondition(
+              "the legal checks report errors (" + (which.empty() ? "see the report" : which) +
+                  "); fix the draft first",
+              "法律检查发现错误（" + (which.empty() ? "见检查报告" : which) + "），请先修改草稿");
         }
         a.document_sha256 = ShaHex(doc.html);
         CUSTOS_RETURN_IF_ERROR(PutDocument(txn, a.document_sha256, doc.html));
