@@ -404,10 +404,17 @@ Status SeedDemoCompany(Archive& archive, const DemoOptions& options,
         DemoLogin{u.username, std::string(p.role_label), u.display_name, std::move(password)});
   }
   if (days) CUSTOS_RETURN_IF_ERROR(StoryAt(options.history, days->founded, 9, 30));
-  CUSTOS_RETURN_IF_ERROR(ApplyPolicy(vault, archive.audit_log(),
-                                     SystemCaller(users["admin"].id, "admin"), DemoPolicyXml(),
-                                     "设定公司工作时间（演示）")
-                             .status());
+  CUSTOS_ASSIGN_OR_RETURN(
+      PolicyApplication applied,
+      ApplyPolicy(vault, archive.audit_log(), SystemCaller(users["admin"].id, "admin"),
+                  DemoPolicyXml(), "设定公司工作时间（演示）"));
+  if (applied.pending_second_approval) {
+    // Two administrators change a policy that guards role grants.
+    CUSTOS_RETURN_IF_ERROR(ApplyPolicy(vault, archive.audit_log(),
+                                       SystemCaller(users["admin2"].id, "admin2"), DemoPolicyXml(),
+                                       "同意：设定公司工作时间（演示）")
+                               .status());
+  }
   const std::string custodian = users["custodian"].id;
   std::vector<std::string> owners = {"author",     "sales.wang", "sales.li",  "sales.zhao",
                                      "sales.qian", "sales.sun",  "sales.zhou"};

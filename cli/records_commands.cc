@@ -204,6 +204,12 @@ class PolicyCommand : public ActorCommand {
     if (!s.ok()) return Fail(s.status());
     auto applied = vault::ApplyPolicy(*s->vault, *s->log, s->caller, xml, Flag("reason"));
     if (!applied.ok()) return Fail(applied.status());
+    if (applied->pending_second_approval) {
+      std::cout << "Policy v" << applied->version << " (sha256 " << applied->sha256
+                << ") is recorded as your approval (audit seq " << applied->audit_seq
+                << "); it takes effect when a second administrator applies the same file.\n";
+      return kExitOk;
+    }
     std::cout << "Policy v" << applied->version << " (sha256 " << applied->sha256
               << ") is in force (audit seq " << applied->audit_seq << ").\n";
     return kExitOk;

@@ -800,6 +800,34 @@ Decision DecideLiftLegalHold(const Policy& policy, const Facts& facts) {
 // (listing accounts). A grant of roles the policy guards with two
 // administrators comes back allowed with approvals_required = 2 and
 // approvals_complete = false: the vault records it as pending.
+// SECURITY: a policy that guards role grants with two administrators is
+// changed by two as well — else one could apply a policy without the guard
+// and grant alone. The first application is recorded; a second, different
+// administrator applying the same policy puts it in force.
+Decision DecideApplyPolicy(const Policy& policy, const Facts& facts) {
+  if (Check d = CheckEmployment(facts, Action::kApplyPolicy)) return *d;
+  if (Check d = CheckRole(policy, facts, Action::kApplyPolicy)) return *d;
+  if (facts.policy_change && facts.policy_change->two_person &&
+      facts.policy_change->other_admin_exists) {
+    const std::string& first = facts.policy_change->first_approver;
+    if (first.empty()) {
+      Decision d = Allow(rules::kAllowPolicyFirst);
+      d.approvals_required = 2;
+      d.approvals_complete = false;
+      return d;
+    }
+    if (Same(facts.actor.user_id, first)) return Deny(rules::kSodApproverCountedTwice);
+    Decision d = Allow(rules::kAllowRole);
+    d.approvals_required = 2;
+    d.approvals_complete = true;
+    return d;
+  }
+  Decision d = Allow(rules::kAllowRole);
+  d.approvals_required = 1;
+  d.approvals_complete = true;
+  return d;
+}
+
 Decision DecideManageUsers(const Policy& policy, const Facts& facts) {
   if (Check d = CheckEmployment(facts, Action::kManageUsers)) return *d;
   if (Check d = CheckRole(policy, facts, Action::kManageUsers)) return *d;
@@ -971,10 +999,11 @@ Decision Decide(const Policy& policy, const Facts& facts, Action action) {
       return DecideAgreementStep(policy, facts);
     case Action::kManageUsers:
       return DecideManageUsers(policy, facts);
+    case Action::kApplyPolicy:
+      return DecideApplyPolicy(policy, facts);
     case Action::kCreateRecord:
     case Action::kSearchMetadata:
     case Action::kReadAuditLog:
-    case Action::kApplyPolicy:
     case Action::kDraftContract:
       return DecideByRole(policy, facts, action);
   }

@@ -97,6 +97,20 @@ struct UserAdminFacts {
   bool other_admin_exists = true;
 };
 
+// A new policy being applied (kApplyPolicy).
+struct PolicyChangeFacts {
+  // The policy in force guards some role grant with two administrators
+  // (<user-admin two-person-roles>): changing the policy — which could drop
+  // that guard — takes two administrators as well.
+  bool two_person = false;
+  // Whether any account other than the actor's holds (or has held) the
+  // admin role. While none does, the only administrator changes it alone.
+  bool other_admin_exists = true;
+  // The administrator who already applied this very policy (same SHA-256),
+  // or "" when none has.
+  std::string first_approver;
+};
+
 // The agreement step in question (kAgreementStep).
 struct AgreementFacts {
   // "draft", "update", "submit", "return", "send", "recall", "void", "paper_upload" (legal's
@@ -157,6 +171,8 @@ struct Facts {
   std::string lowering_first_approver;
   // kApproveEvidence / kDenyEvidence / kExportEvidence.
   std::optional<EvidenceFacts> evidence;
+  // kApplyPolicy.
+  std::optional<PolicyChangeFacts> policy_change;
   // kManageUsers: target_user_id is the account changed (empty when it is
   // being created).
   std::optional<UserAdminFacts> user_admin;

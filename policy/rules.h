@@ -138,6 +138,7 @@ inline constexpr std::string_view kNoncompeteLegal = "noncompete.legal";
 // approvers it needs: recorded, the ownership stays until the second.
 inline constexpr std::string_view kAllowHoldTransferFirst = "allow.hold.transfer_first";
 inline constexpr std::string_view kAllowRecordLowerFirst = "allow.record.lower_first";
+inline constexpr std::string_view kAllowPolicyFirst = "allow.policy.first";
 inline constexpr std::string_view kAllowUserAdmin = "allow.user.admin";
 // A grant of a role the policy guards with two administrators, recorded and
 // waiting for the second (user.grant.confirm).

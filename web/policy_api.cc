@@ -146,6 +146,8 @@ HttpResponse Apply(App& app, const HttpRequest& req, const RequestContext& ctx) 
   v["version"] = applied->version;
   v["applied_at"] = FormatRfc3339Millis(applied->applied_at);
   v["audit_seq"] = applied->audit_seq;
+  // The first of two administrators: recorded, not yet in force.
+  v["pending_second_approval"] = applied->pending_second_approval;
   return HttpResponse::Json(v);
 }
 

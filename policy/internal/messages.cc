@@ -235,6 +235,10 @@ constexpr std::array kEntries = {
           {"First approval of a move under legal hold recorded; a second approver must confirm "
            "it.",
            "诉讼保全中的档案转移已记录第一位审批人，需另一位审批人确认。"}},
+    Entry{rules::kAllowPolicyFirst,
+          {"First application of the new policy recorded; a second administrator must apply the "
+           "same policy.",
+           "新策略已记录第一位管理员的应用，需另一位管理员应用同一策略后生效。"}},
     Entry{rules::kAllowRecordLowerFirst,
           {"First approval of lowering a top-secret marking recorded; a second approver must "
            "confirm it.",

@@ -273,7 +273,7 @@ class Workers:
             (self.updates, [self.session("author")]),
             (self.uploads, [self.session("author")]),
             (self.loans, [self.session("borrower"), self.session("approver")]),
-            (self.policies, [self.session("admin")]),
+            (self.policies, [self.session("admin"), self.session("admin2")]),
         ]
         for i, (fn, sessions) in enumerate(plan):
             rng = random.Random("%d/%d/%d" % (self.seed, self.round, i))
@@ -384,14 +384,19 @@ class Workers:
     def _loan_step_seq(self, loan_id, action, seq):
         self.ledger.add("loan_steps", (loan_id, action, seq))
 
-    # Policies that differ only by a comment (a new SHA-256 each time).
-    def policies(self, rng, op, admin):
+    # Policies that differ only by a comment (a new SHA-256 each time). The
+    # demo's policy guards role grants with two administrators, so changing
+    # it takes two: the first application is recorded, the second puts it in
+    # force.
+    def policies(self, rng, op, admin, admin2):
         xml = self.setup["policy_xml"].replace(
             "<custos-policy", "<!-- %s -->\n<custos-policy" % self.tag(op, "policy"), 1)
-        status, body = admin.call("POST", "/api/v1/policy",
-                                  {"xml": xml, "reason": self.tag(op, "policy")})
-        check(status == 200, "policy apply: %d %s" % (status, body[:300]))
-        v = json.loads(body)
+        for who in (admin, admin2):
+            status, body = who.call("POST", "/api/v1/policy",
+                                    {"xml": xml, "reason": self.tag(op, "policy")})
+            check(status == 200, "policy apply: %d %s" % (status, body[:300]))
+            v = json.loads(body)
+        check(not v["pending_second_approval"], "a second administrator left the policy pending")
         self.ledger.add("policies", (v["sha256"], v["audit_seq"]))
         time.sleep(rng.uniform(0.05, 0.2))
 
@@ -556,7 +561,8 @@ def check_round(custos, port, setup, ledger, events, chunks_before):
             if (sha, seq) not in acked_policies and events[seq]["reason"].startswith("crash r"):
                 unacked.add(("policy", sha))
         for e in events.values():
-            if e["action"] == "policy.apply" and e["decision"] == "allow":
+            if (e["action"] == "policy.apply" and e["decision"] == "allow"
+                    and e.get("outcome") != "pending_second_approval"):
                 check((e["object"]["id"], e["seq"]) in entries,
                       "event %d applied policy %s, which is not in the history" %
                       (e["seq"], e["object"]["id"]))

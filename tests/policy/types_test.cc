@@ -130,6 +130,7 @@ TEST(PolicyTypesTest, EveryRuleHasMessagesInBothLanguages) {
       rules::kReasonTooShort,
       rules::kSodSubjectNotRequester,
       rules::kSodKeeperNotApprover,
+      rules::kAllowPolicyFirst,
       rules::kAllowRecordLowerFirst,
       rules::kQuotaExhausted,
       rules::kLoanRequired,

@@ -313,6 +313,10 @@ TEST_F(CustomerConfirmationTest, PolicyCanTurnCustomerConfirmationOff) {
   User admin2 = AddUser("qian.admin", "钱管理", {policy::Role::kAdmin});
   auto applied = ApplyPolicy(*vault_, *log_, As(admin_), xml, "本公司不做客户确认");
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  ASSERT_TRUE(applied->pending_second_approval);
+  applied = ApplyPolicy(*vault_, *log_, As(admin2), xml, "同意");
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  ASSERT_FALSE(applied->pending_second_approval);
   GiveNotice();
   HandOver(rec1_);
   auto answer = RecordCustomerAnswer(*archive_, As(successor_), author_.id, rec1_.id,
@@ -322,7 +326,6 @@ TEST_F(CustomerConfirmationTest, PolicyCanTurnCustomerConfirmationOff) {
   ASSERT_TRUE(list.ok()) << list.status().ToString();
   EXPECT_EQ(list->customer_confirmation, "off");
   EXPECT_EQ(ItemOf(*list, "customers").state, ChecklistState::kNotApplicable);
-  (void)admin2;
 }
 
 // A leaver may have 100 000 files: the checklist's lists of files give the

@@ -86,6 +86,39 @@ TEST_F(PolicyStoreTest, ApplyIsAuditedAndPastEventsKeepTheirHash) {
   EXPECT_EQ(old->source(), DefaultPolicyXml());
 }
 
+// A policy that guards role grants with two administrators is changed by
+// two: else one could drop the guard and grant alone.
+TEST_F(PolicyStoreTest, TwoAdministratorsChangeAPolicyThatGuardsRoleGrants) {
+  User admin2 = AddUser("qian.admin", "钱管理", {policy::Role::kAdmin});
+  std::string xml(DefaultPolicyXml());
+  const std::string guard = R"(<user-admin two-person-roles="approver custodian admin"/>)";
+  ASSERT_NE(xml.find(guard), std::string::npos);
+  xml.replace(xml.find(guard), guard.size(), R"(<user-admin two-person-roles=""/>)");
+  const std::string old_digest = PolicyDigest(DefaultPolicyXml());
+
+  auto first = ApplyPolicy(*vault_, *log_, As(admin_), xml, "取消双人授权");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(first->pending_second_approval);
+  json::Value ev = LeafAt(first->audit_seq);
+  EXPECT_EQ(ev.Find("rule")->as_string(), policy::rules::kAllowPolicyFirst);
+  EXPECT_EQ(ev.Find("outcome")->as_string(), "pending_second_approval");
+  {
+    auto r = vault_->BeginRead();
+    EXPECT_EQ(CurrentPolicy(**r)->digest(), old_digest) << "not in force on one word";
+    EXPECT_EQ(PolicyHistory(**r)->size(), 1u);
+  }
+  auto again = ApplyPolicy(*vault_, *log_, As(admin_), xml, "再次应用");
+  EXPECT_EQ(again.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(again.status().message().rfind("sod.approver_counted_twice:", 0), 0u);
+
+  auto second = ApplyPolicy(*vault_, *log_, As(admin2), xml, "同意");
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_FALSE(second->pending_second_approval);
+  auto r = vault_->BeginRead();
+  EXPECT_EQ(CurrentPolicy(**r)->digest(), PolicyDigest(xml));
+  EXPECT_EQ(PolicyHistory(**r)->size(), 2u);
+}
+
 TEST_F(PolicyStoreTest, TamperedStoredPolicyIsDataLoss) {
   const std::string digest = PolicyDigest(DefaultPolicyXml());
   ASSERT_TRUE(vault_

@@ -162,6 +162,11 @@ TEST_F(WebAgreementsTest, TheDashboardsTodayIsTheCompanysDate) {
   admin.place.ip = "127.0.0.1";
   auto applied = vault::ApplyPolicy(*vault_, *audit_, admin, xml, "纽约分公司");
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  ASSERT_TRUE(applied->pending_second_approval);
+  admin.user_id = everyone_.id;  // a second administrator
+  applied = vault::ApplyPolicy(*vault_, *audit_, admin, xml, "同意");
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  ASSERT_FALSE(applied->pending_second_approval);
   dash = hr.Call("GET", "/api/v1/noncompetes");
   ASSERT_EQ(dash.status, 200) << dash.body;
   EXPECT_EQ(dash.Json()["today"].as_string(), "2027-01-15");  // 11:30 in New York

@@ -467,6 +467,15 @@ TEST_F(WebBorrowingTest, PolicyViewAndApply) {
   TestResponse applied = admin.Call("POST", "/api/v1/policy", json::Serialize(body));
   ASSERT_EQ(applied.status, 200) << applied.body;
   EXPECT_EQ(applied.Json()["sha256"].as_string(), sha);
+  // The policy guards role grants with two administrators: changing it
+  // takes two as well. The first is recorded; the same one again is
+  // refused; a second administrator puts it in force.
+  EXPECT_TRUE(applied.Json()["pending_second_approval"].as_bool());
+  EXPECT_EQ(admin.Call("POST", "/api/v1/policy", json::Serialize(body)).status, 403);
+  TestClient second = LoggedIn("everyone");
+  TestResponse confirmed = second.Call("POST", "/api/v1/policy", json::Serialize(body));
+  ASSERT_EQ(confirmed.status, 200) << confirmed.body;
+  EXPECT_FALSE(confirmed.Json()["pending_second_approval"].as_bool());
   EXPECT_TRUE(admin.Call("GET", "/api/v1/policy").Json()["summary"]["work_hours"].is_null());
   // Dates are days of China's calendar unless the policy says otherwise.
   EXPECT_EQ(
@@ -485,6 +494,9 @@ TEST_F(WebBorrowingTest, PolicyViewAndApply) {
                     R"(<workday date="2026-10-11"/></work-hours>)");
   body["xml"] = with_hours;
   ASSERT_EQ(admin.Call("POST", "/api/v1/policy", json::Serialize(body)).status, 200);
+  EXPECT_TRUE(admin.Call("GET", "/api/v1/policy").Json()["summary"]["work_hours"].is_null())
+      << "not in force on one administrator's word";
+  ASSERT_EQ(second.Call("POST", "/api/v1/policy", json::Serialize(body)).status, 200);
   json::Value hours = admin.Call("GET", "/api/v1/policy").Json()["summary"]["work_hours"];
   EXPECT_EQ(hours["utc_offset"].as_string(), "+08:00");
   EXPECT_EQ(hours["start"].as_string(), "08:30");

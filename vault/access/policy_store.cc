@@ -7,6 +7,7 @@
 #include "policy/engine.h"
 #include "policy/rules.h"
 #include "vault/access/gate.h"
+#include "vault/access/user_admin.h"
 #include "vault/access/users.h"
 #include "vault/store/crypto.h"
 #include "vault/store/sealed_cache.h"
@@ -163,18 +164,52 @@ Result<PolicyApplication> ApplyPolicy(Vault& vault, const AuditLog& log, const C
   const access::AccessGate gate(vault, log);
   const access::Attempt attempt = access::Attempt::On(policy::Action::kApplyPolicy, "policy.apply",
                                                       "policy", next.digest(), reason);
+  const std::string pending_key = "p/" + next.digest();
   PolicyApplication out;
   CUSTOS_RETURN_IF_ERROR(
       gate.DecideThenWrite(
               caller, attempt,
-              [&](const ReadTxn&, const User&, policy::Facts&, AuditEvent& e) -> Status {
+              [&](const ReadTxn& txn, const User& actor, policy::Facts& f,
+                  AuditEvent& e) -> Status {
+                policy::PolicyChangeFacts change;
+                CUSTOS_ASSIGN_OR_RETURN(policy::Policy in_force, CurrentPolicy(txn));
+                for (policy::Role r : policy::kAllRoles) {
+                  if (in_force.GrantNeedsSecondAdmin(r)) change.two_person = true;
+                }
+                CUSTOS_ASSIGN_OR_RETURN(change.other_admin_exists, OtherAdminExists(txn, actor.id));
+                auto first = txn.Get(tables::kPolicies, pending_key);
+                if (first.ok()) {
+                  CUSTOS_ASSIGN_OR_RETURN(json::Value v, json::Parse(*first));
+                  CUSTOS_ASSIGN_OR_RETURN(change.first_approver, json::GetString(v, "by"));
+                } else if (first.status().code() != StatusCode::kNotFound) {
+                  return first.status();
+                }
+                f.policy_change = change;
                 e.details["new_policy"] = next.digest();
                 e.details["new_version"] = next.version();
                 return Status::Ok();
               },
               [&](WriteTxn& txn, const access::Outcome& o) -> Status {
                 out = PolicyApplication{next.digest(), next.version(), o.now, o.user.id, o.seq};
+                if (!o.decision.approvals_complete) {
+                  out.pending_second_approval = true;
+                  json::Value v = json::Value::MakeObject();
+                  v["by"] = o.user.id;
+                  v["at"] = o.now;
+                  v["audit_seq"] = o.seq;
+                  return txn.Put(tables::kPolicies, pending_key, json::Serialize(v));
+                }
+                if (Status gone = txn.Delete(tables::kPolicies, pending_key);
+                    !gone.ok() && gone.code() != StatusCode::kNotFound) {
+                  return gone;
+                }
                 return StoreApplication(txn, next, &out);
+              },
+              [](const ReadTxn&, const access::Outcome& o, AuditEvent& e) -> Status {
+                if (o.allowed && !o.decision.approvals_complete) {
+                  e.outcome = "pending_second_approval";
+                }
+                return Status::Ok();
               })
           .status());
   return out;

@@ -42,6 +42,10 @@ struct PolicyApplication {
   UnixMillis applied_at = 0;
   std::string applied_by;  // user id; "" = the system (default install)
   uint64_t audit_seq = 0;
+  // ApplyPolicy under a policy that guards role grants with two
+  // administrators: this was the first application, recorded; the policy is
+  // not in force until a second administrator applies the same one.
+  bool pending_second_approval = false;
 };
 
 // The policy in force with its digest set. kNotFound when none was ever
@@ -64,7 +68,12 @@ Result<policy::Policy> EnsurePolicy(Vault& vault, const AuditLog& log);
 // (a denial is audited and returned as kPermissionDenied "rule: message"),
 // stores the version and makes it current, with the audit event in the same
 // transaction. Applying the policy already in force is allowed (recorded
-// again). The event's `policy` field is the hash of the policy that decided
+// again). While the policy in force guards role grants with two
+// administrators (<user-admin two-person-roles>) and another administrator
+// exists, the first application is recorded only (rule
+// allow.policy.first, outcome pending_second_approval, stored under
+// "p/" + SHA-256) and a second, different administrator applying the same
+// text puts it in force. The event's `policy` field is the hash of the policy that decided
 // (the old one); details.new_policy names the new hash.
 Result<PolicyApplication> ApplyPolicy(Vault& vault, const AuditLog& log, const Caller& caller,
                                       std::string_view xml, std::string_view reason);

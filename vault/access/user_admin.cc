@@ -136,16 +136,6 @@ bool Contains(const std::vector<policy::Role>& roles, policy::Role r) {
 
 // Whether anyone but `actor_id` holds, or ever held beside another, the
 // admin role.
-Result<bool> OtherAdminExists(const ReadTxn& txn, std::string_view actor_id) {
-  CUSTOS_ASSIGN_OR_RETURN(bool had, txn.Has(tables::kIndex, kHadSecondAdminKey));
-  if (had) return true;
-  CUSTOS_ASSIGN_OR_RETURN(std::vector<User> users, ListUsers(txn));
-  for (const User& u : users) {
-    if (u.id != actor_id && u.HasRole(policy::Role::kAdmin)) return true;
-  }
-  return false;
-}
-
 Status NoteSecondAdmin(WriteTxn& txn) { return txn.Put(tables::kIndex, kHadSecondAdminKey, ""); }
 
 // The roles of `granted` that must wait for a second administrator under
@@ -270,6 +260,16 @@ Status DropSetupOf(WriteTxn& txn, std::string_view user_id) {
 }
 
 }  // namespace
+
+Result<bool> OtherAdminExists(const ReadTxn& txn, std::string_view actor_id) {
+  CUSTOS_ASSIGN_OR_RETURN(bool had, txn.Has(tables::kIndex, kHadSecondAdminKey));
+  if (had) return true;
+  CUSTOS_ASSIGN_OR_RETURN(std::vector<User> users, ListUsers(txn));
+  for (const User& u : users) {
+    if (u.id != actor_id && u.HasRole(policy::Role::kAdmin)) return true;
+  }
+  return false;
+}
 
 json::Value PendingGrant::ToJson() const {
   json::Value v = json::Value::MakeObject();

@@ -72,6 +72,10 @@ inline constexpr int64_t kSetupLinkLifetime = 72LL * 3600 * 1000;
 // How long a reset binds the administrator who made it to the account it
 // reset, for the two-person rule: time enough for the account's owner, locked
 // out by a takeover, to say so (and the reset is an audit event).
+// Whether an account other than `actor_id`'s holds the admin role, or one
+// ever did (from then on a lone administrator's allowances never apply).
+Result<bool> OtherAdminExists(const ReadTxn& txn, std::string_view actor_id);
+
 inline constexpr int64_t kResetBindsMs = 14LL * 24 * 3600 * 1000;
 // Shortest password a person may set (setup or change).
 inline constexpr size_t kMinPasswordChars = 10;

@@ -50,7 +50,7 @@ async function viewPolicy() {
     ev.preventDefault(); err.textContent = '';
     const x = await api('POST', '/api/v1/policy', { xml: xml.value, reason: f.querySelector('#policy-reason').value });
     if (!x.ok) { err.textContent = errorText(x.body); return; }
-    toast(t('policy.applied')); render();
+    toast(t(x.body.pending_second_approval ? 'policy.pending' : 'policy.applied')); render();
   });
   return el('div', {}, el('h1', { i18n: 'policy.title' }),
     el('section', { class: 'card' }, el('dl', { class: 'meta' }, el('dt', { i18n: 'policy.version' }), el('dd', { text: p.version }),

@@ -89,6 +89,7 @@ const RULES = [
   ['allow.agreement.read', '该角色可以阅读协议', 'A role that reads agreements'],
   ['allow.agreement.own', '员工阅读本人的协议', 'Employee reads their own agreement'],
   ['allow.hold.transfer_first', '保全档案转移的第一位审批', 'First approval of a move under legal hold'],
+  ['allow.policy.first', '新策略的第一位管理员', 'First administrator of a new policy'],
   ['allow.record.lower_first', '绝密降密的第一位审批', 'First approval of lowering a top-secret marking'],
   ['allow.user.admin', '管理员管理用户', 'User administration by an administrator'],
   ['allow.user.grant_pending', '角色授予待另一位管理员确认', 'Role grant waits for a second administrator'],

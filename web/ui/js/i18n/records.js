@@ -276,6 +276,7 @@ export default {
     'policy.apply': '应用新策略',
     'policy.xml': '策略 XML',
     'policy.applied': '新策略已生效。',
+    'policy.pending': '已记录您的应用；需另一位管理员应用同一策略后才生效。',
     'policy.history': '应用记录',
     'policy.unlimited': '不限',
 
@@ -586,6 +587,7 @@ export default {
     'policy.apply': 'Apply a new policy',
     'policy.xml': 'Policy XML',
     'policy.applied': 'The new policy is in force.',
+    'policy.pending': 'Your application is recorded; the policy takes effect when a second administrator applies the same text.',
     'policy.history': 'Applications',
     'policy.unlimited': 'unlimited',
 
