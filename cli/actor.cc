@@ -5,6 +5,7 @@
 
 #include <Poco/Util/Option.h>
 
+#include "base/text.h"
 #include "vault/access/users.h"
 #include "vault/store/crypto.h"
 
@@ -50,7 +51,15 @@ Result<Session> ActorCommand::OpenAs() const {
   s.caller.place.ip = "local";
   s.caller.place.user_agent = "custos-cli";
   s.caller.place.workstation = HostName();
-  s.caller.place.location = Flag("location");
+  // The place goes into every event of the command: when given, one line
+  // of plain text that says something, as at the web login.
+  const std::string location = Flag("location");
+  CUSTOS_RETURN_IF_ERROR(CheckTextField("--location", "所在地点", location, false));
+  if (Has("location") && IsBlankText(location)) {
+    return Status::InvalidArgument("--location is blank; say where you work from",
+                                   "所在地点为空，请填写");
+  }
+  s.caller.place.location = location;
   CUSTOS_ASSIGN_OR_RETURN(s.log, vault::AuditLog::Open(*s.vault));
   CUSTOS_ASSIGN_OR_RETURN(s.archive, vault::Archive::Open(*s.vault, *s.log));
   return s;

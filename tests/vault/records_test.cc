@@ -262,6 +262,10 @@ TEST_F(RecordTest, ReassignOwnerKeepsHistory) {
   ASSERT_FALSE(self.ok());
   EXPECT_EQ(self.status().code(), StatusCode::kPermissionDenied);
 
+  // Never to the file's keeper: the keeper checks the owner.
+  EXPECT_EQ(
+      archive_->ReassignOwner(As(approver_), m.id, custodian_.id, "交给保管人").status().code(),
+      StatusCode::kInvalidArgument);
   auto r = archive_->ReassignOwner(As(approver_), m.id, successor.id, "王销售离职，客户交接");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->owner_id, successor.id);

@@ -487,6 +487,11 @@ class Builder {
               [](const Handover& a, const Handover& b) { return a.record_id < b.record_id; });
     json::Value out = json::Value::MakeArray();
     for (const Handover& h : list) {
+      // Only the files the bundle is about: a handover of a file outside
+      // the approved scope would carry who answered at that customer.
+      if (!std::binary_search(in_.scope.records.begin(), in_.scope.records.end(), h.record_id)) {
+        continue;
+      }
       json::Value j = h.ToJson();
       if (in_.request.redact) {
         json::Value& c = j["customer"];
@@ -714,8 +719,10 @@ class Builder {
     json::Value atts = json::Value::MakeArray();
     for (const AttachmentInfo& a : attachments) {
       // Attachments travel in full bundles; a redacted one lists them with
-      // their hash only.
-      const bool include = !in_.request.redact;
+      // their hash only. One added after the window (by a successor, say)
+      // is listed, not carried, as later versions are.
+      const bool after_window = in_.scope.to != 0 && a.created >= in_.scope.to;
+      const bool include = !in_.request.redact && !after_window;
       json::Value o = json::Value::MakeObject();
       o["id"] = a.id;
       o["filename"] = a.filename;
@@ -723,6 +730,7 @@ class Builder {
       o["size"] = a.size;
       o["sha256"] = a.sha256;
       o["included"] = include;
+      if (after_window) o["after_window"] = true;
       atts.Push(std::move(o));
       if (!include) continue;
       SealedStream content;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "base/encoding.h"
+#include "base/text.h"
 #include "policy/engine.h"
 #include "vault/audit/audit_log.h"
 #include "vault/evidence/age.h"
@@ -131,23 +132,21 @@ Result<EvidenceExport> ExportFromJson(const json::Value& o) {
 
 std::string RequestKey(std::string_view id) { return "r/" + std::string(id); }
 
-// Whether the text is a usable case reference: 1..200 code points after
-// trimming, no control characters.
+// Whether the text is a usable case reference: one line of plain text
+// (base/text.h: no control, bidirectional or invisible characters) that
+// shows something, of at most 200 characters.
 Status CheckCaseReference(std::string_view text) {
-  const int length = policy::ReasonLength(text);
-  if (length == 0) return Status::InvalidArgument("a case reference is required", "请填写案号");
-  if (length > static_cast<int>(kMaxCaseReferenceChars)) {
+  if (policy::ReasonLength(text) == 0) {
+    return Status::InvalidArgument("a case reference is required", "请填写案号");
+  }
+  CUSTOS_RETURN_IF_ERROR(CheckTextField("the case reference", "案号", text, false));
+  // Every code point counts here, spaces too (the text is valid UTF-8: a
+  // code point is a byte that does not continue one).
+  size_t chars = 0;
+  for (unsigned char c : text) chars += (c & 0xC0) != 0x80 ? 1 : 0;
+  if (chars > kMaxCaseReferenceChars) {
     return Status::InvalidArgument("the case reference is longer than 200 characters",
                                    "案号超过 200 个字符");
-  }
-  if (!json::IsValidUtf8(text)) {
-    return Status::InvalidArgument("the case reference is not UTF-8", "案号不是有效的 UTF-8 文本");
-  }
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) {
-      return Status::InvalidArgument("the case reference holds a control character",
-                                     "案号含有控制字符");
-    }
   }
   return Status::Ok();
 }
@@ -377,6 +376,17 @@ Result<bool> PeekStep(Archive& archive, const ReadTxn& txn, const Caller& caller
 
 // ---- the workflow -------------------------------------------------------------------------
 
+namespace {
+
+// The facts of a request as asked, before it exists: whom it is about.
+policy::EvidenceFacts AsAsked(const NewEvidenceRequest& request) {
+  policy::EvidenceFacts f;
+  f.subject_ids = request.scope.person_ids;
+  return f;
+}
+
+}  // namespace
+
 EvidenceDesk::EvidenceDesk(Archive& archive) : archive_(archive) {}
 
 Result<EvidenceRequest> EvidenceDesk::Request(const Caller& caller,
@@ -390,6 +400,10 @@ Result<EvidenceRequest> EvidenceDesk::Request(const Caller& caller,
     internal::StepSpec probe;
     probe.action = policy::Action::kRequestEvidence;
     probe.reason = request.purpose;
+    probe.prepare = [&](const ReadTxn&, policy::Facts& f, AuditEvent&) -> Status {
+      f.evidence = AsAsked(request);
+      return Status::Ok();
+    };
     CUSTOS_ASSIGN_OR_RETURN(bool allowed, internal::PeekStep(archive_, *r, caller, probe));
     if (!allowed) {
       r.reset();
@@ -458,6 +472,10 @@ Result<ScopePreview> EvidenceDesk::Preview(const Caller& caller,
     internal::StepSpec probe;
     probe.action = policy::Action::kRequestEvidence;
     probe.reason = request.purpose;
+    probe.prepare = [&](const ReadTxn&, policy::Facts& f, AuditEvent&) -> Status {
+      f.evidence = AsAsked(request);
+      return Status::Ok();
+    };
     CUSTOS_ASSIGN_OR_RETURN(allowed_before, internal::PeekStep(archive_, *r, caller, probe));
     if (allowed_before) {
       CUSTOS_ASSIGN_OR_RETURN(ResolvedScope scope,
@@ -485,7 +503,8 @@ Result<ScopePreview> EvidenceDesk::Preview(const Caller& caller,
   spec.action = policy::Action::kRequestEvidence;
   spec.event_action = "evidence.preview";
   spec.reason = request.purpose;
-  spec.prepare = [&](const ReadTxn&, policy::Facts&, AuditEvent& e) -> Status {
+  spec.prepare = [&](const ReadTxn&, policy::Facts& f, AuditEvent& e) -> Status {
+    f.evidence = AsAsked(request);
     e.details["case"] = request.case_ref;
     e.details["scope"] = request.scope.ToJson();
     if (allowed_before) {

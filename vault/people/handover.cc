@@ -69,8 +69,16 @@ Status CheckSuccessor(const ReadTxn& txn, std::string_view successor_id, std::st
 // The successor will own the file: under the policy in force they must be
 // able to open it, or the customer goes to nobody who can serve them (an
 // auditor or administrator is content-blind, HR may not view secret files).
+// Nor may they be its keeper (保管人): the keeper checks the owner.
 Status CheckSuccessorMaySee(const ReadTxn& txn, const policy::Policy& policy,
-                            std::string_view successor_id, policy::Classification c) {
+                            std::string_view successor_id, const RecordMeta& meta) {
+  const policy::Classification c = meta.classification;
+  if (successor_id == meta.custodian_id) {
+    return Status::FailedPrecondition(
+        "the successor keeps this file (its custodian), and a keeper may not own what they keep; "
+        "choose another successor, or name another custodian first",
+        "接替人是该档案的保管人，保管人不得负责其保管的档案；请另选接替人，或先更换保管人");
+  }
   CUSTOS_ASSIGN_OR_RETURN(User s, GetUser(txn, successor_id));
   if (policy::MaySeeContent(policy, access::AccessGate::ActorFactsFor(s), c)) {
     return Status::Ok();
@@ -357,8 +365,7 @@ class AssignStep {
                                         "该档案的负责人不是离职人");
     }
     CUSTOS_RETURN_IF_ERROR(CheckSuccessor(txn, successor_id_, leaver_.id));
-    CUSTOS_RETURN_IF_ERROR(
-        CheckSuccessorMaySee(txn, *o.policy, successor_id_, meta_.classification));
+    CUSTOS_RETURN_IF_ERROR(CheckSuccessorMaySee(txn, *o.policy, successor_id_, meta_));
     CUSTOS_ASSIGN_OR_RETURN(std::optional<Handover> previous,
                             ReadHandover(txn, leaver_.id, meta_.id));
     if (previous && previous->state == HandoverState::kPending) {
@@ -436,8 +443,7 @@ class ConfirmStep {
     }
     CUSTOS_RETURN_IF_ERROR(CheckSuccessor(txn, h_.successor_id, h_.user_id));
     // The policy or the successor's roles may have changed since.
-    CUSTOS_RETURN_IF_ERROR(
-        CheckSuccessorMaySee(txn, *o.policy, h_.successor_id, meta_.classification));
+    CUSTOS_RETURN_IF_ERROR(CheckSuccessorMaySee(txn, *o.policy, h_.successor_id, meta_));
     if (o.facts.record->legal_hold) e.details["legal_hold"] = true;
     if (!o.decision.approvals_complete) e.outcome = "pending_second_approval";
     return Status::Ok();
@@ -630,8 +636,7 @@ Result<BulkHandoverResult> AssignAllHandovers(Archive& archive, const Caller& ca
         // policy's to refuse, and is audited).
         if (successor_id != caller.user_id) {
           CUSTOS_ASSIGN_OR_RETURN(std::shared_ptr<const policy::Policy> policy, gate.PolicyAt(txn));
-          if (Status may = CheckSuccessorMaySee(txn, *policy, successor_id, meta->classification);
-              !may.ok()) {
+          if (Status may = CheckSuccessorMaySee(txn, *policy, successor_id, *meta); !may.ok()) {
             *refusal = std::move(may);
             return BulkStep::kRefused;
           }
@@ -691,7 +696,7 @@ Result<BulkHandoverResult> ConfirmAllHandovers(Archive& archive, const Caller& c
           return BulkStep::kSkipped;
         }
         CUSTOS_ASSIGN_OR_RETURN(std::shared_ptr<const policy::Policy> policy, gate.PolicyAt(txn));
-        if (!CheckSuccessorMaySee(txn, *policy, h->successor_id, meta->classification).ok()) {
+        if (!CheckSuccessorMaySee(txn, *policy, h->successor_id, *meta).ok()) {
           return BulkStep::kSkipped;
         }
         ConfirmStep step(archive, user_id, id, reason, /*bulk=*/true);

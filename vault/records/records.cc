@@ -536,6 +536,13 @@ Result<RecordMeta> Archive::ReassignOwner(const Caller& caller, std::string_view
                   return Status::InvalidArgument("the new owner is missing", "未指定新负责人");
                 }
                 CUSTOS_RETURN_IF_ERROR(CheckUserCanHold(txn, target, "the new owner", "新负责人"));
+                // The keeper checks the owner: never both.
+                if (target == meta.custodian_id) {
+                  return Status::InvalidArgument(
+                      "the new owner keeps this file (its custodian); name another owner, or "
+                      "another custodian first",
+                      "新负责人是该档案的保管人；请另选负责人，或先更换保管人");
+                }
                 f.record = RecordFactsFor(meta);
                 f.target_user_id = target;
                 CUSTOS_ASSIGN_OR_RETURN(f.record->legal_hold, RecordOnHold(txn, meta.id));
