@@ -505,9 +505,11 @@ Result<RecordMeta> Archive::LowerClassification(const Caller& caller, std::strin
                 // approver who decided the new marking.
                 return WriteNextVersion(txn, &meta, o.user.id, o.now, reason, latest.content);
               },
-              [](const ReadTxn&, const access::Outcome& o, AuditEvent& e) -> Status {
+              [&](const ReadTxn&, const access::Outcome& o, AuditEvent& e) -> Status {
                 if (o.allowed && !o.decision.approvals_complete) {
                   e.outcome = "pending_second_approval";
+                  // Recorded, not written: the version stays the latest.
+                  e.object.version = meta.latest_version;
                 }
                 return Status::Ok();
               })
