@@ -291,8 +291,13 @@ Status WriteTxn::Append(Table table, std::string_view key, std::string_view valu
 }
 
 Status WriteTxn::Delete(Table table, std::string_view key) {
-  vault_->impl().NoteWrite(table);
-  return txn_->Delete(table, key);
+  auto& impl = vault_->impl();
+  impl.NoteWrite(table);
+  // A delete copies the pages it changes and may find the map full as a
+  // put does: the committer grows the map and runs the batch again.
+  Status st = txn_->Delete(table, key);
+  if (st.code() == StatusCode::kResourceExhausted) impl.map_full = true;
+  return st;
 }
 
 void WriteTxn::OnCommit(std::function<void()> fn) { on_commit_.push_back(std::move(fn)); }
