@@ -174,20 +174,30 @@ std::optional<std::pair<int64_t, size_t>> LeadingCount(std::string_view s) {
   if (i > 0) return std::pair<int64_t, size_t>(value, i);
 
   static constexpr std::pair<std::string_view, int> kZhDigits[] = {
-      {"零", 0}, {"一", 1}, {"二", 2}, {"两", 2}, {"三", 3}, {"四", 4},
-      {"五", 5}, {"六", 6}, {"七", 7}, {"八", 8}, {"九", 9}};
+      {"零", 0}, {"〇", 0}, {"一", 1}, {"二", 2}, {"两", 2}, {"三", 3},
+      {"四", 4}, {"五", 5}, {"六", 6}, {"七", 7}, {"八", 8}, {"九", 9}};
   int64_t current = 0;
   bool any = false;
+  bool after_digit = false;  // the last word read was a digit other than 零
   for (bool more = true; more && i < s.size();) {
     more = false;
     for (const auto& [w, d] : kZhDigits) {
       if (s.substr(i).starts_with(w)) {
+        // Digits in a row without a unit (二〇二七, 二零二七) spell a year
+        // figure by figure, not a count.
+        if (after_digit) return std::nullopt;
+        after_digit = d != 0;
         current = d;
         i += w.size();
         more = true;
         break;
       }
     }
+    if (more) {
+      any = true;
+      continue;
+    }
+    after_digit = false;
     for (const auto& [w, unit] : {std::pair<std::string_view, int>{"十", 10}, {"百", 100}}) {
       if (!more && s.substr(i).starts_with(w)) {
         value += (current == 0 ? 1 : current) * unit;
@@ -250,6 +260,30 @@ struct Duration {
   int64_t months = 0;
 };
 
+// Whether `s` ends with a Chinese digit or unit (一, 零, 〇, 十, 百 …).
+bool EndsWithZhNumeral(std::string_view s) {
+  static constexpr std::string_view kNumerals[] = {"零", "〇", "一", "二", "两", "三", "四",
+                                                   "五", "六", "七", "八", "九", "十", "百"};
+  for (std::string_view n : kNumerals) {
+    if (s.ends_with(n)) return true;
+  }
+  return false;
+}
+
+// No agreed period is longer than this; a larger figure is a misreading
+// (a date, a sum), not a duration.
+constexpr int64_t kMaxDurationMonths = 100 * 12;
+
+// Whether the count of `len` bytes at `at`, followed by 年, is a calendar year
+// rather than a number of years: four digits or more (2027年), or a date
+// (27年6月, 二〇二七年六月三十日: 年 followed by a count and 月, not 个月).
+bool CalendarYear(std::string_view s, size_t at, size_t len) {
+  if (len >= 4 && IsAsciiDigit(s[at]) && IsAsciiDigit(s[at + 3])) return true;
+  size_t k = at + len + std::string_view("年").size();
+  std::optional<std::pair<int64_t, size_t>> month = LeadingCount(s.substr(k));
+  return month && s.substr(k + month->second).starts_with("月");
+}
+
 // Every duration in `text`, in order. Reads lower-cased text (English words
 // are matched in lower case; other bytes are unchanged by Lower).
 std::vector<Duration> Durations(std::string_view text) {
@@ -258,6 +292,11 @@ std::vector<Duration> Durations(std::string_view text) {
   for (size_t i = 0; i < s.size();) {
     const bool ascii_start = static_cast<unsigned char>(s[i]) < 0x80;
     if (ascii_start && i > 0 && (IsAsciiLetter(s[i - 1]) || IsAsciiDigit(s[i - 1]))) {
+      ++i;
+      continue;
+    }
+    // Not from the middle of a Chinese numeral (七年 in 二〇二七年).
+    if (!ascii_start && EndsWithZhNumeral(std::string_view(s).substr(0, i))) {
       ++i;
       continue;
     }
@@ -272,7 +311,7 @@ std::vector<Duration> Durations(std::string_view text) {
     std::optional<Duration> d;
     if (rest.starts_with("个月")) {
       d = Duration{i, j + std::string_view("个月").size(), n};
-    } else if (rest.starts_with("年")) {
+    } else if (rest.starts_with("年") && !CalendarYear(s, i, count->second)) {
       d = Duration{i, j + std::string_view("年").size(), 12 * n};
       std::string_view after = std::string_view(s).substr(d->end);
       if (after.starts_with("半")) {
@@ -301,6 +340,7 @@ std::vector<Duration> Durations(std::string_view text) {
       if (unit.starts_with("month")) d = Duration{i, k + 5, n};
       if (unit.starts_with("year")) d = Duration{i, k + 4, 12 * n};
     }
+    if (d && d->months > kMaxDurationMonths) d.reset();  // not a term anyone agrees
     if (d) {
       out.push_back(*d);
       i = d->end;

@@ -307,6 +307,33 @@ TEST_F(ContractsNonCompete, N5AndN1InTheAdditionalTerms) {
   }
 }
 
+// A calendar year is not a number of years: a date in the wording is no
+// 2027-year period (N1) nor 2027 years of arrears (N7).
+TEST_F(ContractsNonCompete, CalendarYearsAreNotDurations) {
+  for (const char* text : {
+           "竞业限制期限至2027年6月30日止。",
+           "竞业限制期限至二〇二七年六月三十日止。",
+           "竞业限制期限至27年6月30日止。",
+           "甲方于2027年6月30日前未支付经济补偿的，乙方可以书面通知甲方解除竞业限制。",
+           "甲方自2027年起逾期支付经济补偿三个月的，乙方可以解除竞业限制。",
+       }) {
+    f_["additional_terms"] = text;
+    CheckReport r = Run();
+    EXPECT_TRUE(Findings(r, "N1").empty()) << text << "\n" << Dump(r);
+    EXPECT_TRUE(Findings(r, "N7").empty()) << text << "\n" << Dump(r);
+  }
+  // A number of years is still one, and a date beside it does not hide it.
+  for (const char* text : {
+           "竞业限制期限为三年，自2027年6月30日乙方离职之日起计算。",
+           "竞业限制期限延长为3年。",
+       }) {
+    f_["additional_terms"] = text;
+    CheckReport r = Run();
+    ASSERT_TRUE(Has(r, "N1", Severity::kError)) << text << "\n" << Dump(r);
+    EXPECT_NE(Findings(r, "N1")[0]->message_en.find("36 months"), std::string::npos) << Dump(r);
+  }
+}
+
 TEST_F(ContractsNonCompete, N6BelowThirtyPercentOfAverageWage) {
   f_["average_monthly_wage"] = "30000";  // 30% = 9000 > 6000
   CheckReport r = Run();
