@@ -723,11 +723,17 @@ class Checker {
     }
   }
 
-  // Words that name the restricted period, and what may stand between them
-  // and the length they are given (期限延长为三年, "period shall be 36 months").
-  static constexpr std::string_view kPeriodWords[] = {"期限",
-                                                      "限制期",
+  // Words that name the non-compete's own period, and what may stand
+  // between them and the length they are given (竞业限制期限延长为三年,
+  // "period shall be 36 months"). Not a bare 期限: 保密期限, 劳动合同期限,
+  // 本协议期限 and 有效期限 are other periods, which the law does not cap at
+  // 24 months nor start at the employment's end.
+  static constexpr std::string_view kPeriodWords[] = {"竞业限制期限",
+                                                      "竞业限制的期限",
+                                                      "竞业期限",
+                                                      "竞业限制期",
                                                       "竞业期",
+                                                      "限制期",
                                                       "restricted period",
                                                       "restriction period",
                                                       "non-compete period",

@@ -307,6 +307,33 @@ TEST_F(ContractsNonCompete, N5AndN1InTheAdditionalTerms) {
   }
 }
 
+// N1 reads the non-compete's own period only: the confidentiality term,
+// the employment contract's term, this agreement's term are other periods.
+TEST_F(ContractsNonCompete, N1OnlyReadsTheNonCompetesOwnPeriod) {
+  for (const char* text : {
+           "保密期限为三年。",
+           "劳动合同期限为三年。",
+           "本协议期限自双方签字之日起计算。",
+           "本协议有效期限为五年，自签订之日起计算。",
+           "乙方的保密期限自本协议签署之日起至相关信息为公众所知悉时止，最长为五年。",
+       }) {
+    f_["additional_terms"] = text;
+    CheckReport r = Run();
+    EXPECT_TRUE(Findings(r, "N1").empty()) << text << "\n" << Dump(r);
+  }
+  for (const char* text : {
+           "竞业限制期限延长为三年。",
+           "竞业限制的期限为三年。",
+           "竞业期限为三年。",
+           "The non-compete period shall be three (3) years.",
+           "竞业限制的期限自本协议签订之日起计算。",
+       }) {
+    f_["additional_terms"] = text;
+    CheckReport r = Run();
+    EXPECT_TRUE(Has(r, "N1", Severity::kError)) << text << "\n" << Dump(r);
+  }
+}
+
 // A calendar year is not a number of years: a date in the wording is no
 // 2027-year period (N1) nor 2027 years of arrears (N7).
 TEST_F(ContractsNonCompete, CalendarYearsAreNotDurations) {
