@@ -163,6 +163,21 @@ bool NearInClause(std::string_view s, std::string_view word, std::string_view ta
 bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 
+// No count in a contract has more digits than this; a longer run is a sum,
+// a reference number or nonsense, and is not read (nor can it overflow).
+constexpr size_t kMaxCountDigits = 6;
+
+// The ASCII digits at the start of `s` as a number and how many there are;
+// nullopt when there are none or more than kMaxCountDigits.
+std::optional<std::pair<int64_t, size_t>> LeadingDigits(std::string_view s) {
+  size_t n = 0;
+  while (n < s.size() && IsAsciiDigit(s[n])) ++n;
+  if (n == 0 || n > kMaxCountDigits) return std::nullopt;
+  int64_t value = 0;
+  for (size_t k = 0; k < n; ++k) value = value * 10 + (s[k] - '0');
+  return std::pair<int64_t, size_t>(value, n);
+}
+
 // A count written at the start of `s` (lower case): digits (36), Chinese
 // numerals (三十六, 两, 十二) or English words (thirty-six, six), the words
 // optionally followed by the digits in brackets ("thirty-six (36)"), which
@@ -170,8 +185,8 @@ bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 std::optional<std::pair<int64_t, size_t>> LeadingCount(std::string_view s) {
   size_t i = 0;
   int64_t value = 0;
-  while (i < s.size() && i < 6 && IsAsciiDigit(s[i])) value = value * 10 + (s[i++] - '0');
-  if (i > 0) return std::pair<int64_t, size_t>(value, i);
+  if (std::optional<std::pair<int64_t, size_t>> digits = LeadingDigits(s)) return digits;
+  if (!s.empty() && IsAsciiDigit(s[0])) return std::nullopt;  // too many digits
 
   static constexpr std::pair<std::string_view, int> kZhDigits[] = {
       {"零", 0}, {"〇", 0}, {"一", 1}, {"二", 2}, {"两", 2}, {"三", 3},
@@ -179,7 +194,9 @@ std::optional<std::pair<int64_t, size_t>> LeadingCount(std::string_view s) {
   int64_t current = 0;
   bool any = false;
   bool after_digit = false;  // the last word read was a digit other than 零
+  size_t words = 0;          // 九百九十九 is five; a longer run is no count
   for (bool more = true; more && i < s.size();) {
+    if (words++ > kMaxCountDigits) return std::nullopt;
     more = false;
     for (const auto& [w, d] : kZhDigits) {
       if (s.substr(i).starts_with(w)) {
@@ -244,10 +261,10 @@ std::optional<std::pair<int64_t, size_t>> LeadingCount(std::string_view s) {
   size_t j = i;
   if (j < s.size() && s[j] == ' ') ++j;
   if (j < s.size() && s[j] == '(') {
-    size_t k = j + 1;
-    int64_t digits = 0;
-    while (k < s.size() && IsAsciiDigit(s[k])) digits = digits * 10 + (s[k++] - '0');
-    if (k > j + 1 && k < s.size() && s[k] == ')') return std::pair<int64_t, size_t>(digits, k + 1);
+    if (std::optional<std::pair<int64_t, size_t>> digits = LeadingDigits(s.substr(j + 1));
+        digits && s.substr(j + 1 + digits->second).starts_with(")")) {
+      return std::pair<int64_t, size_t>(digits->first, j + 1 + digits->second + 1);
+    }
   }
   return std::pair<int64_t, size_t>(value, i);
 }

@@ -334,6 +334,26 @@ TEST_F(ContractsNonCompete, N1OnlyReadsTheNonCompetesOwnPeriod) {
   }
 }
 
+// A run of digits longer than any count (a sum, a reference number) is not
+// read as one, in brackets or not, and cannot overflow.
+TEST_F(ContractsNonCompete, LongDigitRunsAreNotCounts) {
+  for (const char* text : {
+           "The restricted period shall be six (99999999999999999999) months.",
+           "The restricted period shall be six (99999999999999999999) years.",
+           "竞业限制期限为99999999999999999999个月。",
+           "竞业限制期限为9999999999999999999年。",
+           "甲方连续99999999999999999999个月未支付经济补偿的，乙方方可解除竞业限制。",
+       }) {
+    f_["additional_terms"] = text;
+    CheckReport r = Run();
+    EXPECT_TRUE(Findings(r, "N1").empty()) << text << "\n" << Dump(r);
+    EXPECT_TRUE(Findings(r, "N7").empty()) << text << "\n" << Dump(r);
+  }
+  // Counts of ordinary size are still read, in brackets too.
+  f_["additional_terms"] = "The restricted period shall be thirty-six (36) months.";
+  EXPECT_TRUE(Has(Run(), "N1", Severity::kError)) << Dump(Run());
+}
+
 // A calendar year is not a number of years: a date in the wording is no
 // 2027-year period (N1) nor 2027 years of arrears (N7).
 TEST_F(ContractsNonCompete, CalendarYearsAreNotDurations) {
