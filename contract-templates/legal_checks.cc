@@ -1752,7 +1752,7 @@ class Checker {
       break;
     }
     for (const std::string& s : SentencesOutside("return-on-exit")) {
-      if (!ExcusesReturn(s)) continue;
+      if (!ExcusesReturn(s, employee)) continue;
       Error("C2", "", "条款免除了返还或删除涉密资料的义务：“" + s + "”",
             "a term excuses the return or deletion of confidential materials: \"" + s + "\"");
       break;
@@ -1797,8 +1797,12 @@ class Checker {
 
   // A sentence that excuses returning or deleting the materials ("乙方离职时
   // 无需返还或删除其持有的工作资料", "may retain copies"). Not one about
-  // information that is public or that the law requires to be kept.
-  static bool ExcusesReturn(std::string_view sentence) {
+  // information that is public or that the law requires to be kept; not one
+  // that denies the excuse (乙方离职不免除其返还义务, 不得以任何理由免于返还);
+  // not the owner keeping them (甲方有权保留乙方交还的资料): the owner of the
+  // materials is the disclosing party, and in an employee's contract
+  // (`employee`) 甲方, the employer.
+  static bool ExcusesReturn(std::string_view sentence, bool employee) {
     static constexpr std::string_view kNeedNot[] = {"无需",   "无须", "不必", "不需",  "不用",
                                                     "不要求", "免于", "免除", "不负有"};
     static constexpr std::string_view kReturn[] = {"返还", "删除", "交还", "归还", "销毁", "移交"};
@@ -1813,20 +1817,86 @@ class Checker {
     static constexpr std::string_view kNotSecret[] = {
         "已公开",     "公开的",       "公众所知悉", "非保密",         "不含保密",
         "不涉及保密", "法律要求保留", "public",     "required by law"};
+    static constexpr std::string_view kReturned[] = {"返还", "交还", "归还", "移交", "returned"};
     std::string lower = Lower(sentence);
     if (ContainsAny(lower, kNotSecret)) return false;
     if (ContainsAny(lower, kEnNeedNot)) return true;
+    // Every place `word` is followed by one of `targets` within `window`
+    // bytes of its clause, with the bytes in between.
+    auto each_near = [&](std::string_view word, std::span<const std::string_view> targets,
+                         size_t window, auto&& fn) {
+      for (size_t p = lower.find(word); p != std::string::npos; p = lower.find(word, p + 1)) {
+        const size_t from = p + word.size();
+        for (std::string_view t : targets) {
+          size_t q = lower.find(t, from);
+          if (q == std::string::npos || q - from > window || !SameClause(lower, from, q)) continue;
+          if (fn(p, std::string_view(lower).substr(from, q - from))) return true;
+        }
+      }
+      return false;
+    };
     for (std::string_view w : kNeedNot) {
-      for (std::string_view r : kReturn) {
-        if (NearInClause(lower, w, r, 12)) return true;
+      if (each_near(w, kReturn, 12,
+                    [&](size_t p, std::string_view) { return !ExcuseDenied(lower, p); })) {
+        return true;
       }
     }
     for (std::string_view w : kKeep) {
-      for (std::string_view m : kMaterials) {
-        if (NearInClause(lower, w, m, 30)) return true;
+      if (each_near(w, kMaterials, 30, [&](size_t p, std::string_view between) {
+            return !ExcuseDenied(lower, p) && !ContainsAny(between, kReturned) &&
+                   !OwnerNamedBefore(lower, p, employee);
+          })) {
+        return true;
       }
     }
     return false;
+  }
+
+  // Whether the excuse at `at` (免除, 可保留 …) is denied in its clause: 不
+  // just before it (不免除, 不可保留) or a prohibition before it (不得以任何理由
+  // 免于返还, 无权保留).
+  static bool ExcuseDenied(std::string_view lower, size_t at) {
+    static constexpr std::string_view kDenials[] = {"不得", "不能", "不应", "不会", "无权",
+                                                    "不因", "并不", "不是", "并非"};
+    size_t begin = 0;
+    for (std::string_view sep : {"，", "；", "。", "：", ",", ";", ":"}) {
+      size_t p = lower.substr(0, at).rfind(sep);
+      if (p != std::string_view::npos) begin = std::max(begin, p + sep.size());
+    }
+    std::string_view before = lower.substr(begin, at - begin);
+    return before.ends_with("不") || ContainsAny(before, kDenials);
+  }
+
+  // Whether the party named last before `at` in its clause owns the
+  // materials: the disclosing party, or in an employee's contract 甲方 (the
+  // employer) — not the employee or the receiving party.
+  static bool OwnerNamedBefore(std::string_view lower, size_t at, bool employee) {
+    static constexpr std::string_view kOwners[] = {"披露方", "employer", "company",
+                                                   "disclosing party"};
+    static constexpr std::string_view kHolders[] = {"乙方", "接收方", "employee", "recipient",
+                                                    "receiving party"};
+    size_t begin = 0;
+    for (std::string_view sep : {"，", "；", "。", ",", ";"}) {
+      size_t p = lower.substr(0, at).rfind(sep);
+      if (p != std::string_view::npos) begin = std::max(begin, p + sep.size());
+    }
+    std::string_view before = lower.substr(begin, at - begin);
+    auto last = [&](std::span<const std::string_view> words) {
+      size_t best = std::string_view::npos;
+      for (std::string_view w : words) {
+        size_t p = before.rfind(w);
+        if (p != std::string_view::npos && (best == std::string_view::npos || p > best)) best = p;
+      }
+      return best;
+    };
+    size_t owner = last(kOwners);
+    if (employee) {
+      size_t a = before.rfind("甲方");
+      if (a != std::string_view::npos && (owner == std::string_view::npos || a > owner)) owner = a;
+    }
+    if (owner == std::string_view::npos) return false;
+    size_t holder = last(kHolders);
+    return holder == std::string_view::npos || owner > holder;
   }
 
   void C3() {

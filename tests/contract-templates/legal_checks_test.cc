@@ -748,6 +748,31 @@ TEST_F(ContractsNda, C2AdditionalTermsThatTakeBackSurvivalOrReturn) {
   }
 }
 
+// The excuse denied, or the employer keeping what it got back, excuses
+// nothing; the employee excused or keeping copies still does.
+TEST_F(ContractsNda, C2NotForADeniedExcuseOrTheEmployerKeepingMaterials) {
+  for (const char* text : {
+           "乙方离职不免除其返还涉密资料的义务。",
+           "乙方不得以任何理由免于返还资料。",
+           "甲方有权保留乙方交还的资料。",
+           "甲方有权保留其向乙方提供的全部文件。",
+           "乙方不可保留任何涉密资料的复制件。",
+       }) {
+    f_["additional_terms"] = text;
+    CheckReport r = Run();
+    EXPECT_TRUE(Findings(r, "C2").empty()) << text << "\n" << Dump(r);
+  }
+  for (const char* text : {
+           "乙方离职时免于返还其持有的工作资料。",
+           "乙方离职时可以保留其工作期间形成的文件副本。",
+           "经甲方同意，乙方有权保留甲方提供的资料。",
+       }) {
+    f_["additional_terms"] = text;
+    CheckReport r = Run();
+    EXPECT_TRUE(Has(r, "C2", Severity::kError)) << text << "\n" << Dump(r);
+  }
+}
+
 TEST_F(ContractsNda, C3DefinitionMissesCustomerCategories) {
   t_ = Variant("cn-employee-nda", "以及客户的交易习惯、交易意向、交易内容", "以及客户的交易内容");
   CheckReport r = Run();
