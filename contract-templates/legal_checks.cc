@@ -440,11 +440,42 @@ bool NamesSum(std::string_view sentence) {
   return false;
 }
 
+// Whether the fine (罚款, 罚金) at `at` in `sentence` is
+// one someone else imposes — an authority, or one the employer suffers or
+// bears — rather than one the contract agrees: 被行政机关处以罚款, 行政罚款,
+// 致使甲方受到罚款, 甲方因此遭受的罚款, 甲方因乙方泄密而承担的罚金: the one
+// who suffers or bears it is 甲方, the party named last but for a cause
+// (因乙方). One the employee suffers or bears (乙方将受到罚款, 应承担的罚款)
+// is the employer's penalty.
+bool FineImposedByOthers(std::string_view sentence, size_t at) {
+  static constexpr std::string_view kAuthority[] = {"被",   "行政", "机关", "主管部门",
+                                                    "监管", "司法", "法院"};
+  static constexpr std::string_view kBorne[] = {"受到", "遭受", "承担的", "承受"};
+  std::string near = ClauseBefore(sentence, at);
+  if (ContainsAny(near, kAuthority)) return true;
+  if (!ContainsAny(near, kBorne)) return false;
+  // Who bears it may stand further back in the clause than ClauseBefore sees.
+  size_t begin = 0;
+  for (std::string_view sep : {"，", "；", "。", ",", ";"}) {
+    size_t p = sentence.substr(0, at).rfind(sep);
+    if (p != std::string_view::npos) begin = std::max(begin, p + sep.size());
+  }
+  std::string_view before = sentence.substr(begin, at - begin);
+  size_t employee = std::string_view::npos;
+  for (size_t p = before.find("乙方"); p != std::string_view::npos;
+       p = before.find("乙方", p + 1)) {
+    if (!before.substr(0, p).ends_with("因")) employee = p;
+  }
+  const size_t employer = before.rfind("甲方");
+  return employer != std::string_view::npos &&
+         (employee == std::string_view::npos || employer > employee);
+}
+
 // A sentence that agrees a penalty: one mention at least, not denied, of
 //  - 违约金, liquidated damages, penalty, a fine of;
 //  - 罚款 or 罚金: an employer has no power to fine, so a fine it agrees is a
 //    penalty by another name — unless someone else imposes it (甲方因乙方泄密被
-//    行政机关处以罚款的, 乙方赔偿该损失);
+//    行政机关处以罚款的, 乙方赔偿该损失: FineImposedByOthers);
 //  - 违约赔偿 of a stated sum (一次性支付违约赔偿人民币50000元): a sum owed for
 //    breach whatever the loss. Without a sum (承担违约赔偿责任) it is damages.
 bool MentionsPenalty(std::string_view sentence) {
@@ -465,7 +496,7 @@ bool MentionsPenalty(std::string_view sentence) {
     for (size_t p = sentence.find(word); p != std::string_view::npos;
          p = sentence.find(word, p + 1)) {
       if (PenaltyDenied(sentence, p, kZhRightBefore, kZhWithin)) continue;
-      if (word != "违约金" && Contains(ClauseBefore(sentence, p), "被")) continue;
+      if (word != "违约金" && FineImposedByOthers(sentence, p)) continue;
       return true;
     }
   }

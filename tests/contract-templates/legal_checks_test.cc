@@ -712,6 +712,31 @@ TEST_F(ContractsNda, C1PenaltyByOtherNamesAndWording) {
   }
 }
 
+// A fine an authority imposes on the employer, made good as its loss, is
+// damages; a fine the contract lays on the employee is still a penalty.
+TEST_F(ContractsNda, C1NotForAFineTheEmployerSuffers) {
+  for (const char* text : {
+           "致使甲方受到行政罚款的，乙方应当赔偿甲方损失。",
+           "因乙方泄密致使甲方遭受罚款的，乙方应当赔偿甲方因此遭受的损失。",
+           "甲方因乙方泄密而承担的罚款，由乙方赔偿。",
+           "甲方因此承担的罚金及其他损失，由乙方赔偿。",
+           "甲方因乙方违反本协议被处以行政罚款的，乙方应赔偿该损失。",
+       }) {
+    f_["additional_terms"] = text;
+    CheckReport r = Run();
+    EXPECT_TRUE(Findings(r, "C1").empty()) << text << "\n" << Dump(r);
+  }
+  for (const char* text : {
+           "乙方违反保密义务的，将受到罚款人民币五万元。",
+           "乙方违反本协议应承担的罚款为五万元。",
+           "乙方违反保密义务的，甲方对乙方处以罚款五万元。",
+       }) {
+    f_["additional_terms"] = text;
+    CheckReport r = Run();
+    EXPECT_TRUE(Has(r, "C1", Severity::kError)) << text << "\n" << Dump(r);
+  }
+}
+
 TEST_F(ContractsNda, C2NoSurvivalOrReturnClause) {
   t_ = Variant("cn-employee-nda", R"(tags="term survival")", R"(tags="term")");
   CheckReport r = Run();
