@@ -1509,6 +1509,7 @@ class Checker {
     }
     for (const ActiveText& a : text_) {
       for (const std::string& sentence : Sentences(a.text)) {
+        if (CompelledDisclosure(sentence)) continue;
         if (std::string body = NonLabourArbitrationBody(sentence); !body.empty()) {
           Error("N9", "",
                 "争议条款约定由劳动人事争议仲裁委员会以外的仲裁机构（“" + body +
@@ -1536,6 +1537,17 @@ class Checker {
         }
       }
     }
+  }
+
+  // A sentence about disclosing information (披露, "disclose") that names no
+  // dispute: a court or tribunal there orders the disclosure ("If required
+  // by a court in legal proceedings to disclose …", 人民法院在诉讼中依法要求
+  // 披露的), it does not hear the parties' disputes.
+  static bool CompelledDisclosure(std::string_view s) {
+    static constexpr std::string_view kDisclosure[] = {"披露", "disclos"};
+    static constexpr std::string_view kDispute[] = {"争议", "纠纷", "dispute"};
+    std::string lower = Lower(s);
+    return ContainsAny(lower, kDisclosure) && !ContainsAny(lower, kDispute);
   }
 
   // The name of an arbitration body in a sentence about disputes that is not

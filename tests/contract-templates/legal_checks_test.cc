@@ -613,6 +613,24 @@ TEST_F(ContractsNonCompete, N9CourtOrEnglishBodyOrCourtAsCommission) {
   }
 }
 
+// A court that orders a disclosure does not hear a dispute: a
+// compelled-disclosure clause is no dispute clause. One that sends disputes
+// about disclosure to a court still bypasses labour arbitration.
+TEST_F(ContractsNonCompete, N9NotForCompelledDisclosure) {
+  for (const char* text : {
+           "If required by a court in legal proceedings to disclose Confidential Information, "
+           "the Employee shall give prompt notice to the Employer.",
+           "人民法院在诉讼中依法要求披露的，乙方应及时通知甲方。",
+           "乙方依人民法院的生效裁判或者诉讼程序中的要求披露保密信息的，应当事先书面通知甲方。",
+       }) {
+    f_["additional_terms"] = text;
+    CheckReport r = Run();
+    EXPECT_TRUE(Findings(r, "N9").empty()) << text << "\n" << Dump(r);
+  }
+  f_["additional_terms"] = "因披露保密信息发生的争议，由甲方所在地人民法院管辖。";
+  EXPECT_TRUE(Has(Run(), "N9", Severity::kError)) << Dump(Run());
+}
+
 TEST_F(ContractsNonCompete, N10SignatureAndDelivery) {
   c_.employee_signed = true;
   c_.employer_signed = true;
@@ -839,6 +857,15 @@ TEST_F(ContractsNda, N9CourtOrEnglishBodyOrCourtAsCommission) {
   EXPECT_EQ(Findings(r, "N9")[0]->field_id, "arbitration_commission");
   f_["arbitration_commission"] = "深圳市南山区劳动人事争议仲裁委员会";
   f_["additional_terms"] = "争议先申请劳动人事争议仲裁，对仲裁裁决不服的，可以向人民法院提起诉讼。";
+  EXPECT_TRUE(Findings(Run(), "N9").empty()) << Dump(Run());
+}
+
+TEST_F(ContractsNda, N9NotForCompelledDisclosure) {
+  f_["additional_terms"] = "人民法院在诉讼中依法要求披露的，乙方应及时通知甲方。";
+  EXPECT_TRUE(Findings(Run(), "N9").empty()) << Dump(Run());
+  f_["additional_terms"] =
+      "If required by a court in legal proceedings to disclose Confidential Information, the "
+      "Employee shall give prompt notice.";
   EXPECT_TRUE(Findings(Run(), "N9").empty()) << Dump(Run());
 }
 
