@@ -474,6 +474,31 @@ Decision DecideUpdateRecord(const Policy& policy, const Facts& facts) {
 
 // Lowering a record's marking (or bringing its declassification forward):
 // an approver who is neither its owner nor its author, never under a hold.
+// A decision one approver completes.
+Decision OfOneApprover(Decision allowed) {
+  allowed.approvals_required = 1;
+  allowed.approvals_complete = true;
+  return allowed;
+}
+
+// A decision of two distinct approvers; `first` is who already approved
+// this same act ("" when no one has). No one yet: the actor's approval is
+// recorded (`first_rule`, not complete). The same person again is refused;
+// another completes `allowed`.
+Decision OfTwoApprovers(const Facts& facts, const std::string& first, std::string_view first_rule,
+                        Decision allowed) {
+  if (first.empty()) {
+    Decision d = Allow(first_rule);
+    d.approvals_required = 2;
+    d.approvals_complete = false;
+    return d;
+  }
+  if (Same(facts.actor.user_id, first)) return Deny(rules::kSodApproverCountedTwice);
+  allowed.approvals_required = 2;
+  allowed.approvals_complete = true;
+  return allowed;
+}
+
 Decision DecideLowerClassification(const Policy& policy, const Facts& facts) {
   if (Check d = CheckEmployment(facts, Action::kLowerClassification)) return *d;
   if (Check d = CheckRole(policy, facts, Action::kLowerClassification)) return *d;
@@ -487,47 +512,19 @@ Decision DecideLowerClassification(const Policy& policy, const Facts& facts) {
   // marking, which opens it to loans of one approval or none, takes two
   // distinct approvers as well: the first is recorded, the second lowers.
   if (facts.record->classification == Classification::kTopSecret) {
-    if (facts.lowering_first_approver.empty()) {
-      Decision d = Allow(rules::kAllowRecordLowerFirst);
-      d.approvals_required = 2;
-      d.approvals_complete = false;
-      return d;
-    }
-    if (Same(facts.actor.user_id, facts.lowering_first_approver)) {
-      return Deny(rules::kSodApproverCountedTwice);
-    }
-    Decision d = Allow(rules::kAllowRecordLower);
-    d.approvals_required = 2;
-    d.approvals_complete = true;
-    return d;
+    return OfTwoApprovers(facts, facts.lowering_first_approver, rules::kAllowRecordLowerFirst,
+                          Allow(rules::kAllowRecordLower));
   }
-  Decision d = Allow(rules::kAllowRecordLower);
-  d.approvals_required = 1;
-  d.approvals_complete = true;
-  return d;
+  return OfOneApprover(Allow(rules::kAllowRecordLower));
 }
 
 // An ownership move (reassign, handover confirm) of a record under legal
 // hold needs two distinct approvers: the first is recorded and the move
 // waits; the second completes it. `allowed` is the decision without a hold.
 Decision WithHoldApprovals(const Facts& facts, Decision allowed) {
-  if (!facts.record->legal_hold) {
-    allowed.approvals_required = 1;
-    allowed.approvals_complete = true;
-    return allowed;
-  }
-  if (facts.hold_first_approver.empty()) {
-    Decision d = Allow(rules::kAllowHoldTransferFirst);
-    d.approvals_required = 2;
-    d.approvals_complete = false;
-    return d;
-  }
-  if (Same(facts.actor.user_id, facts.hold_first_approver)) {
-    return Deny(rules::kSodApproverCountedTwice);
-  }
-  allowed.approvals_required = 2;
-  allowed.approvals_complete = true;
-  return allowed;
+  if (!facts.record->legal_hold) return OfOneApprover(std::move(allowed));
+  return OfTwoApprovers(facts, facts.hold_first_approver, rules::kAllowHoldTransferFirst,
+                        std::move(allowed));
 }
 
 Decision DecideReassignOwner(const Policy& policy, const Facts& facts) {
@@ -796,10 +793,6 @@ Decision DecideLiftLegalHold(const Policy& policy, const Facts& facts) {
   return Allow(rules::kAllowHoldLift);
 }
 
-// User administration. Without user_admin facts only the role is checked
-// (listing accounts). A grant of roles the policy guards with two
-// administrators comes back allowed with approvals_required = 2 and
-// approvals_complete = false: the vault records it as pending.
 // SECURITY: a policy that guards role grants with two administrators is
 // changed by two as well — else one could apply a policy without the guard
 // and grant alone. The first application is recorded; a second, different
@@ -809,25 +802,16 @@ Decision DecideApplyPolicy(const Policy& policy, const Facts& facts) {
   if (Check d = CheckRole(policy, facts, Action::kApplyPolicy)) return *d;
   if (facts.policy_change && facts.policy_change->two_person &&
       facts.policy_change->other_admin_exists) {
-    const std::string& first = facts.policy_change->first_approver;
-    if (first.empty()) {
-      Decision d = Allow(rules::kAllowPolicyFirst);
-      d.approvals_required = 2;
-      d.approvals_complete = false;
-      return d;
-    }
-    if (Same(facts.actor.user_id, first)) return Deny(rules::kSodApproverCountedTwice);
-    Decision d = Allow(rules::kAllowRole);
-    d.approvals_required = 2;
-    d.approvals_complete = true;
-    return d;
+    return OfTwoApprovers(facts, facts.policy_change->first_approver, rules::kAllowPolicyFirst,
+                          Allow(rules::kAllowRole));
   }
-  Decision d = Allow(rules::kAllowRole);
-  d.approvals_required = 1;
-  d.approvals_complete = true;
-  return d;
+  return OfOneApprover(Allow(rules::kAllowRole));
 }
 
+// User administration. Without user_admin facts only the role is checked
+// (listing accounts). A grant of roles the policy guards with two
+// administrators comes back allowed with approvals_required = 2 and
+// approvals_complete = false: the vault records it as pending.
 Decision DecideManageUsers(const Policy& policy, const Facts& facts) {
   if (Check d = CheckEmployment(facts, Action::kManageUsers)) return *d;
   if (Check d = CheckRole(policy, facts, Action::kManageUsers)) return *d;
