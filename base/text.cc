@@ -92,17 +92,18 @@ TextCheck CheckText(std::string_view text, bool block) {
   return {};
 }
 
+bool ShowsNothing(uint32_t cp) {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0xA0) || cp == 0xAD || cp == 0x34F || cp == 0x115F ||
+         cp == 0x1160 || cp == 0x1680 || cp == 0x180E || (cp >= 0x2000 && cp <= 0x200F) ||
+         (cp >= 0x2028 && cp <= 0x202F) || (cp >= 0x205F && cp <= 0x206F) || cp == 0x2800 ||
+         cp == 0x3164 || cp == 0xFEFF || cp == 0xFFA0 || (cp >= 0xFFF9 && cp <= 0xFFFB);
+}
+
 bool IsBlankText(std::string_view text) {
   if (!json::IsValidUtf8(text)) return false;
   for (size_t i = 0; i < text.size();) {
     const uint32_t cp = NextCodePoint(text, &i);
-    // Spaces of any width, joiners, the soft hyphen and blank glyphs
-    // (braille blank, Hangul fillers).
-    const bool space = cp == ' ' || cp == '\t' || cp == 0xA0 || cp == 0xAD || cp == 0x115F ||
-                       cp == 0x1160 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
-                       cp == 0x200C || cp == 0x200D || cp == 0x202F || cp == 0x205F ||
-                       cp == 0x2800 || cp == 0x3000 || cp == 0x3164 || cp == 0xFFA0;
-    if (!space && !Invisible(cp)) return false;
+    if (cp != ' ' && cp != 0x3000 && !ShowsNothing(cp)) return false;
   }
   return true;
 }

@@ -42,11 +42,19 @@ std::string LineTextProblem(std::string_view text);
 // (LF, CR, U+2028, U+2029).
 std::string BlockTextProblem(std::string_view text);
 
+// Whether `code_point` shows nothing: control characters, spaces other than
+// U+0020 and the ideographic U+3000 (no-break, en, em, thin, …), zero-width
+// and other format characters, and blank glyphs (U+2800 braille blank, the
+// Hangul fillers U+115F, U+1160, U+3164, U+FFA0). A reason of them says
+// nothing, however many there are (policy::ReasonLength).
+bool ShowsNothing(uint32_t code_point);
+
 // Whether `text` shows nothing: empty, or only spaces of any width (ASCII
 // space and tab, U+00A0, U+1680, U+2000–U+200A, U+202F, U+205F, the
 // ideographic space U+3000), invisible characters (U+200B, U+2060,
 // U+FEFF), joiners (U+200C, U+200D), the soft hyphen and blank glyphs
-// (U+2800, U+115F, U+1160, U+3164, U+FFA0). A name like that names nothing.
+// (U+2800, U+115F, U+1160, U+3164, U+FFA0): U+0020, U+3000 and what
+// ShowsNothing. A name like that names nothing.
 bool IsBlankText(std::string_view text);
 
 // `name` as the subject of a Chinese sentence: a name ending in a Latin

@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "base/text.h"
+
 namespace custos::policy::internal {
 namespace {
 
@@ -45,17 +47,6 @@ std::size_t SequenceLength(std::string_view text, std::size_t i, uint32_t* out) 
   if (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) return 0;
   *out = cp;
   return len;
-}
-
-// Characters that show nothing: control characters, spaces other than the
-// ASCII and the ideographic one (no-break, en, em, thin, …), zero-width and
-// other format characters, and blank glyphs (braille blank, Hangul fillers).
-// A reason of them says nothing, however many there are.
-bool ShowsNothing(uint32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0xA0) || cp == 0xAD || cp == 0x34F || cp == 0x115F ||
-         cp == 0x1160 || cp == 0x1680 || cp == 0x180E || (cp >= 0x2000 && cp <= 0x200F) ||
-         (cp >= 0x2028 && cp <= 0x202F) || (cp >= 0x205F && cp <= 0x206F) || cp == 0x2800 ||
-         cp == 0x3164 || cp == 0xFEFF || cp == 0xFFA0 || (cp >= 0xFFF9 && cp <= 0xFFFB);
 }
 
 }  // namespace

@@ -8,9 +8,8 @@ namespace custos::policy::internal {
 
 // Number of well-formed UTF-8 code points in `text` that show something;
 // ill-formed bytes (stray continuation bytes, truncated or overlong
-// sequences, surrogates) count 0, and so do control characters, spaces other
-// than U+0020 and U+3000, zero-width and format characters and blank glyphs
-// (U+2800, U+3164).
+// sequences, surrogates) count 0, and so do the characters that show nothing
+// (base/text.h, ShowsNothing).
 int CountCodePoints(std::string_view text);
 
 // `text` without leading and trailing ASCII whitespace and U+3000 (the
