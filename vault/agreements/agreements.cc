@@ -328,8 +328,7 @@ Result<CheckFacts> Agreements::FactsFor(const ReadTxn& txn, const Agreement& a) 
   }
   if (first) f.first_secret_access_at = *first;
   CUSTOS_ASSIGN_OR_RETURN(auto policy, gate_.PolicyAt(txn));
-  const int64_t day = LocalDay(a.EmployeeSignedAt().value_or(Now()), policy->utc_offset_minutes());
-  f.signed_on_or_after = FormatDate(CivilFromDays(day));
+  f.signed_on_or_after = FormatDate(policy->LocalDate(a.EmployeeSignedAt().value_or(Now())));
   // The non-compete a departure notice must quote (D1): the newest completed
   // one (ids run in creation order).
   CUSTOS_ASSIGN_OR_RETURN(std::vector<std::string> ids, EmployeeAgreementIds(txn, a.employee_id));

@@ -103,13 +103,12 @@ Status PutMeta(WriteTxn& txn, const RecordMeta& meta) {
   return txn.Put(tables::kRecordIndex, meta.id, json::Serialize(meta.ToJson()));
 }
 
-// That `id` (when given) may be given files to own or keep: a known user
-// whose account is not disabled (a leaver's customers go to their
+// The user `id` names, when they may be given files to own or keep: a known
+// user whose account is not disabled (a leaver's customers go to their
 // successors, never back to them). `what` names the person's part ("the
 // owner"), `what_zh` the same in Chinese ("负责人").
-Status CheckUserCanHold(const ReadTxn& txn, const std::string& id, std::string_view what,
-                        std::string_view what_zh) {
-  if (id.empty()) return Status::Ok();
+Result<User> HolderCalled(const ReadTxn& txn, const std::string& id, std::string_view what,
+                          std::string_view what_zh) {
   auto u = GetUser(txn, id);
   if (!u.ok()) {
     if (u.status().code() == StatusCode::kNotFound)
@@ -122,7 +121,14 @@ Status CheckUserCanHold(const ReadTxn& txn, const std::string& id, std::string_v
         std::string(what) + " " + u->username + " has left or is disabled",
         std::string(what_zh) + " " + u->username + " 已离职或账户已停用");
   }
-  return Status::Ok();
+  return std::move(u).value();
+}
+
+// That `id`, when given, may hold files (HolderCalled).
+Status CheckUserCanHold(const ReadTxn& txn, const std::string& id, std::string_view what,
+                        std::string_view what_zh) {
+  if (id.empty()) return Status::Ok();
+  return HolderCalled(txn, id, what, what_zh).status();
 }
 
 // A file's keeper (保管人): a records keeper (the custodian role) who is
@@ -132,13 +138,12 @@ Status CheckUserCanHold(const ReadTxn& txn, const std::string& id, std::string_v
 Status CheckKeeper(const ReadTxn& txn, const std::string& custodian_id, const std::string& owner_id,
                    const std::string& author_id) {
   if (custodian_id.empty()) return Status::Ok();
-  CUSTOS_RETURN_IF_ERROR(CheckUserCanHold(txn, custodian_id, "the custodian", "保管人"));
+  CUSTOS_ASSIGN_OR_RETURN(User keeper, HolderCalled(txn, custodian_id, "the custodian", "保管人"));
   if (custodian_id == owner_id || custodian_id == author_id) {
     return Status::InvalidArgument(
         "the custodian may not be the file's owner or author: they check each other",
         "保管人不得为档案的负责人或编写人：双方须相互制约");
   }
-  CUSTOS_ASSIGN_OR_RETURN(User keeper, GetUser(txn, custodian_id));
   if (!keeper.HasRole(policy::Role::kCustodian)) {
     return Status::InvalidArgument(
         "the custodian " + keeper.username + " is not a records keeper (custodian role)",
